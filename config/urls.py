@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.urls import include, path
+
+from yiyang.core.web.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("config.api_urls")),
+    path("accounts/", include("yiyang.accounts.web.urls")),
+    path("", include("yiyang.accounts.web.home_urls")),
+    path("divisions/", include("yiyang.core.web.urls")),
+    path("audit/", include("yiyang.core.web.audit_urls")),
+    path("organisations/", include("yiyang.organisations.web.urls")),
+]
+
+if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,0 +1,1 @@
+"""Yiyang (颐养): home-and-community elderly care for a city."""

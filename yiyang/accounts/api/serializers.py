@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from yiyang.accounts.models import User
+from yiyang.core.api.serializers import DivisionRefSerializer
+from yiyang.core.models import Division
+from yiyang.core.permissions import Role, permissions_of
+from yiyang.organisations.models import Organisation
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    otp = serializers.RegexField(
+        r"^\d{6}$", required=False, allow_blank=True,
+        help_text=_("The current TOTP code, for users whose logins need a second factor."),
+    )  # fmt: skip
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class OrganisationRefSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind"]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    division = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Division.objects.none(), allow_null=True,
+        required=False,
+        error_messages={"does_not_exist": _("No division {value} in your jurisdiction.")},
+    )  # fmt: skip
+    organisation = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Organisation.objects.none(), allow_null=True,
+        required=False,
+        error_messages={"does_not_exist": _("No organisation {value} in your jurisdiction.")},
+    )  # fmt: skip
+    division_detail = DivisionRefSerializer(source="division", read_only=True)
+    organisation_detail = OrganisationRefSerializer(source="organisation", read_only=True)
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, max_length=256
+    )
+    permissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "full_name", "email", "role", "division", "division_detail",
+            "organisation", "organisation_detail", "is_active", "password", "permissions",
+            "last_login",
+        ]  # fmt: skip
+        read_only_fields = ["last_login"]
+        extra_kwargs = {"username": {"validators": []}}
+
+    def get_permissions(self, user: User) -> list[str]:
+        return [permission.label for permission in permissions_of(user.role)]

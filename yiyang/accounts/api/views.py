@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from typing import Any
+
+from axes.exceptions import AxesBackendPermissionDenied
+from django.contrib.auth import authenticate
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.throttling import AnonRateThrottle
+
+from yiyang.accounts import services
+from yiyang.accounts.api.serializers import (
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+    UserSerializer,
+)
+from yiyang.accounts.models import User
+from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
+from yiyang.core.selectors import division_queryset
+from yiyang.organisations.selectors import organisation_queryset
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+@extend_schema(
+    request=TokenRequestSerializer,
+    responses={200: TokenResponseSerializer},
+    auth=[],
+    summary="Exchange a username and password (and TOTP code) for an API token",
+)
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([TokenThrottle])
+def token_view(request: Request) -> Response:
+    serializer = TokenRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    try:
+        user = authenticate(
+            request._request,  # axes counts failures per (username, address)
+            username=data["username"],
+            password=data["password"],
+        )
+    except AxesBackendPermissionDenied:
+        raise PermissionDenied(
+            _("Too many failed logins: this account is locked for a while.")
+        ) from None
+    if getattr(request._request, "axes_locked_out", False):
+        raise PermissionDenied(_("Too many failed logins: this account is locked for a while."))
+    if user is None or not user.is_active:
+        raise AuthenticationFailed(_("Wrong username or password."))
+    key = services.api_token_issue(user=user, otp=data.get("otp") or None)  # type: ignore[arg-type]
+    return Response({"token": key}, status=status.HTTP_200_OK)
+
+
+@extend_schema(responses={200: UserSerializer}, summary="The caller's own account")
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def me_view(request: Request) -> Response:
+    return Response(UserSerializer(request.user).data)
+
+
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Users whose scope lies in the administrator's jurisdiction. Deactivate, never delete."""
+
+    serializer_class = UserSerializer
+    filterset_class = UserFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[User]:
+        if getattr(self, "swagger_fake_view", False):
+            return User.objects.none()
+        return user_list(actor=self.request.user)  # type: ignore[arg-type]
+
+    def get_object(self) -> User:
+        return user_get_for_actor(actor=self.request.user, external_id=self.kwargs["id"])  # type: ignore[arg-type]
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
+        serializer = super().get_serializer(*args, **kwargs)
+        fields = getattr(serializer, "fields", {})
+        if not getattr(self, "swagger_fake_view", False) and "division" in fields:
+            actor: Any = self.request.user
+            fields["division"].queryset = division_queryset(actor=actor)
+            fields["organisation"].queryset = organisation_queryset(actor=actor)
+        return serializer
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        password = data.pop("password", "")
+        serializer.instance = services.user_create(
+            actor=self.request.user, password=password, **data  # type: ignore[arg-type]
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        password = data.pop("password", None)
+        serializer.instance = services.user_update(
+            actor=self.request.user, user=serializer.instance,  # type: ignore[arg-type]
+            password=password, **data,
+        )

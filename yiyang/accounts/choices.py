@@ -1,0 +1,37 @@
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.permissions import Role
+
+# What each role's scope must name: the division level it is tied to (None: any level),
+# and whether an organisation is required, allowed or not used.
+REQUIRED = "required"
+OPTIONAL = "optional"
+NONE = "none"
+
+ROLE_SCOPE: dict[str, tuple[str, str | None, str]] = {
+    # role: (division, division level, organisation)
+    Role.CITY_ADMIN: (REQUIRED, DivisionLevel.CITY, NONE),
+    Role.DISTRICT_OFFICER: (REQUIRED, DivisionLevel.DISTRICT, NONE),
+    Role.STREET_OFFICER: (REQUIRED, DivisionLevel.STREET, NONE),
+    Role.COMMUNITY_WORKER: (REQUIRED, DivisionLevel.COMMUNITY, NONE),
+    Role.PROVIDER_MANAGER: (OPTIONAL, None, REQUIRED),
+    Role.CAREGIVER: (OPTIONAL, None, REQUIRED),
+    Role.OPERATOR: (REQUIRED, None, NONE),
+    Role.ASSESSOR: (OPTIONAL, None, OPTIONAL),
+    Role.AUDITOR: (REQUIRED, None, NONE),
+    Role.FAMILY: (NONE, None, NONE),
+}
+
+ROLE_HELP = {
+    Role.CITY_ADMIN: _("Runs the platform for the city: divisions, organisations, users."),
+    Role.DISTRICT_OFFICER: _("Oversees one district or county."),
+    Role.STREET_OFFICER: _("Oversees one street or township."),
+    Role.COMMUNITY_WORKER: _("Registers and visits the elders of one community."),
+    Role.PROVIDER_MANAGER: _("Runs a provider and the facilities it operates."),
+    Role.CAREGIVER: _("Delivers visits for a provider."),
+    Role.OPERATOR: _("Answers alarms and calls in the call centre."),
+    Role.ASSESSOR: _("Assesses elders' abilities."),
+    Role.AUDITOR: _("Reads everything in scope, changes nothing; reads the audit log."),
+    Role.FAMILY: _("An elder or a family member acting for one."),
+}

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.permissions import Permission, has_perm
+
+NAV = [
+    ("home", _("Home"), None),
+    ("divisions:tree", _("Divisions"), Permission.VIEW_DIVISIONS),
+    ("organisations:list", _("Organisations"), Permission.VIEW_ORGANISATIONS),
+    ("accounts:user-list", _("Users"), Permission.VIEW_USERS),
+    ("accounts:roles", _("Roles"), Permission.VIEW_USERS),
+    ("audit:list", _("Audit log"), Permission.VIEW_AUDIT_LOG),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for url_name, label, permission in NAV:
+        if permission is None or has_perm(user, permission):  # type: ignore[arg-type]
+            url = reverse(url_name)
+            active = request.path == url if url == "/" else request.path.startswith(url)
+            items.append({"url": url, "label": label, "active": active})
+    return {"nav_items": items}

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import Division
+from yiyang.core.permissions import Role
+from yiyang.core.scoping import EMPTY_SCOPE, Scope
+from yiyang.organisations.models import Organisation
+from yiyang.organisations.selectors import organisation_ids_run_by
+
+
+class User(AbstractUser):
+    """Someone who logs in. Their scope: a division subtree, an organisation, or both."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.FAMILY)
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )  # fmt: skip
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="users",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @cached_property
+    def scope(self) -> Scope:
+        if not self.is_active:
+            return EMPTY_SCOPE
+        return Scope(
+            division_prefix=self.division.code_prefix if self.division_id else None,
+            organisation_ids=(
+                organisation_ids_run_by(self.organisation_id) if self.organisation_id else None
+            ),
+        )
+
+
+class ApiToken(models.Model):
+    """A token for system integrations. Only its SHA-256 is stored."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"token {self.external_id} for {self.user_id}"

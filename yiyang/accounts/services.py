@@ -1,0 +1,237 @@
+"""The accounts app owns the people who log in: their role, their scope, their
+credentials (passwords, TOTP devices, API tokens) and the record of their logins."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from yiyang.accounts.choices import NONE, REQUIRED, ROLE_SCOPE
+from yiyang.accounts.models import ApiToken, User
+from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.choices import AuditAction, DivisionLevel
+from yiyang.core.models import Division
+from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.organisations.choices import PROVIDER_KINDS
+from yiyang.organisations.models import Organisation
+
+USER_FIELDS = ("username", "full_name", "email", "role", "division", "organisation", "is_active")
+API_TOKEN_DAYS = 90
+
+
+def role_requires_2fa(role: str) -> bool:
+    return role in settings.YIYANG_2FA_REQUIRED_ROLES
+
+
+def user_needs_otp(user: User) -> bool:
+    """Whether a login must be completed with a TOTP code."""
+    return role_requires_2fa(user.role) or TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).exists()
+
+
+def _user_errors(*, values: dict[str, Any], actor: Actor, instance: User | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    username = str(values.get("username") or "").strip()
+    if not username:
+        errors["username"] = _("Give a username.")
+    elif User.objects.filter(username__iexact=username).exclude(
+        pk=instance.pk if instance else None
+    ).exists():
+        errors["username"] = _("The username %(u)s is taken.") % {"u": username}
+    role = values.get("role")
+    if role not in Role.values:
+        errors["role"] = _("Choose a role.")
+        return errors
+    division: Division | None = values.get("division")
+    organisation: Organisation | None = values.get("organisation")
+    need_division, level, need_org = ROLE_SCOPE[role]
+    role_label = Role(role).label
+    if need_division == REQUIRED and division is None:
+        errors["division"] = _("A %(role)s is tied to a division.") % {"role": role_label}
+    if need_division == NONE and division is not None:
+        errors["division"] = _("A %(role)s is not tied to a division.") % {"role": role_label}
+    if division is not None and level is not None and division.level != level:
+        errors["division"] = _("A %(role)s is tied to a %(level)s.") % {
+            "role": role_label, "level": DivisionLevel(level).label,
+        }  # fmt: skip
+    if need_org == REQUIRED and organisation is None:
+        errors["organisation"] = _("A %(role)s belongs to an organisation.") % {"role": role_label}
+    if need_org == NONE and organisation is not None:
+        errors["organisation"] = _("A %(role)s does not belong to an organisation.") % {
+            "role": role_label
+        }
+    if (
+        organisation is not None
+        and role in (Role.PROVIDER_MANAGER, Role.CAREGIVER)
+        and organisation.kind not in PROVIDER_KINDS
+    ):
+        errors["organisation"] = _("Choose a provider, not a government office.")
+    scope = actor.scope
+    if division is not None and not scope.covers_division_code(division.code):
+        errors["division"] = _("This division lies outside your jurisdiction.")
+    if organisation is not None and not scope.covers(
+        division_code=organisation.division.code, organisation_id=organisation.pk
+    ):
+        errors["organisation"] = _("This organisation lies outside your jurisdiction.")
+    return errors
+
+
+@transaction.atomic
+def user_create(*, actor: Actor, password: str, **values: Any) -> User:
+    """Create a login with a role and a scope inside the actor's jurisdiction."""
+    require_perm(actor, Permission.MANAGE_USERS)
+    values = {k: v for k, v in values.items() if k in USER_FIELDS}
+    values["username"] = str(values.get("username") or "").strip()
+    errors = _user_errors(values=values, actor=actor, instance=None)
+    user = User(**values)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        errors["password"] = " ".join(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=user, division_code=_division_code(user),
+        changes={k: [None, v] for k, v in snapshot(user, USER_FIELDS).items()},
+    )  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *, actor: Actor, user: User, password: str | None = None, **values: Any
+) -> User:
+    """Change a user's role, scope, status or password; role changes are audited."""
+    require_perm(actor, Permission.MANAGE_USERS)
+    values = {k: v for k, v in values.items() if k in USER_FIELDS}
+    before = snapshot(user, USER_FIELDS)
+    merged = {name: getattr(user, name) for name in USER_FIELDS} | values
+    errors = _user_errors(values=merged, actor=actor, instance=user)
+    if getattr(actor, "pk", None) == user.pk and (
+        merged["role"] != user.role or not merged["is_active"]
+    ):
+        errors["role"] = _("You cannot change your own role or deactivate yourself.")
+    if password:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            errors["password"] = " ".join(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    for name, value in values.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    user.save()
+    user.__dict__.pop("scope", None)
+    changes: dict[str, Any] = diff(before, snapshot(user, USER_FIELDS))
+    if password:
+        changes["password"] = ["***", "***"]
+    if changes:
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=user,
+            division_code=_division_code(user), changes=changes,
+        )  # fmt: skip
+    if password or not user.is_active:
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    return user
+
+
+def _division_code(user: User) -> str:
+    if user.division_id:
+        return user.division.code  # type: ignore[union-attr]
+    if user.organisation_id:
+        return user.organisation.division.code  # type: ignore[union-attr]
+    return ""
+
+
+def login_recorded(*, user: User | None, action: str, username: str = "") -> None:
+    """Audit a login, logout, failed login or lockout."""
+    audit_record(
+        actor=user, action=action, obj=user, username=username,
+        division_code=_division_code(user) if user is not None else "",
+    )  # fmt: skip
+
+
+def _hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def api_token_issue(*, user: User, otp: str | None = None) -> str:
+    """Issue an API token to an authenticated user; returns the key, shown once.
+
+    A user whose logins need a second factor must send a valid TOTP code with the request."""
+    if user_needs_otp(user):
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        if not devices:
+            raise ValidationError(
+                {"otp": _("Your role requires two-factor authentication: enrol on the web first.")}
+            )
+        if not otp or not any(device.verify_token(otp) for device in devices):
+            audit_record(actor=user, action=AuditAction.OTP_FAILED, obj=user,
+                         division_code=_division_code(user))
+            raise ValidationError({"otp": _("Give the current code from your authenticator app.")})
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.create(
+            user=user, key_hash=_hash_token(key),
+            expires_at=timezone.now() + timedelta(days=API_TOKEN_DAYS),
+        )  # fmt: skip
+        audit_record(actor=user, action=AuditAction.TOKEN_ISSUED, obj=user,
+                     division_code=_division_code(user))
+    return key
+
+
+def api_token_authenticate(key: str) -> User | None:
+    """The active user a token belongs to, or None; marks the token as used."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(key), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed TOTP device for enrolment (replacing any earlier unconfirmed one)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="default", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
+    if device.user_id != user.pk or not device.verify_token(token):
+        audit_record(actor=user, action=AuditAction.OTP_FAILED, obj=user,
+                     division_code=_division_code(user))
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=user, action=AuditAction.OTP_ENROLLED, obj=user,
+                 division_code=_division_code(user))
+    return True
+
+
+def otp_failed_recorded(*, user: User) -> None:
+    audit_record(actor=user, action=AuditAction.OTP_FAILED, obj=user,
+                 division_code=_division_code(user))

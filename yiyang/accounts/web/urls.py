@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from yiyang.accounts.web import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("2fa/", views.otp_view, name="otp"),
+    path("users/", views.user_list_view, name="user-list"),
+    path("users/new/", views.user_edit_view, name="user-create"),
+    path("users/<uuid:external_id>/", views.user_detail_view, name="user-detail"),
+    path("users/<uuid:external_id>/edit/", views.user_edit_view, name="user-edit"),
+    path("roles/", views.roles_view, name="roles"),
+]

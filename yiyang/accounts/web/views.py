@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from yiyang.accounts import services
+from yiyang.accounts.choices import ROLE_HELP
+from yiyang.accounts.middleware import SESSION_FLAG
+from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
+from yiyang.accounts.web.forms import OTPForm, UserForm
+from yiyang.core.permissions import Permission, Role, has_perm, permissions_of, require_perm
+from yiyang.core.selectors import audit_event_list
+from yiyang.core.web.forms import apply_errors
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        self.request.session.pop(SESSION_FLAG, None)
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def otp_view(request: HttpRequest) -> HttpResponse:
+    """Verify a TOTP code, or enrol an authenticator the first time."""
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect("home")
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    form = OTPForm(request.POST or None)
+    if confirmed is not None:
+        if request.method == "POST" and form.is_valid():
+            if confirmed.verify_token(form.cleaned_data["token"]):
+                otp_login(request, confirmed)
+                return redirect(request.GET.get("next") or "home")
+            services.otp_failed_recorded(user=user)  # type: ignore[arg-type]
+            form.add_error("token", _("That code is not right, or it has expired. Try the next one."))
+        return render(request, "accounts/otp_verify.html", {"form": form})
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = services.totp_device_start(user=user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        if services.totp_device_confirm(
+            user=user, device=device, token=form.cleaned_data["token"]  # type: ignore[arg-type]
+        ):
+            otp_login(request, device)
+            messages.success(request, _("Two-factor authentication is set up."))
+            return redirect("home")
+        form.add_error("token", _("That code is not right. Check the time on your phone."))
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
+    return render(
+        request, "accounts/otp_setup.html",
+        {"form": form, "qr_svg": qr_svg, "secret": device.config_url.split("secret=")[1].split("&")[0]},
+    )  # fmt: skip
+
+
+@login_required
+def user_list_view(request: HttpRequest) -> HttpResponse:
+    users = user_list(actor=request.user, filters=request.GET)  # type: ignore[arg-type]
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/user_list.html",
+        {
+            "page": page, "filterset": UserFilterSet(request.GET),
+            "can_manage": has_perm(request.user, Permission.MANAGE_USERS),  # type: ignore[arg-type]
+        },
+    )  # fmt: skip
+
+
+@login_required
+def user_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    target = user_get_for_actor(actor=request.user, external_id=external_id)  # type: ignore[arg-type]
+    events = None
+    if has_perm(request.user, Permission.VIEW_AUDIT_LOG):  # type: ignore[arg-type]
+        events = audit_event_list(actor=request.user).filter(  # type: ignore[arg-type]
+            object_type="accounts.user", object_id=str(target.external_id)
+        )[:20]
+    return render(
+        request, "accounts/user_detail.html",
+        {
+            "target": target, "events": events,
+            "can_manage": has_perm(request.user, Permission.MANAGE_USERS),  # type: ignore[arg-type]
+            "permissions": permissions_of(target.role),
+        },
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def user_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
+    actor: Any = request.user
+    require_perm(actor, Permission.MANAGE_USERS)
+    target = user_get_for_actor(actor=actor, external_id=external_id) if external_id else None
+    form = UserForm(request.POST or None, instance=target, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "password"}
+        password = form.cleaned_data.get("password") or None
+        try:
+            if target is None:
+                target = services.user_create(actor=actor, password=password or "", **data)
+            else:
+                target = services.user_update(actor=actor, user=target, password=password, **data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("accounts:user-detail", external_id=target.external_id)
+    return render(request, "accounts/user_form.html", {"form": form, "target": target})
+
+
+@login_required
+def roles_view(request: HttpRequest) -> HttpResponse:
+    require_perm(request.user, Permission.VIEW_USERS)  # type: ignore[arg-type]
+    rows = [
+        {
+            "role": role,
+            "help": ROLE_HELP[role],
+            "holds": [role.value in permission.roles for permission in Permission],
+        }
+        for role in Role
+    ]
+    return render(
+        request, "accounts/roles.html",
+        {"rows": rows, "permissions": list(Permission)},
+    )  # fmt: skip

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.models import AuditEvent, Division
+
+
+class DivisionRefSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+
+    class Meta:
+        model = Division
+        fields = ["id", "code", "name", "level"]
+        read_only_fields = fields
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    level = serializers.ChoiceField(choices=DivisionLevel.choices)
+    parent = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Division.objects.none(), allow_null=True,
+        required=False,
+        error_messages={"does_not_exist": _("No division {value} in your jurisdiction."),
+                        "invalid": _("Give the parent's id (a UUID).")},
+    )  # fmt: skip
+    centroid_lat = serializers.DecimalField(
+        max_digits=9, decimal_places=6, allow_null=True, required=False
+    )
+    centroid_lng = serializers.DecimalField(
+        max_digits=9, decimal_places=6, allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Division
+        fields = [
+            "id", "code", "name", "level", "parent", "is_urban", "population_60_plus",
+            "centroid_lat", "centroid_lng", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+        # Uniqueness is checked by the service, with the code in the message.
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    username = serializers.CharField(source="actor_username")
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id", "at", "username", "action", "object_type", "object_id", "object_repr",
+            "changes", "ip_address",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,70 @@
+"""Writing the audit log. Services call :func:`audit_record` inside their transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import Model
+
+from yiyang.core.context import current_origin
+from yiyang.core.models import AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(getattr(value, "external_id", value.pk))
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def snapshot(instance: Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` as JSON-ready data (foreign keys by their external id)."""
+    return {name: _plain(getattr(instance, name)) for name in fields}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for each field whose value changed."""
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in after
+        if before.get(name) != after.get(name)
+    }
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_repr: str = "",
+    division_code: str = "",
+    changes: Mapping[str, Any] | None = None,
+    username: str = "",
+) -> AuditEvent:
+    origin = current_origin()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_repr = object_repr or str(obj)[:255]
+    user = actor if isinstance(actor, Model) and getattr(actor, "is_authenticated", False) else None
+    if user is None and actor is not None and not username:
+        username = str(getattr(actor, "username", ""))
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_username=(user.get_username() if user is not None else username)[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(getattr(obj, "external_id", "")) if obj is not None else "",
+        object_repr=object_repr[:255],
+        division_code=division_code,
+        changes=dict(changes or {}),
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+    )

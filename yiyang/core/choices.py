@@ -1,0 +1,40 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DivisionLevel(models.TextChoices):
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District / county")
+    STREET = "street", _("Street / township")
+    COMMUNITY = "community", _("Community / village")
+
+
+# The parent level each level must hang under (a city is a root).
+PARENT_LEVEL: dict[str, str | None] = {
+    DivisionLevel.CITY: None,
+    DivisionLevel.DISTRICT: DivisionLevel.CITY,
+    DivisionLevel.STREET: DivisionLevel.DISTRICT,
+    DivisionLevel.COMMUNITY: DivisionLevel.STREET,
+}
+
+# GB/T 2260 + GB/T 10114 twelve-digit codes are hierarchical: the digits that identify a
+# division at each level. Its subtree is every code that starts with this prefix.
+CODE_PREFIX_LENGTH: dict[str, int] = {
+    DivisionLevel.CITY: 4,
+    DivisionLevel.DISTRICT: 6,
+    DivisionLevel.STREET: 9,
+    DivisionLevel.COMMUNITY: 12,
+}
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logged out")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    EXPORT = "export", _("Exported")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    OTP_ENROLLED = "otp_enrolled", _("Two-factor enrolled")
+    OTP_FAILED = "otp_failed", _("Two-factor code rejected")

@@ -1,0 +1,40 @@
+"""FilterSets shared by the API and the pages (one per list)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.choices import AuditAction, DivisionLevel
+from yiyang.core.models import AuditEvent, Division
+
+
+class DivisionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    level = django_filters.ChoiceFilter(choices=DivisionLevel.choices, label=_("Level"))
+    parent = django_filters.UUIDFilter(field_name="parent__external_id", label=_("Parent"))
+    is_urban = django_filters.BooleanFilter(label=_("Urban"))
+
+    class Meta:
+        model = Division
+        fields = ["q", "level", "parent", "is_urban"]
+
+    def search(self, queryset: QuerySet[Division], name: str, value: str) -> QuerySet[Division]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    username = django_filters.CharFilter(field_name="actor_username", label=_("Username"))
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
+    object_type = django_filters.CharFilter(label=_("Object type"))
+    object_id = django_filters.CharFilter(label=_("Object id"))
+    since = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte", label=_("Since"))
+    until = django_filters.DateTimeFilter(field_name="at", lookup_expr="lt", label=_("Until"))
+
+    class Meta:
+        model = AuditEvent
+        fields = ["username", "action", "object_type", "object_id", "since", "until"]

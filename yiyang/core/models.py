@@ -1,0 +1,107 @@
+"""Shared kernel models: the base model, administrative divisions and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.choices import CODE_PREFIX_LENGTH, AuditAction, DivisionLevel
+
+
+class BaseModel(models.Model):
+    """Every domain record: an integer key inside, a UUID outside, and timestamps."""
+
+    external_id = models.UUIDField(_("external id"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Division(BaseModel):
+    """An administrative division: city, district/county, street/township, community/village."""
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=16, choices=DivisionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_urban = models.BooleanField(_("urban"), default=True)
+    population_60_plus = models.PositiveIntegerField(_("residents aged 60+"), default=0)
+    centroid_lat = models.DecimalField(
+        _("centroid latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    centroid_lng = models.DecimalField(
+        _("centroid longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # The bounding box a city's coordinates must fall in (set on the city only).
+    bbox_min_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    bbox_max_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    bbox_min_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    bbox_max_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        indexes = [models.Index(fields=["level", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def code_prefix(self) -> str:
+        """The leading digits every division below this one shares."""
+        return self.code[: CODE_PREFIX_LENGTH[self.level]]
+
+    @property
+    def city_code_prefix(self) -> str:
+        return self.code[:4]
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when and from where. Never edited, never pruned."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    # The division the record belongs to, so audit views can be scoped by jurisdiction.
+    division_code = models.CharField(max_length=12, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor_username", "at"]),
+            models.Index(fields=["action", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.object_repr}"

@@ -1,0 +1,71 @@
+"""Jurisdiction scope: the part of the city a user may see, applied to every query.
+
+A scope is a division subtree (named by its code prefix: GB/T 2260 codes are hierarchical,
+so a subtree is every code that starts with its root's significant digits), a set of
+organisations, or both (then both must hold). A user with neither sees nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    division_prefix: str | None = None
+    organisation_ids: frozenset[int] | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.division_prefix is None and self.organisation_ids is None
+
+    def q(self, *, division_code_field: str | None, organisation_field: str | None) -> Q | None:
+        """The condition that keeps rows in scope, or None when nothing can be."""
+        if self.is_empty:
+            return None
+        condition = Q()
+        if self.division_prefix is not None:
+            if division_code_field is None:
+                return None
+            condition &= Q(**{f"{division_code_field}__startswith": self.division_prefix})
+        if self.organisation_ids is not None:
+            if organisation_field is None:
+                return None
+            condition &= Q(**{f"{organisation_field}__in": sorted(self.organisation_ids)})
+        return condition
+
+    def apply(
+        self,
+        queryset: QuerySet[M],
+        *,
+        division_code_field: str | None = None,
+        organisation_field: str | None = None,
+    ) -> QuerySet[M]:
+        condition = self.q(
+            division_code_field=division_code_field, organisation_field=organisation_field
+        )
+        if condition is None:
+            return queryset.none()
+        return queryset.filter(condition)
+
+    def covers_division_code(self, code: str) -> bool:
+        """Whether a division (by code) lies inside the division part of this scope."""
+        return self.division_prefix is not None and code.startswith(self.division_prefix)
+
+    def covers(self, *, division_code: str | None, organisation_id: int | None) -> bool:
+        """The in-memory twin of :meth:`q`, for checking a single record before a write."""
+        if self.is_empty:
+            return False
+        if self.division_prefix is not None and not (
+            division_code is not None and division_code.startswith(self.division_prefix)
+        ):
+            return False
+        return self.organisation_ids is None or organisation_id in self.organisation_ids
+
+
+EMPTY_SCOPE = Scope()

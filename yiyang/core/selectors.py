@@ -1,0 +1,82 @@
+"""Reads of the shared kernel, each scoped to the actor: divisions and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
+from yiyang.core.models import AuditEvent, Division
+from yiyang.core.permissions import Actor, Permission, require_perm
+
+
+def division_queryset(*, actor: Actor) -> QuerySet[Division]:
+    """Every division in the actor's jurisdiction (no permission check: for choices)."""
+    return actor.scope.apply(
+        Division.objects.select_related("parent"), division_code_field="code"
+    )
+
+
+def division_list(*, actor: Actor, filters: Any = None) -> QuerySet[Division]:
+    """Divisions the actor may see, filtered by :class:`DivisionFilterSet` parameters."""
+    require_perm(actor, Permission.VIEW_DIVISIONS)
+    queryset = division_queryset(actor=actor)
+    if filters is not None:
+        queryset = DivisionFilterSet(filters, queryset=queryset).qs
+    return queryset
+
+
+def division_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Division:
+    """One division in the actor's scope, or 404 (also for malformed ids)."""
+    require_perm(actor, Permission.VIEW_DIVISIONS)
+    try:
+        return division_queryset(actor=actor).get(external_id=external_id)
+    except (Division.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("division") from exc
+
+
+def division_roots(*, actor: Actor) -> QuerySet[Division]:
+    """The top of the actor's visible tree: divisions whose parent they cannot see."""
+    require_perm(actor, Permission.VIEW_DIVISIONS)
+    prefix = actor.scope.division_prefix
+    if prefix is None:
+        return Division.objects.none()
+    # A subtree's root has the prefix followed by zeros (GB/T 2260 codes are zero-padded).
+    return division_queryset(actor=actor).filter(code=prefix.ljust(12, "0"))
+
+
+def division_children(*, actor: Actor, division: Division) -> QuerySet[Division]:
+    return division_queryset(actor=actor).filter(parent=division)
+
+
+def division_ancestors(division: Division) -> list[Division]:
+    """From the city down to the division's parent, for breadcrumbs."""
+    chain: list[Division] = []
+    node = division.parent
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+def audit_event_list(*, actor: Actor, filters: Any = None) -> QuerySet[AuditEvent]:
+    """Audit events in the actor's jurisdiction; events with no division are city-wide."""
+    require_perm(actor, Permission.VIEW_AUDIT_LOG)
+    scope = actor.scope
+    queryset = AuditEvent.objects.all()
+    prefix = scope.division_prefix
+    if prefix is None:
+        return queryset.none()
+    if len(prefix) > 4:
+        queryset = queryset.filter(division_code__startswith=prefix)
+    else:
+        # A city-level auditor sees the city's events and those not tied to a division.
+        queryset = queryset.filter(division_code__startswith=prefix) | queryset.filter(
+            division_code=""
+        )
+    if filters is not None:
+        queryset = AuditEventFilterSet(filters, queryset=queryset).qs
+    return queryset

@@ -1,0 +1,192 @@
+"""The shared kernel owns the administrative map (divisions) and the audit log.
+
+Writes here are atomic and audited; validation errors are ``ValidationError`` with a dict of
+field messages, which the pages and the API show next to the fields.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.choices import CODE_PREFIX_LENGTH, PARENT_LEVEL, AuditAction, DivisionLevel
+from yiyang.core.models import Division
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.validation import coordinate_errors
+
+DIVISION_FIELDS = (
+    "code", "name", "level", "parent", "is_urban", "population_60_plus",
+    "centroid_lat", "centroid_lng", "bbox_min_lat", "bbox_max_lat", "bbox_min_lng",
+    "bbox_max_lng",
+)  # fmt: skip
+CODE_RE = re.compile(r"^\d{12}$")
+
+
+def _division_errors(
+    *, values: dict[str, Any], actor: Actor, instance: Division | None
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    code = str(values.get("code") or "")
+    level = values.get("level")
+    parent: Division | None = values.get("parent")
+    name = str(values.get("name") or "").strip()
+    if not name:
+        errors["name"] = _("Give the division's name.")
+    if level not in DivisionLevel.values:
+        errors["level"] = _("Choose a level: city, district, street or community.")
+        return errors
+    if not CODE_RE.match(code):
+        errors["code"] = _("A division code is exactly 12 digits.")
+    else:
+        significant = CODE_PREFIX_LENGTH[level]
+        if code[significant:].strip("0"):
+            errors["code"] = _(
+                "A %(level)s code has %(n)d significant digits followed by zeros."
+            ) % {"level": DivisionLevel(level).label, "n": significant}
+        elif Division.objects.filter(code=code).exclude(
+            pk=instance.pk if instance else None
+        ).exists():
+            errors["code"] = _("Division code %(code)s is already in use.") % {"code": code}
+    expected_parent = PARENT_LEVEL[level]
+    if expected_parent is None:
+        if parent is not None:
+            errors["parent"] = _("A city has no parent division.")
+    elif parent is None:
+        errors["parent"] = _("A %(level)s must have a %(parent)s as its parent.") % {
+            "level": DivisionLevel(level).label,
+            "parent": DivisionLevel(expected_parent).label,
+        }
+    elif parent.level != expected_parent:
+        errors["parent"] = _(
+            "A %(level)s must sit under a %(parent)s, not under a %(given)s."
+        ) % {
+            "level": DivisionLevel(level).label,
+            "parent": DivisionLevel(expected_parent).label,
+            "given": DivisionLevel(parent.level).label,
+        }
+    elif "code" not in errors and not code.startswith(parent.code_prefix):
+        errors["code"] = _("The code must start with the parent's digits %(prefix)s.") % {
+            "prefix": parent.code_prefix
+        }
+    elif "code" not in errors and code == parent.code:
+        errors["code"] = _("The code must differ from the parent's code.")
+    # Jurisdiction: the new or changed division must lie in the actor's subtree.
+    anchor = code if parent is None else parent.code
+    if "parent" not in errors and not actor.scope.covers_division_code(anchor):
+        errors["parent" if parent is not None else "code"] = _(
+            "This division lies outside your jurisdiction."
+        )
+    population = values.get("population_60_plus")
+    if population is not None and int(population) < 0:
+        errors["population_60_plus"] = _("The count cannot be negative.")
+    bbox = [values.get(f) for f in ("bbox_min_lat", "bbox_max_lat", "bbox_min_lng", "bbox_max_lng")]
+    if any(v is not None for v in bbox):
+        if None in bbox:
+            errors["bbox_min_lat"] = _("Give all four bounding-box values or none.")
+        elif not (Decimal(bbox[0]) < Decimal(bbox[1]) and Decimal(bbox[2]) < Decimal(bbox[3])):
+            errors["bbox_min_lat"] = _("Each minimum must be below its maximum.")
+    if parent is not None:
+        for field, message in coordinate_errors(
+            lat=values.get("centroid_lat"), lng=values.get("centroid_lng"), division=parent
+        ).items():
+            errors[f"centroid_{field}"] = message
+    return errors
+
+
+@transaction.atomic
+def division_create(*, actor: Actor, **values: Any) -> Division:
+    """Create a division under a parent of the right level, inside the actor's jurisdiction."""
+    require_perm(actor, Permission.MANAGE_DIVISIONS)
+    errors = _division_errors(values=values, actor=actor, instance=None)
+    if errors:
+        raise ValidationError(errors)
+    division = Division(**{k: v for k, v in values.items() if k in DIVISION_FIELDS})
+    division.save()
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=division, division_code=division.code,
+        changes={k: [None, v] for k, v in snapshot(division, DIVISION_FIELDS).items()},
+    )  # fmt: skip
+    return division
+
+
+@transaction.atomic
+def division_update(*, actor: Actor, division: Division, **values: Any) -> Division:
+    """Change a division's name, counts, flags or coordinates. Code and level are fixed
+    once children hang under them; re-coding a subtree is a data migration, not an edit."""
+    require_perm(actor, Permission.MANAGE_DIVISIONS)
+    before = snapshot(division, DIVISION_FIELDS)
+    merged = {name: getattr(division, name) for name in DIVISION_FIELDS} | values
+    errors = _division_errors(values=merged, actor=actor, instance=division)
+    if division.children.exists() and (
+        merged["code"] != division.code or merged["level"] != division.level
+    ):
+        errors["code"] = _("A division with children keeps its code and level.")
+    if errors:
+        raise ValidationError(errors)
+    for name, value in values.items():
+        if name in DIVISION_FIELDS:
+            setattr(division, name, value)
+    division.save()
+    changes = diff(before, snapshot(division, DIVISION_FIELDS))
+    if changes:
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=division,
+            division_code=division.code, changes=changes,
+        )  # fmt: skip
+    return division
+
+
+def audit_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
+    """Exporting the audit log is itself audited."""
+    require_perm(actor, Permission.VIEW_AUDIT_LOG)
+    audit_record(
+        actor=actor, action=AuditAction.EXPORT, object_type="core.auditevent",
+        object_repr=f"{count} audit events", division_code=actor.scope.division_prefix or "",
+        changes={"filters": filters, "count": count},
+    )  # fmt: skip
+
+
+def row_errors(errors: dict[int, dict[str, str]]) -> ValidationError:
+    """One ValidationError naming each bad row (1-based) and field."""
+    return ValidationError(
+        {
+            f"row {row}: {field}": [message]
+            for row, fields in sorted(errors.items())
+            for field, message in fields.items()
+        }
+    )
+
+
+@transaction.atomic
+def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Division]:
+    """Create many divisions at once (imports, the demo city): all rows are valid or none
+    is written. Parents must already exist; create a tree level by level."""
+    require_perm(actor, Permission.MANAGE_DIVISIONS)
+    errors: dict[int, dict[str, str]] = {}
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        row_errors = _division_errors(values=row, actor=actor, instance=None)
+        code = str(row.get("code") or "")
+        if code in seen:
+            row_errors["code"] = _("Division code %(code)s appears twice.") % {"code": code}
+        seen.add(code)
+        if row_errors:
+            errors[number] = row_errors
+    if errors:
+        raise row_errors(errors)
+    divisions = Division.objects.bulk_create(
+        [Division(**{k: v for k, v in row.items() if k in DIVISION_FIELDS}) for row in rows],
+        batch_size=500,
+    )
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, object_type="core.division",
+        object_repr=f"{len(divisions)} divisions",
+        changes={"count": len(divisions), "codes": [d.code for d in divisions[:50]]},
+    )  # fmt: skip
+    return divisions

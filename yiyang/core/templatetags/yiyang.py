@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+
+register = template.Library()
+
+
+@register.simple_tag
+def query_with(request: HttpRequest, **changes: Any) -> str:
+    """The current query string with some parameters replaced (keeps the filters when paging)."""
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()

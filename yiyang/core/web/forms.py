@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+
+def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the form's fields."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target if field != NON_FIELD_ERRORS else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class ServiceValidatedModelForm(forms.ModelForm):
+    """A ModelForm that parses fields only; the service does the domain validation."""
+
+    def _post_clean(self) -> None:
+        # Skip model.full_clean(): uniqueness and rules are the service's, with clearer messages.
+        pass

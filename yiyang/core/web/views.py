@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from yiyang.core import services
+from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
+from yiyang.core.models import Division
+from yiyang.core.permissions import Permission, has_perm, require_perm
+from yiyang.core.selectors import (
+    audit_event_list,
+    division_ancestors,
+    division_children,
+    division_get_for_actor,
+    division_list,
+    division_queryset,
+    division_roots,
+)
+from yiyang.core.web.csv import csv_response
+from yiyang.core.web.forms import ServiceValidatedModelForm, apply_errors
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with the database's status, 503 when the database does not answer."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        return JsonResponse(
+            {"status": "error", "database": "unreachable", "error": exc.__class__.__name__},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+
+
+@login_required
+def division_tree_view(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    query = request.GET.get("q", "").strip()
+    context: dict[str, Any] = {"q": query, "can_manage": has_perm(actor, Permission.MANAGE_DIVISIONS)}
+    if query or request.GET.get("level"):
+        results = division_list(actor=actor, filters=request.GET)
+        context["page"] = Paginator(results, 50).get_page(request.GET.get("page"))
+        context["filterset"] = DivisionFilterSet(request.GET)
+    else:
+        roots = list(division_roots(actor=actor))
+        context["roots"] = [
+            {"division": root, "children": list(division_children(actor=actor, division=root))}
+            for root in roots
+        ]
+    return render(request, "core/division_tree.html", context)
+
+
+@login_required
+def division_children_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The next level of the tree, loaded on demand (htmx)."""
+    actor: Any = request.user
+    division = division_get_for_actor(actor=actor, external_id=external_id)
+    children = division_children(actor=actor, division=division)
+    return render(request, "core/_division_children.html", {"children": children})
+
+
+@login_required
+def division_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor: Any = request.user
+    division = division_get_for_actor(actor=actor, external_id=external_id)
+    return render(
+        request, "core/division_detail.html",
+        {
+            "division": division,
+            "ancestors": [a for a in division_ancestors(division)
+                          if actor.scope.covers_division_code(a.code)],
+            "children": division_children(actor=actor, division=division),
+            "can_manage": has_perm(actor, Permission.MANAGE_DIVISIONS),
+        },
+    )  # fmt: skip
+
+
+class DivisionForm(ServiceValidatedModelForm):
+    class Meta:
+        model = Division
+        fields = [
+            "code", "name", "level", "parent", "is_urban", "population_60_plus",
+            "centroid_lat", "centroid_lng",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = division_queryset(actor=actor).exclude(level="community")
+        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": r"\d{12}"})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def division_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
+    actor: Any = request.user
+    require_perm(actor, Permission.MANAGE_DIVISIONS)
+    division = division_get_for_actor(actor=actor, external_id=external_id) if external_id else None
+    initial = {}
+    if division is None and request.GET.get("parent"):
+        parent = division_get_for_actor(actor=actor, external_id=request.GET["parent"])
+        initial = {"parent": parent, "is_urban": parent.is_urban}
+    form = DivisionForm(request.POST or None, instance=division, actor=actor, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if division is None:
+                division = services.division_create(actor=actor, **form.cleaned_data)
+            else:
+                division = services.division_update(
+                    actor=actor, division=division, **form.cleaned_data
+                )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("divisions:detail", external_id=division.external_id)
+    return render(request, "core/division_form.html", {"form": form, "division": division})
+
+
+
+
+@login_required
+def audit_list_view(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    events = audit_event_list(actor=actor, filters=request.GET)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "core/audit_list.html",
+        {"page": page, "filterset": AuditEventFilterSet(request.GET)},
+    )  # fmt: skip
+
+
+@login_required
+def audit_export_view(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    events = audit_event_list(actor=actor, filters=request.GET)
+    services.audit_export_recorded(actor=actor, count=events.count(), filters=dict(request.GET))
+    rows = (
+        (e.at.isoformat(), e.actor_username, e.action, e.object_type, e.object_id,
+         e.object_repr, e.ip_address, e.changes)
+        for e in events.iterator(chunk_size=2000)
+    )  # fmt: skip
+    return csv_response(
+        "audit-log.csv",
+        ["at", "username", "action", "object_type", "object_id", "object", "ip_address", "changes"],
+        rows,
+    )

@@ -1,0 +1,48 @@
+"""``yiyang demo``: what ``make demo`` runs. Migrates, builds the demo city if missing,
+prints the address and every demo login, then serves on 127.0.0.1:$PORT."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from yiyang.demo.services import DEFAULT_PASSWORD, DEMO_USERS, demo_password_sync
+
+
+class Command(BaseCommand):
+    help = "Run the platform with the demo city on the embedded database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument("--no-serve", action="store_true", help="prepare and print only")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("seed-demo")
+        env_password = os.environ.get("YIYANG_DEMO_PASSWORD")
+        password = env_password or DEFAULT_PASSWORD
+        if demo_password_sync(password, settings.VAR_DIR / "demo_password.sha256"):
+            self.stdout.write("Demo passwords set.")
+        port = options["port"]
+        address = f"http://127.0.0.1:{port}/"
+        lines = [
+            "",
+            f"Yiyang is running at {address}",
+            f"API docs: {address}api/v1/docs/   health: {address}healthz",
+            "",
+            "Demo logins (password: "
+            + (f"{password!r}, from YIYANG_DEMO_PASSWORD" if env_password
+               else f"{password!r}; set YIYANG_DEMO_PASSWORD to change it")
+            + "):",
+        ]  # fmt: skip
+        lines += [f"  {username:<18} {role.label}" for username, role, _ in DEMO_USERS]
+        if not settings.YIYANG_2FA_REQUIRED_ROLES:
+            lines.append("Two-factor authentication is not enforced in demo mode; "
+                         "production requires it for city_admin.")
+        self.stdout.write("\n".join(str(line) for line in lines) + "\n")
+        if not options["no_serve"]:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from yiyang.core.api.serializers import DivisionRefSerializer
+from yiyang.core.models import Division
+from yiyang.organisations.choices import OrganisationKind, OrganisationStatus, Ownership
+from yiyang.organisations.models import Organisation
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    """Divisions and operators are referred to by their UUID; scope is checked by the service."""
+
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    kind = serializers.ChoiceField(choices=OrganisationKind.choices)
+    ownership = serializers.ChoiceField(choices=Ownership.choices, allow_blank=True, required=False)
+    status = serializers.ChoiceField(choices=OrganisationStatus.choices, required=False)
+    division = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Division.objects.none(),
+        error_messages={"does_not_exist": _("No division {value} in your jurisdiction."),
+                        "invalid": _("Give the division's id (a UUID).")},
+    )  # fmt: skip
+    division_detail = DivisionRefSerializer(source="division", read_only=True)
+    operator = serializers.SlugRelatedField(
+        slug_field="external_id", queryset=Organisation.objects.none(),
+        allow_null=True, required=False,
+        error_messages={"does_not_exist": _("No third-party operator {value} in your jurisdiction."),
+                        "invalid": _("Give the operator's id (a UUID).")},
+    )  # fmt: skip
+    lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
+    lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
+    total_beds = serializers.IntegerField(min_value=0, max_value=100000, allow_null=True, required=False)
+    nursing_beds = serializers.IntegerField(
+        min_value=0, max_value=100000, allow_null=True, required=False
+    )
+    occupied_beds = serializers.IntegerField(
+        min_value=0, max_value=100000, allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id", "name", "kind", "ownership", "status", "division", "division_detail",
+            "address", "lat", "lng", "licence_number", "phone", "total_beds", "nursing_beds",
+            "occupied_beds", "operator", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+        validators: list[object] = []

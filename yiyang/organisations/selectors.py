@@ -1,0 +1,99 @@
+"""Reads of organisations, each scoped to the actor's jurisdiction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.organisations.choices import OrganisationKind
+from yiyang.organisations.filtersets import OrganisationFilterSet
+from yiyang.organisations.models import Organisation
+
+
+def organisation_queryset(*, actor: Actor) -> QuerySet[Organisation]:
+    """Every organisation in the actor's jurisdiction (no permission check: for choices)."""
+    return actor.scope.apply(
+        Organisation.objects.select_related("division", "operator"),
+        division_code_field="division__code",
+        organisation_field="pk",
+    )
+
+
+def organisation_list(*, actor: Actor, filters: Any = None) -> QuerySet[Organisation]:
+    require_perm(actor, Permission.VIEW_ORGANISATIONS)
+    queryset = organisation_queryset(actor=actor)
+    if filters is not None:
+        queryset = OrganisationFilterSet(filters, queryset=queryset).qs
+    return queryset
+
+
+def organisation_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Organisation:
+    """One organisation in the actor's scope, or 404 (also for malformed ids)."""
+    require_perm(actor, Permission.VIEW_ORGANISATIONS)
+    try:
+        return organisation_queryset(actor=actor).get(external_id=external_id)
+    except (Organisation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("organisation") from exc
+
+
+def operator_choices(*, actor: Actor) -> QuerySet[Organisation]:
+    """Third-party operators the actor may name as running a facility."""
+    return organisation_queryset(actor=actor).filter(kind=OrganisationKind.THIRD_PARTY_OPERATOR)
+
+
+def organisation_ids_run_by(organisation_id: int) -> frozenset[int]:
+    """An organisation and the facilities it operates for others: an org-scoped user's reach."""
+    ids = Organisation.objects.filter(Q(pk=organisation_id) | Q(operator_id=organisation_id))
+    return frozenset(ids.values_list("pk", flat=True))
+
+
+def organisation_summary(*, actor: Actor) -> dict[str, Any]:
+    """What a home page shows of the organisations in scope: counts by kind, beds, and the
+    share of communities with a care station (urban and rural), per DOMAIN's indicators."""
+    from django.db.models import Count, Sum
+
+    from yiyang.core.models import Division
+
+    require_perm(actor, Permission.VIEW_ORGANISATIONS)
+    organisations = organisation_queryset(actor=actor).select_related(None)
+    by_kind = dict(
+        organisations.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    beds = organisations.filter(kind=OrganisationKind.CARE_INSTITUTION).aggregate(
+        total=Sum("total_beds"), nursing=Sum("nursing_beds"), occupied=Sum("occupied_beds")
+    )
+    summary: dict[str, Any] = {
+        "by_kind": [(label, by_kind.get(value, 0)) for value, label in OrganisationKind.choices],
+        "total": sum(by_kind.values()),
+        "beds": beds,
+    }
+    prefix = actor.scope.division_prefix
+    if prefix is not None and actor.scope.organisation_ids is None:
+        communities = Division.objects.filter(level="community", code__startswith=prefix)
+        served = organisations.filter(kind=OrganisationKind.COMMUNITY_STATION).values(
+            "division_id"
+        )
+        coverage = {}
+        for urban in (True, False):
+            group = communities.filter(is_urban=urban)
+            total = group.count()
+            covered = group.filter(pk__in=served).count()
+            coverage["urban" if urban else "rural"] = {
+                "total": total, "covered": covered,
+                "percent": round(100 * covered / total, 1) if total else None,
+            }  # fmt: skip
+        elders = Division.objects.filter(level="community", code__startswith=prefix).aggregate(
+            n=Sum("population_60_plus")
+        )["n"] or 0
+        summary["coverage"] = coverage
+        summary["elders"] = elders
+        if elders and beds["total"]:
+            summary["beds_per_1000"] = round(1000 * beds["total"] / elders, 1)
+        if beds["total"]:
+            summary["nursing_share"] = round(100 * (beds["nursing"] or 0) / beds["total"], 1)
+            summary["occupancy"] = round(100 * (beds["occupied"] or 0) / beds["total"], 1)
+    return summary

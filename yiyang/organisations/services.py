@@ -1,0 +1,189 @@
+"""The organisations app owns government offices and care providers: where they are, what
+kind they are, their licence and status, and (for care institutions) their beds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.choices import AuditAction
+from yiyang.core.models import Division
+from yiyang.core.services import row_errors as row_errors_error
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.validation import coordinate_errors
+from yiyang.organisations.choices import (
+    OPERABLE_KINDS,
+    OrganisationKind,
+    OrganisationStatus,
+    Ownership,
+)
+from yiyang.organisations.models import Organisation
+
+ORGANISATION_FIELDS = (
+    "name", "kind", "ownership", "division", "address", "lat", "lng", "licence_number",
+    "status", "phone", "total_beds", "nursing_beds", "occupied_beds", "operator",
+)  # fmt: skip
+BED_FIELDS = ("total_beds", "nursing_beds", "occupied_beds")
+
+
+def _organisation_errors(
+    *, values: dict[str, Any], actor: Actor, instance: Organisation | None
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not str(values.get("name") or "").strip():
+        errors["name"] = _("Give the organisation's name.")
+    kind = values.get("kind")
+    if kind not in OrganisationKind.values:
+        errors["kind"] = _("Choose the kind of organisation.")
+    if values.get("status", OrganisationStatus.ACTIVE) not in OrganisationStatus.values:
+        errors["status"] = _("Choose a status.")
+    ownership = values.get("ownership") or ""
+    if ownership and ownership not in Ownership.values:
+        errors["ownership"] = _("Ownership is public or private.")
+    division: Division | None = values.get("division")
+    if division is None:
+        errors["division"] = _("Place the organisation in a division.")
+    elif not actor.scope.covers(
+        division_code=division.code, organisation_id=instance.pk if instance else None
+    ):
+        errors["division"] = _("This division lies outside your jurisdiction.")
+    if kind == OrganisationKind.CARE_INSTITUTION:
+        if not ownership:
+            errors["ownership"] = _("Say whether the care institution is public or private.")
+        total, nursing, occupied = (values.get(f) for f in BED_FIELDS)
+        if total is None:
+            errors["total_beds"] = _("A care institution gives its total number of beds.")
+        else:
+            if nursing is not None and nursing > total:
+                errors["nursing_beds"] = _(
+                    "Nursing-type beds (%(n)d) cannot exceed total beds (%(t)d)."
+                ) % {"n": nursing, "t": total}
+            if occupied is not None and occupied > total:
+                errors["occupied_beds"] = _(
+                    "Occupied beds (%(n)d) cannot exceed total beds (%(t)d)."
+                ) % {"n": occupied, "t": total}
+        for field in BED_FIELDS:
+            value = values.get(field)
+            if value is not None and value < 0:
+                errors[field] = _("A number of beds cannot be negative.")
+    elif kind is not None:
+        for field in BED_FIELDS:
+            if values.get(field) is not None:
+                errors[field] = _("Only care institutions record beds.")
+    licence = str(values.get("licence_number") or "").strip()
+    if licence and Organisation.objects.filter(licence_number=licence).exclude(
+        pk=instance.pk if instance else None
+    ).exists():
+        errors["licence_number"] = _("Licence number %(n)s is already registered.") % {"n": licence}
+    errors.update(
+        coordinate_errors(lat=values.get("lat"), lng=values.get("lng"), division=division)
+    )
+    operator: Organisation | None = values.get("operator")
+    if operator is not None:
+        if operator.kind != OrganisationKind.THIRD_PARTY_OPERATOR:
+            errors["operator"] = _("The operator must be a third-party operator.")
+        elif kind not in OPERABLE_KINDS:
+            errors["operator"] = _("Only stations, day-care centres, canteens and institutions "
+                                   "are run by operators.")
+        elif instance is not None and operator.pk == instance.pk:
+            errors["operator"] = _("An organisation cannot operate itself.")
+        elif not actor.scope.covers(
+            division_code=operator.division.code, organisation_id=operator.pk
+        ) and (instance is None or instance.operator_id != operator.pk):
+            errors["operator"] = _("This operator lies outside your jurisdiction.")
+    return errors
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {k: v for k, v in values.items() if k in ORGANISATION_FIELDS}
+    for key in ("name", "address", "licence_number", "phone"):
+        if key in cleaned and cleaned[key] is not None:
+            cleaned[key] = str(cleaned[key]).strip()
+    return cleaned
+
+
+@transaction.atomic
+def organisation_create(*, actor: Actor, **values: Any) -> Organisation:
+    """Register an organisation in a division of the actor's jurisdiction."""
+    require_perm(actor, Permission.MANAGE_ORGANISATIONS)
+    values = _clean(values)
+    errors = _organisation_errors(values=values, actor=actor, instance=None)
+    if errors:
+        raise ValidationError(errors)
+    organisation = Organisation(**values)
+    organisation.save()
+    division_code = organisation.division.code
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=organisation, division_code=division_code,
+        changes={k: [None, v] for k, v in snapshot(organisation, ORGANISATION_FIELDS).items()},
+    )  # fmt: skip
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, actor: Actor, organisation: Organisation, **values: Any) -> Organisation:
+    """Change an organisation the actor may reach; it stays inside their jurisdiction."""
+    require_perm(actor, Permission.MANAGE_ORGANISATIONS)
+    values = _clean(values)
+    before = snapshot(organisation, ORGANISATION_FIELDS)
+    merged = {name: getattr(organisation, name) for name in ORGANISATION_FIELDS} | values
+    errors = _organisation_errors(values=merged, actor=actor, instance=organisation)
+    if not actor.scope.covers(
+        division_code=organisation.division.code, organisation_id=organisation.pk
+    ):
+        errors["division"] = _("This organisation lies outside your jurisdiction.")
+    if errors:
+        raise ValidationError(errors)
+    for name, value in values.items():
+        setattr(organisation, name, value)
+    organisation.save()
+    changes = diff(before, snapshot(organisation, ORGANISATION_FIELDS))
+    if changes:
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=organisation,
+            division_code=organisation.division.code, changes=changes,
+        )  # fmt: skip
+    return organisation
+
+
+def organisation_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
+    """Record that the actor exported a list of organisations (what, how many, which filter)."""
+    require_perm(actor, Permission.EXPORT_ORGANISATIONS)
+    audit_record(
+        actor=actor, action=AuditAction.EXPORT, object_type="organisations.organisation",
+        object_repr=f"{count} organisations", division_code=actor.scope.division_prefix or "",
+        changes={"filters": filters, "count": count},
+    )  # fmt: skip
+
+
+@transaction.atomic
+def organisation_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Organisation]:
+    """Register many organisations at once (imports, the demo city): every row valid, or
+    nothing written; the error names each row and field."""
+    require_perm(actor, Permission.MANAGE_ORGANISATIONS)
+    errors: dict[int, dict[str, str]] = {}
+    licences: set[str] = set()
+    cleaned_rows = [_clean(row) for row in rows]
+    for number, values in enumerate(cleaned_rows, start=1):
+        row_errors = _organisation_errors(values=values, actor=actor, instance=None)
+        licence = values.get("licence_number") or ""
+        if licence and licence in licences:
+            row_errors["licence_number"] = _("Licence number %(n)s appears twice.") % {"n": licence}
+        licences.add(licence)
+        if row_errors:
+            errors[number] = row_errors
+    if errors:
+        raise row_errors_error(errors)
+    organisations = Organisation.objects.bulk_create(
+        [Organisation(**values) for values in cleaned_rows], batch_size=500
+    )
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, object_type="organisations.organisation",
+        object_repr=f"{len(organisations)} organisations",
+        changes={"count": len(organisations)},
+    )  # fmt: skip
+    return organisations

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from yiyang.core.permissions import Permission, has_perm, require_perm
+from yiyang.core.selectors import division_queryset
+from yiyang.core.web.csv import csv_response
+from yiyang.core.web.forms import apply_errors
+from yiyang.organisations import services
+from yiyang.organisations.filtersets import OrganisationFilterSet
+from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
+from yiyang.organisations.web.forms import OrganisationForm
+
+EXPORT_COLUMNS = [
+    "external_id", "name", "kind", "ownership", "status", "division_code", "division",
+    "address", "lat", "lng", "licence_number", "phone", "total_beds", "nursing_beds",
+    "occupied_beds", "operator",
+]  # fmt: skip
+
+
+@login_required
+def organisation_list_view(request: HttpRequest) -> HttpResponse:
+    actor: Any = request.user
+    organisations = organisation_list(actor=actor, filters=request.GET)
+    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
+    filterset = OrganisationFilterSet(request.GET)
+    # Division choices for the filter: districts and streets in the actor's jurisdiction only.
+    divisions = division_queryset(actor=actor).filter(level__in=["district", "street"])
+    return render(
+        request, "organisations/organisation_list.html",
+        {
+            "page": page, "filterset": filterset, "divisions": divisions,
+            "query": request.GET.copy(),
+            "can_manage": has_perm(actor, Permission.MANAGE_ORGANISATIONS),
+            "can_export": has_perm(actor, Permission.EXPORT_ORGANISATIONS),
+        },
+    )  # fmt: skip
+
+
+@login_required
+def organisation_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor: Any = request.user
+    organisation = organisation_get_for_actor(actor=actor, external_id=external_id)
+    operated = organisation_list(actor=actor).filter(operator=organisation)[:50]
+    return render(
+        request, "organisations/organisation_detail.html",
+        {
+            "organisation": organisation, "operated": operated,
+            "can_manage": has_perm(actor, Permission.MANAGE_ORGANISATIONS),
+        },
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def organisation_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
+    actor: Any = request.user
+    require_perm(actor, Permission.MANAGE_ORGANISATIONS)
+    organisation = (
+        organisation_get_for_actor(actor=actor, external_id=external_id) if external_id else None
+    )
+    form = OrganisationForm(request.POST or None, instance=organisation, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if organisation is None:
+                organisation = services.organisation_create(actor=actor, **form.cleaned_data)
+            else:
+                organisation = services.organisation_update(
+                    actor=actor, organisation=organisation, **form.cleaned_data
+                )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("organisations:detail", external_id=organisation.external_id)
+    return render(
+        request, "organisations/organisation_form.html",
+        {"form": form, "organisation": organisation},
+    )  # fmt: skip
+
+
+@login_required
+def organisation_export_view(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV; the export is audited."""
+    actor: Any = request.user
+    require_perm(actor, Permission.EXPORT_ORGANISATIONS)
+    organisations = organisation_list(actor=actor, filters=request.GET)
+    services.organisation_export_recorded(
+        actor=actor, count=organisations.count(), filters=dict(request.GET.lists())
+    )
+    rows = (
+        (
+            str(o.external_id), o.name, o.kind, o.ownership, o.status, o.division.code,
+            o.division.name, o.address, o.lat, o.lng, o.licence_number, o.phone,
+            o.total_beds, o.nursing_beds, o.occupied_beds,
+            str(o.operator.external_id) if o.operator else "",
+        )
+        for o in organisations.iterator(chunk_size=2000)
+    )  # fmt: skip
+    return csv_response("organisations.csv", EXPORT_COLUMNS, rows)
