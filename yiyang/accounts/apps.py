@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from yiyang.accounts import receivers  # noqa: F401  (connects the login audit)
+        from yiyang.accounts import (  # noqa: F401  (connects the login audit, the schema)
+            receivers,
+            schema,
+        )
