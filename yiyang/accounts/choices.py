@@ -35,3 +35,6 @@ ROLE_HELP = {
     Role.AUDITOR: _("Reads everything in scope, changes nothing; reads the audit log."),
     Role.FAMILY: _("An elder or a family member acting for one."),
 }
+
+# Session key caching whether this login must give a TOTP code.
+OTP_SESSION_FLAG = "yiyang_needs_otp"

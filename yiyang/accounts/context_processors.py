@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.permissions import Permission, has_perm
+from yiyang.core.permissions import Permission, has_perm, request_actor
 
 NAV = [
     ("home", _("Home"), None),
@@ -24,7 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     items = []
     for url_name, label, permission in NAV:
-        if permission is None or has_perm(user, permission):  # type: ignore[arg-type]
+        if permission is None or has_perm(request_actor(request), permission):
             url = reverse(url_name)
             active = request.path == url if url == "/" else request.path.startswith(url)
             items.append({"url": url, "label": label, "active": active})

@@ -4,15 +4,17 @@ until they have given one (or, the first time, enrolled an authenticator)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from yiyang.accounts.choices import OTP_SESSION_FLAG as SESSION_FLAG
+from yiyang.accounts.models import User
 from yiyang.accounts.services import user_needs_otp
 
 EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/api/v1/auth/token/")
-SESSION_FLAG = "yiyang_needs_otp"
 
 
 class TwoFactorRequiredMiddleware:
@@ -24,7 +26,7 @@ class TwoFactorRequiredMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]
             # Token-authenticated API calls proved the second factor when the token was issued.
             and not request.META.get("HTTP_AUTHORIZATION", "").startswith("Token ")
             and self._needs_otp(request)
@@ -41,6 +43,6 @@ class TwoFactorRequiredMiddleware:
         # Cached in the session: asked once per login, not once per request.
         cached = request.session.get(SESSION_FLAG)
         if cached is None:
-            cached = user_needs_otp(request.user)  # type: ignore[arg-type]
+            cached = user_needs_otp(cast(User, request.user))
             request.session[SESSION_FLAG] = cached
         return bool(cached)

@@ -42,7 +42,7 @@ class User(AbstractUser):
         if not self.is_active:
             return EMPTY_SCOPE
         return Scope(
-            division_prefix=self.division.code_prefix if self.division_id else None,
+            division_prefix=self.division.code_prefix if self.division is not None else None,
             organisation_ids=(
                 organisation_ids_run_by(self.organisation_id) if self.organisation_id else None
             ),

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticatorExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
-class ApiTokenScheme(OpenApiAuthenticatorExtension):
+class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "yiyang.accounts.authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 

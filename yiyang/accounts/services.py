@@ -35,9 +35,10 @@ def role_requires_2fa(role: str) -> bool:
 
 def user_needs_otp(user: User) -> bool:
     """Whether a login must be completed with a TOTP code."""
-    return role_requires_2fa(user.role) or TOTPDevice.objects.filter(
-        user=user, confirmed=True
-    ).exists()
+    return (
+        role_requires_2fa(user.role)
+        or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def _user_errors(*, values: dict[str, Any], actor: Actor, instance: User | None) -> dict[str, str]:
@@ -45,9 +46,11 @@ def _user_errors(*, values: dict[str, Any], actor: Actor, instance: User | None)
     username = str(values.get("username") or "").strip()
     if not username:
         errors["username"] = _("Give a username.")
-    elif User.objects.filter(username__iexact=username).exclude(
-        pk=instance.pk if instance else None
-    ).exists():
+    elif (
+        User.objects.filter(username__iexact=username)
+        .exclude(pk=instance.pk if instance else -1)
+        .exists()
+    ):
         errors["username"] = _("The username %(u)s is taken.") % {"u": username}
     role = values.get("role")
     if role not in Role.values:
@@ -111,9 +114,7 @@ def user_create(*, actor: Actor, password: str, **values: Any) -> User:
 
 
 @transaction.atomic
-def user_update(
-    *, actor: Actor, user: User, password: str | None = None, **values: Any
-) -> User:
+def user_update(*, actor: Actor, user: User, password: str | None = None, **values: Any) -> User:
     """Change a user's role, scope, status or password; role changes are audited."""
     require_perm(actor, Permission.MANAGE_USERS)
     values = {k: v for k, v in values.items() if k in USER_FIELDS}
@@ -183,8 +184,12 @@ def api_token_issue(*, user: User, otp: str | None = None) -> str:
                 {"otp": _("Your role requires two-factor authentication: enrol on the web first.")}
             )
         if not otp or not any(device.verify_token(otp) for device in devices):
-            audit_record(actor=user, action=AuditAction.OTP_FAILED, obj=user,
-                         division_code=_division_code(user))
+            audit_record(
+                actor=user,
+                action=AuditAction.OTP_FAILED,
+                obj=user,
+                division_code=_division_code(user),
+            )
             raise ValidationError({"otp": _("Give the current code from your authenticator app.")})
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -192,8 +197,12 @@ def api_token_issue(*, user: User, otp: str | None = None) -> str:
             user=user, key_hash=_hash_token(key),
             expires_at=timezone.now() + timedelta(days=API_TOKEN_DAYS),
         )  # fmt: skip
-        audit_record(actor=user, action=AuditAction.TOKEN_ISSUED, obj=user,
-                     division_code=_division_code(user))
+        audit_record(
+            actor=user,
+            action=AuditAction.TOKEN_ISSUED,
+            obj=user,
+            division_code=_division_code(user),
+        )
     return key
 
 
@@ -222,16 +231,19 @@ def totp_device_start(*, user: User) -> TOTPDevice:
 @transaction.atomic
 def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
     if device.user_id != user.pk or not device.verify_token(token):
-        audit_record(actor=user, action=AuditAction.OTP_FAILED, obj=user,
-                     division_code=_division_code(user))
+        audit_record(
+            actor=user, action=AuditAction.OTP_FAILED, obj=user, division_code=_division_code(user)
+        )
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit_record(actor=user, action=AuditAction.OTP_ENROLLED, obj=user,
-                 division_code=_division_code(user))
+    audit_record(
+        actor=user, action=AuditAction.OTP_ENROLLED, obj=user, division_code=_division_code(user)
+    )
     return True
 
 
 def otp_failed_recorded(*, user: User) -> None:
-    audit_record(actor=user, action=AuditAction.OTP_FAILED, obj=user,
-                 division_code=_division_code(user))
+    audit_record(
+        actor=user, action=AuditAction.OTP_FAILED, obj=user, division_code=_division_code(user)
+    )

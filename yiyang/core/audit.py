@@ -53,12 +53,14 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_repr = object_repr or str(obj)[:255]
-    user = actor if isinstance(actor, Model) and getattr(actor, "is_authenticated", False) else None
-    if user is None and actor is not None and not username:
+    user: Any = (
+        actor if isinstance(actor, Model) and getattr(actor, "is_authenticated", False) else None
+    )
+    if actor is not None and not username:
         username = str(getattr(actor, "username", ""))
     return AuditEvent.objects.create(
         actor=user,
-        actor_username=(user.get_username() if user is not None else username)[:150],
+        actor_username=username[:150],
         action=action,
         object_type=object_type,
         object_id=str(getattr(obj, "external_id", "")) if obj is not None else "",

@@ -15,7 +15,8 @@ class RequestOrigin:
     user_agent: str = ""
 
 
-_origin: ContextVar[RequestOrigin] = ContextVar("yiyang_request_origin", default=RequestOrigin())
+_NO_ORIGIN = RequestOrigin()
+_origin: ContextVar[RequestOrigin] = ContextVar("yiyang_request_origin", default=_NO_ORIGIN)
 
 
 def current_origin() -> RequestOrigin:

@@ -14,7 +14,9 @@ from yiyang.core.choices import CODE_PREFIX_LENGTH, AuditAction, DivisionLevel
 class BaseModel(models.Model):
     """Every domain record: an integer key inside, a UUID outside, and timestamps."""
 
-    external_id = models.UUIDField(_("external id"), default=uuid.uuid4, unique=True, editable=False)
+    external_id = models.UUIDField(
+        _("external id"), default=uuid.uuid4, unique=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

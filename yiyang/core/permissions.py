@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -63,12 +63,22 @@ class Permission(enum.Enum):
 class Actor(Protocol):
     """What the core needs to know of whoever acts: their role and their scope."""
 
-    is_authenticated: bool
-    is_active: bool
-    role: str
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def role(self) -> str: ...
 
     @property
     def scope(self) -> Scope: ...
+
+
+def request_actor(request: Any) -> Actor:
+    """The logged-in user of a request (page or API), as the actor services take."""
+    return cast(Actor, request.user)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,7 @@ from yiyang.core.permissions import Actor, Permission, require_perm
 
 def division_queryset(*, actor: Actor) -> QuerySet[Division]:
     """Every division in the actor's jurisdiction (no permission check: for choices)."""
-    return actor.scope.apply(
-        Division.objects.select_related("parent"), division_code_field="code"
-    )
+    return actor.scope.apply(Division.objects.select_related("parent"), division_code_field="code")
 
 
 def division_list(*, actor: Actor, filters: Any = None) -> QuerySet[Division]:

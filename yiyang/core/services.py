@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import CODE_PREFIX_LENGTH, PARENT_LEVEL, AuditAction, DivisionLevel
+from yiyang.core.errors import row_errors
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
@@ -49,9 +50,9 @@ def _division_errors(
             errors["code"] = _(
                 "A %(level)s code has %(n)d significant digits followed by zeros."
             ) % {"level": DivisionLevel(level).label, "n": significant}
-        elif Division.objects.filter(code=code).exclude(
-            pk=instance.pk if instance else None
-        ).exists():
+        elif (
+            Division.objects.filter(code=code).exclude(pk=instance.pk if instance else -1).exists()
+        ):
             errors["code"] = _("Division code %(code)s is already in use.") % {"code": code}
     expected_parent = PARENT_LEVEL[level]
     if expected_parent is None:
@@ -63,9 +64,7 @@ def _division_errors(
             "parent": DivisionLevel(expected_parent).label,
         }
     elif parent.level != expected_parent:
-        errors["parent"] = _(
-            "A %(level)s must sit under a %(parent)s, not under a %(given)s."
-        ) % {
+        errors["parent"] = _("A %(level)s must sit under a %(parent)s, not under a %(given)s.") % {
             "level": DivisionLevel(level).label,
             "parent": DivisionLevel(expected_parent).label,
             "given": DivisionLevel(parent.level).label,
@@ -89,7 +88,10 @@ def _division_errors(
     if any(v is not None for v in bbox):
         if None in bbox:
             errors["bbox_min_lat"] = _("Give all four bounding-box values or none.")
-        elif not (Decimal(bbox[0]) < Decimal(bbox[1]) and Decimal(bbox[2]) < Decimal(bbox[3])):
+        elif not (
+            Decimal(str(bbox[0])) < Decimal(str(bbox[1]))
+            and Decimal(str(bbox[2])) < Decimal(str(bbox[3]))
+        ):
             errors["bbox_min_lat"] = _("Each minimum must be below its maximum.")
     if parent is not None:
         for field, message in coordinate_errors(
@@ -152,17 +154,6 @@ def audit_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) 
     )  # fmt: skip
 
 
-def row_errors(errors: dict[int, dict[str, str]]) -> ValidationError:
-    """One ValidationError naming each bad row (1-based) and field."""
-    return ValidationError(
-        {
-            f"row {row}: {field}": [message]
-            for row, fields in sorted(errors.items())
-            for field, message in fields.items()
-        }
-    )
-
-
 @transaction.atomic
 def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Division]:
     """Create many divisions at once (imports, the demo city): all rows are valid or none
@@ -171,13 +162,13 @@ def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Di
     errors: dict[int, dict[str, str]] = {}
     seen: set[str] = set()
     for number, row in enumerate(rows, start=1):
-        row_errors = _division_errors(values=row, actor=actor, instance=None)
+        problems = _division_errors(values=row, actor=actor, instance=None)
         code = str(row.get("code") or "")
         if code in seen:
-            row_errors["code"] = _("Division code %(code)s appears twice.") % {"code": code}
+            problems["code"] = _("Division code %(code)s appears twice.") % {"code": code}
         seen.add(code)
-        if row_errors:
-            errors[number] = row_errors
+        if problems:
+            errors[number] = problems
     if errors:
         raise row_errors(errors)
     divisions = Division.objects.bulk_create(

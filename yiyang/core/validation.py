@@ -38,9 +38,7 @@ def coordinate_errors(
     box = (city.bbox_min_lat, city.bbox_max_lat, city.bbox_min_lng, city.bbox_max_lng)
     if None in box:
         return errors
-    min_lat, max_lat, min_lng, max_lng = box
-    assert min_lat is not None and max_lat is not None
-    assert min_lng is not None and max_lng is not None
+    min_lat, max_lat, min_lng, max_lng = (Decimal(v) for v in box)  # type: ignore[arg-type]
     if not (min_lat <= lat <= max_lat and min_lng <= lng <= max_lng):
         message = _(
             "The point (%(lat)s, %(lng)s) lies outside %(city)s "

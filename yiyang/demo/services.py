@@ -30,7 +30,7 @@ CITY_CODE = "419100000000"
 CITY_NAME = "颐和市"
 CENTRE = (34.75, 113.65)
 BBOX = (Decimal("34.300000"), Decimal("35.200000"), Decimal("113.100000"), Decimal("114.200000"))
-DEFAULT_PASSWORD = "Yiyang-demo-2026"
+DEFAULT_PASSWORD = "Yiyang-demo-2026"  # noqa: S105 - printed for the demo on purpose
 
 URBAN_DISTRICTS = ["和平区", "康宁区", "福寿区", "安泰区"]
 RURAL_COUNTIES = ["松山县", "青河县"]
@@ -68,9 +68,15 @@ def demo_city_exists() -> bool:
     return Division.objects.filter(code=CITY_CODE).exists()
 
 
-def _jitter(rng: random.Random, centre: tuple[float, float], spread: float) -> tuple[Decimal, Decimal]:
-    lat = min(max(centre[0] + rng.uniform(-spread, spread), float(BBOX[0]) + 0.01), float(BBOX[1]) - 0.01)
-    lng = min(max(centre[1] + rng.uniform(-spread, spread), float(BBOX[2]) + 0.01), float(BBOX[3]) - 0.01)
+def _jitter(
+    rng: random.Random, centre: tuple[float, float], spread: float
+) -> tuple[Decimal, Decimal]:
+    lat = min(
+        max(centre[0] + rng.uniform(-spread, spread), float(BBOX[0]) + 0.01), float(BBOX[1]) - 0.01
+    )
+    lng = min(
+        max(centre[1] + rng.uniform(-spread, spread), float(BBOX[2]) + 0.01), float(BBOX[3]) - 0.01
+    )
     return Decimal(f"{lat:.6f}"), Decimal(f"{lng:.6f}")
 
 
@@ -85,8 +91,9 @@ def _name(rng: random.Random, used: set[str], suffix: str) -> str:
 def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[Division]]:
     city_rows = [{
         "code": CITY_CODE, "name": CITY_NAME, "level": DivisionLevel.CITY, "parent": None,
-        "is_urban": True, "centroid_lat": Decimal(str(CENTRE[0])), "centroid_lng": Decimal(str(CENTRE[1])),
-        "bbox_min_lat": BBOX[0], "bbox_max_lat": BBOX[1], "bbox_min_lng": BBOX[2], "bbox_max_lng": BBOX[3],
+        "is_urban": True, "centroid_lat": Decimal(str(CENTRE[0])),
+        "centroid_lng": Decimal(str(CENTRE[1])), "bbox_min_lat": BBOX[0], "bbox_max_lat": BBOX[1],
+        "bbox_min_lng": BBOX[2], "bbox_max_lng": BBOX[3],
     }]  # fmt: skip
     (city,) = division_create_many(actor=actor, rows=city_rows)
     district_rows = []
@@ -96,7 +103,8 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
         number = 2 + index if urban else 21 + index - len(URBAN_DISTRICTS)
         centre = (
             (CENTRE[0] + rng.uniform(-0.08, 0.08), CENTRE[1] + rng.uniform(-0.1, 0.1))
-            if urban else (CENTRE[0] + rng.choice([-0.3, 0.3]), CENTRE[1] + rng.uniform(-0.35, 0.35))
+            if urban
+            else (CENTRE[0] + rng.choice([-0.3, 0.3]), CENTRE[1] + rng.uniform(-0.35, 0.35))
         )  # fmt: skip
         lat, lng = _jitter(rng, centre, 0.01)
         district_rows.append({
@@ -196,7 +204,9 @@ def _build_organisations(
             ))  # fmt: skip
     for community in tree["community"]:
         committee = "社区居民委员会" if community.is_urban else "村民委员会"
-        rows.append(_org(rng, fake, community, K.COMMUNITY_COMMITTEE, f"{community.name}{committee}"))
+        rows.append(
+            _org(rng, fake, community, K.COMMUNITY_COMMITTEE, f"{community.name}{committee}")
+        )
         # Stations: every urban community, about 72% of rural ones (DOMAIN figures).
         if community.is_urban or rng.random() < 0.72:
             rows.append(_org(
@@ -248,7 +258,8 @@ def _demo_users(tree: dict[str, list[Division]], password: str) -> int:
     in_district = Organisation.objects.filter(division__code__startswith=district.code[:6])
     operator = (
         Organisation.objects.filter(kind=K.THIRD_PARTY_OPERATOR, operated__isnull=False)
-        .order_by("id").first()
+        .order_by("id")
+        .first()
     )
     home_care = in_district.filter(kind=K.HOME_CARE_COMPANY).order_by("id").first() or (
         Organisation.objects.filter(kind=K.HOME_CARE_COMPANY).order_by("id").first()
@@ -264,7 +275,9 @@ def _demo_users(tree: dict[str, list[Division]], password: str) -> int:
     }
     users = []
     for username, role, place in DEMO_USERS:
-        user = User(username=username, role=role, full_name=_display_name(username), **places[place])
+        user = User(
+            username=username, role=role, full_name=_display_name(username), **places[place]
+        )
         user.set_password(password)
         users.append(user)
     User.objects.bulk_create(users)
@@ -273,9 +286,11 @@ def _demo_users(tree: dict[str, list[Division]], password: str) -> int:
 
 def _display_name(username: str) -> str:
     return {
-        "city_admin": "市管理员", "district_officer": "区民政干部", "street_officer": "街道干部",
-        "community_worker": "社区工作者", "provider_manager": "服务商经理", "caregiver": "护理员小王",
-        "operator": "呼叫中心坐席", "assessor": "评估员", "auditor": "审计员", "family": "家属张女士",
+        "city_admin": "市管理员", "district_officer": "区民政干部",
+        "street_officer": "街道干部", "community_worker": "社区工作者",
+        "provider_manager": "服务商经理", "caregiver": "护理员小王",
+        "operator": "呼叫中心坐席", "assessor": "评估员", "auditor": "审计员",
+        "family": "家属张女士",
     }.get(username, username)  # fmt: skip
 
 
@@ -298,7 +313,7 @@ def demo_city_build(*, seed: int = 20261122, password: str = DEFAULT_PASSWORD) -
     """Build the demo city if it is not there yet; returns what exists."""
     result = DemoCity()
     if not demo_city_exists():
-        rng = random.Random(seed)  # noqa: S311 - demo data, not security
+        rng = random.Random(seed)
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
         actor = SystemActor(scope=Scope(division_prefix=CITY_CODE[:4]), username="system:seed-demo")

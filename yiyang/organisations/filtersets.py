@@ -32,9 +32,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(name__icontains=value)
-            | Q(address__icontains=value)
-            | Q(licence_number__iexact=value)
+            Q(name__icontains=value) | Q(address__icontains=value) | Q(licence_number__iexact=value)
         )
 
     def in_division(

@@ -74,9 +74,7 @@ def organisation_summary(*, actor: Actor) -> dict[str, Any]:
     prefix = actor.scope.division_prefix
     if prefix is not None and actor.scope.organisation_ids is None:
         communities = Division.objects.filter(level="community", code__startswith=prefix)
-        served = organisations.filter(kind=OrganisationKind.COMMUNITY_STATION).values(
-            "division_id"
-        )
+        served = organisations.filter(kind=OrganisationKind.COMMUNITY_STATION).values("division_id")
         coverage = {}
         for urban in (True, False):
             group = communities.filter(is_urban=urban)
@@ -86,9 +84,12 @@ def organisation_summary(*, actor: Actor) -> dict[str, Any]:
                 "total": total, "covered": covered,
                 "percent": round(100 * covered / total, 1) if total else None,
             }  # fmt: skip
-        elders = Division.objects.filter(level="community", code__startswith=prefix).aggregate(
-            n=Sum("population_60_plus")
-        )["n"] or 0
+        elders = (
+            Division.objects.filter(level="community", code__startswith=prefix).aggregate(
+                n=Sum("population_60_plus")
+            )["n"]
+            or 0
+        )
         summary["coverage"] = coverage
         summary["elders"] = elders
         if elders and beds["total"]:

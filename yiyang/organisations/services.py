@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import row_errors
 from yiyang.core.models import Division
-from yiyang.core.services import row_errors as row_errors_error
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
 from yiyang.organisations.choices import (
@@ -75,9 +75,12 @@ def _organisation_errors(
             if values.get(field) is not None:
                 errors[field] = _("Only care institutions record beds.")
     licence = str(values.get("licence_number") or "").strip()
-    if licence and Organisation.objects.filter(licence_number=licence).exclude(
-        pk=instance.pk if instance else None
-    ).exists():
+    if (
+        licence
+        and Organisation.objects.filter(licence_number=licence)
+        .exclude(pk=instance.pk if instance else -1)
+        .exists()
+    ):
         errors["licence_number"] = _("Licence number %(n)s is already registered.") % {"n": licence}
     errors.update(
         coordinate_errors(lat=values.get("lat"), lng=values.get("lng"), division=division)
@@ -87,8 +90,9 @@ def _organisation_errors(
         if operator.kind != OrganisationKind.THIRD_PARTY_OPERATOR:
             errors["operator"] = _("The operator must be a third-party operator.")
         elif kind not in OPERABLE_KINDS:
-            errors["operator"] = _("Only stations, day-care centres, canteens and institutions "
-                                   "are run by operators.")
+            errors["operator"] = _(
+                "Only stations, day-care centres, canteens and institutions are run by operators."
+            )
         elif instance is not None and operator.pk == instance.pk:
             errors["operator"] = _("An organisation cannot operate itself.")
         elif not actor.scope.covers(
@@ -169,15 +173,15 @@ def organisation_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> lis
     licences: set[str] = set()
     cleaned_rows = [_clean(row) for row in rows]
     for number, values in enumerate(cleaned_rows, start=1):
-        row_errors = _organisation_errors(values=values, actor=actor, instance=None)
+        problems = _organisation_errors(values=values, actor=actor, instance=None)
         licence = values.get("licence_number") or ""
         if licence and licence in licences:
-            row_errors["licence_number"] = _("Licence number %(n)s appears twice.") % {"n": licence}
+            problems["licence_number"] = _("Licence number %(n)s appears twice.") % {"n": licence}
         licences.add(licence)
-        if row_errors:
-            errors[number] = row_errors
+        if problems:
+            errors[number] = problems
     if errors:
-        raise row_errors_error(errors)
+        raise row_errors(errors)
     organisations = Organisation.objects.bulk_create(
         [Organisation(**values) for values in cleaned_rows], batch_size=500
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -60,7 +62,7 @@ class UserSerializer(serializers.ModelSerializer):
             "last_login",
         ]  # fmt: skip
         read_only_fields = ["last_login"]
-        extra_kwargs = {"username": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"username": {"validators": []}}
 
     def get_permissions(self, user: User) -> list[str]:
         return [permission.label for permission in permissions_of(user.role)]

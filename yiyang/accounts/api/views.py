@@ -24,6 +24,7 @@ from yiyang.accounts.api.serializers import (
 )
 from yiyang.accounts.models import User
 from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
+from yiyang.core.permissions import request_actor
 from yiyang.core.selectors import division_queryset
 from yiyang.organisations.selectors import organisation_queryset
 
@@ -59,7 +60,7 @@ def token_view(request: Request) -> Response:
         raise PermissionDenied(_("Too many failed logins: this account is locked for a while."))
     if user is None or not user.is_active:
         raise AuthenticationFailed(_("Wrong username or password."))
-    key = services.api_token_issue(user=user, otp=data.get("otp") or None)  # type: ignore[arg-type]
+    key = services.api_token_issue(user=user, otp=data.get("otp") or None)
     return Response({"token": key}, status=status.HTTP_200_OK)
 
 
@@ -88,16 +89,16 @@ class UserViewSet(
     def get_queryset(self) -> QuerySet[User]:
         if getattr(self, "swagger_fake_view", False):
             return User.objects.none()
-        return user_list(actor=self.request.user)  # type: ignore[arg-type]
+        return user_list(actor=request_actor(self.request))
 
     def get_object(self) -> User:
-        return user_get_for_actor(actor=self.request.user, external_id=self.kwargs["id"])  # type: ignore[arg-type]
+        return user_get_for_actor(actor=request_actor(self.request), external_id=self.kwargs["id"])
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         serializer = super().get_serializer(*args, **kwargs)
         fields = getattr(serializer, "fields", {})
         if not getattr(self, "swagger_fake_view", False) and "division" in fields:
-            actor: Any = self.request.user
+            actor = request_actor(self.request)
             fields["division"].queryset = division_queryset(actor=actor)
             fields["organisation"].queryset = organisation_queryset(actor=actor)
         return serializer
@@ -106,13 +107,17 @@ class UserViewSet(
         data = dict(serializer.validated_data)
         password = data.pop("password", "")
         serializer.instance = services.user_create(
-            actor=self.request.user, password=password, **data  # type: ignore[arg-type]
+            actor=request_actor(self.request),
+            password=password,
+            **data,
         )
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         password = data.pop("password", None)
         serializer.instance = services.user_update(
-            actor=self.request.user, user=serializer.instance,  # type: ignore[arg-type]
-            password=password, **data,
+            actor=request_actor(self.request),
+            user=serializer.instance,
+            password=password,
+            **data,
         )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from yiyang.accounts.models import User
 from yiyang.core.permissions import Actor, Role
 from yiyang.core.selectors import division_queryset
+from yiyang.core.web.forms import limit_choices
 from yiyang.organisations.selectors import organisation_queryset
 
 
@@ -35,10 +36,10 @@ class UserForm(forms.ModelForm):
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = Role.choices
+        cast(forms.ChoiceField, self.fields["role"]).choices = Role.choices
         # Only places inside the administrator's jurisdiction are offered.
-        self.fields["division"].queryset = division_queryset(actor=actor)
-        self.fields["organisation"].queryset = organisation_queryset(actor=actor)
+        limit_choices(self, "division", division_queryset(actor=actor))
+        limit_choices(self, "organisation", organisation_queryset(actor=actor))
         if self.instance.pk is None:
             self.fields["password"].required = True
             self.fields["password"].help_text = _(

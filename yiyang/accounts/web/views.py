@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
 
 import segno
 from django.contrib import messages
@@ -16,11 +17,19 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yiyang.accounts import services
+from yiyang.accounts.choices import OTP_SESSION_FLAG as SESSION_FLAG
 from yiyang.accounts.choices import ROLE_HELP
-from yiyang.accounts.middleware import SESSION_FLAG
+from yiyang.accounts.models import User
 from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
 from yiyang.accounts.web.forms import OTPForm, UserForm
-from yiyang.core.permissions import Permission, Role, has_perm, permissions_of, require_perm
+from yiyang.core.permissions import (
+    Permission,
+    Role,
+    has_perm,
+    permissions_of,
+    request_actor,
+    require_perm,
+)
 from yiyang.core.selectors import audit_event_list
 from yiyang.core.web.forms import apply_errors
 
@@ -39,8 +48,8 @@ class LoginView(auth_views.LoginView):
 @login_required
 def otp_view(request: HttpRequest) -> HttpResponse:
     """Verify a TOTP code, or enrol an authenticator the first time."""
-    user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    user = cast(User, request.user)
+    if user.is_verified():  # type: ignore[attr-defined]
         return redirect("home")
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     form = OTPForm(request.POST or None)
@@ -49,15 +58,19 @@ def otp_view(request: HttpRequest) -> HttpResponse:
             if confirmed.verify_token(form.cleaned_data["token"]):
                 otp_login(request, confirmed)
                 return redirect(request.GET.get("next") or "home")
-            services.otp_failed_recorded(user=user)  # type: ignore[arg-type]
-            form.add_error("token", _("That code is not right, or it has expired. Try the next one."))
+            services.otp_failed_recorded(user=user)
+            form.add_error(
+                "token", _("That code is not right, or it has expired. Try the next one.")
+            )
         return render(request, "accounts/otp_verify.html", {"form": form})
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = services.totp_device_start(user=user)  # type: ignore[arg-type]
+        device = services.totp_device_start(user=user)
     if request.method == "POST" and form.is_valid():
         if services.totp_device_confirm(
-            user=user, device=device, token=form.cleaned_data["token"]  # type: ignore[arg-type]
+            user=user,
+            device=device,
+            token=form.cleaned_data["token"],
         ):
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is set up."))
@@ -66,36 +79,41 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
     return render(
         request, "accounts/otp_setup.html",
-        {"form": form, "qr_svg": qr_svg, "secret": device.config_url.split("secret=")[1].split("&")[0]},
+        {"form": form, "qr_svg": qr_svg, "secret": _totp_secret(device)},
     )  # fmt: skip
+
+
+def _totp_secret(device: TOTPDevice) -> str:
+    """The base32 key, for typing into an authenticator app that cannot scan."""
+    return parse_qs(urlsplit(device.config_url).query)["secret"][0]
 
 
 @login_required
 def user_list_view(request: HttpRequest) -> HttpResponse:
-    users = user_list(actor=request.user, filters=request.GET)  # type: ignore[arg-type]
+    users = user_list(actor=request_actor(request), filters=request.GET)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     return render(
         request, "accounts/user_list.html",
         {
             "page": page, "filterset": UserFilterSet(request.GET),
-            "can_manage": has_perm(request.user, Permission.MANAGE_USERS),  # type: ignore[arg-type]
+            "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
         },
     )  # fmt: skip
 
 
 @login_required
 def user_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    target = user_get_for_actor(actor=request.user, external_id=external_id)  # type: ignore[arg-type]
+    target = user_get_for_actor(actor=request_actor(request), external_id=external_id)
     events = None
-    if has_perm(request.user, Permission.VIEW_AUDIT_LOG):  # type: ignore[arg-type]
-        events = audit_event_list(actor=request.user).filter(  # type: ignore[arg-type]
+    if has_perm(request_actor(request), Permission.VIEW_AUDIT_LOG):
+        events = audit_event_list(actor=request_actor(request)).filter(
             object_type="accounts.user", object_id=str(target.external_id)
         )[:20]
     return render(
         request, "accounts/user_detail.html",
         {
             "target": target, "events": events,
-            "can_manage": has_perm(request.user, Permission.MANAGE_USERS),  # type: ignore[arg-type]
+            "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
             "permissions": permissions_of(target.role),
         },
     )  # fmt: skip
@@ -104,7 +122,7 @@ def user_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def user_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_USERS)
     target = user_get_for_actor(actor=actor, external_id=external_id) if external_id else None
     form = UserForm(request.POST or None, instance=target, actor=actor)
@@ -126,7 +144,7 @@ def user_edit_view(request: HttpRequest, external_id: str | None = None) -> Http
 
 @login_required
 def roles_view(request: HttpRequest) -> HttpResponse:
-    require_perm(request.user, Permission.VIEW_USERS)  # type: ignore[arg-type]
+    require_perm(request_actor(request), Permission.VIEW_USERS)
     rows = [
         {
             "role": role,

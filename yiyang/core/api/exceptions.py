@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def validation_error_detail(error: ValidationError) -> Any:
     if hasattr(error, "error_dict"):
-        return {field: messages for field, messages in error.message_dict.items()}
+        return dict(error.message_dict)
     return {"non_field_errors": error.messages}
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -19,7 +21,7 @@ class DivisionRefSerializer(serializers.ModelSerializer):
 class DivisionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
     level = serializers.ChoiceField(choices=DivisionLevel.choices)
-    parent = serializers.SlugRelatedField(
+    parent: serializers.SlugRelatedField[Division] = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="external_id", queryset=Division.objects.none(), allow_null=True,
         required=False,
         error_messages={"does_not_exist": _("No division {value} in your jurisdiction."),
@@ -40,7 +42,7 @@ class DivisionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is checked by the service, with the code in the message.
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

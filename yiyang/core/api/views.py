@@ -13,6 +13,7 @@ from yiyang.core import services
 from yiyang.core.api.serializers import AuditEventSerializer, DivisionSerializer
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
 from yiyang.core.models import AuditEvent, Division
+from yiyang.core.permissions import request_actor
 from yiyang.core.selectors import (
     audit_event_list,
     division_get_for_actor,
@@ -22,7 +23,6 @@ from yiyang.core.selectors import (
 
 
 class DivisionViewSet(  # the FilterSet is applied by DjangoFilterBackend
-
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -40,27 +40,30 @@ class DivisionViewSet(  # the FilterSet is applied by DjangoFilterBackend
     def get_queryset(self) -> QuerySet[Division]:
         if getattr(self, "swagger_fake_view", False):
             return Division.objects.none()
-        return division_list(actor=self.request.user)  # type: ignore[arg-type]
+        return division_list(actor=request_actor(self.request))
 
     def get_object(self) -> Division:
-        return division_get_for_actor(actor=self.request.user, external_id=self.kwargs["id"])  # type: ignore[arg-type]
+        return division_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         serializer = super().get_serializer(*args, **kwargs)
-        if not getattr(self, "swagger_fake_view", False) and "parent" in getattr(
-            serializer, "fields", {}
-        ):
-            serializer.fields["parent"].queryset = division_queryset(actor=self.request.user)  # type: ignore[arg-type]
+        fields = getattr(serializer, "fields", {})
+        if not getattr(self, "swagger_fake_view", False) and "parent" in fields:
+            fields["parent"].queryset = division_queryset(actor=request_actor(self.request))
         return serializer
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.division_create(
-            actor=self.request.user, **serializer.validated_data  # type: ignore[arg-type]
+            actor=request_actor(self.request),
+            **serializer.validated_data,
         )
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.division_update(
-            actor=self.request.user, division=serializer.instance,  # type: ignore[arg-type]
+            actor=request_actor(self.request),
+            division=serializer.instance,
             **serializer.validated_data,
         )
 
@@ -76,7 +79,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[AuditEvent]:
         if getattr(self, "swagger_fake_view", False):
             return AuditEvent.objects.none()
-        return audit_event_list(actor=self.request.user)  # type: ignore[arg-type]
+        return audit_event_list(actor=request_actor(self.request))
 
     @extend_schema(exclude=True)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import QuerySet
 
 
 def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -22,3 +25,10 @@ class ServiceValidatedModelForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # Skip model.full_clean(): uniqueness and rules are the service's, with clearer messages.
         pass
+
+
+def limit_choices(form: forms.BaseForm, field_name: str, queryset: QuerySet[Any]) -> None:
+    """Offer only these records in a model-choice field (those in the actor's scope)."""
+    field = form.fields[field_name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from yiyang.core import services
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
 from yiyang.core.models import Division
-from yiyang.core.permissions import Permission, has_perm, require_perm
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import (
     audit_event_list,
     division_ancestors,
@@ -28,7 +27,7 @@ from yiyang.core.selectors import (
     division_roots,
 )
 from yiyang.core.web.csv import csv_response
-from yiyang.core.web.forms import ServiceValidatedModelForm, apply_errors
+from yiyang.core.web.forms import ServiceValidatedModelForm, apply_errors, limit_choices
 
 
 @never_cache
@@ -38,7 +37,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+    except Exception as exc:
         return JsonResponse(
             {"status": "error", "database": "unreachable", "error": exc.__class__.__name__},
             status=503,
@@ -48,9 +47,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def division_tree_view(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     query = request.GET.get("q", "").strip()
-    context: dict[str, Any] = {"q": query, "can_manage": has_perm(actor, Permission.MANAGE_DIVISIONS)}
+    context: dict[str, Any] = {
+        "q": query,
+        "can_manage": has_perm(actor, Permission.MANAGE_DIVISIONS),
+    }
     if query or request.GET.get("level"):
         results = division_list(actor=actor, filters=request.GET)
         context["page"] = Paginator(results, 50).get_page(request.GET.get("page"))
@@ -67,7 +69,7 @@ def division_tree_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def division_children_view(request: HttpRequest, external_id: str) -> HttpResponse:
     """The next level of the tree, loaded on demand (htmx)."""
-    actor: Any = request.user
+    actor = request_actor(request)
     division = division_get_for_actor(actor=actor, external_id=external_id)
     children = division_children(actor=actor, division=division)
     return render(request, "core/_division_children.html", {"children": children})
@@ -75,7 +77,7 @@ def division_children_view(request: HttpRequest, external_id: str) -> HttpRespon
 
 @login_required
 def division_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     division = division_get_for_actor(actor=actor, external_id=external_id)
     return render(
         request, "core/division_detail.html",
@@ -99,14 +101,14 @@ class DivisionForm(ServiceValidatedModelForm):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = division_queryset(actor=actor).exclude(level="community")
+        limit_choices(self, "parent", division_queryset(actor=actor).exclude(level="community"))
         self.fields["code"].widget.attrs.update({"inputmode": "numeric", "pattern": r"\d{12}"})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def division_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_DIVISIONS)
     division = division_get_for_actor(actor=actor, external_id=external_id) if external_id else None
     initial = {}
@@ -130,11 +132,9 @@ def division_edit_view(request: HttpRequest, external_id: str | None = None) -> 
     return render(request, "core/division_form.html", {"form": form, "division": division})
 
 
-
-
 @login_required
 def audit_list_view(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     events = audit_event_list(actor=actor, filters=request.GET)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
@@ -144,8 +144,8 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_export_view(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
+def audit_export_view(request: HttpRequest) -> StreamingHttpResponse:
+    actor = request_actor(request)
     events = audit_event_list(actor=actor, filters=request.GET)
     services.audit_export_recorded(actor=actor, count=events.count(), filters=dict(request.GET))
     rows = (

@@ -25,12 +25,16 @@ class OrganisationSerializer(serializers.ModelSerializer):
     operator = serializers.SlugRelatedField(
         slug_field="external_id", queryset=Organisation.objects.none(),
         allow_null=True, required=False,
-        error_messages={"does_not_exist": _("No third-party operator {value} in your jurisdiction."),
-                        "invalid": _("Give the operator's id (a UUID).")},
+        error_messages={
+            "does_not_exist": _("No third-party operator {value} in your jurisdiction."),
+            "invalid": _("Give the operator's id (a UUID)."),
+        },
     )  # fmt: skip
     lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
     lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
-    total_beds = serializers.IntegerField(min_value=0, max_value=100000, allow_null=True, required=False)
+    total_beds = serializers.IntegerField(
+        min_value=0, max_value=100000, allow_null=True, required=False
+    )
     nursing_beds = serializers.IntegerField(
         min_value=0, max_value=100000, allow_null=True, required=False
     )

@@ -7,6 +7,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.serializers import BaseSerializer
 
 from yiyang.core.models import Division
+from yiyang.core.permissions import request_actor
 from yiyang.core.selectors import division_queryset
 from yiyang.organisations import services
 from yiyang.organisations.api.serializers import OrganisationSerializer
@@ -38,16 +39,18 @@ class OrganisationViewSet(  # the FilterSet is applied by DjangoFilterBackend
     def get_queryset(self) -> QuerySet[Organisation]:
         if getattr(self, "swagger_fake_view", False):
             return Organisation.objects.none()
-        return organisation_list(actor=self.request.user)  # type: ignore[arg-type]
+        return organisation_list(actor=request_actor(self.request))
 
     def get_object(self) -> Organisation:
-        return organisation_get_for_actor(actor=self.request.user, external_id=self.kwargs["id"])  # type: ignore[arg-type]
+        return organisation_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         serializer = super().get_serializer(*args, **kwargs)
         fields = getattr(serializer, "fields", {})
         if not getattr(self, "swagger_fake_view", False) and "division" in fields:
-            actor: Any = self.request.user
+            actor = request_actor(self.request)
             divisions = division_queryset(actor=actor)
             instance = getattr(serializer, "instance", None)
             if isinstance(instance, Organisation):
@@ -58,11 +61,13 @@ class OrganisationViewSet(  # the FilterSet is applied by DjangoFilterBackend
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.organisation_create(
-            actor=self.request.user, **serializer.validated_data  # type: ignore[arg-type]
+            actor=request_actor(self.request),
+            **serializer.validated_data,
         )
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = services.organisation_update(
-            actor=self.request.user, organisation=serializer.instance,  # type: ignore[arg-type]
+            actor=request_actor(self.request),
+            organisation=serializer.instance,
             **serializer.validated_data,
         )

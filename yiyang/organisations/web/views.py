@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from yiyang.core.permissions import Permission, has_perm, require_perm
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
 from yiyang.core.web.csv import csv_response
 from yiyang.core.web.forms import apply_errors
@@ -29,7 +27,7 @@ EXPORT_COLUMNS = [
 
 @login_required
 def organisation_list_view(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     organisations = organisation_list(actor=actor, filters=request.GET)
     page = Paginator(organisations, 50).get_page(request.GET.get("page"))
     filterset = OrganisationFilterSet(request.GET)
@@ -48,7 +46,7 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     organisation = organisation_get_for_actor(actor=actor, external_id=external_id)
     operated = organisation_list(actor=actor).filter(operator=organisation)[:50]
     return render(
@@ -63,7 +61,7 @@ def organisation_detail_view(request: HttpRequest, external_id: str) -> HttpResp
 @require_http_methods(["GET", "POST"])
 @login_required
 def organisation_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_ORGANISATIONS)
     organisation = (
         organisation_get_for_actor(actor=actor, external_id=external_id) if external_id else None
@@ -89,9 +87,9 @@ def organisation_edit_view(request: HttpRequest, external_id: str | None = None)
 
 
 @login_required
-def organisation_export_view(request: HttpRequest) -> HttpResponse:
+def organisation_export_view(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV; the export is audited."""
-    actor: Any = request.user
+    actor = request_actor(request)
     require_perm(actor, Permission.EXPORT_ORGANISATIONS)
     organisations = organisation_list(actor=actor, filters=request.GET)
     services.organisation_export_recorded(

@@ -41,8 +41,10 @@ class Command(BaseCommand):
         ]  # fmt: skip
         lines += [f"  {username:<18} {role.label}" for username, role, _ in DEMO_USERS]
         if not settings.YIYANG_2FA_REQUIRED_ROLES:
-            lines.append("Two-factor authentication is not enforced in demo mode; "
-                         "production requires it for city_admin.")
+            lines.append(
+                "Two-factor authentication is not enforced in demo mode; "
+                "production requires it for city_admin."
+            )
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
         if not options["no_serve"]:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
