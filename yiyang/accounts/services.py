@@ -247,3 +247,13 @@ def otp_failed_recorded(*, user: User) -> None:
     audit_record(
         actor=user, action=AuditAction.OTP_FAILED, obj=user, division_code=_division_code(user)
     )
+
+
+def user_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
+    """Record that the actor exported a list of users."""
+    require_perm(actor, Permission.EXPORT_DATA)
+    audit_record(
+        actor=actor, action=AuditAction.EXPORT, object_type="accounts.user",
+        object_repr=f"{count} users", division_code=actor.scope.division_prefix or "",
+        changes={"filters": filters, "count": count},
+    )  # fmt: skip

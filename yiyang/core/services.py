@@ -181,3 +181,13 @@ def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Di
         changes={"count": len(divisions), "codes": [d.code for d in divisions[:50]]},
     )  # fmt: skip
     return divisions
+
+
+def division_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
+    """Record that the actor exported a list of divisions."""
+    require_perm(actor, Permission.EXPORT_DATA)
+    audit_record(
+        actor=actor, action=AuditAction.EXPORT, object_type="core.division",
+        object_repr=f"{count} divisions", division_code=actor.scope.division_prefix or "",
+        changes={"filters": filters, "count": count},
+    )  # fmt: skip

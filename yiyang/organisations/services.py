@@ -113,7 +113,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def organisation_create(*, actor: Actor, **values: Any) -> Organisation:
     """Register an organisation in a division of the actor's jurisdiction."""
-    require_perm(actor, Permission.MANAGE_ORGANISATIONS)
+    require_perm(actor, Permission.CREATE_ORGANISATIONS)
     values = _clean(values)
     errors = _organisation_errors(values=values, actor=actor, instance=None)
     if errors:
@@ -156,7 +156,7 @@ def organisation_update(*, actor: Actor, organisation: Organisation, **values: A
 
 def organisation_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
     """Record that the actor exported a list of organisations (what, how many, which filter)."""
-    require_perm(actor, Permission.EXPORT_ORGANISATIONS)
+    require_perm(actor, Permission.EXPORT_DATA)
     audit_record(
         actor=actor, action=AuditAction.EXPORT, object_type="organisations.organisation",
         object_repr=f"{count} organisations", division_code=actor.scope.division_prefix or "",
@@ -168,7 +168,7 @@ def organisation_export_recorded(*, actor: Actor, count: int, filters: dict[str,
 def organisation_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Organisation]:
     """Register many organisations at once (imports, the demo city): every row valid, or
     nothing written; the error names each row and field."""
-    require_perm(actor, Permission.MANAGE_ORGANISATIONS)
+    require_perm(actor, Permission.CREATE_ORGANISATIONS)
     errors: dict[int, dict[str, str]] = {}
     licences: set[str] = set()
     cleaned_rows = [_clean(row) for row in rows]

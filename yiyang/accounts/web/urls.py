@@ -11,6 +11,7 @@ urlpatterns = [
     path("2fa/", views.otp_view, name="otp"),
     path("users/", views.user_list_view, name="user-list"),
     path("users/new/", views.user_edit_view, name="user-create"),
+    path("users/export.csv", views.user_export_view, name="user-export"),
     path("users/<uuid:external_id>/", views.user_detail_view, name="user-detail"),
     path("users/<uuid:external_id>/edit/", views.user_edit_view, name="user-edit"),
     path("roles/", views.roles_view, name="roles"),

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -31,6 +31,7 @@ from yiyang.core.permissions import (
     require_perm,
 )
 from yiyang.core.selectors import audit_event_list
+from yiyang.core.web.csv import csv_response
 from yiyang.core.web.forms import apply_errors
 
 
@@ -97,7 +98,31 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
         {
             "page": page, "filterset": UserFilterSet(request.GET),
             "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
+            "can_export": has_perm(request_actor(request), Permission.EXPORT_DATA),
         },
+    )  # fmt: skip
+
+
+@login_required
+def user_export_view(request: HttpRequest) -> StreamingHttpResponse:
+    """Users in scope as CSV (no password data); the export is audited."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.EXPORT_DATA)
+    users = user_list(actor=actor, filters=request.GET)
+    services.user_export_recorded(
+        actor=actor, count=users.count(), filters=dict(request.GET.lists())
+    )
+    rows = (
+        (str(u.external_id), u.username, u.full_name, u.role,
+         u.division.code if u.division else "", u.organisation.name if u.organisation else "",
+         u.is_active, u.last_login.isoformat() if u.last_login else "")
+        for u in users.iterator(chunk_size=2000)
+    )  # fmt: skip
+    return csv_response(
+        "users.csv",
+        ["external_id", "username", "full_name", "role", "division_code", "organisation",
+         "is_active", "last_login"],
+        rows,
     )  # fmt: skip
 
 

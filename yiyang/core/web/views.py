@@ -52,6 +52,7 @@ def division_tree_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "q": query,
         "can_manage": has_perm(actor, Permission.MANAGE_DIVISIONS),
+        "can_export": has_perm(actor, Permission.EXPORT_DATA),
     }
     if query or request.GET.get("level"):
         results = division_list(actor=actor, filters=request.GET)
@@ -130,6 +131,28 @@ def division_edit_view(request: HttpRequest, external_id: str | None = None) -> 
             messages.success(request, _("Saved."))
             return redirect("divisions:detail", external_id=division.external_id)
     return render(request, "core/division_form.html", {"form": form, "division": division})
+
+
+@login_required
+def division_export_view(request: HttpRequest) -> StreamingHttpResponse:
+    """Divisions in scope (filtered like the search) as CSV; the export is audited."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.EXPORT_DATA)
+    divisions = division_list(actor=actor, filters=request.GET)
+    services.division_export_recorded(
+        actor=actor, count=divisions.count(), filters=dict(request.GET.lists())
+    )
+    rows = (
+        (str(d.external_id), d.code, d.name, d.level, d.parent.code if d.parent else "",
+         "urban" if d.is_urban else "rural", d.population_60_plus, d.centroid_lat, d.centroid_lng)
+        for d in divisions.iterator(chunk_size=2000)
+    )  # fmt: skip
+    return csv_response(
+        "divisions.csv",
+        ["external_id", "code", "name", "level", "parent_code", "urban_rural",
+         "population_60_plus", "centroid_lat", "centroid_lng"],
+        rows,
+    )  # fmt: skip
 
 
 @login_required

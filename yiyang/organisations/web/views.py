@@ -38,8 +38,8 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
         {
             "page": page, "filterset": filterset, "divisions": divisions,
             "query": request.GET.copy(),
-            "can_manage": has_perm(actor, Permission.MANAGE_ORGANISATIONS),
-            "can_export": has_perm(actor, Permission.EXPORT_ORGANISATIONS),
+            "can_create": has_perm(actor, Permission.CREATE_ORGANISATIONS),
+            "can_export": has_perm(actor, Permission.EXPORT_DATA),
         },
     )  # fmt: skip
 
@@ -62,7 +62,9 @@ def organisation_detail_view(request: HttpRequest, external_id: str) -> HttpResp
 @login_required
 def organisation_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
     actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_ORGANISATIONS)
+    require_perm(
+        actor, Permission.MANAGE_ORGANISATIONS if external_id else Permission.CREATE_ORGANISATIONS
+    )
     organisation = (
         organisation_get_for_actor(actor=actor, external_id=external_id) if external_id else None
     )
@@ -90,7 +92,7 @@ def organisation_edit_view(request: HttpRequest, external_id: str | None = None)
 def organisation_export_view(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV; the export is audited."""
     actor = request_actor(request)
-    require_perm(actor, Permission.EXPORT_ORGANISATIONS)
+    require_perm(actor, Permission.EXPORT_DATA)
     organisations = organisation_list(actor=actor, filters=request.GET)
     services.organisation_export_recorded(
         actor=actor, count=organisations.count(), filters=dict(request.GET.lists())

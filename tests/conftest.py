@@ -1,0 +1,113 @@
+"""Shared fixtures: a small world of two cities, users of every role, logged-in clients.
+
+City X (4191) has districts XA and XB; XA has streets XA1 and XA2. City Y (4192) lies
+outside every user's scope, so it is the "outside" for the scope matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from tests.factories import OrganisationFactory, UserFactory, confirmed_totp, make_child, make_city
+from yiyang.accounts.models import User
+from yiyang.core.choices import DivisionLevel as L
+from yiyang.core.models import Division
+from yiyang.core.permissions import Role
+from yiyang.organisations.choices import OrganisationKind as K
+from yiyang.organisations.choices import Ownership
+from yiyang.organisations.models import Organisation
+
+
+@dataclass
+class World:
+    div: dict[str, Division] = field(default_factory=dict)
+    org: dict[str, Organisation] = field(default_factory=dict)
+    user: dict[str, User] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    w = World()
+    d = w.div
+    d["X"] = make_city("4191", "城X")
+    d["XA"] = make_child(d["X"], L.DISTRICT, 2, "区XA")
+    d["XB"] = make_child(d["X"], L.DISTRICT, 21, "县XB", is_urban=False)
+    d["XA1"] = make_child(d["XA"], L.STREET, 1, "街XA1")
+    d["XA2"] = make_child(d["XA"], L.STREET, 2, "街XA2")
+    d["XB1"] = make_child(d["XB"], L.STREET, 1, "镇XB1", is_urban=False)
+    d["XA1a"] = make_child(d["XA1"], L.COMMUNITY, 1, "社区XA1a", population_60_plus=1000)
+    d["XA1b"] = make_child(d["XA1"], L.COMMUNITY, 2, "社区XA1b", population_60_plus=800)
+    d["XA2a"] = make_child(d["XA2"], L.COMMUNITY, 1, "社区XA2a", population_60_plus=900)
+    d["XB1a"] = make_child(d["XB1"], L.COMMUNITY, 201, "村XB1a", is_urban=False)
+    d["Y"] = make_city("4192", "城Y")
+    d["YA"] = make_child(d["Y"], L.DISTRICT, 2, "区YA")
+    d["YA1"] = make_child(d["YA"], L.STREET, 1, "街YA1")
+    d["YA1a"] = make_child(d["YA1"], L.COMMUNITY, 1, "社区YA1a")
+    o = w.org
+    for key in ("XA1a", "XA1b", "XA2a", "XB1a", "YA1a"):
+        o[f"station_{key}"] = OrganisationFactory(name=f"站_{key}", division=d[key])
+    o["operator"] = OrganisationFactory(
+        name="运营商Q", kind=K.THIRD_PARTY_OPERATOR, division=d["XA1a"], ownership=Ownership.PRIVATE
+    )
+    o["station_XA2a"].operator = o["operator"]
+    o["station_XA2a"].save()
+    o["home_care"] = OrganisationFactory(
+        name="居家公司P", kind=K.HOME_CARE_COMPANY, division=d["XA1b"], ownership=Ownership.PRIVATE
+    )
+    o["home_YA"] = OrganisationFactory(
+        name="居家公司YA", kind=K.HOME_CARE_COMPANY, division=d["YA1a"], ownership=Ownership.PRIVATE
+    )
+    o["institution_XA1a"] = OrganisationFactory(
+        name="院XA1a", kind=K.CARE_INSTITUTION, division=d["XA1a"], ownership=Ownership.PUBLIC,
+        total_beds=100, nursing_beds=70, occupied_beds=80,
+    )  # fmt: skip
+    u = w.user
+    scopes: dict[str, dict[str, Any]] = {
+        Role.CITY_ADMIN: {"division": d["X"]},
+        Role.DISTRICT_OFFICER: {"division": d["XA"]},
+        Role.STREET_OFFICER: {"division": d["XA1"]},
+        Role.COMMUNITY_WORKER: {"division": d["XA1a"]},
+        Role.PROVIDER_MANAGER: {"organisation": o["operator"]},
+        Role.CAREGIVER: {"organisation": o["home_care"]},
+        Role.OPERATOR: {"division": d["X"]},
+        Role.ASSESSOR: {"division": d["XA"]},
+        Role.AUDITOR: {"division": d["X"]},
+        Role.FAMILY: {},
+    }
+    for role, scope in scopes.items():
+        u[role] = UserFactory(username=str(role), role=role, **scope)
+    u["admin_Y"] = UserFactory(username="admin_y", role=Role.CITY_ADMIN, division=d["Y"])
+    u["worker_YA1a"] = UserFactory(
+        username="worker_ya1a", role=Role.COMMUNITY_WORKER, division=d["YA1a"]
+    )
+    return w
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def login(client: Client, user: User) -> Client:
+    """Log in, completing two-factor authentication when the user's role needs it."""
+    client.force_login(user)
+    from yiyang.accounts.services import user_needs_otp
+
+    if user_needs_otp(user):
+        device = user.totpdevice_set.filter(confirmed=True).first() or confirmed_totp(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(world: World) -> Any:
+    def make(role_or_key: str) -> Client:
+        return login(Client(), world.user[role_or_key])
+
+    return make
