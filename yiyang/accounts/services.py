@@ -66,7 +66,7 @@ def _user_errors(*, values: dict[str, Any], actor: Actor, instance: User | None)
         errors["division"] = _("A %(role)s is not tied to a division.") % {"role": role_label}
     if division is not None and level is not None and division.level != level:
         errors["division"] = _("A %(role)s is tied to a %(level)s.") % {
-            "role": role_label, "level": DivisionLevel(level).label,
+            "role": role_label, "level": str(DivisionLevel(level).label).lower(),
         }  # fmt: skip
     if need_org == REQUIRED and organisation is None:
         errors["organisation"] = _("A %(role)s belongs to an organisation.") % {"role": role_label}

@@ -49,7 +49,7 @@ def _division_errors(
         if code[significant:].strip("0"):
             errors["code"] = _(
                 "A %(level)s code has %(n)d significant digits followed by zeros."
-            ) % {"level": DivisionLevel(level).label, "n": significant}
+            ) % {"level": str(DivisionLevel(level).label).lower(), "n": significant}
         elif (
             Division.objects.filter(code=code).exclude(pk=instance.pk if instance else -1).exists()
         ):
@@ -60,14 +60,14 @@ def _division_errors(
             errors["parent"] = _("A city has no parent division.")
     elif parent is None:
         errors["parent"] = _("A %(level)s must have a %(parent)s as its parent.") % {
-            "level": DivisionLevel(level).label,
-            "parent": DivisionLevel(expected_parent).label,
+            "level": str(DivisionLevel(level).label).lower(),
+            "parent": str(DivisionLevel(expected_parent).label).lower(),
         }
     elif parent.level != expected_parent:
         errors["parent"] = _("A %(level)s must sit under a %(parent)s, not under a %(given)s.") % {
-            "level": DivisionLevel(level).label,
-            "parent": DivisionLevel(expected_parent).label,
-            "given": DivisionLevel(parent.level).label,
+            "level": str(DivisionLevel(level).label).lower(),
+            "parent": str(DivisionLevel(expected_parent).label).lower(),
+            "given": str(DivisionLevel(parent.level).label).lower(),
         }
     elif "code" not in errors and not code.startswith(parent.code_prefix):
         errors["code"] = _("The code must start with the parent's digits %(prefix)s.") % {

@@ -140,6 +140,9 @@ def organisation_update(*, actor: Actor, organisation: Organisation, **values: A
         division_code=organisation.division.code, organisation_id=organisation.pk
     ):
         errors["division"] = _("This organisation lies outside your jurisdiction.")
+    if actor.scope.division_prefix is None and merged["division"] != organisation.division:
+        # Organisation-scoped staff run their organisation; where it sits is the government's.
+        errors["division"] = _("Only the district or street office can move an organisation.")
     if errors:
         raise ValidationError(errors)
     for name, value in values.items():
