@@ -3,10 +3,13 @@ caller sends, the answer is never a 5xx and always matches the documented schema
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from config.wsgi import application
@@ -20,9 +23,17 @@ SCHEMA.app = application  # call the WSGI app in-process
 
 
 @pytest.fixture
-def street_officer_token(db: None) -> str:
+def street_officer_token(db: None) -> Iterator[str]:
     world = build_world()
-    return api_token_issue(user=world.user["street_officer"])
+    # Like Django's test client: keep the test's connection (and transaction) open across
+    # in-process WSGI requests instead of closing it at the end of each.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield api_token_issue(user=world.user["street_officer"])
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @SCHEMA.exclude(path="/api/v1/auth/token/").parametrize()

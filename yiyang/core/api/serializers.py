@@ -27,6 +27,7 @@ class DivisionSerializer(serializers.ModelSerializer):
         error_messages={"does_not_exist": _("No division {value} in your jurisdiction."),
                         "invalid": _("Give the parent's id (a UUID).")},
     )  # fmt: skip
+    population_60_plus = serializers.IntegerField(min_value=0, max_value=50_000_000, required=False)
     centroid_lat = serializers.DecimalField(
         max_digits=9, decimal_places=6, allow_null=True, required=False
     )
