@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 
 from yiyang.demo.services import DEFAULT_PASSWORD, DEMO_USERS, demo_password_sync
 
@@ -39,7 +40,10 @@ class Command(BaseCommand):
                else f"{password!r}; set YIYANG_DEMO_PASSWORD to change it")
             + "):",
         ]  # fmt: skip
-        lines += [f"  {username:<18} {role.label}" for username, role, _ in DEMO_USERS]
+        for username, role, _ in DEMO_USERS:
+            with translation.override("zh-hans"):
+                chinese = str(role.label)
+            lines.append(f"  {username:<18} {chinese} / {role.label}")
         if not settings.YIYANG_2FA_REQUIRED_ROLES:
             lines.append(
                 "Two-factor authentication is not enforced in demo mode; "
