@@ -45,7 +45,7 @@ schema: $(VENV)/.installed-dev
 
 messages: $(VENV)/.installed-dev
 	YIYANG_MODE=test $(BIN)/yiyang makemessages -l zh_Hans --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
-	YIYANG_MODE=test $(BIN)/yiyang compilemessages -l zh_Hans
+	YIYANG_MODE=test $(BIN)/yiyang compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var staticfiles
