@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "yiyang.core.context.RequestOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "yiyang.core.i18n.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -222,6 +223,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "yiyang" / "static"]
 STATIC_ROOT = env("STATIC_ROOT") or (str(BASE_DIR / "staticfiles") if IS_PRODUCTION else None)
 # Outside production, whitenoise serves straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION

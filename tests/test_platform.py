@@ -22,7 +22,14 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "YIYANG_MODE", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        if k
+        not in {
+            "SECRET_KEY",
+            "YIYANG_MODE",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=clean | env,
@@ -97,9 +104,21 @@ def test_chinese_by_default_and_english_on_request(world: World, client: Client)
     assert "Organisations" in page
 
 
-@pytest.mark.parametrize("width", ["360", "1920"])
-def test_stylesheet_is_vendored_and_served(width: str, client: Client, db: None) -> None:
-    response = client.get("/accounts/login/")
-    body = response.content.decode()
-    assert "/static/yiyang/yiyang.css" in body
+def test_pages_ignore_browser_language_but_api_honours_it(world: World, client: Client) -> None:
+    login(client, world.user["street_officer"])
+    page = client.get("/organisations/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "机构" in page
+    english = client.get("/api/v1/organisations/x/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get("/api/v1/organisations/x/")
+    assert english.json() != chinese.json()
+
+
+@pytest.mark.parametrize(
+    "asset", ["/static/yiyang/yiyang.css", "/static/yiyang/vendor/htmx-2.0.11.min.js"]
+)
+def test_assets_are_vendored_and_served(asset: str, client: Client, db: None) -> None:
+    body = client.get("/accounts/login/").content.decode()
+    assert asset in body
     assert "http" not in body.split("<body>")[0].replace("http-equiv", "")
+    assert client.get(asset).status_code == 200

@@ -16,7 +16,7 @@ from yiyang.core.permissions import Actor, Permission, Role, require_perm
 
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"))
+    role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"), empty_label=_("All"))
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:

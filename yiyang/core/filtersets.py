@@ -12,7 +12,9 @@ from yiyang.core.models import AuditEvent, Division
 
 class DivisionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    level = django_filters.ChoiceFilter(choices=DivisionLevel.choices, label=_("Level"))
+    level = django_filters.ChoiceFilter(
+        choices=DivisionLevel.choices, label=_("Level"), empty_label=_("All")
+    )
     parent = django_filters.UUIDFilter(field_name="parent__external_id", label=_("Parent"))
     is_urban = django_filters.BooleanFilter(label=_("Urban"))
 
@@ -29,7 +31,9 @@ class DivisionFilterSet(django_filters.FilterSet):
 
 class AuditEventFilterSet(django_filters.FilterSet):
     username = django_filters.CharFilter(field_name="actor_username", label=_("Username"))
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
+    action = django_filters.ChoiceFilter(
+        choices=AuditAction.choices, label=_("Action"), empty_label=_("All")
+    )
     object_type = django_filters.CharFilter(label=_("Object type"))
     object_id = django_filters.CharFilter(label=_("Object id"))
     since = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte", label=_("Since"))

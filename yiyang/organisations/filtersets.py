@@ -16,8 +16,12 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
-    status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
-    ownership = django_filters.ChoiceFilter(choices=Ownership.choices, label=_("Ownership"))
+    status = django_filters.ChoiceFilter(
+        choices=OrganisationStatus.choices, label=_("Status"), empty_label=_("All")
+    )
+    ownership = django_filters.ChoiceFilter(
+        choices=Ownership.choices, label=_("Ownership"), empty_label=_("All")
+    )
     division = django_filters.UUIDFilter(method="in_division", label=_("Division"))
     operator = django_filters.UUIDFilter(field_name="operator__external_id", label=_("Operator"))
 
