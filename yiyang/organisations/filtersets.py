@@ -15,7 +15,10 @@ class OrganisationFilterSet(django_filters.FilterSet):
     """The organisations list's filters, for the page and the API alike."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
+    # No join multiplies rows here, so no DISTINCT (it would sort the whole result).
+    kind = django_filters.MultipleChoiceFilter(
+        choices=OrganisationKind.choices, label=_("Kind"), distinct=False
+    )
     status = django_filters.ChoiceFilter(
         choices=OrganisationStatus.choices, label=_("Status"), empty_label=_("All")
     )
