@@ -6,11 +6,13 @@ outside every user's scope, so it is the "outside" for the scope matrix.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests.factories import OrganisationFactory, UserFactory, confirmed_totp, make_child, make_city
@@ -85,6 +87,13 @@ def build_world() -> World:
         username="worker_ya1a", role=Role.COMMUNITY_WORKER, division=d["YA1a"]
     )
     return w
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests() -> Iterator[None]:
+    """Services called directly by tests speak English (pages and the API choose per request)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

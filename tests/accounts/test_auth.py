@@ -44,7 +44,7 @@ def test_failed_logins_lock_the_account_and_are_audited(world: World, client: Cl
     # Even the right password is refused now.
     response = client.post("/accounts/login/", {"username": "street_officer", "password": PASSWORD})
     assert response.status_code == 429
-    assert b"Too many failed logins" in response.content
+    assert "登录失败次数过多" in response.content.decode()
     assert client.get("/").status_code == 302  # still not logged in
     assert AuditEvent.objects.filter(action="locked_out").exists()
 
@@ -113,7 +113,7 @@ def test_token_endpoint_locks_out_too(world: World, client: Client) -> None:
         token(client, username="street_officer", password="wrong-password")
     status, body = token(client, username="street_officer", password=PASSWORD)
     assert status == 429
-    assert "locked" in str(body)
+    assert "锁定" in str(body)
 
 
 def test_deactivating_a_user_revokes_their_tokens(world: World, client: Client) -> None:

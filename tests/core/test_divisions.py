@@ -103,7 +103,7 @@ def test_api_create_division_bad_input_is_400_not_500(world: World, client) -> N
         content_type="application/json",
     )  # fmt: skip
     assert response.status_code == 400
-    assert "already in use" in response.json()["code"][0]
+    assert response.json()["code"] == ["行政区划代码 419102001001 已被使用。"]
     response = client.post(
         "/api/v1/divisions/",
         data=json.dumps({"code": "419102001008", "name": "新", "level": "community",
@@ -111,7 +111,7 @@ def test_api_create_division_bad_input_is_400_not_500(world: World, client) -> N
         content_type="application/json",
     )  # fmt: skip
     assert response.status_code == 400
-    assert "in your jurisdiction" in response.json()["parent"][0]
+    assert "辖区内没有" in response.json()["parent"][0]
 
 
 def test_divisions_api_filters_by_level_and_parent(world: World, client) -> None:  # type: ignore[no-untyped-def]

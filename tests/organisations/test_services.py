@@ -109,12 +109,16 @@ def test_api_bad_input_gets_field_messages_never_500(world: World, client: Clien
             "division": str(world.div["XA1a"].external_id), "total_beds": 10, "occupied_beds": 11}  # fmt: skip
     response = post_json(client, url, body)
     assert response.status_code == 400
+    assert response.json() == {"occupied_beds": ["在住床位（11）不能超过床位总数（10）。"]}
+    response = client.post(
+        url, data=json.dumps(body), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.json() == {
         "occupied_beds": ["Occupied beds (11) cannot exceed total beds (10)."]
     }
     response = post_json(client, url, body | {"division": str(world.div["XA2a"].external_id)})
     assert response.status_code == 400
-    assert "in your jurisdiction" in response.json()["division"][0]
+    assert "辖区内没有" in response.json()["division"][0]
     response = post_json(client, url, body | {"total_beds": -5})
     assert response.status_code == 400
     response = post_json(client, url, body | {"division": "not-a-uuid"})
@@ -153,7 +157,7 @@ def test_page_form_shows_errors_in_the_form(world: World, client: Client) -> Non
          "division": world.div["XA1a"].pk, "total_beds": 10, "nursing_beds": 20},
     )  # fmt: skip
     assert response.status_code == 200
-    assert "Nursing-type beds (20) cannot exceed total beds (10)." in response.content.decode()
+    assert "护理型床位（20）不能超过床位总数（10）。" in response.content.decode()
     assert not Organisation.objects.filter(name="院").exists()
 
 
