@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
+from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.choices import OrganisationKind
 from yiyang.organisations.filtersets import OrganisationFilterSet
@@ -54,10 +55,6 @@ def organisation_ids_run_by(organisation_id: int) -> frozenset[int]:
 def organisation_summary(*, actor: Actor) -> dict[str, Any]:
     """What a home page shows of the organisations in scope: counts by kind, beds, and the
     share of communities with a care station (urban and rural), per DOMAIN's indicators."""
-    from django.db.models import Count, Sum
-
-    from yiyang.core.models import Division
-
     require_perm(actor, Permission.VIEW_ORGANISATIONS)
     organisations = organisation_queryset(actor=actor).select_related(None)
     by_kind = dict(
@@ -73,23 +70,23 @@ def organisation_summary(*, actor: Actor) -> dict[str, Any]:
     }
     prefix = actor.scope.division_prefix
     if prefix is not None and actor.scope.organisation_ids is None:
-        communities = Division.objects.filter(level="community", code__startswith=prefix)
         served = organisations.filter(kind=OrganisationKind.COMMUNITY_STATION).values("division_id")
-        coverage = {}
-        for urban in (True, False):
-            group = communities.filter(is_urban=urban)
-            total = group.count()
-            covered = group.filter(pk__in=served).count()
-            coverage["urban" if urban else "rural"] = {
-                "total": total, "covered": covered,
-                "percent": round(100 * covered / total, 1) if total else None,
-            }  # fmt: skip
-        elders = (
-            Division.objects.filter(level="community", code__startswith=prefix).aggregate(
-                n=Sum("population_60_plus")
-            )["n"]
-            or 0
+        urban, rural, covered = Q(is_urban=True), Q(is_urban=False), Q(pk__in=served)
+        stats = Division.objects.filter(level="community", code__startswith=prefix).aggregate(
+            urban_total=Count("id", filter=urban),
+            urban_covered=Count("id", filter=urban & covered),
+            rural_total=Count("id", filter=rural),
+            rural_covered=Count("id", filter=rural & covered),
+            elders=Sum("population_60_plus"),
         )
+        coverage = {}
+        for group in ("urban", "rural"):
+            total, done = stats[f"{group}_total"], stats[f"{group}_covered"]
+            coverage[group] = {
+                "total": total, "covered": done,
+                "percent": round(100 * done / total, 1) if total else None,
+            }  # fmt: skip
+        elders = stats["elders"] or 0
         summary["coverage"] = coverage
         summary["elders"] = elders
         if elders and beds["total"]:
