@@ -176,3 +176,20 @@ def test_filters_search_and_division_subtree(world: World, client: Client) -> No
     }
     assert names({"q": "运营"}) == {"运营商Q"}
     assert names({"operator": str(world.org["operator"].external_id)}) == {"站_XA2a"}
+
+
+def test_page_form_garbage_and_oversized_bodies_never_500(world: World, client: Client) -> None:
+    login(client, world.user["street_officer"])
+    response = client.post(
+        "/organisations/new/",
+        {"name": "院", "kind": "care_institution", "division": "999999999",
+         "total_beds": "many", "lat": "north"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('class="errorlist"') >= 3
+    huge = client.post("/organisations/new/", {"name": "x" * 2_000_000, "kind": "care_institution"})
+    assert huge.status_code == 400
+    for query in ("?page=abc", "?division=not-a-uuid", "?kind=spaceship", "?status=%00"):
+        assert client.get(f"/organisations/{query}").status_code == 200, query
+    assert not Organisation.objects.filter(name__in=["院", "x" * 2_000_000]).exists()

@@ -38,3 +38,6 @@ ROLE_HELP = {
 
 # Session key caching whether this login must give a TOTP code.
 OTP_SESSION_FLAG = "yiyang_needs_otp"
+
+# HTTP status of a locked-out login (Too Many Requests), for the page and the API alike.
+LOCKED_STATUS = 429

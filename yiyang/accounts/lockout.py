@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-LOCKED_STATUS = 429
+from yiyang.accounts.choices import LOCKED_STATUS
 
 
 def lockout_response(

@@ -6,10 +6,11 @@ from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,11 +23,18 @@ from yiyang.accounts.api.serializers import (
     TokenResponseSerializer,
     UserSerializer,
 )
+from yiyang.accounts.choices import LOCKED_STATUS
 from yiyang.accounts.models import User
 from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
 from yiyang.core.permissions import request_actor
 from yiyang.core.selectors import division_queryset
 from yiyang.organisations.selectors import organisation_queryset
+
+
+class LockedOut(APIException):
+    status_code = LOCKED_STATUS
+    default_detail = _lazy("Too many failed logins: this account is locked for a while.")
+    default_code = "locked_out"
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -53,11 +61,9 @@ def token_view(request: Request) -> Response:
             password=data["password"],
         )
     except AxesBackendPermissionDenied:
-        raise PermissionDenied(
-            _("Too many failed logins: this account is locked for a while.")
-        ) from None
+        raise LockedOut from None
     if getattr(request._request, "axes_locked_out", False):
-        raise PermissionDenied(_("Too many failed logins: this account is locked for a while."))
+        raise LockedOut
     if user is None or not user.is_active:
         raise AuthenticationFailed(_("Wrong username or password."))
     key = services.api_token_issue(user=user, otp=data.get("otp") or None)
