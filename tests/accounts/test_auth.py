@@ -10,7 +10,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import World
+from tests.conftest import World, login
 from tests.factories import PASSWORD, confirmed_totp
 from yiyang.core.models import AuditEvent
 
@@ -53,7 +53,8 @@ def test_admin_must_enrol_then_verify_totp(world: World, client: Client) -> None
     admin = world.user["city_admin"]
     client.post("/accounts/login/", {"username": "city_admin", "password": PASSWORD})
     # Logged in by password, but nothing is reachable before the second factor.
-    assert client.get("/organisations/").url == "/accounts/2fa/"
+    for path in ("/organisations/", "/accounts/users/", "/accounts/password/", "/audit/"):
+        assert client.get(path).url == "/accounts/2fa/", path
     assert client.get("/api/v1/organisations/").status_code == 403
     setup = client.get("/accounts/2fa/")
     assert b"<svg" in setup.content
@@ -137,3 +138,67 @@ def test_pages_need_login(path: str, client: Client, db: None) -> None:
     response = client.get(path)
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_users_change_their_own_password(world: World, client: Client) -> None:
+    client.post("/accounts/login/", {"username": "street_officer", "password": PASSWORD})
+    _, body = token(Client(), username="street_officer", password=PASSWORD)
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "wrong",
+            "new_password1": "Another-secret-77",
+            "new_password2": "Another-secret-77",
+        },
+    )
+    assert response.status_code == 200  # the old password is required
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert response.status_code == 200  # validators apply
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-secret-77",
+            "new_password2": "Another-secret-77",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # still logged in
+    world.user["street_officer"].refresh_from_db()
+    assert world.user["street_officer"].check_password("Another-secret-77")
+    assert AuditEvent.objects.filter(action="password_changed").count() == 1
+    assert Client(HTTP_AUTHORIZATION=f"Token {body['token']}").get("/api/v1/me/").status_code == 401
+
+
+def test_admin_resets_two_factor_and_lifts_a_lockout(world: World, client: Client) -> None:
+    target = world.user["street_officer"]
+    confirmed_totp(target)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(
+            "/accounts/login/", {"username": "street_officer", "password": "wrong-password"}
+        )
+    login(client, world.user["city_admin"])
+    detail = client.get(f"/accounts/users/{target.external_id}/").content.decode()
+    assert "reset-2fa" in detail
+    assert "unlock" in detail
+    assert client.post(f"/accounts/users/{target.external_id}/reset-2fa/").status_code == 302
+    assert client.post(f"/accounts/users/{target.external_id}/unlock/").status_code == 302
+    assert not TOTPDevice.objects.filter(user=target).exists()
+    response = Client().post(
+        "/accounts/login/", {"username": "street_officer", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert set(
+        AuditEvent.objects.filter(object_id=str(target.external_id)).values_list(
+            "action", flat=True
+        )
+    ) >= {
+        "otp_reset",
+        "unlocked",
+    }
+    # An auditor may look but not act.
+    auditor = login(Client(), world.user["auditor"])
+    assert auditor.post(f"/accounts/users/{target.external_id}/reset-2fa/").status_code == 403

@@ -298,6 +298,9 @@ def test_users_page_api_export(
         target.refresh_from_db()
         if key not in visible:
             assert target.role == before, key
+            for action in ("reset-2fa", "unlock"):
+                response = client.post(f"/accounts/users/{target.external_id}/{action}/")
+                assert response.status_code == denied(role, Permission.VIEW_USERS), (key, action)
     export = client.get("/accounts/users/export.csv")
     if holds(role, Permission.EXPORT_DATA) and holds(role, Permission.VIEW_USERS):
         text = csv_text(export)

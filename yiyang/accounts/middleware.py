@@ -14,7 +14,11 @@ from yiyang.accounts.choices import OTP_SESSION_FLAG as SESSION_FLAG
 from yiyang.accounts.models import User
 from yiyang.accounts.services import user_needs_otp
 
-EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/api/v1/auth/token/")
+# Only what it takes to finish (or abandon) the login; everything else needs the second factor.
+EXEMPT_PREFIXES = (
+    "/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/i18n/", "/static/",
+    "/healthz", "/api/v1/auth/token/", "/api/v1/schema/", "/api/v1/docs/",
+)  # fmt: skip
 
 
 class TwoFactorRequiredMiddleware:

@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -257,3 +259,45 @@ def user_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -
         object_repr=f"{count} users", division_code=actor.scope.division_prefix or "",
         changes={"filters": filters, "count": count},
     )  # fmt: skip
+
+
+@transaction.atomic
+def user_otp_reset(*, actor: Actor, user: User) -> int:
+    """Remove a user's authenticators (a lost phone); they enrol again at their next login."""
+    require_perm(actor, Permission.MANAGE_USERS)
+    removed, _details = TOTPDevice.objects.filter(user=user).delete()
+    audit_record(
+        actor=actor, action=AuditAction.OTP_RESET, obj=user,
+        division_code=_division_code(user), changes={"devices_removed": removed},
+    )  # fmt: skip
+    return removed
+
+
+@transaction.atomic
+def user_unlock(*, actor: Actor, user: User) -> int:
+    """Lift a failed-login lockout on the user's name (from every address)."""
+    require_perm(actor, Permission.MANAGE_USERS)
+    removed = axes_reset(username=user.get_username())
+    audit_record(
+        actor=actor, action=AuditAction.UNLOCKED, obj=user,
+        division_code=_division_code(user), changes={"attempts_cleared": removed},
+    )  # fmt: skip
+    return removed
+
+
+def user_is_locked_out(user: User) -> bool:
+    return AccessAttempt.objects.filter(
+        username=user.get_username(), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).exists()
+
+
+def password_changed_recorded(*, user: User) -> None:
+    """Record a user's change of their own password and revoke their API tokens."""
+    with transaction.atomic():
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit_record(
+            actor=user, action=AuditAction.PASSWORD_CHANGED, obj=user,
+            division_code=_division_code(user),
+        )  # fmt: skip

@@ -38,3 +38,6 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUED = "token_issued", _("API token issued")
     OTP_ENROLLED = "otp_enrolled", _("Two-factor enrolled")
     OTP_FAILED = "otp_failed", _("Two-factor code rejected")
+    OTP_RESET = "otp_reset", _("Two-factor reset")
+    UNLOCKED = "unlocked", _("Login lockout lifted")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")

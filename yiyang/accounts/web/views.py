@@ -35,6 +35,19 @@ from yiyang.core.web.csv import csv_response
 from yiyang.core.web.forms import apply_errors
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Anyone logged in changes their own password (old one required, validators apply)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = "/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.password_changed_recorded(user=form.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
@@ -140,8 +153,30 @@ def user_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "target": target, "events": events,
             "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
             "permissions": permissions_of(target.role),
+            "has_otp": TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
+            "locked_out": services.user_is_locked_out(target),
         },
     )  # fmt: skip
+
+
+@require_http_methods(["POST"])
+@login_required
+def user_otp_reset_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    target = user_get_for_actor(actor=actor, external_id=external_id)
+    services.user_otp_reset(actor=actor, user=target)
+    messages.success(request, _("Two-factor authentication was reset; the user enrols again."))
+    return redirect("accounts:user-detail", external_id=target.external_id)
+
+
+@require_http_methods(["POST"])
+@login_required
+def user_unlock_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    target = user_get_for_actor(actor=actor, external_id=external_id)
+    services.user_unlock(actor=actor, user=target)
+    messages.success(request, _("The login lockout was lifted."))
+    return redirect("accounts:user-detail", external_id=target.external_id)
 
 
 @require_http_methods(["GET", "POST"])
