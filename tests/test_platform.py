@@ -122,3 +122,7 @@ def test_assets_are_vendored_and_served(asset: str, client: Client, db: None) ->
     assert asset in body
     assert "http" not in body.split("<body>")[0].replace("http-equiv", "")
     assert client.get(asset).status_code == 200
+
+
+def test_no_model_change_lacks_a_migration(db: None) -> None:
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
