@@ -251,16 +251,6 @@ def otp_failed_recorded(*, user: User) -> None:
     )
 
 
-def user_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
-    """Record that the actor exported a list of users."""
-    require_perm(actor, Permission.EXPORT_DATA)
-    audit_record(
-        actor=actor, action=AuditAction.EXPORT, object_type="accounts.user",
-        object_repr=f"{count} users", division_code=actor.scope.division_prefix or "",
-        changes={"filters": filters, "count": count},
-    )  # fmt: skip
-
-
 @transaction.atomic
 def user_otp_reset(*, actor: Actor, user: User) -> int:
     """Remove a user's authenticators (a lost phone); they enrol again at their next login."""

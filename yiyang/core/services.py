@@ -144,16 +144,6 @@ def division_update(*, actor: Actor, division: Division, **values: Any) -> Divis
     return division
 
 
-def audit_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
-    """Exporting the audit log is itself audited."""
-    require_perm(actor, Permission.VIEW_AUDIT_LOG)
-    audit_record(
-        actor=actor, action=AuditAction.EXPORT, object_type="core.auditevent",
-        object_repr=f"{count} audit events", division_code=actor.scope.division_prefix or "",
-        changes={"filters": filters, "count": count},
-    )  # fmt: skip
-
-
 @transaction.atomic
 def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Division]:
     """Create many divisions at once (imports, the demo city): all rows are valid or none
@@ -183,11 +173,14 @@ def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Di
     return divisions
 
 
-def division_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
-    """Record that the actor exported a list of divisions."""
-    require_perm(actor, Permission.EXPORT_DATA)
+def export_recorded(
+    *, actor: Actor, permission: Permission, object_type: str, count: int, filters: dict[str, Any]
+) -> None:
+    """Record that the actor exported a list (which records, how many, with which filters).
+    The permission is checked again here: an export is a read that leaves the platform."""
+    require_perm(actor, permission)
     audit_record(
-        actor=actor, action=AuditAction.EXPORT, object_type="core.division",
-        object_repr=f"{count} divisions", division_code=actor.scope.division_prefix or "",
+        actor=actor, action=AuditAction.EXPORT, object_type=object_type,
+        object_repr=f"{count} × {object_type}", division_code=actor.scope.division_prefix or "",
         changes={"filters": filters, "count": count},
     )  # fmt: skip

@@ -157,16 +157,6 @@ def organisation_update(*, actor: Actor, organisation: Organisation, **values: A
     return organisation
 
 
-def organisation_export_recorded(*, actor: Actor, count: int, filters: dict[str, Any]) -> None:
-    """Record that the actor exported a list of organisations (what, how many, which filter)."""
-    require_perm(actor, Permission.EXPORT_DATA)
-    audit_record(
-        actor=actor, action=AuditAction.EXPORT, object_type="organisations.organisation",
-        object_repr=f"{count} organisations", division_code=actor.scope.division_prefix or "",
-        changes={"filters": filters, "count": count},
-    )  # fmt: skip
-
-
 @transaction.atomic
 def organisation_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Organisation]:
     """Register many organisations at once (imports, the demo city): every row valid, or

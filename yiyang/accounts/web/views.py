@@ -31,7 +31,7 @@ from yiyang.core.permissions import (
     require_perm,
 )
 from yiyang.core.selectors import audit_event_list
-from yiyang.core.web.csv import csv_response
+from yiyang.core.web.csv import export_view_response
 from yiyang.core.web.forms import apply_errors
 
 
@@ -119,23 +119,18 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_export_view(request: HttpRequest) -> StreamingHttpResponse:
     """Users in scope as CSV (no password data); the export is audited."""
-    actor = request_actor(request)
-    require_perm(actor, Permission.EXPORT_DATA)
-    users = user_list(actor=actor, filters=request.GET)
-    services.user_export_recorded(
-        actor=actor, count=users.count(), filters=dict(request.GET.lists())
-    )
-    rows = (
-        (str(u.external_id), u.username, u.full_name, u.role,
-         u.division.code if u.division else "", u.organisation.name if u.organisation else "",
-         u.is_active, u.last_login.isoformat() if u.last_login else "")
-        for u in users.iterator(chunk_size=2000)
-    )  # fmt: skip
-    return csv_response(
-        "users.csv",
-        ["external_id", "username", "full_name", "role", "division_code", "organisation",
-         "is_active", "last_login"],
-        rows,
+    return export_view_response(
+        request,
+        permission=Permission.EXPORT_DATA,
+        queryset=user_list(actor=request_actor(request), filters=request.GET),
+        filename="users.csv",
+        header=["external_id", "username", "full_name", "role", "division_code",
+                "organisation", "is_active", "last_login"],
+        row=lambda u: (
+            str(u.external_id), u.username, u.full_name, u.role,
+            u.division.code if u.division else "", u.organisation.name if u.organisation else "",
+            u.is_active, u.last_login.isoformat() if u.last_login else "",
+        ),
     )  # fmt: skip
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+
+from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.services import export_recorded
 
 
 class _Echo:
@@ -27,3 +31,24 @@ def csv_response(
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def export_view_response(
+    request: HttpRequest,
+    *,
+    permission: Permission,
+    queryset: QuerySet[Any],
+    filename: str,
+    header: Sequence[str],
+    row: Callable[[Any], Sequence[Any]],
+) -> StreamingHttpResponse:
+    """The shared shape of every list export: check, audit, stream."""
+    actor = request_actor(request)
+    require_perm(actor, permission)
+    export_recorded(
+        actor=actor, permission=permission, object_type=queryset.model._meta.label_lower,
+        count=queryset.count(), filters=dict(request.GET.lists()),
+    )  # fmt: skip
+    return csv_response(
+        filename, header, (row(item) for item in queryset.iterator(chunk_size=2000))
+    )

@@ -26,7 +26,7 @@ from yiyang.core.selectors import (
     division_queryset,
     division_roots,
 )
-from yiyang.core.web.csv import csv_response
+from yiyang.core.web.csv import export_view_response
 from yiyang.core.web.forms import ServiceValidatedModelForm, apply_errors, limit_choices
 
 
@@ -136,22 +136,18 @@ def division_edit_view(request: HttpRequest, external_id: str | None = None) -> 
 @login_required
 def division_export_view(request: HttpRequest) -> StreamingHttpResponse:
     """Divisions in scope (filtered like the search) as CSV; the export is audited."""
-    actor = request_actor(request)
-    require_perm(actor, Permission.EXPORT_DATA)
-    divisions = division_list(actor=actor, filters=request.GET)
-    services.division_export_recorded(
-        actor=actor, count=divisions.count(), filters=dict(request.GET.lists())
-    )
-    rows = (
-        (str(d.external_id), d.code, d.name, d.level, d.parent.code if d.parent else "",
-         "urban" if d.is_urban else "rural", d.population_60_plus, d.centroid_lat, d.centroid_lng)
-        for d in divisions.iterator(chunk_size=2000)
-    )  # fmt: skip
-    return csv_response(
-        "divisions.csv",
-        ["external_id", "code", "name", "level", "parent_code", "urban_rural",
-         "population_60_plus", "centroid_lat", "centroid_lng"],
-        rows,
+    return export_view_response(
+        request,
+        permission=Permission.EXPORT_DATA,
+        queryset=division_list(actor=request_actor(request), filters=request.GET),
+        filename="divisions.csv",
+        header=["external_id", "code", "name", "level", "parent_code", "urban_rural",
+                "population_60_plus", "centroid_lat", "centroid_lng"],
+        row=lambda d: (
+            str(d.external_id), d.code, d.name, d.level, d.parent.code if d.parent else "",
+            "urban" if d.is_urban else "rural", d.population_60_plus, d.centroid_lat,
+            d.centroid_lng,
+        ),
     )  # fmt: skip
 
 
@@ -168,16 +164,16 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_export_view(request: HttpRequest) -> StreamingHttpResponse:
-    actor = request_actor(request)
-    events = audit_event_list(actor=actor, filters=request.GET)
-    services.audit_export_recorded(actor=actor, count=events.count(), filters=dict(request.GET))
-    rows = (
-        (e.at.isoformat(), e.actor_username, e.action, e.object_type, e.object_id,
-         e.object_repr, e.ip_address, e.changes)
-        for e in events.iterator(chunk_size=2000)
+    """The filtered audit log as CSV; exporting it is itself audited."""
+    return export_view_response(
+        request,
+        permission=Permission.VIEW_AUDIT_LOG,
+        queryset=audit_event_list(actor=request_actor(request), filters=request.GET),
+        filename="audit-log.csv",
+        header=["at", "username", "action", "object_type", "object_id", "object",
+                "ip_address", "changes"],
+        row=lambda e: (
+            e.at.isoformat(), e.actor_username, e.action, e.object_type, e.object_id,
+            e.object_repr, e.ip_address, e.changes,
+        ),
     )  # fmt: skip
-    return csv_response(
-        "audit-log.csv",
-        ["at", "username", "action", "object_type", "object_id", "object", "ip_address", "changes"],
-        rows,
-    )

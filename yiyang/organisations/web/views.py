@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
-from yiyang.core.web.csv import csv_response
+from yiyang.core.web.csv import export_view_response
 from yiyang.core.web.forms import apply_errors
 from yiyang.organisations import services
 from yiyang.organisations.filtersets import OrganisationFilterSet
@@ -91,19 +91,16 @@ def organisation_edit_view(request: HttpRequest, external_id: str | None = None)
 @login_required
 def organisation_export_view(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered list as CSV; the export is audited."""
-    actor = request_actor(request)
-    require_perm(actor, Permission.EXPORT_DATA)
-    organisations = organisation_list(actor=actor, filters=request.GET)
-    services.organisation_export_recorded(
-        actor=actor, count=organisations.count(), filters=dict(request.GET.lists())
-    )
-    rows = (
-        (
+    return export_view_response(
+        request,
+        permission=Permission.EXPORT_DATA,
+        queryset=organisation_list(actor=request_actor(request), filters=request.GET),
+        filename="organisations.csv",
+        header=EXPORT_COLUMNS,
+        row=lambda o: (
             str(o.external_id), o.name, o.kind, o.ownership, o.status, o.division.code,
             o.division.name, o.address, o.lat, o.lng, o.licence_number, o.phone,
             o.total_beds, o.nursing_beds, o.occupied_beds,
             str(o.operator.external_id) if o.operator else "",
-        )
-        for o in organisations.iterator(chunk_size=2000)
+        ),
     )  # fmt: skip
-    return csv_response("organisations.csv", EXPORT_COLUMNS, rows)
