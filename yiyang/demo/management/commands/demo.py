@@ -43,7 +43,9 @@ class Command(BaseCommand):
         for username, role, _ in DEMO_USERS:
             with translation.override("zh-hans"):
                 chinese = str(role.label)
-            lines.append(f"  {username:<18} {chinese} / {role.label}")
+            with translation.override("en"):
+                english = str(role.label)
+            lines.append(f"  {username:<18} {chinese} / {english}")
         if not settings.YIYANG_2FA_REQUIRED_ROLES:
             lines.append(
                 "Two-factor authentication is not enforced in demo mode; "
