@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from io import StringIO
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -89,3 +91,16 @@ def test_seed_demo_command_reports() -> None:
     out = StringIO()
     call_command("seed-demo", "--seed", "2", "--elders", "100", stdout=out)
     assert "Found the demo city" in out.getvalue()
+
+
+def test_demo_command_prints_address_and_every_login(settings: Any, tmp_path: Path) -> None:
+    settings.VAR_DIR = tmp_path
+    out = StringIO()
+    call_command("demo", "--no-serve", "--port", "8765", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8765/" in text
+    for username, role, _place in DEMO_USERS:
+        assert username in text
+        assert str(role.label) in text  # English (tests run in English outside requests)
+    assert "区级民政干部 / District officer" in text
+    assert (tmp_path / "demo_password.sha256").exists()
