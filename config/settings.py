@@ -10,8 +10,10 @@ Secrets may also come from a file named by ``<NAME>_FILE`` (Docker/Kubernetes se
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,6 +88,32 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _demo_secret(name: str, make: Callable[[], str]) -> str:
+    """A secret generated once into var/ for the demo (never used in production)."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(make(), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+# Field-level encryption of personal data (yiyang/core/crypto.py). The first key encrypts,
+# all decrypt; production must set them, and the crypto module refuses to work without.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+FIELD_HASH_KEY = env("FIELD_HASH_KEY") or ""
+if MODE == "test":
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA="
+    ]
+    FIELD_HASH_KEY = FIELD_HASH_KEY or "test-only-blind-index-key"
+elif MODE == "demo":
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        _demo_secret("field_key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
+    ]
+    FIELD_HASH_KEY = FIELD_HASH_KEY or _demo_secret("hash_key", lambda: secrets.token_urlsafe(32))
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver,[::1]"
