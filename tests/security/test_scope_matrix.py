@@ -201,7 +201,7 @@ def test_divisions_page(role: str, world: World, client_for: Callable[[str], Cli
     else:
         page = tree.content.decode()
         for key in ALL_DIVS - visible:
-            assert world.div[key].name not in page, key
+            assert f">{world.div[key].name}<" not in page, key
         assert page.count("<li") >= 1
     for key in ALL_DIVS:
         division = world.div[key]
