@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -27,6 +26,9 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import machine as machine_info  # noqa: E402
+
 LIMIT_MS = 150.0
 
 
@@ -52,24 +54,9 @@ def recreate_postgres(url: str) -> None:
 
 
 def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = "unknown"
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kib = int(meminfo.read_text().split()[1])
-        memory = f"{kib / 1024 / 1024:.0f} GiB"
     import django
 
-    return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory": memory,
-        "python": platform.python_version(), "django": django.get_version(),
-    }  # fmt: skip
+    return machine_info(django=django.get_version())
 
 
 def main() -> int:

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("yiyang.accounts.api.urls")),
     path("", include("yiyang.core.api.urls")),
     path("", include("yiyang.organisations.api.urls")),
+    path("", include("yiyang.elders.api.urls")),
+    path("", include("yiyang.assessments.api.urls")),
 ]

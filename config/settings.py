@@ -114,6 +114,14 @@ elif MODE == "demo":
         _demo_secret("field_key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
     ]
     FIELD_HASH_KEY = FIELD_HASH_KEY or _demo_secret("hash_key", lambda: secrets.token_urlsafe(32))
+elif not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set: the elder registry encrypts ID "
+        "numbers, phones and health data. Make an encryption key with `python -c 'from "
+        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'` and a hash "
+        "key with `python -c 'import secrets; print(secrets.token_urlsafe(32))'` (or set "
+        "FIELD_ENCRYPTION_KEYS_FILE / FIELD_HASH_KEY_FILE). See docs/operations.md."
+    )
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver,[::1]"
@@ -135,9 +143,14 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "yiyang.core",
     "yiyang.organisations",
     "yiyang.accounts",
+    "yiyang.elders",
+    "yiyang.assessments",
+    "yiyang.scheduling",
     "yiyang.demo",
 ]
 
@@ -267,6 +280,35 @@ STORAGES = {
     },
 }
 
+# Uploaded files (spreadsheets waiting to be imported; stored encrypted, deleted once read).
+MEDIA_ROOT = env("MEDIA_ROOT") or str(VAR_DIR / "media")
+MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background work (django-tasks): the database queue, run by `yiyang db_worker` (the demo
+# starts one). Tests run tasks at once, in the request.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if MODE == "test"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
+
+# Ability assessment (GB/T 42195-2022). The standard leaves two points open (shared
+# REFERENCE.md section 1): whether the two level-raising change rules add up (+2) or raise one
+# level if either applies (the default), and the wording of item B.1.7 option 3.
+ASSESSMENT_RULES_STACK = env_bool("ASSESSMENT_RULES_STACK", False)
+ASSESSMENT_B173_WORDING = env("ASSESSMENT_B173_WORDING", "每周<1次") or "每周<1次"
+# Dependency bands for the Barthel Index: mzt039 (MZ/T 039-2013), shah1989 or wst431.
+BARTHEL_BAND_SCHEME = env("BARTHEL_BAND_SCHEME", "mzt039") or "mzt039"
+# A second assessor must take part in every assessment (many cities require two).
+ASSESSMENT_TWO_ASSESSORS = env_bool("ASSESSMENT_TWO_ASSESSORS", False)
+ASSESSMENT_VALID_MONTHS = env_int("ASSESSMENT_VALID_MONTHS", 12)
+ASSESSMENT_DUE_WITHIN_DAYS = env_int("ASSESSMENT_DUE_WITHIN_DAYS", 30)
+
 # Request bodies: refuse oversized ones with a 400 instead of reading them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
@@ -300,7 +342,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ElderStatusEnum": "yiyang.elders.choices.ElderStatus",
+        "ImportStatusEnum": "yiyang.elders.choices.ImportStatus",
+        "OrganisationStatusEnum": "yiyang.organisations.choices.OrganisationStatus",
+        "DuplicateStatusEnum": "yiyang.elders.choices.DuplicateStatus",
+        "EconomicStatusEnum": "yiyang.elders.choices.EconomicStatus",
+        "AuditActionEnum": "yiyang.core.choices.AuditAction",
+        "AssessmentStatusEnum": "yiyang.assessments.choices.AssessmentStatus",
+        "RequestedViaEnum": "yiyang.assessments.choices.RequestedVia",
+        "RiskEventKindEnum": "yiyang.assessments.choices.RiskEventKind",
+        "KindEnum": "yiyang.organisations.choices.OrganisationKind",
+    },
 }
 
 CACHES = {

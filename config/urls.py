@@ -12,6 +12,8 @@ urlpatterns = [
     path("divisions/", include("yiyang.core.web.urls")),
     path("audit/", include("yiyang.core.web.audit_urls")),
     path("organisations/", include("yiyang.organisations.web.urls")),
+    path("elders/", include("yiyang.elders.web.urls")),
+    path("assessments/", include("yiyang.assessments.web.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

@@ -89,3 +89,64 @@ def test_phone_width_has_no_sideways_scroll(live_server: Any, browser: Any, tmp_
         page.wait_for_function(f"document.querySelectorAll('ul.tree li').length > {before}")
     finally:
         context.close()
+
+
+def test_community_worker_imports_a_file_with_errors(
+    live_server: Any, browser: Any, tmp_path: Any
+) -> None:
+    """Upload a small spreadsheet with one bad row, follow the job to the end, see the
+    counts, download the error report, find the imported elders in the list."""
+    from openpyxl import load_workbook
+
+    from tests.factories import citizen_id
+    from yiyang.elders.models import Elder
+
+    demo_city_build(seed=5, password=PASSWORD)
+    worker = User.objects.select_related("division").get(username="community_worker")
+    community = worker.division
+    assert community is not None
+    good = [citizen_id(community.code[:6], "19420101", n, female=True) for n in (1, 2)]
+    bad = citizen_id(community.code[:6], "19420101", 3)
+    bad = bad[:-1] + ("0" if bad[-1] != "0" else "1")  # a wrong check character
+    path = tmp_path / "老人名单.csv"
+    path.write_text(
+        "姓名,身份证号码,所属社区,联系电话,居住情况\n"
+        f"浏览器甲,{good[0]},{community.code},138 0013 8001,独居\n"
+        f"浏览器乙,{good[1]},{community.name},+86 138-0013-8002,与配偶居住\n"
+        f"浏览器丙,{bad},{community.code},13800138003,独居\n",
+        encoding="utf-8-sig",
+    )
+    page = browser.new_page()
+    try:
+        log_in(page, live_server.url, "community_worker")
+        page.goto(f"{live_server.url}/elders/import/")
+        page.set_input_files("#import-form input[name=file]", str(path))
+        page.click("#import-form button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/elders/imports/**")
+        page.wait_for_selector('#import-status[data-status="done"]', timeout=30_000)
+        assert page.get_attribute("#import-progress", "value") == "100"
+        counts = {
+            name: page.inner_text(f"#count-{name}").strip()
+            for name in ("processed", "created", "updated", "unchanged", "rejected")
+        }
+        assert counts == {
+            "processed": "3", "created": "2", "updated": "0", "unchanged": "0", "rejected": "1",
+        }  # fmt: skip
+        assert "4" in page.inner_text("#rejected-rows tbody tr td:first-child")
+        with page.expect_download() as download_info:
+            page.click("#error-report")
+        report = tmp_path / "report.xlsx"
+        download_info.value.save_as(str(report))
+        sheet = load_workbook(report).active
+        assert sheet is not None
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert rows[0][0] == 4
+        assert rows[0][1] == "身份证号码"
+        assert rows[0][2] == bad
+        assert "校验码" in str(rows[0][3]) or "check character" in str(rows[0][3])
+        assert Elder.objects.filter(name__startswith="浏览器").count() == 2
+        page.goto(f"{live_server.url}/elders/?q=浏览器")
+        assert "浏览器甲" in page.content()
+        assert "浏览器丙" not in page.content()
+    finally:
+        page.close()

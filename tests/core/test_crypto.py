@@ -54,3 +54,13 @@ def test_blind_index_is_keyed_deterministic_and_purpose_bound(settings: Settings
     settings.FIELD_HASH_KEY = ""
     with pytest.raises(ImproperlyConfigured):
         crypto.blind_index(ID, purpose="id_number")
+
+
+def test_blind_index_is_hmac_sha256_of_purpose_and_value(settings: SettingsWrapper) -> None:
+    # Stored index values depend on this exact construction: it must never drift.
+    import hashlib
+    import hmac
+
+    settings.FIELD_HASH_KEY = "a-key"
+    expected = hmac.new(b"a-key", b"elder.phone\x0013800138000", hashlib.sha256).hexdigest()
+    assert crypto.blind_index("13800138000", purpose="elder.phone") == expected

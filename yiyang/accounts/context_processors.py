@@ -12,6 +12,8 @@ NAV = [
     ("home", _("Home"), None),
     ("divisions:tree", _("Divisions"), Permission.VIEW_DIVISIONS),
     ("organisations:list", _("Organisations"), Permission.VIEW_ORGANISATIONS),
+    ("elders:list", _("Elders"), Permission.VIEW_ELDERS),
+    ("assessments:list", _("Ability assessments"), Permission.VIEW_ASSESSMENTS),
     ("accounts:user-list", _("Users"), Permission.VIEW_USERS),
     ("accounts:roles", _("Roles"), Permission.VIEW_USERS),
     ("audit:list", _("Audit log"), Permission.VIEW_AUDIT_LOG),

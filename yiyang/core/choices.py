@@ -41,3 +41,6 @@ class AuditAction(models.TextChoices):
     OTP_RESET = "otp_reset", _("Two-factor reset")
     UNLOCKED = "unlocked", _("Login lockout lifted")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
+    IMPORT = "import", _("Imported")
+    REVIEW = "review", _("Reviewed")
+    KEYS_ROTATED = "keys_rotated", _("Encryption keys rotated")

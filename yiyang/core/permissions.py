@@ -30,7 +30,20 @@ R = Role
 
 
 class Permission(enum.Enum):
-    """A permission and the roles that hold it. Jurisdiction scope applies on top."""
+    """A permission and the roles that hold it. Jurisdiction scope applies on top.
+
+    Members that happen to list the same roles must stay distinct permissions (a plain Enum
+    would make them aliases of one another), so each member's value is its own ordinal and the
+    roles are kept beside it.
+    """
+
+    _roles: tuple[Role, ...]
+
+    def __new__(cls, *roles: Role) -> Permission:
+        member = object.__new__(cls)
+        member._value_ = len(cls.__members__) + 1
+        member._roles = roles
+        return member
 
     VIEW_DIVISIONS = (
         R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
@@ -51,14 +64,81 @@ class Permission(enum.Enum):
     VIEW_USERS = (R.CITY_ADMIN, R.AUDITOR)
     MANAGE_USERS = (R.CITY_ADMIN,)
     VIEW_AUDIT_LOG = (R.CITY_ADMIN, R.AUDITOR)
+    # The elder registry. Organisation-scoped roles reach elders once services link them.
+    VIEW_ELDERS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.OPERATOR, R.ASSESSOR, R.AUDITOR,
+    )  # fmt: skip
+    MANAGE_ELDERS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
+    IMPORT_ELDERS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
+    REVIEW_DUPLICATES = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+    )  # fmt: skip
+    # Unmasked sensitive fields (every unmasked view is written to the access log).
+    SEE_ID_NUMBERS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
+    )  # fmt: skip
+    SEE_PHONES = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
+        R.OPERATOR,
+    )  # fmt: skip
+    SEE_HEALTH = (R.COMMUNITY_WORKER, R.ASSESSOR, R.OPERATOR)
+    VIEW_ACCESS_LOG = (R.CITY_ADMIN, R.AUDITOR)
+    # Ability assessment. Assessors see what is assigned to them (and the unassigned
+    # requests of their jurisdiction, to take them up); officers review as supervisors.
+    VIEW_ASSESSMENTS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
+        R.AUDITOR,
+    )  # fmt: skip
+    REQUEST_ASSESSMENTS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
+    )  # fmt: skip
+    SCHEDULE_ASSESSMENTS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
+    )  # fmt: skip
+    CONDUCT_ASSESSMENTS = (R.ASSESSOR,)
+    REVIEW_ASSESSMENTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.ASSESSOR)
+    MANAGE_ELIGIBILITY = (R.CITY_ADMIN,)
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return tuple(str(role) for role in self.value)
+        return tuple(str(role) for role in self._roles)
 
     @property
     def label(self) -> str:
         return self.name.lower()
+
+    @property
+    def title(self) -> str:
+        """What the permission allows, in the user's language (pages show this)."""
+        return str(PERMISSION_TITLES.get(self.name, self.label))
+
+
+PERMISSION_TITLES = {
+    "VIEW_DIVISIONS": _("View divisions"),
+    "MANAGE_DIVISIONS": _("Manage divisions"),
+    "VIEW_ORGANISATIONS": _("View organisations"),
+    "CREATE_ORGANISATIONS": _("Register organisations"),
+    "MANAGE_ORGANISATIONS": _("Edit organisations"),
+    "EXPORT_DATA": _("Export lists"),
+    "VIEW_USERS": _("View users"),
+    "MANAGE_USERS": _("Manage users"),
+    "VIEW_AUDIT_LOG": _("Read the audit log"),
+    "VIEW_ELDERS": _("View elders"),
+    "MANAGE_ELDERS": _("Register and edit elders"),
+    "IMPORT_ELDERS": _("Import elder spreadsheets"),
+    "REVIEW_DUPLICATES": _("Review possible duplicates"),
+    "SEE_ID_NUMBERS": _("See full ID numbers"),
+    "SEE_PHONES": _("See full phone numbers"),
+    "SEE_HEALTH": _("See health information"),
+    "VIEW_ACCESS_LOG": _("Read the access log"),
+    "VIEW_ASSESSMENTS": _("View ability assessments"),
+    "REQUEST_ASSESSMENTS": _("Request assessments"),
+    "SCHEDULE_ASSESSMENTS": _("Schedule assessments"),
+    "CONDUCT_ASSESSMENTS": _("Carry out assessments"),
+    "REVIEW_ASSESSMENTS": _("Review and finalise assessments"),
+    "MANAGE_ELIGIBILITY": _("Edit eligibility rules"),
+}
 
 
 class Actor(Protocol):

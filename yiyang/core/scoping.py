@@ -15,6 +15,20 @@ from django.db.models import Model, Q, QuerySet
 M = TypeVar("M", bound=Model)
 
 
+def prefix_q(field: str, prefix: str) -> Q:
+    """Division codes starting with ``prefix``, written as a range. A range uses a b-tree
+    index under any collation; ``LIKE 'prefix%'`` does only under the C collation, and
+    PostgreSQL databases usually run another (C.UTF-8 and en_US.UTF-8 included)."""
+    if not prefix:
+        return Q()
+    if not prefix.isdigit():
+        return Q(**{f"{field}__startswith": prefix})
+    upper = str(int(prefix) + 1).zfill(len(prefix))
+    if len(upper) > len(prefix):  # 999... has no upper bound of the same width
+        return Q(**{f"{field}__gte": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
 @dataclass(frozen=True)
 class Scope:
     division_prefix: str | None = None
@@ -32,7 +46,7 @@ class Scope:
         if self.division_prefix is not None:
             if division_code_field is None:
                 return None
-            condition &= Q(**{f"{division_code_field}__startswith": self.division_prefix})
+            condition &= prefix_q(division_code_field, self.division_prefix)
         if self.organisation_ids is not None:
             if organisation_field is None:
                 return None

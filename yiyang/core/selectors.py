@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from yiyang.core.choices import DivisionLevel
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -16,6 +17,17 @@ from yiyang.core.permissions import Actor, Permission, require_perm
 def division_queryset(*, actor: Actor) -> QuerySet[Division]:
     """Every division in the actor's jurisdiction (no permission check: for choices)."""
     return actor.scope.apply(Division.objects.select_related("parent"), division_code_field="code")
+
+
+def division_filter_choices(*, actor: Actor) -> QuerySet[Division]:
+    """Districts, streets and communities of the actor's jurisdiction, for list filters."""
+    return (
+        division_queryset(actor=actor)
+        .filter(level__in=[DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY])
+        .order_by("code")
+        .select_related(None)
+        .only("code", "name", "level")
+    )
 
 
 def division_list(*, actor: Actor, filters: Any = None) -> QuerySet[Division]:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from yiyang.accounts.models import User
@@ -331,3 +333,40 @@ def demo_city_build(*, seed: int = 20261122, password: str = DEFAULT_PASSWORD) -
         )
     )
     return result
+
+
+@dataclass
+class DemoElders:
+    created: int = 0
+    existing: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+def demo_elders_build(
+    *, count: int, seed: int = 20261122, progress: Callable[[int], None] | None = None
+) -> DemoElders:
+    """Fill the demo city's registry with ``count`` generated elders, through the same import
+    path a spreadsheet takes. Does nothing when the registry already has elders."""
+    from yiyang.demo.elders import community_infos, generate_elder_rows
+    from yiyang.elders.importing import import_rows, rows_from_dicts
+    from yiyang.elders.models import Elder
+
+    existing = Elder.objects.filter(division_code__startswith=CITY_CODE[:4]).count()
+    if existing or count <= 0:
+        return DemoElders(existing=existing)
+    actor = SystemActor(Scope(division_prefix=CITY_CODE[:4]), username="seed-demo")
+    rows = generate_elder_rows(
+        communities=community_infos(), count=count, seed=seed, today=timezone.localdate()
+    )
+    done = {"rows": 0}
+
+    def chunk_done(counts: Any, last_row: int, errors: Any) -> None:
+        done["rows"] += counts.processed
+        if progress is not None:
+            progress(done["rows"])
+
+    counts = import_rows(actor=actor, rows=rows_from_dicts(rows), on_chunk=chunk_done)
+    return DemoElders(
+        created=counts.created, rejected=counts.rejected, duplicates=counts.duplicates
+    )

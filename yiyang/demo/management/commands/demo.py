@@ -4,6 +4,8 @@ prints the address and every demo login, then serves on 127.0.0.1:$PORT."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -53,4 +55,17 @@ class Command(BaseCommand):
             )
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
         if not options["no_serve"]:
-            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            worker = self._start_worker()
+            try:
+                call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            finally:
+                worker.terminate()
+
+    def _start_worker(self) -> subprocess.Popen[bytes]:
+        """The background worker (spreadsheet imports) beside the web server."""
+        self.stdout.write("Background worker started (yiyang db_worker).")
+        return subprocess.Popen(
+            [sys.executable, "-m", "yiyang", "db_worker", "--interval", "0.5",
+             "--no-startup-delay", "--verbosity", "0"],
+            env=os.environ.copy(),
+        )  # fmt: skip

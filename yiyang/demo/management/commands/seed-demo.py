@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build
+from yiyang.demo.assessments import demo_assessments_build
+from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 
 
 class Command(BaseCommand):
@@ -17,8 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=20261122, help="random seed")
         parser.add_argument(
-            "--elders", type=int, default=None,
-            help="elder records to create once the elder registry exists (not yet built)",
+            "--elders", type=int, default=20_000,
+            help="elders to generate when the registry is empty (default 20,000; "
+            "900000 builds a city-scale registry for benchmarks)",
         )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,8 +33,28 @@ class Command(BaseCommand):
             f"organisations, {city.users} demo logins, {city.elders_60_plus} residents "
             f"aged 60+ ({time.monotonic() - started:.1f} s)."
         )
-        if options["elders"]:
+        started = time.monotonic()
+        total = options["elders"]
+
+        def progress(done: int) -> None:
+            if self.stdout.isatty() or done == total:
+                self.stdout.write(f"\r{done}/{total} elders", ending="")
+                self.stdout.flush()
+
+        elders = demo_elders_build(count=total, seed=options["seed"], progress=progress)
+        if elders.existing:
+            self.stdout.write(f"Found {elders.existing} elders in the registry.")
+        else:
             self.stdout.write(
-                "Note: --elders is accepted but the elder registry is not built yet; "
-                "no elder records were created."
+                f"\nRegistered {elders.created} elders ({elders.duplicates} possible duplicates "
+                f"to review, {elders.rejected} rejected) in {time.monotonic() - started:.1f} s."
+            )
+        started = time.monotonic()
+        assessed = demo_assessments_build(seed=options["seed"])
+        if assessed.existing:
+            self.stdout.write(f"Found {assessed.existing} assessments.")
+        else:
+            self.stdout.write(
+                f"Assessed {assessed.created} elders, {assessed.rules} eligibility rules "
+                f"({time.monotonic() - started:.1f} s)."
             )

@@ -1,0 +1,284 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from yiyang.assessments import services
+from yiyang.assessments.api.serializers import (
+    AnswersSerializer,
+    AssessmentDetailSerializer,
+    AssessmentHistorySerializer,
+    AssessmentRequestSerializer,
+    AssessmentSerializer,
+    EligibilityRuleSerializer,
+    EntitlementSerializer,
+    PreviewResultSerializer,
+    PreviewSerializer,
+    ReasonSerializer,
+    RiskEventSerializer,
+    ScheduleSerializer,
+)
+from yiyang.assessments.filtersets import AssessmentFilterSet
+from yiyang.assessments.models import Assessment, EligibilityRule
+from yiyang.assessments.selectors import (
+    assessment_get_for_actor,
+    assessment_history,
+    assessment_queryset,
+    assessments_due,
+    assessor_get,
+    eligibility_rule_get,
+    eligibility_rule_history,
+    eligibility_rules,
+)
+from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.elders.selectors import elder_get_for_actor
+
+
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Ability assessments (GB/T 42195-2022, Barthel) in the caller's scope: an assessor
+    sees those assigned to them. Lists carry totals and levels, never answers; the detail
+    carries the answers for the assessors, reviewers and health-data roles (logged)."""
+
+    filterset_class = AssessmentFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Assessment.objects.none()
+        return assessment_queryset(actor=request_actor(self.request))
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.action == "list" or self.action == "due":
+            return AssessmentSerializer
+        return AssessmentDetailSerializer
+
+    def get_object(self) -> Assessment:
+        return assessment_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    def _detail(self, assessment: Assessment, code: int = status.HTTP_200_OK) -> Response:
+        actor = request_actor(self.request)
+        answers = services.assessment_answers_reveal(actor=actor, assessment=assessment)
+        context = {"answers": answers, "result": services.assessment_result(assessment)}
+        return Response(AssessmentDetailSerializer(assessment, context=context).data, status=code)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self.get_object())
+
+    @extend_schema(request=AssessmentRequestSerializer, responses={201: AssessmentDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Request an assessment of an elder."""
+        actor = request_actor(request)
+        require_perm(actor, Permission.REQUEST_ASSESSMENTS)
+        serializer = AssessmentRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        elder = elder_get_for_actor(actor=actor, external_id=data["elder"])
+        assessment = services.assessment_request(
+            actor=actor, elder=elder, reason=data["reason"], requested_via=data["requested_via"],
+            instrument_code=data["instrument"], note=data["note"],
+        )  # fmt: skip
+        return self._detail(assessment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ScheduleSerializer, responses={200: AssessmentDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def schedule(self, request: Request, id: str) -> Response:
+        """Assign the assessor(s), date and place."""
+        assessment = self.get_object()
+        serializer = ScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assessor = assessor_get(external_id=data["assessor"])
+        second = (
+            assessor_get(external_id=data["second_assessor"]) if data["second_assessor"] else None
+        )
+        if assessor is None:
+            raise ValidationError({"assessor": [_("No active assessor with this id.")]})
+        if data["second_assessor"] and second is None:
+            raise ValidationError({"second_assessor": [_("No active assessor with this id.")]})
+        assessment = services.assessment_schedule(
+            actor=request_actor(request), assessment=assessment, assessor=assessor,
+            second_assessor=second, scheduled_at=data["scheduled_at"], place=data["place"],
+        )  # fmt: skip
+        return self._detail(assessment)
+
+    @extend_schema(request=AnswersSerializer, responses={200: AssessmentDetailSerializer})
+    @action(detail=True, methods=["patch"])
+    def answers(self, request: Request, id: str) -> Response:
+        """Save answers half-way (any subset of items)."""
+        assessment = self.get_object()
+        serializer = AnswersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_save(
+            actor=request_actor(request), assessment=assessment, values=serializer.validated_data
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=AnswersSerializer, responses={200: AssessmentDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, id: str) -> Response:
+        """Submit for review; every item must be answered (a missing one is named)."""
+        assessment = self.get_object()
+        serializer = AnswersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_submit(
+            actor=request_actor(request), assessment=assessment, values=serializer.validated_data
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=ReasonSerializer, responses={200: AssessmentDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def send_back(self, request: Request, id: str) -> Response:
+        """Return a submitted assessment to its assessor with the reasons."""
+        assessment = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_return(
+            actor=request_actor(request), assessment=assessment,
+            reason=serializer.validated_data["reason"],
+        )  # fmt: skip
+        return self._detail(assessment)
+
+    @extend_schema(request=None, responses={200: AssessmentDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def finalise(self, request: Request, id: str) -> Response:
+        """Make a submitted assessment final (frozen); the elder's level follows."""
+        assessment = services.assessment_finalise(
+            actor=request_actor(request), assessment=self.get_object()
+        )
+        return self._detail(assessment)
+
+    @extend_schema(request=ReasonSerializer, responses={200: AssessmentDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, id: str) -> Response:
+        assessment = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.assessment_cancel(
+            actor=request_actor(request), assessment=assessment,
+            reason=serializer.validated_data["reason"],
+        )  # fmt: skip
+        return self._detail(assessment)
+
+    @extend_schema(responses={200: AssessmentHistorySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, id: str) -> Response:
+        """Every step of the assessment: who, when, what changed."""
+        events = assessment_history(assessment=self.get_object())
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(AssessmentHistorySerializer(page, many=True).data)
+
+    @extend_schema(responses={200: AssessmentSerializer(many=True)})
+    @action(detail=False, methods=["get"])
+    def due(self, request: Request) -> Response:
+        """Final assessments running out within 30 days (configurable) or overdue."""
+        queryset = assessments_due(actor=request_actor(request))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(AssessmentSerializer(page, many=True).data)
+
+    @extend_schema(request=PreviewSerializer, responses={200: PreviewResultSerializer})
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        """Score answers without saving (assessors and reviewers). A missing item, an answer
+        outside an item's options or an unknown ICD-10 code is a 400 naming it."""
+        serializer = PreviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.assessment_preview(
+            actor=request_actor(request), instrument_code=data["instrument"],
+            answers=data["answers"], coma=data["coma"], diagnoses=data["diagnoses"],
+            risk_events_30d=data["risk_events_30d"], complete=not data["partial"],
+        )  # fmt: skip
+        return Response(PreviewResultSerializer(result.as_dict()).data)
+
+
+class RiskEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Record a fall, hospital stay or other care-risk event; after a fall or a hospital
+    stay an immediate re-assessment is proposed."""
+
+    serializer_class = RiskEventSerializer
+    queryset = EligibilityRule.objects.none()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actor = request_actor(request)
+        serializer = RiskEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        elder = elder_get_for_actor(actor=actor, external_id=data["elder"])
+        event = services.risk_event_record(
+            actor=actor, elder=elder, kind=data["kind"], occurred_on=data["occurred_on"],
+            note=data.get("note", ""),
+        )  # fmt: skip
+        return Response(RiskEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class EligibilityRuleViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Eligibility rules: level, economic status and age to entitlements. City
+    administrators edit them; every change is kept in the rule's history."""
+
+    serializer_class = EligibilityRuleSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[EligibilityRule]:
+        if getattr(self, "swagger_fake_view", False):
+            return EligibilityRule.objects.none()
+        require_perm(request_actor(self.request), Permission.VIEW_ASSESSMENTS)
+        return eligibility_rules()
+
+    def get_object(self) -> EligibilityRule:
+        require_perm(request_actor(self.request), Permission.VIEW_ASSESSMENTS)
+        return eligibility_rule_get(external_id=self.kwargs["id"])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = EligibilityRuleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.eligibility_rule_create(
+            actor=request_actor(request), **serializer.validated_data
+        )
+        return Response(EligibilityRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rule = self.get_object()
+        serializer = EligibilityRuleSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        rule = services.eligibility_rule_update(
+            actor=request_actor(request), rule=rule, **serializer.validated_data
+        )
+        return Response(EligibilityRuleSerializer(rule).data)
+
+    @extend_schema(responses={200: AssessmentHistorySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, id: str) -> Response:
+        events = eligibility_rule_history(rule=self.get_object())
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(AssessmentHistorySerializer(page, many=True).data)
+
+
+class EntitlementViewSet(viewsets.GenericViewSet):
+    """What an elder is entitled to today and why (computed from the rules)."""
+
+    serializer_class = EntitlementSerializer
+    lookup_url_kwarg = "id"
+    queryset = EligibilityRule.objects.none()
+
+    @extend_schema(responses={200: EntitlementSerializer(many=True)})
+    def retrieve(self, request: Request, id: str) -> Response:
+        actor = request_actor(request)
+        require_perm(actor, Permission.VIEW_ASSESSMENTS)
+        elder = elder_get_for_actor(actor=actor, external_id=id)
+        found = services.entitlements_for(elder=elder)
+        return Response(EntitlementSerializer(found, many=True).data)

@@ -1,0 +1,153 @@
+"""The assessment report (GB/T 42195-2022 Annex C) as PDF, drawn with reportlab. Chinese
+uses reportlab's built-in CID font STSong-Light, so no font file is shipped."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+FONT = "STSong-Light"
+_registered = False
+
+
+def _font() -> str:
+    global _registered
+    if not _registered:
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        _registered = True
+    return FONT
+
+
+def _text(value: Any) -> str:
+    """Plain text made safe for reportlab's mini-markup."""
+    return (
+        str(value if value is not None else "—")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def _table(rows: list[list[Any]], widths: list[float], style: ParagraphStyle) -> Table:
+    cells = [[Paragraph(_text(cell), style) for cell in row] for row in rows]
+    table = Table(cells, colWidths=widths)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+            ]
+        )
+    )
+    return table
+
+
+def report_pdf(context: dict[str, Any]) -> bytes:
+    font = _font()
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15)
+    title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=1)
+    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=8)
+    assessment = context["a"]
+    elder = context["elder"]
+    result = context["result"]
+    gbt = context["is_gbt"]
+    width = A4[0] - 40 * mm
+    story: list[Flowable] = [
+        Paragraph("老年人能力评估报告" if gbt else _text(context["definition"]["title"]), title),
+        Paragraph(
+            _text(f"{assessment.instrument.code} {context['definition']['title']}"),
+            ParagraphStyle("sub", parent=body, alignment=1, textColor=colors.grey),
+        ),
+        Spacer(1, 4 * mm),
+        _table(
+            [
+                [_("Elder"), elder.name, _("Reason"), assessment.get_reason_display()],
+                [
+                    _("Community"),
+                    elder.community.name,
+                    _("Date"),
+                    context["date"].strftime("%Y-%m-%d"),
+                ],
+            ],
+            [width * 0.18, width * 0.32, width * 0.18, width * 0.32],
+            body,
+        ),
+        Paragraph(
+            ("C.1 " if gbt else "") + _text(_("Score of each domain")) + " 各一级指标得分", heading
+        ),
+        _table(
+            [[_("Domain"), _("Score"), _("Maximum")]]
+            + [[f"{d['code']} {d['title']}", d["total"], d["max"]] for d in result["domains"]],
+            [width * 0.6, width * 0.2, width * 0.2],
+            body,
+        ),
+        Paragraph(("C.2 " if gbt else "") + _text(_("Total score")) + " 总分", heading),
+        Paragraph(_text(f"{result['total']} / {result['max_total']}"), body),
+    ]
+    if gbt:
+        story += [
+            Paragraph("C.3 " + _text(_("Preliminary level")) + " 初步等级", heading),
+            Paragraph(_text(f"{result['preliminary_level']} · {result['preliminary_name']}"), body),
+            Paragraph(
+                "C.4 " + _text(_("Grounds for changing the level")) + " 等级变更依据", heading
+            ),
+        ]
+        rules = result["applied_rules"] or [{"text": "无", "evidence": []}]
+        for number, rule in enumerate(rules, start=1):
+            evidence = rule.get("evidence") if context["answers"] is not None else None
+            line = f"{number}. {rule['text']}" + (f" ({', '.join(evidence)})" if evidence else "")
+            story.append(Paragraph(_text(line), body))
+        story.append(Paragraph("C.5 " + _text(_("Final level")) + " 最终等级", heading))
+    story.append(Paragraph(_text(f"{result['final_level']} · {result['final_name']}"), body))
+    if context["answer_rows"]:
+        story += [
+            Paragraph(_text(_("Answers")), heading),
+            _table(
+                [[_("Item"), _("Points"), _("Answer")]]
+                + [
+                    [f"{r['item']['code']} {r['item']['title']}", r["points"], r["text"]]
+                    for r in context["answer_rows"]
+                ],
+                [width * 0.28, width * 0.12, width * 0.6],
+                body,
+            ),
+        ]
+    assessors = ", ".join(
+        str(person) for person in (assessment.assessor, assessment.second_assessor) if person
+    )
+    story += [
+        Spacer(1, 6 * mm),
+        _table(
+            [
+                [_("Assessors"), assessors or "—"],
+                [_("Reviewer"), context["reviewer"] or "—"],
+                [_("Date"), context["date"].strftime("%Y-%m-%d")],
+            ],
+            [width * 0.3, width * 0.7],
+            body,
+        ),
+        Spacer(1, 10 * mm),
+        _table(
+            [["评估员签名", "评估员签名", "信息提供者签名"], ["\n\n\n", "", ""]],
+            [width / 3] * 3,
+            body,
+        ),
+    ]
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
+        bottomMargin=18 * mm, title="老年人能力评估报告", author="Yiyang",
+    )  # fmt: skip
+    document.build(story)
+    return buffer.getvalue()

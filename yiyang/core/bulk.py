@@ -1,0 +1,129 @@
+"""Inserting many new rows fast, for bulk paths (spreadsheet imports, demo data).
+
+``QuerySet.bulk_create`` compiles SQL value by value (about 5 µs a value in Django 5.2: a
+100,000-row elder import spent a third of its time there). :func:`bulk_insert` writes the
+same rows with one statement (``executemany``), preparing only the values whose Python form
+is not already what the database driver takes (dates, UUIDs, decimals, JSON).
+Like ``bulk_create`` it fills ``auto_now``/``auto_now_add`` timestamps (one instant for the
+whole batch) and foreign keys from related objects saved since, and sends no signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django.db import connections, models
+from django.db.models.constants import OnConflict
+
+# Field types whose values pass to the driver as they are when they are str, int, bool or
+# None (checked with type(), so str subclasses such as choices enums and lazy translations
+# still take the field's own preparation, exactly as bulk_create would give them).
+_PLAIN_TYPES = frozenset(
+    {
+        "CharField", "TextField", "SlugField", "EmailField", "BooleanField", "IntegerField",
+        "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+        "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField",
+        "SmallAutoField",
+    }
+)  # fmt: skip
+_PLAIN_VALUES = frozenset({str, int, bool, type(None)})
+
+Field = models.Field[Any, Any]
+
+
+def _is_plain(field: Field) -> bool:
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    return target.get_internal_type() in _PLAIN_TYPES
+
+
+def _stamped(field: Field) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def bulk_insert(
+    objs: Sequence[models.Model],
+    *,
+    ignore_conflicts: bool = False,
+    set_pks: bool = False,
+    using: str = "default",
+) -> None:
+    """INSERT ``objs`` (new instances of one model, without primary keys). With ``set_pks``
+    the new primary keys are read back by ``external_id`` (which must be unique) and set on
+    the objects, so that other rows can point at them."""
+    if not objs:
+        return
+    model = type(objs[0])
+    opts = model._meta
+    connection = connections[using]
+    # The fields bulk_create writes for objects without a primary key (AutoField covers
+    # the big and small auto fields too).
+    fields = [
+        f for f in opts.concrete_fields if not f.generated and not isinstance(f, models.AutoField)
+    ]
+    # Timestamps: one instant for the batch, prepared once.
+    stamps = {f.attname: f.pre_save(objs[0], True) for f in fields if _stamped(f)}
+    constant = {
+        f.attname: f.get_db_prep_save(stamps[f.attname], connection)
+        for f in fields
+        if f.attname in stamps
+    }
+    columns = [(f.attname, f, _is_plain(f)) for f in fields]
+    rows = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
+        values = obj.__dict__
+        values.update(stamps)
+        row = []
+        for attname, field, plain in columns:
+            value = values[attname]
+            if attname in constant:
+                row.append(constant[attname])
+            elif plain and type(value) in _PLAIN_VALUES:
+                row.append(value)
+            else:
+                row.append(field.get_db_prep_save(value, connection))
+        rows.append(row)
+    quote = connection.ops.quote_name
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    sql = "{insert} {table} ({columns}) VALUES ({values}) {suffix}".format(
+        insert=connection.ops.insert_statement(on_conflict=on_conflict),
+        table=quote(opts.db_table),
+        columns=", ".join(quote(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+        suffix=connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) or "",
+    ).strip()
+    with connection.cursor() as cursor:
+        # One statement for every row: SQLite prepares it once; psycopg pipelines the rows.
+        cursor.executemany(sql, rows)
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = using
+        if set_pks:
+            _read_back_pks(cursor, model, objs, connection)
+
+
+def _read_back_pks(
+    cursor: Any, model: type[models.Model], objs: Sequence[Any], connection: Any
+) -> None:
+    """Set the new primary keys, found by the objects' unique ``external_id``. Raw SQL: the
+    ORM's IN lookup prepares a thousand UUIDs one by one, slower than the insert itself."""
+    opts = model._meta
+    external_id = cast(Field, opts.get_field("external_id"))
+    by_key = {external_id.get_db_prep_value(obj.external_id, connection): obj for obj in objs}
+    quote = connection.ops.quote_name
+    keys = list(by_key)
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        cursor.execute(
+            # Quoted identifiers of our own model; the values are bound parameters.
+            "SELECT {column}, {pk} FROM {table} WHERE {column} IN ({values})".format(  # noqa: S608
+                column=quote(external_id.column),
+                pk=quote(opts.pk.column),
+                table=quote(opts.db_table),
+                values=", ".join(["%s"] * len(batch)),
+            ),
+            batch,
+        )
+        for key, pk in cursor.fetchall():
+            by_key[key].pk = pk

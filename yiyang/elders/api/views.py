@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.selectors import division_queryset
+from yiyang.elders import importing, services
+from yiyang.elders.api.serializers import (
+    AccessLogSerializer,
+    ContactWriteSerializer,
+    ElderDetailSerializer,
+    ElderListSerializer,
+    ElderWriteSerializer,
+    HistorySerializer,
+    ImportJobSerializer,
+    ImportUploadSerializer,
+)
+from yiyang.elders.filtersets import AccessLogFilterSet, ElderFilterSet
+from yiyang.elders.models import AccessLog, Elder, ImportJob
+from yiyang.elders.selectors import (
+    access_log_list,
+    elder_get_for_actor,
+    elder_history,
+    elder_scoped,
+    import_job_get_for_actor,
+    import_job_list,
+)
+from yiyang.elders.tasks import import_job_start
+
+
+class ElderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Elders in the caller's jurisdiction. Lists are masked; one elder's sensitive fields
+    are unmasked where the role may see them, and each such view is in the access log.
+    ``q`` matches a name, pinyin initials, a whole ID number or a whole phone number.
+    Records are never deleted: set ``status``."""
+
+    filterset_class = ElderFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Elder]:
+        if getattr(self, "swagger_fake_view", False):
+            return Elder.objects.none()
+        return elder_scoped(actor=request_actor(self.request))
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.action == "list":
+            return ElderListSerializer
+        if self.action == "history":
+            return HistorySerializer
+        return ElderDetailSerializer
+
+    def get_object(self) -> Elder:
+        return elder_get_for_actor(actor=request_actor(self.request), external_id=self.kwargs["id"])
+
+    def _detail(self, elder: Elder, code: int = status.HTTP_200_OK) -> Response:
+        revealed = services.elder_reveal(actor=request_actor(self.request), elder=elder)
+        data = ElderDetailSerializer(elder, context={"revealed": revealed}).data
+        return Response(data, status=code)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(self.get_object())
+
+    @extend_schema(request=ElderWriteSerializer, responses={201: ElderDetailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self._write_serializer(request.data, partial=False)
+        elder = services.elder_create(actor=request_actor(request), **serializer.validated_data)
+        return self._detail(elder, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ElderWriteSerializer, responses={200: ElderDetailSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        elder = self.get_object()
+        serializer = self._write_serializer(request.data, partial=True)
+        elder = services.elder_update(
+            actor=request_actor(request), elder=elder, **serializer.validated_data
+        )
+        return self._detail(elder)
+
+    def _write_serializer(self, data: Any, *, partial: bool) -> ElderWriteSerializer:
+        serializer = ElderWriteSerializer(data=data, partial=partial)
+        actor = request_actor(self.request)
+        serializer.fields["community"].queryset = division_queryset(actor=actor).filter(  # type: ignore[attr-defined]
+            level="community"
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    @extend_schema(responses={200: HistorySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, id: str) -> Response:
+        """Every change of the record, newest first; sensitive values masked."""
+        elder = self.get_object()
+        events = elder_history(actor=request_actor(request), elder=elder)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(HistorySerializer(page, many=True).data)
+
+    @extend_schema(request=ContactWriteSerializer, responses={201: ElderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def contacts(self, request: Request, id: str) -> Response:
+        """Add an emergency contact."""
+        elder = self.get_object()
+        serializer = ContactWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.contact_add(actor=request_actor(request), elder=elder, **serializer.validated_data)
+        return self._detail(elder, status.HTTP_201_CREATED)
+
+
+class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Unmasked views and exports of elders' sensitive fields, for auditors."""
+
+    serializer_class = AccessLogSerializer
+    filterset_class = AccessLogFilterSet
+
+    def get_queryset(self) -> QuerySet[AccessLog]:
+        if getattr(self, "swagger_fake_view", False):
+            return AccessLog.objects.none()
+        return access_log_list(actor=request_actor(self.request))
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Spreadsheet imports of elders (.xlsx or .csv): upload, follow progress, fetch the
+    report of rejected rows."""
+
+    serializer_class = ImportJobSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[ImportJob]:
+        if getattr(self, "swagger_fake_view", False):
+            return ImportJob.objects.none()
+        return import_job_list(actor=request_actor(self.request))
+
+    def get_object(self) -> ImportJob:
+        return import_job_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=ImportUploadSerializer, responses={202: ImportJobSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        actor = request_actor(request)
+        require_perm(actor, Permission.IMPORT_ELDERS)
+        serializer = ImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        job = importing.import_job_create(
+            actor=actor, filename=upload.name, content=upload.read(),
+            dry_run=serializer.validated_data["dry_run"],
+        )  # fmt: skip
+        import_job_start(job)
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, id: str) -> HttpResponse:
+        """The rejected rows (row, column, value, reason) as .xlsx."""
+        job = self.get_object()
+        response = HttpResponse(
+            importing.error_report_xlsx(job),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="import-{job.external_id}-errors.xlsx"'
+        )
+        return response

@@ -1,0 +1,342 @@
+"""The elder registry: one record per person, sensitive fields encrypted at rest.
+
+Encrypted fields hold Fernet tokens (``yiyang.core.crypto``); the ID number and phones are
+also kept as keyed hashes (blind index) for exact lookup and as masked text for lists, so
+that a list never decrypts anything.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import BaseModel, Division
+from yiyang.elders.choices import (
+    ETHNICITY_CHOICES,
+    AbilityLevel,
+    AccessAction,
+    ConsentGiver,
+    ConsentPurpose,
+    DuplicateStatus,
+    EconomicStatus,
+    ElderStatus,
+    ImportStatus,
+    InsuranceType,
+    LivingArrangement,
+    MaritalStatus,
+    Relation,
+    Sex,
+)
+
+USER = settings.AUTH_USER_MODEL
+# Records lists show (the condition of the list indexes; see ``ElderFilterSet``).
+LISTED = ~Q(status=ElderStatus.DUPLICATE)
+
+
+class Elder(BaseModel):
+    name = models.CharField(_("name"), max_length=50)
+    # Pinyin initials of the name (张三丰 -> ZSF), for search by initials.
+    name_initials = models.CharField(_("pinyin initials"), max_length=20, db_index=True)
+    id_number_ciphertext = models.TextField(editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=2, choices=ETHNICITY_CHOICES, blank=True
+    )
+    phones_ciphertext = models.TextField(blank=True, editable=False)
+    phones_masked = models.CharField(_("phone numbers"), max_length=120, blank=True)
+    community = models.ForeignKey(
+        Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="elders"
+    )
+    # The community's code, copied so that jurisdiction scope is one indexed prefix match.
+    division_code = models.CharField(max_length=12, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    living_arrangement = models.CharField(
+        _("living arrangement"), max_length=16, choices=LivingArrangement.choices, blank=True
+    )
+    marital_status = models.CharField(
+        _("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True
+    )
+    economic_status = models.CharField(
+        _("economic status"), max_length=16, choices=EconomicStatus.choices,
+        default=EconomicStatus.NONE,
+    )  # fmt: skip
+    insurance_type = models.CharField(
+        _("medical insurance"), max_length=16, choices=InsuranceType.choices, blank=True
+    )
+    insurance_number_ciphertext = models.TextField(blank=True, editable=False)
+    # Chronic conditions, disability certificate and family-doctor contract, as encrypted JSON.
+    health_ciphertext = models.TextField(blank=True, editable=False)
+    ability_level = models.CharField(
+        _("ability level"), max_length=16, choices=AbilityLevel.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ElderStatus.choices, default=ElderStatus.ACTIVE
+    )
+    status_changed_on = models.DateField(_("status since"), null=True, blank=True)
+    deceased_on = models.DateField(_("date of death"), null=True, blank=True)
+    # Same community, birth date and name: the key of the near-duplicate check (one indexed
+    # IN query per import chunk instead of a three-column match).
+    duplicate_key = models.CharField(max_length=16, db_index=True, editable=False, default="")
+    # Keyed fingerprint of the spreadsheet row last imported into this record.
+    import_digest = models.CharField(max_length=32, blank=True, editable=False, default="")
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["division_code", "name", "id"]
+        verbose_name = _("elder")
+        verbose_name_plural = _("elders")
+        indexes = [
+            models.Index(fields=["division_code", "name", "id"], name="elder_division_name"),
+            models.Index(fields=["division_code", "birth_date"], name="elder_division_birth"),
+            models.Index(fields=["name"], name="elder_name"),
+            # The list's filters at city scale (900,000 elders): each index leads with the
+            # filtered column and carries the list's order, so a page reads its rows in order
+            # and a page count is an index-only scan. Birth date last: an age filter combined
+            # with them is checked inside the index. Partial: lists leave out records marked
+            # duplicate unless a status filter asks for them.
+            models.Index(
+                fields=["living_arrangement", "division_code", "name", "id", "birth_date"],
+                name="elder_list_living", condition=LISTED,
+            ),
+            models.Index(
+                fields=["economic_status", "division_code", "name", "id", "birth_date"],
+                name="elder_list_economic", condition=LISTED,
+            ),
+            models.Index(
+                fields=["birth_date", "division_code", "status"], name="elder_list_birth",
+                condition=LISTED,
+            ),
+            models.Index(
+                fields=["division_code", "name", "id", "birth_date"],
+                name="elder_list_order", condition=LISTED,
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id_number_masked})"
+
+
+class ElderLookup(models.Model):
+    """Blind-index entries for exact lookup by phone (the elder's and their contacts')."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        CONTACT_PHONE = "contact_phone", _("Contact's phone")
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="lookups")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value_hash = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["elder", "kind", "value_hash"], name="elder_lookup_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.kind}"
+
+
+class ElderContact(BaseModel):
+    """An emergency contact; exactly one per elder may be marked first to call."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    phones_ciphertext = models.TextField(blank=True, editable=False)
+    phones_masked = models.CharField(_("phone numbers"), max_length=120, blank=True)
+    is_first_to_call = models.BooleanField(_("first to call"), default=False)
+    position = models.PositiveSmallIntegerField(_("order"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["elder", "-is_first_to_call", "position", "id"]
+        verbose_name = _("emergency contact")
+        verbose_name_plural = _("emergency contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["elder"], condition=Q(is_first_to_call=True, is_active=True),
+                name="elder_one_first_contact",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display()})"
+
+
+class Consent(BaseModel):
+    """What the elder or their guardian agreed to share, with whom, when; withdrawable."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
+    recipient = models.CharField(_("shared with"), max_length=120, blank=True)
+    given_by = models.CharField(_("given by"), max_length=16, choices=ConsentGiver.choices)
+    guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
+    given_on = models.DateField(_("given on"))
+    evidence = models.CharField(_("evidence"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        USER, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_username = models.CharField(max_length=150, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        USER, verbose_name=_("withdrawn by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["elder", "-given_on", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} {self.purpose} {self.given_on}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class DuplicateCandidate(BaseModel):
+    """Two records that may be one person (same name and birth date in the same community,
+    different ID numbers). Reviewed by a person, never merged silently."""
+
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
+    other = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+    reviewed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["elder", "other"], name="duplicate_pair_once")
+        ]
+
+
+class AccessLog(models.Model):
+    """Each unmasked view or export of an elder's sensitive fields: who, when, which elders,
+    which fields, from where. Retained, never pruned by default (PIPL Arts. 55-56)."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        USER, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField(_("username"), max_length=150)
+    actor_role = models.CharField(_("role"), max_length=32, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=AccessAction.choices)
+    fields = models.JSONField(_("fields"), default=list)
+    elder_count = models.PositiveIntegerField(_("elders"), default=1)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    elders: models.ManyToManyField[Elder, AccessLogEntry] = models.ManyToManyField(
+        Elder, through="AccessLogEntry", related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [models.Index(fields=["actor_username", "at"], name="access_actor_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
+
+
+class AccessLogEntry(models.Model):
+    log = models.ForeignKey(AccessLog, on_delete=models.PROTECT, related_name="entries")
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
+    # The elder's division when accessed: scopes the log for district auditors.
+    division_code = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["elder", "log"], name="access_entry_elder"),
+            models.Index(fields=["division_code", "log"], name="access_entry_division"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.log_id} {self.elder_id}"
+
+
+class ImportJob(BaseModel):
+    """One spreadsheet import: its file (encrypted at rest), progress and outcome."""
+
+    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_username = models.CharField(max_length=150, blank=True)
+    filename = models.CharField(_("file"), max_length=200)
+    file = models.FileField(upload_to="imports/", blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(null=True, blank=True)  # an estimate until done
+    processed_rows = models.PositiveIntegerField(default=0)
+    # The last sheet row whose chunk is committed: a re-run after a crash resumes after it.
+    resume_after_row = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("possible duplicates"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    # The rejected rows (row, column, value, reason), encrypted: values may be ID numbers.
+    errors_ciphertext = models.TextField(blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but no chunk committed for a while: its worker died (it can resume)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        if self.status not in ("pending", "running") or self.heartbeat_at is None:
+            return (
+                self.status == "pending"
+                and self.created_at is not None
+                and (timezone.now() - self.created_at > timedelta(minutes=5))
+            )
+        return timezone.now() - self.heartbeat_at > timedelta(minutes=5)
+
+    @property
+    def percent(self) -> int:
+        if self.status in (ImportStatus.DONE, ImportStatus.FAILED):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(100 * self.processed_rows / self.total_rows))

@@ -1,0 +1,133 @@
+"""Reads of the elder registry, each scoped to the actor's jurisdiction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.http import Http404
+
+from yiyang.core.models import AuditEvent
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.scoping import prefix_q
+from yiyang.elders.choices import DuplicateStatus
+from yiyang.elders.filtersets import AccessLogFilterSet, ElderFilterSet
+from yiyang.elders.models import (
+    AccessLog,
+    AccessLogEntry,
+    Consent,
+    DuplicateCandidate,
+    Elder,
+    ElderContact,
+    ImportJob,
+)
+
+ELDER_OBJECT_TYPE = "elders.elder"
+M = TypeVar("M", bound=Model)
+
+
+def elder_queryset(*, actor: Actor) -> QuerySet[Elder]:
+    """Every elder in the actor's jurisdiction (no permission check)."""
+    return actor.scope.apply(Elder.objects.all(), division_code_field="division_code")
+
+
+def elder_scoped(*, actor: Actor) -> QuerySet[Elder]:
+    """Elders the actor may see, before filters (the API's filter backend applies them)."""
+    require_perm(actor, Permission.VIEW_ELDERS)
+    return elder_queryset(actor=actor).select_related("community")
+
+
+def elder_list(*, actor: Actor, filters: Any = None) -> QuerySet[Elder]:
+    """Elders the actor may see, filtered by :class:`ElderFilterSet` parameters. Records
+    marked duplicate are left out unless a status filter asks for them."""
+    return ElderFilterSet(filters or {}, queryset=elder_scoped(actor=actor)).qs
+
+
+def elder_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
+    """One elder in the actor's scope, or 404 (also for malformed ids)."""
+    require_perm(actor, Permission.VIEW_ELDERS)
+    queryset = elder_queryset(actor=actor).select_related(
+        "community__parent__parent__parent", "duplicate_of"
+    )
+    return _get_or_404(queryset, external_id)
+
+
+def _get_or_404(queryset: QuerySet[M], external_id: uuid.UUID | str) -> M:
+    """The record with this external id, or 404 (also for a malformed id)."""
+    try:
+        return queryset.get(external_id=external_id)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404(queryset.model._meta.model_name) from exc
+
+
+def elder_contacts(*, elder: Elder) -> QuerySet[ElderContact]:
+    return elder.contacts.filter(is_active=True)
+
+
+def elder_contact_get(*, actor: Actor, elder: Elder, external_id: uuid.UUID | str) -> ElderContact:
+    return _get_or_404(elder.contacts.filter(is_active=True), external_id)
+
+
+def elder_consents(*, elder: Elder) -> QuerySet[Consent]:
+    return elder.consents.select_related("recorded_by", "withdrawn_by")
+
+
+def elder_consent_get(*, elder: Elder, external_id: uuid.UUID | str) -> Consent:
+    return _get_or_404(elder.consents.all(), external_id)
+
+
+def elder_history(*, actor: Actor, elder: Elder) -> QuerySet[AuditEvent]:
+    """Every change of the record, newest first (sensitive values masked)."""
+    require_perm(actor, Permission.VIEW_ELDERS)
+    return AuditEvent.objects.filter(
+        object_type=ELDER_OBJECT_TYPE, object_id=str(elder.external_id)
+    )
+
+
+def duplicate_list(
+    *, actor: Actor, status: str | None = DuplicateStatus.OPEN
+) -> QuerySet[DuplicateCandidate]:
+    require_perm(actor, Permission.REVIEW_DUPLICATES)
+    queryset = actor.scope.apply(
+        DuplicateCandidate.objects.select_related("elder__community", "other__community"),
+        division_code_field="division_code",
+    )
+    return queryset.filter(status=status) if status else queryset
+
+
+def duplicate_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> DuplicateCandidate:
+    return _get_or_404(duplicate_list(actor=actor, status=None), external_id)
+
+
+def access_log_list(*, actor: Actor, filters: Any = None) -> QuerySet[AccessLog]:
+    """Unmasked views and exports that touched elders in the actor's jurisdiction."""
+    require_perm(actor, Permission.VIEW_ACCESS_LOG)
+    prefix = actor.scope.division_prefix
+    if prefix is None:
+        return AccessLog.objects.none()
+    in_scope = AccessLogEntry.objects.filter(prefix_q("division_code", prefix), log=OuterRef("pk"))
+    queryset = AccessLog.objects.filter(Exists(in_scope))
+    if filters is not None:
+        queryset = AccessLogFilterSet(filters, queryset=queryset).qs
+    return queryset
+
+
+def import_job_list(*, actor: Actor) -> QuerySet[ImportJob]:
+    """An actor's own imports (the files are theirs; jobs of others are not shown)."""
+    require_perm(actor, Permission.IMPORT_ELDERS)
+    if getattr(actor, "pk", None) is None:
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(created_by_id=actor.pk)  # type: ignore[attr-defined]
+
+
+def import_job_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ImportJob:
+    return _get_or_404(import_job_list(actor=actor), external_id)
+
+
+def user_actor_by_username(username: str) -> Any:
+    """An active user to act as on the command line, or None."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=username, is_active=True).first()

@@ -1,0 +1,684 @@
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import TextChoices
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from yiyang.core.models import AuditEvent, Division
+from yiyang.core.permissions import Permission, Role, has_perm, request_actor, require_perm
+from yiyang.core.selectors import division_filter_choices
+from yiyang.core.web.csv import export_view_response
+from yiyang.core.web.forms import apply_errors
+from yiyang.elders import importing, services, tasks
+from yiyang.elders.choices import (
+    ETHNICITIES,
+    AbilityLevel,
+    AccessAction,
+    ChronicCondition,
+    ConsentPurpose,
+    DuplicateStatus,
+    EconomicStatus,
+    ElderStatus,
+    ImportStatus,
+    InsuranceType,
+    LivingArrangement,
+    MaritalStatus,
+    Relation,
+    SensitiveField,
+    Sex,
+    Tag,
+)
+from yiyang.elders.columns import HEADERS
+from yiyang.elders.filtersets import AccessLogFilterSet, ElderFilterSet
+from yiyang.elders.models import AccessLog, AccessLogEntry, Elder, ElderContact, ImportJob
+from yiyang.elders.permissions import visible_fields
+from yiyang.elders.selectors import (
+    access_log_list,
+    duplicate_get_for_actor,
+    duplicate_list,
+    elder_consent_get,
+    elder_consents,
+    elder_contact_get,
+    elder_contacts,
+    elder_get_for_actor,
+    elder_history,
+    elder_list,
+    import_job_get_for_actor,
+    import_job_list,
+)
+from yiyang.elders.sensitive import MASK, contact_phones, elder_id_number, elder_phones
+from yiyang.elders.tags import age_on, elder_tags
+from yiyang.elders.web.forms import (
+    SENSITIVE_FORM_FIELDS,
+    ConsentForm,
+    ConsentWithdrawForm,
+    ContactForm,
+    DuplicateReviewForm,
+    ElderForm,
+    ImportForm,
+)
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Columns of the elder export, in order (Chinese headers from ``columns.HEADERS``).
+EXPORT_COLUMNS = [
+    "name", "id_number", "sex", "birth_date", "age", "phones", "community", "address",
+    "living_arrangement", "economic_status", "status", "tags",
+]  # fmt: skip
+# Headers of export columns that are not spreadsheet-import columns.
+EXTRA_HEADERS = {"age": gettext_lazy("Age"), "tags": gettext_lazy("Tags")}
+ACCESS_LOG_COLUMNS = [
+    "id", "at", "username", "role", "action", "fields", "elder_count", "ip_address", "user_agent",
+]  # fmt: skip
+REJECTED_ROWS_SHOWN = 20
+
+# History: the label of each changed field and the code list its values come from.
+HISTORY_LABELS: dict[str, Any] = {
+    "name": gettext_lazy("Name"),
+    "id_number": gettext_lazy("ID number"),
+    "sex": gettext_lazy("Sex"),
+    "birth_date": gettext_lazy("Birth date"),
+    "ethnicity": gettext_lazy("Ethnicity"),
+    "phones": gettext_lazy("Phone numbers"),
+    "community": gettext_lazy("Community"),
+    "address": gettext_lazy("Address"),
+    "lat": gettext_lazy("Latitude"),
+    "lng": gettext_lazy("Longitude"),
+    "living_arrangement": gettext_lazy("Living arrangement"),
+    "marital_status": gettext_lazy("Marital status"),
+    "economic_status": gettext_lazy("Economic status"),
+    "insurance_type": gettext_lazy("Medical insurance"),
+    "insurance_number": gettext_lazy("Medical-insurance number"),
+    "chronic_conditions": gettext_lazy("Chronic conditions"),
+    "disability_certificate": gettext_lazy("Disability certificate"),
+    "family_doctor": gettext_lazy("Family doctor"),
+    "ability_level": gettext_lazy("Ability level"),
+    "status": gettext_lazy("Status"),
+    "status_changed_on": gettext_lazy("Status since"),
+    "deceased_on": gettext_lazy("Date of death"),
+    "duplicate_of": gettext_lazy("Duplicate of"),
+    "contact_added": gettext_lazy("Contact added"),
+    "contact": gettext_lazy("Contact"),
+    "contact_removed": gettext_lazy("Contact removed"),
+    "consent_given": gettext_lazy("Consent given"),
+    "consent_withdrawn": gettext_lazy("Consent withdrawn"),
+    "source": gettext_lazy("Source"),
+}
+HISTORY_CHOICES: dict[str, type[TextChoices]] = {
+    "sex": Sex,
+    "living_arrangement": LivingArrangement,
+    "marital_status": MaritalStatus,
+    "economic_status": EconomicStatus,
+    "insurance_type": InsuranceType,
+    "ability_level": AbilityLevel,
+    "status": ElderStatus,
+    "consent_withdrawn": ConsentPurpose,
+}
+
+
+def _label(choices: type[TextChoices], value: Any) -> str:
+    """The translated label of a code (the code itself when unknown)."""
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def _clean_filters(query: QueryDict) -> QueryDict:
+    """The list filters without empty values (an "All" option submits an empty one)."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in query.lists():
+        kept = [v for v in values if v.strip()]
+        if kept and key != "page":
+            cleaned.setlist(key, kept)
+    return cleaned
+
+
+def _safe_cell(value: Any) -> Any:
+    """Spreadsheet formula injection: text starting with = + - @ is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# The list, the profile, the history
+
+
+@login_required
+def elder_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    filters = _clean_filters(request.GET)
+    elders = elder_list(actor=actor, filters=filters)
+    page = Paginator(elders, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        {
+            "elder": elder,
+            "age": age_on(elder.birth_date, today),
+            "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
+        }
+        for elder in page.object_list
+    ]
+    # Division choices: districts, streets and communities in the actor's jurisdiction.
+    divisions = division_filter_choices(actor=actor)
+    can_review = has_perm(actor, Permission.REVIEW_DUPLICATES)
+    return render(
+        request, "elders/elder_list.html",
+        {
+            "page": page, "rows": rows, "filterset": ElderFilterSet(filters),
+            "divisions": divisions, "export_query": filters.urlencode(),
+            "tags": filters.getlist("tag"), "age_bands": filters.getlist("age_band"),
+            "statuses": filters.getlist("status"),
+            "living_arrangements": filters.getlist("living_arrangement"),
+            "economic_statuses": filters.getlist("economic_status"),
+            "can_create": has_perm(actor, Permission.MANAGE_ELDERS),
+            "can_import": has_perm(actor, Permission.IMPORT_ELDERS),
+            "can_export": has_perm(actor, Permission.EXPORT_DATA),
+            "can_review": can_review,
+            "can_view_access_log": has_perm(actor, Permission.VIEW_ACCESS_LOG),
+            "open_duplicates": duplicate_list(actor=actor).count() if can_review else 0,
+        },
+    )  # fmt: skip
+
+
+def _history_value(key: str, value: Any, communities: dict[str, str]) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if key in HISTORY_CHOICES and isinstance(value, str):
+        return _label(HISTORY_CHOICES[key], value)
+    if key == "ethnicity":
+        return ETHNICITIES.get(str(value), str(value))
+    if key == "community":
+        return communities.get(str(value), str(value))
+    if key == "chronic_conditions" and isinstance(value, list):
+        return "、".join(_label(ChronicCondition, code) for code in value)
+    if key == "consent_given" and isinstance(value, str):
+        # "purpose recipient date" as the consent service writes it.
+        purpose, _sep, rest = value.partition(" ")
+        return " ".join([_label(ConsentPurpose, purpose), *rest.split()])
+    if key == "source" and value == "import":
+        return _("Spreadsheet import")
+    if isinstance(value, dict):  # a contact as history keeps it
+        parts = [str(value.get("name") or "")]
+        if value.get("relation"):
+            parts.append(f"({_label(Relation, value['relation'])})")
+        if value.get("phones"):
+            parts.append(str(value["phones"]))
+        if value.get("first"):
+            parts.append(_("first to call"))
+        return " ".join(p for p in parts if p)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _history_rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
+    """Events with their changes as (label, old, new), sealed values left out. Community
+    codes are named with one query for the whole page."""
+    events = list(events)
+    codes = {
+        str(value)
+        for event in events
+        for value in (event.changes.get("community") or [])
+        if isinstance(value, str)
+    }
+    communities = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    rows = []
+    for event in events:
+        changes = []
+        for key, change in event.changes.items():
+            if key.startswith("_"):
+                continue
+            if isinstance(change, list) and len(change) == 2:
+                old, new = change
+            else:
+                old, new = None, change
+            changes.append({
+                "label": HISTORY_LABELS.get(key, key),
+                "old": _history_value(key, old, communities) if old is not None else "",
+                "new": _history_value(key, new, communities),
+            })  # fmt: skip
+        rows.append({"event": event, "changes": changes})
+    return rows
+
+
+@login_required
+def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    # Once per page view: clear values for the fields the role may see, logged.
+    revealed = services.elder_reveal(actor=actor, elder=elder)
+    visible = set(visible_fields(actor))
+    today = timezone.localdate()
+    contacts = [
+        {
+            "contact": contact,
+            "phones": ", ".join(revealed.contact_phones[contact.pk])
+            if contact.pk in revealed.contact_phones
+            else contact.phones_masked,
+        }
+        for contact in elder_contacts(elder=elder)
+    ]
+    if SensitiveField.INSURANCE_NUMBER in revealed.fields:
+        insurance_number = revealed.insurance_number
+    else:
+        insurance_number = MASK if elder.insurance_number_ciphertext else ""
+    health = revealed.health
+    street = elder.community.parent
+    district = street.parent if street is not None else None
+    can_manage = has_perm(actor, Permission.MANAGE_ELDERS)
+    return render(
+        request, "elders/elder_detail.html",
+        {
+            "elder": elder, "revealed": revealed,
+            "age": age_on(elder.birth_date, today),
+            "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
+            "phones": ", ".join(revealed.phones)
+            if SensitiveField.PHONES in revealed.fields else elder.phones_masked,
+            "insurance_number": insurance_number,
+            "health_hidden": SensitiveField.HEALTH not in visible,
+            "health": health,
+            "conditions": [_label(ChronicCondition, c) for c in health.chronic_conditions]
+            if health is not None else [],
+            "ethnicity": ETHNICITIES.get(elder.ethnicity, ""),
+            "street": street, "district": district,
+            "contacts": contacts,
+            "consents": elder_consents(elder=elder),
+            "withdraw_form": ConsentWithdrawForm(),
+            "history": _history_rows(elder_history(actor=actor, elder=elder)[:5]),
+            "can_manage": can_manage,
+        },
+    )  # fmt: skip
+
+
+@login_required
+def elder_history_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    page = Paginator(elder_history(actor=actor, elder=elder), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "elders/elder_history.html",
+        {"elder": elder, "page": page, "rows": _history_rows(page.object_list)},
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Creating and editing
+
+
+def _elder_initial(elder: Elder, visible: list[str]) -> dict[str, Any]:
+    """The edit form's values; sensitive ones only when the actor may see them."""
+    record = services.record_of(elder)
+    initial = {name: record.get(name) for name in services.RECORD_FIELDS}
+    for group, names in SENSITIVE_FORM_FIELDS.items():
+        if group not in visible:
+            for name in names:
+                initial.pop(name, None)
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def elder_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id) if external_id else None
+    visible = visible_fields(actor)
+    initial = _elder_initial(elder, visible) if elder is not None else {}
+    form = ElderForm(
+        request.POST or None, initial=initial, actor=actor, visible=visible,
+        is_duplicate=elder is not None and elder.status == ElderStatus.DUPLICATE,
+    )  # fmt: skip
+    if request.method == "GET" and elder is not None and set(visible) & set(SENSITIVE_FORM_FIELDS):
+        services.elder_reveal(actor=actor, elder=elder)  # the prefilled values are logged
+    if request.method == "POST" and form.is_valid():
+        try:
+            if elder is None:
+                elder = services.elder_create(actor=actor, **form.cleaned_data)
+            else:
+                # Only what the user changed: a hidden or untouched field is never overwritten.
+                values = {name: form.cleaned_data[name] for name in form.changed_data}
+                if "id_number" in values:
+                    # Sex and birth date follow a corrected ID number unless given anew.
+                    values.setdefault("sex", "")
+                    values.setdefault("birth_date", None)
+                elder = services.elder_update(actor=actor, elder=elder, **values)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("elders:detail", external_id=elder.external_id)
+    return render(request, "elders/elder_form.html", {"form": form, "elder": elder})
+
+
+# --------------------------------------------------------------------------------------------
+# Emergency contacts and consent
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_edit_view(
+    request: HttpRequest, external_id: str, contact_id: str | None = None
+) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    contact: ElderContact | None = (
+        elder_contact_get(actor=actor, elder=elder, external_id=contact_id) if contact_id else None
+    )
+    show_phones = SensitiveField.CONTACT_PHONES in visible_fields(actor)
+    initial: dict[str, Any] = {}
+    if contact is not None:
+        initial = {
+            "name": contact.name, "relation": contact.relation,
+            "is_first_to_call": contact.is_first_to_call,
+        }  # fmt: skip
+        if show_phones:
+            initial["phones"] = contact_phones(contact)
+    form = ContactForm(request.POST or None, initial=initial, show_phones=show_phones)
+    if request.method == "GET" and contact is not None and initial.get("phones"):
+        services.access_logged(
+            actor=actor, action=AccessAction.VIEW, fields=[SensitiveField.CONTACT_PHONES],
+            elders=[(elder.pk, elder.division_code)],
+        )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            if contact is None:
+                services.contact_add(actor=actor, elder=elder, **form.cleaned_data)
+            else:
+                values = {name: form.cleaned_data[name] for name in form.changed_data}
+                services.contact_update(actor=actor, contact=contact, **values)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("elders:detail", external_id=elder.external_id)
+    return render(
+        request, "elders/contact_form.html", {"form": form, "elder": elder, "contact": contact}
+    )
+
+
+@require_POST
+@login_required
+def contact_remove_view(request: HttpRequest, external_id: str, contact_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    contact = elder_contact_get(actor=actor, elder=elder, external_id=contact_id)
+    try:
+        services.contact_remove(actor=actor, contact=contact)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The contact was removed."))
+    return redirect("elders:detail", external_id=elder.external_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def consent_create_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(actor=actor, elder=elder, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("elders:detail", external_id=elder.external_id)
+    return render(request, "elders/consent_form.html", {"form": form, "elder": elder})
+
+
+@require_POST
+@login_required
+def consent_withdraw_view(request: HttpRequest, external_id: str, consent_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    consent = elder_consent_get(elder=elder, external_id=consent_id)
+    form = ConsentWithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.consent_withdraw(actor=actor, consent=consent, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The consent was withdrawn."))
+    return redirect("elders:detail", external_id=elder.external_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Possible duplicates
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def duplicate_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.REVIEW_DUPLICATES)
+    if request.method == "POST":
+        form = DuplicateReviewForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a pair and a decision."))
+        else:
+            candidate = duplicate_get_for_actor(
+                actor=actor, external_id=form.cleaned_data["candidate"]
+            )
+            try:
+                services.duplicate_review(
+                    actor=actor, candidate=candidate, status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                )  # fmt: skip
+            except ValidationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, _("Saved."))
+        return redirect("elders:duplicates")
+    page = Paginator(duplicate_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "elders/duplicates.html",
+        {
+            "page": page, "different": DuplicateStatus.DIFFERENT_PEOPLE,
+            "same": DuplicateStatus.SAME_PERSON,
+        },
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Imports
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.IMPORT_ELDERS)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = importing.import_job_create(
+                actor=actor, filename=upload.name, content=upload.read(),
+                dry_run=form.cleaned_data["dry_run"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            tasks.import_job_start(job)
+            return redirect("elders:import-job", external_id=job.external_id)
+    return render(
+        request, "elders/import.html",
+        {"form": form, "jobs": import_job_list(actor=actor)[:20]},
+    )  # fmt: skip
+
+
+def _progress_context(job: ImportJob) -> dict[str, Any]:
+    finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    return {
+        "job": job,
+        "polling": not finished,
+        "rejected_rows": importing.import_job_errors(job)[:REJECTED_ROWS_SHOWN]
+        if finished and job.rejected_count else [],
+        "has_report": bool(job.rejected_count or job.message),
+    }  # fmt: skip
+
+
+@login_required
+def import_job_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
+    return render(request, "elders/import_job.html", _progress_context(job))
+
+
+@require_POST
+@login_required
+def import_resume_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Queue a stalled job again: it resumes after its last committed chunk."""
+    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
+    if job.is_stalled:
+        tasks.import_job_start(job)
+        messages.success(request, _("The import was queued again; it resumes where it stopped."))
+    return redirect("elders:import-job", external_id=job.external_id)
+
+
+@never_cache
+@login_required
+def import_progress_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The progress fragment htmx polls while the job runs."""
+    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
+    return render(request, "elders/_import_progress.html", _progress_context(job))
+
+
+@login_required
+def import_report_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
+    response = HttpResponse(importing.error_report_xlsx(job), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="import-{job.external_id}-errors.xlsx"'
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# Exports and the access log
+
+
+@login_required
+def elder_export_view(request: HttpRequest) -> FileResponse:
+    """The filtered list as .xlsx. Sensitive columns are unmasked only where the role may
+    export them; the export is audited and every unmasked elder is in the access log."""
+    from openpyxl import Workbook
+
+    actor = request_actor(request)
+    require_perm(actor, Permission.EXPORT_DATA)
+    allowed = set(services.export_fields(actor))
+    unmasked = [f for f in (SensitiveField.ID_NUMBER, SensitiveField.PHONES) if f in allowed]
+    filters = _clean_filters(request.GET)
+    today = timezone.localdate()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Elders"))
+    sheet.append([str(HEADERS.get(key) or EXTRA_HEADERS[key]) for key in EXPORT_COLUMNS])
+    exported: list[tuple[int, str]] = []
+    for elder in elder_list(actor=actor, filters=filters).iterator(chunk_size=2000):
+        exported.append((elder.pk, elder.division_code))
+        id_number = (
+            elder_id_number(elder)
+            if SensitiveField.ID_NUMBER in unmasked
+            else elder.id_number_masked
+        )
+        phones = (
+            ", ".join(elder_phones(elder))
+            if SensitiveField.PHONES in unmasked
+            else elder.phones_masked
+        )
+        row = [
+            elder.name, id_number, elder.get_sex_display(), elder.birth_date,
+            age_on(elder.birth_date, today), phones, elder.community.name, elder.address,
+            elder.get_living_arrangement_display(), elder.get_economic_status_display(),
+            elder.get_status_display(),
+            "、".join(str(Tag(tag).label) for tag in elder_tags(elder, today)),
+        ]  # fmt: skip
+        sheet.append([_safe_cell(value) for value in row])
+    services.elder_export_logged(
+        actor=actor, elders=exported, fields=[str(f) for f in unmasked],
+        filters=dict(request.GET.lists()),
+    )  # fmt: skip
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename="elders.xlsx", content_type=XLSX)
+
+
+def _role_label(role: str) -> str:
+    return _label(Role, role)
+
+
+@login_required
+def access_log_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_ACCESS_LOG)
+    page = Paginator(access_log_list(actor=actor, filters=request.GET), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    logs: list[AccessLog] = list(page.object_list)
+    # The elder of single-elder entries, with one query for the page.
+    single = [log.pk for log in logs if log.elder_count == 1]
+    elder_of = dict(
+        AccessLogEntry.objects.filter(log_id__in=single).values_list("log_id", "elder__external_id")
+    )
+    rows = [
+        {
+            "log": log,
+            "role": _role_label(log.actor_role),
+            "fields": [_label(SensitiveField, f) for f in log.fields],
+            "elder_id": elder_of.get(log.pk),
+        }
+        for log in logs
+    ]
+    return render(
+        request, "elders/access_log.html",
+        {"page": page, "rows": rows, "filterset": AccessLogFilterSet(request.GET)},
+    )  # fmt: skip
+
+
+@login_required
+def access_log_export_view(request: HttpRequest) -> StreamingHttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_ACCESS_LOG)
+    return export_view_response(
+        request,
+        permission=Permission.VIEW_ACCESS_LOG,
+        queryset=access_log_list(actor=actor, filters=request.GET),
+        filename="access-log.csv",
+        header=ACCESS_LOG_COLUMNS,
+        # Usernames and user agents are typed by others: never let a cell run as a formula.
+        row=lambda log: [_safe_cell(value) for value in (
+            str(log.external_id), log.at.isoformat(), log.actor_username, log.actor_role,
+            log.action, " ".join(log.fields), log.elder_count, log.ip_address, log.user_agent,
+        )],
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Scheduling: the rostering optimiser (visits to caregivers, routed)."""

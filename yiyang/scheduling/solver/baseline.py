@@ -1,0 +1,130 @@
+"""An OR-Tools routing baseline for comparison: the general-purpose model, default search.
+
+Each task (one caregiver's part of a visit) is a routing node; skills restrict the vehicles;
+the time dimension carries windows with a soft upper bound (lateness at weight 1, on the same
+scale as travel); synchronisation is added as constraints on the time cumul variables.
+OR-Tools' routing cannot express the maximum-lateness term, so it optimises travel plus total
+lateness, and the result is scored by the same evaluator as ours. Start times are the
+earliest ones for its routes (as for our solver), falling back to OR-Tools' own cumul values.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from yiyang.scheduling.solver.compiled import SIMULTANEOUS, compile_problem
+from yiyang.scheduling.solver.model import Problem, Route, Solution, Stop
+from yiyang.scheduling.solver.search import Schedule
+
+SCALE = 1000
+
+
+@dataclass
+class BaselineResult:
+    solution: Solution | None
+    seconds: float
+    status: str
+
+
+def solve_with_ortools(problem: Problem, *, time_limit: float) -> BaselineResult:
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    began = time.perf_counter()
+    c = compile_problem(problem)
+    n_tasks, n_vehicles = c.n_tasks, c.n_caregivers
+    starts = list(c.start_node)
+    ends = list(c.end_node)
+    # routing node i < n_tasks is task i; then one node per distinct depot location
+    depots = sorted(set(starts) | set(ends))
+    depot_node = {loc: n_tasks + j for j, loc in enumerate(depots)}
+    locations = [c.node[t] for t in range(n_tasks)] + depots
+    manager = pywrapcp.RoutingIndexManager(
+        len(locations), n_vehicles, [depot_node[s] for s in starts], [depot_node[e] for e in ends]
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    matrix = c.matrix[0]
+    travel = [[round(matrix[a][b] * SCALE) for b in locations] for a in locations]
+    service = [round(c.duration[t] * SCALE) for t in range(n_tasks)] + [0] * len(depots)
+
+    def travel_cb(i: int, j: int) -> int:
+        return travel[manager.IndexToNode(i)][manager.IndexToNode(j)]
+
+    def time_cb(i: int, j: int) -> int:
+        a, b = manager.IndexToNode(i), manager.IndexToNode(j)
+        return service[a] + travel[a][b]
+
+    travel_index = routing.RegisterTransitCallback(travel_cb)
+    routing.SetArcCostEvaluatorOfAllVehicles(travel_index)
+    time_index = routing.RegisterTransitCallback(time_cb)
+    horizon = round((max(c.closes, default=0) + 10_000) * SCALE)
+    routing.AddDimension(time_index, horizon, horizon, False, "time")
+    dimension = routing.GetDimensionOrDie("time")
+    solver = routing.solver()
+    for t in range(n_tasks):
+        index = manager.NodeToIndex(t)
+        dimension.CumulVar(index).SetMin(round(c.opens[t] * SCALE))
+        dimension.SetCumulVarSoftUpperBound(index, round(c.closes[t] * SCALE), 1)
+        routing.VehicleVar(index).SetValues(c.allowed[t])
+        p = c.partner[t]
+        if p > t:
+            ia, ib = index, manager.NodeToIndex(p)
+            solver.Add(routing.VehicleVar(ia) != routing.VehicleVar(ib))
+            a_cumul, b_cumul = dimension.CumulVar(ia), dimension.CumulVar(ib)
+            if c.kind[t] == SIMULTANEOUS:
+                solver.Add(a_cumul == b_cumul)
+            else:
+                first, second = (a_cumul, b_cumul) if c.is_first[t] else (b_cumul, a_cumul)
+                solver.Add(second - first >= round(c.min_gap[t] * SCALE))
+                solver.Add(second - first <= round(c.max_gap[t] * SCALE))
+    for v in range(n_vehicles):
+        routing.AddVariableMinimizedByFinalizer(dimension.CumulVar(routing.Start(v)))
+    strategies = routing_enums_pb2.FirstSolutionStrategy
+    assignment = None
+    status = "no solution found"
+    # the first strategy often finds nothing with synchronisation: try the others in turn
+    for strategy in (
+        strategies.PARALLEL_CHEAPEST_INSERTION,
+        strategies.PATH_CHEAPEST_ARC,
+        strategies.LOCAL_CHEAPEST_INSERTION,
+        strategies.GLOBAL_CHEAPEST_ARC,
+    ):
+        remaining = time_limit - (time.perf_counter() - began)
+        if remaining < 0.2:
+            break
+        parameters = pywrapcp.DefaultRoutingSearchParameters()
+        parameters.first_solution_strategy = strategy
+        parameters.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
+        parameters.time_limit.FromMilliseconds(int(remaining * 1000))
+        assignment = routing.SolveWithParameters(parameters)
+        if assignment is not None:
+            status = "solved"
+            break
+    if assignment is None:
+        return BaselineResult(None, time.perf_counter() - began, status)
+    routes: list[list[int]] = []
+    cumul: dict[int, float] = {}
+    for v in range(n_vehicles):
+        index = routing.Start(v)
+        route = []
+        index = assignment.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            t = manager.IndexToNode(index)
+            route.append(t)
+            cumul[t] = assignment.Min(dimension.CumulVar(index)) / SCALE
+            index = assignment.Value(routing.NextVar(index))
+        routes.append(route)
+    schedule = Schedule(c)
+    if schedule.run(routes, 0) is not None:
+        cumul = {t: schedule.start[t] for route in routes for t in route}
+    solution_routes = []
+    for v, caregiver in enumerate(problem.caregivers):
+        stops = tuple(
+            Stop(problem.visits[c.task_visit[t]].id, c.task_requirement[t], cumul[t],
+                 cumul[t] + c.duration[t])
+            for t in routes[v]
+        )  # fmt: skip
+        solution_routes.append(Route(caregiver.id, stops))
+    return BaselineResult(Solution(tuple(solution_routes)), time.perf_counter() - began, status)
