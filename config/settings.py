@@ -150,6 +150,8 @@ INSTALLED_APPS = [
     "yiyang.accounts",
     "yiyang.elders",
     "yiyang.assessments",
+    "yiyang.services",
+    "yiyang.visits",
     "yiyang.scheduling",
     "yiyang.demo",
 ]
@@ -308,6 +310,20 @@ BARTHEL_BAND_SCHEME = env("BARTHEL_BAND_SCHEME", "mzt039") or "mzt039"
 ASSESSMENT_TWO_ASSESSORS = env_bool("ASSESSMENT_TWO_ASSESSORS", False)
 ASSESSMENT_VALID_MONTHS = env_int("ASSESSMENT_VALID_MONTHS", 12)
 ASSESSMENT_DUE_WITHIN_DAYS = env_int("ASSESSMENT_DUE_WITHIN_DAYS", 30)
+
+# Home-care visits (electronic visit verification). Location is taken only at check-in
+# and check-out; a point farther than the radius is a flag with a reason, never a block.
+VISIT_CHECK_IN_RADIUS_M = env_int("VISIT_CHECK_IN_RADIUS_M", 200)
+VISIT_MAX_ACCURACY_M = env_int("VISIT_MAX_ACCURACY_M", 1000)
+VISIT_LATE_AFTER_MINUTES = env_int("VISIT_LATE_AFTER_MINUTES", 15)
+VISIT_MISSED_AFTER_MINUTES = env_int("VISIT_MISSED_AFTER_MINUTES", 60)
+VISIT_TOO_SHORT_PERCENT = env_int("VISIT_TOO_SHORT_PERCENT", 50)
+VISIT_MAX_SPEED_KMH = env_int("VISIT_MAX_SPEED_KMH", 60)
+VISIT_MAX_CLOCK_SKEW_SECONDS = env_int("VISIT_MAX_CLOCK_SKEW_SECONDS", 300)
+VISIT_OFFLINE_MAX_AGE_HOURS = env_int("VISIT_OFFLINE_MAX_AGE_HOURS", 72)
+VISIT_PHOTO_MAX_BYTES = env_int("VISIT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+VISIT_CANCEL_NOTICE_HOURS = env_int("VISIT_CANCEL_NOTICE_HOURS", 24)
+VISIT_PLAN_MAX_DAYS = env_int("VISIT_PLAN_MAX_DAYS", 366)
 
 # Request bodies: refuse oversized ones with a 400 instead of reading them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)

@@ -100,6 +100,32 @@ class Permission(enum.Enum):
     REVIEW_ASSESSMENTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.ASSESSOR)
     MANAGE_ELIGIBILITY = (R.CITY_ADMIN,)
 
+    # Home-care services: the service list, caregivers, orders, visits and their review.
+    VIEW_SERVICE_LIST = tuple(Role)
+    MANAGE_SERVICE_LIST = (R.CITY_ADMIN,)
+    MANAGE_OFFERINGS = (R.CITY_ADMIN, R.PROVIDER_MANAGER)
+    VIEW_CAREGIVERS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER, R.AUDITOR,
+    )  # fmt: skip
+    MANAGE_CAREGIVERS = (R.PROVIDER_MANAGER,)
+    VIEW_VISITS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.CAREGIVER, R.OPERATOR, R.AUDITOR, R.FAMILY,
+    )  # fmt: skip
+    PLACE_ORDERS = (
+        R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
+    )  # fmt: skip
+    CANCEL_ORDERS = (
+        R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
+    )  # fmt: skip
+    DISPATCH_VISITS = (R.PROVIDER_MANAGER,)
+    PERFORM_VISITS = (R.CAREGIVER,)
+    CORRECT_VISITS = (R.PROVIDER_MANAGER,)
+    REVIEW_VISITS = (R.PROVIDER_MANAGER, R.STREET_OFFICER, R.DISTRICT_OFFICER)
+    RATE_VISITS = (R.FAMILY,)
+    ANSWER_COMPLAINTS = (R.PROVIDER_MANAGER, R.STREET_OFFICER, R.DISTRICT_OFFICER)
+    LINK_FAMILY = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
+
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(str(role) for role in self._roles)
@@ -138,6 +164,21 @@ PERMISSION_TITLES = {
     "CONDUCT_ASSESSMENTS": _("Carry out assessments"),
     "REVIEW_ASSESSMENTS": _("Review and finalise assessments"),
     "MANAGE_ELIGIBILITY": _("Edit eligibility rules"),
+    "VIEW_SERVICE_LIST": _("View the service list"),
+    "MANAGE_SERVICE_LIST": _("Edit the service list"),
+    "MANAGE_OFFERINGS": _("Edit a provider's services and areas"),
+    "VIEW_CAREGIVERS": _("View caregivers"),
+    "MANAGE_CAREGIVERS": _("Manage caregivers"),
+    "VIEW_VISITS": _("View orders and visits"),
+    "PLACE_ORDERS": _("Place orders and care plans"),
+    "CANCEL_ORDERS": _("Cancel orders and visits"),
+    "DISPATCH_VISITS": _("Assign caregivers to visits"),
+    "PERFORM_VISITS": _("Check in and out of visits"),
+    "CORRECT_VISITS": _("Correct visit records"),
+    "REVIEW_VISITS": _("Review flagged visits"),
+    "RATE_VISITS": _("Rate visits and complain"),
+    "ANSWER_COMPLAINTS": _("Answer complaints"),
+    "LINK_FAMILY": _("Link family accounts to elders"),
 }
 
 

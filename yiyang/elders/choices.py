@@ -71,6 +71,7 @@ class Relation(models.TextChoices):
     CAREGIVER = "caregiver", _("Hired caregiver")
     COMMUNITY_STAFF = "community_staff", _("Community committee staff")
     OTHER = "other", _("Other")
+    SELF = "self", _("The elder themself")
 
 
 class ChronicCondition(models.TextChoices):

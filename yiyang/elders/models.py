@@ -211,6 +211,27 @@ class Consent(BaseModel):
         return self.withdrawn_on is None
 
 
+class FamilyMember(BaseModel):
+    """A login of a family member (or of the elder) linked to an elder. What it may see of
+    the elder's care still needs the elder's recorded family-view consent."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="family_links")
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="family_members")
+    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    linked_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("family member")
+        verbose_name_plural = _("family members")
+        constraints = [
+            models.UniqueConstraint(fields=("user", "elder"), name="one_family_link_per_elder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.elder_id}"
+
+
 class DuplicateCandidate(BaseModel):
     """Two records that may be one person (same name and birth date in the same community,
     different ID numbers). Reviewed by a person, never merged silently."""

@@ -12,7 +12,7 @@ from django.http import Http404
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
-from yiyang.elders.choices import DuplicateStatus
+from yiyang.elders.choices import ConsentPurpose, DuplicateStatus
 from yiyang.elders.filtersets import AccessLogFilterSet, ElderFilterSet
 from yiyang.elders.models import (
     AccessLog,
@@ -21,6 +21,7 @@ from yiyang.elders.models import (
     DuplicateCandidate,
     Elder,
     ElderContact,
+    FamilyMember,
     ImportJob,
 )
 
@@ -131,3 +132,30 @@ def user_actor_by_username(username: str) -> Any:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+def family_consent_active(elder: Elder) -> bool:
+    """Whether the elder (or guardian) has a family-view consent in force."""
+    return Consent.objects.filter(
+        elder=elder, purpose=ConsentPurpose.FAMILY_VIEW, withdrawn_on__isnull=True
+    ).exists()
+
+
+def family_elder_ids(*, user: Any) -> list[int]:
+    """The elders a family-member login may see the care of: linked, active, and with the
+    elder's family-view consent in force (withdrawing it closes the view at once)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "role", None) != "family":
+        return []
+    consenting = Consent.objects.filter(
+        purpose=ConsentPurpose.FAMILY_VIEW, withdrawn_on__isnull=True
+    ).values("elder_id")
+    return list(
+        FamilyMember.objects.filter(user=user, is_active=True, elder_id__in=consenting)
+        .values_list("elder_id", flat=True)
+        .order_by("elder_id")
+    )
+
+
+def family_links(*, user: Any) -> QuerySet[FamilyMember]:
+    """Every active link of a family login, consent or not (to explain a closed view)."""
+    return FamilyMember.objects.filter(user=user, is_active=True).select_related("elder")

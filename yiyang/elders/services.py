@@ -56,6 +56,7 @@ from yiyang.elders.models import (
     Elder,
     ElderContact,
     ElderLookup,
+    FamilyMember,
     ImportJob,
 )
 from yiyang.elders.parsing import CellError, normalise_phone
@@ -620,6 +621,36 @@ def consent_record(
         {"consent_given": [None, f"{purpose} {recipient} {given_on.isoformat()}".strip()]},
     )  # fmt: skip
     return consent
+
+
+@transaction.atomic
+def family_member_link(
+    *, actor: Actor, elder: Elder, user: Any, relation: str, active: bool = True
+) -> FamilyMember:
+    """Link (or unlink) a family member's login to an elder. What the login may see of the
+    elder's care also needs the elder's family-view consent."""
+    require_perm(actor, Permission.LINK_FAMILY)
+    _require_manage(actor, elder)
+    errors: dict[str, str] = {}
+    if getattr(user, "role", None) != "family":
+        errors["user"] = _("Only a family-member login can be linked to an elder.")
+    if relation not in Relation.values:
+        errors["relation"] = _("Choose the relation from the list.")
+    if errors:
+        raise ValidationError(errors)
+    link, created = FamilyMember.objects.get_or_create(
+        user=user, elder=elder,
+        defaults={"relation": relation, "is_active": active, "linked_by": _user(actor)},
+    )  # fmt: skip
+    before = None if created else [link.relation, link.is_active]
+    if not created:
+        link.relation, link.is_active = relation, active
+        link.save(update_fields=["relation", "is_active", "updated_at"])
+    _history(
+        actor, elder, AuditAction.UPDATE,
+        {"family_member": [before, [str(user.username), relation, active]]},
+    )  # fmt: skip
+    return link
 
 
 @transaction.atomic

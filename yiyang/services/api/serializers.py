@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from yiyang.services.choices import Language, Qualification, Skill
+from yiyang.services.models import Caregiver, Certificate, ServiceItem, ServiceOffering
+
+
+class ServiceItemSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    city = serializers.CharField(source="city.code", read_only=True)
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "id", "city", "category", "code", "name", "description", "unit", "standard_minutes",
+            "standard_price", "required_qualification", "required_skill", "checklist",
+            "two_caregivers", "is_active",
+        ]  # fmt: skip
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "qualification", "number", "issued_on", "expires_on"]
+
+
+class CaregiverSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    certificates = CertificateSerializer(many=True, read_only=True)
+    phone = serializers.CharField(source="phone_masked", read_only=True)
+
+    class Meta:
+        model = Caregiver
+        fields = [
+            "id", "provider", "name", "sex", "phone", "skills", "languages", "work_days",
+            "work_start", "work_end", "max_minutes_per_day", "home_lat", "home_lng",
+            "travel_mode", "status", "certificates",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CaregiverWriteSerializer(serializers.Serializer):
+    provider = serializers.UUIDField(required=False)
+    name = serializers.CharField(max_length=50, required=False)
+    sex = serializers.ChoiceField(choices=["male", "female", ""], required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    skills = serializers.ListField(
+        child=serializers.ChoiceField(choices=Skill.choices), required=False
+    )
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=Language.choices), required=False
+    )
+    work_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, max_length=7
+    )
+    work_start = serializers.TimeField(required=False)
+    work_end = serializers.TimeField(required=False)
+    max_minutes_per_day = serializers.IntegerField(min_value=30, max_value=720, required=False)
+    home_lat = serializers.DecimalField(9, 6, required=False, allow_null=True)
+    home_lng = serializers.DecimalField(9, 6, required=False, allow_null=True)
+    travel_mode = serializers.CharField(max_length=8, required=False)
+    status = serializers.CharField(max_length=10, required=False)
+
+
+class CertificateWriteSerializer(serializers.Serializer):
+    qualification = serializers.ChoiceField(choices=Qualification.choices)
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class OfferingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    service = serializers.UUIDField(source="item.external_id", read_only=True)
+    service_name = serializers.CharField(source="item.name", read_only=True)
+
+    class Meta:
+        model = ServiceOffering
+        fields = ["id", "provider", "service", "service_name", "price", "is_active"]
+        read_only_fields = fields
+
+
+class OfferingWriteSerializer(serializers.Serializer):
+    provider = serializers.UUIDField()
+    service = serializers.UUIDField()
+    price = serializers.DecimalField(8, 2, min_value=0)
+    is_active = serializers.BooleanField(default=True)

@@ -1,0 +1,178 @@
+"""The service list, providers' offerings and caregivers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.services import services
+from yiyang.services.api.serializers import (
+    CaregiverSerializer,
+    CaregiverWriteSerializer,
+    CertificateWriteSerializer,
+    OfferingSerializer,
+    OfferingWriteSerializer,
+    ServiceItemSerializer,
+)
+from yiyang.services.models import Caregiver, ServiceItem, ServiceOffering
+from yiyang.services.selectors import (
+    caregiver_get_for_actor,
+    caregiver_list,
+    provider_queryset,
+    service_item_get,
+    service_items,
+)
+
+
+class ServiceItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The city's service list (服务清单); city administrators edit it."""
+
+    serializer_class = ServiceItemSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[ServiceItem]:
+        if getattr(self, "swagger_fake_view", False):
+            return ServiceItem.objects.none()
+        items = service_items(actor=request_actor(self.request))
+        category = self.request.query_params.get("category")
+        return items.filter(category=category) if category else items
+
+    def get_object(self) -> ServiceItem:
+        return service_item_get(actor=request_actor(self.request), external_id=self.kwargs["id"])
+
+    def create(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_perm(actor, Permission.MANAGE_SERVICE_LIST)
+        serializer = ServiceItemSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        city = _actor_city(actor)
+        item = services.service_item_save(actor=actor, city=city, **serializer.validated_data)
+        return Response(ServiceItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, id: str) -> Response:
+        actor = request_actor(request)
+        item = self.get_object()
+        serializer = ServiceItemSerializer(item, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        item = services.service_item_save(
+            actor=actor, city=item.city, item=item, **serializer.validated_data
+        )
+        return Response(ServiceItemSerializer(item).data)
+
+
+def _actor_city(actor: Any) -> Any:
+    from yiyang.core.models import Division
+
+    prefix = actor.scope.division_prefix or ""
+    city = (
+        Division.objects.filter(level="city", code__startswith=prefix[:4]).first()
+        if prefix
+        else None
+    )
+    if city is None:
+        raise ValidationError({"city": _("Your account is not attached to a city.")})
+    return city
+
+
+class CaregiverViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Caregivers of the providers in the caller's scope."""
+
+    serializer_class = CaregiverSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Caregiver]:
+        if getattr(self, "swagger_fake_view", False):
+            return Caregiver.objects.none()
+        return caregiver_list(
+            actor=request_actor(self.request), filters=self.request.query_params.dict()
+        ).prefetch_related("certificates")
+
+    def get_object(self) -> Caregiver:
+        return caregiver_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=CaregiverWriteSerializer, responses={201: CaregiverSerializer})
+    def create(self, request: Request) -> Response:
+        actor = request_actor(request)
+        require_perm(actor, Permission.MANAGE_CAREGIVERS)
+        serializer = CaregiverWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        providers = provider_queryset(actor=actor)
+        provider = providers.filter(external_id=data.pop("provider", None)).first() or (
+            providers.first() if providers.count() == 1 else None
+        )
+        if provider is None:
+            raise ValidationError({"provider": _("Give one of your providers.")})
+        if not data.get("name"):
+            raise ValidationError({"name": _("Give the caregiver's name.")})
+        caregiver = services.caregiver_save(actor=actor, provider=provider, **data)
+        return Response(CaregiverSerializer(caregiver).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaregiverWriteSerializer, responses={200: CaregiverSerializer})
+    def partial_update(self, request: Request, id: str) -> Response:
+        actor = request_actor(request)
+        caregiver = self.get_object()
+        serializer = CaregiverWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("provider", None)
+        caregiver = services.caregiver_save(
+            actor=actor, provider=caregiver.provider, caregiver=caregiver, **data
+        )
+        return Response(CaregiverSerializer(caregiver).data)
+
+    @extend_schema(request=CertificateWriteSerializer, responses={201: CaregiverSerializer})
+    @action(detail=True, methods=["post"])
+    def certificates(self, request: Request, id: str) -> Response:
+        """Record a certificate with its expiry date."""
+        caregiver = self.get_object()
+        serializer = CertificateWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.certificate_add(
+            actor=request_actor(request), caregiver=caregiver, **serializer.validated_data
+        )
+        return Response(CaregiverSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
+
+
+class OfferingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """What providers in the caller's scope offer, at what price."""
+
+    serializer_class = OfferingSerializer
+
+    def get_queryset(self) -> QuerySet[ServiceOffering]:
+        if getattr(self, "swagger_fake_view", False):
+            return ServiceOffering.objects.none()
+        actor = request_actor(self.request)
+        require_perm(actor, Permission.VIEW_SERVICE_LIST)
+        return ServiceOffering.objects.filter(
+            provider__in=provider_queryset(actor=actor)
+        ).select_related("item", "provider")
+
+    @extend_schema(request=OfferingWriteSerializer, responses={201: OfferingSerializer})
+    def create(self, request: Request) -> Response:
+        """Offer an item of the list at the provider's price (or change the price)."""
+        actor = request_actor(request)
+        serializer = OfferingWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        provider = provider_queryset(actor=actor).filter(external_id=data["provider"]).first()
+        if provider is None:
+            raise ValidationError({"provider": _("Give one of your providers.")})
+        item = service_item_get(actor=actor, external_id=data["service"])
+        offering = services.offering_set(
+            actor=actor, provider=provider, item=item, price=data["price"], active=data["is_active"]
+        )
+        return Response(OfferingSerializer(offering).data, status=status.HTTP_201_CREATED)

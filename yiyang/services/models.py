@@ -1,0 +1,164 @@
+"""The city's service list, what each provider offers where, and the caregivers who deliver it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import BaseModel, Division
+from yiyang.organisations.models import Organisation
+from yiyang.services.choices import (
+    CaregiverStatus,
+    Qualification,
+    ServiceCategory,
+    ServiceUnit,
+    TravelMode,
+)
+
+
+class ServiceItem(BaseModel):
+    """One line of a city's service list (服务清单), second level under a category."""
+
+    city = models.ForeignKey(
+        Division, verbose_name=_("city"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(_("category"), max_length=16, choices=ServiceCategory.choices)
+    code = models.CharField(_("code"), max_length=16)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=8, choices=ServiceUnit.choices)
+    standard_minutes = models.PositiveIntegerField(_("standard duration (minutes)"))
+    standard_price = models.DecimalField(_("standard price (yuan)"), max_digits=8, decimal_places=2)
+    required_qualification = models.CharField(
+        _("required qualification"), max_length=24, choices=Qualification.choices, blank=True
+    )
+    required_skill = models.CharField(_("required skill"), max_length=24, blank=True)
+    checklist = models.JSONField(_("checklist of tasks"), default=list, blank=True)
+    two_caregivers = models.BooleanField(_("needs two caregivers"), default=False)
+    is_active = models.BooleanField(_("in the list"), default=True)
+
+    class Meta:
+        ordering = ("category", "code")
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        constraints = [
+            models.UniqueConstraint(fields=("city", "code"), name="service_item_code_per_city")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ServiceOffering(BaseModel):
+    """A provider offers an item of the list at its own price."""
+
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        related_name="offerings",
+    )  # fmt: skip
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="offerings"
+    )
+    price = models.DecimalField(_("price (yuan)"), max_digits=8, decimal_places=2)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ("item__category", "item__code")
+        constraints = [
+            models.UniqueConstraint(fields=("provider", "item"), name="one_offering_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.item}"
+
+
+class ServiceArea(models.Model):
+    """A division (and everything under it) a provider serves."""
+
+    provider = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="service_areas"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
+    )
+    code_prefix = models.CharField(max_length=12, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("provider", "division"), name="one_area_per_division")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.division}"
+
+
+class Caregiver(BaseModel):
+    """A person who delivers services for a provider."""
+
+    SEALED_FIELDS = ("phone_ciphertext",)
+
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        related_name="caregivers",
+    )  # fmt: skip
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("login"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="caregiver",
+    )  # fmt: skip
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=8, blank=True)
+    phone_ciphertext = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    languages = models.JSONField(_("languages and dialects"), default=list, blank=True)
+    work_days = models.JSONField(_("working days"), default=list, blank=True)  # 0 = Monday
+    work_start = models.TimeField(_("working hours from"))
+    work_end = models.TimeField(_("working hours to"))
+    max_minutes_per_day = models.PositiveIntegerField(
+        _("most minutes of visits a day"), default=480
+    )
+    home_lat = models.DecimalField(
+        _("home base latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    home_lng = models.DecimalField(
+        _("home base longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    travel_mode = models.CharField(
+        _("travel mode"), max_length=8, choices=TravelMode.choices, default=TravelMode.BICYCLE
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaregiverStatus.choices, default=CaregiverStatus.ACTIVE
+    )
+
+    class Meta:
+        ordering = ("name", "id")
+        verbose_name = _("caregiver")
+        verbose_name_plural = _("caregivers")
+        indexes = [models.Index(fields=("provider", "status"), name="caregiver_provider_status")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certificate(BaseModel):
+    """A qualification a caregiver holds, with its expiry date."""
+
+    caregiver = models.ForeignKey(
+        Caregiver, verbose_name=_("caregiver"), on_delete=models.CASCADE,
+        related_name="certificates",
+    )  # fmt: skip
+    qualification = models.CharField(
+        _("qualification"), max_length=24, choices=Qualification.choices
+    )
+    number = models.CharField(_("certificate number"), max_length=40, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("qualification", "-expires_on")
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+
+    def __str__(self) -> str:
+        return f"{self.get_qualification_display()} {self.number}"

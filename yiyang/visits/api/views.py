@@ -1,0 +1,410 @@
+"""The visits API: orders and care plans, visits and their verification, scoped to the
+caller (a caregiver sees only their visits, a family member only their elder's with consent,
+a provider only its own)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, parsers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from yiyang.core.permissions import request_actor
+from yiyang.elders.models import Elder
+from yiyang.elders.selectors import elder_get_for_actor, family_elder_ids
+from yiyang.organisations.models import Organisation
+from yiyang.services.models import Caregiver
+from yiyang.services.selectors import provider_queryset, provider_serves, service_item_get
+from yiyang.visits import selectors, services
+from yiyang.visits.api.serializers import (
+    AnswerSerializer,
+    AssignSerializer,
+    CandidateSerializer,
+    CheckOutSerializer,
+    ComplaintCreateSerializer,
+    ComplaintSerializer,
+    CorrectSerializer,
+    ExplainSerializer,
+    FixSerializer,
+    OrderCreateSerializer,
+    OrderSerializer,
+    PhotoSerializer,
+    PhotoUploadSerializer,
+    RateSerializer,
+    ReasonSerializer,
+    ReviewSerializer,
+    SetOffSerializer,
+    VisitSerializer,
+)
+from yiyang.visits.filtersets import VisitFilterSet
+from yiyang.visits.models import Complaint, Order, Visit, VisitFlag
+
+
+def _fix(data: dict[str, Any]) -> services.Fix:
+    return services.Fix(
+        latitude=data.get("latitude"), longitude=data.get("longitude"),
+        accuracy=data.get("accuracy"), at=data.get("at"), sent_at=data.get("sent_at"),
+        client_action_id=data.get("client_action_id"),
+    )  # fmt: skip
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Visits the caller may see. ``?date=YYYY-MM-DD`` lists one day."""
+
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Visit]:
+        if getattr(self, "swagger_fake_view", False):
+            return Visit.objects.none()
+        return (
+            selectors.visit_queryset(actor=request_actor(self.request))
+            .select_related(
+                "elder", "item", "provider", "caregiver", "second_caregiver", "order", "rating"
+            )
+            .prefetch_related(Prefetch("flags", queryset=VisitFlag.objects.order_by("id")))
+            .order_by("window_start", "id")
+        )  # fmt: skip
+
+    def get_object(self) -> Visit:
+        return selectors.visit_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    def _answer(self, visit: Visit, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=visit.pk) if code != 204 else visit
+        return Response(VisitSerializer(fresh).data, status=code)
+
+    def _data(self, serializer_class: type, request: Request) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=FixSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request: Request, id: str) -> Response:
+        """Check in with the phone's location: ``{"latitude", "longitude", "accuracy",
+        "at"}``. The answer is the visit with its state and ``flags``."""
+        data = self._data(FixSerializer, request)
+        visit = services.visit_check_in(
+            actor=request_actor(request), visit=self.get_object(), fix=_fix(data),
+            explanation=data.get("explanation", ""),
+        )  # fmt: skip
+        return self._answer(visit)
+
+    @extend_schema(request=CheckOutSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request: Request, id: str) -> Response:
+        """Check out with location, the checklist ticked, notes and the outcome."""
+        data = self._data(CheckOutSerializer, request)
+        visit = services.visit_check_out(
+            actor=request_actor(request), visit=self.get_object(), fix=_fix(data),
+            tasks_done=data.get("tasks_done", []), notes=data.get("notes", ""),
+            outcome=data["outcome"], explanation=data.get("explanation", ""),
+        )  # fmt: skip
+        return self._answer(visit)
+
+    @extend_schema(request=SetOffSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"], url_path="set-off")
+    def set_off(self, request: Request, id: str) -> Response:
+        """The caregiver is on the way (no location is taken)."""
+        data = self._data(SetOffSerializer, request)
+        visit = services.visit_set_off(
+            actor=request_actor(request), visit=self.get_object(), at=data.get("at"),
+            client_action_id=data.get("client_action_id"),
+        )  # fmt: skip
+        return self._answer(visit)
+
+    @extend_schema(request=AssignSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, id: str) -> Response:
+        """Assign caregiver(s); a conflict answers 400 with each reason and its code."""
+        data = self._data(AssignSerializer, request)
+        actor = request_actor(request)
+        visit = self.get_object()
+        found = {
+            str(c.external_id): c
+            for c in Caregiver.objects.filter(
+                provider_id=visit.provider_id, external_id__in=data["caregivers"]
+            )
+        }
+        missing = [str(c) for c in data["caregivers"] if str(c) not in found]
+        if missing:
+            message = _("No caregiver of this provider with id %(ids)s.")
+            raise ValidationError({"caregivers": message % {"ids": ", ".join(missing)}})
+        chosen = [found[str(c)] for c in data["caregivers"]]
+        return self._answer(services.visit_assign(actor=actor, visit=visit, caregivers=chosen))
+
+    @extend_schema(request=None, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def unassign(self, request: Request, id: str) -> Response:
+        visit = services.visit_unassign(actor=request_actor(request), visit=self.get_object())
+        return self._answer(visit)
+
+    @extend_schema(responses={200: CandidateSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request: Request, id: str) -> Response:
+        """The provider's caregivers, those who may take the visit first: the one who served
+        the elder before, then the nearest; the others with their reasons."""
+        candidates = selectors.dispatch_candidates(
+            actor=request_actor(request), visit=self.get_object()
+        )
+        return Response([
+            {
+                "caregiver": {"id": str(c.caregiver.external_id), "name": c.caregiver.name},
+                "ok": c.ok, "problems": [{"code": code, "reason": r} for code, r in c.problems],
+                "distance_m": round(c.distance_m) if c.distance_m is not None else None,
+                "served_before": c.served_before,
+            }
+            for c in candidates
+        ])  # fmt: skip
+
+    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, id: str) -> Response:
+        data = self._data(ReasonSerializer, request)
+        visit = services.visit_cancel(
+            actor=request_actor(request), visit=self.get_object(), reason=data["reason"]
+        )
+        return self._answer(visit)
+
+    @extend_schema(request=ExplainSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def explain(self, request: Request, id: str) -> Response:
+        """The caregiver explains a flag."""
+        data = self._data(ExplainSerializer, request)
+        visit = self.get_object()
+        services.visit_flag_explain(
+            actor=request_actor(request), visit=visit, code=data["code"],
+            explanation=data["explanation"],
+        )  # fmt: skip
+        return self._answer(visit)
+
+    @extend_schema(request=ReviewSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, id: str) -> Response:
+        """Accept or reject a flagged visit, with the reason."""
+        data = self._data(ReviewSerializer, request)
+        visit = services.visit_review(
+            actor=request_actor(request), visit=self.get_object(), decision=data["decision"],
+            reason=data["reason"],
+        )  # fmt: skip
+        return self._answer(visit)
+
+    @extend_schema(request=CorrectSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, id: str) -> Response:
+        """Correct the times by hand, with the editor's attestation (flagged ``edited``)."""
+        data = self._data(CorrectSerializer, request)
+        visit = services.visit_correct(
+            actor=request_actor(request), visit=self.get_object(),
+            check_in_at=data["check_in_at"], check_out_at=data["check_out_at"],
+            reason=data["reason"], attestation=data["attestation"],
+        )  # fmt: skip
+        return self._answer(visit)
+
+    @extend_schema(request=RateSerializer, responses={200: VisitSerializer})
+    @action(detail=True, methods=["post"])
+    def rate(self, request: Request, id: str) -> Response:
+        data = self._data(RateSerializer, request)
+        visit = self.get_object()
+        services.visit_rate(
+            actor=request_actor(request), visit=visit, stars=data["stars"],
+            comment=data.get("comment", ""),
+        )  # fmt: skip
+        return self._answer(visit)
+
+    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def complain(self, request: Request, id: str) -> Response:
+        data = self._data(ComplaintCreateSerializer, request)
+        complaint = services.complaint_make(
+            actor=request_actor(request), visit=self.get_object(), text=data["text"]
+        )
+        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: PhotoSerializer(many=True)},
+    )  # fmt: skip
+    @extend_schema(
+        methods=["POST"], request={"multipart/form-data": PhotoUploadSerializer},
+        responses={201: PhotoSerializer},
+    )  # fmt: skip
+    @action(
+        detail=True, methods=["get", "post"],
+        parser_classes=[parsers.MultiPartParser, parsers.FormParser],
+    )  # fmt: skip
+    def photos(self, request: Request, id: str) -> Response:
+        """The visit's photos; a caregiver adds one (JPEG, PNG or WebP, size-limited)."""
+        visit = self.get_object()
+        if request.method == "GET":
+            return Response(PhotoSerializer(visit.photos.all(), many=True).data)
+        serializer = PhotoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["photo"]
+        limit = services.settings.VISIT_PHOTO_MAX_BYTES
+        data = upload.read(limit + 1)
+        photo = services.visit_photo_add(
+            actor=request_actor(request), visit=visit, data=data,
+            caption=serializer.validated_data.get("caption", ""),
+        )  # fmt: skip
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>[^/.]+)")
+    def photo(self, request: Request, id: str, photo_id: str) -> FileResponse:
+        """One photo's image, to whoever may see the visit."""
+        visit = self.get_object()
+        photo = selectors.visit_photo_get(
+            actor=request_actor(request), visit=visit, external_id=photo_id
+        )
+        return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+
+    @extend_schema(responses={200: VisitSerializer(many=True)})
+    @action(detail=False, methods=["get"], url_path="review-queue")
+    def review_queue(self, request: Request) -> Response:
+        """Flagged visits awaiting a decision."""
+        visits = selectors.review_queue(actor=request_actor(request))[:500]
+        return Response(VisitSerializer(visits, many=True).data)
+
+
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders and care plans in the caller's scope."""
+
+    serializer_class = OrderSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Order]:
+        if getattr(self, "swagger_fake_view", False):
+            return Order.objects.none()
+        return selectors.order_list(
+            actor=request_actor(self.request), filters=self.request.query_params.dict()
+        )
+
+    def get_object(self) -> Order:
+        return selectors.order_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="active, cancelled or ended"),
+            OpenApiParameter("elder", OpenApiTypes.UUID),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    def create(self, request: Request) -> Response:
+        """Place an order for one visit, or a care plan (``weekdays`` and ``ends_on``)."""
+        actor = request_actor(request)
+        serializer = OrderCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        elder = _elder_for(actor, data["elder"])
+        provider = _get_or_error(provider_queryset_for_orders(actor), data["provider"], "provider")
+        item = service_item_get(actor=actor, external_id=data["service"])
+        order = services.order_place(
+            actor=actor, elder=elder, provider=provider, item=item, starts_on=data["starts_on"],
+            ends_on=data.get("ends_on"), weekdays=data.get("weekdays") or [],
+            window_start=data["window_start"], window_end=data["window_end"],
+            allowance_yuan=data.get("allowance_yuan"), ltc_yuan=data.get("ltc_yuan"),
+            self_pay_yuan=data.get("self_pay_yuan"), relation=data.get("relation", ""),
+            note=data.get("note", ""),
+        )  # fmt: skip
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReasonSerializer, responses={200: OrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, id: str) -> Response:
+        """Cancel the order and its visits not yet started."""
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = services.order_cancel(
+            actor=request_actor(request), order=self.get_object(),
+            reason=serializer.validated_data["reason"],
+        )  # fmt: skip
+        return Response(OrderSerializer(order).data)
+
+
+def provider_queryset_for_orders(actor: Any) -> QuerySet[Any]:
+    """Any active provider may take an order (the service checks the area and the offer);
+    a provider manager orders only for their own."""
+    if getattr(actor, "role", "") == "provider_manager":
+        return provider_queryset(actor=actor)
+    return Organisation.objects.filter(status="active")
+
+
+def _uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _get_or_error(queryset: QuerySet[Any], external_id: Any, field: str) -> Any:
+    found = queryset.filter(external_id=external_id).first()
+    if found is None:
+        raise ValidationError({field: _("Not found: %(id)s.") % {"id": external_id}})
+    return found
+
+
+def _elder_for(actor: Any, external_id: Any) -> Elder:
+    """The elder an order is for: in the caller's divisions, or a family member's own."""
+    if getattr(actor, "role", "") == "family":
+        elder = Elder.objects.filter(
+            external_id=external_id, pk__in=family_elder_ids(user=actor)
+        ).first()
+        if elder is None:
+            raise ValidationError(
+                {"elder": _("Not one of your elders (or no family-view consent).")}
+            )
+        return elder
+    if getattr(actor, "role", "") == "provider_manager":
+        elder = Elder.objects.filter(external_id=external_id).first()
+        providers = provider_queryset(actor=actor)
+        if elder is None or not any(
+            provider_serves(provider=p, division_code=elder.division_code) for p in providers
+        ):
+            raise ValidationError({"elder": _("No elder with this id in your areas.")})
+        return elder
+    return elder_get_for_actor(actor=actor, external_id=external_id)
+
+
+class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ComplaintSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        if getattr(self, "swagger_fake_view", False):
+            return Complaint.objects.none()
+        return selectors.complaint_queryset(actor=request_actor(self.request))
+
+    @extend_schema(request=AnswerSerializer, responses={200: ComplaintSerializer})
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, id: str) -> Response:
+        complaint = self.get_queryset().filter(external_id=id).first() if _uuid(id) else None
+        if complaint is None:
+            raise Http404
+        serializer = AnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        complaint = services.complaint_answer(
+            actor=request_actor(request), complaint=complaint,
+            answer=serializer.validated_data["answer"], close=serializer.validated_data["close"],
+        )  # fmt: skip
+        return Response(ComplaintSerializer(complaint).data)

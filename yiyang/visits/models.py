@@ -1,0 +1,274 @@
+"""Orders and care plans, the visits they produce, and how each visit was verified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import BaseModel
+from yiyang.elders.models import Elder
+from yiyang.organisations.models import Organisation
+from yiyang.services.models import Caregiver, ServiceItem
+from yiyang.visits.choices import (
+    ComplaintStatus,
+    FlagCode,
+    OrderKind,
+    OrderStatus,
+    PlacedVia,
+    ReviewStatus,
+    VisitOutcome,
+    VisitStatus,
+)
+
+USER = settings.AUTH_USER_MODEL
+MONEY: dict[str, Any] = {"max_digits": 8, "decimal_places": 2}
+
+
+class Order(BaseModel):
+    """An order for one visit, or a care plan of recurring visits, for one elder."""
+
+    elder = models.ForeignKey(
+        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="orders"
+    )
+    division_code = models.CharField(max_length=12, editable=False)
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="orders"
+    )
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="orders"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=OrderKind.choices)
+    placed_via = models.CharField(_("placed by"), max_length=20, choices=PlacedVia.choices)
+    placed_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    placed_by_username = models.CharField(max_length=150, blank=True)
+    relation = models.CharField(_("relation to the elder"), max_length=32, blank=True)
+    starts_on = models.DateField(_("first date"))
+    ends_on = models.DateField(_("last date"))
+    weekdays = models.JSONField(_("weekdays"), default=list, blank=True)  # 0 = Monday
+    window_start = models.TimeField(_("window from"))
+    window_end = models.TimeField(_("window to"))
+    price = models.DecimalField(_("price per visit (yuan)"), **MONEY)
+    allowance_yuan = models.DecimalField(_("government allowance (yuan)"), **MONEY)
+    ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **MONEY)
+    self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **MONEY)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=("provider", "status"), name="order_provider_status"),
+            models.Index(fields=("division_code",), name="order_division"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} · {self.starts_on}"
+
+
+class Visit(BaseModel):
+    """One visit: the six facts of electronic visit verification (service, elder, caregiver,
+    date, place, start and end) and everything that happened on it."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="visits")
+    elder = models.ForeignKey(
+        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="visits"
+    )
+    division_code = models.CharField(max_length=12, editable=False)
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="visits"
+    )
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="visits"
+    )
+    date = models.DateField(_("date"))
+    window_start = models.DateTimeField(_("window from"))
+    window_end = models.DateTimeField(_("window to"))
+    standard_minutes = models.PositiveIntegerField(_("standard duration (minutes)"))
+    needs_two = models.BooleanField(_("needs two caregivers"), default=False)
+    caregiver = models.ForeignKey(
+        Caregiver, verbose_name=_("caregiver"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="visits",
+    )  # fmt: skip
+    second_caregiver = models.ForeignKey(
+        Caregiver, verbose_name=_("second caregiver"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="second_visits",
+    )  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
+    )
+    on_the_way_at = models.DateTimeField(_("set off at"), null=True, blank=True)
+    check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    check_in_lat = models.FloatField(null=True, blank=True)
+    check_in_lng = models.FloatField(null=True, blank=True)
+    check_in_accuracy = models.FloatField(null=True, blank=True)
+    check_in_distance = models.FloatField(_("check-in distance (m)"), null=True, blank=True)
+    check_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    check_out_lat = models.FloatField(null=True, blank=True)
+    check_out_lng = models.FloatField(null=True, blank=True)
+    check_out_accuracy = models.FloatField(null=True, blank=True)
+    check_out_distance = models.FloatField(_("check-out distance (m)"), null=True, blank=True)
+    tasks_done = models.JSONField(_("tasks done"), default=list, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=VisitOutcome.choices, blank=True
+    )
+    is_late = models.BooleanField(_("late"), default=False)
+    late_notified_at = models.DateTimeField(null=True, blank=True)
+    review_status = models.CharField(
+        _("review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.NONE
+    )
+    price = models.DecimalField(_("price (yuan)"), **MONEY)
+    allowance_yuan = models.DecimalField(_("government allowance (yuan)"), **MONEY)
+    ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **MONEY)
+    self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **MONEY)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    short_notice = models.BooleanField(_("cancelled at short notice"), default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("window_start", "id")
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        indexes = [
+            models.Index(fields=("provider", "date"), name="visit_provider_date"),
+            models.Index(fields=("caregiver", "date"), name="visit_caregiver_date"),
+            models.Index(
+                fields=("second_caregiver", "date"),
+                name="visit_second_date",
+                condition=Q(second_caregiver__isnull=False),
+            ),
+            models.Index(fields=("division_code", "date"), name="visit_division_date"),
+            models.Index(fields=("elder", "date"), name="visit_elder_date"),
+            models.Index(fields=("date", "status"), name="visit_date_status"),
+            models.Index(
+                fields=("provider", "review_status"),
+                name="visit_review_queue",
+                condition=Q(review_status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} · {self.date}"
+
+    @property
+    def delivered(self) -> bool:
+        """Counts as delivered: confirmed, and if it was flagged, accepted on review."""
+        return self.status == VisitStatus.CONFIRMED and self.review_status in (
+            ReviewStatus.NONE, ReviewStatus.ACCEPTED,
+        )  # fmt: skip
+
+
+class VisitEvent(models.Model):
+    """What happened to a visit and when (the phone's time and the server's), with the
+    queued action's id so that a re-sent offline action is applied once."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24)
+    at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_username = models.CharField(max_length=150, blank=True)
+    client_action_id = models.UUIDField(null=True, blank=True, unique=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class VisitFlag(models.Model):
+    """A reason a visit needs review; never silent, never a block."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(_("code"), max_length=20, choices=FlagCode.choices)
+    detail = models.CharField(_("detail"), max_length=300)
+    explanation = models.CharField(_("caregiver's explanation"), max_length=500, blank=True)
+    raised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("raised_at", "id")
+        constraints = [models.UniqueConstraint(fields=("visit", "code"), name="one_flag_per_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class VisitReview(models.Model):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(_("decision"), max_length=10, choices=ReviewStatus.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    reviewer = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewer_username = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+def photo_path(instance: VisitPhoto, filename: str) -> str:
+    return f"visits/{instance.visit.date:%Y/%m}/{instance.external_id}.jpg"
+
+
+class VisitPhoto(BaseModel):
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=photo_path)
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return str(self.external_id)
+
+
+class VisitRating(models.Model):
+    """A family member's or the elder's rating of a visit: one per visit."""
+
+    visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="rating")
+    stars = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    rated_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.stars}/5"
+
+
+class Complaint(BaseModel):
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="complaints")
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12)
+    text = models.CharField(_("complaint"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    made_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.CharField(_("answer"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return self.text[:40]

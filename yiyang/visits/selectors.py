@@ -1,0 +1,349 @@
+"""Reads of orders and visits, each scoped to what the actor's role and jurisdiction allow:
+a caregiver sees only their own visits, a family member only their elder's (and only with
+the elder's consent), a provider only its own orders, officers their divisions."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.elders.selectors import family_elder_ids
+from yiyang.services.choices import CaregiverStatus
+from yiyang.services.models import Caregiver
+from yiyang.services.selectors import caregiver_of_user, certificates_valid_on
+from yiyang.visits.choices import DONE_STATUSES, OPEN_STATUSES, ReviewStatus, VisitStatus
+from yiyang.visits.models import Complaint, Order, Visit, VisitPhoto
+from yiyang.visits.rules import distance_m
+
+ROLE_CAREGIVER = "caregiver"
+ROLE_FAMILY = "family"
+
+
+def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str) -> Any:
+    try:
+        return queryset.get(external_id=external_id)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+
+
+def _scoped(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    if actor.role == ROLE_FAMILY:
+        return queryset.filter(elder_id__in=family_elder_ids(user=actor))
+    return actor.scope.apply(
+        queryset, division_code_field="division_code", organisation_field="provider_id"
+    )
+
+
+def visit_queryset(*, actor: Actor) -> QuerySet[Visit]:
+    """Every visit the actor may see (no filters)."""
+    require_perm(actor, Permission.VIEW_VISITS)
+    visits = Visit.objects.all()
+    if actor.role == ROLE_CAREGIVER:
+        caregiver = caregiver_of_user(actor)
+        if caregiver is None:
+            return visits.none()
+        return visits.filter(Q(caregiver=caregiver) | Q(second_caregiver=caregiver))
+    return _scoped(actor, visits)
+
+
+def visit_list(*, actor: Actor, filters: Any = None) -> QuerySet[Visit]:
+    from yiyang.visits.filtersets import VisitFilterSet
+
+    visits = visit_queryset(actor=actor).select_related(
+        "elder", "item", "provider", "caregiver", "second_caregiver"
+    )
+    return VisitFilterSet(filters or {}, queryset=visits).qs
+
+
+def visit_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Visit:
+    """One visit the actor may see, or 404 (a caregiver asking for someone else's visit
+    gets 404, not 403: its existence is not theirs to know)."""
+    visits = visit_queryset(actor=actor).select_related(
+        "elder", "elder__community", "item", "provider", "caregiver", "second_caregiver", "order"
+    )
+    return _get(visits, external_id)
+
+
+def order_queryset(*, actor: Actor) -> QuerySet[Order]:
+    require_perm(actor, Permission.VIEW_VISITS)
+    if actor.role == ROLE_CAREGIVER:
+        return Order.objects.none()
+    return _scoped(actor, Order.objects.all())
+
+
+def order_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
+    orders = order_queryset(actor=actor).select_related("elder", "item", "provider")
+    filters = filters or {}
+    if filters.get("status"):
+        orders = orders.filter(status=filters["status"])
+    if filters.get("elder"):
+        orders = orders.filter(elder__external_id=filters["elder"])
+    return orders
+
+
+def order_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Order:
+    return _get(
+        order_queryset(actor=actor).select_related("elder", "item", "provider"), external_id
+    )
+
+
+def elder_care(*, actor: Actor, elder: Any) -> dict[str, Any]:
+    """An elder's care plans and visit history, as the elder page shows them."""
+    orders = order_queryset(actor=actor).filter(elder=elder).select_related("item", "provider")
+    visits = (
+        visit_queryset(actor=actor).filter(elder=elder)
+        .select_related("item", "caregiver", "second_caregiver", "provider")
+        .order_by("-window_start")
+    )  # fmt: skip
+    today = timezone.localdate()
+    return {
+        "orders": list(orders[:50]),
+        "upcoming": list(
+            visits.filter(date__gte=today, status__in=OPEN_STATUSES).order_by("window_start")[:20]
+        ),
+        "past": list(visits.filter(date__lte=today).exclude(status__in=OPEN_STATUSES)[:50]),
+    }
+
+
+def caregiver_day(*, actor: Actor, day: datetime.date) -> list[Visit]:
+    """A caregiver's visits of one day in order (their phone's home page)."""
+    require_perm(actor, Permission.PERFORM_VISITS)
+    caregiver = caregiver_of_user(actor)
+    if caregiver is None:
+        return []
+    return list(
+        Visit.objects.filter(Q(caregiver=caregiver) | Q(second_caregiver=caregiver), date=day)
+        .exclude(status=VisitStatus.CANCELLED)
+        .select_related("elder", "item", "caregiver", "second_caregiver")
+        .order_by("window_start", "id")
+    )
+
+
+@dataclass
+class Board:
+    """A provider's dispatch board for one day."""
+
+    day: datetime.date
+    rows: list[tuple[Caregiver, list[Visit]]] = field(default_factory=list)
+    unassigned: list[Visit] = field(default_factory=list)
+    late: list[Visit] = field(default_factory=list)
+    missed: list[Visit] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
+    """Visits of one provider for one day, by caregiver, with the unassigned, late and
+    missed ones apart. Two queries whatever the size of the day."""
+    require_perm(actor, Permission.DISPATCH_VISITS)
+    if provider.pk not in (actor.scope.organisation_ids or ()):
+        raise Http404
+    visits = list(
+        Visit.objects.filter(provider=provider, date=day)
+        .select_related("elder", "item")
+        .only(
+            "external_id", "date", "window_start", "window_end", "status", "is_late",
+            "review_status", "needs_two", "caregiver_id", "second_caregiver_id",
+            "check_in_at", "check_out_at", "standard_minutes",
+            "elder__name", "elder__address", "elder__external_id",
+            "item__name", "item__code", "item__two_caregivers",
+        )
+        .order_by("window_start", "id")
+    )  # fmt: skip
+    caregivers = list(
+        Caregiver.objects.filter(provider=provider)
+        .filter(Q(status=CaregiverStatus.ACTIVE) | Q(id__in={v.caregiver_id for v in visits}))
+        .only("external_id", "name", "work_start", "work_end", "status")
+    )  # fmt: skip
+    board = Board(day=day)
+    by_id: dict[int, list[Visit]] = {c.pk: [] for c in caregivers}
+    for visit in visits:
+        for cid in (visit.caregiver_id, visit.second_caregiver_id):
+            if cid in by_id:
+                by_id[cid].append(visit)
+        if visit.status == VisitStatus.CANCELLED:
+            continue
+        if visit.caregiver_id is None or (visit.needs_two and visit.second_caregiver_id is None):
+            board.unassigned.append(visit)
+        if visit.status == VisitStatus.MISSED:
+            board.missed.append(visit)
+        elif visit.is_late and visit.check_in_at is None:
+            board.late.append(visit)
+    board.rows = [(c, by_id[c.pk]) for c in caregivers]
+    board.counts = {
+        "total": sum(v.status != VisitStatus.CANCELLED for v in visits),
+        "done": sum(v.status in DONE_STATUSES for v in visits),
+        "unassigned": len(board.unassigned), "late": len(board.late), "missed": len(board.missed),
+        "flagged": sum(v.review_status == ReviewStatus.PENDING for v in visits),
+    }  # fmt: skip
+    return board
+
+
+def review_queue(*, actor: Actor) -> QuerySet[Visit]:
+    """Flagged visits awaiting a decision, oldest first."""
+    require_perm(actor, Permission.REVIEW_VISITS)
+    return (
+        visit_queryset(actor=actor).filter(review_status=ReviewStatus.PENDING)
+        .select_related("elder", "item", "provider", "caregiver")
+        .prefetch_related("flags")
+        .order_by("date", "window_start")
+    )  # fmt: skip
+
+
+def visit_photo_get(*, actor: Actor, visit: Visit, external_id: uuid.UUID | str) -> VisitPhoto:
+    return _get(VisitPhoto.objects.filter(visit=visit), external_id)
+
+
+def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:
+    require_perm(actor, Permission.VIEW_VISITS)
+    if actor.role == ROLE_CAREGIVER:
+        return Complaint.objects.none()
+    if actor.role == ROLE_FAMILY:
+        return Complaint.objects.filter(made_by=actor)  # type: ignore[misc]
+    return actor.scope.apply(
+        Complaint.objects.select_related("visit", "visit__elder", "visit__item"),
+        division_code_field="division_code", organisation_field="provider_id",
+    )  # fmt: skip
+
+
+# --- dispatch: who may take a visit, and who the platform suggests -------------------------
+
+
+@dataclass
+class Candidate:
+    caregiver: Caregiver
+    problems: list[tuple[str, str]]
+    distance_m: float | None
+    served_before: int
+    minutes_that_day: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _overlaps(a: Visit, b: Visit) -> bool:
+    return a.window_start < b.window_end and b.window_start < a.window_end
+
+
+def assignment_problems(
+    visit: Visit, caregivers: list[Caregiver], *, day_visits: dict[int, list[Visit]] | None = None
+) -> dict[int, list[tuple[str, str]]]:
+    """Why each caregiver may not take the visit: ``(code, reason)`` pairs, empty when they
+    may. Codes: inactive, other_provider, double_booking, missing_skill,
+    missing_qualification, expired_certificate, outside_hours, hours_exceeded."""
+    item = visit.item
+    local_start = timezone.localtime(visit.window_start)
+    local_end = timezone.localtime(visit.window_end)
+    ids = [c.pk for c in caregivers]
+    if day_visits is None:
+        day_visits = {cid: [] for cid in ids}
+        for other in (
+            Visit.objects.filter(
+                Q(caregiver_id__in=ids) | Q(second_caregiver_id__in=ids), date=visit.date
+            )
+            .exclude(pk=visit.pk)
+            .exclude(status__in=(VisitStatus.CANCELLED, VisitStatus.MISSED))
+            .select_related("item")
+        ):  # fmt: skip
+            for cid in (other.caregiver_id, other.second_caregiver_id):
+                if cid in day_visits:
+                    day_visits[cid].append(other)
+    certificates = certificates_valid_on(caregiver_ids=ids, day=visit.date)
+    result: dict[int, list[tuple[str, str]]] = {}
+    for caregiver in caregivers:
+        problems: list[tuple[str, str]] = []
+        if caregiver.status != CaregiverStatus.ACTIVE:
+            problems.append(("inactive", _("%(name)s is not active (%(status)s).") % {
+                "name": caregiver.name, "status": caregiver.get_status_display()}))  # fmt: skip
+        if caregiver.provider_id != visit.provider_id:
+            problems.append(("other_provider", _("%(name)s works for another provider.") % {
+                "name": caregiver.name}))  # fmt: skip
+        if item.required_skill and item.required_skill not in caregiver.skills:
+            problems.append(("missing_skill", _("%(name)s lacks the skill this service needs.") % {
+                "name": caregiver.name}))  # fmt: skip
+        if item.required_qualification:
+            held = certificates.get(caregiver.pk, {})
+            if item.required_qualification not in held:
+                problems.append(("missing_qualification", _(
+                    "%(name)s holds no %(qualification)s.") % {
+                    "name": caregiver.name,
+                    "qualification": item.get_required_qualification_display()}))  # fmt: skip
+            else:
+                expiry = held[item.required_qualification]
+                if expiry is not None and expiry < visit.date:
+                    problems.append(("expired_certificate", _(
+                        "%(name)s's %(qualification)s expired on %(date)s.") % {
+                        "name": caregiver.name, "date": expiry,
+                        "qualification": item.get_required_qualification_display()}))  # fmt: skip
+        clashes = [o for o in day_visits.get(caregiver.pk, []) if _overlaps(o, visit)]
+        if clashes:
+            clash = clashes[0]
+            problems.append(("double_booking", _(
+                "%(name)s is already booked %(start)s-%(end)s for %(service)s.") % {
+                "name": caregiver.name, "service": clash.item.name,
+                "start": timezone.localtime(clash.window_start).strftime("%H:%M"),
+                "end": timezone.localtime(clash.window_end).strftime("%H:%M")}))  # fmt: skip
+        working_day = local_start.weekday() in (caregiver.work_days or [])
+        within = (
+            caregiver.work_start <= local_start.time() and local_end.time() <= caregiver.work_end
+        )
+        if not working_day or not within or local_end.date() != local_start.date():
+            problems.append(("outside_hours", _(
+                "%(name)s does not work then (works %(start)s-%(end)s on their working days).") % {
+                "name": caregiver.name, "start": caregiver.work_start.strftime("%H:%M"),
+                "end": caregiver.work_end.strftime("%H:%M")}))  # fmt: skip
+        booked = sum(o.standard_minutes for o in day_visits.get(caregiver.pk, []))
+        if booked + visit.standard_minutes > caregiver.max_minutes_per_day:
+            problems.append(("hours_exceeded", _(
+                "%(name)s would work %(total)d min that day (at most %(limit)d).") % {
+                "name": caregiver.name, "total": booked + visit.standard_minutes,
+                "limit": caregiver.max_minutes_per_day}))  # fmt: skip
+        result[caregiver.pk] = problems
+    return result
+
+
+def dispatch_candidates(*, actor: Actor, visit: Visit) -> list[Candidate]:
+    """Every caregiver of the provider, qualified and free ones first, ranked by the one who
+    served the elder before, then by distance from their home base to the elder."""
+    require_perm(actor, Permission.DISPATCH_VISITS)
+    caregivers = list(Caregiver.objects.filter(provider_id=visit.provider_id))
+    problems = assignment_problems(visit, caregivers)
+    served = dict(
+        Visit.objects.filter(elder_id=visit.elder_id, status__in=DONE_STATUSES)
+        .values_list("caregiver_id").annotate(n=Count("id")).values_list("caregiver_id", "n")
+    )  # fmt: skip
+    elder = visit.elder
+    candidates = []
+    for caregiver in caregivers:
+        dist = None
+        if None not in (caregiver.home_lat, caregiver.home_lng, elder.lat, elder.lng):
+            dist = distance_m(
+                float(caregiver.home_lat), float(caregiver.home_lng),  # type: ignore[arg-type]
+                float(elder.lat), float(elder.lng),  # type: ignore[arg-type]
+            )  # fmt: skip
+        candidates.append(
+            Candidate(caregiver, problems[caregiver.pk], dist, served.get(caregiver.pk, 0), 0)
+        )
+    candidates.sort(
+        key=lambda c: (
+            not c.ok,
+            -min(c.served_before, 1),
+            c.distance_m if c.distance_m is not None else 1e12,
+            c.caregiver.name,
+        )
+    )
+    return candidates
+
+
+def late_threshold() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.VISIT_LATE_AFTER_MINUTES)
