@@ -19,7 +19,7 @@ def _plain(value: Any) -> Any:
         return str(getattr(value, "external_id", value.pk))
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
-    if isinstance(value, datetime.date | datetime.datetime):
+    if isinstance(value, datetime.date | datetime.datetime | datetime.time):
         return value.isoformat()
     return value
 

@@ -122,10 +122,12 @@ def single_visit_flags(
 
 
 def _interval(f: Facts) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """When the caregiver was at the visit; one still checked in counts as lasting its
+    standard duration (so checking in elsewhere meanwhile is an overlap)."""
     start = f.check_in_at or f.check_out_at
-    end = f.check_out_at or f.check_in_at
-    if start is None or end is None:
+    if start is None:
         return None
+    end = f.check_out_at or start + datetime.timedelta(minutes=f.standard_minutes)
     return start, max(start, end)
 
 
