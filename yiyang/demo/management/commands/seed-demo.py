@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from yiyang.demo.assessments import demo_assessments_build
 from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build, demo_elders_build
+from yiyang.demo.visits import demo_visits_build
 
 
 class Command(BaseCommand):
@@ -57,4 +58,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Assessed {assessed.created} elders, {assessed.rules} eligibility rules "
                 f"({time.monotonic() - started:.1f} s)."
+            )
+        started = time.monotonic()
+        home_care = demo_visits_build(seed=options["seed"])
+        if home_care.existing:
+            self.stdout.write(f"Found {home_care.existing} home-care visits.")
+        elif home_care.created:
+            self.stdout.write(
+                f"Home care: {len(home_care.providers)} providers, {home_care.caregivers} "
+                f"caregivers, {home_care.orders} orders and care plans, {home_care.created} "
+                f"visits ({home_care.flagged} flagged, {home_care.today} today) in "
+                f"{time.monotonic() - started:.1f} s. provider_manager runs "
+                f"{home_care.manager_provider}; caregiver is {home_care.caregiver_login} there; "
+                f"family follows {home_care.family_elder}."
             )

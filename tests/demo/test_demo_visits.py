@@ -1,0 +1,97 @@
+"""Demo home care: providers with caregivers, care plans, a month of visit history with late,
+missed, flagged and reviewed visits, and a board with life on it today."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from yiyang.accounts.models import User
+from yiyang.demo.assessments import demo_assessments_build
+from yiyang.demo.services import demo_city_build, demo_elders_build
+from yiyang.demo.visits import demo_visits_build
+from yiyang.elders.selectors import family_elder_ids
+from yiyang.services.models import Caregiver, ServiceItem
+from yiyang.visits.choices import ReviewStatus, VisitStatus
+from yiyang.visits.models import Complaint, Order, Visit, VisitFlag, VisitRating
+from yiyang.visits.selectors import assignment_problems, caregiver_day, dispatch_board
+from yiyang.visits.services import visits_scan
+
+pytestmark = pytest.mark.django_db
+
+# 10:30 in the city on a Tuesday: some of today's visits done, some under way, some to come.
+NOW = timezone.make_aware(datetime.datetime(2026, 11, 24, 10, 30))
+
+
+@pytest.fixture
+def demo() -> None:
+    demo_city_build(seed=3)
+    demo_elders_build(count=800, seed=3)
+    demo_assessments_build(seed=3)
+
+
+def test_demo_seeds_providers_plans_and_a_month_of_history(demo: None) -> None:
+    built = demo_visits_build(seed=3, now=NOW)
+    today = timezone.localdate(NOW)
+    assert built.created == Visit.objects.count() > 500
+    assert len(built.providers) == 3
+    assert ServiceItem.objects.count() == 23
+    assert 8 * 3 <= Caregiver.objects.count() <= 15 * 3
+    assert Order.objects.filter(kind="plan").exists()
+    assert Order.objects.filter(kind="one_off").exists()
+    past = Visit.objects.filter(date__lt=today, date__gte=today - datetime.timedelta(days=30))
+    assert past.filter(status=VisitStatus.CONFIRMED).count() > past.count() / 2
+    assert past.filter(status=VisitStatus.MISSED).exists()
+    assert past.filter(is_late=True, check_in_at__isnull=False).exists()  # came late
+    assert past.filter(status=VisitStatus.CANCELLED).exists()
+    codes = set(VisitFlag.objects.values_list("code", flat=True))
+    assert {"out_of_range", "too_short", "overlap"} <= codes
+    reviews = set(Visit.objects.values_list("review_status", flat=True))
+    assert {ReviewStatus.PENDING, ReviewStatus.ACCEPTED, ReviewStatus.REJECTED} <= reviews
+    assert VisitRating.objects.exists()
+    assert Complaint.objects.count() == 1
+    # Checked-in visits lie near the elder's address, with plausible durations.
+    done = past.filter(status=VisitStatus.CONFIRMED, review_status=ReviewStatus.NONE)
+    for visit in done[:200]:
+        assert visit.check_in_distance is not None
+        assert visit.check_in_distance <= 200
+        minutes = (visit.check_out_at - visit.check_in_at).total_seconds() / 60
+        assert visit.standard_minutes * 0.5 <= minutes <= visit.standard_minutes * 1.5
+    # The history is what the rules say: the monthly scan finds nothing new.
+    scan = visits_scan(start=today - datetime.timedelta(days=45), end=today)
+    assert scan["scanned"] > 300
+    assert scan["new_flags"] == 0
+    again = demo_visits_build(seed=3, now=NOW)
+    assert again.existing == built.created
+    assert again.created == 0
+
+
+def test_board_caregiver_family_and_dispatch_refusal_on_the_first_day(demo: None) -> None:
+    demo_visits_build(seed=3, now=NOW)
+    today = timezone.localdate(NOW)
+    manager = User.objects.get(username="provider_manager")
+    provider = manager.organisation
+    assert provider is not None
+    board = dispatch_board(actor=manager, provider=provider, day=today)
+    assert board.counts["total"] > 0
+    assert any(visits for _caregiver, visits in board.rows)
+    tomorrow = dispatch_board(actor=manager, provider=provider, day=today + datetime.timedelta(1))
+    assert tomorrow.unassigned
+    assert tomorrow.counts["total"] > len(tomorrow.unassigned)
+    caregiver = User.objects.get(username="caregiver")
+    profile = Caregiver.objects.get(user=caregiver)
+    assert profile.provider_id == provider.pk
+    assert caregiver_day(actor=caregiver, day=today) or caregiver_day(
+        actor=caregiver, day=today + datetime.timedelta(1)
+    )
+    family = User.objects.get(username="family")
+    (elder_id,) = family_elder_ids(user=family)
+    assert Visit.objects.filter(elder_id=elder_id, status=VisitStatus.CONFIRMED).exists()
+    # One caregiver's elder-care certificate has expired: dispatch refuses them with the reason.
+    bathing = Visit.objects.filter(provider=provider, item__code="ZY01", date__gt=today).first()
+    assert bathing is not None
+    problems = assignment_problems(bathing, list(Caregiver.objects.filter(provider=provider)))
+    codes = {code for found in problems.values() for code, _reason in found}
+    assert "expired_certificate" in codes
