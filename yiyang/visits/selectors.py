@@ -347,3 +347,116 @@ def dispatch_candidates(*, actor: Actor, visit: Visit) -> list[Candidate]:
 
 def late_threshold() -> datetime.timedelta:
     return datetime.timedelta(minutes=settings.VISIT_LATE_AFTER_MINUTES)
+
+
+# --- pages: reads the server-rendered pages need -------------------------------------------
+
+
+def visit_get_for_page(*, actor: Actor, external_id: uuid.UUID | str) -> Visit:
+    """One visit the actor may see, with its flags and photos (the visit's page)."""
+    visits = (
+        visit_queryset(actor=actor)
+        .select_related("elder", "item", "provider", "caregiver", "second_caregiver", "order")
+        .prefetch_related("flags", "photos")
+    )
+    return _get(visits, external_id)
+
+
+def visit_caregivers_get(
+    *, actor: Actor, visit: Visit, external_ids: list[str]
+) -> list[Caregiver] | None:
+    """The visit's provider's caregivers with these ids, in the order given; None when one of
+    them is not the provider's (an assign form posted with a stranger)."""
+    require_perm(actor, Permission.DISPATCH_VISITS)
+    found = {
+        str(c.external_id): c
+        for c in Caregiver.objects.filter(provider_id=visit.provider_id).filter(
+            external_id__in=[i for i in external_ids if is_uuid(i)]
+        )
+    }
+    if any(str(i) not in found for i in external_ids):
+        return None
+    return [found[str(i)] for i in external_ids]
+
+
+def is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def visit_minutes(visit: Visit) -> int | None:
+    if visit.check_in_at is None or visit.check_out_at is None:
+        return None
+    return int((visit.check_out_at - visit.check_in_at).total_seconds() // 60)
+
+
+@dataclass
+class FamilyElder:
+    """One elder a family login is linked to: with the care shown only under consent."""
+
+    elder: Any
+    relation: str
+    consent: bool
+    upcoming: list[Visit] = field(default_factory=list)
+    past: list[dict[str, Any]] = field(default_factory=list)
+
+
+def family_care(*, actor: Actor, today: datetime.date | None = None) -> list[FamilyElder]:
+    """The family page: every elder linked to the login; for those with the elder's
+    family-view consent in force, the upcoming and past visits (who came, how long, what was
+    done) and whether each past one may still be rated."""
+    from yiyang.elders.selectors import family_links
+
+    require_perm(actor, Permission.VIEW_VISITS)
+    today = today or timezone.localdate()
+    allowed = set(family_elder_ids(user=actor))
+    result = []
+    for link in family_links(user=actor).order_by("id"):
+        entry = FamilyElder(
+            elder=link.elder, relation=link.get_relation_display(),
+            consent=link.elder_id in allowed,
+        )  # fmt: skip
+        if entry.consent:
+            visits = Visit.objects.filter(elder_id=link.elder_id).select_related(
+                "item", "caregiver", "second_caregiver", "provider", "rating"
+            )
+            entry.upcoming = list(
+                visits.filter(date__gte=today, status__in=OPEN_STATUSES).order_by(
+                    "window_start", "id"
+                )[:20]
+            )
+            for visit in (
+                visits.filter(date__lte=today)
+                .exclude(status__in=OPEN_STATUSES)
+                .order_by("-window_start", "-id")[:30]
+            ):
+                rating = getattr(visit, "rating", None)  # none yet: RelatedObjectDoesNotExist
+                entry.past.append({
+                    "visit": visit, "minutes": visit_minutes(visit), "rating": rating,
+                    "can_rate": rating is None and visit.status in DONE_STATUSES
+                    and visit.outcome in ("", "done"),
+                    "can_complain": visit.status != VisitStatus.CANCELLED,
+                })  # fmt: skip
+        result.append(entry)
+    return result
+
+
+def order_form_choices(*, actor: Actor, elder: Any) -> dict[str, QuerySet[Any]]:
+    """What the order form offers for an elder: the providers whose areas cover the elder's
+    community (a provider manager only their own) and the city's active service items."""
+    from yiyang.organisations.models import Organisation
+    from yiyang.services.models import ServiceItem
+    from yiyang.services.selectors import provider_ids_serving
+
+    require_perm(actor, Permission.PLACE_ORDERS)
+    ids = set(provider_ids_serving(division_code=elder.division_code))
+    if actor.role == "provider_manager":
+        ids &= set(actor.scope.organisation_ids or ())
+    providers = Organisation.objects.filter(id__in=sorted(ids)).order_by("name")
+    items = ServiceItem.objects.filter(
+        is_active=True, city__code=elder.division_code[:4].ljust(12, "0")
+    ).order_by("code")
+    return {"providers": providers, "items": items}

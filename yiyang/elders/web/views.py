@@ -306,6 +306,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "withdraw_form": ConsentWithdrawForm(),
             "history": _history_rows(elder_history(actor=actor, elder=elder)[:5]),
             "can_manage": can_manage,
+            "can_view_visits": has_perm(actor, Permission.VIEW_VISITS),
         },
     )  # fmt: skip
 

@@ -1,0 +1,240 @@
+/* Yiyang: the caregiver's visit actions, with an offline queue.
+ *
+ * A tap records its time at once ("at"). The action is posted to the visits API; when the
+ * network is down (fetch throws, or the phone says it is offline) it is kept in
+ * localStorage with its original time and a client_action_id, and sent again on the
+ * "online" event, on page load and every 15 s, with "sent_at" = the time of sending (the
+ * server uses it to detect a wrong phone clock, and the id to apply a re-send once).
+ * A 4xx answer drops the action and shows the server's message.
+ */
+(function () {
+  "use strict";
+  var KEY = "yiyang.visit-queue.v1";
+  var RETRY_MS = 15000;
+  var root = document.querySelector("[data-visit-app]");
+  var banner = document.getElementById("queue-banner");
+  var flushing = false;
+
+  function text(name) {
+    var el = document.getElementById("visit-texts");
+    if (!el) return name;
+    try { return JSON.parse(el.textContent)[name] || name; } catch (e) { return name; }
+  }
+
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    var b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function save(list) { window.localStorage.setItem(KEY, JSON.stringify(list)); updateBanner(); }
+
+  function updateBanner() {
+    if (!banner) return;
+    var n = load().length;
+    banner.hidden = n === 0;
+    banner.setAttribute("data-count", String(n));
+    var count = banner.querySelector(".count");
+    if (count) count.textContent = String(n);
+  }
+
+  function errorText(data) {
+    if (!data || typeof data !== "object") return text("failed");
+    var parts = [];
+    Object.keys(data).forEach(function (key) {
+      var value = data[key];
+      if (Array.isArray(value)) value.forEach(function (v) { parts.push(typeof v === "string" ? v : JSON.stringify(v)); });
+      else if (typeof value === "string") parts.push(value);
+      else if (value && typeof value === "object") parts.push(errorText(value));
+    });
+    return parts.join(" ") || text("failed");
+  }
+
+  function show(kind, message) {
+    var box = document.getElementById("visit-status");
+    if (!box) return;
+    box.className = "visit-status " + kind;
+    box.textContent = message;
+    box.hidden = false;
+  }
+
+  /* Post one action. Resolves {ok, data} | {rejected, message} | {network: true}. */
+  function send(action) {
+    var body = Object.assign({}, action.body, {
+      client_action_id: action.id, sent_at: new Date().toISOString()
+    });
+    return fetch(action.url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) return { ok: true, data: data };
+        if (response.status >= 400 && response.status < 500) return { rejected: true, message: errorText(data), data: data };
+        return { network: true };  // a server error: keep it and try again later
+      });
+    }, function () { return { network: true }; });
+  }
+
+  function enqueue(action) {
+    var list = load();
+    list.push(action);
+    save(list);
+    show("queued", text("queued"));
+  }
+
+  /* Send the queued actions in order; stop at the first network failure. */
+  function flush() {
+    if (flushing || !navigator.onLine) return Promise.resolve();
+    var list = load();
+    if (!list.length) return Promise.resolve();
+    flushing = true;
+    var sentAny = false;
+    var step = function () {
+      var queue = load();
+      if (!queue.length) return Promise.resolve();
+      var action = queue[0];
+      return send(action).then(function (result) {
+        if (result.network) return Promise.reject(new Error("offline"));
+        save(load().filter(function (a) { return a.id !== action.id; }));
+        if (result.rejected) show("error", action.label + ": " + result.message);
+        else sentAny = true;
+        return step();
+      });
+    };
+    return step().then(function () {
+      flushing = false;
+      if (sentAny) {
+        show("ok", text("synced"));
+        if (!document.querySelector(".visit-status.error")) window.setTimeout(function () { window.location.reload(); }, 600);
+      }
+    }, function () { flushing = false; });
+  }
+
+  /* A tap: record now, send, queue when the network is down. */
+  function submit(url, body, label) {
+    var action = { id: uuid(), url: url, label: label || "", body: Object.assign({ at: new Date().toISOString() }, body) };
+    if (!navigator.onLine) { enqueue(action); return Promise.resolve({ queued: true }); }
+    show("sending", text("sending"));
+    return send(action).then(function (result) {
+      if (result.network) { enqueue(action); return { queued: true }; }
+      if (result.rejected) { show("error", result.message); return result; }
+      show("ok", text("done"));
+      return result;
+    });
+  }
+
+  function position() {
+    return new Promise(function (resolve, reject) {
+      if (!navigator.geolocation) { reject(new Error(text("no_location"))); return; }
+      navigator.geolocation.getCurrentPosition(function (p) {
+        resolve({ latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy });
+      }, function (err) { reject(new Error(text("no_location") + " (" + err.message + ")")); },
+      { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
+    });
+  }
+
+  function afterAnswer(result) {
+    if (result && result.ok) {
+      var flags = (result.data && result.data.flags) || [];
+      if (flags.length) show("warn", text("flagged") + " " + flags.map(function (f) { return f.detail; }).join(" "));
+      window.setTimeout(function () { window.location.reload(); }, flags.length ? 1200 : 300);
+    }
+  }
+
+  function busy(button, on) { if (button) { button.disabled = on; button.classList.toggle("busy", on); } }
+
+  function bind() {
+    if (!root) return;
+    var api = root.getAttribute("data-api");
+    var setOff = document.getElementById("set-off");
+    if (setOff) setOff.addEventListener("click", function () {
+      busy(setOff, true);
+      submit(api + "set-off/", {}, setOff.textContent.trim()).then(function (r) { busy(setOff, false); afterAnswer(r); });
+    });
+    var checkIn = document.getElementById("check-in");
+    if (checkIn) checkIn.addEventListener("click", function () {
+      var at = new Date().toISOString();
+      busy(checkIn, true);
+      show("sending", text("locating"));
+      position().then(function (fix) {
+        fix.at = at;
+        return submit(api + "check-in/", fix, checkIn.textContent.trim());
+      }).then(function (r) {
+        busy(checkIn, false);
+        if (r && r.queued) checkIn.classList.add("queued");
+        afterAnswer(r);
+      }, function (err) { busy(checkIn, false); show("error", err.message); });
+    });
+    var checkOut = document.getElementById("check-out");
+    if (checkOut) checkOut.addEventListener("click", function () {
+      var at = new Date().toISOString();
+      var tasks = Array.prototype.map.call(document.querySelectorAll("input[name=tasks_done]:checked"), function (i) { return i.value; });
+      var notes = (document.getElementById("notes") || {}).value || "";
+      var outcome = (document.getElementById("outcome") || {}).value || "done";
+      busy(checkOut, true);
+      show("sending", text("locating"));
+      position().then(function (fix) {
+        fix.at = at; fix.tasks_done = tasks; fix.notes = notes; fix.outcome = outcome;
+        return submit(api + "check-out/", fix, checkOut.textContent.trim());
+      }).then(function (r) {
+        busy(checkOut, false);
+        if (r && r.queued) checkOut.classList.add("queued");
+        afterAnswer(r);
+      }, function (err) { busy(checkOut, false); show("error", err.message); });
+    });
+    document.querySelectorAll("form.explain").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var body = { code: form.getAttribute("data-code"), explanation: form.querySelector("textarea").value };
+        submit(api + "explain/", body, text("explain")).then(afterAnswer);
+      });
+    });
+    var photo = document.getElementById("photo");
+    if (photo) photo.addEventListener("change", function () {
+      if (!photo.files || !photo.files.length) return;
+      if (!navigator.onLine) { show("error", text("photo_offline")); return; }
+      var data = new FormData();
+      data.append("photo", photo.files[0]);
+      show("sending", text("uploading"));
+      fetch(api + "photos/", {
+        method: "POST", credentials: "same-origin", body: data,
+        headers: { "Accept": "application/json", "X-CSRFToken": csrf() }
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.ok) {
+            show("ok", text("photo_added"));
+            var list = document.getElementById("photos");
+            if (list) {
+              var chip = document.createElement("span");
+              chip.className = "photo-chip";
+              chip.textContent = text("photo") + " " + (list.querySelectorAll(".photo-chip").length + 1);
+              list.appendChild(chip);
+              list.hidden = false;
+            }
+            photo.value = "";
+          }
+          else show("error", errorText(body));
+        });
+      }, function () { show("error", text("photo_offline")); });
+    });
+  }
+
+  window.YiyangVisitQueue = { submit: submit, flush: flush, pending: function () { return load(); } };
+  window.addEventListener("online", function () { flush(); });
+  window.setInterval(flush, RETRY_MS);
+  bind();
+  updateBanner();
+  flush();
+})();

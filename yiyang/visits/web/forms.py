@@ -1,0 +1,103 @@
+"""Forms of the home-care pages. They parse input only; the services validate the domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.elders.choices import Relation
+from yiyang.visits.choices import ReviewStatus
+
+WEEKDAYS = [
+    ("0", _("Mon")), ("1", _("Tue")), ("2", _("Wed")), ("3", _("Thu")), ("4", _("Fri")),
+    ("5", _("Sat")), ("6", _("Sun")),
+]  # fmt: skip
+
+
+class OrderForm(forms.Form):
+    provider: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, label=_("Provider")
+    )
+    item: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("Service"))
+    starts_on = forms.DateField(
+        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for one visit."),
+    )  # fmt: skip
+    weekdays = forms.MultipleChoiceField(
+        label=_("Weekdays (care plan)"), choices=WEEKDAYS, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick the days of a recurring care plan; none for one visit."),
+    )  # fmt: skip
+    window_start = forms.TimeField(
+        label=_("Window from"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    window_end = forms.TimeField(
+        label=_("Window to"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    allowance_yuan = forms.DecimalField(
+        label=_("Government allowance (yuan)"), required=False, min_value=0, decimal_places=2
+    )
+    ltc_yuan = forms.DecimalField(
+        label=_("Long-term-care insurance (yuan)"), required=False, min_value=0, decimal_places=2
+    )
+    self_pay_yuan = forms.DecimalField(
+        label=_("Self-pay (yuan)"), required=False, min_value=0, decimal_places=2,
+        help_text=_("Leave empty: the rest of the price."),
+    )  # fmt: skip
+    relation = forms.ChoiceField(
+        label=_("Your relation to the elder"), required=False,
+        choices=[("", "—"), *Relation.choices],
+    )  # fmt: skip
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, providers: Any, items: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provider_field = self.fields["provider"]
+        item_field = self.fields["item"]
+        assert isinstance(provider_field, forms.ModelChoiceField)
+        assert isinstance(item_field, forms.ModelChoiceField)
+        provider_field.queryset = providers
+        item_field.queryset = items
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(ReviewStatus.ACCEPTED, _("Accept")), (ReviewStatus.REJECTED, _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class AssignForm(forms.Form):
+    caregivers = forms.MultipleChoiceField(
+        label=_("Caregiver(s)"), choices=[], widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, caregivers: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["caregivers"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(c.external_id), c.name) for c in caregivers]
+
+
+class RateForm(forms.Form):
+    stars = forms.TypedChoiceField(
+        label=_("Rating"), coerce=int,
+        choices=[(n, "★" * n) for n in range(5, 0, -1)], widget=forms.RadioSelect,
+    )  # fmt: skip
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
+
+
+class ComplaintForm(forms.Form):
+    text = forms.CharField(label=_("Complaint"), max_length=1000, widget=forms.Textarea(
+        attrs={"rows": 3}))  # fmt: skip

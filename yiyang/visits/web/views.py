@@ -1,0 +1,455 @@
+"""Pages of home care: the caregiver's phone pages (the day, one visit with one-tap check-in
+and check-out through the API and an offline queue), the provider's dispatch board, the
+review queue, the elder's care, the family page, and orders.
+
+Views parse input and call the selectors and services; scope and permission are theirs.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.forms import apply_errors
+from yiyang.elders.selectors import elder_get_for_actor
+from yiyang.visits import selectors, services
+from yiyang.visits.choices import FlagCode, OrderStatus, VisitOutcome, VisitStatus
+from yiyang.visits.models import Visit
+from yiyang.visits.web.forms import (
+    AssignForm,
+    ComplaintForm,
+    OrderForm,
+    RateForm,
+    ReasonForm,
+    ReviewForm,
+)
+
+PAGE_SIZE = 50
+DAY_START, DAY_END = 7 * 60, 20 * 60  # the board's timeline: 07:00-20:00
+SPAN = DAY_END - DAY_START
+BOARD_HOURS = list(range(7, 21))
+
+
+def _day(request: HttpRequest) -> datetime.date:
+    return parse_date(request.GET.get("date") or "") or timezone.localdate()
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _phone_texts() -> dict[str, str]:
+    """The messages the phone page's script shows, in the page's language."""
+    return {
+        "queued": _(
+            "No connection: the action is kept on this phone and will be sent with its "
+            "original time when the connection returns."
+        ),
+        "synced": _("The waiting actions were sent."),
+        "sending": _("Sending…"),
+        "done": _("Done."),
+        "failed": _("The server refused the action."),
+        "locating": _("Finding your location…"),
+        "no_location": _("The phone's location is not available: allow location and try again."),
+        "flagged": _("Recorded, with a flag for review:"),
+        "explain": _("Explanation"),
+        "uploading": _("Sending the photo…"),
+        "photo_added": _("Photo added."),
+        "photo": _("Photo"),
+        "photo_offline": _("A photo needs a connection: add it again when you are online."),
+    }
+
+
+def _flag_label(code: str) -> str:
+    return str(FlagCode(code).label) if code in FlagCode.values else code
+
+
+# --------------------------------------------------------------------------------------------
+# The caregiver's phone pages
+
+
+@login_required
+def my_day_view(request: HttpRequest) -> HttpResponse:
+    day = _day(request)
+    visits = selectors.caregiver_day(actor=request_actor(request), day=day)
+    return render(
+        request, "visits/my_day.html",
+        {
+            "day": day, "visits": visits,
+            "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
+            "is_today": day == timezone.localdate(),
+            "texts": _phone_texts(),
+        },
+    )  # fmt: skip
+
+
+@login_required
+def visit_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    visit = selectors.visit_get_for_page(actor=actor, external_id=external_id)
+    performer = has_perm(actor, Permission.PERFORM_VISITS)
+    status = visit.status
+    flags = [
+        {"flag": f, "label": _flag_label(f.code)}
+        for f in visit.flags.all()  # prefetched
+    ]
+    return render(
+        request, "visits/visit.html",
+        {
+            "visit": visit, "flags": flags, "photos": list(visit.photos.all()),
+            "checklist": [
+                {"task": t, "done": t in (visit.tasks_done or [])} for t in visit.item.checklist
+            ],
+            "outcomes": VisitOutcome.choices,
+            "texts": _phone_texts(),
+            "performer": performer,
+            "can_set_off": performer and status == VisitStatus.ASSIGNED,
+            "can_check_in": performer and status in (
+                VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.MISSED),
+            "can_check_out": performer and status == VisitStatus.CHECKED_IN,
+            "can_photo": performer and status in (
+                VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED),
+            "minutes": selectors.visit_minutes(visit),
+            "map_url": (
+                f"https://uri.amap.com/marker?position={visit.elder.lng},{visit.elder.lat}"
+                if visit.elder.lat is not None and visit.elder.lng is not None else ""
+            ),
+        },
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# The provider's dispatch board
+
+
+def _block(visit: Visit) -> dict[str, Any]:
+    start = timezone.localtime(visit.window_start)
+    end = timezone.localtime(visit.window_end)
+    if visit.check_in_at is not None:
+        start = timezone.localtime(visit.check_in_at)
+        end = (
+            timezone.localtime(visit.check_out_at)
+            if visit.check_out_at
+            else max(end, start + datetime.timedelta(minutes=visit.standard_minutes))
+        )
+    first = max(DAY_START, min(start.hour * 60 + start.minute, DAY_END - 15))
+    last = max(first + 15, min(end.hour * 60 + end.minute, DAY_END))
+    return {
+        "visit": visit,
+        "left": round((first - DAY_START) * 100 / SPAN, 2),
+        "width": round((last - first) * 100 / SPAN, 2),
+        "start": timezone.localtime(visit.window_start).strftime("%H:%M"),
+        "end": timezone.localtime(visit.window_end).strftime("%H:%M"),
+        "late": visit.is_late and visit.check_in_at is None,
+    }
+
+
+def _board_context(request: HttpRequest) -> dict[str, Any]:
+    actor = request_actor(request)
+    require_perm(actor, Permission.DISPATCH_VISITS)
+    provider = getattr(request.user, "organisation", None)
+    if provider is None:
+        raise Http404
+    day = _day(request)
+    board = selectors.dispatch_board(actor=actor, provider=provider, day=day)
+    return {
+        "provider": provider, "board": board, "day": day,
+        "rows": [{"caregiver": c, "blocks": [_block(v) for v in vs]} for c, vs in board.rows],
+        "hours": [
+            {"label": f"{h:02d}", "left": round((h * 60 - DAY_START) * 100 / SPAN, 2)}
+            for h in BOARD_HOURS
+        ],
+        "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
+        "now": timezone.localtime().strftime("%H:%M:%S"),
+    }  # fmt: skip
+
+
+@login_required
+def board_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "visits/board.html", _board_context(request))
+
+
+@login_required
+def board_partial_view(request: HttpRequest) -> HttpResponse:
+    """The board's live part, fetched again every 15 s."""
+    return render(request, "visits/_board.html", _board_context(request))
+
+
+def _assign_context(request: HttpRequest, visit: Visit, form: AssignForm | None) -> dict[str, Any]:
+    candidates = selectors.dispatch_candidates(actor=request_actor(request), visit=visit)
+    return {
+        "visit": visit, "candidates": candidates,
+        "form": form or AssignForm(caregivers=[c.caregiver for c in candidates]),
+        "start": timezone.localtime(visit.window_start),
+        "end": timezone.localtime(visit.window_end),
+    }  # fmt: skip
+
+
+@login_required
+def assign_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Assign caregiver(s) to a visit: the platform's suggestions first, the others with the
+    reasons they may not take it."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.DISPATCH_VISITS)
+    visit = selectors.visit_get_for_actor(actor=actor, external_id=external_id)
+    if request.method != "POST":
+        return render(request, "visits/assign.html", _assign_context(request, visit, None))
+    chosen_ids = request.POST.getlist("caregivers")
+    caregivers = selectors.visit_caregivers_get(actor=actor, visit=visit, external_ids=chosen_ids)
+    form = AssignForm(request.POST, caregivers=caregivers or [])
+    if caregivers is None:
+        form.add_error("caregivers", _("Choose caregivers of this provider."))
+    elif form.is_valid():
+        try:
+            services.visit_assign(actor=actor, visit=visit, caregivers=caregivers)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Assigned: %(names)s.") % {"names": "、".join(c.name for c in caregivers)},
+            )
+            return redirect(f"/visits/board/?date={visit.date.isoformat()}")
+    context = _assign_context(request, visit, form)
+    return render(request, "visits/assign.html", context, status=400)
+
+
+# --------------------------------------------------------------------------------------------
+# Review of flagged visits
+
+
+def _review_context(request: HttpRequest, forms: dict[int, ReviewForm] | None = None) -> Any:
+    page = Paginator(selectors.review_queue(actor=request_actor(request)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = []
+    for visit in page.object_list:
+        rows.append({
+            "visit": visit, "minutes": selectors.visit_minutes(visit),
+            "flags": [{"flag": f, "label": _flag_label(f.code)} for f in visit.flags.all()],
+            "form": (forms or {}).get(visit.pk) or ReviewForm(prefix=str(visit.external_id)),
+        })  # fmt: skip
+    return {"page": page, "rows": rows}
+
+
+@login_required
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "visits/review_queue.html", _review_context(request))
+
+
+@require_POST
+@login_required
+def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.REVIEW_VISITS)
+    visit = selectors.visit_get_for_actor(actor=actor, external_id=external_id)
+    form = ReviewForm(request.POST, prefix=str(visit.external_id))
+    if form.is_valid():
+        try:
+            services.visit_review(
+                actor=actor, visit=visit, decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            message = _("The review of %(elder)s's visit on %(date)s is recorded.")
+            messages.success(
+                request, message % {"elder": visit.elder.name, "date": visit.date.isoformat()}
+            )
+            return redirect("visits:review-queue")
+    context = _review_context(request, {visit.pk: form})
+    return render(request, "visits/review_queue.html", context, status=400)
+
+
+# --------------------------------------------------------------------------------------------
+# The elder's care
+
+
+@login_required
+def elder_care_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    care = selectors.elder_care(actor=actor, elder=elder)
+    return render(
+        request, "visits/elder_care.html",
+        {
+            "elder": elder, "orders": care["orders"], "upcoming": care["upcoming"],
+            "past": [{"visit": v, "minutes": selectors.visit_minutes(v)} for v in care["past"]],
+            "can_order": has_perm(actor, Permission.PLACE_ORDERS),
+        },
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# The family page
+
+
+def _family_context(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "elders": selectors.family_care(actor=request_actor(request)),
+        "stars": [5, 4, 3, 2, 1],
+    }
+
+
+@login_required
+def family_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.RATE_VISITS)
+    return render(request, "visits/family.html", _family_context(request))
+
+
+def _family_visit(request: HttpRequest, external_id: str) -> tuple[Any, Visit]:
+    actor = request_actor(request)
+    require_perm(actor, Permission.RATE_VISITS)
+    return actor, selectors.visit_get_for_actor(actor=actor, external_id=external_id)
+
+
+@require_POST
+@login_required
+def family_rate_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor, visit = _family_visit(request, external_id)
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_rate(
+                actor=actor, visit=visit, stars=form.cleaned_data["stars"],
+                comment=form.cleaned_data["comment"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("Thank you: your rating is recorded."))
+    else:
+        messages.error(request, _("Choose 1 to 5 stars."))
+    return redirect("family:home")
+
+
+@require_POST
+@login_required
+def family_complain_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor, visit = _family_visit(request, external_id)
+    form = ComplaintForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_make(actor=actor, visit=visit, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("Your complaint was sent to the provider."))
+    else:
+        messages.error(request, _("Describe the complaint."))
+    return redirect("family:home")
+
+
+# --------------------------------------------------------------------------------------------
+# Orders and care plans
+
+
+@login_required
+def order_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    filters = {"status": request.GET.get("status", ""), "elder": request.GET.get("elder", "")}
+    if filters["elder"] and not selectors.is_uuid(filters["elder"]):
+        filters["elder"] = ""
+    page = Paginator(selectors.order_list(actor=actor, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "visits/order_list.html",
+        {"page": page, "statuses": OrderStatus.choices, "filters": filters},
+    )  # fmt: skip
+
+
+def _order_form_page(request: HttpRequest, elder: Any, form: OrderForm, status: int = 200) -> Any:
+    return render(request, "visits/order_form.html", {"elder": elder, "form": form}, status=status)
+
+
+@login_required
+def order_create_view(request: HttpRequest) -> HttpResponse:
+    """Place an order or a care plan for an elder (``?elder=<id>``, from the elder's page)."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.PLACE_ORDERS)
+    elder_id = request.GET.get("elder") or request.POST.get("elder") or ""
+    if not elder_id:
+        messages.info(request, _("Open the elder's care page and place the order from there."))
+        return redirect("elders:list")
+    elder = elder_get_for_actor(actor=actor, external_id=elder_id)
+    choices = selectors.order_form_choices(actor=actor, elder=elder)
+    if request.method != "POST":
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        form = OrderForm(
+            initial={"starts_on": tomorrow, "window_start": "09:00", "window_end": "11:00"},
+            **choices,
+        )
+        return _order_form_page(request, elder, form)
+    form = OrderForm(request.POST, **choices)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_place(
+                actor=actor, elder=elder, provider=data["provider"], item=data["item"],
+                starts_on=data["starts_on"], ends_on=data["ends_on"],
+                weekdays=[int(d) for d in data["weekdays"]],
+                window_start=data["window_start"], window_end=data["window_end"],
+                allowance_yuan=data["allowance_yuan"], ltc_yuan=data["ltc_yuan"],
+                self_pay_yuan=data["self_pay_yuan"], relation=data["relation"], note=data["note"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The order is placed: %(count)d visit(s).") % {
+                "count": order.visits.count()})  # fmt: skip
+            return redirect("visits:order-detail", external_id=order.external_id)
+    return _order_form_page(request, elder, form, status=400)
+
+
+def _order_page(
+    request: HttpRequest, order: Any, form: ReasonForm | None, status: int = 200
+) -> Any:
+    actor = request_actor(request)
+    return render(
+        request, "visits/order_detail.html",
+        {
+            "order": order, "visits": list(order.visits.select_related("caregiver")[:200]),
+            "form": form or ReasonForm(),
+            "can_cancel": has_perm(actor, Permission.CANCEL_ORDERS)
+            and order.status == OrderStatus.ACTIVE,
+        },
+        status=status,
+    )  # fmt: skip
+
+
+@login_required
+def order_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    order = selectors.order_get_for_actor(actor=request_actor(request), external_id=external_id)
+    return _order_page(request, order, None)
+
+
+@require_POST
+@login_required
+def order_cancel_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    order = selectors.order_get_for_actor(actor=actor, external_id=external_id)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.order_cancel(actor=actor, order=order, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The order was cancelled."))
+            return redirect("visits:order-detail", external_id=order.external_id)
+    return _order_page(request, order, form, status=400)
