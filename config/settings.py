@@ -369,6 +369,7 @@ SPECTACULAR_SETTINGS = {
         "RequestedViaEnum": "yiyang.assessments.choices.RequestedVia",
         "RiskEventKindEnum": "yiyang.assessments.choices.RiskEventKind",
         "KindEnum": "yiyang.organisations.choices.OrganisationKind",
+        "QualificationEnum": "yiyang.services.choices.Qualification",
     },
 }
 

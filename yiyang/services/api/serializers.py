@@ -46,7 +46,9 @@ class CaregiverSerializer(serializers.ModelSerializer):
 class CaregiverWriteSerializer(serializers.Serializer):
     provider = serializers.UUIDField(required=False)
     name = serializers.CharField(max_length=50, required=False)
-    sex = serializers.ChoiceField(choices=["male", "female", ""], required=False)
+    sex = serializers.CharField(
+        max_length=8, required=False, allow_blank=True, help_text="male or female"
+    )
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     skills = serializers.ListField(
         child=serializers.ChoiceField(choices=Skill.choices), required=False

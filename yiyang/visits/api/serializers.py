@@ -117,7 +117,7 @@ class CandidateSerializer(serializers.Serializer):
     served_before = serializers.IntegerField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class CancelReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 

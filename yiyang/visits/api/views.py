@@ -28,6 +28,7 @@ from yiyang.visits import selectors, services
 from yiyang.visits.api.serializers import (
     AnswerSerializer,
     AssignSerializer,
+    CancelReasonSerializer,
     CandidateSerializer,
     CheckOutSerializer,
     ComplaintCreateSerializer,
@@ -40,7 +41,6 @@ from yiyang.visits.api.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
     RateSerializer,
-    ReasonSerializer,
     ReviewSerializer,
     SetOffSerializer,
     VisitSerializer,
@@ -170,10 +170,10 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             for c in candidates
         ])  # fmt: skip
 
-    @extend_schema(request=ReasonSerializer, responses={200: VisitSerializer})
+    @extend_schema(request=CancelReasonSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
-        data = self._data(ReasonSerializer, request)
+        data = self._data(CancelReasonSerializer, request)
         visit = services.visit_cancel(
             actor=request_actor(request), visit=self.get_object(), reason=data["reason"]
         )
@@ -261,7 +261,10 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )  # fmt: skip
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[OpenApiParameter("photo_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+    )
     @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>[^/.]+)")
     def photo(self, request: Request, id: str, photo_id: str) -> FileResponse:
         """One photo's image, to whoever may see the visit."""
@@ -327,11 +330,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )  # fmt: skip
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReasonSerializer, responses={200: OrderSerializer})
+    @extend_schema(request=CancelReasonSerializer, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
         """Cancel the order and its visits not yet started."""
-        serializer = ReasonSerializer(data=request.data)
+        serializer = CancelReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.order_cancel(
             actor=request_actor(request), order=self.get_object(),
