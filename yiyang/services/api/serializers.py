@@ -92,3 +92,11 @@ class OfferingWriteSerializer(serializers.Serializer):
     service = serializers.UUIDField()
     price = serializers.DecimalField(8, 2, min_value=0)
     is_active = serializers.BooleanField(default=True)
+
+
+class ServiceAreasSerializer(serializers.Serializer):
+    provider = serializers.UUIDField()
+    divisions = serializers.ListField(
+        child=serializers.CharField(max_length=12), max_length=200,
+        help_text="Division codes; each covers everything under it.",
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.services import services
 from yiyang.services.api.serializers import (
@@ -21,12 +22,14 @@ from yiyang.services.api.serializers import (
     CertificateWriteSerializer,
     OfferingSerializer,
     OfferingWriteSerializer,
+    ServiceAreasSerializer,
     ServiceItemSerializer,
 )
 from yiyang.services.models import Caregiver, ServiceItem, ServiceOffering
 from yiyang.services.selectors import (
     caregiver_get_for_actor,
     caregiver_list,
+    provider_areas,
     provider_queryset,
     service_item_get,
     service_items,
@@ -71,8 +74,6 @@ class ServiceItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 
 def _actor_city(actor: Any) -> Any:
-    from yiyang.core.models import Division
-
     prefix = actor.scope.division_prefix or ""
     city = (
         Division.objects.filter(level="city", code__startswith=prefix[:4]).first()
@@ -176,3 +177,42 @@ class OfferingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             actor=actor, provider=provider, item=item, price=data["price"], active=data["is_active"]
         )
         return Response(OfferingSerializer(offering).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses={200: ServiceAreasSerializer(many=True)}
+    )
+    @extend_schema(
+        methods=["POST"], request=ServiceAreasSerializer, responses={200: ServiceAreasSerializer}
+    )
+    @action(detail=False, methods=["get", "post"])
+    def areas(self, request: Request) -> Response:
+        """The divisions each provider in scope serves; POST replaces one provider's list."""
+        actor = request_actor(request)
+        require_perm(actor, Permission.VIEW_SERVICE_LIST)
+        providers = provider_queryset(actor=actor)
+        if request.method == "POST":
+            serializer = ServiceAreasSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            provider = providers.filter(external_id=data["provider"]).first()
+            if provider is None:
+                raise ValidationError({"provider": _("Give one of your providers.")})
+            divisions = list(Division.objects.filter(code__in=data["divisions"]))
+            unknown = sorted(set(data["divisions"]) - {d.code for d in divisions})
+            if unknown:
+                raise ValidationError(
+                    {
+                        "divisions": _("Unknown division codes: %(codes)s.")
+                        % {"codes": ", ".join(unknown)}
+                    }
+                )
+            services.service_areas_set(actor=actor, provider=provider, divisions=divisions)
+            providers = providers.filter(pk=provider.pk)
+        return Response([
+            {
+                "provider": str(p.external_id),
+                "divisions": [a.division.code for a in provider_areas(provider=p)],
+            }
+            for p in providers[:200]
+            if request.method == "POST" or provider_areas(provider=p).exists()
+        ])  # fmt: skip
