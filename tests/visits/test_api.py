@@ -105,3 +105,19 @@ def test_conflicting_assignment_is_400_with_codes(care: Care) -> None:
     assert answer.json()["codes"] == ["expired_certificate"]
     suggestions = client.get(f"/api/v1/visits/{visit.external_id}/suggestions/").json()
     assert suggestions[0]["caregiver"]["name"] == "王护理" and suggestions[0]["ok"]
+
+
+def test_linking_a_family_login_through_the_api(care: Care, client_for) -> None:
+    from tests.factories import UserFactory
+
+    UserFactory(username="daughter", role="family")
+    client = client_for("community_worker")
+    url = f"/api/v1/elders/{care.elder.external_id}/family-members/"
+    ok = post(client, url, {"username": "daughter", "relation": "child"})
+    assert ok.status_code == 200, ok.content
+    assert post(client, url, {"username": "nobody", "relation": "child"}).status_code == 400
+    wrong_role = post(client, url, {"username": "auditor", "relation": "child"})
+    assert wrong_role.status_code == 400 and "user" in wrong_role.json()
+    assert post(
+        client_for("auditor"), url, {"username": "daughter", "relation": "child"}
+    ).status_code in (403, 404)

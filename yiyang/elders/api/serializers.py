@@ -244,3 +244,11 @@ class ImportJobSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
     dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class FamilyLinkSerializer(serializers.Serializer):
+    """Link a family-member login (by username) to the elder, or unlink it."""
+
+    username = serializers.CharField(max_length=150)
+    relation = serializers.ChoiceField(choices=Relation.choices)
+    active = serializers.BooleanField(default=True)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -21,6 +23,7 @@ from yiyang.elders.api.serializers import (
     ElderDetailSerializer,
     ElderListSerializer,
     ElderWriteSerializer,
+    FamilyLinkSerializer,
     HistorySerializer,
     ImportJobSerializer,
     ImportUploadSerializer,
@@ -34,6 +37,7 @@ from yiyang.elders.selectors import (
     elder_scoped,
     import_job_get_for_actor,
     import_job_list,
+    user_actor_by_username,
 )
 from yiyang.elders.tasks import import_job_start
 
@@ -117,6 +121,24 @@ class ElderViewSet(
         serializer.is_valid(raise_exception=True)
         services.contact_add(actor=request_actor(request), elder=elder, **serializer.validated_data)
         return self._detail(elder, status.HTTP_201_CREATED)
+
+    @extend_schema(request=FamilyLinkSerializer, responses={200: FamilyLinkSerializer})
+    @action(detail=True, methods=["post"], url_path="family-members")
+    def family_members(self, request: Request, id: str) -> Response:
+        """Link a family member's login to the elder (what it sees also needs the elder's
+        family-view consent)."""
+        elder = self.get_object()
+        serializer = FamilyLinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = user_actor_by_username(data["username"])
+        if user is None:
+            raise ValidationError({"username": _("No active login with this username.")})
+        services.family_member_link(
+            actor=request_actor(request), elder=elder, user=user, relation=data["relation"],
+            active=data["active"],
+        )  # fmt: skip
+        return Response(serializer.data)
 
 
 class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
