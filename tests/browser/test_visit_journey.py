@@ -78,6 +78,7 @@ def set_up(world: World) -> dict[str, Any]:
         given_on=timezone.localdate(),
     )  # fmt: skip
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
     visits = []
     for hour, opened in ((9, 20), (14, 10)):
         order = services.order_place(
@@ -85,9 +86,10 @@ def set_up(world: World) -> dict[str, Any]:
             window_start=datetime.time(hour), window_end=datetime.time(hour + 2),
         )  # fmt: skip
         visit = services.visit_assign(actor=manager, visit=order.visits.get(), caregivers=[wang])
-        start = timezone.now() - datetime.timedelta(minutes=opened)
+        # Opened a few minutes ago, but today (just after midnight: at midnight).
+        start = max(timezone.now() - datetime.timedelta(minutes=opened), midnight)
         Visit.objects.filter(pk=visit.pk).update(
-            date=timezone.localdate(start), window_start=start,
+            date=timezone.localdate(), window_start=start,
             window_end=start + datetime.timedelta(hours=2),
         )  # fmt: skip
         visits.append(visit)

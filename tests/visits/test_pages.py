@@ -37,8 +37,21 @@ def html(client: Client, url: str, status: int = 200, **params: Any) -> str:
     return response.content.decode()
 
 
+def now_window(visit: Visit, *, opened_minutes_ago: int = 10) -> Visit:
+    """Move a visit's window so that it opened a few minutes ago, but today (just after
+    midnight the window opens at midnight): the pages show today."""
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    start = max(timezone.now() - datetime.timedelta(minutes=opened_minutes_ago), midnight)
+    Visit.objects.filter(pk=visit.pk).update(
+        date=timezone.localdate(), window_start=start,
+        window_end=start + datetime.timedelta(hours=2),
+    )  # fmt: skip
+    visit.refresh_from_db()
+    return visit
+
+
 def today_visit(care: Care, *, opened_minutes_ago: int = 10) -> Visit:
-    return care.now_window(care.assigned(), opened_minutes_ago=opened_minutes_ago)
+    return now_window(care.assigned(), opened_minutes_ago=opened_minutes_ago)
 
 
 def delivered(care: Care) -> Visit:
@@ -121,7 +134,7 @@ def test_flags_are_shown_with_an_explain_field(care: Care) -> None:
 
 
 def test_someone_elses_visit_is_404_for_a_caregiver(care: Care) -> None:
-    visit = care.now_window(care.assigned("JW03", "li"))
+    visit = now_window(care.assigned("JW03", "li"))
     html(client_of(care.caregiver_user), f"/visits/{visit.external_id}/", status=404)
     html(client_of(care.caregiver_user), "/visits/not-a-uuid/", status=404)
 
@@ -143,7 +156,7 @@ def test_anonymous_is_sent_to_log_in(care: Care) -> None:
 
 def test_board_shows_caregivers_timeline_unassigned_and_late(care: Care) -> None:
     assigned = today_visit(care, opened_minutes_ago=30)
-    open_visit = care.now_window(care.order("ZJ01").visits.get(), opened_minutes_ago=5)
+    open_visit = now_window(care.order("ZJ01").visits.get(), opened_minutes_ago=5)
     Visit.objects.filter(pk=assigned.pk).update(is_late=True)
     page = html(client_of(care.manager), "/visits/board/", date=timezone.localdate().isoformat())
     assert "王护理" in page and "李护理" in page
@@ -187,6 +200,8 @@ def test_assign_refusal_is_shown_not_500(care: Care) -> None:
         f"/visits/{visit.external_id}/assign/", {"caregivers": [zhao.external_id]}
     )
     assert response.status_code == 400
+    errors = response.content.decode().split('class="errorlist')[1].split("</ul>")[0]
+    assert "expired on" in errors and "expired_certificate" not in errors
     visit.refresh_from_db()
     assert visit.caregiver_id is None
     response = client.post(

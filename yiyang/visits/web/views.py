@@ -156,6 +156,15 @@ def _block(visit: Visit) -> dict[str, Any]:
     }
 
 
+def _now_left(day: datetime.date) -> float | None:
+    """Where "now" falls on the board's timeline (percent), when the board shows today."""
+    now = timezone.localtime()
+    minute = now.hour * 60 + now.minute
+    if day != now.date() or not DAY_START <= minute <= DAY_END:
+        return None
+    return round((minute - DAY_START) * 100 / SPAN, 2)
+
+
 def _board_context(request: HttpRequest) -> dict[str, Any]:
     actor = request_actor(request)
     require_perm(actor, Permission.DISPATCH_VISITS)
@@ -173,6 +182,7 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
         ],
         "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
         "now": timezone.localtime().strftime("%H:%M:%S"),
+        "now_left": _now_left(day),
     }  # fmt: skip
 
 
@@ -215,7 +225,9 @@ def assign_view(request: HttpRequest, external_id: str) -> HttpResponse:
         try:
             services.visit_assign(actor=actor, visit=visit, caregivers=caregivers)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            # The refusal's reasons, without the machine codes the API also answers with.
+            shown = {k: v for k, v in exc.message_dict.items() if k != "codes"}
+            apply_errors(form, ValidationError(shown) if shown else exc)
         else:
             messages.success(
                 request,
