@@ -14,6 +14,7 @@ urlpatterns = [
     path("organisations/", include("yiyang.organisations.web.urls")),
     path("elders/", include("yiyang.elders.web.urls")),
     path("assessments/", include("yiyang.assessments.web.urls")),
+    path("services/", include("yiyang.services.web.urls")),
     path("visits/", include("yiyang.visits.web.urls")),
     path("family/", include("yiyang.visits.web.family_urls")),
 ]

@@ -395,3 +395,32 @@ def test_navigation_offers_each_role_its_pages(care: Care) -> None:
     assert "/visits/board/" in nav(care.manager) and "/visits/review/" in nav(care.manager)
     assert "/family/" in nav(care.family)
     assert "/visits/board/" not in nav(care.family)
+
+
+# --- the service list and the caregivers -----------------------------------------------------
+
+
+def test_service_list_page_for_every_role(care: Care) -> None:
+    for role in (Role.FAMILY, Role.CAREGIVER, Role.COMMUNITY_WORKER):
+        page = html(client_of(care.world.user[role]), "/services/")
+        assert 'data-item="ZY01"' in page and "上门助浴" in page
+
+
+def test_caregiver_pages_show_certificates_and_expiry(care: Care) -> None:
+    client = client_of(care.manager)
+    page = html(client, "/services/caregivers/")
+    assert "王护理" in page and "赵护理" in page
+    assert "expired" in page  # Zhao's certificate
+    zhao = care.caregivers["zhao"]
+    detail = html(client, f"/services/caregivers/{zhao.external_id}/")
+    assert 'data-qualification="elder_care_worker"' in detail and "C-zhao" in detail
+    assert "blocks services that need it" in detail
+    assert "赵护理" not in html(client, "/services/caregivers/", q="王")
+
+
+def test_caregiver_pages_are_scoped(care: Care) -> None:
+    wang = care.caregivers["wang"]
+    html(client_of(care.world.user["admin_Y"]), f"/services/caregivers/{wang.external_id}/", 404)
+    assert "王护理" not in html(client_of(care.world.user["admin_Y"]), "/services/caregivers/")
+    for role in (Role.CAREGIVER, Role.FAMILY):
+        html(client_of(care.world.user[role]), "/services/caregivers/", 403)

@@ -18,6 +18,7 @@ NAV = [
     ("visits:board", _("Dispatch board"), Permission.DISPATCH_VISITS),
     ("visits:review-queue", _("Visit review"), Permission.REVIEW_VISITS),
     ("visits:orders", _("Orders"), Permission.PLACE_ORDERS),
+    ("services:caregivers", _("Caregivers"), Permission.VIEW_CAREGIVERS),
     ("family:home", _("My family"), Permission.RATE_VISITS),
     ("accounts:user-list", _("Users"), Permission.VIEW_USERS),
     ("accounts:roles", _("Roles"), Permission.VIEW_USERS),

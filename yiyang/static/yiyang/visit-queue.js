@@ -5,7 +5,8 @@
  * localStorage with its original time and a client_action_id, and sent again on the
  * "online" event, on page load and every 15 s, with "sent_at" = the time of sending (the
  * server uses it to detect a wrong phone clock, and the id to apply a re-send once).
- * A 4xx answer drops the action and shows the server's message.
+ * A 4xx answer drops the action and shows the server's message, except 401/403 (the
+ * session ended, e.g. after a long time offline): the action waits for a new log-in.
  */
 (function () {
   "use strict";
@@ -81,6 +82,9 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) return { ok: true, data: data };
+        // Logged out (the session ended while offline) or a stale CSRF token: keep the
+        // action, it is sent once the caregiver has logged in again.
+        if (response.status === 401 || response.status === 403) return { auth: true, message: errorText(data) };
         if (response.status >= 400 && response.status < 500) return { rejected: true, message: errorText(data), data: data };
         return { network: true };  // a server error: keep it and try again later
       });
@@ -107,6 +111,10 @@
       var action = queue[0];
       return send(action).then(function (result) {
         if (result.network) return Promise.reject(new Error("offline"));
+        if (result.auth) {
+          show("error", result.message + " " + text("log_in"));
+          return Promise.reject(new Error("auth"));
+        }
         save(load().filter(function (a) { return a.id !== action.id; }));
         if (result.rejected) show("error", action.label + ": " + result.message);
         else sentAny = true;
@@ -129,6 +137,11 @@
     show("sending", text("sending"));
     return send(action).then(function (result) {
       if (result.network) { enqueue(action); return { queued: true }; }
+      if (result.auth) {
+        enqueue(action);
+        show("error", result.message + " " + text("log_in"));
+        return { queued: true };
+      }
       if (result.rejected) { show("error", result.message); return result; }
       show("ok", text("done"));
       return result;

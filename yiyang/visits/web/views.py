@@ -68,6 +68,7 @@ def _phone_texts() -> dict[str, str]:
         "uploading": _("Sending the photo…"),
         "photo_added": _("Photo added."),
         "photo": _("Photo"),
+        "log_in": _("Log in again: the waiting actions are kept on this phone and sent then."),
         "photo_offline": _("A photo needs a connection: add it again when you are online."),
     }
 
