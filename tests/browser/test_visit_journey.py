@@ -1,7 +1,8 @@
 """A caregiver's day on a 360-px phone in a real browser: set off, check in with a mocked
 location, tick the checklist, add a photo, check out; one visit checked in while offline,
-queued on the phone and sent with its original time when the connection returns. Then a
-family member sees the visits and rates one, and a provider manager reviews a flagged one."""
+queued on the phone and sent with its original time when the connection returns, and a
+queued action the server refuses leaves the queue with its message. Then a family member
+sees the visits and rates one, and a provider manager reviews a flagged one."""
 
 from __future__ import annotations
 
@@ -189,6 +190,18 @@ def test_a_caregivers_day_then_family_rating_then_review(live_server: Any, brows
         assert second.check_in_at <= back_online - datetime.timedelta(seconds=2)
         event = VisitEvent.objects.get(visit=second, kind="check_in")
         assert event.client_action_id is not None
+
+        # A queued action the server refuses (no note for "not at home") leaves the queue
+        # with the server's message; nothing is recorded.
+        context.set_offline(True)
+        page.select_option("#outcome", "not_home")
+        page.click("#check-out")
+        banner.wait_for(state="visible")
+        context.set_offline(False)
+        page.wait_for_selector(".visit-status.error", timeout=30000)
+        assert page.locator("#queue-banner").is_hidden()
+        assert page.evaluate("window.localStorage.getItem('yiyang.visit-queue.v1')") == "[]"
+        assert Visit.objects.get(pk=second.pk).status == VisitStatus.CHECKED_IN
     finally:
         context.close()
 
