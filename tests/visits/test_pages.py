@@ -368,6 +368,26 @@ def test_order_form_shows_the_services_errors(care: Care) -> None:
     assert not Order.objects.exists()
 
 
+def test_family_orders_for_their_elder_with_the_relation(care: Care) -> None:
+    client = client_of(care.family)
+    assert f"/visits/orders/new/?elder={care.elder.external_id}" in html(client, "/family/")
+    url = f"/visits/orders/new/?elder={care.elder.external_id}"
+    start = timezone.localdate() + datetime.timedelta(days=2)
+    data = {
+        "elder": str(care.elder.external_id), "provider": care.provider.pk,
+        "item": care.items["JW03"].pk, "starts_on": start.isoformat(),
+        "window_start": "10:00", "window_end": "11:00",
+    }  # fmt: skip
+    assert client.post(url, data).status_code == 400  # the relation is required
+    response = client.post(url, {**data, "relation": "child"})
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.placed_via, order.relation) == ("family", "child")
+    # Without consent the elder is not theirs to order for.
+    Consent.objects.filter(elder=care.elder).update(withdrawn_on=timezone.localdate())
+    html(client, url, 404)
+
+
 def test_order_cancel_with_reason(care: Care) -> None:
     order = care.order("ZJ01", days=3)
     client = client_of(care.world.user[Role.COMMUNITY_WORKER])

@@ -460,3 +460,15 @@ def order_form_choices(*, actor: Actor, elder: Any) -> dict[str, QuerySet[Any]]:
         is_active=True, city__code=elder.division_code[:4].ljust(12, "0")
     ).order_by("code")
     return {"providers": providers, "items": items}
+
+
+def order_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
+    """The elder an order form is for: a family member's linked elder with consent in force
+    (they order on the elder's behalf), for everyone else an elder in their scope; or 404."""
+    from yiyang.elders.models import Elder
+    from yiyang.elders.selectors import elder_get_for_actor
+
+    require_perm(actor, Permission.PLACE_ORDERS)
+    if actor.role == ROLE_FAMILY:
+        return _get(Elder.objects.filter(id__in=family_elder_ids(user=actor)), external_id)
+    return elder_get_for_actor(actor=actor, external_id=external_id)

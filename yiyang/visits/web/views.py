@@ -398,8 +398,8 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
     elder_id = request.GET.get("elder") or request.POST.get("elder") or ""
     if not elder_id:
         messages.info(request, _("Open the elder's care page and place the order from there."))
-        return redirect("elders:list")
-    elder = elder_get_for_actor(actor=actor, external_id=elder_id)
+        return redirect("family:home" if actor.role == "family" else "elders:list")
+    elder = selectors.order_elder_get(actor=actor, external_id=elder_id)
     choices = selectors.order_form_choices(actor=actor, elder=elder)
     if request.method != "POST":
         tomorrow = timezone.localdate() + datetime.timedelta(days=1)
