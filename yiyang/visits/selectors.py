@@ -472,3 +472,13 @@ def order_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
     if actor.role == ROLE_FAMILY:
         return _get(Elder.objects.filter(id__in=family_elder_ids(user=actor)), external_id)
     return elder_get_for_actor(actor=actor, external_id=external_id)
+
+
+def order_visits(*, actor: Actor, order: Order, limit: int = 200) -> list[Visit]:
+    """The visits of an order the actor may see (the order's page), first to last."""
+    return list(
+        visit_queryset(actor=actor)
+        .filter(order=order)
+        .select_related("item", "caregiver", "second_caregiver")
+        .order_by("window_start", "id")[:limit]
+    )

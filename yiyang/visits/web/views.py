@@ -436,7 +436,7 @@ def _order_page(
     return render(
         request, "visits/order_detail.html",
         {
-            "order": order, "visits": list(order.visits.select_related("caregiver")[:200]),
+            "order": order, "visits": selectors.order_visits(actor=actor, order=order),
             "form": form or ReasonForm(),
             "can_cancel": has_perm(actor, Permission.CANCEL_ORDERS)
             and order.status == OrderStatus.ACTIVE,
