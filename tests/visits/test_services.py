@@ -622,3 +622,32 @@ def test_a_caregiver_sees_only_their_own_visits(care: Care) -> None:
 
     with pytest.raises(Http404):
         selectors.dispatch_board(actor=outsider, provider=care.provider, day=mine.date)
+
+
+def test_an_action_id_reused_for_another_action_is_refused(care: Care) -> None:
+    visit = care.now_window(care.assigned("JW03"), opened_minutes_ago=60)
+    action = uuid.uuid4()
+    services.visit_set_off(actor=care.caregiver_user, visit=visit, client_action_id=action)
+    with pytest.raises(ValidationError) as error:
+        services.visit_check_in(
+            actor=care.caregiver_user, visit=visit, fix=fix(client_action_id=action)
+        )
+    assert "client_action_id" in error.value.message_dict
+
+
+def test_a_visit_rejected_on_review_cannot_be_rated(care: Care) -> None:
+    visit = checked_in(care, lat=metres_north(900))
+    visit = services.visit_review(actor=care.manager, visit=visit, decision="rejected", reason="假")
+    with pytest.raises(ValidationError, match="took place"):
+        services.visit_rate(actor=care.family, visit=visit, stars=5)
+
+
+def test_served_before_counts_the_second_caregiver_too(care: Care) -> None:
+    two = care.order("ZY02").visits.get()
+    services.visit_assign(
+        actor=care.manager, visit=two, caregivers=[care.caregivers["wang"], care.caregivers["li"]]
+    )
+    Visit.objects.filter(pk=two.pk).update(status=VisitStatus.CONFIRMED)
+    later = care.order("JW03", window_start=datetime.time(14), window_end=datetime.time(16))
+    ranked = selectors.dispatch_candidates(actor=care.manager, visit=later.visits.get())
+    assert {c.caregiver.name: c.served_before for c in ranked}["李护理"] == 1

@@ -161,7 +161,10 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
     )  # fmt: skip
     caregivers = list(
         Caregiver.objects.filter(provider=provider)
-        .filter(Q(status=CaregiverStatus.ACTIVE) | Q(id__in={v.caregiver_id for v in visits}))
+        .filter(
+            Q(status=CaregiverStatus.ACTIVE)
+            | Q(id__in={c for v in visits for c in (v.caregiver_id, v.second_caregiver_id) if c})
+        )
         .only("external_id", "name", "work_start", "work_end", "status")
     )  # fmt: skip
     board = Board(day=day)
@@ -316,12 +319,19 @@ def dispatch_candidates(*, actor: Actor, visit: Visit) -> list[Candidate]:
     """Every caregiver of the provider, qualified and free ones first, ranked by the one who
     served the elder before, then by distance from their home base to the elder."""
     require_perm(actor, Permission.DISPATCH_VISITS)
+    if visit.provider_id not in (actor.scope.organisation_ids or ()):
+        raise Http404
     caregivers = list(Caregiver.objects.filter(provider_id=visit.provider_id))
     problems = assignment_problems(visit, caregivers)
-    served = dict(
-        Visit.objects.filter(elder_id=visit.elder_id, status__in=DONE_STATUSES)
-        .values_list("caregiver_id").annotate(n=Count("id")).values_list("caregiver_id", "n")
-    )  # fmt: skip
+    served: dict[int, int] = {}
+    for field_name in ("caregiver_id", "second_caregiver_id"):
+        rows = (
+            Visit.objects.filter(elder_id=visit.elder_id, status__in=DONE_STATUSES)
+            .exclude(**{f"{field_name}__isnull": True})
+            .values_list(field_name).annotate(n=Count("id")).values_list(field_name, "n")
+        )  # fmt: skip
+        for cid, n in rows:
+            served[cid] = served.get(cid, 0) + n
     elder = visit.elder
     candidates = []
     for caregiver in caregivers:

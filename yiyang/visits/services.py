@@ -482,12 +482,18 @@ def _require_performer(actor: Actor, visit: Visit) -> Caregiver:
     return caregiver
 
 
-def _replayed(fix: Fix) -> bool:
-    """A queued action sent again (the answer was lost on a bad line) is applied once."""
-    return (
-        fix.client_action_id is not None
-        and VisitEvent.objects.filter(client_action_id=fix.client_action_id).exists()
-    )
+def _replayed(fix: Fix, visit: Visit, kind: str) -> bool:
+    """A queued action sent again (the answer was lost on a bad line) is applied once; an
+    action id already used for another visit or action is refused, not silently ignored."""
+    if fix.client_action_id is None:
+        return False
+    event = VisitEvent.objects.filter(client_action_id=fix.client_action_id).first()
+    if event is None:
+        return False
+    if event.visit_id != visit.pk or event.kind != kind:
+        raise ValidationError({"client_action_id": _(
+            "This action id was already used for another action; send a new one.")})  # fmt: skip
+    return True
 
 
 def _elder_distance(visit: Visit, lat: float, lng: float) -> float | None:
@@ -570,7 +576,7 @@ def visit_set_off(*, actor: Actor, visit: Visit, at: datetime.datetime | None = 
     """The caregiver sets off to the visit (no location is taken on the way)."""
     _require_performer(actor, visit)
     visit = _locked(visit)
-    if _replayed(Fix(None, None, None, client_action_id=client_action_id)):
+    if _replayed(Fix(None, None, None, client_action_id=client_action_id), visit, "on_the_way"):
         return visit
     if visit.status != VisitStatus.ASSIGNED:
         raise ValidationError({"status": _(
@@ -598,7 +604,7 @@ def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "
     check-out only), compared with the elder's address. Out of range is a flag, not a block."""
     _require_performer(actor, visit)
     visit = _locked(visit)
-    if _replayed(fix):
+    if _replayed(fix, visit, "check_in"):
         return visit
     if visit.status == VisitStatus.CANCELLED:
         raise ValidationError({"status": _("This visit was cancelled: %(reason)s") % {
@@ -640,7 +646,7 @@ def visit_check_out(
     found unwell raises an alert for the call centre once the write has committed."""
     _require_performer(actor, visit)
     visit = _locked(visit)
-    if _replayed(fix):
+    if _replayed(fix, visit, "check_out"):
         return visit
     if visit.status == VisitStatus.CANCELLED:
         raise ValidationError({"status": _("This visit was cancelled: %(reason)s") % {
@@ -825,6 +831,7 @@ def visit_photo_add(*, actor: Actor, visit: Visit, data: bytes, caption: str = "
     from PIL import Image, UnidentifiedImageError
 
     _require_performer(actor, visit)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)  # one upload at a time
     if visit.status not in (VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED):
         raise ValidationError({"photo": _("Photos are added during or after the visit.")})
     limit = settings.VISIT_PHOTO_MAX_BYTES
@@ -877,7 +884,11 @@ def visit_rate(*, actor: Actor, visit: Visit, stars: Any, comment: str = "") -> 
             raise ValueError
     except (TypeError, ValueError):
         errors["stars"] = _("Give 1 to 5 stars.")
-    if visit.status not in DONE_STATUSES or visit.outcome not in ("", VisitOutcome.DONE):
+    if (
+        visit.status not in DONE_STATUSES
+        or visit.outcome not in ("", VisitOutcome.DONE)
+        or visit.review_status == ReviewStatus.REJECTED
+    ):
         errors["visit"] = _("Only a visit that took place can be rated.")
     if VisitRating.objects.filter(visit=visit).exists():
         errors["visit"] = _("This visit has already been rated.")

@@ -22,7 +22,6 @@ from yiyang.core.permissions import request_actor
 from yiyang.elders.models import Elder
 from yiyang.elders.selectors import elder_get_for_actor, family_elder_ids
 from yiyang.organisations.models import Organisation
-from yiyang.services.models import Caregiver
 from yiyang.services.selectors import provider_queryset, provider_serves, service_item_get
 from yiyang.visits import selectors, services
 from yiyang.visits.api.serializers import (
@@ -133,17 +132,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = self._data(AssignSerializer, request)
         actor = request_actor(request)
         visit = self.get_object()
-        found = {
-            str(c.external_id): c
-            for c in Caregiver.objects.filter(
-                provider_id=visit.provider_id, external_id__in=data["caregivers"]
-            )
-        }
-        missing = [str(c) for c in data["caregivers"] if str(c) not in found]
-        if missing:
+        ids = [str(c) for c in data["caregivers"]]
+        chosen = selectors.visit_caregivers_get(actor=actor, visit=visit, external_ids=ids)
+        if chosen is None:
             message = _("No caregiver of this provider with id %(ids)s.")
-            raise ValidationError({"caregivers": message % {"ids": ", ".join(missing)}})
-        chosen = [found[str(c)] for c in data["caregivers"]]
+            raise ValidationError({"caregivers": message % {"ids": ", ".join(ids)}})
         return self._answer(services.visit_assign(actor=actor, visit=visit, caregivers=chosen))
 
     @extend_schema(request=None, responses={200: VisitSerializer})
