@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("yiyang.assessments.api.urls")),
     path("", include("yiyang.services.api.urls")),
     path("", include("yiyang.visits.api.urls")),
+    path("", include("yiyang.scheduling.api.urls")),
 ]

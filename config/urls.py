@@ -17,6 +17,7 @@ urlpatterns = [
     path("services/", include("yiyang.services.web.urls")),
     path("visits/", include("yiyang.visits.web.urls")),
     path("family/", include("yiyang.visits.web.family_urls")),
+    path("scheduling/", include("yiyang.scheduling.web.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

@@ -1,0 +1,342 @@
+"""The optimiser in the platform: a provider's day as a problem, a run and its proposal,
+accepting through the dispatch service, and re-planning after a caregiver drops out."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.factories import make_elder
+from tests.visits.conftest import ALL_DAY, Care, care  # noqa: F401 - the fixture
+from yiyang.core.permissions import Role
+from yiyang.scheduling import planning, services
+from yiyang.scheduling.choices import PlanRunStatus
+from yiyang.scheduling.models import PlanRun
+from yiyang.scheduling.solver import evaluate
+from yiyang.services import services as catalogue
+from yiyang.visits import services as dispatch
+from yiyang.visits.models import Visit
+
+pytestmark = pytest.mark.django_db
+TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
+
+
+def _t(hhmm: str) -> datetime.time:
+    return datetime.time(*map(int, hhmm.split(":")))
+
+
+class Day:
+    """A provider's day tomorrow: four elders around the town, visits of every kind."""
+
+    def __init__(self, setup: Care) -> None:
+        self.care = setup
+        world = setup.world
+        worker = world.user[Role.COMMUNITY_WORKER]
+        self.elders = [setup.elder] + [
+            make_elder(
+                worker, world.div["XA1a"], name=f"老人{i}", address=f"测试路{i + 2}号",
+                lat=Decimal(f"{34.74 + 0.006 * i:.6f}"), lng=Decimal(f"{113.64 + 0.007 * i:.6f}"),
+            )
+            for i in range(3)
+        ]  # fmt: skip
+
+    def visit(self, code: str, start: str, end: str, elder: int = 0) -> Visit:
+        order = dispatch.order_place(
+            actor=self.care.world.user[Role.COMMUNITY_WORKER], elder=self.elders[elder],
+            provider=self.care.provider, item=self.care.items[code], starts_on=TOMORROW,
+            window_start=_t(start), window_end=_t(end),
+        )  # fmt: skip
+        return order.visits.get()
+
+
+@pytest.fixture
+def day(care: Care) -> Day:  # noqa: F811 - the imported fixture
+    return Day(care)
+
+
+def _solve(setup: Care, **kwargs: Any) -> tuple[planning.DayProblem, planning.DaySolution]:
+    dp = planning.build_day(provider=setup.provider, day=TOMORROW, **kwargs)
+    return dp, planning.solve_day(dp, time_limit=1.0, seed=3)
+
+
+def _run(setup: Care, capture: Any, **kwargs: Any) -> PlanRun:
+    with capture(execute=True):
+        run = services.plan_run_start(
+            actor=setup.manager, provider=setup.provider, day=TOMORROW, time_limit=1, **kwargs
+        )
+    run.refresh_from_db()
+    return run
+
+
+def test_the_problem_takes_skills_from_valid_certificates_and_syncs_double_ups(
+    care: Care,  # noqa: F811
+    day: Day,
+) -> None:
+    bath = day.visit("ZY01", "09:00", "11:00")
+    lift = day.visit("ZY02", "14:00", "16:00", elder=1)
+    dp = planning.build_day(provider=care.provider, day=TOMORROW)
+    caregivers = {c.id: c for c in dp.problem.caregivers}
+    wang, zhao = (str(care.caregivers[n].external_id) for n in ("wang", "zhao"))
+    assert "q:elder_care_worker" in caregivers[wang].skills
+    assert "bathing" in caregivers[zhao].skills
+    assert "q:elder_care_worker" not in caregivers[zhao].skills  # expired three days ago
+    assert caregivers[wang].shift_start == 0 and caregivers[wang].shift_end == 23 * 60 + 59
+    visits = {v.id: v for v in dp.problem.visits}
+    one = visits[str(bath.external_id)]
+    assert one.requirements[0].skills == {"bathing", "q:elder_care_worker"}
+    assert (one.window.earliest, one.window.latest) == (9 * 60, 10 * 60)  # ends in the window
+    two = visits[str(lift.external_id)]
+    assert len(two.requirements) == 2 and two.sync is not None
+    assert two.sync.kind == "simultaneous"
+
+
+def test_a_run_plans_everything_it_can_and_explains_the_rest(
+    care: Care,  # noqa: F811
+    day: Day,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    catalogue.offering_set(
+        actor=care.manager, provider=care.provider, item=care.items["ZJ01"],
+        price=care.items["ZJ01"].standard_price,
+    )  # fmt: skip
+    plain = [
+        day.visit("JW03", "09:00", "10:00", elder=0),
+        day.visit("ZY01", "09:00", "11:00", elder=1),
+        day.visit("JW03", "10:00", "11:00", elder=2),
+        day.visit("ZY02", "14:00", "16:00", elder=3),
+        day.visit("JW03", "16:30", "17:30", elder=0),
+    ]
+    short = day.visit("ZJ01", "09:00", "11:00", elder=2)
+    Visit.objects.filter(pk=short.pk).update(
+        window_end=short.window_start + datetime.timedelta(minutes=60)
+    )
+    # a caregiver with no shift that day is left out, with a note
+    catalogue.caregiver_save(
+        actor=care.manager, provider=care.provider, caregiver=care.caregivers["zhao"],
+        work_days=[(TOMORROW.weekday() + 1) % 7],
+    )  # fmt: skip
+    run = _run(care, django_capture_on_commit_callbacks)
+    assert run.status == PlanRunStatus.DONE, run.error
+    assert run.progress == 100
+    proposal = run.proposal
+    rows = {row["id"]: row for row in proposal["visits"]}
+    for visit in plain:
+        row = rows[str(visit.external_id)]
+        assert row["proposed"] and row["unassigned"] is None, row
+    lift = rows[str(plain[3].external_id)]
+    assert len(set(lift["proposed"]["caregivers"])) == 2
+    assert rows[str(short.external_id)]["unassigned"]["code"] == "window_too_short"
+    assert "shorter than the service" in rows[str(short.external_id)]["unassigned"]["message"]
+    assert proposal["proposal"]["unassigned"] == 1
+    assert proposal["current"]["unassigned"] == 6
+    assert proposal["seconds"] <= 1.5
+    assert any("does not work that day" in note for note in proposal["notes"])
+    # the proposal breaks no rule, and no caregiver gets two visits in overlapping windows
+    dp, solved = _solve(care)
+    assert evaluate(solved.problem, solved.solution).violations == []
+    assert planning._clashes(dp, solved.solution) == {}
+    # so accepting all of it passes every dispatch rule
+    result = services.plan_accept(actor=care.manager, run=run)
+    assert result.refused == {}
+    assert sorted(result.assigned) == sorted(str(v.external_id) for v in plain)
+
+
+def test_visits_in_overlapping_windows_are_not_given_to_one_caregiver(
+    care: Care,  # noqa: F811
+    day: Day,
+) -> None:
+    # zhao may not bathe (expired certificate) and is off: wang and li must both do the
+    # double-up 14:00-16:00, so the visit 14:00-15:00 cannot be planned, and says why
+    catalogue.caregiver_save(
+        actor=care.manager, provider=care.provider, caregiver=care.caregivers["zhao"],
+        work_days=[(TOMORROW.weekday() + 1) % 7],
+    )  # fmt: skip
+    lift = day.visit("ZY02", "14:00", "16:00", elder=3)
+    visit = day.visit("JW03", "14:00", "15:00", elder=0)
+    dp, solved = _solve(care)
+    proposal = planning.proposal_json(dp, solved)
+    rows = {row["id"]: row for row in proposal["visits"]}
+    assert rows[str(lift.external_id)]["proposed"] is not None
+    assert rows[str(visit.external_id)]["unassigned"]["code"] == "double_booked"
+
+
+def test_a_visit_nobody_may_do_is_explained(care: Care, day: Day) -> None:  # noqa: F811
+    catalogue.offering_set(
+        actor=care.manager, provider=care.provider, item=care.items["ZYI03"],
+        price=care.items["ZYI03"].standard_price,
+    )  # fmt: skip
+    wound = day.visit("ZYI03", "09:00", "10:00")
+    ok = day.visit("JW03", "09:00", "10:00", elder=1)
+    dp, solved = _solve(care)
+    proposal = planning.proposal_json(dp, solved)
+    rows = {row["id"]: row for row in proposal["visits"]}
+    assert rows[str(wound.external_id)]["unassigned"]["code"] == "no_skill"
+    assert "wound_care" in rows[str(wound.external_id)]["unassigned"]["message"]
+    assert rows[str(ok.external_id)]["proposed"] is not None
+
+
+def test_the_same_seed_gives_the_same_proposal(care: Care, day: Day) -> None:  # noqa: F811
+    for i, (start, end) in enumerate([("09:00", "10:00"), ("09:30", "11:00"), ("13:00", "14:00")]):
+        day.visit("JW03", start, end, elder=i)
+    day.visit("ZY02", "14:00", "16:00", elder=3)
+    answers = []
+    for _ in range(2):
+        dp = planning.build_day(provider=care.provider, day=TOMORROW)
+        solved = planning.solve_day(dp, time_limit=10, seed=7, max_iterations=150)
+        proposal = planning.proposal_json(dp, solved)
+        answers.append([(r["id"], r["proposed"]) for r in proposal["visits"]])
+    assert answers[0] == answers[1]
+
+
+def test_accepting_assigns_through_the_dispatch_service_and_reports_refusals(
+    care: Care,  # noqa: F811
+    day: Day,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    visits = [
+        day.visit("JW03", "09:00", "10:00", elder=0),
+        day.visit("ZY01", "10:00", "11:30", elder=1),
+        day.visit("JW03", "14:00", "15:00", elder=2),
+    ]
+    run = _run(care, django_capture_on_commit_callbacks)
+    rows = {row["id"]: row for row in run.proposal["visits"]}
+    some = [str(visits[0].external_id), str(visits[1].external_id)]
+    # between the plan and the acceptance, the caregiver proposed for the first visit
+    # stops working that day: that visit is refused with its reason, the other assigned
+    first = rows[some[0]]["proposed"]["caregivers"][0]
+    gone = next(c for c in care.caregivers.values() if str(c.external_id) == first)
+    catalogue.caregiver_save(
+        actor=care.manager, provider=care.provider, caregiver=gone,
+        work_days=[(TOMORROW.weekday() + 1) % 7],
+    )  # fmt: skip
+    result = services.plan_accept(actor=care.manager, run=run, visit_ids=some)
+    assert some[0] in result.refused and "does not work then" in " ".join(result.refused[some[0]])
+    if rows[some[1]]["proposed"]["caregivers"][0] != first:
+        assert result.assigned == [some[1]]
+        visit = Visit.objects.get(external_id=some[1])
+        assert visit.status == "assigned"
+        assert str(visit.caregiver.external_id) == rows[some[1]]["proposed"]["caregivers"][0]
+    untouched = Visit.objects.get(pk=visits[2].pk)
+    assert untouched.caregiver is None and untouched.status == "scheduled"
+
+
+def test_replanning_after_a_dropout_moves_only_that_caregivers_visits(
+    care: Care,  # noqa: F811
+    day: Day,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    cg = care.caregivers
+    wang_visit = day.visit("ZY01", "09:00", "10:30", elder=0)
+    li_visit = day.visit("JW03", "09:00", "10:00", elder=1)
+    zhao_visits = [
+        day.visit("JW03", "11:00", "12:00", elder=2),
+        day.visit("JW03", "14:00", "15:00", elder=3),
+    ]
+    dispatch.visit_assign(actor=care.manager, visit=wang_visit, caregivers=[cg["wang"]])
+    dispatch.visit_assign(actor=care.manager, visit=li_visit, caregivers=[cg["li"]])
+    for visit in zhao_visits:
+        dispatch.visit_assign(actor=care.manager, visit=visit, caregivers=[cg["zhao"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.replan_after_dropout(
+            actor=care.manager, provider=care.provider, day=TOMORROW, caregiver=cg["zhao"],
+            time_limit=1,
+        )  # fmt: skip
+    run.refresh_from_db()
+    assert run.status == PlanRunStatus.DONE, run.error
+    rows = {row["id"]: row for row in run.proposal["visits"]}
+    for visit, name in ((wang_visit, "wang"), (li_visit, "li")):
+        row = rows[str(visit.external_id)]
+        assert not row["changed"]
+        assert row["proposed"]["caregivers"] == [str(cg[name].external_id)]
+    for visit in zhao_visits:
+        row = rows[str(visit.external_id)]
+        assert row["changed"] and str(cg["zhao"].external_id) not in row["proposed"]["caregivers"]
+    result = services.plan_accept(actor=care.manager, run=run, visit_ids=None)
+    assert sorted(result.assigned) == sorted(str(v.external_id) for v in zhao_visits)
+    assert result.refused == {}
+    assert Visit.objects.get(pk=wang_visit.pk).caregiver == cg["wang"]
+    assert Visit.objects.get(pk=li_visit.pk).caregiver == cg["li"]
+    for visit in zhao_visits:
+        assert Visit.objects.get(pk=visit.pk).caregiver in (cg["wang"], cg["li"])
+
+
+def test_a_visit_under_way_stays_with_its_caregiver(care: Care) -> None:  # noqa: F811
+    visit = care.now_window(care.assigned("JW03", "wang"))
+    Visit.objects.filter(pk=visit.pk).update(
+        status="checked_in", check_in_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    dp = planning.build_day(provider=care.provider, day=timezone.localdate(visit.window_start))
+    solved = planning.solve_day(dp, time_limit=0.5, seed=1)
+    row = planning.proposal_json(dp, solved)["visits"][0]
+    assert row["fixed"] and not row["changed"]
+    assert row["proposed"]["caregivers"] == [str(care.caregivers["wang"].external_id)]
+
+
+def test_bad_input_is_refused_with_reasons(care: Care) -> None:  # noqa: F811
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.plan_run_start(
+            actor=care.manager, provider=care.provider,
+            day=timezone.localdate() - datetime.timedelta(days=1), time_limit=0,
+        )  # fmt: skip
+    assert set(error.value.message_dict) == {"day", "time_limit"}
+    with pytest.raises(PermissionDenied):
+        services.plan_run_start(
+            actor=care.caregiver_user, provider=care.provider, day=TOMORROW, time_limit=1
+        )
+    assert ALL_DAY["work_start"] == "00:00"
+
+
+def test_the_api_and_the_page(
+    care: Care,  # noqa: F811
+    day: Day,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    first = day.visit("JW03", "09:00", "10:00", elder=0)
+    day.visit("JW03", "14:00", "15:00", elder=1)
+    client = Client()
+    client.force_login(care.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/api/v1/plan-runs/",
+            {"provider": str(care.provider.external_id), "date": TOMORROW.isoformat(),
+             "time_limit": 1},
+            content_type="application/json",
+        )  # fmt: skip
+    assert answer.status_code == 201, answer.content
+    run_id = answer.json()["id"]
+    got = client.get(f"/api/v1/plan-runs/{run_id}/").json()
+    assert got["status"] == "done" and got["progress"] == 100
+    assert got["proposal"]["proposal"]["unassigned"] == 0
+    page = client.get(f"/scheduling/plan/{run_id}/")
+    assert page.status_code == 200
+    assert str(first.external_id) in page.content.decode()
+    accepted = client.post(
+        f"/api/v1/plan-runs/{run_id}/accept/", {"visits": [str(first.external_id)]},
+        content_type="application/json",
+    )  # fmt: skip
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["assigned"] == [str(first.external_id)]
+    assert Visit.objects.get(pk=first.pk).caregiver is not None
+    posted = client.post(
+        f"/scheduling/plan/{run_id}/", {"visits": [r["id"] for r in got["proposal"]["visits"]]}
+    )
+    assert posted.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        replan = client.post(
+            "/api/v1/plan-runs/replan/",
+            {"provider": str(care.provider.external_id), "date": TOMORROW.isoformat(),
+             "caregiver": str(care.caregivers["li"].external_id), "time_limit": 1},
+            content_type="application/json",
+        )  # fmt: skip
+    assert replan.status_code == 201, replan.content
+    assert replan.json()["kind"] == "replan"
+    other = Client()
+    other.force_login(care.caregiver_user)
+    assert other.get(f"/api/v1/plan-runs/{run_id}/").status_code in (403, 404)

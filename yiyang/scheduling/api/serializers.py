@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from yiyang.scheduling.models import PlanRun
+from yiyang.scheduling.services import MAX_TIME_LIMIT
+
+
+class PlanRunSerializer(serializers.ModelSerializer):
+    """A run of the optimiser. ``proposal`` (when ``status`` is ``done``) has ``visits``
+    (per visit: ``window`` and ``current``/``proposed`` start in minutes from midnight,
+    caregiver ids, ``changed``, ``fixed``, ``unassigned`` with ``code`` and ``message``),
+    ``caregivers`` (id and shift), the figures of the ``current`` plan and of the
+    ``proposal`` (travel, lateness and overtime minutes, unassigned visits, continuity kept),
+    ``unassigned`` explanations and ``notes``."""
+
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    date = serializers.DateField(source="day", read_only=True)
+    dropped_caregiver = serializers.SerializerMethodField()
+    proposal = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = PlanRun
+        fields = (
+            "id", "provider", "date", "kind", "dropped_caregiver", "status", "progress",
+            "time_limit", "seed", "created_at", "started_at", "finished_at", "error",
+            "accepted_at", "proposal",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_dropped_caregiver(self, run: PlanRun) -> str | None:
+        dropped = run.dropped_caregiver
+        return str(dropped.external_id) if dropped is not None else None
+
+
+class PlanRunCreateSerializer(serializers.Serializer):
+    provider = serializers.UUIDField()
+    date = serializers.DateField()
+    time_limit = serializers.FloatField(
+        required=False, default=20, min_value=1, max_value=MAX_TIME_LIMIT
+    )
+    seed = serializers.IntegerField(required=False, default=0)
+
+
+class ReplanSerializer(PlanRunCreateSerializer):
+    caregiver = serializers.UUIDField(help_text="The caregiver who dropped out.")
+    time_limit = serializers.FloatField(
+        required=False, default=10, min_value=1, max_value=MAX_TIME_LIMIT
+    )
+
+
+class AcceptSerializer(serializers.Serializer):
+    visits = serializers.JSONField(
+        help_text='The visit ids to accept, or "all" (the default).', required=False,
+        allow_null=True,
+    )  # fmt: skip
+
+    def validate_visits(self, value: object) -> list[str] | None:
+        if value == "all" or value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise serializers.ValidationError('Give a list of visit ids or "all".')
+        return value
+
+
+class AcceptResultSerializer(serializers.Serializer):
+    assigned = serializers.ListField(child=serializers.UUIDField())
+    unchanged = serializers.ListField(child=serializers.UUIDField())
+    refused = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

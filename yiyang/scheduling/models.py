@@ -1,0 +1,58 @@
+"""A run of the rostering optimiser over one provider's day, and its proposal."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import BaseModel
+from yiyang.organisations.models import Organisation
+from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
+from yiyang.services.models import Caregiver
+
+
+class PlanRun(BaseModel):
+    """One "optimise this day" (or re-plan) run.
+
+    ``proposal`` is written when the run is done (see ``planning.proposal_json``): per visit
+    the current and the proposed caregiver(s) and start minute, the figures of both plans
+    (travel, lateness, unassigned, continuity kept, overtime) and why each visit that could
+    not be planned was left out. It holds ids, never names: pages look the names up.
+    """
+
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PlanRunKind.choices, default=PlanRunKind.OPTIMISE
+    )
+    dropped_caregiver = models.ForeignKey(
+        Caregiver, verbose_name=_("caregiver who dropped out"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanRunStatus.choices, default=PlanRunStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    time_limit = models.FloatField(_("time limit (seconds)"), default=20)
+    seed = models.IntegerField(_("seed"), default=0)
+    max_iterations = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    proposal = models.JSONField(_("proposal"), default=dict, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("plan run")
+        verbose_name_plural = _("plan runs")
+        indexes = [models.Index(fields=("provider", "day"), name="planrun_provider_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} · {self.status}"

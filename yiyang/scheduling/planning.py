@@ -1,0 +1,661 @@
+"""A provider's day as a solver problem, the current plan as a solution, and the proposal.
+
+Reads the database (visits, caregivers, certificates) but writes nothing: the services run
+it and store its result. Times are minutes from local midnight of the planned day.
+
+- A caregiver's abilities are their skills plus the qualifications of their certificates
+  valid on the day (``q:<qualification>``); a visit needs its item's skill and qualification,
+  once per caregiver (a double-up visit has two requirements that start together).
+- A visit's window bounds its *start*: from ``window_start`` to ``window_end`` minus the
+  standard duration, so that it ends inside the window.
+- The dispatch rules that do not depend on the rest of the plan (working hours covering the
+  whole window, a visit the caregiver already has at an overlapping time) exclude the
+  caregiver. The two that do (no two visits of a caregiver in overlapping windows; at most
+  ``max_minutes_per_day`` minutes of service) are checked on the proposal, and the day is
+  solved again with the offending caregiver excluded from the most replaceable visit, so
+  that accepting goes through ``visit_assign`` without refusals. The solver's own working
+  minutes are not limited: a caregiver's day spans their working hours, gaps included.
+- Visits under way (on the way, checked in) stay with their caregivers; visits done,
+  cancelled or missed are not planned.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.organisations.models import Organisation
+from yiyang.scheduling.solver import evaluate, solve
+from yiyang.scheduling.solver.model import (
+    Caregiver as SolverCaregiver,
+)
+from yiyang.scheduling.solver.model import (
+    Location,
+    Problem,
+    Requirement,
+    Route,
+    Solution,
+    Stop,
+    Synchronisation,
+    SyncKind,
+    TimeWindow,
+    TravelMode,
+    Unassigned,
+    UnassignedReason,
+    Weights,
+)
+from yiyang.scheduling.solver.model import (
+    Visit as SolverVisit,
+)
+from yiyang.scheduling.solver.travel import GreatCircleTravelTime
+from yiyang.services.choices import CaregiverStatus
+from yiyang.services.models import Caregiver
+from yiyang.services.selectors import active_caregivers, certificates_valid_on
+from yiyang.visits.choices import DONE_STATUSES, VisitStatus
+from yiyang.visits.models import Visit
+
+PLANNED_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED)
+UNDER_WAY_STATUSES = (VisitStatus.ON_THE_WAY, VisitStatus.CHECKED_IN)
+# A missed continuity costs as much as this many minutes of travel; keeping a visit with its
+# current caregiver when re-planning costs much more to break.
+CONTINUITY_WEIGHT = 30.0
+KEEP_WEIGHT = 500.0
+CLASH_ROUNDS = 4
+
+
+def _q(qualification: str) -> str:
+    return f"q:{qualification}"
+
+
+def _minute(moment: datetime.datetime, day: datetime.date) -> float:
+    local = timezone.localtime(moment)
+    return (local.date() - day).days * 1440 + local.hour * 60 + local.minute + local.second / 60
+
+
+def _time_minutes(value: datetime.time) -> float:
+    return value.hour * 60 + value.minute
+
+
+def clock(minutes: float | None) -> str:
+    """``HH:MM`` of a minute of the day (empty for None)."""
+    if minutes is None:
+        return ""
+    whole = round(minutes)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+@dataclass
+class DayProblem:
+    """The solver problem of one provider's day, with the records behind its ids."""
+
+    provider: Organisation
+    day: datetime.date
+    problem: Problem
+    visits: dict[str, Visit]  # every visit of the day that is planned or under way
+    caregivers: dict[str, Caregiver]
+    fixed: set[str] = field(default_factory=set)  # under way: keep their caregivers
+    kept: set[str] = field(default_factory=set)  # re-planning: not to be moved
+    skipped: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (code, message)
+    previous: dict[int, int] = field(default_factory=dict)  # elder pk -> caregiver pk
+    windows: dict[str, tuple[float, float]] = field(default_factory=dict)  # the full window
+    booked: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    minutes_left: dict[str, float] = field(default_factory=dict)  # service minutes still free
+    notes: list[str] = field(default_factory=list)
+    now_minute: float | None = None
+
+    def current(self, vid: str) -> list[str]:
+        visit = self.visits[vid]
+        ids = {c.pk: key for key, c in self.caregivers.items()}
+        return [ids[pk] for pk in (visit.caregiver_id, visit.second_caregiver_id) if pk in ids]
+
+
+def build_day(
+    *,
+    provider: Organisation,
+    day: datetime.date,
+    now: datetime.datetime | None = None,
+    dropped: Caregiver | None = None,
+) -> DayProblem:
+    """The problem of ``provider``'s ``day``. With ``dropped``, the re-planning problem: the
+    dropped caregiver does nothing, every other caregiver keeps their visits, and only the
+    dropped caregiver's and the unassigned visits are placed."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    now_minute = _minute(now, day) if day == today else None
+    all_visits = list(
+        Visit.objects.filter(provider=provider, date=day)
+        .exclude(status__in=(VisitStatus.CANCELLED, VisitStatus.MISSED))
+        .select_related("elder", "item")
+        .order_by("window_start", "id")
+    )  # fmt: skip
+    planned = [v for v in all_visits if v.status in PLANNED_STATUSES + UNDER_WAY_STATUSES]
+    done = [v for v in all_visits if v.status in DONE_STATUSES]
+    in_use = {pk for v in planned for pk in (v.caregiver_id, v.second_caregiver_id) if pk}
+    busy_now = {
+        pk for v in planned if v.status in UNDER_WAY_STATUSES
+        for pk in (v.caregiver_id, v.second_caregiver_id) if pk
+    }  # fmt: skip
+    caregivers = list(
+        Caregiver.objects.filter(
+            Q(pk__in=active_caregivers(provider_id=provider.pk).values("pk")) | Q(pk__in=in_use)
+        ).order_by("name", "id")
+    )  # fmt: skip
+    certificates = certificates_valid_on(caregiver_ids=[c.pk for c in caregivers], day=day)
+    dp = DayProblem(
+        provider=provider, day=day, problem=None,  # type: ignore[arg-type]
+        visits={str(v.external_id): v for v in planned},
+        caregivers={str(c.external_id): c for c in caregivers}, now_minute=now_minute,
+    )  # fmt: skip
+    key_of = {c.pk: key for key, c in dp.caregivers.items()}
+
+    # what each caregiver has already done that day: it still counts for the dispatch rules
+    done_minutes: dict[str, float] = {}
+    for visit in done:
+        for pk in (visit.caregiver_id, visit.second_caregiver_id):
+            if pk in key_of:
+                window = (_minute(visit.window_start, day), _minute(visit.window_end, day))
+                dp.booked.setdefault(key_of[pk], []).append(window)
+                done_minutes[key_of[pk]] = done_minutes.get(key_of[pk], 0) + visit.standard_minutes
+
+    # continuity: who served each elder before
+    elder_ids = {v.elder_id for v in planned}
+    served: dict[int, set[int]] = {}
+    for elder_id, main_pk, second_pk in (
+        Visit.objects.filter(elder_id__in=elder_ids, status__in=DONE_STATUSES, date__lt=day)
+        .order_by("elder_id", "-date", "-window_start")
+        .values_list("elder_id", "caregiver_id", "second_caregiver_id")
+    ):  # fmt: skip
+        if elder_id not in dp.previous and main_pk:
+            dp.previous[elder_id] = main_pk
+        served.setdefault(elder_id, set()).update(pk for pk in (main_pk, second_pk) if pk)
+
+    # caregivers: abilities, shifts, home bases
+    coords = [
+        (float(v.elder.lat), float(v.elder.lng))
+        for v in planned if v.elder.lat is not None and v.elder.lng is not None
+    ]  # fmt: skip
+    centre = (
+        (sum(a for a, _b in coords) / len(coords), sum(b for _a, b in coords) / len(coords))
+        if coords else (0.0, 0.0)
+    )  # fmt: skip
+    solver_caregivers = []
+    abilities: dict[str, frozenset[str]] = {}
+    hours: dict[str, tuple[float, float] | None] = {}
+    for key, c in dp.caregivers.items():
+        held = certificates.get(c.pk, {})
+        skills = frozenset(c.skills or ()) | frozenset(
+            _q(q) for q, expiry in held.items() if expiry is None or expiry >= day
+        )
+        abilities[key] = skills
+        working = (
+            day.weekday() in (c.work_days or []) and c.status == CaregiverStatus.ACTIVE
+            and c != dropped
+            and c.work_end > c.work_start
+        )  # fmt: skip
+        shift = (_time_minutes(c.work_start), _time_minutes(c.work_end)) if working else None
+        hours[key] = shift
+        dp.minutes_left[key] = max(0.0, c.max_minutes_per_day - done_minutes.get(key, 0))
+        start, end = shift if shift else (0.0, 0.0)
+        if shift and now_minute is not None and c.pk not in busy_now:
+            start = max(start, min(now_minute, end))
+        if c.home_lat is not None and c.home_lng is not None:
+            home = Location(f"home:{key}", float(c.home_lat), float(c.home_lng))
+        else:
+            home = Location(f"home:{key}", *centre)
+            dp.notes.append(
+                _("%(name)s has no home location; the centre of the day's visits is used.")
+                % {"name": c.name}
+            )
+        if not shift:
+            dp.notes.append(_("%(name)s does not work that day.") % {"name": c.name})
+        mode = c.travel_mode if c.travel_mode in TravelMode.__members__.values() else "car"
+        solver_caregivers.append(
+            SolverCaregiver(
+                id=key, skills=skills, start_location=home, end_location=home,
+                shift_start=start, shift_end=end,
+                travel_mode=TravelMode(mode),
+            )
+        )  # fmt: skip
+
+    dropped_key = str(dropped.external_id) if dropped is not None else None
+    solver_visits = []
+    for vid, visit in dp.visits.items():
+        item = visit.item
+        first, last = _minute(visit.window_start, day), _minute(visit.window_end, day)
+        dp.windows[vid] = (first, last)
+        duration = float(visit.standard_minutes)
+        needs = frozenset(
+            ([item.required_skill] if item.required_skill else [])
+            + ([_q(item.required_qualification)] if item.required_qualification else [])
+        )
+        current = dp.current(vid)
+        under_way = visit.status in UNDER_WAY_STATUSES
+        if under_way:
+            dp.fixed.add(vid)
+        elif dropped_key is not None and current and dropped_key not in current:
+            dp.kept.add(vid)
+        if visit.elder.lat is None or visit.elder.lng is None:
+            dp.skipped[vid] = ("no_location", _("The elder's address has no map position."))
+            continue
+        if under_way:
+            start_at = visit.check_in_at or visit.on_the_way_at or visit.window_start
+            begin = max(first, _minute(start_at, day))
+            fixed_window = TimeWindow(begin, begin)
+            remaining: float = duration
+            if visit.check_in_at is not None and now_minute is not None:
+                remaining = max(1.0, duration - max(0.0, now_minute - begin))
+            excluded = frozenset(k for k in dp.caregivers if k not in current)
+            requirements = tuple(Requirement(frozenset(), remaining) for _k in current) or (
+                Requirement(frozenset(), remaining),
+            )
+            solver_visits.append(
+                SolverVisit(
+                    id=vid, location=Location(f"elder:{visit.elder_id}", float(visit.elder.lat),
+                                              float(visit.elder.lng)),
+                    window=fixed_window, requirements=requirements,
+                    sync=Synchronisation(SyncKind.SIMULTANEOUS) if len(requirements) == 2
+                    else None,
+                    excluded_caregivers=excluded,
+                )
+            )  # fmt: skip
+            continue
+        if last - first < duration:
+            dp.skipped[vid] = ("window_too_short", _(
+                "The window %(start)s-%(end)s (%(window)d min) is shorter than the service "
+                "(%(duration)d min).") % {"start": clock(first), "end": clock(last),
+                "window": last - first, "duration": duration})  # fmt: skip
+            continue
+        capable = [k for k in dp.caregivers if needs <= abilities[k]]
+        if not capable:
+            dp.skipped[vid] = ("no_skill", _(
+                "No caregiver of the provider has what this service needs (%(needs)s), "
+                "with a certificate valid on the day.") % {
+                "needs": ", ".join(sorted(n.removeprefix("q:") for n in needs))})  # fmt: skip
+            continue
+        # the dispatch rules that do not depend on the rest of the plan
+        allowed = [
+            k for k in capable
+            if hours[k] is not None and hours[k][0] <= first and last <= hours[k][1]  # type: ignore[index]
+            and not any(a < last and first < b for a, b in dp.booked.get(k, ()))
+        ]  # fmt: skip
+        if len([k for k in allowed if k != dropped_key]) < (2 if visit.needs_two else 1):
+            dp.skipped[vid] = ("outside_hours", _(
+                "No caregiver who may do this service works during the whole window "
+                "%(start)s-%(end)s that day%(two)s.") % {
+                "start": clock(first), "end": clock(last),
+                "two": _(" (it needs two)") if visit.needs_two else ""})  # fmt: skip
+            continue
+        earliest = first if now_minute is None else max(first, now_minute)
+        latest = last - duration
+        if vid in dp.kept:
+            allowed = [k for k in allowed if k in current] or allowed
+        preferred: set[str] = set()
+        if dropped_key is not None:
+            preferred = {k for k in current if k != dropped_key}
+        if not preferred:
+            preferred = {key_of[pk] for pk in served.get(visit.elder_id, ()) if pk in key_of}
+        requirement = Requirement(needs, duration)
+        solver_visits.append(
+            SolverVisit(
+                id=vid,
+                location=Location(
+                    f"elder:{visit.elder_id}", float(visit.elder.lat), float(visit.elder.lng)
+                ),
+                window=TimeWindow(earliest, max(earliest, latest)),
+                requirements=(requirement, requirement) if visit.needs_two else (requirement,),
+                sync=Synchronisation(SyncKind.SIMULTANEOUS) if visit.needs_two else None,
+                preferred_caregivers=frozenset(preferred),
+                excluded_caregivers=frozenset(k for k in dp.caregivers if k not in allowed),
+            )
+        )
+    weights = Weights(
+        travel=1.0, lateness=1.0, max_lateness=1.0, unassigned=100_000.0,
+        continuity=KEEP_WEIGHT if dropped is not None else CONTINUITY_WEIGHT, overtime=10.0,
+    )  # fmt: skip
+    dp.problem = Problem(
+        visits=tuple(solver_visits), caregivers=tuple(solver_caregivers),
+        travel=GreatCircleTravelTime(), weights=weights,
+        name=f"{provider.pk}:{day.isoformat()}",
+    )  # fmt: skip
+    return dp
+
+
+# --- solving ---------------------------------------------------------------------------------
+
+
+def _flexibility(problem: Problem, extra: dict[str, set[str]]) -> dict[str, int]:
+    """How many caregivers could take each visit (skills, exclusions, a shift that day),
+    less one for a visit that needs two."""
+    working = [c for c in problem.caregivers if c.shift_end > c.shift_start]
+    return {
+        v.id: 1 - len(v.requirements) + sum(
+            v.requirements[0].skills <= c.skills
+            and c.id not in v.excluded_caregivers and c.id not in extra.get(v.id, ())
+            for c in working
+        )
+        for v in problem.visits
+    }  # fmt: skip
+
+
+def _clashes(
+    dp: DayProblem, solution: Solution, extra: dict[str, set[str]] | None = None
+) -> dict[str, set[str]]:
+    """Visit -> caregivers to exclude: a caregiver's proposed visits whose windows overlap
+    (``visit_assign`` refuses them as double booking). Of two clashing visits the one fewer
+    caregivers could take keeps the caregiver."""
+    flexible = _flexibility(dp.problem, extra or {})
+
+    def rank(vid: str) -> tuple[int, int]:
+        """Lower keeps the caregiver: fewer alternatives, then more minutes of care."""
+        visit = dp.visits[vid]
+        return flexible.get(vid, 0), -visit.standard_minutes * (2 if visit.needs_two else 1)
+
+    found: dict[str, set[str]] = {}
+    for route in solution.routes:
+        kept: list[str] = []
+        for stop in sorted(route.stops, key=lambda s: (s.start, s.visit_id)):
+            vid = stop.visit_id
+            first, last = dp.windows[vid]
+            clash = [k for k in kept if dp.windows[k][0] < last and first < dp.windows[k][1]]
+            if not clash:
+                kept.append(vid)
+                continue
+            movable = [k for k in clash if k not in dp.fixed]
+            if vid not in dp.fixed and (
+                len(movable) < len(clash) or rank(vid) >= min(rank(k) for k in clash)
+            ):
+                found.setdefault(vid, set()).add(route.caregiver_id)
+                continue
+            for k in movable:
+                found.setdefault(k, set()).add(route.caregiver_id)
+                kept.remove(k)
+            kept.append(vid)
+        # the dispatch rule on hours counts service minutes, not the span of the day
+        left = dp.minutes_left.get(route.caregiver_id, math.inf)
+        while sum(dp.visits[k].standard_minutes for k in kept) > left:
+            movable = [k for k in kept if k not in dp.fixed]
+            if not movable:
+                break
+            k = max(movable, key=lambda m: (rank(m), dp.windows[m][0], m))
+            found.setdefault(k, set()).add(route.caregiver_id)
+            kept.remove(k)
+    return found
+
+
+def _excluding(problem: Problem, extra: dict[str, set[str]]) -> Problem:
+    visits = tuple(
+        SolverVisit(
+            id=v.id, location=v.location, window=v.window, requirements=v.requirements,
+            sync=v.sync, max_lateness=v.max_lateness,
+            preferred_caregivers=v.preferred_caregivers,
+            excluded_caregivers=v.excluded_caregivers | frozenset(extra.get(v.id, ())),
+            gender_preference=v.gender_preference,
+        )
+        if v.id in extra else v
+        for v in problem.visits
+    )  # fmt: skip
+    return Problem(visits, problem.caregivers, problem.travel, problem.weights, problem.name)
+
+
+@dataclass
+class DaySolution:
+    solution: Solution
+    problem: Problem  # with the clash exclusions added
+    iterations: int
+    seconds: float
+    notes: list[str]
+    clash_excluded: dict[str, set[str]] = field(default_factory=dict)
+
+
+def solve_day(
+    dp: DayProblem,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    max_iterations: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> DaySolution:
+    """Solve, then solve again while proposed visits of one caregiver have overlapping
+    windows (each round excludes the clashes found). Never runs past ``time_limit`` by more
+    than the construction of one plan."""
+    began = time.perf_counter()
+    problem = dp.problem
+    extra: dict[str, set[str]] = {}
+    iterations = 0
+    notes: list[str] = []
+    result = None
+    for round_ in range(CLASH_ROUNDS):
+        left = time_limit - (time.perf_counter() - began)
+        share = left * (0.6 if round_ == 0 else 0.5) if round_ < CLASH_ROUNDS - 1 else left
+        done_before = time.perf_counter() - began
+
+        def tick(_iteration: int, _cost: float, base: float = done_before) -> None:
+            if progress is not None:
+                elapsed = base + (time.perf_counter() - began - base)
+                progress(min(0.99, elapsed / max(time_limit, 1e-6)))
+
+        result = solve(
+            problem, time_limit=max(0.0, share), seed=seed,
+            max_iterations=max_iterations, progress=tick,
+        )  # fmt: skip
+        iterations += result.iterations
+        notes = list(result.notes)
+        found = _clashes(dp, result.solution, extra)
+        if not found:
+            break
+        for vid, cids in found.items():
+            extra.setdefault(vid, set()).update(cids)
+        problem = _excluding(dp.problem, extra)
+    assert result is not None
+    if progress is not None:
+        progress(1.0)
+    return DaySolution(
+        result.solution, problem, iterations, time.perf_counter() - began, notes, extra
+    )
+
+
+# --- the current plan, and the figures of a plan --------------------------------------------
+
+
+def current_solution(dp: DayProblem) -> Solution:
+    """Today's plan as a timed solution: each caregiver's visits in window order, each started
+    as early as travel and the window allow (a double-up when both are there)."""
+    problem = dp.problem
+    in_problem = {v.id: v for v in problem.visits}
+    cg = {c.id: c for c in problem.caregivers}
+    routes: dict[str, list[tuple[str, int]]] = {}
+    unassigned: list[Unassigned] = []
+    for v in problem.visits:
+        current = dp.current(v.id)
+        if len(current) < len(v.requirements):
+            unassigned.append(Unassigned(v.id, UnassignedReason.NO_FEASIBLE_INSERTION, ""))
+            continue
+        for r, key in enumerate(current[: len(v.requirements)]):
+            routes.setdefault(key, []).append((v.id, r))
+    for key in routes:
+        routes[key].sort(key=lambda s: (in_problem[s[0]].window.earliest, s[0]))
+    matrices: dict[str, Any] = {}
+    minimum: dict[str, float] = {}
+    starts: dict[tuple[str, int], float] = {}
+    for _round in range(6):
+        changed = False
+        for key, stops in routes.items():
+            c = cg[key]
+            places = [c.start_location] + [in_problem[vid].location for vid, _r in stops]
+            if key not in matrices:
+                matrices[key] = problem.travel.minutes(places, c.travel_mode)
+            matrix = matrices[key]
+            ready = c.shift_start if math.isfinite(c.shift_start) else 0.0
+            for i, (vid, r) in enumerate(stops):
+                v = in_problem[vid]
+                arrive = ready + matrix[i][i + 1] if i else ready + matrix[0][1]
+                start = max(arrive, v.window.earliest, minimum.get(vid, -math.inf))
+                starts[(vid, r)] = start
+                ready = start + v.requirements[r].duration
+        for v in problem.visits:
+            if len(v.requirements) == 2 and (v.id, 0) in starts and (v.id, 1) in starts:
+                both = max(starts[(v.id, 0)], starts[(v.id, 1)])
+                if minimum.get(v.id) != both and starts[(v.id, 0)] != starts[(v.id, 1)]:
+                    minimum[v.id] = both
+                    changed = True
+        if not changed:
+            break
+    solution_routes = [
+        Route(key, tuple(
+            Stop(vid, r, starts[(vid, r)],
+                 starts[(vid, r)] + in_problem[vid].requirements[r].duration)
+            for vid, r in routes.get(key, [])
+        ))
+        for key in cg
+    ]  # fmt: skip
+    return Solution(tuple(solution_routes), tuple(unassigned))
+
+
+def _continuity(dp: DayProblem, assignment: dict[str, list[str]]) -> tuple[int, int]:
+    """(kept, of): visits whose elder's previous done visit had a caregiver, and how many go
+    to that caregiver again."""
+    pk_of = {key: c.pk for key, c in dp.caregivers.items()}
+    kept = total = 0
+    for vid, visit in dp.visits.items():
+        before = dp.previous.get(visit.elder_id)
+        if before is None:
+            continue
+        total += 1
+        if before in {pk_of[k] for k in assignment.get(vid, [])}:
+            kept += 1
+    return kept, total
+
+
+def figures(
+    dp: DayProblem, problem: Problem, solution: Solution, assignment: dict[str, list[str]]
+) -> dict[str, Any]:
+    """Travel, lateness, unassigned visits, continuity kept and overtime of a plan, computed
+    by the independent evaluator with the same travel source for both plans. The visits left
+    out of the problem count as unassigned when they have no caregiver now (accepting a
+    proposal leaves them as they are)."""
+    evaluation = evaluate(problem, solution)
+    kept, total = _continuity(dp, assignment)
+    left_out = sum(
+        len(dp.current(vid)) < (2 if dp.visits[vid].needs_two else 1) for vid in dp.skipped
+    )
+    return {
+        "travel_minutes": round(evaluation.travel, 1),
+        "lateness_minutes": round(evaluation.total_lateness, 1),
+        "max_lateness_minutes": round(evaluation.max_lateness, 1),
+        "unassigned": evaluation.unassigned + left_out,
+        "continuity_kept": kept,
+        "continuity_of": total,
+        "overtime_minutes": round(evaluation.overtime, 1),
+        "rule_breaks": len(evaluation.violations),
+    }
+
+
+REASON_TEXT = {
+    UnassignedReason.NO_SKILL: lambda: _(
+        "No caregiver working that day may do this service (skill, valid certificate, "
+        "working hours, or it needs two)."
+    ),
+    UnassignedReason.WINDOW_IMPOSSIBLE: lambda: _("The time window cannot be kept."),
+    UnassignedReason.SHIFT_TOO_SHORT: lambda: _(
+        "No caregiver who may do it can reach the elder and finish the service within the "
+        "window and their working hours."
+    ),
+    UnassignedReason.SEQUENTIAL_GAP_IMPOSSIBLE: lambda: _(
+        "The two services cannot be spaced as required."
+    ),
+    UnassignedReason.NO_FEASIBLE_INSERTION: lambda: _(
+        "Every caregiver who may do it is fully booked around that time (working hours, "
+        "maximum working minutes, or another visit in an overlapping window)."
+    ),
+}
+
+
+def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
+    """What a run stores: per visit the current and proposed caregiver(s) and start, the
+    figures of both plans, and why each visit left out could not be planned."""
+    current = current_solution(dp)
+    current_starts: dict[str, float] = {}
+    for route in current.routes:
+        for stop in route.stops:
+            current_starts.setdefault(stop.visit_id, stop.start)
+    # the order of the two caregivers of a double-up follows the requirement index
+    parts: dict[str, list[tuple[int, str]]] = {}
+    proposed_starts: dict[str, float] = {}
+    for route in solved.solution.routes:
+        for stop in route.stops:
+            parts.setdefault(stop.visit_id, []).append((stop.requirement, route.caregiver_id))
+            proposed_starts.setdefault(stop.visit_id, stop.start)
+    proposed = {vid: [cid for _r, cid in sorted(found)] for vid, found in parts.items()}
+    reasons: dict[str, tuple[str, str]] = dict(dp.skipped)
+    for item in solved.solution.unassigned:
+        if item.visit_id in dp.fixed:
+            continue
+        if item.visit_id in solved.clash_excluded:
+            reasons[item.visit_id] = ("double_booked", _(
+                "Every caregiver who may do it already has another visit in an overlapping "
+                "window, or would work more minutes than allowed that day."))  # fmt: skip
+        else:
+            reasons[item.visit_id] = (str(item.reason), str(REASON_TEXT[item.reason]()))
+    current_assignment = {vid: dp.current(vid) for vid in dp.visits}
+    rows: list[dict[str, Any]] = []
+    for vid, visit in dp.visits.items():
+        first, last = dp.windows[vid]
+        now_caregivers = current_assignment[vid]
+        new_caregivers = proposed.get(vid)
+        if vid in dp.fixed:
+            new_caregivers = now_caregivers
+        changed = (
+            vid not in dp.fixed and new_caregivers is not None
+            and sorted(new_caregivers) != sorted(now_caregivers)
+        )  # fmt: skip
+        code, message = reasons.get(vid, ("", ""))
+        rows.append({
+            "id": vid, "window": [first, last], "duration": visit.standard_minutes,
+            "needs_two": visit.needs_two, "status": visit.status, "fixed": vid in dp.fixed,
+            "current": {"caregivers": now_caregivers, "start": _round(current_starts.get(vid))},
+            "proposed": (
+                {"caregivers": new_caregivers, "start": _round(proposed_starts.get(vid))}
+                if new_caregivers else None
+            ),
+            "changed": changed,
+            "unassigned": {"code": code, "message": message} if code else None,
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["window"][0], r["id"]))
+    shifts = {c.id: c for c in dp.problem.caregivers}
+    return {
+        "visits": rows,
+        "caregivers": [
+            {
+                "id": key,
+                "shift": (
+                    [shifts[key].shift_start, shifts[key].shift_end]
+                    if shifts[key].shift_end > shifts[key].shift_start
+                    else None
+                ),
+            }
+            for key in dp.caregivers
+        ],
+        "current": figures(dp, dp.problem, current, current_assignment),
+        "proposal": figures(
+            dp, solved.problem, solved.solution, {vid: proposed.get(vid, []) for vid in dp.visits}
+        ),
+        "unassigned": [
+            {"visit": vid, "code": code, "message": message}
+            for vid, (code, message) in sorted(reasons.items())
+        ],
+        "notes": dp.notes + solved.notes,
+        "iterations": solved.iterations,
+        "seconds": round(solved.seconds, 2),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

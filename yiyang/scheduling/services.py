@@ -1,0 +1,240 @@
+"""Writes of the rostering optimiser: starting a run ("optimise this day"), running it in the
+background with its progress, accepting all or some of its proposal through the dispatch
+service, and re-planning a day after a caregiver drops out.
+
+Accepting never bypasses a dispatch rule: every change goes through
+``yiyang.visits.services.visit_assign``, and a refused visit is reported with its reasons
+while the others are still applied.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from yiyang.core.audit import audit_record
+from yiyang.core.choices import AuditAction
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.organisations.models import Organisation
+from yiyang.scheduling import planning
+from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
+from yiyang.scheduling.models import PlanRun
+from yiyang.services.models import Caregiver
+from yiyang.visits import services as dispatch
+from yiyang.visits.choices import VisitStatus
+from yiyang.visits.models import Visit
+
+logger = logging.getLogger(__name__)
+MAX_TIME_LIMIT = 300.0
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def _user(actor: Actor) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _require_provider(actor: Actor, provider: Organisation) -> None:
+    require_perm(actor, Permission.DISPATCH_VISITS)
+    if provider.pk not in (actor.scope.organisation_ids or ()):
+        raise PermissionDenied("provider")
+
+
+def _check(day: Any, time_limit: Any) -> tuple[datetime.date, float]:
+    errors: dict[str, str] = {}
+    if not isinstance(day, datetime.date):
+        errors["day"] = _("Give a date.")
+    elif day < timezone.localdate():
+        errors["day"] = _("A day that is over cannot be planned.")
+    try:
+        limit = float(time_limit)
+    except (TypeError, ValueError):
+        limit = -1.0
+    if not 0 < limit <= MAX_TIME_LIMIT:
+        errors["time_limit"] = _("The time limit is between 1 and %(max)d seconds.") % {
+            "max": MAX_TIME_LIMIT
+        }
+    if errors:
+        raise ValidationError(errors)
+    return day, limit
+
+
+@task()
+def plan_run_task(run_id: int) -> None:
+    plan_run_execute(run_id)
+
+
+def _create(
+    *, actor: Actor, provider: Organisation, day: Any, time_limit: Any, seed: int,
+    kind: str, dropped: Caregiver | None = None, max_iterations: int | None = None,
+) -> PlanRun:  # fmt: skip
+    _require_provider(actor, provider)
+    day, limit = _check(day, time_limit)
+    run = PlanRun.objects.create(
+        provider=provider, day=day, kind=kind, dropped_caregiver=dropped, time_limit=limit,
+        seed=int(seed), max_iterations=max_iterations, created_by=_user(actor),
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=run, division_code="",
+        changes={"day": [None, day.isoformat()], "kind": [None, kind]},
+    )  # fmt: skip
+    # queued once committed: the worker must see the run (tests and the demo run it at once)
+    transaction.on_commit(lambda: plan_run_task.enqueue(run.pk))
+    return run
+
+
+def plan_run_start(
+    *, actor: Actor, provider: Organisation, day: Any, time_limit: Any = 20, seed: int = 0,
+    max_iterations: int | None = None,
+) -> PlanRun:  # fmt: skip
+    """Queue "optimise this day" for ``provider``'s ``day``; the run's ``progress`` moves
+    from 0 to 100 and its ``proposal`` is filled when it is done."""
+    return _create(
+        actor=actor, provider=provider, day=day, time_limit=time_limit, seed=seed,
+        kind=PlanRunKind.OPTIMISE, max_iterations=max_iterations,
+    )  # fmt: skip
+
+
+def replan_after_dropout(
+    *, actor: Actor, provider: Organisation, day: Any, caregiver: Caregiver,
+    time_limit: Any = 10, seed: int = 0, max_iterations: int | None = None,
+) -> PlanRun:  # fmt: skip
+    """Re-plan the rest of the day without ``caregiver``: every other caregiver keeps their
+    visits, the dropped caregiver's (and the unassigned) visits are placed where they fit.
+    Nothing changes until the proposal is accepted."""
+    if caregiver.provider_id != provider.pk:
+        raise ValidationError({"caregiver": _("This caregiver works for another provider.")})
+    return _create(
+        actor=actor, provider=provider, day=day, time_limit=time_limit, seed=seed,
+        kind=PlanRunKind.REPLAN, dropped=caregiver, max_iterations=max_iterations,
+    )  # fmt: skip
+
+
+def plan_run_execute(run_id: int) -> PlanRun:
+    """Build the day's problem, solve it within the run's time limit and store the
+    proposal. Any failure marks the run failed with its message; it never raises."""
+    run = PlanRun.objects.select_related("provider", "dropped_caregiver").get(pk=run_id)
+    if run.status not in (PlanRunStatus.QUEUED, PlanRunStatus.RUNNING):
+        return run
+    run.status, run.started_at, run.progress = PlanRunStatus.RUNNING, timezone.now(), 1
+    run.save(update_fields=["status", "started_at", "progress", "updated_at"])
+    last = [time.perf_counter()]
+
+    def progress(share: float) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            PlanRun.objects.filter(pk=run.pk).update(progress=max(1, min(99, int(share * 100))))
+
+    try:
+        dp = planning.build_day(provider=run.provider, day=run.day, dropped=run.dropped_caregiver)
+        solved = planning.solve_day(
+            dp, time_limit=run.time_limit, seed=run.seed, max_iterations=run.max_iterations,
+            progress=progress,
+        )  # fmt: skip
+        run.proposal = planning.proposal_json(dp, solved)
+        run.status = PlanRunStatus.DONE
+    except Exception as exc:  # a failed run is shown, never a crashed worker
+        logger.exception("plan run %s failed", run.pk)
+        run.status = PlanRunStatus.FAILED
+        run.error = f"{exc.__class__.__name__}: {exc}"[:500]
+    run.progress = 100
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "proposal", "error", "progress", "finished_at", "updated_at"])
+    return run
+
+
+@dataclass
+class AcceptResult:
+    assigned: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [str(m) for key, errors in exc.message_dict.items() if key != "codes"
+                for m in errors]  # fmt: skip
+    return [str(m) for m in exc.messages]
+
+
+@transaction.atomic
+def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = None) -> AcceptResult:
+    """Apply the proposal for all visits (``visit_ids`` None) or for the given ones, each
+    through ``visit_assign``. Visits whose caregivers change are first unassigned (so that
+    two visits can swap caregivers); a refused visit gets its previous caregivers back when
+    they are still allowed, and its reasons are reported. The others are applied."""
+    _require_provider(actor, run.provider)
+    if run.status != PlanRunStatus.DONE:
+        raise ValidationError({"run": _("The plan is not ready yet.")})
+    rows = {row["id"]: row for row in run.proposal.get("visits", [])}
+    wanted = list(rows) if visit_ids is None else [str(v) for v in visit_ids]
+    unknown = [v for v in wanted if v not in rows]
+    if unknown:
+        raise ValidationError({"visits": _("Not in this plan: %(ids)s.") % {
+            "ids": ", ".join(unknown)}})  # fmt: skip
+    result = AcceptResult()
+    todo = []
+    for vid in wanted:
+        row = rows[vid]
+        if row["fixed"] or not row["proposed"] or not row["changed"]:
+            result.unchanged.append(vid)
+            continue
+        todo.append(row)
+    visits = {
+        str(v.external_id): v
+        for v in Visit.objects.filter(
+            provider=run.provider, external_id__in=[row["id"] for row in todo]
+        )
+    }
+    caregiver_ids = {cid for row in todo for cid in row["proposed"]["caregivers"]}
+    caregivers = {
+        str(c.external_id): c
+        for c in Caregiver.objects.filter(provider=run.provider, external_id__in=caregiver_ids)
+    }
+    previous: dict[str, list[Caregiver]] = {}
+    # free the caregivers first, so that swaps are possible
+    for row in todo:
+        visit = visits.get(row["id"])
+        if visit is None:
+            result.refused[row["id"]] = [_("This visit no longer exists.")]
+            continue
+        previous[row["id"]] = [
+            c for c in (visit.caregiver, visit.second_caregiver) if c is not None
+        ]
+        if visit.status == VisitStatus.ASSIGNED:
+            try:
+                dispatch.visit_unassign(actor=actor, visit=visit)
+            except ValidationError as exc:
+                result.refused[row["id"]] = _messages(exc)
+    for row in todo:
+        vid = row["id"]
+        if vid in result.refused:
+            continue
+        visit = visits[vid]
+        chosen = [caregivers[c] for c in row["proposed"]["caregivers"] if c in caregivers]
+        try:
+            dispatch.visit_assign(actor=actor, visit=visit, caregivers=chosen)
+            result.assigned.append(vid)
+        except ValidationError as exc:
+            result.refused[vid] = _messages(exc)
+            before = previous.get(vid) or []
+            if before:
+                try:
+                    dispatch.visit_assign(actor=actor, visit=visit, caregivers=before)
+                except ValidationError:
+                    result.refused[vid].append(_("It is now unassigned."))
+    PlanRun.objects.filter(pk=run.pk).update(accepted_at=timezone.now())
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=run, division_code="",
+        changes={"accepted": [None, result.assigned], "refused": [None, sorted(result.refused)]},
+    )  # fmt: skip
+    return result

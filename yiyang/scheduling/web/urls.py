@@ -1,0 +1,9 @@
+from django.urls import path
+
+from yiyang.scheduling.web import views
+
+app_name = "scheduling"
+
+urlpatterns = [
+    path("plan/<uuid:external_id>/", views.plan_view, name="plan"),
+]
