@@ -340,3 +340,22 @@ def test_the_api_and_the_page(
     other = Client()
     other.force_login(care.caregiver_user)
     assert other.get(f"/api/v1/plan-runs/{run_id}/").status_code in (403, 404)
+
+
+def test_what_still_breaks_a_dispatch_rule_when_time_is_up_is_left_out(
+    care: Care,  # noqa: F811
+    day: Day,
+) -> None:
+    catalogue.caregiver_save(
+        actor=care.manager, provider=care.provider, caregiver=care.caregivers["zhao"],
+        work_days=[(TOMORROW.weekday() + 1) % 7],
+    )  # fmt: skip
+    lift = day.visit("ZY02", "14:00", "16:00", elder=3)
+    visit = day.visit("JW03", "14:00", "15:00", elder=0)
+    dp = planning.build_day(provider=care.provider, day=TOMORROW)
+    solved = planning.solve_day(dp, time_limit=0.0001, seed=1)  # no time for a second round
+    assert planning._clashes(dp, solved.solution) == {}
+    proposal = planning.proposal_json(dp, solved)
+    rows = {row["id"]: row for row in proposal["visits"]}
+    assert [rows[str(v.external_id)]["proposed"] is None for v in (lift, visit)].count(True) == 1
+    assert proposal["proposal"]["rule_breaks"] == 0

@@ -423,29 +423,38 @@ def solve_day(
     max_iterations: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> DaySolution:
-    """Solve, then solve again while proposed visits of one caregiver have overlapping
-    windows (each round excludes the clashes found). Never runs past ``time_limit`` by more
-    than the construction of one plan."""
+    """Solve, then solve again while the proposal breaks a dispatch rule that depends on the
+    rest of the plan (each round excludes the offending caregivers). Another round starts
+    only when the time left can hold its first plan; whatever still breaks a rule at the
+    end is taken out of the proposal and explained, so accepting it is never refused."""
     began = time.perf_counter()
     problem = dp.problem
     extra: dict[str, set[str]] = {}
     iterations = 0
     notes: list[str] = []
     result = None
+    first_plan = 0.0  # seconds until the first plan of a round is known (an estimate)
     for round_ in range(CLASH_ROUNDS):
         left = time_limit - (time.perf_counter() - began)
+        if round_ and left < max(first_plan * 1.5, 0.05 * time_limit):
+            break
         share = left * (0.6 if round_ == 0 else 0.5) if round_ < CLASH_ROUNDS - 1 else left
-        done_before = time.perf_counter() - began
+        round_began = time.perf_counter()
+        seen: list[float] = []
 
-        def tick(_iteration: int, _cost: float, base: float = done_before) -> None:
+        def tick(_iteration: int, _cost: float, seen: list[float] = seen) -> None:
+            now = time.perf_counter()
+            if not seen:
+                seen.append(now)
             if progress is not None:
-                elapsed = base + (time.perf_counter() - began - base)
-                progress(min(0.99, elapsed / max(time_limit, 1e-6)))
+                progress(min(0.99, (now - began) / max(time_limit, 1e-6)))
 
         result = solve(
             problem, time_limit=max(0.0, share), seed=seed,
             max_iterations=max_iterations, progress=tick,
         )  # fmt: skip
+        round_end = time.perf_counter()
+        first_plan = max(first_plan, (seen[0] if seen else round_end) - round_began)
         iterations += result.iterations
         notes = list(result.notes)
         found = _clashes(dp, result.solution, extra)
@@ -455,11 +464,28 @@ def solve_day(
             extra.setdefault(vid, set()).update(cids)
         problem = _excluding(dp.problem, extra)
     assert result is not None
+    solution = result.solution
+    left_over = _clashes(dp, solution, extra)
+    if left_over:
+        solution = _without(solution, set(left_over))
+        for vid, cids in left_over.items():
+            extra.setdefault(vid, set()).update(cids)
     if progress is not None:
         progress(1.0)
-    return DaySolution(
-        result.solution, problem, iterations, time.perf_counter() - began, notes, extra
+    return DaySolution(solution, problem, iterations, time.perf_counter() - began, notes, extra)
+
+
+def _without(solution: Solution, visit_ids: set[str]) -> Solution:
+    """The solution with these visits taken out (unassigned, explained as double-booked)."""
+    routes = tuple(
+        Route(r.caregiver_id, tuple(s for s in r.stops if s.visit_id not in visit_ids))
+        for r in solution.routes
     )
+    unassigned = solution.unassigned + tuple(
+        Unassigned(vid, UnassignedReason.NO_FEASIBLE_INSERTION, "double booked")
+        for vid in sorted(visit_ids)
+    )
+    return Solution(routes, unassigned)
 
 
 # --- the current plan, and the figures of a plan --------------------------------------------
