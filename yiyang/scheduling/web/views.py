@@ -21,12 +21,11 @@ from yiyang.scheduling.planning import clock
 DAY_START, DAY_END = 7 * 60, 20 * 60
 
 
-def _timeline(
+def _blocks(
     run: PlanRun, names: dict[str, dict[str, Any]], which: str, start: float, span: float
-) -> list[dict[str, Any]]:
-    caregivers = names["caregivers"]
+) -> dict[str, list[dict[str, Any]]]:
     visits = names["visits"]
-    rows: dict[str, list[dict[str, Any]]] = {c["id"]: [] for c in run.proposal["caregivers"]}
+    rows: dict[str, list[dict[str, Any]]] = {}
     for row in run.proposal["visits"]:
         plan = row[which]
         if not plan or plan.get("start") is None:
@@ -41,14 +40,26 @@ def _timeline(
                 "elder": visit.elder.name if visit else "", "changed": row["changed"],
                 "service": visit.item.name if visit else "", "fixed": row["fixed"],
             })  # fmt: skip
-    shifts = {c["id"]: c["shift"] for c in run.proposal["caregivers"]}
-    return [
-        {
-            "caregiver": caregivers.get(cid), "blocks": blocks,
-            "shift": f"{clock(shifts[cid][0])}–{clock(shifts[cid][1])}" if shifts.get(cid) else "",
-        }
-        for cid, blocks in rows.items() if blocks or shifts.get(cid)
-    ]  # fmt: skip
+    return rows
+
+
+def _timeline(
+    run: PlanRun, names: dict[str, dict[str, Any]], start: float, span: float
+) -> list[dict[str, Any]]:
+    """One entry per caregiver: today's blocks above the proposed ones, on one time axis."""
+    now = _blocks(run, names, "current", start, span)
+    new = _blocks(run, names, "proposed", start, span)
+    caregivers = names["caregivers"]
+    result = []
+    for entry in run.proposal["caregivers"]:
+        cid, shift = entry["id"], entry["shift"]
+        if not (shift or now.get(cid) or new.get(cid)):
+            continue
+        result.append({
+            "caregiver": caregivers.get(cid), "now": now.get(cid, []), "new": new.get(cid, []),
+            "shift": f"{clock(shift[0])}–{clock(shift[1])}" if shift else "",
+        })  # fmt: skip
+    return result
 
 
 def _context(run: PlanRun) -> dict[str, Any]:
@@ -68,10 +79,7 @@ def _context(run: PlanRun) -> dict[str, Any]:
 
     now, new = run.proposal["current"], run.proposal["proposal"]
     context.update({
-        "timelines": [
-            (_("Today's plan"), _timeline(run, names, "current", start, span)),
-            (_("Proposal"), _timeline(run, names, "proposed", start, span)),
-        ],
+        "timeline": _timeline(run, names, start, span),
         "hours": [
             {"label": f"{h // 60:02d}", "left": round((h - start) * 100 / span, 2)}
             for h in range(int(start), int(end) + 1, 60)
