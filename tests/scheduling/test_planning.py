@@ -359,3 +359,46 @@ def test_what_still_breaks_a_dispatch_rule_when_time_is_up_is_left_out(
     rows = {row["id"]: row for row in proposal["visits"]}
     assert [rows[str(v.external_id)]["proposed"] is None for v in (lift, visit)].count(True) == 1
     assert proposal["proposal"]["rule_breaks"] == 0
+
+
+def test_after_a_dropout_a_visit_nobody_can_take_is_unassigned_on_accepting(
+    care: Care,  # noqa: F811
+    day: Day,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    bath = day.visit("ZY01", "09:00", "10:30", elder=0)  # only wang may bathe
+    dispatch.visit_assign(actor=care.manager, visit=bath, caregivers=[care.caregivers["wang"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.replan_after_dropout(
+            actor=care.manager, provider=care.provider, day=TOMORROW,
+            caregiver=care.caregivers["wang"], time_limit=1,
+        )  # fmt: skip
+    run.refresh_from_db()
+    row = run.proposal["visits"][0]
+    assert row["proposed"] is None and row["unassigned"]["code"] == "outside_hours"
+    client = Client()
+    client.force_login(care.manager)
+    page = client.get(f"/scheduling/plan/{run.external_id}/")
+    assert f'value="{bath.external_id}"' in page.content.decode()
+    result = services.plan_accept(actor=care.manager, run=run)
+    assert result.unassigned == [str(bath.external_id)]
+    bath.refresh_from_db()
+    assert bath.caregiver is None and bath.status == "scheduled"
+
+
+def test_continuity_prefers_the_caregiver_who_came_last_time(
+    care: Care,  # noqa: F811
+    day: Day,
+) -> None:
+    before = day.visit("JW03", "09:00", "10:00", elder=1)
+    Visit.objects.filter(pk=before.pk).update(
+        date=TOMORROW - datetime.timedelta(days=7), status="confirmed",
+        caregiver=care.caregivers["zhao"],
+    )  # fmt: skip
+    visit = day.visit("JW03", "09:00", "10:00", elder=1)
+    dp, solved = _solve(care)
+    proposal = planning.proposal_json(dp, solved)
+    row = next(r for r in proposal["visits"] if r["id"] == str(visit.external_id))
+    assert row["proposed"]["caregivers"] == [str(care.caregivers["zhao"].external_id)]
+    assert proposal["proposal"]["continuity_kept"] == 1
+    assert proposal["current"]["continuity_kept"] == 0

@@ -157,6 +157,7 @@ class AcceptResult:
     assigned: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     refused: dict[str, list[str]] = field(default_factory=dict)
+    unassigned: list[str] = field(default_factory=list)  # re-planning: nobody could take it
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -171,7 +172,8 @@ def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = Non
     """Apply the proposal for all visits (``visit_ids`` None) or for the given ones, each
     through ``visit_assign``. Visits whose caregivers change are first unassigned (so that
     two visits can swap caregivers); a refused visit gets its previous caregivers back when
-    they are still allowed, and its reasons are reported. The others are applied."""
+    they are still allowed, and its reasons are reported. The others are applied. After a
+    dropout, the dropped caregiver's visits that nobody could take are unassigned."""
     _require_provider(actor, run.provider)
     if run.status != PlanRunStatus.DONE:
         raise ValidationError({"run": _("The plan is not ready yet.")})
@@ -183,12 +185,27 @@ def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = Non
             "ids": ", ".join(unknown)}})  # fmt: skip
     result = AcceptResult()
     todo = []
+    orphans = []
+    dropped = str(run.dropped_caregiver.external_id) if run.dropped_caregiver else None
     for vid in wanted:
         row = rows[vid]
-        if row["fixed"] or not row["proposed"] or not row["changed"]:
+        if (
+            dropped and not row["fixed"] and not row["proposed"]
+            and dropped in row["current"]["caregivers"]
+        ):  # fmt: skip
+            orphans.append(vid)
+        elif row["fixed"] or not row["proposed"] or not row["changed"]:
             result.unchanged.append(vid)
-            continue
-        todo.append(row)
+        else:
+            todo.append(row)
+    # after a dropout, the visits nobody could take leave the dropped caregiver: the board
+    # shows them as unassigned
+    for orphan in Visit.objects.filter(provider=run.provider, external_id__in=orphans):
+        try:
+            dispatch.visit_unassign(actor=actor, visit=orphan)
+            result.unassigned.append(str(orphan.external_id))
+        except ValidationError as exc:
+            result.refused[str(orphan.external_id)] = _messages(exc)
     visits = {
         str(v.external_id): v
         for v in Visit.objects.filter(
@@ -235,6 +252,9 @@ def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = Non
     PlanRun.objects.filter(pk=run.pk).update(accepted_at=timezone.now())
     audit_record(
         actor=actor, action=AuditAction.UPDATE, obj=run, division_code="",
-        changes={"accepted": [None, result.assigned], "refused": [None, sorted(result.refused)]},
+        changes={
+            "accepted": [None, result.assigned], "refused": [None, sorted(result.refused)],
+            "unassigned": [None, result.unassigned],
+        },
     )  # fmt: skip
     return result

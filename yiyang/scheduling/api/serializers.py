@@ -68,3 +68,7 @@ class AcceptResultSerializer(serializers.Serializer):
     assigned = serializers.ListField(child=serializers.UUIDField())
     unchanged = serializers.ListField(child=serializers.UUIDField())
     refused = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    unassigned = serializers.ListField(
+        child=serializers.UUIDField(),
+        help_text="After a dropout: the dropped caregiver's visits nobody could take.",
+    )

@@ -98,6 +98,7 @@ class PlanRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         result = services.plan_accept(
             actor=request_actor(request), run=self.get_object(), visit_ids=data.get("visits")
         )
-        return Response(
-            {"assigned": result.assigned, "unchanged": result.unchanged, "refused": result.refused}
-        )
+        return Response({
+            "assigned": result.assigned, "unchanged": result.unchanged,
+            "refused": result.refused, "unassigned": result.unassigned,
+        })  # fmt: skip
