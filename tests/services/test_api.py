@@ -66,3 +66,24 @@ def test_a_provider_sets_its_offer_areas_and_caregivers(care: Care) -> None:
     assert cert.status_code == 400 and "expires_on" in cert.json()
     outsider = login(Client(), care.world.user["admin_Y"])
     assert outsider.get(f"/api/v1/caregivers/{cid}/").status_code == 404
+
+
+def test_caregiver_phones_rotate_with_the_field_keys(care: Care, settings) -> None:
+    from cryptography.fernet import Fernet
+
+    from yiyang.core.permissions import SystemActor
+    from yiyang.core.scoping import Scope
+    from yiyang.elders.services import field_keys_rotate
+    from yiyang.services.services import caregiver_phone, caregiver_save
+
+    wang = caregiver_save(
+        actor=care.manager, provider=care.provider, caregiver=care.caregivers["wang"],
+        phone="13900002222",
+    )  # fmt: skip
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, settings.FIELD_ENCRYPTION_KEYS[0]]
+    counts = field_keys_rotate(actor=SystemActor(Scope(division_prefix=""), username="t"))
+    assert counts["services.caregiver"] == len(care.caregivers)
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    wang.refresh_from_db()
+    assert caregiver_phone(wang) == "13900002222"
