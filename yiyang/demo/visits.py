@@ -28,6 +28,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from yiyang.accounts.models import User
+from yiyang.core.bulk import bulk_insert
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Role, SystemActor
@@ -267,10 +268,20 @@ class _Roster:
         self.booked: dict[tuple[int, datetime.date], list[tuple[datetime.time, datetime.time]]]
         self.booked = defaultdict(list)
         self.minutes: dict[tuple[int, datetime.date], int] = defaultdict(int)
+        self.windows: dict[int, tuple[datetime.time, datetime.time]] = {}
+
+    def window(self, visit: Visit) -> tuple[datetime.time, datetime.time]:
+        """The visit's window in local time (cached: ``localtime`` is slow in bulk)."""
+        found = self.windows.get(id(visit))
+        if found is None:
+            found = self.windows[id(visit)] = (
+                timezone.localtime(visit.window_start).time(),
+                timezone.localtime(visit.window_end).time(),
+            )
+        return found
 
     def free(self, caregiver: Caregiver, visit: Visit, item: ServiceItem) -> bool:
-        start = timezone.localtime(visit.window_start).time()
-        end = timezone.localtime(visit.window_end).time()
+        start, end = self.window(visit)
         key = (caregiver.pk, visit.date)
         return (
             _qualified(caregiver, item, visit.date, self.certs)
@@ -283,11 +294,7 @@ class _Roster:
 
     def book(self, caregiver: Caregiver, visit: Visit) -> None:
         key = (caregiver.pk, visit.date)
-        window = (
-            timezone.localtime(visit.window_start).time(),
-            timezone.localtime(visit.window_end).time(),
-        )
-        self.booked[key].append(window)
+        self.booked[key].append(self.window(visit))
         self.minutes[key] += visit.standard_minutes
 
 
@@ -596,14 +603,14 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
     reviews = _reviews(rng, visits, flags, now, users.get("provider_manager"))
     result.flagged = len(flags)
     with _own_timestamps(Order, Visit, VisitEvent, VisitFlag, VisitReview, VisitRating, Complaint):
-        Order.objects.bulk_create([p.order for p in plans], batch_size=500)
+        bulk_insert([p.order for p in plans], set_pks=True)
         for plan in plans:
             for visit in plan.visits:
                 visit.order = plan.order
-        Visit.objects.bulk_create(visits, batch_size=500)
-        VisitFlag.objects.bulk_create([f for fs in flags.values() for f in fs], batch_size=1000)
-        VisitReview.objects.bulk_create(reviews, batch_size=500)
-        VisitEvent.objects.bulk_create(_events(visits), batch_size=1000)
+        bulk_insert(visits, set_pks=True)
+        bulk_insert([f for fs in flags.values() for f in fs])
+        bulk_insert(reviews)
+        bulk_insert(_events(visits))
         _ratings(rng, visits, now, family_elder, users.get("family"))
     AuditEvent.objects.bulk_create([
         AuditEvent(
