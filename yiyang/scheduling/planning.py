@@ -66,9 +66,15 @@ PLANNED_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED)
 UNDER_WAY_STATUSES = (VisitStatus.ON_THE_WAY, VisitStatus.CHECKED_IN)
 # A missed continuity costs as much as this many minutes of travel; keeping a visit with its
 # current caregiver when re-planning costs much more to break.
-CONTINUITY_WEIGHT = 30.0
+CONTINUITY_WEIGHT = 60.0
 KEEP_WEIGHT = 500.0
 CLASH_ROUNDS = 4
+# The solver plans on the *occupancy* model: a visit holds its caregiver for its whole window
+# (that is how the dispatch rules count double booking), starting when the window opens and
+# at most this many minutes later. Routes found so are then timed on the real durations.
+OCCUPANCY_SLACK = 30.0
+# Getting home after the end of the working hours is allowed up to this long, as overtime.
+MAX_OVERTIME = 60.0
 
 
 def _q(qualification: str) -> str:
@@ -110,6 +116,7 @@ class DayProblem:
     minutes_left: dict[str, float] = field(default_factory=dict)  # service minutes still free
     notes: list[str] = field(default_factory=list)
     now_minute: float | None = None
+    occupancy: Problem | None = None  # what the solver plans on (see ``_occupancy``)
 
     def current(self, vid: str) -> list[str]:
         visit = self.visits[vid]
@@ -220,7 +227,7 @@ def build_day(
         solver_caregivers.append(
             SolverCaregiver(
                 id=key, skills=skills, start_location=home, end_location=home,
-                shift_start=start, shift_end=end,
+                shift_start=start, shift_end=end, max_overtime=MAX_OVERTIME if shift else 0.0,
                 travel_mode=TravelMode(mode),
             )
         )  # fmt: skip
@@ -325,7 +332,30 @@ def build_day(
         travel=GreatCircleTravelTime(), weights=weights,
         name=f"{provider.pk}:{day.isoformat()}",
     )  # fmt: skip
+    dp.occupancy = _occupancy(dp)
     return dp
+
+
+def _occupancy(dp: DayProblem) -> Problem:
+    """The problem the solver works on: each visit holds its caregiver from the opening of
+    its window to its end (so no caregiver gets two visits in overlapping windows, as the
+    dispatch rules require), starting at most ``OCCUPANCY_SLACK`` minutes late."""
+    visits = []
+    for v in dp.problem.visits:
+        begin = v.window.earliest
+        last = dp.windows[v.id][1]
+        hold = max(last - begin, max(r.duration for r in v.requirements))
+        visits.append(
+            SolverVisit(
+                id=v.id, location=v.location, window=TimeWindow(begin, begin),
+                requirements=tuple(Requirement(r.skills, hold) for r in v.requirements),
+                sync=v.sync, max_lateness=None if v.id in dp.fixed else OCCUPANCY_SLACK,
+                preferred_caregivers=v.preferred_caregivers,
+                excluded_caregivers=v.excluded_caregivers,
+            )
+        )  # fmt: skip
+    p = dp.problem
+    return Problem(tuple(visits), p.caregivers, p.travel, p.weights, p.name)
 
 
 # --- solving ---------------------------------------------------------------------------------
@@ -428,7 +458,8 @@ def solve_day(
     only when the time left can hold its first plan; whatever still breaks a rule at the
     end is taken out of the proposal and explained, so accepting it is never refused."""
     began = time.perf_counter()
-    problem = dp.problem
+    occupancy = dp.occupancy or _occupancy(dp)
+    problem = occupancy
     extra: dict[str, set[str]] = {}
     iterations = 0
     notes: list[str] = []
@@ -438,7 +469,7 @@ def solve_day(
         left = time_limit - (time.perf_counter() - began)
         if round_ and left < max(first_plan * 1.5, 0.05 * time_limit):
             break
-        share = left * (0.6 if round_ == 0 else 0.5) if round_ < CLASH_ROUNDS - 1 else left
+        share = left * (0.85 if round_ == 0 else 0.5) if round_ < CLASH_ROUNDS - 1 else left
         round_began = time.perf_counter()
         seen: list[float] = []
 
@@ -457,14 +488,14 @@ def solve_day(
         first_plan = max(first_plan, (seen[0] if seen else round_end) - round_began)
         iterations += result.iterations
         notes = list(result.notes)
-        found = _clashes(dp, result.solution, extra)
+        solution = _retimed(dp, result.solution)
+        found = _clashes(dp, solution, extra)
         if not found:
             break
         for vid, cids in found.items():
             extra.setdefault(vid, set()).update(cids)
-        problem = _excluding(dp.problem, extra)
+        problem = _excluding(occupancy, extra)
     assert result is not None
-    solution = result.solution
     left_over = _clashes(dp, solution, extra)
     if left_over:
         solution = _without(solution, set(left_over))
@@ -472,7 +503,16 @@ def solve_day(
             extra.setdefault(vid, set()).update(cids)
     if progress is not None:
         progress(1.0)
-    return DaySolution(solution, problem, iterations, time.perf_counter() - began, notes, extra)
+    real = _excluding(dp.problem, extra)
+    return DaySolution(solution, real, iterations, time.perf_counter() - began, notes, extra)
+
+
+def _retimed(dp: DayProblem, planned: Solution) -> Solution:
+    """The solver's routes (planned on the occupancy model) timed on the real durations."""
+    routes = {
+        r.caregiver_id: [(s.visit_id, s.requirement) for s in r.stops] for r in planned.routes
+    }
+    return _timed(dp, routes, list(planned.unassigned))
 
 
 def _without(solution: Solution, visit_ids: set[str]) -> Solution:
@@ -496,7 +536,6 @@ def current_solution(dp: DayProblem) -> Solution:
     as early as travel and the window allow (a double-up when both are there)."""
     problem = dp.problem
     in_problem = {v.id: v for v in problem.visits}
-    cg = {c.id: c for c in problem.caregivers}
     routes: dict[str, list[tuple[str, int]]] = {}
     unassigned: list[Unassigned] = []
     for v in problem.visits:
@@ -508,6 +547,17 @@ def current_solution(dp: DayProblem) -> Solution:
             routes.setdefault(key, []).append((v.id, r))
     for key in routes:
         routes[key].sort(key=lambda s: (in_problem[s[0]].window.earliest, s[0]))
+    return _timed(dp, routes, unassigned)
+
+
+def _timed(
+    dp: DayProblem, routes: dict[str, list[tuple[str, int]]], unassigned: list[Unassigned]
+) -> Solution:
+    """Routes (each caregiver's visits in order) timed on the real problem: each visit starts
+    as early as travel and its window allow, a double-up when both caregivers are there."""
+    problem = dp.problem
+    in_problem = {v.id: v for v in problem.visits}
+    cg = {c.id: c for c in problem.caregivers}
     matrices: dict[str, Any] = {}
     minimum: dict[str, float] = {}
     starts: dict[tuple[str, int], float] = {}
