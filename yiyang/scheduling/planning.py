@@ -62,6 +62,8 @@ from yiyang.services.selectors import active_caregivers, certificates_valid_on
 from yiyang.visits.choices import DONE_STATUSES, VisitStatus
 from yiyang.visits.models import Visit
 
+# visits not given to the solver: a proposal leaves their caregivers as they are
+LEFT_AS_THEY_ARE = ("no_location", "window_too_short", "no_skill", "outside_hours")
 PLANNED_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED)
 UNDER_WAY_STATUSES = (VisitStatus.ON_THE_WAY, VisitStatus.CHECKED_IN)
 # A missed continuity costs as much as this many minutes of travel; keeping a visit with its
@@ -117,6 +119,7 @@ class DayProblem:
     notes: list[str] = field(default_factory=list)
     now_minute: float | None = None
     occupancy: Problem | None = None  # what the solver plans on (see ``_occupancy``)
+    dropped_key: str | None = None
 
     def current(self, vid: str) -> list[str]:
         visit = self.visits[vid]
@@ -233,6 +236,7 @@ def build_day(
         )  # fmt: skip
 
     dropped_key = str(dropped.external_id) if dropped is not None else None
+    dp.dropped_key = dropped_key
     solver_visits = []
     for vid, visit in dp.visits.items():
         item = visit.item
@@ -688,11 +692,18 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
         new_caregivers = proposed.get(vid)
         if vid in dp.fixed:
             new_caregivers = now_caregivers
-        changed = (
-            vid not in dp.fixed and new_caregivers is not None
-            and sorted(new_caregivers) != sorted(now_caregivers)
-        )  # fmt: skip
         code, message = reasons.get(vid, ("", ""))
+        # a visit with a caregiver today that the proposal leaves out is a change (accepting
+        # unassigns it), unless it was not planned at all; after a dropout, the dropped
+        # caregiver's visits always leave them
+        dropping = (
+            new_caregivers is None and bool(now_caregivers)
+            and (code not in LEFT_AS_THEY_ARE or dp.dropped_key in now_caregivers)
+        )  # fmt: skip
+        changed = vid not in dp.fixed and (
+            dropping
+            or (new_caregivers is not None and sorted(new_caregivers) != sorted(now_caregivers))
+        )
         rows.append({
             "id": vid, "window": [first, last], "duration": visit.standard_minutes,
             "needs_two": visit.needs_two, "status": visit.status, "fixed": vid in dp.fixed,

@@ -157,7 +157,7 @@ class AcceptResult:
     assigned: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     refused: dict[str, list[str]] = field(default_factory=dict)
-    unassigned: list[str] = field(default_factory=list)  # re-planning: nobody could take it
+    unassigned: list[str] = field(default_factory=list)  # left out of the proposal
 
 
 def _messages(exc: ValidationError) -> list[str]:
@@ -172,8 +172,8 @@ def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = Non
     """Apply the proposal for all visits (``visit_ids`` None) or for the given ones, each
     through ``visit_assign``. Visits whose caregivers change are first unassigned (so that
     two visits can swap caregivers); a refused visit gets its previous caregivers back when
-    they are still allowed, and its reasons are reported. The others are applied. After a
-    dropout, the dropped caregiver's visits that nobody could take are unassigned."""
+    they are still allowed, and its reasons are reported. The others are applied. A visit
+    the proposal leaves out is unassigned (after a dropout: one nobody else could take)."""
     _require_provider(actor, run.provider)
     if run.status != PlanRunStatus.DONE:
         raise ValidationError({"run": _("The plan is not ready yet.")})
@@ -186,20 +186,16 @@ def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = Non
     result = AcceptResult()
     todo = []
     orphans = []
-    dropped = str(run.dropped_caregiver.external_id) if run.dropped_caregiver else None
     for vid in wanted:
         row = rows[vid]
-        if (
-            dropped and not row["fixed"] and not row["proposed"]
-            and dropped in row["current"]["caregivers"]
-        ):  # fmt: skip
-            orphans.append(vid)
-        elif row["fixed"] or not row["proposed"] or not row["changed"]:
+        if row["fixed"] or not row["changed"]:
             result.unchanged.append(vid)
+        elif not row["proposed"]:
+            orphans.append(vid)
         else:
             todo.append(row)
-    # after a dropout, the visits nobody could take leave the dropped caregiver: the board
-    # shows them as unassigned
+    # visits the proposal leaves out (after a dropout: those nobody could take) are
+    # unassigned first, which frees their caregivers for the proposed ones
     for orphan in Visit.objects.filter(provider=run.provider, external_id__in=orphans):
         try:
             dispatch.visit_unassign(actor=actor, visit=orphan)

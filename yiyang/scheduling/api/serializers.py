@@ -70,5 +70,6 @@ class AcceptResultSerializer(serializers.Serializer):
     refused = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     unassigned = serializers.ListField(
         child=serializers.UUIDField(),
-        help_text="After a dropout: the dropped caregiver's visits nobody could take.",
+        help_text="Visits the proposal leaves out, now unassigned (after a dropout: the "
+        "dropped caregiver's visits nobody else could take).",
     )

@@ -62,16 +62,6 @@ def _timeline(
     return result
 
 
-def _orphan(run: PlanRun, row: dict[str, Any]) -> bool:
-    """After a dropout: a visit of the dropped caregiver nobody could take (accepting
-    unassigns it)."""
-    dropped = run.dropped_caregiver
-    return bool(
-        dropped is not None and not row["fixed"] and not row["proposed"]
-        and str(dropped.external_id) in row["current"]["caregivers"]
-    )  # fmt: skip
-
-
 def _context(run: PlanRun) -> dict[str, Any]:
     context: dict[str, Any] = {"run": run, "ready": run.status == PlanRunStatus.DONE}
     if not context["ready"]:
@@ -113,7 +103,7 @@ def _context(run: PlanRun) -> dict[str, Any]:
                 "proposed": who((r["proposed"] or {}).get("caregivers")),
                 "start": clock((r["proposed"] or {}).get("start")),
             }
-            for r in rows if r["changed"] or _orphan(run, r)
+            for r in rows if r["changed"]
         ],
         "unassigned": [
             {"visit": visits.get(u["visit"]), "id": u["visit"], "message": u["message"]}
@@ -142,8 +132,8 @@ def plan_view(request: HttpRequest, external_id: str) -> HttpResponse:
         )
         if result.unassigned:
             messages.warning(request, _(
-                "%(n)d visit(s) of the caregiver who dropped out could not be taken by anyone "
-                "and are now unassigned.") % {"n": len(result.unassigned)})  # fmt: skip
+                "%(n)d visit(s) left out of the plan are now unassigned.") % {
+                "n": len(result.unassigned)})  # fmt: skip
         for reasons in result.refused.values():
             messages.error(request, _("Refused: %(reasons)s") % {"reasons": " ".join(reasons)})
         return redirect("scheduling:plan", external_id=run.external_id)
