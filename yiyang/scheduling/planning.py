@@ -75,8 +75,9 @@ CLASH_ROUNDS = 4
 # (that is how the dispatch rules count double booking), starting when the window opens and
 # at most this many minutes later. Routes found so are then timed on the real durations.
 OCCUPANCY_SLACK = 30.0
-# Getting home after the end of the working hours is allowed up to this long, as overtime.
-MAX_OVERTIME = 60.0
+# Getting home after the end of the working hours is allowed up to this long, as overtime
+# (weighted; the dispatch rules ask only that the visit window lies within the hours).
+MAX_OVERTIME = 180.0
 
 
 def _q(qualification: str) -> str:
@@ -690,9 +691,10 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
         first, last = dp.windows[vid]
         now_caregivers = current_assignment[vid]
         new_caregivers = proposed.get(vid)
-        if vid in dp.fixed:
-            new_caregivers = now_caregivers
         code, message = reasons.get(vid, ("", ""))
+        if vid in dp.fixed or (vid in dp.kept and new_caregivers is None):
+            new_caregivers = now_caregivers  # under way, or kept when re-planning
+            code = message = ""
         # a visit with a caregiver today that the proposal leaves out is a change (accepting
         # unassigns it), unless it was not planned at all; after a dropout, the dropped
         # caregiver's visits always leave them
