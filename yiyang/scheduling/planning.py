@@ -21,6 +21,7 @@ it and store its result. Times are minutes from local midnight of the planned da
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import time
@@ -120,6 +121,7 @@ class DayProblem:
     notes: list[str] = field(default_factory=list)
     now_minute: float | None = None
     occupancy: Problem | None = None  # what the solver plans on (see ``_occupancy``)
+    as_planned: Problem | None = None  # today's plan is measured on this one
     dropped_key: str | None = None
 
     def current(self, vid: str) -> list[str]:
@@ -338,6 +340,20 @@ def build_day(
         name=f"{provider.pk}:{day.isoformat()}",
     )  # fmt: skip
     dp.occupancy = _occupancy(dp)
+    dp.as_planned = dp.problem
+    if (
+        dropped is not None
+        and dropped_key in dp.caregivers
+        and dropped.work_end > dropped.work_start
+    ):
+        # today's plan is measured with the dropped caregiver still at work
+        shift = (_time_minutes(dropped.work_start), _time_minutes(dropped.work_end))
+        dp.as_planned = dataclasses.replace(dp.problem, caregivers=tuple(
+            dataclasses.replace(c, shift_start=shift[0], shift_end=shift[1],
+                                max_overtime=MAX_OVERTIME)
+            if c.id == dropped_key else c
+            for c in dp.problem.caregivers
+        ))  # fmt: skip
     return dp
 
 
@@ -354,7 +370,8 @@ def _occupancy(dp: DayProblem) -> Problem:
             SolverVisit(
                 id=v.id, location=v.location, window=TimeWindow(begin, begin),
                 requirements=tuple(Requirement(r.skills, hold) for r in v.requirements),
-                sync=v.sync, max_lateness=None if v.id in dp.fixed else OCCUPANCY_SLACK,
+                sync=v.sync,
+                max_lateness=None if v.id in dp.fixed or v.id in dp.kept else OCCUPANCY_SLACK,
                 preferred_caregivers=v.preferred_caregivers,
                 excluded_caregivers=v.excluded_caregivers,
             )
@@ -393,9 +410,15 @@ def _clashes(
         visit = dp.visits[vid]
         return flexible.get(vid, 0), -visit.standard_minutes * (2 if visit.needs_two else 1)
 
+    # visits that keep their caregivers whatever the solver did: under way, or kept when
+    # re-planning (a kept visit the solver could not place still stays with its caregiver)
+    placed = {stop.visit_id for route in solution.routes for stop in route.stops}
+    pinned = dp.fixed | {vid for vid in dp.kept if vid not in placed}
     found: dict[str, set[str]] = {}
     for route in solution.routes:
-        kept: list[str] = []
+        kept: list[str] = [
+            vid for vid in sorted(pinned - placed) if route.caregiver_id in dp.current(vid)
+        ]
         for stop in sorted(route.stops, key=lambda s: (s.start, s.visit_id)):
             vid = stop.visit_id
             first, last = dp.windows[vid]
@@ -403,8 +426,8 @@ def _clashes(
             if not clash:
                 kept.append(vid)
                 continue
-            movable = [k for k in clash if k not in dp.fixed]
-            if vid not in dp.fixed and (
+            movable = [k for k in clash if k not in pinned]
+            if vid not in pinned and (
                 len(movable) < len(clash) or rank(vid) >= min(rank(k) for k in clash)
             ):
                 found.setdefault(vid, set()).add(route.caregiver_id)
@@ -416,7 +439,7 @@ def _clashes(
         # the dispatch rule on hours counts service minutes, not the span of the day
         left = dp.minutes_left.get(route.caregiver_id, math.inf)
         while sum(dp.visits[k].standard_minutes for k in kept) > left:
-            movable = [k for k in kept if k not in dp.fixed]
+            movable = [k for k in kept if k not in pinned]
             if not movable:
                 break
             k = max(movable, key=lambda m: (rank(m), dp.windows[m][0], m))
@@ -517,7 +540,7 @@ def _retimed(dp: DayProblem, planned: Solution) -> Solution:
     routes = {
         r.caregiver_id: [(s.visit_id, s.requirement) for s in r.stops] for r in planned.routes
     }
-    return _timed(dp, routes, list(planned.unassigned))
+    return _timed(dp.problem, routes, list(planned.unassigned))
 
 
 def _without(solution: Solution, visit_ids: set[str]) -> Solution:
@@ -539,7 +562,7 @@ def _without(solution: Solution, visit_ids: set[str]) -> Solution:
 def current_solution(dp: DayProblem) -> Solution:
     """Today's plan as a timed solution: each caregiver's visits in window order, each started
     as early as travel and the window allow (a double-up when both are there)."""
-    problem = dp.problem
+    problem = dp.as_planned or dp.problem
     in_problem = {v.id: v for v in problem.visits}
     routes: dict[str, list[tuple[str, int]]] = {}
     unassigned: list[Unassigned] = []
@@ -552,15 +575,14 @@ def current_solution(dp: DayProblem) -> Solution:
             routes.setdefault(key, []).append((v.id, r))
     for key in routes:
         routes[key].sort(key=lambda s: (in_problem[s[0]].window.earliest, s[0]))
-    return _timed(dp, routes, unassigned)
+    return _timed(problem, routes, unassigned)
 
 
 def _timed(
-    dp: DayProblem, routes: dict[str, list[tuple[str, int]]], unassigned: list[Unassigned]
+    problem: Problem, routes: dict[str, list[tuple[str, int]]], unassigned: list[Unassigned]
 ) -> Solution:
     """Routes (each caregiver's visits in order) timed on the real problem: each visit starts
     as early as travel and its window allow, a double-up when both caregivers are there."""
-    problem = dp.problem
     in_problem = {v.id: v for v in problem.visits}
     cg = {c.id: c for c in problem.caregivers}
     matrices: dict[str, Any] = {}
@@ -732,7 +754,7 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
             }
             for key in dp.caregivers
         ],
-        "current": figures(dp, dp.problem, current, current_assignment),
+        "current": figures(dp, dp.as_planned or dp.problem, current, current_assignment),
         "proposal": figures(
             dp, solved.problem, solved.solution, {vid: proposed.get(vid, []) for vid in dp.visits}
         ),
