@@ -404,3 +404,37 @@ def test_continuity_prefers_the_caregiver_who_came_last_time(
     assert row["proposed"]["caregivers"] == [str(care.caregivers["zhao"].external_id)]
     assert proposal["proposal"]["continuity_kept"] == 1
     assert proposal["current"]["continuity_kept"] == 0
+
+
+def test_the_board_can_start_a_run_or_a_replan_with_a_form(
+    care: Care,  # noqa: F811
+    day: Day,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    visit = day.visit("JW03", "09:00", "10:00")
+    dispatch.visit_assign(actor=care.manager, visit=visit, caregivers=[care.caregivers["li"]])
+    client = Client()
+    client.force_login(care.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/scheduling/plan/", {"date": TOMORROW.isoformat(), "time_limit": "1"})
+    run = PlanRun.objects.get()
+    assert answer.status_code == 302 and answer.url == f"/scheduling/plan/{run.external_id}/"
+    assert run.status == PlanRunStatus.DONE and run.kind == "optimise"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(
+            "/scheduling/plan/",
+            {"date": TOMORROW.isoformat(), "caregiver": str(care.caregivers["li"].external_id),
+             "time_limit": "1"},
+        )  # fmt: skip
+    replan = PlanRun.objects.filter(kind="replan").get()
+    assert replan.dropped_caregiver == care.caregivers["li"]
+    row = replan.proposal["visits"][0]
+    assert (
+        row["changed"]
+        and str(care.caregivers["li"].external_id) not in (row["proposed"]["caregivers"])
+    )
+    page = client.get(answer.url)
+    assert page.status_code == 200 and str(visit.external_id) in page.content.decode()
+    bad = client.post("/scheduling/plan/", {"date": "2000-01-01"})
+    assert bad.status_code == 302 and bad.url.startswith("/visits/board/")
+    assert client.get("/scheduling/plan/").status_code == 405

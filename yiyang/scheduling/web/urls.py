@@ -5,5 +5,6 @@ from yiyang.scheduling.web import views
 app_name = "scheduling"
 
 urlpatterns = [
+    path("plan/", views.plan_start_view, name="plan-start"),
     path("plan/<uuid:external_id>/", views.plan_view, name="plan"),
 ]

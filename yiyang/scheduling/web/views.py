@@ -8,9 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from yiyang.core.permissions import request_actor
 from yiyang.scheduling import selectors, services
@@ -138,3 +141,36 @@ def plan_view(request: HttpRequest, external_id: str) -> HttpResponse:
             messages.error(request, _("Refused: %(reasons)s") % {"reasons": " ".join(reasons)})
         return redirect("scheduling:plan", external_id=run.external_id)
     return render(request, "scheduling/plan.html", _context(run))
+
+
+@login_required
+@require_POST
+def plan_start_view(request: HttpRequest) -> HttpResponse:
+    """Start "optimise this day" for the manager's provider (``date``, optional
+    ``time_limit`` in seconds), or, with ``caregiver``, re-plan the day without that
+    caregiver; then show the run's page. For a button on the dispatch board."""
+    actor = request_actor(request)
+    provider = getattr(request.user, "organisation", None)
+    if provider is None:
+        raise Http404
+    raw_day = request.POST.get("date") or ""
+    day = parse_date(raw_day) if raw_day else None
+    limit = request.POST.get("time_limit")
+    try:
+        chosen = request.POST.get("caregiver")
+        if chosen:
+            caregiver = selectors.provider_caregiver(provider=provider, external_id=chosen)
+            if caregiver is None:
+                raise ValidationError({"caregiver": _("Choose a caregiver of this provider.")})
+            run = services.replan_after_dropout(
+                actor=actor, provider=provider, day=day, caregiver=caregiver,
+                time_limit=limit or 10,
+            )  # fmt: skip
+        else:
+            run = services.plan_run_start(
+                actor=actor, provider=provider, day=day, time_limit=limit or 20
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(str(m) for m in exc.messages))
+        return redirect(f"{reverse('visits:board')}?date={raw_day}")
+    return redirect("scheduling:plan", external_id=run.external_id)
