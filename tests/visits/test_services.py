@@ -183,8 +183,8 @@ def test_dispatch_refuses_conflicts_with_their_reasons(care: Care) -> None:
     )
     assert refusal_codes(care, bath, "zhao") == ["expired_certificate"]
     services.visit_assign(actor=care.manager, visit=bath, caregivers=[care.caregivers["wang"]])
-    clash = care.order("JW03").visits.get()
-    assert refusal_codes(care, clash, "wang") == ["double_booking"]
+    clash = care.order("ZY01", window_start=datetime.time(10, 30), window_end=datetime.time(11, 30))
+    assert refusal_codes(care, clash.visits.get(), "wang") == ["double_booking"]
     two = care.order(
         "ZY02", window_start=datetime.time(13), window_end=datetime.time(16)
     ).visits.get()
@@ -651,3 +651,37 @@ def test_served_before_counts_the_second_caregiver_too(care: Care) -> None:
     later = care.order("JW03", window_start=datetime.time(14), window_end=datetime.time(16))
     ranked = selectors.dispatch_candidates(actor=care.manager, visit=later.visits.get())
     assert {c.caregiver.name: c.served_before for c in ranked}["李护理"] == 1
+
+
+def test_short_visits_in_one_window_are_not_double_booking(care: Care) -> None:
+    first = care.order("JW03", window_start=datetime.time(11), window_end=datetime.time(12))
+    services.visit_assign(
+        actor=care.manager, visit=first.visits.get(), caregivers=[care.caregivers["wang"]]
+    )
+    second = care.order("JW03", window_start=datetime.time(11), window_end=datetime.time(12))
+    done = services.visit_assign(
+        actor=care.manager, visit=second.visits.get(), caregivers=[care.caregivers["wang"]]
+    )
+    assert done.status == VisitStatus.ASSIGNED  # 30 + 30 minutes fit in the hour
+    third = care.order("JW03", window_start=datetime.time(11), window_end=datetime.time(12))
+    assert refusal_codes(care, third.visits.get(), "wang") == ["double_booking"]
+
+
+def test_accepted_at_check_in_is_confirmed_at_a_clean_check_out(care: Care) -> None:
+    visit = checked_in(care, lat=metres_north(700))
+    visit = services.visit_review(
+        actor=care.manager, visit=visit, decision="accepted", reason="核实"
+    )
+    visit = services.visit_check_out(actor=care.caregiver_user, visit=visit, fix=fix())
+    assert (visit.status, visit.delivered) == (VisitStatus.CONFIRMED, True)
+
+
+def test_an_accepted_not_at_home_visit_is_confirmed_but_not_delivered(care: Care) -> None:
+    visit = checked_in(care)
+    visit = services.visit_check_out(
+        actor=care.caregiver_user, visit=visit, fix=fix(), outcome="not_home", notes="敲门无人"
+    )
+    visit = services.visit_review(
+        actor=care.manager, visit=visit, decision="accepted", reason="属实"
+    )
+    assert (visit.status, visit.delivered) == (VisitStatus.CONFIRMED, False)

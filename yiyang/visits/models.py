@@ -164,10 +164,14 @@ class Visit(BaseModel):
 
     @property
     def delivered(self) -> bool:
-        """Counts as delivered: confirmed, and if it was flagged, accepted on review."""
-        return self.status == VisitStatus.CONFIRMED and self.review_status in (
-            ReviewStatus.NONE, ReviewStatus.ACCEPTED,
-        )  # fmt: skip
+        """Counts as delivered: the service was done, the visit confirmed, and if it was
+        flagged, accepted on review. A confirmed "not at home" or "refused" visit is a true
+        record of an attempt, not a delivered service."""
+        return (
+            self.status == VisitStatus.CONFIRMED
+            and self.outcome in ("", VisitOutcome.DONE)
+            and self.review_status in (ReviewStatus.NONE, ReviewStatus.ACCEPTED)
+        )
 
 
 class VisitEvent(models.Model):

@@ -85,8 +85,10 @@ def single_visit_flags(
 ) -> list[tuple[str, str]]:
     """The rules that look at one visit alone."""
     flags: list[tuple[str, str]] = []
-    for label, dist in ((_("Check-in"), facts.in_distance), (_("Check-out"), facts.out_distance)):
+    # Texts are translated only for a flag raised: the scan runs this on every visit.
+    for at_check_in, dist in ((True, facts.in_distance), (False, facts.out_distance)):
         if dist is not None and dist > radius_m:
+            label = _("Check-in") if at_check_in else _("Check-out")
             flags.append((
                 "out_of_range",
                 _("%(what)s %(distance)d m from the elder's address (allowed %(radius)d m).")

@@ -234,8 +234,30 @@ class Candidate:
         return not self.problems
 
 
-def _overlaps(a: Visit, b: Visit) -> bool:
+def _windows_overlap(a: Visit, b: Visit) -> bool:
     return a.window_start < b.window_end and b.window_start < a.window_end
+
+
+def _sequence_fits(visits: list[Visit]) -> bool:
+    """Whether one caregiver can do all these services inside their windows, one after the
+    other (earliest deadline first; travel is the optimiser's job)."""
+    clock: datetime.datetime | None = None
+    for visit in sorted(visits, key=lambda v: (v.window_end, v.window_start)):
+        start = visit.window_start if clock is None else max(clock, visit.window_start)
+        clock = start + datetime.timedelta(minutes=visit.standard_minutes)
+        if clock > visit.window_end:
+            return False
+    return True
+
+
+def _clashes(visit: Visit, others: list[Visit]) -> list[Visit]:
+    """The caregiver's visits that make this one a double booking: those whose windows
+    overlap it, when the services cannot all be fitted in (two 15-minute meal deliveries in
+    one 11:00-12:00 window fit; two one-hour baths in 09:00-10:00 do not)."""
+    overlapping = [o for o in others if _windows_overlap(o, visit)]
+    if not overlapping or _sequence_fits([visit, *overlapping]):
+        return []
+    return overlapping
 
 
 def assignment_problems(
@@ -288,7 +310,7 @@ def assignment_problems(
                         "%(name)s's %(qualification)s expired on %(date)s.") % {
                         "name": caregiver.name, "date": expiry,
                         "qualification": item.get_required_qualification_display()}))  # fmt: skip
-        clashes = [o for o in day_visits.get(caregiver.pk, []) if _overlaps(o, visit)]
+        clashes = _clashes(visit, day_visits.get(caregiver.pk, []))
         if clashes:
             clash = clashes[0]
             problems.append(("double_booking", _(

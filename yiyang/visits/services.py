@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -693,7 +693,11 @@ def visit_check_out(
     found = _check_flags(visit, explanation)
     if outcome != VisitOutcome.DONE:
         _raise_flags(visit, [(FlagCode.EXCEPTION, str(VisitOutcome(outcome).label))], explanation)
-    if not found and outcome == VisitOutcome.DONE and visit.review_status == ReviewStatus.NONE:
+    if (
+        not found
+        and outcome == VisitOutcome.DONE
+        and visit.review_status in (ReviewStatus.NONE, ReviewStatus.ACCEPTED)
+    ):
         visit.status, visit.confirmed_at = VisitStatus.CONFIRMED, now
         visit.save(update_fields=["status", "confirmed_at", "updated_at"])
     _audit(
@@ -1044,5 +1048,5 @@ def visits_scan(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
             Visit.objects.filter(
                 id__in=pending[i : i + 2000],
                 review_status__in=(ReviewStatus.NONE, ReviewStatus.ACCEPTED),
-            ).update(review_status=ReviewStatus.PENDING, status=F("status"))
+            ).update(review_status=ReviewStatus.PENDING)
     return {"scanned": scanned, "new_flags": len(new_flags), "visits_flagged": len(flagged)}
