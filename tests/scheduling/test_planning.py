@@ -141,6 +141,7 @@ def test_a_run_plans_everything_it_can_and_explains_the_rest(
     assert evaluate(solved.problem, solved.solution).violations == []
     assert planning._clashes(dp, solved.solution) == {}
     # so accepting all of it passes every dispatch rule
+    assert all(row["refusals"] == [] for row in proposal["visits"])
     result = services.plan_accept(actor=care.manager, run=run)
     assert result.refused == {}
     assert sorted(result.assigned) == sorted(str(v.external_id) for v in plain)
@@ -438,3 +439,15 @@ def test_the_board_can_start_a_run_or_a_replan_with_a_form(
     bad = client.post("/scheduling/plan/", {"date": "2000-01-01"})
     assert bad.status_code == 302 and bad.url.startswith("/visits/board/")
     assert client.get("/scheduling/plan/").status_code == 405
+
+
+def test_the_dispatch_rules_check_a_proposal(care: Care, day: Day) -> None:  # noqa: F811
+    bath = day.visit("ZY01", "09:00", "11:00")
+    other = day.visit("JW03", "09:00", "10:00", elder=1)
+    dp = planning.build_day(provider=care.provider, day=TOMORROW)
+    wang, zhao = (str(care.caregivers[n].external_id) for n in ("wang", "zhao"))
+    found = planning.dispatch_check(
+        dp, {str(bath.external_id): [zhao], str(other.external_id): [wang]}
+    )
+    assert list(found) == [str(bath.external_id)]
+    assert "expired" in " ".join(found[str(bath.external_id)])

@@ -62,6 +62,7 @@ from yiyang.services.models import Caregiver
 from yiyang.services.selectors import active_caregivers, certificates_valid_on
 from yiyang.visits.choices import DONE_STATUSES, VisitStatus
 from yiyang.visits.models import Visit
+from yiyang.visits.selectors import assignment_problems
 
 # visits not given to the solver: a proposal leaves their caregivers as they are
 LEFT_AS_THEY_ARE = ("no_location", "window_too_short", "no_skill", "outside_hours")
@@ -123,6 +124,7 @@ class DayProblem:
     occupancy: Problem | None = None  # what the solver plans on (see ``_occupancy``)
     as_planned: Problem | None = None  # today's plan is measured on this one
     dropped_key: str | None = None
+    done_visits: list[Visit] = field(default_factory=list)
 
     def current(self, vid: str) -> list[str]:
         visit = self.visits[vid]
@@ -151,6 +153,7 @@ def build_day(
     )  # fmt: skip
     planned = [v for v in all_visits if v.status in PLANNED_STATUSES + UNDER_WAY_STATUSES]
     done = [v for v in all_visits if v.status in DONE_STATUSES]
+    done_visits = done
     in_use = {pk for v in planned for pk in (v.caregiver_id, v.second_caregiver_id) if pk}
     busy_now = {
         pk for v in planned if v.status in UNDER_WAY_STATUSES
@@ -240,6 +243,7 @@ def build_day(
 
     dropped_key = str(dropped.external_id) if dropped is not None else None
     dp.dropped_key = dropped_key
+    dp.done_visits = done_visits
     solver_visits = []
     for vid, visit in dp.visits.items():
         item = visit.item
@@ -739,6 +743,9 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
             "changed": changed,
             "unassigned": {"code": code, "message": message} if code else None,
         })  # fmt: skip
+    refusals = dispatch_check(dp, {r["id"]: (r["proposed"] or {}).get("caregivers") for r in rows})
+    for row in rows:
+        row["refusals"] = refusals.get(row["id"], []) if row["changed"] else []
     rows.sort(key=lambda r: (r["window"][0], r["id"]))
     shifts = {c.id: c for c in dp.problem.caregivers}
     return {
@@ -770,3 +777,31 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def dispatch_check(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[str, list[str]]:
+    """Each proposed assignment run through the dispatch rules themselves
+    (``assignment_problems``) against the rest of the proposal and the visits already done:
+    the reasons ``visit_assign`` would give. The optimiser keeps to the rules it knows, so
+    this is empty unless the rules changed; the page shows what it finds."""
+    by_caregiver: dict[int, list[Visit]] = {}
+    pk_of = {key: c.pk for key, c in dp.caregivers.items()}
+    for visit in dp.done_visits:
+        for pk in (visit.caregiver_id, visit.second_caregiver_id):
+            if pk:
+                by_caregiver.setdefault(pk, []).append(visit)
+    for vid, cids in plan.items():
+        for cid in cids or ():
+            by_caregiver.setdefault(pk_of[cid], []).append(dp.visits[vid])
+    found: dict[str, list[str]] = {}
+    for vid, cids in plan.items():
+        if not cids or vid in dp.fixed:
+            continue
+        visit = dp.visits[vid]
+        chosen = [dp.caregivers[c] for c in cids]
+        others = {c.pk: [o for o in by_caregiver.get(c.pk, []) if o.pk != visit.pk] for c in chosen}
+        problems = assignment_problems(visit, chosen, day_visits=others)
+        reasons = [reason for found_for in problems.values() for _code, reason in found_for]
+        if reasons:
+            found[vid] = reasons
+    return found

@@ -105,6 +105,7 @@ def _context(run: PlanRun) -> dict[str, Any]:
                 "current": who(r["current"]["caregivers"]),
                 "proposed": who((r["proposed"] or {}).get("caregivers")),
                 "start": clock((r["proposed"] or {}).get("start")),
+                "refusals": r.get("refusals", []),
             }
             for r in rows if r["changed"]
         ],
