@@ -344,20 +344,20 @@ def build_day(
         name=f"{provider.pk}:{day.isoformat()}",
     )  # fmt: skip
     dp.occupancy = _occupancy(dp)
-    dp.as_planned = dp.problem
-    if (
-        dropped is not None
-        and dropped_key in dp.caregivers
-        and dropped.work_end > dropped.work_start
-    ):
-        # today's plan is measured with the dropped caregiver still at work
-        shift = (_time_minutes(dropped.work_start), _time_minutes(dropped.work_end))
-        dp.as_planned = dataclasses.replace(dp.problem, caregivers=tuple(
-            dataclasses.replace(c, shift_start=shift[0], shift_end=shift[1],
-                                max_overtime=MAX_OVERTIME)
-            if c.id == dropped_key else c
-            for c in dp.problem.caregivers
-        ))  # fmt: skip
+    # today's plan is measured with every caregiver who has visits in it at work in their
+    # usual hours (the dropped one included, and one no longer active or not on duty)
+    in_plan = {key_of[pk] for pk in in_use if pk in key_of}
+    restored = []
+    for solver_cg in dp.problem.caregivers:
+        c = dp.caregivers[solver_cg.id]
+        off = solver_cg.shift_end <= solver_cg.shift_start
+        if off and solver_cg.id in in_plan and c.work_end > c.work_start:
+            solver_cg = dataclasses.replace(
+                solver_cg, shift_start=_time_minutes(c.work_start),
+                shift_end=_time_minutes(c.work_end), max_overtime=MAX_OVERTIME,
+            )  # fmt: skip
+        restored.append(solver_cg)
+    dp.as_planned = dataclasses.replace(dp.problem, caregivers=tuple(restored))
     return dp
 
 
