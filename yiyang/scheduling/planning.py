@@ -73,9 +73,11 @@ UNDER_WAY_STATUSES = (VisitStatus.ON_THE_WAY, VisitStatus.CHECKED_IN)
 CONTINUITY_WEIGHT = 60.0
 KEEP_WEIGHT = 500.0
 CLASH_ROUNDS = 4
-# The solver plans on the *occupancy* model: a visit holds its caregiver for its whole window
-# (that is how the dispatch rules count double booking), starting when the window opens and
-# at most this many minutes later. Routes found so are then timed on the real durations.
+# The visits app counts a double booking when the services cannot be fitted one after the
+# other inside their windows, so the solver plans the real visits, each ending inside its
+# window. Set HOLD_WHOLE_WINDOW for a rule refusing any overlap of windows: each visit then
+# holds its caregiver for its whole window, starting at most OCCUPANCY_SLACK minutes late.
+HOLD_WHOLE_WINDOW = False
 OCCUPANCY_SLACK = 30.0
 # Getting home after the end of the working hours is allowed up to this long, as overtime
 # (weighted; the dispatch rules ask only that the visit window lies within the hours).
@@ -362,11 +364,18 @@ def build_day(
 
 
 def _occupancy(dp: DayProblem) -> Problem:
-    """The problem the solver works on: each visit holds its caregiver from the opening of
-    its window to its end (so no caregiver gets two visits in overlapping windows, as the
-    dispatch rules require), starting at most ``OCCUPANCY_SLACK`` minutes late."""
+    """The problem the solver works on. By default the real one, with every planned visit
+    ending inside its window (hard): the dispatch rules let one caregiver have visits in
+    overlapping windows when the services fit one after the other. With
+    ``HOLD_WHOLE_WINDOW``, each visit instead holds its caregiver from the opening of its
+    window to its end, starting at most ``OCCUPANCY_SLACK`` minutes late (for rules that
+    refuse any two visits in overlapping windows)."""
     visits = []
     for v in dp.problem.visits:
+        pinned = v.id in dp.fixed or v.id in dp.kept
+        if not HOLD_WHOLE_WINDOW:
+            visits.append(v if pinned else dataclasses.replace(v, max_lateness=0.0))
+            continue
         begin = v.window.earliest
         last = dp.windows[v.id][1]
         hold = max(last - begin, max(r.duration for r in v.requirements))
@@ -374,8 +383,7 @@ def _occupancy(dp: DayProblem) -> Problem:
             SolverVisit(
                 id=v.id, location=v.location, window=TimeWindow(begin, begin),
                 requirements=tuple(Requirement(r.skills, hold) for r in v.requirements),
-                sync=v.sync,
-                max_lateness=None if v.id in dp.fixed or v.id in dp.kept else OCCUPANCY_SLACK,
+                sync=v.sync, max_lateness=None if pinned else OCCUPANCY_SLACK,
                 preferred_caregivers=v.preferred_caregivers,
                 excluded_caregivers=v.excluded_caregivers,
             )
@@ -385,71 +393,6 @@ def _occupancy(dp: DayProblem) -> Problem:
 
 
 # --- solving ---------------------------------------------------------------------------------
-
-
-def _flexibility(problem: Problem, extra: dict[str, set[str]]) -> dict[str, int]:
-    """How many caregivers could take each visit (skills, exclusions, a shift that day),
-    less one for a visit that needs two."""
-    working = [c for c in problem.caregivers if c.shift_end > c.shift_start]
-    return {
-        v.id: 1 - len(v.requirements) + sum(
-            v.requirements[0].skills <= c.skills
-            and c.id not in v.excluded_caregivers and c.id not in extra.get(v.id, ())
-            for c in working
-        )
-        for v in problem.visits
-    }  # fmt: skip
-
-
-def _clashes(
-    dp: DayProblem, solution: Solution, extra: dict[str, set[str]] | None = None
-) -> dict[str, set[str]]:
-    """Visit -> caregivers to exclude: a caregiver's proposed visits whose windows overlap
-    (``visit_assign`` refuses them as double booking). Of two clashing visits the one fewer
-    caregivers could take keeps the caregiver."""
-    flexible = _flexibility(dp.problem, extra or {})
-
-    def rank(vid: str) -> tuple[int, int]:
-        """Lower keeps the caregiver: fewer alternatives, then more minutes of care."""
-        visit = dp.visits[vid]
-        return flexible.get(vid, 0), -visit.standard_minutes * (2 if visit.needs_two else 1)
-
-    # visits that keep their caregivers whatever the solver did: under way, or kept when
-    # re-planning (a kept visit the solver could not place still stays with its caregiver)
-    placed = {stop.visit_id for route in solution.routes for stop in route.stops}
-    pinned = dp.fixed | {vid for vid in dp.kept if vid not in placed}
-    found: dict[str, set[str]] = {}
-    for route in solution.routes:
-        kept: list[str] = [
-            vid for vid in sorted(pinned - placed) if route.caregiver_id in dp.current(vid)
-        ]
-        for stop in sorted(route.stops, key=lambda s: (s.start, s.visit_id)):
-            vid = stop.visit_id
-            first, last = dp.windows[vid]
-            clash = [k for k in kept if dp.windows[k][0] < last and first < dp.windows[k][1]]
-            if not clash:
-                kept.append(vid)
-                continue
-            movable = [k for k in clash if k not in pinned]
-            if vid not in pinned and (
-                len(movable) < len(clash) or rank(vid) >= min(rank(k) for k in clash)
-            ):
-                found.setdefault(vid, set()).add(route.caregiver_id)
-                continue
-            for k in movable:
-                found.setdefault(k, set()).add(route.caregiver_id)
-                kept.remove(k)
-            kept.append(vid)
-        # the dispatch rule on hours counts service minutes, not the span of the day
-        left = dp.minutes_left.get(route.caregiver_id, math.inf)
-        while sum(dp.visits[k].standard_minutes for k in kept) > left:
-            movable = [k for k in kept if k not in pinned]
-            if not movable:
-                break
-            k = max(movable, key=lambda m: (rank(m), dp.windows[m][0], m))
-            found.setdefault(k, set()).add(route.caregiver_id)
-            kept.remove(k)
-    return found
 
 
 def _excluding(problem: Problem, extra: dict[str, set[str]]) -> Problem:
@@ -497,6 +440,7 @@ def solve_day(
     notes: list[str] = []
     result = None
     first_plan = 0.0  # seconds until the first plan of a round is known (an estimate)
+    found: dict[str, set[str]] = {}
     for round_ in range(CLASH_ROUNDS):
         left = time_limit - (time.perf_counter() - began)
         if round_ and left < max(first_plan * 1.5, 0.05 * time_limit):
@@ -521,14 +465,14 @@ def solve_day(
         iterations += result.iterations
         notes = list(result.notes)
         solution = _retimed(dp, result.solution)
-        found = _clashes(dp, solution, extra)
+        found = _refused(dp, solution)
         if not found:
             break
         for vid, cids in found.items():
             extra.setdefault(vid, set()).update(cids)
         problem = _excluding(occupancy, extra)
     assert result is not None
-    left_over = _clashes(dp, solution, extra)
+    left_over = _refused(dp, solution) if found else {}
     if left_over:
         solution = _without(solution, set(left_over))
         for vid, cids in left_over.items():
@@ -779,13 +723,12 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def dispatch_check(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[str, list[str]]:
-    """Each proposed assignment run through the dispatch rules themselves
-    (``assignment_problems``) against the rest of the proposal and the visits already done:
-    the reasons ``visit_assign`` would give. The optimiser keeps to the rules it knows, so
-    this is empty unless the rules changed; the page shows what it finds."""
+def _problems(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[str, dict[str, list[str]]]:
+    """Visit -> caregiver -> the reasons ``assignment_problems`` (the dispatch rules) gives
+    for that caregiver against the rest of ``plan`` and the visits already done."""
     by_caregiver: dict[int, list[Visit]] = {}
     pk_of = {key: c.pk for key, c in dp.caregivers.items()}
+    key_of = {pk: key for key, pk in pk_of.items()}
     for visit in dp.done_visits:
         for pk in (visit.caregiver_id, visit.second_caregiver_id):
             if pk:
@@ -793,7 +736,7 @@ def dispatch_check(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[st
     for vid, cids in plan.items():
         for cid in cids or ():
             by_caregiver.setdefault(pk_of[cid], []).append(dp.visits[vid])
-    found: dict[str, list[str]] = {}
+    found: dict[str, dict[str, list[str]]] = {}
     for vid, cids in plan.items():
         if not cids or vid in dp.fixed:
             continue
@@ -801,7 +744,42 @@ def dispatch_check(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[st
         chosen = [dp.caregivers[c] for c in cids]
         others = {c.pk: [o for o in by_caregiver.get(c.pk, []) if o.pk != visit.pk] for c in chosen}
         problems = assignment_problems(visit, chosen, day_visits=others)
-        reasons = [reason for found_for in problems.values() for _code, reason in found_for]
-        if reasons:
-            found[vid] = reasons
+        refused = {key_of[pk]: [r for _code, r in found_for] for pk, found_for in problems.items()
+                   if found_for}  # fmt: skip
+        if refused:
+            found[vid] = refused
     return found
+
+
+def dispatch_check(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[str, list[str]]:
+    """Each proposed assignment run through the dispatch rules themselves
+    (``assignment_problems``) against the rest of the proposal and the visits already done:
+    the reasons ``visit_assign`` would give. The solver's proposals are checked so before
+    they are stored, so this is empty unless the rules changed; the page shows what it finds."""
+    return {
+        vid: [reason for reasons in refused.values() for reason in reasons]
+        for vid, refused in _problems(dp, plan).items()
+    }
+
+
+def assignment_of(solution: Solution) -> dict[str, list[str]]:
+    """Visit -> its caregivers (in requirement order) in a solution."""
+    parts: dict[str, list[tuple[int, str]]] = {}
+    for route in solution.routes:
+        for stop in route.stops:
+            parts.setdefault(stop.visit_id, []).append((stop.requirement, route.caregiver_id))
+    return {vid: [cid for _r, cid in sorted(found)] for vid, found in parts.items()}
+
+
+def _refused(dp: DayProblem, solution: Solution) -> dict[str, set[str]]:
+    """Visit -> caregivers the dispatch rules refuse for it in this solution, with the visits
+    under way and those kept when re-planning at their caregivers."""
+    placed = assignment_of(solution)
+    plan: dict[str, list[str] | None] = dict(placed)
+    for vid in dp.fixed | dp.kept:
+        if vid not in plan:
+            plan[vid] = dp.current(vid)
+    return {
+        vid: set(refused) for vid, refused in _problems(dp, plan).items()
+        if vid not in dp.fixed and (vid not in dp.kept or vid in placed)
+    }  # fmt: skip
