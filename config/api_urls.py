@@ -9,4 +9,6 @@ urlpatterns = [
     path("", include("yiyang.organisations.api.urls")),
     path("", include("yiyang.elders.api.urls")),
     path("", include("yiyang.assessments.api.urls")),
+    path("", include("yiyang.devices.api.urls")),
+    path("", include("yiyang.alerts.api.urls")),
 ]

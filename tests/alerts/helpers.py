@@ -34,8 +34,12 @@ class Clock:
         return self.at
 
 
+def admin_for(world: World, division_code: str) -> Any:
+    return world.user["admin_Y" if division_code.startswith("4192") else "city_admin"]
+
+
 def elder_with_contacts(world: World, community: str = "XA1a", **values: Any) -> Any:
-    admin = world.user["city_admin"]
+    admin = admin_for(world, world.div[community].code)
     values.setdefault("address", "幸福路1号3单元201")
     values.setdefault("lat", Decimal("34.750000"))
     values.setdefault("lng", Decimal("113.650000"))
@@ -51,7 +55,7 @@ def bound_device(
     world: World, elder: Any, kind: str = "pendant", vendor: str = "yiyang",
     at: datetime.datetime = T0, **values: Any,
 ) -> Device:  # fmt: skip
-    admin = world.user["city_admin"]
+    admin = admin_for(world, elder.division_code)
     device = device_register(
         actor=admin, kind=kind, vendor=vendor, serial=f"SN{next(_serials):06d}",
         community=elder.community, **values,

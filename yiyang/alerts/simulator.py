@@ -1,0 +1,152 @@
+"""Realistic device traffic for the demo and the benchmark: heartbeats, vitals (now and then
+out of range), motion, door, battery, rare SOS and falls, and some devices falling silent.
+Sends over MQTT (QoS 1, the published topic scheme) or as signed HTTP callbacks."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from yiyang.devices.services import callback_signature
+
+# Event mix per message (the rest are heartbeats).
+MIX = [("vitals", 0.15), ("motion", 0.08), ("door", 0.02), ("battery", 0.01)]
+
+
+@dataclass
+class SimDevice:
+    device_id: str
+    kind: str
+    silent: bool = False
+    seq: int = 0
+
+
+@dataclass
+class Sent:
+    total: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    alarms: list[tuple[str, str, float]] = field(default_factory=list)  # device, msg_id, sent
+
+
+def make_payload(device: SimDevice, rng: random.Random, *, alarm_probability: float,
+                 now: float) -> dict[str, Any]:  # fmt: skip
+    device.seq += 1
+    msg_id = f"sim-{int(now * 1000)}-{device.seq}"
+    roll = rng.random()
+    if roll < alarm_probability:
+        type_ = "fall" if device.kind == "watch" and rng.random() < 0.3 else "sos"
+        return {"msg_id": msg_id, "type": type_, "ts": round(now, 3)}
+    roll = rng.random()
+    acc = 0.0
+    for type_, share in MIX:
+        acc += share
+        if roll < acc:
+            break
+    else:
+        type_ = "heartbeat"
+    payload: dict[str, Any] = {"msg_id": msg_id, "type": type_, "ts": round(now, 3)}
+    if type_ == "vitals":
+        payload["heart_rate"] = int(rng.gauss(76, 9)) if rng.random() > 0.01 else 150
+        payload["spo2"] = min(100, int(rng.gauss(97, 1.5)))
+    elif type_ == "door":
+        payload["open"] = rng.random() < 0.5
+    elif type_ == "battery":
+        payload["battery"] = rng.randint(20, 100)
+    elif type_ == "heartbeat":
+        payload["battery"] = rng.randint(30, 100)
+    return payload
+
+
+def topic_of(device_id: str) -> str:
+    return f"yiyang/v1/devices/{device_id}/events"
+
+
+class MqttSender:
+    def __init__(self, url: str, client_id: str) -> None:
+        from urllib.parse import urlparse
+
+        import paho.mqtt.client as mqtt
+
+        parsed = urlparse(url)
+        self.client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+            protocol=mqtt.MQTTv5,
+        )  # fmt: skip
+        self.client.max_inflight_messages_set(2000)
+        self.client.max_queued_messages_set(0)
+        self.client.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883, keepalive=30)
+        self.client.loop_start()
+
+    def send(self, device_id: str, payload: dict[str, Any]) -> None:
+        self.client.publish(topic_of(device_id), json.dumps(payload), qos=1)
+
+    def close(self) -> None:
+        time.sleep(0.5)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+class HttpSender:
+    def __init__(self, url: str, vendor: str, secret: str) -> None:
+        self.url = url.rstrip("/") + "/api/v1/device-events/"
+        self.vendor, self.secret = vendor, secret
+
+    def send(self, device_id: str, payload: dict[str, Any]) -> None:
+        body = json.dumps({"device_id": device_id, **payload}).encode()
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(
+            self.url, data=body, method="POST",
+            headers={"Content-Type": "application/json", "X-Yiyang-Vendor": self.vendor,
+                     "X-Yiyang-Timestamp": timestamp,
+                     "X-Yiyang-Signature": callback_signature(self.secret, timestamp, body)},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our URL
+            response.read()
+
+    def close(self) -> None:
+        return None
+
+
+def simulate(
+    *,
+    devices: list[SimDevice],
+    rate: float,
+    duration: float,
+    send: Callable[[str, dict[str, Any]], None],
+    alarm_probability: float = 0.001,
+    silent_fraction: float = 0.0,
+    seed: int = 1,
+    on_alarm: Callable[[str, str, float], None] | None = None,
+) -> Sent:
+    """Send ``rate`` messages a second spread over the devices for ``duration`` seconds."""
+    rng = random.Random(seed)
+    for device in rng.sample(devices, int(len(devices) * silent_fraction)):
+        device.silent = True
+    talking = [d for d in devices if not d.silent] or devices
+    sent = Sent()
+    start = time.monotonic()
+    index = 0
+    while True:
+        elapsed = time.monotonic() - start
+        if elapsed >= duration:
+            break
+        due = int(elapsed * rate) + 1
+        while sent.total < due:
+            device = talking[index % len(talking)]
+            index += 1
+            payload = make_payload(device, rng, alarm_probability=alarm_probability,
+                                   now=time.time())  # fmt: skip
+            send(device.device_id, payload)
+            sent.total += 1
+            sent.by_type[payload["type"]] = sent.by_type.get(payload["type"], 0) + 1
+            if payload["type"] in ("sos", "fall"):
+                sent.alarms.append((device.device_id, payload["msg_id"], time.time()))
+                if on_alarm is not None:
+                    on_alarm(device.device_id, payload["msg_id"], time.time())
+        time.sleep(min(0.01, max(0.0, (sent.total / rate) - (time.monotonic() - start))))
+    return sent
