@@ -14,6 +14,8 @@ urlpatterns = [
     path("organisations/", include("yiyang.organisations.web.urls")),
     path("elders/", include("yiyang.elders.web.urls")),
     path("assessments/", include("yiyang.assessments.web.urls")),
+    path("devices/", include("yiyang.devices.web.urls")),
+    path("alerts/", include("yiyang.alerts.web.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

@@ -14,6 +14,8 @@ NAV = [
     ("organisations:list", _("Organisations"), Permission.VIEW_ORGANISATIONS),
     ("elders:list", _("Elders"), Permission.VIEW_ELDERS),
     ("assessments:list", _("Ability assessments"), Permission.VIEW_ASSESSMENTS),
+    ("alerts:console", _("Alert centre"), Permission.VIEW_ALERTS),
+    ("devices:list", _("Devices"), Permission.VIEW_DEVICES),
     ("accounts:user-list", _("Users"), Permission.VIEW_USERS),
     ("accounts:roles", _("Roles"), Permission.VIEW_USERS),
     ("audit:list", _("Audit log"), Permission.VIEW_AUDIT_LOG),

@@ -96,6 +96,16 @@ class Period:
         return self.within_limit / self.count if self.count else None
 
     @property
+    def percent_within_target(self) -> float | None:
+        share = self.share_within_target
+        return None if share is None else 100 * share
+
+    @property
+    def percent_within_limit(self) -> float | None:
+        share = self.share_within_limit
+        return None if share is None else 100 * share
+
+    @property
     def median_ack(self) -> float | None:
         return statistics.median(self.ack_seconds) if self.ack_seconds else None
 
