@@ -51,7 +51,7 @@ def latest_change_id() -> int:
     return last or 0
 
 
-def wait_for_changes(*, poll_seconds: float = 0.5, deadline: float) -> Iterator[None]:
+def wait_for_changes(*, poll_seconds: float = 0.25, deadline: float) -> Iterator[None]:
     """Yield whenever there may be new changes (or every poll interval), until the deadline."""
     if settings.ALERT_EVENT_BUS == "redis":
         try:
