@@ -125,9 +125,7 @@ def wait_connected(db: LiveDb, client_id: str, since: float, timeout: float = 30
     def connected() -> bool:
         rows = db.query("SELECT connected, beat_at FROM devices_gatewaybeat WHERE name LIKE ?",
                         f"mqtt:{client_id}:%")  # fmt: skip
-        return any(
-            c and _epoch(beat) >= since for c, beat in rows
-        )
+        return any(c and _epoch(beat) >= since for c, beat in rows)
 
     wait_for(connected, timeout, f"gateway {client_id} to connect")
 

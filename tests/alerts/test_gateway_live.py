@@ -110,7 +110,9 @@ def _stream(pub: Any, devices: list[str], *, rounds: int, rate: float) -> dict[s
 
 def _assert_every_sos_is_one_alert(db: LiveDb, devices: list[str], heartbeats: int) -> None:
     def all_in() -> bool:
-        return db.query("SELECT COUNT(*) FROM devices_deviceevent")[0][0] >= heartbeats + len(devices)
+        return db.query("SELECT COUNT(*) FROM devices_deviceevent")[0][0] >= heartbeats + len(
+            devices
+        )
 
     try:
         wait_for(all_in, 30, "every event to be stored", interval=0.5)
@@ -136,7 +138,9 @@ def test_kill_9_mid_stream_loses_no_sos_and_duplicates_none(
         devices = live_db.seed(20)
         client_id = f"test-gw-{uuid.uuid4().hex[:8]}"
         since = time.time()
-        gateway = start_gateway(live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw1.log")
+        gateway = start_gateway(
+            live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw1.log"
+        )
         processes.append(gateway)
         wait_connected(live_db, client_id, since)
         pub = publisher(broker.port)
@@ -148,11 +152,15 @@ def test_kill_9_mid_stream_loses_no_sos_and_duplicates_none(
         time.sleep(1.0)
         gateway.kill9()  # mid-stream: some batches stored but not acknowledged, some neither
         time.sleep(0.5)
-        gateway = start_gateway(live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw2.log")
+        gateway = start_gateway(
+            live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw2.log"
+        )
         processes.append(gateway)
         time.sleep(0.8)
         gateway.kill9()  # and once more, for luck
-        gateway = start_gateway(live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw3.log")
+        gateway = start_gateway(
+            live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw3.log"
+        )
         processes.append(gateway)
         thread.join(60)
         pub.disconnect()
@@ -173,7 +181,9 @@ def test_a_broker_restart_loses_nothing(
         devices = live_db.seed(10)
         client_id = f"test-gw-{uuid.uuid4().hex[:8]}"
         since = time.time()
-        gateway = start_gateway(live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw.log")
+        gateway = start_gateway(
+            live_db, client_id=client_id, port=broker.port, log=tmp_path / "gw.log"
+        )
         processes.append(gateway)
         wait_connected(live_db, client_id, since)
         pub = publisher(broker.port, client_id="pub-restart")

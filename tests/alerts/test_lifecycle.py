@@ -134,9 +134,12 @@ def test_two_monitors_racing_escalate_once(world: World, sos: Alert, clock: Cloc
     assert alerts_escalate() == 1
     # The loser's claim, with what it had read, matches no row.
     pk, tier, deadline = due_before[0]
-    assert Alert.objects.filter(pk=pk, status="open", tier=tier, escalate_at=deadline).update(
-        tier=tier + 1
-    ) == 0
+    assert (
+        Alert.objects.filter(pk=pk, status="open", tier=tier, escalate_at=deadline).update(
+            tier=tier + 1
+        )
+        == 0
+    )
 
 
 def test_raising_notifies_the_first_contact_and_the_community_worker(
@@ -184,9 +187,7 @@ def test_alert_raise_from_a_visit(world: World, clock: Clock) -> None:
     )  # fmt: skip
 
 
-def test_alert_raise_checks_permission_fields_and_jurisdiction(
-    world: World, clock: Clock
-) -> None:
+def test_alert_raise_checks_permission_fields_and_jurisdiction(world: World, clock: Clock) -> None:
     elder = elder_with_contacts(world)
     with pytest.raises(PermissionDenied):
         alert_raise(elder=elder, kind="found_unwell", detail="x", source="visit",

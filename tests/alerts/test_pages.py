@@ -78,9 +78,11 @@ def test_the_stream_sends_changes_in_scope(client_for: Any, sos: Alert, world: W
     response.close()
 
 
-def test_the_stream_shows_nothing_of_another_city(client_for: Any, sos: Alert, world: World) -> None:
-    from tests.factories import UserFactory
+def test_the_stream_shows_nothing_of_another_city(
+    client_for: Any, sos: Alert, world: World
+) -> None:
     from tests.conftest import login
+    from tests.factories import UserFactory
 
     outsider = UserFactory(username="op_y", role="operator", division=world.div["Y"])
     response = login(Client(), outsider).get("/alerts/stream/?after=0")
@@ -106,9 +108,7 @@ def test_auditors_read_but_cannot_act(client_for: Any, sos: Alert) -> None:
     assert sos.status == "open"
 
 
-def test_statistics_against_the_answer_targets(
-    client_for: Any, world: World, clock: Clock
-) -> None:
+def test_statistics_against_the_answer_targets(client_for: Any, world: World, clock: Clock) -> None:
     from yiyang.alerts.selectors import alert_stats
     from yiyang.alerts.services import alert_acknowledge
 

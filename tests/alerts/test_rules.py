@@ -197,9 +197,7 @@ def test_a_door_closed_again_or_open_by_day_is_fine(world: World, clock: Clock) 
     assert alerts() == []
 
 
-def test_a_persistent_bad_stream_becomes_a_technical_alert(
-    setup: Any, settings: Any
-) -> None:
+def test_a_persistent_bad_stream_becomes_a_technical_alert(setup: Any, settings: Any) -> None:
     settings.DEVICE_REJECTIONS_ALERT_THRESHOLD = 20
     _elder, device = setup
     ingest(*[msg(device, "vitals", heart_rate=900) for _ in range(19)])

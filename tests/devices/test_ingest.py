@@ -157,6 +157,11 @@ def test_registration_names_each_bad_field(world: World) -> None:
                         serial="", community=world.div["XA1"], imei="12ab",
                         heartbeat_interval_seconds=1)  # fmt: skip
     assert set(error.value.message_dict) == {
-        "kind", "vendor", "serial", "imei", "community", "heartbeat_interval_seconds",
+        "kind",
+        "vendor",
+        "serial",
+        "imei",
+        "community",
+        "heartbeat_interval_seconds",
     }
     assert Device.objects.count() == 0

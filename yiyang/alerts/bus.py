@@ -26,9 +26,7 @@ CHANNEL = "yiyang:alerts"
 
 
 def change_record(*, alert: Any, change: str, at: datetime.datetime) -> None:
-    AlertChange.objects.create(
-        alert=alert, division_code=alert.division_code, change=change, at=at
-    )
+    AlertChange.objects.create(alert=alert, division_code=alert.division_code, change=change, at=at)
     if settings.ALERT_EVENT_BUS == "redis":
         transaction.on_commit(_publish)
 
@@ -36,7 +34,7 @@ def change_record(*, alert: Any, change: str, at: datetime.datetime) -> None:
 def _redis() -> Any:
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+    return redis.Redis.from_url(str(settings.REDIS_URL), socket_timeout=5)
 
 
 def _publish() -> None:

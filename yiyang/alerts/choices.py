@@ -112,23 +112,31 @@ class RecipientKind(models.TextChoices):
 # What the operator says and does, per kind (the console shows it beside the alert).
 CALL_SCRIPTS: dict[str, list] = {
     AlertKind.SOS: [
-        _("Call the elder at once: 'This is the Yiyang care centre, you pressed your alarm. "
-          "Are you all right? Are you hurt?'"),
-        _("No answer or the elder needs help: call the contacts in order, then send the "
-          "community worker; if they are hurt or unwell, call 120."),
+        _(
+            "Call the elder at once: 'This is the Yiyang care centre, you pressed your alarm. "
+            "Are you all right? Are you hurt?'"
+        ),
+        _(
+            "No answer or the elder needs help: call the contacts in order, then send the "
+            "community worker; if they are hurt or unwell, call 120."
+        ),
     ],
     AlertKind.FALL: [
         _("Call the elder: 'Have you fallen? Can you move? Does anything hurt?'"),
-        _("Do not ask them to get up if they are in pain; call 120 and send the nearest "
-          "worker; tell the first contact."),
+        _(
+            "Do not ask them to get up if they are in pain; call 120 and send the nearest "
+            "worker; tell the first contact."
+        ),
     ],
     AlertKind.SMOKE: [
         _("Call the elder: 'Your smoke alarm is sounding. Is there fire or smoke?'"),
         _("Fire, smoke or no answer: call 119 and give the address, then the contacts."),
     ],
     AlertKind.GAS: [
-        _("Call the elder: 'Your gas alarm is sounding. Turn off the gas, open the window, "
-          "do not switch anything on, leave the flat.'"),
+        _(
+            "Call the elder: 'Your gas alarm is sounding. Turn off the gas, open the window, "
+            "do not switch anything on, leave the flat.'"
+        ),
         _("No answer: call 119 and send the community worker; tell the contacts."),
     ],
     AlertKind.FOUND_UNWELL: [

@@ -28,8 +28,12 @@ class AlertFilterSet(django_filters.FilterSet):
 
 class NotificationFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=[("pending", _("Pending")), ("sent", _("Sent")),
-                                    ("failed", _("Failed"))]  # fmt: skip
+        label=_("Status"),
+        choices=[
+            ("pending", _("Pending")),
+            ("sent", _("Sent")),
+            ("failed", _("Failed")),
+        ],
     )
 
     class Meta:

@@ -110,7 +110,9 @@ class Gateway:
         self.connected.set()
         logger.info("connected to %s as %s", self.url.netloc, self.client_id)
 
-    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+    def _on_disconnect(
+        self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
+    ) -> None:
         self.connected.clear()
         self.generation += 1  # message ids of the old connection must not be acknowledged
         if not self.stopping.is_set():

@@ -126,7 +126,7 @@ def safe_zone_trigger(
 
 
 def _local(at: datetime.datetime) -> datetime.datetime:
-    return at.astimezone(ZoneInfo(settings.TIME_ZONE))
+    return at.astimezone(ZoneInfo(str(settings.TIME_ZONE)))
 
 
 def is_daytime(at: datetime.datetime, limits: dict[str, int]) -> bool:

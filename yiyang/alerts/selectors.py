@@ -58,9 +58,13 @@ def alert_actions(*, alert: Alert) -> QuerySet[AlertAction]:
 def alert_changes_after(*, actor: Actor, after_id: int) -> list[dict[str, Any]]:
     """The change feed in the actor's scope after ``after_id`` (the console's stream)."""
     require_perm(actor, Permission.VIEW_ALERTS)
-    rows = actor.scope.apply(
-        AlertChange.objects.filter(id__gt=after_id), division_code_field="division_code"
-    ).select_related("alert").order_by("id")[:200]
+    rows = (
+        actor.scope.apply(
+            AlertChange.objects.filter(id__gt=after_id), division_code_field="division_code"
+        )
+        .select_related("alert")
+        .order_by("id")[:200]
+    )
     return [
         {"id": c.id, "alert": str(c.alert.external_id), "change": c.change,
          "priority": c.alert.priority}
@@ -145,7 +149,7 @@ def alert_stats(
     queue = scoped.filter(status__in=ACTIVE_STATUSES).values_list("status", "raised_at")
     open_at = [at for status, at in queue if status == AlertStatus.OPEN]
     acknowledged = sum(1 for status, _ in queue if status == AlertStatus.ACKNOWLEDGED)
-    local_now = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    local_now = now.astimezone(ZoneInfo(str(settings.TIME_ZONE)))
     start = (local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
              - datetime.timedelta(days=31 * (months - 1))).replace(day=1)  # fmt: skip
     today_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)

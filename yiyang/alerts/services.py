@@ -194,16 +194,15 @@ def device_messages_ingest(
 def _limits_by_elder(elders: dict[int, Elder]) -> dict[int, dict[str, int]]:
     overrides = {s.elder_id: s for s in ElderAlertSettings.objects.filter(elder_id__in=elders)}
     return {
-        pk: rules.thresholds(elder.division_code, overrides.get(pk))
-        for pk, elder in elders.items()
+        pk: rules.thresholds(elder.division_code, overrides.get(pk)) for pk, elder in elders.items()
     }
 
 
 def _apply_event_rules(events: list[DeviceEvent], now: datetime.datetime) -> None:
     if not events:
         return
-    elders = {e.device.elder_id: e.device.elder for e in events if e.device.elder is not None}
-    limits = _limits_by_elder({pk: elder for pk, elder in elders.items() if elder is not None})
+    elders = {e.device.elder.pk: e.device.elder for e in events if e.device.elder is not None}
+    limits = _limits_by_elder(elders)
     for event in sorted(events, key=lambda e: e.occurred_at):
         device, elder = event.device, event.device.elder
         if elder is None:
@@ -213,7 +212,11 @@ def _apply_event_rules(events: list[DeviceEvent], now: datetime.datetime) -> Non
             limits=limits[elder.pk],
         )  # fmt: skip
         if trigger is None and event.type == EventType.LOCATION:
-            home = (float(elder.lat), float(elder.lng)) if elder.lat is not None else None
+            home = (
+                (float(elder.lat), float(elder.lng))
+                if elder.lat is not None and elder.lng is not None
+                else None
+            )
             trigger = rules.safe_zone_trigger(
                 elder_id=str(elder.external_id), home=home, lat=event.data["lat"],
                 lng=event.data["lng"], limits=limits[elder.pk],
@@ -293,7 +296,7 @@ def time_rules_apply(*, now: datetime.datetime | None = None) -> int:
             | Q(kind=DeviceKind.MOTION) | Q(door_open_since__isnull=False)
         )
     )  # fmt: skip
-    elders = {d.elder_id: d.elder for d in candidates if d.elder is not None}
+    elders = {d.elder.pk: d.elder for d in candidates if d.elder is not None}
     limits = _limits_by_elder(elders)
     bound_since = _bound_since([d.pk for d in candidates])
     for device in candidates:
@@ -415,15 +418,15 @@ def _acknowledge(alert: Alert, actor: Actor, now: datetime.datetime) -> bool:
 
 
 @transaction.atomic
-def alert_acknowledge(
-    *, alert: Alert, actor: Actor, now: datetime.datetime | None = None
-) -> Alert:
+def alert_acknowledge(*, alert: Alert, actor: Actor, now: datetime.datetime | None = None) -> Alert:
     """An operator takes the alert: its answer time stops and escalation ends."""
     _require_handle(actor, alert)
     if not _acknowledge(alert, actor, now or clock.now()):
         if alert.status == AlertStatus.ACKNOWLEDGED:
             who = alert.acknowledged_by.username if alert.acknowledged_by else ""
-            raise ValidationError({"status": _("Already acknowledged by %(user)s.") % {"user": who}})
+            raise ValidationError(
+                {"status": _("Already acknowledged by %(user)s.") % {"user": who}}
+            )
         raise ValidationError({"status": _("This alert is no longer open.")})
     return alert
 
@@ -452,7 +455,9 @@ def alert_action_log(
         errors["result"] = _("Say how the call or dispatch went.")
     if kind == ActionKind.NOTE and not note.strip():
         errors["note"] = _("Write the note.")
-    if kind == ActionKind.CALLED_CONTACT and (contact is None or contact.elder_id != alert.elder_id):
+    if kind == ActionKind.CALLED_CONTACT and (
+        contact is None or contact.elder_id != alert.elder_id
+    ):
         errors["contact"] = _("Choose one of the elder's contacts.")
     if errors:
         raise ValidationError(errors)
@@ -542,8 +547,10 @@ def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: int | None
     for name, value in values.items():
         setattr(row, name, value)
     row.save()
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=elder,
-                 division_code=elder.division_code, changes={"alert_thresholds": values})  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=elder, division_code=elder.division_code,
+        changes={"alert_thresholds": values},
+    )  # fmt: skip
     return row
 
 
@@ -552,7 +559,9 @@ def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: int | None
 
 
 def _message(alert: Alert, text: str) -> str:
-    return f"[{alert.get_priority_display()}] {alert.get_kind_display()} · {alert.elder.name} · {text}"
+    return (
+        f"[{alert.get_priority_display()}] {alert.get_kind_display()} · {alert.elder.name} · {text}"
+    )
 
 
 def _notify(

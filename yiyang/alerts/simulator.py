@@ -41,14 +41,7 @@ def make_payload(device: SimDevice, rng: random.Random, *, alarm_probability: fl
     if roll < alarm_probability:
         type_ = "fall" if device.kind == "watch" and rng.random() < 0.3 else "sos"
         return {"msg_id": msg_id, "type": type_, "ts": round(now, 3)}
-    roll = rng.random()
-    acc = 0.0
-    for type_, share in MIX:
-        acc += share
-        if roll < acc:
-            break
-    else:
-        type_ = "heartbeat"
+    type_ = _pick(rng.random())
     payload: dict[str, Any] = {"msg_id": msg_id, "type": type_, "ts": round(now, 3)}
     if type_ == "vitals":
         payload["heart_rate"] = int(rng.gauss(76, 9)) if rng.random() > 0.01 else 150
@@ -60,6 +53,15 @@ def make_payload(device: SimDevice, rng: random.Random, *, alarm_probability: fl
     elif type_ == "heartbeat":
         payload["battery"] = rng.randint(30, 100)
     return payload
+
+
+def _pick(roll: float) -> str:
+    acc = 0.0
+    for name, share in MIX:
+        acc += share
+        if roll < acc:
+            return name
+    return "heartbeat"
 
 
 def topic_of(device_id: str) -> str:
@@ -99,7 +101,7 @@ class HttpSender:
     def send(self, device_id: str, payload: dict[str, Any]) -> None:
         body = json.dumps({"device_id": device_id, **payload}).encode()
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - the configured server's URL
             self.url, data=body, method="POST",
             headers={"Content-Type": "application/json", "X-Yiyang-Vendor": self.vendor,
                      "X-Yiyang-Timestamp": timestamp,
@@ -124,7 +126,7 @@ def simulate(
     on_alarm: Callable[[str, str, float], None] | None = None,
 ) -> Sent:
     """Send ``rate`` messages a second spread over the devices for ``duration`` seconds."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - simulated traffic, not security
     for device in rng.sample(devices, int(len(devices) * silent_fraction)):
         device.silent = True
     talking = [d for d in devices if not d.silent] or devices

@@ -22,7 +22,7 @@ def now() -> datetime.datetime:
 @contextmanager
 def use(source: Callable[[], datetime.datetime]) -> Iterator[None]:
     """Read the time from ``source`` inside the block (tests)."""
-    global _source  # noqa: PLW0603 - one process-wide clock is the point
+    global _source
     previous, _source = _source, source
     try:
         yield

@@ -66,7 +66,9 @@ def decoder_for(vendor: str) -> Decoder:
     try:
         return DECODERS[vendor]
     except KeyError:
-        raise DecodeError(RejectReason.UNKNOWN_DEVICE, "vendor", f"no decoder for {vendor!r}")
+        raise DecodeError(
+            RejectReason.UNKNOWN_DEVICE, "vendor", f"no decoder for {vendor!r}"
+        ) from None
 
 
 def parse_timestamp(value: Any, *, name: str = "ts", scale: float = 1.0) -> datetime.datetime:
@@ -139,9 +141,7 @@ def message_id(value: Any, key: str = "msg_id") -> str:
 
 def _vitals(p: dict[str, Any]) -> dict[str, Any]:
     data = {
-        name: value
-        for name in ("heart_rate", "spo2")
-        if (value := number(p, name)) is not None
+        name: value for name in ("heart_rate", "spo2") if (value := number(p, name)) is not None
     }
     if not data:
         raise DecodeError(RejectReason.MISSING_FIELD, "heart_rate", "heart_rate or spo2 needed")
@@ -227,7 +227,7 @@ class AnxinDecoder(Decoder):
         data = p.get("data") or {}
         if not isinstance(data, dict):
             raise DecodeError(RejectReason.INVALID_VALUE, "data", "data must be an object")
-        fields = {self.NAMES.get(key, key): value for key, value in data.items()}
+        fields = {self.NAMES.get(str(key), str(key)): value for key, value in data.items()}
         code = p.get("evt")
         return typed_reading(
             msg_id=message_id(p.get("seq"), "seq"), type_=self.CODES.get(str(code), code),

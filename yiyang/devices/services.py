@@ -278,7 +278,9 @@ def device_messages_store(
     outcomes: list[Outcome | None] = [None] * len(messages)
     rejections: list[tuple[str, Device | None, DecodeError, str]] = []
 
-    def reject(i: int, key: str, device: Device | None, error: DecodeError, msg_id: str = "") -> None:
+    def reject(
+        i: int, key: str, device: Device | None, error: DecodeError, msg_id: str = ""
+    ) -> None:
         outcomes[i] = Outcome("rejected", error.reason, error.field, error.message, msg_id)
         rejections.append((key[:64], device, error, messages[i].via))
 
@@ -292,8 +294,10 @@ def device_messages_store(
             continue
         key = _device_uuid(message.device_key)
         if key is None:
-            reject(i, str(message.device_key), None, DecodeError(
-                RejectReason.UNKNOWN_DEVICE, "device_id", "device_id is not a device id"))  # fmt: skip
+            not_an_id = DecodeError(
+                RejectReason.UNKNOWN_DEVICE, "device_id", "device_id is not a device id"
+            )
+            reject(i, str(message.device_key), None, not_an_id)
             continue
         keys[i] = key
     devices = {
@@ -314,8 +318,8 @@ def device_messages_store(
                                   "the device is bound to no elder")  # fmt: skip
             _check_time(reading, now)
             if reading.type not in CRITICAL_TYPES and not FLOOD_GATE.admit(device.pk, now):
-                raise DecodeError(RejectReason.FLOOD, "device_id",
-                                  f"more than {settings.DEVICE_MAX_MESSAGES_PER_MINUTE} a minute")  # fmt: skip
+                limit = settings.DEVICE_MAX_MESSAGES_PER_MINUTE
+                raise DecodeError(RejectReason.FLOOD, "device_id", f"more than {limit} a minute")
         except DecodeError as error:
             msg_id = str(parsed[i].get("msg_id", "")) if isinstance(parsed[i], dict) else ""
             reject(i, str(key), device, error, msg_id[:64])

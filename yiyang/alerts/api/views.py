@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +21,8 @@ from yiyang.alerts.api.serializers import (
     AlertActionSerializer,
     AlertDetailSerializer,
     AlertSerializer,
+    CallbackResultSerializer,
+    DeviceEventSerializer,
     ResolveSerializer,
     ReviewSerializer,
 )
@@ -27,7 +30,6 @@ from yiyang.alerts.filtersets import AlertFilterSet
 from yiyang.alerts.models import Alert
 from yiyang.alerts.selectors import alert_get_for_actor, alert_scoped
 from yiyang.core.permissions import request_actor
-from yiyang.devices.api.serializers import CallbackResultSerializer, DeviceEventSerializer
 from yiyang.devices.choices import RejectReason, Via
 from yiyang.devices.decoders import DecodeError
 from yiyang.devices.services import Inbound, callback_verify, rejections_record
@@ -46,7 +48,9 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[Alert]:
         if getattr(self, "swagger_fake_view", False):
             return Alert.objects.none()
-        return alert_scoped(actor=request_actor(self.request)).order_by("priority", "raised_at", "id")
+        return alert_scoped(actor=request_actor(self.request)).order_by(
+            "priority", "raised_at", "id"
+        )
 
     def get_serializer_class(self) -> Any:
         return AlertSerializer if self.action == "list" else AlertDetailSerializer
@@ -123,6 +127,7 @@ class DeviceEventCallbackView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
 
     @extend_schema(
         request=DeviceEventSerializer,
@@ -153,7 +158,11 @@ class DeviceEventCallbackView(APIView):
                 signature=request.headers.get("X-Yiyang-Signature", ""), body=body,
             )  # fmt: skip
             parsed = json.loads(body.decode("utf-8"))
-            events = parsed.get("events") if isinstance(parsed, dict) and "events" in parsed else [parsed]
+            events = (
+                parsed.get("events")
+                if isinstance(parsed, dict) and "events" in parsed
+                else [parsed]
+            )
             if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS_PER_CALLBACK:
                 raise DecodeError(RejectReason.MALFORMED, "events",
                                   f"1 to {MAX_EVENTS_PER_CALLBACK} events")  # fmt: skip
@@ -166,10 +175,10 @@ class DeviceEventCallbackView(APIView):
                     else status.HTTP_400_BAD_REQUEST)  # fmt: skip
             return _refused(error, code)
         except (UnicodeDecodeError, ValueError) as exc:
-            error = DecodeError(RejectReason.MALFORMED, "body", f"not JSON: {exc}"[:200])
-            rejections_record(device_key=key, reason=error.reason, detail=error.message,
+            malformed = DecodeError(RejectReason.MALFORMED, "body", f"not JSON: {exc}"[:200])
+            rejections_record(device_key=key, reason=malformed.reason, detail=malformed.message,
                               via=Via.HTTP)  # fmt: skip
-            return _refused(error, status.HTTP_400_BAD_REQUEST)
+            return _refused(malformed, status.HTTP_400_BAD_REQUEST)
         messages = [
             Inbound(
                 device_key=str(event.get("device_id", ""))[:64] if isinstance(event, dict) else "",

@@ -59,8 +59,11 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "queue": queue,
         "open_count": sum(1 for a in queue if a.status == AlertStatus.OPEN),
-        "critical_open": [str(a.external_id) for a in queue
-                          if a.status == AlertStatus.OPEN and a.priority == Priority.CRITICAL],  # fmt: skip
+        "critical_open": [
+            str(a.external_id)
+            for a in queue
+            if a.status == AlertStatus.OPEN and a.priority == Priority.CRITICAL
+        ],
         "ingestion": gateway_status(),
         "now": timezone.now(),
     }
@@ -75,7 +78,9 @@ def console_view(request: HttpRequest) -> HttpResponse:
     context["last_change_id"] = bus.latest_change_id()
     selected = request.GET.get("alert")
     if selected:
-        context.update(_panel_context(request, alert_get_for_actor(actor=actor, external_id=selected)))
+        context.update(
+            _panel_context(request, alert_get_for_actor(actor=actor, external_id=selected))
+        )
     return render(request, "alerts/console.html", context)
 
 
@@ -88,7 +93,11 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 
 def _age(birth_date: Any) -> int:
     today = timezone.localdate()
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
@@ -100,7 +109,10 @@ def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         labels = dict(ChronicCondition.choices)
         conditions = [str(labels.get(c, c)) for c in revealed.health.chronic_conditions]
     contacts = [
-        {"contact": c, "phones": "、".join(revealed.contact_phones.get(c.pk, [])) or c.phones_masked}
+        {
+            "contact": c,
+            "phones": "、".join(revealed.contact_phones.get(c.pk, [])) or c.phones_masked,
+        }
         for c in elder.contacts.filter(is_active=True)
     ]
     script = CALL_SCRIPTS.get(alert.kind) or (
@@ -119,8 +131,8 @@ def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         "actions": list(alert_actions(alert=alert)),
         "devices": devices,
         "events": device_recent_events(device=alert.device) if alert.device else [],
-        "can_handle": services.can_handle(actor) and alert.status in (
-            AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
+        "can_handle": services.can_handle(actor)
+        and alert.status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
         "can_review": has_perm(actor, Permission.REVIEW_ALERTS)
         and alert.status == AlertStatus.RESOLVED,
         "action_kinds": [k for k in OPERATOR_ACTIONS if k not in (ActionKind.CALLED_CONTACT,)],
@@ -214,7 +226,7 @@ def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
 
 @login_required
 @never_cache
-def stream_view(request: HttpRequest) -> HttpResponse:
+def stream_view(request: HttpRequest) -> StreamingHttpResponse:
     """Server-sent events: ``change`` for every alert change in the user's scope (the page
     then reloads its queue), ``status`` every two seconds with the ingestion health."""
     actor = request_actor(request)

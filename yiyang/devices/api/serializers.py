@@ -32,25 +32,3 @@ class BindingSerializer(serializers.ModelSerializer[DeviceBinding]):
     class Meta:
         model = DeviceBinding
         fields = ["elder", "home_address", "bound_at", "unbound_at", "reason"]
-
-
-class DeviceEventSerializer(serializers.Serializer[Any]):
-    """A vendor callback: one event (``device_id`` plus the vendor's payload) or
-    ``{"events": [...]}``; documented here, read by the view from the raw signed body."""
-
-    device_id = serializers.UUIDField()
-    msg_id = serializers.CharField()
-    type = serializers.CharField()
-    ts = serializers.CharField(help_text="ISO 8601 or epoch seconds")
-
-
-class EventOutcomeSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"])
-    msg_id = serializers.CharField()
-    reason = serializers.CharField(required=False)
-    field = serializers.CharField(required=False)
-    message = serializers.CharField(required=False)
-
-
-class CallbackResultSerializer(serializers.Serializer[Any]):
-    results = EventOutcomeSerializer(many=True)

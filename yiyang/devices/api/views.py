@@ -25,4 +25,6 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return device_scoped(actor=request_actor(self.request))
 
     def get_object(self) -> Device:
-        return device_get_for_actor(actor=request_actor(self.request), external_id=self.kwargs["id"])
+        return device_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )

@@ -33,8 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = SystemActor(Scope(division_prefix=""), username="simulator")
         rows = list(
-            device_list(actor=actor, filters={"vendor": options["vendor"], "status": "active"})
-            .values_list("external_id", "kind")[: options["devices"]]
+            device_list(
+                actor=actor, filters={"vendor": options["vendor"], "status": "active"}
+            ).values_list("external_id", "kind")[: options["devices"]]
         )
         if not rows:
             raise CommandError("No bound devices of this vendor: run `yiyang seed-demo` first.")
@@ -42,13 +43,17 @@ class Command(BaseCommand):
             self.stderr.write(f"Only {len(rows)} bound devices; simulating those.")
         devices = [SimDevice(str(device_id), kind) for device_id, kind in rows]
         if options["via"] == "mqtt":
-            sender: Any = MqttSender(options["url"] or settings.MQTT_URL,
+            sender: Any = MqttSender(str(options["url"] or settings.MQTT_URL),
                                      f"yiyang-simulator-{os.getpid()}")  # fmt: skip
         else:
             secret = settings.DEVICE_VENDOR_SECRETS.get(options["vendor"])
             if not secret:
-                raise CommandError(f"No secret for vendor {options['vendor']!r} (DEVICE_VENDOR_SECRETS).")
-            sender = HttpSender(options["url"] or "http://127.0.0.1:8000", options["vendor"], secret)
+                raise CommandError(
+                    f"No secret for vendor {options['vendor']!r} (DEVICE_VENDOR_SECRETS)."
+                )
+            sender = HttpSender(
+                options["url"] or "http://127.0.0.1:8000", options["vendor"], secret
+            )
         try:
             sent = simulate(
                 devices=devices, rate=options["rate"], duration=options["duration"],
