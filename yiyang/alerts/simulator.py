@@ -124,20 +124,29 @@ def simulate(
     silent_fraction: float = 0.0,
     seed: int = 1,
     on_alarm: Callable[[str, str, float], None] | None = None,
+    warm_up: bool = False,
 ) -> Sent:
-    """Send ``rate`` messages a second spread over the devices for ``duration`` seconds."""
+    """Send ``rate`` messages a second spread over the devices for ``duration`` seconds.
+    With ``warm_up``, every talking device first sends one heartbeat (switched on)."""
     rng = random.Random(seed)  # noqa: S311 - simulated traffic, not security
     for device in rng.sample(devices, int(len(devices) * silent_fraction)):
         device.silent = True
     talking = [d for d in devices if not d.silent] or devices
+    rng.shuffle(talking)
     sent = Sent()
+    if warm_up:
+        for device in talking:
+            device.seq += 1
+            send(device.device_id, {"msg_id": f"on-{int(time.time() * 1000)}-{device.seq}",
+                                    "type": "heartbeat", "ts": round(time.time(), 3)})  # fmt: skip
+            sent.total += 1
     start = time.monotonic()
-    index = 0
+    index, base = 0, sent.total
     while True:
         elapsed = time.monotonic() - start
         if elapsed >= duration:
             break
-        due = int(elapsed * rate) + 1
+        due = base + int(elapsed * rate) + 1
         while sent.total < due:
             device = talking[index % len(talking)]
             index += 1
@@ -150,5 +159,5 @@ def simulate(
                 sent.alarms.append((device.device_id, payload["msg_id"], time.time()))
                 if on_alarm is not None:
                     on_alarm(device.device_id, payload["msg_id"], time.time())
-        time.sleep(min(0.01, max(0.0, (sent.total / rate) - (time.monotonic() - start))))
+        time.sleep(min(0.01, max(0.0, ((sent.total - base) / rate) - (time.monotonic() - start))))
     return sent

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="", help="MQTT broker or web server URL")
         parser.add_argument("--vendor", default="yiyang")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--warm-up", action="store_true",
+                            help="first one heartbeat from every device (switched on)")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = SystemActor(Scope(division_prefix=""), username="simulator")
@@ -59,6 +61,7 @@ class Command(BaseCommand):
                 devices=devices, rate=options["rate"], duration=options["duration"],
                 send=sender.send, alarm_probability=options["alarm_probability"],
                 silent_fraction=options["silent_fraction"], seed=options["seed"],
+                warm_up=options["warm_up"],
             )  # fmt: skip
         finally:
             sender.close()
