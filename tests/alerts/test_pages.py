@@ -146,3 +146,25 @@ def test_device_pages(client_for: Any, sos: Alert) -> None:
     detail = client.get(f"/devices/{sos.device.external_id}/").content.decode()
     assert str(sos.device.external_id) in detail and sos.elder.name in detail
     assert client_for("caregiver").get("/devices/").status_code == 403
+
+
+def test_redis_wakes_a_waiting_stream_at_once(settings: Any) -> None:
+    import socket
+    import threading
+    import time
+
+    from yiyang.alerts import bus
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), 1).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.ALERT_EVENT_BUS = "redis"
+    waiting = bus.wait_for_changes(deadline=time.monotonic() + 20)
+    threading.Timer(0.5, bus._publish).start()
+    started = time.monotonic()
+    next(waiting)  # subscribes, then blocks until the publish (the poll timeout is 5 s)
+    if time.monotonic() - started < 0.4:  # woken by the subscription's own start: wait again
+        next(waiting)
+    assert 0.4 <= time.monotonic() - started < 2.0
+    waiting.close()
