@@ -14,14 +14,31 @@ from typing import Any
 
 from yiyang.devices.services import callback_signature
 
-# Event mix per message (the rest are heartbeats).
-MIX = [("vitals", 0.15), ("motion", 0.08), ("door", 0.02), ("battery", 0.01)]
+# What each kind of device sends besides heartbeats (type, share of its messages).
+MIX: dict[str, list[tuple[str, float]]] = {
+    "pendant": [("battery", 0.02), ("location", 0.05)],
+    "watch": [("vitals", 0.5), ("location", 0.1), ("battery", 0.02)],
+    "motion": [("motion", 0.7)],
+    "door": [("door", 0.3)],
+    "bed": [("bed", 0.3)],
+}
+ALARMS = {"pendant": ["sos"], "watch": ["sos", "sos", "fall"], "smoke": ["smoke"],
+          "gas": ["gas"]}  # fmt: skip
+# A vendor's own format (see yiyang.devices.decoders): Yiyang's is the payload as made.
+ANXIN_CODES = {
+    "sos": "SOS_ALARM", "fall": "FALL_ALARM", "smoke": "SMOKE_ALARM", "gas": "GAS_ALARM",
+    "heartbeat": "HB", "vitals": "HEALTH", "motion": "PIR", "door": "DOOR", "battery": "POWER",
+    "location": "GPS", "removed": "TAKE_OFF",
+}  # fmt: skip
+ANXIN_NAMES = {"heart_rate": "hr", "spo2": "bo", "battery": "bat", "lat": "la", "lng": "lo",
+               "open": "opened"}  # fmt: skip
 
 
 @dataclass
 class SimDevice:
     device_id: str
     kind: str
+    vendor: str = "yiyang"
     silent: bool = False
     seq: int = 0
 
@@ -34,30 +51,46 @@ class Sent:
 
 
 def make_payload(device: SimDevice, rng: random.Random, *, alarm_probability: float,
-                 now: float) -> dict[str, Any]:  # fmt: skip
+                 now: float, type_: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """One message of this device: an alarm now and then, otherwise what its kind sends."""
     device.seq += 1
     msg_id = f"sim-{int(now * 1000)}-{device.seq}"
-    roll = rng.random()
-    if roll < alarm_probability:
-        type_ = "fall" if device.kind == "watch" and rng.random() < 0.3 else "sos"
-        return {"msg_id": msg_id, "type": type_, "ts": round(now, 3)}
-    type_ = _pick(rng.random())
+    if type_ is None:
+        alarms = ALARMS.get(device.kind)
+        if alarms and rng.random() < alarm_probability:
+            type_ = rng.choice(alarms)
+        else:
+            type_ = _pick(MIX.get(device.kind, []), rng.random())
     payload: dict[str, Any] = {"msg_id": msg_id, "type": type_, "ts": round(now, 3)}
     if type_ == "vitals":
         payload["heart_rate"] = int(rng.gauss(76, 9)) if rng.random() > 0.01 else 150
         payload["spo2"] = min(100, int(rng.gauss(97, 1.5)))
     elif type_ == "door":
         payload["open"] = rng.random() < 0.5
+    elif type_ == "bed":
+        payload["present"] = rng.random() < 0.7
+    elif type_ == "location":
+        payload["lat"] = round(34.75 + rng.gauss(0, 0.002), 6)
+        payload["lng"] = round(113.65 + rng.gauss(0, 0.002), 6)
     elif type_ == "battery":
         payload["battery"] = rng.randint(20, 100)
-    elif type_ == "heartbeat":
+    elif type_ == "heartbeat" and device.kind in ("pendant", "watch"):
         payload["battery"] = rng.randint(30, 100)
     return payload
 
 
-def _pick(roll: float) -> str:
+def in_vendor_format(device: SimDevice, payload: dict[str, Any]) -> dict[str, Any]:
+    if device.vendor != "anxin":
+        return payload
+    data = {ANXIN_NAMES.get(k, k): v for k, v in payload.items()
+            if k not in ("msg_id", "type", "ts")}  # fmt: skip
+    return {"seq": payload["msg_id"], "evt": ANXIN_CODES[payload["type"]],
+            "time": int(payload["ts"] * 1000), "data": data}  # fmt: skip
+
+
+def _pick(mix: list[tuple[str, float]], roll: float) -> str:
     acc = 0.0
-    for name, share in MIX:
+    for name, share in mix:
         acc += share
         if roll < acc:
             return name
@@ -94,18 +127,22 @@ class MqttSender:
 
 
 class HttpSender:
-    def __init__(self, url: str, vendor: str, secret: str) -> None:
+    """Each vendor's cloud calls back with its own secret."""
+
+    def __init__(self, url: str, secrets: dict[str, str], vendors: dict[str, str]) -> None:
         self.url = url.rstrip("/") + "/api/v1/device-events/"
-        self.vendor, self.secret = vendor, secret
+        self.secrets, self.vendors = secrets, vendors
 
     def send(self, device_id: str, payload: dict[str, Any]) -> None:
+        vendor = self.vendors.get(device_id, "yiyang")
+        secret = self.secrets.get(vendor, "")
         body = json.dumps({"device_id": device_id, **payload}).encode()
         timestamp = str(int(time.time()))
         request = urllib.request.Request(  # noqa: S310 - the configured server's URL
             self.url, data=body, method="POST",
-            headers={"Content-Type": "application/json", "X-Yiyang-Vendor": self.vendor,
+            headers={"Content-Type": "application/json", "X-Yiyang-Vendor": vendor,
                      "X-Yiyang-Timestamp": timestamp,
-                     "X-Yiyang-Signature": callback_signature(self.secret, timestamp, body)},
+                     "X-Yiyang-Signature": callback_signature(secret, timestamp, body)},
         )  # fmt: skip
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our URL
             response.read()
@@ -136,9 +173,9 @@ def simulate(
     sent = Sent()
     if warm_up:
         for device in talking:
-            device.seq += 1
-            send(device.device_id, {"msg_id": f"on-{int(time.time() * 1000)}-{device.seq}",
-                                    "type": "heartbeat", "ts": round(time.time(), 3)})  # fmt: skip
+            first = "motion" if device.kind == "motion" else "heartbeat"
+            payload = make_payload(device, rng, alarm_probability=0, now=time.time(), type_=first)
+            send(device.device_id, in_vendor_format(device, payload))
             sent.total += 1
     start = time.monotonic()
     index, base = 0, sent.total
@@ -152,7 +189,7 @@ def simulate(
             index += 1
             payload = make_payload(device, rng, alarm_probability=alarm_probability,
                                    now=time.time())  # fmt: skip
-            send(device.device_id, payload)
+            send(device.device_id, in_vendor_format(device, payload))
             sent.total += 1
             sent.by_type[payload["type"]] = sent.by_type.get(payload["type"], 0) + 1
             if payload["type"] in ("sos", "fall"):

@@ -23,12 +23,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=2.0)
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
+        parser.add_argument(
+            "--start-delay", type=float, default=0.0,
+            help="seconds to wait first (devices report in after a restart)",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         stopping = {"now": False}
         if not options["once"]:
             signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
         last_housekeeping = 0.0
+        time.sleep(options["start_delay"])
         while True:
             try:
                 result = monitor_tick()

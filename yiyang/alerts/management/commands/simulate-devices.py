@@ -27,35 +27,36 @@ class Command(BaseCommand):
         parser.add_argument("--alarm-probability", type=float, default=0.002)
         parser.add_argument("--silent-fraction", type=float, default=0.0)
         parser.add_argument("--url", default="", help="MQTT broker or web server URL")
-        parser.add_argument("--vendor", default="yiyang")
+        parser.add_argument("--vendor", default="", help="only this vendor's devices")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--warm-up", action="store_true",
                             help="first one heartbeat from every device (switched on)")  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = SystemActor(Scope(division_prefix=""), username="simulator")
+        filters = {"status": "active"}
+        if options["vendor"]:
+            filters["vendor"] = options["vendor"]
         rows = list(
-            device_list(
-                actor=actor, filters={"vendor": options["vendor"], "status": "active"}
-            ).values_list("external_id", "kind")[: options["devices"]]
+            device_list(actor=actor, filters=filters)
+            .order_by("id")
+            .values_list("external_id", "kind", "vendor")[: options["devices"]]
         )
         if not rows:
-            raise CommandError("No bound devices of this vendor: run `yiyang seed-demo` first.")
+            raise CommandError("No bound devices: run `yiyang seed-demo` first.")
         if len(rows) < options["devices"]:
             self.stderr.write(f"Only {len(rows)} bound devices; simulating those.")
-        devices = [SimDevice(str(device_id), kind) for device_id, kind in rows]
+        devices = [SimDevice(str(device_id), kind, vendor) for device_id, kind, vendor in rows]
         if options["via"] == "mqtt":
             sender: Any = MqttSender(str(options["url"] or settings.MQTT_URL),
                                      f"yiyang-simulator-{os.getpid()}")  # fmt: skip
         else:
-            secret = settings.DEVICE_VENDOR_SECRETS.get(options["vendor"])
-            if not secret:
-                raise CommandError(
-                    f"No secret for vendor {options['vendor']!r} (DEVICE_VENDOR_SECRETS)."
-                )
-            sender = HttpSender(
-                options["url"] or "http://127.0.0.1:8000", options["vendor"], secret
-            )
+            secrets = dict(settings.DEVICE_VENDOR_SECRETS)
+            missing = {d.vendor for d in devices} - set(secrets)
+            if missing:
+                raise CommandError(f"No secret for {sorted(missing)} (DEVICE_VENDOR_SECRETS).")
+            vendors = {d.device_id: d.vendor for d in devices}
+            sender = HttpSender(options["url"] or "http://127.0.0.1:8000", secrets, vendors)
         try:
             sent = simulate(
                 devices=devices, rate=options["rate"], duration=options["duration"],

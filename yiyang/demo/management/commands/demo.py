@@ -86,7 +86,7 @@ class Command(BaseCommand):
             broker = False
         python = [sys.executable, "-m", "yiyang"]
         env = os.environ.copy()
-        monitor = [*python, "run-alert-monitor", "--interval", "2"]
+        monitor = [*python, "run-alert-monitor", "--interval", "2", "--start-delay", "20"]
         started = [subprocess.Popen(monitor, env=env)]  # noqa: S603 - our own commands
         simulate = [*python, "simulate-devices", "--devices", "400", "--rate", "5",
                     "--duration", "604800", "--alarm-probability", "0.0007",
