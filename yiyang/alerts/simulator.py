@@ -39,6 +39,7 @@ class SimDevice:
     device_id: str
     kind: str
     vendor: str = "yiyang"
+    home: tuple[float, float] | None = None  # location events only when the home is known
     silent: bool = False
     seq: int = 0
 
@@ -70,8 +71,12 @@ def make_payload(device: SimDevice, rng: random.Random, *, alarm_probability: fl
     elif type_ == "bed":
         payload["present"] = rng.random() < 0.7
     elif type_ == "location":
-        payload["lat"] = round(34.75 + rng.gauss(0, 0.002), 6)
-        payload["lng"] = round(113.65 + rng.gauss(0, 0.002), 6)
+        if device.home is None:
+            payload["type"] = "heartbeat"
+        else:  # around home (some 200 m), now and then far away (a few km)
+            spread = 0.03 if rng.random() < 0.01 else 0.002
+            payload["lat"] = round(device.home[0] + rng.gauss(0, spread), 6)
+            payload["lng"] = round(device.home[1] + rng.gauss(0, spread), 6)
     elif type_ == "battery":
         payload["battery"] = rng.randint(20, 100)
     elif type_ == "heartbeat" and device.kind in ("pendant", "watch"):

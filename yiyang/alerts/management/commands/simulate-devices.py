@@ -40,13 +40,19 @@ class Command(BaseCommand):
         rows = list(
             device_list(actor=actor, filters=filters)
             .order_by("id")
-            .values_list("external_id", "kind", "vendor")[: options["devices"]]
+            .values_list("external_id", "kind", "vendor", "elder__lat", "elder__lng")[
+                : options["devices"]
+            ]
         )
         if not rows:
             raise CommandError("No bound devices: run `yiyang seed-demo` first.")
         if len(rows) < options["devices"]:
             self.stderr.write(f"Only {len(rows)} bound devices; simulating those.")
-        devices = [SimDevice(str(device_id), kind, vendor) for device_id, kind, vendor in rows]
+        devices = [
+            SimDevice(str(device_id), kind, vendor,
+                      (float(lat), float(lng)) if lat is not None and lng is not None else None)
+            for device_id, kind, vendor, lat, lng in rows
+        ]  # fmt: skip
         if options["via"] == "mqtt":
             sender: Any = MqttSender(str(options["url"] or settings.MQTT_URL),
                                      f"yiyang-simulator-{os.getpid()}")  # fmt: skip
