@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
@@ -233,6 +233,16 @@ class _FloodGate:
 FLOOD_GATE = _FloodGate()
 
 
+# What ingestion and the rules read of a device and its elder (an elder row is wide: loading
+# it whole for every message of a batch costs more than the rest of the batch).
+INGEST_FIELDS = (
+    "id", "external_id", "kind", "vendor", "elder_id", "division_code", "last_seen_at",
+    "battery_percent", "last_motion_at", "door_open_since", "last_lat", "last_lng",
+    "heartbeat_interval_seconds", "elder__id", "elder__external_id", "elder__division_code",
+    "elder__community_id", "elder__name", "elder__lat", "elder__lng",
+)  # fmt: skip
+
+
 def _parse(message: Inbound) -> Any:
     body = message.body
     if isinstance(body, bytes | bytearray | memoryview):
@@ -302,7 +312,9 @@ def device_messages_store(
         keys[i] = key
     devices = {
         d.external_id: d
-        for d in Device.objects.filter(external_id__in=set(keys.values())).select_related("elder")
+        for d in Device.objects.filter(external_id__in=set(keys.values()))
+        .select_related("elder")
+        .only(*INGEST_FIELDS)
     }
     candidates: dict[tuple[int, str], tuple[int, Reading, Device]] = {}
     for i, key in keys.items():
@@ -415,12 +427,34 @@ def _update_device_state(events: list[DeviceEvent], now: datetime.datetime) -> N
                 device.last_lng = round(event.data["lng"], 6)
         devices.append(device)
     if devices:
-        Device.objects.bulk_update(
-            devices,
-            ["last_seen_at", "battery_percent", "last_motion_at", "door_open_since",
-             "last_lat", "last_lng"],
-            batch_size=500,
-        )  # fmt: skip
+        _write_device_state(devices)
+
+
+STATE_COLUMNS = ("last_seen_at", "battery_percent", "last_motion_at", "door_open_since",
+                 "last_lat", "last_lng")  # fmt: skip
+
+
+def _write_device_state(devices: list[Device]) -> None:
+    """One prepared UPDATE per device, sent as one batch (``executemany``: pipelined by
+    psycopg 3). ``bulk_update`` builds a CASE per column and row and costs ~10 ms a device in
+    Python alone; this costs ~0.1 ms. Ordered by id, so concurrent gateways lock rows in the
+    same order and never deadlock."""
+    ops = connection.ops
+    table = Device._meta.db_table
+    assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in STATE_COLUMNS)
+    sql = f"UPDATE {ops.quote_name(table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    rows = [
+        (
+            ops.adapt_datetimefield_value(d.last_seen_at), d.battery_percent,
+            ops.adapt_datetimefield_value(d.last_motion_at),
+            ops.adapt_datetimefield_value(d.door_open_since),
+            ops.adapt_decimalfield_value(d.last_lat, 9, 6),
+            ops.adapt_decimalfield_value(d.last_lng, 9, 6), d.pk,
+        )
+        for d in sorted(devices, key=lambda d: d.pk)
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _count_rejections(
