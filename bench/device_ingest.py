@@ -43,7 +43,9 @@ from bench.organisation_list import machine, recreate_postgres  # noqa: E402
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/yiyang_bench_devices")
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/yiyang_bench_devices"
+    )
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--elders", type=int, default=2_000)
     parser.add_argument("--rate", type=float, default=5000)
@@ -54,6 +56,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--sos-per-second", type=float, default=2)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batch-ms", type=int, default=100)
+    parser.add_argument("--preload", type=int, default=0,
+                        help="capacity mode: queue N messages while the gateway is stopped, "
+                        "then time how fast one gateway drains them")  # fmt: skip
+    parser.add_argument("--drain-limit", type=float, default=600)
     return parser.parse_args()
 
 
@@ -72,7 +78,9 @@ def start_broker(tmp: str) -> tuple[subprocess.Popen[bytes], int]:
         + ("user root\n" if os.geteuid() == 0 else "")
     )
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
@@ -106,13 +114,23 @@ def seed(devices: int, elders: int) -> list[str]:
             id_number=citizen_id("419102", "19400315", n + 1), lat=Decimal("34.75"), lng=Decimal("113.65"),
         )  # fmt: skip
         if n < 50:
-            contact_add(actor=actor, elder=elder, name="李强", relation="child", phones=["13900139000"])
+            contact_add(
+                actor=actor, elder=elder, name="李强", relation="child", phones=["13900139000"]
+            )
         made.append(elder)
     now = timezone.now()
     rows = [
-        Device(kind="pendant", vendor="yiyang", serial=f"B{n:07d}", community=community,
-               division_code=community.code, elder=made[n % elders], status="active",
-               heartbeat_interval_seconds=3600, last_seen_at=now)  # fmt: skip
+        Device(
+            kind="pendant",
+            vendor="yiyang",
+            serial=f"B{n:07d}",
+            community=community,
+            division_code=community.code,
+            elder=made[n % elders],
+            status="active",
+            heartbeat_interval_seconds=3600,
+            last_seen_at=now,
+        )
         for n in range(devices)
     ]
     Device.objects.bulk_create(rows, batch_size=5000)
@@ -205,17 +223,36 @@ def main() -> int:
 
     broker, port = start_broker(tmp)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MQTT_PROTOCOL": "5"}
-    topic = "$share/yiyang/yiyang/v1/devices/+/events" if args.gateways > 1 else "yiyang/v1/devices/+/events"
+    topic = (
+        "$share/yiyang/yiyang/v1/devices/+/events"
+        if args.gateways > 1
+        else "yiyang/v1/devices/+/events"
+    )
     gateways = [
         subprocess.Popen(
-            [sys.executable, "-m", "yiyang", "run-device-gateway", "--client-id", f"bench-gw-{n}",
-             "--url", f"mqtt://127.0.0.1:{port}", "--batch-size", str(args.batch_size),
-             "--batch-ms", str(args.batch_ms)],
-            env={**env, "MQTT_TOPIC": topic}, stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / f"gw{n}.log", "wb"),
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "yiyang",
+                "run-device-gateway",
+                "--client-id",
+                f"bench-gw-{n}",
+                "--url",
+                f"mqtt://127.0.0.1:{port}",
+                "--batch-size",
+                str(args.batch_size),
+                "--batch-ms",
+                str(args.batch_ms),
+            ],
+            env={**env, "MQTT_TOPIC": topic},
+            stdout=subprocess.DEVNULL,
+            stderr=open(Path(tmp) / f"gw{n}.log", "wb"),
+        )
         for n in range(args.gateways)
     ]
     time.sleep(3)
+    if args.preload:
+        return capacity(args, port, device_ids, gateways, env, topic, broker, setup_s, tmp)
 
     import psycopg  # noqa: F401 - the watcher reads with Django's connection
 
@@ -228,7 +265,11 @@ def main() -> int:
     def watch() -> None:
         last = 0
         while not stop.is_set():
-            rows = list(Alert.objects.filter(pk__gt=last, kind="sos").values_list("pk", "device__external_id"))
+            rows = list(
+                Alert.objects.filter(pk__gt=last, kind="sos").values_list(
+                    "pk", "device__external_id"
+                )
+            )
             now = time.time()
             for pk, device in rows:
                 seen.setdefault(str(device), now)
@@ -277,7 +318,11 @@ def main() -> int:
     alerts = Alert.objects.filter(kind="sos").count()
 
     def pct(q: float) -> float | None:
-        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3) if latencies else None
+        return (
+            round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3)
+            if latencies
+            else None
+        )
 
     result = {
         "benchmark": "device_ingest",
@@ -286,7 +331,7 @@ def main() -> int:
         "publishers": args.publishers, "target_rate": args.rate, "duration_s": args.duration,
         "batch_size": args.batch_size, "batch_ms": args.batch_ms,
         "setup_s": round(setup_s, 1),
-        "sent": sent, "stored": stored, "lost": sent - stored,
+        "sent": sent, "stored": stored, "backlog_at_end": sent - stored,
         "sustained_stored_per_s": round((count_b - count_a) / (t_b - t_a), 1),
         "drain_after_publishing_s": round(drained_s, 1),
         "sos_sent": len(sos), "sos_alerts": alerts,
@@ -296,6 +341,67 @@ def main() -> int:
         "machine": machine(),
     }  # fmt: skip
     shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(result))
+    return 0
+
+
+def capacity(args: Any, port: int, device_ids: list[str], gateways: list[Any], env: dict[str, str],
+             topic: str, broker: Any, setup_s: float, tmp: str) -> int:  # fmt: skip
+    """Stop the gateway (its persistent session keeps collecting), publish ``--preload``
+    messages, restart it and time the drain: the gateway's own capacity, with no publisher
+    competing for the CPU while it works."""
+    import paho.mqtt.client as mqtt
+    from django.db import connection
+
+    from yiyang.devices.models import DeviceEvent
+
+    for g in gateways:
+        g.terminate()
+        g.wait(20)
+    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+                         client_id="bench-preload", protocol=mqtt.MQTTv5)  # fmt: skip
+    client.max_inflight_messages_set(20000)
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port, keepalive=60)
+    client.loop_start()
+    infos = []
+    for n in range(args.preload):
+        device = device_ids[n % len(device_ids)]
+        kind = "vitals" if n % 5 == 0 else "heartbeat"
+        body = {"msg_id": f"pre-{n}", "type": kind, "ts": time.time(), "battery": 80}
+        if kind == "vitals":
+            body["heart_rate"] = 72
+        infos.append(client.publish(f"yiyang/v1/devices/{device}/events", json.dumps(body), qos=1))
+    for info in infos:
+        info.wait_for_publish(60)
+    client.disconnect()
+    client.loop_stop()
+    before = DeviceEvent.objects.count()
+    started = time.monotonic()
+    gateway = subprocess.Popen(
+        [sys.executable, "-m", "yiyang", "run-device-gateway", "--client-id", "bench-gw-0",
+         "--url", f"mqtt://127.0.0.1:{port}", "--batch-size", str(args.batch_size),
+         "--batch-ms", str(args.batch_ms)],
+        env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO"}, stdout=subprocess.DEVNULL,
+        stderr=open(Path(tmp) / "drain.log", "wb"),
+    )  # fmt: skip
+    while (
+        DeviceEvent.objects.count() - before < args.preload
+        and time.monotonic() - started < args.drain_limit
+    ):
+        time.sleep(0.2)
+    elapsed = time.monotonic() - started
+    stored = DeviceEvent.objects.count() - before
+    gateway.terminate()
+    gateway.wait(20)
+    broker.terminate()
+    result = {
+        "benchmark": "device_ingest_capacity", "database": connection.vendor,
+        "devices": args.devices, "preloaded": args.preload, "stored": stored,
+        "drain_s": round(elapsed, 1), "drain_per_s": round(stored / elapsed, 1),
+        "batch_size": args.batch_size, "batch_ms": args.batch_ms, "setup_s": round(setup_s, 1),
+        "machine": machine(),
+    }  # fmt: skip
     print(json.dumps(result))
     return 0
 
