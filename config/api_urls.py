@@ -12,4 +12,6 @@ urlpatterns = [
     path("", include("yiyang.services.api.urls")),
     path("", include("yiyang.visits.api.urls")),
     path("", include("yiyang.scheduling.api.urls")),
+    path("", include("yiyang.devices.api.urls")),
+    path("", include("yiyang.alerts.api.urls")),
 ]

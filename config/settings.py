@@ -11,6 +11,7 @@ Secrets may also come from a file named by ``<NAME>_FILE`` (Docker/Kubernetes se
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 from collections.abc import Callable
@@ -153,6 +154,8 @@ INSTALLED_APPS = [
     "yiyang.services",
     "yiyang.visits",
     "yiyang.scheduling",
+    "yiyang.devices",
+    "yiyang.alerts",
     "yiyang.demo",
 ]
 
@@ -213,6 +216,73 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 MQTT_URL = env("MQTT_URL", "mqtt://127.0.0.1:1883")
+
+# Devices (issue 6). The gateway subscribes to yiyang/v1/devices/+/events with QoS 1 and a
+# persistent session under this client id (one id per gateway process; EMQX shared
+# subscriptions spread a cluster's load: set MQTT_TOPIC to $share/yiyang/yiyang/v1/...).
+MQTT_CLIENT_ID = env("MQTT_CLIENT_ID", "yiyang-gateway-1") or "yiyang-gateway-1"
+MQTT_TOPIC = env("MQTT_TOPIC", "yiyang/v1/devices/+/events") or "yiyang/v1/devices/+/events"
+MQTT_USERNAME = env("MQTT_USERNAME") or ""
+MQTT_PASSWORD = env("MQTT_PASSWORD") or ""
+MQTT_PROTOCOL = env("MQTT_PROTOCOL", "5") or "5"  # "5" (MQTT 5) or "3.1.1"
+MQTT_SESSION_EXPIRY_SECONDS = env_int("MQTT_SESSION_EXPIRY_SECONDS", 7 * 24 * 3600)
+MQTT_TLS_CA_FILE = env("MQTT_TLS_CA_FILE") or ""  # TLS when set (or when MQTT_URL is mqtts://)
+MQTT_TLS_CERT_FILE = env("MQTT_TLS_CERT_FILE") or ""  # client certificate, optional
+MQTT_TLS_KEY_FILE = env("MQTT_TLS_KEY_FILE") or ""
+# The gateway writes a batch when it holds this many messages or this many milliseconds pass.
+DEVICE_BATCH_SIZE = env_int("DEVICE_BATCH_SIZE", 500)
+DEVICE_BATCH_MILLISECONDS = env_int("DEVICE_BATCH_MILLISECONDS", 50)
+DEVICE_MAX_PAYLOAD_BYTES = env_int("DEVICE_MAX_PAYLOAD_BYTES", 16 * 1024)
+# Event timestamps: how far in the future (clock skew) and how old (offline buffering) a
+# device's event may be.
+DEVICE_MAX_CLOCK_SKEW_SECONDS = env_int("DEVICE_MAX_CLOCK_SKEW_SECONDS", 300)
+DEVICE_MAX_EVENT_AGE_SECONDS = env_int("DEVICE_MAX_EVENT_AGE_SECONDS", 7 * 24 * 3600)
+# A device sending more than this many messages a minute is flooding: the surplus (never a
+# critical event) is rejected and counted.
+DEVICE_MAX_MESSAGES_PER_MINUTE = env_int("DEVICE_MAX_MESSAGES_PER_MINUTE", 120)
+# Rejections of one device within ten minutes that raise a technical alert.
+DEVICE_REJECTIONS_ALERT_THRESHOLD = env_int("DEVICE_REJECTIONS_ALERT_THRESHOLD", 50)
+# HTTP callbacks of vendor clouds: "vendor:secret,vendor2:secret" (or DEVICE_VENDOR_SECRETS_FILE)
+# and the replay window of their signed timestamps.
+DEVICE_VENDOR_SECRETS = dict(
+    item.split(":", 1) for item in env_list("DEVICE_VENDOR_SECRETS") if ":" in item
+)
+if MODE in {"test", "demo"} and not DEVICE_VENDOR_SECRETS:
+    DEVICE_VENDOR_SECRETS = {"yiyang": "demo-vendor-secret", "anxin": "demo-anxin-secret"}
+DEVICE_CALLBACK_WINDOW_SECONDS = env_int("DEVICE_CALLBACK_WINDOW_SECONDS", 300)
+# The gateway's heartbeat: the console shows a banner when it is older than this.
+GATEWAY_STALE_SECONDS = env_int("GATEWAY_STALE_SECONDS", 30)
+
+# Alerts (issue 6). Answer targets: TSA, 97.5% within 60 s and 99% within 180 s.
+ALERT_ACK_TIMEOUT_SECONDS = env_int("ALERT_ACK_TIMEOUT_SECONDS", 60)
+# Answer (acknowledge) time targets, shown on the supervisor's statistics.
+ALERT_ANSWER_TARGET_SECONDS = env_int("ALERT_ANSWER_TARGET_SECONDS", 60)  # 97.5% within
+ALERT_ANSWER_LIMIT_SECONDS = env_int("ALERT_ANSWER_LIMIT_SECONDS", 180)  # 99% within
+ALERT_ESCALATION_TIERS = env_list(
+    "ALERT_ESCALATION_TIERS", "operators,supervisors,backup_operators"
+)
+# Live console fan-out: "database" (polling, the embedded default) or "redis" (pub/sub on
+# REDIS_URL, for several server processes). Redis is the default when REDIS_URL is set.
+ALERT_EVENT_BUS = env("ALERT_EVENT_BUS") or ("redis" if os.environ.get("REDIS_URL") else "database")
+ALERT_NOTIFICATION_CHANNELS = env_list("ALERT_NOTIFICATION_CHANNELS", "outbox")
+# City defaults of the rules' thresholds; each may be overridden per city (by the city's
+# four-digit code, JSON in ALERT_CITY_THRESHOLDS) and per elder (on the elder's alert settings).
+ALERT_THRESHOLDS = {
+    "heart_rate_low": env_int("ALERT_HEART_RATE_LOW", 45),
+    "heart_rate_high": env_int("ALERT_HEART_RATE_HIGH", 130),
+    "spo2_low": env_int("ALERT_SPO2_LOW", 90),
+    "sustained_seconds": env_int("ALERT_VITALS_SUSTAINED_SECONDS", 300),
+    "no_motion_hours": env_int("ALERT_NO_MOTION_HOURS", 4),
+    "day_starts_hour": env_int("ALERT_DAY_STARTS_HOUR", 7),
+    "day_ends_hour": env_int("ALERT_DAY_ENDS_HOUR", 21),
+    "door_open_minutes": env_int("ALERT_DOOR_OPEN_MINUTES", 15),
+    "safe_zone_metres": env_int("ALERT_SAFE_ZONE_METRES", 1000),
+    "low_battery_percent": env_int("ALERT_LOW_BATTERY_PERCENT", 15),
+    "missed_heartbeats": env_int("ALERT_MISSED_HEARTBEATS", 3),
+}
+ALERT_CITY_THRESHOLDS: dict[str, dict[str, int]] = json.loads(
+    env("ALERT_CITY_THRESHOLDS", "{}") or "{}"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -370,6 +440,11 @@ SPECTACULAR_SETTINGS = {
         "RiskEventKindEnum": "yiyang.assessments.choices.RiskEventKind",
         "KindEnum": "yiyang.organisations.choices.OrganisationKind",
         "QualificationEnum": "yiyang.services.choices.Qualification",
+        "AlertKindEnum": "yiyang.alerts.choices.AlertKind",
+        "AlertOutcomeEnum": "yiyang.alerts.choices.Outcome",
+        "VisitOutcomeEnum": "yiyang.visits.choices.VisitOutcome",
+        "AlertStatusEnum": "yiyang.alerts.choices.AlertStatus",
+        "DeviceKindEnum": "yiyang.devices.choices.DeviceKind",
     },
 }
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("visits/", include("yiyang.visits.web.urls")),
     path("family/", include("yiyang.visits.web.family_urls")),
     path("scheduling/", include("yiyang.scheduling.web.urls")),
+    path("devices/", include("yiyang.devices.web.urls")),
+    path("alerts/", include("yiyang.alerts.web.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

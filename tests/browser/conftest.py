@@ -44,3 +44,24 @@ def browser() -> Iterator[Any]:
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def _read_uncommitted(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """The live server's threads share the in-memory test database through SQLite's shared
+    cache, where a reader's table lock makes a concurrent writer fail at once (no busy
+    timeout). Readers that take no table locks let a page's long-lived event stream run
+    beside its form posts, as they do on a file database or PostgreSQL."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache_readers() -> Iterator[None]:
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_read_uncommitted)
+    try:
+        yield
+    finally:
+        connection_created.disconnect(_read_uncommitted)

@@ -492,28 +492,25 @@ def test_photos_must_be_images_under_the_limit(care: Care, settings) -> None:
     assert visit.photos.count() == 1
 
 
-def test_unwell_raises_an_alert_after_commit(
+def test_unwell_raises_an_alert_for_the_call_centre_after_commit(
     care: Care, django_capture_on_commit_callbacks
 ) -> None:
-    seen: list[Visit] = []
-    services.UNWELL_LISTENERS.append(lambda visit, actor: seen.append(visit))
-    try:
-        visit = checked_in(care)
-        with django_capture_on_commit_callbacks(execute=True):
-            with pytest.raises(ValidationError):
-                services.visit_check_out(
-                    actor=care.caregiver_user, visit=visit, fix=fix(), outcome="unwell"
-                )
-            visit = services.visit_check_out(
-                actor=care.caregiver_user,
-                visit=visit,
-                fix=fix(),
-                outcome="unwell",
-                notes="发烧 39 度",
+    from yiyang.alerts.models import Alert
+
+    visit = checked_in(care)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ValidationError):
+            services.visit_check_out(
+                actor=care.caregiver_user, visit=visit, fix=fix(), outcome="unwell"
             )
-    finally:
-        services.UNWELL_LISTENERS.pop()
-    assert seen == [visit]
+        visit = services.visit_check_out(
+            actor=care.caregiver_user, visit=visit, fix=fix(), outcome="unwell", notes="发烧 39 度"
+        )
+    alert = Alert.objects.get()
+    assert (alert.elder, alert.kind, alert.priority, alert.source) == (
+        care.elder, "found_unwell", 1, "visit",  # 1: critical
+    )  # fmt: skip
+    assert "发烧 39 度" in alert.detail
     assert "exception" in flag_codes(visit)
 
 
@@ -521,17 +518,16 @@ def test_unwell_raises_an_alert_after_commit(
 
 
 def test_late_visits_are_marked_and_notified_once_then_missed(care: Care) -> None:
+    from yiyang.alerts.models import Notification
+
     visit = care.now_window(care.assigned("JW03"), opened_minutes_ago=20)
-    notified: list[list[Visit]] = []
-    services.LATE_LISTENERS.append(notified.append)
-    try:
-        assert services.visits_mark_late() == {"late": 1, "missed": 0}
-        assert services.visits_mark_late() == {"late": 0, "missed": 0}
-        later = visit.window_end + datetime.timedelta(hours=2)
-        assert services.visits_mark_late(now=later) == {"late": 0, "missed": 1}
-    finally:
-        services.LATE_LISTENERS.pop()
-    assert [[v.pk for v in batch] for batch in notified] == [[visit.pk]]
+    assert services.visits_mark_late() == {"late": 1, "missed": 0}
+    assert services.visits_mark_late() == {"late": 0, "missed": 0}
+    later = visit.window_end + datetime.timedelta(hours=2)
+    assert services.visits_mark_late(now=later) == {"late": 0, "missed": 1}
+    notices = list(Notification.objects.filter(recipient_kind="provider"))
+    assert {n.recipient for n in notices} == {"manager_p"}
+    assert all(n.alert is None and "刘桂兰" in n.message for n in notices)
     assert Visit.objects.get(pk=visit.pk).status == VisitStatus.MISSED
 
 

@@ -20,6 +20,8 @@ NAV = [
     ("visits:orders", _("Orders"), Permission.PLACE_ORDERS),
     ("services:caregivers", _("Caregivers"), Permission.VIEW_CAREGIVERS),
     ("family:home", _("My family"), Permission.RATE_VISITS),
+    ("alerts:console", _("Alert centre"), Permission.VIEW_ALERTS),
+    ("devices:list", _("Devices"), Permission.VIEW_DEVICES),
     ("accounts:user-list", _("Users"), Permission.VIEW_USERS),
     ("accounts:roles", _("Roles"), Permission.VIEW_USERS),
     ("audit:list", _("Audit log"), Permission.VIEW_AUDIT_LOG),

@@ -99,6 +99,25 @@ class Permission(enum.Enum):
     CONDUCT_ASSESSMENTS = (R.ASSESSOR,)
     REVIEW_ASSESSMENTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.ASSESSOR)
     MANAGE_ELIGIBILITY = (R.CITY_ADMIN,)
+    # Devices and the alert centre. Provider roles hold none of these: an alert shows an
+    # elder's health and contacts, and providers see only the elders they serve.
+    VIEW_DEVICES = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
+        R.AUDITOR,
+    )  # fmt: skip
+    MANAGE_DEVICES = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
+    VIEW_ALERTS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
+        R.AUDITOR,
+    )  # fmt: skip
+    HANDLE_ALERTS = (R.OPERATOR,)
+    REVIEW_ALERTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    # Raising an alert by hand (a caregiver who finds an elder unwell at a visit).
+    RAISE_ALERTS = (
+        R.CITY_ADMIN, R.OPERATOR, R.COMMUNITY_WORKER, R.CAREGIVER, R.PROVIDER_MANAGER,
+    )  # fmt: skip
+    VIEW_ALERT_STATS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.OPERATOR, R.AUDITOR)
+    VIEW_NOTIFICATIONS = (R.CITY_ADMIN, R.OPERATOR, R.AUDITOR)
 
     # Home-care services: the service list, caregivers, orders, visits and their review.
     VIEW_SERVICE_LIST = tuple(Role)
@@ -179,6 +198,14 @@ PERMISSION_TITLES = {
     "RATE_VISITS": _("Rate visits and complain"),
     "ANSWER_COMPLAINTS": _("Answer complaints"),
     "LINK_FAMILY": _("Link family accounts to elders"),
+    "VIEW_DEVICES": _("View devices"),
+    "MANAGE_DEVICES": _("Register and bind devices"),
+    "VIEW_ALERTS": _("View alerts"),
+    "HANDLE_ALERTS": _("Answer and handle alerts"),
+    "REVIEW_ALERTS": _("Review handled alerts"),
+    "RAISE_ALERTS": _("Raise an alert by hand"),
+    "VIEW_ALERT_STATS": _("View alert-centre statistics"),
+    "VIEW_NOTIFICATIONS": _("Read the notification outbox"),
 }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import io
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,9 +20,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yiyang.accounts.models import User
+from yiyang.alerts.choices import AlertKind, AlertSource, RecipientKind
+from yiyang.alerts.services import alert_raise, notification_send
 from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
 from yiyang.assessments.services import entitlements_for
 from yiyang.core.audit import audit_record
@@ -71,10 +73,6 @@ VIA_BY_ROLE = {
     "family": PlacedVia.FAMILY, "provider_manager": PlacedVia.PROVIDER,
     "street_officer": PlacedVia.OFFICER,
 }  # fmt: skip
-# Hooks other apps register (the alert centre listens for elders found unwell; the
-# notification channels for late visits). Called after commit, never inside the write.
-UNWELL_LISTENERS: list[Callable[[Visit, Actor], None]] = []
-LATE_LISTENERS: list[Callable[[list[Visit]], None]] = []
 
 
 def _user(actor: Actor) -> Any:
@@ -708,8 +706,21 @@ def visit_check_out(
         {"status": ["checked_in", visit.status], "outcome": outcome},
     )
     if outcome == VisitOutcome.UNWELL:
-        transaction.on_commit(lambda: [listener(visit, actor) for listener in UNWELL_LISTENERS])
+        transaction.on_commit(lambda: _alert_unwell(visit, actor))
     return visit
+
+
+def _alert_unwell(visit: Visit, actor: Actor) -> None:
+    """An elder found unwell at a visit is an alert for the call centre (after the visit's
+    write has committed: the check-out stands even if raising the alert fails)."""
+    detail = _("%(caregiver)s at %(service)s: %(notes)s") % {
+        "caregiver": visit.caregiver.name if visit.caregiver else "",
+        "service": visit.item.name, "notes": visit.notes,
+    }  # fmt: skip
+    alert_raise(
+        elder=visit.elder, kind=AlertKind.FOUND_UNWELL, detail=detail, source=AlertSource.VISIT,
+        actor=actor, dedupe_key=f"visit:{visit.external_id}",
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -953,6 +964,35 @@ def complaint_answer(
 # --- background scans ----------------------------------------------------------------------
 
 
+def _notify_late(visits: Any) -> None:
+    """Tell each late visit's provider (its managers, through the notification channels)."""
+    managers: dict[int, list[str]] = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        for visit in visits:
+            provider = visit.provider
+            if provider.pk not in managers:
+                managers[provider.pk] = list(
+                    User.objects.filter(
+                        Q(organisation_id=provider.pk) | Q(organisation_id=provider.operator_id),
+                        role="provider_manager", is_active=True,
+                    ).values_list("username", flat=True)[:10]
+                )  # fmt: skip
+            message = _(
+                "Late visit: no check-in at %(elder)s (%(service)s, %(start)s-%(end)s), "
+                "caregiver %(caregiver)s."
+            ) % {
+                "elder": visit.elder.name, "service": visit.item.name,
+                "start": timezone.localtime(visit.window_start).strftime("%H:%M"),
+                "end": timezone.localtime(visit.window_end).strftime("%H:%M"),
+                "caregiver": visit.caregiver.name if visit.caregiver else _("not assigned"),
+            }  # fmt: skip
+            for username in managers[provider.pk] or [provider.name]:
+                notification_send(
+                    recipient_kind=RecipientKind.PROVIDER, recipient=username, message=message,
+                    division_code=visit.division_code,
+                )  # fmt: skip
+
+
 def visits_mark_late(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Visits with no check-in 15 min (configurable) after the window opened become late
     (on the board, and the provider is notified once); past the window they become missed.
@@ -974,13 +1014,10 @@ def visits_mark_late(*, now: datetime.datetime | None = None) -> dict[str, int]:
         status=VisitStatus.MISSED, updated_at=now
     )
     if claimed:
-        visits = list(
-            Visit.objects.filter(id__in=late_ids, late_notified_at=now).select_related(
-                "provider", "elder", "item"
-            )
-        )
-        for listener in LATE_LISTENERS:
-            listener(visits)
+        _notify_late(
+            Visit.objects.filter(id__in=late_ids, late_notified_at=now)
+            .select_related("provider", "elder", "item", "caregiver")
+        )  # fmt: skip
     return {"late": claimed, "missed": missed}
 
 

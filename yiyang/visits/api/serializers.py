@@ -121,7 +121,7 @@ class CancelReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class ReviewSerializer(serializers.Serializer):
+class VisitReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[ReviewStatus.ACCEPTED, ReviewStatus.REJECTED])
     reason = serializers.CharField(max_length=300)
 

@@ -40,8 +40,8 @@ from yiyang.visits.api.serializers import (
     PhotoSerializer,
     PhotoUploadSerializer,
     RateSerializer,
-    ReviewSerializer,
     SetOffSerializer,
+    VisitReviewSerializer,
     VisitSerializer,
 )
 from yiyang.visits.filtersets import VisitFilterSet
@@ -186,11 +186,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )  # fmt: skip
         return self._answer(visit)
 
-    @extend_schema(request=ReviewSerializer, responses={200: VisitSerializer})
+    @extend_schema(request=VisitReviewSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
         """Accept or reject a flagged visit, with the reason."""
-        data = self._data(ReviewSerializer, request)
+        data = self._data(VisitReviewSerializer, request)
         visit = services.visit_review(
             actor=request_actor(request), visit=self.get_object(), decision=data["decision"],
             reason=data["reason"],

@@ -4,9 +4,12 @@ prints the address and every demo login, then serves on 127.0.0.1:$PORT."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from typing import Any
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.management import call_command
@@ -55,11 +58,12 @@ class Command(BaseCommand):
             )
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
         if not options["no_serve"]:
-            worker = self._start_worker()
+            workers = [self._start_worker(), *self._start_alert_centre(port)]
             try:
                 call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
             finally:
-                worker.terminate()
+                for worker in workers:
+                    worker.terminate()
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         """The background worker (spreadsheet imports) beside the web server."""
@@ -69,3 +73,33 @@ class Command(BaseCommand):
              "--no-startup-delay", "--verbosity", "0"],
             env=os.environ.copy(),
         )  # fmt: skip
+
+    def _start_alert_centre(self, port: str) -> list[subprocess.Popen[bytes]]:
+        """The alert monitor, the MQTT gateway (when a broker answers on MQTT_URL) and a
+        small device simulation, so that the console shows life (over MQTT, or signed HTTP
+        callbacks to this server when there is no broker)."""
+        url = urlparse(str(settings.MQTT_URL))
+        try:
+            with socket.create_connection((url.hostname or "127.0.0.1", url.port or 1883), 1):
+                broker = True
+        except OSError:
+            broker = False
+        python = [sys.executable, "-m", "yiyang"]
+        env = os.environ.copy()
+        monitor = [*python, "run-alert-monitor", "--interval", "2", "--start-delay", "20"]
+        started = [subprocess.Popen(monitor, env=env)]  # noqa: S603 - our own commands
+        simulate = [*python, "simulate-devices", "--devices", "400", "--rate", "5",
+                    "--duration", "604800", "--alarm-probability", "0.0007",
+                    "--silent-fraction", "0.01", "--warm-up"]  # fmt: skip
+        if broker:
+            gateway = [*python, "run-device-gateway"]
+            started.append(subprocess.Popen(gateway, env=env))  # noqa: S603
+            simulate += ["--via", "mqtt"]
+            self.stdout.write(f"Device gateway on {settings.MQTT_URL}; device simulation started.")
+        else:
+            simulate += ["--via", "http", "--url", f"http://127.0.0.1:{port}"]
+            self.stdout.write("No MQTT broker: simulated devices call the HTTP callback instead.")
+        time.sleep(0 if broker else 3)  # the web server first, for the HTTP callbacks
+        started.append(subprocess.Popen(simulate, env=env, stdout=subprocess.DEVNULL))  # noqa: S603
+        self.stdout.write("Alert monitor started; the console is at /alerts/ (login: operator).")
+        return started

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from yiyang.demo.assessments import demo_assessments_build
+from yiyang.demo.devices import demo_devices_build
 from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
 
@@ -22,6 +23,10 @@ class Command(BaseCommand):
             "--elders", type=int, default=20_000,
             help="elders to generate when the registry is empty (default 20,000; "
             "900000 builds a city-scale registry for benchmarks)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--device-elders", type=int, default=200,
+            help="elders given an SOS pendant (and some a watch and home sensors)",
         )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -71,4 +76,13 @@ class Command(BaseCommand):
                 f"{time.monotonic() - started:.1f} s. provider_manager runs "
                 f"{home_care.manager_provider}; caregiver is {home_care.caregiver_login} there; "
                 f"family follows {home_care.family_elder}."
+            )
+        started = time.monotonic()
+        devices = demo_devices_build(elders=options["device_elders"], seed=options["seed"])
+        if devices.existing:
+            self.stdout.write(f"Found {devices.existing} devices.")
+        else:
+            self.stdout.write(
+                f"Bound {devices.created} devices and wrote {devices.alerts} past alerts "
+                f"({time.monotonic() - started:.1f} s)."
             )

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from yiyang.alerts import services
+from yiyang.alerts.api.serializers import (
+    ActionWriteSerializer,
+    AlertActionSerializer,
+    AlertDetailSerializer,
+    AlertSerializer,
+    CallbackResultSerializer,
+    DeviceEventSerializer,
+    ResolveSerializer,
+    ReviewSerializer,
+)
+from yiyang.alerts.filtersets import AlertFilterSet
+from yiyang.alerts.models import Alert
+from yiyang.alerts.selectors import alert_get_for_actor, alert_scoped
+from yiyang.core.permissions import request_actor
+from yiyang.devices.choices import RejectReason, Via
+from yiyang.devices.decoders import DecodeError
+from yiyang.devices.services import Inbound, callback_verify, rejections_record
+
+MAX_EVENTS_PER_CALLBACK = 1000
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Alerts of elders in the caller's jurisdiction (``?status=open`` for the queue),
+    critical first. Operators acknowledge, log actions and resolve; supervisors review."""
+
+    filterset_class = AlertFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        if getattr(self, "swagger_fake_view", False):
+            return Alert.objects.none()
+        return alert_scoped(actor=request_actor(self.request)).order_by(
+            "priority", "raised_at", "id"
+        )
+
+    def get_serializer_class(self) -> Any:
+        return AlertSerializer if self.action == "list" else AlertDetailSerializer
+
+    def get_object(self) -> Alert:
+        return alert_get_for_actor(actor=request_actor(self.request), external_id=self.kwargs["id"])
+
+    def _detail(self, alert: Alert) -> Response:
+        alert = self.get_object()
+        return Response(AlertDetailSerializer(alert).data)
+
+    @extend_schema(request=None, responses={200: AlertDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, id: str) -> Response:
+        """Take the alert (its answer time stops; escalation ends)."""
+        alert = services.alert_acknowledge(alert=self.get_object(), actor=request_actor(request))
+        return self._detail(alert)
+
+    @extend_schema(request=ActionWriteSerializer, responses={201: AlertActionSerializer})
+    @action(detail=True, methods=["post"])
+    def actions(self, request: Request, id: str) -> Response:
+        """Log a call and its result, help sent, or 120/119 called."""
+        alert = self.get_object()
+        serializer = ActionWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        contact = None
+        if data.pop("contact", None):
+            contact = alert.elder.contacts.filter(
+                external_id=serializer.validated_data["contact"], is_active=True
+            ).first()
+            if contact is None:
+                raise ValidationError({"contact": "not one of the elder's contacts"})
+        logged = services.alert_action_log(
+            alert=alert, actor=request_actor(request), contact=contact, **data
+        )
+        return Response(AlertActionSerializer(logged).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ResolveSerializer, responses={200: AlertDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, id: str) -> Response:
+        """Close the alert with its outcome."""
+        serializer = ResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = services.alert_resolve(
+            alert=self.get_object(), actor=request_actor(request), **serializer.validated_data
+        )
+        return self._detail(alert)
+
+    @extend_schema(request=ReviewSerializer, responses={200: AlertDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, id: str) -> Response:
+        """A supervisor's review of a resolved alert."""
+        serializer = ReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = services.alert_review(
+            alert=self.get_object(), actor=request_actor(request), **serializer.validated_data
+        )
+        return self._detail(alert)
+
+
+def _refused(error: DecodeError, code: int) -> Response:
+    return Response(
+        {"reason": error.reason, "field": error.field, "detail": error.message}, status=code
+    )
+
+
+class DeviceEventCallbackView(APIView):
+    """Events from a vendor's cloud. Sign ``<timestamp>.<body>`` with the vendor's secret
+    (HMAC-SHA256, hex) and send ``X-Yiyang-Vendor``, ``X-Yiyang-Timestamp`` (epoch seconds,
+    within the replay window) and ``X-Yiyang-Signature``. The body is one event (``device_id``
+    and the vendor's payload) or ``{"events": [...]}``. Each event is answered as accepted,
+    duplicate (already received: safe to retry) or rejected with its reason and field."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=DeviceEventSerializer,
+        responses={200: CallbackResultSerializer},
+        parameters=[
+            OpenApiParameter("X-Yiyang-Vendor", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Yiyang-Timestamp", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("X-Yiyang-Signature", str, OpenApiParameter.HEADER, required=True),
+        ],
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        vendor = request.headers.get("X-Yiyang-Vendor", "")[:32]
+        key = f"vendor:{vendor}"
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            error = DecodeError(RejectReason.TOO_LARGE, "body", f"{length} bytes is too large")
+            rejections_record(device_key=key, reason=error.reason, detail=error.message,
+                              via=Via.HTTP)  # fmt: skip
+            return _refused(error, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        body = request.body
+        try:
+            callback_verify(
+                vendor=vendor, timestamp=request.headers.get("X-Yiyang-Timestamp", ""),
+                signature=request.headers.get("X-Yiyang-Signature", ""), body=body,
+            )  # fmt: skip
+            parsed = json.loads(body.decode("utf-8"))
+            events = (
+                parsed.get("events")
+                if isinstance(parsed, dict) and "events" in parsed
+                else [parsed]
+            )
+            if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS_PER_CALLBACK:
+                raise DecodeError(RejectReason.MALFORMED, "events",
+                                  f"1 to {MAX_EVENTS_PER_CALLBACK} events")  # fmt: skip
+        except DecodeError as error:
+            rejections_record(device_key=key, reason=error.reason, detail=error.message,
+                              via=Via.HTTP)  # fmt: skip
+            code = (status.HTTP_401_UNAUTHORIZED
+                    if error.reason in (RejectReason.BAD_SIGNATURE, RejectReason.REPLAYED,
+                                        RejectReason.FUTURE_TIMESTAMP, RejectReason.STALE_TIMESTAMP)
+                    else status.HTTP_400_BAD_REQUEST)  # fmt: skip
+            return _refused(error, code)
+        except (UnicodeDecodeError, ValueError) as exc:
+            malformed = DecodeError(RejectReason.MALFORMED, "body", f"not JSON: {exc}"[:200])
+            rejections_record(device_key=key, reason=malformed.reason, detail=malformed.message,
+                              via=Via.HTTP)  # fmt: skip
+            return _refused(malformed, status.HTTP_400_BAD_REQUEST)
+        messages = [
+            Inbound(
+                device_key=str(event.get("device_id", ""))[:64] if isinstance(event, dict) else "",
+                body=event, via=Via.HTTP,
+            )
+            for event in events
+        ]  # fmt: skip
+        stored = services.device_messages_ingest(messages=messages)
+        return Response({"results": [o.as_dict() for o in stored.outcomes]})

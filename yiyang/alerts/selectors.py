@@ -1,0 +1,186 @@
+"""Reads of the alert centre, each scoped to the actor's jurisdiction (the elder's
+division). Provider roles hold no alert permission at all."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+
+from yiyang.alerts.choices import ACTIVE_STATUSES, AlertStatus
+from yiyang.alerts.filtersets import AlertFilterSet, NotificationFilterSet
+from yiyang.alerts.models import Alert, AlertAction, AlertChange, Notification
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.devices import clock
+
+
+def alert_scoped(*, actor: Actor) -> QuerySet[Alert]:
+    require_perm(actor, Permission.VIEW_ALERTS)
+    return actor.scope.apply(
+        Alert.objects.select_related("elder", "device", "acknowledged_by", "resolved_by"),
+        division_code_field="division_code",
+    )
+
+
+def alert_list(*, actor: Actor, filters: Any = None) -> QuerySet[Alert]:
+    return AlertFilterSet(filters or {}, queryset=alert_scoped(actor=actor)).qs
+
+
+def alert_queue(*, actor: Actor) -> QuerySet[Alert]:
+    """Active alerts: open before acknowledged, then by priority and age."""
+    return (
+        alert_scoped(actor=actor)
+        .filter(status__in=ACTIVE_STATUSES)
+        .order_by("-status", "priority", "raised_at", "id")
+    )
+
+
+def alert_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Alert:
+    try:
+        return alert_scoped(actor=actor).get(external_id=external_id)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404("alert") from exc
+
+
+def alert_actions(*, alert: Alert) -> QuerySet[AlertAction]:
+    return alert.actions.select_related("contact")
+
+
+def alert_changes_after(*, actor: Actor, after_id: int) -> list[dict[str, Any]]:
+    """The change feed in the actor's scope after ``after_id`` (the console's stream)."""
+    require_perm(actor, Permission.VIEW_ALERTS)
+    rows = (
+        actor.scope.apply(
+            AlertChange.objects.filter(id__gt=after_id), division_code_field="division_code"
+        )
+        .select_related("alert")
+        .order_by("id")[:200]
+    )
+    return [
+        {"id": c.id, "alert": str(c.alert.external_id), "change": c.change,
+         "priority": c.alert.priority}
+        for c in rows
+    ]  # fmt: skip
+
+
+def notification_list(*, actor: Actor, filters: Any = None) -> QuerySet[Notification]:
+    require_perm(actor, Permission.VIEW_NOTIFICATIONS)
+    queryset = actor.scope.apply(
+        Notification.objects.select_related("alert__elder").prefetch_related("attempt_log"),
+        division_code_field="division_code",
+    )
+    return NotificationFilterSet(filters or {}, queryset=queryset).qs
+
+
+@dataclass
+class Period:
+    label: str
+    count: int = 0
+    answered: int = 0
+    within_target: int = 0  # answered within 60 s (TSA: 97.5%)
+    within_limit: int = 0  # answered within 180 s (TSA: 99%)
+    ack_seconds: list[float] = field(default_factory=list)
+    resolve_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def share_within_target(self) -> float | None:
+        return self.within_target / self.count if self.count else None
+
+    @property
+    def share_within_limit(self) -> float | None:
+        return self.within_limit / self.count if self.count else None
+
+    @property
+    def percent_within_target(self) -> float | None:
+        share = self.share_within_target
+        return None if share is None else 100 * share
+
+    @property
+    def percent_within_limit(self) -> float | None:
+        share = self.share_within_limit
+        return None if share is None else 100 * share
+
+    @property
+    def median_ack(self) -> float | None:
+        return statistics.median(self.ack_seconds) if self.ack_seconds else None
+
+    @property
+    def median_resolve(self) -> float | None:
+        return statistics.median(self.resolve_seconds) if self.resolve_seconds else None
+
+    @property
+    def p90_ack(self) -> float | None:
+        if not self.ack_seconds:
+            return None
+        ordered = sorted(self.ack_seconds)
+        return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+@dataclass
+class AlertStats:
+    open: int
+    acknowledged: int
+    oldest_open_seconds: float | None
+    today: Period
+    months: list[Period]
+    answer_target_seconds: int
+    answer_limit_seconds: int
+
+
+def alert_stats(
+    *, actor: Actor, now: datetime.datetime | None = None, months: int = 12
+) -> AlertStats:
+    """Queue length; time to acknowledge (answer) against the 60 s and 180 s targets (TSA:
+    97.5% answered within 60 s, 99% within 180 s) and time to resolve, today and by month.
+    An alert not answered (yet) counts as missing both targets."""
+    require_perm(actor, Permission.VIEW_ALERT_STATS)
+    now = now or clock.now()
+    answer, limit = settings.ALERT_ANSWER_TARGET_SECONDS, settings.ALERT_ANSWER_LIMIT_SECONDS
+    scoped = actor.scope.apply(Alert.objects.all(), division_code_field="division_code")
+    queue = scoped.filter(status__in=ACTIVE_STATUSES).values_list("status", "raised_at")
+    open_at = [at for status, at in queue if status == AlertStatus.OPEN]
+    acknowledged = sum(1 for status, _ in queue if status == AlertStatus.ACKNOWLEDGED)
+    local_now = now.astimezone(ZoneInfo(str(settings.TIME_ZONE)))
+    start = (local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+             - datetime.timedelta(days=31 * (months - 1))).replace(day=1)  # fmt: skip
+    today_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    by_month: dict[str, Period] = defaultdict(lambda: Period(""))
+    today = Period("today")
+    rows = scoped.filter(raised_at__gte=start).values_list(
+        "raised_at", "acknowledged_at", "resolved_at"
+    )
+    for raised, acked, resolved in rows:
+        local = raised.astimezone(local_now.tzinfo)
+        periods = [by_month[local.strftime("%Y-%m")]]
+        if local >= today_start:
+            periods.append(today)
+        ack_s = (acked - raised).total_seconds() if acked else None
+        res_s = (resolved - raised).total_seconds() if resolved else None
+        for period in periods:
+            period.count += 1
+            if ack_s is not None:
+                period.answered += 1
+                period.ack_seconds.append(ack_s)
+                period.within_target += ack_s <= answer
+                period.within_limit += ack_s <= limit
+            if res_s is not None:
+                period.resolve_seconds.append(res_s)
+    ordered = []
+    for label in sorted(by_month, reverse=True):
+        by_month[label].label = label
+        ordered.append(by_month[label])
+    return AlertStats(
+        open=len(open_at), acknowledged=acknowledged,
+        oldest_open_seconds=(now - min(open_at)).total_seconds() if open_at else None,
+        today=today, months=ordered, answer_target_seconds=answer,
+        answer_limit_seconds=limit,
+    )  # fmt: skip

@@ -1,0 +1,671 @@
+"""The alerts app owns the emergency alert centre: turning device events and silences into
+alerts (the rules), grouping repeated events of one incident, the lifecycle (open ->
+acknowledged -> actions -> resolved -> reviewed), escalation when nobody acknowledges in
+time, notifications through pluggable channels, and the ingestion entry of device messages
+(:func:`device_messages_ingest`, used by the MQTT gateway and the HTTP callback alike), which
+stores events through the devices app and applies the rules in the same transaction.
+
+Time comes in as ``now`` (default: :mod:`yiyang.devices.clock`), so tests drive escalation.
+Escalation and notification work is claimed with conditional UPDATEs: several monitor
+processes never escalate or deliver the same thing twice, and all state is in the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from yiyang.accounts.models import User
+from yiyang.alerts import bus, rules
+from yiyang.alerts.channels import CHANNELS
+from yiyang.alerts.choices import (
+    ACTIVE_STATUSES,
+    OPERATOR_ACTIONS,
+    PRIORITY_OF,
+    ActionKind,
+    ActionResult,
+    AlertKind,
+    AlertSource,
+    AlertStatus,
+    NotificationStatus,
+    Outcome,
+    Priority,
+    RecipientKind,
+)
+from yiyang.alerts.models import (
+    Alert,
+    AlertAction,
+    AlertChange,
+    ElderAlertSettings,
+    Notification,
+    NotificationAttempt,
+    VitalsBreach,
+)
+from yiyang.core.audit import audit_record
+from yiyang.core.choices import AuditAction
+from yiyang.core.permissions import Actor, Permission, Role, has_perm, require_perm
+from yiyang.devices import clock
+from yiyang.devices.choices import DeviceKind, EventType
+from yiyang.devices.models import Device, DeviceEvent
+from yiyang.devices.services import Inbound, Stored, device_messages_store
+from yiyang.elders.models import Elder, ElderContact
+
+logger = logging.getLogger(__name__)
+MAX_NOTIFICATION_ATTEMPTS = 5
+
+# --------------------------------------------------------------------------------------------
+# Raising and joining
+
+
+def _username(actor: Any) -> str:
+    return str(getattr(actor, "username", "") or "")[:150]
+
+
+def _user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _ack_deadline(at: datetime.datetime) -> datetime.datetime:
+    return at + datetime.timedelta(seconds=settings.ALERT_ACK_TIMEOUT_SECONDS)
+
+
+def _raise_or_join(
+    *,
+    elder: Elder,
+    kind: str,
+    detail: str,
+    source: str,
+    dedupe_key: str,
+    at: datetime.datetime,
+    now: datetime.datetime,
+    device: Device | None = None,
+    raised_by: str = "",
+    join: bool = True,
+    priority: int | None = None,
+) -> tuple[Alert, bool]:
+    """The active alert of this incident with one more event, or a new alert. With
+    ``join=False`` (time-based rules re-checking a lasting condition) an active alert is
+    left as it is."""
+    active = Alert.objects.filter(dedupe_key=dedupe_key, status__in=ACTIVE_STATUSES)
+    for _attempt in range(3):
+        current = active.select_for_update().first()
+        if current is not None:
+            if join:
+                active.filter(pk=current.pk).update(
+                    event_count=F("event_count") + 1, last_event_at=at, updated_at=now
+                )
+                current.refresh_from_db()
+                bus.change_record(alert=current, change="joined", at=now)
+            return current, False
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    elder=elder, division_code=elder.division_code, device=device, kind=kind,
+                    priority=priority or PRIORITY_OF.get(kind, Priority.WARNING),
+                    source=source, detail=detail[:300], dedupe_key=dedupe_key[:120],
+                    first_event_at=at, last_event_at=at, raised_at=now,
+                    raised_by_username=raised_by,
+                    escalate_at=_ack_deadline(now),
+                )  # fmt: skip
+        except IntegrityError:
+            continue  # another process raised it just now: join theirs
+        bus.change_record(alert=alert, change="raised", at=now)
+        _notify_on_raise(alert, now)
+        audit_record(
+            actor=None, action=AuditAction.CREATE, obj=alert, division_code=alert.division_code,
+            changes={"kind": kind, "detail": detail[:300], "source": source},
+            username=raised_by or "alert-rules",
+        )  # fmt: skip
+        return alert, True
+    raise RuntimeError(f"could not raise or join the alert {dedupe_key}")
+
+
+def alert_raise(
+    *,
+    elder: Elder,
+    kind: str,
+    detail: str,
+    source: str,
+    actor: Actor,
+    dedupe_key: str | None = None,
+) -> Alert:
+    """Raise an alert for an elder from another part of the platform (a caregiver who finds
+    the elder unwell at a visit: ``kind="found_unwell"``, ``source="visit"``). Repeated calls
+    with the same ``dedupe_key`` while the alert is active join it. The caller has checked
+    that the actor serves this elder; actors with a division scope must cover the elder."""
+    require_perm(actor, Permission.RAISE_ALERTS)
+    errors: dict[str, str] = {}
+    if kind not in AlertKind.values:
+        errors["kind"] = _("Unknown alert kind.")
+    if source not in AlertSource.values:
+        errors["source"] = _("Unknown alert source.")
+    if not (detail or "").strip():
+        errors["detail"] = _("Say what happened.")
+    if errors:
+        raise ValidationError(errors)
+    if actor.scope.division_prefix is not None and not actor.scope.covers_division_code(
+        elder.division_code
+    ):
+        raise PermissionDenied(_("This elder lies outside your jurisdiction."))
+    now = clock.now()
+    key = dedupe_key or f"{source}:{elder.external_id}:{kind}"
+    with transaction.atomic():
+        alert, _created = _raise_or_join(
+            elder=elder, kind=kind, detail=detail.strip(), source=source, dedupe_key=key,
+            at=now, now=now, raised_by=_username(actor),
+        )  # fmt: skip
+    return alert
+
+
+# --------------------------------------------------------------------------------------------
+# Ingestion: store the device messages and apply the rules in one transaction
+
+
+def device_messages_ingest(
+    *, messages: Sequence[Inbound], now: datetime.datetime | None = None
+) -> Stored:
+    """Store a batch of device messages and raise the alerts they call for, atomically.
+    Callers acknowledge the messages only after this returns."""
+    now = now or clock.now()
+    with transaction.atomic():
+        stored = device_messages_store(messages=messages, now=now)
+        _apply_event_rules(stored.events, now)
+        for device, reason, count in stored.bad_streams:
+            if device.elder is None:
+                continue
+            _raise_or_join(
+                elder=device.elder, kind=AlertKind.BAD_STREAM,
+                detail=_("%(count)d messages rejected in 10 min (%(reason)s)")
+                % {"count": count, "reason": reason},
+                source=AlertSource.DEVICE, dedupe_key=f"device:{device.external_id}:bad_stream",
+                at=now, now=now, device=device,
+            )  # fmt: skip
+    return stored
+
+
+def _limits_by_elder(elders: dict[int, Elder]) -> dict[int, dict[str, int]]:
+    overrides = {s.elder_id: s for s in ElderAlertSettings.objects.filter(elder_id__in=elders)}
+    return {
+        pk: rules.thresholds(elder.division_code, overrides.get(pk)) for pk, elder in elders.items()
+    }
+
+
+def _apply_event_rules(events: list[DeviceEvent], now: datetime.datetime) -> None:
+    if not events:
+        return
+    elders = {e.device.elder.pk: e.device.elder for e in events if e.device.elder is not None}
+    limits = _limits_by_elder(elders)
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        device, elder = event.device, event.device.elder
+        if elder is None:
+            continue
+        trigger = rules.event_trigger(
+            device_id=str(device.external_id), event_type=event.type, data=event.data,
+            limits=limits[elder.pk],
+        )  # fmt: skip
+        if trigger is None and event.type == EventType.LOCATION:
+            home = (
+                (float(elder.lat), float(elder.lng))
+                if elder.lat is not None and elder.lng is not None
+                else None
+            )
+            trigger = rules.safe_zone_trigger(
+                elder_id=str(elder.external_id), home=home, lat=event.data["lat"],
+                lng=event.data["lng"], limits=limits[elder.pk],
+            )  # fmt: skip
+        if trigger is not None:
+            _raise_or_join(
+                elder=elder, kind=trigger.kind, detail=trigger.detail,
+                source=AlertSource.DEVICE, dedupe_key=trigger.dedupe_key,
+                at=event.occurred_at, now=now, device=device,
+            )  # fmt: skip
+    _apply_vitals_rules([e for e in events if e.type == EventType.VITALS], limits, now)
+
+
+def _apply_vitals_rules(
+    events: list[DeviceEvent], limits: dict[int, dict[str, int]], now: datetime.datetime
+) -> None:
+    """Out-of-range readings open a breach; an in-range one ends it; a breach lasting the
+    sustained period raises an alert. Normal readings cost one DELETE per batch."""
+    if not events:
+        return
+    elder_ids = {e.device.elder_id for e in events}
+    breaches = {
+        (b.elder_id, b.metric): b for b in VitalsBreach.objects.filter(elder_id__in=elder_ids)
+    }
+    dirty: set[tuple[int, str]] = set()
+    ended: list[int] = []
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        elder = event.device.elder
+        if elder is None:
+            continue
+        for metric in ("heart_rate", "spo2"):
+            value = event.data.get(metric)
+            if value is None:
+                continue
+            key = (elder.pk, metric)
+            if not rules.vital_out_of_range(metric, value, limits[elder.pk]):
+                breach = breaches.pop(key, None)
+                if breach is not None and breach.pk is not None:
+                    ended.append(breach.pk)
+                dirty.discard(key)
+                continue
+            breach = breaches.get(key) or VitalsBreach(
+                elder=elder, metric=metric, since=event.occurred_at
+            )
+            breach.last_value, breach.last_at = value, event.occurred_at
+            breaches[key] = breach
+            dirty.add(key)
+            trigger = rules.vitals_trigger(
+                elder_id=str(elder.external_id), metric=metric, value=value,
+                since=breach.since, at=event.occurred_at, limits=limits[elder.pk],
+            )  # fmt: skip
+            if trigger is not None:
+                _raise_or_join(
+                    elder=elder, kind=trigger.kind, detail=trigger.detail,
+                    source=AlertSource.DEVICE, dedupe_key=trigger.dedupe_key,
+                    at=event.occurred_at, now=now, device=event.device,
+                )  # fmt: skip
+    if ended:
+        VitalsBreach.objects.filter(pk__in=ended).delete()
+    for key in dirty:
+        breaches[key].save()
+
+
+# --------------------------------------------------------------------------------------------
+# Time-based rules (the alert monitor runs these every few seconds)
+
+
+def time_rules_apply(*, now: datetime.datetime | None = None) -> int:
+    """Silent devices, no motion in daytime, doors open at night. Returns alerts raised."""
+    now = now or clock.now()
+    raised = 0
+    bound = Device.objects.filter(elder__isnull=False).select_related("elder")
+    silent_cut = now - datetime.timedelta(seconds=60)
+    candidates = list(
+        bound.filter(
+            Q(last_seen_at__lt=silent_cut) | Q(last_seen_at__isnull=True)
+            | Q(kind=DeviceKind.MOTION) | Q(door_open_since__isnull=False)
+        )
+    )  # fmt: skip
+    elders = {d.elder.pk: d.elder for d in candidates if d.elder is not None}
+    limits = _limits_by_elder(elders)
+    bound_since = _bound_since([d.pk for d in candidates])
+    for device in candidates:
+        elder = device.elder
+        if elder is None:
+            continue
+        lim = limits[elder.pk]
+        started = bound_since.get(device.pk, device.created_at)
+        triggers = [
+            rules.silence_trigger(
+                device_id=str(device.external_id), last_seen=device.last_seen_at or started,
+                interval_seconds=device.heartbeat_interval_seconds, now=now, limits=lim,
+            )
+        ]  # fmt: skip
+        if device.kind == DeviceKind.MOTION:
+            triggers.append(
+                rules.no_motion_trigger(
+                    elder_id=str(elder.external_id),
+                    last_motion=max(device.last_motion_at or started, started), now=now,
+                    limits=lim,
+                )
+            )  # fmt: skip
+        if device.door_open_since is not None:
+            triggers.append(
+                rules.door_trigger(
+                    device_id=str(device.external_id), open_since=device.door_open_since,
+                    now=now, limits=lim,
+                )
+            )  # fmt: skip
+        for trigger in triggers:
+            if trigger is None:
+                continue
+            with transaction.atomic():
+                _alert, created = _raise_or_join(
+                    elder=elder, kind=trigger.kind, detail=trigger.detail,
+                    source=AlertSource.MONITOR, dedupe_key=trigger.dedupe_key, at=now,
+                    now=now, device=device, join=False,
+                )  # fmt: skip
+            raised += int(created)
+    return raised
+
+
+def _bound_since(device_ids: list[int]) -> dict[int, datetime.datetime]:
+    from yiyang.devices.models import DeviceBinding
+
+    return dict(
+        DeviceBinding.objects.filter(device_id__in=device_ids, unbound_at__isnull=True)
+        .values_list("device_id", "bound_at")
+    )  # fmt: skip
+
+
+def alerts_escalate(*, now: datetime.datetime | None = None) -> int:
+    """Escalate every open alert whose acknowledgement deadline passed to the next tier and
+    notify it. Each alert is claimed with a conditional UPDATE on (status, tier, deadline):
+    of several monitors, exactly one escalates it. Returns the number escalated."""
+    now = now or clock.now()
+    tiers = settings.ALERT_ESCALATION_TIERS or ["operators"]
+    due = list(
+        Alert.objects.filter(status=AlertStatus.OPEN, escalate_at__lte=now)
+        .order_by("priority", "escalate_at")
+        .values_list("pk", "tier", "escalate_at")[:500]
+    )
+    done = 0
+    for pk, tier, deadline in due:
+        next_tier = min(tier + 1, len(tiers) - 1)
+        with transaction.atomic():
+            claimed = Alert.objects.filter(
+                pk=pk, status=AlertStatus.OPEN, tier=tier, escalate_at=deadline
+            ).update(
+                tier=next_tier, escalate_at=_ack_deadline(now), escalated_at=now, updated_at=now
+            )
+            if claimed != 1:
+                continue
+            alert = Alert.objects.select_related("elder").get(pk=pk)
+            waited = int((now - alert.raised_at).total_seconds())
+            note = _("Not acknowledged after %(seconds)d s: escalated to %(tier)s") % {
+                "seconds": waited, "tier": tiers[next_tier],
+            }  # fmt: skip
+            AlertAction.objects.create(
+                alert=alert, kind=ActionKind.ESCALATED, note=note, at=now,
+                actor_username="alert-monitor",
+            )  # fmt: skip
+            _notify(alert, RecipientKind.TIER, tiers[next_tier], None, _message(alert, note), now)
+            bus.change_record(alert=alert, change="escalated", at=now)
+            audit_record(
+                actor=None, action=AuditAction.UPDATE, obj=alert,
+                division_code=alert.division_code,
+                changes={"tier": [tier, next_tier]}, username="alert-monitor",
+            )  # fmt: skip
+        done += 1
+    return done
+
+
+# --------------------------------------------------------------------------------------------
+# The lifecycle
+
+
+def _require_handle(actor: Actor, alert: Alert) -> None:
+    require_perm(actor, Permission.HANDLE_ALERTS)
+    if not actor.scope.covers(division_code=alert.division_code, organisation_id=None):
+        raise PermissionDenied(_("This alert lies outside your jurisdiction."))
+
+
+def _acknowledge(alert: Alert, actor: Actor, now: datetime.datetime) -> bool:
+    """Open -> acknowledged, claimed conditionally (two operators clicking at once: one
+    wins). Returns whether this call acknowledged it."""
+    claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
+        status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=_user(actor),
+        escalate_at=None, updated_at=now,
+    )  # fmt: skip
+    alert.refresh_from_db()
+    if claimed:
+        bus.change_record(alert=alert, change="acknowledged", at=now)
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=alert, division_code=alert.division_code,
+            changes={"status": [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]},
+        )  # fmt: skip
+    return bool(claimed)
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, actor: Actor, now: datetime.datetime | None = None) -> Alert:
+    """An operator takes the alert: its answer time stops and escalation ends."""
+    _require_handle(actor, alert)
+    if not _acknowledge(alert, actor, now or clock.now()):
+        if alert.status == AlertStatus.ACKNOWLEDGED:
+            who = alert.acknowledged_by.username if alert.acknowledged_by else ""
+            raise ValidationError(
+                {"status": _("Already acknowledged by %(user)s.") % {"user": who}}
+            )
+        raise ValidationError({"status": _("This alert is no longer open.")})
+    return alert
+
+
+@transaction.atomic
+def alert_action_log(
+    *,
+    alert: Alert,
+    actor: Actor,
+    kind: str,
+    result: str = "",
+    contact: ElderContact | None = None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> AlertAction:
+    """Log a step taken (a call and its result, help sent, 120/119 called). An open alert
+    is acknowledged by the same click."""
+    _require_handle(actor, alert)
+    now = now or clock.now()
+    errors: dict[str, str] = {}
+    if kind not in OPERATOR_ACTIONS:
+        errors["kind"] = _("Choose an action.")
+    if result and result not in ActionResult.values:
+        errors["result"] = _("Choose a result.")
+    if kind != ActionKind.NOTE and not result:
+        errors["result"] = _("Say how the call or dispatch went.")
+    if kind == ActionKind.NOTE and not note.strip():
+        errors["note"] = _("Write the note.")
+    if kind == ActionKind.CALLED_CONTACT and (
+        contact is None or contact.elder_id != alert.elder_id
+    ):
+        errors["contact"] = _("Choose one of the elder's contacts.")
+    if errors:
+        raise ValidationError(errors)
+    alert.refresh_from_db()
+    if alert.status not in ACTIVE_STATUSES:
+        raise ValidationError({"status": _("This alert is closed.")})
+    if alert.status == AlertStatus.OPEN:
+        _acknowledge(alert, actor, now)
+    action = AlertAction.objects.create(
+        alert=alert, kind=kind, result=result, contact=contact, note=note.strip()[:500], at=now,
+        actor=_user(actor), actor_username=_username(actor),
+    )  # fmt: skip
+    bus.change_record(alert=alert, change="action", at=now)
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=alert, division_code=alert.division_code,
+        changes={"action": kind, "result": result},
+    )  # fmt: skip
+    return action
+
+
+@transaction.atomic
+def alert_resolve(
+    *,
+    alert: Alert,
+    actor: Actor,
+    outcome: str,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Alert:
+    """Close the alert with its outcome. An open alert is acknowledged first."""
+    _require_handle(actor, alert)
+    now = now or clock.now()
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    alert.refresh_from_db()
+    if alert.status not in ACTIVE_STATUSES:
+        raise ValidationError({"status": _("This alert is closed.")})
+    if alert.status == AlertStatus.OPEN:
+        _acknowledge(alert, actor, now)
+    Alert.objects.filter(pk=alert.pk).update(
+        status=AlertStatus.RESOLVED, resolved_at=now, resolved_by=_user(actor), outcome=outcome,
+        outcome_note=note.strip()[:500], escalate_at=None, updated_at=now,
+    )  # fmt: skip
+    alert.refresh_from_db()
+    bus.change_record(alert=alert, change="resolved", at=now)
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=alert, division_code=alert.division_code,
+        changes={"status": [AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED], "outcome": outcome},
+    )  # fmt: skip
+    return alert
+
+
+@transaction.atomic
+def alert_review(
+    *, alert: Alert, actor: Actor, note: str = "", now: datetime.datetime | None = None
+) -> Alert:
+    """A supervisor's review of a resolved alert (call audit)."""
+    require_perm(actor, Permission.REVIEW_ALERTS)
+    if not actor.scope.covers(division_code=alert.division_code, organisation_id=None):
+        raise PermissionDenied(_("This alert lies outside your jurisdiction."))
+    now = now or clock.now()
+    claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.RESOLVED).update(
+        status=AlertStatus.REVIEWED, reviewed_at=now, reviewed_by=_user(actor),
+        review_note=note.strip()[:500], updated_at=now,
+    )  # fmt: skip
+    if not claimed:
+        raise ValidationError({"status": _("Only a resolved alert can be reviewed.")})
+    alert.refresh_from_db()
+    bus.change_record(alert=alert, change="reviewed", at=now)
+    audit_record(
+        actor=actor, action=AuditAction.REVIEW, obj=alert, division_code=alert.division_code,
+        changes={"status": [AlertStatus.RESOLVED, AlertStatus.REVIEWED]},
+    )  # fmt: skip
+    return alert
+
+
+@transaction.atomic
+def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: int | None) -> Any:
+    """Per-elder thresholds (None: the city default)."""
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    if not actor.scope.covers(division_code=elder.division_code, organisation_id=None):
+        raise PermissionDenied(_("This elder lies outside your jurisdiction."))
+    unknown = set(values) - set(rules.OVERRIDABLE)
+    if unknown:
+        raise ValidationError({name: _("Not a threshold.") for name in unknown})
+    row, _created = ElderAlertSettings.objects.get_or_create(elder=elder)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=elder, division_code=elder.division_code,
+        changes={"alert_thresholds": values},
+    )  # fmt: skip
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications
+
+
+def _message(alert: Alert, text: str) -> str:
+    return (
+        f"[{alert.get_priority_display()}] {alert.get_kind_display()} · {alert.elder.name} · {text}"
+    )
+
+
+def _notify(
+    alert: Alert, kind: str, recipient: str, contact: ElderContact | None, message: str,
+    now: datetime.datetime,
+) -> None:  # fmt: skip
+    for channel in settings.ALERT_NOTIFICATION_CHANNELS:
+        Notification.objects.create(
+            alert=alert, channel=channel, recipient_kind=kind, recipient=recipient[:200],
+            contact=contact, message=message, next_attempt_at=now,
+            division_code=alert.division_code,
+        )  # fmt: skip
+
+
+def notification_send(
+    *, recipient_kind: str, recipient: str, message: str, division_code: str = ""
+) -> list[Notification]:
+    """A notice from another part of the platform (a late home-care visit to its provider)
+    through the configured channels; delivered and retried like alert notifications."""
+    if recipient_kind not in RecipientKind.values:
+        raise ValidationError({"recipient_kind": _("Unknown kind of recipient.")})
+    now = clock.now()
+    return [
+        Notification.objects.create(
+            alert=None,
+            channel=channel,
+            recipient_kind=recipient_kind,
+            recipient=recipient[:200],
+            message=message,
+            next_attempt_at=now,
+            division_code=division_code,
+        )
+        for channel in settings.ALERT_NOTIFICATION_CHANNELS
+    ]
+
+
+def _notify_on_raise(alert: Alert, now: datetime.datetime) -> None:
+    """Critical and warning alerts tell the first contact and the community's workers."""
+    if alert.priority == Priority.TECHNICAL:
+        return
+    message = _message(alert, alert.detail)
+    contact = alert.elder.contacts.filter(is_active=True).first()
+    if contact is not None:
+        label = f"{contact.name} ({contact.get_relation_display()}) {contact.phones_masked}"
+        _notify(alert, RecipientKind.CONTACT, label, contact, message, now)
+    workers = User.objects.filter(
+        role=Role.COMMUNITY_WORKER, is_active=True, division__code=alert.division_code
+    ).values_list("username", flat=True)[:5]
+    for username in workers:
+        _notify(alert, RecipientKind.COMMUNITY, username, None, message, now)
+
+
+def notifications_deliver(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
+    """Send due notifications through their channels, recording each attempt; a failure is
+    retried with back-off. Claimed by a conditional UPDATE. Returns the number sent."""
+    now = now or clock.now()
+    due = list(
+        Notification.objects.filter(
+            status=NotificationStatus.PENDING, next_attempt_at__lte=now
+        ).values_list("pk", "attempts")[:limit]
+    )
+    sent = 0
+    for pk, attempts in due:
+        backoff = datetime.timedelta(seconds=30 * 2**attempts)
+        claimed = Notification.objects.filter(
+            pk=pk, status=NotificationStatus.PENDING, attempts=attempts
+        ).update(attempts=attempts + 1, next_attempt_at=now + backoff)
+        if not claimed:
+            continue
+        notification = Notification.objects.select_related("alert__elder").get(pk=pk)
+        channel = CHANNELS.get(notification.channel)
+        try:
+            if channel is None:
+                raise LookupError(f"no channel {notification.channel!r}")
+            delivery = channel.deliver(notification)
+            ok, detail = delivery.ok, delivery.detail
+        except Exception as exc:  # a channel's failure is recorded, never fatal
+            ok, detail = False, f"{type(exc).__name__}: {exc}"
+        NotificationAttempt.objects.create(notification=notification, at=now, ok=ok,
+                                           detail=detail[:300])  # fmt: skip
+        if ok:
+            notification.status, notification.sent_at = NotificationStatus.SENT, now
+            sent += 1
+        elif attempts + 1 >= MAX_NOTIFICATION_ATTEMPTS:
+            notification.status = NotificationStatus.FAILED
+        notification.save(update_fields=["status", "sent_at", "updated_at"])
+    return sent
+
+
+def housekeeping(*, now: datetime.datetime | None = None) -> None:
+    """Drop change-feed rows nobody will read again (consoles reconnect within seconds)."""
+    now = now or clock.now()
+    AlertChange.objects.filter(at__lt=now - datetime.timedelta(hours=1)).delete()
+
+
+def monitor_tick(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """One pass of the alert monitor: time-based rules, escalation, notifications."""
+    now = now or clock.now()
+    return {
+        "raised": time_rules_apply(now=now),
+        "escalated": alerts_escalate(now=now),
+        "notified": notifications_deliver(now=now),
+    }
+
+
+def can_handle(actor: Actor) -> bool:
+    return has_perm(actor, Permission.HANDLE_ALERTS)

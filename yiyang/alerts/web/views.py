@@ -1,0 +1,281 @@
+"""The operator console (live through server-sent events), one alert's panel with one-click
+actions, the supervisor's statistics and the notification outbox."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django import db
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from yiyang.alerts import bus, services
+from yiyang.alerts.choices import (
+    CALL_SCRIPTS,
+    DEFAULT_SCRIPT,
+    OPERATOR_ACTIONS,
+    TECHNICAL_SCRIPT,
+    ActionKind,
+    ActionResult,
+    AlertStatus,
+    Outcome,
+    Priority,
+)
+from yiyang.alerts.models import Alert
+from yiyang.alerts.selectors import (
+    alert_actions,
+    alert_changes_after,
+    alert_get_for_actor,
+    alert_list,
+    alert_queue,
+    alert_stats,
+    notification_list,
+)
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.devices.selectors import device_recent_events, elder_devices, gateway_status
+from yiyang.elders.choices import ChronicCondition
+from yiyang.elders.services import elder_reveal
+
+STREAM_SECONDS = 55  # then the browser reconnects (EventSource), resuming after the last id
+PAGE_SIZE = 50
+
+
+def _queue_context(request: HttpRequest) -> dict[str, Any]:
+    actor = request_actor(request)
+    queue = list(alert_queue(actor=actor)[:200])
+    return {
+        "queue": queue,
+        "open_count": sum(1 for a in queue if a.status == AlertStatus.OPEN),
+        "critical_open": [
+            str(a.external_id)
+            for a in queue
+            if a.status == AlertStatus.OPEN and a.priority == Priority.CRITICAL
+        ],
+        "ingestion": gateway_status(),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@never_cache
+def console_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_ALERTS)
+    context = _queue_context(request)
+    context["last_change_id"] = bus.latest_change_id()
+    selected = request.GET.get("alert")
+    if selected:
+        context.update(
+            _panel_context(request, alert_get_for_actor(actor=actor, external_id=selected))
+        )
+    return render(request, "alerts/console.html", context)
+
+
+@login_required
+@never_cache
+def queue_view(request: HttpRequest) -> HttpResponse:
+    require_perm(request_actor(request), Permission.VIEW_ALERTS)
+    return render(request, "alerts/_queue.html", _queue_context(request))
+
+
+def _age(birth_date: Any) -> int:
+    today = timezone.localdate()
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
+def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
+    actor = request_actor(request)
+    elder = alert.elder
+    revealed = elder_reveal(actor=actor, elder=elder)  # logged in the access log
+    conditions = []
+    if revealed.health is not None:
+        labels = dict(ChronicCondition.choices)
+        conditions = [str(labels.get(c, c)) for c in revealed.health.chronic_conditions]
+    contacts = [
+        {
+            "contact": c,
+            "phones": "、".join(revealed.contact_phones.get(c.pk, [])) or c.phones_masked,
+        }
+        for c in elder.contacts.filter(is_active=True)
+    ]
+    script = CALL_SCRIPTS.get(alert.kind) or (
+        TECHNICAL_SCRIPT if alert.priority == Priority.TECHNICAL else DEFAULT_SCRIPT
+    )
+    devices = list(elder_devices(elder=elder))
+    return {
+        "alert": alert,
+        "elder": elder,
+        "elder_age": _age(elder.birth_date),
+        "phones": "、".join(revealed.phones) or elder.phones_masked,
+        "health": revealed.health,
+        "conditions": conditions,
+        "contacts": contacts,
+        "script": script,
+        "actions": list(alert_actions(alert=alert)),
+        "devices": devices,
+        "events": device_recent_events(device=alert.device) if alert.device else [],
+        "can_handle": services.can_handle(actor)
+        and alert.status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
+        "can_review": has_perm(actor, Permission.REVIEW_ALERTS)
+        and alert.status == AlertStatus.RESOLVED,
+        "action_kinds": [k for k in OPERATOR_ACTIONS if k not in (ActionKind.CALLED_CONTACT,)],
+        "results": ActionResult.choices,
+        "outcomes": Outcome.choices,
+    }
+
+
+@login_required
+@never_cache
+def panel_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    alert = alert_get_for_actor(actor=request_actor(request), external_id=external_id)
+    return render(request, "alerts/_panel.html", _panel_context(request, alert))
+
+
+def _back(alert: Alert) -> HttpResponse:
+    return redirect(f"{reverse('alerts:console')}?alert={alert.external_id}")
+
+
+def _run(request: HttpRequest, alert: Alert, action: Any, done: str) -> HttpResponse:
+    try:
+        action()
+    except ValidationError as error:
+        for field, problems in error.message_dict.items():
+            messages.error(request, f"{field}: {'; '.join(problems)}")
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow this."))
+    else:
+        messages.success(request, done)
+    return _back(alert)
+
+
+@login_required
+@require_POST
+def acknowledge_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    alert = alert_get_for_actor(actor=actor, external_id=external_id)
+    return _run(request, alert, lambda: services.alert_acknowledge(alert=alert, actor=actor),
+                _("Acknowledged."))  # fmt: skip
+
+
+@login_required
+@require_POST
+def action_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    alert = alert_get_for_actor(actor=actor, external_id=external_id)
+    contact = None
+    if request.POST.get("contact"):
+        try:
+            contact_id = uuid.UUID(request.POST["contact"])
+        except ValueError:
+            messages.error(request, _("Choose one of the elder's contacts."))
+            return _back(alert)
+        contact = alert.elder.contacts.filter(external_id=contact_id, is_active=True).first()
+
+    def log() -> None:
+        services.alert_action_log(
+            alert=alert, actor=actor, kind=request.POST.get("kind", ""),
+            result=request.POST.get("result", ""), contact=contact,
+            note=request.POST.get("note", ""),
+        )  # fmt: skip
+
+    return _run(request, alert, log, _("Logged."))
+
+
+@login_required
+@require_POST
+def resolve_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    alert = alert_get_for_actor(actor=actor, external_id=external_id)
+    return _run(
+        request, alert,
+        lambda: services.alert_resolve(alert=alert, actor=actor,
+                                       outcome=request.POST.get("outcome", ""),
+                                       note=request.POST.get("note", "")),
+        _("Resolved."),
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    alert = alert_get_for_actor(actor=actor, external_id=external_id)
+    return _run(
+        request, alert,
+        lambda: services.alert_review(alert=alert, actor=actor, note=request.POST.get("note", "")),
+        _("Reviewed."),
+    )  # fmt: skip
+
+
+@login_required
+@never_cache
+def stream_view(request: HttpRequest) -> StreamingHttpResponse:
+    """Server-sent events: ``change`` for every alert change in the user's scope (the page
+    then reloads its queue), ``status`` every two seconds with the ingestion health."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_ALERTS)
+    try:
+        after = int(request.headers.get("Last-Event-ID") or request.GET.get("after") or -1)
+    except ValueError:
+        after = -1
+    if after < 0:
+        after = bus.latest_change_id()
+
+    def events() -> Iterator[str]:
+        last, last_status = after, 0.0
+        yield "retry: 1000\n\n"
+        try:
+            for _tick in bus.wait_for_changes(deadline=time.monotonic() + STREAM_SECONDS):
+                for change in alert_changes_after(actor=actor, after_id=last):
+                    last = change["id"]
+                    yield f"id: {last}\nevent: change\ndata: {json.dumps(change)}\n\n"
+                if time.monotonic() - last_status >= 2:
+                    last_status = time.monotonic()
+                    status = {"degraded": gateway_status()["degraded"]}
+                    yield f"event: status\ndata: {json.dumps(status)}\n\n"
+        finally:
+            db.close_old_connections()
+
+    response = StreamingHttpResponse(events(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@login_required
+def stats_view(request: HttpRequest) -> HttpResponse:
+    stats = alert_stats(actor=request_actor(request))
+    return render(request, "alerts/stats.html", {"stats": stats})
+
+
+@login_required
+def history_view(request: HttpRequest) -> HttpResponse:
+    alerts = alert_list(actor=request_actor(request), filters=request.GET).order_by(
+        "-raised_at", "-id"
+    )
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "alerts/history.html", {"page": page, "statuses": AlertStatus.choices})
+
+
+@login_required
+def outbox_view(request: HttpRequest) -> HttpResponse:
+    notifications = notification_list(actor=request_actor(request), filters=request.GET)
+    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "alerts/outbox.html", {"page": page})

@@ -1,0 +1,171 @@
+"""The device registry, bindings to elders and their homes, and every event devices send.
+
+A device's ``external_id`` is its ``device_id`` on the wire (MQTT topic and HTTP payloads).
+Every accepted event is stored as a :class:`DeviceEvent` before it is acknowledged; the pair
+(device, vendor message id) is unique, which is what makes at-least-once delivery safe.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import BaseModel, Division
+from yiyang.devices.choices import DeviceKind, DeviceStatus, EventType, RejectReason, Via
+from yiyang.elders.models import Elder
+
+
+class Device(BaseModel):
+    kind = models.CharField(_("kind"), max_length=16, choices=DeviceKind.choices)
+    # The registered decoder that reads this device's payloads (yiyang.devices.decoders).
+    vendor = models.CharField(_("vendor"), max_length=32)
+    model = models.CharField(_("model"), max_length=64, blank=True)
+    serial = models.CharField(_("serial number"), max_length=64)
+    sim_iccid = models.CharField(_("SIM ICCID"), max_length=22, blank=True)
+    imei = models.CharField(_("IMEI"), max_length=17, blank=True)
+    firmware = models.CharField(_("firmware"), max_length=32, blank=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.IN_STOCK
+    )
+    # The community whose stock the device belongs to, then the bound elder's community:
+    # jurisdiction scope is one prefix match on the copied code.
+    community = models.ForeignKey(
+        Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    division_code = models.CharField(max_length=12, editable=False)
+    elder = models.ForeignKey(
+        Elder, verbose_name=_("elder"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="devices",
+    )  # fmt: skip
+    home_address = models.CharField(_("home address"), max_length=200, blank=True)
+    heartbeat_interval_seconds = models.PositiveIntegerField(
+        _("heartbeat interval (seconds)"), default=300
+    )
+    battery_percent = models.PositiveSmallIntegerField(_("battery (%)"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # State the time-based rules read (kept here so that they need no event scan).
+    last_motion_at = models.DateTimeField(null=True, blank=True)
+    door_open_since = models.DateTimeField(null=True, blank=True)
+    last_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    last_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["division_code", "kind", "serial"]
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "serial"], name="device_vendor_serial"),
+        ]
+        indexes = [
+            models.Index(fields=["division_code", "kind"], name="device_division_kind"),
+            models.Index(
+                fields=["last_seen_at"], name="device_bound_seen", condition=Q(elder__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.serial}"
+
+
+class DeviceBinding(BaseModel):
+    """Which elder (and home) a device served, from when to when: the binding history."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings")
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
+    home_address = models.CharField(_("home address"), max_length=200, blank=True)
+    bound_at = models.DateTimeField(_("bound at"))
+    unbound_at = models.DateTimeField(_("unbound at"), null=True, blank=True)
+    bound_by_username = models.CharField(max_length=150, blank=True)
+    unbound_by_username = models.CharField(max_length=150, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["device", "-bound_at", "-id"]
+        verbose_name = _("device binding")
+        verbose_name_plural = _("device bindings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"], condition=Q(unbound_at__isnull=True), name="device_one_binding"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} -> {self.elder_id}"
+
+
+class DeviceEvent(models.Model):
+    """One accepted message, exactly as decoded, stored before it is acknowledged."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="events")
+    msg_id = models.CharField(max_length=64)
+    type = models.CharField(max_length=16, choices=EventType.choices)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    via = models.CharField(max_length=8, choices=Via.choices)
+    data = models.JSONField(default=dict, blank=True)
+    # The elder the device served when the event arrived (bindings change).
+    elder = models.ForeignKey(Elder, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "msg_id"], name="device_event_once")
+        ]
+        indexes = [models.Index(fields=["device", "-occurred_at"], name="device_event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.type} {self.msg_id}"
+
+
+class Rejection(models.Model):
+    """Counted rejections per device (or unknown device id) and reason, with the last one."""
+
+    device_key = models.CharField(max_length=64)  # the device id as sent (may be unknown)
+    device = models.ForeignKey(Device, null=True, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=24, choices=RejectReason.choices)
+    count = models.PositiveIntegerField(default=0)
+    # Rejections since ``window_started_at``: a persistent bad stream raises an alert.
+    window_count = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    last_detail = models.CharField(max_length=300, blank=True)
+    via = models.CharField(max_length=8, choices=Via.choices)
+
+    class Meta:
+        ordering = ["-last_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["device_key", "reason"], name="rejection_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_key} {self.reason} x{self.count}"
+
+
+class CallbackNonce(models.Model):
+    """Signatures of accepted HTTP callbacks inside the replay window (pruned after it)."""
+
+    vendor = models.CharField(max_length=32)
+    signature = models.CharField(max_length=64, unique=True)
+    signed_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.signature[:8]}"
+
+
+class GatewayBeat(models.Model):
+    """The last sign of life of each ingestion process and what it has done since start."""
+
+    name = models.CharField(max_length=100, unique=True)
+    beat_at = models.DateTimeField()
+    started_at = models.DateTimeField()
+    connected = models.BooleanField(default=False)
+    accepted = models.PositiveBigIntegerField(default=0)
+    duplicates = models.PositiveBigIntegerField(default=0)
+    rejected = models.PositiveBigIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
