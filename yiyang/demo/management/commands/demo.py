@@ -88,6 +88,9 @@ class Command(BaseCommand):
         env = os.environ.copy()
         monitor = [*python, "run-alert-monitor", "--interval", "2", "--start-delay", "20"]
         started = [subprocess.Popen(monitor, env=env)]  # noqa: S603 - our own commands
+        # Visits turn late and missed as the demo's day goes on (the board shows them).
+        watch = [*python, "watch-visits", "--interval", "30"]
+        started.append(subprocess.Popen(watch, env=env, stdout=subprocess.DEVNULL))  # noqa: S603
         simulate = [*python, "simulate-devices", "--devices", "400", "--rate", "5",
                     "--duration", "604800", "--alarm-probability", "0.0007",
                     "--silent-fraction", "0.01", "--warm-up"]  # fmt: skip
