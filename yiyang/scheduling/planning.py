@@ -9,12 +9,13 @@ it and store its result. Times are minutes from local midnight of the planned da
 - A visit's window bounds its *start*: from ``window_start`` to ``window_end`` minus the
   standard duration, so that it ends inside the window.
 - The dispatch rules that do not depend on the rest of the plan (working hours covering the
-  whole window, a visit the caregiver already has at an overlapping time) exclude the
-  caregiver. The two that do (no two visits of a caregiver in overlapping windows; at most
-  ``max_minutes_per_day`` minutes of service) are checked on the proposal, and the day is
-  solved again with the offending caregiver excluded from the most replaceable visit, so
-  that accepting goes through ``visit_assign`` without refusals. The solver's own working
-  minutes are not limited: a caregiver's day spans their working hours, gaps included.
+  whole window, a visit done that day at an overlapping time) exclude the caregiver. Every
+  planned visit must end inside its window. Each proposal is then run through the dispatch
+  rules themselves (``assignment_problems``: double booking, hours a day, ...) and the day
+  solved again without what they refuse; what they still refuse when time is up is left
+  out and explained, so accepting goes through ``visit_assign`` without refusals. The
+  solver's own working minutes are not limited: a day spans the working hours, gaps
+  included; getting home after them is overtime.
 - Visits under way (on the way, checked in) stay with their caregivers; visits done,
   cancelled or missed are not planned.
 """
@@ -484,7 +485,8 @@ def solve_day(
 
 
 def _retimed(dp: DayProblem, planned: Solution) -> Solution:
-    """The solver's routes (planned on the occupancy model) timed on the real durations."""
+    """The solver's routes timed on the real durations (they differ from the solver's own
+    times only with ``HOLD_WHOLE_WINDOW``)."""
     routes = {
         r.caregiver_id: [(s.visit_id, s.requirement) for s in r.stops] for r in planned.routes
     }
