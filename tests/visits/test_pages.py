@@ -169,6 +169,7 @@ def test_board_shows_caregivers_timeline_unassigned_and_late(care: Care) -> None
     assert 'hx-trigger="every 15s"' in page
     live = html(client_of(care.manager), "/visits/board/live/")
     assert 'id="board-counts"' in live and "<html" not in live
+    assert 'id="optimise-day"' in page and "/scheduling/plan/" in page
 
 
 @pytest.mark.parametrize("role", [Role.CAREGIVER, Role.FAMILY, Role.STREET_OFFICER])
