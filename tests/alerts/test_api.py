@@ -168,3 +168,19 @@ def test_devices_list_shows_the_device_id(world: World, device: Any) -> None:
                                            division=world.div["Y"])  # fmt: skip
     assert token_client(world, "operator_Y").get("/api/v1/devices/").json()["results"] == []
     assert token_client(world, "caregiver").get("/api/v1/devices/").status_code == 403
+
+
+def test_a_database_outage_answers_503_and_stores_nothing(device: Any, monkeypatch: Any) -> None:
+    from django import db
+
+    from yiyang.alerts import services
+
+    def down(**kwargs: Any) -> None:
+        raise db.OperationalError("connection refused")
+
+    monkeypatch.setattr(services, "device_messages_ingest", down)
+    response = post(sos_body(device))
+    assert (response.status_code, response.json()["reason"], response["Retry-After"]) == (
+        503, "unavailable", "5",
+    )  # fmt: skip
+    assert Alert.objects.count() == 0

@@ -200,3 +200,19 @@ def test_alert_raise_checks_permission_fields_and_jurisdiction(world: World, clo
         alert_raise(elder=elder, kind="other", detail="x", source="manual",
                     actor=world.user["worker_YA1a"])  # fmt: skip
     assert Alert.objects.count() == 0
+
+
+def test_per_elder_thresholds_are_set_by_the_service_and_audited(
+    world: World, clock: Clock
+) -> None:
+    from yiyang.alerts.models import ElderAlertSettings
+    from yiyang.alerts.services import elder_alert_settings_set
+
+    elder = elder_with_contacts(world)
+    elder_alert_settings_set(actor=world.user["community_worker"], elder=elder, heart_rate_high=150)
+    assert ElderAlertSettings.objects.get(elder=elder).heart_rate_high == 150
+    with pytest.raises(ValidationError):
+        elder_alert_settings_set(actor=world.user["community_worker"], elder=elder, colour=3)
+    with pytest.raises(PermissionDenied):
+        elder_alert_settings_set(actor=world.user["operator"], elder=elder, spo2_low=88)
+    assert AuditEvent.objects.filter(changes__alert_thresholds__heart_rate_high=150).count() == 1

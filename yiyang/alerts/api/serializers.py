@@ -30,6 +30,13 @@ class AlertSerializer(serializers.ModelSerializer[Alert]):
     elder = ElderBriefSerializer(read_only=True)
     device_id = serializers.SerializerMethodField()
     acknowledged_by = serializers.SerializerMethodField()
+    # Declared, so that the schema does not carry the database's integer ranges (they
+    # differ between SQLite and PostgreSQL).
+    priority = serializers.IntegerField(
+        read_only=True, help_text="1 critical, 2 warning, 3 technical"
+    )
+    event_count = serializers.IntegerField(read_only=True)
+    tier = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Alert

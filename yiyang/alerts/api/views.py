@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import db
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -186,5 +187,13 @@ class DeviceEventCallbackView(APIView):
             )
             for event in events
         ]  # fmt: skip
-        stored = services.device_messages_ingest(messages=messages)
+        try:
+            stored = services.device_messages_ingest(messages=messages)
+        except (db.OperationalError, db.InterfaceError):
+            # Nothing was stored: the vendor's cloud retries later (at-least-once), and the
+            # message ids de-duplicate whatever it sends twice.
+            return Response(
+                {"reason": "unavailable", "detail": "storage unavailable, retry later"},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"},
+            )  # fmt: skip
         return Response({"results": [o.as_dict() for o in stored.outcomes]})

@@ -11,6 +11,9 @@ class DeviceSerializer(serializers.ModelSerializer[Device]):
     device_id = serializers.UUIDField(source="external_id", read_only=True)
     elder = serializers.SerializerMethodField()
     community = serializers.CharField(source="community.code", read_only=True)
+    # Declared: the model's ranges depend on the database and would make the schema differ.
+    heartbeat_interval_seconds = serializers.IntegerField(read_only=True)
+    battery_percent = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Device
