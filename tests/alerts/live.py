@@ -106,7 +106,9 @@ def start_gateway(db: LiveDb, *, client_id: str, port: int, log: Path) -> Proces
     return Process(
         [PYTHON, "-m", "yiyang", "run-device-gateway", "--client-id", client_id,
          "--url", f"mqtt://127.0.0.1:{port}", "--batch-ms", "20"],
-        db.env(LOG_LEVEL="INFO"), log,
+        # A short session expiry: the session must outlive a restart within the test, not
+        # linger on a shared broker collecting messages for a week.
+        db.env(LOG_LEVEL="INFO", MQTT_SESSION_EXPIRY_SECONDS="120"), log,
     )  # fmt: skip
 
 

@@ -115,10 +115,10 @@ def _assert_every_sos_is_one_alert(db: LiveDb, devices: list[str], heartbeats: i
         )
 
     try:
-        wait_for(all_in, 30, "every event to be stored", interval=0.5)
+        wait_for(all_in, 90, "every event to be stored", interval=0.5)
     except AssertionError:
-        print("DEBUG", db.query("SELECT type, COUNT(*) FROM devices_deviceevent GROUP BY type"))
-        raise
+        stored = db.query("SELECT type, COUNT(*) FROM devices_deviceevent GROUP BY type")
+        raise AssertionError(f"stored {stored}, expected {heartbeats} heartbeats") from None
     per_device = db.query(
         "SELECT d.external_id, COUNT(a.id), SUM(a.event_count) FROM devices_device d "
         "LEFT JOIN alerts_alert a ON a.device_id = d.id AND a.kind = 'sos' GROUP BY d.id"
