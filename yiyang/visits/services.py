@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import FloatField, Func, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -1021,21 +1021,38 @@ def visits_mark_late(*, now: datetime.datetime | None = None) -> dict[str, int]:
     return {"late": claimed, "missed": missed}
 
 
+class Epoch(Func):
+    """Seconds since 1970 of a timestamp, in the database (PostgreSQL or SQLite)."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+            **extra,
+        )  # fmt: skip
+
+
 def visits_scan(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
     """Re-run every exception rule over the visits of a date range (a month is about
     300,000 visits in a large city) and add the flags not yet raised. Streams the visits by
     caregiver and day, writes the new flags in bulk; existing flags are kept."""
     fields = (
-        "id", "date", "caregiver_id", "second_caregiver_id", "standard_minutes", "check_in_at",
-        "check_out_at", "check_in_lat", "check_in_lng", "check_out_lat", "check_out_lng",
+        "id", "date", "caregiver_id", "second_caregiver_id", "standard_minutes", "cin", "cout",
+        "check_in_lat", "check_in_lng", "check_out_lat", "check_out_lng",
         "check_in_distance", "check_out_distance", "outcome", "elder__status",
         "elder__status_changed_on", "elder__deceased_on",
     )  # fmt: skip
+    # Times come as epoch seconds: parsing 600,000 timestamps with their zones was a third
+    # of the scan.
     rows = (
         Visit.objects.filter(date__gte=start, date__lte=end)
         .filter(Q(check_in_at__isnull=False) | Q(check_out_at__isnull=False))
-        .values_list(*fields).order_by("date", "caregiver_id").iterator(chunk_size=5000)
+        .annotate(cin=Epoch("check_in_at"), cout=Epoch("check_out_at"))
+        .values_list(*fields).order_by("date", "caregiver_id").iterator(chunk_size=20000)
     )  # fmt: skip
+    utc = datetime.UTC
     radius, short = settings.VISIT_CHECK_IN_RADIUS_M, settings.VISIT_TOO_SHORT_PERCENT
     speed = settings.VISIT_MAX_SPEED_KMH
     existing = set(
@@ -1063,8 +1080,10 @@ def visits_scan(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
         day_batch.clear()
 
     for row in rows:
-        (vid, day, cg1, cg2, minutes, cin, cout, ilat, ilng, olat, olng, idist, odist, outcome,
-         estatus, echanged, edeceased) = row  # fmt: skip
+        (vid, day, cg1, cg2, minutes, in_epoch, out_epoch, ilat, ilng, olat, olng, idist, odist,
+         outcome, estatus, echanged, edeceased) = row  # fmt: skip
+        cin = None if in_epoch is None else datetime.datetime.fromtimestamp(in_epoch, utc)
+        cout = None if out_epoch is None else datetime.datetime.fromtimestamp(out_epoch, utc)
         if day != current_day:
             flush()
             current_day = day
