@@ -34,7 +34,7 @@ def test_check_in_and_out_answer_the_visit_with_state_and_flags(care: Care) -> N
     body = answer.json()
     assert body["status"] == "checked_in"
     assert [f["code"] for f in body["flags"]] == ["out_of_range"]
-    assert body["flags"][0]["detail"].startswith("Check-in 50")
+    assert "500" in body["flags"][0]["detail"]  # metres, in the reader's language
     out = post(client, f"/api/v1/visits/{visit.external_id}/check-out/", {
         "latitude": 34.75, "longitude": 113.65, "accuracy": 8,
         "at": timezone.now().isoformat(), "tasks_done": care.items["JW03"].checklist,
