@@ -189,3 +189,8 @@ def test_a_database_outage_answers_503_and_stores_nothing(device: Any, monkeypat
 def test_a_time_filter_with_an_odd_zone_offset_is_not_a_server_error(client_for) -> None:
     answer = client_for("operator").get("/api/v1/alerts/?raised_after=7867-10-23T11:21:55%2B21:31")
     assert answer.status_code in (200, 400)
+
+
+def test_the_audit_log_time_filter_takes_an_odd_zone_offset(client_for) -> None:
+    answer = client_for("city_admin").get("/api/v1/audit-events/?since=2026-10-23T11:21:55%2B21:31")
+    assert answer.status_code in (200, 400)

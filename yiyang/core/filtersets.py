@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.models import AuditEvent, Division
+
+
+class UtcDateTimeFilter(django_filters.DateTimeFilter):
+    """A time turned into UTC before it reaches the database: PostgreSQL refuses zone
+    offsets beyond +-15:59, which a client may well send ("+21:31")."""
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError:
+                return qs.none()
+        return super().filter(qs, value)
 
 
 class DivisionFilterSet(django_filters.FilterSet):
@@ -36,8 +52,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     )
     object_type = django_filters.CharFilter(label=_("Object type"))
     object_id = django_filters.CharFilter(label=_("Object id"))
-    since = django_filters.DateTimeFilter(field_name="at", lookup_expr="gte", label=_("Since"))
-    until = django_filters.DateTimeFilter(field_name="at", lookup_expr="lt", label=_("Until"))
+    since = UtcDateTimeFilter(field_name="at", lookup_expr="gte", label=_("Since"))
+    until = UtcDateTimeFilter(field_name="at", lookup_expr="lt", label=_("Until"))
 
     class Meta:
         model = AuditEvent
