@@ -8,6 +8,8 @@ from yiyang.services.models import Caregiver, Certificate, ServiceItem, ServiceO
 
 class ServiceItemSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
+    # Declared, so that the schema is the same on SQLite and PostgreSQL.
+    standard_minutes = serializers.IntegerField(min_value=5, max_value=720)
     city = serializers.CharField(source="city.code", read_only=True)
 
     class Meta:
