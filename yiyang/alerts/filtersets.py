@@ -1,27 +1,11 @@
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
 import django_filters
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.alerts.choices import AlertKind, AlertStatus, Priority
 from yiyang.alerts.models import Alert, Notification
-
-
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time turned into UTC before it reaches the database: PostgreSQL refuses
-    zone offsets beyond +-15:59, which a client may well send ("+21:31")."""
-
-    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
-        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-            try:
-                value = value.astimezone(datetime.UTC)
-            except OverflowError:
-                return qs.none()
-        return super().filter(qs, value)
+from yiyang.core.filtersets import UtcDateTimeFilter
 
 
 class AlertFilterSet(django_filters.FilterSet):
