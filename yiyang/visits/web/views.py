@@ -8,6 +8,7 @@ Views parse input and call the selectors and services; scope and permission are 
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -25,7 +27,7 @@ from yiyang.core.permissions import Permission, has_perm, request_actor, require
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor
 from yiyang.visits import selectors, services
-from yiyang.visits.choices import FlagCode, OrderStatus, VisitOutcome, VisitStatus
+from yiyang.visits.choices import FlagCode, OrderStatus, ReviewStatus, VisitOutcome, VisitStatus
 from yiyang.visits.models import Visit
 from yiyang.visits.web.forms import (
     AssignForm,
@@ -135,9 +137,48 @@ def visit_view(request: HttpRequest, external_id: str) -> HttpResponse:
 # The provider's dispatch board
 
 
-def _block(visit: Visit) -> dict[str, Any]:
+_URL_PLACEHOLDER = uuid.UUID(int=0)
+
+
+class _BoardText:
+    """What every row of the board repeats, worked out once per request: the detail and
+    assign addresses (one ``reverse`` each, not one per visit) and the status labels (a
+    model's ``get_FOO_display`` rebuilds its choices on every call). A board lays out about
+    130 visits; rendering them was most of the page's time."""
+
+    def __init__(self) -> None:
+        self.detail = reverse("visits:detail", args=[_URL_PLACEHOLDER])
+        self.assign = reverse("visits:assign", args=[_URL_PLACEHOLDER])
+        self.status = {value: str(label) for value, label in VisitStatus.choices}
+
+    def url(self, template: str, visit: Visit) -> str:
+        return template.replace(str(_URL_PLACEHOLDER), str(visit.external_id))
+
+
+def _row(visit: Visit, text: _BoardText) -> dict[str, Any]:
+    """One visit of the board's tables, as flat values (cheap for the template to read)."""
+    return {
+        "id": visit.external_id,
+        "time": (
+            f"{timezone.localtime(visit.window_start):%H:%M}"
+            f"–{timezone.localtime(visit.window_end):%H:%M}"
+        ),
+        "elder": visit.elder.name,
+        "address": visit.elder.address,
+        "item": visit.item.name,
+        "needs_two": visit.needs_two,
+        "status": visit.status,
+        "status_label": text.status.get(visit.status, visit.status),
+        "url": text.url(text.detail, visit),
+        "assign_url": text.url(text.assign, visit),
+    }
+
+
+def _block(visit: Visit, text: _BoardText) -> dict[str, Any]:
+    """One visit on a caregiver's timeline: where it sits, and what it says."""
     start = timezone.localtime(visit.window_start)
     end = timezone.localtime(visit.window_end)
+    label_start, label_end = f"{start:%H:%M}", f"{end:%H:%M}"
     if visit.check_in_at is not None:
         start = timezone.localtime(visit.check_in_at)
         end = (
@@ -147,13 +188,24 @@ def _block(visit: Visit) -> dict[str, Any]:
         )
     first = max(DAY_START, min(start.hour * 60 + start.minute, DAY_END - 15))
     last = max(first + 15, min(end.hour * 60 + end.minute, DAY_END))
+    classes = f"tl-block st-{visit.status}"
+    if visit.is_late and visit.check_in_at is None:
+        classes += " late"
+    if visit.review_status == ReviewStatus.PENDING:
+        classes += " flagged"
+    elder, item = visit.elder.name, visit.item.name
     return {
-        "visit": visit,
-        "left": round((first - DAY_START) * 100 / SPAN, 2),
-        "width": round((last - first) * 100 / SPAN, 2),
-        "start": timezone.localtime(visit.window_start).strftime("%H:%M"),
-        "end": timezone.localtime(visit.window_end).strftime("%H:%M"),
-        "late": visit.is_late and visit.check_in_at is None,
+        "id": visit.external_id,
+        "classes": classes,
+        # Pre-formatted: a float in a template goes through number localisation.
+        "left": f"{(first - DAY_START) * 100 / SPAN:.2f}",
+        "width": f"{(last - first) * 100 / SPAN:.2f}",
+        "url": text.url(text.detail, visit),
+        "title": (
+            f"{label_start}–{label_end} {elder} · {item} · "
+            f"{text.status.get(visit.status, visit.status)}"
+        ),
+        "label": f"{label_start} {elder}",
     }
 
 
@@ -174,9 +226,20 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
         raise Http404
     day = _day(request)
     board = selectors.dispatch_board(actor=actor, provider=provider, day=day)
+    text = _BoardText()
     return {
         "provider": provider, "board": board, "day": day,
-        "rows": [{"caregiver": c, "blocks": [_block(v) for v in vs]} for c, vs in board.rows],
+        "rows": [
+            {
+                "id": c.external_id, "name": c.name,
+                "hours": f"{c.work_start:%H:%M}–{c.work_end:%H:%M}",
+                "blocks": [_block(v, text) for v in vs],
+            }
+            for c, vs in board.rows
+        ],
+        "late": [_row(v, text) for v in board.late],
+        "missed": [_row(v, text) for v in board.missed],
+        "unassigned": [_row(v, text) for v in board.unassigned],
         "hours": [
             {"label": f"{h:02d}", "left": round((h * 60 - DAY_START) * 100 / SPAN, 2)}
             for h in BOARD_HOURS
