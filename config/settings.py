@@ -253,6 +253,12 @@ DEVICE_CALLBACK_WINDOW_SECONDS = env_int("DEVICE_CALLBACK_WINDOW_SECONDS", 300)
 # The gateway's heartbeat: the console shows a banner when it is older than this.
 GATEWAY_STALE_SECONDS = env_int("GATEWAY_STALE_SECONDS", 30)
 
+# Maps (Leaflet, vendored under static/yiyang/vendor/leaflet-1.9.4). Tiles come from a tile
+# server the city runs or licenses (XYZ template such as https://tiles.example/{z}/{x}/{y}.png);
+# empty means no base layer: markers and routes on a plain grid, as in tests and offline demos.
+MAP_TILE_URL = env("YIYANG_MAP_TILE_URL", "") or ""
+MAP_TILE_ATTRIBUTION = env("YIYANG_MAP_TILE_ATTRIBUTION", "") or ""
+
 # Alerts (issue 6). Answer targets: TSA, 97.5% within 60 s and 99% within 180 s.
 ALERT_ACK_TIMEOUT_SECONDS = env_int("ALERT_ACK_TIMEOUT_SECONDS", 60)
 # Answer (acknowledge) time targets, shown on the supervisor's statistics.

@@ -15,3 +15,14 @@ def query_with(request: HttpRequest, **changes: Any) -> str:
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.inclusion_tag("core/_map_assets.html")
+def map_assets() -> dict[str, Any]:
+    """Leaflet's stylesheet and script, and the tile server the settings name (maybe none)."""
+    from django.conf import settings
+
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
