@@ -394,6 +394,45 @@ def visit_get_for_page(*, actor: Actor, external_id: uuid.UUID | str) -> Visit:
     return _get(visits, external_id)
 
 
+def _history_text(kind: str, detail: dict[str, Any]) -> str:
+    def local(value: str | None) -> str:
+        if not value:
+            return "—"
+        return timezone.localtime(datetime.datetime.fromisoformat(value)).strftime("%H:%M")
+
+    if kind == "corrected":
+        before, after = detail.get("before") or [None, None], detail.get("after") or [None, None]
+        return _("%(before)s → %(after)s; attested; reason: %(reason)s") % {
+            "before": f"{local(before[0])}–{local(before[1])}",
+            "after": f"{local(after[0])}–{local(after[1])}",
+            "reason": detail.get("reason", ""),
+        }
+    if kind == "cancelled":
+        return str(detail.get("reason", ""))
+    if kind == "assigned":
+        return "、".join(str(n) for n in detail.get("caregivers", []))
+    if kind in ("check_in", "check_out") and detail.get("distance") is not None:
+        return _("%(metres)d m from the address") % {"metres": round(detail["distance"])}
+    return ""
+
+
+def visit_history(*, actor: Actor, visit: Visit) -> list[dict[str, Any]]:
+    """What happened to a visit, oldest first: who did what and when, corrections with the
+    times before and after. ``visit`` has been fetched for ``actor`` (so in scope)."""
+    labels = {
+        "assigned": _("Assigned"), "on_the_way": _("Set off"), "check_in": _("Checked in"),
+        "check_out": _("Checked out"), "corrected": _("Corrected"),
+        "cancelled": _("Cancelled"), "photo": _("Photo added"),
+    }  # fmt: skip
+    return [
+        {
+            "at": event.at, "kind": event.kind, "label": labels.get(event.kind, event.kind),
+            "who": event.actor_username, "text": _history_text(event.kind, event.detail or {}),
+        }
+        for event in visit.events.order_by("at", "id")
+    ]  # fmt: skip
+
+
 def visit_caregivers_get(
     *, actor: Actor, visit: Visit, external_ids: list[str]
 ) -> list[Caregiver] | None:

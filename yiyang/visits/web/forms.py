@@ -69,6 +69,23 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
+class CorrectForm(forms.Form):
+    """A manager's correction of a visit's times after the fact (a phone that died)."""
+
+    check_in_at = forms.DateTimeField(
+        label=_("Checked in at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )  # fmt: skip
+    check_out_at = forms.DateTimeField(
+        label=_("Checked out at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )  # fmt: skip
+    reason = forms.CharField(label=_("Why the record is corrected"), max_length=300)
+    attestation = forms.BooleanField(
+        label=_("I confirm that the corrected times are true to my knowledge."), required=False
+    )
+
+
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<uuid:external_id>/", views.visit_view, name="detail"),
     path("<uuid:external_id>/assign/", views.assign_view, name="assign"),
     path("<uuid:external_id>/review/", views.review_view, name="review"),
+    path("<uuid:external_id>/cancel/", views.visit_cancel_view, name="cancel"),
+    path("<uuid:external_id>/correct/", views.visit_correct_view, name="correct"),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,11 +27,19 @@ from yiyang.core.permissions import Permission, has_perm, request_actor, require
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor
 from yiyang.visits import selectors, services
-from yiyang.visits.choices import FlagCode, OrderStatus, ReviewStatus, VisitOutcome, VisitStatus
+from yiyang.visits.choices import (
+    OPEN_STATUSES,
+    FlagCode,
+    OrderStatus,
+    ReviewStatus,
+    VisitOutcome,
+    VisitStatus,
+)
 from yiyang.visits.models import Visit
 from yiyang.visits.web.forms import (
     AssignForm,
     ComplaintForm,
+    CorrectForm,
     OrderForm,
     RateForm,
     ReasonForm,
@@ -98,16 +106,38 @@ def my_day_view(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-@login_required
-def visit_view(request: HttpRequest, external_id: str) -> HttpResponse:
+def _visit_page(
+    request: HttpRequest,
+    visit: Visit,
+    *,
+    cancel_form: ReasonForm | None = None,
+    correct_form: CorrectForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     actor = request_actor(request)
-    visit = selectors.visit_get_for_page(actor=actor, external_id=external_id)
     performer = has_perm(actor, Permission.PERFORM_VISITS)
-    status = visit.status
+    state = visit.status
     flags = [
         {"flag": f, "label": _flag_label(f.code)}
         for f in visit.flags.all()  # prefetched
     ]
+    can_cancel = (
+        not performer and has_perm(actor, Permission.CANCEL_ORDERS) and state in OPEN_STATUSES
+    )
+    can_correct = (
+        has_perm(actor, Permission.CORRECT_VISITS)
+        and state != VisitStatus.CANCELLED
+        and visit.provider_id in (actor.scope.organisation_ids or ())
+    )
+    if can_correct and correct_form is None:
+        correct_form = CorrectForm(initial={
+            "check_in_at": _local_input(visit.check_in_at or visit.window_start),
+            "check_out_at": _local_input(
+                visit.check_out_at
+                or (visit.check_in_at or visit.window_start)
+                + datetime.timedelta(minutes=visit.standard_minutes)
+            ),
+        })  # fmt: skip
     return render(
         request, "visits/visit.html",
         {
@@ -118,19 +148,84 @@ def visit_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "outcomes": VisitOutcome.choices,
             "texts": _phone_texts(),
             "performer": performer,
-            "can_set_off": performer and status == VisitStatus.ASSIGNED,
-            "can_check_in": performer and status in (
+            "can_set_off": performer and state == VisitStatus.ASSIGNED,
+            "can_check_in": performer and state in (
                 VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.MISSED),
-            "can_check_out": performer and status == VisitStatus.CHECKED_IN,
-            "can_photo": performer and status in (
+            "can_check_out": performer and state == VisitStatus.CHECKED_IN,
+            "can_photo": performer and state in (
                 VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED),
             "minutes": selectors.visit_minutes(visit),
             "map_url": (
                 f"https://uri.amap.com/marker?position={visit.elder.lng},{visit.elder.lat}"
                 if visit.elder.lat is not None and visit.elder.lng is not None else ""
             ),
+            "can_cancel": can_cancel,
+            "cancel_form": cancel_form or (ReasonForm() if can_cancel else None),
+            "can_correct": can_correct,
+            "correct_form": correct_form if can_correct else None,
+            "history": (
+                selectors.visit_history(actor=actor, visit=visit) if not performer else []
+            ),
         },
+        status=status,
     )  # fmt: skip
+
+
+def _local_input(value: datetime.datetime) -> str:
+    """A time as a ``datetime-local`` input shows it (the server's time zone)."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+@login_required
+def visit_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    return _visit_page(request, selectors.visit_get_for_page(actor=actor, external_id=external_id))
+
+
+@require_POST
+@login_required
+def visit_cancel_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Cancel one visit of an order (the rest of the order stays)."""
+    actor = request_actor(request)
+    visit = selectors.visit_get_for_page(actor=actor, external_id=external_id)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_cancel(actor=actor, visit=visit, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _("The visit was cancelled."))
+            return redirect("visits:detail", external_id=visit.external_id)
+    return _visit_page(request, visit, cancel_form=form, status=400)
+
+
+@require_POST
+@login_required
+def visit_correct_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """A manager corrects a visit's check-in and check-out times, with an attestation; the
+    visit is flagged ``edited`` for review and the history keeps the times before."""
+    actor = request_actor(request)
+    visit = selectors.visit_get_for_page(actor=actor, external_id=external_id)
+    form = CorrectForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.visit_correct(
+                actor=actor, visit=visit, check_in_at=data["check_in_at"],
+                check_out_at=data["check_out_at"], reason=data["reason"],
+                attestation=bool(data["attestation"]),
+            )  # fmt: skip
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, _("The record was corrected and awaits review."))
+            return redirect("visits:detail", external_id=visit.external_id)
+    return _visit_page(request, visit, correct_form=form, status=400)
 
 
 # --------------------------------------------------------------------------------------------
