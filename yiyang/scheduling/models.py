@@ -47,6 +47,13 @@ class PlanRun(BaseModel):
     proposal = models.JSONField(_("proposal"), default=dict, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    # what accepting did, per visit id: ``assigned``, ``unchanged``, ``unassigned`` (lists)
+    # and ``refused`` (id -> the dispatch rules' reasons); a run is accepted once
+    accept_result = models.JSONField(_("result of accepting"), default=dict, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")

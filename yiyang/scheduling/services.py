@@ -9,6 +9,7 @@ while the others are still applied.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import time
@@ -35,6 +36,8 @@ from yiyang.visits.models import Visit
 
 logger = logging.getLogger(__name__)
 MAX_TIME_LIMIT = 300.0
+DEFAULT_TIME_LIMIT = 20.0  # seconds, "optimise this day"
+REPLAN_TIME_LIMIT = 10.0  # seconds, re-planning after a dropout (the day is under way)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 
@@ -167,18 +170,58 @@ def _messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
+def route_visit_ids(run: PlanRun, caregiver_ids: list[str]) -> list[str]:
+    """The changed visits on these caregivers' proposed routes: those proposed to them, and
+    those the proposal takes from them without giving them to anyone."""
+    chosen = {str(c) for c in caregiver_ids}
+    found = []
+    for row in run.proposal.get("visits", []):
+        if not row["changed"]:
+            continue
+        proposed = (row["proposed"] or {}).get("caregivers") or []
+        owners = proposed if proposed else row["current"]["caregivers"]
+        if chosen & set(owners):
+            found.append(row["id"])
+    return found
+
+
 @transaction.atomic
-def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = None) -> AcceptResult:
-    """Apply the proposal for all visits (``visit_ids`` None) or for the given ones, each
-    through ``visit_assign``. Visits whose caregivers change are first unassigned (so that
-    two visits can swap caregivers); a refused visit gets its previous caregivers back when
+def plan_accept(
+    *, actor: Actor, run: PlanRun, visit_ids: list[str] | None = None,
+    caregiver_ids: list[str] | None = None,
+) -> AcceptResult:  # fmt: skip
+    """Apply the proposal for all visits (``visit_ids`` and ``caregiver_ids`` None) or for
+    the given visits and the changed visits of the given caregivers' routes, each through
+    ``visit_assign``. Visits whose caregivers change are first unassigned (so that two
+    visits can swap caregivers); a refused visit gets its previous caregivers back when
     they are still allowed, and its reasons are reported. The others are applied. A visit
-    the proposal leaves out is unassigned (after a dropout: one nobody else could take)."""
+    the proposal leaves out is unassigned (after a dropout: one nobody else could take).
+    A run is accepted once; what was done is kept in ``accept_result``."""
     _require_provider(actor, run.provider)
+    # one acceptance at a time: a second click waits here, then finds the run accepted
+    run = PlanRun.objects.select_for_update(of=("self",)).select_related("provider").get(pk=run.pk)
     if run.status != PlanRunStatus.DONE:
         raise ValidationError({"run": _("The plan is not ready yet.")})
+    if run.accepted_at is not None:
+        raise ValidationError(
+            {"run": _("This proposal was accepted already; optimise the day again for a new one.")}
+        )
     rows = {row["id"]: row for row in run.proposal.get("visits", [])}
-    wanted = list(rows) if visit_ids is None else [str(v) for v in visit_ids]
+    if visit_ids is None and caregiver_ids is None:
+        wanted = list(rows)
+    else:
+        unknown_caregivers = sorted(
+            {str(c) for c in caregiver_ids or ()}
+            - {c["id"] for c in run.proposal.get("caregivers", [])}
+        )
+        if unknown_caregivers:
+            raise ValidationError({"caregivers": _("Not in this plan: %(ids)s.") % {
+                "ids": ", ".join(unknown_caregivers)}})  # fmt: skip
+        wanted = list(dict.fromkeys(
+            [str(v) for v in visit_ids or ()] + route_visit_ids(run, caregiver_ids or [])
+        ))  # fmt: skip
+        if not wanted:
+            raise ValidationError({"visits": _("Choose the visits or routes to accept.")})
     unknown = [v for v in wanted if v not in rows]
     if unknown:
         raise ValidationError({"visits": _("Not in this plan: %(ids)s.") % {
@@ -208,10 +251,10 @@ def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = Non
             provider=run.provider, external_id__in=[row["id"] for row in todo]
         )
     }
-    caregiver_ids = {cid for row in todo for cid in row["proposed"]["caregivers"]}
+    proposed_ids = {cid for row in todo for cid in row["proposed"]["caregivers"]}
     caregivers = {
         str(c.external_id): c
-        for c in Caregiver.objects.filter(provider=run.provider, external_id__in=caregiver_ids)
+        for c in Caregiver.objects.filter(provider=run.provider, external_id__in=proposed_ids)
     }
     previous: dict[str, list[Caregiver]] = {}
     # free the caregivers first, so that swaps are possible
@@ -245,7 +288,9 @@ def plan_accept(*, actor: Actor, run: PlanRun, visit_ids: list[str] | None = Non
                     dispatch.visit_assign(actor=actor, visit=visit, caregivers=before)
                 except ValidationError:
                     result.refused[vid].append(_("It is now unassigned."))
-    PlanRun.objects.filter(pk=run.pk).update(accepted_at=timezone.now())
+    run.accepted_at, run.accepted_by = timezone.now(), _user(actor)
+    run.accept_result = dataclasses.asdict(result)
+    run.save(update_fields=["accepted_at", "accepted_by", "accept_result", "updated_at"])
     audit_record(
         actor=actor, action=AuditAction.UPDATE, obj=run, division_code="",
         changes={
