@@ -60,6 +60,10 @@ class FlagCode(models.TextChoices):
         _("The elder was in hospital, in an institution or deceased"),
     )
     NO_CHECK_IN = "no_check_in", _("Checked out without a check-in")
+    NO_SECOND_CHECK_IN = (
+        "no_second_check_in",
+        _("A two-caregiver visit ended without the second caregiver's check-in"),
+    )
     EDITED = "edited", _("Corrected by hand after the fact")
     LATE = "late", _("No check-in after the window opened")
     EXCEPTION = "exception", _("Visit ended with an exception")

@@ -588,6 +588,67 @@ def visit_set_off(*, actor: Actor, visit: Visit, at: datetime.datetime | None = 
     return visit
 
 
+SECOND_CHECK_IN, SECOND_CHECK_OUT = "second_check_in", "second_check_out"
+
+
+def is_second_caregiver(visit: Visit, caregiver: Caregiver) -> bool:
+    """Whether ``caregiver`` is the second (not the lead) of a two-caregiver visit."""
+    return bool(visit.needs_two) and caregiver.pk == visit.second_caregiver_id
+
+
+def second_presence_of(visit: Visit) -> dict[str, VisitEvent]:
+    """The second caregiver's own check-in and check-out on a two-caregiver visit."""
+    return {e.kind: e for e in visit.events.filter(kind__in=(SECOND_CHECK_IN, SECOND_CHECK_OUT))}
+
+
+def _second_presence(
+    actor: Actor, caregiver: Caregiver, visit: Visit, fix: Fix, kind: str, explanation: str
+) -> Visit:
+    """Record the second caregiver's check-in or check-out: time and place, compared with
+    the elder's address (out of range is a flag, as for the lead). Checking out without a
+    check-in is allowed and flagged, as for the lead."""
+    if _replayed(fix, visit, kind):
+        return visit
+    if visit.status == VisitStatus.CANCELLED:
+        raise ValidationError({"status": _("This visit was cancelled: %(reason)s") % {
+            "reason": visit.cancel_reason}})  # fmt: skip
+    done = second_presence_of(visit)
+    if kind in done:
+        message = (
+            _("Already checked in at %(time)s.") if kind == SECOND_CHECK_IN
+            else _("Already checked out at %(time)s.")
+        )  # fmt: skip
+        raise ValidationError(
+            {"status": message % {"time": timezone.localtime(done[kind].at).strftime("%H:%M")}}
+        )
+    if kind == SECOND_CHECK_IN and SECOND_CHECK_OUT in done:
+        raise ValidationError({"status": _("This visit is already checked out.")})
+    _location(fix)
+    now = timezone.now()
+    when = _when(fix, visit, now)
+    if kind == SECOND_CHECK_OUT and SECOND_CHECK_IN in done and when < done[SECOND_CHECK_IN].at:
+        raise ValidationError({"at": _("Check-out cannot come before the check-in at %(time)s.") % {
+            "time": timezone.localtime(done[SECOND_CHECK_IN].at).strftime("%H:%M")}})  # fmt: skip
+    distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
+    _event(visit, kind, when, actor, fix.client_action_id, {
+        "lat": fix.latitude, "lng": fix.longitude, "accuracy": fix.accuracy,
+        "distance": distance, "caregiver": caregiver.name,
+        "offline": now - when > datetime.timedelta(minutes=2),
+    })  # fmt: skip
+    found: list[tuple[str, str]] = []
+    if distance is not None and distance > settings.VISIT_CHECK_IN_RADIUS_M:
+        found.append((FlagCode.OUT_OF_RANGE, _(
+            "The second caregiver %(name)s was %(metres)d m from the address."
+        ) % {"name": caregiver.name, "metres": round(distance)}))  # fmt: skip
+    if kind == SECOND_CHECK_OUT and SECOND_CHECK_IN not in done:
+        found.append((FlagCode.NO_CHECK_IN, _(
+            "The second caregiver %(name)s checked out without a check-in."
+        ) % {"name": caregiver.name}))  # fmt: skip
+    _raise_flags(visit, found, explanation)
+    _audit(actor, AuditAction.UPDATE, visit, visit.division_code, {"presence": kind})
+    return visit
+
+
 def _location(fix: Fix) -> None:
     errors = location_errors(
         fix.latitude, fix.longitude, fix.accuracy, max_accuracy=settings.VISIT_MAX_ACCURACY_M
@@ -599,9 +660,14 @@ def _location(fix: Fix) -> None:
 @transaction.atomic
 def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "") -> Visit:
     """Check in at the elder's door: the time and the phone's location (taken now and at
-    check-out only), compared with the elder's address. Out of range is a flag, not a block."""
-    _require_performer(actor, visit)
+    check-out only), compared with the elder's address. Out of range is a flag, not a block.
+
+    On a two-caregiver visit the second caregiver checks in and out too: their own presence
+    is recorded (time, place, distance) without moving the visit, which the lead runs."""
+    caregiver = _require_performer(actor, visit)
     visit = _locked(visit)
+    if is_second_caregiver(visit, caregiver):
+        return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_IN, explanation)
     if _replayed(fix, visit, "check_in"):
         return visit
     if visit.status == VisitStatus.CANCELLED:
@@ -641,9 +707,12 @@ def visit_check_out(
     notes: str = "", outcome: str = VisitOutcome.DONE, explanation: str = "",
 ) -> Visit:  # fmt: skip
     """Check out: time, location, the checklist ticked, notes and the outcome. An elder
-    found unwell raises an alert for the call centre once the write has committed."""
-    _require_performer(actor, visit)
+    found unwell raises an alert for the call centre once the write has committed. The second
+    caregiver of a two-caregiver visit checks out their own presence only."""
+    caregiver = _require_performer(actor, visit)
     visit = _locked(visit)
+    if is_second_caregiver(visit, caregiver):
+        return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_OUT, explanation)
     if _replayed(fix, visit, "check_out"):
         return visit
     if visit.status == VisitStatus.CANCELLED:
@@ -689,6 +758,10 @@ def visit_check_out(
         "distance": visit.check_out_distance, "outcome": outcome,
     })  # fmt: skip
     found = _check_flags(visit, explanation)
+    if visit.needs_two and not visit.events.filter(kind=SECOND_CHECK_IN).exists():
+        found += _raise_flags(visit, [(FlagCode.NO_SECOND_CHECK_IN, _(
+            "The second caregiver did not check in; a two-caregiver visit needs both."
+        ))], explanation)  # fmt: skip
     if outcome != VisitOutcome.DONE:
         _raise_flags(visit, [(FlagCode.EXCEPTION, str(VisitOutcome(outcome).label))], explanation)
     if (

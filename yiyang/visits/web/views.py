@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor
+from yiyang.services.selectors import caregiver_of_user
 from yiyang.visits import selectors, services
 from yiyang.visits.choices import (
     OPEN_STATUSES,
@@ -117,6 +118,11 @@ def _visit_page(
     actor = request_actor(request)
     performer = has_perm(actor, Permission.PERFORM_VISITS)
     state = visit.status
+    caregiver = caregiver_of_user(actor) if performer else None
+    # The second caregiver of a two-caregiver visit checks in and out for themselves; the
+    # lead runs the visit (checklist, notes, outcome).
+    second = caregiver is not None and services.is_second_caregiver(visit, caregiver)
+    presence = services.second_presence_of(visit) if visit.needs_two else {}
     flags = [
         {"flag": f, "label": _flag_label(f.code)}
         for f in visit.flags.all()  # prefetched
@@ -148,10 +154,18 @@ def _visit_page(
             "outcomes": VisitOutcome.choices,
             "texts": _phone_texts(),
             "performer": performer,
-            "can_set_off": performer and state == VisitStatus.ASSIGNED,
-            "can_check_in": performer and state in (
-                VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.MISSED),
-            "can_check_out": performer and state == VisitStatus.CHECKED_IN,
+            "second": second,
+            "second_in": presence.get(services.SECOND_CHECK_IN),
+            "second_out": presence.get(services.SECOND_CHECK_OUT),
+            "can_set_off": performer and not second and state == VisitStatus.ASSIGNED,
+            "can_check_in": (
+                second and not presence and state != VisitStatus.CANCELLED
+            ) or (not second and performer and state in (
+                VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.MISSED)),
+            "can_check_out": (
+                second and services.SECOND_CHECK_IN in presence
+                and services.SECOND_CHECK_OUT not in presence
+            ) or (not second and performer and state == VisitStatus.CHECKED_IN),
             "can_photo": performer and state in (
                 VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED),
             "minutes": selectors.visit_minutes(visit),
