@@ -289,6 +289,52 @@ ALERT_THRESHOLDS = {
 ALERT_CITY_THRESHOLDS: dict[str, dict[str, int]] = json.loads(
     env("ALERT_CITY_THRESHOLDS", "{}") or "{}"
 )
+for _city, _values in ALERT_CITY_THRESHOLDS.items():
+    if (
+        not isinstance(_values, dict)
+        or not set(_values) <= set(ALERT_THRESHOLDS)
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in _values.values())
+    ):
+        raise ImproperlyConfigured(
+            f"ALERT_CITY_THRESHOLDS[{_city!r}]: whole numbers for {', '.join(ALERT_THRESHOLDS)}."
+        )
+# A technical alert for a device sending bad data resolves itself after this long without a
+# rejected message (and with accepted ones since).
+DEVICE_BAD_STREAM_QUIET_SECONDS = env_int("DEVICE_BAD_STREAM_QUIET_SECONDS", 600)
+
+# Notification channels (ALERT_NOTIFICATION_CHANNELS: outbox, log, email, sms).
+# E-mail goes through Django's e-mail backend (SMTP unless EMAIL_BACKEND says otherwise).
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "yiyang@localhost") or "yiyang@localhost"
+# The SMS channel posts JSON to the operator's HTTP SMS gateway: URL, key (or SMS_GATEWAY_KEY_FILE),
+# the approved message template and a timeout per attempt.
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "") or ""
+SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY", "") or ""
+SMS_TEMPLATE_ID = env("SMS_TEMPLATE_ID", "") or ""
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 5)
+# Where escalation tiers are reached: "supervisors:a@b.cn,backup_operators:c@d.cn" and
+# "supervisors:13800000000" (several addresses of one tier: repeat the tier).
+ALERT_TIER_EMAILS: dict[str, list[str]] = {}
+for _item in env_list("ALERT_TIER_EMAILS"):
+    _tier, _sep, _address = _item.partition(":")
+    ALERT_TIER_EMAILS.setdefault(_tier.strip(), []).append(_address.strip())
+ALERT_TIER_PHONES: dict[str, list[str]] = {}
+for _item in env_list("ALERT_TIER_PHONES"):
+    _tier, _sep, _address = _item.partition(":")
+    ALERT_TIER_PHONES.setdefault(_tier.strip(), []).append(_address.strip())
+if "sms" in ALERT_NOTIFICATION_CHANNELS and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("The sms notification channel needs SMS_GATEWAY_URL.")
+if "sms" in ALERT_NOTIFICATION_CHANNELS and IS_PRODUCTION and not SMS_GATEWAY_KEY:
+    raise ImproperlyConfigured("The sms notification channel needs SMS_GATEWAY_KEY.")
+if "email" in ALERT_NOTIFICATION_CHANNELS and IS_PRODUCTION and not env("EMAIL_HOST"):
+    raise ImproperlyConfigured("The email notification channel needs EMAIL_HOST.")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

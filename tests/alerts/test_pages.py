@@ -168,3 +168,39 @@ def test_redis_wakes_a_waiting_stream_at_once(settings: Any) -> None:
         next(waiting)
     assert 0.4 <= time.monotonic() - started < 2.0
     waiting.close()
+
+
+def test_the_panel_maps_the_home_and_where_the_alarm_came_from(
+    client_for: Any, world: World, clock: Clock
+) -> None:
+    import json
+    import re
+
+    elder = elder_with_contacts(world)
+    watch = bound_device(world, elder, kind="watch")
+    device_messages_ingest(messages=[msg(watch, "sos", lat=34.7612, lng=113.6634,
+                                         ts=clock.at.isoformat())])  # fmt: skip
+    alert = Alert.objects.get()
+    client = client_for("operator")
+    client.cookies["django_language"] = "en"
+    text = client.get(f"/alerts/?alert={alert.external_id}").content.decode()
+    assert "vendor/leaflet-1.9.4/leaflet.js" in text and "alerts/alert_map.js" in text
+    assert 'id="alert-map"' in text and "//unpkg" not in text and "cdn" not in text.lower()
+    data = json.loads(re.search(r'id="alert-map-data"[^>]*>(.*?)</script>', text).group(1))
+    assert data["home"] == {"lat": 34.75, "lng": 113.65, "label": "幸福路1号3单元201"}
+    assert (data["alarm"]["lat"], data["alarm"]["lng"]) == (34.7612, 113.6634)
+    assert [(d["lat"], d["lng"], d["alerting"]) for d in data["devices"]] == [
+        (34.7612, 113.6634, True)
+    ]
+    assert f"/alerts/elders/{elder.external_id}/" in text
+
+
+def test_the_panel_says_when_no_location_is_known(
+    client_for: Any, world: World, clock: Clock
+) -> None:
+    elder = elder_with_contacts(world, lat=None, lng=None)
+    alert_raise(elder=elder, kind="other", detail="x", source="manual",
+                actor=world.user["operator"])  # fmt: skip
+    alert = Alert.objects.get()
+    text = client_for("operator").get(f"/alerts/{alert.external_id}/panel/").content.decode()
+    assert 'id="no-location"' in text and 'id="alert-map"' not in text

@@ -15,8 +15,8 @@ from yiyang.devices.choices import DeviceStatus
 from yiyang.devices.models import Device, DeviceBinding, DeviceEvent, Rejection
 from yiyang.devices.services import (
     Inbound,
-    device_bind,
     device_messages_store,
+    device_rebind,
     device_register,
     device_unbind,
 )
@@ -140,7 +140,7 @@ def test_binding_history_is_kept_when_a_device_moves(world: World, clock: Clock)
     admin = world.user["city_admin"]
     first, second = elder_with_contacts(world), elder_with_contacts(world, "XA2a", name="周桂兰")
     device = bound_device(world, first)
-    device_bind(actor=admin, device=device, elder=second, at=T0 + datetime.timedelta(days=1))
+    device_rebind(actor=admin, device=device, elder=second, at=T0 + datetime.timedelta(days=1))
     device.refresh_from_db()
     assert (device.elder, device.division_code, device.status) == (
         second, second.division_code, DeviceStatus.ACTIVE,

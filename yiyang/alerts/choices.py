@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +97,12 @@ class Outcome(models.TextChoices):
     DEVICE_FIXED = "device_fixed", _("Device checked or replaced")
     DECEASED = "deceased", _("Found deceased")
     OTHER = "other", _("Other")
+    # Set by the platform: a technical alert whose cause went away (the device spoke again,
+    # was charged, sends good data again). Operators never choose it.
+    AUTO_RESOLVED = "auto_resolved", _("Resolved by itself")
+
+
+OPERATOR_OUTCOMES = [o for o in Outcome if o != Outcome.AUTO_RESOLVED]
 
 
 class NotificationStatus(models.TextChoices):
@@ -153,3 +161,17 @@ TECHNICAL_SCRIPT = [
     _("Call the elder: is the device worn, charged, switched on?"),
     _("Ask the community worker to check or replace the device."),
 ]
+
+
+# The thresholds of the rules an elder's settings may override: label and unit.
+THRESHOLD_LABELS: dict[str, tuple[Any, Any]] = {
+    "heart_rate_low": (_("Heart rate: lower limit"), _("beats/min")),
+    "heart_rate_high": (_("Heart rate: upper limit"), _("beats/min")),
+    "spo2_low": (_("Blood oxygen (SpO2): lower limit"), "%"),
+    "sustained_seconds": (_("Vital signs out of range for at least"), _("seconds")),
+    "no_motion_hours": (_("No motion at home for"), _("daytime hours")),
+    "day_starts_hour": (_("Day starts at (no-motion rule; night ends)"), _("o'clock")),
+    "day_ends_hour": (_("Day ends at (door rule: night begins)"), _("o'clock")),
+    "door_open_minutes": (_("Door open at night for"), _("minutes")),
+    "safe_zone_metres": (_("Safe zone around home"), _("metres")),
+}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.alerts.choices import AlertKind, AlertStatus, Priority
+from yiyang.alerts.choices import AlertKind, AlertStatus, Outcome, Priority
 from yiyang.alerts.models import Alert, Notification
 from yiyang.core.filtersets import UtcDateTimeFilter
 
@@ -14,6 +14,7 @@ class AlertFilterSet(django_filters.FilterSet):
         label=_("Priority"), choices=Priority.choices, coerce=int
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AlertKind.choices)
+    outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=Outcome.choices)
     elder = django_filters.UUIDFilter(label=_("Elder"), field_name="elder__external_id")
     raised_after = UtcDateTimeFilter(
         label=_("Raised after"), field_name="raised_at", lookup_expr="gte"
@@ -24,7 +25,7 @@ class AlertFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Alert
-        fields = ["status", "priority", "kind", "elder", "raised_after", "raised_before"]
+        fields = ["status", "priority", "kind", "outcome", "elder", "raised_after", "raised_before"]
 
 
 class NotificationFilterSet(django_filters.FilterSet):

@@ -114,7 +114,12 @@ class ElderAlertSettings(BaseModel):
     heart_rate_low = models.PositiveSmallIntegerField(null=True, blank=True)
     heart_rate_high = models.PositiveSmallIntegerField(null=True, blank=True)
     spo2_low = models.PositiveSmallIntegerField(null=True, blank=True)
+    sustained_seconds = models.PositiveIntegerField(null=True, blank=True)
     no_motion_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The elder's day: no-motion counts only daytime hours, the door rule only night hours.
+    day_starts_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    day_ends_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    door_open_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     safe_zone_metres = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -184,6 +189,22 @@ class NotificationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} {self.ok}"
+
+
+class ContactEmail(BaseModel):
+    """A family contact's e-mail address for notifications (the e-mail channel), sealed like
+    the contact's phones: encrypted at rest, masked wherever it is shown."""
+
+    SEALED_FIELDS = ("email_ciphertext",)
+
+    contact = models.OneToOneField(
+        ElderContact, on_delete=models.CASCADE, related_name="notification_email"
+    )
+    email_ciphertext = models.TextField(editable=False)
+    email_masked = models.CharField(_("e-mail"), max_length=120)
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.email_masked}"
 
 
 class AlertChange(models.Model):

@@ -22,8 +22,20 @@ EVENT_KINDS: dict[str, str] = {
     EventType.GAS: AlertKind.GAS,
     EventType.REMOVED: AlertKind.DEVICE_REMOVED,
 }
-OVERRIDABLE = ("heart_rate_low", "heart_rate_high", "spo2_low", "no_motion_hours",
-               "safe_zone_metres")  # fmt: skip
+# The thresholds an elder's settings may override, each with its plausible range
+# (inclusive): a value outside it is a typing error, not a care decision.
+THRESHOLD_RANGES: dict[str, tuple[int, int]] = {
+    "heart_rate_low": (30, 100),
+    "heart_rate_high": (80, 220),
+    "spo2_low": (70, 99),
+    "sustained_seconds": (30, 3600),
+    "no_motion_hours": (1, 16),
+    "day_starts_hour": (0, 23),
+    "day_ends_hour": (1, 24),
+    "door_open_minutes": (1, 240),
+    "safe_zone_metres": (50, 50000),
+}
+OVERRIDABLE = tuple(THRESHOLD_RANGES)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,46 @@ def thresholds(division_code: str, overrides: Any = None) -> dict[str, int]:
             if value is not None:
                 values[name] = value
     return values
+
+
+def threshold_problems(values: dict[str, int], given: set[str]) -> dict[str, str]:
+    """What is wrong with a set of effective thresholds taken together (each value already
+    in its range); each problem is reported on a field the caller ``given``."""
+    problems: dict[str, str] = {}
+
+    def report(message: str, *fields: str) -> None:
+        for name in fields:
+            if name in given:
+                problems.setdefault(name, message)
+                return
+        problems.setdefault(fields[0], message)
+
+    low, high = values["heart_rate_low"], values["heart_rate_high"]
+    if low >= high:
+        report(
+            _("The heart-rate lower limit (%(low)d) must be below the upper limit (%(high)d).")
+            % {"low": low, "high": high},
+            "heart_rate_low", "heart_rate_high",
+        )  # fmt: skip
+    starts, ends = values["day_starts_hour"], values["day_ends_hour"]
+    if starts >= ends:
+        report(
+            _("The day must start (%(starts)d h) before it ends (%(ends)d h).")
+            % {"starts": starts, "ends": ends},
+            "day_starts_hour", "day_ends_hour",
+        )  # fmt: skip
+    elif ends - starts >= 24:
+        report(
+            _("A day of 24 hours leaves no night for the door rule."),
+            "day_starts_hour", "day_ends_hour",
+        )  # fmt: skip
+    elif values["no_motion_hours"] > ends - starts:
+        report(
+            _("%(hours)d hours without motion never fit in a day of %(day)d hours.")
+            % {"hours": values["no_motion_hours"], "day": ends - starts},
+            "no_motion_hours", "day_starts_hour", "day_ends_hour",
+        )  # fmt: skip
+    return problems
 
 
 def event_trigger(

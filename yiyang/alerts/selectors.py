@@ -16,11 +16,22 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
-from yiyang.alerts.choices import ACTIVE_STATUSES, AlertStatus
+from yiyang.alerts import rules
+from yiyang.alerts.choices import ACTIVE_STATUSES, THRESHOLD_LABELS, AlertStatus, Outcome
 from yiyang.alerts.filtersets import AlertFilterSet, NotificationFilterSet
-from yiyang.alerts.models import Alert, AlertAction, AlertChange, Notification
+from yiyang.alerts.models import (
+    Alert,
+    AlertAction,
+    AlertChange,
+    ContactEmail,
+    ElderAlertSettings,
+    Notification,
+)
+from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.devices import clock
+from yiyang.elders.models import Elder, ElderContact
+from yiyang.elders.selectors import elder_get_for_actor
 
 
 def alert_scoped(*, actor: Actor) -> QuerySet[Alert]:
@@ -88,6 +99,9 @@ class Period:
     answered: int = 0
     within_target: int = 0  # answered within 60 s (TSA: 97.5%)
     within_limit: int = 0  # answered within 180 s (TSA: 99%)
+    # Technical alerts that resolved themselves before anyone answered: not calls, so they
+    # count neither for nor against the answer targets.
+    auto_resolved: int = 0
     ack_seconds: list[float] = field(default_factory=list)
     resolve_seconds: list[float] = field(default_factory=list)
 
@@ -156,13 +170,17 @@ def alert_stats(
     by_month: dict[str, Period] = defaultdict(lambda: Period(""))
     today = Period("today")
     rows = scoped.filter(raised_at__gte=start).values_list(
-        "raised_at", "acknowledged_at", "resolved_at"
+        "raised_at", "acknowledged_at", "resolved_at", "outcome"
     )
-    for raised, acked, resolved in rows:
+    for raised, acked, resolved, outcome in rows:
         local = raised.astimezone(local_now.tzinfo)
         periods = [by_month[local.strftime("%Y-%m")]]
         if local >= today_start:
             periods.append(today)
+        if outcome == Outcome.AUTO_RESOLVED and acked is None:
+            for period in periods:
+                period.auto_resolved += 1
+            continue
         ack_s = (acked - raised).total_seconds() if acked else None
         res_s = (resolved - raised).total_seconds() if resolved else None
         for period in periods:
@@ -184,3 +202,78 @@ def alert_stats(
         today=today, months=ordered, answer_target_seconds=answer,
         answer_limit_seconds=limit,
     )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# An elder's alert settings
+
+
+def elder_for_alert_settings(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
+    """The elder whose alert settings are shown, in the actor's scope (404 otherwise)."""
+    require_perm(actor, Permission.VIEW_ALERTS)
+    return elder_get_for_actor(actor=actor, external_id=external_id)
+
+
+@dataclass
+class ThresholdRow:
+    name: str
+    label: Any
+    unit: Any
+    default: int  # the city's value (platform default or the city's own)
+    override: int | None  # the elder's own value, if any
+    effective: int  # what the rules use
+    low: int  # the plausible range an override must lie in
+    high: int
+
+
+def elder_thresholds(*, actor: Actor, elder: Elder) -> list[ThresholdRow]:
+    """Each overridable threshold for this elder: the city default, the elder's override
+    and the value the rules use."""
+    require_perm(actor, Permission.VIEW_ALERTS)
+    overrides = ElderAlertSettings.objects.filter(elder=elder).first()
+    defaults = rules.thresholds(elder.division_code, None)
+    effective = rules.thresholds(elder.division_code, overrides)
+    return [
+        ThresholdRow(
+            name=name, label=THRESHOLD_LABELS[name][0], unit=THRESHOLD_LABELS[name][1],
+            default=defaults[name],
+            override=getattr(overrides, name) if overrides is not None else None,
+            effective=effective[name], low=low, high=high,
+        )
+        for name, (low, high) in rules.THRESHOLD_RANGES.items()
+    ]  # fmt: skip
+
+
+def elder_thresholds_history(*, actor: Actor, elder: Elder) -> QuerySet[AuditEvent]:
+    """Who changed the elder's thresholds, when, from what to what (newest first)."""
+    require_perm(actor, Permission.VIEW_ALERTS)
+    row = ElderAlertSettings.objects.filter(elder=elder).only("external_id").first()
+    if row is None:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(
+        object_type=ElderAlertSettings._meta.label_lower, object_id=str(row.external_id)
+    ).order_by("-at", "-id")
+
+
+@dataclass
+class ContactAddress:
+    contact: ElderContact
+    email_masked: str | None
+
+
+def elder_contact_emails(*, actor: Actor, elder: Elder) -> list[ContactAddress]:
+    """The elder's active contacts in calling order with their (masked) notification e-mail."""
+    require_perm(actor, Permission.VIEW_ALERTS)
+    contacts = list(elder.contacts.filter(is_active=True))
+    emails = dict(
+        ContactEmail.objects.filter(contact__in=contacts).values_list("contact_id", "email_masked")
+    )
+    return [ContactAddress(contact, emails.get(contact.pk)) for contact in contacts]
+
+
+def elder_contact_for_settings(*, elder: Elder, external_id: uuid.UUID | str) -> ElderContact:
+    """One active contact of the elder (404 otherwise, also for a malformed id)."""
+    try:
+        return elder.contacts.get(external_id=external_id, is_active=True)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
+        raise Http404("contact") from exc

@@ -118,6 +118,11 @@ class Permission(enum.Enum):
     )  # fmt: skip
     VIEW_ALERT_STATS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.OPERATOR, R.AUDITOR)
     VIEW_NOTIFICATIONS = (R.CITY_ADMIN, R.OPERATOR, R.AUDITOR)
+    # An elder's own alert thresholds (heart rate, no-motion hours, night, safe zone): set by
+    # those who know the elder and answer for the community, not by the call centre.
+    SET_ALERT_THRESHOLDS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+    )  # fmt: skip
 
     # Home-care services: the service list, caregivers, orders, visits and their review.
     VIEW_SERVICE_LIST = tuple(Role)
@@ -206,6 +211,7 @@ PERMISSION_TITLES = {
     "RAISE_ALERTS": _("Raise an alert by hand"),
     "VIEW_ALERT_STATS": _("View alert-centre statistics"),
     "VIEW_NOTIFICATIONS": _("Read the notification outbox"),
+    "SET_ALERT_THRESHOLDS": _("Set an elder's alert thresholds"),
 }
 
 

@@ -57,6 +57,14 @@ class Device(BaseModel):
         verbose_name_plural = _("devices")
         constraints = [
             models.UniqueConstraint(fields=["vendor", "serial"], name="device_vendor_serial"),
+            # One device per IMEI and per SIM card (the registry refuses duplicates first,
+            # with a clearer message; these guard against two registrations at once).
+            models.UniqueConstraint(
+                fields=["imei"], condition=~Q(imei=""), name="device_imei_once"
+            ),
+            models.UniqueConstraint(
+                fields=["sim_iccid"], condition=~Q(sim_iccid=""), name="device_sim_once"
+            ),
         ]
         indexes = [
             models.Index(fields=["division_code", "kind"], name="device_division_kind"),

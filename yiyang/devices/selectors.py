@@ -11,10 +11,16 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.devices import clock
 from yiyang.devices.filtersets import DeviceFilterSet
 from yiyang.devices.models import Device, DeviceBinding, DeviceEvent, GatewayBeat, Rejection
+from yiyang.elders.models import Elder
+from yiyang.elders.selectors import elder_list, elder_queryset
+
+DEVICE_OBJECT_TYPE = "devices.device"
 
 
 def device_scoped(*, actor: Actor) -> QuerySet[Device]:
@@ -36,7 +42,42 @@ def device_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Devic
 
 
 def device_bindings(*, device: Device) -> QuerySet[DeviceBinding]:
-    return device.bindings.select_related("elder")
+    """The device's binding history, newest first: who bound it to whom, when, who ended it."""
+    return device.bindings.select_related("elder").order_by("-bound_at", "-id")
+
+
+def device_history(*, actor: Actor, device: Device) -> QuerySet[AuditEvent]:
+    """Every registry change of the device (registration, edits, bindings), newest first."""
+    require_perm(actor, Permission.VIEW_DEVICES)
+    return AuditEvent.objects.filter(
+        object_type=DEVICE_OBJECT_TYPE, object_id=str(device.external_id)
+    ).order_by("-at", "-id")
+
+
+def device_communities(*, actor: Actor) -> QuerySet[Division]:
+    """The communities in the actor's jurisdiction a device may be registered to."""
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    return actor.scope.apply(
+        Division.objects.filter(level=DivisionLevel.COMMUNITY), division_code_field="code"
+    ).order_by("code")
+
+
+def elder_for_binding(*, actor: Actor, external_id: uuid.UUID | str) -> Elder | None:
+    """The elder a device is to be bound to, if the id names one in the actor's
+    jurisdiction (None otherwise: the caller answers with a field error, not a 404)."""
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    try:
+        return elder_queryset(actor=actor).select_related("community").get(external_id=external_id)
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
+        return None
+
+
+def elders_to_bind(*, actor: Actor, query: str, limit: int = 20) -> list[Elder]:
+    """Elders in scope matching a search (name, pinyin initials, ID number or phone)."""
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    if not query.strip():
+        return []
+    return list(elder_list(actor=actor, filters={"q": query}).order_by("name", "id")[:limit])
 
 
 def device_recent_events(*, device: Device, limit: int = 20) -> list[DeviceEvent]:

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
 from rest_framework import serializers
 
-from yiyang.alerts.choices import OPERATOR_ACTIONS, ActionResult, Outcome
+from yiyang.alerts.choices import (
+    OPERATOR_ACTIONS,
+    OPERATOR_OUTCOMES,
+    THRESHOLD_LABELS,
+    ActionResult,
+)
 from yiyang.alerts.models import Alert, AlertAction
+from yiyang.alerts.rules import THRESHOLD_RANGES
 
 
 class ElderBriefSerializer(serializers.Serializer[Any]):
@@ -69,7 +76,7 @@ class ActionWriteSerializer(serializers.Serializer[Any]):
 
 
 class ResolveSerializer(serializers.Serializer[Any]):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    outcome = serializers.ChoiceField(choices=[(o.value, o.label) for o in OPERATOR_OUTCOMES])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
@@ -97,3 +104,79 @@ class EventOutcomeSerializer(serializers.Serializer[Any]):
 
 class CallbackResultSerializer(serializers.Serializer[Any]):
     results = EventOutcomeSerializer(many=True)
+
+
+def _help(name: str) -> Any:
+    label, unit = THRESHOLD_LABELS[name]
+    low, high = THRESHOLD_RANGES[name]
+    return format_lazy("{} ({}; {}–{})", label, unit, low, high)
+
+
+# Declared field by field (integers with explicit ranges), so that the schema is the same on
+# SQLite and PostgreSQL.
+def _value(name: str) -> serializers.IntegerField:
+    return serializers.IntegerField(read_only=True, help_text=_help(name))
+
+
+def _override(name: str) -> serializers.IntegerField:
+    return serializers.IntegerField(read_only=True, allow_null=True, help_text=_help(name))
+
+
+def _setting(name: str) -> serializers.IntegerField:
+    low, high = THRESHOLD_RANGES[name]
+    return serializers.IntegerField(
+        required=False, allow_null=True, min_value=low, max_value=high, help_text=_help(name)
+    )
+
+
+class ThresholdValuesSerializer(serializers.Serializer[Any]):
+    """Each threshold's value."""
+
+    heart_rate_low = _value("heart_rate_low")
+    heart_rate_high = _value("heart_rate_high")
+    spo2_low = _value("spo2_low")
+    sustained_seconds = _value("sustained_seconds")
+    no_motion_hours = _value("no_motion_hours")
+    day_starts_hour = _value("day_starts_hour")
+    day_ends_hour = _value("day_ends_hour")
+    door_open_minutes = _value("door_open_minutes")
+    safe_zone_metres = _value("safe_zone_metres")
+
+
+class ThresholdOverridesSerializer(serializers.Serializer[Any]):
+    """The elder's own values (null: the city default applies)."""
+
+    heart_rate_low = _override("heart_rate_low")
+    heart_rate_high = _override("heart_rate_high")
+    spo2_low = _override("spo2_low")
+    sustained_seconds = _override("sustained_seconds")
+    no_motion_hours = _override("no_motion_hours")
+    day_starts_hour = _override("day_starts_hour")
+    day_ends_hour = _override("day_ends_hour")
+    door_open_minutes = _override("door_open_minutes")
+    safe_zone_metres = _override("safe_zone_metres")
+
+
+class ThresholdsUpdateSerializer(serializers.Serializer[Any]):
+    """Set a threshold for this elder (a whole number in its range) or return it to
+    the city default (null). Thresholds not sent stay as they are."""
+
+    heart_rate_low = _setting("heart_rate_low")
+    heart_rate_high = _setting("heart_rate_high")
+    spo2_low = _setting("spo2_low")
+    sustained_seconds = _setting("sustained_seconds")
+    no_motion_hours = _setting("no_motion_hours")
+    day_starts_hour = _setting("day_starts_hour")
+    day_ends_hour = _setting("day_ends_hour")
+    door_open_minutes = _setting("door_open_minutes")
+    safe_zone_metres = _setting("safe_zone_metres")
+
+
+class ElderThresholdsSerializer(serializers.Serializer[Any]):
+    """The thresholds of the alert rules for one elder: the city's defaults, the elder's own
+    values (null: none) and what the rules use."""
+
+    elder = serializers.UUIDField()
+    defaults = ThresholdValuesSerializer()
+    overrides = ThresholdOverridesSerializer()
+    effective = ThresholdValuesSerializer()

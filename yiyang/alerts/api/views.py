@@ -7,6 +7,7 @@ from django import db
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -24,12 +25,19 @@ from yiyang.alerts.api.serializers import (
     AlertSerializer,
     CallbackResultSerializer,
     DeviceEventSerializer,
+    ElderThresholdsSerializer,
     ResolveSerializer,
     ReviewSerializer,
+    ThresholdsUpdateSerializer,
 )
 from yiyang.alerts.filtersets import AlertFilterSet
 from yiyang.alerts.models import Alert
-from yiyang.alerts.selectors import alert_get_for_actor, alert_scoped
+from yiyang.alerts.selectors import (
+    alert_get_for_actor,
+    alert_scoped,
+    elder_for_alert_settings,
+    elder_thresholds,
+)
 from yiyang.core.permissions import request_actor
 from yiyang.devices.choices import RejectReason, Via
 from yiyang.devices.decoders import DecodeError
@@ -197,3 +205,44 @@ class DeviceEventCallbackView(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"},
             )  # fmt: skip
         return Response({"results": [o.as_dict() for o in stored.outcomes]})
+
+
+class ElderThresholdsViewSet(viewsets.ViewSet):
+    """The thresholds of the alert rules for one elder (by the elder's id): the city's
+    defaults, the elder's own values and what the rules use. Community workers and officers
+    set or clear the elder's own values (``PATCH``: send only those that change, ``null``
+    returns one to the city default); every change is audited."""
+
+    lookup_field = "elder_id"
+    lookup_value_regex = "[^/]+"
+    serializer_class = ElderThresholdsSerializer
+
+    def _answer(self, elder: Any) -> Response:
+        rows = elder_thresholds(actor=request_actor(self.request), elder=elder)
+        return Response({
+            "elder": str(elder.external_id),
+            "defaults": {row.name: row.default for row in rows},
+            "overrides": {row.name: row.override for row in rows},
+            "effective": {row.name: row.effective for row in rows},
+        })  # fmt: skip
+
+    @extend_schema(responses={200: ElderThresholdsSerializer})
+    def retrieve(self, request: Request, elder_id: str) -> Response:
+        return self._answer(elder_for_alert_settings(actor=request_actor(request),
+                                                     external_id=elder_id))  # fmt: skip
+
+    @extend_schema(request=ThresholdsUpdateSerializer, responses={200: ElderThresholdsSerializer})
+    def partial_update(self, request: Request, elder_id: str) -> Response:
+        actor = request_actor(request)
+        elder = elder_for_alert_settings(actor=actor, external_id=elder_id)
+        if not isinstance(request.data, dict):
+            raise ValidationError(_("Send the thresholds as a JSON object."))
+        unknown = set(request.data) - set(ThresholdsUpdateSerializer().fields)
+        if unknown:
+            raise ValidationError(
+                {name: _("Not a threshold that can be set per elder.") for name in sorted(unknown)}
+            )
+        serializer = ThresholdsUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.elder_alert_settings_set(actor=actor, elder=elder, **serializer.validated_data)
+        return self._answer(elder)

@@ -11,6 +11,12 @@ urlpatterns = [
     path("stats/", views.stats_view, name="stats"),
     path("history/", views.history_view, name="history"),
     path("outbox/", views.outbox_view, name="outbox"),
+    path("elders/<uuid:external_id>/", views.elder_settings_view, name="elder_settings"),
+    path(
+        "elders/<uuid:external_id>/contacts/<uuid:contact_id>/email/",
+        views.contact_email_view,
+        name="contact_email",
+    ),
     path("<uuid:external_id>/panel/", views.panel_view, name="panel"),
     path("<uuid:external_id>/acknowledge/", views.acknowledge_view, name="acknowledge"),
     path("<uuid:external_id>/actions/", views.action_view, name="action"),

@@ -20,18 +20,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.alerts import bus, services
 from yiyang.alerts.choices import (
     CALL_SCRIPTS,
     DEFAULT_SCRIPT,
     OPERATOR_ACTIONS,
+    OPERATOR_OUTCOMES,
     TECHNICAL_SCRIPT,
+    THRESHOLD_LABELS,
     ActionKind,
     ActionResult,
     AlertStatus,
-    Outcome,
     Priority,
 )
 from yiyang.alerts.models import Alert
@@ -42,9 +43,16 @@ from yiyang.alerts.selectors import (
     alert_list,
     alert_queue,
     alert_stats,
+    elder_contact_emails,
+    elder_contact_for_settings,
+    elder_for_alert_settings,
+    elder_thresholds,
+    elder_thresholds_history,
     notification_list,
 )
+from yiyang.alerts.web.forms import ContactEmailForm, ThresholdsForm
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.forms import apply_errors
 from yiyang.devices.selectors import device_recent_events, elder_devices, gateway_status
 from yiyang.elders.choices import ChronicCondition
 from yiyang.elders.services import elder_reveal
@@ -119,6 +127,7 @@ def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         TECHNICAL_SCRIPT if alert.priority == Priority.TECHNICAL else DEFAULT_SCRIPT
     )
     devices = list(elder_devices(elder=elder))
+    events = device_recent_events(device=alert.device) if alert.device else []
     return {
         "alert": alert,
         "elder": elder,
@@ -130,15 +139,48 @@ def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         "script": script,
         "actions": list(alert_actions(alert=alert)),
         "devices": devices,
-        "events": device_recent_events(device=alert.device) if alert.device else [],
+        "events": events,
         "can_handle": services.can_handle(actor)
         and alert.status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
         "can_review": has_perm(actor, Permission.REVIEW_ALERTS)
         and alert.status == AlertStatus.RESOLVED,
         "action_kinds": [k for k in OPERATOR_ACTIONS if k not in (ActionKind.CALLED_CONTACT,)],
         "results": ActionResult.choices,
-        "outcomes": Outcome.choices,
+        "outcomes": [(o.value, o.label) for o in OPERATOR_OUTCOMES],
+        "map_points": _map_points(alert, devices, events),
     }
+
+
+def _map_points(alert: Alert, devices: list[Any], events: list[Any]) -> dict[str, Any]:
+    """What the panel's map shows: the elder's home, where the alarm was raised (the alert
+    device's latest event with a position) and where the elder's devices were last."""
+    elder = alert.elder
+    home = None
+    if elder.lat is not None and elder.lng is not None:
+        home = {"lat": float(elder.lat), "lng": float(elder.lng), "label": elder.address}
+    alarm = None
+    for event in events:  # newest first
+        lat, lng = event.data.get("lat"), event.data.get("lng")
+        if lat is not None and lng is not None and event.occurred_at <= alert.last_event_at:
+            alarm = {
+                "lat": float(lat), "lng": float(lng), "label": str(event.get_type_display()),
+                "seen": timezone.localtime(event.occurred_at).strftime("%m-%d %H:%M:%S"),
+            }  # fmt: skip
+            break
+    if alert.device is not None and all(d.pk != alert.device_id for d in devices):
+        devices = [*devices, alert.device]  # unbound since: still where the alarm came from
+    located = []
+    for device in devices:
+        if device.last_lat is None or device.last_lng is None:
+            continue
+        located.append({
+            "lat": float(device.last_lat), "lng": float(device.last_lng),
+            "label": f"{device.get_kind_display()} {device.serial}",
+            "seen": timezone.localtime(device.last_seen_at).strftime("%m-%d %H:%M")
+            if device.last_seen_at else "",
+            "alerting": alert.device_id == device.pk,
+        })  # fmt: skip
+    return {"home": home, "alarm": alarm, "devices": located}
 
 
 @login_required
@@ -279,3 +321,75 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
     notifications = notification_list(actor=request_actor(request), filters=request.GET)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "alerts/outbox.html", {"page": page})
+
+
+# --------------------------------------------------------------------------------------------
+# An elder's alert settings: thresholds and the contacts' notification e-mail
+
+
+def _threshold_history(actor: Any, elder: Any) -> list[dict[str, Any]]:
+    rows = []
+    for event in elder_thresholds_history(actor=actor, elder=elder)[:50]:
+        changes = []
+        for name, change in event.changes.items():
+            old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
+            changes.append({
+                "label": THRESHOLD_LABELS.get(name, (name, ""))[0],
+                "old": _("default") if old is None else old,
+                "new": _("default") if new is None else new,
+            })  # fmt: skip
+        rows.append({"event": event, "changes": changes})
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def elder_settings_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The thresholds the rules use for this elder (city default or the elder's own),
+    who changed them, and the contacts' e-mail addresses for notifications."""
+    actor = request_actor(request)
+    elder = elder_for_alert_settings(actor=actor, external_id=external_id)
+    rows = elder_thresholds(actor=actor, elder=elder)
+    form = ThresholdsForm(request.POST or None, rows=rows)
+    if request.method == "POST":
+        require_perm(actor, Permission.SET_ALERT_THRESHOLDS)
+        values: dict[str, Any] | None = None
+        if request.POST.get("reset"):
+            values = {row.name: None for row in rows if row.override is not None}
+        elif form.is_valid():
+            values = {name: form.cleaned_data[name] for name in form.changed_data}
+        if values is not None:
+            try:
+                services.elder_alert_settings_set(actor=actor, elder=elder, **values)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("alerts:elder_settings", external_id=elder.external_id)
+    return render(request, "alerts/elder_settings.html", {
+        "elder": elder, "rows": rows, "form": form,
+        "can_set": has_perm(actor, Permission.SET_ALERT_THRESHOLDS),
+        "history": _threshold_history(actor, elder),
+        "contacts": elder_contact_emails(actor=actor, elder=elder),
+        "can_edit_contacts": has_perm(actor, Permission.MANAGE_ELDERS),
+        "devices": list(elder_devices(elder=elder)),
+    })  # fmt: skip
+
+
+@require_POST
+@login_required
+def contact_email_view(request: HttpRequest, external_id: str, contact_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    elder = elder_for_alert_settings(actor=actor, external_id=external_id)
+    contact = elder_contact_for_settings(elder=elder, external_id=contact_id)
+    form = ContactEmailForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"email": _("Enter a valid e-mail address.")})
+        services.contact_email_set(actor=actor, contact=contact, email=form.cleaned_data["email"])
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, f"{contact.name}: {problem}")
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("alerts:elder_settings", external_id=elder.external_id)

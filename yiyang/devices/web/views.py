@@ -1,24 +1,56 @@
-"""Device registry pages: the list, one device (bindings, recent events), rejections."""
+"""Device registry pages: the list, one device (bindings, history, recent events),
+registering and correcting a device, binding it to an elder, unbinding and rebinding it,
+and the rejected messages."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
-from yiyang.core.permissions import request_actor
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.forms import apply_errors
+from yiyang.devices import services
 from yiyang.devices.choices import DeviceKind, DeviceStatus
 from yiyang.devices.selectors import (
     device_bindings,
+    device_communities,
     device_get_for_actor,
+    device_history,
     device_list,
     device_recent_events,
+    elder_for_binding,
+    elders_to_bind,
     gateway_status,
     rejection_list,
 )
+from yiyang.devices.web.forms import BindForm, DeviceForm, UnbindForm
 
 PAGE_SIZE = 50
+# How the registry's audit entries name their fields on the history table.
+HISTORY_LABELS: dict[str, Any] = {
+    "kind": DeviceForm.base_fields["kind"].label,
+    "vendor": DeviceForm.base_fields["vendor"].label,
+    "model": DeviceForm.base_fields["model"].label,
+    "serial": DeviceForm.base_fields["serial"].label,
+    "imei": DeviceForm.base_fields["imei"].label,
+    "sim_iccid": DeviceForm.base_fields["sim_iccid"].label,
+    "firmware": DeviceForm.base_fields["firmware"].label,
+    "installed_on": DeviceForm.base_fields["installed_on"].label,
+    "heartbeat_interval_seconds": DeviceForm.base_fields["heartbeat_interval_seconds"].label,
+    "community": gettext_lazy("Community"),
+    "elder": gettext_lazy("Elder"),
+    "home_address": gettext_lazy("Home address"),
+    "reason": gettext_lazy("Reason"),
+}
 
 
 @login_required
@@ -28,17 +60,136 @@ def device_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "devices/device_list.html", {
         "page": page, "kinds": DeviceKind.choices, "statuses": DeviceStatus.choices,
-        "ingestion": gateway_status(),
+        "ingestion": gateway_status(), "can_manage": has_perm(actor, Permission.MANAGE_DEVICES),
     })  # fmt: skip
+
+
+def _history_rows(actor: Any, device: Any) -> list[dict[str, Any]]:
+    rows = []
+    for event in device_history(actor=actor, device=device)[:100]:
+        changes = []
+        for key, change in event.changes.items():
+            old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
+            changes.append({
+                "label": HISTORY_LABELS.get(key, key),
+                "old": "—" if old in (None, "") else str(old),
+                "new": "—" if new in (None, "") else str(new),
+                "is_change": isinstance(change, list),
+            })  # fmt: skip
+        rows.append({"event": event, "changes": changes})
+    return rows
 
 
 @login_required
 def device_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    device = device_get_for_actor(actor=request_actor(request), external_id=external_id)
+    actor = request_actor(request)
+    device = device_get_for_actor(actor=actor, external_id=external_id)
     return render(request, "devices/device_detail.html", {
         "device": device, "bindings": device_bindings(device=device),
+        "history": _history_rows(actor, device),
         "events": device_recent_events(device=device, limit=50),
+        "can_manage": has_perm(actor, Permission.MANAGE_DEVICES),
+        "unbind_form": UnbindForm(),
     })  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def device_create_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    form = DeviceForm(request.POST or None, communities=device_communities(actor=actor))
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.device_register(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The device is registered."))
+            return redirect("devices:detail", external_id=device.external_id)
+    return render(request, "devices/device_form.html", {"form": form, "device": None})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def device_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    device = device_get_for_actor(actor=actor, external_id=external_id)
+    initial = {name: getattr(device, name) for name in services.REGISTRY_FIELDS}
+    form = DeviceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.device_update(
+                actor=actor, device=device,
+                **{name: form.cleaned_data[name] for name in form.changed_data},
+            )  # fmt: skip
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("devices:detail", external_id=device.external_id)
+    return render(request, "devices/device_form.html", {"form": form, "device": device})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def device_bind_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """Find the elder (search in the jurisdiction), then bind, or move the device to them."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    device = device_get_for_actor(actor=actor, external_id=external_id)
+    query = request.GET.get("q", "").strip()
+    form = BindForm(request.POST or None)
+    chosen = None
+    if request.method == "POST" and form.is_valid():
+        chosen = elder_for_binding(actor=actor, external_id=form.cleaned_data["elder"])
+        try:
+            if chosen is None:
+                raise ValidationError({"elder": _("No elder with this id in your jurisdiction.")})
+            if device.elder_id is None:
+                services.device_bind(
+                    actor=actor, device=device, elder=chosen,
+                    home_address=form.cleaned_data["home_address"],
+                )  # fmt: skip
+            else:
+                services.device_rebind(
+                    actor=actor, device=device, elder=chosen,
+                    home_address=form.cleaned_data["home_address"],
+                    reason=form.cleaned_data["reason"],
+                )  # fmt: skip
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The device is bound to %(name)s.") % {"name": chosen.name})
+            return redirect("devices:detail", external_id=device.external_id)
+    elif request.method == "GET" and request.GET.get("elder"):
+        chosen = elder_for_binding(actor=actor, external_id=request.GET["elder"])
+    return render(request, "devices/device_bind.html", {
+        "device": device, "form": form, "query": query, "chosen": chosen,
+        "elders": elders_to_bind(actor=actor, query=query) if query else [],
+    })  # fmt: skip
+
+
+@require_POST
+@login_required
+def device_unbind_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    device = device_get_for_actor(actor=actor, external_id=external_id)
+    form = UnbindForm(request.POST)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, f"{_('Reason')}: {problem}")
+        return redirect("devices:detail", external_id=device.external_id)
+    try:
+        services.device_unbind(actor=actor, device=device, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("The device is unbound and back in stock."))
+    return redirect("devices:detail", external_id=device.external_id)
 
 
 @login_required
