@@ -277,15 +277,15 @@ def test_bad_starts_go_back_with_a_message(care: Care, day: Day) -> None:  # noq
         "time_limit": "forever"}, {"date": TOMORROW.isoformat(), "time_limit": "-3"},
         {"date": TOMORROW.isoformat(), "caregiver": "nobody"},
         {"date": TOMORROW.isoformat(), "caregiver": ""},
-        {"date": TOMORROW.isoformat(), "caregiver": str(uuid.uuid4()), "back": "replan"},
+        {"date": TOMORROW.isoformat(), "caregiver": str(uuid.uuid4()), "back": "day"},
     ):  # fmt: skip
         answer = client.post("/scheduling/plan/", posted)
         assert answer.status_code == 302, posted
-        assert answer.url.startswith(("/visits/board/", "/scheduling/replan/")), answer.url
+        assert answer.url.startswith(("/visits/board/", "/scheduling/day/")), answer.url
     answer = client.post("/scheduling/plan/", {"date": "2026-02-30"}, follow=True)
     assert "Give a date." in answer.content.decode()
     assert PlanRun.objects.count() == 0
-    assert page(client, "/scheduling/replan/?date=2026-02-30")  # today's instead, no 500
+    assert page(client, "/scheduling/day/?date=2026-02-30")  # today's instead, no 500
 
 
 def test_another_providers_manager_and_a_caregiver_get_nothing(
@@ -312,7 +312,7 @@ def test_another_providers_manager_and_a_caregiver_get_nothing(
     caregiver = client_of(care.caregiver_user)
     assert caregiver.get(url(run)).status_code in (403, 404)
     assert caregiver.post(url(run), {"action": "all"}).status_code in (403, 404)
-    assert caregiver.get("/scheduling/replan/").status_code in (403, 404)
+    assert caregiver.get("/scheduling/day/").status_code in (403, 404)
     run.refresh_from_db()
     assert run.accepted_at is None
 
@@ -330,7 +330,7 @@ def test_replanning_after_a_dropout_from_its_page(
     for visit, name in zip(visits, ("wang", "li", "zhao", "zhao"), strict=True):
         dispatch.visit_assign(actor=care.manager, visit=visit, caregivers=[cg[name]])
     client = client_of(care.manager)
-    html = page(client, f"/scheduling/replan/?date={TOMORROW.isoformat()}")
+    html = page(client, f"/scheduling/day/?date={TOMORROW.isoformat()}")
     options = re.findall(r'<option value="([0-9a-f-]+)">([^<]*)</option>', html)
     assert [name.split(" · ")[0] for _id, name in options] == ["赵护理", "李护理", "王护理"]
     assert "2 visits to do" in options[0][1]
@@ -338,7 +338,7 @@ def test_replanning_after_a_dropout_from_its_page(
         answer = client.post(
             "/scheduling/plan/",
             {"date": TOMORROW.isoformat(), "caregiver": str(cg["zhao"].external_id),
-             "back": "replan"},
+             "back": "day"},
         )  # fmt: skip
     run = PlanRun.objects.get()
     assert answer.status_code == 302 and answer.url == url(run)
@@ -353,6 +353,8 @@ def test_replanning_after_a_dropout_from_its_page(
     data = map_data(html)
     zhao = next(r for r in data["routes"] if r["id"] == str(cg["zhao"].external_id))
     assert zhao["new"] == [] and len(zhao["now"]) == 2
-    # the board links to this page
+    # the day's page lists the run; the board links to it
+    listed = page(client, f"/scheduling/day/?date={TOMORROW.isoformat()}")
+    assert f'data-run="{run.external_id}"' in listed and "(赵护理)" in listed
     board = page(client, f"/visits/board/?date={TOMORROW.isoformat()}")
-    assert f"/scheduling/replan/?date={TOMORROW.isoformat()}" in board
+    assert f"/scheduling/day/?date={TOMORROW.isoformat()}" in board

@@ -464,7 +464,8 @@ def solve_day(
         round_end = time.perf_counter()
         first_plan = max(first_plan, (seen[0] if seen else round_end) - round_began)
         iterations += result.iterations
-        notes = list(result.notes)
+        # the solver's "caregiver <id> has no shift" repeats the day's own note (by name)
+        notes = [n for n in result.notes if "has no shift" not in n]
         solution = _retimed(dp, result.solution)
         found = _refused(dp, solution)
         if not found:

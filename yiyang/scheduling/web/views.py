@@ -209,15 +209,18 @@ def _map_data(
 
 
 def _summary(run: PlanRun) -> dict[str, int]:
-    """How many assignments the proposal changes; after a dropout, how many of the dropped
+    """How many assignments the proposal changes, how many visits without a caregiver get
+    one; after a dropout, how many of the dropped
     caregiver's visits go to others or stay unplanned, and how many of the other
     caregivers' own visits move (as few as possible)."""
     dropped = str(run.dropped_caregiver.external_id) if run.dropped_caregiver else None
-    changed = moved = left = others = 0
+    changed = moved = left = others = gaining = 0
     for row in run.proposal["visits"]:
         if not row["changed"]:
             continue
         changed += 1
+        if not row["current"]["caregivers"]:
+            gaining += 1
         if dropped is None:
             continue
         if dropped in row["current"]["caregivers"]:
@@ -227,7 +230,9 @@ def _summary(run: PlanRun) -> dict[str, int]:
                 left += 1
         elif row["current"]["caregivers"]:
             others += 1
-    return {"changed": changed, "moved": moved, "left": left, "others": others}
+    return {
+        "changed": changed, "gaining": gaining, "moved": moved, "left": left, "others": others
+    }  # fmt: skip
 
 
 def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -429,14 +434,19 @@ def plan_start_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def replan_view(request: HttpRequest) -> HttpResponse:
-    """Re-plan a day after a caregiver drops out: choose the caregiver, start the run."""
+def day_view(request: HttpRequest) -> HttpResponse:
+    """The optimiser's runs of one day (newest first, each with its main figures) and the
+    form to re-plan the day after a caregiver drops out."""
     actor = request_actor(request)
     provider = selectors.manager_provider(actor=actor)
     day = _day(request.GET.get("date") or "") or timezone.localdate()
-    return render(request, "scheduling/replan.html", {
-        "provider": provider, "day": day,
+    runs = []
+    for run in selectors.plan_run_list(actor=actor, provider=provider, day=day)[:10]:
+        figures = run.proposal.get("current"), run.proposal.get("proposal")
+        runs.append({"run": run, "now": figures[0] or {}, "new": figures[1] or {}})
+    return render(request, "scheduling/day.html", {
+        "provider": provider, "day": day, "runs": runs,
+        "can_replan": day >= timezone.localdate(),
         "choices": selectors.dropout_choices(actor=actor, provider=provider, day=day),
-        "latest": selectors.plan_run_list(actor=actor, provider=provider, day=day)[:5],
         "board_url": f"{reverse('visits:board')}?date={day.isoformat()}",
     })  # fmt: skip

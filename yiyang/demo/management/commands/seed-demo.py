@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from yiyang.demo.assessments import demo_assessments_build
 from yiyang.demo.devices import demo_devices_build
+from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
 
@@ -77,6 +78,17 @@ class Command(BaseCommand):
                 f"{home_care.manager_provider}; caregiver is {home_care.caregiver_login} there; "
                 f"family follows {home_care.family_elder}."
             )
+        for plan in demo_plans_build():
+            if plan.created:
+                now, new = plan.current, plan.proposal
+                self.stdout.write(
+                    f"Optimised a day of {plan.visits} visits for provider_manager: travel "
+                    f"{now['travel_minutes']:.0f} -> {new['travel_minutes']:.0f} min, "
+                    f"unassigned {now['unassigned']} -> {new['unassigned']} "
+                    f"({plan.seconds:.1f} s; /scheduling/plan/{plan.run_id}/)."
+                )
+            elif plan.error:
+                self.stdout.write(f"The demo plan run failed: {plan.error}")
         started = time.monotonic()
         devices = demo_devices_build(elders=options["device_elders"], seed=options["seed"])
         if devices.existing:

@@ -15,14 +15,24 @@
     return box;
   }
 
-  function stopIcon(colour, label, extra) {
+  function stopIcon(colour, label, extra, shift) {
     var span = document.createElement("span");
     span.style.background = colour;
     span.textContent = String(label);
+    // visits at the same home sit side by side instead of on top of each other
     return L.divIcon({
       className: "plan-stop" + (extra ? " " + extra : ""), html: span.outerHTML,
-      iconSize: [22, 22], iconAnchor: [11, 11],
+      iconSize: [22, 22], iconAnchor: [11 - 16 * (shift || 0), 11],
     });
+  }
+
+  function stacker() {
+    var seen = {};
+    return function (at) {
+      var key = at[0].toFixed(5) + "," + at[1].toFixed(5);
+      seen[key] = (seen[key] || 0) + 1;
+      return seen[key] - 1;
+    };
   }
 
   function drawMap() {
@@ -40,6 +50,7 @@
     Object.keys(layers).forEach(function (which) {
       var group = layers[which];
       var placed = {};
+      var shift = stacker();
       data.routes.forEach(function (route) {
         var ids = route[which] || [];
         if (!ids.length) return;
@@ -51,7 +62,9 @@
           line.push(v.at);
           var plan = which === "new" ? v["new"] : v.now;
           var marker = L.marker(v.at, {
-            icon: stopIcon(route.colour, i + 1, which === "new" && v.changed ? "changed" : ""),
+            icon: stopIcon(
+              route.colour, i + 1, which === "new" && v.changed ? "changed" : "", shift(v.at)
+            ),
             keyboard: false,
           });
           marker.bindTooltip(text([
@@ -80,7 +93,9 @@
       data.visits.forEach(function (v) {
         points.push(v.at);
         if (placed[v.id]) return;
-        var marker = L.marker(v.at, {icon: stopIcon(data.unassignedColour, "!", "unplanned"), keyboard: false});
+        var marker = L.marker(v.at, {
+          icon: stopIcon(data.unassignedColour, "!", "unplanned", shift(v.at)), keyboard: false,
+        });
         marker.bindTooltip(text([v.elder + " · " + v.service, t.window + " " + v.window, t.notPlanned, v.reason]));
         marker.on("add", function () {
           var el = marker.getElement();
