@@ -79,7 +79,7 @@ def test_the_page_shows_both_plans_figures_map_and_timeline(
     visits = four_visits(day)
     run = done_run(care, django_capture_on_commit_callbacks)
     client = client_of(care.manager)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):  # as many whatever the number of visits
         html = page(client, url(run))
     # the figures of both plans and their difference
     assert "Difference" in html
@@ -261,6 +261,21 @@ def test_bad_acceptances_get_a_message_never_a_500(
         assert message in answer.content.decode(), posted
     run.refresh_from_db()
     assert run.accepted_at is None and Visit.objects.filter(caregiver__isnull=False).count() == 0
+    # the API answers the same mistakes with 400 (its messages are Chinese first)
+    api = "/api/v1/plan-runs/{}/accept/"
+    for run_id, body in (
+        (waiting.external_id, {}),
+        (run.external_id, {"visits": []}),
+        (run.external_id, {"visits": ["nope"]}),
+        (run.external_id, {"visits": "some"}),
+    ):
+        answer = client.post(api.format(run_id), body, content_type="application/json")
+        assert answer.status_code == 400, (body, answer.content)
+    assert client.post(api.format(run.external_id), {}, content_type="application/json").json()[
+        "assigned"
+    ]
+    answer = client.post(api.format(run.external_id), {}, content_type="application/json")
+    assert answer.status_code == 400 and "run" in answer.json()
     # a failed run shows its error
     PlanRun.objects.filter(pk=waiting.pk).update(status=PlanRunStatus.FAILED, error="Boom: x")
     html = page(client, url(waiting))
@@ -322,6 +337,7 @@ def test_replanning_after_a_dropout_from_its_page(
     day: Day,
     django_capture_on_commit_callbacks: Any,
     settings: Any,
+    django_assert_max_num_queries: Any,
 ) -> None:
     settings.SCHEDULING_REPLAN_TIME_LIMIT = 2
     settings.SCHEDULING_MAX_ITERATIONS = 200
@@ -354,7 +370,8 @@ def test_replanning_after_a_dropout_from_its_page(
     zhao = next(r for r in data["routes"] if r["id"] == str(cg["zhao"].external_id))
     assert zhao["new"] == [] and len(zhao["now"]) == 2
     # the day's page lists the run; the board links to it
-    listed = page(client, f"/scheduling/day/?date={TOMORROW.isoformat()}")
+    with django_assert_max_num_queries(10):
+        listed = page(client, f"/scheduling/day/?date={TOMORROW.isoformat()}")
     assert f'data-run="{run.external_id}"' in listed and "(赵护理)" in listed
     board = page(client, f"/visits/board/?date={TOMORROW.isoformat()}")
     assert f"/scheduling/day/?date={TOMORROW.isoformat()}" in board

@@ -250,7 +250,7 @@ def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] 
         }  # fmt: skip
 
     return {
-        "at": run.accepted_at, "by": run.accepted_by,
+        "at": run.accepted_at,
         "assigned": [named(v) for v in result.get("assigned", [])],
         "unassigned": [named(v) for v in result.get("unassigned", [])],
         "refused": [
