@@ -19,6 +19,8 @@ The console's stream adds its polling interval (0.25 s) on top. Prints one JSON 
 from __future__ import annotations
 
 import argparse
+import datetime
+import itertools
 import json
 import multiprocessing
 import os
@@ -109,9 +111,11 @@ def seed(devices: int, elders: int) -> list[str]:
     actor = SystemActor(Scope(division_prefix="4191"), username="bench")
     made = []
     for n in range(elders):
+        # An ID number's sequence holds 500 men per birth date: a new date every 400 elders.
+        born = (datetime.date(1940, 3, 15) + datetime.timedelta(days=n // 400)).strftime("%Y%m%d")
         elder = elder_create(
             actor=actor, name=f"老人{n}", community=community, address=f"幸福路{n}号",
-            id_number=citizen_id("419102", "19400315", n + 1), lat=Decimal("34.75"), lng=Decimal("113.65"),
+            id_number=citizen_id("419102", born, n % 400 + 1), lat=Decimal("34.75"), lng=Decimal("113.65"),
         )  # fmt: skip
         if n < 50:
             contact_add(
@@ -142,58 +146,178 @@ def seed(devices: int, elders: int) -> list[str]:
     return [str(external_id) for _, external_id, _ in ids]
 
 
-def publisher(index: int, port: int, devices: list[str], rate: float, sos_rate: float,
-              duration: float, start_at: float, out: Any) -> None:  # fmt: skip
-    import paho.mqtt.client as mqtt
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                         client_id=f"bench-pub-{index}-{uuid.uuid4().hex[:6]}", protocol=mqtt.MQTTv5)  # fmt: skip
-    client.max_inflight_messages_set(10000)
-    client.max_queued_messages_set(0)
-    client.connect("127.0.0.1", port, keepalive=60)
-    client.loop_start()
+
+class RawPublisher:
+    """A minimal MQTT 5 client that publishes QoS 1 and counts the broker's PUBACKs (on a
+    reader thread): real MQTT on the wire, without paho's per-message Python overhead, so
+    that the publishers leave the two cores to the gateway, the broker and the database.
+    Several messages go out in one write."""
+
+    WINDOW = 30000  # unacknowledged messages at most (packet ids are reused after 65,535)
+
+    def __init__(self, port: int, client_id: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        cid = client_id.encode()
+        # Protocol name, level 5, clean start, keep-alive 600 s, no properties; client id.
+        body = b"\x00\x04MQTT\x05\x02\x02\x58\x00" + len(cid).to_bytes(2, "big") + cid
+        self.sock.sendall(b"\x10" + _varint(len(body)) + body)
+        head = self.sock.recv(2)
+        rest = self.sock.recv(head[1])
+        if head[0] != 0x20 or rest[1] != 0:
+            raise RuntimeError(f"CONNACK refused: {head!r} {rest!r}")
+        self.next_id = 1
+        self.sent = 0
+        self.acked = 0
+        self.refused = 0
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def packet(self, topic_header: bytes, payload: bytes) -> bytes:
+        """``topic_header``: the topic with its two-byte length."""
+        pid = self.next_id
+        self.next_id = pid % 65535 + 1
+        size = len(topic_header) + 3 + len(payload)
+        return b"\x32" + _varint(size) + topic_header + pid.to_bytes(2, "big") + b"\x00" + payload
+
+    def send(self, packets: list[bytes]) -> None:
+        while self.sent - self.acked > self.WINDOW:
+            time.sleep(0.001)
+        self.sock.sendall(b"".join(packets))
+        self.sent += len(packets)
+
+    def _read(self) -> None:
+        buf = b""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            pos, acked = 0, 0
+            while pos + 2 <= len(buf):
+                kind = buf[pos]
+                size, shift, i = 0, 0, pos + 1
+                while i < len(buf):
+                    size |= (buf[i] & 0x7F) << shift
+                    shift += 7
+                    i += 1
+                    if not buf[i - 1] & 0x80:
+                        break
+                else:
+                    break
+                if i + size > len(buf):
+                    break
+                if kind == 0x40:  # PUBACK: a reason code >= 0x80 is a refusal
+                    acked += 1
+                    if size >= 3 and buf[i + 2] >= 0x80:
+                        self.refused += 1
+                pos = i + size
+            buf = buf[pos:]
+            self.acked += acked
+
+    def close(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while self.acked < self.sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.sock.sendall(b"\xe0\x00")  # DISCONNECT
+        self.sock.close()
+
+
+HEARTBEAT = b'{"msg_id":"h%d-%d","type":"heartbeat","ts":%.3f,"battery":80}'
+VITALS = b'{"msg_id":"v%d-%d","type":"vitals","ts":%.3f,"heart_rate":%d,"spo2":%d}'
+MOTION = b'{"msg_id":"m%d-%d","type":"motion","ts":%.3f}'
+SOS = b'{"msg_id":"sos-%d-%d","type":"sos","ts":%.3f}'
+
+
+def publisher(index: int, port: int, devices: list[str], rate: float, sos_rate: float,
+              duration: float, start_at: float, heartbeat_share: float, out: Any) -> None:  # fmt: skip
+    """Publish ``rate`` messages a second for ``duration`` seconds in the topic scheme:
+    devices in turn, each message a heartbeat with probability ``heartbeat_share``,
+    otherwise vitals (3 in 4) or motion; plus ``sos_rate`` SOS a second from distinct
+    devices (their publish times are reported for the latency)."""
+    client = RawPublisher(port, f"bench-pub-{index}-{uuid.uuid4().hex[:6]}")
     rng = random.Random(index)
     rng.shuffle(devices)
-    sos_devices = iter(devices[: int(sos_rate * duration) + 10])
-    normal = devices[int(sos_rate * duration) + 10 :] or devices
+    reserve = int(sos_rate * duration) + 10
+    sos_devices = iter(devices[:reserve])
+
+    def header(device: str) -> bytes:
+        topic = f"yiyang/v1/devices/{device}/events".encode()
+        return len(topic).to_bytes(2, "big") + topic
+
+    normal = [header(d) for d in (devices[reserve:] or devices)]
     while time.time() < start_at:
         time.sleep(0.01)
     sent, sos_sent, i = 0, [], 0
     begin = time.monotonic()
     next_sos = 0.0
+    packet = client.packet
+    count = len(normal)
     while True:
         elapsed = time.monotonic() - begin
         if elapsed >= duration:
             break
         due = int(elapsed * rate)
+        packets = []
+        now = time.time()
         while sent < due:
-            device = normal[i % len(normal)]
             i += 1
             roll = rng.random()
-            now = time.time()
-            if roll < 0.8:
-                body = {"msg_id": f"h{index}-{i}", "type": "heartbeat", "ts": now, "battery": 80}
-            elif roll < 0.95:
-                body = {"msg_id": f"v{index}-{i}", "type": "vitals", "ts": now,
-                        "heart_rate": rng.randint(60, 95), "spo2": rng.randint(94, 99)}  # fmt: skip
+            if roll < heartbeat_share:
+                body = HEARTBEAT % (index, i, now)
+            elif roll < heartbeat_share + (1 - heartbeat_share) * 0.75:
+                body = VITALS % (index, i, now, rng.randint(60, 95), rng.randint(94, 99))
             else:
-                body = {"msg_id": f"m{index}-{i}", "type": "motion", "ts": now}
-            client.publish(f"yiyang/v1/devices/{device}/events", json.dumps(body), qos=1)
+                body = MOTION % (index, i, now)
+            packets.append(packet(normal[i % count], body))
             sent += 1
         if sos_rate and elapsed >= next_sos:
             device = next(sos_devices, None)
             if device is not None:
-                now = time.time()
-                client.publish(f"yiyang/v1/devices/{device}/events",
-                               json.dumps({"msg_id": f"sos-{index}-{len(sos_sent)}", "type": "sos", "ts": now}), qos=1)  # fmt: skip
+                body = SOS % (index, len(sos_sent), now)
+                packets.append(packet(header(device), body))
                 sos_sent.append((device, now))
                 sent += 1
             next_sos += 1 / sos_rate
-        time.sleep(0.001)
-    time.sleep(1)
-    client.disconnect()
-    client.loop_stop()
-    out.put({"sent": sent, "sos": sos_sent})
+        if packets:
+            client.send(packets)
+        time.sleep(0.002)
+    client.close()
+    out.put({"sent": sent, "acked_by_broker": client.acked, "refused": client.refused,
+             "sos": sos_sent})  # fmt: skip
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process (this benchmark's backends and anyone else's)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(entry, "comm").read_text().strip() == "postgres":
+                    total += _cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
 
 
 def main() -> int:
@@ -283,18 +407,36 @@ def main() -> int:
     start_at = time.time() + 2
     queue: Any = multiprocessing.Queue()
     per = [device_ids[i :: args.publishers] for i in range(args.publishers)]
+    # One heartbeat a minute per device; vitals and motion make up the rest of the rate.
+    heartbeat_share = min(1.0, args.devices / 60 / args.rate)
     pubs = [
         multiprocessing.Process(target=publisher, args=(
             i, port, per[i], args.rate / args.publishers, args.sos_per_second / args.publishers,
-            total, start_at, queue))
+            total, start_at, heartbeat_share, queue))
         for i in range(args.publishers)
     ]  # fmt: skip
     for p in pubs:
         p.start()
     time.sleep(max(0.0, start_at - time.time()) + args.warmup)
+
+    def cpu() -> dict[str, float]:
+        return {
+            "gateways": sum(_cpu_seconds(g.pid) for g in gateways),
+            "broker": _cpu_seconds(broker.pid),
+            "publishers": sum(_cpu_seconds(p.pid or 0) for p in pubs),
+            "postgres_all": _postgres_cpu_seconds(),
+        }
+
+    cpu_a, load_a = cpu(), os.getloadavg()
     count_a, t_a = DeviceEvent.objects.count(), time.monotonic()
-    time.sleep(args.duration)
-    count_b, t_b = DeviceEvent.objects.count(), time.monotonic()
+    samples = [(t_a, count_a)]
+    while time.monotonic() - t_a < args.duration - 0.01:
+        time.sleep(min(5.0, args.duration - (time.monotonic() - t_a)))
+        samples.append((time.monotonic(), DeviceEvent.objects.count()))
+    count_b, t_b = samples[-1][1], samples[-1][0]
+    cpu_b, load_b = cpu(), os.getloadavg()
+    cpu_share = {k: round((cpu_b[k] - cpu_a[k]) / (t_b - t_a), 2) for k in cpu_a}
+    windows = [round((c1 - c0) / (t1 - t0)) for (t0, c0), (t1, c1) in itertools.pairwise(samples)]
     results = [queue.get(timeout=120) for _ in pubs]
     for p in pubs:
         p.join(30)
@@ -333,6 +475,12 @@ def main() -> int:
         "setup_s": round(setup_s, 1),
         "sent": sent, "stored": stored, "backlog_at_end": sent - stored,
         "sustained_stored_per_s": round((count_b - count_a) / (t_b - t_a), 1),
+        "stored_per_s_by_5s": windows,
+        "heartbeat_share": round(heartbeat_share, 3),
+        "acked_by_broker": sum(r.get("acked_by_broker", 0) for r in results),
+        "cores_used": cpu_share,
+        "load_average_start": [round(x, 2) for x in load_a],
+        "load_average_end": [round(x, 2) for x in load_b],
         "drain_after_publishing_s": round(drained_s, 1),
         "sos_sent": len(sos), "sos_alerts": alerts,
         "sos_latency_p50_s": pct(0.5), "sos_latency_p99_s": pct(0.99),
