@@ -15,20 +15,23 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils.translation import gettext as _
 
 from yiyang.accounts.models import User
 from yiyang.alerts import bus, rules
-from yiyang.alerts.channels import CHANNELS
+from yiyang.alerts.channels import CHANNELS, mask_email
 from yiyang.alerts.choices import (
     ACTIVE_STATUSES,
     OPERATOR_ACTIONS,
+    OPERATOR_OUTCOMES,
     PRIORITY_OF,
     ActionKind,
     ActionResult,
@@ -44,17 +47,19 @@ from yiyang.alerts.models import (
     Alert,
     AlertAction,
     AlertChange,
+    ContactEmail,
     ElderAlertSettings,
     Notification,
     NotificationAttempt,
     VitalsBreach,
 )
+from yiyang.core import crypto
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, has_perm, require_perm
 from yiyang.devices import clock
 from yiyang.devices.choices import DeviceKind, EventType
-from yiyang.devices.models import Device
+from yiyang.devices.models import Device, Rejection
 from yiyang.devices.services import (
     Accepted,
     Inbound,
@@ -537,7 +542,7 @@ def alert_resolve(
     """Close the alert with its outcome. An open alert is acknowledged first."""
     _require_handle(actor, alert)
     now = now or clock.now()
-    if outcome not in Outcome.values:
+    if outcome not in OPERATOR_OUTCOMES:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     alert.refresh_from_db()
     if alert.status not in ACTIVE_STATUSES:
@@ -581,24 +586,201 @@ def alert_review(
     return alert
 
 
+# --------------------------------------------------------------------------------------------
+# An elder's alert settings: thresholds and the contacts' e-mail addresses
+
+
+def _threshold_value(name: str, value: Any) -> int | str | None:
+    """The override as a whole number, None to clear it, or the problem with it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return _("Give a whole number.")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit():
+            return _("Give a whole number.")
+        value = int(text)
+    if not isinstance(value, int):
+        return _("Give a whole number.")
+    low, high = rules.THRESHOLD_RANGES[name]
+    if not low <= value <= high:
+        return _("Between %(low)d and %(high)d.") % {"low": low, "high": high}
+    return value
+
+
 @transaction.atomic
-def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: int | None) -> Any:
-    """Per-elder thresholds (None: the city default)."""
-    require_perm(actor, Permission.MANAGE_DEVICES)
+def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: Any) -> ElderAlertSettings:
+    """Set (a whole number) or clear (None) some of an elder's own thresholds; the others stay
+    as they are. Each value must lie in its plausible range and the thresholds must make sense
+    together with the city defaults that still apply (heart-rate lower limit below the upper,
+    the day starting before it ends). Audited with each value before and after."""
+    require_perm(actor, Permission.SET_ALERT_THRESHOLDS)
     if not actor.scope.covers(division_code=elder.division_code, organisation_id=None):
         raise PermissionDenied(_("This elder lies outside your jurisdiction."))
-    unknown = set(values) - set(rules.OVERRIDABLE)
-    if unknown:
-        raise ValidationError({name: _("Not a threshold.") for name in unknown})
-    row, _created = ElderAlertSettings.objects.get_or_create(elder=elder)
+    errors: dict[str, str] = {}
+    cleaned: dict[str, int | None] = {}
     for name, value in values.items():
+        if name not in rules.THRESHOLD_RANGES:
+            errors[name] = _("Not a threshold that can be set per elder.")
+            continue
+        result = _threshold_value(name, value)
+        if isinstance(result, str):
+            errors[name] = result
+        else:
+            cleaned[name] = result
+    if errors:
+        raise ValidationError(errors)
+    row, _created = ElderAlertSettings.objects.get_or_create(elder=elder)
+    row = ElderAlertSettings.objects.select_for_update().get(pk=row.pk)
+    before = {name: getattr(row, name) for name in rules.OVERRIDABLE}
+    after = before | cleaned
+    effective = rules.thresholds(elder.division_code, SimpleNamespace(**after))
+    problems = rules.threshold_problems(effective, given=set(cleaned))
+    if problems:
+        raise ValidationError(problems)
+    changes = {name: [before[name], after[name]] for name in cleaned if before[name] != after[name]}
+    if not changes:
+        return row
+    for name, value in cleaned.items():
         setattr(row, name, value)
     row.save()
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=elder, division_code=elder.division_code,
-        changes={"alert_thresholds": values},
+        actor=actor, action=AuditAction.UPDATE, obj=row, object_repr=elder.name,
+        division_code=elder.division_code, changes=changes,
     )  # fmt: skip
     return row
+
+
+@transaction.atomic
+def contact_email_set(*, actor: Actor, contact: ElderContact, email: str) -> ContactEmail | None:
+    """Give a family contact an e-mail address for notifications (empty: remove it). The
+    address is encrypted at rest and shown masked; the change is in the elder's history."""
+    elder = contact.elder
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    if not actor.scope.covers(division_code=elder.division_code, organisation_id=None):
+        raise PermissionDenied(_("This elder lies outside your jurisdiction."))
+    address = (email or "").strip()
+    current = ContactEmail.objects.select_for_update().filter(contact=contact).first()
+    before = current.email_masked if current is not None else None
+    if not address:
+        if current is None:
+            return None
+        current.delete()
+        row = None
+    else:
+        try:
+            validate_email(address)
+            if len(address) > 254:
+                raise ValidationError("too long")
+        except ValidationError:
+            raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
+        row = current or ContactEmail(contact=contact)
+        row.email_ciphertext = crypto.encrypt(address)
+        row.email_masked = mask_email(address)[:120]
+        row.save()
+    after = row.email_masked if row is not None else None
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=elder, division_code=elder.division_code,
+        changes={"contact_email": [before, after], "contact": contact.name},
+    )  # fmt: skip
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# Technical alerts that close themselves
+
+SELF_RESOLVING = (AlertKind.DEVICE_SILENT, AlertKind.LOW_BATTERY, AlertKind.BAD_STREAM)
+
+
+def _local_time(at: datetime.datetime) -> str:
+    return rules._local(at).strftime("%m-%d %H:%M:%S")
+
+
+def _cause_gone(
+    alert: Alert, limits: dict[str, int], last_rejected: datetime.datetime | None,
+    now: datetime.datetime,
+) -> str | None:  # fmt: skip
+    """Why the technical alert's cause went away (its outcome note), or None."""
+    device = alert.device
+    assert device is not None
+    if device.elder_id != alert.elder_id:
+        return _("The device no longer serves this elder (unbound).")
+    if alert.kind == AlertKind.DEVICE_SILENT:
+        allowed = device.heartbeat_interval_seconds * limits["missed_heartbeats"]
+        seen = device.last_seen_at
+        if seen is not None and (now - seen).total_seconds() < allowed:
+            return _("The device was heard from again at %(at)s.") % {"at": _local_time(seen)}
+        return None
+    if alert.kind == AlertKind.LOW_BATTERY:
+        battery, floor = device.battery_percent, limits["low_battery_percent"]
+        if battery is not None and battery > floor:
+            return _("The battery is back at %(percent)d%% (alert at %(floor)d%% or less).") % {
+                "percent": battery, "floor": floor,
+            }  # fmt: skip
+        return None
+    # A bad stream: quiet for the rejection window, and good messages since the last bad one.
+    quiet = datetime.timedelta(seconds=settings.DEVICE_BAD_STREAM_QUIET_SECONDS)
+    seen = device.last_seen_at
+    if (
+        last_rejected is not None
+        and last_rejected <= now - quiet
+        and seen is not None
+        and seen > last_rejected
+    ):
+        return _(
+            "No rejected message since %(at)s, and the device's messages are accepted again."
+        ) % {"at": _local_time(last_rejected)}
+    return None
+
+
+def technical_alerts_autoresolve(*, now: datetime.datetime | None = None) -> int:
+    """Resolve the technical alerts whose cause went away, with the outcome ``auto_resolved``
+    and the reason: a silent device that spoke again, a battery charged above the alert
+    level, a device that sends good data again (or was unbound from the elder). Each is
+    claimed with a conditional UPDATE, so an operator resolving it at the same moment, or
+    another monitor, never resolves it twice. They stay in the history for review."""
+    now = now or clock.now()
+    active = list(
+        Alert.objects.filter(
+            status__in=ACTIVE_STATUSES, kind__in=SELF_RESOLVING, device__isnull=False
+        ).select_related("device", "elder")[:1000]
+    )
+    if not active:
+        return 0
+    limits = _limits_by_elder({a.elder.pk: a.elder for a in active})
+    bad = [a.device_id for a in active if a.kind == AlertKind.BAD_STREAM]
+    last_rejected = dict(
+        Rejection.objects.filter(device_id__in=bad)
+        .values("device_id")
+        .annotate(last=Max("last_at"))
+        .values_list("device_id", "last")
+    ) if bad else {}  # fmt: skip
+    done = 0
+    for alert in active:
+        last_bad = last_rejected.get(alert.device_id) if alert.device_id is not None else None
+        reason = _cause_gone(alert, limits[alert.elder.pk], last_bad, now)
+        if reason is None:
+            continue
+        with transaction.atomic():
+            claimed = Alert.objects.filter(pk=alert.pk, status__in=ACTIVE_STATUSES).update(
+                status=AlertStatus.RESOLVED, resolved_at=now, outcome=Outcome.AUTO_RESOLVED,
+                outcome_note=reason[:500], escalate_at=None, updated_at=now,
+            )  # fmt: skip
+            if not claimed:
+                continue
+            before = alert.status
+            alert.refresh_from_db()
+            bus.change_record(alert=alert, change="resolved", at=now)
+            audit_record(
+                actor=None, action=AuditAction.UPDATE, obj=alert,
+                division_code=alert.division_code,
+                changes={"status": [before, AlertStatus.RESOLVED],
+                         "outcome": Outcome.AUTO_RESOLVED, "reason": reason},
+                username="alert-monitor",
+            )  # fmt: skip
+        done += 1
+    return done
 
 
 # --------------------------------------------------------------------------------------------
@@ -684,15 +866,16 @@ def notifications_deliver(*, now: datetime.datetime | None = None, limit: int = 
             if channel is None:
                 raise LookupError(f"no channel {notification.channel!r}")
             delivery = channel.deliver(notification)
-            ok, detail = delivery.ok, delivery.detail
+            ok, detail, retry = delivery.ok, delivery.detail, delivery.retry
         except Exception as exc:  # a channel's failure is recorded, never fatal
-            ok, detail = False, f"{type(exc).__name__}: {exc}"
+            ok, detail, retry = False, f"{type(exc).__name__}: {exc}", True
         NotificationAttempt.objects.create(notification=notification, at=now, ok=ok,
                                            detail=detail[:300])  # fmt: skip
         if ok:
             notification.status, notification.sent_at = NotificationStatus.SENT, now
             sent += 1
-        elif attempts + 1 >= MAX_NOTIFICATION_ATTEMPTS:
+        elif not retry or attempts + 1 >= MAX_NOTIFICATION_ATTEMPTS:
+            # No address to send to, or refused for good: trying again changes nothing.
             notification.status = NotificationStatus.FAILED
         notification.save(update_fields=["status", "sent_at", "updated_at"])
     return sent
@@ -705,10 +888,12 @@ def housekeeping(*, now: datetime.datetime | None = None) -> None:
 
 
 def monitor_tick(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """One pass of the alert monitor: time-based rules, escalation, notifications."""
+    """One pass of the alert monitor: time-based rules, technical alerts whose cause went
+    away, escalation, notifications."""
     now = now or clock.now()
     return {
         "raised": time_rules_apply(now=now),
+        "auto_resolved": technical_alerts_autoresolve(now=now),
         "escalated": alerts_escalate(now=now),
         "notified": notifications_deliver(now=now),
     }

@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -39,6 +41,7 @@ from yiyang.devices.models import (
     DeviceBinding,
     GatewayBeat,
 )
+from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
 
 REJECTION_WINDOW = datetime.timedelta(minutes=10)
@@ -46,11 +49,117 @@ REJECTION_WINDOW = datetime.timedelta(minutes=10)
 # --------------------------------------------------------------------------------------------
 # The registry
 
+# What a registration or an edit may set (the rest is the device's state or its binding).
+REGISTRY_FIELDS = ("kind", "vendor", "model", "serial", "sim_iccid", "imei", "firmware",
+                   "installed_on", "heartbeat_interval_seconds")  # fmt: skip
+# An elder in one of these states cannot be given a device.
+UNBINDABLE_ELDER_STATUSES = (ElderStatus.DECEASED, ElderStatus.DUPLICATE, ElderStatus.MOVED_OUT)
+_ICCID = re.compile(r"\d{18,21}F?")
+_SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
+EARLIEST_INSTALL = datetime.date(2000, 1, 1)
+
 
 def _require_in_scope(actor: Actor, division_code: str) -> None:
     require_perm(actor, Permission.MANAGE_DEVICES)
     if not actor.scope.covers(division_code=division_code, organisation_id=None):
         raise ValidationError({"community": _("This community lies outside your jurisdiction.")})
+
+
+def _require_device_in_scope(actor: Actor, device: Device) -> None:
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    if not actor.scope.covers(division_code=device.division_code, organisation_id=None):
+        raise PermissionDenied(_("This device lies outside your jurisdiction."))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _clean_registry(values: dict[str, Any], device: Device | None) -> dict[str, Any]:
+    """Check a registration or an edit; raise one ValidationError naming every bad field.
+    ``device`` is the device being edited (excluded from the duplicate checks)."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    others = Device.objects.all() if device is None else Device.objects.exclude(pk=device.pk)
+    if "kind" in values:
+        cleaned["kind"] = _text(values["kind"])
+        if cleaned["kind"] not in DeviceKind.values:
+            errors["kind"] = _("Unknown device kind %(kind)s: use one of %(kinds)s.") % {
+                "kind": repr(cleaned["kind"]), "kinds": ", ".join(DeviceKind.values),
+            }  # fmt: skip
+    if "vendor" in values:
+        cleaned["vendor"] = _text(values["vendor"])
+        if cleaned["vendor"] not in DECODERS:
+            errors["vendor"] = _(
+                "No decoder is registered for the vendor %(vendor)s (registered: %(known)s)."
+            ) % {"vendor": repr(cleaned["vendor"]), "known": ", ".join(sorted(DECODERS))}
+    for name, limit in (("model", 64), ("firmware", 32)):
+        if name in values:
+            cleaned[name] = _text(values[name])
+            if len(cleaned[name]) > limit:
+                errors[name] = _("At most %(limit)d characters.") % {"limit": limit}
+    if "serial" in values:
+        serial = cleaned["serial"] = _text(values["serial"])
+        vendor = cleaned.get("vendor", device.vendor if device else "")
+        if not serial or len(serial) > 64 or not _SERIAL.fullmatch(serial):
+            errors["serial"] = _(
+                "Give the serial number: 1 to 64 letters, digits and . _ : / - characters."
+            )
+        elif others.filter(vendor=vendor, serial=serial).exists():
+            errors["serial"] = _("A device of this vendor with this serial number is registered.")
+    if "imei" in values:
+        imei = cleaned["imei"] = _text(values["imei"])
+        if imei and not (imei.isdigit() and len(imei) in (15, 16, 17)):
+            errors["imei"] = _("An IMEI has 15 to 17 digits.")
+        elif imei and others.filter(imei=imei).exists():
+            errors["imei"] = _("Another device is registered with this IMEI.")
+    if "sim_iccid" in values:
+        iccid = cleaned["sim_iccid"] = _text(values["sim_iccid"]).upper()
+        if iccid and not _ICCID.fullmatch(iccid):
+            errors["sim_iccid"] = _("A SIM ICCID has 18 to 21 digits, perhaps followed by F.")
+        elif iccid and others.filter(sim_iccid=iccid).exists():
+            errors["sim_iccid"] = _("Another device is registered with this SIM card.")
+    if "installed_on" in values:
+        installed = values["installed_on"]
+        if isinstance(installed, str) and installed.strip():
+            try:
+                installed = datetime.date.fromisoformat(installed.strip())
+            except ValueError:
+                installed = "bad"
+        elif installed == "":
+            installed = None
+        cleaned["installed_on"] = installed
+        if installed is not None and (
+            not isinstance(installed, datetime.date)
+            or not EARLIEST_INSTALL <= installed <= clock.now().date() + datetime.timedelta(days=1)
+        ):
+            errors["installed_on"] = _(
+                "Give the installation date (YYYY-MM-DD), not in the future."
+            )
+    if "heartbeat_interval_seconds" in values:
+        interval = values["heartbeat_interval_seconds"]
+        try:
+            interval = int(interval) if not isinstance(interval, bool) else None
+        except (TypeError, ValueError):
+            interval = None
+        cleaned["heartbeat_interval_seconds"] = interval
+        if interval is None or not 10 <= interval <= 86400:
+            errors["heartbeat_interval_seconds"] = _(
+                "The heartbeat interval is a whole number of seconds from 10 to 86400 (one day)."
+            )
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _duplicate_error(cleaned: dict[str, Any], device: Device | None) -> ValidationError:
+    """After a unique constraint refused a write (another request registered the same device
+    meanwhile): which field collides, in the words of :func:`_clean_registry`."""
+    try:
+        _clean_registry(cleaned, device)
+    except ValidationError as error:
+        return error
+    return ValidationError({"serial": _("A device with these details was registered meanwhile.")})
 
 
 @transaction.atomic
@@ -68,37 +177,130 @@ def device_register(
     installed_on: datetime.date | None = None,
     heartbeat_interval_seconds: int = 300,
 ) -> Device:
-    """Add a device to a community's stock. Its external id is its ``device_id``."""
-    _require_in_scope(actor, community.code)
-    errors: dict[str, str] = {}
-    if kind not in DeviceKind.values:
-        errors["kind"] = _("Unknown device kind.")
-    if vendor not in DECODERS:
-        errors["vendor"] = _("No decoder is registered for this vendor.")
-    serial = (serial or "").strip()
-    if not serial or len(serial) > 64:
-        errors["serial"] = _("Give a serial number of at most 64 characters.")
-    elif Device.objects.filter(vendor=vendor, serial=serial).exists():
-        errors["serial"] = _("This vendor's device with this serial number is registered.")
-    if imei and not (imei.isdigit() and len(imei) in (15, 16, 17)):
-        errors["imei"] = _("An IMEI has 15 to 17 digits.")
+    """Add a device to a community's stock. Its external id is its ``device_id``. Every bad
+    field is named in one ValidationError (unknown kind or vendor, duplicate serial, IMEI or
+    SIM, a community outside the actor's jurisdiction); nothing is written then."""
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    values = {
+        "kind": kind, "vendor": vendor, "serial": serial, "model": model,
+        "sim_iccid": sim_iccid, "imei": imei, "firmware": firmware,
+        "installed_on": installed_on, "heartbeat_interval_seconds": heartbeat_interval_seconds,
+    }  # fmt: skip
+    problems: dict[str, list[str]] = {}
+    try:
+        cleaned = _clean_registry(values, None)
+    except ValidationError as error:
+        problems.update(error.message_dict)
+        cleaned = {}
     if community.level != "community":
-        errors["community"] = _("Choose a community.")
-    if not 10 <= heartbeat_interval_seconds <= 86400:
-        errors["heartbeat_interval_seconds"] = _("Between 10 seconds and one day.")
-    if errors:
-        raise ValidationError(errors)
-    device = Device.objects.create(
-        kind=kind, vendor=vendor, serial=serial, community=community,
-        division_code=community.code, model=model, sim_iccid=sim_iccid, imei=imei,
-        firmware=firmware, installed_on=installed_on,
-        heartbeat_interval_seconds=heartbeat_interval_seconds,
-    )  # fmt: skip
+        problems["community"] = [_("Choose a community (a device belongs to a community's stock).")]
+    elif not actor.scope.covers(division_code=community.code, organisation_id=None):
+        problems["community"] = [_("This community lies outside your jurisdiction.")]
+    if problems:
+        raise ValidationError(problems)
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                community=community, division_code=community.code, **cleaned
+            )
+    except IntegrityError:
+        raise _duplicate_error(cleaned, None) from None
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=device, division_code=device.division_code,
-        changes={"kind": kind, "vendor": vendor, "serial": serial},
+        changes={**{k: _plain(v) for k, v in cleaned.items()}, "community": community.code},
     )  # fmt: skip
     return device
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+@transaction.atomic
+def device_update(*, actor: Actor, device: Device, **values: Any) -> Device:
+    """Correct a device's registry details (any of :data:`REGISTRY_FIELDS`); the audit log
+    keeps who changed what from what to what."""
+    _require_device_in_scope(actor, device)
+    unknown = set(values) - set(REGISTRY_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {name: _("This field cannot be changed here.") for name in sorted(unknown)}
+        )
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    cleaned = _clean_registry(values, device)
+    before = {name: _plain(getattr(device, name)) for name in cleaned}
+    for name, value in cleaned.items():
+        setattr(device, name, value)
+    after = {name: _plain(getattr(device, name)) for name in cleaned}
+    changes = {name: [before[name], after[name]] for name in cleaned if before[name] != after[name]}
+    if not changes:
+        return device
+    try:
+        with transaction.atomic():
+            device.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError:
+        raise _duplicate_error(cleaned, device) from None
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=device, division_code=device.division_code,
+        changes=changes,
+    )  # fmt: skip
+    return device
+
+
+def _check_bindable(actor: Actor, device: Device, elder: Elder) -> Elder:
+    """The elder as the database has it now (status and community), if bindable."""
+    elder = Elder.objects.get(pk=elder.pk)
+    if device.status == DeviceStatus.RETIRED:
+        raise ValidationError({"device": _("A retired device cannot be bound.")})
+    if not actor.scope.covers(division_code=elder.division_code, organisation_id=None):
+        raise ValidationError({"elder": _("This elder lies outside your jurisdiction.")})
+    if elder.status in UNBINDABLE_ELDER_STATUSES:
+        raise ValidationError(
+            {"elder": _("The elder's record says: %(status)s. A device cannot be bound.")
+             % {"status": elder.get_status_display()}}
+        )  # fmt: skip
+    return elder
+
+
+def _end_binding(
+    actor: Actor, device: Device, current: DeviceBinding, reason: str, at: datetime.datetime
+) -> None:
+    if at < current.bound_at:
+        raise ValidationError({"at": _("A binding cannot end before it began.")})
+    current.unbound_at = at
+    current.unbound_by_username = str(getattr(actor, "username", ""))[:150]
+    current.reason = reason[:200]
+    current.save(update_fields=["unbound_at", "unbound_by_username", "reason", "updated_at"])
+
+
+def _start_binding(
+    actor: Actor, device: Device, elder: Elder, home_address: str, at: datetime.datetime,
+    previous: DeviceBinding | None, reason: str,
+) -> DeviceBinding:  # fmt: skip
+    address = (home_address or "").strip() or elder.address
+    if len(address) > 200:
+        raise ValidationError({"home_address": _("At most %(limit)d characters.") % {"limit": 200}})
+    binding = DeviceBinding.objects.create(
+        device=device, elder=elder, home_address=address, bound_at=at,
+        bound_by_username=str(getattr(actor, "username", ""))[:150],
+    )  # fmt: skip
+    device.elder = elder
+    device.home_address = address
+    device.community_id = elder.community_id
+    device.division_code = elder.division_code
+    device.status = DeviceStatus.ACTIVE
+    device.door_open_since = None
+    device.save()
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=device, division_code=device.division_code,
+        changes={
+            "elder": [str(previous.elder.external_id) if previous else None,
+                      str(elder.external_id)],
+            "home_address": [previous.home_address if previous else None, address],
+            **({"reason": reason[:200]} if reason else {}),
+        },
+    )  # fmt: skip
+    return binding
 
 
 @transaction.atomic
@@ -110,35 +312,45 @@ def device_bind(
     home_address: str = "",
     at: datetime.datetime | None = None,
 ) -> DeviceBinding:
-    """Bind a device to an elder and their home (ending any current binding first)."""
-    _require_in_scope(actor, device.division_code)
-    _require_in_scope(actor, elder.division_code)
+    """Bind a device in stock to an elder and their home (by default the elder's address).
+    A device bound to someone must be unbound first, or moved with :func:`device_rebind`;
+    the elder must lie in the actor's jurisdiction and be alive and registered here."""
+    _require_device_in_scope(actor, device)
     at = at or clock.now()
     device = Device.objects.select_for_update().get(pk=device.pk)
-    if device.status == DeviceStatus.RETIRED:
-        raise ValidationError({"device": _("A retired device cannot be bound.")})
-    current = device.bindings.filter(unbound_at__isnull=True).first()
+    elder = _check_bindable(actor, device, elder)
+    current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
     if current is not None:
-        current.unbound_at = at
-        current.unbound_by_username = str(getattr(actor, "username", ""))
-        current.reason = current.reason or _("rebound")
-        current.save(update_fields=["unbound_at", "unbound_by_username", "reason", "updated_at"])
-    address = home_address or elder.address
-    binding = DeviceBinding.objects.create(
-        device=device, elder=elder, home_address=address, bound_at=at,
-        bound_by_username=str(getattr(actor, "username", "")),
-    )  # fmt: skip
-    device.elder = elder
-    device.home_address = address
-    device.community_id = elder.community_id
-    device.division_code = elder.division_code
-    device.status = DeviceStatus.ACTIVE
-    device.save()
-    audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=device, division_code=device.division_code,
-        changes={"elder": [None, str(elder.external_id)], "home_address": address},
-    )  # fmt: skip
-    return binding
+        raise ValidationError(
+            {"device": _("The device is bound to %(name)s since %(date)s: unbind it first, "
+                         "or rebind it.")
+             % {"name": current.elder.name, "date": current.bound_at.date().isoformat()}}
+        )  # fmt: skip
+    return _start_binding(actor, device, elder, home_address, at, None, "")
+
+
+@transaction.atomic
+def device_rebind(
+    *,
+    actor: Actor,
+    device: Device,
+    elder: Elder,
+    home_address: str = "",
+    reason: str = "",
+    at: datetime.datetime | None = None,
+) -> DeviceBinding:
+    """Move a device from the elder it serves to another (or bind it, if it serves no one),
+    in one step: the old binding ends and the new one begins at the same moment."""
+    _require_device_in_scope(actor, device)
+    at = at or clock.now()
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    elder = _check_bindable(actor, device, elder)
+    current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
+    if current is not None and current.elder_id == elder.pk:
+        raise ValidationError({"elder": _("The device is already bound to this elder.")})
+    if current is not None:
+        _end_binding(actor, device, current, reason.strip() or _("rebound"), at)
+    return _start_binding(actor, device, elder, home_address, at, current, reason.strip())
 
 
 @transaction.atomic
@@ -146,23 +358,22 @@ def device_unbind(
     *, actor: Actor, device: Device, reason: str = "", at: datetime.datetime | None = None
 ) -> Device:
     """End the device's binding; it goes back to its community's stock."""
-    _require_in_scope(actor, device.division_code)
+    _require_device_in_scope(actor, device)
     device = Device.objects.select_for_update().get(pk=device.pk)
-    current = device.bindings.filter(unbound_at__isnull=True).first()
+    current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
     if current is None:
         raise ValidationError({"device": _("The device is not bound to anyone.")})
-    current.unbound_at = at or clock.now()
-    current.unbound_by_username = str(getattr(actor, "username", ""))
-    current.reason = reason[:200]
-    current.save(update_fields=["unbound_at", "unbound_by_username", "reason", "updated_at"])
-    before = str(device.elder.external_id) if device.elder else None
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("At most %(limit)d characters.") % {"limit": 200}})
+    _end_binding(actor, device, current, reason, at or clock.now())
     device.elder = None
     device.status = DeviceStatus.IN_STOCK
     device.door_open_since = None
     device.save()
     audit_record(
         actor=actor, action=AuditAction.UPDATE, obj=device, division_code=device.division_code,
-        changes={"elder": [before, None], "reason": reason[:200]},
+        changes={"elder": [str(current.elder.external_id), None], "reason": reason},
     )  # fmt: skip
     return device
 
