@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 from tests.scheduling.conftest import TOMORROW, Day
 from tests.visits.conftest import Care, care  # noqa: F401 - the fixture
 from yiyang.core.permissions import Role
-from yiyang.scheduling import services
+from yiyang.scheduling import selectors, services
 from yiyang.scheduling.choices import PlanRunStatus
 from yiyang.scheduling.models import PlanRun
 from yiyang.services import services as catalogue
@@ -375,3 +375,23 @@ def test_replanning_after_a_dropout_from_its_page(
     assert f'data-run="{run.external_id}"' in listed and "(赵护理)" in listed
     board = page(client, f"/visits/board/?date={TOMORROW.isoformat()}")
     assert f"/scheduling/day/?date={TOMORROW.isoformat()}" in board
+
+
+def test_a_route_holds_the_visits_proposed_to_it_and_those_it_loses_to_nobody() -> None:
+    def row(vid: str, now: list[str], new: list[str] | None, changed: bool = True) -> Any:
+        return {
+            "id": vid, "changed": changed, "current": {"caregivers": now},
+            "proposed": {"caregivers": new} if new is not None else None,
+        }  # fmt: skip
+
+    run = PlanRun(proposal={"visits": [
+        row("v1", [], ["a"]),  # unassigned, proposed to a
+        row("v2", ["b"], ["a"]),  # moves from b to a
+        row("v3", ["a"], None),  # a loses it, nobody takes it
+        row("v4", ["a"], ["a"], changed=False),  # stays
+        row("v5", ["a", "b"], ["b", "c"]),  # a double-up changing partner
+    ]})  # fmt: skip
+    assert selectors.route_visit_ids(run=run, caregiver_ids=["a"]) == ["v1", "v2", "v3"]
+    assert selectors.route_visit_ids(run=run, caregiver_ids=["b"]) == ["v5"]
+    assert selectors.route_visit_ids(run=run, caregiver_ids=["c", "b"]) == ["v5"]
+    assert selectors.route_visit_ids(run=run, caregiver_ids=[]) == []

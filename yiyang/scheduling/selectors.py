@@ -76,6 +76,21 @@ def plan_run_names(*, run: PlanRun) -> dict[str, dict[str, Any]]:
     return {"visits": visits, "caregivers": caregivers}
 
 
+def route_visit_ids(*, run: PlanRun, caregiver_ids: list[str]) -> list[str]:
+    """The changed visits on these caregivers' proposed routes: those proposed to them, and
+    those the proposal takes from them without giving them to anyone."""
+    chosen = {str(c) for c in caregiver_ids}
+    found = []
+    for row in run.proposal.get("visits", []):
+        if not row["changed"]:
+            continue
+        proposed = (row["proposed"] or {}).get("caregivers") or []
+        owners = proposed if proposed else row["current"]["caregivers"]
+        if chosen & set(owners):
+            found.append(row["id"])
+    return found
+
+
 def provider_caregiver(*, provider: Any, external_id: uuid.UUID | str) -> Caregiver | None:
     try:
         return Caregiver.objects.filter(provider=provider, external_id=external_id).first()

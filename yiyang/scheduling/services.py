@@ -26,7 +26,7 @@ from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
-from yiyang.scheduling import planning
+from yiyang.scheduling import planning, selectors
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
 from yiyang.scheduling.models import PlanRun
 from yiyang.services.models import Caregiver
@@ -170,21 +170,6 @@ def _messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def route_visit_ids(run: PlanRun, caregiver_ids: list[str]) -> list[str]:
-    """The changed visits on these caregivers' proposed routes: those proposed to them, and
-    those the proposal takes from them without giving them to anyone."""
-    chosen = {str(c) for c in caregiver_ids}
-    found = []
-    for row in run.proposal.get("visits", []):
-        if not row["changed"]:
-            continue
-        proposed = (row["proposed"] or {}).get("caregivers") or []
-        owners = proposed if proposed else row["current"]["caregivers"]
-        if chosen & set(owners):
-            found.append(row["id"])
-    return found
-
-
 @transaction.atomic
 def plan_accept(
     *, actor: Actor, run: PlanRun, visit_ids: list[str] | None = None,
@@ -217,9 +202,8 @@ def plan_accept(
         if unknown_caregivers:
             raise ValidationError({"caregivers": _("Not in this plan: %(ids)s.") % {
                 "ids": ", ".join(unknown_caregivers)}})  # fmt: skip
-        wanted = list(dict.fromkeys(
-            [str(v) for v in visit_ids or ()] + route_visit_ids(run, caregiver_ids or [])
-        ))  # fmt: skip
+        on_routes = selectors.route_visit_ids(run=run, caregiver_ids=caregiver_ids or [])
+        wanted = list(dict.fromkeys([str(v) for v in visit_ids or ()] + on_routes))
         if not wanted:
             raise ValidationError({"visits": _("Choose the visits or routes to accept.")})
     unknown = [v for v in wanted if v not in rows]

@@ -147,7 +147,7 @@ def _timeline(
             "id": cid, "caregiver": caregivers.get(cid), "now": now.get(cid, []),
             "new": new.get(cid, []), "colour": colours.get(cid, UNASSIGNED_COLOUR),
             "shift": f"{clock(shift[0])}–{clock(shift[1])}" if shift else "",
-            "changes": len(services.route_visit_ids(run, [cid])),
+            "changes": len(selectors.route_visit_ids(run=run, caregiver_ids=[cid])),
         })  # fmt: skip
     return result
 
