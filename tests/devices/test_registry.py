@@ -344,3 +344,38 @@ def test_management_pages_need_the_permission(world: World, clock: Clock) -> Non
     assert operator.get(f"/devices/{device.external_id}/edit/").status_code == 403
     assert operator.post(f"/devices/{device.external_id}/unbind/").status_code == 403
     assert "Register a device" not in operator.get("/devices/").content.decode()
+
+
+def test_the_binding_history_costs_the_same_queries_however_long(
+    world: World, clock: Clock
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    worker = world.user["community_worker"]
+    device = register(world)
+    elders = [elder_with_contacts(world, name=f"老人{n}") for n in range(6)]
+    client = api(world, "community_worker")
+    url = f"/api/v1/devices/{device.external_id}/bindings/"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context.captured_queries)
+
+    device_bind(actor=worker, device=device, elder=elders[0])
+    count()  # warm the token cache
+    one = count()
+    for elder in elders[1:]:
+        clock.advance(hours=1)
+        device_rebind(actor=worker, device=device, elder=elder)
+    assert count() == one
+    page = page_client(world, "community_worker")
+    page.get(f"/devices/{device.external_id}/")  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        page.get(f"/devices/{device.external_id}/")
+    clock.advance(hours=1)
+    device_unbind(actor=worker, device=device)
+    with CaptureQueriesContext(connection) as more:
+        page.get(f"/devices/{device.external_id}/")
+    assert len(more.captured_queries) == len(few.captured_queries)
