@@ -126,3 +126,12 @@ def test_caregivers_cannot_cancel_or_correct(care: Care) -> None:
         403, 404,
     )  # fmt: skip
     assert Visit.objects.get(pk=visit.pk).status != VisitStatus.CANCELLED
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01", "yesterday", ""])
+def test_board_with_an_impossible_date_shows_today(care: Care, day: str) -> None:
+    client = client_of(care.manager)
+    for url in ("/visits/board/", "/visits/board/live/", "/visits/my-day/"):
+        user_client = client if url != "/visits/my-day/" else client_of(care.caregiver_user)
+        response = user_client.get(url, {"date": day})
+        assert response.status_code == 200, (url, day)

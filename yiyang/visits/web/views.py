@@ -54,7 +54,11 @@ BOARD_HOURS = list(range(7, 21))
 
 
 def _day(request: HttpRequest) -> datetime.date:
-    return parse_date(request.GET.get("date") or "") or timezone.localdate()
+    """The day asked for; today when none is given or it is not a real date (2026-02-30)."""
+    try:
+        return parse_date(request.GET.get("date") or "") or timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
 
 
 def _errors(exc: ValidationError) -> str:
