@@ -259,6 +259,12 @@ GATEWAY_STALE_SECONDS = env_int("GATEWAY_STALE_SECONDS", 30)
 MAP_TILE_URL = env("YIYANG_MAP_TILE_URL", "") or ""
 MAP_TILE_ATTRIBUTION = env("YIYANG_MAP_TILE_ATTRIBUTION", "") or ""
 
+# The optimiser in the platform (issue 7): seconds per run from the dispatch board, and per
+# re-plan after a dropout; an iteration cap makes runs repeatable (tests, demos).
+SCHEDULING_TIME_LIMIT = env_int("YIYANG_SCHEDULING_TIME_LIMIT", 20)
+SCHEDULING_REPLAN_TIME_LIMIT = env_int("YIYANG_SCHEDULING_REPLAN_TIME_LIMIT", 10)
+SCHEDULING_MAX_ITERATIONS = env_int("YIYANG_SCHEDULING_MAX_ITERATIONS", 0) or None
+
 # Alerts (issue 6). Answer targets: TSA, 97.5% within 60 s and 99% within 180 s.
 ALERT_ACK_TIMEOUT_SECONDS = env_int("ALERT_ACK_TIMEOUT_SECONDS", 60)
 # Answer (acknowledge) time targets, shown on the supervisor's statistics.
