@@ -28,6 +28,7 @@ from yiyang.core.permissions import Permission, Role, has_perm, request_actor, r
 from yiyang.core.selectors import division_filter_choices
 from yiyang.core.web.csv import export_view_response
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.pagination import CappedPaginator
 from yiyang.elders import importing, services, tasks
 from yiyang.elders.choices import (
     ETHNICITIES,
@@ -78,6 +79,7 @@ from yiyang.elders.web.forms import (
 )
 
 PAGE_SIZE = 50
+SEARCH_COUNT_CAP = 1000  # a name search shows "more than 1,000" past this
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Columns of the elder export, in order (Chinese headers from ``columns.HEADERS``).
 EXPORT_COLUMNS = [
@@ -166,7 +168,13 @@ def elder_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     filters = _clean_filters(request.GET)
     elders = elder_list(actor=actor, filters=filters)
-    page = Paginator(elders, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A text search may match much of the city: count at most SEARCH_COUNT_CAP of it.
+    paginator = (
+        CappedPaginator(elders, PAGE_SIZE, cap=SEARCH_COUNT_CAP)
+        if (filters.get("q") or "").strip()
+        else Paginator(elders, PAGE_SIZE)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [
         {

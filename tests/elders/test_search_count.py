@@ -1,0 +1,41 @@
+"""A name search counts its matches only up to a cap: past it the list says "more than"."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import World
+from tests.elders.test_pages import client_of, make, page, profile_url
+from yiyang.core.web.pagination import CappedPaginator
+from yiyang.elders.models import Elder
+
+pytestmark = pytest.mark.django_db
+
+
+def test_capped_paginator_counts_up_to_the_cap(world: World) -> None:
+    for n in range(5):
+        make(world, name=f"王秀英{n}")
+    elders = Elder.objects.order_by("id")
+    assert CappedPaginator(elders, 2, cap=10).count == 5
+    capped = CappedPaginator(elders, 2, cap=3)
+    assert capped.count == 3 and capped.capped and capped.num_pages == 2
+    exact = CappedPaginator(elders, 2, cap=5)
+    assert exact.count == 5 and not exact.capped
+
+
+def test_search_list_says_more_than_the_cap(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("yiyang.elders.web.views.SEARCH_COUNT_CAP", 2)
+    found = [make(world, name=f"张秀英{n}") for n in range(3)]
+    other = make(world, name="赵同住")
+    client = client_of(world, "community_worker", english=True)
+    with CaptureQueriesContext(connection) as queries:
+        html = page(client, "/elders/", q="秀英")
+    assert 'id="count-capped"' in html and "More than 2 records" in html
+    assert profile_url(found[0]) in html and profile_url(other) not in html
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert any("LIMIT 3" in sql.upper() for sql in counts), counts
+    # Without a search the list counts exactly.
+    html = page(client, "/elders/")
+    assert 'id="count-capped"' not in html and "4 records" in html

@@ -1,0 +1,32 @@
+"""Paging for lists that can match a large part of a city."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` matches: a text search over a city's registry can match tens
+    of thousands of records on pages scattered all over the table, and counting every one
+    of them costs more than showing the first page. Past the cap the list says "more than
+    ``cap``" and pages up to it; a narrower search shows the rest."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int = 1000, **kwargs: Any):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def found(self) -> int:
+        """Matches counted, at most ``cap`` + 1 (one query, stopping there)."""
+        return int(self.object_list[: self.cap + 1].count())
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.found, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self.found > self.cap
