@@ -172,3 +172,21 @@ def test_unanswered_alerts_that_closed_themselves_do_not_count_against_the_targe
     alert_acknowledge(alert=Alert.objects.get(kind="sos"), actor=world.user["operator"])
     month = alert_stats(actor=world.user["operator"], now=clock.at).months[0]
     assert (month.count, month.answered, month.within_target, month.auto_resolved) == (1, 1, 1, 1)
+
+
+def test_history_and_statistics_pages_show_alerts_that_closed_themselves(
+    device: Any, clock: Clock, world: World
+) -> None:
+    from django.test import Client
+
+    from tests.conftest import login
+
+    clock.advance(seconds=901)
+    monitor_tick()
+    device_messages_ingest(messages=[msg(device, "heartbeat", ts=now_ts(clock))])
+    monitor_tick()
+    client = login(Client(), world.user["operator"])
+    client.cookies["django_language"] = "en"
+    page = client.get("/alerts/history/", {"outcome": "auto_resolved"}).content.decode()
+    assert "Resolved by itself" in page and "The device was heard from again" in page
+    assert "Resolved by themselves" in client.get("/alerts/stats/").content.decode()

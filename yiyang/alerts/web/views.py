@@ -33,6 +33,7 @@ from yiyang.alerts.choices import (
     ActionKind,
     ActionResult,
     AlertStatus,
+    Outcome,
     Priority,
 )
 from yiyang.alerts.models import Alert
@@ -313,7 +314,9 @@ def history_view(request: HttpRequest) -> HttpResponse:
         "-raised_at", "-id"
     )
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "alerts/history.html", {"page": page, "statuses": AlertStatus.choices})
+    return render(request, "alerts/history.html", {
+        "page": page, "statuses": AlertStatus.choices, "outcomes": Outcome.choices,
+    })  # fmt: skip
 
 
 @login_required
