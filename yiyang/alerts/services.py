@@ -741,10 +741,26 @@ def technical_alerts_autoresolve(*, now: datetime.datetime | None = None) -> int
     claimed with a conditional UPDATE, so an operator resolving it at the same moment, or
     another monitor, never resolves it twice. They stay in the history for review."""
     now = now or clock.now()
+    # Only alerts whose cause may have gone (the database narrows thousands of lasting
+    # silences, say after a network outage, to those with news); the rest is decided below.
+    lowest_battery_alarm = min(
+        [settings.ALERT_THRESHOLDS["low_battery_percent"]]
+        + [c["low_battery_percent"] for c in settings.ALERT_CITY_THRESHOLDS.values()
+           if "low_battery_percent" in c]
+    )  # fmt: skip
+    maybe_gone = (
+        Q(device__elder__isnull=True)
+        | ~Q(device__elder_id=F("elder_id"))
+        | Q(kind=AlertKind.DEVICE_SILENT, device__last_seen_at__gte=F("raised_at"))
+        | Q(kind=AlertKind.LOW_BATTERY, device__battery_percent__gt=lowest_battery_alarm)
+        | Q(kind=AlertKind.BAD_STREAM, device__last_seen_at__gte=F("last_event_at"))
+    )
     active = list(
         Alert.objects.filter(
-            status__in=ACTIVE_STATUSES, kind__in=SELF_RESOLVING, device__isnull=False
-        ).select_related("device", "elder")[:1000]
+            maybe_gone, status__in=ACTIVE_STATUSES, kind__in=SELF_RESOLVING, device__isnull=False
+        )
+        .select_related("device", "elder")
+        .order_by("raised_at", "id")[:1000]
     )
     if not active:
         return 0
