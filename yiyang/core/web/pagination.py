@@ -20,8 +20,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def found(self) -> int:
-        """Matches counted, at most ``cap`` + 1 (one query, stopping there)."""
-        return int(self.object_list[: self.cap + 1].count())
+        """Matches counted, at most ``cap`` + 1 (one query, stopping there). Unordered: with
+        its ORDER BY the database would walk the list order until ``cap`` + 1 matches."""
+        return int(self.object_list.order_by()[: self.cap + 1].count())
 
     @cached_property
     def count(self) -> int:
