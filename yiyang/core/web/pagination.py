@@ -22,7 +22,8 @@ class CappedPaginator(Paginator):
     def found(self) -> int:
         """Matches counted, at most ``cap`` + 1 (one query, stopping there). Unordered: with
         its ORDER BY the database would walk the list order until ``cap`` + 1 matches."""
-        return int(self.object_list.order_by()[: self.cap + 1].count())
+        rows: Any = self.object_list  # a QuerySet
+        return int(rows.order_by()[: self.cap + 1].count())
 
     @cached_property
     def count(self) -> int:
