@@ -39,3 +39,23 @@ def test_search_list_says_more_than_the_cap(world: World, monkeypatch: pytest.Mo
     # Without a search the list counts exactly.
     html = page(client, "/elders/")
     assert 'id="count-capped"' not in html and "4 records" in html
+
+
+def test_deep_pages_by_deferred_join_match_plain_paging(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.paginator import Paginator
+
+    from yiyang.core.web.pagination import ListPaginator
+
+    for n in range(7):
+        make(world, name=f"李{n}")
+    elders = Elder.objects.select_related("community").order_by("name", "id")
+    monkeypatch.setattr(ListPaginator, "deferred_after", 2)
+    deferred, plain = ListPaginator(elders, 2), Paginator(elders, 2)
+    for number in range(1, plain.num_pages + 1):
+        assert list(deferred.page(number).object_list) == list(plain.page(number).object_list)
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(deferred.page(3).object_list)
+    assert [r.community.code for r in rows]  # the page's rows keep their related rows
+    assert len(queries.captured_queries) == 2  # the keys, then the rows (count cached)

@@ -28,7 +28,7 @@ from yiyang.core.permissions import Permission, Role, has_perm, request_actor, r
 from yiyang.core.selectors import division_filter_choices
 from yiyang.core.web.csv import export_view_response
 from yiyang.core.web.forms import apply_errors
-from yiyang.core.web.pagination import CappedPaginator
+from yiyang.core.web.pagination import CappedPaginator, ListPaginator
 from yiyang.elders import importing, services, tasks
 from yiyang.elders.choices import (
     ETHNICITIES,
@@ -172,7 +172,7 @@ def elder_list_view(request: HttpRequest) -> HttpResponse:
     paginator = (
         CappedPaginator(elders, PAGE_SIZE, cap=SEARCH_COUNT_CAP)
         if (filters.get("q") or "").strip()
-        else Paginator(elders, PAGE_SIZE)
+        else ListPaginator(elders, PAGE_SIZE)
     )
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
