@@ -2,18 +2,24 @@
 """Import N generated elders from an .xlsx file, then re-import the same file.
 
     .venv/bin/python bench/elder_import.py [--database-url URL] [--rows 100000] [--format xlsx]
+        [--workers N] [--file PATH]
 
 The demo city's divisions are built first; the file is generated (not timed) with the demo's
 elder generator, then imported through the same job path as `yiyang import-elders`. The
 second import must find every row unchanged. Limits: first import < 60 s, re-import < 30 s.
-Prints one JSON object as its last line.
+Prints one JSON object as its last line, with the wall-clock seconds of each import and the
+CPU seconds spent in it by this process, by the import's worker processes and (PostgreSQL on
+this machine) by the database server's process: on a shared machine the CPU seconds say
+more than the wall clock.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -35,6 +41,14 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--strict", action="store_true", help="exit 1 when over a limit")
+    parser.add_argument(
+        "--workers", type=int, default=None,
+        help="worker processes of the import (default: as `yiyang import-elders` chooses)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--file", type=Path, default=None,
+        help="the generated file: reused when it exists, else written there",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -59,6 +73,25 @@ def write_file(path: Path, rows: list[dict[str, str]], fmt: str) -> None:
     for row in rows:
         sheet.append([row.get(k, "") for k in keys])
     workbook.save(path)
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu_seconds(connection: object) -> tuple[int, float] | None:
+    """The PID and CPU seconds of this connection's PostgreSQL backend, when it runs here."""
+    if getattr(connection, "vendor", "") != "postgresql":
+        return None
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -90,29 +123,53 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     demo_city_build(seed=1)
     started = time.monotonic()
-    rows = list(
-        generate_elder_rows(
-            communities=community_infos(), count=args.rows, seed=args.seed,
-            today=timezone.localdate(),
-        )
-    )  # fmt: skip
-    path = Path(tmp) / f"elders.{args.format}"
-    write_file(path, rows, args.format)
+    path = args.file or Path(tmp) / f"elders.{args.format}"
+    if not path.exists():
+        rows = list(
+            generate_elder_rows(
+                communities=community_infos(), count=args.rows, seed=args.seed,
+                today=timezone.localdate(),
+            )
+        )  # fmt: skip
+        write_file(path, rows, args.format)
     size_mb = path.stat().st_size / 1024 / 1024
     print(
-        f"generated {len(rows)} rows ({size_mb:.1f} MB) in {time.monotonic() - started:.1f} s",
+        f"file {path} ({size_mb:.1f} MB) ready in {time.monotonic() - started:.1f} s",
         file=sys.stderr,
     )
     actor = SystemActor(Scope(division_prefix="4191"), username="bench")
+    waits: list[float] = []
+
+    class Waits(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            waits.append(getattr(record, "waited_s", 0.0))
+
+    pipeline_log = logging.getLogger("yiyang.elders.importing")
+    pipeline_log.addHandler(Waits(logging.INFO))
+    pipeline_log.setLevel(logging.INFO)
     runs = []
     for label in ("import", "reimport"):
+        load = os.getloadavg()[0]
         begin = time.monotonic()
+        cpu = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
+        server_before = server_cpu_seconds(connection)
         job = importing.import_job_create(
             actor=actor, filename=path.name, content=path.read_bytes()
         )
-        job = importing.import_job_run(job=job, actor=actor)
+        waits.clear()
+        job = importing.import_job_run(job=job, actor=actor, workers=args.workers)
         seconds = time.monotonic() - begin
-        run = importing.job_summary(job) | {"run": label, "seconds": round(seconds, 1)}
+        server = server_cpu_seconds(connection)  # a new backend when workers were forked
+        if server is not None and server_before is not None and server[0] == server_before[0]:
+            server = server[0], server[1] - server_before[1]
+        run = importing.job_summary(job) | {
+            "run": label, "seconds": round(seconds, 1),
+            "cpu_main_s": round(cpu_seconds(resource.RUSAGE_SELF) - cpu[0], 1),
+            "cpu_workers_s": round(cpu_seconds(resource.RUSAGE_CHILDREN) - cpu[1], 1),
+            "cpu_server_s": None if server is None else round(server[1], 1),
+            "waited_for_workers_s": round(sum(waits), 1) if waits else None,
+            "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2),
+        }  # fmt: skip
         run.pop("warnings")
         runs.append(run)
         print(json.dumps(run, ensure_ascii=False), file=sys.stderr)
@@ -122,6 +179,9 @@ def main() -> int:
         "benchmark": "elder_import", "database": database, "rows": args.rows,
         "format": args.format, "file_mb": round(size_mb, 1),
         "import_seconds": first["seconds"], "reimport_seconds": second["seconds"],
+        "workers": args.workers if args.workers is not None else "auto",
+        "import_cpu_s": {k: first[f"cpu_{k}_s"] for k in ("main", "workers", "server")},
+        "reimport_cpu_s": {k: second[f"cpu_{k}_s"] for k in ("main", "workers", "server")},
         "created": first["created"], "rejected": first["rejected"],
         "reimport_changed": second["created"] + second["updated"],
         "reimport_unchanged": second["unchanged"], "elders": Elder.objects.count(),

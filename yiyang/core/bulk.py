@@ -6,11 +6,13 @@ same rows with one statement (``executemany``), preparing only the values whose 
 is not already what the database driver takes (dates, UUIDs, decimals, JSON).
 Like ``bulk_create`` it fills ``auto_now``/``auto_now_add`` timestamps (one instant for the
 whole batch) and foreign keys from related objects saved since, and sends no signals.
+:func:`insert_rows` writes plain rows (tuples of values) without building model instances at
+all: building one costs more than writing it (history events, index entries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from django.db import connections, models
@@ -84,23 +86,86 @@ def bulk_insert(
             else:
                 row.append(field.get_db_prep_save(value, connection))
         rows.append(row)
-    quote = connection.ops.quote_name
-    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-    sql = "{insert} {table} ({columns}) VALUES ({values}) {suffix}".format(
-        insert=connection.ops.insert_statement(on_conflict=on_conflict),
-        table=quote(opts.db_table),
-        columns=", ".join(quote(f.column) for f in fields),
-        values=", ".join(["%s"] * len(fields)),
-        suffix=connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) or "",
-    ).strip()
     with connection.cursor() as cursor:
-        # One statement for every row: SQLite prepares it once; psycopg pipelines the rows.
-        cursor.executemany(sql, rows)
+        _execute(cursor, connection, model, fields, rows, ignore_conflicts)
         for obj in objs:
             obj._state.adding = False
             obj._state.db = using
         if set_pks:
             _read_back_pks(cursor, model, objs, connection)
+
+
+def insert_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+    using: str = "default",
+) -> int:
+    """INSERT plain rows of ``model``, each the values of ``fields`` (attribute names, so
+    ``elder_id`` for a foreign key) in that order. The model's other fields take their
+    defaults (a callable default is called for every row, e.g. a new UUID), timestamps
+    one instant for the batch. Values are prepared as :func:`bulk_insert` prepares them.
+    Returns the number of rows given."""
+    opts = model._meta
+    connection = connections[using]
+    writable = [
+        f for f in opts.concrete_fields if not f.generated and not isinstance(f, models.AutoField)
+    ]
+    by_name = {f.attname: f for f in writable}
+    given = [(by_name[name], _is_plain(by_name[name])) for name in fields]
+    others = [f for f in writable if f.attname not in set(fields)]
+    sample = model()  # for the timestamps' pre_save, as bulk_insert uses its first object
+    constant: list[Any] = []
+    per_row: list[tuple[int, Field]] = []
+    for field in others:
+        if _stamped(field):
+            constant.append(field.get_db_prep_save(field.pre_save(sample, True), connection))
+        elif callable(field.default):
+            per_row.append((len(constant), field))
+            constant.append(None)
+        else:
+            constant.append(field.get_db_prep_save(field.get_default(), connection))
+    prepared = []
+    for row in rows:
+        values = [
+            value if plain and type(value) in _PLAIN_VALUES
+            else field.get_db_prep_save(value, connection)
+            for (field, plain), value in zip(given, row, strict=True)
+        ]  # fmt: skip
+        rest = list(constant)
+        for index, field in per_row:
+            rest[index] = field.get_db_prep_save(field.get_default(), connection)
+        prepared.append(values + rest)
+    if prepared:
+        with connection.cursor() as cursor:
+            _execute(
+                cursor, connection, model, [f for f, _ in given] + others, prepared,
+                ignore_conflicts,
+            )  # fmt: skip
+    return len(prepared)
+
+
+def _execute(
+    cursor: Any,
+    connection: Any,
+    model: type[models.Model],
+    fields: Sequence[Field],
+    rows: list[list[Any]],
+    ignore_conflicts: bool,
+) -> None:
+    quote = connection.ops.quote_name
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    sql = "{insert} {table} ({columns}) VALUES ({values}) {suffix}".format(
+        insert=connection.ops.insert_statement(on_conflict=on_conflict),
+        table=quote(model._meta.db_table),
+        columns=", ".join(quote(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+        suffix=connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) or "",
+    ).strip()
+    # One statement for every row: SQLite prepares it once; psycopg pipelines the rows.
+    cursor.executemany(sql, rows)
 
 
 def _read_back_pks(

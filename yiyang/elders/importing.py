@@ -11,10 +11,20 @@ chunk back, so its counts are exactly what a real run would do.
 from __future__ import annotations
 
 import datetime
+import gc
 import io
 import json
+import logging
+import multiprocessing
+import os
+import signal
 import tempfile
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,13 +32,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection, connections, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record
-from yiyang.core.bulk import bulk_insert
+from yiyang.core.bulk import bulk_insert, insert_rows
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.models import AuditEvent, Division
@@ -58,6 +68,8 @@ from yiyang.elders.parsing import (
     split_multi,
 )
 from yiyang.elders.sensitive import (
+    Ahead,
+    computed_ahead,
     contact_phones,
     id_hash,
     masked_phones,
@@ -73,6 +85,7 @@ from yiyang.elders.services import (
     near_duplicates_find,
     record_changes,
     record_of,
+    record_secrets,
     validate_record,
 )
 from yiyang.elders.tabular import RawRow, UnreadableFile, open_table
@@ -341,8 +354,6 @@ def import_chunk(
     new: list[tuple[Elder, Record, Parsed]] = []
     changed: list[tuple[Elder, dict[str, Any]]] = []
     contact_writes: list[ElderContact] = []
-    history: list[AuditEvent] = []
-    lookups: list[ElderLookup] = []
     digest_only: list[Elder] = []
     today = timezone.localdate()
     for parsed, digest in candidates:
@@ -390,16 +401,23 @@ def import_chunk(
         changed.append((elder, changes))
         counts.updated += 1
     counts.rejected = len({e.row for e in errors})
+    author = _author(actor)
+    history: list[tuple[Any, ...]] = []
+    contact_rows: list[tuple[Any, ...]] = []
+    lookups: list[tuple[int, str, str]] = []
     if new:
         bulk_insert([e for e, _, _ in new], set_pks=True)
         counts.created = len(new)
         for elder, record, parsed in new:
             # The record holds its first values; history starts with where it came from.
-            history.append(_event(actor, elder, AuditAction.CREATE, {}))
-            contact = _contact_changes(elder, parsed.contact)
-            if contact is not None:
-                contact_writes.append(contact)
-            lookups += _new_lookups(elder, record.phones, parsed.contact)
+            history.append(_event(author, elder, AuditAction.CREATE, {}))
+            given = parsed.contact
+            if given is not None and "name" in given:  # the first: none to merge with
+                contact_rows.append(_contact_row(
+                    elder.pk, given["name"], given["relation"], given["phone"],
+                    first=True, position=1,
+                ))  # fmt: skip
+            lookups += _new_lookups(elder.pk, record.phones, given)
     if changed:
         fields = [
             "name", "name_initials", "id_number_ciphertext", "id_number_hash", "id_number_masked",
@@ -412,22 +430,26 @@ def import_chunk(
         now = timezone.now()
         for elder, changes in changed:
             elder.updated_at = now
-            history.append(_event(actor, elder, AuditAction.UPDATE, changes))
+            history.append(_event(author, elder, AuditAction.UPDATE, changes))
         Elder.objects.bulk_update([e for e, _ in changed], fields, batch_size=500)
     if contact_writes:
-        fresh = [c for c in contact_writes if c.pk is None]
         to_update = [c for c in contact_writes if c.pk is not None]
-        bulk_insert(fresh)
+        contact_rows += [
+            (c.elder_id, c.name, c.relation, c.phones_ciphertext, c.phones_masked,
+             c.is_first_to_call, c.position)
+            for c in contact_writes if c.pk is None
+        ]  # fmt: skip
         if to_update:
             ElderContact.objects.bulk_update(
                 to_update, ["relation", "phones_ciphertext", "phones_masked"], batch_size=500
             )
-    bulk_insert(lookups, ignore_conflicts=True)
+    insert_rows(ElderContact, CONTACT_FIELDS, contact_rows)
+    insert_rows(ElderLookup, LOOKUP_FIELDS, lookups, ignore_conflicts=True)
     if digest_only:  # unchanged records learn this row's fingerprint (no history: no change)
         Elder.objects.bulk_update(digest_only, ["import_digest"], batch_size=1000)
     if changed:
         _lookups_rebuild([e for e, _ in changed])
-    bulk_insert(history)
+    insert_rows(AuditEvent, EVENT_FIELDS, history)
     relevant = [e for e, _, _ in new] + [
         e for e, changes in changed if {"name", "birth_date", "community"} & set(changes)
     ]
@@ -435,31 +457,66 @@ def import_chunk(
     return ChunkResult(counts, errors)
 
 
-def _event(actor: Actor, elder: Elder, action: str, changes: dict[str, Any]) -> AuditEvent:
+# Plain rows (no model instances) for what an import writes besides the elders.
+CONTACT_FIELDS = (
+    "elder_id", "name", "relation", "phones_ciphertext", "phones_masked", "is_first_to_call",
+    "position",
+)  # fmt: skip
+LOOKUP_FIELDS = ("elder_id", "kind", "value_hash")
+EVENT_FIELDS = (
+    "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr",
+    "division_code", "changes", "ip_address", "user_agent",
+)  # fmt: skip
+PHONE_KIND = str(ElderLookup.Kind.PHONE.value)
+CONTACT_PHONE_KIND = str(ElderLookup.Kind.CONTACT_PHONE.value)
+
+
+@dataclass(frozen=True)
+class _Author:
+    """Who writes an import's history events, and from where (the same for every event)."""
+
+    actor_id: int | None
+    username: str
+    ip_address: str | None
+    user_agent: str
+
+
+def _author(actor: Actor) -> _Author:
     from yiyang.core.context import current_origin
 
     origin = current_origin()
-    return AuditEvent(
-        actor=_user(actor),
-        actor_username=str(getattr(actor, "username", ""))[:150], action=action,
-        object_type=ELDER_OBJECT_TYPE, object_id=str(elder.external_id),
-        object_repr=str(elder)[:255], division_code=elder.division_code,
-        changes=changes | {"source": "import"}, ip_address=origin.ip_address,
-        user_agent=(origin.user_agent or "")[:255],
+    user = _user(actor)
+    return _Author(
+        actor_id=user.pk if user is not None else None,
+        username=str(getattr(actor, "username", ""))[:150],
+        ip_address=origin.ip_address, user_agent=(origin.user_agent or "")[:255],
+    )  # fmt: skip
+
+
+def _event(author: _Author, elder: Elder, action: str, changes: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        author.actor_id, author.username, str(action), ELDER_OBJECT_TYPE,
+        str(elder.external_id), str(elder)[:255], elder.division_code,
+        changes | {"source": "import"}, author.ip_address, author.user_agent,
+    )  # fmt: skip
+
+
+def _contact_row(
+    elder_id: int, name: str, relation: str, phones: list[str], *, first: bool, position: int
+) -> tuple[Any, ...]:
+    return (
+        elder_id, name, str(relation), seal(phones), masked_phones(phones), first, position
     )  # fmt: skip
 
 
 def _new_lookups(
-    elder: Elder, phones: list[str], contact: dict[str, Any] | None
-) -> list[ElderLookup]:
+    elder_id: int, phones: list[str], contact: dict[str, Any] | None
+) -> list[tuple[int, str, str]]:
     """Index entries of a new elder, from the values in hand (nothing to decrypt)."""
-    rows = [
-        ElderLookup(elder=elder, kind=ElderLookup.Kind.PHONE, value_hash=phone_hash(p))
-        for p in phones
-    ]
+    rows = [(elder_id, PHONE_KIND, phone_hash(p)) for p in phones]
     if contact is not None and "name" in contact:
         rows += [
-            ElderLookup(elder=elder, kind=ElderLookup.Kind.CONTACT_PHONE, value_hash=phone_hash(p))
+            (elder_id, CONTACT_PHONE_KIND, phone_hash(p))
             for p in contact["phone"] if p not in phones
         ]  # fmt: skip
     return rows
@@ -468,20 +525,15 @@ def _new_lookups(
 def _lookups_rebuild(elders: list[Elder]) -> None:
     ids = [e.pk for e in elders]
     ElderLookup.objects.filter(elder_id__in=ids).delete()
-    rows: list[ElderLookup] = []
+    rows: list[tuple[int, str, str]] = []
     for elder in elders:
         for phone in unseal(elder.phones_ciphertext, []):
-            rows.append(
-                ElderLookup(elder=elder, kind=ElderLookup.Kind.PHONE, value_hash=phone_hash(phone))
-            )
+            rows.append((elder.pk, PHONE_KIND, phone_hash(phone)))
     all_contacts = ElderContact.objects.filter(elder_id__in=ids, is_active=True)
     for contact in all_contacts:
         for phone in contact_phones(contact):
-            rows.append(ElderLookup(
-                elder_id=contact.elder_id, kind=ElderLookup.Kind.CONTACT_PHONE,
-                value_hash=phone_hash(phone),
-            ))  # fmt: skip
-    ElderLookup.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+            rows.append((contact.elder_id, CONTACT_PHONE_KIND, phone_hash(phone)))
+    insert_rows(ElderLookup, LOOKUP_FIELDS, rows, ignore_conflicts=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,8 +586,15 @@ def import_job_errors(job: ImportJob) -> list[RowError]:
 Progress = Callable[[ImportJob], None]
 
 
-def import_job_run(*, job: ImportJob, actor: Actor, progress: Progress | None = None) -> ImportJob:
-    """Run (or resume) an import job to the end. Returns the finished job."""
+def import_job_run(
+    *,
+    job: ImportJob,
+    actor: Actor,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> ImportJob:
+    """Run (or resume) an import job to the end. Returns the finished job. ``workers``:
+    worker processes (see :func:`import_rows`); by default some for a large file only."""
     require_perm(actor, Permission.IMPORT_ELDERS)
     claimed = ImportJob.objects.filter(
         pk=job.pk, status__in=[ImportStatus.PENDING, ImportStatus.RUNNING]
@@ -575,10 +634,13 @@ def import_job_run(*, job: ImportJob, actor: Actor, progress: Progress | None = 
                 if progress is not None:
                     progress(job)
 
+            if workers is None:
+                workers = pipeline_workers((job.total_rows or 0) - job.resume_after_row)
             import_rows(
                 actor=actor, rows=table.rows, dry_run=job.dry_run,
                 resume_after=job.resume_after_row, on_chunk=committed,
                 labels={key: table.headers[index] for key, index in table.columns.items()},
+                workers=workers,
             )  # fmt: skip
             job.warnings = warnings + [w for w in table.warnings if w not in warnings]
     return _finish(job, actor, ImportStatus.DONE)
@@ -595,42 +657,369 @@ def import_rows(
     resume_after: int = 0,
     on_chunk: ChunkHook | None = None,
     labels: dict[str, str] | None = None,
+    workers: int = 0,
 ) -> Counts:
     """Import rows chunk by chunk. ``on_chunk`` runs inside each chunk's transaction (after
-    a dry run's rollback), so progress kept there commits with the rows it counts."""
+    a dry run's rollback), so progress kept there commits with the rows it counts.
+
+    With ``workers`` > 0, that many worker processes fingerprint, parse and encrypt the
+    next chunks while this process validates and writes the current one (see
+    :class:`_Pipeline`); the results are the same as without them."""
     require_perm(actor, Permission.IMPORT_ELDERS)
-    _bulk_cache()
     communities = CommunityResolver(actor)
     seen: dict[str, int] = {}
     total = Counts()
-    for chunk in _chunks(rows, CHUNK_ROWS):
-        if chunk[-1].number <= resume_after:
-            # Committed by an earlier run: only remember its ID numbers (duplicates check).
-            for raw in chunk:
-                key = _quick_id_hash(raw)
-                if key is not None:
-                    seen.setdefault(key, raw.number)
-            continue
-        chunk = [raw for raw in chunk if raw.number > resume_after]
-        unchanged, rest = _unchanged_since_last_import(actor, chunk, seen)
-        parsed = []
-        for raw, digest in rest:
-            row = parse_row(raw, communities=communities, labels=labels)
-            row.digest = digest
-            parsed.append(row)
-        with transaction.atomic():
-            result = import_chunk(actor=actor, parsed_rows=parsed, seen=seen, labels=labels)
-            result.counts.unchanged += unchanged
-            result.counts.processed += unchanged
-            if dry_run:
-                transaction.set_rollback(True)  # counted, never written
-            elif on_chunk is not None:
-                on_chunk(result.counts, chunk[-1].number, result.errors)
-        if dry_run and on_chunk is not None:
-            on_chunk(result.counts, chunk[-1].number, result.errors)
-        for name in ("created", "updated", "unchanged", "rejected", "duplicates", "processed"):
-            setattr(total, name, getattr(total, name) + getattr(result.counts, name))
+    with _few_collections(), _Pipeline(
+        _chunks(rows, CHUNK_ROWS), actor=actor, communities=communities, labels=labels,
+        resume_after=resume_after, workers=workers,
+    ) as pipeline:  # fmt: skip
+        _bulk_cache()
+        for work in pipeline:
+            if work.resumed:
+                # Committed by an earlier run: only remember its ID numbers (duplicates).
+                for raw, key in zip(work.rows, work.keys, strict=True):
+                    if key is not None:
+                        seen.setdefault(key, raw.number)
+                continue
+            unchanged, rest = _split_unchanged(actor, work, seen)
+            parsed = []
+            for raw, digest in rest:
+                row = work.parsed.get(raw.number)
+                if row is None:  # not parsed ahead (one process, or a worker failed)
+                    row = parse_row(raw, communities=communities, labels=labels)
+                row.digest = digest
+                parsed.append(row)
+            with computed_ahead(work.ahead), transaction.atomic():
+                result = import_chunk(actor=actor, parsed_rows=parsed, seen=seen, labels=labels)
+                result.counts.unchanged += unchanged
+                result.counts.processed += unchanged
+                if dry_run:
+                    transaction.set_rollback(True)  # counted, never written
+                elif on_chunk is not None:
+                    on_chunk(result.counts, work.last_row, result.errors)
+            if dry_run and on_chunk is not None:
+                on_chunk(result.counts, work.last_row, result.errors)
+            for name in ("created", "updated", "unchanged", "rejected", "duplicates", "processed"):
+                setattr(total, name, getattr(total, name) + getattr(result.counts, name))
     return total
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Python's cycle collector runs every 700 new objects and, every so often, walks the
+    whole heap: an import makes millions of short-lived objects (rows, instances, the
+    workers' results) and spent about a tenth of its time there. During the import it
+    runs every 50,000 (plain reference counting frees the rows as before)."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(50_000, threshold[1], threshold[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
+# --------------------------------------------------------------------------------------------
+# Worker processes for large imports
+#
+# One process validates against the database and writes, chunk by chunk and in file order;
+# on a large import, worker processes do the per-row work that needs no database ahead of
+# it: fingerprints, parsing, blind-index hashes, pinyin initials and the Fernet tokens of
+# the values the writer will seal (``sensitive.Ahead``). The writer stays the only one to
+# decide anything: it checks every row again in order (duplicates within the file, the
+# fingerprints of rows written by earlier chunks), parses itself any row the workers left
+# out, and encrypts itself any value whose token was not made ahead. Workers never touch
+# the database. A worker that fails or dies costs speed, not rows: its chunk is done by the
+# writer (which raises the same error on a bad row as it would alone), and after a dead
+# worker the rest of the import runs in one process.
+
+PIPELINE_MIN_ROWS = 6000  # smaller imports (the web page's usual file, tests): one process
+PIPELINE_MAX_WORKERS = 4
+PIPELINE_WINDOW = 4  # chunks read and prepared ahead of the one being written
+
+logger = logging.getLogger(__name__)
+
+
+def pipeline_workers(estimated_rows: int | None) -> int:
+    """Worker processes for an import of about ``estimated_rows`` rows: none for a small
+    file or where processes cannot be forked, else one per core but the writer's."""
+    if (estimated_rows or 0) < PIPELINE_MIN_ROWS:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min((cores or 1) - 1, PIPELINE_MAX_WORKERS))
+
+
+@dataclass
+class _Work:
+    """One chunk as the writer takes it."""
+
+    rows: list[RawRow]
+    last_row: int
+    resumed: bool  # committed by an earlier run of the job
+    keys: list[str | None]  # the ID number's blind index per row (None: no valid number)
+    digests: list[str]  # the row fingerprint per row
+    known: dict[str, tuple[str, str]]  # by key: (fingerprint of the last import, division)
+    parsed: dict[int, Parsed] = field(default_factory=dict)  # by row number, parsed ahead
+    ahead: Ahead | None = None
+
+
+@dataclass
+class _Pending:
+    rows: list[RawRow]
+    last_row: int
+    resumed: bool
+    marks: Future[tuple[list[str | None], list[str]]] | None = None
+    known: dict[str, tuple[str, str]] | None = None
+    keys: list[str | None] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    parse: Future[tuple[list[Parsed], Ahead]] | None = None
+
+
+def _fingerprints(rows: list[RawRow]) -> tuple[list[str | None], list[str]]:
+    return [_quick_id_hash(raw) for raw in rows], [row_digest(raw) for raw in rows]
+
+
+def _known_imports(keys: list[str | None]) -> dict[str, tuple[str, str]]:
+    """The fingerprint of the row last imported into each registered elder, and where."""
+    wanted = [key for key in keys if key is not None]
+    if not wanted:
+        return {}
+    return {
+        h: (digest, code)
+        for h, digest, code in Elder.objects.filter(id_number_hash__in=wanted).values_list(
+            "id_number_hash", "import_digest", "division_code"
+        )
+    }
+
+
+def _same_as_imported(
+    actor: Actor, key: str | None, digest: str, known: dict[str, tuple[str, str]]
+) -> bool:
+    stored = known.get(key) if key is not None else None
+    return (
+        stored is not None
+        and stored[0] == digest
+        and actor.scope.covers(division_code=stored[1], organisation_id=None)
+    )
+
+
+def _split_unchanged(
+    actor: Actor, work: _Work, seen: dict[str, int]
+) -> tuple[int, list[tuple[RawRow, str]]]:
+    """Rows identical to the last import of the same elder (in the actor's jurisdiction):
+    counted as unchanged at once. The others go through the whole path, with their digest.
+    An edit made on a page since that import is kept: the file did not change."""
+    unchanged = 0
+    rest: list[tuple[RawRow, str]] = []
+    for raw, key, digest in zip(work.rows, work.keys, work.digests, strict=True):
+        if (
+            key is not None
+            and key not in seen
+            and _same_as_imported(actor, key, digest, work.known)
+        ):
+            seen[key] = raw.number
+            unchanged += 1
+        else:
+            rest.append((raw, digest))
+    return unchanged, rest
+
+
+# The worker's state, set in each worker process when it starts.
+_WORKER: dict[str, Any] = {}
+# Database connections a worker inherited from the writer by fork: never used there, and
+# never closed either (closing one would end the writer's PostgreSQL session); a worker
+# ends with os._exit, which closes nothing.
+_INHERITED: list[Any] = []
+
+
+def _worker_start(
+    communities: CommunityResolver, labels: dict[str, str] | None, language: str | None
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the writer stops the workers
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)
+            conn.connection = None
+    if language:
+        translation.activate(language)  # error messages in the writer's language
+    _WORKER.update(communities=communities, labels=labels)
+
+
+def _parse_ahead(rows: list[RawRow]) -> tuple[list[Parsed], Ahead]:
+    """In a worker: parse rows, and make what writing them as new elders will need."""
+    communities: CommunityResolver = _WORKER["communities"]
+    ahead = Ahead()
+    parsed_rows = []
+    for raw in rows:
+        parsed = parse_row(raw, communities=communities, labels=_WORKER["labels"])
+        if not parsed.errors:
+            _prepare_ahead(parsed, ahead)
+        community = parsed.values.get("community")
+        if community is not None:
+            parsed.values["community"] = community.code  # the writer has its own Division
+        parsed_rows.append(parsed)
+    return parsed_rows, ahead
+
+
+def _prepare_ahead(parsed: Parsed, ahead: Ahead) -> None:
+    record = _merged(None, parsed.values)  # what a new elder's record holds
+    ahead.id_hash(record.id_number)
+    ahead.name(record.name)
+    for value in record_secrets(record):
+        ahead.seal(value)
+    phones = list(record.phones)
+    if parsed.contact is not None and "name" in parsed.contact:
+        ahead.seal(parsed.contact["phone"])
+        phones += parsed.contact["phone"]
+    for phone in dict.fromkeys(phones):
+        ahead.phone_hash(phone)
+
+
+class _Pipeline:
+    """The chunks of an import, in order, each with its fingerprints and the fingerprints
+    of the last import of its ID numbers; with workers, also parsed and prepared ahead."""
+
+    def __init__(
+        self,
+        chunks: Iterator[list[RawRow]],
+        *,
+        actor: Actor,
+        communities: CommunityResolver,
+        labels: dict[str, str] | None,
+        resume_after: int,
+        workers: int,
+    ) -> None:
+        self.chunks = chunks
+        self.actor = actor
+        self.communities = communities
+        self.resume_after = resume_after
+        self.workers = workers
+        self.waited = 0.0  # seconds the writer waited for the workers
+        self.executor: ProcessPoolExecutor | None = None
+        if workers > 0:
+            # Fork with no open connection (the workers must not share it); one inside a
+            # transaction (a test's) cannot be closed and is left alone by the workers.
+            for conn in connections.all(initialized_only=True):
+                if not conn.in_atomic_block:
+                    conn.close()
+            self.executor = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_worker_start,
+                initargs=(communities, labels, translation.get_language()),
+            )  # fmt: skip
+            self._submit(int)  # fork now, before the writer opens a connection again
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+        if self.workers:
+            logger.info(
+                "Import pipeline: %d workers; the writer waited %.1f s for them.",
+                self.workers, self.waited, extra={"waited_s": self.waited},
+            )  # fmt: skip
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any] | None:
+        if self.executor is None:
+            return None
+        try:
+            return self.executor.submit(fn, *args)
+        except BrokenProcessPool:
+            self._broken()
+            return None
+
+    def _broken(self) -> None:
+        logger.warning("An import worker process died; the import goes on in one process.")
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = None
+
+    def _result(self, future: Future[Any] | None) -> Any:
+        """A worker's result, or None when there is none (the writer then does the work)."""
+        if future is None:
+            return None
+        begin = time.monotonic()
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self._broken()
+        except Exception:  # done again by the writer, which raises it then if it is the data's
+            logger.warning("An import worker failed on a chunk; the writer does it again.")
+        finally:
+            self.waited += time.monotonic() - begin
+        return None
+
+    def __iter__(self) -> Iterator[_Work]:
+        window = PIPELINE_WINDOW if self.executor is not None else 1
+        pending: deque[_Pending] = deque()
+        more = True
+        while True:
+            while more and len(pending) < window:
+                chunk = next(self.chunks, None)
+                if chunk is None:
+                    more = False
+                    break
+                pending.append(self._start(chunk))
+            if not pending:
+                return
+            for entry in pending:  # hand every chunk whose fingerprints are in to parsing
+                ready = entry.marks is not None and entry.marks.done()
+                if ready and entry.known is None and not entry.resumed:
+                    self._start_parsing(entry)
+            yield self._finish(pending.popleft())
+
+    def _start(self, chunk: list[RawRow]) -> _Pending:
+        resumed = chunk[-1].number <= self.resume_after
+        rows = chunk if resumed else [raw for raw in chunk if raw.number > self.resume_after]
+        entry = _Pending(rows=rows, last_row=chunk[-1].number, resumed=resumed)
+        entry.marks = self._submit(_fingerprints, rows)
+        return entry
+
+    def _marks(self, entry: _Pending) -> None:
+        if not entry.keys and entry.rows:
+            found = self._result(entry.marks)
+            entry.keys, entry.digests = found if found is not None else _fingerprints(entry.rows)
+
+    def _start_parsing(self, entry: _Pending) -> None:
+        """The last import's fingerprints of the chunk's ID numbers, then its parsing (in a
+        worker) of the rows that differ. Read ahead of the earlier chunks' writes: the
+        writer checks again against what those wrote (``seen``), and parses itself."""
+        self._marks(entry)
+        entry.known = _known_imports(entry.keys)
+        if self.executor is None:
+            return
+        todo = [
+            raw
+            for raw, key, digest in zip(entry.rows, entry.keys, entry.digests, strict=True)
+            if not _same_as_imported(self.actor, key, digest, entry.known)
+        ]
+        if todo:
+            entry.parse = self._submit(_parse_ahead, todo)
+
+    def _finish(self, entry: _Pending) -> _Work:
+        if entry.resumed:
+            self._marks(entry)
+            return _Work(entry.rows, entry.last_row, True, entry.keys, entry.digests, {})
+        if entry.known is None:
+            self._start_parsing(entry)
+        assert entry.known is not None
+        work = _Work(entry.rows, entry.last_row, False, entry.keys, entry.digests, entry.known)
+        found = self._result(entry.parse)
+        if found is not None:
+            parsed_rows, work.ahead = found
+            for parsed in parsed_rows:
+                code = parsed.values.get("community")
+                if code is not None:
+                    parsed.values["community"] = self.communities.by_code[code]
+                work.parsed[parsed.row] = parsed
+        return work
 
 
 def _bulk_cache() -> None:
@@ -662,36 +1051,6 @@ def _quick_id_hash(raw: RawRow) -> str | None:
         return id_hash(parse_citizen_id(str(value)).number)
     except IdNumberError:
         return None
-
-
-def _unchanged_since_last_import(
-    actor: Actor, chunk: list[RawRow], seen: dict[str, int]
-) -> tuple[int, list[tuple[RawRow, str]]]:
-    """Rows identical to the last import of the same elder (in the actor's jurisdiction):
-    counted as unchanged at once. The others go through the whole path, with their digest.
-    An edit made on a page since that import is kept: the file did not change."""
-    keyed = [(raw, _quick_id_hash(raw), row_digest(raw)) for raw in chunk]
-    known = {
-        h: (digest, code)
-        for h, digest, code in Elder.objects.filter(
-            id_number_hash__in=[k for _, k, _ in keyed if k is not None]
-        ).values_list("id_number_hash", "import_digest", "division_code")
-    }
-    unchanged = 0
-    rest: list[tuple[RawRow, str]] = []
-    for raw, key, digest in keyed:
-        stored = known.get(key) if key is not None else None
-        if (
-            stored is not None
-            and key not in seen
-            and stored[0] == digest
-            and actor.scope.covers(division_code=stored[1], organisation_id=None)
-        ):
-            seen[key] = raw.number  # type: ignore[index]
-            unchanged += 1
-        else:
-            rest.append((raw, digest))
-    return unchanged, rest
 
 
 def rows_from_dicts(rows: Iterable[dict[str, Any]], *, first_row: int = 2) -> Iterator[RawRow]:

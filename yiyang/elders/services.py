@@ -269,20 +269,37 @@ def validate_record(
     return errors
 
 
+def record_secrets(record: Record) -> tuple[str, list[str], str, dict[str, Any] | None]:
+    """What :func:`_apply` encrypts, in clear: the ID number, the phones, the insurance
+    number and the health data (``None`` when empty). Import workers seal the same values
+    ahead of the writes."""
+    health = Health(
+        chronic_conditions=record.chronic_conditions,
+        disability_certificate=record.disability_certificate,
+        family_doctor=record.family_doctor,
+    ).as_dict()
+    return (
+        record.id_number, record.phones, record.insurance_number,
+        health if any(health.values()) else None,
+    )  # fmt: skip
+
+
 def _apply(elder: Elder, record: Record) -> None:
     """Write a validated Record onto the model, encrypting what is sensitive."""
     assert record.community is not None
     assert record.birth_date is not None
+    id_number, phones, insurance_number, health = record_secrets(record)
     elder.name = record.name
     elder.name_initials = pinyin_initials(record.name)
-    if elder.pk is None or elder.id_number_hash != id_hash(record.id_number):
-        elder.id_number_ciphertext = seal(record.id_number)
-        elder.id_number_hash = id_hash(record.id_number)
-        elder.id_number_masked = masked_id(record.id_number)
+    number_hash = id_hash(id_number)
+    if elder.pk is None or elder.id_number_hash != number_hash:
+        elder.id_number_ciphertext = seal(id_number)
+        elder.id_number_hash = number_hash
+        elder.id_number_masked = masked_id(id_number)
     elder.sex = record.sex
     elder.birth_date = record.birth_date
     elder.ethnicity = record.ethnicity
-    elder.phones_ciphertext = seal(record.phones)
+    elder.phones_ciphertext = seal(phones)
     elder.phones_masked = masked_phones(record.phones)
     elder.community = record.community
     elder.division_code = record.community.code
@@ -293,13 +310,8 @@ def _apply(elder: Elder, record: Record) -> None:
     elder.marital_status = record.marital_status
     elder.economic_status = record.economic_status or EconomicStatus.NONE
     elder.insurance_type = record.insurance_type
-    elder.insurance_number_ciphertext = seal(record.insurance_number)
-    health = Health(
-        chronic_conditions=record.chronic_conditions,
-        disability_certificate=record.disability_certificate,
-        family_doctor=record.family_doctor,
-    )
-    elder.health_ciphertext = seal(health.as_dict() if any(health.as_dict().values()) else None)
+    elder.insurance_number_ciphertext = seal(insurance_number)
+    elder.health_ciphertext = seal(health)
     elder.ability_level = record.ability_level
     elder.status = record.status
     elder.status_changed_on = record.status_changed_on
@@ -387,21 +399,23 @@ def near_duplicates_find(elders: Sequence[Elder]) -> list[DuplicateCandidate]:
     others = (
         Elder.objects.filter(duplicate_key__in=keys)
         .exclude(status=ElderStatus.DUPLICATE)
-        .only("id", "duplicate_key", "division_code")
-    )
-    by_key: dict[str, list[Elder]] = {}
-    for other in others:
-        by_key.setdefault(other.duplicate_key, []).append(other)
+        .values_list("id", "duplicate_key", "division_code")
+    )  # plain values: an import asks for thousands at once
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    for pk, key, code in others:
+        by_key.setdefault(key, []).append((pk, code))
     found: dict[frozenset[int], DuplicateCandidate] = {}
     for elder in elders:
-        for other in by_key.get(elder.duplicate_key, []):
-            pair = frozenset({elder.pk, other.pk})
-            if other.pk == elder.pk or pair in found:
+        for other_pk, other_code in by_key.get(elder.duplicate_key, []):
+            pair = frozenset({elder.pk, other_pk})
+            if other_pk == elder.pk or pair in found:
                 continue
-            first, second = sorted((elder, other), key=lambda e: e.pk)
-            found[pair] = DuplicateCandidate(
-                elder=second, other=first, division_code=second.division_code
-            )
+            # The later record is the one to review, in its own community.
+            if elder.pk > other_pk:
+                later, earlier, code = elder.pk, other_pk, elder.division_code
+            else:
+                later, earlier, code = other_pk, elder.pk, other_code
+            found[pair] = DuplicateCandidate(elder_id=later, other_id=earlier, division_code=code)
     return DuplicateCandidate.objects.bulk_create(list(found.values()), ignore_conflicts=True)
 
 
