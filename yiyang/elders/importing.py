@@ -444,7 +444,7 @@ def import_chunk(
                 to_update, ["relation", "phones_ciphertext", "phones_masked"], batch_size=500
             )
     insert_rows(ElderContact, CONTACT_FIELDS, contact_rows)
-    insert_rows(ElderLookup, LOOKUP_FIELDS, lookups, ignore_conflicts=True)
+    insert_rows(ElderLookup, LOOKUP_FIELDS, lookups)  # new elders' only: no conflict
     if digest_only:  # unchanged records learn this row's fingerprint (no history: no change)
         Elder.objects.bulk_update(digest_only, ["import_digest"], batch_size=1000)
     if changed:
@@ -512,14 +512,15 @@ def _contact_row(
 def _new_lookups(
     elder_id: int, phones: list[str], contact: dict[str, Any] | None
 ) -> list[tuple[int, str, str]]:
-    """Index entries of a new elder, from the values in hand (nothing to decrypt)."""
-    rows = [(elder_id, PHONE_KIND, phone_hash(p)) for p in phones]
+    """Index entries of a new elder, from the values in hand (nothing to decrypt); each
+    once, so that they can be written without a conflict check."""
+    rows = {(elder_id, PHONE_KIND, phone_hash(p)): None for p in phones}
     if contact is not None and "name" in contact:
-        rows += [
-            (elder_id, CONTACT_PHONE_KIND, phone_hash(p))
+        rows |= {
+            (elder_id, CONTACT_PHONE_KIND, phone_hash(p)): None
             for p in contact["phone"] if p not in phones
-        ]  # fmt: skip
-    return rows
+        }  # fmt: skip
+    return list(rows)
 
 
 def _lookups_rebuild(elders: list[Elder]) -> None:
