@@ -62,6 +62,7 @@ def parse() -> argparse.Namespace:
                         help="capacity mode: queue N messages while the gateway is stopped, "
                         "then time how fast one gateway drains them")  # fmt: skip
     parser.add_argument("--drain-limit", type=float, default=600)
+    parser.add_argument("--log-dir", default="", help="keep the gateways' logs there")
     return parser.parse_args()
 
 
@@ -368,7 +369,7 @@ def main() -> int:
                 "--batch-ms",
                 str(args.batch_ms),
             ],
-            env={**env, "MQTT_TOPIC": topic},
+            env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO"},
             stdout=subprocess.DEVNULL,
             stderr=open(Path(tmp) / f"gw{n}.log", "wb"),
         )
@@ -488,6 +489,10 @@ def main() -> int:
         "sos_latency_mean_s": round(statistics.mean(latencies), 3) if latencies else None,
         "machine": machine(),
     }  # fmt: skip
+    if args.log_dir:
+        Path(args.log_dir).mkdir(parents=True, exist_ok=True)
+        for log in Path(tmp).glob("*.log"):
+            shutil.copy(log, Path(args.log_dir) / log.name)
     shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result))
     return 0

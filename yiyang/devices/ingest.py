@@ -12,9 +12,9 @@ Written for throughput (issue 6: 100,000 devices, 5,000 messages a second on two
   (SQLite in the tests and the demo) one multi-row ``INSERT ... ON CONFLICT DO NOTHING
   RETURNING`` per 500 events;
 - each device's state (last seen, battery, motion, door, location) is written once per batch
-  with its latest values: on PostgreSQL ``COPY`` plus one ``UPDATE ... FROM`` (rows locked in
-  id order first, so concurrent gateways never deadlock), elsewhere one prepared UPDATE per
-  device.
+  with its latest values: on PostgreSQL ``COPY`` plus one ``UPDATE ... FROM`` (rows found by
+  primary key and locked in id order, so concurrent gateways never deadlock), elsewhere one
+  prepared UPDATE per device.
 
 The caller owns the transaction: the alerts app's :func:`device_messages_ingest` runs this,
 the rules and :func:`device_state_write` in one, and the gateway acknowledges only after it
@@ -413,11 +413,11 @@ def _state_write_postgresql(states: list[DeviceState]) -> None:
             write = copy.write_row
             for s in states:
                 write((s.pk, s.seen, s.battery, s.motion, s.door, s.door_at, s.lat, s.lng))
-        # Lock in id order first: two gateways updating overlapping devices never deadlock.
-        cursor.execute(
-            f"SELECT d.id FROM {table} d JOIN {_STATE_STAGE} v ON v.id = d.id "  # noqa: S608
-            "ORDER BY d.id FOR NO KEY UPDATE OF d"
-        )
+        # A nested loop over the staged rows in id order: each device row is found by its
+        # primary key (the planner, knowing nothing of a temporary table, would hash the whole
+        # device table) and locked in id order, so that two gateways updating overlapping
+        # devices never deadlock.
+        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
         cursor.execute(
             f"UPDATE {table} AS d SET "  # noqa: S608
             "last_seen_at = GREATEST(d.last_seen_at, v.seen), "
@@ -427,8 +427,9 @@ def _state_write_postgresql(states: list[DeviceState]) -> None:
             "WHEN 2 THEN COALESCE(d.door_open_since, v.door_at) WHEN 3 THEN v.door_at "
             "ELSE d.door_open_since END, "
             "last_lat = COALESCE(v.lat, d.last_lat), last_lng = COALESCE(v.lng, d.last_lng) "
-            f"FROM {_STATE_STAGE} v WHERE d.id = v.id"
+            f"FROM (SELECT * FROM {_STATE_STAGE} ORDER BY id) AS v WHERE d.id = v.id"
         )
+        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
         cursor.execute(f"DELETE FROM {_STATE_STAGE}")  # noqa: S608
 
 
