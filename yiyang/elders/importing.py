@@ -834,6 +834,14 @@ _WORKER: dict[str, Any] = {}
 _INHERITED: list[Any] = []
 
 
+class WorkerDatabaseError(RuntimeError):
+    """An import worker tried to use the database (it must not: the writer alone does)."""
+
+
+def _no_database(*args: Any, **kwargs: Any) -> None:
+    raise WorkerDatabaseError("import workers do not use the database")
+
+
 def _worker_start(
     communities: CommunityResolver, labels: dict[str, str] | None, language: str | None
 ) -> None:
@@ -842,6 +850,8 @@ def _worker_start(
         if conn.connection is not None:
             _INHERITED.append(conn.connection)
             conn.connection = None
+    for conn in connections.all():
+        conn.connect = _no_database  # type: ignore[method-assign]
     if language:
         translation.activate(language)  # error messages in the writer's language
     _WORKER.update(communities=communities, labels=labels)
