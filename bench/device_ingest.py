@@ -299,6 +299,24 @@ def publisher(index: int, port: int, devices: list[str], rate: float, sos_rate: 
              "sos": sos_sent})  # fmt: skip
 
 
+def wait_subscribed(gateways: int, timeout: float = 120) -> None:
+    """Until every gateway says it is connected (its subscription is sent on connect): a
+    message published before the first subscription has no session to wait in."""
+    from django.db import connection
+
+    from yiyang.devices.models import GatewayBeat
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        ready = GatewayBeat.objects.filter(name__startswith="mqtt:bench-gw-", connected=True)
+        if ready.count() >= gateways:
+            connection.close()
+            time.sleep(1)
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the gateways did not connect")
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc), 0 when it is gone."""
     try:
@@ -370,12 +388,12 @@ def main() -> int:
                 str(args.batch_ms),
             ],
             env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO"},
-            stdout=subprocess.DEVNULL,
+            stdout=open(Path(tmp) / f"gw{n}.out", "wb"),
             stderr=open(Path(tmp) / f"gw{n}.log", "wb"),
         )
         for n in range(args.gateways)
     ]
-    time.sleep(3)
+    wait_subscribed(args.gateways)
     if args.preload:
         return capacity(args, port, device_ids, gateways, env, topic, broker, setup_s, tmp)
 
@@ -491,7 +509,7 @@ def main() -> int:
     }  # fmt: skip
     if args.log_dir:
         Path(args.log_dir).mkdir(parents=True, exist_ok=True)
-        for log in Path(tmp).glob("*.log"):
+        for log in [*Path(tmp).glob("*.log"), *Path(tmp).glob("*.out")]:
             shutil.copy(log, Path(args.log_dir) / log.name)
     shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result))
