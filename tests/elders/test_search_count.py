@@ -59,3 +59,13 @@ def test_deep_pages_by_deferred_join_match_plain_paging(
         rows = list(deferred.page(3).object_list)
     assert [r.community.code for r in rows]  # the page's rows keep their related rows
     assert len(queries.captured_queries) == 2  # the keys, then the rows (count cached)
+
+
+def test_elder_page_links_to_the_alert_settings_for_those_who_see_alerts(world: World) -> None:
+    elder = make(world, name="周提醒")
+    worker = client_of(world, "community_worker")
+    html = page(worker, profile_url(elder))
+    assert f'href="/alerts/elders/{elder.external_id}/"' in html
+    assert worker.get(f"/alerts/elders/{elder.external_id}/").status_code == 200
+    assessor = client_of(world, "assessor")  # may see the elder, not the alerts
+    assert 'id="elder-alerts-link"' not in page(assessor, profile_url(elder))

@@ -315,6 +315,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "history": _history_rows(elder_history(actor=actor, elder=elder)[:5]),
             "can_manage": can_manage,
             "can_view_visits": has_perm(actor, Permission.VIEW_VISITS),
+            "can_view_alerts": has_perm(actor, Permission.VIEW_ALERTS),
         },
     )  # fmt: skip
 
