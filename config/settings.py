@@ -457,6 +457,9 @@ VISIT_PLAN_MAX_DAYS = env_int("VISIT_PLAN_MAX_DAYS", 366)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
+# Nesting depth allowed in any JSON read from outside (API, device callbacks, MQTT).
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "yiyang.accounts.authentication.ApiTokenAuthentication",
@@ -467,6 +470,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "yiyang.core.api.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "yiyang.core.api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "yiyang.core.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_THROTTLE_RATES": {"token": env("TOKEN_THROTTLE_RATE", "20/min")},

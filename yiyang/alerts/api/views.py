@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import db
@@ -11,7 +10,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +36,8 @@ from yiyang.alerts.selectors import (
     elder_for_alert_settings,
     elder_thresholds,
 )
+from yiyang.core import safejson
+from yiyang.core.api.parsers import SafeJSONParser
 from yiyang.core.permissions import request_actor
 from yiyang.devices.choices import RejectReason, Via
 from yiyang.devices.decoders import DecodeError
@@ -136,7 +136,7 @@ class DeviceEventCallbackView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(
         request=DeviceEventSerializer,
@@ -166,7 +166,7 @@ class DeviceEventCallbackView(APIView):
                 vendor=vendor, timestamp=request.headers.get("X-Yiyang-Timestamp", ""),
                 signature=request.headers.get("X-Yiyang-Signature", ""), body=body,
             )  # fmt: skip
-            parsed = json.loads(body.decode("utf-8"))
+            parsed = safejson.loads(body)
             events = (
                 parsed.get("events")
                 if isinstance(parsed, dict) and "events" in parsed
