@@ -27,6 +27,7 @@ from yiyang.visits.rules import distance_m
 
 ROLE_CAREGIVER = "caregiver"
 ROLE_FAMILY = "family"
+ROLE_PROVIDER_MANAGER = "provider_manager"
 
 
 def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str) -> Any:
@@ -534,15 +535,38 @@ def order_form_choices(*, actor: Actor, elder: Any) -> dict[str, QuerySet[Any]]:
 
 
 def order_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
-    """The elder an order form is for: a family member's linked elder with consent in force
-    (they order on the elder's behalf), for everyone else an elder in their scope; or 404."""
+    """The elder an order is for, or 404 — the one rule for the order page and the API.
+
+    A family member orders for a linked elder with consent in force (on the elder's behalf);
+    a provider manager for an elder living in an area one of their providers serves (an elder
+    who calls the provider directly); everyone else for an elder in their jurisdiction."""
     from yiyang.elders.models import Elder
     from yiyang.elders.selectors import elder_get_for_actor
+    from yiyang.services.selectors import provider_queryset, provider_serves
 
     require_perm(actor, Permission.PLACE_ORDERS)
     if actor.role == ROLE_FAMILY:
         return _get(Elder.objects.filter(id__in=family_elder_ids(user=actor)), external_id)
+    if actor.role == ROLE_PROVIDER_MANAGER:
+        elder = _get(Elder.objects.all(), external_id)
+        providers = provider_queryset(actor=actor)
+        if not any(
+            provider_serves(provider=p, division_code=elder.division_code) for p in providers
+        ):
+            raise Http404("elder")
+        return elder
     return elder_get_for_actor(actor=actor, external_id=external_id)
+
+
+def order_provider_queryset(*, actor: Actor) -> QuerySet[Any]:
+    """Providers an order may name: any active one (the service checks its area and offer);
+    a provider manager only their own."""
+    from yiyang.organisations.models import Organisation
+    from yiyang.services.selectors import provider_queryset
+
+    if actor.role == ROLE_PROVIDER_MANAGER:
+        return provider_queryset(actor=actor)
+    return Organisation.objects.filter(status="active")
 
 
 def order_visits(*, actor: Actor, order: Order, limit: int = 200) -> list[Visit]:

@@ -20,9 +20,7 @@ from rest_framework.response import Response
 
 from yiyang.core.permissions import request_actor
 from yiyang.elders.models import Elder
-from yiyang.elders.selectors import elder_get_for_actor, family_elder_ids
-from yiyang.organisations.models import Organisation
-from yiyang.services.selectors import provider_queryset, provider_serves, service_item_get
+from yiyang.services.selectors import service_item_get
 from yiyang.visits import selectors, services
 from yiyang.visits.api.serializers import (
     AnswerSerializer,
@@ -313,7 +311,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         elder = _elder_for(actor, data["elder"])
-        provider = _get_or_error(provider_queryset_for_orders(actor), data["provider"], "provider")
+        provider = _get_or_error(
+            selectors.order_provider_queryset(actor=actor), data["provider"], "provider"
+        )
         item = service_item_get(actor=actor, external_id=data["service"])
         order = services.order_place(
             actor=actor, elder=elder, provider=provider, item=item, starts_on=data["starts_on"],
@@ -338,14 +338,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(OrderSerializer(order).data)
 
 
-def provider_queryset_for_orders(actor: Any) -> QuerySet[Any]:
-    """Any active provider may take an order (the service checks the area and the offer);
-    a provider manager orders only for their own."""
-    if getattr(actor, "role", "") == "provider_manager":
-        return provider_queryset(actor=actor)
-    return Organisation.objects.filter(status="active")
-
-
 def _uuid(value: str) -> bool:
     try:
         uuid.UUID(str(value))
@@ -362,25 +354,14 @@ def _get_or_error(queryset: QuerySet[Any], external_id: Any, field: str) -> Any:
 
 
 def _elder_for(actor: Any, external_id: Any) -> Elder:
-    """The elder an order is for: in the caller's divisions, or a family member's own."""
-    if getattr(actor, "role", "") == "family":
-        elder = Elder.objects.filter(
-            external_id=external_id, pk__in=family_elder_ids(user=actor)
-        ).first()
-        if elder is None:
-            raise ValidationError(
-                {"elder": _("Not one of your elders (or no family-view consent).")}
-            )
-        return elder
-    if getattr(actor, "role", "") == "provider_manager":
-        elder = Elder.objects.filter(external_id=external_id).first()
-        providers = provider_queryset(actor=actor)
-        if elder is None or not any(
-            provider_serves(provider=p, division_code=elder.division_code) for p in providers
-        ):
-            raise ValidationError({"elder": _("No elder with this id in your areas.")})
-        return elder
-    return elder_get_for_actor(actor=actor, external_id=external_id)
+    """The order's elder by the one rule of :func:`selectors.order_elder_get`; in a request
+    body an elder out of reach is a field error, as any unknown id there is."""
+    try:
+        return selectors.order_elder_get(actor=actor, external_id=external_id)
+    except Http404:
+        raise ValidationError(
+            {"elder": _("No elder with this id that you may order for.")}
+        ) from None
 
 
 class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -1,0 +1,82 @@
+"""One rule, two doors: the order page and the orders API answer alike for the same actor
+and elder (issue: access decided twice)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+
+from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import login
+from tests.factories import make_elder
+from tests.visits.conftest import Care
+from yiyang.core.permissions import Role
+from yiyang.visits.models import Order
+
+
+def _order_data(care: Care, elder, *, days_ahead: int) -> dict:
+    start = timezone.localdate() + datetime.timedelta(days=days_ahead)
+    return {
+        "elder": str(elder.external_id), "provider": care.provider.pk,
+        "item": care.items["JW03"].pk, "starts_on": start.isoformat(),
+        "window_start": "09:00", "window_end": "10:00",
+    }  # fmt: skip
+
+
+def _page_post(client: Client, care: Care, elder, *, days_ahead: int) -> int:
+    url = f"/visits/orders/new/?elder={elder.external_id}"
+    return client.post(url, _order_data(care, elder, days_ahead=days_ahead)).status_code
+
+
+def _api_post(client: Client, care: Care, elder, *, days_ahead: int):
+    data = _order_data(care, elder, days_ahead=days_ahead)
+    body = {
+        "elder": data["elder"], "provider": str(care.provider.external_id),
+        "service": str(care.items["JW03"].external_id), "starts_on": data["starts_on"],
+        "window_start": "09:00", "window_end": "10:00",
+    }  # fmt: skip
+    return client.post("/api/v1/orders/", json.dumps(body), content_type="application/json")
+
+
+def test_provider_manager_orders_for_an_elder_in_a_served_area_by_page_and_api(
+    care: Care,
+) -> None:
+    client = login(Client(), care.manager)
+    assert client.get(f"/visits/orders/new/?elder={care.elder.external_id}").status_code == 200
+    assert _page_post(client, care, care.elder, days_ahead=1) == 302
+    response = _api_post(client, care, care.elder, days_ahead=2)
+    assert response.status_code == 201, response.content
+    assert Order.objects.filter(elder=care.elder, placed_by=care.manager).count() == 2
+
+
+def test_provider_manager_is_refused_an_elder_outside_served_areas_by_page_and_api(
+    care: Care,
+) -> None:
+    outside = make_elder(
+        care.world.user[Role.CITY_ADMIN], care.world.div["XA2a"], name="陈外区",
+        address="外区路2号", lat=Decimal("34.7"), lng=Decimal("113.6"),
+    )  # fmt: skip
+    client = login(Client(), care.manager)
+    assert client.get(f"/visits/orders/new/?elder={outside.external_id}").status_code == 404
+    assert _page_post(client, care, outside, days_ahead=1) == 404
+    response = _api_post(client, care, outside, days_ahead=1)
+    assert response.status_code == 400
+    assert "elder" in response.json()
+    assert not Order.objects.filter(elder=outside).exists()
+
+
+def test_community_worker_page_and_api_agree_inside_and_outside_their_community(
+    care: Care,
+) -> None:
+    outside = make_elder(
+        care.world.user[Role.CITY_ADMIN], care.world.div["XA1b"], name="周邻区",
+        address="邻区路3号", lat=Decimal("34.7"), lng=Decimal("113.6"),
+    )  # fmt: skip
+    client = login(Client(), care.world.user[Role.COMMUNITY_WORKER])
+    assert _page_post(client, care, care.elder, days_ahead=1) == 302
+    assert _api_post(client, care, care.elder, days_ahead=2).status_code == 201
+    assert _page_post(client, care, outside, days_ahead=1) == 404
+    assert _api_post(client, care, outside, days_ahead=1).status_code == 400
