@@ -60,10 +60,28 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             workers = [self._start_worker(), *self._start_alert_centre(port)]
             try:
-                call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+                self._serve(port)
             finally:
                 for worker in workers:
                     worker.terminate()
+
+    def _serve(self, port: str) -> None:
+        """Serve through gunicorn, as production does (docs/operations.md): threaded workers,
+        because each open alert console holds one request (server-sent events); no file
+        watcher or reloader. Returns when the server stops (Ctrl-C)."""
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+            "--worker-class", "gthread", "--threads", "32", "--graceful-timeout", "5",
+            "--access-logfile", "-", "--access-logformat", '%(h)s "%(r)s" %(s)s %(M)sms',
+        ]  # fmt: skip
+        self.stdout.write(f"Web server: gunicorn on 127.0.0.1:{port}.")
+        server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 - our own server
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            server.wait(timeout=10)
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         """The background worker (spreadsheet imports) beside the web server."""
