@@ -7,13 +7,18 @@ import datetime
 import json
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import login
 from tests.factories import make_elder
-from tests.visits.conftest import Care
+from tests.visits.conftest import Care, fix
+from tests.visits.test_pages import today_visit
 from yiyang.core.permissions import Role
+from yiyang.visits import lifecycle, services
+from yiyang.visits.lifecycle import VisitAction
 from yiyang.visits.models import Order
 
 
@@ -80,3 +85,57 @@ def test_community_worker_page_and_api_agree_inside_and_outside_their_community(
     assert _api_post(client, care, care.elder, days_ahead=2).status_code == 201
     assert _page_post(client, care, outside, days_ahead=1) == 404
     assert _api_post(client, care, outside, days_ahead=1).status_code == 400
+
+
+# --- The visit's buttons and the services' guards come from one function ------------------
+
+
+class AcceptedError(Exception):
+    """Raised to roll back an action the service accepted."""
+
+
+def _attempt(care: Care, actor, visit, action: VisitAction) -> bool:
+    """Whether the service accepts ``action`` (the outcome is rolled back either way)."""
+    calls = {
+        VisitAction.SET_OFF: lambda: services.visit_set_off(actor=actor, visit=visit),
+        VisitAction.CHECK_IN: lambda: services.visit_check_in(actor=actor, visit=visit, fix=fix()),
+        VisitAction.CHECK_OUT: lambda: services.visit_check_out(
+            actor=actor, visit=visit, fix=fix()
+        ),
+        VisitAction.CANCEL: lambda: services.visit_cancel(actor=actor, visit=visit, reason="测试"),
+    }
+
+    try:
+        with transaction.atomic():
+            calls[action]()
+            raise AcceptedError
+    except AcceptedError:
+        return True
+    except (PermissionDenied, ValidationError):
+        return False
+
+
+def test_visit_buttons_agree_with_the_services_in_every_state(care: Care) -> None:
+    worker = care.world.user[Role.COMMUNITY_WORKER]
+    actors = {"caregiver": care.caregiver_user, "manager": care.manager, "worker": worker}
+    states = ["assigned", "on_the_way", "checked_in", "checked_out"]
+    # Bring a fresh visit to each state, then compare the page's set with the services.
+    checked = 0
+    for depth in range(len(states)):
+        visit = today_visit(care)
+        for step in states[1 : depth + 1]:
+            if step == "on_the_way":
+                services.visit_set_off(actor=care.caregiver_user, visit=visit)
+            elif step == "checked_in":
+                services.visit_check_in(actor=care.caregiver_user, visit=visit, fix=fix())
+            else:
+                services.visit_check_out(actor=care.caregiver_user, visit=visit, fix=fix())
+        visit.refresh_from_db()
+        for name, actor in actors.items():
+            shown = lifecycle.visit_actions(actor=actor, visit=visit)
+            for action in (VisitAction.SET_OFF, VisitAction.CHECK_IN, VisitAction.CHECK_OUT,
+                           VisitAction.CANCEL):  # fmt: skip
+                accepted = _attempt(care, actor, visit, action)
+                assert (action in shown) == accepted, (states[depth], name, action)
+                checked += 1
+    assert checked == 4 * 3 * 4

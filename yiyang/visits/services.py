@@ -48,6 +48,15 @@ from yiyang.visits.choices import (
     VisitOutcome,
     VisitStatus,
 )
+from yiyang.visits.lifecycle import (
+    SECOND_CHECK_IN,
+    SECOND_CHECK_OUT,
+    Performer,
+    VisitAction,
+    is_second_caregiver,
+    second_presence_of,
+    visit_action_check,
+)
 from yiyang.visits.models import (
     Complaint,
     Order,
@@ -333,9 +342,7 @@ def visit_cancel(*, actor: Actor, visit: Visit, reason: str) -> Visit:
     if not reason:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
-    if visit.status not in OPEN_STATUSES:
-        raise ValidationError({"status": _("A visit that is %(status)s cannot be cancelled.") % {
-            "status": visit.get_status_display()}})  # fmt: skip
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.CANCEL)
     _cancel_visit(visit, reason[:200], timezone.now())
     _event(visit, "cancelled", timezone.now(), actor, None, {"reason": reason})
     _audit(
@@ -576,29 +583,13 @@ def visit_set_off(*, actor: Actor, visit: Visit, at: datetime.datetime | None = 
     visit = _locked(visit)
     if _replayed(Fix(None, None, None, client_action_id=client_action_id), visit, "on_the_way"):
         return visit
-    if visit.status != VisitStatus.ASSIGNED:
-        raise ValidationError({"status": _(
-            "Only an assigned visit can be set off to (it is %(status)s).") % {
-            "status": visit.get_status_display()}})  # fmt: skip
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.SET_OFF)
     now = timezone.now()
     when = _when(Fix(None, None, None, at=at), visit, now)
     visit.status, visit.on_the_way_at = VisitStatus.ON_THE_WAY, when
     visit.save(update_fields=["status", "on_the_way_at", "updated_at"])
     _event(visit, "on_the_way", when, actor, client_action_id)
     return visit
-
-
-SECOND_CHECK_IN, SECOND_CHECK_OUT = "second_check_in", "second_check_out"
-
-
-def is_second_caregiver(visit: Visit, caregiver: Caregiver) -> bool:
-    """Whether ``caregiver`` is the second (not the lead) of a two-caregiver visit."""
-    return bool(visit.needs_two) and caregiver.pk == visit.second_caregiver_id
-
-
-def second_presence_of(visit: Visit) -> dict[str, VisitEvent]:
-    """The second caregiver's own check-in and check-out on a two-caregiver visit."""
-    return {e.kind: e for e in visit.events.filter(kind__in=(SECOND_CHECK_IN, SECOND_CHECK_OUT))}
 
 
 def _second_presence(
@@ -609,20 +600,10 @@ def _second_presence(
     check-in is allowed and flagged, as for the lead."""
     if _replayed(fix, visit, kind):
         return visit
-    if visit.status == VisitStatus.CANCELLED:
-        raise ValidationError({"status": _("This visit was cancelled: %(reason)s") % {
-            "reason": visit.cancel_reason}})  # fmt: skip
     done = second_presence_of(visit)
-    if kind in done:
-        message = (
-            _("Already checked in at %(time)s.") if kind == SECOND_CHECK_IN
-            else _("Already checked out at %(time)s.")
-        )  # fmt: skip
-        raise ValidationError(
-            {"status": message % {"time": timezone.localtime(done[kind].at).strftime("%H:%M")}}
-        )
-    if kind == SECOND_CHECK_IN and SECOND_CHECK_OUT in done:
-        raise ValidationError({"status": _("This visit is already checked out.")})
+    action = VisitAction.CHECK_IN if kind == SECOND_CHECK_IN else VisitAction.CHECK_OUT
+    performer = Performer(caregiver, True, done)
+    visit_action_check(actor=actor, visit=visit, action=action, performer=performer)
     _location(fix)
     now = timezone.now()
     when = _when(fix, visit, now)
@@ -670,17 +651,8 @@ def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "
         return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_IN, explanation)
     if _replayed(fix, visit, "check_in"):
         return visit
-    if visit.status == VisitStatus.CANCELLED:
-        raise ValidationError({"status": _("This visit was cancelled: %(reason)s") % {
-            "reason": visit.cancel_reason}})  # fmt: skip
-    if visit.check_in_at is not None:
-        raise ValidationError({"status": _("Already checked in at %(time)s.") % {
-            "time": timezone.localtime(visit.check_in_at).strftime("%H:%M")}})  # fmt: skip
-    if visit.status in (VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED):
-        raise ValidationError({"status": _("This visit is already checked out.")})
-    if visit.status not in (VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.MISSED):
-        raise ValidationError({"status": _("A visit that is %(status)s cannot be checked in.") % {
-            "status": visit.get_status_display()}})  # fmt: skip
+    lead = Performer(caregiver, False)
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_IN, performer=lead)
     _location(fix)
     now = timezone.now()
     when = _when(fix, visit, now)
@@ -715,12 +687,8 @@ def visit_check_out(
         return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_OUT, explanation)
     if _replayed(fix, visit, "check_out"):
         return visit
-    if visit.status == VisitStatus.CANCELLED:
-        raise ValidationError({"status": _("This visit was cancelled: %(reason)s") % {
-            "reason": visit.cancel_reason}})  # fmt: skip
-    if visit.check_out_at is not None:
-        raise ValidationError({"status": _("Already checked out at %(time)s.") % {
-            "time": timezone.localtime(visit.check_out_at).strftime("%H:%M")}})  # fmt: skip
+    lead = Performer(caregiver, False)
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_OUT, performer=lead)
     errors: dict[str, str] = {}
     if outcome not in VisitOutcome.values:
         errors["outcome"] = _("Choose an outcome from the list.")
@@ -855,8 +823,7 @@ def visit_correct(
     editor's attestation, and flagged ``edited`` for review."""
     require_perm(actor, Permission.CORRECT_VISITS)
     visit = _locked(visit)
-    if visit.provider_id not in (actor.scope.organisation_ids or ()):
-        raise PermissionDenied("visit")
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.CORRECT)
     errors: dict[str, str] = {}
     if not attestation:
         errors["attestation"] = _("Confirm that the corrected times are true to your knowledge.")
@@ -868,8 +835,6 @@ def visit_correct(
         errors["check_out_at"] = _("The check-out must come after the check-in.")
     elif check_out_at > timezone.now():
         errors["check_out_at"] = _("The check-out lies in the future.")
-    if visit.status == VisitStatus.CANCELLED:
-        errors["visit"] = _("A cancelled visit cannot be corrected.")
     if errors:
         raise ValidationError(errors)
     before = [visit.check_in_at.isoformat() if visit.check_in_at else None,
@@ -920,8 +885,7 @@ def visit_photo_add(*, actor: Actor, visit: Visit, data: bytes, caption: str = "
 
     _require_performer(actor, visit)
     visit = Visit.objects.select_for_update().get(pk=visit.pk)  # one upload at a time
-    if visit.status not in (VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED):
-        raise ValidationError({"photo": _("Photos are added during or after the visit.")})
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.PHOTO)
     limit = settings.VISIT_PHOTO_MAX_BYTES
     if len(data) > limit:
         raise ValidationError({"photo": _("The photo is %(size).1f MB; at most %(limit).1f MB.") % {

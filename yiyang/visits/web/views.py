@@ -26,10 +26,8 @@ from django.views.decorators.http import require_POST
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor
-from yiyang.services.selectors import caregiver_of_user
-from yiyang.visits import selectors, services
+from yiyang.visits import lifecycle, selectors, services
 from yiyang.visits.choices import (
-    OPEN_STATUSES,
     FlagCode,
     OrderStatus,
     ReviewStatus,
@@ -121,24 +119,15 @@ def _visit_page(
 ) -> HttpResponse:
     actor = request_actor(request)
     performer = has_perm(actor, Permission.PERFORM_VISITS)
-    state = visit.status
-    caregiver = caregiver_of_user(actor) if performer else None
-    # The second caregiver of a two-caregiver visit checks in and out for themselves; the
-    # lead runs the visit (checklist, notes, outcome).
-    second = caregiver is not None and services.is_second_caregiver(visit, caregiver)
-    presence = services.second_presence_of(visit) if visit.needs_two else {}
+    allowed = lifecycle.visit_actions(actor=actor, visit=visit)
+    part = lifecycle.performer_of(actor, visit)
+    presence = lifecycle.second_presence_of(visit)
     flags = [
         {"flag": f, "label": _flag_label(f.code)}
         for f in visit.flags.all()  # prefetched
     ]
-    can_cancel = (
-        not performer and has_perm(actor, Permission.CANCEL_ORDERS) and state in OPEN_STATUSES
-    )
-    can_correct = (
-        has_perm(actor, Permission.CORRECT_VISITS)
-        and state != VisitStatus.CANCELLED
-        and visit.provider_id in (actor.scope.organisation_ids or ())
-    )
+    can_cancel = lifecycle.VisitAction.CANCEL in allowed
+    can_correct = lifecycle.VisitAction.CORRECT in allowed
     if can_correct and correct_form is None:
         correct_form = CorrectForm(initial={
             "check_in_at": _local_input(visit.check_in_at or visit.window_start),
@@ -158,20 +147,14 @@ def _visit_page(
             "outcomes": VisitOutcome.choices,
             "texts": _phone_texts(),
             "performer": performer,
-            "second": second,
-            "second_in": presence.get(services.SECOND_CHECK_IN),
-            "second_out": presence.get(services.SECOND_CHECK_OUT),
-            "can_set_off": performer and not second and state == VisitStatus.ASSIGNED,
-            "can_check_in": (
-                second and not presence and state != VisitStatus.CANCELLED
-            ) or (not second and performer and state in (
-                VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.MISSED)),
-            "can_check_out": (
-                second and services.SECOND_CHECK_IN in presence
-                and services.SECOND_CHECK_OUT not in presence
-            ) or (not second and performer and state == VisitStatus.CHECKED_IN),
-            "can_photo": performer and state in (
-                VisitStatus.CHECKED_IN, VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED),
+            "second": part.second,
+            "second_in": presence.get(lifecycle.SECOND_CHECK_IN),
+            "second_out": presence.get(lifecycle.SECOND_CHECK_OUT),
+            "can_set_off": lifecycle.VisitAction.SET_OFF in allowed,
+            "can_check_in": lifecycle.VisitAction.CHECK_IN in allowed,
+            "can_check_out": lifecycle.VisitAction.CHECK_OUT in allowed,
+            "checked_in": visit.check_in_at is not None or part.second,
+            "can_photo": lifecycle.VisitAction.PHOTO in allowed,
             "minutes": selectors.visit_minutes(visit),
             "map_url": (
                 f"https://uri.amap.com/marker?position={visit.elder.lng},{visit.elder.lat}"
