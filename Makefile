@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test lint pytest browser lock schema messages clean
 
@@ -32,9 +33,13 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy .
 	$(BIN)/python scripts/check_translations.py
 
-## The test suite alone (DATABASE_URL=postgres://... runs it on PostgreSQL)
+## The test suite alone (DATABASE_URL=postgres://... runs it on PostgreSQL): the unit and
+## page tests on $(PYTEST_WORKERS) parallel workers, then the browser and live-broker tests in
+## one process (a live server, Chromium or a broker per worker would only contend). Exit
+## code 5 ("nothing selected", e.g. PYTEST_ARGS=tests/browser) is not a failure.
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not mqtt" --durations=20 $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -p no:xdist -m "browser or mqtt" --durations=10 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 browser: $(VENV)/.installed-dev
 	$(BIN)/pytest tests/browser -p no:xdist $(PYTEST_ARGS)

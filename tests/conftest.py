@@ -6,6 +6,7 @@ outside every user's scope, so it is the "outside" for the scope matrix.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,25 @@ from yiyang.core.permissions import Role
 from yiyang.organisations.choices import OrganisationKind as K
 from yiyang.organisations.choices import Ownership
 from yiyang.organisations.models import Organisation
+
+# Tests that do not depend on DATABASE_URL run in the SQLite pass only (docs/adr/0008): the
+# demo is built on the embedded default in production too, browser journeys exercise pages
+# whose queries the unit tests cover on both databases, and the live gateway tests run out
+# of process on a SQLite file of their own.
+ONCE_DIRECTORIES = ("tests/demo/", "tests/browser/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres:", "postgresql:"))
+    kept, dropped = [], []
+    for item in items:
+        path = str(item.fspath)
+        if item.get_closest_marker("mqtt") or any(d in path for d in ONCE_DIRECTORIES):
+            item.add_marker(pytest.mark.once)
+        (dropped if on_postgres and item.get_closest_marker("once") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @dataclass
