@@ -32,6 +32,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy .
 	$(BIN)/python scripts/check_translations.py
+	$(BIN)/python scripts/check_sizes.py
 
 ## The test suite alone (DATABASE_URL=postgres://... runs it on PostgreSQL): the unit and
 ## page tests on $(PYTEST_WORKERS) parallel workers, then the browser and live-broker tests in

@@ -118,7 +118,7 @@ def test_an_order_outside_the_providers_areas_or_services_is_refused(care: Care)
 
 
 def test_the_allowance_is_checked_against_the_monthly_entitlement(care: Care, monkeypatch) -> None:
-    monkeypatch.setattr(services, "monthly_allowance", lambda elder, day: Decimal("90.00"))
+    monkeypatch.setattr(services.orders, "monthly_allowance", lambda elder, day: Decimal("90.00"))
     order = care.order("JW03", allowance_yuan="20", self_pay_yuan="0")
     assert order.allowance_yuan == Decimal("20.00")
     with pytest.raises(ValidationError) as error:  # the same day: 20 + 80 > 90

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
@@ -246,7 +247,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = PhotoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["photo"]
-        limit = services.settings.VISIT_PHOTO_MAX_BYTES
+        limit = settings.VISIT_PHOTO_MAX_BYTES
         data = upload.read(limit + 1)
         photo = services.visit_photo_add(
             actor=request_actor(request), visit=visit, data=data,
