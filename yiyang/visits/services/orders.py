@@ -85,25 +85,10 @@ def _allowance_used(elder: Elder, year: int, month: int) -> Decimal:
     return used or Decimal("0.00")
 
 
-@transaction.atomic
-def order_place(
-    *, actor: Actor, elder: Elder, provider: Organisation, item: ServiceItem,
-    starts_on: datetime.date, window_start: datetime.time, window_end: datetime.time,
-    ends_on: datetime.date | None = None, weekdays: list[int] | None = None,
-    allowance_yuan: Any = None, ltc_yuan: Any = None, self_pay_yuan: Any = None,
-    relation: str = "", note: str = "",
-) -> Order:  # fmt: skip
-    """Place an order for one visit or a care plan of recurring visits, with the payer
-    split checked against the elder's home-care allowance where one exists."""
-    require_perm(actor, Permission.PLACE_ORDERS)
-    _require_elder_in_scope(actor, elder)
-    if actor.role == "provider_manager" and provider.pk not in (actor.scope.organisation_ids or ()):
-        raise PermissionDenied("provider")
-    errors: dict[str, str] = {}
-    today = timezone.localdate()
-    weekdays = sorted({int(d) for d in (weekdays or [])})
-    ends_on = ends_on or starts_on
-    kind = OrderKind.PLAN if weekdays else OrderKind.ONE_OFF
+def _offer_errors(
+    elder: Elder, provider: Organisation, item: ServiceItem, errors: dict[str, str]
+) -> Any:
+    """The provider's offer of the item (or None), noting why the order cannot be placed."""
     if elder.status in (ElderStatus.DECEASED, ElderStatus.MOVED_OUT, ElderStatus.DUPLICATE):
         errors["elder"] = _("The elder's record is %(status)s: no services can be ordered.") % {
             "status": elder.get_status_display()}  # fmt: skip
@@ -114,6 +99,15 @@ def order_place(
     if not provider_serves(provider=provider, division_code=elder.division_code):
         errors["provider"] = _("%(provider)s does not serve the elder's community.") % {
             "provider": provider.name}  # fmt: skip
+    return offering
+
+
+def _order_dates(
+    *, item: ServiceItem, starts_on: datetime.date, ends_on: datetime.date, weekdays: list[int],
+    window_start: datetime.time, window_end: datetime.time, errors: dict[str, str],
+) -> list[datetime.date]:  # fmt: skip
+    """The dates the order's rule yields, noting what is wrong with the rule or the window."""
+    today = timezone.localdate()
     if any(not 0 <= d <= 6 for d in weekdays):
         errors["weekdays"] = _("Weekdays are 0 (Monday) to 6 (Sunday).")
     if starts_on < today:
@@ -140,9 +134,41 @@ def order_place(
         ) % {"start": starts_on, "end": ends_on}
     if dates and dates[0] == today and _aware(today, window_end) <= timezone.now():
         errors["window_end"] = _("Today's window has already closed.")
-    if actor.role == "family" and relation not in Relation.values:
-        errors["relation"] = _("Say how you are related to the elder.")
-    price = offering.price if offering is not None else Decimal("0.00")
+    return dates
+
+
+def _allowance_errors(
+    elder: Elder, allowance: Decimal, dates: list[datetime.date], errors: dict[str, str]
+) -> None:
+    """An allowance share must fit the elder's monthly allowance in every month it touches."""
+    monthly = monthly_allowance(elder, dates[0])
+    if monthly is None:
+        errors["allowance_yuan"] = _(
+            "The elder has no home-care allowance under the eligibility rules in force."
+        )
+        return
+    per_month: dict[tuple[int, int], int] = {}
+    for day in dates:
+        per_month[(day.year, day.month)] = per_month.get((day.year, day.month), 0) + 1
+    for (year, month), count in sorted(per_month.items()):
+        used = _allowance_used(elder, year, month)
+        if used + allowance * count > monthly:
+            errors["allowance_yuan"] = _(
+                "In %(year)d-%(month)02d the allowance would reach %(total)s yuan; the "
+                "elder's allowance is %(monthly)s yuan a month (%(used)s already booked)."
+            ) % {
+                "year": year, "month": month, "total": used + allowance * count,
+                "monthly": monthly, "used": used,
+            }  # fmt: skip
+            return
+
+
+def _payer_split(
+    *, elder: Elder, price: Decimal, dates: list[datetime.date], allowance_yuan: Any,
+    ltc_yuan: Any, self_pay_yuan: Any, errors: dict[str, str],
+) -> tuple[Decimal, Decimal, Decimal]:  # fmt: skip
+    """Allowance, long-term-care insurance and self-pay: they add up to the price, and the
+    allowance share fits the elder's entitlement (self-pay is the rest when not given)."""
     allowance = _money(allowance_yuan, "allowance_yuan", errors)
     ltc = _money(ltc_yuan, "ltc_yuan", errors)
     if self_pay_yuan in (None, ""):
@@ -154,30 +180,44 @@ def order_place(
             "The payers' shares (%(sum)s) must add up to the price of %(price)s yuan."
         ) % {"sum": allowance + ltc + self_pay, "price": price}
     if not errors and allowance > 0:
-        monthly = monthly_allowance(elder, starts_on)
-        if monthly is None:
-            errors["allowance_yuan"] = _(
-                "The elder has no home-care allowance under the eligibility rules in force."
-            )
-        else:
-            per_month: dict[tuple[int, int], int] = {}
-            for day in dates:
-                per_month[(day.year, day.month)] = per_month.get((day.year, day.month), 0) + 1
-            for (year, month), count in sorted(per_month.items()):
-                used = _allowance_used(elder, year, month)
-                if used + allowance * count > monthly:
-                    errors["allowance_yuan"] = _(
-                        "In %(year)d-%(month)02d the allowance would reach %(total)s yuan; the "
-                        "elder's allowance is %(monthly)s yuan a month (%(used)s already booked)."
-                    ) % {
-                        "year": year, "month": month, "total": used + allowance * count,
-                        "monthly": monthly, "used": used,
-                    }  # fmt: skip
-                    break
+        _allowance_errors(elder, allowance, dates, errors)
+    return allowance, ltc, self_pay
+
+
+@transaction.atomic
+def order_place(
+    *, actor: Actor, elder: Elder, provider: Organisation, item: ServiceItem,
+    starts_on: datetime.date, window_start: datetime.time, window_end: datetime.time,
+    ends_on: datetime.date | None = None, weekdays: list[int] | None = None,
+    allowance_yuan: Any = None, ltc_yuan: Any = None, self_pay_yuan: Any = None,
+    relation: str = "", note: str = "",
+) -> Order:  # fmt: skip
+    """Place an order for one visit or a care plan of recurring visits, with the payer
+    split checked against the elder's home-care allowance where one exists."""
+    require_perm(actor, Permission.PLACE_ORDERS)
+    _require_elder_in_scope(actor, elder)
+    if actor.role == "provider_manager" and provider.pk not in (actor.scope.organisation_ids or ()):
+        raise PermissionDenied("provider")
+    errors: dict[str, str] = {}
+    weekdays = sorted({int(d) for d in (weekdays or [])})
+    ends_on = ends_on or starts_on
+    offering = _offer_errors(elder, provider, item, errors)
+    dates = _order_dates(
+        item=item, starts_on=starts_on, ends_on=ends_on, weekdays=weekdays,
+        window_start=window_start, window_end=window_end, errors=errors,
+    )  # fmt: skip
+    if actor.role == "family" and relation not in Relation.values:
+        errors["relation"] = _("Say how you are related to the elder.")
+    price = offering.price if offering is not None else Decimal("0.00")
+    allowance, ltc, self_pay = _payer_split(
+        elder=elder, price=price, dates=dates, allowance_yuan=allowance_yuan, ltc_yuan=ltc_yuan,
+        self_pay_yuan=self_pay_yuan, errors=errors,
+    )  # fmt: skip
     if errors:
         raise ValidationError(errors)
     order = Order.objects.create(
-        elder=elder, division_code=elder.division_code, provider=provider, item=item, kind=kind,
+        elder=elder, division_code=elder.division_code, provider=provider, item=item,
+        kind=OrderKind.PLAN if weekdays else OrderKind.ONE_OFF,
         placed_via=VIA_BY_ROLE.get(actor.role, PlacedVia.OFFICER), placed_by=_user(actor),
         placed_by_username=str(getattr(actor, "username", "")), relation=relation or "",
         starts_on=starts_on, ends_on=ends_on, weekdays=weekdays, window_start=window_start,
