@@ -595,6 +595,20 @@ def assessment_answers_reveal(*, actor: Actor, assessment: Assessment) -> Answer
 # Care-risk events and declared relations
 
 
+REASSESSMENT_REQUESTED, REASSESSMENT_ADVISED = "requested", "advised"
+
+
+def reassessment_after(*, elder: Elder, kind: str) -> str | None:
+    """What a care-risk event of ``kind`` means for the elder's assessment — the one rule
+    for the service (which acts on it) and the page (which says so): after a fall or a
+    hospital stay an elder assessed before gets an immediate re-assessment requested; one
+    never assessed is advised to have one; other events change nothing."""
+    if kind not in REASSESS_KINDS:
+        return None
+    assessed = Assessment.objects.filter(elder=elder, status=AssessmentStatus.FINAL).exists()
+    return REASSESSMENT_REQUESTED if assessed else REASSESSMENT_ADVISED
+
+
 @transaction.atomic
 def risk_event_record(
     *, actor: Actor, elder: Elder, kind: str, occurred_on: datetime.date, note: str = ""
@@ -625,8 +639,7 @@ def risk_event_record(
         object_repr=f"{elder.name} {kind}", division_code=elder.division_code,
         changes={"kind": [None, kind], "occurred_on": [None, occurred_on.isoformat()]},
     )  # fmt: skip
-    assessed = Assessment.objects.filter(elder=elder, status=AssessmentStatus.FINAL).exists()
-    if kind in REASSESS_KINDS and assessed:
+    if reassessment_after(elder=elder, kind=kind) == REASSESSMENT_REQUESTED:
         assessment_request(
             actor=actor, elder=elder, reason=AssessmentReason.IMMEDIATE,
             requested_via=RequestedVia.AUTOMATIC,

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiyang.assessments import scoring, services
 from yiyang.assessments.choices import (
     EDITABLE_STATUSES,
-    REASSESS_KINDS,
     AssessmentReason,
     AssessmentStatus,
     DeclaredRelation,
@@ -830,8 +829,9 @@ def elder_risk_event_view(request: HttpRequest, external_id: str) -> HttpRespons
             apply_errors(form, exc)
         else:
             messages.success(request, _("The event was recorded."))
-            if kind in REASSESS_KINDS:
-                if elder.ability_level:
+            proposal = services.reassessment_after(elder=elder, kind=kind)
+            if proposal is not None:
+                if proposal == services.REASSESSMENT_REQUESTED:
                     messages.warning(
                         request,
                         _("After a fall or a hospital stay an immediate re-assessment is "
