@@ -230,6 +230,18 @@ class Actor(Protocol):
     @property
     def scope(self) -> Scope: ...
 
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def username(self) -> str: ...
+
+
+def actor_user(actor: Actor) -> Any:
+    """The stored user behind an actor, for foreign keys such as ``placed_by``; None when
+    the platform itself acts (a :class:`SystemActor` has no row)."""
+    return actor if actor.pk is not None else None
+
 
 def request_actor(request: Any) -> Actor:
     """The logged-in user of a request (page or API), as the actor services take."""

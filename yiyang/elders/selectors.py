@@ -118,9 +118,9 @@ def access_log_list(*, actor: Actor, filters: Any = None) -> QuerySet[AccessLog]
 def import_job_list(*, actor: Actor) -> QuerySet[ImportJob]:
     """An actor's own imports (the files are theirs; jobs of others are not shown)."""
     require_perm(actor, Permission.IMPORT_ELDERS)
-    if getattr(actor, "pk", None) is None:
+    if actor.pk is None:
         return ImportJob.objects.none()
-    return ImportJob.objects.filter(created_by_id=actor.pk)  # type: ignore[attr-defined]
+    return ImportJob.objects.filter(created_by_id=actor.pk)
 
 
 def import_job_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ImportJob:

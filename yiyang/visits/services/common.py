@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
-from yiyang.core.permissions import Actor
+from yiyang.core.permissions import Actor, actor_user
 from yiyang.elders.models import Elder
 from yiyang.elders.selectors import family_elder_ids
 from yiyang.visits.choices import (
@@ -36,8 +36,7 @@ VIA_BY_ROLE = {
 }  # fmt: skip
 
 
-def _user(actor: Actor) -> Any:
-    return actor if getattr(actor, "pk", None) else None
+_user = actor_user  # the stored user behind the actor (None for the platform itself)
 
 
 def _audit(
@@ -94,7 +93,7 @@ def _event(
 ) -> VisitEvent:  # fmt: skip
     return VisitEvent.objects.create(
         visit=visit, kind=kind, at=at, actor=_user(actor),
-        actor_username=str(getattr(actor, "username", "")), client_action_id=client_id,
+        actor_username=actor.username, client_action_id=client_id,
         detail=detail or {},
     )  # fmt: skip
 

@@ -219,7 +219,7 @@ def order_place(
         elder=elder, division_code=elder.division_code, provider=provider, item=item,
         kind=OrderKind.PLAN if weekdays else OrderKind.ONE_OFF,
         placed_via=VIA_BY_ROLE.get(actor.role, PlacedVia.OFFICER), placed_by=_user(actor),
-        placed_by_username=str(getattr(actor, "username", "")), relation=relation or "",
+        placed_by_username=actor.username, relation=relation or "",
         starts_on=starts_on, ends_on=ends_on, weekdays=weekdays, window_start=window_start,
         window_end=window_end, price=price, allowance_yuan=allowance, ltc_yuan=ltc,
         self_pay_yuan=self_pay, note=str(note or "")[:500],

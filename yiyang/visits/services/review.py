@@ -85,7 +85,7 @@ def visit_review(*, actor: Actor, visit: Visit, decision: str, reason: str) -> V
     visit.save(update_fields=["review_status", "status", "confirmed_at", "updated_at"])
     VisitReview.objects.create(
         visit=visit, decision=decision, reason=str(reason).strip()[:300], reviewer=_user(actor),
-        reviewer_username=str(getattr(actor, "username", "")),
+        reviewer_username=actor.username,
     )  # fmt: skip
     _audit(
         actor,
@@ -137,7 +137,7 @@ def visit_correct(
         {"before": before, "after": after, "reason": reason, "attested": True},
     )
     detail = _("Corrected by %(user)s: %(reason)s") % {
-        "user": getattr(actor, "username", ""),
+        "user": actor.username,
         "reason": reason,
     }
     VisitFlag.objects.filter(visit=visit, code=FlagCode.EDITED).delete()
