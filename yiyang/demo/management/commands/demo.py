@@ -4,6 +4,7 @@ prints the address and every demo login, then serves on 127.0.0.1:$PORT."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 
 from yiyang.demo.services import DEFAULT_PASSWORD, DEMO_USERS, demo_password_sync
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -58,12 +63,22 @@ class Command(BaseCommand):
             )
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
         if not options["no_serve"]:
+            # A SIGTERM (a process manager, `kill`) stops the demo as Ctrl-C does: the
+            # background processes below are stopped with it, never left running.
+            signal.signal(signal.SIGTERM, _stop)
             workers = [self._start_worker(), *self._start_alert_centre(port)]
             try:
                 self._serve(port)
+            except KeyboardInterrupt:
+                pass
             finally:
                 for worker in workers:
                     worker.terminate()
+                for worker in workers:
+                    try:
+                        worker.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        worker.kill()
 
     def _serve(self, port: str) -> None:
         """Serve through gunicorn, as production does (docs/operations.md): threaded workers,
@@ -79,9 +94,10 @@ class Command(BaseCommand):
         server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 - our own server
         try:
             server.wait()
-        except KeyboardInterrupt:
-            server.terminate()
-            server.wait(timeout=10)
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=10)
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         """The background worker (spreadsheet imports) beside the web server."""
