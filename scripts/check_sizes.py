@@ -73,11 +73,15 @@ def main(argv: list[str]) -> int:
     for name in problems:
         print(name)
     if stale:
-        print(f"{len(stale)} baseline entries are now within the limits; run "
-              "`python scripts/check_sizes.py --update-baseline` to drop them.")
+        print(
+            f"{len(stale)} baseline entries are now within the limits; run "
+            "`python scripts/check_sizes.py --update-baseline` to drop them."
+        )
     if problems:
-        print(f"{len(problems)} size problem(s): split the module (a package re-exporting its "
-              "parts) or the function.")
+        print(
+            f"{len(problems)} size problem(s): split the module (a package re-exporting its "
+            "parts) or the function."
+        )
         return 1
     print(f"sizes: ok ({len(baseline)} legacy entries in the baseline, to be split)")
     return 0
