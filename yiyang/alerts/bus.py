@@ -31,6 +31,17 @@ def change_record(*, alert: Any, change: str, at: datetime.datetime) -> None:
         transaction.on_commit(_publish)
 
 
+def changes_record(*, alerts: list[Any], change: str, at: datetime.datetime) -> None:
+    """:func:`change_record` for many alerts: one insert, one wake-up."""
+    if not alerts:
+        return
+    AlertChange.objects.bulk_create(
+        [AlertChange(alert=a, division_code=a.division_code, change=change, at=at) for a in alerts]
+    )
+    if settings.ALERT_EVENT_BUS == "redis":
+        transaction.on_commit(_publish)
+
+
 def _redis() -> Any:
     import redis
 
