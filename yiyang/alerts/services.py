@@ -66,9 +66,9 @@ from yiyang.devices.services import (
     Inbound,
     Stored,
     device_messages_reject,
-    rejected_messages_prune,
     device_messages_store,
     device_state_write,
+    rejected_messages_prune,
 )
 from yiyang.elders.models import Elder, ElderContact
 
@@ -442,12 +442,11 @@ def _insert_alerts(
             raised_at=now, escalate_at=_ack_deadline(now), created_at=now, updated_at=now,
         ))  # fmt: skip
     Alert.objects.bulk_create(rows, ignore_conflicts=True)
-    written = {
-        external_id: pk
-        for external_id, pk in Alert.objects.filter(
-            external_id__in=[row.external_id for row in rows]
-        ).values_list("external_id", "pk")
-    }
+    written = dict(
+        Alert.objects.filter(external_id__in=[row.external_id for row in rows]).values_list(
+            "external_id", "pk"
+        )
+    )
     mine = []
     for row in rows:
         if row.external_id in written:

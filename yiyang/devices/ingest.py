@@ -227,7 +227,7 @@ def messages_store(
         except DecodeError as error:
             reject(i, str(message.device_key), None, error)
             continue
-        except Exception as exc:  # noqa: BLE001 - whatever it was, this message alone fails
+        except Exception as exc:
             reject(i, str(message.device_key), None, _unreadable(exc))
             continue
         parsed.append((i, key, body))
@@ -245,7 +245,7 @@ def messages_store(
         except DecodeError as error:
             reject(i, key, device.pk, error, _msg_id_of(payload))
             continue
-        except Exception as exc:  # noqa: BLE001 - a decoder's bug rejects its message only
+        except Exception as exc:
             reject(i, key, device.pk, _unreadable(exc), _msg_id_of(payload))
             continue
         pair = (device.pk, reading.msg_id)
