@@ -69,7 +69,7 @@ def _gateway(messages: list[Inbound], start: threading.Barrier, errors: list[Any
     try:
         start.wait(10)
         device_messages_ingest(messages=messages)
-    except Exception as exc:  # noqa: BLE001 - reported by the test
+    except Exception as exc:
         errors.append(exc)
     finally:
         connections.close_all()
