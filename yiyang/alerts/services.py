@@ -456,17 +456,42 @@ def _insert_alerts(
     return mine
 
 
+class _Labels:
+    """Display labels looked up once per batch (a storm's thousands of alerts share a few
+    kinds and priorities: translating each again would cost more than storing it)."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, str] = {}
+        self.priorities: dict[int, str] = {}
+
+    def kind(self, alert: Alert) -> str:
+        if alert.kind not in self.kinds:
+            self.kinds[alert.kind] = alert.get_kind_display()
+        return self.kinds[alert.kind]
+
+    def priority(self, alert: Alert) -> str:
+        if alert.priority not in self.priorities:
+            self.priorities[alert.priority] = str(alert.get_priority_display())
+        return self.priorities[alert.priority]
+
+    def message(self, alert: Alert, text: str) -> str:
+        """:func:`_message`, with the labels looked up once."""
+        return f"[{self.priority(alert)}] {self.kind(alert)} · {alert.elder.name} · {text}"
+
+
 def _after_raise(alerts: list[Alert], now: datetime.datetime) -> None:
     """What follows a raise, for many alerts in a few statements: the change feed, the
     audit log and the notifications."""
+    labels = _Labels()
     bus.changes_record(alerts=alerts, change="raised", at=now)
     audit_record_many(
         actor=None, action=AuditAction.CREATE, objects=alerts,
         division_codes=[a.division_code for a in alerts],
         changes=[{"kind": a.kind, "detail": a.detail, "source": a.source} for a in alerts],
+        object_reprs=[f"{labels.kind(a)} · {a.elder_id}" for a in alerts],  # as Alert.__str__
         username="alert-rules",
     )  # fmt: skip
-    _notify_on_raise_many(alerts, now)
+    _notify_on_raise_many(alerts, now, labels)
 
 
 # --------------------------------------------------------------------------------------------
@@ -980,7 +1005,7 @@ def notification_send(
     ]
 
 
-def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime) -> None:
+def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _Labels) -> None:
     """:func:`_notify_on_raise` for many alerts: two reads and one insert in all."""
     alerts = [a for a in alerts if a.priority != Priority.TECHNICAL]
     if not alerts:
@@ -999,12 +1024,16 @@ def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime) -> None:
         if len(workers.setdefault(code, [])) < 5:
             workers[code].append(username)
     rows = []
+    relations: dict[str, str] = {}
     for alert in alerts:
-        message = _message(alert, alert.detail)
+        message = labels.message(alert, alert.detail)
         recipients: list[tuple[str, str, ElderContact | None]] = []
         contact = first_contact.get(alert.elder_id)
         if contact is not None:
-            label = f"{contact.name} ({contact.get_relation_display()}) {contact.phones_masked}"
+            if contact.relation not in relations:
+                relations[contact.relation] = contact.get_relation_display()
+            relation = relations[contact.relation]
+            label = f"{contact.name} ({relation}) {contact.phones_masked}"
             recipients.append((RecipientKind.CONTACT, label, contact))
         recipients += [
             (RecipientKind.COMMUNITY, u, None) for u in workers.get(alert.division_code, [])

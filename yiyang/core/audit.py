@@ -79,6 +79,7 @@ def audit_record_many(
     objects: Sequence[Model],
     division_codes: Sequence[str],
     changes: Sequence[Mapping[str, Any]],
+    object_reprs: Sequence[str] | None = None,
     username: str = "",
 ) -> list[AuditEvent]:
     """:func:`audit_record` for many objects of one action in one insert (alerts raised by a
@@ -89,15 +90,17 @@ def audit_record_many(
     )
     if actor is not None and not username:
         username = str(getattr(actor, "username", ""))
+    reprs = object_reprs if object_reprs is not None else [str(obj) for obj in objects]
     return AuditEvent.objects.bulk_create(
         [
             AuditEvent(
                 actor=user, actor_username=username[:150], action=action,
                 object_type=obj._meta.label_lower,
                 object_id=str(getattr(obj, "external_id", "")),
-                object_repr=str(obj)[:255], division_code=code, changes=dict(change),
+                object_repr=text[:255], division_code=code, changes=dict(change),
                 ip_address=origin.ip_address, user_agent=origin.user_agent,
             )
-            for obj, code, change in zip(objects, division_codes, changes, strict=True)
+            for obj, code, change, text in zip(objects, division_codes, changes, reprs,
+                                               strict=True)  # fmt: skip
         ]
     )  # fmt: skip
