@@ -88,7 +88,8 @@ def test_two_gateways_with_sos_of_the_same_elders_at_once_make_one_alert_each(
     for _round in range(3):
         first = [msg(d, "sos") for d in devices]
         second = [msg(d, "sos") for d in reversed(devices)]
-        start, errors = threading.Barrier(2), []
+        start = threading.Barrier(2)
+        errors: list[Any] = []
         threads = [
             threading.Thread(target=_gateway, args=(batch, start, errors))
             for batch in (first, second)

@@ -171,7 +171,7 @@ def test_every_json_shape_ends_as_exactly_one_event_or_one_rejection(
 ) -> None:
     fuzz_device.vendor = vendor
     fuzz_device.save(update_fields=["vendor"])
-    messages = []
+    messages: list[Inbound] = []
     for payload in payloads:
         if isinstance(payload, tuple):
             body: Any = payload[1]

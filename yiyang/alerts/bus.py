@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from yiyang.alerts.models import AlertChange
+from yiyang.core.bulk import bulk_insert
 
 logger = logging.getLogger(__name__)
 CHANNEL = "yiyang:alerts"
@@ -35,7 +36,7 @@ def changes_record(*, alerts: list[Any], change: str, at: datetime.datetime) -> 
     """:func:`change_record` for many alerts: one insert, one wake-up."""
     if not alerts:
         return
-    AlertChange.objects.bulk_create(
+    bulk_insert(
         [AlertChange(alert=a, division_code=a.division_code, change=change, at=at) for a in alerts]
     )
     if settings.ALERT_EVENT_BUS == "redis":

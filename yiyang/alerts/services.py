@@ -56,6 +56,7 @@ from yiyang.alerts.models import (
 )
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record, audit_record_many
+from yiyang.core.bulk import bulk_insert
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, has_perm, require_perm
 from yiyang.devices import clock
@@ -441,19 +442,10 @@ def _insert_alerts(
             event_count=len(items), first_event_at=first.at, last_event_at=items[-1].at,
             raised_at=now, escalate_at=_ack_deadline(now), created_at=now, updated_at=now,
         ))  # fmt: skip
-    Alert.objects.bulk_create(rows, ignore_conflicts=True)
-    written = dict(
-        Alert.objects.filter(external_id__in=[row.external_id for row in rows]).values_list(
-            "external_id", "pk"
-        )
-    )
-    mine = []
-    for row in rows:
-        if row.external_id in written:
-            row.pk = written[row.external_id]
-            row._state.adding = False
-            mine.append(row)
-    return mine
+    # In key order (two gateways take the unique index's locks in one order); the rows
+    # another process's active alert refused keep no primary key.
+    bulk_insert(rows, ignore_conflicts=True, set_pks=True)
+    return [row for row in rows if row.pk is not None]
 
 
 class _Labels:
@@ -1011,10 +1003,10 @@ def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _
     if not alerts:
         return
     first_contact: dict[int, ElderContact] = {}
-    for contact in ElderContact.objects.filter(
+    for candidate in ElderContact.objects.filter(
         elder_id__in={a.elder_id for a in alerts}, is_active=True
     ).order_by("elder", "-is_first_to_call", "position", "id"):
-        first_contact.setdefault(contact.elder_id, contact)
+        first_contact.setdefault(candidate.elder_id, candidate)
     workers: dict[str, list[str]] = {}
     for username, code in (
         User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True,
@@ -1047,7 +1039,7 @@ def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _
                 )
                 for channel in settings.ALERT_NOTIFICATION_CHANNELS
             ]  # fmt: skip
-    Notification.objects.bulk_create(rows)
+    bulk_insert(rows)
 
 
 def _notify_on_raise(alert: Alert, now: datetime.datetime) -> None:

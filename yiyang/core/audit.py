@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Model
 
+from yiyang.core.bulk import bulk_insert
 from yiyang.core.context import current_origin
 from yiyang.core.models import AuditEvent
 
@@ -91,16 +92,20 @@ def audit_record_many(
     if actor is not None and not username:
         username = str(getattr(actor, "username", ""))
     reprs = object_reprs if object_reprs is not None else [str(obj) for obj in objects]
-    return AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=user, actor_username=username[:150], action=action,
-                object_type=obj._meta.label_lower,
-                object_id=str(getattr(obj, "external_id", "")),
-                object_repr=text[:255], division_code=code, changes=dict(change),
-                ip_address=origin.ip_address, user_agent=origin.user_agent,
-            )
-            for obj, code, change, text in zip(objects, division_codes, changes, reprs,
-                                               strict=True)  # fmt: skip
-        ]
-    )  # fmt: skip
+    rows = [
+        AuditEvent(
+            actor=user,
+            actor_username=username[:150],
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(getattr(obj, "external_id", "")),
+            object_repr=text[:255],
+            division_code=code,
+            changes=dict(change),
+            ip_address=origin.ip_address,
+            user_agent=origin.user_agent,
+        )
+        for obj, code, change, text in zip(objects, division_codes, changes, reprs, strict=True)
+    ]
+    bulk_insert(rows)
+    return rows
