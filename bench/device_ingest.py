@@ -65,6 +65,13 @@ def parse() -> argparse.Namespace:
                         help="capacity mode: queue N messages while the gateway is stopped, "
                         "then time how fast one gateway drains them")  # fmt: skip
     parser.add_argument("--drain-limit", type=float, default=600)
+    parser.add_argument("--sos-storm", type=int, default=0,
+                        help="storm mode: N SOS from N distinct devices at --storm-rate a "
+                        "second; publish-to-alert latency and alerts raised a second")  # fmt: skip
+    parser.add_argument("--storm-rate", type=float, default=1000)
+    parser.add_argument("--storm-preload", action="store_true",
+                        help="storm mode: queue the N SOS while the gateway is stopped, then "
+                        "time one gateway raising their alerts (its capacity)")  # fmt: skip
     parser.add_argument("--log-dir", default="", help="keep the gateways' logs there")
     return parser.parse_args()
 
@@ -344,8 +351,10 @@ def _postgres_cpu_seconds() -> float:
 
 def main() -> int:
     args = parse()
-    if args.preload:
+    if args.preload or args.storm_preload:
         args.gateways = 1
+    if args.sos_storm:
+        args.devices = max(args.devices, args.sos_storm)
     tmp = tempfile.mkdtemp(prefix="yiyang-bench-")
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
     if url.startswith("postgres"):
@@ -392,13 +401,15 @@ def main() -> int:
                 "--batch-ms",
                 str(args.batch_ms),
             ],
-            env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO"},
+            env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO", "MQTT_BROKER_CHECK": "off"},
             stdout=open(Path(tmp) / f"gw{n}.out", "wb"),
             stderr=open(Path(tmp) / f"gw{n}.log", "wb"),
         )
         for n in range(args.gateways)
     ]
     wait_subscribed(args.gateways)
+    if args.sos_storm:
+        return storm(args, port, device_ids, gateways, env, topic, broker, setup_s, tmp)
     if args.preload:
         return capacity(args, port, device_ids, gateways, env, topic, broker, setup_s, tmp)
 
@@ -578,6 +589,130 @@ def capacity(args: Any, port: int, device_ids: list[str], gateways: list[Any], e
         "batch_size": args.batch_size, "batch_ms": args.batch_ms, "setup_s": round(setup_s, 1),
         "machine": machine(),
     }  # fmt: skip
+    print(json.dumps(result))
+    return 0
+
+
+def storm(args: Any, port: int, device_ids: list[str], gateways: list[Any], env: dict[str, str],
+          topic: str, broker: Any, setup_s: float, tmp: str) -> int:  # fmt: skip
+    """``--sos-storm N``: N SOS from N distinct devices (a power cut, an earthquake).
+
+    Live (default): published at ``--storm-rate`` a second through the running gateways;
+    each SOS's latency is from its publish to its alert row being visible (committed).
+    ``--storm-preload``: queued while the one gateway is stopped, then the gateway is
+    started and timed raising them all: new SOS alerts a second through one gateway."""
+    import paho.mqtt.client as mqtt
+    from django.db import connection
+
+    from yiyang.alerts.models import Alert
+
+    n_sos = args.sos_storm
+    devices = device_ids[:n_sos]
+    if args.storm_preload:
+        for g in gateways:
+            g.terminate()
+            g.wait(20)
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def watch() -> None:
+        last = 0
+        while not stop.is_set():
+            rows = list(Alert.objects.filter(pk__gt=last, kind="sos")
+                        .values_list("pk", "device__external_id"))  # fmt: skip
+            now = time.time()
+            for pk, device in rows:
+                seen.setdefault(str(device), now)
+                last = max(last, pk)
+            time.sleep(0.02)
+        connection.close()
+
+    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+                         client_id=f"bench-storm-{uuid.uuid4().hex[:6]}", protocol=mqtt.MQTTv5)  # fmt: skip
+    client.max_inflight_messages_set(20000)
+    client.max_queued_messages_set(0)
+    client.connect("127.0.0.1", port, keepalive=60)
+    client.loop_start()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    load_a = os.getloadavg()
+    published: dict[str, float] = {}
+    infos = []
+    begin = time.monotonic()
+    for n, device in enumerate(devices):
+        now = time.time()
+        body = json.dumps({"msg_id": f"storm-{n}", "type": "sos", "ts": round(now, 3)})
+        infos.append(client.publish(f"yiyang/v1/devices/{device}/events", body, qos=1))
+        published[device] = now
+        if not args.storm_preload:
+            delay = begin + (n + 1) / args.storm_rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+    last_publish = time.time()
+    publish_s = time.monotonic() - begin
+    for info in infos:
+        info.wait_for_publish(120)
+    client.disconnect()
+    client.loop_stop()
+    started_gateway = time.time()
+    if args.storm_preload:
+        gateways = [subprocess.Popen(
+            [sys.executable, "-m", "yiyang", "run-device-gateway", "--client-id", "bench-gw-0",
+             "--url", f"mqtt://127.0.0.1:{port}", "--batch-size", str(args.batch_size),
+             "--batch-ms", str(args.batch_ms)],
+            env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO", "MQTT_BROKER_CHECK": "off"},
+            stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / "storm.log", "wb"),
+        )]  # fmt: skip
+    deadline = time.monotonic() + args.drain_limit
+    while len(seen) < n_sos and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stop.set()
+    watcher.join(5)
+    load_b = os.getloadavg()
+    stop_s = []
+    for g in gateways:
+        g.terminate()
+    for g in gateways:
+        began = time.monotonic()
+        try:
+            g.wait(30)
+        except subprocess.TimeoutExpired:  # a gateway that does not stop: noted, then killed
+            g.kill()
+            g.wait(10)
+        stop_s.append(round(time.monotonic() - began, 1))
+    broker.terminate()
+    alerts = Alert.objects.filter(kind="sos").count()
+    times = sorted(seen.values())
+    latencies = sorted(seen[d] - published[d] for d in seen)
+
+    def pct(q: float) -> float | None:
+        return (
+            round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3)
+            if latencies
+            else None
+        )
+
+    result = {
+        "benchmark": "device_ingest_sos_storm", "database": connection.vendor,
+        "mode": "preload" if args.storm_preload else "live", "gateways": len(gateways),
+        "sos_sent": n_sos, "sos_alerts": alerts, "alerts_seen": len(seen),
+        "storm_rate": None if args.storm_preload else args.storm_rate,
+        "publish_s": round(publish_s, 1),
+        "gateway_stop_s": stop_s,
+        "batch_size": args.batch_size, "batch_ms": args.batch_ms, "setup_s": round(setup_s, 1),
+        "load_average_start": [round(x, 2) for x in load_a],
+        "load_average_end": [round(x, 2) for x in load_b],
+        "machine": machine(),
+    }  # fmt: skip
+    if args.storm_preload and times:
+        result["raise_s"] = round(times[-1] - started_gateway, 2)
+        result["alerts_per_s"] = round(len(times) / max(times[-1] - times[0], 1e-3), 1)
+    elif times:
+        result["after_last_publish_s"] = round(times[-1] - last_publish, 2)
+        result["alerts_per_s"] = round(len(times) / max(times[-1] - times[0], 1e-3), 1)
+        result.update(latency_p50_s=pct(0.5), latency_p99_s=pct(0.99),
+                      latency_max_s=round(latencies[-1], 3))  # fmt: skip
+    shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result))
     return 0
 

@@ -220,7 +220,15 @@ MQTT_URL = env("MQTT_URL", "mqtt://127.0.0.1:1883")
 # Devices (issue 6). The gateway subscribes to yiyang/v1/devices/+/events with QoS 1 and a
 # persistent session under this client id (one id per gateway process; EMQX shared
 # subscriptions spread a cluster's load: set MQTT_TOPIC to $share/yiyang/yiyang/v1/...).
-MQTT_CLIENT_ID = env("MQTT_CLIENT_ID", "yiyang-gateway-1") or "yiyang-gateway-1"
+# Unset: yiyang-<host>-<deployment>-<slot>, unique per host, deployment (database) and
+# process, and the same again after a restart (yiyang.alerts.gateway.default_client_id).
+MQTT_CLIENT_ID = env("MQTT_CLIENT_ID") or ""
+# At start-up the gateway probes whether the broker keeps a disconnected session's queued
+# messages (MQTT_BROKER_PROBE_MESSAGES of them, more than Mosquitto's default limit of
+# 1,000): "refuse" (production default) stops it when not, "warn" logs it, "off" skips.
+MQTT_BROKER_CHECK = env("MQTT_BROKER_CHECK") or ("refuse" if IS_PRODUCTION else "warn")
+MQTT_BROKER_PROBE_MESSAGES = env_int("MQTT_BROKER_PROBE_MESSAGES", 1200)
+MQTT_PROBE_TOPIC = env("MQTT_PROBE_TOPIC") or "yiyang/v1/probe"
 MQTT_TOPIC = env("MQTT_TOPIC", "yiyang/v1/devices/+/events") or "yiyang/v1/devices/+/events"
 MQTT_USERNAME = env("MQTT_USERNAME") or ""
 MQTT_PASSWORD = env("MQTT_PASSWORD") or ""
@@ -242,6 +250,9 @@ DEVICE_MAX_EVENT_AGE_SECONDS = env_int("DEVICE_MAX_EVENT_AGE_SECONDS", 7 * 24 * 
 DEVICE_MAX_MESSAGES_PER_MINUTE = env_int("DEVICE_MAX_MESSAGES_PER_MINUTE", 120)
 # Rejections of one device within ten minutes that raise a technical alert.
 DEVICE_REJECTIONS_ALERT_THRESHOLD = env_int("DEVICE_REJECTIONS_ALERT_THRESHOLD", 50)
+# Each rejected message is kept with its raw bytes (at most this many, sealed) for this long.
+DEVICE_REJECTED_RAW_BYTES = env_int("DEVICE_REJECTED_RAW_BYTES", 4096)
+DEVICE_REJECTED_KEEP_DAYS = env_int("DEVICE_REJECTED_KEEP_DAYS", 14)
 # HTTP callbacks of vendor clouds: "vendor:secret,vendor2:secret" (or DEVICE_VENDOR_SECRETS_FILE)
 # and the replay window of their signed timestamps.
 DEVICE_VENDOR_SECRETS = dict(

@@ -102,10 +102,13 @@ class Process:
         self.handle.close()
 
 
-def start_gateway(db: LiveDb, *, client_id: str, port: int, log: Path) -> Process:
+def start_gateway(
+    db: LiveDb, *, client_id: str, port: int, log: Path, broker_check: str = "off"
+) -> Process:
     return Process(
         [PYTHON, "-m", "yiyang", "run-device-gateway", "--client-id", client_id,
-         "--url", f"mqtt://127.0.0.1:{port}", "--batch-ms", "20"],
+         "--url", f"mqtt://127.0.0.1:{port}", "--batch-ms", "20",
+         "--broker-check", broker_check],
         # A short session expiry: the session must outlive a restart within the test, not
         # linger on a shared broker collecting messages for a week.
         db.env(LOG_LEVEL="INFO", MQTT_SESSION_EXPIRY_SECONDS="120"), log,
@@ -162,20 +165,28 @@ def publish(client: Any, device_id: str, payload: Any) -> Any:
     return client.publish(f"yiyang/v1/devices/{device_id}/events", body, qos=1)
 
 
+SHIPPED_CONF = ROOT / "deploy" / "mosquitto" / "mosquitto.conf"
+
+
 class Broker:
-    """A Mosquitto of the test's own (persistent), so that it can be restarted."""
+    """A Mosquitto of the test's own, so that it can be restarted and killed, running the
+    project's shipped configuration (deploy/mosquitto/mosquitto.conf) with only its port
+    and persistence directory changed."""
 
     def __init__(self, directory: Path) -> None:
         self.port = _free_port()
         self.directory = directory
         self.conf = directory / "mosquitto.conf"
-        self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-            f"persistence_location {directory}/\nautosave_interval 1\n"
-            "max_inflight_messages 0\nmax_queued_messages 0\n"
-            # Run as root, Mosquitto drops to the mosquitto user, which cannot write here.
-            + ("user root\n" if os.geteuid() == 0 else "")
-        )
+        lines = []
+        for line in SHIPPED_CONF.read_text().splitlines():
+            if line.startswith("listener "):
+                line = f"listener {self.port} 127.0.0.1"
+            elif line.startswith("persistence_location "):
+                line = f"persistence_location {directory}/"
+            lines.append(line)
+        # Run as root, Mosquitto drops to the mosquitto user, which cannot write here.
+        lines += ["user root"] if os.geteuid() == 0 else []
+        self.conf.write_text("\n".join(lines) + "\n")
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -191,6 +202,12 @@ class Broker:
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def kill9(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=10)
         self.proc = None
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from yiyang.alerts.models import AlertChange
+from yiyang.core.bulk import bulk_insert
 
 logger = logging.getLogger(__name__)
 CHANNEL = "yiyang:alerts"
@@ -27,6 +28,17 @@ CHANNEL = "yiyang:alerts"
 
 def change_record(*, alert: Any, change: str, at: datetime.datetime) -> None:
     AlertChange.objects.create(alert=alert, division_code=alert.division_code, change=change, at=at)
+    if settings.ALERT_EVENT_BUS == "redis":
+        transaction.on_commit(_publish)
+
+
+def changes_record(*, alerts: list[Any], change: str, at: datetime.datetime) -> None:
+    """:func:`change_record` for many alerts: one insert, one wake-up."""
+    if not alerts:
+        return
+    bulk_insert(
+        [AlertChange(alert=a, division_code=a.division_code, change=change, at=at) for a in alerts]
+    )
     if settings.ALERT_EVENT_BUS == "redis":
         transaction.on_commit(_publish)
 

@@ -16,20 +16,32 @@
   A large receive window (MQTT 5 Receive Maximum) lets the broker hand over every message
   at once, so an SOS does not queue in the broker behind unacknowledged telemetry either.
 - When the database is unavailable the batch is retried with back-off and nothing is
-  acknowledged; bad messages are rejected and counted, never a crash.
+  acknowledged; bad messages are rejected, kept and acknowledged, never a crash and never
+  a message retried forever (:func:`device_messages_ingest` isolates a poisoned one).
+- Before it subscribes, the gateway probes whether the broker keeps the messages queued
+  for a disconnected session (:func:`broker_check`); ``MQTT_BROKER_CHECK=refuse`` (the
+  production default) stops it when the broker would drop them, naming the setting.
+- Its status tells the truth: an error is shown while its cause lasts and cleared when it
+  is gone (the history keeps both times); SIGTERM finishes the batch in hand and exits
+  within seconds, leaving the rest unacknowledged for the broker to redeliver.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import os
 import queue
 import re
 import signal
 import socket
 import ssl
 import struct
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +55,7 @@ from paho.mqtt.exception import MalformedPacket
 
 from yiyang.alerts.services import device_messages_ingest
 from yiyang.devices.choices import Via
+from yiyang.devices.decoders import printable
 from yiyang.devices.services import Inbound, gateway_beat
 
 logger = logging.getLogger("yiyang.gateway")
@@ -51,7 +64,8 @@ BEAT_SECONDS = 2.0
 # backlog waits in the gateway's memory, where alarms can overtake it, not in the broker.
 RECEIVE_MAXIMUM = 65535
 ALARM_HINT = re.compile(rb"sos|fall|smoke|gas", re.IGNORECASE)
-ALARM_BATCH = 200
+ALARM_BATCH = 500
+STOP_SECONDS = 3.0  # at most this long for the alarm lane's batch in hand on SIGTERM
 
 
 _U16 = struct.Struct("!H")
@@ -181,8 +195,19 @@ class Gateway:
         self.stopping = threading.Event()
         self.started_at = timezone.now()
         self.counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-        self.last_error = ""
+        # The error standing now, per cause ("mqtt", "database"): cleared when it is gone.
+        self.errors: dict[str, str] = {}
         self.client = self._client()
+
+    @property
+    def last_error(self) -> str:
+        return "; ".join(text for _cause, text in sorted(self.errors.items()) if text)
+
+    def _error(self, cause: str, text: str) -> None:
+        self.errors[cause] = printable(text, 300)
+
+    def _cleared(self, cause: str) -> None:
+        self.errors.pop(cause, None)
 
     # -- MQTT ---------------------------------------------------------------------------
     def _client(self) -> BatchingClient:
@@ -215,9 +240,10 @@ class Gateway:
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if getattr(reason, "is_failure", False):
-            self.last_error = f"connect refused: {reason}"
+            self._error("mqtt", f"connect refused: {reason}")
             logger.error("MQTT connect refused: %s", reason)
             return
+        self._cleared("mqtt")
         self.generation += 1
         client.subscribe(settings.MQTT_TOPIC, qos=1)
         self.connected.set()
@@ -229,7 +255,7 @@ class Gateway:
         self.connected.clear()
         self.generation += 1  # message ids of the old connection must not be acknowledged
         if not self.stopping.is_set():
-            self.last_error = f"disconnected: {reason}"
+            self._error("mqtt", f"disconnected: {reason}")
             logger.warning("MQTT disconnected: %s", reason)
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
@@ -281,7 +307,7 @@ class Gateway:
     def _alarm_loop(self) -> None:
         """The alarm lane: whatever alarms arrived, stored and acknowledged at once."""
         try:
-            while not self.stopping.is_set() or not self.alarms.empty():
+            while not self.stopping.is_set():
                 try:
                     batch = [self.alarms.get(timeout=0.2)]
                 except queue.Empty:
@@ -296,7 +322,8 @@ class Gateway:
             db.connections.close_all()
 
     def _store(self, batch: list[Received], *, beat: bool = True) -> None:
-        """Store the batch, retrying while the database is away; then acknowledge."""
+        """Store the batch, retrying while the database is away; then acknowledge. A message
+        that cannot be stored comes back as a rejection (kept) and is acknowledged too."""
         messages = [Inbound(device_key(r.topic), r.payload, Via.MQTT) for r in batch]
         delay = 0.5
         while True:
@@ -304,25 +331,17 @@ class Gateway:
                 stored = device_messages_ingest(messages=messages)
                 break
             except (db.OperationalError, db.InterfaceError) as exc:
-                self.last_error = f"database: {exc}"[:300]
+                self._error("database", f"database: {exc}")
                 logger.warning("database unavailable, retrying in %.1fs: %s", delay, exc)
                 db.close_old_connections()
                 db.connections.close_all()
                 if self.stopping.is_set():
                     return  # not acknowledged: the broker redelivers after restart
-                time.sleep(delay)
+                self.stopping.wait(delay)
                 delay = min(delay * 2, 5.0)
                 if beat:
                     self._beat(force=False)
-            except Exception:
-                logger.exception("ingestion failed for a batch of %d", len(batch))
-                if len(batch) == 1:
-                    # Not acknowledged either: logged loudly; the broker redelivers it on
-                    # reconnect. The rest of the stream goes on.
-                    return
-                for single in batch:
-                    self._store([single], beat=beat)
-                return
+        self._cleared("database")
         with self.counts_lock:
             for outcome in stored.outcomes:
                 self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
@@ -360,14 +379,136 @@ class Gateway:
                     self._store(batch)
                 if time.monotonic() - self._last_beat >= BEAT_SECONDS:
                     self._beat()
-            # Drain what arrived: stored and acknowledged before leaving.
-            while not self.inbox.empty():
-                batch = self._next_batch()
-                if batch:
-                    self._store(batch)
-            alarm_lane.join(30)
+            # Stopping: the batch in hand was stored and acknowledged above; what waits in
+            # memory is left unacknowledged, and the broker redelivers it to the next run.
+            alarm_lane.join(STOP_SECONDS)
         finally:
             self.connected.clear()
             self._beat()
             self.client.disconnect()
             self.client.loop_stop()
+
+
+# --------------------------------------------------------------------------------------------
+# The client id and the broker check
+
+
+def default_client_id() -> str:
+    """``yiyang-<host>-<deployment>-<slot>``: unique per host, per deployment (a hash of its
+    database) and per gateway process on the host (the lowest free slot, held by a lock for
+    the life of the process), and the same again after a restart, so that a restarted
+    gateway resumes its persistent session. Two deployments on one broker never share one."""
+    database = settings.DATABASES["default"]
+    deployment = hashlib.sha256(
+        f"{database.get('HOST', '')}:{database.get('PORT', '')}/{database.get('NAME', '')}".encode()
+    ).hexdigest()[:6]
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
+    for slot in range(1, 100):
+        path = os.path.join(tempfile.gettempdir(), f"yiyang-gateway-{deployment}-{slot}.lock")
+        handle = open(path, "a")  # noqa: SIM115 - held open for the life of the process
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _held_locks.append(handle)
+        return f"yiyang-{host}-{deployment}-{slot}"
+    return f"yiyang-{host}-{deployment}-{os.getpid()}"
+
+
+_held_locks: list[Any] = []
+
+
+@dataclass
+class BrokerReport:
+    reachable: bool
+    keeps_queue: bool
+    detail: str
+    version: str = ""
+
+
+def _probe_client(client_id: str, *, clean: bool) -> mqtt.Client:
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+        protocol=mqtt.MQTTv311, clean_session=clean,
+    )  # fmt: skip
+    if settings.MQTT_USERNAME:
+        client.username_pw_set(settings.MQTT_USERNAME, settings.MQTT_PASSWORD or None)
+    if settings.MQTT_TLS_CA_FILE:
+        client.tls_set(ca_certs=settings.MQTT_TLS_CA_FILE,
+                       certfile=settings.MQTT_TLS_CERT_FILE or None,
+                       keyfile=settings.MQTT_TLS_KEY_FILE or None)  # fmt: skip
+    return client
+
+
+def broker_check(url: str | None = None, *, messages: int | None = None) -> BrokerReport:
+    """Probe the broker as the gateway depends on it: a persistent session subscribes, goes
+    away, ``messages`` QoS 1 messages are published to it (more than Mosquitto's default
+    ``max_queued_messages`` of 1,000), and it comes back: every one must be delivered. Also
+    reads ``$SYS/broker/version`` when the broker publishes it."""
+    parsed = urlparse(str(url or settings.MQTT_URL))
+    host = parsed.hostname or "127.0.0.1"
+    port = parsed.port or (8883 if parsed.scheme in ("mqtts", "ssl") else 1883)
+    count = messages or settings.MQTT_BROKER_PROBE_MESSAGES
+    token = uuid.uuid4().hex[:12]
+    topic = f"{settings.MQTT_PROBE_TOPIC}/{token}"
+    sub_id = f"yiyang-probe-{token}"
+    received: set[bytes] = set()
+    version: list[str] = []
+
+    def on_message(client: Any, userdata: Any, message: Any) -> None:
+        if message.topic == "$SYS/broker/version":
+            version.append(message.payload.decode("utf-8", "replace")[:80])
+        else:
+            received.add(message.payload)
+
+    try:
+        subscriber = _probe_client(sub_id, clean=False)
+        subscribed = threading.Event()
+        subscriber.on_message = on_message
+        subscriber.on_subscribe = lambda *_args: subscribed.set()
+        subscriber.connect(host, port, keepalive=10)
+        subscriber.loop_start()
+        subscriber.subscribe([(topic, 1), ("$SYS/broker/version", 0)])
+        if not subscribed.wait(5):
+            raise RuntimeError("the probe's subscription was not acknowledged")
+        time.sleep(0.2)  # the retained $SYS version, if any
+        subscriber.disconnect()
+        subscriber.loop_stop()
+        publisher = _probe_client(f"yiyang-probe-pub-{token}", clean=True)
+        publisher.max_inflight_messages_set(100)
+        publisher.max_queued_messages_set(0)
+        publisher.connect(host, port, keepalive=10)
+        publisher.loop_start()
+        infos = [publisher.publish(topic, str(n).encode(), qos=1) for n in range(count)]
+        for info in infos:
+            info.wait_for_publish(10)
+        publisher.disconnect()
+        publisher.loop_stop()
+        subscriber.reconnect()
+        subscriber.loop_start()
+        deadline, last = time.monotonic() + 15, -1
+        while time.monotonic() < deadline and len(received) < count:
+            time.sleep(0.3)
+            if len(received) == last:
+                break  # nothing more is coming
+            last = len(received)
+        subscriber.disconnect()
+        subscriber.loop_stop()
+        # Forget the probe's session.
+        cleaner = _probe_client(sub_id, clean=True)
+        cleaner.connect(host, port, keepalive=10)
+        cleaner.disconnect()
+    except (OSError, ValueError, RuntimeError) as exc:
+        return BrokerReport(False, False, f"broker {host}:{port} unreachable: {exc}")
+    name = version[0] if version else "version not published"
+    if len(received) >= count:
+        return BrokerReport(True, True, f"keeps queued messages ({count} of {count})", name)
+    return BrokerReport(
+        True, False,
+        f"the broker kept {len(received)} of {count} messages queued for a disconnected "
+        "session: it drops alarms during a gateway outage. Set max_queued_messages 1000000 "
+        "and max_inflight_messages 0 (Mosquitto; see deploy/mosquitto/mosquitto.conf) or "
+        "mqtt.max_mqueue_len (EMQX; see deploy/emqx/README.md)",
+        name,
+    )  # fmt: skip

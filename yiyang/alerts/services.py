@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Max, Q
 from django.utils.translation import gettext as _
 
@@ -54,18 +55,21 @@ from yiyang.alerts.models import (
     VitalsBreach,
 )
 from yiyang.core import crypto
-from yiyang.core.audit import audit_record
+from yiyang.core.audit import audit_record, audit_record_many
+from yiyang.core.bulk import bulk_insert
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, has_perm, require_perm
 from yiyang.devices import clock
-from yiyang.devices.choices import DeviceKind, EventType
+from yiyang.devices.choices import DeviceKind, EventType, RejectReason
 from yiyang.devices.models import Device, Rejection
 from yiyang.devices.services import (
     Accepted,
     Inbound,
     Stored,
+    device_messages_reject,
     device_messages_store,
     device_state_write,
+    rejected_messages_prune,
 )
 from yiyang.elders.models import Elder, ElderContact
 
@@ -184,21 +188,51 @@ def device_messages_ingest(
     *, messages: Sequence[Inbound], now: datetime.datetime | None = None
 ) -> Stored:
     """Store a batch of device messages and raise the alerts they call for, atomically.
-    Callers acknowledge the messages only after this returns."""
+    Callers acknowledge the messages only after this returns.
+
+    A database that is away (OperationalError, InterfaceError) fails the whole call: retry
+    it. Anything else that fails a batch (a bug, a value no validation foresaw) is found by
+    halving the batch: the good halves are stored, and the one message that fails alone is
+    stored as a rejection (``unstorable``) with its bytes, so that it is acknowledged and
+    never retried forever. A poisoned batch of n costs about log2(n) extra transactions,
+    never one per message."""
     now = now or clock.now()
+    try:
+        return _ingest_batch(messages, now)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        if len(messages) == 1:
+            logger.exception("a device message could not be stored; kept as a rejection")
+            outcomes = device_messages_reject(
+                messages=messages, reason=RejectReason.UNSTORABLE,
+                detail=f"{type(exc).__name__}: {exc}", now=now,
+            )  # fmt: skip
+            return Stored(outcomes=outcomes)
+        logger.warning("a batch of %d failed (%s); halving it", len(messages), exc)
+    half = len(messages) // 2
+    first = device_messages_ingest(messages=messages[:half], now=now)
+    second = device_messages_ingest(messages=messages[half:], now=now)
+    return Stored(
+        outcomes=first.outcomes + second.outcomes, events=first.events + second.events,
+        bad_streams=first.bad_streams + second.bad_streams,
+    )  # fmt: skip
+
+
+def _ingest_batch(messages: Sequence[Inbound], now: datetime.datetime) -> Stored:
     with transaction.atomic():
         stored = device_messages_store(messages=messages, now=now, write_state=False)
-        _apply_event_rules(stored.events, now)
+        requests = _event_rule_requests(stored.events, now)
         for device, reason, count in stored.bad_streams:
             if device.elder is None:
                 continue
-            _raise_or_join(
-                elder=device.elder, kind=AlertKind.BAD_STREAM,
+            requests.append(_Raise(
+                elder=device.elder, device=device, kind=AlertKind.BAD_STREAM,
                 detail=_("%(count)d messages rejected in 10 min (%(reason)s)")
                 % {"count": count, "reason": reason},
-                source=AlertSource.DEVICE, dedupe_key=f"device:{device.external_id}:bad_stream",
-                at=now, now=now, device=device,
-            )  # fmt: skip
+                dedupe_key=f"device:{device.external_id}:bad_stream", at=now,
+            ))  # fmt: skip
+        alerts_raise_many(requests=requests, now=now)
         # Last: the devices' rows stay locked only until the commit, so a batch of telemetry
         # holds up an alarm batch touching the same device for a moment at most.
         device_state_write(stored.state)
@@ -242,9 +276,10 @@ class _Subjects:
         return self.devices[pk]
 
 
-def _apply_event_rules(events: list[Accepted], now: datetime.datetime) -> None:
+def _event_rule_requests(events: list[Accepted], now: datetime.datetime) -> list[_Raise]:
+    """The alerts a batch's events call for (to be raised or joined together)."""
     if not events:
-        return
+        return []
     limits = _event_limits(events)
     events = sorted(events, key=lambda e: e.occurred_at)
     raised: list[tuple[Accepted, rules.Trigger]] = []
@@ -266,34 +301,35 @@ def _apply_event_rules(events: list[Accepted], now: datetime.datetime) -> None:
             )  # fmt: skip
         if trigger is not None:
             raised.append((event, trigger))
+    vitals = [e for e in events if e.type == EventType.VITALS]
+    raised += _vitals_triggers(vitals, limits)
     subjects = _Subjects({event.device.pk for event, _trigger in raised})
+    requests = []
     for event, trigger in raised:
         subject = subjects.get(event.device.pk)
         if subject.elder is None:
             continue
-        _raise_or_join(
-            elder=subject.elder, kind=trigger.kind, detail=trigger.detail,
-            source=AlertSource.DEVICE, dedupe_key=trigger.dedupe_key,
-            at=event.occurred_at, now=now, device=subject,
-        )  # fmt: skip
-    vitals = [e for e in events if e.type == EventType.VITALS]
-    _apply_vitals_rules(vitals, limits, now, subjects)
+        requests.append(_Raise(
+            elder=subject.elder, device=subject, kind=trigger.kind, detail=trigger.detail,
+            dedupe_key=trigger.dedupe_key, at=event.occurred_at,
+        ))  # fmt: skip
+    return requests
 
 
-def _apply_vitals_rules(
-    events: list[Accepted], limits: dict[int, dict[str, int]], now: datetime.datetime,
-    subjects: _Subjects,
-) -> None:  # fmt: skip
+def _vitals_triggers(
+    events: list[Accepted], limits: dict[int, dict[str, int]]
+) -> list[tuple[Accepted, rules.Trigger]]:
     """Out-of-range readings open a breach; an in-range one ends it; a breach lasting the
     sustained period raises an alert. Normal readings cost one DELETE per batch."""
     if not events:
-        return
+        return []
     elder_ids = {e.device.elder_id for e in events}
     breaches = {
         (b.elder_id, b.metric): b for b in VitalsBreach.objects.filter(elder_id__in=elder_ids)
     }
     dirty: set[tuple[int, str]] = set()
     ended: list[int] = []
+    triggered: list[tuple[Accepted, rules.Trigger]] = []
     for event in events:  # in order of time
         elder_id = event.device.elder_id
         for metric in ("heart_rate", "spo2"):
@@ -318,18 +354,136 @@ def _apply_vitals_rules(
                 since=breach.since, at=event.occurred_at, limits=limits[elder_id],
             )  # fmt: skip
             if trigger is not None:
-                subject = subjects.get(event.device.pk)
-                if subject.elder is None:
-                    continue
-                _raise_or_join(
-                    elder=subject.elder, kind=trigger.kind, detail=trigger.detail,
-                    source=AlertSource.DEVICE, dedupe_key=trigger.dedupe_key,
-                    at=event.occurred_at, now=now, device=subject,
-                )  # fmt: skip
+                triggered.append((event, trigger))
     if ended:
         VitalsBreach.objects.filter(pk__in=ended).delete()
     for key in dirty:
         breaches[key].save()
+    return triggered
+
+
+# --------------------------------------------------------------------------------------------
+# Raising many alerts at once (a storm: thousands of pendants alarm after a power cut)
+
+
+@dataclass
+class _Raise:
+    elder: Elder
+    device: Device | None
+    kind: str
+    detail: str
+    dedupe_key: str
+    at: datetime.datetime
+    source: str = AlertSource.DEVICE
+
+
+def alerts_raise_many(*, requests: list[_Raise], now: datetime.datetime) -> list[Alert]:
+    """Raise or join the alerts of a batch together, in a few statements whatever their
+    number (inside the caller's transaction). Requests with one incident key join one
+    alert. Exact under concurrency: the partial unique index on the active alert's key
+    decides, as in :func:`_raise_or_join`; a key another process raised just now (the
+    insert skipped it) is joined instead. Keys are handled in sorted order, so two gateways
+    lock rows in the same order and never deadlock. Returns the alerts newly raised."""
+    by_key: dict[str, list[_Raise]] = {}
+    for request in requests:
+        by_key.setdefault(request.dedupe_key[:120], []).append(request)
+    pending = sorted(by_key)
+    created: list[Alert] = []
+    for _attempt in range(3):
+        if not pending:
+            break
+        joined = _join_active(pending, by_key, now)
+        fresh = [key for key in pending if key not in joined]
+        mine = _insert_alerts(fresh, by_key, now)
+        created += mine
+        ours = {a.dedupe_key for a in mine}
+        pending = [key for key in fresh if key not in ours]
+    else:
+        if pending:
+            raise RuntimeError(f"could not raise or join the alerts {pending[:3]}")
+    if created:
+        _after_raise(created, now)
+    return created
+
+
+def _join_active(
+    keys: list[str], by_key: dict[str, list[_Raise]], now: datetime.datetime
+) -> set[str]:
+    active = list(
+        Alert.objects.select_for_update()
+        .filter(dedupe_key__in=keys, status__in=ACTIVE_STATUSES)
+        .order_by("dedupe_key")
+    )
+    for alert in active:
+        items = by_key[alert.dedupe_key]
+        Alert.objects.filter(pk=alert.pk).update(
+            event_count=F("event_count") + len(items),
+            last_event_at=max(r.at for r in items), updated_at=now,
+        )  # fmt: skip
+    bus.changes_record(alerts=active, change="joined", at=now)
+    return {alert.dedupe_key for alert in active}
+
+
+def _insert_alerts(
+    keys: list[str], by_key: dict[str, list[_Raise]], now: datetime.datetime
+) -> list[Alert]:
+    """Insert one alert per key; a key whose active alert another process committed (or is
+    committing) just now is skipped by the unique index. Returns the rows this call wrote."""
+    if not keys:
+        return []
+    rows = []
+    for key in keys:
+        items = sorted(by_key[key], key=lambda r: r.at)
+        first, elder = items[0], items[0].elder
+        rows.append(Alert(
+            elder=elder, division_code=elder.division_code, device=first.device,
+            kind=first.kind, priority=PRIORITY_OF.get(first.kind, Priority.WARNING),
+            source=first.source, detail=first.detail[:300], dedupe_key=key,
+            event_count=len(items), first_event_at=first.at, last_event_at=items[-1].at,
+            raised_at=now, escalate_at=_ack_deadline(now), created_at=now, updated_at=now,
+        ))  # fmt: skip
+    # In key order (two gateways take the unique index's locks in one order); the rows
+    # another process's active alert refused keep no primary key.
+    bulk_insert(rows, ignore_conflicts=True, set_pks=True)
+    return [row for row in rows if row.pk is not None]
+
+
+class _Labels:
+    """Display labels looked up once per batch (a storm's thousands of alerts share a few
+    kinds and priorities: translating each again would cost more than storing it)."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, str] = {}
+        self.priorities: dict[int, str] = {}
+
+    def kind(self, alert: Alert) -> str:
+        if alert.kind not in self.kinds:
+            self.kinds[alert.kind] = alert.get_kind_display()
+        return self.kinds[alert.kind]
+
+    def priority(self, alert: Alert) -> str:
+        if alert.priority not in self.priorities:
+            self.priorities[alert.priority] = str(alert.get_priority_display())
+        return self.priorities[alert.priority]
+
+    def message(self, alert: Alert, text: str) -> str:
+        """:func:`_message`, with the labels looked up once."""
+        return f"[{self.priority(alert)}] {self.kind(alert)} · {alert.elder.name} · {text}"
+
+
+def _after_raise(alerts: list[Alert], now: datetime.datetime) -> None:
+    """What follows a raise, for many alerts in a few statements: the change feed, the
+    audit log and the notifications."""
+    labels = _Labels()
+    bus.changes_record(alerts=alerts, change="raised", at=now)
+    audit_record_many(
+        actor=None, action=AuditAction.CREATE, objects=alerts,
+        division_codes=[a.division_code for a in alerts],
+        changes=[{"kind": a.kind, "detail": a.detail, "source": a.source} for a in alerts],
+        object_reprs=[f"{labels.kind(a)} · {a.elder_id}" for a in alerts],  # as Alert.__str__
+        username="alert-rules",
+    )  # fmt: skip
+    _notify_on_raise_many(alerts, now, labels)
 
 
 # --------------------------------------------------------------------------------------------
@@ -843,6 +997,51 @@ def notification_send(
     ]
 
 
+def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _Labels) -> None:
+    """:func:`_notify_on_raise` for many alerts: two reads and one insert in all."""
+    alerts = [a for a in alerts if a.priority != Priority.TECHNICAL]
+    if not alerts:
+        return
+    first_contact: dict[int, ElderContact] = {}
+    for candidate in ElderContact.objects.filter(
+        elder_id__in={a.elder_id for a in alerts}, is_active=True
+    ).order_by("elder", "-is_first_to_call", "position", "id"):
+        first_contact.setdefault(candidate.elder_id, candidate)
+    workers: dict[str, list[str]] = {}
+    for username, code in (
+        User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True,
+                            division__code__in={a.division_code for a in alerts})
+        .order_by("id").values_list("username", "division__code")
+    ):  # fmt: skip
+        if len(workers.setdefault(code, [])) < 5:
+            workers[code].append(username)
+    rows = []
+    relations: dict[str, str] = {}
+    for alert in alerts:
+        message = labels.message(alert, alert.detail)
+        recipients: list[tuple[str, str, ElderContact | None]] = []
+        contact = first_contact.get(alert.elder_id)
+        if contact is not None:
+            if contact.relation not in relations:
+                relations[contact.relation] = contact.get_relation_display()
+            relation = relations[contact.relation]
+            label = f"{contact.name} ({relation}) {contact.phones_masked}"
+            recipients.append((RecipientKind.CONTACT, label, contact))
+        recipients += [
+            (RecipientKind.COMMUNITY, u, None) for u in workers.get(alert.division_code, [])
+        ]
+        for kind, recipient, who in recipients:
+            rows += [
+                Notification(
+                    alert=alert, channel=channel, recipient_kind=kind,
+                    recipient=recipient[:200], contact=who, message=message,
+                    next_attempt_at=now, division_code=alert.division_code,
+                )
+                for channel in settings.ALERT_NOTIFICATION_CHANNELS
+            ]  # fmt: skip
+    bulk_insert(rows)
+
+
 def _notify_on_raise(alert: Alert, now: datetime.datetime) -> None:
     """Critical and warning alerts tell the first contact and the community's workers."""
     if alert.priority == Priority.TECHNICAL:
@@ -901,6 +1100,7 @@ def housekeeping(*, now: datetime.datetime | None = None) -> None:
     """Drop change-feed rows nobody will read again (consoles reconnect within seconds)."""
     now = now or clock.now()
     AlertChange.objects.filter(at__lt=now - datetime.timedelta(hours=1)).delete()
+    rejected_messages_prune(now=now)
 
 
 def monitor_tick(*, now: datetime.datetime | None = None) -> dict[str, int]:

@@ -60,3 +60,6 @@ class RejectReason(models.TextChoices):
     INVALID_VALUE = "invalid_value", _("Invalid or absurd value")
     UNKNOWN_TYPE = "unknown_type", _("Unknown event type")
     FLOOD = "flood", _("Too many messages from one device")
+    WRONG_VENDOR = "wrong_vendor", _("Signed by another vendor than the device's")
+    UNREADABLE = "unreadable", _("Message the decoder could not read")
+    UNSTORABLE = "unstorable", _("Message that could not be stored")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -27,6 +28,16 @@ RANGES: dict[str, tuple[float, float]] = {
     "lng": (-180, 180),
     "ppm": (0, 100000),
 }
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(value: Any, limit: int | None = None) -> str:
+    """``value`` as text without control characters (NUL included) or lone surrogates,
+    cut to ``limit`` characters: safe for any text column and any log."""
+    text = _CONTROL.sub("\ufffd", value if isinstance(value, str) else str(value))
+    return text if limit is None else text[:limit]
 
 
 class DecodeError(Exception):
@@ -136,6 +147,8 @@ def message_id(value: Any, key: str = "msg_id") -> str:
     text = str(value)
     if len(text) > 64:
         raise DecodeError(RejectReason.INVALID_VALUE, key, f"{key} is longer than 64 characters")
+    if printable(text) != text:
+        raise DecodeError(RejectReason.INVALID_VALUE, key, f"{key} holds control characters")
     return text
 
 
@@ -175,8 +188,9 @@ TYPE_FIELDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 def typed_reading(*, msg_id: str, type_: Any, ts: datetime.datetime, fields: dict[str, Any],
                   type_key: str = "type") -> Reading:  # fmt: skip
-    if type_ not in TYPE_FIELDS:
-        raise DecodeError(RejectReason.UNKNOWN_TYPE, type_key, f"unknown type {str(type_)[:32]!r}")
+    if not isinstance(type_, str) or type_ not in TYPE_FIELDS:
+        raise DecodeError(RejectReason.UNKNOWN_TYPE, type_key,
+                          f"unknown type {printable(type_, 32)!r}")  # fmt: skip
     data = TYPE_FIELDS[type_](fields)
     battery = number(fields, "battery")
     if battery is not None:
@@ -230,7 +244,8 @@ class AnxinDecoder(Decoder):
         fields = {self.NAMES.get(str(key), str(key)): value for key, value in data.items()}
         code = p.get("evt")
         return typed_reading(
-            msg_id=message_id(p.get("seq"), "seq"), type_=self.CODES.get(str(code), code),
+            msg_id=message_id(p.get("seq"), "seq"),
+            type_=self.CODES.get(code, code) if isinstance(code, str) else code,
             ts=parse_timestamp(p.get("time"), name="time", scale=0.001), fields=fields,
             type_key="evt",
         )  # fmt: skip

@@ -36,10 +36,11 @@ import orjson
 from django.conf import settings
 from django.db import connection
 
+from yiyang.core import crypto, safejson
 from yiyang.devices import clock
 from yiyang.devices.choices import CRITICAL_TYPES, EventType, RejectReason, Via
-from yiyang.devices.decoders import DECODERS, DecodeError, Reading
-from yiyang.devices.models import Device, DeviceEvent, Rejection
+from yiyang.devices.decoders import DECODERS, DecodeError, Reading, printable
+from yiyang.devices.models import Device, DeviceEvent, RejectedMessage, Rejection
 from yiyang.elders.models import Elder
 
 REJECTION_WINDOW = datetime.timedelta(minutes=10)
@@ -50,11 +51,25 @@ GENERIC_CHUNK = 500
 @dataclass
 class Inbound:
     """One message as it arrived: the device id it names (MQTT topic or HTTP payload) and
-    its body, raw bytes or an already parsed JSON value."""
+    its body, raw bytes or an already parsed JSON value. ``vendor``: the vendor whose key
+    signed it (HTTP callbacks); the device must be that vendor's."""
 
     device_key: str
     body: bytes | Any
     via: str = Via.MQTT
+    vendor: str = ""
+
+
+@dataclass
+class Refused:
+    """A rejected message on its way to the rejection counts and the rejection log."""
+
+    key: str  # the device id as sent, printable, at most 64 characters
+    pk: int | None
+    error: DecodeError
+    via: str
+    body: Any
+    msg_id: str = ""
 
 
 @dataclass
@@ -182,81 +197,56 @@ def messages_store(
     *, messages: Sequence[Inbound], now: datetime.datetime | None = None, write_state: bool = True
 ) -> Stored:
     """Validate, de-duplicate and store a batch (inside the caller's transaction). Returns
-    one outcome per message, in order, and the events newly stored."""
+    one outcome per message, in order, and the events newly stored. Every message ends as
+    one stored event (or a duplicate of one) or one stored rejection: any failure to read
+    a message, anticipated or not, rejects that message alone."""
     now = now or clock.now()
-    size = len(messages)
-    outcomes: list[Outcome | None] = [None] * size
-    # (device id as sent, device pk, error, via)
-    rejections: list[tuple[str, int | None, DecodeError, str]] = []
+    outcomes: list[Outcome | None] = [None] * len(messages)
+    rejections: list[Refused] = []
 
     def reject(i: int, key: str, pk: int | None, error: DecodeError, msg_id: str = "") -> None:
+        msg_id = printable(msg_id, 64)
         outcomes[i] = Outcome("rejected", error.reason, error.field, error.message, msg_id)
-        rejections.append((key[:64], pk, error, messages[i].via))
+        message = messages[i]
+        rejections.append(Refused(printable(key, 64), pk, error, message.via, message.body,
+                                  msg_id))  # fmt: skip
 
-    max_bytes = settings.DEVICE_MAX_PAYLOAD_BYTES
-    loads = orjson.loads
-    keys: dict[str, str | None] = {}
     parsed: list[tuple[int, str, Any]] = []
+    keys: dict[str, str | None] = {}
     for i, message in enumerate(messages):
-        body = message.body
-        if isinstance(body, bytes | bytearray | memoryview):
-            if len(body) > max_bytes:
-                reject(i, str(message.device_key), None, DecodeError(
-                    RejectReason.TOO_LARGE, "payload",
-                    f"{len(body)} bytes, more than {max_bytes}"))  # fmt: skip
-                continue
-            try:
-                body = loads(body)
-            except orjson.JSONDecodeError as exc:
-                reject(i, str(message.device_key), None, DecodeError(
-                    RejectReason.MALFORMED, "payload", f"not JSON: {exc}"[:200]))  # fmt: skip
-                continue
-        key_text = message.device_key
-        if key_text in keys:
-            key = keys[key_text]
-        else:
-            key = keys[key_text] = _canonical(key_text)
-        if key is None:
-            not_an_id = "device_id is not a device id"
-            reject(i, str(key_text), None,
-                   DecodeError(RejectReason.UNKNOWN_DEVICE, "device_id", not_an_id))  # fmt: skip
+        try:
+            key_text = message.device_key
+            if key_text in keys:
+                key = keys[key_text]
+            else:
+                key = keys[key_text] = _canonical(key_text)
+            body = _parse(message.body)
+            if key is None:
+                raise DecodeError(RejectReason.UNKNOWN_DEVICE, "device_id",
+                                  "device_id is not a device id")  # fmt: skip
+        except DecodeError as error:
+            reject(i, str(message.device_key), None, error)
+            continue
+        except Exception as exc:
+            reject(i, str(message.device_key), None, _unreadable(exc))
             continue
         parsed.append((i, key, body))
 
     devices = _device_refs({key for _, key, _ in parsed})
-    newest = now + datetime.timedelta(seconds=settings.DEVICE_MAX_CLOCK_SKEW_SECONDS)
-    oldest = now - datetime.timedelta(seconds=settings.DEVICE_MAX_EVENT_AGE_SECONDS)
-    admit = FLOOD_GATE.admit
     candidates: dict[tuple[int, str], tuple[int, Reading, DeviceRef]] = {}
     for i, key, payload in parsed:
         device = devices.get(key)
         if device is None:
-            reject(i, str(key), None, DecodeError(
+            reject(i, key, None, DecodeError(
                 RejectReason.UNKNOWN_DEVICE, "device_id", f"no device {key}"))  # fmt: skip
             continue
         try:
-            decoder = DECODERS.get(device.vendor)
-            if decoder is None:
-                raise DecodeError(RejectReason.UNKNOWN_DEVICE, "vendor",
-                                  f"no decoder for {device.vendor!r}")  # fmt: skip
-            reading = decoder.decode(payload)
-            if device.elder_id is None:
-                raise DecodeError(RejectReason.UNBOUND_DEVICE, "device_id",
-                                  "the device is bound to no elder")  # fmt: skip
-            at = reading.occurred_at
-            if at > newest:
-                raise DecodeError(RejectReason.FUTURE_TIMESTAMP, "ts",
-                                  f"{at.isoformat()} lies in the future")  # fmt: skip
-            if at < oldest:
-                raise DecodeError(
-                    RejectReason.STALE_TIMESTAMP, "ts", f"{at.isoformat()} is too old"
-                )
-            if reading.type not in CRITICAL_TYPES and not admit(device.pk, now):
-                limit = settings.DEVICE_MAX_MESSAGES_PER_MINUTE
-                raise DecodeError(RejectReason.FLOOD, "device_id", f"more than {limit} a minute")
+            reading = _decode(device, payload, messages[i].vendor, now)
         except DecodeError as error:
-            msg_id = str(payload.get("msg_id", "")) if isinstance(payload, dict) else ""
-            reject(i, str(key), device.pk, error, msg_id[:64])
+            reject(i, key, device.pk, error, _msg_id_of(payload))
+            continue
+        except Exception as exc:
+            reject(i, key, device.pk, _unreadable(exc), _msg_id_of(payload))
             continue
         pair = (device.pk, reading.msg_id)
         if pair in candidates:
@@ -283,6 +273,87 @@ def messages_store(
         bad_streams=bad_streams,
         state=state,
     )
+
+
+def _parse(body: Any) -> Any:
+    """The message's JSON value: raw bytes parsed (size- and depth-bounded), or as given."""
+    if not isinstance(body, bytes | bytearray | memoryview):
+        return body
+    max_bytes = settings.DEVICE_MAX_PAYLOAD_BYTES
+    if len(body) > max_bytes:
+        raise DecodeError(RejectReason.TOO_LARGE, "payload",
+                          f"{len(body)} bytes, more than {max_bytes}")  # fmt: skip
+    try:
+        return safejson.loads(body)
+    except safejson.JSONError as exc:
+        raise DecodeError(RejectReason.MALFORMED, "payload", str(exc)[:200]) from None
+
+
+def _decode(device: DeviceRef, payload: Any, vendor: str, now: datetime.datetime) -> Reading:
+    """The device's reading, or DecodeError: wrong signer, no decoder, unbound device,
+    implausible time, flood, or anything the database could not store."""
+    if vendor and vendor != device.vendor:
+        raise DecodeError(
+            RejectReason.WRONG_VENDOR, "device_id",
+            f"signed by vendor {printable(vendor, 32)!r}; the device is {device.vendor!r}'s",
+        )  # fmt: skip
+    decoder = DECODERS.get(device.vendor)
+    if decoder is None:
+        raise DecodeError(RejectReason.UNKNOWN_DEVICE, "vendor",
+                          f"no decoder for {device.vendor!r}")  # fmt: skip
+    reading = decoder.decode(payload)
+    _check_storable(reading)
+    if device.elder_id is None:
+        raise DecodeError(RejectReason.UNBOUND_DEVICE, "device_id",
+                          "the device is bound to no elder")  # fmt: skip
+    at = reading.occurred_at
+    if at > now + datetime.timedelta(seconds=settings.DEVICE_MAX_CLOCK_SKEW_SECONDS):
+        raise DecodeError(RejectReason.FUTURE_TIMESTAMP, "ts",
+                          f"{at.isoformat()} lies in the future")  # fmt: skip
+    if at < now - datetime.timedelta(seconds=settings.DEVICE_MAX_EVENT_AGE_SECONDS):
+        raise DecodeError(RejectReason.STALE_TIMESTAMP, "ts", f"{at.isoformat()} is too old")
+    if reading.type not in CRITICAL_TYPES and not FLOOD_GATE.admit(device.pk, now):
+        limit = settings.DEVICE_MAX_MESSAGES_PER_MINUTE
+        raise DecodeError(RejectReason.FLOOD, "device_id", f"more than {limit} a minute")
+    return reading
+
+
+_EVENT_TYPES = frozenset(EventType.values)
+
+
+def _check_storable(reading: Reading) -> None:
+    """What a decoder (ours or a plug-in's) returned must fit the event table exactly: a
+    printable message id of at most 64 characters, a known type, an aware time, and data
+    that is a JSON object without NUL characters (PostgreSQL's jsonb refuses them)."""
+    msg_id = reading.msg_id
+    if not isinstance(msg_id, str) or not 0 < len(msg_id) <= 64 or printable(msg_id) != msg_id:
+        raise DecodeError(RejectReason.INVALID_VALUE, "msg_id",
+                          "msg_id must be 1 to 64 printable characters")  # fmt: skip
+    if not isinstance(reading.type, str) or reading.type not in _EVENT_TYPES:
+        raise DecodeError(RejectReason.UNKNOWN_TYPE, "type", "unknown type")
+    at = reading.occurred_at
+    if not isinstance(at, datetime.datetime) or at.tzinfo is None:
+        raise DecodeError(RejectReason.INVALID_VALUE, "ts", "the time has no offset")
+    if not isinstance(reading.data, dict):
+        raise DecodeError(RejectReason.INVALID_VALUE, "payload", "data must be an object")
+    try:
+        text = orjson.dumps(reading.data)
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise DecodeError(RejectReason.INVALID_VALUE, "payload", f"data: {exc}"[:200]) from None
+    if b"\\u0000" in text or len(text) > settings.DEVICE_MAX_PAYLOAD_BYTES:
+        raise DecodeError(RejectReason.INVALID_VALUE, "payload", "data cannot be stored")
+
+
+def _unreadable(exc: BaseException) -> DecodeError:
+    return DecodeError(RejectReason.UNREADABLE, "payload",
+                       printable(f"{type(exc).__name__}: {exc}", 200))  # fmt: skip
+
+
+def _msg_id_of(payload: Any) -> str:
+    if not isinstance(payload, dict):
+        return ""
+    value = payload.get("msg_id", payload.get("seq", ""))
+    return value if isinstance(value, str) else str(value) if isinstance(value, int) else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,19 +557,22 @@ def _decimal(value: float | None) -> Decimal | None:
 
 
 def count_rejections(
-    rejections: list[tuple[str, int | None, DecodeError, str]], now: datetime.datetime
+    rejections: list[Refused], now: datetime.datetime
 ) -> list[tuple[Device, str, int]]:
-    """Add up rejections per (device id as sent, reason); report the devices whose count in
-    the current ten-minute window crossed the alert threshold just now."""
+    """Keep each rejected message (reason, raw bytes capped and sealed) and add them up per
+    (device id as sent, reason); report the devices whose count in the current ten-minute
+    window crossed the alert threshold just now."""
     if not rejections:
         return []
-    grouped: dict[tuple[str, str], list[tuple[int | None, DecodeError, str]]] = defaultdict(list)
-    for key, pk, error, via in rejections:
-        grouped[(key, error.reason)].append((pk, error, via))
+    RejectedMessage.objects.bulk_create([_rejected_row(r, now) for r in rejections])
+    grouped: dict[tuple[str, str], list[Refused]] = defaultdict(list)
+    for refused in rejections:
+        grouped[(refused.key, refused.error.reason)].append(refused)
     crossed: list[tuple[int, str, int]] = []
     threshold = settings.DEVICE_REJECTIONS_ALERT_THRESHOLD
-    for (key, reason), items in grouped.items():
-        pk, error, via = items[-1]
+    for (key, reason), items in sorted(grouped.items()):  # sorted: rows locked in one order
+        last = items[-1]
+        pk, error, via = last.pk, last.error, last.via
         row, _created = Rejection.objects.select_for_update().get_or_create(
             device_key=key, reason=reason,
             defaults={"device_id": pk, "window_started_at": now, "first_at": now,
@@ -510,7 +584,7 @@ def count_rejections(
         row.count += len(items)
         row.window_count += len(items)
         row.last_at = now
-        row.last_detail = f"{error.field}: {error.message}"[:300]
+        row.last_detail = printable(f"{error.field}: {error.message}", 300)
         row.via = via
         row.device_id = row.device_id or pk
         row.save()
@@ -520,3 +594,30 @@ def count_rejections(
         return []
     devices = Device.objects.select_related("elder").in_bulk([pk for pk, _, _ in crossed])
     return [(devices[pk], reason, count) for pk, reason, count in crossed if pk in devices]
+
+
+def raw_bytes(body: Any) -> bytes:
+    """A message's bytes as received (an already parsed body: as JSON again)."""
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    try:
+        return orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(body).encode("utf-8", "replace")
+
+
+def seal_raw(raw: bytes) -> str:
+    """How a rejected message's bytes are written at rest: capped, then sealed (a payload
+    may carry vital signs). The one place that decides it."""
+    return crypto.encrypt_bytes(raw[: settings.DEVICE_REJECTED_RAW_BYTES]).decode("ascii")
+
+
+def _rejected_row(refused: Refused, now: datetime.datetime) -> RejectedMessage:
+    raw = raw_bytes(refused.body)
+    error = refused.error
+    return RejectedMessage(
+        device_key=refused.key, device_id=refused.pk, reason=error.reason,
+        field=printable(error.field, 64), detail=printable(error.message, 300),
+        msg_id=refused.msg_id, via=refused.via, received_at=now, size=len(raw),
+        raw_sealed=seal_raw(raw),
+    )  # fmt: skip

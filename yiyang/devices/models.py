@@ -152,6 +152,33 @@ class Rejection(models.Model):
         return f"{self.device_key} {self.reason} x{self.count}"
 
 
+class RejectedMessage(models.Model):
+    """One rejected message: why, and its raw bytes (capped at
+    ``DEVICE_REJECTED_RAW_BYTES``, sealed like health data: a payload may carry vital
+    signs) for diagnosis. Every message ends as exactly one event or one of these; kept
+    for ``DEVICE_REJECTED_KEEP_DAYS``."""
+
+    SEALED_FIELDS = ("raw_sealed",)
+
+    device_key = models.CharField(max_length=64)  # the device id as sent, printable only
+    device = models.ForeignKey(Device, null=True, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=24, choices=RejectReason.choices)
+    field = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    msg_id = models.CharField(max_length=64, blank=True)
+    via = models.CharField(max_length=8, choices=Via.choices)
+    received_at = models.DateTimeField(db_index=True)
+    size = models.PositiveIntegerField(default=0)  # bytes as received, before the cap
+    raw_sealed = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["device_key", "-received_at"], name="rejected_by_key")]
+
+    def __str__(self) -> str:
+        return f"{self.device_key} {self.reason}"
+
+
 class CallbackNonce(models.Model):
     """Signatures of accepted HTTP callbacks inside the replay window (pruned after it)."""
 
@@ -173,7 +200,25 @@ class GatewayBeat(models.Model):
     accepted = models.PositiveBigIntegerField(default=0)
     duplicates = models.PositiveBigIntegerField(default=0)
     rejected = models.PositiveBigIntegerField(default=0)
+    # The error standing now ("" once its cause went away) and since when.
     last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name
+
+
+class GatewayError(models.Model):
+    """The history of an ingestion process's errors: when each arose and when it cleared."""
+
+    name = models.CharField(max_length=100)
+    error = models.CharField(max_length=300)
+    started_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["name", "-started_at"], name="gateway_error_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.error[:40]}"

@@ -34,12 +34,14 @@ from yiyang.devices.choices import (
     DeviceStatus,
     RejectReason,
 )
-from yiyang.devices.decoders import DECODERS, DecodeError
+from yiyang.devices.decoders import DECODERS, DecodeError, printable
 from yiyang.devices.models import (
     CallbackNonce,
     Device,
     DeviceBinding,
     GatewayBeat,
+    GatewayError,
+    RejectedMessage,
 )
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
@@ -406,14 +408,32 @@ def device_state_write(states: list[DeviceState]) -> None:
 
 
 def rejections_record(
-    *, device_key: str, reason: str, detail: str, via: str, now: datetime.datetime | None = None
-) -> None:
-    """Count a rejection of a whole request (bad signature, replay, oversized body)."""
+    *, device_key: str, reason: str, detail: str, via: str, body: bytes = b"",
+    field: str = "request", now: datetime.datetime | None = None,
+) -> None:  # fmt: skip
+    """Count and keep a rejection of a whole request (bad signature, replay, oversized
+    body), with its bytes (capped)."""
+    error = DecodeError(reason, field, detail)
     with transaction.atomic():
         ingest.count_rejections(
-            [(device_key[:64], None, DecodeError(reason, "request", detail), via)],
+            [ingest.Refused(printable(device_key, 64), None, error, via, body)],
             now or clock.now(),
         )
+
+
+def device_messages_reject(
+    *, messages: Sequence[Inbound], reason: str, detail: str, now: datetime.datetime | None = None
+) -> list[Outcome]:
+    """Store these messages as rejections (the ingestion could not store them, for a reason
+    no validation foresaw): each is then answered and acknowledged, never retried forever."""
+    now = now or clock.now()
+    error = DecodeError(reason, "payload", printable(detail, 300))
+    refused = [
+        ingest.Refused(printable(m.device_key, 64), None, error, m.via, m.body) for m in messages
+    ]
+    with transaction.atomic():
+        ingest.count_rejections(refused, now)
+    return [Outcome("rejected", error.reason, error.field, error.message) for _m in messages]
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,12 +495,36 @@ def gateway_beat(
     last_error: str = "",
     now: datetime.datetime | None = None,
 ) -> None:
-    """Record that an ingestion process is alive (the console's degraded banner reads it)."""
-    GatewayBeat.objects.update_or_create(
-        name=name,
-        defaults={
-            "beat_at": now or clock.now(), "started_at": started_at, "connected": connected,
-            "accepted": accepted, "duplicates": duplicates, "rejected": rejected,
-            "last_error": last_error[:300],
-        },
-    )  # fmt: skip
+    """Record that an ingestion process is alive (the console's degraded banner reads it)
+    and the error standing now ("" when none). An error that changed or went away is
+    closed in the history (:class:`GatewayError`) with when it cleared."""
+    now = now or clock.now()
+    last_error = printable(last_error, 300)
+    with transaction.atomic():
+        beat = GatewayBeat.objects.select_for_update().filter(name=name).first()
+        before = beat.last_error if beat is not None else ""
+        since = beat.last_error_at if beat is not None else None
+        if before != last_error:
+            if before:
+                GatewayError.objects.filter(name=name, cleared_at__isnull=True).update(
+                    cleared_at=now
+                )
+            if last_error:
+                GatewayError.objects.create(name=name, error=last_error, started_at=now)
+            since = now if last_error else None
+        GatewayBeat.objects.update_or_create(
+            name=name,
+            defaults={
+                "beat_at": now, "started_at": started_at, "connected": connected,
+                "accepted": accepted, "duplicates": duplicates, "rejected": rejected,
+                "last_error": last_error, "last_error_at": since,
+            },
+        )  # fmt: skip
+
+
+def rejected_messages_prune(*, now: datetime.datetime | None = None) -> int:
+    """Drop rejected messages older than ``DEVICE_REJECTED_KEEP_DAYS`` (the counts stay)."""
+    now = now or clock.now()
+    cut = now - datetime.timedelta(days=settings.DEVICE_REJECTED_KEEP_DAYS)
+    deleted, _by_model = RejectedMessage.objects.filter(received_at__lt=cut).delete()
+    return deleted

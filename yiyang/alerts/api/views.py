@@ -177,7 +177,7 @@ class DeviceEventCallbackView(APIView):
                                   f"1 to {MAX_EVENTS_PER_CALLBACK} events")  # fmt: skip
         except DecodeError as error:
             rejections_record(device_key=key, reason=error.reason, detail=error.message,
-                              via=Via.HTTP)  # fmt: skip
+                              via=Via.HTTP, body=body, field=error.field)  # fmt: skip
             code = (status.HTTP_401_UNAUTHORIZED
                     if error.reason in (RejectReason.BAD_SIGNATURE, RejectReason.REPLAYED,
                                         RejectReason.FUTURE_TIMESTAMP, RejectReason.STALE_TIMESTAMP)
@@ -186,12 +186,14 @@ class DeviceEventCallbackView(APIView):
         except (UnicodeDecodeError, ValueError) as exc:
             malformed = DecodeError(RejectReason.MALFORMED, "body", f"not JSON: {exc}"[:200])
             rejections_record(device_key=key, reason=malformed.reason, detail=malformed.message,
-                              via=Via.HTTP)  # fmt: skip
+                              via=Via.HTTP, body=body)  # fmt: skip
             return _refused(malformed, status.HTTP_400_BAD_REQUEST)
+        # The signing vendor travels with each event: a device of another vendor is rejected
+        # (``wrong_vendor``), so one vendor's key can never speak for another's devices.
         messages = [
             Inbound(
                 device_key=str(event.get("device_id", ""))[:64] if isinstance(event, dict) else "",
-                body=event, via=Via.HTTP,
+                body=event, via=Via.HTTP, vendor=vendor,
             )
             for event in events
         ]  # fmt: skip

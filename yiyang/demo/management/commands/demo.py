@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from typing import Any
-from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.management import call_command
@@ -108,18 +106,37 @@ class Command(BaseCommand):
             env=os.environ.copy(),
         )  # fmt: skip
 
+    def _broker(self) -> tuple[str | None, str]:
+        """The broker the demo's gateway uses: the one on MQTT_URL when it keeps a
+        disconnected gateway's queued messages, else the project's own Mosquitto with
+        deploy/mosquitto/mosquitto.conf (scripts/start-broker.sh decides and starts it)."""
+        script = settings.BASE_DIR / "scripts" / "start-broker.sh"
+        env = os.environ | {"PYTHON": sys.executable, "MQTT_URL": str(settings.MQTT_URL)}
+        try:
+            done = subprocess.run(  # noqa: S603 - our own script
+                ["/bin/bash", str(script)], env=env, capture_output=True, text=True, timeout=90,
+                check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return None, ""
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("MQTT_URL=")]
+        if done.returncode != 0 or not lines:
+            return None, ""
+        url = lines[-1].split("=", 1)[1]
+        if url == str(settings.MQTT_URL):
+            return url, "broker configuration checked: it keeps queued messages"
+        return url, "the project's own Mosquitto, deploy/mosquitto/mosquitto.conf"
+
     def _start_alert_centre(self, port: str) -> list[subprocess.Popen[bytes]]:
         """The alert monitor, the MQTT gateway (when a broker answers on MQTT_URL) and a
         small device simulation, so that the console shows life (over MQTT, or signed HTTP
         callbacks to this server when there is no broker)."""
-        url = urlparse(str(settings.MQTT_URL))
-        try:
-            with socket.create_connection((url.hostname or "127.0.0.1", url.port or 1883), 1):
-                broker = True
-        except OSError:
-            broker = False
+        broker_url, broker_note = self._broker()
+        broker = broker_url is not None
         python = [sys.executable, "-m", "yiyang"]
         env = os.environ.copy()
+        if broker_url is not None:
+            env["MQTT_URL"] = broker_url
         monitor = [*python, "run-alert-monitor", "--interval", "2", "--start-delay", "20"]
         started = [subprocess.Popen(monitor, env=env)]  # noqa: S603 - our own commands
         # Visits turn late and missed as the demo's day goes on (the board shows them).
@@ -132,7 +149,9 @@ class Command(BaseCommand):
             gateway = [*python, "run-device-gateway"]
             started.append(subprocess.Popen(gateway, env=env))  # noqa: S603
             simulate += ["--via", "mqtt"]
-            self.stdout.write(f"Device gateway on {settings.MQTT_URL}; device simulation started.")
+            self.stdout.write(
+                f"Device gateway on {broker_url} ({broker_note}); device simulation started."
+            )
         else:
             simulate += ["--via", "http", "--url", f"http://127.0.0.1:{port}"]
             self.stdout.write("No MQTT broker: simulated devices call the HTTP callback instead.")
