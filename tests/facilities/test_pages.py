@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.facilities.conftest import elder_at, facility_at
+from yiyang.facilities.choices import FacilityKind
+from yiyang.facilities.models import PlanScenario
+from yiyang.facilities.services import coverage_compute
+
+
+@pytest.fixture
+def covered(placed, system):
+    facility_at(placed, system, "XA1a", 34.75, 113.65)
+    facility_at(placed, system, "XA2a", 34.79, 113.65, kind=FacilityKind.ELDERLY_CANTEEN)
+    for i in range(6):
+        elder_at(placed, system, "XA1a", 34.7501 + i * 0.0001, 113.6501)
+    elder_at(placed, system, "XA1b", None, None)
+    coverage_compute(actor=system, division=placed.div["X"])
+    return placed
+
+
+def test_facility_list_and_map(covered, client_for):
+    response = client_for("city_admin").get(reverse("facilities:list"))
+    assert response.status_code == 200
+    assert response.content.decode().count('data-facility="') == 2
+    assert b'id="facility-map-data"' in response.content
+    assert b"<script>" not in response.content  # data through json_script only
+
+
+def test_facility_list_is_scoped(covered, client_for):
+    response = client_for("community_worker").get(reverse("facilities:list"))
+    assert response.content.decode().count('data-facility="') == 1
+
+
+def test_coverage_page_says_the_method_and_counts_the_missing(covered, client_for):
+    response = client_for("district_officer").get(reverse("facilities:coverage"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert ('id="coverage-method"' in page and "Straight line" in page) or "直线" in page
+    assert 'id="coverage-missing-count"' in page
+    assert 'data-group="all"><td>' in page
+
+
+def test_coverage_page_refuses_providers(covered, client_for):
+    assert client_for("provider_manager").get(reverse("facilities:coverage")).status_code == 403
+
+
+def test_plan_runs_and_saves(covered, client_for, django_capture_on_commit_callbacks):
+    client = client_for("city_admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("facilities:plan"),
+            {
+                "division": covered.div["X"].code,
+                "kind": "day_care_centre",
+                "sites": "1",
+                "candidate_source": "grid",
+                "weight_all": "1",
+                "weight_very_old": "0",
+                "weight_living_alone": "0",
+                "weight_disabled": "0",
+            },
+        )
+    scenario = PlanScenario.objects.get()
+    assert response.status_code == 302
+    assert scenario.status == "done", scenario.error
+    page = client.get(reverse("facilities:scenario", args=[scenario.external_id]))
+    assert b'id="plan-gap"' in page.content
+    client.post(
+        reverse("facilities:scenario", args=[scenario.external_id]), {"action": "save", "name": "A"}
+    )
+    scenario.refresh_from_db()
+    assert scenario.saved is True
+    export = client.get(reverse("facilities:scenario-export", args=[scenario.external_id]))
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+
+
+def test_projects_page(covered, client_for):
+    assert client_for("city_admin").get(reverse("facilities:projects")).status_code == 200
