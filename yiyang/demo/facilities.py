@@ -10,6 +10,7 @@ import datetime
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,7 @@ from yiyang.demo.services import CENTRE, CITY_CODE
 from yiyang.demo.streets import city_street_network
 from yiyang.facilities.choices import FacilityKind, FacilityStatus, FundingSource
 from yiyang.facilities.models import ConstructionTarget, Facility
+from yiyang.facilities.reach import Network
 from yiyang.facilities.services import (
     coverage_compute,
     facilities_adopt,
@@ -58,7 +60,7 @@ def _add(
     name: str,
     kind: str,
     area: list[Division],
-    **extra: object,
+    **extra: Any,
 ) -> Facility:
     lat, lng = _point(rng, division, 0.004)
     organisation = organisation_create(
@@ -83,7 +85,7 @@ def _add(
 
 def _network(
     seed: int, communities: list[Division], streets: list[Division], districts: list[Division]
-) -> object:
+) -> Network:
     def at(d: Division) -> tuple[float, float]:
         return float(d.centroid_lat or CENTRE[0]), float(d.centroid_lng or CENTRE[1])
 
@@ -206,7 +208,7 @@ def demo_facilities_build(*, seed: int = 20261122) -> DemoFacilities:
         road_network_store(
             actor=actor,
             city=city,
-            network=network,  # type: ignore[arg-type]
+            network=network,
             name="颐和市 synthetic streets",
             source="synthetic",
         )
@@ -215,7 +217,7 @@ def demo_facilities_build(*, seed: int = 20261122) -> DemoFacilities:
         created=True,
         facilities=Facility.objects.filter(division_code__startswith=prefix).count(),
         nodes=network.node_count,
-        edges=network.edge_count,  # type: ignore[attr-defined]
+        edges=network.edge_count,
         method=run.method,
         seconds=run.seconds,
     )

@@ -64,9 +64,10 @@ def read_osm(path: str | Path) -> Network:
         processor = osmium.FileProcessor(
             str(path), osmium.osm.NODE | osmium.osm.WAY
         ).with_locations()
-        for way in processor:
-            if not way.is_way():
+        for entity in processor:
+            if not isinstance(entity, osmium.osm.Way):
                 continue
+            way = entity
             tags = {tag.k: tag.v for tag in way.tags}
             if not is_walkable(tags):
                 continue

@@ -106,6 +106,13 @@ def _rows(data: bytes, filename: str) -> list[list[Any]]:
     return [list(row) for row in csv.reader(io.StringIO(text))]
 
 
+def _inside(box: list[float | None], lat: float, lng: float) -> bool:
+    lo_lat, hi_lat, lo_lng, hi_lng = box
+    if lo_lat is None or hi_lat is None or lo_lng is None or hi_lng is None:
+        return True
+    return lo_lat <= lat <= hi_lat and lo_lng <= lng <= hi_lng
+
+
 def candidates_from_file(*, data: bytes, filename: str, city: Division) -> list[dict[str, Any]]:
     """Candidate points from a .xlsx or .csv with columns name/名称, lat/纬度, lng/经度:
     every row valid, or a ValidationError naming each bad row (bad coordinates, a point
@@ -122,7 +129,7 @@ def candidates_from_file(*, data: bytes, filename: str, city: Division) -> list[
                 {"file": _("The file has no column %(c)s.") % {"c": " / ".join(names[:3])}}
             )
         columns[key] = found[0]
-    box = [
+    box: list[float | None] = [
         float(v) if v is not None else None
         for v in (city.bbox_min_lat, city.bbox_max_lat, city.bbox_min_lng, city.bbox_max_lng)
     ]
@@ -140,16 +147,13 @@ def candidates_from_file(*, data: bytes, filename: str, city: Division) -> list[
         else:
             if not (-90 <= lat <= 90 and -180 <= lng <= 180):
                 problems["lat"] = _("This is not a point on Earth.")
-            elif None not in box and not (
-                box[0] <= float(lat) <= box[1]  # type: ignore[operator]
-                and box[2] <= float(lng) <= box[3]
-            ):  # type: ignore[operator]
+            elif not _inside(box, float(lat), float(lng)):
                 problems["lat"] = _("The point lies outside %(city)s.") % {"city": city.name}
             else:
-                key = (str(lat), str(lng))
-                if key in seen:
-                    problems["lat"] = _("The same point as row %(row)d.") % {"row": seen[key]}
-                seen.setdefault(key, number)
+                point = (str(lat), str(lng))
+                if point in seen:
+                    problems["lat"] = _("The same point as row %(row)d.") % {"row": seen[point]}
+                seen.setdefault(point, number)
         if problems:
             errors[number] = problems
             continue
@@ -251,7 +255,7 @@ def scenario_start(
         candidate_source=candidate_source,
         candidates=candidates or [],
         weights=clean_weights,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor if getattr(actor, "pk", None) else None,  # type: ignore[misc]
     )
     audit_record(
         actor=actor,
@@ -283,8 +287,8 @@ def _candidates(scenario: PlanScenario, prefix: str, uncovered: Points) -> list[
         return [
             {
                 "name": o.name,
-                "lat": float(o.lat),
-                "lng": float(o.lng),  # type: ignore[arg-type]
+                "lat": float(o.lat or 0),
+                "lng": float(o.lng or 0),
                 "organisation": str(o.external_id),
             }
             for o in rows[:MAX_CANDIDATES]

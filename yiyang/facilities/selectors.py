@@ -80,7 +80,7 @@ def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str, what: str) -> An
 
 def facility_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Facility:
     require_perm(actor, Permission.VIEW_FACILITIES)
-    return _get(facility_queryset(actor=actor), external_id, "facility")  # type: ignore[no-any-return]
+    return _get(facility_queryset(actor=actor), external_id, "facility")
 
 
 def scope_prefix(actor: Actor) -> str:
@@ -125,7 +125,7 @@ def open_facility_points(*, city_prefix: str, kind: str) -> Points:
         organisation__lat__isnull=False,
         organisation__lng__isnull=False,
     ).values_list("organisation__lat", "organisation__lng")
-    return Points.of([(float(a), float(b)) for a, b in rows])
+    return Points.of([(float(a or 0), float(b or 0)) for a, b in rows])
 
 
 def open_kinds(*, city_prefix: str) -> list[str]:
@@ -183,8 +183,8 @@ def elder_homes(*, prefix: str) -> HomeRows:
     missing = elders.filter(Q(lat__isnull=True) | Q(lng__isnull=True)).count()
     flags = _flags(rows, timezone.localdate())
     homes = Homes(
-        lat=np.fromiter((float(r[1]) for r in rows), dtype=np.float64, count=len(rows)),
-        lng=np.fromiter((float(r[2]) for r in rows), dtype=np.float64, count=len(rows)),
+        lat=np.fromiter((float(r[1] or 0) for r in rows), dtype=np.float64, count=len(rows)),
+        lng=np.fromiter((float(r[2] or 0) for r in rows), dtype=np.float64, count=len(rows)),
         community=np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows)),
         **flags,
     )
@@ -231,8 +231,8 @@ def reach_homes(*, actor: Actor, kind: str) -> Homes:
     rows = [r for r in rows if r[1] is not None and r[2] is not None]
     flags = _flags(rows, timezone.localdate())
     return Homes(
-        lat=np.fromiter((float(r[1]) for r in rows), dtype=np.float64, count=len(rows)),
-        lng=np.fromiter((float(r[2]) for r in rows), dtype=np.float64, count=len(rows)),
+        lat=np.fromiter((float(r[1] or 0) for r in rows), dtype=np.float64, count=len(rows)),
+        lng=np.fromiter((float(r[2] or 0) for r in rows), dtype=np.float64, count=len(rows)),
         community=np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows)),
         minutes=np.fromiter(
             (np.inf if r[0] is None else r[0] for r in rows), dtype=np.float64, count=len(rows)
@@ -389,7 +389,7 @@ def scenario_list(*, actor: Actor) -> QuerySet[PlanScenario]:
 
 def scenario_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> PlanScenario:
     require_perm(actor, Permission.PLAN_FACILITIES)
-    return _get(scenario_queryset(actor=actor), external_id, "scenario")  # type: ignore[no-any-return]
+    return _get(scenario_queryset(actor=actor), external_id, "scenario")
 
 
 def project_queryset(*, actor: Actor) -> QuerySet[ConstructionProject]:
@@ -412,7 +412,7 @@ def project_list(*, actor: Actor, filters: Any = None) -> QuerySet[ConstructionP
 
 def project_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ConstructionProject:
     require_perm(actor, Permission.VIEW_FACILITIES)
-    return _get(project_queryset(actor=actor), external_id, "project")  # type: ignore[no-any-return]
+    return _get(project_queryset(actor=actor), external_id, "project")
 
 
 def targets_for(*, actor: Actor, year: int) -> QuerySet[ConstructionTarget]:

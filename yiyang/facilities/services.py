@@ -319,6 +319,8 @@ def facilities_adopt(*, actor: Actor) -> int:
             name=organisation.name,
         )
         status = STATUS_FROM_ORGANISATION.get(organisation.status, FacilityStatus.OPEN)
+        if kind is None:
+            continue
         created.append(
             Facility(
                 organisation=organisation,

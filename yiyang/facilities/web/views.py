@@ -166,10 +166,10 @@ def _start(request: HttpRequest) -> HttpResponse:
             upload = request.FILES.get("file")
             if upload is None:
                 raise ValidationError({"file": _("Upload the candidate sites.")})
-            city = selectors.city_for_prefix(division.code_prefix)
+            city = selectors.city_for_prefix(division.code_prefix) or division
             candidates = planning.candidates_from_file(
                 data=upload.read(), filename=upload.name or "", city=city
-            )  # type: ignore[arg-type]
+            )
         sites = post.get("sites") or ""
         scenario = planning.scenario_start(
             actor=actor,
