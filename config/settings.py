@@ -539,6 +539,9 @@ SPECTACULAR_SETTINGS = {
         "VisitOutcomeEnum": "yiyang.visits.choices.VisitOutcome",
         "AlertStatusEnum": "yiyang.alerts.choices.AlertStatus",
         "DeviceKindEnum": "yiyang.devices.choices.DeviceKind",
+        "FacilityKindEnum": "yiyang.facilities.choices.FacilityKind",
+        "FacilityStatusEnum": "yiyang.facilities.choices.FacilityStatus",
+        "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
     },
 }
 
