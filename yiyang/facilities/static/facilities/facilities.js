@@ -20,6 +20,16 @@
     return box;
   }
 
+  function fit(map, points) {
+    // identical points would make a bounds of no size (and an unusable zoom): keep one each
+    var seen = {}, unique = [];
+    points.forEach(function (p) {
+      var key = p[0].toFixed(6) + "," + p[1].toFixed(6);
+      if (!seen[key]) { seen[key] = true; unique.push(p); }
+    });
+    YiyangMap.fit(map, unique);
+  }
+
   function facilityMap() {
     var d = data("facility-map-data");
     var element = document.getElementById("facility-map");
@@ -37,7 +47,7 @@
       }).bindTooltip(tip([m.name, m.kindLabel, d.texts.status + ": " + m.statusLabel])).addTo(map);
       points.push(m.at);
     });
-    YiyangMap.fit(map, points);
+    fit(map, points);
   }
 
   function shade(share) {
@@ -63,7 +73,7 @@
       }).bindTooltip(tip([""].concat(lines))).addTo(map);
       h.outline.forEach(function (p) { points.push(p); });
     });
-    YiyangMap.fit(map, points);
+    fit(map, points);
   }
 
   function planMap() {
@@ -83,7 +93,7 @@
         points.push(at);
       });
     });
-    YiyangMap.fit(map, points);
+    fit(map, points);
   }
 
   function start() {
