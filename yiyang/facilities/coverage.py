@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import h3
+from h3.api import basic_int
 import numpy as np
 from numpy.typing import NDArray
 
@@ -35,6 +36,18 @@ class Homes:
         return np.asarray(getattr(self, name), dtype=bool)
 
 
+def hex_ids(
+    lat: NDArray[np.float64], lng: NDArray[np.float64], resolution: int = HEX_RESOLUTION
+) -> NDArray[np.uint64]:
+    """Each point's H3 cell as a 64-bit integer (the integer API: no string per point)."""
+    cell = basic_int.latlng_to_cell
+    return np.fromiter(
+        map(cell, lat.tolist(), lng.tolist(), [resolution] * len(lat)),
+        dtype=np.uint64,
+        count=len(lat),
+    )
+
+
 def hex_cells(
     lat: NDArray[np.float64], lng: NDArray[np.float64], resolution: int = HEX_RESOLUTION
 ) -> list[str]:
@@ -56,8 +69,8 @@ def hexagons(
     number unless ``show_small`` (k-anonymity for roles below the district)."""
     if len(homes) == 0:
         return []
-    cells = np.asarray(hex_cells(homes.lat, homes.lng, resolution))
-    names, inverse = np.unique(cells, return_inverse=True)
+    ids, inverse = np.unique(hex_ids(homes.lat, homes.lng, resolution), return_inverse=True)
+    names = np.asarray([h3.int_to_str(int(i)) for i in ids.tolist()])
     result = []
     counts = {g: np.bincount(inverse, weights=homes.group(g), minlength=len(names)) for g in GROUPS}
     inside = {

@@ -137,19 +137,33 @@ class Router:
         return np.asarray(dist[:n], dtype=np.float64)
 
     def point_distances(
-        self, dist_nodes: FloatArray, points: Points, *, limit: float
+        self,
+        dist_nodes: FloatArray,
+        points: Points,
+        *,
+        limit: float,
+        snapped: tuple[IntArray, FloatArray] | None = None,
     ) -> FloatArray:
-        """From node distances to the points' distances (plus their way to the street)."""
-        nodes, snaps = self.snap(points)
+        """From node distances to the points' distances (plus their way to the street);
+        ``snapped`` is ``snap(points)`` when the caller has it already (one per kind)."""
+        nodes, snaps = snapped if snapped is not None else self.snap(points)
         total = dist_nodes[nodes] + snaps
         total[total > limit] = np.inf
         return np.asarray(total, dtype=np.float64)
 
 
-def network_reach(router: Router, facilities: Points, homes: Points, *, limit: float) -> FloatArray:
-    """Walking metres from every home to the nearest facility (inf beyond ``limit``)."""
+def network_reach(
+    router: Router,
+    facilities: Points,
+    homes: Points,
+    *,
+    limit: float,
+    snapped: tuple[IntArray, FloatArray] | None = None,
+) -> FloatArray:
+    """Walking metres from every home to the nearest facility (inf beyond ``limit``).
+    Pass ``snapped=router.snap(homes)`` when computing several kinds for the same homes."""
     return router.point_distances(
-        router.distances_from(facilities, limit=limit), homes, limit=limit
+        router.distances_from(facilities, limit=limit), homes, limit=limit, snapped=snapped
     )
 
 

@@ -468,10 +468,11 @@ def coverage_compute(*, actor: Actor, division: Division | None = None) -> Cover
     )
     division_codes = [codes[int(c)] for c in homes.homes.community.tolist()]
     kinds = selectors.open_kinds(city_prefix=city.code[:4])
+    snapped = router.snap(points) if router is not None else None
     for kind in kinds:
         facilities = selectors.open_facility_points(city_prefix=city.code[:4], kind=kind)
         if router is not None:
-            metres = network_reach(router, facilities, points, limit=limit)
+            metres = network_reach(router, facilities, points, limit=limit, snapped=snapped)
         else:
             metres = detour_reach(facilities, points, detour=detour, limit=limit)
         minutes = metres / speed
