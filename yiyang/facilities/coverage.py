@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import h3
-from h3.api import basic_int
 import numpy as np
+from h3.api import basic_int
 from numpy.typing import NDArray
 
 HEX_RESOLUTION = 8  # about 0.74 km² a hexagon, edge about 460 m
