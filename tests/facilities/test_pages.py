@@ -78,3 +78,79 @@ def test_plan_runs_and_saves(covered, client_for, django_capture_on_commit_callb
 
 def test_projects_page(covered, client_for):
     assert client_for("city_admin").get(reverse("facilities:projects")).status_code == 200
+
+
+def test_facility_page_changes_status_and_service_area(covered, client_for):
+    from yiyang.facilities.models import Facility
+
+    facility = Facility.objects.get(kind="community_station")
+    client = client_for("district_officer")
+    url = reverse("facilities:detail", args=[facility.external_id])
+    assert client.get(url).status_code == 200
+    client.post(url, {"action": "status", "status": "suspended", "on": ""})
+    facility.refresh_from_db()
+    assert facility.status == "suspended"
+    client.post(
+        url,
+        {
+            "action": "edit",
+            "beds": "",
+            "day_places": "20",
+            "meals_per_day": "",
+            "opening_hours": "8-17",
+            "service_area": [
+                str(covered.div["XA1a"].external_id),
+                str(covered.div["XA1b"].external_id),
+            ],
+        },
+    )
+    facility.refresh_from_db()
+    assert facility.day_places == 20
+    assert facility.service_area.count() == 2
+    outside = client.post(
+        url, {"action": "edit", "service_area": [str(covered.div["XB1a"].external_id)]}
+    )
+    assert outside.status_code == 302
+    assert facility.service_area.count() == 2  # a village outside the district is not offered
+    assert (
+        client_for("community_worker").post(url, {"action": "status", "status": "open"}).status_code
+        == 403
+    )
+
+
+def test_project_milestone_from_the_page(covered, client_for, system):
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from yiyang.facilities.services import project_start
+
+    today = timezone.localdate()
+    facility = facility_at(
+        covered,
+        system,
+        "XA1b",
+        34.77,
+        113.65,
+        status="planned",
+        planned_on=today - datetime.timedelta(days=9),
+    )
+    project = project_start(
+        actor=system,
+        facility=facility,
+        year=today.year,
+        budget=Decimal(1),
+        funding_source="city",
+        approved_on=today - datetime.timedelta(days=5),
+    )
+    client = client_for("district_officer")
+    page = client.get(reverse("facilities:projects")).content.decode()
+    assert f'data-project="{project.external_id}"' in page
+    client.post(
+        reverse("facilities:project-milestone", args=[project.external_id]),
+        {"milestone": "started", "on": today.isoformat()},
+    )
+    project.refresh_from_db()
+    facility.refresh_from_db()
+    assert project.started_on == today and facility.status == "under_construction"

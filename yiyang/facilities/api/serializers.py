@@ -25,7 +25,9 @@ class FacilitySerializer(serializers.ModelSerializer[Facility]):
         source="organisation.lng", max_digits=9, decimal_places=6, read_only=True, allow_null=True
     )
     operator = serializers.SerializerMethodField()
-    service_area = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    service_area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
 
     class Meta:
         model = Facility

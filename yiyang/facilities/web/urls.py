@@ -14,4 +14,10 @@ urlpatterns = [
     ),
     path("plan/<uuid:external_id>/export.xlsx", views.scenario_export_view, name="scenario-export"),
     path("projects/", views.project_list_view, name="projects"),
+    path(
+        "projects/<uuid:external_id>/milestone/",
+        views.project_milestone_view,
+        name="project-milestone",
+    ),
+    path("<uuid:external_id>/", views.facility_detail_view, name="detail"),
 ]

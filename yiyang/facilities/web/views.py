@@ -16,18 +16,20 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.facilities import planning, selectors
+from yiyang.facilities import planning, selectors, services
 from yiyang.facilities.choices import (
     CandidateSource,
     FacilityKind,
     FacilityStatus,
     FundingSource,
     Group,
+    Milestone,
     ReachMethod,
     ScenarioStatus,
 )
@@ -301,6 +303,16 @@ def scenario_export_view(request: HttpRequest, external_id: str) -> HttpResponse
     return response
 
 
+def _project_row(project: Any) -> dict[str, Any]:
+    """A project with the milestone it reaches next (the button the page shows)."""
+    upcoming = services.next_milestone(project)
+    return {
+        "p": project,
+        "next": upcoming,
+        "next_label": Milestone(upcoming).label if upcoming else "",
+    }
+
+
 @login_required
 @require_GET
 def project_list_view(request: HttpRequest) -> HttpResponse:
@@ -327,13 +339,111 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "facilities/projects.html",
         {
-            "projects": projects,
+            "projects": [_project_row(p) for p in projects],
             "year": year,
             "targets": targets,
             "filterset": ProjectFilterSet(filters),
             "years": range(timezone.localdate().year - 3, timezone.localdate().year + 3),
             "divisions": selectors.division_choices(actor=actor, levels=("district",)),
-            "today": datetime.date.today(),
-            "statuses": FacilityStatus.choices,
+            "today": timezone.localdate(),
+            "can_manage": has_perm(actor, Permission.MANAGE_PROJECTS),
         },
     )
+
+
+def _date(raw: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _facility_post(request: HttpRequest, facility: Any) -> HttpResponse:
+    actor = request_actor(request)
+    post = request.POST
+    try:
+        if post.get("action") == "status":
+            on = _date(post.get("on"))
+            if post.get("on") and on is None:
+                raise ValidationError({"on": _("Give a date as YYYY-MM-DD.")})
+            services.facility_status_set(
+                actor=actor, facility=facility, status=post.get("status", ""), on=on
+            )
+        else:
+            numbers: dict[str, int | None] = {}
+            for name in ("beds", "day_places", "meals_per_day"):
+                raw = (post.get(name) or "").strip()
+                if raw and not raw.isdigit():
+                    raise ValidationError({name: _("Give a whole number (0 or more).")})
+                numbers[name] = int(raw) if raw else None
+            wanted = {v for v in post.getlist("service_area") if v}
+            try:
+                area = list(
+                    selectors.division_choices(actor=actor, levels=("community",)).filter(
+                        external_id__in=wanted
+                    )
+                )
+            except (ValueError, ValidationError):
+                area = []
+            if len(area) != len(wanted):
+                raise ValidationError(
+                    {"service_area": _("Some of these communities lie outside your jurisdiction.")}
+                )
+            services.facility_update(
+                actor=actor,
+                facility=facility,
+                service_area=area,
+                opening_hours=(post.get("opening_hours") or "").strip()[:120],
+                **numbers,
+            )
+        messages.success(request, _("The facility is saved."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("facilities:detail", external_id=facility.external_id)
+
+
+@login_required
+def facility_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    facility = selectors.facility_get_for_actor(actor=actor, external_id=external_id)
+    can_manage = has_perm(actor, Permission.MANAGE_FACILITIES)
+    if request.method == "POST":
+        require_perm(actor, Permission.MANAGE_FACILITIES)
+        return _facility_post(request, facility)
+    area = set(facility.service_area.values_list("pk", flat=True))
+    communities = selectors.division_choices(actor=actor, levels=("community",)).filter(
+        code__startswith=facility.division_code[:6]
+    )
+    return render(
+        request,
+        "facilities/facility_detail.html",
+        {
+            "facility": facility,
+            "can_manage": can_manage,
+            "next_statuses": [
+                (s, FacilityStatus(s).label) for s in services.allowed_statuses(facility)
+            ],
+            "service_area": facility.service_area.all(),
+            "communities": [(c, c.pk in area) for c in communities],
+            "projects": facility.projects.all(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def project_milestone_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    project = selectors.project_get_for_actor(actor=actor, external_id=external_id)
+    if request.method == "POST":
+        on = _date(request.POST.get("on")) or timezone.localdate()
+        try:
+            services.project_milestone(
+                actor=actor, project=project, milestone=request.POST.get("milestone", ""), on=on
+            )
+            messages.success(request, _("The milestone is recorded."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+    return redirect(f"{reverse('facilities:projects')}?year={project.year}")
