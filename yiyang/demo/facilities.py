@@ -98,19 +98,108 @@ def _network(
     return city_street_network(areas=areas, roads=roads, seed=seed)
 
 
+def _division_ids(kind: str) -> set[int]:
+    return set(
+        Facility.objects.filter(kind=kind).values_list("organisation__division_id", flat=True)
+    )
+
+
+def _extra_facilities(
+    rng: random.Random, actor: SystemActor, streets: list[Division], communities: list[Division]
+) -> None:
+    """Kinds the register does not hold: a regional centre in each township serving its first
+    villages, happiness homes in half the villages without a station, meal points in a
+    third of the urban communities without a canteen."""
+    stationed = _division_ids(FacilityKind.COMMUNITY_STATION)
+    canteens = _division_ids(FacilityKind.ELDERLY_CANTEEN)
+    for street in streets:
+        villages = [c for c in communities if c.parent_id == street.pk]
+        if not street.is_urban:
+            _add(
+                rng,
+                actor,
+                street,
+                K.DAY_CARE_CENTRE,
+                f"{street.name}区域性养老服务中心",
+                FacilityKind.REGIONAL_CENTRE,
+                villages[:4],
+                beds=40,
+                day_places=30,
+            )
+            for village in villages:
+                if village.pk not in stationed and rng.random() < 0.5:
+                    _add(
+                        rng,
+                        actor,
+                        village,
+                        K.COMMUNITY_STATION,
+                        f"{village.name}互助幸福院",
+                        FacilityKind.HAPPINESS_HOME,
+                        [village],
+                        day_places=15,
+                    )
+            continue
+        for community in villages:
+            if community.pk not in canteens and rng.random() < 0.3:
+                _add(
+                    rng,
+                    actor,
+                    community,
+                    K.ELDERLY_CANTEEN,
+                    f"{community.name}助餐点",
+                    FacilityKind.MEAL_POINT,
+                    [community],
+                    meals_per_day=80,
+                )
+
+
+def _planned_canteen(
+    rng: random.Random, actor: SystemActor, city: Division, communities: list[Division]
+) -> None:
+    """A new canteen planned this year with its approved project, and the year's targets."""
+    today = timezone.localdate()
+    canteens = _division_ids(FacilityKind.ELDERLY_CANTEEN) | _division_ids(FacilityKind.MEAL_POINT)
+    target = next(c for c in communities if c.is_urban and c.pk not in canteens)
+    planned = _add(
+        rng,
+        actor,
+        target,
+        K.ELDERLY_CANTEEN,
+        f"{target.name}老年食堂(新建)",
+        FacilityKind.ELDERLY_CANTEEN,
+        [target],
+        status=FacilityStatus.PLANNED,
+        planned_on=today - datetime.timedelta(days=30),
+        meals_per_day=200,
+    )
+    Organisation.objects.filter(pk=planned.organisation_id).update(
+        status=OrganisationStatus.PENDING
+    )
+    project_start(
+        actor=actor,
+        facility=planned,
+        year=today.year,
+        budget=Decimal("800000.00"),
+        funding_source=FundingSource.LOTTERY,
+        approved_on=today - datetime.timedelta(days=20),
+    )
+    for kind, count, beds in (
+        (FacilityKind.ELDERLY_CANTEEN, 50, 0),
+        (FacilityKind.REGIONAL_CENTRE, 4, 160),
+        (FacilityKind.PUBLIC_INSTITUTION, 2, 500),
+    ):
+        ConstructionTarget.objects.create(
+            division=city, year=today.year, kind=kind, facilities=count, beds=beds
+        )
+
+
 def demo_facilities_build(*, seed: int = 20261122) -> DemoFacilities:
     """Build the demo facility network once (nothing when facilities exist already)."""
     prefix = CITY_CODE[:4]
     city = Division.objects.filter(code=CITY_CODE).first()
-    if (
-        city is None
-        or Facility.objects.filter(division_code__startswith=prefix)
-        .filter(organisation__name__contains="幸福院")
-        .exists()
-    ):
-        return DemoFacilities(
-            facilities=Facility.objects.filter(division_code__startswith=prefix).count()
-        )
+    existing = Facility.objects.filter(division_code__startswith=prefix)
+    if city is None or existing.filter(organisation__name__contains="幸福院").exists():
+        return DemoFacilities(facilities=existing.count())
     rng = random.Random(seed + 13)
     actor = SystemActor(Scope(division_prefix=prefix), username="system:seed-demo")
     divisions = list(Division.objects.filter(code__startswith=prefix).order_by("code"))
@@ -119,91 +208,8 @@ def demo_facilities_build(*, seed: int = 20261122) -> DemoFacilities:
     communities = [d for d in divisions if d.level == "community"]
     with transaction.atomic():
         facilities_adopt(actor=actor)
-        stationed = set(
-            Facility.objects.filter(kind=FacilityKind.COMMUNITY_STATION).values_list(
-                "organisation__division_id", flat=True
-            )
-        )
-        canteens = set(
-            Facility.objects.filter(kind=FacilityKind.ELDERLY_CANTEEN).values_list(
-                "organisation__division_id", flat=True
-            )
-        )
-        for street in streets:
-            villages = [c for c in communities if c.parent_id == street.pk]
-            if not street.is_urban:
-                # a regional centre serving the township's first villages (区域性养老服务中心)
-                _add(
-                    rng,
-                    actor,
-                    street,
-                    K.DAY_CARE_CENTRE,
-                    f"{street.name}区域性养老服务中心",
-                    FacilityKind.REGIONAL_CENTRE,
-                    villages[:4],
-                    beds=40,
-                    day_places=30,
-                )
-                for village in villages:
-                    if village.pk not in stationed and rng.random() < 0.5:
-                        _add(
-                            rng,
-                            actor,
-                            village,
-                            K.COMMUNITY_STATION,
-                            f"{village.name}互助幸福院",
-                            FacilityKind.HAPPINESS_HOME,
-                            [village],
-                            day_places=15,
-                        )
-            else:
-                for community in villages:
-                    if community.pk not in canteens and rng.random() < 0.3:
-                        _add(
-                            rng,
-                            actor,
-                            community,
-                            K.ELDERLY_CANTEEN,
-                            f"{community.name}助餐点",
-                            FacilityKind.MEAL_POINT,
-                            [community],
-                            meals_per_day=80,
-                        )
-        # a new canteen planned this year, with its project, and the year's targets
-        today = timezone.localdate()
-        target = next(c for c in communities if c.is_urban and c.pk not in canteens)
-        planned = _add(
-            rng,
-            actor,
-            target,
-            K.ELDERLY_CANTEEN,
-            f"{target.name}老年食堂(新建)",
-            FacilityKind.ELDERLY_CANTEEN,
-            [target],
-            status=FacilityStatus.PLANNED,
-            planned_on=today - datetime.timedelta(days=30),
-            meals_per_day=200,
-        )
-        Organisation.objects.filter(pk=planned.organisation_id).update(
-            status=OrganisationStatus.PENDING
-        )
-        project_start(
-            actor=actor,
-            facility=planned,
-            year=today.year,
-            budget=Decimal("800000.00"),
-            funding_source=FundingSource.LOTTERY,
-            approved_on=today - datetime.timedelta(days=20),
-            places_added=0,
-        )
-        for kind, count, beds in (
-            (FacilityKind.ELDERLY_CANTEEN, 50, 0),
-            (FacilityKind.REGIONAL_CENTRE, 4, 160),
-            (FacilityKind.PUBLIC_INSTITUTION, 2, 500),
-        ):
-            ConstructionTarget.objects.create(
-                division=city, year=today.year, kind=kind, facilities=count, beds=beds
-            )
+        _extra_facilities(rng, actor, streets, communities)
+        _planned_canteen(rng, actor, city, communities)
         network = _network(seed, communities, streets, districts)
         road_network_store(
             actor=actor,
@@ -215,7 +221,7 @@ def demo_facilities_build(*, seed: int = 20261122) -> DemoFacilities:
     run = coverage_compute(actor=actor, division=city)
     return DemoFacilities(
         created=True,
-        facilities=Facility.objects.filter(division_code__startswith=prefix).count(),
+        facilities=existing.count(),
         nodes=network.node_count,
         edges=network.edge_count,
         method=run.method,
