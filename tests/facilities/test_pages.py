@@ -154,3 +154,18 @@ def test_project_milestone_from_the_page(covered, client_for, system):
     project.refresh_from_db()
     facility.refresh_from_db()
     assert project.started_on == today and facility.status == "under_construction"
+
+
+def test_recompute_from_the_coverage_page(covered, client_for, django_capture_on_commit_callbacks):
+    from yiyang.facilities.models import CoverageRun
+
+    before = CoverageRun.objects.count()
+    client = client_for("district_officer")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("facilities:coverage-compute"))
+    assert response.status_code == 302
+    run = CoverageRun.objects.first()
+    assert CoverageRun.objects.count() == before + 1 and run.division_code == "419102"
+    assert (
+        client_for("street_officer").post(reverse("facilities:coverage-compute")).status_code == 403
+    )

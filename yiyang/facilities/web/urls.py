@@ -7,6 +7,7 @@ app_name = "facilities"
 urlpatterns = [
     path("", views.facility_list_view, name="list"),
     path("coverage/", views.coverage_view, name="coverage"),
+    path("coverage/compute/", views.coverage_compute_view, name="coverage-compute"),
     path("plan/", views.plan_view, name="plan"),
     path("plan/<uuid:external_id>/", views.scenario_view, name="scenario"),
     path(

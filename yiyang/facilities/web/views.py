@@ -19,10 +19,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.facilities import planning, selectors, services
+from yiyang.facilities import planning, selectors, services, tasks
 from yiyang.facilities.choices import (
     CandidateSource,
     FacilityKind,
@@ -94,6 +94,19 @@ def _kind(request: HttpRequest) -> str:
 
 
 @login_required
+@require_POST
+def coverage_compute_view(request: HttpRequest) -> HttpResponse:
+    """Recompute reach and coverage for the actor's jurisdiction in the background."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.COMPUTE_COVERAGE)
+    prefix = selectors.scope_prefix(actor)
+    division = selectors.division_get_in_scope(actor=actor, code=prefix.ljust(12, "0"))
+    tasks.coverage_start(user=request.user, division=division)  # type: ignore[arg-type]
+    messages.success(request, _("Walking times are being recomputed; reload the page shortly."))
+    return redirect(f"{reverse('facilities:coverage')}?{request.GET.urlencode()}")
+
+
+@login_required
 @require_GET
 def coverage_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
@@ -124,6 +137,7 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
             "run": run,
             "method_label": ReachMethod(run.method).label if run else "",
             "missing": missing,
+            "can_compute": has_perm(actor, Permission.COMPUTE_COVERAGE),
             "totals": circle["totals"],
             "group_total": circle["totals"][group],
             "divisions": [
