@@ -94,3 +94,53 @@ def test_scenarios_through_the_api(covered, django_capture_on_commit_callbacks):
     )
     assert foreign.status_code == 400
     assert api(covered, "street_officer").get("/api/v1/plan-scenarios/").status_code == 403
+
+
+def test_register_a_facility_through_the_api(covered):
+    from tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory(division=covered.div["XA1"], kind="day_care_centre")
+    client = api(covered, "district_officer")
+    refused = client.post(
+        "/api/v1/facilities/",
+        {
+            "organisation": str(organisation.external_id),
+            "kind": "regional_centre",
+            "service_area": [covered.div["XA1a"].code, covered.div["XB1a"].code],
+        },
+        format="json",
+    )
+    assert refused.status_code == 400
+    made = client.post(
+        "/api/v1/facilities/",
+        {
+            "organisation": str(organisation.external_id),
+            "kind": "regional_centre",
+            "service_area": [covered.div["XA1a"].code, covered.div["XA2a"].code],
+            "day_places": 30,
+        },
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    assert sorted(made.json()["service_area"]) == sorted(
+        [covered.div["XA1a"].code, covered.div["XA2a"].code]
+    )
+    again = client.post(
+        "/api/v1/facilities/",
+        {"organisation": str(organisation.external_id), "kind": "day_care_centre"},
+        format="json",
+    )
+    assert again.status_code == 400
+    early = api(covered, "district_officer").post(
+        "/api/v1/facilities/",
+        {
+            "organisation": str(OrganisationFactory(division=covered.div["XA1b"]).external_id),
+            "kind": "community_station",
+            "status": "open",
+            "construction_started_on": "2026-03-01",
+            "opened_on": "2026-02-01",
+        },
+        format="json",
+    )
+    assert early.status_code == 400
+    assert "opened_on" in str(early.json())

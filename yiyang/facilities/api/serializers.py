@@ -162,3 +162,21 @@ class ScenarioCreateSerializer(serializers.Serializer[Any]):
     )
     weights = serializers.DictField(child=serializers.FloatField(), required=False)
     name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+
+
+class FacilityCreateSerializer(serializers.Serializer[Any]):
+    organisation = serializers.UUIDField(help_text="the organisation this facility is")
+    kind = serializers.ChoiceField(choices=FacilityKind.choices)
+    status = serializers.ChoiceField(choices=FacilityStatus.choices, default=FacilityStatus.OPEN)
+    planned_on = serializers.DateField(required=False, allow_null=True)
+    construction_started_on = serializers.DateField(required=False, allow_null=True)
+    opened_on = serializers.DateField(required=False, allow_null=True)
+    beds = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    day_places = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    meals_per_day = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    opening_hours = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    service_area = serializers.ListField(
+        child=serializers.CharField(max_length=12),
+        required=False,
+        help_text="community and village codes (default: where the facility stands)",
+    )

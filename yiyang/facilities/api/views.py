@@ -21,6 +21,7 @@ from yiyang.facilities import planning, selectors, services
 from yiyang.facilities.api.serializers import (
     CoverageQuerySerializer,
     CoverageSerializer,
+    FacilityCreateSerializer,
     FacilitySerializer,
     ProjectSerializer,
     ScenarioCreateSerializer,
@@ -29,6 +30,7 @@ from yiyang.facilities.api.serializers import (
 )
 from yiyang.facilities.filtersets import FacilityFilterSet, ProjectFilterSet
 from yiyang.facilities.models import ConstructionProject, Facility, PlanScenario
+from yiyang.organisations.selectors import organisation_get_for_actor
 
 
 class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -50,6 +52,38 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return selectors.facility_get_for_actor(
             actor=request_actor(self.request), external_id=self.kwargs["id"]
         )
+
+    @extend_schema(request=FacilityCreateSerializer, responses={201: FacilitySerializer})
+    def create(self, request: Request) -> Response:
+        """Register an organisation of the caller's jurisdiction as a facility."""
+        serializer = FacilityCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = dict(serializer.validated_data)
+        actor = request_actor(request)
+        try:
+            organisation = organisation_get_for_actor(
+                actor=actor, external_id=data.pop("organisation")
+            )
+        except Http404:
+            raise ValidationError(
+                {"organisation": _("No such organisation in your jurisdiction.")}
+            ) from None
+        codes = data.pop("service_area", None)
+        area = None
+        if codes is not None:
+            area = list(
+                selectors.division_choices(actor=actor, levels=("community",)).filter(
+                    code__in=codes
+                )
+            )
+            if len(area) != len(set(codes)):
+                raise ValidationError(
+                    {"service_area": _("Some of these communities lie outside your jurisdiction.")}
+                )
+        facility = services.facility_register(
+            actor=actor, organisation=organisation, service_area=area, **data
+        )
+        return Response(FacilitySerializer(facility).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=StatusSerializer, responses=FacilitySerializer)
     @action(detail=True, methods=["post"])
