@@ -32,7 +32,7 @@ from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.errors import row_errors
 from yiyang.core.models import Division
-from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.core.scoping import prefix_q
 from yiyang.facilities import mclp, selectors, services
 from yiyang.facilities.choices import (
@@ -255,7 +255,7 @@ def scenario_start(
         candidate_source=candidate_source,
         candidates=candidates or [],
         weights=clean_weights,
-        created_by=actor if getattr(actor, "pk", None) else None,  # type: ignore[misc]
+        created_by=actor_user(actor),
     )
     audit_record(
         actor=actor,
