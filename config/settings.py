@@ -55,6 +55,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not an integer.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if not number > 0:
+        raise ImproperlyConfigured(f"{name}={value!r} must be above 0.")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
@@ -156,6 +169,7 @@ INSTALLED_APPS = [
     "yiyang.scheduling",
     "yiyang.devices",
     "yiyang.alerts",
+    "yiyang.facilities",
     "yiyang.demo",
 ]
 
@@ -275,6 +289,20 @@ MAP_TILE_ATTRIBUTION = env("YIYANG_MAP_TILE_ATTRIBUTION", "") or ""
 SCHEDULING_TIME_LIMIT = env_int("YIYANG_SCHEDULING_TIME_LIMIT", 20)
 SCHEDULING_REPLAN_TIME_LIMIT = env_int("YIYANG_SCHEDULING_REPLAN_TIME_LIMIT", 10)
 SCHEDULING_MAX_ITERATIONS = env_int("YIYANG_SCHEDULING_MAX_ITERATIONS", 0) or None
+
+# The 15-minute service circle (issue 13). GB 50180-2018 (城市居住区规划设计标准) sets the
+# 15-minute life circle at a walking distance of 800-1,000 m: 1,000 m in 15 minutes is
+# 4 km/h, the default; slower elders are a setting away. Without a walking network the
+# straight line is lengthened by the detour factor; walks beyond REACH_MAX_MINUTES are
+# recorded as "not within reach".
+FACILITY_WALKING_SPEED_KMH = env_float("YIYANG_WALKING_SPEED_KMH", 4.0)
+FACILITY_CIRCLE_MINUTES = env_float("YIYANG_CIRCLE_MINUTES", 15)
+FACILITY_DETOUR_FACTOR = env_float("YIYANG_DETOUR_FACTOR", 1.3)
+FACILITY_REACH_MAX_MINUTES = env_float("YIYANG_REACH_MAX_MINUTES", 60)
+# The covering model's time limit (seconds) and the smallest number of elders a hexagon
+# shows to roles below the district (k-anonymity).
+FACILITY_PLAN_TIME_LIMIT = env_float("YIYANG_PLAN_TIME_LIMIT", 60)
+FACILITY_MIN_CELL_COUNT = env_int("YIYANG_MIN_CELL_COUNT", 5)
 
 # Alerts (issue 6). Answer targets: TSA, 97.5% within 60 s and 99% within 180 s.
 ALERT_ACK_TIMEOUT_SECONDS = env_int("ALERT_ACK_TIMEOUT_SECONDS", 60)
@@ -522,6 +550,9 @@ SPECTACULAR_SETTINGS = {
         "VisitOutcomeEnum": "yiyang.visits.choices.VisitOutcome",
         "AlertStatusEnum": "yiyang.alerts.choices.AlertStatus",
         "DeviceKindEnum": "yiyang.devices.choices.DeviceKind",
+        "FacilityKindEnum": "yiyang.facilities.choices.FacilityKind",
+        "FacilityStatusEnum": "yiyang.facilities.choices.FacilityStatus",
+        "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
     },
 }
 

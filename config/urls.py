@@ -20,6 +20,7 @@ urlpatterns = [
     path("scheduling/", include("yiyang.scheduling.web.urls")),
     path("devices/", include("yiyang.devices.web.urls")),
     path("alerts/", include("yiyang.alerts.web.urls")),
+    path("facilities/", include("yiyang.facilities.web.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

@@ -12,6 +12,7 @@ NAV = [
     ("home", _("Home"), None),
     ("divisions:tree", _("Divisions"), Permission.VIEW_DIVISIONS),
     ("organisations:list", _("Organisations"), Permission.VIEW_ORGANISATIONS),
+    ("facilities:list", _("Facilities"), Permission.VIEW_FACILITIES),
     ("elders:list", _("Elders"), Permission.VIEW_ELDERS),
     ("assessments:list", _("Ability assessments"), Permission.VIEW_ASSESSMENTS),
     ("visits:my-day", _("My visits"), Permission.PERFORM_VISITS),

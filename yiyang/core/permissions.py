@@ -149,6 +149,19 @@ class Permission(enum.Enum):
     RATE_VISITS = (R.FAMILY,)
     ANSWER_COMPLAINTS = (R.PROVIDER_MANAGER, R.STREET_OFFICER, R.DISTRICT_OFFICER)
     LINK_FAMILY = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
+    # The facility network (issue 13): facilities, reach and coverage, where to build next,
+    # construction projects. Coverage shows counts of elders, never who they are.
+    VIEW_FACILITIES = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.OPERATOR, R.ASSESSOR, R.AUDITOR,
+    )  # fmt: skip
+    MANAGE_FACILITIES = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER)
+    VIEW_COVERAGE = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.AUDITOR,
+    )  # fmt: skip
+    COMPUTE_COVERAGE = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    PLAN_FACILITIES = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    MANAGE_PROJECTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -203,6 +216,12 @@ PERMISSION_TITLES = {
     "RATE_VISITS": _("Rate visits and complain"),
     "ANSWER_COMPLAINTS": _("Answer complaints"),
     "LINK_FAMILY": _("Link family accounts to elders"),
+    "VIEW_FACILITIES": _("View facilities"),
+    "MANAGE_FACILITIES": _("Register and edit facilities"),
+    "VIEW_COVERAGE": _("View the 15-minute service circle"),
+    "COMPUTE_COVERAGE": _("Recompute reach and coverage"),
+    "PLAN_FACILITIES": _("Plan where to build next"),
+    "MANAGE_PROJECTS": _("Manage construction projects"),
     "VIEW_DEVICES": _("View devices"),
     "MANAGE_DEVICES": _("Register and bind devices"),
     "VIEW_ALERTS": _("View alerts"),

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from yiyang.demo.assessments import demo_assessments_build
 from yiyang.demo.devices import demo_devices_build
+from yiyang.demo.facilities import demo_facilities_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
@@ -98,3 +99,13 @@ class Command(BaseCommand):
                 f"Bound {devices.created} devices and wrote {devices.alerts} past alerts "
                 f"({time.monotonic() - started:.1f} s)."
             )
+        started = time.monotonic()
+        network = demo_facilities_build(seed=options["seed"])
+        if network.created:
+            self.stdout.write(
+                f"Facility network: {network.facilities} facilities, a walking network of "
+                f"{network.nodes} nodes, reach computed by the {network.method} method in "
+                f"{network.seconds:.1f} s ({time.monotonic() - started:.1f} s in all)."
+            )
+        else:
+            self.stdout.write(f"Found {network.facilities} facilities.")

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from yiyang.facilities.choices import (
+    CandidateSource,
+    FacilityKind,
+    FacilityStatus,
+    ReachMethod,
+)
+from yiyang.facilities.models import ConstructionProject, Facility, PlanScenario
+
+
+class FacilitySerializer(serializers.ModelSerializer[Facility]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
+    name = serializers.CharField(source="organisation.name", read_only=True)
+    division_code = serializers.CharField(read_only=True)
+    lat = serializers.DecimalField(
+        source="organisation.lat", max_digits=9, decimal_places=6, read_only=True, allow_null=True
+    )
+    lng = serializers.DecimalField(
+        source="organisation.lng", max_digits=9, decimal_places=6, read_only=True, allow_null=True
+    )
+    operator = serializers.SerializerMethodField()
+    service_area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+
+    class Meta:
+        model = Facility
+        fields = [
+            "id",
+            "organisation",
+            "name",
+            "kind",
+            "status",
+            "division_code",
+            "lat",
+            "lng",
+            "planned_on",
+            "construction_started_on",
+            "opened_on",
+            "suspended_on",
+            "closed_on",
+            "beds",
+            "day_places",
+            "meals_per_day",
+            "opening_hours",
+            "operator",
+            "service_area",
+        ]
+        read_only_fields = fields
+
+    def get_operator(self, obj: Facility) -> str | None:
+        operator = obj.organisation.operator
+        return str(operator.external_id) if operator is not None else None
+
+
+class StatusSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=FacilityStatus.choices)
+    on = serializers.DateField(required=False)
+
+
+class ProjectSerializer(serializers.ModelSerializer[ConstructionProject]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    facility = serializers.UUIDField(source="facility.external_id", read_only=True)
+    facility_name = serializers.CharField(source="facility.organisation.name", read_only=True)
+    kind = serializers.CharField(source="facility.kind", read_only=True)
+
+    class Meta:
+        model = ConstructionProject
+        fields = [
+            "id",
+            "facility",
+            "facility_name",
+            "kind",
+            "division_code",
+            "year",
+            "budget",
+            "funding_source",
+            "approved_on",
+            "started_on",
+            "completed_on",
+            "in_use_on",
+            "beds_added",
+            "places_added",
+        ]
+        read_only_fields = fields
+
+
+class CoverageQuerySerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=FacilityKind.choices)
+    division = serializers.CharField(required=False, help_text="a division code: its subtree")
+
+
+class GroupFiguresSerializer(serializers.Serializer[Any]):
+    elders = serializers.IntegerField()
+    covered = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+
+
+class DivisionCoverageSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+    urban = serializers.BooleanField()
+    groups = serializers.DictField(child=GroupFiguresSerializer())
+
+
+class CoverageSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=FacilityKind.choices)
+    method = serializers.ChoiceField(choices=ReachMethod.choices, allow_null=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    circle_minutes = serializers.FloatField()
+    without_coordinates = serializers.IntegerField(allow_null=True)
+    totals = serializers.DictField(child=GroupFiguresSerializer())
+    areas = serializers.DictField(child=GroupFiguresSerializer())
+    divisions = DivisionCoverageSerializer(many=True)
+
+
+class ScenarioSerializer(serializers.ModelSerializer[PlanScenario]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    division = serializers.CharField(source="division.code", read_only=True)
+
+    class Meta:
+        model = PlanScenario
+        fields = [
+            "id",
+            "name",
+            "division",
+            "kind",
+            "sites",
+            "budget",
+            "cost_per_site",
+            "candidate_source",
+            "weights",
+            "status",
+            "progress",
+            "saved",
+            "result",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ScenarioCreateSerializer(serializers.Serializer[Any]):
+    division = serializers.CharField(help_text="the division's 12-digit code")
+    kind = serializers.ChoiceField(choices=FacilityKind.choices)
+    candidate_source = serializers.ChoiceField(choices=CandidateSource.choices)
+    sites = serializers.IntegerField(required=False, min_value=1)
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    cost_per_site = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    candidates = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text='uploaded points: [{"name", "lat", "lng"}]',
+    )
+    weights = serializers.DictField(child=serializers.FloatField(), required=False)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+
+
+class FacilityCreateSerializer(serializers.Serializer[Any]):
+    organisation = serializers.UUIDField(help_text="the organisation this facility is")
+    kind = serializers.ChoiceField(choices=FacilityKind.choices)
+    status = serializers.ChoiceField(choices=FacilityStatus.choices, default=FacilityStatus.OPEN)
+    planned_on = serializers.DateField(required=False, allow_null=True)
+    construction_started_on = serializers.DateField(required=False, allow_null=True)
+    opened_on = serializers.DateField(required=False, allow_null=True)
+    beds = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    day_places = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    meals_per_day = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    opening_hours = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    service_area = serializers.ListField(
+        child=serializers.CharField(max_length=12),
+        required=False,
+        help_text="community and village codes (default: where the facility stands)",
+    )

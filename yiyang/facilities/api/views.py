@@ -1,0 +1,198 @@
+"""The facility network's API: facilities (and their status), construction projects,
+coverage of the 15-minute circle by division, and planning scenarios."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from yiyang.core.permissions import request_actor
+from yiyang.facilities import planning, selectors, services
+from yiyang.facilities.api.serializers import (
+    CoverageQuerySerializer,
+    CoverageSerializer,
+    FacilityCreateSerializer,
+    FacilitySerializer,
+    ProjectSerializer,
+    ScenarioCreateSerializer,
+    ScenarioSerializer,
+    StatusSerializer,
+)
+from yiyang.facilities.filtersets import FacilityFilterSet, ProjectFilterSet
+from yiyang.facilities.models import ConstructionProject, Facility, PlanScenario
+from yiyang.organisations.selectors import organisation_get_for_actor
+
+
+class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Facilities in the caller's jurisdiction (a facility extends an organisation)."""
+
+    serializer_class = FacilitySerializer
+    filterset_class = FacilityFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Facility]:
+        if getattr(self, "swagger_fake_view", False):
+            return Facility.objects.none()
+        return selectors.facility_list(actor=request_actor(self.request)).prefetch_related(
+            "service_area"
+        )
+
+    def get_object(self) -> Facility:
+        return selectors.facility_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=FacilityCreateSerializer, responses={201: FacilitySerializer})
+    def create(self, request: Request) -> Response:
+        """Register an organisation of the caller's jurisdiction as a facility."""
+        serializer = FacilityCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = dict(serializer.validated_data)
+        actor = request_actor(request)
+        try:
+            organisation = organisation_get_for_actor(
+                actor=actor, external_id=data.pop("organisation")
+            )
+        except Http404:
+            raise ValidationError(
+                {"organisation": _("No such organisation in your jurisdiction.")}
+            ) from None
+        codes = data.pop("service_area", None)
+        area = None
+        if codes is not None:
+            area = list(
+                selectors.division_choices(actor=actor, levels=("community",)).filter(
+                    code__in=codes
+                )
+            )
+            if len(area) != len(set(codes)):
+                raise ValidationError(
+                    {"service_area": _("Some of these communities lie outside your jurisdiction.")}
+                )
+        facility = services.facility_register(
+            actor=actor, organisation=organisation, service_area=area, **data
+        )
+        return Response(FacilitySerializer(facility).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StatusSerializer, responses=FacilitySerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, id: str) -> Response:
+        """Move the facility to a status (planned -> under construction -> open ->
+        suspended -> closed) on a date (today by default)."""
+        serializer = StatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        facility = services.facility_status_set(
+            actor=request_actor(request),
+            facility=self.get_object(),
+            status=serializer.validated_data["status"],
+            on=serializer.validated_data.get("on"),
+        )
+        return Response(FacilitySerializer(facility).data)
+
+
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Construction projects (立项 -> 开工 -> 竣工 -> 投用) in the caller's jurisdiction."""
+
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[ConstructionProject]:
+        if getattr(self, "swagger_fake_view", False):
+            return ConstructionProject.objects.none()
+        return selectors.project_list(actor=request_actor(self.request))
+
+    def get_object(self) -> ConstructionProject:
+        return selectors.project_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+
+class CoverageView(APIView):
+    """The 15-minute circle for one facility kind in the caller's jurisdiction: elders and
+    elders inside the circle per group (all, very old, living alone, disabled), urban and
+    rural, per district, street and community; and the method that produced the figures."""
+
+    @extend_schema(parameters=[CoverageQuerySerializer], responses=CoverageSerializer)
+    def get(self, request: Request) -> Response:
+        query = CoverageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        circle = selectors.circle_coverage(actor=actor, kind=query.validated_data["kind"])
+        code = query.validated_data.get("division") or ""
+        prefix = ""
+        if code:
+            try:
+                prefix = selectors.division_get_in_scope(actor=actor, code=code).code_prefix
+            except Http404:
+                raise ValidationError(
+                    {"division": _("No such division in your jurisdiction.")}
+                ) from None
+        rows = [r for r in circle["divisions"] if r["division"].code.startswith(prefix)]
+        run = circle["run"]
+        data = {
+            "kind": circle["kind"],
+            "method": run.method if run else None,
+            "computed_at": run.created_at if run else None,
+            "circle_minutes": circle["circle_minutes"],
+            "without_coordinates": run.without_coordinates if run else None,
+            "totals": circle["totals"],
+            "areas": circle["areas"],
+            "divisions": [
+                {
+                    "code": r["division"].code,
+                    "name": r["division"].name,
+                    "level": r["level"],
+                    "urban": r["urban"],
+                    "groups": r["groups"],
+                }
+                for r in rows
+            ],
+        }
+        return Response(CoverageSerializer(data).data)
+
+
+class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Where to build next: start a scenario (it runs in the background; follow
+    ``progress``), then read the exact and the greedy choice."""
+
+    serializer_class = ScenarioSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[PlanScenario]:
+        if getattr(self, "swagger_fake_view", False):
+            return PlanScenario.objects.none()
+        return selectors.scenario_list(actor=request_actor(self.request))
+
+    def get_object(self) -> PlanScenario:
+        return selectors.scenario_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=ScenarioCreateSerializer, responses={201: ScenarioSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = ScenarioCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = dict(serializer.validated_data)
+        actor = request_actor(request)
+        try:
+            division = selectors.division_get_in_scope(actor=actor, code=data.pop("division"))
+        except Http404:
+            raise ValidationError(
+                {"division": _("No such division in your jurisdiction.")}
+            ) from None
+        scenario = planning.scenario_start(actor=actor, division=division, **data)
+        return Response(ScenarioSerializer(scenario).data, status=status.HTTP_201_CREATED)
