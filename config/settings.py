@@ -275,6 +275,10 @@ MAP_TILE_ATTRIBUTION = env("YIYANG_MAP_TILE_ATTRIBUTION", "") or ""
 SCHEDULING_TIME_LIMIT = env_int("YIYANG_SCHEDULING_TIME_LIMIT", 20)
 SCHEDULING_REPLAN_TIME_LIMIT = env_int("YIYANG_SCHEDULING_REPLAN_TIME_LIMIT", 10)
 SCHEDULING_MAX_ITERATIONS = env_int("YIYANG_SCHEDULING_MAX_ITERATIONS", 0) or None
+# Issue 22: searches run side by side on this many processes (1 or 2; the second is forked
+# and exchanges its best plan with the first). The search's engine is chosen by the solver
+# itself from YIYANG_SOLVER_ENGINE: "compiled" (Numba, the default) or "python" (reference).
+SCHEDULING_SOLVER_WORKERS = env_int("YIYANG_SCHEDULING_SOLVER_WORKERS", 2)
 
 # Alerts (issue 6). Answer targets: TSA, 97.5% within 60 s and 99% within 180 s.
 ALERT_ACK_TIMEOUT_SECONDS = env_int("ALERT_ACK_TIMEOUT_SECONDS", 60)

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -141,7 +142,7 @@ def plan_run_execute(run_id: int) -> PlanRun:
         dp = planning.build_day(provider=run.provider, day=run.day, dropped=run.dropped_caregiver)
         solved = planning.solve_day(
             dp, time_limit=run.time_limit, seed=run.seed, max_iterations=run.max_iterations,
-            progress=progress,
+            progress=progress, workers=settings.SCHEDULING_SOLVER_WORKERS,
         )  # fmt: skip
         run.proposal = planning.proposal_json(dp, solved)
         run.status = PlanRunStatus.DONE
