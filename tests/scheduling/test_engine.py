@@ -98,3 +98,21 @@ def test_an_unknown_engine_is_refused() -> None:
     p = problem([visit("a", 1)], [caregiver("c")])
     with pytest.raises(ValueError, match="unknown solver engine"):
         solve(p, max_iterations=1, engine="fortran")
+
+
+def test_the_large_day_has_double_ups_skills_and_breaks_and_a_small_one_is_planned() -> None:
+    from yiyang.scheduling.solver.synthetic import large_day
+
+    day = large_day()
+    assert (len(day.visits), len(day.caregivers)) == (500, 100)
+    assert sum(1 for v in day.visits if v.sync and v.sync.kind == SyncKind.SIMULTANEOUS) > 30
+    assert sum(1 for v in day.visits if v.sync and v.sync.kind == SyncKind.SEQUENTIAL) > 5
+    assert {s for v in day.visits for r in v.requirements for s in r.skills} == {
+        "care", "nursing", "rehab"
+    }  # fmt: skip
+    assert all(len(c.breaks) == 1 for c in day.caregivers)
+    small = large_day(visits=40, caregivers=10, seed=1)
+    result = solve(small, time_limit=600, seed=0, max_iterations=60)
+    evaluation = evaluate(small, result.solution)
+    assert not evaluation.violations, evaluation.violations
+    assert evaluation.unassigned == 0

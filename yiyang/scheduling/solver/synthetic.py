@@ -66,7 +66,7 @@ def large_day(visits: int = 500, caregivers: int = 100, seed: int = 0) -> Proble
     for v in range(visits):
         home = place(f"home{v}", 0.035)
         roll = rng.random()
-        duration = float(rng.choice((30, 45, 45, 60, 60, 90)))
+        duration = float(rng.choice((20, 30, 30, 45, 45, 60)))
         sync = None
         requirements: tuple[Requirement, ...]
         if roll < 0.1:  # a double-up: two caregivers at once (transfers, bathing)
@@ -82,9 +82,9 @@ def large_day(visits: int = 500, caregivers: int = 100, seed: int = 0) -> Proble
         else:
             requirements = (Requirement(care, duration),)
         morning = rng.random() < 0.55
-        opens = float(rng.randrange(8 * 60, 11 * 60, 15) if morning else
-                      rng.randrange(13 * 60, 16 * 60, 15))  # fmt: skip
-        width = float(rng.choice((60, 90, 120, 180)))
+        opens = float(rng.randrange(7 * 60 + 30, 11 * 60 + 30, 15) if morning else
+                      rng.randrange(13 * 60, 17 * 60, 15))  # fmt: skip
+        width = float(rng.choice((60, 90, 120, 180, 240)))
         planned.append(
             Visit(
                 f"v{v}", home, TimeWindow(opens, opens + width), requirements, sync,
