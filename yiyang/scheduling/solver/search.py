@@ -425,6 +425,9 @@ def solve(
             history.append((time.perf_counter() - began, cost))
             if progress is not None:
                 progress(iteration, cost)
+        # a better plan adopted from the second worker
+        if history and runner.best_cost < history[-1][1] - 1e-9:
+            history.append((time.perf_counter() - began, runner.best_cost))
 
     workers = max(1, min(workers, 2))
     if workers == 2 and "fork" not in multiprocessing.get_all_start_methods():
@@ -455,6 +458,7 @@ def solve(
             seen()
             if channel is not None and iterations_other is None:
                 iterations_other = _receive(runner, channel)
+                seen()
                 if iterations_other is None and time.perf_counter() >= next_share:
                     next_share += SHARE_SECONDS
                     if runner.best_cost < sent - 1e-9:

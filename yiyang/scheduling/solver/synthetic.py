@@ -53,7 +53,8 @@ def large_day(visits: int = 500, caregivers: int = 100, seed: int = 0) -> Proble
             skills.add("rehab")
         begin, end = rng.choice(SHIFTS)
         lunch = 12 * 60 + 30 * rng.randrange(3)
-        base = offices[k % len(offices)]
+        # most start from home (as the demo's caregivers do), the rest from an office
+        base = place(f"carer{k}", 0.02) if rng.random() < 0.7 else offices[k % len(offices)]
         people.append(
             Caregiver(
                 f"c{k}", frozenset(skills), base, base, float(begin), float(end),
@@ -64,7 +65,7 @@ def large_day(visits: int = 500, caregivers: int = 100, seed: int = 0) -> Proble
         )  # fmt: skip
     planned = []
     for v in range(visits):
-        home = place(f"home{v}", 0.035)
+        home = place(f"home{v}", 0.02)  # a district: about 2 km either way of the centre
         roll = rng.random()
         duration = float(rng.choice((20, 30, 30, 45, 45, 60)))
         sync = None
