@@ -55,7 +55,10 @@ from yiyang.scheduling.solver.model import (
 INF = math.inf
 ENGINES = ("compiled", "python")
 CHUNK_SECONDS = 0.05  # iterations run between looks at the clock
-SHARE_SECONDS = 1.0  # how often two workers exchange their best plans
+SHARE_SECONDS = 1.0  # how often two workers exchange their best plans...
+# ...once this share of the time has passed: until then they search independently, from
+# different seeds, so that they do not settle in the same basin (issue 22's spread)
+INDEPENDENT_SHARE = 0.6
 CANDIDATES = 5  # caregivers whose best position is kept per task
 STOP_GRACE = 2.0  # seconds the second worker gets to hand in its plan after the limit
 
@@ -365,14 +368,14 @@ class _Runner:
 
 def _second_worker(
     conn: Any, engine: str, c: Compiled, seed: int, deadline: float,
-    max_iterations: int | None,
+    max_iterations: int | None, first_share: float,
 ) -> None:  # fmt: skip
     """The forked worker: its own search, the best plan sent on each exchange and at the end."""
     try:
         runner = _Runner(kernels(engine), c, seed)
         runner.construct()
         sent = INF
-        next_share = time.perf_counter() + SHARE_SECONDS
+        next_share = first_share
         while runner.step(deadline, max_iterations):
             if conn.poll():
                 message = conn.recv()
@@ -429,6 +432,7 @@ def solve(
         if history and runner.best_cost < history[-1][1] - 1e-9:
             history.append((time.perf_counter() - began, runner.best_cost))
 
+    first_share = began + INDEPENDENT_SHARE * time_limit
     workers = max(1, min(workers, 2))
     if workers == 2 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
@@ -439,7 +443,7 @@ def solve(
         channel, theirs = context.Pipe()
         child = context.Process(
             target=_second_worker,
-            args=(theirs, engine, c, seed + 1, deadline, max_iterations),
+            args=(theirs, engine, c, seed + 1, deadline, max_iterations, first_share),
             daemon=True,
         )
         child.start()
@@ -452,7 +456,7 @@ def solve(
         history.append((first_plan, first_cost))
     iterations_other: int | None = None  # known once the second worker has handed in
     sent = INF
-    next_share = time.perf_counter() + SHARE_SECONDS
+    next_share = first_share
     try:
         while runner.step(deadline, max_iterations):
             seen()
