@@ -1,7 +1,6 @@
 """A provider's day as a solver problem, the current plan as a solution, and the proposal.
 
-Reads the database (visits, caregivers, certificates) but writes nothing: the services run
-it and store its result. Times are minutes from local midnight of the planned day.
+Reads the database, writes nothing (the services store its result); minutes from midnight.
 
 - A caregiver's abilities are their skills plus the qualifications of their certificates
   valid on the day (``q:<qualification>``); a visit needs its item's skill and qualification,
@@ -57,7 +56,6 @@ from yiyang.scheduling.solver.model import (
 from yiyang.scheduling.solver.model import (
     Visit as SolverVisit,
 )
-from yiyang.scheduling.solver.search import warm_up
 from yiyang.scheduling.solver.travel import GreatCircleTravelTime
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
@@ -435,7 +433,6 @@ def solve_day(
     rest of the plan (each round excludes the offending caregivers). Another round starts
     only when the time left can hold its first plan; whatever still breaks a rule at the
     end is taken out of the proposal and explained, so accepting it is never refused."""
-    warm_up()  # loading the compiled search is not planning time
     began = time.perf_counter()
     occupancy = dp.occupancy or _occupancy(dp)
     problem = occupancy
@@ -460,11 +457,9 @@ def solve_day(
             if progress is not None:
                 progress(min(0.99, (now - began) / max(time_limit, 1e-6)))
 
-        # two processes only when the clock decides: an iteration cap asks for a repeatable run
         result = solve(
-            problem, time_limit=max(0.0, share), seed=seed,
-            max_iterations=max_iterations, progress=tick,
-            workers=workers if max_iterations is None else 1,
+            problem, time_limit=max(0.0, share), seed=seed, max_iterations=max_iterations,
+            progress=tick, workers=workers,
         )  # fmt: skip
         round_end = time.perf_counter()
         first_plan = max(first_plan, (seen[0] if seen else round_end) - round_began)

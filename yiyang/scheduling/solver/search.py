@@ -180,23 +180,50 @@ def default_engine() -> str:
     return os.environ.get("YIYANG_SOLVER_ENGINE", "compiled")
 
 
+def _matrices(c: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Travel matrices (one per travel mode in use), their transposes, and each caregiver's."""
+    unique: dict[int, int] = {}
+    mats_list: list[np.ndarray] = []
+    mode = np.zeros(c.n_caregivers, np.int64)
+    for k, m in enumerate(c.matrix):
+        if id(m) not in unique:
+            unique[id(m)] = len(mats_list)
+            mats_list.append(np.array(m, dtype=np.float64))
+        mode[k] = unique[id(m)]
+    n_nodes = mats_list[0].shape[0] if mats_list else 1
+    mats = np.stack(mats_list) if mats_list else np.zeros((0, n_nodes, n_nodes))
+    return mats, np.ascontiguousarray(mats.transpose(0, 2, 1)), mode
+
+
+def _related(
+    c: Compiled, plannable: np.ndarray, vt: np.ndarray, row: np.ndarray | None, width: int = 30
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Visit-to-visit relatedness for the Shaw removal: travel plus window distance."""
+    i64 = np.int64
+    related = np.zeros((len(plannable), width), i64)
+    rel_len = np.zeros(len(plannable), i64)
+    related_index = np.full(len(c.visit_tasks), -1, i64)
+    if len(plannable) and row is not None:
+        firsts = vt[plannable, 0]
+        nodes = np.array(c.node, dtype=i64)[firsts]
+        opens = np.array(c.opens, dtype=np.float64)[firsts]
+        for a in range(len(plannable)):
+            keyed = row[nodes[a], nodes] + 0.5 * np.abs(opens[a] - opens)
+            order = np.lexsort((plannable, keyed))
+            order = order[order != a][:width]
+            rel_len[a] = len(order)
+            related[a, : len(order)] = plannable[order]
+            related_index[plannable[a]] = a
+    return related, rel_len, related_index
+
+
 def build_problem(km: ModuleType, c: Compiled) -> Any:
     """The kernels' problem tuple from the compiled problem."""
     T, K = c.n_tasks, c.n_caregivers
     V = len(c.visit_tasks)
     f64 = np.float64
     i64 = np.int64
-    unique: dict[int, int] = {}
-    mats_list: list[np.ndarray] = []
-    mode = np.zeros(K, i64)
-    for k, m in enumerate(c.matrix):
-        if id(m) not in unique:
-            unique[id(m)] = len(mats_list)
-            mats_list.append(np.array(m, dtype=f64))
-        mode[k] = unique[id(m)]
-    n_nodes = mats_list[0].shape[0] if mats_list else 1
-    mats = np.stack(mats_list) if mats_list else np.zeros((0, n_nodes, n_nodes))
-    matst = np.ascontiguousarray(mats.transpose(0, 2, 1))
+    mats, matst, mode = _matrices(c)
     allowed_ptr = np.zeros(T + 1, i64)
     flat: list[int] = []
     for t in range(T):
@@ -225,23 +252,7 @@ def build_problem(km: ModuleType, c: Compiled) -> Any:
         for x, t in enumerate(tasks):
             vt[v, x] = t
     plannable = np.array([v for v in range(V) if c.visit_tasks[v]], dtype=i64)
-    # visit-to-visit relatedness for the Shaw removal: travel plus window distance
-    width = 30
-    related = np.zeros((len(plannable), width), i64)
-    rel_len = np.zeros(len(plannable), i64)
-    related_index = np.full(V, -1, i64)
-    if len(plannable) and K:
-        firsts = vt[plannable, 0]
-        nodes = np.array(c.node, dtype=i64)[firsts]
-        opens = np.array(c.opens, dtype=f64)[firsts]
-        row = mats[mode[0]]
-        for a in range(len(plannable)):
-            keyed = row[nodes[a], nodes] + 0.5 * np.abs(opens[a] - opens)
-            order = np.lexsort((plannable, keyed))
-            order = order[order != a][:width]
-            rel_len[a] = len(order)
-            related[a, : len(order)] = plannable[order]
-            related_index[plannable[a]] = a
+    related, rel_len, related_index = _related(c, plannable, vt, mats[mode[0]] if K else None)
     w = c.problem.weights
     weights = np.array(
         [w.travel, w.lateness, w.max_lateness, w.overtime, w.continuity, w.unassigned], f64
@@ -413,9 +424,7 @@ def solve(
     """
     engine = engine or default_engine()
     if engine == "compiled":
-        # the first call in a process loads the compiled kernels (or compiles them once per
-        # machine); that is not search time, so it does not eat into the limit
-        warm_up()
+        warm_up()  # loading (compiling, once per machine) the kernels is not search time
     began = time.perf_counter()
     deadline = began + time_limit
     km = kernels(engine)
@@ -428,28 +437,14 @@ def solve(
             history.append((time.perf_counter() - began, cost))
             if progress is not None:
                 progress(iteration, cost)
-        # a better plan adopted from the second worker
-        if history and runner.best_cost < history[-1][1] - 1e-9:
+        if history and runner.best_cost < history[-1][1] - 1e-9:  # adopted from the other
             history.append((time.perf_counter() - began, runner.best_cost))
 
     first_share = began + INDEPENDENT_SHARE * time_limit
-    workers = max(1, min(workers, 2))
-    if workers == 2 and "fork" not in multiprocessing.get_all_start_methods():
-        workers = 1
-    channel = None
-    child = None
-    if workers == 2 and len(c.visit_tasks) and c.n_tasks:
-        context = multiprocessing.get_context("fork")
-        channel, theirs = context.Pipe()
-        child = context.Process(
-            target=_second_worker,
-            args=(theirs, engine, c, seed + 1, deadline, max_iterations, first_share),
-            daemon=True,
-        )
-        child.start()
-        theirs.close()
-    else:
-        workers = 1
+    channel, child = None, None
+    if workers >= 2 and c.n_tasks and "fork" in multiprocessing.get_all_start_methods():
+        channel, child = _fork(engine, c, seed + 1, deadline, max_iterations, first_share)
+    workers = 2 if child is not None else 1
     first_cost = runner.construct()
     first_plan = time.perf_counter() - began
     if math.isfinite(first_cost):
@@ -478,15 +473,30 @@ def solve(
             child.join(1.0)
         if channel is not None:
             channel.close()
+    solution, outcome = _solution(problem, c, runner)
+    return SearchResult(
+        solution,
+        outcome,
+        runner.iterations + (iterations_other or 0),
+        time.perf_counter() - began,
+        list(c.notes),
+        history,
+        first_plan,
+        workers,
+        engine,
+    )
+
+
+def _solution(problem: Problem, c: Compiled, runner: _Runner) -> tuple[Solution, Outcome | None]:
+    """The runner's best plan, timed, with every visit left out explained."""
+    km, S, P = runner.km, runner.S, runner.P
     R, L, uns, _ = runner.best()
-    S, P = runner.S, runner.P
     km.sched_run(P, S, R, L, int(uns.sum()))
-    ok = bool(S.iv[km.IV_LAST_OK])
     last = S.last
     outcome = (
         Outcome(float(last[0]), float(last[1]), float(last[2]), float(last[3]),
                 float(last[4]), int(last[5]))
-        if ok else None
+        if S.iv[km.IV_LAST_OK] else None
     )  # fmt: skip
     start = S.start
     solution_routes = []
@@ -512,17 +522,24 @@ def solve(
                     "(maximum lateness, shift end, working minutes or synchronisation)",
                 )
             )
-    return SearchResult(
-        Solution(tuple(solution_routes), tuple(explained)),
-        outcome,
-        runner.iterations + (iterations_other or 0),
-        time.perf_counter() - began,
-        list(c.notes),
-        history,
-        first_plan,
-        workers,
-        engine,
+    return Solution(tuple(solution_routes), tuple(explained)), outcome
+
+
+def _fork(
+    engine: str, c: Compiled, seed: int, deadline: float, max_iterations: int | None,
+    first_share: float,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The second worker, forked (it inherits the compiled problem and kernels)."""
+    context = multiprocessing.get_context("fork")
+    channel, theirs = context.Pipe()
+    child = context.Process(
+        target=_second_worker,
+        args=(theirs, engine, c, seed, deadline, max_iterations, first_share),
+        daemon=True,
     )
+    child.start()
+    theirs.close()
+    return channel, child
 
 
 def _receive(runner: _Runner, channel: Any) -> int | None:
