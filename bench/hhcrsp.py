@@ -48,6 +48,20 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="our search's processes (1 or 2)")
+    parser.add_argument("--engine", default="compiled", help="compiled (Numba) or python")
+    parser.add_argument(
+        "--speed", type=int, default=0, metavar="N",
+        help="instead of gaps: iterations per second over N iterations per instance",
+    )  # fmt: skip
+    parser.add_argument(
+        "--before", default="", metavar="COMMIT",
+        help="with --speed: also time the search as it was at this git commit",
+    )  # fmt: skip
+    parser.add_argument(
+        "--large", type=float, default=0.0, metavar="SECONDS",
+        help="instead: the generated 500-visit, 100-caregiver day for SECONDS",
+    )  # fmt: skip
     return parser.parse_args()
 
 
@@ -89,19 +103,23 @@ def best_known(base: Path) -> dict[str, tuple[float, str]]:
     return best
 
 
-def run_one(job: tuple[str, str, float, int]) -> dict[str, Any]:
-    solver, path, seconds, seed = job
+def run_one(job: tuple[str, str, float, int, int, str]) -> dict[str, Any]:
+    solver, path, seconds, seed, workers, engine = job
     from yiyang.scheduling.solver import evaluate, solve
     from yiyang.scheduling.solver.baseline import solve_with_ortools
     from yiyang.scheduling.solver.hhcrsp import read_problem
+    from yiyang.scheduling.solver.model import Solution
 
     problem = read_problem(path)
     began = time.perf_counter()
     row: dict[str, Any] = {"solver": solver, "instance": Path(path).name}
+    solution: Solution | None
     if solver == "ours":
-        result = solve(problem, time_limit=seconds, seed=seed)
+        result = solve(problem, time_limit=seconds, seed=seed, workers=workers, engine=engine)
         solution = result.solution
         row["iterations"] = result.iterations
+        row["iterations_per_second"] = round(result.iterations / max(result.seconds, 1e-9), 1)
+        row["first_plan_seconds"] = round(result.first_plan_seconds, 3)
     else:
         baseline = solve_with_ortools(problem, time_limit=seconds)
         solution = baseline.solution
@@ -117,8 +135,106 @@ def run_one(job: tuple[str, str, float, int]) -> dict[str, Any]:
     return row
 
 
+def old_search(commit: str) -> Any:
+    """The search module as it was at ``commit`` (for before/after speed figures)."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    source = subprocess.run(
+        ["git", "show", f"{commit}:yiyang/scheduling/solver/search.py"],  # noqa: S607
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    path = Path(tempfile.mkdtemp()) / "search_before.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("search_before", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["search_before"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def speed(chosen: list[Path], args: argparse.Namespace) -> dict[str, Any]:
+    """Iterations per second, the same iterations and seed, before and after."""
+    from yiyang.scheduling.solver import search
+    from yiyang.scheduling.solver.hhcrsp import read_problem
+
+    search.warm_up()
+    before = old_search(args.before) if args.before else None
+    rows = []
+    for path in chosen:
+        problem = read_problem(path)
+        row: dict[str, Any] = {"instance": path.name, "iterations": args.speed}
+        runs = [("after", args.engine)]
+        if before is not None:
+            runs.insert(0, ("before", "old"))
+        for label, engine in runs:
+            load = os.getloadavg()[0]
+            began = time.perf_counter()
+            if engine == "old":
+                assert before is not None
+                result = before.solve(problem, time_limit=1e9, seed=args.seed,
+                                      max_iterations=args.speed)  # fmt: skip
+            else:
+                result = search.solve(problem, time_limit=1e9, seed=args.seed,
+                                      max_iterations=args.speed, engine=engine)  # fmt: skip
+            spent = time.perf_counter() - began
+            row[label] = {
+                "seconds": round(spent, 3), "per_second": round(args.speed / spent, 1),
+                "cost": round(result.outcome.cost, 3) if result.outcome else None,
+                "load_average": round(load, 2),
+            }  # fmt: skip
+        if before is not None:
+            row["ratio"] = round(row["after"]["per_second"] / row["before"]["per_second"], 2)
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    ratios = [r["ratio"] for r in rows if "ratio" in r]
+    return {
+        "benchmark": "hhcrsp-speed", "iterations": args.speed, "seed": args.seed,
+        "engine": args.engine, "before": args.before or None, "instances": rows,
+        "mean_ratio": round(statistics.mean(ratios), 2) if ratios else None,
+        "machine": machine(),
+    }  # fmt: skip
+
+
+def large(args: argparse.Namespace) -> dict[str, Any]:
+    """The generated large day: time to the first feasible plan, cost over time, memory."""
+    import resource
+
+    from yiyang.scheduling.solver import evaluate, search
+    from yiyang.scheduling.solver.synthetic import large_day
+
+    search.warm_up()
+    problem = large_day()
+    load = os.getloadavg()[0]
+    result = search.solve(
+        problem, time_limit=args.large, seed=args.seed, workers=args.workers, engine=args.engine
+    )
+    evaluation = evaluate(problem, result.solution)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    first_feasible = next((t for t, cost in result.history if cost < 1e5), None)
+    return {
+        "benchmark": "hhcrsp-large-day", "visits": len(problem.visits),
+        "caregivers": len(problem.caregivers), "seconds": args.large,
+        "workers": result.workers, "iterations": result.iterations,
+        "first_plan_seconds": round(result.first_plan_seconds, 2),
+        "first_all_assigned_seconds": round(first_feasible, 2) if first_feasible else None,
+        "cost_over_time": [(round(t, 2), round(c, 1)) for t, c in result.history],
+        "final": evaluation.as_dict(), "overtime": round(evaluation.overtime, 1),
+        "violations": evaluation.violations[:3], "peak_rss_mb": round(peak_mb, 1),
+        "peak_rss_child_mb": round(peak_child_mb, 1), "load_average_at_start": round(load, 2),
+        "machine": machine(),
+    }  # fmt: skip
+
+
 def main() -> int:
     args = parse()
+    if args.large:
+        print(json.dumps(large(args)))
+        return 0
     base = data_dir()
     if not base.is_dir():
         print(f"no benchmark data at {base}", file=sys.stderr)
@@ -134,12 +250,15 @@ def main() -> int:
             if wanted and name not in wanted:
                 continue
             chosen.extend(paths if args.all else paths[args.offset : args.offset + args.per_family])
+    if args.speed:
+        print(json.dumps(speed(chosen, args)))
+        return 0
     jobs = []
     for path in chosen:
         seconds = (60.0 if family(path.name)[1] >= 200 else 30.0) * args.time_scale
-        jobs.append(("ours", str(path), seconds, args.seed))
+        jobs.append(("ours", str(path), seconds, args.seed, args.workers, args.engine))
         if not args.no_baseline:
-            jobs.append(("ortools", str(path), seconds, args.seed))
+            jobs.append(("ortools", str(path), seconds, args.seed, 1, ""))
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for row in pool.map(run_one, jobs):
@@ -166,6 +285,12 @@ def main() -> int:
                 "instances": len(mine),
                 "feasible": sum(1 for r in mine if r.get("feasible")),
                 "mean_gap_percent": round(statistics.mean(gaps), 2) if gaps else None,
+                "max_gap_percent": round(max(gaps), 2) if gaps else None,
+                "mean_iterations_per_second": round(
+                    statistics.mean(r["iterations_per_second"] for r in mine), 1
+                )
+                if solver == "ours"
+                else None,
                 "mean_cost": round(statistics.mean(r["cost"] for r in mine if r.get("feasible")), 3)
                 if any(r.get("feasible") for r in mine)
                 else None,
@@ -174,13 +299,14 @@ def main() -> int:
         summary["seconds"] = seconds * args.time_scale
         families[name] = summary
 
-    print(f"{'family':<7} {'n':>3} {'s':>5} {'ours gap %':>11} {'OR-Tools gap %':>15} {'feasible':>9}",
-          file=sys.stderr)  # fmt: skip
+    print(f"{'family':<7} {'n':>3} {'s':>5} {'ours gap %':>11} {'max %':>7} {'OR-Tools gap %':>15} "
+          f"{'feasible':>9}", file=sys.stderr)  # fmt: skip
     for name, summary in families.items():
         ours, tools = summary.get("ours", {}), summary.get("ortools", {})
         print(
             f"{name:<7} {ours.get('instances', 0):>3} {summary['seconds']:>5.0f} "
-            f"{ours.get('mean_gap_percent')!s:>11} {tools.get('mean_gap_percent')!s:>15} "
+            f"{ours.get('mean_gap_percent')!s:>11} {ours.get('max_gap_percent')!s:>7} "
+            f"{tools.get('mean_gap_percent')!s:>15} "
             f"{ours.get('feasible', 0)}/{tools.get('feasible', 0):<7}",
             file=sys.stderr,
         )
@@ -188,6 +314,8 @@ def main() -> int:
         "benchmark": "hhcrsp",
         "subset": "all" if args.all else f"{args.per_family} per family after {args.offset}",
         "time_scale": args.time_scale, "jobs": args.jobs, "seed": args.seed,
+        "workers": args.workers, "engine": args.engine,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "families": families, "instances": rows, "machine": machine(),
     }  # fmt: skip
     print(json.dumps(result))

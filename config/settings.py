@@ -289,6 +289,10 @@ MAP_TILE_ATTRIBUTION = env("YIYANG_MAP_TILE_ATTRIBUTION", "") or ""
 SCHEDULING_TIME_LIMIT = env_int("YIYANG_SCHEDULING_TIME_LIMIT", 20)
 SCHEDULING_REPLAN_TIME_LIMIT = env_int("YIYANG_SCHEDULING_REPLAN_TIME_LIMIT", 10)
 SCHEDULING_MAX_ITERATIONS = env_int("YIYANG_SCHEDULING_MAX_ITERATIONS", 0) or None
+# Issue 22: searches run side by side on this many processes (1 or 2; the second is forked
+# and exchanges its best plan with the first). The search's engine is chosen by the solver
+# itself from YIYANG_SOLVER_ENGINE: "compiled" (Numba, the default) or "python" (reference).
+SCHEDULING_SOLVER_WORKERS = env_int("YIYANG_SCHEDULING_SOLVER_WORKERS", 2)
 
 # The 15-minute service circle (issue 13). GB 50180-2018 (城市居住区规划设计标准) sets the
 # 15-minute life circle at a walking distance of 800-1,000 m: 1,000 m in 15 minutes is

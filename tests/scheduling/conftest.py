@@ -12,8 +12,17 @@ from django.utils import timezone
 from tests.factories import make_elder
 from tests.visits.conftest import Care, care  # noqa: F401 - the fixture
 from yiyang.core.permissions import Role
+from yiyang.scheduling.solver.search import warm_up
 from yiyang.visits import services as dispatch
 from yiyang.visits.models import Visit
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _solver_loaded() -> None:
+    """Load (or, on a fresh machine, compile once) the compiled search before any test, so
+    that no test's timing includes it."""
+    warm_up()
+
 
 TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 

@@ -1,7 +1,6 @@
 """A provider's day as a solver problem, the current plan as a solution, and the proposal.
 
-Reads the database (visits, caregivers, certificates) but writes nothing: the services run
-it and store its result. Times are minutes from local midnight of the planned day.
+Reads the database, writes nothing (the services store its result); minutes from midnight.
 
 - A caregiver's abilities are their skills plus the qualifications of their certificates
   valid on the day (``q:<qualification>``); a visit needs its item's skill and qualification,
@@ -428,6 +427,7 @@ def solve_day(
     seed: int = 0,
     max_iterations: int | None = None,
     progress: Callable[[float], None] | None = None,
+    workers: int = 1,
 ) -> DaySolution:
     """Solve, then solve again while the proposal breaks a dispatch rule that depends on the
     rest of the plan (each round excludes the offending caregivers). Another round starts
@@ -458,8 +458,8 @@ def solve_day(
                 progress(min(0.99, (now - began) / max(time_limit, 1e-6)))
 
         result = solve(
-            problem, time_limit=max(0.0, share), seed=seed,
-            max_iterations=max_iterations, progress=tick,
+            problem, time_limit=max(0.0, share), seed=seed, max_iterations=max_iterations,
+            progress=tick, workers=workers,
         )  # fmt: skip
         round_end = time.perf_counter()
         first_plan = max(first_plan, (seen[0] if seen else round_end) - round_began)

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,7 @@ from yiyang.organisations.models import Organisation
 from yiyang.scheduling import planning, selectors
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
 from yiyang.scheduling.models import PlanRun
+from yiyang.scheduling.solver.search import warm_up
 from yiyang.services.models import Caregiver
 from yiyang.visits import services as dispatch
 from yiyang.visits.choices import VisitStatus
@@ -138,10 +140,14 @@ def plan_run_execute(run_id: int) -> PlanRun:
             PlanRun.objects.filter(pk=run.pk).update(progress=max(1, min(99, int(share * 100))))
 
     try:
+        warm_up()  # loading the compiled search (once per process) is not planning time
         dp = planning.build_day(provider=run.provider, day=run.day, dropped=run.dropped_caregiver)
         solved = planning.solve_day(
             dp, time_limit=run.time_limit, seed=run.seed, max_iterations=run.max_iterations,
             progress=progress,
+            # two processes only when the clock ends the run: an iteration cap asks for a
+            # repeatable one
+            workers=settings.SCHEDULING_SOLVER_WORKERS if run.max_iterations is None else 1,
         )  # fmt: skip
         run.proposal = planning.proposal_json(dp, solved)
         run.status = PlanRunStatus.DONE

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from yiyang.scheduling.solver.compiled import SIMULTANEOUS, compile_problem
 from yiyang.scheduling.solver.model import Problem, Route, Solution, Stop
-from yiyang.scheduling.solver.search import Schedule
+from yiyang.scheduling.solver.search import schedule_routes
 
 SCALE = 1000
 
@@ -116,9 +116,9 @@ def solve_with_ortools(problem: Problem, *, time_limit: float) -> BaselineResult
             cumul[t] = assignment.Min(dimension.CumulVar(index)) / SCALE
             index = assignment.Value(routing.NextVar(index))
         routes.append(route)
-    schedule = Schedule(c)
-    if schedule.run(routes, 0) is not None:
-        cumul = {t: schedule.start[t] for route in routes for t in route}
+    earliest = schedule_routes(c, routes)
+    if earliest is not None:
+        cumul = earliest
     solution_routes = []
     for v, caregiver in enumerate(problem.caregivers):
         stops = tuple(

@@ -1,33 +1,48 @@
 """Adaptive large neighbourhood search with simulated-annealing acceptance.
 
 Solutions are caregiver routes of tasks. Start times are never stored in the search state:
-``Schedule.run`` computes the earliest feasible start of every task for given routes, with
+the schedule computes the earliest feasible start of every task for given routes, with
 synchronised pairs scheduled together (a pair is scheduled when both caregivers have reached
-it; a cycle of waiting caregivers is infeasible). Because lateness only grows with start
-times, the earliest schedule is the best one for fixed routes.
+it; a cycle of waiting caregivers is solved by longest-path propagation or is infeasible).
+Because lateness only grows with start times, the earliest schedule is the best one for
+fixed routes.
 
 Repair inserts removed visits one by one: every position of every capable caregiver is
 scored by a cheap estimate (extra travel, the visit's own lateness, the lateness pushed onto
 the next visit), and only the best few candidates are scheduled exactly.
 
-Determinism: every decision uses ``random.Random(seed)``; the clock only stops the search
-(``max_iterations`` stops it independently of the clock).
+The loops live in ``kernels.py`` over flat arrays, compiled by Numba (``engine="compiled"``,
+the default) or interpreted (``engine="python"``, the reference): both take the same steps
+and reach the same costs for the same seed and iteration count. This module runs the search
+in chunks of iterations between looks at the clock, and with ``workers=2`` a second search
+(another seed) in a forked process; the two exchange their best plans every
+``SHARE_SECONDS`` and both stop at the time limit.
+
+Determinism: every decision uses the kernels' own generator seeded from ``seed``; the clock
+only stops the search (``max_iterations`` stops it independently of the clock). With two
+workers the exchange depends on timing, so only one worker is deterministic.
 """
 
+# ruff: noqa: N803, N806
 from __future__ import annotations
 
+import importlib.util
 import math
+import multiprocessing
+import os
 import random
+import sys
+import tempfile
 import time
-from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-from yiyang.scheduling.solver.compiled import (
-    SIMULTANEOUS,
-    Compiled,
-    compile_problem,
-)
+import numpy as np
+
+from yiyang.scheduling.solver.compiled import Compiled, compile_problem
 from yiyang.scheduling.solver.model import (
     Problem,
     Route,
@@ -38,7 +53,14 @@ from yiyang.scheduling.solver.model import (
 )
 
 INF = math.inf
-Routes = list[list[int]]
+ENGINES = ("compiled", "python")
+CHUNK_SECONDS = 0.05  # iterations run between looks at the clock
+SHARE_SECONDS = 1.0  # how often two workers exchange their best plans...
+# ...once this share of the time has passed: until then they search independently, from
+# different seeds, so that they do not settle in the same basin (issue 22's spread)
+INDEPENDENT_SHARE = 0.6
+CANDIDATES = 5  # caregivers whose best position is kept per task
+STOP_GRACE = 2.0  # seconds the second worker gets to hand in its plan after the limit
 
 
 @dataclass
@@ -51,551 +73,6 @@ class Outcome:
     continuity_misses: int
 
 
-class Schedule:
-    """Earliest start times for given routes, and the weighted cost."""
-
-    def __init__(self, c: Compiled) -> None:
-        self.c = c
-        n = c.n_tasks
-        self.start = [0.0] * n
-        self.wait = [-1] * n
-        self.ready = [0.0] * n
-        self.idx = [0] * n
-        # forward slack: how far a task can be pushed before anyone on its route gets later;
-        # chain: how many tasks from it on follow without waiting (a push moves them all)
-        self.slack = [0.0] * n
-        self.chain = [1] * n
-        self.route_overtime = [0.0] * c.n_caregivers
-        self.last: Outcome | None = None
-        w = c.problem.weights
-        self.w = (w.travel, w.lateness, w.max_lateness, w.overtime, w.continuity, w.unassigned)
-        self.has_breaks = any(c.breaks)
-        self.has_shift_limits = any(math.isfinite(e) for e in c.shift_end) or any(
-            math.isfinite(m) for m in c.max_work
-        )
-        self.has_preferences = any(p is not None for p in c.preferred)
-        self.n_runs = 0
-
-    def _after_breaks(self, k: int, s: float, d: float) -> float:
-        for b0, b1 in self.c.breaks[k]:
-            if s < b1 and s + d > b0:
-                s = b1
-        return s
-
-    def run(self, routes: Routes, unassigned: int) -> Outcome | None:
-        """Fill ``self.start``; None when the routes cannot be scheduled."""
-        self.n_runs += 1
-        c = self.c
-        node, dur, opens, closes, hard = c.node, c.duration, c.opens, c.closes, c.hard_latest
-        partner, kind, is_first, gmin, gmax = c.partner, c.kind, c.is_first, c.min_gap, c.max_gap
-        mats = c.matrix
-        start, wait, ready, idx = self.start, self.wait, self.ready, self.idx
-        route_overtime = self.route_overtime
-        has_breaks = self.has_breaks
-        n_routes = len(routes)
-        pos = [0] * n_routes
-        cur = list(c.shift_start)
-        last = list(c.start_node)
-        travel = tsum = tmax = 0.0
-        stack = list(range(n_routes - 1, -1, -1))
-        while stack:
-            k = stack.pop()
-            r = routes[k]
-            n = len(r)
-            i = pos[k]
-            if i >= n:
-                continue
-            row = mats[k]
-            cc = cur[k]
-            ll = last[k]
-            while i < n:
-                t = r[i]
-                nd = node[t]
-                leg = row[ll][nd]
-                travel += leg
-                arr = cc + leg
-                p = partner[t]
-                if p < 0:
-                    s = arr if arr > opens[t] else opens[t]
-                    if has_breaks:
-                        s = self._after_breaks(k, s, dur[t])
-                else:
-                    kp = wait[p]
-                    if kp < 0:
-                        wait[t] = k
-                        ready[t] = arr
-                        break
-                    wait[p] = -1
-                    rp = ready[p]
-                    if kind[t] == SIMULTANEOUS:
-                        s = arr if arr > rp else rp
-                        if s < opens[t]:
-                            s = opens[t]
-                        if has_breaks:
-                            for _ in range(10):
-                                s2 = self._after_breaks(
-                                    kp, self._after_breaks(k, s, dur[t]), dur[p]
-                                )
-                                if s2 == s:
-                                    break
-                                s = s2
-                            else:
-                                return self._fail(routes, pos)
-                        sp = s
-                    else:
-                        if is_first[t]:
-                            f, g, rf, rg, kf, kg = t, p, arr, rp, k, kp
-                        else:
-                            f, g, rf, rg, kf, kg = p, t, rp, arr, kp, k
-                        sf = max(rf, opens[f], rg - gmax[t])
-                        sg = max(rg, sf + gmin[t], opens[g])
-                        if has_breaks:
-                            for _ in range(10):
-                                sf = self._after_breaks(kf, sf, dur[f])
-                                sg = self._after_breaks(kg, max(sg, sf + gmin[t]), dur[g])
-                                if sg - sf <= gmax[t] + 1e-9:
-                                    break
-                                sf = sg - gmax[t]
-                            else:
-                                return self._fail(routes, pos)
-                        if f == t:
-                            s, sp = sf, sg
-                        else:
-                            s, sp = sg, sf
-                    start[p] = sp
-                    idx[p] = pos[kp]
-                    late = sp - closes[p]
-                    if late > 0:
-                        tsum += late
-                        if late > tmax:
-                            tmax = late
-                        if sp > hard[p]:
-                            return self._fail(routes, pos)
-                    pos[kp] += 1
-                    cur[kp] = sp + dur[p]
-                    last[kp] = node[p]
-                    stack.append(kp)
-                start[t] = s
-                idx[t] = i
-                late = s - closes[t]
-                if late > 0:
-                    tsum += late
-                    if late > tmax:
-                        tmax = late
-                    if s > hard[t]:
-                        pos[k] = i
-                        return self._fail(routes, pos)
-                cc = s + dur[t]
-                ll = nd
-                i += 1
-            pos[k] = i
-            cur[k] = cc
-            last[k] = ll
-        overtime = 0.0
-        for k in range(n_routes):
-            if pos[k] < len(routes[k]):
-                # caregivers wait for each other in a circle at the level of whole visits;
-                # the exact longest-path propagation may still find a schedule
-                self._fail(routes, pos)
-                return None if has_breaks else self._relax(routes, unassigned)
-        for k in range(n_routes):
-            r = routes[k]
-            if not r:
-                route_overtime[k] = 0.0
-                continue
-            back = mats[k][last[k]][c.end_node[k]]
-            travel += back
-            if self.has_shift_limits:
-                finish = cur[k] + back
-                departure = start[r[0]] - mats[k][c.start_node[k]][node[r[0]]]
-                if finish > c.hard_end[k] + 1e-9 or finish - departure > c.max_work[k] + 1e-9:
-                    return self._fail(routes, pos)
-                extra = finish - c.shift_end[k]
-                if extra > 0:
-                    overtime += extra
-                    route_overtime[k] = extra
-                else:
-                    route_overtime[k] = 0.0
-        continuity = 0
-        if self.has_preferences:
-            preferred = c.preferred
-            for k in range(n_routes):
-                for t in routes[k]:
-                    pref = preferred[t]
-                    if pref is not None and k not in pref:
-                        continuity += 1
-        wt, wl, wm, wo, wc, wu = self.w
-        cost = (
-            wt * travel + wl * tsum + wm * tmax + wo * overtime + wc * continuity + wu * unassigned
-        )
-        self.last = Outcome(cost, travel, tsum, tmax, overtime, continuity)
-        for k in range(n_routes):
-            self.refresh_slack(routes, k)
-        return self.last
-
-    def _relax(self, routes: Routes, unassigned: int) -> Outcome | None:
-        """Earliest starts by label-correcting propagation (longest paths); None on a cycle."""
-        c = self.c
-        node, dur, opens, closes, hard = c.node, c.duration, c.opens, c.closes, c.hard_latest
-        partner, kind, is_first, gmin, gmax = c.partner, c.kind, c.is_first, c.min_gap, c.max_gap
-        start, idx, mats = self.start, self.idx, c.matrix
-        owner = [-1] * len(start)
-        succ = [-1] * len(start)
-        queue: list[int] = []
-        for k, r in enumerate(routes):
-            row = mats[k]
-            fin = c.shift_start[k]
-            ll = c.start_node[k]
-            for j, t in enumerate(r):
-                idx[t] = j
-                owner[t] = k
-                succ[t] = r[j + 1] if j + 1 < len(r) else -1
-                arr = fin + row[ll][node[t]]
-                start[t] = arr if arr > opens[t] else opens[t]
-                fin = start[t] + dur[t]
-                ll = node[t]
-                queue.append(t)
-        budget = 50 * len(queue) + 100
-        while queue:
-            budget -= 1
-            if budget < 0:
-                self.last = None
-                return None
-            t = queue.pop()
-            p = partner[t]
-            if p >= 0 and owner[p] >= 0:
-                if kind[t] == SIMULTANEOUS:
-                    need = start[t]
-                elif is_first[t]:
-                    need = start[t] + gmin[t]
-                else:
-                    need = start[t] - gmax[t]
-                if start[p] < need - 1e-9:
-                    start[p] = need
-                    queue.append(p)
-            u = succ[t]
-            if u >= 0:
-                arr = start[t] + dur[t] + mats[owner[t]][node[t]][node[u]]
-                if arr > start[u] + 1e-9:
-                    start[u] = arr
-                    queue.append(u)
-        travel = tsum = tmax = overtime = 0.0
-        continuity = 0
-        for k, r in enumerate(routes):
-            self.route_overtime[k] = 0.0
-            if not r:
-                continue
-            row = mats[k]
-            ll = c.start_node[k]
-            for t in r:
-                travel += row[ll][node[t]]
-                ll = node[t]
-                late = start[t] - closes[t]
-                if late > 0:
-                    tsum += late
-                    tmax = max(tmax, late)
-                    if start[t] > hard[t]:
-                        self.last = None
-                        return None
-                pref = c.preferred[t]
-                if pref is not None and k not in pref:
-                    continuity += 1
-            back = row[ll][c.end_node[k]]
-            travel += back
-            finish = start[r[-1]] + dur[r[-1]] + back
-            departure = start[r[0]] - row[c.start_node[k]][node[r[0]]]
-            if finish > c.hard_end[k] + 1e-9 or finish - departure > c.max_work[k] + 1e-9:
-                self.last = None
-                return None
-            extra = max(0.0, finish - c.shift_end[k])
-            self.route_overtime[k] = extra
-            overtime += extra
-        wt, wl, wm, wo, wc, wu = self.w
-        cost = (
-            wt * travel + wl * tsum + wm * tmax + wo * overtime + wc * continuity + wu * unassigned
-        )
-        self.last = Outcome(cost, travel, tsum, tmax, overtime, continuity)
-        for k in range(len(routes)):
-            self.refresh_slack(routes, k)
-        return self.last
-
-    def refresh_slack(self, routes: Routes, k: int) -> None:
-        r = routes[k]
-        if not r:
-            return
-        c = self.c
-        start, closes, dur, node = self.start, c.closes, c.duration, c.node
-        slack, chain = self.slack, self.chain
-        row = c.matrix[k]
-        u = r[-1]
-        gap = closes[u] - start[u]
-        su = slack[u] = gap if gap > 0 else 0.0
-        cu = chain[u] = 1
-        for j in range(len(r) - 2, -1, -1):
-            t = r[j]
-            gap = closes[t] - start[t]
-            if gap < 0:
-                gap = 0.0
-            wait = start[u] - start[t] - dur[t] - row[node[t]][node[u]]
-            if wait > 1e-9:
-                reach = wait + su
-                cu = 1
-            else:
-                reach = su
-                cu += 1
-            su = slack[t] = gap if gap < reach else reach
-            chain[t] = cu
-            u = t
-
-    def try_insert(
-        self,
-        routes: Routes,
-        route_of: list[int],
-        inserts: list[tuple[int, int, int]],
-        unassigned: int,
-        bound: float = INF,
-    ) -> tuple[float, dict[int, float]] | None:
-        """Cost after inserting tasks (task, caregiver, position), by propagating the pushes.
-
-        Start times only grow when a task is inserted, so only the pushed tasks are visited;
-        a push reaching an inserted task again is a cycle of waiting caregivers (infeasible).
-        Precondition: ``self.start``, ``self.idx`` and ``self.last`` describe ``routes``.
-        """
-        base = self.last
-        if base is None or self.has_breaks:
-            return self._try_full(routes, inserts, unassigned)
-        c = self.c
-        node, dur, opens, closes, hard = c.node, c.duration, c.opens, c.closes, c.hard_latest
-        partner, kind, is_first = c.partner, c.kind, c.is_first
-        start, idx, mats = self.start, self.idx, c.matrix
-        new: dict[int, tuple[int, int]] = {}
-        at: dict[int, tuple[int, int]] = {}
-        d_travel = 0.0
-        ready: dict[int, float] = {}
-        for t, k, i in inserts:
-            new[t] = (k, i)
-            at[k] = (i, t)
-            r = routes[k]
-            row = mats[k]
-            if i:
-                a = r[i - 1]
-                na = node[a]
-                fin = start[a] + dur[a]
-            else:
-                na = c.start_node[k]
-                fin = c.shift_start[k]
-            nb = node[r[i]] if i < len(r) else c.end_node[k]
-            nx = node[t]
-            d_travel += row[na][nx] + row[nx][nb] - row[na][nb]
-            ready[t] = fin + row[na][nx]
-        ns: dict[int, float] = {}
-        if len(inserts) == 1:
-            t = inserts[0][0]
-            rt = ready[t]
-            ns[t] = rt if rt > opens[t] else opens[t]
-        else:
-            a, b = inserts[0][0], inserts[1][0]
-            if kind[a] == SIMULTANEOUS:
-                ns[a] = ns[b] = max(ready[a], ready[b], opens[a])
-            else:
-                f, g = (a, b) if is_first[a] else (b, a)
-                sf = max(ready[f], opens[f], ready[g] - c.max_gap[f])
-                ns[f] = sf
-                ns[g] = max(ready[g], sf + c.min_gap[f], opens[g])
-        queue = list(ns)
-        budget = 4 * len(start) + 10
-        wt, wl, wm, wo, wc, wu = self.w
-        # lateness only grows along the propagation: stop once this cannot beat ``bound``
-        floor = wt * (base.travel + d_travel) + wl * base.total_lateness + wm * base.max_lateness
-        floor += wo * base.overtime + wu * unassigned
-        for t, s in ns.items():
-            if s > closes[t]:
-                floor += wl * (s - closes[t])
-        if floor >= bound:
-            return None
-        while queue:
-            budget -= 1
-            if budget < 0:
-                return None
-            t = queue.pop()
-            nw = new.get(t)
-            if nw is not None:
-                k, j = nw
-                r = routes[k]
-                u = r[j] if j < len(r) else -1
-            else:
-                k = route_of[t]
-                r = routes[k]
-                j = idx[t] + 1
-                hit = at.get(k)
-                u = hit[1] if hit is not None and hit[0] == j else r[j] if j < len(r) else -1
-            if u < 0:
-                continue
-            arr = ns[t] + dur[t] + mats[k][node[t]][node[u]]
-            su = ns.get(u)
-            if su is None:
-                su = start[u]
-            if arr <= su + 1e-9:
-                continue
-            if u in new:
-                return None
-            cu = closes[u]
-            if arr > cu:
-                floor += wl * (arr - cu - (su - cu if su > cu else 0.0))
-                if floor >= bound:
-                    return None
-            ns[u] = arr
-            queue.append(u)
-            p = partner[u]
-            if p >= 0:
-                sp = ns.get(p)
-                if sp is None:
-                    sp = start[p]
-                if kind[u] == SIMULTANEOUS:
-                    need = arr
-                elif is_first[u]:
-                    need = arr + c.min_gap[u]
-                else:
-                    need = arr - c.max_gap[u]
-                if sp < need - 1e-9:
-                    if p in new:
-                        return None
-                    cp = closes[p]
-                    if need > cp:
-                        floor += wl * (need - cp - (sp - cp if sp > cp else 0.0))
-                        if floor >= bound:
-                            return None
-                    ns[p] = need
-                    queue.append(p)
-        d_tsum = 0.0
-        tmax = base.max_lateness
-        for t, s in ns.items():
-            if s > hard[t]:
-                return None
-            late = s - closes[t]
-            if late > 0:
-                d_tsum += late
-                if late > tmax:
-                    tmax = late
-            if t not in new:
-                old = start[t] - closes[t]
-                if old > 0:
-                    d_tsum -= old
-        d_over = 0.0
-        if self.has_shift_limits:
-            touched = {new[t][0] if t in new else route_of[t] for t in ns}
-            for k in touched:
-                r = routes[k]
-                hit = at.get(k)
-                first = hit[1] if hit is not None and hit[0] == 0 else r[0]
-                lastt = hit[1] if hit is not None and hit[0] == len(r) else r[-1]
-                row = mats[k]
-                sf = ns.get(first, start[first])
-                sl = ns.get(lastt, start[lastt])
-                finish = sl + dur[lastt] + row[node[lastt]][c.end_node[k]]
-                departure = sf - row[c.start_node[k]][node[first]]
-                if finish > c.hard_end[k] + 1e-9 or finish - departure > c.max_work[k] + 1e-9:
-                    return None
-                extra = max(finish - c.shift_end[k], 0.0)
-                d_over += extra - self.route_overtime[k]
-        d_cont = 0
-        if self.has_preferences:
-            for t, k, _ in inserts:
-                pref = c.preferred[t]
-                if pref is not None and k not in pref:
-                    d_cont += 1
-        cost = (
-            wt * (base.travel + d_travel)
-            + wl * (base.total_lateness + d_tsum)
-            + wm * tmax
-            + wo * (base.overtime + d_over)
-            + wc * (base.continuity_misses + d_cont)
-            + wu * unassigned
-        )
-        ns[-1] = d_travel
-        ns[-2] = d_tsum
-        ns[-3] = tmax
-        ns[-4] = d_over
-        ns[-5] = d_cont
-        return cost, ns
-
-    def _try_full(
-        self, routes: Routes, inserts: list[tuple[int, int, int]], unassigned: int
-    ) -> tuple[float, dict[int, float]] | None:
-        for t, k, i in inserts:
-            routes[k].insert(i, t)
-        outcome = self.run(routes, unassigned)
-        for _, k, i in reversed(inserts):
-            routes[k].pop(i)
-        if outcome is None:
-            return None
-        return outcome.cost, {}
-
-    def commit(
-        self,
-        routes: Routes,
-        route_of: list[int],
-        inserts: list[tuple[int, int, int]],
-        ns: dict[int, float],
-        unassigned: int,
-    ) -> None:
-        base = self.last
-        for t, k, i in inserts:
-            routes[k].insert(i, t)
-            route_of[t] = k
-        if base is None or not ns:
-            self.run(routes, unassigned)
-            return
-        start, idx = self.start, self.idx
-        for t, s in ns.items():
-            if t >= 0:
-                start[t] = s
-        for _, k, i in inserts:
-            r = routes[k]
-            for j in range(i, len(r)):
-                idx[r[j]] = j
-        route_of_t = route_of
-        for k in {route_of_t[t] for t in ns if t >= 0}:
-            self.refresh_slack(routes, k)
-        travel = base.travel + ns[-1]
-        tsum = base.total_lateness + ns[-2]
-        overtime = base.overtime
-        if self.has_shift_limits:
-            overtime = self._overtime(routes)
-        continuity = base.continuity_misses + int(ns[-5])
-        wt, wl, wm, wo, wc, wu = self.w
-        tmax = ns[-3]
-        cost = (
-            wt * travel + wl * tsum + wm * tmax + wo * overtime + wc * continuity + wu * unassigned
-        )
-        self.last = Outcome(cost, travel, tsum, tmax, overtime, continuity)
-
-    def _overtime(self, routes: Routes) -> float:
-        c = self.c
-        start, dur, node = self.start, c.duration, c.node
-        total = 0.0
-        for k, r in enumerate(routes):
-            extra = 0.0
-            if r:
-                row = c.matrix[k]
-                finish = start[r[-1]] + dur[r[-1]] + row[node[r[-1]]][c.end_node[k]]
-                extra = max(finish - c.shift_end[k], 0.0)
-            self.route_overtime[k] = extra
-            total += extra
-        return total
-
-    def _fail(self, routes: Routes, pos: list[int]) -> Outcome | None:
-        """Reset the waiting marks; always None (cannot be scheduled)."""
-        wait = self.wait
-        for k, r in enumerate(routes):
-            if pos[k] < len(r):
-                wait[r[pos[k]]] = -1
-        for t in range(len(wait)):
-            wait[t] = -1
-        self.last = None
-        return self.last
-
-
 @dataclass
 class SearchResult:
     solution: Solution
@@ -603,361 +80,329 @@ class SearchResult:
     iterations: int
     seconds: float
     notes: list[str] = field(default_factory=list)
+    # (seconds since the start, best weighted cost) at each improvement seen by this process
+    history: list[tuple[float, float]] = field(default_factory=list)
+    first_plan_seconds: float = 0.0
+    workers: int = 1
+    engine: str = "compiled"
 
 
-class Search:
-    """One search run: construction, then destroy-and-repair until stopped."""
+_reference: ModuleType | None = None
 
-    def __init__(self, c: Compiled, seed: int) -> None:
-        self.c = c
-        self.rng = random.Random(seed)  # noqa: S311 - search decisions, not secrets
-        self.schedule = Schedule(c)
-        self.n_visits = len(c.visit_tasks)
-        self.plannable = [v for v in range(self.n_visits) if c.visit_tasks[v]]
-        self.route_of = [-1] * c.n_tasks
-        self.trace: list[tuple[int, float]] = []
-        self.progress: Callable[[int, float], None] | None = None
-        # tuning, measured on the Mankowska and Kummer instances (docs/benchmarks.md)
-        self.candidates = 5  # caregivers whose best position is kept per task
-        self.exact = 5  # candidates evaluated exactly per visit
-        self.lookback = 120.0  # skip positions before visits starting this long before the window
-        self.q_cap = 30  # at most this many visits removed per iteration...
-        self.q_share = 0.25  # ...and at most this share of them
-        self.t_factor = 0.004  # starting temperature, as a share of the first plan's cost
-        self.cycle = 4000  # iterations per cooling cycle
-        self.noise = 0.0
-        self.noise_share = 0.5  # share of repairs with noise
-        self.noise_factor = 0.4  # noise amplitude, as a share of the mean travel between places
-        sample = c.matrix[0] if c.matrix else []
-        cells = [value for row in sample for value in row]
-        self.noise_scale = self.noise_factor * sum(cells) / len(cells) if cells else 0.0
-        transposed: dict[int, list[list[float]]] = {}
-        for m in c.matrix:
-            if id(m) not in transposed:
-                transposed[id(m)] = [list(col) for col in zip(*m, strict=True)]
-        self.matrix_t = [transposed[id(m)] for m in c.matrix]
-        # visit-to-visit relatedness for the Shaw removal: travel plus window distance
-        self.related: list[list[int]] = []
-        node = c.node
-        row = c.matrix[0] if c.matrix else []
-        firsts = [c.visit_tasks[v][0] for v in self.plannable]
-        for a in firsts:
-            keyed = sorted(
-                (row[node[a]][node[b]] + 0.5 * abs(c.opens[a] - c.opens[b]), c.task_visit[b])
-                for b in firsts
-                if b != a
-            )
-            self.related.append([v for _, v in keyed[:30]])
-        self.related_index = {v: i for i, v in enumerate(self.plannable)}
 
-    # ---------------------------------------------------------------- insertion
-    def _positions(
-        self, routes: Routes, t: int, banned: int
-    ) -> list[tuple[float, int, int, float]]:
-        """Best (estimate, caregiver, position, estimated start) for task t."""
-        c = self.c
-        start, node, dur = self.schedule.start, c.node, c.duration
-        slack, chain = self.schedule.slack, self.schedule.chain
-        nx = node[t]
-        ox, cx, dx = c.opens[t], c.closes[t], dur[t]
-        wt, wl = self.schedule.w[0], self.schedule.w[1]
-        best: list[tuple[float, int, int, float]] = []
-        limit = INF
-        paired = c.partner[t] >= 0
-        keep = self.candidates + (2 if paired else 0)
-        lookback = self.lookback
-        key = start.__getitem__
-        matrix_t = self.matrix_t
-        for k in c.allowed[t]:
-            if k == banned:
-                continue
-            r = routes[k]
-            row = c.matrix[k]
-            to_x = matrix_t[k][nx]
-            from_x = row[nx]
-            n = len(r)
-            first = bisect_left(r, ox - lookback, key=key) if n else 0
-            if first:
-                first -= 1
-            ll = c.start_node[k]
-            dep = c.shift_start[k]
-            if first:
-                a = r[first - 1]
-                ll = node[a]
-                dep = start[a] + dur[a]
-            # the best position on this route, and for synchronised tasks the second best
-            # too: the best alone can miss the order that fits the partner's gap
-            best_here = second = limit
-            where = where2 = -1
-            at_start = at2 = 0.0
-            for i in range(first, n + 1):
-                arr = dep + to_x[ll]
-                s = arr if arr > ox else ox
-                late = s - cx
-                late = wl * late if late > 0 else 0.0
-                if late >= (second if paired else best_here):
+def kernels(engine: str) -> ModuleType:
+    """The compiled kernels module, or the same source loaded as plain Python."""
+    global _reference
+    if engine == "compiled":
+        from yiyang.scheduling.solver import kernels as compiled
+
+        return compiled
+    if engine != "python":
+        raise ValueError(f"unknown solver engine {engine!r}; expected one of {ENGINES}")
+    if _reference is None:
+        from yiyang.scheduling.solver import kernels as compiled
+
+        name = "yiyang.scheduling.solver.kernels_reference"
+        spec = importlib.util.spec_from_file_location(name, compiled.__file__)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        _reference = module
+    return _reference
+
+
+_warm_seconds: float | None = None
+_warming = False
+
+
+def warm_up() -> float:
+    """Compile the kernels (or load them from Numba's on-disk cache) by solving a tiny
+    problem; the seconds it took, 0 once done in this process. Several processes may call it
+    at once: one compiles while the others wait on a lock file, then load its cache."""
+    global _warm_seconds, _warming
+    if _warm_seconds is not None or _warming:
+        return 0.0
+    import fcntl
+
+    from yiyang.scheduling.solver.model import (
+        Break,
+        Caregiver,
+        Location,
+        Requirement,
+        Synchronisation,
+        SyncKind,
+        TimeWindow,
+        Visit,
+    )
+    from yiyang.scheduling.solver.travel import MatrixTravelTime
+
+    began = time.perf_counter()
+    home = Location("0")
+    one = frozenset({"care"})
+    visits = (
+        Visit("a", Location("1"), TimeWindow(0, 60), (Requirement(one, 10),)),
+        Visit("b", Location("2"), TimeWindow(0, 90), (Requirement(one, 10),) * 2,
+              Synchronisation(SyncKind.SIMULTANEOUS)),
+        Visit("c", Location("3"), TimeWindow(30, 120), (Requirement(one, 10),) * 2,
+              Synchronisation(SyncKind.SEQUENTIAL, 5, 30), max_lateness=60.0),
+        Visit("d", Location("1"), TimeWindow(0, 200), (Requirement(one, 5),)),
+    )  # fmt: skip
+    carers = tuple(
+        Caregiver(f"c{k}", one, home, home, 0.0, 480.0, 30.0, 500.0, (Break(100, 110),))
+        for k in range(3)
+    )
+    matrix = [[abs(i - j) * 7.0 for j in range(4)] for i in range(4)]
+    problem = Problem(visits, carers, MatrixTravelTime(["0", "1", "2", "3"], matrix))
+    problem_plain = Problem(visits, tuple(replace(c, breaks=()) for c in carers), problem.travel)
+    lock_path = Path(tempfile.gettempdir()) / "yiyang-solver-kernels.lock"
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held across the compile
+    except OSError:
+        handle = None
+    _warming = True
+    try:
+        if handle is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        for each in (problem, problem_plain):
+            solve(each, time_limit=60.0, seed=0, max_iterations=3, engine="compiled")
+    finally:
+        _warming = False
+        if handle is not None:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+    _warm_seconds = time.perf_counter() - began
+    return _warm_seconds
+
+
+def default_engine() -> str:
+    return os.environ.get("YIYANG_SOLVER_ENGINE", "compiled")
+
+
+def _matrices(c: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Travel matrices (one per travel mode in use), their transposes, and each caregiver's."""
+    unique: dict[int, int] = {}
+    mats_list: list[np.ndarray] = []
+    mode = np.zeros(c.n_caregivers, np.int64)
+    for k, m in enumerate(c.matrix):
+        if id(m) not in unique:
+            unique[id(m)] = len(mats_list)
+            mats_list.append(np.array(m, dtype=np.float64))
+        mode[k] = unique[id(m)]
+    n_nodes = mats_list[0].shape[0] if mats_list else 1
+    mats = np.stack(mats_list) if mats_list else np.zeros((0, n_nodes, n_nodes))
+    return mats, np.ascontiguousarray(mats.transpose(0, 2, 1)), mode
+
+
+def _related(
+    c: Compiled, plannable: np.ndarray, vt: np.ndarray, row: np.ndarray | None, width: int = 30
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Visit-to-visit relatedness for the Shaw removal: travel plus window distance."""
+    i64 = np.int64
+    related = np.zeros((len(plannable), width), i64)
+    rel_len = np.zeros(len(plannable), i64)
+    related_index = np.full(len(c.visit_tasks), -1, i64)
+    if len(plannable) and row is not None:
+        firsts = vt[plannable, 0]
+        nodes = np.array(c.node, dtype=i64)[firsts]
+        opens = np.array(c.opens, dtype=np.float64)[firsts]
+        for a in range(len(plannable)):
+            keyed = row[nodes[a], nodes] + 0.5 * np.abs(opens[a] - opens)
+            order = np.lexsort((plannable, keyed))
+            order = order[order != a][:width]
+            rel_len[a] = len(order)
+            related[a, : len(order)] = plannable[order]
+            related_index[plannable[a]] = a
+    return related, rel_len, related_index
+
+
+def build_problem(km: ModuleType, c: Compiled) -> Any:
+    """The kernels' problem tuple from the compiled problem."""
+    T, K = c.n_tasks, c.n_caregivers
+    V = len(c.visit_tasks)
+    f64 = np.float64
+    i64 = np.int64
+    mats, matst, mode = _matrices(c)
+    allowed_ptr = np.zeros(T + 1, i64)
+    flat: list[int] = []
+    for t in range(T):
+        flat.extend(c.allowed[t])
+        allowed_ptr[t + 1] = len(flat)
+    has_pref = np.zeros(T, np.int8)
+    pref_ok = np.zeros((T, max(K, 1)), np.int8)
+    for t in range(T):
+        pref = c.preferred[t]
+        if pref is not None:
+            has_pref[t] = 1
+            for k in pref:
+                pref_ok[t, k] = 1
+    br_ptr = np.zeros(K + 1, i64)
+    br_s: list[float] = []
+    br_e: list[float] = []
+    for k in range(K):
+        for b0, b1 in c.breaks[k]:
+            br_s.append(b0)
+            br_e.append(b1)
+        br_ptr[k + 1] = len(br_s)
+    vt = np.full((V, 2), -1, i64)
+    vn = np.zeros(V, i64)
+    for v, tasks in enumerate(c.visit_tasks):
+        vn[v] = len(tasks)
+        for x, t in enumerate(tasks):
+            vt[v, x] = t
+    plannable = np.array([v for v in range(V) if c.visit_tasks[v]], dtype=i64)
+    related, rel_len, related_index = _related(c, plannable, vt, mats[mode[0]] if K else None)
+    w = c.problem.weights
+    weights = np.array(
+        [w.travel, w.lateness, w.max_lateness, w.overtime, w.continuity, w.unassigned], f64
+    )
+    has_limits = any(math.isfinite(e) for e in c.shift_end) or any(
+        math.isfinite(m) for m in c.max_work
+    )
+    # tuning, measured on the Mankowska and Kummer instances (docs/benchmarks.md)
+    candidates = CANDIDATES  # caregivers whose best position is kept per task
+    exact = 5  # candidates evaluated exactly per visit
+    q_cap = 30  # at most this many visits removed per iteration...
+    cycle = 4000  # iterations per cooling cycle
+    ip = np.array(
+        [candidates, exact, q_cap, cycle, int(any(c.breaks)), int(has_limits),
+         int(bool(has_pref.any()))], i64,
+    )  # fmt: skip
+    lookback = 120.0  # skip positions before visits starting this long before the window
+    q_share = 0.25  # ...and at most this share of them
+    t_factor = 0.004  # starting temperature, as a share of the first plan's cost
+    noise_share = 0.5  # share of repairs with noise
+    noise_factor = 0.4  # noise amplitude, as a share of the mean travel between places
+    noise_scale = noise_factor * float(mats[mode[0]].mean()) if K and mats.size else 0.0
+    fp = np.array([lookback, q_share, t_factor, noise_share, noise_scale], f64)
+    return km.Prob(
+        np.array(c.node, i64), np.array(c.duration, f64), np.array(c.opens, f64),
+        np.array(c.closes, f64), np.array(c.hard_latest, f64), np.array(c.partner, i64),
+        np.array(c.kind, i64), np.array(c.is_first, i64), np.array(c.min_gap, f64),
+        np.array(c.max_gap, f64), allowed_ptr, np.array(flat, i64), has_pref, pref_ok,
+        np.array(c.start_node, i64), np.array(c.end_node, i64), np.array(c.shift_start, f64),
+        np.array(c.shift_end, f64), np.array(c.hard_end, f64), np.array(c.max_work, f64),
+        br_ptr, np.array(br_s, f64), np.array(br_e, f64), mats, matst, mode, vt, vn,
+        np.array(c.task_visit, i64), plannable, related, rel_len, related_index,
+        weights, ip, fp,
+    )  # fmt: skip
+
+
+def build_state(km: ModuleType, c: Compiled, seed: int) -> Any:
+    T, K, V = c.n_tasks, c.n_caregivers, len(c.visit_tasks)
+    f64, i64 = np.float64, np.int64
+    width = T + 1
+    size = CANDIDATES + 6  # positions kept per task, with room for the pairs' second best
+    options = size * size + 4
+    rng = random.Random(seed)  # noqa: S311 - search decisions, not secrets
+    words = np.array([rng.getrandbits(32) for _ in range(4)], i64)
+    if not words.any():
+        words[0] = 1
+    return km.State(
+        R=np.zeros((K, width), i64), L=np.zeros(K, i64), route_of=np.full(max(T, 1), -1, i64),
+        uns=np.zeros(V, np.int8), start=np.zeros(T, f64), wait=np.full(T, -1, i64),
+        ready=np.zeros(T, f64), idx=np.zeros(T, i64), slack=np.zeros(T, f64),
+        chain=np.ones(T, i64), rover=np.zeros(K, f64), last=np.zeros(6, f64),
+        iv=np.zeros(16, i64), fs=np.zeros(8, f64), rng=words,
+        ns_val=np.zeros(T, f64), ns_stamp=np.zeros(T, i64), ns_list=np.zeros(T + 2, i64),
+        new_k=np.zeros(T, i64), new_i=np.zeros(T, i64), new_stamp=np.zeros(T, i64),
+        at_i=np.zeros(K, i64), at_t=np.zeros(K, i64), at_stamp=np.zeros(K, i64),
+        rdy=np.zeros(T, f64), ext=np.zeros(5, f64), bns_list=np.zeros(T + 2, i64),
+        bns_val=np.zeros(T + 2, f64), bext=np.zeros(5, f64), run_pos=np.zeros(K, i64),
+        run_cur=np.zeros(K, f64), run_last=np.zeros(K, i64),
+        run_stack=np.zeros(K + T + 1, i64), owner=np.zeros(T, i64), succ=np.zeros(T, i64),
+        queue=np.zeros(51 * T + 200, i64), cur_R=np.zeros((K, width), i64),
+        cur_L=np.zeros(K, i64), cur_uns=np.zeros(V, np.int8),
+        best_R=np.zeros((K, width), i64), best_L=np.zeros(K, i64),
+        best_uns=np.zeros(V, np.int8), weights=np.ones(4, f64), scores=np.zeros(4, f64),
+        uses=np.zeros(4, i64), trace_it=np.zeros(100_000, i64),
+        trace_cost=np.zeros(100_000, f64), removed=np.zeros(V + 1, i64),
+        in_removed=np.zeros(V, np.int8), tmark=np.zeros(T, np.int8),
+        pos_s=np.zeros((2, size)), pos_k=np.zeros((2, size), i64),
+        pos_w=np.zeros((2, size), i64), pos_x=np.zeros((2, size)), opt_s=np.zeros(options),
+        opt_t=np.zeros((options, 2), i64), opt_k=np.zeros((options, 2), i64),
+        opt_i=np.zeros((options, 2), i64),
+    )  # fmt: skip
+
+
+class _Runner:
+    """One search on this process: construction, then chunks of iterations."""
+
+    def __init__(self, km: ModuleType, c: Compiled, seed: int, P: Any | None = None) -> None:
+        self.km = km
+        self.P = P if P is not None else build_problem(km, c)
+        self.S = build_state(km, c, seed)
+        self.iterations = 0
+        self.reported = 0
+        self.chunk = 1
+
+    def construct(self) -> float:
+        return float(self.km.search_init(self.P, self.S))
+
+    @property
+    def best_cost(self) -> float:
+        return float(self.S.fs[self.km.FS_BEST_COST])
+
+    def step(self, deadline: float, max_iterations: int | None) -> bool:
+        """One chunk; False when the search is over (limit or iteration cap)."""
+        if max_iterations is not None and self.iterations >= max_iterations:
+            return False
+        now = time.perf_counter()
+        if now >= deadline:
+            return False
+        n = self.chunk
+        if max_iterations is not None:
+            n = min(n, max_iterations - self.iterations)
+        self.km.search_chunk(self.P, self.S, n)
+        spent = time.perf_counter() - now
+        self.iterations += n
+        per = max(spent / n, 1e-7)
+        left = max(deadline - time.perf_counter(), 0.0)
+        self.chunk = max(1, min(int(CHUNK_SECONDS / per), int(left / per) + 1, 4 * n))
+        return True
+
+    def new_improvements(self) -> list[tuple[int, float]]:
+        km, S = self.km, self.S
+        n = int(S.iv[km.IV_NTRACE])
+        found = [(int(S.trace_it[i]), float(S.trace_cost[i])) for i in range(self.reported, n)]
+        self.reported = n
+        return found
+
+    def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        S = self.S
+        return S.best_R.copy(), S.best_L.copy(), S.best_uns.copy(), self.best_cost
+
+    def adopt(self, R: np.ndarray, L: np.ndarray, uns: np.ndarray) -> None:
+        self.km.adopt(self.P, self.S, R, L, uns)
+
+
+def _second_worker(
+    conn: Any, engine: str, c: Compiled, seed: int, deadline: float,
+    max_iterations: int | None, first_share: float,
+) -> None:  # fmt: skip
+    """The forked worker: its own search, the best plan sent on each exchange and at the end."""
+    try:
+        runner = _Runner(kernels(engine), c, seed)
+        runner.construct()
+        sent = INF
+        next_share = first_share
+        while runner.step(deadline, max_iterations):
+            if conn.poll():
+                message = conn.recv()
+                if message[0] == "stop":
                     break
-                if i < n:
-                    b = r[i]
-                    nb = node[b]
-                    extra = to_x[ll] + from_x[nb] - row[ll][nb]
-                    sb = start[b]
-                    push = s + dx + from_x[nb] - sb
-                    if push > 0:
-                        over = push - slack[b]
-                        if over > 0:
-                            late += wl * over * chain[b]
-                        late += 0.05 * push
-                    score = wt * extra + late
-                    ll = nb
-                    dep = sb + dur[b]
-                else:
-                    end = c.end_node[k]
-                    score = wt * (to_x[ll] + from_x[end] - row[ll][end]) + late
-                if score < best_here:
-                    second, where2, at2 = best_here, where, at_start
-                    best_here, where, at_start = score, i, s
-                elif paired and score < second:
-                    second, where2, at2 = score, i, s
-            if where >= 0:
-                best.append((best_here, k, where, at_start))
-                if paired and where2 >= 0:
-                    best.append((second, k, where2, at2))
-                if len(best) > keep:
-                    best.sort()
-                    del best[keep:]
-                    limit = best[-1][0]
-        best.sort()
-        return best
-
-    def _insert_visit(self, routes: Routes, v: int, n_unassigned: int) -> float:
-        """Insert visit v at its best evaluated place; INF when nowhere feasible."""
-        c = self.c
-        tasks = c.visit_tasks[v]
-        schedule = self.schedule
-        options: list[tuple[float, list[tuple[int, int, int]]]] = []
-        if len(tasks) == 1:
-            t = tasks[0]
-            for score, k, i, _ in self._positions(routes, t, -1):
-                options.append((score, [(t, k, i)]))
-        else:
-            a, b = tasks
-            pa = self._positions(routes, a, -1)
-            pb = self._positions(routes, b, -1)
-            kind = c.kind[a]
-            for sa, ka, ia, ta in pa:
-                for sb, kb, ib, tb in pb:
-                    if ka == kb:
-                        continue
-                    if kind == SIMULTANEOUS:
-                        mismatch = abs(ta - tb)
-                    else:
-                        gap = tb - ta
-                        mismatch = max(0.0, c.min_gap[a] - gap, gap - c.max_gap[a])
-                    options.append((sa + sb + mismatch, [(a, ka, ia), (b, kb, ib)]))
-            options.sort(key=lambda o: o[0])
-            if not options:
-                # every good position of both tasks was on the same caregiver: spread them
-                for sa, ka, ia, _ in pa[:1]:
-                    for sb, kb, ib, _ in self._positions(routes, b, ka)[:2]:
-                        options.append((sa + sb, [(a, ka, ia), (b, kb, ib)]))
-        best_cost = INF
-        best_option: list[tuple[int, int, int]] | None = None
-        best_ns: dict[int, float] = {}
-        noise = self.noise
-        rng = self.rng
-        best_key = INF
-        for tried, (_, option) in enumerate(options):
-            if tried >= self.exact and best_option is not None:
-                break
-            # noise (Ropke and Pisinger) keeps the repair from rebuilding the same plan
-            jitter = (2.0 * rng.random() - 1.0) * noise if noise else 0.0
-            found = schedule.try_insert(
-                routes, self.route_of, option, n_unassigned, best_key - jitter
-            )
-            if found is not None and found[0] + jitter < best_key:
-                best_cost, best_ns = found
-                best_key = best_cost + jitter
-                best_option = option
-        if best_option is None:
-            return INF
-        schedule.commit(routes, self.route_of, best_option, best_ns, n_unassigned)
-        return best_cost
-
-    def repair(self, routes: Routes, removed: list[int], unassigned: set[int]) -> Outcome | None:
-        c = self.c
-        rng = self.rng
-        self.noise = self.noise_scale if rng.random() < self.noise_share else 0.0
-        order = rng.randrange(3)
-        if order == 0:
-            removed.sort(key=lambda v: c.opens[c.visit_tasks[v][0]])
-        elif order == 1:
-            rng.shuffle(removed)
-        else:
-            removed.sort(key=lambda v: (-len(c.visit_tasks[v]), c.closes[c.visit_tasks[v][0]]))
-        pending = len(removed) + len(unassigned)
-        for v in removed:
-            pending -= 1
-            cost = self._insert_visit(routes, v, pending + 1)
-            if cost == INF:
-                unassigned.add(v)
-                pending += 1
-        for v in sorted(unassigned):
-            if v not in removed and self._insert_visit(routes, v, len(unassigned)) < INF:
-                unassigned.discard(v)
-        for v in removed:
-            if v in unassigned and self._insert_visit(routes, v, len(unassigned)) < INF:
-                unassigned.discard(v)
-        # the incremental figures are exact, but a full pass also refreshes every slack
-        return self.schedule.run(routes, len(unassigned))
-
-    # ------------------------------------------------------------------ removal
-    def _remove(self, routes: Routes, visits: list[int]) -> None:
-        gone = {t for v in visits for t in self.c.visit_tasks[v]}
-        touched = {self.route_of[t] for t in gone}
-        for k in touched:
-            if k >= 0:
-                routes[k] = [t for t in routes[k] if t not in gone]
-        for t in gone:
-            self.route_of[t] = -1
-
-    def destroy(self, routes: Routes, op: int, q: int) -> list[int]:
-        c = self.c
-        rng = self.rng
-        assigned = [v for v in self.plannable if self.route_of[c.visit_tasks[v][0]] >= 0]
-        if not assigned:
-            return []
-        q = min(q, len(assigned))
-        chosen: list[int]
-        if op == 0:  # random
-            chosen = rng.sample(assigned, q)
-        elif op == 1:  # related (Shaw): near in space and time to a random seed visit
-            seed = rng.choice(assigned)
-            chosen = [seed]
-            pool = [v for v in self.related[self.related_index[seed]]
-                    if self.route_of[c.visit_tasks[v][0]] >= 0]  # fmt: skip
-            for v in pool:
-                if len(chosen) >= q:
-                    break
-                if rng.random() < 0.8:
-                    chosen.append(v)
-        elif op == 2:  # worst: visits whose removal saves the most travel and lateness
-            start = self.schedule.start
-            gains = []
-            for v in assigned:
-                gain = 0.0
-                for t in c.visit_tasks[v]:
-                    k = self.route_of[t]
-                    r = routes[k]
-                    i = r.index(t)
-                    row = c.matrix[k]
-                    prev = c.node[r[i - 1]] if i else c.start_node[k]
-                    nxt = c.node[r[i + 1]] if i + 1 < len(r) else c.end_node[k]
-                    nd = c.node[t]
-                    gain += row[prev][nd] + row[nd][nxt] - row[prev][nxt]
-                    gain += max(0.0, start[t] - c.closes[t])
-                gains.append((gain * (0.7 + 0.6 * rng.random()), v))
-            gains.sort(reverse=True)
-            chosen = [v for _, v in gains[:q]]
-        else:  # a stretch of consecutive visits of one caregiver
-            busy = [k for k, r in enumerate(routes) if r]
-            k = rng.choice(busy)
-            r = routes[k]
-            length = min(len(r), q)
-            first = rng.randrange(len(r) - length + 1)
-            chosen = list(dict.fromkeys(c.task_visit[t] for t in r[first : first + length]))
-        self._remove(routes, chosen)
-        return chosen
-
-    # -------------------------------------------------------------------- main
-    def run(self, deadline: float, max_iterations: int | None) -> tuple[Routes, set[int], int]:
-        c = self.c
-        rng = self.rng
-        routes: Routes = [[] for _ in range(c.n_caregivers)]
-        unassigned: set[int] = set()
-        initial = list(self.plannable)
-        self.schedule.run(routes, 0)
-        self.repair_initial(routes, initial, unassigned)
-        outcome = self.schedule.run(routes, len(unassigned))
-        current_cost = outcome.cost if outcome else INF
-        best = ([list(r) for r in routes], set(unassigned), current_cost)
-        current = best
-        n = len(self.plannable)
-        if n == 0:
-            return best[0], best[1], 0
-        ops = 4
-        weights = [1.0] * ops
-        scores = [0.0] * ops
-        uses = [0] * ops
-        q_max = max(2, min(self.q_cap, int(self.q_share * n) + 1))
-        q_min = min(2, n)
-        temperature0 = self.t_factor * current_cost if math.isfinite(current_cost) else 1.0
-        cycle = self.cycle
-        iteration = 0
-        while True:
-            if max_iterations is not None and iteration >= max_iterations:
-                break
-            if time.perf_counter() >= deadline:
-                break
-            phase = (iteration % cycle) / cycle
-            if iteration and iteration % cycle == 0:
-                current = best
-                temperature0 *= 0.5
-            temperature = temperature0 * (0.01**phase)
-            routes = [list(r) for r in current[0]]
-            unassigned = set(current[1])
-            for k, r in enumerate(routes):
-                for t in r:
-                    self.route_of[t] = k
-            for v in unassigned:
-                for t in c.visit_tasks[v]:
-                    self.route_of[t] = -1
-            total = sum(weights)
-            pick = rng.random() * total
-            op = 0
-            while op < ops - 1 and pick > weights[op]:
-                pick -= weights[op]
-                op += 1
-            q = rng.randint(q_min, q_max)
-            if op == 2:
-                self.schedule.run(routes, len(unassigned))
-            removed = self.destroy(routes, op, q)
-            self.schedule.run(routes, len(unassigned) + len(removed))
-            outcome = self.repair(routes, removed, unassigned)
-            cost = outcome.cost if outcome else INF
-            uses[op] += 1
-            if cost < best[2] - 1e-9:
-                best = ([list(r) for r in routes], set(unassigned), cost)
-                self.trace.append((iteration, cost))
-                if self.progress is not None:
-                    self.progress(iteration, cost)
-                current = best
-                scores[op] += 5
-            elif cost < current[2] - 1e-9:
-                current = ([list(r) for r in routes], set(unassigned), cost)
-                scores[op] += 2
-            elif cost < INF and rng.random() < math.exp(
-                -(cost - current[2]) / max(temperature, 1e-9)
-            ):
-                current = ([list(r) for r in routes], set(unassigned), cost)
-                scores[op] += 1
-            iteration += 1
-            if iteration % 100 == 0:
-                for o in range(ops):
-                    if uses[o]:
-                        weights[o] = 0.8 * weights[o] + 0.2 * max(0.05, scores[o] / uses[o])
-                    scores[o] = 0.0
-                    uses[o] = 0
-        return best[0], best[1], iteration
-
-    def repair_initial(self, routes: Routes, visits: list[int], unassigned: set[int]) -> None:
-        c = self.c
-        visits.sort(key=lambda v: (c.opens[c.visit_tasks[v][0]], -len(c.visit_tasks[v])))
-        pending = len(visits)
-        for v in visits:
-            pending -= 1
-            if self._insert_visit(routes, v, pending + len(unassigned) + 1) == INF:
-                unassigned.add(v)
+                runner.adopt(*message[1:4])
+            if time.perf_counter() >= next_share:
+                next_share += SHARE_SECONDS
+                if runner.best_cost < sent - 1e-9:
+                    sent = runner.best_cost
+                    conn.send(("best", *runner.best()))
+        conn.send(("done", *runner.best(), runner.iterations))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass
+    finally:
+        conn.close()
 
 
 def solve(
@@ -967,37 +412,108 @@ def solve(
     seed: int = 0,
     max_iterations: int | None = None,
     progress: Callable[[int, float], None] | None = None,
+    engine: str | None = None,
+    workers: int = 1,
 ) -> SearchResult:
     """Plan ``problem``; stops at ``time_limit`` seconds or ``max_iterations``, whichever first.
 
     The first complete plan is built before the clock is looked at, so a very short limit
-    still returns one. ``progress(iteration, weighted_cost)`` is called on each improvement.
+    still returns one. ``progress(iteration, weighted_cost)`` is called on each improvement
+    (after each chunk of iterations). ``workers=2`` runs a second search with seed
+    ``seed + 1`` on another process (Linux, fork) and returns the better plan.
     """
+    engine = engine or default_engine()
+    if engine == "compiled":
+        warm_up()  # loading (compiling, once per machine) the kernels is not search time
     began = time.perf_counter()
     deadline = began + time_limit
+    km = kernels(engine)
     c = compile_problem(problem)
-    search = Search(c, seed)
-    search.progress = progress
-    routes, unassigned, iterations = search.run(deadline, max_iterations)
-    outcome = search.schedule.run(routes, len(unassigned))
-    start = search.schedule.start
+    runner = _Runner(km, c, seed)
+    history: list[tuple[float, float]] = []
+
+    def seen() -> None:
+        for iteration, cost in runner.new_improvements():
+            history.append((time.perf_counter() - began, cost))
+            if progress is not None:
+                progress(iteration, cost)
+        if history and runner.best_cost < history[-1][1] - 1e-9:  # adopted from the other
+            history.append((time.perf_counter() - began, runner.best_cost))
+
+    first_share = began + INDEPENDENT_SHARE * time_limit
+    channel, child = None, None
+    if workers >= 2 and c.n_tasks and "fork" in multiprocessing.get_all_start_methods():
+        channel, child = _fork(engine, c, seed + 1, deadline, max_iterations, first_share)
+    workers = 2 if child is not None else 1
+    first_cost = runner.construct()
+    first_plan = time.perf_counter() - began
+    if math.isfinite(first_cost):
+        history.append((first_plan, first_cost))
+    iterations_other: int | None = None  # known once the second worker has handed in
+    sent = INF
+    next_share = first_share
+    try:
+        while runner.step(deadline, max_iterations):
+            seen()
+            if channel is not None and iterations_other is None:
+                iterations_other = _receive(runner, channel)
+                seen()
+                if iterations_other is None and time.perf_counter() >= next_share:
+                    next_share += SHARE_SECONDS
+                    if runner.best_cost < sent - 1e-9:
+                        sent = runner.best_cost
+                        channel.send(("best", *runner.best()))
+        seen()
+        if channel is not None and child is not None and iterations_other is None:
+            iterations_other = _collect(runner, channel, child)
+            seen()
+    finally:
+        if child is not None and child.is_alive():
+            child.terminate()
+            child.join(1.0)
+        if channel is not None:
+            channel.close()
+    solution, outcome = _solution(problem, c, runner)
+    return SearchResult(
+        solution,
+        outcome,
+        runner.iterations + (iterations_other or 0),
+        time.perf_counter() - began,
+        list(c.notes),
+        history,
+        first_plan,
+        workers,
+        engine,
+    )
+
+
+def _solution(problem: Problem, c: Compiled, runner: _Runner) -> tuple[Solution, Outcome | None]:
+    """The runner's best plan, timed, with every visit left out explained."""
+    km, S, P = runner.km, runner.S, runner.P
+    R, L, uns, _ = runner.best()
+    km.sched_run(P, S, R, L, int(uns.sum()))
+    last = S.last
+    outcome = (
+        Outcome(float(last[0]), float(last[1]), float(last[2]), float(last[3]),
+                float(last[4]), int(last[5]))
+        if S.iv[km.IV_LAST_OK] else None
+    )  # fmt: skip
+    start = S.start
     solution_routes = []
     for k, caregiver in enumerate(problem.caregivers):
         stops = []
-        for t in routes[k]:
+        for j in range(int(L[k])):
+            t = int(R[k, j])
             v = c.task_visit[t]
-            stops.append(
-                Stop(
-                    problem.visits[v].id, c.task_requirement[t], start[t], start[t] + c.duration[t]
-                )
-            )
+            s = float(start[t])
+            stops.append(Stop(problem.visits[v].id, c.task_requirement[t], s, s + c.duration[t]))
         solution_routes.append(Route(caregiver.id, tuple(stops)))
     explained = []
     for v, visit in enumerate(problem.visits):
         if v in c.explained:
             reason, detail = c.explained[v]
             explained.append(Unassigned(visit.id, reason, detail))
-        elif v in unassigned:
+        elif uns[v]:
             explained.append(
                 Unassigned(
                     visit.id,
@@ -1006,10 +522,68 @@ def solve(
                     "(maximum lateness, shift end, working minutes or synchronisation)",
                 )
             )
-    return SearchResult(
-        Solution(tuple(solution_routes), tuple(explained)),
-        outcome,
-        iterations,
-        time.perf_counter() - began,
-        list(c.notes),
+    return Solution(tuple(solution_routes), tuple(explained)), outcome
+
+
+def _fork(
+    engine: str, c: Compiled, seed: int, deadline: float, max_iterations: int | None,
+    first_share: float,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The second worker, forked (it inherits the compiled problem and kernels)."""
+    context = multiprocessing.get_context("fork")
+    channel, theirs = context.Pipe()
+    child = context.Process(
+        target=_second_worker,
+        args=(theirs, engine, c, seed, deadline, max_iterations, first_share),
+        daemon=True,
     )
+    child.start()
+    theirs.close()
+    return channel, child
+
+
+def _receive(runner: _Runner, channel: Any) -> int | None:
+    """Adopt what the second worker sent so far; its iterations once it is done (or 0 when
+    it is gone without a word), else None."""
+    try:
+        while channel.poll():
+            message = channel.recv()
+            runner.adopt(*message[1:4])
+            if message[0] == "done":
+                return int(message[5])
+    except (EOFError, OSError):
+        return 0
+    return None
+
+
+def _collect(runner: _Runner, channel: Any, child: Any) -> int:
+    """The second worker's final plan (adopted when better) and its iterations; 0 if it
+    does not answer within the grace period (it is then stopped)."""
+    waited = time.perf_counter() + STOP_GRACE
+    while time.perf_counter() < waited:
+        if not channel.poll(max(0.0, waited - time.perf_counter())):
+            break
+        try:
+            message = channel.recv()
+        except EOFError:
+            break
+        if message[0] == "best":
+            runner.adopt(*message[1:4])
+        elif message[0] == "done":
+            runner.adopt(*message[1:4])
+            child.join(STOP_GRACE)
+            return int(message[5])
+    return 0
+
+
+def schedule_routes(c: Compiled, routes: list[list[int]]) -> dict[int, float] | None:
+    """The earliest start of every task on fixed routes (tasks of ``c``); None when the
+    routes cannot be scheduled."""
+    km = kernels(default_engine())
+    P, S = build_problem(km, c), build_state(km, c, 0)
+    for k, route in enumerate(routes):
+        S.L[k] = len(route)
+        S.R[k, : len(route)] = route
+    if not km.sched_run(P, S, S.R, S.L, 0):
+        return None
+    return {t: float(S.start[t]) for route in routes for t in route}

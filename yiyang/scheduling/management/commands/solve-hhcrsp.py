@@ -30,6 +30,14 @@ class Command(BaseCommand):
             "--iterations", type=int, default=None, help="stop after this many iterations"
         )
         parser.add_argument("--out", help="write the solution here, in the benchmark's format")
+        parser.add_argument(
+            "--workers", type=int, default=1, choices=(1, 2),
+            help="search processes (2: a second search with the next seed, best plans shared)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--engine", default=None, choices=("compiled", "python"),
+            help="compiled (Numba, the default) or python (the reference, far slower)",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         began = time.perf_counter()
@@ -42,6 +50,8 @@ class Command(BaseCommand):
                 time_limit=options["time_limit"],
                 seed=options["seed"],
                 max_iterations=options["iterations"],
+                workers=options["workers"],
+                engine=options["engine"],
             )
         except ProblemError as exc:
             raise CommandError(f"malformed instance: {exc}", returncode=EXIT_UNREADABLE) from None
@@ -55,6 +65,8 @@ class Command(BaseCommand):
             "seconds": round(time.perf_counter() - began, 3),
             "iterations": result.iterations,
             "seed": options["seed"],
+            "workers": result.workers,
+            "engine": result.engine,
         }
         if result.solution.unassigned:
             line["unassigned_visits"] = [
