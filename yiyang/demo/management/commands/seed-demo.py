@@ -9,9 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from yiyang.demo.assessments import demo_assessments_build
+from yiyang.demo.boundaries import demo_boundaries_build
 from yiyang.demo.devices import demo_devices_build
 from yiyang.demo.scheduling import demo_plans_build
-from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build, demo_elders_build
+from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
 
 
@@ -40,6 +41,11 @@ class Command(BaseCommand):
             f"organisations, {city.users} demo logins, {city.elders_60_plus} residents "
             f"aged 60+ ({time.monotonic() - started:.1f} s)."
         )
+        maps = demo_boundaries_build(city_code=CITY_CODE, seed=options["seed"])
+        if maps.created:
+            self.stdout.write(
+                f"Drew {maps.created} division boundaries and {maps.roads} roads for the maps."
+            )
         started = time.monotonic()
         total = options["elders"]
 
