@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import CODE_PREFIX_LENGTH
 from yiyang.core.scoping import prefix_q
 
 if TYPE_CHECKING:
-    from django.utils.functional import Promise
-
     from yiyang.core.models import Division
 
 
@@ -143,6 +143,11 @@ class Indicator:
     # Ordering on the dashboard and in the report (lower first); headline figures are cards.
     order: int = 100
     headline: bool = False
+    # The target when none is set for the year (a norm from settings or a national
+    # standard); targets set by the city override it.
+    default_target: Callable[[], Decimal | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -201,6 +206,7 @@ def indicator(
     category: str,
     order: int = 100,
     headline: bool = False,
+    default_target: Callable[[], Decimal | None] | None = None,
 ) -> Callable[[Compute], Compute]:
     """Decorator form: ``@indicator(code=..., ...) def compute(period, divisions): ...``."""
 
@@ -209,12 +215,17 @@ def indicator(
             Indicator(
                 code=code, name=name, unit=unit, definition=definition, direction=direction,
                 levels=levels, category=category, compute=compute, order=order,
-                headline=headline,
+                headline=headline, default_target=default_target,
             )
         )  # fmt: skip
         return compute
 
     return wrap
+
+
+def joined(*parts: Promise | str) -> Promise:
+    """Translatable sentences put together lazily (``+`` would translate at import)."""
+    return format_lazy(" ".join("{}" for _part in parts), *parts)
 
 
 def catalogue() -> dict[str, Indicator]:
@@ -278,6 +289,37 @@ def sum_by_code(
         .annotate(n=models.Sum(expression))
     )
     return {code: n for code, n in rows if n is not None}
+
+
+def values_by_division(
+    divisions: Sequence[Division], rows: Iterable[tuple[str, Any]]
+) -> dict[int, list[Any]]:
+    """Group (record code, value) rows into each division whose prefix the code has, for
+    figures that do not add up (medians, percentiles)."""
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    for division in divisions:
+        by_prefix[division.code_prefix].append(division.pk)
+    lengths = sorted({CODE_PREFIX_LENGTH[d.level] for d in divisions})
+    grouped: dict[int, list[Any]] = {d.pk: [] for d in divisions}
+    for code, value in rows:
+        for length in lengths:
+            for pk in by_prefix.get(code[:length], ()):
+                grouped[pk].append(value)
+    return grouped
+
+
+def percentile(values: Sequence[float], share: float) -> Decimal | None:
+    """The nearest-rank percentile; 0.5 is the median (the mean of the middle two when even),
+    as the alert statistics page computes them."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if share == 0.5:
+        middle = len(ordered) // 2
+        if len(ordered) % 2:
+            return quantise(Decimal(str(ordered[middle])))
+        return quantise(Decimal(str((ordered[middle - 1] + ordered[middle]) / 2)))
+    return quantise(Decimal(str(ordered[min(len(ordered) - 1, int(share * len(ordered)))])))
 
 
 def counts(

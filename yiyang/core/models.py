@@ -39,7 +39,10 @@ class Division(BaseModel):
         related_name="children",
     )
     is_urban = models.BooleanField(_("urban"), default=True)
+    # Census residents (常住人口 by age, from the statistics bureau), not registered elders.
     population_60_plus = models.PositiveIntegerField(_("residents aged 60+"), default=0)
+    population_65_plus = models.PositiveIntegerField(_("residents aged 65+"), default=0)
+    population_80_plus = models.PositiveIntegerField(_("residents aged 80+"), default=0)
     centroid_lat = models.DecimalField(
         _("centroid latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )

@@ -290,6 +290,10 @@ def target_for(indicator: Indicator, division: Division, year: int) -> Decimal |
     for code in prefixes:
         if code in targets:
             return Decimal(targets[code])
+    if indicator.default_target is not None and not (
+        indicator.is_additive and division.parent_id is not None
+    ):
+        return indicator.default_target()
     return None
 
 

@@ -1,0 +1,147 @@
+"""Alerts by kind and how fast the call centre answered them, against the 60 s / 180 s
+targets (97.5% and 99% answered within them).
+
+Alerts belong to the month they were raised in. As on the alert statistics page, an alert
+not answered counts against both targets, and a technical alert that resolved itself before
+anyone answered is not a call and counts neither way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.alerts.choices import AlertKind, Outcome
+from yiyang.alerts.models import Alert
+from yiyang.core.indicators import (
+    Category,
+    IndicatorValue,
+    Period,
+    count_by_code,
+    counts,
+    indicator,
+    joined,
+    percentile,
+    ratio,
+    scope_q,
+    values_by_division,
+)
+from yiyang.core.models import Division
+
+
+def raised(period: Period) -> QuerySet[Alert]:
+    return Alert.objects.filter(raised_at__gte=period.start_dt(), raised_at__lt=period.end_dt())
+
+
+def calls(period: Period) -> QuerySet[Alert]:
+    """Alerts that needed an answer (auto-resolved technical alerts left out)."""
+    return raised(period).exclude(
+        Q(outcome=Outcome.AUTO_RESOLVED) & Q(acknowledged_at__isnull=True)
+    )
+
+
+def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, list[float | None]]:
+    """Each call's seconds to answer (None: not answered), grouped by division."""
+    rows = (
+        calls(period)
+        .filter(scope_q("division_code", divisions))
+        .values_list("division_code", "raised_at", "acknowledged_at")
+    )
+    return values_by_division(
+        divisions,
+        (
+            (code, (acked - at).total_seconds() if acked is not None else None)
+            for code, at, acked in rows
+        ),
+    )
+
+
+@indicator(
+    code="alerts", name=_("Alerts raised"), unit="count", category=Category.ALERTS, order=90,
+    direction="lower", definition=_("Alerts of every kind raised in the month."),
+)  # fmt: skip
+def alerts_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    return counts(divisions, count_by_code(raised(period), "division_code", divisions))
+
+
+def _kind(kind: AlertKind, order: int) -> None:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        queryset = raised(period).filter(kind=kind)
+        return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+    indicator(
+        code=f"alerts_{kind.value}", name=joined(_("Alerts:"), kind.label), unit="count",
+        category=Category.ALERTS, order=order, direction="lower",
+        definition=joined(_("Alerts of this kind raised in the month:"), kind.label),
+    )(compute)  # fmt: skip
+
+
+for _n, _alert_kind in enumerate(AlertKind):
+    _kind(_alert_kind, 240 + _n)
+
+
+def _within(seconds_setting: str, target: str) -> Any:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        limit = getattr(settings, seconds_setting)
+        grouped = answer_seconds(period, divisions)
+        return {
+            pk: ratio(sum(1 for s in values if s is not None and s <= limit), len(values))
+            for pk, values in grouped.items()
+        }
+
+    return compute
+
+
+indicator(
+    code="alerts_answered_60s", name=_("Alerts answered within 60 s"), unit="percent",
+    category=Category.ALERTS, order=91, headline=True,
+    definition=_(
+        "Alerts acknowledged by an operator within ALERT_ANSWER_TARGET_SECONDS (60 s) of "
+        "being raised (numerator) divided by alerts that needed an answer (denominator). "
+        "The target is 97.5%."
+    ),
+    default_target=lambda: Decimal("97.5"),
+)(_within("ALERT_ANSWER_TARGET_SECONDS", "97.5"))  # fmt: skip
+
+indicator(
+    code="alerts_answered_180s", name=_("Alerts answered within 180 s"), unit="percent",
+    category=Category.ALERTS, order=92,
+    definition=_(
+        "Alerts acknowledged within ALERT_ANSWER_LIMIT_SECONDS (180 s) (numerator) divided "
+        "by alerts that needed an answer (denominator). The target is 99%."
+    ),
+    default_target=lambda: Decimal(99),
+)(_within("ALERT_ANSWER_LIMIT_SECONDS", "99"))  # fmt: skip
+
+
+def _answer_time(share: float) -> Any:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        grouped = answer_seconds(period, divisions)
+        result = {}
+        for pk, values in grouped.items():
+            answered = [s for s in values if s is not None]
+            result[pk] = IndicatorValue(percentile(answered, share), None, Decimal(len(answered)))
+        return result
+
+    return compute
+
+
+indicator(
+    code="alerts_answer_median", name=_("Median time to answer an alert"), unit="seconds",
+    category=Category.ALERTS, order=93, direction="lower",
+    definition=_("The median of the seconds from raising to acknowledging, over answered alerts."),
+    default_target=lambda: Decimal(settings.ALERT_ANSWER_TARGET_SECONDS),
+)(_answer_time(0.5))  # fmt: skip
+
+indicator(
+    code="alerts_answer_p90", name=_("90th percentile of the time to answer"), unit="seconds",
+    category=Category.ALERTS, order=94, direction="lower",
+    definition=_(
+        "Nine in ten answered alerts were acknowledged within this many seconds of being raised."
+    ),
+)(_answer_time(0.9))  # fmt: skip
