@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("yiyang.scheduling.api.urls")),
     path("", include("yiyang.devices.api.urls")),
     path("", include("yiyang.alerts.api.urls")),
+    path("", include("yiyang.indicators.api.urls")),
 ]

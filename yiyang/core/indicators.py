@@ -79,10 +79,9 @@ class IndicatorValue:
 
 
 def format_number(value: Decimal) -> str:
-    """1234.5 -> '1,234.5'; whole numbers without decimals."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
+    """1234.5 -> '1,234.5', 70.00 -> '70', 0.04 -> '0.04' (two decimals at most)."""
+    text = f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
@@ -223,7 +222,7 @@ def indicator(
     return wrap
 
 
-def joined(*parts: Promise | str) -> Promise:
+def joined(*parts: Promise | str) -> Promise | str:
     """Translatable sentences put together lazily (``+`` would translate at import)."""
     return format_lazy(" ".join("{}" for _part in parts), *parts)
 
