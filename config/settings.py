@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "yiyang.devices",
     "yiyang.alerts",
     "yiyang.indicators",
+    "yiyang.dashboard",
     "yiyang.demo",
 ]
 

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             found = user.first()
             if found is None:
                 self._fail(f"No active user {options['user']!r}.")
-            actor = found  # type: ignore[assignment]
+            actor = found
         try:
             collection = json.loads(path.read_bytes())
         except OSError as exc:

@@ -1,0 +1,143 @@
+"""The dashboard, its exports, the boundaries and the screen: scoped per role."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import World
+from yiyang.core.models import AuditEvent
+from yiyang.core.services import division_boundaries_import
+
+
+def square(lng: float, lat: float, size: float = 0.01) -> list[list[float]]:
+    return [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
+
+
+@pytest.fixture
+def outlines(world: World) -> World:
+    features = [
+        {"type": "Feature", "properties": {"code": world.div[key].code},
+         "geometry": {"type": "Polygon", "coordinates": [square(113.6 + i * 0.02, 34.7)]}}
+        for i, key in enumerate(["X", "XA", "XB", "XA1", "XA2", "XB1", "XA1a", "XA1b", "XA2a", "XB1a", "Y", "YA", "YA1", "YA1a"])
+    ]  # fmt: skip
+    for city in ("city_admin", "admin_Y"):
+        mine = [
+            f
+            for f in features
+            if world.user[city].scope.covers_division_code(f["properties"]["code"])
+        ]
+        division_boundaries_import(
+            actor=world.user[city], collection={"type": "FeatureCollection", "features": mine}
+        )
+    return world
+
+
+def test_city_admin_sees_the_city_with_cards_tables_and_chart_data(
+    client_for, world: World
+) -> None:
+    response = client_for("city_admin").get("/dashboard/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert world.div["X"].name in html
+    assert 'data-chart="pyramid"' in html
+    data = response.context["chart_data"]
+    assert set(data) >= {"pyramid", "levels", "services", "boundariesUrl", "drillUrl"}
+    assert world.div["Y"].name not in html
+
+
+def test_street_officer_opens_on_the_street_and_cannot_reach_another(
+    client_for, world: World
+) -> None:
+    client = client_for("street_officer")
+    response = client.get("/dashboard/")
+    assert response.context["division"] == world.div["XA1"]
+    other = client.get(f"/dashboard/?division={world.div['XA2'].external_id}")
+    assert other.context["division"] == world.div["XA1"]
+    assert "No division" in other.content.decode()
+    assert world.div["XA2"].name not in other.content.decode().split("<main>")[1]
+
+
+def test_drill_down_by_code_and_breadcrumbs(client_for, world: World) -> None:
+    response = client_for("district_officer").get(f"/dashboard/?division={world.div['XA1'].code}")
+    assert response.context["division"] == world.div["XA1"]
+    assert [d.code for d in response.context["breadcrumbs"]] == [world.div["XA"].code]
+
+
+def test_roles_without_indicators_get_403(client_for, world: World) -> None:
+    for role in ("provider_manager", "caregiver", "assessor", "family"):
+        assert client_for(role).get("/dashboard/").status_code == 403
+        assert client_for(role).get("/dashboard/screen/").status_code == 403
+
+
+def test_export_every_table_and_one_audited(client_for, world: World) -> None:
+    client = client_for("district_officer")
+    response = client.get(f"/dashboard/export.xlsx?division={world.div['XA'].external_id}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert len(book.sheetnames) >= 5
+    one = client.get(f"/dashboard/export.xlsx?division={world.div['XA'].external_id}&table=levels")
+    sheet = load_workbook(io.BytesIO(one.content)).active
+    assert [c.value for c in sheet[3]] == ["Level", "Elders"] or sheet[3][0].value
+    assert AuditEvent.objects.filter(object_type="dashboard.table").count() == 2
+    assert client_for("community_worker").get("/dashboard/export.xlsx").status_code == 403
+
+
+def test_export_of_another_district_falls_back_to_own(client_for, world: World) -> None:
+    response = client_for("district_officer").get(
+        f"/dashboard/export.xlsx?division={world.div['XB'].code}"
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    title = book[book.sheetnames[0]]["A1"].value
+    assert title.startswith(world.div["XA"].name)
+
+
+def test_basemap_is_scoped_and_never_403(client_for, outlines: World) -> None:
+    w = outlines
+
+    def codes(role):
+        return {
+            f["properties"]["code"]
+            for f in json.loads(client_for(role).get("/dashboard/basemap.geojson").content)[
+                "features"
+            ]
+            if f["properties"]["kind"] == "boundary"
+        }
+
+    assert codes("street_officer") == {w.div[k].code for k in ("XA1", "XA1a", "XA1b")}
+    assert codes("district_officer") == {
+        w.div[k].code for k in ("XA", "XA1", "XA2", "XA1a", "XA1b", "XA2a")
+    }
+    assert w.div["YA"].code not in codes("city_admin")
+    assert w.div["X"].code in codes("provider_manager")  # the city its organisation works in
+    assert codes("family") == set()
+
+
+def test_boundaries_of_children_for_the_choropleth(client_for, outlines: World) -> None:
+    w = outlines
+    client = client_for("district_officer")
+    data = json.loads(
+        client.get(f"/dashboard/boundaries.geojson?division={w.div['XA'].external_id}").content
+    )
+    assert sorted(
+        (f["properties"]["code"], f["properties"]["parent"]) for f in data["features"]
+    ) == [
+        (w.div["XA"].code, True),
+        (w.div["XA1"].code, False),
+        (w.div["XA2"].code, False),
+    ]
+    outside = client.get(f"/dashboard/boundaries.geojson?division={w.div['XB'].external_id}")
+    assert outside.status_code == 400
+    assert "No division" in outside.json()["error"]
+
+
+def test_screen_and_its_data(client_for, world: World) -> None:
+    client = client_for("operator")
+    page = client.get("/dashboard/screen/")
+    assert page.status_code == 200
+    data = client.get("/dashboard/screen/data.json").json()
+    assert set(data) >= {"figures", "visits", "alerts", "facilities"}
+    assert data["visits"] == {"planned": 0, "in_progress": 0, "done": 0, "late": 0, "missed": 0}
