@@ -57,7 +57,8 @@ def test_street_officer_opens_on_the_street_and_cannot_reach_another(
     assert response.context["division"] == world.div["XA1"]
     other = client.get(f"/dashboard/?division={world.div['XA2'].external_id}")
     assert other.context["division"] == world.div["XA1"]
-    assert "No division" in other.content.decode()
+    (message,) = [str(m) for m in other.context["messages"]]
+    assert str(world.div["XA2"].external_id) in message
     assert world.div["XA2"].name not in other.content.decode().split("<main>")[1]
 
 
@@ -131,7 +132,7 @@ def test_boundaries_of_children_for_the_choropleth(client_for, outlines: World) 
     ]
     outside = client.get(f"/dashboard/boundaries.geojson?division={w.div['XB'].external_id}")
     assert outside.status_code == 400
-    assert "No division" in outside.json()["error"]
+    assert str(w.div["XB"].external_id) in outside.json()["error"]
 
 
 def test_screen_and_its_data(client_for, world: World) -> None:
@@ -141,3 +142,19 @@ def test_screen_and_its_data(client_for, world: World) -> None:
     data = client.get("/dashboard/screen/data.json").json()
     assert set(data) >= {"figures", "visits", "alerts", "facilities"}
     assert data["visits"] == {"planned": 0, "in_progress": 0, "done": 0, "late": 0, "missed": 0}
+
+
+def test_report_downloads_as_pdf_and_xlsx_and_refuses_a_future_month(
+    client_for, world: World
+) -> None:
+    client = client_for("street_officer")
+    pdf = client.get("/dashboard/report/?month=2026-01&format=pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    assert f"report-{world.div['XA1'].code}-2026-01.pdf" in pdf["Content-Disposition"]
+    xlsx = client.get("/dashboard/report/?month=2026-01&format=xlsx")
+    assert xlsx["Content-Type"].endswith("spreadsheetml.sheet")
+    future = client.get("/dashboard/report/?month=2999-01", follow=True)
+    assert future.redirect_chain[0][0].startswith("/dashboard/?division=")
+    assert "2999-01" in future.content.decode()
+    assert AuditEvent.objects.filter(object_type="indicators.report").count() == 2

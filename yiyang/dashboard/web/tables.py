@@ -62,7 +62,8 @@ def unit_text(indicator: Indicator) -> str:
 def figures_table(figures: list[Figure]) -> Table:
     table = Table(
         "figures", _("Indicators against targets"),
-        [_("Indicator"), _("Value"), _("Unit"), _("Target"), _("Status"), _("Year on year")],
+        [_("Indicator"), _("Value this month"), _("Unit of measure"), _("Target"), _("Status"),
+         _("Year on year")],
     )  # fmt: skip
     for figure in figures:
         change = figure.year_on_year
@@ -114,7 +115,9 @@ def pyramid_table(division: Division) -> Table:
 
 def levels_table(division: Division) -> Table:
     rows = selectors.level_mix(division=division)
-    table = Table("levels", _("Registered elders by ability level"), [_("Level"), _("Elders")])
+    table = Table(
+        "levels", _("Registered elders by ability level"), [_("Ability level"), _("Elders")]
+    )
     table.rows = [[r["label"], r["value"]] for r in rows]
     table.chart = {"items": [{"name": r["label"], "value": r["value"]} for r in rows]}
     return table

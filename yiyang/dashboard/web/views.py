@@ -3,6 +3,7 @@ the command-centre screen."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -100,20 +101,42 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "can_see_alerts": has_perm(actor, Permission.VIEW_ALERTS),
         "report_url": _report_url(actor, division),
         "month": timezone.localdate().replace(day=1),
+        "report_month": (timezone.localdate().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
     }
     return render(request, "dashboard/dashboard.html", context)
 
 
 def _report_url(actor: Actor, division: Division) -> str:
-    """The monthly report's download, where the report is installed and the role may."""
-    from django.urls import NoReverseMatch
+    return reverse("dashboard:report") if has_perm(actor, Permission.VIEW_INDICATORS) else ""
 
-    if not has_perm(actor, Permission.EXPORT_DATA):
-        return ""
+
+@login_required
+def report_view(request: HttpRequest) -> HttpResponse:
+    """The monthly report (``?month=YYYY-MM&format=pdf|xlsx&division=``) as a download; a
+    bad month or format goes back to the dashboard with the reason."""
+    from django.shortcuts import redirect
+
+    from yiyang.indicators.report import report_build
+    from yiyang.indicators.selectors import month_parse
+
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_INDICATORS)
+    division = _division(request, actor)
+    fmt = request.GET.get("format", "pdf")
     try:
-        return reverse("indicators:report") + f"?division={division.code}"
-    except NoReverseMatch:
-        return ""
+        month = month_parse(request.GET.get("month", ""))
+        content = report_build(actor=actor, month=month, division=division, fmt=fmt)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("dashboard:home") + f"?division={division.external_id}")
+    types = {
+        "pdf": "application/pdf",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = HttpResponse(content, content_type=types.get(fmt, "application/octet-stream"))
+    name = f"report-{division.code}-{month:%Y-%m}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
