@@ -46,11 +46,11 @@ def test_officers_see_figures_and_todos(client_for, world: World) -> None:
     response = client_for("district_officer").get("/")
     labels = [t.label for t in response.context["todos"]]
     assert labels == [
-        "Flagged visits to review",
-        "Overdue re-assessments",
-        "Open complaints",
-        "Unresolved alerts",
-        "Imports with errors",
+        "待审核的异常服务",
+        "逾期未复评",
+        "未处理的投诉",
+        "未处置的报警",
+        "有错误的导入",
     ]
     assert 'href="/dashboard/"' in response.content.decode()
 
@@ -58,7 +58,7 @@ def test_officers_see_figures_and_todos(client_for, world: World) -> None:
 def test_community_worker_has_quick_actions_and_attention(client_for, world: World) -> None:
     html = client_for("community_worker").get("/").content.decode()
     assert 'href="/elders/new/"' in html
-    assert "Elders needing attention" in html
+    assert "需要关注的老年人" in html
 
 
 def test_each_role_sees_its_own_work(client_for, world: World) -> None:
