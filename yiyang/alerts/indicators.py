@@ -8,12 +8,13 @@ anyone answered is not a call and counts neither way.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.alerts.choices import AlertKind, Outcome
@@ -27,7 +28,7 @@ from yiyang.core.indicators import (
     indicator,
     joined,
     percentile,
-    ratio,
+    ratios,
     scope_q,
     values_by_division,
 )
@@ -45,19 +46,15 @@ def calls(period: Period) -> QuerySet[Alert]:
     )
 
 
-def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, list[float | None]]:
-    """Each call's seconds to answer (None: not answered), grouped by division."""
+def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, list[float]]:
+    """Each answered call's seconds from raising to acknowledging, grouped by division."""
     rows = (
         calls(period)
-        .filter(scope_q("division_code", divisions))
+        .filter(scope_q("division_code", divisions), acknowledged_at__isnull=False)
         .values_list("division_code", "raised_at", "acknowledged_at")
     )
     return values_by_division(
-        divisions,
-        (
-            (code, (acked - at).total_seconds() if acked is not None else None)
-            for code, at, acked in rows
-        ),
+        divisions, ((code, (acked - at).total_seconds()) for code, at, acked in rows if acked)
     )
 
 
@@ -85,14 +82,18 @@ for _n, _alert_kind in enumerate(AlertKind):
     _kind(_alert_kind, 240 + _n)
 
 
-def _within(seconds_setting: str, target: str) -> Any:
+def _within(seconds_setting: str) -> Any:
+    """Calls answered within the limit over calls, counted in the database per code."""
+
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        limit = getattr(settings, seconds_setting)
-        grouped = answer_seconds(period, divisions)
-        return {
-            pk: ratio(sum(1 for s in values if s is not None and s <= limit), len(values))
-            for pk, values in grouped.items()
-        }
+        limit = datetime.timedelta(seconds=getattr(settings, seconds_setting))
+        queryset = calls(period)
+        answered = queryset.filter(acknowledged_at__lte=F("raised_at") + limit)
+        return ratios(
+            divisions,
+            count_by_code(answered, "division_code", divisions),
+            count_by_code(queryset, "division_code", divisions),
+        )
 
     return compute
 
@@ -106,7 +107,7 @@ indicator(
         "The target is 97.5%."
     ),
     default_target=lambda: Decimal("97.5"),
-)(_within("ALERT_ANSWER_TARGET_SECONDS", "97.5"))  # fmt: skip
+)(_within("ALERT_ANSWER_TARGET_SECONDS"))  # fmt: skip
 
 indicator(
     code="alerts_answered_180s", name=_("Alerts answered within 180 s"), unit="percent",
@@ -116,15 +117,14 @@ indicator(
         "by alerts that needed an answer (denominator). The target is 99%."
     ),
     default_target=lambda: Decimal(99),
-)(_within("ALERT_ANSWER_LIMIT_SECONDS", "99"))  # fmt: skip
+)(_within("ALERT_ANSWER_LIMIT_SECONDS"))  # fmt: skip
 
 
 def _answer_time(share: float) -> Any:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
         grouped = answer_seconds(period, divisions)
         result = {}
-        for pk, values in grouped.items():
-            answered = [s for s in values if s is not None]
+        for pk, answered in grouped.items():
             result[pk] = IndicatorValue(percentile(answered, share), None, Decimal(len(answered)))
         return result
 
