@@ -70,17 +70,21 @@ def _middle(polygon: list[Pt]) -> Pt:
     )
 
 
-def _inside(site: Pt, polygon: list[Pt], used: set[Pt]) -> Pt:
-    """The site, pulled towards the polygon's middle until it lies inside and is unique."""
-    middle = _middle(polygon)
+def _inside(rng: random.Random, site: Pt, polygon: list[Pt], used: set[Pt]) -> Pt:
+    """The site itself when it lies inside the parent's cell; otherwise a random point of
+    the cell (pulling outside sites towards the middle would line them up into slivers)."""
     ring = _closed(polygon)
-    point, factor = site, 1.0
-    while not point_in_ring(point, ring) or point in used:
-        factor *= 0.8
-        point = (
-            middle[0] + factor * (site[0] - middle[0]) + 1e-7 * len(used),
-            middle[1] + factor * (site[1] - middle[1]),
-        )
+    point = site
+    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+    for _attempt in range(1000):
+        if (
+            point_in_ring(point, ring)
+            and min((abs(point[0] - u[0]) + abs(point[1] - u[1]) for u in used), default=1.0) > 1e-4
+        ):
+            break
+        point = (rng.uniform(min(xs), max(xs)), rng.uniform(min(ys), max(ys)))
+    else:  # a cell too small to hold another site: its middle
+        point = _middle(polygon)
     used.add(point)
     return point
 
@@ -213,8 +217,9 @@ def demo_boundaries_build(*, city_code: str, seed: int = 20261122) -> DemoBounda
         parent = queue.pop(0)
         kids = children.get(parent.pk, [])
         used: set[Pt] = set()
-        sites = [_inside(site(kid), cells[parent.pk], used) for kid in kids]
-        for kid, cell in zip(kids, _voronoi_cells(cells[parent.pk], sites), strict=True):
+        sites = [_inside(rng, site(kid), cells[parent.pk], used) for kid in kids]
+        kid_cells = _voronoi_cells(cells[parent.pk], sites)
+        for kid, cell in zip(kids, kid_cells, strict=True):
             cells[kid.pk] = cell
             queue.append(kid)
     features = [

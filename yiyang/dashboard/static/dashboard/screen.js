@@ -93,6 +93,9 @@
     state.config = JSON.parse(node.textContent);
     var mapEl = document.getElementById("screen-map");
     state.map = YiyangMap.create(mapEl, {center: state.config.centre, zoom: 10, dark: true});
+    state.map.basemap.then(function (layer) {
+      if (layer && layer.getLayers().length) state.map.fitBounds(layer.getBounds(), {padding: [12, 12]});
+    });
     state.facilities = L.layerGroup().addTo(state.map);
     state.alerts = L.layerGroup().addTo(state.map);
     render(state.config);
