@@ -122,7 +122,13 @@ def test_past_month_kept_unless_rebuilt_and_scheduler_due(world: World) -> None:
     value = IndicatorSnapshot.objects.get(code="registered_elders", month=last, division=d["X"])
     assert value.value == 0
     # The scheduler: the running month is due tonight; last month was taken after it closed.
-    noon = timezone.localtime().replace(hour=12)
+    noon = timezone.localtime().replace(hour=12, minute=0)
     assert services.snapshots_due(now=noon) == [(current_month(), False)]
     services.snapshot_take(month=current_month())
-    assert services.snapshots_due(now=noon) == []
+    IndicatorSnapshot.objects.filter(month=current_month()).update(computed_at=noon)
+    assert services.snapshots_due(now=noon + datetime.timedelta(hours=1)) == []
+    # The next night (03:00, after INDICATOR_SNAPSHOT_HOUR) it is due again.
+    night = noon + datetime.timedelta(hours=15)
+    if night.month == noon.month:
+        assert services.snapshots_due(now=night) == [(current_month(), False)]
+    )

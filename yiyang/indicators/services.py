@@ -289,13 +289,13 @@ def snapshots_due(*, now: datetime.datetime | None = None) -> list[tuple[datetim
     last = _last_computed(previous)
     if last is not None and last < _aware(month):
         due.append((previous, True))
-    if local.hour >= settings.INDICATOR_SNAPSHOT_HOUR:
-        today_run = _aware(local.date()) + datetime.timedelta(
-            hours=settings.INDICATOR_SNAPSHOT_HOUR
-        )
-        last = _last_computed(month)
-        if last is None or last < today_run:
-            due.append((month, False))
+    # The latest nightly run time that has passed: today's, or yesterday's before the hour.
+    run = _aware(local.date()) + datetime.timedelta(hours=settings.INDICATOR_SNAPSHOT_HOUR)
+    if local < run:
+        run -= datetime.timedelta(days=1)
+    last = _last_computed(month)
+    if last is None or last < run:
+        due.append((month, False))
     return due
 
 
