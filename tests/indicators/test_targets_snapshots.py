@@ -131,4 +131,3 @@ def test_past_month_kept_unless_rebuilt_and_scheduler_due(world: World) -> None:
     night = noon + datetime.timedelta(hours=15)
     if night.month == noon.month:
         assert services.snapshots_due(now=night) == [(current_month(), False)]
-    )
