@@ -158,3 +158,29 @@ def test_report_downloads_as_pdf_and_xlsx_and_refuses_a_future_month(
     assert future.redirect_chain[0][0].startswith("/dashboard/?division=")
     assert "2999-01" in future.content.decode()
     assert AuditEvent.objects.filter(object_type="indicators.report").count() == 2
+
+
+def test_screen_data_queries_do_not_grow_with_alerts(
+    client_for, world: World, django_assert_max_num_queries
+) -> None:
+    from tests.alerts.helpers import bound_device, elder_with_contacts
+    from yiyang.alerts.services import alert_raise
+
+    client = client_for("operator")
+    client.get("/dashboard/screen/data.json")
+    elder = elder_with_contacts(world, name="王秀英")
+    bound_device(world, elder)
+    with django_assert_max_num_queries(80) as few:
+        client.get("/dashboard/screen/data.json")
+    for _n in range(5):
+        alert_raise(
+            elder=elder,
+            kind="sos",
+            source="manual",
+            actor=world.user["operator"],
+            detail="按下呼叫键",
+            dedupe_key=f"t{_n}",
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        data = client.get("/dashboard/screen/data.json").json()
+    assert data["alerts"]["recent_count"] >= 1

@@ -215,7 +215,11 @@ def screen_alerts(
 ) -> dict[str, Any]:
     """Open alerts on the map and the last hour's alerts with their answer times."""
     now = now or timezone.now()
-    scoped = alert_scoped(actor=actor).filter(prefix_q("division_code", division.code_prefix))
+    scoped = (
+        alert_scoped(actor=actor)
+        .filter(prefix_q("division_code", division.code_prefix))
+        .select_related("elder__community")
+    )
     active = list(scoped.filter(status__in=ACTIVE_STATUSES).order_by("priority", "raised_at")[:200])
     recent = list(scoped.filter(raised_at__gte=now - datetime.timedelta(hours=1)).order_by(
         "-raised_at"

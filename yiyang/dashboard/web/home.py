@@ -17,7 +17,12 @@ from yiyang.alerts.selectors import alert_queue
 from yiyang.core.permissions import Permission, Role, has_perm, permissions_of, request_actor
 from yiyang.core.selectors import audit_event_list, division_roots
 from yiyang.dashboard import selectors
-from yiyang.indicators.selectors import STATUS_LABELS, dashboard_figures, indicator_default_division
+from yiyang.indicators.selectors import (
+    STATUS_LABELS,
+    dashboard_figures,
+    indicator_catalogue,
+    indicator_default_division,
+)
 from yiyang.organisations.selectors import organisation_list
 from yiyang.visits.selectors import caregiver_day, review_queue
 
@@ -31,11 +36,10 @@ def _cards(actor: Any) -> list[dict[str, Any]]:
         division = indicator_default_division(actor=actor)
     except Http404:
         return []
-    figures = dashboard_figures(actor=actor, division=division, trend_months=0)
+    codes = [i.code for i in indicator_catalogue() if i.headline]
+    figures = dashboard_figures(actor=actor, division=division, codes=codes, trend_months=0)
     return [
-        {"figure": f, "status_label": STATUS_LABELS[f.status] if f.status else ""}
-        for f in figures
-        if f.indicator.headline
+        {"figure": f, "status_label": STATUS_LABELS[f.status] if f.status else ""} for f in figures
     ][:8]
 
 

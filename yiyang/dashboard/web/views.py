@@ -197,8 +197,8 @@ def boundaries_view(request: HttpRequest) -> JsonResponse:
 
 
 def _screen_data(actor: Actor, division: Division) -> dict[str, Any]:
-    figures = list(dashboard_figures(actor=actor, division=division, trend_months=0))
-    headline = [f for f in figures if f.indicator.headline][:8]
+    codes = [i.code for i in indicator_catalogue() if i.headline]
+    headline = dashboard_figures(actor=actor, division=division, codes=codes, trend_months=0)[:8]
     alerts = (
         selectors.screen_alerts(actor=actor, division=division)
         if has_perm(actor, Permission.VIEW_ALERTS)
