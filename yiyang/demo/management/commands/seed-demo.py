@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from yiyang.demo.assessments import demo_assessments_build
 from yiyang.demo.boundaries import demo_boundaries_build
 from yiyang.demo.devices import demo_devices_build
+from yiyang.demo.indicators import demo_indicators_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
@@ -103,4 +104,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Bound {devices.created} devices and wrote {devices.alerts} past alerts "
                 f"({time.monotonic() - started:.1f} s)."
+            )
+        started = time.monotonic()
+        picture = demo_indicators_build(city_code=CITY_CODE)
+        if not picture.existing:
+            self.stdout.write(
+                f"Indicators: {picture.targets} city targets, snapshots of {picture.months} "
+                f"months ({time.monotonic() - started:.1f} s)."
             )
