@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -131,3 +132,12 @@ def test_past_month_kept_unless_rebuilt_and_scheduler_due(world: World) -> None:
     night = noon + datetime.timedelta(hours=15)
     if night.month == noon.month:
         assert services.snapshots_due(now=night) == [(current_month(), False)]
+
+
+def test_scheduler_queues_the_running_month(world: World) -> None:
+    # Tests run tasks at once (the immediate backend), so one round takes the snapshot.
+    out = StringIO()
+    call_command("run-indicator-scheduler", "--once", stdout=out)
+    assert IndicatorSnapshot.objects.filter(month=current_month()).exists()
+    call_command("run-indicator-scheduler", "--once", stdout=out)
+    assert out.getvalue().count('"queued": []') >= 1

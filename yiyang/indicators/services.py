@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from yiyang.alerts.models import Alert
 from yiyang.core.audit import audit_record, diff, snapshot
@@ -308,3 +309,17 @@ def _last_computed(month: datetime.date) -> datetime.datetime | None:
 
 def _aware(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@task()
+def snapshot_month_task(month: str, rebuild: bool = False) -> dict[str, Any]:
+    """Take (or refresh, or rebuild) one month's snapshots in the background worker;
+    ``month`` is YYYY-MM-DD. Defined here, as the optimiser's task is, so that the
+    scheduler command (an entry point) queues it through the service layer."""
+    return snapshot_take(month=datetime.date.fromisoformat(month), rebuild=rebuild)
+
+
+def snapshots_enqueue(due: Sequence[tuple[datetime.date, bool]]) -> None:
+    """Queue the due snapshots for the worker."""
+    for month, rebuild in due:
+        snapshot_month_task.enqueue(month.isoformat(), rebuild)

@@ -13,8 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from yiyang.indicators.services import snapshots_due
-from yiyang.indicators.tasks import snapshot_month_enqueue
+from yiyang.indicators.services import snapshots_due, snapshots_enqueue
 
 
 class Command(BaseCommand):
@@ -29,9 +28,7 @@ class Command(BaseCommand):
         while True:
             due = snapshots_due()
             fresh = [(m.isoformat(), r) for m, r in due if (m.isoformat(), r) not in queued]
-            for month, rebuild in due:
-                if (month.isoformat(), rebuild) not in queued:
-                    snapshot_month_enqueue(month, rebuild=rebuild)
+            snapshots_enqueue([(m, r) for m, r in due if (m.isoformat(), r) not in queued])
             # Remember what was queued until it shows up as done (not due any more).
             queued = {(m.isoformat(), r) for m, r in due}
             self.stdout.write(json.dumps({"at": timezone.now().isoformat(), "queued": fresh}))
