@@ -30,7 +30,8 @@
         var row = L.DomUtil.create("div", "", div);
         var swatch = L.DomUtil.create("i", "", row);
         swatch.style.background = YiyangCharts.shade(v, min, max, ranking.direction !== "lower");
-        row.appendChild(document.createTextNode(String(Math.round(v * 10) / 10)));
+        var shown = max - min >= 20 ? Math.round(v) : Math.round(v * 10) / 10;
+        row.appendChild(document.createTextNode(shown.toLocaleString()));
       }
       return div;
     };
