@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -117,3 +118,15 @@ def test_ranking_best_first_with_empty_divisions_last(world: World) -> None:
     # Lower is better for missed visits: the order turns around (all empty here).
     assert len(division_ranking(actor=world.user[Role.DISTRICT_OFFICER],
                                 code="visits_missed_share", parent=d["XA"])) == 2  # fmt: skip
+
+
+def test_dashboard_figures_query_count_does_not_grow_with_indicators(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    from yiyang.indicators.services import snapshot_take
+
+    snapshot_take(month=current_month())
+    # Two reads (snapshots, targets) whatever the number of indicators, once snapshotted.
+    with django_assert_max_num_queries(4):
+        figures = dashboard_figures(actor=world.user[Role.CITY_ADMIN], division=world.div["X"])
+    assert len(figures) > 90

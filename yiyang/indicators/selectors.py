@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.choices import DivisionLevel
+from yiyang.core.choices import CODE_PREFIX_LENGTH, DivisionLevel
 from yiyang.core.indicators import Indicator, IndicatorValue, Period, catalogue, quantise
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -273,28 +273,38 @@ def indicator_values(
 # Targets and status
 
 
+def ancestor_codes(division: Division) -> list[str]:
+    """The division's code, then its street's, district's and city's (from the code itself:
+    GB/T 2260 codes are hierarchical)."""
+    length = CODE_PREFIX_LENGTH[division.level]
+    return [division.code] + [division.code[:n].ljust(12, "0") for n in (9, 6, 4) if n < length]
+
+
+def targets_for(
+    indicators: Sequence[Indicator], division: Division, year: int
+) -> dict[str, Decimal | None]:
+    """Each indicator's target for the division and year, in one query: the division's own;
+    for shares, rates and times (not counts) the nearest ancestor's when it has none; else
+    the indicator's default (a norm), which for counts applies to the whole city only."""
+    chain = ancestor_codes(division)
+    rows = IndicatorTarget.objects.filter(
+        code__in=[i.code for i in indicators], year=year, division_code__in=chain
+    ).values_list("code", "division_code", "value")
+    found = {(code, where): Decimal(value) for code, where, value in rows}
+    result: dict[str, Decimal | None] = {}
+    for indicator in indicators:
+        reach = chain[:1] if indicator.is_additive else chain
+        target = next((found[(indicator.code, c)] for c in reach if (indicator.code, c) in found),
+                      None)  # fmt: skip
+        city_wide = not indicator.is_additive or division.level == DivisionLevel.CITY
+        if target is None and indicator.default_target is not None and city_wide:
+            target = indicator.default_target()
+        result[indicator.code] = target
+    return result
+
+
 def target_for(indicator: Indicator, division: Division, year: int) -> Decimal | None:
-    """The division's own target for the year; for shares, rates and times (not counts) the
-    nearest ancestor's target applies when the division has none."""
-    prefixes = [division.code]
-    if not indicator.is_additive:
-        node = division.parent
-        while node is not None:
-            prefixes.append(node.code)
-            node = node.parent
-    targets = dict(
-        IndicatorTarget.objects.filter(
-            code=indicator.code, year=year, division_code__in=prefixes
-        ).values_list("division_code", "value")
-    )
-    for code in prefixes:
-        if code in targets:
-            return Decimal(targets[code])
-    if indicator.default_target is not None and not (
-        indicator.is_additive and division.parent_id is not None
-    ):
-        return indicator.default_target()
-    return None
+    return targets_for([indicator], division, year)[indicator.code]
 
 
 def status_of(indicator: Indicator, value: Decimal | None, target: Decimal | None) -> str | None:
@@ -331,11 +341,13 @@ def dashboard_figures(
         indicator for indicator in indicator_catalogue()
         if division.level in indicator.levels and (codes is None or indicator.code in codes)
     ]  # fmt: skip
+    history = _history(chosen, months, division)
+    targets = targets_for(chosen, division, month.year)
     figures = []
     for indicator in chosen:
-        values = _history(indicator, months, division)
+        values = history[indicator.code]
         value = values.get(month, IndicatorValue(None))
-        target = target_for(indicator, division, month.year)
+        target = targets[indicator.code]
         figures.append(
             Figure(
                 indicator=indicator, division=division, month=month, value=value,
@@ -348,18 +360,26 @@ def dashboard_figures(
 
 
 def _history(
-    indicator: Indicator, months: Sequence[datetime.date], division: Division
-) -> dict[datetime.date, IndicatorValue]:
-    """The months' values from snapshots; months without one are computed live only for the
-    running month (history is what the snapshots hold: rebuild a past month to fill it)."""
+    indicators: Sequence[Indicator], months: Sequence[datetime.date], division: Division
+) -> dict[str, dict[datetime.date, IndicatorValue]]:
+    """The months' values from snapshots (one query); months without one are computed live
+    only for the latest month (history is what the snapshots hold: rebuild a past month to
+    fill it)."""
+    history: dict[str, dict[datetime.date, IndicatorValue]] = {i.code: {} for i in indicators}
+    if not indicators:
+        return history
     rows = IndicatorSnapshot.objects.filter(
-        code=indicator.code, division=division, month__gte=min(months), month__lte=max(months)
-    ).values_list("month", "value", "numerator", "denominator")
-    values = {m: IndicatorValue(v, n, d) for m, v, n, d in rows}
+        code__in=list(history), division=division, month__gte=min(months),
+        month__lte=max(months),
+    ).values_list("code", "month", "value", "numerator", "denominator")  # fmt: skip
+    for code, m, v, n, d in rows:
+        history[code][m] = IndicatorValue(v, n, d)
     latest = max(months)
-    if latest not in values:
-        values[latest] = indicator.compute(Period.of(latest), [division])[division.pk]
-    return values
+    for indicator in indicators:
+        if latest not in history[indicator.code]:
+            computed = indicator.compute(Period.of(latest), [division])
+            history[indicator.code][latest] = computed[division.pk]
+    return history
 
 
 def division_ranking(
