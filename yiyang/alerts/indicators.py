@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.alerts.choices import AlertKind, Outcome
@@ -25,11 +25,13 @@ from yiyang.core.indicators import (
     Period,
     count_by_code,
     counts,
+    divisions_key,
     indicator,
     joined,
     percentile,
     ratios,
     scope_q,
+    shared,
     values_by_division,
 )
 from yiyang.core.models import Division
@@ -66,10 +68,23 @@ def alerts_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any
     return counts(divisions, count_by_code(raised(period), "division_code", divisions))
 
 
+def kind_counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
+    """Alerts of the period per kind and division code, in one query."""
+    rows = (
+        raised(period).filter(scope_q("division_code", divisions)).order_by()
+        .values_list("kind", "division_code").annotate(n=Count("pk"))
+    )  # fmt: skip
+    table: dict[str, dict[str, int]] = {}
+    for kind, division_code, n in rows:
+        table.setdefault(kind, {})[division_code] = n
+    return table
+
+
 def _kind(kind: AlertKind, order: int) -> None:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        queryset = raised(period).filter(kind=kind)
-        return counts(divisions, count_by_code(queryset, "division_code", divisions))
+        table = shared(("alert_kinds", period, divisions_key(divisions)),
+                       lambda: kind_counts(period, divisions))  # fmt: skip
+        return counts(divisions, table.get(kind.value, {}))
 
     indicator(
         code=f"alerts_{kind.value}", name=joined(_("Alerts:"), kind.label), unit="count",
@@ -122,7 +137,8 @@ indicator(
 
 def _answer_time(share: float) -> Any:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        grouped = answer_seconds(period, divisions)
+        grouped = shared(("answer_seconds", period, divisions_key(divisions)),
+                         lambda: answer_seconds(period, divisions))  # fmt: skip
         result = {}
         for pk, answered in grouped.items():
             result[pk] = IndicatorValue(percentile(answered, share), None, Decimal(len(answered)))

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -225,6 +227,35 @@ def indicator(
 def joined(*parts: Promise | str) -> Promise | str:
     """Translatable sentences put together lazily (``+`` would translate at import)."""
     return format_lazy(" ".join("{}" for _part in parts), *parts)
+
+
+_SHARED: ContextVar[dict[Any, Any] | None] = ContextVar("indicator_shared", default=None)
+
+
+@contextmanager
+def shared_queries() -> Iterator[None]:
+    """Within this block, indicators of one family share one grouped query per period and
+    set of divisions (``shared``): a snapshot computes ~150 indicators from a few scans of
+    each large table instead of one scan each. Outside it every call queries afresh."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def shared(key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, reused for the same key inside :func:`shared_queries`."""
+    memo = _SHARED.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def divisions_key(divisions: Sequence[Division]) -> tuple[int, ...]:
+    return tuple(sorted(d.pk for d in divisions))
 
 
 def catalogue() -> dict[str, Indicator]:

@@ -22,7 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.choices import CODE_PREFIX_LENGTH, DivisionLevel
-from yiyang.core.indicators import Indicator, IndicatorValue, Period, catalogue, quantise
+from yiyang.core.indicators import (
+    Indicator,
+    IndicatorValue,
+    Period,
+    catalogue,
+    quantise,
+    shared_queries,
+)
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
@@ -341,7 +348,8 @@ def dashboard_figures(
         indicator for indicator in indicator_catalogue()
         if division.level in indicator.levels and (codes is None or indicator.code in codes)
     ]  # fmt: skip
-    history = _history(chosen, months, division)
+    with shared_queries():
+        history = _history(chosen, months, division)
     targets = targets_for(chosen, division, month.year)
     figures = []
     for indicator in chosen:

@@ -26,7 +26,7 @@ from django_tasks import task
 from yiyang.alerts.models import Alert
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction, DivisionLevel
-from yiyang.core.indicators import Indicator, Period, catalogue
+from yiyang.core.indicators import Indicator, Period, catalogue, shared_queries
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.indicators.models import IndicatorSnapshot, IndicatorTarget
@@ -248,24 +248,26 @@ def snapshot_take(
     period = Period.of(month)
     rows: list[IndicatorSnapshot] = []
     timings: dict[str, float] = {}
-    for indicator in catalogue().values():
-        if codes and indicator.code not in codes:
-            continue
-        at_levels = [d for d in divisions if d.level in indicator.levels]
-        if not at_levels:
-            continue
-        tick = time.monotonic()
-        values = indicator.compute(period, at_levels)
-        timings[indicator.code] = round(time.monotonic() - tick, 3)
-        for division in at_levels:
-            value = values[division.pk]
-            rows.append(
-                IndicatorSnapshot(
-                    code=indicator.code, month=month, division=division,
-                    division_code=division.code, level=division.level, value=value.value,
-                    numerator=value.numerator, denominator=value.denominator, computed_at=now,
-                )
-            )  # fmt: skip
+
+    with shared_queries():
+        for indicator in catalogue().values():
+            if codes and indicator.code not in codes:
+                continue
+            at_levels = [d for d in divisions if d.level in indicator.levels]
+            if not at_levels:
+                continue
+            tick = time.monotonic()
+            values = indicator.compute(period, at_levels)
+            timings[indicator.code] = round(time.monotonic() - tick, 3)
+            for division in at_levels:
+                value = values[division.pk]
+                rows.append(
+                    IndicatorSnapshot(
+                        code=indicator.code, month=month, division=division,
+                        division_code=division.code, level=division.level, value=value.value,
+                        numerator=value.numerator, denominator=value.denominator, computed_at=now,
+                    )
+                )  # fmt: skip
     with transaction.atomic():
         stale = IndicatorSnapshot.objects.filter(month=month)
         if codes:

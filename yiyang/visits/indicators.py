@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.indicators import (
@@ -19,9 +19,12 @@ from yiyang.core.indicators import (
     Period,
     count_by_code,
     counts,
+    divisions_key,
     indicator,
     joined,
     ratios,
+    scope_q,
+    shared,
 )
 from yiyang.core.models import Division
 from yiyang.services.choices import ServiceCategory
@@ -43,17 +46,48 @@ def visits(period: Period) -> QuerySet[Visit]:
     )
 
 
+# Named conditions on the month's visits; every indicator's count is one column of one
+# grouped query (shared between indicators inside ``shared_queries``).
+CONDITIONS: dict[str, Q] = {"all": Q()}
+
+
+def condition_name(condition: Q | None) -> str:
+    if condition is None:
+        return "all"
+    for name, known in CONDITIONS.items():
+        if known == condition:
+            return name
+    name = f"c{len(CONDITIONS)}"
+    CONDITIONS[name] = condition
+    return name
+
+
 def visit_counts(
     period: Period, divisions: Sequence[Division], condition: Q | None = None
 ) -> dict[str, int]:
-    queryset = visits(period)
-    if condition is not None:
-        queryset = queryset.filter(condition)
-    return count_by_code(queryset, "division_code", divisions)
+    """Visits of the period per division code meeting the condition."""
+    name = condition_name(condition)
+
+    def summary() -> dict[str, dict[str, int]]:
+        columns = {
+            key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
+        }
+        rows = (
+            visits(period).filter(scope_q("division_code", divisions)).order_by()
+            .values("division_code").annotate(**columns)
+        )  # fmt: skip
+        return {key: {r["division_code"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
+
+    table = shared(("visits", period, divisions_key(divisions)), summary)
+    if name not in table:  # a condition registered after the summary was taken
+        return count_by_code(visits(period).filter(CONDITIONS[name]), "division_code", divisions)
+    return dict(table[name])
 
 
 def _count(code: str, name: Any, definition: Any, order: int, condition: Q | None,
            direction: str = "higher", headline: bool = False) -> None:  # fmt: skip
+    condition_name(condition)
+
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
         return counts(divisions, visit_counts(period, divisions, condition))
 
@@ -65,6 +99,9 @@ def _count(code: str, name: Any, definition: Any, order: int, condition: Q | Non
 
 def _share(code: str, name: Any, definition: Any, order: int, top: Q, bottom: Q | None,
            direction: str = "higher") -> None:  # fmt: skip
+    condition_name(bottom)
+    condition_name(top if bottom is None else top & bottom)
+
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
         denominator = visit_counts(period, divisions, bottom)
         numerator = visit_counts(period, divisions, top if bottom is None else top & bottom)
@@ -132,12 +169,25 @@ def visits_flagged(period: Period, divisions: Sequence[Division]) -> dict[int, A
     return counts(divisions, rows)
 
 
+def flag_counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
+    """Flags of the period's visits per flag code and division code, in one query."""
+    rows = (
+        VisitFlag.objects.filter(visit__date__gte=period.start, visit__date__lt=period.end)
+        .exclude(visit__status=VisitStatus.CANCELLED)
+        .filter(scope_q("visit__division_code", divisions)).order_by()
+        .values_list("code", "visit__division_code").annotate(n=Count("pk"))
+    )  # fmt: skip
+    table: dict[str, dict[str, int]] = {}
+    for code, division_code, n in rows:
+        table.setdefault(code, {})[division_code] = n
+    return table
+
+
 def _flag(flag: FlagCode, order: int) -> None:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        queryset = VisitFlag.objects.filter(
-            code=flag, visit__date__gte=period.start, visit__date__lt=period.end
-        ).exclude(visit__status=VisitStatus.CANCELLED)
-        return counts(divisions, count_by_code(queryset, "visit__division_code", divisions))
+        table = shared(("flags", period, divisions_key(divisions)),
+                       lambda: flag_counts(period, divisions))  # fmt: skip
+        return counts(divisions, table.get(flag.value, {}))
 
     indicator(
         code=f"visit_flags_{flag.value}",
@@ -155,6 +205,7 @@ for _n, _flag_code in enumerate(FlagCode):
 
 def _category(category: ServiceCategory, order: int) -> None:
     condition = DELIVERED & Q(item__category=category)
+    condition_name(condition)
 
     indicator(
         code=f"visits_delivered_{category.value}",
