@@ -184,3 +184,36 @@ def test_screen_data_queries_do_not_grow_with_alerts(
     with django_assert_max_num_queries(len(few.captured_queries)):
         data = client.get("/dashboard/screen/data.json").json()
     assert data["alerts"]["recent_count"] >= 1
+
+
+def test_screen_and_home_keep_to_the_jurisdiction(client_for, world: World) -> None:
+    from tests.alerts.helpers import elder_with_contacts
+    from yiyang.alerts.services import alert_raise
+
+    mine = elder_with_contacts(world, community="XA1a", name="甲老人")
+    other = elder_with_contacts(world, community="XA2a", name="乙老人")
+    for n, elder in enumerate((mine, other)):
+        alert_raise(
+            elder=elder, kind="sos", source="manual", actor=world.user["operator"],
+            detail="按下呼叫键", dedupe_key=f"scope{n}",
+        )  # fmt: skip
+    street = client_for("street_officer").get("/dashboard/screen/data.json").json()
+    assert [a["place"] for a in street["alerts"]["active"]] == ["社区XA1a"]
+    district = client_for("district_officer").get("/dashboard/screen/data.json").json()
+    assert sorted(a["place"] for a in district["alerts"]["active"]) == ["社区XA1a", "社区XA2a"]
+    outside = client_for("admin_Y").get("/dashboard/screen/data.json").json()
+    assert outside["alerts"]["active"] == []
+    street_home = client_for("street_officer").get("/")
+    unresolved = [t for t in street_home.context["todos"] if t.url_name == "alerts:console"]
+    assert [t.count for t in unresolved] == [1]
+
+
+def test_ranking_and_export_name_only_divisions_in_scope(client_for, world: World) -> None:
+    client = client_for("district_officer")
+    page = client.get("/dashboard/")
+    ranking = page.context["tables"]["ranking"]
+    assert sorted(row[1] for row in ranking.rows) == ["街XA1", "街XA2"]
+    book = load_workbook(io.BytesIO(client.get("/dashboard/export.xlsx?table=ranking").content))
+    names = {c.value for row in book.active.iter_rows() for c in row}
+    assert {"街XA1", "街XA2"} <= names
+    assert not names & {"县XB", "镇XB1", "城Y", "区YA"}
