@@ -9,10 +9,12 @@ are used, so a rebuilt past month reflects today's knowledge of those attributes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import DivisionLevel
@@ -20,15 +22,16 @@ from yiyang.core.indicators import (
     Category,
     IndicatorValue,
     Period,
-    count_by_code,
     counts,
+    divisions_key,
     indicator,
     joined,
     ratios,
     scope_q,
+    shared,
 )
 from yiyang.core.models import Division
-from yiyang.elders.choices import ElderStatus, Tag
+from yiyang.elders.choices import AgeBand, ElderStatus, Tag
 from yiyang.elders.models import Elder
 from yiyang.elders.tags import age_band_q, aged_at_least, tag_q
 
@@ -50,13 +53,35 @@ def registered(period: Period) -> QuerySet[Elder]:
     )
 
 
+# The groups of registered elders the indicators count, as conditions on the reference day;
+# inside ``shared_queries`` all are counted in one grouped query.
+GROUPS: dict[str, Callable[[datetime.date], Q]] = {"all": lambda day: Q()}
+GROUPS.update({f"tag:{t.value}": partial(tag_q, t.value) for t in Tag})
+GROUPS.update({f"band:{b.value}": partial(age_band_q, b.value) for b in AgeBand})
+
+
 def registered_counts(
-    period: Period, divisions: Sequence[Division], condition: Q | None = None
+    period: Period, divisions: Sequence[Division], group: str = "all"
 ) -> dict[str, int]:
-    queryset = registered(period)
-    if condition is not None:
-        queryset = queryset.filter(condition)
-    return count_by_code(queryset, "division_code", divisions)
+    """Registered elders of a group (``GROUPS``) per division code."""
+
+    def summary() -> dict[str, dict[str, int]]:
+        day = period.as_of
+        columns = {
+            name.replace(":", "_").replace("-", "_").replace("+", "p"): Count("pk", filter=q(day))
+            for name, q in GROUPS.items()
+        }
+        rows = (
+            registered(period).filter(scope_q("division_code", divisions)).order_by()
+            .values("division_code").annotate(**columns)
+        )  # fmt: skip
+        names = dict(zip(GROUPS, columns, strict=True))
+        return {
+            name: {r["division_code"]: r[column] for r in rows if r[column]}
+            for name, column in names.items()
+        }
+
+    return dict(shared(("elders", period, divisions_key(divisions)), summary)[group])
 
 
 def census(divisions: Sequence[Division], field: str) -> dict[str, int]:
@@ -135,8 +160,7 @@ def registration_share(period: Period, divisions: Sequence[Division]) -> dict[in
 
 def _band(code: str, band: str, label: Any, order: int) -> None:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-        condition = age_band_q(band, period.as_of)
-        return counts(divisions, registered_counts(period, divisions, condition))
+        return counts(divisions, registered_counts(period, divisions, f"band:{band}"))
 
     indicator(
         code=code, name=label, unit="people", category=Category.POPULATION, order=order,
@@ -155,8 +179,7 @@ _band("registered_90_plus", "90+", _("Registered elders aged 90+"), 18)
 
 def _group(code: str, tag: str, label: Any, definition: Any, order: int) -> None:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-        condition = tag_q(tag, period.as_of)
-        return counts(divisions, registered_counts(period, divisions, condition))
+        return counts(divisions, registered_counts(period, divisions, f"tag:{tag}"))
 
     indicator(
         code=code, name=label, unit="people", category=Category.SPECIAL_GROUPS, order=order,
