@@ -217,3 +217,13 @@ def test_ranking_and_export_name_only_divisions_in_scope(client_for, world: Worl
     names = {c.value for row in book.active.iter_rows() for c in row}
     assert {"街XA1", "街XA2"} <= names
     assert not names & {"县XB", "镇XB1", "城Y", "区YA"}
+
+
+def test_level_and_service_tables_come_from_the_indicators(client_for, world: World) -> None:
+    from tests.alerts.helpers import elder_with_contacts
+
+    elder_with_contacts(world, community="XA1a", name="丙老人")
+    tables = client_for("district_officer").get("/dashboard/").context["tables"]
+    assert tables["levels"].rows[-1] == ["未评估", 1]
+    assert [row[1] for row in tables["services"].rows] == [0] * 9
+    assert [row[1:] for row in tables["pyramid"].rows if row[1] or row[2]] != []

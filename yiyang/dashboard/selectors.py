@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,10 +119,23 @@ def _elders(division: Division) -> Any:
     )
 
 
+PYRAMID_CACHE_SECONDS = 600
+
+
 def age_pyramid(*, division: Division, today: datetime.date | None = None) -> list[dict[str, Any]]:
     """Registered active elders of the division by five-year age band and sex (one query:
-    counts by birth year, banded here)."""
+    counts by birth year, banded here), kept for ten minutes: a whole city's registry is
+    read for it, and it moves by a few elders a day."""
     today = today or timezone.localdate()
+    key = f"dashboard:pyramid:{division.code}:{today.isoformat()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _age_pyramid(division, today)
+        cache.set(key, cached, PYRAMID_CACHE_SECONDS)
+    return list(cached)
+
+
+def _age_pyramid(division: Division, today: datetime.date) -> list[dict[str, Any]]:
     rows = (
         _elders(division)
         .values("sex", "birth_date__year")

@@ -18,6 +18,7 @@ from yiyang.core.indicators import EMPTY, Indicator, IndicatorValue, format_numb
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor
 from yiyang.dashboard import selectors
+from yiyang.elders.choices import AbilityLevel
 from yiyang.indicators.selectors import (
     STATUS_LABELS,
     Figure,
@@ -25,6 +26,7 @@ from yiyang.indicators.selectors import (
     dashboard_figures,
     division_ranking,
 )
+from yiyang.services.choices import ServiceCategory
 
 
 @dataclass
@@ -113,8 +115,32 @@ def pyramid_table(division: Division) -> Table:
     return table
 
 
-def levels_table(division: Division) -> Table:
-    rows = selectors.level_mix(division=division)
+LEVEL_CODES = [f"assessed_level_{n}" for n in range(5)]
+
+
+def _from_figures(figures: list[Figure], codes: list[str]) -> list[Figure] | None:
+    """The figures of these indicators (read from the month's snapshot like the others),
+    or None when the catalogue lacks one of them."""
+    by_code = {f.indicator.code: f for f in figures}
+    return [by_code[c] for c in codes] if all(c in by_code for c in codes) else None
+
+
+def _count(value: Decimal | None) -> int:
+    return int(value) if value is not None else 0
+
+
+def levels_table(division: Division, figures: list[Figure]) -> Table:
+    """Elders by ability level: the assessed-level indicators (snapshot-backed) and those
+    registered without a level; the registry directly when the indicators are missing."""
+    found = _from_figures(figures, [*LEVEL_CODES, "registered_elders"])
+    if found is None:
+        rows = selectors.level_mix(division=division)
+    else:
+        levels = [(str(label), _count(f.value.value)) for (_, label), f in zip(
+            AbilityLevel.choices, found[:5], strict=True)]  # fmt: skip
+        rest = _count(found[5].value.value) - sum(n for _, n in levels)
+        rows = [{"label": label, "value": n} for label, n in levels]
+        rows.append({"label": _("Not assessed"), "value": max(rest, 0)})
     table = Table(
         "levels", _("Registered elders by ability level"), [_("Ability level"), _("Elders")]
     )
@@ -123,8 +149,16 @@ def levels_table(division: Division) -> Table:
     return table
 
 
-def services_table(division: Division, month: datetime.date) -> Table:
-    rows = selectors.service_mix(division=division, month=month)
+def services_table(division: Division, month: datetime.date, figures: list[Figure]) -> Table:
+    """Visits delivered this month by service category (the indicators, else the visits)."""
+    found = _from_figures(figures, [f"visits_delivered_{c}" for c in ServiceCategory.values])
+    if found is None:
+        rows = selectors.service_mix(division=division, month=month)
+    else:
+        rows = [
+            {"label": str(label), "value": _count(f.value.value)}
+            for (_, label), f in zip(ServiceCategory.choices, found, strict=True)
+        ]
     table = Table(
         "services",
         _("Visits delivered in %(month)s by service") % {"month": f"{month:%Y-%m}"},
@@ -172,8 +206,8 @@ def build_tables(
     if chosen:
         tables["trend"] = trend_table(chosen[0])
     tables["pyramid"] = pyramid_table(division)
-    tables["levels"] = levels_table(division)
-    tables["services"] = services_table(division, current_month())
+    tables["levels"] = levels_table(division, figures)
+    tables["services"] = services_table(division, current_month(), figures)
     if indicator is not None and division.children.exists():
         tables["ranking"] = ranking_table(actor=actor, indicator=indicator, division=division)
     return figures, tables
