@@ -65,6 +65,8 @@ class IndicatorSnapshot(models.Model):
             # A division's trend (one code, one division, a range of months) and a level's
             # ranking (one code, one month, the children of a prefix).
             models.Index(fields=["code", "division_code", "month"], name="snapshot_code_div"),
+            # A division's dashboard: every indicator of one division over the trend months.
+            models.Index(fields=["division", "month"], name="snapshot_division_month"),
             models.Index(fields=["code", "month", "level", "division_code"],
                          name="snapshot_code_month"),
         ]  # fmt: skip
