@@ -215,6 +215,16 @@ def data_start() -> datetime.date | None:
     return min(firsts).replace(day=1) if firsts else None
 
 
+def months_with_data_check(month: datetime.date, field_name: str = "month") -> None:
+    """A month before the first records is an error (its figures would all be empty)."""
+    start = data_start()
+    if start is not None and month.replace(day=1) < start:
+        raise ValidationError(
+            {field_name: _("%(month)s is before the first records (%(start)s).")
+             % {"month": f"{month:%Y-%m}", "start": f"{start:%Y-%m}"}}
+        )  # fmt: skip
+
+
 def snapshot_month_check(month: datetime.date) -> datetime.date:
     month = month_check(month)
     start = data_start()

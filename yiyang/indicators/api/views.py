@@ -83,6 +83,8 @@ class IndicatorViewSet(viewsets.ViewSet):
             else indicator_default_division(actor=actor)
         )
         first, last = params.get("from"), params.get("to")
+        if first:
+            services.months_with_data_check(month_parse(first, field_name="from"), "from")
         points = indicator_values(
             actor=actor, code=code, division=division, level=params.get("level") or None,
             month_from=month_parse(first, field_name="from") if first else None,
