@@ -17,8 +17,8 @@ from yiyang.alerts.selectors import alert_queue
 from yiyang.core.permissions import Permission, Role, has_perm, permissions_of, request_actor
 from yiyang.core.selectors import audit_event_list, division_roots
 from yiyang.dashboard import selectors
+from yiyang.dashboard.web.tables import STATUS_LABELS
 from yiyang.indicators.selectors import (
-    STATUS_LABELS,
     dashboard_figures,
     indicator_catalogue,
     indicator_default_division,

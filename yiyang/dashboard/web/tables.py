@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiyang.core.indicators import EMPTY, Indicator, IndicatorValue, format_number
 from yiyang.core.models import Division
@@ -20,7 +21,6 @@ from yiyang.core.permissions import Actor
 from yiyang.dashboard import selectors
 from yiyang.elders.choices import AbilityLevel
 from yiyang.indicators.selectors import (
-    STATUS_LABELS,
     Figure,
     current_month,
     dashboard_figures,
@@ -43,6 +43,14 @@ class Table:
         """Each cell with its column's name (narrow screens show it beside the value)."""
         return [list(zip(self.columns, row, strict=False)) for row in self.rows]
 
+
+# Words for a figure's status, translated when shown (the reader's language, not the
+# language the process started in).
+STATUS_LABELS = {
+    "met": gettext_lazy("met"),
+    "close": gettext_lazy("close"),
+    "behind": gettext_lazy("behind"),
+}
 
 TABLE_KEYS = ("figures", "trend", "pyramid", "levels", "services", "ranking")
 

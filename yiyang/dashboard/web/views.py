@@ -22,9 +22,14 @@ from yiyang.core.permissions import Actor, Permission, has_perm, request_actor, 
 from yiyang.core.selectors import division_ancestors
 from yiyang.core.services import export_recorded
 from yiyang.dashboard import selectors
-from yiyang.dashboard.web.tables import TABLE_KEYS, build_tables, number, workbook
-from yiyang.indicators.selectors import (
+from yiyang.dashboard.web.tables import (
     STATUS_LABELS,
+    TABLE_KEYS,
+    build_tables,
+    number,
+    workbook,
+)
+from yiyang.indicators.selectors import (
     dashboard_figures,
     indicator_catalogue,
     indicator_default_division,
