@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("yiyang.devices.api.urls")),
     path("", include("yiyang.alerts.api.urls")),
     path("", include("yiyang.facilities.api.urls")),
+    path("", include("yiyang.indicators.api.urls")),
 ]

@@ -170,6 +170,8 @@ INSTALLED_APPS = [
     "yiyang.devices",
     "yiyang.alerts",
     "yiyang.facilities",
+    "yiyang.indicators",
+    "yiyang.dashboard",
     "yiyang.demo",
 ]
 
@@ -495,6 +497,21 @@ VISIT_OFFLINE_MAX_AGE_HOURS = env_int("VISIT_OFFLINE_MAX_AGE_HOURS", 72)
 VISIT_PHOTO_MAX_BYTES = env_int("VISIT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 VISIT_CANCEL_NOTICE_HOURS = env_int("VISIT_CANCEL_NOTICE_HOURS", 24)
 VISIT_PLAN_MAX_DAYS = env_int("VISIT_PLAN_MAX_DAYS", 366)
+
+# Indicators (yiyang/core/indicators.py). The source texts divide by different bases, so the
+# bases are settings: beds per 1,000 elders over residents aged 60+ (default) or 65+; the
+# caregiver norm per 1,000 elders. A figure within INDICATOR_CLOSE_PERCENT of its target is
+# "close", farther is "behind". Trends show INDICATOR_TREND_MONTHS months.
+INDICATOR_ELDER_AGE = env_int("INDICATOR_ELDER_AGE", 60)
+if INDICATOR_ELDER_AGE not in (60, 65):
+    raise ImproperlyConfigured("INDICATOR_ELDER_AGE must be 60 or 65")
+CAREGIVER_NORM_PER_1000 = env_int("CAREGIVER_NORM_PER_1000", 5)
+INDICATOR_CLOSE_PERCENT = env_int("INDICATOR_CLOSE_PERCENT", 10)
+INDICATOR_TREND_MONTHS = env_int("INDICATOR_TREND_MONTHS", 24)
+# Whether district officers may set targets for their own district.
+INDICATOR_DISTRICT_TARGETS = env_bool("INDICATOR_DISTRICT_TARGETS", True)
+# The hour (local time) of the nightly refresh of the running month's snapshots.
+INDICATOR_SNAPSHOT_HOUR = env_int("INDICATOR_SNAPSHOT_HOUR", 2)
 
 # Request bodies: refuse oversized ones with a 400 instead of reading them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)

@@ -8,7 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("yiyang.accounts.web.urls")),
-    path("", include("yiyang.accounts.web.home_urls")),
+    path("", include("yiyang.dashboard.web.home_urls")),
     path("divisions/", include("yiyang.core.web.urls")),
     path("audit/", include("yiyang.core.web.audit_urls")),
     path("organisations/", include("yiyang.organisations.web.urls")),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("devices/", include("yiyang.devices.web.urls")),
     path("alerts/", include("yiyang.alerts.web.urls")),
     path("facilities/", include("yiyang.facilities.web.urls")),
+    path("dashboard/", include("yiyang.dashboard.web.urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

@@ -299,7 +299,9 @@ def test_tags_and_age_bands_filter(world: World) -> None:
 
     assert names({"tag": ["very_old"]}) == [old.pk]
     assert names({"tag": ["very_old", "living_alone", "minimum_living"]}) == [old.pk]
-    assert names({"tag": ["empty_nest"]}) == []
+    # Empty-nest includes those living alone (空巢 in ordinary usage).
+    assert names({"tag": ["empty_nest"]}) == [old.pk]
+    assert names({"tag": ["disabled"]}) == names({"tag": ["semi_disabled"]}) == []
     assert names({"age_band": ["60-69"]}) == [young.pk]
     assert sorted(names({"age_band": ["60-69", "80-89"]})) == sorted([young.pk, old.pk])
 

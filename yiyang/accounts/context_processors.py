@@ -10,6 +10,7 @@ from yiyang.core.permissions import Permission, has_perm, request_actor
 
 NAV = [
     ("home", _("Home"), None),
+    ("dashboard:home", _("Dashboard"), Permission.VIEW_INDICATORS),
     ("divisions:tree", _("Divisions"), Permission.VIEW_DIVISIONS),
     ("organisations:list", _("Organisations"), Permission.VIEW_ORGANISATIONS),
     ("facilities:list", _("Facilities"), Permission.VIEW_FACILITIES),

@@ -44,3 +44,17 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("Imported")
     REVIEW = "review", _("Reviewed")
     KEYS_ROTATED = "keys_rotated", _("Encryption keys rotated")
+
+
+class MapCrs(models.TextChoices):
+    """Coordinate systems of map geometry. GCJ-02 is the offset system Chinese map
+    services publish in; WGS 84 is GPS's."""
+
+    WGS84 = "wgs84", _("WGS 84")
+    GCJ02 = "gcj02", _("GCJ-02")
+
+
+class RoadKind(models.TextChoices):
+    EXPRESSWAY = "expressway", _("Expressway")
+    ARTERIAL = "arterial", _("Arterial road")
+    LOCAL = "local", _("Local road")

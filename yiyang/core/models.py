@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.choices import CODE_PREFIX_LENGTH, AuditAction, DivisionLevel
+from yiyang.core.choices import CODE_PREFIX_LENGTH, AuditAction, DivisionLevel, MapCrs, RoadKind
 
 
 class BaseModel(models.Model):
@@ -39,7 +39,10 @@ class Division(BaseModel):
         related_name="children",
     )
     is_urban = models.BooleanField(_("urban"), default=True)
+    # Census residents (常住人口 by age, from the statistics bureau), not registered elders.
     population_60_plus = models.PositiveIntegerField(_("residents aged 60+"), default=0)
+    population_65_plus = models.PositiveIntegerField(_("residents aged 65+"), default=0)
+    population_80_plus = models.PositiveIntegerField(_("residents aged 80+"), default=0)
     centroid_lat = models.DecimalField(
         _("centroid latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -107,3 +110,50 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.object_repr}"
+
+
+class DivisionBoundary(BaseModel):
+    """A division's outline as a GeoJSON Polygon or MultiPolygon ([longitude, latitude]),
+    imported from a boundary file keyed by GB/T 2260 code or generated for the demo city."""
+
+    division = models.OneToOneField(
+        Division, verbose_name=_("division"), on_delete=models.CASCADE, related_name="boundary"
+    )
+    # The division's code again, so boundary reads are scoped by one indexed range.
+    division_code = models.CharField(_("division code"), max_length=12, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=DivisionLevel.choices)
+    geometry = models.JSONField(_("geometry"))
+    crs = models.CharField(_("coordinate system"), max_length=8, choices=MapCrs.choices)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    min_lng = models.FloatField()
+    min_lat = models.FloatField()
+    max_lng = models.FloatField()
+    max_lat = models.FloatField()
+
+    class Meta:
+        ordering = ["division_code"]
+        verbose_name = _("division boundary")
+        verbose_name_plural = _("division boundaries")
+        indexes = [models.Index(fields=["level", "division_code"])]
+
+    def __str__(self) -> str:
+        return self.division_code
+
+
+class MapRoad(BaseModel):
+    """A road of the vector basemap (drawn when no tile server is configured)."""
+
+    # The division the road belongs to (usually the city): scoped like its boundary.
+    division_code = models.CharField(_("division code"), max_length=12, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=RoadKind.choices)
+    geometry = models.JSONField(_("geometry"))
+    crs = models.CharField(_("coordinate system"), max_length=8, choices=MapCrs.choices)
+
+    class Meta:
+        ordering = ["division_code", "kind", "name"]
+        verbose_name = _("road")
+        verbose_name_plural = _("roads")
+
+    def __str__(self) -> str:
+        return self.name

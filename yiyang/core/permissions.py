@@ -163,6 +163,14 @@ class Permission(enum.Enum):
     PLAN_FACILITIES = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
     MANAGE_PROJECTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
 
+    # Indicators (the city's picture) and their targets. District officers set targets for
+    # their district when INDICATOR_DISTRICT_TARGETS allows it.
+    VIEW_INDICATORS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
+        R.AUDITOR,
+    )  # fmt: skip
+    MANAGE_INDICATOR_TARGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(str(role) for role in self._roles)
@@ -231,6 +239,8 @@ PERMISSION_TITLES = {
     "VIEW_ALERT_STATS": _("View alert-centre statistics"),
     "VIEW_NOTIFICATIONS": _("Read the notification outbox"),
     "SET_ALERT_THRESHOLDS": _("Set an elder's alert thresholds"),
+    "VIEW_INDICATORS": _("View indicators and the dashboard"),
+    "MANAGE_INDICATOR_TARGETS": _("Set indicator targets"),
 }
 
 

@@ -7,6 +7,7 @@ field messages, which the pages and the API show next to the fields.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,9 +16,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record, diff, snapshot
-from yiyang.core.choices import CODE_PREFIX_LENGTH, PARENT_LEVEL, AuditAction, DivisionLevel
+from yiyang.core.choices import (
+    CODE_PREFIX_LENGTH,
+    PARENT_LEVEL,
+    AuditAction,
+    DivisionLevel,
+    MapCrs,
+    RoadKind,
+)
 from yiyang.core.errors import row_errors
-from yiyang.core.models import Division
+from yiyang.core.geometry import GeometryError, bbox, crs_from_name, validate_geometry
+from yiyang.core.models import Division, DivisionBoundary, MapRoad
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
 
@@ -184,3 +193,180 @@ def export_recorded(
         object_repr=f"{count} × {object_type}", division_code=actor.scope.division_prefix or "",
         changes={"filters": filters, "count": count},
     )  # fmt: skip
+
+
+# --- Map geometry: division boundaries and the basemap's roads ---------------------------
+
+BOUNDARY_CODE_KEYS = ("code", "division_code", "adcode", "gb", "GB", "CODE", "ADCODE")
+MAX_REPORTED_ERRORS = 50
+
+
+@dataclass
+class BoundaryImport:
+    created: int = 0
+    updated: int = 0
+    crs: str = MapCrs.WGS84
+
+
+def _feature_code(properties: Any) -> str:
+    """The feature's GB/T 2260 code, padded to 12 digits (DataV files carry 6-digit adcodes)."""
+    if not isinstance(properties, dict):
+        return ""
+    for key in BOUNDARY_CODE_KEYS:
+        value = properties.get(key)
+        if value not in (None, ""):
+            code = str(value).strip()
+            if code.isdigit() and len(code) in (6, 9, 12):
+                return code.ljust(12, "0")
+            return code
+    return ""
+
+
+def _declared_crs(collection: dict[str, Any], declared: str | None) -> str:
+    """The file's coordinate system: its ``crs`` member, else the declared one, else WGS 84."""
+    named: str | None = None
+    member = collection.get("crs")
+    if member is not None:
+        name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+        named = crs_from_name(str(name or ""))
+        if named is None:
+            raise ValidationError(
+                _(
+                    "The file's coordinate system is %(name)s; Yiyang accepts WGS 84 "
+                    "(EPSG:4326, CRS84) or GCJ-02. Convert the file first."
+                )
+                % {"name": name or "-"}
+            )
+    if declared is not None:
+        wanted = crs_from_name(declared)
+        if wanted is None:
+            raise ValidationError(
+                _("Unknown coordinate system %(name)s: give wgs84 or gcj02.") % {"name": declared}
+            )
+        if named is not None and named != wanted:
+            raise ValidationError(
+                _("The file says %(file)s but %(given)s was expected.")
+                % {"file": MapCrs(named).label, "given": MapCrs(wanted).label}
+            )
+        return wanted
+    return named or MapCrs.WGS84
+
+
+def _boundary_features(collection: Any) -> list[Any]:
+    if not isinstance(collection, dict):
+        raise ValidationError(_("The file is not a GeoJSON object."))
+    if collection.get("type") == "Feature":
+        return [collection]
+    if collection.get("type") != "FeatureCollection" or not isinstance(
+        collection.get("features"), list
+    ):
+        raise ValidationError(_("The file is not a GeoJSON FeatureCollection."))
+    if not collection["features"]:
+        raise ValidationError(_("The file has no features."))
+    return list(collection["features"])
+
+
+@transaction.atomic
+def division_boundaries_import(
+    *, actor: Actor, collection: Any, source: str = "", crs: str | None = None
+) -> BoundaryImport:
+    """Store the outline of each division a GeoJSON file names by GB/T 2260 code.
+
+    Every feature is checked (geometry, known code inside the actor's jurisdiction, one
+    feature per division) before anything is written: one bad feature rejects the file,
+    with a message per bad feature.
+    """
+    require_perm(actor, Permission.MANAGE_DIVISIONS)
+    features = _boundary_features(collection)
+    result = BoundaryImport(crs=_declared_crs(collection, crs))
+    codes = [_feature_code(f.get("properties") if isinstance(f, dict) else None) for f in features]
+    divisions = {
+        d.code: d
+        for d in actor.scope.apply(
+            Division.objects.filter(code__in=[c for c in codes if c]), division_code_field="code"
+        )
+    }
+    errors: list[str] = []
+    clean: dict[str, dict[str, Any]] = {}
+    for index, (feature, code) in enumerate(zip(features, codes, strict=True), start=1):
+        where = _("feature %(n)d (%(code)s)") % {"n": index, "code": code or "-"}
+        if not code:
+            errors.append(_("%(where)s: no division code in its properties") % {"where": where})
+            continue
+        if code not in divisions:
+            errors.append(_("%(where)s: no such division in your jurisdiction") % {"where": where})
+            continue
+        if code in clean:
+            errors.append(_("%(where)s: the division appears twice in the file") % {"where": where})
+            continue
+        try:
+            clean[code] = validate_geometry(feature.get("geometry"))
+        except GeometryError as exc:
+            errors.append(f"{where}: {exc}")
+    if errors:
+        more = len(errors) - MAX_REPORTED_ERRORS
+        shown = errors[:MAX_REPORTED_ERRORS]
+        if more > 0:
+            shown.append(_("... and %(n)d more") % {"n": more})
+        raise ValidationError(shown)
+    existing = set(
+        DivisionBoundary.objects.filter(division_code__in=list(clean)).values_list(
+            "division_code", flat=True
+        )
+    )
+    for code, geometry in clean.items():
+        min_lng, min_lat, max_lng, max_lat = bbox(geometry)
+        DivisionBoundary.objects.update_or_create(
+            division=divisions[code],
+            defaults={
+                "division_code": code, "level": divisions[code].level, "geometry": geometry,
+                "crs": result.crs, "source": source[:255], "min_lng": min_lng,
+                "min_lat": min_lat, "max_lng": max_lng, "max_lat": max_lat,
+            },
+        )  # fmt: skip
+    result.updated = len(existing)
+    result.created = len(clean) - result.updated
+    audit_record(
+        actor=actor,
+        action=AuditAction.IMPORT,
+        object_type="core.divisionboundary",
+        object_repr=(source or _("boundary file"))[:255],
+        division_code=actor.scope.division_prefix or "",
+        changes={"created": result.created, "updated": result.updated, "crs": result.crs},
+    )
+    return result
+
+
+@transaction.atomic
+def map_roads_replace(
+    *, actor: Actor, division: Division, roads: list[dict[str, Any]], crs: str = MapCrs.WGS84
+) -> int:
+    """Replace the basemap roads of a division (each ``{"name", "kind", "coordinates"}``, a
+    LineString's [longitude, latitude] positions)."""
+    require_perm(actor, Permission.MANAGE_DIVISIONS)
+    if not actor.scope.covers_division_code(division.code):
+        raise ValidationError(_("The division is outside your jurisdiction."))
+    for index, road in enumerate(roads, start=1):
+        points = road.get("coordinates") or []
+        if len(points) < 2 or road.get("kind") not in RoadKind.values:
+            raise ValidationError(_("Road %(n)d needs a kind and two positions.") % {"n": index})
+    MapRoad.objects.filter(division_code=division.code).delete()
+    MapRoad.objects.bulk_create(
+        MapRoad(
+            division_code=division.code,
+            name=road["name"],
+            kind=road["kind"],
+            crs=crs,
+            geometry={"type": "LineString", "coordinates": road["coordinates"]},
+        )
+        for road in roads
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="core.maproad",
+        object_repr=division.name,
+        division_code=division.code,
+        changes={"roads": len(roads)},
+    )
+    return len(roads)

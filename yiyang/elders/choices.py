@@ -107,11 +107,14 @@ class Tag(models.TextChoices):
 
     VERY_OLD = "very_old", _("Very old (80+)")
     LIVING_ALONE = "living_alone", _("Living alone")
-    # 空巢: a couple living without their children (elders living alone carry LIVING_ALONE).
-    EMPTY_NEST = "empty_nest", _("Empty-nest couple")
+    # 空巢: elders living without their children, alone or with only their spouse (in
+    # ordinary usage those living alone are empty-nest elders too).
+    EMPTY_NEST = "empty_nest", _("Empty-nest (alone or with spouse only)")
     EXTREMELY_POOR = "extremely_poor", _("Extremely poor")
     MINIMUM_LIVING = "minimum_living", _("Minimum-living allowance")
-    DISABLED = "disabled", _("Disabled (by assessment)")
+    # 失能 and 半失能 are counted apart (DOMAIN.md), from the final assessment's level.
+    DISABLED = "disabled", _("Disabled (severe or complete loss of ability)")
+    SEMI_DISABLED = "semi_disabled", _("Semi-disabled (mild or moderate loss of ability)")
 
 
 class AgeBand(models.TextChoices):
@@ -369,10 +372,8 @@ class AbilityLevel(models.TextChoices):
     COMPLETE = "complete", _("Complete loss of ability")
 
 
-# 失能/半失能 (DOMAIN.md): every level with some loss of ability carries the disabled tag.
-DISABLED_LEVELS = (
-    AbilityLevel.MILD,
-    AbilityLevel.MODERATE,
-    AbilityLevel.SEVERE,
-    AbilityLevel.COMPLETE,
-)
+# 失能 (disabled): severe or complete loss of ability; 半失能 (semi-disabled): mild or
+# moderate loss. DOMAIN.md asks for the two apart; the city's LTC practice draws the line here.
+DISABLED_LEVELS = (AbilityLevel.SEVERE, AbilityLevel.COMPLETE)
+SEMI_DISABLED_LEVELS = (AbilityLevel.MILD, AbilityLevel.MODERATE)
+EMPTY_NEST_ARRANGEMENTS = (LivingArrangement.ALONE, LivingArrangement.SPOUSE_ONLY)

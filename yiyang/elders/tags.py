@@ -10,6 +10,8 @@ from django.db.models import Q
 from yiyang.elders.choices import (
     AGE_BAND_YEARS,
     DISABLED_LEVELS,
+    EMPTY_NEST_ARRANGEMENTS,
+    SEMI_DISABLED_LEVELS,
     EconomicStatus,
     LivingArrangement,
     Tag,
@@ -47,10 +49,11 @@ def tag_q(tag: str, today: datetime.date) -> Q:
     conditions = {
         Tag.VERY_OLD: aged_at_least(VERY_OLD_AGE, today),
         Tag.LIVING_ALONE: Q(living_arrangement=LivingArrangement.ALONE),
-        Tag.EMPTY_NEST: Q(living_arrangement=LivingArrangement.SPOUSE_ONLY),
+        Tag.EMPTY_NEST: Q(living_arrangement__in=EMPTY_NEST_ARRANGEMENTS),
         Tag.EXTREMELY_POOR: Q(economic_status=EconomicStatus.EXTREMELY_POOR),
         Tag.MINIMUM_LIVING: Q(economic_status=EconomicStatus.MINIMUM_LIVING),
         Tag.DISABLED: Q(ability_level__in=DISABLED_LEVELS),
+        Tag.SEMI_DISABLED: Q(ability_level__in=SEMI_DISABLED_LEVELS),
     }
     return conditions[Tag(tag)]
 
@@ -69,7 +72,7 @@ def elder_tags(elder: Elder, today: datetime.date) -> list[str]:
         tags.append(Tag.VERY_OLD)
     if elder.living_arrangement == LivingArrangement.ALONE:
         tags.append(Tag.LIVING_ALONE)
-    if elder.living_arrangement == LivingArrangement.SPOUSE_ONLY:
+    if elder.living_arrangement in EMPTY_NEST_ARRANGEMENTS:
         tags.append(Tag.EMPTY_NEST)
     if elder.economic_status == EconomicStatus.EXTREMELY_POOR:
         tags.append(Tag.EXTREMELY_POOR)
@@ -77,6 +80,8 @@ def elder_tags(elder: Elder, today: datetime.date) -> list[str]:
         tags.append(Tag.MINIMUM_LIVING)
     if elder.ability_level in DISABLED_LEVELS:
         tags.append(Tag.DISABLED)
+    if elder.ability_level in SEMI_DISABLED_LEVELS:
+        tags.append(Tag.SEMI_DISABLED)
     return [str(t) for t in tags]
 
 

@@ -19,10 +19,19 @@ def query_with(request: HttpRequest, **changes: Any) -> str:
 
 @register.inclusion_tag("core/_map_assets.html")
 def map_assets() -> dict[str, Any]:
-    """Leaflet's stylesheet and script, and the tile server the settings name (maybe none)."""
+    """Leaflet's stylesheet and script, the tile server the settings name (maybe none) and,
+    for maps without one, where the vector basemap (division outlines, roads) comes from."""
     from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
 
+    try:
+        basemap_url = reverse("dashboard:basemap")
+    except NoReverseMatch:  # pragma: no cover - the dashboard's URLs are always installed
+        basemap_url = ""
     return {
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "map_config": {
+            "tileUrl": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "basemapUrl": basemap_url,
+        }
     }

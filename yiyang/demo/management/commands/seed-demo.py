@@ -9,10 +9,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from yiyang.demo.assessments import demo_assessments_build
+from yiyang.demo.boundaries import demo_boundaries_build
 from yiyang.demo.devices import demo_devices_build
 from yiyang.demo.facilities import demo_facilities_build
+from yiyang.demo.indicators import demo_indicators_build
 from yiyang.demo.scheduling import demo_plans_build
-from yiyang.demo.services import DEFAULT_PASSWORD, demo_city_build, demo_elders_build
+from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
 
 
@@ -41,6 +43,11 @@ class Command(BaseCommand):
             f"organisations, {city.users} demo logins, {city.elders_60_plus} residents "
             f"aged 60+ ({time.monotonic() - started:.1f} s)."
         )
+        maps = demo_boundaries_build(city_code=CITY_CODE, seed=options["seed"])
+        if maps.created:
+            self.stdout.write(
+                f"Drew {maps.created} division boundaries and {maps.roads} roads for the maps."
+            )
         started = time.monotonic()
         total = options["elders"]
 
@@ -109,3 +116,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Found {network.facilities} facilities.")
+        picture = demo_indicators_build(city_code=CITY_CODE)
+        if not picture.existing:
+            self.stdout.write(
+                f"Indicators: {picture.targets} city targets, snapshots of {picture.months} "
+                f"months ({time.monotonic() - started:.1f} s)."
+            )

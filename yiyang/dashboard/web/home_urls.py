@@ -1,5 +1,5 @@
 from django.urls import path
 
-from yiyang.accounts.web.home import home_view
+from yiyang.dashboard.web.home import home_view
 
 urlpatterns = [path("", home_view, name="home")]

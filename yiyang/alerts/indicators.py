@@ -1,0 +1,163 @@
+"""Alerts by kind and how fast the call centre answered them, against the 60 s / 180 s
+targets (97.5% and 99% answered within them).
+
+Alerts belong to the month they were raised in. As on the alert statistics page, an alert
+not answered counts against both targets, and a technical alert that resolved itself before
+anyone answered is not a call and counts neither way.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.alerts.choices import AlertKind, Outcome
+from yiyang.alerts.models import Alert
+from yiyang.core.indicators import (
+    Category,
+    IndicatorValue,
+    Period,
+    count_by_code,
+    counts,
+    divisions_key,
+    indicator,
+    joined,
+    percentile,
+    ratios,
+    scope_q,
+    shared,
+    values_by_division,
+)
+from yiyang.core.models import Division
+
+
+def raised(period: Period) -> QuerySet[Alert]:
+    return Alert.objects.filter(raised_at__gte=period.start_dt(), raised_at__lt=period.end_dt())
+
+
+def calls(period: Period) -> QuerySet[Alert]:
+    """Alerts that needed an answer (auto-resolved technical alerts left out)."""
+    return raised(period).exclude(
+        Q(outcome=Outcome.AUTO_RESOLVED) & Q(acknowledged_at__isnull=True)
+    )
+
+
+def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, list[float]]:
+    """Each answered call's seconds from raising to acknowledging, grouped by division."""
+    rows = (
+        calls(period)
+        .filter(scope_q("division_code", divisions), acknowledged_at__isnull=False)
+        .values_list("division_code", "raised_at", "acknowledged_at")
+    )
+    return values_by_division(
+        divisions, ((code, (acked - at).total_seconds()) for code, at, acked in rows if acked)
+    )
+
+
+@indicator(
+    code="alerts", name=_("Alerts raised"), unit="count", category=Category.ALERTS, order=90,
+    direction="lower", definition=_("Alerts of every kind raised in the month."),
+)  # fmt: skip
+def alerts_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    return counts(divisions, count_by_code(raised(period), "division_code", divisions))
+
+
+def kind_counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
+    """Alerts of the period per kind and division code, in one query."""
+    rows = (
+        raised(period).filter(scope_q("division_code", divisions)).order_by()
+        .values_list("kind", "division_code").annotate(n=Count("pk"))
+    )  # fmt: skip
+    table: dict[str, dict[str, int]] = {}
+    for kind, division_code, n in rows:
+        table.setdefault(kind, {})[division_code] = n
+    return table
+
+
+def _kind(kind: AlertKind, order: int) -> None:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        table = shared(("alert_kinds", period, divisions_key(divisions)),
+                       lambda: kind_counts(period, divisions))  # fmt: skip
+        return counts(divisions, table.get(kind.value, {}))
+
+    indicator(
+        code=f"alerts_{kind.value}", name=joined(_("Alerts:"), kind.label), unit="count",
+        category=Category.ALERTS, order=order, direction="lower",
+        definition=joined(_("Alerts of this kind raised in the month:"), kind.label),
+    )(compute)  # fmt: skip
+
+
+for _n, _alert_kind in enumerate(AlertKind):
+    _kind(_alert_kind, 240 + _n)
+
+
+def _within(seconds_setting: str) -> Any:
+    """Calls answered within the limit over calls, counted in the database per code."""
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        limit = datetime.timedelta(seconds=getattr(settings, seconds_setting))
+        queryset = calls(period)
+        answered = queryset.filter(acknowledged_at__lte=F("raised_at") + limit)
+        return ratios(
+            divisions,
+            count_by_code(answered, "division_code", divisions),
+            count_by_code(queryset, "division_code", divisions),
+        )
+
+    return compute
+
+
+indicator(
+    code="alerts_answered_60s", name=_("Alerts answered within 60 s"), unit="percent",
+    category=Category.ALERTS, order=91, headline=True,
+    definition=_(
+        "Alerts acknowledged by an operator within ALERT_ANSWER_TARGET_SECONDS (60 s) of "
+        "being raised (numerator) divided by alerts that needed an answer (denominator). "
+        "The target is 97.5%."
+    ),
+    default_target=lambda: Decimal("97.5"),
+)(_within("ALERT_ANSWER_TARGET_SECONDS"))  # fmt: skip
+
+indicator(
+    code="alerts_answered_180s", name=_("Alerts answered within 180 s"), unit="percent",
+    category=Category.ALERTS, order=92,
+    definition=_(
+        "Alerts acknowledged within ALERT_ANSWER_LIMIT_SECONDS (180 s) (numerator) divided "
+        "by alerts that needed an answer (denominator). The target is 99%."
+    ),
+    default_target=lambda: Decimal(99),
+)(_within("ALERT_ANSWER_LIMIT_SECONDS"))  # fmt: skip
+
+
+def _answer_time(share: float) -> Any:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        grouped = shared(("answer_seconds", period, divisions_key(divisions)),
+                         lambda: answer_seconds(period, divisions))  # fmt: skip
+        result = {}
+        for pk, answered in grouped.items():
+            result[pk] = IndicatorValue(percentile(answered, share), None, Decimal(len(answered)))
+        return result
+
+    return compute
+
+
+indicator(
+    code="alerts_answer_median", name=_("Median time to answer an alert"), unit="seconds",
+    category=Category.ALERTS, order=93, direction="lower",
+    definition=_("The median of the seconds from raising to acknowledging, over answered alerts."),
+    default_target=lambda: Decimal(settings.ALERT_ANSWER_TARGET_SECONDS),
+)(_answer_time(0.5))  # fmt: skip
+
+indicator(
+    code="alerts_answer_p90", name=_("90th percentile of the time to answer"), unit="seconds",
+    category=Category.ALERTS, order=94, direction="lower",
+    definition=_(
+        "Nine in ten answered alerts were acknowledged within this many seconds of being raised."
+    ),
+)(_answer_time(0.9))  # fmt: skip

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from yiyang.indicators.models import IndicatorTarget
+
+
+class IndicatorSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    unit_label = serializers.CharField()
+    definition = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["higher", "lower"])
+    levels = serializers.ListField(child=serializers.CharField())
+    category = serializers.CharField()
+    headline = serializers.BooleanField()
+
+
+class IndicatorValueSerializer(serializers.Serializer[Any]):
+    month = serializers.CharField(help_text="YYYY-MM")
+    division = serializers.UUIDField(help_text="the division's external id")
+    division_code = serializers.CharField()
+    division_name = serializers.CharField()
+    level = serializers.CharField()
+    value = serializers.DecimalField(
+        max_digits=20, decimal_places=4, allow_null=True,
+        help_text="null when there is nothing to divide by",
+    )  # fmt: skip
+    numerator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    denominator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    display = serializers.CharField(help_text="the value as shown: '—' when there is none")
+
+
+class IndicatorTargetSerializer(serializers.ModelSerializer[IndicatorTarget]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    division = serializers.UUIDField(source="division.external_id", read_only=True)
+    division_name = serializers.CharField(source="division.name", read_only=True)
+
+    class Meta:
+        model = IndicatorTarget
+        fields = ["id", "code", "year", "division", "division_code", "division_name", "value",
+                  "note", "updated_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class IndicatorTargetWriteSerializer(serializers.Serializer[Any]):
+    """Only parses: the service checks the code, the unit, the value and the division."""
+
+    code = serializers.CharField(max_length=64)
+    year = serializers.IntegerField()
+    division = serializers.CharField(help_text="the division's code or external id")
+    value = serializers.CharField(max_length=40)
+    unit = serializers.CharField(required=False, allow_blank=True,
+                                 help_text="if given, must be the indicator's unit")  # fmt: skip
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class IndicatorTargetChangeSerializer(serializers.Serializer[Any]):
+    value = serializers.CharField(max_length=40)
+    unit = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)

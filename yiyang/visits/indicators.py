@@ -1,0 +1,263 @@
+"""Home-care orders and visits: delivered, on time, late, missed, flagged (with the flag
+mix), by service category, and what elders and families said (ratings, complaints).
+
+Visits belong to the month of their date; orders and complaints to the month they were
+made. A visit counts as delivered when it was done, confirmed and, if flagged, accepted on
+review (``Visit.delivered``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.indicators import (
+    Category,
+    Period,
+    count_by_code,
+    counts,
+    divisions_key,
+    indicator,
+    joined,
+    ratios,
+    scope_q,
+    shared,
+)
+from yiyang.core.models import Division
+from yiyang.services.choices import ServiceCategory
+from yiyang.visits.choices import FlagCode, ReviewStatus, VisitOutcome, VisitStatus
+from yiyang.visits.models import Complaint, Order, Visit, VisitFlag, VisitRating
+
+DELIVERED = (
+    Q(status=VisitStatus.CONFIRMED)
+    & Q(outcome__in=["", VisitOutcome.DONE])
+    & Q(review_status__in=[ReviewStatus.NONE, ReviewStatus.ACCEPTED])
+)
+SATISFIED_STARS = 4
+
+
+def visits(period: Period) -> QuerySet[Visit]:
+    """Visits dated in the period, not cancelled."""
+    return Visit.objects.filter(date__gte=period.start, date__lt=period.end).exclude(
+        status=VisitStatus.CANCELLED
+    )
+
+
+# Named conditions on the month's visits; every indicator's count is one column of one
+# grouped query (shared between indicators inside ``shared_queries``).
+CONDITIONS: dict[str, Q] = {"all": Q()}
+
+
+def condition_name(condition: Q | None) -> str:
+    if condition is None:
+        return "all"
+    for name, known in CONDITIONS.items():
+        if known == condition:
+            return name
+    name = f"c{len(CONDITIONS)}"
+    CONDITIONS[name] = condition
+    return name
+
+
+def visit_counts(
+    period: Period, divisions: Sequence[Division], condition: Q | None = None
+) -> dict[str, int]:
+    """Visits of the period per division code meeting the condition."""
+    name = condition_name(condition)
+
+    def summary() -> dict[str, dict[str, int]]:
+        columns = {
+            key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
+        }
+        rows = (
+            visits(period).filter(scope_q("division_code", divisions)).order_by()
+            .values("division_code").annotate(**columns)
+        )  # fmt: skip
+        return {key: {r["division_code"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
+
+    table = shared(("visits", period, divisions_key(divisions)), summary)
+    if name not in table:  # a condition registered after the summary was taken
+        return count_by_code(visits(period).filter(CONDITIONS[name]), "division_code", divisions)
+    return dict(table[name])
+
+
+def _count(code: str, name: Any, definition: Any, order: int, condition: Q | None,
+           direction: str = "higher", headline: bool = False) -> None:  # fmt: skip
+    condition_name(condition)
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        return counts(divisions, visit_counts(period, divisions, condition))
+
+    indicator(
+        code=code, name=name, unit="count", category=Category.HOME_CARE, order=order,
+        definition=definition, direction=direction, headline=headline,
+    )(compute)  # fmt: skip
+
+
+def _share(code: str, name: Any, definition: Any, order: int, top: Q, bottom: Q | None,
+           direction: str = "higher") -> None:  # fmt: skip
+    condition_name(bottom)
+    condition_name(top if bottom is None else top & bottom)
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        denominator = visit_counts(period, divisions, bottom)
+        numerator = visit_counts(period, divisions, top if bottom is None else top & bottom)
+        return ratios(divisions, numerator, denominator)
+
+    indicator(
+        code=code, name=name, unit="percent", category=Category.HOME_CARE, order=order,
+        definition=definition, direction=direction,
+    )(compute)  # fmt: skip
+
+
+@indicator(
+    code="orders_placed", name=_("Home-care orders placed"), unit="count",
+    category=Category.HOME_CARE, order=60,
+    definition=_("Orders and care plans placed in the month (cancelled ones included)."),
+)  # fmt: skip
+def orders_placed(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = Order.objects.filter(
+        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
+    )
+    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+
+_count(
+    "visits_planned", _("Visits planned"),
+    _("Visits dated in the month and not cancelled, whatever became of them."), 61, None,
+)  # fmt: skip
+_count(
+    "visits_delivered", _("Visits delivered"),
+    _("Visits dated in the month that were done, confirmed and, if flagged, accepted on "
+      "review."), 62, DELIVERED, headline=True,
+)  # fmt: skip
+_count(
+    "visits_late", _("Late visits"),
+    _("Visits dated in the month with no check-in by VISIT_LATE_AFTER_MINUTES after the "
+      "window opened."), 63, Q(is_late=True), direction="lower",
+)  # fmt: skip
+_count(
+    "visits_missed", _("Missed visits"),
+    _("Visits dated in the month that nobody checked in to before the window closed."), 64,
+    Q(status=VisitStatus.MISSED), direction="lower",
+)  # fmt: skip
+_share(
+    "visits_on_time_share", _("Delivered visits on time"),
+    _("Delivered visits that were not late (numerator) divided by delivered visits "
+      "(denominator)."), 65, Q(is_late=False), DELIVERED,
+)  # fmt: skip
+_share(
+    "visits_missed_share", _("Missed-visit rate"),
+    _("Missed visits (numerator) divided by visits planned in the month (denominator)."), 66,
+    Q(status=VisitStatus.MISSED), None, direction="lower",
+)  # fmt: skip
+
+
+@indicator(
+    code="visits_flagged", name=_("Flagged visits"), unit="count", category=Category.HOME_CARE,
+    order=67, direction="lower",
+    definition=_("Visits dated in the month with at least one verification flag."),
+)  # fmt: skip
+def visits_flagged(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = visits(period).filter(flags__isnull=False).distinct()
+    rows = count_by_code(
+        Visit.objects.filter(pk__in=queryset.values("pk")), "division_code", divisions
+    )
+    return counts(divisions, rows)
+
+
+def flag_counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
+    """Flags of the period's visits per flag code and division code, in one query."""
+    rows = (
+        VisitFlag.objects.filter(visit__date__gte=period.start, visit__date__lt=period.end)
+        .exclude(visit__status=VisitStatus.CANCELLED)
+        .filter(scope_q("visit__division_code", divisions)).order_by()
+        .values_list("code", "visit__division_code").annotate(n=Count("pk"))
+    )  # fmt: skip
+    table: dict[str, dict[str, int]] = {}
+    for code, division_code, n in rows:
+        table.setdefault(code, {})[division_code] = n
+    return table
+
+
+def _flag(flag: FlagCode, order: int) -> None:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        table = shared(("flags", period, divisions_key(divisions)),
+                       lambda: flag_counts(period, divisions))  # fmt: skip
+        return counts(divisions, table.get(flag.value, {}))
+
+    indicator(
+        code=f"visit_flags_{flag.value}",
+        name=joined(_("Visit flags:"), flag.label), unit="count",
+        category=Category.HOME_CARE, order=order, direction="lower",
+        definition=joined(
+            _("Flags of this kind raised on visits dated in the month:"), flag.label
+        ),
+    )(compute)  # fmt: skip
+
+
+for _n, _flag_code in enumerate(FlagCode):
+    _flag(_flag_code, 200 + _n)
+
+
+def _category(category: ServiceCategory, order: int) -> None:
+    condition = DELIVERED & Q(item__category=category)
+    condition_name(condition)
+
+    indicator(
+        code=f"visits_delivered_{category.value}",
+        name=joined(_("Visits delivered:"), category.label),
+        unit="count",
+        category=Category.HOME_CARE,
+        order=order,
+        definition=joined(
+            _("Delivered visits in the month of this service category (the nine 助):"),
+            category.label,
+        ),
+    )(lambda period, divisions: counts(divisions, visit_counts(period, divisions, condition)))
+
+
+for _n, _service_category in enumerate(ServiceCategory):
+    _category(_service_category, 220 + _n)
+
+
+@indicator(
+    code="ratings_satisfied_share", name=_("Satisfied ratings"), unit="percent",
+    category=Category.HOME_CARE, order=68,
+    definition=_(
+        "Ratings of 4 or 5 stars (numerator) divided by all ratings (denominator) given in "
+        "the month by elders and their families."
+    ),
+)  # fmt: skip
+def ratings_satisfied_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
+    satisfied = queryset.filter(stars__gte=SATISFIED_STARS)
+    return ratios(
+        divisions,
+        count_by_code(satisfied, "visit__division_code", divisions),
+        count_by_code(queryset, "visit__division_code", divisions),
+    )
+
+
+@indicator(
+    code="ratings", name=_("Ratings given"), unit="count", category=Category.HOME_CARE,
+    order=69, definition=_("Ratings of visits given in the month."),
+)  # fmt: skip
+def ratings(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
+    return counts(divisions, count_by_code(queryset, "visit__division_code", divisions))
+
+
+@indicator(
+    code="complaints", name=_("Complaints"), unit="count", category=Category.HOME_CARE,
+    order=69, direction="lower",
+    definition=_("Complaints about visits made in the month."),
+)  # fmt: skip
+def complaints(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = Complaint.objects.filter(
+        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
+    )
+    return counts(divisions, count_by_code(queryset, "division_code", divisions))
