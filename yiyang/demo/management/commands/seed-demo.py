@@ -73,8 +73,22 @@ class Command(BaseCommand):
                 f"Assessed {assessed.created} elders, {assessed.rules} eligibility rules "
                 f"({time.monotonic() - started:.1f} s)."
             )
+        self._home_care(seed=options["seed"])
         started = time.monotonic()
-        home_care = demo_visits_build(seed=options["seed"])
+        devices = demo_devices_build(elders=options["device_elders"], seed=options["seed"])
+        if devices.existing:
+            self.stdout.write(f"Found {devices.existing} devices.")
+        else:
+            self.stdout.write(
+                f"Bound {devices.created} devices and wrote {devices.alerts} past alerts "
+                f"({time.monotonic() - started:.1f} s)."
+            )
+        self._network_and_picture(seed=options["seed"])
+
+    def _home_care(self, *, seed: int) -> None:
+        """Providers, caregivers, a month of visits, and the optimiser's plans for two days."""
+        started = time.monotonic()
+        home_care = demo_visits_build(seed=seed)
         if home_care.existing:
             self.stdout.write(f"Found {home_care.existing} home-care visits.")
         elif home_care.created:
@@ -97,17 +111,11 @@ class Command(BaseCommand):
                 )
             elif plan.error:
                 self.stdout.write(f"The demo plan run failed: {plan.error}")
+
+    def _network_and_picture(self, *, seed: int) -> None:
+        """The facility network with its reach, then the indicators' targets and history."""
         started = time.monotonic()
-        devices = demo_devices_build(elders=options["device_elders"], seed=options["seed"])
-        if devices.existing:
-            self.stdout.write(f"Found {devices.existing} devices.")
-        else:
-            self.stdout.write(
-                f"Bound {devices.created} devices and wrote {devices.alerts} past alerts "
-                f"({time.monotonic() - started:.1f} s)."
-            )
-        started = time.monotonic()
-        network = demo_facilities_build(seed=options["seed"])
+        network = demo_facilities_build(seed=seed)
         if network.created:
             self.stdout.write(
                 f"Facility network: {network.facilities} facilities, a walking network of "
