@@ -88,20 +88,18 @@ def assessments_due(
 ) -> QuerySet[Assessment]:
     """The final assessments of active elders in scope that run out within ``within_days``
     (default from settings) or have run out: who needs a re-assessment."""
-    require_perm(actor, Permission.VIEW_ASSESSMENTS)
     today = today or timezone.localdate()
     days = settings.ASSESSMENT_DUE_WITHIN_DAYS if within_days is None else within_days
-    queryset = actor.scope.apply(
-        Assessment.objects.filter(
+    # The same scope as the main list: an assessor sees only the assessments that are theirs.
+    return (
+        assessment_queryset(actor=actor)
+        .filter(
             status=AssessmentStatus.FINAL,
             valid_until__lte=today + datetime.timedelta(days=days),
             elder__status="active",
-        ),
-        division_code_field="division_code",
+        )
+        .order_by("valid_until", "id")
     )
-    return queryset.select_related(
-        "elder", "elder__community", "instrument", "assessor", "second_assessor"
-    ).order_by("valid_until", "id")
 
 
 def risk_events_of(*, actor: Actor, elder: Elder) -> QuerySet[CareRiskEvent]:
