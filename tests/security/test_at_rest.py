@@ -126,7 +126,12 @@ def _dump() -> dict[tuple[str, str], list[str]]:
                 for column, value in zip(columns, row, strict=True):
                     if value in (None, "", b""):
                         continue
-                    text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+                    if isinstance(value, dict | list):  # PostgreSQL's jsonb arrives parsed
+                        text = json.dumps(value, ensure_ascii=False)
+                    elif isinstance(value, bytes | memoryview):
+                        text = bytes(value).decode("latin-1")
+                    else:
+                        text = str(value)
                     values.setdefault((table, column), []).append(text)
     return values
 
