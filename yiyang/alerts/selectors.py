@@ -269,4 +269,4 @@ def elder_contact_emails(*, actor: Actor, elder: Elder) -> list[ContactAddress]:
 
 def elder_contact_for_settings(*, elder: Elder, external_id: uuid.UUID | str) -> ElderContact:
     """One active contact of the elder (404 otherwise, also for a malformed id)."""
-    return get_or_404(elder.contacts, external_id=external_id, is_active=True)
+    return get_or_404(elder.contacts.all(), external_id=external_id, is_active=True)
