@@ -1,5 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from yiyang.core.api.notfound import api_not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -16,4 +18,6 @@ urlpatterns = [
     path("", include("yiyang.alerts.api.urls")),
     path("", include("yiyang.facilities.api.urls")),
     path("", include("yiyang.indicators.api.urls")),
+    # Last: any other path under /api/v1/ is a JSON 404 (a malformed id included).
+    re_path(r"^(?P<path>.*)$", api_not_found),
 ]

@@ -554,6 +554,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yiyang.core.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ElderStatusEnum": "yiyang.elders.choices.ElderStatus",
         "ImportStatusEnum": "yiyang.elders.choices.ImportStatus",

@@ -140,9 +140,9 @@ def test_detail_shows_result_rules_history_and_actions(
     assert "F03" in page  # the evidence, to a reviewer who may see the answers
     assert 'id="history"' in page
     assert AccessLog.objects.count() == logged + 1  # the answers shown were logged
-    # A street officer sees the rule but not the health data behind it.
+    # A street officer sees that a rule raised the level, never the diagnosis behind it.
     officer_page = client_for("street_officer").get(url(assessment)).content.decode()
-    assert "确诊为痴呆" in officer_page and "(F03)" not in officer_page
+    assert "确诊为痴呆" not in officer_page and "F03" not in officer_page
     assert 'id="finalise"' not in officer_page
     # The lead assessor sees no review actions on their own assessment.
     assert 'id="finalise"' not in client_for("assessor").get(url(assessment)).content.decode()

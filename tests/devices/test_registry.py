@@ -238,7 +238,7 @@ def test_the_api_registers_edits_binds_unbinds_and_rebinds(world: World, clock: 
     assert (unbound.status_code, unbound.json()["elder"], unbound.json()["status"]) == (
         200, None, "in_stock",
     )  # fmt: skip
-    history = client.get(f"{url}bindings/").json()
+    history = client.get(f"{url}bindings/").json()["results"]
     assert [(h["elder_name"], h["reason"], h["unbound_by"]) for h in history] == [
         ("周桂兰", "回收", "community_worker"), ("张秀英", "换人", "community_worker"),
     ]  # fmt: skip

@@ -48,7 +48,9 @@ def test_a_provider_sets_its_offer_areas_and_caregivers(care: Care) -> None:
     areas = post(client, "/api/v1/offerings/areas/", {
         "provider": provider, "divisions": [care.world.div["XA1"].code, care.world.div["XA2"].code],
     })  # fmt: skip
-    assert areas.json()[0]["divisions"] == [care.world.div["XA1"].code, care.world.div["XA2"].code]
+    assert areas.json()["divisions"] == [care.world.div["XA1"].code, care.world.div["XA2"].code]
+    listed = client.get("/api/v1/offerings/areas/").json()
+    assert [row["provider"] for row in listed["results"]] == [provider]
     bad = post(client, "/api/v1/caregivers/", {"name": "孙", "phone": "12345", "work_days": [9]})
     assert bad.status_code == 400 and set(bad.json()) >= {"work_days"}
     bad = post(client, "/api/v1/caregivers/", {"name": "孙", "phone": "12345"})

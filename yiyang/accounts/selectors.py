@@ -7,10 +7,10 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.accounts.models import User
+from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 
 
@@ -59,7 +59,4 @@ def user_list(*, actor: Actor, filters: Any = None) -> QuerySet[User]:
 
 def user_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> User:
     require_perm(actor, Permission.VIEW_USERS)
-    try:
-        return user_queryset(actor=actor).get(external_id=external_id)
-    except (User.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("user") from exc
+    return get_or_404(user_queryset(actor=actor), external_id=external_id)

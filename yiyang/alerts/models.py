@@ -19,6 +19,7 @@ from yiyang.alerts.choices import (
     Priority,
     RecipientKind,
 )
+from yiyang.core.crypto import EncryptedFloatField, EncryptedTextField
 from yiyang.core.models import BaseModel
 from yiyang.devices.models import Device
 from yiyang.elders.models import Elder, ElderContact
@@ -38,7 +39,8 @@ class Alert(BaseModel):
     status = models.CharField(_("status"), max_length=16, choices=AlertStatus.choices,
                               default=AlertStatus.OPEN)  # fmt: skip
     source = models.CharField(_("source"), max_length=16, choices=AlertSource.choices)
-    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    # What happened in words ("上门时发现老人头晕乏力", "心率 132 次/分"): health data, encrypted.
+    detail = EncryptedTextField(_("detail"), max_length=300, blank=True)
     # Repeated events of one incident join the active alert with the same key.
     dedupe_key = models.CharField(max_length=120)
     event_count = models.PositiveIntegerField(_("events"), default=1)
@@ -58,11 +60,11 @@ class Alert(BaseModel):
     resolved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")  # fmt: skip
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
-    outcome_note = models.CharField(_("outcome note"), max_length=500, blank=True)
+    outcome_note = EncryptedTextField(_("outcome note"), max_length=500, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")  # fmt: skip
-    review_note = models.CharField(_("review note"), max_length=500, blank=True)
+    review_note = EncryptedTextField(_("review note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["priority", "raised_at", "id"]
@@ -92,7 +94,7 @@ class AlertAction(BaseModel):
                               blank=True)  # fmt: skip
     contact = models.ForeignKey(ElderContact, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")  # fmt: skip
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    note = EncryptedTextField(_("note"), max_length=500, blank=True)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")  # fmt: skip
@@ -132,7 +134,7 @@ class VitalsBreach(models.Model):
     elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="+")
     metric = models.CharField(max_length=16)
     since = models.DateTimeField()
-    last_value = models.FloatField()
+    last_value = EncryptedFloatField()  # a vital sign: encrypted
     last_at = models.DateTimeField()
 
     class Meta:
@@ -159,7 +161,8 @@ class Notification(BaseModel):
     # A family contact's phone is read (unsealed) only by a channel that needs it.
     contact = models.ForeignKey(ElderContact, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")  # fmt: skip
-    message = models.TextField(_("message"))
+    # Carries the alert's detail (health data): encrypted; the channel reads it to send.
+    message = EncryptedTextField(_("message"))
     status = models.CharField(_("status"), max_length=16, choices=NotificationStatus.choices,
                               default=NotificationStatus.PENDING)  # fmt: skip
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -12,9 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 
 from yiyang.alerts import rules
 from yiyang.alerts.choices import ACTIVE_STATUSES, THRESHOLD_LABELS, AlertStatus, Outcome
@@ -27,6 +25,7 @@ from yiyang.alerts.models import (
     ElderAlertSettings,
     Notification,
 )
+from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.devices import clock
@@ -56,10 +55,7 @@ def alert_queue(*, actor: Actor) -> QuerySet[Alert]:
 
 
 def alert_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Alert:
-    try:
-        return alert_scoped(actor=actor).get(external_id=external_id)
-    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
-        raise Http404("alert") from exc
+    return get_or_404(alert_scoped(actor=actor), external_id=external_id)
 
 
 def alert_actions(*, alert: Alert) -> QuerySet[AlertAction]:
@@ -273,7 +269,4 @@ def elder_contact_emails(*, actor: Actor, elder: Elder) -> list[ContactAddress]:
 
 def elder_contact_for_settings(*, elder: Elder, external_id: uuid.UUID | str) -> ElderContact:
     """One active contact of the elder (404 otherwise, also for a malformed id)."""
-    try:
-        return elder.contacts.get(external_id=external_id, is_active=True)
-    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
-        raise Http404("contact") from exc
+    return get_or_404(elder.contacts.all(), external_id=external_id, is_active=True)

@@ -136,7 +136,10 @@ def _raise_or_join(
         _notify_on_raise(alert, now)
         audit_record(
             actor=None, action=AuditAction.CREATE, obj=alert, division_code=alert.division_code,
-            changes={"kind": kind, "detail": detail[:300], "source": source},
+            # The detail is health data: sealed in the audit record as in the alert.
+            changes=crypto.seal_parts(
+                {"kind": kind, "detail": detail[:300], "source": source}, ["detail"]
+            ),
             username=raised_by or "alert-rules",
         )  # fmt: skip
         return alert, True

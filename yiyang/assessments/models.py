@@ -22,6 +22,7 @@ from yiyang.assessments.choices import (
     RequestedVia,
     RiskEventKind,
 )
+from yiyang.core.crypto import EncryptedIntegerField, EncryptedTextField
 from yiyang.core.models import BaseModel
 from yiyang.elders.models import Elder
 
@@ -87,7 +88,9 @@ class Assessment(BaseModel):
     # Sealed JSON of the last computed result (with the evidence of the applied rules).
     result_ciphertext = models.TextField(blank=True, editable=False)
     answered_items = models.PositiveSmallIntegerField(default=0)
-    total = models.PositiveSmallIntegerField(_("total score"), null=True, blank=True)
+    # The score is health data (encrypted); the levels are the coarse clear columns that
+    # lists, due reminders, entitlements and indicators filter and count on.
+    total = EncryptedIntegerField(_("total score"), null=True, blank=True)
     preliminary_level = models.PositiveSmallIntegerField(
         _("preliminary level"), null=True, blank=True
     )
@@ -134,7 +137,7 @@ class CareRiskEvent(BaseModel):
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=RiskEventKind.choices)
     occurred_on = models.DateField(_("date"))
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = EncryptedTextField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

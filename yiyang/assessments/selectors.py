@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from yiyang.assessments.choices import AssessmentStatus
@@ -25,6 +24,7 @@ from yiyang.assessments.models import (
     EligibilityRule,
     Instrument,
 )
+from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.elders.models import Elder
@@ -58,10 +58,7 @@ def assessment_list(*, actor: Actor, filters: Any = None) -> QuerySet[Assessment
 
 
 def assessment_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Assessment:
-    try:
-        return assessment_queryset(actor=actor).get(external_id=external_id)
-    except (Assessment.DoesNotExist, ValidationError, ValueError) as error:
-        raise Http404 from error
+    return get_or_404(assessment_queryset(actor=actor), external_id=external_id)
 
 
 def elder_assessments(*, actor: Actor, elder: Elder) -> QuerySet[Assessment]:
@@ -88,20 +85,18 @@ def assessments_due(
 ) -> QuerySet[Assessment]:
     """The final assessments of active elders in scope that run out within ``within_days``
     (default from settings) or have run out: who needs a re-assessment."""
-    require_perm(actor, Permission.VIEW_ASSESSMENTS)
     today = today or timezone.localdate()
     days = settings.ASSESSMENT_DUE_WITHIN_DAYS if within_days is None else within_days
-    queryset = actor.scope.apply(
-        Assessment.objects.filter(
+    # The same scope as the main list: an assessor sees only the assessments that are theirs.
+    return (
+        assessment_queryset(actor=actor)
+        .filter(
             status=AssessmentStatus.FINAL,
             valid_until__lte=today + datetime.timedelta(days=days),
             elder__status="active",
-        ),
-        division_code_field="division_code",
+        )
+        .order_by("valid_until", "id")
     )
-    return queryset.select_related(
-        "elder", "elder__community", "instrument", "assessor", "second_assessor"
-    ).order_by("valid_until", "id")
 
 
 def risk_events_of(*, actor: Actor, elder: Elder) -> QuerySet[CareRiskEvent]:
@@ -117,10 +112,7 @@ def eligibility_rules(*, include_inactive: bool = True) -> QuerySet[EligibilityR
 
 
 def eligibility_rule_get(*, external_id: uuid.UUID | str) -> EligibilityRule:
-    try:
-        return EligibilityRule.objects.get(external_id=external_id)
-    except (EligibilityRule.DoesNotExist, ValidationError, ValueError) as error:
-        raise Http404 from error
+    return get_or_404(EligibilityRule.objects.all(), external_id=external_id)
 
 
 def eligibility_rule_history(*, rule: EligibilityRule) -> QuerySet[AuditEvent]:

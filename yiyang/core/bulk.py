@@ -37,7 +37,8 @@ Field = models.Field[Any, Any]
 
 def _is_plain(field: Field) -> bool:
     target = field.target_field if isinstance(field, models.ForeignKey) else field
-    return target.get_internal_type() in _PLAIN_TYPES
+    # An encrypted field stores text but must still encrypt: never passed as it is.
+    return target.get_internal_type() in _PLAIN_TYPES and not getattr(target, "encrypted", False)
 
 
 def _stamped(field: Field) -> bool:

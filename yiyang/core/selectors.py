@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
+from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 
@@ -42,10 +42,7 @@ def division_list(*, actor: Actor, filters: Any = None) -> QuerySet[Division]:
 def division_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Division:
     """One division in the actor's scope, or 404 (also for malformed ids)."""
     require_perm(actor, Permission.VIEW_DIVISIONS)
-    try:
-        return division_queryset(actor=actor).get(external_id=external_id)
-    except (Division.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("division") from exc
+    return get_or_404(division_queryset(actor=actor), external_id=external_id)
 
 
 def division_roots(*, actor: Actor) -> QuerySet[Division]:

@@ -40,7 +40,7 @@ from yiyang.core import crypto, safejson
 from yiyang.devices import clock
 from yiyang.devices.choices import CRITICAL_TYPES, EventType, RejectReason, Via
 from yiyang.devices.decoders import DECODERS, DecodeError, Reading, printable
-from yiyang.devices.models import Device, DeviceEvent, RejectedMessage, Rejection
+from yiyang.devices.models import Device, DeviceEvent, RejectedMessage, Rejection, event_data_stored
 from yiyang.elders.models import Elder
 
 REJECTION_WINDOW = datetime.timedelta(minutes=10)
@@ -399,8 +399,9 @@ def _insert_events_postgresql(
         with cursor.cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
             for (pk, msg_id), (i, reading, device) in candidates.items():
+                data = dumps(event_data_stored(reading.data)).decode()
                 write((pk, msg_id, reading.type, reading.occurred_at, now, messages[i].via,
-                       dumps(reading.data).decode(), device.elder_id))  # fmt: skip
+                       data, device.elder_id))  # fmt: skip
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_STAGE} "  # noqa: S608
             "ON CONFLICT (device_id, msg_id) DO NOTHING RETURNING device_id, msg_id"
@@ -421,7 +422,7 @@ def _insert_events_generic(
     received = ops.adapt_datetimefield_value(now)
     rows = [
         (pk, msg_id, reading.type, ops.adapt_datetimefield_value(reading.occurred_at), received,
-         messages[i].via, json.dumps(reading.data), device.elder_id)
+         messages[i].via, json.dumps(event_data_stored(reading.data)), device.elder_id)
         for (pk, msg_id), (i, reading, device) in candidates.items()
     ]  # fmt: skip
     inserted: set[tuple[int, str]] = set()

@@ -7,10 +7,13 @@ Every accepted event is stored as a :class:`DeviceEvent` before it is acknowledg
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.crypto import PartlySealedJSONField, seal_parts
 from yiyang.core.models import BaseModel, Division
 from yiyang.devices.choices import DeviceKind, DeviceStatus, EventType, RejectReason, Via
 from yiyang.elders.models import Elder
@@ -103,8 +106,20 @@ class DeviceBinding(BaseModel):
         return f"{self.device_id} -> {self.elder_id}"
 
 
+# The members of a decoded payload that are health data: encrypted at rest, together, under
+# one key of the stored JSON; the rest (battery, position, door, presence) stays plain.
+HEALTH_PAYLOAD_KEYS = ("heart_rate", "spo2")
+
+
+def event_data_stored(data: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of a decoded payload (its health members sealed). Writers that bypass
+    the ORM (the ingest's COPY and multi-row INSERT) store this; reading the field opens it."""
+    return seal_parts(data, HEALTH_PAYLOAD_KEYS)
+
+
 class DeviceEvent(models.Model):
-    """One accepted message, exactly as decoded, stored before it is acknowledged."""
+    """One accepted message, exactly as decoded, stored before it is acknowledged (its
+    health members encrypted: ``HEALTH_PAYLOAD_KEYS``)."""
 
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="events")
     msg_id = models.CharField(max_length=64)
@@ -112,7 +127,7 @@ class DeviceEvent(models.Model):
     occurred_at = models.DateTimeField()
     received_at = models.DateTimeField()
     via = models.CharField(max_length=8, choices=Via.choices)
-    data = models.JSONField(default=dict, blank=True)
+    data = PartlySealedJSONField(default=dict, blank=True, sealed_keys=HEALTH_PAYLOAD_KEYS)
     # The elder the device served when the event arrived (bindings change).
     elder = models.ForeignKey(Elder, null=True, on_delete=models.PROTECT, related_name="+")
 

@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 
 from yiyang.core.choices import DivisionLevel
+from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.devices import clock
@@ -35,10 +35,7 @@ def device_list(*, actor: Actor, filters: Any = None) -> QuerySet[Device]:
 
 
 def device_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Device:
-    try:
-        return device_scoped(actor=actor).get(external_id=external_id)
-    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
-        raise Http404("device") from exc
+    return get_or_404(device_scoped(actor=actor), external_id=external_id)
 
 
 def device_bindings(*, device: Device) -> QuerySet[DeviceBinding]:

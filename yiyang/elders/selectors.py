@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, Model, OuterRef, QuerySet
-from django.http import Http404
 
+from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
@@ -57,10 +56,7 @@ def elder_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
 
 def _get_or_404(queryset: QuerySet[M], external_id: uuid.UUID | str) -> M:
     """The record with this external id, or 404 (also for a malformed id)."""
-    try:
-        return queryset.get(external_id=external_id)
-    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError) as exc:
-        raise Http404(queryset.model._meta.model_name) from exc
+    return get_or_404(queryset, external_id=external_id)
 
 
 def elder_contacts(*, elder: Elder) -> QuerySet[ElderContact]:

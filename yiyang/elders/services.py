@@ -885,6 +885,8 @@ def field_keys_rotate(
                     setattr(row, column, crypto.rotate(token))
             row.save(update_fields=list(sealed))
             counts[label] += 1
+    # Columns encrypted by their field class (visit notes, alert details, vital signs...).
+    counts |= crypto.encrypted_fields_rotate(batch_size=batch_size)
     audit_record(
         actor=actor, action=AuditAction.KEYS_ROTATED, object_type=ELDER_OBJECT_TYPE,
         object_repr=f"{counts['elders']} elders", changes=counts | {"rehash": rehash},

@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
 
+from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.choices import OrganisationKind
@@ -35,10 +35,7 @@ def organisation_list(*, actor: Actor, filters: Any = None) -> QuerySet[Organisa
 def organisation_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Organisation:
     """One organisation in the actor's scope, or 404 (also for malformed ids)."""
     require_perm(actor, Permission.VIEW_ORGANISATIONS)
-    try:
-        return organisation_queryset(actor=actor).get(external_id=external_id)
-    except (Organisation.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("organisation") from exc
+    return get_or_404(organisation_queryset(actor=actor), external_id=external_id)
 
 
 def operator_choices(*, actor: Actor) -> QuerySet[Organisation]:

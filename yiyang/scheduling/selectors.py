@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
 from yiyang.scheduling.models import PlanRun
@@ -49,10 +50,7 @@ def plan_run_latest(*, actor: Actor, provider: Any, day: Any) -> PlanRun | None:
 
 
 def plan_run_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> PlanRun:
-    try:
-        return plan_run_list(actor=actor).get(external_id=external_id)
-    except (PlanRun.DoesNotExist, ValidationError, ValueError) as exc:
-        raise Http404 from exc
+    return get_or_404(plan_run_list(actor=actor), external_id=external_id)
 
 
 def plan_run_names(*, run: PlanRun) -> dict[str, dict[str, Any]]:

@@ -6,10 +6,9 @@ import datetime
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
 from yiyang.services.choices import CaregiverStatus
@@ -17,10 +16,7 @@ from yiyang.services.models import Caregiver, Certificate, ServiceArea, ServiceI
 
 
 def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str) -> Any:
-    try:
-        return queryset.get(external_id=external_id)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError) as exc:
-        raise Http404 from exc
+    return get_or_404(queryset, external_id=external_id)
 
 
 def service_items(*, actor: Actor, include_inactive: bool = False) -> QuerySet[ServiceItem]:

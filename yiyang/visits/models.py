@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.crypto import EncryptedTextField
 from yiyang.core.models import BaseModel
 from yiyang.elders.models import Elder
 from yiyang.organisations.models import Organisation
@@ -55,7 +56,8 @@ class Order(BaseModel):
     allowance_yuan = models.DecimalField(_("government allowance (yuan)"), **MONEY)
     ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **MONEY)
     self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **MONEY)
-    note = models.CharField(_("note"), max_length=500, blank=True)
+    # What the caregiver should know ("老人听力不好"): often health data, encrypted.
+    note = EncryptedTextField(_("note"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
     )
@@ -119,7 +121,8 @@ class Visit(BaseModel):
     check_out_accuracy = models.FloatField(null=True, blank=True)
     check_out_distance = models.FloatField(_("check-out distance (m)"), null=True, blank=True)
     tasks_done = models.JSONField(_("tasks done"), default=list, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    # What the caregiver saw ("已提醒老人按时服用降压药"): health data, encrypted.
+    notes = EncryptedTextField(_("notes"), blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=VisitOutcome.choices, blank=True
     )

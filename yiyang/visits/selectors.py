@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.selectors import family_elder_ids
 from yiyang.services.choices import CaregiverStatus
@@ -31,10 +31,7 @@ ROLE_PROVIDER_MANAGER = "provider_manager"
 
 
 def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str) -> Any:
-    try:
-        return queryset.get(external_id=external_id)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError) as exc:
-        raise Http404 from exc
+    return get_or_404(queryset, external_id=external_id)
 
 
 def _scoped(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -199,7 +196,7 @@ def review_queue(*, actor: Actor) -> QuerySet[Visit]:
         visit_queryset(actor=actor).filter(review_status=ReviewStatus.PENDING)
         .select_related("elder", "item", "provider", "caregiver")
         .prefetch_related("flags")
-        .order_by("date", "window_start")
+        .order_by("date", "window_start", "id")
     )  # fmt: skip
 
 

@@ -47,8 +47,11 @@ class UserSerializer(serializers.ModelSerializer):
         required=False,
         error_messages={"does_not_exist": _("No organisation {value} in your jurisdiction.")},
     )  # fmt: skip
-    division_detail = DivisionRefSerializer(source="division", read_only=True)
-    organisation_detail = OrganisationRefSerializer(source="organisation", read_only=True)
+    # A user is scoped to a division, an organisation or both: the other is null.
+    division_detail = DivisionRefSerializer(source="division", read_only=True, allow_null=True)
+    organisation_detail = OrganisationRefSerializer(
+        source="organisation", read_only=True, allow_null=True
+    )
     password = serializers.CharField(
         write_only=True, required=False, trim_whitespace=False, max_length=256
     )

@@ -78,17 +78,11 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_result(self, assessment: Assessment) -> dict[str, Any] | None:
+        """The stored result as the caller may see it (``services.assessment_health_reveal``
+        has already withheld the grounds of the change rules from roles without health
+        access)."""
         result = self.context.get("result")
-        if result is None:
-            return None
-        if self.context.get("answers") is None:  # evidence names diagnoses: health data
-            result = result | {
-                "applied_rules": [
-                    {k: v for k, v in rule.items() if k != "evidence"}
-                    for rule in result.get("applied_rules", [])
-                ]
-            }
-        return dict(result)
+        return dict(result) if result is not None else None
 
 
 class AssessmentRequestSerializer(serializers.Serializer):

@@ -69,8 +69,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def _detail(self, assessment: Assessment, code: int = status.HTTP_200_OK) -> Response:
         actor = request_actor(self.request)
-        answers = services.assessment_answers_reveal(actor=actor, assessment=assessment)
-        context = {"answers": answers, "result": services.assessment_result(assessment)}
+        health = services.assessment_health_reveal(actor=actor, assessment=assessment)
+        context = {"answers": health.answers, "result": health.result}
         return Response(AssessmentDetailSerializer(assessment, context=context).data, status=code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -268,10 +268,11 @@ def assessment_due_view(request: HttpRequest) -> HttpResponse:
 # One assessment: its page and workflow actions
 
 
-def _result_rows(assessment: Assessment, definition: dict[str, Any]) -> dict[str, Any]:
-    """The stored result laid out for the page and the report: domains with totals and
-    maxima, levels with names, applied rules."""
-    result = services.assessment_result(assessment)
+def _result_rows(
+    assessment: Assessment, definition: dict[str, Any], result: dict[str, Any]
+) -> dict[str, Any]:
+    """The stored result (as the reader may see it) laid out for the page and the report:
+    domains with totals and maxima, levels with names, applied rules."""
     names = level_names(assessment.instrument)
     totals = result.get("domain_totals", {})
     domains = [
@@ -319,7 +320,8 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
         and pk != assessment.assessor_id
     )
     definition = services.instrument_definition(assessment.instrument)
-    answers = services.assessment_answers_reveal(actor=actor, assessment=assessment)
+    health = services.assessment_health_reveal(actor=actor, assessment=assessment)
+    answers = health.answers
     schedule_form = forms.get("schedule_form")
     if can_schedule and schedule_form is None:
         initial: dict[str, Any] = {"place": assessment.place or _("The elder's home")}
@@ -339,7 +341,7 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
         "a": assessment,
         "elder": assessment.elder,
         "definition": definition,
-        "result": _result_rows(assessment, definition),
+        "result": _result_rows(assessment, definition, health.result),
         "answers": answers,
         "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
         "history": _history_rows(assessment_history(assessment=assessment)),
@@ -657,12 +659,13 @@ def _report_context(request: HttpRequest, external_id: str) -> dict[str, Any]:
     if assessment.status not in REPORT_STATUSES:
         raise Http404
     definition = services.instrument_definition(assessment.instrument)
-    answers = services.assessment_answers_reveal(actor=actor, assessment=assessment)
+    health = services.assessment_health_reveal(actor=actor, assessment=assessment)
+    answers = health.answers
     return {
         "a": assessment,
         "elder": assessment.elder,
         "definition": definition,
-        "result": _result_rows(assessment, definition),
+        "result": _result_rows(assessment, definition, health.result),
         "answers": answers,
         "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
         "reviewer": assessment.finalised_by,

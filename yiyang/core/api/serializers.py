@@ -57,3 +57,18 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "changes", "ip_address",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A read-only choice that may be unset: the model stores "" (blank), the API answers
+    null, and the schema says the enum or null (never an empty string outside the enum)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        return super().to_representation(value)

@@ -141,5 +141,5 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"])
     def bindings(self, request: Request, id: str) -> Response:
         """The binding history, newest first: to whom, from when to when, by whom, why."""
-        rows = device_bindings(device=self.get_object())
-        return Response(BindingSerializer(rows, many=True).data)
+        page = self.paginate_queryset(device_bindings(device=self.get_object()))
+        return self.get_paginated_response(BindingSerializer(page, many=True).data)

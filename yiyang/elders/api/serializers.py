@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from yiyang.core.api.serializers import DivisionRefSerializer
+from yiyang.core.api.serializers import BlankAsNullChoiceField, DivisionRefSerializer
 from yiyang.core.models import Division
 from yiyang.elders.choices import (
     ETHNICITY_CHOICES,
+    AbilityLevel,
     ChronicCondition,
     EconomicStatus,
     ElderStatus,
@@ -34,6 +35,8 @@ class ElderListSerializer(serializers.ModelSerializer):
     age = serializers.SerializerMethodField()
     age_band = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
+    # Blank until an assessment is final: null then, never "" (outside the enum).
+    ability_level = BlankAsNullChoiceField(choices=AbilityLevel.choices)
 
     class Meta:
         model = Elder

@@ -207,12 +207,15 @@ class OfferingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     }
                 )
             services.service_areas_set(actor=actor, provider=provider, divisions=divisions)
-            providers = providers.filter(pk=provider.pk)
-        return Response([
-            {
-                "provider": str(p.external_id),
-                "divisions": [a.division.code for a in provider_areas(provider=p)],
-            }
-            for p in providers[:200]
-            if request.method == "POST" or provider_areas(provider=p).exists()
-        ])  # fmt: skip
+            return Response(self._areas(provider))
+        # Providers that serve somewhere, a page at a time (like every list).
+        serving = providers.filter(service_areas__isnull=False).distinct().order_by("pk")
+        page = self.paginate_queryset(serving)
+        return self.get_paginated_response([self._areas(p) for p in page or []])
+
+    @staticmethod
+    def _areas(provider: Any) -> dict[str, Any]:
+        return {
+            "provider": str(provider.external_id),
+            "divisions": [a.division.code for a in provider_areas(provider=provider)],
+        }

@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from yiyang.core.api.serializers import BlankAsNullChoiceField
 from yiyang.visits.choices import ReviewStatus, VisitOutcome
 from yiyang.visits.models import Complaint, Order, Visit, VisitFlag, VisitPhoto
 
@@ -46,6 +47,8 @@ class VisitSerializer(serializers.ModelSerializer):
     delivered = serializers.BooleanField(read_only=True)
     duration_minutes = serializers.SerializerMethodField()
     rating = serializers.SerializerMethodField()
+    # Blank until the visit ends: null then, never "" (outside the enum).
+    outcome = BlankAsNullChoiceField(choices=VisitOutcome.choices)
 
     class Meta:
         model = Visit

@@ -243,7 +243,8 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """The visit's photos; a caregiver adds one (JPEG, PNG or WebP, size-limited)."""
         visit = self.get_object()
         if request.method == "GET":
-            return Response(PhotoSerializer(visit.photos.all(), many=True).data)
+            page = self.paginate_queryset(visit.photos.order_by("created_at", "id"))
+            return self.get_paginated_response(PhotoSerializer(page, many=True).data)
         serializer = PhotoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["photo"]
@@ -271,9 +272,10 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(responses={200: VisitSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path="review-queue")
     def review_queue(self, request: Request) -> Response:
-        """Flagged visits awaiting a decision."""
-        visits = selectors.review_queue(actor=request_actor(request))[:500]
-        return Response(VisitSerializer(visits, many=True).data)
+        """Flagged visits awaiting a decision, oldest first, with the list's filters."""
+        visits = self.filter_queryset(selectors.review_queue(actor=request_actor(request)))
+        page = self.paginate_queryset(visits)
+        return self.get_paginated_response(VisitSerializer(page, many=True).data)
 
 
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

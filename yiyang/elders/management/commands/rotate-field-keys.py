@@ -15,7 +15,10 @@ from yiyang.elders.services import field_keys_rotate
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt the registry's sensitive fields with the current primary key."
+    help = (
+        "Re-encrypt every encrypted field (registry, assessments, visits, alerts, devices) "
+        "with the current primary key."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rehash", action="store_true", help="recompute the blind index too")

@@ -1,0 +1,218 @@
+"""Personal and health data at rest (issue 19, item 7): after one small demo build, read every
+table and column straight from the database and look for a plaintext ID number, phone
+number, diagnosis, vital sign or free-text health note outside the columns that
+docs/architecture.md documents as encrypted. Those columns must hold only Fernet tokens.
+
+The demo is built once for the module (a few hundred elders: every kind of record the demo
+writes, through the same services as the real city) inside a transaction rolled back at the
+end, so it is safe beside other tests and under pytest-xdist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.utils import timezone
+
+from yiyang.core.idnumber import check_character
+from yiyang.elders.choices import ALIASES
+
+# The mark makes pytest-django set the test database up; the module fixture builds in it.
+pytestmark = pytest.mark.django_db
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
+NOW = timezone.make_aware(datetime.datetime(2026, 11, 24, 10, 30))
+
+# Reference data and framework tables: no person's data, but instrument texts cite ICD-10
+# codes and the service list names conditions by design.
+REFERENCE_TABLES = {
+    "assessments_instrument", "assessments_eligibilityrule", "django_migrations",
+    "django_content_type", "auth_permission", "services_serviceitem",
+}  # fmt: skip
+
+FERNET = re.compile(r"gAAAAA[A-Za-z0-9_\-]+=*")
+HEX = re.compile(r"[0-9a-fA-F]{32,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PASSWORD_HASH = re.compile(r"(pbkdf2_sha256|argon2|bcrypt)\S*")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])")
+PHONE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d{9})(?![0-9A-Za-z])")
+ICD10 = re.compile(r"(?<![0-9A-Za-z.])([A-TV-Z]\d{2}(?:\.\d{1,2})?)(?:[-～~]|(?![0-9A-Za-z]))")
+VITAL = re.compile(
+    r"\"(heart_rate|spo2|systolic|diastolic|body_temperature|blood_glucose)\"\s*:\s*\d"
+    r"|(心率|血氧|血压|体温)\s*[:：]?\s*\d|\d+(\.\d)?\s*℃"
+)
+CONDITION_NAMES = sorted(
+    {str(name) for name in ALIASES["chronic_conditions"]} | {"痴呆", "阿尔茨海默"},
+    key=len,
+)
+HEALTH_NOTES = ("降压药", "头晕", "乏力", "发烧", "膝盖有些疼", "精神差")
+
+
+def _documented_encrypted() -> set[tuple[str, str]]:
+    """(table, column) of every field the classification table marks as encrypted."""
+    found: set[tuple[str, str]] = set()
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not re.fullmatch(r"[a-z_]+\.[A-Za-z]+\.[a-z_0-9]+", cells[0]):
+            continue
+        if not cells[2].lower().startswith("encrypted"):
+            continue
+        app_label, model_name, field_name = cells[0].split(".")
+        model = apps.get_model(app_label, model_name)
+        column = model._meta.get_field(field_name).column  # type: ignore[union-attr]
+        found.add((model._meta.db_table, column))
+    return found
+
+
+def _build_demo() -> None:
+    from yiyang.demo.assessments import demo_assessments_build
+    from yiyang.demo.devices import demo_devices_build
+    from yiyang.demo.services import demo_city_build, demo_elders_build
+    from yiyang.demo.visits import demo_visits_build
+
+    demo_city_build(seed=3)
+    demo_elders_build(count=500, seed=3)
+    demo_assessments_build(seed=3)
+    demo_visits_build(seed=3, now=NOW)
+    demo_devices_build(elders=20, seed=3)
+    _vital_signs()
+
+
+def _vital_signs() -> None:
+    """The demo's history has no vital signs: a watch reports a racing heart and low oxygen
+    for twenty minutes through the live ingest, leaving events, a breach and an alert."""
+    from yiyang.alerts.services import device_messages_ingest
+    from yiyang.devices.models import Device
+    from yiyang.devices.services import Inbound
+
+    watch = Device.objects.filter(kind="watch", elder__isnull=False).first()
+    assert watch is not None
+    now = timezone.now()
+
+    def body(minutes: int) -> dict[str, Any]:
+        at = now - datetime.timedelta(minutes=minutes)
+        reading = {"heart_rate": 151, "spo2": 86}
+        if watch.vendor == "anxin":  # the vendor cloud's own format
+            return {"seq": f"at-rest-{minutes}", "evt": "HEALTH",
+                    "time": int(at.timestamp() * 1000), "data": {"hr": 151, "bo": 86}}  # fmt: skip
+        return {"msg_id": f"at-rest-{minutes}", "type": "vitals", "ts": at.isoformat(), **reading}
+
+    messages = [
+        Inbound(device_key=str(watch.external_id), body=json.dumps(body(m)).encode(), via="mqtt")
+        for m in (20, 15, 10, 5, 0)
+    ]
+    stored = device_messages_ingest(messages=messages)
+    assert [o.status for o in stored.outcomes] == ["accepted"] * 5
+
+
+def _dump() -> dict[tuple[str, str], list[str]]:
+    """Every non-empty value of every column, as text, by (table, column)."""
+    values: dict[tuple[str, str], list[str]] = {}
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            columns = [
+                c.name for c in connection.introspection.get_table_description(cursor, table)
+            ]
+            cursor.execute(f"SELECT {', '.join(map(quote, columns))} FROM {quote(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                for column, value in zip(columns, row, strict=True):
+                    if value in (None, "", b""):
+                        continue
+                    if isinstance(value, dict | list):  # PostgreSQL's jsonb arrives parsed
+                        text = json.dumps(value, ensure_ascii=False)
+                    elif isinstance(value, bytes | memoryview):
+                        text = bytes(value).decode("latin-1")
+                    else:
+                        text = str(value)
+                    values.setdefault((table, column), []).append(text)
+    return values
+
+
+@pytest.fixture(scope="module")
+def at_rest(django_db_setup: Any, django_db_blocker: Any) -> dict[str, Any]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        _build_demo()
+        dump = _dump()
+        encrypted = _documented_encrypted()
+        transaction.set_rollback(True)
+    return {"dump": dump, "encrypted": encrypted}
+
+
+def _cleaned(text: str) -> str:
+    if text[:1] in "{[":  # JSON escapes Chinese as \\uXXXX: read it as written
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(text), ensure_ascii=False)
+    for pattern in (FERNET, HEX, PASSWORD_HASH):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _valid_id_number(number: str) -> bool:
+    return check_character(number[:17]) == number[17].upper()
+
+
+def _findings(text: str) -> list[str]:
+    found = []
+    for match in ID_NUMBER.finditer(text):
+        if _valid_id_number(match.group(1)):
+            found.append(f"ID number {match.group(1)}")
+    found += [f"phone {m.group(1)}" for m in PHONE.finditer(text)]
+    found += [f"ICD-10 {m.group(1)}" for m in ICD10.finditer(text)]
+    found += [f"condition {name}" for name in CONDITION_NAMES if name in text]
+    found += [f"vital sign {m.group(0)}" for m in VITAL.finditer(text)]
+    found += [f"health note {note}" for note in HEALTH_NOTES if note in text]
+    return found
+
+
+def test_the_classification_table_names_encrypted_columns(at_rest: dict[str, Any]) -> None:
+    names = {column for _table, column in at_rest["encrypted"]}
+    assert {"id_number_ciphertext", "health_ciphertext", "answers_ciphertext"} <= names
+    assert {"notes", "detail", "last_value"} <= names
+
+
+def test_documented_encrypted_columns_hold_only_tokens(at_rest: dict[str, Any]) -> None:
+    bad = {}
+    for key in at_rest["encrypted"]:
+        for value in at_rest["dump"].get(key, []):
+            if key[1] == "data":  # device payloads: the health part sealed under one key
+                continue
+            if not FERNET.fullmatch(value):
+                bad[key] = value[:60]
+                break
+    assert bad == {}
+
+
+def test_the_demo_wrote_what_is_looked_for(at_rest: dict[str, Any]) -> None:
+    """The scan means something only if the build wrote health data to be found."""
+    dump = at_rest["dump"]
+    assert len(dump[("elders_elder", "health_ciphertext")]) > 100
+    assert dump[("visits_visit", "notes")]
+    assert dump[("alerts_alert", "detail")]
+    assert dump[("alerts_vitalsbreach", "last_value")]
+    assert sum("_sealed" in data for data in dump[("devices_deviceevent", "data")]) == 5
+
+
+def test_no_plaintext_personal_or_health_data_outside_encrypted_columns(
+    at_rest: dict[str, Any],
+) -> None:
+    findings: dict[str, list[str]] = {}
+    for (table, column), values in at_rest["dump"].items():
+        if table in REFERENCE_TABLES:
+            continue
+        if (table, column) in at_rest["encrypted"] and column != "data":
+            continue
+        for value in values:
+            found = _findings(_cleaned(value))
+            if found:
+                findings.setdefault(f"{table}.{column}", []).extend(found[:3])
+                if len(findings[f"{table}.{column}"]) >= 3:
+                    break
+    assert findings == {}

@@ -1,0 +1,67 @@
+"""Schema post-processing: the error answers every operation can give, documented once.
+
+Each operation may answer 400 (bad input: a message per field), 401 (no or a bad token),
+403 (the role may not), 404 (unknown, out of scope or malformed id; a page past the end),
+413 (body too large) and 429 (throttled); all are JSON objects. Declaring them on every
+operation keeps the published schema and the responses in agreement (the schemathesis
+test checks status codes against it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: `detail` with a message, or a list of messages per field.",
+    "additionalProperties": True,
+}
+ERRORS = {
+    "400": "Bad input: a message per field (`non_field_errors` for the whole request).",
+    "401": "Not authenticated.",
+    "403": "The caller's role may not do this.",
+    "404": "Not found: unknown, outside the caller's scope, or a malformed id.",
+    "413": "The request body is too large.",
+    "429": "Too many requests.",
+}
+
+
+# Times of day (visit windows, working hours) are wall-clock times in the city's time zone,
+# written without an offset ("09:30" or "09:30:00"); RFC 3339 ``format: time`` requires one.
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+    "description": "A time of day in the city's time zone, without an offset (HH:MM[:SS]).",
+    "example": "09:30:00",
+}
+
+
+def _local_times(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "time":
+            del node["format"]
+            for key, value in LOCAL_TIME.items():
+                node.setdefault(key, value)
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
+def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    _local_times(result)
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    shared = components.setdefault("responses", {})
+    for code, description in ERRORS.items():
+        shared[f"Error{code}"] = {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code in ERRORS:
+                responses.setdefault(code, {"$ref": f"#/components/responses/Error{code}"})
+    return result
