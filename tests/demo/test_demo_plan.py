@@ -30,7 +30,6 @@ def demo() -> None:
 def test_the_demo_leaves_a_finished_plan_for_today_and_shows_it(demo: None) -> None:
     built = demo_plan_build()
     assert built.created and not built.error
-    assert built.seconds < 10
     run = PlanRun.objects.get()
     manager = User.objects.get(username="provider_manager")
     assert (run.provider, run.day, run.status) == (
