@@ -2,7 +2,8 @@
 
 Modes (``YIYANG_MODE``):
 - ``production`` (the default): DEBUG off, SECRET_KEY required, secure cookies and HSTS.
-- ``demo``: what ``make demo`` runs; DEBUG on, a secret key generated into ``var/``.
+- ``demo``: what ``make demo`` runs; DEBUG off (the platform's own error pages, never Django's
+  debug page, which shows settings and environment), a secret key generated into ``var/``.
 - ``test``: what the test suite runs; fast password hashing, a fixed key.
 
 Secrets may also come from a file named by ``<NAME>_FILE`` (Docker/Kubernetes secrets).
@@ -77,7 +78,9 @@ if MODE not in {"production", "demo", "test"}:
     raise ImproperlyConfigured(f"YIYANG_MODE={MODE!r}: use production, demo or test.")
 IS_PRODUCTION = MODE == "production"
 
-DEBUG = env_bool("DEBUG", MODE == "demo")
+# DEBUG is off in every mode unless a developer sets DEBUG=1 on their own machine: the demo is
+# shown on networks where anyone who makes it fail must not see settings and environment.
+DEBUG = env_bool("DEBUG", False)
 
 
 def _secret_key() -> str:
@@ -178,6 +181,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yiyang.core.security.SecurityHeadersMiddleware",
     "yiyang.core.context.RequestOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiyang.core.i18n.ChineseFirstMiddleware",
@@ -415,19 +419,34 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Failed-login lockout (django-axes): by the pair (username, address).
+# The client's address: REMOTE_ADDR unless PROXY_COUNT trusted reverse proxies stand in front
+# (then the address that many entries from the right of X-Forwarded-For). One function reads
+# it (yiyang.core.clientip.client_ip) for the lockout, the throttles and the audit log. Never
+# set it above the number of proxies you run: each extra one lets a client choose its address.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PROXY_COUNT must be 0 (no proxy) or the number of proxies.")
+
+# Failed-login lockout (django-axes), counted three ways within the cool-off time: per
+# (username, address), per username from any address (one account guessed from many
+# addresses) and per address over any usernames (one password sprayed over many accounts).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env_int("LOGIN_FAILURE_LIMIT_PER_USERNAME", 10)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "yiyang.accounts.lockout.LayeredLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "yiyang.core.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "yiyang.accounts.lockout.lockout_response"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
 AXES_VERBOSE = False
 
-# Two-factor authentication (TOTP) is required for these roles. Demo mode leaves it off so
-# that every printed demo login works without an authenticator app; it says so when it starts.
+# Two-factor authentication (TOTP) is required for these roles: every role that reads
+# city-wide or unmasked personal data. Demo mode leaves it off so that every printed demo
+# login works without an authenticator app; it says so when it starts.
+YIYANG_2FA_DEFAULT_ROLES = "city_admin,district_officer,operator,auditor"
 YIYANG_2FA_REQUIRED_ROLES = env_list(
-    "YIYANG_2FA_REQUIRED_ROLES", "" if MODE == "demo" else "city_admin"
+    "YIYANG_2FA_REQUIRED_ROLES", "" if MODE == "demo" else YIYANG_2FA_DEFAULT_ROLES
 )
 OTP_TOTP_ISSUER = "Yiyang"
 
@@ -513,6 +532,16 @@ INDICATOR_DISTRICT_TARGETS = env_bool("INDICATOR_DISTRICT_TARGETS", True)
 # The hour (local time) of the nightly refresh of the running month's snapshots.
 INDICATOR_SNAPSHOT_HOUR = env_int("INDICATOR_SNAPSHOT_HOUR", 2)
 
+# Spreadsheet imports (yiyang.elders.tabular): checked before anything is decompressed, then
+# bounded while reading, so a small file cannot unpack into gigabytes.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 6_000_000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 256 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+IMPORT_REPORT_LIMIT = env_int("IMPORT_REPORT_LIMIT", 100_000)
+# Run each import in a child process, so the worker returns the parse's memory when done.
+IMPORT_IN_CHILD_PROCESS = env_bool("IMPORT_IN_CHILD_PROCESS", MODE != "test")
+
 # Request bodies: refuse oversized ones with a 400 instead of reading them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
@@ -537,10 +566,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_THROTTLE_RATES": {"token": env("TOKEN_THROTTLE_RATE", "20/min")},
+    # DRF's own address reading (used by any throttle not ours) trusts X-Forwarded-For only
+    # behind PROXY_COUNT proxies; our throttles read yiyang.core.clientip.client_ip.
+    "NUM_PROXIES": PROXY_COUNT,
 }
-if MODE == "test":
-    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"token": "10000/min"}
+# Token requests per client address (the throttle reads this setting at each request).
+TOKEN_THROTTLE_RATE = env("TOKEN_THROTTLE_RATE", "10000/min" if MODE == "test" else "20/min")
+
+# Content-Security-Policy on every response (yiyang.core.security): scripts and styles from
+# this site only, no inline code (a per-request nonce for the few places that need one).
+# The map tile server, when set, is allowed as an image source.
+CSP_EXTRA_IMG_SOURCES = env_list("CSP_EXTRA_IMG_SOURCES")
+CSP_REPORT_URI = env("CSP_REPORT_URI", "") or ""
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Yiyang API",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 
+from yiyang.core.clientip import client_ip
+
 
 @dataclass(frozen=True)
 class RequestOrigin:
@@ -24,8 +26,8 @@ def current_origin() -> RequestOrigin:
 
 
 def origin_from_request(request: HttpRequest) -> RequestOrigin:
-    # REMOTE_ADDR is the client unless a trusted proxy count is configured (axes/ipware).
-    ip = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    # The same address the lockout and the throttles use (PROXY_COUNT honoured there).
+    ip = client_ip(request)
     return RequestOrigin(ip_address=ip, user_agent=request.META.get("HTTP_USER_AGENT", "")[:255])
 
 

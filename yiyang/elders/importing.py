@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record
 from yiyang.core.bulk import bulk_insert, insert_rows
+from yiyang.core.cells import safe_row
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.models import AuditEvent, Division
@@ -92,7 +93,7 @@ from yiyang.elders.tabular import RawRow, UnreadableFile, open_table
 
 CHUNK_ROWS = 2000  # rows per transaction: fewer commits; the write lock held ~1.5 s
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-REPORT_LIMIT = 100_000  # rejected rows kept for the report
+REPORT_LIMIT = 100_000  # problems kept for the report (IMPORT_REPORT_LIMIT overrides)
 
 
 @dataclass(frozen=True)
@@ -628,9 +629,16 @@ def import_job_run(
             job.warnings = warnings
             job.save(update_fields=["total_rows", "warnings"])
             errors = _job_errors(job)
+            limit = report_limit()
+            unlisted = 0
 
             def committed(counts: Counts, last_row: int, chunk_errors: list[RowError]) -> None:
-                errors.extend(chunk_errors)
+                # Only the first `limit` problems are kept (and sealed at each chunk), so the
+                # worker's memory stays bounded; the report then says how many it left out.
+                nonlocal unlisted
+                room = max(limit - len(errors), 0)
+                errors.extend(chunk_errors[:room])
+                unlisted += len(chunk_errors) - min(room, len(chunk_errors))
                 _advance(job, counts, last_row, errors)
                 if progress is not None:
                     progress(job)
@@ -644,7 +652,31 @@ def import_job_run(
                 workers=workers,
             )  # fmt: skip
             job.warnings = warnings + [w for w in table.warnings if w not in warnings]
+            if unlisted:
+                job.warnings.append(truncation_note(limit, unlisted))
     return _finish(job, actor, ImportStatus.DONE)
+
+
+def import_job_mark_crashed(*, job_id: int) -> None:
+    """A job whose process died (out of memory, killed) fails with a message saying so."""
+    ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING).update(
+        status=ImportStatus.FAILED, finished_at=timezone.now(),
+        message=_("The import stopped unexpectedly (out of memory or killed). Upload the file "
+                  "again; rows already imported are recognised and left unchanged."),
+    )  # fmt: skip
+
+
+def report_limit() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "IMPORT_REPORT_LIMIT", REPORT_LIMIT))
+
+
+def truncation_note(limit: int, unlisted: int) -> str:
+    return _(
+        "The error report is truncated: it lists the first %(limit)d problems; %(more)d more "
+        "were found but are not listed. Correct these and import again to see the rest."
+    ) % {"limit": limit, "more": unlisted}
 
 
 ChunkHook = Callable[[Counts, int, list[RowError]], None]
@@ -1079,7 +1111,7 @@ def _advance(job: ImportJob, counts: Counts, last_row: int, errors: list[RowErro
     job.rejected_count += counts.rejected
     job.duplicate_count += counts.duplicates
     job.resume_after_row = last_row
-    job.errors_ciphertext = seal([list(e.__dict__.values()) for e in errors[:REPORT_LIMIT]])
+    job.errors_ciphertext = seal([list(e.__dict__.values()) for e in errors[: report_limit()]])
     job.heartbeat_at = timezone.now()
     job.save()
 
@@ -1124,19 +1156,14 @@ def error_report_xlsx(job: ImportJob) -> bytes:
     sheet = workbook.create_sheet(_("Rejected rows"))
     sheet.append([_("Row"), _("Column"), _("Value"), _("Reason")])
     for error in _job_errors(job):
-        sheet.append([error.row, error.column, _safe_cell(error.value), error.reason])
+        sheet.append(safe_row([error.row, error.column, error.value, error.reason]))
     if job.message:
-        sheet.append(["", "", "", job.message])
+        sheet.append(safe_row(["", "", "", job.message]))
     for warning in job.warnings:
-        sheet.append(["", "", "", warning])
+        sheet.append(safe_row(["", "", "", warning]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _safe_cell(value: str) -> str:
-    """Spreadsheet formula injection: a value starting with = + - @ is written as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def job_summary(job: ImportJob) -> dict[str, Any]:

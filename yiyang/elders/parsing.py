@@ -17,6 +17,8 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yiyang.core.cells import looks_like_formula
+
 EARLIEST = datetime.date(1900, 1, 1)
 EXCEL_EPOCH = datetime.date(1899, 12, 30)  # 1900 date system, with Excel's leap-year bug
 MAX_SERIAL = 2_958_465  # 9999-12-31
@@ -58,6 +60,12 @@ def clean_text(value: object, *, max_length: int) -> str | None:
     text = " ".join(_nfkc(value).split())
     if not text:
         return None
+    if looks_like_formula(text):
+        # A spreadsheet would run it when the registry is exported and opened (CSV injection).
+        raise CellError(
+            _("Looks like a spreadsheet formula (starts with %(sign)s); plain text only.")
+            % {"sign": text[0]}
+        )
     if len(text) > max_length:
         raise CellError(
             _("Too long: %(length)d characters, at most %(limit)d.")

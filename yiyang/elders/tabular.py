@@ -1,9 +1,14 @@
 """Reading a spreadsheet (.xlsx) or a CSV file into rows keyed by column.
 
-Only the first worksheet is read, lazily (openpyxl's read-only mode), so a 100,000-row file
-never sits in memory whole. Fully empty rows are skipped but row numbers stay those a
-spreadsheet user sees. A header row is looked for among the first rows (files often carry
-a title above it). Anything that makes the file unusable as a whole raises
+Only the first worksheet is read. Before anything is decompressed, the workbook's entries are
+checked against the limits in settings (``IMPORT_MAX_UNCOMPRESSED_BYTES``, ``IMPORT_MAX_
+COMPRESSION_RATIO``); then the sheet's XML is streamed once in small pieces (never whole) to
+count its cells, find its extent and its formulas (``IMPORT_MAX_CELLS``, ``IMPORT_MAX_ROWS``);
+only a sheet within every limit is handed to the fast reader. So a small file that unpacks
+into gigabytes is refused with a message in a few milliseconds and a few megabytes, and a
+file's memory is bounded by limits an operator sets. Fully empty rows are skipped but row
+numbers stay those a spreadsheet user sees. A header row is looked for among the first rows
+(files often carry a title above it). Anything that makes the file unusable as a whole raises
 :class:`UnreadableFile` with a message saying exactly what is wrong.
 """
 
@@ -35,6 +40,34 @@ _SEPARATORS = re.compile(r"[\s_\-]+")
 
 class UnreadableFile(Exception):  # noqa: N818 - the name says what callers catch
     """The file cannot be used at all; the message says why (translated)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a file may be once unpacked; defaults from settings (``IMPORT_*``)."""
+
+    max_rows: int
+    max_cells: int
+    max_uncompressed_bytes: int
+    max_compression_ratio: int
+    max_formulas: int = 100_000
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        from django.conf import settings
+
+        return cls(
+            max_rows=int(settings.IMPORT_MAX_ROWS),
+            max_cells=int(settings.IMPORT_MAX_CELLS),
+            max_uncompressed_bytes=int(settings.IMPORT_MAX_UNCOMPRESSED_BYTES),
+            max_compression_ratio=int(settings.IMPORT_MAX_COMPRESSION_RATIO),
+        )
+
+
+# Entries this small may compress very well without being a threat (styles, empty sheets).
+RATIO_FLOOR_BYTES = 1024 * 1024
+SCAN_CHUNK_BYTES = 1024 * 1024
+MAX_CELL_XML_BYTES = 8 * 1024 * 1024  # one cell's XML; Excel's own limit is far below
 
 
 @dataclass(frozen=True)
@@ -130,6 +163,7 @@ def open_table(
     columns: Mapping[str, Sequence[str]] = COLUMNS,
     required: Sequence[str] = REQUIRED_COLUMNS,
     max_bytes: int = 50 * 1024 * 1024,
+    limits: Limits | None = None,
 ) -> Table:
     name = filename or path.name
     suffix = Path(name).suffix.lower()
@@ -148,10 +182,11 @@ def open_table(
         raise UnreadableFile(
             _("Old Excel files (.xls) cannot be read: save it as .xlsx (Excel workbook).")
         )
+    limits = limits or Limits.from_settings()
     if suffix in XLSX_SUFFIXES:
-        source = _xlsx_rows(path)
+        source = _xlsx_rows(path, limits)
     elif suffix in CSV_SUFFIXES:
-        source = _csv_rows(path)
+        source = _csv_rows(path, limits)
     else:
         raise UnreadableFile(
             _("Files of type %(suffix)s cannot be read: upload an .xlsx or .csv file.")
@@ -244,10 +279,11 @@ def _data_rows(
         yield RawRow(number=number, values=values, formulas=frozenset(formula_keys))
 
 
-def _xlsx_rows(path: Path) -> _Source:
+def _xlsx_rows(path: Path, limits: Limits) -> _Source:
     """Rows of the first worksheet, read with calamine (Rust; about 15 times faster than
-    openpyxl on a 100,000-row sheet). Calamine gives formulas' cached values, so the cells
-    holding a formula are found by scanning the sheet's XML for ``<f>`` elements."""
+    openpyxl on a 100,000-row sheet) once :func:`_check_archive` and :func:`_scan_sheet` have
+    shown the file to be within the limits. Calamine gives formulas' cached values, so the
+    cells holding a formula are those the scan found."""
     from python_calamine import CalamineWorkbook
 
     if not zipfile.is_zipfile(path):
@@ -255,19 +291,24 @@ def _xlsx_rows(path: Path) -> _Source:
             _("This is not an Excel workbook (.xlsx): the file is damaged or of another kind.")
         )
     try:
+        with zipfile.ZipFile(path) as archive:
+            _check_archive(archive, limits)
+            target = _first_sheet(archive)
+            formulas = _scan_sheet(archive, target, limits) if target else {}
         workbook = CalamineWorkbook.from_path(str(path))
         if not workbook.sheet_names:
             raise UnreadableFile(_("The workbook has no worksheet."))
         sheet = workbook.get_sheet_by_index(0)
-        formulas = _formula_cells(path)
     except UnreadableFile:
         raise
-    except Exception as exc:  # calamine raises its own types for bad files
+    except Exception as exc:  # calamine and zipfile raise their own types for bad files
         raise UnreadableFile(
             _("This is not a readable Excel workbook (.xlsx): %(error)s") % {"error": exc}
         ) from None
     first_row, first_column = sheet.start or (0, 0)
     estimated = sheet.height + first_row if sheet.height else None
+    if sheet.height and sheet.height > limits.max_rows + HEADER_SEARCH_ROWS:
+        raise UnreadableFile(_too_many_rows(sheet.height, limits))
 
     def generate() -> Iterator[tuple[int, list[object], frozenset[int]]]:
         try:
@@ -284,10 +325,51 @@ def _xlsx_rows(path: Path) -> _Source:
     return generate(), estimated, []
 
 
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}"
+
+
+def _too_many_rows(rows: int, limits: Limits) -> str:
+    return _(
+        "The sheet has %(rows)d rows; at most %(limit)d can be imported at once. Split the "
+        "file into smaller ones."
+    ) % {"rows": rows, "limit": limits.max_rows}
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse a workbook whose entries, as the archive declares them, unpack too large or
+    compress suspiciously well (a "zip bomb"), before any of it is decompressed. The sizes
+    are only declarations: :func:`_scan_sheet` reads through zipfile, which stops at the
+    declared size and checks the CRC, so a lie makes the file unreadable, never bigger."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if total > limits.max_uncompressed_bytes:
+            raise UnreadableFile(
+                _("The workbook unpacks to more than %(limit)s MB (the limit for an import); "
+                  "split it into smaller files.") % {"limit": _mb(limits.max_uncompressed_bytes)}
+            )  # fmt: skip
+        if info.file_size > RATIO_FLOOR_BYTES:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_compression_ratio:
+                raise UnreadableFile(
+                    _("The workbook is not an ordinary spreadsheet: part %(name)s unpacks "
+                      "%(ratio)d times larger (%(size)s MB) than it is stored, more than the "
+                      "%(limit)d allowed.")
+                    % {"name": info.filename, "ratio": int(ratio), "size": _mb(info.file_size),
+                       "limit": limits.max_compression_ratio}
+                )  # fmt: skip
+
+
 _SHEET = re.compile(rb'<sheet\b[^>]*?r:id="([^"]+)"')
 _TARGET = re.compile(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"')
 _TARGET_FIRST = re.compile(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"')
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?>(?:(?!</c>).)*?<f[\s>/]', re.S)
+_FORMULA_CELL = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?>(?:(?!</c>|<c\b).)*?<f[\s>/]', re.S
+)
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"')
+_CELL = re.compile(rb"<c[\s>/]")
+SMALL_PART_BYTES = 1024 * 1024  # workbook.xml and its relationships are read whole
 
 
 def _column_index(letters: bytes) -> int:
@@ -297,29 +379,115 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _formula_cells(path: Path) -> dict[int, frozenset[int]]:
-    """Row number -> 0-based columns of the first sheet whose cells hold a formula."""
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        target = "xl/worksheets/sheet1.xml"
-        if "xl/workbook.xml" in names and "xl/_rels/workbook.xml.rels" in names:
-            first = _SHEET.search(archive.read("xl/workbook.xml"))
-            rels = archive.read("xl/_rels/workbook.xml.rels")
-            if first is not None:
-                found = {m.group(1): m.group(2) for m in _TARGET.finditer(rels)}
-                found |= {m.group(2): m.group(1) for m in _TARGET_FIRST.finditer(rels)}
-                relative = found.get(first.group(1), b"").decode()
-                if relative:
-                    target = relative.lstrip("/") if relative.startswith("/") else "xl/" + relative
-        if target not in names:
-            return {}
-        data = archive.read(target)
-    if b"<f" not in data:
-        return {}
-    cells: dict[int, set[int]] = {}
-    for match in _FORMULA_CELL.finditer(data):
-        cells.setdefault(int(match.group(2)), set()).add(_column_index(match.group(1)))
-    return {row: frozenset(columns) for row, columns in cells.items()}
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The archive name of the first worksheet."""
+    names = {info.filename: info for info in archive.infolist()}
+    target = "xl/worksheets/sheet1.xml"
+    book, rels_name = names.get("xl/workbook.xml"), names.get("xl/_rels/workbook.xml.rels")
+    if book is not None and rels_name is not None:
+        if max(book.file_size, rels_name.file_size) > SMALL_PART_BYTES:
+            raise UnreadableFile(_("The workbook's list of sheets is too large to be real."))
+        first = _SHEET.search(archive.read(book))
+        rels = archive.read(rels_name)
+        if first is not None:
+            found = {m.group(1): m.group(2) for m in _TARGET.finditer(rels)}
+            found |= {m.group(2): m.group(1) for m in _TARGET_FIRST.finditer(rels)}
+            relative = found.get(first.group(1), b"").decode()
+            if relative:
+                target = relative.lstrip("/") if relative.startswith("/") else "xl/" + relative
+    return target if target in names else None
+
+
+@dataclass
+class _SheetScan:
+    cells: int = 0
+    last_row: int = 0
+    last_column: int = -1
+    formula_count: int = 0
+    formulas: dict[int, set[int]] = field(default_factory=dict)
+
+    def take(self, data: bytes, limits: Limits) -> None:
+        self.cells += len(_CELL.findall(data))
+        last_row, last_column = self.last_row, self.last_column
+        for letters, digits in _CELL_REF.findall(data):
+            row = int(digits)
+            if row > last_row:
+                last_row = row
+            if len(letters) > 1 or letters[0] - 65 > last_column:
+                last_column = max(last_column, _column_index(letters))
+        self.last_row, self.last_column = last_row, last_column
+        if b"<f" in data:
+            for match in _FORMULA_CELL.finditer(data):
+                self.formula_count += 1
+                if self.formula_count > limits.max_formulas:
+                    raise UnreadableFile(
+                        _("The sheet holds more than %(limit)d formulas: copy it and paste "
+                          "values only, then import that.") % {"limit": limits.max_formulas}
+                    )  # fmt: skip
+                row = int(match.group(2))
+                self.formulas.setdefault(row, set()).add(_column_index(match.group(1)))
+        self.check(limits)
+
+    def check(self, limits: Limits) -> None:
+        if self.cells > limits.max_cells:
+            raise UnreadableFile(
+                _("The sheet has more than %(limit)d cells, the limit for an import; split it "
+                  "into smaller files.") % {"limit": limits.max_cells}
+            )  # fmt: skip
+        if self.last_row > limits.max_rows + HEADER_SEARCH_ROWS:
+            raise UnreadableFile(_too_many_rows(self.last_row, limits))
+        if self.last_row * (self.last_column + 1) > limits.max_cells * 2:
+            # The fast reader holds the sheet's whole rectangle: one cell at the far corner
+            # would make it allocate billions.
+            raise UnreadableFile(
+                _("The sheet's cells spread over %(rows)d rows and %(columns)d columns, more "
+                  "than an import can hold; delete the empty columns and rows at its edges.")
+                % {"rows": self.last_row, "columns": self.last_column + 1}
+            )  # fmt: skip
+
+
+def _cell_end(data: bytes) -> int | None:
+    """Where the cell that ``data`` starts with ends, if it is all there."""
+    tag_end = data.find(b">")
+    if tag_end == -1:
+        return None
+    if data[tag_end - 1 : tag_end] == b"/":
+        return tag_end + 1
+    close = data.find(b"</c>", tag_end)
+    return None if close == -1 else close + 4
+
+
+def _scan_sheet(archive: zipfile.ZipFile, target: str, limits: Limits) -> dict[int, frozenset[int]]:
+    """Stream the sheet's XML once, a megabyte at a time: count its cells, find its extent
+    and the cells holding a formula (row -> 0-based columns). Refuses a sheet beyond the
+    limits as soon as it is seen to be."""
+    scan = _SheetScan()
+    pending = b""
+    with archive.open(target) as stream:
+        while True:
+            chunk = stream.read(SCAN_CHUNK_BYTES)
+            if not chunk:
+                break
+            pending += chunk
+            # Cells never nest: everything before the last cell's start is whole cells.
+            cut = pending.rfind(b"<c")
+            if cut > 0:
+                scan.take(pending[:cut], limits)
+                pending = pending[cut:]
+                continue
+            if cut == 0:
+                end = _cell_end(pending)
+                if end is None:
+                    if len(pending) > MAX_CELL_XML_BYTES:
+                        raise UnreadableFile(_("The worksheet is damaged: a cell is too large."))
+                    continue
+                scan.take(pending[:end], limits)
+                pending = pending[end:]
+            # No cell starts in what is left: keep only a tag the chunk may have cut in two.
+            last = pending.rfind(b"<")
+            pending = pending[last:] if last >= 0 else b""
+        scan.take(pending, limits)
+    return {row: frozenset(columns) for row, columns in scan.formulas.items()}
 
 
 def _decode(path: Path) -> io.StringIO:
@@ -336,13 +504,16 @@ def _decode(path: Path) -> io.StringIO:
     raise UnreadableFile(_("The file's encoding is neither UTF-8 nor GBK: save it as UTF-8 CSV."))
 
 
-def _csv_rows(path: Path) -> _Source:
+def _csv_rows(path: Path, limits: Limits) -> _Source:
     text = _decode(path)
     first_line = text.readline()
     text.seek(0)
     delimiter = max([",", "\t", ";"], key=first_line.count) if first_line else ","
     reader = csv.reader(text, delimiter=delimiter)
     total_lines = text.getvalue().count("\n")
+    if total_lines > limits.max_rows + HEADER_SEARCH_ROWS:
+        text.close()
+        raise UnreadableFile(_too_many_rows(total_lines, limits))
 
     def generate() -> Iterator[tuple[int, list[object], frozenset[int]]]:
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from axes.exceptions import AxesBackendPermissionDenied
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from yiyang.accounts.api.serializers import (
 from yiyang.accounts.choices import LOCKED_STATUS
 from yiyang.accounts.models import User
 from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
+from yiyang.core.clientip import client_ip
 from yiyang.core.permissions import request_actor
 from yiyang.core.selectors import division_queryset
 from yiyang.organisations.selectors import organisation_queryset
@@ -38,7 +40,17 @@ class LockedOut(APIException):
 
 
 class TokenThrottle(AnonRateThrottle):
+    """Token requests per client address. The address is the one every lockout and audit
+    record uses (:func:`yiyang.core.clientip.client_ip`), never a header the client chose;
+    the rate is read at each request from ``TOKEN_THROTTLE_RATE``."""
+
     scope = "token"
+
+    def get_rate(self) -> str | None:
+        return str(settings.TOKEN_THROTTLE_RATE)
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request._request) or "unknown"
 
 
 @extend_schema(

@@ -1,4 +1,5 @@
-"""Streaming CSV exports (UTF-8 with BOM so that Excel opens Chinese text correctly)."""
+"""Streaming CSV exports (UTF-8 with BOM so that Excel opens Chinese text correctly). Every
+cell, header included, goes through :func:`yiyang.core.cells.safe_cell` (formula injection)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 
+from yiyang.core.cells import safe_row
 from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.core.services import export_recorded
 
@@ -24,9 +26,9 @@ def csv_response(
     writer = csv.writer(_Echo())
 
     def generate() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)
+        yield "\ufeff" + writer.writerow(safe_row(header))
         for row in rows:
-            yield writer.writerow(["" if v is None else v for v in row])
+            yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

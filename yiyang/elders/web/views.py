@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiyang.core.cells import safe_cell, safe_row
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Permission, Role, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_filter_choices
@@ -152,11 +153,7 @@ def _clean_filters(query: QueryDict) -> QueryDict:
     return cleaned
 
 
-def _safe_cell(value: Any) -> Any:
-    """Spreadsheet formula injection: text starting with = + - @ is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+_safe_cell = safe_cell  # spreadsheet formula injection: one rule for every cell written
 
 
 # --------------------------------------------------------------------------------------------
@@ -612,7 +609,7 @@ def elder_export_view(request: HttpRequest) -> FileResponse:
     today = timezone.localdate()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Elders"))
-    sheet.append([str(HEADERS.get(key) or EXTRA_HEADERS[key]) for key in EXPORT_COLUMNS])
+    sheet.append(safe_row(str(HEADERS.get(key) or EXTRA_HEADERS[key]) for key in EXPORT_COLUMNS))
     exported: list[tuple[int, str]] = []
     for elder in elder_list(actor=actor, filters=filters).iterator(chunk_size=2000):
         exported.append((elder.pk, elder.division_code))

@@ -56,8 +56,10 @@ class Command(BaseCommand):
             lines.append(f"  {username:<18} {chinese} / {english}")
         if not settings.YIYANG_2FA_REQUIRED_ROLES:
             lines.append(
-                "Two-factor authentication is not enforced in demo mode; "
-                "production requires it for city_admin."
+                "Two-factor authentication is not enforced in demo mode, so every login above "
+                "works with the password alone; production requires it for "
+                + ", ".join(settings.YIYANG_2FA_DEFAULT_ROLES.split(","))
+                + " (YIYANG_2FA_REQUIRED_ROLES)."
             )
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
         if not options["no_serve"]:
