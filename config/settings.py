@@ -442,9 +442,15 @@ AXES_LOCKOUT_CALLABLE = "yiyang.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 
 # Two-factor authentication (TOTP) is required for these roles: every role that reads
-# city-wide or unmasked personal data. Demo mode leaves it off so that every printed demo
+# city-wide data (city administrator, operator, auditor) or unmasked ID numbers, phones or
+# health data (yiyang.core.permissions SEE_*: officers, community workers, assessors,
+# operators); tests/security/test_probe_findings.py fails if a role gains such a permission
+# without being listed here. Caregivers, provider managers and family members see masked
+# data of their own elders only. Demo mode leaves it off so that every printed demo
 # login works without an authenticator app; it says so when it starts.
-YIYANG_2FA_DEFAULT_ROLES = "city_admin,district_officer,operator,auditor"
+YIYANG_2FA_DEFAULT_ROLES = (
+    "city_admin,district_officer,street_officer,community_worker,assessor,operator,auditor"
+)
 YIYANG_2FA_REQUIRED_ROLES = env_list(
     "YIYANG_2FA_REQUIRED_ROLES", "" if MODE == "demo" else YIYANG_2FA_DEFAULT_ROLES
 )

@@ -40,10 +40,54 @@ def browser() -> Iterator[Any]:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=ARGS, headless=True
             )
+            _watch_policy(browser)
             yield browser
             browser.close()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+# Content-Security-Policy violations any page reports on the console during a test: the
+# journeys fail if a template or script needs inline code or styles the policy forbids.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _listen(page: Any) -> Any:
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return page
+
+
+def _watch_policy(browser: Any) -> None:
+    new_page, new_context = browser.new_page, browser.new_context
+
+    def page_with_listener(*args: Any, **kwargs: Any) -> Any:
+        return _listen(new_page(*args, **kwargs))
+
+    def context_with_listener(*args: Any, **kwargs: Any) -> Any:
+        context = new_context(*args, **kwargs)
+        context.on("page", _listen)
+        return context
+
+    browser.new_page = page_with_listener
+    browser.new_context = context_with_listener
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violations() -> Iterator[None]:
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
+
+
+@pytest.fixture(autouse=True)
+def _password_logins(settings: Any) -> None:
+    """The journeys log in through the form with a password, as the demo does (two-factor
+    authentication off); two-factor itself is tested in tests/accounts and tests/security."""
+    settings.YIYANG_2FA_REQUIRED_ROLES = []
 
 
 def _read_uncommitted(sender: Any, connection: Any, **kwargs: Any) -> None:

@@ -32,7 +32,7 @@ from django.core.mail import EmailMessage, get_connection
 from yiyang.accounts.models import User
 from yiyang.alerts.choices import RecipientKind
 from yiyang.alerts.models import ContactEmail
-from yiyang.core import crypto
+from yiyang.core import crypto, safejson
 from yiyang.elders.sensitive import contact_phones
 
 logger = logging.getLogger("yiyang.alerts.notifications")
@@ -214,7 +214,7 @@ class SmsChannel(Channel):
             return Delivery(False, f"SMS gateway unreachable for {masked}: {reason}"[:300])
         answer: Any = {}
         with contextlib.suppress(UnicodeDecodeError, ValueError):  # not JSON: the status says
-            answer = json.loads(payload.decode("utf-8")) if payload.strip() else {}
+            answer = safejson.loads(payload) if payload.strip() else {}
         if isinstance(answer, dict):
             code = answer.get("code", 0)
             if answer.get("ok") is False or str(code) not in ("0", "OK", "ok", "200", "success"):

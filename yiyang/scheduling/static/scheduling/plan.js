@@ -21,7 +21,7 @@
     span.textContent = String(label);
     // visits at the same home sit side by side instead of on top of each other
     return L.divIcon({
-      className: "plan-stop" + (extra ? " " + extra : ""), html: span.outerHTML,
+      className: "plan-stop" + (extra ? " " + extra : ""), html: span,  // a node: no inline style text (CSP)
       iconSize: [22, 22], iconAnchor: [11 - 16 * (shift || 0), 11],
     });
   }

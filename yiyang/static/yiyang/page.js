@@ -1,0 +1,37 @@
+/* Behaviour every page may use, kept out of the HTML so that the Content-Security-Policy can
+   forbid inline scripts and styles:
+   - [data-print] buttons print the page;
+   - [data-left] / [data-width] (percent), [data-colour] (background) and [data-edge-colour]
+     (left border) position and colour timeline blocks and swatches through the style object,
+     which the policy allows (a style="" attribute it does not). Content htmx swaps in is
+     handled as it arrives. */
+(function () {
+  "use strict";
+
+  function place(root) {
+    var items = root.querySelectorAll
+      ? root.querySelectorAll("[data-left],[data-width],[data-colour],[data-edge-colour]")
+      : [];
+    Array.prototype.forEach.call(items, function (el) {
+      var d = el.dataset;
+      if (d.left !== undefined && d.left !== "") el.style.left = d.left + "%";
+      if (d.width !== undefined && d.width !== "") el.style.width = d.width + "%";
+      if (d.colour) el.style.background = d.colour;
+      if (d.edgeColour) el.style.borderLeftColor = d.edgeColour;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+    if (target) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+  document.addEventListener("htmx:load", function (event) { place(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { place(document); });
+  } else {
+    place(document);
+  }
+})();
