@@ -134,6 +134,24 @@ def login(client: Client, user: User) -> Client:
     return client
 
 
+def token_for(user: User) -> str:
+    """An API token for ``user``, with a valid TOTP code when the user's role needs one (as a
+    real client sends it); the device's replay guard is reset so a test may ask twice."""
+    from django_otp.oath import totp
+
+    from yiyang.accounts.services import api_token_issue, user_needs_otp
+
+    code = None
+    if user_needs_otp(user):
+        device = user.totpdevice_set.filter(confirmed=True).first() or confirmed_totp(user)
+        device.last_t = -1
+        device.throttling_failure_count = 0
+        device.save(update_fields=["last_t", "throttling_failure_count"])
+        code = str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits))
+        code = code.zfill(device.digits)
+    return api_token_issue(user=user, otp=code)
+
+
 @pytest.fixture
 def client_for(world: World) -> Any:
     def make(role_or_key: str) -> Client:

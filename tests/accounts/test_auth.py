@@ -20,15 +20,16 @@ def current_code(device: TOTPDevice) -> str:
 
 
 def test_login_with_the_form_and_audit(world: World, client: Client) -> None:
+    # A role that needs no second factor: the password alone completes the login.
     response = client.post(
         "/accounts/login/",
-        {"username": "street_officer", "password": PASSWORD},
+        {"username": "provider_manager", "password": PASSWORD},
         REMOTE_ADDR="10.1.2.3",
     )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     event = AuditEvent.objects.get(action="login")
-    assert (event.actor_username, event.ip_address) == ("street_officer", "10.1.2.3")
+    assert (event.actor_username, event.ip_address) == ("provider_manager", "10.1.2.3")
 
 
 def test_failed_logins_lock_the_account_and_are_audited(world: World, client: Client) -> None:
@@ -85,11 +86,11 @@ def token(client: Client, **body: str) -> tuple[int, dict[str, object]]:
 
 
 def test_token_authentication(world: World, client: Client) -> None:
-    status, body = token(client, username="street_officer", password=PASSWORD)
+    status, body = token(client, username="provider_manager", password=PASSWORD)
     assert status == 200
     api = Client(HTTP_AUTHORIZATION=f"Token {body['token']}")
     me = api.get("/api/v1/me/").json()
-    assert (me["username"], me["role"]) == ("street_officer", "street_officer")
+    assert (me["username"], me["role"]) == ("provider_manager", "provider_manager")
     assert api.get("/api/v1/organisations/").status_code == 200
     assert Client(HTTP_AUTHORIZATION="Token nonsense").get("/api/v1/me/").status_code == 401
     assert Client().get("/api/v1/me/").status_code in (401, 403)
@@ -120,10 +121,10 @@ def test_token_endpoint_locks_out_too(world: World, client: Client) -> None:
 def test_deactivating_a_user_revokes_their_tokens(world: World, client: Client) -> None:
     from yiyang.accounts.services import user_update
 
-    _, body = token(client, username="street_officer", password=PASSWORD)
+    _, body = token(client, username="provider_manager", password=PASSWORD)
     api = Client(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert api.get("/api/v1/me/").status_code == 200
-    user_update(actor=world.user["city_admin"], user=world.user["street_officer"], is_active=False)
+    user_update(actor=world.user["city_admin"], user=world.user["provider_manager"], is_active=False)
     assert api.get("/api/v1/me/").status_code == 401
 
 
@@ -141,8 +142,8 @@ def test_pages_need_login(path: str, client: Client, db: None) -> None:
 
 
 def test_users_change_their_own_password(world: World, client: Client) -> None:
-    client.post("/accounts/login/", {"username": "street_officer", "password": PASSWORD})
-    _, body = token(Client(), username="street_officer", password=PASSWORD)
+    client.post("/accounts/login/", {"username": "provider_manager", "password": PASSWORD})
+    _, body = token(Client(), username="provider_manager", password=PASSWORD)
     response = client.post(
         "/accounts/password/",
         {
@@ -167,8 +168,8 @@ def test_users_change_their_own_password(world: World, client: Client) -> None:
     )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # still logged in
-    world.user["street_officer"].refresh_from_db()
-    assert world.user["street_officer"].check_password("Another-secret-77")
+    world.user["provider_manager"].refresh_from_db()
+    assert world.user["provider_manager"].check_password("Another-secret-77")
     assert AuditEvent.objects.filter(action="password_changed").count() == 1
     assert Client(HTTP_AUTHORIZATION=f"Token {body['token']}").get("/api/v1/me/").status_code == 401
 

@@ -10,9 +10,8 @@ import pytest
 from django.test import Client
 
 from tests.alerts.helpers import Clock, bound_device, elder_with_contacts
-from tests.conftest import World
+from tests.conftest import World, token_for
 from tests.factories import UserFactory
-from yiyang.accounts.services import api_token_issue
 from yiyang.alerts.models import Alert
 from yiyang.devices.models import DeviceEvent, Rejection
 from yiyang.devices.services import callback_signature
@@ -108,7 +107,7 @@ def test_malformed_and_oversized_bodies_are_refused_with_a_reason(device: Any) -
 
 
 def token_client(world: World, role: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=world.user[role])}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(world.user[role])}")
 
 
 def test_open_alerts_for_an_operator_token(world: World, clock: Clock) -> None:

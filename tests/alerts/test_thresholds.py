@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from tests.alerts.helpers import Clock, bound_device, elder_with_contacts, msg
-from tests.conftest import World, login
-from yiyang.accounts.services import api_token_issue
+from tests.conftest import World, login, token_for
 from yiyang.alerts.models import Alert, ElderAlertSettings
 from yiyang.alerts.selectors import elder_thresholds
 from yiyang.alerts.services import device_messages_ingest, elder_alert_settings_set, monitor_tick
@@ -20,7 +19,7 @@ from yiyang.core.models import AuditEvent
 
 
 def api(world: World, role: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=world.user[role])}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(world.user[role])}")
 
 
 def page_client(world: World, role: str) -> Client:

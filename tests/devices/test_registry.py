@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from tests.alerts.helpers import T0, Clock, bound_device, elder_with_contacts
-from tests.conftest import World, login
-from yiyang.accounts.services import api_token_issue
+from tests.conftest import World, login, token_for
 from yiyang.core.models import AuditEvent
 from yiyang.devices.models import Device, DeviceBinding
 from yiyang.devices.services import (
@@ -34,7 +33,7 @@ def register(world: World, actor: str = "community_worker", **values: Any) -> De
 
 
 def api(world: World, role: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=world.user[role])}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(world.user[role])}")
 
 
 def page_client(world: World, role: str) -> Client:
