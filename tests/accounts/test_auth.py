@@ -124,7 +124,9 @@ def test_deactivating_a_user_revokes_their_tokens(world: World, client: Client) 
     _, body = token(client, username="provider_manager", password=PASSWORD)
     api = Client(HTTP_AUTHORIZATION=f"Token {body['token']}")
     assert api.get("/api/v1/me/").status_code == 200
-    user_update(actor=world.user["city_admin"], user=world.user["provider_manager"], is_active=False)
+    user_update(
+        actor=world.user["city_admin"], user=world.user["provider_manager"], is_active=False
+    )
     assert api.get("/api/v1/me/").status_code == 401
 
 
