@@ -95,6 +95,29 @@ def test_finding1_a_spreadsheet_bomb_is_refused_within_100_mb(bomb: Path) -> Non
     assert _peak_rss_mb() - rss_before < 100
 
 
+def test_finding1_a_bomb_that_lies_about_its_size_is_refused_too(
+    bomb: Path, tmp_path: Path
+) -> None:
+    """The same bomb with the sheet's declared size rewritten to 1,000 bytes in both headers:
+    the archive check believes it, the streaming read does not (it stops at the declared size
+    and the checksum fails), so the sheet is never unpacked whole."""
+    data = bytearray(bomb.read_bytes())
+    with zipfile.ZipFile(bomb) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    name = info.filename.encode()
+    local = info.header_offset
+    assert data[local : local + 4] == b"PK\x03\x04"
+    data[local + 22 : local + 26] = (1000).to_bytes(4, "little")
+    central = data.rfind(b"PK\x01\x02", 0, data.rfind(name))
+    data[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+    liar = tmp_path / "liar.xlsx"
+    liar.write_bytes(bytes(data))
+    rss_before = _peak_rss_mb()
+    with pytest.raises(UnreadableFile, match="CRC"):
+        open_table(liar)
+    assert _peak_rss_mb() - rss_before < 100
+
+
 def test_finding1_the_bomb_uploaded_as_an_import_fails_with_the_message(
     world: World, bomb: Path
 ) -> None:
