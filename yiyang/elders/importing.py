@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import io
 import json
 import logging
 import multiprocessing
@@ -39,7 +38,6 @@ from django.utils.translation import gettext as _
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record
 from yiyang.core.bulk import bulk_insert, insert_rows
-from yiyang.core.cells import safe_row
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.models import AuditEvent, Division
@@ -58,6 +56,7 @@ from yiyang.elders.choices import (
     Sex,
 )
 from yiyang.elders.columns import COLUMNS, HEADERS, REQUIRED_COLUMNS
+from yiyang.elders.import_report import report_limit, report_xlsx, truncation_note
 from yiyang.elders.models import Elder, ElderContact, ElderLookup, ImportJob
 from yiyang.elders.parsing import (
     CellError,
@@ -93,7 +92,6 @@ from yiyang.elders.tabular import RawRow, UnreadableFile, open_table
 
 CHUNK_ROWS = 2000  # rows per transaction: fewer commits; the write lock held ~1.5 s
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-REPORT_LIMIT = 100_000  # problems kept for the report (IMPORT_REPORT_LIMIT overrides)
 
 
 @dataclass(frozen=True)
@@ -666,19 +664,6 @@ def import_job_mark_crashed(*, job_id: int) -> None:
     )  # fmt: skip
 
 
-def report_limit() -> int:
-    from django.conf import settings
-
-    return int(getattr(settings, "IMPORT_REPORT_LIMIT", REPORT_LIMIT))
-
-
-def truncation_note(limit: int, unlisted: int) -> str:
-    return _(
-        "The error report is truncated: it lists the first %(limit)d problems; %(more)d more "
-        "were found but are not listed. Correct these and import again to see the rest."
-    ) % {"limit": limit, "more": unlisted}
-
-
 ChunkHook = Callable[[Counts, int, list[RowError]], None]
 
 
@@ -1150,20 +1135,7 @@ def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 def error_report_xlsx(job: ImportJob) -> bytes:
     """The rejected rows as a workbook: row, column, value, reason."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Rejected rows"))
-    sheet.append([_("Row"), _("Column"), _("Value"), _("Reason")])
-    for error in _job_errors(job):
-        sheet.append(safe_row([error.row, error.column, error.value, error.reason]))
-    if job.message:
-        sheet.append(safe_row(["", "", "", job.message]))
-    for warning in job.warnings:
-        sheet.append(safe_row(["", "", "", warning]))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return report_xlsx(_job_errors(job), message=job.message, warnings=job.warnings)
 
 
 def job_summary(job: ImportJob) -> dict[str, Any]:
