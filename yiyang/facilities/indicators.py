@@ -1,0 +1,118 @@
+"""The facility network's indicators: the 15-minute circle, coverage by service area,
+facilities by kind, and beds added by construction projects.
+
+Walking times are the latest `compute-coverage` run's (the table keeps no history), so a
+rebuilt past month reads today's reach. A community counts as covered by a station when an
+open community-care facility lists it in its service area (a rural centre serves several
+villages); this source joins the organisations app's own rule through its
+``COVERAGE_SOURCES`` hook, so the station-coverage indicators use it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Min, Q
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.indicators import (
+    Category,
+    Period,
+    count_by_code,
+    counts,
+    indicator,
+    ratios,
+    scope_q,
+    sum_by_code,
+)
+from yiyang.core.models import Division
+from yiyang.facilities.choices import FacilityKind, FacilityStatus
+from yiyang.facilities.models import ConstructionProject, ElderReach, Facility
+from yiyang.organisations.indicators import COVERAGE_SOURCES
+
+# Home-and-community care an elder walks to (the 15-minute circle of the texts).
+CIRCLE_KINDS = (
+    FacilityKind.COMMUNITY_STATION, FacilityKind.DAY_CARE_CENTRE, FacilityKind.STREET_CENTRE,
+    FacilityKind.REGIONAL_CENTRE, FacilityKind.HAPPINESS_HOME,
+)  # fmt: skip
+
+
+def open_on(period: Period) -> Q:
+    """Open at the period's end: open now, and opened (when a date is known) before it."""
+    return Q(status=FacilityStatus.OPEN) & (
+        Q(opened_on__isnull=True) | Q(opened_on__lte=period.as_of)
+    )
+
+
+def service_area_coverage(period: Period, divisions: Sequence[Division]) -> set[str]:
+    """Communities in the service area of an open station, day-care or care centre."""
+    through = Facility.service_area.through
+    facilities = Facility.objects.filter(open_on(period), kind__in=CIRCLE_KINDS)
+    return set(
+        through.objects.filter(facility__in=facilities)
+        .filter(scope_q("division__code", divisions))
+        .values_list("division__code", flat=True)
+    )
+
+
+if service_area_coverage not in COVERAGE_SOURCES:
+    COVERAGE_SOURCES.append(service_area_coverage)
+
+
+def _circle(divisions: Sequence[Division]) -> tuple[dict[str, int], dict[str, int]]:
+    """(elders inside the circle, elders with a computed reach) per community code."""
+    best = (
+        ElderReach.objects.filter(scope_q("division_code", divisions), kind__in=CIRCLE_KINDS)
+        .values("elder_id", "division_code")
+        .annotate(best=Min("minutes"))
+        .values_list("division_code", "best")
+    )
+    limit = float(settings.FACILITY_CIRCLE_MINUTES)
+    inside: dict[str, int] = {}
+    reached: dict[str, int] = {}
+    for code, minutes in best:
+        reached[code] = reached.get(code, 0) + 1
+        if minutes is not None and minutes <= limit:
+            inside[code] = inside.get(code, 0) + 1
+    return inside, reached
+
+
+@indicator(
+    code="circle_coverage", name=_("Elders within the 15-minute circle"), unit="percent",
+    category=Category.COMMUNITY, order=58, headline=True,
+    definition=_(
+        "Registered elders whose home lies within the circle's walking minutes "
+        "(YIYANG_CIRCLE_MINUTES, 15) of an open community station, day-care centre, care "
+        "centre or rural happiness home (numerator), over the elders whose walking time was "
+        "computed by the latest coverage run (denominator; elders without coordinates are "
+        "left out and listed on the coverage page)."
+    ),
+)  # fmt: skip
+def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    inside, reached = _circle(divisions)
+    return ratios(divisions, inside, reached)
+
+
+@indicator(
+    code="facilities_open", name=_("Open facilities of the care network"), unit="count",
+    category=Category.COMMUNITY, order=59,
+    definition=_("Facilities of every kind (care homes, centres, stations, canteens, meal "
+                 "points, happiness homes, health stations) open at the period's end."),
+)  # fmt: skip
+def facilities_open(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = Facility.objects.filter(open_on(period))
+    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+
+@indicator(
+    code="beds_added_this_year", name=_("Beds added by construction this year"), unit="beds",
+    category=Category.INSTITUTIONS, order=49,
+    definition=_("Beds of construction projects put into use (投用) from 1 January of the "
+                 "period's year to its end."),
+)  # fmt: skip
+def beds_added_this_year(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    end = period.as_of
+    queryset = ConstructionProject.objects.filter(in_use_on__year=end.year, in_use_on__lte=end)
+    return counts(divisions, sum_by_code(queryset, "division_code", divisions, "beds_added"))
