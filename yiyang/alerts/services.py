@@ -482,7 +482,11 @@ def _after_raise(alerts: list[Alert], now: datetime.datetime) -> None:
     audit_record_many(
         actor=None, action=AuditAction.CREATE, objects=alerts,
         division_codes=[a.division_code for a in alerts],
-        changes=[{"kind": a.kind, "detail": a.detail, "source": a.source} for a in alerts],
+        # The detail is health data: sealed in the audit record as in the alert.
+        changes=[
+            crypto.seal_parts({"kind": a.kind, "detail": a.detail, "source": a.source}, ["detail"])
+            for a in alerts
+        ],
         object_reprs=[f"{labels.kind(a)} · {a.elder_id}" for a in alerts],  # as Alert.__str__
         username="alert-rules",
     )  # fmt: skip
