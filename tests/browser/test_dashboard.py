@@ -49,8 +49,34 @@ def outlines(world: World) -> None:
     )
 
 
+# Waits on the maps' fetches: generous, because CI machines are shared and a miss here
+# would say nothing about the page.
+MAP_WAIT_MS = 20_000
+
+
+def map_ready(page: Any, selector: str) -> None:
+    """Wait for a map's outlines; on a miss, say what the page reported instead."""
+    try:
+        page.wait_for_selector(selector, timeout=MAP_WAIT_MS)
+    except Exception as exc:
+        state = page.evaluate(
+            "() => { const m = document.getElementById('choropleth');"
+            " return m ? [...m.attributes].map(a => a.name + '=' + a.value).join(' ') : 'no map'; }"
+        )
+        raise AssertionError(
+            f"{selector} not reached; map: {state}; console: {page.errors}"
+        ) from exc
+
+
 def login(browser: Any, url: str, username: str, **context: Any) -> Any:
     page = browser.new_context(**context).new_page()
+    page.errors = []
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url} {r.text()[:300]}"),
+    )
     page.goto(f"{url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -71,7 +97,7 @@ CANVAS_DRAWN = """(selector) => {
 
 def charts_drawn(page: Any) -> None:
     for chart in ("pyramid", "levels", "services"):
-        page.wait_for_function(CANVAS_DRAWN, arg=f'[data-chart="{chart}"]', timeout=5000)
+        page.wait_for_function(CANVAS_DRAWN, arg=f'[data-chart="{chart}"]', timeout=MAP_WAIT_MS)
 
 
 def shoot(page: Any, name: str) -> None:
@@ -100,8 +126,8 @@ def test_dashboard_drill_down_report_and_live_screen(
         page.wait_for_url(f"{url}/dashboard/")
         assert page.locator("h1").inner_text().startswith("城X")
         charts_drawn(page)
-        page.wait_for_selector('#choropleth[data-boundaries="2"]', timeout=5000)
-        page.wait_for_selector("#choropleth[data-basemap-features]", timeout=5000)
+        map_ready(page, '#choropleth[data-boundaries="2"]')
+        map_ready(page, "#choropleth[data-basemap-features]")
         assert int(page.get_attribute("#choropleth", "data-basemap-features")) >= 10
         assert page.locator("#choropleth path.leaflet-interactive").count() == 2
         shoot(page, "dashboard")
@@ -109,8 +135,8 @@ def test_dashboard_drill_down_report_and_live_screen(
 
         # Drill down by clicking a district on the map, then a street by its link, and back.
         page.locator("#choropleth path.leaflet-interactive").first.click(force=True)
-        page.wait_for_selector("h1 >> text=区XA", timeout=5000)
-        page.wait_for_selector('#choropleth[data-boundaries="2"]', timeout=5000)
+        page.wait_for_selector("h1 >> text=区XA", timeout=MAP_WAIT_MS)
+        map_ready(page, '#choropleth[data-boundaries="2"]')
         page.click(f'nav.drill a[data-drill="{world.div["XA1"].code}"]')
         page.wait_for_selector("h1 >> text=街XA1")
         charts_drawn(page)
@@ -130,7 +156,7 @@ def test_dashboard_drill_down_report_and_live_screen(
         street.goto(f"{url}/dashboard/")
         assert street.locator("h1").inner_text().startswith("街XA1")
         charts_drawn(street)
-        street.wait_for_selector('#choropleth[data-boundaries="2"]', timeout=5000)
+        map_ready(street, '#choropleth[data-boundaries="2"]')
         assert street.locator("nav.crumbs a").count() == 0  # nothing above the street
         street.click(f'nav.drill a[data-drill="{world.div["XA1a"].code}"]')
         street.wait_for_selector("h1 >> text=社区XA1a")
@@ -142,8 +168,8 @@ def test_dashboard_drill_down_report_and_live_screen(
     screen = login(browser, url, "operator", viewport={"width": 1920, "height": 1080})
     try:
         screen.goto(f"{url}/dashboard/screen/")
-        screen.wait_for_selector("#screen-map[data-open-alerts]", timeout=5000)
-        screen.wait_for_selector("#screen-map[data-basemap-features]", timeout=5000)
+        screen.wait_for_selector("#screen-map[data-open-alerts]", timeout=MAP_WAIT_MS)
+        screen.wait_for_selector("#screen-map[data-basemap-features]", timeout=MAP_WAIT_MS)
         no_scroll = screen.evaluate(
             "() => [document.documentElement.scrollHeight <= innerHeight,"
             " document.documentElement.scrollWidth <= innerWidth]"
@@ -154,8 +180,8 @@ def test_dashboard_drill_down_report_and_live_screen(
             screen.screenshot(path=f"{SHOTS}/screen-1920.png")
         time.sleep(0.5)  # the event stream is open
         device_messages_ingest(messages=[msg(device, "sos", ts=time.time())])
-        screen.wait_for_selector("[data-alert] >> text=按下SOS键", timeout=5000)
-        screen.wait_for_selector('#screen-map[data-open-alerts="1"]', timeout=5000)
+        screen.wait_for_selector("[data-alert] >> text=按下SOS键", timeout=MAP_WAIT_MS)
+        screen.wait_for_selector('#screen-map[data-open-alerts="1"]', timeout=MAP_WAIT_MS)
         assert screen.locator('[data-visits="planned"]').inner_text() == "0"
         shoot(screen, "screen")
     finally:

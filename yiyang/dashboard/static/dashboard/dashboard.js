@@ -44,7 +44,10 @@
     var numbers = Object.keys(values).map(function (k) { return values[k].value; }).filter(function (v) { return v !== null; });
     var min = numbers.length ? Math.min.apply(null, numbers) : 0, max = numbers.length ? Math.max.apply(null, numbers) : 0;
     var map = YiyangMap.create(el, {zoom: 10});
-    fetch(data.boundariesUrl, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (geo) {
+    fetch(data.boundariesUrl, {credentials: "same-origin"}).then(function (r) {
+      if (!r.ok) throw new Error("boundaries: HTTP " + r.status);
+      return r.json();
+    }).then(function (geo) {
       var children = (geo.features || []).filter(function (f) { return !f.properties.parent; });
       var layer = L.geoJSON({type: "FeatureCollection", features: children}, {
         style: function (f) {
@@ -57,9 +60,24 @@
           l.on("click", function () { window.location.href = data.drillUrl + encodeURIComponent(f.properties.id); });
         }
       }).addTo(map);
-      if (children.length) map.fitBounds(layer.getBounds(), {padding: [8, 8]});
       el.setAttribute("data-boundaries", String(children.length));
       legend(map, min, max, ranking);
+      // Fitting needs the container's size: a map laid out late (or hidden) is fitted when
+      // Leaflet learns its size rather than throwing on a zero-sized box.
+      if (children.length) {
+        map.invalidateSize();
+        try { map.fitBounds(layer.getBounds(), {padding: [8, 8]}); } catch (e) { map.whenReady(function () { map.fitBounds(layer.getBounds()); }); }
+      }
+    }).catch(function (error) {
+      // The outlines could not be read: say so on the map rather than leave it blank.
+      el.setAttribute("data-boundaries-error", String(error && error.message || error));
+      var note = L.control({position: "topright"});
+      note.onAdd = function () {
+        var div = L.DomUtil.create("div", "map-legend");
+        div.textContent = el.getAttribute("data-unavailable") || "";
+        return div;
+      };
+      note.addTo(map);
     });
   }
   function autosubmit() {
