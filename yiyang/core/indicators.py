@@ -264,6 +264,55 @@ def catalogue() -> dict[str, Indicator]:
 
 
 # ---------------------------------------------------------------------------------------
+# Provider level: the same indicator computed per provider (an organisation delivering
+# services) rather than per division, where that means something (visits delivered, on
+# time, missed, flagged; ratings; complaints). An app adds the provider form of one of its
+# indicators with ``@for_providers("code")``; ``compute(period, providers)`` answers for
+# many providers at once, keyed by the provider's primary key.
+
+ProviderCompute = Callable[[Period, Sequence[Any]], dict[int, IndicatorValue]]
+
+_PROVIDER_COMPUTE: dict[str, ProviderCompute] = {}
+
+
+def for_providers(code: str) -> Callable[[ProviderCompute], ProviderCompute]:
+    """Decorator: the provider-level computation of the registered indicator ``code``."""
+
+    def wrap(compute: ProviderCompute) -> ProviderCompute:
+        if code not in _REGISTRY:
+            raise ValueError(f"indicator {code!r}: register it before its provider form")
+        existing = _PROVIDER_COMPUTE.get(code)
+        if existing is not None and existing is not compute:
+            raise ValueError(f"indicator {code!r}: provider form registered twice")
+        _PROVIDER_COMPUTE[code] = compute
+        return compute
+
+    return wrap
+
+
+def provider_compute(code: str) -> ProviderCompute | None:
+    return _PROVIDER_COMPUTE.get(code)
+
+
+def provider_catalogue() -> dict[str, Indicator]:
+    """The indicators that also have a provider form, in display order."""
+    return {code: i for code, i in catalogue().items() if code in _PROVIDER_COMPUTE}
+
+
+def ratio_values(
+    keys: Iterable[int], numerator: Mapping[int, Number], denominator: Mapping[int, Number]
+) -> dict[int, IndicatorValue]:
+    """Shares per key (a provider's pk) of numerators over denominators; none is 0."""
+    return {k: ratio(numerator.get(k, 0), denominator.get(k, 0)) for k in keys}
+
+
+def count_values(keys: Iterable[int], per_key: Mapping[int, Number]) -> dict[int, IndicatorValue]:
+    """Counts per key (a provider's pk); a key with no records counts 0."""
+    values = {k: Decimal(per_key.get(k, 0)) for k in keys}
+    return {k: IndicatorValue(n, n, None) for k, n in values.items()}
+
+
+# ---------------------------------------------------------------------------------------
 # Helpers for compute functions: group by record code once, roll up by code prefix.
 
 

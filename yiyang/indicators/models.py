@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.models import BaseModel, Division
+from yiyang.organisations.models import Organisation
 
 VALUE: dict[str, Any] = {"max_digits": 20, "decimal_places": 4}
 
@@ -73,3 +74,33 @@ class IndicatorSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.month:%Y-%m} {self.division_code}: {self.value}"
+
+
+class ProviderSnapshot(models.Model):
+    """One indicator's value for one provider in one month (the indicators that have a
+    provider form: visits delivered, on time, missed, flagged, ratings, complaints), taken
+    with the divisions' snapshots. ``division_code`` is the provider's own division, which
+    scopes who may read it."""
+
+    code = models.CharField(max_length=64)
+    month = models.DateField()
+    provider = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    division_code = models.CharField(max_length=12)
+    value = models.DecimalField(null=True, **VALUE)
+    numerator = models.DecimalField(null=True, **VALUE)
+    denominator = models.DecimalField(null=True, **VALUE)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "month", "provider"], name="provider_snapshot_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["code", "month", "division_code"], name="provider_snap_code"),
+            models.Index(fields=["provider", "month"], name="provider_snap_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.month:%Y-%m} provider {self.provider_id}: {self.value}"

@@ -27,13 +27,18 @@ from yiyang.core.indicators import (
     IndicatorValue,
     Period,
     catalogue,
+    provider_catalogue,
+    provider_compute,
     quantise,
     shared_queries,
 )
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
-from yiyang.indicators.models import IndicatorSnapshot, IndicatorTarget
+from yiyang.indicators.models import IndicatorSnapshot, IndicatorTarget, ProviderSnapshot
+from yiyang.organisations.choices import PROVIDER_KINDS
+from yiyang.organisations.models import Organisation
+from yiyang.services.selectors import provider_queryset
 
 LEVEL_ORDER: list[str] = [
     DivisionLevel.CITY, DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY,
@@ -435,3 +440,78 @@ def target_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Indic
         return target_list(actor=actor).get(external_id=external_id)
     except (IndicatorTarget.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("target") from exc
+
+
+# --------------------------------------------------------------------------------------
+# Providers: the indicators that have a provider form, per provider
+
+
+@dataclass(frozen=True)
+class ProviderFigure:
+    provider: Organisation
+    value: IndicatorValue
+
+
+def provider_indicator_catalogue() -> list[Indicator]:
+    return list(provider_catalogue().values())
+
+
+def provider_scope(*, actor: Actor, division: Division | None = None) -> QuerySet[Organisation]:
+    """Providers (organisations offering services) the actor may see: a provider's staff
+    their own, officers those based in their jurisdiction (or under ``division``)."""
+    require_perm(actor, Permission.VIEW_INDICATORS)
+    queryset = provider_queryset(actor=actor).filter(
+        kind__in=PROVIDER_KINDS, offerings__isnull=False
+    )
+    if division is not None:
+        _check_scope(actor, division)
+        queryset = queryset.filter(prefix_q("division__code", division.code_prefix))
+    return queryset.distinct().select_related("division")
+
+
+def provider_values(
+    indicator: Indicator, month: datetime.date, providers: Sequence[Organisation]
+) -> dict[int, IndicatorValue]:
+    """One month's provider values: snapshots first, the rest computed live."""
+    compute = provider_compute(indicator.code)
+    if compute is None or not providers:
+        return {}
+    found = {
+        pk: IndicatorValue(value, numerator, denominator)
+        for pk, value, numerator, denominator in ProviderSnapshot.objects.filter(
+            code=indicator.code, month=month, provider__in=[p.pk for p in providers]
+        ).values_list("provider_id", "value", "numerator", "denominator")
+    }
+    missing = [p for p in providers if p.pk not in found]
+    if missing:
+        found.update(compute(Period.of(month), missing))
+    return found
+
+
+def provider_ranking(
+    *,
+    actor: Actor,
+    code: str,
+    division: Division | None = None,
+    month: datetime.date | None = None,
+) -> list[ProviderFigure]:
+    """The providers in scope ranked by the indicator's provider form, best first;
+    providers with no value ("—") last. An indicator without one is a clear error."""
+    indicator = indicator_get(code)
+    if provider_compute(code) is None:
+        raise ValidationError(
+            {"code": _("“%(code)s” is not computed per provider.") % {"code": code}}
+        )
+    month = month_check(month or current_month())
+    providers = list(provider_scope(actor=actor, division=division).order_by("name", "pk"))
+    values = provider_values(indicator, month, providers)
+    figures = [ProviderFigure(p, values.get(p.pk, IndicatorValue(None))) for p in providers]
+    reverse = indicator.direction == "higher"
+
+    def key(figure: ProviderFigure) -> tuple[int, Decimal]:
+        value = figure.value.value
+        if value is None:
+            return (1, Decimal(0))
+        return (0, -value if reverse else value)
+
+    return sorted(figures, key=key)

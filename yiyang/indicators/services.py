@@ -26,11 +26,20 @@ from django_tasks import task
 from yiyang.alerts.models import Alert
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction, DivisionLevel
-from yiyang.core.indicators import Indicator, Period, catalogue, shared_queries
+from yiyang.core.indicators import (
+    Indicator,
+    Period,
+    catalogue,
+    provider_catalogue,
+    provider_compute,
+    shared_queries,
+)
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
-from yiyang.indicators.models import IndicatorSnapshot, IndicatorTarget
+from yiyang.indicators.models import IndicatorSnapshot, IndicatorTarget, ProviderSnapshot
 from yiyang.indicators.selectors import current_month, indicator_get, month_check
+from yiyang.organisations.choices import PROVIDER_KINDS
+from yiyang.organisations.models import Organisation
 from yiyang.visits.models import Visit
 
 TARGET_FIELDS = ("code", "year", "division", "value", "note")
@@ -278,17 +287,58 @@ def snapshot_take(
                         numerator=value.numerator, denominator=value.denominator, computed_at=now,
                     )
                 )  # fmt: skip
+        provider_rows = _provider_rows(period, now, codes, timings)
     with transaction.atomic():
         stale = IndicatorSnapshot.objects.filter(month=month)
+        stale_providers = ProviderSnapshot.objects.filter(month=month)
         if codes:
             stale = stale.filter(code__in=codes)
+            stale_providers = stale_providers.filter(code__in=codes)
         stale.delete()
+        stale_providers.delete()
         IndicatorSnapshot.objects.bulk_create(rows, batch_size=2000)
+        ProviderSnapshot.objects.bulk_create(provider_rows, batch_size=2000)
     return {
         "month": f"{month:%Y-%m}", "skipped": False, "rows": len(rows),
+        "provider_rows": len(provider_rows),
         "seconds": round(time.monotonic() - started, 2),
         "slowest": sorted(timings.items(), key=lambda item: -item[1])[:5],
     }  # fmt: skip
+
+
+def snapshot_providers() -> list[Organisation]:
+    """The providers whose figures are kept: organisations that offer services."""
+    return list(
+        Organisation.objects.filter(kind__in=PROVIDER_KINDS, offerings__isnull=False)
+        .distinct().select_related("division").order_by("pk")
+    )  # fmt: skip
+
+
+def _provider_rows(
+    period: Period, now: datetime.datetime, codes: Sequence[str] | None, timings: dict[str, float]
+) -> list[ProviderSnapshot]:
+    """The provider forms of the indicators (inside the caller's ``shared_queries``)."""
+    providers = snapshot_providers()
+    rows: list[ProviderSnapshot] = []
+    if not providers:
+        return rows
+    for code in provider_catalogue():
+        compute = provider_compute(code)
+        if compute is None or (codes and code not in codes):
+            continue
+        tick = time.monotonic()
+        values = compute(period, providers)
+        timings[f"{code}@provider"] = round(time.monotonic() - tick, 3)
+        rows.extend(
+            ProviderSnapshot(
+                code=code, month=period.start, provider=provider,
+                division_code=provider.division.code, value=values[provider.pk].value,
+                numerator=values[provider.pk].numerator,
+                denominator=values[provider.pk].denominator, computed_at=now,
+            )
+            for provider in providers
+        )  # fmt: skip
+    return rows
 
 
 def snapshots_due(*, now: datetime.datetime | None = None) -> list[tuple[datetime.date, bool]]:

@@ -18,10 +18,13 @@ from yiyang.core.indicators import (
     Category,
     Period,
     count_by_code,
+    count_values,
     counts,
     divisions_key,
+    for_providers,
     indicator,
     joined,
+    ratio_values,
     ratios,
     scope_q,
     shared,
@@ -84,6 +87,34 @@ def visit_counts(
     return dict(table[name])
 
 
+def provider_visit_counts(
+    period: Period, providers: Sequence[Any], condition: Q | None = None
+) -> dict[int, int]:
+    """Visits of the period per provider (pk) meeting the condition: one grouped query for
+    every condition, shared like :func:`visit_counts`."""
+    name = condition_name(condition)
+    keys = sorted(p.pk for p in providers)
+
+    def summary() -> dict[str, dict[int, int]]:
+        columns = {
+            key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
+        }
+        rows = (
+            visits(period).filter(provider_id__in=keys).order_by()
+            .values("provider_id").annotate(**columns)
+        )  # fmt: skip
+        return {key: {r["provider_id"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
+
+    table = shared(("provider_visits", period, tuple(keys)), summary)
+    if name not in table:
+        rows = (
+            visits(period).filter(CONDITIONS[name], provider_id__in=keys).order_by()
+            .values_list("provider_id").annotate(n=Count("pk"))
+        )  # fmt: skip
+        return dict(rows)
+    return dict(table[name])
+
+
 def _count(code: str, name: Any, definition: Any, order: int, condition: Q | None,
            direction: str = "higher", headline: bool = False) -> None:  # fmt: skip
     condition_name(condition)
@@ -95,6 +126,11 @@ def _count(code: str, name: Any, definition: Any, order: int, condition: Q | Non
         code=code, name=name, unit="count", category=Category.HOME_CARE, order=order,
         definition=definition, direction=direction, headline=headline,
     )(compute)  # fmt: skip
+
+    @for_providers(code)
+    def by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+        per_provider = provider_visit_counts(period, providers, condition)
+        return count_values((p.pk for p in providers), per_provider)
 
 
 def _share(code: str, name: Any, definition: Any, order: int, top: Q, bottom: Q | None,
@@ -111,6 +147,14 @@ def _share(code: str, name: Any, definition: Any, order: int, top: Q, bottom: Q 
         code=code, name=name, unit="percent", category=Category.HOME_CARE, order=order,
         definition=definition, direction=direction,
     )(compute)  # fmt: skip
+
+    @for_providers(code)
+    def by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+        denominator = provider_visit_counts(period, providers, bottom)
+        numerator = provider_visit_counts(
+            period, providers, top if bottom is None else top & bottom
+        )
+        return ratio_values((p.pk for p in providers), numerator, denominator)
 
 
 @indicator(
@@ -167,6 +211,16 @@ def visits_flagged(period: Period, divisions: Sequence[Division]) -> dict[int, A
         Visit.objects.filter(pk__in=queryset.values("pk")), "division_code", divisions
     )
     return counts(divisions, rows)
+
+
+@for_providers("visits_flagged")
+def visits_flagged_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+    keys = [p.pk for p in providers]
+    rows = (
+        visits(period).filter(provider_id__in=keys, flags__isnull=False).order_by()
+        .values_list("provider_id").annotate(n=Count("pk", distinct=True))
+    )  # fmt: skip
+    return count_values(keys, dict(rows))
 
 
 def flag_counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
@@ -261,3 +315,48 @@ def complaints(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
         created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
     )
     return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+
+def _provider_counts(queryset: QuerySet[Any], field: str, keys: list[int]) -> dict[int, int]:
+    rows = (
+        queryset.filter(**{f"{field}__in": keys}).order_by()
+        .values_list(field).annotate(n=Count("pk"))
+    )  # fmt: skip
+    return dict(rows)
+
+
+@for_providers("orders_placed")
+def orders_placed_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+    keys = [p.pk for p in providers]
+    queryset = Order.objects.filter(
+        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
+    )
+    return count_values(keys, _provider_counts(queryset, "provider_id", keys))
+
+
+@for_providers("ratings_satisfied_share")
+def ratings_satisfied_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+    keys = [p.pk for p in providers]
+    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
+    satisfied = queryset.filter(stars__gte=SATISFIED_STARS)
+    return ratio_values(
+        keys,
+        _provider_counts(satisfied, "visit__provider_id", keys),
+        _provider_counts(queryset, "visit__provider_id", keys),
+    )
+
+
+@for_providers("ratings")
+def ratings_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+    keys = [p.pk for p in providers]
+    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
+    return count_values(keys, _provider_counts(queryset, "visit__provider_id", keys))
+
+
+@for_providers("complaints")
+def complaints_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+    keys = [p.pk for p in providers]
+    queryset = Complaint.objects.filter(
+        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
+    )
+    return count_values(keys, _provider_counts(queryset, "provider_id", keys))

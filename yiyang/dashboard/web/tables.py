@@ -15,7 +15,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yiyang.core.indicators import EMPTY, Indicator, IndicatorValue, format_number
+from yiyang.core.indicators import (
+    EMPTY,
+    Indicator,
+    IndicatorValue,
+    format_number,
+    provider_compute,
+)
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor
 from yiyang.dashboard import selectors
@@ -25,6 +31,7 @@ from yiyang.indicators.selectors import (
     current_month,
     dashboard_figures,
     division_ranking,
+    provider_ranking,
 )
 from yiyang.services.choices import ServiceCategory
 
@@ -52,7 +59,9 @@ STATUS_LABELS = {
     "behind": gettext_lazy("behind"),
 }
 
-TABLE_KEYS = ("figures", "trend", "pyramid", "levels", "services", "ranking")
+TABLE_KEYS = ("figures", "trend", "pyramid", "levels", "services", "ranking", "providers")
+# The providers chart shows the best few; the table beside it has them all.
+PROVIDER_CHART_ROWS = 15
 
 
 def number(value: Decimal | None) -> float | None:
@@ -205,6 +214,32 @@ def ranking_table(*, actor: Actor, indicator: Indicator, division: Division) -> 
     return table
 
 
+def providers_table(*, actor: Actor, indicator: Indicator, division: Division) -> Table | None:
+    """The providers based in the division ranked by the indicator's provider form (for
+    the indicators that have one: visits delivered, on time, missed; ratings; complaints)."""
+    if provider_compute(indicator.code) is None:
+        return None
+    ranked = provider_ranking(actor=actor, code=indicator.code, division=division)
+    if not ranked:
+        return None
+    table = Table(
+        "providers",
+        _("%(indicator)s by provider") % {"indicator": indicator.name},
+        [_("Rank"), _("Provider"), f"{indicator.name} ({unit_text(indicator)})"],
+    )
+    rank = 0
+    for figure in ranked:
+        rank += figure.value.value is not None
+        shown_rank = rank if figure.value.value is not None else EMPTY
+        table.rows.append([shown_rank, figure.provider.name, figure.value.display])
+    best = [f for f in ranked if f.value.value is not None][:PROVIDER_CHART_ROWS]
+    table.chart = {
+        "labels": [f.provider.name for f in best],
+        "values": [number(f.value.value) for f in best],
+    }
+    return table
+
+
 def build_tables(
     *, actor: Actor, division: Division, indicator: Indicator | None
 ) -> tuple[list[Figure], dict[str, Table]]:
@@ -218,6 +253,10 @@ def build_tables(
     tables["services"] = services_table(division, current_month(), figures)
     if indicator is not None and division.children.exists():
         tables["ranking"] = ranking_table(actor=actor, indicator=indicator, division=division)
+    if indicator is not None:
+        providers = providers_table(actor=actor, indicator=indicator, division=division)
+        if providers is not None:
+            tables["providers"] = providers
     return figures, tables
 
 

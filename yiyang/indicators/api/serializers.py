@@ -17,6 +17,9 @@ class IndicatorSerializer(serializers.Serializer[Any]):
     levels = serializers.ListField(child=serializers.CharField())
     category = serializers.CharField()
     headline = serializers.BooleanField()
+    per_provider = serializers.BooleanField(
+        help_text="also computed per provider: /indicators/{code}/providers/"
+    )
 
 
 class IndicatorValueSerializer(serializers.Serializer[Any]):
@@ -25,6 +28,21 @@ class IndicatorValueSerializer(serializers.Serializer[Any]):
     division_code = serializers.CharField()
     division_name = serializers.CharField()
     level = serializers.CharField()
+    value = serializers.DecimalField(
+        max_digits=20, decimal_places=4, allow_null=True,
+        help_text="null when there is nothing to divide by",
+    )  # fmt: skip
+    numerator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    denominator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    display = serializers.CharField(help_text="the value as shown: '—' when there is none")
+
+
+class ProviderValueSerializer(serializers.Serializer[Any]):
+    month = serializers.CharField(help_text="YYYY-MM")
+    rank = serializers.IntegerField(help_text="1 is best; providers without a value last")
+    provider = serializers.UUIDField(help_text="the provider's external id")
+    provider_name = serializers.CharField()
+    division_code = serializers.CharField(help_text="where the provider is based")
     value = serializers.DecimalField(
         max_digits=20, decimal_places=4, allow_null=True,
         help_text="null when there is nothing to divide by",

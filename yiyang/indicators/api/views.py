@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from yiyang.core.indicators import Indicator
+from yiyang.core.indicators import Indicator, provider_compute
 from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.indicators import services
 from yiyang.indicators.api.serializers import (
@@ -20,15 +20,18 @@ from yiyang.indicators.api.serializers import (
     IndicatorTargetSerializer,
     IndicatorTargetWriteSerializer,
     IndicatorValueSerializer,
+    ProviderValueSerializer,
 )
 from yiyang.indicators.models import IndicatorTarget
 from yiyang.indicators.selectors import (
+    current_month,
     indicator_catalogue,
     indicator_default_division,
     indicator_division_get,
     indicator_get,
     indicator_values,
     month_parse,
+    provider_ranking,
     target_get_for_actor,
     target_list,
 )
@@ -40,6 +43,7 @@ def _indicator_data(indicator: Indicator) -> dict[str, Any]:
         "unit_label": indicator.unit_label, "definition": str(indicator.definition),
         "direction": indicator.direction, "levels": list(indicator.levels),
         "category": indicator.category, "headline": indicator.headline,
+        "per_provider": provider_compute(indicator.code) is not None,
     }  # fmt: skip
 
 
@@ -105,6 +109,44 @@ class IndicatorViewSet(viewsets.ViewSet):
             for p in points
         ]
         return Response(IndicatorValueSerializer(data, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("division", OpenApiTypes.STR,
+                             description="only providers based under this division (code or "
+                             "external id); default: all you may see"),
+            OpenApiParameter("month", OpenApiTypes.STR,
+                             description="YYYY-MM (default: the running month)"),
+        ],
+        responses=ProviderValueSerializer(many=True),
+    )  # fmt: skip
+    @action(detail=True, methods=["get"])
+    def providers(self, request: Request, code: str) -> Response:
+        """The providers you may see ranked by the indicator's provider form (indicators
+        with ``per_provider``), best first."""
+        actor = request_actor(request)
+        params = request.query_params
+        division = (
+            indicator_division_get(actor=actor, key=params["division"])
+            if params.get("division")
+            else None
+        )
+        month = None
+        if params.get("month"):
+            month = month_parse(params["month"])
+            services.months_with_data_check(month)
+        figures = provider_ranking(actor=actor, code=code, division=division, month=month)
+        shown = month or current_month()
+        data = [
+            {
+                "month": f"{shown:%Y-%m}", "rank": n, "provider": f.provider.external_id,
+                "provider_name": f.provider.name, "division_code": f.provider.division.code,
+                "value": f.value.value, "numerator": f.value.numerator,
+                "denominator": f.value.denominator, "display": f.value.display,
+            }
+            for n, f in enumerate(figures, start=1)
+        ]  # fmt: skip
+        return Response(ProviderValueSerializer(data, many=True).data)
 
 
 class IndicatorTargetViewSet(
