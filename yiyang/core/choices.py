@@ -44,6 +44,7 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("Imported")
     REVIEW = "review", _("Reviewed")
     KEYS_ROTATED = "keys_rotated", _("Encryption keys rotated")
+    VIEW_SEALED = "view_sealed", _("Viewed sealed data")
 
 
 class MapCrs(models.TextChoices):

@@ -16,7 +16,14 @@ from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.devices import clock
 from yiyang.devices.filtersets import DeviceFilterSet
-from yiyang.devices.models import Device, DeviceBinding, DeviceEvent, GatewayBeat, Rejection
+from yiyang.devices.models import (
+    Device,
+    DeviceBinding,
+    DeviceEvent,
+    GatewayBeat,
+    RejectedMessage,
+    Rejection,
+)
 from yiyang.elders.models import Elder
 from yiyang.elders.selectors import elder_list, elder_queryset
 
@@ -93,6 +100,19 @@ def rejection_list(*, actor: Actor) -> QuerySet[Rejection]:
         Rejection.objects.filter(device__isnull=False), division_code_field="device__division_code"
     )
     return in_scope.select_related("device").order_by("-last_at")
+
+
+def rejection_get(*, actor: Actor, pk: int | str) -> Rejection:
+    """One rejection group in the actor's jurisdiction (404 otherwise, as for any other)."""
+    return get_or_404(rejection_list(actor=actor), pk=pk)
+
+
+def rejected_messages_of(rejection: Rejection, *, limit: int = 50) -> list[RejectedMessage]:
+    """The group's latest individual messages (kept ``DEVICE_REJECTED_KEEP_DAYS``)."""
+    queryset = RejectedMessage.objects.filter(
+        device_key=rejection.device_key, reason=rejection.reason
+    )
+    return list(queryset.order_by("-received_at", "-id")[:limit])
 
 
 def gateway_status(*, now: datetime.datetime | None = None) -> dict[str, Any]:

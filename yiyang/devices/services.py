@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yiyang.core import crypto
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
@@ -42,6 +43,7 @@ from yiyang.devices.models import (
     GatewayBeat,
     GatewayError,
     RejectedMessage,
+    Rejection,
 )
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
@@ -528,3 +530,43 @@ def rejected_messages_prune(*, now: datetime.datetime | None = None) -> int:
     cut = now - datetime.timedelta(days=settings.DEVICE_REJECTED_KEEP_DAYS)
     deleted, _by_model = RejectedMessage.objects.filter(received_at__lt=cut).delete()
     return deleted
+
+
+# --------------------------------------------------------------------------------------------
+# Rejected messages: their raw bytes, for diagnosis
+
+
+def readable_bytes(raw: bytes) -> str:
+    """Bytes as a person can read them: UTF-8 where it decodes, every other byte and every
+    control character (NUL, escape…) as ``\\xNN``; line breaks and tabs kept."""
+    text = raw.decode("utf-8", "backslashreplace")
+    return "".join(
+        ch if ch in "\n\t" or (ord(ch) >= 0x20 and ord(ch) != 0x7F) else f"\\x{ord(ch):02x}"
+        for ch in text
+    )
+
+
+def rejected_raw_reveal(
+    *, actor: Actor, rejection: Rejection, messages: Sequence[RejectedMessage]
+) -> list[dict[str, Any]]:
+    """The messages' raw bytes unsealed for someone diagnosing a device (a payload may
+    carry vital signs, so each reveal is in the audit log, like any full view)."""
+    require_perm(actor, Permission.MANAGE_DEVICES)
+    if rejection.device is not None:
+        _require_device_in_scope(actor, rejection.device)
+    shown = []
+    for message in messages:
+        try:
+            raw = crypto.decrypt_bytes(message.raw_sealed.encode("ascii"))
+            text, readable = readable_bytes(raw), True
+        except (crypto.DecryptionError, UnicodeError):
+            text, readable = "", False
+        shown.append({"message": message, "text": text, "readable": readable,
+                      "capped": message.size > settings.DEVICE_REJECTED_RAW_BYTES})  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.VIEW_SEALED, obj=rejection.device,
+        object_type="devices.rejectedmessage", object_repr=rejection.device_key[:255],
+        division_code=rejection.device.division_code if rejection.device else "",
+        changes={"reason": rejection.reason, "messages": len(shown)},
+    )  # fmt: skip
+    return shown

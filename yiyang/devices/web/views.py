@@ -30,6 +30,8 @@ from yiyang.devices.selectors import (
     elder_for_binding,
     elders_to_bind,
     gateway_status,
+    rejected_messages_of,
+    rejection_get,
     rejection_list,
 )
 from yiyang.devices.web.forms import BindForm, DeviceForm, UnbindForm
@@ -197,3 +199,23 @@ def rejection_list_view(request: HttpRequest) -> HttpResponse:
     rows = rejection_list(actor=request_actor(request))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "devices/rejections.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rejection_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One device's rejected messages of one reason: when, why, and (on request, audited)
+    the raw bytes as received."""
+    actor = request_actor(request)
+    rejection = rejection_get(actor=actor, pk=pk)
+    rows = rejected_messages_of(rejection)
+    revealed = None
+    if request.method == "POST":
+        revealed = services.rejected_raw_reveal(actor=actor, rejection=rejection, messages=rows)
+    context = {
+        "rejection": rejection,
+        "rows": revealed or [{"message": m} for m in rows],
+        "revealed": revealed is not None,
+        "can_reveal": has_perm(actor, Permission.MANAGE_DEVICES),
+    }
+    return render(request, "devices/rejection_detail.html", context)
