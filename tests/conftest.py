@@ -45,6 +45,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Browser journeys on SQLite use a database file, not the default in-memory one. The
+    in-memory test database is one connection that Django's live server shares between its
+    request threads, so a page's concurrent requests (the page, its map outlines, its
+    basemap; each saving the session) step on each other's transactions and one of them
+    fails at random (seen as a 400 from the session middleware). A file gives each request
+    its own connection, with WAL and a busy timeout, as in production."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    browser = any("tests/browser/" in str(item.fspath) for item in request.session.items)
+    if database["ENGINE"] == "django.db.backends.sqlite3" and browser:
+        folder = tmp_path_factory.mktemp("sqlite")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test_yiyang.sqlite3")
+
+
 @dataclass
 class World:
     div: dict[str, Division] = field(default_factory=dict)

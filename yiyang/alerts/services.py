@@ -58,7 +58,7 @@ from yiyang.core import crypto
 from yiyang.core.audit import audit_record, audit_record_many
 from yiyang.core.bulk import bulk_insert
 from yiyang.core.choices import AuditAction
-from yiyang.core.permissions import Actor, Permission, Role, has_perm, require_perm
+from yiyang.core.permissions import Actor, Permission, Role, actor_user, has_perm, require_perm
 from yiyang.devices import clock
 from yiyang.devices.choices import DeviceKind, EventType, RejectReason
 from yiyang.devices.models import Device, Rejection
@@ -82,10 +82,6 @@ MAX_NOTIFICATION_ATTEMPTS = 5
 
 def _username(actor: Any) -> str:
     return str(getattr(actor, "username", "") or "")[:150]
-
-
-def _user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def _ack_deadline(at: datetime.datetime) -> datetime.datetime:
@@ -617,7 +613,7 @@ def _acknowledge(alert: Alert, actor: Actor, now: datetime.datetime) -> bool:
     """Open -> acknowledged, claimed conditionally (two operators clicking at once: one
     wins). Returns whether this call acknowledged it."""
     claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
-        status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=_user(actor),
+        status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor_user(actor),
         escalate_at=None, updated_at=now,
     )  # fmt: skip
     alert.refresh_from_db()
@@ -681,7 +677,7 @@ def alert_action_log(
         _acknowledge(alert, actor, now)
     action = AlertAction.objects.create(
         alert=alert, kind=kind, result=result, contact=contact, note=note.strip()[:500], at=now,
-        actor=_user(actor), actor_username=_username(actor),
+        actor=actor_user(actor), actor_username=_username(actor),
     )  # fmt: skip
     bus.change_record(alert=alert, change="action", at=now)
     audit_record(
@@ -711,8 +707,8 @@ def alert_resolve(
     if alert.status == AlertStatus.OPEN:
         _acknowledge(alert, actor, now)
     Alert.objects.filter(pk=alert.pk).update(
-        status=AlertStatus.RESOLVED, resolved_at=now, resolved_by=_user(actor), outcome=outcome,
-        outcome_note=note.strip()[:500], escalate_at=None, updated_at=now,
+        status=AlertStatus.RESOLVED, resolved_at=now, resolved_by=actor_user(actor),
+        outcome=outcome, outcome_note=note.strip()[:500], escalate_at=None, updated_at=now,
     )  # fmt: skip
     alert.refresh_from_db()
     bus.change_record(alert=alert, change="resolved", at=now)
@@ -733,7 +729,7 @@ def alert_review(
         raise PermissionDenied(_("This alert lies outside your jurisdiction."))
     now = now or clock.now()
     claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.RESOLVED).update(
-        status=AlertStatus.REVIEWED, reviewed_at=now, reviewed_by=_user(actor),
+        status=AlertStatus.REVIEWED, reviewed_at=now, reviewed_by=actor_user(actor),
         review_note=note.strip()[:500], updated_at=now,
     )  # fmt: skip
     if not claimed:

@@ -48,7 +48,7 @@ from yiyang.assessments.models import (
 from yiyang.assessments.selectors import instrument_current
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction
-from yiyang.core.permissions import Actor, Permission, Role, has_perm, require_perm
+from yiyang.core.permissions import Actor, Permission, Role, actor_user, has_perm, require_perm
 from yiyang.elders.choices import AbilityLevel, EconomicStatus, ElderStatus
 from yiyang.elders.models import Elder
 from yiyang.elders.sensitive import seal, unseal
@@ -82,10 +82,6 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 def _in_scope(actor: Actor, division_code: str) -> bool:
     return actor.scope.covers(division_code=division_code, organisation_id=None)
-
-
-def _user(actor: Actor) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _history(actor: Actor, assessment: Assessment, action: str, changes: dict[str, Any]) -> None:
@@ -263,7 +259,7 @@ def assessment_request(
         )
     assessment = Assessment(
         elder=elder, division_code=elder.division_code, instrument=instrument, reason=reason,
-        requested_via=requested_via, requested_by=_user(actor), request_note=note,
+        requested_via=requested_via, requested_by=actor_user(actor), request_note=note,
     )  # fmt: skip
     try:
         with transaction.atomic():
@@ -515,7 +511,7 @@ def assessment_finalise(*, actor: Actor, assessment: Assessment) -> Assessment:
     today = timezone.localdate()
     assessment.status = AssessmentStatus.FINAL
     assessment.finalised_at = timezone.now()
-    assessment.finalised_by = _user(actor)
+    assessment.finalised_by = actor_user(actor)
     assessment.valid_until = add_months(today, int(settings.ASSESSMENT_VALID_MONTHS))
     assessment.save()
     previous = list(
@@ -670,7 +666,7 @@ def risk_event_record(
         raise ValidationError(errors)
     event = CareRiskEvent.objects.create(
         elder=elder, division_code=elder.division_code, kind=kind, occurred_on=occurred_on,
-        note=note or "", recorded_by=_user(actor),
+        note=note or "", recorded_by=actor_user(actor),
     )  # fmt: skip
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=event, object_type="assessments.riskevent",
@@ -707,7 +703,7 @@ def declaration_record(*, actor: Actor, elder: Elder, relation: str) -> Assessor
     if relation not in DeclaredRelation.values:
         raise ValidationError({"relation": _("Choose a relation from the list.")})
     declaration, _created = AssessorDeclaration.objects.get_or_create(
-        assessor=_user(actor), elder=elder, defaults={"relation": relation}
+        assessor=actor_user(actor), elder=elder, defaults={"relation": relation}
     )
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=declaration,

@@ -41,7 +41,7 @@ from yiyang.core.bulk import bulk_insert, insert_rows
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.models import AuditEvent, Division
-from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.elders.choices import (
     ALIASES,
     ETHNICITY_CHOICES,
@@ -81,7 +81,6 @@ from yiyang.elders.services import (
     ELDER_OBJECT_TYPE,
     Record,
     _apply,
-    _user,
     near_duplicates_find,
     record_changes,
     record_of,
@@ -484,7 +483,7 @@ def _author(actor: Actor) -> _Author:
     from yiyang.core.context import current_origin
 
     origin = current_origin()
-    user = _user(actor)
+    user = actor_user(actor)
     return _Author(
         actor_id=user.pk if user is not None else None,
         username=str(getattr(actor, "username", ""))[:150],
@@ -555,7 +554,7 @@ def import_job_create(
     if Path(name).suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt"):
         raise ValidationError({"file": _("Upload an .xlsx or .csv file.")})
     job = ImportJob(
-        created_by=_user(actor),
+        created_by=actor_user(actor),
         created_by_username=str(getattr(actor, "username", ""))[:150],
         filename=name, dry_run=dry_run,
     )  # fmt: skip

@@ -29,7 +29,7 @@ from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.context import current_origin
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.models import AuditEvent, Division
-from yiyang.core.permissions import Actor, Permission, has_perm, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, has_perm, require_perm
 from yiyang.core.validation import coordinate_errors
 from yiyang.elders.choices import (
     ETHNICITIES,
@@ -627,7 +627,7 @@ def consent_record(
     consent = Consent.objects.create(
         elder=elder, purpose=purpose, given_by=given_by, given_on=given_on,
         recipient=_text(recipient)[:120], guardian_name=_text(guardian_name)[:50],
-        evidence=_text(evidence)[:200], recorded_by=_user(actor),
+        evidence=_text(evidence)[:200], recorded_by=actor_user(actor),
         recorded_by_username=str(getattr(actor, "username", "")),
     )  # fmt: skip
     _history(
@@ -654,7 +654,7 @@ def family_member_link(
         raise ValidationError(errors)
     link, created = FamilyMember.objects.get_or_create(
         user=user, elder=elder,
-        defaults={"relation": relation, "is_active": active, "linked_by": _user(actor)},
+        defaults={"relation": relation, "is_active": active, "linked_by": actor_user(actor)},
     )  # fmt: skip
     before = None if created else [link.relation, link.is_active]
     if not created:
@@ -678,7 +678,7 @@ def consent_withdraw(
     if on < consent.given_on or on > timezone.localdate():
         raise ValidationError({"on": _("Withdrawal lies between the consent and today.")})
     consent.withdrawn_on = on
-    consent.withdrawn_by = _user(actor)
+    consent.withdrawn_by = actor_user(actor)
     consent.withdrawal_reason = _text(reason)[:200]
     consent.save()
     _history(
@@ -686,10 +686,6 @@ def consent_withdraw(
         {"consent_withdrawn": [consent.purpose, on.isoformat()]},
     )  # fmt: skip
     return consent
-
-
-def _user(actor: Actor) -> Any:
-    return actor if getattr(actor, "pk", None) is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -712,7 +708,7 @@ def duplicate_review(
         raise ValidationError(_("This pair was already reviewed."))
     candidate.status = status
     candidate.note = _text(note)[:200]
-    candidate.reviewed_by = _user(actor)
+    candidate.reviewed_by = actor_user(actor)
     candidate.reviewed_at = timezone.now()
     candidate.save()
     if status == DuplicateStatus.SAME_PERSON:
@@ -746,7 +742,7 @@ def access_logged(
         return None
     origin = current_origin()
     log = AccessLog.objects.create(
-        actor=_user(actor), actor_username=str(getattr(actor, "username", ""))[:150],
+        actor=actor_user(actor), actor_username=str(getattr(actor, "username", ""))[:150],
         actor_role=str(actor.role), action=action, fields=list(fields),
         elder_count=len(elders), ip_address=origin.ip_address,
         user_agent=(origin.user_agent or "")[:255],

@@ -25,7 +25,7 @@ from django_tasks import task
 
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
-from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.organisations.models import Organisation
 from yiyang.scheduling import planning, selectors
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
@@ -41,10 +41,6 @@ MAX_TIME_LIMIT = 300.0
 DEFAULT_TIME_LIMIT = 20.0  # seconds, "optimise this day"
 REPLAN_TIME_LIMIT = 10.0  # seconds, re-planning after a dropout (the day is under way)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
-
-
-def _user(actor: Actor) -> Any:
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _require_provider(actor: Actor, provider: Organisation) -> None:
@@ -85,7 +81,7 @@ def _create(
     day, limit = _check(day, time_limit)
     run = PlanRun.objects.create(
         provider=provider, day=day, kind=kind, dropped_caregiver=dropped, time_limit=limit,
-        seed=int(seed), max_iterations=max_iterations, created_by=_user(actor),
+        seed=int(seed), max_iterations=max_iterations, created_by=actor_user(actor),
     )  # fmt: skip
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=run, division_code="",
@@ -278,7 +274,7 @@ def plan_accept(
                     dispatch.visit_assign(actor=actor, visit=visit, caregivers=before)
                 except ValidationError:
                     result.refused[vid].append(_("It is now unassigned."))
-    run.accepted_at, run.accepted_by = timezone.now(), _user(actor)
+    run.accepted_at, run.accepted_by = timezone.now(), actor_user(actor)
     run.accept_result = dataclasses.asdict(result)
     run.save(update_fields=["accepted_at", "accepted_by", "accept_result", "updated_at"])
     audit_record(
