@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.alerts.choices import AlertKind, Outcome
@@ -27,9 +27,9 @@ from yiyang.core.indicators import (
     counts,
     divisions_key,
     indicator,
-    joined,
     percentile,
     ratios,
+    register_breakdown,
     scope_q,
     shared,
     values_by_division,
@@ -68,33 +68,17 @@ def alerts_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any
     return counts(divisions, count_by_code(raised(period), "division_code", divisions))
 
 
-def kind_counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
-    """Alerts of the period per kind and division code, in one query."""
-    rows = (
-        raised(period).filter(scope_q("division_code", divisions)).order_by()
-        .values_list("kind", "division_code").annotate(n=Count("pk"))
-    )  # fmt: skip
-    table: dict[str, dict[str, int]] = {}
-    for kind, division_code, n in rows:
-        table.setdefault(kind, {})[division_code] = n
-    return table
-
-
-def _kind(kind: AlertKind, order: int) -> None:
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        table = shared(("alert_kinds", period, divisions_key(divisions)),
-                       lambda: kind_counts(period, divisions))  # fmt: skip
-        return counts(divisions, table.get(kind.value, {}))
-
-    indicator(
-        code=f"alerts_{kind.value}", name=joined(_("Alerts:"), kind.label), unit="count",
-        category=Category.ALERTS, order=order, direction="lower",
-        definition=joined(_("Alerts of this kind raised in the month:"), kind.label),
-    )(compute)  # fmt: skip
-
-
-for _n, _alert_kind in enumerate(AlertKind):
-    _kind(_alert_kind, 240 + _n)
+register_breakdown(
+    family="alerts",
+    choices=AlertKind,
+    records=raised,
+    key_field="kind",
+    code_field="division_code",
+    name=_("Alerts:"),
+    category=Category.ALERTS,
+    order=240,
+    definition=_("Alerts of this kind raised in the month:"),
+)
 
 
 def _within(seconds_setting: str) -> Any:

@@ -263,6 +263,51 @@ def catalogue() -> dict[str, Indicator]:
     return dict(sorted(_REGISTRY.items(), key=lambda item: (item[1].order, item[0])))
 
 
+def register_breakdown(
+    *,
+    family: str,
+    choices: type[models.TextChoices],
+    records: Callable[[Period], Any],
+    key_field: str,
+    code_field: str,
+    name: Promise | str,
+    definition: Promise | str,
+    category: str,
+    order: int,
+    direction: str = "lower",
+) -> None:
+    """One count indicator per choice (``<family>_<choice>``: alerts by kind, flags by
+    code…), all computed from one grouped query of ``records(period)`` by the choice
+    (``key_field``) and the division code (``code_field``), shared between them."""
+
+    def table(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
+        rows = (
+            records(period).filter(scope_q(code_field, divisions)).order_by()
+            .values_list(key_field, code_field).annotate(n=models.Count("pk"))
+        )  # fmt: skip
+        found: dict[str, dict[str, int]] = {}
+        for key, code, n in rows:
+            found.setdefault(key, {})[code] = n
+        return found
+
+    def one(choice: Any, position: int) -> None:
+        def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+            found = shared(("breakdown", family, period, divisions_key(divisions)),
+                           lambda: table(period, divisions))  # fmt: skip
+            return counts(divisions, found.get(choice.value, {}))
+
+        register(
+            Indicator(
+                code=f"{family}_{choice.value}", name=joined(name, choice.label), unit="count",
+                definition=joined(definition, choice.label), direction=direction,
+                levels=AREA_LEVELS, category=category, compute=compute, order=order + position,
+            )
+        )  # fmt: skip
+
+    for position, choice in enumerate(choices):
+        one(choice, position)
+
+
 # ---------------------------------------------------------------------------------------
 # Provider level: the same indicator computed per provider (an organisation delivering
 # services) rather than per division, where that means something (visits delivered, on

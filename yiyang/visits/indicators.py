@@ -26,6 +26,7 @@ from yiyang.core.indicators import (
     joined,
     ratio_values,
     ratios,
+    register_breakdown,
     scope_q,
     shared,
 )
@@ -223,38 +224,24 @@ def visits_flagged_by_provider(period: Period, providers: Sequence[Any]) -> dict
     return count_values(keys, dict(rows))
 
 
-def flag_counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
-    """Flags of the period's visits per flag code and division code, in one query."""
-    rows = (
-        VisitFlag.objects.filter(visit__date__gte=period.start, visit__date__lt=period.end)
-        .exclude(visit__status=VisitStatus.CANCELLED)
-        .filter(scope_q("visit__division_code", divisions)).order_by()
-        .values_list("code", "visit__division_code").annotate(n=Count("pk"))
-    )  # fmt: skip
-    table: dict[str, dict[str, int]] = {}
-    for code, division_code, n in rows:
-        table.setdefault(code, {})[division_code] = n
-    return table
+def _flags(period: Period) -> QuerySet[VisitFlag]:
+    """Flags raised on the period's visits (not cancelled)."""
+    return VisitFlag.objects.filter(
+        visit__date__gte=period.start, visit__date__lt=period.end
+    ).exclude(visit__status=VisitStatus.CANCELLED)
 
 
-def _flag(flag: FlagCode, order: int) -> None:
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        table = shared(("flags", period, divisions_key(divisions)),
-                       lambda: flag_counts(period, divisions))  # fmt: skip
-        return counts(divisions, table.get(flag.value, {}))
-
-    indicator(
-        code=f"visit_flags_{flag.value}",
-        name=joined(_("Visit flags:"), flag.label), unit="count",
-        category=Category.HOME_CARE, order=order, direction="lower",
-        definition=joined(
-            _("Flags of this kind raised on visits dated in the month:"), flag.label
-        ),
-    )(compute)  # fmt: skip
-
-
-for _n, _flag_code in enumerate(FlagCode):
-    _flag(_flag_code, 200 + _n)
+register_breakdown(
+    family="visit_flags",
+    choices=FlagCode,
+    records=_flags,
+    key_field="code",
+    code_field="visit__division_code",
+    name=_("Visit flags:"),
+    category=Category.HOME_CARE,
+    order=200,
+    definition=_("Flags of this kind raised on visits dated in the month:"),
+)
 
 
 def _category(category: ServiceCategory, order: int) -> None:
