@@ -86,7 +86,8 @@ def test_phone_width_has_no_sideways_scroll(live_server: Any, browser: Any, tmp_
         page.goto(f"{live_server.url}/divisions/")
         before = page.locator("ul.tree li").count()
         page.locator("ul.tree button[hx-get]").first.click()
-        page.wait_for_function(f"document.querySelectorAll('ul.tree li').length > {before}")
+        # A selector wait, not a JavaScript predicate: the page's CSP forbids eval.
+        page.locator("ul.tree li").nth(before).wait_for()
     finally:
         context.close()
 
