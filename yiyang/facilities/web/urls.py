@@ -1,11 +1,12 @@
 from django.urls import path
 
-from yiyang.facilities.web import views
+from yiyang.facilities.web import register, views
 
 app_name = "facilities"
 
 urlpatterns = [
     path("", views.facility_list_view, name="list"),
+    path("new/", register.facility_register_view, name="register"),
     path("coverage/", views.coverage_view, name="coverage"),
     path("coverage/compute/", views.coverage_compute_view, name="coverage-compute"),
     path("plan/", views.plan_view, name="plan"),

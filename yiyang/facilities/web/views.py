@@ -84,6 +84,7 @@ def facility_list_view(request: HttpRequest) -> HttpResponse:
             "kinds": [(k.value, k.label, KIND_COLOURS[k.value]) for k in FacilityKind],
             "can_cover": has_perm(actor, Permission.VIEW_COVERAGE),
             "can_plan": has_perm(actor, Permission.PLAN_FACILITIES),
+            "can_manage": has_perm(actor, Permission.MANAGE_FACILITIES),
         },
     )
 
