@@ -24,6 +24,7 @@ from yiyang.facilities.services.network import (
 )
 from yiyang.facilities.services.projects import (
     MILESTONE_FIELD,
+    construction_target_set,
     next_milestone,
     project_milestone,
     project_start,
@@ -34,6 +35,7 @@ __all__ = [
     "FACILITY_FIELDS",
     "MILESTONE_FIELD",
     "allowed_statuses",
+    "construction_target_set",
     "coverage_compute",
     "facilities_adopt",
     "facility_register",

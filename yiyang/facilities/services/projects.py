@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction
+from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.facilities.choices import (
     MILESTONE_ORDER,
@@ -22,6 +24,7 @@ from yiyang.facilities.choices import (
 )
 from yiyang.facilities.models import (
     ConstructionProject,
+    ConstructionTarget,
     Facility,
     PlanScenario,
 )
@@ -167,3 +170,71 @@ def project_milestone(
         changes=diff(before, snapshot(project, PROJECT_FIELDS)),
     )
     return project
+
+
+# --- the year's construction targets -------------------------------------------------------
+
+TARGET_FIELDS = ("facilities", "beds")
+# Targets are set for the current year, the years before it (to correct) and a few ahead.
+TARGET_YEARS_BACK, TARGET_YEARS_AHEAD = 5, 5
+
+
+def _target_errors(
+    actor: Actor, division: Division, year: Any, kind: str, facilities: Any, beds: Any
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    this_year = timezone.localdate().year
+    if not isinstance(year, int) or not (
+        this_year - TARGET_YEARS_BACK <= year <= this_year + TARGET_YEARS_AHEAD
+    ):
+        errors["year"] = _("Give a year from %(first)s to %(last)s.") % {
+            "first": this_year - TARGET_YEARS_BACK, "last": this_year + TARGET_YEARS_AHEAD,
+        }  # fmt: skip
+    if kind not in FacilityKind.values:
+        errors["kind"] = _("Choose the kind of facility.")
+    for name, value in (("facilities", facilities), ("beds", beds)):
+        if not isinstance(value, int) or value < 0:
+            errors[name] = _("Give a whole number, 0 or more.")
+    if division.level not in ("city", "district") or not actor.scope.covers_division_code(
+        division.code
+    ):
+        errors["division"] = _("Targets are set for the city or a district of your jurisdiction.")
+    return errors
+
+
+@transaction.atomic
+def construction_target_set(
+    *, actor: Actor, division: Division, year: Any, kind: str, facilities: Any, beds: Any
+) -> ConstructionTarget | None:
+    """Set (or change) a year's target of new facilities of one kind, and the beds they add,
+    for the city or a district. Both 0 removes the target. Audited before and after."""
+    require_perm(actor, Permission.MANAGE_PROJECTS)
+    errors = _target_errors(actor, division, year, kind, facilities, beds)
+    if errors:
+        raise ValidationError(errors)
+    target = (
+        ConstructionTarget.objects.select_for_update()
+        .filter(division=division, year=year, kind=kind)
+        .first()
+    )
+    before = snapshot(target, TARGET_FIELDS) if target else dict.fromkeys(TARGET_FIELDS)
+    if facilities == 0 and beds == 0:
+        if target is not None:
+            target.delete()
+            audit_record(
+                actor=actor, action=AuditAction.UPDATE, object_type="facilities.constructiontarget",
+                object_repr=f"{year} {kind} {division.code}", division_code=division.code,
+                changes=diff(before, dict.fromkeys(TARGET_FIELDS)),
+            )  # fmt: skip
+        return None
+    created = target is None
+    if target is None:
+        target = ConstructionTarget(division=division, year=year, kind=kind)
+    target.facilities, target.beds = facilities, beds
+    target.save()
+    audit_record(
+        actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=target,
+        object_repr=f"{year} {kind} {division.code}", division_code=division.code,
+        changes=diff(before, snapshot(target, TARGET_FIELDS)),
+    )  # fmt: skip
+    return target

@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("plan/<uuid:external_id>/export.xlsx", views.scenario_export_view, name="scenario-export"),
     path("projects/", views.project_list_view, name="projects"),
+    path("projects/targets/", views.target_set_view, name="target-set"),
     path(
         "projects/<uuid:external_id>/milestone/",
         views.project_milestone_view,

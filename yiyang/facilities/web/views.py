@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.facilities import planning, selectors, services, tasks
 from yiyang.facilities.choices import (
@@ -337,19 +338,26 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
     filters = request.GET.copy()
     filters["year"] = str(year)
     projects = selectors.project_list(actor=actor, filters=filters)
-    done = projects.values("facility__kind").annotate(
-        n=Count("id"), beds=Sum("beds_added"), places=Sum("places_added")
+    # Each target against the projects under its own division (a district's target counts
+    # that district's projects, the city's all of them).
+    done = projects.values("facility__kind", "division_code").annotate(
+        n=Count("id"), beds=Sum("beds_added")
     )
-    by_kind = {row["facility__kind"]: row for row in done}
-    targets = [
-        {
-            "target": t,
-            "kind_label": FacilityKind(t.kind).label,
-            "projects": (by_kind.get(t.kind) or {}).get("n", 0),
-            "beds": (by_kind.get(t.kind) or {}).get("beds") or 0,
-        }
-        for t in selectors.targets_for(actor=actor, year=year)
-    ]
+    targets = []
+    for t in selectors.targets_for(actor=actor, year=year):
+        mine = [
+            row for row in done
+            if row["facility__kind"] == t.kind
+            and row["division_code"].startswith(t.division.code_prefix)
+        ]  # fmt: skip
+        targets.append(
+            {
+                "target": t,
+                "kind_label": FacilityKind(t.kind).label,
+                "projects": sum(row["n"] for row in mine),
+                "beds": sum(row["beds"] or 0 for row in mine),
+            }
+        )
     return render(
         request,
         "facilities/projects.html",
@@ -362,6 +370,10 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
             "divisions": selectors.division_choices(actor=actor, levels=("district",)),
             "today": timezone.localdate(),
             "can_manage": has_perm(actor, Permission.MANAGE_PROJECTS),
+            "target_divisions": selectors.division_choices(
+                actor=actor, levels=("city", "district")
+            ),
+            "kinds": FacilityKind.choices,
         },
     )
 
@@ -462,3 +474,35 @@ def project_milestone_view(request: HttpRequest, external_id: str) -> HttpRespon
             for message in exc.messages:
                 messages.error(request, message)
     return redirect(f"{reverse('facilities:projects')}?year={project.year}")
+
+
+@login_required
+@require_POST
+def target_set_view(request: HttpRequest) -> HttpResponse:
+    """Set a year's construction target (the form on the projects page)."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_PROJECTS)
+    post = request.POST
+    year = int(post["year"]) if post.get("year", "").isdigit() else None
+    try:
+        division = selectors.division_choices(actor=actor, levels=("city", "district")).get(
+            external_id=post.get("division", "")
+        )
+    except (Division.DoesNotExist, ValidationError, ValueError):
+        messages.error(request, _("Choose the city or a district of your jurisdiction."))
+        return redirect(f"{reverse('facilities:projects')}?year={year or ''}")
+
+    def whole(name: str) -> int | None:
+        text = (post.get(name) or "0").strip()
+        return int(text) if text.isdigit() else None
+
+    try:
+        services.construction_target_set(
+            actor=actor, division=division, year=year, kind=post.get("kind", ""),
+            facilities=whole("facilities"), beds=whole("beds"),
+        )  # fmt: skip
+        messages.success(request, _("The target is saved."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(f"{reverse('facilities:projects')}?year={year or ''}")
