@@ -23,14 +23,20 @@ from yiyang.core.indicators import (
     count_by_code,
     counts,
     indicator,
+    ratio,
     ratios,
     scope_q,
     sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.facilities.choices import FacilityKind, FacilityStatus
-from yiyang.facilities.models import ConstructionProject, ElderReach, Facility
-from yiyang.organisations.indicators import COVERAGE_SOURCES
+from yiyang.facilities.models import (
+    ConstructionProject,
+    ConstructionTarget,
+    ElderReach,
+    Facility,
+)
+from yiyang.organisations.indicators import COVERAGE_SOURCES, DAY_CARE_SOURCES
 
 # Home-and-community care an elder walks to (the 15-minute circle of the texts).
 CIRCLE_KINDS = (
@@ -59,6 +65,24 @@ def service_area_coverage(period: Period, divisions: Sequence[Division]) -> set[
 
 if service_area_coverage not in COVERAGE_SOURCES:
     COVERAGE_SOURCES.append(service_area_coverage)
+
+
+def day_care_service_areas(period: Period, divisions: Sequence[Division]) -> set[str]:
+    """Streets (9-digit prefixes) where an open day-care centre stands or whose
+    communities are in its service area."""
+    centres = Facility.objects.filter(open_on(period), kind=FacilityKind.DAY_CARE_CENTRE)
+    through = Facility.service_area.through
+    served = through.objects.filter(facility__in=centres).filter(
+        scope_q("division__code", divisions)
+    )
+    placed = centres.filter(scope_q("division_code", divisions))
+    codes = [*served.values_list("division__code", flat=True)]
+    codes += placed.values_list("division_code", flat=True)
+    return {code[:9] for code in codes}
+
+
+if day_care_service_areas not in DAY_CARE_SOURCES:
+    DAY_CARE_SOURCES.append(day_care_service_areas)
 
 
 def _circle(divisions: Sequence[Division]) -> tuple[dict[str, int], dict[str, int]]:
@@ -116,3 +140,39 @@ def beds_added_this_year(period: Period, divisions: Sequence[Division]) -> dict[
     end = period.as_of
     queryset = ConstructionProject.objects.filter(in_use_on__year=end.year, in_use_on__lte=end)
     return counts(divisions, sum_by_code(queryset, "division_code", divisions, "beds_added"))
+
+
+TARGET_LEVELS = ("city", "district")
+
+
+def _projects_in_use(period: Period) -> Any:
+    end = period.as_of
+    return ConstructionProject.objects.filter(in_use_on__year=end.year, in_use_on__lte=end)
+
+
+@indicator(
+    code="construction_target_progress", name=_("Construction against the year's targets"),
+    unit="percent", category=Category.COMMUNITY, order=60, levels=TARGET_LEVELS,
+    definition=_(
+        "New facilities put into use (投用) by construction projects this year, of the kinds "
+        "the division has a target for (numerator), over the new facilities its targets for "
+        "the year ask for (denominator; the targets set on the projects page for the city "
+        "or the district itself)."
+    ),
+)  # fmt: skip
+def construction_target_progress(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    year = period.as_of.year
+    targets: dict[int, dict[str, int]] = {}
+    for division_id, kind, asked in ConstructionTarget.objects.filter(
+        year=year, division__in=divisions
+    ).values_list("division_id", "kind", "facilities"):
+        targets.setdefault(division_id, {})[kind] = asked
+    done = list(_projects_in_use(period).values_list("division_code", "facility__kind"))
+    values: dict[int, Any] = {}
+    for division in divisions:
+        wanted = targets.get(division.pk, {})
+        made = sum(
+            1 for code, kind in done if kind in wanted and code.startswith(division.code_prefix)
+        )
+        values[division.pk] = ratio(made, sum(wanted.values()))
+    return values

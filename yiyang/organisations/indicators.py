@@ -252,12 +252,29 @@ def station_coverage_rural(period: Period, divisions: Sequence[Division]) -> dic
     return coverage(period, divisions, False)
 
 
+def day_care_in_street(period: Period, divisions: Sequence[Division]) -> set[str]:
+    """Streets (9-digit code prefixes) with an active day-care centre placed in them."""
+    return {
+        code[:9]
+        for code in active(period)
+        .filter(kind=OrganisationKind.DAY_CARE_CENTRE)
+        .filter(scope_q("division__code", divisions))
+        .values_list("division__code", flat=True)
+    }
+
+
+# Where a street's day-care centre comes from; the facilities app adds the streets its
+# day-care centres' service areas reach (a centre may serve the next street's communities).
+DAY_CARE_SOURCES: list[CoverageSource] = [day_care_in_street]
+
+
 @indicator(
     code="streets_with_day_care", name=_("Streets with a day-care centre"), unit="percent",
     category=Category.COMMUNITY, order=53, levels=ABOVE_COMMUNITY,
     definition=_(
         "Streets and townships with at least one active day-care centre (日间照料中心) in them "
-        "(numerator) divided by all streets and townships (denominator)."
+        "or serving one of their communities (numerator) divided by all streets and "
+        "townships (denominator)."
     ),
 )  # fmt: skip
 def streets_with_day_care(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
@@ -265,13 +282,9 @@ def streets_with_day_care(period: Period, divisions: Sequence[Division]) -> dict
         Division.objects.filter(scope_q("code", divisions), level=DivisionLevel.STREET)
         .values_list("code", flat=True)
     )  # fmt: skip
-    with_centre = {
-        code[:9]
-        for code in active(period)
-        .filter(kind=OrganisationKind.DAY_CARE_CENTRE)
-        .filter(scope_q("division__code", divisions))
-        .values_list("division__code", flat=True)
-    }
+    with_centre: set[str] = set()
+    for source in DAY_CARE_SOURCES:
+        with_centre |= source(period, divisions)
     top = rollup(divisions, {s: 1 for s in streets if s[:9] in with_centre})
     bottom = rollup(divisions, dict.fromkeys(streets, 1))
     return {d.pk: ratio(top[d.pk], bottom[d.pk]) for d in divisions}
