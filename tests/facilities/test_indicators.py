@@ -80,3 +80,19 @@ def test_beds_added_this_year_counts_projects_put_into_use(world: World) -> None
         division_code=d["XA1b"].code, year=today.year, beds_added=60, **values
     )  # not in use yet
     assert compute("beds_added_this_year", d["XA1"], d["XA1a"], d["XA1b"]) == [40, 40, 0]
+
+
+def test_circle_coverage_for_each_weighted_group(world: World) -> None:
+    d = world.div
+    old_alone = elder(d["XA1a"], age=85, living_arrangement="alone")
+    old = elder(d["XA1a"], age=81)
+    disabled = elder(d["XA1a"], age=70, ability_level="severe")
+    young = elder(d["XA1a"], age=65)
+    reach(old_alone, K.COMMUNITY_STATION, 10)  # inside
+    reach(old, K.COMMUNITY_STATION, 40)  # outside
+    reach(disabled, K.COMMUNITY_STATION, 5)  # inside
+    reach(young, K.COMMUNITY_STATION, 5)
+    assert compute("circle_coverage_very_old", d["XA1a"], d["XB1"]) == [50, None]
+    assert compute("circle_coverage_living_alone", d["XA1a"]) == [100]
+    assert compute("circle_coverage_disabled", d["XA1a"]) == [100]
+    assert compute("circle_coverage", d["XA1a"]) == [75]

@@ -29,6 +29,7 @@ from yiyang.core.indicators import (
     sum_by_code,
 )
 from yiyang.core.models import Division
+from yiyang.elders.choices import DISABLED_LEVELS, LivingArrangement
 from yiyang.facilities.choices import FacilityKind, FacilityStatus
 from yiyang.facilities.models import (
     ConstructionProject,
@@ -85,11 +86,16 @@ if day_care_service_areas not in DAY_CARE_SOURCES:
     DAY_CARE_SOURCES.append(day_care_service_areas)
 
 
-def _circle(divisions: Sequence[Division]) -> tuple[dict[str, int], dict[str, int]]:
-    """(elders inside the circle, elders with a computed reach) per community code."""
+def _circle(
+    divisions: Sequence[Division], group: Q | None = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(elders inside the circle, elders with a computed reach) per community code, for
+    every elder or one group of them."""
+    reach = ElderReach.objects.filter(scope_q("division_code", divisions), kind__in=CIRCLE_KINDS)
+    if group is not None:
+        reach = reach.filter(group)
     best = (
-        ElderReach.objects.filter(scope_q("division_code", divisions), kind__in=CIRCLE_KINDS)
-        .values("elder_id", "division_code")
+        reach.values("elder_id", "division_code")
         .annotate(best=Min("minutes"))
         .values_list("division_code", "best")
     )
@@ -117,6 +123,42 @@ def _circle(divisions: Sequence[Division]) -> tuple[dict[str, int], dict[str, in
 def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     inside, reached = _circle(divisions)
     return ratios(divisions, inside, reached)
+
+
+def _very_old(period: Period) -> Q:
+    end = period.as_of
+    cutoff = end.replace(year=end.year - 80, day=28 if (end.month, end.day) == (2, 29) else end.day)
+    return Q(elder__birth_date__lte=cutoff)
+
+
+# The groups a plan may weight (facilities.choices.Group), each with its own circle figure.
+CIRCLE_GROUPS: list[tuple[str, Any, Any]] = [
+    ("very_old", _("Elders aged 80+ within the 15-minute circle"), _very_old),
+    ("living_alone", _("Elders living alone within the 15-minute circle"),
+     lambda period: Q(elder__living_arrangement=LivingArrangement.ALONE)),
+    ("disabled", _("Disabled elders within the 15-minute circle"),
+     lambda period: Q(elder__ability_level__in=DISABLED_LEVELS)),
+]  # fmt: skip
+
+
+def _circle_group(code: str, name: Any, condition: Any, order: int) -> None:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        inside, reached = _circle(divisions, condition(period))
+        return ratios(divisions, inside, reached)
+
+    indicator(
+        code=f"circle_coverage_{code}", name=name, unit="percent",
+        category=Category.COMMUNITY, order=order,
+        definition=_(
+            "The 15-minute circle's coverage for one group the plans may weight: elders of "
+            "the group within the circle (numerator) over the group's elders whose walking "
+            "time the latest coverage run computed (denominator)."
+        ),
+    )(compute)  # fmt: skip
+
+
+for _n, (_code, _name, _condition) in enumerate(CIRCLE_GROUPS):
+    _circle_group(_code, _name, _condition, 58)
 
 
 @indicator(
