@@ -16,7 +16,7 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "yiyang/indicators/fonts/wqy-microhei-gb2312.ttf"
+OUT = ROOT / "yiyang/core/fonts/wqy-microhei-gb2312.ttf"
 
 
 def gb2312() -> set[str]:

@@ -74,6 +74,13 @@ def test_plan_runs_and_saves(covered, client_for, django_capture_on_commit_callb
     assert scenario.saved is True
     export = client.get(reverse("facilities:scenario-export", args=[scenario.external_id]))
     assert export.status_code == 200 and export.content[:2] == b"PK"
+    # The map as an image: a PNG, audited like the workbook; another city's administrator
+    # gets the same 404 as for a scenario that does not exist.
+    url = reverse("facilities:scenario-map", args=[scenario.external_id])
+    picture = client.get(url)
+    assert picture.status_code == 200 and picture.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert picture["Content-Type"] == "image/png"
+    assert client_for("admin_Y").get(url).status_code == 404
 
 
 def test_projects_page(covered, client_for):

@@ -12,7 +12,6 @@ import datetime
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
+from yiyang.core.fonts import CJK_FONT_FILE
 from yiyang.core.indicators import EMPTY, IndicatorValue, format_number
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -37,7 +37,7 @@ from yiyang.indicators.selectors import (
     values_over_months,
 )
 
-FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei-gb2312.ttf"
+FONT_FILE = CJK_FONT_FILE
 FONT_NAME = "YiyangReportCJK"
 FORMATS = ("pdf", "xlsx")
 # The sub-divisions' ranking and the trends show these indicators.

@@ -15,6 +15,7 @@ urlpatterns = [
         "plan/<uuid:external_id>/progress/", views.scenario_progress_view, name="scenario-progress"
     ),
     path("plan/<uuid:external_id>/export.xlsx", views.scenario_export_view, name="scenario-export"),
+    path("plan/<uuid:external_id>/map.png", views.scenario_map_view, name="scenario-map"),
     path("projects/", views.project_list_view, name="projects"),
     path("projects/targets/", views.target_set_view, name="target-set"),
     path(

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.facilities import planning, selectors, services, tasks
+from yiyang.facilities import planmap, planning, selectors, services, tasks
 from yiyang.facilities.choices import (
     CandidateSource,
     FacilityKind,
@@ -316,6 +316,18 @@ def scenario_export_view(request: HttpRequest, external_id: str) -> HttpResponse
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="scenario-{scenario.external_id}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def scenario_map_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    scenario = selectors.scenario_get_for_actor(actor=actor, external_id=external_id)
+    response = HttpResponse(
+        planmap.scenario_map_png(actor=actor, scenario=scenario), content_type="image/png"
+    )
+    response["Content-Disposition"] = f'attachment; filename="scenario-{scenario.external_id}.png"'
     return response
 
 
