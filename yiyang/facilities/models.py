@@ -15,6 +15,7 @@ from yiyang.facilities.choices import (
     FacilityKind,
     FacilityStatus,
     FundingSource,
+    Milestone,
     ReachMethod,
     ScenarioStatus,
 )
@@ -218,3 +219,31 @@ class ConstructionTarget(BaseModel):
                 fields=["division", "year", "kind"], name="constructiontarget_unique"
             )
         ]
+
+
+def project_photo_path(instance: ProjectPhoto, filename: str) -> str:
+    return f"facilities/projects/{instance.project.year}/{instance.external_id}.jpg"
+
+
+class ProjectPhoto(BaseModel):
+    """A photo of a construction project at one of its milestones (立项, 开工, 竣工, 投用),
+    re-encoded as JPEG without the camera's EXIF."""
+
+    project = models.ForeignKey(
+        ConstructionProject, on_delete=models.CASCADE, related_name="photos"
+    )
+    milestone = models.CharField(_("milestone"), max_length=16, choices=Milestone.choices)
+    image = models.FileField(upload_to=project_photo_path)
+    size_bytes = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.milestone}"

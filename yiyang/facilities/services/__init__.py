@@ -27,6 +27,7 @@ from yiyang.facilities.services.projects import (
     construction_target_set,
     next_milestone,
     project_milestone,
+    project_photo_add,
     project_start,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "facility_update",
     "next_milestone",
     "project_milestone",
+    "project_photo_add",
     "project_start",
     "road_network_import",
     "road_network_store",

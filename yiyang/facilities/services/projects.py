@@ -6,15 +6,18 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction
+from yiyang.core.images import photo_normalise
 from yiyang.core.models import Division
-from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.facilities.choices import (
     MILESTONE_ORDER,
     FacilityKind,
@@ -27,6 +30,7 @@ from yiyang.facilities.models import (
     ConstructionTarget,
     Facility,
     PlanScenario,
+    ProjectPhoto,
 )
 from yiyang.facilities.services.facilities import facility_status_set
 
@@ -238,3 +242,45 @@ def construction_target_set(
         changes=diff(before, snapshot(target, TARGET_FIELDS)),
     )  # fmt: skip
     return target
+
+
+# --- milestone photos -------------------------------------------------------------------
+
+PHOTOS_PER_MILESTONE = 10
+
+
+@transaction.atomic
+def project_photo_add(
+    *, actor: Actor, project: ConstructionProject, milestone: str, data: bytes, caption: str = ""
+) -> ProjectPhoto:
+    """A photo of a milestone the project has reached (a site visit's evidence for the
+    city's construction targets): a real image under the size limit, stored as JPEG."""
+    require_perm(actor, Permission.MANAGE_PROJECTS)
+    if not actor.scope.covers_division_code(project.division_code):
+        raise ValidationError({"project": _("This project lies outside your jurisdiction.")})
+    project = ConstructionProject.objects.select_for_update().get(pk=project.pk)
+    if milestone not in Milestone.values:
+        raise ValidationError({"milestone": _("Choose a milestone.")})
+    if getattr(project, MILESTONE_FIELD[Milestone(milestone)]) is None:
+        raise ValidationError(
+            {"milestone": _("The project has not reached “%(milestone)s” yet.")
+             % {"milestone": Milestone(milestone).label}}
+        )  # fmt: skip
+    photo = photo_normalise(data, max_bytes=settings.VISIT_PHOTO_MAX_BYTES)
+    if project.photos.filter(milestone=milestone).count() >= PHOTOS_PER_MILESTONE:
+        raise ValidationError(
+            {"photo": _("A milestone keeps at most %(n)d photos.") % {"n": PHOTOS_PER_MILESTONE}}
+        )
+    row = ProjectPhoto(
+        project=project, milestone=milestone, size_bytes=len(photo.data), width=photo.width,
+        height=photo.height, caption=str(caption or "").strip()[:200],
+        uploaded_by=actor_user(actor),
+    )  # fmt: skip
+    row.image.save("photo.jpg", ContentFile(photo.data), save=False)
+    row.save()
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=project, object_type="facilities.projectphoto",
+        division_code=project.division_code,
+        changes={"milestone": milestone, "photo": str(row.external_id)},
+    )  # fmt: skip
+    return row

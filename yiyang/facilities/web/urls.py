@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.facilities.web import register, views
+from yiyang.facilities.web import photos, register, views
 
 app_name = "facilities"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("plan/<uuid:external_id>/map.png", views.scenario_map_view, name="scenario-map"),
     path("projects/", views.project_list_view, name="projects"),
     path("projects/targets/", views.target_set_view, name="target-set"),
+    path(
+        "projects/<uuid:external_id>/photos/",
+        photos.project_photo_upload_view,
+        name="project-photo-upload",
+    ),
+    path("projects/photos/<uuid:external_id>/", photos.project_photo_view, name="project-photo"),
     path(
         "projects/<uuid:external_id>/milestone/",
         views.project_milestone_view,

@@ -334,10 +334,18 @@ def scenario_map_view(request: HttpRequest, external_id: str) -> HttpResponse:
 def _project_row(project: Any) -> dict[str, Any]:
     """A project with the milestone it reaches next (the button the page shows)."""
     upcoming = services.next_milestone(project)
+    labels = dict(Milestone.choices)
     return {
         "p": project,
         "next": upcoming,
         "next_label": Milestone(upcoming).label if upcoming else "",
+        # Milestones reached (a photo may be added for them) and the photos, by milestone.
+        "reached": [
+            (m.value, m.label)
+            for m in Milestone
+            if getattr(project, services.MILESTONE_FIELD[m]) is not None
+        ],
+        "photos": [(photo, labels[photo.milestone]) for photo in project.photos.all()],
     }
 
 
@@ -374,7 +382,7 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "facilities/projects.html",
         {
-            "projects": [_project_row(p) for p in projects],
+            "projects": [_project_row(p) for p in projects.prefetch_related("photos")],
             "year": year,
             "targets": targets,
             "filterset": ProjectFilterSet(filters),

@@ -42,7 +42,6 @@ from yiyang.visits.services.orders import (
     visit_cancel,
 )
 from yiyang.visits.services.review import (
-    PHOTO_FORMATS,
     visit_correct,
     visit_flag_explain,
     visit_photo_add,
@@ -56,7 +55,6 @@ from yiyang.visits.services.verification import (
 
 __all__ = [
     "CENT",
-    "PHOTO_FORMATS",
     "SECOND_CHECK_IN",
     "SECOND_CHECK_OUT",
     "VIA_BY_ROLE",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
+from yiyang.core.images import photo_normalise
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.visits.choices import (
     OPEN_STATUSES,
@@ -157,44 +157,21 @@ def visit_correct(
     return visit
 
 
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-
-
 @transaction.atomic
 def visit_photo_add(*, actor: Actor, visit: Visit, data: bytes, caption: str = "") -> VisitPhoto:
-    """A photo taken at the visit: checked to be a real image under the size limit, stored
-    re-encoded as JPEG (which also drops the phone's EXIF, location included)."""
-    from PIL import Image, UnidentifiedImageError
-
+    """A photo taken at the visit: checked and re-encoded as JPEG by ``core.images``."""
     _require_performer(actor, visit)
     visit = Visit.objects.select_for_update().get(pk=visit.pk)  # one upload at a time
     visit_action_check(actor=actor, visit=visit, action=VisitAction.PHOTO)
-    limit = settings.VISIT_PHOTO_MAX_BYTES
-    if len(data) > limit:
-        raise ValidationError({"photo": _("The photo is %(size).1f MB; at most %(limit).1f MB.") % {
-            "size": len(data) / 2**20, "limit": limit / 2**20}})  # fmt: skip
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in PHOTO_FORMATS:
-                raise UnidentifiedImageError
-            if image.width * image.height > 40_000_000:
-                raise ValidationError({"photo": _("The image is too large in pixels.")})
-            rgb = image.convert("RGB")
-            rgb.thumbnail((1600, 1600))
-            out = io.BytesIO()
-            rgb.save(out, "JPEG", quality=82)
-            width, height = rgb.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError({"photo": _("The file is not a JPEG, PNG or WebP image.")}) from exc
+    photo_data = photo_normalise(data, max_bytes=settings.VISIT_PHOTO_MAX_BYTES)
     if visit.photos.count() >= 10:
         raise ValidationError({"photo": _("A visit keeps at most 10 photos.")})
     photo = VisitPhoto(
-        visit=visit, content_type="image/jpeg", size_bytes=out.tell(), width=width, height=height,
-        uploaded_by=_user(actor), caption=str(caption or "")[:200],
+        visit=visit, content_type="image/jpeg", size_bytes=len(photo_data.data),
+        width=photo_data.width, height=photo_data.height, uploaded_by=_user(actor),
+        caption=str(caption or "")[:200],
     )  # fmt: skip
-    photo.image.save("photo.jpg", ContentFile(out.getvalue()), save=False)
+    photo.image.save("photo.jpg", ContentFile(photo_data.data), save=False)
     photo.save()
     _event(visit, "photo", timezone.now(), actor, None, {"photo": str(photo.external_id)})
     return photo
