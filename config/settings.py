@@ -629,6 +629,9 @@ SPECTACULAR_SETTINGS = {
         "DeviceKindEnum": "yiyang.devices.choices.DeviceKind",
         "FacilityKindEnum": "yiyang.facilities.choices.FacilityKind",
         "FacilityStatusEnum": "yiyang.facilities.choices.FacilityStatus",
+        "MealBookingStatusEnum": "yiyang.meals.choices.BookingStatus",
+        "MealEnum": "yiyang.meals.choices.Meal",
+        "MealModeEnum": "yiyang.meals.choices.MealMode",
         "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
     },
 }

@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from tests.meals.conftest import Meals
 from yiyang.meals.models import ServedMeal
-from yiyang.meals.services import MealConflict, meal_serve
+from yiyang.meals.services import MealConflictError, meal_serve
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrency needs PostgreSQL"
@@ -50,7 +50,7 @@ def test_two_counters_scanning_one_card_at_once_serve_one_subsidised_meal(
             thread.start()
         for thread in threads:
             thread.join(30)
-        conflicts = [r for r in out if isinstance(r, MealConflict)]
+        conflicts = [r for r in out if isinstance(r, MealConflictError)]
         assert len(out) == 2
         assert len(conflicts) == 1, out
     assert ServedMeal.objects.filter(elder=m.old).count() == 3

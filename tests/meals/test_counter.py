@@ -15,8 +15,8 @@ from tests.meals.conftest import Meals
 from yiyang.assessments.services import entitlements_for
 from yiyang.elders.choices import ElderStatus
 from yiyang.meals.models import ServedMeal
-from yiyang.meals.selectors import UnknownElder, elder_identify
-from yiyang.meals.services import MealConflict, meal_card_issue, meal_serve
+from yiyang.meals.selectors import UnknownElderError, elder_identify
+from yiyang.meals.services import MealConflictError, meal_card_issue, meal_serve
 
 
 def test_an_age_only_rule_reaches_an_elder_never_assessed(meals: Meals) -> None:
@@ -71,7 +71,7 @@ def test_a_monthly_cap_limits_the_subsidy(meals: Meals, settings: object) -> Non
 
 def test_a_second_meal_at_another_canteen_is_refused_with_where_and_when(meals: Meals) -> None:
     meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch")
-    with pytest.raises(MealConflict) as caught:
+    with pytest.raises(MealConflictError) as caught:
         meal_serve(actor=meals.other_staff, canteen=meals.other, elder=meals.old, meal="lunch")
     assert "食堂XA1a" in caught.value.message
     assert ServedMeal.objects.count() == 1
@@ -119,7 +119,7 @@ def test_offline_records_out_of_order_keep_their_own_days(meals: Meals) -> None:
 def test_an_offline_record_days_later_meets_an_online_meal_of_that_meal_time(meals: Meals) -> None:
     at = timezone.now() - datetime.timedelta(days=3)
     meal_serve(actor=meals.other_staff, canteen=meals.other, elder=meals.old, meal="lunch", at=at)
-    with pytest.raises(MealConflict):
+    with pytest.raises(MealConflictError):
         meal_serve(
             actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch",
             at=at + datetime.timedelta(minutes=20), client_id=uuid.uuid4(),
@@ -163,7 +163,7 @@ def test_the_counter_finds_elders_by_card_and_id_number_and_refuses_bad_ones(mea
         ({"id_number": "12345"}, "Malformed ID number"),
         ({}, "Scan a meal card"),
     ):
-        with pytest.raises(UnknownElder) as caught:
+        with pytest.raises(UnknownElderError) as caught:
             elder_identify(canteen=meals.canteen, **bad)
         assert message in str(caught.value)
     assert elder_identify(canteen=meals.canteen, card=new_card.code) == meals.old
@@ -173,5 +173,5 @@ def test_an_elder_of_another_city_is_unknown_at_the_counter(meals: Meals) -> Non
     from tests.factories import make_elder
 
     outsider = make_elder(meals.world.user["admin_Y"], meals.world.div["YA1a"])
-    with pytest.raises(UnknownElder):
+    with pytest.raises(UnknownElderError):
         elder_identify(canteen=meals.canteen, elder=str(outsider.external_id))

@@ -24,7 +24,6 @@ from yiyang.meals.choices import (
 )
 from yiyang.organisations.models import Organisation
 
-MONEY = {"max_digits": 9, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
 
@@ -55,10 +54,18 @@ class Canteen(BaseModel):
         Division, verbose_name=_("delivery area"), related_name="meal_deliverers", blank=True
     )
     cutoff_minutes = models.PositiveIntegerField(_("booking cutoff (minutes before)"), default=120)
-    price_breakfast = models.DecimalField(_("breakfast price"), **MONEY, default=ZERO)
-    price_lunch = models.DecimalField(_("lunch price"), **MONEY, default=ZERO)
-    price_dinner = models.DecimalField(_("dinner price"), **MONEY, default=ZERO)
-    delivery_fee = models.DecimalField(_("delivery fee"), **MONEY, default=ZERO)
+    price_breakfast = models.DecimalField(
+        _("breakfast price"), max_digits=9, decimal_places=2, default=ZERO
+    )
+    price_lunch = models.DecimalField(
+        _("lunch price"), max_digits=9, decimal_places=2, default=ZERO
+    )
+    price_dinner = models.DecimalField(
+        _("dinner price"), max_digits=9, decimal_places=2, default=ZERO
+    )
+    delivery_fee = models.DecimalField(
+        _("delivery fee"), max_digits=9, decimal_places=2, default=ZERO
+    )
     subsidy_accepted = models.BooleanField(_("meal subsidy applies"), default=True)
     is_active = models.BooleanField(_("in service"), default=True)
 
@@ -84,7 +91,7 @@ class Canteen(BaseModel):
 class Dish(BaseModel):
     canteen = models.ForeignKey(Canteen, on_delete=models.CASCADE, related_name="dishes")
     name = models.CharField(_("name"), max_length=100)
-    price = models.DecimalField(_("price"), **MONEY, null=True, blank=True)
+    price = models.DecimalField(_("price"), max_digits=9, decimal_places=2, null=True, blank=True)
     labels = models.JSONField(_("labels"), default=list, blank=True)
     allergens = models.JSONField(_("allergens"), default=list, blank=True)
     is_active = models.BooleanField(_("on offer"), default=True)
@@ -239,9 +246,9 @@ class ServedMeal(BaseModel):
     meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
     mode = models.CharField(_("how"), max_length=10, choices=MealMode.choices)
     served_at = models.DateTimeField(_("served at"))
-    price_yuan = models.DecimalField(_("price"), **MONEY)
-    subsidy_yuan = models.DecimalField(_("subsidy"), **MONEY)
-    self_pay_yuan = models.DecimalField(_("self-pay"), **MONEY)
+    price_yuan = models.DecimalField(_("price"), max_digits=9, decimal_places=2)
+    subsidy_yuan = models.DecimalField(_("subsidy"), max_digits=9, decimal_places=2)
+    self_pay_yuan = models.DecimalField(_("self-pay"), max_digits=9, decimal_places=2)
     subsidy_rule = models.ForeignKey(
         "assessments.EligibilityRule", null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",

@@ -79,6 +79,39 @@ def canteen_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Cant
     return get_or_404(canteen_queryset(actor=actor), external_id=external_id)
 
 
+def counter_canteen_get(*, actor: Actor, external_id: uuid.UUID | str) -> Canteen:
+    """A canteen whose counter the actor runs (403 for a role that records no meals, 404
+    for a canteen outside their organisation), checked before any elder is looked up."""
+    require_perm(actor, Permission.RECORD_MEALS)
+    return get_or_404(canteen_queryset(actor=actor), external_id=external_id)
+
+
+def dish_get(*, canteen: Canteen, external_id: uuid.UUID | str | None) -> Dish | None:
+    if not external_id:
+        return None
+    return get_or_404(dishes_of(canteen=canteen), external_id=external_id)
+
+
+def bookable_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
+    """An elder the actor may book for: family their linked elders (with consent), a
+    canteen's staff any elder of their canteens' cities (the elder at the counter), others
+    the elders of their jurisdiction."""
+    require_perm(actor, Permission.BOOK_MEALS)
+    queryset = Elder.objects.select_related("community")
+    if is_family(actor):
+        queryset = queryset.filter(pk__in=family_elder_ids(user=actor))
+    elif actor.scope.division_prefix is None:
+        cities = {code[:4] for code in canteen_queryset(actor=actor).values_list(
+            "division_code", flat=True)}  # fmt: skip
+        condition = Q(pk__in=[])
+        for city in cities:
+            condition |= Q(division_code__startswith=city)
+        queryset = queryset.filter(condition)
+    else:
+        queryset = actor.scope.apply(queryset, division_code_field="division_code")
+    return get_or_404(queryset, external_id=external_id)
+
+
 def _elder_rows(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """Rows of elders' meals in the actor's reach: family their linked elders (with consent),
     couriers their deliveries, a canteen's staff their canteens, officers their divisions."""
@@ -155,7 +188,7 @@ def dishes_of(*, canteen: Canteen) -> QuerySet[Dish]:
 # The counter: find an elder by card, ID number, phone or id -----------------------------
 
 
-class UnknownElder(Exception):
+class UnknownElderError(Exception):
     """The card, ID number or phone names nobody the counter may serve."""
 
 
@@ -164,18 +197,18 @@ def elder_identify(
 ) -> Elder:
     """The elder a counter scanned or typed: by meal-card QR value, ID number (typed or
     swiped), phone, or the elder's id. Any elder of the canteen's city (the meal card is
-    city-wide); raises UnknownElder with a message saying what was wrong."""
+    city-wide); raises UnknownElderError with a message saying what was wrong."""
     queryset = Elder.objects.select_related("community")
     found: Elder | None = None
     if card:
         code = card.strip().removeprefix(CARD_PREFIX).upper()
         if not code.isalnum() or len(code) > 32:
-            raise UnknownElder(_("This is not a meal card's QR code."))
+            raise UnknownElderError(_("This is not a meal card's QR code."))
         record = MealCard.objects.filter(code=code).select_related("elder").first()
         if record is None:
-            raise UnknownElder(_("Unknown meal card."))
+            raise UnknownElderError(_("Unknown meal card."))
         if record.revoked_on is not None:
-            raise UnknownElder(
+            raise UnknownElderError(
                 _("This meal card was revoked on %(day)s.") % {"day": record.revoked_on}
             )
         found = record.elder
@@ -183,29 +216,29 @@ def elder_identify(
         try:
             number = parse_citizen_id("".join(id_number.split())).number
         except IdNumberError as exc:
-            raise UnknownElder(_("Malformed ID number: %(reason)s") % {"reason": exc}) from exc
+            raise UnknownElderError(_("Malformed ID number: %(reason)s") % {"reason": exc}) from exc
         found = queryset.filter(id_number_hash=id_hash(number)).first()
     elif phone:
         try:
             digits = normalise_phone(phone)
         except CellError as exc:
-            raise UnknownElder(str(exc)) from exc
+            raise UnknownElderError(str(exc)) from exc
         ids = ElderLookup.objects.filter(
             kind=ElderLookup.Kind.PHONE, value_hash=phone_hash(digits)
         ).values_list("elder_id", flat=True)
         matches = list(queryset.filter(pk__in=ids)[:2])
         if len(matches) > 1:
-            raise UnknownElder(_("Several elders share this phone: scan the card instead."))
+            raise UnknownElderError(_("Several elders share this phone: scan the card instead."))
         found = matches[0] if matches else None
     elif elder:
         try:
             found = queryset.filter(external_id=uuid.UUID(str(elder))).first()
         except ValueError as exc:
-            raise UnknownElder(_("Malformed elder id.")) from exc
+            raise UnknownElderError(_("Malformed elder id.")) from exc
     else:
-        raise UnknownElder(_("Scan a meal card or type an ID number or phone."))
+        raise UnknownElderError(_("Scan a meal card or type an ID number or phone."))
     if found is None or not same_city(canteen, found.division_code):
-        raise UnknownElder(_("No registered elder matches."))
+        raise UnknownElderError(_("No registered elder matches."))
     return found
 
 
@@ -285,11 +318,20 @@ def safety_gaps(*, canteen: Canteen, today: datetime.date | None = None) -> list
         gaps.append(SafetyGap("certificate", _("No health certificate of kitchen staff.")))
     for cert in certificates:
         if cert.expires_on < today:
-            gaps.append(SafetyGap("certificate", _("%(name)s's health certificate expired on "
-                        "%(day)s.") % {"name": cert.staff_name, "day": cert.expires_on}))  # fmt: skip
+            message = _("%(name)s's health certificate expired on %(day)s.")
+            gaps.append(
+                SafetyGap(
+                    "certificate", message % {"name": cert.staff_name, "day": cert.expires_on}
+                )
+            )
         elif cert.expires_on <= today + datetime.timedelta(days=CERTIFICATE_WARN_DAYS):
-            gaps.append(SafetyGap("certificate_expiring", _("%(name)s's health certificate "
-                        "expires on %(day)s.") % {"name": cert.staff_name, "day": cert.expires_on}))  # fmt: skip
+            message = _("%(name)s's health certificate expires on %(day)s.")
+            gaps.append(
+                SafetyGap(
+                    "certificate_expiring",
+                    message % {"name": cert.staff_name, "day": cert.expires_on},
+                )
+            )
     last = (
         FoodSafetyRecord.objects.filter(canteen=canteen, kind=SafetyKind.INSPECTION)
         .order_by("-day")

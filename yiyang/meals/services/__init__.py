@@ -24,7 +24,7 @@ from yiyang.meals.services.canteens import (
     menu_set,
 )
 from yiyang.meals.services.counter import (
-    MealConflict,
+    MealConflictError,
     Preview,
     Served,
     conflict_message,
@@ -39,7 +39,7 @@ from yiyang.meals.services.subsidy import Quote, meal_quote, meal_subsidy_rule
 __all__ = [
     "CANTEEN_FIELDS",
     "Booked",
-    "MealConflict",
+    "MealConflictError",
     "Preview",
     "Quote",
     "Served",

@@ -117,9 +117,9 @@ def booking_place(
     """Book a meal; returns the booking and the diet warnings of the chosen dish."""
     require_perm(actor, Permission.BOOK_MEALS)
     require_elder(actor, elder)
-    if not is_family(actor) and actor.scope.division_prefix is None:
-        if not covers_canteen(actor, canteen):
-            raise ValidationError({"canteen": _("You book only at your own canteen.")})
+    own_counter = is_family(actor) or actor.scope.division_prefix is not None
+    if not own_counter and not covers_canteen(actor, canteen):
+        raise ValidationError({"canteen": _("You book only at your own canteen.")})
     now = now or timezone.now()
     raise_if(_errors(canteen, elder, day, meal, mode, dish, now))
     via = VIA_OF_ROLE.get(Role(actor.role), BookedVia.COMMUNITY_WORKER)

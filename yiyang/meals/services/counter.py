@@ -31,7 +31,7 @@ from yiyang.meals.services.subsidy import Quote, meal_quote, monthly_cap
 MAX_CLOCK_AHEAD = datetime.timedelta(minutes=5)
 
 
-class MealConflict(Exception):
+class MealConflictError(Exception):
     """A second meal for an elder and meal-time (the API answers 409)."""
 
     def __init__(self, message: str, first: ServedMeal) -> None:
@@ -139,7 +139,7 @@ def meal_serve(
     now: datetime.datetime | None = None,
 ) -> Served:
     """Record a meal handed over at ``canteen`` (at ``at``, the tablet's time when it was
-    queued offline). Raises MealConflict when the elder had this meal-time already."""
+    queued offline). Raises MealConflictError when the elder had this meal-time already."""
     require_canteen(actor, Permission.RECORD_MEALS, canteen)
     return serve_authorised(
         actor=actor, canteen=canteen, elder=elder, meal=meal, mode=mode, dish=dish, at=at,
@@ -174,7 +174,7 @@ def serve_authorised(
         first = _first_served(elder, day, meal)
         if first is None:
             raise
-        raise MealConflict(conflict_message(first), first) from None
+        raise MealConflictError(conflict_message(first), first) from None
     return Served(served, warnings=warnings)
 
 
@@ -187,7 +187,7 @@ def _write(
         Elder.objects.select_for_update().filter(pk=elder.pk).first()
     first = _first_served(elder, day, meal)
     if first is not None:
-        raise MealConflict(conflict_message(first), first)
+        raise MealConflictError(conflict_message(first), first)
     quote = meal_quote(canteen=canteen, elder=elder, day=day, meal=meal, mode=mode, dish=dish)
     booking = Booking.objects.filter(
         elder=elder, day=day, meal=meal, canteen=canteen, status=BookingStatus.BOOKED

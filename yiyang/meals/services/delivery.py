@@ -116,6 +116,7 @@ def delivery_confirm(
         audit_record(
             actor=actor, action=AuditAction.UPDATE, obj=booking,
             division_code=booking.division_code,
-            changes={"status": [BookingStatus.BOOKED, booking.status], "late": [None, booking.is_late]},
+            changes={"status": [BookingStatus.BOOKED, booking.status],
+                     "late": [None, booking.is_late]},
         )  # fmt: skip
     return booking

@@ -83,7 +83,8 @@ def meal_quote(
     """Price, subsidy and self-pay of one meal. The subsidy is the entitlement's amount,
     never more than the price, and never beyond the monthly cap (when set)."""
     price = meal_price(canteen=canteen, meal=meal, mode=mode, dish=dish)
-    rule, reasons = (None, [])
+    rule: EligibilityRule | None = None
+    reasons: list[str] = []
     if canteen.subsidy_accepted:
         rule, reasons = meal_subsidy_rule(elder=elder, day=day, rules=rules)
     subsidy = min(rule.amount_yuan or ZERO, price) if rule is not None else ZERO
