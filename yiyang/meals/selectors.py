@@ -18,6 +18,7 @@ from yiyang.core import crypto
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder, ElderLookup
 from yiyang.elders.selectors import family_elder_ids
 from yiyang.elders.services import CellError, elder_health, id_hash, normalise_phone, phone_hash
@@ -90,6 +91,18 @@ def dish_get(*, canteen: Canteen, external_id: uuid.UUID | str | None) -> Dish |
     if not external_id:
         return None
     return get_or_404(dishes_of(canteen=canteen), external_id=external_id)
+
+
+def bookable_elders(*, actor: Actor) -> QuerySet[Elder]:
+    """Elders offered in a booking form: family their linked elders, others their
+    jurisdiction's active elders (a canteen's staff identify elders at the counter)."""
+    require_perm(actor, Permission.BOOK_MEALS)
+    queryset = Elder.objects.filter(status=ElderStatus.ACTIVE).order_by("name", "id")
+    if is_family(actor):
+        return queryset.filter(pk__in=family_elder_ids(user=actor))
+    if actor.scope.division_prefix is None:
+        return queryset.none()
+    return actor.scope.apply(queryset, division_code_field="division_code")
 
 
 def bookable_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
