@@ -116,3 +116,53 @@ def test_a_community_worker_books_and_cancels_through_the_api(
     cancelled = post(worker, f"/api/v1/meals/bookings/{booking_id}/cancel/", {})
     assert cancelled.json()["status"] == "cancelled"
     assert Booking.objects.get().status == "cancelled"
+
+
+def test_a_family_member_books_a_delivery_and_the_courier_confirms(
+    meals: Meals, client_for: Any
+) -> None:
+    from tests.factories import UserFactory
+    from yiyang.elders.services import consent_record, family_member_link
+
+    worker = meals.world.user[Role.COMMUNITY_WORKER]
+    family_member_link(
+        actor=worker, elder=meals.old, user=meals.world.user[Role.FAMILY], relation="child"
+    )
+    consent_record(
+        actor=worker, elder=meals.old, purpose="family_view", given_by="elder",
+        given_on=timezone.localdate(),
+    )  # fmt: skip
+    family = client_for(Role.FAMILY)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    body = {
+        "elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
+        "day": tomorrow.isoformat(), "meal": "lunch", "mode": "delivery",
+    }  # fmt: skip
+    response = post(family, "/api/v1/meals/bookings/", body)
+    assert response.status_code == 201, response.json()
+    assert response.json()["booked_via"] == "family"
+    # Not for an elder they are not linked to.
+    other = post(family, "/api/v1/meals/bookings/", {**body, "elder": str(meals.young.external_id)})
+    assert other.status_code == 404
+    from yiyang.meals.services import delivery_round_assign
+
+    courier = UserFactory(
+        username="courier", role=Role.CAREGIVER, organisation=meals.world.org["operator"]
+    )
+    delivery_round_assign(
+        actor=meals.staff, canteen=meals.canteen, day=tomorrow, meal="lunch", courier=courier
+    )
+    booking_id = response.json()["id"]
+    courier_client = login(Client(), courier)
+    listed = courier_client.get("/api/v1/meals/bookings/").json()["results"]
+    assert [b["id"] for b in listed] == [booking_id]
+    # Tomorrow's meal cannot be handed over today: the service says so.
+    early = post(
+        courier_client, f"/api/v1/meals/bookings/{booking_id}/deliver/", {"delivered": True}
+    )
+    assert early.status_code == 400
+    missed = post(
+        courier_client, f"/api/v1/meals/bookings/{booking_id}/deliver/", {"delivered": False}
+    )
+    assert missed.json()["status"] == "not_at_home"
+    assert Booking.objects.get().status == "not_at_home"

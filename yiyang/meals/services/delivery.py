@@ -100,6 +100,8 @@ def delivery_confirm(
     if booking.mode != MealMode.DELIVERY or booking.status != BookingStatus.BOOKED:
         raise ValidationError({"status": _("This delivery is not open.")})
     at = at or timezone.now()
+    if delivered and timezone.localdate(at) != booking.day:
+        raise ValidationError({"at": _("This meal is booked for %(day)s.") % {"day": booking.day}})
     late_after = meal_start(booking.day, booking.meal) + datetime.timedelta(
         minutes=settings.MEAL_LATE_DELIVERY_MINUTES
     )
