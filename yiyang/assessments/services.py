@@ -878,7 +878,7 @@ def entitlements_for(
     if rules is None:
         rules = list(EligibilityRule.objects.filter(is_active=True))
     found: list[Entitlement] = []
-    level_label = AbilityLevel(elder.ability_level).label if level is not None else _("not assessed")
+    level_label = _("not assessed") if level is None else AbilityLevel(elder.ability_level).label
     for rule in rules:
         if not rule.is_active or rule.valid_from > today or (rule.valid_to or today) < today:
             continue
