@@ -177,23 +177,6 @@ def test_an_elder_of_another_city_is_unknown_at_the_counter(meals: Meals) -> Non
         elder_identify(canteen=meals.canteen, elder=str(outsider.external_id))
 
 
-def test_the_unique_constraint_decides_when_the_check_is_raced(
-    meals: Meals, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two counters both pass the read check at the same moment: the insert of the second
-    fails on the constraint and becomes the same 409 (the PostgreSQL test runs it for real)."""
-    from yiyang.meals.services import counter
-
-    meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch")
-    real = counter._first_served
-    calls = iter([None])
-    monkeypatch.setattr(counter, "_first_served", lambda *a: next(calls, None) or real(*a))
-    with pytest.raises(MealConflictError) as caught:
-        meal_serve(actor=meals.other_staff, canteen=meals.other, elder=meals.old, meal="lunch")
-    assert "食堂XA1a" in caught.value.message
-    assert ServedMeal.objects.count() == 1
-
-
 def test_the_standing_orders_command_books_tomorrow(meals: Meals) -> None:
     from io import StringIO
 
