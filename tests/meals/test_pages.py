@@ -54,3 +54,17 @@ def test_a_community_worker_books_on_the_page(meals: Meals, client_for: Any) -> 
         "day": "", "meal": "lunch", "mode": "dine_in",
     })  # fmt: skip
     assert bad.status_code == 200 and "booking-errors" in bad.content.decode()
+
+
+def test_a_community_worker_issues_and_prints_a_meal_card(meals: Meals, client_for: Any) -> None:
+    from yiyang.meals.models import MealCard
+
+    worker = client_for(Role.COMMUNITY_WORKER)
+    page = worker.get("/meals/cards/")
+    assert page.status_code == 200 and "王老" in page.content.decode()
+    response = worker.post("/meals/cards/", {"elder": str(meals.old.external_id)})
+    card = MealCard.objects.get(elder=meals.old)
+    assert response.status_code == 302
+    printed = worker.get(response["Location"])
+    assert f"YYMC:{card.code}" in printed.content.decode()
+    assert client_for(Role.PROVIDER_MANAGER).get("/meals/cards/").status_code == 403

@@ -125,6 +125,23 @@ def bookable_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
     return get_or_404(queryset, external_id=external_id)
 
 
+def valid_cards_of(elders: QuerySet[Elder]) -> list[tuple[Elder, MealCard | None]]:
+    """Each elder with their valid meal card (None: never issued or revoked)."""
+    rows = list(elders)
+    cards = {
+        c.elder_id: c for c in MealCard.objects.filter(elder__in=rows, revoked_on__isnull=True)
+    }
+    return [(elder, cards.get(elder.pk)) for elder in rows]
+
+
+def card_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> MealCard:
+    """A valid card of an elder the actor may book for (printing it)."""
+    require_perm(actor, Permission.BOOK_MEALS)
+    elders = bookable_elders(actor=actor)
+    queryset = MealCard.objects.filter(elder__in=elders, revoked_on__isnull=True)
+    return get_or_404(queryset.select_related("elder"), external_id=external_id)
+
+
 def _elder_rows(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """Rows of elders' meals in the actor's reach: family their linked elders (with consent),
     couriers their deliveries, a canteen's staff their canteens, officers their divisions."""

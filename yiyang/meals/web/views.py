@@ -48,6 +48,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
         "can_book": has_perm(actor, Permission.BOOK_MEALS),
         "can_record": has_perm(actor, Permission.RECORD_MEALS),
         "can_deliver": has_perm(actor, Permission.DELIVER_MEALS),
+        "can_issue_cards": has_perm(actor, Permission.ISSUE_MEAL_CARDS),
     })  # fmt: skip
 
 
@@ -181,3 +182,31 @@ def deliveries_view(request: HttpRequest) -> HttpResponse:
         mode=MealMode.DELIVERY
     ).order_by("meal", "route_position", "id")  # fmt: skip
     return render(request, "meals/deliveries.html", {"stops": stops, "today": today})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cards_view(request: HttpRequest) -> HttpResponse:
+    """Meal cards of the worker's elders: issue (a lost card is revoked) and print."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.ISSUE_MEAL_CARDS)
+    if request.method == "POST":
+        elder = selectors.bookable_elder_get(actor=actor, external_id=request.POST.get("elder", ""))
+        try:
+            card = services.meal_card_issue(actor=actor, elder=elder)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse("meals:cards"))
+        return redirect(reverse("meals:card-print", args=[card.external_id]))
+    elders = selectors.bookable_elders(actor=actor)[:200]
+    return render(request, "meals/cards.html", {"rows": selectors.valid_cards_of(elders)})
+
+
+@login_required
+def card_print_view(request: HttpRequest, id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.ISSUE_MEAL_CARDS)
+    card = selectors.card_get_for_actor(actor=actor, external_id=id)
+    return render(
+        request, "meals/card_print.html", {"card": card, "value": services.card_value(card)}
+    )
