@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "yiyang.devices",
     "yiyang.alerts",
     "yiyang.facilities",
+    "yiyang.meals",
     "yiyang.indicators",
     "yiyang.dashboard",
     "yiyang.demo",
@@ -309,6 +310,14 @@ FACILITY_WALKING_SPEED_KMH = env_float("YIYANG_WALKING_SPEED_KMH", 4.0)
 FACILITY_CIRCLE_MINUTES = env_float("YIYANG_CIRCLE_MINUTES", 15)
 FACILITY_DETOUR_FACTOR = env_float("YIYANG_DETOUR_FACTOR", 1.3)
 FACILITY_REACH_MAX_MINUTES = env_float("YIYANG_REACH_MAX_MINUTES", 60)
+
+# Meal assistance (老年助餐, issue 15). Meal-times start at these local times (a booking's
+# cutoff counts back from them); a monthly cap on an elder's meal subsidy in yuan (empty: no
+# cap); offline counter records older than MEAL_OFFLINE_MAX_DAYS are refused.
+MEAL_STARTS = {"breakfast": "07:00", "lunch": "11:30", "dinner": "17:00"}
+MEAL_SUBSIDY_MONTHLY_CAP_YUAN = env("YIYANG_MEAL_SUBSIDY_MONTHLY_CAP_YUAN", "") or None
+MEAL_OFFLINE_MAX_DAYS = env_int("YIYANG_MEAL_OFFLINE_MAX_DAYS", 7)
+MEAL_LATE_DELIVERY_MINUTES = env_int("YIYANG_MEAL_LATE_DELIVERY_MINUTES", 60)
 # The covering model's time limit (seconds) and the smallest number of elders a hexagon
 # shows to roles below the district (k-anonymity).
 FACILITY_PLAN_TIME_LIMIT = env_float("YIYANG_PLAN_TIME_LIMIT", 60)
@@ -620,6 +629,9 @@ SPECTACULAR_SETTINGS = {
         "DeviceKindEnum": "yiyang.devices.choices.DeviceKind",
         "FacilityKindEnum": "yiyang.facilities.choices.FacilityKind",
         "FacilityStatusEnum": "yiyang.facilities.choices.FacilityStatus",
+        "MealBookingStatusEnum": "yiyang.meals.choices.BookingStatus",
+        "MealEnum": "yiyang.meals.choices.Meal",
+        "MealModeEnum": "yiyang.meals.choices.MealMode",
         "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
     },
 }

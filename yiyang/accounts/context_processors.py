@@ -14,6 +14,7 @@ NAV = [
     ("divisions:tree", _("Divisions"), Permission.VIEW_DIVISIONS),
     ("organisations:list", _("Organisations"), Permission.VIEW_ORGANISATIONS),
     ("facilities:list", _("Facilities"), Permission.VIEW_FACILITIES),
+    ("meals:index", _("Meals"), Permission.VIEW_MEALS),
     ("elders:list", _("Elders"), Permission.VIEW_ELDERS),
     ("assessments:list", _("Ability assessments"), Permission.VIEW_ASSESSMENTS),
     ("visits:my-day", _("My visits"), Permission.PERFORM_VISITS),

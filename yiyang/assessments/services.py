@@ -869,22 +869,21 @@ def entitlements_for(
     *, elder: Elder, today: datetime.date | None = None, rules: list[EligibilityRule] | None = None
 ) -> list[Entitlement]:
     """What an elder is entitled to under the rules in force today, each with the reasons
-    (level, economic status, age) the platform found. Nothing is typed in by hand."""
-    today = today or timezone.localdate()
-    level = elder_level(elder)
-    if level is None or elder.status == ElderStatus.DECEASED:
+    (level, economic status, age) the platform found. Nothing is typed in by hand. A rule
+    that does not restrict the level (0-4) reaches elders never assessed too (age-only)."""
+    today, level = today or timezone.localdate(), elder_level(elder)
+    if elder.status == ElderStatus.DECEASED:
         return []
     age = age_on(elder.birth_date, today)
     if rules is None:
         rules = list(EligibilityRule.objects.filter(is_active=True))
     found: list[Entitlement] = []
-    level_label = AbilityLevel(elder.ability_level).label
+    level_label = _("not assessed") if level is None else AbilityLevel(elder.ability_level).label
     for rule in rules:
-        if not rule.is_active or rule.valid_from > today:
+        if not rule.is_active or rule.valid_from > today or (rule.valid_to or today) < today:
             continue
-        if rule.valid_to is not None and rule.valid_to < today:
-            continue
-        if not rule.min_level <= level <= rule.max_level:
+        low, high = rule.min_level, rule.max_level
+        if not ((low, high) == (0, 4) if level is None else low <= level <= high):
             continue
         if rule.economic_statuses and elder.economic_status not in rule.economic_statuses:
             continue

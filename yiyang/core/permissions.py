@@ -171,6 +171,20 @@ class Permission(enum.Enum):
     )  # fmt: skip
     MANAGE_INDICATOR_TARGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
 
+    # Meal assistance (issue 15). A canteen's staff are provider managers scoped to the
+    # canteen's organisation; couriers are its caregivers. Family book for linked elders.
+    VIEW_MEALS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.CAREGIVER, R.OPERATOR, R.AUDITOR, R.FAMILY,
+    )  # fmt: skip
+    MANAGE_CANTEENS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
+    RECORD_MEALS = (R.PROVIDER_MANAGER,)
+    BOOK_MEALS = (
+        R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
+    )  # fmt: skip
+    DELIVER_MEALS = (R.PROVIDER_MANAGER, R.CAREGIVER)
+    ISSUE_MEAL_CARDS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
+
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(str(role) for role in self._roles)
@@ -241,6 +255,12 @@ PERMISSION_TITLES = {
     "SET_ALERT_THRESHOLDS": _("Set an elder's alert thresholds"),
     "VIEW_INDICATORS": _("View indicators and the dashboard"),
     "MANAGE_INDICATOR_TARGETS": _("Set indicator targets"),
+    "VIEW_MEALS": _("View canteens, menus and meals"),
+    "MANAGE_CANTEENS": _("Manage canteens, menus and food safety"),
+    "RECORD_MEALS": _("Record meals at the counter"),
+    "BOOK_MEALS": _("Book meals"),
+    "DELIVER_MEALS": _("Deliver meals"),
+    "ISSUE_MEAL_CARDS": _("Issue meal cards and diet needs"),
 }
 
 

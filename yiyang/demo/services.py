@@ -53,6 +53,7 @@ DEMO_USERS = [
     ("assessor", Role.ASSESSOR, "district"),
     ("auditor", Role.AUDITOR, "city"),
     ("family", Role.FAMILY, None),
+    ("canteen", Role.PROVIDER_MANAGER, "canteen"),
 ]
 
 
@@ -273,6 +274,11 @@ def _demo_users(tree: dict[str, list[Division]], password: str) -> int:
         "community": {"division": community},
         "operator": {"organisation": operator},
         "home_care": {"organisation": home_care},
+        # The staff of one demo canteen (the counter): the district's first canteen.
+        "canteen": {
+            "organisation": in_district.filter(kind=K.ELDERLY_CANTEEN).order_by("id").first()
+            or Organisation.objects.filter(kind=K.ELDERLY_CANTEEN).order_by("id").first()
+        },
         None: {},
     }
     users = []
@@ -292,7 +298,7 @@ def _display_name(username: str) -> str:
         "street_officer": "街道干部", "community_worker": "社区工作者",
         "provider_manager": "服务商经理", "caregiver": "护理员小王",
         "operator": "呼叫中心坐席", "assessor": "评估员", "auditor": "审计员",
-        "family": "家属张女士",
+        "family": "家属张女士", "canteen": "食堂收银员",
     }.get(username, username)  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from yiyang.demo.boundaries import demo_boundaries_build
 from yiyang.demo.devices import demo_devices_build
 from yiyang.demo.facilities import demo_facilities_build
 from yiyang.demo.indicators import demo_indicators_build
+from yiyang.demo.meals import demo_meals_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
@@ -124,6 +125,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Found {network.facilities} facilities.")
+        meals = demo_meals_build(seed=seed)
+        if not meals.existing:
+            self.stdout.write(
+                f"Meal assistance: {meals.canteens} canteens and meal points, {meals.served} "
+                "meals served at the demo canteen."
+            )
         picture = demo_indicators_build(city_code=CITY_CODE)
         if not picture.existing:
             self.stdout.write(

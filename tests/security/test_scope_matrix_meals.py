@@ -1,0 +1,120 @@
+"""The scope matrix for meal assistance: every role against a canteen, a served meal and a
+booking in each place, through the API. A canteen's staff see their canteen's meals, a
+community worker their community's elders, family their consenting elder's; the counter
+records only at the staff's own canteen; outside is 404 (403 without the permission)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.conftest import World
+from tests.factories import UserFactory, make_elder
+from tests.meals.conftest import canteen_in
+from tests.security.matrix import PLACES, ROLES, X_ALL, XA, denied, holds
+from yiyang.core.permissions import Permission, Role, SystemActor
+from yiyang.core.scoping import Scope
+from yiyang.elders.services import consent_record, family_member_link
+from yiyang.meals.models import Booking, Canteen
+from yiyang.meals.services import meal_serve
+
+SERVED: dict[str, set[str]] = {
+    Role.CITY_ADMIN: X_ALL,
+    Role.DISTRICT_OFFICER: XA,
+    Role.STREET_OFFICER: {"XA1a", "XA1b"},
+    Role.COMMUNITY_WORKER: {"XA1a"},
+    Role.PROVIDER_MANAGER: {"XA2a"},  # the canteen its operator runs
+    Role.CAREGIVER: set(),  # couriers see their deliveries only
+    Role.OPERATOR: X_ALL,
+    Role.AUDITOR: X_ALL,
+    Role.FAMILY: {"XA1a"},  # linked, with consent
+}
+CANTEENS = {**SERVED, Role.FAMILY: XA}  # family: the canteens of their elder's district
+
+
+@pytest.fixture
+def places(world: World) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    for place in PLACES:
+        city = "Y" if place == "YA1a" else "X"
+        system = SystemActor(Scope(division_prefix=world.div[city].code_prefix), username="t")
+        operator = world.org["operator"] if place == "XA2a" else None
+        canteen = canteen_in(world, system, place, operator=operator)
+        staff = (
+            world.user[Role.PROVIDER_MANAGER] if place == "XA2a"
+            else UserFactory(username=f"canteen_{place}", role=Role.PROVIDER_MANAGER,
+                             organisation=canteen.organisation)
+        )  # fmt: skip
+        elder = make_elder(system, world.div[place], name=f"老人{place}")
+        meal_serve(actor=staff, canteen=canteen, elder=elder, meal="breakfast")
+        Booking.objects.create(
+            elder=elder,
+            canteen=canteen,
+            day=tomorrow,
+            meal="lunch",
+            mode="dine_in",
+            booked_via="counter",
+            division_code=elder.division_code,
+        )
+        found[place] = {"canteen": canteen, "elder": elder}
+    elder = found["XA1a"]["elder"]
+    worker = world.user[Role.COMMUNITY_WORKER]
+    family_member_link(actor=worker, elder=elder, user=world.user[Role.FAMILY], relation="child")
+    consent_record(
+        actor=worker, elder=elder, purpose="family_view", given_by="elder",
+        given_on=timezone.localdate(),
+    )  # fmt: skip
+    return found
+
+
+def _names(answer: Any, key: str) -> set[str]:
+    return {row[key] for row in answer.json()["results"]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_served_meals_and_bookings_lists_show_exactly_what_is_in_reach(
+    role: str, places: dict[str, Any], client_for: Any
+) -> None:
+    client: Client = client_for(role)
+    for url in ("/api/v1/meals/served/", "/api/v1/meals/bookings/"):
+        answer = client.get(url)
+        if not holds(role, Permission.VIEW_MEALS):
+            assert answer.status_code == 403
+            continue
+        assert answer.status_code == 200
+        assert _names(answer, "elder_name") == {f"老人{p}" for p in SERVED[role]}, url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_canteen_list_and_detail(role: str, places: dict[str, Any], client_for: Any) -> None:
+    client: Client = client_for(role)
+    answer = client.get("/api/v1/meals/canteens/")
+    if not holds(role, Permission.VIEW_MEALS):
+        assert answer.status_code == 403
+        return
+    assert _names(answer, "name") == {f"食堂{p}" for p in CANTEENS[role]}
+    for place in PLACES:
+        canteen: Canteen = places[place]["canteen"]
+        detail = client.get(f"/api/v1/meals/canteens/{canteen.external_id}/")
+        expected = 200 if place in CANTEENS[role] else denied(role, Permission.VIEW_MEALS)
+        assert detail.status_code == expected, place
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_counter_records_only_at_the_staffs_own_canteen(
+    role: str, places: dict[str, Any], client_for: Any
+) -> None:
+    client: Client = client_for(role)
+    for place in PLACES:
+        body = {
+            "canteen": str(places[place]["canteen"].external_id), "meal": "lunch",
+            "elder": str(places[place]["elder"].external_id),
+        }  # fmt: skip
+        answer = client.post("/api/v1/meals/served/", body, content_type="application/json")
+        own = role == Role.PROVIDER_MANAGER and place == "XA2a"
+        assert answer.status_code == (201 if own else denied(role, Permission.RECORD_MEALS)), place

@@ -1,0 +1,138 @@
+"""Serializers of the meals API: parse input, render output; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from yiyang.meals.choices import Meal, MealMode
+from yiyang.meals.models import Booking, Canteen, ServedMeal
+
+
+class CanteenSerializer(serializers.ModelSerializer[Canteen]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    name = serializers.CharField(source="organisation.name", read_only=True)
+    kind = serializers.CharField(source="facility.kind", read_only=True)
+    division_code = serializers.CharField(read_only=True)
+    kitchen = serializers.UUIDField(source="kitchen.external_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Canteen
+        fields = [
+            "id", "name", "kind", "division_code", "kitchen", "is_kitchen", "opening_days",
+            "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
+            "price_breakfast", "price_lunch", "price_dinner", "delivery_fee",
+            "subsidy_accepted", "is_active",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ElderRefSerializer(serializers.Serializer[Any]):
+    """Who is at the counter: one of the elder's id, the meal card's QR value, the ID
+    number (typed or swiped) or a phone number."""
+
+    elder = serializers.UUIDField(required=False)
+    card = serializers.CharField(required=False, max_length=64, trim_whitespace=True)
+    id_number = serializers.CharField(required=False, max_length=32, trim_whitespace=True)
+    phone = serializers.CharField(required=False, max_length=32, trim_whitespace=True)
+
+
+class CounterSerializer(ElderRefSerializer):
+    canteen = serializers.UUIDField()
+    meal = serializers.ChoiceField(choices=Meal.choices)
+    mode = serializers.ChoiceField(choices=MealMode.choices, default=MealMode.DINE_IN)
+    dish = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ServeSerializer(CounterSerializer):
+    """A meal served. ``at`` is when (an offline record's own time; now by default; its
+    local date is the meal's day); ``client_id`` makes a re-sent record harmless."""
+
+    at = serializers.DateTimeField(required=False)
+    client_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ServedMealSerializer(serializers.ModelSerializer[ServedMeal]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
+    elder_name = serializers.CharField(source="elder.name", read_only=True)
+    canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+    canteen_name = serializers.CharField(source="canteen.organisation.name", read_only=True)
+    price = serializers.DecimalField(source="price_yuan", max_digits=9, decimal_places=2)
+    subsidy = serializers.DecimalField(source="subsidy_yuan", max_digits=9, decimal_places=2)
+    self_pay = serializers.DecimalField(source="self_pay_yuan", max_digits=9, decimal_places=2)
+
+    class Meta:
+        model = ServedMeal
+        fields = [
+            "id", "elder", "elder_name", "canteen", "canteen_name", "day", "meal", "mode",
+            "served_at", "price", "subsidy", "self_pay", "recorded_offline", "client_id",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ServeResultSerializer(ServedMealSerializer):
+    replayed = serializers.BooleanField(read_only=True)
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(ServedMealSerializer.Meta):
+        fields = [*ServedMealSerializer.Meta.fields, "replayed", "warnings"]
+        read_only_fields = fields
+
+
+class ConflictSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+    first = ServedMealSerializer()
+
+
+class PreviewSerializer(serializers.Serializer[Any]):
+    elder = serializers.UUIDField()
+    name = serializers.CharField()
+    id_number = serializers.CharField(help_text="masked")
+    price = serializers.DecimalField(max_digits=9, decimal_places=2)
+    subsidy = serializers.DecimalField(max_digits=9, decimal_places=2)
+    self_pay = serializers.DecimalField(max_digits=9, decimal_places=2)
+    subsidy_reasons = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+    already_served = serializers.CharField(allow_blank=True)
+
+
+class BookingSerializer(serializers.ModelSerializer[Booking]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
+    elder_name = serializers.CharField(source="elder.name", read_only=True)
+    canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+    dish = serializers.CharField(source="dish.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id", "elder", "elder_name", "canteen", "day", "meal", "mode", "dish", "status",
+            "booked_via", "route_position", "delivered_at", "is_late",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class BookingCreateSerializer(serializers.Serializer[Any]):
+    elder = serializers.UUIDField()
+    canteen = serializers.UUIDField()
+    day = serializers.DateField()
+    meal = serializers.ChoiceField(choices=Meal.choices)
+    mode = serializers.ChoiceField(choices=MealMode.choices, default=MealMode.DINE_IN)
+    dish = serializers.UUIDField(required=False, allow_null=True)
+
+
+class BookingResultSerializer(BookingSerializer):
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(BookingSerializer.Meta):
+        fields = [*BookingSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+
+class DeliverySerializer(serializers.Serializer[Any]):
+    delivered = serializers.BooleanField(help_text="false: the elder was not at home")
+    at = serializers.DateTimeField(required=False)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)

@@ -1,0 +1,154 @@
+"""Meal assistance in the city's catalogue: meals served (and delivered, late), the share
+subsidised, the subsidy spent, distinct elders served, and the communities a canteen
+delivers to.
+
+Meals belong to the month of their day and to the elder's community (where the elder
+lives, whichever canteen served them), so a district's figure counts its own elders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.indicators import (
+    Category,
+    Period,
+    count_by_code,
+    counts,
+    divisions_key,
+    indicator,
+    ratios,
+    scope_q,
+    shared,
+    sum_by_code,
+)
+from yiyang.core.models import Division
+from yiyang.meals.choices import BookingStatus, MealMode
+from yiyang.meals.models import Booking, Canteen, ServedMeal
+
+
+def served(period: Period) -> QuerySet[ServedMeal]:
+    return ServedMeal.objects.filter(day__gte=period.start, day__lt=period.end)
+
+
+def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
+    """One grouped query for every meal count of the month, per elder's community code."""
+
+    def compute() -> dict[str, dict[str, int]]:
+        rows = (
+            served(period).filter(scope_q("division_code", divisions)).order_by()
+            .values("division_code")
+            .annotate(all=Count("pk"), subsidised=Count("pk", filter=Q(subsidy_yuan__gt=0)),
+                      delivered=Count("pk", filter=Q(mode=MealMode.DELIVERY)))
+        )  # fmt: skip
+        keys = ("all", "subsidised", "delivered")
+        return {k: {r["division_code"]: r[k] for r in rows} for k in keys}
+
+    return shared(("meals", period, divisions_key(divisions)), compute)
+
+
+@indicator(
+    code="meals_served", name=_("Meals served to elders"), unit="count",
+    category=Category.HOME_CARE, order=95, headline=True,
+    definition=_("Meals handed over at a canteen counter or delivered (老年助餐) in the "
+                 "period, counted where the elder lives."),
+)  # fmt: skip
+def meals_served(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    return counts(divisions, _counts(period, divisions)["all"])
+
+
+@indicator(
+    code="meals_subsidised_share", name=_("Meals with a meal subsidy"), unit="percent",
+    category=Category.HOME_CARE, order=96,
+    definition=_("Meals served with a meal subsidy (numerator) over all meals served "
+                 "(denominator) in the period."),
+)  # fmt: skip
+def meals_subsidised_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    found = _counts(period, divisions)
+    return ratios(divisions, found["subsidised"], found["all"])
+
+
+@indicator(
+    code="meals_delivered_share", name=_("Meals delivered to the home"), unit="percent",
+    category=Category.HOME_CARE, order=97,
+    definition=_("Meals delivered (numerator) over all meals served (denominator)."),
+)  # fmt: skip
+def meals_delivered_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    found = _counts(period, divisions)
+    return ratios(divisions, found["delivered"], found["all"])
+
+
+@indicator(
+    code="meals_subsidy_spent", name=_("Meal subsidy spent"), unit="yuan",
+    category=Category.HOME_CARE, order=98,
+    definition=_("Meal subsidies granted at the counter or on delivery in the period."),
+)  # fmt: skip
+def meals_subsidy_spent(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    return counts(
+        divisions, sum_by_code(served(period), "division_code", divisions, "subsidy_yuan")
+    )
+
+
+@indicator(
+    code="meals_elders_served", name=_("Elders served meals"), unit="people",
+    category=Category.HOME_CARE, order=99,
+    definition=_("Distinct elders served at least one meal in the period."),
+)  # fmt: skip
+def meals_elders_served(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    rows = (
+        served(period).filter(scope_q("division_code", divisions)).order_by()
+        .values("division_code").annotate(n=Count("elder_id", distinct=True))
+    )  # fmt: skip
+    return counts(divisions, {r["division_code"]: r["n"] for r in rows})
+
+
+@indicator(
+    code="meals_late_deliveries", name=_("Late meal deliveries"), unit="count",
+    category=Category.HOME_CARE, order=100, direction="lower",
+    definition=_("Deliveries handed over later than the meal's start plus "
+                 "YIYANG_MEAL_LATE_DELIVERY_MINUTES (60) in the period."),
+)  # fmt: skip
+def meals_late_deliveries(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    late = Booking.objects.filter(
+        day__gte=period.start, day__lt=period.end, status=BookingStatus.DELIVERED, is_late=True
+    )
+    return counts(divisions, count_by_code(late, "division_code", divisions))
+
+
+@indicator(
+    code="meals_canteen_coverage", name=_("Communities a canteen serves"), unit="percent",
+    category=Category.COMMUNITY, order=56,
+    definition=_("Communities in the delivery area of at least one canteen or meal point "
+                 "in service (numerator) over all communities (denominator)."),
+)  # fmt: skip
+def meals_canteen_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    codes = list(
+        Division.objects.filter(scope_q("code", divisions), level=DivisionLevel.COMMUNITY)
+        .values_list("code", flat=True)
+    )  # fmt: skip
+    through = Canteen.delivery_area.through
+    covered = set(
+        through.objects.filter(canteen__is_active=True, canteen__created_at__date__lte=period.as_of)
+        .filter(scope_q("division__code", divisions))
+        .values_list("division__code", flat=True)
+    )
+    return ratios(divisions, {c: 1 for c in codes if c in covered}, dict.fromkeys(codes, 1))
+
+
+@indicator(
+    code="meals_canteens_opened", name=_("Canteens and meal points opened this year"),
+    unit="count", category=Category.COMMUNITY, order=57,
+    definition=_("Canteens and meal points serving meals whose facility opened between 1 "
+                 "January of the period's year and its end (the texts' target: 50 a year)."),
+)  # fmt: skip
+def meals_canteens_opened(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    end = period.as_of
+    opened = Canteen.objects.filter(
+        facility__opened_on__year=end.year, facility__opened_on__lte=end
+    )
+    return counts(divisions, count_by_code(opened, "division_code", divisions))

@@ -1,0 +1,34 @@
+"""Book a day's meals for every standing order in force (run daily, before the earliest
+cutoff; tomorrow by default). Idempotent: a second run books nothing more."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from yiyang.core.permissions import SystemActor
+from yiyang.core.scoping import Scope
+from yiyang.meals.services import standing_orders_book
+
+
+class Command(BaseCommand):
+    help = "Book a day's meals from the standing orders (tomorrow by default)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--day", help="YYYY-MM-DD (default: tomorrow)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            day = (
+                datetime.date.fromisoformat(options["day"])
+                if options["day"]
+                else timezone.localdate() + datetime.timedelta(days=1)
+            )
+        except ValueError as exc:
+            raise CommandError(f"--day: {exc}") from exc
+        actor = SystemActor(Scope(division_prefix=""), username="system:standing-meals")
+        result = standing_orders_book(actor=actor, day=day)
+        self.stdout.write(f"{day}: {result['booked']} booked, {result['skipped']} skipped")

@@ -1,0 +1,149 @@
+"""Canteens and meal points (a facility that serves meals), their dishes and menus."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.choices import AuditAction
+from yiyang.core.models import Division
+from yiyang.core.permissions import Actor, Permission
+from yiyang.facilities.choices import FacilityKind
+from yiyang.facilities.models import Facility
+from yiyang.meals.choices import DietLabel, Meal
+from yiyang.meals.models import Canteen, Dish, MenuItem
+from yiyang.meals.services.common import money, raise_if, require_canteen
+
+CANTEEN_KINDS = (FacilityKind.ELDERLY_CANTEEN, FacilityKind.MEAL_POINT)
+CANTEEN_FIELDS = (
+    "opening_days", "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
+    "price_breakfast", "price_lunch", "price_dinner", "delivery_fee", "subsidy_accepted",
+    "is_active", "is_kitchen",
+)  # fmt: skip
+MONEY_FIELDS = ("price_breakfast", "price_lunch", "price_dinner", "delivery_fee")
+
+
+def _canteen_errors(values: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    days = values.get("opening_days", [])
+    if not isinstance(days, list) or any(not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+        errors["opening_days"] = _("Opening days are weekdays, Monday (0) to Sunday (6).")
+    meals = values.get("meals", [])
+    if not isinstance(meals, list) or any(m not in Meal.values for m in meals):
+        errors["meals"] = _("Meals are breakfast, lunch or dinner.")
+    for name in MONEY_FIELDS:
+        if name in values:
+            values[name] = money(values[name], name, errors)
+            if values[name] is None and name not in errors:
+                errors[name] = _("Enter an amount.")
+    for name in ("seats", "capacity_per_meal", "cutoff_minutes"):
+        value = values.get(name, 0)
+        if not isinstance(value, int) or value < 0:
+            errors[name] = _("A whole number, not negative.")
+    return errors
+
+
+@transaction.atomic
+def canteen_register(
+    *, actor: Actor, facility: Facility, kitchen: Canteen | None = None,
+    delivery_area: list[Division] | None = None, **values: Any,
+) -> Canteen:  # fmt: skip
+    """Make a facility (an elderly canteen or a meal point) serve meals: days, meals,
+    seats and capacity, prices, cutoff, delivery area, the central kitchen supplying it."""
+    values = {k: v for k, v in values.items() if k in CANTEEN_FIELDS}
+    canteen = Canteen(
+        facility=facility, organisation=facility.organisation,
+        division_code=facility.division_code, kitchen=kitchen,
+    )  # fmt: skip
+    require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
+    errors = _canteen_errors(values)
+    if facility.kind not in CANTEEN_KINDS:
+        errors["facility"] = _("Only an elderly canteen or a meal point serves meals.")
+    if Canteen.objects.filter(facility=facility).exists():
+        errors["facility"] = _("This facility serves meals already.")
+    if kitchen is not None and not kitchen.is_kitchen:
+        errors["kitchen"] = _("The supplier must be a central kitchen.")
+    raise_if(errors)
+    for name, value in values.items():
+        setattr(canteen, name, value)
+    canteen.save()
+    area = delivery_area if delivery_area is not None else list(facility.service_area.all())
+    canteen.delivery_area.set(area)
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=canteen, division_code=canteen.division_code,
+        changes={k: [None, v] for k, v in snapshot(canteen, CANTEEN_FIELDS).items()},
+    )  # fmt: skip
+    return canteen
+
+
+@transaction.atomic
+def canteen_update(*, actor: Actor, canteen: Canteen, **values: Any) -> Canteen:
+    """Change a canteen's days, meals, capacity, prices, cutoff or state."""
+    require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
+    values = {k: v for k, v in values.items() if k in CANTEEN_FIELDS}
+    before = snapshot(canteen, CANTEEN_FIELDS)
+    merged = {name: getattr(canteen, name) for name in CANTEEN_FIELDS} | values
+    raise_if(_canteen_errors(merged))
+    for name in values:
+        setattr(canteen, name, merged[name])
+    changes = diff(before, snapshot(canteen, CANTEEN_FIELDS))
+    if changes:
+        canteen.save()
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=canteen,
+            division_code=canteen.division_code, changes=changes,
+        )  # fmt: skip
+    return canteen
+
+
+@transaction.atomic
+def dish_add(
+    *, actor: Actor, canteen: Canteen, name: str, price: Any = None,
+    labels: list[str] | None = None, allergens: list[str] | None = None,
+) -> Dish:  # fmt: skip
+    """A dish of the canteen (or kitchen) with its price and labels."""
+    require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
+    errors: dict[str, str] = {}
+    amount = money(price, "price", errors)
+    labels = sorted(set(labels or []))
+    if set(labels) - set(DietLabel.values):
+        errors["labels"] = _("Unknown label.")
+    if not name.strip() or len(name) > 100:
+        errors["name"] = _("Name the dish (at most 100 characters).")
+    raise_if(errors)
+    dish = Dish.objects.create(
+        canteen=canteen, name=name.strip(), price=amount, labels=labels,
+        allergens=[a.strip() for a in (allergens or []) if a.strip()],
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=dish, division_code=canteen.division_code
+    )
+    return dish
+
+
+@transaction.atomic
+def menu_set(
+    *, actor: Actor, canteen: Canteen, day: datetime.date, meal: str, dishes: list[Dish]
+) -> list[MenuItem]:
+    """The dishes of one day's meal (replacing what was there): a weekly menu is seven."""
+    require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
+    errors: dict[str, str] = {}
+    if meal not in canteen.meals:
+        errors["meal"] = _("This canteen does not serve this meal.")
+    if any(d.canteen_id != canteen.pk for d in dishes):
+        errors["dishes"] = _("A dish of another canteen.")
+    raise_if(errors)
+    MenuItem.objects.filter(canteen=canteen, day=day, meal=meal).delete()
+    items = MenuItem.objects.bulk_create(
+        [MenuItem(canteen=canteen, day=day, meal=meal, dish=d) for d in dishes]
+    )
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=canteen, division_code=canteen.division_code,
+        changes={"menu": [None, {"day": day.isoformat(), "meal": meal,
+                                 "dishes": [d.name for d in dishes]}]},
+    )  # fmt: skip
+    return items

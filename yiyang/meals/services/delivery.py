@@ -1,0 +1,124 @@
+"""Delivery: a meal-time's delivery bookings given to a courier in route order (nearest
+next, from the canteen), and the courier's confirmation (delivered, with time and place,
+which records the served meal and its subsidy; or the elder not at home)."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.core.audit import audit_record
+from yiyang.core.choices import AuditAction
+from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.meals.choices import BookingStatus, MealMode
+from yiyang.meals.models import Booking, Canteen
+from yiyang.meals.selectors import meal_start
+from yiyang.meals.services.common import require_canteen
+from yiyang.meals.services.counter import serve_authorised
+
+
+def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Kilometres on the sphere (enough to order a round of a few dozen doors)."""
+    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 12742 * math.asin(math.sqrt(h))
+
+
+def route_order(start: tuple[float, float] | None, stops: list[Booking]) -> list[Booking]:
+    """Nearest neighbour from the canteen; stops without coordinates go last."""
+    placed = [b for b in stops if b.elder.lat is not None and b.elder.lng is not None]
+    rest = [b for b in stops if b not in placed]
+    if start is None and placed:
+        start = (float(placed[0].elder.lat), float(placed[0].elder.lng))  # type: ignore[arg-type]
+    ordered: list[Booking] = []
+    here = start
+    while placed:
+        nxt = min(placed, key=lambda b: _distance(here, (float(b.elder.lat), float(b.elder.lng))))  # type: ignore[arg-type]
+        ordered.append(nxt)
+        placed.remove(nxt)
+        here = (float(nxt.elder.lat), float(nxt.elder.lng))  # type: ignore[arg-type]
+    return ordered + rest
+
+
+@transaction.atomic
+def delivery_round_assign(
+    *, actor: Actor, canteen: Canteen, day: datetime.date, meal: str, courier: object
+) -> list[Booking]:
+    """Give the meal-time's unassigned delivery bookings to ``courier``, in route order."""
+    require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
+    if getattr(courier, "role", None) not in (Role.CAREGIVER, Role.PROVIDER_MANAGER) or getattr(
+        courier, "organisation_id", None
+    ) not in (actor.scope.organisation_ids or ()):
+        raise ValidationError({"courier": _("Choose a courier of this canteen.")})
+    stops = list(
+        Booking.objects.select_for_update()
+        .filter(canteen=canteen, day=day, meal=meal, mode=MealMode.DELIVERY,
+                status=BookingStatus.BOOKED, courier__isnull=True)
+        .select_related("elder")
+    )  # fmt: skip
+    org = canteen.organisation
+    start = (
+        (float(org.lat), float(org.lng)) if org.lat is not None and org.lng is not None else None
+    )
+    ordered = route_order(start, stops)
+    for position, booking in enumerate(ordered, start=1):
+        booking.courier = courier  # type: ignore[assignment]
+        booking.route_position = position
+        booking.save(update_fields=["courier", "route_position", "updated_at"])
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=canteen, division_code=canteen.division_code,
+        changes={"delivery_round": [None, {"day": day.isoformat(), "meal": meal,
+                                           "stops": len(ordered)}]},
+    )  # fmt: skip
+    return ordered
+
+
+def delivery_confirm(
+    *, actor: Actor, booking: Booking, delivered: bool, at: datetime.datetime | None = None,
+    lat: Decimal | None = None, lng: Decimal | None = None,
+) -> Booking:  # fmt: skip
+    """The courier hands the meal over (recorded as served, with its subsidy, late when
+    past the meal's start plus MEAL_LATE_DELIVERY_MINUTES) or finds nobody at home (the
+    community worker sees it in their list)."""
+    require_perm(actor, Permission.DELIVER_MEALS)
+    if booking.courier_id != actor.pk and not (
+        actor.role == Role.PROVIDER_MANAGER
+        and actor.scope.covers(division_code=None, organisation_id=booking.canteen.organisation_id)
+    ):
+        raise Http404
+    if booking.mode != MealMode.DELIVERY or booking.status != BookingStatus.BOOKED:
+        raise ValidationError({"status": _("This delivery is not open.")})
+    at = at or timezone.now()
+    if delivered and timezone.localdate(at) != booking.day:
+        raise ValidationError({"at": _("This meal is booked for %(day)s.") % {"day": booking.day}})
+    late_after = meal_start(booking.day, booking.meal) + datetime.timedelta(
+        minutes=settings.MEAL_LATE_DELIVERY_MINUTES
+    )
+    with transaction.atomic():
+        if delivered:
+            serve_authorised(
+                actor=actor, canteen=booking.canteen, elder=booking.elder, meal=booking.meal,
+                mode=MealMode.DELIVERY, dish=booking.dish, at=at, client_id=None, now=None,
+            )  # fmt: skip
+        booking.delivered_at, booking.delivered_lat, booking.delivered_lng = at, lat, lng
+        booking.is_late = delivered and at > late_after
+        booking.status = BookingStatus.DELIVERED if delivered else BookingStatus.NOT_AT_HOME
+        booking.save()
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=booking,
+            division_code=booking.division_code,
+            changes={"status": [BookingStatus.BOOKED, booking.status],
+                     "late": [None, booking.is_late]},
+        )  # fmt: skip
+    return booking

@@ -1,0 +1,99 @@
+"""The meal subsidy at the point of sale: which rule applies (the assessments app's
+entitlements decide it, never a second set of rules), how much of the price it covers, and
+the monthly cap when the city sets one."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+
+from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
+from yiyang.assessments.models import EligibilityRule
+from yiyang.assessments.services import entitlements_for
+from yiyang.elders.models import Elder
+from yiyang.meals.choices import MealMode
+from yiyang.meals.models import ZERO, Canteen, Dish, ServedMeal
+
+
+@dataclass
+class Quote:
+    """What a meal costs this elder here: price, the subsidy and the self-pay."""
+
+    price: Decimal
+    subsidy: Decimal
+    self_pay: Decimal
+    rule: EligibilityRule | None = None
+    reasons: list[str] = field(default_factory=list)
+    capped: bool = False
+
+
+def meal_subsidy_rule(
+    *, elder: Elder, day: datetime.date, rules: list[EligibilityRule] | None = None
+) -> tuple[EligibilityRule | None, list[str]]:
+    """The per-meal meal-subsidy entitlement with the largest amount, and why it applies."""
+    best: tuple[EligibilityRule | None, list[str]] = (None, [])
+    for found in entitlements_for(elder=elder, today=day, rules=rules):
+        rule = found.rule
+        if (
+            rule.entitlement != EntitlementKind.MEAL_SUBSIDY
+            or rule.unit != EntitlementUnit.PER_MEAL
+        ):
+            continue
+        if rule.amount_yuan is None:
+            continue
+        if best[0] is None or rule.amount_yuan > (best[0].amount_yuan or ZERO):
+            best = (rule, found.reasons)
+    return best
+
+
+def monthly_cap() -> Decimal | None:
+    cap = settings.MEAL_SUBSIDY_MONTHLY_CAP_YUAN
+    return None if cap in (None, "") else Decimal(str(cap))
+
+
+def subsidy_spent(*, elder: Elder, day: datetime.date) -> Decimal:
+    """The meal subsidy the elder received in the calendar month of ``day``."""
+    total = ServedMeal.objects.filter(
+        elder=elder, day__year=day.year, day__month=day.month
+    ).aggregate(total=Sum("subsidy_yuan"))["total"]
+    return Decimal(total or ZERO)
+
+
+def meal_price(*, canteen: Canteen, meal: str, mode: str, dish: Dish | None = None) -> Decimal:
+    price = dish.price if dish is not None and dish.price is not None else canteen.price_of(meal)
+    if mode == MealMode.DELIVERY:
+        price += canteen.delivery_fee
+    return Decimal(price)
+
+
+def meal_quote(
+    *,
+    canteen: Canteen,
+    elder: Elder,
+    day: datetime.date,
+    meal: str,
+    mode: str = MealMode.DINE_IN,
+    dish: Dish | None = None,
+    rules: list[EligibilityRule] | None = None,
+) -> Quote:
+    """Price, subsidy and self-pay of one meal. The subsidy is the entitlement's amount,
+    never more than the price, and never beyond the monthly cap (when set)."""
+    price = meal_price(canteen=canteen, meal=meal, mode=mode, dish=dish)
+    rule: EligibilityRule | None = None
+    reasons: list[str] = []
+    if canteen.subsidy_accepted:
+        rule, reasons = meal_subsidy_rule(elder=elder, day=day, rules=rules)
+    subsidy = min(rule.amount_yuan or ZERO, price) if rule is not None else ZERO
+    capped = False
+    cap = monthly_cap()
+    if cap is not None and subsidy > 0:
+        left = max(cap - subsidy_spent(elder=elder, day=day), ZERO)
+        if left < subsidy:
+            subsidy, capped = left, True
+    if subsidy == 0:
+        rule = None
+    return Quote(price, subsidy, price - subsidy, rule, reasons, capped)

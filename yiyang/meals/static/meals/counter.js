@@ -1,0 +1,185 @@
+/* Yiyang: the meal counter, with an offline queue.
+ *
+ * A scan (a keyboard-wedge scanner types the card's QR value and Enter) or a typed ID
+ * number or phone is recorded through POST /api/v1/meals/served/ with the tap's time
+ * ("at") and a client_id made here. When the network is down the record is kept in
+ * localStorage and sent again, oldest first, on the "online" event, on page load and
+ * every 15 s. The server applies a client_id once (a re-send answers 200) and refuses a
+ * second meal of the meal-time anywhere in the city (409), so a queue sent twice or out
+ * of order never grants a subsidy twice. 401/403 keep the queue until a new log-in.
+ */
+(function () {
+  "use strict";
+  var KEY = "yiyang.meal-queue.v1";
+  var RETRY_MS = 15000;
+  var API = "/api/v1/meals/served/";
+  var form = document.getElementById("counter-form");
+  if (!form) return;
+  var flushing = false;
+
+  function text(name) {
+    var el = document.getElementById("counter-texts");
+    try { return JSON.parse(el.textContent)[name] || name; } catch (e) { return name; }
+  }
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    var b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function load() {
+    try { return JSON.parse(window.localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function save(list) { window.localStorage.setItem(KEY, JSON.stringify(list)); banner(); }
+  function banner() {
+    var box = document.getElementById("counter-queue");
+    var n = load().length;
+    box.hidden = n === 0;
+    box.setAttribute("data-count", String(n));
+    box.querySelector(".count").textContent = String(n);
+  }
+  function show(kind, message) {
+    var box = document.getElementById("counter-status");
+    box.className = "visit-status " + kind;
+    box.textContent = message;
+    box.hidden = false;
+  }
+  function log(kind, message) {
+    var li = document.createElement("li");
+    li.className = kind;
+    li.textContent = new Date().toLocaleTimeString().slice(0, 5) + " " + message;
+    var list = document.getElementById("counter-log");
+    list.insertBefore(li, list.firstChild);
+  }
+  function errorText(data) {
+    if (!data || typeof data !== "object") return text("failed");
+    if (typeof data.detail === "string") return data.detail;
+    var parts = [];
+    Object.keys(data).forEach(function (key) {
+      var value = data[key];
+      if (Array.isArray(value)) value.forEach(function (v) { parts.push(String(v)); });
+      else if (typeof value === "string") parts.push(value);
+    });
+    return parts.join(" ") || text("failed");
+  }
+
+  /* What the operator typed or scanned: a card, an ID number or a phone. */
+  function who(code) {
+    var value = code.trim();
+    var compact = value.replace(/\s+/g, "");
+    if (/^(YYMC:)?[0-9A-F]{16}$/i.test(compact) && !/^\d{15}$|^\d{17}[\dXx]$/.test(compact)) return { card: compact };
+    if (/^\d{15}$|^\d{17}[\dXx]$/.test(compact)) return { id_number: compact };
+    if (/^\+?\d{7,14}$/.test(compact)) return { phone: compact };
+    return { card: value };
+  }
+  function body() {
+    var data = who(document.getElementById("counter-code").value);
+    data.canteen = document.getElementById("counter-canteen").value;
+    data.meal = document.getElementById("counter-meal").value;
+    data.mode = document.getElementById("counter-mode").value;
+    return data;
+  }
+  function post(url, data) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(data)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (json) {
+        return { status: response.status, data: json };
+      });
+    });
+  }
+  function money(data) {
+    return text("price") + " ¥" + data.price + " · " + text("subsidy") + " ¥" + data.subsidy +
+      " · " + text("self_pay") + " ¥" + data.self_pay;
+  }
+
+  function preview() {
+    var box = document.getElementById("counter-preview");
+    if (!navigator.onLine) return;
+    post(API + "preview/", body()).then(function (answer) {
+      box.hidden = false;
+      box.textContent = "";
+      if (answer.status !== 200) { box.textContent = errorText(answer.data); return; }
+      var d = answer.data;
+      [["preview-name", d.name + " · " + d.id_number], ["preview-money", money(d)]].forEach(function (pair) {
+        var p = document.createElement("p"); p.className = pair[0]; p.textContent = pair[1]; box.appendChild(p);
+      });
+      d.warnings.concat(d.already_served ? [d.already_served] : []).forEach(function (w) {
+        var p = document.createElement("p"); p.className = "preview-warn"; p.textContent = w; box.appendChild(p);
+      });
+    }).catch(function () { box.hidden = true; });
+  }
+
+  /* Resolves "done" (recorded, replayed or refused: leave the queue), "wait" (keep it). */
+  function send(item) {
+    return post(API, item.body).then(function (answer) {
+      if (answer.status === 201 || answer.status === 200) {
+        log("ok", text("recorded") + ": " + answer.data.elder_name + " · " + money(answer.data));
+        show("ok", text("recorded") + ": " + answer.data.elder_name + " · " + money(answer.data));
+        return "done";
+      }
+      if (answer.status === 401 || answer.status === 403) { show("error", text("login")); return "wait"; }
+      log("refused", text("refused") + ": " + errorText(answer.data));
+      show("error", errorText(answer.data));
+      return "done";
+    }, function () { return "wait"; });
+  }
+
+  function flush() {
+    if (flushing) return Promise.resolve();
+    var queue = load();
+    if (!queue.length) return Promise.resolve();
+    flushing = true;
+    queue.sort(function (a, b) { return a.body.at < b.body.at ? -1 : 1; });
+    var sent = 0;
+    function next() {
+      var list = load();
+      if (!list.length) return Promise.resolve();
+      list.sort(function (a, b) { return a.body.at < b.body.at ? -1 : 1; });
+      return send(list[0]).then(function (result) {
+        if (result !== "done") return;
+        sent += 1;
+        save(load().filter(function (x) { return x.id !== list[0].id; }));
+        return next();
+      });
+    }
+    return next().then(function () {
+      flushing = false;
+      if (sent) show("ok", text("synced").replace("%(n)s", String(sent)));
+    }, function () { flushing = false; });
+  }
+
+  function record(event) {
+    event.preventDefault();
+    var data = body();
+    var item = { id: uuid(), body: data };
+    data.client_id = item.id;
+    data.at = new Date().toISOString();
+    document.getElementById("counter-code").value = "";
+    document.getElementById("counter-preview").hidden = true;
+    var offline = function () {
+      var list = load(); list.push(item); save(list);
+      var meal = document.getElementById("counter-meal");
+      log("queued", text("queued") + " · " + meal.options[meal.selectedIndex].text);
+      show("queued", text("offline_saved"));
+    };
+    if (!navigator.onLine) { offline(); return; }
+    send(item).then(function (result) { if (result === "wait") offline(); });
+    document.getElementById("counter-code").focus();
+  }
+
+  form.addEventListener("submit", record);
+  document.getElementById("counter-check").addEventListener("click", preview);
+  window.addEventListener("online", flush);
+  window.setInterval(function () { if (navigator.onLine) flush(); }, RETRY_MS);
+  banner();
+  if (navigator.onLine) flush();
+})();

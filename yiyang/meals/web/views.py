@@ -1,0 +1,212 @@
+"""Meal-assistance pages: canteens (staff, officers, workers), a canteen's menu, kitchen
+counts and food safety, booking (workers, the call centre, family), the counter (a tablet
+at the canteen, offline-capable) and the courier's round."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.meals import selectors, services
+from yiyang.meals.choices import DietLabel, Meal, MealMode
+from yiyang.meals.permissions import covers_canteen
+
+WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+
+
+def _current_meal(now: datetime.datetime) -> str:
+    hour = timezone.localtime(now).hour
+    return Meal.BREAKFAST if hour < 10 else Meal.LUNCH if hour < 15 else Meal.DINNER
+
+
+@login_required
+def index_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    today = timezone.localdate()
+    canteens = selectors.canteen_list(actor=actor).annotate(
+        served_today=Count("served", filter=Q(served__day=today), distinct=True),
+    )
+    served = selectors.served_list(actor=actor, filters={"day": today})
+    totals = served.aggregate(n=Count("id"), subsidy=Sum("subsidy_yuan"))
+    bookings = selectors.booking_list(actor=actor).filter(day__gte=today).order_by("day", "meal")
+    week_ago = today - datetime.timedelta(days=7)
+    return render(request, "meals/index.html", {
+        "canteens": canteens, "today": today, "totals": totals, "bookings": bookings[:50],
+        "not_at_home": selectors.not_at_home(actor=actor).filter(day__gte=week_ago)[:20],
+        "can_book": has_perm(actor, Permission.BOOK_MEALS),
+        "can_record": has_perm(actor, Permission.RECORD_MEALS),
+        "can_deliver": has_perm(actor, Permission.DELIVER_MEALS),
+        "can_issue_cards": has_perm(actor, Permission.ISSUE_MEAL_CARDS),
+    })  # fmt: skip
+
+
+@login_required
+def canteen_view(request: HttpRequest, id: str) -> HttpResponse:
+    actor = request_actor(request)
+    canteen = selectors.canteen_get_for_actor(actor=actor, external_id=id)
+    today = timezone.localdate()
+    day = _day(request.GET.get("day")) or today
+    menu: dict[tuple[datetime.date, str], list[Any]] = {}
+    for item in selectors.menu_of(canteen=canteen, start=today):
+        menu.setdefault((item.day, item.meal), []).append(item.dish)
+    staff_view = covers_canteen(actor, canteen) and has_perm(actor, Permission.MANAGE_CANTEENS)
+    counts = selectors.kitchen_counts(canteen=canteen, day=day) if staff_view else None
+    return render(request, "meals/canteen.html", {
+        "canteen": canteen, "day": day, "today": today,
+        "opening_days": [WEEKDAYS[d] for d in sorted(canteen.opening_days)],
+        "meals": [Meal(m).label for m in canteen.meals],
+        "menu": [
+            {"day": d, "meal": Meal(m).label, "dishes": [
+                {"name": dish.name, "price": dish.price,
+                 "labels": [DietLabel(lb).label for lb in dish.labels if lb in DietLabel.values]}
+                for dish in dishes]}
+            for (d, m), dishes in sorted(menu.items())
+        ],
+        "counts": _counts(counts) if counts is not None else None,
+        "gaps": selectors.safety_gaps(canteen=canteen, today=today),
+        "staff_view": staff_view,
+    })  # fmt: skip
+
+
+def _counts(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "per_meal": [(Meal(m).label, n) for m, n in sorted(raw["per_meal"].items())],
+        "per_dish": [(Meal(m).label, d or _("Set meal"), n) for (m, d), n in raw["per_dish"]],
+        "per_point": [
+            (Meal(m).label, p, MealMode(mode).label, n) for (m, p, mode), n in raw["per_point"]
+        ],
+    }
+
+
+def _day(text: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+@login_required
+def counter_view(request: HttpRequest) -> HttpResponse:
+    """The counter: a tablet or phone at the canteen. Scans and records through the API;
+    keeps working offline (static/meals/counter.js)."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.RECORD_MEALS)
+    canteens = list(selectors.canteen_list(actor=actor).filter(is_active=True))
+    texts = {
+        "offline_saved": _("Saved on this tablet: it will be sent when the network is back."),
+        "synced": _("Sent %(n)s queued meals."),
+        "failed": _("The meal was not recorded."),
+        "subsidy": _("Subsidy"), "self_pay": _("Self-pay"), "price": _("Price"),
+        "recorded": _("Recorded"), "refused": _("Refused"), "queued": _("queued"),
+        "already": _("Already served"), "login": _("Log in again to send the queued meals."),
+    }  # fmt: skip
+    return render(request, "meals/counter.html", {
+        "canteens": canteens, "meals": Meal.choices, "modes": MealMode.choices,
+        "current_meal": _current_meal(timezone.now()), "texts": texts,
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_view(request: HttpRequest) -> HttpResponse:
+    """Book a meal (community worker, call centre, a canteen's staff, family)."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.BOOK_MEALS)
+    canteens = list(selectors.canteen_list(actor=actor).filter(is_active=True))
+    elders = selectors.bookable_elders(actor=actor)[:200]
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            elder = selectors.bookable_elder_get(
+                actor=actor, external_id=request.POST.get("elder", "")
+            )
+            canteen = selectors.canteen_get_for_actor(
+                actor=actor, external_id=request.POST.get("canteen", "")
+            )
+            day = _day(request.POST.get("day"))
+            if day is None:
+                raise ValidationError({"day": _("Choose a day.")})
+            booked = services.booking_place(
+                actor=actor, canteen=canteen, elder=elder, day=day,
+                meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            booking = booked.booking
+            done = {"meal": Meal(booking.meal).label, "day": booking.day, "name": elder.name}
+            messages.success(request, _("Booked %(meal)s of %(day)s for %(name)s.") % done)
+            for warning in booked.warnings:
+                messages.warning(request, warning)
+            return redirect(reverse("meals:index"))
+    return render(request, "meals/book.html", {
+        "canteens": canteens, "elders": elders, "meals": Meal.choices, "modes": MealMode.choices,
+        "errors": errors, "tomorrow": timezone.localdate() + datetime.timedelta(days=1),
+        "values": request.POST,
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deliveries_view(request: HttpRequest) -> HttpResponse:
+    """The courier's round on a phone: stops in route order, navigation, confirm."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.DELIVER_MEALS)
+    if request.method == "POST":
+        try:
+            booking = selectors.booking_get_for_actor(
+                actor=actor, external_id=request.POST.get("booking", "")
+            )
+            services.delivery_confirm(
+                actor=actor, booking=booking, delivered=request.POST.get("outcome") == "delivered"
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except services.MealConflictError as conflict:
+            messages.error(request, conflict.message)
+        return redirect(reverse("meals:deliveries"))
+    today = timezone.localdate()
+    stops = selectors.booking_list(actor=actor, filters={"day": today}).filter(
+        mode=MealMode.DELIVERY
+    ).order_by("meal", "route_position", "id")  # fmt: skip
+    return render(request, "meals/deliveries.html", {"stops": stops, "today": today})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cards_view(request: HttpRequest) -> HttpResponse:
+    """Meal cards of the worker's elders: issue (a lost card is revoked) and print."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.ISSUE_MEAL_CARDS)
+    if request.method == "POST":
+        elder = selectors.bookable_elder_get(actor=actor, external_id=request.POST.get("elder", ""))
+        try:
+            card = services.meal_card_issue(actor=actor, elder=elder)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse("meals:cards"))
+        return redirect(reverse("meals:card-print", args=[card.external_id]))
+    elders = selectors.bookable_elders(actor=actor)[:200]
+    return render(request, "meals/cards.html", {"rows": selectors.valid_cards_of(elders)})
+
+
+@login_required
+def card_print_view(request: HttpRequest, id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.ISSUE_MEAL_CARDS)
+    card = selectors.card_get_for_actor(actor=actor, external_id=id)
+    return render(
+        request, "meals/card_print.html", {"card": card, "value": services.card_value(card)}
+    )
