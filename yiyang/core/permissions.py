@@ -171,6 +171,12 @@ class Permission(enum.Enum):
     )  # fmt: skip
     MANAGE_INDICATOR_TARGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
 
+    # The caregiver workforce (issue 17): the roster is read with VIEW_CAREGIVERS.
+    IMPORT_ROSTER = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PROVIDER_MANAGER)
+    MANAGE_TRAINING = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PROVIDER_MANAGER)
+    ATTEND_TRAINING = (R.CAREGIVER,)
+    MANAGE_WORKFORCE_SUBSIDIES = (R.CITY_ADMIN,)
+
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(str(role) for role in self._roles)
@@ -241,6 +247,10 @@ PERMISSION_TITLES = {
     "SET_ALERT_THRESHOLDS": _("Set an elder's alert thresholds"),
     "VIEW_INDICATORS": _("View indicators and the dashboard"),
     "MANAGE_INDICATOR_TARGETS": _("Set indicator targets"),
+    "IMPORT_ROSTER": _("Import caregiver rosters"),
+    "MANAGE_TRAINING": _("Run training sessions and record results"),
+    "ATTEND_TRAINING": _("Check in to training sessions"),
+    "MANAGE_WORKFORCE_SUBSIDIES": _("Set post-subsidy rules and compute entitlements"),
 }
 
 
