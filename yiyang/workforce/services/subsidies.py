@@ -116,7 +116,8 @@ def _facts_by_person(city: Division, start: datetime.date, end: datetime.date) -
         by_person[employment.person_id].append(employment)
     held: dict[int, set[str]] = defaultdict(set)
     for person_id, qualification in (
-        Certificate.objects.filter(caregiver__employment__person__city=city, issued_on__lte=end)
+        Certificate.objects.filter(caregiver__employment__person__city=city)
+        .filter(Q(issued_on__isnull=True) | Q(issued_on__lte=end))
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=end))
         .values_list("caregiver__employment__person_id", "qualification")
     ):
