@@ -49,7 +49,7 @@ def test_roles_without_the_roster_get_403(roster: Care) -> None:
         assert _client(roster.world.user[role]).get("/workforce/").status_code == 403
 
 
-def test_roster_filters_and_query_count(roster: Care) -> None:
+def test_roster_filters_and_query_count(roster: Care, tmp_path: Path) -> None:
     client = _client(roster.manager)
     Person.objects.filter(name="李护理").update(skill_level="4")
 
@@ -58,7 +58,7 @@ def test_roster_filters_and_query_count(roster: Care) -> None:
     with CaptureQueriesContext(connection) as few:
         client.get("/workforce/")
     for seq in range(20):
-        roster_import(roster, seq)
+        roster_import(roster, seq, tmp_path)
     with CaptureQueriesContext(connection) as many:
         client.get("/workforce/")
 
@@ -66,12 +66,11 @@ def test_roster_filters_and_query_count(roster: Care) -> None:
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def roster_import(roster: Care, seq: int) -> None:
+def roster_import(roster: Care, seq: int, folder: Path) -> None:
     from yiyang.workforce.services.importing import roster_import as run
 
-    path = Path(f"/tmp/wf-roster-{seq}.csv")
-    roster_file(path.parent, [[f"员工{seq}", person_id(100 + seq), "", "", "", "2024-01-01",
-                               "", "", "", "", ""]], path.name)  # fmt: skip
+    path = roster_file(folder, [[f"员工{seq}", person_id(100 + seq), "", "", "", "2024-01-01",
+                                 "", "", "", "", ""]], f"r{seq}.csv")  # fmt: skip
     run(actor=roster.manager, path=path, provider=roster.provider)
 
 
