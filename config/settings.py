@@ -626,6 +626,12 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "yiyang.facilities.choices.FacilityKind",
         "FacilityStatusEnum": "yiyang.facilities.choices.FacilityStatus",
         "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
+        "LeaveReasonEnum": "yiyang.workforce.choices.LeaveReason",
+        "SkillLevelEnum": "yiyang.workforce.choices.SkillLevel",
+        "SubsidyKindEnum": "yiyang.workforce.choices.SubsidyKind",
+        "EnrolmentStatusEnum": "yiyang.workforce.choices.EnrolmentStatus",
+        "EducationEnum": "yiyang.workforce.choices.Education",
+        "OrganiserKindEnum": "yiyang.workforce.choices.OrganiserKind",
     },
 }
 

@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import Http404
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, has_perm, require_perm
-from yiyang.services.models import Caregiver, Certificate
+from yiyang.services.models import Certificate
 from yiyang.workforce.choices import EnrolmentStatus
 from yiyang.workforce.models import (
     Course,
@@ -116,8 +116,12 @@ def roster_conflicts(*, actor: Actor) -> QuerySet[RosterConflict]:
 
 def _city_codes(actor: Actor) -> set[str]:
     """The 4-digit city prefixes an actor works in (training is organised city by city)."""
-    if actor.scope.division_prefix:
-        return {actor.scope.division_prefix[:4]}
+    prefix = actor.scope.division_prefix
+    if prefix is not None and len(prefix) >= 4:
+        return {prefix[:4]}
+    if prefix is not None:  # the whole platform
+        return {code[:4] for code in Division.objects.filter(level="city").values_list(
+            "code", flat=True)}  # fmt: skip
     ids = actor.scope.organisation_ids or frozenset()
     from yiyang.organisations.models import Organisation
 
@@ -133,8 +137,7 @@ def course_queryset(*, actor: Actor) -> QuerySet[Course]:
         has_perm(actor, Permission.VIEW_CAREGIVERS) or has_perm(actor, Permission.ATTEND_TRAINING)
     ):
         require_perm(actor, Permission.VIEW_CAREGIVERS)
-    cities = Division.objects.filter(level="city")
-    codes = [c for c in cities.values_list("code", flat=True) if c[:4] in _city_codes(actor)]
+    codes = [code + "00000000" for code in _city_codes(actor)]
     return Course.objects.filter(city__code__in=codes).select_related("organiser", "division")
 
 
@@ -200,5 +203,22 @@ def subsidy_total(entitlements: QuerySet[SubsidyEntitlement]) -> Decimal:
     return entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
 
-def caregiver_prefetch() -> Prefetch:
-    return Prefetch("caregiver", queryset=Caregiver.objects.only("id", "status"))
+def certificate_list(*, actor: Actor) -> QuerySet[Certificate]:
+    """Certificates of the caregivers on the actor's roster (as dispatch reads them)."""
+    return Certificate.objects.filter(
+        caregiver__employment__in=employment_queryset(actor=actor)
+    ).select_related("caregiver", "issue")
+
+
+def subsidy_rule_list(*, actor: Actor) -> QuerySet[Any]:
+    from yiyang.workforce.models import SubsidyRule
+
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    codes = _city_codes(actor)
+    return SubsidyRule.objects.filter(city__code__in=[c + "00000000" for c in codes])
+
+
+def actor_city(actor: Actor) -> Division | None:
+    """The city an actor works in (the first, for an organisation in several)."""
+    codes = sorted(_city_codes(actor))
+    return Division.objects.filter(level="city", code__in=[c + "00000000" for c in codes]).first()
