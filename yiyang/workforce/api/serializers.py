@@ -193,7 +193,7 @@ class RosterImportResultSerializer(serializers.Serializer):
     conflicts = serializers.IntegerField()
     written = serializers.BooleanField()
     dry_run = serializers.BooleanField()
-    errors = RowErrorSerializer(many=True)
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 def person_record_data(record: dict[str, Any]) -> dict[str, Any]:

@@ -114,10 +114,12 @@ class CourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         organiser = _provider(actor, data.pop("organiser"), "organiser") if data.get(
             "organiser") else None  # fmt: skip
         division = Division.objects.filter(code=data.pop("division", "")).first()
-        if organiser is None and division is None:
+        if organiser is not None:
+            division = organiser.division
+        if division is None:
             raise ValidationError({"division": _("Give the division code or the organiser.")})
-        course = services.course_create(actor=actor, division=division or organiser.division,
-                                        organiser=organiser, **data)  # fmt: skip
+        course = services.course_create(actor=actor, division=division, organiser=organiser,
+                                        **data)  # fmt: skip
         return Response(s.CourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
 

@@ -166,7 +166,7 @@ def _plan(parsed_rows: list[Parsed], employers: Employers) -> Plan:
             parsed.error("employer", provider.name, _("The employer lies in no city."))
             plan.rejected.append(parsed)
             continue
-        candidates.append(RowPlan(parsed, provider, city, id_hash(number)))
+        candidates.append(RowPlan(parsed, provider, city, id_hash(str(number))))
     persons, employments = _existing([row.hash for row in candidates])
     unidentified = _unidentified({row.provider.pk for row in candidates})
     for row in candidates:
@@ -180,10 +180,10 @@ def _plan(parsed_rows: list[Parsed], employers: Employers) -> Plan:
             continue
         row.person = person
         match = _match(row, employments.get(person.pk, []), plan)
-        if match is False:
+        if match is False or match is True:
             plan.rejected.append(row.parsed)
             continue
-        row.employment = match or None
+        row.employment = match
         plan.rows.append(row)
     return plan
 

@@ -128,7 +128,9 @@ def _certificates(plan: Plan) -> None:
         for start in range(0, len(caregiver_ids), BATCH)
         for c in Certificate.objects.filter(caregiver_id__in=caregiver_ids[start : start + BATCH])
     }
-    new, changed, issuers = [], [], []
+    new: list[Certificate] = []
+    changed: list[Certificate] = []
+    issuers: list[tuple[Certificate, str]] = []
     for row in rows:
         assert row.employment is not None
         key = (row.employment.caregiver_id, row.values["certificate_number"])

@@ -111,7 +111,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             provider = provider_get_for_actor(actor=actor, external_id=request.POST["provider"])
         if upload is None:
             messages.error(request, _("Choose a file to upload."))
-        elif upload.size > MAX_UPLOAD_BYTES:
+        elif (upload.size or 0) > MAX_UPLOAD_BYTES:
             messages.error(request, _("The file is larger than 20 MB."))
         else:
             try:
