@@ -47,7 +47,7 @@ def roster_list(*, actor: Actor) -> QuerySet[Employment]:
     ``filtersets.RosterFilterSet``; current employments by default)."""
     return (
         employment_queryset(actor=actor)
-        .select_related("person", "provider", "caregiver")
+        .select_related("person", "provider")
         .order_by("person__name", "id")
     )
 

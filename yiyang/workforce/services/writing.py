@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from yiyang.core.bulk import bulk_insert
 from yiyang.core.models import Division
 from yiyang.organisations.models import Organisation
 from yiyang.services.choices import CaregiverStatus, Qualification
@@ -28,6 +29,7 @@ class RowPlan:
     hash: str
     person: Person | None = None
     employment: Employment | None = None
+    new: bool = False  # a new employment (nothing of it in the database before)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -53,6 +55,13 @@ class Plan:
         )
 
 
+def _insert(objs: list[Any], *, set_pks: bool = False) -> None:
+    """New rows in batches through the core's fast insert (bulk_create compiles SQL value
+    by value: most of a 30,000-row import's time)."""
+    for start in range(0, len(objs), BATCH * 5):
+        bulk_insert(objs[start : start + BATCH * 5], set_pks=set_pks)
+
+
 def _person_values(person: Person, row: RowPlan) -> None:
     for name in PERSON_FIELDS:
         if name in row.values:
@@ -71,7 +80,7 @@ def _persons(plan: Plan) -> None:
         else:
             changed.append(row.person)
         _person_values(row.person, row)
-    Person.objects.bulk_create(new, batch_size=BATCH)
+    _insert(new, set_pks=True)
     fields = [*PERSON_FIELDS, "id_number_hash", "id_number_ciphertext", "id_number_masked"]
     Person.objects.bulk_update(changed, fields, batch_size=BATCH)
 
@@ -92,8 +101,9 @@ def _employments(plan: Plan) -> None:
         )
         for row in new_rows
     ]  # fmt: skip
-    Caregiver.objects.bulk_create(caregivers, batch_size=BATCH)
+    _insert(caregivers, set_pks=True)
     for row, caregiver in zip(new_rows, caregivers, strict=True):
+        row.new = True
         row.employment = Employment(person=row.person, provider=row.provider, caregiver=caregiver,
                                     hired_on=row.values["hired_on"])  # fmt: skip
     changed_caregivers = []
@@ -110,8 +120,7 @@ def _employments(plan: Plan) -> None:
             caregiver.name = row.values["name"]
             caregiver.status = _status(employment.left_on, caregiver.status)
             changed_caregivers.append(caregiver)
-    Employment.objects.bulk_create([row.employment for row in new_rows if row.employment],
-                                   batch_size=BATCH)  # fmt: skip
+    _insert([row.employment for row in new_rows if row.employment])
     fresh = {id(row) for row in new_rows}
     Employment.objects.bulk_update(
         [row.employment for row in plan.rows if id(row) not in fresh and row.employment],
@@ -122,7 +131,7 @@ def _employments(plan: Plan) -> None:
 
 def _certificates(plan: Plan) -> None:
     rows = [row for row in plan.rows if row.values.get("certificate_number")]
-    caregiver_ids = [row.employment.caregiver_id for row in rows if row.employment]
+    caregiver_ids = [row.employment.caregiver_id for row in rows if row.employment and not row.new]
     existing = {
         (c.caregiver_id, c.number): c
         for start in range(0, len(caregiver_ids), BATCH)
@@ -142,14 +151,11 @@ def _certificates(plan: Plan) -> None:
         (changed if certificate.pk else new).append(certificate)
         if row.values.get("certificate_issuer"):
             issuers.append((certificate, row.values["certificate_issuer"]))
-    Certificate.objects.bulk_create(new, batch_size=BATCH)
+    _insert(new, set_pks=True)
     Certificate.objects.bulk_update(changed, ["issued_on", "expires_on"], batch_size=BATCH)
     for start in range(0, len(changed), BATCH):
         CertificateIssue.objects.filter(certificate__in=changed[start : start + BATCH]).delete()
-    CertificateIssue.objects.bulk_create(
-        [CertificateIssue(certificate=c, issuer=issuer) for c, issuer in issuers],
-        batch_size=BATCH,
-    )
+    _insert([CertificateIssue(certificate=c, issuer=issuer) for c, issuer in issuers])
 
 
 def plan_write(plan: Plan) -> None:
