@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.conftest import login
+from tests.conftest import login, token_for
 from tests.factories import UserFactory
 from tests.visits.conftest import Care
 from tests.workforce.conftest import person_id, roster_file
@@ -54,16 +54,23 @@ def test_roster_filters_and_query_count(roster: Care, tmp_path: Path) -> None:
     Person.objects.filter(name="李护理").update(skill_level="4")
 
     filtered = client.get("/workforce/?skill_level=4").content.decode()
-    client.get("/workforce/")
-    with CaptureQueriesContext(connection) as few:
-        client.get("/workforce/")
+    api = Client(HTTP_AUTHORIZATION=f"Token {token_for(roster.manager)}")
+    urls = [(client, "/workforce/"), (api, "/api/v1/workforce/employments/")]
+    for who, url in urls:
+        who.get(url)
+    few = [_queries(who, url) for who, url in urls]
     for seq in range(20):
         roster_import(roster, seq, tmp_path)
-    with CaptureQueriesContext(connection) as many:
-        client.get("/workforce/")
+    many = [_queries(who, url) for who, url in urls]
 
     assert "李护理" in filtered and "王护理" not in filtered
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert many == few
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
 
 
 def roster_import(roster: Care, seq: int, folder: Path) -> None:

@@ -48,7 +48,7 @@ class EmploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self) -> QuerySet[Employment]:
         if getattr(self, "swagger_fake_view", False):
             return Employment.objects.none()
-        return selectors.roster_list(actor=request_actor(self.request))
+        return selectors.roster_list(actor=request_actor(self.request)).select_related("caregiver")
 
     def get_object(self) -> Employment:
         queryset = selectors.roster_list(actor=request_actor(self.request))

@@ -16,6 +16,7 @@ from yiyang.demo.indicators import demo_indicators_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
+from yiyang.workforce.services import person_adopt_caregivers
 
 
 class Command(BaseCommand):
@@ -111,6 +112,9 @@ class Command(BaseCommand):
                 )
             elif plan.error:
                 self.stdout.write(f"The demo plan run failed: {plan.error}")
+        adopted = person_adopt_caregivers()
+        if adopted:
+            self.stdout.write(f"Caregiver roster: {adopted} caregivers entered (/workforce/).")
 
     def _network_and_picture(self, *, seed: int) -> None:
         """The facility network with its reach, then the indicators' targets and history."""
