@@ -6,8 +6,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.utils import timezone
 
+from tests.conftest import login
 from tests.factories import UserFactory
 from tests.visits.conftest import Care
 from yiyang.core.permissions import Role
@@ -124,3 +126,21 @@ def test_provider_enrols_only_its_own_staff(roster: Care, world) -> None:  # typ
 
     with pytest.raises(PermissionDenied):
         enrolment_add(actor=other, session=_session(roster), person=person)
+
+
+def test_reminders_30_days_before_expiry_once(roster: Care) -> None:
+    from yiyang.services.models import Certificate
+    from yiyang.workforce.selectors import certificate_reminders
+    from yiyang.workforce.services import certificate_reminders_create
+
+    today = timezone.localdate()
+    Certificate.objects.filter(number="C-li").update(expires_on=today + datetime.timedelta(days=20))
+
+    first = certificate_reminders_create(today=today)
+    again = certificate_reminders_create(today=today)
+    page = login(Client(), roster.users["li"]).get("/workforce/me/").content.decode()
+
+    assert (first, again) == (1, 0)
+    assert [r.person.name for r in certificate_reminders(actor=roster.manager)] == ["李护理"]
+    assert certificate_reminders(actor=roster.world.user[Role.PROVIDER_MANAGER]).count() == 0
+    assert 'id="reminders"' in page

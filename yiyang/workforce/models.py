@@ -316,3 +316,21 @@ class SubsidyEntitlement(BaseModel):
                 name="one_entry_subsidy_per_person",
             ),
         ]
+
+
+class CertificateReminder(BaseModel):
+    """A certificate expiring within 30 days, told to the caregiver and the employer (shown
+    on the caregiver's own record and the employer's roster) once per expiry date."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reminders")
+    provider = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    expires_on = models.DateField(_("expires on"))
+
+    class Meta:
+        ordering = ("expires_on", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("certificate", "expires_on"), name="one_reminder_per_expiry"
+            )
+        ]

@@ -97,6 +97,11 @@ def person_record(person: Person) -> dict[str, Any]:
         "conflicts": list(
             person.conflicts.filter(resolved=False).select_related("holder", "claimant")
         ),
+        "reminders": list(
+            person.reminders.filter(expires_on__gte=datetime.date.today()).select_related(
+                "certificate"
+            )
+        ),
     }
 
 
@@ -222,3 +227,15 @@ def actor_city(actor: Actor) -> Division | None:
     """The city an actor works in (the first, for an organisation in several)."""
     codes = sorted(_city_codes(actor))
     return Division.objects.filter(level="city", code__in=[c + "00000000" for c in codes]).first()
+
+
+def certificate_reminders(*, actor: Actor) -> QuerySet[Any]:
+    """Reminders of certificates not yet expired, for the employers in the actor's scope."""
+    from yiyang.workforce.models import CertificateReminder
+
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    return actor.scope.apply(
+        CertificateReminder.objects.filter(expires_on__gte=datetime.date.today()),
+        division_code_field="provider__division__code",
+        organisation_field="provider_id",
+    ).select_related("person", "certificate", "provider")

@@ -75,3 +75,35 @@ def person_adopt_caregivers() -> int:
         )  # fmt: skip
         adopted += 1
     return adopted
+
+
+REMINDER_DAYS = 30
+
+
+@transaction.atomic
+def certificate_reminders_create(*, today: datetime.date | None = None) -> int:
+    """Remind caregiver and employer of every certificate of a current employment that
+    expires within 30 days; once per certificate and expiry date (a renewal that moves the
+    date is reminded again). Run daily (``yiyang remind-certificates``). Returns how many."""
+    from django.utils import timezone
+
+    from yiyang.services.models import Certificate
+    from yiyang.workforce.models import CertificateReminder
+
+    today = today or timezone.localdate()
+    due = Certificate.objects.filter(
+        expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
+        caregiver__employment__left_on__isnull=True,
+    ).values_list("pk", "expires_on", "caregiver__employment__person_id",
+                  "caregiver__provider_id")  # fmt: skip
+    done = set(CertificateReminder.objects.filter(expires_on__gte=today).values_list(
+        "certificate_id", "expires_on"))  # fmt: skip
+    new = [
+        CertificateReminder(
+            certificate_id=pk, expires_on=expires, person_id=person, provider_id=provider
+        )
+        for pk, expires, person, provider in due
+        if expires is not None and (pk, expires) not in done
+    ]
+    CertificateReminder.objects.bulk_create(new)
+    return len(new)

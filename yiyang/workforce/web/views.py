@@ -25,6 +25,7 @@ from yiyang.services.selectors import provider_get_for_actor, provider_queryset
 from yiyang.workforce import services
 from yiyang.workforce.filtersets import RosterFilterSet
 from yiyang.workforce.selectors import (
+    certificate_reminders,
     person_get_for_actor,
     person_of_user,
     person_record,
@@ -48,6 +49,7 @@ def roster_view(request: HttpRequest) -> HttpResponse:
     return render(request, "workforce/roster.html", {
         "filter": filterset, "page": page, "today": timezone.localdate(),
         "conflicts": roster_conflicts(actor=actor)[:20],
+        "reminders": certificate_reminders(actor=actor)[:50],
         "can_import": has_perm(actor, Permission.IMPORT_ROSTER),
     })  # fmt: skip
 
