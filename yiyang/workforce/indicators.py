@@ -128,9 +128,11 @@ def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) 
     hours = sum_by_code(attended, CODE, divisions, "hours")
     top = rollup(divisions, hours)
     bottom = rollup(divisions, caregiver_counts(period, divisions))
+    # An hours figure, not a share: a division without caregivers has 0 hours per head
+    # (the catalogue shows "—" only for shares and rates).
     return {
         d.pk: IndicatorValue(
-            None if not bottom[d.pk] else (top[d.pk] / bottom[d.pk]).quantize(Decimal("0.01")),
+            (top[d.pk] / bottom[d.pk]).quantize(Decimal("0.01")) if bottom[d.pk] else Decimal(0),
             top[d.pk], bottom[d.pk],
         )
         for d in divisions
