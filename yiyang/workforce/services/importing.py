@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
-from yiyang.core.idnumber import parse_citizen_id
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.import_report import report_xlsx
@@ -152,8 +151,8 @@ def _plan(parsed_rows: list[Parsed], employers: Employers) -> Plan:
     for parsed in parsed_rows:
         provider = employers(parsed)
         number = parsed.values.get("id_number")
+        key = id_hash(number) if number else ""
         if number:
-            key = id_hash(number)
             if key in seen:
                 parsed.error("id_number", "", _("The same ID number is on row %(row)d.")
                              % {"row": seen[key]})  # fmt: skip
@@ -166,7 +165,7 @@ def _plan(parsed_rows: list[Parsed], employers: Employers) -> Plan:
             parsed.error("employer", provider.name, _("The employer lies in no city."))
             plan.rejected.append(parsed)
             continue
-        candidates.append(RowPlan(parsed, provider, city, id_hash(str(number))))
+        candidates.append(RowPlan(parsed, provider, city, key))
     persons, employments = _existing([row.hash for row in candidates])
     unidentified = _unidentified({row.provider.pk for row in candidates})
     for row in candidates:
@@ -198,11 +197,6 @@ def roster_import(
         _check_provider(actor, provider)
     with open_table(path, filename=filename, columns=COLUMNS, required=REQUIRED_COLUMNS) as table:
         parsed_rows = [parse_row(raw) for raw in table.rows]
-    for parsed in parsed_rows:
-        if "id_number" in parsed.values:
-            citizen = parse_citizen_id(parsed.values["id_number"])
-            parsed.values["birth_date"] = citizen.birth_date
-            parsed.values.setdefault("sex", citizen.sex)
     plan = _plan(parsed_rows, Employers(actor, provider))
     result = ImportResult(rows=len(parsed_rows), rejected=len(plan.rejected), dry_run=dry_run)
     result.errors = sorted((e for p in plan.rejected for e in p.errors), key=lambda e: e.row)

@@ -63,13 +63,13 @@ def show(value: object) -> str:
     return str(value)[:200]
 
 
-def _id_number(value: object) -> str:
+def _id_number(value: object) -> Any:
     if isinstance(value, float) or (isinstance(value, int) and len(str(value)) < 15):
         raise CellError(
             _("The ID number was stored as a number and lost digits: format the column as text.")
         )
     try:
-        return parse_citizen_id(str(value)).number
+        return parse_citizen_id(str(value))
     except IdNumberError as exc:
         raise CellError(str(exc)) from None
 
@@ -103,7 +103,11 @@ def parse_row(raw: RawRow) -> Parsed:
         except CellError as exc:
             parsed.error(key, value, str(exc))
             continue
-        if result not in (None, ""):
+        if key == "id_number":
+            # The number, and what it says (birth date, sex) when the row does not.
+            parsed.values.update(id_number=result.number, birth_date=result.birth_date)
+            parsed.values.setdefault("sex", result.sex)
+        elif result not in (None, ""):
             parsed.values[key] = result
     values = parsed.values
     bad = {e.column for e in parsed.errors}
