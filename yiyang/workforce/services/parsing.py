@@ -74,14 +74,25 @@ def _id_number(value: object) -> Any:
         raise CellError(str(exc)) from None
 
 
+_DATES: dict[tuple[bool, object, datetime.date], datetime.date | None] = {}
+
+
+def _date(future: bool, value: object) -> datetime.date | None:
+    """A date cell; expiry dates lie ahead, hire, leave and issue dates cannot. A roster
+    repeats a few thousand dates: each is parsed once per day (errors are not kept)."""
+    key = (future, value, datetime.date.today())
+    if key not in _DATES:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        _DATES[key] = parse_date(value, today=datetime.date(9999, 12, 31) if future else None)
+    return _DATES[key]
+
+
 def _cell(key: str, value: object) -> Any:
     if key == "id_number":
         return _id_number(value)
     if key in DATE_COLUMNS:
-        # Expiry dates lie ahead; hire, leave and issue dates cannot.
-        return parse_date(
-            value, today=datetime.date(9999, 12, 31) if key in FUTURE_ALLOWED else None
-        )
+        return _date(key in FUTURE_ALLOWED, value)
     if key in CHOICES:
         choices, aliases = CHOICES[key]
         return parse_choice(value, choices=choices, aliases=aliases)
