@@ -150,3 +150,24 @@ def test_my_record_without_a_roster_entry(world) -> None:  # type: ignore[no-unt
     )
     page = _client(login_only).get("/workforce/me/")
     assert page.status_code == 200 and 'id="no-record"' in page.content.decode()
+
+
+def test_a_caregiver_enrols_on_the_session_page(roster: Care) -> None:
+    admin = roster.world.user[Role.CITY_ADMIN]
+    course = course_create(actor=admin, division=roster.world.div["X"], name="康复护理",
+                           theory_hours=2, practice_hours=2)  # fmt: skip
+    start = timezone.now() + datetime.timedelta(days=2)
+    session = session_create(actor=admin, course=course, starts_at=start,
+                             ends_at=start + datetime.timedelta(hours=2), place="站点", capacity=5)  # fmt: skip
+    phone = _client(roster.world.user[Role.CAREGIVER])
+    url = f"/workforce/training/sessions/{session.external_id}/"
+
+    own_page = phone.get(url).content.decode()
+    assert 'id="enrol-self-form"' in own_page and session.checkin_token not in own_page
+    phone.post(url, {"enrol_self": "1"})
+    again = phone.post(url, {"enrol_self": "1"}, follow=True)
+
+    assert Enrolment.objects.filter(session=session, person__name="王护理").count() == 1
+    assert (
+        "已报名本期培训" in again.content.decode() or "Already enrolled" in again.content.decode()
+    )

@@ -45,7 +45,10 @@ def _messages_of(error: ValidationError) -> str:
 def _session_post(request: HttpRequest, session: Any) -> None:
     actor = request_actor(request)
     try:
-        if "enrol" in request.POST:
+        if "enrol_self" in request.POST:
+            services.enrolment_add(actor=actor, session=session)
+            messages.success(request, _("Enrolled."))
+        elif "enrol" in request.POST:
             person = person_get_for_actor(actor=actor, external_id=request.POST["enrol"])
             services.enrolment_add(actor=actor, session=session, person=person)
             messages.success(request, _("Enrolled."))
@@ -69,15 +72,18 @@ def session_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if request.method == "POST":
         _session_post(request, session)
         return redirect(request.path)
+    can_manage = has_perm(actor, Permission.MANAGE_TRAINING)
+    # The code is shown to those who run or send people to the session, never to the
+    # caregivers themselves (who could otherwise check in from anywhere).
     checkin_url = request.build_absolute_uri(
         reverse("workforce:checkin", args=[session.checkin_token])
     )
-    can_manage = has_perm(actor, Permission.MANAGE_TRAINING)
     staff = roster_list(actor=actor).filter(left_on__isnull=True) if can_manage else None
     return render(request, "workforce/session.html", {
         "session": session, "enrolments": session_enrolments(actor=actor, session=session),
-        "qr_svg": segno.make(checkin_url, error="m").svg_inline(scale=5),
-        "checkin_url": checkin_url, "can_manage": can_manage,
+        "qr_svg": segno.make(checkin_url, error="m").svg_inline(scale=5) if can_manage else "",
+        "checkin_url": checkin_url if can_manage else "", "can_manage": can_manage,
+        "can_attend": has_perm(actor, Permission.ATTEND_TRAINING),
         "staff": staff[:300] if staff is not None else [],
     })  # fmt: skip
 
