@@ -174,6 +174,7 @@ INSTALLED_APPS = [
     "yiyang.alerts",
     "yiyang.facilities",
     "yiyang.meals",
+    "yiyang.workforce",
     "yiyang.indicators",
     "yiyang.dashboard",
     "yiyang.demo",
@@ -540,6 +541,10 @@ INDICATOR_ELDER_AGE = env_int("INDICATOR_ELDER_AGE", 60)
 if INDICATOR_ELDER_AGE not in (60, 65):
     raise ImproperlyConfigured("INDICATOR_ELDER_AGE must be 60 or 65")
 CAREGIVER_NORM_PER_1000 = env_int("CAREGIVER_NORM_PER_1000", 5)
+# Training hours a caregiver must complete each year (the workforce roster shows who is short).
+WORKFORCE_TRAINING_HOURS_MIN = env_int("WORKFORCE_TRAINING_HOURS_MIN", 40)
+# A session can be checked into from this many minutes before it starts until it ends.
+WORKFORCE_CHECKIN_EARLY_MINUTES = env_int("WORKFORCE_CHECKIN_EARLY_MINUTES", 30)
 INDICATOR_CLOSE_PERCENT = env_int("INDICATOR_CLOSE_PERCENT", 10)
 INDICATOR_TREND_MONTHS = env_int("INDICATOR_TREND_MONTHS", 24)
 # Whether district officers may set targets for their own district.
@@ -633,6 +638,12 @@ SPECTACULAR_SETTINGS = {
         "MealEnum": "yiyang.meals.choices.Meal",
         "MealModeEnum": "yiyang.meals.choices.MealMode",
         "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
+        "LeaveReasonEnum": "yiyang.workforce.choices.LeaveReason",
+        "SkillLevelEnum": "yiyang.workforce.choices.SkillLevel",
+        "SubsidyKindEnum": "yiyang.workforce.choices.SubsidyKind",
+        "EnrolmentStatusEnum": "yiyang.workforce.choices.EnrolmentStatus",
+        "EducationEnum": "yiyang.workforce.choices.Education",
+        "OrganiserKindEnum": "yiyang.workforce.choices.OrganiserKind",
     },
 }
 

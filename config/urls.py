@@ -22,6 +22,7 @@ urlpatterns = [
     path("alerts/", include("yiyang.alerts.web.urls")),
     path("facilities/", include("yiyang.facilities.web.urls")),
     path("meals/", include("yiyang.meals.web.urls")),
+    path("workforce/", include("yiyang.workforce.web.urls")),
     path("dashboard/", include("yiyang.dashboard.web.urls")),
 ]
 

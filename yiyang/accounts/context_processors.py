@@ -22,6 +22,8 @@ NAV = [
     ("visits:review-queue", _("Visit review"), Permission.REVIEW_VISITS),
     ("visits:orders", _("Orders"), Permission.PLACE_ORDERS),
     ("services:caregivers", _("Caregivers"), Permission.VIEW_CAREGIVERS),
+    ("workforce:roster", _("Caregiver roster"), Permission.VIEW_CAREGIVERS),
+    ("workforce:me", _("My training record"), Permission.ATTEND_TRAINING),
     ("family:home", _("My family"), Permission.RATE_VISITS),
     ("alerts:console", _("Alert centre"), Permission.VIEW_ALERTS),
     ("devices:list", _("Devices"), Permission.VIEW_DEVICES),

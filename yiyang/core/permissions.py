@@ -184,6 +184,11 @@ class Permission(enum.Enum):
     )  # fmt: skip
     DELIVER_MEALS = (R.PROVIDER_MANAGER, R.CAREGIVER)
     ISSUE_MEAL_CARDS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
+    # The caregiver workforce (issue 17): the roster is read with VIEW_CAREGIVERS.
+    IMPORT_ROSTER = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PROVIDER_MANAGER)
+    MANAGE_TRAINING = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PROVIDER_MANAGER)
+    ATTEND_TRAINING = (R.CAREGIVER,)
+    MANAGE_WORKFORCE_SUBSIDIES = (R.CITY_ADMIN,)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -261,6 +266,10 @@ PERMISSION_TITLES = {
     "BOOK_MEALS": _("Book meals"),
     "DELIVER_MEALS": _("Deliver meals"),
     "ISSUE_MEAL_CARDS": _("Issue meal cards and diet needs"),
+    "IMPORT_ROSTER": _("Import caregiver rosters"),
+    "MANAGE_TRAINING": _("Run training sessions and record results"),
+    "ATTEND_TRAINING": _("Check in to training sessions"),
+    "MANAGE_WORKFORCE_SUBSIDIES": _("Set post-subsidy rules and compute entitlements"),
 }
 
 

@@ -17,6 +17,7 @@ from yiyang.demo.meals import demo_meals_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
+from yiyang.workforce.services import person_adopt_caregivers
 
 
 class Command(BaseCommand):
@@ -112,6 +113,9 @@ class Command(BaseCommand):
                 )
             elif plan.error:
                 self.stdout.write(f"The demo plan run failed: {plan.error}")
+        adopted = person_adopt_caregivers()
+        if adopted:
+            self.stdout.write(f"Caregiver roster: {adopted} caregivers entered (/workforce/).")
 
     def _network_and_picture(self, *, seed: int) -> None:
         """The facility network with its reach, then the indicators' targets and history."""

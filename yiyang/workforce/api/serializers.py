@@ -1,0 +1,205 @@
+"""The workforce API's shapes: UUIDs outside, codes with their labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from yiyang.services.choices import Qualification
+from yiyang.services.models import Certificate
+from yiyang.workforce.choices import LeaveReason, SkillLevel, SubsidyKind
+from yiyang.workforce.models import (
+    Course,
+    Employment,
+    Enrolment,
+    Person,
+    SubsidyEntitlement,
+    SubsidyRule,
+    TrainingSession,
+)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    skill_level_label = serializers.CharField(source="get_skill_level_display", read_only=True)
+    education_label = serializers.CharField(source="get_education_display", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ("id", "name", "sex", "birth_date", "id_number_masked", "education",
+                  "education_label", "skill_level", "skill_level_label", "skill_level_on",
+                  "health_certificate_expires_on")  # fmt: skip
+
+
+class EmploymentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    person = PersonSerializer(read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    caregiver = serializers.UUIDField(source="caregiver.external_id", read_only=True)
+    leave_reason_label = serializers.CharField(source="get_leave_reason_display", read_only=True)
+
+    class Meta:
+        model = Employment
+        fields = ("id", "person", "provider", "provider_name", "caregiver", "hired_on",
+                  "left_on", "leave_reason", "leave_reason_label")  # fmt: skip
+
+
+class LeaveSerializer(serializers.Serializer):
+    left_on = serializers.DateField()
+    leave_reason = serializers.ChoiceField(choices=LeaveReason.choices)
+
+
+class RosterCertificateSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    caregiver = serializers.UUIDField(source="caregiver.external_id", read_only=True)
+    qualification_label = serializers.CharField(source="get_qualification_display", read_only=True)
+    issuer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = ("id", "caregiver", "qualification", "qualification_label", "number",
+                  "issued_on", "expires_on", "issuer")  # fmt: skip
+
+    def get_issuer(self, certificate: Certificate) -> str:
+        issue = getattr(certificate, "issue", None)
+        return issue.issuer if issue else ""
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    division = serializers.CharField(source="division.code", read_only=True)
+    organiser = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Course
+        fields = ("id", "name", "organiser_kind", "organiser", "division", "theory_hours",
+                  "practice_hours", "target_level", "qualification",
+                  "certificate_valid_months")  # fmt: skip
+
+    def get_organiser(self, course: Course) -> str | None:
+        return str(course.organiser.external_id) if course.organiser else None
+
+
+class CourseCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    division = serializers.CharField(required=False, help_text="division code (12 digits)")
+    organiser = serializers.UUIDField(required=False, help_text="a provider or school")
+    school = serializers.BooleanField(default=False)
+    theory_hours = serializers.DecimalField(max_digits=5, decimal_places=1)
+    practice_hours = serializers.DecimalField(max_digits=5, decimal_places=1)
+    target_level = serializers.ChoiceField(choices=SkillLevel.choices, required=False,
+                                           allow_blank=True)  # fmt: skip
+    qualification = serializers.ChoiceField(choices=Qualification.choices, required=False,
+                                            allow_blank=True)  # fmt: skip
+    certificate_valid_months = serializers.IntegerField(required=False, min_value=1)
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    course = serializers.UUIDField(source="course.external_id", read_only=True)
+    course_name = serializers.CharField(source="course.name", read_only=True)
+
+    class Meta:
+        model = TrainingSession
+        fields = ("id", "course", "course_name", "starts_at", "ends_at", "place", "capacity")
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    course = serializers.UUIDField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    capacity = serializers.IntegerField(min_value=1, max_value=10_000)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    person = serializers.UUIDField(source="person.external_id", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    certificate = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enrolment
+        fields = ("id", "person", "person_name", "status", "attended_at", "hours",
+                  "exam_score", "certificate")  # fmt: skip
+
+    def get_certificate(self, enrolment: Enrolment) -> str | None:
+        return enrolment.certificate.number if enrolment.certificate else None
+
+
+class EnrolSerializer(serializers.Serializer):
+    person = serializers.UUIDField(required=False, help_text="omit to enrol yourself")
+
+
+class CheckInSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=64, help_text="the token in the session's QR code")
+
+
+class ResultSerializer(serializers.Serializer):
+    enrolment = serializers.UUIDField()
+    score = serializers.DecimalField(max_digits=5, decimal_places=1)
+    passed = serializers.BooleanField()
+
+
+class SubsidyRuleSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    kind = serializers.ChoiceField(choices=SubsidyKind.choices)
+
+    class Meta:
+        model = SubsidyRule
+        fields = (
+            "id", "name", "kind", "amount", "min_skill_level", "qualification",
+            "min_years_in_sector", "rural_only", "valid_from", "valid_to", "is_active",
+        )  # fmt: skip
+
+
+class SubsidySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    person = serializers.UUIDField(source="person.external_id", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+
+    class Meta:
+        model = SubsidyEntitlement
+        fields = ("id", "person", "person_name", "kind", "month", "amount", "provider",
+                  "reason", "paid_at")  # fmt: skip
+
+
+class EvaluateSerializer(serializers.Serializer):
+    month = serializers.DateField(help_text="any day of the month")
+
+
+class RosterImportSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    provider = serializers.UUIDField(required=False)
+    dry_run = serializers.BooleanField(default=False)
+    all_or_nothing = serializers.BooleanField(default=False)
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    value = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class RosterImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    conflicts = serializers.IntegerField()
+    written = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+def person_record_data(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "employments": EmploymentSerializer(record["employments"], many=True).data,
+        "certificates": RosterCertificateSerializer(record["certificates"], many=True).data,
+        "training_hours_this_year": str(record["hours_this_year"]),
+        "training_hours_required": str(record["hours_required"]),
+    }

@@ -1,0 +1,272 @@
+"""The workforce API: the roster's employments and people, certificates, courses and
+sessions (enrolment, QR check-in, results), subsidy rules and entitlements, roster import."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from yiyang.core.models import Division
+from yiyang.core.permissions import request_actor
+from yiyang.elders.tabular import UnreadableFile
+from yiyang.services.models import Certificate
+from yiyang.services.selectors import provider_get_for_actor
+from yiyang.workforce import selectors, services
+from yiyang.workforce.api import serializers as s
+from yiyang.workforce.filtersets import RosterFilterSet
+from yiyang.workforce.models import Employment, SubsidyEntitlement, SubsidyRule, TrainingSession
+
+
+def _provider(actor: Any, external_id: Any, field: str = "provider") -> Any:
+    try:
+        return provider_get_for_actor(actor=actor, external_id=external_id)
+    except Http404:
+        raise ValidationError({field: _("No such provider in your jurisdiction.")}) from None
+
+
+class EmploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The roster: one row per person and employer (``status=current`` for those employed)."""
+
+    serializer_class = s.EmploymentSerializer
+    filterset_class = RosterFilterSet
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Employment]:
+        if getattr(self, "swagger_fake_view", False):
+            return Employment.objects.none()
+        return selectors.roster_list(actor=request_actor(self.request)).select_related("caregiver")
+
+    def get_object(self) -> Employment:
+        queryset = selectors.roster_list(actor=request_actor(self.request))
+        try:
+            return queryset.get(external_id=self.kwargs["id"])
+        except (Employment.DoesNotExist, ValidationError, ValueError):
+            raise Http404 from None
+
+    @extend_schema(request=s.LeaveSerializer, responses=s.EmploymentSerializer)
+    @action(detail=True, methods=["post"])
+    def leave(self, request: Request, id: str) -> Response:
+        """The employer records the leave date and the reason from the list."""
+        serializer = s.LeaveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        employment = services.employment_end(
+            actor=request_actor(request), employment=self.get_object(),
+            left_on=serializer.validated_data["left_on"],
+            reason=serializer.validated_data["leave_reason"],
+        )  # fmt: skip
+        return Response(s.EmploymentSerializer(employment).data)
+
+
+class PersonView(APIView):
+    @extend_schema(responses=inline_serializer("PersonRecord", {
+        "person": s.PersonSerializer(), "employments": s.EmploymentSerializer(many=True),
+        "certificates": s.RosterCertificateSerializer(many=True),
+        "training_hours_this_year": serializers.CharField(),
+        "training_hours_required": serializers.CharField(),
+    }))  # fmt: skip
+    def get(self, request: Request, id: str) -> Response:
+        """A person's record: employment history and certificates across employers."""
+        person = selectors.person_get_for_actor(actor=request_actor(request), external_id=id)
+        record = selectors.person_record(person)
+        return Response({"person": s.PersonSerializer(person).data,
+                         **s.person_record_data(record)})  # fmt: skip
+
+
+class CertificateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Certificates of the caregivers on the caller's roster (dispatch checks them)."""
+
+    serializer_class = s.RosterCertificateSerializer
+
+    def get_queryset(self) -> QuerySet[Certificate]:
+        if getattr(self, "swagger_fake_view", False):
+            return Certificate.objects.none()
+        return selectors.certificate_list(actor=request_actor(self.request)).order_by("id")
+
+
+class CourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.CourseSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return selectors.Course.objects.none()
+        return selectors.course_queryset(actor=request_actor(self.request))
+
+    @extend_schema(request=s.CourseCreateSerializer, responses={201: s.CourseSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.CourseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        actor = request_actor(request)
+        organiser = _provider(actor, data.pop("organiser"), "organiser") if data.get(
+            "organiser") else None  # fmt: skip
+        division = Division.objects.filter(code=data.pop("division", "")).first()
+        if organiser is not None:
+            division = organiser.division
+        if division is None:
+            raise ValidationError({"division": _("Give the division code or the organiser.")})
+        course = services.course_create(actor=actor, division=division, organiser=organiser,
+                                        **data)  # fmt: skip
+        return Response(s.CourseSerializer(course).data, status=status.HTTP_201_CREATED)
+
+
+class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Training sessions; attendance by the token of the session's QR code."""
+
+    serializer_class = s.SessionSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[TrainingSession]:
+        if getattr(self, "swagger_fake_view", False):
+            return TrainingSession.objects.none()
+        return selectors.session_queryset(actor=request_actor(self.request))
+
+    def get_object(self) -> TrainingSession:
+        return selectors.session_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=s.SessionCreateSerializer, responses={201: s.SessionSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.SessionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        actor = request_actor(request)
+        course = selectors.course_queryset(actor=actor).filter(external_id=data.pop("course"))
+        if not course.exists():
+            raise ValidationError({"course": _("No such course.")})
+        session = services.session_create(actor=actor, course=course.get(), **data)
+        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.EnrolmentSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def enrolments(self, request: Request, id: str) -> Response:
+        actor = request_actor(request)
+        rows = selectors.session_enrolments(actor=actor, session=self.get_object())
+        return Response(s.EnrolmentSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.EnrolSerializer, responses={201: s.EnrolmentSerializer})
+    @action(detail=True, methods=["post"])
+    def enrol(self, request: Request, id: str) -> Response:
+        serializer = s.EnrolSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        person = None
+        if serializer.validated_data.get("person"):
+            person = selectors.person_get_for_actor(
+                actor=actor, external_id=serializer.validated_data["person"]
+            )
+        enrolment = services.enrolment_add(actor=actor, session=self.get_object(), person=person)
+        return Response(s.EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ResultSerializer, responses=s.EnrolmentSerializer)
+    @action(detail=True, methods=["post"])
+    def results(self, request: Request, id: str) -> Response:
+        serializer = s.ResultSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        enrolments = selectors.session_enrolments(actor=actor, session=self.get_object())
+        enrolment = enrolments.filter(external_id=serializer.validated_data["enrolment"]).first()
+        if enrolment is None:
+            raise ValidationError({"enrolment": _("No such enrolment in this session.")})
+        enrolment = services.enrolment_result_record(
+            actor=actor, enrolment=enrolment, score=serializer.validated_data["score"],
+            passed=serializer.validated_data["passed"],
+        )  # fmt: skip
+        return Response(s.EnrolmentSerializer(enrolment).data)
+
+    @extend_schema(request=s.CheckInSerializer, responses=s.EnrolmentSerializer)
+    @action(detail=False, methods=["post"], url_path="check-in")
+    def check_in(self, request: Request) -> Response:
+        """A caregiver checks in with the token of the session's QR code."""
+        serializer = s.CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session = selectors.session_by_token(token=serializer.validated_data["token"])
+        enrolment = services.session_check_in(actor=request_actor(request), session=session)
+        return Response(s.EnrolmentSerializer(enrolment).data)
+
+
+class SubsidyRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.SubsidyRuleSerializer
+
+    def get_queryset(self) -> QuerySet[SubsidyRule]:
+        if getattr(self, "swagger_fake_view", False):
+            return SubsidyRule.objects.none()
+        return selectors.subsidy_rule_list(actor=request_actor(self.request))
+
+    @extend_schema(request=s.SubsidyRuleSerializer, responses={201: s.SubsidyRuleSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.SubsidyRuleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        city = selectors.actor_city(actor)
+        if city is None:
+            raise ValidationError({"city": _("Your login is not attached to a city.")})
+        rule = services.subsidy_rule_save(actor=actor, city=city, **serializer.validated_data)
+        return Response(s.SubsidyRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class SubsidyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Entitlements to entry and post subsidies, month by month."""
+
+    serializer_class = s.SubsidySerializer
+
+    def get_queryset(self) -> QuerySet[SubsidyEntitlement]:
+        if getattr(self, "swagger_fake_view", False):
+            return SubsidyEntitlement.objects.none()
+        return selectors.subsidy_list(actor=request_actor(self.request))
+
+    @extend_schema(request=s.EvaluateSerializer, responses={201: s.SubsidySerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def evaluate(self, request: Request) -> Response:
+        serializer = s.EvaluateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        city = selectors.actor_city(actor)
+        if city is None:
+            raise ValidationError({"city": _("Your login is not attached to a city.")})
+        new = services.subsidies_evaluate(actor=actor, city=city,
+                                          month=serializer.validated_data["month"])  # fmt: skip
+        return Response(s.SubsidySerializer(new, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class RosterImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=s.RosterImportSerializer, responses=s.RosterImportResultSerializer)
+    def post(self, request: Request) -> Response:
+        """Import a roster (.xlsx or .csv); rejected rows come back with row, column and
+        reason. 400 when the file cannot be read at all."""
+        serializer = s.RosterImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        actor = request_actor(request)
+        provider = _provider(actor, data["provider"]) if data.get("provider") else None
+        upload = data["file"]
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()[:8]) as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+            handle.flush()
+            try:
+                result = services.roster_import(
+                    actor=actor, path=Path(handle.name), filename=upload.name,
+                    provider=provider, dry_run=data["dry_run"],
+                    all_or_nothing=data["all_or_nothing"],
+                )  # fmt: skip
+            except UnreadableFile as exc:
+                raise ValidationError({"file": str(exc)}) from None
+        return Response(s.RosterImportResultSerializer(result).data)

@@ -1,0 +1,241 @@
+"""Reads of the roster, training and subsidies, scoped to the actor.
+
+A provider sees its own staff (employments at its organisations, past and present); a
+district or street its providers' staff; the city everyone. A person is visible when one
+of their employments is; their whole history then shows (a move keeps the record).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet, Sum
+from django.http import Http404
+
+from yiyang.core.lookups import get_or_404
+from yiyang.core.models import Division
+from yiyang.core.permissions import Actor, Permission, has_perm, require_perm
+from yiyang.services.models import Certificate
+from yiyang.workforce.choices import EnrolmentStatus
+from yiyang.workforce.models import (
+    Course,
+    Employment,
+    Enrolment,
+    Person,
+    RosterConflict,
+    SubsidyEntitlement,
+    TrainingSession,
+)
+from yiyang.workforce.rules import Span, Turnover, turnover
+
+
+def employment_queryset(*, actor: Actor) -> QuerySet[Employment]:
+    """Employments at providers in the actor's scope."""
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    return actor.scope.apply(
+        Employment.objects.all(), division_code_field="provider__division__code",
+        organisation_field="provider_id",
+    )  # fmt: skip
+
+
+def roster_list(*, actor: Actor) -> QuerySet[Employment]:
+    """The roster: one row per person and employer, newest hire first (filter with
+    ``filtersets.RosterFilterSet``; current employments by default)."""
+    return (
+        employment_queryset(actor=actor)
+        .select_related("person", "provider")
+        .order_by("person__name", "id")
+    )
+
+
+def person_queryset(*, actor: Actor) -> QuerySet[Person]:
+    return Person.objects.filter(pk__in=employment_queryset(actor=actor).values("person_id"))
+
+
+def person_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Person:
+    return get_or_404(person_queryset(actor=actor), external_id=external_id)
+
+
+def person_of_user(user: Any) -> Person | None:
+    """The roster person behind a caregiver's login (their own record, the check-in)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    employment = Employment.objects.filter(caregiver__user=user).select_related("person").first()
+    return employment.person if employment else None
+
+
+def person_record(person: Person) -> dict[str, Any]:
+    """Everything on a person's page: employment history, certificates (of every employment,
+    as dispatch reads them), training, contests, subsidies, this year's hours."""
+    employments = list(
+        person.employments.select_related("provider", "caregiver").order_by("-hired_on", "-id")
+    )
+    certificates = list(
+        Certificate.objects.filter(caregiver__employment__person=person)
+        .select_related("caregiver__provider", "issue")
+        .order_by("-expires_on", "id")
+    )
+    enrolments = list(
+        person.enrolments.select_related("session__course").order_by("-session__starts_at")
+    )
+    year = datetime.date.today().year
+    hours = sum(
+        (e.hours for e in enrolments if e.attended_at and e.attended_at.year == year), Decimal(0)
+    )
+    return {
+        "employments": employments,
+        "certificates": certificates,
+        "enrolments": enrolments,
+        "contests": list(person.contest_entries.select_related("contest", "provider")),
+        "subsidies": list(person.subsidies.select_related("provider").order_by("-month")),
+        "hours_this_year": hours,
+        "hours_required": Decimal(settings.WORKFORCE_TRAINING_HOURS_MIN),
+        "conflicts": list(
+            person.conflicts.filter(resolved=False).select_related("holder", "claimant")
+        ),
+        "reminders": list(
+            person.reminders.filter(expires_on__gte=datetime.date.today()).select_related(
+                "certificate"
+            )
+        ),
+    }
+
+
+def roster_conflicts(*, actor: Actor) -> QuerySet[RosterConflict]:
+    """Open conflicts where either provider is in scope: both see them."""
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    holder = actor.scope.q(division_code_field="holder__division__code",
+                           organisation_field="holder_id")  # fmt: skip
+    claimant = actor.scope.q(division_code_field="claimant__division__code",
+                             organisation_field="claimant_id")  # fmt: skip
+    if holder is None or claimant is None:
+        return RosterConflict.objects.none()
+    return RosterConflict.objects.filter(holder | claimant, resolved=False).select_related(
+        "person", "holder", "claimant"
+    )
+
+
+def _city_codes(actor: Actor) -> set[str]:
+    """The 4-digit city prefixes an actor works in (training is organised city by city)."""
+    prefix = actor.scope.division_prefix
+    if prefix is not None and len(prefix) >= 4:
+        return {prefix[:4]}
+    if prefix is not None:  # the whole platform
+        return {code[:4] for code in Division.objects.filter(level="city").values_list(
+            "code", flat=True)}  # fmt: skip
+    ids = actor.scope.organisation_ids or frozenset()
+    from yiyang.organisations.models import Organisation
+
+    return {
+        code[:4]
+        for code in Organisation.objects.filter(pk__in=ids).values_list("division__code", flat=True)
+    }
+
+
+def course_queryset(*, actor: Actor) -> QuerySet[Course]:
+    """Courses of the cities the actor works in: open to every provider of the city."""
+    if not (
+        has_perm(actor, Permission.VIEW_CAREGIVERS) or has_perm(actor, Permission.ATTEND_TRAINING)
+    ):
+        require_perm(actor, Permission.VIEW_CAREGIVERS)
+    codes = [code + "00000000" for code in _city_codes(actor)]
+    return Course.objects.filter(city__code__in=codes).select_related("organiser", "division")
+
+
+def session_queryset(*, actor: Actor) -> QuerySet[TrainingSession]:
+    return TrainingSession.objects.filter(course__in=course_queryset(actor=actor)).select_related(
+        "course"
+    )
+
+
+def session_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> TrainingSession:
+    return get_or_404(session_queryset(actor=actor), external_id=external_id)
+
+
+def session_by_token(*, token: str) -> TrainingSession:
+    """The session a scanned QR code names (the token is its only key; 404 otherwise)."""
+    session = TrainingSession.objects.select_related("course").filter(checkin_token=token).first()
+    if session is None or not token:
+        raise Http404
+    return session
+
+
+def session_enrolments(*, actor: Actor, session: TrainingSession) -> QuerySet[Enrolment]:
+    """Enrolments of a session: the organiser sees all, a provider its own staff."""
+    enrolments = session.enrolments.select_related("person", "provider", "certificate")
+    own = actor.scope.organisation_ids
+    if own is not None and session.course.organiser_id not in own:
+        return enrolments.filter(provider_id__in=sorted(own))
+    return enrolments
+
+
+def attended_count(session: TrainingSession) -> int:
+    return session.enrolments.exclude(status=EnrolmentStatus.ENROLLED).count()
+
+
+def employment_spans(queryset: QuerySet[Employment]) -> list[Span]:
+    return [
+        Span(hired, left, reason)
+        for hired, left, reason in queryset.values_list("hired_on", "left_on", "leave_reason")
+    ]
+
+
+def roster_turnover(
+    *, actor: Actor, start: datetime.date, provider_id: int | None = None
+) -> Turnover:
+    """12-month turnover of the actor's roster (or one provider's, transfers counted)."""
+    employments = employment_queryset(actor=actor)
+    if provider_id is not None:
+        employments = employments.filter(provider_id=provider_id)
+    return turnover(employment_spans(employments), start=start,
+                    count_transfers=provider_id is not None)  # fmt: skip
+
+
+def subsidy_list(*, actor: Actor, month: datetime.date | None = None) -> QuerySet[Any]:
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    entitlements = actor.scope.apply(
+        SubsidyEntitlement.objects.select_related("person", "provider", "rule"),
+        division_code_field="provider__division__code", organisation_field="provider_id",
+    )  # fmt: skip
+    return entitlements.filter(month=month) if month else entitlements
+
+
+def subsidy_total(entitlements: QuerySet[SubsidyEntitlement]) -> Decimal:
+    return entitlements.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def certificate_list(*, actor: Actor) -> QuerySet[Certificate]:
+    """Certificates of the caregivers on the actor's roster (as dispatch reads them)."""
+    return Certificate.objects.filter(
+        caregiver__employment__in=employment_queryset(actor=actor)
+    ).select_related("caregiver", "issue")
+
+
+def subsidy_rule_list(*, actor: Actor) -> QuerySet[Any]:
+    from yiyang.workforce.models import SubsidyRule
+
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    codes = _city_codes(actor)
+    return SubsidyRule.objects.filter(city__code__in=[c + "00000000" for c in codes])
+
+
+def actor_city(actor: Actor) -> Division | None:
+    """The city an actor works in (the first, for an organisation in several)."""
+    codes = sorted(_city_codes(actor))
+    return Division.objects.filter(level="city", code__in=[c + "00000000" for c in codes]).first()
+
+
+def certificate_reminders(*, actor: Actor) -> QuerySet[Any]:
+    """Reminders of certificates not yet expired, for the employers in the actor's scope."""
+    from yiyang.workforce.models import CertificateReminder
+
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    return actor.scope.apply(
+        CertificateReminder.objects.filter(expires_on__gte=datetime.date.today()),
+        division_code_field="provider__division__code",
+        organisation_field="provider_id",
+    ).select_related("person", "certificate", "provider")

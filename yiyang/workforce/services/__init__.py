@@ -1,0 +1,32 @@
+"""Writes of the caregiver workforce: the city's roster (one person per ID number, with
+employment history across employers), roster imports, training and its certificates, skills
+contests and post subsidies. Caregivers' dispatch profiles and certificates stay in
+``yiyang.services`` (dispatch and the optimiser read them); this app adds the person behind
+them. Re-exported here: callers import ``yiyang.workforce.services``."""
+
+from yiyang.workforce.services.contests import (
+    contest_create,
+    contest_entry_add,
+    contest_scores_record,
+)
+from yiyang.workforce.services.importing import ImportResult, roster_import
+from yiyang.workforce.services.roster import (
+    certificate_reminders_create,
+    employment_end,
+    person_adopt_caregivers,
+)
+from yiyang.workforce.services.subsidies import subsidies_evaluate, subsidy_rule_save
+from yiyang.workforce.services.training import (
+    course_create,
+    enrolment_add,
+    enrolment_result_record,
+    session_check_in,
+    session_create,
+)
+
+__all__ = [
+    "ImportResult", "certificate_reminders_create", "contest_create", "contest_entry_add",
+    "contest_scores_record", "course_create", "employment_end", "enrolment_add",
+    "enrolment_result_record", "person_adopt_caregivers", "roster_import", "session_check_in",
+    "session_create", "subsidies_evaluate", "subsidy_rule_save",
+]  # fmt: skip

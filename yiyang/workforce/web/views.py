@@ -1,0 +1,126 @@
+"""Pages of the roster: the list with filters, a person's record, roster import, the
+conflicts to settle, and a caregiver's own record (phone-sized).
+
+Views parse input and call one selector or service; scope and permission are theirs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.pagination import CappedPaginator
+from yiyang.elders.tabular import UnreadableFile
+from yiyang.services.selectors import provider_get_for_actor, provider_queryset
+from yiyang.workforce import services
+from yiyang.workforce.filtersets import RosterFilterSet
+from yiyang.workforce.selectors import (
+    certificate_reminders,
+    person_get_for_actor,
+    person_of_user,
+    person_record,
+    roster_conflicts,
+    roster_list,
+)
+
+PAGE_SIZE = 50
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+ERRORS_SHOWN = 500
+
+
+@login_required
+def roster_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    data = request.GET.copy()
+    data.setdefault("status", "current")
+    filterset = RosterFilterSet(data, queryset=roster_list(actor=actor))
+    rows = filterset.qs if filterset.is_valid() else roster_list(actor=actor).none()
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "workforce/roster.html", {
+        "filter": filterset, "page": page, "today": timezone.localdate(),
+        "conflicts": roster_conflicts(actor=actor)[:20],
+        "reminders": certificate_reminders(actor=actor)[:50],
+        "can_import": has_perm(actor, Permission.IMPORT_ROSTER),
+    })  # fmt: skip
+
+
+@login_required
+def person_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    person = person_get_for_actor(actor=request_actor(request), external_id=external_id)
+    return render(request, "workforce/person.html", {
+        "person": person, "today": timezone.localdate(), **person_record(person),
+    })  # fmt: skip
+
+
+@login_required
+def my_record_view(request: HttpRequest) -> HttpResponse:
+    """A caregiver's own record on the phone: certificates, hours, training, subsidies."""
+    require_perm(request_actor(request), Permission.ATTEND_TRAINING)
+    person = person_of_user(request.user)
+    context: dict[str, Any] = {"person": person, "today": timezone.localdate()}
+    if person is not None:
+        context.update(person_record(person))
+    return render(request, "workforce/me.html", context)
+
+
+def _run_import(request: HttpRequest, upload: Any, provider: Any) -> HttpResponse | None:
+    suffix = Path(upload.name).suffix.lower()[:8]
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            result = services.roster_import(
+                actor=request_actor(request), path=Path(handle.name), filename=upload.name,
+                provider=provider, dry_run=bool(request.POST.get("dry_run")),
+                all_or_nothing=bool(request.POST.get("all_or_nothing")),
+            )  # fmt: skip
+        except UnreadableFile as exc:
+            messages.error(request, str(exc))
+            return None
+    if request.POST.get("report") and result.errors:
+        response = HttpResponse(
+            result.report_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="roster-errors.xlsx"'
+        return response
+    return render(request, "workforce/import.html", {
+        "result": result, "errors": result.errors[:ERRORS_SHOWN],
+        "providers": provider_queryset(actor=request_actor(request)).order_by("name")[:500],
+    })  # fmt: skip
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.IMPORT_ROSTER)
+    providers = provider_queryset(actor=actor).order_by("name")[:500]
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        provider = None
+        if request.POST.get("provider"):
+            provider = provider_get_for_actor(actor=actor, external_id=request.POST["provider"])
+        if upload is None:
+            messages.error(request, _("Choose a file to upload."))
+        elif (upload.size or 0) > MAX_UPLOAD_BYTES:
+            messages.error(request, _("The file is larger than 20 MB."))
+        else:
+            try:
+                response = _run_import(request, upload, provider)
+            except PermissionDenied:
+                messages.error(request, _("The provider is outside your jurisdiction."))
+                response = None
+            if response is not None:
+                return response
+    return render(request, "workforce/import.html", {"providers": providers})
