@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "yiyang.devices",
     "yiyang.alerts",
     "yiyang.facilities",
+    "yiyang.supervision",
     "yiyang.indicators",
     "yiyang.dashboard",
     "yiyang.demo",
@@ -537,6 +538,24 @@ INDICATOR_TREND_MONTHS = env_int("INDICATOR_TREND_MONTHS", 24)
 INDICATOR_DISTRICT_TARGETS = env_bool("INDICATOR_DISTRICT_TARGETS", True)
 # The hour (local time) of the nightly refresh of the running month's snapshots.
 INDICATOR_SNAPSHOT_HOUR = env_int("INDICATOR_SNAPSHOT_HOUR", 2)
+
+# Supervision (issue 16): star ratings, safety inspections, complaints. Deadlines count
+# working days of the city's calendar (supervision.CalendarDay); days marked unconfirmed
+# count only with SUPERVISION_UNCERTAIN_DAYS=apply ("ignore": treated as ordinary days).
+SUPERVISION_RATING_VALID_YEARS = env_int("SUPERVISION_RATING_VALID_YEARS", 3)
+SUPERVISION_INSPECTIONS_PER_KIND = env_int("SUPERVISION_INSPECTIONS_PER_KIND", 2)
+SUPERVISION_INSPECTED_KINDS = env_list("SUPERVISION_INSPECTED_KINDS", "care_institution")
+SUPERVISION_RECTIFICATION_WORKING_DAYS = env_int("SUPERVISION_RECTIFICATION_WORKING_DAYS", 10)
+SUPERVISION_ACKNOWLEDGE_WORKING_DAYS = env_int("SUPERVISION_ACKNOWLEDGE_WORKING_DAYS", 1)
+SUPERVISION_ANSWER_WORKING_DAYS = env_int("SUPERVISION_ANSWER_WORKING_DAYS", 15)
+# Working days after the district was alerted before an overdue item goes to the city.
+SUPERVISION_CITY_ESCALATION_WORKING_DAYS = env_int("SUPERVISION_CITY_ESCALATION_WORKING_DAYS", 5)
+SUPERVISION_UNCERTAIN_DAYS = env("SUPERVISION_UNCERTAIN_DAYS", "ignore") or "ignore"
+if SUPERVISION_UNCERTAIN_DAYS not in ("ignore", "apply"):
+    raise ImproperlyConfigured("SUPERVISION_UNCERTAIN_DAYS must be ignore or apply")
+SUPERVISION_HOTLINE = env("SUPERVISION_HOTLINE", "12345") or "12345"
+# The public page (/public/) is cached this many seconds per query and language.
+SUPERVISION_PUBLIC_CACHE_SECONDS = env_int("SUPERVISION_PUBLIC_CACHE_SECONDS", 60)
 
 # Spreadsheet imports (yiyang.elders.tabular): checked before anything is decompressed, then
 # bounded while reading, so a small file cannot unpack into gigabytes.
