@@ -556,6 +556,7 @@ if SUPERVISION_UNCERTAIN_DAYS not in ("ignore", "apply"):
 SUPERVISION_HOTLINE = env("SUPERVISION_HOTLINE", "12345") or "12345"
 # The public page (/public/) is cached this many seconds per query and language.
 SUPERVISION_PUBLIC_CACHE_SECONDS = env_int("SUPERVISION_PUBLIC_CACHE_SECONDS", 60)
+SUPERVISION_PUBLIC_RATE_PER_MINUTE = env_int("SUPERVISION_PUBLIC_RATE_PER_MINUTE", 120)
 
 # Spreadsheet imports (yiyang.elders.tabular): checked before anything is decompressed, then
 # bounded while reading, so a small file cannot unpack into gigabytes.

@@ -22,6 +22,8 @@ urlpatterns = [
     path("alerts/", include("yiyang.alerts.web.urls")),
     path("facilities/", include("yiyang.facilities.web.urls")),
     path("dashboard/", include("yiyang.dashboard.web.urls")),
+    path("supervision/", include("yiyang.supervision.web.urls")),
+    path("public/", include("yiyang.supervision.web.public_urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

@@ -89,7 +89,7 @@ class ComplaintCategory(models.TextChoices):
 
 
 class ComplaintStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", _("Complaint received")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
@@ -99,7 +99,7 @@ OPEN_COMPLAINT_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGE
 
 
 class ComplaintEventKind(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", _("Complaint received")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     ASSIGNED = "assigned", _("Assigned")
     ANSWERED = "answered", _("Answered")

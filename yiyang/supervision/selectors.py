@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from yiyang.core.lookups import get_or_404
+from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.supervision.choices import DayKind, RatingStatus
 from yiyang.supervision.models import (
@@ -21,6 +22,13 @@ from yiyang.supervision.models import (
     Rectification,
 )
 from yiyang.supervision.scoring import Item, Threshold
+
+
+# Facility kinds listed on the public page: institutions and community facilities.
+PUBLIC_KINDS = (
+    "rural_care_home", "public_institution", "private_institution", "street_centre",
+    "regional_centre", "community_station", "day_care_centre",
+)
 
 
 def calendar_overrides() -> dict[datetime.date, str]:
@@ -127,3 +135,92 @@ def complaint_list(*, actor: Actor, filters: dict[str, str] | None = None) -> Qu
 
 def complaint_get_for_actor(*, actor: Actor, external_id: Any) -> Complaint:
     return get_or_404(complaint_queryset(actor=actor), external_id=external_id)
+
+
+# --- The public page -------------------------------------------------------------------------
+# Only these fields ever leave the platform through /public/ (page and JSON alike); the
+# test walks every value the page renders against them.
+PUBLIC_FIELDS = (
+    "id", "name", "kind", "district", "address", "phone", "lat", "lng", "opening_hours",
+    "beds", "vacancies", "price_min", "price_max", "services", "level", "level_on",
+    "level_until", "evaluation_total", "evaluation_on", "level_unverified",
+)
+
+
+def public_facilities(
+    *, district: str = "", kind: str = "", q: str = ""
+) -> list[dict[str, Any]]:
+    """Open institutions and community facilities as the public may see them: only
+    ``PUBLIC_FIELDS``, the star level only while published and valid."""
+    from django.db.models import Max, Min, OuterRef, Subquery
+    from django.utils import timezone
+
+    from yiyang.facilities.choices import FacilityStatus
+    from yiyang.facilities.models import Facility
+    from yiyang.organisations.choices import OrganisationStatus
+    from yiyang.services.models import ServiceOffering
+
+    today = timezone.localdate()
+    published = Rating.objects.filter(
+        organisation_id=OuterRef("organisation_id"), status=RatingStatus.PUBLISHED,
+        valid_until__gte=today,
+    ).order_by("-published_on", "-id")  # fmt: skip
+    queryset = Facility.objects.filter(
+        status=FacilityStatus.OPEN, kind__in=PUBLIC_KINDS,
+        organisation__status=OrganisationStatus.ACTIVE,
+    )  # fmt: skip
+    if district:
+        queryset = queryset.filter(division_code__startswith=district[:6])
+    if kind in PUBLIC_KINDS:
+        queryset = queryset.filter(kind=kind)
+    if q:
+        queryset = queryset.filter(Q(organisation__name__icontains=q)
+                                   | Q(organisation__address__icontains=q))  # fmt: skip
+    rows = list(
+        queryset.annotate(
+            level=Subquery(published.values("level")[:1]),
+            level_on=Subquery(published.values("published_on")[:1]),
+            level_until=Subquery(published.values("valid_until")[:1]),
+            evaluation_total=Subquery(published.values("total")[:1]),
+            level_unverified=Subquery(published.values("scheme__unverified")[:1]),
+        ).values(
+            "external_id", "organisation_id", "organisation__name", "kind", "division_code",
+            "organisation__address", "organisation__phone", "organisation__lat",
+            "organisation__lng", "opening_hours", "beds", "organisation__total_beds",
+            "organisation__occupied_beds", "level", "level_on", "level_until",
+            "evaluation_total", "level_unverified",
+        ).order_by("-level", "organisation__name")[:200]
+    )  # fmt: skip
+    ids = [r["organisation_id"] for r in rows]
+    offers = ServiceOffering.objects.filter(provider_id__in=ids, is_active=True)
+    prices = {
+        p["provider_id"]: p for p in offers.values("provider_id").annotate(
+            low=Min("price"), high=Max("price")).order_by()
+    }  # fmt: skip
+    services: dict[int, list[str]] = {}
+    for provider_id, name in offers.values_list("provider_id", "item__name").order_by("item__code"):
+        services.setdefault(provider_id, []).append(name)
+    districts = dict(
+        Division.objects.filter(level="district").values_list("code", "name")
+    )
+    return [_public_row(r, prices.get(r["organisation_id"], {}),
+                        services.get(r["organisation_id"], []), districts) for r in rows]  # fmt: skip
+
+
+def _public_row(
+    r: dict[str, Any], price: dict[str, Any], services: list[str], districts: dict[str, str]
+) -> dict[str, Any]:
+    beds = r["organisation__total_beds"] or r["beds"]
+    occupied = r["organisation__occupied_beds"]
+    return {
+        "id": str(r["external_id"]), "name": r["organisation__name"], "kind": r["kind"],
+        "district": districts.get(r["division_code"][:6] + "000000", ""),
+        "address": r["organisation__address"], "phone": r["organisation__phone"],
+        "lat": r["organisation__lat"], "lng": r["organisation__lng"],
+        "opening_hours": r["opening_hours"], "beds": beds,
+        "vacancies": beds - occupied if beds is not None and occupied is not None else None,
+        "price_min": price.get("low"), "price_max": price.get("high"), "services": services,
+        "level": r["level"], "level_on": r["level_on"], "level_until": r["level_until"],
+        "evaluation_total": r["evaluation_total"],
+        "level_unverified": bool(r["level_unverified"]),
+    }

@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                 ('division_code', models.CharField(db_index=True, editable=False, max_length=12)),
                 ('work_order', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='12345 work order')),
                 ('text', models.CharField(max_length=2000, verbose_name='complaint')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('acknowledged', 'Acknowledged'), ('answered', 'Answered'), ('closed', 'Closed')], default='received', max_length=14, verbose_name='status')),
+                ('status', models.CharField(choices=[('received', 'Complaint received'), ('acknowledged', 'Acknowledged'), ('answered', 'Answered'), ('closed', 'Closed')], default='received', max_length=14, verbose_name='status')),
                 ('received_at', models.DateTimeField(verbose_name='received at')),
                 ('acknowledge_by', models.DateTimeField(verbose_name='acknowledge by')),
                 ('answer_by', models.DateTimeField(verbose_name='answer by')),
@@ -105,7 +105,7 @@ class Migration(migrations.Migration):
             name='ComplaintEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('received', 'Received'), ('acknowledged', 'Acknowledged'), ('assigned', 'Assigned'), ('answered', 'Answered'), ('escalated', 'Escalated'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('migrated', 'Moved from the family page')], max_length=14)),
+                ('kind', models.CharField(choices=[('received', 'Complaint received'), ('acknowledged', 'Acknowledged'), ('assigned', 'Assigned'), ('answered', 'Answered'), ('escalated', 'Escalated'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('migrated', 'Moved from the family page')], max_length=14)),
                 ('note', models.CharField(blank=True, max_length=2000)),
                 ('at', models.DateTimeField()),
                 ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
