@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.core.scoping import prefix_q
 from yiyang.supervision.choices import DayKind, RatingStatus
 from yiyang.supervision.models import (
     CalendarDay,
@@ -143,12 +144,13 @@ def complaint_get_for_actor(*, actor: Actor, external_id: Any) -> Complaint:
 PUBLIC_FIELDS = (
     "id", "name", "kind", "district", "address", "phone", "lat", "lng", "opening_hours",
     "beds", "vacancies", "price_min", "price_max", "services", "level", "level_on",
-    "level_until", "evaluation_total", "evaluation_on", "level_unverified",
+    "level_until", "evaluation_total", "level_unverified",
 )
 
 
 def public_facilities(
-    *, district: str = "", kind: str = "", q: str = ""
+    *, district: str = "", kind: str = "", q: str = "", external_id: str = "",
+    offset: int = 0, limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Open institutions and community facilities as the public may see them: only
     ``PUBLIC_FIELDS``, the star level only while published and valid."""
@@ -169,8 +171,10 @@ def public_facilities(
         status=FacilityStatus.OPEN, kind__in=PUBLIC_KINDS,
         organisation__status=OrganisationStatus.ACTIVE,
     )  # fmt: skip
+    if external_id:
+        queryset = queryset.filter(external_id=external_id)
     if district:
-        queryset = queryset.filter(division_code__startswith=district[:6])
+        queryset = queryset.filter(prefix_q("division_code", district[:6]))
     if kind in PUBLIC_KINDS:
         queryset = queryset.filter(kind=kind)
     if q:
@@ -189,7 +193,7 @@ def public_facilities(
             "organisation__lng", "opening_hours", "beds", "organisation__total_beds",
             "organisation__occupied_beds", "level", "level_on", "level_until",
             "evaluation_total", "level_unverified",
-        ).order_by("-level", "organisation__name")[:200]
+        ).order_by("-level", "organisation__name", "id")[offset : offset + limit]
     )  # fmt: skip
     ids = [r["organisation_id"] for r in rows]
     offers = ServiceOffering.objects.filter(provider_id__in=ids, is_active=True)

@@ -23,6 +23,7 @@ from yiyang.facilities.choices import FacilityKind
 from yiyang.supervision.selectors import PUBLIC_FIELDS, PUBLIC_KINDS, public_facilities
 
 LANGUAGES = ("zh-hans", "en")
+PAGE_SIZE = 30
 
 
 def _limited(request: HttpRequest) -> bool:
@@ -41,7 +42,9 @@ def _limited(request: HttpRequest) -> bool:
 def _query(request: HttpRequest) -> dict[str, str]:
     district = request.GET.get("district", "")
     kind = request.GET.get("kind", "")
+    page = request.GET.get("page", "1")
     return {
+        "page": page if page.isdigit() and 0 < int(page) <= 1000 else "1",
         "district": district if district.isdigit() and len(district) == 6 else "",
         "kind": kind if kind in PUBLIC_KINDS else "",
         "q": request.GET.get("q", "").strip()[:40],
@@ -97,9 +100,13 @@ def public_home_view(request: HttpRequest) -> HttpResponse:
     query, language = _query(request), _language(request)
 
     def build() -> str:
+        page = int(query["page"])
+        filters = {k: v for k, v in query.items() if k != "page"}
+        rows = public_facilities(**filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
         with translation.override(language):
-            rows = public_facilities(**query)
-            return render_to_string("supervision/public.html", _context(rows, query, language))
+            context = _context(rows[:PAGE_SIZE], query, language)
+            context.update(page=page, has_next=len(rows) > PAGE_SIZE, filters=filters)
+            return render_to_string("supervision/public.html", context)
 
     return _respond(_cached(f"home:{language}:{sorted(query.items())}", build))
 
@@ -113,11 +120,11 @@ def public_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
     language = _language(request)
 
     def build() -> str:
-        rows = [r for r in public_facilities() if r["id"] == str(external_id)]
+        rows = public_facilities(external_id=str(external_id))
         if not rows:
             return ""
         with translation.override(language):
-            context = _context(rows, {"district": "", "kind": "", "q": ""}, language)
+            context = _context(rows, {"district": "", "kind": "", "q": "", "page": "1"}, language)
             return render_to_string("supervision/public_detail.html",
                                     context | {"row": rows[0]})  # fmt: skip
 
@@ -136,9 +143,11 @@ def public_json_view(request: HttpRequest) -> HttpResponse:
     if any(f not in PUBLIC_FIELDS for f in fields):
         raise Http404
     query = _query(request)
+    page = int(query.pop("page"))
 
     def build() -> list[dict[str, Any]]:
-        return [{f: row[f] for f in fields} for row in public_facilities(**query)]
+        rows = public_facilities(**query, offset=(page - 1) * 200, limit=200)
+        return [{f: row[f] for f in fields} for row in rows]
 
-    data = _cached(f"json:{fields}:{sorted(query.items())}", build)
+    data = _cached(f"json:{fields}:{page}:{sorted(query.items())}", build)
     return JsonResponse({"results": data}, json_dumps_params={"ensure_ascii": False})
