@@ -240,3 +240,16 @@ def test_a_facility_without_a_published_level_shows_not_rated(sup: World) -> Non
     assert json.loads(Client().get("/public/facilities.json?fields=level").content) == {
         "results": [{"level": None}]}  # fmt: skip
     UserFactory  # noqa: B018 - kept for symmetry with other page tests
+
+
+def test_an_expired_answer_is_served_while_one_request_rebuilds_it(
+    public_world: World, settings: Any, monkeypatch: Any, django_assert_num_queries: Any
+) -> None:
+    settings.SUPERVISION_PUBLIC_CACHE_SECONDS = 0  # every answer is stale at once
+    client = Client()
+    client.get("/public/?kind=public_institution")
+    from yiyang.supervision.web import public
+
+    monkeypatch.setattr(public.cache, "add", lambda *args, **kwargs: False)  # lock taken
+    with django_assert_num_queries(0):
+        assert "院XA1a" in client.get("/public/?kind=public_institution").content.decode()

@@ -57,11 +57,19 @@ def _language(request: HttpRequest) -> str:
 
 
 def _cached(key: str, build: Any) -> Any:
+    """The cached answer; past its age, one request rebuilds it while the others keep
+    serving the previous answer (no stampede on the database when an entry expires)."""
     digest = "public:" + hashlib.sha256(key.encode()).hexdigest()
-    value = cache.get(digest)
-    if value is None:
-        value = build()
-        cache.set(digest, value, settings.SUPERVISION_PUBLIC_CACHE_SECONDS)
+    seconds = settings.SUPERVISION_PUBLIC_CACHE_SECONDS
+    entry = cache.get(digest)
+    now = time.monotonic()
+    if entry is not None:
+        fresh_until, value = entry
+        if now < fresh_until or not cache.add(digest + ":lock", 1, 30):
+            return value
+    value = build()
+    cache.set(digest, (now + seconds, value), seconds * 10 + 60)
+    cache.delete(digest + ":lock")
     return value
 
 

@@ -15,6 +15,7 @@ from yiyang.demo.facilities import demo_facilities_build
 from yiyang.demo.indicators import demo_indicators_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
+from yiyang.demo.supervision import demo_supervision_build
 from yiyang.demo.visits import demo_visits_build
 
 
@@ -124,6 +125,13 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Found {network.facilities} facilities.")
+        quality = demo_supervision_build(seed=seed)
+        if quality.created:
+            self.stdout.write(
+                f"Supervision: {quality.published} published star levels, one evaluation "
+                f"assigned to evaluator, {quality.complaints} complaints, "
+                f"{quality.inspections} planned inspections."
+            )
         picture = demo_indicators_build(city_code=CITY_CODE)
         if not picture.existing:
             self.stdout.write(
