@@ -77,70 +77,114 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     city = Division.objects.create(code="419100000000", name="颐和市", level="city")
     districts, communities = [], []
     for d in range(1, 7):
-        district = Division.objects.create(code=f"4191{d:02d}000000", name=f"第{d}区",
-                                           level="district", parent=city)  # fmt: skip
+        district = Division.objects.create(
+            code=f"4191{d:02d}000000", name=f"第{d}区", level="district", parent=city
+        )
         districts.append(district)
         for s in range(1, 5):
-            street = Division.objects.create(code=f"4191{d:02d}{s:03d}000", name=f"街道{d}-{s}",
-                                             level="street", parent=district)  # fmt: skip
+            street = Division.objects.create(
+                code=f"4191{d:02d}{s:03d}000", name=f"街道{d}-{s}", level="street", parent=district
+            )
             for c in range(1, 6):
-                communities.append(Division.objects.create(
-                    code=f"4191{d:02d}{s:03d}{c:03d}", name=f"社区{d}-{s}-{c}",
-                    level="community", parent=street,
-                ))  # fmt: skip
-    items = [ServiceItem.objects.create(city=city, code=f"B{n:02d}", name=name, unit="visit", category="meals",
-                                        standard_minutes=60, standard_price=Decimal(50))
-             for n, name in enumerate(["助浴", "助洁", "助餐", "康复护理", "陪诊"])]  # fmt: skip
+                communities.append(
+                    Division.objects.create(
+                        code=f"4191{d:02d}{s:03d}{c:03d}",
+                        name=f"社区{d}-{s}-{c}",
+                        level="community",
+                        parent=street,
+                    )
+                )
+    items = [
+        ServiceItem.objects.create(
+            city=city,
+            code=f"B{n:02d}",
+            name=name,
+            unit="visit",
+            category="meals",
+            standard_minutes=60,
+            standard_price=Decimal(50),
+        )
+        for n, name in enumerate(["助浴", "助洁", "助餐", "康复护理", "陪诊"])
+    ]
     organisations = []
     for n in range(args.institutions + args.stations):
         institution = n < args.institutions
         community = rng.choice(communities)
         total = rng.randint(50, 400) if institution else None
-        organisations.append(Organisation(
-            name=f"{community.name}{'养老院' if institution else '养老服务站'}{n}",
-            kind="care_institution" if institution else "community_station",
-            ownership=rng.choice(["public", "private"]), division=community,
-            address=f"颐和市幸福路{n}号", phone=f"0371-6{n:06d}",
-            lat=Decimal(f"{34.5 + rng.random() * 0.5:.6f}"),
-            lng=Decimal(f"{113.3 + rng.random() * 0.7:.6f}"),
-            licence_number=f"PUB{n:06d}", total_beds=total,
-            occupied_beds=rng.randint(0, total) if total else None,
-        ))  # fmt: skip
+        organisations.append(
+            Organisation(
+                name=f"{community.name}{'养老院' if institution else '养老服务站'}{n}",
+                kind="care_institution" if institution else "community_station",
+                ownership=rng.choice(["public", "private"]),
+                division=community,
+                address=f"颐和市幸福路{n}号",
+                phone=f"0371-6{n:06d}",
+                lat=Decimal(f"{34.5 + rng.random() * 0.5:.6f}"),
+                lng=Decimal(f"{113.3 + rng.random() * 0.7:.6f}"),
+                licence_number=f"PUB{n:06d}",
+                total_beds=total,
+                occupied_beds=rng.randint(0, total) if total else None,
+            )
+        )
     Organisation.objects.bulk_create(organisations)
     organisations = list(Organisation.objects.select_related("division"))
-    Facility.objects.bulk_create(Facility(
-        organisation=o, division_code=o.division.code, opening_hours="8:00-18:00",
-        kind=("private_institution" if o.ownership == "private" else "public_institution")
-        if o.kind == "care_institution" else "community_station",
-    ) for o in organisations)  # fmt: skip
+    Facility.objects.bulk_create(
+        Facility(
+            organisation=o,
+            division_code=o.division.code,
+            opening_hours="8:00-18:00",
+            kind=("private_institution" if o.ownership == "private" else "public_institution")
+            if o.kind == "care_institution"
+            else "community_station",
+        )
+        for o in organisations
+    )
     ServiceOffering.objects.bulk_create(
         ServiceOffering(provider=o, item=item, price=Decimal(rng.randint(20, 200)))
-        for o in organisations for item in rng.sample(items, 3)
+        for o in organisations
+        for item in rng.sample(items, 3)
     )
     scheme = active_scheme("care_institution")
     today = timezone.localdate()
     Rating.objects.bulk_create(
-        Rating(organisation=o, division_code=o.division.code, scheme=scheme, status="published",
-               total=Decimal(rng.randint(600, 1000)), level=rng.randint(1, 5), computed_level=3,
-               published_on=today, valid_until=today.replace(year=today.year + 3))
+        Rating(
+            organisation=o,
+            division_code=o.division.code,
+            scheme=scheme,
+            status="published",
+            total=Decimal(rng.randint(600, 1000)),
+            level=rng.randint(1, 5),
+            computed_level=3,
+            published_on=today,
+            valid_until=today.replace(year=today.year + 3),
+        )
         for o in organisations[: args.institutions // 3]
-    )  # fmt: skip
+    )
     ids = [str(f) for f in Facility.objects.values_list("external_id", flat=True)]
-    return {"districts": [d.code[:6] for d in districts], "facilities": ids,
-            "organisations": len(organisations)}  # fmt: skip
+    return {
+        "districts": [d.code[:6] for d in districts],
+        "facilities": ids,
+        "organisations": len(organisations),
+    }
 
 
 def paths(world: dict[str, Any], rng: random.Random) -> list[str]:
     """The request mix: 40 % the page and its filters, 20 % searches, 30 % detail, 10 % JSON."""
     mix = ["/public/", "/public/?lang=en", "/public/?page=2", "/public/?page=3"]
     mix += [f"/public/?district={d}" for d in world["districts"]]
-    mix += [f"/public/?kind={k}" for k in ("public_institution", "private_institution",
-                                           "community_station")]  # fmt: skip
+    mix += [
+        f"/public/?kind={k}"
+        for k in ("public_institution", "private_institution", "community_station")
+    ]
     searches = [f"/public/?q={quote(q)}" for q in ("养老院", "幸福路1", "社区2-3", "服务站")]
     details = [f"/public/{i}/" for i in rng.sample(world["facilities"], 50)]
     json_paths = ["/public/facilities.json?fields=name,level,district", "/public/facilities.json"]
-    return [rng.choice(mix) for _ in range(40)] + [rng.choice(searches) for _ in range(20)] + [
-        rng.choice(details) for _ in range(30)] + [rng.choice(json_paths) for _ in range(10)]  # fmt: skip
+    return (
+        [rng.choice(mix) for _ in range(40)]
+        + [rng.choice(searches) for _ in range(20)]
+        + [rng.choice(details) for _ in range(30)]
+        + [rng.choice(json_paths) for _ in range(10)]
+    )
 
 
 def free_port() -> int:
@@ -208,10 +252,14 @@ def load(port: int, schedule: list[tuple[float, str]], threads: int) -> dict[str
         return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
 
     return {
-        "requests": len(ordered), "achieved_rps": round(len(ordered) / wall, 1),
-        "p50_ms": round(statistics.median(ordered), 1), "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99), "max_ms": round(ordered[-1], 1), "errors": errors,
-    }  # fmt: skip
+        "requests": len(ordered),
+        "achieved_rps": round(len(ordered) / wall, 1),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "max_ms": round(ordered[-1], 1),
+        "errors": errors,
+    }
 
 
 def main() -> int:
@@ -221,22 +269,42 @@ def main() -> int:
     if url.startswith("postgres"):
         recreate_postgres(url)
     env = {
-        "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-        "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
-        "SUPERVISION_PUBLIC_RATE_PER_MINUTE": "0", "LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "YIYANG_MODE": "test",
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "YIYANG_VAR_DIR": tmp,
+        "YIYANG_2FA_REQUIRED_ROLES": "",
+        "SUPERVISION_PUBLIC_RATE_PER_MINUTE": "0",
+        "LOG_LEVEL": "WARNING",
+    }
     os.environ.update(env)
     started = time.monotonic()
     world = build(args)
-    print(f"built {world['organisations']} organisations in {time.monotonic() - started:.1f} s",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"built {world['organisations']} organisations in {time.monotonic() - started:.1f} s",
+        file=sys.stderr,
+    )
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", "gthread",
-         "--threads", "4", "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **env},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
     try:
         wait_up(port)
         rng = random.Random(args.seed)
@@ -254,14 +322,19 @@ def main() -> int:
     import django
 
     output = {
-        "benchmark": "public_page", "database": url.split(":", 1)[0],
-        "rate": args.rate, "seconds": args.seconds, "workers": args.workers,
+        "benchmark": "public_page",
+        "database": url.split(":", 1)[0],
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "workers": args.workers,
         "cache_seconds": int(os.environ.get("SUPERVISION_PUBLIC_CACHE_SECONDS", "60")),
-        **result, "limit_p95_ms": LIMIT_P95_MS,
-        "ok": result["p95_ms"] < LIMIT_P95_MS and not result["errors"]
+        **result,
+        "limit_p95_ms": LIMIT_P95_MS,
+        "ok": result["p95_ms"] < LIMIT_P95_MS
+        and not result["errors"]
         and result["achieved_rps"] >= args.rate * 0.95,
         "machine": machine_info(django=django.get_version()),
-    }  # fmt: skip
+    }
     print(json.dumps(output, ensure_ascii=False))
     return 1 if args.strict and not output["ok"] else 0
 

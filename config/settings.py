@@ -641,6 +641,11 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "yiyang.facilities.choices.FacilityKind",
         "FacilityStatusEnum": "yiyang.facilities.choices.FacilityStatus",
         "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
+        "InspectionResultEnum": "yiyang.supervision.choices.InspectionResult",
+        "ResultEnum": "yiyang.alerts.choices.ActionResult",
+        "CategoryEnum": "yiyang.services.choices.ServiceCategory",
+        "ComplaintCategoryEnum": "yiyang.supervision.choices.ComplaintCategory",
+        "ComplaintChannelEnum": "yiyang.supervision.choices.ComplaintChannel",
     },
 }
 

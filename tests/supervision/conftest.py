@@ -13,14 +13,30 @@ from yiyang.core.permissions import Role
 from yiyang.supervision import services
 from yiyang.supervision.models import Rating
 
-FULL = {"E1": 30, "E2": 40, "E3": 50, "F1": 50, "F2": 50, "F3": 30, "M1": 40, "M2": 50,
-        "M3": 60, "S1": 200, "S2": 100, "S3": 150, "S4": 100, "S5": 50}  # fmt: skip
+FULL = {
+    "E1": 30,
+    "E2": 40,
+    "E3": 50,
+    "F1": 50,
+    "F2": 50,
+    "F3": 30,
+    "M1": 40,
+    "M2": 50,
+    "M3": 60,
+    "S1": 200,
+    "S2": 100,
+    "S3": 150,
+    "S4": 100,
+    "S5": 50,
+}
 EVIDENCE = {"E2", "F3", "M1", "M3"}
 
 
 def entries(points: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {code: {"points": value, "photos": 1 if code in EVIDENCE else 0}
-            for code, value in points.items()}  # fmt: skip
+    return {
+        code: {"points": value, "photos": 1 if code in EVIDENCE else 0}
+        for code, value in points.items()
+    }
 
 
 @pytest.fixture
@@ -35,15 +51,19 @@ def sup(world: World) -> World:
 def scored(world: World, points: dict[str, Any] | None = None) -> Rating:
     """A rating applied for, assigned and scored (not yet finished)."""
     rating = services.rating_apply(
-        actor=world.user["manager_inst"], organisation=world.org["institution_XA1a"],
-        applied_level=4, self_assessment={"E1": 28},
-    )  # fmt: skip
+        actor=world.user["manager_inst"],
+        organisation=world.org["institution_XA1a"],
+        applied_level=4,
+        self_assessment={"E1": 28},
+    )
     rating = services.rating_assign(
-        actor=world.user[Role.DISTRICT_OFFICER], rating=rating,
+        actor=world.user[Role.DISTRICT_OFFICER],
+        rating=rating,
         evaluator=world.user[Role.EVALUATOR],
-    )  # fmt: skip
-    services.rating_score(actor=world.user[Role.EVALUATOR], rating=rating,
-                          scores=entries(points or FULL))  # fmt: skip
+    )
+    services.rating_score(
+        actor=world.user[Role.EVALUATOR], rating=rating, scores=entries(points or FULL)
+    )
     return rating
 
 

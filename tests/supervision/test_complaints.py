@@ -30,11 +30,15 @@ def at(day: str, hour: int = 10) -> datetime.datetime:
 
 
 def register(world: World, received: datetime.datetime | None = None, **extra: Any) -> Complaint:
-    values: dict[str, Any] = {"channel": "call_centre", "text": "护理员态度差",
-                              "organisation": world.org["institution_XA1a"]}  # fmt: skip
+    values: dict[str, Any] = {
+        "channel": "call_centre",
+        "text": "护理员态度差",
+        "organisation": world.org["institution_XA1a"],
+    }
     values.update(extra)
-    return services.complaint_register(actor=world.user[Role.OPERATOR], received_at=received,
-                                       **values)  # fmt: skip
+    return services.complaint_register(
+        actor=world.user[Role.OPERATOR], received_at=received, **values
+    )
 
 
 def test_deadlines_count_working_days_across_a_holiday(world: World) -> None:
@@ -45,7 +49,9 @@ def test_deadlines_count_working_days_across_a_holiday(world: World) -> None:
     assert complaint.number.startswith("TS20250930")
 
 
-def test_unconfirmed_holidays_count_only_when_the_setting_says_so(world: Any, settings: Any) -> None:
+def test_unconfirmed_holidays_count_only_when_the_setting_says_so(
+    world: Any, settings: Any
+) -> None:
     assert CalendarDay.objects.get(date=datetime.date(2026, 10, 1)).uncertain
     ignored = register(world, at("2026-09-30"))
     assert timezone.localtime(ignored.acknowledge_by).date() == datetime.date(2026, 10, 1)
@@ -57,9 +63,11 @@ def test_unconfirmed_holidays_count_only_when_the_setting_says_so(world: Any, se
 def test_a_complaint_outside_the_channels_scope_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as error:
         services.complaint_register(
-            actor=world.user[Role.COMMUNITY_WORKER], channel="walk_in", text="x",
+            actor=world.user[Role.COMMUNITY_WORKER],
+            channel="walk_in",
+            text="x",
             organisation=world.org["station_XB1a"],
-        )  # fmt: skip
+        )
     assert "outside your jurisdiction" in str(error.value.message_dict["organisation"])
     assert not Complaint.objects.exists()
 
@@ -68,12 +76,21 @@ def test_bad_input_names_every_field(world: World) -> None:
     register(world, work_order="GD001", channel="hotline_12345")
     with pytest.raises(ValidationError) as error:
         services.complaint_register(
-            actor=world.user[Role.OPERATOR], channel="fax", text=" ", category="x",
-            organisation=None, received_at=timezone.now() + datetime.timedelta(days=1),
+            actor=world.user[Role.OPERATOR],
+            channel="fax",
+            text=" ",
+            category="x",
+            organisation=None,
+            received_at=timezone.now() + datetime.timedelta(days=1),
             work_order="GD001",
-        )  # fmt: skip
+        )
     assert set(error.value.message_dict) == {
-        "channel", "text", "category", "organisation", "received_at", "work_order"
+        "channel",
+        "text",
+        "category",
+        "organisation",
+        "received_at",
+        "work_order",
     }
     assert Complaint.objects.count() == 1
 
@@ -82,7 +99,9 @@ def test_overdue_complaints_go_to_the_district_then_the_city(world: World) -> No
     complaint = register(world, at("2025-03-03"))  # Monday: acknowledge by Tuesday 4th
     actor = SystemActor(Scope(division_prefix=""))
     assert services.overdue_escalate(actor=actor, now=at("2025-03-04", 20)) == {
-        "complaints": 0, "rectifications": 0}  # fmt: skip
+        "complaints": 0,
+        "rectifications": 0,
+    }
     services.overdue_escalate(actor=actor, now=at("2025-03-05"))
     complaint.refresh_from_db()
     assert complaint.escalation == EscalationLevel.DISTRICT
@@ -93,7 +112,10 @@ def test_overdue_complaints_go_to_the_district_then_the_city(world: World) -> No
     complaint.refresh_from_db()
     assert complaint.escalation == EscalationLevel.CITY
     assert list(complaint.events.values_list("kind", flat=True)) == [
-        "received", "escalated", "escalated"]  # fmt: skip
+        "received",
+        "escalated",
+        "escalated",
+    ]
 
 
 def test_the_escalation_command_runs(world: World, capsys: Any) -> None:
@@ -114,8 +136,7 @@ def test_answer_close_with_satisfaction_and_reopen(world: World) -> None:
     complaint.refresh_from_db()
     assert (complaint.status, complaint.satisfied) == (ComplaintStatus.RECEIVED, None)
     with pytest.raises(PermissionDenied):
-        services.complaint_acknowledge(actor=world.user[Role.PROVIDER_MANAGER],
-                                       complaint=complaint)  # fmt: skip
+        services.complaint_acknowledge(actor=world.user[Role.PROVIDER_MANAGER], complaint=complaint)
 
 
 def test_a_family_page_complaint_enters_the_register(care: Care) -> None:  # noqa: F811
@@ -123,16 +144,25 @@ def test_a_family_page_complaint_enters_the_register(care: Care) -> None:  # noq
     legacy = visit_services.complaint_make(actor=care.family, visit=visit, text="迟到半小时")
     complaint = Complaint.objects.get(legacy=legacy)
     assert (complaint.channel, complaint.visit_id, complaint.organisation_id, complaint.text) == (
-        "family_page", visit.pk, visit.provider_id, "迟到半小时")  # fmt: skip
+        "family_page",
+        visit.pk,
+        visit.provider_id,
+        "迟到半小时",
+    )
 
 
 def test_the_migration_moves_existing_complaints_without_loss(care: Care) -> None:  # noqa: F811
     visit = delivered_visit(care)
     old = [
-        VisitComplaint.objects.create(visit=visit, provider_id=visit.provider_id, status=status,
-                                      division_code=visit.division_code, text=f"投诉{n}",
-                                      answer="已处理" if status != "open" else "",
-                                      made_by=care.family)  # fmt: skip
+        VisitComplaint.objects.create(
+            visit=visit,
+            provider_id=visit.provider_id,
+            status=status,
+            division_code=visit.division_code,
+            text=f"投诉{n}",
+            answer="已处理" if status != "open" else "",
+            made_by=care.family,
+        )
         for n, status in enumerate(["open", "answered", "closed"])
     ]
     migration = importlib.import_module(
@@ -141,9 +171,12 @@ def test_the_migration_moves_existing_complaints_without_loss(care: Care) -> Non
     migration.adopt_complaints(apps, None)
     moved = {c.legacy_id: c for c in Complaint.objects.all()}
     assert set(moved) == {c.pk for c in old}
-    assert [(moved[c.pk].text, moved[c.pk].status, moved[c.pk].answer, moved[c.pk].made_by_id)
-            for c in old] == [
-        ("投诉0", "received", "", care.family.pk), ("投诉1", "answered", "已处理", care.family.pk),
+    assert [
+        (moved[c.pk].text, moved[c.pk].status, moved[c.pk].answer, moved[c.pk].made_by_id)
+        for c in old
+    ] == [
+        ("投诉0", "received", "", care.family.pk),
+        ("投诉1", "answered", "已处理", care.family.pk),
         ("投诉2", "closed", "已处理", care.family.pk),
-    ]  # fmt: skip
+    ]
     assert all(c.events.get().kind == "migrated" for c in moved.values())

@@ -28,8 +28,9 @@ def clear_cache() -> None:
 
 
 def facility_for(organisation: Any, kind: str = "public_institution", **extra: Any) -> Facility:
-    return Facility.objects.create(organisation=organisation, kind=kind,
-                                   division_code=organisation.division.code, **extra)  # fmt: skip
+    return Facility.objects.create(
+        organisation=organisation, kind=kind, division_code=organisation.division.code, **extra
+    )
 
 
 # --- the evaluator's scope ---------------------------------------------------------------------
@@ -37,10 +38,15 @@ def facility_for(organisation: Any, kind: str = "public_institution", **extra: A
 
 def test_an_evaluator_sees_only_the_ratings_assigned_to_them(sup: World) -> None:
     mine = scored(sup)
-    other_org = OrganisationFactory(name="院2", kind=OrganisationKind.CARE_INSTITUTION,
-                                    division=sup.div["XA1b"])  # fmt: skip
-    Rating.objects.create(organisation=other_org, division_code=other_org.division.code,
-                          scheme=mine.scheme, status="submitted")  # fmt: skip
+    other_org = OrganisationFactory(
+        name="院2", kind=OrganisationKind.CARE_INSTITUTION, division=sup.div["XA1b"]
+    )
+    Rating.objects.create(
+        organisation=other_org,
+        division_code=other_org.division.code,
+        scheme=mine.scheme,
+        status="submitted",
+    )
     evaluator = sup.user[Role.EVALUATOR]
     assert list(selectors.rating_queryset(actor=evaluator)) == [mine]
     client = login(Client(), evaluator)
@@ -54,11 +60,16 @@ def test_an_evaluator_sees_only_the_ratings_assigned_to_them(sup: World) -> None
 @pytest.mark.parametrize(
     ("role", "sees"),
     [
-        (Role.CITY_ADMIN, True), (Role.DISTRICT_OFFICER, True), (Role.STREET_OFFICER, True),
-        (Role.PROVIDER_MANAGER, False), (Role.AUDITOR, True), (Role.EVALUATOR, True),
-        ("manager_inst", True), ("admin_Y", False),
+        (Role.CITY_ADMIN, True),
+        (Role.DISTRICT_OFFICER, True),
+        (Role.STREET_OFFICER, True),
+        (Role.PROVIDER_MANAGER, False),
+        (Role.AUDITOR, True),
+        (Role.EVALUATOR, True),
+        ("manager_inst", True),
+        ("admin_Y", False),
     ],
-)  # fmt: skip
+)
 def test_the_scope_of_ratings(sup: World, role: str, sees: bool) -> None:
     rating = scored(sup)
     assert (rating in selectors.rating_queryset(actor=sup.user[role])) is sees
@@ -66,15 +77,31 @@ def test_the_scope_of_ratings(sup: World, role: str, sees: bool) -> None:
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [(Role.OPERATOR, 200), (Role.STREET_OFFICER, 200), (Role.PROVIDER_MANAGER, 404),
-     ("manager_inst", 200), (Role.EVALUATOR, 403), (Role.FAMILY, 403), ("admin_Y", 404)],
-)  # fmt: skip
+    [
+        (Role.OPERATOR, 200),
+        (Role.STREET_OFFICER, 200),
+        (Role.PROVIDER_MANAGER, 404),
+        ("manager_inst", 200),
+        (Role.EVALUATOR, 403),
+        (Role.FAMILY, 403),
+        ("admin_Y", 404),
+    ],
+)
 def test_the_scope_of_complaints(sup: World, role: str, status: int) -> None:
     client = login(Client(), sup.user[role])
-    response = client.post("/api/v1/supervision/complaints/", {
-        "channel": "call_centre", "organisation": str(sup.org["institution_XA1a"].external_id),
-        "text": "电话投诉",
-    }, content_type="application/json") if role == Role.OPERATOR else None  # fmt: skip
+    response = (
+        client.post(
+            "/api/v1/supervision/complaints/",
+            {
+                "channel": "call_centre",
+                "organisation": str(sup.org["institution_XA1a"].external_id),
+                "text": "电话投诉",
+            },
+            content_type="application/json",
+        )
+        if role == Role.OPERATOR
+        else None
+    )
     complaint = Complaint.objects.first() or _register(sup)
     assert response is None or response.status_code == 201
     assert client.get(f"/supervision/complaints/{complaint.external_id}/").status_code == status
@@ -83,8 +110,12 @@ def test_the_scope_of_complaints(sup: World, role: str, status: int) -> None:
 def _register(sup: World) -> Complaint:
     from yiyang.supervision import services
 
-    return services.complaint_register(actor=sup.user[Role.OPERATOR], channel="walk_in",
-                                       text="x", organisation=sup.org["institution_XA1a"])  # fmt: skip
+    return services.complaint_register(
+        actor=sup.user[Role.OPERATOR],
+        channel="walk_in",
+        text="x",
+        organisation=sup.org["institution_XA1a"],
+    )
 
 
 # --- the workflow through pages and API ---------------------------------------------------------
@@ -95,16 +126,21 @@ def test_the_rating_workflow_through_the_api(sup: World) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Token {token_for(sup.user[Role.EVALUATOR])}")
     url = f"/api/v1/supervision/ratings/{rating.external_id}/"
     scores = {code: {"points": points, "photos": 1} for code, points in FULL.items()}
-    bad = api.post(url + "scores/", {"scores": {"E1": {"points": 99}}},
-                   content_type="application/json")  # fmt: skip
+    bad = api.post(
+        url + "scores/", {"scores": {"E1": {"points": 99}}}, content_type="application/json"
+    )
     assert bad.status_code == 400 and "scores.E1" in bad.json()
     ok = api.post(url + "scores/", {"scores": scores}, content_type="application/json")
     assert ok.status_code == 200 and ok.json()["level"] == 5
     assert api.post(url + "finish/").json()["status"] == "scored"
     officer = Client(HTTP_AUTHORIZATION=f"Token {token_for(sup.user[Role.DISTRICT_OFFICER])}")
     assert officer.post(url + "publish/").status_code == 403
-    assert officer.post(url + "review/", {"approve": True},
-                        content_type="application/json").json()["status"] == "district_reviewed"  # fmt: skip
+    assert (
+        officer.post(url + "review/", {"approve": True}, content_type="application/json").json()[
+            "status"
+        ]
+        == "district_reviewed"
+    )
     admin = Client(HTTP_AUTHORIZATION=f"Token {token_for(sup.user[Role.CITY_ADMIN])}")
     assert admin.post(url + "publish/").json()["level"] == 5
 
@@ -162,8 +198,9 @@ def public_world(sup: World) -> World:
     institution.save()
     facility_for(institution, beds=100, opening_hours="全天")
     published(sup)
-    hidden = OrganisationFactory(name="未开业院", kind=OrganisationKind.CARE_INSTITUTION,
-                                 division=sup.div["XA1b"])  # fmt: skip
+    hidden = OrganisationFactory(
+        name="未开业院", kind=OrganisationKind.CARE_INSTITUTION, division=sup.div["XA1b"]
+    )
     facility_for(hidden, status="planned")
     sup.org["hidden"] = hidden
     return sup
@@ -200,7 +237,9 @@ def test_the_public_page_shows_only_public_fields(public_world: World) -> None:
 
 def test_the_public_page_needs_no_login_and_searches(public_world: World) -> None:
     client = Client()
-    assert "院XA1a" in client.get("/public/?district=419102&kind=public_institution").content.decode()
+    assert (
+        "院XA1a" in client.get("/public/?district=419102&kind=public_institution").content.decode()
+    )
     assert "院XA1a" not in client.get("/public/?district=419121").content.decode()
     assert "院XA1a" not in client.get("/public/?q=nomatch").content.decode()
     english = client.get("/public/?lang=en").content.decode()
@@ -238,7 +277,8 @@ def test_a_facility_without_a_published_level_shows_not_rated(sup: World) -> Non
     html = Client().get("/public/").content.decode()
     assert "站_XA1a" in html and "未评级" in html
     assert json.loads(Client().get("/public/facilities.json?fields=level").content) == {
-        "results": [{"level": None}]}  # fmt: skip
+        "results": [{"level": None}]
+    }
     UserFactory  # noqa: B018 - kept for symmetry with other page tests
 
 

@@ -51,8 +51,9 @@ def test_a_score_above_the_maximum_or_without_evidence_is_refused_whole(sup: Wor
     rating = scored(sup, {"E1": 10})
     evaluator = sup.user[Role.EVALUATOR]
     with pytest.raises(ValidationError) as error:
-        services.rating_score(actor=evaluator, rating=rating,
-                              scores={"E1": {"points": 31}, "F3": {"points": 30}})  # fmt: skip
+        services.rating_score(
+            actor=evaluator, rating=rating, scores={"E1": {"points": 31}, "F3": {"points": 30}}
+        )
     assert set(error.value.message_dict) == {"scores.E1", "scores.F3"}
     assert rating.scores.get().points == D(10)  # nothing written
 
@@ -79,8 +80,9 @@ def test_only_the_assigned_evaluator_scores(sup: World) -> None:
     with pytest.raises(PermissionDenied):
         services.rating_score(actor=other, rating=rating, scores=entries({"E1": 1}))
     with pytest.raises(PermissionDenied):
-        services.rating_score(actor=sup.user[Role.DISTRICT_OFFICER], rating=rating,
-                              scores=entries({"E1": 1}))  # fmt: skip
+        services.rating_score(
+            actor=sup.user[Role.DISTRICT_OFFICER], rating=rating, scores=entries({"E1": 1})
+        )
 
 
 def test_lowering_and_suspending_record_the_reason(sup: World) -> None:
@@ -92,17 +94,22 @@ def test_lowering_and_suspending_record_the_reason(sup: World) -> None:
     services.rating_change_level(actor=admin, rating=rating, reason="发生重大事故")
     rating.refresh_from_db()
     assert rating.status == RatingStatus.SUSPENDED
-    assert list(RatingEvent.objects.values_list("change", "level_before", "level_after",
-                                                "reason")) == [
-        ("published", None, 5, ""), ("lowered", 5, 3, "消防检查不合格"),
+    assert list(
+        RatingEvent.objects.values_list("change", "level_before", "level_after", "reason")
+    ) == [
+        ("published", None, 5, ""),
+        ("lowered", 5, 3, "消防检查不合格"),
         ("suspended", 3, None, "发生重大事故"),
-    ]  # fmt: skip
+    ]
 
 
 def test_a_provider_applies_only_for_its_own_institution(sup: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.rating_apply(actor=sup.user[Role.PROVIDER_MANAGER],
-                              organisation=sup.org["institution_XA1a"], applied_level=3)  # fmt: skip
+        services.rating_apply(
+            actor=sup.user[Role.PROVIDER_MANAGER],
+            organisation=sup.org["institution_XA1a"],
+            applied_level=3,
+        )
 
 
 def test_load_rating_scheme_refuses_a_scheme_that_does_not_add_up(db: None, tmp_path: Path) -> None:

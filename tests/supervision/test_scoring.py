@@ -25,8 +25,12 @@ THRESHOLDS = [
 
 
 def result(e1: str, s1: str, s2: str = "20") -> object:
-    return compute_level(items=ITEMS, thresholds=THRESHOLDS, part_max=PARTS,
-                         scores={"E1": D(e1), "S1": D(s1), "S2": D(s2)})  # fmt: skip
+    return compute_level(
+        items=ITEMS,
+        thresholds=THRESHOLDS,
+        part_max=PARTS,
+        scores={"E1": D(e1), "S1": D(s1), "S2": D(s2)},
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,7 +63,6 @@ def test_a_cap_above_the_level_reached_changes_nothing() -> None:
 
 
 def test_missing_items_count_zero_and_are_listed() -> None:
-    got = compute_level(items=ITEMS, thresholds=THRESHOLDS, part_max=PARTS,
-                        scores={"E1": D(100)})  # fmt: skip
+    got = compute_level(items=ITEMS, thresholds=THRESHOLDS, part_max=PARTS, scores={"E1": D(100)})
     assert (got.total, got.missing, got.complete) == (D(100), ["S1", "S2"], False)
     assert got.level == 0  # the uncored S2 (0 < 20) caps at 2 too, but nothing is reached

@@ -16,10 +16,10 @@ from yiyang.supervision.workdays import (
 
 d = datetime.date
 # Spring Festival 2025 (国办发明电〔2024〕12号): 28 Jan - 4 Feb off, Sun 26 Jan and Sat 8 Feb worked.
-SPRING = {d(2025, 1, 26): WORKDAY, d(2025, 2, 8): WORKDAY} | {
-    day: HOLIDAY for day in (d(2025, 1, 28), d(2025, 1, 29), d(2025, 1, 30), d(2025, 1, 31),
-                             d(2025, 2, 3), d(2025, 2, 4))
-}  # fmt: skip
+SPRING = {d(2025, 1, 26): WORKDAY, d(2025, 2, 8): WORKDAY} | dict.fromkeys(
+    (d(2025, 1, 28), d(2025, 1, 29), d(2025, 1, 30), d(2025, 1, 31), d(2025, 2, 3), d(2025, 2, 4)),
+    HOLIDAY,
+)
 
 
 @pytest.mark.parametrize(

@@ -39,19 +39,20 @@ RATED = Category.INSTITUTIONS
 def levels_in_force(period: Period) -> QuerySet[Rating]:
     """Published ratings valid at the period's last day and not suspended by then."""
     day = period.as_of
-    suspended = RatingEvent.objects.filter(
-        change=RatingChange.SUSPENDED, at__date__lte=day
-    ).values("rating_id")
-    return (
-        Rating.objects.filter(status__in=[RatingStatus.PUBLISHED, RatingStatus.SUSPENDED],
-                              published_on__lte=day, valid_until__gte=day)  # fmt: skip
-        .exclude(pk__in=suspended)
+    suspended = RatingEvent.objects.filter(change=RatingChange.SUSPENDED, at__date__lte=day).values(
+        "rating_id"
     )
+    return Rating.objects.filter(
+        status__in=[RatingStatus.PUBLISHED, RatingStatus.SUSPENDED],
+        published_on__lte=day,
+        valid_until__gte=day,
+    ).exclude(pk__in=suspended)
 
 
 def institutions(period: Period) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(kind__in=settings.SUPERVISION_INSPECTED_KINDS,
-                                       status=OrganisationStatus.ACTIVE)  # fmt: skip
+    return Organisation.objects.filter(
+        kind__in=settings.SUPERVISION_INSPECTED_KINDS, status=OrganisationStatus.ACTIVE
+    )
 
 
 def _year_start(period: Period) -> datetime.date:
@@ -59,12 +60,17 @@ def _year_start(period: Period) -> datetime.date:
 
 
 @indicator(
-    code="institutions_rated_3_plus_share", name=_("Institutions rated three stars or more"),
-    unit="percent", category=RATED, order=140,
-    definition=_("Active care institutions whose published star level in force at the "
-                 "period's end is 3 or more (numerator), divided by active care institutions "
-                 "(denominator)."),
-)  # fmt: skip
+    code="institutions_rated_3_plus_share",
+    name=_("Institutions rated three stars or more"),
+    unit="percent",
+    category=RATED,
+    order=140,
+    definition=_(
+        "Active care institutions whose published star level in force at the "
+        "period's end is 3 or more (numerator), divided by active care institutions "
+        "(denominator)."
+    ),
+)
 def rated_3_plus(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     top = count_by_code(levels_in_force(period).filter(level__gte=3), "division_code", divisions)
     bottom = count_by_code(institutions(period), "division__code", divisions)
@@ -77,12 +83,20 @@ def _level_count(level: int, target: int, order: int) -> None:
         return counts(divisions, count_by_code(queryset, "division_code", divisions))
 
     indicator(
-        code=f"institutions_{level}_star", unit="count", category=RATED, order=order,
+        code=f"institutions_{level}_star",
+        unit="count",
+        category=RATED,
+        order=order,
         name=format_lazy(_("Institutions at {level} stars"), level=level),
-        definition=format_lazy(_("Care institutions whose published star level in force at "
-                                 "the period's end is exactly {level}."), level=level),
+        definition=format_lazy(
+            _(
+                "Care institutions whose published star level in force at "
+                "the period's end is exactly {level}."
+            ),
+            level=level,
+        ),
         default_target=lambda: Decimal(target),
-    )(compute)  # fmt: skip
+    )(compute)
 
 
 _level_count(5, 10, 141)
@@ -91,11 +105,16 @@ _level_count(3, 20, 143)
 
 
 @indicator(
-    code="inspections_done_share", name=_("Safety inspections done against plan"),
-    unit="percent", category=RATED, order=144,
-    definition=_("Inspections due from 1 January to the period's end that were done "
-                 "(numerator), divided by the inspections due in that span (denominator)."),
-)  # fmt: skip
+    code="inspections_done_share",
+    name=_("Safety inspections done against plan"),
+    unit="percent",
+    category=RATED,
+    order=144,
+    definition=_(
+        "Inspections due from 1 January to the period's end that were done "
+        "(numerator), divided by the inspections due in that span (denominator)."
+    ),
+)
 def inspections_done(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     due = Inspection.objects.filter(due_on__gte=_year_start(period), due_on__lte=period.as_of)
     due = due.exclude(status=InspectionStatus.CANCELLED)
@@ -104,25 +123,37 @@ def inspections_done(period: Period, divisions: Sequence[Division]) -> dict[int,
 
 
 @indicator(
-    code="fire_safety_compliance", name=_("Fire-safety compliance"), unit="percent",
-    category=RATED, order=145, default_target=lambda: Decimal(100),
-    definition=_("Fire-safety inspections done from 1 January to the period's end that "
-                 "passed (numerator), divided by those done (denominator)."),
-)  # fmt: skip
+    code="fire_safety_compliance",
+    name=_("Fire-safety compliance"),
+    unit="percent",
+    category=RATED,
+    order=145,
+    default_target=lambda: Decimal(100),
+    definition=_(
+        "Fire-safety inspections done from 1 January to the period's end that "
+        "passed (numerator), divided by those done (denominator)."
+    ),
+)
 def fire_compliance(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     done = Inspection.objects.filter(
-        kind=InspectionKind.FIRE, status=InspectionStatus.DONE,
-        done_at__date__gte=_year_start(period), done_at__date__lte=period.as_of,
-    )  # fmt: skip
+        kind=InspectionKind.FIRE,
+        status=InspectionStatus.DONE,
+        done_at__date__gte=_year_start(period),
+        done_at__date__lte=period.as_of,
+    )
     top = count_by_code(done.filter(result=InspectionResult.PASSED), "division_code", divisions)
     return ratios(divisions, top, count_by_code(done, "division_code", divisions))
 
 
 @indicator(
-    code="rectifications_overdue", name=_("Overdue rectification orders"), unit="count",
-    category=RATED, order=146, direction="lower",
+    code="rectifications_overdue",
+    name=_("Overdue rectification orders"),
+    unit="count",
+    category=RATED,
+    order=146,
+    direction="lower",
     definition=_("Rectification orders open at the period's end whose deadline had passed."),
-)  # fmt: skip
+)
 def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     day = period.as_of
     open_then = Rectification.objects.filter(created_at__date__lte=day, deadline__lt=day).filter(
@@ -132,28 +163,41 @@ def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dic
 
 
 def complaints(period: Period) -> QuerySet[Complaint]:
-    return Complaint.objects.filter(received_at__gte=period.start_dt(),
-                                    received_at__lt=period.end_dt())  # fmt: skip
+    return Complaint.objects.filter(
+        received_at__gte=period.start_dt(), received_at__lt=period.end_dt()
+    )
 
 
 @indicator(
-    code="complaints_received", name=_("Complaints received"), unit="count",
-    category=Category.HOME_CARE, order=147, direction="lower",
+    code="complaints_received",
+    name=_("Complaints received"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=147,
+    direction="lower",
     definition=_("Complaints entered in the register in the month, from every channel."),
-)  # fmt: skip
+)
 def complaints_received(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(divisions, count_by_code(complaints(period), "division_code", divisions))
 
 
 @indicator(
-    code="complaints_answered_on_time_share", name=_("Complaints answered in time"),
-    unit="percent", category=Category.HOME_CARE, order=148,
-    definition=_("Complaints received in the month and answered by their deadline in "
-                 "working days (numerator), divided by complaints received in the month "
-                 "(denominator); one still open counts against the share."),
-)  # fmt: skip
+    code="complaints_answered_on_time_share",
+    name=_("Complaints answered in time"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=148,
+    definition=_(
+        "Complaints received in the month and answered by their deadline in "
+        "working days (numerator), divided by complaints received in the month "
+        "(denominator); one still open counts against the share."
+    ),
+)
 def complaints_on_time(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     received = complaints(period)
     top = received.filter(answered_at__isnull=False, answered_at__lte=F("answer_by"))
-    return ratios(divisions, count_by_code(top, "division_code", divisions),
-                  count_by_code(received, "division_code", divisions))  # fmt: skip
+    return ratios(
+        divisions,
+        count_by_code(top, "division_code", divisions),
+        count_by_code(received, "division_code", divisions),
+    )

@@ -26,7 +26,6 @@ from yiyang.supervision.choices import (
 )
 
 USER = settings.AUTH_USER_MODEL
-POINTS = {"max_digits": 7, "decimal_places": 2}
 
 
 class RatingScheme(BaseModel):
@@ -64,10 +63,12 @@ class RatingItem(models.Model):
     part = models.CharField(_("part"), max_length=40)
     code = models.CharField(_("code"), max_length=40)
     text = models.CharField(_("item"), max_length=500)
-    max_points = models.DecimalField(_("maximum points"), **POINTS)
+    max_points = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2)
     evidence_required = models.BooleanField(_("evidence required"), default=False)
     cap_level = models.PositiveSmallIntegerField(_("caps the level at"), null=True, blank=True)
-    cap_below = models.DecimalField(_("when scored below"), null=True, blank=True, **POINTS)
+    cap_below = models.DecimalField(
+        _("when scored below"), null=True, blank=True, max_digits=7, decimal_places=2
+    )
     unverified = models.BooleanField(_("unverified"), default=False)
     order = models.PositiveIntegerField(default=0)
 
@@ -83,9 +84,11 @@ class Rating(BaseModel):
     """An institution's application for a star level, its evaluation and its outcome."""
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("institution"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
         related_name="ratings",
-    )  # fmt: skip
+    )
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     scheme = models.ForeignKey(RatingScheme, on_delete=models.PROTECT, related_name="ratings")
     status = models.CharField(
@@ -94,10 +97,14 @@ class Rating(BaseModel):
     applied_level = models.PositiveSmallIntegerField(_("level applied for"), null=True)
     self_assessment = models.JSONField(default=dict, blank=True)  # {item code: points}
     evaluator = models.ForeignKey(
-        USER, verbose_name=_("evaluator"), null=True, blank=True, on_delete=models.PROTECT,
+        USER,
+        verbose_name=_("evaluator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="assigned_ratings",
-    )  # fmt: skip
-    total = models.DecimalField(_("total"), null=True, blank=True, **POINTS)
+    )
+    total = models.DecimalField(_("total"), null=True, blank=True, max_digits=7, decimal_places=2)
     computed_level = models.PositiveSmallIntegerField(_("computed level"), null=True, blank=True)
     level = models.PositiveSmallIntegerField(_("star level"), null=True, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
@@ -123,15 +130,16 @@ class ItemScore(models.Model):
 
     rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="scores")
     item = models.ForeignKey(RatingItem, on_delete=models.PROTECT, related_name="+")
-    points = models.DecimalField(_("points"), **POINTS)
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
     note = models.CharField(_("note"), max_length=1000, blank=True)
     photos = models.PositiveSmallIntegerField(_("photos"), default=0)
     scored_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["rating", "item"], name="item_score_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["rating", "item"], name="item_score_once")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.points}"
 
 
 class RatingEvent(models.Model):
@@ -147,6 +155,9 @@ class RatingEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.change} {self.level_before}->{self.level_after}"
 
 
 class ChecklistTemplate(BaseModel):
@@ -184,16 +195,20 @@ class Inspection(BaseModel):
         InspectionPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="inspections"
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("institution"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
         related_name="inspections",
-    )  # fmt: skip
+    )
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     kind = models.CharField(_("kind"), max_length=12, choices=InspectionKind.choices)
     due_on = models.DateField(_("due by"))
     status = models.CharField(
-        _("status"), max_length=10, choices=InspectionStatus.choices,
+        _("status"),
+        max_length=10,
+        choices=InspectionStatus.choices,
         default=InspectionStatus.PLANNED,
-    )  # fmt: skip
+    )
     result = models.CharField(
         _("result"), max_length=8, choices=InspectionResult.choices, blank=True
     )
@@ -231,9 +246,11 @@ class Rectification(BaseModel):
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     deadline = models.DateField(_("deadline"))
     status = models.CharField(
-        _("status"), max_length=10, choices=RectificationStatus.choices,
+        _("status"),
+        max_length=10,
+        choices=RectificationStatus.choices,
         default=RectificationStatus.OPEN,
-    )  # fmt: skip
+    )
     response = models.CharField(_("response"), max_length=1000, blank=True)
     evidence = models.PositiveSmallIntegerField(_("evidence files"), default=0)
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -270,13 +287,17 @@ class Complaint(BaseModel):
     number = models.CharField(_("number"), max_length=32, unique=True)
     channel = models.CharField(_("channel"), max_length=16, choices=ComplaintChannel.choices)
     category = models.CharField(
-        _("category"), max_length=20, choices=ComplaintCategory.choices,
+        _("category"),
+        max_length=20,
+        choices=ComplaintCategory.choices,
         default=ComplaintCategory.SERVICE_QUALITY,
-    )  # fmt: skip
+    )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
         related_name="supervised_complaints",
-    )  # fmt: skip
+    )
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     visit = models.ForeignKey(
         "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -285,13 +306,16 @@ class Complaint(BaseModel):
     legacy = models.OneToOneField(
         "visits.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    work_order = models.CharField(_("12345 work order"), max_length=40, null=True, blank=True,
-                                  unique=True)  # fmt: skip
+    work_order = models.CharField(
+        _("12345 work order"), max_length=40, null=True, blank=True, unique=True
+    )
     text = models.CharField(_("complaint"), max_length=2000)
     status = models.CharField(
-        _("status"), max_length=14, choices=ComplaintStatus.choices,
+        _("status"),
+        max_length=14,
+        choices=ComplaintStatus.choices,
         default=ComplaintStatus.RECEIVED,
-    )  # fmt: skip
+    )
     received_at = models.DateTimeField(_("received at"))
     acknowledge_by = models.DateTimeField(_("acknowledge by"))
     answer_by = models.DateTimeField(_("answer by"))
@@ -302,8 +326,9 @@ class Complaint(BaseModel):
     assigned_to = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    made_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")  # fmt: skip
+    made_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     escalation = models.PositiveSmallIntegerField(
         _("escalation"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
@@ -327,3 +352,6 @@ class ComplaintEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d}"

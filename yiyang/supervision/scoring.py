@@ -77,6 +77,10 @@ def compute_level(
             reached = threshold.level
     level = reached if cap is None else min(reached, cap)
     return LevelResult(
-        total=total, part_totals=part_totals, level_by_points=reached, level=level,
-        caps=caps if cap is not None and cap < reached else [], missing=missing,
-    )  # fmt: skip
+        total=total,
+        part_totals=part_totals,
+        level_by_points=reached,
+        level=level,
+        caps=caps if cap is not None and cap < reached else [],
+        missing=missing,
+    )

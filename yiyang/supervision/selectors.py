@@ -24,11 +24,15 @@ from yiyang.supervision.models import (
 )
 from yiyang.supervision.scoring import Item, Threshold
 
-
 # Facility kinds listed on the public page: institutions and community facilities.
 PUBLIC_KINDS = (
-    "rural_care_home", "public_institution", "private_institution", "street_centre",
-    "regional_centre", "community_station", "day_care_centre",
+    "rural_care_home",
+    "public_institution",
+    "private_institution",
+    "street_centre",
+    "regional_centre",
+    "community_station",
+    "day_care_centre",
 )
 
 
@@ -59,9 +63,13 @@ def scheme_rules(
     """A scheme as the pure scorer takes it."""
     items = [
         Item(
-            code=i.code, part=i.part, max_points=i.max_points,
-            evidence_required=i.evidence_required, cap_level=i.cap_level, cap_below=i.cap_below,
-        )  # fmt: skip
+            code=i.code,
+            part=i.part,
+            max_points=i.max_points,
+            evidence_required=i.evidence_required,
+            cap_level=i.cap_level,
+            cap_below=i.cap_below,
+        )
         for i in scheme.items.all()
     ]
     thresholds = [
@@ -100,16 +108,18 @@ def inspection_queryset(*, actor: Actor) -> QuerySet[Inspection]:
     require_perm(actor, Permission.VIEW_INSPECTIONS)
     return actor.scope.apply(
         Inspection.objects.select_related("organisation"),
-        division_code_field="division_code", organisation_field="organisation_id",
-    )  # fmt: skip
+        division_code_field="division_code",
+        organisation_field="organisation_id",
+    )
 
 
 def rectification_queryset(*, actor: Actor) -> QuerySet[Rectification]:
     require_perm(actor, Permission.VIEW_INSPECTIONS)
     return actor.scope.apply(
         Rectification.objects.select_related("organisation", "finding"),
-        division_code_field="division_code", organisation_field="organisation_id",
-    )  # fmt: skip
+        division_code_field="division_code",
+        organisation_field="organisation_id",
+    )
 
 
 def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:
@@ -118,8 +128,9 @@ def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:
     require_perm(actor, Permission.VIEW_COMPLAINTS)
     return actor.scope.apply(
         Complaint.objects.select_related("organisation"),
-        division_code_field="division_code", organisation_field="organisation_id",
-    )  # fmt: skip
+        division_code_field="division_code",
+        organisation_field="organisation_id",
+    )
 
 
 def complaint_list(*, actor: Actor, filters: dict[str, str] | None = None) -> QuerySet[Complaint]:
@@ -130,7 +141,9 @@ def complaint_list(*, actor: Actor, filters: dict[str, str] | None = None) -> Qu
     if filters.get("escalated"):
         queryset = queryset.filter(escalation__gt=0)
     if filters.get("q"):
-        queryset = queryset.filter(Q(number__icontains=filters["q"]) | Q(text__icontains=filters["q"]))
+        queryset = queryset.filter(
+            Q(number__icontains=filters["q"]) | Q(text__icontains=filters["q"])
+        )
     return queryset
 
 
@@ -142,35 +155,38 @@ def complaint_get_for_actor(*, actor: Actor, external_id: Any) -> Complaint:
 # Only these fields ever leave the platform through /public/ (page and JSON alike); the
 # test walks every value the page renders against them.
 PUBLIC_FIELDS = (
-    "id", "name", "kind", "district", "address", "phone", "lat", "lng", "opening_hours",
-    "beds", "vacancies", "price_min", "price_max", "services", "level", "level_on",
-    "level_until", "evaluation_total", "level_unverified",
+    "id",
+    "name",
+    "kind",
+    "district",
+    "address",
+    "phone",
+    "lat",
+    "lng",
+    "opening_hours",
+    "beds",
+    "vacancies",
+    "price_min",
+    "price_max",
+    "services",
+    "level",
+    "level_on",
+    "level_until",
+    "evaluation_total",
+    "level_unverified",
 )
 
 
-def public_facilities(
-    *, district: str = "", kind: str = "", q: str = "", external_id: str = "",
-    offset: int = 0, limit: int = 200,
-) -> list[dict[str, Any]]:
-    """Open institutions and community facilities as the public may see them: only
-    ``PUBLIC_FIELDS``, the star level only while published and valid."""
-    from django.db.models import Max, Min, OuterRef, Subquery
-    from django.utils import timezone
-
+def _public_queryset(*, district: str, kind: str, q: str, external_id: str) -> QuerySet[Any]:
     from yiyang.facilities.choices import FacilityStatus
     from yiyang.facilities.models import Facility
     from yiyang.organisations.choices import OrganisationStatus
-    from yiyang.services.models import ServiceOffering
 
-    today = timezone.localdate()
-    published = Rating.objects.filter(
-        organisation_id=OuterRef("organisation_id"), status=RatingStatus.PUBLISHED,
-        valid_until__gte=today,
-    ).order_by("-published_on", "-id")  # fmt: skip
     queryset = Facility.objects.filter(
-        status=FacilityStatus.OPEN, kind__in=PUBLIC_KINDS,
+        status=FacilityStatus.OPEN,
+        kind__in=PUBLIC_KINDS,
         organisation__status=OrganisationStatus.ACTIVE,
-    )  # fmt: skip
+    )
     if external_id:
         queryset = queryset.filter(external_id=external_id)
     if district:
@@ -178,8 +194,34 @@ def public_facilities(
     if kind in PUBLIC_KINDS:
         queryset = queryset.filter(kind=kind)
     if q:
-        queryset = queryset.filter(Q(organisation__name__icontains=q)
-                                   | Q(organisation__address__icontains=q))  # fmt: skip
+        queryset = queryset.filter(
+            Q(organisation__name__icontains=q) | Q(organisation__address__icontains=q)
+        )
+    return queryset
+
+
+def public_facilities(
+    *,
+    district: str = "",
+    kind: str = "",
+    q: str = "",
+    external_id: str = "",
+    offset: int = 0,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Open institutions and community facilities as the public may see them: only
+    ``PUBLIC_FIELDS``, the star level only while published and valid."""
+    from django.db.models import Max, Min, OuterRef, Subquery
+    from django.utils import timezone
+
+    from yiyang.services.models import ServiceOffering
+
+    published = Rating.objects.filter(
+        organisation_id=OuterRef("organisation_id"),
+        status=RatingStatus.PUBLISHED,
+        valid_until__gte=timezone.localdate(),
+    ).order_by("-published_on", "-id")
+    queryset = _public_queryset(district=district, kind=kind, q=q, external_id=external_id)
     rows = list(
         queryset.annotate(
             level=Subquery(published.values("level")[:1]),
@@ -187,28 +229,50 @@ def public_facilities(
             level_until=Subquery(published.values("valid_until")[:1]),
             evaluation_total=Subquery(published.values("total")[:1]),
             level_unverified=Subquery(published.values("scheme__unverified")[:1]),
-        ).values(
-            "external_id", "organisation_id", "organisation__name", "kind", "division_code",
-            "organisation__address", "organisation__phone", "organisation__lat",
-            "organisation__lng", "opening_hours", "beds", "organisation__total_beds",
-            "organisation__occupied_beds", "level", "level_on", "level_until",
-            "evaluation_total", "level_unverified",
-        ).order_by("-level", "organisation__name", "id")[offset : offset + limit]
-    )  # fmt: skip
+        )
+        .values(
+            "external_id",
+            "organisation_id",
+            "organisation__name",
+            "kind",
+            "division_code",
+            "organisation__address",
+            "organisation__phone",
+            "organisation__lat",
+            "organisation__lng",
+            "opening_hours",
+            "beds",
+            "organisation__total_beds",
+            "organisation__occupied_beds",
+            "level",
+            "level_on",
+            "level_until",
+            "evaluation_total",
+            "level_unverified",
+        )
+        .order_by("-level", "organisation__name", "id")[offset : offset + limit]
+    )
     ids = [r["organisation_id"] for r in rows]
     offers = ServiceOffering.objects.filter(provider_id__in=ids, is_active=True)
     prices = {
-        p["provider_id"]: p for p in offers.values("provider_id").annotate(
-            low=Min("price"), high=Max("price")).order_by()
-    }  # fmt: skip
+        p["provider_id"]: p
+        for p in offers.values("provider_id")
+        .annotate(low=Min("price"), high=Max("price"))
+        .order_by()
+    }
     services: dict[int, list[str]] = {}
     for provider_id, name in offers.values_list("provider_id", "item__name").order_by("item__code"):
         services.setdefault(provider_id, []).append(name)
-    districts = dict(
-        Division.objects.filter(level="district").values_list("code", "name")
-    )
-    return [_public_row(r, prices.get(r["organisation_id"], {}),
-                        services.get(r["organisation_id"], []), districts) for r in rows]  # fmt: skip
+    districts = dict(Division.objects.filter(level="district").values_list("code", "name"))
+    return [
+        _public_row(
+            r,
+            prices.get(r["organisation_id"], {}),
+            services.get(r["organisation_id"], []),
+            districts,
+        )
+        for r in rows
+    ]
 
 
 def _public_row(
@@ -217,14 +281,23 @@ def _public_row(
     beds = r["organisation__total_beds"] or r["beds"]
     occupied = r["organisation__occupied_beds"]
     return {
-        "id": str(r["external_id"]), "name": r["organisation__name"], "kind": r["kind"],
+        "id": str(r["external_id"]),
+        "name": r["organisation__name"],
+        "kind": r["kind"],
         "district": districts.get(r["division_code"][:6] + "000000", ""),
-        "address": r["organisation__address"], "phone": r["organisation__phone"],
-        "lat": r["organisation__lat"], "lng": r["organisation__lng"],
-        "opening_hours": r["opening_hours"], "beds": beds,
+        "address": r["organisation__address"],
+        "phone": r["organisation__phone"],
+        "lat": r["organisation__lat"],
+        "lng": r["organisation__lng"],
+        "opening_hours": r["opening_hours"],
+        "beds": beds,
         "vacancies": beds - occupied if beds is not None and occupied is not None else None,
-        "price_min": price.get("low"), "price_max": price.get("high"), "services": services,
-        "level": r["level"], "level_on": r["level_on"], "level_until": r["level_until"],
+        "price_min": price.get("low"),
+        "price_max": price.get("high"),
+        "services": services,
+        "level": r["level"],
+        "level_on": r["level_on"],
+        "level_until": r["level_until"],
         "evaluation_total": r["evaluation_total"],
         "level_unverified": bool(r["level_unverified"]),
     }

@@ -19,10 +19,21 @@ class RatingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rating
         fields = [
-            "id", "organisation", "organisation_name", "scheme", "scheme_unverified", "status",
-            "applied_level", "evaluator", "total", "computed_level", "level", "published_on",
-            "valid_until", "created_at",
-        ]  # fmt: skip
+            "id",
+            "organisation",
+            "organisation_name",
+            "scheme",
+            "scheme_unverified",
+            "status",
+            "applied_level",
+            "evaluator",
+            "total",
+            "computed_level",
+            "level",
+            "published_on",
+            "valid_until",
+            "created_at",
+        ]
 
 
 class ScoreEntrySerializer(serializers.Serializer):
@@ -37,20 +48,21 @@ class ScoresSerializer(serializers.Serializer):
 
 class LevelResultSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=8, decimal_places=2)
-    part_totals = serializers.DictField(child=serializers.DecimalField(max_digits=8,
-                                                                       decimal_places=2))  # fmt: skip
+    part_totals = serializers.DictField(
+        child=serializers.DecimalField(max_digits=8, decimal_places=2)
+    )
     level_by_points = serializers.IntegerField()
     level = serializers.IntegerField()
     caps = serializers.ListField(child=serializers.CharField())
     missing = serializers.ListField(child=serializers.CharField())
 
 
-class ReviewSerializer(serializers.Serializer):
+class RatingReviewSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class SupervisedComplaintSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
     organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
@@ -58,24 +70,41 @@ class ComplaintSerializer(serializers.ModelSerializer):
     class Meta:
         model = Complaint
         fields = [
-            "id", "number", "channel", "category", "organisation", "organisation_name",
-            "work_order", "text", "status", "received_at", "acknowledge_by", "answer_by",
-            "acknowledged_at", "answered_at", "closed_at", "answer", "escalation", "satisfied",
-        ]  # fmt: skip
+            "id",
+            "number",
+            "channel",
+            "category",
+            "organisation",
+            "organisation_name",
+            "work_order",
+            "text",
+            "status",
+            "received_at",
+            "acknowledge_by",
+            "answer_by",
+            "acknowledged_at",
+            "answered_at",
+            "closed_at",
+            "answer",
+            "escalation",
+            "satisfied",
+        ]
 
 
-class ComplaintCreateSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=[c for c in ComplaintChannel.values
-                                               if c != ComplaintChannel.FAMILY_PAGE])  # fmt: skip
-    category = serializers.ChoiceField(choices=ComplaintCategory.values,
-                                       default=ComplaintCategory.SERVICE_QUALITY)  # fmt: skip
+class SupervisedComplaintCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=[c for c in ComplaintChannel.values if c != ComplaintChannel.FAMILY_PAGE]
+    )
+    category = serializers.ChoiceField(
+        choices=ComplaintCategory.choices, default=ComplaintCategory.SERVICE_QUALITY
+    )
     organisation = serializers.UUIDField()
     text = serializers.CharField(max_length=2000)
     received_at = serializers.DateTimeField(required=False)
     work_order = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
-class ComplaintStepSerializer(serializers.Serializer):
+class SupervisedComplaintStepSerializer(serializers.Serializer):
     step = serializers.ChoiceField(choices=["acknowledge", "answer", "close", "reopen"])
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -88,8 +117,16 @@ class InspectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Inspection
-        fields = ["id", "organisation", "organisation_name", "kind", "due_on", "status",
-                  "result", "done_at"]  # fmt: skip
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "kind",
+            "due_on",
+            "status",
+            "result",
+            "done_at",
+        ]
 
 
 class RectificationSerializer(serializers.ModelSerializer):
@@ -100,13 +137,25 @@ class RectificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rectification
-        fields = ["id", "organisation_name", "severity", "finding", "deadline", "status",
-                  "response", "evidence", "escalation"]  # fmt: skip
+        fields = [
+            "id",
+            "organisation_name",
+            "severity",
+            "finding",
+            "deadline",
+            "status",
+            "response",
+            "evidence",
+            "escalation",
+        ]
 
 
 def result_data(result: Any) -> dict[str, Any]:
     return {
-        "total": result.total, "part_totals": result.part_totals,
-        "level_by_points": result.level_by_points, "level": result.level,
-        "caps": result.caps, "missing": result.missing,
-    }  # fmt: skip
+        "total": result.total,
+        "part_totals": result.part_totals,
+        "level_by_points": result.level_by_points,
+        "level": result.level,
+        "caps": result.caps,
+        "missing": result.missing,
+    }

@@ -19,15 +19,15 @@ from yiyang.core.permissions import request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
 from yiyang.supervision.api.serializers import (
-    ComplaintCreateSerializer,
-    ComplaintSerializer,
-    ComplaintStepSerializer,
     InspectionSerializer,
     LevelResultSerializer,
+    RatingReviewSerializer,
     RatingSerializer,
     RectificationSerializer,
-    ReviewSerializer,
     ScoresSerializer,
+    SupervisedComplaintCreateSerializer,
+    SupervisedComplaintSerializer,
+    SupervisedComplaintStepSerializer,
     result_data,
 )
 from yiyang.supervision.models import Complaint, Inspection, Rating, Rectification
@@ -77,16 +77,21 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=None, responses={200: RatingSerializer})
     @action(detail=True, methods=["post"])
     def finish(self, request: Request, id: str) -> Response:
-        rating = services.rating_finish_scoring(actor=request_actor(request),
-                                                rating=self.get_object())  # fmt: skip
+        rating = services.rating_finish_scoring(
+            actor=request_actor(request), rating=self.get_object()
+        )
         return Response(RatingSerializer(rating).data)
 
-    @extend_schema(request=ReviewSerializer, responses={200: RatingSerializer})
+    @extend_schema(request=RatingReviewSerializer, responses={200: RatingSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
-        data = _valid(ReviewSerializer, request)
-        rating = services.rating_review(actor=request_actor(request), rating=self.get_object(),
-                                        approve=data["approve"], note=data["note"])  # fmt: skip
+        data = _valid(RatingReviewSerializer, request)
+        rating = services.rating_review(
+            actor=request_actor(request),
+            rating=self.get_object(),
+            approve=data["approve"],
+            note=data["note"],
+        )
         return Response(RatingSerializer(rating).data)
 
     @extend_schema(request=None, responses={200: RatingSerializer})
@@ -99,7 +104,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The city's complaint register."""
 
-    serializer_class = ComplaintSerializer
+    serializer_class = SupervisedComplaintSerializer
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
 
@@ -107,8 +112,11 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if getattr(self, "swagger_fake_view", False):
             return Complaint.objects.none()
         params = self.request.query_params
-        filters = {"status": params.get("status", ""), "escalated": params.get("escalated", ""),
-                   "q": params.get("q", "")}  # fmt: skip
+        filters = {
+            "status": params.get("status", ""),
+            "escalated": params.get("escalated", ""),
+            "q": params.get("q", ""),
+        }
         return selectors.complaint_list(actor=request_actor(self.request), filters=filters)
 
     def get_object(self) -> Complaint:
@@ -116,39 +124,49 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             actor=request_actor(self.request), external_id=self.kwargs["id"]
         )
 
-    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
+    @extend_schema(
+        request=SupervisedComplaintCreateSerializer, responses={201: SupervisedComplaintSerializer}
+    )
     def create(self, request: Request) -> Response:
         """Register a complaint from the call centre, a walk-in or a 12345 work order."""
-        data = _valid(ComplaintCreateSerializer, request)
+        data = _valid(SupervisedComplaintCreateSerializer, request)
         actor = request_actor(request)
         try:
-            organisation = organisation_get_for_actor(actor=actor,
-                                                      external_id=data.pop("organisation"))  # fmt: skip
+            organisation = organisation_get_for_actor(
+                actor=actor, external_id=data.pop("organisation")
+            )
         except Http404:
             raise ValidationError(
                 {"organisation": _("No such organisation in your jurisdiction.")}
             ) from None
         complaint = services.complaint_register(actor=actor, organisation=organisation, **data)
-        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SupervisedComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED
+        )
 
-    @extend_schema(request=ComplaintStepSerializer, responses={200: ComplaintSerializer})
+    @extend_schema(
+        request=SupervisedComplaintStepSerializer, responses={200: SupervisedComplaintSerializer}
+    )
     @action(detail=True, methods=["post"])
     def step(self, request: Request, id: str) -> Response:
         """Acknowledge, answer (``text``), close (``satisfied``) or reopen (``text``)."""
-        data = _valid(ComplaintStepSerializer, request)
+        data = _valid(SupervisedComplaintStepSerializer, request)
         actor, complaint = request_actor(request), self.get_object()
         if data["step"] == "acknowledge":
             complaint = services.complaint_acknowledge(actor=actor, complaint=complaint)
         elif data["step"] == "answer":
-            complaint = services.complaint_answer(actor=actor, complaint=complaint,
-                                                  answer=data["text"])  # fmt: skip
+            complaint = services.complaint_answer(
+                actor=actor, complaint=complaint, answer=data["text"]
+            )
         elif data["step"] == "close":
-            complaint = services.complaint_close(actor=actor, complaint=complaint,
-                                                 satisfied=data["satisfied"])  # fmt: skip
+            complaint = services.complaint_close(
+                actor=actor, complaint=complaint, satisfied=data["satisfied"]
+            )
         else:
-            complaint = services.complaint_reopen(actor=actor, complaint=complaint,
-                                                  reason=data["text"])  # fmt: skip
-        return Response(ComplaintSerializer(complaint).data)
+            complaint = services.complaint_reopen(
+                actor=actor, complaint=complaint, reason=data["text"]
+            )
+        return Response(SupervisedComplaintSerializer(complaint).data)
 
 
 class InspectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

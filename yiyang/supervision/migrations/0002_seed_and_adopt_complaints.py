@@ -31,24 +31,38 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     day_model = apps.get_model("supervision", "CalendarDay")
     d = json.loads((SCHEMES / "gbt37276-2018.json").read_text(encoding="utf-8"))
     scheme = scheme_model.objects.create(
-        code=d["code"], version=d["version"], name=d["name"], source=d["source"][:500],
-        unverified=d["unverified"], organisation_kinds=d["organisation_kinds"],
-        parts=d["parts"], levels=d["levels"],
+        code=d["code"],
+        version=d["version"],
+        name=d["name"],
+        source=d["source"][:500],
+        unverified=d["unverified"],
+        organisation_kinds=d["organisation_kinds"],
+        parts=d["parts"],
+        levels=d["levels"],
     )
     for n, i in enumerate(d["items"]):
         item_model.objects.create(
-            scheme=scheme, part=i["part"], code=i["code"], text=i["text"],
-            max_points=Decimal(i["max"]), evidence_required=bool(i.get("evidence_required")),
+            scheme=scheme,
+            part=i["part"],
+            code=i["code"],
+            text=i["text"],
+            max_points=Decimal(i["max"]),
+            evidence_required=bool(i.get("evidence_required")),
             cap_level=i.get("cap_level"),
             cap_below=Decimal(i["cap_below"]) if i.get("cap_below") else None,
-            unverified=bool(i.get("unverified")), order=n,
+            unverified=bool(i.get("unverified")),
+            order=n,
         )
     for c in json.loads((SCHEMES / "checklists.json").read_text(encoding="utf-8")):
         checklist_model.objects.create(kind=c["kind"], version=c["version"], items=c["items"])
     calendar = json.loads((SCHEMES / "calendar.json").read_text(encoding="utf-8"))
     day_model.objects.bulk_create(
-        day_model(date=datetime.date.fromisoformat(x["date"]), kind=x["kind"], name=x["name"],
-                  uncertain=bool(x.get("uncertain")))
+        day_model(
+            date=datetime.date.fromisoformat(x["date"]),
+            kind=x["kind"],
+            name=x["name"],
+            uncertain=bool(x.get("uncertain")),
+        )
         for x in calendar["days"]
     )
 
@@ -71,18 +85,29 @@ def adopt_complaints(apps, schema_editor):  # type: ignore[no-untyped-def]
         sequence[prefix] = sequence.get(prefix, 0) + 1
         status = STATUS.get(old.status, "received")
         new = complaint_model.objects.create(
-            number=f"{prefix}{sequence[prefix]:05d}", channel="family_page",
-            organisation_id=old.provider_id, division_code=old.division_code,
-            visit_id=old.visit_id, legacy_id=old.pk, text=old.text, status=status,
-            received_at=old.created_at, made_by_id=old.made_by_id, answer=old.answer,
+            number=f"{prefix}{sequence[prefix]:05d}",
+            channel="family_page",
+            organisation_id=old.provider_id,
+            division_code=old.division_code,
+            visit_id=old.visit_id,
+            legacy_id=old.pk,
+            text=old.text,
+            status=status,
+            received_at=old.created_at,
+            made_by_id=old.made_by_id,
+            answer=old.answer,
             acknowledge_by=_end_of_day(add_working_days(day, ack, calendar)),
             answer_by=_end_of_day(add_working_days(day, answer, calendar)),
             answered_at=old.updated_at if status in ("answered", "closed") else None,
             acknowledged_at=old.updated_at if status in ("answered", "closed") else None,
             closed_at=old.updated_at if status == "closed" else None,
         )
-        event_model.objects.create(complaint=new, kind="migrated", at=old.created_at,
-                                   note=f"visits.Complaint {old.external_id}")
+        event_model.objects.create(
+            complaint=new,
+            kind="migrated",
+            at=old.created_at,
+            note=f"visits.Complaint {old.external_id}",
+        )
 
 
 class Migration(migrations.Migration):

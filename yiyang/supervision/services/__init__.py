@@ -33,10 +33,26 @@ from yiyang.supervision.services.ratings import (
 )
 
 __all__ = [
-    "complaint_acknowledge", "complaint_actions", "complaint_answer", "complaint_close",
-    "complaint_from_visit_complaint", "complaint_register", "complaint_reopen",
-    "inspection_plan_generate", "inspection_record", "overdue_escalate", "rating_actions",
-    "rating_apply", "rating_assign", "rating_change_level", "rating_finish_scoring",
-    "rating_publish", "rating_result", "rating_review", "rating_scheme_load", "rating_score",
-    "rectification_close", "rectification_respond",
-]  # fmt: skip
+    "complaint_acknowledge",
+    "complaint_actions",
+    "complaint_answer",
+    "complaint_close",
+    "complaint_from_visit_complaint",
+    "complaint_register",
+    "complaint_reopen",
+    "inspection_plan_generate",
+    "inspection_record",
+    "overdue_escalate",
+    "rating_actions",
+    "rating_apply",
+    "rating_assign",
+    "rating_change_level",
+    "rating_finish_scoring",
+    "rating_publish",
+    "rating_result",
+    "rating_review",
+    "rating_scheme_load",
+    "rating_score",
+    "rectification_close",
+    "rectification_respond",
+]

@@ -41,9 +41,11 @@ def complaint_actions(complaint: Complaint) -> tuple[str, ...]:
 def _guard(complaint: Complaint, status: str) -> None:
     if status not in complaint_actions(complaint):
         raise ValidationError(
-            {"status": _("This complaint is %(status)s: that step is not open.")
-             % {"status": complaint.get_status_display()}}
-        )  # fmt: skip
+            {
+                "status": _("This complaint is %(status)s: that step is not open.")
+                % {"status": complaint.get_status_display()}
+            }
+        )
 
 
 def _number(at: datetime.datetime) -> str:
@@ -52,25 +54,39 @@ def _number(at: datetime.datetime) -> str:
     return f"{prefix}{count + 1:05d}"
 
 
-def _event(complaint: Complaint, kind: str, actor: Actor | None, note: str = "",
-           at: datetime.datetime | None = None) -> None:  # fmt: skip
+def _event(
+    complaint: Complaint,
+    kind: str,
+    actor: Actor | None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> None:
     ComplaintEvent.objects.create(
-        complaint=complaint, kind=kind, note=note[:2000],
-        actor=actor_user(actor) if actor is not None else None, at=at or timezone.now(),
-    )  # fmt: skip
+        complaint=complaint,
+        kind=kind,
+        note=note[:2000],
+        actor=actor_user(actor) if actor is not None else None,
+        at=at or timezone.now(),
+    )
 
 
 def _create(*, actor: Actor, values: dict[str, Any], event: str, note: str = "") -> Complaint:
     received_at = values.pop("received_at", None) or timezone.now()
     complaint = Complaint.objects.create(
-        number=_number(received_at), received_at=received_at,
+        number=_number(received_at),
+        received_at=received_at,
         acknowledge_by=working_deadline(received_at, settings.SUPERVISION_ACKNOWLEDGE_WORKING_DAYS),
         answer_by=working_deadline(received_at, settings.SUPERVISION_ANSWER_WORKING_DAYS),
         **values,
-    )  # fmt: skip
+    )
     _event(complaint, event, actor, note, at=received_at)
-    audit(actor, AuditAction.CREATE, complaint, complaint.division_code,
-          {"channel": [None, complaint.channel], "organisation": [None, complaint.organisation_id]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.CREATE,
+        complaint,
+        complaint.division_code,
+        {"channel": [None, complaint.channel], "organisation": [None, complaint.organisation_id]},
+    )
     return complaint
 
 
@@ -109,11 +125,15 @@ def complaint_register(
         raise ValidationError(errors)
     assert organisation is not None
     values = {
-        "channel": channel, "category": category, "organisation": organisation,
-        "division_code": organisation.division.code, "text": text[:2000],
-        "made_by": actor_user(actor), "received_at": received_at,
+        "channel": channel,
+        "category": category,
+        "organisation": organisation,
+        "division_code": organisation.division.code,
+        "text": text[:2000],
+        "made_by": actor_user(actor),
+        "received_at": received_at,
         "work_order": work_order or None,
-    }  # fmt: skip
+    }
     return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
 
 
@@ -121,11 +141,15 @@ def complaint_from_visit_complaint(*, actor: Actor, complaint: Any) -> Complaint
     """A complaint made on the family page (visits.Complaint) enters the register, linked to
     it; called by the visits app's intake hook in the same transaction."""
     values = {
-        "channel": ComplaintChannel.FAMILY_PAGE, "organisation_id": complaint.provider_id,
-        "division_code": complaint.division_code, "visit_id": complaint.visit_id,
-        "legacy": complaint, "text": complaint.text, "made_by_id": complaint.made_by_id,
+        "channel": ComplaintChannel.FAMILY_PAGE,
+        "organisation_id": complaint.provider_id,
+        "division_code": complaint.division_code,
+        "visit_id": complaint.visit_id,
+        "legacy": complaint,
+        "text": complaint.text,
+        "made_by_id": complaint.made_by_id,
         "received_at": complaint.created_at,
-    }  # fmt: skip
+    }
     return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
 
 
@@ -146,8 +170,13 @@ def complaint_acknowledge(*, actor: Actor, complaint: Complaint, note: str = "")
     complaint.assigned_to = actor_user(actor)
     complaint.save(update_fields=["status", "acknowledged_at", "assigned_to", "updated_at"])
     _event(complaint, ComplaintEventKind.ACKNOWLEDGED, actor, note)
-    audit(actor, AuditAction.UPDATE, complaint, complaint.division_code,
-          {"status": [ComplaintStatus.RECEIVED, complaint.status]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [ComplaintStatus.RECEIVED, complaint.status]},
+    )
     return complaint
 
 
@@ -164,11 +193,17 @@ def complaint_answer(*, actor: Actor, complaint: Complaint, answer: str) -> Comp
     complaint.answer = answer[:2000]
     complaint.answered_at = now
     complaint.acknowledged_at = complaint.acknowledged_at or now
-    complaint.save(update_fields=["status", "answer", "answered_at", "acknowledged_at",
-                                  "updated_at"])  # fmt: skip
+    complaint.save(
+        update_fields=["status", "answer", "answered_at", "acknowledged_at", "updated_at"]
+    )
     _event(complaint, ComplaintEventKind.ANSWERED, actor, answer)
-    audit(actor, AuditAction.UPDATE, complaint, complaint.division_code,
-          {"status": [before, complaint.status], "answer": [None, answer[:200]]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [before, complaint.status], "answer": [None, answer[:200]]},
+    )
     return complaint
 
 
@@ -182,8 +217,13 @@ def complaint_close(*, actor: Actor, complaint: Complaint, satisfied: bool | Non
     complaint.satisfied = satisfied
     complaint.save(update_fields=["status", "closed_at", "satisfied", "updated_at"])
     _event(complaint, ComplaintEventKind.CLOSED, actor)
-    audit(actor, AuditAction.UPDATE, complaint, complaint.division_code,
-          {"status": [ComplaintStatus.ANSWERED, complaint.status], "satisfied": [None, satisfied]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [ComplaintStatus.ANSWERED, complaint.status], "satisfied": [None, satisfied]},
+    )
     return complaint
 
 
@@ -204,6 +244,11 @@ def complaint_reopen(*, actor: Actor, complaint: Complaint, reason: str) -> Comp
     complaint.escalation = 0
     complaint.save()
     _event(complaint, ComplaintEventKind.REOPENED, actor, reason)
-    audit(actor, AuditAction.UPDATE, complaint, complaint.division_code,
-          {"status": [ComplaintStatus.CLOSED, complaint.status], "reason": [None, reason[:200]]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [ComplaintStatus.CLOSED, complaint.status], "reason": [None, reason[:200]]},
+    )
     return complaint

@@ -26,7 +26,9 @@ from yiyang.supervision.services.common import audit
 from yiyang.supervision.workdays import working_days_between
 
 
-def _level(deadline: datetime.date, today: datetime.date, calendar: dict[datetime.date, str]) -> int:
+def _level(
+    deadline: datetime.date, today: datetime.date, calendar: dict[datetime.date, str]
+) -> int:
     if today <= deadline:
         return EscalationLevel.NONE
     late = working_days_between(deadline, today, calendar)
@@ -49,10 +51,17 @@ def overdue_escalate(*, actor: Actor, now: datetime.datetime | None = None) -> d
     today = timezone.localdate(now)
     calendar = calendar_overrides()
     counts = {"complaints": 0, "rectifications": 0}
-    overdue = Complaint.objects.filter(
-        Q(status=ComplaintStatus.RECEIVED, acknowledge_by__lt=now)
-        | Q(status__in=[ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED], answer_by__lt=now)
-    ).exclude(escalation=EscalationLevel.CITY).select_for_update()
+    overdue = (
+        Complaint.objects.filter(
+            Q(status=ComplaintStatus.RECEIVED, acknowledge_by__lt=now)
+            | Q(
+                status__in=[ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED],
+                answer_by__lt=now,
+            )
+        )
+        .exclude(escalation=EscalationLevel.CITY)
+        .select_for_update()
+    )
     for complaint in overdue:
         deadline = timezone.localdate(_complaint_deadline(complaint))
         level = max(_level(deadline, today, calendar), EscalationLevel.DISTRICT)
@@ -61,14 +70,26 @@ def overdue_escalate(*, actor: Actor, now: datetime.datetime | None = None) -> d
         before = complaint.escalation
         complaint.escalation = level
         complaint.save(update_fields=["escalation", "updated_at"])
-        ComplaintEvent.objects.create(complaint=complaint, kind=ComplaintEventKind.ESCALATED,
-                                      note=str(EscalationLevel(level).label), at=now)  # fmt: skip
-        audit(actor, AuditAction.UPDATE, complaint, complaint.division_code,
-              {"escalation": [before, level]})  # fmt: skip
+        ComplaintEvent.objects.create(
+            complaint=complaint,
+            kind=ComplaintEventKind.ESCALATED,
+            note=str(EscalationLevel(level).label),
+            at=now,
+        )
+        audit(
+            actor,
+            AuditAction.UPDATE,
+            complaint,
+            complaint.division_code,
+            {"escalation": [before, level]},
+        )
         counts["complaints"] += 1
-    rectifications = Rectification.objects.filter(deadline__lt=today).exclude(
-        status=RectificationStatus.CLOSED
-    ).exclude(escalation=EscalationLevel.CITY).select_for_update()
+    rectifications = (
+        Rectification.objects.filter(deadline__lt=today)
+        .exclude(status=RectificationStatus.CLOSED)
+        .exclude(escalation=EscalationLevel.CITY)
+        .select_for_update()
+    )
     for rectification in rectifications:
         level = _level(rectification.deadline, today, calendar)
         if level <= rectification.escalation:
@@ -76,7 +97,12 @@ def overdue_escalate(*, actor: Actor, now: datetime.datetime | None = None) -> d
         before = rectification.escalation
         rectification.escalation = level
         rectification.save(update_fields=["escalation", "updated_at"])
-        audit(actor, AuditAction.UPDATE, rectification, rectification.division_code,
-              {"escalation": [before, level]})  # fmt: skip
+        audit(
+            actor,
+            AuditAction.UPDATE,
+            rectification,
+            rectification.division_code,
+            {"escalation": [before, level]},
+        )
         counts["rectifications"] += 1
     return counts

@@ -65,52 +65,74 @@ def inspection_plan_generate(
     if per_kind < 1 or per_kind > 12:
         raise ValidationError({"per_kind": _("Give 1 to 12 inspections per kind.")})
     plan, _created = InspectionPlan.objects.get_or_create(
-        division=district, year=year,
+        division=district,
+        year=year,
         defaults={"division_code": district.code, "per_kind": per_kind},
-    )  # fmt: skip
+    )
     if plan.per_kind != per_kind:
         plan.per_kind = per_kind
         plan.save(update_fields=["per_kind", "updated_at"])
     organisations = list(
         Organisation.objects.filter(
             prefix_q("division__code", district.code_prefix),
-            kind__in=settings.SUPERVISION_INSPECTED_KINDS, status=OrganisationStatus.ACTIVE,
+            kind__in=settings.SUPERVISION_INSPECTED_KINDS,
+            status=OrganisationStatus.ACTIVE,
         ).select_related("division")
     )
     existing = {
         (row["organisation_id"], row["kind"]): row["n"]
         for row in Inspection.objects.filter(
-            organisation__in=organisations, due_on__year=year,
-        ).exclude(status=InspectionStatus.CANCELLED)
-        .values("organisation_id", "kind").annotate(n=Count("pk"))
-    }  # fmt: skip
+            organisation__in=organisations,
+            due_on__year=year,
+        )
+        .exclude(status=InspectionStatus.CANCELLED)
+        .values("organisation_id", "kind")
+        .annotate(n=Count("pk"))
+    }
     dates = due_dates(year, per_kind)
     new = []
     for organisation in organisations:
         for kind in InspectionKind.values:
             have = existing.get((organisation.pk, kind), 0)
             for due in dates[have:]:
-                new.append(Inspection(
-                    plan=plan, organisation=organisation, kind=kind, due_on=due,
-                    division_code=organisation.division.code,
-                ))  # fmt: skip
+                new.append(
+                    Inspection(
+                        plan=plan,
+                        organisation=organisation,
+                        kind=kind,
+                        due_on=due,
+                        division_code=organisation.division.code,
+                    )
+                )
     Inspection.objects.bulk_create(new)
-    audit(actor, AuditAction.UPDATE, plan, district.code,
-          {"year": [None, year], "per_kind": [None, per_kind], "added": [None, len(new)]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        plan,
+        district.code,
+        {"year": [None, year], "per_kind": [None, per_kind], "added": [None, len(new)]},
+    )
     return plan
 
 
 def _require_inspector(actor: Actor, inspection: Inspection) -> None:
     require_perm(actor, Permission.INSPECT)
-    require_in_scope(actor, division_code=inspection.division_code,
-                     organisation_id=inspection.organisation_id)  # fmt: skip
+    require_in_scope(
+        actor, division_code=inspection.division_code, organisation_id=inspection.organisation_id
+    )
 
 
 @transaction.atomic
 def inspection_record(
-    *, actor: Actor, inspection: Inspection, answers: dict[str, Any],
-    findings: list[dict[str, Any]], lat: Any = None, lng: Any = None, photos: int = 0,
-) -> Inspection:  # fmt: skip
+    *,
+    actor: Actor,
+    inspection: Inspection,
+    answers: dict[str, Any],
+    findings: list[dict[str, Any]],
+    lat: Any = None,
+    lng: Any = None,
+    photos: int = 0,
+) -> Inspection:
     """Record an inspection done on site: the checklist's answers, the findings (each gets
     a rectification order due in SUPERVISION_RECTIFICATION_WORKING_DAYS working days).
     Fails when a serious finding exists or any checklist item is not met."""
@@ -120,15 +142,20 @@ def inspection_record(
         errors["status"] = _("This inspection is already recorded.")
     checklist = (
         ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True)
-        .order_by("-created_at").first()
-    )  # fmt: skip
+        .order_by("-created_at")
+        .first()
+    )
     codes = [i["code"] for i in checklist.items] if checklist else []
     missing = [c for c in codes if not isinstance(answers.get(c), bool)]
     if missing:
         errors["answers"] = _("Answer every checklist item: %(items)s.") % {
-            "items": ", ".join(missing)}  # fmt: skip
+            "items": ", ".join(missing)
+        }
     for n, finding in enumerate(findings):
-        if finding.get("severity") not in Severity.values or not str(finding.get("text", "")).strip():
+        if (
+            finding.get("severity") not in Severity.values
+            or not str(finding.get("text", "")).strip()
+        ):
             errors[f"findings[{n}]"] = _("A finding needs a severity and a description.")
     if errors:
         raise ValidationError(errors)
@@ -142,18 +169,30 @@ def inspection_record(
     inspection.checklist, inspection.answers = checklist, {c: answers[c] for c in codes}
     inspection.lat, inspection.lng, inspection.photos = lat, lng, int(photos or 0)
     inspection.save()
-    deadline = add_working_days(timezone.localdate(now),
-                                settings.SUPERVISION_RECTIFICATION_WORKING_DAYS,
-                                calendar_overrides())  # fmt: skip
+    deadline = add_working_days(
+        timezone.localdate(now),
+        settings.SUPERVISION_RECTIFICATION_WORKING_DAYS,
+        calendar_overrides(),
+    )
     for entry in findings:
-        finding = Finding.objects.create(inspection=inspection, severity=entry["severity"],
-                                         text=str(entry["text"]).strip()[:1000])  # fmt: skip
+        found = Finding.objects.create(
+            inspection=inspection,
+            severity=entry["severity"],
+            text=str(entry["text"]).strip()[:1000],
+        )
         Rectification.objects.create(
-            finding=finding, organisation_id=inspection.organisation_id,
-            division_code=inspection.division_code, deadline=entry.get("deadline") or deadline,
-        )  # fmt: skip
-    audit(actor, AuditAction.UPDATE, inspection, inspection.division_code,
-          {"result": [None, inspection.result], "findings": [None, len(findings)]})  # fmt: skip
+            finding=found,
+            organisation_id=inspection.organisation_id,
+            division_code=inspection.division_code,
+            deadline=entry.get("deadline") or deadline,
+        )
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        inspection,
+        inspection.division_code,
+        {"result": [None, inspection.result], "findings": [None, len(findings)]},
+    )
     return inspection
 
 
@@ -163,8 +202,9 @@ def rectification_respond(
 ) -> Rectification:
     """The provider says what it put right, with evidence files."""
     require_perm(actor, Permission.RESPOND_RECTIFICATIONS)
-    if not actor.scope.covers(division_code=rectification.division_code,
-                              organisation_id=rectification.organisation_id):  # fmt: skip
+    if not actor.scope.covers(
+        division_code=rectification.division_code, organisation_id=rectification.organisation_id
+    ):
         raise PermissionDenied("rectification")
     errors: dict[str, str] = {}
     if rectification.status == RectificationStatus.CLOSED:
@@ -180,8 +220,13 @@ def rectification_respond(
     rectification.evidence = int(evidence)
     rectification.responded_at = timezone.now()
     rectification.save()
-    audit(actor, AuditAction.UPDATE, rectification, rectification.division_code,
-          {"status": [RectificationStatus.OPEN, rectification.status]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        rectification,
+        rectification.division_code,
+        {"status": [RectificationStatus.OPEN, rectification.status]},
+    )
     return rectification
 
 
@@ -189,14 +234,27 @@ def rectification_respond(
 def rectification_close(*, actor: Actor, rectification: Rectification) -> Rectification:
     """Close after re-inspection; refused while the provider has given no evidence."""
     require_perm(actor, Permission.INSPECT)
-    require_in_scope(actor, division_code=rectification.division_code,
-                     organisation_id=rectification.organisation_id)  # fmt: skip
+    require_in_scope(
+        actor,
+        division_code=rectification.division_code,
+        organisation_id=rectification.organisation_id,
+    )
     if rectification.status != RectificationStatus.RESPONDED or rectification.evidence < 1:
-        raise ValidationError({"evidence": _("A rectification is closed only on the provider's "
-                                             "response with evidence.")})  # fmt: skip
+        raise ValidationError(
+            {
+                "evidence": _(
+                    "A rectification is closed only on the provider's response with evidence."
+                )
+            }
+        )
     rectification.status = RectificationStatus.CLOSED
     rectification.closed_at = timezone.now()
     rectification.save(update_fields=["status", "closed_at", "updated_at"])
-    audit(actor, AuditAction.UPDATE, rectification, rectification.division_code,
-          {"status": [RectificationStatus.RESPONDED, rectification.status]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        rectification,
+        rectification.division_code,
+        {"status": [RectificationStatus.RESPONDED, rectification.status]},
+    )
     return rectification

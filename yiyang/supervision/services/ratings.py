@@ -45,6 +45,7 @@ def _scheme_errors(definition: Any) -> dict[str, str]:
     if any(v is None or v <= 0 for v in parts.values()):
         errors["parts"] = "every part needs a positive max"
         return errors
+    maxima = {part: value or Decimal(0) for part, value in parts.items()}
     sums = dict.fromkeys(parts, Decimal(0))
     for index, item in enumerate(definition["items"]):
         points = _decimal(item.get("max"))
@@ -64,7 +65,7 @@ def _scheme_errors(definition: Any) -> dict[str, str]:
     if sorted(levels) != list(range(1, len(levels) + 1)):
         errors["levels"] = "levels must be 1..N, once each"
     minima = [_decimal(level.get("min_total")) for level in definition["levels"]]
-    if any(m is None or m > sum(parts.values()) for m in minima):
+    if any(m is None or m > sum(maxima.values()) for m in minima):
         errors["levels"] = "every min_total must lie within the scheme's total"
     return errors
 
@@ -85,19 +86,29 @@ def rating_scheme_load(*, definition: Any, activate: bool = True) -> RatingSchem
     if activate:
         RatingScheme.objects.filter(code=definition["code"]).update(is_active=False)
     scheme = RatingScheme.objects.create(
-        code=definition["code"], version=str(definition["version"]), name=definition["name"],
-        source=str(definition["source"])[:500], unverified=bool(definition.get("unverified")),
-        is_active=activate, organisation_kinds=list(definition.get("organisation_kinds", [])),
-        parts=definition["parts"], levels=definition["levels"],
-    )  # fmt: skip
+        code=definition["code"],
+        version=str(definition["version"]),
+        name=definition["name"],
+        source=str(definition["source"])[:500],
+        unverified=bool(definition.get("unverified")),
+        is_active=activate,
+        organisation_kinds=list(definition.get("organisation_kinds", [])),
+        parts=definition["parts"],
+        levels=definition["levels"],
+    )
     RatingItem.objects.bulk_create(
         RatingItem(
-            scheme=scheme, part=i["part"], code=i["code"], text=i.get("text", i["code"]),
-            max_points=Decimal(str(i["max"])), evidence_required=bool(i.get("evidence_required")),
+            scheme=scheme,
+            part=i["part"],
+            code=i["code"],
+            text=i.get("text", i["code"]),
+            max_points=Decimal(str(i["max"])),
+            evidence_required=bool(i.get("evidence_required")),
             cap_level=i.get("cap_level"),
             cap_below=_decimal(i["cap_below"]) if i.get("cap_below") is not None else None,
-            unverified=bool(i.get("unverified", definition.get("unverified"))), order=n,
-        )  # fmt: skip
+            unverified=bool(i.get("unverified", definition.get("unverified"))),
+            order=n,
+        )
         for n, i in enumerate(definition["items"])
     )
     return scheme
@@ -111,27 +122,38 @@ def rating_actions(rating: Rating) -> tuple[str, ...]:
 def _move(rating: Rating, status: str) -> None:
     if status not in rating_actions(rating):
         raise ValidationError(
-            {"status": _("This rating is %(status)s: that step is not open.")
-             % {"status": rating.get_status_display()}}
-        )  # fmt: skip
+            {
+                "status": _("This rating is %(status)s: that step is not open.")
+                % {"status": rating.get_status_display()}
+            }
+        )
 
 
 def _save(actor: Actor, rating: Rating, before: str, fields: list[str], **extra: Any) -> Rating:
     rating.save(update_fields=[*fields, "status", "updated_at"])
-    audit(actor, AuditAction.UPDATE, rating, rating.division_code,
-          {"status": [before, rating.status], **extra})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        rating,
+        rating.division_code,
+        {"status": [before, rating.status], **extra},
+    )
     return rating
 
 
 @transaction.atomic
 def rating_apply(
-    *, actor: Actor, organisation: Organisation, applied_level: Any,
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    applied_level: Any,
     self_assessment: dict[str, Any] | None = None,
-) -> Rating:  # fmt: skip
+) -> Rating:
     """An institution applies for a level, with its self-assessment (item code -> points)."""
     require_perm(actor, Permission.APPLY_RATINGS)
-    require_in_scope(actor, division_code=organisation.division.code,
-                     organisation_id=organisation.pk)  # fmt: skip
+    require_in_scope(
+        actor, division_code=organisation.division.code, organisation_id=organisation.pk
+    )
     scheme = active_scheme(organisation.kind)
     errors: dict[str, str] = {}
     if scheme is None:
@@ -143,20 +165,24 @@ def rating_apply(
         level = 0
     if level not in levels:
         errors["applied_level"] = _("Choose a level the scheme has.")
-    if Rating.objects.filter(organisation=organisation).exclude(
-        status__in=[RatingStatus.PUBLISHED, RatingStatus.SUSPENDED, RatingStatus.REJECTED]
-    ).exists():
+    if (
+        Rating.objects.filter(organisation=organisation)
+        .exclude(status__in=[RatingStatus.PUBLISHED, RatingStatus.SUSPENDED, RatingStatus.REJECTED])
+        .exists()
+    ):
         errors["organisation"] = _("This institution already has an application in progress.")
     scores = _checked_points(scheme, self_assessment or {}, errors, "self_assessment")
     if errors:
         raise ValidationError(errors)
     rating = Rating.objects.create(
-        organisation=organisation, division_code=organisation.division.code, scheme=scheme,
-        status=RatingStatus.SUBMITTED, applied_level=level,
+        organisation=organisation,
+        division_code=organisation.division.code,
+        scheme=scheme,
+        status=RatingStatus.SUBMITTED,
+        applied_level=level,
         self_assessment={k: str(v) for k, v in scores.items()},
-    )  # fmt: skip
-    audit(actor, AuditAction.CREATE, rating, rating.division_code,
-          {"applied_level": [None, level]})  # fmt: skip
+    )
+    audit(actor, AuditAction.CREATE, rating, rating.division_code, {"applied_level": [None, level]})
     return rating
 
 
@@ -183,10 +209,12 @@ def rating_assign(*, actor: Actor, rating: Rating, evaluator: Any) -> Rating:
     require_perm(actor, Permission.ASSIGN_EVALUATORS)
     require_in_scope(actor, division_code=rating.division_code, organisation_id=None)
     if (
-        evaluator is None or evaluator.role != Role.EVALUATOR or not evaluator.is_active
+        evaluator is None
+        or evaluator.role != Role.EVALUATOR
+        or not evaluator.is_active
         or evaluator.division is None
         or not rating.division_code.startswith(evaluator.division.code_prefix)
-    ):  # fmt: skip
+    ):
         raise ValidationError({"evaluator": _("Choose an active evaluator of this area.")})
     before = rating.status
     if rating.status != RatingStatus.SCORING:
@@ -205,15 +233,14 @@ def _require_evaluator(actor: Actor, rating: Rating) -> None:
 
 
 @transaction.atomic
-def rating_score(
-    *, actor: Actor, rating: Rating, scores: dict[str, dict[str, Any]]
-) -> LevelResult:
+def rating_score(*, actor: Actor, rating: Rating, scores: dict[str, dict[str, Any]]) -> LevelResult:
     """Record the evaluator's scores (item code -> {points, note, photos}); a score above
     the item's maximum, or without the evidence the item requires, is refused whole."""
     _require_evaluator(actor, rating)
     errors: dict[str, str] = {}
-    points = _checked_points(rating.scheme, {k: v.get("points") for k, v in scores.items()},
-                             errors, "scores")  # fmt: skip
+    points = _checked_points(
+        rating.scheme, {k: v.get("points") for k, v in scores.items()}, errors, "scores"
+    )
     items = {i.code: i for i in rating.scheme.items.all()}
     for code, entry in scores.items():
         item = items.get(code)
@@ -226,15 +253,24 @@ def rating_score(
     for code, value in points.items():
         entry = scores[code]
         ItemScore.objects.update_or_create(
-            rating=rating, item=items[code],
-            defaults={"points": value, "note": str(entry.get("note") or "")[:1000],
-                      "photos": int(entry.get("photos") or 0)},
-        )  # fmt: skip
+            rating=rating,
+            item=items[code],
+            defaults={
+                "points": value,
+                "note": str(entry.get("note") or "")[:1000],
+                "photos": int(entry.get("photos") or 0),
+            },
+        )
     result = rating_result(rating)
     rating.total, rating.computed_level = result.total, result.level
     rating.save(update_fields=["total", "computed_level", "updated_at"])
-    audit(actor, AuditAction.UPDATE, rating, rating.division_code,
-          {"scores": [None, {k: str(v) for k, v in points.items()}]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        rating,
+        rating.division_code,
+        {"scores": [None, {k: str(v) for k, v in points.items()}]},
+    )
     return result
 
 
@@ -249,8 +285,12 @@ def rating_finish_scoring(*, actor: Actor, rating: Rating) -> Rating:
     _require_evaluator(actor, rating)
     result = rating_result(rating)
     if not result.complete:
-        raise ValidationError({"scores": _("Score every item first: %(items)s.")
-                               % {"items": ", ".join(result.missing)}})  # fmt: skip
+        raise ValidationError(
+            {
+                "scores": _("Score every item first: %(items)s.")
+                % {"items": ", ".join(result.missing)}
+            }
+        )
     before = rating.status
     _move(rating, RatingStatus.SCORED)
     rating.status = RatingStatus.SCORED
@@ -279,25 +319,39 @@ def rating_publish(*, actor: Actor, rating: Rating, on: datetime.date | None = N
     require_perm(actor, Permission.PUBLISH_RATINGS)
     require_in_scope(actor, division_code=rating.division_code, organisation_id=None)
     if rating.status != RatingStatus.DISTRICT_REVIEWED:
-        raise ValidationError({"status": _("A level is published only after the district's "
-                                           "review.")})  # fmt: skip
+        raise ValidationError(
+            {"status": _("A level is published only after the district's review.")}
+        )
     result = rating_result(rating)
     day = on or timezone.localdate()
     before = rating.status
-    Rating.objects.filter(organisation_id=rating.organisation_id,
-                          status=RatingStatus.PUBLISHED).update(status=RatingStatus.SUSPENDED)  # fmt: skip
+    Rating.objects.filter(
+        organisation_id=rating.organisation_id, status=RatingStatus.PUBLISHED
+    ).update(status=RatingStatus.SUSPENDED)
     rating.status = RatingStatus.PUBLISHED
     rating.total, rating.computed_level, rating.level = result.total, result.level, result.level
     rating.published_on = day
     years = settings.SUPERVISION_RATING_VALID_YEARS
-    rating.valid_until = day.replace(year=day.year + years) - datetime.timedelta(days=1) \
-        if not (day.month == 2 and day.day == 29) else datetime.date(day.year + years, 2, 28)
+    rating.valid_until = (
+        day.replace(year=day.year + years) - datetime.timedelta(days=1)
+        if not (day.month == 2 and day.day == 29)
+        else datetime.date(day.year + years, 2, 28)
+    )
     rating.published_by = actor_user(actor)
-    RatingEvent.objects.create(rating=rating, change=RatingChange.PUBLISHED, level_before=None,
-                               level_after=result.level, actor=actor_user(actor))  # fmt: skip
-    return _save(actor, rating, before,
-                 ["total", "computed_level", "level", "published_on", "valid_until",
-                  "published_by"], level=[None, result.level])  # fmt: skip
+    RatingEvent.objects.create(
+        rating=rating,
+        change=RatingChange.PUBLISHED,
+        level_before=None,
+        level_after=result.level,
+        actor=actor_user(actor),
+    )
+    return _save(
+        actor,
+        rating,
+        before,
+        ["total", "computed_level", "level", "published_on", "valid_until", "published_by"],
+        level=[None, result.level],
+    )
 
 
 @transaction.atomic
@@ -324,8 +378,19 @@ def rating_change_level(
         rating.status = RatingStatus.SUSPENDED
     else:
         rating.level = int(level)
-    RatingEvent.objects.create(rating=rating, change=change, level_before=before_level,
-                               level_after=rating.level if level is not None else None,
-                               reason=reason[:1000], actor=actor_user(actor))  # fmt: skip
-    return _save(actor, rating, before, ["level"], level=[before_level, rating.level],
-                 reason=[None, reason[:200]])  # fmt: skip
+    RatingEvent.objects.create(
+        rating=rating,
+        change=change,
+        level_before=before_level,
+        level_after=rating.level if level is not None else None,
+        reason=reason[:1000],
+        actor=actor_user(actor),
+    )
+    return _save(
+        actor,
+        rating,
+        before,
+        ["level"],
+        level=[before_level, rating.level],
+        reason=[None, reason[:200]],
+    )

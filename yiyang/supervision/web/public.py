@@ -89,16 +89,22 @@ def _context(rows: list[dict[str, Any]], query: dict[str, str], language: str) -
     kinds = dict(FacilityKind.choices)
     for row in rows:
         row["kind_label"] = str(kinds.get(row["kind"], ""))
-    districts = list(Division.objects.filter(level="district").order_by("code")
-                     .values_list("code", "name"))  # fmt: skip
+    districts = list(
+        Division.objects.filter(level="district").order_by("code").values_list("code", "name")
+    )
     return {
-        "rows": rows, "query": query, "language": language,
+        "rows": rows,
+        "query": query,
+        "language": language,
         "districts": [(code[:6], name) for code, name in districts],
         "kinds": [(k, str(kinds[k])) for k in PUBLIC_KINDS],
         "hotline": settings.SUPERVISION_HOTLINE,
-        "points": [{"name": r["name"], "lat": float(r["lat"]), "lng": float(r["lng"]),
-                    "level": r["level"]} for r in rows if r["lat"] is not None and r["lng"] is not None],
-    }  # fmt: skip
+        "points": [
+            {"name": r["name"], "lat": float(r["lat"]), "lng": float(r["lng"]), "level": r["level"]}
+            for r in rows
+            if r["lat"] is not None and r["lng"] is not None
+        ],
+    }
 
 
 @require_GET
@@ -133,8 +139,7 @@ def public_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
             return ""
         with translation.override(language):
             context = _context(rows, {"district": "", "kind": "", "q": "", "page": "1"}, language)
-            return render_to_string("supervision/public_detail.html",
-                                    context | {"row": rows[0]})  # fmt: skip
+            return render_to_string("supervision/public_detail.html", context | {"row": rows[0]})
 
     html = _cached(f"detail:{language}:{external_id}", build)
     if not html:

@@ -15,6 +15,5 @@ urlpatterns = [
     path("inspections/", views.inspection_list_view, name="inspections"),
     path("inspections/plan/", views.inspection_plan_view, name="inspection-plan"),
     path("inspections/<uuid:external_id>/", views.inspection_record_view, name="inspection"),
-    path("rectifications/<uuid:external_id>/", views.rectification_step_view,
-         name="rectification"),
+    path("rectifications/<uuid:external_id>/", views.rectification_step_view, name="rectification"),
 ]

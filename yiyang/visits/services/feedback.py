@@ -27,7 +27,6 @@ from yiyang.visits.services.common import (
     _user,
 )
 
-
 # Apps above this one that keep the city's complaint register append a callable here; each
 # is called with the new complaint inside the same transaction (supervision's register).
 COMPLAINT_INTAKE: list[Callable[..., Any]] = []

@@ -36,6 +36,10 @@ class Command(BaseCommand):
                 for message in messages:
                     self.stderr.write(f"{path}: {field}: {message}")
             sys.exit(2)
-        summary = {"code": scheme.code, "version": scheme.version, "active": scheme.is_active,
-                   "id": str(scheme.external_id)}  # fmt: skip
+        summary = {
+            "code": scheme.code,
+            "version": scheme.version,
+            "active": scheme.is_active,
+            "id": str(scheme.external_id),
+        }
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
