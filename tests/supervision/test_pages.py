@@ -18,7 +18,7 @@ from tests.supervision.conftest import FULL, published, scored
 from yiyang.core.permissions import Role
 from yiyang.facilities.models import Facility
 from yiyang.organisations.choices import OrganisationKind
-from yiyang.supervision import selectors
+from yiyang.supervision import selectors, services
 from yiyang.supervision.models import Complaint, Rating
 
 
@@ -108,8 +108,6 @@ def test_the_scope_of_complaints(sup: World, role: str, status: int) -> None:
 
 
 def _register(sup: World) -> Complaint:
-    from yiyang.supervision import services
-
     return services.complaint_register(
         actor=sup.user[Role.OPERATOR],
         channel="walk_in",
@@ -279,7 +277,6 @@ def test_a_facility_without_a_published_level_shows_not_rated(sup: World) -> Non
     assert json.loads(Client().get("/public/facilities.json?fields=level").content) == {
         "results": [{"level": None}]
     }
-    UserFactory  # noqa: B018 - kept for symmetry with other page tests
 
 
 def test_an_expired_answer_is_served_while_one_request_rebuilds_it(
@@ -293,3 +290,49 @@ def test_an_expired_answer_is_served_while_one_request_rebuilds_it(
     monkeypatch.setattr(public.cache, "add", lambda *args, **kwargs: False)  # lock taken
     with django_assert_num_queries(0):
         assert "院XA1a" in client.get("/public/?kind=public_institution").content.decode()
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/supervision/ratings/",
+        "/api/v1/supervision/ratings/",
+        "/supervision/complaints/",
+        "/api/v1/supervision/complaints/",
+        "/supervision/inspections/",
+        "/api/v1/supervision/inspections/",
+    ],
+)
+def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
+    client = login(Client(), sup.user[Role.CITY_ADMIN])
+    _queries(client, url)
+    _register(sup)
+    published(sup)
+    services.inspection_plan_generate(
+        actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=1
+    )
+    few = _queries(client, url)
+    for n in range(5):
+        _register(sup)
+        organisation = OrganisationFactory(
+            name=f"院{n}", kind=OrganisationKind.CARE_INSTITUTION, division=sup.div["XA1b"]
+        )
+        services.rating_apply(
+            actor=UserFactory(role=Role.PROVIDER_MANAGER, organisation=organisation),
+            organisation=organisation,
+            applied_level=3,
+        )
+    services.inspection_plan_generate(
+        actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=3
+    )
+    assert _queries(client, url) == few
+    assert few <= 14
