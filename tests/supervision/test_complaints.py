@@ -143,6 +143,9 @@ def test_a_family_page_complaint_enters_the_register(care: Care) -> None:  # noq
     visit = delivered_visit(care)
     legacy = visit_services.complaint_make(actor=care.family, visit=visit, text="迟到半小时")
     complaint = Complaint.objects.get(legacy=legacy)
+    visit_services.complaint_answer(actor=care.manager, complaint=legacy, answer="已致歉")
+    answered = Complaint.objects.get(pk=complaint.pk)
+    assert (answered.status, answered.answer) == ("closed", "已致歉")
     assert (complaint.channel, complaint.visit_id, complaint.organisation_id, complaint.text) == (
         "family_page",
         visit.pk,

@@ -14,3 +14,4 @@ class SupervisionConfig(AppConfig):
         from yiyang.visits.services import feedback
 
         feedback.COMPLAINT_INTAKE.append(complaints.complaint_from_visit_complaint)
+        feedback.COMPLAINT_ANSWERED.append(complaints.complaint_answered_on_visit_complaint)

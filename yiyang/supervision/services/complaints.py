@@ -153,6 +153,31 @@ def complaint_from_visit_complaint(*, actor: Actor, complaint: Any) -> Complaint
     return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
 
 
+def complaint_answered_on_visit_complaint(*, actor: Actor, complaint: Any) -> None:
+    """A family-page complaint answered through the visits app's older path: the register's
+    copy takes the same answer and status (called in the same transaction)."""
+    linked = Complaint.objects.filter(legacy=complaint).first()
+    if linked is None or linked.status == ComplaintStatus.CLOSED:
+        return
+    now = timezone.now()
+    linked.answer = complaint.answer
+    linked.answered_at = linked.answered_at or now
+    linked.acknowledged_at = linked.acknowledged_at or now
+    linked.status = (
+        ComplaintStatus.CLOSED if complaint.status == "closed" else ComplaintStatus.ANSWERED
+    )
+    linked.closed_at = now if linked.status == ComplaintStatus.CLOSED else None
+    linked.save()
+    _event(linked, ComplaintEventKind.ANSWERED, actor, complaint.answer)
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        linked,
+        linked.division_code,
+        {"status": [None, linked.status], "answer": [None, complaint.answer[:200]]},
+    )
+
+
 def _require_handler(actor: Actor, complaint: Complaint) -> None:
     require_perm(actor, Permission.HANDLE_COMPLAINTS)
     if not actor.scope.covers(

@@ -30,6 +30,8 @@ from yiyang.visits.services.common import (
 # Apps above this one that keep the city's complaint register append a callable here; each
 # is called with the new complaint inside the same transaction (supervision's register).
 COMPLAINT_INTAKE: list[Callable[..., Any]] = []
+# ... and one called when a complaint is answered here, so the register follows.
+COMPLAINT_ANSWERED: list[Callable[..., Any]] = []
 
 
 def _require_family(actor: Actor, visit: Visit) -> None:
@@ -109,4 +111,6 @@ def complaint_answer(
         complaint.division_code,
         {"answer": [None, answer[:200]]},
     )
+    for hook in COMPLAINT_ANSWERED:
+        hook(actor=actor, complaint=complaint)
     return complaint
