@@ -336,3 +336,10 @@ def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
     )
     assert _queries(client, url) == few
     assert few <= 14
+
+
+def test_the_evaluators_home_lists_the_assigned_evaluation(sup: World) -> None:
+    rating = scored(sup)
+    html = login(Client(), sup.user[Role.EVALUATOR]).get("/").content.decode()
+    assert f"/supervision/ratings/{rating.external_id}/score/" in html
+    assert "分配给您的评定" in html
