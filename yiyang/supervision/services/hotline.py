@@ -101,7 +101,8 @@ def hotline_import(*, actor: Actor, path: Path, filename: str | None = None) -> 
         table = open_table(path, filename=filename, columns=COLUMNS, required=REQUIRED)
     except UnreadableFile as error:
         raise ValidationError({"file": str(error)}) from None
-    checked, seen = [], set()
+    checked: list[dict[str, Any]] = []
+    seen: set[str] = set()
     with table:
         for row in table.rows:
             report.rows += 1
