@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "yiyang.facilities",
     "yiyang.meals",
     "yiyang.workforce",
+    "yiyang.supervision",
     "yiyang.indicators",
     "yiyang.dashboard",
     "yiyang.demo",
@@ -552,6 +553,25 @@ INDICATOR_DISTRICT_TARGETS = env_bool("INDICATOR_DISTRICT_TARGETS", True)
 # The hour (local time) of the nightly refresh of the running month's snapshots.
 INDICATOR_SNAPSHOT_HOUR = env_int("INDICATOR_SNAPSHOT_HOUR", 2)
 
+# Supervision (issue 16): star ratings, safety inspections, complaints. Deadlines count
+# working days of the city's calendar (supervision.CalendarDay); days marked unconfirmed
+# count only with SUPERVISION_UNCERTAIN_DAYS=apply ("ignore": treated as ordinary days).
+SUPERVISION_RATING_VALID_YEARS = env_int("SUPERVISION_RATING_VALID_YEARS", 3)
+SUPERVISION_INSPECTIONS_PER_KIND = env_int("SUPERVISION_INSPECTIONS_PER_KIND", 2)
+SUPERVISION_INSPECTED_KINDS = env_list("SUPERVISION_INSPECTED_KINDS", "care_institution")
+SUPERVISION_RECTIFICATION_WORKING_DAYS = env_int("SUPERVISION_RECTIFICATION_WORKING_DAYS", 10)
+SUPERVISION_ACKNOWLEDGE_WORKING_DAYS = env_int("SUPERVISION_ACKNOWLEDGE_WORKING_DAYS", 1)
+SUPERVISION_ANSWER_WORKING_DAYS = env_int("SUPERVISION_ANSWER_WORKING_DAYS", 15)
+# Working days after the district was alerted before an overdue item goes to the city.
+SUPERVISION_CITY_ESCALATION_WORKING_DAYS = env_int("SUPERVISION_CITY_ESCALATION_WORKING_DAYS", 5)
+SUPERVISION_UNCERTAIN_DAYS = env("SUPERVISION_UNCERTAIN_DAYS", "ignore") or "ignore"
+if SUPERVISION_UNCERTAIN_DAYS not in ("ignore", "apply"):
+    raise ImproperlyConfigured("SUPERVISION_UNCERTAIN_DAYS must be ignore or apply")
+SUPERVISION_HOTLINE = env("SUPERVISION_HOTLINE", "12345") or "12345"
+# The public page (/public/) is cached this many seconds per query and language.
+SUPERVISION_PUBLIC_CACHE_SECONDS = env_int("SUPERVISION_PUBLIC_CACHE_SECONDS", 60)
+SUPERVISION_PUBLIC_RATE_PER_MINUTE = env_int("SUPERVISION_PUBLIC_RATE_PER_MINUTE", 120)
+
 # Spreadsheet imports (yiyang.elders.tabular): checked before anything is decompressed, then
 # bounded while reading, so a small file cannot unpack into gigabytes.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
@@ -644,6 +664,11 @@ SPECTACULAR_SETTINGS = {
         "EnrolmentStatusEnum": "yiyang.workforce.choices.EnrolmentStatus",
         "EducationEnum": "yiyang.workforce.choices.Education",
         "OrganiserKindEnum": "yiyang.workforce.choices.OrganiserKind",
+        "InspectionResultEnum": "yiyang.supervision.choices.InspectionResult",
+        "ResultEnum": "yiyang.alerts.choices.ActionResult",
+        "CategoryEnum": "yiyang.services.choices.ServiceCategory",
+        "ComplaintCategoryEnum": "yiyang.supervision.choices.ComplaintCategory",
+        "ComplaintChannelEnum": "yiyang.supervision.choices.ComplaintChannel",
     },
 }
 

@@ -24,6 +24,8 @@ urlpatterns = [
     path("meals/", include("yiyang.meals.web.urls")),
     path("workforce/", include("yiyang.workforce.web.urls")),
     path("dashboard/", include("yiyang.dashboard.web.urls")),
+    path("supervision/", include("yiyang.supervision.web.urls")),
+    path("public/", include("yiyang.supervision.web.public_urls")),
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files are served by whitenoise in production

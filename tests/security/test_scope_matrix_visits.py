@@ -36,6 +36,7 @@ VISIBLE: dict[str, set[str]] = {
     Role.ASSESSOR: set(),
     Role.AUDITOR: X_ALL,
     Role.FAMILY: {"XA1a"},  # linked, with consent
+    Role.EVALUATOR: set(),
 }
 PROVIDER_OF = {
     "XA1a": "home_care", "XA1b": "home_care", "XA2a": "station_XA2a",

@@ -21,6 +21,8 @@ ROLE_SCOPE: dict[str, tuple[str, str | None, str]] = {
     Role.ASSESSOR: (OPTIONAL, None, OPTIONAL),
     Role.AUDITOR: (REQUIRED, None, NONE),
     Role.FAMILY: (NONE, None, NONE),
+    # Tied to the city (or district) they work in, so only officers there can assign them.
+    Role.EVALUATOR: (REQUIRED, None, OPTIONAL),
 }
 
 ROLE_HELP = {
@@ -34,6 +36,7 @@ ROLE_HELP = {
     Role.ASSESSOR: _("Assesses elders' abilities."),
     Role.AUDITOR: _("Reads everything in scope, changes nothing; reads the audit log."),
     Role.FAMILY: _("An elder or a family member acting for one."),
+    Role.EVALUATOR: _("Scores the star-rating evaluations assigned to them, on site."),
 }
 
 # Session key caching whether this login must give a TOTP code.

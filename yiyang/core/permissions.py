@@ -24,6 +24,8 @@ class Role(models.TextChoices):
     ASSESSOR = "assessor", _("Assessor")
     AUDITOR = "auditor", _("Auditor (read-only)")
     FAMILY = "family", _("Elder / family member")
+    # A third-party evaluator (第三方评估机构): sees only the evaluations assigned to them.
+    EVALUATOR = "evaluator", _("Third-party evaluator")
 
 
 R = Role
@@ -189,6 +191,31 @@ class Permission(enum.Enum):
     MANAGE_TRAINING = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.PROVIDER_MANAGER)
     ATTEND_TRAINING = (R.CAREGIVER,)
     MANAGE_WORKFORCE_SUBSIDIES = (R.CITY_ADMIN,)
+    # Supervision (issue 16): star ratings, safety inspections, the complaint register.
+    # Evaluators reach only the ratings assigned to them (supervision.selectors).
+    VIEW_RATINGS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER, R.EVALUATOR,
+        R.AUDITOR,
+    )  # fmt: skip
+    APPLY_RATINGS = (R.PROVIDER_MANAGER,)
+    ASSIGN_EVALUATORS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    SCORE_RATINGS = (R.EVALUATOR,)
+    REVIEW_RATINGS = (R.DISTRICT_OFFICER,)
+    PUBLISH_RATINGS = (R.CITY_ADMIN,)
+    VIEW_INSPECTIONS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER, R.AUDITOR,
+    )  # fmt: skip
+    PLAN_INSPECTIONS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    INSPECT = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER)
+    RESPOND_RECTIFICATIONS = (R.PROVIDER_MANAGER,)
+    VIEW_COMPLAINTS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.OPERATOR, R.AUDITOR,
+    )  # fmt: skip
+    REGISTER_COMPLAINTS = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
+    )  # fmt: skip
+    HANDLE_COMPLAINTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -270,6 +297,19 @@ PERMISSION_TITLES = {
     "MANAGE_TRAINING": _("Run training sessions and record results"),
     "ATTEND_TRAINING": _("Check in to training sessions"),
     "MANAGE_WORKFORCE_SUBSIDIES": _("Set post-subsidy rules and compute entitlements"),
+    "VIEW_RATINGS": _("View star ratings"),
+    "APPLY_RATINGS": _("Apply for a star rating"),
+    "ASSIGN_EVALUATORS": _("Assign evaluators to ratings"),
+    "SCORE_RATINGS": _("Score ratings on site"),
+    "REVIEW_RATINGS": _("Review ratings for the district"),
+    "PUBLISH_RATINGS": _("Publish, lower or suspend star levels"),
+    "VIEW_INSPECTIONS": _("View safety inspections"),
+    "PLAN_INSPECTIONS": _("Plan safety inspections"),
+    "INSPECT": _("Carry out inspections and close rectifications"),
+    "RESPOND_RECTIFICATIONS": _("Respond to rectification orders"),
+    "VIEW_COMPLAINTS": _("View the complaint register"),
+    "REGISTER_COMPLAINTS": _("Register complaints"),
+    "HANDLE_COMPLAINTS": _("Handle and answer complaints"),
 }
 
 

@@ -54,6 +54,7 @@ DEMO_USERS = [
     ("auditor", Role.AUDITOR, "city"),
     ("family", Role.FAMILY, None),
     ("canteen", Role.PROVIDER_MANAGER, "canteen"),
+    ("evaluator", Role.EVALUATOR, "city"),
 ]
 
 
@@ -298,7 +299,7 @@ def _display_name(username: str) -> str:
         "street_officer": "街道干部", "community_worker": "社区工作者",
         "provider_manager": "服务商经理", "caregiver": "护理员小王",
         "operator": "呼叫中心坐席", "assessor": "评估员", "auditor": "审计员",
-        "family": "家属张女士", "canteen": "食堂收银员",
+        "family": "家属张女士", "canteen": "食堂收银员", "evaluator": "第三方评估员",
     }.get(username, username)  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from yiyang.indicators.selectors import (
     indicator_default_division,
 )
 from yiyang.organisations.selectors import organisation_list
+from yiyang.supervision.selectors import rating_list
 from yiyang.visits.selectors import caregiver_day, review_queue
 
 OFFICERS = {Role.CITY_ADMIN, Role.DISTRICT_OFFICER, Role.STREET_OFFICER, Role.AUDITOR}
@@ -75,6 +76,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
         context["schedule"] = selectors.assessor_schedule(actor=actor)
     if role == Role.FAMILY:
         context["family"] = selectors.family_summary(actor=actor)
+    if role == Role.EVALUATOR:
+        context["evaluations"] = list(rating_list(actor=actor, filters={"status": "scoring"})[:20])
     if has_perm(actor, Permission.VIEW_DIVISIONS):
         context["roots"] = list(division_roots(actor=actor))
     if user.organisation_id and has_perm(actor, Permission.VIEW_ORGANISATIONS):

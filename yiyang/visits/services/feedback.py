@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,12 @@ from yiyang.visits.services.common import (
     _audit,
     _user,
 )
+
+# Apps above this one that keep the city's complaint register append a callable here; each
+# is called with the new complaint inside the same transaction (supervision's register).
+COMPLAINT_INTAKE: list[Callable[..., Any]] = []
+# ... and one called when a complaint is answered here, so the register follows.
+COMPLAINT_ANSWERED: list[Callable[..., Any]] = []
 
 
 def _require_family(actor: Actor, visit: Visit) -> None:
@@ -77,6 +84,8 @@ def complaint_make(*, actor: Actor, visit: Visit, text: str) -> Complaint:
     _audit(
         actor, AuditAction.CREATE, complaint, visit.division_code, {"complaint": [None, text[:200]]}
     )
+    for intake in COMPLAINT_INTAKE:
+        intake(actor=actor, complaint=complaint)
     return complaint
 
 
@@ -102,4 +111,6 @@ def complaint_answer(
         complaint.division_code,
         {"answer": [None, answer[:200]]},
     )
+    for hook in COMPLAINT_ANSWERED:
+        hook(actor=actor, complaint=complaint)
     return complaint

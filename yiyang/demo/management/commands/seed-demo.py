@@ -16,6 +16,7 @@ from yiyang.demo.indicators import demo_indicators_build
 from yiyang.demo.meals import demo_meals_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
+from yiyang.demo.supervision import demo_supervision_build
 from yiyang.demo.visits import demo_visits_build
 from yiyang.workforce.services import person_adopt_caregivers
 
@@ -134,6 +135,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Meal assistance: {meals.canteens} canteens and meal points, {meals.served} "
                 "meals served at the demo canteen."
+            )
+        quality = demo_supervision_build(seed=seed)
+        if quality.created:
+            self.stdout.write(
+                f"Supervision: {quality.published} published star levels, one evaluation "
+                f"assigned to evaluator, {quality.complaints} complaints, "
+                f"{quality.inspections} planned inspections."
             )
         picture = demo_indicators_build(city_code=CITY_CODE)
         if not picture.existing:

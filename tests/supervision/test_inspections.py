@@ -1,0 +1,119 @@
+"""The yearly plan's minimum per institution and kind; findings, rectification, closure."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+
+from tests.conftest import World
+from tests.factories import OrganisationFactory
+from yiyang.core.permissions import Role
+from yiyang.organisations.choices import OrganisationKind
+from yiyang.supervision import services
+from yiyang.supervision.choices import InspectionKind, RectificationStatus
+from yiyang.supervision.models import Inspection, Rectification
+from yiyang.supervision.services.inspections import due_dates
+
+ANSWERS = {"fire_exits": True, "extinguishers": True, "alarms": False, "drills": True}
+
+
+def test_due_dates_spread_over_the_year() -> None:
+    assert due_dates(2026, 2) == [datetime.date(2026, 6, 30), datetime.date(2026, 12, 31)]
+    assert due_dates(2026, 1) == [datetime.date(2026, 12, 31)]
+    assert len(set(due_dates(2026, 4))) == 4
+
+
+def test_the_plan_gives_every_institution_the_minimum_of_every_kind(sup: World) -> None:
+    second = OrganisationFactory(
+        name="院XA2a", kind=OrganisationKind.CARE_INSTITUTION, division=sup.div["XA2a"]
+    )
+    OrganisationFactory(
+        name="院XB1a", kind=OrganisationKind.CARE_INSTITUTION, division=sup.div["XB1a"]
+    )  # another district: not in this plan
+    officer = sup.user[Role.DISTRICT_OFFICER]
+    services.inspection_plan_generate(actor=officer, district=sup.div["XA"], year=2026)
+    counts = set(Inspection.objects.values_list("organisation_id", "kind").annotate(n=Count("pk")))
+    institutions = {sup.org["institution_XA1a"].pk, second.pk}
+    assert counts == {(o, k, 2) for o in institutions for k in InspectionKind.values}
+    # One inspection done already, a new institution registered: running again tops up only.
+    third = OrganisationFactory(
+        name="院XA1b", kind=OrganisationKind.CARE_INSTITUTION, division=sup.div["XA1b"]
+    )
+    services.inspection_plan_generate(actor=officer, district=sup.div["XA"], year=2026)
+    assert Inspection.objects.count() == 3 * 4 * 2
+    assert Inspection.objects.filter(organisation=third).count() == 8
+
+
+def test_a_plan_outside_the_jurisdiction_is_refused(sup: World) -> None:
+    with pytest.raises(PermissionDenied):
+        services.inspection_plan_generate(
+            actor=sup.user[Role.DISTRICT_OFFICER], district=sup.div["XB"], year=2026
+        )
+
+
+def _inspection(sup: World) -> Inspection:
+    services.inspection_plan_generate(
+        actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=1
+    )
+    return Inspection.objects.get(kind=InspectionKind.FIRE)
+
+
+def test_a_failed_item_fails_the_inspection_and_findings_get_orders(sup: World) -> None:
+    inspection = _inspection(sup)
+    services.inspection_record(
+        actor=sup.user[Role.STREET_OFFICER],
+        inspection=inspection,
+        answers=ANSWERS,
+        findings=[{"severity": "major", "text": "烟感失效"}],
+        lat="34.75",
+        lng="113.65",
+        photos=2,
+    )
+    inspection.refresh_from_db()
+    assert (inspection.status, inspection.result) == ("done", "failed")
+    order = Rectification.objects.get()
+    assert order.status == RectificationStatus.OPEN and order.deadline > datetime.date(2026, 1, 1)
+
+
+def test_an_incomplete_checklist_is_refused_and_nothing_written(sup: World) -> None:
+    inspection = _inspection(sup)
+    with pytest.raises(ValidationError) as error:
+        services.inspection_record(
+            actor=sup.user[Role.STREET_OFFICER],
+            inspection=inspection,
+            answers={"fire_exits": True},
+            findings=[{"severity": "bad", "text": ""}],
+        )
+    assert set(error.value.message_dict) == {"answers", "findings[0]"}
+    inspection.refresh_from_db()
+    assert inspection.status == "planned" and not Rectification.objects.exists()
+
+
+def test_a_rectification_closes_only_on_a_response_with_evidence(sup: World) -> None:
+    inspection = _inspection(sup)
+    services.inspection_record(
+        actor=sup.user[Role.STREET_OFFICER],
+        inspection=inspection,
+        answers=ANSWERS,
+        findings=[{"severity": "minor", "text": "x"}],
+    )
+    order = Rectification.objects.get()
+    with pytest.raises(ValidationError, match="evidence"):
+        services.rectification_close(actor=sup.user[Role.STREET_OFFICER], rectification=order)
+    with pytest.raises(ValidationError, match="evidence"):
+        services.rectification_respond(
+            actor=sup.user["manager_inst"], rectification=order, response="已更换", evidence=0
+        )
+    with pytest.raises(PermissionDenied):
+        services.rectification_respond(
+            actor=sup.user[Role.PROVIDER_MANAGER], rectification=order, response="x", evidence=1
+        )
+    services.rectification_respond(
+        actor=sup.user["manager_inst"], rectification=order, response="已更换烟感", evidence=2
+    )
+    services.rectification_close(actor=sup.user[Role.STREET_OFFICER], rectification=order)
+    order.refresh_from_db()
+    assert order.status == RectificationStatus.CLOSED

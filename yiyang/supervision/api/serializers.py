@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from yiyang.supervision.choices import ComplaintCategory, ComplaintChannel
+from yiyang.supervision.models import Complaint, Inspection, Rating, Rectification
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    scheme = serializers.CharField(source="scheme.__str__", read_only=True)
+    scheme_unverified = serializers.BooleanField(source="scheme.unverified", read_only=True)
+    evaluator = serializers.CharField(source="evaluator.username", read_only=True, default=None)
+
+    class Meta:
+        model = Rating
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "scheme",
+            "scheme_unverified",
+            "status",
+            "applied_level",
+            "evaluator",
+            "total",
+            "computed_level",
+            "level",
+            "published_on",
+            "valid_until",
+            "created_at",
+        ]
+
+
+class ScoreEntrySerializer(serializers.Serializer):
+    points = serializers.DecimalField(max_digits=7, decimal_places=2)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    photos = serializers.IntegerField(min_value=0, max_value=50, required=False, default=0)
+
+
+class ScoresSerializer(serializers.Serializer):
+    scores = serializers.DictField(child=ScoreEntrySerializer())
+
+
+class LevelResultSerializer(serializers.Serializer):
+    total = serializers.DecimalField(max_digits=8, decimal_places=2)
+    part_totals = serializers.DictField(
+        child=serializers.DecimalField(max_digits=8, decimal_places=2)
+    )
+    level_by_points = serializers.IntegerField()
+    level = serializers.IntegerField()
+    caps = serializers.ListField(child=serializers.CharField())
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class RatingReviewSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class SupervisedComplaintSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "category",
+            "organisation",
+            "organisation_name",
+            "work_order",
+            "text",
+            "status",
+            "received_at",
+            "acknowledge_by",
+            "answer_by",
+            "acknowledged_at",
+            "answered_at",
+            "closed_at",
+            "answer",
+            "escalation",
+            "satisfied",
+        ]
+
+
+class SupervisedComplaintCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=[c for c in ComplaintChannel.values if c != ComplaintChannel.FAMILY_PAGE]
+    )
+    category = serializers.ChoiceField(
+        choices=ComplaintCategory.choices, default=ComplaintCategory.SERVICE_QUALITY
+    )
+    organisation = serializers.UUIDField()
+    text = serializers.CharField(max_length=2000)
+    received_at = serializers.DateTimeField(required=False)
+    work_order = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class SupervisedComplaintStepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=["acknowledge", "answer", "close", "reopen"])
+    text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "kind",
+            "due_on",
+            "status",
+            "result",
+            "done_at",
+        ]
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    severity = serializers.CharField(source="finding.severity", read_only=True)
+    finding = serializers.CharField(source="finding.text", read_only=True)
+
+    class Meta:
+        model = Rectification
+        fields = [
+            "id",
+            "organisation_name",
+            "severity",
+            "finding",
+            "deadline",
+            "status",
+            "response",
+            "evidence",
+            "escalation",
+        ]
+
+
+def result_data(result: Any) -> dict[str, Any]:
+    return {
+        "total": result.total,
+        "part_totals": result.part_totals,
+        "level_by_points": result.level_by_points,
+        "level": result.level,
+        "caps": result.caps,
+        "missing": result.missing,
+    }

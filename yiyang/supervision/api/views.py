@@ -1,0 +1,187 @@
+"""The supervision API: ratings (evaluators score their assigned ones), the complaint
+register, inspections and rectification orders. Every read goes through the selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from yiyang.core.permissions import request_actor
+from yiyang.organisations.selectors import organisation_get_for_actor
+from yiyang.supervision import selectors, services
+from yiyang.supervision.api.serializers import (
+    InspectionSerializer,
+    LevelResultSerializer,
+    RatingReviewSerializer,
+    RatingSerializer,
+    RectificationSerializer,
+    ScoresSerializer,
+    SupervisedComplaintCreateSerializer,
+    SupervisedComplaintSerializer,
+    SupervisedComplaintStepSerializer,
+    result_data,
+)
+from yiyang.supervision.models import Complaint, Inspection, Rating, Rectification
+
+
+def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Star ratings: an evaluator sees only those assigned to them."""
+
+    serializer_class = RatingSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Rating]:
+        if getattr(self, "swagger_fake_view", False):
+            return Rating.objects.none()
+        filters = {"status": self.request.query_params.get("status", "")}
+        return selectors.rating_list(actor=request_actor(self.request), filters=filters)
+
+    def get_object(self) -> Rating:
+        return selectors.rating_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=None, responses={200: LevelResultSerializer})
+    @action(detail=True, methods=["get"])
+    def result(self, request: Request, id: str) -> Response:
+        """The total, part totals and level computed from the item scores so far."""
+        return Response(result_data(services.rating_result(self.get_object())))
+
+    @extend_schema(request=ScoresSerializer, responses={200: LevelResultSerializer})
+    @action(detail=True, methods=["post"])
+    def scores(self, request: Request, id: str) -> Response:
+        """Record item scores (the assigned evaluator): ``{"scores": {"E1": {"points": 28,
+        "note": "...", "photos": 1}}}``; refused whole on any bad score."""
+        data = _valid(ScoresSerializer, request)
+        result = services.rating_score(
+            actor=request_actor(request), rating=self.get_object(), scores=data["scores"]
+        )
+        return Response(result_data(result))
+
+    @extend_schema(request=None, responses={200: RatingSerializer})
+    @action(detail=True, methods=["post"])
+    def finish(self, request: Request, id: str) -> Response:
+        rating = services.rating_finish_scoring(
+            actor=request_actor(request), rating=self.get_object()
+        )
+        return Response(RatingSerializer(rating).data)
+
+    @extend_schema(request=RatingReviewSerializer, responses={200: RatingSerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, id: str) -> Response:
+        data = _valid(RatingReviewSerializer, request)
+        rating = services.rating_review(
+            actor=request_actor(request),
+            rating=self.get_object(),
+            approve=data["approve"],
+            note=data["note"],
+        )
+        return Response(RatingSerializer(rating).data)
+
+    @extend_schema(request=None, responses={200: RatingSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, id: str) -> Response:
+        rating = services.rating_publish(actor=request_actor(request), rating=self.get_object())
+        return Response(RatingSerializer(rating).data)
+
+
+class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The city's complaint register."""
+
+    serializer_class = SupervisedComplaintSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[Complaint]:
+        if getattr(self, "swagger_fake_view", False):
+            return Complaint.objects.none()
+        params = self.request.query_params
+        filters = {
+            "status": params.get("status", ""),
+            "escalated": params.get("escalated", ""),
+            "q": params.get("q", ""),
+        }
+        return selectors.complaint_list(actor=request_actor(self.request), filters=filters)
+
+    def get_object(self) -> Complaint:
+        return selectors.complaint_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(
+        request=SupervisedComplaintCreateSerializer, responses={201: SupervisedComplaintSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        """Register a complaint from the call centre, a walk-in or a 12345 work order."""
+        data = _valid(SupervisedComplaintCreateSerializer, request)
+        actor = request_actor(request)
+        try:
+            organisation = organisation_get_for_actor(
+                actor=actor, external_id=data.pop("organisation")
+            )
+        except Http404:
+            raise ValidationError(
+                {"organisation": _("No such organisation in your jurisdiction.")}
+            ) from None
+        complaint = services.complaint_register(actor=actor, organisation=organisation, **data)
+        return Response(
+            SupervisedComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=SupervisedComplaintStepSerializer, responses={200: SupervisedComplaintSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def step(self, request: Request, id: str) -> Response:
+        """Acknowledge, answer (``text``), close (``satisfied``) or reopen (``text``)."""
+        data = _valid(SupervisedComplaintStepSerializer, request)
+        actor, complaint = request_actor(request), self.get_object()
+        if data["step"] == "acknowledge":
+            complaint = services.complaint_acknowledge(actor=actor, complaint=complaint)
+        elif data["step"] == "answer":
+            complaint = services.complaint_answer(
+                actor=actor, complaint=complaint, answer=data["text"]
+            )
+        elif data["step"] == "close":
+            complaint = services.complaint_close(
+                actor=actor, complaint=complaint, satisfied=data["satisfied"]
+            )
+        else:
+            complaint = services.complaint_reopen(
+                actor=actor, complaint=complaint, reason=data["text"]
+            )
+        return Response(SupervisedComplaintSerializer(complaint).data)
+
+
+class InspectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = InspectionSerializer
+
+    def get_queryset(self) -> QuerySet[Inspection]:
+        if getattr(self, "swagger_fake_view", False):
+            return Inspection.objects.none()
+        return selectors.inspection_queryset(actor=request_actor(self.request))
+
+
+class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = RectificationSerializer
+
+    def get_queryset(self) -> QuerySet[Rectification]:
+        if getattr(self, "swagger_fake_view", False):
+            return Rectification.objects.none()
+        return selectors.rectification_queryset(actor=request_actor(self.request))

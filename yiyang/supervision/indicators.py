@@ -1,0 +1,203 @@
+"""Supervision's figures in the city's catalogue: star-rated institutions against the
+targets (10 five-star, 20 four-star, 20 three-star in the source texts), inspections done
+against plan, open and overdue rectifications, fire-safety compliance, complaints received
+and answered in time.
+
+Stock figures (levels in force, open rectifications) are read at the period's last day;
+complaints belong to the month they were received; inspections count from 1 January of the
+period's year to its end (the plan is yearly).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.indicators import Category, Period, count_by_code, counts, indicator, ratios
+from yiyang.core.models import Division
+from yiyang.organisations.choices import OrganisationStatus
+from yiyang.organisations.models import Organisation
+from yiyang.supervision.choices import (
+    InspectionKind,
+    InspectionResult,
+    InspectionStatus,
+    RatingChange,
+    RatingStatus,
+)
+from yiyang.supervision.models import Complaint, Inspection, Rating, RatingEvent, Rectification
+
+RATED = Category.INSTITUTIONS
+
+
+def levels_in_force(period: Period) -> QuerySet[Rating]:
+    """Published ratings valid at the period's last day and not suspended by then."""
+    day = period.as_of
+    suspended = RatingEvent.objects.filter(change=RatingChange.SUSPENDED, at__date__lte=day).values(
+        "rating_id"
+    )
+    return Rating.objects.filter(
+        status__in=[RatingStatus.PUBLISHED, RatingStatus.SUSPENDED],
+        published_on__lte=day,
+        valid_until__gte=day,
+    ).exclude(pk__in=suspended)
+
+
+def institutions(period: Period) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        kind__in=settings.SUPERVISION_INSPECTED_KINDS, status=OrganisationStatus.ACTIVE
+    )
+
+
+def _year_start(period: Period) -> datetime.date:
+    return datetime.date(period.as_of.year, 1, 1)
+
+
+@indicator(
+    code="institutions_rated_3_plus_share",
+    name=_("Institutions rated three stars or more"),
+    unit="percent",
+    category=RATED,
+    order=140,
+    definition=_(
+        "Active care institutions whose published star level in force at the "
+        "period's end is 3 or more (numerator), divided by active care institutions "
+        "(denominator)."
+    ),
+)
+def rated_3_plus(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    top = count_by_code(levels_in_force(period).filter(level__gte=3), "division_code", divisions)
+    bottom = count_by_code(institutions(period), "division__code", divisions)
+    return ratios(divisions, top, bottom)
+
+
+def _level_count(level: int, target: int, order: int) -> None:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+        queryset = levels_in_force(period).filter(level=level)
+        return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+    indicator(
+        code=f"institutions_{level}_star",
+        unit="count",
+        category=RATED,
+        order=order,
+        name=format_lazy(_("Institutions at {level} stars"), level=level),
+        definition=format_lazy(
+            _(
+                "Care institutions whose published star level in force at "
+                "the period's end is exactly {level}."
+            ),
+            level=level,
+        ),
+        default_target=lambda: Decimal(target),
+    )(compute)
+
+
+_level_count(5, 10, 141)
+_level_count(4, 20, 142)
+_level_count(3, 20, 143)
+
+
+@indicator(
+    code="inspections_done_share",
+    name=_("Safety inspections done against plan"),
+    unit="percent",
+    category=RATED,
+    order=144,
+    definition=_(
+        "Inspections due from 1 January to the period's end that were done "
+        "(numerator), divided by the inspections due in that span (denominator)."
+    ),
+)
+def inspections_done(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    due = Inspection.objects.filter(due_on__gte=_year_start(period), due_on__lte=period.as_of)
+    due = due.exclude(status=InspectionStatus.CANCELLED)
+    top = count_by_code(due.filter(status=InspectionStatus.DONE), "division_code", divisions)
+    return ratios(divisions, top, count_by_code(due, "division_code", divisions))
+
+
+@indicator(
+    code="fire_safety_compliance",
+    name=_("Fire-safety compliance"),
+    unit="percent",
+    category=RATED,
+    order=145,
+    default_target=lambda: Decimal(100),
+    definition=_(
+        "Fire-safety inspections done from 1 January to the period's end that "
+        "passed (numerator), divided by those done (denominator)."
+    ),
+)
+def fire_compliance(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    done = Inspection.objects.filter(
+        kind=InspectionKind.FIRE,
+        status=InspectionStatus.DONE,
+        done_at__date__gte=_year_start(period),
+        done_at__date__lte=period.as_of,
+    )
+    top = count_by_code(done.filter(result=InspectionResult.PASSED), "division_code", divisions)
+    return ratios(divisions, top, count_by_code(done, "division_code", divisions))
+
+
+@indicator(
+    code="rectifications_overdue",
+    name=_("Overdue rectification orders"),
+    unit="count",
+    category=RATED,
+    order=146,
+    direction="lower",
+    definition=_("Rectification orders open at the period's end whose deadline had passed."),
+)
+def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    day = period.as_of
+    open_then = Rectification.objects.filter(created_at__date__lte=day, deadline__lt=day).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__date__gt=day)
+    )
+    return counts(divisions, count_by_code(open_then, "division_code", divisions))
+
+
+def complaints(period: Period) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(
+        received_at__gte=period.start_dt(), received_at__lt=period.end_dt()
+    )
+
+
+@indicator(
+    code="complaints_received",
+    name=_("Complaints received"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=147,
+    direction="lower",
+    definition=_("Complaints entered in the register in the month, from every channel."),
+)
+def complaints_received(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    return counts(divisions, count_by_code(complaints(period), "division_code", divisions))
+
+
+@indicator(
+    code="complaints_answered_on_time_share",
+    name=_("Complaints answered in time"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=148,
+    definition=_(
+        "Complaints received in the month and answered by their deadline in "
+        "working days (numerator), divided by complaints received in the month "
+        "(denominator); one still open counts against the share."
+    ),
+)
+def complaints_on_time(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    received = complaints(period)
+    top = received.filter(answered_at__isnull=False, answered_at__lte=F("answer_by"))
+    return ratios(
+        divisions,
+        count_by_code(top, "division_code", divisions),
+        count_by_code(received, "division_code", divisions),
+    )

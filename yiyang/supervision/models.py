@@ -1,0 +1,357 @@
+"""Supervision records: rating schemes and star ratings, safety inspections with their
+rectifications, the city's complaint register and the calendar of working days."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import BaseModel, Division
+from yiyang.organisations.models import Organisation
+from yiyang.supervision.choices import (
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintEventKind,
+    ComplaintStatus,
+    DayKind,
+    EscalationLevel,
+    InspectionKind,
+    InspectionResult,
+    InspectionStatus,
+    RatingChange,
+    RatingStatus,
+    RectificationStatus,
+    Severity,
+)
+
+USER = settings.AUTH_USER_MODEL
+
+
+class RatingScheme(BaseModel):
+    """A versioned rating scheme (items in parts, points, level thresholds, capping items),
+    loaded from JSON like the assessment instruments; ratings keep the edition they used."""
+
+    code = models.CharField(_("code"), max_length=40)
+    version = models.CharField(_("version"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    source = models.CharField(_("source"), max_length=500)
+    # Thresholds not confirmed from a public source: shown as unverified on every page.
+    unverified = models.BooleanField(_("unverified"), default=False)
+    is_active = models.BooleanField(_("in use"), default=True)
+    # The organisation kinds it rates, and the parts and levels as loaded (validated).
+    organisation_kinds = models.JSONField(default=list)
+    parts = models.JSONField(default=list)  # [{"code", "name", "max"}]
+    levels = models.JSONField(default=list)  # [{"level", "min_total", "min_part_share"}]
+
+    class Meta:
+        ordering = ["code", "-created_at"]
+        verbose_name = _("rating scheme")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="rating_scheme_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.version})"
+
+
+class RatingItem(models.Model):
+    """One scored item. A capping item holds the level at ``cap_level`` at most when it
+    scores below ``cap_below`` (e.g. a fire-safety veto), whatever the total."""
+
+    scheme = models.ForeignKey(RatingScheme, on_delete=models.CASCADE, related_name="items")
+    part = models.CharField(_("part"), max_length=40)
+    code = models.CharField(_("code"), max_length=40)
+    text = models.CharField(_("item"), max_length=500)
+    max_points = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2)
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    cap_level = models.PositiveSmallIntegerField(_("caps the level at"), null=True, blank=True)
+    cap_below = models.DecimalField(
+        _("when scored below"), null=True, blank=True, max_digits=7, decimal_places=2
+    )
+    unverified = models.BooleanField(_("unverified"), default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scheme", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "code"], name="rating_item_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Rating(BaseModel):
+    """An institution's application for a star level, its evaluation and its outcome."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="ratings",
+    )
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    scheme = models.ForeignKey(RatingScheme, on_delete=models.PROTECT, related_name="ratings")
+    status = models.CharField(
+        _("status"), max_length=20, choices=RatingStatus.choices, default=RatingStatus.DRAFT
+    )
+    applied_level = models.PositiveSmallIntegerField(_("level applied for"), null=True)
+    self_assessment = models.JSONField(default=dict, blank=True)  # {item code: points}
+    evaluator = models.ForeignKey(
+        USER,
+        verbose_name=_("evaluator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_ratings",
+    )
+    total = models.DecimalField(_("total"), null=True, blank=True, max_digits=7, decimal_places=2)
+    computed_level = models.PositiveSmallIntegerField(_("computed level"), null=True, blank=True)
+    level = models.PositiveSmallIntegerField(_("star level"), null=True, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    district_reviewed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("star rating")
+        indexes = [models.Index(fields=["status", "level"], name="rating_status_level")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.get_status_display()}"
+
+
+class ItemScore(models.Model):
+    """The evaluator's score of one item, with notes and the number of photos taken."""
+
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="scores")
+    item = models.ForeignKey(RatingItem, on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=2)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    photos = models.PositiveSmallIntegerField(_("photos"), default=0)
+    scored_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rating", "item"], name="item_score_once")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.points}"
+
+
+class RatingEvent(models.Model):
+    """A change to a published level (published, lowered, suspended) and its reason."""
+
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="events")
+    change = models.CharField(max_length=12, choices=RatingChange.choices)
+    level_before = models.PositiveSmallIntegerField(null=True)
+    level_after = models.PositiveSmallIntegerField(null=True)
+    reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    actor = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.change} {self.level_before}->{self.level_after}"
+
+
+class ChecklistTemplate(BaseModel):
+    """The checklist of one inspection kind, as data (items the inspector answers)."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=InspectionKind.choices)
+    version = models.CharField(_("version"), max_length=20)
+    items = models.JSONField(default=list)  # [{"code", "text"}]
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="checklist_kind_version")
+        ]
+
+
+class InspectionPlan(BaseModel):
+    """A district's yearly plan of safety inspections."""
+
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    per_kind = models.PositiveSmallIntegerField(_("inspections per kind and institution"))
+
+    class Meta:
+        ordering = ["-year", "division_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "year"], name="inspection_plan_once")
+        ]
+
+
+class Inspection(BaseModel):
+    plan = models.ForeignKey(
+        InspectionPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="inspections"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=InspectionKind.choices)
+    due_on = models.DateField(_("due by"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InspectionStatus.choices,
+        default=InspectionStatus.PLANNED,
+    )
+    result = models.CharField(
+        _("result"), max_length=8, choices=InspectionResult.choices, blank=True
+    )
+    done_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
+    inspector = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checklist = models.ForeignKey(
+        ChecklistTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answers = models.JSONField(default=dict, blank=True)  # {item code: true/false}
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    photos = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["kind", "status"], name="inspection_kind_status")]
+
+
+class Finding(BaseModel):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    text = models.CharField(_("finding"), max_length=1000)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Rectification(BaseModel):
+    """The order to put a finding right, the provider's response and its closure."""
+
+    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="rectification")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=RectificationStatus.choices,
+        default=RectificationStatus.OPEN,
+    )
+    response = models.CharField(_("response"), max_length=1000, blank=True)
+    evidence = models.PositiveSmallIntegerField(_("evidence files"), default=0)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalation = models.PositiveSmallIntegerField(
+        choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+
+    class Meta:
+        ordering = ["deadline", "id"]
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday-to-Friday rule: a public holiday on a weekday, or a
+    weekend day worked in exchange (调休). ``uncertain`` marks a day not confirmed from the
+    State Council's notice; SUPERVISION_UNCERTAIN_DAYS says whether such days count."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    uncertain = models.BooleanField(_("unconfirmed"), default=False)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+class Complaint(BaseModel):
+    """One complaint in the city's register, from any channel, with its deadlines."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=ComplaintChannel.choices)
+    category = models.CharField(
+        _("category"),
+        max_length=20,
+        choices=ComplaintCategory.choices,
+        default=ComplaintCategory.SERVICE_QUALITY,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="supervised_complaints",
+    )
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    visit = models.ForeignKey(
+        "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The family-page complaint this one came from (kept until the visits model retires).
+    legacy = models.OneToOneField(
+        "visits.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    work_order = models.CharField(
+        _("12345 work order"), max_length=40, null=True, blank=True, unique=True
+    )
+    text = models.CharField(_("complaint"), max_length=2000)
+    status = models.CharField(
+        _("status"),
+        max_length=14,
+        choices=ComplaintStatus.choices,
+        default=ComplaintStatus.RECEIVED,
+    )
+    received_at = models.DateTimeField(_("received at"))
+    acknowledge_by = models.DateTimeField(_("acknowledge by"))
+    answer_by = models.DateTimeField(_("answer by"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=2000, blank=True)
+    assigned_to = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    made_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalation = models.PositiveSmallIntegerField(
+        _("escalation"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    satisfied = models.BooleanField(_("complainant satisfied"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        indexes = [models.Index(fields=["status", "answer_by"], name="complaint_status_due")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ComplaintEvent(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=14, choices=ComplaintEventKind.choices)
+    note = models.CharField(max_length=2000, blank=True)
+    actor = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d}"

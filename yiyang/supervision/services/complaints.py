@@ -1,0 +1,279 @@
+"""The city's complaint register: every channel, deadlines in working days, assignment,
+answers, satisfaction at closure, reopening. Escalation is in ``escalation``."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiyang.core.choices import AuditAction
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
+from yiyang.organisations.choices import PROVIDER_KINDS
+from yiyang.organisations.models import Organisation
+from yiyang.supervision.choices import (
+    ComplaintCategory,
+    ComplaintChannel,
+    ComplaintEventKind,
+    ComplaintStatus,
+)
+from yiyang.supervision.models import Complaint, ComplaintEvent
+from yiyang.supervision.services.common import audit, working_deadline
+
+NEXT_STATUS: dict[str, tuple[str, ...]] = {
+    ComplaintStatus.RECEIVED: (ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.ANSWERED),
+    ComplaintStatus.ACKNOWLEDGED: (ComplaintStatus.ANSWERED,),
+    ComplaintStatus.ANSWERED: (ComplaintStatus.CLOSED,),
+    ComplaintStatus.CLOSED: (ComplaintStatus.RECEIVED,),  # reopened
+}
+
+
+def complaint_actions(complaint: Complaint) -> tuple[str, ...]:
+    """What can happen to a complaint now: the page's buttons and the services' guard."""
+    return NEXT_STATUS.get(complaint.status, ())
+
+
+def _guard(complaint: Complaint, status: str) -> None:
+    if status not in complaint_actions(complaint):
+        raise ValidationError(
+            {
+                "status": _("This complaint is %(status)s: that step is not open.")
+                % {"status": complaint.get_status_display()}
+            }
+        )
+
+
+def _number(at: datetime.datetime) -> str:
+    prefix = f"TS{timezone.localdate(at):%Y%m%d}"
+    count = Complaint.objects.filter(number__startswith=prefix).count()
+    return f"{prefix}{count + 1:05d}"
+
+
+def _event(
+    complaint: Complaint,
+    kind: str,
+    actor: Actor | None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> None:
+    ComplaintEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        note=note[:2000],
+        actor=actor_user(actor) if actor is not None else None,
+        at=at or timezone.now(),
+    )
+
+
+def _create(*, actor: Actor, values: dict[str, Any], event: str, note: str = "") -> Complaint:
+    received_at = values.pop("received_at", None) or timezone.now()
+    complaint = Complaint.objects.create(
+        number=_number(received_at),
+        received_at=received_at,
+        acknowledge_by=working_deadline(received_at, settings.SUPERVISION_ACKNOWLEDGE_WORKING_DAYS),
+        answer_by=working_deadline(received_at, settings.SUPERVISION_ANSWER_WORKING_DAYS),
+        **values,
+    )
+    _event(complaint, event, actor, note, at=received_at)
+    audit(
+        actor,
+        AuditAction.CREATE,
+        complaint,
+        complaint.division_code,
+        {"channel": [None, complaint.channel], "organisation": [None, complaint.organisation_id]},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_register(
+    *,
+    actor: Actor,
+    channel: str,
+    organisation: Organisation | None,
+    text: str,
+    category: str = ComplaintCategory.SERVICE_QUALITY,
+    received_at: datetime.datetime | None = None,
+    work_order: str = "",
+) -> Complaint:
+    """Enter a complaint from the call centre, a walk-in or a 12345 work order. The
+    organisation must be a provider inside the actor's jurisdiction."""
+    require_perm(actor, Permission.REGISTER_COMPLAINTS)
+    errors: dict[str, str] = {}
+    if channel not in ComplaintChannel.values or channel == ComplaintChannel.FAMILY_PAGE:
+        errors["channel"] = _("Choose the channel the complaint came through.")
+    if category not in ComplaintCategory.values:
+        errors["category"] = _("Choose a category.")
+    text = str(text or "").strip()
+    if not text:
+        errors["text"] = _("Describe the complaint.")
+    if organisation is None or organisation.kind not in PROVIDER_KINDS:
+        errors["organisation"] = _("Choose the provider the complaint is about.")
+    elif not actor.scope.covers_division_code(organisation.division.code):
+        errors["organisation"] = _("This organisation is outside your jurisdiction.")
+    if received_at is not None and received_at > timezone.now():
+        errors["received_at"] = _("The date lies in the future.")
+    work_order = str(work_order or "").strip()
+    if work_order and Complaint.objects.filter(work_order=work_order).exists():
+        errors["work_order"] = _("This work-order number is already in the register.")
+    if errors:
+        raise ValidationError(errors)
+    assert organisation is not None
+    values = {
+        "channel": channel,
+        "category": category,
+        "organisation": organisation,
+        "division_code": organisation.division.code,
+        "text": text[:2000],
+        "made_by": actor_user(actor),
+        "received_at": received_at,
+        "work_order": work_order or None,
+    }
+    return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
+
+
+def complaint_from_visit_complaint(*, actor: Actor, complaint: Any) -> Complaint:
+    """A complaint made on the family page (visits.Complaint) enters the register, linked to
+    it; called by the visits app's intake hook in the same transaction."""
+    values = {
+        "channel": ComplaintChannel.FAMILY_PAGE,
+        "organisation_id": complaint.provider_id,
+        "division_code": complaint.division_code,
+        "visit_id": complaint.visit_id,
+        "legacy": complaint,
+        "text": complaint.text,
+        "made_by_id": complaint.made_by_id,
+        "received_at": complaint.created_at,
+    }
+    return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
+
+
+def complaint_answered_on_visit_complaint(*, actor: Actor, complaint: Any) -> None:
+    """A family-page complaint answered through the visits app's older path: the register's
+    copy takes the same answer and status (called in the same transaction)."""
+    linked = Complaint.objects.filter(legacy=complaint).first()
+    if linked is None or linked.status == ComplaintStatus.CLOSED:
+        return
+    now = timezone.now()
+    linked.answer = complaint.answer
+    linked.answered_at = linked.answered_at or now
+    linked.acknowledged_at = linked.acknowledged_at or now
+    linked.status = (
+        ComplaintStatus.CLOSED if complaint.status == "closed" else ComplaintStatus.ANSWERED
+    )
+    linked.closed_at = now if linked.status == ComplaintStatus.CLOSED else None
+    linked.save()
+    _event(linked, ComplaintEventKind.ANSWERED, actor, complaint.answer)
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        linked,
+        linked.division_code,
+        {"status": [None, linked.status], "answer": [None, complaint.answer[:200]]},
+    )
+
+
+def _require_handler(actor: Actor, complaint: Complaint) -> None:
+    require_perm(actor, Permission.HANDLE_COMPLAINTS)
+    if not actor.scope.covers(
+        division_code=complaint.division_code, organisation_id=complaint.organisation_id
+    ):
+        raise PermissionDenied("complaint")
+
+
+@transaction.atomic
+def complaint_acknowledge(*, actor: Actor, complaint: Complaint, note: str = "") -> Complaint:
+    _require_handler(actor, complaint)
+    _guard(complaint, ComplaintStatus.ACKNOWLEDGED)
+    complaint.status = ComplaintStatus.ACKNOWLEDGED
+    complaint.acknowledged_at = timezone.now()
+    complaint.assigned_to = actor_user(actor)
+    complaint.save(update_fields=["status", "acknowledged_at", "assigned_to", "updated_at"])
+    _event(complaint, ComplaintEventKind.ACKNOWLEDGED, actor, note)
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [ComplaintStatus.RECEIVED, complaint.status]},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_answer(*, actor: Actor, complaint: Complaint, answer: str) -> Complaint:
+    _require_handler(actor, complaint)
+    _guard(complaint, ComplaintStatus.ANSWERED)
+    answer = str(answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write the answer.")})
+    before = complaint.status
+    now = timezone.now()
+    complaint.status = ComplaintStatus.ANSWERED
+    complaint.answer = answer[:2000]
+    complaint.answered_at = now
+    complaint.acknowledged_at = complaint.acknowledged_at or now
+    complaint.save(
+        update_fields=["status", "answer", "answered_at", "acknowledged_at", "updated_at"]
+    )
+    _event(complaint, ComplaintEventKind.ANSWERED, actor, answer)
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [before, complaint.status], "answer": [None, answer[:200]]},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_close(*, actor: Actor, complaint: Complaint, satisfied: bool | None) -> Complaint:
+    """Close an answered complaint with the complainant's satisfaction (None: not reached)."""
+    _require_handler(actor, complaint)
+    _guard(complaint, ComplaintStatus.CLOSED)
+    complaint.status = ComplaintStatus.CLOSED
+    complaint.closed_at = timezone.now()
+    complaint.satisfied = satisfied
+    complaint.save(update_fields=["status", "closed_at", "satisfied", "updated_at"])
+    _event(complaint, ComplaintEventKind.CLOSED, actor)
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [ComplaintStatus.ANSWERED, complaint.status], "satisfied": [None, satisfied]},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_reopen(*, actor: Actor, complaint: Complaint, reason: str) -> Complaint:
+    """Reopen a closed complaint: new deadlines from now, the answer kept in the history."""
+    _require_handler(actor, complaint)
+    _guard(complaint, ComplaintStatus.RECEIVED)
+    reason = str(reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the complaint is reopened.")})
+    now = timezone.now()
+    complaint.status = ComplaintStatus.RECEIVED
+    complaint.acknowledge_by = working_deadline(now, settings.SUPERVISION_ACKNOWLEDGE_WORKING_DAYS)
+    complaint.answer_by = working_deadline(now, settings.SUPERVISION_ANSWER_WORKING_DAYS)
+    complaint.acknowledged_at = complaint.answered_at = complaint.closed_at = None
+    complaint.satisfied = None
+    complaint.escalation = 0
+    complaint.save()
+    _event(complaint, ComplaintEventKind.REOPENED, actor, reason)
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"status": [ComplaintStatus.CLOSED, complaint.status], "reason": [None, reason[:200]]},
+    )
+    return complaint

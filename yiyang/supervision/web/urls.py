@@ -1,0 +1,19 @@
+from django.urls import path
+
+from yiyang.supervision.web import views
+
+app_name = "supervision"
+urlpatterns = [
+    path("ratings/", views.rating_list_view, name="ratings"),
+    path("ratings/apply/", views.rating_apply_view, name="rating-apply"),
+    path("ratings/<uuid:external_id>/", views.rating_detail_view, name="rating"),
+    path("ratings/<uuid:external_id>/step/", views.rating_step_view, name="rating-step"),
+    path("ratings/<uuid:external_id>/score/", views.rating_score_view, name="rating-score"),
+    path("complaints/", views.complaint_list_view, name="complaints"),
+    path("complaints/new/", views.complaint_register_view, name="complaint-register"),
+    path("complaints/<uuid:external_id>/", views.complaint_detail_view, name="complaint"),
+    path("inspections/", views.inspection_list_view, name="inspections"),
+    path("inspections/plan/", views.inspection_plan_view, name="inspection-plan"),
+    path("inspections/<uuid:external_id>/", views.inspection_record_view, name="inspection"),
+    path("rectifications/<uuid:external_id>/", views.rectification_step_view, name="rectification"),
+]

@@ -1,0 +1,425 @@
+"""Supervision pages: star ratings (the evaluator's tablet scoring page among them), the
+complaint register and safety inspections. Each view parses, calls one selector or
+service, and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiyang.accounts.models import User
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.lookups import get_or_404
+from yiyang.core.models import Division
+from yiyang.core.permissions import Permission, Role, has_perm, request_actor
+from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
+from yiyang.supervision import selectors, services
+from yiyang.supervision.choices import (
+    ComplaintCategory,
+    ComplaintChannel,
+    InspectionStatus,
+    RatingStatus,
+    Severity,
+)
+from yiyang.supervision.models import ChecklistTemplate
+
+PAGE_SIZE = 50
+
+
+def _errors(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(" ".join(m) for m in error.message_dict.values())
+    return "; ".join(error.messages)
+
+
+def _run(request: HttpRequest, call: Any, success: str) -> bool:
+    try:
+        call()
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+        return False
+    messages.success(request, success)
+    return True
+
+
+@login_required
+def rating_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    ratings = selectors.rating_list(actor=actor, filters={"status": request.GET.get("status", "")})
+    page = Paginator(ratings, PAGE_SIZE).get_page(request.GET.get("page"))
+    institutions = (
+        organisation_list(actor=actor).filter(kind="care_institution")
+        if has_perm(actor, Permission.APPLY_RATINGS)
+        else []
+    )
+    return render(
+        request,
+        "supervision/rating_list.html",
+        {
+            "page": page,
+            "statuses": RatingStatus.choices,
+            "institutions": institutions,
+            "levels": range(1, 6),
+        },
+    )
+
+
+@require_POST
+@login_required
+def rating_apply_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    organisation = organisation_get_for_actor(
+        actor=actor, external_id=request.POST.get("organisation", "")
+    )
+    _run(
+        request,
+        lambda: services.rating_apply(
+            actor=actor,
+            organisation=organisation,
+            applied_level=request.POST.get("level"),
+        ),
+        _("The application is submitted."),
+    )
+    return redirect("supervision:ratings")
+
+
+def _evaluators(rating: Any) -> list[User]:
+    return [
+        u
+        for u in User.objects.filter(role=Role.EVALUATOR, is_active=True)
+        .select_related("division")
+        .order_by("username")
+        if u.division is not None and rating.division_code.startswith(u.division.code_prefix)
+    ]
+
+
+@login_required
+def rating_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    rating = selectors.rating_get_for_actor(actor=actor, external_id=external_id)
+    result = services.rating_result(rating)
+    items = list(rating.scheme.items.all())
+    scores = {s.item_id: s for s in rating.scores.all()}
+    return render(
+        request,
+        "supervision/rating_detail.html",
+        {
+            "rating": rating,
+            "result": result,
+            "next": services.rating_actions(rating),
+            "rows": [(i, scores.get(i.pk)) for i in items],
+            "events": rating.events.all(),
+            "evaluators": _evaluators(rating)
+            if has_perm(actor, Permission.ASSIGN_EVALUATORS)
+            else [],
+            "can": {
+                p: has_perm(actor, getattr(Permission, p))
+                for p in ("ASSIGN_EVALUATORS", "REVIEW_RATINGS", "PUBLISH_RATINGS", "SCORE_RATINGS")
+            },
+        },
+    )
+
+
+@require_POST
+@login_required
+def rating_step_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    rating = selectors.rating_get_for_actor(actor=actor, external_id=external_id)
+    step = request.POST.get("step")
+    if step == "assign":
+        evaluator = get_or_404(
+            User.objects.filter(role=Role.EVALUATOR), external_id=request.POST.get("evaluator")
+        )
+        _run(
+            request,
+            lambda: services.rating_assign(actor=actor, rating=rating, evaluator=evaluator),
+            _("Assigned."),
+        )
+    elif step in ("approve", "return"):
+        _run(
+            request,
+            lambda: services.rating_review(
+                actor=actor,
+                rating=rating,
+                approve=step == "approve",
+                note=request.POST.get("note", ""),
+            ),
+            _("Reviewed."),
+        )
+    elif step == "publish":
+        _run(
+            request,
+            lambda: services.rating_publish(actor=actor, rating=rating),
+            _("The level is published."),
+        )
+    elif step in ("lower", "suspend"):
+        level = request.POST.get("level") if step == "lower" else None
+        _run(
+            request,
+            lambda: services.rating_change_level(
+                actor=actor,
+                rating=rating,
+                reason=request.POST.get("reason", ""),
+                level=int(level) if level and level.isdigit() else (0 if step == "lower" else None),
+            ),
+            _("The level is changed."),
+        )
+    return redirect("supervision:rating", external_id=rating.external_id)
+
+
+@login_required
+def rating_score_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The evaluator's scoring page, sized for a tablet: one item per row, points, a note
+    and photos; the running total is computed by the platform on each save."""
+    actor = request_actor(request)
+    rating = selectors.rating_get_for_actor(actor=actor, external_id=external_id)
+    items = list(rating.scheme.items.all())
+    if request.method == "POST":
+        entries: dict[str, dict[str, object]] = {}
+        for item in items:
+            points = request.POST.get(f"points_{item.code}", "").strip()
+            if points == "":
+                continue
+            entries[item.code] = {
+                "points": points,
+                "note": request.POST.get(f"note_{item.code}", ""),
+                "photos": len(request.FILES.getlist(f"photos_{item.code}"))
+                or int(request.POST.get(f"had_photos_{item.code}") or 0),
+            }
+        saved = _run(
+            request,
+            lambda: services.rating_score(actor=actor, rating=rating, scores=entries),
+            _("Scores saved."),
+        )
+        if saved and request.POST.get("finish"):
+            _run(
+                request,
+                lambda: services.rating_finish_scoring(actor=actor, rating=rating),
+                _("Scoring is finished and sent for review."),
+            )
+        return redirect("supervision:rating-score", external_id=rating.external_id)
+    scores = {s.item_id: s for s in rating.scores.all()}
+    parts = {p["code"]: p["name"] for p in rating.scheme.parts}
+    return render(
+        request,
+        "supervision/rating_score.html",
+        {
+            "rating": rating,
+            "result": services.rating_result(rating),
+            "parts": parts,
+            "rows": [(i, parts.get(i.part, i.part), scores.get(i.pk)) for i in items],
+        },
+    )
+
+
+@login_required
+def complaint_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    filters = {k: request.GET.get(k, "") for k in ("status", "escalated", "q")}
+    page = Paginator(selectors.complaint_list(actor=actor, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    can_register = has_perm(actor, Permission.REGISTER_COMPLAINTS)
+    return render(
+        request,
+        "supervision/complaint_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "can_register": can_register,
+            "organisations": organisation_list(actor=actor).exclude(
+                kind__in=["civil_affairs_bureau", "street_office", "community_committee"]
+            )
+            if can_register
+            else [],
+            "channels": [
+                c for c in ComplaintChannel.choices if c[0] != ComplaintChannel.FAMILY_PAGE
+            ],
+            "categories": ComplaintCategory.choices,
+        },
+    )
+
+
+@require_POST
+@login_required
+def complaint_register_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    organisation = organisation_get_for_actor(
+        actor=actor, external_id=request.POST.get("organisation", "")
+    )
+    _run(
+        request,
+        lambda: services.complaint_register(
+            actor=actor,
+            organisation=organisation,
+            channel=request.POST.get("channel", ""),
+            category=request.POST.get("category", ""),
+            text=request.POST.get("text", ""),
+            work_order=request.POST.get("work_order", ""),
+        ),
+        _("The complaint is registered."),
+    )
+    return redirect("supervision:complaints")
+
+
+@login_required
+def complaint_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    complaint = selectors.complaint_get_for_actor(actor=actor, external_id=external_id)
+    if request.method == "POST":
+        step, text = request.POST.get("step"), request.POST.get("text", "")
+        calls = {
+            "acknowledge": lambda: services.complaint_acknowledge(actor=actor, complaint=complaint),
+            "answer": lambda: services.complaint_answer(
+                actor=actor, complaint=complaint, answer=text
+            ),
+            "close": lambda: services.complaint_close(
+                actor=actor,
+                complaint=complaint,
+                satisfied={"yes": True, "no": False}.get(request.POST.get("satisfied", "")),
+            ),
+            "reopen": lambda: services.complaint_reopen(
+                actor=actor, complaint=complaint, reason=text
+            ),
+        }
+        if step in calls:
+            _run(request, calls[step], _("Saved."))
+        return redirect("supervision:complaint", external_id=complaint.external_id)
+    return render(
+        request,
+        "supervision/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "events": complaint.events.all(),
+            "next": services.complaint_actions(complaint),
+            "can_handle": has_perm(actor, Permission.HANDLE_COMPLAINTS),
+        },
+    )
+
+
+@login_required
+def inspection_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    inspections = selectors.inspection_queryset(actor=actor).order_by("due_on", "id")
+    status = request.GET.get("status", "")
+    if status in InspectionStatus.values:
+        inspections = inspections.filter(status=status)
+    page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
+    districts = []
+    if has_perm(actor, Permission.PLAN_INSPECTIONS):
+        districts = [
+            d
+            for d in Division.objects.filter(level=DivisionLevel.DISTRICT)
+            if actor.scope.covers_division_code(d.code)
+        ]
+    return render(
+        request,
+        "supervision/inspection_list.html",
+        {
+            "page": page,
+            "statuses": InspectionStatus.choices,
+            "districts": districts,
+            "rectifications": selectors.rectification_queryset(actor=actor).exclude(
+                status="closed"
+            )[:100],
+            "can_inspect": has_perm(actor, Permission.INSPECT),
+            "can_respond": has_perm(actor, Permission.RESPOND_RECTIFICATIONS),
+        },
+    )
+
+
+@require_POST
+@login_required
+def inspection_plan_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    district = get_or_404(
+        Division.objects.filter(level=DivisionLevel.DISTRICT),
+        external_id=request.POST.get("district"),
+    )
+    year = request.POST.get("year", "")
+    _run(
+        request,
+        lambda: services.inspection_plan_generate(
+            actor=actor,
+            district=district,
+            year=int(year) if year.isdigit() else 0,
+        ),
+        _("The plan is up to date."),
+    )
+    return redirect("supervision:inspections")
+
+
+@login_required
+def inspection_record_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """The on-site form (tablet): checklist, a finding, location and photos."""
+    actor = request_actor(request)
+    inspection = get_or_404(selectors.inspection_queryset(actor=actor), external_id=external_id)
+    checklist = ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True).first()
+    items = checklist.items if checklist else []
+    if request.method == "POST":
+        answers = {
+            i["code"]: request.POST.get(f"item_{i['code']}") == "yes"
+            for i in items
+            if request.POST.get(f"item_{i['code']}") in ("yes", "no")
+        }
+        findings = []
+        if request.POST.get("finding", "").strip():
+            findings.append(
+                {"severity": request.POST.get("severity", ""), "text": request.POST["finding"]}
+            )
+        if _run(
+            request,
+            lambda: services.inspection_record(
+                actor=actor,
+                inspection=inspection,
+                answers=answers,
+                findings=findings,
+                lat=request.POST.get("lat") or None,
+                lng=request.POST.get("lng") or None,
+                photos=len(request.FILES.getlist("photos")),
+            ),
+            _("The inspection is recorded."),
+        ):
+            return redirect("supervision:inspections")
+    return render(
+        request,
+        "supervision/inspection_record.html",
+        {
+            "inspection": inspection,
+            "items": items,
+            "severities": Severity.choices,
+        },
+    )
+
+
+@require_POST
+@login_required
+def rectification_step_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    order = get_or_404(selectors.rectification_queryset(actor=actor), external_id=external_id)
+    if request.POST.get("step") == "respond":
+        _run(
+            request,
+            lambda: services.rectification_respond(
+                actor=actor,
+                rectification=order,
+                response=request.POST.get("response", ""),
+                evidence=len(request.FILES.getlist("evidence")),
+            ),
+            _("Response sent."),
+        )
+    else:
+        _run(
+            request,
+            lambda: services.rectification_close(actor=actor, rectification=order),
+            _("Closed."),
+        )
+    return redirect("supervision:inspections")
