@@ -120,6 +120,7 @@ def build_world() -> World:
         Role.ASSESSOR: {"division": d["XA"]},
         Role.AUDITOR: {"division": d["X"]},
         Role.FAMILY: {},
+        Role.FINANCE_OFFICER: {"division": d["X"]},
     }
     for role, scope in scopes.items():
         u[role] = UserFactory(username=str(role), role=role, **scope)

@@ -21,6 +21,7 @@ ROLE_SCOPE: dict[str, tuple[str, str | None, str]] = {
     Role.ASSESSOR: (OPTIONAL, None, OPTIONAL),
     Role.AUDITOR: (REQUIRED, None, NONE),
     Role.FAMILY: (NONE, None, NONE),
+    Role.FINANCE_OFFICER: (REQUIRED, DivisionLevel.CITY, NONE),
 }
 
 ROLE_HELP = {
@@ -34,6 +35,7 @@ ROLE_HELP = {
     Role.ASSESSOR: _("Assesses elders' abilities."),
     Role.AUDITOR: _("Reads everything in scope, changes nothing; reads the audit log."),
     Role.FAMILY: _("An elder or a family member acting for one."),
+    Role.FINANCE_OFFICER: _("Releases the city's payments to providers and records them paid."),
 }
 
 # Session key caching whether this login must give a TOTP code.

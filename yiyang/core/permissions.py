@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     ASSESSOR = "assessor", _("Assessor")
     AUDITOR = "auditor", _("Auditor (read-only)")
     FAMILY = "family", _("Elder / family member")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
 
 
 R = Role
@@ -171,6 +172,27 @@ class Permission(enum.Enum):
     )  # fmt: skip
     MANAGE_INDICATOR_TARGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
 
+    # Government-purchased services (issue 14): budgets, contracts, monthly statements and
+    # their workflow: the provider confirms, the street verifies, the district approves,
+    # city finance releases and pays; an overspent budget line needs the city's override.
+    VIEW_SETTLEMENT = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER,
+        R.FINANCE_OFFICER, R.AUDITOR,
+    )  # fmt: skip
+    VIEW_BUDGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.FINANCE_OFFICER, R.AUDITOR)
+    MANAGE_BUDGETS = (R.CITY_ADMIN, R.FINANCE_OFFICER)
+    VIEW_RELEASES = (R.CITY_ADMIN, R.FINANCE_OFFICER, R.AUDITOR)
+    MANAGE_CONTRACTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    RUN_SETTLEMENT = (R.CITY_ADMIN, R.FINANCE_OFFICER)
+    CONFIRM_STATEMENTS = (R.PROVIDER_MANAGER,)
+    VERIFY_STATEMENTS = (R.STREET_OFFICER,)
+    # A city administrator approves the statements of contracts the city itself signed.
+    APPROVE_STATEMENTS = (R.DISTRICT_OFFICER, R.CITY_ADMIN)
+    RELEASE_PAYMENTS = (R.FINANCE_OFFICER,)
+    OVERRIDE_BUDGET = (R.CITY_ADMIN,)
+    ADJUST_STATEMENTS = (R.DISTRICT_OFFICER,)
+    VIEW_RISK = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
+
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(str(role) for role in self._roles)
@@ -241,6 +263,19 @@ PERMISSION_TITLES = {
     "SET_ALERT_THRESHOLDS": _("Set an elder's alert thresholds"),
     "VIEW_INDICATORS": _("View indicators and the dashboard"),
     "MANAGE_INDICATOR_TARGETS": _("Set indicator targets"),
+    "VIEW_SETTLEMENT": _("View contracts, statements and payments"),
+    "VIEW_BUDGETS": _("View budget lines, spending and commitments"),
+    "MANAGE_BUDGETS": _("Manage budget lines and allocations"),
+    "VIEW_RELEASES": _("View payment releases and payment files"),
+    "MANAGE_CONTRACTS": _("Manage purchase contracts"),
+    "RUN_SETTLEMENT": _("Run the monthly settlement"),
+    "CONFIRM_STATEMENTS": _("Confirm or dispute a provider's statements"),
+    "VERIFY_STATEMENTS": _("Decide held lines and verify statements"),
+    "APPROVE_STATEMENTS": _("Approve statements"),
+    "RELEASE_PAYMENTS": _("Release payments and record them paid"),
+    "OVERRIDE_BUDGET": _("Override a budget line's limit"),
+    "ADJUST_STATEMENTS": _("Correct approved statements by adjustment"),
+    "VIEW_RISK": _("View fraud risk scores and the review queue"),
 }
 
 

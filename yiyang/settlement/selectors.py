@@ -1,0 +1,289 @@
+"""Scoped reads of budgets, contracts, statements and releases, and the facts the
+settlement needs from other apps (registry history, entitlements, feedback)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
+from yiyang.assessments.models import EligibilityRule
+from yiyang.assessments.services import entitlements_for
+from yiyang.core.lookups import get_or_404
+from yiyang.core.models import AuditEvent
+from yiyang.core.permissions import Actor
+from yiyang.elders.models import Elder
+from yiyang.settlement.choices import StatementStatus
+from yiyang.settlement.models import (
+    BudgetLine,
+    Contract,
+    LineHold,
+    Release,
+    RiskScore,
+    Statement,
+    StatementLine,
+)
+from yiyang.settlement.permissions import (
+    budget_scoped,
+    contract_scoped,
+    line_scoped,
+    release_scoped,
+    risk_scoped,
+    statement_scoped,
+)
+from yiyang.visits.models import Complaint, VisitRating
+
+ZERO = Decimal("0.00")
+COMMITTED = (StatementStatus.APPROVED, StatementStatus.RELEASED)
+
+
+def budget_list(*, actor: Actor) -> QuerySet[BudgetLine]:
+    return budget_scoped(actor, BudgetLine.objects.select_related("city")).prefetch_related(
+        "allocations__district"
+    )
+
+
+def budget_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> BudgetLine:
+    return get_or_404(budget_list(actor=actor), external_id=external_id)
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """A budget line's money, live: what is paid, what approved statements commit."""
+
+    amount: Decimal
+    spent: Decimal
+    committed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.spent - self.committed
+
+
+def budget_figures(line: BudgetLine, *, district_code: str | None = None) -> BudgetFigures:
+    """Spent and committed against a line (or its allocation to one district)."""
+    statements = Statement.objects.filter(contract__budget_line=line)
+    amount = line.amount_yuan
+    if district_code is not None:
+        allocation = line.allocations.filter(division_code=district_code).first()
+        if allocation is None:
+            return BudgetFigures(ZERO, ZERO, ZERO)
+        amount = allocation.amount_yuan
+        statements = statements.filter(contract__division_code__startswith=district_code)
+    sums = statements.aggregate(
+        spent=Coalesce(Sum("payable_yuan", filter=_status(StatementStatus.PAID)), ZERO),
+        committed=Coalesce(Sum("payable_yuan", filter=_status(*COMMITTED)), ZERO),
+    )
+    return BudgetFigures(amount, sums["spent"], sums["committed"])
+
+
+def _status(*statuses: str) -> Q:
+    return Q(status__in=statuses)
+
+
+def contract_list(*, actor: Actor) -> QuerySet[Contract]:
+    return contract_scoped(
+        actor, Contract.objects.select_related("provider", "buyer", "budget_line")
+    ).prefetch_related("items__item", "areas__division")
+
+
+def contract_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Contract:
+    return get_or_404(contract_list(actor=actor), external_id=external_id)
+
+
+def statement_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Statement]:
+    queryset = statement_scoped(
+        actor, Statement.objects.select_related("contract", "provider", "release")
+    )
+    filters = filters or {}
+    if filters.get("month"):
+        queryset = queryset.filter(month=filters["month"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    return queryset
+
+
+def statement_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Statement:
+    return get_or_404(statement_list(actor=actor), external_id=external_id)
+
+
+def statement_lines(
+    *, actor: Actor, statement: Statement, held_only: bool = False
+) -> QuerySet[StatementLine]:
+    """The lines of a statement the actor may see, with holds and decisions."""
+    queryset = line_scoped(actor, statement.lines.all()).select_related(
+        "elder", "caregiver", "item", "adjusts"
+    )
+    if held_only:
+        queryset = queryset.filter(holds__isnull=False).distinct()
+    return queryset.prefetch_related(
+        Prefetch("holds", queryset=LineHold.objects.order_by("id")), "decisions"
+    )
+
+
+def line_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> StatementLine:
+    return get_or_404(
+        line_scoped(actor, StatementLine.objects.select_related("statement__contract")),
+        external_id=external_id,
+    )
+
+
+def release_list(*, actor: Actor) -> QuerySet[Release]:
+    return release_scoped(actor, Release.objects.select_related("budget_line"))
+
+
+def release_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Release:
+    return get_or_404(release_list(actor=actor), external_id=external_id)
+
+
+def release_statements(release: Release) -> QuerySet[Statement]:
+    return release.statements.select_related("provider", "contract").order_by(
+        "provider__name", "id"
+    )
+
+
+def street_codes(statement: Statement) -> list[str]:
+    """The streets (9-digit code prefixes) whose elders have lines on the statement."""
+    codes = statement.lines.values_list("division_code", flat=True).distinct()
+    return sorted({code[:9] for code in codes})
+
+
+def review_queue(*, actor: Actor, month: datetime.date | None = None) -> list[dict[str, Any]]:
+    """Statements awaiting a street's or district's decision, riskiest provider first."""
+    queryset = statement_list(actor=actor).filter(
+        status__in=(StatementStatus.CONFIRMED, StatementStatus.VERIFIED)
+    )
+    if month is not None:
+        queryset = queryset.filter(month=month)
+    statements = list(queryset.annotate(held=Count("lines__holds__line", distinct=True))[:500])
+    keys = {(s.provider_id, s.month) for s in statements}
+    scores = {
+        (r.provider_id, r.month): r
+        for r in RiskScore.objects.filter(
+            caregiver__isnull=True,
+            provider_id__in={k[0] for k in keys},
+            month__in={k[1] for k in keys},
+        )
+    }
+    rows = [{"statement": s, "risk": scores.get((s.provider_id, s.month))} for s in statements]
+    rows.sort(key=lambda r: (-(r["risk"].score if r["risk"] else 0), r["statement"].id))
+    return rows
+
+
+def risk_list(*, actor: Actor, month: datetime.date) -> QuerySet[RiskScore]:
+    return risk_scoped(actor, RiskScore.objects.filter(month=month)).select_related(
+        "provider", "caregiver"
+    )
+
+
+def provider_risk(*, statement: Statement) -> list[RiskScore]:
+    """The provider's and its caregivers' scores for the statement's month."""
+    return list(
+        RiskScore.objects.filter(month=statement.month, provider_id=statement.provider_id)
+        .select_related("caregiver")
+        .order_by("caregiver_id", "-score")[:50]
+    )
+
+
+# ---- facts from other apps -------------------------------------------------------------
+
+
+def elder_status_timelines(
+    elder_ids: Collection[int],
+) -> dict[int, list[tuple[datetime.date, str]]]:
+    """Each elder's registry status over time, from the registry's history (the audit
+    trail of the record) and its current status and dates."""
+    elders = {
+        e["id"]: e
+        for e in Elder.objects.filter(id__in=elder_ids).values(
+            "id", "external_id", "status", "status_changed_on", "deceased_on"
+        )
+    }
+    by_external = {str(e["external_id"]): i for i, e in elders.items()}
+    changes: dict[int, list[tuple[datetime.date, str | None, str]]] = defaultdict(list)
+    keys = list(by_external)
+    for i in range(0, len(keys), 2000):
+        events = AuditEvent.objects.filter(
+            object_type="elders.elder", object_id__in=keys[i : i + 2000], changes__has_key="status"
+        ).values_list("object_id", "at", "changes")
+        for object_id, at, change in events:
+            value = change["status"]
+            old, new = value if isinstance(value, list) and len(value) == 2 else (None, value)
+            if not isinstance(new, str):
+                continue
+            since = (change.get("status_changed_on") or [None, None])[1] or (
+                change.get("deceased_on") or [None, None]
+            )[1]
+            day = datetime.date.fromisoformat(since) if isinstance(since, str) else at.date()
+            changes[by_external[object_id]].append((day, old, new))
+    timelines: dict[int, list[tuple[datetime.date, str]]] = {}
+    for elder_id, elder in elders.items():
+        found = sorted(changes.get(elder_id, []))
+        if found:
+            initial = found[0][1] or found[0][2]
+            timeline = [(datetime.date.min, initial)] + [(d, new) for d, _o, new in found]
+        else:
+            timeline = [(datetime.date.min, "active")]
+        # The record's current status and date stand even where no history row says so
+        # (records loaded before the history existed).
+        if elder["status"] != timeline[-1][1]:
+            since = elder["deceased_on"] or elder["status_changed_on"] or datetime.date.min
+            timeline = [t for t in timeline if t[0] < since] + [(since, elder["status"])]
+        timelines[elder_id] = timeline
+    return timelines
+
+
+def monthly_entitlements(
+    elder_ids: Collection[int], day: datetime.date
+) -> dict[int, Decimal | None]:
+    """Each elder's home-care allowance a month under the eligibility rules on ``day``."""
+    rules = list(EligibilityRule.objects.filter(is_active=True))
+    found: dict[int, Decimal | None] = {}
+    ids = list(elder_ids)
+    fields = ("id", "ability_level", "status", "birth_date", "economic_status")
+    for i in range(0, len(ids), 5000):
+        for elder in Elder.objects.filter(id__in=ids[i : i + 5000]).only(*fields):
+            amounts = [
+                e.rule.amount_yuan
+                for e in entitlements_for(elder=elder, today=day, rules=rules)
+                if e.rule.entitlement == EntitlementKind.HOME_CARE_ALLOWANCE
+                and e.rule.unit == EntitlementUnit.PER_MONTH
+                and e.rule.amount_yuan is not None
+            ]
+            found[elder.id] = sum(amounts, ZERO) if amounts else None
+    return found
+
+
+@dataclass
+class Feedback:
+    ratings: list[int]
+    complaints: int
+
+
+def feedback_by_caregiver(
+    first: datetime.date, last: datetime.date, provider_ids: Sequence[int] | None = None
+) -> dict[tuple[int, int | None], Feedback]:
+    """Ratings and complaints on the month's visits, by (provider, caregiver). The one
+    place that reads complaints and ratings: when complaints move to a supervision app,
+    this function changes and nothing else."""
+    found: dict[tuple[int, int | None], Feedback] = defaultdict(lambda: Feedback([], 0))
+    ratings = VisitRating.objects.filter(visit__date__gte=first, visit__date__lte=last)
+    complaints = Complaint.objects.filter(visit__date__gte=first, visit__date__lte=last)
+    if provider_ids is not None:
+        ratings = ratings.filter(visit__provider_id__in=provider_ids)
+        complaints = complaints.filter(provider_id__in=provider_ids)
+    for provider, caregiver, stars in ratings.values_list(
+        "visit__provider_id", "visit__caregiver_id", "stars"
+    ):
+        found[(provider, caregiver)].ratings.append(stars)
+    for provider, caregiver in complaints.values_list("provider_id", "visit__caregiver_id"):
+        found[(provider, caregiver)].complaints += 1
+    return dict(found)
