@@ -21,6 +21,7 @@ urlpatterns = [
     path("devices/", include("yiyang.devices.web.urls")),
     path("alerts/", include("yiyang.alerts.web.urls")),
     path("facilities/", include("yiyang.facilities.web.urls")),
+    path("settlement/", include("yiyang.settlement.web.urls")),
     path("dashboard/", include("yiyang.dashboard.web.urls")),
 ]
 

@@ -24,6 +24,7 @@ NAV = [
     ("family:home", _("My family"), Permission.RATE_VISITS),
     ("alerts:console", _("Alert centre"), Permission.VIEW_ALERTS),
     ("devices:list", _("Devices"), Permission.VIEW_DEVICES),
+    ("settlement:statements", _("Settlement"), Permission.VIEW_SETTLEMENT),
     ("accounts:user-list", _("Users"), Permission.VIEW_USERS),
     ("accounts:roles", _("Roles"), Permission.VIEW_USERS),
     ("audit:list", _("Audit log"), Permission.VIEW_AUDIT_LOG),

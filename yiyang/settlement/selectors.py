@@ -287,3 +287,44 @@ def feedback_by_caregiver(
     for provider, caregiver in complaints.values_list("provider_id", "visit__caregiver_id"):
         found[(provider, caregiver)].complaints += 1
     return dict(found)
+
+
+def contract_inputs(*, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Resolve a contract's provider, budget line, buyer, services and areas from public
+    ids and codes, within the actor's reach; each unknown one named in the error."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from yiyang.core.models import Division
+    from yiyang.organisations.selectors import organisation_queryset
+    from yiyang.services.models import ServiceItem
+
+    errors: dict[str, str] = {}
+    values = dict(data)
+    provider = organisation_queryset(actor=actor).filter(external_id=data["provider"]).first()
+    if provider is None:
+        errors["provider"] = _("No such provider in your jurisdiction.")
+    line = BudgetLine.objects.filter(external_id=data["budget_line"]).first()
+    if line is None or not actor.scope.covers_division_code(line.division_code) and not (
+        actor.scope.division_prefix or ""
+    ).startswith(line.city.code_prefix):
+        errors["budget_line"] = _("No such budget line of your city.")
+    divisions = {d.code: d for d in Division.objects.filter(code__in=[data["buyer"], *data["areas"]])}
+    if data["buyer"] not in divisions:
+        errors["buyer"] = _("No division has the code %(code)s.") % {"code": data["buyer"]}
+    missing = [c for c in data["areas"] if c not in divisions]
+    if missing:
+        errors["areas"] = _("No division has the code %(code)s.") % {"code": ", ".join(missing)}
+    city_prefix = (actor.scope.division_prefix or "")[:4]
+    items = {i.code: i for i in ServiceItem.objects.filter(code__in=list(data["prices"]), city__code__startswith=city_prefix)}
+    unknown = [c for c in data["prices"] if c not in items]
+    if unknown:
+        errors["prices"] = _("Not in the city's service list: %(codes)s.") % {"codes": ", ".join(unknown)}
+    if errors:
+        raise ValidationError(errors)
+    values.update(
+        provider=provider, budget_line=line, buyer=divisions[data["buyer"]],
+        areas=[divisions[c] for c in data["areas"]],
+        prices={items[c]: p for c, p in data["prices"].items()},
+    )  # fmt: skip
+    return values

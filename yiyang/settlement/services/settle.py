@@ -150,11 +150,7 @@ def settle_month(
         rows: list[SourceRow] = []
         for source in SOURCES.values():
             rows.extend(source.collect(first, last, provider_ids))
-        billed = set(
-            StatementLine.objects.filter(statement__month=first)
-            .exclude(source_kind=SourceKind.ADJUSTMENT)
-            .values_list("source_kind", "source_id")
-        )
+        billed = _billed(rows)
         rows = [r for r in rows if (r.kind, r.source_id) not in billed]
         _general_holds(rows, last)
         matched, result.uncovered = _match(rows, targets)
@@ -173,6 +169,19 @@ def settle_month(
 
         risk_compute(first=first, last=last, provider_ids=provider_ids)
     return result
+
+
+def _billed(rows: Sequence[SourceRow]) -> set[tuple[str, int]]:
+    """Rows already on a statement (of any month): a unit is billed once."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        by_kind[row.kind].append(row.source_id)
+    billed: set[tuple[str, int]] = set()
+    for kind, ids in by_kind.items():
+        for i in range(0, len(ids), BATCH):
+            found = StatementLine.objects.filter(source_kind=kind, source_id__in=ids[i : i + BATCH])
+            billed.update((kind, sid) for sid in found.values_list("source_id", flat=True))
+    return billed
 
 
 def _general_holds(rows: list[SourceRow], last: datetime.date) -> None:
