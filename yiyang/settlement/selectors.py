@@ -82,7 +82,8 @@ def budget_figures(line: BudgetLine, *, district_code: str | None = None) -> Bud
         spent=Coalesce(Sum("payable_yuan", filter=_status(StatementStatus.PAID)), ZERO),
         committed=Coalesce(Sum("payable_yuan", filter=_status(*COMMITTED)), ZERO),
     )
-    return BudgetFigures(amount, sums["spent"], sums["committed"])
+    cent = Decimal("0.01")
+    return BudgetFigures(amount, sums["spent"].quantize(cent), sums["committed"].quantize(cent))
 
 
 def _status(*statuses: str) -> Q:

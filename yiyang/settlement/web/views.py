@@ -41,7 +41,7 @@ def statement_list_view(request: HttpRequest) -> HttpResponse:
     statements = selectors.statement_list(actor=actor, filters={"month": month, "status": status})
     page = ListPaginator(statements, 50).get_page(request.GET.get("page"))
     return render(request, "settlement/statement_list.html", {
-        "page_obj": page, "statements": page.object_list, "month": request.GET.get("month", ""),
+        "page": page, "statements": page.object_list, "month": request.GET.get("month", ""),
         "status": status or "", "statuses": StatementStatus.choices,
     })  # fmt: skip
 
@@ -168,7 +168,7 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
 def contract_list_view(request: HttpRequest) -> HttpResponse:
     contracts = selectors.contract_list(actor=request_actor(request))
     page = ListPaginator(contracts, 50).get_page(request.GET.get("page"))
-    return render(request, "settlement/contract_list.html", {"page_obj": page, "contracts": page.object_list})
+    return render(request, "settlement/contract_list.html", {"page": page, "contracts": page.object_list})
 
 
 @login_required
