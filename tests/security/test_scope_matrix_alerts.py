@@ -27,6 +27,7 @@ VISIBLE: dict[str, set[str]] = {
     Role.ASSESSOR: set(),
     Role.AUDITOR: X_ALL,
     Role.FAMILY: set(),
+    Role.FINANCE_OFFICER: set(),
 }
 
 

@@ -30,6 +30,7 @@ VISIBLE: dict[str, set[str]] = {
     Role.ASSESSOR: {"XA1a", "XA2a"},
     Role.AUDITOR: X_ALL,
     Role.FAMILY: set(),
+    Role.FINANCE_OFFICER: set(),
 }
 
 

@@ -122,5 +122,18 @@ def books(world: World) -> Books:
         prices={items[c]: items[c].standard_price for c in ("JW03", "ZY01", "ZY02", "ZJ01")},
         areas=[world.div["XA1"]],
     )  # fmt: skip
-    street2 = UserFactory(username="street_xa2", role=Role.STREET_OFFICER, division=world.div["XA2"])
-    return Books(world, provider, manager, items, caregivers, elders, line, contract, month, {"street_xa2": street2})
+    street2 = UserFactory(
+        username="street_xa2", role=Role.STREET_OFFICER, division=world.div["XA2"]
+    )
+    return Books(
+        world,
+        provider,
+        manager,
+        items,
+        caregivers,
+        elders,
+        line,
+        contract,
+        month,
+        {"street_xa2": street2},
+    )

@@ -19,24 +19,69 @@ from yiyang.core.permissions import Permission, Role
 from yiyang.settlement import services
 from yiyang.settlement.models import BudgetLine, Contract, Statement, StatementLine
 
-SEES_X = {Role.CITY_ADMIN, Role.DISTRICT_OFFICER, Role.STREET_OFFICER, Role.AUDITOR, Role.FINANCE_OFFICER}
+SEES_X = {
+    Role.CITY_ADMIN,
+    Role.DISTRICT_OFFICER,
+    Role.STREET_OFFICER,
+    Role.AUDITOR,
+    Role.FINANCE_OFFICER,
+}
 
 
 def outside(books: Books) -> Statement:
     """A statement of city Y, outside every test user's scope."""
     w = books.world
-    line = BudgetLine.objects.create(city=w.div["Y"], division_code=w.div["Y"].code, source="city", year=2026, purpose="home_care", name="Y", amount_yuan=Decimal("100.00"))
-    contract = Contract.objects.create(number="Y-1", buyer=w.div["YA"], division_code=w.div["YA"].code, provider=w.org["home_YA"], budget_line=line, starts_on=books.month, ends_on=books.month, cap_yuan=Decimal("10.00"))
-    statement = Statement.objects.create(contract=contract, provider=w.org["home_YA"], division_code=contract.division_code, month=books.month)
+    line = BudgetLine.objects.create(
+        city=w.div["Y"],
+        division_code=w.div["Y"].code,
+        source="city",
+        year=2026,
+        purpose="home_care",
+        name="Y",
+        amount_yuan=Decimal("100.00"),
+    )
+    contract = Contract.objects.create(
+        number="Y-1",
+        buyer=w.div["YA"],
+        division_code=w.div["YA"].code,
+        provider=w.org["home_YA"],
+        budget_line=line,
+        starts_on=books.month,
+        ends_on=books.month,
+        cap_yuan=Decimal("10.00"),
+    )
+    statement = Statement.objects.create(
+        contract=contract,
+        provider=w.org["home_YA"],
+        division_code=contract.division_code,
+        month=books.month,
+    )
     elder = books.elders["liu"]
-    StatementLine.objects.create(statement=statement, external_id=uuid.uuid4(), source_kind="visit", source_id=999999, elder=elder, division_code=w.div["YA1a"].code, date=books.month, description="x", price_yuan=1, allowance_yuan=1, ltc_yuan=0, self_pay_yuan=0, payable_yuan=1, status="payable")
+    StatementLine.objects.create(
+        statement=statement,
+        external_id=uuid.uuid4(),
+        source_kind="visit",
+        source_id=999999,
+        elder=elder,
+        division_code=w.div["YA1a"].code,
+        date=books.month,
+        description="x",
+        price_yuan=1,
+        allowance_yuan=1,
+        ltc_yuan=0,
+        self_pay_yuan=0,
+        payable_yuan=1,
+        status="payable",
+    )
     return statement
 
 
 @pytest.fixture
 def both(books: Books) -> tuple[Statement, Statement]:
     books.visit(day=3)
-    inside = services.settle_month(actor=books.world.user[Role.FINANCE_OFFICER], month=books.month).statements[0]
+    inside = services.settle_month(
+        actor=books.world.user[Role.FINANCE_OFFICER], month=books.month
+    ).statements[0]
     return inside, outside(books)
 
 
@@ -84,7 +129,9 @@ def test_payment_files_by_role(books: Books, both, role: str) -> None:
     client = login(Client(), who[role])
     answer = client.get(f"/api/v1/payment-releases/{release.external_id}/payment-file/")
     page = client.get(f"/settlement/releases/{release.external_id}/payment-file/?format=csv")
-    expected = 200 if holds(role, Permission.VIEW_RELEASES) else denied(role, Permission.VIEW_RELEASES)
+    expected = (
+        200 if holds(role, Permission.VIEW_RELEASES) else denied(role, Permission.VIEW_RELEASES)
+    )
     assert (answer.status_code, page.status_code) == (expected, expected)
 
 
@@ -95,10 +142,16 @@ def test_an_approved_statement_cannot_be_edited_through_the_api(books: Books, bo
     services.statement_verify(actor=who[Role.STREET_OFFICER], statement=inside)
     services.statement_approve(actor=who[Role.DISTRICT_OFFICER], statement=inside)
     client = login(Client(), who[Role.DISTRICT_OFFICER])
-    answer = client.patch(f"/api/v1/statements/{inside.external_id}/", json.dumps({"payable_yuan": "1.00"}), content_type="application/json")
-    assert answer.status_code == 405 and "immutable" in answer.json()["detail"]
+    answer = client.patch(
+        f"/api/v1/statements/{inside.external_id}/",
+        json.dumps({"payable_yuan": "1.00"}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 405 and "不可修改" in answer.json()["detail"]
     line = inside.lines.get()
-    refused = login(Client(), books.manager).post(f"/api/v1/statement-lines/{line.external_id}/dispute/", {"reason": "x"})
+    refused = login(Client(), books.manager).post(
+        f"/api/v1/statement-lines/{line.external_id}/dispute/", {"reason": "x"}
+    )
     assert refused.status_code == 400
     inside.refresh_from_db()
     assert inside.payable_yuan == Decimal("30.00")
@@ -110,15 +163,27 @@ def test_the_api_walks_the_workflow_and_names_bad_input(books: Books, both) -> N
     provider = login(Client(), books.manager)
     assert provider.post(f"/api/v1/statements/{inside.external_id}/confirm/").status_code == 200
     street = login(Client(), who[Role.STREET_OFFICER])
-    assert street.post(f"/api/v1/statements/{inside.external_id}/verify/").json()["status"] == "verified"
+    assert (
+        street.post(f"/api/v1/statements/{inside.external_id}/verify/").json()["status"]
+        == "verified"
+    )
     district = login(Client(), who[Role.DISTRICT_OFFICER])
-    assert district.post(f"/api/v1/statements/{inside.external_id}/approve/").json()["status"] == "approved"
+    assert (
+        district.post(f"/api/v1/statements/{inside.external_id}/approve/").json()["status"]
+        == "approved"
+    )
     finance = login(Client(), who[Role.FINANCE_OFFICER])
-    made = finance.post("/api/v1/payment-releases/", json.dumps({"statements": [str(inside.external_id)]}), content_type="application/json")
+    made = finance.post(
+        "/api/v1/payment-releases/",
+        json.dumps({"statements": [str(inside.external_id)]}),
+        content_type="application/json",
+    )
     assert made.status_code == 201 and made.json()["total_yuan"] == "30.00"
     bad = finance.post(f"/api/v1/payment-releases/{made.json()['id']}/paid/", {"reference": ""})
     assert bad.status_code == 400
-    paid = finance.post(f"/api/v1/payment-releases/{made.json()['id']}/paid/", {"reference": "GK-1"})
+    paid = finance.post(
+        f"/api/v1/payment-releases/{made.json()['id']}/paid/", {"reference": "GK-1"}
+    )
     assert paid.json()["payment_reference"] == "GK-1"
     assert finance.get("/api/v1/budget-lines/").json()["results"][0]["spent_yuan"] == "30.00"
 

@@ -44,17 +44,38 @@ def test_every_hold_reason_on_a_hand_made_month(books: Books) -> None:
 
     flagged = books.visit(day=2, review_status="pending")
     upheld = books.visit(day=3, review_status="rejected")
-    Elder.objects.filter(pk=books.elders["zhang"].pk).update(status="in_hospital", status_changed_on=books.month.replace(day=10))
+    Elder.objects.filter(pk=books.elders["zhang"].pk).update(
+        status="in_hospital", status_changed_on=books.month.replace(day=10)
+    )
     before_hospital = books.visit(elder="zhang", day=9, caregiver="li")
     in_hospital = books.visit(elder="zhang", day=12, caregiver="li")
     a = books.visit(day=5, hour=9, caregiver="zhao")
     b = books.visit(elder="zhang", day=5, hour=9, minutes=30, caregiver="zhao", code="ZY01")
     away = books.visit(day=6, hour=14)
-    device = Device.objects.create(serial="W1", community=books.world.div["XA1a"], elder=books.elders["liu"], kind="wearable", vendor="generic")
-    DeviceEvent.objects.create(device=device, msg_id="1", type="position", occurred_at=away.check_in_at + datetime.timedelta(minutes=20), received_at=away.check_in_at, via="mqtt", data={"lat": 34.80, "lng": 113.65}, elder=books.elders["liu"])
+    device = Device.objects.create(
+        serial="W1",
+        community=books.world.div["XA1a"],
+        elder=books.elders["liu"],
+        kind="wearable",
+        vendor="generic",
+    )
+    DeviceEvent.objects.create(
+        device=device,
+        msg_id="1",
+        type="position",
+        occurred_at=away.check_in_at + datetime.timedelta(minutes=20),
+        received_at=away.check_in_at,
+        via="mqtt",
+        data={"lat": 34.80, "lng": 113.65},
+        elder=books.elders["liu"],
+    )
     first = books.visit(day=7, hour=10)
     twice = books.visit(day=7, hour=10, minutes=50, caregiver="li")
-    Certificate.objects.create(caregiver=books.caregivers["li"], qualification="elder_care_worker", expires_on=books.month.replace(day=1) - datetime.timedelta(days=1))
+    Certificate.objects.create(
+        caregiver=books.caregivers["li"],
+        qualification="elder_care_worker",
+        expires_on=books.month.replace(day=1) - datetime.timedelta(days=1),
+    )
     clean = books.visit(day=20)
     settle(books)
     assert "flag_unreviewed" in holds_of(flagged)
@@ -76,7 +97,9 @@ def test_allowance_beyond_the_entitlement_is_held(books: Books) -> None:
 
 def test_a_month_not_ended_is_refused(books: Books) -> None:
     with pytest.raises(ValidationError, match="not ended"):
-        services.settle_month(actor=books.world.user[Role.FINANCE_OFFICER], month=datetime.date.today().replace(day=1))
+        services.settle_month(
+            actor=books.world.user[Role.FINANCE_OFFICER], month=datetime.date.today().replace(day=1)
+        )
 
 
 def test_running_twice_rebuilds_the_draft_and_refuses_once_confirmed(books: Books) -> None:

@@ -23,7 +23,9 @@ def settled(books: Books, *, held: bool = True) -> Statement:
     books.visit(elder="zhang", day=4, caregiver="li")
     if held:
         books.visit(day=5, review_status="pending")
-    return services.settle_month(actor=books.world.user[Role.FINANCE_OFFICER], month=books.month).statements[0]
+    return services.settle_month(
+        actor=books.world.user[Role.FINANCE_OFFICER], month=books.month
+    ).statements[0]
 
 
 def users(books: Books) -> dict[str, object]:
@@ -40,7 +42,13 @@ def to_approved(books: Books) -> Statement:
     held = statement.lines.get(status="held")
     services.line_dispute(actor=who["provider"], line=held, reason="照片可证明服务已完成")
     services.statement_confirm(actor=who["provider"], statement=statement)
-    services.line_decide(actor=who["street"], line=held, decision="reduce", amount_yuan="12.50", reason="服务时长不足")
+    services.line_decide(
+        actor=who["street"],
+        line=held,
+        decision="reduce",
+        amount_yuan="12.50",
+        reason="服务时长不足",
+    )
     services.statement_verify(actor=who["street"], statement=statement)
     return services.statement_approve(actor=who["district"], statement=statement)
 
@@ -86,7 +94,9 @@ def test_each_step_refuses_out_of_order_and_the_wrong_role(books: Books) -> None
     with pytest.raises(ValidationError, match="reason"):
         services.line_decide(actor=who["street"], line=held, decision="reject", reason=" ")
     with pytest.raises(ValidationError, match="less than"):
-        services.line_decide(actor=who["street"], line=held, decision="reduce", amount_yuan="30.00", reason="x")
+        services.line_decide(
+            actor=who["street"], line=held, decision="reduce", amount_yuan="30.00", reason="x"
+        )
     with pytest.raises(PermissionDenied):
         services.statement_verify(actor=who["finance"], statement=statement)
 
@@ -99,7 +109,9 @@ def test_an_approved_statement_is_immutable_and_corrected_next_month(books: Book
         services.line_dispute(actor=who["provider"], line=line, reason="x")
     with pytest.raises(ValidationError, match="between 0"):
         services.adjustment_add(actor=who["district"], line=line, amount_yuan="-40.00", reason="x")
-    adjustment = services.adjustment_add(actor=who["district"], line=line, amount_yuan="-10.00", reason="回访发现服务未完成")
+    adjustment = services.adjustment_add(
+        actor=who["district"], line=line, amount_yuan="-10.00", reason="回访发现服务未完成"
+    )
     import datetime
 
     from yiyang.settlement.models import Adjustment
@@ -111,7 +123,9 @@ def test_an_approved_statement_is_immutable_and_corrected_next_month(books: Book
     StatementLine.objects.filter(statement=statement).update(date=earlier)
     result = services.settle_month(actor=who["finance"], month=later)
     adjustment_line = Adjustment.objects.get(pk=adjustment.pk).settled_line
-    assert adjustment_line.adjusts_id == line.id and adjustment_line.payable_yuan == Decimal("-10.00")
+    assert adjustment_line.adjusts_id == line.id and adjustment_line.payable_yuan == Decimal(
+        "-10.00"
+    )
     assert result.statements[0].payable_yuan == Decimal("-10.00")
     statement.refresh_from_db()
     assert statement.payable_yuan == Decimal("72.50")
@@ -127,7 +141,9 @@ def test_the_budget_guard_needs_the_citys_override(books: Books) -> None:
     with pytest.raises(ValidationError, match="Over budget"):
         services.statement_approve(actor=who["district"], statement=statement)
     with pytest.raises(PermissionDenied):
-        services.budget_override_record(actor=who["district"], statement=statement, reason="追加预算已批")
+        services.budget_override_record(
+            actor=who["district"], statement=statement, reason="追加预算已批"
+        )
     with pytest.raises(ValidationError):
         services.budget_override_record(actor=who["city"], statement=statement, reason="")
     services.budget_override_record(actor=who["city"], statement=statement, reason="追加预算已批")
@@ -160,7 +176,9 @@ def test_statement_and_payment_file_reconcile(books: Books) -> None:
     header = rows.index(next(r for r in rows if r and r[0] == "Line"))
     body = [r for r in rows[header + 1 :] if isinstance(r[0], int)]
     total = next(r for r in rows if r and r[0] == "Total")
-    assert sum(Decimal(str(r[10])) for r in body) == Decimal(str(total[10])) == statement.payable_yuan
+    assert (
+        sum(Decimal(str(r[10])) for r in body) == Decimal(str(total[10])) == statement.payable_yuan
+    )
     release = services.release_create(actor=who["finance"], statements=[statement])
     text = documents.payment_csv(release, [statement])
     parsed = list(csv.reader(io.StringIO(text)))

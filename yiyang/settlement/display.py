@@ -38,7 +38,8 @@ def hold_text(reason: str, detail: dict[str, Any]) -> str:
     elif reason == HoldReason.ELDER_AWAY and "metres" in detail:
         at = datetime.datetime.fromisoformat(detail["at"])
         extra = _("%(metres)s m from home at %(time)s") % {
-            "metres": detail["metres"], "time": f"{at:%H:%M}"
+            "metres": detail["metres"],
+            "time": f"{at:%H:%M}",
         }
     elif reason == HoldReason.ALLOWANCE_EXCEEDED:
         extra = _("%(total)s yuan this month against %(limit)s yuan a month") % detail
@@ -54,14 +55,17 @@ def factor_text(factor: dict[str, Any]) -> str:
         if not factor["numerator"]:
             return _("no ratings")
         return _("%(n)s ratings, %(low).0f%% below the best") % {
-            "n": factor["numerator"], "low": factor["value"] * 100
+            "n": factor["numerator"],
+            "low": factor["value"] * 100,
         }
     if code == RiskFactor.MONTH_END:
-        return _("%(n)s of %(d)s visits in the last three days (%(excess).0f%% above an even spread)") % {
-            "n": factor["numerator"], "d": factor["denominator"], "excess": factor["value"] * 100
-        }
+        return _(
+            "%(n)s of %(d)s visits in the last three days (%(excess).0f%% above an even spread)"
+        ) % {"n": factor["numerator"], "d": factor["denominator"], "excess": factor["value"] * 100}
     return _("%(n)s of %(d)s visits (%(share).1f%%)") % {
-        "n": factor["numerator"], "d": factor["denominator"], "share": factor["value"] * 100
+        "n": factor["numerator"],
+        "d": factor["denominator"],
+        "share": factor["value"] * 100,
     }
 
 

@@ -82,7 +82,9 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine]) -> byte
     return out.getvalue()
 
 
-def payment_rows(release: Release, statements: Iterable[Statement]) -> tuple[list[str], list[list[object]], Decimal]:
+def payment_rows(
+    release: Release, statements: Iterable[Statement]
+) -> tuple[list[str], list[list[object]], Decimal]:
     columns = [
         _("Release"), _("Provider"), _("Licence number"), _("Contract"), _("Month"),
         _("Statement"), _("Amount (yuan)"),

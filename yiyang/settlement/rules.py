@@ -78,7 +78,7 @@ def _overlaps(a: SourceRow, b: SourceRow) -> bool:
     if a.start is None or b.start is None:
         return a.date == b.date
     a_end, b_end = a.end or a.start, b.end or b.start
-    return a.start < b_end and b.start < a_end or a.start == b.start
+    return (a.start < b_end and b.start < a_end) or a.start == b.start
 
 
 def hold_duplicates(rows: Iterable[SourceRow]) -> None:

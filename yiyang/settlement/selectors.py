@@ -174,9 +174,13 @@ def review_queue(*, actor: Actor, month: datetime.date | None = None) -> list[di
             month__in={k[1] for k in keys},
         )
     }
-    rows = [{"statement": s, "risk": scores.get((s.provider_id, s.month))} for s in statements]
-    rows.sort(key=lambda r: (-(r["risk"].score if r["risk"] else 0), r["statement"].id))
-    return rows
+
+    def riskiest(s: Statement) -> tuple[Decimal, int]:
+        risk = scores.get((s.provider_id, s.month))
+        return (-(risk.score if risk else Decimal(0)), s.id)
+
+    statements.sort(key=riskiest)
+    return [{"statement": s, "risk": scores.get((s.provider_id, s.month))} for s in statements]
 
 
 def risk_list(*, actor: Actor, month: datetime.date) -> QuerySet[RiskScore]:
@@ -306,21 +310,31 @@ def contract_inputs(*, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     if provider is None:
         errors["provider"] = _("No such provider in your jurisdiction.")
     line = BudgetLine.objects.filter(external_id=data["budget_line"]).first()
-    if line is None or not actor.scope.covers_division_code(line.division_code) and not (
-        actor.scope.division_prefix or ""
-    ).startswith(line.city.code_prefix):
+    if line is None or (
+        not actor.scope.covers_division_code(line.division_code)
+        and not (actor.scope.division_prefix or "").startswith(line.city.code_prefix)
+    ):
         errors["budget_line"] = _("No such budget line of your city.")
-    divisions = {d.code: d for d in Division.objects.filter(code__in=[data["buyer"], *data["areas"]])}
+    divisions = {
+        d.code: d for d in Division.objects.filter(code__in=[data["buyer"], *data["areas"]])
+    }
     if data["buyer"] not in divisions:
         errors["buyer"] = _("No division has the code %(code)s.") % {"code": data["buyer"]}
     missing = [c for c in data["areas"] if c not in divisions]
     if missing:
         errors["areas"] = _("No division has the code %(code)s.") % {"code": ", ".join(missing)}
     city_prefix = (actor.scope.division_prefix or "")[:4]
-    items = {i.code: i for i in ServiceItem.objects.filter(code__in=list(data["prices"]), city__code__startswith=city_prefix)}
+    items = {
+        i.code: i
+        for i in ServiceItem.objects.filter(
+            code__in=list(data["prices"]), city__code__startswith=city_prefix
+        )
+    }
     unknown = [c for c in data["prices"] if c not in items]
     if unknown:
-        errors["prices"] = _("Not in the city's service list: %(codes)s.") % {"codes": ", ".join(unknown)}
+        errors["prices"] = _("Not in the city's service list: %(codes)s.") % {
+            "codes": ", ".join(unknown)
+        }
     if errors:
         raise ValidationError(errors)
     values.update(

@@ -23,7 +23,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from yiyang.devices.models import DeviceEvent
 from yiyang.services.models import Certificate

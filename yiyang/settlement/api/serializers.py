@@ -19,8 +19,6 @@ from yiyang.settlement.models import (
 )
 from yiyang.settlement.selectors import budget_figures
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class BudgetLineSerializer(serializers.ModelSerializer[BudgetLine]):
     id = serializers.UUIDField(source="external_id", read_only=True)
@@ -83,8 +81,11 @@ class ContractCreateSerializer(serializers.Serializer[Any]):
     budget_line = serializers.UUIDField()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    cap_yuan = serializers.DecimalField(**MONEY)
-    prices = serializers.DictField(child=serializers.DecimalField(max_digits=10, decimal_places=2), help_text="service item code -> unit price")
+    cap_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
+    prices = serializers.DictField(
+        child=serializers.DecimalField(max_digits=10, decimal_places=2),
+        help_text="service item code -> unit price",
+    )
     areas = serializers.ListField(child=serializers.CharField(), help_text="division codes served")
 
 
@@ -155,7 +156,15 @@ class ReleaseSerializer(serializers.ModelSerializer[Release]):
 
     class Meta:
         model = Release
-        fields = ("id", "number", "budget_line", "total_yuan", "payment_reference", "paid_on", "statements")
+        fields = (
+            "id",
+            "number",
+            "budget_line",
+            "total_yuan",
+            "payment_reference",
+            "paid_on",
+            "statements",
+        )
         read_only_fields = fields
 
     def get_statements(self, obj: Release) -> list[str]:

@@ -26,7 +26,7 @@ from yiyang.settlement.models import BudgetLine, Contract, Release, RiskScore, S
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class _Base(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class _Base(viewsets.GenericViewSet):
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
 
@@ -44,7 +44,9 @@ class BudgetLineViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin)
     serializer_class = s.BudgetLineSerializer
 
     def get_queryset(self) -> QuerySet[BudgetLine]:
-        return BudgetLine.objects.none() if self._fake() else selectors.budget_list(actor=self.actor)
+        return (
+            BudgetLine.objects.none() if self._fake() else selectors.budget_list(actor=self.actor)
+        )
 
     def get_object(self) -> BudgetLine:
         return selectors.budget_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
@@ -57,7 +59,9 @@ class ContractViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.ContractSerializer
 
     def get_queryset(self) -> QuerySet[Contract]:
-        return Contract.objects.none() if self._fake() else selectors.contract_list(actor=self.actor)
+        return (
+            Contract.objects.none() if self._fake() else selectors.contract_list(actor=self.actor)
+        )
 
     def get_object(self) -> Contract:
         return selectors.contract_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
@@ -99,7 +103,10 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
             return Statement.objects.none()
         return selectors.statement_list(
             actor=self.actor,
-            filters={"month": _month(self.request), "status": self.request.query_params.get("status")},
+            filters={
+                "month": _month(self.request),
+                "status": self.request.query_params.get("status"),
+            },
         )
 
     @extend_schema(parameters=[MONTH, OpenApiParameter("status", OpenApiTypes.STR)])
@@ -113,7 +120,14 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     def partial_update(self, request: Request, id: str) -> Response:
         """Refused: statements change only through their workflow."""
         statement = self.get_object()
-        message = _("An approved statement is immutable: correct it by an adjustment.") if statement.status in ("approved", "released", "paid") else _("A statement changes only through its workflow: decide lines, confirm, verify, approve.")
+        message = (
+            _("An approved statement is immutable: correct it by an adjustment.")
+            if statement.status in ("approved", "released", "paid")
+            else _(
+                "A statement changes only through its workflow: decide lines, confirm, verify, "
+                "approve."
+            )
+        )
         return Response({"detail": message}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
 
     @extend_schema(responses=s.LineSerializer(many=True))
@@ -149,16 +163,22 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         serializer = s.ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         statement = self.get_object()
-        services.budget_override_record(actor=self.actor, statement=statement, reason=serializer.validated_data["reason"])
+        services.budget_override_record(
+            actor=self.actor, statement=statement, reason=serializer.validated_data["reason"]
+        )
         return Response(s.StatementSerializer(statement).data)
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def xlsx(self, request: Request, id: str) -> HttpResponse:
         statement = self.get_object()
-        data = documents.statement_xlsx(statement, selectors.statement_lines(actor=self.actor, statement=statement))
+        data = documents.statement_xlsx(
+            statement, selectors.statement_lines(actor=self.actor, statement=statement)
+        )
         response = HttpResponse(data, content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="statement-{statement.external_id}.xlsx"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="statement-{statement.external_id}.xlsx"'
+        )
         return response
 
 
@@ -179,7 +199,9 @@ class LineViewSet(_Base, mixins.RetrieveModelMixin):
     def dispute(self, request: Request, id: str) -> Response:
         serializer = s.ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        line = services.line_dispute(actor=self.actor, line=self.get_object(), **serializer.validated_data)
+        line = services.line_dispute(
+            actor=self.actor, line=self.get_object(), **serializer.validated_data
+        )
         return Response(s.LineSerializer(line).data)
 
     @extend_schema(request=s.DecisionSerializer, responses=s.LineSerializer)
@@ -187,7 +209,9 @@ class LineViewSet(_Base, mixins.RetrieveModelMixin):
     def decide(self, request: Request, id: str) -> Response:
         serializer = s.DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        line = services.line_decide(actor=self.actor, line=self.get_object(), **serializer.validated_data)
+        line = services.line_decide(
+            actor=self.actor, line=self.get_object(), **serializer.validated_data
+        )
         return Response(s.LineSerializer(line).data)
 
     @extend_schema(request=s.AdjustmentSerializer, responses={201: OpenApiTypes.OBJECT})
@@ -195,8 +219,13 @@ class LineViewSet(_Base, mixins.RetrieveModelMixin):
     def adjust(self, request: Request, id: str) -> Response:
         serializer = s.AdjustmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        adjustment = services.adjustment_add(actor=self.actor, line=self.get_object(), **serializer.validated_data)
-        return Response({"id": str(adjustment.external_id), "amount_yuan": str(adjustment.amount_yuan)}, status=status.HTTP_201_CREATED)
+        adjustment = services.adjustment_add(
+            actor=self.actor, line=self.get_object(), **serializer.validated_data
+        )
+        return Response(
+            {"id": str(adjustment.external_id), "amount_yuan": str(adjustment.amount_yuan)},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ReleaseViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -219,7 +248,9 @@ class ReleaseViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         ids = serializer.validated_data["statements"]
         statements = list(selectors.statement_list(actor=self.actor).filter(external_id__in=ids))
         if len(statements) != len(set(ids)):
-            raise ValidationError({"statements": _("Some statements are unknown or outside your city.")})
+            raise ValidationError(
+                {"statements": _("Some statements are unknown or outside your city.")}
+            )
         release = services.release_create(actor=self.actor, statements=statements)
         return Response(s.ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
 
@@ -228,16 +259,23 @@ class ReleaseViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     def paid(self, request: Request, id: str) -> Response:
         serializer = s.PaidSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        release = services.release_mark_paid(actor=self.actor, release=self.get_object(), **serializer.validated_data)
+        release = services.release_mark_paid(
+            actor=self.actor, release=self.get_object(), **serializer.validated_data
+        )
         return Response(s.ReleaseSerializer(release).data)
 
-    @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])], responses={(200, XLSX): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
     @action(detail=True, methods=["get"], url_path="payment-file")
     def payment_file(self, request: Request, id: str) -> HttpResponse:
         release = self.get_object()
         statements = selectors.release_statements(release)
         if request.query_params.get("format") == "csv":
-            response = HttpResponse(documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(
+                documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8"
+            )
             response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.csv"'
             return response
         response = HttpResponse(documents.payment_xlsx(release, statements), content_type=XLSX)

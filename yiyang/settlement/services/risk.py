@@ -26,7 +26,10 @@ def _evidence(
     visits = list(
         Visit.objects.filter(date__gte=first, date__lte=last, provider_id__in=provider_ids)
         .filter(check_in_at__isnull=False)
-        .values_list("id", "provider_id", "caregiver_id", "elder_id", "date", "check_in_at", "check_out_at", "check_in_lat", "check_in_lng")
+        .values_list(
+            "id", "provider_id", "caregiver_id", "elder_id", "date", "check_in_at",
+            "check_out_at", "check_in_lat", "check_in_lng",
+        )
     )  # fmt: skip
     flags: dict[int, set[str]] = defaultdict(set)
     ids = [v[0] for v in visits]
@@ -37,7 +40,7 @@ def _evidence(
             flags[vid].add(code)
     spots: dict[tuple[int, float, float], set[int]] = defaultdict(set)
     day_span: dict[tuple[int | None, datetime.date], list[datetime.datetime]] = defaultdict(list)
-    for vid, provider, caregiver, elder, day, cin, cout, lat, lng in visits:
+    for _vid, provider, caregiver, elder, day, cin, cout, lat, lng in visits:
         if lat is not None and lng is not None:
             spots[(provider, round(lat, 5), round(lng, 5))].add(elder)
         day_span[(caregiver, day)].extend(t for t in (cin, cout) if t is not None)
@@ -62,10 +65,8 @@ def _evidence(
             e.same_spot += same
             e.long_or_fast += (caregiver, day) in long_days or "impossible_travel" in codes
             e.month_end += day.day >= end_from
-    for (provider, caregiver), feedback in feedback_by_caregiver(
-        first, last, list(provider_ids)
-    ).items():
-        for key in {(provider, None), (provider, caregiver)}:
+    for (provider, who), feedback in feedback_by_caregiver(first, last, list(provider_ids)).items():
+        for key in {(provider, None), (provider, who)}:
             found[key].ratings.extend(feedback.ratings)
             found[key].complaints += feedback.complaints
     return found

@@ -44,5 +44,9 @@ def settle_month_task(month: str) -> dict[str, Any]:
         except ValidationError as exc:
             done[city.code] = exc.messages
             continue
-        done[city.code] = {"statements": len(result.statements), "lines": result.lines, "held": result.held}
+        done[city.code] = {
+            "statements": len(result.statements),
+            "lines": result.lines,
+            "held": result.held,
+        }
     return done

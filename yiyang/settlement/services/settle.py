@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -135,7 +135,8 @@ def settle_month(
         raise ValidationError(
             {
                 "month": _(
-                    "Every statement of %(month)s is confirmed or approved already; nothing was changed."
+                    "Every statement of %(month)s is confirmed or approved already; nothing "
+                    "was changed."
                 )
                 % {"month": f"{first:%Y-%m}"}
             }
@@ -162,7 +163,10 @@ def settle_month(
             audit_record(
                 actor=actor, action=AuditAction.CREATE, obj=statement,
                 division_code=statement.division_code,
-                changes={"lines": statement.lines_count, "payable_yuan": str(statement.payable_yuan), "held_yuan": str(statement.held_yuan)},
+                changes={
+                    "lines": statement.lines_count, "payable_yuan": str(statement.payable_yuan),
+                    "held_yuan": str(statement.held_yuan),
+                },
             )  # fmt: skip
         result.statements = list(statements.values())
         from yiyang.settlement.services.risk import risk_compute
@@ -222,41 +226,78 @@ def _statements(
     return statements
 
 
+LINE_COLUMNS = (
+    "statement_id", "external_id", "source_kind", "source_id", "elder_id", "division_code",
+    "caregiver_id", "item_id", "date", "description", "price_yuan", "allowance_yuan",
+    "ltc_yuan", "self_pay_yuan", "payable_yuan", "status", "adjusts_id", "dispute_reason",
+)  # fmt: skip
+
+
 def _write_lines(
     statements: dict[int, Statement], matched: dict[int, list[SourceRow]]
 ) -> tuple[int, int]:
-    lines: list[StatementLine] = []
-    holds: list[tuple[int, dict[str, dict[str, object]]]] = []
+    """Write the lines and their holds: COPY on PostgreSQL (a city month is a million
+    rows), bulk inserts elsewhere."""
+    lines: list[tuple[object, ...]] = []
+    held: dict[uuid.UUID, dict[str, dict[str, object]]] = {}
     for contract_id, rows in matched.items():
-        statement = statements[contract_id]
+        statement_id = statements[contract_id].id
         for row in rows:
-            held = bool(row.holds)
-            lines.append(StatementLine(
-                statement=statement, external_id=uuid.uuid4(), source_kind=row.kind,
-                source_id=row.source_id, elder_id=row.elder_id, division_code=row.division_code,
-                caregiver_id=row.caregiver_id, item_id=row.item_id, date=row.date,
-                description=row.description[:200], price_yuan=row.price,
-                allowance_yuan=row.allowance, ltc_yuan=row.ltc, self_pay_yuan=row.self_pay,
-                payable_yuan=ZERO if held else row.allowance,
-                status=LineStatus.HELD if held else LineStatus.PAYABLE,
+            key = uuid.uuid4()
+            lines.append((
+                statement_id, key, row.kind, row.source_id, row.elder_id, row.division_code,
+                row.caregiver_id, row.item_id, row.date, row.description[:200], row.price,
+                row.allowance, row.ltc, row.self_pay, ZERO if row.holds else row.allowance,
+                LineStatus.HELD.value if row.holds else LineStatus.PAYABLE.value, None, "",
             ))  # fmt: skip
-            if held:
-                holds.append((len(lines) - 1, row.holds))
-    for i in range(0, len(lines), BATCH):
-        StatementLine.objects.bulk_create(lines[i : i + BATCH])
-    hold_rows = [
-        LineHold(line=lines[index], reason=reason, detail=detail)
-        for index, reasons in holds for reason, detail in reasons.items()
+            if row.holds:
+                held[key] = row.holds
+    if connection.vendor == "postgresql":
+        _copy("settlement_statementline", LINE_COLUMNS, lines)
+    else:
+        for i in range(0, len(lines), BATCH):
+            StatementLine.objects.bulk_create(
+                StatementLine(**dict(zip(LINE_COLUMNS, line, strict=True)))
+                for line in lines[i : i + BATCH]
+            )
+    keys = list(held)
+    ids: dict[uuid.UUID, int] = {}
+    for i in range(0, len(keys), BATCH):
+        ids.update(
+            StatementLine.objects.filter(external_id__in=keys[i : i + BATCH]).values_list(
+                "external_id", "id"
+            )
+        )
+    holds = [
+        (ids[key], reason, detail) for key, reasons in held.items()
+        for reason, detail in reasons.items()
     ]  # fmt: skip
-    for i in range(0, len(hold_rows), BATCH):
-        LineHold.objects.bulk_create(hold_rows[i : i + BATCH])
-    return len(lines), len(holds)
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        rows = [(line_id, reason, Jsonb(detail)) for line_id, reason, detail in holds]
+        _copy("settlement_linehold", ("line_id", "reason", "detail"), rows)
+    else:
+        LineHold.objects.bulk_create(
+            (LineHold(line_id=line, reason=why, detail=detail) for line, why, detail in holds),
+            batch_size=BATCH,
+        )
+    return len(lines), len(held)
+
+
+def _copy(table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    with connection.cursor() as cursor:
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _settle_adjustments(first: datetime.date, statements: dict[int, Statement]) -> None:
     """Corrections of approved months become lines of this month, naming the original."""
     pending = Adjustment.objects.filter(
-        contract_id__in=list(statements), settled_line__isnull=True, line__statement__month__lt=first,
+        contract_id__in=list(statements), settled_line__isnull=True,
+        line__statement__month__lt=first,
     ).select_related("line")  # fmt: skip
     for adjustment in pending:
         original = adjustment.line
@@ -278,7 +319,7 @@ def _money_sum(expression: object, condition: Q | None = None) -> Coalesce:
         Sum(expression, filter=condition),
         Value(ZERO),
         output_field=DecimalField(max_digits=14, decimal_places=2),
-    )  # type: ignore[arg-type]
+    )
 
 
 def statement_totals(statements: Sequence[Statement]) -> None:
@@ -295,7 +336,9 @@ def statement_totals(statements: Sequence[Statement]) -> None:
             ltc=_money_sum("ltc_yuan"), self_pay=_money_sum("self_pay_yuan"),
             payable=_money_sum("payable_yuan"),
             held=_money_sum("allowance_yuan", Q(status=LineStatus.HELD)),
-            withheld=_money_sum(Case(When(decided, then=F("allowance_yuan") - F("payable_yuan")), default=Value(ZERO))),
+            withheld=_money_sum(Case(
+                When(decided, then=F("allowance_yuan") - F("payable_yuan")), default=Value(ZERO),
+            )),
         )
     }  # fmt: skip
     for statement in statements:

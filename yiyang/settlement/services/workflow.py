@@ -249,14 +249,16 @@ def release_create(*, actor: Actor, statements: Sequence[Statement]) -> Release:
     if released + total > budget.amount_yuan and not all(s.overrides.exists() for s in locked):
         raise ValidationError(
             _(
-                "%(line)s has %(left)s yuan left to release; this release is %(total)s yuan. The city must record an override."
+                "%(line)s has %(left)s yuan left to release; this release is %(total)s yuan. "
+                "The city must record an override."
             )
             % {"line": budget, "left": budget.amount_yuan - released, "total": total}
         )
     today = timezone.localdate()
     count = Release.objects.filter(created_at__date=today).count() + 1
     release = Release.objects.create(
-        number=f"R{today:%Y%m%d}-{count:03d}", budget_line=budget, division_code=budget.division_code,
+        number=f"R{today:%Y%m%d}-{count:03d}", budget_line=budget,
+        division_code=budget.division_code,
         total_yuan=total, released_by=actor_user(actor),
     )  # fmt: skip
     for statement in locked:
@@ -313,7 +315,8 @@ def adjustment_add(
     before = line.payable_yuan + sum((a.amount_yuan for a in line.adjustments.all()), ZERO)
     if not errors and not ZERO <= before + amount <= line.allowance_yuan:
         errors["amount_yuan"] = _(
-            "After the adjustment the line would pay %(after)s yuan; it must stay between 0 and the %(claimed)s yuan claimed."
+            "After the adjustment the line would pay %(after)s yuan; it must stay between 0 "
+            "and the %(claimed)s yuan claimed."
         ) % {"after": before + amount, "claimed": line.allowance_yuan}
     if errors:
         raise ValidationError(errors)

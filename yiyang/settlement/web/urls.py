@@ -7,7 +7,9 @@ urlpatterns = [
     path("", views.statement_list_view, name="statements"),
     path("statements/<str:external_id>/", views.statement_detail_view, name="statement"),
     path("statements/<str:external_id>/xlsx/", views.statement_xlsx_view, name="statement-xlsx"),
-    path("statements/<str:external_id>/<str:step>/", views.statement_step_view, name="statement-step"),
+    path(
+        "statements/<str:external_id>/<str:step>/", views.statement_step_view, name="statement-step"
+    ),
     path("lines/<str:external_id>/<str:step>/", views.line_action_view, name="line-action"),
     path("review/", views.review_queue_view, name="review"),
     path("budgets/", views.budget_list_view, name="budgets"),

@@ -100,7 +100,9 @@ def statement_step_view(request: HttpRequest, external_id: str, step: str) -> Ht
     statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
     try:
         if step == "override":
-            services.budget_override_record(actor=actor, statement=statement, reason=request.POST.get("reason", ""))
+            services.budget_override_record(
+                actor=actor, statement=statement, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("The budget override is recorded."))
         elif step in STEPS:
             service, done = STEPS[step]
@@ -121,13 +123,24 @@ def line_action_view(request: HttpRequest, external_id: str, step: str) -> HttpR
     post = request.POST
     try:
         if step == "decide":
-            services.line_decide(actor=actor, line=line, decision=post.get("decision", ""), reason=post.get("reason", ""), amount_yuan=post.get("amount_yuan") or None)
+            services.line_decide(
+                actor=actor,
+                line=line,
+                decision=post.get("decision", ""),
+                reason=post.get("reason", ""),
+                amount_yuan=post.get("amount_yuan") or None,
+            )
             messages.success(request, _("The decision is recorded."))
         elif step == "dispute":
             services.line_dispute(actor=actor, line=line, reason=post.get("reason", ""))
             messages.success(request, _("The dispute is recorded."))
         elif step == "adjust":
-            services.adjustment_add(actor=actor, line=line, amount_yuan=post.get("amount_yuan", ""), reason=post.get("reason", ""))
+            services.adjustment_add(
+                actor=actor,
+                line=line,
+                amount_yuan=post.get("amount_yuan", ""),
+                reason=post.get("reason", ""),
+            )
             messages.success(request, _("The adjustment will be settled next month."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -138,9 +151,13 @@ def line_action_view(request: HttpRequest, external_id: str, step: str) -> HttpR
 def statement_xlsx_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
-    data = documents.statement_xlsx(statement, selectors.statement_lines(actor=actor, statement=statement))
+    data = documents.statement_xlsx(
+        statement, selectors.statement_lines(actor=actor, statement=statement)
+    )
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.xlsx"'
+    )
     return response
 
 
@@ -160,7 +177,16 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
     rows = []
     for line in selectors.budget_list(actor=actor):
         figures = selectors.budget_figures(line)
-        rows.append({"line": line, "amount": yuan(figures.amount), "spent": yuan(figures.spent), "committed": yuan(figures.committed), "remaining": yuan(figures.remaining), "over": figures.remaining < 0})
+        rows.append(
+            {
+                "line": line,
+                "amount": yuan(figures.amount),
+                "spent": yuan(figures.spent),
+                "committed": yuan(figures.committed),
+                "remaining": yuan(figures.remaining),
+                "over": figures.remaining < 0,
+            }
+        )
     return render(request, "settlement/budget_list.html", {"rows": rows})
 
 
@@ -168,7 +194,9 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
 def contract_list_view(request: HttpRequest) -> HttpResponse:
     contracts = selectors.contract_list(actor=request_actor(request))
     page = ListPaginator(contracts, 50).get_page(request.GET.get("page"))
-    return render(request, "settlement/contract_list.html", {"page": page, "contracts": page.object_list})
+    return render(
+        request, "settlement/contract_list.html", {"page": page, "contracts": page.object_list}
+    )
 
 
 @login_required
@@ -177,8 +205,20 @@ def release_list_view(request: HttpRequest) -> HttpResponse:
     releases = selectors.release_list(actor=actor).prefetch_related("statements")[:200]
     approved = []
     if has_perm(actor, Permission.RELEASE_PAYMENTS):
-        approved = list(selectors.statement_list(actor=actor, filters={"status": StatementStatus.APPROVED}).filter(release__isnull=True)[:500])
-    return render(request, "settlement/release_list.html", {"releases": releases, "approved": approved, "can_release": has_perm(actor, Permission.RELEASE_PAYMENTS)})
+        approved = list(
+            selectors.statement_list(
+                actor=actor, filters={"status": StatementStatus.APPROVED}
+            ).filter(release__isnull=True)[:500]
+        )
+    return render(
+        request,
+        "settlement/release_list.html",
+        {
+            "releases": releases,
+            "approved": approved,
+            "can_release": has_perm(actor, Permission.RELEASE_PAYMENTS),
+        },
+    )
 
 
 @require_POST
@@ -201,7 +241,9 @@ def release_paid_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     release = selectors.release_get_for_actor(actor=actor, external_id=external_id)
     try:
-        services.release_mark_paid(actor=actor, release=release, reference=request.POST.get("reference", ""))
+        services.release_mark_paid(
+            actor=actor, release=release, reference=request.POST.get("reference", "")
+        )
         messages.success(request, _("The payment is recorded."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -214,7 +256,9 @@ def payment_file_view(request: HttpRequest, external_id: str) -> HttpResponse:
     release = selectors.release_get_for_actor(actor=actor, external_id=external_id)
     statements = selectors.release_statements(release)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.csv"'
         return response
     response = HttpResponse(documents.payment_xlsx(release, statements), content_type=XLSX)

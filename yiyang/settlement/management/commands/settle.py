@@ -14,7 +14,7 @@ from yiyang.core.models import Division
 from yiyang.core.permissions import SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.organisations.models import Organisation
-from yiyang.settlement.services import settle_month
+from yiyang.settlement.services import SettleResult, settle_month
 
 
 def parse_month(text: str | None) -> datetime.date:
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             except (Organisation.DoesNotExist, ValidationError, ValueError) as exc:
                 raise CommandError(f"No provider with id {options['provider']}.") from exc
         actor = SystemActor(Scope(division_prefix=""), username="settlement")
-        results = []
+        results: list[SettleResult | None] = []
         for city in Division.objects.filter(level="city"):
             actor = SystemActor(Scope(division_prefix=city.code_prefix), username="settlement")
             if provider is not None and not provider.division.code.startswith(city.code_prefix):
