@@ -623,6 +623,10 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "yiyang.facilities.choices.FacilityKind",
         "FacilityStatusEnum": "yiyang.facilities.choices.FacilityStatus",
         "PlanRunStatusEnum": "yiyang.scheduling.choices.PlanRunStatus",
+        "FundSourceEnum": "yiyang.settlement.choices.FundSource",
+        "HoldReasonEnum": "yiyang.settlement.choices.HoldReason",
+        "ReasonEnum": "yiyang.assessments.choices.AssessmentReason",
+        "SourceEnum": "yiyang.alerts.choices.AlertSource",
     },
 }
 

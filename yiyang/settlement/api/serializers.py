@@ -136,16 +136,16 @@ class LineSerializer(serializers.ModelSerializer[StatementLine]):
         read_only_fields = fields
 
 
-class ReasonSerializer(serializers.Serializer[Any]):
+class SettlementReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=300)
 
 
-class DecisionSerializer(ReasonSerializer):
+class DecisionSerializer(SettlementReasonSerializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     amount_yuan = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
 
 
-class AdjustmentSerializer(ReasonSerializer):
+class AdjustmentSerializer(SettlementReasonSerializer):
     amount_yuan = serializers.DecimalField(max_digits=10, decimal_places=2)
 
 

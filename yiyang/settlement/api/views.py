@@ -157,10 +157,10 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     def approve(self, request: Request, id: str) -> Response:
         return self._step(services.statement_approve)
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.StatementSerializer)
+    @extend_schema(request=s.SettlementReasonSerializer, responses=s.StatementSerializer)
     @action(detail=True, methods=["post"], url_path="budget-override")
     def budget_override(self, request: Request, id: str) -> Response:
-        serializer = s.ReasonSerializer(data=request.data)
+        serializer = s.SettlementReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         statement = self.get_object()
         services.budget_override_record(
@@ -194,10 +194,10 @@ class LineViewSet(_Base, mixins.RetrieveModelMixin):
     def get_queryset(self) -> Any:
         return Statement.objects.none()
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.LineSerializer)
+    @extend_schema(request=s.SettlementReasonSerializer, responses=s.LineSerializer)
     @action(detail=True, methods=["post"])
     def dispute(self, request: Request, id: str) -> Response:
-        serializer = s.ReasonSerializer(data=request.data)
+        serializer = s.SettlementReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         line = services.line_dispute(
             actor=self.actor, line=self.get_object(), **serializer.validated_data
