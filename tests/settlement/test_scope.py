@@ -204,3 +204,45 @@ def test_contracts_refuse_overlaps_and_bad_prices(books: Books) -> None:
     body["prices"] = {"JW03": "30.00"}
     answer = district.post("/api/v1/contracts/", json.dumps(body), content_type="application/json")
     assert answer.status_code == 201, answer.content
+
+
+def test_lists_take_the_same_queries_however_many_rows(
+    books: Books, both, django_assert_max_num_queries
+) -> None:
+    inside, _out = both
+    city = login(Client(), books.world.user[Role.CITY_ADMIN])
+    pages = (
+        "/api/v1/statements/",
+        "/api/v1/contracts/",
+        "/settlement/",
+        "/settlement/review/",
+        "/settlement/contracts/",
+    )
+
+    def counts() -> list[int]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        found = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert city.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    services.statement_confirm(actor=books.manager, statement=inside)
+    before = counts()
+    for n in range(3):
+        contract = Contract.objects.create(
+            number=f"HT-X{n}", buyer=books.world.div["XA"], division_code=books.world.div["XA"].code,
+            provider=books.provider, budget_line=books.line, starts_on=books.month, ends_on=books.month,
+            cap_yuan=Decimal("10.00"),
+        )  # fmt: skip
+        Statement.objects.create(
+            contract=contract,
+            provider=books.provider,
+            division_code=contract.division_code,
+            month=books.month,
+            status="confirmed",
+        )
+    assert counts() == before
