@@ -246,3 +246,31 @@ def test_lists_take_the_same_queries_however_many_rows(
             status="confirmed",
         )
     assert counts() == before
+
+
+def test_the_family_sees_the_monthly_bill_of_its_linked_elder(books: Books) -> None:
+    from yiyang.elders.services import consent_record, family_member_link
+
+    worker = books.world.user[Role.STREET_OFFICER]
+    family = books.world.user[Role.FAMILY]
+    family_member_link(actor=worker, elder=books.elders["liu"], user=family, relation="child")
+    consent_record(
+        actor=worker,
+        elder=books.elders["liu"],
+        purpose="family_view",
+        given_by="elder",
+        given_on=books.month,
+    )
+    books.visit(day=3)
+    books.visit(day=4, review_status="pending")
+    books.visit(elder="zhang", day=5)
+    services.settle_month(actor=books.world.user[Role.FINANCE_OFFICER], month=books.month)
+    page = login(Client(), family).get(f"/settlement/bill/?month={books.month:%Y-%m}")
+    assert page.status_code == 200
+    (bill,) = page.context["bills"]
+    assert bill.elder == books.elders["liu"] and len(bill.rows) == 2
+    assert (bill.subsidy, bill.pending) == (Decimal("30.00"), Decimal("30.00"))
+    assert (
+        login(Client(), books.world.user[Role.STREET_OFFICER]).get("/settlement/bill/").status_code
+        == 403
+    )

@@ -22,6 +22,7 @@ NAV = [
     ("visits:orders", _("Orders"), Permission.PLACE_ORDERS),
     ("services:caregivers", _("Caregivers"), Permission.VIEW_CAREGIVERS),
     ("family:home", _("My family"), Permission.RATE_VISITS),
+    ("settlement:bill", _("Monthly bill"), Permission.VIEW_OWN_BILL),
     ("alerts:console", _("Alert centre"), Permission.VIEW_ALERTS),
     ("devices:list", _("Devices"), Permission.VIEW_DEVICES),
     ("settlement:statements", _("Settlement"), Permission.VIEW_SETTLEMENT),

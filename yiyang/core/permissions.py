@@ -192,6 +192,8 @@ class Permission(enum.Enum):
     OVERRIDE_BUDGET = (R.CITY_ADMIN,)
     ADJUST_STATEMENTS = (R.DISTRICT_OFFICER,)
     VIEW_RISK = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
+    # An elder's (or family's) monthly bill: services received, subsidy, self-pay due.
+    VIEW_OWN_BILL = (R.FAMILY,)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -276,6 +278,7 @@ PERMISSION_TITLES = {
     "OVERRIDE_BUDGET": _("Override a budget line's limit"),
     "ADJUST_STATEMENTS": _("Correct approved statements by adjustment"),
     "VIEW_RISK": _("View fraud risk scores and the review queue"),
+    "VIEW_OWN_BILL": _("See the monthly bill of a linked elder"),
 }
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("lines/<str:external_id>/<str:step>/", views.line_action_view, name="line-action"),
     path("review/", views.review_queue_view, name="review"),
+    path("bill/", views.family_bill_view, name="bill"),
     path("budgets/", views.budget_list_view, name="budgets"),
     path("contracts/", views.contract_list_view, name="contracts"),
     path("releases/", views.release_list_view, name="releases"),

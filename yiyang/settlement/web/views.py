@@ -264,3 +264,14 @@ def payment_file_view(request: HttpRequest, external_id: str) -> HttpResponse:
     response = HttpResponse(documents.payment_xlsx(release, statements), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.xlsx"'
     return response
+
+
+@login_required
+def family_bill_view(request: HttpRequest) -> HttpResponse:
+    """Each linked elder's monthly bill, printable (the month before by default)."""
+    month = _month(request)
+    if month is None:
+        first = datetime.date.today().replace(day=1)
+        month = (first - datetime.timedelta(days=1)).replace(day=1)
+    bills = selectors.family_bills(actor=request_actor(request), month=month)
+    return render(request, "settlement/family_bill.html", {"bills": bills, "month": month})
