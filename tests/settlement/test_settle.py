@@ -133,3 +133,27 @@ def test_visits_outside_the_contract_are_not_billed(books: Books) -> None:
     ContractItem.objects.filter(item=books.items["ZJ01"]).delete()
     result = settle(books)
     assert result.uncovered == 1 and result.lines == 0
+
+
+def test_the_command_settles_a_month_and_says_what_it_did(books: Books) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    books.visit(day=3)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("settle", month=f"{books.month:%Y-%m}", stdout=out, stderr=err)
+    assert "1 statements, 1 lines, 0 held" in out.getvalue()
+    with pytest.raises(CommandError, match="2026-13"):
+        call_command("settle", month="2026-13")
+    with pytest.raises(CommandError, match="No provider"):
+        call_command("settle", month=f"{books.month:%Y-%m}", provider="nope")
+
+
+def test_the_scheduler_finds_the_month_due_once(books: Books) -> None:
+    from yiyang.settlement.services.schedule import settle_month_task, settlement_due
+
+    books.visit(day=3)
+    assert settlement_due() == books.month
+    settle_month_task.call(books.month.isoformat())
+    assert settlement_due() is None
