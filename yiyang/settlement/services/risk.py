@@ -32,12 +32,11 @@ def _evidence(
         )
     )  # fmt: skip
     flags: dict[int, set[str]] = defaultdict(set)
-    ids = [v[0] for v in visits]
-    for i in range(0, len(ids), 5000):
-        for vid, code in VisitFlag.objects.filter(visit_id__in=ids[i : i + 5000]).values_list(
-            "visit_id", "code"
-        ):
-            flags[vid].add(code)
+    month_flags = VisitFlag.objects.filter(
+        visit__date__gte=first, visit__date__lte=last, visit__provider_id__in=provider_ids
+    )
+    for vid, code in month_flags.values_list("visit_id", "code").iterator(chunk_size=5000):
+        flags[vid].add(code)
     spots: dict[tuple[int, float, float], set[int]] = defaultdict(set)
     day_span: dict[tuple[int | None, datetime.date], list[datetime.datetime]] = defaultdict(list)
     for _vid, provider, caregiver, elder, day, cin, cout, lat, lng in visits:
