@@ -257,7 +257,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                 key = (order.provider_id, day.toordinal())
                 slot = slot_of[key] = slot_of.get(key, -1) + 1
                 caregiver = members[slot % len(members)]
-                hour = 8 + (slot // len(members)) % 10
+                hour = 7 + (slot // len(members)) % 13  # 13 hourly slots a day
                 start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC)
                 roll = rng.random()
                 minutes = 60 if roll > 0.01 else 15

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from tests.settlement.conftest import Books
 from yiyang.core.permissions import Role
 from yiyang.settlement import documents, services
-from yiyang.settlement.models import Statement, StatementLine
+from yiyang.settlement.models import Statement
 from yiyang.settlement.services.settle import month_bounds
 
 
@@ -120,7 +120,6 @@ def test_an_approved_statement_is_immutable_and_corrected_next_month(books: Book
     later = books.month
     earlier = (later - datetime.timedelta(days=1)).replace(day=1)
     Statement.objects.filter(pk=statement.pk).update(month=earlier)
-    StatementLine.objects.filter(statement=statement).update(date=earlier)
     result = services.settle_month(actor=who["finance"], month=later)
     adjustment_line = Adjustment.objects.get(pk=adjustment.pk).settled_line
     assert adjustment_line.adjusts_id == line.id and adjustment_line.payable_yuan == Decimal(

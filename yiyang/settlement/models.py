@@ -210,6 +210,7 @@ class StatementLine(models.Model):
         indexes = [
             models.Index(fields=("statement", "status"), name="line_statement_status"),
             models.Index(fields=("division_code",), name="line_division"),
+            models.Index(fields=("source_kind", "date"), name="line_source_date"),
         ]
         constraints = [
             # A visit (or meal) is billed once, whatever the statement.

@@ -385,7 +385,8 @@ def family_bills(*, actor: Actor, month: datetime.date) -> list[Bill]:
                 source_kind="visit", source_id__in=[v.id for v in visits]
             )
         }
-        rows, pending = [], ZERO
+        rows: list[dict[str, Any]] = []
+        pending = ZERO
         for visit in visits:
             line = lines.get(visit.id)
             settled = line is not None and line.status != LineStatus.HELD
@@ -396,7 +397,7 @@ def family_bills(*, actor: Actor, month: datetime.date) -> list[Bill]:
         bills.append(Bill(
             elder=elder, month=month, rows=rows,
             price=sum((v.price for v in visits), ZERO),
-            subsidy=sum((r["subsidy"] for r in rows), ZERO),
+            subsidy=sum((row["subsidy"] for row in rows), ZERO),
             ltc=sum((v.ltc_yuan for v in visits), ZERO),
             self_pay=sum((v.self_pay_yuan for v in visits), ZERO), pending=pending,
         ))  # fmt: skip

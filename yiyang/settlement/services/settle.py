@@ -176,15 +176,17 @@ def settle_month(
 
 
 def _billed(rows: Sequence[SourceRow]) -> set[tuple[str, int]]:
-    """Rows already on a statement (of any month): a unit is billed once."""
-    by_kind: dict[str, list[int]] = defaultdict(list)
+    """Rows already on a statement (a unit is billed once, whatever the statement). A
+    line carries its unit's date, so one indexed range per kind finds them."""
+    dates: dict[str, list[datetime.date]] = defaultdict(list)
     for row in rows:
-        by_kind[row.kind].append(row.source_id)
+        dates[row.kind].append(row.date)
     billed: set[tuple[str, int]] = set()
-    for kind, ids in by_kind.items():
-        for i in range(0, len(ids), BATCH):
-            found = StatementLine.objects.filter(source_kind=kind, source_id__in=ids[i : i + BATCH])
-            billed.update((kind, sid) for sid in found.values_list("source_id", flat=True))
+    for kind, days in dates.items():
+        found = StatementLine.objects.filter(
+            source_kind=kind, date__gte=min(days), date__lte=max(days)
+        ).values_list("source_id", flat=True)
+        billed.update((kind, source_id) for source_id in found.iterator(chunk_size=10000))
     return billed
 
 
@@ -275,8 +277,8 @@ def _write_lines(
     if connection.vendor == "postgresql":
         from psycopg.types.json import Jsonb
 
-        rows = [(line_id, reason, Jsonb(detail)) for line_id, reason, detail in holds]
-        _copy("settlement_linehold", ("line_id", "reason", "detail"), rows)
+        sealed = [(line_id, reason, Jsonb(detail)) for line_id, reason, detail in holds]
+        _copy("settlement_linehold", ("line_id", "reason", "detail"), sealed)
     else:
         LineHold.objects.bulk_create(
             (LineHold(line_id=line, reason=why, detail=detail) for line, why, detail in holds),
