@@ -209,6 +209,8 @@ class StatementLine(models.Model):
         ordering = ("date", "id")
         indexes = [
             models.Index(fields=("statement", "status"), name="line_statement_status"),
+            # A street officer's statements: "has a line of my street" is one index probe.
+            models.Index(fields=("statement", "division_code"), name="line_statement_division"),
             models.Index(fields=("division_code",), name="line_division"),
             models.Index(fields=("source_kind", "date"), name="line_source_date"),
         ]

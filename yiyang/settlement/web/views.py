@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -166,9 +167,10 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.VIEW_RISK)
     rows = selectors.review_queue(actor=actor, month=_month(request))
-    for row in rows:
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    for row in page.object_list:
         row["factors"] = factor_rows(row["risk"].factors) if row["risk"] else []
-    return render(request, "settlement/review_queue.html", {"rows": rows})
+    return render(request, "settlement/review_queue.html", {"rows": page.object_list, "page": page})
 
 
 @login_required
