@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("yiyang.workforce.api.urls")),
     path("", include("yiyang.supervision.api.urls")),
     path("", include("yiyang.indicators.api.urls")),
+    path("", include("yiyang.settlement.api.urls")),
     # Last: any other path under /api/v1/ is a JSON 404 (a malformed id included).
     re_path(r"^(?P<path>.*)$", api_not_found),
 ]

@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "yiyang.workforce",
     "yiyang.supervision",
     "yiyang.indicators",
+    "yiyang.settlement",
     "yiyang.dashboard",
     "yiyang.demo",
 ]
@@ -460,7 +461,8 @@ AXES_VERBOSE = False
 # data of their own elders only. Demo mode leaves it off so that every printed demo
 # login works without an authenticator app; it says so when it starts.
 YIYANG_2FA_DEFAULT_ROLES = (
-    "city_admin,district_officer,street_officer,community_worker,assessor,operator,auditor"
+    "city_admin,district_officer,street_officer,community_worker,assessor,operator,auditor,"
+    "finance_officer"
 )
 YIYANG_2FA_REQUIRED_ROLES = env_list(
     "YIYANG_2FA_REQUIRED_ROLES", "" if MODE == "demo" else YIYANG_2FA_DEFAULT_ROLES
@@ -669,6 +671,10 @@ SPECTACULAR_SETTINGS = {
         "CategoryEnum": "yiyang.services.choices.ServiceCategory",
         "ComplaintCategoryEnum": "yiyang.supervision.choices.ComplaintCategory",
         "ComplaintChannelEnum": "yiyang.supervision.choices.ComplaintChannel",
+        "FundSourceEnum": "yiyang.settlement.choices.FundSource",
+        "HoldReasonEnum": "yiyang.settlement.choices.HoldReason",
+        "ReasonEnum": "yiyang.assessments.choices.AssessmentReason",
+        "SourceEnum": "yiyang.alerts.choices.AlertSource",
     },
 }
 
@@ -703,3 +709,8 @@ LOGGING = {
 if MODE == "test":
     LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]
     LOGGING["loggers"]["axes"] = {"level": "ERROR"}  # type: ignore[index]
+
+# Government-purchased services (issue 14). A wearable's position farther than this from
+# the elder's home during a visit holds the visit's line; days each workflow step has.
+SETTLEMENT_AWAY_FROM_HOME_M = env_int("SETTLEMENT_AWAY_FROM_HOME_M", 300)
+SETTLEMENT_DUE_DAYS = {"confirm": 5, "verify": 10, "approve": 15, "release": 20, "pay": 10}

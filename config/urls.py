@@ -23,6 +23,7 @@ urlpatterns = [
     path("facilities/", include("yiyang.facilities.web.urls")),
     path("meals/", include("yiyang.meals.web.urls")),
     path("workforce/", include("yiyang.workforce.web.urls")),
+    path("settlement/", include("yiyang.settlement.web.urls")),
     path("dashboard/", include("yiyang.dashboard.web.urls")),
     path("supervision/", include("yiyang.supervision.web.urls")),
     path("public/", include("yiyang.supervision.web.public_urls")),

@@ -121,6 +121,7 @@ def build_world() -> World:
         Role.AUDITOR: {"division": d["X"]},
         Role.FAMILY: {},
         Role.EVALUATOR: {"division": d["X"]},
+        Role.FINANCE_OFFICER: {"division": d["X"]},
     }
     for role, scope in scopes.items():
         u[role] = UserFactory(username=str(role), role=role, **scope)

@@ -82,4 +82,5 @@ REACHED = {
     "assessor": {"elder", "organisation", "division"},
     "auditor": {"visit", "order", "elder", "organisation", "division", "caregiver"},
     "family": {"visit", "order"},
+    "finance_officer": set(),
 }

@@ -44,6 +44,7 @@ VISIBLE_ORGS: dict[str, set[str]] = {
     Role.AUDITOR: X_ALL_ORGS,
     Role.FAMILY: set(),
     Role.EVALUATOR: set(),
+    Role.FINANCE_OFFICER: set(),
 }
 
 X_DIVS = {"X", "XA", "XB", "XA1", "XA2", "XB1", "XA1a", "XA1b", "XA2a", "XB1a"}
@@ -61,6 +62,7 @@ VISIBLE_DIVS: dict[str, set[str]] = {
     Role.AUDITOR: X_DIVS,
     Role.FAMILY: set(),
     Role.EVALUATOR: set(),
+    Role.FINANCE_OFFICER: set(),
 }
 
 ALL_USERS = set(ROLES) | {"admin_Y", "worker_YA1a"}

@@ -31,6 +31,7 @@ VISIBLE: dict[str, set[str]] = {
     Role.AUDITOR: X_ALL,
     Role.FAMILY: set(),
     Role.EVALUATOR: set(),
+    Role.FINANCE_OFFICER: set(),
 }
 
 

@@ -32,6 +32,7 @@ VISIBLE: dict[str, set[str]] = {
     Role.AUDITOR: X_ALL,
     Role.FAMILY: set(),
     Role.EVALUATOR: set(),
+    Role.FINANCE_OFFICER: set(),
 }
 
 

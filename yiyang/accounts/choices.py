@@ -23,6 +23,7 @@ ROLE_SCOPE: dict[str, tuple[str, str | None, str]] = {
     Role.FAMILY: (NONE, None, NONE),
     # Tied to the city (or district) they work in, so only officers there can assign them.
     Role.EVALUATOR: (REQUIRED, None, OPTIONAL),
+    Role.FINANCE_OFFICER: (REQUIRED, DivisionLevel.CITY, NONE),
 }
 
 ROLE_HELP = {
@@ -37,6 +38,7 @@ ROLE_HELP = {
     Role.AUDITOR: _("Reads everything in scope, changes nothing; reads the audit log."),
     Role.FAMILY: _("An elder or a family member acting for one."),
     Role.EVALUATOR: _("Scores the star-rating evaluations assigned to them, on site."),
+    Role.FINANCE_OFFICER: _("Releases the city's payments to providers and records them paid."),
 }
 
 # Session key caching whether this login must give a TOTP code.

@@ -26,6 +26,7 @@ class Role(models.TextChoices):
     FAMILY = "family", _("Elder / family member")
     # A third-party evaluator (第三方评估机构): sees only the evaluations assigned to them.
     EVALUATOR = "evaluator", _("Third-party evaluator")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
 
 
 R = Role
@@ -216,6 +217,28 @@ class Permission(enum.Enum):
         R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
     )  # fmt: skip
     HANDLE_COMPLAINTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
+    # Government-purchased services (issue 14): budgets, contracts, monthly statements and
+    # their workflow: the provider confirms, the street verifies, the district approves,
+    # city finance releases and pays; an overspent budget line needs the city's override.
+    VIEW_SETTLEMENT = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER,
+        R.FINANCE_OFFICER, R.AUDITOR,
+    )  # fmt: skip
+    VIEW_BUDGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.FINANCE_OFFICER, R.AUDITOR)
+    MANAGE_BUDGETS = (R.CITY_ADMIN, R.FINANCE_OFFICER)
+    VIEW_RELEASES = (R.CITY_ADMIN, R.FINANCE_OFFICER, R.AUDITOR)
+    MANAGE_CONTRACTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    RUN_SETTLEMENT = (R.CITY_ADMIN, R.FINANCE_OFFICER)
+    CONFIRM_STATEMENTS = (R.PROVIDER_MANAGER,)
+    VERIFY_STATEMENTS = (R.STREET_OFFICER,)
+    # A city administrator approves the statements of contracts the city itself signed.
+    APPROVE_STATEMENTS = (R.DISTRICT_OFFICER, R.CITY_ADMIN)
+    RELEASE_PAYMENTS = (R.FINANCE_OFFICER,)
+    OVERRIDE_BUDGET = (R.CITY_ADMIN,)
+    ADJUST_STATEMENTS = (R.DISTRICT_OFFICER,)
+    VIEW_RISK = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
+    # An elder's (or family's) monthly bill: services received, subsidy, self-pay due.
+    VIEW_OWN_BILL = (R.FAMILY,)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -310,6 +333,20 @@ PERMISSION_TITLES = {
     "VIEW_COMPLAINTS": _("View the complaint register"),
     "REGISTER_COMPLAINTS": _("Register complaints"),
     "HANDLE_COMPLAINTS": _("Handle and answer complaints"),
+    "VIEW_SETTLEMENT": _("View contracts, statements and payments"),
+    "VIEW_BUDGETS": _("View budget lines, spending and commitments"),
+    "MANAGE_BUDGETS": _("Manage budget lines and allocations"),
+    "VIEW_RELEASES": _("View payment releases and payment files"),
+    "MANAGE_CONTRACTS": _("Manage purchase contracts"),
+    "RUN_SETTLEMENT": _("Run the monthly settlement"),
+    "CONFIRM_STATEMENTS": _("Confirm or dispute a provider's statements"),
+    "VERIFY_STATEMENTS": _("Decide held lines and verify statements"),
+    "APPROVE_STATEMENTS": _("Approve statements"),
+    "RELEASE_PAYMENTS": _("Release payments and record them paid"),
+    "OVERRIDE_BUDGET": _("Override a budget line's limit"),
+    "ADJUST_STATEMENTS": _("Correct approved statements by adjustment"),
+    "VIEW_RISK": _("View fraud risk scores and the review queue"),
+    "VIEW_OWN_BILL": _("See the monthly bill of a linked elder"),
 }
 
 

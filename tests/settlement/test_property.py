@@ -1,0 +1,97 @@
+"""Property: for random months of visits and random decisions, the totals reconcile
+exactly at every level: lines -> statement -> payment file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.settlement.conftest import Books
+from yiyang.core.permissions import Role
+from yiyang.settlement import documents, services
+from yiyang.settlement.models import StatementLine
+
+visit = st.tuples(
+    st.sampled_from(["liu", "zhang"]), st.integers(1, 28), st.integers(7, 18),
+    st.sampled_from(["wang", "li", "zhao"]), st.integers(0, 9000),
+    st.sampled_from(["none", "none", "pending", "rejected"]),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    visits=st.lists(visit, min_size=1, max_size=12), cuts=st.lists(st.integers(0, 100), max_size=12)
+)
+def test_totals_reconcile_for_random_months(books: Books, visits, cuts) -> None:
+    sid = transaction.savepoint()
+    try:
+        for elder, day, hour, caregiver, fen, review in visits:
+            allowance = (
+                Decimal(fen) / 100
+                if fen < books.items["JW03"].standard_price * 100
+                else Decimal("1.00")
+            )
+            books.visit(
+                elder=elder,
+                day=day,
+                hour=hour,
+                caregiver=caregiver,
+                allowance=f"{allowance:.2f}",
+                review_status=review,
+            )
+        result = services.settle_month(
+            actor=books.world.user[Role.FINANCE_OFFICER], month=books.month
+        )
+        statement = result.statements[0]
+        services.statement_confirm(actor=books.manager, statement=statement)
+        street = books.world.user[Role.STREET_OFFICER]
+        for line, cut in zip(
+            statement.lines.filter(
+                status="held", division_code__startswith=street.division.code_prefix
+            ),
+            cuts + [100] * 20,
+            strict=False,
+        ):
+            if cut >= 100 or line.allowance_yuan == 0:
+                services.line_decide(actor=street, line=line, decision="pay", reason="ok")
+            elif cut == 0:
+                services.line_decide(actor=street, line=line, decision="reject", reason="no")
+            else:
+                amount = (line.allowance_yuan * cut / 100).quantize(Decimal("0.01"))
+                if 0 < amount < line.allowance_yuan:
+                    services.line_decide(
+                        actor=street,
+                        line=line,
+                        decision="reduce",
+                        amount_yuan=str(amount),
+                        reason="part",
+                    )
+                else:
+                    services.line_decide(actor=street, line=line, decision="reject", reason="no")
+        statement.refresh_from_db()
+        lines = list(StatementLine.objects.filter(statement=statement))
+        assert statement.lines_count == len(lines)
+        assert statement.payable_yuan == sum((line.payable_yuan for line in lines), Decimal("0.00"))
+        assert (
+            statement.allowance_yuan
+            == statement.payable_yuan + statement.held_yuan + statement.withheld_yuan
+        )
+        assert statement.price_yuan == sum((line.price_yuan for line in lines), Decimal("0.00"))
+        assert (
+            statement.price_yuan
+            == statement.allowance_yuan + statement.ltc_yuan + statement.self_pay_yuan
+        )
+        for line in lines:
+            assert line.payable_yuan.as_tuple().exponent == -2
+        from yiyang.settlement.models import Release
+
+        release = Release(number="R-test", total_yuan=statement.payable_yuan)
+        rows = documents.payment_rows(release, [statement])
+        assert rows[2] == statement.payable_yuan
+    finally:
+        transaction.savepoint_rollback(sid)

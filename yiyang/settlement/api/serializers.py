@@ -1,0 +1,192 @@
+"""The settlement API's shapes: public ids are UUIDs, money is a decimal string."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from yiyang.settlement.choices import Decision
+from yiyang.settlement.display import hold_text
+from yiyang.settlement.models import (
+    BudgetLine,
+    Contract,
+    LineHold,
+    Release,
+    RiskScore,
+    Statement,
+    StatementLine,
+)
+from yiyang.settlement.selectors import budget_figures
+
+
+class BudgetLineSerializer(serializers.ModelSerializer[BudgetLine]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    city = serializers.CharField(source="city.code", read_only=True)
+    spent_yuan = serializers.SerializerMethodField()
+    committed_yuan = serializers.SerializerMethodField()
+    remaining_yuan = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BudgetLine
+        fields = (
+            "id", "city", "source", "year", "purpose", "name", "amount_yuan", "spent_yuan",
+            "committed_yuan", "remaining_yuan",
+        )  # fmt: skip
+
+    def _figures(self, obj: BudgetLine) -> Any:
+        cache = self.context.setdefault("figures", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = budget_figures(obj)
+        return cache[obj.pk]
+
+    def get_spent_yuan(self, obj: BudgetLine) -> str:
+        return str(self._figures(obj).spent)
+
+    def get_committed_yuan(self, obj: BudgetLine) -> str:
+        return str(self._figures(obj).committed)
+
+    def get_remaining_yuan(self, obj: BudgetLine) -> str:
+        return str(self._figures(obj).remaining)
+
+
+class ContractSerializer(serializers.ModelSerializer[Contract]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    buyer = serializers.CharField(source="buyer.code", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    budget_line = serializers.UUIDField(source="budget_line.external_id", read_only=True)
+    items = serializers.SerializerMethodField()
+    areas = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contract
+        fields = (
+            "id", "number", "buyer", "provider", "provider_name", "budget_line", "starts_on",
+            "ends_on", "cap_yuan", "on_time_target", "verified_target", "complaints_limit",
+            "items", "areas",
+        )  # fmt: skip
+
+    def get_items(self, obj: Contract) -> list[dict[str, str]]:
+        return [{"item": i.item.code, "unit_price": str(i.unit_price)} for i in obj.items.all()]
+
+    def get_areas(self, obj: Contract) -> list[str]:
+        return [a.division.code for a in obj.areas.all()]
+
+
+class ContractCreateSerializer(serializers.Serializer[Any]):
+    number = serializers.CharField(max_length=40)
+    buyer = serializers.CharField(help_text="the buying division's code (city or district)")
+    provider = serializers.UUIDField()
+    budget_line = serializers.UUIDField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    cap_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
+    prices = serializers.DictField(
+        child=serializers.DecimalField(max_digits=10, decimal_places=2),
+        help_text="service item code -> unit price",
+    )
+    areas = serializers.ListField(child=serializers.CharField(), help_text="division codes served")
+
+
+class StatementSerializer(serializers.ModelSerializer[Statement]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    contract = serializers.CharField(source="contract.number", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    month = serializers.DateField(format="%Y-%m", read_only=True)
+    release = serializers.CharField(source="release.number", read_only=True, default=None)
+
+    class Meta:
+        model = Statement
+        fields = (
+            "id", "contract", "provider", "provider_name", "month", "status", "due_on",
+            "lines_count", "price_yuan", "allowance_yuan", "ltc_yuan", "self_pay_yuan",
+            "held_yuan", "withheld_yuan", "payable_yuan", "release", "payment_reference",
+            "paid_on",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class HoldSerializer(serializers.ModelSerializer[LineHold]):
+    text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LineHold
+        fields = ("reason", "detail", "text")
+
+    def get_text(self, obj: LineHold) -> str:
+        return hold_text(obj.reason, obj.detail)
+
+
+class LineSerializer(serializers.ModelSerializer[StatementLine]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
+    elder_name = serializers.CharField(source="elder.name", read_only=True)
+    holds = HoldSerializer(many=True, read_only=True)
+    adjusts = serializers.UUIDField(source="adjusts.external_id", read_only=True, default=None)
+
+    class Meta:
+        model = StatementLine
+        fields = (
+            "id", "source_kind", "date", "elder", "elder_name", "description", "price_yuan",
+            "allowance_yuan", "ltc_yuan", "self_pay_yuan", "payable_yuan", "status", "holds",
+            "dispute_reason", "adjusts",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class SettlementReasonSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=300)
+
+
+class DecisionSerializer(SettlementReasonSerializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    amount_yuan = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+
+
+class AdjustmentSerializer(SettlementReasonSerializer):
+    amount_yuan = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class ReleaseSerializer(serializers.ModelSerializer[Release]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    budget_line = serializers.UUIDField(source="budget_line.external_id", read_only=True)
+    statements = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Release
+        fields = (
+            "id",
+            "number",
+            "budget_line",
+            "total_yuan",
+            "payment_reference",
+            "paid_on",
+            "statements",
+        )
+        read_only_fields = fields
+
+    def get_statements(self, obj: Release) -> list[str]:
+        return [str(s.external_id) for s in obj.statements.all()]
+
+
+class ReleaseCreateSerializer(serializers.Serializer[Any]):
+    statements = serializers.ListField(child=serializers.UUIDField(), min_length=1)
+
+
+class PaidSerializer(serializers.Serializer[Any]):
+    reference = serializers.CharField(max_length=64)
+    paid_on = serializers.DateField(required=False)
+
+
+class RiskScoreSerializer(serializers.ModelSerializer[RiskScore]):
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    caregiver = serializers.UUIDField(source="caregiver.external_id", read_only=True, default=None)
+    month = serializers.DateField(format="%Y-%m", read_only=True)
+
+    class Meta:
+        model = RiskScore
+        fields = ("month", "provider", "provider_name", "caregiver", "visits", "score", "factors")
+        read_only_fields = fields

@@ -1,0 +1,299 @@
+"""The settlement API: budget lines, contracts, statements and their lines with the
+workflow's actions, payment releases with their payment files, and risk scores. Every read
+goes through the app's scoped selectors; every write through one service."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from yiyang.core.permissions import request_actor
+from yiyang.settlement import documents, selectors, services
+from yiyang.settlement.api import serializers as s
+from yiyang.settlement.models import BudgetLine, Contract, Release, RiskScore, Statement
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class _Base(viewsets.GenericViewSet):
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    @property
+    def actor(self) -> Any:
+        return request_actor(self.request)
+
+    def _fake(self) -> bool:
+        return bool(getattr(self, "swagger_fake_view", False))
+
+
+class BudgetLineViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Budget lines with what is spent and committed against each, live."""
+
+    serializer_class = s.BudgetLineSerializer
+
+    def get_queryset(self) -> QuerySet[BudgetLine]:
+        return (
+            BudgetLine.objects.none() if self._fake() else selectors.budget_list(actor=self.actor)
+        )
+
+    def get_object(self) -> BudgetLine:
+        return selectors.budget_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+
+
+class ContractViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Purchase contracts: a provider sees its own, offices those they signed or that serve
+    their division."""
+
+    serializer_class = s.ContractSerializer
+
+    def get_queryset(self) -> QuerySet[Contract]:
+        return (
+            Contract.objects.none() if self._fake() else selectors.contract_list(actor=self.actor)
+        )
+
+    def get_object(self) -> Contract:
+        return selectors.contract_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+
+    @extend_schema(request=s.ContractCreateSerializer, responses={201: s.ContractSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.ContractCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        from yiyang.core.permissions import Permission, require_perm
+
+        require_perm(self.actor, Permission.MANAGE_CONTRACTS)
+        values = selectors.contract_inputs(actor=self.actor, data=serializer.validated_data)
+        contract = services.contract_create(actor=self.actor, **values)
+        return Response(s.ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+
+MONTH = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
+
+
+def _month(request: Request) -> datetime.date | None:
+    text = request.query_params.get("month")
+    if not text:
+        return None
+    try:
+        return datetime.datetime.strptime(text, "%Y-%m").date()
+    except ValueError as exc:
+        raise ValidationError({"month": _("Give the month as YYYY-MM.")}) from exc
+
+
+class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Monthly statements and their workflow. A statement is never edited through the API:
+    lines are decided, the statement confirmed, verified, approved, released; an approved
+    statement is corrected by adjustment in a later month."""
+
+    serializer_class = s.StatementSerializer
+
+    def get_queryset(self) -> QuerySet[Statement]:
+        if self._fake():
+            return Statement.objects.none()
+        return selectors.statement_list(
+            actor=self.actor,
+            filters={
+                "month": _month(self.request),
+                "status": self.request.query_params.get("status"),
+            },
+        )
+
+    @extend_schema(parameters=[MONTH, OpenApiParameter("status", OpenApiTypes.STR)])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_object(self) -> Statement:
+        return selectors.statement_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+
+    @extend_schema(request=None, responses={405: OpenApiTypes.OBJECT})
+    def partial_update(self, request: Request, id: str) -> Response:
+        """Refused: statements change only through their workflow."""
+        statement = self.get_object()
+        message = (
+            _("An approved statement is immutable: correct it by an adjustment.")
+            if statement.status in ("approved", "released", "paid")
+            else _(
+                "A statement changes only through its workflow: decide lines, confirm, verify, "
+                "approve."
+            )
+        )
+        return Response({"detail": message}, status=status.HTTP_405_METHOD_NOT_ALLOWED)
+
+    @extend_schema(responses=s.LineSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def lines(self, request: Request, id: str) -> Response:
+        """The statement's lines the caller may see (a street officer: its street's)."""
+        lines = selectors.statement_lines(actor=self.actor, statement=self.get_object())
+        page = self.paginate_queryset(lines)
+        return self.get_paginated_response(s.LineSerializer(page, many=True).data)
+
+    def _step(self, service: Any) -> Response:
+        statement = service(actor=self.actor, statement=self.get_object())
+        return Response(s.StatementSerializer(statement).data)
+
+    @extend_schema(request=None, responses=s.StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, id: str) -> Response:
+        return self._step(services.statement_confirm)
+
+    @extend_schema(request=None, responses=s.StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, id: str) -> Response:
+        return self._step(services.statement_verify)
+
+    @extend_schema(request=None, responses=s.StatementSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, id: str) -> Response:
+        return self._step(services.statement_approve)
+
+    @extend_schema(request=s.SettlementReasonSerializer, responses=s.StatementSerializer)
+    @action(detail=True, methods=["post"], url_path="budget-override")
+    def budget_override(self, request: Request, id: str) -> Response:
+        serializer = s.SettlementReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        statement = self.get_object()
+        services.budget_override_record(
+            actor=self.actor, statement=statement, reason=serializer.validated_data["reason"]
+        )
+        return Response(s.StatementSerializer(statement).data)
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def xlsx(self, request: Request, id: str) -> HttpResponse:
+        statement = self.get_object()
+        data = documents.statement_xlsx(
+            statement, selectors.statement_lines(actor=self.actor, statement=statement)
+        )
+        response = HttpResponse(data, content_type=XLSX)
+        response["Content-Disposition"] = (
+            f'attachment; filename="statement-{statement.external_id}.xlsx"'
+        )
+        return response
+
+
+class LineViewSet(_Base, mixins.RetrieveModelMixin):
+    """One statement line, and what may be done to it: disputed by the provider, decided by
+    the street, corrected by the district after approval."""
+
+    serializer_class = s.LineSerializer
+
+    def get_object(self) -> Any:
+        return selectors.line_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+
+    def get_queryset(self) -> Any:
+        return Statement.objects.none()
+
+    @extend_schema(request=s.SettlementReasonSerializer, responses=s.LineSerializer)
+    @action(detail=True, methods=["post"])
+    def dispute(self, request: Request, id: str) -> Response:
+        serializer = s.SettlementReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        line = services.line_dispute(
+            actor=self.actor, line=self.get_object(), **serializer.validated_data
+        )
+        return Response(s.LineSerializer(line).data)
+
+    @extend_schema(request=s.DecisionSerializer, responses=s.LineSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, id: str) -> Response:
+        serializer = s.DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        line = services.line_decide(
+            actor=self.actor, line=self.get_object(), **serializer.validated_data
+        )
+        return Response(s.LineSerializer(line).data)
+
+    @extend_schema(request=s.AdjustmentSerializer, responses={201: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def adjust(self, request: Request, id: str) -> Response:
+        serializer = s.AdjustmentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adjustment = services.adjustment_add(
+            actor=self.actor, line=self.get_object(), **serializer.validated_data
+        )
+        return Response(
+            {"id": str(adjustment.external_id), "amount_yuan": str(adjustment.amount_yuan)},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReleaseViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Payment releases by city finance, each with its payment file."""
+
+    serializer_class = s.ReleaseSerializer
+
+    def get_queryset(self) -> QuerySet[Release]:
+        if self._fake():
+            return Release.objects.none()
+        return selectors.release_list(actor=self.actor).prefetch_related("statements")
+
+    def get_object(self) -> Release:
+        return selectors.release_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+
+    @extend_schema(request=s.ReleaseCreateSerializer, responses={201: s.ReleaseSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.ReleaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = serializer.validated_data["statements"]
+        statements = list(selectors.statement_list(actor=self.actor).filter(external_id__in=ids))
+        if len(statements) != len(set(ids)):
+            raise ValidationError(
+                {"statements": _("Some statements are unknown or outside your city.")}
+            )
+        release = services.release_create(actor=self.actor, statements=statements)
+        return Response(s.ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PaidSerializer, responses=s.ReleaseSerializer)
+    @action(detail=True, methods=["post"])
+    def paid(self, request: Request, id: str) -> Response:
+        serializer = s.PaidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        release = services.release_mark_paid(
+            actor=self.actor, release=self.get_object(), **serializer.validated_data
+        )
+        return Response(s.ReleaseSerializer(release).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="payment-file")
+    def payment_file(self, request: Request, id: str) -> HttpResponse:
+        release = self.get_object()
+        statements = selectors.release_statements(release)
+        if request.query_params.get("format") == "csv":
+            response = HttpResponse(
+                documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.csv"'
+            return response
+        response = HttpResponse(documents.payment_xlsx(release, statements), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.xlsx"'
+        return response
+
+
+class RiskScoreViewSet(_Base, mixins.ListModelMixin):
+    """The month's risk scores of providers (caregiver empty) and caregivers, riskiest first."""
+
+    serializer_class = s.RiskScoreSerializer
+
+    def get_queryset(self) -> QuerySet[RiskScore]:
+        if self._fake():
+            return RiskScore.objects.none()
+        month = _month(self.request) or datetime.date.today().replace(day=1)
+        return selectors.risk_list(actor=self.actor, month=month)
+
+    @extend_schema(parameters=[MONTH])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)

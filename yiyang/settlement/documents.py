@@ -1,0 +1,126 @@
+"""The statement (.xlsx) and the payment file of a release (.xlsx and .csv). Totals are
+the statements' own, which are the sums of their lines: the files reconcile exactly."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from yiyang.core.cells import safe_row
+from yiyang.settlement.display import hold_text
+from yiyang.settlement.models import Release, Statement, StatementLine
+from yiyang.settlement.sources import source_label
+
+MONEY_FORMAT = "#,##0.00"
+
+
+def _money_columns(sheet: object, columns: Iterable[int], first_row: int) -> None:
+    for row in sheet.iter_rows(min_row=first_row):  # type: ignore[attr-defined]
+        for index in columns:
+            row[index].number_format = MONEY_FORMAT
+
+
+def statement_xlsx(statement: Statement, lines: Iterable[StatementLine]) -> bytes:
+    """One sheet of lines under a header, with the statement's totals; a second of holds."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Statement")
+    contract = statement.contract
+    header = [
+        (_("Provider"), statement.provider.name),
+        (_("Contract"), contract.number),
+        (_("Month"), f"{statement.month:%Y-%m}"),
+        (_("Status"), str(statement.get_status_display())),
+    ]
+    for label, value in header:
+        sheet.append(safe_row([label, value]))
+    sheet.append([])
+    columns = [
+        _("Line"), _("Source"), _("Date"), _("Elder"), _("Service"), _("Caregiver"),
+        _("Price (yuan)"), _("Allowance claimed (yuan)"), _("Long-term-care insurance (yuan)"),
+        _("Self-pay (yuan)"), _("Payable (yuan)"), _("Status"), _("Held because"),
+    ]  # fmt: skip
+    sheet.append(columns)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    first = sheet.max_row + 1
+    holds = book.create_sheet(_("Holds"))
+    holds.append([_("Line"), _("Reason"), _("Decision"), _("Reason given")])
+    for n, line in enumerate(lines, start=1):
+        reasons = [hold_text(h.reason, h.detail) for h in line.holds.all()]
+        sheet.append(safe_row([
+            n, source_label(line.source_kind), line.date, line.elder.name, line.description,
+            line.caregiver.name if line.caregiver else "", line.price_yuan, line.allowance_yuan,
+            line.ltc_yuan, line.self_pay_yuan, line.payable_yuan, str(line.get_status_display()),
+            "；".join(reasons),
+        ]))  # fmt: skip
+        decisions = list(line.decisions.all())
+        last = decisions[-1] if decisions else None
+        for reason in reasons:
+            holds.append(safe_row([
+                n, reason, str(last.get_decision_display()) if last else "",
+                last.reason if last else "",
+            ]))  # fmt: skip
+    sheet.append(safe_row([
+        _("Total"), "", "", "", "", "", statement.price_yuan, statement.allowance_yuan,
+        statement.ltc_yuan, statement.self_pay_yuan, statement.payable_yuan, "", "",
+    ]))  # fmt: skip
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    _money_columns(sheet, range(6, 11), first)
+    sheet.append([])
+    sheet.append(safe_row([_("Held (yuan)"), statement.held_yuan]))
+    sheet.append(safe_row([_("Reduced or rejected (yuan)"), statement.withheld_yuan]))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def payment_rows(
+    release: Release, statements: Iterable[Statement]
+) -> tuple[list[str], list[list[object]], Decimal]:
+    columns = [
+        _("Release"), _("Provider"), _("Licence number"), _("Contract"), _("Month"),
+        _("Statement"), _("Amount (yuan)"),
+    ]  # fmt: skip
+    rows: list[list[object]] = []
+    total = Decimal("0.00")
+    for statement in statements:
+        rows.append(safe_row([
+            release.number, statement.provider.name,
+            statement.provider.licence_number, statement.contract.number,
+            f"{statement.month:%Y-%m}", str(statement.external_id), statement.payable_yuan,
+        ]))  # fmt: skip
+        total += statement.payable_yuan
+    return columns, rows, total
+
+
+def payment_xlsx(release: Release, statements: Iterable[Statement]) -> bytes:
+    columns, rows, total = payment_rows(release, statements)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Payment file")
+    sheet.append(columns)
+    for row in rows:
+        sheet.append(row)
+    sheet.append(safe_row([_("Total"), "", "", "", "", "", total]))
+    _money_columns(sheet, [6], 2)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def payment_csv(release: Release, statements: Iterable[Statement]) -> str:
+    columns, rows, total = payment_rows(release, statements)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    writer.writerow(safe_row([_("Total"), "", "", "", "", "", total]))
+    return out.getvalue()

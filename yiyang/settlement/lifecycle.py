@@ -1,0 +1,102 @@
+"""Which workflow actions a statement allows now, and to whom: read by the page for its
+buttons and by the services as their guard (one place decides)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from yiyang.core.permissions import Actor, Permission, has_perm
+from yiyang.settlement.choices import FROZEN, LineStatus, StatementStatus
+from yiyang.settlement.models import Statement, StatementLine
+from yiyang.settlement.selectors import street_codes
+
+S = StatementStatus
+
+
+def _street_of(actor: Actor) -> str | None:
+    prefix = actor.scope.division_prefix
+    return prefix if prefix is not None and len(prefix) == 9 else None
+
+
+def open_lines(statement: Statement, street: str) -> int:
+    """Lines of a street still held without a decision (disputed lines included)."""
+    return statement.lines.filter(division_code__startswith=street, status=LineStatus.HELD).count()
+
+
+def statement_problems(statement: Statement, actor: Actor, action: str) -> str | None:
+    """Why ``actor`` may not take ``action`` on the statement now (None: they may)."""
+    status = statement.status
+    scope = actor.scope
+    if action in ("confirm", "dispute"):
+        if not has_perm(actor, Permission.CONFIRM_STATEMENTS):
+            return _("Only the provider confirms its statement.")
+        if scope.organisation_ids is None or statement.provider_id not in scope.organisation_ids:
+            return _("This statement is another provider's.")
+        if status != S.DRAFT:
+            return _("The statement is no longer a draft.")
+        return None
+    if action in ("decide", "verify"):
+        if not has_perm(actor, Permission.VERIFY_STATEMENTS):
+            return _("Only a street office decides held lines and verifies.")
+        street = _street_of(actor)
+        if street is None or street not in street_codes(statement):
+            return _("The statement has no lines of your street's elders.")
+        if status != S.CONFIRMED:
+            return _("The provider has not confirmed the statement, or it is verified already.")
+        if statement.verifications.filter(street_code=street).exists():
+            return _("Your street has verified its part already.")
+        if action == "verify" and open_lines(statement, street):
+            return _("Decide every held line of your street first.")
+        return None
+    if action == "approve":
+        if not has_perm(actor, Permission.APPROVE_STATEMENTS):
+            return _("Only the district approves statements.")
+        if not scope.covers_division_code(statement.division_code):
+            return _("The contract was signed by another office.")
+        if status != S.VERIFIED:
+            return _("Every street must verify the statement first.")
+        return None
+    if action == "release":
+        if not has_perm(actor, Permission.RELEASE_PAYMENTS):
+            return _("Only city finance releases payments.")
+        if not scope.covers_division_code(statement.division_code):
+            return _("The statement lies outside your city.")
+        if status != S.APPROVED or statement.release_id is not None:
+            return _("Only approved statements not yet released can be released.")
+        return None
+    if action == "adjust":
+        if not has_perm(actor, Permission.ADJUST_STATEMENTS):
+            return _("Only the district corrects an approved statement.")
+        if not scope.covers_division_code(statement.division_code):
+            return _("The contract was signed by another office.")
+        if status not in FROZEN:
+            return _("Only an approved statement is corrected by adjustment; change the draft.")
+        return None
+    if action == "override":
+        if not has_perm(actor, Permission.OVERRIDE_BUDGET):
+            return _("Only the city overrides a budget limit.")
+        if not scope.covers_division_code(statement.division_code):
+            return _("The statement lies outside your city.")
+        if status not in (S.VERIFIED, S.APPROVED):
+            return _("A budget override is recorded for a verified or approved statement.")
+        return None
+    return _("Unknown action.")
+
+
+ACTIONS = ("confirm", "verify", "approve", "release", "adjust", "override")
+
+
+def statement_actions(statement: Statement, actor: Actor) -> list[str]:
+    """The actions the page offers this actor on this statement."""
+    return [a for a in ACTIONS if statement_problems(statement, actor, a) is None]
+
+
+def line_decidable(line: StatementLine, actor: Actor) -> bool:
+    street = _street_of(actor)
+    return (
+        line.status
+        in (LineStatus.HELD, LineStatus.PAID_IN_FULL, LineStatus.REDUCED, LineStatus.REJECTED)
+        and street is not None
+        and line.division_code.startswith(street)
+        and statement_problems(line.statement, actor, "decide") is None
+    )

@@ -1,0 +1,350 @@
+"""Budgets, purchase contracts, monthly statements with their lines, holds and decisions,
+adjustments and payment releases. Money is ``Decimal`` yuan with fen, never a float."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yiyang.core.models import BaseModel, Division
+from yiyang.elders.models import Elder
+from yiyang.organisations.models import Organisation
+from yiyang.services.models import Caregiver, ServiceItem
+from yiyang.settlement.choices import (
+    Decision,
+    FundPurpose,
+    FundSource,
+    HoldReason,
+    LineStatus,
+    StatementStatus,
+)
+
+USER = settings.AUTH_USER_MODEL
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
+LINE_MONEY: dict[str, Any] = {"max_digits": 10, "decimal_places": 2}
+
+
+class BudgetLine(BaseModel):
+    """Money for one purpose in one year from one source (e.g. central home-care grant)."""
+
+    city = models.ForeignKey(
+        Division, verbose_name=_("city"), on_delete=models.PROTECT, related_name="+"
+    )
+    division_code = models.CharField(max_length=12, editable=False)
+    source = models.CharField(_("source"), max_length=12, choices=FundSource.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    purpose = models.CharField(_("purpose"), max_length=16, choices=FundPurpose.choices)
+    name = models.CharField(_("name"), max_length=100)
+    amount_yuan = models.DecimalField(_("amount (yuan)"), **MONEY)
+
+    class Meta:
+        ordering = ("-year", "purpose", "source", "id")
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BudgetAllocation(BaseModel):
+    """Part of a budget line given to a district."""
+
+    line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="allocations")
+    district = models.ForeignKey(
+        Division, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    division_code = models.CharField(max_length=12, editable=False)
+    amount_yuan = models.DecimalField(_("amount (yuan)"), **MONEY)
+
+    class Meta:
+        ordering = ("division_code",)
+        constraints = [
+            models.UniqueConstraint(fields=("line", "district"), name="one_allocation_per_district")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} · {self.district}"
+
+
+class Contract(BaseModel):
+    """A purchase contract between the bureau (or a district) and a provider."""
+
+    number = models.CharField(_("contract number"), max_length=40)
+    buyer = models.ForeignKey(
+        Division, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="+"
+    )
+    division_code = models.CharField(max_length=12, editable=False)
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        related_name="contracts",
+    )  # fmt: skip
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT,
+        related_name="contracts",
+    )  # fmt: skip
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+    cap_yuan = models.DecimalField(_("cap (yuan)"), **MONEY)
+    # Performance terms: targets the statements are read against.
+    on_time_target = models.DecimalField(
+        _("on-time rate target (%)"), max_digits=5, decimal_places=2, default=90
+    )
+    verified_target = models.DecimalField(
+        _("verified share target (%)"), max_digits=5, decimal_places=2, default=95
+    )
+    complaints_limit = models.PositiveIntegerField(_("complaints allowed a month"), default=5)
+    document = models.FileField(_("signed contract"), upload_to="contracts/%Y/", blank=True)
+
+    class Meta:
+        ordering = ("-starts_on", "number")
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        indexes = [models.Index(fields=("provider", "starts_on"), name="contract_provider_start")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ContractItem(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit_price = models.DecimalField(_("unit price (yuan)"), **LINE_MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("contract", "item"), name="one_price_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.unit_price}"
+
+
+class ContractArea(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="areas")
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
+    )
+    code_prefix = models.CharField(max_length=12, editable=False)
+
+    def __str__(self) -> str:
+        return str(self.division)
+
+
+class Statement(BaseModel):
+    """One provider's bill under one contract for one month, and where it stands."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="statements")
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12, editable=False)
+    month = models.DateField(_("month"))  # its first day
+    status = models.CharField(
+        _("status"), max_length=10, choices=StatementStatus.choices, default=StatementStatus.DRAFT
+    )
+    due_on = models.DateField(_("next step due"), null=True, blank=True)
+    lines_count = models.PositiveIntegerField(_("lines"), default=0)
+    price_yuan = models.DecimalField(_("value of services (yuan)"), default=0, **MONEY)
+    allowance_yuan = models.DecimalField(_("allowance claimed (yuan)"), default=0, **MONEY)
+    ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), default=0, **MONEY)
+    self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), default=0, **MONEY)
+    held_yuan = models.DecimalField(_("held (yuan)"), default=0, **MONEY)
+    withheld_yuan = models.DecimalField(_("reduced or rejected (yuan)"), default=0, **MONEY)
+    payable_yuan = models.DecimalField(_("payable (yuan)"), default=0, **MONEY)
+    release = models.ForeignKey(
+        "Release", null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-month", "provider__name", "id")
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        constraints = [
+            models.UniqueConstraint(fields=("contract", "month"), name="one_statement_per_month")
+        ]
+        indexes = [models.Index(fields=("month", "status"), name="statement_month_status")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number} {self.month:%Y-%m}"
+
+
+class StatementLine(models.Model):
+    """One billed unit: a confirmed visit (later a served meal), or an adjustment of a line
+    of an approved statement. ``source_kind`` + ``source_id`` name where it came from."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    external_id = models.UUIDField(unique=True)
+    source_kind = models.CharField(_("source"), max_length=16)
+    source_id = models.BigIntegerField()
+    elder = models.ForeignKey(
+        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="+"
+    )
+    division_code = models.CharField(max_length=12)
+    caregiver = models.ForeignKey(
+        Caregiver, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    item = models.ForeignKey(
+        ServiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=200)
+    price_yuan = models.DecimalField(_("price (yuan)"), **LINE_MONEY)
+    allowance_yuan = models.DecimalField(_("allowance claimed (yuan)"), **LINE_MONEY)
+    ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **LINE_MONEY)
+    self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **LINE_MONEY)
+    payable_yuan = models.DecimalField(_("payable (yuan)"), **LINE_MONEY)
+    status = models.CharField(_("status"), max_length=8, choices=LineStatus.choices)
+    adjusts = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjusted_by"
+    )
+    dispute_reason = models.CharField(_("provider's dispute"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("date", "id")
+        indexes = [
+            models.Index(fields=("statement", "status"), name="line_statement_status"),
+            # A street officer's statements: "has a line of my street" is one index probe.
+            models.Index(fields=("statement", "division_code"), name="line_statement_division"),
+            models.Index(fields=("division_code",), name="line_division"),
+            models.Index(fields=("source_kind", "date"), name="line_source_date"),
+        ]
+        constraints = [
+            # A visit (or meal) is billed once, whatever the statement.
+            models.UniqueConstraint(
+                fields=("source_kind", "source_id"), name="line_billed_once",
+                condition=~Q(source_kind="adjustment"),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.source_kind} {self.source_id}"
+
+
+class LineHold(models.Model):
+    """A reason a line is held until a reviewer decides it."""
+
+    line = models.ForeignKey(StatementLine, on_delete=models.CASCADE, related_name="holds")
+    reason = models.CharField(_("reason"), max_length=24, choices=HoldReason.choices)
+    # Values for the words of the reason (dates, distances, amounts), never free text.
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(fields=("line", "reason"), name="one_hold_per_reason")
+        ]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class LineDecision(models.Model):
+    line = models.ForeignKey(StatementLine, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    amount_yuan = models.DecimalField(_("amount paid (yuan)"), **LINE_MONEY)
+    reason = models.CharField(_("reason"), max_length=300)
+    decided_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by_username = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+class StreetVerification(models.Model):
+    """A street office verified its part of a statement (the lines of its elders)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="verifications")
+    street_code = models.CharField(max_length=12)
+    verified_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("statement", "street_code"), name="one_verification_per_street"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.street_code
+
+
+class Adjustment(BaseModel):
+    """A correction of a line of an approved statement, settled in a later month."""
+
+    line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, related_name="adjustments")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    amount_yuan = models.DecimalField(_("change (yuan)"), **LINE_MONEY)
+    reason = models.CharField(_("reason"), max_length=300)
+    made_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    settled_line = models.OneToOneField(
+        StatementLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.amount_yuan}"
+
+
+class BudgetOverride(BaseModel):
+    """The city's recorded permission to go past a budget line for one statement."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="overrides")
+    reason = models.CharField(_("reason"), max_length=300)
+    made_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class Release(BaseModel):
+    """A payment release by city finance: one payment file for the treasury."""
+
+    number = models.CharField(_("release number"), max_length=40, unique=True)
+    budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="releases")
+    division_code = models.CharField(max_length=12, editable=False)
+    total_yuan = models.DecimalField(_("total (yuan)"), **MONEY)
+    released_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("payment release")
+        verbose_name_plural = _("payment releases")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class RiskScore(models.Model):
+    """A provider's (caregiver empty) or a caregiver's fraud risk for a month, explained."""
+
+    month = models.DateField()
+    provider = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    caregiver = models.ForeignKey(
+        Caregiver, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    division_code = models.CharField(max_length=12)
+    visits = models.PositiveIntegerField(default=0)
+    score = models.DecimalField(max_digits=5, decimal_places=1)
+    factors = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ("-score", "id")
+        indexes = [models.Index(fields=("month", "-score"), name="risk_month_score")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.score}"

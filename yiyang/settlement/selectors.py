@@ -1,0 +1,404 @@
+"""Scoped reads of budgets, contracts, statements and releases, and the facts the
+settlement needs from other apps (registry history, entitlements, feedback)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
+from yiyang.assessments.models import EligibilityRule
+from yiyang.assessments.services import entitlements_for
+from yiyang.core.lookups import get_or_404
+from yiyang.core.models import AuditEvent
+from yiyang.core.permissions import Actor
+from yiyang.elders.models import Elder
+from yiyang.settlement.choices import StatementStatus
+from yiyang.settlement.models import (
+    BudgetLine,
+    Contract,
+    LineHold,
+    Release,
+    RiskScore,
+    Statement,
+    StatementLine,
+)
+from yiyang.settlement.permissions import (
+    budget_scoped,
+    contract_scoped,
+    line_scoped,
+    release_scoped,
+    risk_scoped,
+    statement_scoped,
+)
+from yiyang.visits.models import Complaint, VisitRating
+
+ZERO = Decimal("0.00")
+COMMITTED = (StatementStatus.APPROVED, StatementStatus.RELEASED)
+
+
+def budget_list(*, actor: Actor) -> QuerySet[BudgetLine]:
+    return budget_scoped(actor, BudgetLine.objects.select_related("city")).prefetch_related(
+        "allocations__district"
+    )
+
+
+def budget_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> BudgetLine:
+    return get_or_404(budget_list(actor=actor), external_id=external_id)
+
+
+@dataclass(frozen=True)
+class BudgetFigures:
+    """A budget line's money, live: what is paid, what approved statements commit."""
+
+    amount: Decimal
+    spent: Decimal
+    committed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.spent - self.committed
+
+
+def budget_figures(line: BudgetLine, *, district_code: str | None = None) -> BudgetFigures:
+    """Spent and committed against a line (or its allocation to one district)."""
+    statements = Statement.objects.filter(contract__budget_line=line)
+    amount = line.amount_yuan
+    if district_code is not None:
+        allocation = line.allocations.filter(division_code=district_code).first()
+        if allocation is None:
+            return BudgetFigures(ZERO, ZERO, ZERO)
+        amount = allocation.amount_yuan
+        statements = statements.filter(contract__division_code__startswith=district_code)
+    sums = statements.aggregate(
+        spent=Coalesce(Sum("payable_yuan", filter=_status(StatementStatus.PAID)), ZERO),
+        committed=Coalesce(Sum("payable_yuan", filter=_status(*COMMITTED)), ZERO),
+    )
+    cent = Decimal("0.01")
+    return BudgetFigures(amount, sums["spent"].quantize(cent), sums["committed"].quantize(cent))
+
+
+def _status(*statuses: str) -> Q:
+    return Q(status__in=statuses)
+
+
+def contract_list(*, actor: Actor) -> QuerySet[Contract]:
+    return contract_scoped(
+        actor, Contract.objects.select_related("provider", "buyer", "budget_line")
+    ).prefetch_related("items__item", "areas__division")
+
+
+def contract_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Contract:
+    return get_or_404(contract_list(actor=actor), external_id=external_id)
+
+
+def statement_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Statement]:
+    queryset = statement_scoped(
+        actor, Statement.objects.select_related("contract", "provider", "release")
+    )
+    filters = filters or {}
+    if filters.get("month"):
+        queryset = queryset.filter(month=filters["month"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    return queryset
+
+
+def statement_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Statement:
+    return get_or_404(statement_list(actor=actor), external_id=external_id)
+
+
+def statement_lines(
+    *, actor: Actor, statement: Statement, held_only: bool = False
+) -> QuerySet[StatementLine]:
+    """The lines of a statement the actor may see, with holds and decisions."""
+    queryset = line_scoped(actor, statement.lines.all()).select_related(
+        "elder", "caregiver", "item", "adjusts"
+    )
+    if held_only:
+        queryset = queryset.filter(holds__isnull=False).distinct()
+    return queryset.prefetch_related(
+        Prefetch("holds", queryset=LineHold.objects.order_by("id")), "decisions"
+    )
+
+
+def line_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> StatementLine:
+    return get_or_404(
+        line_scoped(actor, StatementLine.objects.select_related("statement__contract")),
+        external_id=external_id,
+    )
+
+
+def release_list(*, actor: Actor) -> QuerySet[Release]:
+    return release_scoped(actor, Release.objects.select_related("budget_line"))
+
+
+def release_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Release:
+    return get_or_404(release_list(actor=actor), external_id=external_id)
+
+
+def release_statements(release: Release) -> QuerySet[Statement]:
+    return release.statements.select_related("provider", "contract").order_by(
+        "provider__name", "id"
+    )
+
+
+def street_codes(statement: Statement) -> list[str]:
+    """The streets (9-digit code prefixes) whose elders have lines on the statement."""
+    codes = statement.lines.values_list("division_code", flat=True).distinct()
+    return sorted({code[:9] for code in codes})
+
+
+def review_queue(*, actor: Actor, month: datetime.date | None = None) -> list[dict[str, Any]]:
+    """Statements awaiting a street's or district's decision, riskiest provider first."""
+    queryset = statement_list(actor=actor).filter(
+        status__in=(StatementStatus.CONFIRMED, StatementStatus.VERIFIED)
+    )
+    if month is not None:
+        queryset = queryset.filter(month=month)
+    statements = list(queryset[:500])
+    keys = {(s.provider_id, s.month) for s in statements}
+    scores = {
+        (r.provider_id, r.month): r
+        for r in RiskScore.objects.filter(
+            caregiver__isnull=True,
+            provider_id__in={k[0] for k in keys},
+            month__in={k[1] for k in keys},
+        )
+    }
+
+    def riskiest(s: Statement) -> tuple[Decimal, int]:
+        risk = scores.get((s.provider_id, s.month))
+        return (-(risk.score if risk else Decimal(0)), s.id)
+
+    statements.sort(key=riskiest)
+    return [{"statement": s, "risk": scores.get((s.provider_id, s.month))} for s in statements]
+
+
+def risk_list(*, actor: Actor, month: datetime.date) -> QuerySet[RiskScore]:
+    return risk_scoped(actor, RiskScore.objects.filter(month=month)).select_related(
+        "provider", "caregiver"
+    )
+
+
+def provider_risk(*, statement: Statement) -> list[RiskScore]:
+    """The provider's and its caregivers' scores for the statement's month."""
+    return list(
+        RiskScore.objects.filter(month=statement.month, provider_id=statement.provider_id)
+        .select_related("caregiver")
+        .order_by("caregiver_id", "-score")[:50]
+    )
+
+
+# ---- facts from other apps -------------------------------------------------------------
+
+
+def elder_status_timelines(
+    elder_ids: Collection[int],
+) -> dict[int, list[tuple[datetime.date, str]]]:
+    """Each elder's registry status over time, from the registry's history (the audit
+    trail of the record) and its current status and dates."""
+    elders = {
+        e["id"]: e
+        for e in Elder.objects.filter(id__in=elder_ids).values(
+            "id", "external_id", "status", "status_changed_on", "deceased_on"
+        )
+    }
+    by_external = {str(e["external_id"]): i for i, e in elders.items()}
+    changes: dict[int, list[tuple[datetime.date, str | None, str]]] = defaultdict(list)
+    keys = list(by_external)
+    for i in range(0, len(keys), 2000):
+        events = AuditEvent.objects.filter(
+            object_type="elders.elder", object_id__in=keys[i : i + 2000], changes__has_key="status"
+        ).values_list("object_id", "at", "changes")
+        for object_id, at, change in events:
+            value = change["status"]
+            old, new = value if isinstance(value, list) and len(value) == 2 else (None, value)
+            if not isinstance(new, str):
+                continue
+            since = (change.get("status_changed_on") or [None, None])[1] or (
+                change.get("deceased_on") or [None, None]
+            )[1]
+            day = datetime.date.fromisoformat(since) if isinstance(since, str) else at.date()
+            changes[by_external[object_id]].append((day, old, new))
+    timelines: dict[int, list[tuple[datetime.date, str]]] = {}
+    for elder_id, elder in elders.items():
+        found = sorted(changes.get(elder_id, []))
+        if found:
+            initial = found[0][1] or found[0][2]
+            timeline = [(datetime.date.min, initial)] + [(d, new) for d, _o, new in found]
+        else:
+            timeline = [(datetime.date.min, "active")]
+        # The record's current status and date stand even where no history row says so
+        # (records loaded before the history existed).
+        if elder["status"] != timeline[-1][1]:
+            since = elder["deceased_on"] or elder["status_changed_on"] or datetime.date.min
+            timeline = [t for t in timeline if t[0] < since] + [(since, elder["status"])]
+        timelines[elder_id] = timeline
+    return timelines
+
+
+def monthly_entitlements(
+    elder_ids: Collection[int], day: datetime.date
+) -> dict[int, Decimal | None]:
+    """Each elder's home-care allowance a month under the eligibility rules on ``day``."""
+    rules = list(EligibilityRule.objects.filter(is_active=True))
+    found: dict[int, Decimal | None] = {}
+    ids = list(elder_ids)
+    fields = ("id", "ability_level", "status", "birth_date", "economic_status")
+    for i in range(0, len(ids), 5000):
+        for elder in Elder.objects.filter(id__in=ids[i : i + 5000]).only(*fields):
+            amounts = [
+                e.rule.amount_yuan
+                for e in entitlements_for(elder=elder, today=day, rules=rules)
+                if e.rule.entitlement == EntitlementKind.HOME_CARE_ALLOWANCE
+                and e.rule.unit == EntitlementUnit.PER_MONTH
+                and e.rule.amount_yuan is not None
+            ]
+            found[elder.id] = sum(amounts, ZERO) if amounts else None
+    return found
+
+
+@dataclass
+class Feedback:
+    ratings: list[int]
+    complaints: int
+
+
+def feedback_by_caregiver(
+    first: datetime.date, last: datetime.date, provider_ids: Sequence[int] | None = None
+) -> dict[tuple[int, int | None], Feedback]:
+    """Ratings and complaints on the month's visits, by (provider, caregiver). The one
+    place that reads complaints and ratings: when complaints move to a supervision app,
+    this function changes and nothing else."""
+    found: dict[tuple[int, int | None], Feedback] = defaultdict(lambda: Feedback([], 0))
+    ratings = VisitRating.objects.filter(visit__date__gte=first, visit__date__lte=last)
+    complaints = Complaint.objects.filter(visit__date__gte=first, visit__date__lte=last)
+    if provider_ids is not None:
+        ratings = ratings.filter(visit__provider_id__in=provider_ids)
+        complaints = complaints.filter(provider_id__in=provider_ids)
+    for provider, caregiver, stars in ratings.values_list(
+        "visit__provider_id", "visit__caregiver_id", "stars"
+    ):
+        found[(provider, caregiver)].ratings.append(stars)
+    for provider, caregiver in complaints.values_list("provider_id", "visit__caregiver_id"):
+        found[(provider, caregiver)].complaints += 1
+    return dict(found)
+
+
+def contract_inputs(*, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Resolve a contract's provider, budget line, buyer, services and areas from public
+    ids and codes, within the actor's reach; each unknown one named in the error."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from yiyang.core.models import Division
+    from yiyang.organisations.selectors import organisation_queryset
+    from yiyang.services.models import ServiceItem
+
+    errors: dict[str, str] = {}
+    values = dict(data)
+    provider = organisation_queryset(actor=actor).filter(external_id=data["provider"]).first()
+    if provider is None:
+        errors["provider"] = _("No such provider in your jurisdiction.")
+    line = BudgetLine.objects.filter(external_id=data["budget_line"]).first()
+    if line is None or (
+        not actor.scope.covers_division_code(line.division_code)
+        and not (actor.scope.division_prefix or "").startswith(line.city.code_prefix)
+    ):
+        errors["budget_line"] = _("No such budget line of your city.")
+    divisions = {
+        d.code: d for d in Division.objects.filter(code__in=[data["buyer"], *data["areas"]])
+    }
+    if data["buyer"] not in divisions:
+        errors["buyer"] = _("No division has the code %(code)s.") % {"code": data["buyer"]}
+    missing = [c for c in data["areas"] if c not in divisions]
+    if missing:
+        errors["areas"] = _("No division has the code %(code)s.") % {"code": ", ".join(missing)}
+    city_prefix = (actor.scope.division_prefix or "")[:4]
+    items = {
+        i.code: i
+        for i in ServiceItem.objects.filter(
+            code__in=list(data["prices"]), city__code__startswith=city_prefix
+        )
+    }
+    unknown = [c for c in data["prices"] if c not in items]
+    if unknown:
+        errors["prices"] = _("Not in the city's service list: %(codes)s.") % {
+            "codes": ", ".join(unknown)
+        }
+    if errors:
+        raise ValidationError(errors)
+    values.update(
+        provider=provider, budget_line=line, buyer=divisions[data["buyer"]],
+        areas=[divisions[c] for c in data["areas"]],
+        prices={items[c]: p for c, p in data["prices"].items()},
+    )  # fmt: skip
+    return values
+
+
+@dataclass
+class Bill:
+    """An elder's month: the services received, what the subsidy covered, what is due."""
+
+    elder: Elder
+    month: datetime.date
+    rows: list[dict[str, Any]]
+    price: Decimal
+    subsidy: Decimal
+    ltc: Decimal
+    self_pay: Decimal
+    pending: Decimal
+
+
+def family_bills(*, actor: Actor, month: datetime.date) -> list[Bill]:
+    """The monthly bill of every elder the family login may see (linked, with consent).
+    A visit's subsidy is what its statement line pays once decided; while it is held, or
+    not yet settled, the ordered allowance shows as pending."""
+    from yiyang.core.permissions import Permission, require_perm
+    from yiyang.elders.selectors import family_elder_ids
+    from yiyang.settlement.choices import LineStatus
+    from yiyang.visits.choices import VisitOutcome, VisitStatus
+    from yiyang.visits.models import Visit
+
+    require_perm(actor, Permission.VIEW_OWN_BILL)
+    last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    bills = []
+    for elder in Elder.objects.filter(id__in=family_elder_ids(user=actor)).order_by("id"):
+        visits = list(
+            Visit.objects.filter(
+                elder=elder, date__gte=month, date__lte=last, status=VisitStatus.CONFIRMED,
+                outcome__in=["", VisitOutcome.DONE],
+            ).select_related("item").order_by("date", "window_start")
+        )  # fmt: skip
+        lines = {
+            line.source_id: line
+            for line in StatementLine.objects.filter(
+                source_kind="visit", source_id__in=[v.id for v in visits]
+            )
+        }
+        rows: list[dict[str, Any]] = []
+        pending = ZERO
+        for visit in visits:
+            line = lines.get(visit.id)
+            settled = line is not None and line.status != LineStatus.HELD
+            subsidy = line.payable_yuan if settled and line else ZERO
+            if not settled:
+                pending += visit.allowance_yuan
+            rows.append({"visit": visit, "subsidy": subsidy, "settled": settled, "line": line})
+        bills.append(Bill(
+            elder=elder, month=month, rows=rows,
+            price=sum((v.price for v in visits), ZERO),
+            subsidy=sum((row["subsidy"] for row in rows), ZERO),
+            ltc=sum((v.ltc_yuan for v in visits), ZERO),
+            self_pay=sum((v.self_pay_yuan for v in visits), ZERO), pending=pending,
+        ))  # fmt: skip
+    return bills

@@ -1,0 +1,193 @@
+"""Budget lines, their allocations to districts, and purchase contracts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from yiyang.core.audit import audit_record
+from yiyang.core.choices import AuditAction, DivisionLevel
+from yiyang.core.models import Division
+from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.organisations.models import Organisation
+from yiyang.services.models import ServiceItem
+from yiyang.settlement.choices import FundPurpose, FundSource
+from yiyang.settlement.models import (
+    BudgetAllocation,
+    BudgetLine,
+    Contract,
+    ContractArea,
+    ContractItem,
+)
+
+CENT = Decimal("0.01")
+
+
+def money(value: Any, field: str, errors: dict[str, str], *, positive: bool = True) -> Decimal:
+    """A yuan amount with at most two decimals (fen); never a float."""
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        errors[field] = _("Give an amount in yuan, e.g. 1234.50.")
+        return Decimal("0.00")
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        errors[field] = _("Give an amount in yuan with at most two decimals (fen).")
+        return Decimal("0.00")
+    if positive and amount <= 0:
+        errors[field] = _("The amount must be more than zero.")
+    return amount.quantize(CENT)
+
+
+@transaction.atomic
+def budget_line_create(
+    *, actor: Actor, city: Division, source: str, year: int, purpose: str, name: str,
+    amount_yuan: Any,
+) -> BudgetLine:  # fmt: skip
+    """Record a budget line (e.g. the central home-care grant for a year)."""
+    require_perm(actor, Permission.MANAGE_BUDGETS)
+    errors: dict[str, str] = {}
+    if city.level != DivisionLevel.CITY or not actor.scope.covers_division_code(city.code):
+        errors["city"] = _("Choose your city.")
+    if source not in FundSource.values:
+        errors["source"] = _("Choose a source of funds.")
+    if purpose not in FundPurpose.values:
+        errors["purpose"] = _("Choose a purpose.")
+    if not 2000 <= int(year) <= 2100:
+        errors["year"] = _("Give a year between 2000 and 2100.")
+    if not name.strip():
+        errors["name"] = _("Give the line a name.")
+    amount = money(amount_yuan, "amount_yuan", errors)
+    if errors:
+        raise ValidationError(errors)
+    line = BudgetLine.objects.create(
+        city=city, division_code=city.code, source=source, year=year, purpose=purpose,
+        name=name.strip(), amount_yuan=amount,
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=line, division_code=city.code,
+        changes={"amount_yuan": str(amount), "source": source, "purpose": purpose},
+    )  # fmt: skip
+    return line
+
+
+@transaction.atomic
+def allocation_set(
+    *, actor: Actor, line: BudgetLine, district: Division, amount_yuan: Any
+) -> BudgetAllocation:
+    """Give (or change) a district's share of a line; shares never exceed the line."""
+    require_perm(actor, Permission.MANAGE_BUDGETS)
+    errors: dict[str, str] = {}
+    if district.level != DivisionLevel.DISTRICT or not district.code.startswith(
+        line.city.code_prefix
+    ):
+        errors["district"] = _("Choose a district of the line's city.")
+    amount = money(amount_yuan, "amount_yuan", errors)
+    BudgetLine.objects.select_for_update().get(pk=line.pk)
+    others = sum(
+        (a.amount_yuan for a in line.allocations.exclude(district=district)), Decimal("0.00")
+    )
+    if not errors and others + amount > line.amount_yuan:
+        errors["amount_yuan"] = _(
+            "The districts would get %(total)s yuan; the line holds %(amount)s yuan."
+        ) % {"total": others + amount, "amount": line.amount_yuan}
+    if errors:
+        raise ValidationError(errors)
+    allocation, _created = BudgetAllocation.objects.update_or_create(
+        line=line, district=district,
+        defaults={"amount_yuan": amount, "division_code": district.code},
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=allocation, division_code=district.code,
+        changes={"amount_yuan": str(amount)},
+    )  # fmt: skip
+    return allocation
+
+
+def _contract_errors(
+    *, actor: Actor, buyer: Division, provider: Organisation, budget_line: BudgetLine,
+    starts_on: datetime.date, ends_on: datetime.date, prices: dict[ServiceItem, Decimal],
+    areas: Sequence[Division], errors: dict[str, str],
+) -> None:  # fmt: skip
+    if buyer.level not in (DivisionLevel.CITY, DivisionLevel.DISTRICT) or not (
+        actor.scope.covers_division_code(buyer.code)
+    ):
+        errors["buyer"] = _("The buyer is the city's bureau or one of your districts.")
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The contract ends before it starts.")
+    if not buyer.code.startswith(budget_line.city.code_prefix):
+        errors["budget_line"] = _("Choose a budget line of the buyer's city.")
+    if not prices:
+        errors["items"] = _("Give at least one service with its unit price.")
+    if not areas:
+        errors["areas"] = _("Give at least one division the contract serves.")
+    for area in areas:
+        if not area.code.startswith(buyer.code_prefix):
+            errors["areas"] = _("%(area)s lies outside the buyer's division.") % {"area": area}
+    overlapping = Contract.objects.filter(
+        provider=provider, starts_on__lte=ends_on, ends_on__gte=starts_on,
+        items__item__in=list(prices),
+    ).filter(Q(areas__code_prefix__in=[a.code_prefix for a in areas]))  # fmt: skip
+    clash = overlapping.distinct().first()
+    if clash is not None:
+        errors["starts_on"] = _(
+            "Contract %(number)s already covers some of these services and areas for this "
+            "provider between %(start)s and %(end)s."
+        ) % {"number": clash.number, "start": clash.starts_on, "end": clash.ends_on}
+
+
+@transaction.atomic
+def contract_create(
+    *, actor: Actor, number: str, buyer: Division, provider: Organisation,
+    budget_line: BudgetLine, starts_on: datetime.date, ends_on: datetime.date, cap_yuan: Any,
+    prices: dict[ServiceItem, Any], areas: Sequence[Division], **terms: Any,
+) -> Contract:  # fmt: skip
+    """A purchase contract with its services, unit prices and divisions served."""
+    require_perm(actor, Permission.MANAGE_CONTRACTS)
+    errors: dict[str, str] = {}
+    if not number.strip():
+        errors["number"] = _("Give the contract's number.")
+    cap = money(cap_yuan, "cap_yuan", errors)
+    clean: dict[ServiceItem, Decimal] = {}
+    for item, price in prices.items():
+        item_errors: dict[str, str] = {}
+        clean[item] = money(price, "items", item_errors)
+        if item_errors:
+            errors["items"] = _("%(item)s: the unit price must be more than zero yuan.") % {
+                "item": item.name
+            }
+    _contract_errors(
+        actor=actor, buyer=buyer, provider=provider, budget_line=budget_line,
+        starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
+    )  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    contract = Contract.objects.create(
+        number=number.strip(), buyer=buyer, division_code=buyer.code, provider=provider,
+        budget_line=budget_line, starts_on=starts_on, ends_on=ends_on, cap_yuan=cap, **terms,
+    )  # fmt: skip
+    ContractItem.objects.bulk_create(
+        ContractItem(contract=contract, item=item, unit_price=price)
+        for item, price in clean.items()
+    )
+    ContractArea.objects.bulk_create(
+        ContractArea(contract=contract, division=area, code_prefix=area.code_prefix)
+        for area in areas
+    )
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=contract, division_code=buyer.code,
+        changes={
+            "provider": provider.name, "period": [str(starts_on), str(ends_on)],
+            "cap_yuan": str(cap), "items": {i.code: str(p) for i, p in clean.items()},
+            "areas": [a.code for a in areas],
+        },
+    )  # fmt: skip
+    return contract

@@ -1,0 +1,279 @@
+"""Pages of government-purchased services: statements and their workflow, the review
+queue by risk, budgets, contracts and payment releases. Pages call the app's selectors
+and services only; forms post to one view per action and come back to the statement."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.pagination import ListPaginator
+from yiyang.settlement import documents, selectors, services
+from yiyang.settlement.choices import Decision, StatementStatus
+from yiyang.settlement.display import factor_rows, hold_text, yuan
+from yiyang.settlement.lifecycle import line_decidable, statement_actions, statement_problems
+from yiyang.settlement.sources import source_label
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _month(request: HttpRequest) -> datetime.date | None:
+    try:
+        return datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+@login_required
+def statement_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    month = _month(request)
+    status = request.GET.get("status") or None
+    statements = selectors.statement_list(actor=actor, filters={"month": month, "status": status})
+    page = ListPaginator(statements, 50).get_page(request.GET.get("page"))
+    return render(request, "settlement/statement_list.html", {
+        "page": page, "statements": page.object_list, "month": request.GET.get("month", ""),
+        "status": status or "", "statuses": StatementStatus.choices,
+    })  # fmt: skip
+
+
+def _line_rows(actor: Any, statement: Any) -> list[dict[str, Any]]:
+    rows = []
+    for line in selectors.statement_lines(actor=actor, statement=statement)[:1000]:
+        line.statement = statement
+        decisions = list(line.decisions.all())
+        rows.append({
+            "line": line, "source": source_label(line.source_kind),
+            "holds": [hold_text(h.reason, h.detail) for h in line.holds.all()],
+            "decision": decisions[-1] if decisions else None,
+            "decidable": line_decidable(line, actor),
+        })  # fmt: skip
+    return rows
+
+
+@login_required
+def statement_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
+    actions = statement_actions(statement, actor)
+    risks = []
+    if has_perm(actor, Permission.VIEW_RISK):
+        for risk in selectors.provider_risk(statement=statement)[:10]:
+            risks.append({"risk": risk, "factors": factor_rows(risk.factors)})
+    totals = [
+        (_("Value of services"), yuan(statement.price_yuan)),
+        (_("Allowance claimed"), yuan(statement.allowance_yuan)),
+        (_("Long-term-care insurance"), yuan(statement.ltc_yuan)),
+        (_("Self-pay"), yuan(statement.self_pay_yuan)),
+        (_("Held"), yuan(statement.held_yuan)),
+        (_("Reduced or rejected"), yuan(statement.withheld_yuan)),
+        (_("Payable"), yuan(statement.payable_yuan)),
+    ]
+    return render(request, "settlement/statement_detail.html", {
+        "statement": statement, "actions": actions, "rows": _line_rows(actor, statement),
+        "totals": totals, "risks": risks, "decisions": Decision.choices,
+        "can_dispute": statement_problems(statement, actor, "dispute") is None,
+        "can_adjust": "adjust" in actions,
+    })  # fmt: skip
+
+
+STEPS = {
+    "confirm": (services.statement_confirm, _("The statement is confirmed.")),
+    "verify": (services.statement_verify, _("Your street's part is verified.")),
+    "approve": (services.statement_approve, _("The statement is approved.")),
+}
+
+
+@require_POST
+@login_required
+def statement_step_view(request: HttpRequest, external_id: str, step: str) -> HttpResponse:
+    actor = request_actor(request)
+    statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
+    try:
+        if step == "override":
+            services.budget_override_record(
+                actor=actor, statement=statement, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("The budget override is recorded."))
+        elif step in STEPS:
+            service, done = STEPS[step]
+            service(actor=actor, statement=statement)
+            messages.success(request, str(done))
+        else:
+            messages.error(request, _("Unknown action."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("settlement:statement", external_id=statement.external_id)
+
+
+@require_POST
+@login_required
+def line_action_view(request: HttpRequest, external_id: str, step: str) -> HttpResponse:
+    actor = request_actor(request)
+    line = selectors.line_get_for_actor(actor=actor, external_id=external_id)
+    post = request.POST
+    try:
+        if step == "decide":
+            services.line_decide(
+                actor=actor,
+                line=line,
+                decision=post.get("decision", ""),
+                reason=post.get("reason", ""),
+                amount_yuan=post.get("amount_yuan") or None,
+            )
+            messages.success(request, _("The decision is recorded."))
+        elif step == "dispute":
+            services.line_dispute(actor=actor, line=line, reason=post.get("reason", ""))
+            messages.success(request, _("The dispute is recorded."))
+        elif step == "adjust":
+            services.adjustment_add(
+                actor=actor,
+                line=line,
+                amount_yuan=post.get("amount_yuan", ""),
+                reason=post.get("reason", ""),
+            )
+            messages.success(request, _("The adjustment will be settled next month."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("settlement:statement", external_id=line.statement.external_id)
+
+
+@login_required
+def statement_xlsx_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
+    data = documents.statement_xlsx(
+        statement, selectors.statement_lines(actor=actor, statement=statement)
+    )
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_RISK)
+    rows = selectors.review_queue(actor=actor, month=_month(request))
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row["factors"] = factor_rows(row["risk"].factors) if row["risk"] else []
+    return render(request, "settlement/review_queue.html", {"rows": page.object_list, "page": page})
+
+
+@login_required
+def budget_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    rows = []
+    for line in selectors.budget_list(actor=actor):
+        figures = selectors.budget_figures(line)
+        rows.append(
+            {
+                "line": line,
+                "amount": yuan(figures.amount),
+                "spent": yuan(figures.spent),
+                "committed": yuan(figures.committed),
+                "remaining": yuan(figures.remaining),
+                "over": figures.remaining < 0,
+            }
+        )
+    return render(request, "settlement/budget_list.html", {"rows": rows})
+
+
+@login_required
+def contract_list_view(request: HttpRequest) -> HttpResponse:
+    contracts = selectors.contract_list(actor=request_actor(request))
+    page = ListPaginator(contracts, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "settlement/contract_list.html", {"page": page, "contracts": page.object_list}
+    )
+
+
+@login_required
+def release_list_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    releases = selectors.release_list(actor=actor).prefetch_related("statements")[:200]
+    approved = []
+    if has_perm(actor, Permission.RELEASE_PAYMENTS):
+        approved = list(
+            selectors.statement_list(
+                actor=actor, filters={"status": StatementStatus.APPROVED}
+            ).filter(release__isnull=True)[:500]
+        )
+    return render(
+        request,
+        "settlement/release_list.html",
+        {
+            "releases": releases,
+            "approved": approved,
+            "can_release": has_perm(actor, Permission.RELEASE_PAYMENTS),
+        },
+    )
+
+
+@require_POST
+@login_required
+def release_create_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    ids = request.POST.getlist("statements")
+    try:
+        statements = list(selectors.statement_list(actor=actor).filter(external_id__in=ids))
+        release = services.release_create(actor=actor, statements=statements)
+        messages.success(request, _("Release %(number)s is made.") % {"number": release.number})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("settlement:releases")
+
+
+@require_POST
+@login_required
+def release_paid_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    release = selectors.release_get_for_actor(actor=actor, external_id=external_id)
+    try:
+        services.release_mark_paid(
+            actor=actor, release=release, reference=request.POST.get("reference", "")
+        )
+        messages.success(request, _("The payment is recorded."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("settlement:releases")
+
+
+@login_required
+def payment_file_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    release = selectors.release_get_for_actor(actor=actor, external_id=external_id)
+    statements = selectors.release_statements(release)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(
+            documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.csv"'
+        return response
+    response = HttpResponse(documents.payment_xlsx(release, statements), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.xlsx"'
+    return response
+
+
+@login_required
+def family_bill_view(request: HttpRequest) -> HttpResponse:
+    """Each linked elder's monthly bill, printable (the month before by default)."""
+    month = _month(request)
+    if month is None:
+        first = datetime.date.today().replace(day=1)
+        month = (first - datetime.timedelta(days=1)).replace(day=1)
+    bills = selectors.family_bills(actor=request_actor(request), month=month)
+    return render(request, "settlement/family_bill.html", {"bills": bills, "month": month})
