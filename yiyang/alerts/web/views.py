@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -319,11 +320,18 @@ def history_view(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+# The words for the registered notification channels (alerts/channels.py).
+CHANNEL_LABELS = {
+    "outbox": gettext_lazy("In-app message"), "log": gettext_lazy("Log only"),
+    "email": gettext_lazy("E-mail"), "sms": gettext_lazy("Text message"),
+}  # fmt: skip
+
+
 @login_required
 def outbox_view(request: HttpRequest) -> HttpResponse:
     notifications = notification_list(actor=request_actor(request), filters=request.GET)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "alerts/outbox.html", {"page": page})
+    return render(request, "alerts/outbox.html", {"page": page, "channels": CHANNEL_LABELS})
 
 
 # --------------------------------------------------------------------------------------------
