@@ -41,7 +41,7 @@ EXTRA_KWARGS = {"contact_id": "contact", "consent_id": "consent"}
 LATIN_ALLOWED = {
     "SOS", "IMEI", "SIM", "ICCID", "GPS", "ID", "CSV", "Excel", "PDF", "TOTP", "km", "m", "s",
     "min", "ppm", "SpO", "English", "Leaflet", "OpenStreetMap", "ECharts", "MMSE", "ADL",
-    "Barthel", "TSA", "yiyang", "anxin", "IP", "OK", "API", "kg", "cm", "mmHg", "QR", "HTTPS", "MQTT",
+    "Barthel", "TSA", "yiyang", "anxin", "IP", "OK", "Tab", "Alt", "API", "kg", "cm", "mmHg", "QR", "HTTPS", "MQTT",
 }  # fmt: skip
 SCRIPT = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
 TAG = re.compile(r"<[^>]+>")

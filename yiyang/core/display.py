@@ -316,3 +316,15 @@ def audit_changes(object_type: str, changes: Mapping[str, Any] | None) -> str:
     if not parts:
         return EMPTY
     return ("；" if is_chinese() else "; ").join(parts)
+
+
+def answer_mark(seconds: float | None, target: int, limit: int) -> tuple[str, str]:
+    """How an answer time stands against the targets: (css class, words). Within the target
+    (60 s) is "ok", within the limit (180 s) "late", beyond it (or not answered) "miss"."""
+    if seconds is None:
+        return "miss", gettext("not answered yet")
+    if seconds <= target:
+        return "ok", gettext("within %(t)s") % {"t": duration_seconds(target)}
+    if seconds <= limit:
+        return "late", gettext("over %(t)s") % {"t": duration_seconds(target)}
+    return "miss", gettext("over %(t)s") % {"t": duration_seconds(limit)}

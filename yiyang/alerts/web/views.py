@@ -200,8 +200,8 @@ def _run(request: HttpRequest, alert: Alert, action: Any, done: str) -> HttpResp
     try:
         action()
     except ValidationError as error:
-        for field, problems in error.message_dict.items():
-            messages.error(request, f"{field}: {'; '.join(problems)}")
+        for problems in error.message_dict.values():  # the message names the field itself
+            messages.error(request, " ".join(problems))
     except PermissionDenied:
         messages.error(request, _("Your role does not allow this."))
     else:

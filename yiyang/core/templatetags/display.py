@@ -93,3 +93,31 @@ def label(code: Any, labels: Any) -> str:
     if code in (None, ""):
         return display.EMPTY
     return str(labels.get(code) or display.choice_label([], code))
+
+
+@register.simple_tag
+def answer_time(raised_at: Any, acknowledged_at: Any) -> str:
+    """An alarm's answer time in seconds with its mark against the 60 s and 180 s targets:
+    ``<span class="answer ok">41 秒 · 60 秒内</span>``."""
+    from django.conf import settings
+    from django.utils.html import format_html
+
+    if raised_at is None:
+        return display.EMPTY
+    seconds = (acknowledged_at - raised_at).total_seconds() if acknowledged_at else None
+    css, words = display.answer_mark(
+        seconds, settings.ALERT_ANSWER_TARGET_SECONDS, settings.ALERT_ANSWER_LIMIT_SECONDS
+    )
+    text = display.duration_seconds(seconds) if seconds is not None else display.EMPTY
+    return format_html(
+        '<span class="answer {}" data-seconds="{}">{} · {}</span>',
+        css, "" if seconds is None else int(seconds), text, words,
+    )  # fmt: skip
+
+
+@register.filter
+def seconds_since(then: Any, now: Any) -> str:
+    """How long ago, in seconds (a waiting alarm's age: 62 秒, never "1 分钟")."""
+    if then is None or now is None:
+        return display.EMPTY
+    return display.duration_seconds(max(0.0, (now - then).total_seconds()))
