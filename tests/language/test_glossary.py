@@ -103,3 +103,19 @@ def test_the_checker_catches_each_kind_of_offence() -> None:
     assert offences("x", "姓名: 张华")  # half-width colon
     assert not offences("x", "养老服务：08:00 签到")
     assert PERSON_NAME.search("Full name") and not PERSON_NAME.search("Name")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_numbers_have_thousands_separators_in_both_languages(language: str) -> None:
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    from yiyang.core import display
+
+    with translation.override(language):
+        assert intcomma(1234567) == "1,234,567"
+        assert display.number(12345) == "12,345"
+        assert display.number("1234.5") == "1,234.5"
+        assert display.duration_seconds(62) == ("62 秒" if language == "zh-hans" else "62 s")
+        assert display.money("1234.5") == ("1,234.50 元" if language == "zh-hans" else "¥1,234.50")
+        assert display.percent(None) == "—"
