@@ -28,7 +28,7 @@ SKIPPED_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".geojson")
 # URL name (or its namespace) -> the object whose external id fills ``external_id``.
 OBJECT_FOR = {
     "accounts": "user", "divisions": "division", "organisations": "organisation",
-    "elders": "elder", "assessments:eligibility": "eligibility", "assessments:elder": "elder",
+    "elders:import": "import_job", "elders": "elder", "scheduling": "plan", "assessments:eligibility": "eligibility", "assessments:elder": "elder",
     "assessments": "assessment", "services": "caregiver", "visits:order": "order",
     "visits:elder-care": "elder", "visits": "visit", "family": "visit", "devices": "device",
     "alerts:elder_settings": "elder", "alerts:contact_email": "elder", "alerts": "alert",

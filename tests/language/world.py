@@ -6,8 +6,10 @@ eligibility rule, a facility), so that every page of every role has something to
 from __future__ import annotations
 
 import datetime
+import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
@@ -15,6 +17,7 @@ from django.utils import timezone
 from tests.alerts.helpers import Clock, bound_device, msg
 from tests.assessments.test_workflow import mild_answers
 from tests.conftest import World, build_world
+from tests.elders.test_import import idn, write_xlsx
 from tests.factories import OrganisationFactory, UserFactory, make_elder
 from yiyang.alerts.models import Alert
 from yiyang.alerts.services import device_messages_ingest
@@ -23,9 +26,11 @@ from yiyang.core.permissions import Role, SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.devices import clock as device_clock
 from yiyang.devices.services import FLOOD_GATE
+from yiyang.elders import importing
 from yiyang.elders.services import consent_record, contact_add, family_member_link
 from yiyang.facilities.choices import FacilityKind
 from yiyang.facilities.services import facility_register
+from yiyang.scheduling import services as scheduling
 from yiyang.services import services as catalogue
 from yiyang.services.models import ServiceItem
 from yiyang.visits import services as visits
@@ -69,6 +74,8 @@ def build_rich_world() -> RichWorld:
     _care(rich, system, today)
     _alarm(rich)
     _assessment(rich)
+    with tempfile.TemporaryDirectory() as tmp:
+        _import_job(rich, Path(tmp))
     facility = OrganisationFactory(
         division=world.div["XA1a"], lat=Decimal("34.751000"), lng=Decimal("113.651000")
     )
@@ -133,6 +140,23 @@ def _done_visit(rich: RichWorld, provider: Any, item: Any, caregiver: Any, manag
     visits.visit_rate(actor=family, visit=visit, stars=4, comment="很好")
     visits.complaint_make(actor=family, visit=visit, text="来晚了")
     o["visit"] = [o["visit"], visit]
+    run = scheduling.plan_run_start(
+        actor=manager, provider=provider, day=timezone.localdate() + datetime.timedelta(days=1),
+        time_limit=1, max_iterations=100,
+    )  # fmt: skip
+    scheduling.plan_run_execute(run.pk)
+    run.refresh_from_db()
+    o["plan"] = run
+
+
+def _import_job(rich: RichWorld, tmp: Path) -> None:
+    """A spreadsheet import waiting to run (its page shows the progress)."""
+    code = rich.world.div["XA1a"].code
+    path = write_xlsx(tmp / "a.xlsx", [["老年人甲", idn(1), "女", "1940-03-15", "13800138001", code]],
+                      header=["姓名", "身份证号码", "性别", "出生日期", "联系电话", "所属社区"])  # fmt: skip
+    rich.objects["import_job"] = importing.import_job_create(
+        actor=rich.world.user[Role.CITY_ADMIN], filename="a.xlsx", content=path.read_bytes()
+    )
 
 
 def _alarm(rich: RichWorld) -> None:
