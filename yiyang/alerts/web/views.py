@@ -53,6 +53,7 @@ from yiyang.alerts.selectors import (
     notification_list,
 )
 from yiyang.alerts.web.forms import ContactEmailForm, ThresholdsForm
+from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.devices.selectors import device_recent_events, elder_devices, gateway_status
@@ -400,7 +401,7 @@ def contact_email_view(request: HttpRequest, external_id: str, contact_id: str) 
         services.contact_email_set(actor=actor, contact=contact, email=form.cleaned_data["email"])
     except ValidationError as error:
         for problem in error.messages:
-            messages.error(request, f"{contact.name}: {problem}")
+            messages.error(request, f"{contact.name}{display.colon()}{problem}")
     else:
         messages.success(request, _("Saved."))
     return redirect("alerts:elder_settings", external_id=elder.external_id)

@@ -189,7 +189,7 @@ def device_unbind_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if not form.is_valid():
         for problems in form.errors.values():
             for problem in problems:
-                messages.error(request, f"{_('Reason')}: {problem}")
+                messages.error(request, f"{_('Reason')}{display.colon()}{problem}")
         return redirect("devices:detail", external_id=device.external_id)
     try:
         services.device_unbind(actor=actor, device=device, reason=form.cleaned_data["reason"])
