@@ -473,6 +473,8 @@ OTP_TOTP_ISSUER = "Yiyang"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "yiyang" / "locale"]
+# Thousands separators in Chinese too (12,345): yiyang/formats overrides only the grouping.
+FORMAT_MODULE_PATH = ["yiyang.formats"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

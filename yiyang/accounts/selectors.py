@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiyang.accounts.models import User
 from yiyang.core.lookups import get_or_404
@@ -17,7 +18,7 @@ from yiyang.core.permissions import Actor, Permission, Role, require_perm
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"), empty_label=_("All"))
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=pgettext_lazy("account", "Active"))
 
     class Meta:
         model = User

@@ -45,11 +45,25 @@ class DivisionFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
 
 
+def object_types() -> list[tuple[str, str]]:
+    """Every Yiyang model as (label, verbose name): people choose words, the filter gets codes."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    found = [
+        (model._meta.label_lower, str(model._meta.verbose_name))
+        for model in apps.get_models()
+        if model.__module__.startswith("yiyang.") and isinstance(model._meta.verbose_name, Promise)
+    ]
+    return sorted(found, key=lambda pair: pair[1])
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
     username = django_filters.CharFilter(field_name="actor_username", label=_("Username"))
     action = django_filters.ChoiceFilter(
         choices=AuditAction.choices, label=_("Action"), empty_label=_("All")
     )
+    # Free text for the API and exports; the page offers the models by name (object_types).
     object_type = django_filters.CharFilter(label=_("Object type"))
     object_id = django_filters.CharFilter(label=_("Object id"))
     since = UtcDateTimeFilter(field_name="at", lookup_expr="gte", label=_("Since"))

@@ -4,6 +4,7 @@ Chinese label, plus the aliases in ``ALIASES``."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Sex(models.TextChoices):
@@ -49,7 +50,7 @@ class InsuranceType(models.TextChoices):
 
 
 class ElderStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("elder status", "Active")
     MOVED_OUT = "moved_out", _("Moved out")
     IN_HOSPITAL = "in_hospital", _("In hospital")
     IN_INSTITUTION = "in_institution", _("In an institution")

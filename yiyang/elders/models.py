@@ -337,7 +337,7 @@ class ImportJob(BaseModel):
         verbose_name_plural = _("imports")
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.status})"
+        return self.filename  # the status is a code: pages show get_status_display()
 
     @property
     def is_stalled(self) -> bool:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrganisationKind(models.TextChoices):
@@ -40,6 +41,6 @@ class Ownership(models.TextChoices):
 
 class OrganisationStatus(models.TextChoices):
     PENDING = "pending", _("Pending approval")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("organisation status", "Active")
     SUSPENDED = "suspended", _("Suspended")
     CLOSED = "closed", _("Closed")

@@ -62,4 +62,4 @@ class PlanRun(BaseModel):
         indexes = [models.Index(fields=("provider", "day"), name="planrun_provider_day")]
 
     def __str__(self) -> str:
-        return f"{self.day} · {self.status}"
+        return f"{self.day} · {self.get_status_display()}"

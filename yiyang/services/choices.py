@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from yiyang.core import display
 
 
 class ServiceCategory(models.TextChoices):
@@ -60,7 +63,7 @@ class Language(models.TextChoices):
 
 
 class CaregiverStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("caregiver status", "Active")
     ON_LEAVE = "on_leave", _("On leave")
     LEFT = "left", _("Left")
 
@@ -70,3 +73,9 @@ class TravelMode(models.TextChoices):
     BICYCLE = "bicycle", _("Bicycle or e-bike")
     CAR = "car", _("Car")
     TRANSIT = "transit", _("Public transport")
+
+
+# Caregivers store skills and languages as JSON lists of codes: pages name them by these lists.
+display.register_codes("skills", Skill)
+display.register_codes("languages", Language)
+display.register_codes("required_skill", Skill)

@@ -47,7 +47,7 @@ class ServiceItem(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name  # pages name services by their words; the code stays for files
 
 
 class ServiceOffering(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrderKind(models.TextChoices):
@@ -12,7 +13,7 @@ class OrderKind(models.TextChoices):
 
 
 class OrderStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("order status", "Active")
     CANCELLED = "cancelled", _("Cancelled")
     ENDED = "ended", _("Ended")
 
@@ -84,5 +85,5 @@ class PayerKind(models.TextChoices):
 
 class ComplaintStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    ANSWERED = "answered", _("Answered")
+    ANSWERED = "answered", pgettext_lazy("complaint", "Answered")
     CLOSED = "closed", _("Closed")

@@ -77,6 +77,14 @@ class Order(BaseModel):
     def __str__(self) -> str:
         return f"{self.item.name} · {self.starts_on}"
 
+    @property
+    def relation_label(self) -> str:
+        """The family member's relation to the elder, in words (stored as a code)."""
+        from yiyang.core.display import choice_label
+        from yiyang.elders.choices import Relation
+
+        return choice_label(Relation, self.relation) if self.relation else ""
+
 
 class Visit(BaseModel):
     """One visit: the six facts of electronic visit verification (service, elder, caregiver,

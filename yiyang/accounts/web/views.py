@@ -204,7 +204,7 @@ def roles_view(request: HttpRequest) -> HttpResponse:
         {
             "role": role,
             "help": ROLE_HELP[role],
-            "holds": [role.value in permission.roles for permission in Permission],
+            "held": [p.title for p in Permission if role.value in p.roles],
         }
         for role in Role
     ]

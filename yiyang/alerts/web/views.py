@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -52,6 +53,7 @@ from yiyang.alerts.selectors import (
     notification_list,
 )
 from yiyang.alerts.web.forms import ContactEmailForm, ThresholdsForm
+from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.devices.selectors import device_recent_events, elder_devices, gateway_status
@@ -199,8 +201,8 @@ def _run(request: HttpRequest, alert: Alert, action: Any, done: str) -> HttpResp
     try:
         action()
     except ValidationError as error:
-        for field, problems in error.message_dict.items():
-            messages.error(request, f"{field}: {'; '.join(problems)}")
+        for problems in error.message_dict.values():  # the message names the field itself
+            messages.error(request, " ".join(problems))
     except PermissionDenied:
         messages.error(request, _("Your role does not allow this."))
     else:
@@ -319,11 +321,18 @@ def history_view(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+# The words for the registered notification channels (alerts/channels.py).
+CHANNEL_LABELS = {
+    "outbox": gettext_lazy("In-app message"), "log": gettext_lazy("Log only"),
+    "email": gettext_lazy("E-mail"), "sms": gettext_lazy("Text message"),
+}  # fmt: skip
+
+
 @login_required
 def outbox_view(request: HttpRequest) -> HttpResponse:
     notifications = notification_list(actor=request_actor(request), filters=request.GET)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "alerts/outbox.html", {"page": page})
+    return render(request, "alerts/outbox.html", {"page": page, "channels": CHANNEL_LABELS})
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,7 +401,7 @@ def contact_email_view(request: HttpRequest, external_id: str, contact_id: str) 
         services.contact_email_set(actor=actor, contact=contact, email=form.cleaned_data["email"])
     except ValidationError as error:
         for problem in error.messages:
-            messages.error(request, f"{contact.name}: {problem}")
+            messages.error(request, f"{contact.name}{display.colon()}{problem}")
     else:
         messages.success(request, _("Saved."))
     return redirect("alerts:elder_settings", external_id=elder.external_id)

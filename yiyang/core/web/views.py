@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core import services
-from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
+from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet, object_types
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import (
@@ -158,7 +158,8 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request, "core/audit_list.html",
-        {"page": page, "filterset": AuditEventFilterSet(request.GET)},
+        {"page": page, "filterset": AuditEventFilterSet(request.GET),
+         "object_types": object_types()},
     )  # fmt: skip
 
 

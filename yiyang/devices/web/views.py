@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.devices import services
@@ -66,6 +67,12 @@ def device_list_view(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
+def _history_value(key: str, value: Any) -> str:
+    if key == "kind" and isinstance(value, str):
+        return display.choice_label(DeviceKind, value)
+    return display.display_value(value)
+
+
 def _history_rows(actor: Any, device: Any) -> list[dict[str, Any]]:
     rows = []
     for event in device_history(actor=actor, device=device)[:100]:
@@ -73,9 +80,9 @@ def _history_rows(actor: Any, device: Any) -> list[dict[str, Any]]:
         for key, change in event.changes.items():
             old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
             changes.append({
-                "label": HISTORY_LABELS.get(key, key),
-                "old": "—" if old in (None, "") else str(old),
-                "new": "—" if new in (None, "") else str(new),
+                "label": HISTORY_LABELS.get(key) or display.EMPTY,
+                "old": _history_value(key, old),
+                "new": _history_value(key, new),
                 "is_change": isinstance(change, list),
             })  # fmt: skip
         rows.append({"event": event, "changes": changes})
@@ -182,7 +189,7 @@ def device_unbind_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if not form.is_valid():
         for problems in form.errors.values():
             for problem in problems:
-                messages.error(request, f"{_('Reason')}: {problem}")
+                messages.error(request, f"{_('Reason')}{display.colon()}{problem}")
         return redirect("devices:detail", external_id=device.external_id)
     try:
         services.device_unbind(actor=actor, device=device, reason=form.cleaned_data["reason"])

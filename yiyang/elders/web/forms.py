@@ -87,7 +87,7 @@ class ElderForm(forms.Form):
     """The fields of ``services.Record``. Parses only: the service validates the record.
     Sensitive fields the actor may not see are left out of the form entirely."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = forms.CharField(
         label=_("ID number"), max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -192,7 +192,7 @@ ELDER_FIELDSETS: list[tuple[Any, tuple[str, ...]]] = [
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     relation = forms.ChoiceField(label=_("Relation"), choices=with_blank(Relation.choices))
     phones = PhonesField(label=_("Phone numbers"))
     is_first_to_call = forms.BooleanField(label=_("First to call"), required=False)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiyang.core import display
 from yiyang.core.cells import safe_cell, safe_row
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Permission, Role, has_perm, request_actor, require_perm
@@ -96,7 +97,7 @@ REJECTED_ROWS_SHOWN = 20
 
 # History: the label of each changed field and the code list its values come from.
 HISTORY_LABELS: dict[str, Any] = {
-    "name": gettext_lazy("Name"),
+    "name": gettext_lazy("Full name"),
     "id_number": gettext_lazy("ID number"),
     "sex": gettext_lazy("Sex"),
     "birth_date": gettext_lazy("Birth date"),
@@ -125,6 +126,7 @@ HISTORY_LABELS: dict[str, Any] = {
     "consent_given": gettext_lazy("Consent given"),
     "consent_withdrawn": gettext_lazy("Consent withdrawn"),
     "source": gettext_lazy("Source"),
+    "family_member": gettext_lazy("Family member"),
 }
 HISTORY_CHOICES: dict[str, type[TextChoices]] = {
     "sex": Sex,
@@ -225,15 +227,13 @@ def _history_value(key: str, value: Any, communities: dict[str, str]) -> str:
         if value.get("relation"):
             parts.append(f"({_label(Relation, value['relation'])})")
         if value.get("phones"):
-            parts.append(str(value["phones"]))
+            parts.append(display.words(value["phones"]))
         if value.get("first"):
             parts.append(_("first to call"))
         return " ".join(p for p in parts if p)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
+    if key == "family_member" and isinstance(value, list) and len(value) == 3:  # user, relation, on
+        return f"{value[0]} · {_label(Relation, str(value[1]))}" + ("" if value[2] else " ×")
+    return display.display_value(value)
 
 
 def _history_rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:

@@ -192,6 +192,14 @@
     });
     var checkOut = document.getElementById("check-out");
     if (checkOut) checkOut.addEventListener("click", function () {
+      // An implausibly short visit (checked in a moment ago) asks before checking out.
+      var since = Number(checkOut.getAttribute("data-check-in-at") || 0);
+      var shortMinutes = Number(checkOut.getAttribute("data-short-minutes") || 0);
+      if (since && shortMinutes) {
+        var elapsed = Math.floor((Date.now() / 1000 - since) / 60);
+        var question = (checkOut.getAttribute("data-confirm-short") || "").replace("{elapsed}", String(Math.max(0, elapsed)));
+        if (elapsed < shortMinutes && !window.confirm(question)) return;
+      }
       var at = new Date().toISOString();
       var tasks = Array.prototype.map.call(document.querySelectorAll("input[name=tasks_done]:checked"), function (i) { return i.value; });
       var notes = (document.getElementById("notes") || {}).value || "";

@@ -24,6 +24,7 @@ from yiyang.visits.services.dispatch import (
     visit_assign,
     visit_unassign,
 )
+from yiyang.visits.services.door import visit_door_card
 from yiyang.visits.services.feedback import (
     complaint_answer,
     complaint_make,
@@ -73,6 +74,7 @@ __all__ = [
     "visit_check_in",
     "visit_check_out",
     "visit_correct",
+    "visit_door_card",
     "visit_flag_explain",
     "visit_photo_add",
     "visit_rate",

@@ -35,6 +35,7 @@ from yiyang.visits.choices import (
     VisitStatus,
 )
 from yiyang.visits.models import Visit
+from yiyang.visits.web.door import door_context
 from yiyang.visits.web.forms import (
     AssignForm,
     ComplaintForm,
@@ -156,10 +157,7 @@ def _visit_page(
             "checked_in": visit.check_in_at is not None or part.second,
             "can_photo": lifecycle.VisitAction.PHOTO in allowed,
             "minutes": selectors.visit_minutes(visit),
-            "map_url": (
-                f"https://uri.amap.com/marker?position={visit.elder.lng},{visit.elder.lat}"
-                if visit.elder.lat is not None and visit.elder.lng is not None else ""
-            ),
+            **door_context(request, visit),
             "can_cancel": can_cancel,
             "cancel_form": cancel_form or (ReasonForm() if can_cancel else None),
             "can_correct": can_correct,
