@@ -83,4 +83,5 @@ REACHED = {
     "auditor": {"visit", "order", "elder", "organisation", "division", "caregiver"},
     "family": {"visit", "order"},
     "finance_officer": set(),
+    "evaluator": set(),
 }

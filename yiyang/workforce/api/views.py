@@ -231,7 +231,7 @@ class SubsidyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.subsidy_list(actor=request_actor(self.request))
 
     @extend_schema(request=s.EvaluateSerializer, responses={201: s.SubsidySerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def evaluate(self, request: Request) -> Response:
         serializer = s.EvaluateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
