@@ -109,6 +109,10 @@ def test_a_caregivers_day_then_family_rating_then_review(live_server: Any, brows
     context.grant_permissions(["geolocation"], origin=base)
     context.set_geolocation(HOME)
     page = context.new_page()
+    # A check-out minutes after check-in asks first (window.confirm): the caregiver
+    # confirms, and the question is kept to be checked below.
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     try:
         log_in(page, base, "caregiver")
         page.goto(f"{base}/visits/my-day/")
@@ -155,6 +159,7 @@ def test_a_caregivers_day_then_family_rating_then_review(live_server: Any, brows
         page.fill("#notes", "老人精神好")
         page.click("#check-out")
         page.wait_for_selector("#checked-out-at")
+        assert asked and "分钟" in asked[0]  # "only N minutes since check-in …"
         first.refresh_from_db()
         assert first.status in (VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED)
         assert first.tasks_done == tasks[:2]
