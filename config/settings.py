@@ -638,6 +638,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "yiyang.core.api.schema.add_error_responses",
+        "yiyang.core.api.schema.drop_database_integer_bounds",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ElderStatusEnum": "yiyang.elders.choices.ElderStatus",

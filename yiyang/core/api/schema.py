@@ -65,3 +65,33 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
             for code in ERRORS:
                 responses.setdefault(code, {"$ref": f"#/components/responses/Error{code}"})
     return result
+
+
+# The bounds a model's integer field gets from the database backend (SQLite: 64-bit;
+# PostgreSQL: the column type's range): not part of the API's contract, and different per
+# database, so the committed schema would depend on where it was generated.
+_DATABASE_MAXIMA = {32767, 2147483647, 9223372036854775807}
+_DATABASE_MINIMA = {-32768, -2147483648, -9223372036854775808}
+
+
+def drop_database_integer_bounds(
+    result: dict[str, Any], generator: Any, request: Any, public: Any
+) -> dict[str, Any]:
+    """Remove database-derived integer bounds (and the int64 format they imply)."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("maximum") in _DATABASE_MAXIMA:
+                node.pop("maximum")
+                if node.get("format") == "int64":
+                    node.pop("format")
+            if node.get("minimum") in _DATABASE_MINIMA:
+                node.pop("minimum")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result
