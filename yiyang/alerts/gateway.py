@@ -64,7 +64,7 @@ BEAT_SECONDS = 2.0
 # backlog waits in the gateway's memory, where alarms can overtake it, not in the broker.
 RECEIVE_MAXIMUM = 65535
 ALARM_HINT = re.compile(rb"sos|fall|smoke|gas", re.IGNORECASE)
-ALARM_BATCH = 500
+ALARM_BATCH = 1000
 STOP_SECONDS = 3.0  # at most this long for the alarm lane's batch in hand on SIGTERM
 
 

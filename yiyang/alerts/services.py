@@ -54,6 +54,7 @@ from yiyang.alerts.models import (
     NotificationAttempt,
     VitalsBreach,
 )
+from yiyang.alerts.subjects import subject_from_ref
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record, audit_record_many
 from yiyang.core.bulk import bulk_insert
@@ -262,19 +263,6 @@ def _event_limits(events: list[Accepted]) -> dict[int, dict[str, int]]:
     return limits
 
 
-class _Subjects:
-    """The device rows (with their elder) that alerts are raised for: loaded only for the
-    few events that raise one, never for the telemetry that does not."""
-
-    def __init__(self, device_pks: set[int]) -> None:
-        self.devices = Device.objects.select_related("elder").in_bulk(device_pks)
-
-    def get(self, pk: int) -> Device:
-        if pk not in self.devices:
-            self.devices[pk] = Device.objects.select_related("elder").get(pk=pk)
-        return self.devices[pk]
-
-
 def _event_rule_requests(events: list[Accepted], now: datetime.datetime) -> list[_Raise]:
     """The alerts a batch's events call for (to be raised or joined together)."""
     if not events:
@@ -302,14 +290,18 @@ def _event_rule_requests(events: list[Accepted], now: datetime.datetime) -> list
             raised.append((event, trigger))
     vitals = [e for e in events if e.type == EventType.VITALS]
     raised += _vitals_triggers(vitals, limits)
-    subjects = _Subjects({event.device.pk for event, _trigger in raised})
+    # The device and elder rows come from the batch's own device lookup, not a reload: a
+    # storm raises thousands at once.
+    subjects: dict[int, tuple[Device, Elder | None]] = {}
     requests = []
     for event, trigger in raised:
-        subject = subjects.get(event.device.pk)
-        if subject.elder is None:
+        if event.device.pk not in subjects:
+            subjects[event.device.pk] = subject_from_ref(event.device)
+        subject, elder = subjects[event.device.pk]
+        if elder is None:
             continue
         requests.append(_Raise(
-            elder=subject.elder, device=subject, kind=trigger.kind, detail=trigger.detail,
+            elder=elder, device=subject, kind=trigger.kind, detail=trigger.detail,
             dedupe_key=trigger.dedupe_key, at=event.occurred_at,
         ))  # fmt: skip
     return requests

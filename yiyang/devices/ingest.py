@@ -90,14 +90,13 @@ class Outcome:
 class DeviceRef:
     """What ingestion and the event rules read of a device and its elder (one row)."""
 
-    __slots__ = (
-        "elder_division_code", "elder_external_id", "elder_id", "elder_lat", "elder_lng",
-        "external_id", "pk", "vendor",
-    )  # fmt: skip
+    __slots__ = ("elder_division_code", "elder_external_id", "elder_id", "elder_lat",
+                 "elder_lng", "elder_name", "external_id", "pk", "vendor")  # fmt: skip
 
     def __init__(self, row: tuple[Any, ...]) -> None:
         (self.pk, external_id, self.vendor, self.elder_id, elder_external_id,
-         self.elder_division_code, self.elder_lat, self.elder_lng) = row  # fmt: skip
+         self.elder_division_code, self.elder_lat, self.elder_lng,
+         self.elder_name) = row  # fmt: skip
         self.external_id = str(external_id)
         self.elder_external_id = str(elder_external_id) if elder_external_id else ""
 
@@ -160,7 +159,7 @@ class _FloodGate:
 FLOOD_GATE = _FloodGate()
 
 _REF_COLUMNS = ("pk", "external_id", "vendor", "elder_id", "elder__external_id",
-                "elder__division_code", "elder__lat", "elder__lng")  # fmt: skip
+                "elder__division_code", "elder__lat", "elder__lng", "elder__name")  # fmt: skip
 
 
 def _device_refs(keys: set[str]) -> dict[str, DeviceRef]:
@@ -174,7 +173,7 @@ def _device_refs(keys: set[str]) -> dict[str, DeviceRef]:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT d.id, d.external_id::text, d.vendor, d.elder_id, e.external_id::text, "  # noqa: S608
-                f"e.division_code, e.lat, e.lng FROM {devices} d LEFT JOIN {elders} e "
+                f"e.division_code, e.lat, e.lng, e.name FROM {devices} d LEFT JOIN {elders} e "
                 "ON e.id = d.elder_id WHERE d.external_id = ANY(%s::uuid[])",
                 ["{" + ",".join(keys) + "}"],
             )

@@ -387,6 +387,7 @@ def device_unbind(
 
 FLOOD_GATE = ingest.FLOOD_GATE
 Accepted = ingest.Accepted
+DeviceRef = ingest.DeviceRef
 DeviceState = ingest.DeviceState
 Inbound = ingest.Inbound
 Outcome = ingest.Outcome
