@@ -601,7 +601,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "yiyang.core.api.pagination.StandardPagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "yiyang.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "yiyang.core.api.exceptions.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "yiyang.core.api.parsers.SafeJSONParser",

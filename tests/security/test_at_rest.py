@@ -36,6 +36,7 @@ NOW = timezone.make_aware(datetime.datetime(2026, 11, 24, 10, 30))
 REFERENCE_TABLES = {
     "assessments_instrument", "assessments_eligibilityrule", "django_migrations",
     "django_content_type", "auth_permission", "services_serviceitem",
+    "facilities_roadnetwork",  # the street network: packed coordinates, read as text by chance
 }  # fmt: skip
 
 FERNET = re.compile(r"gAAAAA[A-Za-z0-9_\-]+=*")
@@ -83,6 +84,15 @@ def _build_demo() -> None:
     demo_visits_build(seed=3, now=NOW)
     demo_devices_build(elders=20, seed=3)
     _vital_signs()
+    # The apps of the second wave: canteens and meals (diet needs, allergies), supervision
+    # (complaints, inspections), through the demo's own builders as `seed-demo` runs them.
+    from yiyang.demo.facilities import demo_facilities_build
+    from yiyang.demo.meals import demo_meals_build
+    from yiyang.demo.supervision import demo_supervision_build
+
+    demo_facilities_build(seed=3)
+    demo_meals_build(seed=3, days=2)
+    demo_supervision_build(seed=3)
 
 
 def _vital_signs() -> None:
@@ -198,6 +208,8 @@ def test_the_demo_wrote_what_is_looked_for(at_rest: dict[str, Any]) -> None:
     assert dump[("alerts_alert", "detail")]
     assert dump[("alerts_vitalsbreach", "last_value")]
     assert sum("_sealed" in data for data in dump[("devices_deviceevent", "data")]) == 5
+    assert dump[("meals_servedmeal", "elder_id")]
+    assert dump[("supervision_complaint", "text")]
 
 
 def test_no_plaintext_personal_or_health_data_outside_encrypted_columns(

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
+
 ERROR_SCHEMA = {
     "type": "object",
     "description": "An error: `detail` with a message, or a list of messages per field.",
@@ -95,3 +99,33 @@ def drop_database_integer_bounds(
 
     walk(result)
     return result
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema generator, with one correction: a read-only choice field
+    whose model field may be blank (or null) answers "" (or null) when nothing was recorded,
+    and the schema says so. DRF drops ``allow_blank`` from read-only fields, so the
+    generated enum would otherwise exclude the very value the field answers (probe finding
+    9: ``ability_level ""`` and ``outcome ""`` outside their enums)."""
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        if isinstance(field, serializers.ChoiceField) and field.read_only:
+            model_field = _model_field(field)
+            if model_field is not None:
+                field.allow_blank = field.allow_blank or bool(model_field.blank)
+                field.allow_null = field.allow_null or bool(model_field.null)
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
+
+def _model_field(field: Any) -> Any:
+    """The model field a serializer field reads directly (``source`` a plain name), if any."""
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    source = getattr(field, "source", None)
+    if model is None or not source or "." in source or source == "*":
+        return None
+    try:
+        return model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return None
