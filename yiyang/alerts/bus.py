@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from yiyang.alerts.models import AlertChange
-from yiyang.core.bulk import bulk_insert
+from yiyang.core.bulk import insert_rows
 
 logger = logging.getLogger(__name__)
 CHANNEL = "yiyang:alerts"
@@ -36,9 +36,10 @@ def changes_record(*, alerts: list[Any], change: str, at: datetime.datetime) -> 
     """:func:`change_record` for many alerts: one insert, one wake-up."""
     if not alerts:
         return
-    bulk_insert(
-        [AlertChange(alert=a, division_code=a.division_code, change=change, at=at) for a in alerts]
-    )
+    insert_rows(
+        AlertChange, ("alert_id", "division_code", "change", "at"),
+        [(a.pk, a.division_code, change, at) for a in alerts],
+    )  # fmt: skip
     if settings.ALERT_EVENT_BUS == "redis":
         transaction.on_commit(_publish)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from yiyang.core.bulk import bulk_insert
+from yiyang.core.bulk import insert_rows
 from yiyang.core.context import current_origin
 from yiyang.core.models import AuditEvent
 
@@ -82,9 +82,9 @@ def audit_record_many(
     changes: Sequence[Mapping[str, Any]],
     object_reprs: Sequence[str] | None = None,
     username: str = "",
-) -> list[AuditEvent]:
+) -> int:
     """:func:`audit_record` for many objects of one action in one insert (alerts raised by a
-    storm of alarms): the same rows, written together."""
+    storm of alarms): the same rows, written together as plain rows. Returns their number."""
     origin = current_origin()
     user: Any = (
         actor if isinstance(actor, Model) and getattr(actor, "is_authenticated", False) else None
@@ -92,20 +92,15 @@ def audit_record_many(
     if actor is not None and not username:
         username = str(getattr(actor, "username", ""))
     reprs = object_reprs if object_reprs is not None else [str(obj) for obj in objects]
-    rows = [
-        AuditEvent(
-            actor=user,
-            actor_username=username[:150],
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(getattr(obj, "external_id", "")),
-            object_repr=text[:255],
-            division_code=code,
-            changes=dict(change),
-            ip_address=origin.ip_address,
-            user_agent=origin.user_agent,
-        )
-        for obj, code, change, text in zip(objects, division_codes, changes, reprs, strict=True)
-    ]
-    bulk_insert(rows)
-    return rows
+    common = (user.pk if user is not None else None, username[:150], action,
+              origin.ip_address, origin.user_agent)  # fmt: skip
+    return insert_rows(
+        AuditEvent,
+        ("actor_id", "actor_username", "action", "ip_address", "user_agent", "object_type",
+         "object_id", "object_repr", "division_code", "changes"),
+        (
+            (*common, obj._meta.label_lower, str(getattr(obj, "external_id", "")), text[:255],
+             code, dict(change))
+            for obj, code, change, text in zip(objects, division_codes, changes, reprs, strict=True)
+        ),
+    )  # fmt: skip

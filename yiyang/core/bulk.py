@@ -104,8 +104,8 @@ def bulk_insert(
         rows.append(row)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and ignore_conflicts and set_pks:
-            # One multi-row statement per chunk returning the keys it wrote: a storm's
-            # alerts cost one round trip a chunk, not one statement a row plus a read-back.
+            # COPY and one INSERT ... SELECT returning the keys it wrote: a storm's alerts
+            # cost a few statements a batch, not one a row plus a read-back.
             _insert_returning(cursor, connection, model, fields, rows, objs)
         else:
             _execute(cursor, connection, model, fields, rows, ignore_conflicts)
@@ -143,7 +143,10 @@ def insert_rows(
         f for f in opts.concrete_fields if not f.generated and not isinstance(f, models.AutoField)
     ]
     by_name = {f.attname: f for f in writable}
-    given = [(by_name[name], _is_plain(by_name[name])) for name in fields]
+    given = [
+        (by_name[name], _is_plain(by_name[name]), _passes_aware(by_name[name], connection))
+        for name in fields
+    ]
     others = [f for f in writable if f.attname not in set(fields)]
     sample = model()  # for the timestamps' pre_save, as bulk_insert uses its first object
     constant: list[Any] = []
@@ -159,10 +162,12 @@ def insert_rows(
     prepared = []
     for row in rows:
         values = [
-            value if plain and type(value) in _PLAIN_VALUES
+            value
+            if (plain and type(value) in _PLAIN_VALUES)
+            or (aware and type(value) is datetime.datetime and value.tzinfo is not None)
             else field.get_db_prep_save(value, connection)
-            for (field, plain), value in zip(given, row, strict=True)
-        ]  # fmt: skip
+            for (field, plain, aware), value in zip(given, row, strict=True)
+        ]
         rest = list(constant)
         for index, field in per_row:
             rest[index] = field.get_db_prep_save(field.get_default(), connection)
@@ -170,7 +175,7 @@ def insert_rows(
     if prepared:
         with connection.cursor() as cursor:
             _execute(
-                cursor, connection, model, [f for f, _ in given] + others, prepared,
+                cursor, connection, model, [f for f, _, _ in given] + others, prepared,
                 ignore_conflicts,
             )  # fmt: skip
     return len(prepared)
