@@ -459,7 +459,7 @@ def provider_indicator_catalogue() -> list[Indicator]:
 def provider_scope(*, actor: Actor, division: Division | None = None) -> QuerySet[Organisation]:
     """Providers (organisations offering services) the actor may see: a provider's staff
     their own, officers those based in their jurisdiction (or under ``division``)."""
-    require_perm(actor, Permission.VIEW_INDICATORS)
+    require_perm(actor, Permission.VIEW_PROVIDER_FIGURES)
     queryset = provider_queryset(actor=actor).filter(
         kind__in=PROVIDER_KINDS, offerings__isnull=False
     )
@@ -515,3 +515,55 @@ def provider_ranking(
         return (0, -value if reverse else value)
 
     return sorted(figures, key=key)
+
+
+@dataclass(frozen=True)
+class OwnFigure:
+    indicator: Indicator
+    value: IndicatorValue
+    previous: IndicatorValue
+
+
+@dataclass(frozen=True)
+class OwnFigures:
+    provider: Organisation
+    month: datetime.date
+    previous_month: datetime.date
+    figures: list[OwnFigure]
+
+
+def own_provider_figures(*, actor: Actor, month: datetime.date | None = None) -> list[OwnFigures]:
+    """A provider's own figures for its staff: every indicator with a provider form for
+    each organisation the actor belongs to, this month beside the month before. Nobody
+    else's: an actor not scoped to organisations gets none (officers rank providers on the
+    dashboard)."""
+    require_perm(actor, Permission.VIEW_PROVIDER_FIGURES)
+    own = actor.scope.organisation_ids
+    if own is None:
+        return []
+    month = month_check(month or current_month())
+    before = (month - datetime.timedelta(days=1)).replace(day=1)
+    providers = list(
+        provider_queryset(actor=actor)
+        .filter(pk__in=sorted(own), kind__in=PROVIDER_KINDS)
+        .select_related("division")
+        .order_by("name", "pk")
+    )
+    if not providers:
+        return []
+    indicators = provider_indicator_catalogue()
+    now = {i.code: provider_values(i, month, providers) for i in indicators}
+    then = {i.code: provider_values(i, before, providers) for i in indicators}
+    empty = IndicatorValue(None)
+    return [
+        OwnFigures(
+            provider=p,
+            month=month,
+            previous_month=before,
+            figures=[
+                OwnFigure(i, now[i.code].get(p.pk, empty), then[i.code].get(p.pk, empty))
+                for i in indicators
+            ],
+        )
+        for p in providers
+    ]
