@@ -162,7 +162,7 @@ def _health_facilities(
     and a clinic in two villages of three."""
     for street in streets:
         villages = [c for c in communities if c.parent_id == street.pk]
-        suffix = "社区卫生服务中心" if street.is_urban else "乡镇卫生院"
+        suffix = "社区卫生服务中心" if street.is_urban else "卫生院"
         _add(
             rng,
             actor,
