@@ -532,6 +532,32 @@ class OwnFigures:
     figures: list[OwnFigure]
 
 
+def _provider_months(
+    indicators: Sequence[Indicator],
+    months: Sequence[datetime.date],
+    providers: Sequence[Organisation],
+) -> dict[tuple[str, datetime.date], dict[int, IndicatorValue]]:
+    """Every (indicator, month) value of the providers: one read of the snapshots, the
+    rest computed live with the families' grouped queries shared."""
+    found: dict[tuple[str, datetime.date], dict[int, IndicatorValue]] = {
+        (i.code, m): {} for i in indicators for m in months
+    }
+    rows = ProviderSnapshot.objects.filter(
+        code__in=[i.code for i in indicators],
+        month__in=list(months),
+        provider__in=[p.pk for p in providers],
+    ).values_list("code", "month", "provider_id", "value", "numerator", "denominator")
+    for code, month, pk, value, numerator, denominator in rows:
+        found[(code, month)][pk] = IndicatorValue(value, numerator, denominator)
+    with shared_queries():
+        for (code, month), values in found.items():
+            compute = provider_compute(code)
+            missing = [p for p in providers if p.pk not in values]
+            if compute is not None and missing:
+                values.update(compute(Period.of(month), missing))
+    return found
+
+
 def own_provider_figures(*, actor: Actor, month: datetime.date | None = None) -> list[OwnFigures]:
     """A provider's own figures for its staff: every indicator with a provider form for
     each organisation the actor belongs to, this month beside the month before. Nobody
@@ -552,8 +578,9 @@ def own_provider_figures(*, actor: Actor, month: datetime.date | None = None) ->
     if not providers:
         return []
     indicators = provider_indicator_catalogue()
-    now = {i.code: provider_values(i, month, providers) for i in indicators}
-    then = {i.code: provider_values(i, before, providers) for i in indicators}
+    found = _provider_months(indicators, (month, before), providers)
+    now = {i.code: found[(i.code, month)] for i in indicators}
+    then = {i.code: found[(i.code, before)] for i in indicators}
     empty = IndicatorValue(None)
     return [
         OwnFigures(
