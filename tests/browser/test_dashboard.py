@@ -148,6 +148,11 @@ def test_dashboard_drill_down_report_and_live_screen(
             page.click('[data-report="pdf"]')
         assert download.value.suggested_filename.endswith(".pdf")
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+        # And as a workbook, one sheet per table.
+        with page.expect_download() as workbook:
+            page.click('[data-report="xlsx"]')
+        assert workbook.value.suggested_filename.endswith(".xlsx")
+        assert Path(workbook.value.path()).read_bytes().startswith(b"PK")
     finally:
         page.context.close()
 
@@ -179,8 +184,10 @@ def test_dashboard_drill_down_report_and_live_screen(
         if SHOTS:
             screen.screenshot(path=f"{SHOTS}/screen-1920.png")
         time.sleep(0.5)  # the event stream is open
+        screen.evaluate("() => { window.sameDocument = true; }")  # gone on any reload
         device_messages_ingest(messages=[msg(device, "sos", ts=time.time())])
         screen.wait_for_selector("[data-alert] >> text=按下SOS键", timeout=MAP_WAIT_MS)
+        assert screen.evaluate("() => window.sameDocument === true")
         screen.wait_for_selector('#screen-map[data-open-alerts="1"]', timeout=MAP_WAIT_MS)
         assert screen.locator('[data-visits="planned"]').inner_text() == "0"
         shoot(screen, "screen")

@@ -26,10 +26,19 @@ def test_demo_network_reaches_by_the_network_method() -> None:
         "meal_point",
         "public_institution",
         "rural_care_home",
+        "health_centre",
+        "village_clinic",
     } <= kinds
+    # The health facilities are organisations of their own kinds, and reach counts them.
+    assert set(
+        Facility.objects.filter(kind__in=["health_centre", "village_clinic"]).values_list(
+            "organisation__kind", flat=True
+        )
+    ) == {"health_centre", "village_clinic"}
     assert ConstructionProject.objects.get().facility.status == "planned"
     run = CoverageRun.objects.get()
     active = Elder.objects.filter(status="active").count()
     assert run.elders + run.without_coordinates == active > 150
     assert set(ElderReach.objects.values_list("method", flat=True)) == {"network"}
+    assert ElderReach.objects.filter(kind="health_centre").count() == run.elders
     assert demo_facilities_build(seed=3).created is False

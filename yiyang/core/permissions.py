@@ -173,6 +173,13 @@ class Permission(enum.Enum):
         R.AUDITOR,
     )  # fmt: skip
     MANAGE_INDICATOR_TARGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    # Indicators per provider (visits delivered, on time, missed, ratings, complaints):
+    # officers rank the providers of their jurisdiction; a provider manager reads their
+    # own organisation's figures only (the scope keeps them to it).
+    VIEW_PROVIDER_FIGURES = (
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
+        R.AUDITOR, R.PROVIDER_MANAGER,
+    )  # fmt: skip
 
     # Meal assistance (issue 15). A canteen's staff are provider managers scoped to the
     # canteen's organisation; couriers are its caregivers. Family book for linked elders.
@@ -310,6 +317,7 @@ PERMISSION_TITLES = {
     "SET_ALERT_THRESHOLDS": _("Set an elder's alert thresholds"),
     "VIEW_INDICATORS": _("View indicators and the dashboard"),
     "MANAGE_INDICATOR_TARGETS": _("Set indicator targets"),
+    "VIEW_PROVIDER_FIGURES": _("View service organisations' figures"),
     "VIEW_MEALS": _("View canteens, menus and meals"),
     "MANAGE_CANTEENS": _("Manage canteens, menus and food safety"),
     "RECORD_MEALS": _("Record meals at the counter"),

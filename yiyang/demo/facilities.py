@@ -1,6 +1,7 @@
 """Demo facility network: the demo city's facility-like organisations become facilities,
 a few kinds the register does not hold are added (regional centres serving several villages,
-rural happiness homes, meal points), the city gets its own synthetic walking network
+rural happiness homes, meal points) with the health facilities care is combined with (health
+centres, village clinics), the city gets its own synthetic walking network
 (``yiyang.demo.streets``), a new canteen is planned with its construction project and the
 year's targets, and every elder's reach is computed, all through the facilities services."""
 
@@ -153,6 +154,39 @@ def _extra_facilities(
                 )
 
 
+def _health_facilities(
+    rng: random.Random, actor: SystemActor, streets: list[Division], communities: list[Division]
+) -> None:
+    """The health side of 医养结合: a community health service centre in every urban street
+    and a township health centre in every township, each serving the street's communities,
+    and a clinic in two villages of three."""
+    for street in streets:
+        villages = [c for c in communities if c.parent_id == street.pk]
+        suffix = "社区卫生服务中心" if street.is_urban else "卫生院"
+        _add(
+            rng,
+            actor,
+            street,
+            K.HEALTH_CENTRE,
+            f"{street.name}{suffix}",
+            FacilityKind.HEALTH_CENTRE,
+            villages,
+        )
+        if street.is_urban:
+            continue
+        for village in villages:
+            if rng.random() < 2 / 3:
+                _add(
+                    rng,
+                    actor,
+                    village,
+                    K.VILLAGE_CLINIC,
+                    f"{village.name}卫生室",
+                    FacilityKind.VILLAGE_CLINIC,
+                    [village],
+                )
+
+
 def _planned_canteen(
     rng: random.Random, actor: SystemActor, city: Division, communities: list[Division]
 ) -> None:
@@ -209,6 +243,7 @@ def demo_facilities_build(*, seed: int = 20261122) -> DemoFacilities:
     with transaction.atomic():
         facilities_adopt(actor=actor)
         _extra_facilities(rng, actor, streets, communities)
+        _health_facilities(rng, actor, streets, communities)
         _planned_canteen(rng, actor, city, communities)
         network = _network(seed, communities, streets, districts)
         road_network_store(

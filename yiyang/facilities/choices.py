@@ -114,7 +114,14 @@ class Group(models.TextChoices):
 
 # Organisation kinds that are facilities elders use (the others are offices and companies).
 ORGANISATION_FACILITY_KINDS = frozenset(
-    {"care_institution", "community_station", "day_care_centre", "elderly_canteen"}
+    {
+        "care_institution",
+        "community_station",
+        "day_care_centre",
+        "elderly_canteen",
+        "health_centre",
+        "village_clinic",
+    }
 )
 STATUS_FROM_ORGANISATION = {
     "pending": FacilityStatus.PLANNED,
@@ -140,4 +147,8 @@ def facility_kind_for(*, organisation_kind: str, ownership: str, name: str) -> s
         return FacilityKind.DAY_CARE_CENTRE
     if organisation_kind == "elderly_canteen":
         return FacilityKind.ELDERLY_CANTEEN
+    if organisation_kind == "health_centre":
+        return FacilityKind.HEALTH_CENTRE
+    if organisation_kind == "village_clinic":
+        return FacilityKind.VILLAGE_CLINIC
     return None

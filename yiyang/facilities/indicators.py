@@ -44,6 +44,8 @@ CIRCLE_KINDS = (
     FacilityKind.COMMUNITY_STATION, FacilityKind.DAY_CARE_CENTRE, FacilityKind.STREET_CENTRE,
     FacilityKind.REGIONAL_CENTRE, FacilityKind.HAPPINESS_HOME,
 )  # fmt: skip
+# The health facilities care is combined with: doctors and nurses reach elders from them.
+HEALTH_KINDS = (FacilityKind.HEALTH_CENTRE, FacilityKind.VILLAGE_CLINIC)
 
 
 def open_on(period: Period) -> Q:
@@ -87,11 +89,11 @@ if day_care_service_areas not in DAY_CARE_SOURCES:
 
 
 def _circle(
-    divisions: Sequence[Division], group: Q | None = None
+    divisions: Sequence[Division], group: Q | None = None, kinds: Sequence[str] = CIRCLE_KINDS
 ) -> tuple[dict[str, int], dict[str, int]]:
     """(elders inside the circle, elders with a computed reach) per community code, for
-    every elder or one group of them."""
-    reach = ElderReach.objects.filter(scope_q("division_code", divisions), kind__in=CIRCLE_KINDS)
+    every elder or one group of them, to the nearest facility of ``kinds``."""
+    reach = ElderReach.objects.filter(scope_q("division_code", divisions), kind__in=kinds)
     if group is not None:
         reach = reach.filter(group)
     best = (
@@ -122,6 +124,22 @@ def _circle(
 )  # fmt: skip
 def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     inside, reached = _circle(divisions)
+    return ratios(divisions, inside, reached)
+
+
+@indicator(
+    code="health_circle_coverage", name=_("Elders within 15 minutes of a health facility"),
+    unit="percent", category=Category.COMMUNITY, order=58,
+    definition=_(
+        "Registered elders whose home lies within the circle's walking minutes "
+        "(YIYANG_CIRCLE_MINUTES, 15) of an open community or township health centre or "
+        "village clinic, from where doctors and nurses reach them (numerator), over the "
+        "elders whose walking time to such a facility the latest coverage run computed "
+        "(denominator; none while no health facility is open)."
+    ),
+)  # fmt: skip
+def health_circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    inside, reached = _circle(divisions, kinds=HEALTH_KINDS)
     return ratios(divisions, inside, reached)
 
 

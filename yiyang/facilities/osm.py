@@ -3,10 +3,12 @@ osmium: the ways people may walk on, as nodes and edges with their length in met
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import osmium
+from django.utils.translation import gettext as _
 
 from yiyang.facilities.reach import Network, haversine_m
 
@@ -34,6 +36,7 @@ WALKABLE_HIGHWAYS = frozenset(
     }
 )
 NO_ACCESS = frozenset({"no", "private"})
+logger = logging.getLogger(__name__)
 
 
 class NetworkFileError(ValueError):
@@ -54,7 +57,7 @@ def read_osm(path: str | Path) -> Network:
     not OSM data or holds no walkable way."""
     path = Path(path)
     if not path.is_file():
-        raise NetworkFileError(f"{path}: no such file")
+        raise NetworkFileError(_("%(file)s: no such file.") % {"file": path})
     index: dict[int, int] = {}
     lat: list[float] = []
     lng: list[float] = []
@@ -86,9 +89,22 @@ def read_osm(path: str | Path) -> Network:
                     vs.append(at)
                 previous = at
     except (RuntimeError, ValueError, OSError) as exc:
-        raise NetworkFileError(f"{path.name}: not an OpenStreetMap file ({exc})") from exc
+        logger.info("road network %s unreadable: %s", path.name, exc)
+        raise NetworkFileError(
+            _(
+                "%(file)s is not an OpenStreetMap file (.osm.pbf, .osm or .osm.bz2); "
+                "the previous network is kept."
+            )
+            % {"file": path.name}
+        ) from exc
     if not us:
-        raise NetworkFileError(f"{path.name}: holds no walkable way")
+        raise NetworkFileError(
+            _(
+                "%(file)s holds no walkable way (it is empty, or none of its ways may be "
+                "walked on); the previous network is kept."
+            )
+            % {"file": path.name}
+        )
     lat_a, lng_a = np.asarray(lat), np.asarray(lng)
     u, v = np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)
     length = haversine_m(lat_a[u], lng_a[u], lat_a[v], lng_a[v])

@@ -10,11 +10,10 @@ within the circle of an open facility of the kind, weighted
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import h3
@@ -23,6 +22,7 @@ import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -30,11 +30,12 @@ from scipy.sparse import csr_matrix
 
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
-from yiyang.core.errors import row_errors
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.core.scoping import prefix_q
 from yiyang.facilities import mclp, selectors, services
+from yiyang.facilities.candidates import MAX_CANDIDATES
+from yiyang.facilities.candidates import candidates_from_file as candidates_from_file
 from yiyang.facilities.choices import (
     CandidateSource,
     FacilityKind,
@@ -59,7 +60,6 @@ from yiyang.organisations.models import Organisation
 from yiyang.organisations.services import organisation_create
 
 logger = logging.getLogger(__name__)
-MAX_CANDIDATES = 500
 MAX_SITES = 50
 GRID_RESOLUTION = 8
 # The organisation kind a planned facility is registered as (the register's vocabulary).
@@ -74,98 +74,9 @@ ORGANISATION_KIND_OF = {
     FacilityKind.HAPPINESS_HOME: OrganisationKind.COMMUNITY_STATION,
     FacilityKind.ELDERLY_CANTEEN: OrganisationKind.ELDERLY_CANTEEN,
     FacilityKind.MEAL_POINT: OrganisationKind.ELDERLY_CANTEEN,
-    FacilityKind.HEALTH_CENTRE: OrganisationKind.COMMUNITY_STATION,
-    FacilityKind.VILLAGE_CLINIC: OrganisationKind.COMMUNITY_STATION,
+    FacilityKind.HEALTH_CENTRE: OrganisationKind.HEALTH_CENTRE,
+    FacilityKind.VILLAGE_CLINIC: OrganisationKind.VILLAGE_CLINIC,
 }
-HEADERS = {
-    "name": ("name", "名称", "地点", "site"),
-    "lat": ("lat", "latitude", "纬度"),
-    "lng": ("lng", "lon", "longitude", "经度"),
-}
-
-
-# --- candidate files -----------------------------------------------------------------------
-
-
-def _rows(data: bytes, filename: str) -> list[list[Any]]:
-    if filename.lower().endswith(".xlsx"):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # a damaged or foreign file: say so, never a 500
-            raise ValidationError({"file": _("This is not a readable .xlsx file.")}) from exc
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError({"file": _("The file is neither UTF-8 nor GBK text.")})
-    return [list(row) for row in csv.reader(io.StringIO(text))]
-
-
-def _inside(box: list[float | None], lat: float, lng: float) -> bool:
-    lo_lat, hi_lat, lo_lng, hi_lng = box
-    if lo_lat is None or hi_lat is None or lo_lng is None or hi_lng is None:
-        return True
-    return lo_lat <= lat <= hi_lat and lo_lng <= lng <= hi_lng
-
-
-def candidates_from_file(*, data: bytes, filename: str, city: Division) -> list[dict[str, Any]]:
-    """Candidate points from a .xlsx or .csv with columns name/名称, lat/纬度, lng/经度:
-    every row valid, or a ValidationError naming each bad row (bad coordinates, a point
-    outside the city, a duplicate)."""
-    rows = [r for r in _rows(data, filename) if any(c not in (None, "") for c in r)]
-    if not rows:
-        raise ValidationError({"file": _("The file is empty.")})
-    header = [str(c or "").strip().lower() for c in rows[0]]
-    columns = {}
-    for key, names in HEADERS.items():
-        found = [i for i, h in enumerate(header) if h in names]
-        if not found:
-            raise ValidationError(
-                {"file": _("The file has no column %(c)s.") % {"c": " / ".join(names[:3])}}
-            )
-        columns[key] = found[0]
-    box: list[float | None] = [
-        float(v) if v is not None else None
-        for v in (city.bbox_min_lat, city.bbox_max_lat, city.bbox_min_lng, city.bbox_max_lng)
-    ]
-    errors: dict[int, dict[str, str]] = {}
-    seen: dict[tuple[str, str], int] = {}
-    points = []
-    for number, row in enumerate(rows[1:], start=2):
-        cell = {k: (row[i] if i < len(row) else None) for k, i in columns.items()}
-        problems: dict[str, str] = {}
-        try:
-            lat = Decimal(str(cell["lat"]).strip()).quantize(Decimal("0.000001"))
-            lng = Decimal(str(cell["lng"]).strip()).quantize(Decimal("0.000001"))
-        except (InvalidOperation, ValueError):
-            problems["lat"] = _("Latitude and longitude must be numbers.")
-        else:
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                problems["lat"] = _("This is not a point on Earth.")
-            elif not _inside(box, float(lat), float(lng)):
-                problems["lat"] = _("The point lies outside %(city)s.") % {"city": city.name}
-            else:
-                point = (str(lat), str(lng))
-                if point in seen:
-                    problems["lat"] = _("The same point as row %(row)d.") % {"row": seen[point]}
-                seen.setdefault(point, number)
-        if problems:
-            errors[number] = problems
-            continue
-        name = str(cell["name"] or "").strip() or _("Site %(n)d") % {"n": number - 1}
-        points.append({"name": name[:100], "lat": float(lat), "lng": float(lng)})
-    if errors:
-        raise row_errors(errors)
-    if len(points) > MAX_CANDIDATES:
-        raise ValidationError({"file": _("At most %(n)d candidate sites.") % {"n": MAX_CANDIDATES}})
-    return points
-
-
 # --- starting and running a scenario -----------------------------------------------------
 
 
@@ -199,6 +110,43 @@ def scenario_task(scenario_id: int) -> None:
     scenario_execute(scenario_id)
 
 
+def _site_errors(
+    *,
+    k: int,
+    sites: int | None,
+    budget: Decimal | None,
+    cost_per_site: Decimal | None,
+    candidate_source: str,
+    candidates: list[dict[str, Any]] | None,
+    kind: str,
+    prefix: str,
+) -> dict[str, str]:
+    """k must be 1 to MAX_SITES and no more than the candidates there are: counted now
+    for uploaded points and the register's buildings (grid cells depend on the run)."""
+    errors: dict[str, str] = {}
+    if budget is not None and not sites and not cost_per_site:
+        errors["cost_per_site"] = _("Give the cost per site with the budget.")
+    elif k < 1:
+        errors["sites"] = _(
+            "Give the number of new sites (1 or more), or a budget that pays for at least one."
+        )
+    elif k > MAX_SITES:
+        errors["sites"] = _("At most %(n)d new sites at once.") % {"n": MAX_SITES}
+    available = None
+    if candidate_source == CandidateSource.UPLOAD:
+        if not candidates:
+            errors["file"] = _("Upload the candidate sites.")
+        available = len(candidates or [])
+    elif candidate_source == CandidateSource.ORGANISATIONS and kind:
+        available = min(_organisation_candidates(kind, prefix).count(), MAX_CANDIDATES)
+    if available is not None and not errors and k > available:
+        errors["sites"] = _("%(k)d new sites but only %(n)d candidates.") % {
+            "k": k,
+            "n": available,
+        }
+    return errors
+
+
 @transaction.atomic
 def scenario_start(
     *,
@@ -223,22 +171,18 @@ def scenario_start(
     if candidate_source not in CandidateSource.values:
         errors["candidate_source"] = _("Choose where the candidate sites come from.")
     k = site_count(sites=sites, budget=budget, cost=cost_per_site)
-    if budget is not None and not sites and not cost_per_site:
-        errors["cost_per_site"] = _("Give the cost per site with the budget.")
-    elif k < 1:
-        errors["sites"] = _(
-            "Give the number of new sites (1 or more), or a budget that pays for at least one."
+    errors.update(
+        _site_errors(
+            k=k,
+            sites=sites,
+            budget=budget,
+            cost_per_site=cost_per_site,
+            candidate_source=candidate_source,
+            candidates=candidates,
+            kind=kind if "kind" not in errors else "",
+            prefix=division.code_prefix,
         )
-    elif k > MAX_SITES:
-        errors["sites"] = _("At most %(n)d new sites at once.") % {"n": MAX_SITES}
-    if candidate_source == CandidateSource.UPLOAD:
-        if not candidates:
-            errors["file"] = _("Upload the candidate sites.")
-        elif k > len(candidates):
-            errors["sites"] = _("%(k)d new sites but only %(n)d candidates.") % {
-                "k": k,
-                "n": len(candidates),
-            }
+    )
     try:
         clean_weights = _weights(weights)
     except ValidationError as exc:
@@ -268,22 +212,27 @@ def scenario_start(
     return scenario
 
 
+def _organisation_candidates(kind: str, prefix: str) -> QuerySet[Organisation]:
+    """Public buildings of the register under ``prefix`` with a point, open or planned,
+    that are not a facility of ``kind`` already."""
+    taken = Facility.objects.filter(kind=kind).values("organisation_id")
+    return (
+        Organisation.objects.filter(
+            prefix_q("division__code", prefix),
+            ownership=Ownership.PUBLIC,
+            lat__isnull=False,
+            lng__isnull=False,
+        )
+        .exclude(pk__in=taken)
+        .exclude(status=OrganisationStatus.CLOSED)
+    )
+
+
 def _candidates(scenario: PlanScenario, prefix: str, uncovered: Points) -> list[dict[str, Any]]:
     if scenario.candidate_source == CandidateSource.UPLOAD:
         return list(scenario.candidates)
     if scenario.candidate_source == CandidateSource.ORGANISATIONS:
-        taken = Facility.objects.filter(kind=scenario.kind).values("organisation_id")
-        rows = (
-            Organisation.objects.filter(
-                prefix_q("division__code", prefix),
-                ownership=Ownership.PUBLIC,
-                lat__isnull=False,
-                lng__isnull=False,
-            )
-            .exclude(pk__in=taken)
-            .exclude(status=OrganisationStatus.CLOSED)
-            .order_by("pk")
-        )
+        rows = _organisation_candidates(scenario.kind, prefix).order_by("pk")
         return [
             {
                 "name": o.name,

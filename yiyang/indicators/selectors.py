@@ -459,7 +459,7 @@ def provider_indicator_catalogue() -> list[Indicator]:
 def provider_scope(*, actor: Actor, division: Division | None = None) -> QuerySet[Organisation]:
     """Providers (organisations offering services) the actor may see: a provider's staff
     their own, officers those based in their jurisdiction (or under ``division``)."""
-    require_perm(actor, Permission.VIEW_INDICATORS)
+    require_perm(actor, Permission.VIEW_PROVIDER_FIGURES)
     queryset = provider_queryset(actor=actor).filter(
         kind__in=PROVIDER_KINDS, offerings__isnull=False
     )
@@ -515,3 +515,82 @@ def provider_ranking(
         return (0, -value if reverse else value)
 
     return sorted(figures, key=key)
+
+
+@dataclass(frozen=True)
+class OwnFigure:
+    indicator: Indicator
+    value: IndicatorValue
+    previous: IndicatorValue
+
+
+@dataclass(frozen=True)
+class OwnFigures:
+    provider: Organisation
+    month: datetime.date
+    previous_month: datetime.date
+    figures: list[OwnFigure]
+
+
+def _provider_months(
+    indicators: Sequence[Indicator],
+    months: Sequence[datetime.date],
+    providers: Sequence[Organisation],
+) -> dict[tuple[str, datetime.date], dict[int, IndicatorValue]]:
+    """Every (indicator, month) value of the providers: one read of the snapshots, the
+    rest computed live with the families' grouped queries shared."""
+    found: dict[tuple[str, datetime.date], dict[int, IndicatorValue]] = {
+        (i.code, m): {} for i in indicators for m in months
+    }
+    rows = ProviderSnapshot.objects.filter(
+        code__in=[i.code for i in indicators],
+        month__in=list(months),
+        provider__in=[p.pk for p in providers],
+    ).values_list("code", "month", "provider_id", "value", "numerator", "denominator")
+    for code, month, pk, value, numerator, denominator in rows:
+        found[(code, month)][pk] = IndicatorValue(value, numerator, denominator)
+    with shared_queries():
+        for (code, month), values in found.items():
+            compute = provider_compute(code)
+            missing = [p for p in providers if p.pk not in values]
+            if compute is not None and missing:
+                values.update(compute(Period.of(month), missing))
+    return found
+
+
+def own_provider_figures(*, actor: Actor, month: datetime.date | None = None) -> list[OwnFigures]:
+    """A provider's own figures for its staff: every indicator with a provider form for
+    each organisation the actor belongs to, this month beside the month before. Nobody
+    else's: an actor not scoped to organisations gets none (officers rank providers on the
+    dashboard)."""
+    require_perm(actor, Permission.VIEW_PROVIDER_FIGURES)
+    own = actor.scope.organisation_ids
+    if own is None:
+        return []
+    month = month_check(month or current_month())
+    before = (month - datetime.timedelta(days=1)).replace(day=1)
+    providers = list(
+        provider_queryset(actor=actor)
+        .filter(pk__in=sorted(own), kind__in=PROVIDER_KINDS)
+        .select_related("division")
+        .order_by("name", "pk")
+    )
+    if not providers:
+        return []
+    indicators = provider_indicator_catalogue()
+    found = _provider_months(indicators, (month, before), providers)
+    now = {i.code: found[(i.code, month)] for i in indicators}
+    then = {i.code: found[(i.code, before)] for i in indicators}
+    empty = IndicatorValue(None)
+    return [
+        OwnFigures(
+            provider=p,
+            month=month,
+            previous_month=before,
+            figures=[
+                OwnFigure(i, now[i.code].get(p.pk, empty), then[i.code].get(p.pk, empty))
+                for i in indicators
+            ],
+        )
+        for p in providers
+    ]

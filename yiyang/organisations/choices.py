@@ -13,6 +13,11 @@ class OrganisationKind(models.TextChoices):
     ELDERLY_CANTEEN = "elderly_canteen", _("Elderly canteen")
     HOME_CARE_COMPANY = "home_care_company", _("Home-care company")
     THIRD_PARTY_OPERATOR = "third_party_operator", _("Third-party operator")
+    # The health facilities care is combined with (医养结合): 社区卫生服务中心/站 in towns and
+    # 乡镇卫生院 in townships; 村卫生室 in villages. Doctors and nurses reach elders at home,
+    # in day-care and in care homes from them, so they count for reach and coverage.
+    HEALTH_CENTRE = "health_centre", _("Community or township health centre")
+    VILLAGE_CLINIC = "village_clinic", _("Village clinic")
 
 
 GOVERNMENT_KINDS = frozenset(

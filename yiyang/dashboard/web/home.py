@@ -22,6 +22,7 @@ from yiyang.indicators.selectors import (
     dashboard_figures,
     indicator_catalogue,
     indicator_default_division,
+    own_provider_figures,
 )
 from yiyang.organisations.selectors import organisation_list
 from yiyang.supervision.selectors import rating_list
@@ -65,6 +66,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
         context["attention"] = selectors.community_attention(actor=actor)
     if role == Role.PROVIDER_MANAGER:
         context["boards"] = selectors.provider_boards(actor=actor)
+        if has_perm(actor, Permission.VIEW_PROVIDER_FIGURES):
+            context["own_figures"] = own_provider_figures(actor=actor)
         if has_perm(actor, Permission.REVIEW_VISITS):
             context["review_count"] = review_queue(actor=actor).count()
     if role == Role.CAREGIVER:

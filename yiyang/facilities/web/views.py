@@ -201,10 +201,24 @@ def _start(request: HttpRequest) -> HttpResponse:
             weights={g: post.get(f"weight_{g}") or 0 for g in Group.values},
         )
     except ValidationError as exc:
-        for message in exc.messages:
+        for message in _row_messages(exc):
             messages.error(request, message)
         return redirect("facilities:plan")
     return redirect("facilities:scenario", external_id=scenario.external_id)
+
+
+def _row_messages(exc: ValidationError) -> list[str]:
+    """The messages, each bad row of an uploaded file named by its number."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    shown = []
+    for key, found in exc.message_dict.items():
+        row = key.split(":")[0].removeprefix("row ")
+        for message in found:
+            if key.startswith("row ") and row.isdigit():
+                message = _("Row %(row)s: %(message)s") % {"row": row, "message": message}
+            shown.append(message)
+    return shown
 
 
 @login_required
