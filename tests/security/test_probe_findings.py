@@ -500,14 +500,16 @@ def test_finding3_a_callback_signed_by_one_vendor_naming_anothers_device_is_refu
 
 # --- Finding 6: diagnoses reach roles without health access, unlogged ---------------------
 
-from tests.assessments.test_health_access import final_with_rules  # noqa: E402, F401
+from tests.assessments import test_health_access as _health  # noqa: E402
+
+final_with_rules = _health.final_with_rules  # the fixture, shared
 
 
 @pytest.mark.parametrize("role", ["auditor", "street_officer"])
 def test_finding6_applied_rules_name_no_diagnosis_to_roles_without_health_access(
     role: str,
     final_with_rules: Any,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     from yiyang.elders.models import AccessLog
 
@@ -523,7 +525,7 @@ def test_finding6_applied_rules_name_no_diagnosis_to_roles_without_health_access
 
 def test_finding6_an_assessor_sees_only_their_own_due_assessments(
     final_with_rules: Any,
-    world: World,  # noqa: F811
+    world: World,
 ) -> None:
     import datetime
 
@@ -544,7 +546,9 @@ def test_finding6_an_assessor_sees_only_their_own_due_assessments(
 
 # --- Finding 7: health data in plain text at rest -----------------------------------------
 
-from tests.visits.conftest import care  # noqa: E402, F401
+from tests.visits import conftest as _visits  # noqa: E402
+
+care = _visits.care  # the fixture, shared
 
 NOTE = "已提醒老人按时服用降压药"
 FOUND = "上门时发现老人头晕乏力"
@@ -560,7 +564,7 @@ def _raw(table: str, column: str) -> list[str]:
 
 
 def test_finding7_visit_notes_alert_details_and_vital_signs_are_sealed_at_rest(
-    care: Any,  # noqa: F811
+    care: Any,
 ) -> None:
     from tests.visits.conftest import fix
     from tests.visits.test_services import checked_in
@@ -635,7 +639,7 @@ def _conforms(path: str, user: Any, **parameters: Any) -> Any:
 
 def test_finding9_unassessed_elders_unvisited_visits_and_lists_match_the_schema(
     care: Any,
-    wsgi: None,  # noqa: F811
+    wsgi: None,
 ) -> None:
     """The probe's drift: ``ability_level ""`` and visit ``outcome ""`` outside their enums,
     ``organisation_detail: null``, bare arrays where the schema says paginated, times
@@ -682,7 +686,7 @@ def test_finding9_a_bad_page_size_is_a_400_naming_it(world: World, size: str) ->
     assert "page_size" in response.content.decode()
 
 
-def test_finding9_the_review_queue_applies_its_documented_filters(care: Any) -> None:  # noqa: F811
+def test_finding9_the_review_queue_applies_its_documented_filters(care: Any) -> None:
     from tests.visits.conftest import fix
     from tests.visits.test_services import checked_in, metres_north
 
