@@ -57,7 +57,7 @@ from yiyang.alerts.models import (
 from yiyang.alerts.subjects import subject_from_ref
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record, audit_record_many
-from yiyang.core.bulk import bulk_insert
+from yiyang.core.bulk import bulk_insert, insert_rows
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, actor_user, has_perm, require_perm
 from yiyang.devices import clock
@@ -1010,8 +1010,9 @@ def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _
     ):  # fmt: skip
         if len(workers.setdefault(code, [])) < 5:
             workers[code].append(username)
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     relations: dict[str, str] = {}
+    channels = list(settings.ALERT_NOTIFICATION_CHANNELS)
     for alert in alerts:
         message = labels.message(alert, alert.detail)
         recipients: list[tuple[str, str, ElderContact | None]] = []
@@ -1027,14 +1028,12 @@ def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _
         ]
         for kind, recipient, who in recipients:
             rows += [
-                Notification(
-                    alert=alert, channel=channel, recipient_kind=kind,
-                    recipient=recipient[:200], contact=who, message=message,
-                    next_attempt_at=now, division_code=alert.division_code,
-                )
-                for channel in settings.ALERT_NOTIFICATION_CHANNELS
+                (alert.pk, channel, kind, recipient[:200], who.pk if who else None, message, now,
+                 alert.division_code)
+                for channel in channels
             ]  # fmt: skip
-    bulk_insert(rows)
+    insert_rows(Notification, ("alert_id", "channel", "recipient_kind", "recipient", "contact_id",
+                               "message", "next_attempt_at", "division_code"), rows)  # fmt: skip
 
 
 def _notify_on_raise(alert: Alert, now: datetime.datetime) -> None:
