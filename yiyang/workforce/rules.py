@@ -150,3 +150,31 @@ def best_rules(
         if met is not None:
             chosen[rule.kind] = (rule, met)
     return chosen
+
+
+def subsidy_reason(reason: str) -> str:
+    """An entitlement's stored reason (the rule's name, then the codes of the conditions met,
+    as ``rule_applies`` writes them) in the reader's words."""
+    from django.utils.translation import gettext as _
+
+    from yiyang.core.display import is_chinese
+    from yiyang.services.choices import Qualification
+    from yiyang.workforce.choices import SkillLevel
+
+    name, *codes = [part.strip() for part in reason.split(";")]
+    words = [name]
+    for code in codes:
+        if code.startswith("skill_level<="):
+            level = code.removeprefix("skill_level<=")
+            label = dict(SkillLevel.choices).get(level, level)
+            words.append(_("skill level %(level)s or higher") % {"level": label})
+        elif code.startswith("certificate:"):
+            value = code.removeprefix("certificate:")
+            label = dict(Qualification.choices).get(value, _("a certificate"))
+            words.append(_("holds %(certificate)s") % {"certificate": label})
+        elif code.startswith("years>="):
+            words.append(_("%(years)s years or more in the care sector")
+                         % {"years": code.removeprefix("years>=")})  # fmt: skip
+        elif code == "rural":
+            words.append(_("works at a rural employer"))
+    return ("；" if is_chinese() else "; ").join(str(w) for w in words)

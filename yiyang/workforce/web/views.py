@@ -51,14 +51,18 @@ def roster_view(request: HttpRequest) -> HttpResponse:
         "conflicts": roster_conflicts(actor=actor)[:20],
         "reminders": certificate_reminders(actor=actor)[:50],
         "can_import": has_perm(actor, Permission.IMPORT_ROSTER),
+        "can_export": has_perm(actor, Permission.EXPORT_DATA),
+        "can_subsidies": has_perm(actor, Permission.VIEW_CAREGIVERS),
     })  # fmt: skip
 
 
 @login_required
 def person_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    person = person_get_for_actor(actor=request_actor(request), external_id=external_id)
+    actor = request_actor(request)
+    person = person_get_for_actor(actor=actor, external_id=external_id)
     return render(request, "workforce/person.html", {
         "person": person, "today": timezone.localdate(), **person_record(person),
+        "can_reveal": has_perm(actor, Permission.SEE_ID_NUMBERS),
     })  # fmt: skip
 
 
