@@ -13,9 +13,9 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.conftest import World, login, token_for
+from tests.factories import citizen_id
 from tests.security.matrix import PLACES, ROLES, X_ALL, denied, holds
 from yiyang.core.permissions import Permission, Role
-from tests.factories import citizen_id
 from yiyang.services.models import Caregiver, Certificate
 from yiyang.workforce.identity import id_fields
 from yiyang.workforce.models import Employment, Person
