@@ -140,3 +140,29 @@ def test_a_contest_set_up_entered_and_scored(roster: Care) -> None:
     assert by_manager.status_code == 200 and Contest.objects.count() == 1
     day = datetime.date(2026, 10, 20)
     assert Contest.objects.get().held_on == day
+
+
+def test_the_roster_in_figures(roster: Care) -> None:
+    from yiyang.workforce.selectors import workforce_figures
+
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=15)
+    employments = {n: Employment.objects.get(caregiver=roster.caregivers[n]) for n in
+                   ("wang", "li", "zhao")}  # fmt: skip
+    Employment.objects.filter(pk=employments["wang"].pk).update(hired_on=datetime.date(2020, 1, 1))
+    Employment.objects.filter(pk=employments["li"].pk).update(
+        hired_on=datetime.date(2020, 1, 1), left_on=last_month, leave_reason="pay"
+    )
+    employments["wang"].person.__class__.objects.filter(pk=employments["wang"].person_id).update(
+        skill_level="4"
+    )
+
+    figures = workforce_figures(actor=roster.manager, today=today)
+    page = login(Client(), roster.manager).get("/workforce/figures/")
+
+    # month-end headcounts: wang 12, li 11 (gone before the last one): 23 / 12 on average
+    assert figures["turnover"].rate == Decimal("52.17")
+    assert [(str(label), n) for label, n in figures["reasons"]] == [("Pay", 1)]
+    assert {str(k): v for k, v in figures["mix"]}["Level 4 (intermediate worker)"] == 1
+    assert (figures["no_level"], figures["employed"]) == (1, 2)
+    assert page.status_code == 200 and 'id="leave-reasons"' in page.content.decode()

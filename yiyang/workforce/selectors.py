@@ -315,3 +315,38 @@ def current_staff(*, actor: Actor) -> QuerySet[Person]:
     """People with a current employment in the actor's scope (to enter, to enrol)."""
     employments = employment_queryset(actor=actor).filter(left_on__isnull=True)
     return Person.objects.filter(pk__in=employments.values("person_id")).order_by("name", "id")
+
+
+def workforce_figures(*, actor: Actor, today: datetime.date) -> dict[str, Any]:
+    """The roster in figures for the actor's scope: 12-month turnover (the last 12 whole
+    months; a move to another care employer is not a leaver) with the leavers' reasons,
+    the skill-level mix of those employed, certificates expiring within 30 days."""
+    from django.db.models import Count, Q
+
+    from yiyang.workforce.choices import LeaveReason, SkillLevel
+
+    start = datetime.date(today.year - 1, today.month, 1)
+    employments = employment_queryset(actor=actor)
+    window = employments.filter(hired_on__lt=today.replace(day=1)).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=start)
+    )
+    result = turnover(employment_spans(window), start=start)
+    labels = dict(LeaveReason.choices)
+    reasons = sorted(result.reasons.items(), key=lambda item: (-item[1], item[0]))
+    counts = dict(
+        employments.filter(left_on__isnull=True)
+        .values_list("person__skill_level")
+        .annotate(n=Count("id"))
+        .values_list("person__skill_level", "n")
+    )
+    mix = [(label, counts.get(code, 0)) for code, label in SkillLevel.choices]
+    return {
+        "start": start, "end": month_end_before(today), "turnover": result,
+        "reasons": [(labels.get(code, labels["other"]), n) for code, n in reasons],
+        "mix": mix, "no_level": counts.get("", 0), "employed": sum(counts.values()),
+        "expiring": certificate_reminders(actor=actor).count(),
+    }  # fmt: skip
+
+
+def month_end_before(day: datetime.date) -> datetime.date:
+    return day.replace(day=1) - datetime.timedelta(days=1)

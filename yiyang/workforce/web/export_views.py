@@ -7,6 +7,7 @@ only to roles allowed to see them, and the export or the reveal is in the audit 
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 
 from django.contrib.auth.decorators import login_required
@@ -27,8 +28,10 @@ from yiyang.workforce import services
 from yiyang.workforce.columns import HEADERS
 from yiyang.workforce.filtersets import RosterFilterSet
 from yiyang.workforce.identity import id_number_of
+from yiyang.workforce.models import Employment
 from yiyang.workforce.selectors import person_get_for_actor, person_record, roster_list
 
+MIN_DAY = datetime.date.min
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_COLUMNS = (
     "name", "id_number", "sex", "education", "skill_level", "hired_on", "left_on",
@@ -37,20 +40,21 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def _row(employment: object, full_ids: bool) -> list[object]:
-    e = employment
-    person = e.person  # type: ignore[attr-defined]
-    certificates = list(e.caregiver.certificates.all())  # type: ignore[attr-defined]
-    latest = max(certificates, key=lambda c: (c.expires_on is None, c.expires_on or 0, c.pk),
-                 default=None)  # fmt: skip
+def _row(employment: Employment, full_ids: bool) -> list[object]:
+    person = employment.person
+    certificates = list(employment.caregiver.certificates.all())
+    latest = max(
+        certificates, key=lambda c: (c.expires_on is None, c.expires_on or MIN_DAY, c.pk),
+        default=None,
+    )  # fmt: skip
     return [
         person.name,
         id_number_of(person) if full_ids else person.id_number_masked,
         choice_label(Sex, person.sex) if person.sex else "",
         person.get_education_display(), person.get_skill_level_display(),
-        e.hired_on, e.left_on,  # type: ignore[attr-defined]
-        e.get_leave_reason_display() if e.left_on else "",  # type: ignore[attr-defined]
-        e.provider.licence_number or e.provider.name,  # type: ignore[attr-defined]
+        employment.hired_on, employment.left_on,
+        employment.get_leave_reason_display() if employment.left_on else "",
+        employment.provider.licence_number or employment.provider.name,
         latest.number if latest else "", latest.issued_on if latest else None,
         latest.expires_on if latest else None, person.health_certificate_expires_on,
     ]  # fmt: skip

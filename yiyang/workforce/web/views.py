@@ -31,6 +31,7 @@ from yiyang.workforce.selectors import (
     person_record,
     roster_conflicts,
     roster_list,
+    workforce_figures,
 )
 
 PAGE_SIZE = 50
@@ -54,6 +55,13 @@ def roster_view(request: HttpRequest) -> HttpResponse:
         "can_export": has_perm(actor, Permission.EXPORT_DATA),
         "can_subsidies": has_perm(actor, Permission.VIEW_CAREGIVERS),
     })  # fmt: skip
+
+
+@login_required
+def figures_view(request: HttpRequest) -> HttpResponse:
+    """Turnover and its reasons, the skill-level mix, expiring certificates."""
+    figures = workforce_figures(actor=request_actor(request), today=timezone.localdate())
+    return render(request, "workforce/figures.html", figures)
 
 
 @login_required
