@@ -85,7 +85,8 @@ def test_the_roster_export(roster: Care, tmp_path: Path) -> None:
     full = _sheet(admin.get("/workforce/export.xlsx?skill_level=3"))
     everyone = _sheet(admin.get("/workforce/export.xlsx"))
     masked = _sheet(auditor.get("/workforce/export.xlsx?skill_level=3"))
-    provider = login(Client(), roster.manager).get("/workforce/export.xlsx")
+    provider = _sheet(login(Client(), roster.manager).get("/workforce/export.xlsx"))
+    family = login(Client(), roster.world.user[Role.FAMILY]).get("/workforce/export.xlsx")
 
     assert full[0][:5] == ("姓名", "身份证号", "性别", "学历", "技能等级")
     assert len(full) == 2
@@ -96,11 +97,14 @@ def test_the_roster_export(roster: Care, tmp_path: Path) -> None:
     assert str(row["离职日期"] or "") == ""
     assert masked[1][1] == person_id(41)[:6] + "********" + person_id(41)[-4:]
     assert '\'=HYPERLINK("http://x.example","a")' in [r[0] for r in everyone]
-    assert provider.status_code == 403
+    assert sorted(r[0] for r in provider[1:]) == sorted(r[0] for r in everyone[1:])
+    assert person_id(41) not in [r[1] for r in provider]  # masked for a provider
+    assert family.status_code == 403
     exports = AuditEvent.objects.filter(action="export", object_type="workforce.employment")
     assert [(e.actor_username, e.changes["count"], e.changes["fields"]) for e in
             exports.order_by("id")] == [
         ("city_admin", 1, ["id_number"]), ("city_admin", 4, ["id_number"]), ("auditor", 1, []),
+        ("manager_p", 4, []),
     ]  # fmt: skip
 
 

@@ -281,6 +281,15 @@ def certificate_reminders(*, actor: Actor) -> QuerySet[Any]:
     ).select_related("person", "certificate", "provider")
 
 
+def may_export_roster(actor: Actor) -> bool:
+    """Who may take the roster away as a file: those who may export data, and those who
+    upload rosters (a provider its own staff, to edit and upload again). Full ID numbers
+    go only to roles that may see them."""
+    return has_perm(actor, Permission.VIEW_CAREGIVERS) and (
+        has_perm(actor, Permission.EXPORT_DATA) or has_perm(actor, Permission.IMPORT_ROSTER)
+    )
+
+
 def subsidy_rule_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
     return get_or_404(subsidy_rule_list(actor=actor), external_id=external_id)
 

@@ -240,6 +240,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 class SubsidyRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.SubsidyRuleSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
 
     def get_queryset(self) -> QuerySet[SubsidyRule]:
         if getattr(self, "swagger_fake_view", False):
@@ -256,6 +258,18 @@ class SubsidyRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ValidationError({"city": _("Your login is not attached to a city.")})
         rule = services.subsidy_rule_save(actor=actor, city=city, **serializer.validated_data)
         return Response(s.SubsidyRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SubsidyRuleSerializer, responses=s.SubsidyRuleSerializer)
+    def partial_update(self, request: Request, id: str) -> Response:
+        """The city changes a rule (a change that would pay someone twice is refused)."""
+        actor = request_actor(request)
+        rule = selectors.subsidy_rule_get_for_actor(actor=actor, external_id=id)
+        serializer = s.SubsidyRuleSerializer(rule, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        rule = services.subsidy_rule_save(
+            actor=actor, city=rule.city, rule=rule, **serializer.validated_data
+        )
+        return Response(s.SubsidyRuleSerializer(rule).data)
 
 
 class SubsidyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -11,7 +11,7 @@ import datetime
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from yiyang.core.cells import safe_cell, safe_row
 from yiyang.core.display import choice_label
-from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.permissions import Permission, has_perm, request_actor
 from yiyang.elders.choices import Sex
 from yiyang.services.models import Certificate
 from yiyang.workforce import services
@@ -29,7 +29,12 @@ from yiyang.workforce.columns import HEADERS
 from yiyang.workforce.filtersets import RosterFilterSet
 from yiyang.workforce.identity import id_number_of
 from yiyang.workforce.models import Employment
-from yiyang.workforce.selectors import person_get_for_actor, person_record, roster_list
+from yiyang.workforce.selectors import (
+    may_export_roster,
+    person_get_for_actor,
+    person_record,
+    roster_list,
+)
 
 MIN_DAY = datetime.date.min
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,12 +67,13 @@ def _row(employment: Employment, full_ids: bool) -> list[object]:
 
 @login_required
 def roster_export_view(request: HttpRequest) -> FileResponse:
-    """The filtered roster as .xlsx: full ID numbers for roles allowed to see them (the
-    export says so in the audit log), masked for the others."""
+    """The filtered roster as .xlsx (``selectors.may_export_roster``): full ID numbers for
+    roles allowed to see them (the export says so in the audit log), masked for others."""
     from openpyxl import Workbook
 
     actor = request_actor(request)
-    require_perm(actor, Permission.EXPORT_DATA)
+    if not may_export_roster(actor):
+        raise PermissionDenied("export")
     full_ids = has_perm(actor, Permission.SEE_ID_NUMBERS)
     data = request.GET.copy()
     data.setdefault("status", "current")

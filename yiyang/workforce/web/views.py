@@ -26,6 +26,7 @@ from yiyang.workforce import services
 from yiyang.workforce.filtersets import RosterFilterSet
 from yiyang.workforce.selectors import (
     certificate_reminders,
+    may_export_roster,
     person_get_for_actor,
     person_of_user,
     person_record,
@@ -52,7 +53,7 @@ def roster_view(request: HttpRequest) -> HttpResponse:
         "conflicts": roster_conflicts(actor=actor)[:20],
         "reminders": certificate_reminders(actor=actor)[:50],
         "can_import": has_perm(actor, Permission.IMPORT_ROSTER),
-        "can_export": has_perm(actor, Permission.EXPORT_DATA),
+        "can_export": may_export_roster(actor),
         "can_subsidies": has_perm(actor, Permission.VIEW_CAREGIVERS),
     })  # fmt: skip
 
