@@ -75,8 +75,11 @@ def test_a_provider_runs_its_own_course(roster: Care) -> None:
 
 
 def test_caregivers_see_no_forms(roster: Care) -> None:
-    page = login(Client(), roster.world.user[Role.CAREGIVER]).get("/workforce/training/")
+    client = login(Client(), roster.world.user[Role.CAREGIVER])
+    page = client.get("/workforce/training/")
     assert page.status_code == 200 and 'id="course-form"' not in page.content.decode()
+    assert client.post("/workforce/training/", COURSE).status_code == 403
+    assert Course.objects.count() == 0
 
 
 RULE = {
@@ -166,3 +169,49 @@ def test_the_roster_in_figures(roster: Care) -> None:
     assert {str(k): v for k, v in figures["mix"]}["Level 4 (intermediate worker)"] == 1
     assert (figures["no_level"], figures["employed"]) == (1, 2)
     assert page.status_code == 200 and 'id="leave-reasons"' in page.content.decode()
+
+
+def test_contest_and_subsidy_lists_keep_their_query_counts(roster: Care) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import token_for
+    from yiyang.workforce.services import (
+        contest_create,
+        contest_entry_add,
+        subsidies_evaluate,
+        subsidy_rule_save,
+    )
+
+    admin_user = roster.world.user[Role.CITY_ADMIN]
+    city = roster.world.div["X"]
+    page = login(Client(), admin_user)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token_for(admin_user)}")
+    urls = [(page, "/workforce/contests/"), (page, "/workforce/subsidies/"),
+            (api, "/api/v1/workforce/contests/"), (page, "/workforce/figures/")]  # fmt: skip
+
+    def counts() -> list[int]:
+        found = []
+        for client, url in urls:
+            with CaptureQueriesContext(connection) as context:
+                assert client.get(url).status_code == 200
+            found.append(len(context.captured_queries))
+        return found
+
+    def contest(n: int) -> None:
+        made = contest_create(actor=admin_user, city=city, name=f"大赛{n}",
+                              held_on=datetime.date(2026, 10, n))  # fmt: skip
+        for name in ("wang", "li"):
+            person = Employment.objects.get(caregiver=roster.caregivers[name]).person
+            contest_entry_add(actor=roster.manager, contest=made, event="急救", person=person)
+
+    contest(1)
+    subsidy_rule_save(actor=admin_user, city=city, name="岗位补贴", kind="post", amount="100",
+                      valid_from=datetime.date(2020, 1, 1))  # fmt: skip
+    few = counts()
+    for n in range(2, 6):
+        contest(n)
+    subsidies_evaluate(actor=admin_user, city=city, month=timezone.localdate())
+    many = counts()
+
+    assert many == few

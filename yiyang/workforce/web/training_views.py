@@ -64,7 +64,9 @@ def training_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     courses = course_queryset(actor=actor)
     can_manage = has_perm(actor, Permission.MANAGE_TRAINING)
-    data = request.POST if request.method == "POST" and can_manage else None
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied("training")
+    data = request.POST if request.method == "POST" else None
     which = request.POST.get("form") if data is not None else None
     organisers = provider_queryset(actor=actor).order_by("name")
     course_form = CourseForm(data if which == "course" else None, organisers=organisers)
