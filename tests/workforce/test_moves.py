@@ -14,6 +14,7 @@ from tests.factories import UserFactory
 from tests.visits.conftest import Care
 from tests.workforce.conftest import person_id, roster_file
 from tests.workforce.test_training import _session
+from yiyang.accounts.models import User
 from yiyang.core.permissions import Role
 from yiyang.services.models import Certificate
 from yiyang.services.selectors import certificates_valid_on
@@ -37,7 +38,9 @@ def _row(employer: str, hired: str, **extra: str) -> list[str]:
 
 def _hire_at_station(roster: Care, tmp_path: Path, hired: str):  # type: ignore[no-untyped-def]
     station = roster.world.org["station_XA1a"]
-    manager = UserFactory(username="m_station", role=Role.PROVIDER_MANAGER, organisation=station)
+    manager = User.objects.filter(username="m_station").first() or UserFactory(
+        username="m_station", role=Role.PROVIDER_MANAGER, organisation=station
+    )
     path = roster_file(tmp_path, [_row("", hired)], "station.csv")
     result = roster_import(actor=manager, path=path, provider=station)
     return station, result
