@@ -52,8 +52,8 @@ def contests_view(request: HttpRequest) -> HttpResponse:
 def _scores(request: HttpRequest, contest: Any) -> None:
     """The judges' scores of one event: ``score_<entry id>`` fields, awards one a line."""
     event = request.POST.get("event", "")
-    scores = {key.removeprefix("score_"): value for key, value in request.POST.items()
-              if key.startswith("score_") and value.strip()}  # fmt: skip
+    scores = {key.removeprefix("score_"): str(value) for key, value in request.POST.items()
+              if key.startswith("score_") and str(value).strip()}  # fmt: skip
     awards = [line.strip() for line in request.POST.get("awards", "").splitlines() if line.strip()]
     services.contest_scores_record(actor=request_actor(request), contest=contest, event=event,
                                    scores=scores, awards=awards)  # fmt: skip

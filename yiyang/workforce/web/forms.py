@@ -35,7 +35,8 @@ class CourseForm(forms.Form):
     )
 
     def __init__(self, *args: Any, organisers: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="course", **kwargs)
+        kwargs.setdefault("prefix", "course")
+        super().__init__(*args, **kwargs)
         field = self.fields["organiser"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organisers
@@ -52,7 +53,8 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10_000)
 
     def __init__(self, *args: Any, courses: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="session", **kwargs)
+        kwargs.setdefault("prefix", "session")
+        super().__init__(*args, **kwargs)
         field = self.fields["course"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = courses
@@ -89,7 +91,8 @@ class ContestEntryForm(forms.Form):
     )
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="entry", **kwargs)
+        kwargs.setdefault("prefix", "entry")
+        super().__init__(*args, **kwargs)
         field = self.fields["person"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = people
