@@ -108,3 +108,21 @@ def test_a_certificate_earned_between_employers_goes_to_the_next(
     new = person.employments.get(left_on__isnull=True).caregiver
     assert list(new.certificates.values_list("qualification", flat=True)) == ["elder_care_worker"]
     assert Person.objects.get(pk=person.pk).skill_level == "3"  # level 4 course: no step down
+
+
+def test_the_expiry_reminder_goes_to_the_new_employer(roster: Care, tmp_path: Path) -> None:
+    from yiyang.workforce.services import certificate_reminders_create
+
+    soon = (timezone.localdate() + datetime.timedelta(days=20)).isoformat()
+    first = roster_file(tmp_path, [_row("", "2022-03-01", cert="ZS41", expires=soon)])
+    roster_import(actor=roster.manager, path=first, provider=roster.provider)
+    old = Employment.objects.get(person__name="孟护理")
+    employment_end(actor=roster.manager, employment=old, left_on=datetime.date(2025, 5, 31),
+                   reason="transfer")  # fmt: skip
+    station, _result = _hire_at_station(roster, tmp_path, "2025-06-01")
+
+    made = certificate_reminders_create()
+
+    reminders = list(Person.objects.get(name="孟护理").reminders.values_list("provider_id",
+                                                                            flat=True))  # fmt: skip
+    assert made == 1 and reminders == [station.pk]
