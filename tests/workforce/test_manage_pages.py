@@ -108,6 +108,7 @@ def test_the_city_sets_subsidy_rules_and_computes_a_month(roster: Care) -> None:
     paid = {(e.person.name, e.amount) for e in SubsidyEntitlement.objects.all()}
     assert paid == {("李护理", Decimal("250.50")), ("王护理", Decimal("250.50"))}
     assert "certificate:" not in page and "持证岗位补贴" in page
+    assert "· " not in page.split('id="subsidy-rules"')[1].split("</section>")[0]
 
 
 @pytest.mark.parametrize("role", [Role.DISTRICT_OFFICER, Role.AUDITOR])

@@ -152,6 +152,27 @@ def best_rules(
     return chosen
 
 
+def rule_conditions(
+    *, min_skill_level: str, qualification: str, min_years_in_sector: int, rural_only: bool
+) -> str:
+    """A rule's conditions in the reader's words (the same words as an entitlement's
+    reason), or "every caregiver" when it has none."""
+    from django.utils.translation import gettext as _
+
+    codes = []
+    if min_skill_level:
+        codes.append(f"skill_level<={min_skill_level}")
+    if qualification:
+        codes.append(f"certificate:{qualification}")
+    if min_years_in_sector:
+        codes.append(f"years>={min_years_in_sector}")
+    if rural_only:
+        codes.append("rural")
+    if not codes:
+        return _("Every caregiver")
+    return subsidy_reason("; ".join(["", *codes])).lstrip("；; ")
+
+
 def subsidy_reason(reason: str) -> str:
     """An entitlement's stored reason (the rule's name, then the codes of the conditions met,
     as ``rule_applies`` writes them) in the reader's words."""

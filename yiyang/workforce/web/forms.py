@@ -49,7 +49,7 @@ class SessionForm(forms.Form):
     )
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DATETIME)
-    place = forms.CharField(label=_("Place"), max_length=200)
+    place = forms.CharField(label=_("Training place"), max_length=200)
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10_000)
 
     def __init__(self, *args: Any, courses: Any, **kwargs: Any) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.workforce import services
+from yiyang.workforce.rules import rule_conditions
 from yiyang.workforce.selectors import (
     actor_city,
     subsidy_list,
@@ -72,7 +73,12 @@ def _evaluate(request: HttpRequest, month: datetime.date) -> None:
 @login_required
 def subsidies_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    rules = subsidy_rule_list(actor=actor)
+    rules = list(subsidy_rule_list(actor=actor))
+    for rule in rules:
+        rule.conditions_text = rule_conditions(  # type: ignore[attr-defined]
+            min_skill_level=rule.min_skill_level, qualification=rule.qualification,
+            min_years_in_sector=rule.min_years_in_sector, rural_only=rule.rural_only,
+        )  # fmt: skip
     can_manage = has_perm(actor, Permission.MANAGE_WORKFORCE_SUBSIDIES)
     month = _month(request.POST.get("month") or request.GET.get("month"))
     form = SubsidyRuleForm(initial={"valid_from": month, "is_active": True})
