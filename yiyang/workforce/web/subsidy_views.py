@@ -75,7 +75,7 @@ def subsidies_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     rules = list(subsidy_rule_list(actor=actor))
     for rule in rules:
-        rule.conditions_text = rule_conditions(  # type: ignore[attr-defined]
+        rule.conditions_text = rule_conditions(
             min_skill_level=rule.min_skill_level, qualification=rule.qualification,
             min_years_in_sector=rule.min_years_in_sector, rural_only=rule.rural_only,
         )  # fmt: skip
