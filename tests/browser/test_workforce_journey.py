@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import csv
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
 from django.utils import timezone
 
 from tests.browser.test_visit_journey import PHONE, log_in, no_sideways_scroll
@@ -19,7 +21,7 @@ from tests.factories import UserFactory, citizen_id
 from yiyang.core.permissions import Role
 from yiyang.services import services as catalogue
 from yiyang.services.selectors import certificates_valid_on
-from yiyang.workforce.models import Employment, TrainingSession
+from yiyang.workforce.models import Employment
 from yiyang.workforce.services import course_create, person_adopt_caregivers, session_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,18 +65,24 @@ def test_roster_upload_then_qr_check_in_then_certificate(
     page.click("#import-form button[type=submit]")
     errors = page.locator("#import-errors")
     assert errors.locator("tbody tr").count() == 1
-    assert "技能等级" in errors.inner_text() and "3" in errors.inner_text()
+    row, column, value, reason = errors.locator("tbody tr td").all_inner_texts()
+    assert (row, column, value) == ("3", "技能等级", "六级") and "六级" in reason
     page.goto(f"{base}/workforce/training/sessions/{session.external_id}/")
     page.select_option("#enrol-form select[name=enrol]", label="王护理 · 居家公司P")
     page.click("#enrol-form button[type=submit]")
     assert "王护理" in page.locator("#enrolments").inner_text()
+    # The QR code on the organiser's screen: what it encodes is the check-in address shown
+    # under it (the same modules segno draws for that address).
+    scanned = page.locator("#session-qr code").inner_text().strip()
+    drawn = page.locator("#session-qr svg path").get_attribute("d")
+    assert drawn == _qr_path(scanned)
+    assert scanned.endswith(f"/workforce/training/checkin/{session.checkin_token}/")
     desk.close()
 
     phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     mobile = phone.new_page()
     log_in(mobile, base, "caregiver")
-    token = TrainingSession.objects.get(pk=session.pk).checkin_token
-    mobile.goto(f"{base}/workforce/training/checkin/{token}/")  # what the QR code holds
+    mobile.goto(scanned)  # what the phone's camera opens
     no_sideways_scroll(mobile)
     mobile.click("#checkin-form button[type=submit]")
     assert mobile.locator("#checked-in").is_visible()
@@ -97,3 +105,20 @@ def test_roster_upload_then_qr_check_in_then_certificate(
     phone.close()
     held = certificates_valid_on(caregiver_ids=[wang.pk], day=timezone.localdate())
     assert "elder_care_worker" in held[wang.pk]
+
+    # The dispatch profile the provider assigns visits from: the certificate that dispatch
+    # checks, valid.
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    log_in(page, base, "manager_p")
+    page.goto(f"{base}/services/caregivers/{wang.external_id}/")
+    rules = page.locator("#certificates li[data-qualification=elder_care_worker]")
+    assert number in rules.inner_text() and "expired" not in (rules.get_attribute("class") or "")
+    desk.close()
+
+
+def _qr_path(url: str) -> str:
+    svg = segno.make(url, error="m").svg_inline(scale=5)
+    match = re.search(r' d="([^"]+)"', svg)
+    assert match is not None
+    return match.group(1)

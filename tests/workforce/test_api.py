@@ -111,3 +111,37 @@ def test_subsidy_rules_and_evaluation(roster: Care) -> None:
     assert sorted(row["person_name"] for row in evaluated.json()) == ["李护理", "王护理"]
     assert {row["amount"] for row in listing["results"]} == {"150.00"}
     assert refused.status_code == 403
+
+
+def test_the_city_changes_a_subsidy_rule_and_reads_contests(roster: Care) -> None:
+    import datetime as dt
+
+    from yiyang.workforce.services import contest_create, contest_entry_add
+
+    admin = roster.world.user[Role.CITY_ADMIN]
+    api = _api(admin)
+    made = api.post("/api/v1/workforce/subsidy-rules/", {
+        "name": "岗位补贴", "kind": "post", "amount": "200", "valid_from": "2020-01-01",
+    }, content_type="application/json").json()  # fmt: skip
+    api.post("/api/v1/workforce/subsidy-rules/", {
+        "name": "持证补贴", "kind": "post", "amount": "300", "valid_from": "2020-01-01",
+        "qualification": "elder_care_worker",
+    }, content_type="application/json")  # fmt: skip
+    url = f"/api/v1/workforce/subsidy-rules/{made['id']}/"
+
+    changed = api.patch(url, {"amount": "250.00"}, content_type="application/json")
+    clash = api.patch(url, {"qualification": "elder_care_worker"},
+                      content_type="application/json")  # fmt: skip
+    by_manager = _api(roster.manager).patch(url, {"amount": "1"}, content_type="application/json")
+    contest = contest_create(actor=admin, city=roster.world.div["X"], name="大赛",
+                             held_on=dt.date(2026, 10, 20))  # fmt: skip
+    wang = Employment.objects.get(caregiver=roster.caregivers["wang"]).person
+    contest_entry_add(actor=roster.manager, contest=contest, event="急救", person=wang)
+    contests = _api(roster.manager).get("/api/v1/workforce/contests/").json()["results"]
+
+    assert changed.status_code == 200 and changed.json()["amount"] == "250.00"
+    assert clash.status_code == 400 and "kind" in clash.json()
+    assert by_manager.status_code in (403, 404)
+    assert [(c["name"], [e["person_name"] for e in c["entries"]]) for c in contests] == [
+        ("大赛", ["王护理"]),
+    ]  # fmt: skip

@@ -23,3 +23,9 @@ def id_fields(number: str) -> dict[str, str]:
         "id_number_ciphertext": crypto.encrypt(number),
         "id_number_masked": mask_id_number(number),
     }
+
+
+def id_number_of(person: object) -> str:
+    """The clear ID number of a person (callers check the permission and log it)."""
+    ciphertext = getattr(person, "id_number_ciphertext", "")
+    return crypto.decrypt(ciphertext) if ciphertext else ""

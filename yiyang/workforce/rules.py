@@ -150,3 +150,52 @@ def best_rules(
         if met is not None:
             chosen[rule.kind] = (rule, met)
     return chosen
+
+
+def rule_conditions(
+    *, min_skill_level: str, qualification: str, min_years_in_sector: int, rural_only: bool
+) -> str:
+    """A rule's conditions in the reader's words (the same words as an entitlement's
+    reason), or "every caregiver" when it has none."""
+    from django.utils.translation import gettext as _
+
+    codes = []
+    if min_skill_level:
+        codes.append(f"skill_level<={min_skill_level}")
+    if qualification:
+        codes.append(f"certificate:{qualification}")
+    if min_years_in_sector:
+        codes.append(f"years>={min_years_in_sector}")
+    if rural_only:
+        codes.append("rural")
+    if not codes:
+        return _("Every caregiver")
+    return subsidy_reason("; ".join(["", *codes])).lstrip("；; ")
+
+
+def subsidy_reason(reason: str) -> str:
+    """An entitlement's stored reason (the rule's name, then the codes of the conditions met,
+    as ``rule_applies`` writes them) in the reader's words."""
+    from django.utils.translation import gettext as _
+
+    from yiyang.core.display import is_chinese
+    from yiyang.services.choices import Qualification
+    from yiyang.workforce.choices import SkillLevel
+
+    name, *codes = [part.strip() for part in reason.split(";")]
+    words = [name]
+    for code in codes:
+        if code.startswith("skill_level<="):
+            level = code.removeprefix("skill_level<=")
+            label = dict(SkillLevel.choices).get(level, level)
+            words.append(_("skill level %(level)s or higher") % {"level": label})
+        elif code.startswith("certificate:"):
+            value = code.removeprefix("certificate:")
+            label = dict(Qualification.choices).get(value, _("a certificate"))
+            words.append(_("holds %(certificate)s") % {"certificate": label})
+        elif code.startswith("years>="):
+            words.append(_("%(years)s years or more in the care sector")
+                         % {"years": code.removeprefix("years>=")})  # fmt: skip
+        elif code == "rural":
+            words.append(_("works at a rural employer"))
+    return ("；" if is_chinese() else "; ").join(str(w) for w in words)

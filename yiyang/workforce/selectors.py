@@ -16,9 +16,12 @@ from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
+from yiyang.core.display import choice_label
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, has_perm, require_perm
+from yiyang.elders.choices import Sex
+from yiyang.elders.tags import age_on
 from yiyang.services.models import Certificate
 from yiyang.workforce.choices import EnrolmentStatus
 from yiyang.workforce.models import (
@@ -30,7 +33,7 @@ from yiyang.workforce.models import (
     SubsidyEntitlement,
     TrainingSession,
 )
-from yiyang.workforce.rules import Span, Turnover, turnover
+from yiyang.workforce.rules import Span, Turnover, subsidy_reason, turnover
 
 
 def employment_queryset(*, actor: Actor) -> QuerySet[Employment]:
@@ -68,21 +71,50 @@ def person_of_user(user: Any) -> Person | None:
     return employment.person if employment else None
 
 
+def certificate_key(certificate: Certificate) -> tuple[str, str, object]:
+    """What makes two certificate rows the same certificate of one person: a copy on the
+    dispatch profile of a later employer (``services.certificates_follow``) is the same."""
+    return (certificate.qualification, certificate.number, certificate.expires_on)
+
+
+def person_certificates(person: Person, employments: list[Employment]) -> list[Certificate]:
+    """The person's certificates, each once (the copy at a current employer first)."""
+    current = {e.caregiver_id for e in employments if e.left_on is None}
+    rows = list(
+        Certificate.objects.filter(caregiver__employment__person=person)
+        .select_related("caregiver__provider", "issue")
+        .order_by("-expires_on", "id")
+    )
+    chosen: dict[tuple[str, str, object], Certificate] = {}
+    for certificate in rows:
+        key = certificate_key(certificate)
+        held = chosen.get(key)
+        if held is None or (
+            certificate.caregiver_id in current and held.caregiver_id not in current
+        ):
+            chosen[key] = certificate
+    return [c for c in rows if chosen.get(certificate_key(c)) is c]
+
+
+def _with_reasons(rows: Any) -> list[Any]:
+    rows = list(rows)
+    for row in rows:
+        row.reason_text = subsidy_reason(row.reason)
+    return rows
+
+
 def person_record(person: Person) -> dict[str, Any]:
     """Everything on a person's page: employment history, certificates (of every employment,
     as dispatch reads them), training, contests, subsidies, this year's hours."""
     employments = list(
         person.employments.select_related("provider", "caregiver").order_by("-hired_on", "-id")
     )
-    certificates = list(
-        Certificate.objects.filter(caregiver__employment__person=person)
-        .select_related("caregiver__provider", "issue")
-        .order_by("-expires_on", "id")
-    )
+    certificates = person_certificates(person, employments)
     enrolments = list(
         person.enrolments.select_related("session__course").order_by("-session__starts_at")
     )
-    year = datetime.date.today().year
+    today = datetime.date.today()
+    year = today.year
     hours = sum(
         (e.hours for e in enrolments if e.attended_at and e.attended_at.year == year), Decimal(0)
     )
@@ -91,8 +123,10 @@ def person_record(person: Person) -> dict[str, Any]:
         "certificates": certificates,
         "enrolments": enrolments,
         "contests": list(person.contest_entries.select_related("contest", "provider")),
-        "subsidies": list(person.subsidies.select_related("provider").order_by("-month")),
+        "subsidies": _with_reasons(person.subsidies.select_related("provider").order_by("-month")),
         "hours_this_year": hours,
+        "age": age_on(person.birth_date, today) if person.birth_date else None,
+        "sex_label": choice_label(Sex, person.sex),
         "hours_required": Decimal(settings.WORKFORCE_TRAINING_HOURS_MIN),
         "conflicts": list(
             person.conflicts.filter(resolved=False).select_related("holder", "claimant")
@@ -229,6 +263,12 @@ def actor_city(actor: Actor) -> Division | None:
     return Division.objects.filter(level="city", code__in=[c + "00000000" for c in codes]).first()
 
 
+def actor_division(actor: Actor) -> Division | None:
+    """The division a course of this actor's own belongs to: their district or city."""
+    division = getattr(actor, "division", None)
+    return division if isinstance(division, Division) else actor_city(actor)
+
+
 def certificate_reminders(*, actor: Actor) -> QuerySet[Any]:
     """Reminders of certificates not yet expired, for the employers in the actor's scope."""
     from yiyang.workforce.models import CertificateReminder
@@ -239,3 +279,83 @@ def certificate_reminders(*, actor: Actor) -> QuerySet[Any]:
         division_code_field="provider__division__code",
         organisation_field="provider_id",
     ).select_related("person", "certificate", "provider")
+
+
+def may_export_roster(actor: Actor) -> bool:
+    """Who may take the roster away as a file: those who may export data, and those who
+    upload rosters (a provider its own staff, to edit and upload again). Full ID numbers
+    go only to roles that may see them."""
+    return has_perm(actor, Permission.VIEW_CAREGIVERS) and (
+        has_perm(actor, Permission.EXPORT_DATA) or has_perm(actor, Permission.IMPORT_ROSTER)
+    )
+
+
+def subsidy_rule_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
+    return get_or_404(subsidy_rule_list(actor=actor), external_id=external_id)
+
+
+def subsidy_list_shown(*, actor: Actor, month: datetime.date) -> list[Any]:
+    """A month's entitlements for a page, each with its reason in words."""
+    return _with_reasons(
+        subsidy_list(actor=actor, month=month).order_by("person__name", "kind")[:500]
+    )
+
+
+def contest_list(*, actor: Actor) -> QuerySet[Any]:
+    """Skills contests of the cities the actor works in (results are public to the city)."""
+    from yiyang.workforce.models import Contest
+
+    require_perm(actor, Permission.VIEW_CAREGIVERS)
+    codes = [code + "00000000" for code in _city_codes(actor)]
+    return Contest.objects.filter(city__code__in=codes).select_related("city")
+
+
+def contest_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
+    return get_or_404(contest_list(actor=actor), external_id=external_id)
+
+
+def contest_entries(contest: Any) -> QuerySet[Any]:
+    return contest.entries.select_related("person", "provider").order_by(
+        "event", "rank", "person__name"
+    )
+
+
+def current_staff(*, actor: Actor) -> QuerySet[Person]:
+    """People with a current employment in the actor's scope (to enter, to enrol)."""
+    employments = employment_queryset(actor=actor).filter(left_on__isnull=True)
+    return Person.objects.filter(pk__in=employments.values("person_id")).order_by("name", "id")
+
+
+def workforce_figures(*, actor: Actor, today: datetime.date) -> dict[str, Any]:
+    """The roster in figures for the actor's scope: 12-month turnover (the last 12 whole
+    months; a move to another care employer is not a leaver) with the leavers' reasons,
+    the skill-level mix of those employed, certificates expiring within 30 days."""
+    from django.db.models import Count, Q
+
+    from yiyang.workforce.choices import LeaveReason, SkillLevel
+
+    start = datetime.date(today.year - 1, today.month, 1)
+    employments = employment_queryset(actor=actor)
+    window = employments.filter(hired_on__lt=today.replace(day=1)).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=start)
+    )
+    result = turnover(employment_spans(window), start=start)
+    labels = dict(LeaveReason.choices)
+    reasons = sorted(result.reasons.items(), key=lambda item: (-item[1], item[0]))
+    counts = dict(
+        employments.filter(left_on__isnull=True)
+        .values_list("person__skill_level")
+        .annotate(n=Count("id"))
+        .values_list("person__skill_level", "n")
+    )
+    mix = [(label, counts.get(code, 0)) for code, label in SkillLevel.choices]
+    return {
+        "start": start, "end": month_end_before(today), "turnover": result,
+        "reasons": [(labels.get(code, labels["other"]), n) for code, n in reasons],
+        "mix": mix, "no_level": counts.get("", 0), "employed": sum(counts.values()),
+        "expiring": certificate_reminders(actor=actor).count(),
+    }  # fmt: skip
+
+
+def month_end_before(day: datetime.date) -> datetime.date:
+    return day.replace(day=1) - datetime.timedelta(days=1)

@@ -10,6 +10,8 @@ from yiyang.services.choices import Qualification
 from yiyang.services.models import Certificate
 from yiyang.workforce.choices import LeaveReason, SkillLevel, SubsidyKind
 from yiyang.workforce.models import (
+    Contest,
+    ContestEntry,
     Course,
     Employment,
     Enrolment,
@@ -165,6 +167,32 @@ class SubsidySerializer(serializers.ModelSerializer):
         model = SubsidyEntitlement
         fields = ("id", "person", "person_name", "kind", "month", "amount", "provider",
                   "reason", "paid_at")  # fmt: skip
+
+
+class IdNumberSerializer(serializers.Serializer):
+    id_number = serializers.CharField(read_only=True)
+
+
+class ContestEntrySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    person = serializers.UUIDField(source="person.external_id", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True, default=None)
+    provider_name = serializers.CharField(source="provider.name", read_only=True, default="")
+
+    class Meta:
+        model = ContestEntry
+        fields = ("id", "event", "person", "person_name", "provider", "provider_name", "score",
+                  "rank", "award")  # fmt: skip
+
+
+class ContestSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    entries = ContestEntrySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contest
+        fields = ("id", "name", "held_on", "entries")
 
 
 class EvaluateSerializer(serializers.Serializer):

@@ -12,8 +12,14 @@ router.register("workforce/courses", views.CourseViewSet, basename="workforce-co
 router.register("workforce/sessions", views.SessionViewSet, basename="workforce-session")
 router.register("workforce/subsidy-rules", views.SubsidyRuleViewSet, basename="workforce-rule")
 router.register("workforce/subsidies", views.SubsidyViewSet, basename="workforce-subsidy")
+router.register("workforce/contests", views.ContestViewSet, basename="workforce-contest")
 urlpatterns = [
     path("workforce/people/<uuid:id>/", views.PersonView.as_view(), name="workforce-person"),
+    path(
+        "workforce/people/<uuid:id>/id-number/",
+        views.PersonIdNumberView.as_view(),
+        name="workforce-person-id-number",
+    ),
     path(
         "workforce/roster-imports/",
         views.RosterImportView.as_view(),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -27,7 +27,14 @@ from yiyang.services.selectors import provider_get_for_actor
 from yiyang.workforce import selectors, services
 from yiyang.workforce.api import serializers as s
 from yiyang.workforce.filtersets import RosterFilterSet
-from yiyang.workforce.models import Employment, SubsidyEntitlement, SubsidyRule, TrainingSession
+from yiyang.workforce.models import (
+    Contest,
+    ContestEntry,
+    Employment,
+    SubsidyEntitlement,
+    SubsidyRule,
+    TrainingSession,
+)
 
 
 def _provider(actor: Any, external_id: Any, field: str = "provider") -> Any:
@@ -84,6 +91,37 @@ class PersonView(APIView):
         record = selectors.person_record(person)
         return Response({"person": s.PersonSerializer(person).data,
                          **s.person_record_data(record)})  # fmt: skip
+
+
+class PersonIdNumberView(APIView):
+    @extend_schema(request=None, responses=s.IdNumberSerializer)
+    def post(self, request: Request, id: str) -> Response:
+        """The caregiver's full ID number, for roles allowed to see ID numbers (audited)."""
+        actor = request_actor(request)
+        person = selectors.person_get_for_actor(actor=actor, external_id=id)
+        number = services.person_id_number_reveal(actor=actor, person=person)
+        response = Response(s.IdNumberSerializer({"id_number": number}).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ContestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Skills contests of the caller's city, with entrants, scores, ranks and awards."""
+
+    serializer_class = s.ContestSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return Contest.objects.none()
+        return (
+            selectors.contest_list(actor=request_actor(self.request))
+            .prefetch_related(
+                Prefetch(
+                    "entries", queryset=ContestEntry.objects.select_related("person", "provider")
+                )
+            )
+            .order_by("-held_on", "id")
+        )
 
 
 class CertificateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -202,6 +240,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 class SubsidyRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.SubsidyRuleSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
 
     def get_queryset(self) -> QuerySet[SubsidyRule]:
         if getattr(self, "swagger_fake_view", False):
@@ -218,6 +258,18 @@ class SubsidyRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise ValidationError({"city": _("Your login is not attached to a city.")})
         rule = services.subsidy_rule_save(actor=actor, city=city, **serializer.validated_data)
         return Response(s.SubsidyRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SubsidyRuleSerializer, responses=s.SubsidyRuleSerializer)
+    def partial_update(self, request: Request, id: str) -> Response:
+        """The city changes a rule (a change that would pay someone twice is refused)."""
+        actor = request_actor(request)
+        rule = selectors.subsidy_rule_get_for_actor(actor=actor, external_id=id)
+        serializer = s.SubsidyRuleSerializer(rule, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        rule = services.subsidy_rule_save(
+            actor=actor, city=rule.city, rule=rule, **serializer.validated_data
+        )
+        return Response(s.SubsidyRuleSerializer(rule).data)
 
 
 class SubsidyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

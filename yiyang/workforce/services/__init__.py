@@ -12,8 +12,11 @@ from yiyang.workforce.services.contests import (
 from yiyang.workforce.services.importing import ImportResult, roster_import
 from yiyang.workforce.services.roster import (
     certificate_reminders_create,
+    certificates_follow,
     employment_end,
     person_adopt_caregivers,
+    person_id_number_reveal,
+    roster_export_recorded,
 )
 from yiyang.workforce.services.subsidies import subsidies_evaluate, subsidy_rule_save
 from yiyang.workforce.services.training import (
@@ -25,8 +28,9 @@ from yiyang.workforce.services.training import (
 )
 
 __all__ = [
-    "ImportResult", "certificate_reminders_create", "contest_create", "contest_entry_add",
-    "contest_scores_record", "course_create", "employment_end", "enrolment_add",
-    "enrolment_result_record", "person_adopt_caregivers", "roster_import", "session_check_in",
+    "ImportResult", "certificate_reminders_create", "certificates_follow", "contest_create",
+    "contest_entry_add", "contest_scores_record", "course_create", "employment_end",
+    "enrolment_add", "enrolment_result_record", "person_adopt_caregivers",
+    "person_id_number_reveal", "roster_export_recorded", "roster_import", "session_check_in",
     "session_create", "subsidies_evaluate", "subsidy_rule_save",
 ]  # fmt: skip

@@ -183,6 +183,9 @@ def _plan(parsed_rows: list[Parsed], employers: Employers) -> Plan:
             plan.rejected.append(row.parsed)
             continue
         row.employment = match
+        # A new employment of someone already on the roster: a move, and their
+        # certificates follow (``services.roster.certificates_follow``).
+        row.moved = match is None
         plan.rows.append(row)
     return plan
 

@@ -212,6 +212,9 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 def _issue(enrolment: Enrolment, issued_on: datetime.date) -> Certificate | None:
     course = enrolment.session.course
     employments = list(enrolment.person.employments.filter(left_on__isnull=True))
+    if not employments:
+        # Between employers: on the latest profile, and it follows to the next employer.
+        employments = list(enrolment.person.employments.order_by("-hired_on", "-id")[:1])
     if not course.qualification or not employments:
         return None
     number = f"{course.city.code[:4]}{issued_on:%Y}{enrolment.pk:07d}"

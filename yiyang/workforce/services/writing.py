@@ -15,6 +15,7 @@ from yiyang.services.models import Caregiver, Certificate
 from yiyang.workforce.identity import id_fields
 from yiyang.workforce.models import CertificateIssue, Employment, Person, RosterConflict
 from yiyang.workforce.services.parsing import Parsed
+from yiyang.workforce.services.roster import certificates_follow
 
 BATCH = 1000
 PERSON_FIELDS = ("name", "sex", "birth_date", "education", "skill_level",
@@ -30,6 +31,7 @@ class RowPlan:
     person: Person | None = None
     employment: Employment | None = None
     new: bool = False  # a new employment (nothing of it in the database before)
+    moved: bool = False  # a new employment of a person already on the roster
 
     @property
     def values(self) -> dict[str, Any]:
@@ -162,3 +164,7 @@ def plan_write(plan: Plan) -> None:
     _persons(plan)
     _employments(plan)
     _certificates(plan)
+    certificates_follow(moves={
+        row.person.pk: row.employment.caregiver_id
+        for row in plan.rows if row.moved and row.person and row.employment
+    })  # fmt: skip

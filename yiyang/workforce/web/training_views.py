@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,8 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor
+from yiyang.core.web.forms import apply_errors
+from yiyang.services.selectors import provider_queryset
 from yiyang.workforce import services
 from yiyang.workforce.selectors import (
+    actor_division,
     course_queryset,
     person_get_for_actor,
     roster_list,
@@ -26,15 +29,61 @@ from yiyang.workforce.selectors import (
     session_get_for_actor,
     session_queryset,
 )
+from yiyang.workforce.web.forms import CourseForm, SessionForm
+
+
+def _create(form: Any, action: Any) -> bool:
+    """Run a form's service call; its errors go next to the fields. True when done."""
+    if not form.is_valid():
+        return False
+    try:
+        action(dict(form.cleaned_data))
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    except PermissionDenied:
+        form.add_error(None, _("You may not organise this course."))
+        return False
+    return True
+
+
+def _new_course(actor: Any, data: dict[str, Any]) -> Any:
+    organiser = data.pop("organiser")
+    division = organiser.division if organiser else actor_division(actor)
+    if division is None:
+        raise ValidationError({"organiser": _("Choose the organiser.")})
+    return services.course_create(
+        actor=actor, division=division, organiser=organiser,
+        certificate_valid_months=data.pop("certificate_valid_months") or None, **data,
+    )  # fmt: skip
 
 
 @login_required
 def training_view(request: HttpRequest) -> HttpResponse:
+    """Sessions and courses; those who run training add courses and sessions here."""
     actor = request_actor(request)
+    courses = course_queryset(actor=actor)
+    can_manage = has_perm(actor, Permission.MANAGE_TRAINING)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied("training")
+    data = request.POST if request.method == "POST" else None
+    which = request.POST.get("form") if data is not None else None
+    organisers = provider_queryset(actor=actor).order_by("name")
+    course_form = CourseForm(data if which == "course" else None, organisers=organisers)
+    session_form = SessionForm(data if which == "session" else None, courses=courses)
+    if which == "course" and _create(course_form, lambda d: _new_course(actor, d)):
+        messages.success(request, _("Course added."))
+        return redirect(request.path)
+    if which == "session" and _create(
+        session_form, lambda d: services.session_create(actor=actor, **d)
+    ):
+        messages.success(request, _("Session added."))
+        return redirect(request.path)
     return render(request, "workforce/training.html", {
-        "courses": course_queryset(actor=actor)[:200],
+        "courses": courses[:200],
         "sessions": session_queryset(actor=actor).order_by("-starts_at")[:100],
-        "now": timezone.now(),
+        "now": timezone.now(), "can_manage": can_manage,
+        "course_form": course_form, "session_form": session_form,
     })  # fmt: skip
 
 

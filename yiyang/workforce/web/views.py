@@ -26,11 +26,13 @@ from yiyang.workforce import services
 from yiyang.workforce.filtersets import RosterFilterSet
 from yiyang.workforce.selectors import (
     certificate_reminders,
+    may_export_roster,
     person_get_for_actor,
     person_of_user,
     person_record,
     roster_conflicts,
     roster_list,
+    workforce_figures,
 )
 
 PAGE_SIZE = 50
@@ -51,14 +53,25 @@ def roster_view(request: HttpRequest) -> HttpResponse:
         "conflicts": roster_conflicts(actor=actor)[:20],
         "reminders": certificate_reminders(actor=actor)[:50],
         "can_import": has_perm(actor, Permission.IMPORT_ROSTER),
+        "can_export": may_export_roster(actor),
+        "can_subsidies": has_perm(actor, Permission.VIEW_CAREGIVERS),
     })  # fmt: skip
 
 
 @login_required
+def figures_view(request: HttpRequest) -> HttpResponse:
+    """Turnover and its reasons, the skill-level mix, expiring certificates."""
+    figures = workforce_figures(actor=request_actor(request), today=timezone.localdate())
+    return render(request, "workforce/figures.html", figures)
+
+
+@login_required
 def person_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    person = person_get_for_actor(actor=request_actor(request), external_id=external_id)
+    actor = request_actor(request)
+    person = person_get_for_actor(actor=actor, external_id=external_id)
     return render(request, "workforce/person.html", {
         "person": person, "today": timezone.localdate(), **person_record(person),
+        "can_reveal": has_perm(actor, Permission.SEE_ID_NUMBERS),
     })  # fmt: skip
 
 
