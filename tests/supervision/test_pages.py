@@ -123,7 +123,7 @@ def test_the_rating_workflow_through_the_api(sup: World) -> None:
     rating = scored(sup, {"E1": 1})
     api = Client(HTTP_AUTHORIZATION=f"Token {token_for(sup.user[Role.EVALUATOR])}")
     url = f"/api/v1/supervision/ratings/{rating.external_id}/"
-    scores = {code: {"points": points, "photos": 1} for code, points in FULL.items()}
+    scores = {code: {"points": points, "note": "现场"} for code, points in FULL.items()}
     bad = api.post(
         url + "scores/", {"scores": {"E1": {"points": 99}}}, content_type="application/json"
     )

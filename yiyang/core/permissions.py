@@ -217,6 +217,7 @@ class Permission(enum.Enum):
         R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
     )  # fmt: skip
     HANDLE_COMPLAINTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
+    VIEW_SCORECARDS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
     # Government-purchased services (issue 14): budgets, contracts, monthly statements and
     # their workflow: the provider confirms, the street verifies, the district approves,
     # city finance releases and pays; an overspent budget line needs the city's override.
@@ -333,6 +334,7 @@ PERMISSION_TITLES = {
     "VIEW_COMPLAINTS": _("View the complaint register"),
     "REGISTER_COMPLAINTS": _("Register complaints"),
     "HANDLE_COMPLAINTS": _("Handle and answer complaints"),
+    "VIEW_SCORECARDS": _("View the district scorecards"),
     "VIEW_SETTLEMENT": _("View contracts, statements and payments"),
     "VIEW_BUDGETS": _("View budget lines, spending and commitments"),
     "MANAGE_BUDGETS": _("Manage budget lines and allocations"),

@@ -36,7 +36,6 @@ def _scores(rng: random.Random, scheme: object, share: float) -> dict[str, dict[
         points = item.max_points * Decimal(str(min(1.0, share + rng.uniform(-0.05, 0.05))))
         scores[item.code] = {
             "points": points.quantize(Decimal("1")),
-            "photos": 1,
             "note": "现场核查",
         }
     return scores

@@ -48,8 +48,8 @@ from yiyang.services.services import (
     service_areas_set,
     service_list_load,
 )
+from yiyang.supervision.services import complaint_from_family
 from yiyang.visits.choices import (
-    ComplaintStatus,
     FlagCode,
     OrderKind,
     OrderStatus,
@@ -59,7 +59,6 @@ from yiyang.visits.choices import (
     VisitStatus,
 )
 from yiyang.visits.models import (
-    Complaint,
     Order,
     Visit,
     VisitEvent,
@@ -602,7 +601,7 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
     flags = _flags(visits, elder_of)
     reviews = _reviews(rng, visits, flags, now, users.get("provider_manager"))
     result.flagged = len(flags)
-    with _own_timestamps(Order, Visit, VisitEvent, VisitFlag, VisitReview, VisitRating, Complaint):
+    with _own_timestamps(Order, Visit, VisitEvent, VisitFlag, VisitReview, VisitRating):
         bulk_insert([p.order for p in plans], set_pks=True)
         for plan in plans:
             for visit in plan.visits:
@@ -611,7 +610,10 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
         bulk_insert([f for fs in flags.values() for f in fs])
         bulk_insert(reviews)
         bulk_insert(_events(visits))
-        _ratings(rng, visits, now, family_elder, users.get("family"))
+        complained = _ratings(rng, visits, now, family_elder, users.get("family"))
+    if complained is not None and users.get("family") is not None:
+        # The family's complaint goes to the city's register, as from the family page.
+        complaint_from_family(actor=users["family"], visit=complained[0], text=complained[1])
     AuditEvent.objects.bulk_create([
         AuditEvent(
             actor_username=p.order.placed_by_username or "seed-demo", action=AuditAction.CREATE,
@@ -902,9 +904,10 @@ def _reviews(
 def _ratings(
     rng: random.Random, visits: list[Visit], now: datetime.datetime, family_elder: Elder | None,
     family: User | None,
-) -> None:  # fmt: skip
+) -> tuple[Visit, str] | None:  # fmt: skip
+    """Ratings of the month's visits; returns the visit the family complains about."""
     ratings: list[VisitRating] = []
-    complaint: Complaint | None = None
+    complaint: tuple[Visit, str] | None = None
     for visit in visits:
         if visit.status not in (VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED):
             continue
@@ -927,22 +930,12 @@ def _ratings(
             rated_by=family if mine else None, at=at,
         ))  # fmt: skip
         if stars == 2 and mine and complaint is None:
-            complaint = Complaint(
-                visit=visit, provider_id=visit.provider_id, division_code=visit.division_code,
-                text=COMPLAINT_TEXT, status=ComplaintStatus.OPEN, made_by=family,
-                created_at=at, updated_at=at,
-            )  # fmt: skip
+            complaint = (visit, COMPLAINT_TEXT)
     VisitRating.objects.bulk_create(ratings, batch_size=500)
     if complaint is None and family_elder is not None:
         # No late visit for the family's elder this month: the complaint is about a short one.
         target = next((v for v in visits if v.elder_id == family_elder.pk and v.check_out_at
                        and v.check_out_at < now), None)  # fmt: skip
         if target is not None and target.check_out_at is not None:
-            at = target.check_out_at + datetime.timedelta(hours=3)
-            complaint = Complaint(
-                visit=target, provider_id=target.provider_id, division_code=target.division_code,
-                text="打扫得不够仔细，厨房灶台没有擦。", status=ComplaintStatus.OPEN,
-                made_by=family, created_at=at, updated_at=at,
-            )  # fmt: skip
-    if complaint is not None:
-        complaint.save()
+            complaint = (target, "打扫得不够仔细，厨房灶台没有擦。")
+    return complaint

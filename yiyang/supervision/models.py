@@ -302,10 +302,9 @@ class Complaint(BaseModel):
     visit = models.ForeignKey(
         "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # The family-page complaint this one came from (kept until the visits model retires).
-    legacy = models.OneToOneField(
-        "visits.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    # The id the complaint had on the family page before the register took the family
+    # page's complaints over (visits.Complaint, retired): old links redirect by it.
+    legacy_external_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     work_order = models.CharField(
         _("12345 work order"), max_length=40, null=True, blank=True, unique=True
     )
@@ -355,3 +354,53 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+def evidence_photo_path(instance: EvidencePhoto, filename: str) -> str:
+    return f"supervision/{instance.division_code[:6]}/{instance.external_id}.jpg"
+
+
+class EvidencePhoto(BaseModel):
+    """A photo taken as evidence: of a rating item on site, of an inspection, or the
+    provider's proof of a rectification. Re-encoded as JPEG without the camera's EXIF;
+    served only to those who may see the record it belongs to."""
+
+    item_score = models.ForeignKey(
+        ItemScore, null=True, blank=True, on_delete=models.CASCADE, related_name="photo_files"
+    )
+    inspection = models.ForeignKey(
+        Inspection, null=True, blank=True, on_delete=models.CASCADE, related_name="photo_files"
+    )
+    rectification = models.ForeignKey(
+        Rectification,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photo_files",
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    image = models.FileField(upload_to=evidence_photo_path)
+    size_bytes = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(item_score__isnull=False, inspection__isnull=True,
+                             rectification__isnull=True)
+                    | models.Q(item_score__isnull=True, inspection__isnull=False,
+                               rectification__isnull=True)
+                    | models.Q(item_score__isnull=True, inspection__isnull=True,
+                               rectification__isnull=False)
+                ),
+                name="evidence_photo_one_owner",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return str(self.external_id)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
@@ -17,6 +18,7 @@ from yiyang.supervision.choices import DayKind, RatingStatus
 from yiyang.supervision.models import (
     CalendarDay,
     Complaint,
+    EvidencePhoto,
     Inspection,
     Rating,
     RatingScheme,
@@ -78,6 +80,15 @@ def scheme_rules(
     ]
     part_max = {p["code"]: Decimal(str(p["max"])) for p in scheme.parts}
     return items, thresholds, part_max
+
+
+def scheme_list(*, actor: Actor) -> QuerySet[RatingScheme]:
+    """The rating schemes (the one in use first, then earlier editions), for anyone who
+    may see ratings: the scheme is public knowledge inside the platform."""
+    require_perm(actor, Permission.VIEW_RATINGS)
+    return RatingScheme.objects.prefetch_related("items").order_by(
+        "-is_active", "code", "-created_at"
+    )
 
 
 def rating_queryset(*, actor: Actor) -> QuerySet[Rating]:
@@ -149,6 +160,25 @@ def complaint_list(*, actor: Actor, filters: dict[str, str] | None = None) -> Qu
 
 def complaint_get_for_actor(*, actor: Actor, external_id: Any) -> Complaint:
     return get_or_404(complaint_queryset(actor=actor), external_id=external_id)
+
+
+def evidence_photo_get_for_actor(*, actor: Actor, external_id: Any) -> EvidencePhoto:
+    """A photo, for whoever may see the rating, inspection or rectification it belongs to
+    (an evaluator only those of the ratings assigned to them); otherwise 404, the same as a
+    photo that does not exist."""
+    photo = get_or_404(
+        EvidencePhoto.objects.select_related("item_score__rating", "inspection", "rectification"),
+        external_id=external_id,
+    )
+    if photo.item_score is not None:
+        owner: QuerySet[Any] = rating_queryset(actor=actor).filter(pk=photo.item_score.rating_id)
+    elif photo.inspection is not None:
+        owner = inspection_queryset(actor=actor).filter(pk=photo.inspection_id)
+    else:
+        owner = rectification_queryset(actor=actor).filter(pk=photo.rectification_id)
+    if not owner.exists():
+        raise Http404
+    return photo
 
 
 # --- The public page -------------------------------------------------------------------------

@@ -1,8 +1,10 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from yiyang.supervision.api.views import (
     ComplaintViewSet,
     InspectionViewSet,
+    LegacyComplaintRedirect,
     RatingViewSet,
     RectificationViewSet,
 )
@@ -12,4 +14,12 @@ router.register("supervision/ratings", RatingViewSet, basename="rating")
 router.register("supervision/complaints", ComplaintViewSet, basename="supervised-complaint")
 router.register("supervision/inspections", InspectionViewSet, basename="inspection")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
-urlpatterns = router.urls
+legacy = LegacyComplaintRedirect.as_view()
+urlpatterns = [
+    *router.urls,
+    # The family-page complaints' old addresses (visits app, retired): redirects.
+    path("complaints/", legacy),
+    path("complaints/<uuid:legacy>/", legacy),
+    path("complaints/<uuid:legacy>/answer/", legacy, {"answer": True}),
+    path("visits/<uuid:visit>/complain/", legacy),
+]

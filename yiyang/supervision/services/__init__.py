@@ -8,7 +8,7 @@ from yiyang.supervision.services.complaints import (
     complaint_actions,
     complaint_answer,
     complaint_close,
-    complaint_from_visit_complaint,
+    complaint_from_family,
     complaint_register,
     complaint_reopen,
 )
@@ -29,6 +29,7 @@ from yiyang.supervision.services.ratings import (
     rating_result,
     rating_review,
     rating_scheme_load,
+    rating_scheme_upload,
     rating_score,
 )
 
@@ -37,7 +38,7 @@ __all__ = [
     "complaint_actions",
     "complaint_answer",
     "complaint_close",
-    "complaint_from_visit_complaint",
+    "complaint_from_family",
     "complaint_register",
     "complaint_reopen",
     "inspection_plan_generate",
@@ -52,6 +53,7 @@ __all__ = [
     "rating_result",
     "rating_review",
     "rating_scheme_load",
+    "rating_scheme_upload",
     "rating_score",
     "rectification_close",
     "rectification_respond",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
+from yiyang.elders.selectors import family_elder_ids
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
 from yiyang.supervision.choices import (
@@ -24,6 +25,7 @@ from yiyang.supervision.choices import (
 )
 from yiyang.supervision.models import Complaint, ComplaintEvent
 from yiyang.supervision.services.common import audit, working_deadline
+from yiyang.visits.models import Visit
 
 NEXT_STATUS: dict[str, tuple[str, ...]] = {
     ComplaintStatus.RECEIVED: (ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.ANSWERED),
@@ -137,45 +139,38 @@ def complaint_register(
     return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
 
 
-def complaint_from_visit_complaint(*, actor: Actor, complaint: Any) -> Complaint:
-    """A complaint made on the family page (visits.Complaint) enters the register, linked to
-    it; called by the visits app's intake hook in the same transaction."""
+@transaction.atomic
+def complaint_from_family(
+    *,
+    actor: Actor,
+    visit: Visit,
+    text: str,
+    category: str = ComplaintCategory.SERVICE_QUALITY,
+) -> Complaint:
+    """A family member complains about a visit to their elder from the family page: the
+    complaint enters the register (channel: family page) against the visit's provider,
+    with the register's deadlines. The one path for family complaints."""
+    require_perm(actor, Permission.RATE_VISITS)
+    if visit.elder_id not in family_elder_ids(user=actor):
+        raise PermissionDenied("elder")
+    errors: dict[str, str] = {}
+    text = str(text or "").strip()
+    if not text:
+        errors["text"] = _("Describe the complaint.")
+    if category not in ComplaintCategory.values:
+        errors["category"] = _("Choose a category.")
+    if errors:
+        raise ValidationError(errors)
     values = {
         "channel": ComplaintChannel.FAMILY_PAGE,
-        "organisation_id": complaint.provider_id,
-        "division_code": complaint.division_code,
-        "visit_id": complaint.visit_id,
-        "legacy": complaint,
-        "text": complaint.text,
-        "made_by_id": complaint.made_by_id,
-        "received_at": complaint.created_at,
+        "category": category,
+        "organisation_id": visit.provider_id,
+        "division_code": visit.division_code,
+        "visit": visit,
+        "text": text[:2000],
+        "made_by": actor_user(actor),
     }
     return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
-
-
-def complaint_answered_on_visit_complaint(*, actor: Actor, complaint: Any) -> None:
-    """A family-page complaint answered through the visits app's older path: the register's
-    copy takes the same answer and status (called in the same transaction)."""
-    linked = Complaint.objects.filter(legacy=complaint).first()
-    if linked is None or linked.status == ComplaintStatus.CLOSED:
-        return
-    now = timezone.now()
-    linked.answer = complaint.answer
-    linked.answered_at = linked.answered_at or now
-    linked.acknowledged_at = linked.acknowledged_at or now
-    linked.status = (
-        ComplaintStatus.CLOSED if complaint.status == "closed" else ComplaintStatus.ANSWERED
-    )
-    linked.closed_at = now if linked.status == ComplaintStatus.CLOSED else None
-    linked.save()
-    _event(linked, ComplaintEventKind.ANSWERED, actor, complaint.answer)
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        linked,
-        linked.division_code,
-        {"status": [None, linked.status], "answer": [None, complaint.answer[:200]]},
-    )
 
 
 def _require_handler(actor: Actor, complaint: Complaint) -> None:
