@@ -611,9 +611,6 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
         bulk_insert(reviews)
         bulk_insert(_events(visits))
         complained = _ratings(rng, visits, now, family_elder, users.get("family"))
-    if complained is not None and users.get("family") is not None:
-        # The family's complaint goes to the city's register, as from the family page.
-        complaint_from_family(actor=users["family"], visit=complained[0], text=complained[1])
     AuditEvent.objects.bulk_create([
         AuditEvent(
             actor_username=p.order.placed_by_username or "seed-demo", action=AuditAction.CREATE,
@@ -624,14 +621,7 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
         for p in plans
     ], batch_size=1000)  # fmt: skip
     if family_elder is not None and users.get("family") is not None:
-        consent_record(
-            actor=admin, elder=family_elder, purpose=ConsentPurpose.FAMILY_VIEW,
-            given_by=ConsentGiver.ELDER, given_on=first_day - datetime.timedelta(days=12),
-            recipient="子女", evidence="社区工作者上门签字确认",
-        )  # fmt: skip
-        family_member_link(
-            actor=admin, elder=family_elder, user=users["family"], relation=Relation.CHILD
-        )
+        _link_family(admin, family_elder, users["family"], first_day, complained)
         result.family_elder = family_elder.name
     result.created = len(visits)
     result.today = sum(v.date == today for v in visits)
@@ -899,6 +889,22 @@ def _reviews(
             reviewer_username=reviewer.username if reviewer else "seed-demo", at=at,
         ))  # fmt: skip
     return reviews
+
+
+def _link_family(
+    admin: Any, elder: Elder, family: User, first_day: datetime.date,
+    complained: tuple[Visit, str] | None,
+) -> None:  # fmt: skip
+    """The family login sees the elder's care (consent, link), and complains about one
+    visit: into the city's register, as from the family page."""
+    consent_record(
+        actor=admin, elder=elder, purpose=ConsentPurpose.FAMILY_VIEW,
+        given_by=ConsentGiver.ELDER, given_on=first_day - datetime.timedelta(days=12),
+        recipient="子女", evidence="社区工作者上门签字确认",
+    )  # fmt: skip
+    family_member_link(actor=admin, elder=elder, user=family, relation=Relation.CHILD)
+    if complained is not None:
+        complaint_from_family(actor=family, visit=complained[0], text=complained[1])
 
 
 def _ratings(

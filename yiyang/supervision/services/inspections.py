@@ -125,31 +125,17 @@ def _require_inspector(actor: Actor, inspection: Inspection) -> None:
     )
 
 
-@transaction.atomic
-def inspection_record(
-    *,
-    actor: Actor,
+def _record_checked(
     inspection: Inspection,
+    codes: list[str],
     answers: dict[str, Any],
     findings: list[dict[str, Any]],
-    lat: Any = None,
-    lng: Any = None,
-    photos: Sequence[bytes] = (),
-) -> Inspection:
-    """Record an inspection done on site: the checklist's answers, the findings (each gets
-    a rectification order due in SUPERVISION_RECTIFICATION_WORKING_DAYS working days), the
-    location and the photos taken (stored). Fails when a serious finding exists or any
-    checklist item is not met."""
-    _require_inspector(actor, inspection)
+    photos: Sequence[bytes],
+) -> list[Photo]:
+    """Everything wrong with an inspection record, at once (or the checked photos)."""
     errors: dict[str, str] = {}
     if inspection.status != InspectionStatus.PLANNED:
         errors["status"] = _("This inspection is already recorded.")
-    checklist = (
-        ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True)
-        .order_by("-created_at")
-        .first()
-    )
-    codes = [i["code"] for i in checklist.items] if checklist else []
     missing = [c for c in codes if not isinstance(answers.get(c), bool)]
     if missing:
         errors["answers"] = _("Answer every checklist item: %(items)s.") % {
@@ -168,6 +154,32 @@ def inspection_record(
         errors.update({k: " ".join(v) for k, v in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
+    return checked
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    actor: Actor,
+    inspection: Inspection,
+    answers: dict[str, Any],
+    findings: list[dict[str, Any]],
+    lat: Any = None,
+    lng: Any = None,
+    photos: Sequence[bytes] = (),
+) -> Inspection:
+    """Record an inspection done on site: the checklist's answers, the findings (each gets
+    a rectification order due in SUPERVISION_RECTIFICATION_WORKING_DAYS working days), the
+    location and the photos taken (stored). Fails when a serious finding exists or any
+    checklist item is not met."""
+    _require_inspector(actor, inspection)
+    checklist = (
+        ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True)
+        .order_by("-created_at")
+        .first()
+    )
+    codes = [i["code"] for i in checklist.items] if checklist else []
+    checked = _record_checked(inspection, codes, answers, findings, photos)
     failed = any(answers.get(c) is False for c in codes) or any(
         f["severity"] == Severity.SERIOUS for f in findings
     )

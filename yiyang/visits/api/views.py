@@ -4,7 +4,6 @@ a provider only its own)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -327,14 +326,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             reason=serializer.validated_data["reason"],
         )  # fmt: skip
         return Response(OrderSerializer(order).data)
-
-
-def _uuid(value: str) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _get_or_error(queryset: QuerySet[Any], external_id: Any, field: str) -> Any:

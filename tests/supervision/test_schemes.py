@@ -1,0 +1,45 @@
+"""The rating schemes page: the scheme as the city configured it, marked unverified where
+it is, and the city loading its own edition (checked whole, nothing half-written)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tests.conftest import World, login
+from yiyang.core.permissions import Role
+from yiyang.supervision.models import RatingScheme
+
+SCHEME = Path("yiyang/supervision/schemes/gbt37276-2018.json")
+
+
+def test_the_page_shows_the_scheme_as_the_citys_configuration(world: World) -> None:
+    page = login(Client(), world.user[Role.EVALUATOR]).get("/supervision/schemes/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "data-city-configuration" in html
+    assert "data-unverified" in html and "F3" in html and ">900<" in html and "90%" in html
+    assert 'name="scheme"' not in html  # only the city loads a scheme
+
+
+def test_the_city_loads_its_own_scheme(world: World) -> None:
+    definition = json.loads(SCHEME.read_text(encoding="utf-8"))
+    definition |= {"version": "city-2027", "unverified": False}
+    city = login(Client(), world.user[Role.CITY_ADMIN])
+    bad = dict(definition, items=definition["items"][:-1])  # the services part no longer adds up
+    for content in (b"{not json", json.dumps(bad).encode()):
+        response = city.post("/supervision/schemes/",
+                             {"scheme": SimpleUploadedFile("s.json", content)}, follow=True)  # fmt: skip
+        assert response.status_code == 200
+        assert not RatingScheme.objects.filter(version="city-2027").exists()
+    assert "parts.services" not in response.content.decode()  # words, not the field code only
+    city.post("/supervision/schemes/",
+              {"scheme": SimpleUploadedFile("s.json", json.dumps(definition).encode())})  # fmt: skip
+    active = RatingScheme.objects.get(code="gbt37276", is_active=True)
+    assert (active.version, active.unverified) == ("city-2027", False)
+    district = login(Client(), world.user[Role.DISTRICT_OFFICER])
+    response = district.post("/supervision/schemes/",
+                             {"scheme": SimpleUploadedFile("s.json", b"{}")})  # fmt: skip
+    assert response.status_code == 403
