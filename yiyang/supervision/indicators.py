@@ -29,18 +29,27 @@ from yiyang.core.indicators import (
     for_providers,
     indicator,
     ratios,
+    sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.organisations.choices import OrganisationStatus
 from yiyang.organisations.models import Organisation
 from yiyang.supervision.choices import (
+    EvaluationStatus,
     InspectionKind,
     InspectionResult,
     InspectionStatus,
     RatingChange,
     RatingStatus,
 )
-from yiyang.supervision.models import Complaint, Inspection, Rating, RatingEvent, Rectification
+from yiyang.supervision.models import (
+    Complaint,
+    Inspection,
+    Rating,
+    RatingEvent,
+    Rectification,
+    ServiceEvaluation,
+)
 
 RATED = Category.INSTITUTIONS
 
@@ -264,3 +273,26 @@ def visit_complaints_by_provider(period: Period, providers: Sequence[Any]) -> di
         .annotate(n=Count("pk"))
     )
     return count_values(keys, dict(rows))
+
+
+@indicator(
+    code="service_evaluation_score",
+    name=_("Evaluation score of purchased services"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=149,
+    definition=_(
+        "Points given by third-party evaluators in the period's year, up to its end "
+        "(numerator), divided by the points the evaluated providers could have had "
+        "(denominator), by the provider's division."
+    ),
+)
+def evaluation_score(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    scored = ServiceEvaluation.objects.filter(
+        year=period.as_of.year, status=EvaluationStatus.SCORED, scored_at__lt=period.end_dt()
+    )
+    return ratios(
+        divisions,
+        sum_by_code(scored, "division_code", divisions, F("total")),
+        sum_by_code(scored, "division_code", divisions, F("max_total")),
+    )

@@ -16,6 +16,7 @@ from yiyang.supervision.choices import (
     ComplaintStatus,
     DayKind,
     EscalationLevel,
+    EvaluationStatus,
     InspectionKind,
     InspectionResult,
     InspectionStatus,
@@ -404,3 +405,70 @@ class EvidencePhoto(BaseModel):
 
     def __str__(self) -> str:
         return str(self.external_id)
+
+
+class EvaluationTemplate(BaseModel):
+    """How a provider's purchased services are evaluated each year, as data: sections of a
+    kind (records sampled from the platform, satisfaction calls, document checks), each
+    with its points and sample size (``schemes/evaluation-2026.json``)."""
+
+    code = models.CharField(_("code"), max_length=40)
+    version = models.CharField(_("version"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    source = models.CharField(_("source"), max_length=500)
+    sections = models.JSONField(default=list)  # [{"code", "kind", "text", "max", ...}]
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["code", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="evaluation_template_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.version})"
+
+
+class ServiceEvaluation(BaseModel):
+    """One provider's yearly third-party evaluation: the sample drawn from the platform,
+    the evaluator's points per section, the total."""
+
+    provider = models.ForeignKey(
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="service_evaluations",
+    )
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    template = models.ForeignKey(EvaluationTemplate, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=EvaluationStatus.choices,
+        default=EvaluationStatus.OPEN,
+    )
+    evaluator = models.ForeignKey(
+        USER,
+        verbose_name=_("evaluator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_evaluations",
+    )
+    # {"records": [visit external ids], "calls": [visit external ids]}: drawn at creation.
+    sample = models.JSONField(default=dict, blank=True)
+    scores = models.JSONField(default=dict, blank=True)  # {section code: "points"}
+    notes = models.JSONField(default=dict, blank=True)  # {section code: note}
+    total = models.DecimalField(_("total"), null=True, blank=True, max_digits=7, decimal_places=2)
+    max_total = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "division_code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "year"], name="service_evaluation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.year}"

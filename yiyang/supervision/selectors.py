@@ -14,7 +14,7 @@ from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.core.scoping import prefix_q
-from yiyang.supervision.choices import DayKind, RatingStatus
+from yiyang.supervision.choices import DayKind, EvaluationStatus, RatingStatus
 from yiyang.supervision.models import (
     CalendarDay,
     Complaint,
@@ -23,8 +23,10 @@ from yiyang.supervision.models import (
     Rating,
     RatingScheme,
     Rectification,
+    ServiceEvaluation,
 )
 from yiyang.supervision.scoring import Item, Threshold
+from yiyang.visits.models import Visit
 
 # Facility kinds listed on the public page: institutions and community facilities.
 PUBLIC_KINDS = (
@@ -179,6 +181,51 @@ def evidence_photo_get_for_actor(*, actor: Actor, external_id: Any) -> EvidenceP
     if not owner.exists():
         raise Http404
     return photo
+
+
+def evaluation_queryset(*, actor: Actor) -> QuerySet[ServiceEvaluation]:
+    """Evaluations of purchased services: an evaluator only those assigned to them; the
+    provider its own; officers their jurisdiction."""
+    require_perm(actor, Permission.VIEW_RATINGS)
+    queryset = ServiceEvaluation.objects.select_related("provider", "template", "evaluator")
+    if actor.role == Role.EVALUATOR:
+        return queryset.filter(evaluator_id=actor.pk) if actor.pk else queryset.none()
+    return actor.scope.apply(
+        queryset, division_code_field="division_code", organisation_field="provider_id"
+    )
+
+
+def evaluation_get_for_actor(*, actor: Actor, external_id: Any) -> ServiceEvaluation:
+    return get_or_404(evaluation_queryset(actor=actor), external_id=external_id)
+
+
+def evaluation_history(*, actor: Actor, evaluation: ServiceEvaluation) -> list[Any]:
+    """The provider's scored evaluations of every year the actor may see, newest first,
+    with the change from the year before: the year-to-year comparison."""
+    rows = list(
+        evaluation_queryset(actor=actor)
+        .filter(provider_id=evaluation.provider_id, status=EvaluationStatus.SCORED)
+        .order_by("-year")
+    )
+    return [
+        (row, row.total - rows[n + 1].total if n + 1 < len(rows) and row.total is not None
+         and rows[n + 1].total is not None else None)
+        for n, row in enumerate(rows)
+    ]  # fmt: skip
+
+
+def evaluation_sample_visits(evaluation: ServiceEvaluation) -> dict[str, list[Any]]:
+    """The sampled visits of each section, for the evaluator's page (date, service, the
+    caregiver; no personal data of the elder): read through the evaluation, which the
+    caller has already scoped."""
+    ids = [i for ids in evaluation.sample.values() for i in ids]
+    visits = {
+        str(v.external_id): v
+        for v in Visit.objects.filter(external_id__in=ids).select_related("item", "caregiver")
+    }
+    return {
+        code: [visits[i] for i in ids if i in visits] for code, ids in evaluation.sample.items()
+    }
 
 
 # --- The public page -------------------------------------------------------------------------

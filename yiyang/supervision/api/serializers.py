@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from yiyang.supervision.choices import ComplaintCategory, ComplaintChannel
-from yiyang.supervision.models import Complaint, Inspection, Rating, Rectification
+from yiyang.supervision.models import (
+    Complaint,
+    Inspection,
+    Rating,
+    Rectification,
+    ServiceEvaluation,
+)
 
 
 class RatingSerializer(serializers.ModelSerializer):
@@ -173,6 +179,28 @@ class RectificationSerializer(serializers.ModelSerializer):
             "response",
             "evidence",
             "escalation",
+        ]
+
+
+class ServiceEvaluationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    evaluator = serializers.CharField(source="evaluator.username", read_only=True, default=None)
+
+    class Meta:
+        model = ServiceEvaluation
+        fields = [
+            "id",
+            "provider",
+            "provider_name",
+            "year",
+            "status",
+            "evaluator",
+            "scores",
+            "total",
+            "max_total",
+            "scored_at",
         ]
 
 

@@ -7,6 +7,7 @@ from yiyang.supervision.api.views import (
     LegacyComplaintRedirect,
     RatingViewSet,
     RectificationViewSet,
+    ServiceEvaluationViewSet,
 )
 
 router = SimpleRouter()
@@ -14,6 +15,7 @@ router.register("supervision/ratings", RatingViewSet, basename="rating")
 router.register("supervision/complaints", ComplaintViewSet, basename="supervised-complaint")
 router.register("supervision/inspections", InspectionViewSet, basename="inspection")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
+router.register("supervision/evaluations", ServiceEvaluationViewSet, basename="service-evaluation")
 legacy = LegacyComplaintRedirect.as_view()
 urlpatterns = [
     *router.urls,

@@ -27,12 +27,19 @@ from yiyang.supervision.api.serializers import (
     RatingSerializer,
     RectificationSerializer,
     ScoresSerializer,
+    ServiceEvaluationSerializer,
     SupervisedComplaintCreateSerializer,
     SupervisedComplaintSerializer,
     SupervisedComplaintStepSerializer,
     result_data,
 )
-from yiyang.supervision.models import Complaint, Inspection, Rating, Rectification
+from yiyang.supervision.models import (
+    Complaint,
+    Inspection,
+    Rating,
+    Rectification,
+    ServiceEvaluation,
+)
 from yiyang.visits.selectors import visit_get_for_actor
 
 
@@ -206,6 +213,29 @@ class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Rectification.objects.none()
         return selectors.rectification_queryset(actor=request_actor(self.request))
+
+
+class ServiceEvaluationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Yearly third-party evaluations of purchased services: an evaluator sees only those
+    assigned to them, a provider its own."""
+
+    serializer_class = ServiceEvaluationSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[ServiceEvaluation]:
+        if getattr(self, "swagger_fake_view", False):
+            return ServiceEvaluation.objects.none()
+        return selectors.evaluation_queryset(actor=request_actor(self.request)).order_by(
+            "-year", "id"
+        )
+
+    def get_object(self) -> ServiceEvaluation:
+        return selectors.evaluation_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
 
 
 @extend_schema(exclude=True)

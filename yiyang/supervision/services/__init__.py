@@ -13,6 +13,11 @@ from yiyang.supervision.services.complaints import (
     complaint_reopen,
 )
 from yiyang.supervision.services.escalation import overdue_escalate
+from yiyang.supervision.services.evaluations import (
+    evaluation_assign,
+    evaluation_score,
+    evaluation_tasks_generate,
+)
 from yiyang.supervision.services.inspections import (
     inspection_plan_generate,
     inspection_record,
@@ -41,6 +46,9 @@ __all__ = [
     "complaint_from_family",
     "complaint_register",
     "complaint_reopen",
+    "evaluation_assign",
+    "evaluation_score",
+    "evaluation_tasks_generate",
     "inspection_plan_generate",
     "inspection_record",
     "overdue_escalate",

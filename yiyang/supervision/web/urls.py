@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.supervision.web import scorecard, views
+from yiyang.supervision.web import evaluations, scorecard, views
 
 app_name = "supervision"
 urlpatterns = [
@@ -22,6 +22,9 @@ urlpatterns = [
         views.family_complain_view,
         name="family-complain",
     ),
+    path("evaluations/", evaluations.evaluation_list_view, name="evaluations"),
+    path("evaluations/generate/", evaluations.evaluation_generate_view, name="evaluation-generate"),
+    path("evaluations/<uuid:external_id>/", evaluations.evaluation_detail_view, name="evaluation"),
     path("schemes/", views.scheme_list_view, name="schemes"),
     path("scorecard/", scorecard.scorecard_view, name="scorecard"),
 ]
