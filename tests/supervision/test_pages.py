@@ -19,7 +19,7 @@ from yiyang.core.permissions import Role
 from yiyang.facilities.models import Facility
 from yiyang.organisations.choices import OrganisationKind
 from yiyang.supervision import selectors, services
-from yiyang.supervision.models import Complaint, Rating
+from yiyang.supervision.models import Complaint, EvaluationTemplate, Rating, ServiceEvaluation
 
 
 @pytest.fixture(autouse=True)
@@ -161,6 +161,8 @@ def test_staff_pages_open(sup: World) -> None:
         assert client.get(f"/supervision/ratings/{rating.external_id}/").status_code == 200
         assert client.get("/supervision/inspections/").status_code == 200, role
         assert client.get("/supervision/complaints/").status_code == 200, role
+        assert client.get("/supervision/evaluations/").status_code == 200, role
+        assert client.get("/supervision/schemes/").status_code == 200, role
 
 
 # --- the public page ---------------------------------------------------------------------------
@@ -312,6 +314,8 @@ def _queries(client: Client, url: str) -> int:
         "/api/v1/supervision/complaints/",
         "/supervision/inspections/",
         "/api/v1/supervision/inspections/",
+        "/supervision/evaluations/",
+        "/api/v1/supervision/evaluations/",
     ],
 )
 def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
@@ -333,6 +337,11 @@ def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
             organisation=organisation,
             applied_level=3,
         )
+        ServiceEvaluation.objects.create(
+            provider=organisation, division_code=organisation.division.code, year=2026,
+            template=EvaluationTemplate.objects.get(), max_total=100,
+            evaluator=sup.user[Role.EVALUATOR],
+        )  # fmt: skip
     services.inspection_plan_generate(
         actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=3
     )
