@@ -246,3 +246,24 @@ def test_the_migration_moves_existing_complaints_without_loss(care: Care) -> Non
         "migrated",
     ]
     assert "visits_complaint" not in connection.introspection.table_names()
+
+
+def test_the_caregiver_or_meal_concerned_must_be_the_organisations(care: Care) -> None:  # noqa: F811
+    caregiver = care.provider.caregivers.get(name="王护理")
+    operator = care.world.user[Role.OPERATOR]
+    complaint = services.complaint_register(
+        actor=operator, channel="call_centre", organisation=care.provider, text="态度差",
+        caregiver_id=str(caregiver.external_id),
+    )  # fmt: skip
+    assert complaint.caregiver == caregiver and complaint.meal is None
+    with pytest.raises(ValidationError) as error:
+        services.complaint_register(
+            actor=operator, channel="call_centre", organisation=care.world.org["institution_XA1a"],
+            text="x", caregiver_id=str(caregiver.external_id), meal_id="not-an-id",
+        )  # fmt: skip
+    assert set(error.value.message_dict) == {"caregiver", "meal"}
+    assert Complaint.objects.count() == 1
+    # A family-page complaint names the visit's caregiver.
+    visit = delivered_visit(care)
+    made = services.complaint_from_family(actor=care.family, visit=visit, text="迟到")
+    assert made.caregiver_id == visit.caregiver_id is not None

@@ -303,6 +303,24 @@ class Complaint(BaseModel):
     visit = models.ForeignKey(
         "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What the complaint concerns, where there is one: a caregiver of the organisation, a
+    # meal served by its canteen.
+    caregiver = models.ForeignKey(
+        "services.Caregiver",
+        verbose_name=_("caregiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    meal = models.ForeignKey(
+        "meals.ServedMeal",
+        verbose_name=_("meal"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The id the complaint had on the family page before the register took the family
     # page's complaints over (visits.Complaint, retired): old links redirect by it.
     legacy_external_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)

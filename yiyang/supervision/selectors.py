@@ -140,7 +140,7 @@ def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:
     for providers."""
     require_perm(actor, Permission.VIEW_COMPLAINTS)
     return actor.scope.apply(
-        Complaint.objects.select_related("organisation"),
+        Complaint.objects.select_related("organisation", "visit", "caregiver", "meal"),
         division_code_field="division_code",
         organisation_field="organisation_id",
     )

@@ -90,6 +90,12 @@ class SupervisedComplaintSerializer(serializers.ModelSerializer):
     visit = serializers.UUIDField(
         source="visit.external_id", read_only=True, allow_null=True, default=None
     )
+    caregiver = serializers.UUIDField(
+        source="caregiver.external_id", read_only=True, allow_null=True, default=None
+    )
+    meal = serializers.UUIDField(
+        source="meal.external_id", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Complaint
@@ -101,6 +107,8 @@ class SupervisedComplaintSerializer(serializers.ModelSerializer):
             "organisation",
             "organisation_name",
             "visit",
+            "caregiver",
+            "meal",
             "work_order",
             "text",
             "status",
@@ -127,6 +135,12 @@ class SupervisedComplaintCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
     received_at = serializers.DateTimeField(required=False)
     work_order = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    caregiver_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The caregiver concerned, if any."
+    )
+    meal_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The served meal concerned, if any."
+    )
 
 
 class FamilyComplaintSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ answers, satisfaction at closure, reopening. Escalation is in ``escalation``."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -15,8 +16,10 @@ from django.utils.translation import gettext as _
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.elders.selectors import family_elder_ids
+from yiyang.meals.models import ServedMeal
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
+from yiyang.services.models import Caregiver
 from yiyang.supervision.choices import (
     ComplaintCategory,
     ComplaintChannel,
@@ -102,9 +105,12 @@ def complaint_register(
     category: str = ComplaintCategory.SERVICE_QUALITY,
     received_at: datetime.datetime | None = None,
     work_order: str = "",
+    caregiver_id: Any = None,
+    meal_id: Any = None,
 ) -> Complaint:
     """Enter a complaint from the call centre, a walk-in or a 12345 work order. The
-    organisation must be a provider inside the actor's jurisdiction."""
+    organisation must be a provider inside the actor's jurisdiction; the caregiver or the
+    served meal concerned (public ids, optional) must be that organisation's."""
     require_perm(actor, Permission.REGISTER_COMPLAINTS)
     errors: dict[str, str] = {}
     if channel not in ComplaintChannel.values or channel == ComplaintChannel.FAMILY_PAGE:
@@ -123,10 +129,12 @@ def complaint_register(
     work_order = str(work_order or "").strip()
     if work_order and Complaint.objects.filter(work_order=work_order).exists():
         errors["work_order"] = _("This work-order number is already in the register.")
+    concerned = _concerned(organisation, caregiver_id, meal_id, errors)
     if errors:
         raise ValidationError(errors)
     assert organisation is not None
     values = {
+        **concerned,
         "channel": channel,
         "category": category,
         "organisation": organisation,
@@ -140,6 +148,40 @@ def complaint_register(
 
 
 @transaction.atomic
+def _concerned(
+    organisation: Organisation | None, caregiver_id: Any, meal_id: Any, errors: dict[str, str]
+) -> dict[str, Any]:
+    """The caregiver and meal a complaint concerns, checked to be the organisation's."""
+    found: dict[str, Any] = {}
+    if caregiver_id:
+        found["caregiver"] = (
+            Caregiver.objects.filter(external_id=caregiver_id, provider=organisation).first()
+            if _is_uuid(caregiver_id) and organisation is not None
+            else None
+        )
+        if found["caregiver"] is None:
+            errors["caregiver"] = _("No caregiver with this id works for the organisation.")
+    if meal_id:
+        found["meal"] = (
+            ServedMeal.objects.filter(
+                external_id=meal_id, canteen__organisation=organisation
+            ).first()
+            if _is_uuid(meal_id) and organisation is not None
+            else None
+        )
+        if found["meal"] is None:
+            errors["meal"] = _("No meal with this id was served by the organisation.")
+    return found
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def complaint_from_family(
     *,
     actor: Actor,
@@ -167,6 +209,7 @@ def complaint_from_family(
         "organisation_id": visit.provider_id,
         "division_code": visit.division_code,
         "visit": visit,
+        "caregiver_id": visit.caregiver_id,
         "text": text[:2000],
         "made_by": actor_user(actor),
     }
