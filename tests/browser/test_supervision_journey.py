@@ -7,6 +7,7 @@ complaint registered by the call centre passes its deadlines and escalates to th
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,15 @@ from tests.supervision.conftest import FULL
 from tests.supervision.test_pages import facility_for
 from yiyang.core.permissions import Role
 from yiyang.supervision.models import Complaint, EvidencePhoto, Rating
+from yiyang.supervision.selectors import active_scheme
+from yiyang.supervision.services import rating_scheme_load
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LANDSCAPE = {"width": 1024, "height": 768}
 PORTRAIT = {"width": 768, "height": 1024}
 EVIDENCE = {"E2", "F3", "M1", "M3"}
+SCHEME = Path(__file__).resolve().parents[2] / "yiyang/supervision/schemes/gbt37276-2018.json"
 
 
 def _step(browser: Any, base: str, username: str, path: str, button: str) -> None:
@@ -76,6 +80,9 @@ def _score_on_a_tablet(browser: Any, base: str, rating: Rating, photo: Path) -> 
 def test_apply_score_review_publish_and_a_complaint_escalates(
     live_server: Any, browser: Any, tmp_path: Path
 ) -> None:
+    if active_scheme("care_institution") is None:  # seeded by a migration a flush removed
+        definition = json.loads(SCHEME.read_text(encoding="utf-8"))
+        rating_scheme_load(definition=definition)
     world = build_world()
     institution = world.org["institution_XA1a"]
     UserFactory(username="manager_inst", role=Role.PROVIDER_MANAGER, organisation=institution)
