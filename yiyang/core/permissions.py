@@ -150,7 +150,6 @@ class Permission(enum.Enum):
     CORRECT_VISITS = (R.PROVIDER_MANAGER,)
     REVIEW_VISITS = (R.PROVIDER_MANAGER, R.STREET_OFFICER, R.DISTRICT_OFFICER)
     RATE_VISITS = (R.FAMILY,)
-    ANSWER_COMPLAINTS = (R.PROVIDER_MANAGER, R.STREET_OFFICER, R.DISTRICT_OFFICER)
     LINK_FAMILY = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
     # The facility network (issue 13): facilities, reach and coverage, where to build next,
     # construction projects. Coverage shows counts of elders, never who they are.
@@ -292,7 +291,6 @@ PERMISSION_TITLES = {
     "CORRECT_VISITS": _("Correct visit records"),
     "REVIEW_VISITS": _("Review flagged visits"),
     "RATE_VISITS": _("Rate visits and complain"),
-    "ANSWER_COMPLAINTS": _("Answer complaints"),
     "LINK_FAMILY": _("Link family accounts to elders"),
     "VIEW_FACILITIES": _("View facilities"),
     "MANAGE_FACILITIES": _("Register and edit facilities"),
