@@ -188,12 +188,13 @@ def rating_score_view(request: HttpRequest, external_id: str) -> HttpResponse:
         entries: dict[str, dict[str, object]] = {}
         for item in items:
             points = request.POST.get(f"points_{item.code}", "").strip()
-            if points == "":
-                continue
+            photos = request.FILES.getlist(f"photos_{item.code}")
+            if points == "" and not photos:
+                continue  # not scored yet (photos without points: refused, not lost quietly)
             entries[item.code] = {
                 "points": points,
                 "note": request.POST.get(f"note_{item.code}", ""),
-                "photos": [f.read() for f in request.FILES.getlist(f"photos_{item.code}")],
+                "photos": [f.read() for f in photos],
             }
         saved = _run(
             request,
