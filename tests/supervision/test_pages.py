@@ -305,6 +305,14 @@ def _queries(client: Client, url: str) -> int:
     return len(context.captured_queries)
 
 
+def _evaluation(sup: World, organisation: Any) -> None:
+    ServiceEvaluation.objects.create(
+        provider=organisation, division_code=organisation.division.code, year=2026,
+        template=EvaluationTemplate.objects.get(), max_total=100,
+        evaluator=sup.user[Role.EVALUATOR],
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -326,6 +334,7 @@ def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
     services.inspection_plan_generate(
         actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=1
     )
+    _evaluation(sup, sup.org["institution_XA1a"])
     few = _queries(client, url)
     for n in range(5):
         _register(sup)
@@ -337,11 +346,7 @@ def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
             organisation=organisation,
             applied_level=3,
         )
-        ServiceEvaluation.objects.create(
-            provider=organisation, division_code=organisation.division.code, year=2026,
-            template=EvaluationTemplate.objects.get(), max_total=100,
-            evaluator=sup.user[Role.EVALUATOR],
-        )  # fmt: skip
+        _evaluation(sup, organisation)
     services.inspection_plan_generate(
         actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=3
     )
