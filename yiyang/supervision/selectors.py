@@ -175,9 +175,11 @@ def evidence_photo_get_for_actor(*, actor: Actor, external_id: Any) -> EvidenceP
     if photo.item_score is not None:
         owner: QuerySet[Any] = rating_queryset(actor=actor).filter(pk=photo.item_score.rating_id)
     elif photo.inspection is not None:
-        owner = inspection_queryset(actor=actor).filter(pk=photo.inspection_id)
-    else:
-        owner = rectification_queryset(actor=actor).filter(pk=photo.rectification_id)
+        owner = inspection_queryset(actor=actor).filter(pk=photo.inspection.pk)
+    elif photo.rectification is not None:
+        owner = rectification_queryset(actor=actor).filter(pk=photo.rectification.pk)
+    else:  # the check constraint makes this impossible; never serve an orphan
+        raise Http404
     if not owner.exists():
         raise Http404
     return photo
@@ -207,11 +209,11 @@ def evaluation_history(*, actor: Actor, evaluation: ServiceEvaluation) -> list[A
         .filter(provider_id=evaluation.provider_id, status=EvaluationStatus.SCORED)
         .order_by("-year")
     )
-    return [
-        (row, row.total - rows[n + 1].total if n + 1 < len(rows) and row.total is not None
-         and rows[n + 1].total is not None else None)
-        for n, row in enumerate(rows)
-    ]  # fmt: skip
+    totals = [row.total for row in rows]
+    changes: list[Decimal | None] = []
+    for this, before in zip(totals, [*totals[1:], None], strict=True):
+        changes.append(this - before if this is not None and before is not None else None)
+    return list(zip(rows, changes, strict=True))
 
 
 def evaluation_sample_visits(evaluation: ServiceEvaluation) -> dict[str, list[Any]]:

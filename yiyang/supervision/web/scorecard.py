@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -63,7 +64,7 @@ def scorecard_view(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
         return csv_response(f"scorecard-{card.month:%Y-%m}-{level}.csv", header, rows)
     codes = list(card.weighting.weights)
     figure_codes = [c for c in card.indicators if c not in codes]
-    rows = [
+    table: list[dict[str, Any]] = [
         {
             "rank": row.rank,
             "division": row.division,
@@ -80,7 +81,7 @@ def scorecard_view(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
         "supervision/scorecard.html",
         {
             "card": card,
-            "rows": rows,
+            "rows": table,
             "components": [(card.indicators[c], card.weighting.weights[c]) for c in codes],
             "figures": [card.indicators[c] for c in figure_codes],
             "star_levels": LEVELS,
