@@ -3,9 +3,11 @@ it is, and the city loading its own edition (checked whole, nothing half-written
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -43,3 +45,19 @@ def test_the_city_loads_its_own_scheme(world: World) -> None:
     response = district.post("/supervision/schemes/",
                              {"scheme": SimpleUploadedFile("s.json", b"{}")})  # fmt: skip
     assert response.status_code == 403
+
+
+def test_the_shipped_schemes_sources_read_in_chinese(db: None) -> None:
+    scheme = RatingScheme.objects.get(code="gbt37276", version="2018")
+    assert scheme.source.startswith("结构") and "长沙" in scheme.levels[0]["source"]
+    # A database seeded with the first (English) wording is brought up to date; a city's
+    # own wording is left alone.
+    RatingScheme.objects.filter(pk=scheme.pk).update(source="Structure (five levels ...")
+    migration = importlib.import_module(
+        "yiyang.supervision.migrations.0008_scheme_sources_in_chinese"
+    )
+    migration.chinese_sources(django_apps, None)
+    assert RatingScheme.objects.get(pk=scheme.pk).source.startswith("结构")
+    RatingScheme.objects.filter(pk=scheme.pk).update(source="本市自定")
+    migration.chinese_sources(django_apps, None)
+    assert RatingScheme.objects.get(pk=scheme.pk).source == "本市自定"
