@@ -209,10 +209,10 @@ def evaluation_history(*, actor: Actor, evaluation: ServiceEvaluation) -> list[A
         .filter(provider_id=evaluation.provider_id, status=EvaluationStatus.SCORED)
         .order_by("-year")
     )
-    totals = [row.total for row in rows]
     changes: list[Decimal | None] = []
-    for this, before in zip(totals, [*totals[1:], None], strict=True):
-        changes.append(this - before if this is not None and before is not None else None)
+    for n, row in enumerate(rows):
+        before = rows[n + 1].total if n + 1 < len(rows) else None
+        changes.append(row.total - before if row.total is not None and before is not None else None)
     return list(zip(rows, changes, strict=True))
 
 
