@@ -572,6 +572,9 @@ SUPERVISION_UNCERTAIN_DAYS = env("SUPERVISION_UNCERTAIN_DAYS", "ignore") or "ign
 if SUPERVISION_UNCERTAIN_DAYS not in ("ignore", "apply"):
     raise ImproperlyConfigured("SUPERVISION_UNCERTAIN_DAYS must be ignore or apply")
 SUPERVISION_HOTLINE = env("SUPERVISION_HOTLINE", "12345") or "12345"
+# The district scorecard's weights (督导考核), the city's configuration: a JSON file like
+# yiyang/supervision/schemes/scorecard.json; empty: that file.
+SUPERVISION_SCORECARD_FILE = env("SUPERVISION_SCORECARD_FILE", "") or ""
 # The public page (/public/) is cached this many seconds per query and language.
 SUPERVISION_PUBLIC_CACHE_SECONDS = env_int("SUPERVISION_PUBLIC_CACHE_SECONDS", 60)
 SUPERVISION_PUBLIC_RATE_PER_MINUTE = env_int("SUPERVISION_PUBLIC_RATE_PER_MINUTE", 120)

@@ -14,8 +14,9 @@ from yiyang.demo.services import demo_city_build, demo_elders_build
 from yiyang.demo.visits import demo_visits_build
 from yiyang.elders.selectors import family_elder_ids
 from yiyang.services.models import Caregiver, ServiceItem
+from yiyang.supervision.models import Complaint
 from yiyang.visits.choices import ReviewStatus, VisitStatus
-from yiyang.visits.models import Complaint, Order, Visit, VisitFlag, VisitRating
+from yiyang.visits.models import Order, Visit, VisitFlag, VisitRating
 from yiyang.visits.selectors import assignment_problems, caregiver_day, dispatch_board
 from yiyang.visits.services import visits_scan
 
@@ -51,7 +52,8 @@ def test_demo_seeds_providers_plans_and_a_month_of_history(demo: None) -> None:
     reviews = set(Visit.objects.values_list("review_status", flat=True))
     assert {ReviewStatus.PENDING, ReviewStatus.ACCEPTED, ReviewStatus.REJECTED} <= reviews
     assert VisitRating.objects.exists()
-    assert Complaint.objects.count() == 1
+    # The family's complaint is in the city's register, as from the family page.
+    assert list(Complaint.objects.values_list("channel", flat=True)) == ["family_page"]
     # Checked-in visits lie near the elder's address, with plausible durations.
     done = past.filter(status=VisitStatus.CONFIRMED, review_status=ReviewStatus.NONE)
     for visit in done[:200]:

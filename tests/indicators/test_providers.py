@@ -20,7 +20,8 @@ from yiyang.indicators.selectors import current_month, provider_ranking
 from yiyang.indicators.services import snapshot_take
 from yiyang.organisations.choices import OrganisationKind as K
 from yiyang.services.models import ServiceOffering
-from yiyang.visits.models import Complaint, VisitFlag, VisitRating
+from yiyang.supervision.models import Complaint
+from yiyang.visits.models import VisitFlag, VisitRating
 
 
 def month_of_two_providers(world: World) -> tuple[Any, Any]:
@@ -44,7 +45,11 @@ def month_of_two_providers(world: World) -> tuple[Any, Any]:
     VisitFlag.objects.create(visit=late, code="too_short", detail="")
     VisitRating.objects.create(visit=first, stars=5)
     VisitRating.objects.create(visit=late, stars=2)
-    Complaint.objects.create(visit=late, provider=p, division_code=a.division_code, text="迟到")
+    now = timezone.now()
+    Complaint.objects.create(
+        number="TS1", channel="family_page", organisation=p, division_code=a.division_code,
+        visit=late, text="迟到", received_at=now, acknowledge_by=now, answer_by=now,
+    )  # fmt: skip
     return p, q
 
 

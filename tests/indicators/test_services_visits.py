@@ -9,7 +9,8 @@ from tests.factories import OrganisationFactory
 from tests.indicators.conftest import compute, dec, elder, service_item, visit
 from yiyang.organisations.choices import OrganisationKind as K
 from yiyang.services.models import Caregiver, Certificate
-from yiyang.visits.models import Complaint, VisitFlag, VisitRating
+from yiyang.supervision.models import Complaint
+from yiyang.visits.models import VisitFlag, VisitRating
 
 
 def caregiver(provider: object, status: str = "active") -> Caregiver:
@@ -61,7 +62,11 @@ def test_visits_delivered_late_missed_flagged_and_by_category(world: World) -> N
     VisitFlag.objects.create(visit=rejected, code="out_of_range", detail="")
     VisitRating.objects.create(visit=on_time, stars=5)
     VisitRating.objects.create(visit=late, stars=2)
-    Complaint.objects.create(visit=late, provider=p, division_code=a.division_code, text="迟到")
+    now = timezone.now()
+    Complaint.objects.create(
+        number="TS1", channel="family_page", organisation=p, division_code=a.division_code,
+        visit=late, text="迟到", received_at=now, acknowledge_by=now, answer_by=now,
+    )  # fmt: skip
     xa = d["XA"]
     assert compute("orders_placed", xa) == [7]
     assert compute("visits_planned", xa, d["XA1"], d["XA2"]) == [5, 3, 2]

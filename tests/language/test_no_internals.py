@@ -42,6 +42,7 @@ LATIN_ALLOWED = {
     "SOS", "IMEI", "SIM", "ICCID", "GPS", "ID", "CSV", "Excel", "PDF", "TOTP", "km", "m", "s",
     "min", "ppm", "SpO", "English", "Leaflet", "OpenStreetMap", "ECharts", "MMSE", "ADL",
     "Barthel", "TSA", "yiyang", "anxin", "IP", "OK", "Tab", "Alt", "API", "kg", "cm", "mmHg", "QR", "HTTPS", "MQTT",
+    "GB", "JSON",  # a national standard's prefix (GB 38600-2019); a file format, as CSV
 }  # fmt: skip
 SCRIPT = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
 TAG = re.compile(r"<[^>]+>")

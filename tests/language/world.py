@@ -33,6 +33,7 @@ from yiyang.facilities.services import facility_register
 from yiyang.scheduling import services as scheduling
 from yiyang.services import services as catalogue
 from yiyang.services.models import ServiceItem
+from yiyang.supervision.services import complaint_from_family
 from yiyang.visits import services as visits
 from yiyang.visits.models import Visit
 
@@ -138,7 +139,7 @@ def _done_visit(rich: RichWorld, provider: Any, item: Any, caregiver: Any, manag
     visit = visits.visit_check_out(actor=user, visit=visit, fix=away, notes="顺利")
     family = world.user[Role.FAMILY]
     visits.visit_rate(actor=family, visit=visit, stars=4, comment="很好")
-    visits.complaint_make(actor=family, visit=visit, text="来晚了")
+    complaint_from_family(actor=family, visit=visit, text="来晚了")
     o["visit"] = [o["visit"], visit]
     run = scheduling.plan_run_start(
         actor=manager, provider=provider, day=timezone.localdate() + datetime.timedelta(days=1),

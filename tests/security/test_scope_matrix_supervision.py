@@ -1,6 +1,7 @@
-"""The scope matrix of the supervision records: every role, ratings, complaints and
-inspections through the API lists and the detail pages. Evaluators reach only the rating
-assigned to them; roles without the permission get 403."""
+"""The scope matrix of the supervision records: every role, ratings, complaints,
+inspections and evaluations of purchased services through the API lists and the detail
+pages. Evaluators reach only the rating and the evaluation assigned to them; roles without
+the permission get 403."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from tests.factories import OrganisationFactory
 from tests.security.matrix import ROLES
 from yiyang.core.permissions import Permission, Role
 from yiyang.organisations.choices import OrganisationKind
-from yiyang.supervision.models import Complaint, Inspection, Rating, RatingScheme
+from yiyang.supervision.models import (
+    Complaint,
+    EvaluationTemplate,
+    Inspection,
+    Rating,
+    RatingScheme,
+    ServiceEvaluation,
+)
 
 PLACES = ["XA1a", "XB1a", "YA1a"]
 BOTH = {"XA1a", "XB1a"}
@@ -26,11 +34,14 @@ SEEN = {
                    Role.OPERATOR: BOTH, Role.AUDITOR: BOTH},
     "inspections": {Role.CITY_ADMIN: BOTH, Role.DISTRICT_OFFICER: {"XA1a"},
                     Role.STREET_OFFICER: {"XA1a"}, Role.AUDITOR: BOTH},
+    "evaluations": {Role.CITY_ADMIN: BOTH, Role.DISTRICT_OFFICER: {"XA1a"},
+                    Role.STREET_OFFICER: {"XA1a"}, Role.AUDITOR: BOTH, Role.EVALUATOR: {"XB1a"}},
 }  # fmt: skip
 PERMISSION = {
     "ratings": Permission.VIEW_RATINGS,
     "complaints": Permission.VIEW_COMPLAINTS,
     "inspections": Permission.VIEW_INSPECTIONS,
+    "evaluations": Permission.VIEW_RATINGS,
 }
 
 
@@ -38,7 +49,8 @@ PERMISSION = {
 def records(world: World) -> dict[str, dict[str, str]]:
     scheme = RatingScheme.objects.get(code="gbt37276")
     now = datetime.datetime.now(datetime.UTC)
-    names: dict[str, dict[str, str]] = {"ratings": {}, "complaints": {}, "inspections": {}}
+    names: dict[str, dict[str, str]] = {kind: {} for kind in PERMISSION}
+    template = EvaluationTemplate.objects.get(is_active=True)
     for place in PLACES:
         org = OrganisationFactory(name=f"院{place}", kind=OrganisationKind.CARE_INSTITUTION,
                                   division=world.div[place])  # fmt: skip
@@ -56,10 +68,15 @@ def records(world: World) -> dict[str, dict[str, str]]:
         names["ratings"][str(rating.external_id)] = place
         names["complaints"][str(complaint.external_id)] = place
         names["inspections"][str(inspection.external_id)] = place
+        evaluation = ServiceEvaluation.objects.create(
+            provider=org, division_code=code, year=2026, template=template, max_total=100,
+            evaluator=world.user[Role.EVALUATOR] if place == "XB1a" else None,
+        )  # fmt: skip
+        names["evaluations"][str(evaluation.external_id)] = place
     return names
 
 
-@pytest.mark.parametrize("kind", ["ratings", "complaints", "inspections"])
+@pytest.mark.parametrize("kind", ["ratings", "complaints", "inspections", "evaluations"])
 @pytest.mark.parametrize("role", ROLES)
 def test_api_lists_hold_exactly_what_lies_in_scope(
     world: World, records: dict[str, dict[str, str]], role: str, kind: str
@@ -80,7 +97,8 @@ def test_detail_pages_outside_scope_are_404(
 ) -> None:
     client = login(Client(), world.user[role])
     for kind, url in (("ratings", "/supervision/ratings/{}/"),
-                      ("complaints", "/supervision/complaints/{}/")):  # fmt: skip
+                      ("complaints", "/supervision/complaints/{}/"),
+                      ("evaluations", "/supervision/evaluations/{}/")):  # fmt: skip
         for external_id, place in records[kind].items():
             status = client.get(url.format(external_id)).status_code
             if role not in PERMISSION[kind].roles:

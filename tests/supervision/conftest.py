@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.conftest import World
 from tests.factories import UserFactory
@@ -33,14 +35,22 @@ EVIDENCE = {"E2", "F3", "M1", "M3"}
 
 
 def entries(points: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Scores with the evidence the scheme asks for (a note; photos are tested apart)."""
     return {
-        code: {"points": value, "photos": 1 if code in EVIDENCE else 0}
+        code: {"points": value, "note": "现场核查" if code in EVIDENCE else ""}
         for code, value in points.items()
     }
 
 
+def jpeg(colour: tuple[int, int, int] = (90, 140, 60)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
 @pytest.fixture
-def sup(world: World) -> World:
+def sup(world: World, settings: Any, tmp_path: Any) -> World:
+    settings.MEDIA_ROOT = tmp_path
     institution = world.org["institution_XA1a"]
     world.user["manager_inst"] = UserFactory(
         username="manager_inst", role=Role.PROVIDER_MANAGER, organisation=institution

@@ -4,25 +4,25 @@ closure with satisfaction, reopening, and the move of the family page's complain
 from __future__ import annotations
 
 import datetime
-import importlib
+import uuid
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import World
+from tests.conftest import World, login, token_for
 from tests.visits.conftest import Care, care  # noqa: F401 - the fixture
 from tests.visits.test_services import delivered_visit
 from yiyang.core.permissions import Role, SystemActor
 from yiyang.core.scoping import Scope
-from yiyang.supervision import services
+from yiyang.supervision import selectors, services
 from yiyang.supervision.choices import ComplaintStatus, EscalationLevel
 from yiyang.supervision.models import CalendarDay, Complaint
-from yiyang.visits import services as visit_services
-from yiyang.visits.models import Complaint as VisitComplaint
 
 
 def at(day: str, hour: int = 10) -> datetime.datetime:
@@ -119,9 +119,16 @@ def test_overdue_complaints_go_to_the_district_then_the_city(world: World) -> No
 
 
 def test_the_escalation_command_runs(world: World, capsys: Any) -> None:
-    register(world, at("2025-03-03"))
+    complaint = register(world, at("2025-03-03"))
+    # As of a moment before the deadline nothing moves; as of today it goes up.
+    call_command("escalate-overdue", "--now", "2025-03-03T12:00+08:00")
+    assert capsys.readouterr().out.strip() == '{"complaints": 0, "rectifications": 0}'
     call_command("escalate-overdue")
     assert capsys.readouterr().out.strip() == '{"complaints": 1, "rectifications": 0}'
+    complaint.refresh_from_db()
+    assert complaint.escalation == EscalationLevel.CITY
+    with pytest.raises(CommandError, match="offset"):
+        call_command("escalate-overdue", "--now", "2025-03-03T12:00")
 
 
 def test_answer_close_with_satisfaction_and_reopen(world: World) -> None:
@@ -141,45 +148,122 @@ def test_answer_close_with_satisfaction_and_reopen(world: World) -> None:
 
 def test_a_family_page_complaint_enters_the_register(care: Care) -> None:  # noqa: F811
     visit = delivered_visit(care)
-    legacy = visit_services.complaint_make(actor=care.family, visit=visit, text="迟到半小时")
-    complaint = Complaint.objects.get(legacy=legacy)
-    visit_services.complaint_answer(actor=care.manager, complaint=legacy, answer="已致歉")
-    answered = Complaint.objects.get(pk=complaint.pk)
-    assert (answered.status, answered.answer) == ("closed", "已致歉")
+    complaint = services.complaint_from_family(actor=care.family, visit=visit, text="迟到半小时")
     assert (complaint.channel, complaint.visit_id, complaint.organisation_id, complaint.text) == (
         "family_page",
         visit.pk,
         visit.provider_id,
         "迟到半小时",
     )
+    assert complaint.made_by_id == care.family.pk and complaint.status == "received"
+    # The provider sees it in the register and answers it there: one path.
+    assert list(selectors.complaint_queryset(actor=care.manager)) == [complaint]
+    services.complaint_answer(actor=care.manager, complaint=complaint, answer="已致歉")
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.answer) == ("answered", "已致歉")
+    # Only the family of the visit's elder complains, with a text.
+    with pytest.raises(PermissionDenied):
+        services.complaint_from_family(actor=care.manager, visit=visit, text="x")
+    with pytest.raises(ValidationError) as error:
+        services.complaint_from_family(actor=care.family, visit=visit, text=" ", category="x")
+    assert set(error.value.message_dict) == {"text", "category"}
+    assert Complaint.objects.count() == 1
 
 
-def test_the_migration_moves_existing_complaints_without_loss(care: Care) -> None:  # noqa: F811
+def test_the_family_pages_old_complaint_addresses_redirect(care: Care) -> None:  # noqa: F811
     visit = delivered_visit(care)
+    family = login(Client(), care.family)
+    old = family.post(f"/family/visits/{visit.external_id}/complain/", {"text": "迟到"})
+    assert old.status_code == 308
+    response = family.post(old["Location"], {"text": "迟到"})
+    assert response.status_code == 302 and Complaint.objects.get().text == "迟到"
+    complaint = Complaint.objects.get()
+    Complaint.objects.filter(pk=complaint.pk).update(legacy_external_id=uuid.uuid4())
+    complaint.refresh_from_db()
+    api = Client(HTTP_AUTHORIZATION=f"Token {token_for(care.manager)}")
+    listing = api.get("/api/v1/complaints/")
+    assert (listing.status_code, listing["Location"]) == (301, "/api/v1/supervision/complaints/")
+    answer = api.post(f"/api/v1/complaints/{complaint.legacy_external_id}/answer/", {})
+    assert answer.status_code == 308
+    assert answer["Location"] == f"/api/v1/supervision/complaints/{complaint.external_id}/step/"
+    assert api.post(f"/api/v1/complaints/{uuid.uuid4()}/answer/", {}).status_code == 404
+    complain = Client(HTTP_AUTHORIZATION=f"Token {token_for(care.family)}").post(
+        f"/api/v1/visits/{visit.external_id}/complain/", {"text": "x"}
+    )
+    assert complain.status_code == 308
+    assert complain["Location"] == f"/api/v1/supervision/complaints/family/{visit.external_id}/"
+    made = Client(HTTP_AUTHORIZATION=f"Token {token_for(care.family)}").post(
+        complain["Location"], {"text": "又迟到"}, content_type="application/json"
+    )
+    assert made.status_code == 201 and made.json()["visit"] == str(visit.external_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_existing_complaints_without_loss(care: Care) -> None:  # noqa: F811
+    """Back to the schema before the register took the family page's complaints over, with
+    complaints in the old table (one already mirrored in the register), then forward."""
+    visit = delivered_visit(care)
+    before = [("supervision", "0003_evidence_photos"), ("visits", "0003_encrypt_visit_notes")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    old_model = old_apps.get_model("visits", "Complaint")
     old = [
-        VisitComplaint.objects.create(
-            visit=visit,
+        old_model.objects.create(
+            visit_id=visit.pk,
             provider_id=visit.provider_id,
             status=status,
             division_code=visit.division_code,
             text=f"投诉{n}",
+            made_by_id=care.family.pk,
             answer="已处理" if status != "open" else "",
-            made_by=care.family,
         )
         for n, status in enumerate(["open", "answered", "closed"])
     ]
-    migration = importlib.import_module(
-        "yiyang.supervision.migrations.0002_seed_and_adopt_complaints"
-    )
-    migration.adopt_complaints(apps, None)
-    moved = {c.legacy_id: c for c in Complaint.objects.all()}
-    assert set(moved) == {c.pk for c in old}
+    now = timezone.now()
+    old_apps.get_model("supervision", "Complaint").objects.create(
+        number="TS-mirrored", channel="family_page", organisation_id=visit.provider_id,
+        division_code=visit.division_code, visit_id=visit.pk, legacy_id=old[1].pk,
+        text="投诉1", status="answered", received_at=now, acknowledge_by=now, answer_by=now,
+    )  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    moved = {c.legacy_external_id: c for c in Complaint.objects.all()}
+    assert set(moved) == {c.external_id for c in old}  # each once, none lost
     assert [
-        (moved[c.pk].text, moved[c.pk].status, moved[c.pk].answer, moved[c.pk].made_by_id)
-        for c in old
+        (m.text, m.status, m.answer, m.made_by_id, m.visit_id)
+        for m in (moved[c.external_id] for c in old)
     ] == [
-        ("投诉0", "received", "", care.family.pk),
-        ("投诉1", "answered", "已处理", care.family.pk),
-        ("投诉2", "closed", "已处理", care.family.pk),
+        ("投诉0", "received", "", care.family.pk, visit.pk),
+        ("投诉1", "answered", "已处理", None, visit.pk),  # the mirror, its answer filled in
+        ("投诉2", "closed", "已处理", care.family.pk, visit.pk),
     ]
-    assert all(c.events.get().kind == "migrated" for c in moved.values())
+    assert moved[old[1].external_id].number == "TS-mirrored"
+    assert [
+        m.events.get().kind for m in (moved[old[0].external_id], moved[old[2].external_id])
+    ] == [
+        "migrated",
+        "migrated",
+    ]
+    assert "visits_complaint" not in connection.introspection.table_names()
+
+
+def test_the_caregiver_or_meal_concerned_must_be_the_organisations(care: Care) -> None:  # noqa: F811
+    caregiver = care.provider.caregivers.get(name="王护理")
+    operator = care.world.user[Role.OPERATOR]
+    complaint = services.complaint_register(
+        actor=operator, channel="call_centre", organisation=care.provider, text="态度差",
+        caregiver_id=str(caregiver.external_id),
+    )  # fmt: skip
+    assert complaint.caregiver == caregiver and complaint.meal is None
+    with pytest.raises(ValidationError) as error:
+        services.complaint_register(
+            actor=operator, channel="call_centre", organisation=care.world.org["institution_XA1a"],
+            text="x", caregiver_id=str(caregiver.external_id), meal_id="not-an-id",
+        )  # fmt: skip
+    assert set(error.value.message_dict) == {"caregiver", "meal"}
+    assert Complaint.objects.count() == 1
+    # A family-page complaint names the visit's caregiver.
+    visit = delivered_visit(care)
+    made = services.complaint_from_family(actor=care.family, visit=visit, text="迟到")
+    assert made.caregiver_id == visit.caregiver_id is not None

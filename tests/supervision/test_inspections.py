@@ -10,6 +10,7 @@ from django.db.models import Count
 
 from tests.conftest import World
 from tests.factories import OrganisationFactory
+from tests.supervision.conftest import jpeg
 from yiyang.core.permissions import Role
 from yiyang.organisations.choices import OrganisationKind
 from yiyang.supervision import services
@@ -70,10 +71,11 @@ def test_a_failed_item_fails_the_inspection_and_findings_get_orders(sup: World) 
         findings=[{"severity": "major", "text": "烟感失效"}],
         lat="34.75",
         lng="113.65",
-        photos=2,
+        photos=[jpeg(), jpeg((200, 10, 10))],
     )
     inspection.refresh_from_db()
     assert (inspection.status, inspection.result) == ("done", "failed")
+    assert inspection.photos == 2 and inspection.photo_files.count() == 2
     order = Rectification.objects.get()
     assert order.status == RectificationStatus.OPEN and order.deadline > datetime.date(2026, 1, 1)
 
@@ -105,15 +107,22 @@ def test_a_rectification_closes_only_on_a_response_with_evidence(sup: World) -> 
         services.rectification_close(actor=sup.user[Role.STREET_OFFICER], rectification=order)
     with pytest.raises(ValidationError, match="evidence"):
         services.rectification_respond(
-            actor=sup.user["manager_inst"], rectification=order, response="已更换", evidence=0
+            actor=sup.user["manager_inst"], rectification=order, response="已更换", evidence=[]
         )
     with pytest.raises(PermissionDenied):
         services.rectification_respond(
-            actor=sup.user[Role.PROVIDER_MANAGER], rectification=order, response="x", evidence=1
+            actor=sup.user[Role.PROVIDER_MANAGER],
+            rectification=order,
+            response="x",
+            evidence=[jpeg()],
         )
     services.rectification_respond(
-        actor=sup.user["manager_inst"], rectification=order, response="已更换烟感", evidence=2
+        actor=sup.user["manager_inst"],
+        rectification=order,
+        response="已更换烟感",
+        evidence=[jpeg(), jpeg()],
     )
     services.rectification_close(actor=sup.user[Role.STREET_OFFICER], rectification=order)
     order.refresh_from_db()
     assert order.status == RectificationStatus.CLOSED
+    assert order.evidence == 2 and order.photo_files.count() == 2

@@ -19,7 +19,7 @@ from yiyang.core.permissions import Role
 from yiyang.facilities.models import Facility
 from yiyang.organisations.choices import OrganisationKind
 from yiyang.supervision import selectors, services
-from yiyang.supervision.models import Complaint, Rating
+from yiyang.supervision.models import Complaint, EvaluationTemplate, Rating, ServiceEvaluation
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +123,7 @@ def test_the_rating_workflow_through_the_api(sup: World) -> None:
     rating = scored(sup, {"E1": 1})
     api = Client(HTTP_AUTHORIZATION=f"Token {token_for(sup.user[Role.EVALUATOR])}")
     url = f"/api/v1/supervision/ratings/{rating.external_id}/"
-    scores = {code: {"points": points, "photos": 1} for code, points in FULL.items()}
+    scores = {code: {"points": points, "note": "现场"} for code, points in FULL.items()}
     bad = api.post(
         url + "scores/", {"scores": {"E1": {"points": 99}}}, content_type="application/json"
     )
@@ -161,6 +161,8 @@ def test_staff_pages_open(sup: World) -> None:
         assert client.get(f"/supervision/ratings/{rating.external_id}/").status_code == 200
         assert client.get("/supervision/inspections/").status_code == 200, role
         assert client.get("/supervision/complaints/").status_code == 200, role
+        assert client.get("/supervision/evaluations/").status_code == 200, role
+        assert client.get("/supervision/schemes/").status_code == 200, role
 
 
 # --- the public page ---------------------------------------------------------------------------
@@ -303,6 +305,14 @@ def _queries(client: Client, url: str) -> int:
     return len(context.captured_queries)
 
 
+def _evaluation(sup: World, organisation: Any) -> None:
+    ServiceEvaluation.objects.create(
+        provider=organisation, division_code=organisation.division.code, year=2026,
+        template=EvaluationTemplate.objects.get(), max_total=100,
+        evaluator=sup.user[Role.EVALUATOR],
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -312,6 +322,8 @@ def _queries(client: Client, url: str) -> int:
         "/api/v1/supervision/complaints/",
         "/supervision/inspections/",
         "/api/v1/supervision/inspections/",
+        "/supervision/evaluations/",
+        "/api/v1/supervision/evaluations/",
     ],
 )
 def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
@@ -322,6 +334,7 @@ def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
     services.inspection_plan_generate(
         actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=1
     )
+    _evaluation(sup, sup.org["institution_XA1a"])
     few = _queries(client, url)
     for n in range(5):
         _register(sup)
@@ -333,6 +346,7 @@ def test_list_queries_do_not_grow_with_rows(sup: World, url: str) -> None:
             organisation=organisation,
             applied_level=3,
         )
+        _evaluation(sup, organisation)
     services.inspection_plan_generate(
         actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=3
     )

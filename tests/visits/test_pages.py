@@ -17,9 +17,10 @@ from tests.conftest import login
 from tests.visits.conftest import Care, fix
 from yiyang.core.permissions import Role
 from yiyang.elders.models import Consent
+from yiyang.supervision.models import Complaint
 from yiyang.visits import services
 from yiyang.visits.choices import OrderStatus, ReviewStatus, VisitStatus
-from yiyang.visits.models import Complaint, Order, Visit, VisitRating
+from yiyang.visits.models import Order, Visit, VisitRating
 
 pytestmark = pytest.mark.django_db
 
@@ -309,9 +310,16 @@ def test_family_sees_visits_and_rates_one(care: Care) -> None:
 def test_family_complains(care: Care) -> None:
     done = delivered(care)
     client = client_of(care.family)
-    response = client.post(f"/family/visits/{done.external_id}/complain/", {"text": "迟到了"})
+    # The old address passes the form on to the city's register (308 keeps the POST).
+    old = client.post(f"/family/visits/{done.external_id}/complain/", {"text": "迟到了"})
+    assert old.status_code == 308
+    assert old["Location"] == f"/supervision/family/visits/{done.external_id}/complain/"
+    response = client.post(old["Location"], {"text": "迟到了"})
     assert response.status_code == 302
-    assert Complaint.objects.get(visit=done).text == "迟到了"
+    complaint = Complaint.objects.get(visit=done)
+    assert (complaint.text, complaint.channel, complaint.organisation_id) == (
+        "迟到了", "family_page", done.provider_id,
+    )  # fmt: skip
 
 
 def test_family_without_consent_is_told_and_sees_no_visits(care: Care) -> None:

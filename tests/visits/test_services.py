@@ -589,15 +589,6 @@ def test_a_visit_that_did_not_happen_cannot_be_rated(care: Care) -> None:
         services.visit_rate(actor=care.family, visit=delivered_visit(care), stars=9)
 
 
-def test_a_complaint_reaches_the_provider(care: Care) -> None:
-    visit = delivered_visit(care)
-    complaint = services.complaint_make(actor=care.family, visit=visit, text="迟到半小时")
-    assert list(selectors.complaint_queryset(actor=care.manager)) == [complaint]
-    services.complaint_answer(actor=care.manager, complaint=complaint, answer="已致歉")
-    complaint.refresh_from_db()
-    assert (complaint.status, complaint.answer) == ("closed", "已致歉")
-
-
 # --- scope -------------------------------------------------------------------------------
 
 

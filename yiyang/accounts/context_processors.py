@@ -31,6 +31,8 @@ NAV = [
     ("supervision:ratings", _("Star ratings"), Permission.VIEW_RATINGS),
     ("supervision:complaints", _("Complaint register"), Permission.VIEW_COMPLAINTS),
     ("supervision:inspections", _("Safety inspections"), Permission.VIEW_INSPECTIONS),
+    ("supervision:evaluations", _("Service evaluations"), Permission.VIEW_RATINGS),
+    ("supervision:scorecard", _("District scorecards"), Permission.VIEW_SCORECARDS),
     ("settlement:statements", _("Settlement"), Permission.VIEW_SETTLEMENT),
     ("accounts:user-list", _("Users"), Permission.VIEW_USERS),
     ("accounts:roles", _("Roles"), Permission.VIEW_USERS),

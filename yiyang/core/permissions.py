@@ -150,7 +150,6 @@ class Permission(enum.Enum):
     CORRECT_VISITS = (R.PROVIDER_MANAGER,)
     REVIEW_VISITS = (R.PROVIDER_MANAGER, R.STREET_OFFICER, R.DISTRICT_OFFICER)
     RATE_VISITS = (R.FAMILY,)
-    ANSWER_COMPLAINTS = (R.PROVIDER_MANAGER, R.STREET_OFFICER, R.DISTRICT_OFFICER)
     LINK_FAMILY = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
     # The facility network (issue 13): facilities, reach and coverage, where to build next,
     # construction projects. Coverage shows counts of elders, never who they are.
@@ -224,6 +223,7 @@ class Permission(enum.Enum):
         R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
     )  # fmt: skip
     HANDLE_COMPLAINTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
+    VIEW_SCORECARDS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
     # Government-purchased services (issue 14): budgets, contracts, monthly statements and
     # their workflow: the provider confirms, the street verifies, the district approves,
     # city finance releases and pays; an overspent budget line needs the city's override.
@@ -298,7 +298,6 @@ PERMISSION_TITLES = {
     "CORRECT_VISITS": _("Correct visit records"),
     "REVIEW_VISITS": _("Review flagged visits"),
     "RATE_VISITS": _("Rate visits and complain"),
-    "ANSWER_COMPLAINTS": _("Answer complaints"),
     "LINK_FAMILY": _("Link family accounts to elders"),
     "VIEW_FACILITIES": _("View facilities"),
     "MANAGE_FACILITIES": _("Register and edit facilities"),
@@ -341,6 +340,7 @@ PERMISSION_TITLES = {
     "VIEW_COMPLAINTS": _("View the complaint register"),
     "REGISTER_COMPLAINTS": _("Register complaints"),
     "HANDLE_COMPLAINTS": _("Handle and answer complaints"),
+    "VIEW_SCORECARDS": _("View the district scorecards"),
     "VIEW_SETTLEMENT": _("View contracts, statements and payments"),
     "VIEW_BUDGETS": _("View budget lines, spending and commitments"),
     "MANAGE_BUDGETS": _("Manage budget lines and allocations"),

@@ -314,7 +314,9 @@ def officer_todos(*, actor: Actor) -> list[Todo]:
     from yiyang.assessments.selectors import assessments_due
     from yiyang.elders.choices import ImportStatus
     from yiyang.elders.selectors import import_job_list
-    from yiyang.visits.selectors import complaint_queryset, review_queue
+    from yiyang.supervision.choices import OPEN_COMPLAINT_STATUSES
+    from yiyang.supervision.selectors import complaint_queryset
+    from yiyang.visits.selectors import review_queue
 
     today = timezone.localdate()
     todos: list[Todo] = []
@@ -324,12 +326,9 @@ def officer_todos(*, actor: Actor) -> list[Todo]:
     if has_perm(actor, Permission.VIEW_ASSESSMENTS):
         overdue = assessments_due(actor=actor, within_days=0).filter(valid_until__lt=today)
         todos.append(Todo(_("Overdue re-assessments"), overdue.count(), "assessments:due"))
-    if has_perm(actor, Permission.ANSWER_COMPLAINTS):
-        from yiyang.visits.choices import ComplaintStatus
-
-        # No complaints page yet: providers answer them through the API; the count shows.
-        open_complaints = complaint_queryset(actor=actor).filter(status=ComplaintStatus.OPEN)
-        todos.append(Todo(_("Open complaints"), open_complaints.count(), ""))
+    if has_perm(actor, Permission.HANDLE_COMPLAINTS):
+        open_complaints = complaint_queryset(actor=actor).filter(status__in=OPEN_COMPLAINT_STATUSES)
+        todos.append(Todo(_("Open complaints"), open_complaints.count(), "supervision:complaints"))
     if has_perm(actor, Permission.VIEW_ALERTS):
         unresolved = alert_scoped(actor=actor).filter(status__in=ACTIVE_STATUSES).count()
         todos.append(Todo(_("Unresolved alerts"), unresolved, "alerts:console"))

@@ -28,6 +28,7 @@ class DemoSupervision:
     published: int = 0
     complaints: int = 0
     inspections: int = 0
+    evaluations: int = 0
 
 
 def _scores(rng: random.Random, scheme: object, share: float) -> dict[str, dict[str, object]]:
@@ -36,7 +37,6 @@ def _scores(rng: random.Random, scheme: object, share: float) -> dict[str, dict[
         points = item.max_points * Decimal(str(min(1.0, share + rng.uniform(-0.05, 0.05))))
         scores[item.code] = {
             "points": points.quantize(Decimal("1")),
-            "photos": 1,
             "note": "现场核查",
         }
     return scores
@@ -113,4 +113,13 @@ def demo_supervision_build(*, seed: int = 20261122) -> DemoSupervision:
     if first is not None:
         services.inspection_plan_generate(actor=admin, district=first, year=now.year)
         result.inspections = Inspection.objects.filter(plan__division=first).count()
+    result.evaluations = _evaluations(admin, evaluator, now.year)
     return result
+
+
+def _evaluations(admin: SystemActor, evaluator: User, year: int) -> int:
+    """The year's evaluations of purchased services; the evaluator is given the first."""
+    made = services.evaluation_tasks_generate(actor=admin, year=year)
+    if made:
+        services.evaluation_assign(actor=admin, evaluation=made[0], evaluator=evaluator)
+    return len(made)

@@ -48,8 +48,8 @@ from yiyang.services.services import (
     service_areas_set,
     service_list_load,
 )
+from yiyang.supervision.services import complaint_from_family
 from yiyang.visits.choices import (
-    ComplaintStatus,
     FlagCode,
     OrderKind,
     OrderStatus,
@@ -59,7 +59,6 @@ from yiyang.visits.choices import (
     VisitStatus,
 )
 from yiyang.visits.models import (
-    Complaint,
     Order,
     Visit,
     VisitEvent,
@@ -602,7 +601,7 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
     flags = _flags(visits, elder_of)
     reviews = _reviews(rng, visits, flags, now, users.get("provider_manager"))
     result.flagged = len(flags)
-    with _own_timestamps(Order, Visit, VisitEvent, VisitFlag, VisitReview, VisitRating, Complaint):
+    with _own_timestamps(Order, Visit, VisitEvent, VisitFlag, VisitReview, VisitRating):
         bulk_insert([p.order for p in plans], set_pks=True)
         for plan in plans:
             for visit in plan.visits:
@@ -611,7 +610,7 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
         bulk_insert([f for fs in flags.values() for f in fs])
         bulk_insert(reviews)
         bulk_insert(_events(visits))
-        _ratings(rng, visits, now, family_elder, users.get("family"))
+        complained = _ratings(rng, visits, now, family_elder, users.get("family"))
     AuditEvent.objects.bulk_create([
         AuditEvent(
             actor_username=p.order.placed_by_username or "seed-demo", action=AuditAction.CREATE,
@@ -622,14 +621,7 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
         for p in plans
     ], batch_size=1000)  # fmt: skip
     if family_elder is not None and users.get("family") is not None:
-        consent_record(
-            actor=admin, elder=family_elder, purpose=ConsentPurpose.FAMILY_VIEW,
-            given_by=ConsentGiver.ELDER, given_on=first_day - datetime.timedelta(days=12),
-            recipient="子女", evidence="社区工作者上门签字确认",
-        )  # fmt: skip
-        family_member_link(
-            actor=admin, elder=family_elder, user=users["family"], relation=Relation.CHILD
-        )
+        _link_family(admin, family_elder, users["family"], first_day, complained)
         result.family_elder = family_elder.name
     result.created = len(visits)
     result.today = sum(v.date == today for v in visits)
@@ -899,12 +891,29 @@ def _reviews(
     return reviews
 
 
+def _link_family(
+    admin: Any, elder: Elder, family: User, first_day: datetime.date,
+    complained: tuple[Visit, str] | None,
+) -> None:  # fmt: skip
+    """The family login sees the elder's care (consent, link), and complains about one
+    visit: into the city's register, as from the family page."""
+    consent_record(
+        actor=admin, elder=elder, purpose=ConsentPurpose.FAMILY_VIEW,
+        given_by=ConsentGiver.ELDER, given_on=first_day - datetime.timedelta(days=12),
+        recipient="子女", evidence="社区工作者上门签字确认",
+    )  # fmt: skip
+    family_member_link(actor=admin, elder=elder, user=family, relation=Relation.CHILD)
+    if complained is not None:
+        complaint_from_family(actor=family, visit=complained[0], text=complained[1])
+
+
 def _ratings(
     rng: random.Random, visits: list[Visit], now: datetime.datetime, family_elder: Elder | None,
     family: User | None,
-) -> None:  # fmt: skip
+) -> tuple[Visit, str] | None:  # fmt: skip
+    """Ratings of the month's visits; returns the visit the family complains about."""
     ratings: list[VisitRating] = []
-    complaint: Complaint | None = None
+    complaint: tuple[Visit, str] | None = None
     for visit in visits:
         if visit.status not in (VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED):
             continue
@@ -927,22 +936,12 @@ def _ratings(
             rated_by=family if mine else None, at=at,
         ))  # fmt: skip
         if stars == 2 and mine and complaint is None:
-            complaint = Complaint(
-                visit=visit, provider_id=visit.provider_id, division_code=visit.division_code,
-                text=COMPLAINT_TEXT, status=ComplaintStatus.OPEN, made_by=family,
-                created_at=at, updated_at=at,
-            )  # fmt: skip
+            complaint = (visit, COMPLAINT_TEXT)
     VisitRating.objects.bulk_create(ratings, batch_size=500)
     if complaint is None and family_elder is not None:
         # No late visit for the family's elder this month: the complaint is about a short one.
         target = next((v for v in visits if v.elder_id == family_elder.pk and v.check_out_at
                        and v.check_out_at < now), None)  # fmt: skip
         if target is not None and target.check_out_at is not None:
-            at = target.check_out_at + datetime.timedelta(hours=3)
-            complaint = Complaint(
-                visit=target, provider_id=target.provider_id, division_code=target.division_code,
-                text="打扫得不够仔细，厨房灶台没有擦。", status=ComplaintStatus.OPEN,
-                made_by=family, created_at=at, updated_at=at,
-            )  # fmt: skip
-    if complaint is not None:
-        complaint.save()
+            complaint = (target, "打扫得不够仔细，厨房灶台没有擦。")
+    return complaint

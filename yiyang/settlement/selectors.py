@@ -39,7 +39,8 @@ from yiyang.settlement.permissions import (
     risk_scoped,
     statement_scoped,
 )
-from yiyang.visits.models import Complaint, VisitRating
+from yiyang.supervision.models import Complaint
+from yiyang.visits.models import VisitRating
 
 ZERO = Decimal("0.00")
 COMMITTED = (StatementStatus.APPROVED, StatementStatus.RELEASED)
@@ -277,19 +278,21 @@ def feedback_by_caregiver(
     first: datetime.date, last: datetime.date, provider_ids: Sequence[int] | None = None
 ) -> dict[tuple[int, int | None], Feedback]:
     """Ratings and complaints on the month's visits, by (provider, caregiver). The one
-    place that reads complaints and ratings: when complaints move to a supervision app,
-    this function changes and nothing else."""
+    place that reads complaints and ratings; complaints come from the city's register
+    (supervision), those that concern a visit."""
     found: dict[tuple[int, int | None], Feedback] = defaultdict(lambda: Feedback([], 0))
     ratings = VisitRating.objects.filter(visit__date__gte=first, visit__date__lte=last)
-    complaints = Complaint.objects.filter(visit__date__gte=first, visit__date__lte=last)
+    complaints = Complaint.objects.filter(
+        visit__isnull=False, visit__date__gte=first, visit__date__lte=last
+    )
     if provider_ids is not None:
         ratings = ratings.filter(visit__provider_id__in=provider_ids)
-        complaints = complaints.filter(provider_id__in=provider_ids)
+        complaints = complaints.filter(organisation_id__in=provider_ids)
     for provider, caregiver, stars in ratings.values_list(
         "visit__provider_id", "visit__caregiver_id", "stars"
     ):
         found[(provider, caregiver)].ratings.append(stars)
-    for provider, caregiver in complaints.values_list("provider_id", "visit__caregiver_id"):
+    for provider, caregiver in complaints.values_list("organisation_id", "visit__caregiver_id"):
         found[(provider, caregiver)].complaints += 1
     return dict(found)
 

@@ -112,3 +112,8 @@ class ComplaintEventKind(models.TextChoices):
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Public holiday")  # 法定节假日 / 放假
     WORKDAY = "workday", _("Working weekend day")  # 调休上班
+
+
+class EvaluationStatus(models.TextChoices):
+    OPEN = "open", _("To be evaluated")
+    SCORED = "scored", _("Evaluated")

@@ -16,22 +16,40 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicators import Category, Period, count_by_code, counts, indicator, ratios
+from yiyang.core.indicators import (
+    Category,
+    Period,
+    count_by_code,
+    count_values,
+    counts,
+    for_providers,
+    indicator,
+    ratios,
+    sum_by_code,
+)
 from yiyang.core.models import Division
 from yiyang.organisations.choices import OrganisationStatus
 from yiyang.organisations.models import Organisation
 from yiyang.supervision.choices import (
+    EvaluationStatus,
     InspectionKind,
     InspectionResult,
     InspectionStatus,
     RatingChange,
     RatingStatus,
 )
-from yiyang.supervision.models import Complaint, Inspection, Rating, RatingEvent, Rectification
+from yiyang.supervision.models import (
+    Complaint,
+    Inspection,
+    Rating,
+    RatingEvent,
+    Rectification,
+    ServiceEvaluation,
+)
 
 RATED = Category.INSTITUTIONS
 
@@ -162,6 +180,30 @@ def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dic
     return counts(divisions, count_by_code(open_then, "division_code", divisions))
 
 
+@indicator(
+    code="rectifications_closed_share",
+    name=_("Rectification orders closed"),
+    unit="percent",
+    category=RATED,
+    order=146,
+    definition=_(
+        "Rectification orders made from 1 January to the period's end and closed after "
+        "re-inspection by the period's end (numerator), divided by the orders made in "
+        "that span (denominator)."
+    ),
+)
+def rectifications_closed(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    made = Rectification.objects.filter(
+        created_at__date__gte=_year_start(period), created_at__date__lte=period.as_of
+    )
+    top = made.filter(closed_at__isnull=False, closed_at__date__lte=period.as_of)
+    return ratios(
+        divisions,
+        count_by_code(top, "division_code", divisions),
+        count_by_code(made, "division_code", divisions),
+    )
+
+
 def complaints(period: Period) -> QuerySet[Complaint]:
     return Complaint.objects.filter(
         received_at__gte=period.start_dt(), received_at__lt=period.end_dt()
@@ -200,4 +242,57 @@ def complaints_on_time(period: Period, divisions: Sequence[Division]) -> dict[in
         divisions,
         count_by_code(top, "division_code", divisions),
         count_by_code(received, "division_code", divisions),
+    )
+
+
+@indicator(
+    code="complaints",
+    name=_("Complaints"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=69,
+    direction="lower",
+    definition=_(
+        "Complaints about visits received in the month (the register's complaints "
+        "concerning a visit, from the family page or any other channel)."
+    ),
+)
+def visit_complaints(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = complaints(period).filter(visit__isnull=False)
+    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+
+@for_providers("complaints")
+def visit_complaints_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
+    keys = [p.pk for p in providers]
+    rows = (
+        complaints(period)
+        .filter(visit__isnull=False, organisation_id__in=keys)
+        .order_by()
+        .values_list("organisation_id")
+        .annotate(n=Count("pk"))
+    )
+    return count_values(keys, dict(rows))
+
+
+@indicator(
+    code="service_evaluation_score",
+    name=_("Evaluation score of purchased services"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=149,
+    definition=_(
+        "Points given by third-party evaluators in the period's year, up to its end "
+        "(numerator), divided by the points the evaluated providers could have had "
+        "(denominator), by the provider's division."
+    ),
+)
+def evaluation_score(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    scored = ServiceEvaluation.objects.filter(
+        year=period.as_of.year, status=EvaluationStatus.SCORED, scored_at__lt=period.end_dt()
+    )
+    return ratios(
+        divisions,
+        sum_by_code(scored, "division_code", divisions, F("total")),
+        sum_by_code(scored, "division_code", divisions, F("max_total")),
     )

@@ -16,6 +16,7 @@ from yiyang.supervision.choices import (
     ComplaintStatus,
     DayKind,
     EscalationLevel,
+    EvaluationStatus,
     InspectionKind,
     InspectionResult,
     InspectionStatus,
@@ -302,10 +303,27 @@ class Complaint(BaseModel):
     visit = models.ForeignKey(
         "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # The family-page complaint this one came from (kept until the visits model retires).
-    legacy = models.OneToOneField(
-        "visits.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    # What the complaint concerns, where there is one: a caregiver of the organisation, a
+    # meal served by its canteen.
+    caregiver = models.ForeignKey(
+        "services.Caregiver",
+        verbose_name=_("caregiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
+    meal = models.ForeignKey(
+        "meals.ServedMeal",
+        verbose_name=_("meal"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The id the complaint had on the family page before the register took the family
+    # page's complaints over (visits.Complaint, retired): old links redirect by it.
+    legacy_external_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     work_order = models.CharField(
         _("12345 work order"), max_length=40, null=True, blank=True, unique=True
     )
@@ -355,3 +373,120 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+def evidence_photo_path(instance: EvidencePhoto, filename: str) -> str:
+    return f"supervision/{instance.division_code[:6]}/{instance.external_id}.jpg"
+
+
+class EvidencePhoto(BaseModel):
+    """A photo taken as evidence: of a rating item on site, of an inspection, or the
+    provider's proof of a rectification. Re-encoded as JPEG without the camera's EXIF;
+    served only to those who may see the record it belongs to."""
+
+    item_score = models.ForeignKey(
+        ItemScore, null=True, blank=True, on_delete=models.CASCADE, related_name="photo_files"
+    )
+    inspection = models.ForeignKey(
+        Inspection, null=True, blank=True, on_delete=models.CASCADE, related_name="photo_files"
+    )
+    rectification = models.ForeignKey(
+        Rectification,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photo_files",
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    image = models.FileField(upload_to=evidence_photo_path)
+    size_bytes = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(item_score__isnull=False, inspection__isnull=True,
+                             rectification__isnull=True)
+                    | models.Q(item_score__isnull=True, inspection__isnull=False,
+                               rectification__isnull=True)
+                    | models.Q(item_score__isnull=True, inspection__isnull=True,
+                               rectification__isnull=False)
+                ),
+                name="evidence_photo_one_owner",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return str(self.external_id)
+
+
+class EvaluationTemplate(BaseModel):
+    """How a provider's purchased services are evaluated each year, as data: sections of a
+    kind (records sampled from the platform, satisfaction calls, document checks), each
+    with its points and sample size (``schemes/evaluation-2026.json``)."""
+
+    code = models.CharField(_("code"), max_length=40)
+    version = models.CharField(_("version"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    source = models.CharField(_("source"), max_length=500)
+    sections = models.JSONField(default=list)  # [{"code", "kind", "text", "max", ...}]
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["code", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="evaluation_template_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.version})"
+
+
+class ServiceEvaluation(BaseModel):
+    """One provider's yearly third-party evaluation: the sample drawn from the platform,
+    the evaluator's points per section, the total."""
+
+    provider = models.ForeignKey(
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name="service_evaluations",
+    )
+    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"))
+    template = models.ForeignKey(EvaluationTemplate, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=EvaluationStatus.choices,
+        default=EvaluationStatus.OPEN,
+    )
+    evaluator = models.ForeignKey(
+        USER,
+        verbose_name=_("evaluator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_evaluations",
+    )
+    # {"records": [visit external ids], "calls": [visit external ids]}: drawn at creation.
+    sample = models.JSONField(default=dict, blank=True)
+    scores = models.JSONField(default=dict, blank=True)  # {section code: "points"}
+    notes = models.JSONField(default=dict, blank=True)  # {section code: note}
+    total = models.DecimalField(_("total"), null=True, blank=True, max_digits=7, decimal_places=2)
+    max_total = models.DecimalField(_("maximum points"), max_digits=7, decimal_places=2)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "division_code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "year"], name="service_evaluation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.year}"

@@ -8,21 +8,25 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.core.scoping import prefix_q
-from yiyang.supervision.choices import DayKind, RatingStatus
+from yiyang.supervision.choices import DayKind, EvaluationStatus, RatingStatus
 from yiyang.supervision.models import (
     CalendarDay,
     Complaint,
+    EvidencePhoto,
     Inspection,
     Rating,
     RatingScheme,
     Rectification,
+    ServiceEvaluation,
 )
 from yiyang.supervision.scoring import Item, Threshold
+from yiyang.visits.models import Visit
 
 # Facility kinds listed on the public page: institutions and community facilities.
 PUBLIC_KINDS = (
@@ -80,6 +84,15 @@ def scheme_rules(
     return items, thresholds, part_max
 
 
+def scheme_list(*, actor: Actor) -> QuerySet[RatingScheme]:
+    """The rating schemes (the one in use first, then earlier editions), for anyone who
+    may see ratings: the scheme is public knowledge inside the platform."""
+    require_perm(actor, Permission.VIEW_RATINGS)
+    return RatingScheme.objects.prefetch_related("items").order_by(
+        "-is_active", "code", "-created_at"
+    )
+
+
 def rating_queryset(*, actor: Actor) -> QuerySet[Rating]:
     """Ratings the actor may see: an evaluator only those assigned to them; everyone else
     by jurisdiction or organisation."""
@@ -127,7 +140,7 @@ def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:
     for providers."""
     require_perm(actor, Permission.VIEW_COMPLAINTS)
     return actor.scope.apply(
-        Complaint.objects.select_related("organisation"),
+        Complaint.objects.select_related("organisation", "visit", "caregiver", "meal"),
         division_code_field="division_code",
         organisation_field="organisation_id",
     )
@@ -149,6 +162,72 @@ def complaint_list(*, actor: Actor, filters: dict[str, str] | None = None) -> Qu
 
 def complaint_get_for_actor(*, actor: Actor, external_id: Any) -> Complaint:
     return get_or_404(complaint_queryset(actor=actor), external_id=external_id)
+
+
+def evidence_photo_get_for_actor(*, actor: Actor, external_id: Any) -> EvidencePhoto:
+    """A photo, for whoever may see the rating, inspection or rectification it belongs to
+    (an evaluator only those of the ratings assigned to them); otherwise 404, the same as a
+    photo that does not exist."""
+    photo = get_or_404(
+        EvidencePhoto.objects.select_related("item_score__rating", "inspection", "rectification"),
+        external_id=external_id,
+    )
+    if photo.item_score is not None:
+        owner: QuerySet[Any] = rating_queryset(actor=actor).filter(pk=photo.item_score.rating_id)
+    elif photo.inspection is not None:
+        owner = inspection_queryset(actor=actor).filter(pk=photo.inspection.pk)
+    elif photo.rectification is not None:
+        owner = rectification_queryset(actor=actor).filter(pk=photo.rectification.pk)
+    else:  # the check constraint makes this impossible; never serve an orphan
+        raise Http404
+    if not owner.exists():
+        raise Http404
+    return photo
+
+
+def evaluation_queryset(*, actor: Actor) -> QuerySet[ServiceEvaluation]:
+    """Evaluations of purchased services: an evaluator only those assigned to them; the
+    provider its own; officers their jurisdiction."""
+    require_perm(actor, Permission.VIEW_RATINGS)
+    queryset = ServiceEvaluation.objects.select_related("provider", "template", "evaluator")
+    if actor.role == Role.EVALUATOR:
+        return queryset.filter(evaluator_id=actor.pk) if actor.pk else queryset.none()
+    return actor.scope.apply(
+        queryset, division_code_field="division_code", organisation_field="provider_id"
+    )
+
+
+def evaluation_get_for_actor(*, actor: Actor, external_id: Any) -> ServiceEvaluation:
+    return get_or_404(evaluation_queryset(actor=actor), external_id=external_id)
+
+
+def evaluation_history(*, actor: Actor, evaluation: ServiceEvaluation) -> list[Any]:
+    """The provider's scored evaluations of every year the actor may see, newest first,
+    with the change from the year before: the year-to-year comparison."""
+    rows = list(
+        evaluation_queryset(actor=actor)
+        .filter(provider_id=evaluation.provider_id, status=EvaluationStatus.SCORED)
+        .order_by("-year")
+    )
+    changes: list[Decimal | None] = []
+    for n, row in enumerate(rows):
+        before = rows[n + 1].total if n + 1 < len(rows) else None
+        changes.append(row.total - before if row.total is not None and before is not None else None)
+    return list(zip(rows, changes, strict=True))
+
+
+def evaluation_sample_visits(evaluation: ServiceEvaluation) -> dict[str, list[Any]]:
+    """The sampled visits of each section, for the evaluator's page (date, service, the
+    caregiver; no personal data of the elder): read through the evaluation, which the
+    caller has already scoped."""
+    ids = [i for ids in evaluation.sample.values() for i in ids]
+    visits = {
+        str(v.external_id): v
+        for v in Visit.objects.filter(external_id__in=ids).select_related("item", "caregiver")
+    }
+    return {
+        code: [visits[i] for i in ids if i in visits] for code, ids in evaluation.sample.items()
+    }
 
 
 # --- The public page -------------------------------------------------------------------------

@@ -81,9 +81,3 @@ class PayerKind(models.TextChoices):
     ALLOWANCE = "allowance", _("Government allowance")
     LTC_INSURANCE = "ltc_insurance", _("Long-term-care insurance")
     SELF_PAY = "self_pay", _("Self-pay")
-
-
-class ComplaintStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ANSWERED = "answered", pgettext_lazy("complaint", "Answered")
-    CLOSED = "closed", _("Closed")

@@ -1,9 +1,10 @@
 """Home-care orders and visits: delivered, on time, late, missed, flagged (with the flag
-mix), by service category, and what elders and families said (ratings, complaints).
+mix), by service category, and what elders and families said (ratings; complaints are
+the supervision app's register, which counts them).
 
-Visits belong to the month of their date; orders and complaints to the month they were
-made. A visit counts as delivered when it was done, confirmed and, if flagged, accepted on
-review (``Visit.delivered``).
+Visits belong to the month of their date; orders to the month they were made. A visit
+counts as delivered when it was done, confirmed and, if flagged, accepted on review
+(``Visit.delivered``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from yiyang.core.indicators import (
 from yiyang.core.models import Division
 from yiyang.services.choices import ServiceCategory
 from yiyang.visits.choices import FlagCode, ReviewStatus, VisitOutcome, VisitStatus
-from yiyang.visits.models import Complaint, Order, Visit, VisitFlag, VisitRating
+from yiyang.visits.models import Order, Visit, VisitFlag, VisitRating
 
 DELIVERED = (
     Q(status=VisitStatus.CONFIRMED)
@@ -292,18 +293,6 @@ def ratings(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(divisions, count_by_code(queryset, "visit__division_code", divisions))
 
 
-@indicator(
-    code="complaints", name=_("Complaints"), unit="count", category=Category.HOME_CARE,
-    order=69, direction="lower",
-    definition=_("Complaints about visits made in the month."),
-)  # fmt: skip
-def complaints(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = Complaint.objects.filter(
-        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
-    )
-    return counts(divisions, count_by_code(queryset, "division_code", divisions))
-
-
 def _provider_counts(queryset: QuerySet[Any], field: str, keys: list[int]) -> dict[int, int]:
     rows = (
         queryset.filter(**{f"{field}__in": keys}).order_by()
@@ -338,12 +327,3 @@ def ratings_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, A
     keys = [p.pk for p in providers]
     queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
     return count_values(keys, _provider_counts(queryset, "visit__provider_id", keys))
-
-
-@for_providers("complaints")
-def complaints_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-    keys = [p.pk for p in providers]
-    queryset = Complaint.objects.filter(
-        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
-    )
-    return count_values(keys, _provider_counts(queryset, "provider_id", keys))

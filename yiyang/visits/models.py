@@ -15,7 +15,6 @@ from yiyang.elders.models import Elder
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import Caregiver, ServiceItem
 from yiyang.visits.choices import (
-    ComplaintStatus,
     FlagCode,
     OrderKind,
     OrderStatus,
@@ -269,21 +268,3 @@ class VisitRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stars}/5"
-
-
-class Complaint(BaseModel):
-    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="complaints")
-    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    division_code = models.CharField(max_length=12)
-    text = models.CharField(_("complaint"), max_length=1000)
-    status = models.CharField(
-        _("status"), max_length=10, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
-    )
-    made_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    answer = models.CharField(_("answer"), max_length=1000, blank=True)
-
-    class Meta:
-        ordering = ("-created_at",)
-
-    def __str__(self) -> str:
-        return self.text[:40]

@@ -22,7 +22,7 @@ from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user, certificates_valid_on
 from yiyang.visits.choices import DONE_STATUSES, OPEN_STATUSES, ReviewStatus, VisitStatus
-from yiyang.visits.models import Complaint, Order, Visit, VisitPhoto
+from yiyang.visits.models import Order, Visit, VisitPhoto
 from yiyang.visits.rules import distance_m
 
 ROLE_CAREGIVER = "caregiver"
@@ -202,18 +202,6 @@ def review_queue(*, actor: Actor) -> QuerySet[Visit]:
 
 def visit_photo_get(*, actor: Actor, visit: Visit, external_id: uuid.UUID | str) -> VisitPhoto:
     return _get(VisitPhoto.objects.filter(visit=visit), external_id)
-
-
-def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:
-    require_perm(actor, Permission.VIEW_VISITS)
-    if actor.role == ROLE_CAREGIVER:
-        return Complaint.objects.none()
-    if actor.role == ROLE_FAMILY:
-        return Complaint.objects.filter(made_by=actor)  # type: ignore[misc]
-    return actor.scope.apply(
-        Complaint.objects.select_related("visit", "visit__elder", "visit__item"),
-        division_code_field="division_code", organisation_field="provider_id",
-    )  # fmt: skip
 
 
 # --- dispatch: who may take a visit, and who the platform suggests -------------------------

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from yiyang.supervision.choices import ComplaintCategory, ComplaintChannel
-from yiyang.supervision.models import Complaint, Inspection, Rating, Rectification
+from yiyang.supervision.models import (
+    Complaint,
+    Inspection,
+    Rating,
+    Rectification,
+    ServiceEvaluation,
+)
 
 
 class RatingSerializer(serializers.ModelSerializer):
@@ -39,7 +48,19 @@ class RatingSerializer(serializers.ModelSerializer):
 class ScoreEntrySerializer(serializers.Serializer):
     points = serializers.DecimalField(max_digits=7, decimal_places=2)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    photos = serializers.IntegerField(min_value=0, max_value=50, required=False, default=0)
+    photos = serializers.ListField(
+        child=serializers.CharField(max_length=8_000_000),
+        max_length=10,
+        required=False,
+        default=list,
+        help_text="Photos taken on site, each a base64-encoded JPEG, PNG or WebP.",
+    )
+
+    def validate_photos(self, value: list[str]) -> list[bytes]:
+        try:
+            return [base64.b64decode(photo, validate=True) for photo in value]
+        except (binascii.Error, ValueError) as exc:
+            raise serializers.ValidationError(_("A photo is not valid base64.")) from exc
 
 
 class ScoresSerializer(serializers.Serializer):
@@ -66,6 +87,15 @@ class SupervisedComplaintSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
     organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    visit = serializers.UUIDField(
+        source="visit.external_id", read_only=True, allow_null=True, default=None
+    )
+    caregiver = serializers.UUIDField(
+        source="caregiver.external_id", read_only=True, allow_null=True, default=None
+    )
+    meal = serializers.UUIDField(
+        source="meal.external_id", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Complaint
@@ -76,6 +106,9 @@ class SupervisedComplaintSerializer(serializers.ModelSerializer):
             "category",
             "organisation",
             "organisation_name",
+            "visit",
+            "caregiver",
+            "meal",
             "work_order",
             "text",
             "status",
@@ -102,6 +135,19 @@ class SupervisedComplaintCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
     received_at = serializers.DateTimeField(required=False)
     work_order = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    caregiver_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The caregiver concerned, if any."
+    )
+    meal_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The served meal concerned, if any."
+    )
+
+
+class FamilyComplaintSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+    category = serializers.ChoiceField(
+        choices=ComplaintCategory.choices, default=ComplaintCategory.SERVICE_QUALITY
+    )
 
 
 class SupervisedComplaintStepSerializer(serializers.Serializer):
@@ -147,6 +193,28 @@ class RectificationSerializer(serializers.ModelSerializer):
             "response",
             "evidence",
             "escalation",
+        ]
+
+
+class ServiceEvaluationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    evaluator = serializers.CharField(source="evaluator.username", read_only=True, default=None)
+
+    class Meta:
+        model = ServiceEvaluation
+        fields = [
+            "id",
+            "provider",
+            "provider_name",
+            "year",
+            "status",
+            "evaluator",
+            "scores",
+            "total",
+            "max_total",
+            "scored_at",
         ]
 
 

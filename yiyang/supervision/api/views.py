@@ -7,30 +7,40 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from yiyang.core.permissions import request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
 from yiyang.supervision.api.serializers import (
+    FamilyComplaintSerializer,
     InspectionSerializer,
     LevelResultSerializer,
     RatingReviewSerializer,
     RatingSerializer,
     RectificationSerializer,
     ScoresSerializer,
+    ServiceEvaluationSerializer,
     SupervisedComplaintCreateSerializer,
     SupervisedComplaintSerializer,
     SupervisedComplaintStepSerializer,
     result_data,
 )
-from yiyang.supervision.models import Complaint, Inspection, Rating, Rectification
+from yiyang.supervision.models import (
+    Complaint,
+    Inspection,
+    Rating,
+    Rectification,
+    ServiceEvaluation,
+)
+from yiyang.visits.selectors import visit_get_for_actor
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -67,7 +77,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def scores(self, request: Request, id: str) -> Response:
         """Record item scores (the assigned evaluator): ``{"scores": {"E1": {"points": 28,
-        "note": "...", "photos": 1}}}``; refused whole on any bad score."""
+        "note": "...", "photos": [base64 JPEG]}}}``; refused whole on any bad score."""
         data = _valid(ScoresSerializer, request)
         result = services.rating_score(
             actor=request_actor(request), rating=self.get_object(), scores=data["scores"]
@@ -145,6 +155,24 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         )
 
     @extend_schema(
+        request=FamilyComplaintSerializer, responses={201: SupervisedComplaintSerializer}
+    )
+    @action(detail=False, methods=["post"], url_path=r"family/(?P<visit>[0-9a-fA-F-]{36})")
+    def family(self, request: Request, visit: str) -> Response:
+        """A family member complains about a visit to their elder (the family page's path)."""
+        data = _valid(FamilyComplaintSerializer, request)
+        actor = request_actor(request)
+        complaint = services.complaint_from_family(
+            actor=actor,
+            visit=visit_get_for_actor(actor=actor, external_id=visit),
+            text=data["text"],
+            category=data["category"],
+        )
+        return Response(
+            SupervisedComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
         request=SupervisedComplaintStepSerializer, responses={200: SupervisedComplaintSerializer}
     )
     @action(detail=True, methods=["post"])
@@ -185,3 +213,57 @@ class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Rectification.objects.none()
         return selectors.rectification_queryset(actor=request_actor(self.request))
+
+
+class ServiceEvaluationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Yearly third-party evaluations of purchased services: an evaluator sees only those
+    assigned to them, a provider its own."""
+
+    serializer_class = ServiceEvaluationSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[ServiceEvaluation]:
+        if getattr(self, "swagger_fake_view", False):
+            return ServiceEvaluation.objects.none()
+        return selectors.evaluation_queryset(actor=request_actor(self.request)).order_by(
+            "-year", "id"
+        )
+
+    def get_object(self) -> ServiceEvaluation:
+        return selectors.evaluation_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+
+@extend_schema(exclude=True)
+class LegacyComplaintRedirect(APIView):
+    """The addresses of the family-page complaints before the register took them over
+    (``/api/v1/complaints/``, ``/api/v1/complaints/{old id}/answer/``,
+    ``/api/v1/visits/{id}/complain/``): permanent redirects to the register's resources
+    (308 keeps a POST). An old id is looked up in the caller's scope; 404 otherwise."""
+
+    def _target(self, request: Request, **kwargs: Any) -> str:
+        if "visit" in kwargs:
+            return f"/api/v1/supervision/complaints/family/{kwargs['visit']}/"
+        if "legacy" not in kwargs:
+            return "/api/v1/supervision/complaints/"
+        complaint = (
+            selectors.complaint_queryset(actor=request_actor(request))
+            .filter(legacy_external_id=kwargs["legacy"])
+            .first()
+        )
+        if complaint is None:
+            raise Http404
+        suffix = "step/" if kwargs.get("answer") else ""
+        return f"/api/v1/supervision/complaints/{complaint.external_id}/{suffix}"
+
+    def get(self, request: Request, **kwargs: Any) -> HttpResponse:
+        return HttpResponsePermanentRedirect(self._target(request, **kwargs))
+
+    def post(self, request: Request, **kwargs: Any) -> HttpResponse:
+        response = HttpResponsePermanentRedirect(self._target(request, **kwargs))
+        response.status_code = 308
+        return response

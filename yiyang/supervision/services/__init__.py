@@ -8,11 +8,16 @@ from yiyang.supervision.services.complaints import (
     complaint_actions,
     complaint_answer,
     complaint_close,
-    complaint_from_visit_complaint,
+    complaint_from_family,
     complaint_register,
     complaint_reopen,
 )
 from yiyang.supervision.services.escalation import overdue_escalate
+from yiyang.supervision.services.evaluations import (
+    evaluation_assign,
+    evaluation_score,
+    evaluation_tasks_generate,
+)
 from yiyang.supervision.services.inspections import (
     inspection_plan_generate,
     inspection_record,
@@ -29,6 +34,7 @@ from yiyang.supervision.services.ratings import (
     rating_result,
     rating_review,
     rating_scheme_load,
+    rating_scheme_upload,
     rating_score,
 )
 
@@ -37,9 +43,12 @@ __all__ = [
     "complaint_actions",
     "complaint_answer",
     "complaint_close",
-    "complaint_from_visit_complaint",
+    "complaint_from_family",
     "complaint_register",
     "complaint_reopen",
+    "evaluation_assign",
+    "evaluation_score",
+    "evaluation_tasks_generate",
     "inspection_plan_generate",
     "inspection_record",
     "overdue_escalate",
@@ -52,6 +61,7 @@ __all__ = [
     "rating_result",
     "rating_review",
     "rating_scheme_load",
+    "rating_scheme_upload",
     "rating_score",
     "rectification_close",
     "rectification_respond",

@@ -4,6 +4,7 @@ answers, satisfaction at closure, reopening. Escalation is in ``escalation``."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -14,8 +15,11 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
+from yiyang.elders.selectors import family_elder_ids
+from yiyang.meals.models import ServedMeal
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
+from yiyang.services.models import Caregiver
 from yiyang.supervision.choices import (
     ComplaintCategory,
     ComplaintChannel,
@@ -24,6 +28,7 @@ from yiyang.supervision.choices import (
 )
 from yiyang.supervision.models import Complaint, ComplaintEvent
 from yiyang.supervision.services.common import audit, working_deadline
+from yiyang.visits.models import Visit
 
 NEXT_STATUS: dict[str, tuple[str, ...]] = {
     ComplaintStatus.RECEIVED: (ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.ANSWERED),
@@ -100,9 +105,12 @@ def complaint_register(
     category: str = ComplaintCategory.SERVICE_QUALITY,
     received_at: datetime.datetime | None = None,
     work_order: str = "",
+    caregiver_id: Any = None,
+    meal_id: Any = None,
 ) -> Complaint:
     """Enter a complaint from the call centre, a walk-in or a 12345 work order. The
-    organisation must be a provider inside the actor's jurisdiction."""
+    organisation must be a provider inside the actor's jurisdiction; the caregiver or the
+    served meal concerned (public ids, optional) must be that organisation's."""
     require_perm(actor, Permission.REGISTER_COMPLAINTS)
     errors: dict[str, str] = {}
     if channel not in ComplaintChannel.values or channel == ComplaintChannel.FAMILY_PAGE:
@@ -121,10 +129,12 @@ def complaint_register(
     work_order = str(work_order or "").strip()
     if work_order and Complaint.objects.filter(work_order=work_order).exists():
         errors["work_order"] = _("This work-order number is already in the register.")
+    concerned = _concerned(organisation, caregiver_id, meal_id, errors)
     if errors:
         raise ValidationError(errors)
     assert organisation is not None
     values = {
+        **concerned,
         "channel": channel,
         "category": category,
         "organisation": organisation,
@@ -137,45 +147,73 @@ def complaint_register(
     return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
 
 
-def complaint_from_visit_complaint(*, actor: Actor, complaint: Any) -> Complaint:
-    """A complaint made on the family page (visits.Complaint) enters the register, linked to
-    it; called by the visits app's intake hook in the same transaction."""
+@transaction.atomic
+def _concerned(
+    organisation: Organisation | None, caregiver_id: Any, meal_id: Any, errors: dict[str, str]
+) -> dict[str, Any]:
+    """The caregiver and meal a complaint concerns, checked to be the organisation's."""
+    found: dict[str, Any] = {}
+    if caregiver_id:
+        found["caregiver"] = (
+            Caregiver.objects.filter(external_id=caregiver_id, provider=organisation).first()
+            if _is_uuid(caregiver_id) and organisation is not None
+            else None
+        )
+        if found["caregiver"] is None:
+            errors["caregiver"] = _("No caregiver with this id works for the organisation.")
+    if meal_id:
+        found["meal"] = (
+            ServedMeal.objects.filter(
+                external_id=meal_id, canteen__organisation=organisation
+            ).first()
+            if _is_uuid(meal_id) and organisation is not None
+            else None
+        )
+        if found["meal"] is None:
+            errors["meal"] = _("No meal with this id was served by the organisation.")
+    return found
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def complaint_from_family(
+    *,
+    actor: Actor,
+    visit: Visit,
+    text: str,
+    category: str = ComplaintCategory.SERVICE_QUALITY,
+) -> Complaint:
+    """A family member complains about a visit to their elder from the family page: the
+    complaint enters the register (channel: family page) against the visit's provider,
+    with the register's deadlines. The one path for family complaints."""
+    require_perm(actor, Permission.RATE_VISITS)
+    if visit.elder_id not in family_elder_ids(user=actor):
+        raise PermissionDenied("elder")
+    errors: dict[str, str] = {}
+    text = str(text or "").strip()
+    if not text:
+        errors["text"] = _("Describe the complaint.")
+    if category not in ComplaintCategory.values:
+        errors["category"] = _("Choose a category.")
+    if errors:
+        raise ValidationError(errors)
     values = {
         "channel": ComplaintChannel.FAMILY_PAGE,
-        "organisation_id": complaint.provider_id,
-        "division_code": complaint.division_code,
-        "visit_id": complaint.visit_id,
-        "legacy": complaint,
-        "text": complaint.text,
-        "made_by_id": complaint.made_by_id,
-        "received_at": complaint.created_at,
+        "category": category,
+        "organisation_id": visit.provider_id,
+        "division_code": visit.division_code,
+        "visit": visit,
+        "caregiver_id": visit.caregiver_id,
+        "text": text[:2000],
+        "made_by": actor_user(actor),
     }
     return _create(actor=actor, values=values, event=ComplaintEventKind.RECEIVED)
-
-
-def complaint_answered_on_visit_complaint(*, actor: Actor, complaint: Any) -> None:
-    """A family-page complaint answered through the visits app's older path: the register's
-    copy takes the same answer and status (called in the same transaction)."""
-    linked = Complaint.objects.filter(legacy=complaint).first()
-    if linked is None or linked.status == ComplaintStatus.CLOSED:
-        return
-    now = timezone.now()
-    linked.answer = complaint.answer
-    linked.answered_at = linked.answered_at or now
-    linked.acknowledged_at = linked.acknowledged_at or now
-    linked.status = (
-        ComplaintStatus.CLOSED if complaint.status == "closed" else ComplaintStatus.ANSWERED
-    )
-    linked.closed_at = now if linked.status == ComplaintStatus.CLOSED else None
-    linked.save()
-    _event(linked, ComplaintEventKind.ANSWERED, actor, complaint.answer)
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        linked,
-        linked.division_code,
-        {"status": [None, linked.status], "answer": [None, complaint.answer[:200]]},
-    )
 
 
 def _require_handler(actor: Actor, complaint: Complaint) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction, DivisionLevel
+from yiyang.core.images import Photo
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.core.scoping import prefix_q
@@ -37,6 +39,7 @@ from yiyang.supervision.models import (
 )
 from yiyang.supervision.selectors import calendar_overrides
 from yiyang.supervision.services.common import audit, require_in_scope
+from yiyang.supervision.services.photos import photos_checked, photos_store
 from yiyang.supervision.workdays import add_working_days
 
 
@@ -122,30 +125,17 @@ def _require_inspector(actor: Actor, inspection: Inspection) -> None:
     )
 
 
-@transaction.atomic
-def inspection_record(
-    *,
-    actor: Actor,
+def _record_checked(
     inspection: Inspection,
+    codes: list[str],
     answers: dict[str, Any],
     findings: list[dict[str, Any]],
-    lat: Any = None,
-    lng: Any = None,
-    photos: int = 0,
-) -> Inspection:
-    """Record an inspection done on site: the checklist's answers, the findings (each gets
-    a rectification order due in SUPERVISION_RECTIFICATION_WORKING_DAYS working days).
-    Fails when a serious finding exists or any checklist item is not met."""
-    _require_inspector(actor, inspection)
+    photos: Sequence[bytes],
+) -> list[Photo]:
+    """Everything wrong with an inspection record, at once (or the checked photos)."""
     errors: dict[str, str] = {}
     if inspection.status != InspectionStatus.PLANNED:
         errors["status"] = _("This inspection is already recorded.")
-    checklist = (
-        ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True)
-        .order_by("-created_at")
-        .first()
-    )
-    codes = [i["code"] for i in checklist.items] if checklist else []
     missing = [c for c in codes if not isinstance(answers.get(c), bool)]
     if missing:
         errors["answers"] = _("Answer every checklist item: %(items)s.") % {
@@ -157,8 +147,39 @@ def inspection_record(
             or not str(finding.get("text", "")).strip()
         ):
             errors[f"findings[{n}]"] = _("A finding needs a severity and a description.")
+    checked: list[Photo] = []
+    try:
+        checked = photos_checked(list(photos), field="photos")
+    except ValidationError as error:
+        errors.update({k: " ".join(v) for k, v in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
+    return checked
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    actor: Actor,
+    inspection: Inspection,
+    answers: dict[str, Any],
+    findings: list[dict[str, Any]],
+    lat: Any = None,
+    lng: Any = None,
+    photos: Sequence[bytes] = (),
+) -> Inspection:
+    """Record an inspection done on site: the checklist's answers, the findings (each gets
+    a rectification order due in SUPERVISION_RECTIFICATION_WORKING_DAYS working days), the
+    location and the photos taken (stored). Fails when a serious finding exists or any
+    checklist item is not met."""
+    _require_inspector(actor, inspection)
+    checklist = (
+        ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True)
+        .order_by("-created_at")
+        .first()
+    )
+    codes = [i["code"] for i in checklist.items] if checklist else []
+    checked = _record_checked(inspection, codes, answers, findings, photos)
     failed = any(answers.get(c) is False for c in codes) or any(
         f["severity"] == Severity.SERIOUS for f in findings
     )
@@ -167,8 +188,15 @@ def inspection_record(
     inspection.result = InspectionResult.FAILED if failed else InspectionResult.PASSED
     inspection.done_at, inspection.inspector = now, actor_user(actor)
     inspection.checklist, inspection.answers = checklist, {c: answers[c] for c in codes}
-    inspection.lat, inspection.lng, inspection.photos = lat, lng, int(photos or 0)
+    inspection.lat, inspection.lng, inspection.photos = lat, lng, len(checked)
     inspection.save()
+    photos_store(
+        checked,
+        actor=actor,
+        organisation_id=inspection.organisation_id,
+        division_code=inspection.division_code,
+        inspection=inspection,
+    )
     deadline = add_working_days(
         timezone.localdate(now),
         settings.SUPERVISION_RECTIFICATION_WORKING_DAYS,
@@ -198,9 +226,9 @@ def inspection_record(
 
 @transaction.atomic
 def rectification_respond(
-    *, actor: Actor, rectification: Rectification, response: str, evidence: int
+    *, actor: Actor, rectification: Rectification, response: str, evidence: Sequence[bytes]
 ) -> Rectification:
-    """The provider says what it put right, with evidence files."""
+    """The provider says what it put right, with photos as evidence (stored)."""
     require_perm(actor, Permission.RESPOND_RECTIFICATIONS)
     if not actor.scope.covers(
         division_code=rectification.division_code, organisation_id=rectification.organisation_id
@@ -211,13 +239,28 @@ def rectification_respond(
         errors["status"] = _("This rectification is closed.")
     if not str(response or "").strip():
         errors["response"] = _("Say what was put right.")
-    if int(evidence or 0) < 1:
+    checked: list[Photo] = []
+    if not evidence:
         errors["evidence"] = _("Attach evidence of the rectification.")
+    else:
+        try:
+            checked = photos_checked(
+                list(evidence), field="evidence", have=rectification.photo_files.count()
+            )
+        except ValidationError as error:
+            errors.update({k: " ".join(v) for k, v in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
+    photos_store(
+        checked,
+        actor=actor,
+        organisation_id=rectification.organisation_id,
+        division_code=rectification.division_code,
+        rectification=rectification,
+    )
     rectification.status = RectificationStatus.RESPONDED
     rectification.response = str(response).strip()[:1000]
-    rectification.evidence = int(evidence)
+    rectification.evidence = rectification.photo_files.count()
     rectification.responded_at = timezone.now()
     rectification.save()
     audit(

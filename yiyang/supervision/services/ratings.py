@@ -5,6 +5,7 @@ suspension with a reason. Every figure comes from ``scoring.compute_level``."""
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
+from yiyang.core.images import Photo
 from yiyang.core.permissions import Actor, Permission, Role, actor_user, require_perm
 from yiyang.organisations.models import Organisation
 from yiyang.supervision.choices import RATING_NEXT, RatingChange, RatingStatus
@@ -22,6 +24,7 @@ from yiyang.supervision.models import ItemScore, Rating, RatingEvent, RatingItem
 from yiyang.supervision.scoring import LevelResult, compute_level
 from yiyang.supervision.selectors import active_scheme, scheme_rules
 from yiyang.supervision.services.common import audit, require_in_scope
+from yiyang.supervision.services.photos import photos_checked, photos_store
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -34,39 +37,50 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _scheme_errors(definition: Any) -> dict[str, str]:
     if not isinstance(definition, dict):
-        return {"file": "not a JSON object"}
+        return {"file": _("The scheme is not a JSON object.")}
     errors: dict[str, str] = {}
     for key in ("code", "version", "name", "source", "parts", "levels", "items"):
         if not definition.get(key):
-            errors[key] = "missing"
+            errors[key] = _("This part of the scheme is missing.")
     if errors:
         return errors
     parts = {str(p.get("code")): _decimal(p.get("max")) for p in definition["parts"]}
     if any(v is None or v <= 0 for v in parts.values()):
-        errors["parts"] = "every part needs a positive max"
+        errors["parts"] = _("Every part needs a positive maximum.")
         return errors
     maxima = {part: value or Decimal(0) for part, value in parts.items()}
     sums = dict.fromkeys(parts, Decimal(0))
     for index, item in enumerate(definition["items"]):
         points = _decimal(item.get("max"))
         if item.get("part") not in parts or points is None or points <= 0 or not item.get("code"):
-            errors[f"items[{index}]"] = "needs a code, a known part and a positive max"
+            errors[f"items[{index}]"] = _(
+                "An item needs a code, a known part and a positive maximum."
+            )
             continue
         sums[item["part"]] += points
         cap_below = item.get("cap_below")
         if (item.get("cap_level") is None) != (cap_below is None):
-            errors[f"items[{index}]"] = "cap_level and cap_below go together"
+            errors[f"items[{index}]"] = _(
+                "A capping item needs both the level it caps at and the score below which it caps."
+            )
         elif cap_below is not None and not (Decimal(0) < (_decimal(cap_below) or 0) <= points):
-            errors[f"items[{index}]"] = "cap_below must lie in (0, max]"
+            errors[f"items[{index}]"] = _(
+                "The capping score must lie above 0 and at most the item's maximum."
+            )
     for part, total in sums.items():
         if total != parts[part]:
-            errors[f"parts.{part}"] = f"items add up to {total}, the part's max is {parts[part]}"
+            errors[f"parts.{part}"] = _(
+                "The items add up to %(total)s; the part's maximum is %(max)s."
+            ) % {
+                "total": total,
+                "max": parts[part],
+            }
     levels = [int(level.get("level", 0)) for level in definition["levels"]]
     if sorted(levels) != list(range(1, len(levels) + 1)):
-        errors["levels"] = "levels must be 1..N, once each"
+        errors["levels"] = _("The levels must be 1 to N, each once.")
     minima = [_decimal(level.get("min_total")) for level in definition["levels"]]
     if any(m is None or m > sum(maxima.values()) for m in minima):
-        errors["levels"] = "every min_total must lie within the scheme's total"
+        errors["levels"] = _("Every level's minimum total must lie within the scheme's total.")
     return errors
 
 
@@ -110,6 +124,27 @@ def rating_scheme_load(*, definition: Any, activate: bool = True) -> RatingSchem
             order=n,
         )
         for n, i in enumerate(definition["items"])
+    )
+    return scheme
+
+
+@transaction.atomic
+def rating_scheme_upload(*, actor: Actor, data: bytes) -> RatingScheme:
+    """The city loads its own scheme (or a later edition) from the schemes page: the same
+    checks as ``yiyang load-rating-scheme``; the new edition is used for new applications,
+    ratings in progress keep theirs."""
+    require_perm(actor, Permission.PUBLISH_RATINGS)
+    try:
+        definition = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError({"file": _("The file is not JSON text in UTF-8.")}) from exc
+    scheme = rating_scheme_load(definition=definition, activate=True)
+    audit(
+        actor,
+        AuditAction.CREATE,
+        scheme,
+        actor.scope.division_prefix or "",
+        {"scheme": [None, f"{scheme.code} {scheme.version}"]},
     )
     return scheme
 
@@ -234,33 +269,50 @@ def _require_evaluator(actor: Actor, rating: Rating) -> None:
 
 @transaction.atomic
 def rating_score(*, actor: Actor, rating: Rating, scores: dict[str, dict[str, Any]]) -> LevelResult:
-    """Record the evaluator's scores (item code -> {points, note, photos}); a score above
-    the item's maximum, or without the evidence the item requires, is refused whole."""
+    """Record the evaluator's scores (item code -> {points, note, photos}), ``photos`` being
+    the files taken on site (bytes), stored with the score. A score above the item's
+    maximum, without the evidence the item requires (a photo, stored or new, or a note) or
+    with a bad photo is refused whole: nothing is written."""
     _require_evaluator(actor, rating)
     errors: dict[str, str] = {}
     points = _checked_points(
         rating.scheme, {k: v.get("points") for k, v in scores.items()}, errors, "scores"
     )
     items = {i.code: i for i in rating.scheme.items.all()}
+    stored = {s.item.code: s for s in rating.scores.select_related("item")}
+    photos: dict[str, list[Photo]] = {}
     for code, entry in scores.items():
         item = items.get(code)
-        photos = entry.get("photos") or 0
+        have = stored[code].photos if code in stored else 0
+        try:
+            photos[code] = photos_checked(
+                list(entry.get("photos") or []), field=f"scores.{code}", have=have
+            )
+        except ValidationError as error:
+            errors.update({k: " ".join(v) for k, v in error.message_dict.items()})
+            continue
         note = str(entry.get("note") or "").strip()
-        if item is not None and item.evidence_required and not (int(photos) > 0 or note):
+        if item is not None and item.evidence_required and not (have + len(photos[code]) or note):
             errors[f"scores.{code}"] = _("This item needs evidence: a photo or a note.")
     if errors:
         raise ValidationError(errors)
     for code, value in points.items():
         entry = scores[code]
-        ItemScore.objects.update_or_create(
+        score, _created = ItemScore.objects.update_or_create(
             rating=rating,
             item=items[code],
-            defaults={
-                "points": value,
-                "note": str(entry.get("note") or "")[:1000],
-                "photos": int(entry.get("photos") or 0),
-            },
+            defaults={"points": value, "note": str(entry.get("note") or "")[:1000]},
         )
+        if photos[code]:
+            photos_store(
+                photos[code],
+                actor=actor,
+                organisation_id=rating.organisation_id,
+                division_code=rating.division_code,
+                item_score=score,
+            )
+            score.photos = score.photo_files.count()
+            score.save(update_fields=["photos"])
     result = rating_result(rating)
     rating.total, rating.computed_level = result.total, result.level
     rating.save(update_fields=["total", "computed_level", "updated_at"])
@@ -269,7 +321,10 @@ def rating_score(*, actor: Actor, rating: Rating, scores: dict[str, dict[str, An
         AuditAction.UPDATE,
         rating,
         rating.division_code,
-        {"scores": [None, {k: str(v) for k, v in points.items()}]},
+        {
+            "scores": [None, {k: str(v) for k, v in points.items()}],
+            "photos": [None, sum(len(p) for p in photos.values())],
+        },
     )
     return result
 

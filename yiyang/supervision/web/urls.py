@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.supervision.web import views
+from yiyang.supervision.web import evaluations, scorecard, views
 
 app_name = "supervision"
 urlpatterns = [
@@ -16,4 +16,15 @@ urlpatterns = [
     path("inspections/plan/", views.inspection_plan_view, name="inspection-plan"),
     path("inspections/<uuid:external_id>/", views.inspection_record_view, name="inspection"),
     path("rectifications/<uuid:external_id>/", views.rectification_step_view, name="rectification"),
+    path("photos/<uuid:external_id>/", views.evidence_photo_view, name="photo"),
+    path(
+        "family/visits/<uuid:external_id>/complain/",
+        views.family_complain_view,
+        name="family-complain",
+    ),
+    path("evaluations/", evaluations.evaluation_list_view, name="evaluations"),
+    path("evaluations/generate/", evaluations.evaluation_generate_view, name="evaluation-generate"),
+    path("evaluations/<uuid:external_id>/", evaluations.evaluation_detail_view, name="evaluation"),
+    path("schemes/", views.scheme_list_view, name="schemes"),
+    path("scorecard/", scorecard.scorecard_view, name="scorecard"),
 ]

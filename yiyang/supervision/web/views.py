@@ -4,16 +4,17 @@ service, and renders."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.accounts.models import User
 from yiyang.core.choices import DivisionLevel
@@ -30,6 +31,7 @@ from yiyang.supervision.choices import (
     Severity,
 )
 from yiyang.supervision.models import ChecklistTemplate
+from yiyang.visits.selectors import visit_get_for_actor
 
 PAGE_SIZE = 50
 
@@ -107,7 +109,7 @@ def rating_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
     rating = selectors.rating_get_for_actor(actor=actor, external_id=external_id)
     result = services.rating_result(rating)
     items = list(rating.scheme.items.all())
-    scores = {s.item_id: s for s in rating.scores.all()}
+    scores = {s.item_id: s for s in rating.scores.prefetch_related("photo_files")}
     return render(
         request,
         "supervision/rating_detail.html",
@@ -186,13 +188,13 @@ def rating_score_view(request: HttpRequest, external_id: str) -> HttpResponse:
         entries: dict[str, dict[str, object]] = {}
         for item in items:
             points = request.POST.get(f"points_{item.code}", "").strip()
-            if points == "":
-                continue
+            photos = request.FILES.getlist(f"photos_{item.code}")
+            if points == "" and not photos:
+                continue  # not scored yet (photos without points: refused, not lost quietly)
             entries[item.code] = {
                 "points": points,
                 "note": request.POST.get(f"note_{item.code}", ""),
-                "photos": len(request.FILES.getlist(f"photos_{item.code}"))
-                or int(request.POST.get(f"had_photos_{item.code}") or 0),
+                "photos": [f.read() for f in photos],
             }
         saved = _run(
             request,
@@ -206,7 +208,7 @@ def rating_score_view(request: HttpRequest, external_id: str) -> HttpResponse:
                 _("Scoring is finished and sent for review."),
             )
         return redirect("supervision:rating-score", external_id=rating.external_id)
-    scores = {s.item_id: s for s in rating.scores.all()}
+    scores = {s.item_id: s for s in rating.scores.prefetch_related("photo_files")}
     parts = {p["code"]: p["name"] for p in rating.scheme.parts}
     return render(
         request,
@@ -308,7 +310,11 @@ def complaint_detail_view(request: HttpRequest, external_id: str) -> HttpRespons
 @login_required
 def inspection_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    inspections = selectors.inspection_queryset(actor=actor).order_by("due_on", "id")
+    inspections = (
+        selectors.inspection_queryset(actor=actor)
+        .prefetch_related("photo_files")
+        .order_by("due_on", "id")
+    )
     status = request.GET.get("status", "")
     if status in InspectionStatus.values:
         inspections = inspections.filter(status=status)
@@ -327,9 +333,9 @@ def inspection_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "statuses": InspectionStatus.choices,
             "districts": districts,
-            "rectifications": selectors.rectification_queryset(actor=actor).exclude(
-                status="closed"
-            )[:100],
+            "rectifications": selectors.rectification_queryset(actor=actor)
+            .exclude(status="closed")
+            .prefetch_related("photo_files")[:100],
             "can_inspect": has_perm(actor, Permission.INSPECT),
             "can_respond": has_perm(actor, Permission.RESPOND_RECTIFICATIONS),
         },
@@ -384,7 +390,7 @@ def inspection_record_view(request: HttpRequest, external_id: str) -> HttpRespon
                 findings=findings,
                 lat=request.POST.get("lat") or None,
                 lng=request.POST.get("lng") or None,
-                photos=len(request.FILES.getlist("photos")),
+                photos=[f.read() for f in request.FILES.getlist("photos")],
             ),
             _("The inspection is recorded."),
         ):
@@ -412,7 +418,7 @@ def rectification_step_view(request: HttpRequest, external_id: str) -> HttpRespo
                 actor=actor,
                 rectification=order,
                 response=request.POST.get("response", ""),
-                evidence=len(request.FILES.getlist("evidence")),
+                evidence=[f.read() for f in request.FILES.getlist("evidence")],
             ),
             _("Response sent."),
         )
@@ -423,3 +429,62 @@ def rectification_step_view(request: HttpRequest, external_id: str) -> HttpRespo
             _("Closed."),
         )
     return redirect("supervision:inspections")
+
+
+@login_required
+@require_GET
+def evidence_photo_view(request: HttpRequest, external_id: str) -> FileResponse:
+    """An evidence photo, to those who may see its rating, inspection or rectification."""
+    photo = selectors.evidence_photo_get_for_actor(
+        actor=request_actor(request), external_id=external_id
+    )
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def scheme_list_view(request: HttpRequest) -> HttpResponse:
+    """The rating schemes as the city has configured them (parts, items and their points,
+    evidence, capping items, level thresholds, sources); the city loads its own here."""
+    actor = request_actor(request)
+    if request.method == "POST":
+        upload = request.FILES.get("scheme")
+        _run(
+            request,
+            lambda: services.rating_scheme_upload(
+                actor=actor, data=upload.read() if upload else b""
+            ),
+            _("The scheme is loaded and used for new applications."),
+        )
+        return redirect("supervision:schemes")
+    schemes = []
+    for scheme in selectors.scheme_list(actor=actor):
+        names = {p["code"]: p["name"] for p in scheme.parts}
+        levels = [
+            {**t, "share": Decimal(str(t["min_part_share"])) * 100}
+            for t in sorted(scheme.levels, key=lambda t: int(t["level"]))
+        ]
+        items = [(names.get(i.part, i.part), i) for i in scheme.items.all()]
+        schemes.append({"scheme": scheme, "levels": levels, "items": items})
+    return render(
+        request,
+        "supervision/schemes.html",
+        {"schemes": schemes, "can_load": has_perm(actor, Permission.PUBLISH_RATINGS)},
+    )
+
+
+@require_POST
+@login_required
+def family_complain_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    """A family member's complaint about a visit, from the family page, into the register."""
+    actor = request_actor(request)
+    visit = visit_get_for_actor(actor=actor, external_id=external_id)
+    _run(
+        request,
+        lambda: services.complaint_from_family(
+            actor=actor, visit=visit, text=request.POST.get("text", "")
+        ),
+        _("Your complaint is in the city's complaint register; the provider will answer it."),
+    )
+    return redirect("family:home")

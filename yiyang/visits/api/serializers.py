@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from yiyang.core.api.serializers import BlankAsNullChoiceField
 from yiyang.visits.choices import ReviewStatus, VisitOutcome
-from yiyang.visits.models import Complaint, Order, Visit, VisitFlag, VisitPhoto
+from yiyang.visits.models import Order, Visit, VisitFlag, VisitPhoto
 
 
 class RefSerializer(serializers.Serializer):
@@ -149,25 +149,6 @@ class PhotoUploadSerializer(serializers.Serializer):
 class RateSerializer(serializers.Serializer):
     stars = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
-class ComplaintCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=1000)
-
-
-class ComplaintSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    visit = serializers.UUIDField(source="visit.external_id", read_only=True)
-
-    class Meta:
-        model = Complaint
-        fields = ["id", "visit", "text", "status", "answer", "created_at"]
-        read_only_fields = fields
-
-
-class AnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(max_length=1000)
-    close = serializers.BooleanField(default=True)
 
 
 class OrderSerializer(serializers.ModelSerializer):

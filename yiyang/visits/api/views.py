@@ -4,7 +4,6 @@ a provider only its own)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -24,13 +23,10 @@ from yiyang.elders.models import Elder
 from yiyang.services.selectors import service_item_get
 from yiyang.visits import selectors, services
 from yiyang.visits.api.serializers import (
-    AnswerSerializer,
     AssignSerializer,
     CancelReasonSerializer,
     CandidateSerializer,
     CheckOutSerializer,
-    ComplaintCreateSerializer,
-    ComplaintSerializer,
     CorrectSerializer,
     ExplainSerializer,
     FixSerializer,
@@ -44,7 +40,7 @@ from yiyang.visits.api.serializers import (
     VisitSerializer,
 )
 from yiyang.visits.filtersets import VisitFilterSet
-from yiyang.visits.models import Complaint, Order, Visit, VisitFlag
+from yiyang.visits.models import Order, Visit, VisitFlag
 
 
 def _fix(data: dict[str, Any]) -> services.Fix:
@@ -219,15 +215,6 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )  # fmt: skip
         return self._answer(visit)
 
-    @extend_schema(request=ComplaintCreateSerializer, responses={201: ComplaintSerializer})
-    @action(detail=True, methods=["post"])
-    def complain(self, request: Request, id: str) -> Response:
-        data = self._data(ComplaintCreateSerializer, request)
-        complaint = services.complaint_make(
-            actor=request_actor(request), visit=self.get_object(), text=data["text"]
-        )
-        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
-
     @extend_schema(
         methods=["GET"], request=None, responses={200: PhotoSerializer(many=True)},
     )  # fmt: skip
@@ -341,14 +328,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(OrderSerializer(order).data)
 
 
-def _uuid(value: str) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 def _get_or_error(queryset: QuerySet[Any], external_id: Any, field: str) -> Any:
     found = queryset.filter(external_id=external_id).first()
     if found is None:
@@ -365,28 +344,3 @@ def _elder_for(actor: Any, external_id: Any) -> Elder:
         raise ValidationError(
             {"elder": _("No elder with this id that you may order for.")}
         ) from None
-
-
-class ComplaintViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = ComplaintSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
-
-    def get_queryset(self) -> QuerySet[Complaint]:
-        if getattr(self, "swagger_fake_view", False):
-            return Complaint.objects.none()
-        return selectors.complaint_queryset(actor=request_actor(self.request))
-
-    @extend_schema(request=AnswerSerializer, responses={200: ComplaintSerializer})
-    @action(detail=True, methods=["post"])
-    def answer(self, request: Request, id: str) -> Response:
-        complaint = self.get_queryset().filter(external_id=id).first() if _uuid(id) else None
-        if complaint is None:
-            raise Http404
-        serializer = AnswerSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        complaint = services.complaint_answer(
-            actor=request_actor(request), complaint=complaint,
-            answer=serializer.validated_data["answer"], close=serializer.validated_data["close"],
-        )  # fmt: skip
-        return Response(ComplaintSerializer(complaint).data)

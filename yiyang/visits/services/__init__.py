@@ -1,5 +1,6 @@
 """Writes of orders, care plans and visits: placing and cancelling, dispatch, the visit's
-lifecycle with its verification, review, ratings and complaints.
+lifecycle with its verification, review and ratings (complaints: the supervision
+app's register).
 
 Every write checks the actor's permission and scope, validates everything first (a
 ``ValidationError`` keyed by field, nothing half-written), runs in one transaction and is
@@ -26,8 +27,6 @@ from yiyang.visits.services.dispatch import (
 )
 from yiyang.visits.services.door import visit_door_card
 from yiyang.visits.services.feedback import (
-    complaint_answer,
-    complaint_make,
     visit_rate,
 )
 from yiyang.visits.services.monitoring import (
@@ -61,8 +60,6 @@ __all__ = [
     "VIA_BY_ROLE",
     "Epoch",
     "Fix",
-    "complaint_answer",
-    "complaint_make",
     "is_second_caregiver",
     "monthly_allowance",
     "order_cancel",

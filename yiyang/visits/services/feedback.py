@@ -1,8 +1,8 @@
-"""Ratings and complaints from family members, and the answers to complaints."""
+"""Ratings of visits from family members. (Complaints go to the city's register in the
+supervision app: ``supervision.services.complaint_from_family``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +18,6 @@ from yiyang.visits.choices import (
     VisitOutcome,
 )
 from yiyang.visits.models import (
-    Complaint,
     Visit,
     VisitRating,
 )
@@ -26,12 +25,6 @@ from yiyang.visits.services.common import (
     _audit,
     _user,
 )
-
-# Apps above this one that keep the city's complaint register append a callable here; each
-# is called with the new complaint inside the same transaction (supervision's register).
-COMPLAINT_INTAKE: list[Callable[..., Any]] = []
-# ... and one called when a complaint is answered here, so the register follows.
-COMPLAINT_ANSWERED: list[Callable[..., Any]] = []
 
 
 def _require_family(actor: Actor, visit: Visit) -> None:
@@ -69,48 +62,3 @@ def visit_rate(*, actor: Actor, visit: Visit, stars: Any, comment: str = "") -> 
         raise ValidationError({"visit": _("This visit has already been rated.")}) from exc
     _audit(actor, AuditAction.CREATE, visit, visit.division_code, {"rating": [None, stars]})
     return rating
-
-
-@transaction.atomic
-def complaint_make(*, actor: Actor, visit: Visit, text: str) -> Complaint:
-    _require_family(actor, visit)
-    text = str(text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("Describe the complaint.")})
-    complaint = Complaint.objects.create(
-        visit=visit, provider_id=visit.provider_id, division_code=visit.division_code,
-        text=text[:1000], made_by=_user(actor),
-    )  # fmt: skip
-    _audit(
-        actor, AuditAction.CREATE, complaint, visit.division_code, {"complaint": [None, text[:200]]}
-    )
-    for intake in COMPLAINT_INTAKE:
-        intake(actor=actor, complaint=complaint)
-    return complaint
-
-
-@transaction.atomic
-def complaint_answer(
-    *, actor: Actor, complaint: Complaint, answer: str, close: bool = True
-) -> Complaint:
-    require_perm(actor, Permission.ANSWER_COMPLAINTS)
-    if not actor.scope.covers(
-        division_code=complaint.division_code, organisation_id=complaint.provider_id
-    ):
-        raise PermissionDenied("complaint")
-    answer = str(answer or "").strip()
-    if not answer:
-        raise ValidationError({"answer": _("Write the answer.")})
-    complaint.answer = answer[:1000]
-    complaint.status = "closed" if close else "answered"
-    complaint.save(update_fields=["answer", "status", "updated_at"])
-    _audit(
-        actor,
-        AuditAction.UPDATE,
-        complaint,
-        complaint.division_code,
-        {"answer": [None, answer[:200]]},
-    )
-    for hook in COMPLAINT_ANSWERED:
-        hook(actor=actor, complaint=complaint)
-    return complaint

@@ -113,8 +113,3 @@ class RateForm(forms.Form):
         choices=[(n, "★" * n) for n in range(5, 0, -1)], widget=forms.RadioSelect,
     )  # fmt: skip
     comment = forms.CharField(label=_("Comment"), required=False, max_length=500)
-
-
-class ComplaintForm(forms.Form):
-    text = forms.CharField(label=_("Complaint"), max_length=1000, widget=forms.Textarea(
-        attrs={"rows": 3}))  # fmt: skip

@@ -38,7 +38,6 @@ from yiyang.visits.models import Visit
 from yiyang.visits.web.door import door_context
 from yiyang.visits.web.forms import (
     AssignForm,
-    ComplaintForm,
     CorrectForm,
     OrderForm,
     RateForm,
@@ -510,18 +509,10 @@ def family_rate_view(request: HttpRequest, external_id: str) -> HttpResponse:
 @require_POST
 @login_required
 def family_complain_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor, visit = _family_visit(request, external_id)
-    form = ComplaintForm(request.POST)
-    if form.is_valid():
-        try:
-            services.complaint_make(actor=actor, visit=visit, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            messages.error(request, _errors(exc))
-        else:
-            messages.success(request, _("Your complaint was sent to the provider."))
-    else:
-        messages.error(request, _("Describe the complaint."))
-    return redirect("family:home")
+    """The family page's old complaint address: complaints now go to the city's register
+    (supervision); the form is passed on as it is (308 keeps the POST and its body)."""
+    url = reverse("supervision:family-complain", kwargs={"external_id": external_id})
+    return redirect(url, permanent=True, preserve_request=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -141,7 +141,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Supervision: {quality.published} published star levels, one evaluation "
                 f"assigned to evaluator, {quality.complaints} complaints, "
-                f"{quality.inspections} planned inspections."
+                f"{quality.inspections} planned inspections, {quality.evaluations} "
+                "evaluations of purchased services (one assigned to evaluator)."
             )
         picture = demo_indicators_build(city_code=CITY_CODE)
         if not picture.existing:

@@ -1,0 +1,63 @@
+"""The rating schemes page: the scheme as the city configured it, marked unverified where
+it is, and the city loading its own edition (checked whole, nothing half-written)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tests.conftest import World, login
+from yiyang.core.permissions import Role
+from yiyang.supervision.models import RatingScheme
+
+SCHEME = Path("yiyang/supervision/schemes/gbt37276-2018.json")
+
+
+def test_the_page_shows_the_scheme_as_the_citys_configuration(world: World) -> None:
+    page = login(Client(), world.user[Role.EVALUATOR]).get("/supervision/schemes/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "data-city-configuration" in html
+    assert "data-unverified" in html and "F3" in html and ">900<" in html and "90%" in html
+    assert 'name="scheme"' not in html  # only the city loads a scheme
+
+
+def test_the_city_loads_its_own_scheme(world: World) -> None:
+    definition = json.loads(SCHEME.read_text(encoding="utf-8"))
+    definition |= {"version": "city-2027", "unverified": False}
+    city = login(Client(), world.user[Role.CITY_ADMIN])
+    bad = dict(definition, items=definition["items"][:-1])  # the services part no longer adds up
+    for content in (b"{not json", json.dumps(bad).encode()):
+        response = city.post("/supervision/schemes/",
+                             {"scheme": SimpleUploadedFile("s.json", content)}, follow=True)  # fmt: skip
+        assert response.status_code == 200
+        assert not RatingScheme.objects.filter(version="city-2027").exists()
+    assert "parts.services" not in response.content.decode()  # words, not the field code only
+    city.post("/supervision/schemes/",
+              {"scheme": SimpleUploadedFile("s.json", json.dumps(definition).encode())})  # fmt: skip
+    active = RatingScheme.objects.get(code="gbt37276", is_active=True)
+    assert (active.version, active.unverified) == ("city-2027", False)
+    district = login(Client(), world.user[Role.DISTRICT_OFFICER])
+    response = district.post("/supervision/schemes/",
+                             {"scheme": SimpleUploadedFile("s.json", b"{}")})  # fmt: skip
+    assert response.status_code == 403
+
+
+def test_the_shipped_schemes_sources_read_in_chinese(db: None) -> None:
+    scheme = RatingScheme.objects.get(code="gbt37276", version="2018")
+    assert scheme.source.startswith("结构") and "长沙" in scheme.levels[0]["source"]
+    # A database seeded with the first (English) wording is brought up to date; a city's
+    # own wording is left alone.
+    RatingScheme.objects.filter(pk=scheme.pk).update(source="Structure (five levels ...")
+    migration = importlib.import_module(
+        "yiyang.supervision.migrations.0008_scheme_sources_in_chinese"
+    )
+    migration.chinese_sources(django_apps, None)
+    assert RatingScheme.objects.get(pk=scheme.pk).source.startswith("结构")
+    RatingScheme.objects.filter(pk=scheme.pk).update(source="本市自定")
+    migration.chinese_sources(django_apps, None)
+    assert RatingScheme.objects.get(pk=scheme.pk).source == "本市自定"
