@@ -93,6 +93,11 @@ def allowance_rule(amount: str = "300.00") -> EligibilityRule:
 
 @pytest.fixture
 def books(world: World) -> Books:
+    return make_books(world)
+
+
+def make_books(world: World) -> Books:
+    """The books of the fixture, for tests elsewhere (security, browser) to build."""
     city = world.div["X"]
     admin = SystemActor(Scope(division_prefix=city.code_prefix), username="test")
     catalogue.service_list_load(actor=admin, city=city)

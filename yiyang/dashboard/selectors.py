@@ -332,6 +332,12 @@ def officer_todos(*, actor: Actor) -> list[Todo]:
     if has_perm(actor, Permission.VIEW_ALERTS):
         unresolved = alert_scoped(actor=actor).filter(status__in=ACTIVE_STATUSES).count()
         todos.append(Todo(_("Unresolved alerts"), unresolved, "alerts:console"))
+    if has_perm(actor, Permission.VIEW_SETTLEMENT):
+        from yiyang.settlement.selectors import steps_due
+
+        due = steps_due(actor=actor, today=today)
+        if due:
+            todos.append(Todo(_("Settlement steps due"), len(due), "settlement:statements"))
     if has_perm(actor, Permission.IMPORT_ELDERS):
         failed = import_job_list(actor=actor).filter(
             Q(status=ImportStatus.FAILED) | Q(rejected_count__gt=0)

@@ -9,13 +9,9 @@ from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.settlement.choices import FROZEN, LineStatus, StatementStatus
 from yiyang.settlement.models import Statement, StatementLine
 from yiyang.settlement.selectors import street_codes
+from yiyang.settlement.selectors import street_of as _street_of
 
 S = StatementStatus
-
-
-def _street_of(actor: Actor) -> str | None:
-    prefix = actor.scope.division_prefix
-    return prefix if prefix is not None and len(prefix) == 9 else None
 
 
 def open_lines(statement: Statement, street: str) -> int:

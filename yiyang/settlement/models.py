@@ -178,20 +178,27 @@ class StatementLine(models.Model):
     """One billed unit: a confirmed visit (later a served meal), or an adjustment of a line
     of an approved statement. ``source_kind`` + ``source_id`` name where it came from."""
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    # A city month writes a million lines: only the indexes the pages and rules read are
+    # kept (the statement's own is the first column of two composite ones).
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     external_id = models.UUIDField(unique=True)
     source_kind = models.CharField(_("source"), max_length=16)
     source_id = models.BigIntegerField()
     elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="+"
-    )
+        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     division_code = models.CharField(max_length=12)
     caregiver = models.ForeignKey(
-        Caregiver, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        Caregiver, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     item = models.ForeignKey(
-        ServiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        ServiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=200)
     price_yuan = models.DecimalField(_("price (yuan)"), **LINE_MONEY)
@@ -201,8 +208,9 @@ class StatementLine(models.Model):
     payable_yuan = models.DecimalField(_("payable (yuan)"), **LINE_MONEY)
     status = models.CharField(_("status"), max_length=8, choices=LineStatus.choices)
     adjusts = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjusted_by"
-    )
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjusted_by",
+        db_index=False,
+    )  # fmt: skip
     dispute_reason = models.CharField(_("provider's dispute"), max_length=300, blank=True)
 
     class Meta:
@@ -212,7 +220,9 @@ class StatementLine(models.Model):
             # A street officer's statements: "has a line of my street" is one index probe.
             models.Index(fields=("statement", "division_code"), name="line_statement_division"),
             models.Index(fields=("division_code",), name="line_division"),
-            models.Index(fields=("source_kind", "date"), name="line_source_date"),
+            models.Index(
+                fields=("adjusts",), name="line_adjusts", condition=Q(adjusts__isnull=False)
+            ),
         ]
         constraints = [
             # A visit (or meal) is billed once, whatever the statement.
@@ -344,7 +354,14 @@ class RiskScore(models.Model):
 
     class Meta:
         ordering = ("-score", "id")
-        indexes = [models.Index(fields=("month", "-score"), name="risk_month_score")]
+        indexes = [
+            models.Index(fields=("month", "-score"), name="risk_month_score"),
+            # The review queue joins each statement's provider score.
+            models.Index(
+                fields=("provider", "month"), name="risk_provider_month",
+                condition=Q(caregiver__isnull=True),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.score}"

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
 from yiyang.assessments.models import EligibilityRule
 from yiyang.assessments.services import entitlements_for
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
-from yiyang.core.permissions import Actor
+from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.elders.models import Elder
 from yiyang.settlement.choices import StatementStatus
 from yiyang.settlement.models import (
@@ -43,6 +44,7 @@ from yiyang.supervision.models import Complaint
 from yiyang.visits.models import VisitRating
 
 ZERO = Decimal("0.00")
+CITY_CODE = 4
 COMMITTED = (StatementStatus.APPROVED, StatementStatus.RELEASED)
 
 
@@ -158,30 +160,63 @@ def street_codes(statement: Statement) -> list[str]:
     return sorted({code[:9] for code in codes})
 
 
-def review_queue(*, actor: Actor, month: datetime.date | None = None) -> list[dict[str, Any]]:
-    """Statements awaiting a street's or district's decision, riskiest provider first."""
+def review_queue(*, actor: Actor, month: datetime.date | None = None) -> QuerySet[Statement]:
+    """Statements awaiting a street's or district's decision, riskiest provider first
+    (the provider's month score joined in SQL, so a page is one LIMIT query)."""
+    risk = RiskScore.objects.filter(
+        provider_id=OuterRef("provider_id"), month=OuterRef("month"), caregiver__isnull=True
+    ).order_by("-score", "id")
     queryset = statement_list(actor=actor).filter(
         status__in=(StatementStatus.CONFIRMED, StatementStatus.VERIFIED)
     )
     if month is not None:
         queryset = queryset.filter(month=month)
-    statements = list(queryset[:500])
-    keys = {(s.provider_id, s.month) for s in statements}
-    scores = {
-        (r.provider_id, r.month): r
-        for r in RiskScore.objects.filter(
-            caregiver__isnull=True,
-            provider_id__in={k[0] for k in keys},
-            month__in={k[1] for k in keys},
-        )
-    }
+    return queryset.annotate(
+        risk_score=Subquery(risk.values("score")[:1]), risk_id=Subquery(risk.values("id")[:1])
+    ).order_by(F("risk_score").desc(nulls_last=True), "id")
 
-    def riskiest(s: Statement) -> tuple[Decimal, int]:
-        risk = scores.get((s.provider_id, s.month))
-        return (-(risk.score if risk else Decimal(0)), s.id)
 
-    statements.sort(key=riskiest)
-    return [{"statement": s, "risk": scores.get((s.provider_id, s.month))} for s in statements]
+def risk_rows(statements: Sequence[Statement]) -> list[dict[str, Any]]:
+    """A page of the review queue with each statement's provider score, in one query."""
+    scores = RiskScore.objects.in_bulk([getattr(s, "risk_id", None) for s in statements])
+    return [
+        {"statement": s, "risk": scores.get(getattr(s, "risk_id", None) or 0)} for s in statements
+    ]
+
+
+def street_of(actor: Actor) -> str | None:
+    """The street (9-digit prefix) a street officer works for, else None."""
+    prefix = actor.scope.division_prefix
+    return prefix if prefix is not None and len(prefix) == 9 else None
+
+
+# The step each status waits for, and the permission of the role that takes it.
+NEXT_STEP = {
+    StatementStatus.DRAFT: Permission.CONFIRM_STATEMENTS,
+    StatementStatus.CONFIRMED: Permission.VERIFY_STATEMENTS,
+    StatementStatus.VERIFIED: Permission.APPROVE_STATEMENTS,
+    StatementStatus.APPROVED: Permission.RELEASE_PAYMENTS,
+    StatementStatus.RELEASED: Permission.RELEASE_PAYMENTS,
+}
+REMIND_DAYS = 2
+
+
+def steps_due(
+    *, actor: Actor, today: datetime.date | None = None, limit: int = 50
+) -> list[Statement]:
+    """Statements waiting for this actor's step whose deadline is within two days or
+    past: the reminders on the statement list and the officer's home page."""
+    today = today or timezone.localdate()
+    statuses = [status for status, perm in NEXT_STEP.items() if has_perm(actor, perm)]
+    if not statuses:
+        return []
+    due = statement_list(actor=actor).filter(
+        status__in=statuses, due_on__lte=today + datetime.timedelta(days=REMIND_DAYS)
+    )
+    street = street_of(actor)
+    if street is not None:
+        due = due.exclude(verifications__street_code=street)
+    return list(due.order_by("due_on", "id")[:limit])
 
 
 def risk_list(*, actor: Actor, month: datetime.date) -> QuerySet[RiskScore]:
@@ -295,6 +330,38 @@ def feedback_by_caregiver(
     for provider, caregiver in complaints.values_list("organisation_id", "visit__caregiver_id"):
         found[(provider, caregiver)].complaints += 1
     return dict(found)
+
+
+def allowance_cover_problem(
+    provider: Any, item: Any, division_code: str, dates: list[datetime.date]
+) -> str | None:
+    """Why an order's allowance share may not be paid: no live contract of the provider
+    covers the service in the elder's area on one of its dates. A city that has bought
+    nothing under contract yet is not held to it (its allowance is not settled here)."""
+    from django.utils.translation import gettext as _
+
+    from yiyang.settlement.models import ContractArea, ContractItem
+
+    city = division_code[:CITY_CODE]
+    if not Contract.objects.filter(division_code__startswith=city).exists():
+        return None
+    contracts = Contract.objects.filter(
+        provider=provider, starts_on__lte=max(dates), ends_on__gte=min(dates),
+        id__in=ContractItem.objects.filter(item=item).values("contract_id"),
+    ).filter(
+        id__in=ContractArea.objects.filter(
+            code_prefix__in=[division_code[:n] for n in range(1, len(division_code) + 1)]
+        ).values("contract_id")
+    )  # fmt: skip
+    periods = list(contracts.values_list("starts_on", "ends_on"))
+    for day in dates:
+        if not any(start <= day <= end for start, end in periods):
+            return _(
+                "No live purchase contract of %(provider)s covers %(service)s in the elder's "
+                "area on %(date)s, so the allowance cannot pay for it; set the allowance "
+                "share to 0 or choose a provider under contract."
+            ) % {"provider": provider.name, "service": item.name, "date": day.isoformat()}
+    return None
 
 
 def contract_inputs(*, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:

@@ -181,6 +181,21 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         )
         return response
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, id: str) -> HttpResponse:
+        from yiyang.settlement.pdf import statement_pdf
+
+        statement = self.get_object()
+        data = statement_pdf(
+            statement, selectors.statement_lines(actor=self.actor, statement=statement)
+        )
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="statement-{statement.external_id}.pdf"'
+        )
+        return response
+
 
 class LineViewSet(_Base, mixins.RetrieveModelMixin):
     """One statement line, and what may be done to it: disputed by the provider, decided by

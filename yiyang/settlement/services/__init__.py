@@ -14,6 +14,7 @@ from yiyang.settlement.services.setup import (
     allocation_set,
     budget_line_create,
     contract_create,
+    contract_update,
     money,
 )
 from yiyang.settlement.services.workflow import (
@@ -31,7 +32,8 @@ from yiyang.settlement.services.workflow import (
 
 __all__ = [
     "SettleResult", "adjustment_add", "allocation_set", "budget_line_create",
-    "budget_override_record", "budget_problem", "contract_create", "line_decide",
+    "budget_override_record", "budget_problem", "contract_create", "contract_update",
+    "line_decide",
     "line_dispute", "money", "month_bounds", "release_create", "release_mark_paid",
     "risk_compute", "settle_month", "statement_approve", "statement_confirm",
     "statement_totals", "statement_verify",

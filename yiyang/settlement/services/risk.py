@@ -11,6 +11,7 @@ from yiyang.organisations.models import Organisation
 from yiyang.settlement.models import RiskScore
 from yiyang.settlement.scoring import Evidence, factors, score
 from yiyang.settlement.selectors import feedback_by_caregiver
+from yiyang.settlement.services.engine import Run
 from yiyang.visits.models import Visit, VisitFlag
 
 LONG_DAY_MINUTES = 12 * 60
@@ -19,51 +20,52 @@ LONG_DAY_MINUTES = 12 * 60
 def _evidence(
     first: datetime.date, last: datetime.date, provider_ids: Collection[int]
 ) -> dict[tuple[int, int | None], Evidence]:
+    """The month's counts by provider (caregiver ``None``) and by caregiver, in one
+    grouped query: flags by code, shared check-in spots, long days, month-end visits."""
     days = calendar.monthrange(first.year, first.month)[1]
     found: dict[tuple[int, int | None], Evidence] = defaultdict(
         lambda: Evidence(days_in_month=days)
     )
-    visits = list(
-        Visit.objects.filter(date__gte=first, date__lte=last, provider_id__in=provider_ids)
-        .filter(check_in_at__isnull=False)
-        .values_list(
-            "id", "provider_id", "caregiver_id", "elder_id", "date", "check_in_at",
-            "check_out_at", "check_in_lat", "check_in_lng",
-        )
-    )  # fmt: skip
-    flags: dict[int, set[str]] = defaultdict(set)
-    month_flags = VisitFlag.objects.filter(
-        visit__date__gte=first, visit__date__lte=last, visit__provider_id__in=provider_ids
+    run = Run(first, last, provider_ids, exclude_billed=False)
+    providers, ids = run.providers("v.provider_id")
+    flag = "MAX(CASE WHEN f.code = %s THEN 1 ELSE 0 END)"
+    out = "COALESCE(m.cout, m.cin)"
+    span = run.minutes_between(
+        f"MAX({run.greatest('m.cin', out)})", f"MIN({run.least('m.cin', out)})"
     )
-    for vid, code in month_flags.values_list("visit_id", "code").iterator(chunk_size=5000):
-        flags[vid].add(code)
-    spots: dict[tuple[int, float, float], set[int]] = defaultdict(set)
-    day_span: dict[tuple[int | None, datetime.date], list[datetime.datetime]] = defaultdict(list)
-    for _vid, provider, caregiver, elder, day, cin, cout, lat, lng in visits:
-        if lat is not None and lng is not None:
-            spots[(provider, round(lat, 5), round(lng, 5))].add(elder)
-        day_span[(caregiver, day)].extend(t for t in (cin, cout) if t is not None)
-    long_days = {
-        key for key, times in day_span.items()
-        if key[0] is not None and (max(times) - min(times)).total_seconds() / 60 > LONG_DAY_MINUTES
-    }  # fmt: skip
-    end_from = last.day - 2
-    for vid, provider, caregiver, _elder, day, _cin, _cout, lat, lng in visits:
-        codes = flags.get(vid, set())
-        same = (
-            lat is not None
-            and lng is not None
-            and len(spots[(provider, round(lat, 5), round(lng, 5))]) > 1
-        )
-        for key in {(provider, None), (provider, caregiver)}:
+    rows = run.fetch(
+        "WITH m AS (SELECT v.id, v.provider_id AS p, v.caregiver_id AS c, v.elder_id AS el, "  # noqa: S608
+        f"v.date AS d, v.check_in_at AS cin, v.check_out_at AS cout, "
+        f"{run.round5('v.check_in_lat')} AS la, {run.round5('v.check_in_lng')} AS lo "
+        f"FROM {Visit._meta.db_table} v WHERE v.date >= %s AND v.date <= %s AND {providers} "
+        "AND v.check_in_at IS NOT NULL), "
+        f"fl AS (SELECT f.visit_id AS vid, {flag} AS ts, {flag} AS oor, {flag} AS tr "
+        f"FROM {VisitFlag._meta.db_table} f JOIN m ON m.id = f.visit_id GROUP BY f.visit_id), "
+        "spot AS (SELECT p, la, lo FROM m WHERE la IS NOT NULL AND lo IS NOT NULL "
+        "GROUP BY p, la, lo HAVING COUNT(DISTINCT el) > 1), "
+        f"longd AS (SELECT m.c, m.d FROM m WHERE m.c IS NOT NULL GROUP BY m.c, m.d "
+        f"HAVING {span} > %s) "
+        "SELECT m.p, m.c, COUNT(*), COUNT(fl.vid), SUM(COALESCE(fl.ts, 0)), "
+        "SUM(COALESCE(fl.oor, 0)), SUM(CASE WHEN spot.p IS NULL THEN 0 ELSE 1 END), "
+        "SUM(CASE WHEN longd.c IS NOT NULL OR COALESCE(fl.tr, 0) = 1 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN m.d >= %s THEN 1 ELSE 0 END) FROM m "
+        "LEFT JOIN fl ON fl.vid = m.id "
+        "LEFT JOIN spot ON spot.p = m.p AND spot.la = m.la AND spot.lo = m.lo "
+        "LEFT JOIN longd ON longd.c = m.c AND longd.d = m.d GROUP BY m.p, m.c",
+        [run.date(first), run.date(last), *ids, "too_short", "out_of_range",
+         "impossible_travel", LONG_DAY_MINUTES, run.date(last - datetime.timedelta(days=2))],
+    )  # fmt: skip
+    for provider, caregiver, *counts in rows:
+        keys = {(provider, None), (provider, caregiver)}
+        for key in keys:
             e = found[key]
-            e.visits += 1
-            e.flagged += bool(codes)
-            e.too_short += "too_short" in codes
-            e.out_of_range += "out_of_range" in codes
-            e.same_spot += same
-            e.long_or_fast += (caregiver, day) in long_days or "impossible_travel" in codes
-            e.month_end += day.day >= end_from
+            e.visits += int(counts[0])
+            e.flagged += int(counts[1])
+            e.too_short += int(counts[2] or 0)
+            e.out_of_range += int(counts[3] or 0)
+            e.same_spot += int(counts[4] or 0)
+            e.long_or_fast += int(counts[5] or 0)
+            e.month_end += int(counts[6] or 0)
     for (provider, who), feedback in feedback_by_caregiver(first, last, list(provider_ids)).items():
         for key in {(provider, None), (provider, who)}:
             found[key].ratings.extend(feedback.ratings)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import calendar
 import datetime
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -27,12 +27,13 @@ from yiyang.settlement.choices import LineStatus, SourceKind, StatementStatus
 from yiyang.settlement.models import (
     Adjustment,
     Contract,
+    LineDecision,
     LineHold,
     Statement,
     StatementLine,
 )
-from yiyang.settlement.rules import SourceRow, hold_allowance, hold_duplicates, hold_unavailable
-from yiyang.settlement.selectors import elder_status_timelines, monthly_entitlements
+from yiyang.settlement.services.engine import NO_ITEM, Run
+from yiyang.settlement.services.holdrules import general_holds
 from yiyang.settlement.sources import SOURCES
 
 ZERO = Decimal("0.00")
@@ -66,35 +67,6 @@ def _contracts(
     if provider is not None:
         queryset = queryset.filter(provider=provider)
     return list(queryset.prefetch_related("items", "areas").order_by("id"))
-
-
-def _match(
-    rows: Sequence[SourceRow], contracts: Sequence[Contract]
-) -> tuple[dict[int, list[SourceRow]], int]:
-    """Each row under the live contract of its provider covering its service, area and
-    date; rows with an allowance and no such contract are counted uncovered."""
-    by_provider: dict[int, list[Contract]] = defaultdict(list)
-    for contract in contracts:
-        by_provider[contract.provider_id].append(contract)
-    terms = {
-        c.id: ({i.item_id for i in c.items.all()}, tuple(a.code_prefix for a in c.areas.all()))
-        for c in contracts
-    }
-    matched: dict[int, list[SourceRow]] = defaultdict(list)
-    uncovered = 0
-    for row in rows:
-        for contract in by_provider.get(row.provider_id, ()):
-            items, prefixes = terms[contract.id]
-            if (
-                contract.starts_on <= row.date <= contract.ends_on
-                and (row.item_id is None or row.item_id in items)
-                and row.division_code.startswith(prefixes)
-            ):
-                matched[contract.id].append(row)
-                break
-        else:
-            uncovered += row.allowance > 0
-    return matched, uncovered
 
 
 def _targets(
@@ -143,156 +115,125 @@ def settle_month(
         )
     result = SettleResult(first, skipped=skipped)
     with transaction.atomic():
-        Statement.objects.select_for_update().filter(month=first, contract__in=targets).exists()
-        StatementLine.objects.filter(
-            statement__month=first, statement__contract__in=targets
-        ).delete()
-        provider_ids = {c.provider_id for c in targets}
-        rows: list[SourceRow] = []
-        for source in SOURCES.values():
-            rows.extend(source.collect(first, last, provider_ids))
-        billed = _billed(rows)
-        rows = [r for r in rows if (r.kind, r.source_id) not in billed]
-        _general_holds(rows, last)
-        matched, result.uncovered = _match(rows, targets)
-        statements = _statements(first, targets, matched)
-        result.lines, result.held = _write_lines(statements, matched)
-        _settle_adjustments(first, statements)
-        statement_totals(list(statements.values()))
-        for statement in statements.values():
-            audit_record(
-                actor=actor, action=AuditAction.CREATE, obj=statement,
-                division_code=statement.division_code,
-                changes={
-                    "lines": statement.lines_count, "payable_yuan": str(statement.payable_yuan),
-                    "held_yuan": str(statement.held_yuan),
-                },
-            )  # fmt: skip
-        result.statements = list(statements.values())
-        from yiyang.settlement.services.risk import risk_compute
-
-        risk_compute(first=first, last=last, provider_ids=provider_ids)
+        _settle(result, actor, first, last, targets)
     return result
 
 
-def _billed(rows: Sequence[SourceRow]) -> set[tuple[str, int]]:
-    """Rows already on a statement (a unit is billed once, whatever the statement). A
-    line carries its unit's date, so one indexed range per kind finds them."""
-    dates: dict[str, list[datetime.date]] = defaultdict(list)
-    for row in rows:
-        dates[row.kind].append(row.date)
-    billed: set[tuple[str, int]] = set()
-    for kind, days in dates.items():
-        found = StatementLine.objects.filter(
-            source_kind=kind, date__gte=min(days), date__lte=max(days)
-        ).values_list("source_id", flat=True)
-        billed.update((kind, source_id) for source_id in found.iterator(chunk_size=10000))
-    return billed
+def _settle(
+    result: SettleResult, actor: Actor, first: datetime.date, last: datetime.date,
+    targets: list[Contract],
+) -> None:  # fmt: skip
+    """The run inside its transaction: units staged, held, matched, written, totalled."""
+    Statement.objects.select_for_update().filter(month=first, contract__in=targets).exists()
+    _clear_drafts(first, targets)
+    provider_ids = {c.provider_id for c in targets}
+    run = Run(
+        first, last, provider_ids,
+        exclude_billed=StatementLine.objects.filter(statement__month=first).exists(),
+    )  # fmt: skip
+    run.create_tables()
+    for source in SOURCES.values():
+        if source.stage is not None:
+            source.stage(run)
+        elif source.collect is not None:
+            rows = source.collect(first, last, provider_ids)
+            if run.exclude_billed:
+                billed = run.billed_keys(source.kind)
+                rows = [r for r in rows if r.source_id not in billed]
+            run.add_rows(rows)
+    run.index_units()
+    general_holds(run)
+    run.write_holds()
+    statements, fresh = _statements(first, targets)
+    run.write_terms(_terms(targets, statements))
+    ids = [s.id for s in statements.values()]
+    result.lines, result.held, result.uncovered = run.write_lines(ids)
+    run.drop_tables()
+    _settle_adjustments(first, statements)
+    _drop_empty(statements, fresh)
+    statement_totals(list(statements.values()))
+    for statement in statements.values():
+        audit_record(
+            actor=actor, action=AuditAction.CREATE, obj=statement,
+            division_code=statement.division_code,
+            changes={
+                "lines": statement.lines_count, "payable_yuan": str(statement.payable_yuan),
+                "held_yuan": str(statement.held_yuan),
+            },
+        )  # fmt: skip
+    result.statements = list(statements.values())
+    from yiyang.settlement.services.risk import risk_compute
+
+    risk_compute(first=first, last=last, provider_ids=provider_ids)
 
 
-def _general_holds(rows: list[SourceRow], last: datetime.date) -> None:
-    elders = {r.elder_id for r in rows}
-    hold_unavailable(rows, elder_status_timelines(elders))
-    hold_duplicates(rows)
-    claimed = {r.elder_id for r in rows if r.allowance > 0}
-    entitlements = monthly_entitlements(claimed, last)
-    hold_allowance(rows, lambda elder_id: entitlements.get(elder_id))
+def _clear_drafts(first: datetime.date, targets: list[Contract]) -> None:
+    """The lines of the drafts being rebuilt go, in two statements (a draft has no
+    decisions; its adjustment lines are settled again, so their adjustments are freed)."""
+    drafts = Statement.objects.filter(month=first, contract__in=targets)
+    Adjustment.objects.filter(settled_line__statement__in=drafts).update(settled_line=None)
+    lines = StatementLine.objects.filter(statement__in=drafts)
+    LineDecision.objects.filter(line__in=lines).delete()
+    LineHold.objects.filter(line__in=lines)._raw_delete(LineHold.objects.db)
+    lines._raw_delete(lines.db)
+
+
+def _terms(targets: list[Contract], statements: dict[int, Statement]) -> list[tuple[Any, ...]]:
+    """What each contract covers, one row per (service, area): its provider, the service
+    (0 stands for a unit without one, which any service of the contract covers), the
+    area's code prefix and the period. An area inside another area of the same contract
+    adds nothing, so it is left out (a unit matches a contract at most once)."""
+    terms: list[tuple[Any, ...]] = []
+    for contract in targets:
+        prefixes = sorted({a.code_prefix for a in contract.areas.all()}, key=len)
+        kept: list[str] = []
+        for prefix in prefixes:
+            if not any(prefix.startswith(k) for k in kept):
+                kept.append(prefix)
+        items = [i.item_id for i in contract.items.all()] + [NO_ITEM]
+        statement_id = statements[contract.id].id
+        terms.extend(
+            (contract.id, statement_id, contract.provider_id, item, prefix,
+             contract.starts_on, contract.ends_on)
+            for item in items for prefix in kept
+        )  # fmt: skip
+    return terms
 
 
 def _statements(
-    first: datetime.date, targets: list[Contract], matched: dict[int, list[SourceRow]]
-) -> dict[int, Statement]:
+    first: datetime.date, targets: list[Contract]
+) -> tuple[dict[int, Statement], set[int]]:
+    """The draft statement of every target contract (existing ones kept, new ones made);
+    the new ones are returned too, to be dropped if the month gives them nothing."""
     existing = {
         s.contract_id: s for s in Statement.objects.filter(month=first, contract__in=targets)
     }
-    pending = set(
-        Adjustment.objects.filter(
-            contract__in=targets, settled_line__isnull=True, line__statement__month__lt=first
-        ).values_list("contract_id", flat=True)
-    )
     statements: dict[int, Statement] = {}
+    fresh: set[int] = set()
     for contract in targets:
-        if (
-            contract.id not in matched
-            and contract.id not in pending
-            and contract.id not in existing
-        ):
-            continue
-        statement = existing.get(contract.id) or Statement(
-            contract=contract, provider_id=contract.provider_id,
-            division_code=contract.division_code, month=first,
-        )  # fmt: skip
+        statement = existing.get(contract.id)
+        if statement is None:
+            statement = Statement(
+                contract=contract, provider_id=contract.provider_id,
+                division_code=contract.division_code, month=first,
+            )  # fmt: skip
+            fresh.add(contract.id)
         statement.due_on = due_in("confirm")
         statement.save()
         statements[contract.id] = statement
-    return statements
+    return statements, fresh
 
 
-LINE_COLUMNS = (
-    "statement_id", "external_id", "source_kind", "source_id", "elder_id", "division_code",
-    "caregiver_id", "item_id", "date", "description", "price_yuan", "allowance_yuan",
-    "ltc_yuan", "self_pay_yuan", "payable_yuan", "status", "adjusts_id", "dispute_reason",
-)  # fmt: skip
-
-
-def _write_lines(
-    statements: dict[int, Statement], matched: dict[int, list[SourceRow]]
-) -> tuple[int, int]:
-    """Write the lines and their holds: COPY on PostgreSQL (a city month is a million
-    rows), bulk inserts elsewhere."""
-    lines: list[tuple[object, ...]] = []
-    held: dict[uuid.UUID, dict[str, dict[str, object]]] = {}
-    for contract_id, rows in matched.items():
-        statement_id = statements[contract_id].id
-        for row in rows:
-            key = uuid.uuid4()
-            lines.append((
-                statement_id, key, row.kind, row.source_id, row.elder_id, row.division_code,
-                row.caregiver_id, row.item_id, row.date, row.description[:200], row.price,
-                row.allowance, row.ltc, row.self_pay, ZERO if row.holds else row.allowance,
-                LineStatus.HELD.value if row.holds else LineStatus.PAYABLE.value, None, "",
-            ))  # fmt: skip
-            if row.holds:
-                held[key] = row.holds
-    if connection.vendor == "postgresql":
-        _copy("settlement_statementline", LINE_COLUMNS, lines)
-    else:
-        for i in range(0, len(lines), BATCH):
-            StatementLine.objects.bulk_create(
-                StatementLine(**dict(zip(LINE_COLUMNS, line, strict=True)))
-                for line in lines[i : i + BATCH]
-            )
-    keys = list(held)
-    ids: dict[uuid.UUID, int] = {}
-    for i in range(0, len(keys), BATCH):
-        ids.update(
-            StatementLine.objects.filter(external_id__in=keys[i : i + BATCH]).values_list(
-                "external_id", "id"
-            )
-        )
-    holds = [
-        (ids[key], reason, detail) for key, reasons in held.items()
-        for reason, detail in reasons.items()
-    ]  # fmt: skip
-    if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        sealed = [(line_id, reason, Jsonb(detail)) for line_id, reason, detail in holds]
-        _copy("settlement_linehold", ("line_id", "reason", "detail"), sealed)
-    else:
-        LineHold.objects.bulk_create(
-            (LineHold(line_id=line, reason=why, detail=detail) for line, why, detail in holds),
-            batch_size=BATCH,
-        )
-    return len(lines), len(held)
-
-
-def _copy(table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    with connection.cursor() as cursor:
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+def _drop_empty(statements: dict[int, Statement], fresh: set[int]) -> None:
+    """A new statement with no line (no unit, no adjustment) is not kept."""
+    used = set(
+        StatementLine.objects.filter(statement__in=[statements[c] for c in fresh])
+        .values_list("statement_id", flat=True)
+        .distinct()
+    )
+    for contract_id in sorted(fresh):
+        if statements[contract_id].id not in used:
+            statements.pop(contract_id).delete()
 
 
 def _settle_adjustments(first: datetime.date, statements: dict[int, Statement]) -> None:

@@ -18,7 +18,7 @@ from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import ServiceItem
-from yiyang.settlement.choices import FundPurpose, FundSource
+from yiyang.settlement.choices import FundPurpose, FundSource, StatementStatus
 from yiyang.settlement.models import (
     BudgetAllocation,
     BudgetLine,
@@ -115,7 +115,7 @@ def allocation_set(
 def _contract_errors(
     *, actor: Actor, buyer: Division, provider: Organisation, budget_line: BudgetLine,
     starts_on: datetime.date, ends_on: datetime.date, prices: dict[ServiceItem, Decimal],
-    areas: Sequence[Division], errors: dict[str, str],
+    areas: Sequence[Division], errors: dict[str, str], editing: Contract | None = None,
 ) -> None:  # fmt: skip
     if buyer.level not in (DivisionLevel.CITY, DivisionLevel.DISTRICT) or not (
         actor.scope.covers_division_code(buyer.code)
@@ -132,11 +132,19 @@ def _contract_errors(
     for area in areas:
         if not area.code.startswith(buyer.code_prefix):
             errors["areas"] = _("%(area)s lies outside the buyer's division.") % {"area": area}
+    prefixes = [a.code_prefix for a in areas]
+    # Areas clash when one lies inside the other (a district and one of its streets).
+    inside = Q()
+    for prefix in prefixes:
+        inside |= Q(areas__code_prefix__in=[prefix[:n] for n in range(1, len(prefix) + 1)])
+        inside |= Q(areas__code_prefix__startswith=prefix)
     overlapping = Contract.objects.filter(
         provider=provider, starts_on__lte=ends_on, ends_on__gte=starts_on,
         items__item__in=list(prices),
-    ).filter(Q(areas__code_prefix__in=[a.code_prefix for a in areas]))  # fmt: skip
-    clash = overlapping.distinct().first()
+    ).filter(inside)  # fmt: skip
+    if editing is not None:
+        overlapping = overlapping.exclude(pk=editing.pk)
+    clash = overlapping.distinct().first() if prefixes else None
     if clash is not None:
         errors["starts_on"] = _(
             "Contract %(number)s already covers some of these services and areas for this "
@@ -153,17 +161,7 @@ def contract_create(
     """A purchase contract with its services, unit prices and divisions served."""
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     errors: dict[str, str] = {}
-    if not number.strip():
-        errors["number"] = _("Give the contract's number.")
-    cap = money(cap_yuan, "cap_yuan", errors)
-    clean: dict[ServiceItem, Decimal] = {}
-    for item, price in prices.items():
-        item_errors: dict[str, str] = {}
-        clean[item] = money(price, "items", item_errors)
-        if item_errors:
-            errors["items"] = _("%(item)s: the unit price must be more than zero yuan.") % {
-                "item": item.name
-            }
+    cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)
     _contract_errors(
         actor=actor, buyer=buyer, provider=provider, budget_line=budget_line,
         starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
@@ -187,6 +185,105 @@ def contract_create(
         changes={
             "provider": provider.name, "period": [str(starts_on), str(ends_on)],
             "cap_yuan": str(cap), "items": {i.code: str(p) for i, p in clean.items()},
+            "areas": [a.code for a in areas],
+        },
+    )  # fmt: skip
+    return contract
+
+
+TERMS = ("on_time_target", "verified_target", "complaints_limit")
+
+
+def _contract_values(
+    number: str, cap_yuan: Any, prices: dict[ServiceItem, Any], terms: dict[str, Any],
+    errors: dict[str, str],
+) -> tuple[Decimal, dict[ServiceItem, Decimal]]:  # fmt: skip
+    """The number, cap, unit prices and performance terms checked (prices above zero,
+    shares 0-100)."""
+    if not number.strip():
+        errors["number"] = _("Give the contract's number.")
+    cap = money(cap_yuan, "cap_yuan", errors)
+    clean: dict[ServiceItem, Decimal] = {}
+    for item, price in prices.items():
+        item_errors: dict[str, str] = {}
+        clean[item] = money(price, "items", item_errors)
+        if item_errors:
+            errors["items"] = _("%(item)s: the unit price must be more than zero yuan.") % {
+                "item": item.name
+            }
+    for name in ("on_time_target", "verified_target"):
+        try:
+            share = Decimal(str(terms.get(name, 0)))
+        except (InvalidOperation, ValueError):
+            share = Decimal(-1)
+        if not 0 <= share <= 100:
+            errors[name] = _("Give a percentage between 0 and 100.")
+    unknown = set(terms) - {*TERMS, "document"}
+    if unknown:
+        errors["terms"] = _("Unknown contract terms: %(names)s.") % {
+            "names": ", ".join(sorted(unknown))
+        }
+    return cap, clean
+
+
+@transaction.atomic
+def contract_update(
+    *, actor: Actor, contract: Contract, number: str, buyer: Division,
+    budget_line: BudgetLine, starts_on: datetime.date, ends_on: datetime.date, cap_yuan: Any,
+    prices: dict[ServiceItem, Any], areas: Sequence[Division], **terms: Any,
+) -> Contract:  # fmt: skip
+    """Change a contract. Its period, prices and areas are fixed once a statement under it
+    is past the draft (those statements stand as approved); the cap and terms may change."""
+    require_perm(actor, Permission.MANAGE_CONTRACTS)
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    errors: dict[str, str] = {}
+    if not actor.scope.covers_division_code(contract.division_code):
+        errors["buyer"] = _("The contract was bought outside your jurisdiction.")
+    cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)
+    _contract_errors(
+        actor=actor, buyer=buyer, provider=contract.provider, budget_line=budget_line,
+        starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
+        editing=contract,
+    )  # fmt: skip
+    old_prices = {i.item_id: i.unit_price for i in contract.items.all()}
+    old_areas = {a.division_id for a in contract.areas.all()}
+    fixed_changed = (
+        (starts_on, ends_on) != (contract.starts_on, contract.ends_on)
+        or {i.pk: p for i, p in clean.items()} != old_prices
+        or {a.pk for a in areas} != old_areas or buyer.pk != contract.buyer_id
+    )  # fmt: skip
+    if fixed_changed and contract.statements.exclude(status=StatementStatus.DRAFT).exists():
+        errors["starts_on"] = _(
+            "Statements under this contract are already confirmed: its period, buyer, prices "
+            "and areas can no longer change (the cap and the terms can)."
+        )
+    if errors:
+        raise ValidationError(errors)
+    before = {"period": [str(contract.starts_on), str(contract.ends_on)],
+              "cap_yuan": str(contract.cap_yuan)}  # fmt: skip
+    for name, value in {
+        "number": number.strip(), "buyer": buyer, "division_code": buyer.code,
+        "budget_line": budget_line, "starts_on": starts_on, "ends_on": ends_on, "cap_yuan": cap,
+        **terms,
+    }.items():  # fmt: skip
+        setattr(contract, name, value)
+    contract.save()
+    contract.items.all().delete()
+    ContractItem.objects.bulk_create(
+        ContractItem(contract=contract, item=item, unit_price=price)
+        for item, price in clean.items()
+    )
+    contract.areas.all().delete()
+    ContractArea.objects.bulk_create(
+        ContractArea(contract=contract, division=area, code_prefix=area.code_prefix)
+        for area in areas
+    )
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=contract, division_code=buyer.code,
+        changes={
+            "period": [before["period"], [str(starts_on), str(ends_on)]],
+            "cap_yuan": [before["cap_yuan"], str(cap)],
+            "items": {i.code: str(p) for i, p in clean.items()},
             "areas": [a.code for a in areas],
         },
     )  # fmt: skip

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from yiyang.settlement.web import views
+from yiyang.settlement.web import setup, views
 
 app_name = "settlement"
 urlpatterns = [
     path("", views.statement_list_view, name="statements"),
     path("statements/<str:external_id>/", views.statement_detail_view, name="statement"),
     path("statements/<str:external_id>/xlsx/", views.statement_xlsx_view, name="statement-xlsx"),
+    path("statements/<str:external_id>/pdf/", views.statement_pdf_view, name="statement-pdf"),
     path(
         "statements/<str:external_id>/<str:step>/", views.statement_step_view, name="statement-step"
     ),
@@ -14,7 +15,11 @@ urlpatterns = [
     path("review/", views.review_queue_view, name="review"),
     path("bill/", views.family_bill_view, name="bill"),
     path("budgets/", views.budget_list_view, name="budgets"),
+    path("budgets/new/", setup.budget_create_view, name="budget-create"),
+    path("budgets/<str:external_id>/allocate/", setup.allocation_view, name="allocation"),
     path("contracts/", views.contract_list_view, name="contracts"),
+    path("contracts/new/", setup.contract_create_view, name="contract-create"),
+    path("contracts/<str:external_id>/edit/", setup.contract_edit_view, name="contract-edit"),
     path("releases/", views.release_list_view, name="releases"),
     path("releases/new/", views.release_create_view, name="release-create"),
     path("releases/<str:external_id>/paid/", views.release_paid_view, name="release-paid"),

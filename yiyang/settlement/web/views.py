@@ -21,7 +21,11 @@ from yiyang.core.web.pagination import ListPaginator
 from yiyang.settlement import documents, selectors, services
 from yiyang.settlement.choices import Decision, StatementStatus
 from yiyang.settlement.display import factor_rows, hold_text, yuan
-from yiyang.settlement.lifecycle import line_decidable, statement_actions, statement_problems
+from yiyang.settlement.lifecycle import (
+    line_decidable,
+    statement_actions,
+    statement_problems,
+)
 from yiyang.settlement.sources import source_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +48,7 @@ def statement_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "settlement/statement_list.html", {
         "page": page, "statements": page.object_list, "month": request.GET.get("month", ""),
         "status": status or "", "statuses": StatementStatus.choices,
+        "due": selectors.steps_due(actor=actor), "today": datetime.date.today(),
     })  # fmt: skip
 
 
@@ -163,14 +168,29 @@ def statement_xlsx_view(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 @login_required
+def statement_pdf_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    from yiyang.settlement.pdf import statement_pdf
+
+    actor = request_actor(request)
+    statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
+    data = statement_pdf(statement, selectors.statement_lines(actor=actor, statement=statement))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.pdf"'
+    )
+    return response
+
+
+@login_required
 def review_queue_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.VIEW_RISK)
-    rows = selectors.review_queue(actor=actor, month=_month(request))
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    for row in page.object_list:
+    queryset = selectors.review_queue(actor=actor, month=_month(request))
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    rows = selectors.risk_rows(list(page.object_list))
+    for row in rows:
         row["factors"] = factor_rows(row["risk"].factors) if row["risk"] else []
-    return render(request, "settlement/review_queue.html", {"rows": page.object_list, "page": page})
+    return render(request, "settlement/review_queue.html", {"rows": rows, "page": page})
 
 
 @login_required
@@ -189,16 +209,19 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
                 "over": figures.remaining < 0,
             }
         )
-    return render(request, "settlement/budget_list.html", {"rows": rows})
+    can_manage = has_perm(actor, Permission.MANAGE_BUDGETS)
+    return render(request, "settlement/budget_list.html", {"rows": rows, "can_manage": can_manage})
 
 
 @login_required
 def contract_list_view(request: HttpRequest) -> HttpResponse:
-    contracts = selectors.contract_list(actor=request_actor(request))
+    actor = request_actor(request)
+    contracts = selectors.contract_list(actor=actor)
     page = ListPaginator(contracts, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "settlement/contract_list.html", {"page": page, "contracts": page.object_list}
-    )
+    return render(request, "settlement/contract_list.html", {
+        "page": page, "contracts": page.object_list,
+        "can_manage": has_perm(actor, Permission.MANAGE_CONTRACTS),
+    })  # fmt: skip
 
 
 @login_required

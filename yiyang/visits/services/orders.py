@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -184,6 +185,24 @@ def _payer_split(
     return allowance, ltc, self_pay
 
 
+# Checks that an order's allowance share is bought under a live contract: each takes
+# (provider, item, the elder's division code, the dates) and answers a problem or None.
+# The settlement app registers its check here (visits never imports settlement).
+AllowanceCoverCheck = Callable[[Organisation, ServiceItem, str, list[datetime.date]], str | None]
+ALLOWANCE_COVER_CHECKS: list[AllowanceCoverCheck] = []
+
+
+def _cover_errors(
+    provider: Organisation, item: ServiceItem, elder: Elder, dates: list[datetime.date],
+    errors: dict[str, str],
+) -> None:  # fmt: skip
+    for check in ALLOWANCE_COVER_CHECKS:
+        problem = check(provider, item, elder.division_code, dates)
+        if problem:
+            errors["allowance_yuan"] = problem
+            return
+
+
 @transaction.atomic
 def order_place(
     *, actor: Actor, elder: Elder, provider: Organisation, item: ServiceItem,
@@ -213,6 +232,8 @@ def order_place(
         elder=elder, price=price, dates=dates, allowance_yuan=allowance_yuan, ltc_yuan=ltc_yuan,
         self_pay_yuan=self_pay_yuan, errors=errors,
     )  # fmt: skip
+    if not errors and allowance > 0 and dates:
+        _cover_errors(provider, item, elder, dates, errors)
     if errors:
         raise ValidationError(errors)
     order = Order.objects.create(

@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from tests.conftest import login
+from tests.conftest import World, login
 from tests.security.matrix import ROLES, denied, holds
-from tests.settlement.conftest import Books
+from tests.settlement.conftest import Books, make_books
 from yiyang.core.permissions import Permission, Role
 from yiyang.settlement import services
 from yiyang.settlement.models import BudgetLine, Contract, Statement, StatementLine
@@ -26,6 +26,11 @@ SEES_X = {
     Role.AUDITOR,
     Role.FINANCE_OFFICER,
 }
+
+
+@pytest.fixture
+def books(world: World) -> Books:
+    return make_books(world)
 
 
 def outside(books: Books) -> Statement:
@@ -100,6 +105,14 @@ def test_statements_contracts_and_lines_by_role(books: Books, both, role: str) -
     assert client.get(f"/api/v1/statements/{out.external_id}/").status_code == 404
     assert client.get(f"/api/v1/statements/{out.external_id}/lines/").status_code == 404
     assert client.get(f"/settlement/statements/{out.external_id}/").status_code == 404
+    for document in ("xlsx", "pdf"):
+        assert client.get(f"/api/v1/statements/{out.external_id}/{document}/").status_code == 404
+        assert (
+            client.get(f"/settlement/statements/{out.external_id}/{document}/").status_code == 404
+        )
+        if role in SEES_X:
+            path = f"/settlement/statements/{inside.external_id}/{document}/"
+            assert client.get(path).status_code == 200, path
     contracts = {row["number"] for row in client.get("/api/v1/contracts/").json()["results"]}
     assert contracts == ({"HT-2026-001"} if role in SEES_X else set())
     line = out.lines.get()

@@ -1,0 +1,149 @@
+"""The statement as a printable PDF (A4, Chinese): the header, the totals by payer, the
+held amount by reason and every line. Drawn with reportlab; Chinese uses its built-in
+CID font STSong-Light, as the assessment report does, so no font file is embedded. The
+totals are the statement's own (the sums of its lines), as in the .xlsx."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from yiyang.settlement.choices import HoldReason
+from yiyang.settlement.models import Statement, StatementLine
+from yiyang.settlement.sources import source_label
+
+FONT = "STSong-Light"
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _text(value: Any) -> str:
+    return (
+        str(value if value is not None else "—")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def _yuan(value: Decimal) -> str:
+    return f"¥{value:,.2f}"
+
+
+def _table(
+    rows: list[list[Any]], widths: list[float], style: ParagraphStyle, *, long: bool = False
+) -> Table:
+    cells = [[Paragraph(_text(cell), style) for cell in row] for row in rows]
+    table = (LongTable if long else Table)(cells, colWidths=widths, repeatRows=1 if long else 0)
+    table.setStyle(
+        TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+        ])
+    )  # fmt: skip
+    return table
+
+
+def statement_pdf(statement: Statement, lines: Iterable[StatementLine]) -> bytes:
+    """The statement for printing and signing, with every line the reader may see."""
+    font = _font()
+    body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=11)
+    title = ParagraphStyle("title", parent=body, fontSize=15, leading=21, alignment=1)
+    heading = ParagraphStyle("heading", parent=body, fontSize=11, leading=16, spaceBefore=6)
+    width = landscape(A4)[0] - 24 * mm
+    lines = list(lines)
+    contract = statement.contract
+    story: list[Flowable] = [
+        Paragraph(_text(_("Statement of government-purchased services")), title),
+        Spacer(1, 3 * mm),
+        _table(
+            [
+                [_("Provider"), statement.provider.name, _("Contract"), contract.number],
+                [_("Month"), f"{statement.month:%Y-%m}", _("Status"),
+                 statement.get_status_display()],
+                [_("Payment reference"), statement.payment_reference or "—", _("paid on"),
+                 f"{statement.paid_on:%Y-%m-%d}" if statement.paid_on else "—"],
+            ],
+            [width * 0.15, width * 0.35, width * 0.15, width * 0.35], body,
+        ),
+        Paragraph(_text(_("Totals")), heading),
+        _table(
+            [
+                [_("Lines"), _("value of services (yuan)"), _("Allowance claimed (yuan)"),
+                 _("Long-term-care insurance (yuan)"), _("Self-pay (yuan)"), _("Held (yuan)"),
+                 _("Reduced or rejected (yuan)"), _("Payable (yuan)")],
+                [statement.lines_count, *(_yuan(v) for v in (
+                    statement.price_yuan, statement.allowance_yuan, statement.ltc_yuan,
+                    statement.self_pay_yuan, statement.held_yuan, statement.withheld_yuan,
+                    statement.payable_yuan,
+                ))],
+            ],
+            [width / 8] * 8, body,
+        ),
+    ]  # fmt: skip
+    story += _hold_summary(lines, body, heading, width)
+    story += [Paragraph(_text(_("Lines")), heading), _line_table(lines, body, width)]
+    out = io.BytesIO()
+    document = SimpleDocTemplate(
+        out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+        topMargin=12 * mm, bottomMargin=12 * mm,
+        title=f"{contract.number} {statement.month:%Y-%m}",
+    )  # fmt: skip
+    document.build(story)
+    return out.getvalue()
+
+
+def _hold_summary(
+    lines: list[StatementLine], body: ParagraphStyle, heading: ParagraphStyle, width: float
+) -> list[Flowable]:
+    """Held lines by reason: how many, and the allowance they claim."""
+    counts: dict[str, int] = defaultdict(int)
+    amounts: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        for hold in line.holds.all():
+            counts[hold.reason] += 1
+            amounts[hold.reason] += line.allowance_yuan
+    if not counts:
+        return []
+    rows: list[list[Any]] = [[_("Reason"), _("Lines"), _("Allowance claimed (yuan)")]]
+    for reason in HoldReason:
+        if reason.value in counts:
+            rows.append([reason.label, counts[reason.value], _yuan(amounts[reason.value])])
+    return [
+        Paragraph(_text(_("Held lines by reason")), heading),
+        _table(rows, [width * 0.6, width * 0.15, width * 0.25], body),
+    ]
+
+
+def _line_table(lines: list[StatementLine], body: ParagraphStyle, width: float) -> Table:
+    rows: list[list[Any]] = [[
+        "#", _("Source"), _("Date"), _("Elder"), _("Service"), _("Caregiver"),
+        _("Price (yuan)"), _("Allowance claimed (yuan)"), _("Payable (yuan)"), _("Status"),
+    ]]  # fmt: skip
+    for n, line in enumerate(lines, start=1):
+        rows.append([
+            n, source_label(line.source_kind), f"{line.date:%Y-%m-%d}", line.elder.name,
+            line.description, line.caregiver.name if line.caregiver else "—",
+            _yuan(line.price_yuan), _yuan(line.allowance_yuan), _yuan(line.payable_yuan),
+            line.get_status_display(),
+        ])  # fmt: skip
+    shares = [0.05, 0.09, 0.09, 0.1, 0.2, 0.1, 0.09, 0.1, 0.09, 0.09]
+    return _table(rows, [width * s for s in shares], body, long=True)

@@ -1,0 +1,234 @@
+"""Pages that set the money up: a budget line, its districts' shares, a purchase contract
+(new or changed). The forms only gather input; the services check and write it, and
+their errors come back on the fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.models import Division
+from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
+from yiyang.core.web.forms import apply_errors
+from yiyang.organisations.selectors import organisation_queryset
+from yiyang.services.models import ServiceItem
+from yiyang.settlement import selectors, services
+from yiyang.settlement.choices import FundPurpose, FundSource
+from yiyang.settlement.models import BudgetLine, Contract
+
+DATE = forms.DateInput({"type": "date"})
+
+
+def _divisions(actor: Actor, *levels: str) -> Any:
+    return actor.scope.apply(
+        Division.objects.filter(level__in=levels).order_by("code"), division_code_field="code"
+    )
+
+
+class NamedChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "name", obj))
+
+
+class NamedMultipleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(getattr(obj, "name", obj))
+
+
+class BudgetLineForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    source = forms.ChoiceField(label=gettext_lazy("Source"), choices=FundSource.choices)
+    purpose = forms.ChoiceField(label=gettext_lazy("Purpose"), choices=FundPurpose.choices)
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    amount_yuan = forms.CharField(label=gettext_lazy("Amount (yuan)"), max_length=20)
+    city = NamedChoice(label=gettext_lazy("City"), queryset=Division.objects.none())
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["city"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = _divisions(actor, DivisionLevel.CITY)
+
+
+class AllocationForm(forms.Form):
+    district = NamedChoice(label=gettext_lazy("District"), queryset=Division.objects.none())
+    amount_yuan = forms.CharField(label=gettext_lazy("Amount (yuan)"), max_length=20)
+
+    def __init__(self, *args: Any, actor: Actor, line: BudgetLine, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["district"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Division.objects.filter(
+            level=DivisionLevel.DISTRICT, code__startswith=line.city.code_prefix
+        ).order_by("code")
+
+
+class ContractForm(forms.Form):
+    """The contract's fields, then one unit price per service of the city's list (left
+    empty: the contract does not buy that service)."""
+
+    number = forms.CharField(label=gettext_lazy("Contract number"), max_length=40)
+    provider = NamedChoice(label=gettext_lazy("Provider"), queryset=Division.objects.none())
+    buyer = NamedChoice(label=gettext_lazy("Buyer"), queryset=Division.objects.none())
+    budget_line = NamedChoice(label=gettext_lazy("Budget line"), queryset=Division.objects.none())
+    starts_on = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput({"type": "date"})
+    )
+    ends_on = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput({"type": "date"}))
+    cap_yuan = forms.CharField(label=gettext_lazy("cap (yuan)"), max_length=20)
+    areas = NamedMultipleChoice(
+        label=gettext_lazy("Divisions served"), queryset=Division.objects.none()
+    )
+    on_time_target = forms.DecimalField(
+        label=gettext_lazy("on-time rate target (%)"), initial=90, max_digits=5, decimal_places=2
+    )
+    verified_target = forms.DecimalField(
+        label=gettext_lazy("verified share target (%)"), initial=95, max_digits=5,
+        decimal_places=2,
+    )  # fmt: skip
+    complaints_limit = forms.IntegerField(
+        label=gettext_lazy("complaints allowed a month"), initial=5, min_value=0
+    )
+
+    def __init__(
+        self, *args: Any, actor: Actor, contract: Contract | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = {
+            "provider": organisation_queryset(actor=actor).order_by("name"),
+            "buyer": _divisions(actor, DivisionLevel.CITY, DivisionLevel.DISTRICT),
+            "budget_line": selectors.budget_list(actor=actor)
+            if _may(actor, Permission.VIEW_BUDGETS)
+            else BudgetLine.objects.filter(city__code__startswith=_city(actor)),
+            "areas": _divisions(actor, DivisionLevel.DISTRICT, DivisionLevel.STREET),
+        }
+        for name, queryset in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+        if contract is not None:
+            del self.fields["provider"]
+        prices = {i.item_id: i.unit_price for i in contract.items.all()} if contract else {}
+        self.items = list(
+            ServiceItem.objects.filter(city__code__startswith=_city(actor)).order_by("code")
+        )
+        for item in self.items:
+            self.fields[f"price_{item.code}"] = forms.DecimalField(
+                label=_("Unit price of %(service)s (yuan)") % {"service": item.name},
+                required=False, max_digits=10, decimal_places=2, initial=prices.get(item.pk),
+            )  # fmt: skip
+
+    def prices(self) -> dict[ServiceItem, Any]:
+        return {
+            item: self.cleaned_data[f"price_{item.code}"]
+            for item in self.items
+            if self.cleaned_data.get(f"price_{item.code}") is not None
+        }
+
+
+def _may(actor: Actor, permission: Permission) -> bool:
+    from yiyang.core.permissions import has_perm
+
+    return has_perm(actor, permission)
+
+
+def _city(actor: Actor) -> str:
+    return (actor.scope.division_prefix or "")[:4]
+
+
+@login_required
+def budget_create_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_BUDGETS)
+    form = BudgetLineForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.budget_line_create(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The budget line is recorded."))
+            return redirect("settlement:budgets")
+    return _form_page(request, form, _("New budget line"), "budget-form")
+
+
+@login_required
+def allocation_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_BUDGETS)
+    line = selectors.budget_get_for_actor(actor=actor, external_id=external_id)
+    form = AllocationForm(request.POST or None, actor=actor, line=line)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.allocation_set(actor=actor, line=line, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The district's share is recorded."))
+            return redirect("settlement:budgets")
+    title = _("A district's share of %(line)s") % {"line": line.name}
+    return _form_page(request, form, title, "allocation-form")
+
+
+def _contract_values(form: ContractForm) -> dict[str, Any]:
+    data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("price_")}
+    data["areas"] = list(data["areas"])
+    data["prices"] = form.prices()
+    return data
+
+
+@login_required
+def contract_create_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_CONTRACTS)
+    form = ContractForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_create(actor=actor, **_contract_values(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The contract is recorded."))
+            return redirect("settlement:contracts")
+    return _form_page(request, form, _("New purchase contract"), "contract-form")
+
+
+@login_required
+def contract_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_CONTRACTS)
+    contract = selectors.contract_get_for_actor(actor=actor, external_id=external_id)
+    initial = {
+        "number": contract.number, "buyer": contract.buyer, "budget_line": contract.budget_line,
+        "starts_on": contract.starts_on, "ends_on": contract.ends_on,
+        "cap_yuan": contract.cap_yuan, "areas": [a.division for a in contract.areas.all()],
+        "on_time_target": contract.on_time_target,
+        "verified_target": contract.verified_target,
+        "complaints_limit": contract.complaints_limit,
+    }  # fmt: skip
+    form = ContractForm(request.POST or None, actor=actor, contract=contract, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_update(actor=actor, contract=contract, **_contract_values(form))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("The contract is changed."))
+            return redirect("settlement:contracts")
+    title = _("Change contract %(number)s") % {"number": contract.number}
+    return _form_page(request, form, title, "contract-form")
+
+
+def _form_page(request: HttpRequest, form: forms.Form, title: str, form_id: str) -> HttpResponse:
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "title": title, "form_id": form_id}
+    return render(request, "settlement/setup_form.html", context, status=status)
