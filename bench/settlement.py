@@ -55,6 +55,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--strict", action="store_true", help="exit 1 when over a limit")
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="keep the database built by an earlier run: clear its statements and settle again",
+    )  # fmt: skip
     args = parser.parse_args()
     args.visits = args.visits or (50_000 if args.small else 1_000_000)
     return args
@@ -300,8 +304,33 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     return {"city": city, "month": month, "districts": places["districts"], "visits": written}
 
 
+def reuse() -> dict[str, Any]:
+    """The world an earlier run built, its statements cleared (TRUNCATE on PostgreSQL)."""
+    from django.db import connection
+
+    from yiyang.accounts.models import User
+    from yiyang.core.models import Division
+    from yiyang.settlement.services.schedule import previous_month
+    from yiyang.visits.models import Visit
+
+    tables = ("settlement_linedecision", "settlement_linehold", "settlement_streetverification",
+              "settlement_statementline", "settlement_budgetoverride", "settlement_statement",
+              "settlement_riskscore")  # fmt: skip
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+    User.objects.filter(username__startswith="bench_").delete()
+    month = previous_month()
+    city = Division.objects.get(code="419900000000")
+    districts = list(Division.objects.filter(level="district", code__startswith="4199"))
+    visits = Visit.objects.filter(date__gte=month).count()
+    return {"city": city, "month": month, "districts": districts, "visits": visits}
+
+
 def measure(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, Any]:
-    from django.test import Client
 
     from yiyang.accounts.models import User
     from yiyang.core.permissions import SystemActor
@@ -317,19 +346,17 @@ def measure(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, Any]:
         f"settled: {len(result.statements)} statements, {result.lines} lines, {result.held} held in {seconds:.1f} s"
     )
     Statement.objects.filter(month=world["month"]).update(status="confirmed")
-    officer = User.objects.create(
-        username="bench_district", role="district_officer", division=world["districts"][0]
-    )
-    client = Client()
-    client.force_login(officer)
-    for _ in range(3):
-        assert client.get("/settlement/review/").status_code == 200
-    times = []
-    for _ in range(args.requests):
-        t = time.perf_counter()
-        client.get("/settlement/review/")
-        times.append((time.perf_counter() - t) * 1000)
-    p95 = statistics.quantiles(times, n=20)[18] if len(times) >= 20 else max(times)
+    district = world["districts"][0]
+    from yiyang.core.models import Division
+
+    street = Division.objects.filter(level="street", parent=district).order_by("code").first()
+    readers = {"district": ("district_officer", district), "street": ("street_officer", street),
+               "city": ("city_admin", world["city"])}  # fmt: skip
+    p95s: dict[str, float] = {}
+    for name, (role, division) in readers.items():
+        officer = User.objects.create(username=f"bench_{name}", role=role, division=division)
+        p95s[name] = queue_p95(officer, args.requests)
+        log(f"review queue p95 as {name}: {p95s[name]:.1f} ms")
     return {
         "bench": "settlement",
         "visits": world["visits"],
@@ -339,18 +366,33 @@ def measure(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, Any]:
         "held": result.held,
         "settle_seconds": round(seconds, 1),
         "settle_limit_s": MONTH_LIMIT_S,
-        "review_queue_p95_ms": round(p95, 1),
+        "review_queue_p95_ms": {k: round(v, 1) for k, v in p95s.items()},
         "review_queue_limit_ms": QUEUE_LIMIT_MS,
-        "pass": seconds < MONTH_LIMIT_S and p95 < QUEUE_LIMIT_MS,
+        "pass": seconds < MONTH_LIMIT_S and max(p95s.values()) < QUEUE_LIMIT_MS,
         "machine": machine(),
     }
+
+
+def queue_p95(officer: Any, requests: int) -> float:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(officer)
+    for _ in range(3):
+        assert client.get("/settlement/review/").status_code == 200
+    times = []
+    for _ in range(requests):
+        t = time.perf_counter()
+        client.get("/settlement/review/")
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.quantiles(times, n=20)[18] if len(times) >= 20 else max(times)
 
 
 def main() -> int:
     args = parse()
     tmp = tempfile.mkdtemp(prefix="yiyang-bench-")
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    if url.startswith("postgres"):
+    if url.startswith("postgres") and not args.reuse:
         recreate_postgres(url)
     os.environ.update(
         {
@@ -364,7 +406,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    world = build(args)
+    world = reuse() if args.reuse else build(args)
     summary = measure(args, world)
     print(json.dumps(summary, ensure_ascii=False, default=str))
     return 1 if args.strict and not summary["pass"] else 0

@@ -145,3 +145,47 @@ def test_due_steps_are_reminded_to_the_role_that_takes_them(books: Books) -> Non
 
     todos = officer_todos(actor=books.world.user[Role.STREET_OFFICER])
     assert [t.count for t in todos if t.url_name == "settlement:statements"] == [1]
+
+
+def test_the_api_creates_budget_lines_allocates_and_changes_contracts(books: Books) -> None:
+    import json
+
+    finance = login(Client(), books.world.user[Role.FINANCE_OFFICER])
+    body = {"city": books.world.div["X"].code, "source": "provincial", "year": 2026,
+            "purpose": "home_care", "name": "省级补助", "amount_yuan": "2000.00"}  # fmt: skip
+    made = finance.post("/api/v1/budget-lines/", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    line_id = made.json()["id"]
+    bad = finance.post(
+        f"/api/v1/budget-lines/{line_id}/allocate/",
+        {"district": "000000000000", "amount_yuan": "10.00"}, content_type="application/json",
+    )  # fmt: skip
+    assert bad.status_code == 400 and "district" in bad.json()
+    ok = finance.post(
+        f"/api/v1/budget-lines/{line_id}/allocate/",
+        {"district": books.world.div["XA"].code, "amount_yuan": "500.00"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert ok.status_code == 200
+    assert BudgetAllocation.objects.get(line__external_id=line_id).amount_yuan == Decimal("500.00")
+    district = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
+    contract = books.contract
+    change = {
+        "number": contract.number, "buyer": books.world.div["XA"].code,
+        "budget_line": str(books.line.external_id), "starts_on": str(contract.starts_on),
+        "ends_on": str(contract.ends_on), "cap_yuan": "400000.00",
+        "prices": {"JW03": "40.00"}, "areas": [books.world.div["XA1"].code],
+    }  # fmt: skip
+    answer = district.put(
+        f"/api/v1/contracts/{contract.external_id}/", json.dumps(change),
+        content_type="application/json",
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.content
+    contract.refresh_from_db()
+    assert contract.cap_yuan == Decimal("400000.00") and contract.items.count() == 1
+    change["cap_yuan"] = "-1"
+    refused = district.put(
+        f"/api/v1/contracts/{contract.external_id}/", json.dumps(change),
+        content_type="application/json",
+    )  # fmt: skip
+    assert refused.status_code == 400 and "cap_yuan" in refused.json()

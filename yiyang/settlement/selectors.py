@@ -289,17 +289,25 @@ def monthly_entitlements(
     rules = list(EligibilityRule.objects.filter(is_active=True))
     found: dict[int, Decimal | None] = {}
     ids = list(elder_ids)
-    fields = ("id", "ability_level", "status", "birth_date", "economic_status")
+    # The rules read only these four facts of an elder: elders alike are judged once.
+    judged: dict[tuple[Any, ...], Decimal | None] = {}
+    facts = ("ability_level", "status", "birth_date", "economic_status")
     for i in range(0, len(ids), 5000):
-        for elder in Elder.objects.filter(id__in=ids[i : i + 5000]).only(*fields):
-            amounts = [
-                e.rule.amount_yuan
-                for e in entitlements_for(elder=elder, today=day, rules=rules)
-                if e.rule.entitlement == EntitlementKind.HOME_CARE_ALLOWANCE
-                and e.rule.unit == EntitlementUnit.PER_MONTH
-                and e.rule.amount_yuan is not None
-            ]
-            found[elder.id] = sum(amounts, ZERO) if amounts else None
+        for elder_id, *values in Elder.objects.filter(id__in=ids[i : i + 5000]).values_list(
+            "id", *facts
+        ):
+            key = tuple(values)
+            if key not in judged:
+                elder = Elder(**dict(zip(facts, values, strict=True)))
+                amounts = [
+                    e.rule.amount_yuan
+                    for e in entitlements_for(elder=elder, today=day, rules=rules)
+                    if e.rule.entitlement == EntitlementKind.HOME_CARE_ALLOWANCE
+                    and e.rule.unit == EntitlementUnit.PER_MONTH
+                    and e.rule.amount_yuan is not None
+                ]
+                judged[key] = sum(amounts, ZERO) if amounts else None
+            found[elder_id] = judged[key]
     return found
 
 
@@ -362,6 +370,19 @@ def allowance_cover_problem(
                 "share to 0 or choose a provider under contract."
             ) % {"provider": provider.name, "service": item.name, "date": day.isoformat()}
     return None
+
+
+def division_for_code(*, code: str, field: str) -> Any:
+    """The division with this code, or a clear error on ``field``."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from yiyang.core.models import Division
+
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise ValidationError({field: _("No division has the code %(code)s.") % {"code": code}})
+    return division
 
 
 def contract_inputs(*, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from yiyang.settlement.choices import Decision
+from yiyang.settlement.choices import Decision, FundPurpose, FundSource
 from yiyang.settlement.display import hold_text
 from yiyang.settlement.models import (
     BudgetLine,
@@ -87,6 +87,26 @@ class ContractCreateSerializer(serializers.Serializer[Any]):
         help_text="service item code -> unit price",
     )
     areas = serializers.ListField(child=serializers.CharField(), help_text="division codes served")
+
+
+class ContractUpdateSerializer(ContractCreateSerializer):
+    """A contract's new terms (its provider never changes)."""
+
+    provider = None  # type: ignore[assignment]
+
+
+class BudgetLineCreateSerializer(serializers.Serializer[Any]):
+    city = serializers.CharField(help_text="the city's division code")
+    source = serializers.ChoiceField(choices=FundSource.choices)
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    purpose = serializers.ChoiceField(choices=FundPurpose.choices)
+    name = serializers.CharField(max_length=100)
+    amount_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class AllocationSerializer(serializers.Serializer[Any]):
+    district = serializers.CharField(help_text="the district's division code")
+    amount_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
 class StatementSerializer(serializers.ModelSerializer[Statement]):

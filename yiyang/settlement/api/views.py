@@ -51,6 +51,30 @@ class BudgetLineViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin)
     def get_object(self) -> BudgetLine:
         return selectors.budget_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
 
+    @extend_schema(request=s.BudgetLineCreateSerializer, responses={201: s.BudgetLineSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.BudgetLineCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["city"] = selectors.division_for_code(code=data["city"], field="city")
+        line = services.budget_line_create(actor=self.actor, **data)
+        return Response(s.BudgetLineSerializer(line).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AllocationSerializer, responses={200: s.BudgetLineSerializer})
+    @action(detail=True, methods=["post"])
+    def allocate(self, request: Request, id: str) -> Response:
+        serializer = s.AllocationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        line = self.get_object()
+        district = selectors.division_for_code(
+            code=serializer.validated_data["district"], field="district"
+        )
+        services.allocation_set(
+            actor=self.actor, line=line, district=district,
+            amount_yuan=serializer.validated_data["amount_yuan"],
+        )  # fmt: skip
+        return Response(s.BudgetLineSerializer(line).data)
+
 
 class ContractViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Purchase contracts: a provider sees its own, offices those they signed or that serve
@@ -76,6 +100,19 @@ class ContractViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         values = selectors.contract_inputs(actor=self.actor, data=serializer.validated_data)
         contract = services.contract_create(actor=self.actor, **values)
         return Response(s.ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ContractUpdateSerializer, responses={200: s.ContractSerializer})
+    def update(self, request: Request, id: str) -> Response:
+        """Change a contract's terms (refused for period, prices and areas once a statement
+        under it is past the draft)."""
+        contract = self.get_object()
+        serializer = s.ContractUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {**serializer.validated_data, "provider": contract.provider.external_id}
+        values = selectors.contract_inputs(actor=self.actor, data=data)
+        values.pop("provider")
+        contract = services.contract_update(actor=self.actor, contract=contract, **values)
+        return Response(s.ContractSerializer(contract).data)
 
 
 MONTH = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM")
