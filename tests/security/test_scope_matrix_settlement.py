@@ -287,3 +287,11 @@ def test_the_family_sees_the_monthly_bill_of_its_linked_elder(books: Books) -> N
         login(Client(), books.world.user[Role.STREET_OFFICER]).get("/settlement/bill/").status_code
         == 403
     )
+    printed = login(Client(), family).get(
+        f"/settlement/bill/?month={books.month:%Y-%m}&elder={books.elders['liu'].external_id}&format=pdf"
+    )
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
+    other = login(Client(), family).get(
+        f"/settlement/bill/?month={books.month:%Y-%m}&elder={books.elders['zhang'].external_id}&format=pdf"
+    )
+    assert other.status_code == 404  # not linked: no bill to print

@@ -147,3 +147,41 @@ def _line_table(lines: list[StatementLine], body: ParagraphStyle, width: float) 
         ])  # fmt: skip
     shares = [0.05, 0.09, 0.09, 0.1, 0.2, 0.1, 0.09, 0.1, 0.09, 0.09]
     return _table(rows, [width * s for s in shares], body, long=True)
+
+
+def bill_pdf(bill: Any) -> bytes:
+    """An elder's monthly bill for the family to print: each service received, what the
+    subsidy covered (or that it is still being settled), insurance and self-pay."""
+    font = _font()
+    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13)
+    title = ParagraphStyle("title", parent=body, fontSize=15, leading=21, alignment=1)
+    width = A4[0] - 30 * mm
+    rows: list[list[Any]] = [[
+        _("Date"), _("Service"), _("Price"), _("Subsidy covered"),
+        _("Long-term-care insurance"), _("Self-pay due"),
+    ]]  # fmt: skip
+    for row in bill.rows:
+        visit = row["visit"]
+        subsidy = _yuan(row["subsidy"]) if row["settled"] else (
+            f"{_('pending')} ({_yuan(visit.allowance_yuan)})"
+        )  # fmt: skip
+        rows.append([
+            f"{visit.date:%Y-%m-%d}", visit.item.name, _yuan(visit.price), subsidy,
+            _yuan(visit.ltc_yuan), _yuan(visit.self_pay_yuan),
+        ])  # fmt: skip
+    subsidy_total = _yuan(bill.subsidy) + (
+        f" + {_('pending')} {_yuan(bill.pending)}" if bill.pending else ""
+    )
+    rows.append([_("Total"), "", _yuan(bill.price), subsidy_total, _yuan(bill.ltc),
+                 _yuan(bill.self_pay)])  # fmt: skip
+    story: list[Flowable] = [
+        Paragraph(_text(f"{_('Monthly bill')} · {bill.elder.name} · {bill.month:%Y-%m}"), title),
+        Spacer(1, 4 * mm),
+        _table(rows, [width * s for s in (0.14, 0.26, 0.12, 0.2, 0.14, 0.14)], body, long=True),
+    ]
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+        bottomMargin=15 * mm, title=f"{bill.elder.name} {bill.month:%Y-%m}",
+    ).build(story)  # fmt: skip
+    return out.getvalue()

@@ -299,4 +299,16 @@ def family_bill_view(request: HttpRequest) -> HttpResponse:
         first = datetime.date.today().replace(day=1)
         month = (first - datetime.timedelta(days=1)).replace(day=1)
     bills = selectors.family_bills(actor=request_actor(request), month=month)
+    elder = request.GET.get("elder")
+    if elder and request.GET.get("format") == "pdf":
+        from django.http import Http404
+
+        from yiyang.settlement.pdf import bill_pdf
+
+        bill = next((b for b in bills if str(b.elder.external_id) == elder), None)
+        if bill is None:
+            raise Http404
+        response = HttpResponse(bill_pdf(bill), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="bill-{month:%Y-%m}.pdf"'
+        return response
     return render(request, "settlement/family_bill.html", {"bills": bills, "month": month})
