@@ -42,12 +42,9 @@ class Run:
         first: datetime.date,
         last: datetime.date,
         provider_ids: Iterable[int],
-        *,
-        exclude_billed: bool,
     ) -> None:
         self.first, self.last = first, last
         self.provider_ids = sorted(provider_ids)
-        self.exclude_billed = exclude_billed
         self.pg = connection.vendor == "postgresql"
         self.holds: Holds = {}
 
@@ -210,16 +207,19 @@ class Run:
                 self.hold((row.kind, row.source_id), reason, **detail)
         self.insert(UNIT, self.UNIT_COLUMNS, values)
 
-    def billed_keys(self, kind: str) -> set[int]:
-        """Source ids of ``kind`` already on a line (only asked when any line of the month
-        exists: a unit is billed once, whatever the statement)."""
+    def billed(self, kind: str, source_ids: Sequence[int]) -> set[int]:
+        """Those of the source ids of ``kind`` already on a line (a unit is billed once,
+        whatever the statement)."""
         from yiyang.settlement.models import StatementLine
 
-        return set(
-            StatementLine.objects.filter(source_kind=kind, statement__month=self.first).values_list(
-                "source_id", flat=True
+        found: set[int] = set()
+        for i in range(0, len(source_ids), 5000):
+            found.update(
+                StatementLine.objects.filter(
+                    source_kind=kind, source_id__in=source_ids[i : i + 5000]
+                ).values_list("source_id", flat=True)
             )
-        )
+        return found
 
     # ---- writing ---------------------------------------------------------------------
 
@@ -303,9 +303,12 @@ def as_date(value: Any) -> datetime.date:
 
 
 def as_datetime(value: Any) -> datetime.datetime | None:
-    if value is None or isinstance(value, datetime.datetime):
-        return value
-    parsed = datetime.datetime.fromisoformat(str(value))
+    """An aware datetime (SQLite keeps UTC without the zone)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime.datetime) else (
+        datetime.datetime.fromisoformat(str(value))
+    )  # fmt: skip
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 

@@ -50,15 +50,14 @@ def _month(run: Run) -> tuple[str, list[Any]]:
 def stage_visits(run: Run) -> None:
     """The month's confirmed, done visits not yet billed, as units."""
     month, params = _month(run)
-    billed, billed_params = "", []
-    if run.exclude_billed:
-        from yiyang.settlement.models import StatementLine
+    from yiyang.settlement.models import StatementLine
 
-        billed = (
-            f" AND NOT EXISTS (SELECT 1 FROM {StatementLine._meta.db_table} l "  # noqa: S608
-            "WHERE l.source_kind = %s AND l.source_kind <> %s AND l.source_id = v.id)"
-        )
-        billed_params = [VISIT, SourceKind.ADJUSTMENT.value]
+    # A unit is billed once, whatever the statement: probes of the unique (kind, id) index.
+    billed = (
+        f" AND NOT EXISTS (SELECT 1 FROM {StatementLine._meta.db_table} l "  # noqa: S608
+        "WHERE l.source_kind = %s AND l.source_kind <> %s AND l.source_id = v.id)"
+    )
+    billed_params = [VISIT, SourceKind.ADJUSTMENT.value]
     run.execute(
         f"INSERT INTO {UNIT} ({', '.join(run.UNIT_COLUMNS)}) SELECT %s, v.id, v.elder_id, "  # noqa: S608
         "v.division_code, v.provider_id, v.item_id, v.caregiver_id, v.date, v.check_in_at, "
@@ -254,7 +253,9 @@ def hold_unavailable(run: Run) -> None:
     on the day. Only elders whose status is not active now, or changed lately, can be:
     their status periods are read from the registry's history and joined to the units."""
     elders = _unit_elders(run)
-    since = run.first - datetime.timedelta(days=62)
+    since = datetime.datetime.combine(
+        run.first - datetime.timedelta(days=62), datetime.time.min, tzinfo=datetime.UTC
+    )
     candidates: set[int] = set()
     for i in range(0, len(elders), CHUNK):
         part = elders[i : i + CHUNK]

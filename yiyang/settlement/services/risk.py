@@ -26,7 +26,7 @@ def _evidence(
     found: dict[tuple[int, int | None], Evidence] = defaultdict(
         lambda: Evidence(days_in_month=days)
     )
-    run = Run(first, last, provider_ids, exclude_billed=False)
+    run = Run(first, last, provider_ids)
     providers, ids = run.providers("v.provider_id")
     flag = "MAX(CASE WHEN f.code = %s THEN 1 ELSE 0 END)"
     out = "COALESCE(m.cout, m.cin)"

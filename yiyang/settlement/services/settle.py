@@ -127,20 +127,15 @@ def _settle(
     Statement.objects.select_for_update().filter(month=first, contract__in=targets).exists()
     _clear_drafts(first, targets)
     provider_ids = {c.provider_id for c in targets}
-    run = Run(
-        first, last, provider_ids,
-        exclude_billed=StatementLine.objects.filter(statement__month=first).exists(),
-    )  # fmt: skip
+    run = Run(first, last, provider_ids)
     run.create_tables()
     for source in SOURCES.values():
         if source.stage is not None:
             source.stage(run)
         elif source.collect is not None:
             rows = source.collect(first, last, provider_ids)
-            if run.exclude_billed:
-                billed = run.billed_keys(source.kind)
-                rows = [r for r in rows if r.source_id not in billed]
-            run.add_rows(rows)
+            billed = run.billed(source.kind, [r.source_id for r in rows])
+            run.add_rows([r for r in rows if r.source_id not in billed])
     run.index_units()
     general_holds(run)
     run.write_holds()

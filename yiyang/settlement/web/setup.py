@@ -106,9 +106,10 @@ class ContractForm(forms.Form):
         choices = {
             "provider": organisation_queryset(actor=actor).order_by("name"),
             "buyer": _divisions(actor, DivisionLevel.CITY, DivisionLevel.DISTRICT),
-            "budget_line": selectors.budget_list(actor=actor)
-            if _may(actor, Permission.VIEW_BUDGETS)
-            else BudgetLine.objects.filter(city__code__startswith=_city(actor)),
+            # Any line of the actor's city (the service checks the buyer's city).
+            "budget_line": BudgetLine.objects.filter(
+                division_code__startswith=_city(actor)
+            ).order_by("-year", "name"),
             "areas": _divisions(actor, DivisionLevel.DISTRICT, DivisionLevel.STREET),
         }
         for name, queryset in choices.items():
@@ -133,12 +134,6 @@ class ContractForm(forms.Form):
             for item in self.items
             if self.cleaned_data.get(f"price_{item.code}") is not None
         }
-
-
-def _may(actor: Actor, permission: Permission) -> bool:
-    from yiyang.core.permissions import has_perm
-
-    return has_perm(actor, permission)
 
 
 def _city(actor: Actor) -> str:
