@@ -84,7 +84,7 @@ def test_a_contract_by_form_with_prices_and_its_refusals(books: Books) -> None:
     overlap = district.post(
         "/settlement/contracts/new/",
         _contract_body(books, starts_on=f"{books.month:%Y-%m-%d}", ends_on=f"{books.month:%Y-%m}-20",
-                       areas=[books.world.div["XA1a"].pk]),
+                       areas=[books.world.div["XA1"].pk]),
     )  # fmt: skip
     assert overlap.status_code == 400 and "starts_on" in overlap.context["form"].errors
     assert district.post("/settlement/contracts/new/", _contract_body(books)).status_code == 302
