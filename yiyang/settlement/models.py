@@ -179,7 +179,10 @@ class StatementLine(models.Model):
     of an approved statement. ``source_kind`` + ``source_id`` name where it came from."""
 
     # A city month writes a million lines: only the indexes the pages and rules read are
-    # kept (the statement's own is the first column of two composite ones).
+    # kept (the statement's own is the first column of two composite ones), and the copies
+    # of the unit's elder, caregiver and service carry no database constraint (PostgreSQL
+    # would check each at commit, three million lookups; the unit they are copied from holds
+    # those constraints, and Django's PROTECT still guards deletes).
     statement = models.ForeignKey(
         Statement, on_delete=models.CASCADE, related_name="lines", db_index=False
     )
@@ -188,16 +191,16 @@ class StatementLine(models.Model):
     source_id = models.BigIntegerField()
     elder = models.ForeignKey(
         Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     division_code = models.CharField(max_length=12)
     caregiver = models.ForeignKey(
         Caregiver, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     item = models.ForeignKey(
         ServiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=200)
@@ -209,7 +212,7 @@ class StatementLine(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=LineStatus.choices)
     adjusts = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjusted_by",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     dispute_reason = models.CharField(_("provider's dispute"), max_length=300, blank=True)
 

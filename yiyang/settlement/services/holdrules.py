@@ -252,24 +252,25 @@ def hold_unavailable(run: Run) -> None:
     """The registry had the elder in hospital, in an institution, deceased or moved out
     on the day. Only elders whose status is not active now, or changed lately, can be:
     their status periods are read from the registry's history and joined to the units."""
-    elders = _unit_elders(run)
     since = datetime.datetime.combine(
         run.first - datetime.timedelta(days=62), datetime.time.min, tzinfo=datetime.UTC
     )
-    candidates: set[int] = set()
-    for i in range(0, len(elders), CHUNK):
-        part = elders[i : i + CHUNK]
-        rows = Elder.objects.filter(id__in=part).values_list("id", "external_id", "status")
-        by_external = {}
-        for elder_id, external_id, status in rows:
-            by_external[str(external_id)] = elder_id
-            if status != "active":
-                candidates.add(elder_id)
-        changed = AuditEvent.objects.filter(
-            object_type="elders.elder", object_id__in=list(by_external), at__gte=since,
-            changes__has_key="status",
-        ).values_list("object_id", flat=True)  # fmt: skip
-        candidates.update(by_external[o] for o in changed)
+    candidates = {
+        row[0]
+        for row in run.fetch(
+            f"SELECT DISTINCT u.elder_id FROM {UNIT} u JOIN {Elder._meta.db_table} e "  # noqa: S608
+            "ON e.id = u.elder_id WHERE e.status <> %s",
+            ["active"],
+        )
+    }
+    changed = AuditEvent.objects.filter(
+        object_type="elders.elder", at__gte=since, changes__has_key="status"
+    ).values_list("object_id", flat=True)
+    recent = list({str(o) for o in changed})
+    for i in range(0, len(recent), CHUNK):
+        candidates.update(
+            Elder.objects.filter(external_id__in=recent[i : i + CHUNK]).values_list("id", flat=True)
+        )
     spans = []
     for elder_id, timeline in elder_status_timelines(candidates).items():
         for n, (start, status) in enumerate(timeline):

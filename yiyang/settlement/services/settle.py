@@ -145,8 +145,8 @@ def _settle(
     result.lines, result.held, result.uncovered = run.write_lines(ids)
     run.drop_tables()
     _settle_adjustments(first, statements)
-    _drop_empty(statements, fresh)
     statement_totals(list(statements.values()))
+    _drop_empty(statements, fresh)
     for statement in statements.values():
         audit_record(
             actor=actor, action=AuditAction.CREATE, obj=statement,
@@ -221,13 +221,8 @@ def _statements(
 
 def _drop_empty(statements: dict[int, Statement], fresh: set[int]) -> None:
     """A new statement with no line (no unit, no adjustment) is not kept."""
-    used = set(
-        StatementLine.objects.filter(statement__in=[statements[c] for c in fresh])
-        .values_list("statement_id", flat=True)
-        .distinct()
-    )
     for contract_id in sorted(fresh):
-        if statements[contract_id].id not in used:
+        if statements[contract_id].lines_count == 0:
             statements.pop(contract_id).delete()
 
 
