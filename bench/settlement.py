@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/settlement.py --database-url postgres://postgres@127.0.0.1:5432/yiyang_bench_settlement [--visits 1000000] [--providers 200]
     .venv/bin/python bench/settlement.py --small      # SQLite, 50,000 visits in a temporary file
+    .venv/bin/python bench/settlement.py --database-url ... --reuse   # settle the built month again
 
 Builds a city of 10 districts, 40 streets and 200 communities, the service list, N
 providers (one contract each, with its district as buyer and area), 20 caregivers each,
@@ -12,7 +13,8 @@ a few awaiting review or rejected (with a flag), elders in hospital from mid-mon
 elders over their allowance, caregivers checked in twice at once. Then it times, once:
 
 - ``settle_month`` for the month (one transaction: lines, holds, totals, risk scores);
-- the review queue page (``/settlement/review/``) as a district officer, p95 of N requests.
+- the review queue page (``/settlement/review/``) as a district officer, a street officer
+  and the city administrator, p95 of N requests each.
 
 Limits (issue 14): the month < 60 s; the review queue p95 < 200 ms.
 Prints one JSON object as its last line.

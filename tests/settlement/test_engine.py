@@ -177,3 +177,26 @@ def test_an_order_may_use_the_allowance_only_under_a_live_contract(books: Books)
     books.contract.save()
     covered = order_place(item=books.items["JW03"], allowance_yuan="10.00", **kwargs)
     assert covered.allowance_yuan == Decimal("10.00")
+
+
+def test_where_two_contracts_could_cover_a_visit_the_first_takes_it(books: Books) -> None:
+    """Overlapping contracts are refused when made; one written past that check (an older
+    record) still bills each visit once, under the first contract."""
+    from yiyang.settlement.models import Contract, ContractArea, ContractItem
+
+    twin = Contract.objects.create(
+        number="HT-TWIN", buyer=books.contract.buyer, division_code=books.contract.division_code,
+        provider=books.provider, budget_line=books.line, starts_on=books.contract.starts_on,
+        ends_on=books.contract.ends_on, cap_yuan=Decimal("100.00"),
+    )  # fmt: skip
+    ContractItem.objects.create(contract=twin, item=books.items["JW03"], unit_price=Decimal("1"))
+    ContractArea.objects.create(
+        contract=twin, division=books.world.div["XA1a"],
+        code_prefix=books.world.div["XA1a"].code_prefix,
+    )  # fmt: skip
+    visit = books.visit(day=3)
+    result = settle(books)
+    assert result.lines == 1
+    line = StatementLine.objects.get(source_id=visit.id)
+    assert line.statement.contract_id == books.contract.id
+    assert [s.contract.number for s in result.statements] == ["HT-2026-001"]

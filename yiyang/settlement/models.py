@@ -179,13 +179,15 @@ class StatementLine(models.Model):
     of an approved statement. ``source_kind`` + ``source_id`` name where it came from."""
 
     # A city month writes a million lines: only the indexes the pages and rules read are
-    # kept (the statement's own is the first column of two composite ones), and the copies
-    # of the unit's elder, caregiver and service carry no database constraint (PostgreSQL
-    # would check each at commit, three million lookups; the unit they are copied from holds
-    # those constraints, and Django's PROTECT still guards deletes).
+    # kept (the statement's own is the first column of two composite ones), and the keys
+    # carry no database constraint: PostgreSQL would check each key of each line at commit,
+    # four million lookups a month. Only the settlement run writes lines, inside the
+    # statement's own transaction, copying keys from units that hold those constraints;
+    # Django's CASCADE and PROTECT still govern deletes.
     statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="lines", db_index=False
-    )
+        Statement, on_delete=models.CASCADE, related_name="lines", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     external_id = models.UUIDField(unique=True)
     source_kind = models.CharField(_("source"), max_length=16)
     source_id = models.BigIntegerField()
@@ -219,10 +221,9 @@ class StatementLine(models.Model):
     class Meta:
         ordering = ("date", "id")
         indexes = [
-            models.Index(fields=("statement", "status"), name="line_statement_status"),
-            # A street officer's statements: "has a line of my street" is one index probe.
+            # A street officer's statements: "has a line of my street" is one index probe;
+            # a statement's lines of a street, held or not, are a range of it.
             models.Index(fields=("statement", "division_code"), name="line_statement_division"),
-            models.Index(fields=("division_code",), name="line_division"),
             models.Index(
                 fields=("adjusts",), name="line_adjusts", condition=Q(adjusts__isnull=False)
             ),

@@ -42,7 +42,7 @@ def _evidence(
         f"fl AS (SELECT f.visit_id AS vid, {flag} AS ts, {flag} AS oor, {flag} AS tr "
         f"FROM {VisitFlag._meta.db_table} f JOIN m ON m.id = f.visit_id GROUP BY f.visit_id), "
         "spot AS (SELECT p, la, lo FROM m WHERE la IS NOT NULL AND lo IS NOT NULL "
-        "GROUP BY p, la, lo HAVING COUNT(DISTINCT el) > 1), "
+        "GROUP BY p, la, lo HAVING MIN(el) < MAX(el)), "
         f"longd AS (SELECT m.c, m.d FROM m WHERE m.c IS NOT NULL GROUP BY m.c, m.d "
         f"HAVING {span} > %s) "
         "SELECT m.p, m.c, COUNT(*), COUNT(fl.vid), SUM(COALESCE(fl.ts, 0)), "
