@@ -644,6 +644,8 @@ SPECTACULAR_SETTINGS = {
         "yiyang.core.api.schema.drop_database_integer_bounds",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "FundPurposeEnum": "yiyang.settlement.choices.FundPurpose",
+        "FundSourceEnum": "yiyang.settlement.choices.FundSource",
         "ElderStatusEnum": "yiyang.elders.choices.ElderStatus",
         "ImportStatusEnum": "yiyang.elders.choices.ImportStatus",
         "OrganisationStatusEnum": "yiyang.organisations.choices.OrganisationStatus",
