@@ -97,7 +97,7 @@ class ContractUpdateSerializer(ContractCreateSerializer):
 
 class BudgetLineCreateSerializer(serializers.Serializer[Any]):
     city = serializers.CharField(help_text="the city's division code")
-    source = serializers.ChoiceField(choices=FundSource.choices)
+    source = serializers.ChoiceField(choices=FundSource.choices)  # type: ignore[assignment]
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     purpose = serializers.ChoiceField(choices=FundPurpose.choices)
     name = serializers.CharField(max_length=100)

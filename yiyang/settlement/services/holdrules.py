@@ -164,9 +164,10 @@ def hold_elder_away(run: Run) -> None:
         return
     homes = {
         e: (float(lat), float(lng))
-        for e, lat, lng in Elder.objects.filter(
-            id__in=list(positions), lat__isnull=False, lng__isnull=False
-        ).values_list("id", "lat", "lng")
+        for e, lat, lng in Elder.objects.filter(id__in=list(positions)).values_list(
+            "id", "lat", "lng"
+        )
+        if lat is not None and lng is not None
     }
     radius = float(getattr(settings, "SETTLEMENT_AWAY_FROM_HOME_M", 300))
     elders = sorted(homes)
