@@ -645,7 +645,6 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "FundPurposeEnum": "yiyang.settlement.choices.FundPurpose",
-        "FundSourceEnum": "yiyang.settlement.choices.FundSource",
         "ElderStatusEnum": "yiyang.elders.choices.ElderStatus",
         "ImportStatusEnum": "yiyang.elders.choices.ImportStatus",
         "OrganisationStatusEnum": "yiyang.organisations.choices.OrganisationStatus",
