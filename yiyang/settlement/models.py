@@ -97,6 +97,10 @@ class Contract(BaseModel):
         _("verified share target (%)"), max_digits=5, decimal_places=2, default=95
     )
     complaints_limit = models.PositiveIntegerField(_("complaints allowed a month"), default=5)
+    # The provider's latest third-party evaluation (supervision), as a share of its points.
+    evaluation_target = models.DecimalField(
+        _("evaluation score target (% of points)"), max_digits=5, decimal_places=2, default=80
+    )
     document = models.FileField(_("signed contract"), upload_to="contracts/%Y/", blank=True)
 
     class Meta:

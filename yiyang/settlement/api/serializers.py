@@ -64,6 +64,7 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
         fields = (
             "id", "number", "buyer", "provider", "provider_name", "budget_line", "starts_on",
             "ends_on", "cap_yuan", "on_time_target", "verified_target", "complaints_limit",
+            "evaluation_target",
             "items", "areas",
         )  # fmt: skip
 
@@ -87,6 +88,11 @@ class ContractCreateSerializer(serializers.Serializer[Any]):
         help_text="service item code -> unit price",
     )
     areas = serializers.ListField(child=serializers.CharField(), help_text="division codes served")
+    # Performance terms (the contract's defaults when left out), percentages 0-100.
+    on_time_target = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    verified_target = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    complaints_limit = serializers.IntegerField(min_value=0, required=False)
+    evaluation_target = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
 
 
 class ContractUpdateSerializer(ContractCreateSerializer):

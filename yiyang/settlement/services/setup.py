@@ -191,7 +191,7 @@ def contract_create(
     return contract
 
 
-TERMS = ("on_time_target", "verified_target", "complaints_limit")
+TERMS = ("on_time_target", "verified_target", "complaints_limit", "evaluation_target")
 
 
 def _contract_values(
@@ -211,7 +211,9 @@ def _contract_values(
             errors["items"] = _("%(item)s: the unit price must be more than zero yuan.") % {
                 "item": item.name
             }
-    for name in ("on_time_target", "verified_target"):
+    for name in ("on_time_target", "verified_target", "evaluation_target"):
+        if name not in terms:
+            continue
         try:
             share = Decimal(str(terms.get(name, 0)))
         except (InvalidOperation, ValueError):

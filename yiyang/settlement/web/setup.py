@@ -98,6 +98,10 @@ class ContractForm(forms.Form):
     complaints_limit = forms.IntegerField(
         label=gettext_lazy("complaints allowed a month"), initial=5, min_value=0
     )
+    evaluation_target = forms.DecimalField(
+        label=gettext_lazy("evaluation score target (% of points)"), initial=80, max_digits=5,
+        decimal_places=2,
+    )  # fmt: skip
 
     def __init__(
         self, *args: Any, actor: Actor, contract: Contract | None = None, **kwargs: Any
@@ -209,6 +213,7 @@ def contract_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
         "on_time_target": contract.on_time_target,
         "verified_target": contract.verified_target,
         "complaints_limit": contract.complaints_limit,
+        "evaluation_target": contract.evaluation_target,
     }  # fmt: skip
     form = ContractForm(request.POST or None, actor=actor, contract=contract, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -26,6 +26,7 @@ from yiyang.settlement.lifecycle import (
     statement_actions,
     statement_problems,
 )
+from yiyang.settlement.performance import contract_performance
 from yiyang.settlement.sources import source_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,7 +89,7 @@ def statement_detail_view(request: HttpRequest, external_id: str) -> HttpRespons
         "statement": statement, "actions": actions, "rows": _line_rows(actor, statement),
         "totals": totals, "risks": risks, "decisions": Decision.choices,
         "can_dispute": statement_problems(statement, actor, "dispute") is None,
-        "can_adjust": "adjust" in actions,
+        "can_adjust": "adjust" in actions, "performance": contract_performance(statement),
     })  # fmt: skip
 
 
