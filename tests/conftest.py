@@ -122,6 +122,8 @@ def build_world() -> World:
         Role.FAMILY: {},
         Role.EVALUATOR: {"division": d["X"]},
         Role.FINANCE_OFFICER: {"division": d["X"]},
+        # Repointed to a canteen by the meal tests; no other app lets this role in.
+        Role.CANTEEN_STAFF: {"organisation": o["station_XA1a"]},
     }
     for role, scope in scopes.items():
         u[role] = UserFactory(username=str(role), role=role, **scope)

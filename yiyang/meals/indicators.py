@@ -33,7 +33,9 @@ from yiyang.meals.models import Booking, Canteen, ServedMeal
 
 
 def served(period: Period) -> QuerySet[ServedMeal]:
-    return ServedMeal.objects.filter(day__gte=period.start, day__lt=period.end)
+    return ServedMeal.objects.filter(
+        day__gte=period.start, day__lt=period.end, voided_at__isnull=True
+    )
 
 
 def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:

@@ -268,6 +268,12 @@ class ServedMeal(BaseModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # A meal recorded by mistake (wrong elder, wrong meal-time) is voided, never deleted:
+    # its subsidy no longer counts (the monthly cap, settlement, indicators) and the
+    # meal-time is free again for the right record.
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
+    voided_by_username = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-served_at", "-id"]
@@ -279,7 +285,9 @@ class ServedMeal(BaseModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["elder", "day", "meal"], name="one_meal_per_elder_meal_time"
+                fields=["elder", "day", "meal"],
+                condition=Q(voided_at__isnull=True),
+                name="one_meal_per_elder_meal_time",
             ),
             models.CheckConstraint(
                 condition=Q(subsidy_yuan__gte=0, self_pay_yuan__gte=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,9 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from yiyang.accounts.models import User
 from yiyang.core import crypto
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.lookups import get_or_404
@@ -27,10 +30,12 @@ from yiyang.meals.choices import (
     CONDITION_NEEDS,
     BookingStatus,
     InspectionResult,
+    Meal,
     MealMode,
     SafetyKind,
 )
 from yiyang.meals.models import (
+    ZERO,
     Booking,
     Canteen,
     Dish,
@@ -190,6 +195,10 @@ def served_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> Query
     return queryset
 
 
+def served_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ServedMeal:
+    return get_or_404(served_list(actor=actor), external_id=external_id)
+
+
 def standing_order_list(*, actor: Actor) -> QuerySet[StandingOrder]:
     require_perm(actor, Permission.VIEW_MEALS)
     if str(actor.role) == Role.CAREGIVER.value:
@@ -228,13 +237,15 @@ def elder_identify(
     """The elder a counter scanned or typed: by meal-card QR value, ID number (typed or
     swiped), phone, or the elder's id. Any elder of the canteen's city (the meal card is
     city-wide); raises UnknownElderError with a message saying what was wrong."""
-    queryset = Elder.objects.select_related("community")
+    # The diet rides along (a reverse one-to-one): the counter warns from it without
+    # another round trip.
+    queryset = Elder.objects.select_related("community", "diet")
     found: Elder | None = None
     if card:
         code = card.strip().removeprefix(CARD_PREFIX).upper()
         if not code.isalnum() or len(code) > 32:
             raise UnknownElderError(_("This is not a meal card's QR code."))
-        record = MealCard.objects.filter(code=code).select_related("elder").first()
+        record = MealCard.objects.filter(code=code).select_related("elder__diet").first()
         if record is None:
             raise UnknownElderError(_("Unknown meal card."))
         if record.revoked_on is not None:
@@ -282,7 +293,10 @@ def elder_diet(elder: Elder) -> Diet:
     """The elder's diet needs (explicit, and implied by chronic conditions) and allergies."""
     needs: set[str] = set()
     allergies: list[str] = []
-    record = ElderDiet.objects.filter(elder=elder).first()
+    try:  # no query when the elder was read with select_related("diet")
+        record: ElderDiet | None = elder.diet
+    except ElderDiet.DoesNotExist:
+        record = None
     if record is not None:
         needs.update(record.needs)
         if record.allergies_ciphertext:
@@ -372,6 +386,82 @@ def safety_gaps(*, canteen: Canteen, today: datetime.date | None = None) -> list
     elif last.result == InspectionResult.FAILED:
         gaps.append(SafetyGap("inspection", _("The last inspection failed.")))
     return gaps
+
+
+def courier_choices(*, canteen: Canteen) -> QuerySet[User]:
+    """Who may carry a canteen's deliveries: the active caregivers and managers of the
+    canteen's organisation or of the operator running it."""
+    orgs = [canteen.organisation_id]
+    if canteen.organisation.operator_id:
+        orgs.append(canteen.organisation.operator_id)
+    return User.objects.filter(
+        organisation_id__in=orgs, is_active=True,
+        role__in=[Role.CAREGIVER, Role.PROVIDER_MANAGER],
+    ).order_by("full_name", "username")  # fmt: skip
+
+
+def delivery_rounds(*, canteen: Canteen, day: datetime.date, meal: str) -> dict[str, Any]:
+    """A meal-time's delivery bookings: those waiting for a courier, and each courier's
+    round in route order."""
+    rows = (
+        Booking.objects.filter(
+            canteen=canteen, day=day, meal=meal, mode=MealMode.DELIVERY, status__in=ACTIVE_BOOKING
+        )
+        .select_related("elder", "courier")
+        .order_by("courier_id", "route_position", "id")
+    )
+    waiting = [b for b in rows if b.courier_id is None and b.status == BookingStatus.BOOKED]
+    rounds: dict[Any, list[Booking]] = {}
+    for booking in rows:
+        if booking.courier_id is not None:
+            rounds.setdefault(booking.courier, []).append(booking)
+    return {"waiting": waiting, "rounds": list(rounds.items())}
+
+
+# Settlement ---------------------------------------------------------------------------
+
+BILLING_KIND = "meal"
+BILLING_LABEL = gettext_lazy("Served meal")
+
+
+def billable_meals(
+    first: datetime.date, last: datetime.date, organisation_ids: Collection[int] | None
+) -> list[dict[str, Any]]:
+    """The month's served meals with a subsidy (voided ones are not) as plain rows for the
+    monthly settlement's registry of line sources (settlement.sources makes them its
+    lines; meals never imports settlement): the canteen's organisation bills the
+    subsidy; the elder paid the self-pay at the counter."""
+    queryset = ServedMeal.objects.filter(
+        day__gte=first, day__lte=last, voided_at__isnull=True, subsidy_yuan__gt=0
+    )
+    if organisation_ids is not None:
+        queryset = queryset.filter(organisation_id__in=organisation_ids)
+    rows = queryset.order_by("id").values_list(
+        "id", "elder_id", "division_code", "organisation_id", "day", "meal",
+        "canteen__organisation__name", "price_yuan", "subsidy_yuan", "self_pay_yuan",
+        "served_at",
+    )  # fmt: skip
+    labels = dict(Meal.choices)
+    return [
+        {
+            "kind": BILLING_KIND,
+            "source_id": pk,
+            "elder_id": elder_id,
+            "division_code": division,
+            "provider_id": org,
+            "date": day,
+            "description": f"{labels.get(meal, meal)} · {canteen}",
+            "price": price,
+            "allowance": subsidy,
+            "ltc": ZERO,
+            "self_pay": self_pay,
+            "start": at,
+            "end": at,
+        }
+        for pk, elder_id, division, org, day, meal, canteen, price, subsidy, self_pay, at in (
+            rows.iterator(chunk_size=5000)
+        )
+    ]
 
 
 def not_at_home(*, actor: Actor) -> QuerySet[Booking]:

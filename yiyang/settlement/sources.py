@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 
 from yiyang.devices.models import DeviceEvent
+from yiyang.meals.selectors import BILLING_KIND, BILLING_LABEL, billable_meals
 from yiyang.services.models import Certificate
 from yiyang.settlement.choices import HoldReason, SourceKind
 from yiyang.settlement.rules import (
@@ -196,3 +197,6 @@ def _certificate_holds(rows: list[SourceRow], visits: list[dict[str, Any]]) -> N
 
 
 register_source(SourceKind.VISIT, SourceKind.VISIT.label, collect_visits)
+register_source(
+    BILLING_KIND, BILLING_LABEL, lambda *a: [SourceRow(**r) for r in billable_meals(*a)]
+)

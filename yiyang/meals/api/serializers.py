@@ -68,8 +68,13 @@ class ServedMealSerializer(serializers.ModelSerializer[ServedMeal]):
         fields = [
             "id", "elder", "elder_name", "canteen", "canteen_name", "day", "meal", "mode",
             "served_at", "price", "subsidy", "self_pay", "recorded_offline", "client_id",
+            "voided_at", "void_reason",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class VoidSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=200, help_text="why the meal is voided")
 
 
 class ServeResultSerializer(ServedMealSerializer):

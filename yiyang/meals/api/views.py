@@ -31,6 +31,7 @@ from yiyang.meals.api.serializers import (
     ServedMealSerializer,
     ServeResultSerializer,
     ServeSerializer,
+    VoidSerializer,
 )
 from yiyang.meals.models import Booking, Canteen, ServedMeal
 
@@ -115,6 +116,17 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         served.meal.warnings = served.warnings  # type: ignore[attr-defined]
         code = status.HTTP_200_OK if served.replayed else status.HTTP_201_CREATED
         return Response(ServeResultSerializer(served.meal).data, status=code)
+
+    @extend_schema(request=VoidSerializer, responses={200: ServedMealSerializer})
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, id: str) -> Response:
+        """Void a meal recorded by mistake (with the reason): its subsidy no longer counts
+        and the meal-time is open again. Audited; only the canteen that recorded it."""
+        data = _valid(VoidSerializer, request)
+        actor = request_actor(request)
+        served = selectors.served_get_for_actor(actor=actor, external_id=id)
+        voided = services.served_meal_void(actor=actor, served=served, reason=data["reason"])
+        return Response(ServedMealSerializer(voided).data)
 
     @extend_schema(request=CounterSerializer, responses={200: PreviewSerializer})
     @action(detail=False, methods=["post"])

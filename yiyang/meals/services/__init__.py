@@ -30,6 +30,7 @@ from yiyang.meals.services.counter import (
     conflict_message,
     counter_preview,
     meal_serve,
+    served_meal_void,
 )
 from yiyang.meals.services.delivery import delivery_confirm, delivery_round_assign, route_order
 from yiyang.meals.services.diet import card_value, dish_warnings, elder_diet_set, meal_card_issue
@@ -64,6 +65,7 @@ __all__ = [
     "menu_set",
     "route_order",
     "safety_record_add",
+    "served_meal_void",
     "standing_order_place",
     "standing_orders_book",
 ]

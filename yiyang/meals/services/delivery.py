@@ -1,11 +1,11 @@
-"""Delivery: a meal-time's delivery bookings given to a courier in route order (nearest
-next, from the canteen), and the courier's confirmation (delivered, with time and place,
-which records the served meal and its subsidy; or the elder not at home)."""
+"""Delivery: a meal-time's delivery bookings given to a courier in route order (an
+optimised path from the canteen, ``yiyang.meals.routing``), and the courier's confirmation
+(delivered, with time and place, which records the served meal and its subsidy; or the
+elder not at home)."""
 
 from __future__ import annotations
 
 import datetime
-import math
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,35 +20,25 @@ from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.meals.choices import BookingStatus, MealMode
 from yiyang.meals.models import Booking, Canteen
-from yiyang.meals.selectors import meal_start
+from yiyang.meals.routing import round_order
+from yiyang.meals.selectors import courier_choices, meal_start
 from yiyang.meals.services.common import require_canteen
 from yiyang.meals.services.counter import serve_authorised
 
 
-def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Kilometres on the sphere (enough to order a round of a few dozen doors)."""
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 12742 * math.asin(math.sqrt(h))
-
-
 def route_order(start: tuple[float, float] | None, stops: list[Booking]) -> list[Booking]:
-    """Nearest neighbour from the canteen; stops without coordinates go last."""
+    """The round in route order (OR-Tools over the travel model, from the canteen; from
+    the first door when the canteen has no coordinates); doors without coordinates last."""
     placed = [b for b in stops if b.elder.lat is not None and b.elder.lng is not None]
     rest = [b for b in stops if b not in placed]
-    if start is None and placed:
-        start = (float(placed[0].elder.lat), float(placed[0].elder.lng))  # type: ignore[arg-type]
-    ordered: list[Booking] = []
-    here = start
-    while placed:
-        nxt = min(placed, key=lambda b: _distance(here, (float(b.elder.lat), float(b.elder.lng))))  # type: ignore[arg-type]
-        ordered.append(nxt)
-        placed.remove(nxt)
-        here = (float(nxt.elder.lat), float(nxt.elder.lng))  # type: ignore[arg-type]
-    return ordered + rest
+    if not placed:
+        return rest
+    points = [(float(b.elder.lat), float(b.elder.lng)) for b in placed]  # type: ignore[arg-type]
+    if start is None:
+        order, _minutes = round_order(points[0], points[1:])
+        return [placed[0], *(placed[i + 1] for i in order), *rest]
+    order, _minutes = round_order(start, points)
+    return [placed[i] for i in order] + rest
 
 
 @transaction.atomic
@@ -57,9 +47,7 @@ def delivery_round_assign(
 ) -> list[Booking]:
     """Give the meal-time's unassigned delivery bookings to ``courier``, in route order."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
-    if getattr(courier, "role", None) not in (Role.CAREGIVER, Role.PROVIDER_MANAGER) or getattr(
-        courier, "organisation_id", None
-    ) not in (actor.scope.organisation_ids or ()):
+    if not courier_choices(canteen=canteen).filter(pk=getattr(courier, "pk", None)).exists():
         raise ValidationError({"courier": _("Choose a courier of this canteen.")})
     stops = list(
         Booking.objects.select_for_update()

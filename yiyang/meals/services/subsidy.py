@@ -4,6 +4,7 @@ the monthly cap when the city sets one."""
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -55,10 +56,14 @@ def monthly_cap() -> Decimal | None:
     return None if cap in (None, "") else Decimal(str(cap))
 
 
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 def subsidy_spent(*, elder: Elder, day: datetime.date) -> Decimal:
     """The meal subsidy the elder received in the calendar month of ``day``."""
     total = ServedMeal.objects.filter(
-        elder=elder, day__year=day.year, day__month=day.month
+        elder=elder, day__gte=day.replace(day=1), day__lte=_month_end(day), voided_at__isnull=True
     ).aggregate(total=Sum("subsidy_yuan"))["total"]
     return Decimal(total or ZERO)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.meals.web import views
+from yiyang.meals.web import staff_views, views
 
 app_name = "meals"
 urlpatterns = [
@@ -10,5 +10,8 @@ urlpatterns = [
     path("deliveries/", views.deliveries_view, name="deliveries"),
     path("cards/", views.cards_view, name="cards"),
     path("cards/<str:id>/print/", views.card_print_view, name="card-print"),
+    path("served/", staff_views.served_view, name="served"),
+    path("canteens/<str:id>/menu/", staff_views.menu_edit_view, name="menu"),
+    path("canteens/<str:id>/rounds/", staff_views.rounds_view, name="rounds"),
     path("canteens/<str:id>/", views.canteen_view, name="canteen"),
 ]

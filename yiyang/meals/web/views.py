@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -36,10 +37,14 @@ def index_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     today = timezone.localdate()
     canteens = selectors.canteen_list(actor=actor).annotate(
-        served_today=Count("served", filter=Q(served__day=today), distinct=True),
+        served_today=Count(
+            "served", filter=Q(served__day=today, served__voided_at__isnull=True), distinct=True
+        ),
     )
     served = selectors.served_list(actor=actor, filters={"day": today})
-    totals = served.aggregate(n=Count("id"), subsidy=Sum("subsidy_yuan"))
+    totals = served.filter(voided_at__isnull=True).aggregate(
+        n=Count("id"), subsidy=Sum("subsidy_yuan")
+    )
     bookings = selectors.booking_list(actor=actor).filter(day__gte=today).order_by("day", "meal")
     week_ago = today - datetime.timedelta(days=7)
     return render(request, "meals/index.html", {
@@ -111,6 +116,7 @@ def counter_view(request: HttpRequest) -> HttpResponse:
         "subsidy": _("Subsidy"), "self_pay": _("Self-pay"), "price": _("Price"),
         "recorded": _("Recorded"), "refused": _("Refused"), "queued": _("queued"),
         "already": _("Already served"), "login": _("Log in again to send the queued meals."),
+        "camera": _("The camera cannot be used: scan with the scanner or type the number."),
     }  # fmt: skip
     return render(request, "meals/counter.html", {
         "canteens": canteens, "meals": Meal.choices, "modes": MealMode.choices,
@@ -207,6 +213,10 @@ def card_print_view(request: HttpRequest, id: str) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.ISSUE_MEAL_CARDS)
     card = selectors.card_get_for_actor(actor=actor, external_id=id)
+    value = services.card_value(card)
+    # The QR code the counter scans (a keyboard-wedge scanner or the tablet's camera);
+    # drawn here as SVG so that it prints sharp and needs no script.
+    qr_svg = segno.make(value, error="m").svg_inline(scale=4, omitsize=True)
     return render(
-        request, "meals/card_print.html", {"card": card, "value": services.card_value(card)}
+        request, "meals/card_print.html", {"card": card, "value": value, "qr_svg": qr_svg}
     )

@@ -194,6 +194,7 @@ def _general_holds(rows: list[SourceRow], last: datetime.date) -> None:
     elders = {r.elder_id for r in rows}
     hold_unavailable(rows, elder_status_timelines(elders))
     hold_duplicates(rows)
+    rows = [r for r in rows if r.kind == SourceKind.VISIT]  # meals: the counter caps subsidy
     claimed = {r.elder_id for r in rows if r.allowance > 0}
     entitlements = monthly_entitlements(claimed, last)
     hold_allowance(rows, lambda elder_id: entitlements.get(elder_id))

@@ -176,7 +176,42 @@
     document.getElementById("counter-code").focus();
   }
 
+  /* The tablet's camera, where the browser has a QR decoder (BarcodeDetector): the
+   * value read fills the field and the preview shows who it is; one tap records. A
+   * keyboard-wedge scanner needs none of this: it types the value and Enter. */
+  function camera() {
+    var button = document.getElementById("counter-camera");
+    var video = document.getElementById("counter-video");
+    if (!("BarcodeDetector" in window) || !navigator.mediaDevices || !video) return;
+    var detector;
+    try { detector = new window.BarcodeDetector({ formats: ["qr_code"] }); } catch (e) { return; }
+    button.hidden = false;
+    var stream = null;
+    function stop() {
+      if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+      stream = null; video.hidden = true;
+    }
+    function look() {
+      if (!stream) return;
+      detector.detect(video).then(function (codes) {
+        if (codes.length) {
+          document.getElementById("counter-code").value = codes[0].rawValue;
+          stop(); preview(); return;
+        }
+        window.setTimeout(look, 250);
+      }, function () { window.setTimeout(look, 500); });
+    }
+    button.addEventListener("click", function () {
+      if (stream) { stop(); return; }
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
+        stream = s; video.srcObject = s; video.hidden = false;
+        video.play().then(look, look);
+      }, function () { show("error", text("camera")); });
+    });
+  }
+
   form.addEventListener("submit", record);
+  camera();
   document.getElementById("counter-check").addEventListener("click", preview);
   window.addEventListener("online", flush);
   window.setInterval(function () { if (navigator.onLine) flush(); }, RETRY_MS);
