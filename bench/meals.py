@@ -121,7 +121,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         canteens.append(canteen)
         staff.append(
             User.objects.create(
-                username=f"counter{n}", role=Role.PROVIDER_MANAGER, organisation=org
+                username=f"counter{n}", role=Role.CANTEEN_STAFF, organisation=org
             )
         )
     elders = []

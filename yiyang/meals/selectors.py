@@ -208,6 +208,10 @@ def standing_order_list(*, actor: Actor) -> QuerySet[StandingOrder]:
     )
 
 
+def standing_order_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> StandingOrder:
+    return get_or_404(standing_order_list(actor=actor), external_id=external_id)
+
+
 def menu_of(*, canteen: Canteen, start: datetime.date, days: int = 7) -> QuerySet[MenuItem]:
     """A canteen's menu for ``days`` days from ``start`` (a meal point shows its kitchen's)."""
     source = canteen.kitchen or canteen

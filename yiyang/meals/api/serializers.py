@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from yiyang.meals.choices import Meal, MealMode
-from yiyang.meals.models import Booking, Canteen, ServedMeal
+from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
 
 
 class CanteenSerializer(serializers.ModelSerializer[Canteen]):
@@ -141,3 +141,32 @@ class DeliverySerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField(required=False)
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+
+
+class StandingOrderSerializer(serializers.ModelSerializer[StandingOrder]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
+    elder_name = serializers.CharField(source="elder.name", read_only=True)
+    canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+
+    class Meta:
+        model = StandingOrder
+        fields = [
+            "id", "elder", "elder_name", "canteen", "meal", "mode", "weekdays", "starts_on",
+            "ends_on", "is_active",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class StandingOrderCreateSerializer(serializers.Serializer[Any]):
+    """A booking repeated every week on ``weekdays`` (0 = Monday) from ``starts_on``."""
+
+    elder = serializers.UUIDField()
+    canteen = serializers.UUIDField()
+    meal = serializers.ChoiceField(choices=Meal.choices)
+    mode = serializers.ChoiceField(choices=MealMode.choices, default=MealMode.DINE_IN)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7
+    )
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(required=False, allow_null=True)

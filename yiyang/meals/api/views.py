@@ -31,9 +31,11 @@ from yiyang.meals.api.serializers import (
     ServedMealSerializer,
     ServeResultSerializer,
     ServeSerializer,
+    StandingOrderCreateSerializer,
+    StandingOrderSerializer,
     VoidSerializer,
 )
-from yiyang.meals.models import Booking, Canteen, ServedMeal
+from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -216,3 +218,43 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         except services.MealConflictError as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
         return Response(BookingSerializer(booking).data)
+
+
+class StandingOrderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Standing orders (lunch every weekday): booked day by day ahead of the cutoff."""
+
+    serializer_class = StandingOrderSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[StandingOrder]:
+        if getattr(self, "swagger_fake_view", False):
+            return StandingOrder.objects.none()
+        return selectors.standing_order_list(actor=request_actor(self.request)).order_by("id")
+
+    def get_object(self) -> StandingOrder:
+        return selectors.standing_order_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=StandingOrderCreateSerializer, responses={201: StandingOrderSerializer})
+    def create(self, request: Request) -> Response:
+        """Place a standing order for an elder (the canteen's days and area are checked)."""
+        data = _valid(StandingOrderCreateSerializer, request)
+        actor = request_actor(request)
+        elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
+        canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
+        order = services.standing_order_place(
+            actor=actor, canteen=canteen, elder=elder, meal=data["meal"], mode=data["mode"],
+            weekdays=data["weekdays"], starts_on=data["starts_on"], ends_on=data.get("ends_on"),
+        )  # fmt: skip
+        return Response(StandingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: StandingOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def stop(self, request: Request, id: str) -> Response:
+        """End the standing order (days already booked stay booked)."""
+        order = services.standing_order_stop(actor=request_actor(request), order=self.get_object())
+        return Response(StandingOrderSerializer(order).data)

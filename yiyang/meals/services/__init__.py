@@ -14,6 +14,7 @@ from yiyang.meals.services.bookings import (
     booking_place,
     cutoff_of,
     standing_order_place,
+    standing_order_stop,
     standing_orders_book,
 )
 from yiyang.meals.services.canteens import (
@@ -67,5 +68,6 @@ __all__ = [
     "safety_record_add",
     "served_meal_void",
     "standing_order_place",
+    "standing_order_stop",
     "standing_orders_book",
 ]

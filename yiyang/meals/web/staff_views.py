@@ -1,5 +1,6 @@
-"""Pages of a canteen's staff: the weekly menu (dishes with their labels and allergens,
-the dishes of each day's meals) and today's served meals with voiding of a mistake."""
+"""Pages of a canteen's managers and staff: the canteen's settings, the weekly menu
+(dishes with their labels and allergens, the dishes of each day's meals), delivery rounds,
+food-safety records, and a day's served meals with voiding of a mistake."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from yiyang.core.permissions import Permission, has_perm, request_actor, require
 from yiyang.meals import selectors, services
 from yiyang.meals.choices import DietLabel, Meal
 from yiyang.meals.permissions import covers_canteen
+from yiyang.meals.web.views import WEEKDAYS
 
 MENU_DAYS = 7
 
@@ -165,4 +167,94 @@ def rounds_view(request: HttpRequest, id: str) -> HttpResponse:
         "canteen": canteen, "day": day, "meal": meal, "couriers": couriers,
         "meals": [(m, Meal(m).label) for m in canteen.meals if m in Meal.values],
         **selectors.delivery_rounds(canteen=canteen, day=day, meal=meal),
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["POST"])
+def safety_view(request: HttpRequest, id: str) -> HttpResponse:
+    """Record a sample retained, a storage temperature, an inspection or a kitchen worker's
+    health certificate (the forms on the canteen's page)."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_CANTEENS)
+    canteen = selectors.canteen_get_for_actor(actor=actor, external_id=id)
+    post = request.POST
+    try:
+        if post.get("kind") == "certificate":
+            expires = _date(post.get("expires_on"), "expires_on")
+            services.certificate_add(
+                actor=actor, canteen=canteen, staff_name=post.get("staff_name", ""),
+                number=post.get("number", ""), expires_on=expires,
+            )  # fmt: skip
+        else:
+            services.safety_record_add(
+                actor=actor, canteen=canteen, kind=post.get("kind", ""),
+                recorded_by_name=post.get("recorded_by_name", ""),
+                temperature_c=post.get("temperature_c"), meal=post.get("meal", ""),
+                place=post.get("place", ""), result=post.get("result", ""),
+                note=post.get("note", ""),
+            )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Food-safety record saved."))
+    return redirect(reverse("meals:canteen", args=[id]) + "#safety-gaps")
+
+
+def _date(text: str | None, field: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text or "")
+    except ValueError:
+        raise ValidationError({field: _("Choose a day.")}) from None
+
+
+NUMBER_FIELDS = ("seats", "capacity_per_meal", "cutoff_minutes")
+PRICE_FIELDS = ("price_breakfast", "price_lunch", "price_dinner", "delivery_fee")
+FLAG_FIELDS = ("delivers", "subsidy_accepted", "is_active")
+
+
+def _canteen_values(post: Any) -> dict[str, Any]:
+    """The canteen form's values as the service takes them (it judges them)."""
+    values: dict[str, Any] = {
+        "opening_days": [int(d) for d in post.getlist("opening_days") if d.isdigit()],
+        "meals": post.getlist("meals"),
+    }
+    for name in NUMBER_FIELDS:
+        text = post.get(name, "").strip()
+        values[name] = int(text) if text.isdigit() else text
+    for name in PRICE_FIELDS:
+        values[name] = post.get(name, "").strip()
+    for name in FLAG_FIELDS:
+        values[name] = post.get(name) == "on"
+    return values
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def canteen_edit_view(request: HttpRequest, id: str) -> HttpResponse:
+    """A canteen's opening days, meals, seats and capacity, prices, cutoff and delivery."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_CANTEENS)
+    canteen = selectors.canteen_get_for_actor(actor=actor, external_id=id)
+    if not covers_canteen(actor, canteen):
+        raise Http404
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            services.canteen_update(actor=actor, canteen=canteen, **_canteen_values(request.POST))
+        except ValidationError as exc:
+            errors = exc.message_dict
+            canteen.refresh_from_db()
+        else:
+            messages.success(request, _("The canteen's settings were saved."))
+            return redirect(reverse("meals:canteen", args=[id]))
+    return render(request, "meals/canteen_edit.html", {
+        "canteen": canteen, "errors": errors, "weekdays": list(enumerate(WEEKDAYS)),
+        "meal_choices": Meal.choices,
+        "numbers": [(n, canteen._meta.get_field(n).verbose_name, getattr(canteen, n))
+                    for n in NUMBER_FIELDS],
+        "prices": [(n, canteen._meta.get_field(n).verbose_name, getattr(canteen, n))
+                   for n in PRICE_FIELDS],
+        "flags": [(n, canteen._meta.get_field(n).verbose_name, getattr(canteen, n))
+                  for n in FLAG_FIELDS],
     })  # fmt: skip

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.meals import selectors, services
-from yiyang.meals.choices import DietLabel, Meal, MealMode
+from yiyang.meals.choices import DietLabel, InspectionResult, Meal, MealMode
 from yiyang.meals.permissions import covers_canteen
 
 WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
@@ -50,6 +50,10 @@ def index_view(request: HttpRequest) -> HttpResponse:
     return render(request, "meals/index.html", {
         "canteens": canteens, "today": today, "totals": totals, "bookings": bookings[:50],
         "not_at_home": selectors.not_at_home(actor=actor).filter(day__gte=week_ago)[:20],
+        "standing": [
+            (o, "、".join(str(WEEKDAYS[d]) for d in o.weekdays if 0 <= d <= 6))
+            for o in selectors.standing_order_list(actor=actor).filter(is_active=True)[:50]
+        ],
         "can_book": has_perm(actor, Permission.BOOK_MEALS),
         "can_record": has_perm(actor, Permission.RECORD_MEALS),
         "can_deliver": has_perm(actor, Permission.DELIVER_MEALS),
@@ -82,6 +86,8 @@ def canteen_view(request: HttpRequest, id: str) -> HttpResponse:
         "counts": _counts(counts) if counts is not None else None,
         "gaps": selectors.safety_gaps(canteen=canteen, today=today),
         "staff_view": staff_view,
+        "meal_choices": [(m, Meal(m).label) for m in canteen.meals if m in Meal.values],
+        "results": InspectionResult.choices,
     })  # fmt: skip
 
 
@@ -144,6 +150,9 @@ def book_view(request: HttpRequest) -> HttpResponse:
             day = _day(request.POST.get("day"))
             if day is None:
                 raise ValidationError({"day": _("Choose a day.")})
+            if request.POST.getlist("weekdays"):
+                _standing(request, canteen, elder, day)
+                return redirect(reverse("meals:index"))
             booked = services.booking_place(
                 actor=actor, canteen=canteen, elder=elder, day=day,
                 meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
@@ -159,9 +168,51 @@ def book_view(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("meals:index"))
     return render(request, "meals/book.html", {
         "canteens": canteens, "elders": elders, "meals": Meal.choices, "modes": MealMode.choices,
+        "weekdays": list(enumerate(WEEKDAYS)),
         "errors": errors, "tomorrow": timezone.localdate() + datetime.timedelta(days=1),
         "values": request.POST,
     })  # fmt: skip
+
+
+def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date) -> None:
+    """A standing order from the booking form: the chosen weekdays from ``day``, until the
+    optional end; the daily run books each day ahead of its cutoff."""
+    try:
+        weekdays = [int(d) for d in request.POST.getlist("weekdays")]
+    except ValueError:
+        raise ValidationError({"weekdays": _("Choose weekdays (Monday to Sunday).")}) from None
+    until = request.POST.get("until") or None
+    ends_on = _day(until) if until else None
+    if until and ends_on is None:
+        raise ValidationError({"ends_on": _("Choose a day.")})
+    order = services.standing_order_place(
+        actor=request_actor(request), canteen=canteen, elder=elder,
+        meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
+        weekdays=weekdays, starts_on=day, ends_on=ends_on,
+    )  # fmt: skip
+    messages.success(request, _("Standing order placed: %(meal)s on %(days)s for %(name)s.") % {
+        "meal": Meal(order.meal).label, "name": elder.name,
+        "days": "、".join(str(WEEKDAYS[d]) for d in order.weekdays),
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["POST"])
+def booking_cancel_view(request: HttpRequest, id: str) -> HttpResponse:
+    """Cancel a booking before the cutoff, or end a standing order (from the index)."""
+    actor = request_actor(request)
+    try:
+        if request.POST.get("what") == "standing":
+            order = selectors.standing_order_get_for_actor(actor=actor, external_id=id)
+            services.standing_order_stop(actor=actor, order=order)
+            messages.success(request, _("The standing order has ended."))
+        else:
+            booking = selectors.booking_get_for_actor(actor=actor, external_id=id)
+            services.booking_cancel(actor=actor, booking=booking)
+            messages.success(request, _("The booking was cancelled."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("meals:index"))
 
 
 @login_required
