@@ -7,6 +7,7 @@ import datetime
 import itertools
 import random
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -79,3 +80,23 @@ def test_a_round_goes_to_a_courier_of_the_canteen_in_route_order(meals: Meals) -
         ("送餐1", 1, courier.pk), ("送餐2", 2, courier.pk), ("送餐0", 3, courier.pk),
     ]  # fmt: skip
     assert all(b.status == BookingStatus.BOOKED for b in stored)
+
+
+def test_elder_not_at_home_notifies_the_community_worker(
+    meals: Meals, django_capture_on_commit_callbacks: Any
+) -> None:
+    from yiyang.alerts.models import Notification
+    from yiyang.meals.services import delivery_confirm
+
+    courier = UserFactory(username="courier", role=Role.CAREGIVER,
+                          organisation=meals.world.org["operator"])  # fmt: skip
+    booking = Booking.objects.create(
+        elder=meals.old, canteen=meals.canteen, day=timezone.localdate(), meal="lunch",
+        mode="delivery", booked_via="family", division_code=meals.old.division_code,
+        courier=courier, route_position=1,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_confirm(actor=courier, booking=booking, delivered=False)
+    notices = list(Notification.objects.filter(recipient_kind="community"))
+    assert {n.recipient for n in notices} == {meals.world.user[Role.COMMUNITY_WORKER].username}
+    assert all("王老" in n.message and "不在家" in n.message for n in notices)

@@ -12,13 +12,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yiyang.accounts.models import User
+from yiyang.alerts.choices import RecipientKind
+from yiyang.alerts.services import notification_send
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
-from yiyang.meals.choices import BookingStatus, MealMode
+from yiyang.meals.choices import BookingStatus, Meal, MealMode
 from yiyang.meals.models import Booking, Canteen
 from yiyang.meals.routing import round_order
 from yiyang.meals.selectors import courier_choices, meal_start
@@ -109,4 +112,28 @@ def delivery_confirm(
             changes={"status": [BookingStatus.BOOKED, booking.status],
                      "late": [None, booking.is_late]},
         )  # fmt: skip
+        if not delivered:
+            transaction.on_commit(lambda: _notify_not_at_home(booking))
     return booking
+
+
+def _notify_not_at_home(booking: Booking) -> None:
+    """Tell the community workers of the elder's community that nobody opened the door
+    (through the notification channels; the index page lists it too)."""
+    workers = list(
+        User.objects.filter(
+            role=Role.COMMUNITY_WORKER, is_active=True, division__code=booking.division_code
+        ).values_list("username", flat=True)[:5]
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _(
+            "%(elder)s was not at home for the %(meal)s delivered from %(canteen)s on %(day)s."
+        ) % {
+            "elder": booking.elder.name, "meal": Meal(booking.meal).label,
+            "canteen": booking.canteen.organisation.name, "day": booking.day.isoformat(),
+        }  # fmt: skip
+    for username in workers:
+        notification_send(
+            recipient_kind=RecipientKind.COMMUNITY, recipient=username, message=message,
+            division_code=booking.division_code,
+        )  # fmt: skip
