@@ -138,3 +138,27 @@ def test_the_served_page_voids_a_meal(meals: Meals) -> None:
     served.refresh_from_db()
     assert served.void_reason == "扫错"
     assert 'class="card voided"' in staff.get(response["Location"]).content.decode()
+
+
+def test_the_monthly_report_by_canteen_district_and_meal(meals: Meals, client_for: Any) -> None:
+    from yiyang.meals.services import served_meal_void
+
+    meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch")
+    meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="dinner")
+    meal_serve(actor=meals.other_staff, canteen=meals.other, elder=meals.young, meal="lunch")
+    wrong = meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.young, meal="dinner")
+    served_meal_void(actor=meals.staff, served=wrong.meal, reason="错")
+    admin = client_for(Role.CITY_ADMIN)
+    page = admin.get("/meals/report/")
+    assert page.status_code == 200
+    context = page.context
+    assert [(r["canteen__organisation__name"], r["meals"], r["elders"], r["subsidy"])
+            for r in context["by_canteen"]] == [
+        ("食堂XA1a", 2, 1, Decimal("10.00")), ("食堂XA2a", 1, 1, Decimal("0.00")),
+    ]  # fmt: skip
+    assert [(r["meal"], r["meals"]) for r in context["by_meal"]] == [("dinner", 1), ("lunch", 2)]
+    assert [(r["meals"], r["elders"]) for r in context["by_district"]] == [(3, 2)]
+    assert context["total"]["meals"] == 3
+    # The provider manager's report holds its own canteen only.
+    staff = login(Client(), meals.staff).get("/meals/report/").context
+    assert [r["canteen__organisation__name"] for r in staff["by_canteen"]] == ["食堂XA1a"]

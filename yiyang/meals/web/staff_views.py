@@ -258,3 +258,20 @@ def canteen_edit_view(request: HttpRequest, id: str) -> HttpResponse:
         "flags": [(n, canteen._meta.get_field(n).verbose_name, getattr(canteen, n))
                   for n in FLAG_FIELDS],
     })  # fmt: skip
+
+
+@login_required
+def report_view(request: HttpRequest) -> HttpResponse:
+    """A month's meals in the reader's reach: by canteen, by district and by meal."""
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_MEALS)
+    today = timezone.localdate()
+    try:
+        first = datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        first = today.replace(day=1)
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    report = selectors.meal_report(actor=actor, first=first, last=last)
+    for row in report["by_meal"]:
+        row["label"] = Meal(row["meal"]).label
+    return render(request, "meals/report.html", {"first": first, **report})

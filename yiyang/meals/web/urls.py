@@ -12,6 +12,7 @@ urlpatterns = [
     path("cards/", views.cards_view, name="cards"),
     path("cards/<str:id>/print/", views.card_print_view, name="card-print"),
     path("served/", staff_views.served_view, name="served"),
+    path("report/", staff_views.report_view, name="report"),
     path("canteens/<str:id>/menu/", staff_views.menu_edit_view, name="menu"),
     path("canteens/<str:id>/rounds/", staff_views.rounds_view, name="rounds"),
     path("canteens/<str:id>/safety/", staff_views.safety_view, name="safety"),
