@@ -226,6 +226,23 @@ def menu_of(*, canteen: Canteen, start: datetime.date, days: int = 7) -> QuerySe
     )
 
 
+def counter_dishes(*, canteens: list[Canteen], day: datetime.date) -> list[dict[str, Any]]:
+    """The dishes on each canteen's menu for a day (a meal point's come from its kitchen),
+    for the counter's dish choice: one query whatever the number of canteens."""
+    source = {c.pk: (c.kitchen_id or c.pk) for c in canteens}
+    items = MenuItem.objects.filter(canteen_id__in=set(source.values()), day=day).select_related(
+        "dish"
+    ).order_by("meal", "dish__name")  # fmt: skip
+    by_source: dict[int, list[MenuItem]] = {}
+    for item in items:
+        by_source.setdefault(item.canteen_id, []).append(item)
+    return [
+        {"canteen": c.external_id, "meal": item.meal, "id": item.dish.external_id,
+         "name": item.dish.name}
+        for c in canteens for item in by_source.get(source[c.pk], [])
+    ]  # fmt: skip
+
+
 def dishes_of(*, canteen: Canteen) -> QuerySet[Dish]:
     return Dish.objects.filter(canteen=canteen.kitchen or canteen, is_active=True)
 

@@ -126,6 +126,7 @@ def counter_view(request: HttpRequest) -> HttpResponse:
     }  # fmt: skip
     return render(request, "meals/counter.html", {
         "canteens": canteens, "meals": Meal.choices, "modes": MealMode.choices,
+        "dishes": selectors.counter_dishes(canteens=canteens, day=timezone.localdate()),
         "current_meal": _current_meal(timezone.now()), "texts": texts,
     })  # fmt: skip
 

@@ -83,6 +83,8 @@
     data.canteen = document.getElementById("counter-canteen").value;
     data.meal = document.getElementById("counter-meal").value;
     data.mode = document.getElementById("counter-mode").value;
+    var dish = document.getElementById("counter-dish");
+    if (dish && dish.value) data.dish = dish.value;
     return data;
   }
   function post(url, data) {
@@ -210,7 +212,25 @@
     });
   }
 
+  /* Only the dishes on today's menu of the chosen canteen and meal can be chosen (the
+   * server checks the diet against the dish: a diabetic elder and a sweet dish warn). */
+  function dishes() {
+    var select = document.getElementById("counter-dish");
+    if (!select) return;
+    var canteen = document.getElementById("counter-canteen").value;
+    var meal = document.getElementById("counter-meal").value;
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.value) return;
+      var fits = option.getAttribute("data-canteen") === canteen && option.getAttribute("data-meal") === meal;
+      option.hidden = !fits; option.disabled = !fits;
+      if (!fits && option.selected) select.value = "";
+    });
+  }
+
   form.addEventListener("submit", record);
+  document.getElementById("counter-canteen").addEventListener("change", dishes);
+  document.getElementById("counter-meal").addEventListener("change", dishes);
+  dishes();
   camera();
   document.getElementById("counter-check").addEventListener("click", preview);
   window.addEventListener("online", flush);
