@@ -117,12 +117,15 @@ def test_the_canteen_settings_page(meals: Meals) -> None:
         "price_lunch": "12.50", "price_dinner": "0", "delivery_fee": "3", "delivers": "on",
         "subsidy_accepted": "on", "is_active": "on",
     }  # fmt: skip
+    hours = staff.post(url, {**form, "opens_at": "14:00", "closes_at": "10:00"})
+    assert hours.status_code == 200 and "canteen-errors" in hours.content.decode()
     negative = staff.post(url, {**form, "price_lunch": "-1"})
     assert negative.status_code == 200 and "canteen-errors" in negative.content.decode()
     meals.canteen.refresh_from_db()
     assert str(meals.canteen.price_lunch) == "15.00"
-    assert staff.post(url, form).status_code == 302
+    assert staff.post(url, {**form, "opens_at": "07:00", "closes_at": "19:30"}).status_code == 302
     meals.canteen.refresh_from_db()
+    assert (str(meals.canteen.opens_at), str(meals.canteen.closes_at)) == ("07:00:00", "19:30:00")
     assert (meals.canteen.opening_days, meals.canteen.meals, str(meals.canteen.price_lunch)) == (
         [0, 1, 2, 3, 4], ["lunch"], "12.50",
     )  # fmt: skip

@@ -46,6 +46,8 @@ class Canteen(BaseModel):
     )  # fmt: skip
     is_kitchen = models.BooleanField(_("central kitchen"), default=False)
     opening_days = models.JSONField(_("opening days"), default=list)  # 0 = Monday
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
     meals = models.JSONField(_("meals served"), default=list)
     seats = models.PositiveIntegerField(_("seats"), default=0)
     capacity_per_meal = models.PositiveIntegerField(_("meals per meal-time"), default=0)

@@ -21,6 +21,7 @@ class CanteenSerializer(serializers.ModelSerializer[Canteen]):
         model = Canteen
         fields = [
             "id", "name", "kind", "division_code", "kitchen", "is_kitchen", "opening_days",
+            "opens_at", "closes_at",
             "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
             "price_breakfast", "price_lunch", "price_dinner", "delivery_fee",
             "subsidy_accepted", "is_active",

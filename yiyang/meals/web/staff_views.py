@@ -219,6 +219,12 @@ def _canteen_values(post: Any) -> dict[str, Any]:
         "opening_days": [int(d) for d in post.getlist("opening_days") if d.isdigit()],
         "meals": post.getlist("meals"),
     }
+    for name in ("opens_at", "closes_at"):
+        text = post.get(name, "").strip()
+        try:
+            values[name] = datetime.time.fromisoformat(text) if text else None
+        except ValueError:
+            values[name] = text  # the service names the field
     for name in NUMBER_FIELDS:
         text = post.get(name, "").strip()
         values[name] = int(text) if text.isdigit() else text
