@@ -20,7 +20,8 @@ from yiyang.meals.services.common import money, raise_if, require_canteen
 
 CANTEEN_KINDS = (FacilityKind.ELDERLY_CANTEEN, FacilityKind.MEAL_POINT)
 CANTEEN_FIELDS = (
-    "opening_days", "opens_at", "closes_at", "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
+    "opening_days", "opens_at", "closes_at", "meals", "seats", "capacity_per_meal", "delivers",
+    "cutoff_minutes",
     "price_breakfast", "price_lunch", "price_dinner", "delivery_fee", "subsidy_accepted",
     "is_active", "is_kitchen",
 )  # fmt: skip
