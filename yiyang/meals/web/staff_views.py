@@ -149,7 +149,9 @@ def rounds_view(request: HttpRequest, id: str) -> HttpResponse:
         day = datetime.date.fromisoformat(source.get("day", ""))
     except ValueError:
         day = timezone.localdate()
-    meal = source.get("meal") if source.get("meal") in canteen.meals else Meal.LUNCH
+    meal = str(source.get("meal", ""))
+    if meal not in canteen.meals or meal not in Meal.values:
+        meal = Meal.LUNCH.value
     couriers = selectors.courier_choices(canteen=canteen)
     if request.method == "POST":
         courier = couriers.filter(username=request.POST.get("courier", "")).first()
