@@ -47,9 +47,11 @@ class CounterSerializer(ElderRefSerializer):
 
 
 class ServeSerializer(CounterSerializer):
-    """A meal served. ``at`` is when (an offline record's own time; now by default; its
-    local date is the meal's day); ``client_id`` makes a re-sent record harmless."""
+    """A meal served. ``date`` is the meal's day (today by default); ``at`` is when (an
+    offline record's own time; now by default; its local date is the meal's day);
+    ``client_id`` makes a re-sent record harmless."""
 
+    date = serializers.DateField(required=False)
     at = serializers.DateTimeField(required=False)
     client_id = serializers.UUIDField(required=False, allow_null=True)
 

@@ -110,6 +110,7 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             served = services.meal_serve(
                 actor=request_actor(request), canteen=canteen, elder=elder, meal=data["meal"],
                 mode=data["mode"], dish=dish, at=data.get("at"), client_id=data.get("client_id"),
+                day=data.get("date"),
             )  # fmt: skip
         except services.MealConflictError as conflict:
             body = {"detail": conflict.message, "first": ServedMealSerializer(conflict.first).data}

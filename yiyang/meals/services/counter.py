@@ -25,7 +25,7 @@ from yiyang.core.permissions import Actor, Permission, actor_user
 from yiyang.elders.models import Elder
 from yiyang.meals.choices import BookingStatus, Meal, MealMode
 from yiyang.meals.models import Booking, Canteen, Dish, ServedMeal
-from yiyang.meals.selectors import elder_diet
+from yiyang.meals.selectors import elder_diet, meal_start
 from yiyang.meals.services.common import elder_problem, raise_if, require_canteen
 from yiyang.meals.services.diet import dish_warnings
 from yiyang.meals.services.subsidy import Quote, meal_quote, monthly_cap
@@ -139,10 +139,17 @@ def meal_serve(
     at: datetime.datetime | None = None,
     client_id: uuid.UUID | None = None,
     now: datetime.datetime | None = None,
+    day: datetime.date | None = None,
 ) -> Served:
     """Record a meal handed over at ``canteen`` (at ``at``, the tablet's time when it was
-    queued offline). Raises MealConflictError when the elder had this meal-time already."""
+    queued offline; or on ``day``, today by default, at the meal's start for an earlier
+    day). Raises MealConflictError when the elder had this meal-time already."""
     require_canteen(actor, Permission.RECORD_MEALS, canteen)
+    if day is not None:
+        if at is not None and timezone.localdate(at) != day:
+            raise ValidationError({"date": _("The date and the time of the meal disagree.")})
+        if at is None and day != timezone.localdate(now or timezone.now()) and meal in Meal.values:
+            at = meal_start(day, meal)
     return serve_authorised(
         actor=actor, canteen=canteen, elder=elder, meal=meal, mode=mode, dish=dish, at=at,
         client_id=client_id, now=now,
