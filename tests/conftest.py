@@ -135,6 +135,15 @@ def build_world() -> World:
 
 
 @pytest.fixture(autouse=True)
+def fresh_meal_rules() -> None:
+    """The counter caches the eligibility rules for a few seconds; a test's rules are rolled
+    back without a signal, so each test starts without the previous test's copy."""
+    from yiyang.meals.services.subsidy import forget_rules
+
+    forget_rules()
+
+
+@pytest.fixture(autouse=True)
 def english_outside_requests() -> Iterator[None]:
     """Services called directly by tests speak English (pages and the API choose per request)."""
     with translation.override("en"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,11 +33,38 @@ class Quote:
     capped: bool = False
 
 
+# The counter reads the eligibility rules on every meal; they change a few times a year.
+# Each process keeps them for RULES_TTL seconds, and forgets them at once when a rule is
+# saved or deleted in this process (receivers in apps.py); another process sees a change
+# within RULES_TTL.
+RULES_TTL = 30.0
+_rules_cache: tuple[float, list[EligibilityRule]] | None = None
+
+
+def active_rules() -> list[EligibilityRule]:
+    """The eligibility rules in force, read at most every RULES_TTL seconds."""
+    global _rules_cache
+    cached = _rules_cache
+    if cached is not None and time.monotonic() - cached[0] < RULES_TTL:
+        return cached[1]
+    rules = list(EligibilityRule.objects.filter(is_active=True).order_by("id"))
+    _rules_cache = (time.monotonic(), rules)
+    return rules
+
+
+def forget_rules(**_kwargs: object) -> None:
+    """Drop the cached rules (a rule was saved or deleted)."""
+    global _rules_cache
+    _rules_cache = None
+
+
 def meal_subsidy_rule(
     *, elder: Elder, day: datetime.date, rules: list[EligibilityRule] | None = None
 ) -> tuple[EligibilityRule | None, list[str]]:
     """The per-meal meal-subsidy entitlement with the largest amount, and why it applies."""
     best: tuple[EligibilityRule | None, list[str]] = (None, [])
+    if rules is None:
+        rules = active_rules()
     for found in entitlements_for(elder=elder, today=day, rules=rules):
         rule = found.rule
         if (
