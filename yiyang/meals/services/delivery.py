@@ -50,7 +50,8 @@ def delivery_round_assign(
 ) -> list[Booking]:
     """Give the meal-time's unassigned delivery bookings to ``courier``, in route order."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
-    if not courier_choices(canteen=canteen).filter(pk=getattr(courier, "pk", None)).exists():
+    courier_pk = getattr(courier, "pk", None)
+    if courier_pk is None or not courier_choices(canteen=canteen).filter(pk=courier_pk).exists():
         raise ValidationError({"courier": _("Choose a courier of this canteen.")})
     stops = list(
         Booking.objects.select_for_update()

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.meals import selectors, services
 from yiyang.meals.choices import DietLabel, Meal
+from yiyang.meals.models import Canteen
 from yiyang.meals.permissions import covers_canteen
 from yiyang.meals.web.views import WEEKDAYS
 
@@ -215,6 +216,11 @@ PRICE_FIELDS = ("price_breakfast", "price_lunch", "price_dinner", "delivery_fee"
 FLAG_FIELDS = ("delivers", "subsidy_accepted", "is_active")
 
 
+def _fields(canteen: Any, names: tuple[str, ...]) -> list[tuple[str, Any, Any]]:
+    """(name, label, value) of the canteen's fields, for the form."""
+    return [(n, Canteen._meta.get_field(n).verbose_name, getattr(canteen, n)) for n in names]  # type: ignore[union-attr]
+
+
 def _canteen_values(post: Any) -> dict[str, Any]:
     """The canteen form's values as the service takes them (it judges them)."""
     values: dict[str, Any] = {
@@ -259,12 +265,9 @@ def canteen_edit_view(request: HttpRequest, id: str) -> HttpResponse:
     return render(request, "meals/canteen_edit.html", {
         "canteen": canteen, "errors": errors, "weekdays": list(enumerate(WEEKDAYS)),
         "meal_choices": Meal.choices,
-        "numbers": [(n, canteen._meta.get_field(n).verbose_name, getattr(canteen, n))
-                    for n in NUMBER_FIELDS],
-        "prices": [(n, canteen._meta.get_field(n).verbose_name, getattr(canteen, n))
-                   for n in PRICE_FIELDS],
-        "flags": [(n, canteen._meta.get_field(n).verbose_name, getattr(canteen, n))
-                  for n in FLAG_FIELDS],
+        "numbers": _fields(canteen, NUMBER_FIELDS),
+        "prices": _fields(canteen, PRICE_FIELDS),
+        "flags": _fields(canteen, FLAG_FIELDS),
     })  # fmt: skip
 
 
