@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
@@ -24,7 +25,11 @@ from yiyang.meals import selectors, services
 from yiyang.meals.choices import DietLabel, InspectionResult, Meal, MealMode
 from yiyang.meals.permissions import covers_canteen
 
-WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+# Lazy: translated when a page renders, in the reader's language (not at import).
+WEEKDAYS = [
+    gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"),
+    gettext_lazy("Fri"), gettext_lazy("Sat"), gettext_lazy("Sun"),
+]  # fmt: skip
 
 
 def _current_meal(now: datetime.datetime) -> str:
