@@ -120,9 +120,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         canteen.delivery_area.set([community])
         canteens.append(canteen)
         staff.append(
-            User.objects.create(
-                username=f"counter{n}", role=Role.PROVIDER_MANAGER, organisation=org
-            )
+            User.objects.create(username=f"counter{n}", role=Role.CANTEEN_STAFF, organisation=org)
         )
     elders = []
     for n in range(args.meals):

@@ -166,3 +166,26 @@ def test_a_family_member_books_a_delivery_and_the_courier_confirms(
     )
     assert missed.json()["status"] == "not_at_home"
     assert Booking.objects.get().status == "not_at_home"
+
+
+def test_the_counter_takes_a_date_today_by_default(meals: Meals) -> None:
+    client = login(Client(), meals.staff)
+    body = {"canteen": str(meals.canteen.external_id), "meal": "lunch",
+            "elder": str(meals.old.external_id)}  # fmt: skip
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    earlier = post(client, "/api/v1/meals/served/", {**body, "date": yesterday.isoformat()})
+    assert earlier.status_code == 201, earlier.json()
+    assert earlier.json()["day"] == yesterday.isoformat()
+    assert earlier.json()["subsidy"] == "5.00"
+    today = post(client, "/api/v1/meals/served/", body)
+    assert today.json()["day"] == timezone.localdate().isoformat()
+    clash = post(client, "/api/v1/meals/served/", {
+        **body, "meal": "dinner", "date": yesterday.isoformat(),
+        "at": timezone.now().isoformat(),
+    })  # fmt: skip
+    assert clash.status_code == 400 and "date" in clash.json()
+    future = post(client, "/api/v1/meals/served/", {
+        **body, "meal": "dinner",
+        "date": (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+    })  # fmt: skip
+    assert future.status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.test import Client
@@ -68,3 +69,96 @@ def test_a_community_worker_issues_and_prints_a_meal_card(meals: Meals, client_f
     printed = worker.get(response["Location"])
     assert f"YYMC:{card.code}" in printed.content.decode()
     assert client_for(Role.PROVIDER_MANAGER).get("/meals/cards/").status_code == 403
+
+
+def test_the_printed_card_carries_a_qr_code_of_its_value(meals: Meals, client_for: Any) -> None:
+    import segno
+
+    from yiyang.meals.services import card_value, meal_card_issue
+
+    worker = client_for(Role.COMMUNITY_WORKER)
+    card = meal_card_issue(actor=meals.world.user[Role.COMMUNITY_WORKER], elder=meals.old)
+    body = worker.get(f"/meals/cards/{card.external_id}/print/").content.decode()
+    expected = segno.make(card_value(card), error="m").svg_inline(scale=4, omitsize=True)
+    assert expected in body
+    assert f'data-value="{card_value(card)}"' in body
+
+
+def test_the_staff_edit_dishes_and_the_weekly_menu(meals: Meals) -> None:
+    from yiyang.meals.models import Dish, MenuItem
+
+    staff = login(Client(), meals.staff)
+    url = f"/meals/canteens/{meals.canteen.external_id}/menu/"
+    assert staff.get(url).status_code == 200
+    added = staff.post(url, {
+        "action": "dish", "name": "清蒸鲈鱼", "price": "18.00", "labels": ["low_salt", "soft"],
+        "allergens": "鱼，花生",
+    })  # fmt: skip
+    assert added.status_code == 302
+    dish = Dish.objects.get(name="清蒸鲈鱼")
+    assert (dish.price, dish.labels, dish.allergens) == (
+        Decimal("18.00"),
+        ["low_salt", "soft"],
+        ["鱼", "花生"],
+    )
+    negative = staff.post(url, {"action": "dish", "name": "倒贴菜", "price": "-1"})
+    assert negative.status_code == 200 and "menu-errors" in negative.content.decode()
+    assert not Dish.objects.filter(name="倒贴菜").exists()
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    saved = staff.post(url, {"action": "menu", "day": day.isoformat(), "meal": "lunch",
+                             "dishes": [str(dish.external_id)]})  # fmt: skip
+    assert saved.status_code == 302
+    assert list(MenuItem.objects.values_list("day", "meal", "dish__name")) == [
+        (day, "lunch", "清蒸鲈鱼")
+    ]
+    page = staff.get(url).content.decode()
+    assert f'data-day="{day.isoformat()}" data-meal="lunch"' in page
+    other_dish = Dish.objects.create(canteen=meals.other, name="别家的菜")
+    refused = staff.post(url, {"action": "menu", "day": day.isoformat(), "meal": "lunch",
+                               "dishes": [str(other_dish.external_id)]})  # fmt: skip
+    assert refused.status_code == 200 and "menu-errors" in refused.content.decode()
+    assert MenuItem.objects.count() == 1
+    assert (
+        login(Client(), meals.staff)
+        .get(f"/meals/canteens/{meals.other.external_id}/menu/")
+        .status_code
+        == 404
+    )
+
+
+def test_the_served_page_voids_a_meal(meals: Meals) -> None:
+    served = meal_serve(
+        actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch"
+    ).meal
+    staff = login(Client(), meals.staff)
+    page = staff.get("/meals/served/").content.decode()
+    assert "王老" in page
+    response = staff.post("/meals/served/", {"id": str(served.external_id), "reason": "扫错"})
+    assert response.status_code == 302
+    served.refresh_from_db()
+    assert served.void_reason == "扫错"
+    assert 'class="card voided"' in staff.get(response["Location"]).content.decode()
+
+
+def test_the_monthly_report_by_canteen_district_and_meal(meals: Meals, client_for: Any) -> None:
+    from yiyang.meals.services import served_meal_void
+
+    meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch")
+    meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="dinner")
+    meal_serve(actor=meals.other_staff, canteen=meals.other, elder=meals.young, meal="lunch")
+    wrong = meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.young, meal="dinner")
+    served_meal_void(actor=meals.staff, served=wrong.meal, reason="错")
+    admin = client_for(Role.CITY_ADMIN)
+    page = admin.get("/meals/report/")
+    assert page.status_code == 200
+    context = page.context
+    assert [(r["canteen__organisation__name"], r["meals"], r["elders"], r["subsidy"])
+            for r in context["by_canteen"]] == [
+        ("食堂XA1a", 2, 1, Decimal("10.00")), ("食堂XA2a", 1, 1, Decimal("0.00")),
+    ]  # fmt: skip
+    assert [(r["meal"], r["meals"]) for r in context["by_meal"]] == [("dinner", 1), ("lunch", 2)]
+    assert [(r["meals"], r["elders"]) for r in context["by_district"]] == [(3, 2)]
+    assert context["total"]["meals"] == 3
+    # The provider manager's report holds its own canteen only.
+    staff = login(Client(), meals.staff).get("/meals/report/").context
+    assert [r["canteen__organisation__name"] for r in staff["by_canteen"]] == ["食堂XA1a"]

@@ -83,5 +83,6 @@ REACHED = {
     "auditor": {"visit", "order", "elder", "organisation", "division", "caregiver"},
     "family": {"visit", "order"},
     "finance_officer": set(),
+    "canteen_staff": set(),
     "evaluator": set(),
 }

@@ -45,6 +45,7 @@ VISIBLE_ORGS: dict[str, set[str]] = {
     Role.FAMILY: set(),
     Role.EVALUATOR: set(),
     Role.FINANCE_OFFICER: set(),
+    Role.CANTEEN_STAFF: set(),
 }
 
 X_DIVS = {"X", "XA", "XB", "XA1", "XA2", "XB1", "XA1a", "XA1b", "XA2a", "XB1a"}
@@ -63,6 +64,7 @@ VISIBLE_DIVS: dict[str, set[str]] = {
     Role.FAMILY: set(),
     Role.EVALUATOR: set(),
     Role.FINANCE_OFFICER: set(),
+    Role.CANTEEN_STAFF: set(),
 }
 
 ALL_USERS = set(ROLES) | {"admin_Y", "worker_YA1a"}

@@ -29,6 +29,7 @@ VISIBLE: dict[str, set[str]] = {
     Role.FAMILY: set(),
     Role.EVALUATOR: set(),
     Role.FINANCE_OFFICER: set(),
+    Role.CANTEEN_STAFF: set(),
 }
 
 

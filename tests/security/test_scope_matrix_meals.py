@@ -19,7 +19,7 @@ from tests.security.matrix import PLACES, ROLES, X_ALL, XA, denied, holds
 from yiyang.core.permissions import Permission, Role, SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.elders.services import consent_record, family_member_link
-from yiyang.meals.models import Booking, Canteen
+from yiyang.meals.models import Booking, Canteen, ServedMeal
 from yiyang.meals.services import meal_serve
 
 SERVED: dict[str, set[str]] = {
@@ -32,6 +32,7 @@ SERVED: dict[str, set[str]] = {
     Role.OPERATOR: X_ALL,
     Role.AUDITOR: X_ALL,
     Role.FAMILY: {"XA1a"},  # linked, with consent
+    Role.CANTEEN_STAFF: {"XA1a"},  # the counter staff of canteen XA1a: that canteen only
 }
 CANTEENS = {**SERVED, Role.FAMILY: XA}  # family: the canteens of their elder's district
 
@@ -62,6 +63,10 @@ def places(world: World) -> dict[str, Any]:
             division_code=elder.division_code,
         )
         found[place] = {"canteen": canteen, "elder": elder}
+        if place == "XA1a":
+            counter = world.user[Role.CANTEEN_STAFF]
+            counter.organisation = canteen.organisation
+            counter.save(update_fields=["organisation"])
     elder = found["XA1a"]["elder"]
     worker = world.user[Role.COMMUNITY_WORKER]
     family_member_link(actor=worker, elder=elder, user=world.user[Role.FAMILY], relation="child")
@@ -116,5 +121,44 @@ def test_the_counter_records_only_at_the_staffs_own_canteen(
             "elder": str(places[place]["elder"].external_id),
         }  # fmt: skip
         answer = client.post("/api/v1/meals/served/", body, content_type="application/json")
-        own = role == Role.PROVIDER_MANAGER and place == "XA2a"
+        own = (role, place) in {(Role.PROVIDER_MANAGER, "XA2a"), (Role.CANTEEN_STAFF, "XA1a")}
         assert answer.status_code == (201 if own else denied(role, Permission.RECORD_MEALS)), place
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_voiding_a_meal_only_at_the_canteen_that_served_it(
+    role: str, places: dict[str, Any], client_for: Any
+) -> None:
+    client: Client = client_for(role)
+    for place in PLACES:
+        served = ServedMeal.objects.get(elder=places[place]["elder"])
+        answer = client.post(
+            f"/api/v1/meals/served/{served.external_id}/void/", {"reason": "扫错了"},
+            content_type="application/json",
+        )  # fmt: skip
+        own = (role, place) in {(Role.PROVIDER_MANAGER, "XA2a"), (Role.CANTEEN_STAFF, "XA1a")}
+        if own:
+            assert answer.status_code == 200, place
+            assert answer.json()["void_reason"] == "扫错了"
+        elif place in SERVED.get(role, set()) and holds(role, Permission.VIEW_MEALS):
+            assert answer.status_code == 403, place  # seen, but not theirs to void
+        else:
+            assert answer.status_code == denied(role, Permission.VIEW_MEALS), place
+        served.refresh_from_db()
+        assert (served.voided_at is not None) == own, place
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_menu_and_rounds_pages_are_for_the_canteens_managers(
+    role: str, places: dict[str, Any], client_for: Any
+) -> None:
+    client: Client = client_for(role)
+    for place in PLACES:
+        canteen = places[place]["canteen"]
+        for page in ("menu", "rounds"):
+            answer = client.get(f"/meals/canteens/{canteen.external_id}/{page}/")
+            managed = place in CANTEENS.get(role, set()) and role != Role.FAMILY
+            if not holds(role, Permission.MANAGE_CANTEENS):
+                assert answer.status_code == 403, (place, page)
+            else:
+                assert answer.status_code == (200 if managed else 404), (place, page)

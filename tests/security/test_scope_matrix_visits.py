@@ -38,6 +38,7 @@ VISIBLE: dict[str, set[str]] = {
     Role.FAMILY: {"XA1a"},  # linked, with consent
     Role.EVALUATOR: set(),
     Role.FINANCE_OFFICER: set(),
+    Role.CANTEEN_STAFF: set(),
 }
 PROVIDER_OF = {
     "XA1a": "home_care", "XA1b": "home_care", "XA2a": "station_XA2a",
@@ -106,7 +107,7 @@ def test_visit_list_shows_exactly_the_visits_in_reach(
     client: Client = client_for(role)
     day = visits["XA1a"].date.isoformat()
     answer = client.get(f"/api/v1/visits/?date={day}")
-    if role in (Role.ASSESSOR, Role.FINANCE_OFFICER, Role.EVALUATOR):
+    if role in (Role.ASSESSOR, Role.FINANCE_OFFICER, Role.EVALUATOR, Role.CANTEEN_STAFF):
         assert answer.status_code == 403
         return
     assert answer.status_code == 200
@@ -134,7 +135,7 @@ def test_visit_detail_and_photos(
 @pytest.mark.parametrize("role", ROLES)
 def test_orders_list(role: str, visits: dict[str, Visit], client_for) -> None:
     answer = client_for(role).get("/api/v1/orders/")
-    if role in (Role.ASSESSOR, Role.FINANCE_OFFICER, Role.EVALUATOR):
+    if role in (Role.ASSESSOR, Role.FINANCE_OFFICER, Role.EVALUATOR, Role.CANTEEN_STAFF):
         assert answer.status_code == 403
         return
     assert answer.status_code == 200

@@ -24,6 +24,8 @@ ROLE_SCOPE: dict[str, tuple[str, str | None, str]] = {
     # Tied to the city (or district) they work in, so only officers there can assign them.
     Role.EVALUATOR: (REQUIRED, None, OPTIONAL),
     Role.FINANCE_OFFICER: (REQUIRED, DivisionLevel.CITY, NONE),
+    # The organisation is the canteen's own: its staff reach that canteen and no other.
+    Role.CANTEEN_STAFF: (NONE, None, REQUIRED),
 }
 
 ROLE_HELP = {
@@ -39,6 +41,7 @@ ROLE_HELP = {
     Role.FAMILY: _("An elder or a family member acting for one."),
     Role.EVALUATOR: _("Scores the star-rating evaluations assigned to them, on site."),
     Role.FINANCE_OFFICER: _("Releases the city's payments to providers and records them paid."),
+    Role.CANTEEN_STAFF: _("Runs the counter of one canteen: identifies elders, records meals."),
 }
 
 # Session key caching whether this login must give a TOTP code.

@@ -41,6 +41,12 @@ class User(AbstractUser):
     def scope(self) -> Scope:
         if not self.is_active:
             return EMPTY_SCOPE
+        if self.role == Role.CANTEEN_STAFF:  # their canteen only, not others of its operator
+            return Scope(
+                division_prefix=None,
+                organisation_ids=frozenset([self.organisation_id]) if self.organisation_id
+                else frozenset(),
+            )  # fmt: skip
         return Scope(
             division_prefix=self.division.code_prefix if self.division is not None else None,
             organisation_ids=(

@@ -27,6 +27,8 @@ class Role(models.TextChoices):
     # A third-party evaluator (第三方评估机构): sees only the evaluations assigned to them.
     EVALUATOR = "evaluator", _("Third-party evaluator")
     FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    # A canteen's counter staff (食堂收银员): runs the counter of their own canteen only.
+    CANTEEN_STAFF = "canteen_staff", _("Canteen staff")
 
 
 R = Role
@@ -180,14 +182,15 @@ class Permission(enum.Enum):
         R.AUDITOR, R.PROVIDER_MANAGER,
     )  # fmt: skip
 
-    # Meal assistance (issue 15). A canteen's staff are provider managers scoped to the
-    # canteen's organisation; couriers are its caregivers. Family book for linked elders.
+    # Meal assistance (issue 15). A canteen's counter staff see and record the meals of
+    # their own canteen only; its provider manager also runs menus, rounds and food safety;
+    # couriers are its caregivers. Family book for linked elders.
     VIEW_MEALS = (
         R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
-        R.PROVIDER_MANAGER, R.CAREGIVER, R.OPERATOR, R.AUDITOR, R.FAMILY,
+        R.PROVIDER_MANAGER, R.CAREGIVER, R.OPERATOR, R.AUDITOR, R.FAMILY, R.CANTEEN_STAFF,
     )  # fmt: skip
     MANAGE_CANTEENS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
-    RECORD_MEALS = (R.PROVIDER_MANAGER,)
+    RECORD_MEALS = (R.PROVIDER_MANAGER, R.CANTEEN_STAFF)
     BOOK_MEALS = (
         R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
     )  # fmt: skip

@@ -53,7 +53,7 @@ DEMO_USERS = [
     ("assessor", Role.ASSESSOR, "district"),
     ("auditor", Role.AUDITOR, "city"),
     ("family", Role.FAMILY, None),
-    ("canteen", Role.PROVIDER_MANAGER, "canteen"),
+    ("canteen", Role.CANTEEN_STAFF, "canteen"),
     ("evaluator", Role.EVALUATOR, "city"),
 ]
 

@@ -30,10 +30,13 @@ from yiyang.core.indicators import (
 from yiyang.core.models import Division
 from yiyang.meals.choices import BookingStatus, MealMode
 from yiyang.meals.models import Booking, Canteen, ServedMeal
+from yiyang.meals.selectors import safety_gaps_many
 
 
 def served(period: Period) -> QuerySet[ServedMeal]:
-    return ServedMeal.objects.filter(day__gte=period.start, day__lt=period.end)
+    return ServedMeal.objects.filter(
+        day__gte=period.start, day__lt=period.end, voided_at__isnull=True
+    )
 
 
 def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
@@ -152,3 +155,26 @@ def meals_canteens_opened(period: Period, divisions: Sequence[Division]) -> dict
         facility__opened_on__year=end.year, facility__opened_on__lte=end
     )
     return counts(divisions, count_by_code(opened, "division_code", divisions))
+
+
+@indicator(
+    code="meals_safety_complete", name=_("Canteens with complete food-safety records"),
+    unit="percent", category=Category.COMMUNITY, order=58,
+    definition=_("Canteens and meal points in service with no gap in their food-safety "
+                 "records at the period's end: a sample retained (留样) each opening day of "
+                 "the last week, that day's storage temperature, valid health certificates "
+                 "and an inspection passed within six months (numerator), over all of them."),
+)  # fmt: skip
+def meals_safety_complete(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    canteens = list(
+        Canteen.objects.filter(scope_q("division_code", divisions), is_active=True)
+        .only("id", "division_code", "opening_days")
+    )  # fmt: skip
+    gaps = safety_gaps_many(canteens=canteens, today=period.as_of)
+    complete: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for canteen in canteens:
+        total[canteen.division_code] = total.get(canteen.division_code, 0) + 1
+        if not gaps[canteen.pk]:
+            complete[canteen.division_code] = complete.get(canteen.division_code, 0) + 1
+    return ratios(divisions, complete, total)

@@ -46,6 +46,8 @@ class Canteen(BaseModel):
     )  # fmt: skip
     is_kitchen = models.BooleanField(_("central kitchen"), default=False)
     opening_days = models.JSONField(_("opening days"), default=list)  # 0 = Monday
+    opens_at = models.TimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.TimeField(_("closes at"), null=True, blank=True)
     meals = models.JSONField(_("meals served"), default=list)
     seats = models.PositiveIntegerField(_("seats"), default=0)
     capacity_per_meal = models.PositiveIntegerField(_("meals per meal-time"), default=0)
@@ -268,6 +270,12 @@ class ServedMeal(BaseModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # A meal recorded by mistake (wrong elder, wrong meal-time) is voided, never deleted:
+    # its subsidy no longer counts (the monthly cap, settlement, indicators) and the
+    # meal-time is free again for the right record.
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
+    voided_by_username = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-served_at", "-id"]
@@ -279,7 +287,9 @@ class ServedMeal(BaseModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["elder", "day", "meal"], name="one_meal_per_elder_meal_time"
+                fields=["elder", "day", "meal"],
+                condition=Q(voided_at__isnull=True),
+                name="one_meal_per_elder_meal_time",
             ),
             models.CheckConstraint(
                 condition=Q(subsidy_yuan__gte=0, self_pay_yuan__gte=0)

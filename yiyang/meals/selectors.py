@@ -6,17 +6,22 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from yiyang.accounts.models import User
 from yiyang.core import crypto
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.lookups import get_or_404
+from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder, ElderLookup
@@ -27,10 +32,12 @@ from yiyang.meals.choices import (
     CONDITION_NEEDS,
     BookingStatus,
     InspectionResult,
+    Meal,
     MealMode,
     SafetyKind,
 )
 from yiyang.meals.models import (
+    ZERO,
     Booking,
     Canteen,
     Dish,
@@ -190,6 +197,10 @@ def served_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> Query
     return queryset
 
 
+def served_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ServedMeal:
+    return get_or_404(served_list(actor=actor), external_id=external_id)
+
+
 def standing_order_list(*, actor: Actor) -> QuerySet[StandingOrder]:
     require_perm(actor, Permission.VIEW_MEALS)
     if str(actor.role) == Role.CAREGIVER.value:
@@ -197,6 +208,10 @@ def standing_order_list(*, actor: Actor) -> QuerySet[StandingOrder]:
     return _elder_rows(
         actor, StandingOrder.objects.select_related("elder", "canteen__organisation")
     )
+
+
+def standing_order_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> StandingOrder:
+    return get_or_404(standing_order_list(actor=actor), external_id=external_id)
 
 
 def menu_of(*, canteen: Canteen, start: datetime.date, days: int = 7) -> QuerySet[MenuItem]:
@@ -209,6 +224,23 @@ def menu_of(*, canteen: Canteen, start: datetime.date, days: int = 7) -> QuerySe
         .select_related("dish")
         .order_by("day", "meal", "dish__name")
     )
+
+
+def counter_dishes(*, canteens: list[Canteen], day: datetime.date) -> list[dict[str, Any]]:
+    """The dishes on each canteen's menu for a day (a meal point's come from its kitchen),
+    for the counter's dish choice: one query whatever the number of canteens."""
+    source = {c.pk: (c.kitchen_id or c.pk) for c in canteens}
+    items = MenuItem.objects.filter(canteen_id__in=set(source.values()), day=day).select_related(
+        "dish"
+    ).order_by("meal", "dish__name")  # fmt: skip
+    by_source: dict[int, list[MenuItem]] = {}
+    for item in items:
+        by_source.setdefault(item.canteen_id, []).append(item)
+    return [
+        {"canteen": c.external_id, "meal": item.meal, "id": item.dish.external_id,
+         "name": item.dish.name}
+        for c in canteens for item in by_source.get(source[c.pk], [])
+    ]  # fmt: skip
 
 
 def dishes_of(*, canteen: Canteen) -> QuerySet[Dish]:
@@ -228,13 +260,15 @@ def elder_identify(
     """The elder a counter scanned or typed: by meal-card QR value, ID number (typed or
     swiped), phone, or the elder's id. Any elder of the canteen's city (the meal card is
     city-wide); raises UnknownElderError with a message saying what was wrong."""
-    queryset = Elder.objects.select_related("community")
+    # The diet rides along (a reverse one-to-one): the counter warns from it without
+    # another round trip.
+    queryset = Elder.objects.select_related("community", "diet")
     found: Elder | None = None
     if card:
         code = card.strip().removeprefix(CARD_PREFIX).upper()
         if not code.isalnum() or len(code) > 32:
             raise UnknownElderError(_("This is not a meal card's QR code."))
-        record = MealCard.objects.filter(code=code).select_related("elder").first()
+        record = MealCard.objects.filter(code=code).select_related("elder__diet").first()
         if record is None:
             raise UnknownElderError(_("Unknown meal card."))
         if record.revoked_on is not None:
@@ -282,7 +316,10 @@ def elder_diet(elder: Elder) -> Diet:
     """The elder's diet needs (explicit, and implied by chronic conditions) and allergies."""
     needs: set[str] = set()
     allergies: list[str] = []
-    record = ElderDiet.objects.filter(elder=elder).first()
+    try:  # no query when the elder was read with select_related("diet")
+        record: ElderDiet | None = elder.diet
+    except ElderDiet.DoesNotExist:
+        record = None
     if record is not None:
         needs.update(record.needs)
         if record.allergies_ciphertext:
@@ -326,52 +363,185 @@ class SafetyGap:
 
 
 def safety_gaps(*, canteen: Canteen, today: datetime.date | None = None) -> list[SafetyGap]:
-    """What is missing in a canteen's food-safety records: a sample retained each opening
-    day of the last week, today's storage temperature, valid health certificates, an
-    inspection within half a year (and its result)."""
+    """What is missing in a canteen's food-safety records (see :func:`safety_gaps_many`)."""
+    return safety_gaps_many(canteens=[canteen], today=today)[canteen.pk]
+
+
+def safety_gaps_many(
+    *, canteens: list[Canteen], today: datetime.date | None = None
+) -> dict[int, list[SafetyGap]]:
+    """What is missing in each canteen's food-safety records, in four queries whatever the
+    number of canteens (the page shows one, the indicator counts a city's): a sample
+    retained each opening day of the last week, today's storage temperature, valid health
+    certificates, an inspection within half a year (and its result)."""
     today = today or timezone.localdate()
-    gaps: list[SafetyGap] = []
     start = today - datetime.timedelta(days=SAMPLE_DAYS_CHECKED - 1)
-    records = FoodSafetyRecord.objects.filter(canteen=canteen, day__gte=start, day__lte=today)
-    sampled = set(records.filter(kind=SafetyKind.SAMPLE).values_list("day", flat=True))
+    ids = [c.pk for c in canteens]
+    recent = FoodSafetyRecord.objects.filter(canteen_id__in=ids, day__gte=start, day__lte=today)
+    sampled = set(recent.filter(kind=SafetyKind.SAMPLE).values_list("canteen_id", "day"))
+    measured = set(
+        recent.filter(kind=SafetyKind.TEMPERATURE, day=today).values_list("canteen_id", flat=True)
+    )
+    certificates: dict[int, list[HealthCertificate]] = {i: [] for i in ids}
+    for cert in HealthCertificate.objects.filter(canteen_id__in=ids).order_by("expires_on", "id"):
+        certificates[cert.canteen_id].append(cert)
+    last: dict[int, tuple[datetime.date, str]] = {}
+    for canteen_id, day, result in (
+        FoodSafetyRecord.objects.filter(
+            canteen_id__in=ids, kind=SafetyKind.INSPECTION, day__lte=today
+        ).order_by("canteen_id", "-day", "-at").values_list("canteen_id", "day", "result")
+    ):  # fmt: skip
+        last.setdefault(canteen_id, (day, result))
+    return {
+        c.pk: _gaps(c, today, start, sampled, c.pk in measured, certificates[c.pk], last.get(c.pk))
+        for c in canteens
+    }
+
+
+def _gaps(
+    canteen: Canteen, today: datetime.date, start: datetime.date,
+    sampled: set[tuple[int, datetime.date]], measured: bool,
+    certificates: list[HealthCertificate], last: tuple[datetime.date, str] | None,
+) -> list[SafetyGap]:  # fmt: skip
+    gaps: list[SafetyGap] = []
     for offset in range(SAMPLE_DAYS_CHECKED):
         day = start + datetime.timedelta(days=offset)
-        if day.weekday() in canteen.opening_days and day not in sampled:
+        if day.weekday() in canteen.opening_days and (canteen.pk, day) not in sampled:
             gaps.append(SafetyGap("sample", _("No sample retained on %(day)s.") % {"day": day}))
-    if (
-        today.weekday() in canteen.opening_days
-        and not records.filter(kind=SafetyKind.TEMPERATURE, day=today).exists()
-    ):
+    if today.weekday() in canteen.opening_days and not measured:
         gaps.append(SafetyGap("temperature", _("No storage temperature recorded today.")))
-    certificates = list(HealthCertificate.objects.filter(canteen=canteen))
     if not certificates:
         gaps.append(SafetyGap("certificate", _("No health certificate of kitchen staff.")))
     for cert in certificates:
+        values = {"name": cert.staff_name, "day": cert.expires_on}
         if cert.expires_on < today:
-            message = _("%(name)s's health certificate expired on %(day)s.")
-            gaps.append(
-                SafetyGap(
-                    "certificate", message % {"name": cert.staff_name, "day": cert.expires_on}
-                )
-            )
+            message = _("%(name)s's health certificate expired on %(day)s.") % values
+            gaps.append(SafetyGap("certificate", message))
         elif cert.expires_on <= today + datetime.timedelta(days=CERTIFICATE_WARN_DAYS):
-            message = _("%(name)s's health certificate expires on %(day)s.")
-            gaps.append(
-                SafetyGap(
-                    "certificate_expiring",
-                    message % {"name": cert.staff_name, "day": cert.expires_on},
-                )
-            )
-    last = (
-        FoodSafetyRecord.objects.filter(canteen=canteen, kind=SafetyKind.INSPECTION)
-        .order_by("-day")
-        .first()
-    )
-    if last is None or last.day < today - datetime.timedelta(days=INSPECTION_EVERY_DAYS):
+            message = _("%(name)s's health certificate expires on %(day)s.") % values
+            gaps.append(SafetyGap("certificate_expiring", message))
+    if last is None or last[0] < today - datetime.timedelta(days=INSPECTION_EVERY_DAYS):
         gaps.append(SafetyGap("inspection", _("No inspection in the last six months.")))
-    elif last.result == InspectionResult.FAILED:
+    elif last[1] == InspectionResult.FAILED:
         gaps.append(SafetyGap("inspection", _("The last inspection failed.")))
     return gaps
+
+
+def courier_choices(*, canteen: Canteen) -> QuerySet[User]:
+    """Who may carry a canteen's deliveries: the active caregivers and managers of the
+    canteen's organisation or of the operator running it."""
+    orgs = [canteen.organisation_id]
+    if canteen.organisation.operator_id:
+        orgs.append(canteen.organisation.operator_id)
+    return User.objects.filter(
+        organisation_id__in=orgs, is_active=True,
+        role__in=[Role.CAREGIVER, Role.PROVIDER_MANAGER],
+    ).order_by("full_name", "username")  # fmt: skip
+
+
+def delivery_rounds(*, canteen: Canteen, day: datetime.date, meal: str) -> dict[str, Any]:
+    """A meal-time's delivery bookings: those waiting for a courier, and each courier's
+    round in route order."""
+    rows = (
+        Booking.objects.filter(
+            canteen=canteen, day=day, meal=meal, mode=MealMode.DELIVERY, status__in=ACTIVE_BOOKING
+        )
+        .select_related("elder", "courier")
+        .order_by("courier_id", "route_position", "id")
+    )
+    waiting = [b for b in rows if b.courier_id is None and b.status == BookingStatus.BOOKED]
+    rounds: dict[Any, list[Booking]] = {}
+    for booking in rows:
+        if booking.courier_id is not None:
+            rounds.setdefault(booking.courier, []).append(booking)
+    return {"waiting": waiting, "rounds": list(rounds.items())}
+
+
+# Reports -------------------------------------------------------------------------------
+
+
+def meal_report(*, actor: Actor, first: datetime.date, last: datetime.date) -> dict[str, Any]:
+    """Meals served in a period within the actor's reach, by canteen, by district (of the
+    elder) and by meal: meals, distinct elders, subsidy, delivered, late deliveries.
+    Voided meals are left out. Three grouped queries."""
+    served = served_list(actor=actor).filter(day__gte=first, day__lte=last, voided_at__isnull=True)
+    figures = {
+        "meals": Count("id"), "elders": Count("elder_id", distinct=True),
+        "subsidy": Sum("subsidy_yuan"), "self_pay": Sum("self_pay_yuan"),
+        "delivered": Count("id", filter=Q(mode=MealMode.DELIVERY)),
+    }  # fmt: skip
+    by_canteen = list(
+        served.order_by().values("canteen_id", "canteen__organisation__name")
+        .annotate(**figures).order_by("canteen__organisation__name", "canteen_id")
+    )  # fmt: skip
+    late = dict(
+        _elder_rows(actor, Booking.objects.filter(
+            day__gte=first, day__lte=last, status=BookingStatus.DELIVERED, is_late=True))
+        .order_by().values_list("canteen_id").annotate(n=Count("id"))
+    )  # fmt: skip
+    for row in by_canteen:
+        row["late"] = late.get(row["canteen_id"], 0)
+    by_meal = list(served.order_by().values("meal").annotate(**figures).order_by("meal"))
+    by_district = list(
+        served.order_by().annotate(district=Substr("division_code", 1, 6))
+        .values("district").annotate(**figures).order_by("district")
+    )  # fmt: skip
+    names = {  # a district's 12-digit code is its 6-digit prefix padded with zeros
+        code[:6]: name
+        for code, name in Division.objects.filter(
+            code__in=[r["district"].ljust(12, "0") for r in by_district]
+        ).values_list("code", "name")
+    }
+    for row in by_district:
+        row["name"] = names.get(row["district"], row["district"])
+    return {"by_canteen": by_canteen, "by_meal": by_meal, "by_district": by_district,
+            "total": served.aggregate(**figures)}  # fmt: skip
+
+
+# Settlement ---------------------------------------------------------------------------
+
+BILLING_KIND = "meal"
+BILLING_LABEL = gettext_lazy("Served meal")
+
+
+def billable_meals(
+    first: datetime.date, last: datetime.date, organisation_ids: Collection[int] | None
+) -> list[dict[str, Any]]:
+    """The month's served meals with a subsidy (voided ones are not) as plain rows for the
+    monthly settlement's registry of line sources (settlement.sources makes them its
+    lines; meals never imports settlement): the canteen's organisation bills the
+    subsidy; the elder paid the self-pay at the counter."""
+    queryset = ServedMeal.objects.filter(
+        day__gte=first, day__lte=last, voided_at__isnull=True, subsidy_yuan__gt=0
+    )
+    if organisation_ids is not None:
+        queryset = queryset.filter(organisation_id__in=organisation_ids)
+    rows = queryset.order_by("id").values_list(
+        "id", "elder_id", "division_code", "organisation_id", "day", "meal",
+        "canteen__organisation__name", "price_yuan", "subsidy_yuan", "self_pay_yuan",
+        "served_at",
+    )  # fmt: skip
+    labels = dict(Meal.choices)
+    return [
+        {
+            "kind": BILLING_KIND,
+            "source_id": pk,
+            "elder_id": elder_id,
+            "division_code": division,
+            "provider_id": org,
+            "date": day,
+            "description": f"{labels.get(meal, meal)} · {canteen}",
+            "price": price,
+            "allowance": subsidy,
+            "ltc": ZERO,
+            "self_pay": self_pay,
+            "start": at,
+            "end": at,
+        }
+        for pk, elder_id, division, org, day, meal, canteen, price, subsidy, self_pay, at in (
+            rows.iterator(chunk_size=5000)
+        )
+    ]
 
 
 def not_at_home(*, actor: Actor) -> QuerySet[Booking]:

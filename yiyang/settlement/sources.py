@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 
+from yiyang.meals.selectors import BILLING_KIND, BILLING_LABEL, billable_meals
 from yiyang.settlement.choices import SourceKind
 from yiyang.settlement.rules import SourceRow
 
@@ -85,3 +86,14 @@ def _stage_visits(run: Any) -> None:
 
 
 register_source(SourceKind.VISIT, SourceKind.VISIT.label, stage=_stage_visits)
+
+
+def _collect_meals(
+    first: datetime.date, last: datetime.date, provider_ids: Collection[int] | None
+) -> list[SourceRow]:
+    """Served meals with a subsidy (the meals app's rows; meals sits below settlement in
+    the layers, so settlement registers it here)."""
+    return [SourceRow(**row) for row in billable_meals(first, last, provider_ids)]
+
+
+register_source(BILLING_KIND, BILLING_LABEL, _collect_meals)

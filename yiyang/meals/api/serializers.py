@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from yiyang.meals.choices import Meal, MealMode
-from yiyang.meals.models import Booking, Canteen, ServedMeal
+from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
 
 
 class CanteenSerializer(serializers.ModelSerializer[Canteen]):
@@ -21,6 +21,7 @@ class CanteenSerializer(serializers.ModelSerializer[Canteen]):
         model = Canteen
         fields = [
             "id", "name", "kind", "division_code", "kitchen", "is_kitchen", "opening_days",
+            "opens_at", "closes_at",
             "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
             "price_breakfast", "price_lunch", "price_dinner", "delivery_fee",
             "subsidy_accepted", "is_active",
@@ -46,9 +47,11 @@ class CounterSerializer(ElderRefSerializer):
 
 
 class ServeSerializer(CounterSerializer):
-    """A meal served. ``at`` is when (an offline record's own time; now by default; its
-    local date is the meal's day); ``client_id`` makes a re-sent record harmless."""
+    """A meal served. ``date`` is the meal's day (today by default); ``at`` is when (an
+    offline record's own time; now by default; its local date is the meal's day);
+    ``client_id`` makes a re-sent record harmless."""
 
+    date = serializers.DateField(required=False)
     at = serializers.DateTimeField(required=False)
     client_id = serializers.UUIDField(required=False, allow_null=True)
 
@@ -68,8 +71,13 @@ class ServedMealSerializer(serializers.ModelSerializer[ServedMeal]):
         fields = [
             "id", "elder", "elder_name", "canteen", "canteen_name", "day", "meal", "mode",
             "served_at", "price", "subsidy", "self_pay", "recorded_offline", "client_id",
+            "voided_at", "void_reason",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class VoidSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=200, help_text="why the meal is voided")
 
 
 class ServeResultSerializer(ServedMealSerializer):
@@ -136,3 +144,32 @@ class DeliverySerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField(required=False)
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+
+
+class StandingOrderSerializer(serializers.ModelSerializer[StandingOrder]):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
+    elder_name = serializers.CharField(source="elder.name", read_only=True)
+    canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+
+    class Meta:
+        model = StandingOrder
+        fields = [
+            "id", "elder", "elder_name", "canteen", "meal", "mode", "weekdays", "starts_on",
+            "ends_on", "is_active",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class StandingOrderCreateSerializer(serializers.Serializer[Any]):
+    """A booking repeated every week on ``weekdays`` (0 = Monday) from ``starts_on``."""
+
+    elder = serializers.UUIDField()
+    canteen = serializers.UUIDField()
+    meal = serializers.ChoiceField(choices=Meal.choices)
+    mode = serializers.ChoiceField(choices=MealMode.choices, default=MealMode.DINE_IN)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7
+    )
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(required=False, allow_null=True)

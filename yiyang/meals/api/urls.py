@@ -1,9 +1,15 @@
 from rest_framework.routers import SimpleRouter
 
-from yiyang.meals.api.views import BookingViewSet, CanteenViewSet, ServedMealViewSet
+from yiyang.meals.api.views import (
+    BookingViewSet,
+    CanteenViewSet,
+    ServedMealViewSet,
+    StandingOrderViewSet,
+)
 
 router = SimpleRouter()
 router.register("meals/canteens", CanteenViewSet, basename="meal-canteen")
 router.register("meals/served", ServedMealViewSet, basename="meal-served")
 router.register("meals/bookings", BookingViewSet, basename="meal-booking")
+router.register("meals/standing-orders", StandingOrderViewSet, basename="meal-standing-order")
 urlpatterns = router.urls

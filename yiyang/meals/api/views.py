@@ -31,8 +31,11 @@ from yiyang.meals.api.serializers import (
     ServedMealSerializer,
     ServeResultSerializer,
     ServeSerializer,
+    StandingOrderCreateSerializer,
+    StandingOrderSerializer,
+    VoidSerializer,
 )
-from yiyang.meals.models import Booking, Canteen, ServedMeal
+from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -107,6 +110,7 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             served = services.meal_serve(
                 actor=request_actor(request), canteen=canteen, elder=elder, meal=data["meal"],
                 mode=data["mode"], dish=dish, at=data.get("at"), client_id=data.get("client_id"),
+                day=data.get("date"),
             )  # fmt: skip
         except services.MealConflictError as conflict:
             body = {"detail": conflict.message, "first": ServedMealSerializer(conflict.first).data}
@@ -115,6 +119,17 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         served.meal.warnings = served.warnings  # type: ignore[attr-defined]
         code = status.HTTP_200_OK if served.replayed else status.HTTP_201_CREATED
         return Response(ServeResultSerializer(served.meal).data, status=code)
+
+    @extend_schema(request=VoidSerializer, responses={200: ServedMealSerializer})
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, id: str) -> Response:
+        """Void a meal recorded by mistake (with the reason): its subsidy no longer counts
+        and the meal-time is open again. Audited; only the canteen that recorded it."""
+        data = _valid(VoidSerializer, request)
+        actor = request_actor(request)
+        served = selectors.served_get_for_actor(actor=actor, external_id=id)
+        voided = services.served_meal_void(actor=actor, served=served, reason=data["reason"])
+        return Response(ServedMealSerializer(voided).data)
 
     @extend_schema(request=CounterSerializer, responses={200: PreviewSerializer})
     @action(detail=False, methods=["post"])
@@ -204,3 +219,43 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         except services.MealConflictError as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
         return Response(BookingSerializer(booking).data)
+
+
+class StandingOrderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Standing orders (lunch every weekday): booked day by day ahead of the cutoff."""
+
+    serializer_class = StandingOrderSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self) -> QuerySet[StandingOrder]:
+        if getattr(self, "swagger_fake_view", False):
+            return StandingOrder.objects.none()
+        return selectors.standing_order_list(actor=request_actor(self.request)).order_by("id")
+
+    def get_object(self) -> StandingOrder:
+        return selectors.standing_order_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
+
+    @extend_schema(request=StandingOrderCreateSerializer, responses={201: StandingOrderSerializer})
+    def create(self, request: Request) -> Response:
+        """Place a standing order for an elder (the canteen's days and area are checked)."""
+        data = _valid(StandingOrderCreateSerializer, request)
+        actor = request_actor(request)
+        elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
+        canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
+        order = services.standing_order_place(
+            actor=actor, canteen=canteen, elder=elder, meal=data["meal"], mode=data["mode"],
+            weekdays=data["weekdays"], starts_on=data["starts_on"], ends_on=data.get("ends_on"),
+        )  # fmt: skip
+        return Response(StandingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: StandingOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def stop(self, request: Request, id: str) -> Response:
+        """End the standing order (days already booked stay booked)."""
+        order = services.standing_order_stop(actor=request_actor(request), order=self.get_object())
+        return Response(StandingOrderSerializer(order).data)

@@ -14,6 +14,7 @@ from yiyang.meals.services.bookings import (
     booking_place,
     cutoff_of,
     standing_order_place,
+    standing_order_stop,
     standing_orders_book,
 )
 from yiyang.meals.services.canteens import (
@@ -30,6 +31,7 @@ from yiyang.meals.services.counter import (
     conflict_message,
     counter_preview,
     meal_serve,
+    served_meal_void,
 )
 from yiyang.meals.services.delivery import delivery_confirm, delivery_round_assign, route_order
 from yiyang.meals.services.diet import card_value, dish_warnings, elder_diet_set, meal_card_issue
@@ -64,6 +66,8 @@ __all__ = [
     "menu_set",
     "route_order",
     "safety_record_add",
+    "served_meal_void",
     "standing_order_place",
+    "standing_order_stop",
     "standing_orders_book",
 ]

@@ -182,6 +182,23 @@ def standing_order_place(
     return order
 
 
+@transaction.atomic
+def standing_order_stop(*, actor: Actor, order: StandingOrder) -> StandingOrder:
+    """End a standing order: no more days are booked from it (days booked stay booked and
+    are cancelled one by one, before their cutoff)."""
+    require_perm(actor, Permission.BOOK_MEALS)
+    require_elder(actor, order.elder)
+    if not order.is_active:
+        raise ValidationError({"standing_order": _("This standing order has ended already.")})
+    order.is_active = False
+    order.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=order, division_code=order.division_code,
+        changes={"is_active": [True, False]},
+    )  # fmt: skip
+    return order
+
+
 def standing_orders_book(*, actor: Actor, day: datetime.date) -> dict[str, int]:
     """Book ``day`` for every standing order in force (run daily, before the cutoffs).
     Idempotent: a day already booked is skipped; so are closed days, full canteens and

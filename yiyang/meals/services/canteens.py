@@ -20,7 +20,8 @@ from yiyang.meals.services.common import money, raise_if, require_canteen
 
 CANTEEN_KINDS = (FacilityKind.ELDERLY_CANTEEN, FacilityKind.MEAL_POINT)
 CANTEEN_FIELDS = (
-    "opening_days", "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
+    "opening_days", "opens_at", "closes_at", "meals", "seats", "capacity_per_meal", "delivers",
+    "cutoff_minutes",
     "price_breakfast", "price_lunch", "price_dinner", "delivery_fee", "subsidy_accepted",
     "is_active", "is_kitchen",
 )  # fmt: skip
@@ -40,6 +41,14 @@ def _canteen_errors(values: dict[str, Any]) -> dict[str, str]:
             values[name] = money(values[name], name, errors)
             if values[name] is None and name not in errors:
                 errors[name] = _("Enter an amount.")
+    opens, closes = values.get("opens_at"), values.get("closes_at")
+    hours = [t for t in (opens, closes) if t is not None]
+    if any(not isinstance(t, datetime.time) for t in hours):
+        errors["opens_at"] = _("Opening hours are times of day (HH:MM).")
+    elif len(hours) == 1:
+        errors["closes_at"] = _("Give both the opening and the closing time, or neither.")
+    elif opens is not None and closes is not None and opens >= closes:
+        errors["closes_at"] = _("The canteen closes after it opens.")
     for name in ("seats", "capacity_per_meal", "cutoff_minutes"):
         value = values.get(name, 0)
         if not isinstance(value, int) or value < 0:

@@ -25,7 +25,7 @@ from yiyang.core.permissions import Actor, Permission, actor_user
 from yiyang.elders.models import Elder
 from yiyang.meals.choices import BookingStatus, Meal, MealMode
 from yiyang.meals.models import Booking, Canteen, Dish, ServedMeal
-from yiyang.meals.selectors import elder_diet
+from yiyang.meals.selectors import elder_diet, meal_start
 from yiyang.meals.services.common import elder_problem, raise_if, require_canteen
 from yiyang.meals.services.diet import dish_warnings
 from yiyang.meals.services.subsidy import Quote, meal_quote, monthly_cap
@@ -72,7 +72,7 @@ def conflict_message(first: ServedMeal) -> str:
 
 def _first_served(elder: Elder, day: datetime.date, meal: str) -> ServedMeal | None:
     return (
-        ServedMeal.objects.filter(elder=elder, day=day, meal=meal)
+        ServedMeal.objects.filter(elder=elder, day=day, meal=meal, voided_at__isnull=True)
         .select_related("canteen__organisation")
         .first()
     )
@@ -139,10 +139,17 @@ def meal_serve(
     at: datetime.datetime | None = None,
     client_id: uuid.UUID | None = None,
     now: datetime.datetime | None = None,
+    day: datetime.date | None = None,
 ) -> Served:
     """Record a meal handed over at ``canteen`` (at ``at``, the tablet's time when it was
-    queued offline). Raises MealConflictError when the elder had this meal-time already."""
+    queued offline; or on ``day``, today by default, at the meal's start for an earlier
+    day). Raises MealConflictError when the elder had this meal-time already."""
     require_canteen(actor, Permission.RECORD_MEALS, canteen)
+    if day is not None:
+        if at is not None and timezone.localdate(at) != day:
+            raise ValidationError({"date": _("The date and the time of the meal disagree.")})
+        if at is None and day != timezone.localdate(now or timezone.now()) and meal in Meal.values:
+            at = meal_start(day, meal)
     return serve_authorised(
         actor=actor, canteen=canteen, elder=elder, meal=meal, mode=mode, dish=dish, at=at,
         client_id=client_id, now=now,
@@ -214,3 +221,48 @@ def _changes(served: ServedMeal) -> dict[str, Any]:
         "subsidy_yuan": [None, str(served.subsidy_yuan)],
         "self_pay_yuan": [None, str(served.self_pay_yuan)],
     }
+
+
+VOID_MAX_DAYS = 7
+
+
+@transaction.atomic
+def served_meal_void(
+    *, actor: Actor, served: ServedMeal, reason: str, now: datetime.datetime | None = None
+) -> ServedMeal:
+    """Void a meal recorded by mistake (the wrong elder scanned, the wrong meal-time): the
+    record stays with who voided it, when and why; its subsidy no longer counts (monthly
+    cap, settlement, indicators) and the meal-time is open again. Only the canteen that
+    recorded it, within VOID_MAX_DAYS; an audit record keeps the amounts reversed."""
+    require_canteen(actor, Permission.RECORD_MEALS, served.canteen)
+    now = now or timezone.now()
+    locked = ServedMeal.objects.select_for_update().get(pk=served.pk)
+    errors: dict[str, str] = {}
+    if locked.voided_at is not None:
+        errors["served"] = _("This meal was voided already.")
+    elif locked.day < timezone.localdate(now) - datetime.timedelta(days=VOID_MAX_DAYS):
+        errors["served"] = _("A meal older than %(days)s days can no longer be voided.") % {
+            "days": VOID_MAX_DAYS
+        }
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = _("Say why the meal is voided.")
+    elif len(reason) > 200:
+        errors["reason"] = _("At most 200 characters.")
+    raise_if(errors)
+    locked.voided_at, locked.void_reason = now, reason
+    locked.voided_by_username = actor.username
+    locked.save(update_fields=["voided_at", "void_reason", "voided_by_username", "updated_at"])
+    if locked.booking_id is not None:
+        Booking.objects.filter(pk=locked.booking_id, status=BookingStatus.SERVED).update(
+            status=BookingStatus.BOOKED
+        )
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=locked, division_code=locked.division_code,
+        changes={
+            "voided": [None, reason],
+            "subsidy_yuan": [str(locked.subsidy_yuan), "0.00"],
+            "self_pay_yuan": [str(locked.self_pay_yuan), "0.00"],
+        },
+    )  # fmt: skip
+    return locked

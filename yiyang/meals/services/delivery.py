@@ -1,54 +1,47 @@
-"""Delivery: a meal-time's delivery bookings given to a courier in route order (nearest
-next, from the canteen), and the courier's confirmation (delivered, with time and place,
-which records the served meal and its subsidy; or the elder not at home)."""
+"""Delivery: a meal-time's delivery bookings given to a courier in route order (an
+optimised path from the canteen, ``yiyang.meals.routing``), and the courier's confirmation
+(delivered, with time and place, which records the served meal and its subsidy; or the
+elder not at home)."""
 
 from __future__ import annotations
 
 import datetime
-import math
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from yiyang.accounts.models import User
+from yiyang.alerts.choices import RecipientKind
+from yiyang.alerts.services import notification_send
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
-from yiyang.meals.choices import BookingStatus, MealMode
+from yiyang.meals.choices import BookingStatus, Meal, MealMode
 from yiyang.meals.models import Booking, Canteen
-from yiyang.meals.selectors import meal_start
+from yiyang.meals.routing import round_order
+from yiyang.meals.selectors import courier_choices, meal_start
 from yiyang.meals.services.common import require_canteen
 from yiyang.meals.services.counter import serve_authorised
 
 
-def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Kilometres on the sphere (enough to order a round of a few dozen doors)."""
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 12742 * math.asin(math.sqrt(h))
-
-
 def route_order(start: tuple[float, float] | None, stops: list[Booking]) -> list[Booking]:
-    """Nearest neighbour from the canteen; stops without coordinates go last."""
+    """The round in route order (OR-Tools over the travel model, from the canteen; from
+    the first door when the canteen has no coordinates); doors without coordinates last."""
     placed = [b for b in stops if b.elder.lat is not None and b.elder.lng is not None]
     rest = [b for b in stops if b not in placed]
-    if start is None and placed:
-        start = (float(placed[0].elder.lat), float(placed[0].elder.lng))  # type: ignore[arg-type]
-    ordered: list[Booking] = []
-    here = start
-    while placed:
-        nxt = min(placed, key=lambda b: _distance(here, (float(b.elder.lat), float(b.elder.lng))))  # type: ignore[arg-type]
-        ordered.append(nxt)
-        placed.remove(nxt)
-        here = (float(nxt.elder.lat), float(nxt.elder.lng))  # type: ignore[arg-type]
-    return ordered + rest
+    if not placed:
+        return rest
+    points = [(float(b.elder.lat), float(b.elder.lng)) for b in placed]  # type: ignore[arg-type]
+    if start is None:
+        order, _minutes = round_order(points[0], points[1:])
+        return [placed[0], *(placed[i + 1] for i in order), *rest]
+    order, _minutes = round_order(start, points)
+    return [placed[i] for i in order] + rest
 
 
 @transaction.atomic
@@ -57,9 +50,8 @@ def delivery_round_assign(
 ) -> list[Booking]:
     """Give the meal-time's unassigned delivery bookings to ``courier``, in route order."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
-    if getattr(courier, "role", None) not in (Role.CAREGIVER, Role.PROVIDER_MANAGER) or getattr(
-        courier, "organisation_id", None
-    ) not in (actor.scope.organisation_ids or ()):
+    courier_pk = getattr(courier, "pk", None)
+    if courier_pk is None or not courier_choices(canteen=canteen).filter(pk=courier_pk).exists():
         raise ValidationError({"courier": _("Choose a courier of this canteen.")})
     stops = list(
         Booking.objects.select_for_update()
@@ -121,4 +113,28 @@ def delivery_confirm(
             changes={"status": [BookingStatus.BOOKED, booking.status],
                      "late": [None, booking.is_late]},
         )  # fmt: skip
+        if not delivered:
+            transaction.on_commit(lambda: _notify_not_at_home(booking))
     return booking
+
+
+def _notify_not_at_home(booking: Booking) -> None:
+    """Tell the community workers of the elder's community that nobody opened the door
+    (through the notification channels; the index page lists it too)."""
+    workers = list(
+        User.objects.filter(
+            role=Role.COMMUNITY_WORKER, is_active=True, division__code=booking.division_code
+        ).values_list("username", flat=True)[:5]
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _(
+            "%(elder)s was not at home for the %(meal)s delivered from %(canteen)s on %(day)s."
+        ) % {
+            "elder": booking.elder.name, "meal": Meal(booking.meal).label,
+            "canteen": booking.canteen.organisation.name, "day": booking.day.isoformat(),
+        }  # fmt: skip
+    for username in workers:
+        notification_send(
+            recipient_kind=RecipientKind.COMMUNITY, recipient=username, message=message,
+            division_code=booking.division_code,
+        )  # fmt: skip

@@ -58,6 +58,7 @@ def elder_diet_set(
     diet.needs = sorted(set(needs))
     diet.allergies_ciphertext = crypto.encrypt(",".join(clean)) if clean else ""
     diet.save()
+    elder.diet = diet  # the counter reads the diet through this cache (selectors.elder_diet)
     audit_record(
         actor=actor, action=AuditAction.UPDATE, obj=diet, division_code=elder.division_code,
         changes={"needs": [None, diet.needs], "allergies": [None, "***" if clean else ""]},

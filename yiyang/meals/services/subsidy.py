@@ -4,7 +4,9 @@ the monthly cap when the city sets one."""
 
 from __future__ import annotations
 
+import calendar
 import datetime
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,11 +33,38 @@ class Quote:
     capped: bool = False
 
 
+# The counter reads the eligibility rules on every meal; they change a few times a year.
+# Each process keeps them for RULES_TTL seconds, and forgets them at once when a rule is
+# saved or deleted in this process (receivers in apps.py); another process sees a change
+# within RULES_TTL.
+RULES_TTL = 30.0
+_rules_cache: tuple[float, list[EligibilityRule]] | None = None
+
+
+def active_rules() -> list[EligibilityRule]:
+    """The eligibility rules in force, read at most every RULES_TTL seconds."""
+    global _rules_cache
+    cached = _rules_cache
+    if cached is not None and time.monotonic() - cached[0] < RULES_TTL:
+        return cached[1]
+    rules = list(EligibilityRule.objects.filter(is_active=True).order_by("id"))
+    _rules_cache = (time.monotonic(), rules)
+    return rules
+
+
+def forget_rules(**_kwargs: object) -> None:
+    """Drop the cached rules (a rule was saved or deleted)."""
+    global _rules_cache
+    _rules_cache = None
+
+
 def meal_subsidy_rule(
     *, elder: Elder, day: datetime.date, rules: list[EligibilityRule] | None = None
 ) -> tuple[EligibilityRule | None, list[str]]:
     """The per-meal meal-subsidy entitlement with the largest amount, and why it applies."""
     best: tuple[EligibilityRule | None, list[str]] = (None, [])
+    if rules is None:
+        rules = active_rules()
     for found in entitlements_for(elder=elder, today=day, rules=rules):
         rule = found.rule
         if (
@@ -55,10 +84,14 @@ def monthly_cap() -> Decimal | None:
     return None if cap in (None, "") else Decimal(str(cap))
 
 
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 def subsidy_spent(*, elder: Elder, day: datetime.date) -> Decimal:
     """The meal subsidy the elder received in the calendar month of ``day``."""
     total = ServedMeal.objects.filter(
-        elder=elder, day__year=day.year, day__month=day.month
+        elder=elder, day__gte=day.replace(day=1), day__lte=_month_end(day), voided_at__isnull=True
     ).aggregate(total=Sum("subsidy_yuan"))["total"]
     return Decimal(total or ZERO)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,14 +17,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.meals import selectors, services
-from yiyang.meals.choices import DietLabel, Meal, MealMode
+from yiyang.meals.choices import DietLabel, InspectionResult, Meal, MealMode
 from yiyang.meals.permissions import covers_canteen
 
-WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+# Lazy: translated when a page renders, in the reader's language (not at import).
+WEEKDAYS = [
+    gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"),
+    gettext_lazy("Fri"), gettext_lazy("Sat"), gettext_lazy("Sun"),
+]  # fmt: skip
 
 
 def _current_meal(now: datetime.datetime) -> str:
@@ -36,15 +42,23 @@ def index_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     today = timezone.localdate()
     canteens = selectors.canteen_list(actor=actor).annotate(
-        served_today=Count("served", filter=Q(served__day=today), distinct=True),
+        served_today=Count(
+            "served", filter=Q(served__day=today, served__voided_at__isnull=True), distinct=True
+        ),
     )
     served = selectors.served_list(actor=actor, filters={"day": today})
-    totals = served.aggregate(n=Count("id"), subsidy=Sum("subsidy_yuan"))
+    totals = served.filter(voided_at__isnull=True).aggregate(
+        n=Count("id"), subsidy=Sum("subsidy_yuan")
+    )
     bookings = selectors.booking_list(actor=actor).filter(day__gte=today).order_by("day", "meal")
     week_ago = today - datetime.timedelta(days=7)
     return render(request, "meals/index.html", {
         "canteens": canteens, "today": today, "totals": totals, "bookings": bookings[:50],
         "not_at_home": selectors.not_at_home(actor=actor).filter(day__gte=week_ago)[:20],
+        "standing": [
+            (o, "、".join(str(WEEKDAYS[d]) for d in o.weekdays if 0 <= d <= 6))
+            for o in selectors.standing_order_list(actor=actor).filter(is_active=True)[:50]
+        ],
         "can_book": has_perm(actor, Permission.BOOK_MEALS),
         "can_record": has_perm(actor, Permission.RECORD_MEALS),
         "can_deliver": has_perm(actor, Permission.DELIVER_MEALS),
@@ -77,6 +91,8 @@ def canteen_view(request: HttpRequest, id: str) -> HttpResponse:
         "counts": _counts(counts) if counts is not None else None,
         "gaps": selectors.safety_gaps(canteen=canteen, today=today),
         "staff_view": staff_view,
+        "meal_choices": [(m, Meal(m).label) for m in canteen.meals if m in Meal.values],
+        "results": InspectionResult.choices,
     })  # fmt: skip
 
 
@@ -111,9 +127,11 @@ def counter_view(request: HttpRequest) -> HttpResponse:
         "subsidy": _("Subsidy"), "self_pay": _("Self-pay"), "price": _("Price"),
         "recorded": _("Recorded"), "refused": _("Refused"), "queued": _("queued"),
         "already": _("Already served"), "login": _("Log in again to send the queued meals."),
+        "camera": _("The camera cannot be used: scan with the scanner or type the number."),
     }  # fmt: skip
     return render(request, "meals/counter.html", {
         "canteens": canteens, "meals": Meal.choices, "modes": MealMode.choices,
+        "dishes": selectors.counter_dishes(canteens=canteens, day=timezone.localdate()),
         "current_meal": _current_meal(timezone.now()), "texts": texts,
     })  # fmt: skip
 
@@ -138,6 +156,9 @@ def book_view(request: HttpRequest) -> HttpResponse:
             day = _day(request.POST.get("day"))
             if day is None:
                 raise ValidationError({"day": _("Choose a day.")})
+            if request.POST.getlist("weekdays"):
+                _standing(request, canteen, elder, day)
+                return redirect(reverse("meals:index"))
             booked = services.booking_place(
                 actor=actor, canteen=canteen, elder=elder, day=day,
                 meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
@@ -153,9 +174,51 @@ def book_view(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("meals:index"))
     return render(request, "meals/book.html", {
         "canteens": canteens, "elders": elders, "meals": Meal.choices, "modes": MealMode.choices,
+        "weekdays": list(enumerate(WEEKDAYS)),
         "errors": errors, "tomorrow": timezone.localdate() + datetime.timedelta(days=1),
         "values": request.POST,
     })  # fmt: skip
+
+
+def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date) -> None:
+    """A standing order from the booking form: the chosen weekdays from ``day``, until the
+    optional end; the daily run books each day ahead of its cutoff."""
+    try:
+        weekdays = [int(d) for d in request.POST.getlist("weekdays")]
+    except ValueError:
+        raise ValidationError({"weekdays": _("Choose weekdays (Monday to Sunday).")}) from None
+    until = request.POST.get("until") or None
+    ends_on = _day(until) if until else None
+    if until and ends_on is None:
+        raise ValidationError({"ends_on": _("Choose a day.")})
+    order = services.standing_order_place(
+        actor=request_actor(request), canteen=canteen, elder=elder,
+        meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
+        weekdays=weekdays, starts_on=day, ends_on=ends_on,
+    )  # fmt: skip
+    messages.success(request, _("Standing order placed: %(meal)s on %(days)s for %(name)s.") % {
+        "meal": Meal(order.meal).label, "name": elder.name,
+        "days": "、".join(str(WEEKDAYS[d]) for d in order.weekdays),
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["POST"])
+def booking_cancel_view(request: HttpRequest, id: str) -> HttpResponse:
+    """Cancel a booking before the cutoff, or end a standing order (from the index)."""
+    actor = request_actor(request)
+    try:
+        if request.POST.get("what") == "standing":
+            order = selectors.standing_order_get_for_actor(actor=actor, external_id=id)
+            services.standing_order_stop(actor=actor, order=order)
+            messages.success(request, _("The standing order has ended."))
+        else:
+            booking = selectors.booking_get_for_actor(actor=actor, external_id=id)
+            services.booking_cancel(actor=actor, booking=booking)
+            messages.success(request, _("The booking was cancelled."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("meals:index"))
 
 
 @login_required
@@ -207,6 +270,10 @@ def card_print_view(request: HttpRequest, id: str) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.ISSUE_MEAL_CARDS)
     card = selectors.card_get_for_actor(actor=actor, external_id=id)
+    value = services.card_value(card)
+    # The QR code the counter scans (a keyboard-wedge scanner or the tablet's camera);
+    # drawn here as SVG so that it prints sharp and needs no script.
+    qr_svg = segno.make(value, error="m").svg_inline(scale=4, omitsize=True)
     return render(
-        request, "meals/card_print.html", {"card": card, "value": services.card_value(card)}
+        request, "meals/card_print.html", {"card": card, "value": value, "qr_svg": qr_svg}
     )

@@ -325,7 +325,9 @@ def hold_duplicates(run: Run) -> None:
 def hold_allowance(run: Run) -> None:
     """Units whose allowance takes the elder's month past the entitlement (a running sum
     in date order; those within it stay payable). Sums are in whole fen: exact."""
-    claimed = _unit_elders(run, "allowance > 0")
+    # The home-care allowance: visits only (a meal's subsidy is capped at the counter).
+    visits = f"allowance > 0 AND kind = '{VISIT}'"
+    claimed = _unit_elders(run, visits)
     limits = monthly_entitlements(claimed, run.last)
     run.insert(
         LIMIT, ("elder_id", "limit_fen"),
@@ -335,7 +337,7 @@ def hold_allowance(run: Run) -> None:
     for kind, source_id, used, limit in run.fetch(
         f"WITH a AS (SELECT kind, source_id, elder_id, SUM({fen}) OVER (PARTITION BY "  # noqa: S608
         "elder_id ORDER BY day, start_at NULLS FIRST, source_id, kind ROWS UNBOUNDED "
-        f"PRECEDING) AS used FROM {UNIT} WHERE allowance > 0) "
+        f"PRECEDING) AS used FROM {UNIT} WHERE {visits}) "
         f"SELECT a.kind, a.source_id, a.used, COALESCE(l.limit_fen, 0) FROM a "
         f"LEFT JOIN {LIMIT} l ON l.elder_id = a.elder_id WHERE a.used > COALESCE(l.limit_fen, 0)"
     ):

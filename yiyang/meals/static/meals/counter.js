@@ -83,6 +83,8 @@
     data.canteen = document.getElementById("counter-canteen").value;
     data.meal = document.getElementById("counter-meal").value;
     data.mode = document.getElementById("counter-mode").value;
+    var dish = document.getElementById("counter-dish");
+    if (dish && dish.value) data.dish = dish.value;
     return data;
   }
   function post(url, data) {
@@ -176,7 +178,60 @@
     document.getElementById("counter-code").focus();
   }
 
+  /* The tablet's camera, where the browser has a QR decoder (BarcodeDetector): the
+   * value read fills the field and the preview shows who it is; one tap records. A
+   * keyboard-wedge scanner needs none of this: it types the value and Enter. */
+  function camera() {
+    var button = document.getElementById("counter-camera");
+    var video = document.getElementById("counter-video");
+    if (!("BarcodeDetector" in window) || !navigator.mediaDevices || !video) return;
+    var detector;
+    try { detector = new window.BarcodeDetector({ formats: ["qr_code"] }); } catch (e) { return; }
+    button.hidden = false;
+    var stream = null;
+    function stop() {
+      if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+      stream = null; video.hidden = true;
+    }
+    function look() {
+      if (!stream) return;
+      detector.detect(video).then(function (codes) {
+        if (codes.length) {
+          document.getElementById("counter-code").value = codes[0].rawValue;
+          stop(); preview(); return;
+        }
+        window.setTimeout(look, 250);
+      }, function () { window.setTimeout(look, 500); });
+    }
+    button.addEventListener("click", function () {
+      if (stream) { stop(); return; }
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
+        stream = s; video.srcObject = s; video.hidden = false;
+        video.play().then(look, look);
+      }, function () { show("error", text("camera")); });
+    });
+  }
+
+  /* Only the dishes on today's menu of the chosen canteen and meal can be chosen (the
+   * server checks the diet against the dish: a diabetic elder and a sweet dish warn). */
+  function dishes() {
+    var select = document.getElementById("counter-dish");
+    if (!select) return;
+    var canteen = document.getElementById("counter-canteen").value;
+    var meal = document.getElementById("counter-meal").value;
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (!option.value) return;
+      var fits = option.getAttribute("data-canteen") === canteen && option.getAttribute("data-meal") === meal;
+      option.hidden = !fits; option.disabled = !fits;
+      if (!fits && option.selected) select.value = "";
+    });
+  }
+
   form.addEventListener("submit", record);
+  document.getElementById("counter-canteen").addEventListener("change", dishes);
+  document.getElementById("counter-meal").addEventListener("change", dishes);
+  dishes();
+  camera();
   document.getElementById("counter-check").addEventListener("click", preview);
   window.addEventListener("online", flush);
   window.setInterval(function () { if (navigator.onLine) flush(); }, RETRY_MS);
