@@ -77,9 +77,12 @@ def meals_source(books: Books):
     def collect(first: datetime.date, last: datetime.date, providers: Any) -> list[SourceRow]:
         return [r for r in rows if first <= r.date <= last and r.provider_id in providers]
 
+    real = SOURCES.get("meal")  # the meals app's own source, put back afterwards
     register_source("meal", "served meal", collect)
     yield rows
     SOURCES.pop("meal")
+    if real is not None:
+        SOURCES["meal"] = real
 
 
 def _meal(books: Books, n: int, day: int, allowance: str = "5.00") -> SourceRow:
@@ -104,10 +107,13 @@ def test_a_registered_source_is_billed_with_its_own_and_the_general_holds(
     assert result.lines == 3
     lines = {(line.source_kind, line.source_id): line for line in StatementLine.objects.all()}
     assert lines[("visit", visit.id)].status == "payable"
-    assert lines[("meal", 1)].status == "payable"  # 290 + 5 is within the 300 a month
+    assert lines[("meal", 1)].status == "payable"
     assert lines[("meal", 1)].item_id is None
     assert detail(2, "flag_unreviewed", kind="meal") == {"flags": ["no_photo"]}
-    assert detail(2, "allowance_exceeded", kind="meal") == {"limit": "300.00", "total": "305.00"}
+    # A meal's subsidy is its own entitlement, capped at the counter: it never counts
+    # against the elder's monthly home-care allowance (290 + 5 + 10 > 300 holds nothing).
+    assert not LineHold.objects.filter(line__source_kind="meal", reason="allowance_exceeded")
+    assert not LineHold.objects.filter(reason="allowance_exceeded").exists()
     assert result.statements[0].allowance_yuan == Decimal("305.00")
 
 

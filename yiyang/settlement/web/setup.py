@@ -100,7 +100,7 @@ class ContractForm(forms.Form):
     )
     evaluation_target = forms.DecimalField(
         label=gettext_lazy("evaluation score target (% of points)"), initial=80, max_digits=5,
-        decimal_places=2,
+        decimal_places=2, required=False,
     )  # fmt: skip
 
     def __init__(
@@ -179,7 +179,11 @@ def allocation_view(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 def _contract_values(form: ContractForm) -> dict[str, Any]:
-    data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("price_")}
+    data = {
+        k: v
+        for k, v in form.cleaned_data.items()
+        if not k.startswith("price_") and not (k == "evaluation_target" and v is None)
+    }
     data["areas"] = list(data["areas"])
     data["prices"] = form.prices()
     return data
