@@ -51,3 +51,20 @@ def test_ignore_conflicts_skips_existing_rows() -> None:
         ("419100000000", "城"),
         ("419200000000", "另一城"),
     ]
+
+
+@pytest.mark.django_db
+def test_ignore_conflicts_with_keys_sets_them_on_the_rows_written_only() -> None:
+    """The path a storm's alerts take (on PostgreSQL: COPY into a staging table, then one
+    INSERT ... SELECT ... RETURNING): the skipped row keeps no key; a second call in the
+    same session starts from an empty staging table."""
+    bulk_insert([Division(code="419100000000", name="城", level="city")])
+    duplicate = Division(code="419100000000", name="重复", level="city")
+    fresh = Division(code="419200000000", name="另一城", level="city")
+    bulk_insert([duplicate, fresh], ignore_conflicts=True, set_pks=True)
+    assert duplicate.pk is None
+    assert Division.objects.get(pk=fresh.pk).name == "另一城"
+    third = Division(code="419300000000", name="第三城", level="city")
+    bulk_insert([third], ignore_conflicts=True, set_pks=True)
+    assert third.pk is not None
+    assert Division.objects.count() == 3

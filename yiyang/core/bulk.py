@@ -239,6 +239,8 @@ def _insert_returning(
         f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS "  # noqa: S608
         f"SELECT {columns} FROM {table} WITH NO DATA"
     )
+    # Empty whatever an earlier call outside a transaction may have left behind.
+    cursor.execute(f"TRUNCATE {staging}")
     raw = getattr(cursor, "cursor", cursor)
     with raw.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
         for row in rows:
