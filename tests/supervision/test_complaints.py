@@ -267,3 +267,76 @@ def test_the_caregiver_or_meal_concerned_must_be_the_organisations(care: Care) -
     visit = delivered_visit(care)
     made = services.complaint_from_family(actor=care.family, visit=visit, text="迟到")
     assert made.caregiver_id == visit.caregiver_id is not None
+
+
+# --- Assignment to a named handler ---------------------------------------------------------
+
+
+def test_a_complaint_is_assigned_to_a_handler_who_covers_it(world: World) -> None:
+    from yiyang.core.models import AuditEvent
+
+    complaint = register(world)  # institution in XA1a
+    names = [u.username for u in services.complaint_assignees(complaint)]
+    assert {"city_admin", "district_officer", "street_officer"} <= set(names)
+    assert "admin_y" not in names  # another city's administrator
+    services.complaint_assign(
+        actor=world.user[Role.DISTRICT_OFFICER], complaint=complaint, assignee="street_officer",
+        note="请街道核实",
+    )  # fmt: skip
+    complaint.refresh_from_db()
+    assert complaint.assigned_to == world.user[Role.STREET_OFFICER]
+    event = complaint.events.filter(kind="assigned").get()
+    assert "street_officer" in event.note and "请街道核实" in event.note
+    assert AuditEvent.objects.filter(
+        object_id=str(complaint.external_id), changes__assigned_to=[None, "street_officer"]
+    ).exists()
+
+
+def test_assignment_outside_the_complaints_scope_or_when_closed_is_refused(
+    world: World,
+) -> None:
+    complaint = register(world)
+    with pytest.raises(ValidationError) as error:
+        services.complaint_assign(
+            actor=world.user[Role.CITY_ADMIN], complaint=complaint, assignee="admin_y"
+        )
+    assert "assignee" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.complaint_assign(
+            actor=world.user[Role.AUDITOR], complaint=complaint, assignee="street_officer"
+        )
+    Complaint.objects.filter(pk=complaint.pk).update(status=ComplaintStatus.CLOSED)
+    complaint.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.complaint_assign(
+            actor=world.user[Role.CITY_ADMIN], complaint=complaint, assignee="street_officer"
+        )
+    complaint.refresh_from_db()
+    assert complaint.assigned_to is None and not complaint.events.filter(kind="assigned")
+
+
+def test_the_page_and_the_api_assign_alike(world: World) -> None:
+    complaint = register(world)
+    page = login(Client(), world.user[Role.DISTRICT_OFFICER])
+    html = page.get(f"/supervision/complaints/{complaint.external_id}/").content.decode()
+    assert 'id="assign-form"' in html and 'value="street_officer"' in html
+    page.post(
+        f"/supervision/complaints/{complaint.external_id}/",
+        {"step": "assign", "assignee": "street_officer"},
+    )
+    complaint.refresh_from_db()
+    assert complaint.assigned_to == world.user[Role.STREET_OFFICER]
+    api = Client().post(
+        f"/api/v1/supervision/complaints/{complaint.external_id}/step/",
+        {"step": "assign", "assignee": "district_officer"}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token_for(world.user[Role.CITY_ADMIN])}",
+    )  # fmt: skip
+    assert api.status_code == 200, api.content
+    complaint.refresh_from_db()
+    assert complaint.assigned_to == world.user[Role.DISTRICT_OFFICER]
+    refused = Client().post(
+        f"/api/v1/supervision/complaints/{complaint.external_id}/step/",
+        {"step": "assign", "assignee": "nobody"}, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token_for(world.user[Role.CITY_ADMIN])}",
+    )  # fmt: skip
+    assert refused.status_code == 400 and "assignee" in refused.json()

@@ -151,7 +151,10 @@ class FamilyComplaintSerializer(serializers.Serializer):
 
 
 class SupervisedComplaintStepSerializer(serializers.Serializer):
-    step = serializers.ChoiceField(choices=["acknowledge", "answer", "close", "reopen"])
+    step = serializers.ChoiceField(choices=["acknowledge", "assign", "answer", "close", "reopen"])
+    assignee = serializers.CharField(
+        max_length=150, required=False, default="", help_text="username, for the assign step"
+    )
     text = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
 

@@ -177,11 +177,16 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=True, methods=["post"])
     def step(self, request: Request, id: str) -> Response:
-        """Acknowledge, answer (``text``), close (``satisfied``) or reopen (``text``)."""
+        """Acknowledge, assign (``assignee``: a username; ``text``: a note), answer
+        (``text``), close (``satisfied``) or reopen (``text``)."""
         data = _valid(SupervisedComplaintStepSerializer, request)
         actor, complaint = request_actor(request), self.get_object()
         if data["step"] == "acknowledge":
             complaint = services.complaint_acknowledge(actor=actor, complaint=complaint)
+        elif data["step"] == "assign":
+            complaint = services.complaint_assign(
+                actor=actor, complaint=complaint, assignee=data["assignee"], note=data["text"]
+            )
         elif data["step"] == "answer":
             complaint = services.complaint_answer(
                 actor=actor, complaint=complaint, answer=data["text"]

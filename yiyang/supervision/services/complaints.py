@@ -21,6 +21,9 @@ from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import Caregiver
 from yiyang.supervision.choices import (
+    OPEN_COMPLAINT_STATUSES as OPEN_STATUSES,
+)
+from yiyang.supervision.choices import (
     ComplaintCategory,
     ComplaintChannel,
     ComplaintEventKind,
@@ -240,6 +243,49 @@ def complaint_acknowledge(*, actor: Actor, complaint: Complaint, note: str = "")
         complaint.division_code,
         {"status": [ComplaintStatus.RECEIVED, complaint.status]},
     )
+    return complaint
+
+
+def complaint_assignees(complaint: Complaint) -> list[Any]:
+    """The people who may take this complaint on: active users whose role handles
+    complaints and whose jurisdiction or organisation covers it, by name."""
+    from yiyang.accounts.models import User  # accounts sits below: the model only
+
+    return [
+        user
+        for user in User.objects.filter(
+            is_active=True, role__in=[str(r) for r in Permission.HANDLE_COMPLAINTS.roles]
+        ).select_related("division", "organisation").order_by("username")
+        if user.scope.covers(
+            division_code=complaint.division_code, organisation_id=complaint.organisation_id
+        )
+    ]  # fmt: skip
+
+
+@transaction.atomic
+def complaint_assign(
+    *, actor: Actor, complaint: Complaint, assignee: str, note: str = ""
+) -> Complaint:
+    """Give an open complaint to a named handler (by username) who may take it on; the
+    history says who gave it to whom."""
+    _require_handler(actor, complaint)
+    if complaint.status not in OPEN_STATUSES:
+        raise ValidationError(
+            {"assignee": _("Only an open complaint can be assigned: this one is %(status)s.")
+             % {"status": complaint.get_status_display()}}
+        )  # fmt: skip
+    chosen = next((u for u in complaint_assignees(complaint) if u.username == assignee), None)
+    if chosen is None:
+        raise ValidationError(
+            {"assignee": _("Choose someone who handles complaints for this organisation.")}
+        )
+    before = complaint.assigned_to.username if complaint.assigned_to else None
+    complaint.assigned_to = chosen
+    complaint.save(update_fields=["assigned_to", "updated_at"])
+    text = f"→ {chosen.username}" + (f" · {note.strip()[:200]}" if note.strip() else "")
+    _event(complaint, ComplaintEventKind.ASSIGNED, actor, text)
+    audit(actor, AuditAction.UPDATE, complaint, complaint.division_code,
+          {"assigned_to": [before, chosen.username]})  # fmt: skip
     return complaint
 
 

@@ -24,6 +24,7 @@ from yiyang.core.permissions import Permission, Role, has_perm, request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
 from yiyang.supervision import selectors, services
 from yiyang.supervision.choices import (
+    OPEN_COMPLAINT_STATUSES,
     ComplaintCategory,
     ComplaintChannel,
     InspectionStatus,
@@ -291,6 +292,12 @@ def complaint_detail_view(request: HttpRequest, external_id: str) -> HttpRespons
             "reopen": lambda: services.complaint_reopen(
                 actor=actor, complaint=complaint, reason=text
             ),
+            "assign": lambda: services.complaint_assign(
+                actor=actor,
+                complaint=complaint,
+                assignee=request.POST.get("assignee", ""),
+                note=text,
+            ),
         }
         if step in calls:
             _run(request, calls[step], _("Saved."))
@@ -303,6 +310,12 @@ def complaint_detail_view(request: HttpRequest, external_id: str) -> HttpRespons
             "events": complaint.events.all(),
             "next": services.complaint_actions(complaint),
             "can_handle": has_perm(actor, Permission.HANDLE_COMPLAINTS),
+            "assignees": (
+                services.complaint_assignees(complaint)
+                if has_perm(actor, Permission.HANDLE_COMPLAINTS)
+                and complaint.status in OPEN_COMPLAINT_STATUSES
+                else []
+            ),
         },
     )
 
