@@ -340,3 +340,20 @@ def test_the_page_and_the_api_assign_alike(world: World) -> None:
         HTTP_AUTHORIZATION=f"Token {token_for(world.user[Role.CITY_ADMIN])}",
     )  # fmt: skip
     assert refused.status_code == 400 and "assignee" in refused.json()
+
+
+def test_the_register_page_names_the_caregiver_concerned(care: Care) -> None:  # noqa: F811
+    from yiyang.supervision.models import Complaint as Registered
+
+    world = care.world
+    page = login(Client(), world.user[Role.CITY_ADMIN])
+    form = {"channel": "call_centre", "category": "service_quality", "text": "护理员迟到",
+            "organisation": str(care.provider.external_id)}  # fmt: skip
+    assert 'name="caregiver"' in page.get("/supervision/complaints/").content.decode()
+    page.post("/supervision/complaints/new/", {**form, "caregiver": "王护理"})
+    complaint = Registered.objects.get()
+    assert complaint.caregiver == care.caregivers["wang"]
+    refused = page.post(
+        "/supervision/complaints/new/", {**form, "caregiver": "无此人"}, follow=True
+    )
+    assert "无此人" in refused.content.decode() and Registered.objects.count() == 1

@@ -22,6 +22,7 @@ from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, Role, has_perm, request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
+from yiyang.services.models import Caregiver
 from yiyang.supervision import selectors, services
 from yiyang.supervision.choices import (
     OPEN_COMPLAINT_STATUSES,
@@ -258,6 +259,10 @@ def complaint_register_view(request: HttpRequest) -> HttpResponse:
     organisation = organisation_get_for_actor(
         actor=actor, external_id=request.POST.get("organisation", "")
     )
+    caregiver_id, problem = _caregiver_named(organisation, request.POST.get("caregiver", ""))
+    if problem:
+        messages.error(request, problem)
+        return redirect("supervision:complaints")
     _run(
         request,
         lambda: services.complaint_register(
@@ -267,10 +272,34 @@ def complaint_register_view(request: HttpRequest) -> HttpResponse:
             category=request.POST.get("category", ""),
             text=request.POST.get("text", ""),
             work_order=request.POST.get("work_order", ""),
+            caregiver_id=caregiver_id,
         ),
         _("The complaint is registered."),
     )
     return redirect("supervision:complaints")
+
+
+def _caregiver_named(organisation: Any, name: str) -> tuple[Any, str]:
+    """The caregiver a phone or walk-in complaint names (optional): one of the
+    organisation's caregivers by name. Returns (public id or None, problem or "")."""
+    name = name.strip()
+    if not name or organisation is None:
+        return None, ""
+    found = list(
+        Caregiver.objects.filter(provider=organisation, name=name).values_list(
+            "external_id", flat=True
+        )[:2]
+    )
+    if len(found) == 1:
+        return found[0], ""
+    if not found:
+        return None, _("%(org)s has no caregiver named %(name)s.") % {
+            "org": organisation.name, "name": name,
+        }  # fmt: skip
+    return None, _(
+        "%(org)s has several caregivers named %(name)s: register the complaint without one "
+        "and say which in the text."
+    ) % {"org": organisation.name, "name": name}
 
 
 @login_required
