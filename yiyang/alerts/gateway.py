@@ -197,6 +197,11 @@ class Gateway:
         self.counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
         # The error standing now, per cause ("mqtt", "database"): cleared when it is gone.
         self.errors: dict[str, str] = {}
+        self.error_since: dict[str, Any] = {}
+        # Errors that came and went between two beats (no beat could record them, e.g. the
+        # database was away): written to the history by the next beat that succeeds.
+        self.unreported: list[tuple[str, Any, Any]] = []
+        self.reported: set[str] = set()
         self.client = self._client()
 
     @property
@@ -204,10 +209,16 @@ class Gateway:
         return "; ".join(text for _cause, text in sorted(self.errors.items()) if text)
 
     def _error(self, cause: str, text: str) -> None:
-        self.errors[cause] = printable(text, 300)
+        with self.counts_lock:
+            self.error_since.setdefault(cause, timezone.now())
+            self.errors[cause] = printable(text, 300)
 
     def _cleared(self, cause: str) -> None:
-        self.errors.pop(cause, None)
+        with self.counts_lock:
+            text = self.errors.pop(cause, None)
+            since = self.error_since.pop(cause, None)
+            if text and since is not None and cause not in self.reported:
+                self.unreported.append((text, since, timezone.now()))
 
     # -- MQTT ---------------------------------------------------------------------------
     def _client(self) -> BatchingClient:
@@ -355,15 +366,22 @@ class Gateway:
         if not force and time.monotonic() - self._last_beat < BEAT_SECONDS:
             return
         self._last_beat = time.monotonic()
+        with self.counts_lock:
+            episodes, standing = list(self.unreported), set(self.errors)
         try:
             gateway_beat(
                 name=f"mqtt:{self.client_id}:{socket.gethostname()}",
                 started_at=self.started_at, connected=self.connected.is_set(),
                 accepted=self.counts["accepted"], duplicates=self.counts["duplicate"],
                 rejected=self.counts["rejected"], last_error=self.last_error,
+                episodes=episodes,
             )  # fmt: skip
         except (db.OperationalError, db.InterfaceError):
             db.connections.close_all()
+            return
+        with self.counts_lock:
+            del self.unreported[: len(episodes)]
+            self.reported = standing
 
     def run(self, *, install_signals: bool = True) -> None:
         if install_signals:

@@ -496,14 +496,21 @@ def gateway_beat(
     duplicates: int = 0,
     rejected: int = 0,
     last_error: str = "",
+    episodes: Sequence[tuple[str, datetime.datetime, datetime.datetime]] = (),
     now: datetime.datetime | None = None,
 ) -> None:
     """Record that an ingestion process is alive (the console's degraded banner reads it)
     and the error standing now ("" when none). An error that changed or went away is
-    closed in the history (:class:`GatewayError`) with when it cleared."""
+    closed in the history (:class:`GatewayError`) with when it cleared; ``episodes`` are
+    errors that came and went between two beats (text, since, cleared), kept as they were."""
     now = now or clock.now()
     last_error = printable(last_error, 300)
     with transaction.atomic():
+        GatewayError.objects.bulk_create(
+            GatewayError(name=name, error=printable(text, 300), started_at=since,
+                         cleared_at=cleared)
+            for text, since, cleared in episodes
+        )  # fmt: skip
         beat = GatewayBeat.objects.select_for_update().filter(name=name).first()
         before = beat.last_error if beat is not None else ""
         since = beat.last_error_at if beat is not None else None
