@@ -376,17 +376,12 @@ class Gateway:
                 rejected=self.counts["rejected"], last_error=self.last_error,
                 episodes=episodes,
             )  # fmt: skip
-        except (db.OperationalError, db.InterfaceError) as exc:
-            # The database is away even when no message is being stored: say so.
-            self._error("database", f"database: {exc}")
+        except (db.OperationalError, db.InterfaceError):
             db.connections.close_all()
             return
         with self.counts_lock:
             del self.unreported[: len(episodes)]
             self.reported = standing
-        if "database" in standing:  # this beat reached it: the cause is gone
-            self._cleared("database")
-            self._beat()
 
     def run(self, *, install_signals: bool = True) -> None:
         if install_signals:
