@@ -241,5 +241,7 @@ def test_thirty_seconds_without_the_database_delays_but_loses_nothing(
     # history keeps when it arose and when it cleared.
     wait_for(lambda: live_db.query("SELECT last_error FROM devices_gatewaybeat") == [("",)],
              10, "the error to clear")  # fmt: skip
-    ((error, cleared),) = live_db.query("SELECT error, cleared_at FROM devices_gatewayerror")
+    history = live_db.query("SELECT error, started_at, cleared_at FROM devices_gatewayerror")
+    assert len(history) == 1, f"one outage, one history row: {history}"
+    ((error, _started, cleared),) = history
     assert "database" in error and cleared is not None

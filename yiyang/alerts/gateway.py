@@ -198,10 +198,10 @@ class Gateway:
         # The error standing now, per cause ("mqtt", "database"): cleared when it is gone.
         self.errors: dict[str, str] = {}
         self.error_since: dict[str, Any] = {}
-        # Errors that came and went between two beats (no beat could record them, e.g. the
-        # database was away): written to the history by the next beat that succeeds.
+        # Errors that went away, written to the history by the next beat that succeeds (the
+        # database may have been away for every beat in between). One a beat already recorded
+        # as standing is closed at its true end (same text and start), so each is one row.
         self.unreported: list[tuple[str, Any, Any]] = []
-        self.reported: set[str] = set()
         self.client = self._client()
 
     @property
@@ -217,7 +217,7 @@ class Gateway:
         with self.counts_lock:
             text = self.errors.pop(cause, None)
             since = self.error_since.pop(cause, None)
-            if text and since is not None and cause not in self.reported:
+            if text and since is not None:
                 self.unreported.append((text, since, timezone.now()))
 
     # -- MQTT ---------------------------------------------------------------------------
@@ -367,21 +367,21 @@ class Gateway:
             return
         self._last_beat = time.monotonic()
         with self.counts_lock:
-            episodes, standing = list(self.unreported), set(self.errors)
+            episodes = list(self.unreported)
+            since = min(self.error_since.values(), default=None)
         try:
             gateway_beat(
                 name=f"mqtt:{self.client_id}:{socket.gethostname()}",
                 started_at=self.started_at, connected=self.connected.is_set(),
                 accepted=self.counts["accepted"], duplicates=self.counts["duplicate"],
                 rejected=self.counts["rejected"], last_error=self.last_error,
-                episodes=episodes,
+                last_error_since=since, episodes=episodes,
             )  # fmt: skip
         except (db.OperationalError, db.InterfaceError):
             db.connections.close_all()
             return
         with self.counts_lock:
             del self.unreported[: len(episodes)]
-            self.reported = standing
 
     def run(self, *, install_signals: bool = True) -> None:
         if install_signals:
