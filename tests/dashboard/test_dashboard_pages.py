@@ -227,3 +227,29 @@ def test_level_and_service_tables_come_from_the_indicators(client_for, world: Wo
     assert tables["levels"].rows[-1] == ["未评估", 1]
     assert [row[1] for row in tables["services"].rows] == [0] * 9
     assert [row[1:] for row in tables["pyramid"].rows if row[1] or row[2]] != []
+
+
+def test_each_alarm_on_the_screen_is_marked_against_the_answer_targets() -> None:
+    import datetime
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from yiyang.dashboard.selectors import _answer
+
+    raised = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
+
+    def alert(seconds: int | None, status: str = "acknowledged", outcome: str = "") -> object:
+        acknowledged = None if seconds is None else raised + datetime.timedelta(seconds=seconds)
+        return SimpleNamespace(raised_at=raised, acknowledged_at=acknowledged, status=status,
+                               outcome=outcome)  # fmt: skip
+
+    now = raised + datetime.timedelta(seconds=75)
+    with translation.override("zh-hans"):
+        assert _answer(alert(41), now) == ("ok", "41 秒 · 60 秒内")
+        assert _answer(alert(95), now)[0] == "late"
+        assert _answer(alert(200), now)[0] == "miss"
+        assert _answer(alert(None, "open"), now) == ("miss", "已等待 75 秒")
+        assert _answer(alert(None, "open"), raised + datetime.timedelta(seconds=20))[0] == "waiting"
+        assert _answer(alert(None, "resolved", "auto_resolved"), now) == ("auto", "自动解除")
+        assert _answer(alert(None, "resolved", "false_alarm"), now)[0] == "miss"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from yiyang.alerts.choices import Priority
 from yiyang.core.indicators import Indicator
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, has_perm, request_actor, require_perm
@@ -239,10 +240,9 @@ def screen_view(request: HttpRequest) -> HttpResponse:
     data = _screen_data(actor, division)
     data["dataUrl"] = reverse("dashboard:screen-data") + f"?division={division.external_id}"
     data["streamUrl"] = reverse("alerts:stream") if has_perm(actor, Permission.VIEW_ALERTS) else ""
-    words = [_("s"), _("not yet"), _("Target")]
-    return render(
-        request, "dashboard/screen.html", {"division": division, "data": data, "words": words}
-    )
+    words = [_("Target")]
+    context = {"division": division, "data": data, "words": words, "priorities": Priority.choices}
+    return render(request, "dashboard/screen.html", context)
 
 
 @login_required

@@ -5,7 +5,7 @@
   "use strict";
   var REFRESH_MS = 30000;
   var state = {data: null, map: null, facilities: null, alerts: null, seen: {}, timer: null};
-  var words = ["s", "not yet", "Target"];
+  var words = ["Target"];
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -21,7 +21,7 @@
       var value = el("div", "tile-value", f.value);
       value.appendChild(el("small", "", " " + f.unit));
       tile.appendChild(value);
-      var meta = el("div", "tile-meta", f.target ? words[2] + " " + f.target : "");
+      var meta = el("div", "tile-meta", f.target ? words[0] + " " + f.target : "");
       if (f.status_label) meta.appendChild(el("span", "badge " + f.status, f.status_label));
       tile.appendChild(meta);
       box.appendChild(tile);
@@ -33,8 +33,8 @@
     data.recent.forEach(function (a) {
       var row = el("tr", "priority-" + a.priority + (state.seen[a.id] ? "" : " fresh"));
       row.setAttribute("data-alert", a.id);
-      [a.raised_at, a.kind, a.place, a.status_label,
-       a.answer_seconds === null ? words[1] : a.answer_seconds + " " + words[0]].forEach(function (v) { row.appendChild(el("td", "", v)); });
+      [a.raised_at, a.kind, a.place, a.status_label].forEach(function (v) { row.appendChild(el("td", "", v)); });
+      row.appendChild(el("td", "answer " + a.answer_class, a.answer_label));
       body.appendChild(row);
     });
     var first = !Object.keys(state.seen).length && state.data === null;
