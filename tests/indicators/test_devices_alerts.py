@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections import Counter
+from decimal import Decimal
 
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import World
 from tests.indicators.conftest import compute, dec, elder
 from yiyang.alerts.models import Alert
+from yiyang.core.indicators import percentile, quantise
 from yiyang.devices.models import Device, DeviceBinding
 
 _serial = itertools.count(1)
@@ -74,3 +79,31 @@ def test_alerts_by_kind_and_answer_times(world: World) -> None:
     # Answered: 30, 60, 120, 400 -> median 90, 90th percentile 400.
     assert compute("alerts_answer_median", x, d["XA1"], d["XB"]) == [90, 60, None]
     assert compute("alerts_answer_p90", x) == [400]
+
+
+def test_answer_times_are_whole_seconds_floored_exactly(world: World) -> None:
+    d = world.div
+    a = elder(d["XA1a"])
+    # Exactly 60 s stays 60 (SQLite's day fractions must not make it 59); 60.9 s is 60.
+    for seconds in (60, 60.9, 59.999, 61):
+        alert(a, answer=seconds)
+    assert compute("alerts_answer_median", d["X"]) == [60]
+    assert compute("alerts_answer_p90", d["X"]) == [61]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=500), max_size=60),
+       st.sampled_from([0.5, 0.9, 0.1, 0.99]))  # fmt: skip
+def test_the_histogram_percentile_is_the_nearest_rank_of_the_values(
+    values: list[int], share: float
+) -> None:
+    ordered = sorted(values)
+    if not ordered:
+        expected = None
+    elif share == 0.5 and len(ordered) % 2 == 0:
+        expected = quantise((Decimal(ordered[len(ordered) // 2 - 1])
+                             + Decimal(ordered[len(ordered) // 2])) / 2)  # fmt: skip
+    elif share == 0.5:
+        expected = quantise(Decimal(ordered[len(ordered) // 2]))
+    else:
+        expected = quantise(Decimal(ordered[min(len(ordered) - 1, int(share * len(ordered)))]))
+    assert percentile(Counter(values), share) == expected

@@ -9,16 +9,18 @@ anyone answered is not a call and counts neither way.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.alerts.choices import AlertKind, Outcome
 from yiyang.alerts.models import Alert
+from yiyang.core.dbfunctions import whole_seconds_between
 from yiyang.core.indicators import (
     Category,
     IndicatorValue,
@@ -26,13 +28,13 @@ from yiyang.core.indicators import (
     count_by_code,
     counts,
     divisions_key,
+    histograms_by_division,
     indicator,
     percentile,
     ratios,
     register_breakdown,
     scope_q,
     shared,
-    values_by_division,
 )
 from yiyang.core.models import Division
 
@@ -48,15 +50,20 @@ def calls(period: Period) -> QuerySet[Alert]:
     )
 
 
-def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, list[float]]:
-    """Each answered call's seconds from raising to acknowledging, grouped by division."""
+def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, Counter[int]]:
+    """Answered calls by whole seconds from raising to acknowledging, a histogram per
+    division: the database groups them (a city month is some 400,000 alerts, a few
+    thousand distinct (community, seconds) pairs)."""
     rows = (
         calls(period)
         .filter(scope_q("division_code", divisions), acknowledged_at__isnull=False)
-        .values_list("division_code", "raised_at", "acknowledged_at")
+        .annotate(seconds=whole_seconds_between("raised_at", "acknowledged_at"))
+        .values("division_code", "seconds")
+        .annotate(n=Count("id"))
+        .values_list("division_code", "seconds", "n")
     )
-    return values_by_division(
-        divisions, ((code, (acked - at).total_seconds()) for code, at, acked in rows if acked)
+    return histograms_by_division(
+        divisions, ((code, int(seconds), n) for code, seconds, n in rows if seconds is not None)
     )
 
 
@@ -125,7 +132,9 @@ def _answer_time(share: float) -> Any:
                          lambda: answer_seconds(period, divisions))  # fmt: skip
         result = {}
         for pk, answered in grouped.items():
-            result[pk] = IndicatorValue(percentile(answered, share), None, Decimal(len(answered)))
+            result[pk] = IndicatorValue(
+                percentile(answered, share), None, Decimal(sum(answered.values()))
+            )
         return result
 
     return compute
@@ -134,7 +143,9 @@ def _answer_time(share: float) -> Any:
 indicator(
     code="alerts_answer_median", name=_("Median time to answer an alert"), unit="seconds",
     category=Category.ALERTS, order=93, direction="lower",
-    definition=_("The median of the seconds from raising to acknowledging, over answered alerts."),
+    definition=_(
+        "The median of the whole seconds from raising to acknowledging, over answered alerts."
+    ),
     default_target=lambda: Decimal(settings.ALERT_ANSWER_TARGET_SECONDS),
 )(_answer_time(0.5))  # fmt: skip
 

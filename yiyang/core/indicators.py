@@ -13,7 +13,7 @@ prefix in Python, gives every district, street or community in a single pass.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -415,35 +415,47 @@ def sum_by_code(
     return {code: n for code, n in rows if n is not None}
 
 
-def values_by_division(
-    divisions: Sequence[Division], rows: Iterable[tuple[str, Any]]
-) -> dict[int, list[Any]]:
-    """Group (record code, value) rows into each division whose prefix the code has, for
-    figures that do not add up (medians, percentiles)."""
+def histograms_by_division(
+    divisions: Sequence[Division], rows: Iterable[tuple[str, int, int]]
+) -> dict[int, Counter[int]]:
+    """Roll (record code, value, how many) rows up into each division whose prefix the code
+    has, as a histogram of values: figures that do not add up (medians, percentiles) from
+    rows the database has already grouped, not from every record."""
     by_prefix: dict[str, list[int]] = defaultdict(list)
     for division in divisions:
         by_prefix[division.code_prefix].append(division.pk)
     lengths = sorted({CODE_PREFIX_LENGTH[d.level] for d in divisions})
-    grouped: dict[int, list[Any]] = {d.pk: [] for d in divisions}
-    for code, value in rows:
+    grouped: dict[int, Counter[int]] = {d.pk: Counter() for d in divisions}
+    for code, value, n in rows:
         for length in lengths:
             for pk in by_prefix.get(code[:length], ()):
-                grouped[pk].append(value)
+                grouped[pk][value] += n
     return grouped
 
 
-def percentile(values: Sequence[float], share: float) -> Decimal | None:
-    """The nearest-rank percentile; 0.5 is the median (the mean of the middle two when even),
-    as the alert statistics page computes them."""
-    if not values:
+def percentile(histogram: Mapping[int, int], share: float) -> Decimal | None:
+    """The nearest-rank percentile of a histogram (value -> how many); 0.5 is the median
+    (the mean of the middle two when their number is even), as the alert statistics page
+    computes them."""
+    total = sum(histogram.values())
+    if not total:
         return None
-    ordered = sorted(values)
+    ordered = sorted(histogram.items())
+
+    def at(rank: int) -> int:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if rank < seen:
+                return value
+        return ordered[-1][0]
+
     if share == 0.5:
-        middle = len(ordered) // 2
-        if len(ordered) % 2:
-            return quantise(Decimal(str(ordered[middle])))
-        return quantise(Decimal(str((ordered[middle - 1] + ordered[middle]) / 2)))
-    return quantise(Decimal(str(ordered[min(len(ordered) - 1, int(share * len(ordered)))])))
+        middle = total // 2
+        if total % 2:
+            return quantise(Decimal(at(middle)))
+        return quantise((Decimal(at(middle - 1)) + Decimal(at(middle))) / 2)
+    return quantise(Decimal(at(min(total - 1, int(share * total)))))
 
 
 def counts(

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import FloatField, Func, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiyang.accounts.models import User
 from yiyang.alerts.choices import RecipientKind
 from yiyang.alerts.services import notification_send
+from yiyang.core.dbfunctions import Epoch
 from yiyang.visits.choices import (
     OPEN_STATUSES,
     ReviewStatus,
@@ -85,19 +86,6 @@ def visits_mark_late(*, now: datetime.datetime | None = None) -> dict[str, int]:
             .select_related("provider", "elder", "item", "caregiver")
         )  # fmt: skip
     return {"late": claimed, "missed": missed}
-
-
-class Epoch(Func):
-    """Seconds since 1970 of a timestamp, in the database (PostgreSQL or SQLite)."""
-
-    output_field = FloatField()
-    template = "EXTRACT(EPOCH FROM %(expressions)s)"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
-            **extra,
-        )  # fmt: skip
 
 
 def visits_scan(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
