@@ -24,7 +24,7 @@ def test_every_indicator_on_every_level_and_empty_divisions(world: World) -> Non
         if empty.pk not in values:  # not computed for communities
             continue
         value = values[empty.pk]
-        if indicator.unit in ("percent", "per_1000", "seconds"):
+        if indicator.unit in ("percent", "per_1000", "seconds", "hours_per_head"):
             # "—" exactly when there is nothing to divide by (a village without a station
             # is 0 % covered: it is one village, none covered).
             assert (value.display == "—") == (not value.denominator), indicator.code

@@ -46,8 +46,9 @@ class Level(models.TextChoices):
 AREA_LEVELS = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
 UNITS: frozenset[str] = frozenset(
-    {"count", "people", "percent", "per_1000", "seconds", "beds", "yuan", "hours"}
-)
+    {"count", "people", "percent", "per_1000", "seconds", "beds", "yuan", "hours",
+     "hours_per_head"}
+)  # fmt: skip
 # Units whose values add up across divisions (a city's count is its districts' sum); a city
 # target of such a unit does not apply to a district, a share's target does.
 ADDITIVE_UNITS: frozenset[str] = frozenset({"count", "people", "beds", "yuan", "hours"})
@@ -60,6 +61,9 @@ UNIT_LABELS: dict[str, Any] = {
     "beds": _("beds"),
     "yuan": _("yuan"),
     "hours": _("hours"),
+    # A mean over people (training hours per caregiver): not additive, and "—" where
+    # there is nobody to divide by, like a share.
+    "hours_per_head": _("hours per head"),
 }
 
 Number = Decimal | int

@@ -62,6 +62,9 @@ class HoldReason(models.TextChoices):
 
 class SourceKind(models.TextChoices):
     VISIT = "visit", _("Home-care visit")
+    # Caregivers' post subsidies (workforce): the payee is the caregiver, not a service.
+    CAREGIVER_ENTRY = "caregiver_entry", _("Caregiver entry subsidy")
+    CAREGIVER_POST = "caregiver_post", _("Caregiver post subsidy")
     ADJUSTMENT = "adjustment", _("Adjustment of an earlier month")
 
 
@@ -74,3 +77,8 @@ class RiskFactor(models.TextChoices):
     MONTH_END = "month_end", _("Visits clustered at the end of the month")
     RATINGS = "ratings", _("Low ratings")
     COMPLAINTS = "complaints", _("Complaints")
+
+
+# Line kinds whose payee is a caregiver (``StatementLine.person``): billed under contracts
+# of a caregiver-subsidy budget line only, once per person, kind and month.
+PAYEE_KINDS = (SourceKind.CAREGIVER_ENTRY.value, SourceKind.CAREGIVER_POST.value)

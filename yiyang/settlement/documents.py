@@ -55,7 +55,8 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine]) -> byte
     for n, line in enumerate(lines, start=1):
         reasons = [hold_text(h.reason, h.detail) for h in line.holds.all()]
         sheet.append(safe_row([
-            n, source_label(line.source_kind), line.date, line.elder.name, line.description,
+            n, source_label(line.source_kind), line.date, line.elder.name if line.elder else "",
+            line.description,
             line.caregiver.name if line.caregiver else "", line.price_yuan, line.allowance_yuan,
             line.ltc_yuan, line.self_pay_yuan, line.payable_yuan, str(line.get_status_display()),
             "；".join(reasons),

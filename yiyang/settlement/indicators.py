@@ -1,26 +1,43 @@
 """Settlement's figures for the city's catalogue: money held and withheld on the month's
-statements (by the elder's division), and how many providers score a high fraud risk."""
+statements (by the elder's division), how many providers score a high fraud risk, and the
+caregivers' subsidies paid (by the employer's division)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicators import Category, Period, count_by_code, counts, indicator, sum_by_code
+from yiyang.core.indicators import (
+    Category,
+    Period,
+    count_by_code,
+    counts,
+    indicator,
+    scope_q,
+    sum_by_code,
+)
 from yiyang.core.models import Division
-from yiyang.settlement.choices import LineStatus
+from yiyang.settlement.choices import PAYEE_KINDS, LineStatus, StatementStatus
 from yiyang.settlement.models import RiskScore, StatementLine
 
 HIGH_RISK = 50
 
 
 def _lines(period: Period) -> Any:
+    """The month's lines for elders' services (caregivers' subsidies are counted apart)."""
     return StatementLine.objects.filter(
         statement__month__gte=period.start, statement__month__lt=period.end
-    )
+    ).exclude(source_kind__in=PAYEE_KINDS)
+
+
+def _subsidies_paid(period: Period) -> Any:
+    return StatementLine.objects.filter(
+        statement__month__gte=period.start, statement__month__lt=period.end,
+        statement__status=StatementStatus.PAID, source_kind__in=PAYEE_KINDS, payable_yuan__gt=0,
+    )  # fmt: skip
 
 
 @indicator(
@@ -57,3 +74,32 @@ def high_risk_providers(period: Period, divisions: Sequence[Division]) -> dict[i
         month__gte=period.start, month__lt=period.end, caregiver__isnull=True, score__gte=HIGH_RISK
     )
     return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+
+@indicator(
+    code="caregiver_subsidies_paid", name=_("Caregiver subsidies paid for the month"),
+    unit="yuan", category=Category.WORKFORCE, order=79,
+    definition=_("Caregivers' entry and post subsidies for the month on statements the "
+                 "treasury has paid (what was paid after review), by the division of the "
+                 "employer they were paid through."),
+)  # fmt: skip
+def caregiver_subsidies_paid(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    queryset = _subsidies_paid(period)
+    return counts(divisions, sum_by_code(queryset, "division_code", divisions, F("payable_yuan")))
+
+
+@indicator(
+    code="caregiver_subsidies_paid_people", name=_("Caregivers paid a subsidy for the month"),
+    unit="people", category=Category.WORKFORCE, order=79,
+    definition=_("Caregivers with an entry or post subsidy for the month on statements the "
+                 "treasury has paid, each once, by the division of the employer they were "
+                 "paid through."),
+)  # fmt: skip
+def caregiver_subsidies_paid_people(
+    period: Period, divisions: Sequence[Division]
+) -> dict[int, Any]:
+    rows = (
+        _subsidies_paid(period).filter(scope_q("division_code", divisions)).order_by()
+        .values_list("division_code").annotate(n=Count("person_id", distinct=True))
+    )  # fmt: skip
+    return counts(divisions, dict(rows))

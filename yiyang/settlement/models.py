@@ -15,6 +15,7 @@ from yiyang.elders.models import Elder
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import Caregiver, ServiceItem
 from yiyang.settlement.choices import (
+    PAYEE_KINDS,
     Decision,
     FundPurpose,
     FundSource,
@@ -22,6 +23,7 @@ from yiyang.settlement.choices import (
     LineStatus,
     StatementStatus,
 )
+from yiyang.workforce.models import Person
 
 USER = settings.AUTH_USER_MODEL
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
@@ -179,8 +181,9 @@ class Statement(BaseModel):
 
 
 class StatementLine(models.Model):
-    """One billed unit: a confirmed visit (later a served meal), or an adjustment of a line
-    of an approved statement. ``source_kind`` + ``source_id`` name where it came from."""
+    """One billed unit: a confirmed visit, a served meal, a caregiver's subsidy of a month
+    (a payee line: ``person`` is paid, no elder), or an adjustment of a line of an approved
+    statement. ``source_kind`` + ``source_id`` name where it came from."""
 
     # A city month writes a million lines: only the indexes the pages and rules read are
     # kept (the statement's own is the first column of two composite ones), and the keys
@@ -196,8 +199,12 @@ class StatementLine(models.Model):
     source_kind = models.CharField(_("source"), max_length=16)
     source_id = models.BigIntegerField()
     elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="+",
-        db_index=False, db_constraint=False,
+        Elder, verbose_name=_("elder"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", db_index=False, db_constraint=False,
+    )  # fmt: skip
+    person = models.ForeignKey(
+        Person, verbose_name=_("caregiver paid"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
     )  # fmt: skip
     division_code = models.CharField(max_length=12)
     caregiver = models.ForeignKey(
@@ -237,6 +244,12 @@ class StatementLine(models.Model):
             models.UniqueConstraint(
                 fields=("source_kind", "source_id"), name="line_billed_once",
                 condition=~Q(source_kind="adjustment"),
+            ),
+            # A caregiver's subsidy of one kind is paid once a month, whatever the number
+            # of employers and statements (the workforce's own rule, held here too).
+            models.UniqueConstraint(
+                fields=("source_kind", "person", "date"), name="line_payee_once_a_month",
+                condition=Q(person__isnull=False, source_kind__in=PAYEE_KINDS),
             ),
         ]  # fmt: skip
 

@@ -140,7 +140,8 @@ def _line_table(lines: list[StatementLine], body: ParagraphStyle, width: float) 
     ]]  # fmt: skip
     for n, line in enumerate(lines, start=1):
         rows.append([
-            n, source_label(line.source_kind), f"{line.date:%Y-%m-%d}", line.elder.name,
+            n, source_label(line.source_kind), f"{line.date:%Y-%m-%d}",
+            line.elder.name if line.elder else "",
             line.description, line.caregiver.name if line.caregiver else "—",
             _yuan(line.price_yuan), _yuan(line.allowance_yuan), _yuan(line.payable_yuan),
             line.get_status_display(),

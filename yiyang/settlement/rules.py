@@ -24,7 +24,7 @@ class SourceRow:
 
     kind: str
     source_id: int
-    elder_id: int
+    elder_id: int | None  # None for a payee line (a caregiver's subsidy)
     division_code: str
     provider_id: int
     date: datetime.date
@@ -37,6 +37,7 @@ class SourceRow:
     caregiver_id: int | None = None
     start: datetime.datetime | None = None
     end: datetime.datetime | None = None
+    person_id: int | None = None  # the caregiver paid (workforce.Person) on a payee line
     holds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def hold(self, reason: str, **detail: Any) -> None:

@@ -124,7 +124,7 @@ def statement_lines(
 ) -> QuerySet[StatementLine]:
     """The lines of a statement the actor may see, with holds and decisions."""
     queryset = line_scoped(actor, statement.lines.all()).select_related(
-        "elder", "caregiver", "item", "adjusts"
+        "elder", "person", "caregiver", "item", "adjusts"
     )
     if held_only:
         queryset = queryset.filter(holds__isnull=False).distinct()

@@ -42,6 +42,7 @@ from django.utils.functional import Promise
 from yiyang.meals.selectors import BILLING_KIND, BILLING_LABEL, billable_meals
 from yiyang.settlement.choices import SourceKind
 from yiyang.settlement.rules import SourceRow
+from yiyang.workforce.selectors import billable_subsidies
 
 if TYPE_CHECKING:
     from yiyang.settlement.services.engine import Run
@@ -97,3 +98,19 @@ def _collect_meals(
 
 
 register_source(BILLING_KIND, BILLING_LABEL, _collect_meals)
+
+
+def _collect_subsidies(kind: str) -> Collector:
+    def collect(
+        first: datetime.date, last: datetime.date, provider_ids: Collection[int] | None
+    ) -> list[SourceRow]:
+        """Caregivers' unpaid entitlements of the month (the workforce's rows): payee lines,
+        billed under the employer's contract of a caregiver-subsidy budget line."""
+        rows = billable_subsidies(first, last, provider_ids, billing_kind=kind)
+        return [SourceRow(**row) for row in rows]
+
+    return collect
+
+
+for _kind in (SourceKind.CAREGIVER_ENTRY, SourceKind.CAREGIVER_POST):
+    register_source(_kind.value, _kind.label, _collect_subsidies(_kind.value))

@@ -16,24 +16,31 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.indicators import (
+    AREA_LEVELS,
     Category,
+    Indicator,
     IndicatorValue,
     Period,
     count_by_code,
     counts,
+    divisions_key,
     indicator,
+    joined,
     ratios,
-    rollup,
+    register,
+    register_breakdown,
     scope_q,
+    shared,
     sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.services.choices import Qualification
 from yiyang.services.indicators import caregiver_counts, caregivers
+from yiyang.workforce.choices import LeaveReason, SkillLevel
 from yiyang.workforce.models import Employment, Enrolment, SubsidyEntitlement
 from yiyang.workforce.rules import TRANSFER, month_ends
 
@@ -113,11 +120,12 @@ def caregivers_level_4_plus(period: Period, divisions: Sequence[Division]) -> di
 
 @indicator(
     code="training_hours_per_caregiver", name=_("Training hours per caregiver (12 months)"),
-    unit="hours", category=Category.WORKFORCE, order=77,
+    unit="hours_per_head", category=Category.WORKFORCE, order=77,
     definition=_(
         "Training hours credited at sessions attended in the 12 months ending with the "
         "period (numerator, counted where the employer at enrolment is registered) over the "
-        "caregivers counted by the indicator Caregivers (denominator)."
+        "caregivers counted by the indicator Caregivers (denominator); none where there are "
+        "no caregivers."
     ),
 )  # fmt: skip
 def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
@@ -126,17 +134,8 @@ def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) 
         attended_at__date__gte=start, attended_at__date__lt=period.end
     )
     hours = sum_by_code(attended, CODE, divisions, "hours")
-    top = rollup(divisions, hours)
-    bottom = rollup(divisions, caregiver_counts(period, divisions))
-    # An hours figure, not a share: a division without caregivers has 0 hours per head
-    # (the catalogue shows "—" only for shares and rates).
-    return {
-        d.pk: IndicatorValue(
-            (top[d.pk] / bottom[d.pk]).quantize(Decimal("0.01")) if bottom[d.pk] else Decimal(0),
-            top[d.pk], bottom[d.pk],
-        )
-        for d in divisions
-    }  # fmt: skip
+    # A mean over people: "—" where there is nobody to divide by, like a share.
+    return ratios(divisions, hours, caregiver_counts(period, divisions), scale=1)
 
 
 @indicator(
@@ -150,3 +149,65 @@ def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) 
 def caregiver_subsidies(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     due = SubsidyEntitlement.objects.filter(month=period.start)
     return counts(divisions, sum_by_code(due, CODE, divisions, "amount"))
+
+
+# ---- the skill-level mix: one share per level of the 2019 standard (and none recorded),
+# all from one grouped query of the caregivers by level and employer's division.
+
+NO_LEVEL = "none"
+
+
+def _levels(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
+    rows = (
+        caregivers(period).filter(scope_q(CODE, divisions)).order_by()
+        .values_list("employment__person__skill_level", CODE).annotate(n=Count("pk"))
+    )  # fmt: skip
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for level, code, n in rows:
+        by_code = found[level or NO_LEVEL]
+        by_code[code] = by_code.get(code, 0) + n
+    return found
+
+
+def _register_level(level: str, label: Any, position: int) -> None:
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+        found = shared(("workforce_levels", period, divisions_key(divisions)),
+                       lambda: _levels(period, divisions))  # fmt: skip
+        return ratios(divisions, found.get(level, {}), caregiver_counts(period, divisions))
+
+    register(Indicator(
+        code=f"caregivers_skill_{level}", name=joined(_("Caregivers by skill level:"), label),
+        unit="percent", category=Category.WORKFORCE, order=80 + position,
+        levels=AREA_LEVELS, direction="higher" if level != NO_LEVEL else "lower",
+        definition=joined(
+            _("Caregivers (denominator, as counted by the indicator Caregivers) whose "
+              "national occupational skill level (养老护理员, 2019 standard) is the one "
+              "named (numerator), x 100; the levels and none recorded add up to 100."),
+            label,
+        ),
+        compute=compute,
+    ))  # fmt: skip
+
+
+for _position, _choice in enumerate(SkillLevel):
+    _register_level(_choice.value, _choice.label, _position)
+_register_level(NO_LEVEL, _("no level recorded"), len(SkillLevel))
+
+
+def _leavers(period: Period) -> Any:
+    return Employment.objects.filter(
+        left_on__gte=window_start(period), left_on__lt=period.end
+    ).exclude(leave_reason="")
+
+
+register_breakdown(
+    family="caregiver_leavers", choices=LeaveReason, records=_leavers,
+    key_field="leave_reason", code_field=CODE,
+    name=_("Caregivers who left their employer (12 months):"),
+    definition=_(
+        "Caregivers whose employment ended in the 12 months ending with the period, by the "
+        "reason for leaving, counted where the employer is registered (a move to another "
+        "care employer is listed, though the turnover rate leaves it out):"
+    ),
+    category=Category.WORKFORCE, order=90,
+)  # fmt: skip

@@ -236,6 +236,8 @@ class Contest(BaseModel):
     city = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=100)
     held_on = models.DateField(_("held on"))
+    # The events (赛项) the city declared; once there are any, an entry names one of them.
+    events = models.JSONField(_("events"), default=list, blank=True)
 
     class Meta:
         ordering = ("-held_on", "id")

@@ -359,3 +359,44 @@ def workforce_figures(*, actor: Actor, today: datetime.date) -> dict[str, Any]:
 
 def month_end_before(day: datetime.date) -> datetime.date:
     return day.replace(day=1) - datetime.timedelta(days=1)
+
+
+# The settlement pays the entitlements: one source kind per subsidy kind, so a line's
+# (kind, payee, month) says "this person's post subsidy of this month" on its own.
+BILLING_KINDS = {"entry": "caregiver_entry", "post": "caregiver_post"}
+
+
+def billable_subsidies(
+    first: datetime.date, last: datetime.date, provider_ids: Any = None, *,
+    billing_kind: str | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The month's entitlements not yet paid, as plain rows for the settlement run: the
+    person is the payee, through the employer the rules chose (its dispatch profile at that
+    employer names them on the statement), counted where the employer is registered."""
+    entitlements = SubsidyEntitlement.objects.filter(
+        month__gte=first, month__lte=last, paid_at__isnull=True
+    ).select_related("person", "provider__division")
+    if provider_ids is not None:
+        entitlements = entitlements.filter(provider_id__in=list(provider_ids))
+    if billing_kind is not None:
+        kinds = [kind for kind, billed in BILLING_KINDS.items() if billed == billing_kind]
+        entitlements = entitlements.filter(kind__in=kinds)
+    rows = list(entitlements.order_by("id"))
+    profiles: dict[tuple[int, int], int] = {}
+    for person_id, provider_id, caregiver_id in (
+        Employment.objects.filter(person_id__in={e.person_id for e in rows})
+        .order_by("hired_on", "id")
+        .values_list("person_id", "provider_id", "caregiver_id")
+    ):
+        profiles[(person_id, provider_id)] = caregiver_id  # the latest employment wins
+    return [
+        {
+            "kind": BILLING_KINDS[e.kind], "source_id": e.id, "elder_id": None,
+            "person_id": e.person_id, "caregiver_id": profiles.get((e.person_id, e.provider_id)),
+            "division_code": e.provider.division.code, "provider_id": e.provider_id,
+            "date": e.month, "description": f"{e.person.name} · {e.reason}"[:200],
+            "price": e.amount, "allowance": e.amount, "ltc": Decimal("0.00"),
+            "self_pay": Decimal("0.00"),
+        }
+        for e in rows
+    ]  # fmt: skip

@@ -147,15 +147,24 @@ class HoldSerializer(serializers.ModelSerializer[LineHold]):
 
 class LineSerializer(serializers.ModelSerializer[StatementLine]):
     id = serializers.UUIDField(source="external_id", read_only=True)
-    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
-    elder_name = serializers.CharField(source="elder.name", read_only=True)
+    elder = serializers.UUIDField(
+        source="elder.external_id", read_only=True, allow_null=True, default=None
+    )
+    elder_name = serializers.CharField(
+        source="elder.name", read_only=True, allow_null=True, default=None
+    )
+    # The caregiver paid on a payee line (a caregiver's subsidy); None on service lines.
+    person = serializers.UUIDField(
+        source="person.external_id", read_only=True, allow_null=True, default=None
+    )
     holds = HoldSerializer(many=True, read_only=True)
     adjusts = serializers.UUIDField(source="adjusts.external_id", read_only=True, default=None)
 
     class Meta:
         model = StatementLine
         fields = (
-            "id", "source_kind", "date", "elder", "elder_name", "description", "price_yuan",
+            "id", "source_kind", "date", "elder", "elder_name", "person", "description",
+            "price_yuan",
             "allowance_yuan", "ltc_yuan", "self_pay_yuan", "payable_yuan", "status", "holds",
             "dispute_reason", "adjusts",
         )  # fmt: skip

@@ -34,6 +34,12 @@ SPAN = "settle_span"
 TABLES = (UNIT, HELD, TERM, LIMIT, SPAN)
 SEQUENCE = "settle_line_number"
 NO_ITEM = 0  # a unit without a service item (a meal) is covered by any item of a contract
+# A payee unit (a caregiver's subsidy: ``person_id`` set) is covered only by a contract of a
+# caregiver-subsidy budget line, whose terms carry this key instead of services.
+PAYEE_ITEM = -1
+ITEM_KEY = (
+    f"COALESCE(u.item_id, CASE WHEN u.person_id IS NULL THEN {NO_ITEM} ELSE {PAYEE_ITEM} END)"
+)
 
 
 class Run:
@@ -148,7 +154,7 @@ class Run:
         temp = "TEMPORARY"
         self.execute(
             f"CREATE {temp} TABLE {UNIT} (kind varchar(16) NOT NULL, source_id bigint NOT NULL, "
-            "elder_id bigint NOT NULL, division_code varchar(12) NOT NULL, "
+            "elder_id bigint NULL, person_id bigint NULL, division_code varchar(12) NOT NULL, "
             "provider_id bigint NOT NULL, item_id bigint NULL, caregiver_id bigint NULL, "
             f"day date NOT NULL, start_at {self.ts} NULL, end_at {self.ts} NULL, "
             f"description varchar(200) NOT NULL, price {self.money} NOT NULL, "
@@ -200,7 +206,8 @@ class Run:
     )  # fmt: skip
 
     def add_rows(self, rows: Sequence[Any]) -> None:
-        """Rows of a Python source (``rules.SourceRow``), with the holds it judged."""
+        """Rows of a Python source (``rules.SourceRow``), with the holds it judged (and the
+        payee of a payee line)."""
         ops = connection.ops
         values = []
         for row in rows:
@@ -211,11 +218,11 @@ class Run:
                 row.description[:200], *(
                     ops.adapt_decimalfield_value(v, 10, 2)
                     for v in (row.price, row.allowance, row.ltc, row.self_pay)
-                ), "", 0,
+                ), "", 0, row.person_id,
             ))  # fmt: skip
             for reason, detail in row.holds.items():
                 self.hold((row.kind, row.source_id), reason, **detail)
-        self.insert(UNIT, self.UNIT_COLUMNS, values)
+        self.insert(UNIT, (*self.UNIT_COLUMNS, "person_id"), values)
 
     def billed(self, kind: str, source_ids: Sequence[int]) -> set[int]:
         """Those of the source ids of ``kind`` already on a line (a unit is billed once,
@@ -263,7 +270,7 @@ class Run:
         from yiyang.settlement.models import LineHold, StatementLine
 
         covers = (
-            "{t}.provider_id = u.provider_id AND {t}.item_key = COALESCE(u.item_id, 0) "
+            "{t}.provider_id = u.provider_id AND {t}.item_key = " + ITEM_KEY + " "
             "AND u.day >= {t}.starts_on AND u.day <= {t}.ends_on "
             "AND u.division_code LIKE {t}.code_prefix || '%%'"
         )
@@ -331,12 +338,12 @@ class Run:
 
 
 LINE_REST = (
-    "division_code, caregiver_id, item_id, date, description, price_yuan, allowance_yuan, "
-    "ltc_yuan, self_pay_yuan, payable_yuan, status, adjusts_id, dispute_reason"
+    "person_id, division_code, caregiver_id, item_id, date, description, price_yuan, "
+    "allowance_yuan, ltc_yuan, self_pay_yuan, payable_yuan, status, adjusts_id, dispute_reason"
 )
 UNIT_REST = (
-    "u.kind, u.source_id, u.elder_id, u.division_code, u.caregiver_id, u.item_id, u.day, "
-    "u.description, u.price, u.allowance, u.ltc, u.self_pay, "
+    "u.kind, u.source_id, u.elder_id, u.person_id, u.division_code, u.caregiver_id, "
+    "u.item_id, u.day, u.description, u.price, u.allowance, u.ltc, u.self_pay, "
     "CASE WHEN u.held = 1 THEN 0 ELSE u.allowance END, "
     "CASE WHEN u.held = 1 THEN %s ELSE %s END, NULL, ''"
 )

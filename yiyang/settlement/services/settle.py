@@ -23,7 +23,7 @@ from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
-from yiyang.settlement.choices import LineStatus, SourceKind, StatementStatus
+from yiyang.settlement.choices import FundPurpose, LineStatus, SourceKind, StatementStatus
 from yiyang.settlement.models import (
     Adjustment,
     Contract,
@@ -32,7 +32,7 @@ from yiyang.settlement.models import (
     Statement,
     StatementLine,
 )
-from yiyang.settlement.services.engine import NO_ITEM, Run
+from yiyang.settlement.services.engine import NO_ITEM, PAYEE_ITEM, Run
 from yiyang.settlement.services.holdrules import general_holds
 from yiyang.settlement.sources import SOURCES
 
@@ -66,7 +66,9 @@ def _contracts(
     queryset = Contract.objects.filter(starts_on__lte=last, ends_on__gte=first)
     if provider is not None:
         queryset = queryset.filter(provider=provider)
-    return list(queryset.prefetch_related("items", "areas").order_by("id"))
+    return list(
+        queryset.select_related("budget_line").prefetch_related("items", "areas").order_by("id")
+    )
 
 
 def _targets(
@@ -177,7 +179,9 @@ def _terms(targets: list[Contract], statements: dict[int, Statement]) -> list[tu
     """What each contract covers, one row per (service, area): its provider, the service
     (0 stands for a unit without one, which any service of the contract covers), the
     area's code prefix and the period. An area inside another area of the same contract
-    adds nothing, so it is left out (a unit matches a contract at most once)."""
+    adds nothing, so it is left out (a unit matches a contract at most once). A contract
+    of a caregiver-subsidy budget line covers the caregivers' subsidies of its provider
+    (``PAYEE_ITEM``) and nothing else; no other contract covers them."""
     terms: list[tuple[Any, ...]] = []
     for contract in targets:
         prefixes = sorted({a.code_prefix for a in contract.areas.all()}, key=len)
@@ -185,7 +189,10 @@ def _terms(targets: list[Contract], statements: dict[int, Statement]) -> list[tu
         for prefix in prefixes:
             if not any(prefix.startswith(k) for k in kept):
                 kept.append(prefix)
-        items = [i.item_id for i in contract.items.all()] + [NO_ITEM]
+        if contract.budget_line.purpose == FundPurpose.CAREGIVERS:
+            items = [PAYEE_ITEM]
+        else:
+            items = [i.item_id for i in contract.items.all()] + [NO_ITEM]
         statement_id = statements[contract.id].id
         terms.extend(
             (contract.id, statement_id, contract.provider_id, item, prefix,

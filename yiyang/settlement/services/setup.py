@@ -125,7 +125,13 @@ def _contract_errors(
         errors["ends_on"] = _("The contract ends before it starts.")
     if not buyer.code.startswith(budget_line.city.code_prefix):
         errors["budget_line"] = _("Choose a budget line of the buyer's city.")
-    if not prices:
+    # A contract of a caregiver-subsidy line pays the provider's caregivers' subsidies,
+    # not services: it has no prices, and two of one provider may not overlap.
+    subsidy = budget_line.purpose == FundPurpose.CAREGIVERS
+    if subsidy and prices:
+        errors["items"] = _("A caregiver-subsidy contract pays subsidies, not services: "
+                            "give no services.")  # fmt: skip
+    elif not subsidy and not prices:
         errors["items"] = _("Give at least one service with its unit price.")
     if not areas:
         errors["areas"] = _("Give at least one division the contract serves.")
@@ -140,8 +146,11 @@ def _contract_errors(
         inside |= Q(areas__code_prefix__startswith=prefix)
     overlapping = Contract.objects.filter(
         provider=provider, starts_on__lte=ends_on, ends_on__gte=starts_on,
-        items__item__in=list(prices),
     ).filter(inside)  # fmt: skip
+    if subsidy:
+        overlapping = overlapping.filter(budget_line__purpose=FundPurpose.CAREGIVERS)
+    else:
+        overlapping = overlapping.filter(items__item__in=list(prices))
     if editing is not None:
         overlapping = overlapping.exclude(pk=editing.pk)
     clash = overlapping.distinct().first() if prefixes else None

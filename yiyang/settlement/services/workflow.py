@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, has_perm
-from yiyang.settlement.choices import Decision, LineStatus, StatementStatus
+from yiyang.settlement.choices import PAYEE_KINDS, Decision, LineStatus, StatementStatus
 from yiyang.settlement.lifecycle import statement_problems
 from yiyang.settlement.models import (
     Adjustment,
@@ -33,6 +33,7 @@ from yiyang.settlement.models import (
 from yiyang.settlement.selectors import budget_figures, street_codes
 from yiyang.settlement.services.settle import due_in, statement_totals
 from yiyang.settlement.services.setup import money
+from yiyang.workforce.services import subsidies_mark_paid
 
 S = StatementStatus
 ZERO = Decimal("0.00")
@@ -296,6 +297,11 @@ def release_mark_paid(
         paid_on=release.paid_on,
         due_on=None,
     )
+    # Caregivers' subsidies paid (not rejected on review) are paid on their records too.
+    paid = StatementLine.objects.filter(
+        statement__release=release, source_kind__in=PAYEE_KINDS, payable_yuan__gt=0
+    ).values_list("source_id", flat=True)
+    subsidies_mark_paid(entitlement_ids=list(paid), at=timezone.now())
     _audit(actor, release, release.division_code, payment_reference=release.payment_reference)
     return release
 

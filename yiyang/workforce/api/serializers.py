@@ -188,11 +188,44 @@ class ContestEntrySerializer(serializers.ModelSerializer):
 
 class ContestSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
+    events = serializers.ListField(child=serializers.CharField(), read_only=True)
     entries = ContestEntrySerializer(many=True, read_only=True)
 
     class Meta:
         model = Contest
-        fields = ("id", "name", "held_on", "entries")
+        fields = ("id", "name", "held_on", "events", "entries")
+
+
+class ContestCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    held_on = serializers.DateField()
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50,
+        help_text="the events (赛项); once there are any, entries name one of them",
+    )  # fmt: skip
+
+
+class ContestEventSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class ContestEntryCreateSerializer(serializers.Serializer):
+    event = serializers.CharField(max_length=100)
+    person = serializers.UUIDField(help_text="a caregiver currently on the caller's staff")
+
+
+class ContestScoreSerializer(serializers.Serializer):
+    entry = serializers.UUIDField()
+    score = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=1000)
+
+
+class ContestScoresSerializer(serializers.Serializer):
+    event = serializers.CharField(max_length=100)
+    scores = ContestScoreSerializer(many=True, allow_empty=False, max_length=1000)
+    awards = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, default=list, max_length=50,
+        help_text="awards by rank: the first to rank 1, the second to rank 2…",
+    )  # fmt: skip
 
 
 class EvaluateSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -105,10 +105,79 @@ class PersonIdNumberView(APIView):
         return response
 
 
-class ContestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Skills contests of the caller's city, with entrants, scores, ranks and awards."""
+class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Skills contests of the caller's city, with events, entrants, scores, ranks and awards.
+    The city sets contests up, declares events and records the judges' scores; a provider
+    enters its own current staff."""
 
     serializer_class = s.ContestSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def get_object(self) -> Contest:
+        actor = request_actor(self.request)
+        found: Contest = selectors.contest_get_for_actor(actor=actor, external_id=self.kwargs["id"])
+        return found
+
+    @extend_schema(request=s.ContestCreateSerializer, responses={201: s.ContestSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.ContestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        city = selectors.actor_city(actor)
+        if city is None:
+            raise PermissionDenied(_("Contests are set up by the city."))
+        contest = services.contest_create(actor=actor, city=city, **serializer.validated_data)
+        return Response(s.ContestSerializer(contest).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ContestEventSerializer, responses={201: s.ContestSerializer})
+    @action(detail=True, methods=["post"])
+    def events(self, request: Request, id: str) -> Response:
+        """Declare one more event of the contest (city administrators)."""
+        contest = self.get_object()
+        serializer = s.ContestEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contest = services.contest_event_add(
+            actor=request_actor(request), contest=contest, **serializer.validated_data
+        )
+        return Response(s.ContestSerializer(contest).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ContestEntryCreateSerializer, responses={201: s.ContestEntrySerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def entries(self, request: Request, id: str) -> Response:
+        """Enter a caregiver of the caller's current staff in one event."""
+        contest = self.get_object()
+        serializer = s.ContestEntryCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        person = (
+            selectors.person_queryset(actor=actor)
+            .filter(external_id=serializer.validated_data["person"])
+            .first()
+        )
+        if person is None:
+            raise ValidationError({"person": _("No such caregiver on your roster.")})
+        entry = services.contest_entry_add(actor=actor, contest=contest, person=person,
+                                           event=serializer.validated_data["event"])  # fmt: skip
+        return Response(s.ContestEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ContestScoresSerializer, responses=s.ContestEntrySerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def scores(self, request: Request, id: str) -> Response:
+        """The judges' scores of one event (city administrators): ranks follow the scores
+        (equal scores share a rank), awards go by rank and reach the people's records."""
+        contest = self.get_object()
+        serializer = s.ContestScoresSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        scores = {row["entry"]: row["score"] for row in data["scores"]}
+        entries = services.contest_scores_record(
+            actor=request_actor(request), contest=contest, event=data["event"],
+            scores=scores, awards=data["awards"],
+        )  # fmt: skip
+        return Response(s.ContestEntrySerializer(entries, many=True).data)
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):

@@ -7,6 +7,7 @@ them. Re-exported here: callers import ``yiyang.workforce.services``."""
 from yiyang.workforce.services.contests import (
     contest_create,
     contest_entry_add,
+    contest_event_add,
     contest_scores_record,
 )
 from yiyang.workforce.services.importing import ImportResult, roster_import
@@ -18,7 +19,11 @@ from yiyang.workforce.services.roster import (
     person_id_number_reveal,
     roster_export_recorded,
 )
-from yiyang.workforce.services.subsidies import subsidies_evaluate, subsidy_rule_save
+from yiyang.workforce.services.subsidies import (
+    subsidies_evaluate,
+    subsidies_mark_paid,
+    subsidy_rule_save,
+)
 from yiyang.workforce.services.training import (
     course_create,
     enrolment_add,
@@ -29,8 +34,9 @@ from yiyang.workforce.services.training import (
 
 __all__ = [
     "ImportResult", "certificate_reminders_create", "certificates_follow", "contest_create",
-    "contest_entry_add", "contest_scores_record", "course_create", "employment_end",
+    "contest_entry_add", "contest_event_add", "contest_scores_record", "course_create",
+    "employment_end",
     "enrolment_add", "enrolment_result_record", "person_adopt_caregivers",
     "person_id_number_reveal", "roster_export_recorded", "roster_import", "session_check_in",
-    "session_create", "subsidies_evaluate", "subsidy_rule_save",
+    "session_create", "subsidies_evaluate", "subsidies_mark_paid", "subsidy_rule_save",
 ]  # fmt: skip

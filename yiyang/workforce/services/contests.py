@@ -19,16 +19,60 @@ from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.workforce.models import Contest, ContestEntry, Person
 
 
-@transaction.atomic
-def contest_create(*, actor: Actor, city: Division, name: str, held_on: datetime.date) -> Contest:
+def _city_only(actor: Actor, city: Division) -> None:
+    """Contests are the city's: set up, given events and scored by city administrators."""
     require_perm(actor, Permission.MANAGE_TRAINING)
     if city.level != "city" or not actor.scope.covers_division_code(city.code):
         raise PermissionDenied("city")
+
+
+def _event_names(names: Sequence[Any], taken: Sequence[str] = ()) -> list[str]:
+    clean: list[str] = []
+    for raw in names:
+        name = str(raw or "").strip()
+        if not name:
+            raise ValidationError({"events": _("An event needs a name.")})
+        if len(name) > 100:
+            raise ValidationError({"events": _("An event's name is at most 100 characters.")})
+        if name in clean or name in taken:
+            raise ValidationError(
+                {"events": _("The event %(name)s is listed twice.") % {"name": name}}
+            )
+        clean.append(name)
+    return clean
+
+
+@transaction.atomic
+def contest_create(
+    *, actor: Actor, city: Division, name: str, held_on: datetime.date,
+    events: Sequence[Any] = (),
+) -> Contest:  # fmt: skip
+    """A contest of the city, with the events (赛项) it declares (more can be added)."""
+    _city_only(actor, city)
     name = str(name or "").strip()[:100]
     if not name:
         raise ValidationError({"name": _("Give the contest a name.")})
-    contest = Contest.objects.create(city=city, name=name, held_on=held_on)
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=contest, division_code=city.code)
+    contest = Contest.objects.create(
+        city=city, name=name, held_on=held_on, events=_event_names(events)
+    )
+    audit_record(actor=actor, action=AuditAction.CREATE, obj=contest, division_code=city.code,
+                 changes={"events": contest.events})  # fmt: skip
+    return contest
+
+
+@transaction.atomic
+def contest_event_add(*, actor: Actor, contest: Contest, name: str) -> Contest:
+    """Declare one more event of a contest (the city's)."""
+    _city_only(actor, contest.city)
+    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    added = _event_names([name], contest.events)
+    before = list(contest.events)
+    contest.events = before + added
+    contest.save(update_fields=["events", "updated_at"])
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=contest, division_code=contest.city.code,
+        changes={"events": [before, contest.events]},
+    )  # fmt: skip
     return contest
 
 
@@ -36,20 +80,28 @@ def contest_create(*, actor: Actor, city: Division, name: str, held_on: datetime
 def contest_entry_add(
     *, actor: Actor, contest: Contest, event: str, person: Person
 ) -> ContestEntry:
-    """A provider enters one of its staff (officers anyone of their jurisdiction)."""
+    """A provider enters one of its current staff (officers anyone of their jurisdiction)
+    in one event of the contest."""
     require_perm(actor, Permission.MANAGE_TRAINING)
-    employments = person.employments.filter(left_on__isnull=True).select_related(
-        "provider__division"
-    )
-    own = [
+    employments = person.employments.select_related("provider__division")
+    mine = [
         e for e in employments
         if actor.scope.covers(division_code=e.provider.division.code, organisation_id=e.provider_id)
     ]  # fmt: skip
-    if not own:
+    if not mine:
         raise PermissionDenied("person")
+    own = [e for e in mine if e.left_on is None]
+    if not own:
+        message = _("%(name)s no longer works for you: a provider enters its current staff.")
+        raise ValidationError({"person": message % {"name": person.name}})
     event = str(event or "").strip()[:100]
     if not event:
         raise ValidationError({"event": _("Name the event.")})
+    if contest.events and event not in contest.events:
+        message = _("%(event)s is not an event of this contest; choose one of: %(events)s.")
+        raise ValidationError(
+            {"event": message % {"event": event, "events": "、".join(contest.events)}}
+        )
     if contest.entries.filter(event=event, person=person).exists():
         raise ValidationError({"person": _("Already entered in this event.")})
     entry = ContestEntry.objects.create(
@@ -80,6 +132,8 @@ def contest_scores_record(
     require_perm(actor, Permission.MANAGE_TRAINING)
     if not actor.scope.covers_division_code(contest.city.code):
         raise PermissionDenied("contest")
+    if not scores:
+        raise ValidationError({"scores": _("Give at least one entry's score.")})
     entries = {str(e.external_id): e for e in contest.entries.filter(event=event)}
     unknown = [str(key) for key in scores if str(key) not in entries]
     if unknown:

@@ -1,8 +1,9 @@
 """Post subsidies (入职补贴, 岗位补贴): rules as data, evaluated month by month into each
 person's entitlement with the reason. A person is entitled at most once per kind and month
 whatever the number of employers (a database constraint makes it so), and to an entry
-subsidy once ever. Payment goes through the settlement capability when it lands
-(``paid_at`` stays empty until then)."""
+subsidy once ever. Payment goes through the settlement capability: its run bills the
+unpaid entitlements (``selectors.billable_subsidies``) on the employers' subsidy statements,
+and the treasury's payment of a release sets ``paid_at`` (``subsidies_mark_paid``)."""
 
 from __future__ import annotations
 
@@ -167,3 +168,12 @@ def subsidies_evaluate(*, actor: Actor, city: Division, month: datetime.date) ->
                  changes={"entitlements": len(new),
                           "total": str(sum((e.amount for e in new), Decimal(0)))})  # fmt: skip
     return new
+
+
+def subsidies_mark_paid(*, entitlement_ids: Any, at: datetime.datetime) -> int:
+    """Record that the settlement paid these entitlements (called inside the settlement's
+    own audited transaction when the treasury's payment of a release is recorded); an
+    entitlement paid already keeps its first date."""
+    return SubsidyEntitlement.objects.filter(
+        id__in=list(entitlement_ids), paid_at__isnull=True
+    ).update(paid_at=at)
