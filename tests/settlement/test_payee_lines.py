@@ -5,13 +5,18 @@ month across employers at the settlement level too."""
 from __future__ import annotations
 
 import datetime
+import io
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
 
+from tests.conftest import login
 from tests.settlement.conftest import Books
 from yiyang.core.indicators import Period, catalogue
 from yiyang.core.permissions import Role
@@ -152,3 +157,21 @@ def test_a_subsidy_contract_takes_no_services(books: Books) -> None:
 
     assert "items" in priced.value.message_dict
     assert "BT-2026-001" in twice.value.message_dict["starts_on"][0]
+
+
+def test_the_statement_page_and_files_show_payee_lines(books: Books, client: Client) -> None:
+    contract = subsidy_books(books)
+    services.settle_month(actor=books.world.user[Role.FINANCE_OFFICER], month=books.month)
+    statement = Statement.objects.get(contract=contract)
+    login(client, books.world.user[Role.CITY_ADMIN])
+
+    page = client.get(reverse("settlement:statement", args=[statement.external_id]))
+    sheet = client.get(reverse("settlement:statement-xlsx", args=[statement.external_id]))
+    pdf = client.get(reverse("settlement:statement-pdf", args=[statement.external_id]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "护理员岗位补贴" in text and "王护理" in text
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert sum(1 for row in rows if row[1] == "护理员入职补贴") == 3
+    assert pdf.status_code == 200
