@@ -4,7 +4,6 @@ field and why."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import pytest
@@ -22,7 +21,7 @@ URL = "/api/v1/workforce/contests/"
 
 
 def _api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def _post(client: Client, url: str, body: dict[str, Any]) -> Any:

@@ -221,7 +221,7 @@ class ContestScoreSerializer(serializers.Serializer):
 
 class ContestScoresSerializer(serializers.Serializer):
     event = serializers.CharField(max_length=100)
-    scores = ContestScoreSerializer(many=True, allow_empty=False, max_length=1000)
+    scores = ContestScoreSerializer(many=True, allow_empty=False)
     awards = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, default=list, max_length=50,
         help_text="awards by rank: the first to rank 1, the second to rank 2…",
