@@ -4,7 +4,9 @@
    - [data-left] / [data-width] (percent), [data-colour] (background) and [data-edge-colour]
      (left border) position and colour timeline blocks and swatches through the style object,
      which the policy allows (a style="" attribute it does not). Content htmx swaps in is
-     handled as it arrives. */
+     handled as it arrives;
+   - a [data-auto-download] link that htmx swaps in (an export that has just finished) is
+     followed once, so the file downloads without another click. */
 (function () {
   "use strict";
 
@@ -28,7 +30,19 @@
       window.print();
     }
   });
-  document.addEventListener("htmx:load", function (event) { place(event.target); });
+  function autoDownload(root) {
+    var link = root.matches && root.matches("[data-auto-download]")
+      ? root : root.querySelector && root.querySelector("[data-auto-download]");
+    if (link && !link.dataset.followed) {
+      link.dataset.followed = "1";
+      link.click();
+    }
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    place(event.target);
+    autoDownload(event.target);
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { place(document); });
   } else {
