@@ -117,6 +117,8 @@ def _progress_writer(job: ExportJob) -> Progress:
 
 def _finish(job: ExportJob, status: str, failure: str = "") -> None:
     job.status, job.failure, job.finished_at = status, failure, timezone.now()
+    if status == ExportStatus.DONE:
+        job.expires_at = job.finished_at + timedelta(hours=settings.EXPORT_KEEP_HOURS)
     job.save(update_fields=["status", "failure", "finished_at", "file", "filename",
                             "done_count", "expires_at", "updated_at"])  # fmt: skip
 
@@ -154,7 +156,6 @@ def export_job_run(job_id: int) -> ExportJob:
     )
     job.filename = result.filename
     job.done_count = job.total_count or job.done_count
-    job.expires_at = timezone.now() + timedelta(hours=settings.EXPORT_KEEP_HOURS)
     _finish(job, ExportStatus.DONE)
     return job
 
