@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
 from django.test import Client, TestCase
 
 
-def exported(client: Client, url: str, data: dict[str, Any] | None = None) -> HttpResponse:
+def exported(client: Client, url: str, data: dict[str, Any] | None = None) -> Any:
     """The download's response; the start's own response when it did not redirect (403)."""
     query = ""
     if data:
@@ -25,5 +24,5 @@ def exported(client: Client, url: str, data: dict[str, Any] | None = None) -> Ht
     return client.get(job_url + "download/")
 
 
-def content(response: HttpResponse) -> bytes:
+def content(response: Any) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content

@@ -167,6 +167,7 @@ def test_files_expire(world: World) -> None:
     job.refresh_from_db()
     path = Path(job.file.path)
     assert path.exists()
+    assert job.finished_at is not None and job.expires_at is not None
     assert job.expires_at == job.finished_at + datetime.timedelta(hours=24)
 
     assert exports.export_jobs_purge(now=job.expires_at + datetime.timedelta(seconds=1)) == 1

@@ -3,7 +3,7 @@
 An app registers an export kind (``export_kind_register``, from its ``exports.py``, which the
 core app discovers at start-up): who may start it and how to build the file. A page starts a
 job (``export_job_create``) for the logged-in user with the list's filters; the worker
-(django-tasks' database queue, ``core.tasks``) builds the file as that user, so the export
+(django-tasks' database queue, ``export_job_task``) builds the file as that user, so the export
 holds exactly what their list shows and is audited as before; the builder reports progress,
 which the job page polls. The file is stored encrypted, only its requester may download it,
 and it is deleted when it expires (``EXPORT_KEEP_HOURS``).
@@ -25,11 +25,12 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
+from django_tasks import task
 
 from yiyang.core import crypto
 from yiyang.core.choices import ExportFailure, ExportStatus
 from yiyang.core.models import ExportJob
-from yiyang.core.permissions import Actor
+from yiyang.core.permissions import Actor, actor_user
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +89,9 @@ def export_check(actor: Actor, code: str) -> ExportKind:
 def export_job_create(*, actor: Actor, kind: str, params: dict[str, Any]) -> ExportJob:
     """Queue an export of ``kind`` with the list's ``params`` for the actor. The worker
     starts it once the job is committed; expired files are removed on the way."""
-    from yiyang.core.tasks import export_job_task
-
     export_check(actor, kind)
     export_jobs_purge()
-    job = ExportJob.objects.create(created_by=actor, kind=kind, params=params)
+    job = ExportJob.objects.create(created_by=actor_user(actor), kind=kind, params=params)
     transaction.on_commit(lambda: export_job_task.enqueue(job.pk))
     return job
 
@@ -177,6 +176,17 @@ def export_jobs_purge(*, now: Any = None) -> int:
         job.status = ExportStatus.EXPIRED
         job.save(update_fields=["file", "status", "updated_at"])
     return len(expired)
+
+
+@task()
+def export_job_task(job_id: int) -> None:
+    """The worker's entry: build the job's file (django-tasks' database queue)."""
+    try:
+        export_job_run(job_id)
+    except Exception:  # the job page must not wait for ever: say it failed
+        log.exception("export job %s: the worker could not run it", job_id)
+        export_job_mark_failed(job_id)
+        raise
 
 
 # --- Reads --------------------------------------------------------------------------------
