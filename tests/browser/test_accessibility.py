@@ -1,0 +1,126 @@
+"""Accessibility: axe-core (vendored in tests/browser/vendor, test-only) runs over every page
+of every role at 1366 px and finds no serious or critical violation; on a 360 px phone the
+caregiver's visit pages have touch targets of at least 44 px.
+
+One browser, one session per role (its cookie set from a logged-in test client, so roles
+that need two-factor authentication log in the same way), and each page's status read first
+through the test client so the browser only opens pages the role may see."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.conftest import login
+from tests.language.test_no_internals import page_paths
+from tests.language.world import RichWorld, build_rich_world
+from yiyang.core.permissions import Role
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+BLOCKING = ("serious", "critical")
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5), count: v.nodes.length,
+  }));
+}"""
+MIN_TARGET = 44
+# Interactive elements a thumb must hit; a link inside running text is exempt (WCAG 2.5.5).
+MEASURE_TARGETS = """() => {
+  const selector = "a, button, input:not([type=hidden]), select, textarea, summary, [role=button]";
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === "hidden") continue;
+    if (el.tagName === "A" && el.closest("p, li:not(nav li), td, dd") && !el.matches(".btn")) continue;
+    const label = el.tagName === "INPUT" ? el.closest("label") : null;
+    if (label) {  // a check box, or a file input hidden in its button-like label
+      const area = label.getBoundingClientRect();
+      if (area.height >= 44 && area.width >= 44) continue;
+    }
+    if (box.height < 44 || box.width < 44) {
+      small.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} "${(el.textContent || el.value || "").trim().slice(0, 20)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}"""
+
+
+def _session(context: Any, base: str, user: Any) -> Client:
+    client = login(Client(), user)
+    context.add_cookies([
+        {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": base},
+        {"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": base},
+    ])  # fmt: skip
+    return client
+
+
+def _pages_of(client: Client, paths: list[str]) -> list[str]:
+    """The pages the role may open (200, HTML), each route once per kind of object."""
+    found = []
+    for path in paths:
+        response = client.get(path)
+        if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+            found.append(path)
+    return found
+
+
+def test_no_page_of_any_role_has_a_serious_accessibility_violation(
+    live_server: Any, browser: Any
+) -> None:
+    rich: RichWorld = build_rich_world()
+    paths = page_paths(rich)
+    failures: list[str] = []
+    report: dict[str, Any] = {}
+    for role in [str(r) for r in Role]:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        context.add_init_script(path=str(AXE))
+        try:
+            client = _session(context, live_server.url, rich.world.user[role])
+            page = context.new_page()
+            for path in _pages_of(client, paths):
+                page.goto(live_server.url + path)
+                page.wait_for_load_state("load")
+                found = page.evaluate(RUN_AXE)
+                report[f"{role} {path}"] = found
+                failures += [
+                    f"{role} {path}: {v['id']} ({v['impact']}) ×{v['count']} {v['nodes']}"
+                    for v in found
+                    if v["impact"] in BLOCKING
+                ]
+        finally:
+            context.close()
+    if os.environ.get("YIYANG_AXE_REPORT"):
+        Path(os.environ["YIYANG_AXE_REPORT"]).write_text(json.dumps(report, ensure_ascii=False))
+    assert not failures, "\n".join(failures)
+
+
+def test_the_caregivers_phone_pages_have_44px_touch_targets(live_server: Any, browser: Any) -> None:
+    rich: RichWorld = build_rich_world()
+    caregiver = rich.world.user[Role.CAREGIVER]
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    failures: list[str] = []
+    try:
+        client = _session(context, live_server.url, caregiver)
+        wanted = ["/visits/my-day/"] + [f"/visits/{v.external_id}/" for v in rich.objects["visit"]]
+        paths = _pages_of(client, wanted)
+        assert paths == wanted
+        page = context.new_page()
+        for path in paths:
+            page.goto(live_server.url + path)
+            failures += [f"{path}: {small}" for small in page.evaluate(MEASURE_TARGETS)]
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
