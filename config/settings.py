@@ -588,6 +588,8 @@ IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
 IMPORT_REPORT_LIMIT = env_int("IMPORT_REPORT_LIMIT", 100_000)
 # Run each import in a child process, so the worker returns the parse's memory when done.
 IMPORT_IN_CHILD_PROCESS = env_bool("IMPORT_IN_CHILD_PROCESS", MODE != "test")
+# Exports run in the background (core.exports); their files are kept this long, then deleted.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 
 # Request bodies: refuse oversized ones with a 400 instead of reading them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("yiyang.dashboard.web.home_urls")),
     path("divisions/", include("yiyang.core.web.urls")),
     path("audit/", include("yiyang.core.web.audit_urls")),
+    path("exports/", include("yiyang.core.web.export_urls")),
     path("organisations/", include("yiyang.organisations.web.urls")),
     path("elders/", include("yiyang.elders.web.urls")),
     path("assessments/", include("yiyang.assessments.web.urls")),

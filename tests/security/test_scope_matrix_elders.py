@@ -14,6 +14,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.conftest import World
+from tests.exporting import exported
 from tests.factories import citizen_id, make_elder
 from tests.security.matrix import PLACES, ROLES, X_ALL, XA, denied, holds
 from yiyang.core.permissions import Permission, Role
@@ -131,7 +132,7 @@ def test_elders_export(
     role: str, world: World, elders: dict[str, Elder], client_for: Callable[[str], Client]
 ) -> None:
     client = client_for(role)
-    response = client.get("/elders/export.xlsx")
+    response = exported(client, "/elders/export/")
     if not holds(role, Permission.EXPORT_DATA):
         assert response.status_code == 403
         return

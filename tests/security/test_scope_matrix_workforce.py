@@ -13,6 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.conftest import World, login, token_for
+from tests.exporting import content, exported
 from tests.factories import citizen_id
 from tests.security.matrix import PLACES, ROLES, X_ALL, denied, holds
 from yiyang.core.permissions import Permission, Role
@@ -90,7 +91,7 @@ def test_full_id_numbers_certificates_and_export_matrix(
         assert api.post(f"/api/v1{url}").status_code == expected, place
 
     certificates = api.get("/api/v1/workforce/certificates/?page_size=100")
-    export = page.get("/workforce/export.xlsx")
+    export = exported(page, "/workforce/export/")
     if holds(role, Permission.VIEW_CAREGIVERS):
         numbers = {row["number"][1:] for row in certificates.json()["results"]}
         assert numbers == visible
@@ -99,7 +100,7 @@ def test_full_id_numbers_certificates_and_export_matrix(
     if holds(role, Permission.VIEW_CAREGIVERS) and (
         holds(role, Permission.EXPORT_DATA) or holds(role, Permission.IMPORT_ROSTER)
     ):
-        data = b"".join(export.streaming_content)
+        data = content(export)
         rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
         assert {row[0][3:] for row in rows[1:]} == visible
     else:

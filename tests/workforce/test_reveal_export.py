@@ -11,6 +11,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.conftest import login, token_for
+from tests.exporting import content, exported
 from tests.visits.conftest import Care
 from tests.workforce.conftest import person_id, roster_file
 from yiyang.core.models import AuditEvent
@@ -72,7 +73,7 @@ def test_who_may_see_the_full_id_number(
 
 
 def _sheet(response) -> list[tuple]:  # type: ignore[no-untyped-def]
-    data = b"".join(response.streaming_content)
+    data = content(response)
     return list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
 
 
@@ -82,11 +83,11 @@ def test_the_roster_export(roster: Care, tmp_path: Path) -> None:
     admin = login(Client(), roster.world.user[Role.CITY_ADMIN])
     auditor = login(Client(), roster.world.user[Role.AUDITOR])
 
-    full = _sheet(admin.get("/workforce/export.xlsx?skill_level=3"))
-    everyone = _sheet(admin.get("/workforce/export.xlsx"))
-    masked = _sheet(auditor.get("/workforce/export.xlsx?skill_level=3"))
-    provider = _sheet(login(Client(), roster.manager).get("/workforce/export.xlsx"))
-    family = login(Client(), roster.world.user[Role.FAMILY]).get("/workforce/export.xlsx")
+    full = _sheet(exported(admin, "/workforce/export/?skill_level=3"))
+    everyone = _sheet(exported(admin, "/workforce/export/"))
+    masked = _sheet(exported(auditor, "/workforce/export/?skill_level=3"))
+    provider = _sheet(exported(login(Client(), roster.manager), "/workforce/export/"))
+    family = exported(login(Client(), roster.world.user[Role.FAMILY]), "/workforce/export/")
 
     assert full[0][:5] == ("姓名", "身份证号", "性别", "学历", "技能等级")
     assert len(full) == 2
@@ -111,9 +112,9 @@ def test_the_roster_export(roster: Care, tmp_path: Path) -> None:
 def test_an_exported_roster_imports_again(roster: Care, tmp_path: Path) -> None:
     _imported(roster, tmp_path)
     admin = roster.world.user[Role.CITY_ADMIN]
-    response = login(Client(), admin).get("/workforce/export.xlsx?skill_level=3")
+    response = exported(login(Client(), admin), "/workforce/export/?skill_level=3")
     path = tmp_path / "export.xlsx"
-    path.write_bytes(b"".join(response.streaming_content))
+    path.write_bytes(content(response))
 
     again = roster_import(actor=admin, path=path)
 

@@ -11,3 +11,5 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app's ``indicators.py`` registers what it measures (yiyang.core.indicators).
         autodiscover_modules("indicators")
+        # Each app's ``exports.py`` registers its background exports (yiyang.core.exports).
+        autodiscover_modules("exports")

@@ -59,3 +59,22 @@ class RoadKind(models.TextChoices):
     EXPRESSWAY = "expressway", _("Expressway")
     ARTERIAL = "arterial", _("Arterial road")
     LOCAL = "local", _("Local road")
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to start")
+    RUNNING = "running", _("Preparing the file")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Export failed")
+    EXPIRED = "expired", _("Expired: export again")
+
+
+class ExportFailure(models.TextChoices):
+    """Why an export failed, as a code; the page says it in the reader's language."""
+
+    ERROR = (
+        "error",
+        _("The file could not be made. Try again; if it fails again, tell the administrator."),
+    )
+    NOT_ALLOWED = "not_allowed", _("Your account may no longer export this list.")
+    UNKNOWN_KIND = "unknown_kind", _("This kind of export no longer exists.")

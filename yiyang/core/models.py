@@ -8,7 +8,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.choices import CODE_PREFIX_LENGTH, AuditAction, DivisionLevel, MapCrs, RoadKind
+from yiyang.core.choices import (
+    CODE_PREFIX_LENGTH,
+    AuditAction,
+    DivisionLevel,
+    ExportFailure,
+    ExportStatus,
+    MapCrs,
+    RoadKind,
+)
 
 
 class BaseModel(models.Model):
@@ -157,3 +165,44 @@ class MapRoad(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportJob(BaseModel):
+    """A list exported in the background (``core.exports``): who asked, which export with
+    which filters, its progress and the file (encrypted at rest), kept until ``expires_at``.
+    Only the user who asked may see the job or download the file."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("export"), max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    failure = models.CharField(max_length=16, choices=ExportFailure.choices, blank=True)
+    done_count = models.PositiveIntegerField(default=0)
+    total_count = models.PositiveIntegerField(null=True, blank=True)
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["created_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.filename or self.kind
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.total_count:
+            return 0
+        return min(99, int(100 * self.done_count / self.total_count))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import TextChoices
 from django.http import (
-    FileResponse,
     HttpRequest,
     HttpResponse,
     QueryDict,
@@ -24,11 +22,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.core import display
-from yiyang.core.cells import safe_cell, safe_row
+from yiyang.core.cells import safe_cell
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Permission, Role, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_filter_choices
 from yiyang.core.web.csv import export_view_response
+from yiyang.core.web.exports import export_start_response
 from yiyang.core.web.forms import apply_errors
 from yiyang.core.web.pagination import CappedPaginator, ListPaginator
 from yiyang.elders import importing, services, tasks
@@ -50,7 +49,7 @@ from yiyang.elders.choices import (
     Sex,
     Tag,
 )
-from yiyang.elders.columns import HEADERS
+from yiyang.elders.exports import ELDER_EXPORT
 from yiyang.elders.filtersets import AccessLogFilterSet, ElderFilterSet
 from yiyang.elders.models import AccessLog, AccessLogEntry, Elder, ElderContact, ImportJob
 from yiyang.elders.permissions import visible_fields
@@ -68,7 +67,7 @@ from yiyang.elders.selectors import (
     import_job_get_for_actor,
     import_job_list,
 )
-from yiyang.elders.sensitive import MASK, contact_phones, elder_id_number, elder_phones
+from yiyang.elders.sensitive import MASK, contact_phones
 from yiyang.elders.tags import age_on, elder_tags
 from yiyang.elders.web.forms import (
     SENSITIVE_FORM_FIELDS,
@@ -83,13 +82,6 @@ from yiyang.elders.web.forms import (
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000  # a name search shows "more than 1,000" past this
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Columns of the elder export, in order (Chinese headers from ``columns.HEADERS``).
-EXPORT_COLUMNS = [
-    "name", "id_number", "sex", "birth_date", "age", "phones", "community", "address",
-    "living_arrangement", "economic_status", "status", "tags",
-]  # fmt: skip
-# Headers of export columns that are not spreadsheet-import columns.
-EXTRA_HEADERS = {"age": gettext_lazy("Age"), "tags": gettext_lazy("Tags")}
 ACCESS_LOG_COLUMNS = [
     "id", "at", "username", "role", "action", "fields", "elder_count", "ip_address", "user_agent",
 ]  # fmt: skip
@@ -595,50 +587,14 @@ def import_report_view(request: HttpRequest, external_id: str) -> HttpResponse:
 # Exports and the access log
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
-def elder_export_view(request: HttpRequest) -> FileResponse:
-    """The filtered list as .xlsx. Sensitive columns are unmasked only where the role may
-    export them; the export is audited and every unmasked elder is in the access log."""
-    from openpyxl import Workbook
-
-    actor = request_actor(request)
-    require_perm(actor, Permission.EXPORT_DATA)
-    allowed = set(services.export_fields(actor))
-    unmasked = [f for f in (SensitiveField.ID_NUMBER, SensitiveField.PHONES) if f in allowed]
-    filters = _clean_filters(request.GET)
-    today = timezone.localdate()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Elders"))
-    sheet.append(safe_row(str(HEADERS.get(key) or EXTRA_HEADERS[key]) for key in EXPORT_COLUMNS))
-    exported: list[tuple[int, str]] = []
-    for elder in elder_list(actor=actor, filters=filters).iterator(chunk_size=2000):
-        exported.append((elder.pk, elder.division_code))
-        id_number = (
-            elder_id_number(elder)
-            if SensitiveField.ID_NUMBER in unmasked
-            else elder.id_number_masked
-        )
-        phones = (
-            ", ".join(elder_phones(elder))
-            if SensitiveField.PHONES in unmasked
-            else elder.phones_masked
-        )
-        row = [
-            elder.name, id_number, elder.get_sex_display(), elder.birth_date,
-            age_on(elder.birth_date, today), phones, elder.community.name, elder.address,
-            elder.get_living_arrangement_display(), elder.get_economic_status_display(),
-            elder.get_status_display(),
-            "、".join(str(Tag(tag).label) for tag in elder_tags(elder, today)),
-        ]  # fmt: skip
-        sheet.append([_safe_cell(value) for value in row])
-    services.elder_export_logged(
-        actor=actor, elders=exported, fields=[str(f) for f in unmasked],
-        filters=dict(request.GET.lists()),
-    )  # fmt: skip
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    workbook.save(handle)
-    handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename="elders.xlsx", content_type=XLSX)
+def elder_export_view(request: HttpRequest) -> HttpResponse:
+    """The filtered list as .xlsx, prepared in the background (``elders.exports``): POST
+    queues it and opens the job page with its progress bar."""
+    return export_start_response(
+        request, kind=ELDER_EXPORT, params={"filters": dict(request.GET.lists())}
+    )
 
 
 def _role_label(role: str) -> str:

@@ -4,7 +4,11 @@
    - [data-left] / [data-width] (percent), [data-colour] (background) and [data-edge-colour]
      (left border) position and colour timeline blocks and swatches through the style object,
      which the policy allows (a style="" attribute it does not). Content htmx swaps in is
-     handled as it arrives. */
+     handled as it arrives;
+   - a [data-auto-download] link that htmx swaps in (an export that has just finished) is
+     followed once, so the file downloads without another click;
+   - a table wrapper that scrolls sideways takes the keyboard focus (tabindex 0), so that
+     people without a mouse can scroll it too. */
 (function () {
   "use strict";
 
@@ -28,10 +32,36 @@
       window.print();
     }
   });
-  document.addEventListener("htmx:load", function (event) { place(event.target); });
+  function autoDownload(root) {
+    var link = root.matches && root.matches("[data-auto-download]")
+      ? root : root.querySelector && root.querySelector("[data-auto-download]");
+    if (link && !link.dataset.followed) {
+      link.dataset.followed = "1";
+      link.click();
+    }
+  }
+
+  function focusableScrollers(root) {
+    var wraps = root.querySelectorAll ? root.querySelectorAll(".table-wrap") : [];
+    Array.prototype.forEach.call(wraps, function (el) {
+      if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+      }
+    });
+  }
+
+  function ready(root) {
+    place(root);
+    focusableScrollers(root);
+  }
+
+  document.addEventListener("htmx:load", function (event) {
+    ready(event.target);
+    autoDownload(event.target);
+  });
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { place(document); });
+    document.addEventListener("DOMContentLoaded", function () { ready(document); });
   } else {
-    place(document);
+    ready(document);
   }
 })();

@@ -12,7 +12,7 @@ app_name = "workforce"
 
 urlpatterns = [
     path("", views.roster_view, name="roster"),
-    path("export.xlsx", export_views.roster_export_view, name="export"),
+    path("export/", export_views.roster_export_view, name="export"),
     path("figures/", views.figures_view, name="figures"),
     path("people/<uuid:external_id>/", views.person_view, name="person"),
     path(
