@@ -321,6 +321,9 @@ MEAL_STARTS = {"breakfast": "07:00", "lunch": "11:30", "dinner": "17:00"}
 MEAL_SUBSIDY_MONTHLY_CAP_YUAN = env("YIYANG_MEAL_SUBSIDY_MONTHLY_CAP_YUAN", "") or None
 MEAL_OFFLINE_MAX_DAYS = env_int("YIYANG_MEAL_OFFLINE_MAX_DAYS", 7)
 MEAL_LATE_DELIVERY_MINUTES = env_int("YIYANG_MEAL_LATE_DELIVERY_MINUTES", 60)
+# The meal scheduler (`yiyang run-meal-scheduler`) has the background worker book the
+# standing orders of the next MEAL_STANDING_DAYS_AHEAD days (tomorrow first).
+MEAL_STANDING_DAYS_AHEAD = env_int("YIYANG_MEAL_STANDING_DAYS_AHEAD", 2)
 # The covering model's time limit (seconds) and the smallest number of elders a hexagon
 # shows to roles below the district (k-anonymity).
 FACILITY_PLAN_TIME_LIMIT = env_float("YIYANG_PLAN_TIME_LIMIT", 60)
