@@ -523,6 +523,11 @@ BILLING_KIND = "meal"
 BILLING_LABEL = gettext_lazy("Served meal")
 
 
+def organisation_runs_canteen(*, organisation_id: int) -> bool:
+    """Whether the organisation runs a canteen or meal point (may sign a meal contract)."""
+    return Canteen.objects.filter(organisation_id=organisation_id).exists()
+
+
 def billable_meals(
     first: datetime.date, last: datetime.date, organisation_ids: Collection[int] | None
 ) -> list[dict[str, Any]]:

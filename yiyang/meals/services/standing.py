@@ -45,7 +45,9 @@ def standing_days_due(*, now: datetime.datetime | None = None) -> list[Due]:
     ]  # fmt: skip
 
 
-def standing_day_book(*, day: datetime.date, now: datetime.datetime | None = None) -> dict[str, Any]:
+def standing_day_book(
+    *, day: datetime.date, now: datetime.datetime | None = None
+) -> dict[str, Any]:
     """Book ``day`` from every standing order in force and note the run (its time is
     taken before booking, so an order changed during the run makes the day due again)."""
     started = now or timezone.now()
