@@ -110,3 +110,22 @@ def test_the_meal_card_prints_the_photo_and_removal_deletes_it(
     assert _files(private_media) == []
     assert not Elder.objects.get(pk=meals.old.pk).photo
     assert 'id="meal-card-photo"' not in worker.get(print_url).content.decode()
+
+
+def test_a_key_rotation_re_encrypts_the_stored_photos(
+    meals: Meals, client_for: Any, settings: Any
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from yiyang.elders.photos import elder_photos_rotate
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [old]
+    worker = client_for(Role.COMMUNITY_WORKER)
+    url = f"/elders/{meals.old.external_id}/photo/"
+    worker.post(url, {"photo": png()})
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    assert elder_photos_rotate() == 1
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    image = worker.get(url)
+    assert image.status_code == 200 and image.content.startswith(b"\xff\xd8")

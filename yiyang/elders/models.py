@@ -100,9 +100,7 @@ class Elder(BaseModel):
     # An optional photo (the meal card, the counter): a JPEG sealed as a Fernet token in
     # private storage, never under a public URL; served by a scoped view that logs each
     # view to the access log (``yiyang.elders.photos``).
-    photo = models.FileField(
-        _("photo"), upload_to=elder_photo_path, blank=True, editable=False
-    )
+    photo = models.FileField(_("photo"), upload_to=elder_photo_path, blank=True, editable=False)
 
     class Meta:
         ordering = ["division_code", "name", "id"]

@@ -219,9 +219,7 @@ def _chosen_dish(canteen: Any, value: str) -> Any:
     try:
         return selectors.dish_get(canteen=canteen, external_id=value)
     except Http404:
-        raise ValidationError(
-            {"dish": _("This dish is not on the menu for that meal.")}
-        ) from None
+        raise ValidationError({"dish": _("This dish is not on the menu for that meal.")}) from None
 
 
 def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date) -> None:

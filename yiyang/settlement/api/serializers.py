@@ -105,7 +105,7 @@ class ContractUpdateSerializer(ContractCreateSerializer):
     """A contract's new terms (its provider and what it buys never change)."""
 
     provider = None  # type: ignore[assignment]
-    scope = serializers.ChoiceField(  # type: ignore[assignment]
+    scope = serializers.ChoiceField(
         choices=ContractScope.choices, required=False, help_text="if given, the contract's own"
     )
 
