@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('settlement', '0003_contract_evaluation_target'),
+        ('settlement', '0004_payee_lines'),
     ]
 
     operations = [
