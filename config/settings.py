@@ -321,6 +321,9 @@ MEAL_STARTS = {"breakfast": "07:00", "lunch": "11:30", "dinner": "17:00"}
 MEAL_SUBSIDY_MONTHLY_CAP_YUAN = env("YIYANG_MEAL_SUBSIDY_MONTHLY_CAP_YUAN", "") or None
 MEAL_OFFLINE_MAX_DAYS = env_int("YIYANG_MEAL_OFFLINE_MAX_DAYS", 7)
 MEAL_LATE_DELIVERY_MINUTES = env_int("YIYANG_MEAL_LATE_DELIVERY_MINUTES", 60)
+# The meal scheduler (`yiyang run-meal-scheduler`) has the background worker book the
+# standing orders of the next MEAL_STANDING_DAYS_AHEAD days (tomorrow first).
+MEAL_STANDING_DAYS_AHEAD = env_int("YIYANG_MEAL_STANDING_DAYS_AHEAD", 2)
 # The covering model's time limit (seconds) and the smallest number of elders a hexagon
 # shows to roles below the district (k-anonymity).
 FACILITY_PLAN_TIME_LIMIT = env_float("YIYANG_PLAN_TIME_LIMIT", 60)
@@ -535,6 +538,7 @@ VISIT_MAX_SPEED_KMH = env_int("VISIT_MAX_SPEED_KMH", 60)
 VISIT_MAX_CLOCK_SKEW_SECONDS = env_int("VISIT_MAX_CLOCK_SKEW_SECONDS", 300)
 VISIT_OFFLINE_MAX_AGE_HOURS = env_int("VISIT_OFFLINE_MAX_AGE_HOURS", 72)
 VISIT_PHOTO_MAX_BYTES = env_int("VISIT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+ELDER_PHOTO_MAX_BYTES = env_int("ELDER_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 VISIT_CANCEL_NOTICE_HOURS = env_int("VISIT_CANCEL_NOTICE_HOURS", 24)
 VISIT_PLAN_MAX_DAYS = env_int("VISIT_PLAN_MAX_DAYS", 366)
 

@@ -1,6 +1,6 @@
 """Served meals reach the monthly settlement through its registry of line sources: each
 subsidised, not voided meal of the month becomes a payable line of the canteen's
-organisation (the subsidy is what the city pays), billed once; the home-care allowance
+organisation under its meal-only contract (the subsidy is what the city pays), billed once; the home-care allowance
 cap does not hold meal lines (the counter applies the meal subsidy's own cap)."""
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from tests.meals.conftest import Meals
-from yiyang.core.permissions import Role, SystemActor
-from yiyang.core.scoping import Scope
+from yiyang.core.permissions import Role
 from yiyang.meals.selectors import BILLING_KIND
 from yiyang.meals.services import meal_serve, served_meal_void
-from yiyang.services import services as catalogue
-from yiyang.services.models import ServiceItem
 from yiyang.settlement import services as settlement
 from yiyang.settlement.choices import LineStatus
 from yiyang.settlement.models import StatementLine
@@ -41,11 +38,6 @@ def test_served_meals_are_a_registered_source_of_settlement_lines(meals: Meals) 
     meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.young, meal="lunch",
                at=at, now=at)  # no subsidy: nothing to bill  # fmt: skip
     city = world.div["X"]
-    catalogue.service_list_load(
-        actor=SystemActor(Scope(division_prefix=city.code_prefix), username="t"), city=city
-    )
-    item = ServiceItem.objects.filter(city=city).order_by("code").first()
-    assert item is not None
     finance = world.user[Role.FINANCE_OFFICER]
     month = at.date().replace(day=1)
     line = settlement.budget_line_create(
@@ -56,7 +48,7 @@ def test_served_meals_are_a_registered_source_of_settlement_lines(meals: Meals) 
         actor=world.user[Role.DISTRICT_OFFICER], number="ZC-001", buyer=world.div["XA"],
         provider=meals.canteen.organisation, budget_line=line,
         starts_on=month - datetime.timedelta(days=30), ends_on=month + datetime.timedelta(days=90),
-        cap_yuan="50000.00", prices={item: item.standard_price}, areas=[world.div["XA1"]],
+        cap_yuan="50000.00", prices={}, areas=[world.div["XA1"]], scope="meals",
     )  # fmt: skip
     result = settlement.settle_month(actor=finance, month=month)
     lines = list(StatementLine.objects.filter(source_kind=BILLING_KIND))

@@ -15,12 +15,18 @@ from django.utils import timezone
 
 from tests.conftest import World
 from tests.factories import UserFactory, make_elder
+from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
 from yiyang.assessments.models import EligibilityRule
 from yiyang.core.permissions import Role, SystemActor
 from yiyang.core.scoping import Scope
+from yiyang.facilities.choices import FacilityKind
+from yiyang.facilities.services import facility_register
+from yiyang.meals.models import Canteen
+from yiyang.meals.services import canteen_register
 from yiyang.services import services as catalogue
 from yiyang.services.models import Caregiver, ServiceItem
 from yiyang.settlement import services
+from yiyang.settlement.choices import ContractScope
 from yiyang.settlement.models import BudgetLine, Contract
 from yiyang.visits.models import Order, Visit
 
@@ -142,3 +148,40 @@ def make_books(world: World) -> Books:
         month,
         {"street_xa2": street2},
     )
+
+
+CANTEEN = {
+    "opening_days": [0, 1, 2, 3, 4, 5, 6], "meals": ["breakfast", "lunch", "dinner"],
+    "price_lunch": Decimal("15.00"),
+}  # fmt: skip
+
+
+def canteen_of_the_provider(books: Books) -> Canteen:
+    """The provider also runs a canteen, with a meal subsidy for those 80 and over."""
+    system = SystemActor(Scope(division_prefix="4191"), username="test")
+    facility = facility_register(
+        actor=system, organisation=books.provider, kind=FacilityKind.ELDERLY_CANTEEN
+    )
+    EligibilityRule.objects.create(
+        name="80岁以上助餐补贴", entitlement=EntitlementKind.MEAL_SUBSIDY,
+        unit=EntitlementUnit.PER_MEAL, amount_yuan=Decimal("5.00"), min_age=80,
+        valid_from=datetime.date(2020, 1, 1),
+    )  # fmt: skip
+    return canteen_register(actor=system, facility=facility, **CANTEEN)
+
+
+def meal_contract(books: Books, **changes: object) -> Contract:
+    """A meal-only contract of the provider for street XA1 (the meal-subsidy line)."""
+    line = services.budget_line_create(
+        actor=books.world.user[Role.FINANCE_OFFICER], city=books.world.div["X"],
+        source="city", year=books.month.year, purpose="meals", name="助餐补贴",
+        amount_yuan="100000.00",
+    )  # fmt: skip
+    values: dict[str, object] = {
+        "number": "ZC-001", "buyer": books.world.div["XA"], "provider": books.provider,
+        "budget_line": line, "starts_on": books.month - datetime.timedelta(days=30),
+        "ends_on": books.month + datetime.timedelta(days=90), "cap_yuan": "50000.00",
+        "prices": {}, "areas": [books.world.div["XA1"]], "scope": ContractScope.MEALS,
+    }  # fmt: skip
+    values.update(changes)
+    return services.contract_create(actor=books.world.user[Role.DISTRICT_OFFICER], **values)

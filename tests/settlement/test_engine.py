@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from tests.settlement.conftest import Books
+from tests.settlement.conftest import Books, canteen_of_the_provider, meal_contract
 from yiyang.core.permissions import Role
 from yiyang.settlement import services
 from yiyang.settlement.models import LineHold, StatementLine
@@ -103,6 +103,8 @@ def test_a_registered_source_is_billed_with_its_own_and_the_general_holds(
     dinner = _meal(books, 2, 5, allowance="10.00")
     dinner.hold("flag_unreviewed", flags=["no_photo"])
     meals_source.extend([lunch, dinner])
+    canteen_of_the_provider(books)
+    meal_contract(books)  # meals are billed under the provider's meal-only contract
     result = settle(books)
     assert result.lines == 3
     lines = {(line.source_kind, line.source_id): line for line in StatementLine.objects.all()}
@@ -114,7 +116,9 @@ def test_a_registered_source_is_billed_with_its_own_and_the_general_holds(
     # against the elder's monthly home-care allowance (290 + 5 + 10 > 300 holds nothing).
     assert not LineHold.objects.filter(line__source_kind="meal", reason="allowance_exceeded")
     assert not LineHold.objects.filter(reason="allowance_exceeded").exists()
-    assert result.statements[0].allowance_yuan == Decimal("305.00")
+    assert sorted(s.allowance_yuan for s in result.statements) == [
+        Decimal("15.00"), Decimal("290.00"),
+    ]  # fmt: skip
 
 
 def test_units_already_on_a_confirmed_statement_are_not_billed_again(books: Books) -> None:

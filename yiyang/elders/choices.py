@@ -173,6 +173,7 @@ class SensitiveField(models.TextChoices):
     HEALTH = "health", _("Health information")
     INSURANCE_NUMBER = "insurance_number", _("Medical-insurance number")
     CONTACT_PHONES = "contact_phones", _("Contacts' phone numbers")
+    PHOTO = "photo", _("Photo")
 
 
 class AccessAction(models.TextChoices):

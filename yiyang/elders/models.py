@@ -37,6 +37,11 @@ USER = settings.AUTH_USER_MODEL
 LISTED = ~Q(status=ElderStatus.DUPLICATE)
 
 
+def elder_photo_path(instance: Elder, filename: str) -> str:
+    """A new name for each photo (a replaced one is deleted, never overwritten in place)."""
+    return f"elders/photos/{instance.external_id}-{uuid.uuid4().hex[:12]}.bin"
+
+
 class Elder(BaseModel):
     name = models.CharField(_("name"), max_length=50)
     # Pinyin initials of the name (张三丰 -> ZSF), for search by initials.
@@ -92,6 +97,10 @@ class Elder(BaseModel):
         "self", verbose_name=_("duplicate of"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )  # fmt: skip
+    # An optional photo (the meal card, the counter): a JPEG sealed as a Fernet token in
+    # private storage, never under a public URL; served by a scoped view that logs each
+    # view to the access log (``yiyang.elders.photos``).
+    photo = models.FileField(_("photo"), upload_to=elder_photo_path, blank=True, editable=False)
 
     class Meta:
         ordering = ["division_code", "name", "id"]

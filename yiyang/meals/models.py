@@ -186,6 +186,22 @@ class StandingOrder(BaseModel):
         return f"standing {self.meal} {self.elder_id}"
 
 
+class StandingRun(models.Model):
+    """When the standing orders last booked a day (the scheduler reads it to know what is
+    due: a day never booked, or one whose standing orders changed since)."""
+
+    day = models.DateField(_("day"), unique=True)
+    ran_at = models.DateTimeField(_("ran at"))
+    booked = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"standing run {self.day}"
+
+
 class Booking(BaseModel):
     """A meal booked for a day and meal-time: dine in, pick up or delivered. One active
     booking per elder and meal-time (a partial unique constraint)."""

@@ -243,6 +243,25 @@ def counter_dishes(*, canteens: list[Canteen], day: datetime.date) -> list[dict[
     ]  # fmt: skip
 
 
+def bookable_dishes(
+    *, canteens: list[Canteen], start: datetime.date, days: int = 7
+) -> list[dict[str, Any]]:
+    """The dishes a booking may choose: each canteen's menu (a meal point's from its
+    kitchen) for ``days`` days from ``start``, with their labels, in one query."""
+    source = {c.pk: (c.kitchen_id or c.pk) for c in canteens}
+    items = MenuItem.objects.filter(
+        canteen_id__in=set(source.values()), day__gte=start,
+        day__lt=start + datetime.timedelta(days=days), dish__is_active=True,
+    ).select_related("dish").order_by("day", "meal", "dish__name")  # fmt: skip
+    by_source: dict[int, list[MenuItem]] = {}
+    for item in items:
+        by_source.setdefault(item.canteen_id, []).append(item)
+    return [
+        {"canteen": c, "day": item.day, "meal": item.meal, "dish": item.dish}
+        for c in canteens for item in by_source.get(source[c.pk], [])
+    ]  # fmt: skip
+
+
 def dishes_of(*, canteen: Canteen) -> QuerySet[Dish]:
     return Dish.objects.filter(canteen=canteen.kitchen or canteen, is_active=True)
 
@@ -502,6 +521,11 @@ def meal_report(*, actor: Actor, first: datetime.date, last: datetime.date) -> d
 
 BILLING_KIND = "meal"
 BILLING_LABEL = gettext_lazy("Served meal")
+
+
+def organisation_runs_canteen(*, organisation_id: int) -> bool:
+    """Whether the organisation runs a canteen or meal point (may sign a meal contract)."""
+    return Canteen.objects.filter(organisation_id=organisation_id).exists()
 
 
 def billable_meals(

@@ -19,6 +19,15 @@ class FundPurpose(models.TextChoices):
     CAREGIVERS = "caregivers", _("Caregiver subsidies")
 
 
+class ContractScope(models.TextChoices):
+    """What a contract buys, hence which units its statements bill: home-care services at
+    the contract's unit prices (visits), or a canteen's subsidised meals only (the served
+    meals' subsidy, priced at the counter)."""
+
+    HOME_CARE = "home_care", _("Home-care services")
+    MEALS = "meals", _("Meals only (a canteen's meal subsidy)")
+
+
 class StatementStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     CONFIRMED = "confirmed", _("Confirmed by the provider")

@@ -16,6 +16,7 @@ from yiyang.organisations.models import Organisation
 from yiyang.services.models import Caregiver, ServiceItem
 from yiyang.settlement.choices import (
     PAYEE_KINDS,
+    ContractScope,
     Decision,
     FundPurpose,
     FundSource,
@@ -87,6 +88,12 @@ class Contract(BaseModel):
     budget_line = models.ForeignKey(
         BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT,
         related_name="contracts",
+    )  # fmt: skip
+    # Home care (visits at the unit prices of its items) or meals only (a canteen's
+    # served meals): which sources' units the contract's statements take. Fixed once made.
+    scope = models.CharField(
+        _("what it buys"), max_length=12, choices=ContractScope.choices,
+        default=ContractScope.HOME_CARE,
     )  # fmt: skip
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))

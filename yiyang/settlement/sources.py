@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 
 from yiyang.meals.selectors import BILLING_KIND, BILLING_LABEL, billable_meals
-from yiyang.settlement.choices import SourceKind
+from yiyang.settlement.choices import ContractScope, SourceKind
 from yiyang.settlement.rules import SourceRow
 from yiyang.workforce.selectors import billable_subsidies
 
@@ -114,3 +114,11 @@ def _collect_subsidies(kind: str) -> Collector:
 
 for _kind in (SourceKind.CAREGIVER_ENTRY, SourceKind.CAREGIVER_POST):
     register_source(_kind.value, _kind.label, _collect_subsidies(_kind.value))
+
+
+# Which sources' units each kind of contract takes: a home-care contract never bills a
+# meal, a meal-only contract nothing but meals.
+SCOPE_SOURCES: dict[str, tuple[str, ...]] = {
+    ContractScope.HOME_CARE: (SourceKind.VISIT,),
+    ContractScope.MEALS: (BILLING_KIND,),
+}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.elders.web import views
+from yiyang.elders.web import photo_views, views
 
 app_name = "elders"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("<uuid:external_id>/", views.elder_detail_view, name="detail"),
     path("<uuid:external_id>/edit/", views.elder_edit_view, name="edit"),
     path("<uuid:external_id>/history/", views.elder_history_view, name="history"),
+    path("<uuid:external_id>/photo/", photo_views.elder_photo_view, name="photo"),
     path("<uuid:external_id>/contacts/new/", views.contact_edit_view, name="contact-create"),
     path(
         "<uuid:external_id>/contacts/<uuid:contact_id>/edit/",

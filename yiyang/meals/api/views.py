@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -188,7 +190,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         actor = request_actor(request)
         elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
         canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
-        dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
+        try:
+            dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
+        except Http404:
+            raise ValidationError(
+                {"dish": _("This dish is not on the menu for that meal.")}
+            ) from None
         booked = services.booking_place(
             actor=actor, canteen=canteen, elder=elder, day=data["day"], meal=data["meal"],
             mode=data["mode"], dish=dish,

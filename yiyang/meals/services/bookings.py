@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -210,9 +211,14 @@ def standing_orders_book(*, actor: Actor, day: datetime.date) -> dict[str, int]:
     for order in orders:
         if (order.ends_on and order.ends_on < day) or day.weekday() not in order.weekdays:
             continue
-        if Booking.objects.filter(elder=order.elder, day=day, meal=order.meal).exclude(
-            status=BookingStatus.CANCELLED
-        ).exists() or _errors(order.canteen, order.elder, day, order.meal, order.mode, None, None):
+        # A day this order booked already is never booked again, even when the booking
+        # was cancelled since (the elder's choice stands through a second run).
+        taken = Booking.objects.filter(elder=order.elder, day=day, meal=order.meal).filter(
+            ~Q(status=BookingStatus.CANCELLED) | Q(standing_order=order)
+        )
+        if taken.exists() or _errors(
+            order.canteen, order.elder, day, order.meal, order.mode, None, None
+        ):
             result["skipped"] += 1
             continue
         try:

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -139,45 +139,87 @@ def counter_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def book_view(request: HttpRequest) -> HttpResponse:
-    """Book a meal (community worker, call centre, a canteen's staff, family)."""
+    """Book a meal (community worker, call centre, a canteen's staff, family), with a dish
+    of the day's menu if one is chosen. A dish that conflicts with the elder's diet needs
+    or allergies is shown with its warnings and booked only once confirmed."""
     actor = request_actor(request)
     require_perm(actor, Permission.BOOK_MEALS)
     canteens = list(selectors.canteen_list(actor=actor).filter(is_active=True))
-    elders = selectors.bookable_elders(actor=actor)[:200]
     errors: dict[str, Any] = {}
+    warnings: list[str] = []
     if request.method == "POST":
         try:
-            elder = selectors.bookable_elder_get(
-                actor=actor, external_id=request.POST.get("elder", "")
-            )
-            canteen = selectors.canteen_get_for_actor(
-                actor=actor, external_id=request.POST.get("canteen", "")
-            )
-            day = _day(request.POST.get("day"))
-            if day is None:
-                raise ValidationError({"day": _("Choose a day.")})
-            if request.POST.getlist("weekdays"):
-                _standing(request, canteen, elder, day)
-                return redirect(reverse("meals:index"))
-            booked = services.booking_place(
-                actor=actor, canteen=canteen, elder=elder, day=day,
-                meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
-            )  # fmt: skip
+            booked = _book(request, warnings)
         except ValidationError as exc:
             errors = exc.message_dict
         else:
-            booking = booked.booking
-            done = {"meal": Meal(booking.meal).label, "day": booking.day, "name": elder.name}
-            messages.success(request, _("Booked %(meal)s of %(day)s for %(name)s.") % done)
-            for warning in booked.warnings:
-                messages.warning(request, warning)
-            return redirect(reverse("meals:index"))
+            if booked is not None:
+                return redirect(reverse("meals:index"))
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     return render(request, "meals/book.html", {
-        "canteens": canteens, "elders": elders, "meals": Meal.choices, "modes": MealMode.choices,
-        "weekdays": list(enumerate(WEEKDAYS)),
-        "errors": errors, "tomorrow": timezone.localdate() + datetime.timedelta(days=1),
-        "values": request.POST,
+        "canteens": canteens, "elders": selectors.bookable_elders(actor=actor)[:200],
+        "meals": Meal.choices, "modes": MealMode.choices,
+        "weekdays": list(enumerate(WEEKDAYS)), "errors": errors, "warnings": warnings,
+        "tomorrow": tomorrow, "values": request.POST,
+        "dishes": _dish_options(canteens, timezone.localdate()),
     })  # fmt: skip
+
+
+def _dish_options(canteens: list[Any], start: datetime.date) -> list[dict[str, Any]]:
+    """The menu's dishes as choices: which canteen, day and meal each belongs to (the
+    page's script shows those of the chosen ones) and its labels in the reader's words."""
+    return [
+        {"value": o["dish"].external_id, "canteen": o["canteen"].external_id, "day": o["day"],
+         "meal": o["meal"], "name": o["dish"].name, "price": o["dish"].price,
+         "meal_label": Meal(o["meal"]).label,
+         "labels": "、".join(str(DietLabel(lb).label) for lb in o["dish"].labels
+                            if lb in DietLabel.values)}
+        for o in selectors.bookable_dishes(canteens=canteens, start=start)
+    ]  # fmt: skip
+
+
+def _book(request: HttpRequest, warnings: list[str]) -> Any:
+    """Place the booking (or standing order) the form describes; None when the chosen
+    dish raised warnings not yet confirmed (``warnings`` filled, nothing written)."""
+    actor = request_actor(request)
+    elder = selectors.bookable_elder_get(actor=actor, external_id=request.POST.get("elder", ""))
+    canteen = selectors.canteen_get_for_actor(
+        actor=actor, external_id=request.POST.get("canteen", "")
+    )
+    day = _day(request.POST.get("day"))
+    if day is None:
+        raise ValidationError({"day": _("Choose a day.")})
+    if request.POST.getlist("weekdays"):
+        _standing(request, canteen, elder, day)
+        return True
+    dish = _chosen_dish(canteen, request.POST.get("dish", ""))
+    if dish is not None and not request.POST.get("confirm"):
+        warnings.extend(services.dish_warnings(selectors.elder_diet(elder), dish))
+        if warnings:
+            return None
+    booked = services.booking_place(
+        actor=actor, canteen=canteen, elder=elder, day=day, dish=dish,
+        meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
+    )  # fmt: skip
+    booking = booked.booking
+    done = {"meal": Meal(booking.meal).label, "day": booking.day, "name": elder.name}
+    if dish is None:
+        messages.success(request, _("Booked %(meal)s of %(day)s for %(name)s.") % done)
+    else:
+        messages.success(request, _("Booked %(meal)s of %(day)s for %(name)s: %(dish)s.") % {
+            **done, "dish": dish.name})  # fmt: skip
+    for warning in booked.warnings:
+        messages.warning(request, warning)
+    return booking
+
+
+def _chosen_dish(canteen: Any, value: str) -> Any:
+    if not value:
+        return None
+    try:
+        return selectors.dish_get(canteen=canteen, external_id=value)
+    except Http404:
+        raise ValidationError({"dish": _("This dish is not on the menu for that meal.")}) from None
 
 
 def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from yiyang.settlement.choices import Decision, FundPurpose, FundSource
+from yiyang.settlement.choices import ContractScope, Decision, FundPurpose, FundSource
 from yiyang.settlement.display import hold_text
 from yiyang.settlement.models import (
     BudgetLine,
@@ -62,7 +62,8 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
     class Meta:
         model = Contract
         fields = (
-            "id", "number", "buyer", "provider", "provider_name", "budget_line", "starts_on",
+            "id", "number", "scope", "buyer", "provider", "provider_name", "budget_line",
+            "starts_on",
             "ends_on", "cap_yuan", "on_time_target", "verified_target", "complaints_limit",
             "evaluation_target",
             "items", "areas",
@@ -77,6 +78,11 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
 
 class ContractCreateSerializer(serializers.Serializer[Any]):
     number = serializers.CharField(max_length=40)
+    scope = serializers.ChoiceField(
+        choices=ContractScope.choices, default=ContractScope.HOME_CARE,
+        help_text="home_care: services at unit prices; meals: a canteen's served meals only "
+        "(no prices)",
+    )  # fmt: skip
     buyer = serializers.CharField(help_text="the buying division's code (city or district)")
     provider = serializers.UUIDField()
     budget_line = serializers.UUIDField()
@@ -85,7 +91,7 @@ class ContractCreateSerializer(serializers.Serializer[Any]):
     cap_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
     prices = serializers.DictField(
         child=serializers.DecimalField(max_digits=10, decimal_places=2),
-        help_text="service item code -> unit price",
+        help_text="service item code -> unit price (empty for a meal-only contract)",
     )
     areas = serializers.ListField(child=serializers.CharField(), help_text="division codes served")
     # Performance terms (the contract's defaults when left out), percentages 0-100.
@@ -96,9 +102,12 @@ class ContractCreateSerializer(serializers.Serializer[Any]):
 
 
 class ContractUpdateSerializer(ContractCreateSerializer):
-    """A contract's new terms (its provider never changes)."""
+    """A contract's new terms (its provider and what it buys never change)."""
 
     provider = None  # type: ignore[assignment]
+    scope = serializers.ChoiceField(
+        choices=ContractScope.choices, required=False, help_text="if given, the contract's own"
+    )
 
 
 class BudgetLineCreateSerializer(serializers.Serializer[Any]):

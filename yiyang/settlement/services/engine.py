@@ -169,7 +169,8 @@ class Run:
         self.execute(
             f"CREATE {temp} TABLE {TERM} (contract_id bigint NOT NULL, statement_id bigint "
             "NOT NULL, provider_id bigint NOT NULL, item_key bigint NOT NULL, code_prefix "
-            "varchar(12) NOT NULL, starts_on date NOT NULL, ends_on date NOT NULL)"
+            "varchar(12) NOT NULL, starts_on date NOT NULL, ends_on date NOT NULL, "
+            "kind varchar(16) NOT NULL)"
         )
         self.execute(
             f"CREATE {temp} TABLE {LIMIT} (elder_id bigint PRIMARY KEY, limit_fen bigint NOT NULL)"
@@ -257,8 +258,8 @@ class Run:
         self.insert(
             TERM,
             ("contract_id", "statement_id", "provider_id", "item_key", "code_prefix",
-             "starts_on", "ends_on"),
-            [(*t[:5], self.date(t[5]), self.date(t[6])) for t in terms],
+             "starts_on", "ends_on", "kind"),
+            [(*t[:5], self.date(t[5]), self.date(t[6]), t[7]) for t in terms],
         )  # fmt: skip
         if self.pg:
             self.execute(f"ANALYZE {TERM}")
@@ -271,6 +272,7 @@ class Run:
 
         covers = (
             "{t}.provider_id = u.provider_id AND {t}.item_key = " + ITEM_KEY + " "
+            "AND {t}.kind = u.kind "
             "AND u.day >= {t}.starts_on AND u.day <= {t}.ends_on "
             "AND u.division_code LIKE {t}.code_prefix || '%%'"
         )
@@ -350,11 +352,11 @@ UNIT_REST = (
 
 
 def _exclusive(terms: Sequence[tuple[Any, ...]]) -> bool:
-    """Whether no unit can fall under two terms: no two of one provider and service
-    overlap in time and area (one area inside the other)."""
-    groups: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
+    """Whether no unit can fall under two terms: no two of one provider, service and kind
+    of unit overlap in time and area (one area inside the other)."""
+    groups: dict[tuple[Any, Any, Any], list[tuple[Any, ...]]] = {}
     for term in terms:
-        groups.setdefault((term[2], term[3]), []).append(term)
+        groups.setdefault((term[2], term[3], term[7]), []).append(term)
     for group in groups.values():
         for i, a in enumerate(group):
             for b in group[i + 1 :]:

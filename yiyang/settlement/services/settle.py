@@ -23,7 +23,14 @@ from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
-from yiyang.settlement.choices import FundPurpose, LineStatus, SourceKind, StatementStatus
+from yiyang.settlement.choices import (
+    PAYEE_KINDS,
+    ContractScope,
+    FundPurpose,
+    LineStatus,
+    SourceKind,
+    StatementStatus,
+)
 from yiyang.settlement.models import (
     Adjustment,
     Contract,
@@ -34,7 +41,7 @@ from yiyang.settlement.models import (
 )
 from yiyang.settlement.services.engine import NO_ITEM, PAYEE_ITEM, Run
 from yiyang.settlement.services.holdrules import general_holds
-from yiyang.settlement.sources import SOURCES
+from yiyang.settlement.sources import SCOPE_SOURCES, SOURCES
 
 ZERO = Decimal("0.00")
 BATCH = 5000
@@ -176,12 +183,14 @@ def _clear_drafts(first: datetime.date, targets: list[Contract]) -> None:
 
 
 def _terms(targets: list[Contract], statements: dict[int, Statement]) -> list[tuple[Any, ...]]:
-    """What each contract covers, one row per (service, area): its provider, the service
-    (0 stands for a unit without one, which any service of the contract covers), the
-    area's code prefix and the period. An area inside another area of the same contract
-    adds nothing, so it is left out (a unit matches a contract at most once). A contract
-    of a caregiver-subsidy budget line covers the caregivers' subsidies of its provider
-    (``PAYEE_ITEM``) and nothing else; no other contract covers them."""
+    """What each contract covers, one row per (kind of unit, service, area): its provider,
+    the service (0 stands for a unit without one, which any service of the contract
+    covers), the area's code prefix, the period and the kind of unit it takes. An area
+    inside another area of the same contract adds nothing, so it is left out (a unit
+    matches a contract at most once). A contract of a caregiver-subsidy budget line covers
+    the caregivers' subsidies of its provider (``PAYEE_ITEM``) and nothing else; a
+    meal-only contract its canteen's meals (without a service); a home-care contract its
+    services' visits, never meals."""
     terms: list[tuple[Any, ...]] = []
     for contract in targets:
         prefixes = sorted({a.code_prefix for a in contract.areas.all()}, key=len)
@@ -190,13 +199,17 @@ def _terms(targets: list[Contract], statements: dict[int, Statement]) -> list[tu
             if not any(prefix.startswith(k) for k in kept):
                 kept.append(prefix)
         if contract.budget_line.purpose == FundPurpose.CAREGIVERS:
-            items = [PAYEE_ITEM]
+            items, kinds = [PAYEE_ITEM], tuple(PAYEE_KINDS)
+        elif contract.scope == ContractScope.MEALS:
+            items, kinds = [NO_ITEM], SCOPE_SOURCES[ContractScope.MEALS]
         else:
             items = [i.item_id for i in contract.items.all()] + [NO_ITEM]
+            kinds = SCOPE_SOURCES.get(contract.scope, ())
         statement_id = statements[contract.id].id
         terms.extend(
             (contract.id, statement_id, contract.provider_id, item, prefix,
-             contract.starts_on, contract.ends_on)
+             contract.starts_on, contract.ends_on, kind)
+            for kind in kinds
             for item in items for prefix in kept
         )  # fmt: skip
     return terms

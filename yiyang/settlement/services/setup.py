@@ -16,9 +16,10 @@ from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.meals.selectors import organisation_runs_canteen
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import ServiceItem
-from yiyang.settlement.choices import FundPurpose, FundSource, StatementStatus
+from yiyang.settlement.choices import ContractScope, FundPurpose, FundSource, StatementStatus
 from yiyang.settlement.models import (
     BudgetAllocation,
     BudgetLine,
@@ -116,6 +117,7 @@ def _contract_errors(
     *, actor: Actor, buyer: Division, provider: Organisation, budget_line: BudgetLine,
     starts_on: datetime.date, ends_on: datetime.date, prices: dict[ServiceItem, Decimal],
     areas: Sequence[Division], errors: dict[str, str], editing: Contract | None = None,
+    scope: str = ContractScope.HOME_CARE,
 ) -> None:  # fmt: skip
     if buyer.level not in (DivisionLevel.CITY, DivisionLevel.DISTRICT) or not (
         actor.scope.covers_division_code(buyer.code)
@@ -131,6 +133,10 @@ def _contract_errors(
     if subsidy and prices:
         errors["items"] = _("A caregiver-subsidy contract pays subsidies, not services: "
                             "give no services.")  # fmt: skip
+    elif scope == ContractScope.MEALS:
+        _meal_contract_errors(provider, budget_line, prices, errors)
+    elif scope != ContractScope.HOME_CARE:
+        errors["scope"] = _("Choose home-care services or meals only.")
     elif not subsidy and not prices:
         errors["items"] = _("Give at least one service with its unit price.")
     if not areas:
@@ -149,6 +155,8 @@ def _contract_errors(
     ).filter(inside)  # fmt: skip
     if subsidy:
         overlapping = overlapping.filter(budget_line__purpose=FundPurpose.CAREGIVERS)
+    elif scope == ContractScope.MEALS:
+        overlapping = overlapping.filter(scope=ContractScope.MEALS)
     else:
         overlapping = overlapping.filter(items__item__in=list(prices))
     if editing is not None:
@@ -161,25 +169,47 @@ def _contract_errors(
         ) % {"number": clash.number, "start": clash.starts_on, "end": clash.ends_on}
 
 
+def _meal_contract_errors(
+    provider: Organisation, budget_line: BudgetLine, prices: dict[ServiceItem, Decimal],
+    errors: dict[str, str],
+) -> None:  # fmt: skip
+    """A meal-only contract: a canteen's, paid from a meal-subsidy line, with no services
+    (its lines are the served meals' subsidy, priced at the counter)."""
+    if prices:
+        errors["items"] = _(
+            "A meal-only contract buys no home-care services: leave the unit prices empty."
+        )
+    if budget_line.purpose != FundPurpose.MEALS:
+        errors["budget_line"] = _("A meal-only contract is paid from a meal-subsidy budget line.")
+    if not organisation_runs_canteen(organisation_id=provider.pk):
+        errors["provider"] = _("%(provider)s runs no canteen or meal point.") % {
+            "provider": provider.name
+        }
+
+
 @transaction.atomic
 def contract_create(
     *, actor: Actor, number: str, buyer: Division, provider: Organisation,
     budget_line: BudgetLine, starts_on: datetime.date, ends_on: datetime.date, cap_yuan: Any,
-    prices: dict[ServiceItem, Any], areas: Sequence[Division], **terms: Any,
+    prices: dict[ServiceItem, Any], areas: Sequence[Division],
+    scope: str = ContractScope.HOME_CARE, **terms: Any,
 ) -> Contract:  # fmt: skip
-    """A purchase contract with its services, unit prices and divisions served."""
+    """A purchase contract with its services, unit prices and divisions served; or a
+    meal-only contract (``scope`` meals: a canteen's served meals, no services)."""
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     errors: dict[str, str] = {}
     cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)
     _contract_errors(
         actor=actor, buyer=buyer, provider=provider, budget_line=budget_line,
         starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
+        scope=scope,
     )  # fmt: skip
     if errors:
         raise ValidationError(errors)
     contract = Contract.objects.create(
         number=number.strip(), buyer=buyer, division_code=buyer.code, provider=provider,
-        budget_line=budget_line, starts_on=starts_on, ends_on=ends_on, cap_yuan=cap, **terms,
+        budget_line=budget_line, starts_on=starts_on, ends_on=ends_on, cap_yuan=cap,
+        scope=scope, **terms,
     )  # fmt: skip
     ContractItem.objects.bulk_create(
         ContractItem(contract=contract, item=item, unit_price=price)
@@ -192,7 +222,7 @@ def contract_create(
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=contract, division_code=buyer.code,
         changes={
-            "provider": provider.name, "period": [str(starts_on), str(ends_on)],
+            "provider": provider.name, "scope": scope, "period": [str(starts_on), str(ends_on)],
             "cap_yuan": str(cap), "items": {i.code: str(p) for i, p in clean.items()},
             "areas": [a.code for a in areas],
         },
@@ -244,17 +274,21 @@ def contract_update(
     prices: dict[ServiceItem, Any], areas: Sequence[Division], **terms: Any,
 ) -> Contract:  # fmt: skip
     """Change a contract. Its period, prices and areas are fixed once a statement under it
-    is past the draft (those statements stand as approved); the cap and terms may change."""
+    is past the draft (those statements stand as approved); the cap and terms may change.
+    What it buys (home care or meals only) never changes: a scope given must be its own."""
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     errors: dict[str, str] = {}
     if not actor.scope.covers_division_code(contract.division_code):
         errors["buyer"] = _("The contract was bought outside your jurisdiction.")
+    scope = terms.pop("scope", contract.scope)
+    if scope != contract.scope:
+        errors["scope"] = _("What a contract buys cannot change: make a new contract.")
     cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)
     _contract_errors(
         actor=actor, buyer=buyer, provider=contract.provider, budget_line=budget_line,
         starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
-        editing=contract,
+        editing=contract, scope=contract.scope,
     )  # fmt: skip
     old_prices = {i.item_id: i.unit_price for i in contract.items.all()}
     old_areas = {a.division_id for a in contract.areas.all()}

@@ -22,7 +22,7 @@ from yiyang.core.web.forms import apply_errors
 from yiyang.organisations.selectors import organisation_queryset
 from yiyang.services.models import ServiceItem
 from yiyang.settlement import selectors, services
-from yiyang.settlement.choices import FundPurpose, FundSource
+from yiyang.settlement.choices import ContractScope, FundPurpose, FundSource
 from yiyang.settlement.models import BudgetLine, Contract
 
 DATE = forms.DateInput({"type": "date"})
@@ -77,6 +77,10 @@ class ContractForm(forms.Form):
     empty: the contract does not buy that service)."""
 
     number = forms.CharField(label=gettext_lazy("Contract number"), max_length=40)
+    scope = forms.ChoiceField(
+        label=gettext_lazy("What it buys"), choices=ContractScope.choices,
+        initial=ContractScope.HOME_CARE, required=False,
+    )  # fmt: skip
     provider = NamedChoice(label=gettext_lazy("Provider"), queryset=Division.objects.none())
     buyer = NamedChoice(label=gettext_lazy("Buyer"), queryset=Division.objects.none())
     budget_line = NamedChoice(label=gettext_lazy("Budget line"), queryset=Division.objects.none())
@@ -120,8 +124,9 @@ class ContractForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = queryset
-        if contract is not None:
+        if contract is not None:  # neither who nor what a contract buys changes
             del self.fields["provider"]
+            del self.fields["scope"]
         prices = {i.item_id: i.unit_price for i in contract.items.all()} if contract else {}
         self.items = list(
             ServiceItem.objects.filter(city__code__startswith=_city(actor)).order_by("code")
@@ -184,6 +189,8 @@ def _contract_values(form: ContractForm) -> dict[str, Any]:
         for k, v in form.cleaned_data.items()
         if not k.startswith("price_") and not (k == "evaluation_target" and v is None)
     }
+    if not data.get("scope"):  # left out: home care, as before meal-only contracts
+        data.pop("scope", None)
     data["areas"] = list(data["areas"])
     data["prices"] = form.prices()
     return data

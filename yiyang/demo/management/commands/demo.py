@@ -69,6 +69,7 @@ class Command(BaseCommand):
             workers = [
                 self._start_worker(),
                 self._start_indicator_scheduler(),
+                self._start_meal_scheduler(),
                 *self._start_alert_centre(port),
             ]
             try:
@@ -140,6 +141,14 @@ class Command(BaseCommand):
         self.stdout.write("Indicator scheduler started (yiyang run-indicator-scheduler).")
         return subprocess.Popen(
             [sys.executable, "-m", "yiyang", "run-indicator-scheduler", "--interval", "300"],
+            env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def _start_meal_scheduler(self) -> subprocess.Popen[bytes]:
+        """The meals' clock: the standing orders book the next days in the worker above."""
+        self.stdout.write("Meal scheduler started (yiyang run-meal-scheduler).")
+        return subprocess.Popen(
+            [sys.executable, "-m", "yiyang", "run-meal-scheduler", "--interval", "300"],
             env=os.environ.copy(), stdout=subprocess.DEVNULL,
         )  # fmt: skip
 

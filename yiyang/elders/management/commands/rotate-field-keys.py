@@ -11,13 +11,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from yiyang.core.permissions import SystemActor
 from yiyang.core.scoping import Scope
+from yiyang.elders.photos import elder_photos_rotate
 from yiyang.elders.services import field_keys_rotate
 
 
 class Command(BaseCommand):
     help = (
         "Re-encrypt every encrypted field (registry, assessments, visits, alerts, devices) "
-        "with the current primary key."
+        "and the elders' sealed photos with the current primary key."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,4 +30,5 @@ class Command(BaseCommand):
         counts = field_keys_rotate(
             actor=actor, rehash=options["rehash"], batch_size=options["batch_size"]
         )
+        counts["elders.photo"] = elder_photos_rotate()  # the sealed photo files
         self.stdout.write(json.dumps(counts))

@@ -1,5 +1,6 @@
-"""Book a day's meals for every standing order in force (run daily, before the earliest
-cutoff; tomorrow by default). Idempotent: a second run books nothing more."""
+"""Book a day's meals for every standing order in force, by hand (tomorrow by default;
+``yiyang run-meal-scheduler`` has the worker do it every day). Idempotent: a second run
+books nothing more."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from yiyang.core.permissions import SystemActor
-from yiyang.core.scoping import Scope
-from yiyang.meals.services import standing_orders_book
+from yiyang.meals.services.standing import standing_day_book
 
 
 class Command(BaseCommand):
@@ -29,6 +28,5 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(f"--day: {exc}") from exc
-        actor = SystemActor(Scope(division_prefix=""), username="system:standing-meals")
-        result = standing_orders_book(actor=actor, day=day)
+        result = standing_day_book(day=day)
         self.stdout.write(f"{day}: {result['booked']} booked, {result['skipped']} skipped")
