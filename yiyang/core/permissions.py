@@ -249,6 +249,8 @@ class Permission(enum.Enum):
     VIEW_RISK = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
     # An elder's (or family's) monthly bill: services received, subsidy, self-pay due.
     VIEW_OWN_BILL = (R.FAMILY,)
+    # The city's address register (地址库) that locates elders' homes.
+    MANAGE_ADDRESS_REGISTER = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -356,6 +358,7 @@ PERMISSION_TITLES = {
     "RELEASE_PAYMENTS": _("Release payments and record them paid"),
     "OVERRIDE_BUDGET": _("Override a budget line's limit"),
     "ADJUST_STATEMENTS": _("Correct approved statements by adjustment"),
+    "MANAGE_ADDRESS_REGISTER": _("Import the address register"),
     "VIEW_RISK": _("View fraud risk scores and the review queue"),
     "VIEW_OWN_BILL": _("See the monthly bill of a linked elder"),
 }

@@ -59,6 +59,16 @@ class ElderStatus(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate record")
 
 
+class LocationSource(models.TextChoices):
+    """Where an elder's coordinates come from (how far a page may trust them)."""
+
+    NONE = "none", _("No coordinates")
+    REGISTER = "register", _("Address register")
+    # The community's centre: near enough for a map, not for checking a check-in.
+    COMMUNITY = "community", _("Community centre (approximate)")
+    ENTERED = "entered", _("Entered or picked on the map")
+
+
 class Relation(models.TextChoices):
     """与老年人关系 (GB/T 42195 A.3)."""
 

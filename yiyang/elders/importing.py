@@ -56,6 +56,7 @@ from yiyang.elders.choices import (
     Sex,
 )
 from yiyang.elders.columns import COLUMNS, HEADERS, REQUIRED_COLUMNS
+from yiyang.elders.geocoding import Geocoder, geocoder_for, record_locate
 from yiyang.elders.import_report import report_limit, report_xlsx, truncation_note
 from yiyang.elders.models import Elder, ElderContact, ElderLookup, ImportJob
 from yiyang.elders.parsing import (
@@ -274,9 +275,10 @@ def parse_row(
     return Parsed(raw.number, values, contact or None, errors)
 
 
-def _merged(existing: Record | None, values: dict[str, Any]) -> Record:
+def _merged(existing: Record | None, values: dict[str, Any], at: Geocoder | None = None) -> Record:
     base = dict(existing.__dict__) if existing is not None else {}
     merged = Record(**(base | values))
+    record_locate(merged, before=existing, geocoder=at)
     if existing is not None and merged.status != existing.status:
         merged.status_changed_on = timezone.localdate()
     if merged.status != ElderStatus.DECEASED and "deceased_on" not in values:
@@ -344,6 +346,7 @@ def import_chunk(
             "community__parent__parent__parent"
         )
     }
+    geocoder = geocoder_for(p.values for p, _ in candidates)
     contacts_by_elder: dict[int, list[ElderContact]] = {}
     for known in ElderContact.objects.filter(
         elder__in=list(existing.values()), is_active=True
@@ -357,7 +360,7 @@ def import_chunk(
     for parsed, digest in candidates:
         elder = existing.get(digest)
         before = record_of(elder) if elder is not None else None
-        record = _merged(before, parsed.values)
+        record = _merged(before, parsed.values, geocoder)
         problems = validate_record(
             record, actor=actor, instance=elder, today=today, check_unique=False
         )
@@ -368,12 +371,9 @@ def import_chunk(
                 "This ID number is registered in a community outside your jurisdiction."
             )}  # fmt: skip
         if problems:
-            rejected_row = parsed.row
             for name, reason in problems.items():
                 column = names.get(name, name)
-                errors.append(
-                    RowError(rejected_row, column, _show(parsed.values.get(name)), reason)
-                )
+                errors.append(RowError(parsed.row, column, _show(parsed.values.get(name)), reason))
             continue
         if elder is None:
             elder = Elder()
@@ -423,7 +423,7 @@ def import_chunk(
             "division_code", "address", "lat", "lng", "living_arrangement", "marital_status",
             "economic_status", "insurance_type", "insurance_number_ciphertext",
             "health_ciphertext", "status", "status_changed_on", "deceased_on", "updated_at",
-            "duplicate_key", "import_digest",
+            "duplicate_key", "import_digest", "location_source",
         ]  # fmt: skip
         now = timezone.now()
         for elder, changes in changed:

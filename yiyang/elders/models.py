@@ -27,6 +27,7 @@ from yiyang.elders.choices import (
     ImportStatus,
     InsuranceType,
     LivingArrangement,
+    LocationSource,
     MaritalStatus,
     Relation,
     Sex,
@@ -64,6 +65,10 @@ class Elder(BaseModel):
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    location_source = models.CharField(
+        _("location source"), max_length=16, choices=LocationSource.choices,
+        default=LocationSource.NONE,
+    )  # fmt: skip
     living_arrangement = models.CharField(
         _("living arrangement"), max_length=16, choices=LivingArrangement.choices, blank=True
     )
@@ -370,3 +375,34 @@ class ImportJob(BaseModel):
         if not self.total_rows:
             return 0
         return min(99, int(100 * self.processed_rows / self.total_rows))
+
+
+class AddressPoint(BaseModel):
+    """One address of the city's address register (地址库): a building, a courtyard or a
+    village group of a community, with its coordinates. Elders' addresses are located by
+    matching them against it (``yiyang.elders.geocoding``)."""
+
+    community = models.ForeignKey(
+        Division, verbose_name=_("community"), on_delete=models.PROTECT,
+        related_name="address_points",
+    )  # fmt: skip
+    # The community's code again: register reads are scoped by one indexed range.
+    division_code = models.CharField(max_length=12, editable=False, db_index=True)
+    address = models.CharField(_("address"), max_length=200)
+    # The address normalised and without the names of its divisions (the match key).
+    key = models.CharField(max_length=200, editable=False)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["division_code", "key"]
+        verbose_name = _("registered address")
+        verbose_name_plural = _("address register")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "key"], name="address_point_unique")
+        ]
+        indexes = [models.Index(fields=["key"], name="address_point_key")]
+
+    def __str__(self) -> str:
+        return self.address

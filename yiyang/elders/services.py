@@ -19,7 +19,6 @@ from typing import Any
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,7 @@ from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.context import current_origin
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.models import AuditEvent, Division
-from yiyang.core.permissions import Actor, Permission, actor_user, has_perm, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.core.validation import coordinate_errors
 from yiyang.elders.choices import (
     ETHNICITIES,
@@ -43,11 +42,13 @@ from yiyang.elders.choices import (
     ElderStatus,
     InsuranceType,
     LivingArrangement,
+    LocationSource,
     MaritalStatus,
     Relation,
     SensitiveField,
     Sex,
 )
+from yiyang.elders.geocoding import Geocoder, record_locate
 from yiyang.elders.models import (
     AccessLog,
     AccessLogEntry,
@@ -83,7 +84,7 @@ ELDER_OBJECT_TYPE = "elders.elder"
 PLAIN_FIELDS = (
     "name", "sex", "birth_date", "ethnicity", "community", "address", "lat", "lng",
     "living_arrangement", "marital_status", "economic_status", "insurance_type",
-    "ability_level", "status", "status_changed_on", "deceased_on",
+    "ability_level", "status", "status_changed_on", "deceased_on", "location_source",
 )  # fmt: skip
 # Sensitive fields: encrypted at rest, masked in history.
 SECRET_FIELDS = (
@@ -106,9 +107,6 @@ TEXT_LIMITS = {
     "name": 50, "address": 200, "insurance_number": 40, "disability_certificate": 40,
     "family_doctor": 120,
 }  # fmt: skip
-LAT_RANGE = (Decimal("-90"), Decimal("90"))
-LNG_RANGE = (Decimal("-180"), Decimal("180"))
-
 
 # --------------------------------------------------------------------------------------------
 # The record as plain values: validated, compared, written
@@ -128,6 +126,7 @@ class Record:
     address: str = ""
     lat: Decimal | None = None
     lng: Decimal | None = None
+    location_source: str = LocationSource.NONE
     living_arrangement: str = ""
     marital_status: str = ""
     economic_status: str = EconomicStatus.NONE
@@ -158,6 +157,7 @@ def record_of(elder: Elder) -> Record:
         chronic_conditions=health.chronic_conditions,
         disability_certificate=health.disability_certificate,
         family_doctor=health.family_doctor, ability_level=elder.ability_level,
+        location_source=elder.location_source,
         status=elder.status, status_changed_on=elder.status_changed_on,
         deceased_on=elder.deceased_on,
     )  # fmt: skip
@@ -305,7 +305,7 @@ def _apply(elder: Elder, record: Record) -> None:
     elder.division_code = record.community.code
     elder.duplicate_key = duplicate_key(record.community.pk, record.birth_date, record.name)
     elder.address = record.address
-    elder.lat, elder.lng = record.lat, record.lng
+    elder.lat, elder.lng, elder.location_source = record.lat, record.lng, record.location_source
     elder.living_arrangement = record.living_arrangement
     elder.marital_status = record.marital_status
     elder.economic_status = record.economic_status or EconomicStatus.NONE
@@ -426,6 +426,7 @@ def elder_create(*, actor: Actor, **values: Any) -> Elder:
     require_perm(actor, Permission.MANAGE_ELDERS)
     cleaned, errors = _normalise_values(values)
     record = Record(**cleaned)
+    record_locate(record, before=None, geocoder=Geocoder())
     errors = validate_record(record, actor=actor, instance=None) | errors
     if errors:
         raise ValidationError(errors)
@@ -450,6 +451,7 @@ def elder_update(*, actor: Actor, elder: Elder, **values: Any) -> Elder:
         after.status_changed_on = timezone.localdate()
     if after.status != ElderStatus.DECEASED and "deceased_on" not in cleaned:
         after.deceased_on = None
+    record_locate(after, before=before, geocoder=Geocoder())
     errors = validate_record(after, actor=actor, instance=elder) | errors
     if not actor.scope.covers(division_code=elder.division_code, organisation_id=None):
         errors["community"] = _("This elder lies outside your jurisdiction.")
@@ -888,11 +890,3 @@ def field_keys_rotate(
         object_repr=f"{counts['elders']} elders", changes=counts | {"rehash": rehash},
     )  # fmt: skip
     return counts
-
-
-def can_reveal(actor: Actor) -> bool:
-    return bool(visible_fields(actor)) and has_perm(actor, Permission.VIEW_ELDERS)
-
-
-def scope_q(actor: Actor) -> Q | None:
-    return actor.scope.q(division_code_field="division_code", organisation_field=None)
