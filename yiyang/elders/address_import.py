@@ -78,11 +78,15 @@ def _parse(number: int, values: dict[str, Any], resolve: CommunityResolver) -> t
     """One row as a ``_Row``, or its problems (``RowError``)."""
     errors: list[RowError] = []
     parsed: dict[str, Any] = {}
-    community = resolve(values.get("community"))
+    try:
+        community = resolve(values.get("community"))
+    except CellError as exc:
+        community, reason = None, str(exc)
+    else:
+        reason = _("Say which community the address belongs to.")
     if community is None:
-        errors.append(RowError(number, ADDRESS_HEADERS["community"], str(
-            values.get("community") or ""), _(
-            "No community of your jurisdiction has this code or name.")))  # fmt: skip
+        given = str(values.get("community") or "")
+        errors.append(RowError(number, ADDRESS_HEADERS["community"], given, reason))
     for name, limit in (("lat", Decimal(90)), ("lng", Decimal(180))):
         try:
             parsed[name] = parse_decimal(values.get(name), minimum=-limit, maximum=limit, places=6)
