@@ -55,6 +55,10 @@ MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150"
                    "187", "188", "189", "191", "199"]  # fmt: skip
 
 
+URBAN_BUILDINGS, RURAL_GROUPS = 40, 12  # the demo address register holds each of them
+UNREGISTERED_SHARE, NO_ADDRESS_SHARE = 0.01, 0.005  # the data-quality list's examples
+
+
 @dataclass(frozen=True)
 class CommunityInfo:
     code: str
@@ -99,7 +103,7 @@ def generate_elder_rows(
     """``count`` rows keyed by the import's column keys, values as a spreadsheet holds them."""
     if not communities:
         return
-    rng = random.Random(seed)
+    rng, odd = random.Random(seed), random.Random(seed + 1)
     community_weights = list(accumulate(c.weight for c in communities))
     band_weights = list(accumulate(w for _, _, w in AGE_BANDS))
     used: set[str] = set()
@@ -128,7 +132,13 @@ def generate_elder_rows(
         id_number = _id_number(rng, used, community.code[:6], birth, female)
         if len(earlier) < 5000:
             earlier.append((name, birth.isoformat(), community))
-        yield _row(rng, today, community, name, surname, id_number, birth, age, female)
+        row = _row(rng, today, community, name, surname, id_number, birth, age, female)
+        roll = odd.random()  # a stream of its own: the other values stay those of the seed
+        if roll < UNREGISTERED_SHARE:  # a cottage the register lacks: the community centre
+            row["address"] = f"{community.name}{odd.randint(1, 9)}号平房"
+        elif roll < UNREGISTERED_SHARE + NO_ADDRESS_SHARE:  # no address: no coordinates
+            row["address"] = ""
+        yield row
 
 
 def _id_number(
@@ -186,16 +196,15 @@ def _row(
     if roll < 0.10:
         phones.append(f"0371{rng.randrange(10**8):08d}")
     if community.is_urban:
-        address = (f"{community.name}{rng.randint(1, 40)}号楼{rng.randint(1, 6)}单元"
+        address = (f"{community.name}{rng.randint(1, URBAN_BUILDINGS)}号楼{rng.randint(1, 6)}单元"
                    f"{rng.randint(1, 18)}{rng.randint(1, 4):02d}室")  # fmt: skip
         insurance = "城镇职工基本医疗保险" if rng.random() < 0.6 else "城乡居民基本医疗保险"
     else:
-        address = f"{community.name}{rng.randint(1, 12)}组{rng.randint(1, 80)}号"
+        address = f"{community.name}{rng.randint(1, RURAL_GROUPS)}组{rng.randint(1, 80)}号"
         insurance = "城乡居民基本医疗保险" if rng.random() < 0.92 else "城镇职工基本医疗保险"
-    lat = lng = ""
-    if community.lat is not None and community.lng is not None:
-        lat = f"{community.lat + rng.uniform(-0.006, 0.006):.6f}"
-        lng = f"{community.lng + rng.uniform(-0.006, 0.006):.6f}"
+    lat = lng = ""  # the import locates the home from the address register
+    if community.lat is not None and community.lng is not None:  # drawn: keeps the stream
+        _drawn = rng.random(), rng.random()
     roll = rng.random()
     status, deceased_on = "正常", ""
     if roll < 0.01:

@@ -355,6 +355,7 @@ def demo_elders_build(
 ) -> DemoElders:
     """Fill the demo city's registry with ``count`` generated elders, through the same import
     path a spreadsheet takes. Does nothing when the registry already has elders."""
+    from yiyang.demo.addresses import demo_address_register_build
     from yiyang.demo.elders import community_infos, generate_elder_rows
     from yiyang.elders.importing import import_rows, rows_from_dicts
     from yiyang.elders.models import Elder
@@ -363,6 +364,7 @@ def demo_elders_build(
     if existing or count <= 0:
         return DemoElders(existing=existing)
     actor = SystemActor(Scope(division_prefix=CITY_CODE[:4]), username="seed-demo")
+    demo_address_register_build(city_code=CITY_CODE)
     rows = generate_elder_rows(
         communities=community_infos(), count=count, seed=seed, today=timezone.localdate()
     )
