@@ -329,6 +329,7 @@ class Attention:
     overdue_assessments: list[Any] = field(default_factory=list)
     missed_visits: list[Any] = field(default_factory=list)
     silent_devices: list[Any] = field(default_factory=list)
+    unlocated: Any = None  # elders.selectors.UnlocatedCount: homes not on the map
 
 
 def officer_todos(*, actor: Actor) -> list[Todo]:
@@ -370,12 +371,17 @@ def officer_todos(*, actor: Actor) -> list[Todo]:
 
 
 def community_attention(*, actor: Actor, limit: int = 10) -> Attention:
-    """A community worker's elders needing attention: overdue re-assessments, visits missed
-    in the last fortnight, and devices gone silent (their open "device silent" alerts)."""
+    """A community worker's elders needing attention: homes not on the map (how many),
+    overdue re-assessments, visits missed in the last fortnight, and devices gone silent
+    (their open "device silent" alerts)."""
     from yiyang.assessments.selectors import assessments_due
 
     today = timezone.localdate()
     attention = Attention()
+    if has_perm(actor, Permission.VIEW_ELDERS):
+        from yiyang.elders.selectors import elders_unlocated_count
+
+        attention.unlocated = elders_unlocated_count(actor=actor)
     if has_perm(actor, Permission.VIEW_ASSESSMENTS):
         attention.overdue_assessments = list(
             assessments_due(actor=actor, within_days=0).filter(valid_until__lt=today)[:limit]

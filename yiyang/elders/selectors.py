@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
-from yiyang.elders.choices import ConsentPurpose, DuplicateStatus
+from yiyang.elders.choices import ConsentPurpose, DuplicateStatus, ElderStatus, LocationSource
 from yiyang.elders.filtersets import AccessLogFilterSet, ElderFilterSet
 from yiyang.elders.models import (
     AccessLog,
     AccessLogEntry,
+    AddressPoint,
     Consent,
     DuplicateCandidate,
     Elder,
@@ -155,3 +157,53 @@ def family_elder_ids(*, user: Any) -> list[int]:
 def family_links(*, user: Any) -> QuerySet[FamilyMember]:
     """Every active link of a family login, consent or not (to explain a closed view)."""
     return FamilyMember.objects.filter(user=user, is_active=True).select_related("elder")
+
+
+# --- where elders live: the data-quality list of elders without a usable location ---------
+
+# Records someone still serves at home: the ones a missing location hurts.
+SERVED = ~Q(status__in=(ElderStatus.DECEASED, ElderStatus.MOVED_OUT, ElderStatus.DUPLICATE))
+NO_COORDINATES = Q(lat__isnull=True) | Q(lng__isnull=True)
+APPROXIMATE = Q(location_source=LocationSource.COMMUNITY)
+
+
+@dataclass(frozen=True)
+class UnlocatedCount:
+    missing: int  # no coordinates at all
+    approximate: int  # only the community's centre
+
+    @property
+    def total(self) -> int:
+        return self.missing + self.approximate
+
+
+def elders_unlocated(*, actor: Actor, approximate: bool = True) -> QuerySet[Elder]:
+    """Elders of the jurisdiction served at home whose home has no coordinates (and, with
+    ``approximate``, those placed at their community's centre), for correction: no
+    coordinates first, then by community and name."""
+    wanted = NO_COORDINATES | APPROXIMATE if approximate else NO_COORDINATES
+    return (
+        elder_scoped(actor=actor)
+        .filter(SERVED)
+        .filter(wanted)
+        .order_by(F("lat").asc(nulls_first=True), "division_code", "name", "id")
+    )
+
+
+def elders_unlocated_count(*, actor: Actor) -> UnlocatedCount:
+    """How many elders of the jurisdiction :func:`elders_unlocated` lists, in one query."""
+    counts = (
+        elders_unlocated(actor=actor)
+        .order_by()
+        .aggregate(
+            missing=Count("pk", filter=NO_COORDINATES),
+            approximate=Count("pk", filter=~NO_COORDINATES),
+        )
+    )
+    return UnlocatedCount(missing=counts["missing"] or 0, approximate=counts["approximate"] or 0)
+
+
+def address_point_list(*, actor: Actor) -> QuerySet[AddressPoint]:
+    """The register's addresses in the actor's jurisdiction."""
+    require_perm(actor, Permission.VIEW_ELDERS)
+    return actor.scope.apply(AddressPoint.objects.all(), division_code_field="division_code")

@@ -72,7 +72,20 @@ class PhonesField(forms.CharField):
         return split_phones(self.prepare_value(initial) or "") != split_phones(data or "")
 
 
+class CommunitySelect(forms.Select):
+    """Options carry the community's public id: the map picker looks addresses up by it."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        instance = getattr(option["value"], "instance", None)
+        if instance is not None:
+            option["attrs"]["data-id"] = str(instance.external_id)
+        return option
+
+
 class CommunityChoiceField(forms.ModelChoiceField):
+    widget = CommunitySelect
+
     def label_from_instance(self, obj: Any) -> str:
         division: Division = obj
         parent = division.parent

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.elders.web import photo_views, views
+from yiyang.elders.web import locations, photo_views, views
 
 app_name = "elders"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("new/", views.elder_edit_view, name="create"),
     path("export/", views.elder_export_view, name="export"),
     path("duplicates/", views.duplicate_list_view, name="duplicates"),
+    path("unlocated/", locations.unlocated_list_view, name="unlocated"),
+    path("locate/", locations.locate_view, name="locate"),
+    path("addresses/import/", locations.address_import_view, name="address-import"),
     path("import/", views.import_view, name="import"),
     path("imports/<uuid:external_id>/", views.import_job_view, name="import-job"),
     path(
