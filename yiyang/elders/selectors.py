@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
@@ -207,3 +208,13 @@ def address_point_list(*, actor: Actor) -> QuerySet[AddressPoint]:
     """The register's addresses in the actor's jurisdiction."""
     require_perm(actor, Permission.VIEW_ELDERS)
     return actor.scope.apply(AddressPoint.objects.all(), division_code_field="division_code")
+
+
+def home_unlocated_reason(elder: Elder) -> str:
+    """What dispatch, check-in and the optimiser say about an elder whose home has no
+    coordinates: who it is, what cannot be done, and who fixes it where."""
+    return _(
+        "The home of %(name)s has no coordinates, so distances and the check-in place cannot "
+        "be checked. A community worker places it on the map from the list of elders without "
+        "a map location."
+    ) % {"name": elder.name}

@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.elders.selectors import home_unlocated_reason
 from yiyang.organisations.models import Organisation
 from yiyang.scheduling.solver import evaluate, solve
 from yiyang.scheduling.solver.model import (
@@ -53,9 +54,7 @@ from yiyang.scheduling.solver.model import (
     UnassignedReason,
     Weights,
 )
-from yiyang.scheduling.solver.model import (
-    Visit as SolverVisit,
-)
+from yiyang.scheduling.solver.model import Visit as SolverVisit
 from yiyang.scheduling.solver.travel import GreatCircleTravelTime
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
@@ -263,7 +262,7 @@ def build_day(
         elif dropped_key is not None and current and dropped_key not in current:
             dp.kept.add(vid)
         if visit.elder.lat is None or visit.elder.lng is None:
-            dp.skipped[vid] = ("no_location", _("The elder's address has no map position."))
+            dp.skipped[vid] = ("no_location", home_unlocated_reason(visit.elder))
             continue
         if under_way:
             start_at = visit.check_in_at or visit.on_the_way_at or visit.window_start

@@ -68,6 +68,10 @@ class FlagCode(models.TextChoices):
     EDITED = "edited", _("Corrected by hand after the fact")
     LATE = "late", _("No check-in after the window opened")
     EXCEPTION = "exception", _("Visit ended with an exception")
+    NO_HOME_LOCATION = (
+        "no_home_location",
+        _("The elder's home is not on the map: the check-in place could not be checked"),
+    )
 
 
 class ReviewStatus(models.TextChoices):

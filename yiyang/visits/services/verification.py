@@ -17,6 +17,7 @@ from yiyang.alerts.choices import AlertKind, AlertSource
 from yiyang.alerts.services import alert_raise
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.elders.selectors import home_unlocated_reason
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
 from yiyang.visits.choices import (
@@ -137,6 +138,8 @@ def _check_flags(visit: Visit, explanation: str = "") -> list[VisitFlag]:
     )  # fmt: skip
     cross = cross_visit_flags(_neighbour_facts(visit), max_speed_kmh=settings.VISIT_MAX_SPEED_KMH)
     found += cross.get(visit.pk, [])
+    if visit.elder.lat is None or visit.elder.lng is None:  # said, not silently skipped
+        found.append((FlagCode.NO_HOME_LOCATION, home_unlocated_reason(visit.elder)))
     for other_id, flags in cross.items():
         if other_id != visit.pk:
             other = Visit.objects.get(pk=other_id)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
-from yiyang.elders.selectors import elder_get_for_actor
+from yiyang.elders.selectors import elder_get_for_actor, home_unlocated_reason
 from yiyang.visits import lifecycle, selectors, services
 from yiyang.visits.choices import (
     FlagCode,
@@ -356,8 +356,10 @@ def board_partial_view(request: HttpRequest) -> HttpResponse:
 
 def _assign_context(request: HttpRequest, visit: Visit, form: AssignForm | None) -> dict[str, Any]:
     candidates = selectors.dispatch_candidates(actor=request_actor(request), visit=visit)
+    located = visit.elder.lat is not None and visit.elder.lng is not None
     return {
         "visit": visit, "candidates": candidates,
+        "unlocated": "" if located else home_unlocated_reason(visit.elder),
         "form": form or AssignForm(caregivers=[c.caregiver for c in candidates]),
         "start": timezone.localtime(visit.window_start),
         "end": timezone.localtime(visit.window_end),
