@@ -82,3 +82,23 @@ def test_the_import_page_lists_every_problem(world: World, client_for: Any) -> N
     assert "address-import-errors" in page.content.decode()
     assert not AddressPoint.objects.exists()
     assert client_for("community_worker").get("/elders/addresses/import/").status_code == 403
+
+
+def test_the_list_runs_the_same_queries_however_many_rows(world: World, client_for: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = world.user["city_admin"]
+    client = client_for("street_officer")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/elders/unlocated/").status_code == 200
+        return len(context.captured_queries)
+
+    make_elder(admin, world.div["XA1a"], name="一")
+    queries()  # warm the session
+    few = queries()
+    for index in range(12):
+        make_elder(admin, world.div["XA1b" if index % 2 else "XA1a"], address=f"{index}号平房")
+    assert queries() == few
