@@ -109,7 +109,8 @@ class ElderDetailSerializer(ElderListSerializer):
     class Meta(ElderListSerializer.Meta):
         fields = [
             *ElderListSerializer.Meta.fields,
-            "ethnicity", "lat", "lng", "marital_status", "insurance_type", "insurance_number",
+            "ethnicity", "lat", "lng", "location_source", "marital_status", "insurance_type",
+            "insurance_number",
             "health", "status_changed_on", "deceased_on", "contacts", "consents", "revealed",
             "created_at", "updated_at",
         ]  # fmt: skip
