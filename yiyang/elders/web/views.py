@@ -43,6 +43,7 @@ from yiyang.elders.choices import (
     ImportStatus,
     InsuranceType,
     LivingArrangement,
+    LocationSource,
     MaritalStatus,
     Relation,
     SensitiveField,
@@ -99,6 +100,7 @@ HISTORY_LABELS: dict[str, Any] = {
     "address": gettext_lazy("Address"),
     "lat": gettext_lazy("Latitude"),
     "lng": gettext_lazy("Longitude"),
+    "location_source": gettext_lazy("Location source"),
     "living_arrangement": gettext_lazy("Living arrangement"),
     "marital_status": gettext_lazy("Marital status"),
     "economic_status": gettext_lazy("Economic status"),
@@ -121,15 +123,11 @@ HISTORY_LABELS: dict[str, Any] = {
     "family_member": gettext_lazy("Family member"),
 }
 HISTORY_CHOICES: dict[str, type[TextChoices]] = {
-    "sex": Sex,
-    "living_arrangement": LivingArrangement,
-    "marital_status": MaritalStatus,
-    "economic_status": EconomicStatus,
-    "insurance_type": InsuranceType,
-    "ability_level": AbilityLevel,
-    "status": ElderStatus,
-    "consent_withdrawn": ConsentPurpose,
-}
+    "sex": Sex, "living_arrangement": LivingArrangement, "marital_status": MaritalStatus,
+    "economic_status": EconomicStatus, "insurance_type": InsuranceType,
+    "ability_level": AbilityLevel, "status": ElderStatus, "consent_withdrawn": ConsentPurpose,
+    "location_source": LocationSource,
+}  # fmt: skip
 
 
 def _label(choices: type[TextChoices], value: Any) -> str:
