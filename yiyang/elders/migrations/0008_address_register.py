@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0006_audit_view_sealed'),
-        ('elders', '0006_family_member'),
+        ('elders', '0007_elder_photo'),
     ]
 
     operations = [
