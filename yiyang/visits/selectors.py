@@ -4,6 +4,7 @@ the elder's consent), a provider only its own orders, officers their divisions."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from yiyang.elders.selectors import family_elder_ids
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user, certificates_valid_on
+from yiyang.visits import dispatching
 from yiyang.visits.choices import DONE_STATUSES, OPEN_STATUSES, ReviewStatus, VisitStatus
 from yiyang.visits.models import Order, Visit, VisitPhoto
 from yiyang.visits.rules import distance_m
@@ -220,106 +222,126 @@ class Candidate:
         return not self.problems
 
 
-def _windows_overlap(a: Visit, b: Visit) -> bool:
-    return a.window_start < b.window_end and b.window_start < a.window_end
+def _minute(moment: datetime.datetime, day: datetime.date) -> float:
+    local = timezone.localtime(moment)
+    return (local.date() - day).days * 1440 + local.hour * 60 + local.minute + local.second / 60
 
 
-def _sequence_fits(visits: list[Visit]) -> bool:
-    """Whether one caregiver can do all these services inside their windows, one after the
-    other (earliest deadline first; travel is the optimiser's job)."""
-    clock: datetime.datetime | None = None
-    for visit in sorted(visits, key=lambda v: (v.window_end, v.window_start)):
-        start = visit.window_start if clock is None else max(clock, visit.window_start)
-        clock = start + datetime.timedelta(minutes=visit.standard_minutes)
-        if clock > visit.window_end:
-            return False
-    return True
+def minute_moment(day: datetime.date, minutes: float) -> datetime.datetime:
+    """The moment ``minutes`` after the local midnight of ``day``."""
+    midnight = datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
+    return midnight + datetime.timedelta(seconds=round(minutes * 60))
 
 
-def _clashes(visit: Visit, others: list[Visit]) -> list[Visit]:
-    """The caregiver's visits that make this one a double booking: those whose windows
-    overlap it, when the services cannot all be fitted in (two 15-minute meal deliveries in
-    one 11:00-12:00 window fit; two one-hour baths in 09:00-10:00 do not)."""
-    overlapping = [o for o in others if _windows_overlap(o, visit)]
-    if not overlapping or _sequence_fits([visit, *overlapping]):
-        return []
-    return overlapping
+def visit_booking(visit: Visit, *, start: float | None = None) -> dispatching.Booking:
+    """A visit as it occupies its caregivers for the dispatch rules: under way or done at
+    its real time; otherwise in its window, ordered (and started no earlier) by ``start``
+    or its planned start. Needs ``elder`` and ``item``."""
+    day, elder = visit.date, visit.elder
+    place = {
+        "lat": float(elder.lat) if elder.lat is not None else None,
+        "lng": float(elder.lng) if elder.lng is not None else None,
+        "minutes": visit.standard_minutes, "service": visit.item.name, "elder": elder.name,
+    }  # fmt: skip
+    if visit.check_in_at is not None and visit.status not in OPEN_STATUSES:
+        begin = _minute(visit.check_in_at, day)
+        length = float(visit.standard_minutes)
+        if visit.check_out_at is not None:
+            length = max(1.0, (visit.check_out_at - visit.check_in_at).total_seconds() / 60)
+        return dispatching.Booking(str(visit.external_id), begin, begin, length, begin, fixed=True,
+                             **place)  # fmt: skip
+    first, last = _minute(visit.window_start, day), _minute(visit.window_end, day)
+    duration = float(visit.standard_minutes)
+    if start is None and visit.planned_start is not None:
+        start = _minute(visit.planned_start, day)
+    order = first if start is None else start
+    return dispatching.Booking(str(visit.external_id), max(first, order), last - duration, duration,
+                         order, **place)  # fmt: skip
+
+
+def visit_need(visit: Visit) -> dispatching.Need:
+    booking = visit_booking(visit)
+    first = _minute(visit.window_start, visit.date)
+    item = visit.item
+    return dispatching.Need(
+        booking=dispatching.Booking(booking.id, first, booking.latest, booking.duration, first,
+                              booking.lat, booking.lng, minutes=booking.minutes,
+                              service=booking.service, elder=booking.elder),
+        weekday=visit.date.weekday(), date=visit.date.isoformat(), provider_id=visit.provider_id,
+        skill=item.required_skill or "", qualification=item.required_qualification or "",
+        needs_two=visit.needs_two,
+    )  # fmt: skip
+
+
+def caregiver_workers(caregivers: list[Caregiver], day: datetime.date) -> list[dispatching.Worker]:
+    """The caregivers' facts for the dispatch rules on ``day`` (one query: certificates)."""
+    certificates = certificates_valid_on(caregiver_ids=[c.pk for c in caregivers], day=day)
+    return [
+        dispatching.Worker(
+            pk=c.pk, id=str(c.external_id), name=c.name, status=c.status,
+            provider_id=c.provider_id, skills=frozenset(c.skills or ()),
+            certificates={q: (e.isoformat() if e else None)
+                          for q, e in certificates.get(c.pk, {}).items()},
+            work_days=frozenset(c.work_days or ()),
+            work_start=c.work_start.hour * 60 + c.work_start.minute,
+            work_end=c.work_end.hour * 60 + c.work_end.minute,
+            max_minutes=c.max_minutes_per_day, travel_mode=c.travel_mode or "car",
+        )
+        for c in caregivers
+    ]  # fmt: skip
+
+
+def caregiver_bookings(
+    caregiver_ids: list[int], day: datetime.date, *, exclude: int | None = None
+) -> dict[int, list[dispatching.Booking]]:
+    """Each caregiver's visits of ``day`` (not cancelled or missed) as bookings."""
+    found: dict[int, list[dispatching.Booking]] = {cid: [] for cid in caregiver_ids}
+    others = (
+        Visit.objects.filter(
+            Q(caregiver_id__in=caregiver_ids) | Q(second_caregiver_id__in=caregiver_ids),
+            date=day,
+        )
+        .exclude(status__in=(VisitStatus.CANCELLED, VisitStatus.MISSED))
+        .select_related("item", "elder")
+    )  # fmt: skip
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    for other in others:
+        booking = visit_booking(other)
+        for cid in (other.caregiver_id, other.second_caregiver_id):
+            if cid in found:
+                found[cid].append(booking)
+    return found
+
+
+def dispatch_conflicts(
+    visit: Visit, caregivers: list[Caregiver], *,
+    at: datetime.datetime | float | None = None,
+    days: dict[int, list[dispatching.Booking]] | None = None,
+) -> dispatching.Verdict:  # fmt: skip
+    """The dispatch rules (``visits.dispatching.judge``) for giving ``visit`` to these
+    caregivers together: the refusals, or the planned start. ``at``: the start asked for (a
+    proposal's); ``days``: each caregiver's other visits (default: as they are now)."""
+    if isinstance(at, datetime.datetime):
+        at = _minute(at, visit.date)
+    if days is None:
+        days = caregiver_bookings([c.pk for c in caregivers], visit.date, exclude=visit.pk)
+    workers = caregiver_workers(caregivers, visit.date)
+    return dispatching.judge(visit_need(visit), workers, days, at=at)
 
 
 def assignment_problems(
-    visit: Visit, caregivers: list[Caregiver], *, day_visits: dict[int, list[Visit]] | None = None
+    visit: Visit, caregivers: list[Caregiver]
 ) -> dict[int, list[tuple[str, str]]]:
-    """Why each caregiver may not take the visit: ``(code, reason)`` pairs, empty when they
-    may. Codes: inactive, other_provider, double_booking, missing_skill,
-    missing_qualification, expired_certificate, outside_hours, hours_exceeded."""
-    item = visit.item
-    local_start = timezone.localtime(visit.window_start)
-    local_end = timezone.localtime(visit.window_end)
-    ids = [c.pk for c in caregivers]
-    if day_visits is None:
-        day_visits = {cid: [] for cid in ids}
-        for other in (
-            Visit.objects.filter(
-                Q(caregiver_id__in=ids) | Q(second_caregiver_id__in=ids), date=visit.date
-            )
-            .exclude(pk=visit.pk)
-            .exclude(status__in=(VisitStatus.CANCELLED, VisitStatus.MISSED))
-            .select_related("item")
-        ):  # fmt: skip
-            for cid in (other.caregiver_id, other.second_caregiver_id):
-                if cid in day_visits:
-                    day_visits[cid].append(other)
-    certificates = certificates_valid_on(caregiver_ids=ids, day=visit.date)
-    result: dict[int, list[tuple[str, str]]] = {}
-    for caregiver in caregivers:
-        problems: list[tuple[str, str]] = []
-        if caregiver.status != CaregiverStatus.ACTIVE:
-            problems.append(("inactive", _("%(name)s is not active (%(status)s).") % {
-                "name": caregiver.name, "status": caregiver.get_status_display()}))  # fmt: skip
-        if caregiver.provider_id != visit.provider_id:
-            problems.append(("other_provider", _("%(name)s works for another provider.") % {
-                "name": caregiver.name}))  # fmt: skip
-        if item.required_skill and item.required_skill not in caregiver.skills:
-            problems.append(("missing_skill", _("%(name)s lacks the skill this service needs.") % {
-                "name": caregiver.name}))  # fmt: skip
-        if item.required_qualification:
-            held = certificates.get(caregiver.pk, {})
-            if item.required_qualification not in held:
-                problems.append(("missing_qualification", _(
-                    "%(name)s holds no %(qualification)s.") % {
-                    "name": caregiver.name,
-                    "qualification": item.get_required_qualification_display()}))  # fmt: skip
-            else:
-                expiry = held[item.required_qualification]
-                if expiry is not None and expiry < visit.date:
-                    problems.append(("expired_certificate", _(
-                        "%(name)s's %(qualification)s expired on %(date)s.") % {
-                        "name": caregiver.name, "date": expiry,
-                        "qualification": item.get_required_qualification_display()}))  # fmt: skip
-        clashes = _clashes(visit, day_visits.get(caregiver.pk, []))
-        if clashes:
-            clash = clashes[0]
-            problems.append(("double_booking", _(
-                "%(name)s is already booked %(start)s-%(end)s for %(service)s.") % {
-                "name": caregiver.name, "service": clash.item.name,
-                "start": timezone.localtime(clash.window_start).strftime("%H:%M"),
-                "end": timezone.localtime(clash.window_end).strftime("%H:%M")}))  # fmt: skip
-        working_day = local_start.weekday() in (caregiver.work_days or [])
-        within = (
-            caregiver.work_start <= local_start.time() and local_end.time() <= caregiver.work_end
-        )
-        if not working_day or not within or local_end.date() != local_start.date():
-            problems.append(("outside_hours", _(
-                "%(name)s does not work then (works %(start)s-%(end)s on their working days).") % {
-                "name": caregiver.name, "start": caregiver.work_start.strftime("%H:%M"),
-                "end": caregiver.work_end.strftime("%H:%M")}))  # fmt: skip
-        booked = sum(o.standard_minutes for o in day_visits.get(caregiver.pk, []))
-        if booked + visit.standard_minutes > caregiver.max_minutes_per_day:
-            problems.append(("hours_exceeded", _(
-                "%(name)s would work %(total)d min that day (at most %(limit)d).") % {
-                "name": caregiver.name, "total": booked + visit.standard_minutes,
-                "limit": caregiver.max_minutes_per_day}))  # fmt: skip
-        result[caregiver.pk] = problems
+    """Each caregiver alone against the rules: ``(code, words)`` pairs, empty when they may
+    take the visit (the assign page's and the API's list of candidates)."""
+    days = caregiver_bookings([c.pk for c in caregivers], visit.date, exclude=visit.pk)
+    need = visit_need(visit)
+    need = dataclasses.replace(need, needs_two=False)
+    result = {}
+    for worker in caregiver_workers(caregivers, visit.date):
+        verdict = dispatching.judge(need, [worker], days)
+        result[worker.pk] = [(r.code, dispatching.refusal_text(r)) for r in verdict.refusals]
     return result
 
 

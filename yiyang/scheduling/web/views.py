@@ -254,7 +254,8 @@ def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] 
         "assigned": [named(v) for v in result.get("assigned", [])],
         "unassigned": [named(v) for v in result.get("unassigned", [])],
         "refused": [
-            {**named(v), "reasons": reasons} for v, reasons in result.get("refused", {}).items()
+            {**named(v), "reasons": [services.accept_refusal_text(r) for r in reasons]}
+            for v, reasons in result.get("refused", {}).items()
         ],
     }  # fmt: skip
 
@@ -301,7 +302,7 @@ def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
                 "current": who(r["current"]["caregivers"]),
                 "proposed": who((r["proposed"] or {}).get("caregivers")),
                 "start": clock((r["proposed"] or {}).get("start")),
-                "refusals": r.get("refusals", []),
+                "refusals": [services.accept_refusal_text(x) for x in r.get("refusals", [])],
                 # the routes the visit belongs to (ticking a route ticks its visits)
                 "routes": " ".join(
                     (r["proposed"] or {}).get("caregivers") or r["current"]["caregivers"]
