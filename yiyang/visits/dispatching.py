@@ -391,9 +391,9 @@ def _together(
 
 
 def _weekday(day: int) -> str:
-    names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-             _("Saturday"), _("Sunday")]  # fmt: skip
-    return names[day % 7]
+    from django.utils.dates import WEEKDAYS  # Django's own words, in every language
+
+    return str(WEEKDAYS[day % 7])
 
 
 def refusal_text(refusal: Refusal | dict[str, Any]) -> str:
