@@ -185,7 +185,8 @@ def test_accepting_assigns_through_the_dispatch_service_and_reports_refusals(
     result = services.plan_accept(actor=care.manager, run=run, visit_ids=some)
     assert some[0] in result.refused
     # the real reason: a day off, with the caregiver and no conflicting visit
-    assert [(r["code"], r["conflict"]) for r in result.refused[some[0]]][0] == ("day_off", None)
+    found = result.refused[some[0]][0]
+    assert (found["code"], found["conflict"]) == ("day_off", None)
     if rows[some[1]]["proposed"]["caregivers"][0] != first:
         assert result.assigned == [some[1]]
         visit = Visit.objects.get(external_id=some[1])

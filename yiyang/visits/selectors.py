@@ -152,6 +152,7 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
         .select_related("elder", "item")
         .only(
             "external_id", "date", "window_start", "window_end", "status", "is_late",
+            "planned_start", "elder__lat", "elder__lng", "provider_id",
             "review_status", "needs_two", "caregiver_id", "second_caregiver_id",
             "check_in_at", "check_out_at", "standard_minutes",
             "elder__name", "elder__address", "elder__external_id",
@@ -165,7 +166,10 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
             Q(status=CaregiverStatus.ACTIVE)
             | Q(id__in={c for v in visits for c in (v.caregiver_id, v.second_caregiver_id) if c})
         )
-        .only("external_id", "name", "work_start", "work_end", "status")
+        .only(
+            "external_id", "name", "phone_masked", "work_start", "work_end", "work_days",
+            "status", "skills", "max_minutes_per_day", "travel_mode", "provider_id",
+        )
     )  # fmt: skip
     board = Board(day=day)
     by_id: dict[int, list[Visit]] = {c.pk: [] for c in caregivers}
@@ -222,7 +226,8 @@ class Candidate:
         return not self.problems
 
 
-def _minute(moment: datetime.datetime, day: datetime.date) -> float:
+def visit_minute(moment: datetime.datetime, day: datetime.date) -> float:
+    """Minutes from the local midnight of ``day`` to ``moment``."""
     local = timezone.localtime(moment)
     return (local.date() - day).days * 1440 + local.hour * 60 + local.minute + local.second / 60
 
@@ -244,16 +249,16 @@ def visit_booking(visit: Visit, *, start: float | None = None) -> dispatching.Bo
         "minutes": visit.standard_minutes, "service": visit.item.name, "elder": elder.name,
     }  # fmt: skip
     if visit.check_in_at is not None and visit.status not in OPEN_STATUSES:
-        begin = _minute(visit.check_in_at, day)
+        begin = visit_minute(visit.check_in_at, day)
         length = float(visit.standard_minutes)
         if visit.check_out_at is not None:
             length = max(1.0, (visit.check_out_at - visit.check_in_at).total_seconds() / 60)
         return dispatching.Booking(str(visit.external_id), begin, begin, length, begin, fixed=True,
                              **place)  # fmt: skip
-    first, last = _minute(visit.window_start, day), _minute(visit.window_end, day)
+    first, last = visit_minute(visit.window_start, day), visit_minute(visit.window_end, day)
     duration = float(visit.standard_minutes)
     if start is None and visit.planned_start is not None:
-        start = _minute(visit.planned_start, day)
+        start = visit_minute(visit.planned_start, day)
     order = first if start is None else start
     return dispatching.Booking(str(visit.external_id), max(first, order), last - duration, duration,
                          order, **place)  # fmt: skip
@@ -261,7 +266,7 @@ def visit_booking(visit: Visit, *, start: float | None = None) -> dispatching.Bo
 
 def visit_need(visit: Visit) -> dispatching.Need:
     booking = visit_booking(visit)
-    first = _minute(visit.window_start, visit.date)
+    first = visit_minute(visit.window_start, visit.date)
     item = visit.item
     return dispatching.Need(
         booking=dispatching.Booking(booking.id, first, booking.latest, booking.duration, first,
@@ -323,7 +328,7 @@ def dispatch_conflicts(
     caregivers together: the refusals, or the planned start. ``at``: the start asked for (a
     proposal's); ``days``: each caregiver's other visits (default: as they are now)."""
     if isinstance(at, datetime.datetime):
-        at = _minute(at, visit.date)
+        at = visit_minute(at, visit.date)
     if days is None:
         days = caregiver_bookings([c.pk for c in caregivers], visit.date, exclude=visit.pk)
     workers = caregiver_workers(caregivers, visit.date)

@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import request_actor
 from yiyang.elders.models import Elder
 from yiyang.services.selectors import service_item_get
@@ -152,7 +153,10 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response([
             {
-                "caregiver": {"id": str(c.caregiver.external_id), "name": c.caregiver.name},
+                "caregiver": {
+                    "id": str(c.caregiver.external_id), "name": c.caregiver.name,
+                    "label": caregiver_name(c.caregiver),
+                },
                 "ok": c.ok, "problems": [{"code": code, "reason": r} for code, r in c.problems],
                 "distance_m": round(c.distance_m) if c.distance_m is not None else None,
                 "served_before": c.served_before,
