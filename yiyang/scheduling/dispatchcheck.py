@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from yiyang.scheduling.solver.model import Solution
 from yiyang.visits import dispatching
-from yiyang.visits.selectors import caregiver_workers, visit_booking, visit_need
+from yiyang.visits.dispatch_facts import caregiver_workers, visit_booking, visit_need
 
 if TYPE_CHECKING:
     from yiyang.scheduling.planning import DayProblem

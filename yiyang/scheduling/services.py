@@ -34,9 +34,9 @@ from yiyang.scheduling.solver.search import warm_up
 from yiyang.services.models import Caregiver
 from yiyang.visits import services as dispatch
 from yiyang.visits.choices import VisitStatus
+from yiyang.visits.dispatch_facts import minute_moment
 from yiyang.visits.dispatching import refusal_text
 from yiyang.visits.models import Visit
-from yiyang.visits.selectors import minute_moment
 
 logger = logging.getLogger(__name__)
 MAX_TIME_LIMIT = 300.0

@@ -456,3 +456,27 @@ def refusal_text(refusal: Refusal | dict[str, Any]) -> str:
 
 def refusal_texts(refusals: Iterable[Refusal | dict[str, Any]]) -> list[str]:
     return [refusal_text(r) for r in refusals]
+
+
+UNSTAFFED = "unstaffed_window"
+
+
+def order_warning(order: Any, weekdays: list[int]) -> dict[str, Any]:
+    """The warning an order gets when no caregiver of its provider works its window on
+    ``weekdays``: code and parameters, with the words in the current language."""
+    params = {
+        "provider": str(order.provider.name), "weekdays": weekdays,
+        "window_start": f"{order.window_start:%H:%M}", "window_end": f"{order.window_end:%H:%M}",
+    }  # fmt: skip
+    return {"code": UNSTAFFED, "params": params, "message": warning_text(params)}
+
+
+def warning_text(params: dict[str, Any]) -> str:
+    from yiyang.core.display import words
+
+    days = words(_weekday(d) for d in params.get("weekdays", []))
+    return _(
+        "No caregiver of %(provider)s works %(window_start)s-%(window_end)s on %(days)s: the "
+        "order is placed, but its visits cannot be dispatched until someone does (change a "
+        "caregiver's working hours, or the booking window)."
+    ) % {**params, "days": days}

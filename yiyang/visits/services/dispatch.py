@@ -16,11 +16,11 @@ from yiyang.services.models import Caregiver
 from yiyang.visits.choices import (
     VisitStatus,
 )
+from yiyang.visits.dispatch_facts import dispatch_conflicts, minute_moment
 from yiyang.visits.dispatching import Refusal, refusal_texts
 from yiyang.visits.models import (
     Visit,
 )
-from yiyang.visits.selectors import dispatch_conflicts, minute_moment
 from yiyang.visits.services.common import (
     _audit,
     _event,

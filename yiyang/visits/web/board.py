@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import Permission, request_actor, require_perm
-from yiyang.visits import dispatching, selectors
+from yiyang.visits import dispatch_facts, dispatching, selectors
 from yiyang.visits.choices import ReviewStatus, VisitStatus
 from yiyang.visits.models import Visit
 
@@ -86,7 +86,7 @@ def _timed(visits: list[Visit], worker: dispatching.Worker) -> dict[int, Any]:
     if not live:
         return {}
     by_id = {str(v.external_id): v for v in live}
-    timing = dispatching.time_day([selectors.visit_booking(v) for v in live], worker)
+    timing = dispatching.time_day([dispatch_facts.visit_booking(v) for v in live], worker)
     found = {}
     for i, booking in enumerate(timing.bookings):
         clash = timing.bookings[i - 1] if i and timing.late(i, worker) else None
@@ -98,12 +98,12 @@ def _block(visit: Visit, text: _BoardText, timed: tuple[float, float, Any] | Non
     """One visit on a caregiver's timeline: its booking window, the travel before it and
     the service at its planned start (real times once checked in)."""
     day = visit.date
-    first = selectors.visit_minute(visit.window_start, day)
-    last = selectors.visit_minute(visit.window_end, day)
+    first = dispatch_facts.visit_minute(visit.window_start, day)
+    last = dispatch_facts.visit_minute(visit.window_end, day)
     start, travel, clash = timed if timed else (first, 0.0, None)
     end = start + visit.standard_minutes
     if visit.check_out_at is not None and visit.check_in_at is not None:
-        end = selectors.visit_minute(visit.check_out_at, day)
+        end = dispatch_facts.visit_minute(visit.check_out_at, day)
     classes = f"tl-block st-{visit.status}"
     if visit.is_late and visit.check_in_at is None:
         classes += " late"
@@ -159,7 +159,7 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
     day = _day(request)
     board = selectors.dispatch_board(actor=actor, provider=provider, day=day)
     text = _BoardText()
-    workers = {w.pk: w for w in selectors.caregiver_workers([c for c, _v in board.rows], day)}
+    workers = {w.pk: w for w in dispatch_facts.caregiver_workers([c for c, _v in board.rows], day)}
     rows = [_caregiver_row(c, vs, workers[c.pk], text) for c, vs in board.rows]
     return {
         "provider": provider, "board": board, "day": day, "rows": rows,

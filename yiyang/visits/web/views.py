@@ -25,12 +25,13 @@ from django.views.decorators.http import require_POST
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor
-from yiyang.visits import lifecycle, selectors, services
+from yiyang.visits import dispatch_facts, lifecycle, selectors, services
 from yiyang.visits.choices import (
     FlagCode,
     OrderStatus,
     VisitOutcome,
 )
+from yiyang.visits.dispatching import order_warning
 from yiyang.visits.models import Visit
 from yiyang.visits.web.door import door_context
 from yiyang.visits.web.forms import (
@@ -439,6 +440,9 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The order is placed: %(count)d visit(s).") % {
                 "count": order.visits.count()})  # fmt: skip
+            unstaffed = dispatch_facts.order_unstaffed_days(order)
+            if unstaffed:
+                messages.warning(request, order_warning(order, unstaffed)["message"])
             return redirect("visits:order-detail", external_id=order.external_id)
     return _order_form_page(request, elder, form, status=400)
 
