@@ -308,11 +308,9 @@ def build_day(
                 "with a certificate valid on the day.") % {
                 "needs": ", ".join(sorted(n.removeprefix("q:") for n in needs))})  # fmt: skip
             continue
-        # the dispatch rules that do not depend on the rest of the plan
+        # the rules that hold whatever else is planned (the service fits in hours and window)
         allowed = [
-            k for k in capable
-            # the dispatch rules' working hours: the service fits inside them and the window
-            if hours[k] is not None
+            k for k in capable if hours[k] is not None
             and max(first, hours[k][0]) + duration <= min(last, hours[k][1])  # type: ignore[index]
             and not any(a < last and first < b for a, b in dp.booked.get(k, ()))
         ]  # fmt: skip
@@ -700,9 +698,7 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
             "changed": changed,
             "unassigned": {"code": code, "message": message} if code else None,
         })  # fmt: skip
-    refusals = dispatch_check(
-        dp, {r["id"]: (r["proposed"] or {}).get("caregivers") for r in rows}, proposed_starts
-    )
+    refusals = dispatch_check(dp, _row_plan(rows), proposed_starts)  # codes, worded by pages
     for row in rows:
         row["refusals"] = refusals.get(row["id"], []) if row["changed"] else []
     rows.sort(key=lambda r: (r["window"][0], r["id"]))
@@ -732,6 +728,10 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
         "iterations": solved.iterations,
         "seconds": round(solved.seconds, 2),
     }
+
+
+def _row_plan(rows: list[dict[str, Any]]) -> dict[str, list[str] | None]:
+    return {r["id"]: (r["proposed"] or {}).get("caregivers") for r in rows}
 
 
 def _round(value: float | None) -> float | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -34,7 +35,7 @@ def visit_booking(visit: Visit, *, start: float | None = None) -> dispatching.Bo
     its real time; otherwise in its window, ordered (and started no earlier) by ``start``
     or its planned start. Needs ``elder`` and ``item``."""
     day, elder = visit.date, visit.elder
-    place = {
+    place: dict[str, Any] = {
         "lat": float(elder.lat) if elder.lat is not None else None,
         "lng": float(elder.lng) if elder.lng is not None else None,
         "minutes": visit.standard_minutes, "service": visit.item.name, "elder": elder.name,
