@@ -650,6 +650,8 @@ SPECTACULAR_SETTINGS = {
         "yiyang.core.api.schema.drop_database_integer_bounds",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "OrderKindEnum": "yiyang.visits.choices.OrderKind",
+        "OrderStatusEnum": "yiyang.visits.choices.OrderStatus",
         "FundPurposeEnum": "yiyang.settlement.choices.FundPurpose",
         "ElderStatusEnum": "yiyang.elders.choices.ElderStatus",
         "ImportStatusEnum": "yiyang.elders.choices.ImportStatus",

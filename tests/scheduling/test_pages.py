@@ -21,6 +21,7 @@ from yiyang.core.permissions import Role
 from yiyang.scheduling import selectors, services
 from yiyang.scheduling.choices import PlanRunStatus
 from yiyang.scheduling.models import PlanRun
+from yiyang.scheduling.services import accept_refusal_text
 from yiyang.services import services as catalogue
 from yiyang.visits import services as dispatch
 from yiyang.visits.models import Visit
@@ -230,7 +231,7 @@ def test_accepting_some_visits_and_a_refusal_is_shown_with_its_reason(
     assert "Refused by the dispatch rules:" in html
     refused = re.search(rf'<li data-visit="{first}"><strong>(.*?)</li>', html, re.S)
     assert refused is not None and "刘桂兰" in refused.group(1)
-    assert run.accept_result["refused"][first][0] in refused.group(1)
+    assert accept_refusal_text(run.accept_result["refused"][first][0]) in refused.group(1)
     untouched = set(rows) - {first, last}
     assert not Visit.objects.filter(external_id__in=untouched, caregiver__isnull=False).exists()
 
@@ -348,7 +349,9 @@ def test_replanning_after_a_dropout_from_its_page(
     client = client_of(care.manager)
     html = page(client, f"/scheduling/day/?date={TOMORROW.isoformat()}")
     options = re.findall(r'<option value="([0-9a-f-]+)">([^<]*)</option>', html)
-    assert [name.split(" · ")[0] for _id, name in options] == ["赵护理", "李护理", "王护理"]
+    names = [name.split(" · ")[0].split(" (")[0] for _id, name in options]
+    assert names == ["赵护理", "李护理", "王护理"]  # each with what tells namesakes apart
+    assert all(" (no. " in name or "phone ending" in name for _id, name in options)
     assert "2 visits to do" in options[0][1]
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(

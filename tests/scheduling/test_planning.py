@@ -183,7 +183,10 @@ def test_accepting_assigns_through_the_dispatch_service_and_reports_refusals(
         work_days=[(TOMORROW.weekday() + 1) % 7],
     )  # fmt: skip
     result = services.plan_accept(actor=care.manager, run=run, visit_ids=some)
-    assert some[0] in result.refused and "does not work then" in " ".join(result.refused[some[0]])
+    assert some[0] in result.refused
+    # the real reason: a day off, with the caregiver and no conflicting visit
+    found = result.refused[some[0]][0]
+    assert (found["code"], found["conflict"]) == ("day_off", None)
     if rows[some[1]]["proposed"]["caregivers"][0] != first:
         assert result.assigned == [some[1]]
         visit = Visit.objects.get(external_id=some[1])
@@ -415,4 +418,4 @@ def test_the_dispatch_rules_check_a_proposal(care: Care, day: Day) -> None:  # n
         dp, {str(bath.external_id): [zhao], str(other.external_id): [wang]}
     )
     assert list(found) == [str(bath.external_id)]
-    assert "expired" in " ".join(found[str(bath.external_id)])
+    assert [r["code"] for r in found[str(bath.external_id)]] == ["expired_certificate"]

@@ -328,3 +328,16 @@ def answer_mark(seconds: float | None, target: int, limit: int) -> tuple[str, st
     if seconds <= limit:
         return "late", gettext("over %(t)s") % {"t": duration_seconds(target)}
     return "miss", gettext("over %(t)s") % {"t": duration_seconds(limit)}
+
+
+def caregiver_name(caregiver: Any) -> str:
+    """A caregiver as dispatch lists them: the name and what tells namesakes apart (two
+    胡强 in one provider): the tail of their masked phone, else the start of their id."""
+    name = getattr(caregiver, "name", "") or ""
+    phone = (getattr(caregiver, "phone_masked", "") or "").strip()
+    if phone[-4:].isdigit():
+        return gettext("%(name)s (phone ending %(tail)s)") % {"name": name, "tail": phone[-4:]}
+    ident = str(getattr(caregiver, "external_id", "") or "").replace("-", "")[:6].upper()
+    if not ident:
+        return name
+    return gettext("%(name)s (no. %(ident)s)") % {"name": name, "ident": ident}

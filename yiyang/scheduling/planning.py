@@ -10,7 +10,8 @@ Reads the database, writes nothing (the services store its result); minutes from
 - The dispatch rules that do not depend on the rest of the plan (working hours covering the
   whole window, a visit done that day at an overlapping time) exclude the caregiver. Every
   planned visit must end inside its window. Each proposal is then run through the dispatch
-  rules themselves (``assignment_problems``: double booking, hours a day, ...) and the day
+  rules themselves (``visits.dispatching.judge``: overlap with travel, hours a day, ...) at
+  its planned starts, and the day
   solved again without what they refuse; what they still refuse when time is up is left
   out and explained, so accepting goes through ``visit_assign`` without refusals. The
   solver's own working minutes are not limited: a day spans the working hours, gaps
@@ -35,6 +36,8 @@ from django.utils.translation import gettext as _
 
 from yiyang.elders.selectors import home_unlocated_reason
 from yiyang.organisations.models import Organisation
+from yiyang.scheduling.dispatchcheck import assignment_of as assignment_of
+from yiyang.scheduling.dispatchcheck import dispatch_check, refused
 from yiyang.scheduling.solver import evaluate, solve
 from yiyang.scheduling.solver.model import (
     Caregiver as SolverCaregiver,
@@ -59,9 +62,9 @@ from yiyang.scheduling.solver.travel import GreatCircleTravelTime
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import active_caregivers, certificates_valid_on
+from yiyang.visits import dispatching
 from yiyang.visits.choices import DONE_STATUSES, VisitStatus
 from yiyang.visits.models import Visit
-from yiyang.visits.selectors import assignment_problems
 
 # visits not given to the solver: a proposal leaves their caregivers as they are
 LEFT_AS_THEY_ARE = ("no_location", "window_too_short", "no_skill", "outside_hours")
@@ -81,6 +84,11 @@ OCCUPANCY_SLACK = 30.0
 # Getting home after the end of the working hours is allowed up to this long, as overtime
 # (weighted; the dispatch rules ask only that the visit window lies within the hours).
 MAX_OVERTIME = 180.0
+# the travel the dispatch rules count (one set of figures for both)
+TRAVEL = GreatCircleTravelTime(
+    circuity=dispatching.CIRCUITY,
+    speeds_kmh={TravelMode(k): v for k, v in dispatching.TRAVEL_SPEEDS_KMH.items()},
+)
 
 
 def _q(qualification: str) -> str:
@@ -299,15 +307,15 @@ def build_day(
                 "with a certificate valid on the day.") % {
                 "needs": ", ".join(sorted(n.removeprefix("q:") for n in needs))})  # fmt: skip
             continue
-        # the dispatch rules that do not depend on the rest of the plan
+        # the rules that hold whatever else is planned (the service fits in hours and window)
         allowed = [
-            k for k in capable
-            if hours[k] is not None and hours[k][0] <= first and last <= hours[k][1]  # type: ignore[index]
+            k for k in capable if hours[k] is not None
+            and max(first, hours[k][0]) + duration <= min(last, hours[k][1])  # type: ignore[index]
             and not any(a < last and first < b for a, b in dp.booked.get(k, ()))
         ]  # fmt: skip
         if len([k for k in allowed if k != dropped_key]) < (2 if visit.needs_two else 1):
             dp.skipped[vid] = ("outside_hours", _(
-                "No caregiver who may do this service works during the whole window "
+                "No caregiver who may do this service works long enough inside the window "
                 "%(start)s-%(end)s that day%(two)s.") % {
                 "start": clock(first), "end": clock(last),
                 "two": _(" (it needs two)") if visit.needs_two else ""})  # fmt: skip
@@ -341,7 +349,7 @@ def build_day(
     )  # fmt: skip
     dp.problem = Problem(
         visits=tuple(solver_visits), caregivers=tuple(solver_caregivers),
-        travel=GreatCircleTravelTime(), weights=weights,
+        travel=TRAVEL, weights=weights,
         name=f"{provider.pk}:{day.isoformat()}",
     )  # fmt: skip
     dp.occupancy = _occupancy(dp)
@@ -466,14 +474,14 @@ def solve_day(
         # the solver's "caregiver <id> has no shift" repeats the day's own note (by name)
         notes = [n for n in result.notes if "has no shift" not in n]
         solution = _retimed(dp, result.solution)
-        found = _refused(dp, solution)
+        found = refused(dp, solution)
         if not found:
             break
         for vid, cids in found.items():
             extra.setdefault(vid, set()).update(cids)
         problem = _excluding(occupancy, extra)
     assert result is not None
-    left_over = _refused(dp, solution) if found else {}
+    left_over = refused(dp, solution) if found else {}
     if left_over:
         solution = _without(solution, set(left_over))
         for vid, cids in left_over.items():
@@ -689,7 +697,7 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
             "changed": changed,
             "unassigned": {"code": code, "message": message} if code else None,
         })  # fmt: skip
-    refusals = dispatch_check(dp, {r["id"]: (r["proposed"] or {}).get("caregivers") for r in rows})
+    refusals = dispatch_check(dp, _row_plan(rows), proposed_starts)  # codes, worded by pages
     for row in rows:
         row["refusals"] = refusals.get(row["id"], []) if row["changed"] else []
     rows.sort(key=lambda r: (r["window"][0], r["id"]))
@@ -721,67 +729,9 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
     }
 
 
+def _row_plan(rows: list[dict[str, Any]]) -> dict[str, list[str] | None]:
+    return {r["id"]: (r["proposed"] or {}).get("caregivers") for r in rows}
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _problems(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[str, dict[str, list[str]]]:
-    """Visit -> caregiver -> the reasons ``assignment_problems`` (the dispatch rules) gives
-    for that caregiver against the rest of ``plan`` and the visits already done."""
-    by_caregiver: dict[int, list[Visit]] = {}
-    pk_of = {key: c.pk for key, c in dp.caregivers.items()}
-    key_of = {pk: key for key, pk in pk_of.items()}
-    for visit in dp.done_visits:
-        for pk in (visit.caregiver_id, visit.second_caregiver_id):
-            if pk:
-                by_caregiver.setdefault(pk, []).append(visit)
-    for vid, cids in plan.items():
-        for cid in cids or ():
-            by_caregiver.setdefault(pk_of[cid], []).append(dp.visits[vid])
-    found: dict[str, dict[str, list[str]]] = {}
-    for vid, cids in plan.items():
-        if not cids or vid in dp.fixed:
-            continue
-        visit = dp.visits[vid]
-        chosen = [dp.caregivers[c] for c in cids]
-        others = {c.pk: [o for o in by_caregiver.get(c.pk, []) if o.pk != visit.pk] for c in chosen}
-        problems = assignment_problems(visit, chosen, day_visits=others)
-        refused = {key_of[pk]: [r for _code, r in found_for] for pk, found_for in problems.items()
-                   if found_for}  # fmt: skip
-        if refused:
-            found[vid] = refused
-    return found
-
-
-def dispatch_check(dp: DayProblem, plan: dict[str, list[str] | None]) -> dict[str, list[str]]:
-    """Each proposed assignment run through the dispatch rules themselves
-    (``assignment_problems``) against the rest of the proposal and the visits already done:
-    the reasons ``visit_assign`` would give. The solver's proposals are checked so before
-    they are stored, so this is empty unless the rules changed; the page shows what it finds."""
-    return {
-        vid: [reason for reasons in refused.values() for reason in reasons]
-        for vid, refused in _problems(dp, plan).items()
-    }
-
-
-def assignment_of(solution: Solution) -> dict[str, list[str]]:
-    """Visit -> its caregivers (in requirement order) in a solution."""
-    parts: dict[str, list[tuple[int, str]]] = {}
-    for route in solution.routes:
-        for stop in route.stops:
-            parts.setdefault(stop.visit_id, []).append((stop.requirement, route.caregiver_id))
-    return {vid: [cid for _r, cid in sorted(found)] for vid, found in parts.items()}
-
-
-def _refused(dp: DayProblem, solution: Solution) -> dict[str, set[str]]:
-    """Visit -> caregivers the dispatch rules refuse for it in this solution, with the visits
-    under way and those kept when re-planning at their caregivers."""
-    placed = assignment_of(solution)
-    plan: dict[str, list[str] | None] = dict(placed)
-    for vid in dp.fixed | dp.kept:
-        if vid not in plan:
-            plan[vid] = dp.current(vid)
-    return {
-        vid: set(refused) for vid, refused in _problems(dp, plan).items()
-        if vid not in dp.fixed and (vid not in dp.kept or vid in placed)
-    }  # fmt: skip

@@ -69,7 +69,10 @@ def plan_run_names(*, run: PlanRun) -> dict[str, dict[str, Any]]:
     caregivers = {
         str(c.external_id): c
         for c in Caregiver.objects.filter(provider=run.provider, external_id__in=caregiver_ids)
-        .only("external_id", "name", "work_start", "work_end", "home_lat", "home_lng")
+        .only(
+            "external_id", "name", "phone_masked", "work_start", "work_end", "home_lat",
+            "home_lng",
+        )
     }  # fmt: skip
     return {"visits": visits, "caregivers": caregivers}
 
@@ -119,7 +122,7 @@ def dropout_choices(*, actor: Actor, provider: Organisation, day: Any) -> list[D
     caregivers = (
         Caregiver.objects.filter(provider=provider)
         .filter(Q(status=CaregiverStatus.ACTIVE) | Q(pk__in=list(counts)))
-        .only("external_id", "name", "status")
+        .only("external_id", "name", "phone_masked", "status")
     )  # fmt: skip
     choices = [DropoutChoice(c, counts.get(c.pk, 0)) for c in caregivers]
     choices.sort(key=lambda c: (-c.visits, c.caregiver.name, c.caregiver.pk))

@@ -34,6 +34,8 @@ from yiyang.scheduling.solver.search import warm_up
 from yiyang.services.models import Caregiver
 from yiyang.visits import services as dispatch
 from yiyang.visits.choices import VisitStatus
+from yiyang.visits.dispatch_facts import minute_moment
+from yiyang.visits.dispatching import refusal_text
 from yiyang.visits.models import Visit
 
 logger = logging.getLogger(__name__)
@@ -161,15 +163,114 @@ def plan_run_execute(run_id: int) -> PlanRun:
 class AcceptResult:
     assigned: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    refused: dict[str, list[str]] = field(default_factory=dict)
+    # visit id -> refusals as stored: the dispatch rules' (``Refusal.as_dict``: code,
+    # caregiver, params, the conflicting visit) and this service's own (``gone``,
+    # ``now_unassigned``, ``error`` with the message); words at display time
+    refused: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     unassigned: list[str] = field(default_factory=list)  # left out of the proposal
 
 
-def _messages(exc: ValidationError) -> list[str]:
+def _refusals(exc: ValidationError) -> list[dict[str, Any]]:
+    found = getattr(exc, "refusals", None)
+    if found is not None:
+        return [r.as_dict() for r in found]
     if hasattr(exc, "error_dict"):
-        return [str(m) for key, errors in exc.message_dict.items() if key != "codes"
-                for m in errors]  # fmt: skip
-    return [str(m) for m in exc.messages]
+        texts = [str(m) for key, errors in exc.message_dict.items() if key != "codes"
+                 for m in errors]  # fmt: skip
+    else:
+        texts = [str(m) for m in exc.messages]
+    return [{"code": "error", "params": {"text": t}} for t in texts]
+
+
+def accept_refusal_text(refusal: dict[str, Any] | str) -> str:
+    """A stored refusal of accepting, in the reader's language."""
+    if isinstance(refusal, str):  # accepted before refusals were stored as codes
+        return refusal
+    if refusal.get("code") == "gone":
+        return _("This visit no longer exists.")
+    if refusal.get("code") == "now_unassigned":
+        return _("It is now unassigned.")
+    if refusal.get("code") == "error":
+        return str((refusal.get("params") or {}).get("text", ""))
+    return refusal_text(refusal)
+
+
+def _wanted(run: PlanRun, rows: dict[str, Any], visit_ids: Any, caregiver_ids: Any) -> list[str]:
+    if visit_ids is None and caregiver_ids is None:
+        return list(rows)
+    unknown_caregivers = sorted(
+        {str(c) for c in caregiver_ids or ()}
+        - {c["id"] for c in run.proposal.get("caregivers", [])}
+    )
+    if unknown_caregivers:
+        raise ValidationError({"caregivers": _("Not in this plan: %(ids)s.") % {
+            "ids": ", ".join(unknown_caregivers)}})  # fmt: skip
+    on_routes = selectors.route_visit_ids(run=run, caregiver_ids=caregiver_ids or [])
+    wanted = list(dict.fromkeys([str(v) for v in visit_ids or ()] + on_routes))
+    if not wanted:
+        raise ValidationError({"visits": _("Choose the visits or routes to accept.")})
+    unknown = [v for v in wanted if v not in rows]
+    if unknown:
+        raise ValidationError({"visits": _("Not in this plan: %(ids)s.") % {
+            "ids": ", ".join(unknown)}})  # fmt: skip
+    return wanted
+
+
+def _start(run: PlanRun, row: dict[str, Any]) -> datetime.datetime | None:
+    start = (row.get("proposed") or {}).get("start")
+    return None if start is None else minute_moment(run.day, float(start))
+
+
+def _assign_all(
+    actor: Actor, run: PlanRun, todo: list[dict[str, Any]], unchanged: list[dict[str, Any]],
+    result: AcceptResult,
+) -> None:  # fmt: skip
+    """Free the caregivers of every changed visit (so that swaps are possible), set the
+    proposal's starts on the visits it keeps, then assign each changed visit at its
+    proposed start, first to last; a refused one gets its caregivers back when allowed."""
+    visits = {
+        str(v.external_id): v
+        for v in Visit.objects.filter(
+            provider=run.provider, external_id__in=[row["id"] for row in todo + unchanged]
+        ).select_related("caregiver", "second_caregiver")
+    }  # fmt: skip
+    proposed_ids = {cid for row in todo for cid in row["proposed"]["caregivers"]}
+    caregivers = {
+        str(c.external_id): c
+        for c in Caregiver.objects.filter(provider=run.provider, external_id__in=proposed_ids)
+    }
+    previous: dict[str, list[Caregiver]] = {}
+    for row in todo:
+        visit = visits.get(row["id"])
+        if visit is None:
+            result.refused[row["id"]] = [{"code": "gone"}]
+            continue
+        previous[row["id"]] = [c for c in (visit.caregiver, visit.second_caregiver) if c]
+        if visit.status == VisitStatus.ASSIGNED:
+            try:
+                dispatch.visit_unassign(actor=actor, visit=visit)
+            except ValidationError as exc:
+                result.refused[row["id"]] = _refusals(exc)
+    dispatch.visits_planned_start_set(actor=actor, starts={
+        visits[row["id"]]: _start(run, row) for row in unchanged
+        if row["id"] in visits and not row["fixed"] and row.get("proposed")})  # fmt: skip
+    for row in sorted(todo, key=lambda r: (r["proposed"].get("start") or 0, r["id"])):
+        vid = row["id"]
+        if vid in result.refused:
+            continue
+        chosen = [caregivers[c] for c in row["proposed"]["caregivers"] if c in caregivers]
+        try:
+            dispatch.visit_assign(
+                actor=actor, visit=visits[vid], caregivers=chosen, at=_start(run, row)
+            )
+            result.assigned.append(vid)
+        except ValidationError as exc:
+            result.refused[vid] = _refusals(exc)
+            if previous.get(vid):
+                try:
+                    dispatch.visit_assign(actor=actor, visit=visits[vid], caregivers=previous[vid])
+                except ValidationError:
+                    result.refused[vid].append({"code": "now_unassigned"})
 
 
 @transaction.atomic
@@ -179,11 +280,11 @@ def plan_accept(
 ) -> AcceptResult:  # fmt: skip
     """Apply the proposal for all visits (``visit_ids`` and ``caregiver_ids`` None) or for
     the given visits and the changed visits of the given caregivers' routes, each through
-    ``visit_assign``. Visits whose caregivers change are first unassigned (so that two
-    visits can swap caregivers); a refused visit gets its previous caregivers back when
-    they are still allowed, and its reasons are reported. The others are applied. A visit
-    the proposal leaves out is unassigned (after a dropout: one nobody else could take).
-    A run is accepted once; what was done is kept in ``accept_result``."""
+    ``visit_assign`` at its proposed start. Visits whose caregivers change are first
+    unassigned (so that two visits can swap caregivers); a refused visit gets its previous
+    caregivers back when they are still allowed, and its refusals are reported. The others
+    are applied. A visit the proposal leaves out is unassigned (after a dropout: one nobody
+    else could take). A run is accepted once; what was done is kept in ``accept_result``."""
     _require_provider(actor, run.provider)
     # one acceptance at a time: a second click waits here, then finds the run accepted
     run = PlanRun.objects.select_for_update(of=("self",)).select_related("provider").get(pk=run.pk)
@@ -194,31 +295,14 @@ def plan_accept(
             {"run": _("This proposal was accepted already; optimise the day again for a new one.")}
         )
     rows = {row["id"]: row for row in run.proposal.get("visits", [])}
-    if visit_ids is None and caregiver_ids is None:
-        wanted = list(rows)
-    else:
-        unknown_caregivers = sorted(
-            {str(c) for c in caregiver_ids or ()}
-            - {c["id"] for c in run.proposal.get("caregivers", [])}
-        )
-        if unknown_caregivers:
-            raise ValidationError({"caregivers": _("Not in this plan: %(ids)s.") % {
-                "ids": ", ".join(unknown_caregivers)}})  # fmt: skip
-        on_routes = selectors.route_visit_ids(run=run, caregiver_ids=caregiver_ids or [])
-        wanted = list(dict.fromkeys([str(v) for v in visit_ids or ()] + on_routes))
-        if not wanted:
-            raise ValidationError({"visits": _("Choose the visits or routes to accept.")})
-    unknown = [v for v in wanted if v not in rows]
-    if unknown:
-        raise ValidationError({"visits": _("Not in this plan: %(ids)s.") % {
-            "ids": ", ".join(unknown)}})  # fmt: skip
+    wanted = _wanted(run, rows, visit_ids, caregiver_ids)
     result = AcceptResult()
-    todo = []
-    orphans = []
+    todo, unchanged, orphans = [], [], []
     for vid in wanted:
         row = rows[vid]
         if row["fixed"] or not row["changed"]:
             result.unchanged.append(vid)
+            unchanged.append(row)
         elif not row["proposed"]:
             orphans.append(vid)
         else:
@@ -230,50 +314,8 @@ def plan_accept(
             dispatch.visit_unassign(actor=actor, visit=orphan)
             result.unassigned.append(str(orphan.external_id))
         except ValidationError as exc:
-            result.refused[str(orphan.external_id)] = _messages(exc)
-    visits = {
-        str(v.external_id): v
-        for v in Visit.objects.filter(
-            provider=run.provider, external_id__in=[row["id"] for row in todo]
-        )
-    }
-    proposed_ids = {cid for row in todo for cid in row["proposed"]["caregivers"]}
-    caregivers = {
-        str(c.external_id): c
-        for c in Caregiver.objects.filter(provider=run.provider, external_id__in=proposed_ids)
-    }
-    previous: dict[str, list[Caregiver]] = {}
-    # free the caregivers first, so that swaps are possible
-    for row in todo:
-        visit = visits.get(row["id"])
-        if visit is None:
-            result.refused[row["id"]] = [_("This visit no longer exists.")]
-            continue
-        previous[row["id"]] = [
-            c for c in (visit.caregiver, visit.second_caregiver) if c is not None
-        ]
-        if visit.status == VisitStatus.ASSIGNED:
-            try:
-                dispatch.visit_unassign(actor=actor, visit=visit)
-            except ValidationError as exc:
-                result.refused[row["id"]] = _messages(exc)
-    for row in todo:
-        vid = row["id"]
-        if vid in result.refused:
-            continue
-        visit = visits[vid]
-        chosen = [caregivers[c] for c in row["proposed"]["caregivers"] if c in caregivers]
-        try:
-            dispatch.visit_assign(actor=actor, visit=visit, caregivers=chosen)
-            result.assigned.append(vid)
-        except ValidationError as exc:
-            result.refused[vid] = _messages(exc)
-            before = previous.get(vid) or []
-            if before:
-                try:
-                    dispatch.visit_assign(actor=actor, visit=visit, caregivers=before)
-                except ValidationError:
-                    result.refused[vid].append(_("It is now unassigned."))
+            result.refused[str(orphan.external_id)] = _refusals(exc)
+    _assign_all(actor, run, todo, unchanged, result)
     run.accepted_at, run.accepted_by = timezone.now(), actor_user(actor)
     run.accept_result = dataclasses.asdict(result)
     run.save(update_fields=["accepted_at", "accepted_by", "accept_result", "updated_at"])

@@ -116,6 +116,9 @@ class Visit(BaseModel):
     status = models.CharField(
         _("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
     )
+    # when the service is planned to start (set by dispatch and by an accepted plan); it
+    # orders the caregiver's day for the dispatch rules and the board
+    planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
     on_the_way_at = models.DateTimeField(_("set off at"), null=True, blank=True)
     check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     check_in_lat = models.FloatField(null=True, blank=True)

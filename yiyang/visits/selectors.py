@@ -20,8 +20,11 @@ from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.selectors import family_elder_ids
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
-from yiyang.services.selectors import caregiver_of_user, certificates_valid_on
+from yiyang.services.selectors import caregiver_of_user
 from yiyang.visits.choices import DONE_STATUSES, OPEN_STATUSES, ReviewStatus, VisitStatus
+from yiyang.visits.dispatch_facts import (
+    assignment_problems,
+)
 from yiyang.visits.models import Order, Visit, VisitPhoto
 from yiyang.visits.rules import distance_m
 
@@ -150,6 +153,7 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
         .select_related("elder", "item")
         .only(
             "external_id", "date", "window_start", "window_end", "status", "is_late",
+            "planned_start", "elder__lat", "elder__lng", "provider_id",
             "review_status", "needs_two", "caregiver_id", "second_caregiver_id",
             "check_in_at", "check_out_at", "standard_minutes",
             "elder__name", "elder__address", "elder__external_id",
@@ -163,7 +167,10 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
             Q(status=CaregiverStatus.ACTIVE)
             | Q(id__in={c for v in visits for c in (v.caregiver_id, v.second_caregiver_id) if c})
         )
-        .only("external_id", "name", "work_start", "work_end", "status")
+        .only(
+            "external_id", "name", "phone_masked", "work_start", "work_end", "work_days",
+            "status", "skills", "max_minutes_per_day", "travel_mode", "provider_id",
+        )
     )  # fmt: skip
     board = Board(day=day)
     by_id: dict[int, list[Visit]] = {c.pk: [] for c in caregivers}
@@ -218,109 +225,6 @@ class Candidate:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _windows_overlap(a: Visit, b: Visit) -> bool:
-    return a.window_start < b.window_end and b.window_start < a.window_end
-
-
-def _sequence_fits(visits: list[Visit]) -> bool:
-    """Whether one caregiver can do all these services inside their windows, one after the
-    other (earliest deadline first; travel is the optimiser's job)."""
-    clock: datetime.datetime | None = None
-    for visit in sorted(visits, key=lambda v: (v.window_end, v.window_start)):
-        start = visit.window_start if clock is None else max(clock, visit.window_start)
-        clock = start + datetime.timedelta(minutes=visit.standard_minutes)
-        if clock > visit.window_end:
-            return False
-    return True
-
-
-def _clashes(visit: Visit, others: list[Visit]) -> list[Visit]:
-    """The caregiver's visits that make this one a double booking: those whose windows
-    overlap it, when the services cannot all be fitted in (two 15-minute meal deliveries in
-    one 11:00-12:00 window fit; two one-hour baths in 09:00-10:00 do not)."""
-    overlapping = [o for o in others if _windows_overlap(o, visit)]
-    if not overlapping or _sequence_fits([visit, *overlapping]):
-        return []
-    return overlapping
-
-
-def assignment_problems(
-    visit: Visit, caregivers: list[Caregiver], *, day_visits: dict[int, list[Visit]] | None = None
-) -> dict[int, list[tuple[str, str]]]:
-    """Why each caregiver may not take the visit: ``(code, reason)`` pairs, empty when they
-    may. Codes: inactive, other_provider, double_booking, missing_skill,
-    missing_qualification, expired_certificate, outside_hours, hours_exceeded."""
-    item = visit.item
-    local_start = timezone.localtime(visit.window_start)
-    local_end = timezone.localtime(visit.window_end)
-    ids = [c.pk for c in caregivers]
-    if day_visits is None:
-        day_visits = {cid: [] for cid in ids}
-        for other in (
-            Visit.objects.filter(
-                Q(caregiver_id__in=ids) | Q(second_caregiver_id__in=ids), date=visit.date
-            )
-            .exclude(pk=visit.pk)
-            .exclude(status__in=(VisitStatus.CANCELLED, VisitStatus.MISSED))
-            .select_related("item")
-        ):  # fmt: skip
-            for cid in (other.caregiver_id, other.second_caregiver_id):
-                if cid in day_visits:
-                    day_visits[cid].append(other)
-    certificates = certificates_valid_on(caregiver_ids=ids, day=visit.date)
-    result: dict[int, list[tuple[str, str]]] = {}
-    for caregiver in caregivers:
-        problems: list[tuple[str, str]] = []
-        if caregiver.status != CaregiverStatus.ACTIVE:
-            problems.append(("inactive", _("%(name)s is not active (%(status)s).") % {
-                "name": caregiver.name, "status": caregiver.get_status_display()}))  # fmt: skip
-        if caregiver.provider_id != visit.provider_id:
-            problems.append(("other_provider", _("%(name)s works for another provider.") % {
-                "name": caregiver.name}))  # fmt: skip
-        if item.required_skill and item.required_skill not in caregiver.skills:
-            problems.append(("missing_skill", _("%(name)s lacks the skill this service needs.") % {
-                "name": caregiver.name}))  # fmt: skip
-        if item.required_qualification:
-            held = certificates.get(caregiver.pk, {})
-            if item.required_qualification not in held:
-                problems.append(("missing_qualification", _(
-                    "%(name)s holds no %(qualification)s.") % {
-                    "name": caregiver.name,
-                    "qualification": item.get_required_qualification_display()}))  # fmt: skip
-            else:
-                expiry = held[item.required_qualification]
-                if expiry is not None and expiry < visit.date:
-                    problems.append(("expired_certificate", _(
-                        "%(name)s's %(qualification)s expired on %(date)s.") % {
-                        "name": caregiver.name, "date": expiry,
-                        "qualification": item.get_required_qualification_display()}))  # fmt: skip
-        clashes = _clashes(visit, day_visits.get(caregiver.pk, []))
-        if clashes:
-            clash = clashes[0]
-            problems.append(("double_booking", _(
-                "%(name)s is already booked %(start)s-%(end)s for %(service)s.") % {
-                "name": caregiver.name, "service": clash.item.name,
-                "start": timezone.localtime(clash.window_start).strftime("%H:%M"),
-                "end": timezone.localtime(clash.window_end).strftime("%H:%M")}))  # fmt: skip
-        working_day = local_start.weekday() in (caregiver.work_days or [])
-        within = (
-            caregiver.work_start <= local_start.time() and local_end.time() <= caregiver.work_end
-        )
-        if not working_day or not within or local_end.date() != local_start.date():
-            problems.append(("outside_hours", _(
-                "%(name)s does not work then (works %(start)s-%(end)s on their working days).") % {
-                "name": caregiver.name, "start": caregiver.work_start.strftime("%H:%M"),
-                "end": caregiver.work_end.strftime("%H:%M")}))  # fmt: skip
-        booked = sum(o.standard_minutes for o in day_visits.get(caregiver.pk, []))
-        if booked + visit.standard_minutes > caregiver.max_minutes_per_day:
-            problems.append(("hours_exceeded", _(
-                "%(name)s would work %(total)d min that day (at most %(limit)d).") % {
-                "name": caregiver.name, "total": booked + visit.standard_minutes,
-                "limit": caregiver.max_minutes_per_day}))  # fmt: skip
-        result[caregiver.pk] = problems
-    return result
 
 
 def dispatch_candidates(*, actor: Actor, visit: Visit) -> list[Candidate]:

@@ -121,3 +121,9 @@ def seconds_since(then: Any, now: Any) -> str:
     if then is None or now is None:
         return display.EMPTY
     return display.duration_seconds(max(0.0, (now - then).total_seconds()))
+
+
+@register.filter
+def caregiver(value: Any) -> str:
+    """A caregiver with what tells namesakes apart (``display.caregiver_name``)."""
+    return display.caregiver_name(value)

@@ -64,10 +64,22 @@ class AcceptSerializer(serializers.Serializer):
         return value
 
 
+class RefusalSerializer(serializers.Serializer):
+    """A refusal of the dispatch rules: the rule (``code``), the caregiver, the parameters,
+    the conflicting visit's id, and the words in the caller's language."""
+
+    code = serializers.CharField()
+    caregiver = serializers.CharField(required=False)
+    caregiver_id = serializers.CharField(required=False)
+    params = serializers.DictField(required=False)
+    conflict = serializers.UUIDField(required=False, allow_null=True)
+    message = serializers.CharField()
+
+
 class AcceptResultSerializer(serializers.Serializer):
     assigned = serializers.ListField(child=serializers.UUIDField())
     unchanged = serializers.ListField(child=serializers.UUIDField())
-    refused = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    refused = serializers.DictField(child=RefusalSerializer(many=True))
     unassigned = serializers.ListField(
         child=serializers.UUIDField(),
         help_text="Visits the proposal leaves out, now unassigned (after a dropout: the "

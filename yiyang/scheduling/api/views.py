@@ -98,7 +98,11 @@ class PlanRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         result = services.plan_accept(
             actor=request_actor(request), run=self.get_object(), visit_ids=data.get("visits")
         )
+        refused = {
+            vid: [{**r, "message": services.accept_refusal_text(r)} for r in found]
+            for vid, found in result.refused.items()
+        }
         return Response({
             "assigned": result.assigned, "unchanged": result.unchanged,
-            "refused": result.refused, "unassigned": result.unassigned,
+            "refused": refused, "unassigned": result.unassigned,
         })  # fmt: skip

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import request_actor
 from yiyang.scheduling import selectors, services
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
@@ -166,7 +167,7 @@ def _map_data(
     visits, caregivers = names["visits"], names["caregivers"]
 
     def who(ids: list[str] | None) -> str:
-        return "、".join(caregivers[c].name for c in ids or [] if c in caregivers)
+        return "、".join(caregiver_name(caregivers[c]) for c in ids or [] if c in caregivers)
 
     current, proposed = _routes(run, "current"), _routes(run, "proposed")
     rows = []
@@ -194,7 +195,7 @@ def _map_data(
             continue
         c = caregivers.get(cid)
         routes.append({
-            "id": cid, "name": c.name if c else "", "colour": colours[cid],
+            "id": cid, "name": caregiver_name(c) if c else "", "colour": colours[cid],
             "home": _point(c.home_lat, c.home_lng) if c else None,
             "now": current.get(cid, []), "new": proposed.get(cid, []),
         })  # fmt: skip
@@ -254,7 +255,8 @@ def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] 
         "assigned": [named(v) for v in result.get("assigned", [])],
         "unassigned": [named(v) for v in result.get("unassigned", [])],
         "refused": [
-            {**named(v), "reasons": reasons} for v, reasons in result.get("refused", {}).items()
+            {**named(v), "reasons": [services.accept_refusal_text(r) for r in reasons]}
+            for v, reasons in result.get("refused", {}).items()
         ],
     }  # fmt: skip
 
@@ -283,7 +285,7 @@ def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
     colours = _colours(run)
 
     def who(ids: list[str] | None) -> str:
-        return "、".join(caregivers[c].name for c in ids or [] if c in caregivers)
+        return "、".join(caregiver_name(caregivers[c]) for c in ids or [] if c in caregivers)
 
     context.update({
         "timeline": _timeline(run, names, start, span, colours),
@@ -301,7 +303,7 @@ def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
                 "current": who(r["current"]["caregivers"]),
                 "proposed": who((r["proposed"] or {}).get("caregivers")),
                 "start": clock((r["proposed"] or {}).get("start")),
-                "refusals": r.get("refusals", []),
+                "refusals": [services.accept_refusal_text(x) for x in r.get("refusals", [])],
                 # the routes the visit belongs to (ticking a route ticks its visits)
                 "routes": " ".join(
                     (r["proposed"] or {}).get("caregivers") or r["current"]["caregivers"]

@@ -172,6 +172,23 @@ class OrderSerializer(serializers.ModelSerializer):
         return order.visits.count()
 
 
+class OrderWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="unstaffed_window")
+    params = serializers.DictField()
+    message = serializers.CharField()
+
+
+class OrderCreatedSerializer(OrderSerializer):
+    """The order placed, with ``warnings``: ``unstaffed_window`` when no caregiver of the
+    provider works the window on some of its weekdays (the order is still placed)."""
+
+    warnings = OrderWarningSerializer(many=True, read_only=True)
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+
 class OrderCreateSerializer(serializers.Serializer):
     elder = serializers.UUIDField()
     provider = serializers.UUIDField()

@@ -18,10 +18,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import request_actor
 from yiyang.elders.models import Elder
 from yiyang.services.selectors import service_item_get
-from yiyang.visits import selectors, services
+from yiyang.visits import dispatch_facts, selectors, services
 from yiyang.visits.api.serializers import (
     AssignSerializer,
     CancelReasonSerializer,
@@ -30,6 +31,7 @@ from yiyang.visits.api.serializers import (
     CorrectSerializer,
     ExplainSerializer,
     FixSerializer,
+    OrderCreatedSerializer,
     OrderCreateSerializer,
     OrderSerializer,
     PhotoSerializer,
@@ -39,6 +41,7 @@ from yiyang.visits.api.serializers import (
     VisitReviewSerializer,
     VisitSerializer,
 )
+from yiyang.visits.dispatching import order_warning
 from yiyang.visits.filtersets import VisitFilterSet
 from yiyang.visits.models import Order, Visit, VisitFlag
 
@@ -152,7 +155,10 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         return Response([
             {
-                "caregiver": {"id": str(c.caregiver.external_id), "name": c.caregiver.name},
+                "caregiver": {
+                    "id": str(c.caregiver.external_id), "name": c.caregiver.name,
+                    "label": caregiver_name(c.caregiver),
+                },
                 "ok": c.ok, "problems": [{"code": code, "reason": r} for code, r in c.problems],
                 "distance_m": round(c.distance_m) if c.distance_m is not None else None,
                 "served_before": c.served_before,
@@ -293,7 +299,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=OrderCreateSerializer, responses={201: OrderSerializer})
+    @extend_schema(request=OrderCreateSerializer, responses={201: OrderCreatedSerializer})
     def create(self, request: Request) -> Response:
         """Place an order for one visit, or a care plan (``weekdays`` and ``ends_on``)."""
         actor = request_actor(request)
@@ -313,7 +319,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             self_pay_yuan=data.get("self_pay_yuan"), relation=data.get("relation", ""),
             note=data.get("note", ""),
         )  # fmt: skip
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        unstaffed = dispatch_facts.order_unstaffed_days(order)
+        data = {
+            **OrderSerializer(order).data,
+            "warnings": [order_warning(order, unstaffed)] if unstaffed else [],
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancelReasonSerializer, responses={200: OrderSerializer})
     @action(detail=True, methods=["post"])

@@ -22,8 +22,10 @@ from yiyang.visits.services.common import (
     Fix,
 )
 from yiyang.visits.services.dispatch import (
+    DispatchRefusedError,
     visit_assign,
     visit_unassign,
+    visits_planned_start_set,
 )
 from yiyang.visits.services.door import visit_door_card
 from yiyang.visits.services.feedback import (
@@ -58,6 +60,7 @@ __all__ = [
     "SECOND_CHECK_IN",
     "SECOND_CHECK_OUT",
     "VIA_BY_ROLE",
+    "DispatchRefusedError",
     "Epoch",
     "Fix",
     "is_second_caregiver",
@@ -79,5 +82,6 @@ __all__ = [
     "visit_set_off",
     "visit_unassign",
     "visits_mark_late",
+    "visits_planned_start_set",
     "visits_scan",
 ]

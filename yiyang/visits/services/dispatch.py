@@ -1,7 +1,9 @@
 """Assigning caregivers to visits and taking them off (the dispatch rules themselves are
-``selectors.assignment_problems``)."""
+``visits.dispatching.judge``, loaded by ``selectors.dispatch_conflicts``)."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,10 +16,11 @@ from yiyang.services.models import Caregiver
 from yiyang.visits.choices import (
     VisitStatus,
 )
+from yiyang.visits.dispatch_facts import dispatch_conflicts, minute_moment
+from yiyang.visits.dispatching import Refusal, refusal_texts
 from yiyang.visits.models import (
     Visit,
 )
-from yiyang.visits.selectors import assignment_problems
 from yiyang.visits.services.common import (
     _audit,
     _event,
@@ -30,35 +33,48 @@ def _require_dispatch(actor: Actor, visit: Visit) -> None:
         raise PermissionDenied("provider")
 
 
+class DispatchRefusedError(ValidationError):
+    """The dispatch rules refused an assignment: ``refusals`` (codes, parameters, the
+    conflicting visit) for whoever stores them; the messages are their words in the
+    current language, under ``caregivers``, and their codes under ``codes``."""
+
+    def __init__(self, refusals: list[Refusal]) -> None:
+        self.refusals = refusals
+        super().__init__({
+            "caregivers": refusal_texts(refusals),
+            "codes": sorted({r.code for r in refusals}),
+        })  # fmt: skip
+
+
 @transaction.atomic
-def visit_assign(*, actor: Actor, visit: Visit, caregivers: list[Caregiver]) -> Visit:
-    """Assign one caregiver (two for a double-up visit). A conflict is refused with its
-    reason: double booking, missing skill or qualification, expired certificate, hours."""
+def visit_assign(
+    *, actor: Actor, visit: Visit, caregivers: list[Caregiver],
+    at: datetime.datetime | None = None,
+) -> Visit:  # fmt: skip
+    """Assign one caregiver (two for a double-up visit), planned to start at ``at`` (an
+    accepted proposal's start) or as early as the caregivers' days allow. A conflict is
+    refused with :class:`DispatchRefusedError`: day off, working hours, overlap with another
+    visit (travel included), skill, qualification, certificate, minutes a day."""
     _require_dispatch(actor, visit)
     visit = Visit.objects.select_for_update().select_related("item", "elder").get(pk=visit.pk)
     if visit.status not in (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED):
         raise ValidationError({"status": _("A visit that is %(status)s cannot be reassigned.") % {
             "status": visit.get_status_display()}})  # fmt: skip
-    wanted = 2 if visit.needs_two else 1
     unique = list({c.pk: c for c in caregivers}.values())
-    if len(unique) != wanted:
-        raise ValidationError({"caregivers": _(
-            "This service needs %(n)d caregiver(s); %(given)d different ones were given.") % {
-            "n": wanted, "given": len(unique)}})  # fmt: skip
     # Lock the caregivers' rows so that two dispatchers cannot double-book them at once.
     list(Caregiver.objects.select_for_update().filter(pk__in=[c.pk for c in unique]))
-    problems = assignment_problems(visit, unique)
-    refused = {cid: p for cid, p in problems.items() if p}
-    if refused:
-        raise ValidationError({
-            "caregivers": [reason for found in refused.values() for _code, reason in found],
-            "codes": sorted({code for found in refused.values() for code, _r in found}),
-        })  # fmt: skip
+    verdict = dispatch_conflicts(visit, unique, at=at)
+    if not verdict.ok:
+        raise DispatchRefusedError(verdict.refusals)
     before = [visit.caregiver_id, visit.second_caregiver_id]
     visit.caregiver = unique[0]
-    visit.second_caregiver = unique[1] if wanted == 2 else None
+    visit.second_caregiver = unique[1] if len(unique) == 2 else None
     visit.status = VisitStatus.ASSIGNED
-    visit.save(update_fields=["caregiver", "second_caregiver", "status", "updated_at"])
+    assert verdict.start is not None
+    visit.planned_start = minute_moment(visit.date, verdict.start)
+    visit.save(
+        update_fields=["caregiver", "second_caregiver", "status", "planned_start", "updated_at"]
+    )
     _event(visit, "assigned", timezone.now(), actor, None, {"caregivers": [c.name for c in unique]})
     _audit(
         actor,
@@ -79,9 +95,25 @@ def visit_unassign(*, actor: Actor, visit: Visit) -> Visit:
             {"status": _("Only an assigned visit not yet started can be unassigned.")}
         )
     visit.caregiver = visit.second_caregiver = None
+    visit.planned_start = None
     visit.status = VisitStatus.SCHEDULED
-    visit.save(update_fields=["caregiver", "second_caregiver", "status", "updated_at"])
+    visit.save(
+        update_fields=["caregiver", "second_caregiver", "status", "planned_start", "updated_at"]
+    )
     _audit(
         actor, AuditAction.UPDATE, visit, visit.division_code, {"caregivers": ["assigned", None]}
     )
     return visit
+
+
+@transaction.atomic
+def visits_planned_start_set(*, actor: Actor, starts: dict[Visit, datetime.datetime | None]) -> int:
+    """Set the planned starts of visits whose caregivers stay (an accepted plan re-times
+    them); the visits must be the actor's provider's and not under way. Returns how many."""
+    changed = 0
+    for visit, at in starts.items():
+        _require_dispatch(actor, visit)
+        if at is None or visit.status not in (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED):
+            continue
+        changed += Visit.objects.filter(pk=visit.pk).update(planned_start=at)
+    return changed

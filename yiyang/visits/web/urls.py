@@ -1,13 +1,13 @@
 from django.urls import path
 
-from yiyang.visits.web import views
+from yiyang.visits.web import board, views
 
 app_name = "visits"
 
 urlpatterns = [
     path("my-day/", views.my_day_view, name="my-day"),
-    path("board/", views.board_view, name="board"),
-    path("board/live/", views.board_partial_view, name="board-live"),
+    path("board/", board.board_view, name="board"),
+    path("board/live/", board.board_partial_view, name="board-live"),
     path("review/", views.review_queue_view, name="review-queue"),
     path("orders/", views.order_list_view, name="orders"),
     path("orders/new/", views.order_create_view, name="order-create"),

@@ -8,7 +8,6 @@ Views parse input and call the selectors and services; scope and permission are 
 from __future__ import annotations
 
 import datetime
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -26,14 +25,13 @@ from django.views.decorators.http import require_POST
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor, home_unlocated_reason
-from yiyang.visits import lifecycle, selectors, services
+from yiyang.visits import dispatch_facts, lifecycle, selectors, services
 from yiyang.visits.choices import (
     FlagCode,
     OrderStatus,
-    ReviewStatus,
     VisitOutcome,
-    VisitStatus,
 )
+from yiyang.visits.dispatching import order_warning
 from yiyang.visits.models import Visit
 from yiyang.visits.web.door import door_context
 from yiyang.visits.web.forms import (
@@ -46,9 +44,6 @@ from yiyang.visits.web.forms import (
 )
 
 PAGE_SIZE = 50
-DAY_START, DAY_END = 7 * 60, 20 * 60  # the board's timeline: 07:00-20:00
-SPAN = DAY_END - DAY_START
-BOARD_HOURS = list(range(7, 21))
 
 
 def _day(request: HttpRequest) -> datetime.date:
@@ -224,134 +219,6 @@ def visit_correct_view(request: HttpRequest, external_id: str) -> HttpResponse:
             messages.success(request, _("The record was corrected and awaits review."))
             return redirect("visits:detail", external_id=visit.external_id)
     return _visit_page(request, visit, correct_form=form, status=400)
-
-
-# --------------------------------------------------------------------------------------------
-# The provider's dispatch board
-
-
-_URL_PLACEHOLDER = uuid.UUID(int=0)
-
-
-class _BoardText:
-    """What every row of the board repeats, worked out once per request: the detail and
-    assign addresses (one ``reverse`` each, not one per visit) and the status labels (a
-    model's ``get_FOO_display`` rebuilds its choices on every call). A board lays out about
-    130 visits; rendering them was most of the page's time."""
-
-    def __init__(self) -> None:
-        self.detail = reverse("visits:detail", args=[_URL_PLACEHOLDER])
-        self.assign = reverse("visits:assign", args=[_URL_PLACEHOLDER])
-        self.status = {value: str(label) for value, label in VisitStatus.choices}
-
-    def url(self, template: str, visit: Visit) -> str:
-        return template.replace(str(_URL_PLACEHOLDER), str(visit.external_id))
-
-
-def _row(visit: Visit, text: _BoardText) -> dict[str, Any]:
-    """One visit of the board's tables, as flat values (cheap for the template to read)."""
-    return {
-        "id": visit.external_id,
-        "time": (
-            f"{timezone.localtime(visit.window_start):%H:%M}"
-            f"–{timezone.localtime(visit.window_end):%H:%M}"
-        ),
-        "elder": visit.elder.name,
-        "address": visit.elder.address,
-        "item": visit.item.name,
-        "needs_two": visit.needs_two,
-        "status": visit.status,
-        "status_label": text.status.get(visit.status, visit.status),
-        "url": text.url(text.detail, visit),
-        "assign_url": text.url(text.assign, visit),
-    }
-
-
-def _block(visit: Visit, text: _BoardText) -> dict[str, Any]:
-    """One visit on a caregiver's timeline: where it sits, and what it says."""
-    start = timezone.localtime(visit.window_start)
-    end = timezone.localtime(visit.window_end)
-    label_start, label_end = f"{start:%H:%M}", f"{end:%H:%M}"
-    if visit.check_in_at is not None:
-        start = timezone.localtime(visit.check_in_at)
-        end = (
-            timezone.localtime(visit.check_out_at)
-            if visit.check_out_at
-            else max(end, start + datetime.timedelta(minutes=visit.standard_minutes))
-        )
-    first = max(DAY_START, min(start.hour * 60 + start.minute, DAY_END - 15))
-    last = max(first + 15, min(end.hour * 60 + end.minute, DAY_END))
-    classes = f"tl-block st-{visit.status}"
-    if visit.is_late and visit.check_in_at is None:
-        classes += " late"
-    if visit.review_status == ReviewStatus.PENDING:
-        classes += " flagged"
-    elder, item = visit.elder.name, visit.item.name
-    return {
-        "id": visit.external_id,
-        "classes": classes,
-        # Pre-formatted: a float in a template goes through number localisation.
-        "left": f"{(first - DAY_START) * 100 / SPAN:.2f}",
-        "width": f"{(last - first) * 100 / SPAN:.2f}",
-        "url": text.url(text.detail, visit),
-        "title": (
-            f"{label_start}–{label_end} {elder} · {item} · "
-            f"{text.status.get(visit.status, visit.status)}"
-        ),
-        "label": f"{label_start} {elder}",
-    }
-
-
-def _now_left(day: datetime.date) -> float | None:
-    """Where "now" falls on the board's timeline (percent), when the board shows today."""
-    now = timezone.localtime()
-    minute = now.hour * 60 + now.minute
-    if day != now.date() or not DAY_START <= minute <= DAY_END:
-        return None
-    return round((minute - DAY_START) * 100 / SPAN, 2)
-
-
-def _board_context(request: HttpRequest) -> dict[str, Any]:
-    actor = request_actor(request)
-    require_perm(actor, Permission.DISPATCH_VISITS)
-    provider = getattr(request.user, "organisation", None)
-    if provider is None:
-        raise Http404
-    day = _day(request)
-    board = selectors.dispatch_board(actor=actor, provider=provider, day=day)
-    text = _BoardText()
-    return {
-        "provider": provider, "board": board, "day": day,
-        "rows": [
-            {
-                "id": c.external_id, "name": c.name,
-                "hours": f"{c.work_start:%H:%M}–{c.work_end:%H:%M}",
-                "blocks": [_block(v, text) for v in vs],
-            }
-            for c, vs in board.rows
-        ],
-        "late": [_row(v, text) for v in board.late],
-        "missed": [_row(v, text) for v in board.missed],
-        "unassigned": [_row(v, text) for v in board.unassigned],
-        "hours": [
-            {"label": f"{h:02d}", "left": round((h * 60 - DAY_START) * 100 / SPAN, 2)}
-            for h in BOARD_HOURS
-        ],
-        "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
-        "now": timezone.localtime().strftime("%H:%M:%S"),
-        "now_left": _now_left(day),
-    }  # fmt: skip
-
-
-@login_required
-def board_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "visits/board.html", _board_context(request))
-
-
-@login_required
-def board_partial_view(request: HttpRequest) -> HttpResponse:
-    """The board's live part, fetched again every 15 s."""
-    return render(request, "visits/_board.html", _board_context(request))
 
 
 def _assign_context(request: HttpRequest, visit: Visit, form: AssignForm | None) -> dict[str, Any]:
@@ -575,6 +442,9 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The order is placed: %(count)d visit(s).") % {
                 "count": order.visits.count()})  # fmt: skip
+            unstaffed = dispatch_facts.order_unstaffed_days(order)
+            if unstaffed:
+                messages.warning(request, order_warning(order, unstaffed)["message"])
             return redirect("visits:order-detail", external_id=order.external_id)
     return _order_form_page(request, elder, form, status=400)
 

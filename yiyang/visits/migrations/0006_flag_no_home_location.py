@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visits', '0004_complaints_moved_to_the_register'),
+        ('visits', '0005_visit_planned_start'),
     ]
 
     operations = [
