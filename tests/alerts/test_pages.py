@@ -198,7 +198,8 @@ def test_the_panel_maps_the_home_and_where_the_alarm_came_from(
 def test_the_panel_says_when_no_location_is_known(
     client_for: Any, world: World, clock: Clock
 ) -> None:
-    elder = elder_with_contacts(world, lat=None, lng=None)
+    # No address and no coordinates: nothing to geocode from, so no location at all.
+    elder = elder_with_contacts(world, lat=None, lng=None, address="")
     alert_raise(elder=elder, kind="other", detail="x", source="manual",
                 actor=world.user["operator"])  # fmt: skip
     alert = Alert.objects.get()

@@ -21,11 +21,12 @@ UNAVAILABLE = ("in_hospital", "in_institution", "deceased")
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
+    """Great-circle distance in metres (haversine), to the decimetre: a phone's fix is good
+    to metres, and more digits would only be noise in the stored record."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+    return round(2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a))), 1)
 
 
 def location_errors(
