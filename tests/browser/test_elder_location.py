@@ -60,9 +60,8 @@ def test_an_elder_registered_without_coordinates_is_located_from_the_register(
         page.fill("#elder-form input[name=address]", f"{community.name}7栋2单元301室")
         page.press("#elder-form input[name=address]", "Tab")
         # The picker shows where the register puts it, without filling the boxes.
-        page.wait_for_function(
-            "document.getElementById('location-status').textContent.includes('地址库')"
-        )
+        # A locator wait (an expression string would need the page to allow eval).
+        page.locator("#location-status", has_text="地址库").wait_for()
         assert page.locator(".leaflet-marker-icon").count() == 1
         assert page.input_value("#elder-form input[name=lat]") == ""
         page.click("#elder-form button[type=submit]")
