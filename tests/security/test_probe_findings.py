@@ -10,6 +10,7 @@ import datetime
 import io
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -519,7 +520,9 @@ def test_finding6_applied_rules_name_no_diagnosis_to_roles_without_health_access
     assert [r["rule"] for r in api.json()["result"]["applied_rules"]] == ["withheld"]
     for response in (api, client.get(url), client.get(f"{url}report/")):
         assert response.status_code == 200
-        assert "痴呆" not in response.content.decode() and "F0" not in response.content.decode()
+        text = response.content.decode()
+        # An ICD-10 code of dementia (F00-F03), not "F0" inside a random CSRF token.
+        assert "痴呆" not in text and not re.search(r"(?<![0-9A-Za-z])F0\d", text)
     assert not AccessLog.objects.filter(actor_username=world.user[role].username).exists()
 
 
