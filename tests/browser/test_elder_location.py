@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.test_journeys import PASSWORD, log_in
 from tests.factories import citizen_id
 from yiyang.accounts.models import User
 from yiyang.demo.services import demo_city_build
@@ -15,16 +16,7 @@ from yiyang.elders.choices import LocationSource
 from yiyang.elders.geocoding import address_key, division_names
 from yiyang.elders.models import AddressPoint, Elder
 
-PASSWORD = "Browser-journey-2026"
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_an_elder_registered_without_coordinates_is_located_from_the_register(
