@@ -45,32 +45,56 @@ def elder_with_contacts(world: World, community: str = "XA1a", **values: Any) ->
     values.setdefault("lng", Decimal("113.650000"))
     values.setdefault("phones", ["13800138000"])
     elder = make_elder(admin, world.div[community], **values)
-    contact_add(actor=admin, elder=elder, name="李强", relation="child",
-                phones=["13900139000"], is_first_to_call=True)  # fmt: skip
+    contact_add(
+        actor=admin,
+        elder=elder,
+        name="李强",
+        relation="child",
+        phones=["13900139000"],
+        is_first_to_call=True,
+    )
     contact_add(actor=admin, elder=elder, name="李梅", relation="child", phones=["13700137000"])
     return elder
 
 
 def bound_device(
-    world: World, elder: Any, kind: str = "pendant", vendor: str = "yiyang",
-    at: datetime.datetime = T0, **values: Any,
-) -> Device:  # fmt: skip
+    world: World,
+    elder: Any,
+    kind: str = "pendant",
+    vendor: str = "yiyang",
+    at: datetime.datetime = T0,
+    **values: Any,
+) -> Device:
     admin = admin_for(world, elder.division_code)
     device = device_register(
-        actor=admin, kind=kind, vendor=vendor, serial=f"SN{next(_serials):06d}",
-        community=elder.community, **values,
-    )  # fmt: skip
+        actor=admin,
+        kind=kind,
+        vendor=vendor,
+        serial=f"SN{next(_serials):06d}",
+        community=elder.community,
+        **values,
+    )
     device_bind(actor=admin, device=device, elder=elder, at=at)
     device.refresh_from_db()
     return device
 
 
 def msg(
-    device: Device, type_: str, *, ts: Any = None, msg_id: str | None = None,
-    via: str = Via.MQTT, raw: bool = True, **fields: Any,
-) -> Inbound:  # fmt: skip
-    body = {"msg_id": msg_id or f"m{next(_msgs)}", "type": type_,
-            "ts": ts if ts is not None else T0.isoformat(), **fields}  # fmt: skip
+    device: Device,
+    type_: str,
+    *,
+    ts: Any = None,
+    msg_id: str | None = None,
+    via: str = Via.MQTT,
+    raw: bool = True,
+    **fields: Any,
+) -> Inbound:
+    body = {
+        "msg_id": msg_id or f"m{next(_msgs)}",
+        "type": type_,
+        "ts": ts if ts is not None else T0.isoformat(),
+        **fields,
+    }
     return Inbound(
         device_key=str(device.external_id),
         body=json.dumps(body).encode() if raw else body,

@@ -43,18 +43,24 @@ def need_broker(port: int = 1883) -> None:
 def env_for(db_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        DJANGO_SETTINGS_MODULE="config.test_settings", YIYANG_MODE="test",
-        DATABASE_URL=f"sqlite:///{db_path}", PYTHONPATH=str(ROOT), **extra,
-    )  # fmt: skip
+        DJANGO_SETTINGS_MODULE="config.test_settings",
+        YIYANG_MODE="test",
+        DATABASE_URL=f"sqlite:///{db_path}",
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
     return env
 
 
 def migrated_template(directory: Path) -> Path:
     path = directory / "template.sqlite3"
     subprocess.run(
-        [PYTHON, "-m", "yiyang", "migrate", "-v0"], env=env_for(path), cwd=ROOT, check=True,
+        [PYTHON, "-m", "yiyang", "migrate", "-v0"],
+        env=env_for(path),
+        cwd=ROOT,
+        check=True,
         timeout=300,
-    )  # fmt: skip
+    )
     return path
 
 
@@ -68,9 +74,14 @@ class LiveDb:
 
     def seed(self, count: int) -> list[str]:
         out = subprocess.run(
-            [PYTHON, "-m", "tests.alerts.live_seed", str(count)], env=self.env(), cwd=ROOT,
-            check=True, capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+            [PYTHON, "-m", "tests.alerts.live_seed", str(count)],
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -82,8 +93,9 @@ class Process:
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
         self.handle = log.open("ab")
-        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=self.handle,
-                                     stderr=subprocess.STDOUT)  # fmt: skip
+        self.proc = subprocess.Popen(
+            args, env=env, cwd=ROOT, stdout=self.handle, stderr=subprocess.STDOUT
+        )
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -106,13 +118,25 @@ def start_gateway(
     db: LiveDb, *, client_id: str, port: int, log: Path, broker_check: str = "off"
 ) -> Process:
     return Process(
-        [PYTHON, "-m", "yiyang", "run-device-gateway", "--client-id", client_id,
-         "--url", f"mqtt://127.0.0.1:{port}", "--batch-ms", "20",
-         "--broker-check", broker_check],
+        [
+            PYTHON,
+            "-m",
+            "yiyang",
+            "run-device-gateway",
+            "--client-id",
+            client_id,
+            "--url",
+            f"mqtt://127.0.0.1:{port}",
+            "--batch-ms",
+            "20",
+            "--broker-check",
+            broker_check,
+        ],
         # A short session expiry: the session must outlive a restart within the test, not
         # linger on a shared broker collecting messages for a week.
-        db.env(LOG_LEVEL="INFO", MQTT_SESSION_EXPIRY_SECONDS="120"), log,
-    )  # fmt: skip
+        db.env(LOG_LEVEL="INFO", MQTT_SESSION_EXPIRY_SECONDS="120"),
+        log,
+    )
 
 
 def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.1) -> None:
@@ -128,8 +152,10 @@ def wait_connected(db: LiveDb, client_id: str, since: float, timeout: float = 30
     """The gateway's heartbeat says it is connected (after ``since``, epoch seconds)."""
 
     def connected() -> bool:
-        rows = db.query("SELECT connected, beat_at FROM devices_gatewaybeat WHERE name LIKE ?",
-                        f"mqtt:{client_id}:%")  # fmt: skip
+        rows = db.query(
+            "SELECT connected, beat_at FROM devices_gatewaybeat WHERE name LIKE ?",
+            f"mqtt:{client_id}:%",
+        )
         return any(c and _epoch(beat) >= since for c, beat in rows)
 
     wait_for(connected, timeout, f"gateway {client_id} to connect")
@@ -147,9 +173,11 @@ def publisher(port: int, client_id: str | None = None) -> Any:
     from paho.mqtt.packettypes import PacketTypes
     from paho.mqtt.properties import Properties
 
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                         client_id=client_id or f"pub-{uuid.uuid4().hex[:8]}",
-                         protocol=mqtt.MQTTv5)  # fmt: skip
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id or f"pub-{uuid.uuid4().hex[:8]}",
+        protocol=mqtt.MQTTv5,
+    )
     client.max_inflight_messages_set(100)
     client.max_queued_messages_set(0)
     client.reconnect_delay_set(min_delay=1, max_delay=2)
@@ -195,8 +223,9 @@ class Broker:
             if os.environ.get("YIYANG_REQUIRE_MQTT") == "1":
                 pytest.fail("mosquitto is not installed")
             pytest.skip("mosquitto is not installed")
-        self.proc = subprocess.Popen([binary, "-c", str(self.conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [binary, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_for(lambda: broker_reachable(port=self.port), 10, "the test broker")
 
     def stop(self) -> None:

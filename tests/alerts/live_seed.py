@@ -32,14 +32,25 @@ def main(count: int) -> None:
     ids = []
     for n in range(count):
         elder = elder_create(
-            actor=actor, name=f"测试{n}", community=community, address=f"幸福路{n}号",
-            id_number=citizen_id("419102", "19400315", n + 1), lat=Decimal("34.75"),
+            actor=actor,
+            name=f"测试{n}",
+            community=community,
+            address=f"幸福路{n}号",
+            id_number=citizen_id("419102", "19400315", n + 1),
+            lat=Decimal("34.75"),
             lng=Decimal("113.65"),
-        )  # fmt: skip
-        contact_add(actor=actor, elder=elder, name="李强", relation="child",
-                    phones=["13900139000"], is_first_to_call=True)  # fmt: skip
-        device = device_register(actor=actor, kind="pendant", vendor="yiyang",
-                                 serial=f"LIVE{n:05d}", community=community)  # fmt: skip
+        )
+        contact_add(
+            actor=actor,
+            elder=elder,
+            name="李强",
+            relation="child",
+            phones=["13900139000"],
+            is_first_to_call=True,
+        )
+        device = device_register(
+            actor=actor, kind="pendant", vendor="yiyang", serial=f"LIVE{n:05d}", community=community
+        )
         device_bind(actor=actor, device=device, elder=elder)
         ids.append(str(device.external_id))
     print(json.dumps(ids))

@@ -51,8 +51,11 @@ def test_a_silent_device_that_speaks_again_closes_its_alert(device: Any, clock: 
     assert (result["raised"], result["auto_resolved"]) == (0, 1)
     alert.refresh_from_db()
     assert (alert.status, alert.outcome, alert.resolved_by, alert.escalate_at) == (
-        "resolved", "auto_resolved", None, None,
-    )  # fmt: skip
+        "resolved",
+        "auto_resolved",
+        None,
+        None,
+    )
     assert alert.resolved_at == T0 + datetime.timedelta(seconds=961)
     assert alert.outcome_note == "The device was heard from again at 11-24 10:16:01."
     assert AlertChange.objects.filter(alert=alert, change="resolved").count() == 1
@@ -74,8 +77,9 @@ def test_an_auto_resolved_alert_stays_in_the_history(
     clock.advance(seconds=901)
     monitor_tick()
     assert list(Alert.objects.order_by("id").values_list("status", flat=True)) == [
-        "resolved", "open",
-    ]  # fmt: skip
+        "resolved",
+        "open",
+    ]
 
 
 def test_a_charged_battery_closes_the_low_battery_alert(device: Any, clock: Clock) -> None:
@@ -144,8 +148,10 @@ def test_an_acknowledged_alert_closes_itself_too(device: Any, clock: Clock, worl
     assert technical_alerts_autoresolve() == 1
     alert.refresh_from_db()
     assert (alert.status, alert.outcome, alert.acknowledged_by) == (
-        "resolved", "auto_resolved", world.user["operator"],
-    )  # fmt: skip
+        "resolved",
+        "auto_resolved",
+        world.user["operator"],
+    )
 
 
 def test_operators_cannot_choose_the_automatic_outcome(
@@ -155,8 +161,9 @@ def test_operators_cannot_choose_the_automatic_outcome(
 
     device_messages_ingest(messages=[msg(device, "sos", ts=now_ts(clock))])
     with pytest.raises(ValidationError):
-        alert_resolve(alert=Alert.objects.get(), actor=world.user["operator"],
-                      outcome="auto_resolved")  # fmt: skip
+        alert_resolve(
+            alert=Alert.objects.get(), actor=world.user["operator"], outcome="auto_resolved"
+        )
 
 
 def test_unanswered_alerts_that_closed_themselves_do_not_count_against_the_targets(

@@ -37,9 +37,12 @@ class FakeSmsGateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                gateway.requests.append({
-                    "body": json.loads(self.rfile.read(length)), "headers": dict(self.headers),
-                })  # fmt: skip
+                gateway.requests.append(
+                    {
+                        "body": json.loads(self.rfile.read(length)),
+                        "headers": dict(self.headers),
+                    }
+                )
                 status, body, delay = (
                     gateway.script.pop(0) if gateway.script else (200, {"code": 0}, 0)
                 )
@@ -123,8 +126,9 @@ def test_no_address_fails_at_once_and_is_not_retried(world: World, sos: Any) -> 
     notifications_deliver()
     contact = one("email", "contact")
     assert (contact.status, attempts(contact)) == (
-        "failed", [(False, "no e-mail address for this recipient")],
-    )  # fmt: skip
+        "failed",
+        [(False, "no e-mail address for this recipient")],
+    )
     assert mail.outbox == []
 
 
@@ -162,8 +166,9 @@ def test_an_sms_is_posted_to_the_gateway_with_key_template_and_reference(
     notifications_deliver()
     contact = one("sms", "contact")
     assert (contact.status, attempts(contact)) == (
-        "sent", [(True, "SMS to 139****9000 accepted (HTTP 200, id gw-1)")],
-    )  # fmt: skip
+        "sent",
+        [(True, "SMS to 139****9000 accepted (HTTP 200, id gw-1)")],
+    )
     [request] = gateway.requests  # the worker has no phone on record: no request for it
     assert request["body"]["to"] == "13900139000"
     assert request["body"]["template_id"] == "SMS_0042"
@@ -173,15 +178,19 @@ def test_an_sms_is_posted_to_the_gateway_with_key_template_and_reference(
     assert request["headers"]["Idempotency-Key"] == str(contact.external_id)
     worker = one("sms", "community")
     assert (worker.status, attempts(worker)) == (
-        "failed", [(False, "no mobile number for this recipient")],
-    )  # fmt: skip
+        "failed",
+        [(False, "no mobile number for this recipient")],
+    )
 
 
 def test_a_gateway_error_is_retried_until_it_goes_through(
     sos: Any, gateway: FakeSmsGateway, clock: Clock
 ) -> None:
-    gateway.script = [(503, {"message": "busy"}, 0), (200, {"code": 1001, "message": "限流"}, 0),
-                      (200, {"code": "OK"}, 0)]  # fmt: skip
+    gateway.script = [
+        (503, {"message": "busy"}, 0),
+        (200, {"code": 1001, "message": "限流"}, 0),
+        (200, {"code": "OK"}, 0),
+    ]
     notifications_deliver()
     clock.advance(seconds=30)
     notifications_deliver()

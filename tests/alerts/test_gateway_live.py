@@ -73,8 +73,9 @@ def test_a_round_trip_through_mosquitto_raises_exactly_one_alert(
         publish(pub, device_id, sos(1)).wait_for_publish(5)
         publish(pub, device_id, sos(1)).wait_for_publish(5)  # at-least-once: a redelivery
         publish(pub, device_id, b"{garbage").wait_for_publish(5)
-        publish(pub, device_id, {"msg_id": "x", "type": "vitals", "heart_rate": 900,
-                                 "ts": time.time()}).wait_for_publish(5)  # fmt: skip
+        publish(
+            pub, device_id, {"msg_id": "x", "type": "vitals", "heart_rate": 900, "ts": time.time()}
+        ).wait_for_publish(5)
         publish(pub, str(uuid.uuid4()), sos(2)).wait_for_publish(5)
         publish(pub, device_id, b"x" * (10 * 1024 * 1024)).wait_for_publish(20)
     finally:
@@ -89,8 +90,11 @@ def test_a_round_trip_through_mosquitto_raises_exactly_one_alert(
         ("sos", 1, "open", 1)
     ]
     assert sorted(live_db.query("SELECT reason, count FROM devices_rejection")) == [
-        ("invalid_value", 1), ("malformed", 1), ("too_large", 1), ("unknown_device", 1),
-    ]  # fmt: skip
+        ("invalid_value", 1),
+        ("malformed", 1),
+        ("too_large", 1),
+        ("unknown_device", 1),
+    ]
     assert gateway.alive()
 
 
@@ -124,9 +128,12 @@ def _assert_every_sos_is_one_alert(db: LiveDb, devices: list[str], heartbeats: i
         "LEFT JOIN alerts_alert a ON a.device_id = d.id AND a.kind = 'sos' GROUP BY d.id"
     )
     assert sorted((count, events) for _, count, events in per_device) == [(1, 1)] * len(devices)
-    assert db.query("SELECT type, COUNT(*) FROM devices_deviceevent GROUP BY type ORDER BY type") == [
-        ("heartbeat", heartbeats), ("sos", len(devices)),
-    ]  # fmt: skip
+    assert db.query(
+        "SELECT type, COUNT(*) FROM devices_deviceevent GROUP BY type ORDER BY type"
+    ) == [
+        ("heartbeat", heartbeats),
+        ("sos", len(devices)),
+    ]
 
 
 def test_kill_9_mid_stream_loses_no_sos_and_duplicates_none(
@@ -239,8 +246,11 @@ def test_thirty_seconds_without_the_database_delays_but_loses_nothing(
     _assert_every_sos_is_one_alert(live_db, devices, 5)
     # The status tells the truth: the error is gone once the database is back, and the
     # history keeps when it arose and when it cleared.
-    wait_for(lambda: live_db.query("SELECT last_error FROM devices_gatewaybeat") == [("",)],
-             10, "the error to clear")  # fmt: skip
+    wait_for(
+        lambda: live_db.query("SELECT last_error FROM devices_gatewaybeat") == [("",)],
+        10,
+        "the error to clear",
+    )
     history = live_db.query("SELECT error, started_at, cleared_at FROM devices_gatewayerror")
     assert len(history) == 1, f"one outage, one history row: {history}"
     ((error, _started, cleared),) = history

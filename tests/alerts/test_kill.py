@@ -77,9 +77,13 @@ class Case:
     def start_gateway(self, *, wait: bool = True) -> Any:
         self.runs += 1
         since = time.time()
-        gateway = start_gateway(self.db, client_id=self.client_id, port=self.broker.port,
-                                log=self.tmp / f"gw{self.runs}.log",
-                                broker_check="refuse" if self.runs == 1 else "off")  # fmt: skip
+        gateway = start_gateway(
+            self.db,
+            client_id=self.client_id,
+            port=self.broker.port,
+            log=self.tmp / f"gw{self.runs}.log",
+            broker_check="refuse" if self.runs == 1 else "off",
+        )
         self.gateways.append(gateway)
         if wait:
             wait_connected(self.db, self.client_id, since, timeout=60)
@@ -134,8 +138,9 @@ def stream(
                 time.sleep(delay)
         # A message published while the broker was away waits in the client (QoS 1, the
         # device's own duty) and goes out on reconnect: done when none is left unacknowledged.
-        wait_for(lambda: not getattr(pub, "_out_messages", {}), 180, "the broker's PUBACKs",
-                 interval=0.5)  # fmt: skip
+        wait_for(
+            lambda: not getattr(pub, "_out_messages", {}), 180, "the broker's PUBACKs", interval=0.5
+        )
         acked = len(infos) - len(getattr(pub, "_out_messages", {}))
     finally:
         pub.disconnect()
@@ -147,20 +152,25 @@ def tally(case: Case, sent: dict[str, int], timeout: float = 240) -> dict[str, i
     """Wait until every SOS is stored (or the timeout), then count."""
 
     def stored() -> int:
-        return int(case.db.query(
-            "SELECT COUNT(*) FROM devices_deviceevent WHERE type = 'sos'")[0][0])  # fmt: skip
+        return int(
+            case.db.query("SELECT COUNT(*) FROM devices_deviceevent WHERE type = 'sos'")[0][0]
+        )
 
     with contextlib.suppress(AssertionError):  # what is missing is counted as lost below
         wait_for(lambda: stored() >= MESSAGES, timeout, "every SOS to be stored", interval=1)
     events = stored()
-    joined = case.db.query("SELECT COALESCE(SUM(event_count), 0), COUNT(*) FROM alerts_alert "
-                           "WHERE kind = 'sos'")[0]  # fmt: skip
+    joined = case.db.query(
+        "SELECT COALESCE(SUM(event_count), 0), COUNT(*) FROM alerts_alert WHERE kind = 'sos'"
+    )[0]
     counts = {
-        **sent, "stored": events, "lost": MESSAGES - events,
+        **sent,
+        "stored": events,
+        "lost": MESSAGES - events,
         # An event counted twice into its alert would be a duplicated alarm.
-        "duplicated": int(joined[0]) - events, "alerts": int(joined[1]),
+        "duplicated": int(joined[0]) - events,
+        "alerts": int(joined[1]),
         "rejected_kept": int(case.db.query("SELECT COUNT(*) FROM devices_rejectedmessage")[0][0]),
-    }  # fmt: skip
+    }
     print(json.dumps(counts))
     return counts
 
@@ -193,8 +203,9 @@ def test_database_outage_delays_but_loses_nothing(case: Case) -> None:
     lock: list[sqlite3.Connection] = []
 
     def outage() -> None:
-        conn = sqlite3.connect(case.db.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)  # fmt: skip
+        conn = sqlite3.connect(
+            case.db.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
         conn.execute("BEGIN EXCLUSIVE")  # every read and write of the gateway now fails
         lock.append(conn)
 
@@ -217,15 +228,22 @@ def test_poison_mixed_in_is_rejected_once_and_acknowledged(case: Case) -> None:
     counts = tally(case, stream(case, at={}, poison_every=50))
     assert (counts["lost"], counts["duplicated"], counts["alerts"]) == (0, 0, DEVICES)
     # Each poison message is kept once: acknowledged, never redelivered and retried.
-    wait_for(lambda: case.db.query("SELECT COUNT(*) FROM devices_rejectedmessage")[0][0]
-             >= counts["poison_sent"], 30, "the poison to be kept")  # fmt: skip
+    wait_for(
+        lambda: (
+            case.db.query("SELECT COUNT(*) FROM devices_rejectedmessage")[0][0]
+            >= counts["poison_sent"]
+        ),
+        30,
+        "the poison to be kept",
+    )
     gateway.stop()
     case.start_gateway()  # a reconnect gets nothing old again
     time.sleep(2)
     kept = case.db.query("SELECT COUNT(*) FROM devices_rejectedmessage")[0][0]
     assert kept == counts["poison_sent"]
-    reasons = dict(case.db.query(
-        "SELECT reason, COUNT(*) FROM devices_rejectedmessage GROUP BY reason"))  # fmt: skip
+    reasons = dict(
+        case.db.query("SELECT reason, COUNT(*) FROM devices_rejectedmessage GROUP BY reason")
+    )
     assert set(reasons) == {"unknown_type", "invalid_value", "malformed"}
 
 
@@ -266,9 +284,13 @@ def test_the_broker_check_tells_the_shipped_config_from_the_default_limits(
     def check(port: int) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "yiyang", "check-broker", "--url", f"mqtt://127.0.0.1:{port}"],
-            env=env_for(tmp_path / "unused.sqlite3"), cwd=ROOT, capture_output=True, text=True,
-            timeout=60, check=False,
-        )  # fmt: skip
+            env=env_for(tmp_path / "unused.sqlite3"),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     for broker in (shipped, stock):
         broker.start()

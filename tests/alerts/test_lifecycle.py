@@ -40,21 +40,32 @@ def test_the_whole_lifecycle(world: World, sos: Alert, clock: Clock) -> None:
     contact = sos.elder.contacts.get(is_first_to_call=True)
     clock.advance(seconds=20)
     alert_action_log(alert=sos, actor=operator, kind="called_elder", result="no_answer")
-    alert_action_log(alert=sos, actor=operator, kind="called_contact", result="reached",
-                     contact=contact, note="儿子10分钟后到")  # fmt: skip
+    alert_action_log(
+        alert=sos,
+        actor=operator,
+        kind="called_contact",
+        result="reached",
+        contact=contact,
+        note="儿子10分钟后到",
+    )
     alert_action_log(alert=sos, actor=operator, kind="called_120", result="dispatched")
     clock.advance(seconds=100)
     alert_resolve(alert=sos, actor=operator, outcome="taken_to_hospital", note="送市一院")
     alert_review(alert=sos, actor=world.user["district_officer"], note="处置及时")
     sos.refresh_from_db()
     assert (sos.status, sos.outcome, sos.acknowledged_by, sos.resolved_by) == (
-        "reviewed", "taken_to_hospital", operator, operator,
-    )  # fmt: skip
+        "reviewed",
+        "taken_to_hospital",
+        operator,
+        operator,
+    )
     assert sos.acknowledged_at == T0 + datetime.timedelta(seconds=12)
     assert sos.resolved_at == T0 + datetime.timedelta(seconds=132)
     assert list(AlertAction.objects.values_list("kind", "result")) == [
-        ("called_elder", "no_answer"), ("called_contact", "reached"), ("called_120", "dispatched"),
-    ]  # fmt: skip
+        ("called_elder", "no_answer"),
+        ("called_contact", "reached"),
+        ("called_120", "dispatched"),
+    ]
     assert AuditEvent.objects.filter(object_id=str(sos.external_id)).count() == 7
 
 
@@ -113,9 +124,10 @@ def test_escalation_after_sixty_seconds_and_again_at_the_next_tier(
     sos.refresh_from_db()
     assert sos.tier == 2
     assert list(
-        Notification.objects.filter(recipient_kind="tier").order_by("id")
+        Notification.objects.filter(recipient_kind="tier")
+        .order_by("id")
         .values_list("recipient", flat=True)
-    ) == ["supervisors", "backup_operators", "backup_operators"]  # fmt: skip
+    ) == ["supervisors", "backup_operators", "backup_operators"]
     assert AlertAction.objects.filter(kind="escalated").count() == 3
 
 
@@ -176,29 +188,51 @@ def test_a_failing_channel_is_recorded_and_retried(
 def test_alert_raise_from_a_visit(world: World, clock: Clock) -> None:
     elder = elder_with_contacts(world)
     caregiver = world.user["caregiver"]
-    alert = alert_raise(elder=elder, kind="found_unwell", detail="呼吸急促，意识模糊",
-                        source="visit", actor=caregiver, dedupe_key="visit:42")  # fmt: skip
-    again = alert_raise(elder=elder, kind="found_unwell", detail="仍不适",
-                        source="visit", actor=caregiver, dedupe_key="visit:42")  # fmt: skip
+    alert = alert_raise(
+        elder=elder,
+        kind="found_unwell",
+        detail="呼吸急促，意识模糊",
+        source="visit",
+        actor=caregiver,
+        dedupe_key="visit:42",
+    )
+    again = alert_raise(
+        elder=elder,
+        kind="found_unwell",
+        detail="仍不适",
+        source="visit",
+        actor=caregiver,
+        dedupe_key="visit:42",
+    )
     assert again.pk == alert.pk
     alert.refresh_from_db()
     assert (alert.kind, alert.priority, alert.event_count, alert.raised_by_username) == (
-        "found_unwell", 1, 2, "caregiver",
-    )  # fmt: skip
+        "found_unwell",
+        1,
+        2,
+        "caregiver",
+    )
 
 
 def test_alert_raise_checks_permission_fields_and_jurisdiction(world: World, clock: Clock) -> None:
     elder = elder_with_contacts(world)
     with pytest.raises(PermissionDenied):
-        alert_raise(elder=elder, kind="found_unwell", detail="x", source="visit",
-                    actor=world.user["auditor"])  # fmt: skip
+        alert_raise(
+            elder=elder,
+            kind="found_unwell",
+            detail="x",
+            source="visit",
+            actor=world.user["auditor"],
+        )
     with pytest.raises(ValidationError) as error:
-        alert_raise(elder=elder, kind="ufo", detail=" ", source="moon",
-                    actor=world.user["operator"])  # fmt: skip
+        alert_raise(
+            elder=elder, kind="ufo", detail=" ", source="moon", actor=world.user["operator"]
+        )
     assert set(error.value.message_dict) == {"kind", "detail", "source"}
     with pytest.raises(PermissionDenied):
-        alert_raise(elder=elder, kind="other", detail="x", source="manual",
-                    actor=world.user["worker_YA1a"])  # fmt: skip
+        alert_raise(
+            elder=elder, kind="other", detail="x", source="manual", actor=world.user["worker_YA1a"]
+        )
     assert Alert.objects.count() == 0
 
 

@@ -50,8 +50,10 @@ def test_one_click_acknowledge_log_and_resolve(client_for: Any, sos: Alert) -> N
     assert operator.post(f"{base}/acknowledge/").status_code == 302
     operator.post(f"{base}/actions/", {"kind": "called_elder", "result": "no_answer"})
     contact = sos.elder.contacts.get(name="李强")
-    operator.post(f"{base}/actions/", {"kind": "called_contact", "result": "reached",
-                                       "contact": str(contact.external_id)})  # fmt: skip
+    operator.post(
+        f"{base}/actions/",
+        {"kind": "called_contact", "result": "reached", "contact": str(contact.external_id)},
+    )
     operator.post(f"{base}/resolve/", {"outcome": "assisted_at_home", "note": "家属已到"})
     sos.refresh_from_db()
     assert (sos.status, sos.outcome) == ("resolved", "assisted_at_home")
@@ -62,8 +64,10 @@ def test_a_bad_action_shows_the_reason_and_changes_nothing(client_for: Any, sos:
     operator = client_for("operator")
     page = operator.post(f"/alerts/{sos.external_id}/resolve/", {"outcome": "nope"}, follow=True)
     assert "outcome" in page.content.decode()
-    operator.post(f"/alerts/{sos.external_id}/actions/", {"kind": "called_contact",
-                                                          "result": "reached", "contact": "zzz"})  # fmt: skip
+    operator.post(
+        f"/alerts/{sos.external_id}/actions/",
+        {"kind": "called_contact", "result": "reached", "contact": "zzz"},
+    )
     sos.refresh_from_db()
     assert (sos.status, sos.actions.count()) == ("open", 0)
 
@@ -114,19 +118,29 @@ def test_statistics_against_the_answer_targets(client_for: Any, world: World, cl
 
     operator = world.user["operator"]
     for seconds in (10, 30, 59, 90, 200):
-        alert = alert_raise(elder=elder_with_contacts(world), kind="other", detail="x",
-                            source="manual", actor=operator)  # fmt: skip
+        alert = alert_raise(
+            elder=elder_with_contacts(world),
+            kind="other",
+            detail="x",
+            source="manual",
+            actor=operator,
+        )
         clock.advance(seconds=seconds)
         alert_acknowledge(alert=alert, actor=operator)
         clock.at = T0
-    alert_raise(elder=elder_with_contacts(world), kind="other", detail="x", source="manual",
-                actor=operator)  # fmt: skip
+    alert_raise(
+        elder=elder_with_contacts(world), kind="other", detail="x", source="manual", actor=operator
+    )
     stats = alert_stats(actor=operator, now=T0 + datetime.timedelta(minutes=5))
     month = stats.months[0]
     assert (stats.open, stats.acknowledged) == (1, 5)
     assert (month.label, month.count, month.answered, month.within_target, month.within_limit) == (
-        "2026-11", 6, 5, 3, 4,
-    )  # fmt: skip
+        "2026-11",
+        6,
+        5,
+        3,
+        4,
+    )
     assert month.median_ack == 59
     assert stats.oldest_open_seconds == 300
     page = client_for("operator").get("/alerts/stats/").content.decode()
@@ -178,8 +192,9 @@ def test_the_panel_maps_the_home_and_where_the_alarm_came_from(
 
     elder = elder_with_contacts(world)
     watch = bound_device(world, elder, kind="watch")
-    device_messages_ingest(messages=[msg(watch, "sos", lat=34.7612, lng=113.6634,
-                                         ts=clock.at.isoformat())])  # fmt: skip
+    device_messages_ingest(
+        messages=[msg(watch, "sos", lat=34.7612, lng=113.6634, ts=clock.at.isoformat())]
+    )
     alert = Alert.objects.get()
     client = client_for("operator")
     client.cookies["django_language"] = "en"
@@ -200,8 +215,9 @@ def test_the_panel_says_when_no_location_is_known(
 ) -> None:
     # No address and no coordinates: nothing to geocode from, so no location at all.
     elder = elder_with_contacts(world, lat=None, lng=None, address="")
-    alert_raise(elder=elder, kind="other", detail="x", source="manual",
-                actor=world.user["operator"])  # fmt: skip
+    alert_raise(
+        elder=elder, kind="other", detail="x", source="manual", actor=world.user["operator"]
+    )
     alert = Alert.objects.get()
     text = client_for("operator").get(f"/alerts/{alert.external_id}/panel/").content.decode()
     assert 'id="no-location"' in text and 'id="alert-map"' not in text

@@ -30,9 +30,17 @@ def add_alerts(world: World, count: int) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/alerts/", "/alerts/queue/", "/alerts/history/", "/alerts/outbox/", "/api/v1/alerts/",
-     "/api/v1/devices/", "/devices/", "/alerts/stats/"],
-)  # fmt: skip
+    [
+        "/alerts/",
+        "/alerts/queue/",
+        "/alerts/history/",
+        "/alerts/outbox/",
+        "/api/v1/alerts/",
+        "/api/v1/devices/",
+        "/devices/",
+        "/alerts/stats/",
+    ],
+)
 def test_list_queries_do_not_grow_with_rows(url: str, world: World, client_for: Any) -> None:
     client = client_for("operator")
     add_alerts(world, 1)

@@ -32,22 +32,34 @@ def setup(world: World, clock: Clock) -> Any:
     return elder, bound_device(world, elder)
 
 
-@pytest.mark.parametrize(("event", "kind"), [("sos", "sos"), ("fall", "fall"),
-                                             ("smoke", "smoke"), ("gas", "gas")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("event", "kind"), [("sos", "sos"), ("fall", "fall"), ("smoke", "smoke"), ("gas", "gas")]
+)
 def test_alarms_raise_a_critical_alert(setup: Any, event: str, kind: str) -> None:
     elder, device = setup
     ingest(msg(device, event))
     alert = Alert.objects.get()
     assert (alert.kind, alert.priority, alert.status, alert.elder, alert.device) == (
-        kind, 1, "open", elder, device,
-    )  # fmt: skip
+        kind,
+        1,
+        "open",
+        elder,
+        device,
+    )
 
 
-@pytest.mark.parametrize("event", [
-    ("heartbeat", {}), ("vitals", {"heart_rate": 80, "spo2": 97}),
-    ("motion", {}), ("door", {"open": True}), ("battery", {"battery": 60}),
-    ("location", {"lat": 34.751, "lng": 113.651}), ("bed", {"present": True}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "event",
+    [
+        ("heartbeat", {}),
+        ("vitals", {"heart_rate": 80, "spo2": 97}),
+        ("motion", {}),
+        ("door", {"open": True}),
+        ("battery", {"battery": 60}),
+        ("location", {"lat": 34.751, "lng": 113.651}),
+        ("bed", {"present": True}),
+    ],
+)
 def test_ordinary_telemetry_raises_nothing(setup: Any, event: tuple[str, dict]) -> None:
     _elder, device = setup
     ingest(msg(device, event[0], **event[1]))
@@ -85,8 +97,10 @@ def test_heart_rate_out_of_range_for_five_minutes_warns(setup: Any) -> None:
 
 def test_a_normal_reading_ends_the_breach(setup: Any) -> None:
     _elder, device = setup
-    ingest(msg(device, "vitals", heart_rate=150, ts=at(-10)),
-           msg(device, "vitals", heart_rate=80, ts=at(-7)))  # fmt: skip
+    ingest(
+        msg(device, "vitals", heart_rate=150, ts=at(-10)),
+        msg(device, "vitals", heart_rate=80, ts=at(-7)),
+    )
     ingest(msg(device, "vitals", heart_rate=150, ts=at(-4)))
     ingest(msg(device, "vitals", heart_rate=150, ts=at(0)))
     assert alerts() == []
@@ -101,16 +115,20 @@ def test_low_oxygen_sustained_warns(setup: Any) -> None:
 def test_per_elder_threshold_overrides_the_city_default(setup: Any) -> None:
     elder, device = setup
     ElderAlertSettings.objects.create(elder=elder, heart_rate_high=170)
-    ingest(msg(device, "vitals", heart_rate=160, ts=at(-10)),
-           msg(device, "vitals", heart_rate=160, ts=at(0)))  # fmt: skip
+    ingest(
+        msg(device, "vitals", heart_rate=160, ts=at(-10)),
+        msg(device, "vitals", heart_rate=160, ts=at(0)),
+    )
     assert alerts() == []
 
 
 def test_city_thresholds_override_the_defaults(setup: Any, settings: Any) -> None:
     _elder, device = setup
     settings.ALERT_CITY_THRESHOLDS = {"4191": {"heart_rate_high": 100}}
-    ingest(msg(device, "vitals", heart_rate=110, ts=at(-10)),
-           msg(device, "vitals", heart_rate=110, ts=at(0)))  # fmt: skip
+    ingest(
+        msg(device, "vitals", heart_rate=110, ts=at(-10)),
+        msg(device, "vitals", heart_rate=110, ts=at(0)),
+    )
     assert alerts() == [("heart_rate", 2, 1)]
 
 
@@ -190,8 +208,10 @@ def test_a_door_closed_again_or_open_by_day_is_fine(world: World, clock: Clock) 
     clock.advance(hours=1)
     monitor_tick()
     clock.at = datetime.datetime(2026, 11, 24, 15, 0, tzinfo=datetime.UTC)
-    ingest(msg(door, "door", open=True, ts=clock.at.isoformat()),
-           msg(door, "door", open=False, ts=clock.at.isoformat()))  # fmt: skip
+    ingest(
+        msg(door, "door", open=True, ts=clock.at.isoformat()),
+        msg(door, "door", open=False, ts=clock.at.isoformat()),
+    )
     clock.advance(minutes=30)
     monitor_tick()
     assert alerts() == []

@@ -57,9 +57,12 @@ def test_resolving_without_an_outcome_is_refused_in_words(client_for: Any, sos: 
 
 @pytest.mark.parametrize(
     ("seconds", "words", "mark"),
-    [(41, "41 秒 · 60 秒内", "ok"), (62, "62 秒 · 超过 60 秒", "late"),
-     (200, "200 秒 · 超过 180 秒", "miss")],
-)  # fmt: skip
+    [
+        (41, "41 秒 · 60 秒内", "ok"),
+        (62, "62 秒 · 超过 60 秒", "late"),
+        (200, "200 秒 · 超过 180 秒", "miss"),
+    ],
+)
 def test_answer_times_are_seconds_marked_per_alarm(
     client_for: Any, sos: Alert, seconds: int, words: str, mark: str
 ) -> None:

@@ -36,8 +36,9 @@ def test_every_simulated_payload_decodes(kind: str, vendor: str) -> None:
 def test_simulate_keeps_the_rate_and_warms_up_every_device() -> None:
     sent: list[tuple[str, dict[str, Any]]] = []
     devices = [SimDevice(f"d{n}", "pendant") for n in range(10)]
-    result = simulate(devices=devices, rate=200, duration=0.5, warm_up=True,
-                      send=lambda d, p: sent.append((d, p)))  # fmt: skip
+    result = simulate(
+        devices=devices, rate=200, duration=0.5, warm_up=True, send=lambda d, p: sent.append((d, p))
+    )
     assert {d for d, _ in sent[:10]} == {f"d{n}" for n in range(10)}
     assert 10 + 90 <= result.total <= 10 + 101
     assert len({(d, p["msg_id"]) for d, p in sent}) == len(sent)  # unique per device
@@ -50,8 +51,21 @@ def test_the_command_sends_signed_callbacks(live_server: Any) -> None:
     bound_device(world, elder)
     bound_device(world, elder, kind="watch", vendor="anxin")
     out = StringIO()
-    call_command("simulate-devices", "--via", "http", "--url", live_server.url, "--devices", "5",
-                 "--rate", "20", "--duration", "1", "--warm-up", stdout=out)  # fmt: skip
+    call_command(
+        "simulate-devices",
+        "--via",
+        "http",
+        "--url",
+        live_server.url,
+        "--devices",
+        "5",
+        "--rate",
+        "20",
+        "--duration",
+        "1",
+        "--warm-up",
+        stdout=out,
+    )
     sent = json.loads(out.getvalue())["sent"]
     assert sent >= 20
     assert DeviceEvent.objects.count() == sent

@@ -23,8 +23,10 @@ def test_a_batch_of_sos_from_many_devices_raises_one_alert_each_in_few_queries(
 ) -> None:
     elder = elder_with_contacts(world)
     devices = [bound_device(world, elder) for _ in range(4)]
-    others = [bound_device(world, elder_with_contacts(world, community="XA1b", name=f"老人{n}"))
-              for n in range(20)]  # fmt: skip
+    others = [
+        bound_device(world, elder_with_contacts(world, community="XA1b", name=f"老人{n}"))
+        for n in range(20)
+    ]
     small = [msg(d, "sos") for d in devices]
     with CaptureQueriesContext(connection) as few:
         device_messages_ingest(messages=small)
@@ -39,8 +41,11 @@ def test_a_batch_of_sos_from_many_devices_raises_one_alert_each_in_few_queries(
 
     # The first contact of each elder and the community's workers (XA1a has one, XA1b none).
     def told(device: Any) -> list[str]:
-        return sorted(Notification.objects.filter(alert__device=device)
-                      .values_list("recipient_kind", flat=True))  # fmt: skip
+        return sorted(
+            Notification.objects.filter(alert__device=device).values_list(
+                "recipient_kind", flat=True
+            )
+        )
 
     assert told(devices[0]) == ["community", "contact"]
     assert told(others[0]) == ["contact"]
@@ -56,8 +61,9 @@ def test_repeated_sos_of_one_device_in_a_batch_and_after_join_one_alert(
     alert = Alert.objects.get()
     assert (alert.kind, alert.status, alert.event_count) == ("sos", "open", 3)
     assert list(AlertChange.objects.order_by("id").values_list("change", flat=True)) == [
-        "raised", "joined",
-    ]  # fmt: skip
+        "raised",
+        "joined",
+    ]
 
 
 @pytest.fixture

@@ -48,8 +48,9 @@ def test_defaults_come_from_the_settings_and_the_city(
 
 def test_overrides_are_set_cleared_and_audited(world: World, elder: Any) -> None:
     worker = world.user["community_worker"]
-    elder_alert_settings_set(actor=worker, elder=elder, heart_rate_high=150, day_ends_hour=22,
-                             safe_zone_metres=300)  # fmt: skip
+    elder_alert_settings_set(
+        actor=worker, elder=elder, heart_rate_high=150, day_ends_hour=22, safe_zone_metres=300
+    )
     assert effective(world, elder)["heart_rate_high"] == (130, 150, 150)
     assert effective(world, elder)["day_ends_hour"] == (21, 22, 22)
     elder_alert_settings_set(actor=worker, elder=elder, heart_rate_high=None)
@@ -59,24 +60,35 @@ def test_overrides_are_set_cleared_and_audited(world: World, elder: Any) -> None
         for e in AuditEvent.objects.filter(object_type="alerts.elderalertsettings").order_by("id")
     ]
     assert changes == [
-        ("community_worker", {"heart_rate_high": [None, 150], "day_ends_hour": [None, 22],
-                              "safe_zone_metres": [None, 300]}),
+        (
+            "community_worker",
+            {
+                "heart_rate_high": [None, 150],
+                "day_ends_hour": [None, 22],
+                "safe_zone_metres": [None, 300],
+            },
+        ),
         ("community_worker", {"heart_rate_high": [150, None]}),
-    ]  # fmt: skip
+    ]
 
 
-@pytest.mark.parametrize(("values", "fields"), [
-    ({"heart_rate_low": 20}, {"heart_rate_low"}),
-    ({"spo2_low": 100}, {"spo2_low"}),
-    ({"heart_rate_low": 140}, {"heart_rate_low"}),  # above the default upper limit 130
-    ({"heart_rate_low": 90, "heart_rate_high": 90}, {"heart_rate_low"}),
-    ({"day_starts_hour": 22}, {"day_starts_hour"}),  # after the day ends (21)
-    ({"day_starts_hour": 0, "day_ends_hour": 24}, {"day_starts_hour"}),  # no night left
-    ({"no_motion_hours": 15}, {"no_motion_hours"}),  # longer than the 14-hour day
-    ({"sustained_seconds": "abc", "door_open_minutes": True}, {"sustained_seconds",
-                                                                "door_open_minutes"}),
-    ({"colour": 3}, {"colour"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("values", "fields"),
+    [
+        ({"heart_rate_low": 20}, {"heart_rate_low"}),
+        ({"spo2_low": 100}, {"spo2_low"}),
+        ({"heart_rate_low": 140}, {"heart_rate_low"}),  # above the default upper limit 130
+        ({"heart_rate_low": 90, "heart_rate_high": 90}, {"heart_rate_low"}),
+        ({"day_starts_hour": 22}, {"day_starts_hour"}),  # after the day ends (21)
+        ({"day_starts_hour": 0, "day_ends_hour": 24}, {"day_starts_hour"}),  # no night left
+        ({"no_motion_hours": 15}, {"no_motion_hours"}),  # longer than the 14-hour day
+        (
+            {"sustained_seconds": "abc", "door_open_minutes": True},
+            {"sustained_seconds", "door_open_minutes"},
+        ),
+        ({"colour": 3}, {"colour"}),
+    ],
+)
 def test_implausible_or_inconsistent_values_are_refused_by_field(
     world: World, elder: Any, values: dict[str, Any], fields: set[str]
 ) -> None:
@@ -100,8 +112,9 @@ def test_the_rules_use_the_elders_night_for_the_door(world: World, clock: Clock)
     elder = elder_with_contacts(world)
     door = bound_device(world, elder, kind="door", heartbeat_interval_seconds=3600)
     # 10:00 local: daytime by the city's hours; the elder's night starts at 9 o'clock.
-    elder_alert_settings_set(actor=world.user["community_worker"], elder=elder,
-                             day_starts_hour=4, day_ends_hour=9)  # fmt: skip
+    elder_alert_settings_set(
+        actor=world.user["community_worker"], elder=elder, day_starts_hour=4, day_ends_hour=9
+    )
     device_messages_ingest(messages=[msg(door, "door", open=True, ts=clock.at.isoformat())])
     clock.advance(minutes=16)
     monitor_tick()
@@ -114,11 +127,15 @@ def test_the_rules_use_the_elders_night_for_the_door(world: World, clock: Clock)
 def test_the_api_shows_defaults_overrides_and_effective_values(world: World, elder: Any) -> None:
     client = api(world, "community_worker")
     url = f"/api/v1/alert-thresholds/{elder.external_id}/"
-    body = client.patch(url, {"spo2_low": 88, "no_motion_hours": 6},
-                        content_type="application/json").json()  # fmt: skip
+    body = client.patch(
+        url, {"spo2_low": 88, "no_motion_hours": 6}, content_type="application/json"
+    ).json()
     assert body["elder"] == str(elder.external_id)
-    assert (body["defaults"]["spo2_low"], body["overrides"]["spo2_low"],
-            body["effective"]["spo2_low"]) == (90, 88, 88)  # fmt: skip
+    assert (
+        body["defaults"]["spo2_low"],
+        body["overrides"]["spo2_low"],
+        body["effective"]["spo2_low"],
+    ) == (90, 88, 88)
     assert body["overrides"]["heart_rate_high"] is None
     cleared = client.patch(url, {"spo2_low": None}, content_type="application/json").json()
     assert (cleared["overrides"]["spo2_low"], cleared["effective"]["no_motion_hours"]) == (None, 6)
@@ -139,8 +156,12 @@ def test_the_api_names_each_bad_field_and_writes_nothing(world: World, elder: An
         assert (answer.status_code, sorted(answer.json())) == (400, fields)
     assert client.patch(url, "[1]", content_type="application/json").status_code == 400
     assert ElderAlertSettings.objects.filter(elder=elder, spo2_low__isnull=False).count() == 0
-    assert api(world, "operator").patch(url, {"spo2_low": 88},
-                                        content_type="application/json").status_code == 403  # fmt: skip
+    assert (
+        api(world, "operator")
+        .patch(url, {"spo2_low": 88}, content_type="application/json")
+        .status_code
+        == 403
+    )
     far = elder_with_contacts(world, "YA1a", name="外城老人")
     assert client.get(f"/api/v1/alert-thresholds/{far.external_id}/").status_code == 404
     assert client.get("/api/v1/alert-thresholds/not-an-id/").status_code == 404

@@ -28,9 +28,10 @@ def final_with_rules(world: World) -> Assessment:
     elder = make_elder(world.user["city_admin"], world.div["XA1a"], name="王秀英")
     assessment = scheduled(world, elder)  # type: ignore[arg-type]
     services.assessment_submit(
-        actor=world.user["assessor"], assessment=assessment,
+        actor=world.user["assessor"],
+        assessment=assessment,
         values={"answers": mild_answers(), "diagnoses": ["F03"]},
-    )  # fmt: skip
+    )
     return services.assessment_finalise(actor=world.user["district_officer"], assessment=assessment)
 
 

@@ -24,9 +24,13 @@ from yiyang.assessments.models import Assessment, EligibilityRule
 from yiyang.elders.models import AccessLog, Elder
 
 VIEWERS = [
-    "city_admin", "district_officer", "street_officer", "community_worker", "assessor",
+    "city_admin",
+    "district_officer",
+    "street_officer",
+    "community_worker",
+    "assessor",
     "auditor",
-]  # fmt: skip
+]
 NON_VIEWERS = ["provider_manager", "caregiver", "operator", "family"]
 
 
@@ -43,16 +47,20 @@ def requested(world: World, elder: Elder) -> Assessment:
 
 def scheduled(world: World, elder: Elder) -> Assessment:
     return services.assessment_schedule(
-        actor=world.user["community_worker"], assessment=requested(world, elder),
-        assessor=world.user["assessor"], scheduled_at=timezone.now(), place="家中",
-    )  # fmt: skip
+        actor=world.user["community_worker"],
+        assessment=requested(world, elder),
+        assessor=world.user["assessor"],
+        scheduled_at=timezone.now(),
+        place="家中",
+    )
 
 
 def submitted(world: World, elder: Elder, answers: dict[str, int] | None = None) -> Assessment:
     return services.assessment_submit(
-        actor=world.user["assessor"], assessment=scheduled(world, elder),
+        actor=world.user["assessor"],
+        assessment=scheduled(world, elder),
         values={"answers": answers or mild_answers()},
-    )  # fmt: skip
+    )
 
 
 def final(world: World, elder: Elder) -> Assessment:
@@ -130,9 +138,10 @@ def test_detail_shows_result_rules_history_and_actions(
 ) -> None:
     assessment = scheduled(world, elder)
     services.assessment_submit(
-        actor=world.user["assessor"], assessment=assessment,
+        actor=world.user["assessor"],
+        assessment=assessment,
         values={"answers": mild_answers(), "diagnoses": ["F03"]},
-    )  # fmt: skip
+    )
     logged = AccessLog.objects.count()
     page = client_for("district_officer").get(url(assessment)).content.decode()
     assert 'id="finalise"' in page and 'id="return-form"' in page
@@ -160,10 +169,14 @@ def test_schedule_through_the_page(
     page = client.get(url(assessment)).content.decode()
     assert str(world.user["assessor"].external_id) in page  # offered as an assessor
     when = (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(url(assessment, "schedule/"), {
-        "assessor": str(world.user["assessor"].external_id), "scheduled_at": when,
-        "place": "家中",
-    })  # fmt: skip
+    response = client.post(
+        url(assessment, "schedule/"),
+        {
+            "assessor": str(world.user["assessor"].external_id),
+            "scheduled_at": when,
+            "place": "家中",
+        },
+    )
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert (assessment.status, assessment.assessor_id) == ("scheduled", world.user["assessor"].pk)
@@ -175,17 +188,26 @@ def test_schedule_errors_are_shown_next_to_the_fields(
     assessment = requested(world, elder)
     client = client_for("community_worker")
     past = (timezone.localtime() - datetime.timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(url(assessment, "schedule/"), {
-        "assessor": str(world.user["assessor"].external_id), "scheduled_at": past, "place": " ",
-    })  # fmt: skip
+    response = client.post(
+        url(assessment, "schedule/"),
+        {
+            "assessor": str(world.user["assessor"].external_id),
+            "scheduled_at": past,
+            "place": " ",
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "field-place has-error" in page
-    response = client.post(url(assessment, "schedule/"), {
-        "assessor": str(world.user["assessor"].external_id),
-        "second_assessor": str(world.user["assessor"].external_id), "scheduled_at": past,
-        "place": "家中",
-    })  # fmt: skip
+    response = client.post(
+        url(assessment, "schedule/"),
+        {
+            "assessor": str(world.user["assessor"].external_id),
+            "second_assessor": str(world.user["assessor"].external_id),
+            "scheduled_at": past,
+            "place": "家中",
+        },
+    )
     assert response.status_code == 400
     assert "field-scheduled_at has-error" in response.content.decode()
     assert "field-second_assessor has-error" in response.content.decode()
@@ -282,8 +304,10 @@ def test_a_screen_is_saved_when_moving_on_and_survives_a_reload(
     assert response["Location"].endswith("form/?step=B.2")
     assessment.refresh_from_db()
     assert (assessment.status, assessment.answered_items, assessment.total) == (
-        "in_progress", 2, 7,
-    )  # fmt: skip
+        "in_progress",
+        2,
+        7,
+    )
     page = client.get(url(assessment, "form/?step=B.1")).content.decode()
     assert 'name="B.1.1" value="4" checked' in page
     assert 'name="B.1.2" value="3" checked' in page
@@ -311,13 +335,18 @@ def test_the_barthel_index_has_one_screen_and_a_summary(
     world: World, elder: Elder, client_for: Callable[[str], Client]
 ) -> None:
     assessment = services.assessment_request(
-        actor=world.user["community_worker"], elder=elder, reason="first",
+        actor=world.user["community_worker"],
+        elder=elder,
+        reason="first",
         instrument_code="Barthel",
-    )  # fmt: skip
+    )
     services.assessment_schedule(
-        actor=world.user["community_worker"], assessment=assessment,
-        assessor=world.user["assessor"], scheduled_at=timezone.now(), place="家中",
-    )  # fmt: skip
+        actor=world.user["community_worker"],
+        assessment=assessment,
+        assessor=world.user["assessor"],
+        scheduled_at=timezone.now(),
+        place="家中",
+    )
     client = client_for("assessor")
     page = client.get(url(assessment, "form/")).content.decode()
     assert 'data-step="ADL"' in page and page.count('class="af-item') == 10
@@ -374,9 +403,16 @@ def test_the_facts_screen_prefills_risk_events_and_validates_codes(
     assert bad.status_code == 400
     assert "不是 ICD-10 编码：XYZ9" in bad.content.decode()
     good = post_screen(
-        client, assessment, "facts", "summary", coma="no", diagnoses=["F03"],
-        diagnoses_free="G30, I10", risk_fall="1", risk_choking="1",
-    )  # fmt: skip
+        client,
+        assessment,
+        "facts",
+        "summary",
+        coma="no",
+        diagnoses=["F03"],
+        diagnoses_free="G30, I10",
+        risk_fall="1",
+        risk_choking="1",
+    )
     assert good.status_code == 302
     entry = services.assessment_answers(Assessment.objects.get(pk=assessment.pk))
     assert entry.diagnoses == ["F03", "G30", "I10"]
@@ -458,10 +494,15 @@ def test_the_elder_page_shows_level_trend_and_entitlements(
     world: World, elder: Elder, client_for: Callable[[str], Client]
 ) -> None:
     services.eligibility_rule_create(
-        actor=world.user["city_admin"], name="居家服务补贴", entitlement="home_care_allowance",
-        amount_yuan="300", unit="per_month", min_level=1, max_level=4,
+        actor=world.user["city_admin"],
+        name="居家服务补贴",
+        entitlement="home_care_allowance",
+        amount_yuan="300",
+        unit="per_month",
+        min_level=1,
+        max_level=4,
         valid_from=datetime.date(2020, 1, 1),
-    )  # fmt: skip
+    )
     client = client_for("community_worker")
     before = client.get(elder_url(elder)).content.decode()
     assert 'id="no-entitlements"' in before
@@ -537,10 +578,16 @@ def test_an_assessor_declares_a_relation(
 
 
 RULE = {
-    "name": "助餐补贴", "entitlement": "meal_subsidy", "amount_yuan": "5", "unit": "per_meal",
-    "min_level": "2", "max_level": "4", "min_age": "70", "valid_from": "2026-01-01",
+    "name": "助餐补贴",
+    "entitlement": "meal_subsidy",
+    "amount_yuan": "5",
+    "unit": "per_meal",
+    "min_level": "2",
+    "max_level": "4",
+    "min_age": "70",
+    "valid_from": "2026-01-01",
     "is_active": "on",
-}  # fmt: skip
+}
 
 
 def test_a_city_admin_creates_and_edits_a_rule_with_history(
@@ -669,28 +716,41 @@ def test_the_trend_is_a_step_chart_running_to_today() -> None:
 
     tz = datetime.timezone(datetime.timedelta(hours=8))
     trend = [
-        {"finalised_at": datetime.datetime(2026, 1, 1, 10, tzinfo=tz), "final_level": 1,
-         "total": 80, "external_id": "a"},
-        {"finalised_at": datetime.datetime(2026, 3, 2, 10, tzinfo=tz), "final_level": 2,
-         "total": 60, "external_id": "b"},
-    ]  # fmt: skip
+        {
+            "finalised_at": datetime.datetime(2026, 1, 1, 10, tzinfo=tz),
+            "final_level": 1,
+            "total": 80,
+            "external_id": "a",
+        },
+        {
+            "finalised_at": datetime.datetime(2026, 3, 2, 10, tzinfo=tz),
+            "final_level": 2,
+            "total": 60,
+            "external_id": "b",
+        },
+    ]
     chart = trend_chart(trend, {1: "轻度", 2: "中度"}, datetime.date(2026, 4, 1))
     assert chart["path"] == "M 170.0 52 H 392.7 V 88 H 504"
     assert [(p["level"], p["name"], p["total"]) for p in chart["points"]] == [
-        (1, "轻度", 80), (2, "中度", 60),
-    ]  # fmt: skip
+        (1, "轻度", 80),
+        (2, "中度", 60),
+    ]
     assert trend_chart([], {}, datetime.date(2026, 4, 1))["path"] == ""
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/assessments/", "/assessments/due/", "/assessments/eligibility/",
-     "/assessments/eligibility/new/",
-     "/assessments/00000000-0000-0000-0000-000000000000/",
-     "/assessments/00000000-0000-0000-0000-000000000000/form/",
-     "/assessments/00000000-0000-0000-0000-000000000000/report.pdf",
-     "/assessments/elders/00000000-0000-0000-0000-000000000000/"],
-)  # fmt: skip
+    [
+        "/assessments/",
+        "/assessments/due/",
+        "/assessments/eligibility/",
+        "/assessments/eligibility/new/",
+        "/assessments/00000000-0000-0000-0000-000000000000/",
+        "/assessments/00000000-0000-0000-0000-000000000000/form/",
+        "/assessments/00000000-0000-0000-0000-000000000000/report.pdf",
+        "/assessments/elders/00000000-0000-0000-0000-000000000000/",
+    ],
+)
 def test_every_page_needs_a_login(path: str, client: Client, db: None) -> None:
     response = client.get(path)
     assert response.status_code == 302
@@ -708,7 +768,9 @@ def test_elder_page_queries_do_not_grow_with_assessments(
     for _round in range(3):
         final(world, elder)
         services.risk_event_record(
-            actor=world.user["community_worker"], elder=elder, kind="choking",
+            actor=world.user["community_worker"],
+            elder=elder,
+            kind="choking",
             occurred_on=timezone.localdate(),
-        )  # fmt: skip
+        )
     assert list_queries(client, path) == few

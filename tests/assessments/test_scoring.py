@@ -20,8 +20,10 @@ ITEMS = scoring.items_of(GB)
 
 
 def full_marks(definition: dict[str, Any] = GB) -> dict[str, int]:
-    return {code: max(o["points"] for o in item["options"]) for code, item in
-            scoring.items_of(definition).items()}  # fmt: skip
+    return {
+        code: max(o["points"] for o in item["options"])
+        for code, item in scoring.items_of(definition).items()
+    }
 
 
 def answers_totalling(total: int) -> dict[str, int]:
@@ -44,8 +46,11 @@ def answers_totalling(total: int) -> dict[str, int]:
 def test_the_instrument_has_26_items_in_four_domains_totalling_90() -> None:
     assert len(ITEMS) == 26
     assert [(d["code"], d["max"]) for d in GB["domains"]] == [
-        ("B.1", 32), ("B.2", 15), ("B.3", 28), ("B.4", 15),
-    ]  # fmt: skip
+        ("B.1", 32),
+        ("B.2", 15),
+        ("B.3", 28),
+        ("B.4", 15),
+    ]
     assert scoring.validate_definition(GB) == []
     assert scoring.validate_definition(BARTHEL) == []
 
@@ -161,14 +166,23 @@ def test_unknown_risk_event_kinds_are_refused() -> None:
 @pytest.mark.parametrize(
     ("scheme", "total", "band"),
     [
-        ("mzt039", 100, "能力完好"), ("mzt039", 95, "轻度受损"), ("mzt039", 65, "轻度受损"),
-        ("mzt039", 60, "中度受损"), ("mzt039", 45, "中度受损"), ("mzt039", 40, "重度受损"),
-        ("shah1989", 100, "独立"), ("shah1989", 95, "轻微依赖"), ("shah1989", 90, "中度依赖"),
-        ("shah1989", 60, "重度依赖"), ("shah1989", 20, "完全依赖"),
-        ("wst431", 100, "无需依赖"), ("wst431", 65, "轻度依赖"), ("wst431", 60, "中度依赖"),
+        ("mzt039", 100, "能力完好"),
+        ("mzt039", 95, "轻度受损"),
+        ("mzt039", 65, "轻度受损"),
+        ("mzt039", 60, "中度受损"),
+        ("mzt039", 45, "中度受损"),
+        ("mzt039", 40, "重度受损"),
+        ("shah1989", 100, "独立"),
+        ("shah1989", 95, "轻微依赖"),
+        ("shah1989", 90, "中度依赖"),
+        ("shah1989", 60, "重度依赖"),
+        ("shah1989", 20, "完全依赖"),
+        ("wst431", 100, "无需依赖"),
+        ("wst431", 65, "轻度依赖"),
+        ("wst431", 60, "中度依赖"),
         ("wst431", 40, "重度依赖"),
     ],
-)  # fmt: skip
+)
 def test_barthel_bands(scheme: str, total: int, band: str) -> None:
     answers = full_marks(BARTHEL)
     missing = 100 - total

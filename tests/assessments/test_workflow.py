@@ -32,8 +32,9 @@ def full_marks() -> dict[str, int]:
     assert instrument is not None
     return {
         item["code"]: max(o["points"] for o in item["options"])
-        for domain in instrument.definition["domains"] for item in domain["items"]
-    }  # fmt: skip
+        for domain in instrument.definition["domains"]
+        for item in domain["items"]
+    }
 
 
 def mild_answers() -> dict[str, int]:
@@ -56,9 +57,13 @@ def scheduled(world: World, elder: Elder, **extra: Any) -> Assessment:
         actor=world.user["community_worker"], elder=elder, reason="first"
     )
     return services.assessment_schedule(
-        actor=world.user["community_worker"], assessment=assessment,
-        assessor=world.user["assessor"], scheduled_at=timezone.now(), place="家中", **extra,
-    )  # fmt: skip
+        actor=world.user["community_worker"],
+        assessment=assessment,
+        assessor=world.user["assessor"],
+        scheduled_at=timezone.now(),
+        place="家中",
+        **extra,
+    )
 
 
 def test_the_whole_workflow_sets_the_elder_level_and_entitlements(
@@ -66,18 +71,25 @@ def test_the_whole_workflow_sets_the_elder_level_and_entitlements(
 ) -> None:
     assessor, reviewer = world.user["assessor"], world.user["district_officer"]
     services.eligibility_rule_create(
-        actor=world.user["city_admin"], name="居家服务补贴", entitlement="home_care_allowance",
-        amount_yuan="300", unit="per_month", min_level=1, max_level=4,
+        actor=world.user["city_admin"],
+        name="居家服务补贴",
+        entitlement="home_care_allowance",
+        amount_yuan="300",
+        unit="per_month",
+        min_level=1,
+        max_level=4,
         valid_from=datetime.date(2026, 1, 1),
-    )  # fmt: skip
+    )
     assessment = scheduled(world, elder)
     assert assessment.status == AssessmentStatus.SCHEDULED
     assessment = services.assessment_save(
         actor=assessor, assessment=assessment, values={"answers": {"B.1.1": 4, "B.1.2": 3}}
     )
     assert (assessment.status, assessment.answered_items, assessment.total) == (
-        AssessmentStatus.IN_PROGRESS, 2, 7,
-    )  # fmt: skip
+        AssessmentStatus.IN_PROGRESS,
+        2,
+        7,
+    )
     assessment = services.assessment_submit(
         actor=assessor, assessment=assessment, values={"answers": mild_answers()}
     )
@@ -87,13 +99,16 @@ def test_the_whole_workflow_sets_the_elder_level_and_entitlements(
     )
     assert assessment.status == AssessmentStatus.RETURNED
     assessment = services.assessment_submit(
-        actor=assessor, assessment=assessment,
+        actor=assessor,
+        assessment=assessment,
         values={"diagnoses": ["F03"], "risk_events_30d": {"fall": 1, "choking": 1}},
-    )  # fmt: skip
+    )
     assessment = services.assessment_finalise(actor=reviewer, assessment=assessment)
     assert (assessment.status, assessment.preliminary_level, assessment.final_level) == (
-        AssessmentStatus.FINAL, 1, 2,
-    )  # fmt: skip
+        AssessmentStatus.FINAL,
+        1,
+        2,
+    )
     assert assessment.valid_until == services.add_months(timezone.localdate(), 12)
     elder.refresh_from_db()
     assert elder.ability_level == "moderate"
@@ -110,9 +125,10 @@ def test_the_whole_workflow_sets_the_elder_level_and_entitlements(
 def test_answers_are_encrypted_at_rest(world: World, elder: Elder) -> None:
     assessment = scheduled(world, elder)
     services.assessment_save(
-        actor=world.user["assessor"], assessment=assessment,
+        actor=world.user["assessor"],
+        assessment=assessment,
         values={"answers": {"B.1.1": 4}, "diagnoses": ["F01.1"]},
-    )  # fmt: skip
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT answers_ciphertext, result_ciphertext FROM assessments_assessment")
         stored = " ".join(str(v) for v in cursor.fetchone())
@@ -198,9 +214,12 @@ def test_an_assessor_cannot_assess_a_declared_relative(world: World, elder: Elde
     )
     with pytest.raises(ValidationError) as error:
         services.assessment_schedule(
-            actor=world.user["community_worker"], assessment=assessment,
-            assessor=world.user["assessor"], scheduled_at=timezone.now(), place="家中",
-        )  # fmt: skip
+            actor=world.user["community_worker"],
+            assessment=assessment,
+            assessor=world.user["assessor"],
+            scheduled_at=timezone.now(),
+            place="家中",
+        )
     assert error.value.message_dict == {
         "assessor": ["This assessor has declared a relation to the elder."]
     }
@@ -215,9 +234,12 @@ def test_an_assessor_outside_the_elders_area_is_refused(world: World) -> None:
     )
     with pytest.raises(ValidationError) as error:
         services.assessment_schedule(
-            actor=world.user["city_admin"], assessment=assessment,
-            assessor=world.user["assessor"], scheduled_at=timezone.now(), place="家中",
-        )  # fmt: skip
+            actor=world.user["city_admin"],
+            assessment=assessment,
+            assessor=world.user["assessor"],
+            scheduled_at=timezone.now(),
+            place="家中",
+        )
     assert "assessor" in error.value.message_dict
 
 
@@ -252,9 +274,12 @@ def test_two_assessors_can_be_required(world: World, elder: Elder, second: Any) 
         )
     assert error.value.message_dict == {"second_assessor": ["Two assessors are required."]}
     assessment = services.assessment_schedule(
-        actor=worker, assessment=assessment, assessor=world.user["assessor"],
-        second_assessor=second, **when,
-    )  # fmt: skip
+        actor=worker,
+        assessment=assessment,
+        assessor=world.user["assessor"],
+        second_assessor=second,
+        **when,
+    )
     assert assessment.second_assessor == second
 
 
@@ -274,9 +299,11 @@ def test_a_fall_after_an_assessment_proposes_an_immediate_one(world: World, elde
     )
     services.assessment_finalise(actor=world.user["district_officer"], assessment=assessment)
     services.risk_event_record(
-        actor=world.user["community_worker"], elder=elder, kind="fall",
+        actor=world.user["community_worker"],
+        elder=elder,
+        kind="fall",
         occurred_on=timezone.localdate(),
-    )  # fmt: skip
+    )
     proposed = Assessment.objects.get(elder=elder, status=AssessmentStatus.REQUESTED)
     assert (proposed.reason, proposed.requested_via) == ("immediate", RequestedVia.AUTOMATIC)
     assert services.risk_events_30d(elder) == {"fall": 1}
@@ -302,10 +329,17 @@ def test_due_and_overdue_assessments_are_listed_and_requested(world: World, elde
 def test_eligibility_rules_keep_their_history_and_validate(world: World) -> None:
     admin = world.user["city_admin"]
     rule = services.eligibility_rule_create(
-        actor=admin, name="助餐补贴", entitlement="meal_subsidy", amount_yuan="5",
-        unit="per_meal", min_level=0, max_level=4, economic_statuses=["minimum_living"],
-        min_age=60, valid_from=datetime.date(2026, 1, 1),
-    )  # fmt: skip
+        actor=admin,
+        name="助餐补贴",
+        entitlement="meal_subsidy",
+        amount_yuan="5",
+        unit="per_meal",
+        min_level=0,
+        max_level=4,
+        economic_statuses=["minimum_living"],
+        min_age=60,
+        valid_from=datetime.date(2026, 1, 1),
+    )
     services.eligibility_rule_update(actor=admin, rule=rule, amount_yuan="6")
     events = AuditEvent.objects.filter(object_id=str(rule.external_id)).order_by("id")
     assert [e.action for e in events] == ["create", "update"]
@@ -329,9 +363,12 @@ def post(client: Client, url: str, body: Any, method: str = "post") -> Any:
 def test_preview_scores_without_saving(client_for: Callable[[str], Client], world: World) -> None:
     client = client_for("assessor")
     body = {
-        "instrument": GB, "answers": full_marks(), "coma": False, "diagnoses": ["F01"],
+        "instrument": GB,
+        "answers": full_marks(),
+        "coma": False,
+        "diagnoses": ["F01"],
         "risk_events_30d": {"fall": 1, "choking": 1},
-    }  # fmt: skip
+    }
     response = post(client, "/api/v1/assessments/preview/", body)
     assert response.status_code == 200
     data = response.json()
@@ -345,9 +382,10 @@ def test_preview_names_a_missing_item(client_for: Callable[[str], Client]) -> No
     answers = full_marks()
     del answers["B.1.7"]
     response = post(
-        client_for("assessor"), "/api/v1/assessments/preview/",
+        client_for("assessor"),
+        "/api/v1/assessments/preview/",
         {"instrument": GB, "answers": answers},
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     assert "B.1.7" in response.json()
 
@@ -355,9 +393,10 @@ def test_preview_names_a_missing_item(client_for: Callable[[str], Client]) -> No
 @pytest.mark.parametrize("role", ["community_worker", "auditor", "caregiver", "family"])
 def test_preview_is_for_assessors_and_above(role: str, client_for: Callable[[str], Client]) -> None:
     response = post(
-        client_for(role), "/api/v1/assessments/preview/",
+        client_for(role),
+        "/api/v1/assessments/preview/",
         {"instrument": GB, "answers": full_marks()},
-    )  # fmt: skip
+    )
     assert response.status_code == 403
 
 
@@ -366,14 +405,20 @@ def test_the_api_runs_the_workflow(
 ) -> None:
     worker, assessor = client_for("community_worker"), client_for("assessor")
     reviewer = client_for("district_officer")
-    created = post(worker, "/api/v1/assessments/", {"elder": str(elder.external_id),
-                                                    "reason": "first"})  # fmt: skip
+    created = post(
+        worker, "/api/v1/assessments/", {"elder": str(elder.external_id), "reason": "first"}
+    )
     assert created.status_code == 201, created.content
     url = f"/api/v1/assessments/{created.json()['id']}/"
-    response = post(worker, url + "schedule/", {
-        "assessor": str(world.user["assessor"].external_id),
-        "scheduled_at": timezone.now().isoformat(), "place": "家中",
-    })  # fmt: skip
+    response = post(
+        worker,
+        url + "schedule/",
+        {
+            "assessor": str(world.user["assessor"].external_id),
+            "scheduled_at": timezone.now().isoformat(),
+            "place": "家中",
+        },
+    )
     assert response.status_code == 200, response.content
     half = post(assessor, url + "answers/", {"answers": {"B.1.1": 4}}, method="patch")
     assert half.json()["answered_items"] == 1
@@ -402,9 +447,10 @@ def test_key_rotation_reencrypts_the_answers(world: World, elder: Elder, setting
 
     assessment = scheduled(world, elder)
     services.assessment_save(
-        actor=world.user["assessor"], assessment=assessment,
+        actor=world.user["assessor"],
+        assessment=assessment,
         values={"answers": {"B.1.1": 3}, "diagnoses": ["F01"]},
-    )  # fmt: skip
+    )
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), old_key]
     counts = field_keys_rotate(actor=world.user["city_admin"])
@@ -456,9 +502,10 @@ def test_list_api_queries_do_not_grow_with_rows(
             elder = make_elder(world.user["city_admin"], world.div["XA1a"])
             assessment = scheduled(world, elder)  # type: ignore[arg-type]
             services.assessment_submit(
-                actor=world.user["assessor"], assessment=assessment,
+                actor=world.user["assessor"],
+                assessment=assessment,
                 values={"answers": full_marks()},
-            )  # fmt: skip
+            )
             services.assessment_finalise(
                 actor=world.user["district_officer"], assessment=assessment
             )

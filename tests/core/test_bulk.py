@@ -20,8 +20,11 @@ def test_rows_read_back_with_their_values_timestamps_and_keys() -> None:
     assert city.pk is not None and district.pk is not None
     stored = Division.objects.get(pk=district.pk)
     assert (stored.code, stored.name, stored.level, stored.is_urban) == (
-        "419101000000", "区", "district", False,
-    )  # fmt: skip
+        "419101000000",
+        "区",
+        "district",
+        False,
+    )
     assert stored.external_id == district.external_id
     assert (stored.created_at, stored.updated_at) == (district.created_at, district.updated_at)
     assert city.created_at == district.created_at  # one instant for the batch

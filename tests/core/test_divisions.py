@@ -23,9 +23,13 @@ def errors_of(exc: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]
 
 def test_create_community_under_street_is_audited(world: World) -> None:
     division = create(
-        world, code="419102001003", name="新社区", level="community", parent=world.div["XA1"],
+        world,
+        code="419102001003",
+        name="新社区",
+        level="community",
+        parent=world.div["XA1"],
         population_60_plus=1200,
-    )  # fmt: skip
+    )
     assert division.code_prefix == "419102001003"
     event = AuditEvent.objects.get(object_id=str(division.external_id))
     assert event.action == "create"
@@ -88,9 +92,14 @@ def test_bulk_create_names_each_bad_row_and_writes_nothing(world: World) -> None
 def test_centroid_outside_the_city_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
         create(
-            world, code="419102001007", name="远", level="community", parent=world.div["XA1"],
-            centroid_lat=Decimal("39.9"), centroid_lng=Decimal("116.4"),
-        )  # fmt: skip
+            world,
+            code="419102001007",
+            name="远",
+            level="community",
+            parent=world.div["XA1"],
+            centroid_lat=Decimal("39.9"),
+            centroid_lng=Decimal("116.4"),
+        )
     assert "outside" in errors_of(exc)["centroid_lat"][0]
 
 
@@ -98,18 +107,30 @@ def test_api_create_division_bad_input_is_400_not_500(world: World, client) -> N
     login(client, world.user["city_admin"])
     response = client.post(
         "/api/v1/divisions/",
-        data=json.dumps({"code": "419102001001", "name": "重复", "level": "community",
-                         "parent": str(world.div["XA1"].external_id)}),
+        data=json.dumps(
+            {
+                "code": "419102001001",
+                "name": "重复",
+                "level": "community",
+                "parent": str(world.div["XA1"].external_id),
+            }
+        ),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     assert response.json()["code"] == ["行政区划代码 419102001001 已被使用。"]
     response = client.post(
         "/api/v1/divisions/",
-        data=json.dumps({"code": "419102001008", "name": "新", "level": "community",
-                         "parent": str(world.div["YA1"].external_id)}),
+        data=json.dumps(
+            {
+                "code": "419102001008",
+                "name": "新",
+                "level": "community",
+                "parent": str(world.div["YA1"].external_id),
+            }
+        ),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     assert "辖区内没有" in response.json()["parent"][0]
 

@@ -62,8 +62,9 @@ def test_a_district_officers_export_holds_only_their_district(world: World) -> N
     assert job.params == {"filters": {"status": ["active"]}}
     audit = AuditEvent.objects.get(action="export")
     assert (audit.actor_username, audit.changes) == (
-        "district_officer", {"filters": {"status": ["active"]}, "count": 1},
-    )  # fmt: skip
+        "district_officer",
+        {"filters": {"status": ["active"]}, "count": 1},
+    )
     # The file is stored encrypted: the sheet's text is not on the disk.
     assert b"PK" not in Path(job.file.path).read_bytes()[:2]
 

@@ -13,6 +13,9 @@ def test_every_permission_has_a_title() -> None:
 
 def test_titles_are_translated_into_chinese() -> None:
     with translation.override("zh-hans"):
-        untranslated = [p.name for p in Permission if p.title == str(PERMISSION_TITLES[p.name])
-                        and p.title.isascii()]  # fmt: skip
+        untranslated = [
+            p.name
+            for p in Permission
+            if p.title == str(PERMISSION_TITLES[p.name]) and p.title.isascii()
+        ]
     assert untranslated == []

@@ -20,10 +20,30 @@ def square(lng: float, lat: float, size: float = 0.01) -> list[list[float]]:
 @pytest.fixture
 def outlines(world: World) -> World:
     features = [
-        {"type": "Feature", "properties": {"code": world.div[key].code},
-         "geometry": {"type": "Polygon", "coordinates": [square(113.6 + i * 0.02, 34.7)]}}
-        for i, key in enumerate(["X", "XA", "XB", "XA1", "XA2", "XB1", "XA1a", "XA1b", "XA2a", "XB1a", "Y", "YA", "YA1", "YA1a"])
-    ]  # fmt: skip
+        {
+            "type": "Feature",
+            "properties": {"code": world.div[key].code},
+            "geometry": {"type": "Polygon", "coordinates": [square(113.6 + i * 0.02, 34.7)]},
+        }
+        for i, key in enumerate(
+            [
+                "X",
+                "XA",
+                "XB",
+                "XA1",
+                "XA2",
+                "XB1",
+                "XA1a",
+                "XA1b",
+                "XA2a",
+                "XB1a",
+                "Y",
+                "YA",
+                "YA1",
+                "YA1a",
+            ]
+        )
+    ]
     for city in ("city_admin", "admin_Y"):
         mine = [
             f
@@ -194,9 +214,13 @@ def test_screen_and_home_keep_to_the_jurisdiction(client_for, world: World) -> N
     other = elder_with_contacts(world, community="XA2a", name="乙老人")
     for n, elder in enumerate((mine, other)):
         alert_raise(
-            elder=elder, kind="sos", source="manual", actor=world.user["operator"],
-            detail="按下呼叫键", dedupe_key=f"scope{n}",
-        )  # fmt: skip
+            elder=elder,
+            kind="sos",
+            source="manual",
+            actor=world.user["operator"],
+            detail="按下呼叫键",
+            dedupe_key=f"scope{n}",
+        )
     street = client_for("street_officer").get("/dashboard/screen/data.json").json()
     assert [a["place"] for a in street["alerts"]["active"]] == ["社区XA1a"]
     district = client_for("district_officer").get("/dashboard/screen/data.json").json()
@@ -241,8 +265,9 @@ def test_each_alarm_on_the_screen_is_marked_against_the_answer_targets() -> None
 
     def alert(seconds: int | None, status: str = "acknowledged", outcome: str = "") -> object:
         acknowledged = None if seconds is None else raised + datetime.timedelta(seconds=seconds)
-        return SimpleNamespace(raised_at=raised, acknowledged_at=acknowledged, status=status,
-                               outcome=outcome)  # fmt: skip
+        return SimpleNamespace(
+            raised_at=raised, acknowledged_at=acknowledged, status=status, outcome=outcome
+        )
 
     now = raised + datetime.timedelta(seconds=75)
     with translation.override("zh-hans"):

@@ -33,8 +33,10 @@ def test_the_demo_leaves_a_finished_plan_for_today_and_shows_it(demo: None) -> N
     run = PlanRun.objects.get()
     manager = User.objects.get(username="provider_manager")
     assert (run.provider, run.day, run.status) == (
-        manager.organisation, timezone.localdate(), "done",
-    )  # fmt: skip
+        manager.organisation,
+        timezone.localdate(),
+        "done",
+    )
     assert run.accepted_at is None  # left for the manager
     client = Client()
     client.force_login(manager)

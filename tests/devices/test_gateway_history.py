@@ -27,8 +27,9 @@ def beat(now: float, **kwargs: object) -> None:
 
 
 def history() -> list[tuple[str, datetime.datetime, datetime.datetime | None]]:
-    return list(GatewayError.objects.order_by("started_at")
-                .values_list("error", "started_at", "cleared_at"))  # fmt: skip
+    return list(
+        GatewayError.objects.order_by("started_at").values_list("error", "started_at", "cleared_at")
+    )
 
 
 def test_an_outage_no_beat_could_record_is_written_once_it_has_cleared() -> None:
@@ -59,5 +60,7 @@ def test_two_outages_are_two_rows() -> None:
     beat(10, last_error=LOCKED, last_error_since=at(8))
     beat(20, episodes=[(LOCKED, at(8), at(12))])
     assert history() == [
-        (LOCKED, at(-50), at(-40)), (LOCKED, at(-20), at(-10)), (LOCKED, at(8), at(12)),
-    ]  # fmt: skip
+        (LOCKED, at(-50), at(-40)),
+        (LOCKED, at(-20), at(-10)),
+        (LOCKED, at(8), at(12)),
+    ]

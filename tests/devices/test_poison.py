@@ -43,12 +43,15 @@ def test_a_type_given_as_a_list_or_an_object_is_rejected_with_its_bytes(
     good = msg(device, "sos", msg_id="c")
     outcomes = ingest_all(listed, mapped, good)
     assert [(o["status"], o.get("reason")) for o in outcomes] == [
-        ("rejected", "unknown_type"), ("rejected", "unknown_type"), ("accepted", None),
-    ]  # fmt: skip
+        ("rejected", "unknown_type"),
+        ("rejected", "unknown_type"),
+        ("accepted", None),
+    ]
     kept = RejectedMessage.objects.order_by("id")
     assert [(r.reason, r.field, r.msg_id) for r in kept] == [
-        ("unknown_type", "type", "a"), ("unknown_type", "type", "b"),
-    ]  # fmt: skip
+        ("unknown_type", "type", "a"),
+        ("unknown_type", "type", "b"),
+    ]
     first = kept[0]
     assert crypto.decrypt_bytes(first.raw_sealed.encode()) == listed.body
     assert first.size == len(listed.body)
@@ -64,9 +67,11 @@ def test_control_characters_in_ids_are_rejected_and_stored_printable(
     long_id = raw(device, {"msg_id": "m" * 65, "type": "sos", "ts": T0.isoformat()})
     outcomes = ingest_all(nul, bad_key, long_id, msg(device, "heartbeat", msg_id="ok"))
     assert [(o["status"], o.get("reason")) for o in outcomes] == [
-        ("rejected", "invalid_value"), ("rejected", "unknown_device"),
-        ("rejected", "invalid_value"), ("accepted", None),
-    ]  # fmt: skip
+        ("rejected", "invalid_value"),
+        ("rejected", "unknown_device"),
+        ("rejected", "invalid_value"),
+        ("accepted", None),
+    ]
     keys = set(RejectedMessage.objects.values_list("device_key", flat=True))
     assert keys == {str(device.external_id), "abc\ufffddef\ufffd"}
     assert RejectedMessage.objects.get(detail__contains="control").msg_id == "x\ufffdy"
@@ -102,11 +107,16 @@ def test_any_exception_in_a_decoder_rejects_that_message_alone(
     device = bound_device(world, elder_with_contacts(world))
     device.vendor = "buggy"
     device.save(update_fields=["vendor"])
-    outcomes = ingest_all(raw(device, {"msg_id": "1"}), raw(device, {"msg_id": "2", "boom": 1}),
-                          raw(device, {"msg_id": "3"}))  # fmt: skip
+    outcomes = ingest_all(
+        raw(device, {"msg_id": "1"}),
+        raw(device, {"msg_id": "2", "boom": 1}),
+        raw(device, {"msg_id": "3"}),
+    )
     assert [(o["status"], o.get("reason")) for o in outcomes] == [
-        ("accepted", None), ("rejected", "unreadable"), ("accepted", None),
-    ]  # fmt: skip
+        ("accepted", None),
+        ("rejected", "unreadable"),
+        ("accepted", None),
+    ]
     assert RejectedMessage.objects.get().detail == "ZeroDivisionError: a bug in a plug-in decoder"
 
 
@@ -143,9 +153,12 @@ _text = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80
 ) | st.sampled_from(["sos", "heartbeat", "vitals", "door", "", "\u0000", "SOS_ALARM"])
 _scalars = (
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | _text
-)  # fmt: skip
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _text
+)
 _json = st.recursive(
     _scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
@@ -154,18 +167,33 @@ _json = st.recursive(
 _fields = st.fixed_dictionaries(
     {},
     optional={
-        "msg_id": _json, "type": _json, "ts": _json | st.just(T0.isoformat()),
-        "heart_rate": _json, "spo2": _json, "battery": _json, "lat": _json, "lng": _json,
-        "open": _json, "ppm": _json, "seq": _json, "evt": _json, "time": _json, "data": _json,
+        "msg_id": _json,
+        "type": _json,
+        "ts": _json | st.just(T0.isoformat()),
+        "heart_rate": _json,
+        "spo2": _json,
+        "battery": _json,
+        "lat": _json,
+        "lng": _json,
+        "open": _json,
+        "ppm": _json,
+        "seq": _json,
+        "evt": _json,
+        "time": _json,
+        "data": _json,
     },
-)  # fmt: skip
+)
 _payload = _fields | _json | st.binary(max_size=64).map(lambda b: ("bytes", b))
 
 
-@settings(max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
-@given(payloads=st.lists(_payload, min_size=1, max_size=6), vendor=st.sampled_from(["yiyang",
-                                                                                   "anxin"]))  # fmt: skip
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    payloads=st.lists(_payload, min_size=1, max_size=6), vendor=st.sampled_from(["yiyang", "anxin"])
+)
 def test_every_json_shape_ends_as_exactly_one_event_or_one_rejection(
     fuzz_device: Any, payloads: list[Any], vendor: str
 ) -> None:
@@ -201,24 +229,37 @@ def fuzz_device(world: World, clock: Clock) -> Any:
 def _signed(body: bytes, vendor: str, secret: str) -> Any:
     stamp = str(int(time.time()))
     return Client().post(
-        "/api/v1/device-events/", data=body, content_type="application/json",
-        HTTP_X_YIYANG_VENDOR=vendor, HTTP_X_YIYANG_TIMESTAMP=stamp,
+        "/api/v1/device-events/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_YIYANG_VENDOR=vendor,
+        HTTP_X_YIYANG_TIMESTAMP=stamp,
         HTTP_X_YIYANG_SIGNATURE=callback_signature(secret, stamp, body),
-    )  # fmt: skip
+    )
 
 
 def test_a_vendor_cannot_speak_for_another_vendors_device(world: World) -> None:
     elder = elder_with_contacts(world)
     theirs = bound_device(world, elder, vendor="yiyang")
-    body = json.dumps({"device_id": str(theirs.external_id), "seq": 7, "evt": "SOS_ALARM",
-                       "time": int(time.time() * 1000), "msg_id": "forged", "type": "sos",
-                       "ts": int(time.time())}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "device_id": str(theirs.external_id),
+            "seq": 7,
+            "evt": "SOS_ALARM",
+            "time": int(time.time() * 1000),
+            "msg_id": "forged",
+            "type": "sos",
+            "ts": int(time.time()),
+        }
+    ).encode()
     response = _signed(body, "anxin", "demo-anxin-secret")
     assert response.status_code == 200
     (result,) = response.json()["results"]
     assert (result["status"], result["reason"], result["field"]) == (
-        "rejected", "wrong_vendor", "device_id",
-    )  # fmt: skip
+        "rejected",
+        "wrong_vendor",
+        "device_id",
+    )
     assert result["message"] == "signed by vendor 'anxin'; the device is 'yiyang''s"
     assert DeviceEvent.objects.count() == 0 and Alert.objects.count() == 0
     kept = RejectedMessage.objects.get()

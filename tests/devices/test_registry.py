@@ -47,20 +47,33 @@ def page_client(world: World, role: str) -> Client:
 
 def test_a_community_worker_registers_a_device_with_every_detail(world: World) -> None:
     device = register(
-        world, model="YY-S1", imei="861234567890123", sim_iccid="89860012345678901234",
-        firmware="1.4.2", installed_on=datetime.date(2026, 11, 1), heartbeat_interval_seconds=600,
-    )  # fmt: skip
+        world,
+        model="YY-S1",
+        imei="861234567890123",
+        sim_iccid="89860012345678901234",
+        firmware="1.4.2",
+        installed_on=datetime.date(2026, 11, 1),
+        heartbeat_interval_seconds=600,
+    )
     device.refresh_from_db()
     assert (device.kind, device.vendor, device.serial, device.imei, device.sim_iccid) == (
-        "pendant", "yiyang", "SN-1", "861234567890123", "89860012345678901234",
-    )  # fmt: skip
+        "pendant",
+        "yiyang",
+        "SN-1",
+        "861234567890123",
+        "89860012345678901234",
+    )
     assert (device.status, device.division_code, device.heartbeat_interval_seconds) == (
-        "in_stock", world.div["XA1a"].code, 600,
-    )  # fmt: skip
+        "in_stock",
+        world.div["XA1a"].code,
+        600,
+    )
     event = AuditEvent.objects.get(object_type="devices.device", action="create")
     assert (event.actor_username, event.changes["serial"], event.changes["installed_on"]) == (
-        "community_worker", "SN-1", "2026-11-01",
-    )  # fmt: skip
+        "community_worker",
+        "SN-1",
+        "2026-11-01",
+    )
 
 
 def test_duplicates_of_serial_imei_and_sim_are_refused_by_field(world: World) -> None:
@@ -75,13 +88,27 @@ def test_duplicates_of_serial_imei_and_sim_are_refused_by_field(world: World) ->
 
 def test_bad_values_are_each_named_and_nothing_is_written(world: World) -> None:
     with pytest.raises(ValidationError) as error:
-        register(world, kind="toaster", vendor="nobody", serial="has space", imei="12ab",
-                 sim_iccid="123", installed_on=datetime.date(2099, 1, 1),
-                 heartbeat_interval_seconds=5, community=world.div["XA1"])  # fmt: skip
+        register(
+            world,
+            kind="toaster",
+            vendor="nobody",
+            serial="has space",
+            imei="12ab",
+            sim_iccid="123",
+            installed_on=datetime.date(2099, 1, 1),
+            heartbeat_interval_seconds=5,
+            community=world.div["XA1"],
+        )
     assert set(error.value.message_dict) == {
-        "kind", "vendor", "serial", "imei", "sim_iccid", "installed_on",
-        "heartbeat_interval_seconds", "community",
-    }  # fmt: skip
+        "kind",
+        "vendor",
+        "serial",
+        "imei",
+        "sim_iccid",
+        "installed_on",
+        "heartbeat_interval_seconds",
+        "community",
+    }
     assert Device.objects.count() == 0 and AuditEvent.objects.count() == 0
 
 
@@ -98,24 +125,34 @@ def test_registration_outside_the_jurisdiction_or_without_the_role_is_refused(
 
 def test_an_edit_keeps_who_changed_what_from_what_to_what(world: World) -> None:
     device = register(world, firmware="1.0")
-    device_update(actor=world.user["street_officer"], device=device, firmware="1.1",
-                  heartbeat_interval_seconds=120, model="YY-S1")  # fmt: skip
+    device_update(
+        actor=world.user["street_officer"],
+        device=device,
+        firmware="1.1",
+        heartbeat_interval_seconds=120,
+        model="YY-S1",
+    )
     device.refresh_from_db()
     assert (device.firmware, device.heartbeat_interval_seconds) == ("1.1", 120)
     event = AuditEvent.objects.get(object_type="devices.device", action="update")
     assert event.actor_username == "street_officer"
     assert event.changes == {
-        "firmware": ["1.0", "1.1"], "heartbeat_interval_seconds": [300, 120],
+        "firmware": ["1.0", "1.1"],
+        "heartbeat_interval_seconds": [300, 120],
         "model": ["", "YY-S1"],
-    }  # fmt: skip
+    }
 
 
 def test_an_edit_refuses_a_duplicate_and_unknown_fields(world: World) -> None:
     register(world, imei="861234567890123")
     other = register(world, serial="SN-2")
     with pytest.raises(ValidationError) as error:
-        device_update(actor=world.user["community_worker"], device=other,
-                      imei="861234567890123", serial="SN-1")  # fmt: skip
+        device_update(
+            actor=world.user["community_worker"],
+            device=other,
+            imei="861234567890123",
+            serial="SN-1",
+        )
     assert set(error.value.message_dict) == {"imei", "serial"}
     with pytest.raises(ValidationError) as error:
         device_update(actor=world.user["community_worker"], device=other, status="retired")
@@ -135,27 +172,43 @@ def test_binding_unbinding_and_rebinding_keep_the_history(world: World, clock: C
     clock.advance(days=3)
     device_bind(actor=worker, device=device, elder=first)
     clock.advance(days=1)
-    device_rebind(actor=world.user["street_officer"], device=device, elder=second,
-                  reason="换给邻居")  # fmt: skip
+    device_rebind(
+        actor=world.user["street_officer"], device=device, elder=second, reason="换给邻居"
+    )
     rows = list(DeviceBinding.objects.filter(device=device).order_by("bound_at"))
     day = datetime.timedelta(days=1)
     assert [
-        (b.elder.name, b.home_address, b.bound_at, b.bound_by_username, b.unbound_at,
-         b.unbound_by_username, b.reason)
+        (
+            b.elder.name,
+            b.home_address,
+            b.bound_at,
+            b.bound_by_username,
+            b.unbound_at,
+            b.unbound_by_username,
+            b.reason,
+        )
         for b in rows
     ] == [
         ("张秀英", "幸福路1号", T0, "community_worker", T0 + 2 * day, "community_worker", "住院"),
-        ("张秀英", "幸福路1号3单元201", T0 + 5 * day, "community_worker", T0 + 6 * day,
-         "street_officer", "换给邻居"),
+        (
+            "张秀英",
+            "幸福路1号3单元201",
+            T0 + 5 * day,
+            "community_worker",
+            T0 + 6 * day,
+            "street_officer",
+            "换给邻居",
+        ),
         ("周桂兰", "幸福路1号3单元201", T0 + 6 * day, "street_officer", None, "", ""),
-    ]  # fmt: skip
+    ]
     device.refresh_from_db()
     assert (device.elder, device.status) == (second, "active")
     moves = [
         e.changes["elder"]
-        for e in AuditEvent.objects.filter(object_type="devices.device", action="update")
-        .order_by("id")
-    ]  # fmt: skip
+        for e in AuditEvent.objects.filter(object_type="devices.device", action="update").order_by(
+            "id"
+        )
+    ]
     f, s = str(first.external_id), str(second.external_id)
     assert moves == [[None, f], [f, None], [None, f], [f, s]]
 
@@ -178,8 +231,12 @@ def test_no_binding_to_a_deceased_or_out_of_scope_elder(world: World, clock: Clo
     worker = world.user["community_worker"]
     device = register(world)
     gone = elder_with_contacts(world)
-    elder_update(actor=world.user["city_admin"], elder=gone, status="deceased",
-                 deceased_on=datetime.date(2026, 11, 20))  # fmt: skip
+    elder_update(
+        actor=world.user["city_admin"],
+        elder=gone,
+        status="deceased",
+        deceased_on=datetime.date(2026, 11, 20),
+    )
     elsewhere = elder_with_contacts(world, "XA1b", name="赵大爷")
     for elder in (gone, elsewhere):
         with pytest.raises(ValidationError) as error:
@@ -204,60 +261,101 @@ def test_a_device_outside_the_jurisdiction_cannot_be_managed(world: World, clock
 
 def test_the_api_registers_edits_binds_unbinds_and_rebinds(world: World, clock: Clock) -> None:
     client = api(world, "community_worker")
-    created = client.post("/api/v1/devices/", {
-        "kind": "watch", "vendor": "anxin", "serial": "AX-9", "imei": "861234567890123",
-        "community": world.div["XA1a"].code, "installed_on": "2026-11-01",
-        "heartbeat_interval_seconds": 600,
-    }, content_type="application/json")  # fmt: skip
+    created = client.post(
+        "/api/v1/devices/",
+        {
+            "kind": "watch",
+            "vendor": "anxin",
+            "serial": "AX-9",
+            "imei": "861234567890123",
+            "community": world.div["XA1a"].code,
+            "installed_on": "2026-11-01",
+            "heartbeat_interval_seconds": 600,
+        },
+        content_type="application/json",
+    )
     assert created.status_code == 201
     body = created.json()
     assert (body["kind"], body["serial"], body["status"], body["elder"]) == (
-        "watch", "AX-9", "in_stock", None,
-    )  # fmt: skip
+        "watch",
+        "AX-9",
+        "in_stock",
+        None,
+    )
     url = f"/api/v1/devices/{body['device_id']}/"
     edited = client.patch(url, {"firmware": "2.0"}, content_type="application/json")
     assert (edited.status_code, edited.json()["firmware"]) == (200, "2.0")
 
     elder = elder_with_contacts(world)
-    bound = client.post(f"{url}bind/", {"elder": str(elder.external_id)},
-                        content_type="application/json")  # fmt: skip
+    bound = client.post(
+        f"{url}bind/", {"elder": str(elder.external_id)}, content_type="application/json"
+    )
     assert bound.status_code == 201
     assert (bound.json()["elder"], bound.json()["bound_by"]) == (
-        str(elder.external_id), "community_worker",
-    )  # fmt: skip
-    again = client.post(f"{url}bind/", {"elder": str(elder.external_id)},
-                        content_type="application/json")  # fmt: skip
+        str(elder.external_id),
+        "community_worker",
+    )
+    again = client.post(
+        f"{url}bind/", {"elder": str(elder.external_id)}, content_type="application/json"
+    )
     assert (again.status_code, list(again.json())) == (400, ["device"])
 
     other = elder_with_contacts(world, name="周桂兰")
-    moved = client.post(f"{url}rebind/", {"elder": str(other.external_id), "reason": "换人"},
-                        content_type="application/json")  # fmt: skip
+    moved = client.post(
+        f"{url}rebind/",
+        {"elder": str(other.external_id), "reason": "换人"},
+        content_type="application/json",
+    )
     assert moved.status_code == 201
     unbound = client.post(f"{url}unbind/", {"reason": "回收"}, content_type="application/json")
     assert (unbound.status_code, unbound.json()["elder"], unbound.json()["status"]) == (
-        200, None, "in_stock",
-    )  # fmt: skip
+        200,
+        None,
+        "in_stock",
+    )
     history = client.get(f"{url}bindings/").json()["results"]
     assert [(h["elder_name"], h["reason"], h["unbound_by"]) for h in history] == [
-        ("周桂兰", "回收", "community_worker"), ("张秀英", "换人", "community_worker"),
-    ]  # fmt: skip
+        ("周桂兰", "回收", "community_worker"),
+        ("张秀英", "换人", "community_worker"),
+    ]
 
 
 def test_the_api_answers_bad_input_with_the_field_and_never_a_500(
     world: World, clock: Clock
 ) -> None:
     client = api(world, "community_worker")
-    bad = client.post("/api/v1/devices/", {
-        "kind": "toaster", "vendor": "nobody", "serial": "", "community": "x",
-    }, content_type="application/json")  # fmt: skip
+    bad = client.post(
+        "/api/v1/devices/",
+        {
+            "kind": "toaster",
+            "vendor": "nobody",
+            "serial": "",
+            "community": "x",
+        },
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and {"kind", "serial"} <= set(bad.json())
-    unknown_vendor = client.post("/api/v1/devices/", {
-        "kind": "pendant", "vendor": "nobody", "serial": "S", "community": world.div["XA1a"].code,
-    }, content_type="application/json")  # fmt: skip
+    unknown_vendor = client.post(
+        "/api/v1/devices/",
+        {
+            "kind": "pendant",
+            "vendor": "nobody",
+            "serial": "S",
+            "community": world.div["XA1a"].code,
+        },
+        content_type="application/json",
+    )
     assert (unknown_vendor.status_code, list(unknown_vendor.json())) == (400, ["vendor"])
-    outside = client.post("/api/v1/devices/", {
-        "kind": "pendant", "vendor": "yiyang", "serial": "S", "community": world.div["YA1a"].code,
-    }, content_type="application/json")  # fmt: skip
+    outside = client.post(
+        "/api/v1/devices/",
+        {
+            "kind": "pendant",
+            "vendor": "yiyang",
+            "serial": "S",
+            "community": world.div["YA1a"].code,
+        },
+        content_type="application/json",
+    )
     assert (outside.status_code, list(outside.json())) == (400, ["community"])
     device = register(world)
     url = f"/api/v1/devices/{device.external_id}/"
@@ -265,8 +363,12 @@ def test_the_api_answers_bad_input_with_the_field_and_never_a_500(
     for elder_id in (str(far.external_id), "not-a-uuid"):
         answer = client.post(f"{url}bind/", {"elder": elder_id}, content_type="application/json")
         assert (answer.status_code, list(answer.json())) == (400, ["elder"])
-    assert client.patch(url, {"heartbeat_interval_seconds": 1},
-                        content_type="application/json").status_code == 400  # fmt: skip
+    assert (
+        client.patch(
+            url, {"heartbeat_interval_seconds": 1}, content_type="application/json"
+        ).status_code
+        == 400
+    )
     assert client.post(f"{url}unbind/", {}, content_type="application/json").status_code == 400
     assert Device.objects.count() == 1 and DeviceBinding.objects.count() == 0
 
@@ -294,17 +396,32 @@ def test_pages_register_edit_bind_and_unbind(world: World, clock: Clock) -> None
     assert "Register a device" in client.get("/devices/").content.decode()
     form = client.get("/devices/new/")
     assert form.status_code == 200
-    created = client.post("/devices/new/", {
-        "kind": "pendant", "vendor": "yiyang", "serial": "P-1", "community": world.div["XA1a"].code,
-        "heartbeat_interval_seconds": "300",
-    })  # fmt: skip
+    created = client.post(
+        "/devices/new/",
+        {
+            "kind": "pendant",
+            "vendor": "yiyang",
+            "serial": "P-1",
+            "community": world.div["XA1a"].code,
+            "heartbeat_interval_seconds": "300",
+        },
+    )
     assert created.status_code == 302
     device = Device.objects.get(serial="P-1")
     base = f"/devices/{device.external_id}"
-    assert client.post(f"{base}/edit/", {
-        "kind": "pendant", "vendor": "yiyang", "serial": "P-1", "firmware": "3.1",
-        "heartbeat_interval_seconds": "300",
-    }).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            f"{base}/edit/",
+            {
+                "kind": "pendant",
+                "vendor": "yiyang",
+                "serial": "P-1",
+                "firmware": "3.1",
+                "heartbeat_interval_seconds": "300",
+            },
+        ).status_code
+        == 302
+    )
     elder = elder_with_contacts(world)
     search = client.get(f"{base}/bind/", {"q": "张秀英"}).content.decode()
     assert "张秀英" in search and f"elder={elder.external_id}" in search
@@ -321,16 +438,27 @@ def test_pages_register_edit_bind_and_unbind(world: World, clock: Clock) -> None
 def test_page_forms_show_the_reason_and_write_nothing(world: World, clock: Clock) -> None:
     client = page_client(world, "community_worker")
     register(world, imei="861234567890123")
-    page = client.post("/devices/new/", {
-        "kind": "pendant", "vendor": "yiyang", "serial": "SN-1", "imei": "861234567890123",
-        "community": world.div["XA1a"].code, "heartbeat_interval_seconds": "300",
-    })  # fmt: skip
+    page = client.post(
+        "/devices/new/",
+        {
+            "kind": "pendant",
+            "vendor": "yiyang",
+            "serial": "SN-1",
+            "imei": "861234567890123",
+            "community": world.div["XA1a"].code,
+            "heartbeat_interval_seconds": "300",
+        },
+    )
     text = page.content.decode()
     assert page.status_code == 200 and "IMEI" in text and "has-error" in text
     device = Device.objects.get()
     gone = elder_with_contacts(world)
-    elder_update(actor=world.user["city_admin"], elder=gone, status="deceased",
-                 deceased_on=datetime.date(2026, 11, 20))  # fmt: skip
+    elder_update(
+        actor=world.user["city_admin"],
+        elder=gone,
+        status="deceased",
+        deceased_on=datetime.date(2026, 11, 20),
+    )
     refused = client.post(f"/devices/{device.external_id}/bind/", {"elder": str(gone.external_id)})
     assert refused.status_code == 200 and "form-errors" in refused.content.decode()
     assert Device.objects.count() == 1 and DeviceBinding.objects.count() == 0

@@ -29,9 +29,13 @@ from yiyang.elders.models import AddressPoint, Elder
 def point(world: World, address: str, lat: str, lng: str, community: str = "XA1a") -> Any:
     division = world.div[community]
     return AddressPoint.objects.create(
-        community=division, division_code=division.code, address=address,
-        key=address_key(address, division_names(division)), lat=Decimal(lat), lng=Decimal(lng),
-    )  # fmt: skip
+        community=division,
+        division_code=division.code,
+        address=address,
+        key=address_key(address, division_names(division)),
+        lat=Decimal(lat),
+        lng=Decimal(lng),
+    )
 
 
 def test_normalise_folds_width_punctuation_and_building_words() -> None:
@@ -55,8 +59,10 @@ def test_locate_matches_the_building_within_the_elders_community(world: World) -
     point(world, "3号楼", "34.701000", "113.601000", community="XA1b")
     found = Geocoder().locate(world.div["XA1a"], "城X区XA社区XA1a3栋2单元1502室")
     assert (found.lat, found.lng, found.source) == (
-        Decimal("34.761000"), Decimal("113.661000"), LocationSource.REGISTER,
-    )  # fmt: skip
+        Decimal("34.761000"),
+        Decimal("113.661000"),
+        LocationSource.REGISTER,
+    )
     assert found.matched == "社区XA1a 3号楼"
 
 
@@ -64,8 +70,10 @@ def test_locate_falls_back_to_the_community_centre_then_nowhere(world: World) ->
     community = world.div["XA1a"]
     found = Geocoder().locate(community, "社区XA1a 99号楼")
     assert (found.lat, found.lng, found.source) == (
-        Decimal("34.75"), Decimal("113.65"), LocationSource.COMMUNITY,
-    )  # fmt: skip
+        Decimal("34.75"),
+        Decimal("113.65"),
+        LocationSource.COMMUNITY,
+    )
     assert Geocoder().locate(community, "  ").source == LocationSource.NONE
     community.centroid_lat = community.centroid_lng = None
     assert Geocoder().locate(community, "社区XA1a 99号楼").source == LocationSource.NONE
@@ -87,16 +95,21 @@ def test_create_without_coordinates_is_located_from_the_register(world: World) -
     elder = make_elder(world.user["city_admin"], world.div["XA1a"], address="社区XA1a3号楼101室")
     elder.refresh_from_db()
     assert (elder.lat, elder.lng, elder.location_source) == (
-        Decimal("34.761000"), Decimal("113.661000"), LocationSource.REGISTER,
-    )  # fmt: skip
+        Decimal("34.761000"),
+        Decimal("113.661000"),
+        LocationSource.REGISTER,
+    )
 
 
 def test_given_coordinates_are_kept_as_entered(world: World) -> None:
     point(world, "3号楼", "34.761000", "113.661000")
     elder = make_elder(
-        world.user["city_admin"], world.div["XA1a"], address="3号楼101室",
-        lat="34.770000", lng="113.670000",
-    )  # fmt: skip
+        world.user["city_admin"],
+        world.div["XA1a"],
+        address="3号楼101室",
+        lat="34.770000",
+        lng="113.670000",
+    )
     elder.refresh_from_db()
     assert (elder.lat, elder.location_source) == (Decimal("34.770000"), LocationSource.ENTERED)
 
@@ -127,20 +140,26 @@ def _csv(tmp_path: Path, text: str) -> Path:
 
 def test_import_writes_nothing_when_a_row_is_wrong(world: World, tmp_path: Path) -> None:
     code = world.div["XA1a"].code
-    path = _csv(tmp_path, (
-        "社区,地址,纬度,经度\n"
-        f"{code},1号楼,34.761,113.661\n"
-        f"{code},2号楼,abc,113.662\n"
-        "999999999999,3号楼,34.76,113.66\n"
-        f"{code},1栋,34.761,113.661\n"
-        f"{code},4号楼,10.0,113.66\n"
-    ))  # fmt: skip
+    path = _csv(
+        tmp_path,
+        (
+            "社区,地址,纬度,经度\n"
+            f"{code},1号楼,34.761,113.661\n"
+            f"{code},2号楼,abc,113.662\n"
+            "999999999999,3号楼,34.76,113.66\n"
+            f"{code},1栋,34.761,113.661\n"
+            f"{code},4号楼,10.0,113.66\n"
+        ),
+    )
     result = address_register_import(actor=world.user["city_admin"], path=path)
     assert not result.written
     assert AddressPoint.objects.count() == 0
     assert [(e.row, e.column) for e in result.errors] == [
-        (3, "纬度"), (4, "社区"), (5, "地址"), (6, "纬度"),
-    ]  # fmt: skip
+        (3, "纬度"),
+        (4, "社区"),
+        (5, "地址"),
+        (6, "纬度"),
+    ]
     assert "Not a number" in result.errors[0].reason
     assert "row 2" in result.errors[2].reason
     assert "outside 城X" in result.errors[3].reason

@@ -21,8 +21,20 @@ from yiyang.elders.choices import ImportStatus
 from yiyang.elders.models import DuplicateCandidate, Elder, ElderContact
 from yiyang.elders.sensitive import elder_health, elder_phones
 
-HEADER = ["姓名", "身份证号码", "性别", "出生日期", "联系电话", "所属社区", "居住情况",
-          "经济状况", "慢性病", "紧急联系人", "与老人关系", "紧急联系人电话"]  # fmt: skip
+HEADER = [
+    "姓名",
+    "身份证号码",
+    "性别",
+    "出生日期",
+    "联系电话",
+    "所属社区",
+    "居住情况",
+    "经济状况",
+    "慢性病",
+    "紧急联系人",
+    "与老人关系",
+    "紧急联系人电话",
+]
 
 
 def idn(seq: int, birth: str = "19400315", female: bool = True) -> str:
@@ -32,10 +44,22 @@ def idn(seq: int, birth: str = "19400315", female: bool = True) -> str:
 def good_rows(world: World, n: int = 3) -> list[list[Any]]:
     code = world.div["XA1a"].code
     return [
-        [f"老人{i}", idn(i), "女", "1940-03-15", f"1380013800{i}", code, "独居", "低保",
-         "高血压、糖尿病", f"子女{i}", "儿子", f"1390013900{i}"]
+        [
+            f"老人{i}",
+            idn(i),
+            "女",
+            "1940-03-15",
+            f"1380013800{i}",
+            code,
+            "独居",
+            "低保",
+            "高血压、糖尿病",
+            f"子女{i}",
+            "儿子",
+            f"1390013900{i}",
+        ]
         for i in range(n)
-    ]  # fmt: skip
+    ]
 
 
 def write_xlsx(path: Path, rows: list[list[Any]], header: list[str] = HEADER) -> Path:
@@ -60,9 +84,15 @@ def run(path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     code = 0
     try:
         call_command(
-            "import-elders", str(path), "--no-progress", "--language", "en", *args,
-            stdout=out, stderr=err,
-        )  # fmt: skip
+            "import-elders",
+            str(path),
+            "--no-progress",
+            "--language",
+            "en",
+            *args,
+            stdout=out,
+            stderr=err,
+        )
     except SystemExit as exc:
         code = int(exc.code or 0)
     lines = [line for line in out.getvalue().splitlines() if line.startswith("{")]
@@ -103,8 +133,11 @@ def test_empty_cells_never_erase_and_missing_optional_columns_are_kept(
 ) -> None:
     run(write_xlsx(tmp_path / "a.xlsx", good_rows(world, 1)))
     code = world.div["XA1a"].code
-    partial = write_xlsx(tmp_path / "b.xlsx", [["老人0", idn(0), code, ""]],
-                         header=["姓名", "身份证号码", "所属社区", "联系电话"])  # fmt: skip
+    partial = write_xlsx(
+        tmp_path / "b.xlsx",
+        [["老人0", idn(0), code, ""]],
+        header=["姓名", "身份证号码", "所属社区", "联系电话"],
+    )
     result, summary, _ = run(partial)
     assert result == 0 and summary["unchanged"] == 1
     assert elder_phones(Elder.objects.get()) == ["13800138000"]
@@ -314,8 +347,16 @@ def test_cli_resumes_a_stalled_job(
         importing.import_job_run(job=job, actor=actor)
     monkeypatch.setattr(importing, "import_chunk", real)
     out = io.StringIO()
-    call_command("import-elders", "--resume", str(job.external_id), "--no-progress",
-                 "--language", "en", stdout=out, stderr=io.StringIO())  # fmt: skip
+    call_command(
+        "import-elders",
+        "--resume",
+        str(job.external_id),
+        "--no-progress",
+        "--language",
+        "en",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     job.refresh_from_db()
     assert (job.status, job.created_count) == (ImportStatus.DONE, 3)
     assert run(tmp_path / "x.xlsx", "--resume", str(job.external_id))[0] == 2  # finished now

@@ -43,14 +43,23 @@ def sample_rows(world: World) -> list[dict[str, Any]]:
     code = world.div["XA1a"].code
     rows = []
     for i in range(14):
-        rows.append({
-            "name": f"老人{i}", "id_number": idn(i), "sex": "女", "birth_date": "1940-03-15",
-            "phones": "13800138000" if i % 3 == 0 else f"138001380{i:02d}",
-            "community": code, "living_arrangement": "独居", "economic_status": "低保",
-            "chronic_conditions": "高血压", "insurance_number": f"41910{i:05d}",
-            "contact_name": f"子女{i}", "contact_relation": "儿子",
-            "contact_phone": "13900139000",
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": f"老人{i}",
+                "id_number": idn(i),
+                "sex": "女",
+                "birth_date": "1940-03-15",
+                "phones": "13800138000" if i % 3 == 0 else f"138001380{i:02d}",
+                "community": code,
+                "living_arrangement": "独居",
+                "economic_status": "低保",
+                "chronic_conditions": "高血压",
+                "insurance_number": f"41910{i:05d}",
+                "contact_name": f"子女{i}",
+                "contact_relation": "儿子",
+                "contact_phone": "13900139000",
+            }
+        )
     rows[3]["id_number"] = "419102194003150071"  # wrong check character
     rows[5]["community"] = "不存在社区"
     rows[7]["phones"] = "12345"
@@ -73,12 +82,25 @@ def snapshot() -> dict[str, Any]:
             for e in AuditEvent.objects.filter(object_id=str(elder.external_id)).order_by("id")
         ]
         elders[elder_id_number(elder)] = (
-            elder.name, elder.name_initials, elder.id_number_hash, elder.id_number_masked,
-            elder.sex, elder.birth_date, elder_phones(elder), elder.phones_masked,
-            elder.community.code, elder.living_arrangement, elder.economic_status,
-            elder_health(elder).as_dict(), elder_insurance_number(elder), elder.import_digest,
-            elder.duplicate_key, contacts, lookups, history,
-        )  # fmt: skip
+            elder.name,
+            elder.name_initials,
+            elder.id_number_hash,
+            elder.id_number_masked,
+            elder.sex,
+            elder.birth_date,
+            elder_phones(elder),
+            elder.phones_masked,
+            elder.community.code,
+            elder.living_arrangement,
+            elder.economic_status,
+            elder_health(elder).as_dict(),
+            elder_insurance_number(elder),
+            elder.import_digest,
+            elder.duplicate_key,
+            contacts,
+            lookups,
+            history,
+        )
     pairs = sorted(
         (elder_id_number(d.elder), elder_id_number(d.other))
         for d in DuplicateCandidate.objects.select_related("elder", "other")
@@ -93,9 +115,11 @@ def run_import(world: World, rows: list[dict[str, Any]], workers: int) -> dict[s
         chunks.append((last_row, errors))
 
     counts = importing.import_rows(
-        actor=world.user["city_admin"], rows=importing.rows_from_dicts(rows),
-        on_chunk=hook, workers=workers,
-    )  # fmt: skip
+        actor=world.user["city_admin"],
+        rows=importing.rows_from_dicts(rows),
+        on_chunk=hook,
+        workers=workers,
+    )
     return {"counts": counts, "chunks": chunks} | snapshot()
 
 
@@ -270,9 +294,10 @@ def test_insert_rows_fills_defaults_and_timestamps(world: World) -> None:
     elder = Elder.objects.get()
     assert elder_rows
     written = insert_rows(
-        AuditEvent, ("action", "object_id", "changes"),
+        AuditEvent,
+        ("action", "object_id", "changes"),
         [("update", "x1", {"a": [1, "二"]}), ("update", "x2", {})],
-    )  # fmt: skip
+    )
     assert written == 2
     events = list(AuditEvent.objects.filter(object_id__in=["x1", "x2"]).order_by("object_id"))
     assert [e.changes for e in events] == [{"a": [1, "二"]}, {}]

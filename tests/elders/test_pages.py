@@ -123,10 +123,12 @@ def test_list_queries_do_not_grow_with_rows(
         page(client, "/elders/")
     for index in range(30):
         make(
-            world, community=("XA1a", "XA1b", "XA2a", "XB1a")[index % 4], name=f"老人{index}",
+            world,
+            community=("XA1a", "XA1b", "XA2a", "XB1a")[index % 4],
+            name=f"老人{index}",
             living_arrangement="alone" if index % 2 else "spouse_only",
             economic_status="minimum_living" if index % 3 else "none",
-        )  # fmt: skip
+        )
     # Session, user, two-factor device, scope, count, page, divisions, open duplicates and
     # the session's save: nothing per row.
     with django_assert_max_num_queries(12) as many:
@@ -198,8 +200,13 @@ def test_roles_without_the_permission_get_403(world: World) -> None:
     family = client_of(world, "family")
     assert family.get("/elders/").status_code == 403
     auditor = client_of(world, "auditor")
-    for url in (f"{profile_url(elder)}edit/", "/elders/new/", "/elders/import/",
-                "/elders/duplicates/", f"{profile_url(elder)}contacts/new/"):  # fmt: skip
+    for url in (
+        f"{profile_url(elder)}edit/",
+        "/elders/new/",
+        "/elders/import/",
+        "/elders/duplicates/",
+        f"{profile_url(elder)}contacts/new/",
+    ):
         assert auditor.get(url).status_code == 403, url
     worker = client_of(world, "community_worker")
     assert worker.post("/elders/export/").status_code == 403
@@ -229,20 +236,40 @@ def text_of_block(html: str, element_id: str) -> str:
 
 def form_values(elder: Elder | None = None, **changes: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "name": "王秀英", "id_number": "", "sex": "", "birth_date": "", "ethnicity": "01",
-        "phones": "", "community": "", "address": "", "lat": "", "lng": "",
-        "living_arrangement": "", "marital_status": "", "economic_status": "none",
-        "insurance_type": "", "insurance_number": "", "disability_certificate": "",
-        "family_doctor": "", "status": "active", "deceased_on": "",
-    }  # fmt: skip
+        "name": "王秀英",
+        "id_number": "",
+        "sex": "",
+        "birth_date": "",
+        "ethnicity": "01",
+        "phones": "",
+        "community": "",
+        "address": "",
+        "lat": "",
+        "lng": "",
+        "living_arrangement": "",
+        "marital_status": "",
+        "economic_status": "none",
+        "insurance_type": "",
+        "insurance_number": "",
+        "disability_certificate": "",
+        "family_doctor": "",
+        "status": "active",
+        "deceased_on": "",
+    }
     if elder is not None:
         values |= {
-            "name": elder.name, "id_number": elder_id_number(elder), "sex": elder.sex,
-            "birth_date": elder.birth_date.isoformat(), "ethnicity": elder.ethnicity,
-            "phones": ", ".join(elder_phones(elder)), "community": elder.community_id,
-            "address": elder.address, "living_arrangement": elder.living_arrangement,
-            "economic_status": elder.economic_status, "status": elder.status,
-        }  # fmt: skip
+            "name": elder.name,
+            "id_number": elder_id_number(elder),
+            "sex": elder.sex,
+            "birth_date": elder.birth_date.isoformat(),
+            "ethnicity": elder.ethnicity,
+            "phones": ", ".join(elder_phones(elder)),
+            "community": elder.community_id,
+            "address": elder.address,
+            "living_arrangement": elder.living_arrangement,
+            "economic_status": elder.economic_status,
+            "status": elder.status,
+        }
         health = elder_health(elder)
         values["chronic_conditions"] = health.chronic_conditions
         values["family_doctor"] = health.family_doctor
@@ -253,11 +280,17 @@ def test_create_through_the_form(world: World) -> None:
     client = client_of(world, "community_worker")
     assert 'name="chronic_conditions"' in page(client, "/elders/new/")
     number = id_number(world.div["XA1a"].code, "19380102", female=False)
-    response = client.post("/elders/new/", form_values(
-        name="周新", id_number=number, community=world.div["XA1a"].pk,
-        phones="138 0013 8001，13900139001", chronic_conditions=["E10-E14"],
-        living_arrangement="alone",
-    ))  # fmt: skip
+    response = client.post(
+        "/elders/new/",
+        form_values(
+            name="周新",
+            id_number=number,
+            community=world.div["XA1a"].pk,
+            phones="138 0013 8001，13900139001",
+            chronic_conditions=["E10-E14"],
+            living_arrangement="alone",
+        ),
+    )
     elder = Elder.objects.get(name="周新")
     assert response.status_code == 302 and response["Location"] == profile_url(elder)
     assert (elder.sex, elder.birth_date) == ("male", datetime.date(1938, 1, 2))
@@ -368,9 +401,13 @@ def test_contact_add_edit_and_remove(world: World) -> None:
     client = client_of(world, "community_worker")
     response = client.post(
         f"{profile_url(elder)}contacts/new/",
-        {"name": "王子", "relation": "child", "phones": "13900139000, 0371-65432100",
-         "is_first_to_call": "on"},
-    )  # fmt: skip
+        {
+            "name": "王子",
+            "relation": "child",
+            "phones": "13900139000, 0371-65432100",
+            "is_first_to_call": "on",
+        },
+    )
     assert response.status_code == 302
     contact = ElderContact.objects.get(elder=elder)
     assert contact.is_first_to_call and contact.relation == "child"
@@ -386,8 +423,12 @@ def test_contact_add_edit_and_remove(world: World) -> None:
     assert not neighbour.is_first_to_call
     edit_url = f"{profile_url(elder)}contacts/{neighbour.external_id}/edit/"
     assert "13700137000" in page(client, edit_url)
-    assert client.post(edit_url, {"name": "邻居李四", "relation": "neighbour",
-                                  "phones": "13700137000"}).status_code == 302  # fmt: skip
+    assert (
+        client.post(
+            edit_url, {"name": "邻居李四", "relation": "neighbour", "phones": "13700137000"}
+        ).status_code
+        == 302
+    )
     neighbour.refresh_from_db()
     assert neighbour.name == "邻居李四"
     remove_url = f"{profile_url(elder)}contacts/{contact.external_id}/remove/"
@@ -416,16 +457,26 @@ def test_consent_record_and_withdraw(world: World) -> None:
     assert f'value="{timezone.localdate().isoformat()}"' in form_page
     response = client.post(
         f"{profile_url(elder)}consents/new/",
-        {"purpose": "health_with_doctors", "recipient": "社区卫生服务中心", "given_by": "guardian",
-         "guardian_name": "", "given_on": timezone.localdate().isoformat(), "evidence": ""},
-    )  # fmt: skip
+        {
+            "purpose": "health_with_doctors",
+            "recipient": "社区卫生服务中心",
+            "given_by": "guardian",
+            "guardian_name": "",
+            "given_on": timezone.localdate().isoformat(),
+            "evidence": "",
+        },
+    )
     assert response.status_code == 200
     assert "Give the guardian&#x27;s name." in response.content.decode()
     response = client.post(
         f"{profile_url(elder)}consents/new/",
-        {"purpose": "health_with_doctors", "recipient": "社区卫生服务中心", "given_by": "elder",
-         "given_on": timezone.localdate().isoformat()},
-    )  # fmt: skip
+        {
+            "purpose": "health_with_doctors",
+            "recipient": "社区卫生服务中心",
+            "given_by": "elder",
+            "given_on": timezone.localdate().isoformat(),
+        },
+    )
     assert response.status_code == 302
     consent = Consent.objects.get(elder=elder)
     assert consent.recorded_by_username == "community_worker"
@@ -516,10 +567,18 @@ def test_import_upload_runs_the_job_and_shows_the_counts(
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
     html = page(client, response["Location"])
-    counts = {key: text_of(html, f"count-{key}") for key in (
-        "processed", "created", "updated", "unchanged", "rejected", "duplicates")}  # fmt: skip
-    assert counts == {"processed": "3", "created": "2", "updated": "0", "unchanged": "0",
-                      "rejected": "1", "duplicates": "0"}  # fmt: skip
+    counts = {
+        key: text_of(html, f"count-{key}")
+        for key in ("processed", "created", "updated", "unchanged", "rejected", "duplicates")
+    }
+    assert counts == {
+        "processed": "3",
+        "created": "2",
+        "updated": "0",
+        "unchanged": "0",
+        "rejected": "1",
+        "duplicates": "0",
+    }
     assert re.search(r'id="import-status"[^>]*data-status="done"', html)
     assert 'value="100"' in html and "hx-get" not in html
     assert f'href="/elders/imports/{job.external_id}/report.xlsx"' in html

@@ -27,11 +27,22 @@ D = datetime.date(1945, 3, 2)
 @pytest.mark.parametrize(
     "value",
     [
-        D, datetime.datetime(1945, 3, 2, 0, 0), 16498, 16498.0, "16498", "1945-03-02",
-        "1945-3-2", "1945/3/2", "1945.3.2", "19450302", "1945年3月2日", "1945年3月2号",
-        "１９４５－０３－０２", "1945-03-02 00:00:00",
+        D,
+        datetime.datetime(1945, 3, 2, 0, 0),
+        16498,
+        16498.0,
+        "16498",
+        "1945-03-02",
+        "1945-3-2",
+        "1945/3/2",
+        "1945.3.2",
+        "19450302",
+        "1945年3月2日",
+        "1945年3月2号",
+        "１９４５－０３－０２",
+        "1945-03-02 00:00:00",
     ],
-)  # fmt: skip
+)
 def test_dates_in_every_usual_form(value: object) -> None:
     assert parse_date(value, today=TODAY) == D
 
@@ -39,10 +50,14 @@ def test_dates_in_every_usual_form(value: object) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("1945-13-02", "Not a real date"), ("1945-02-30", "Not a real date"), ("昨天", "Not a date"),
-        ("1899-12-31", "before 1900"), ("2030-01-01", "in the future"), (0, "Not a date"),
+        ("1945-13-02", "Not a real date"),
+        ("1945-02-30", "Not a real date"),
+        ("昨天", "Not a date"),
+        ("1899-12-31", "before 1900"),
+        ("2030-01-01", "in the future"),
+        (0, "Not a date"),
     ],
-)  # fmt: skip
+)
 def test_bad_dates(value: object, message: str) -> None:
     with pytest.raises(CellError, match=message):
         parse_date(value, today=TODAY)
@@ -51,13 +66,17 @@ def test_bad_dates(value: object, message: str) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("+86 138 0013 8000", ["13800138000"]), ("0086-138-0013-8000", ["13800138000"]),
-        ("8613800138000", ["13800138000"]), ("(0371) 6543-2100", ["037165432100"]),
-        (13800138000.0, ["13800138000"]), ("１３８００１３８０００", ["13800138000"]),
+        ("+86 138 0013 8000", ["13800138000"]),
+        ("0086-138-0013-8000", ["13800138000"]),
+        ("8613800138000", ["13800138000"]),
+        ("(0371) 6543-2100", ["037165432100"]),
+        (13800138000.0, ["13800138000"]),
+        ("１３８００１３８０００", ["13800138000"]),
         ("13800138000、13900139000；13800138000", ["13800138000", "13900139000"]),
-        (None, []), ("", []),
+        (None, []),
+        ("", []),
     ],
-)  # fmt: skip
+)
 def test_phones(value: object, expected: list[str]) -> None:
     assert parse_phones(value) == expected
 

@@ -29,9 +29,13 @@ def admin(world: World) -> Any:
 def test_create_derives_sex_and_birth_date_and_encrypts(world: World) -> None:
     number = citizen_id("419102", "19400315", 7, female=True)
     elder = services.elder_create(
-        actor=admin(world), name="王秀英", id_number=number, community=world.div["XA1a"],
-        phones=["+86 138-0013-8000"], chronic_conditions=["I10-I15", "E10-E14"],
-    )  # fmt: skip
+        actor=admin(world),
+        name="王秀英",
+        id_number=number,
+        community=world.div["XA1a"],
+        phones=["+86 138-0013-8000"],
+        chronic_conditions=["I10-I15", "E10-E14"],
+    )
     elder.refresh_from_db()
     assert (elder.sex, elder.birth_date) == ("female", datetime.date(1940, 3, 15))
     assert elder.name_initials == "WXY"
@@ -98,9 +102,13 @@ def test_given_sex_and_birth_date_must_match_the_id(world: World) -> None:
     number = citizen_id("419102", "19400315", 7, female=True)
     with pytest.raises(ValidationError) as caught:
         services.elder_create(
-            actor=admin(world), name="周八", id_number=number, community=world.div["XA1a"],
-            sex="male", birth_date=datetime.date(1941, 3, 15),
-        )  # fmt: skip
+            actor=admin(world),
+            name="周八",
+            id_number=number,
+            community=world.div["XA1a"],
+            sex="male",
+            birth_date=datetime.date(1941, 3, 15),
+        )
     errors = caught.value.message_dict
     assert errors["sex"] == ["The ID number says Female, the record says Male."]
     assert errors["birth_date"] == [
@@ -133,9 +141,11 @@ def test_deceased_needs_a_date_not_in_the_future(world: World) -> None:
         services.elder_update(actor=admin(world), elder=elder, status=ElderStatus.DECEASED)
     assert caught.value.message_dict["deceased_on"] == ["Give the date of death."]
     updated = services.elder_update(
-        actor=admin(world), elder=elder, status=ElderStatus.DECEASED,
+        actor=admin(world),
+        elder=elder,
+        status=ElderStatus.DECEASED,
         deceased_on=datetime.date(2026, 1, 5),
-    )  # fmt: skip
+    )
     assert updated.status == ElderStatus.DECEASED
     assert updated.status_changed_on is not None
 
@@ -144,9 +154,11 @@ def test_history_keeps_who_when_before_and_after_masked(world: World) -> None:
     elder = make_elder(admin(world), world.div["XA1a"], phones=["13800138000"])
     worker = world.user["community_worker"]
     services.elder_update(
-        actor=worker, elder=elder, living_arrangement=LivingArrangement.ALONE,
+        actor=worker,
+        elder=elder,
+        living_arrangement=LivingArrangement.ALONE,
         phones=["13900139000"],
-    )  # fmt: skip
+    )
     events = list(elder_history(actor=worker, elder=elder))
     assert [e.action for e in events] == ["update", "create"]
     latest = events[0]
@@ -172,9 +184,11 @@ def test_near_duplicate_goes_to_review_and_is_never_merged(world: World) -> None
     assert Elder.objects.filter(status=ElderStatus.ACTIVE).count() == 3
     candidate = DuplicateCandidate.objects.get()
     services.duplicate_review(
-        actor=world.user["community_worker"], candidate=candidate,
-        status=DuplicateStatus.SAME_PERSON, note="同一人，身份证录入错误",
-    )  # fmt: skip
+        actor=world.user["community_worker"],
+        candidate=candidate,
+        status=DuplicateStatus.SAME_PERSON,
+        note="同一人，身份证录入错误",
+    )
     second.refresh_from_db()
     assert (second.status, second.duplicate_of_id) == (ElderStatus.DUPLICATE, first.pk)
     listed = elder_list(actor=admin(world), filters={})
@@ -192,9 +206,13 @@ def test_contacts_one_first_to_call(world: World) -> None:
         actor=worker, elder=elder, name="王强", relation="child", phones=["13800000001"]
     )
     daughter = services.contact_add(
-        actor=worker, elder=elder, name="王芳", relation="child", phones=["13800000002"],
+        actor=worker,
+        elder=elder,
+        name="王芳",
+        relation="child",
+        phones=["13800000002"],
         is_first_to_call=True,
-    )  # fmt: skip
+    )
     son.refresh_from_db()
     assert (son.is_first_to_call, daughter.is_first_to_call) == (False, True)
     services.contact_remove(actor=worker, contact=daughter)
@@ -212,9 +230,14 @@ def test_consent_recorded_and_withdrawn(world: World) -> None:
     elder = make_elder(admin(world), world.div["XA1a"])
     worker = world.user["community_worker"]
     consent = services.consent_record(
-        actor=worker, elder=elder, purpose="health_with_providers", given_by="guardian",
-        guardian_name="王强", given_on=datetime.date(2026, 11, 1), recipient="居家公司P",
-    )  # fmt: skip
+        actor=worker,
+        elder=elder,
+        purpose="health_with_providers",
+        given_by="guardian",
+        guardian_name="王强",
+        given_on=datetime.date(2026, 11, 1),
+        recipient="居家公司P",
+    )
     assert consent.recorded_by == worker and consent.is_active
     services.consent_withdraw(actor=worker, consent=consent, reason="不再需要")
     consent.refresh_from_db()
@@ -223,9 +246,12 @@ def test_consent_recorded_and_withdrawn(world: World) -> None:
         services.consent_withdraw(actor=worker, consent=consent)
     with pytest.raises(ValidationError) as caught:
         services.consent_record(
-            actor=worker, elder=elder, purpose="health_with_providers", given_by="guardian",
+            actor=worker,
+            elder=elder,
+            purpose="health_with_providers",
+            given_by="guardian",
             given_on=datetime.date(2026, 11, 1),
-        )  # fmt: skip
+        )
     assert caught.value.message_dict == {"guardian_name": ["Give the guardian's name."]}
 
 
@@ -288,9 +314,12 @@ def test_search_by_part_of_a_name_of_any_length(world: World) -> None:
 def test_tags_and_age_bands_filter(world: World) -> None:
     today = datetime.date.today()
     old = make_elder(
-        admin(world), world.div["XA1a"], birth=f"{today.year - 85}0101",
-        living_arrangement="alone", economic_status="minimum_living",
-    )  # fmt: skip
+        admin(world),
+        world.div["XA1a"],
+        birth=f"{today.year - 85}0101",
+        living_arrangement="alone",
+        economic_status="minimum_living",
+    )
     young = make_elder(admin(world), world.div["XA1a"], birth=f"{today.year - 65}0101")
     actor = admin(world)
 

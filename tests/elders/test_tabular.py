@@ -36,10 +36,16 @@ def test_headers_in_chinese_or_english_with_notes_and_marks() -> None:
 
 
 def test_title_row_above_the_header_and_row_numbers(tmp_path: Path) -> None:
-    path = xlsx(tmp_path / "a.xlsx", [
-        ["某某社区老年人信息表"], ["name", "ID number", "Community", "备注"],
-        ["甲", ID, "419102001001", "x"], [None, None, None, None], ["乙", ID, "社区", None],
-    ])  # fmt: skip
+    path = xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["某某社区老年人信息表"],
+            ["name", "ID number", "Community", "备注"],
+            ["甲", ID, "419102001001", "x"],
+            [None, None, None, None],
+            ["乙", ID, "社区", None],
+        ],
+    )
     with open_table(path) as table:
         assert table.header_row == 2
         assert table.unknown_headers == ["备注"]
@@ -48,9 +54,13 @@ def test_title_row_above_the_header_and_row_numbers(tmp_path: Path) -> None:
 
 
 def test_formula_cell_is_marked_and_has_no_value(tmp_path: Path) -> None:
-    path = xlsx(tmp_path / "a.xlsx", [
-        ["姓名", "身份证号码", "所属社区"], ['=CONCAT("a","b")', ID, "419102001001"],
-    ])  # fmt: skip
+    path = xlsx(
+        tmp_path / "a.xlsx",
+        [
+            ["姓名", "身份证号码", "所属社区"],
+            ['=CONCAT("a","b")', ID, "419102001001"],
+        ],
+    )
     ((number, values, formulas),) = read(path)
     assert (number, values["name"], formulas) == (2, None, frozenset({"name"}))
 
@@ -111,8 +121,10 @@ def test_csv_semicolons_and_short_rows(tmp_path: Path) -> None:
 
 def test_a_sheet_with_1048576_empty_rows(tmp_path: Path) -> None:
     """A sheet formatted down to Excel's last row: every <row> element exists, empty."""
-    small = xlsx(tmp_path / "small.xlsx", [["姓名", "身份证号码", "所属社区"], ["甲", ID, "1"],
-                                           ["乙", ID, "1"], ["丙", ID, "1"]])  # fmt: skip
+    small = xlsx(
+        tmp_path / "small.xlsx",
+        [["姓名", "身份证号码", "所属社区"], ["甲", ID, "1"], ["乙", ID, "1"], ["丙", ID, "1"]],
+    )
     path = tmp_path / "huge.xlsx"
     with zipfile.ZipFile(small) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():

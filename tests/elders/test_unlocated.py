@@ -25,7 +25,7 @@ def _elders(world: World) -> dict[str, Any]:
         "none_b": make_elder(admin, world.div["XA1b"], name="丁无址"),
         "gone_a": make_elder(admin, world.div["XA1a"], name="戊迁出", status=ElderStatus.MOVED_OUT),
         "none_y": make_elder(world.user["admin_Y"], world.div["YA1a"], name="己外市"),
-    }  # fmt: skip
+    }
     assert made["approx_a"].location_source == LocationSource.COMMUNITY
     return made
 
@@ -58,9 +58,13 @@ def test_the_page_and_the_home_page_count(world: World, client_for: Any) -> None
 def test_the_picker_lookup_finds_the_register_entry(world: World, client_for: Any) -> None:
     community = world.div["XA1a"]
     AddressPoint.objects.create(
-        community=community, division_code=community.code, address="3号楼", key=address_key("3号楼"),
-        lat=Decimal("34.761"), lng=Decimal("113.661"),
-    )  # fmt: skip
+        community=community,
+        division_code=community.code,
+        address="3号楼",
+        key=address_key("3号楼"),
+        lat=Decimal("34.761"),
+        lng=Decimal("113.661"),
+    )
     client = client_for("community_worker")
     found = client.get(
         "/elders/locate/", {"community": str(community.external_id), "address": "3栋201室"}

@@ -50,8 +50,9 @@ def test_an_empty_network_file_is_refused_and_the_network_kept(world, system, ke
     message = _refused(world, system, empty)
     assert "city.osm.pbf" in message and "previous network is kept" in message
     no_ways = tmp_path / "nodes.osm"
-    no_ways.write_text('<?xml version="1.0"?><osm version="0.6"><node id="1" lat="34.75" '
-                       'lon="113.65"/></osm>')  # fmt: skip
+    no_ways.write_text(
+        '<?xml version="1.0"?><osm version="0.6"><node id="1" lat="34.75" lon="113.65"/></osm>'
+    )
     assert "holds no walkable way" in _refused(world, system, no_ways)
     assert list(RoadNetwork.objects.values_list("name", "active")) == [("g", True)]
     assert AuditEvent.objects.count() == kept
@@ -86,10 +87,16 @@ def test_a_bad_candidate_upload_on_the_page_writes_nothing(world, client_for):
     upload = SimpleUploadedFile("sites.csv", "名称,纬度,经度\nA,34.75,113.65\nB,1,1\n".encode())
     response = client.post(
         "/facilities/plan/",
-        {"division": world.div["X"].code, "kind": "elderly_canteen", "sites": "1",
-         "candidate_source": "upload", "weight_all": "1", "file": upload},
+        {
+            "division": world.div["X"].code,
+            "kind": "elderly_canteen",
+            "sites": "1",
+            "candidate_source": "upload",
+            "weight_all": "1",
+            "file": upload,
+        },
         follow=True,
-    )  # fmt: skip
+    )
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
     assert any(m.startswith("第3行：") and "之外" in m for m in shown), shown
@@ -103,10 +110,12 @@ def test_more_sites_than_register_buildings_is_refused_before_running(world):
     ).count()
     with pytest.raises(ValidationError) as caught:
         scenario_start(
-            actor=world.user["city_admin"], division=world.div["X"],
-            kind=FacilityKind.DAY_CARE_CENTRE, candidate_source=CandidateSource.ORGANISATIONS,
+            actor=world.user["city_admin"],
+            division=world.div["X"],
+            kind=FacilityKind.DAY_CARE_CENTRE,
+            candidate_source=CandidateSource.ORGANISATIONS,
             sites=public + 1,
-        )  # fmt: skip
+        )
     assert caught.value.message_dict["sites"] == [
         f"{public + 1} new sites but only {public} candidates."
     ]
@@ -126,19 +135,28 @@ def test_a_service_area_outside_the_district_is_refused_on_edit(world, system):
 def test_a_planned_facility_cannot_open_before_its_construction_started(world, system):
     today = timezone.localdate()
     facility = facility_at(
-        world, system, "XA1a", 34.75, 113.65, status=FacilityStatus.PLANNED,
+        world,
+        system,
+        "XA1a",
+        34.75,
+        113.65,
+        status=FacilityStatus.PLANNED,
         planned_on=today - datetime.timedelta(days=30),
-    )  # fmt: skip
+    )
     facility_status_set(
-        actor=system, facility=facility, status=FacilityStatus.UNDER_CONSTRUCTION,
+        actor=system,
+        facility=facility,
+        status=FacilityStatus.UNDER_CONSTRUCTION,
         on=today - datetime.timedelta(days=5),
-    )  # fmt: skip
+    )
     audited = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as caught:
         facility_status_set(
-            actor=system, facility=facility, status=FacilityStatus.OPEN,
+            actor=system,
+            facility=facility,
+            status=FacilityStatus.OPEN,
             on=today - datetime.timedelta(days=8),
-        )  # fmt: skip
+        )
     assert list(caught.value.message_dict) == ["opened_on"]
     assert "before its construction started" in caught.value.message_dict["opened_on"][0]
     facility.refresh_from_db()
@@ -153,9 +171,11 @@ def test_a_facility_cannot_be_registered_open_before_it_was_planned(world, syste
     )
     with pytest.raises(ValidationError) as caught:
         facility_register(
-            actor=system, organisation=organisation, kind=FacilityKind.DAY_CARE_CENTRE,
+            actor=system,
+            organisation=organisation,
+            kind=FacilityKind.DAY_CARE_CENTRE,
             planned_on=today - datetime.timedelta(days=3),
             opened_on=today - datetime.timedelta(days=9),
-        )  # fmt: skip
+        )
     assert "before it was planned" in caught.value.message_dict["opened_on"][0]
     assert not Facility.objects.filter(organisation=organisation).exists()

@@ -38,13 +38,19 @@ def test_health_organisations_become_facilities_that_count_for_reach(placed, sys
     world = placed
     d = world.div
     centre = OrganisationFactory(
-        name="街XA1社区卫生服务中心", kind=OrganisationKind.HEALTH_CENTRE, division=d["XA1"],
-        lat=Decimal("34.750000"), lng=Decimal("113.650000"),
-    )  # fmt: skip
+        name="街XA1社区卫生服务中心",
+        kind=OrganisationKind.HEALTH_CENTRE,
+        division=d["XA1"],
+        lat=Decimal("34.750000"),
+        lng=Decimal("113.650000"),
+    )
     clinic = OrganisationFactory(
-        name="村XB1a卫生室", kind=OrganisationKind.VILLAGE_CLINIC, division=d["XB1a"],
-        lat=Decimal("34.810000"), lng=Decimal("113.650000"),
-    )  # fmt: skip
+        name="村XB1a卫生室",
+        kind=OrganisationKind.VILLAGE_CLINIC,
+        division=d["XB1a"],
+        lat=Decimal("34.810000"),
+        lng=Decimal("113.650000"),
+    )
     facilities_adopt(actor=system)
     kinds = dict(Facility.objects.values_list("organisation__name", "kind"))
     assert kinds[centre.name] == "health_centre" and kinds[clinic.name] == "village_clinic"
@@ -77,10 +83,13 @@ def test_a_planned_clinic_is_registered_as_a_clinic(placed, system) -> None:
     for i in range(3):
         elder_at(world, system, "XB1a", 34.81 + i * 0.0002, 113.65)
     scenario = scenario_start(
-        actor=admin, division=world.div["X"], kind=FacilityKind.VILLAGE_CLINIC,
-        candidate_source=CandidateSource.UPLOAD, sites=1,
+        actor=admin,
+        division=world.div["X"],
+        kind=FacilityKind.VILLAGE_CLINIC,
+        candidate_source=CandidateSource.UPLOAD,
+        sites=1,
         candidates=[{"name": "村口", "lat": 34.8101, "lng": 113.6501}],
-    )  # fmt: skip
+    )
     scenario = scenario_execute(scenario.pk)
     assert scenario.status == "done", scenario.error
     project = scenario_site_build(

@@ -20,9 +20,12 @@ SYSTEM = SystemActor(Scope(division_prefix="4191"), username="test")
 
 def reach(person, kind: str, minutes: float | None) -> None:
     ElderReach.objects.create(
-        elder=person, kind=kind, division_code=person.division_code, minutes=minutes,
+        elder=person,
+        kind=kind,
+        division_code=person.division_code,
+        minutes=minutes,
         method=ReachMethod.DETOUR,
-    )  # fmt: skip
+    )
 
 
 def test_circle_coverage_takes_the_nearest_care_facility_within_the_minutes(
@@ -38,8 +41,11 @@ def test_circle_coverage_takes_the_nearest_care_facility_within_the_minutes(
     reach(none, K.COMMUNITY_STATION, None)  # nothing within reach at all
     reach(other, K.REGIONAL_CENTRE, 15)  # exactly at the limit is inside
     assert compute("circle_coverage", d["XA1a"], d["XA1b"], d["XA1"], d["XB1"]) == [
-        dec("33.33"), 100, 50, None,
-    ]  # fmt: skip
+        dec("33.33"),
+        100,
+        50,
+        None,
+    ]
 
 
 def test_a_service_area_covers_the_communities_it_names(world: World) -> None:
@@ -49,14 +55,25 @@ def test_a_service_area_covers_the_communities_it_names(world: World) -> None:
     assert compute("station_coverage", d["XA1"], d["XA2"]) == [0, 0]
     # A day-care centre standing in XA1a serves XA1b too: both are covered.
     facility_at(
-        world, SYSTEM, "XA1a", 34.75, 113.65, kind=K.DAY_CARE_CENTRE,
+        world,
+        SYSTEM,
+        "XA1a",
+        34.75,
+        113.65,
+        kind=K.DAY_CARE_CENTRE,
         service_area=[d["XA1a"], d["XA1b"]],
-    )  # fmt: skip
+    )
     # A station still being planned covers nothing yet.
     planned = facility_at(
-        world, SYSTEM, "XA2a", 34.70, 113.60, kind=K.COMMUNITY_STATION,
-        status=FacilityStatus.PLANNED, service_area=[d["XA2a"]],
-    )  # fmt: skip
+        world,
+        SYSTEM,
+        "XA2a",
+        34.70,
+        113.60,
+        kind=K.COMMUNITY_STATION,
+        status=FacilityStatus.PLANNED,
+        service_area=[d["XA2a"]],
+    )
     Organisation.objects.filter(pk=planned.organisation_id).update(
         status=OrganisationStatus.PENDING
     )
@@ -73,9 +90,12 @@ def test_beds_added_this_year_counts_projects_put_into_use(world: World) -> None
         division_code=d["XA1a"].code, year=today.year, beds_added=40, in_use_on=today, **values
     )
     ConstructionProject.objects.create(
-        division_code=d["XA1b"].code, year=today.year - 1, beds_added=25,
-        in_use_on=today.replace(year=today.year - 1), **values,
-    )  # fmt: skip
+        division_code=d["XA1b"].code,
+        year=today.year - 1,
+        beds_added=25,
+        in_use_on=today.replace(year=today.year - 1),
+        **values,
+    )
     ConstructionProject.objects.create(
         division_code=d["XA1b"].code, year=today.year, beds_added=60, **values
     )  # not in use yet

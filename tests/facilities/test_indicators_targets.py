@@ -37,19 +37,27 @@ def test_construction_against_the_years_targets(placed: World, system: Any) -> N
     d = placed.div
     today = timezone.localdate()
     year = today.year
-    ConstructionTarget.objects.create(division=d["X"], year=year, kind="elderly_canteen",
-                                      facilities=4)  # fmt: skip
-    ConstructionTarget.objects.create(division=d["XA"], year=year, kind="elderly_canteen",
-                                      facilities=2)  # fmt: skip
-    ConstructionTarget.objects.create(division=d["XA"], year=year, kind="day_care_centre",
-                                      facilities=2)  # fmt: skip
+    ConstructionTarget.objects.create(
+        division=d["X"], year=year, kind="elderly_canteen", facilities=4
+    )
+    ConstructionTarget.objects.create(
+        division=d["XA"], year=year, kind="elderly_canteen", facilities=2
+    )
+    ConstructionTarget.objects.create(
+        division=d["XA"], year=year, kind="day_care_centre", facilities=2
+    )
 
     def project(key: str, kind: str, in_use: datetime.date | None) -> None:
         facility = facility_at(placed, system, key, 34.75, 113.65, kind=kind)
         ConstructionProject.objects.create(
-            facility=facility, division_code=facility.division_code, year=year,
-            budget=Decimal(1), funding_source="city", approved_on=today, in_use_on=in_use,
-        )  # fmt: skip
+            facility=facility,
+            division_code=facility.division_code,
+            year=year,
+            budget=Decimal(1),
+            funding_source="city",
+            approved_on=today,
+            in_use_on=in_use,
+        )
 
     project("XA1a", "elderly_canteen", today)
     project("XA2a", "elderly_canteen", None)  # not in use yet

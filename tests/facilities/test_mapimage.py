@@ -25,8 +25,9 @@ SQUARE = {
 def test_geojson_rings_are_read_as_lat_lng() -> None:
     outline = outlines_from_geojson("city", SQUARE)
     assert outline.rings[0][:2] == [(34.0, 113.0), (34.0, 114.0)]
-    multi = outlines_from_geojson("district", {"type": "MultiPolygon",
-                                               "coordinates": [SQUARE["coordinates"]] * 2})  # fmt: skip
+    multi = outlines_from_geojson(
+        "district", {"type": "MultiPolygon", "coordinates": [SQUARE["coordinates"]] * 2}
+    )
     assert len(multi.rings) == 2
 
 
@@ -35,8 +36,13 @@ def test_markers_are_drawn_at_their_place() -> None:
     red = (200, 40, 40)
     centre = Marker(34.5, 113.5, red, label="1", radius=14)
     corner = Marker(34.05, 113.95, (40, 100, 200), radius=8)
-    png = render_png(title="新建选址：日间照料中心", subtitle="2 处", outlines=[outline],
-                     markers=[centre, corner], legend=[(red, "精确解")])  # fmt: skip
+    png = render_png(
+        title="新建选址：日间照料中心",
+        subtitle="2 处",
+        outlines=[outline],
+        markers=[centre, corner],
+        legend=[(red, "精确解")],
+    )
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert image.size == (WIDTH, HEIGHT)
     frame = _Frame([p for ring in outline.rings for p in ring] + [(34.5, 113.5), (34.05, 113.95)])

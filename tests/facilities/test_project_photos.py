@@ -31,10 +31,23 @@ def picture() -> SimpleUploadedFile:
 
 def project_in(placed: World, system: Any) -> Any:
     today = timezone.localdate()
-    facility = facility_at(placed, system, "XA1b", 34.77, 113.65, status="planned",
-                           planned_on=today - datetime.timedelta(days=9))  # fmt: skip
-    return project_start(actor=system, facility=facility, year=today.year, budget=Decimal(1),
-                         funding_source="city", approved_on=today - datetime.timedelta(days=5))  # fmt: skip
+    facility = facility_at(
+        placed,
+        system,
+        "XA1b",
+        34.77,
+        113.65,
+        status="planned",
+        planned_on=today - datetime.timedelta(days=9),
+    )
+    return project_start(
+        actor=system,
+        facility=facility,
+        year=today.year,
+        budget=Decimal(1),
+        funding_source="city",
+        approved_on=today - datetime.timedelta(days=5),
+    )
 
 
 def test_a_photo_for_a_milestone_reached(
@@ -47,15 +60,18 @@ def test_a_photo_for_a_milestone_reached(
     client.post(url, {"milestone": "approved", "photo": picture(), "caption": "立项现场"})
     photo = ProjectPhoto.objects.get()
     assert (photo.milestone, photo.caption, photo.uploaded_by.username) == (
-        "approved", "立项现场", "district_officer",
-    )  # fmt: skip
+        "approved",
+        "立项现场",
+        "district_officer",
+    )
     stored = Image.open(photo.image.open("rb"))
     assert max(stored.size) == 1600 and not stored.getexif()  # resized, EXIF gone
     assert AuditEvent.objects.filter(object_type="facilities.projectphoto").exists()
     # Not yet reached, not an image, no file: refused with a message, nothing stored.
     client.post(url, {"milestone": "completed", "photo": picture()})
-    client.post(url, {"milestone": "approved",
-                      "photo": SimpleUploadedFile("a.jpg", b"not an image")})  # fmt: skip
+    client.post(
+        url, {"milestone": "approved", "photo": SimpleUploadedFile("a.jpg", b"not an image")}
+    )
     client.post(url, {"milestone": "approved"})
     assert ProjectPhoto.objects.count() == 1
     # The page shows it; the picture is served within scope only.
@@ -66,5 +82,9 @@ def test_a_photo_for_a_milestone_reached(
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert client_for("admin_Y").get(served).status_code == 404
     # Roles that do not manage projects cannot add one.
-    assert client_for("street_officer").post(url, {"milestone": "approved",
-                                                    "photo": picture()}).status_code == 403  # fmt: skip
+    assert (
+        client_for("street_officer")
+        .post(url, {"milestone": "approved", "photo": picture()})
+        .status_code
+        == 403
+    )

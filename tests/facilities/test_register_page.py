@@ -26,8 +26,15 @@ def test_register_with_the_kind_taken_from_the_organisation(world: World, client
     page = client.get(URL).content.decode()
     assert "幸福食堂" in page
     assert world.org["home_YA"].name not in page  # another city's organisation
-    response = client.post(URL, {"organisation": canteen.pk, "status": "open",
-                                 "meals_per_day": "120", "opening_hours": "10:30-13:00"})  # fmt: skip
+    response = client.post(
+        URL,
+        {
+            "organisation": canteen.pk,
+            "status": "open",
+            "meals_per_day": "120",
+            "opening_hours": "10:30-13:00",
+        },
+    )
     facility = Facility.objects.get(organisation=canteen)
     assert response.status_code == 302
     assert response["Location"] == reverse("facilities:detail", args=[facility.external_id])
@@ -47,17 +54,32 @@ def test_register_with_the_kind_taken_from_the_organisation(world: World, client
 def test_errors_by_field_and_nothing_written(world: World, client_for: Any) -> None:
     station = OrganisationFactory(name="新站", kind=K.COMMUNITY_STATION, division=world.div["XA1a"])
     client = client_for("district_officer")
-    response = client.post(URL, {"organisation": station.pk, "kind": "community_station",
-                                 "status": "planned", "planned_on": "2026-12-01",
-                                 "opened_on": "2026-11-01", "beds": "-3"})  # fmt: skip
+    response = client.post(
+        URL,
+        {
+            "organisation": station.pk,
+            "kind": "community_station",
+            "status": "planned",
+            "planned_on": "2026-12-01",
+            "opened_on": "2026-11-01",
+            "beds": "-3",
+        },
+    )
     assert response.status_code == 400
     text = response.content.decode()
     assert 'class="field field-beds has-error"' in text
     assert not Facility.objects.filter(organisation=station).exists()
     # The service's own checks (dates in order) come back on the form too.
-    response = client.post(URL, {"organisation": station.pk, "kind": "community_station",
-                                 "status": "open", "planned_on": "2026-12-01",
-                                 "opened_on": "2026-11-01"})  # fmt: skip
+    response = client.post(
+        URL,
+        {
+            "organisation": station.pk,
+            "kind": "community_station",
+            "status": "open",
+            "planned_on": "2026-12-01",
+            "opened_on": "2026-11-01",
+        },
+    )
     text = response.content.decode()
     assert response.status_code == 400
     assert "has-error" in text or 'class="form-errors"' in text

@@ -23,8 +23,14 @@ URL = reverse("facilities:target-set")
 
 
 def post(client: Any, division: Any, **values: Any) -> Any:
-    data = {"year": YEAR, "division": division.external_id, "kind": "elderly_canteen",
-            "facilities": 5, "beds": 0, **values}  # fmt: skip
+    data = {
+        "year": YEAR,
+        "division": division.external_id,
+        "kind": "elderly_canteen",
+        "facilities": 5,
+        "beds": 0,
+        **values,
+    }
     return client.post(URL, data)
 
 
@@ -33,8 +39,11 @@ def test_set_change_and_remove_a_target(world: World, client_for: Any) -> None:
     assert post(city, world.div["X"], facilities=50).status_code == 302
     target = ConstructionTarget.objects.get()
     assert (target.division, target.year, target.kind, target.facilities) == (
-        world.div["X"], YEAR, "elderly_canteen", 50,
-    )  # fmt: skip
+        world.div["X"],
+        YEAR,
+        "elderly_canteen",
+        50,
+    )
     post(city, world.div["X"], facilities=40, beds=10)
     target.refresh_from_db()
     assert (target.facilities, target.beds) == (40, 10)
@@ -74,9 +83,13 @@ def test_each_target_counts_its_own_divisions_projects(
     b = facility_at(placed, system, "XB1a", 34.70, 113.70, kind="elderly_canteen")
     for facility in (a, b):
         ConstructionProject.objects.create(
-            facility=facility, division_code=facility.division_code, year=YEAR,
-            budget=Decimal(100000), funding_source="city", approved_on=timezone.localdate(),
-        )  # fmt: skip
+            facility=facility,
+            division_code=facility.division_code,
+            year=YEAR,
+            budget=Decimal(100000),
+            funding_source="city",
+            approved_on=timezone.localdate(),
+        )
     city = client_for(Role.CITY_ADMIN)
     post(city, placed.div["X"], facilities=50)
     post(city, placed.div["XA"], facilities=3)

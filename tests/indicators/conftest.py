@@ -26,10 +26,16 @@ def elder(community: Division, age: int = 70, **values: Any) -> Elder:
     n = next(_seq)
     values.setdefault("birth_date", years_ago(age))
     return Elder.objects.create(
-        name=f"老人{n}", name_initials="LR", id_number_ciphertext="x", id_number_hash=f"h{n}",
-        id_number_masked="x", sex="female", community=community, division_code=community.code,
+        name=f"老人{n}",
+        name_initials="LR",
+        id_number_ciphertext="x",
+        id_number_hash=f"h{n}",
+        id_number_masked="x",
+        sex="female",
+        community=community,
+        division_code=community.code,
         **values,
-    )  # fmt: skip
+    )
 
 
 def this_month() -> Period:
@@ -56,26 +62,51 @@ def service_item(city: Division, code: str = "JW03", category: str = "cleaning")
     from yiyang.services.models import ServiceItem
 
     return ServiceItem.objects.create(
-        city=city, category=category, code=code, name=code, unit="visit", standard_minutes=60,
+        city=city,
+        category=category,
+        code=code,
+        name=code,
+        unit="visit",
+        standard_minutes=60,
         standard_price=Decimal("50.00"),
-    )  # fmt: skip
+    )
 
 
 def visit(person: Elder, provider: Any, item: Any, day: datetime.date, **values: Any) -> Any:
     """A visit (and its one-off order) on ``day`` from 10:00 to 12:00."""
     from yiyang.visits.models import Order, Visit
 
-    money = {"price": Decimal(50), "allowance_yuan": Decimal(0), "ltc_yuan": Decimal(0),
-             "self_pay_yuan": Decimal(50)}  # fmt: skip
+    money = {
+        "price": Decimal(50),
+        "allowance_yuan": Decimal(0),
+        "ltc_yuan": Decimal(0),
+        "self_pay_yuan": Decimal(50),
+    }
     order = Order.objects.create(
-        elder=person, division_code=person.division_code, provider=provider, item=item,
-        kind="one_off", placed_via="community_worker", starts_on=day, ends_on=day,
-        window_start=datetime.time(10), window_end=datetime.time(12), **money,
-    )  # fmt: skip
+        elder=person,
+        division_code=person.division_code,
+        provider=provider,
+        item=item,
+        kind="one_off",
+        placed_via="community_worker",
+        starts_on=day,
+        ends_on=day,
+        window_start=datetime.time(10),
+        window_end=datetime.time(12),
+        **money,
+    )
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
     values.setdefault("status", "confirmed")
     return Visit.objects.create(
-        order=order, elder=person, division_code=person.division_code, provider=provider,
-        item=item, date=day, window_start=start, window_end=start + datetime.timedelta(hours=2),
-        standard_minutes=60, **money, **values,
-    )  # fmt: skip
+        order=order,
+        elder=person,
+        division_code=person.division_code,
+        provider=provider,
+        item=item,
+        date=day,
+        window_start=start,
+        window_end=start + datetime.timedelta(hours=2),
+        standard_minutes=60,
+        **money,
+        **values,
+    )

@@ -19,12 +19,15 @@ def test_catalogue_and_values_scoped(world: World, client_for: Any) -> None:
     catalogue = city.get("/api/v1/indicators/").json()
     nursing = next(i for i in catalogue if i["code"] == "nursing_bed_share")
     assert (nursing["unit"], nursing["direction"], nursing["levels"]) == (
-        "percent", "higher", ["city", "district", "street", "community"],
-    )  # fmt: skip
+        "percent",
+        "higher",
+        ["city", "district", "street", "community"],
+    )
     rows = city.get("/api/v1/indicators/registered_elders/values/?level=district").json()
     assert [(r["division_code"], r["value"], r["display"]) for r in rows] == [
-        (d["XA"].code, "1.0000", "1"), (d["XB"].code, "1.0000", "1"),
-    ]  # fmt: skip
+        (d["XA"].code, "1.0000", "1"),
+        (d["XB"].code, "1.0000", "1"),
+    ]
     street = client_for(Role.STREET_OFFICER)
     # The default division is the top of the jurisdiction; above it is refused.
     rows = street.get("/api/v1/indicators/registered_elders/values/").json()
@@ -60,28 +63,55 @@ def test_targets_api(world: World, client_for: Any) -> None:
     d = world.div
     year = timezone.localdate().year
     city = client_for(Role.CITY_ADMIN)
-    made = city.post("/api/v1/indicator-targets/", {
-        "code": "nursing_bed_share", "year": year, "division": d["X"].code, "value": "70",
-    }, content_type="application/json")  # fmt: skip
+    made = city.post(
+        "/api/v1/indicator-targets/",
+        {
+            "code": "nursing_bed_share",
+            "year": year,
+            "division": d["X"].code,
+            "value": "70",
+        },
+        content_type="application/json",
+    )
     assert made.status_code == 201, made.json()
-    bad = city.post("/api/v1/indicator-targets/", {
-        "code": "nursing_bed_share", "year": year, "division": d["X"].code, "value": "120",
-    }, content_type="application/json")  # fmt: skip
+    bad = city.post(
+        "/api/v1/indicator-targets/",
+        {
+            "code": "nursing_bed_share",
+            "year": year,
+            "division": d["X"].code,
+            "value": "120",
+        },
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and "120" in bad.json()["value"][0]
     officer = client_for(Role.DISTRICT_OFFICER)
-    own = officer.post("/api/v1/indicator-targets/", {
-        "code": "nursing_bed_share", "year": year, "division": str(d["XA"].external_id),
-        "value": "75",
-    }, content_type="application/json")  # fmt: skip
+    own = officer.post(
+        "/api/v1/indicator-targets/",
+        {
+            "code": "nursing_bed_share",
+            "year": year,
+            "division": str(d["XA"].external_id),
+            "value": "75",
+        },
+        content_type="application/json",
+    )
     assert own.status_code == 201
     # The district officer reads the city's target and their own; the street officer too.
     listed = officer.get(f"/api/v1/indicator-targets/?year={year}").json()["results"]
     assert sorted(t["division_code"] for t in listed) == [d["X"].code, d["XA"].code]
     target_id = made.json()["id"]
-    assert officer.patch(f"/api/v1/indicator-targets/{target_id}/", {"value": "1"},
-                         content_type="application/json").status_code == 400  # fmt: skip
-    changed = city.patch(f"/api/v1/indicator-targets/{target_id}/", {"value": "72"},
-                         content_type="application/json")  # fmt: skip
+    assert (
+        officer.patch(
+            f"/api/v1/indicator-targets/{target_id}/",
+            {"value": "1"},
+            content_type="application/json",
+        ).status_code
+        == 400
+    )
+    changed = city.patch(
+        f"/api/v1/indicator-targets/{target_id}/", {"value": "72"}, content_type="application/json"
+    )
     assert changed.json()["value"] == "72.0000"
     assert city.delete(f"/api/v1/indicator-targets/{target_id}/").status_code == 204
     assert IndicatorTarget.objects.count() == 1

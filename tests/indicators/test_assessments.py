@@ -9,15 +9,27 @@ from tests.indicators.conftest import compute, elder
 from yiyang.assessments.models import Assessment, Instrument
 
 
-def assessment(person: object, level: int, *, days_ago: int = 10, valid_days: int = 300,
-               status: str = "final", engine: str = "gbt42195") -> Assessment:  # fmt: skip
+def assessment(
+    person: object,
+    level: int,
+    *,
+    days_ago: int = 10,
+    valid_days: int = 300,
+    status: str = "final",
+    engine: str = "gbt42195",
+) -> Assessment:
     at = timezone.now() - datetime.timedelta(days=days_ago)
     return Assessment.objects.create(
-        elder=person, division_code=person.division_code,  # type: ignore[attr-defined]
-        instrument=Instrument.objects.filter(engine=engine).first(), reason="first",
-        status=status, requested_via="community_worker", final_level=level, finalised_at=at,
+        elder=person,
+        division_code=person.division_code,  # type: ignore[attr-defined]
+        instrument=Instrument.objects.filter(engine=engine).first(),
+        reason="first",
+        status=status,
+        requested_via="community_worker",
+        final_level=level,
+        finalised_at=at,
         valid_until=timezone.localdate() + datetime.timedelta(days=valid_days - days_ago),
-    )  # fmt: skip
+    )
 
 
 def test_assessed_share_level_mix_finalised_and_overdue(world: World) -> None:

@@ -34,8 +34,9 @@ def test_every_indicator_on_every_level_and_empty_divisions(world: World) -> Non
 
 def test_families_add_up(world: World) -> None:
     d = world.div
-    categories = {c.value: service_item(d["X"], f"I{n}", c.value)
-                  for n, c in enumerate(ServiceCategory)}  # fmt: skip
+    categories = {
+        c.value: service_item(d["X"], f"I{n}", c.value) for n, c in enumerate(ServiceCategory)
+    }
     person = elder(d["XA1a"])
     day = this_month().start
     for item in categories.values():

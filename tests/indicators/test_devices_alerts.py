@@ -18,19 +18,32 @@ from yiyang.devices.models import Device, DeviceBinding
 _serial = itertools.count(1)
 
 
-def device(person: object, kind: str = "pendant", *, seen_hours_ago: float | None = 1,
-           unbound: bool = False) -> Device:  # fmt: skip
+def device(
+    person: object,
+    kind: str = "pendant",
+    *,
+    seen_hours_ago: float | None = 1,
+    unbound: bool = False,
+) -> Device:
     now = timezone.now()
     made = Device.objects.create(
-        kind=kind, vendor="v", serial=f"S{next(_serial)}", status="active",
-        community=person.community, division_code=person.division_code,  # type: ignore[attr-defined]
+        kind=kind,
+        vendor="v",
+        serial=f"S{next(_serial)}",
+        status="active",
+        community=person.community,
+        division_code=person.division_code,  # type: ignore[attr-defined]
         elder=None if unbound else person,
-        last_seen_at=None if seen_hours_ago is None else now - datetime.timedelta(hours=seen_hours_ago),
-    )  # fmt: skip
+        last_seen_at=None
+        if seen_hours_ago is None
+        else now - datetime.timedelta(hours=seen_hours_ago),
+    )
     DeviceBinding.objects.create(
-        device=made, elder=person, bound_at=now - datetime.timedelta(days=3),
+        device=made,
+        elder=person,
+        bound_at=now - datetime.timedelta(days=3),
         unbound_at=now - datetime.timedelta(days=1) if unbound else None,
-    )  # fmt: skip
+    )
     return made
 
 
@@ -44,19 +57,27 @@ def test_devices_bound_wearables_and_online_share(world: World) -> None:
     assert compute("devices_bound", d["X"], d["XA1"], d["XB"]) == [3, 2, 0]
     assert compute("wearables_bound", d["X"], d["XA2a"]) == [2, 1]
     assert compute("devices_online_share", d["X"], d["XA1"], d["XB"]) == [
-        dec("33.33"), 50, None,
-    ]  # fmt: skip
+        dec("33.33"),
+        50,
+        None,
+    ]
 
 
 def alert(person: object, kind: str = "sos", answer: float | None = None, **values: object) -> None:
     at = timezone.now() - datetime.timedelta(minutes=5)
     Alert.objects.create(
-        elder=person, division_code=person.division_code, kind=kind,  # type: ignore[attr-defined]
-        priority=1, source="device", dedupe_key=str(next(_serial)), raised_at=at,
-        first_event_at=at, last_event_at=at,
+        elder=person,
+        division_code=person.division_code,
+        kind=kind,  # type: ignore[attr-defined]
+        priority=1,
+        source="device",
+        dedupe_key=str(next(_serial)),
+        raised_at=at,
+        first_event_at=at,
+        last_event_at=at,
         acknowledged_at=None if answer is None else at + datetime.timedelta(seconds=answer),
         **values,
-    )  # fmt: skip
+    )
 
 
 def test_alerts_by_kind_and_answer_times(world: World) -> None:
@@ -91,8 +112,10 @@ def test_answer_times_are_whole_seconds_floored_exactly(world: World) -> None:
     assert compute("alerts_answer_p90", d["X"]) == [61]
 
 
-@given(st.lists(st.integers(min_value=0, max_value=500), max_size=60),
-       st.sampled_from([0.5, 0.9, 0.1, 0.99]))  # fmt: skip
+@given(
+    st.lists(st.integers(min_value=0, max_value=500), max_size=60),
+    st.sampled_from([0.5, 0.9, 0.1, 0.99]),
+)
 def test_the_histogram_percentile_is_the_nearest_rank_of_the_values(
     values: list[int], share: float
 ) -> None:
@@ -100,8 +123,9 @@ def test_the_histogram_percentile_is_the_nearest_rank_of_the_values(
     if not ordered:
         expected = None
     elif share == 0.5 and len(ordered) % 2 == 0:
-        expected = quantise((Decimal(ordered[len(ordered) // 2 - 1])
-                             + Decimal(ordered[len(ordered) // 2])) / 2)  # fmt: skip
+        expected = quantise(
+            (Decimal(ordered[len(ordered) // 2 - 1]) + Decimal(ordered[len(ordered) // 2])) / 2
+        )
     elif share == 0.5:
         expected = quantise(Decimal(ordered[len(ordered) // 2]))
     else:

@@ -35,8 +35,13 @@ def test_age_bands_and_special_groups(world: World) -> None:
     elder(d["XA1a"], 62, living_arrangement="alone", economic_status="extremely_poor")
     elder(d["XA1a"], 75, living_arrangement="spouse_only", ability_level="mild")
     elder(d["XA1a"], 83, living_arrangement="with_children", ability_level="severe")
-    elder(d["XA2a"], 91, living_arrangement="alone", economic_status="minimum_living",
-          ability_level="moderate")  # fmt: skip
+    elder(
+        d["XA2a"],
+        91,
+        living_arrangement="alone",
+        economic_status="minimum_living",
+        ability_level="moderate",
+    )
     elder(d["XA2a"], 88, ability_level="intact")
     xa = d["XA"]
     assert compute("registered_60_69", xa) == [1]

@@ -11,9 +11,13 @@ def institution(
     world: World, key: str, total: int, nursing: int, occupied: int, **kw: object
 ) -> None:
     OrganisationFactory(
-        kind=K.CARE_INSTITUTION, division=world.div[key], total_beds=total,
-        nursing_beds=nursing, occupied_beds=occupied, **kw,
-    )  # fmt: skip
+        kind=K.CARE_INSTITUTION,
+        division=world.div[key],
+        total_beds=total,
+        nursing_beds=nursing,
+        occupied_beds=occupied,
+        **kw,
+    )
 
 
 def test_institutions_beds_nursing_share_and_occupancy_urban_rural(world: World) -> None:
@@ -69,7 +73,9 @@ def test_streets_with_day_care_and_canteens(world: World) -> None:
     OrganisationFactory(kind=K.ELDERLY_CANTEEN, division=d["XA2a"])
     OrganisationFactory(kind=K.ELDERLY_CANTEEN, division=d["XB1a"], status="pending")
     assert compute("streets_with_day_care", d["X"], d["XA"], d["XA2"]) == [
-        dec("33.33"), 50, 0,
-    ]  # fmt: skip
+        dec("33.33"),
+        50,
+        0,
+    ]
     assert compute("canteens", d["X"], d["XA2a"], d["XB"]) == [1, 1, 0]
     assert compute("community_stations", d["X"]) == [4]

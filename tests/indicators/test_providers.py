@@ -47,9 +47,16 @@ def month_of_two_providers(world: World) -> tuple[Any, Any]:
     VisitRating.objects.create(visit=late, stars=2)
     now = timezone.now()
     Complaint.objects.create(
-        number="TS1", channel="family_page", organisation=p, division_code=a.division_code,
-        visit=late, text="迟到", received_at=now, acknowledge_by=now, answer_by=now,
-    )  # fmt: skip
+        number="TS1",
+        channel="family_page",
+        organisation=p,
+        division_code=a.division_code,
+        visit=late,
+        text="迟到",
+        received_at=now,
+        acknowledge_by=now,
+        answer_by=now,
+    )
     return p, q
 
 
@@ -87,8 +94,9 @@ def test_snapshot_keeps_provider_figures_and_matches_live(world: World) -> None:
     # The ranking reads the snapshot; it equals the live computation.
     ranked = provider_ranking(actor=world.user[Role.CITY_ADMIN], code="visits_on_time_share")
     assert [(f.provider, f.value.value) for f in ranked] == [
-        (q, Decimal("100.0000")), (p, Decimal("66.6700")),
-    ]  # fmt: skip
+        (q, Decimal("100.0000")),
+        (p, Decimal("66.6700")),
+    ]
     # A refresh replaces, never doubles.
     snapshot_take(month=current_month())
     assert ProviderSnapshot.objects.filter(code="visits_delivered").count() == 2
@@ -104,9 +112,10 @@ def test_ranking_direction_scope_and_refusals(world: World) -> None:
     district = provider_ranking(actor=world.user[Role.DISTRICT_OFFICER], code="complaints")
     assert [f.provider for f in district] == [p]
     # Under a division: providers based there.
-    assert [f.provider for f in provider_ranking(
-        actor=city, code="complaints", division=world.div["XB"]
-    )] == [q]  # fmt: skip
+    assert [
+        f.provider
+        for f in provider_ranking(actor=city, code="complaints", division=world.div["XB"])
+    ] == [q]
     with pytest.raises(ValidationError, match="not computed per provider"):
         provider_ranking(actor=city, code="registered_elders")
     with pytest.raises(ValidationError):
@@ -123,8 +132,9 @@ def test_api_and_dashboard_show_the_providers(world: World, client_for: Any) -> 
     assert catalogue["registered_elders"]["per_provider"] is False
     rows = city.get("/api/v1/indicators/visits_delivered/providers/").json()
     assert [(r["rank"], r["provider_name"], r["display"]) for r in rows] == [
-        (1, p.name, "3"), (2, q.name, "2"),
-    ]  # fmt: skip
+        (1, p.name, "3"),
+        (2, q.name, "2"),
+    ]
     answer = city.get("/api/v1/indicators/registered_elders/providers/")
     assert answer.status_code == 400 and "registered_elders" in answer.json()["code"][0]
     assert (
@@ -133,9 +143,10 @@ def test_api_and_dashboard_show_the_providers(world: World, client_for: Any) -> 
     street = client_for(Role.STREET_OFFICER)
     rows = street.get("/api/v1/indicators/visits_delivered/providers/").json()
     assert [r["provider_name"] for r in rows] == [p.name]
-    assert client_for(Role.FAMILY).get(
-        "/api/v1/indicators/visits_delivered/providers/"
-    ).status_code == 403  # fmt: skip
+    assert (
+        client_for(Role.FAMILY).get("/api/v1/indicators/visits_delivered/providers/").status_code
+        == 403
+    )
     page = city.get("/dashboard/?indicator=visits_delivered", HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = page.content.decode()
     assert page.status_code == 200

@@ -15,9 +15,12 @@ from yiyang.visits.models import VisitFlag, VisitRating
 
 def caregiver(provider: object, status: str = "active") -> Caregiver:
     return Caregiver.objects.create(
-        provider=provider, name="护理员", work_start=datetime.time(8), work_end=datetime.time(18),
+        provider=provider,
+        name="护理员",
+        work_start=datetime.time(8),
+        work_end=datetime.time(18),
         status=status,
-    )  # fmt: skip
+    )
 
 
 def test_caregivers_per_1000_gap_and_expiring_certificates(world: World, settings: object) -> None:
@@ -28,10 +31,12 @@ def test_caregivers_per_1000_gap_and_expiring_certificates(world: World, setting
     caregiver(o["home_care"], status="left")
     caregiver(other)
     today = timezone.localdate()
-    Certificate.objects.create(caregiver=first, qualification="nurse",
-                               expires_on=today + datetime.timedelta(days=10))  # fmt: skip
-    Certificate.objects.create(caregiver=first, qualification="doctor",
-                               expires_on=today + datetime.timedelta(days=40))  # fmt: skip
+    Certificate.objects.create(
+        caregiver=first, qualification="nurse", expires_on=today + datetime.timedelta(days=10)
+    )
+    Certificate.objects.create(
+        caregiver=first, qualification="doctor", expires_on=today + datetime.timedelta(days=40)
+    )
     assert compute("caregivers", d["X"], d["XA1"], d["XA2"], d["XB"]) == [3, 2, 1, 0]
     # 3 caregivers per 2,700 census residents 60+ in XA: 1.11 per 1,000.
     assert compute("caregivers_per_1000", d["XA"], d["XB"]) == [dec("1.11"), None]
@@ -64,9 +69,16 @@ def test_visits_delivered_late_missed_flagged_and_by_category(world: World) -> N
     VisitRating.objects.create(visit=late, stars=2)
     now = timezone.now()
     Complaint.objects.create(
-        number="TS1", channel="family_page", organisation=p, division_code=a.division_code,
-        visit=late, text="迟到", received_at=now, acknowledge_by=now, answer_by=now,
-    )  # fmt: skip
+        number="TS1",
+        channel="family_page",
+        organisation=p,
+        division_code=a.division_code,
+        visit=late,
+        text="迟到",
+        received_at=now,
+        acknowledge_by=now,
+        answer_by=now,
+    )
     xa = d["XA"]
     assert compute("orders_placed", xa) == [7]
     assert compute("visits_planned", xa, d["XA1"], d["XA2"]) == [5, 3, 2]

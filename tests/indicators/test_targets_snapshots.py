@@ -24,16 +24,24 @@ from yiyang.indicators.selectors import current_month, month_add
 def test_target_set_audits_every_change(world: World) -> None:
     d, admin = world.div, world.user[Role.CITY_ADMIN]
     year = timezone.localdate().year
-    target = services.target_set(actor=admin, code="nursing_bed_share", year=year,
-                                 division=d["X"], value="70")  # fmt: skip
-    services.target_set(actor=admin, code="nursing_bed_share", year=year, division=d["X"],
-                        value="72.5", unit="percent")  # fmt: skip
+    target = services.target_set(
+        actor=admin, code="nursing_bed_share", year=year, division=d["X"], value="70"
+    )
+    services.target_set(
+        actor=admin,
+        code="nursing_bed_share",
+        year=year,
+        division=d["X"],
+        value="72.5",
+        unit="percent",
+    )
     target.refresh_from_db()
     assert target.value == Decimal("72.5")
     events = AuditEvent.objects.filter(object_id=str(target.external_id)).order_by("at", "id")
     assert [(e.action, e.changes.get("value")) for e in events] == [
-        ("create", [None, "70.0000"]), ("update", ["70.0000", "72.5000"]),
-    ]  # fmt: skip
+        ("create", [None, "70.0000"]),
+        ("update", ["70.0000", "72.5000"]),
+    ]
     services.target_delete(actor=admin, target=target)
     assert not IndicatorTarget.objects.exists()
 
@@ -53,8 +61,14 @@ def test_target_bad_input_writes_nothing(
     world: World, code: str, value: str, unit: str | None, field: str, message: str
 ) -> None:
     with pytest.raises(ValidationError) as error:
-        services.target_set(actor=world.user[Role.CITY_ADMIN], code=code, year=2026,
-                            division=world.div["X"], value=value, unit=unit)  # fmt: skip
+        services.target_set(
+            actor=world.user[Role.CITY_ADMIN],
+            code=code,
+            year=2026,
+            division=world.div["X"],
+            value=value,
+            unit=unit,
+        )
     assert message in " ".join(error.value.message_dict[field])
     assert not IndicatorTarget.objects.exists() and not AuditEvent.objects.exists()
 
@@ -66,11 +80,13 @@ def test_target_scope_and_roles(world: World, settings: Any) -> None:
     with pytest.raises(ValidationError, match="outside your jurisdiction"):
         services.target_set(actor=officer, code="beds", year=2026, division=d["XB"], value=1)
     with pytest.raises(ValidationError, match="city and its districts"):
-        services.target_set(actor=u[Role.CITY_ADMIN], code="beds", year=2026, division=d["XA1"],
-                            value=1)  # fmt: skip
+        services.target_set(
+            actor=u[Role.CITY_ADMIN], code="beds", year=2026, division=d["XA1"], value=1
+        )
     with pytest.raises(PermissionDenied):
-        services.target_set(actor=u[Role.STREET_OFFICER], code="beds", year=2026,
-                            division=d["XA1"], value=1)  # fmt: skip
+        services.target_set(
+            actor=u[Role.STREET_OFFICER], code="beds", year=2026, division=d["XA1"], value=1
+        )
     settings.INDICATOR_DISTRICT_TARGETS = False
     with pytest.raises(ValidationError, match="set by the city"):
         services.target_set(actor=officer, code="beds", year=2026, division=d["XA"], value=1)

@@ -18,11 +18,18 @@ from yiyang.organisations.models import Organisation
 
 def valid(world: World, **overrides: Any) -> dict[str, Any]:
     return {
-        "name": "新颐养院", "kind": "care_institution", "ownership": "private",
-        "division": world.div["XA1a"], "address": "测试路1号", "lat": Decimal("34.8"),
-        "lng": Decimal("113.7"), "licence_number": "YL-NEW-1", "total_beds": 120,
-        "nursing_beds": 90, "occupied_beds": 100,
-    } | overrides  # fmt: skip
+        "name": "新颐养院",
+        "kind": "care_institution",
+        "ownership": "private",
+        "division": world.div["XA1a"],
+        "address": "测试路1号",
+        "lat": Decimal("34.8"),
+        "lng": Decimal("113.7"),
+        "licence_number": "YL-NEW-1",
+        "total_beds": 120,
+        "nursing_beds": 90,
+        "occupied_beds": 100,
+    } | overrides
 
 
 def test_street_officer_registers_an_institution_and_it_is_audited(world: World) -> None:
@@ -30,8 +37,10 @@ def test_street_officer_registers_an_institution_and_it_is_audited(world: World)
     assert (org.total_beds, org.nursing_beds, org.occupied_beds) == (120, 90, 100)
     event = AuditEvent.objects.get(object_id=str(org.external_id))
     assert (event.action, event.actor_username, event.division_code) == (
-        "create", "street_officer", "419102001001",
-    )  # fmt: skip
+        "create",
+        "street_officer",
+        "419102001001",
+    )
 
 
 @pytest.mark.parametrize(
@@ -89,9 +98,10 @@ def test_provider_manager_edits_own_organisation_but_cannot_move_it_out(world: W
 
 def test_update_records_before_and_after(world: World) -> None:
     services.organisation_update(
-        actor=world.user["district_officer"], organisation=world.org["station_XA1a"],
+        actor=world.user["district_officer"],
+        organisation=world.org["station_XA1a"],
         status="suspended",
-    )  # fmt: skip
+    )
     event = AuditEvent.objects.get(
         action="update", object_id=str(world.org["station_XA1a"].external_id)
     )
@@ -105,8 +115,14 @@ def post_json(client: Client, url: str, body: Any, method: str = "post") -> Any:
 def test_api_bad_input_gets_field_messages_never_500(world: World, client: Client) -> None:
     login(client, world.user["street_officer"])
     url = "/api/v1/organisations/"
-    body = {"name": "院", "kind": "care_institution", "ownership": "public",
-            "division": str(world.div["XA1a"].external_id), "total_beds": 10, "occupied_beds": 11}  # fmt: skip
+    body = {
+        "name": "院",
+        "kind": "care_institution",
+        "ownership": "public",
+        "division": str(world.div["XA1a"].external_id),
+        "total_beds": 10,
+        "occupied_beds": 11,
+    }
     response = post_json(client, url, body)
     assert response.status_code == 400
     assert response.json() == {"occupied_beds": ["在住床位（11）不能超过床位总数（10）。"]}
@@ -136,8 +152,14 @@ def test_api_bad_input_gets_field_messages_never_500(world: World, client: Clien
 
 def test_api_create_then_patch(world: World, client: Client) -> None:
     login(client, world.user["street_officer"])
-    body = {"name": "新站", "kind": "community_station", "ownership": "public",
-            "division": str(world.div["XA1b"].external_id), "lat": "34.8", "lng": "113.7"}  # fmt: skip
+    body = {
+        "name": "新站",
+        "kind": "community_station",
+        "ownership": "public",
+        "division": str(world.div["XA1b"].external_id),
+        "lat": "34.8",
+        "lng": "113.7",
+    }
     response = post_json(client, "/api/v1/organisations/", body)
     assert response.status_code == 201, response.content
     created = response.json()
@@ -153,9 +175,16 @@ def test_page_form_shows_errors_in_the_form(world: World, client: Client) -> Non
     login(client, world.user["street_officer"])
     response = client.post(
         "/organisations/new/",
-        {"name": "院", "kind": "care_institution", "ownership": "public", "status": "active",
-         "division": world.div["XA1a"].pk, "total_beds": 10, "nursing_beds": 20},
-    )  # fmt: skip
+        {
+            "name": "院",
+            "kind": "care_institution",
+            "ownership": "public",
+            "status": "active",
+            "division": world.div["XA1a"].pk,
+            "total_beds": 10,
+            "nursing_beds": 20,
+        },
+    )
     assert response.status_code == 200
     assert "护理型床位（20）不能超过床位总数（10）。" in response.content.decode()
     assert not Organisation.objects.filter(name="院").exists()
@@ -182,9 +211,14 @@ def test_page_form_garbage_and_oversized_bodies_never_500(world: World, client: 
     login(client, world.user["street_officer"])
     response = client.post(
         "/organisations/new/",
-        {"name": "院", "kind": "care_institution", "division": "999999999",
-         "total_beds": "many", "lat": "north"},
-    )  # fmt: skip
+        {
+            "name": "院",
+            "kind": "care_institution",
+            "division": "999999999",
+            "total_beds": "many",
+            "lat": "north",
+        },
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count('class="errorlist"') >= 3

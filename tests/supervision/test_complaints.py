@@ -222,10 +222,18 @@ def test_the_migration_moves_existing_complaints_without_loss(care: Care) -> Non
     ]
     now = timezone.now()
     old_apps.get_model("supervision", "Complaint").objects.create(
-        number="TS-mirrored", channel="family_page", organisation_id=visit.provider_id,
-        division_code=visit.division_code, visit_id=visit.pk, legacy_id=old[1].pk,
-        text="投诉1", status="answered", received_at=now, acknowledge_by=now, answer_by=now,
-    )  # fmt: skip
+        number="TS-mirrored",
+        channel="family_page",
+        organisation_id=visit.provider_id,
+        division_code=visit.division_code,
+        visit_id=visit.pk,
+        legacy_id=old[1].pk,
+        text="投诉1",
+        status="answered",
+        received_at=now,
+        acknowledge_by=now,
+        answer_by=now,
+    )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     moved = {c.legacy_external_id: c for c in Complaint.objects.all()}
@@ -252,15 +260,22 @@ def test_the_caregiver_or_meal_concerned_must_be_the_organisations(care: Care) -
     caregiver = care.provider.caregivers.get(name="王护理")
     operator = care.world.user[Role.OPERATOR]
     complaint = services.complaint_register(
-        actor=operator, channel="call_centre", organisation=care.provider, text="态度差",
+        actor=operator,
+        channel="call_centre",
+        organisation=care.provider,
+        text="态度差",
         caregiver_id=str(caregiver.external_id),
-    )  # fmt: skip
+    )
     assert complaint.caregiver == caregiver and complaint.meal is None
     with pytest.raises(ValidationError) as error:
         services.complaint_register(
-            actor=operator, channel="call_centre", organisation=care.world.org["institution_XA1a"],
-            text="x", caregiver_id=str(caregiver.external_id), meal_id="not-an-id",
-        )  # fmt: skip
+            actor=operator,
+            channel="call_centre",
+            organisation=care.world.org["institution_XA1a"],
+            text="x",
+            caregiver_id=str(caregiver.external_id),
+            meal_id="not-an-id",
+        )
     assert set(error.value.message_dict) == {"caregiver", "meal"}
     assert Complaint.objects.count() == 1
     # A family-page complaint names the visit's caregiver.
@@ -280,9 +295,11 @@ def test_a_complaint_is_assigned_to_a_handler_who_covers_it(world: World) -> Non
     assert {"city_admin", "district_officer", "street_officer"} <= set(names)
     assert "admin_y" not in names  # another city's administrator
     services.complaint_assign(
-        actor=world.user[Role.DISTRICT_OFFICER], complaint=complaint, assignee="street_officer",
+        actor=world.user[Role.DISTRICT_OFFICER],
+        complaint=complaint,
+        assignee="street_officer",
         note="请街道核实",
-    )  # fmt: skip
+    )
     complaint.refresh_from_db()
     assert complaint.assigned_to == world.user[Role.STREET_OFFICER]
     event = complaint.events.filter(kind="assigned").get()
@@ -328,17 +345,19 @@ def test_the_page_and_the_api_assign_alike(world: World) -> None:
     assert complaint.assigned_to == world.user[Role.STREET_OFFICER]
     api = Client().post(
         f"/api/v1/supervision/complaints/{complaint.external_id}/step/",
-        {"step": "assign", "assignee": "district_officer"}, content_type="application/json",
+        {"step": "assign", "assignee": "district_officer"},
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Token {token_for(world.user[Role.CITY_ADMIN])}",
-    )  # fmt: skip
+    )
     assert api.status_code == 200, api.content
     complaint.refresh_from_db()
     assert complaint.assigned_to == world.user[Role.DISTRICT_OFFICER]
     refused = Client().post(
         f"/api/v1/supervision/complaints/{complaint.external_id}/step/",
-        {"step": "assign", "assignee": "nobody"}, content_type="application/json",
+        {"step": "assign", "assignee": "nobody"},
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Token {token_for(world.user[Role.CITY_ADMIN])}",
-    )  # fmt: skip
+    )
     assert refused.status_code == 400 and "assignee" in refused.json()
 
 
@@ -347,8 +366,12 @@ def test_the_register_page_names_the_caregiver_concerned(care: Care) -> None:  #
 
     world = care.world
     page = login(Client(), world.user[Role.CITY_ADMIN])
-    form = {"channel": "call_centre", "category": "service_quality", "text": "护理员迟到",
-            "organisation": str(care.provider.external_id)}  # fmt: skip
+    form = {
+        "channel": "call_centre",
+        "category": "service_quality",
+        "text": "护理员迟到",
+        "organisation": str(care.provider.external_id),
+    }
     assert 'name="caregiver"' in page.get("/supervision/complaints/").content.decode()
     page.post("/supervision/complaints/new/", {**form, "caregiver": "王护理"})
     complaint = Registered.objects.get()

@@ -20,8 +20,11 @@ from yiyang.supervision import selectors, services
 from yiyang.supervision.models import ServiceEvaluation
 from yiyang.visits.models import Visit
 
-FULL = {"records": {"points": 36}, "calls": {"points": 38, "note": "10 位老年人均满意"},
-        "documents": {"points": 20}}  # fmt: skip
+FULL = {
+    "records": {"points": 36},
+    "calls": {"points": 38, "note": "10 位老年人均满意"},
+    "documents": {"points": 20},
+}
 
 
 def _task(care: Care) -> ServiceEvaluation:  # noqa: F811
@@ -75,14 +78,19 @@ def test_the_assigned_evaluator_scores_every_section(care: Care) -> None:  # noq
         services.evaluation_score(actor=evaluator, evaluation=evaluation, scores=FULL)
     # Compared with the year before; the indicator reads the points against the maximum.
     ServiceEvaluation.objects.create(
-        provider=evaluation.provider, division_code=evaluation.division_code,
-        year=evaluation.year - 1, template=evaluation.template, status="scored",
-        total=Decimal(80), max_total=Decimal(100),
-    )  # fmt: skip
+        provider=evaluation.provider,
+        division_code=evaluation.division_code,
+        year=evaluation.year - 1,
+        template=evaluation.template,
+        status="scored",
+        total=Decimal(80),
+        max_total=Decimal(100),
+    )
     history = selectors.evaluation_history(actor=care.manager, evaluation=evaluation)
     assert [(row.year, change) for row, change in history] == [
-        (evaluation.year, Decimal(14)), (evaluation.year - 1, None),
-    ]  # fmt: skip
+        (evaluation.year, Decimal(14)),
+        (evaluation.year - 1, None),
+    ]
     x = care.world.div["X"]
     value = catalogue()["service_evaluation_score"].compute(Period.of(timezone.localdate()), [x])
     assert value[x.pk].value == Decimal(94)

@@ -307,10 +307,13 @@ def _queries(client: Client, url: str) -> int:
 
 def _evaluation(sup: World, organisation: Any) -> None:
     ServiceEvaluation.objects.create(
-        provider=organisation, division_code=organisation.division.code, year=2026,
-        template=EvaluationTemplate.objects.get(), max_total=100,
+        provider=organisation,
+        division_code=organisation.division.code,
+        year=2026,
+        template=EvaluationTemplate.objects.get(),
+        max_total=100,
         evaluator=sup.user[Role.EVALUATOR],
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(

@@ -55,9 +55,10 @@ def test_a_bad_photo_or_too_many_refuse_the_whole_save(sup: World) -> None:
 def test_photos_are_served_only_within_the_records_scope(sup: World) -> None:
     rating = scored(sup, {"E1": 10})
     services.rating_score(
-        actor=sup.user[Role.EVALUATOR], rating=rating,
+        actor=sup.user[Role.EVALUATOR],
+        rating=rating,
         scores={"E2": {"points": 35, "photos": [jpeg()]}},
-    )  # fmt: skip
+    )
     photo = EvidencePhoto.objects.get()
     url = f"/supervision/photos/{photo.external_id}/"
     for user in (
@@ -67,8 +68,7 @@ def test_photos_are_served_only_within_the_records_scope(sup: World) -> None:
     ):
         response = login(Client(), user).get(url)
         assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg"), user
-    other_evaluator = UserFactory(username="evaluator2", role=Role.EVALUATOR,
-                                  division=sup.div["X"])  # fmt: skip
+    other_evaluator = UserFactory(username="evaluator2", role=Role.EVALUATOR, division=sup.div["X"])
     for user in (other_evaluator, sup.user["admin_Y"], sup.user[Role.PROVIDER_MANAGER]):
         assert login(Client(), user).get(url).status_code == 404, user
     assert Client().get(url).status_code == 302  # to the login page
@@ -93,12 +93,24 @@ def test_inspection_and_rectification_photos_from_the_tablet_form(sup: World) ->
     order = inspection.findings.get().rectification
     manager = login(Client(), sup.user["manager_inst"])
     url = f"/supervision/rectifications/{order.external_id}/"
-    manager.post(url, {"step": "respond", "response": "已更换",
-                       "evidence": SimpleUploadedFile("e.jpg", b"junk", "image/jpeg")})  # fmt: skip
+    manager.post(
+        url,
+        {
+            "step": "respond",
+            "response": "已更换",
+            "evidence": SimpleUploadedFile("e.jpg", b"junk", "image/jpeg"),
+        },
+    )
     order.refresh_from_db()
     assert order.status == "open" and not order.photo_files.exists()
-    manager.post(url, {"step": "respond", "response": "已更换",
-                       "evidence": SimpleUploadedFile("e.jpg", jpeg(), "image/jpeg")})  # fmt: skip
+    manager.post(
+        url,
+        {
+            "step": "respond",
+            "response": "已更换",
+            "evidence": SimpleUploadedFile("e.jpg", jpeg(), "image/jpeg"),
+        },
+    )
     order.refresh_from_db()
     assert (order.status, order.evidence) == ("responded", 1)
     listing = officer.get("/supervision/inspections/").content.decode()

@@ -32,18 +32,22 @@ def test_the_city_loads_its_own_scheme(world: World) -> None:
     city = login(Client(), world.user[Role.CITY_ADMIN])
     bad = dict(definition, items=definition["items"][:-1])  # the services part no longer adds up
     for content in (b"{not json", json.dumps(bad).encode()):
-        response = city.post("/supervision/schemes/",
-                             {"scheme": SimpleUploadedFile("s.json", content)}, follow=True)  # fmt: skip
+        response = city.post(
+            "/supervision/schemes/", {"scheme": SimpleUploadedFile("s.json", content)}, follow=True
+        )
         assert response.status_code == 200
         assert not RatingScheme.objects.filter(version="city-2027").exists()
     assert "parts.services" not in response.content.decode()  # words, not the field code only
-    city.post("/supervision/schemes/",
-              {"scheme": SimpleUploadedFile("s.json", json.dumps(definition).encode())})  # fmt: skip
+    city.post(
+        "/supervision/schemes/",
+        {"scheme": SimpleUploadedFile("s.json", json.dumps(definition).encode())},
+    )
     active = RatingScheme.objects.get(code="gbt37276", is_active=True)
     assert (active.version, active.unverified) == ("city-2027", False)
     district = login(Client(), world.user[Role.DISTRICT_OFFICER])
-    response = district.post("/supervision/schemes/",
-                             {"scheme": SimpleUploadedFile("s.json", b"{}")})  # fmt: skip
+    response = district.post(
+        "/supervision/schemes/", {"scheme": SimpleUploadedFile("s.json", b"{}")}
+    )
     assert response.status_code == 403
 
 

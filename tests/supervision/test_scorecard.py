@@ -46,10 +46,20 @@ def test_component_scores_and_the_weighted_mean() -> None:
 @pytest.fixture
 def weights(settings: Any, tmp_path: Path) -> Path:
     path = tmp_path / "weights.json"
-    path.write_text(json.dumps({"source": "test", "weights": {
-        "complaints_answered_on_time_share": 3, "inspections_done_share": 1,
-        "complaints_received": 5, "no_such_indicator": 1,
-    }}), encoding="utf-8")  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "source": "test",
+                "weights": {
+                    "complaints_answered_on_time_share": 3,
+                    "inspections_done_share": 1,
+                    "complaints_received": 5,
+                    "no_such_indicator": 1,
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     settings.SUPERVISION_SCORECARD_FILE = str(path)
     return path
 
@@ -58,20 +68,32 @@ def _month_of_work(world: World) -> None:
     """XA: one complaint answered in time, one of two inspections done. XB: one complaint
     not answered, no inspection due."""
     now = timezone.now()
-    xb = OrganisationFactory(name="院XB1a", kind=OrganisationKind.CARE_INSTITUTION,
-                             division=world.div["XB1a"])  # fmt: skip
+    xb = OrganisationFactory(
+        name="院XB1a", kind=OrganisationKind.CARE_INSTITUTION, division=world.div["XB1a"]
+    )
     xa = world.org["institution_XA1a"]
     later = now + datetime.timedelta(days=1)
     for n, (org, answered) in enumerate([(xa, now), (xb, None)]):
         Complaint.objects.create(
-            number=f"TS{n}", channel="walk_in", organisation=org,
-            division_code=org.division.code, text="x", received_at=now, acknowledge_by=later,
-            answer_by=later, answered_at=answered,
-        )  # fmt: skip
+            number=f"TS{n}",
+            channel="walk_in",
+            organisation=org,
+            division_code=org.division.code,
+            text="x",
+            received_at=now,
+            acknowledge_by=later,
+            answer_by=later,
+            answered_at=answered,
+        )
     today = timezone.localdate()
     for status in ("done", "planned"):
-        Inspection.objects.create(organisation=xa, division_code=xa.division.code, kind="fire",
-                                  due_on=today, status=status)  # fmt: skip
+        Inspection.objects.create(
+            organisation=xa,
+            division_code=xa.division.code,
+            kind="fire",
+            due_on=today,
+            status=status,
+        )
 
 
 def test_the_scorecard_ranks_the_districts_in_scope(world: World, weights: Path) -> None:
@@ -79,8 +101,9 @@ def test_the_scorecard_ranks_the_districts_in_scope(world: World, weights: Path)
     month = timezone.localdate().replace(day=1)
     card = scorecard_build(actor=world.user[Role.CITY_ADMIN], month=month)
     assert set(card.weighting.weights) == {
-        "complaints_answered_on_time_share", "inspections_done_share",
-    }  # fmt: skip
+        "complaints_answered_on_time_share",
+        "inspections_done_share",
+    }
     assert card.weighting.unknown == ("complaints_received", "no_such_indicator")
     rows = [(r.rank, r.division.name, r.score) for r in card.rows]
     assert rows == [(1, "区XA", D("87.50")), (2, "县XB", D("0.00"))]
@@ -93,11 +116,11 @@ def test_the_scorecard_ranks_the_districts_in_scope(world: World, weights: Path)
     # A district officer sees their district only; streets on asking.
     district = scorecard_build(actor=world.user[Role.DISTRICT_OFFICER], month=month)
     assert [r.division.name for r in district.rows] == ["区XA"]
-    streets = scorecard_build(actor=world.user[Role.DISTRICT_OFFICER], month=month,
-                              level="street")  # fmt: skip
+    streets = scorecard_build(actor=world.user[Role.DISTRICT_OFFICER], month=month, level="street")
     assert [(r.division.name, r.score) for r in streets.rows] == [
-        ("街XA1", D("87.50")), ("街XA2", None),
-    ]  # fmt: skip
+        ("街XA1", D("87.50")),
+        ("街XA2", None),
+    ]
 
 
 def test_the_page_the_export_and_who_may_see_them(world: World, weights: Path) -> None:

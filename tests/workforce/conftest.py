@@ -13,8 +13,19 @@ from tests.factories import citizen_id
 from tests.visits.conftest import Care, care
 from yiyang.workforce.services import person_adopt_caregivers
 
-HEADER = ["姓名", "身份证号", "性别", "学历", "技能等级", "入职日期", "离职日期", "离职原因",
-          "证书编号", "证书有效期", "所属机构"]  # fmt: skip
+HEADER = [
+    "姓名",
+    "身份证号",
+    "性别",
+    "学历",
+    "技能等级",
+    "入职日期",
+    "离职日期",
+    "离职原因",
+    "证书编号",
+    "证书有效期",
+    "所属机构",
+]
 
 
 def person_id(seq: int, *, birth: str = "19800101", female: bool = True) -> str:

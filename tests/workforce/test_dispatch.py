@@ -34,8 +34,9 @@ def test_the_optimiser_sees_a_certificate_earned_in_training(roster: Care) -> No
     enrolment = enrolment_add(actor=roster.manager, session=session, person=person)
     session_check_in(actor=login, session=session)
     enrolment.refresh_from_db()
-    enrolment_result_record(actor=roster.world.user[Role.CITY_ADMIN], enrolment=enrolment,
-                            score=75, passed=True)  # fmt: skip
+    enrolment_result_record(
+        actor=roster.world.user[Role.CITY_ADMIN], enrolment=enrolment, score=75, passed=True
+    )
 
     after = planning.build_day(provider=roster.provider, day=TOMORROW)
 
@@ -46,13 +47,21 @@ def test_the_optimiser_sees_a_certificate_earned_in_training(roster: Care) -> No
 
 
 def test_an_imported_caregiver_is_dispatched(roster: Care, tmp_path: Path) -> None:
-    path = roster_file(tmp_path, [
-        ["孙护理", person_id(3), "", "", "四级", "2024-03-01", "", "", "ZS9", "2030-01-01", ""],
-    ])  # fmt: skip
+    path = roster_file(
+        tmp_path,
+        [
+            ["孙护理", person_id(3), "", "", "四级", "2024-03-01", "", "", "ZS9", "2030-01-01", ""],
+        ],
+    )
     roster_import(actor=roster.manager, path=path, provider=roster.provider)
     caregiver = Employment.objects.get(person__name="孙护理").caregiver
-    catalogue.caregiver_save(actor=roster.manager, provider=roster.provider, caregiver=caregiver,
-                             skills=["bathing"], **ALL_DAY)  # fmt: skip
+    catalogue.caregiver_save(
+        actor=roster.manager,
+        provider=roster.provider,
+        caregiver=caregiver,
+        skills=["bathing"],
+        **ALL_DAY,
+    )
     visit = roster.order("ZY01").visits.get()
 
     assigned = visit_assign(actor=roster.manager, visit=visit, caregivers=[caregiver])

@@ -23,8 +23,21 @@ pytestmark = pytest.mark.django_db
 
 def _good(seq: int, name: str = "陈护理", **extra: str) -> list[str]:
     row = [name, person_id(seq), "", "高中", "四级", "2024-03-01", "", "", "", "", ""]
-    for index, key in enumerate(["name", "id", "sex", "edu", "level", "hired", "left", "reason",
-                                 "cert", "expires", "employer"]):  # fmt: skip
+    for index, key in enumerate(
+        [
+            "name",
+            "id",
+            "sex",
+            "edu",
+            "level",
+            "hired",
+            "left",
+            "reason",
+            "cert",
+            "expires",
+            "employer",
+        ]
+    ):
         if key in extra:
             row[index] = extra[key]
     return row
@@ -32,13 +45,16 @@ def _good(seq: int, name: str = "陈护理", **extra: str) -> list[str]:
 
 def test_import_writes_valid_rows_and_reports_each_bad_one(roster: Care, tmp_path: Path) -> None:
     wrong_check = person_id(9)[:-1] + ("0" if person_id(9)[-1] != "0" else "1")
-    path = roster_file(tmp_path, [
-        _good(1, cert="ZS001", expires="2027-01-01"),
-        _good(2, name="错号", id=wrong_check),
-        _good(3, name="早走", hired="2024-05-01", left="2024-04-01", reason="家庭原因"),
-        _good(4, name="怪级", level="六级"),
-        _good(5, name="外人", employer="居家公司YA"),
-    ])  # fmt: skip
+    path = roster_file(
+        tmp_path,
+        [
+            _good(1, cert="ZS001", expires="2027-01-01"),
+            _good(2, name="错号", id=wrong_check),
+            _good(3, name="早走", hired="2024-05-01", left="2024-04-01", reason="家庭原因"),
+            _good(4, name="怪级", level="六级"),
+            _good(5, name="外人", employer="居家公司YA"),
+        ],
+    )
 
     result = roster_import(actor=roster.manager, path=path, provider=roster.provider)
 
@@ -65,8 +81,9 @@ def test_dry_run_and_all_or_nothing_write_nothing(roster: Care, tmp_path: Path) 
     before = (Person.objects.count(), Caregiver.objects.count())
 
     dry = roster_import(actor=roster.manager, path=path, provider=roster.provider, dry_run=True)
-    strict = roster_import(actor=roster.manager, path=path, provider=roster.provider,
-                           all_or_nothing=True)  # fmt: skip
+    strict = roster_import(
+        actor=roster.manager, path=path, provider=roster.provider, all_or_nothing=True
+    )
 
     assert (dry.created, dry.rejected, dry.written) == (1, 1, False)
     assert (strict.rejected, strict.written) == (1, False)
@@ -74,12 +91,14 @@ def test_dry_run_and_all_or_nothing_write_nothing(roster: Care, tmp_path: Path) 
 
 
 def test_reimport_updates_and_a_leave_stops_dispatch(roster: Care, tmp_path: Path) -> None:
-    roster_import(actor=roster.manager, path=roster_file(tmp_path, [_good(1)]),
-                  provider=roster.provider)  # fmt: skip
+    roster_import(
+        actor=roster.manager, path=roster_file(tmp_path, [_good(1)]), provider=roster.provider
+    )
     again = roster_import(
-        actor=roster.manager, provider=roster.provider,
+        actor=roster.manager,
+        provider=roster.provider,
         path=roster_file(tmp_path, [_good(1, left="2025-06-30", reason="薪酬")], "again.csv"),
-    )  # fmt: skip
+    )
 
     assert (again.created, again.updated, again.rejected) == (0, 1, 0)
     employment = Employment.objects.get(person__name="陈护理")
@@ -88,13 +107,15 @@ def test_reimport_updates_and_a_leave_stops_dispatch(roster: Care, tmp_path: Pat
 
 
 def test_person_on_two_rosters_is_reported_to_both(roster: Care, world, tmp_path: Path) -> None:
-    roster_import(actor=roster.manager, path=roster_file(tmp_path, [_good(1)]),
-                  provider=roster.provider)  # fmt: skip
+    roster_import(
+        actor=roster.manager, path=roster_file(tmp_path, [_good(1)]), provider=roster.provider
+    )
     other = world.org["station_XA1a"]
     other_manager = UserFactory(username="m_other", role=Role.PROVIDER_MANAGER, organisation=other)
 
-    result = roster_import(actor=other_manager, path=roster_file(tmp_path, [_good(1)], "b.csv"),
-                           provider=other)  # fmt: skip
+    result = roster_import(
+        actor=other_manager, path=roster_file(tmp_path, [_good(1)], "b.csv"), provider=other
+    )
 
     assert (result.rejected, result.conflicts) == (1, 1)
     assert "居家公司P" in result.errors[0].reason
@@ -125,8 +146,14 @@ def test_command_exit_codes(roster: Care, tmp_path: Path) -> None:
 
     call_command("import-caregivers", str(good), stdout=io.StringIO())
     with pytest.raises(SystemExit) as rejected:
-        call_command("import-caregivers", str(bad), "--report", str(report),
-                     stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+        call_command(
+            "import-caregivers",
+            str(bad),
+            "--report",
+            str(report),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     with pytest.raises(SystemExit) as failed:
         call_command("import-caregivers", str(unreadable), stderr=io.StringIO())
 

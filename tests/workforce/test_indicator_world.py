@@ -28,25 +28,41 @@ pytestmark = pytest.mark.django_db
 _seq = itertools.count(1)
 
 
-def staff(world: World, org: str, name: str, *, level: str = "", expires: Any = None,
-          left: datetime.date | None = None) -> Person:  # fmt: skip
+def staff(
+    world: World,
+    org: str,
+    name: str,
+    *,
+    level: str = "",
+    expires: Any = None,
+    left: datetime.date | None = None,
+) -> Person:
     provider = world.org[org]
     caregiver = Caregiver.objects.create(
-        provider=provider, name=name, work_start=datetime.time(8), work_end=datetime.time(17),
+        provider=provider,
+        name=name,
+        work_start=datetime.time(8),
+        work_end=datetime.time(17),
         status="left" if left else "active",
-    )  # fmt: skip
+    )
     person = Person.objects.create(city=world.div["X"], name=name, skill_level=level)
     today = timezone.localdate()
     Employment.objects.create(
-        person=person, provider=provider, caregiver=caregiver,
-        hired_on=today - datetime.timedelta(days=800), left_on=left,
+        person=person,
+        provider=provider,
+        caregiver=caregiver,
+        hired_on=today - datetime.timedelta(days=800),
+        left_on=left,
         leave_reason="pay" if left else "",
-    )  # fmt: skip
+    )
     if expires is not None:
         Certificate.objects.create(
-            caregiver=caregiver, qualification="elder_care_worker", number=f"C{next(_seq)}",
-            issued_on=today - datetime.timedelta(days=400), expires_on=expires,
-        )  # fmt: skip
+            caregiver=caregiver,
+            qualification="elder_care_worker",
+            number=f"C{next(_seq)}",
+            issued_on=today - datetime.timedelta(days=400),
+            expires_on=expires,
+        )
     return person
 
 
@@ -59,18 +75,33 @@ def hand_made(world: World) -> Division:
     staff(world, "home_care", "钱", level="3", left=today - days(60))
     staff(world, "station_XB1a", "孙", level="5", expires=today - days(5))
     course = Course.objects.create(
-        city=world.div["X"], name="失能照护", organiser_kind="city", division=world.div["X"],
-        theory_hours=Decimal(8), practice_hours=Decimal(4),
-    )  # fmt: skip
+        city=world.div["X"],
+        name="失能照护",
+        organiser_kind="city",
+        division=world.div["X"],
+        theory_hours=Decimal(8),
+        practice_hours=Decimal(4),
+    )
     start = timezone.now() - days(hours=3) if today.day > 1 else timezone.now()
     session = TrainingSession.objects.create(
-        course=course, starts_at=start, ends_at=start + days(hours=2), place="市培训中心",
-        capacity=30, checkin_token="t1",
-    )  # fmt: skip
-    Enrolment.objects.create(session=session, person=li, provider=world.org["home_care"],
-                             status="attended", attended_at=start, hours=Decimal(12))  # fmt: skip
-    return Division.objects.create(code="419122000000", name="区XC", level="district",
-                                   parent=world.div["X"])  # fmt: skip
+        course=course,
+        starts_at=start,
+        ends_at=start + days(hours=2),
+        place="市培训中心",
+        capacity=30,
+        checkin_token="t1",
+    )
+    Enrolment.objects.create(
+        session=session,
+        person=li,
+        provider=world.org["home_care"],
+        status="attended",
+        attended_at=start,
+        hours=Decimal(12),
+    )
+    return Division.objects.create(
+        code="419122000000", name="区XC", level="district", parent=world.div["X"]
+    )
 
 
 def test_skill_level_mix_adds_up_and_is_blank_without_caregivers(world: World) -> None:

@@ -21,14 +21,17 @@ def test_workforce_indicators_count_the_same_caregivers(roster: Care) -> None:
     wang.person.save()
     period = Period.of(timezone.localdate())
     city = roster.world.div["X"]
-    found = {code: catalogue()[code].compute(period, [city])[city.pk]
-             for code in ("caregivers", "caregivers_certified", "caregivers_level_4_plus")}  # fmt: skip
+    found = {
+        code: catalogue()[code].compute(period, [city])[city.pk]
+        for code in ("caregivers", "caregivers_certified", "caregivers_level_4_plus")
+    }
 
     assert found["caregivers"].value == 3
     # wang and li hold valid certificates; zhao's expired
     assert (found["caregivers_certified"].numerator, found["caregivers_certified"].value) == (
-        2, Decimal("66.67"),
-    )  # fmt: skip
+        2,
+        Decimal("66.67"),
+    )
     assert found["caregivers_level_4_plus"].numerator == 1
     assert "caregiver_gap" in catalogue() and "caregiver_turnover" in catalogue()
 

@@ -28,16 +28,25 @@ from yiyang.workforce.models import (
 pytestmark = pytest.mark.django_db
 
 COURSE = {
-    "form": "course", "course-name": "失智照护", "course-theory_hours": "8",
-    "course-practice_hours": "8", "course-target_level": "4",
-    "course-qualification": "elder_care_worker", "course-certificate_valid_months": "24",
-}  # fmt: skip
+    "form": "course",
+    "course-name": "失智照护",
+    "course-theory_hours": "8",
+    "course-practice_hours": "8",
+    "course-target_level": "4",
+    "course-qualification": "elder_care_worker",
+    "course-certificate_valid_months": "24",
+}
 
 
 def _session_data(course: Course, start: str, end: str) -> dict[str, str]:
-    return {"form": "session", "session-course": str(course.external_id),
-            "session-starts_at": start, "session-ends_at": end, "session-place": "市培训中心",
-            "session-capacity": "30"}  # fmt: skip
+    return {
+        "form": "session",
+        "session-course": str(course.external_id),
+        "session-starts_at": start,
+        "session-ends_at": end,
+        "session-place": "市培训中心",
+        "session-capacity": "30",
+    }
 
 
 def test_a_city_adds_a_course_and_a_session(roster: Care) -> None:
@@ -45,15 +54,19 @@ def test_a_city_adds_a_course_and_a_session(roster: Care) -> None:
 
     added = admin.post("/workforce/training/", COURSE)
     course = Course.objects.get(name="失智照护")
-    wrong = admin.post("/workforce/training/",
-                       _session_data(course, "2030-05-01T14:00", "2030-05-01T09:00"))  # fmt: skip
-    session = admin.post("/workforce/training/",
-                         _session_data(course, "2030-05-01T09:00", "2030-05-01T17:00"))  # fmt: skip
+    wrong = admin.post(
+        "/workforce/training/", _session_data(course, "2030-05-01T14:00", "2030-05-01T09:00")
+    )
+    session = admin.post(
+        "/workforce/training/", _session_data(course, "2030-05-01T09:00", "2030-05-01T17:00")
+    )
 
     assert added.status_code == 302
     assert (course.organiser_kind, course.division, course.certificate_valid_months) == (
-        "city", roster.world.div["X"], 24,
-    )  # fmt: skip
+        "city",
+        roster.world.div["X"],
+        24,
+    )
     assert wrong.status_code == 200 and 'id="session-form"' in wrong.content.decode()
     assert "has-error" in wrong.content.decode()
     assert session.status_code == 302
@@ -84,10 +97,15 @@ def test_caregivers_see_no_forms(roster: Care) -> None:
 
 
 RULE = {
-    "form": "rule", "name": "持证岗位补贴", "kind": "post", "amount": "200",
-    "qualification": "elder_care_worker", "min_years_in_sector": "0",
-    "valid_from": "2020-01-01", "is_active": "on",
-}  # fmt: skip
+    "form": "rule",
+    "name": "持证岗位补贴",
+    "kind": "post",
+    "amount": "200",
+    "qualification": "elder_care_worker",
+    "min_years_in_sector": "0",
+    "valid_from": "2020-01-01",
+    "is_active": "on",
+}
 
 
 def test_the_city_sets_subsidy_rules_and_computes_a_month(roster: Care) -> None:
@@ -97,8 +115,9 @@ def test_the_city_sets_subsidy_rules_and_computes_a_month(roster: Care) -> None:
     admin.post("/workforce/subsidies/", RULE)
     twice = admin.post("/workforce/subsidies/", RULE | {"name": "重复"})
     rule = SubsidyRule.objects.get()
-    changed = admin.post(f"/workforce/subsidies/rules/{rule.external_id}/",
-                         RULE | {"amount": "250.5"})  # fmt: skip
+    changed = admin.post(
+        f"/workforce/subsidies/rules/{rule.external_id}/", RULE | {"amount": "250.5"}
+    )
     admin.post("/workforce/subsidies/", {"form": "evaluate", "month": month})
     page = admin.get(f"/workforce/subsidies/?month={month}").content.decode()
 
@@ -128,14 +147,21 @@ def test_a_contest_set_up_entered_and_scored(roster: Care) -> None:
     url = f"/workforce/contests/{contest.external_id}/"
     for name in ("wang", "li"):
         person = Employment.objects.get(caregiver=roster.caregivers[name]).person
-        manager.post(url, {"form": "entry", "entry-event": "失能照护",
-                           "entry-person": str(person.external_id)})  # fmt: skip
+        manager.post(
+            url,
+            {"form": "entry", "entry-event": "失能照护", "entry-person": str(person.external_id)},
+        )
     entries = {e.person.name: e for e in ContestEntry.objects.select_related("person")}
-    admin.post(url, {
-        "form": "scores", "event": "失能照护", "awards": "一等奖\n二等奖",
-        f"score_{entries['王护理'].external_id}": "88",
-        f"score_{entries['李护理'].external_id}": "91.5",
-    })  # fmt: skip
+    admin.post(
+        url,
+        {
+            "form": "scores",
+            "event": "失能照护",
+            "awards": "一等奖\n二等奖",
+            f"score_{entries['王护理'].external_id}": "88",
+            f"score_{entries['李护理'].external_id}": "91.5",
+        },
+    )
     page = manager.get(url).content.decode()
     by_manager = manager.post("/workforce/contests/", {"name": "区赛", "held_on": "2026-11-01"})
 
@@ -152,8 +178,9 @@ def test_the_roster_in_figures(roster: Care) -> None:
 
     today = timezone.localdate()
     last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=15)
-    employments = {n: Employment.objects.get(caregiver=roster.caregivers[n]) for n in
-                   ("wang", "li", "zhao")}  # fmt: skip
+    employments = {
+        n: Employment.objects.get(caregiver=roster.caregivers[n]) for n in ("wang", "li", "zhao")
+    }
     Employment.objects.filter(pk=employments["wang"].pk).update(hired_on=datetime.date(2020, 1, 1))
     Employment.objects.filter(pk=employments["li"].pk).update(
         hired_on=datetime.date(2020, 1, 1), left_on=last_month, leave_reason="pay"
@@ -189,8 +216,12 @@ def test_contest_and_subsidy_lists_keep_their_query_counts(roster: Care) -> None
     city = roster.world.div["X"]
     page = login(Client(), admin_user)
     api = Client(HTTP_AUTHORIZATION=f"Token {token_for(admin_user)}")
-    urls = [(page, "/workforce/contests/"), (page, "/workforce/subsidies/"),
-            (api, "/api/v1/workforce/contests/"), (page, "/workforce/figures/")]  # fmt: skip
+    urls = [
+        (page, "/workforce/contests/"),
+        (page, "/workforce/subsidies/"),
+        (api, "/api/v1/workforce/contests/"),
+        (page, "/workforce/figures/"),
+    ]
 
     def counts() -> list[int]:
         found = []
@@ -198,20 +229,28 @@ def test_contest_and_subsidy_lists_keep_their_query_counts(roster: Care) -> None
             with CaptureQueriesContext(connection) as context:
                 assert client.get(url).status_code == 200
             # the token's last-used time is written at most once a minute: not the list's
-            found.append(sum('UPDATE "accounts_apitoken"' not in q["sql"]
-                             for q in context.captured_queries))  # fmt: skip
+            found.append(
+                sum('UPDATE "accounts_apitoken"' not in q["sql"] for q in context.captured_queries)
+            )
         return found
 
     def contest(n: int) -> None:
-        made = contest_create(actor=admin_user, city=city, name=f"大赛{n}",
-                              held_on=datetime.date(2026, 10, n))  # fmt: skip
+        made = contest_create(
+            actor=admin_user, city=city, name=f"大赛{n}", held_on=datetime.date(2026, 10, n)
+        )
         for name in ("wang", "li"):
             person = Employment.objects.get(caregiver=roster.caregivers[name]).person
             contest_entry_add(actor=roster.manager, contest=made, event="急救", person=person)
 
     contest(1)
-    subsidy_rule_save(actor=admin_user, city=city, name="岗位补贴", kind="post", amount="100",
-                      valid_from=datetime.date(2020, 1, 1))  # fmt: skip
+    subsidy_rule_save(
+        actor=admin_user,
+        city=city,
+        name="岗位补贴",
+        kind="post",
+        amount="100",
+        valid_from=datetime.date(2020, 1, 1),
+    )
     few = counts()
     for n in range(2, 6):
         contest(n)

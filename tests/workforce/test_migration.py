@@ -30,8 +30,9 @@ def _skills(provider: object) -> dict[str, list[str]]:
 
 
 def test_existing_caregivers_migrate_without_loss(care: Care) -> None:
-    gone = catalogue.caregiver_save(actor=care.manager, provider=care.provider, name="钱护理",
-                                    status="left")  # fmt: skip
+    gone = catalogue.caregiver_save(
+        actor=care.manager, provider=care.provider, name="钱护理", status="left"
+    )
     profiles = list(Caregiver.objects.order_by("pk").values())
     skills = _skills(care.provider)
 
@@ -44,8 +45,11 @@ def test_existing_caregivers_migrate_without_loss(care: Care) -> None:
     assert Person.objects.count() == 4
     wang = employments["王护理"]
     assert (wang.person.name, wang.provider, wang.hired_on, wang.left_on) == (
-        "王护理", care.provider, wang.caregiver.created_at.date(), None,
-    )  # fmt: skip
+        "王护理",
+        care.provider,
+        wang.caregiver.created_at.date(),
+        None,
+    )
     left = employments["钱护理"]
     assert (left.left_on, left.leave_reason) == (gone.created_at.date(), "other")
     assert [c.number for c in person_record(wang.person)["certificates"]] == ["C-wang"]

@@ -51,8 +51,9 @@ def test_a_move_keeps_history_skill_level_and_certificates(roster: Care, tmp_pat
     roster_import(actor=roster.manager, path=first, provider=roster.provider)
     old = Employment.objects.get(person__name="孟护理")
     CertificateIssue.objects.create(certificate=old.caregiver.certificates.get(), issuer="市人社局")
-    employment_end(actor=roster.manager, employment=old, left_on=datetime.date(2025, 5, 31),
-                   reason="transfer")  # fmt: skip
+    employment_end(
+        actor=roster.manager, employment=old, left_on=datetime.date(2025, 5, 31), reason="transfer"
+    )
 
     station, result = _hire_at_station(roster, tmp_path, "2025-06-01")
 
@@ -60,13 +61,16 @@ def test_a_move_keeps_history_skill_level_and_certificates(roster: Care, tmp_pat
     person = Person.objects.get(name="孟护理")
     assert person.skill_level == "3"
     assert [(e.provider, e.left_on) for e in person.employments.order_by("hired_on")] == [
-        (roster.provider, datetime.date(2025, 5, 31)), (station, None),
-    ]  # fmt: skip
+        (roster.provider, datetime.date(2025, 5, 31)),
+        (station, None),
+    ]
     new = person.employments.get(left_on__isnull=True).caregiver
     copied = new.certificates.get()
     assert (copied.number, copied.expires_on, copied.issue.issuer) == (
-        "ZS41", datetime.date(2031, 6, 30), "市人社局",
-    )  # fmt: skip
+        "ZS41",
+        datetime.date(2031, 6, 30),
+        "市人社局",
+    )
     assert old.caregiver.certificates.get().number == "ZS41"  # the history stays
     held = certificates_valid_on(caregiver_ids=[new.pk], day=timezone.localdate())
     assert held[new.pk] == {"elder_care_worker": datetime.date(2031, 6, 30)}
@@ -78,8 +82,9 @@ def test_a_re_import_at_the_new_employer_copies_nothing_twice(roster: Care, tmp_
     first = roster_file(tmp_path, [_row("", "2022-03-01", cert="ZS41", expires="2031-06-30")])
     roster_import(actor=roster.manager, path=first, provider=roster.provider)
     old = Employment.objects.get(person__name="孟护理")
-    employment_end(actor=roster.manager, employment=old, left_on=datetime.date(2025, 5, 31),
-                   reason="transfer")  # fmt: skip
+    employment_end(
+        actor=roster.manager, employment=old, left_on=datetime.date(2025, 5, 31), reason="transfer"
+    )
 
     _hire_at_station(roster, tmp_path, "2025-06-01")
     _station, again = _hire_at_station(roster, tmp_path, "2025-06-01")
@@ -95,13 +100,19 @@ def test_a_certificate_earned_between_employers_goes_to_the_next(
     roster_import(actor=roster.manager, path=first, provider=roster.provider)
     person = Person.objects.get(name="孟护理")
     session = _session(roster)
-    enrolment = session.enrolments.create(person=person, provider=roster.provider,
-                                          attended_at=timezone.now(), status="attended")  # fmt: skip
-    employment_end(actor=roster.manager, employment=person.employments.get(),
-                   left_on=timezone.localdate(), reason="family")  # fmt: skip
+    enrolment = session.enrolments.create(
+        person=person, provider=roster.provider, attended_at=timezone.now(), status="attended"
+    )
+    employment_end(
+        actor=roster.manager,
+        employment=person.employments.get(),
+        left_on=timezone.localdate(),
+        reason="family",
+    )
 
-    enrolment_result_record(actor=roster.world.user[Role.CITY_ADMIN], enrolment=enrolment,
-                            score=90, passed=True)  # fmt: skip
+    enrolment_result_record(
+        actor=roster.world.user[Role.CITY_ADMIN], enrolment=enrolment, score=90, passed=True
+    )
     _station, result = _hire_at_station(roster, tmp_path, timezone.localdate().isoformat())
 
     assert result.created == 1
@@ -117,12 +128,14 @@ def test_the_expiry_reminder_goes_to_the_new_employer(roster: Care, tmp_path: Pa
     first = roster_file(tmp_path, [_row("", "2022-03-01", cert="ZS41", expires=soon)])
     roster_import(actor=roster.manager, path=first, provider=roster.provider)
     old = Employment.objects.get(person__name="孟护理")
-    employment_end(actor=roster.manager, employment=old, left_on=datetime.date(2025, 5, 31),
-                   reason="transfer")  # fmt: skip
+    employment_end(
+        actor=roster.manager, employment=old, left_on=datetime.date(2025, 5, 31), reason="transfer"
+    )
     station, _result = _hire_at_station(roster, tmp_path, "2025-06-01")
 
     made = certificate_reminders_create()
 
-    reminders = list(Person.objects.get(name="孟护理").reminders.values_list("provider_id",
-                                                                            flat=True))  # fmt: skip
+    reminders = list(
+        Person.objects.get(name="孟护理").reminders.values_list("provider_id", flat=True)
+    )
     assert made == 1 and reminders == [station.pk]

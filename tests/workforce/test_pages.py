@@ -28,9 +28,14 @@ def _client(user) -> Client:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("who", "sees"),
-    [("manager", True), (Role.DISTRICT_OFFICER, True), (Role.CITY_ADMIN, True),
-     (Role.PROVIDER_MANAGER, False), ("admin_Y", False)],
-)  # fmt: skip
+    [
+        ("manager", True),
+        (Role.DISTRICT_OFFICER, True),
+        (Role.CITY_ADMIN, True),
+        (Role.PROVIDER_MANAGER, False),
+        ("admin_Y", False),
+    ],
+)
 def test_roster_is_scoped(roster: Care, who: str, sees: bool) -> None:
     user = roster.manager if who == "manager" else roster.world.user[who]
     person = Employment.objects.get(caregiver=roster.caregivers["wang"]).person
@@ -76,16 +81,22 @@ def _queries(client: Client, url: str) -> int:
 def roster_import(roster: Care, seq: int, folder: Path) -> None:
     from yiyang.workforce.services.importing import roster_import as run
 
-    path = roster_file(folder, [[f"员工{seq}", person_id(100 + seq), "", "", "", "2024-01-01",
-                                 "", "", "", "", ""]], f"r{seq}.csv")  # fmt: skip
+    path = roster_file(
+        folder,
+        [[f"员工{seq}", person_id(100 + seq), "", "", "", "2024-01-01", "", "", "", "", ""]],
+        f"r{seq}.csv",
+    )
     run(actor=roster.manager, path=path, provider=roster.provider)
 
 
 def test_upload_shows_each_rejected_row(roster: Care, tmp_path: Path) -> None:
-    path = roster_file(tmp_path, [
-        ["陈护理", person_id(1), "", "", "四级", "2024-03-01", "", "", "", "", ""],
-        ["怪级", person_id(2), "", "", "六级", "2024-03-01", "", "", "", "", ""],
-    ])  # fmt: skip
+    path = roster_file(
+        tmp_path,
+        [
+            ["陈护理", person_id(1), "", "", "四级", "2024-03-01", "", "", "", "", ""],
+            ["怪级", person_id(2), "", "", "六级", "2024-03-01", "", "", "", "", ""],
+        ],
+    )
     client = _client(roster.manager)
 
     with path.open("rb") as handle:
@@ -119,11 +130,22 @@ def test_unreadable_upload_says_why(roster: Care, tmp_path: Path) -> None:
 
 def test_qr_check_in_on_the_phone_and_the_record(roster: Care) -> None:
     admin = roster.world.user[Role.CITY_ADMIN]
-    course = course_create(actor=admin, division=roster.world.div["X"], name="失智照护",
-                           theory_hours=4, practice_hours=4)  # fmt: skip
+    course = course_create(
+        actor=admin,
+        division=roster.world.div["X"],
+        name="失智照护",
+        theory_hours=4,
+        practice_hours=4,
+    )
     start = timezone.now() - datetime.timedelta(minutes=5)
-    session = session_create(actor=admin, course=course, starts_at=start,
-                             ends_at=start + datetime.timedelta(hours=3), place="站点", capacity=5)  # fmt: skip
+    session = session_create(
+        actor=admin,
+        course=course,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        place="站点",
+        capacity=5,
+    )
     wang = Employment.objects.get(caregiver=roster.caregivers["wang"]).person
     enrolment_add(actor=roster.manager, session=session, person=wang)
     phone = _client(roster.world.user[Role.CAREGIVER])
@@ -154,11 +176,22 @@ def test_my_record_without_a_roster_entry(world) -> None:  # type: ignore[no-unt
 
 def test_a_caregiver_enrols_on_the_session_page(roster: Care) -> None:
     admin = roster.world.user[Role.CITY_ADMIN]
-    course = course_create(actor=admin, division=roster.world.div["X"], name="康复护理",
-                           theory_hours=2, practice_hours=2)  # fmt: skip
+    course = course_create(
+        actor=admin,
+        division=roster.world.div["X"],
+        name="康复护理",
+        theory_hours=2,
+        practice_hours=2,
+    )
     start = timezone.now() + datetime.timedelta(days=2)
-    session = session_create(actor=admin, course=course, starts_at=start,
-                             ends_at=start + datetime.timedelta(hours=2), place="站点", capacity=5)  # fmt: skip
+    session = session_create(
+        actor=admin,
+        course=course,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        place="站点",
+        capacity=5,
+    )
     phone = _client(roster.world.user[Role.CAREGIVER])
     url = f"/workforce/training/sessions/{session.external_id}/"
 

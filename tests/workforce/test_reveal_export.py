@@ -23,9 +23,24 @@ pytestmark = pytest.mark.django_db
 
 
 def _imported(roster: Care, tmp_path: Path) -> Person:
-    path = roster_file(tmp_path, [
-        ["孟护理", person_id(41), "", "大专", "三级", "2022-03-01", "", "", "ZS41", "2031-06-30", ""],
-    ])  # fmt: skip
+    path = roster_file(
+        tmp_path,
+        [
+            [
+                "孟护理",
+                person_id(41),
+                "",
+                "大专",
+                "三级",
+                "2022-03-01",
+                "",
+                "",
+                "ZS41",
+                "2031-06-30",
+                "",
+            ],
+        ],
+    )
     roster_import(actor=roster.manager, path=path, provider=roster.provider)
     return Person.objects.get(name="孟护理")
 
@@ -45,8 +60,10 @@ def test_the_full_id_number_is_shown_on_post_and_audited(roster: Care, tmp_path:
     assert shown["Cache-Control"] == "no-store"
     event = AuditEvent.objects.get(action="view_sealed", object_type="workforce.person")
     assert (event.actor_username, event.object_id, event.changes) == (
-        "city_admin", str(person.external_id), {"fields": ["id_number"]},
-    )  # fmt: skip
+        "city_admin",
+        str(person.external_id),
+        {"fields": ["id_number"]},
+    )
 
 
 @pytest.mark.parametrize(
@@ -93,8 +110,11 @@ def test_the_roster_export(roster: Care, tmp_path: Path) -> None:
     assert len(full) == 2
     row = dict(zip(full[0], full[1], strict=True))
     assert (row["姓名"], row["身份证号"], row["证书编号"], row["所属机构"]) == (
-        "孟护理", person_id(41), "ZS41", roster.provider.licence_number or roster.provider.name,
-    )  # fmt: skip
+        "孟护理",
+        person_id(41),
+        "ZS41",
+        roster.provider.licence_number or roster.provider.name,
+    )
     assert str(row["离职日期"] or "") == ""
     assert masked[1][1] == person_id(41)[:6] + "********" + person_id(41)[-4:]
     assert '\'=HYPERLINK("http://x.example","a")' in [r[0] for r in everyone]
@@ -102,11 +122,14 @@ def test_the_roster_export(roster: Care, tmp_path: Path) -> None:
     assert person_id(41) not in [r[1] for r in provider]  # masked for a provider
     assert family.status_code == 403
     exports = AuditEvent.objects.filter(action="export", object_type="workforce.employment")
-    assert [(e.actor_username, e.changes["count"], e.changes["fields"]) for e in
-            exports.order_by("id")] == [
-        ("city_admin", 1, ["id_number"]), ("city_admin", 4, ["id_number"]), ("auditor", 1, []),
+    assert [
+        (e.actor_username, e.changes["count"], e.changes["fields"]) for e in exports.order_by("id")
+    ] == [
+        ("city_admin", 1, ["id_number"]),
+        ("city_admin", 4, ["id_number"]),
+        ("auditor", 1, []),
         ("manager_p", 4, []),
-    ]  # fmt: skip
+    ]
 
 
 def test_an_exported_roster_imports_again(roster: Care, tmp_path: Path) -> None:

@@ -24,12 +24,27 @@ pytestmark = pytest.mark.django_db
 def _rules(care: Care) -> None:
     admin, city = care.world.user[Role.CITY_ADMIN], care.world.div["X"]
     start = datetime.date(2020, 1, 1)
-    subsidy_rule_save(actor=admin, city=city, name="持证岗位补贴", kind="post", amount="200",
-                      qualification="elder_care_worker", valid_from=start)  # fmt: skip
-    subsidy_rule_save(actor=admin, city=city, name="四级岗位补贴", kind="post", amount="300.5",
-                      min_skill_level="4", valid_from=start)  # fmt: skip
-    subsidy_rule_save(actor=admin, city=city, name="入职补贴", kind="entry", amount="1000",
-                      valid_from=start)  # fmt: skip
+    subsidy_rule_save(
+        actor=admin,
+        city=city,
+        name="持证岗位补贴",
+        kind="post",
+        amount="200",
+        qualification="elder_care_worker",
+        valid_from=start,
+    )
+    subsidy_rule_save(
+        actor=admin,
+        city=city,
+        name="四级岗位补贴",
+        kind="post",
+        amount="300.5",
+        min_skill_level="4",
+        valid_from=start,
+    )
+    subsidy_rule_save(
+        actor=admin, city=city, name="入职补贴", kind="entry", amount="1000", valid_from=start
+    )
 
 
 def test_each_person_gets_the_best_rule_once_a_month(roster: Care) -> None:
@@ -63,10 +78,12 @@ def test_two_employers_in_one_month_pay_once(roster: Care) -> None:
     admin, city = roster.world.user[Role.CITY_ADMIN], roster.world.div["X"]
     li = Employment.objects.get(caregiver=roster.caregivers["li"])
     other = OrganisationFactory(name="院B", division=roster.world.div["XA1a"])
-    second = Caregiver.objects.create(provider=other, name="李护理", work_start=datetime.time(8),
-                                      work_end=datetime.time(17))  # fmt: skip
-    Employment.objects.create(person=li.person, provider=other, caregiver=second,
-                              hired_on=li.hired_on)  # fmt: skip
+    second = Caregiver.objects.create(
+        provider=other, name="李护理", work_start=datetime.time(8), work_end=datetime.time(17)
+    )
+    Employment.objects.create(
+        person=li.person, provider=other, caregiver=second, hired_on=li.hired_on
+    )
 
     subsidies_evaluate(actor=admin, city=city, month=timezone.localdate())
 
@@ -93,14 +110,33 @@ def test_a_rule_that_would_pay_the_same_people_twice_is_refused(roster: Care) ->
     admin, city = roster.world.user[Role.CITY_ADMIN], roster.world.div["X"]
 
     with pytest.raises(ValidationError) as refused:
-        subsidy_rule_save(actor=admin, city=city, name="重复", kind="post", amount="250",
-                          qualification="elder_care_worker", valid_from=datetime.date(2024, 1, 1))  # fmt: skip
+        subsidy_rule_save(
+            actor=admin,
+            city=city,
+            name="重复",
+            kind="post",
+            amount="250",
+            qualification="elder_care_worker",
+            valid_from=datetime.date(2024, 1, 1),
+        )
     with pytest.raises(ValidationError) as bad_amount:
-        subsidy_rule_save(actor=admin, city=city, name="负数", kind="post", amount="-1",
-                          valid_from=datetime.date(2024, 1, 1))  # fmt: skip
+        subsidy_rule_save(
+            actor=admin,
+            city=city,
+            name="负数",
+            kind="post",
+            amount="-1",
+            valid_from=datetime.date(2024, 1, 1),
+        )
     with pytest.raises(PermissionDenied):
-        subsidy_rule_save(actor=roster.manager, city=city, name="x", kind="post", amount="1",
-                          valid_from=datetime.date(2024, 1, 1))  # fmt: skip
+        subsidy_rule_save(
+            actor=roster.manager,
+            city=city,
+            name="x",
+            kind="post",
+            amount="1",
+            valid_from=datetime.date(2024, 1, 1),
+        )
 
     assert "once a month" in refused.value.message_dict["kind"][0]
     assert "amount" in bad_amount.value.message_dict

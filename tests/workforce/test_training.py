@@ -32,20 +32,34 @@ pytestmark = pytest.mark.django_db
 def _session(care: Care, *, starts_in: int = -10, hours: int = 2):  # type: ignore[no-untyped-def]
     admin = care.world.user[Role.CITY_ADMIN]
     course = course_create(
-        actor=admin, division=care.world.div["X"], name="养老护理员（四级）培训",
-        theory_hours="16", practice_hours="24", target_level="4",
-        qualification="elder_care_worker", certificate_valid_months=24,
-    )  # fmt: skip
+        actor=admin,
+        division=care.world.div["X"],
+        name="养老护理员（四级）培训",
+        theory_hours="16",
+        practice_hours="24",
+        target_level="4",
+        qualification="elder_care_worker",
+        certificate_valid_months=24,
+    )
     start = timezone.now() + datetime.timedelta(minutes=starts_in)
-    return session_create(actor=admin, course=course, starts_at=start,
-                          ends_at=start + datetime.timedelta(hours=hours), place="市培训中心",
-                          capacity=30)  # fmt: skip
+    return session_create(
+        actor=admin,
+        course=course,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=hours),
+        place="市培训中心",
+        capacity=30,
+    )
 
 
 def _zhao_with_login(roster: Care):  # type: ignore[no-untyped-def]
     login = UserFactory(username="zhao", role=Role.CAREGIVER, organisation=roster.provider)
-    catalogue.caregiver_save(actor=roster.manager, provider=roster.provider,
-                             caregiver=roster.caregivers["zhao"], user=login)  # fmt: skip
+    catalogue.caregiver_save(
+        actor=roster.manager,
+        provider=roster.provider,
+        caregiver=roster.caregivers["zhao"],
+        user=login,
+    )
     return login, Employment.objects.get(caregiver=roster.caregivers["zhao"]).person
 
 
@@ -70,11 +84,13 @@ def test_training_certificate_lets_dispatch_assign(roster: Care) -> None:
         year=timezone.localdate().year + 2
     )
     assert certificate.issue.issuer == "城X"
-    held = certificates_valid_on(caregiver_ids=[roster.caregivers["zhao"].pk],
-                                 day=timezone.localdate())  # fmt: skip
+    held = certificates_valid_on(
+        caregiver_ids=[roster.caregivers["zhao"].pk], day=timezone.localdate()
+    )
     assert held[roster.caregivers["zhao"].pk]["elder_care_worker"] == certificate.expires_on
-    assigned = visit_assign(actor=roster.manager, visit=visit,
-                            caregivers=[roster.caregivers["zhao"]])  # fmt: skip
+    assigned = visit_assign(
+        actor=roster.manager, visit=visit, caregivers=[roster.caregivers["zhao"]]
+    )
     assert assigned.status == "assigned"
     person.refresh_from_db()
     assert person.skill_level == "4"
@@ -115,14 +131,16 @@ def test_result_only_after_attendance_and_by_the_organiser(roster: Care) -> None
     with pytest.raises(PermissionDenied):
         enrolment_result_record(actor=roster.manager, enrolment=enrolment, score=90, passed=True)
     with pytest.raises(ValidationError, match="attended"):
-        enrolment_result_record(actor=roster.world.user[Role.CITY_ADMIN], enrolment=enrolment,
-                                score=90, passed=True)  # fmt: skip
+        enrolment_result_record(
+            actor=roster.world.user[Role.CITY_ADMIN], enrolment=enrolment, score=90, passed=True
+        )
 
 
 def test_provider_enrols_only_its_own_staff(roster: Care, world) -> None:  # type: ignore[no-untyped-def]
     _login, person = _zhao_with_login(roster)
-    other = UserFactory(username="m2", role=Role.PROVIDER_MANAGER,
-                        organisation=world.org["station_XA1a"])  # fmt: skip
+    other = UserFactory(
+        username="m2", role=Role.PROVIDER_MANAGER, organisation=world.org["station_XA1a"]
+    )
 
     with pytest.raises(PermissionDenied):
         enrolment_add(actor=other, session=_session(roster), person=person)

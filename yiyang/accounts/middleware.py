@@ -16,9 +16,16 @@ from yiyang.accounts.services import user_needs_otp
 
 # Only what it takes to finish (or abandon) the login; everything else needs the second factor.
 EXEMPT_PREFIXES = (
-    "/accounts/login/", "/accounts/logout/", "/accounts/2fa/", "/i18n/", "/static/",
-    "/healthz", "/api/v1/auth/token/", "/api/v1/schema/", "/api/v1/docs/",
-)  # fmt: skip
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/2fa/",
+    "/i18n/",
+    "/static/",
+    "/healthz",
+    "/api/v1/auth/token/",
+    "/api/v1/schema/",
+    "/api/v1/docs/",
+)
 
 
 class TwoFactorRequiredMiddleware:

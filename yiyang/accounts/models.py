@@ -21,13 +21,21 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.FAMILY)
     division = models.ForeignKey(
-        Division, verbose_name=_("division"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
-    )  # fmt: skip
+        Division,
+        verbose_name=_("division"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
-    )  # fmt: skip
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -44,9 +52,10 @@ class User(AbstractUser):
         if self.role == Role.CANTEEN_STAFF:  # their canteen only, not others of its operator
             return Scope(
                 division_prefix=None,
-                organisation_ids=frozenset([self.organisation_id]) if self.organisation_id
+                organisation_ids=frozenset([self.organisation_id])
+                if self.organisation_id
                 else frozenset(),
-            )  # fmt: skip
+            )
         return Scope(
             division_prefix=self.division.code_prefix if self.division is not None else None,
             organisation_ids=(

@@ -68,8 +68,9 @@ def _user_errors(*, values: dict[str, Any], actor: Actor, instance: User | None)
         errors["division"] = _("A %(role)s is not tied to a division.") % {"role": role_label}
     if division is not None and level is not None and division.level != level:
         errors["division"] = _("A %(role)s is tied to a %(level)s.") % {
-            "role": role_label, "level": str(DivisionLevel(level).label).lower(),
-        }  # fmt: skip
+            "role": role_label,
+            "level": str(DivisionLevel(level).label).lower(),
+        }
     if need_org == REQUIRED and organisation is None:
         errors["organisation"] = _("A %(role)s belongs to an organisation.") % {"role": role_label}
     if need_org == NONE and organisation is not None:
@@ -109,9 +110,12 @@ def user_create(*, actor: Actor, password: str, **values: Any) -> User:
     user.set_password(password)
     user.save()
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=user, division_code=_division_code(user),
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=user,
+        division_code=_division_code(user),
         changes={k: [None, v] for k, v in snapshot(user, USER_FIELDS).items()},
-    )  # fmt: skip
+    )
     return user
 
 
@@ -145,9 +149,12 @@ def user_update(*, actor: Actor, user: User, password: str | None = None, **valu
         changes["password"] = ["***", "***"]
     if changes:
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=user,
-            division_code=_division_code(user), changes=changes,
-        )  # fmt: skip
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=user,
+            division_code=_division_code(user),
+            changes=changes,
+        )
     if password or not user.is_active:
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -166,9 +173,12 @@ def _division_code(user: User) -> str:
 def login_recorded(*, user: User | None, action: str, username: str = "") -> None:
     """Audit a login, logout, failed login or lockout."""
     audit_record(
-        actor=user, action=action, obj=user, username=username,
+        actor=user,
+        action=action,
+        obj=user,
+        username=username,
         division_code=_division_code(user) if user is not None else "",
-    )  # fmt: skip
+    )
 
 
 def _hash_token(key: str) -> str:
@@ -196,9 +206,10 @@ def api_token_issue(*, user: User, otp: str | None = None) -> str:
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(
-            user=user, key_hash=_hash_token(key),
+            user=user,
+            key_hash=_hash_token(key),
             expires_at=timezone.now() + timedelta(days=API_TOKEN_DAYS),
-        )  # fmt: skip
+        )
         audit_record(
             actor=user,
             action=AuditAction.TOKEN_ISSUED,
@@ -257,9 +268,12 @@ def user_otp_reset(*, actor: Actor, user: User) -> int:
     require_perm(actor, Permission.MANAGE_USERS)
     removed, _details = TOTPDevice.objects.filter(user=user).delete()
     audit_record(
-        actor=actor, action=AuditAction.OTP_RESET, obj=user,
-        division_code=_division_code(user), changes={"devices_removed": removed},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.OTP_RESET,
+        obj=user,
+        division_code=_division_code(user),
+        changes={"devices_removed": removed},
+    )
     return removed
 
 
@@ -269,9 +283,12 @@ def user_unlock(*, actor: Actor, user: User) -> int:
     require_perm(actor, Permission.MANAGE_USERS)
     removed = axes_reset(username=user.get_username())
     audit_record(
-        actor=actor, action=AuditAction.UNLOCKED, obj=user,
-        division_code=_division_code(user), changes={"attempts_cleared": removed},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.UNLOCKED,
+        obj=user,
+        division_code=_division_code(user),
+        changes={"attempts_cleared": removed},
+    )
     return removed
 
 
@@ -288,6 +305,8 @@ def password_changed_recorded(*, user: User) -> None:
             revoked_at=timezone.now()
         )
         audit_record(
-            actor=user, action=AuditAction.PASSWORD_CHANGED, obj=user,
+            actor=user,
+            action=AuditAction.PASSWORD_CHANGED,
+            obj=user,
             division_code=_division_code(user),
-        )  # fmt: skip
+        )

@@ -37,9 +37,10 @@ def changes_record(*, alerts: list[Any], change: str, at: datetime.datetime) -> 
     if not alerts:
         return
     insert_rows(
-        AlertChange, ("alert_id", "division_code", "change", "at"),
+        AlertChange,
+        ("alert_id", "division_code", "change", "at"),
         [(a.pk, a.division_code, change, at) for a in alerts],
-    )  # fmt: skip
+    )
     if settings.ALERT_EVENT_BUS == "redis":
         transaction.on_commit(_publish)
 

@@ -145,9 +145,12 @@ class EmailChannel(Channel):
         masked = ", ".join(mask_email(a) for a in addresses)
         subject = notification.message.splitlines()[0][:120] if notification.message else ""
         message = EmailMessage(
-            subject=subject, body=notification.message, from_email=settings.DEFAULT_FROM_EMAIL,
-            to=addresses, connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
-        )  # fmt: skip
+            subject=subject,
+            body=notification.message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=addresses,
+            connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
+        )
         try:
             message.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused:
@@ -187,18 +190,25 @@ class SmsChannel(Channel):
     def _send(self, notification: Any, number: str) -> Delivery:
         masked = mask_phone(number)
         reference = str(notification.external_id)
-        body = json.dumps({
-            "to": number, "template_id": settings.SMS_TEMPLATE_ID,
-            "params": {"message": notification.message}, "reference": reference,
-        }, ensure_ascii=False).encode()  # fmt: skip
+        body = json.dumps(
+            {
+                "to": number,
+                "template_id": settings.SMS_TEMPLATE_ID,
+                "params": {"message": notification.message},
+                "reference": reference,
+            },
+            ensure_ascii=False,
+        ).encode()
         request = urllib.request.Request(  # noqa: S310 - the URL is the operator's setting
-            settings.SMS_GATEWAY_URL, data=body, method="POST",
+            settings.SMS_GATEWAY_URL,
+            data=body,
+            method="POST",
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 "Authorization": f"Bearer {settings.SMS_GATEWAY_KEY}",
                 "Idempotency-Key": reference,
             },
-        )  # fmt: skip
+        )
         try:
             with urllib.request.urlopen(  # noqa: S310
                 request, timeout=settings.SMS_TIMEOUT_SECONDS
@@ -207,8 +217,9 @@ class SmsChannel(Channel):
         except urllib.error.HTTPError as exc:
             text = exc.read(300).decode("utf-8", "replace").strip()
             final = 400 <= exc.code < 500 and exc.code not in (408, 429)
-            return Delivery(False, f"SMS gateway HTTP {exc.code} for {masked}: {text}"[:300],
-                            retry=not final)  # fmt: skip
+            return Delivery(
+                False, f"SMS gateway HTTP {exc.code} for {masked}: {text}"[:300], retry=not final
+            )
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             return Delivery(False, f"SMS gateway unreachable for {masked}: {reason}"[:300])

@@ -178,9 +178,14 @@ def device_key(topic: str) -> str:
 
 class Gateway:
     def __init__(
-        self, *, client_id: str, batch_size: int, batch_ms: int, url: str | None = None,
+        self,
+        *,
+        client_id: str,
+        batch_size: int,
+        batch_ms: int,
+        url: str | None = None,
         receive_maximum: int = RECEIVE_MAXIMUM,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.client_id = client_id
         self.batch_size = batch_size
         self.batch_seconds = batch_ms / 1000
@@ -291,8 +296,9 @@ class Gateway:
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = settings.MQTT_SESSION_EXPIRY_SECONDS
             properties.ReceiveMaximum = self.receive_maximum
-            self.client.connect_async(host, port, keepalive=30, clean_start=False,
-                                      properties=properties)  # fmt: skip
+            self.client.connect_async(
+                host, port, keepalive=30, clean_start=False, properties=properties
+            )
         else:
             self.client.connect_async(host, port, keepalive=30)
         self.client.loop_start()
@@ -372,11 +378,15 @@ class Gateway:
         try:
             gateway_beat(
                 name=f"mqtt:{self.client_id}:{socket.gethostname()}",
-                started_at=self.started_at, connected=self.connected.is_set(),
-                accepted=self.counts["accepted"], duplicates=self.counts["duplicate"],
-                rejected=self.counts["rejected"], last_error=self.last_error,
-                last_error_since=since, episodes=episodes,
-            )  # fmt: skip
+                started_at=self.started_at,
+                connected=self.connected.is_set(),
+                accepted=self.counts["accepted"],
+                duplicates=self.counts["duplicate"],
+                rejected=self.counts["rejected"],
+                last_error=self.last_error,
+                last_error_since=since,
+                episodes=episodes,
+            )
         except (db.OperationalError, db.InterfaceError):
             db.connections.close_all()
             return
@@ -447,15 +457,19 @@ class BrokerReport:
 
 def _probe_client(client_id: str, *, clean: bool) -> mqtt.Client:
     client = mqtt.Client(
-        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-        protocol=mqtt.MQTTv311, clean_session=clean,
-    )  # fmt: skip
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv311,
+        clean_session=clean,
+    )
     if settings.MQTT_USERNAME:
         client.username_pw_set(settings.MQTT_USERNAME, settings.MQTT_PASSWORD or None)
     if settings.MQTT_TLS_CA_FILE:
-        client.tls_set(ca_certs=settings.MQTT_TLS_CA_FILE,
-                       certfile=settings.MQTT_TLS_CERT_FILE or None,
-                       keyfile=settings.MQTT_TLS_KEY_FILE or None)  # fmt: skip
+        client.tls_set(
+            ca_certs=settings.MQTT_TLS_CA_FILE,
+            certfile=settings.MQTT_TLS_CERT_FILE or None,
+            keyfile=settings.MQTT_TLS_KEY_FILE or None,
+        )
     return client
 
 
@@ -523,10 +537,11 @@ def broker_check(url: str | None = None, *, messages: int | None = None) -> Brok
     if len(received) >= count:
         return BrokerReport(True, True, f"keeps queued messages ({count} of {count})", name)
     return BrokerReport(
-        True, False,
+        True,
+        False,
         f"the broker kept {len(received)} of {count} messages queued for a disconnected "
         "session: it drops alarms during a gateway outage. Set max_queued_messages 1000000 "
         "and max_inflight_messages 0 (Mosquitto; see deploy/mosquitto/mosquitto.conf) or "
         "mqtt.max_mqueue_len (EMQX; see deploy/emqx/README.md)",
         name,
-    )  # fmt: skip
+    )

@@ -68,9 +68,14 @@ def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, C
 
 
 @indicator(
-    code="alerts", name=_("Alerts raised"), unit="count", category=Category.ALERTS, order=90,
-    direction="lower", definition=_("Alerts of every kind raised in the month."),
-)  # fmt: skip
+    code="alerts",
+    name=_("Alerts raised"),
+    unit="count",
+    category=Category.ALERTS,
+    order=90,
+    direction="lower",
+    definition=_("Alerts of every kind raised in the month."),
+)
 def alerts_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(divisions, count_by_code(raised(period), "division_code", divisions))
 
@@ -105,31 +110,40 @@ def _within(seconds_setting: str) -> Any:
 
 
 indicator(
-    code="alerts_answered_60s", name=_("Alerts answered within 60 s"), unit="percent",
-    category=Category.ALERTS, order=91, headline=True,
+    code="alerts_answered_60s",
+    name=_("Alerts answered within 60 s"),
+    unit="percent",
+    category=Category.ALERTS,
+    order=91,
+    headline=True,
     definition=_(
         "Alerts acknowledged by an operator within ALERT_ANSWER_TARGET_SECONDS (60 s) of "
         "being raised (numerator) divided by alerts that needed an answer (denominator). "
         "The target is 97.5%."
     ),
     default_target=lambda: Decimal("97.5"),
-)(_within("ALERT_ANSWER_TARGET_SECONDS"))  # fmt: skip
+)(_within("ALERT_ANSWER_TARGET_SECONDS"))
 
 indicator(
-    code="alerts_answered_180s", name=_("Alerts answered within 180 s"), unit="percent",
-    category=Category.ALERTS, order=92,
+    code="alerts_answered_180s",
+    name=_("Alerts answered within 180 s"),
+    unit="percent",
+    category=Category.ALERTS,
+    order=92,
     definition=_(
         "Alerts acknowledged within ALERT_ANSWER_LIMIT_SECONDS (180 s) (numerator) divided "
         "by alerts that needed an answer (denominator). The target is 99%."
     ),
     default_target=lambda: Decimal(99),
-)(_within("ALERT_ANSWER_LIMIT_SECONDS"))  # fmt: skip
+)(_within("ALERT_ANSWER_LIMIT_SECONDS"))
 
 
 def _answer_time(share: float) -> Any:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        grouped = shared(("answer_seconds", period, divisions_key(divisions)),
-                         lambda: answer_seconds(period, divisions))  # fmt: skip
+        grouped = shared(
+            ("answer_seconds", period, divisions_key(divisions)),
+            lambda: answer_seconds(period, divisions),
+        )
         result = {}
         for pk, answered in grouped.items():
             result[pk] = IndicatorValue(
@@ -141,18 +155,26 @@ def _answer_time(share: float) -> Any:
 
 
 indicator(
-    code="alerts_answer_median", name=_("Median time to answer an alert"), unit="seconds",
-    category=Category.ALERTS, order=93, direction="lower",
+    code="alerts_answer_median",
+    name=_("Median time to answer an alert"),
+    unit="seconds",
+    category=Category.ALERTS,
+    order=93,
+    direction="lower",
     definition=_(
         "The median of the whole seconds from raising to acknowledging, over answered alerts."
     ),
     default_target=lambda: Decimal(settings.ALERT_ANSWER_TARGET_SECONDS),
-)(_answer_time(0.5))  # fmt: skip
+)(_answer_time(0.5))
 
 indicator(
-    code="alerts_answer_p90", name=_("90th percentile of the time to answer"), unit="seconds",
-    category=Category.ALERTS, order=94, direction="lower",
+    code="alerts_answer_p90",
+    name=_("90th percentile of the time to answer"),
+    unit="seconds",
+    category=Category.ALERTS,
+    order=94,
+    direction="lower",
     definition=_(
         "Nine in ten answered alerts were acknowledged within this many seconds of being raised."
     ),
-)(_answer_time(0.9))  # fmt: skip
+)(_answer_time(0.9))

@@ -29,15 +29,23 @@ ACTIVE = Q(status__in=["open", "acknowledged"])
 
 
 class Alert(BaseModel):
-    elder = models.ForeignKey(Elder, verbose_name=_("elder"), on_delete=models.PROTECT,
-                              related_name="alerts")  # fmt: skip
+    elder = models.ForeignKey(
+        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="alerts"
+    )
     division_code = models.CharField(max_length=12, editable=False)
-    device = models.ForeignKey(Device, verbose_name=_("device"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="alerts")  # fmt: skip
+    device = models.ForeignKey(
+        Device,
+        verbose_name=_("device"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
     kind = models.CharField(_("kind"), max_length=24, choices=AlertKind.choices)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
-    status = models.CharField(_("status"), max_length=16, choices=AlertStatus.choices,
-                              default=AlertStatus.OPEN)  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
     source = models.CharField(_("source"), max_length=16, choices=AlertSource.choices)
     # What happened in words ("上门时发现老人头晕乏力", "心率 132 次/分"): health data, encrypted.
     detail = EncryptedTextField(_("detail"), max_length=300, blank=True)
@@ -54,16 +62,19 @@ class Alert(BaseModel):
     escalate_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")  # fmt: skip
+    acknowledged_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    resolved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")  # fmt: skip
+    resolved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
     outcome_note = EncryptedTextField(_("outcome note"), max_length=500, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")  # fmt: skip
+    reviewed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     review_note = EncryptedTextField(_("review note"), max_length=500, blank=True)
 
     class Meta:
@@ -71,15 +82,17 @@ class Alert(BaseModel):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         constraints = [
-            models.UniqueConstraint(fields=["dedupe_key"], condition=ACTIVE,
-                                    name="alert_one_active_per_incident"),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=ACTIVE, name="alert_one_active_per_incident"
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "priority", "raised_at"], name="alert_queue"),
-            models.Index(fields=["escalate_at"], name="alert_escalation_due",
-                         condition=Q(status="open")),
+            models.Index(
+                fields=["escalate_at"], name="alert_escalation_due", condition=Q(status="open")
+            ),
             models.Index(fields=["division_code", "raised_at"], name="alert_division_raised"),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.elder_id}"
@@ -90,14 +103,15 @@ class AlertAction(BaseModel):
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(_("action"), max_length=24, choices=ActionKind.choices)
-    result = models.CharField(_("result"), max_length=16, choices=ActionResult.choices,
-                              blank=True)  # fmt: skip
-    contact = models.ForeignKey(ElderContact, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")  # fmt: skip
+    result = models.CharField(_("result"), max_length=16, choices=ActionResult.choices, blank=True)
+    contact = models.ForeignKey(
+        ElderContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = EncryptedTextField(_("note"), max_length=500, blank=True)
     at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")  # fmt: skip
+    actor = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_username = models.CharField(max_length=150, blank=True)
 
     class Meta:
@@ -155,16 +169,20 @@ class Notification(BaseModel):
         Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     channel = models.CharField(_("channel"), max_length=16)
-    recipient_kind = models.CharField(_("recipient"), max_length=16,
-                                      choices=RecipientKind.choices)  # fmt: skip
+    recipient_kind = models.CharField(_("recipient"), max_length=16, choices=RecipientKind.choices)
     recipient = models.CharField(_("to"), max_length=200)
     # A family contact's phone is read (unsealed) only by a channel that needs it.
-    contact = models.ForeignKey(ElderContact, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")  # fmt: skip
+    contact = models.ForeignKey(
+        ElderContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Carries the alert's detail (health data): encrypted; the channel reads it to send.
     message = EncryptedTextField(_("message"))
-    status = models.CharField(_("status"), max_length=16, choices=NotificationStatus.choices,
-                              default=NotificationStatus.PENDING)  # fmt: skip
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -181,8 +199,9 @@ class Notification(BaseModel):
 
 
 class NotificationAttempt(models.Model):
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE,
-                                     related_name="attempt_log")  # fmt: skip
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempt_log"
+    )
     at = models.DateTimeField()
     ok = models.BooleanField()
     detail = models.CharField(max_length=300, blank=True)

@@ -75,26 +75,31 @@ def threshold_problems(values: dict[str, int], given: set[str]) -> dict[str, str
         report(
             _("The heart-rate lower limit (%(low)d) must be below the upper limit (%(high)d).")
             % {"low": low, "high": high},
-            "heart_rate_low", "heart_rate_high",
-        )  # fmt: skip
+            "heart_rate_low",
+            "heart_rate_high",
+        )
     starts, ends = values["day_starts_hour"], values["day_ends_hour"]
     if starts >= ends:
         report(
             _("The day must start (%(starts)d h) before it ends (%(ends)d h).")
             % {"starts": starts, "ends": ends},
-            "day_starts_hour", "day_ends_hour",
-        )  # fmt: skip
+            "day_starts_hour",
+            "day_ends_hour",
+        )
     elif ends - starts >= 24:
         report(
             _("A day of 24 hours leaves no night for the door rule."),
-            "day_starts_hour", "day_ends_hour",
-        )  # fmt: skip
+            "day_starts_hour",
+            "day_ends_hour",
+        )
     elif values["no_motion_hours"] > ends - starts:
         report(
             _("%(hours)d hours without motion never fit in a day of %(day)d hours.")
             % {"hours": values["no_motion_hours"], "day": ends - starts},
-            "no_motion_hours", "day_starts_hour", "day_ends_hour",
-        )  # fmt: skip
+            "no_motion_hours",
+            "day_starts_hour",
+            "day_ends_hour",
+        )
     return problems
 
 
@@ -108,9 +113,10 @@ def event_trigger(
     battery = data.get("battery")
     if battery is not None and battery <= limits["low_battery_percent"]:
         return Trigger(
-            AlertKind.LOW_BATTERY, _("Battery at %(percent)d%%") % {"percent": battery},
+            AlertKind.LOW_BATTERY,
+            _("Battery at %(percent)d%%") % {"percent": battery},
             f"device:{device_id}:{AlertKind.LOW_BATTERY}",
-        )  # fmt: skip
+        )
     return None
 
 
@@ -130,9 +136,14 @@ def vital_out_of_range(metric: str, value: float, limits: dict[str, int]) -> boo
 
 
 def vitals_trigger(
-    *, elder_id: str, metric: str, value: float, since: datetime.datetime,
-    at: datetime.datetime, limits: dict[str, int],
-) -> Trigger | None:  # fmt: skip
+    *,
+    elder_id: str,
+    metric: str,
+    value: float,
+    since: datetime.datetime,
+    at: datetime.datetime,
+    limits: dict[str, int],
+) -> Trigger | None:
     """A vital sign out of range continuously from ``since`` to ``at``, long enough."""
     if (at - since).total_seconds() < limits["sustained_seconds"]:
         return None
@@ -140,14 +151,18 @@ def vitals_trigger(
     if metric == "heart_rate":
         kind = AlertKind.HEART_RATE
         detail = _("Heart rate %(value)d/min for %(minutes)d min (range %(low)d–%(high)d)") % {
-            "value": value, "minutes": minutes, "low": limits["heart_rate_low"],
+            "value": value,
+            "minutes": minutes,
+            "low": limits["heart_rate_low"],
             "high": limits["heart_rate_high"],
-        }  # fmt: skip
+        }
     else:
         kind = AlertKind.SPO2
         detail = _("SpO2 %(value)d%% for %(minutes)d min (below %(low)d%%)") % {
-            "value": value, "minutes": minutes, "low": limits["spo2_low"],
-        }  # fmt: skip
+            "value": value,
+            "minutes": minutes,
+            "low": limits["spo2_low"],
+        }
     return Trigger(kind, detail, f"elder:{elder_id}:{kind}")
 
 
@@ -161,9 +176,13 @@ def distance_metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float
 
 
 def safe_zone_trigger(
-    *, elder_id: str, home: tuple[float, float] | None, lat: float, lng: float,
+    *,
+    elder_id: str,
+    home: tuple[float, float] | None,
+    lat: float,
+    lng: float,
     limits: dict[str, int],
-) -> Trigger | None:  # fmt: skip
+) -> Trigger | None:
     if home is None:
         return None
     distance = distance_metres(home[0], home[1], lat, lng)
@@ -208,9 +227,12 @@ def daytime_seconds_between(
 
 
 def no_motion_trigger(
-    *, elder_id: str, last_motion: datetime.datetime, now: datetime.datetime,
+    *,
+    elder_id: str,
+    last_motion: datetime.datetime,
+    now: datetime.datetime,
     limits: dict[str, int],
-) -> Trigger | None:  # fmt: skip
+) -> Trigger | None:
     """No movement at home for N daytime hours (nights do not count: the elder sleeps)."""
     if not is_daytime(now, limits):
         return None
@@ -226,9 +248,12 @@ def no_motion_trigger(
 
 
 def door_trigger(
-    *, device_id: str, open_since: datetime.datetime, now: datetime.datetime,
+    *,
+    device_id: str,
+    open_since: datetime.datetime,
+    now: datetime.datetime,
     limits: dict[str, int],
-) -> Trigger | None:  # fmt: skip
+) -> Trigger | None:
     """The door open for N minutes while it is night."""
     if is_daytime(now, limits):
         return None
@@ -243,9 +268,13 @@ def door_trigger(
 
 
 def silence_trigger(
-    *, device_id: str, last_seen: datetime.datetime, interval_seconds: int,
-    now: datetime.datetime, limits: dict[str, int],
-) -> Trigger | None:  # fmt: skip
+    *,
+    device_id: str,
+    last_seen: datetime.datetime,
+    interval_seconds: int,
+    now: datetime.datetime,
+    limits: dict[str, int],
+) -> Trigger | None:
     """No message for the given number of heartbeat intervals."""
     allowed = interval_seconds * limits["missed_heartbeats"]
     silent = (now - last_seen).total_seconds()

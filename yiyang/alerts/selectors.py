@@ -73,10 +73,14 @@ def alert_changes_after(*, actor: Actor, after_id: int) -> list[dict[str, Any]]:
         .order_by("id")[:200]
     )
     return [
-        {"id": c.id, "alert": str(c.alert.external_id), "change": c.change,
-         "priority": c.alert.priority}
+        {
+            "id": c.id,
+            "alert": str(c.alert.external_id),
+            "change": c.change,
+            "priority": c.alert.priority,
+        }
         for c in rows
-    ]  # fmt: skip
+    ]
 
 
 def notification_list(*, actor: Actor, filters: Any = None) -> QuerySet[Notification]:
@@ -160,8 +164,10 @@ def alert_stats(
     open_at = [at for status, at in queue if status == AlertStatus.OPEN]
     acknowledged = sum(1 for status, _ in queue if status == AlertStatus.ACKNOWLEDGED)
     local_now = now.astimezone(ZoneInfo(str(settings.TIME_ZONE)))
-    start = (local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-             - datetime.timedelta(days=31 * (months - 1))).replace(day=1)  # fmt: skip
+    start = (
+        local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        - datetime.timedelta(days=31 * (months - 1))
+    ).replace(day=1)
     today_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     by_month: dict[str, Period] = defaultdict(lambda: Period(""))
     today = Period("today")
@@ -193,11 +199,14 @@ def alert_stats(
         by_month[label].label = label
         ordered.append(by_month[label])
     return AlertStats(
-        open=len(open_at), acknowledged=acknowledged,
+        open=len(open_at),
+        acknowledged=acknowledged,
         oldest_open_seconds=(now - min(open_at)).total_seconds() if open_at else None,
-        today=today, months=ordered, answer_target_seconds=answer,
+        today=today,
+        months=ordered,
+        answer_target_seconds=answer,
         answer_limit_seconds=limit,
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,13 +240,17 @@ def elder_thresholds(*, actor: Actor, elder: Elder) -> list[ThresholdRow]:
     effective = rules.thresholds(elder.division_code, overrides)
     return [
         ThresholdRow(
-            name=name, label=THRESHOLD_LABELS[name][0], unit=THRESHOLD_LABELS[name][1],
+            name=name,
+            label=THRESHOLD_LABELS[name][0],
+            unit=THRESHOLD_LABELS[name][1],
             default=defaults[name],
             override=getattr(overrides, name) if overrides is not None else None,
-            effective=effective[name], low=low, high=high,
+            effective=effective[name],
+            low=low,
+            high=high,
         )
         for name, (low, high) in rules.THRESHOLD_RANGES.items()
-    ]  # fmt: skip
+    ]
 
 
 def elder_thresholds_history(*, actor: Actor, elder: Elder) -> QuerySet[AuditEvent]:

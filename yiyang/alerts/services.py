@@ -120,25 +120,35 @@ def _raise_or_join(
         try:
             with transaction.atomic():
                 alert = Alert.objects.create(
-                    elder=elder, division_code=elder.division_code, device=device, kind=kind,
+                    elder=elder,
+                    division_code=elder.division_code,
+                    device=device,
+                    kind=kind,
                     priority=priority or PRIORITY_OF.get(kind, Priority.WARNING),
-                    source=source, detail=detail[:300], dedupe_key=dedupe_key[:120],
-                    first_event_at=at, last_event_at=at, raised_at=now,
+                    source=source,
+                    detail=detail[:300],
+                    dedupe_key=dedupe_key[:120],
+                    first_event_at=at,
+                    last_event_at=at,
+                    raised_at=now,
                     raised_by_username=raised_by,
                     escalate_at=_ack_deadline(now),
-                )  # fmt: skip
+                )
         except IntegrityError:
             continue  # another process raised it just now: join theirs
         bus.change_record(alert=alert, change="raised", at=now)
         _notify_on_raise(alert, now)
         audit_record(
-            actor=None, action=AuditAction.CREATE, obj=alert, division_code=alert.division_code,
+            actor=None,
+            action=AuditAction.CREATE,
+            obj=alert,
+            division_code=alert.division_code,
             # The detail is health data: sealed in the audit record as in the alert.
             changes=crypto.seal_parts(
                 {"kind": kind, "detail": detail[:300], "source": source}, ["detail"]
             ),
             username=raised_by or "alert-rules",
-        )  # fmt: skip
+        )
         return alert, True
     raise RuntimeError(f"could not raise or join the alert {dedupe_key}")
 
@@ -174,9 +184,15 @@ def alert_raise(
     key = dedupe_key or f"{source}:{elder.external_id}:{kind}"
     with transaction.atomic():
         alert, _created = _raise_or_join(
-            elder=elder, kind=kind, detail=detail.strip(), source=source, dedupe_key=key,
-            at=now, now=now, raised_by=_username(actor),
-        )  # fmt: skip
+            elder=elder,
+            kind=kind,
+            detail=detail.strip(),
+            source=source,
+            dedupe_key=key,
+            at=now,
+            now=now,
+            raised_by=_username(actor),
+        )
     return alert
 
 
@@ -205,18 +221,21 @@ def device_messages_ingest(
         if len(messages) == 1:
             logger.exception("a device message could not be stored; kept as a rejection")
             outcomes = device_messages_reject(
-                messages=messages, reason=RejectReason.UNSTORABLE,
-                detail=f"{type(exc).__name__}: {exc}", now=now,
-            )  # fmt: skip
+                messages=messages,
+                reason=RejectReason.UNSTORABLE,
+                detail=f"{type(exc).__name__}: {exc}",
+                now=now,
+            )
             return Stored(outcomes=outcomes)
         logger.warning("a batch of %d failed (%s); halving it", len(messages), exc)
     half = len(messages) // 2
     first = device_messages_ingest(messages=messages[:half], now=now)
     second = device_messages_ingest(messages=messages[half:], now=now)
     return Stored(
-        outcomes=first.outcomes + second.outcomes, events=first.events + second.events,
+        outcomes=first.outcomes + second.outcomes,
+        events=first.events + second.events,
         bad_streams=first.bad_streams + second.bad_streams,
-    )  # fmt: skip
+    )
 
 
 def _ingest_batch(messages: Sequence[Inbound], now: datetime.datetime) -> Stored:
@@ -226,12 +245,17 @@ def _ingest_batch(messages: Sequence[Inbound], now: datetime.datetime) -> Stored
         for device, reason, count in stored.bad_streams:
             if device.elder is None:
                 continue
-            requests.append(_Raise(
-                elder=device.elder, device=device, kind=AlertKind.BAD_STREAM,
-                detail=_("%(count)d messages rejected in 10 min (%(reason)s)")
-                % {"count": count, "reason": reason},
-                dedupe_key=f"device:{device.external_id}:bad_stream", at=now,
-            ))  # fmt: skip
+            requests.append(
+                _Raise(
+                    elder=device.elder,
+                    device=device,
+                    kind=AlertKind.BAD_STREAM,
+                    detail=_("%(count)d messages rejected in 10 min (%(reason)s)")
+                    % {"count": count, "reason": reason},
+                    dedupe_key=f"device:{device.external_id}:bad_stream",
+                    at=now,
+                )
+            )
         alerts_raise_many(requests=requests, now=now)
         # Last: the devices' rows stay locked only until the commit, so a batch of telemetry
         # holds up an alarm batch touching the same device for a moment at most.
@@ -273,9 +297,11 @@ def _event_rule_requests(events: list[Accepted], now: datetime.datetime) -> list
     for event in events:
         device = event.device
         trigger = rules.event_trigger(
-            device_id=device.external_id, event_type=event.type, data=event.data,
+            device_id=device.external_id,
+            event_type=event.type,
+            data=event.data,
             limits=limits[device.elder_id],
-        )  # fmt: skip
+        )
         if trigger is None and event.type == EventType.LOCATION:
             home = (
                 (float(device.elder_lat), float(device.elder_lng))
@@ -283,9 +309,12 @@ def _event_rule_requests(events: list[Accepted], now: datetime.datetime) -> list
                 else None
             )
             trigger = rules.safe_zone_trigger(
-                elder_id=device.elder_external_id, home=home, lat=event.data["lat"],
-                lng=event.data["lng"], limits=limits[device.elder_id],
-            )  # fmt: skip
+                elder_id=device.elder_external_id,
+                home=home,
+                lat=event.data["lat"],
+                lng=event.data["lng"],
+                limits=limits[device.elder_id],
+            )
         if trigger is not None:
             raised.append((event, trigger))
     vitals = [e for e in events if e.type == EventType.VITALS]
@@ -300,10 +329,16 @@ def _event_rule_requests(events: list[Accepted], now: datetime.datetime) -> list
         subject, elder = subjects[event.device.pk]
         if elder is None:
             continue
-        requests.append(_Raise(
-            elder=elder, device=subject, kind=trigger.kind, detail=trigger.detail,
-            dedupe_key=trigger.dedupe_key, at=event.occurred_at,
-        ))  # fmt: skip
+        requests.append(
+            _Raise(
+                elder=elder,
+                device=subject,
+                kind=trigger.kind,
+                detail=trigger.detail,
+                dedupe_key=trigger.dedupe_key,
+                at=event.occurred_at,
+            )
+        )
     return requests
 
 
@@ -341,9 +376,13 @@ def _vitals_triggers(
             breaches[key] = breach
             dirty.add(key)
             trigger = rules.vitals_trigger(
-                elder_id=event.device.elder_external_id, metric=metric, value=value,
-                since=breach.since, at=event.occurred_at, limits=limits[elder_id],
-            )  # fmt: skip
+                elder_id=event.device.elder_external_id,
+                metric=metric,
+                value=value,
+                since=breach.since,
+                at=event.occurred_at,
+                limits=limits[elder_id],
+            )
             if trigger is not None:
                 triggered.append((event, trigger))
     if ended:
@@ -409,8 +448,9 @@ def _join_active(
         items = by_key[alert.dedupe_key]
         Alert.objects.filter(pk=alert.pk).update(
             event_count=F("event_count") + len(items),
-            last_event_at=max(r.at for r in items), updated_at=now,
-        )  # fmt: skip
+            last_event_at=max(r.at for r in items),
+            updated_at=now,
+        )
     bus.changes_record(alerts=active, change="joined", at=now)
     return {alert.dedupe_key for alert in active}
 
@@ -426,13 +466,25 @@ def _insert_alerts(
     for key in keys:
         items = sorted(by_key[key], key=lambda r: r.at)
         first, elder = items[0], items[0].elder
-        rows.append(Alert(
-            elder=elder, division_code=elder.division_code, device=first.device,
-            kind=first.kind, priority=PRIORITY_OF.get(first.kind, Priority.WARNING),
-            source=first.source, detail=first.detail[:300], dedupe_key=key,
-            event_count=len(items), first_event_at=first.at, last_event_at=items[-1].at,
-            raised_at=now, escalate_at=_ack_deadline(now), created_at=now, updated_at=now,
-        ))  # fmt: skip
+        rows.append(
+            Alert(
+                elder=elder,
+                division_code=elder.division_code,
+                device=first.device,
+                kind=first.kind,
+                priority=PRIORITY_OF.get(first.kind, Priority.WARNING),
+                source=first.source,
+                detail=first.detail[:300],
+                dedupe_key=key,
+                event_count=len(items),
+                first_event_at=first.at,
+                last_event_at=items[-1].at,
+                raised_at=now,
+                escalate_at=_ack_deadline(now),
+                created_at=now,
+                updated_at=now,
+            )
+        )
     # In key order (two gateways take the unique index's locks in one order); the rows
     # another process's active alert refused keep no primary key.
     bulk_insert(rows, ignore_conflicts=True, set_pks=True)
@@ -468,7 +520,9 @@ def _after_raise(alerts: list[Alert], now: datetime.datetime) -> None:
     labels = _Labels()
     bus.changes_record(alerts=alerts, change="raised", at=now)
     audit_record_many(
-        actor=None, action=AuditAction.CREATE, objects=alerts,
+        actor=None,
+        action=AuditAction.CREATE,
+        objects=alerts,
         division_codes=[a.division_code for a in alerts],
         # The detail is health data: sealed in the audit record as in the alert.
         changes=[
@@ -477,7 +531,7 @@ def _after_raise(alerts: list[Alert], now: datetime.datetime) -> None:
         ],
         object_reprs=[f"{labels.kind(a)} · {a.elder_id}" for a in alerts],  # as Alert.__str__
         username="alert-rules",
-    )  # fmt: skip
+    )
     _notify_on_raise_many(alerts, now, labels)
 
 
@@ -493,10 +547,12 @@ def time_rules_apply(*, now: datetime.datetime | None = None) -> int:
     silent_cut = now - datetime.timedelta(seconds=60)
     candidates = list(
         bound.filter(
-            Q(last_seen_at__lt=silent_cut) | Q(last_seen_at__isnull=True)
-            | Q(kind=DeviceKind.MOTION) | Q(door_open_since__isnull=False)
+            Q(last_seen_at__lt=silent_cut)
+            | Q(last_seen_at__isnull=True)
+            | Q(kind=DeviceKind.MOTION)
+            | Q(door_open_since__isnull=False)
         )
-    )  # fmt: skip
+    )
     elders = {d.elder.pk: d.elder for d in candidates if d.elder is not None}
     limits = _limits_by_elder(elders)
     bound_since = _bound_since([d.pk for d in candidates])
@@ -508,34 +564,46 @@ def time_rules_apply(*, now: datetime.datetime | None = None) -> int:
         started = bound_since.get(device.pk, device.created_at)
         triggers = [
             rules.silence_trigger(
-                device_id=str(device.external_id), last_seen=device.last_seen_at or started,
-                interval_seconds=device.heartbeat_interval_seconds, now=now, limits=lim,
+                device_id=str(device.external_id),
+                last_seen=device.last_seen_at or started,
+                interval_seconds=device.heartbeat_interval_seconds,
+                now=now,
+                limits=lim,
             )
-        ]  # fmt: skip
+        ]
         if device.kind == DeviceKind.MOTION:
             triggers.append(
                 rules.no_motion_trigger(
                     elder_id=str(elder.external_id),
-                    last_motion=max(device.last_motion_at or started, started), now=now,
+                    last_motion=max(device.last_motion_at or started, started),
+                    now=now,
                     limits=lim,
                 )
-            )  # fmt: skip
+            )
         if device.door_open_since is not None:
             triggers.append(
                 rules.door_trigger(
-                    device_id=str(device.external_id), open_since=device.door_open_since,
-                    now=now, limits=lim,
+                    device_id=str(device.external_id),
+                    open_since=device.door_open_since,
+                    now=now,
+                    limits=lim,
                 )
-            )  # fmt: skip
+            )
         for trigger in triggers:
             if trigger is None:
                 continue
             with transaction.atomic():
                 _alert, created = _raise_or_join(
-                    elder=elder, kind=trigger.kind, detail=trigger.detail,
-                    source=AlertSource.MONITOR, dedupe_key=trigger.dedupe_key, at=now,
-                    now=now, device=device, join=False,
-                )  # fmt: skip
+                    elder=elder,
+                    kind=trigger.kind,
+                    detail=trigger.detail,
+                    source=AlertSource.MONITOR,
+                    dedupe_key=trigger.dedupe_key,
+                    at=now,
+                    now=now,
+                    device=device,
+                    join=False,
+                )
             raised += int(created)
     return raised
 
@@ -544,9 +612,10 @@ def _bound_since(device_ids: list[int]) -> dict[int, datetime.datetime]:
     from yiyang.devices.models import DeviceBinding
 
     return dict(
-        DeviceBinding.objects.filter(device_id__in=device_ids, unbound_at__isnull=True)
-        .values_list("device_id", "bound_at")
-    )  # fmt: skip
+        DeviceBinding.objects.filter(device_id__in=device_ids, unbound_at__isnull=True).values_list(
+            "device_id", "bound_at"
+        )
+    )
 
 
 def alerts_escalate(*, now: datetime.datetime | None = None) -> int:
@@ -574,19 +643,26 @@ def alerts_escalate(*, now: datetime.datetime | None = None) -> int:
             alert = Alert.objects.select_related("elder").get(pk=pk)
             waited = int((now - alert.raised_at).total_seconds())
             note = _("Not acknowledged after %(seconds)d s: escalated to %(tier)s") % {
-                "seconds": waited, "tier": tiers[next_tier],
-            }  # fmt: skip
+                "seconds": waited,
+                "tier": tiers[next_tier],
+            }
             AlertAction.objects.create(
-                alert=alert, kind=ActionKind.ESCALATED, note=note, at=now,
+                alert=alert,
+                kind=ActionKind.ESCALATED,
+                note=note,
+                at=now,
                 actor_username="alert-monitor",
-            )  # fmt: skip
+            )
             _notify(alert, RecipientKind.TIER, tiers[next_tier], None, _message(alert, note), now)
             bus.change_record(alert=alert, change="escalated", at=now)
             audit_record(
-                actor=None, action=AuditAction.UPDATE, obj=alert,
+                actor=None,
+                action=AuditAction.UPDATE,
+                obj=alert,
                 division_code=alert.division_code,
-                changes={"tier": [tier, next_tier]}, username="alert-monitor",
-            )  # fmt: skip
+                changes={"tier": [tier, next_tier]},
+                username="alert-monitor",
+            )
         done += 1
     return done
 
@@ -605,16 +681,22 @@ def _acknowledge(alert: Alert, actor: Actor, now: datetime.datetime) -> bool:
     """Open -> acknowledged, claimed conditionally (two operators clicking at once: one
     wins). Returns whether this call acknowledged it."""
     claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.OPEN).update(
-        status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor_user(actor),
-        escalate_at=None, updated_at=now,
-    )  # fmt: skip
+        status=AlertStatus.ACKNOWLEDGED,
+        acknowledged_at=now,
+        acknowledged_by=actor_user(actor),
+        escalate_at=None,
+        updated_at=now,
+    )
     alert.refresh_from_db()
     if claimed:
         bus.change_record(alert=alert, change="acknowledged", at=now)
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=alert, division_code=alert.division_code,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=alert,
+            division_code=alert.division_code,
             changes={"status": [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]},
-        )  # fmt: skip
+        )
     return bool(claimed)
 
 
@@ -668,14 +750,23 @@ def alert_action_log(
     if alert.status == AlertStatus.OPEN:
         _acknowledge(alert, actor, now)
     action = AlertAction.objects.create(
-        alert=alert, kind=kind, result=result, contact=contact, note=note.strip()[:500], at=now,
-        actor=actor_user(actor), actor_username=_username(actor),
-    )  # fmt: skip
+        alert=alert,
+        kind=kind,
+        result=result,
+        contact=contact,
+        note=note.strip()[:500],
+        at=now,
+        actor=actor_user(actor),
+        actor_username=_username(actor),
+    )
     bus.change_record(alert=alert, change="action", at=now)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=alert, division_code=alert.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=alert,
+        division_code=alert.division_code,
         changes={"action": kind, "result": result},
-    )  # fmt: skip
+    )
     return action
 
 
@@ -699,15 +790,23 @@ def alert_resolve(
     if alert.status == AlertStatus.OPEN:
         _acknowledge(alert, actor, now)
     Alert.objects.filter(pk=alert.pk).update(
-        status=AlertStatus.RESOLVED, resolved_at=now, resolved_by=actor_user(actor),
-        outcome=outcome, outcome_note=note.strip()[:500], escalate_at=None, updated_at=now,
-    )  # fmt: skip
+        status=AlertStatus.RESOLVED,
+        resolved_at=now,
+        resolved_by=actor_user(actor),
+        outcome=outcome,
+        outcome_note=note.strip()[:500],
+        escalate_at=None,
+        updated_at=now,
+    )
     alert.refresh_from_db()
     bus.change_record(alert=alert, change="resolved", at=now)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=alert, division_code=alert.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=alert,
+        division_code=alert.division_code,
         changes={"status": [AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED], "outcome": outcome},
-    )  # fmt: skip
+    )
     return alert
 
 
@@ -721,17 +820,23 @@ def alert_review(
         raise PermissionDenied(_("This alert lies outside your jurisdiction."))
     now = now or clock.now()
     claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.RESOLVED).update(
-        status=AlertStatus.REVIEWED, reviewed_at=now, reviewed_by=actor_user(actor),
-        review_note=note.strip()[:500], updated_at=now,
-    )  # fmt: skip
+        status=AlertStatus.REVIEWED,
+        reviewed_at=now,
+        reviewed_by=actor_user(actor),
+        review_note=note.strip()[:500],
+        updated_at=now,
+    )
     if not claimed:
         raise ValidationError({"status": _("Only a resolved alert can be reviewed.")})
     alert.refresh_from_db()
     bus.change_record(alert=alert, change="reviewed", at=now)
     audit_record(
-        actor=actor, action=AuditAction.REVIEW, obj=alert, division_code=alert.division_code,
+        actor=actor,
+        action=AuditAction.REVIEW,
+        obj=alert,
+        division_code=alert.division_code,
         changes={"status": [AlertStatus.RESOLVED, AlertStatus.REVIEWED]},
-    )  # fmt: skip
+    )
     return alert
 
 
@@ -795,9 +900,13 @@ def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: Any) -> El
         setattr(row, name, value)
     row.save()
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=row, object_repr=elder.name,
-        division_code=elder.division_code, changes=changes,
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=row,
+        object_repr=elder.name,
+        division_code=elder.division_code,
+        changes=changes,
+    )
     return row
 
 
@@ -830,9 +939,12 @@ def contact_email_set(*, actor: Actor, contact: ElderContact, email: str) -> Con
         row.save()
     after = row.email_masked if row is not None else None
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=elder, division_code=elder.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=elder,
+        division_code=elder.division_code,
         changes={"contact_email": [before, after], "contact": contact.name},
-    )  # fmt: skip
+    )
     return row
 
 
@@ -847,9 +959,11 @@ def _local_time(at: datetime.datetime) -> str:
 
 
 def _cause_gone(
-    alert: Alert, limits: dict[str, int], last_rejected: datetime.datetime | None,
+    alert: Alert,
+    limits: dict[str, int],
+    last_rejected: datetime.datetime | None,
     now: datetime.datetime,
-) -> str | None:  # fmt: skip
+) -> str | None:
     """Why the technical alert's cause went away (its outcome note), or None."""
     device = alert.device
     assert device is not None
@@ -865,8 +979,9 @@ def _cause_gone(
         battery, floor = device.battery_percent, limits["low_battery_percent"]
         if battery is not None and battery > floor:
             return _("The battery is back at %(percent)d%% (alert at %(floor)d%% or less).") % {
-                "percent": battery, "floor": floor,
-            }  # fmt: skip
+                "percent": battery,
+                "floor": floor,
+            }
         return None
     # A bad stream: quiet for the rejection window, and good messages since the last bad one.
     quiet = datetime.timedelta(seconds=settings.DEVICE_BAD_STREAM_QUIET_SECONDS)
@@ -894,9 +1009,12 @@ def technical_alerts_autoresolve(*, now: datetime.datetime | None = None) -> int
     # silences, say after a network outage, to those with news); the rest is decided below.
     lowest_battery_alarm = min(
         [settings.ALERT_THRESHOLDS["low_battery_percent"]]
-        + [c["low_battery_percent"] for c in settings.ALERT_CITY_THRESHOLDS.values()
-           if "low_battery_percent" in c]
-    )  # fmt: skip
+        + [
+            c["low_battery_percent"]
+            for c in settings.ALERT_CITY_THRESHOLDS.values()
+            if "low_battery_percent" in c
+        ]
+    )
     maybe_gone = (
         Q(device__elder__isnull=True)
         | ~Q(device__elder_id=F("elder_id"))
@@ -915,12 +1033,16 @@ def technical_alerts_autoresolve(*, now: datetime.datetime | None = None) -> int
         return 0
     limits = _limits_by_elder({a.elder.pk: a.elder for a in active})
     bad = [a.device_id for a in active if a.kind == AlertKind.BAD_STREAM]
-    last_rejected = dict(
-        Rejection.objects.filter(device_id__in=bad)
-        .values("device_id")
-        .annotate(last=Max("last_at"))
-        .values_list("device_id", "last")
-    ) if bad else {}  # fmt: skip
+    last_rejected = (
+        dict(
+            Rejection.objects.filter(device_id__in=bad)
+            .values("device_id")
+            .annotate(last=Max("last_at"))
+            .values_list("device_id", "last")
+        )
+        if bad
+        else {}
+    )
     done = 0
     for alert in active:
         last_bad = last_rejected.get(alert.device_id) if alert.device_id is not None else None
@@ -929,21 +1051,30 @@ def technical_alerts_autoresolve(*, now: datetime.datetime | None = None) -> int
             continue
         with transaction.atomic():
             claimed = Alert.objects.filter(pk=alert.pk, status__in=ACTIVE_STATUSES).update(
-                status=AlertStatus.RESOLVED, resolved_at=now, outcome=Outcome.AUTO_RESOLVED,
-                outcome_note=reason[:500], escalate_at=None, updated_at=now,
-            )  # fmt: skip
+                status=AlertStatus.RESOLVED,
+                resolved_at=now,
+                outcome=Outcome.AUTO_RESOLVED,
+                outcome_note=reason[:500],
+                escalate_at=None,
+                updated_at=now,
+            )
             if not claimed:
                 continue
             before = alert.status
             alert.refresh_from_db()
             bus.change_record(alert=alert, change="resolved", at=now)
             audit_record(
-                actor=None, action=AuditAction.UPDATE, obj=alert,
+                actor=None,
+                action=AuditAction.UPDATE,
+                obj=alert,
                 division_code=alert.division_code,
-                changes={"status": [before, AlertStatus.RESOLVED],
-                         "outcome": Outcome.AUTO_RESOLVED, "reason": reason},
+                changes={
+                    "status": [before, AlertStatus.RESOLVED],
+                    "outcome": Outcome.AUTO_RESOLVED,
+                    "reason": reason,
+                },
                 username="alert-monitor",
-            )  # fmt: skip
+            )
         done += 1
     return done
 
@@ -959,15 +1090,24 @@ def _message(alert: Alert, text: str) -> str:
 
 
 def _notify(
-    alert: Alert, kind: str, recipient: str, contact: ElderContact | None, message: str,
+    alert: Alert,
+    kind: str,
+    recipient: str,
+    contact: ElderContact | None,
+    message: str,
     now: datetime.datetime,
-) -> None:  # fmt: skip
+) -> None:
     for channel in settings.ALERT_NOTIFICATION_CHANNELS:
         Notification.objects.create(
-            alert=alert, channel=channel, recipient_kind=kind, recipient=recipient[:200],
-            contact=contact, message=message, next_attempt_at=now,
+            alert=alert,
+            channel=channel,
+            recipient_kind=kind,
+            recipient=recipient[:200],
+            contact=contact,
+            message=message,
+            next_attempt_at=now,
             division_code=alert.division_code,
-        )  # fmt: skip
+        )
 
 
 def notification_send(
@@ -1004,10 +1144,14 @@ def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _
         first_contact.setdefault(candidate.elder_id, candidate)
     workers: dict[str, list[str]] = {}
     for username, code in (
-        User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True,
-                            division__code__in={a.division_code for a in alerts})
-        .order_by("id").values_list("username", "division__code")
-    ):  # fmt: skip
+        User.objects.filter(
+            role=Role.COMMUNITY_WORKER,
+            is_active=True,
+            division__code__in={a.division_code for a in alerts},
+        )
+        .order_by("id")
+        .values_list("username", "division__code")
+    ):
         if len(workers.setdefault(code, [])) < 5:
             workers[code].append(username)
     rows: list[tuple[Any, ...]] = []
@@ -1028,12 +1172,32 @@ def _notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: _
         ]
         for kind, recipient, who in recipients:
             rows += [
-                (alert.pk, channel, kind, recipient[:200], who.pk if who else None, message, now,
-                 alert.division_code)
+                (
+                    alert.pk,
+                    channel,
+                    kind,
+                    recipient[:200],
+                    who.pk if who else None,
+                    message,
+                    now,
+                    alert.division_code,
+                )
                 for channel in channels
-            ]  # fmt: skip
-    insert_rows(Notification, ("alert_id", "channel", "recipient_kind", "recipient", "contact_id",
-                               "message", "next_attempt_at", "division_code"), rows)  # fmt: skip
+            ]
+    insert_rows(
+        Notification,
+        (
+            "alert_id",
+            "channel",
+            "recipient_kind",
+            "recipient",
+            "contact_id",
+            "message",
+            "next_attempt_at",
+            "division_code",
+        ),
+        rows,
+    )
 
 
 def _notify_on_raise(alert: Alert, now: datetime.datetime) -> None:
@@ -1078,8 +1242,9 @@ def notifications_deliver(*, now: datetime.datetime | None = None, limit: int = 
             ok, detail, retry = delivery.ok, delivery.detail, delivery.retry
         except Exception as exc:  # a channel's failure is recorded, never fatal
             ok, detail, retry = False, f"{type(exc).__name__}: {exc}", True
-        NotificationAttempt.objects.create(notification=notification, at=now, ok=ok,
-                                           detail=detail[:300])  # fmt: skip
+        NotificationAttempt.objects.create(
+            notification=notification, at=now, ok=ok, detail=detail[:300]
+        )
         if ok:
             notification.status, notification.sent_at = NotificationStatus.SENT, now
             sent += 1

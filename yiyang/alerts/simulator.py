@@ -22,16 +22,29 @@ MIX: dict[str, list[tuple[str, float]]] = {
     "door": [("door", 0.3)],
     "bed": [("bed", 0.3)],
 }
-ALARMS = {"pendant": ["sos"], "watch": ["sos", "sos", "fall"], "smoke": ["smoke"],
-          "gas": ["gas"]}  # fmt: skip
+ALARMS = {"pendant": ["sos"], "watch": ["sos", "sos", "fall"], "smoke": ["smoke"], "gas": ["gas"]}
 # A vendor's own format (see yiyang.devices.decoders): Yiyang's is the payload as made.
 ANXIN_CODES = {
-    "sos": "SOS_ALARM", "fall": "FALL_ALARM", "smoke": "SMOKE_ALARM", "gas": "GAS_ALARM",
-    "heartbeat": "HB", "vitals": "HEALTH", "motion": "PIR", "door": "DOOR", "battery": "POWER",
-    "location": "GPS", "removed": "TAKE_OFF",
-}  # fmt: skip
-ANXIN_NAMES = {"heart_rate": "hr", "spo2": "bo", "battery": "bat", "lat": "la", "lng": "lo",
-               "open": "opened"}  # fmt: skip
+    "sos": "SOS_ALARM",
+    "fall": "FALL_ALARM",
+    "smoke": "SMOKE_ALARM",
+    "gas": "GAS_ALARM",
+    "heartbeat": "HB",
+    "vitals": "HEALTH",
+    "motion": "PIR",
+    "door": "DOOR",
+    "battery": "POWER",
+    "location": "GPS",
+    "removed": "TAKE_OFF",
+}
+ANXIN_NAMES = {
+    "heart_rate": "hr",
+    "spo2": "bo",
+    "battery": "bat",
+    "lat": "la",
+    "lng": "lo",
+    "open": "opened",
+}
 
 
 @dataclass
@@ -51,8 +64,14 @@ class Sent:
     alarms: list[tuple[str, str, float]] = field(default_factory=list)  # device, msg_id, sent
 
 
-def make_payload(device: SimDevice, rng: random.Random, *, alarm_probability: float,
-                 now: float, type_: str | None = None) -> dict[str, Any]:  # fmt: skip
+def make_payload(
+    device: SimDevice,
+    rng: random.Random,
+    *,
+    alarm_probability: float,
+    now: float,
+    type_: str | None = None,
+) -> dict[str, Any]:
     """One message of this device: an alarm now and then, otherwise what its kind sends."""
     device.seq += 1
     msg_id = f"sim-{int(now * 1000)}-{device.seq}"
@@ -87,10 +106,15 @@ def make_payload(device: SimDevice, rng: random.Random, *, alarm_probability: fl
 def in_vendor_format(device: SimDevice, payload: dict[str, Any]) -> dict[str, Any]:
     if device.vendor != "anxin":
         return payload
-    data = {ANXIN_NAMES.get(k, k): v for k, v in payload.items()
-            if k not in ("msg_id", "type", "ts")}  # fmt: skip
-    return {"seq": payload["msg_id"], "evt": ANXIN_CODES[payload["type"]],
-            "time": int(payload["ts"] * 1000), "data": data}  # fmt: skip
+    data = {
+        ANXIN_NAMES.get(k, k): v for k, v in payload.items() if k not in ("msg_id", "type", "ts")
+    }
+    return {
+        "seq": payload["msg_id"],
+        "evt": ANXIN_CODES[payload["type"]],
+        "time": int(payload["ts"] * 1000),
+        "data": data,
+    }
 
 
 def _pick(mix: list[tuple[str, float]], roll: float) -> str:
@@ -114,9 +138,10 @@ class MqttSender:
 
         parsed = urlparse(url)
         self.client = mqtt.Client(
-            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
             protocol=mqtt.MQTTv5,
-        )  # fmt: skip
+        )
         self.client.max_inflight_messages_set(2000)
         self.client.max_queued_messages_set(0)
         self.client.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883, keepalive=30)
@@ -144,11 +169,16 @@ class HttpSender:
         body = json.dumps({"device_id": device_id, **payload}).encode()
         timestamp = str(int(time.time()))
         request = urllib.request.Request(  # noqa: S310 - the configured server's URL
-            self.url, data=body, method="POST",
-            headers={"Content-Type": "application/json", "X-Yiyang-Vendor": vendor,
-                     "X-Yiyang-Timestamp": timestamp,
-                     "X-Yiyang-Signature": callback_signature(secret, timestamp, body)},
-        )  # fmt: skip
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Yiyang-Vendor": vendor,
+                "X-Yiyang-Timestamp": timestamp,
+                "X-Yiyang-Signature": callback_signature(secret, timestamp, body),
+            },
+        )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our URL
             response.read()
 
@@ -192,8 +222,9 @@ def simulate(
         while sent.total < due:
             device = talking[index % len(talking)]
             index += 1
-            payload = make_payload(device, rng, alarm_probability=alarm_probability,
-                                   now=time.time())  # fmt: skip
+            payload = make_payload(
+                device, rng, alarm_probability=alarm_probability, now=time.time()
+            )
             send(device.device_id, in_vendor_format(device, payload))
             sent.total += 1
             sent.by_type[payload["type"]] = sent.by_type.get(payload["type"], 0) + 1

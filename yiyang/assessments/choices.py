@@ -19,12 +19,17 @@ class AssessmentStatus(models.TextChoices):
 
 # Statuses in which answers may still change.
 EDITABLE_STATUSES = (
-    AssessmentStatus.SCHEDULED, AssessmentStatus.IN_PROGRESS, AssessmentStatus.RETURNED,
-)  # fmt: skip
+    AssessmentStatus.SCHEDULED,
+    AssessmentStatus.IN_PROGRESS,
+    AssessmentStatus.RETURNED,
+)
 OPEN_STATUSES = (
-    AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED, AssessmentStatus.IN_PROGRESS,
-    AssessmentStatus.SUBMITTED, AssessmentStatus.RETURNED,
-)  # fmt: skip
+    AssessmentStatus.REQUESTED,
+    AssessmentStatus.SCHEDULED,
+    AssessmentStatus.IN_PROGRESS,
+    AssessmentStatus.SUBMITTED,
+    AssessmentStatus.RETURNED,
+)
 
 
 class AssessmentReason(models.TextChoices):
@@ -56,9 +61,12 @@ class RiskEventKind(models.TextChoices):
 
 # The kinds counted by change rule 3; a hospital stay is not a care-risk event.
 RISK_RULE_KINDS = (
-    RiskEventKind.FALL, RiskEventKind.WANDERING, RiskEventKind.CHOKING,
-    RiskEventKind.SUICIDE_SELF_HARM, RiskEventKind.OTHER,
-)  # fmt: skip
+    RiskEventKind.FALL,
+    RiskEventKind.WANDERING,
+    RiskEventKind.CHOKING,
+    RiskEventKind.SUICIDE_SELF_HARM,
+    RiskEventKind.OTHER,
+)
 # Events after which an immediate re-assessment is proposed.
 REASSESS_KINDS = (RiskEventKind.FALL, RiskEventKind.HOSPITAL_STAY)
 

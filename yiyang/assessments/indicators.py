@@ -35,9 +35,10 @@ FINALISED = (AssessmentStatus.FINAL, AssessmentStatus.SUPERSEDED)
 
 def finalised(period: Period) -> QuerySet[Assessment]:
     return Assessment.objects.filter(
-        instrument__engine=ENGINE_GBT42195, status__in=FINALISED,
+        instrument__engine=ENGINE_GBT42195,
+        status__in=FINALISED,
         finalised_at__lt=period.end_dt(),
-    )  # fmt: skip
+    )
 
 
 def valid(period: Period) -> QuerySet[Assessment]:
@@ -53,13 +54,17 @@ def in_force(period: Period) -> QuerySet[Assessment]:
 
 
 @indicator(
-    code="assessed_share", name=_("Registered elders with a valid assessment"), unit="percent",
-    category=Category.ASSESSMENT, order=30, headline=True,
+    code="assessed_share",
+    name=_("Registered elders with a valid assessment"),
+    unit="percent",
+    category=Category.ASSESSMENT,
+    order=30,
+    headline=True,
     definition=_(
         "Registered elders with a final GB/T 42195-2022 ability assessment still valid on the "
         "reference day (numerator) divided by registered elders (denominator)."
     ),
-)  # fmt: skip
+)
 def assessed_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     elders = registered(period)
     assessed = elders.filter(Exists(valid(period).filter(elder=OuterRef("pk"))))
@@ -76,13 +81,16 @@ def _level(index: int, level: AbilityLevel) -> None:
         return counts(divisions, count_by_code(queryset, "division_code", divisions))
 
     indicator(
-        code=f"assessed_level_{index}", name=joined(_("Assessed elders:"), level.label),
-        unit="people", category=Category.ASSESSMENT, order=31 + index,
+        code=f"assessed_level_{index}",
+        name=joined(_("Assessed elders:"), level.label),
+        unit="people",
+        category=Category.ASSESSMENT,
+        order=31 + index,
         definition=joined(
             _("Elders whose assessment in force (the latest final one) found this level:"),
             level.label,
         ),
-    )(compute)  # fmt: skip
+    )(compute)
 
 
 for _index, _level_choice in enumerate(AbilityLevel):
@@ -90,23 +98,29 @@ for _index, _level_choice in enumerate(AbilityLevel):
 
 
 @indicator(
-    code="assessments_finalised", name=_("Assessments finalised"), unit="count",
-    category=Category.ASSESSMENT, order=36,
+    code="assessments_finalised",
+    name=_("Assessments finalised"),
+    unit="count",
+    category=Category.ASSESSMENT,
+    order=36,
     definition=_("GB/T 42195-2022 assessments finalised in the month."),
-)  # fmt: skip
+)
 def assessments_finalised(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = finalised(period).filter(finalised_at__gte=period.start_dt())
     return counts(divisions, count_by_code(queryset, "division_code", divisions))
 
 
 @indicator(
-    code="assessments_overdue", name=_("Assessments overdue"), unit="count",
-    category=Category.ASSESSMENT, order=37, direction="lower",
+    code="assessments_overdue",
+    name=_("Assessments overdue"),
+    unit="count",
+    category=Category.ASSESSMENT,
+    order=37,
+    direction="lower",
     definition=_(
-        "Elders whose assessment in force had expired by the reference day (re-assessment "
-        "overdue)."
+        "Elders whose assessment in force had expired by the reference day (re-assessment overdue)."
     ),
-)  # fmt: skip
+)
 def assessments_overdue(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = in_force(period).filter(valid_until__lt=period.as_of)
     return counts(divisions, count_by_code(queryset, "division_code", divisions))

@@ -65,22 +65,33 @@ class Assessment(BaseModel):
     )
     reason = models.CharField(_("reason"), max_length=16, choices=AssessmentReason.choices)
     status = models.CharField(
-        _("status"), max_length=16, choices=AssessmentStatus.choices,
-        default=AssessmentStatus.REQUESTED, db_index=True,
-    )  # fmt: skip
+        _("status"),
+        max_length=16,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.REQUESTED,
+        db_index=True,
+    )
     requested_via = models.CharField(_("requested by"), max_length=20, choices=RequestedVia.choices)
     requested_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     request_note = models.CharField(_("note"), max_length=200, blank=True)
     assessor = models.ForeignKey(
-        USER, verbose_name=_("assessor"), null=True, blank=True, on_delete=models.PROTECT,
+        USER,
+        verbose_name=_("assessor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="assessments_led",
-    )  # fmt: skip
+    )
     second_assessor = models.ForeignKey(
-        USER, verbose_name=_("second assessor"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="assessments_seconded",
-    )  # fmt: skip
+        USER,
+        verbose_name=_("second assessor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assessments_seconded",
+    )
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     # Sealed JSON: {"answers": {...}, "coma": bool, "diagnoses": [...], "risk_events_30d": {...}}

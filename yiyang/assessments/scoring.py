@@ -216,9 +216,15 @@ def score(
             )
         band = next(b for b in scheme["bands"] if b["min"] <= total <= b["max"])
         return Result(
-            totals, total, int(band["level"]), int(band["level"]), [], band=band["name"],
-            answered=len(cleaned), items=count,
-        )  # fmt: skip
+            totals,
+            total,
+            int(band["level"]),
+            int(band["level"]),
+            [],
+            band=band["name"],
+            answered=len(cleaned),
+            items=count,
+        )
     diagnoses = clean_diagnoses(facts.diagnoses)
     events = clean_risk_events(definition, facts.risk_events_30d)
     preliminary = _level_of(definition, total)
@@ -232,9 +238,10 @@ def score(
         raises = 0
         mental = spec["mental_disorder"]
         cited = [
-            code for code in diagnoses
+            code
+            for code in diagnoses
             if any(_in_range(code, low, high) for low, high in mental["ranges"])
-        ]  # fmt: skip
+        ]
         if cited:
             applied.append({"rule": "mental_disorder", "text": mental["text"], "evidence": cited})
             raises += int(mental["raise"])
@@ -296,9 +303,10 @@ def validate_definition(definition: Any) -> list[str]:
         problems.append(f"max_total {definition.get('max_total')} but domains sum to {grand}")
     if definition["engine"] == ENGINE_GBT42195:
         covered = sorted(
-            value for band in definition.get("levels", [])
+            value
+            for band in definition.get("levels", [])
             for value in range(band["min"], band["max"] + 1)
-        )  # fmt: skip
+        )
         if covered != list(range(grand + 1)):
             problems.append("level bands must cover every total from 0 to the maximum once")
         for name in ("coma", "mental_disorder", "risk_events"):

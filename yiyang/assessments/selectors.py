@@ -45,9 +45,10 @@ def assessment_queryset(*, actor: Actor) -> QuerySet[Assessment]:
     if actor.role == Role.ASSESSOR:
         pk = getattr(actor, "pk", None)
         queryset = queryset.filter(
-            Q(assessor_id=pk) | Q(second_assessor_id=pk)
+            Q(assessor_id=pk)
+            | Q(second_assessor_id=pk)
             | Q(assessor__isnull=True, status=AssessmentStatus.REQUESTED)
-        )  # fmt: skip
+        )
     return queryset.select_related(
         "elder", "elder__community", "instrument", "assessor", "second_assessor"
     )
@@ -137,10 +138,11 @@ def assessors_for(*, elder: Elder) -> list[Any]:
     )
     users = User.objects.filter(role=Role.ASSESSOR, is_active=True).select_related("division")
     return [
-        user for user in users
+        user
+        for user in users
         if user.pk not in declared
         and user.scope.covers(division_code=elder.division_code, organisation_id=None)
-    ]  # fmt: skip
+    ]
 
 
 def assessor_get(*, external_id: uuid.UUID | str) -> Any:

@@ -86,10 +86,14 @@ def _in_scope(actor: Actor, division_code: str) -> bool:
 
 def _history(actor: Actor, assessment: Assessment, action: str, changes: dict[str, Any]) -> None:
     audit_record(
-        actor=actor, action=action, obj=assessment, object_type=ASSESSMENT_OBJECT_TYPE,
+        actor=actor,
+        action=action,
+        obj=assessment,
+        object_type=ASSESSMENT_OBJECT_TYPE,
         object_repr=f"{assessment.instrument.code} {assessment.elder.name}",
-        division_code=assessment.division_code, changes=changes,
-    )  # fmt: skip
+        division_code=assessment.division_code,
+        changes=changes,
+    )
 
 
 def _scoring_errors(error: scoring.ScoringError) -> ValidationError:
@@ -118,9 +122,13 @@ def instrument_load(*, definition: Mapping[str, Any], activate: bool = True) -> 
             )
         return existing
     instrument = Instrument.objects.create(
-        code=definition["code"], version=definition["version"], title=definition["title"],
-        engine=definition["engine"], definition=dict(definition), is_active=activate,
-    )  # fmt: skip
+        code=definition["code"],
+        version=definition["version"],
+        title=definition["title"],
+        engine=definition["engine"],
+        definition=dict(definition),
+        is_active=activate,
+    )
     if activate:
         Instrument.objects.filter(code=instrument.code).exclude(pk=instrument.pk).update(
             is_active=False
@@ -197,9 +205,11 @@ class Answers:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "answers": self.answers, "coma": self.coma, "diagnoses": self.diagnoses,
+            "answers": self.answers,
+            "coma": self.coma,
+            "diagnoses": self.diagnoses,
             "risk_events_30d": self.risk_events_30d,
-        }  # fmt: skip
+        }
 
 
 def assessment_answers(assessment: Assessment) -> Answers:
@@ -258,9 +268,14 @@ def assessment_request(
             {"elder": _("This elder already has an open assessment; continue that one.")}
         )
     assessment = Assessment(
-        elder=elder, division_code=elder.division_code, instrument=instrument, reason=reason,
-        requested_via=requested_via, requested_by=actor_user(actor), request_note=note,
-    )  # fmt: skip
+        elder=elder,
+        division_code=elder.division_code,
+        instrument=instrument,
+        reason=reason,
+        requested_via=requested_via,
+        requested_by=actor_user(actor),
+        request_note=note,
+    )
     try:
         with transaction.atomic():
             assessment.save()
@@ -268,10 +283,16 @@ def assessment_request(
         raise ValidationError(
             {"elder": _("This elder already has an open assessment; continue that one.")}
         ) from error
-    _history(actor, assessment, AuditAction.CREATE, {
-        "status": [None, assessment.status], "reason": [None, reason],
-        "requested_via": [None, requested_via],
-    })  # fmt: skip
+    _history(
+        actor,
+        assessment,
+        AuditAction.CREATE,
+        {
+            "status": [None, assessment.status],
+            "reason": [None, reason],
+            "requested_via": [None, requested_via],
+        },
+    )
     return assessment
 
 
@@ -386,9 +407,12 @@ def _clean_entry(
         diagnoses = scoring.clean_diagnoses(facts.diagnoses)
         events = scoring.clean_risk_events(definition, facts.risk_events_30d)
         result = scoring.score(
-            definition, answers, scoring.Facts(coma, diagnoses, events), rules_from_settings(),
+            definition,
+            answers,
+            scoring.Facts(coma, diagnoses, events),
+            rules_from_settings(),
             complete=complete,
-        )  # fmt: skip
+        )
     except scoring.ScoringError as error:
         raise _scoring_errors(error) from error
     return Answers(answers, coma, diagnoses, events), result
@@ -443,10 +467,16 @@ def assessment_submit(
     assessment.submitted_at = timezone.now()
     assessment.return_reason = ""
     assessment.save()
-    _history(actor, assessment, AuditAction.UPDATE, {
-        "status": [previous, assessment.status], "total": [None, result.total],
-        "final_level": [None, result.final_level],
-    })  # fmt: skip
+    _history(
+        actor,
+        assessment,
+        AuditAction.UPDATE,
+        {
+            "status": [previous, assessment.status],
+            "total": [None, result.total],
+            "final_level": [None, result.final_level],
+        },
+    )
     return assessment
 
 
@@ -483,9 +513,15 @@ def assessment_return(*, actor: Actor, assessment: Assessment, reason: str) -> A
     assessment.status = AssessmentStatus.RETURNED
     assessment.return_reason = reason
     assessment.save()
-    _history(actor, assessment, AuditAction.REVIEW, {
-        "status": [AssessmentStatus.SUBMITTED, AssessmentStatus.RETURNED], "reason": reason,
-    })  # fmt: skip
+    _history(
+        actor,
+        assessment,
+        AuditAction.REVIEW,
+        {
+            "status": [AssessmentStatus.SUBMITTED, AssessmentStatus.RETURNED],
+            "reason": reason,
+        },
+    )
     return assessment
 
 
@@ -501,10 +537,12 @@ def assessment_finalise(*, actor: Actor, assessment: Assessment) -> Assessment:
     entry = assessment_answers(assessment)
     try:
         result = scoring.score(
-            assessment.instrument.definition, entry.answers,
+            assessment.instrument.definition,
+            entry.answers,
             scoring.Facts(entry.coma, entry.diagnoses, entry.risk_events_30d),
-            rules_from_settings(), complete=True,
-        )  # fmt: skip
+            rules_from_settings(),
+            complete=True,
+        )
     except scoring.ScoringError as error:
         raise _scoring_errors(error) from error
     _store(assessment, entry, result)
@@ -517,24 +555,35 @@ def assessment_finalise(*, actor: Actor, assessment: Assessment) -> Assessment:
     previous = list(
         Assessment.objects.select_for_update()
         .filter(
-            elder_id=assessment.elder_id, instrument__code=assessment.instrument.code,
+            elder_id=assessment.elder_id,
+            instrument__code=assessment.instrument.code,
             status=AssessmentStatus.FINAL,
         )
         .exclude(pk=assessment.pk)
-    )  # fmt: skip
+    )
     for old in previous:
         old.status = AssessmentStatus.SUPERSEDED
         old.superseded_by = assessment
         old.save(update_fields=["status", "superseded_by", "updated_at"])
-        _history(actor, old, AuditAction.UPDATE, {
-            "status": [AssessmentStatus.FINAL, AssessmentStatus.SUPERSEDED],
-            "superseded_by": str(assessment.external_id),
-        })  # fmt: skip
-    _history(actor, assessment, AuditAction.REVIEW, {
-        "status": [AssessmentStatus.SUBMITTED, AssessmentStatus.FINAL],
-        "final_level": [None, result.final_level],
-        "valid_until": [None, str(assessment.valid_until)],
-    })  # fmt: skip
+        _history(
+            actor,
+            old,
+            AuditAction.UPDATE,
+            {
+                "status": [AssessmentStatus.FINAL, AssessmentStatus.SUPERSEDED],
+                "superseded_by": str(assessment.external_id),
+            },
+        )
+    _history(
+        actor,
+        assessment,
+        AuditAction.REVIEW,
+        {
+            "status": [AssessmentStatus.SUBMITTED, AssessmentStatus.FINAL],
+            "final_level": [None, result.final_level],
+            "valid_until": [None, str(assessment.valid_until)],
+        },
+    )
     if assessment.instrument.engine == scoring.ENGINE_GBT42195:
         code = scoring.level_codes(assessment.instrument.definition)[result.final_level]
         elder_ability_level_set(
@@ -553,9 +602,11 @@ def assessment_cancel(*, actor: Actor, assessment: Assessment, reason: str) -> A
     if not _in_scope(actor, assessment.division_code):
         raise ValidationError({"elder": _("This elder lies outside your jurisdiction.")})
     if assessment.status not in (
-        AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED, AssessmentStatus.IN_PROGRESS,
+        AssessmentStatus.REQUESTED,
+        AssessmentStatus.SCHEDULED,
+        AssessmentStatus.IN_PROGRESS,
         AssessmentStatus.RETURNED,
-    ):  # fmt: skip
+    ):
         raise ValidationError({"status": _("A submitted or final assessment is not cancelled.")})
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
@@ -563,9 +614,15 @@ def assessment_cancel(*, actor: Actor, assessment: Assessment, reason: str) -> A
     previous = assessment.status
     assessment.status = AssessmentStatus.CANCELLED
     assessment.save()
-    _history(actor, assessment, AuditAction.UPDATE, {
-        "status": [previous, AssessmentStatus.CANCELLED], "reason": reason,
-    })  # fmt: skip
+    _history(
+        actor,
+        assessment,
+        AuditAction.UPDATE,
+        {
+            "status": [previous, AssessmentStatus.CANCELLED],
+            "reason": reason,
+        },
+    )
     return assessment
 
 
@@ -613,9 +670,11 @@ def assessment_health_reveal(*, actor: Actor, assessment: Assessment) -> Assessm
     answers = assessment_answers(assessment) if assessment.answers_ciphertext else None
     if answers is not None or result.get("applied_rules"):
         access_logged(
-            actor=actor, action="view", fields=["health"],
+            actor=actor,
+            action="view",
+            fields=["health"],
             elders=[(assessment.elder_id, assessment.division_code)],
-        )  # fmt: skip
+        )
     return AssessmentHealth(answers=answers, result=result, full=True)
 
 
@@ -665,21 +724,31 @@ def risk_event_record(
     if errors:
         raise ValidationError(errors)
     event = CareRiskEvent.objects.create(
-        elder=elder, division_code=elder.division_code, kind=kind, occurred_on=occurred_on,
-        note=note or "", recorded_by=actor_user(actor),
-    )  # fmt: skip
+        elder=elder,
+        division_code=elder.division_code,
+        kind=kind,
+        occurred_on=occurred_on,
+        note=note or "",
+        recorded_by=actor_user(actor),
+    )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=event, object_type="assessments.riskevent",
-        object_repr=f"{elder.name} {kind}", division_code=elder.division_code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=event,
+        object_type="assessments.riskevent",
+        object_repr=f"{elder.name} {kind}",
+        division_code=elder.division_code,
         changes={"kind": [None, kind], "occurred_on": [None, occurred_on.isoformat()]},
-    )  # fmt: skip
+    )
     if reassessment_after(elder=elder, kind=kind) == REASSESSMENT_REQUESTED:
         assessment_request(
-            actor=actor, elder=elder, reason=AssessmentReason.IMMEDIATE,
+            actor=actor,
+            elder=elder,
+            reason=AssessmentReason.IMMEDIATE,
             requested_via=RequestedVia.AUTOMATIC,
             note=_("Proposed after: %(kind)s on %(date)s")
             % {"kind": RiskEventKind(kind).label, "date": occurred_on.isoformat()},
-        )  # fmt: skip
+        )
     return event
 
 
@@ -688,9 +757,11 @@ def risk_events_30d(elder: Elder, today: datetime.date | None = None) -> dict[st
     today = today or timezone.localdate()
     counts: dict[str, int] = {}
     for kind in CareRiskEvent.objects.filter(
-        elder=elder, kind__in=RISK_RULE_KINDS,
-        occurred_on__gt=today - datetime.timedelta(days=30), occurred_on__lte=today,
-    ).values_list("kind", flat=True):  # fmt: skip
+        elder=elder,
+        kind__in=RISK_RULE_KINDS,
+        occurred_on__gt=today - datetime.timedelta(days=30),
+        occurred_on__lte=today,
+    ).values_list("kind", flat=True):
         counts[kind] = min(counts.get(kind, 0) + 1, scoring.MAX_EVENTS_PER_KIND)
     return counts
 
@@ -706,10 +777,14 @@ def declaration_record(*, actor: Actor, elder: Elder, relation: str) -> Assessor
         assessor=actor_user(actor), elder=elder, defaults={"relation": relation}
     )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=declaration,
-        object_type="assessments.declaration", object_repr=f"{elder.name} {relation}",
-        division_code=elder.division_code, changes={"relation": [None, relation]},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=declaration,
+        object_type="assessments.declaration",
+        object_repr=f"{elder.name} {relation}",
+        division_code=elder.division_code,
+        changes={"relation": [None, relation]},
+    )
     return declaration
 
 
@@ -723,15 +798,19 @@ def due_assessments_request(*, actor: Actor, within_days: int | None = None) -> 
     count = 0
     for assessment in assessments_due(actor=actor, within_days=within_days):
         open_exists = Assessment.objects.filter(
-            elder_id=assessment.elder_id, instrument=assessment.instrument,
+            elder_id=assessment.elder_id,
+            instrument=assessment.instrument,
             status__in=OPEN_STATUSES,
-        ).exists()  # fmt: skip
+        ).exists()
         if open_exists or assessment.elder.status == ElderStatus.DECEASED:
             continue
         assessment_request(
-            actor=actor, elder=assessment.elder, reason=AssessmentReason.ROUTINE,
-            requested_via=RequestedVia.AUTOMATIC, instrument_code=assessment.instrument.code,
-        )  # fmt: skip
+            actor=actor,
+            elder=assessment.elder,
+            reason=AssessmentReason.ROUTINE,
+            requested_via=RequestedVia.AUTOMATIC,
+            instrument_code=assessment.instrument.code,
+        )
         count += 1
     return count
 
@@ -740,9 +819,18 @@ def due_assessments_request(*, actor: Actor, within_days: int | None = None) -> 
 # Eligibility rules and entitlements
 
 RULE_FIELDS = (
-    "name", "entitlement", "amount_yuan", "unit", "min_level", "max_level",
-    "economic_statuses", "min_age", "valid_from", "valid_to", "is_active",
-)  # fmt: skip
+    "name",
+    "entitlement",
+    "amount_yuan",
+    "unit",
+    "min_level",
+    "max_level",
+    "economic_statuses",
+    "min_age",
+    "valid_from",
+    "valid_to",
+    "is_active",
+)
 
 
 def _rule_values(values: Mapping[str, Any], base: EligibilityRule) -> dict[str, str]:
@@ -804,9 +892,12 @@ def _rule_values(values: Mapping[str, Any], base: EligibilityRule) -> dict[str, 
     if base.valid_from is None and "valid_from" not in errors:
         errors["valid_from"] = _("Give the date the rule takes effect.")
     if (
-        "valid_from" not in errors and "valid_to" not in errors and base.valid_to is not None
-        and base.valid_from is not None and base.valid_to < base.valid_from
-    ):  # fmt: skip
+        "valid_from" not in errors
+        and "valid_to" not in errors
+        and base.valid_to is not None
+        and base.valid_from is not None
+        and base.valid_to < base.valid_from
+    ):
         errors["valid_to"] = _("The end lies before the start.")
     active = values.get("is_active", base.is_active)
     if not isinstance(active, bool):
@@ -818,9 +909,13 @@ def _rule_values(values: Mapping[str, Any], base: EligibilityRule) -> dict[str, 
 
 def _rule_history(actor: Actor, rule: EligibilityRule, action: str, changes: Any) -> None:
     audit_record(
-        actor=actor, action=action, obj=rule, object_type=RULE_OBJECT_TYPE,
-        object_repr=rule.name, changes=changes,
-    )  # fmt: skip
+        actor=actor,
+        action=action,
+        obj=rule,
+        object_type=RULE_OBJECT_TYPE,
+        object_repr=rule.name,
+        changes=changes,
+    )
 
 
 @transaction.atomic

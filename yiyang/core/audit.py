@@ -92,15 +92,36 @@ def audit_record_many(
     if actor is not None and not username:
         username = str(getattr(actor, "username", ""))
     reprs = object_reprs if object_reprs is not None else [str(obj) for obj in objects]
-    common = (user.pk if user is not None else None, username[:150], action,
-              origin.ip_address, origin.user_agent)  # fmt: skip
+    common = (
+        user.pk if user is not None else None,
+        username[:150],
+        action,
+        origin.ip_address,
+        origin.user_agent,
+    )
     return insert_rows(
         AuditEvent,
-        ("actor_id", "actor_username", "action", "ip_address", "user_agent", "object_type",
-         "object_id", "object_repr", "division_code", "changes"),
         (
-            (*common, obj._meta.label_lower, str(getattr(obj, "external_id", "")), text[:255],
-             code, dict(change))
+            "actor_id",
+            "actor_username",
+            "action",
+            "ip_address",
+            "user_agent",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "division_code",
+            "changes",
+        ),
+        (
+            (
+                *common,
+                obj._meta.label_lower,
+                str(getattr(obj, "external_id", "")),
+                text[:255],
+                code,
+                dict(change),
+            )
             for obj, code, change, text in zip(objects, division_codes, changes, reprs, strict=True)
         ),
-    )  # fmt: skip
+    )

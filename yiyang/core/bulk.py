@@ -25,12 +25,22 @@ from django.db.models.constants import OnConflict
 # still take the field's own preparation, exactly as bulk_create would give them).
 _PLAIN_TYPES = frozenset(
     {
-        "CharField", "TextField", "SlugField", "EmailField", "BooleanField", "IntegerField",
-        "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
-        "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField",
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "BooleanField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "AutoField",
+        "BigAutoField",
         "SmallAutoField",
     }
-)  # fmt: skip
+)
 _PLAIN_VALUES = frozenset({str, int, bool, type(None)})
 
 Field = models.Field[Any, Any]
@@ -175,9 +185,13 @@ def insert_rows(
     if prepared:
         with connection.cursor() as cursor:
             _execute(
-                cursor, connection, model, [f for f, _, _ in given] + others, prepared,
+                cursor,
+                connection,
+                model,
+                [f for f, _, _ in given] + others,
+                prepared,
                 ignore_conflicts,
-            )  # fmt: skip
+            )
     return len(prepared)
 
 

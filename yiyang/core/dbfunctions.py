@@ -16,9 +16,11 @@ class Epoch(Func):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
-            compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
             **extra,
-        )  # fmt: skip
+        )
 
 
 def whole_seconds_between(start: str, end: str) -> Expression:

@@ -28,8 +28,12 @@ def photo_normalise(data: bytes, *, max_bytes: int, field: str = "photo") -> Pho
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > max_bytes:
-        raise ValidationError({field: _("The photo is %(size).1f MB; at most %(limit).1f MB.") % {
-            "size": len(data) / 2**20, "limit": max_bytes / 2**20}})  # fmt: skip
+        raise ValidationError(
+            {
+                field: _("The photo is %(size).1f MB; at most %(limit).1f MB.")
+                % {"size": len(data) / 2**20, "limit": max_bytes / 2**20}
+            }
+        )
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()

@@ -46,9 +46,8 @@ class Level(models.TextChoices):
 AREA_LEVELS = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
 UNITS: frozenset[str] = frozenset(
-    {"count", "people", "percent", "per_1000", "seconds", "beds", "yuan", "hours",
-     "hours_per_head"}
-)  # fmt: skip
+    {"count", "people", "percent", "per_1000", "seconds", "beds", "yuan", "hours", "hours_per_head"}
+)
 # Units whose values add up across divisions (a city's count is its districts' sum); a city
 # target of such a unit does not apply to a district, a share's target does.
 ADDITIVE_UNITS: frozenset[str] = frozenset({"count", "people", "beds", "yuan", "hours"})
@@ -218,11 +217,19 @@ def indicator(
     def wrap(compute: Compute) -> Compute:
         register(
             Indicator(
-                code=code, name=name, unit=unit, definition=definition, direction=direction,
-                levels=levels, category=category, compute=compute, order=order,
-                headline=headline, default_target=default_target,
+                code=code,
+                name=name,
+                unit=unit,
+                definition=definition,
+                direction=direction,
+                levels=levels,
+                category=category,
+                compute=compute,
+                order=order,
+                headline=headline,
+                default_target=default_target,
             )
-        )  # fmt: skip
+        )
         return compute
 
     return wrap
@@ -286,9 +293,12 @@ def register_breakdown(
 
     def table(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
         rows = (
-            records(period).filter(scope_q(code_field, divisions)).order_by()
-            .values_list(key_field, code_field).annotate(n=models.Count("pk"))
-        )  # fmt: skip
+            records(period)
+            .filter(scope_q(code_field, divisions))
+            .order_by()
+            .values_list(key_field, code_field)
+            .annotate(n=models.Count("pk"))
+        )
         found: dict[str, dict[str, int]] = {}
         for key, code, n in rows:
             found.setdefault(key, {})[code] = n
@@ -296,17 +306,25 @@ def register_breakdown(
 
     def one(choice: Any, position: int) -> None:
         def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-            found = shared(("breakdown", family, period, divisions_key(divisions)),
-                           lambda: table(period, divisions))  # fmt: skip
+            found = shared(
+                ("breakdown", family, period, divisions_key(divisions)),
+                lambda: table(period, divisions),
+            )
             return counts(divisions, found.get(choice.value, {}))
 
         register(
             Indicator(
-                code=f"{family}_{choice.value}", name=joined(name, choice.label), unit="count",
-                definition=joined(definition, choice.label), direction=direction,
-                levels=AREA_LEVELS, category=category, compute=compute, order=order + position,
+                code=f"{family}_{choice.value}",
+                name=joined(name, choice.label),
+                unit="count",
+                definition=joined(definition, choice.label),
+                direction=direction,
+                levels=AREA_LEVELS,
+                category=category,
+                compute=compute,
+                order=order + position,
             )
-        )  # fmt: skip
+        )
 
     for position, choice in enumerate(choices):
         one(choice, position)

@@ -31,10 +31,19 @@ from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
 
 DIVISION_FIELDS = (
-    "code", "name", "level", "parent", "is_urban", "population_60_plus",
-    "centroid_lat", "centroid_lng", "bbox_min_lat", "bbox_max_lat", "bbox_min_lng",
+    "code",
+    "name",
+    "level",
+    "parent",
+    "is_urban",
+    "population_60_plus",
+    "centroid_lat",
+    "centroid_lng",
+    "bbox_min_lat",
+    "bbox_max_lat",
+    "bbox_min_lng",
     "bbox_max_lng",
-)  # fmt: skip
+)
 CODE_RE = re.compile(r"^\d{12}$")
 
 
@@ -120,9 +129,12 @@ def division_create(*, actor: Actor, **values: Any) -> Division:
     division = Division(**{k: v for k, v in values.items() if k in DIVISION_FIELDS})
     division.save()
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=division, division_code=division.code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=division,
+        division_code=division.code,
         changes={k: [None, v] for k, v in snapshot(division, DIVISION_FIELDS).items()},
-    )  # fmt: skip
+    )
     return division
 
 
@@ -147,9 +159,12 @@ def division_update(*, actor: Actor, division: Division, **values: Any) -> Divis
     changes = diff(before, snapshot(division, DIVISION_FIELDS))
     if changes:
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=division,
-            division_code=division.code, changes=changes,
-        )  # fmt: skip
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=division,
+            division_code=division.code,
+            changes=changes,
+        )
     return division
 
 
@@ -175,10 +190,12 @@ def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Di
         batch_size=500,
     )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, object_type="core.division",
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="core.division",
         object_repr=f"{len(divisions)} divisions",
         changes={"count": len(divisions), "codes": [d.code for d in divisions[:50]]},
-    )  # fmt: skip
+    )
     return divisions
 
 
@@ -189,10 +206,13 @@ def export_recorded(
     The permission is checked again here: an export is a read that leaves the platform."""
     require_perm(actor, permission)
     audit_record(
-        actor=actor, action=AuditAction.EXPORT, object_type=object_type,
-        object_repr=f"{count} × {object_type}", division_code=actor.scope.division_prefix or "",
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type=object_type,
+        object_repr=f"{count} × {object_type}",
+        division_code=actor.scope.division_prefix or "",
         changes={"filters": filters, "count": count},
-    )  # fmt: skip
+    )
 
 
 # --- Map geometry: division boundaries and the basemap's roads ---------------------------
@@ -319,11 +339,17 @@ def division_boundaries_import(
         DivisionBoundary.objects.update_or_create(
             division=divisions[code],
             defaults={
-                "division_code": code, "level": divisions[code].level, "geometry": geometry,
-                "crs": result.crs, "source": source[:255], "min_lng": min_lng,
-                "min_lat": min_lat, "max_lng": max_lng, "max_lat": max_lat,
+                "division_code": code,
+                "level": divisions[code].level,
+                "geometry": geometry,
+                "crs": result.crs,
+                "source": source[:255],
+                "min_lng": min_lng,
+                "min_lat": min_lat,
+                "max_lng": max_lng,
+                "max_lat": max_lat,
             },
-        )  # fmt: skip
+        )
     result.updated = len(existing)
     result.created = len(clean) - result.updated
     audit_record(

@@ -44,8 +44,13 @@ def coordinate_errors(
             "The point (%(lat)s, %(lng)s) lies outside %(city)s "
             "(latitude %(min_lat)s to %(max_lat)s, longitude %(min_lng)s to %(max_lng)s)."
         ) % {
-            "lat": lat, "lng": lng, "city": city.name, "min_lat": min_lat,
-            "max_lat": max_lat, "min_lng": min_lng, "max_lng": max_lng,
-        }  # fmt: skip
+            "lat": lat,
+            "lng": lng,
+            "city": city.name,
+            "min_lat": min_lat,
+            "max_lat": max_lat,
+            "min_lng": min_lng,
+            "max_lng": max_lng,
+        }
         errors["lat"] = message
     return errors

@@ -64,10 +64,14 @@ def _boundary_feature(boundary: Any, **extra: Any) -> dict[str, Any]:
         "type": "Feature",
         "geometry": boundary.geometry,
         "properties": {
-            "kind": "boundary", "level": boundary.level, "code": boundary.division_code,
-            "name": boundary.division.name, "id": str(boundary.division.external_id), **extra,
+            "kind": "boundary",
+            "level": boundary.level,
+            "code": boundary.division_code,
+            "name": boundary.division.name,
+            "id": str(boundary.division.external_id),
+            **extra,
         },
-    }  # fmt: skip
+    }
 
 
 def basemap_features(*, actor: Actor, levels: list[str] | None = None) -> dict[str, Any]:
@@ -84,10 +88,13 @@ def basemap_features(*, actor: Actor, levels: list[str] | None = None) -> dict[s
     features = [_boundary_feature(b) for b in boundaries.order_by("division_code")]
     cities = sorted({p[:4].ljust(12, "0") for p in prefixes})
     for road in MapRoad.objects.filter(division_code__in=cities):
-        features.append({
-            "type": "Feature", "geometry": road.geometry,
-            "properties": {"kind": "road", "road": road.kind, "name": road.name},
-        })  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": road.geometry,
+                "properties": {"kind": "road", "road": road.kind, "name": road.name},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -169,8 +176,10 @@ def level_mix(*, division: Division) -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
         .values_list("ability_level", "n")
     )
-    rows = [{"key": level.value, "label": str(level.label), "value": counts.get(level.value, 0)}
-            for level in AbilityLevel]  # fmt: skip
+    rows = [
+        {"key": level.value, "label": str(level.label), "value": counts.get(level.value, 0)}
+        for level in AbilityLevel
+    ]
     rows.append({"key": "", "label": _("Not assessed"), "value": counts.get("", 0)})
     return rows
 
@@ -181,12 +190,14 @@ def service_mix(*, division: Division, month: datetime.date) -> list[dict[str, A
     counts = dict(
         Visit.objects.filter(
             prefix_q("division_code", division.code_prefix),
-            date__gte=month, date__lt=end, status__in=DONE_STATUSES,
+            date__gte=month,
+            date__lt=end,
+            status__in=DONE_STATUSES,
         )
         .values("item__category")
         .annotate(n=Count("id"))
         .values_list("item__category", "n")
-    )  # fmt: skip
+    )
     return [
         {"key": c.value, "label": str(c.label), "value": counts.get(c.value, 0)}
         for c in ServiceCategory
@@ -255,9 +266,9 @@ def screen_alerts(
         .select_related("elder__community")
     )
     active = list(scoped.filter(status__in=ACTIVE_STATUSES).order_by("priority", "raised_at")[:200])
-    recent = list(scoped.filter(raised_at__gte=now - datetime.timedelta(hours=1)).order_by(
-        "-raised_at"
-    )[:50])  # fmt: skip
+    recent = list(
+        scoped.filter(raised_at__gte=now - datetime.timedelta(hours=1)).order_by("-raised_at")[:50]
+    )
     answered = [
         s for s in (_seconds(a.raised_at, a.acknowledged_at) for a in recent) if s is not None
     ]
@@ -345,8 +356,13 @@ def officer_todos(*, actor: Actor) -> list[Todo]:
     today = timezone.localdate()
     todos: list[Todo] = []
     if has_perm(actor, Permission.REVIEW_VISITS):
-        todos.append(Todo(_("Flagged visits to review"), review_queue(actor=actor).count(),
-                          "visits:review-queue"))  # fmt: skip
+        todos.append(
+            Todo(
+                _("Flagged visits to review"),
+                review_queue(actor=actor).count(),
+                "visits:review-queue",
+            )
+        )
     if has_perm(actor, Permission.VIEW_ASSESSMENTS):
         overdue = assessments_due(actor=actor, within_days=0).filter(valid_until__lt=today)
         todos.append(Todo(_("Overdue re-assessments"), overdue.count(), "assessments:due"))
@@ -416,12 +432,15 @@ def assessor_schedule(*, actor: Actor, limit: int = 20) -> list[Any]:
         .filter(
             Q(assessor_id=getattr(actor, "pk", None))
             | Q(second_assessor_id=getattr(actor, "pk", None)),
-            status__in=[AssessmentStatus.SCHEDULED, AssessmentStatus.IN_PROGRESS,
-                        AssessmentStatus.RETURNED],
+            status__in=[
+                AssessmentStatus.SCHEDULED,
+                AssessmentStatus.IN_PROGRESS,
+                AssessmentStatus.RETURNED,
+            ],
         )
         .select_related("elder", "instrument")
         .order_by("scheduled_at", "id")[:limit]
-    )  # fmt: skip
+    )
 
 
 def provider_boards(*, actor: Actor) -> list[Any]:
@@ -451,10 +470,14 @@ def family_summary(*, actor: Actor) -> list[dict[str, Any]]:
                     "-raised_at"
                 )[:5]
             )
-        entries.append({
-            "elder": entry.elder, "relation": entry.relation, "consent": entry.consent,
-            "next_visit": entry.upcoming[0] if entry.upcoming else None,
-            "last_visit": entry.past[0]["visit"] if entry.past else None,
-            "open_alerts": alerts,
-        })  # fmt: skip
+        entries.append(
+            {
+                "elder": entry.elder,
+                "relation": entry.relation,
+                "consent": entry.consent,
+                "next_visit": entry.upcoming[0] if entry.upcoming else None,
+                "last_visit": entry.past[0]["visit"] if entry.past else None,
+                "open_alerts": alerts,
+            }
+        )
     return entries

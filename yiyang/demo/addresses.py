@@ -44,11 +44,14 @@ def register_rows(communities: list[CommunityInfo]) -> list[dict[str, str]]:
         else:
             labels = [f"{g}组" for g in range(1, RURAL_GROUPS + 1)]
         for label in labels:
-            rows.append({
-                "社区": community.code, "地址": f"{community.name}{label}",
-                "纬度": f"{community.lat + _offset(community.code, label + 'lat'):.6f}",
-                "经度": f"{community.lng + _offset(community.code, label + 'lng'):.6f}",
-            })  # fmt: skip
+            rows.append(
+                {
+                    "社区": community.code,
+                    "地址": f"{community.name}{label}",
+                    "纬度": f"{community.lat + _offset(community.code, label + 'lat'):.6f}",
+                    "经度": f"{community.lng + _offset(community.code, label + 'lng'):.6f}",
+                }
+            )
     return rows
 
 

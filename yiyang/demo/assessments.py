@@ -105,20 +105,43 @@ def _rules(actor: SystemActor, today: datetime.date) -> int:
     rows = [
         ("居家养老服务补贴（轻度失能）", "home_care_allowance", "200", "per_month", 1, 1, poor, 60),
         ("居家养老服务补贴（中度失能）", "home_care_allowance", "400", "per_month", 2, 2, poor, 60),
-        ("居家养老服务补贴（重度、完全失能）", "home_care_allowance", "600", "per_month", 3, 4,
-         poor, 60),
+        (
+            "居家养老服务补贴（重度、完全失能）",
+            "home_care_allowance",
+            "600",
+            "per_month",
+            3,
+            4,
+            poor,
+            60,
+        ),
         ("高龄老人助餐补贴", "meal_subsidy", "5", "per_meal", 0, 4, [], 80),
         ("困难老人助餐补贴", "meal_subsidy", "3", "per_meal", 0, 4, poor, 60),
         ("失能老人智能安全设备", "wearable_device", None, "one_off", 2, 4, [], 60),
-        ("特困失能老人入住机构补贴", "care_home_subsidy", "1200", "per_month", 3, 4,
-         ["extremely_poor"], 60),
-    ]  # fmt: skip
+        (
+            "特困失能老人入住机构补贴",
+            "care_home_subsidy",
+            "1200",
+            "per_month",
+            3,
+            4,
+            ["extremely_poor"],
+            60,
+        ),
+    ]
     for name, kind, amount, unit, low, high, statuses, age in rows:
         eligibility_rule_create(
-            actor=actor, name=name, entitlement=kind, amount_yuan=amount, unit=unit,
-            min_level=low, max_level=high, economic_statuses=statuses, min_age=age,
+            actor=actor,
+            name=name,
+            entitlement=kind,
+            amount_yuan=amount,
+            unit=unit,
+            min_level=low,
+            max_level=high,
+            economic_statuses=statuses,
+            min_age=age,
             valid_from=start,
-        )  # fmt: skip
+        )
     return len(rows)
 
 
@@ -137,14 +160,26 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
     rules = rules_from_settings()
     elders = list(
         Elder.objects.filter(division_code__startswith=city_prefix, status=ElderStatus.ACTIVE)
-        .only("id", "external_id", "name", "birth_date", "division_code", "living_arrangement",
-              "economic_status", "ability_level")
+        .only(
+            "id",
+            "external_id",
+            "name",
+            "birth_date",
+            "division_code",
+            "living_arrangement",
+            "economic_status",
+            "ability_level",
+        )
         .order_by("id")
-    )  # fmt: skip
+    )
     if not elders:
         return result
-    districts = {d.code[:6]: d for d in Division.objects.filter(
-        code__startswith=city_prefix, level="district").order_by("code")}  # fmt: skip
+    districts = {
+        d.code[:6]: d
+        for d in Division.objects.filter(code__startswith=city_prefix, level="district").order_by(
+            "code"
+        )
+    }
     demo_assessor = User.objects.filter(username="assessor").first()
     reviewer = User.objects.filter(username="district_officer").first()
     admin = User.objects.filter(username="city_admin").first()
@@ -184,21 +219,36 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
         # Finalised within the last 14 months: some valid, some due soon, some overdue.
         finalised = now - datetime.timedelta(days=rng.randint(5, 425), hours=rng.randint(0, 9))
         assessor = assessor_of.get(elder.division_code[:6], demo_assessor)
-        rows.append(Assessment(
-            elder=elder, division_code=elder.division_code, instrument=instrument,
-            reason=AssessmentReason.FIRST, status=AssessmentStatus.FINAL,
-            requested_via=RequestedVia.COMMUNITY_WORKER, assessor=assessor,
-            scheduled_at=finalised - datetime.timedelta(days=2), place="家中",
-            answers_ciphertext=seal({
-                "answers": answers, "coma": False, "diagnoses": facts.diagnoses,
-                "risk_events_30d": {},
-            }),
-            result_ciphertext=seal(outcome.as_dict()), answered_items=outcome.answered,
-            total=outcome.total, preliminary_level=outcome.preliminary_level,
-            final_level=outcome.final_level, submitted_at=finalised - datetime.timedelta(days=1),
-            finalised_at=finalised, finalised_by=reviewer if assessor == demo_assessor else admin,
-            valid_until=add_months(finalised.date(), 12),
-        ))  # fmt: skip
+        rows.append(
+            Assessment(
+                elder=elder,
+                division_code=elder.division_code,
+                instrument=instrument,
+                reason=AssessmentReason.FIRST,
+                status=AssessmentStatus.FINAL,
+                requested_via=RequestedVia.COMMUNITY_WORKER,
+                assessor=assessor,
+                scheduled_at=finalised - datetime.timedelta(days=2),
+                place="家中",
+                answers_ciphertext=seal(
+                    {
+                        "answers": answers,
+                        "coma": False,
+                        "diagnoses": facts.diagnoses,
+                        "risk_events_30d": {},
+                    }
+                ),
+                result_ciphertext=seal(outcome.as_dict()),
+                answered_items=outcome.answered,
+                total=outcome.total,
+                preliminary_level=outcome.preliminary_level,
+                final_level=outcome.final_level,
+                submitted_at=finalised - datetime.timedelta(days=1),
+                finalised_at=finalised,
+                finalised_by=reviewer if assessor == demo_assessor else admin,
+                valid_until=add_months(finalised.date(), 12),
+            )
+        )
         levels[elder.pk] = LEVEL_CODES[outcome.final_level]
     with transaction.atomic():
         Assessment.objects.bulk_create(rows, batch_size=500)
@@ -206,21 +256,31 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
         history = []
         for elder in chosen:
             code = levels[elder.pk]
-            history.append(AuditEvent(
-                actor_username="seed-demo", action=AuditAction.UPDATE,
-                object_type="elders.elder", object_id=str(elder.external_id),
-                object_repr=elder.name, division_code=elder.division_code,
-                changes={"ability_level": [elder.ability_level, code]},
-            ))  # fmt: skip
+            history.append(
+                AuditEvent(
+                    actor_username="seed-demo",
+                    action=AuditAction.UPDATE,
+                    object_type="elders.elder",
+                    object_id=str(elder.external_id),
+                    object_repr=elder.name,
+                    division_code=elder.division_code,
+                    changes={"ability_level": [elder.ability_level, code]},
+                )
+            )
             elder.ability_level = code
             changed.append(elder)
         for row in rows:
-            history.append(AuditEvent(
-                actor_username="seed-demo", action=AuditAction.CREATE,
-                object_type="assessments.assessment", object_id=str(row.external_id),
-                object_repr=f"{GB} {row.elder.name}", division_code=row.division_code,
-                changes={"status": [None, "final"], "final_level": [None, row.final_level]},
-            ))  # fmt: skip
+            history.append(
+                AuditEvent(
+                    actor_username="seed-demo",
+                    action=AuditAction.CREATE,
+                    object_type="assessments.assessment",
+                    object_id=str(row.external_id),
+                    object_repr=f"{GB} {row.elder.name}",
+                    division_code=row.division_code,
+                    changes={"status": [None, "final"], "final_level": [None, row.final_level]},
+                )
+            )
         Elder.objects.bulk_update(changed, ["ability_level"], batch_size=1000)
         AuditEvent.objects.bulk_create(history, batch_size=1000)
     result.created = len(rows)
@@ -229,9 +289,12 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
 
 
 def _worklist(
-    rng: random.Random, assessor: User, districts: dict[str, Division], rest: list[Elder],
+    rng: random.Random,
+    assessor: User,
+    districts: dict[str, Division],
+    rest: list[Elder],
     now: datetime.datetime,
-) -> int:  # fmt: skip
+) -> int:
     """Open assessments in the demo assessor's district, through the workflow services:
     requests to take up, visits scheduled for the coming days, forms half-filled, and
     submitted ones waiting for the district officer's review."""
@@ -251,10 +314,12 @@ def _worklist(
         if index < 5:
             continue  # requested, waiting for an assessor
         assessment = assessment_schedule(
-            actor=worker, assessment=assessment, assessor=assessor,
+            actor=worker,
+            assessment=assessment,
+            assessor=assessor,
             scheduled_at=now + datetime.timedelta(days=index % 4, hours=1 + index % 6),
             place="家中",
-        )  # fmt: skip
+        )
         if index < 12:
             continue  # scheduled
         answers = _answers_for(rng, definition, 40, 85)

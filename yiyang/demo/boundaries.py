@@ -175,16 +175,26 @@ def _roads(rng: random.Random, outline: list[Pt], centre: Pt, k: float) -> list[
     for step in range(-4, 5):
         offset = step * 0.011
         half = math.sqrt(max(0.0, 0.05**2 - offset**2))
-        roads.append({
-            "name": "", "kind": RoadKind.LOCAL,
-            "coordinates": [lnglat((centre[0] + offset, centre[1] - half * 0.9)),
-                            lnglat((centre[0] + offset, centre[1] + half * 0.9))],
-        })  # fmt: skip
-        roads.append({
-            "name": "", "kind": RoadKind.LOCAL,
-            "coordinates": [lnglat((centre[0] - half, centre[1] + offset * 0.9)),
-                            lnglat((centre[0] + half, centre[1] + offset * 0.9))],
-        })  # fmt: skip
+        roads.append(
+            {
+                "name": "",
+                "kind": RoadKind.LOCAL,
+                "coordinates": [
+                    lnglat((centre[0] + offset, centre[1] - half * 0.9)),
+                    lnglat((centre[0] + offset, centre[1] + half * 0.9)),
+                ],
+            }
+        )
+        roads.append(
+            {
+                "name": "",
+                "kind": RoadKind.LOCAL,
+                "coordinates": [
+                    lnglat((centre[0] - half, centre[1] + offset * 0.9)),
+                    lnglat((centre[0] + half, centre[1] + offset * 0.9)),
+                ],
+            }
+        )
     return roads
 
 
@@ -238,9 +248,10 @@ def demo_boundaries_build(*, city_code: str, seed: int = 20261122) -> DemoBounda
     ]
     actor = SystemActor(scope=Scope(division_prefix=city_code[:4]), username="system:seed-demo")
     imported = division_boundaries_import(
-        actor=actor, collection={"type": "FeatureCollection", "features": features},
+        actor=actor,
+        collection={"type": "FeatureCollection", "features": features},
         source="demo (Voronoi)",
-    )  # fmt: skip
+    )
     result.created = imported.created
     result.roads = map_roads_replace(
         actor=actor, division=city, roads=_roads(rng, outline, centre, k)

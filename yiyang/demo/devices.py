@@ -38,11 +38,21 @@ CITY_PREFIX = "4191"
 HISTORY_DAYS = 90
 # Kinds of past alerts and their weights (the rest of the mix of a real centre: mostly SOS
 # presses, many of them accidental).
-HISTORY_KINDS = [("sos", 60), ("fall", 15), ("smoke", 4), ("gas", 2), ("removed", 10),
-                 ("battery", 9)]  # fmt: skip
-OUTCOMES = [(Outcome.FALSE_ALARM, 45), (Outcome.ADVICE_BY_PHONE, 20),
-            (Outcome.ASSISTED_AT_HOME, 20), (Outcome.TAKEN_TO_HOSPITAL, 10),
-            (Outcome.DEVICE_FIXED, 5)]  # fmt: skip
+HISTORY_KINDS = [
+    ("sos", 60),
+    ("fall", 15),
+    ("smoke", 4),
+    ("gas", 2),
+    ("removed", 10),
+    ("battery", 9),
+]
+OUTCOMES = [
+    (Outcome.FALSE_ALARM, 45),
+    (Outcome.ADVICE_BY_PHONE, 20),
+    (Outcome.ASSISTED_AT_HOME, 20),
+    (Outcome.TAKEN_TO_HOSPITAL, 10),
+    (Outcome.DEVICE_FIXED, 5),
+]
 
 
 @dataclass
@@ -70,10 +80,15 @@ def demo_devices_build(*, elders: int = 200, seed: int = 20261122) -> DemoDevice
     actor = SystemActor(Scope(division_prefix=CITY_PREFIX), username="seed-demo")
     chosen = list(
         Elder.objects.filter(division_code__startswith=CITY_PREFIX, status="active")
-        .annotate(alone=Case(When(living_arrangement=LivingArrangement.ALONE, then=Value(0)),
-                             default=Value(1), output_field=IntegerField()))
+        .annotate(
+            alone=Case(
+                When(living_arrangement=LivingArrangement.ALONE, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
         .order_by("alone", "id")[:elders]
-    )  # fmt: skip
+    )
     start = timezone.now() - datetime.timedelta(days=HISTORY_DAYS + 1)
     serials = itertools.count(1)
     devices: list[Device] = []
@@ -82,15 +97,24 @@ def demo_devices_build(*, elders: int = 200, seed: int = 20261122) -> DemoDevice
         if n % 3 == 0:
             kinds.append(("watch", "anxin", 300))
         if n % 5 == 0:
-            kinds += [("door", "yiyang", 3600), ("motion", "yiyang", 3600),
-                      ("smoke", "yiyang", 3600)]  # fmt: skip
+            kinds += [
+                ("door", "yiyang", 3600),
+                ("motion", "yiyang", 3600),
+                ("smoke", "yiyang", 3600),
+            ]
         for kind, vendor, interval in kinds:
             device = device_register(
-                actor=actor, kind=kind, vendor=vendor, serial=f"YY{next(serials):07d}",
-                community=elder.community, model="YY-S1" if vendor == "yiyang" else "AX-W2",
+                actor=actor,
+                kind=kind,
+                vendor=vendor,
+                serial=f"YY{next(serials):07d}",
+                community=elder.community,
+                model="YY-S1" if vendor == "yiyang" else "AX-W2",
                 imei=f"86{rng.randrange(10**12, 10**13)}" if kind in ("pendant", "watch") else "",
-                firmware="1.4.2", installed_on=start.date(), heartbeat_interval_seconds=interval,
-            )  # fmt: skip
+                firmware="1.4.2",
+                installed_on=start.date(),
+                heartbeat_interval_seconds=interval,
+            )
             device_bind(actor=actor, device=device, elder=elder, at=start)
             device.refresh_from_db()
             devices.append(device)
@@ -113,16 +137,28 @@ def _history(rng: random.Random, devices: list[Device]) -> int:
             )
             device = rng.choice(devices)
             kind = _weighted(rng, HISTORY_KINDS)
-            body: dict[str, object] = {"msg_id": f"hist-{next(seq)}", "type": kind,
-                                       "ts": at.isoformat()}  # fmt: skip
+            body: dict[str, object] = {
+                "msg_id": f"hist-{next(seq)}",
+                "type": kind,
+                "ts": at.isoformat(),
+            }
             if kind == "battery":
                 body["battery"] = rng.randint(3, 14)
             if device.vendor == "anxin":  # the second vendor's format
-                codes = {"sos": "SOS_ALARM", "fall": "FALL_ALARM", "smoke": "SMOKE_ALARM",
-                         "gas": "GAS_ALARM", "removed": "TAKE_OFF", "battery": "POWER"}  # fmt: skip
-                body = {"seq": body["msg_id"], "evt": codes[kind],
-                        "time": int(at.timestamp() * 1000),
-                        "data": {"bat": body["battery"]} if "battery" in body else {}}  # fmt: skip
+                codes = {
+                    "sos": "SOS_ALARM",
+                    "fall": "FALL_ALARM",
+                    "smoke": "SMOKE_ALARM",
+                    "gas": "GAS_ALARM",
+                    "removed": "TAKE_OFF",
+                    "battery": "POWER",
+                }
+                body = {
+                    "seq": body["msg_id"],
+                    "evt": codes[kind],
+                    "time": int(at.timestamp() * 1000),
+                    "data": {"bat": body["battery"]} if "battery" in body else {},
+                }
             with clock.use(_fixed(at)):
                 stored = device_messages_ingest(
                     messages=[Inbound(str(device.external_id), json.dumps(body).encode())]
@@ -151,13 +187,25 @@ def _history(rng: random.Random, devices: list[Device]) -> int:
                     alert_review(alert=alert, actor=reviewer, note="抽查：处置规范")
     # One still open and one a caregiver raised at a visit, so the console is not empty.
     device = devices[0]
-    device_messages_ingest(messages=[Inbound(
-        str(device.external_id),
-        json.dumps({"msg_id": "demo-open-1", "type": "sos", "ts": now.isoformat(),
-                    "battery": 71}).encode() if device.vendor == "yiyang" else b"{}",
-    )])  # fmt: skip
+    device_messages_ingest(
+        messages=[
+            Inbound(
+                str(device.external_id),
+                json.dumps(
+                    {"msg_id": "demo-open-1", "type": "sos", "ts": now.isoformat(), "battery": 71}
+                ).encode()
+                if device.vendor == "yiyang"
+                else b"{}",
+            )
+        ]
+    )
     caregiver = User.objects.filter(username="caregiver").first()
     if caregiver is not None and device.elder is not None:
-        alert_raise(elder=device.elder, kind="found_unwell", detail="上门时发现老人头晕乏力",
-                    source="visit", actor=caregiver)  # fmt: skip
+        alert_raise(
+            elder=device.elder,
+            kind="found_unwell",
+            detail="上门时发现老人头晕乏力",
+            source="visit",
+            actor=caregiver,
+        )
     return count

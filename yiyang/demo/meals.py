@@ -30,10 +30,13 @@ from yiyang.meals.services import (
 )
 
 DISHES = [
-    ("红烧鸡块", "16", ["soft"], []), ("清蒸鲈鱼", "18", ["low_salt", "soft"], ["鱼"]),
-    ("西红柿炒蛋", "10", ["soft", "vegetarian"], ["鸡蛋"]), ("杂粮饭", "2", ["low_sugar"], []),
-    ("清炒时蔬", "8", ["low_salt", "low_sugar", "vegetarian"], []), ("牛肉面", "14", ["halal"], []),
-]  # fmt: skip
+    ("红烧鸡块", "16", ["soft"], []),
+    ("清蒸鲈鱼", "18", ["low_salt", "soft"], ["鱼"]),
+    ("西红柿炒蛋", "10", ["soft", "vegetarian"], ["鸡蛋"]),
+    ("杂粮饭", "2", ["low_sugar"], []),
+    ("清炒时蔬", "8", ["low_salt", "low_sugar", "vegetarian"], []),
+    ("牛肉面", "14", ["halal"], []),
+]
 
 
 @dataclass
@@ -52,15 +55,23 @@ def demo_meals_build(*, seed: int = 20261122, days: int = 5) -> DemoMeals:
     with transaction.atomic():
         facilities = Facility.objects.filter(
             kind__in=[FacilityKind.ELDERLY_CANTEEN, FacilityKind.MEAL_POINT],
-            status=FacilityStatus.OPEN, division_code__startswith=CITY_CODE[:4],
-        ).select_related("organisation")  # fmt: skip
+            status=FacilityStatus.OPEN,
+            division_code__startswith=CITY_CODE[:4],
+        ).select_related("organisation")
         for facility in facilities:
             canteen_register(
-                actor=actor, facility=facility, opening_days=[0, 1, 2, 3, 4, 5],
-                meals=["breakfast", "lunch", "dinner"], seats=40, capacity_per_meal=120,
-                delivers=True, price_breakfast=Decimal("5.00"), price_lunch=Decimal("15.00"),
-                price_dinner=Decimal("12.00"), delivery_fee=Decimal("2.00"),
-            )  # fmt: skip
+                actor=actor,
+                facility=facility,
+                opening_days=[0, 1, 2, 3, 4, 5],
+                meals=["breakfast", "lunch", "dinner"],
+                seats=40,
+                capacity_per_meal=120,
+                delivers=True,
+                price_breakfast=Decimal("5.00"),
+                price_lunch=Decimal("15.00"),
+                price_dinner=Decimal("12.00"),
+                delivery_fee=Decimal("2.00"),
+            )
     staff = User.objects.filter(username="canteen").first()
     demo = Canteen.objects.filter(organisation=staff.organisation).first() if staff else None
     served = _fill(actor, staff, demo, rng, days) if staff and demo else 0
@@ -75,8 +86,13 @@ def _fill(actor: SystemActor, staff: User, canteen: Canteen, rng: random.Random,
     today = timezone.localdate()
     for offset in range(7):
         for meal in ("lunch", "dinner"):
-            menu_set(actor=actor, canteen=canteen, day=today + datetime.timedelta(days=offset),
-                     meal=meal, dishes=rng.sample(dishes, 3))  # fmt: skip
+            menu_set(
+                actor=actor,
+                canteen=canteen,
+                day=today + datetime.timedelta(days=offset),
+                meal=meal,
+                dishes=rng.sample(dishes, 3),
+            )
     elders = list(
         Elder.objects.filter(community__code=canteen.division_code, status=ElderStatus.ACTIVE)[:80]
     )
@@ -86,8 +102,13 @@ def _fill(actor: SystemActor, staff: User, canteen: Canteen, rng: random.Random,
         lunch = timezone.make_aware(datetime.datetime.combine(day, datetime.time(11, 40)))
         for elder in rng.sample(elders, min(len(elders), 30)):
             try:
-                meal_serve(actor=staff, canteen=canteen, elder=elder, meal="lunch",
-                           at=lunch + datetime.timedelta(minutes=rng.randint(0, 60)))  # fmt: skip
+                meal_serve(
+                    actor=staff,
+                    canteen=canteen,
+                    elder=elder,
+                    meal="lunch",
+                    at=lunch + datetime.timedelta(minutes=rng.randint(0, 60)),
+                )
             except MealConflictError:
                 continue
             served += 1

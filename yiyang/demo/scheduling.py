@@ -63,16 +63,24 @@ def demo_plan_build(*, day: datetime.date | None = None) -> DemoPlan:
     started = time.monotonic()
     with transaction.atomic():
         run = plan_run_start(
-            actor=manager, provider=provider, day=day, time_limit=DEMO_TIME_LIMIT,
-            seed=DEMO_SEED, max_iterations=DEMO_MAX_ITERATIONS,
-        )  # fmt: skip
+            actor=manager,
+            provider=provider,
+            day=day,
+            time_limit=DEMO_TIME_LIMIT,
+            seed=DEMO_SEED,
+            max_iterations=DEMO_MAX_ITERATIONS,
+        )
     # run here rather than wait for the worker (which then finds it done)
     run = plan_run_execute(run.pk)
     return DemoPlan(
-        created=run.status == PlanRunStatus.DONE, run_id=str(run.external_id), visits=visits,
-        current=run.proposal.get("current", {}), proposal=run.proposal.get("proposal", {}),
-        seconds=time.monotonic() - started, error=run.error,
-    )  # fmt: skip
+        created=run.status == PlanRunStatus.DONE,
+        run_id=str(run.external_id),
+        visits=visits,
+        current=run.proposal.get("current", {}),
+        proposal=run.proposal.get("proposal", {}),
+        seconds=time.monotonic() - started,
+        error=run.error,
+    )
 
 
 def demo_plans_build() -> list[DemoPlan]:

@@ -93,12 +93,21 @@ def _name(rng: random.Random, used: set[str], suffix: str) -> str:
 
 
 def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[Division]]:
-    city_rows = [{
-        "code": CITY_CODE, "name": CITY_NAME, "level": DivisionLevel.CITY, "parent": None,
-        "is_urban": True, "centroid_lat": Decimal(str(CENTRE[0])),
-        "centroid_lng": Decimal(str(CENTRE[1])), "bbox_min_lat": BBOX[0], "bbox_max_lat": BBOX[1],
-        "bbox_min_lng": BBOX[2], "bbox_max_lng": BBOX[3],
-    }]  # fmt: skip
+    city_rows = [
+        {
+            "code": CITY_CODE,
+            "name": CITY_NAME,
+            "level": DivisionLevel.CITY,
+            "parent": None,
+            "is_urban": True,
+            "centroid_lat": Decimal(str(CENTRE[0])),
+            "centroid_lng": Decimal(str(CENTRE[1])),
+            "bbox_min_lat": BBOX[0],
+            "bbox_max_lat": BBOX[1],
+            "bbox_min_lng": BBOX[2],
+            "bbox_max_lng": BBOX[3],
+        }
+    ]
     (city,) = division_create_many(actor=actor, rows=city_rows)
     district_rows = []
     for index, name in enumerate(URBAN_DISTRICTS + RURAL_COUNTIES):
@@ -109,13 +118,19 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
             (CENTRE[0] + rng.uniform(-0.08, 0.08), CENTRE[1] + rng.uniform(-0.1, 0.1))
             if urban
             else (CENTRE[0] + rng.choice([-0.3, 0.3]), CENTRE[1] + rng.uniform(-0.35, 0.35))
-        )  # fmt: skip
+        )
         lat, lng = _jitter(rng, centre, 0.01)
-        district_rows.append({
-            "code": f"{CITY_CODE[:4]}{number:02d}000000", "name": name,
-            "level": DivisionLevel.DISTRICT, "parent": city, "is_urban": urban,
-            "centroid_lat": lat, "centroid_lng": lng,
-        })  # fmt: skip
+        district_rows.append(
+            {
+                "code": f"{CITY_CODE[:4]}{number:02d}000000",
+                "name": name,
+                "level": DivisionLevel.DISTRICT,
+                "parent": city,
+                "is_urban": urban,
+                "centroid_lat": lat,
+                "centroid_lng": lng,
+            }
+        )
     districts = division_create_many(actor=actor, rows=district_rows)
     used: set[str] = set()
     street_rows = []
@@ -125,11 +140,17 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
         for number in range(1, count + 1):
             suffix = "街道" if district.is_urban else rng.choice(["镇", "镇", "乡"])
             lat, lng = _jitter(rng, centre, 0.04 if district.is_urban else 0.12)
-            street_rows.append({
-                "code": f"{district.code[:6]}{number:03d}000", "name": _name(rng, used, suffix),
-                "level": DivisionLevel.STREET, "parent": district, "is_urban": district.is_urban,
-                "centroid_lat": lat, "centroid_lng": lng,
-            })  # fmt: skip
+            street_rows.append(
+                {
+                    "code": f"{district.code[:6]}{number:03d}000",
+                    "name": _name(rng, used, suffix),
+                    "level": DivisionLevel.STREET,
+                    "parent": district,
+                    "is_urban": district.is_urban,
+                    "centroid_lat": lat,
+                    "centroid_lng": lng,
+                }
+            )
     streets = division_create_many(actor=actor, rows=street_rows)
     community_rows = []
     for street in streets:
@@ -140,13 +161,20 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
             # Residents' committees are numbered 001-199, village committees 200-399.
             local = number if urban else 200 + number
             lat, lng = _jitter(rng, centre, 0.012 if urban else 0.04)
-            community_rows.append({
-                "code": f"{street.code[:9]}{local:03d}",
-                "name": _name(rng, used, "社区" if urban else "村"),
-                "level": DivisionLevel.COMMUNITY, "parent": street, "is_urban": urban,
-                "population_60_plus": rng.randint(1200, 2600) if urban else rng.randint(400, 1100),
-                "centroid_lat": lat, "centroid_lng": lng,
-            })  # fmt: skip
+            community_rows.append(
+                {
+                    "code": f"{street.code[:9]}{local:03d}",
+                    "name": _name(rng, used, "社区" if urban else "村"),
+                    "level": DivisionLevel.COMMUNITY,
+                    "parent": street,
+                    "is_urban": urban,
+                    "population_60_plus": rng.randint(1200, 2600)
+                    if urban
+                    else rng.randint(400, 1100),
+                    "centroid_lat": lat,
+                    "centroid_lng": lng,
+                }
+            )
     communities = division_create_many(actor=actor, rows=community_rows)
     return {"city": [city], "district": districts, "street": streets, "community": communities}
 
@@ -157,11 +185,15 @@ def _org(
     centre = (float(division.centroid_lat or CENTRE[0]), float(division.centroid_lng or CENTRE[1]))
     lat, lng = _jitter(rng, centre, 0.006)
     return {
-        "name": name, "kind": kind, "division": division,
+        "name": name,
+        "kind": kind,
+        "division": division,
         "address": f"{CITY_NAME}{fake.street_name()}{rng.randint(1, 300)}号",
-        "lat": lat, "lng": lng, "status": OrganisationStatus.ACTIVE,
+        "lat": lat,
+        "lng": lng,
+        "status": OrganisationStatus.ACTIVE,
         "phone": f"0371-{rng.randint(60000000, 69999999)}",
-    } | extra  # fmt: skip
+    } | extra
 
 
 def _build_organisations(
@@ -178,11 +210,17 @@ def _build_organisations(
 
     # Third-party operators first: stations and centres below name them.
     operator_rows = [
-        _org(rng, fake, rng.choice(tree["district"][:4]), K.THIRD_PARTY_OPERATOR,
-             f"{fake.company_prefix()}{name}养老服务运营有限公司",
-             licence_number=licence(city, "91"), ownership=Ownership.PRIVATE)
+        _org(
+            rng,
+            fake,
+            rng.choice(tree["district"][:4]),
+            K.THIRD_PARTY_OPERATOR,
+            f"{fake.company_prefix()}{name}养老服务运营有限公司",
+            licence_number=licence(city, "91"),
+            ownership=Ownership.PRIVATE,
+        )
         for name in ("颐康", "福乐", "安心", "长青", "乐龄", "康寿")
-    ]  # fmt: skip
+    ]
     operators = organisation_create_many(actor=actor, rows=operator_rows)
     rows: list[dict[str, Any]] = []
     rows.append(_org(rng, fake, city, K.CIVIL_AFFAIRS_BUREAU, f"{CITY_NAME}民政局"))
@@ -192,20 +230,35 @@ def _build_organisations(
         office = f"{street.name}办事处" if street.is_urban else f"{street.name}人民政府"
         rows.append(_org(rng, fake, street, K.STREET_OFFICE, office))
         # A day-care centre in every street (DOMAIN: "day-care centres in every street").
-        rows.append(_org(
-            rng, fake, street, K.DAY_CARE_CENTRE, f"{street.name}日间照料中心",
-            ownership=Ownership.PUBLIC, licence_number=licence(street, "RZ"),
-            operator=rng.choice(operators) if rng.random() < 0.4 else None,
-        ))  # fmt: skip
+        rows.append(
+            _org(
+                rng,
+                fake,
+                street,
+                K.DAY_CARE_CENTRE,
+                f"{street.name}日间照料中心",
+                ownership=Ownership.PUBLIC,
+                licence_number=licence(street, "RZ"),
+                operator=rng.choice(operators) if rng.random() < 0.4 else None,
+            )
+        )
         if not street.is_urban:
             # Each township keeps a public rural care home (敬老院).
             total = rng.randint(60, 160)
-            rows.append(_org(
-                rng, fake, street, K.CARE_INSTITUTION, f"{street.name}敬老院",
-                ownership=Ownership.PUBLIC, licence_number=licence(street, "YL"),
-                total_beds=total, nursing_beds=round(total * rng.uniform(0.55, 0.8)),
-                occupied_beds=round(total * rng.uniform(0.55, 0.75)),
-            ))  # fmt: skip
+            rows.append(
+                _org(
+                    rng,
+                    fake,
+                    street,
+                    K.CARE_INSTITUTION,
+                    f"{street.name}敬老院",
+                    ownership=Ownership.PUBLIC,
+                    licence_number=licence(street, "YL"),
+                    total_beds=total,
+                    nursing_beds=round(total * rng.uniform(0.55, 0.8)),
+                    occupied_beds=round(total * rng.uniform(0.55, 0.75)),
+                )
+            )
     for community in tree["community"]:
         committee = "社区居民委员会" if community.is_urban else "村民委员会"
         rows.append(
@@ -213,17 +266,31 @@ def _build_organisations(
         )
         # Stations: every urban community, about 72% of rural ones (DOMAIN figures).
         if community.is_urban or rng.random() < 0.72:
-            rows.append(_org(
-                rng, fake, community, K.COMMUNITY_STATION, f"{community.name}养老服务站",
-                ownership=Ownership.PUBLIC, licence_number=licence(community, "ZD"),
-                operator=rng.choice(operators) if rng.random() < 0.3 else None,
-            ))  # fmt: skip
+            rows.append(
+                _org(
+                    rng,
+                    fake,
+                    community,
+                    K.COMMUNITY_STATION,
+                    f"{community.name}养老服务站",
+                    ownership=Ownership.PUBLIC,
+                    licence_number=licence(community, "ZD"),
+                    operator=rng.choice(operators) if rng.random() < 0.3 else None,
+                )
+            )
         if community.is_urban and rng.random() < 0.2:
-            rows.append(_org(
-                rng, fake, community, K.ELDERLY_CANTEEN, f"{community.name}老年食堂",
-                ownership=Ownership.PUBLIC, licence_number=licence(community, "JY"),
-                operator=rng.choice(operators) if rng.random() < 0.3 else None,
-            ))  # fmt: skip
+            rows.append(
+                _org(
+                    rng,
+                    fake,
+                    community,
+                    K.ELDERLY_CANTEEN,
+                    f"{community.name}老年食堂",
+                    ownership=Ownership.PUBLIC,
+                    licence_number=licence(community, "JY"),
+                    operator=rng.choice(operators) if rng.random() < 0.3 else None,
+                )
+            )
     # Urban care institutions, public and private, to about 38 beds per 1,000 elders.
     elders = sum(c.population_60_plus for c in tree["community"])
     rural_beds = sum(r.get("total_beds") or 0 for r in rows)
@@ -236,22 +303,35 @@ def _build_organisations(
         target -= total
         public = rng.random() < 0.44
         name = "社会福利中心" if public else f"{fake.company_prefix()}颐养院"
-        rows.append(_org(
-            rng, fake, community, K.CARE_INSTITUTION, f"{street.name[:2]}{name}",
-            ownership=Ownership.PUBLIC if public else Ownership.PRIVATE,
-            licence_number=licence(community, "YL"), total_beds=total,
-            nursing_beds=round(total * rng.uniform(0.6, 0.85)),
-            occupied_beds=round(total * rng.uniform(0.72, 0.92)),
-            operator=rng.choice(operators) if not public and rng.random() < 0.15 else None,
-        ))  # fmt: skip
+        rows.append(
+            _org(
+                rng,
+                fake,
+                community,
+                K.CARE_INSTITUTION,
+                f"{street.name[:2]}{name}",
+                ownership=Ownership.PUBLIC if public else Ownership.PRIVATE,
+                licence_number=licence(community, "YL"),
+                total_beds=total,
+                nursing_beds=round(total * rng.uniform(0.6, 0.85)),
+                occupied_beds=round(total * rng.uniform(0.72, 0.92)),
+                operator=rng.choice(operators) if not public and rng.random() < 0.15 else None,
+            )
+        )
     urban_communities = [c for c in tree["community"] if c.is_urban]
     for _ in range(30):
         community = rng.choice(urban_communities)
-        rows.append(_org(
-            rng, fake, community, K.HOME_CARE_COMPANY,
-            f"{fake.company_prefix()}居家养老服务有限公司",
-            ownership=Ownership.PRIVATE, licence_number=licence(community, "91"),
-        ))  # fmt: skip
+        rows.append(
+            _org(
+                rng,
+                fake,
+                community,
+                K.HOME_CARE_COMPANY,
+                f"{fake.company_prefix()}居家养老服务有限公司",
+                ownership=Ownership.PRIVATE,
+                licence_number=licence(community, "91"),
+            )
+        )
     return operators + organisation_create_many(actor=actor, rows=rows)
 
 
@@ -295,12 +375,19 @@ def _demo_users(tree: dict[str, list[Division]], password: str) -> int:
 
 def _display_name(username: str) -> str:
     return {
-        "city_admin": "市管理员", "district_officer": "区民政干部",
-        "street_officer": "街道干部", "community_worker": "社区工作者",
-        "provider_manager": "服务商经理", "caregiver": "护理员小王",
-        "operator": "呼叫中心坐席", "assessor": "评估员", "auditor": "审计员",
-        "family": "家属张女士", "canteen": "食堂收银员", "evaluator": "第三方评估员",
-    }.get(username, username)  # fmt: skip
+        "city_admin": "市管理员",
+        "district_officer": "区民政干部",
+        "street_officer": "街道干部",
+        "community_worker": "社区工作者",
+        "provider_manager": "服务商经理",
+        "caregiver": "护理员小王",
+        "operator": "呼叫中心坐席",
+        "assessor": "评估员",
+        "auditor": "审计员",
+        "family": "家属张女士",
+        "canteen": "食堂收银员",
+        "evaluator": "第三方评估员",
+    }.get(username, username)
 
 
 def demo_password_sync(password: str, stamp_file: Any) -> bool:

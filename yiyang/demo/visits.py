@@ -74,17 +74,46 @@ HISTORY_DAYS = 30
 # Offered items by provider role, with the price as a share of the city's standard price.
 OFFERS = {
     "company": (
-        ["ZY01", "ZY02", "ZY03", "ZJ01", "ZJ02", "ZJ03", "HL01", "HL02", "HL03", "ZYI01",
-         "ZYI02", "ZYI03", "JW01", "JW03", "ZC02", "KF02", "ZJI01"],
+        [
+            "ZY01",
+            "ZY02",
+            "ZY03",
+            "ZJ01",
+            "ZJ02",
+            "ZJ03",
+            "HL01",
+            "HL02",
+            "HL03",
+            "ZYI01",
+            "ZYI02",
+            "ZYI03",
+            "JW01",
+            "JW03",
+            "ZC02",
+            "KF02",
+            "ZJI01",
+        ],
         (1.0, 1.12),
     ),
     "company_b": (
-        ["ZC01", "ZC02", "ZJ01", "ZJ02", "HL01", "HL03", "JW01", "JW03", "ZYI02", "ZX01",
-         "KF02", "ZY03"],
+        [
+            "ZC01",
+            "ZC02",
+            "ZJ01",
+            "ZJ02",
+            "HL01",
+            "HL03",
+            "JW01",
+            "JW03",
+            "ZYI02",
+            "ZX01",
+            "KF02",
+            "ZY03",
+        ],
         (0.95, 1.06),
     ),
     "station": (["ZC01", "ZY03", "ZJ01", "JW01", "JW03", "ZJI02", "HL01", "ZX01"], (0.85, 0.95)),
-}  # fmt: skip
+}
 # (qualifications held, skills): caregivers cycle through these profiles.
 PROFILES: list[tuple[list[str], list[str]]] = [
     (["elder_care_worker"], ["bathing", "hoist_transfer", "cleaning"]),
@@ -144,10 +173,13 @@ ONE_OFF_SHAPES: dict[str, list[tuple[str, str]]] = {
     "ZJ01": [("14:00", "16:30")],
 }
 NOTES = [
-    "老人精神状态良好，午饭吃了一碗面。", "已提醒老人按时服用降压药。", "地面湿滑处已放防滑垫。",
-    "老人说膝盖有些疼，建议家属带去复查。", "冰箱里的剩菜已清理。",
+    "老人精神状态良好，午饭吃了一碗面。",
+    "已提醒老人按时服用降压药。",
+    "地面湿滑处已放防滑垫。",
+    "老人说膝盖有些疼，建议家属带去复查。",
+    "冰箱里的剩菜已清理。",
     "和老人聊了半小时家常，心情不错。",
-]  # fmt: skip
+]
 NOT_HOME_NOTES = [
     "敲门无人应答，电话联系女儿，得知老人去医院复查了。",
     "老人去女儿家小住，家属忘记取消预约。",
@@ -215,22 +247,35 @@ def _providers(city_prefix: str) -> list[tuple[str, Organisation, Division]]:
     """The demo providers: the caregiver login's home-care company (serving its district),
     another home-care company in another urban district, and a community station (serving
     its street, inside the first company's district)."""
-    companies = Organisation.objects.filter(
-        kind=OrganisationKind.HOME_CARE_COMPANY, division__code__startswith=city_prefix
-    ).select_related("division").order_by("id")  # fmt: skip
+    companies = (
+        Organisation.objects.filter(
+            kind=OrganisationKind.HOME_CARE_COMPANY, division__code__startswith=city_prefix
+        )
+        .select_related("division")
+        .order_by("id")
+    )
     login = User.objects.filter(username="caregiver").select_related("organisation").first()
     first = login.organisation if login is not None and login.organisation else companies.first()
     if first is None or first.division is None:
         return []
     district = _district(first.division)
     second = next(
-        (c for c in companies if c.division and not c.division.code.startswith(district.code[:6])
-         and c.division.is_urban),
+        (
+            c
+            for c in companies
+            if c.division
+            and not c.division.code.startswith(district.code[:6])
+            and c.division.is_urban
+        ),
         None,
-    )  # fmt: skip
-    stations = Organisation.objects.filter(
-        kind=OrganisationKind.COMMUNITY_STATION, division__code__startswith=district.code[:6]
-    ).select_related("division").order_by("-operator_id", "id")  # fmt: skip
+    )
+    stations = (
+        Organisation.objects.filter(
+            kind=OrganisationKind.COMMUNITY_STATION, division__code__startswith=district.code[:6]
+        )
+        .select_related("division")
+        .order_by("-operator_id", "id")
+    )
     station = next(
         (s for s in stations if s.division and s.division.code[:9] != first.division.code[:9]),
         stations.first(),
@@ -298,13 +343,20 @@ class _Roster:
 
 
 def _setup_provider(
-    rng: random.Random, role: str, provider: Organisation, area: Division,
-    items: dict[str, ServiceItem], today: datetime.date, count: int, login: User | None,
-) -> list[Caregiver]:  # fmt: skip
+    rng: random.Random,
+    role: str,
+    provider: Organisation,
+    area: Division,
+    items: dict[str, ServiceItem],
+    today: datetime.date,
+    count: int,
+    login: User | None,
+) -> list[Caregiver]:
     manager = SystemActor(
-        Scope(organisation_ids=frozenset({provider.pk})), username="seed-demo",
+        Scope(organisation_ids=frozenset({provider.pk})),
+        username="seed-demo",
         role=Role.PROVIDER_MANAGER.value,
-    )  # fmt: skip
+    )
     codes, (low, high) = OFFERS[role]
     for code in codes:
         item = items[code]
@@ -319,27 +371,35 @@ def _setup_provider(
     caregivers = []
     for index in range(count):
         quals, skills = PROFILES[index % len(PROFILES)]
-        skills = sorted(set(skills) | ({rng.choice(list(Skill.values))} if rng.random() < 0.3
-                                       else set()))  # fmt: skip
+        skills = sorted(
+            set(skills) | ({rng.choice(list(Skill.values))} if rng.random() < 0.3 else set())
+        )
         days, start, end, minutes = HOURS[index % len(HOURS)]
         given = rng.choice(CHILD_GIVEN) + (rng.choice(CHILD_GIVEN) if rng.random() < 0.4 else "")
         name = rng.choice(SURNAMES[:40]) + given[:2]
         user = None
         if login is not None and index == 0:
-            name, user, quals, skills = "王秀梅", login, ["elder_care_worker"], [
-                "bathing", "cleaning", "dementia_care", "hoist_transfer"]  # fmt: skip
+            name, user, quals, skills = (
+                "王秀梅",
+                login,
+                ["elder_care_worker"],
+                ["bathing", "cleaning", "dementia_care", "hoist_transfer"],
+            )
             days, start, end, minutes = [0, 1, 2, 3, 4, 5, 6], "08:00", "17:30", 420
         values: dict[str, Any] = {
-            "name": name, "sex": "female" if rng.random() < 0.85 else "male",
+            "name": name,
+            "sex": "female" if rng.random() < 0.85 else "male",
             "phone": f"1{rng.choice('35789')}{rng.randint(0, 999_999_999):09d}",
             "skills": skills,
             "languages": ["mandarin"] + (["local_dialect"] if rng.random() < 0.7 else []),
-            "work_days": days, "work_start": start, "work_end": end,
+            "work_days": days,
+            "work_start": start,
+            "work_end": end,
             "max_minutes_per_day": minutes,
             "home_lat": f"{base[0] + rng.uniform(-0.02, 0.02):.6f}",
             "home_lng": f"{base[1] + rng.uniform(-0.02, 0.02):.6f}",
             "travel_mode": rng.choice(["bicycle", "bicycle", "walk", "transit"]),
-        }  # fmt: skip
+        }
         if user is not None:
             values["user"] = user
         caregiver = caregiver_save(actor=manager, provider=provider, **values)
@@ -349,11 +409,13 @@ def _setup_provider(
                 # Ran out seven weeks ago: dispatch refuses this caregiver bathing and
                 # personal care ("expired on ...") until it is renewed.
                 certificate_add(
-                    actor=manager, caregiver=caregiver, qualification=qual,
+                    actor=manager,
+                    caregiver=caregiver,
+                    qualification=qual,
                     number=f"EL{rng.randint(10**9, 10**10 - 1)}",
                     issued_on=today - datetime.timedelta(days=5 * 365 + 49),
                     expires_on=today - datetime.timedelta(days=49),
-                )  # fmt: skip
+                )
                 continue
             issued = today - datetime.timedelta(days=rng.randint(200, 1400))
             years = 1 if qual == Qualification.FOOD_HANDLER else 5
@@ -362,24 +424,43 @@ def _setup_provider(
                 today + datetime.timedelta(days=rng.randint(40, 700)),
             )
             certificate_add(
-                actor=manager, caregiver=caregiver, qualification=qual,
+                actor=manager,
+                caregiver=caregiver,
+                qualification=qual,
                 number=f"{qual[:2].upper()}{rng.randint(10**9, 10**10 - 1)}",
-                issued_on=issued, expires_on=expires,
-            )  # fmt: skip
+                issued_on=issued,
+                expires_on=expires,
+            )
         caregivers.append(caregiver)
     return caregivers
 
 
 def _elders_for(rng: random.Random, area: Division, used: set[int], count: int) -> list[Elder]:
     elders = [
-        e for e in Elder.objects.only(
-            "id", "name", "lat", "lng", "division_code", "community_id", "ability_level",
-            "economic_status", "status", "status_changed_on", "deceased_on", "birth_date",
-        ).filter(
-            division_code__startswith=area.code_prefix, status=ElderStatus.ACTIVE,
-            lat__isnull=False, lng__isnull=False,
-        ).order_by("id") if e.pk not in used
-    ]  # fmt: skip
+        e
+        for e in Elder.objects.only(
+            "id",
+            "name",
+            "lat",
+            "lng",
+            "division_code",
+            "community_id",
+            "ability_level",
+            "economic_status",
+            "status",
+            "status_changed_on",
+            "deceased_on",
+            "birth_date",
+        )
+        .filter(
+            division_code__startswith=area.code_prefix,
+            status=ElderStatus.ACTIVE,
+            lat__isnull=False,
+            lng__isnull=False,
+        )
+        .order_by("id")
+        if e.pk not in used
+    ]
     # Elders assessed with a loss of ability come first: they are who home care is for.
     rng.shuffle(elders)
     elders.sort(key=lambda e: e.ability_level in ("", "intact"))
@@ -391,10 +472,23 @@ def _elders_for(rng: random.Random, area: Division, used: set[int], count: int) 
 def _plan_item(rng: random.Random, elder: Elder, offered: list[str]) -> str:
     heavy = elder.ability_level in ("severe", "complete")
     weights = {
-        "ZY01": 3, "ZY02": 4 if heavy else 0, "ZJ01": 3, "ZJ02": 1, "HL01": 4 if heavy else 2,
-        "HL02": 1 if heavy else 0, "HL03": 2, "ZYI03": 1, "JW01": 2, "JW03": 2, "ZC01": 2,
-        "ZC02": 1, "KF02": 1, "ZX01": 1, "ZYI02": 1, "ZY03": 1,
-    }  # fmt: skip
+        "ZY01": 3,
+        "ZY02": 4 if heavy else 0,
+        "ZJ01": 3,
+        "ZJ02": 1,
+        "HL01": 4 if heavy else 2,
+        "HL02": 1 if heavy else 0,
+        "HL03": 2,
+        "ZYI03": 1,
+        "JW01": 2,
+        "JW03": 2,
+        "ZC01": 2,
+        "ZC02": 1,
+        "KF02": 1,
+        "ZX01": 1,
+        "ZYI02": 1,
+        "ZY03": 1,
+    }
     choices = [c for c in offered if weights.get(c, 0) > 0 and c in PLAN_SHAPES]
     return rng.choices(choices, [weights[c] for c in choices])[0]
 
@@ -474,9 +568,15 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
     sizes = {"company": 14, "company_b": 11, "station": 8}
     for role, provider, area in providers:
         staff[provider.pk] = _setup_provider(
-            rng, role, provider, area, items, today, sizes[role],
+            rng,
+            role,
+            provider,
+            area,
+            items,
+            today,
+            sizes[role],
             login if provider.pk == main.pk else None,
-        )  # fmt: skip
+        )
         result.providers.append(provider.name)
     all_caregivers = [c for group in staff.values() for c in group]
     result.caregivers = len(all_caregivers)
@@ -489,8 +589,12 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
         (o.provider_id, o.item_id): o.price
         for o in ServiceOffering.objects.filter(provider__in=[p for _r, p, _a in providers])
     }
-    users = {u.username: u for u in User.objects.filter(
-        username__in=["community_worker", "operator", "family", "provider_manager"])}  # fmt: skip
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["community_worker", "operator", "family", "provider_manager"]
+        )
+    }
 
     # --- orders and care plans --------------------------------------------------------------
     used: set[int] = set()
@@ -523,21 +627,44 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
                 starts = today - datetime.timedelta(
                     days=rng.randint(2, 9) if fresh else rng.randint(HISTORY_DAYS - 2, 40)
                 )
-                plans.append(_plan(
-                    rng, elder, provider, items[code], starts, starts + datetime.timedelta(
-                        days=rng.choice([56, 63, 84])), weekdays, _t(start), _t(end),
-                    prices, users, OrderKind.PLAN,
-                ))  # fmt: skip
+                plans.append(
+                    _plan(
+                        rng,
+                        elder,
+                        provider,
+                        items[code],
+                        starts,
+                        starts + datetime.timedelta(days=rng.choice([56, 63, 84])),
+                        weekdays,
+                        _t(start),
+                        _t(end),
+                        prices,
+                        users,
+                        OrderKind.PLAN,
+                    )
+                )
             if index < one_offs:
                 choices = [c for c in ONE_OFF_SHAPES if c in offered[provider.pk]]
                 code = rng.choice(choices)
                 start, end = rng.choice(ONE_OFF_SHAPES[code])
                 offset = rng.choice([-25, -20, -14, -10, -6, -3, -1, 0, 0, 1, 1, 2, 4, 8])
                 day = today + datetime.timedelta(days=offset)
-                plans.append(_plan(
-                    rng, elder, provider, items[code], day, day, [], _t(start), _t(end),
-                    prices, users, OrderKind.ONE_OFF,
-                ))  # fmt: skip
+                plans.append(
+                    _plan(
+                        rng,
+                        elder,
+                        provider,
+                        items[code],
+                        day,
+                        day,
+                        [],
+                        _t(start),
+                        _t(end),
+                        prices,
+                        users,
+                        OrderKind.ONE_OFF,
+                    )
+                )
     result.orders = len(plans)
 
     # --- dispatch: the regular caregiver where possible, someone else on their days off -------
@@ -586,8 +713,16 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
     elder_of = {v.elder_id: v.elder for v in visits}
     late_after = datetime.timedelta(minutes=settings.VISIT_LATE_AFTER_MINUTES)
     for visit in visits:
-        if visit.status in (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY,
-                            VisitStatus.MISSED) and visit.check_in_at is None:  # fmt: skip
+        if (
+            visit.status
+            in (
+                VisitStatus.SCHEDULED,
+                VisitStatus.ASSIGNED,
+                VisitStatus.ON_THE_WAY,
+                VisitStatus.MISSED,
+            )
+            and visit.check_in_at is None
+        ):
             if visit.window_start + late_after <= now:
                 visit.is_late = True
                 visit.late_notified_at = visit.window_start + late_after
@@ -611,15 +746,21 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
         bulk_insert(reviews)
         bulk_insert(_events(visits))
         complained = _ratings(rng, visits, now, family_elder, users.get("family"))
-    AuditEvent.objects.bulk_create([
-        AuditEvent(
-            actor_username=p.order.placed_by_username or "seed-demo", action=AuditAction.CREATE,
-            object_type="visits.order", object_id=str(p.order.external_id),
-            object_repr=f"{p.item.name} · {p.order.starts_on}", division_code=p.order.division_code,
-            changes={"order": [None, {"item": p.item.code, "dates": len(p.visits)}]},
-        )
-        for p in plans
-    ], batch_size=1000)  # fmt: skip
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor_username=p.order.placed_by_username or "seed-demo",
+                action=AuditAction.CREATE,
+                object_type="visits.order",
+                object_id=str(p.order.external_id),
+                object_repr=f"{p.item.name} · {p.order.starts_on}",
+                division_code=p.order.division_code,
+                changes={"order": [None, {"item": p.item.code, "dates": len(p.visits)}]},
+            )
+            for p in plans
+        ],
+        batch_size=1000,
+    )
     if family_elder is not None and users.get("family") is not None:
         _link_family(admin, family_elder, users["family"], first_day, complained)
         result.family_elder = family_elder.name
@@ -631,11 +772,19 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
 
 
 def _plan(
-    rng: random.Random, elder: Elder, provider: Organisation, item: ServiceItem,
-    starts_on: datetime.date, ends_on: datetime.date, weekdays: list[int],
-    start: datetime.time, end: datetime.time, prices: dict[tuple[int, int], Decimal],
-    users: dict[str, User], kind: str,
-) -> _Plan:  # fmt: skip
+    rng: random.Random,
+    elder: Elder,
+    provider: Organisation,
+    item: ServiceItem,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    weekdays: list[int],
+    start: datetime.time,
+    end: datetime.time,
+    prices: dict[tuple[int, int], Decimal],
+    users: dict[str, User],
+    kind: str,
+) -> _Plan:
     price = prices[(provider.pk, item.pk)]
     dates = plan_dates(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)
     per_month = max(1, round(len(dates) * 30 / max((ends_on - starts_on).days + 1, 30)))
@@ -646,27 +795,57 @@ def _plan(
     monthly = _ALLOWANCE[elder.pk]
     allowance, ltc, self_pay = _split(price, monthly, per_month * 3, heavy, personal)
     via = rng.choice([PlacedVia.COMMUNITY_WORKER] * 3 + [PlacedVia.FAMILY, PlacedVia.CALL_CENTRE])
-    placer = {PlacedVia.COMMUNITY_WORKER: "community_worker", PlacedVia.FAMILY: "",
-              PlacedVia.CALL_CENTRE: "operator"}[via]  # fmt: skip
+    placer = {
+        PlacedVia.COMMUNITY_WORKER: "community_worker",
+        PlacedVia.FAMILY: "",
+        PlacedVia.CALL_CENTRE: "operator",
+    }[via]
     placed_at = _aware(starts_on - datetime.timedelta(days=rng.randint(1, 6)), _t("10:00"))
     order = Order(
-        elder=elder, division_code=elder.division_code, provider=provider, item=item, kind=kind,
-        placed_via=via, placed_by=users.get(placer), placed_by_username=placer,
-        relation=Relation.CHILD if via == PlacedVia.FAMILY else "", starts_on=starts_on,
-        ends_on=ends_on, weekdays=weekdays, window_start=start, window_end=end, price=price,
-        allowance_yuan=allowance, ltc_yuan=ltc, self_pay_yuan=self_pay,
+        elder=elder,
+        division_code=elder.division_code,
+        provider=provider,
+        item=item,
+        kind=kind,
+        placed_via=via,
+        placed_by=users.get(placer),
+        placed_by_username=placer,
+        relation=Relation.CHILD if via == PlacedVia.FAMILY else "",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        weekdays=weekdays,
+        window_start=start,
+        window_end=end,
+        price=price,
+        allowance_yuan=allowance,
+        ltc_yuan=ltc,
+        self_pay_yuan=self_pay,
         note=rng.choice(["", "", "老人听力不好，请多敲几次门。", "楼道无电梯，住六楼。"]),
-        status=OrderStatus.ACTIVE, created_at=placed_at, updated_at=placed_at,
-    )  # fmt: skip
+        status=OrderStatus.ACTIVE,
+        created_at=placed_at,
+        updated_at=placed_at,
+    )
     plan = _Plan(order=order, item=item, elder=elder)
     for day in dates:
-        plan.visits.append(Visit(
-            elder=elder, division_code=elder.division_code, provider=provider, item=item,
-            date=day, window_start=_aware(day, start), window_end=_aware(day, end),
-            standard_minutes=item.standard_minutes, needs_two=item.two_caregivers, price=price,
-            allowance_yuan=allowance, ltc_yuan=ltc, self_pay_yuan=self_pay,
-            created_at=placed_at, updated_at=placed_at,
-        ))  # fmt: skip
+        plan.visits.append(
+            Visit(
+                elder=elder,
+                division_code=elder.division_code,
+                provider=provider,
+                item=item,
+                date=day,
+                window_start=_aware(day, start),
+                window_end=_aware(day, end),
+                standard_minutes=item.standard_minutes,
+                needs_two=item.two_caregivers,
+                price=price,
+                allowance_yuan=allowance,
+                ltc_yuan=ltc,
+                self_pay_yuan=self_pay,
+                created_at=placed_at,
+                updated_at=placed_at,
+            )
+        )
     return plan
 
 
@@ -757,23 +936,39 @@ def _events(visits: list[Visit]) -> list[VisitEvent]:
         user = visit.caregiver.user if visit.caregiver is not None else None
         who = {"actor": user, "actor_username": user.username if user is not None else ""}
         if visit.check_in_at is not None:
-            events.append(VisitEvent(
-                visit=visit, kind="check_in", at=visit.check_in_at,
-                recorded_at=visit.check_in_at, detail={
-                    "lat": visit.check_in_lat, "lng": visit.check_in_lng,
-                    "accuracy": visit.check_in_accuracy, "distance": visit.check_in_distance,
-                    "offline": False,
-                }, **who,
-            ))  # fmt: skip
+            events.append(
+                VisitEvent(
+                    visit=visit,
+                    kind="check_in",
+                    at=visit.check_in_at,
+                    recorded_at=visit.check_in_at,
+                    detail={
+                        "lat": visit.check_in_lat,
+                        "lng": visit.check_in_lng,
+                        "accuracy": visit.check_in_accuracy,
+                        "distance": visit.check_in_distance,
+                        "offline": False,
+                    },
+                    **who,
+                )
+            )
         if visit.check_out_at is not None:
-            events.append(VisitEvent(
-                visit=visit, kind="check_out", at=visit.check_out_at,
-                recorded_at=visit.check_out_at, detail={
-                    "lat": visit.check_out_lat, "lng": visit.check_out_lng,
-                    "accuracy": visit.check_out_accuracy,
-                    "distance": visit.check_out_distance, "outcome": visit.outcome,
-                }, **who,
-            ))  # fmt: skip
+            events.append(
+                VisitEvent(
+                    visit=visit,
+                    kind="check_out",
+                    at=visit.check_out_at,
+                    recorded_at=visit.check_out_at,
+                    detail={
+                        "lat": visit.check_out_lat,
+                        "lng": visit.check_out_lng,
+                        "accuracy": visit.check_out_accuracy,
+                        "distance": visit.check_out_distance,
+                        "outcome": visit.outcome,
+                    },
+                    **who,
+                )
+            )
     return events
 
 
@@ -784,8 +979,11 @@ def _overlaps(rng: random.Random, visits: list[Visit], now: datetime.datetime) -
     for visit in visits:
         if visit.caregiver_id and visit.check_in_at and visit.check_out_at:
             by_day[(visit.caregiver_id, visit.date)].append(visit)
-    pairs = [sorted(day, key=lambda v: v.check_in_at or now)[:2] for day in by_day.values()
-             if len(day) >= 2]  # fmt: skip
+    pairs = [
+        sorted(day, key=lambda v: v.check_in_at or now)[:2]
+        for day in by_day.values()
+        if len(day) >= 2
+    ]
     rng.shuffle(pairs)
     for first, second in pairs[: max(2, len(pairs) // 60)]:
         if second.check_in_at is None or second.check_out_at is None:
@@ -795,22 +993,31 @@ def _overlaps(rng: random.Random, visits: list[Visit], now: datetime.datetime) -
         first.check_out_at = second.check_in_at + datetime.timedelta(minutes=rng.randint(5, 15))
         first.check_out_lat, first.check_out_lng = second.check_in_lat, second.check_in_lng
         first.check_out_distance = distance_m(
-            float(first.elder.lat or 0), float(first.elder.lng or 0),
-            float(first.check_out_lat or 0), float(first.check_out_lng or 0),
-        )  # fmt: skip
+            float(first.elder.lat or 0),
+            float(first.elder.lng or 0),
+            float(first.check_out_lat or 0),
+            float(first.check_out_lng or 0),
+        )
 
 
 def _facts(key: int, visit: Visit, elder: Elder) -> Facts:
     return Facts(
         visit_id=key,
         caregiver_ids=tuple(c for c in (visit.caregiver_id, visit.second_caregiver_id) if c),
-        standard_minutes=visit.standard_minutes, check_in_at=visit.check_in_at,
-        check_out_at=visit.check_out_at, in_lat=visit.check_in_lat, in_lng=visit.check_in_lng,
-        out_lat=visit.check_out_lat, out_lng=visit.check_out_lng,
-        in_distance=visit.check_in_distance, out_distance=visit.check_out_distance,
-        outcome=visit.outcome, elder_status=elder.status,
-        elder_status_since=elder.deceased_on or elder.status_changed_on, date=visit.date,
-    )  # fmt: skip
+        standard_minutes=visit.standard_minutes,
+        check_in_at=visit.check_in_at,
+        check_out_at=visit.check_out_at,
+        in_lat=visit.check_in_lat,
+        in_lng=visit.check_in_lng,
+        out_lat=visit.check_out_lat,
+        out_lng=visit.check_out_lng,
+        in_distance=visit.check_in_distance,
+        out_distance=visit.check_out_distance,
+        outcome=visit.outcome,
+        elder_status=elder.status,
+        elder_status_since=elder.deceased_on or elder.status_changed_on,
+        date=visit.date,
+    )
 
 
 def _flags(visits: list[Visit], elders: dict[int, Elder]) -> dict[int, list[VisitFlag]]:
@@ -840,18 +1047,27 @@ def _flags(visits: list[Visit], elders: dict[int, Elder]) -> dict[int, list[Visi
             if code in codes:
                 continue
             codes.add(code)
-            rows[visit_id].append(VisitFlag(
-                visit=visit, code=code, detail=str(detail)[:300], raised_at=raised,
-                explanation="手机定位在楼里信号差。" if code == FlagCode.OUT_OF_RANGE
-                and visit_id % 3 == 0 else "",
-            ))  # fmt: skip
+            rows[visit_id].append(
+                VisitFlag(
+                    visit=visit,
+                    code=code,
+                    detail=str(detail)[:300],
+                    raised_at=raised,
+                    explanation="手机定位在楼里信号差。"
+                    if code == FlagCode.OUT_OF_RANGE and visit_id % 3 == 0
+                    else "",
+                )
+            )
     return rows
 
 
 def _reviews(
-    rng: random.Random, visits: list[Visit], flags: dict[int, list[VisitFlag]],
-    now: datetime.datetime, reviewer: User | None,
-) -> list[VisitReview]:  # fmt: skip
+    rng: random.Random,
+    visits: list[Visit],
+    flags: dict[int, list[VisitFlag]],
+    now: datetime.datetime,
+    reviewer: User | None,
+) -> list[VisitReview]:
     """Clean check-outs are confirmed; flagged visits wait for review, and those older than
     a few days were mostly reviewed: accepted (then confirmed) or rejected."""
     reviews: list[VisitReview] = []
@@ -865,9 +1081,11 @@ def _reviews(
         visit.review_status = ReviewStatus.PENDING
         done_at = visit.check_out_at or visit.check_in_at
         if (
-            done_at is None or visit.status != VisitStatus.CHECKED_OUT
-            or now - done_at < datetime.timedelta(days=4) or rng.random() < 0.3
-        ):  # fmt: skip
+            done_at is None
+            or visit.status != VisitStatus.CHECKED_OUT
+            or now - done_at < datetime.timedelta(days=4)
+            or rng.random() < 0.3
+        ):
             continue
         codes = {f.code for f in flags[key]}
         rejected = (FlagCode.TOO_SHORT in codes and rng.random() < 0.5) or rng.random() < 0.12
@@ -877,40 +1095,59 @@ def _reviews(
             reason = "时长明显不足，且无合理说明，本次不计入服务量。"
         else:
             visit.review_status = ReviewStatus.ACCEPTED
-            reason = rng.choice([
-                "已电话回访老人，确认服务完成。", "定位偏差，小区楼间距大，核实无误。",
-                "老人家属证实护理员到场。",
-            ])  # fmt: skip
+            reason = rng.choice(
+                [
+                    "已电话回访老人，确认服务完成。",
+                    "定位偏差，小区楼间距大，核实无误。",
+                    "老人家属证实护理员到场。",
+                ]
+            )
             # As visit_review does: an accepted checked-out visit is confirmed.
             visit.status, visit.confirmed_at = VisitStatus.CONFIRMED, at
         visit.updated_at = at
-        reviews.append(VisitReview(
-            visit=visit, decision=visit.review_status, reason=reason, reviewer=reviewer,
-            reviewer_username=reviewer.username if reviewer else "seed-demo", at=at,
-        ))  # fmt: skip
+        reviews.append(
+            VisitReview(
+                visit=visit,
+                decision=visit.review_status,
+                reason=reason,
+                reviewer=reviewer,
+                reviewer_username=reviewer.username if reviewer else "seed-demo",
+                at=at,
+            )
+        )
     return reviews
 
 
 def _link_family(
-    admin: Any, elder: Elder, family: User, first_day: datetime.date,
+    admin: Any,
+    elder: Elder,
+    family: User,
+    first_day: datetime.date,
     complained: tuple[Visit, str] | None,
-) -> None:  # fmt: skip
+) -> None:
     """The family login sees the elder's care (consent, link), and complains about one
     visit: into the city's register, as from the family page."""
     consent_record(
-        actor=admin, elder=elder, purpose=ConsentPurpose.FAMILY_VIEW,
-        given_by=ConsentGiver.ELDER, given_on=first_day - datetime.timedelta(days=12),
-        recipient="子女", evidence="社区工作者上门签字确认",
-    )  # fmt: skip
+        actor=admin,
+        elder=elder,
+        purpose=ConsentPurpose.FAMILY_VIEW,
+        given_by=ConsentGiver.ELDER,
+        given_on=first_day - datetime.timedelta(days=12),
+        recipient="子女",
+        evidence="社区工作者上门签字确认",
+    )
     family_member_link(actor=admin, elder=elder, user=family, relation=Relation.CHILD)
     if complained is not None:
         complaint_from_family(actor=family, visit=complained[0], text=complained[1])
 
 
 def _ratings(
-    rng: random.Random, visits: list[Visit], now: datetime.datetime, family_elder: Elder | None,
+    rng: random.Random,
+    visits: list[Visit],
+    now: datetime.datetime,
+    family_elder: Elder | None,
     family: User | None,
-) -> tuple[Visit, str] | None:  # fmt: skip
+) -> tuple[Visit, str] | None:
     """Ratings of the month's visits; returns the visit the family complains about."""
     ratings: list[VisitRating] = []
     complaint: tuple[Visit, str] | None = None
@@ -931,17 +1168,28 @@ def _ratings(
         at = visit.check_out_at + datetime.timedelta(hours=rng.randint(1, 30))
         if at > now:
             continue
-        ratings.append(VisitRating(
-            visit=visit, stars=stars, comment=rng.choice(RATING_COMMENTS[stars]),
-            rated_by=family if mine else None, at=at,
-        ))  # fmt: skip
+        ratings.append(
+            VisitRating(
+                visit=visit,
+                stars=stars,
+                comment=rng.choice(RATING_COMMENTS[stars]),
+                rated_by=family if mine else None,
+                at=at,
+            )
+        )
         if stars == 2 and mine and complaint is None:
             complaint = (visit, COMPLAINT_TEXT)
     VisitRating.objects.bulk_create(ratings, batch_size=500)
     if complaint is None and family_elder is not None:
         # No late visit for the family's elder this month: the complaint is about a short one.
-        target = next((v for v in visits if v.elder_id == family_elder.pk and v.check_out_at
-                       and v.check_out_at < now), None)  # fmt: skip
+        target = next(
+            (
+                v
+                for v in visits
+                if v.elder_id == family_elder.pk and v.check_out_at and v.check_out_at < now
+            ),
+            None,
+        )
         if target is not None and target.check_out_at is not None:
             complaint = (target, "打扫得不够仔细，厨房灶台没有擦。")
     return complaint

@@ -35,9 +35,16 @@ class EventType(models.TextChoices):
 
 # Telemetry: stored in bulk, never one transaction per message.
 TELEMETRY_TYPES = frozenset(
-    {EventType.HEARTBEAT, EventType.VITALS, EventType.MOTION, EventType.BATTERY,
-     EventType.LOCATION, EventType.BED, EventType.DOOR}
-)  # fmt: skip
+    {
+        EventType.HEARTBEAT,
+        EventType.VITALS,
+        EventType.MOTION,
+        EventType.BATTERY,
+        EventType.LOCATION,
+        EventType.BED,
+        EventType.DOOR,
+    }
+)
 # Never rate-limited, never dropped.
 CRITICAL_TYPES = frozenset({EventType.SOS, EventType.FALL, EventType.SMOKE, EventType.GAS})
 

@@ -164,8 +164,9 @@ def _vitals(p: dict[str, Any]) -> dict[str, Any]:
 def _location(p: dict[str, Any], *, required: bool) -> dict[str, Any]:
     lat, lng = number(p, "lat", required=required), number(p, "lng", required=required)
     if (lat is None) != (lng is None):
-        raise DecodeError(RejectReason.MISSING_FIELD, "lng" if lng is None else "lat",
-                          "lat and lng come together")  # fmt: skip
+        raise DecodeError(
+            RejectReason.MISSING_FIELD, "lng" if lng is None else "lat", "lat and lng come together"
+        )
     return {"lat": lat, "lng": lng} if lat is not None else {}
 
 
@@ -186,11 +187,18 @@ TYPE_FIELDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def typed_reading(*, msg_id: str, type_: Any, ts: datetime.datetime, fields: dict[str, Any],
-                  type_key: str = "type") -> Reading:  # fmt: skip
+def typed_reading(
+    *,
+    msg_id: str,
+    type_: Any,
+    ts: datetime.datetime,
+    fields: dict[str, Any],
+    type_key: str = "type",
+) -> Reading:
     if not isinstance(type_, str) or type_ not in TYPE_FIELDS:
-        raise DecodeError(RejectReason.UNKNOWN_TYPE, type_key,
-                          f"unknown type {printable(type_, 32)!r}")  # fmt: skip
+        raise DecodeError(
+            RejectReason.UNKNOWN_TYPE, type_key, f"unknown type {printable(type_, 32)!r}"
+        )
     data = TYPE_FIELDS[type_](fields)
     battery = number(fields, "battery")
     if battery is not None:
@@ -214,9 +222,11 @@ class YiyangDecoder(Decoder):
     def decode(self, payload: Any) -> Reading:
         p = _require_object(payload)
         return typed_reading(
-            msg_id=message_id(p.get("msg_id")), type_=p.get("type"),
-            ts=parse_timestamp(p.get("ts")), fields=p,
-        )  # fmt: skip
+            msg_id=message_id(p.get("msg_id")),
+            type_=p.get("type"),
+            ts=parse_timestamp(p.get("ts")),
+            fields=p,
+        )
 
 
 @register
@@ -226,15 +236,26 @@ class AnxinDecoder(Decoder):
 
     vendor = "anxin"
     CODES: ClassVar[dict[str, str]] = {
-        "SOS_ALARM": EventType.SOS, "FALL_ALARM": EventType.FALL,
-        "SMOKE_ALARM": EventType.SMOKE, "GAS_ALARM": EventType.GAS, "HB": EventType.HEARTBEAT,
-        "HEALTH": EventType.VITALS, "PIR": EventType.MOTION, "DOOR": EventType.DOOR,
-        "POWER": EventType.BATTERY, "GPS": EventType.LOCATION, "TAKE_OFF": EventType.REMOVED,
-    }  # fmt: skip
+        "SOS_ALARM": EventType.SOS,
+        "FALL_ALARM": EventType.FALL,
+        "SMOKE_ALARM": EventType.SMOKE,
+        "GAS_ALARM": EventType.GAS,
+        "HB": EventType.HEARTBEAT,
+        "HEALTH": EventType.VITALS,
+        "PIR": EventType.MOTION,
+        "DOOR": EventType.DOOR,
+        "POWER": EventType.BATTERY,
+        "GPS": EventType.LOCATION,
+        "TAKE_OFF": EventType.REMOVED,
+    }
     NAMES: ClassVar[dict[str, str]] = {
-        "hr": "heart_rate", "bo": "spo2", "bat": "battery", "la": "lat", "lo": "lng",
+        "hr": "heart_rate",
+        "bo": "spo2",
+        "bat": "battery",
+        "la": "lat",
+        "lo": "lng",
         "opened": "open",
-    }  # fmt: skip
+    }
 
     def decode(self, payload: Any) -> Reading:
         p = _require_object(payload)
@@ -246,6 +267,7 @@ class AnxinDecoder(Decoder):
         return typed_reading(
             msg_id=message_id(p.get("seq"), "seq"),
             type_=self.CODES.get(code, code) if isinstance(code, str) else code,
-            ts=parse_timestamp(p.get("time"), name="time", scale=0.001), fields=fields,
+            ts=parse_timestamp(p.get("time"), name="time", scale=0.001),
+            fields=fields,
             type_key="evt",
-        )  # fmt: skip
+        )

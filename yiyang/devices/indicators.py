@@ -44,34 +44,44 @@ def _counts(queryset: QuerySet[DeviceBinding], divisions: Sequence[Division]) ->
 
 
 @indicator(
-    code="devices_bound", name=_("Devices bound to elders"), unit="count",
-    category=Category.DEVICES, order=80,
+    code="devices_bound",
+    name=_("Devices bound to elders"),
+    unit="count",
+    category=Category.DEVICES,
+    order=80,
     definition=_("Smart devices of every kind bound to an elder at the month's end."),
-)  # fmt: skip
+)
 def devices_bound(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(divisions, _counts(bound(period), divisions))
 
 
 @indicator(
-    code="wearables_bound", name=_("Wearables bound to elders"), unit="count",
-    category=Category.DEVICES, order=81, headline=True,
+    code="wearables_bound",
+    name=_("Wearables bound to elders"),
+    unit="count",
+    category=Category.DEVICES,
+    order=81,
+    headline=True,
     definition=_(
         "SOS pendants and smart watches bound to an elder at the month's end, against the "
         "city's wearables target (e.g. 100,000)."
     ),
-)  # fmt: skip
+)
 def wearables_bound(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = bound(period).filter(device__kind__in=WEARABLE_KINDS)
     return counts(divisions, _counts(queryset, divisions))
 
 
 @indicator(
-    code="devices_online_share", name=_("Bound devices online"), unit="percent",
-    category=Category.DEVICES, order=82,
+    code="devices_online_share",
+    name=_("Bound devices online"),
+    unit="percent",
+    category=Category.DEVICES,
+    order=82,
     definition=_(
         "Bound devices that reported in the last 24 hours (numerator) divided by bound "
         "devices (denominator). For past months: devices that reported since the month began."
     ),
-)  # fmt: skip
+)
 def devices_online_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return ratios(divisions, _counts(online(period), divisions), _counts(bound(period), divisions))

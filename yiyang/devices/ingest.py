@@ -90,13 +90,30 @@ class Outcome:
 class DeviceRef:
     """What ingestion and the event rules read of a device and its elder (one row)."""
 
-    __slots__ = ("elder_division_code", "elder_external_id", "elder_id", "elder_lat",
-                 "elder_lng", "elder_name", "external_id", "pk", "vendor")  # fmt: skip
+    __slots__ = (
+        "elder_division_code",
+        "elder_external_id",
+        "elder_id",
+        "elder_lat",
+        "elder_lng",
+        "elder_name",
+        "external_id",
+        "pk",
+        "vendor",
+    )
 
     def __init__(self, row: tuple[Any, ...]) -> None:
-        (self.pk, external_id, self.vendor, self.elder_id, elder_external_id,
-         self.elder_division_code, self.elder_lat, self.elder_lng,
-         self.elder_name) = row  # fmt: skip
+        (
+            self.pk,
+            external_id,
+            self.vendor,
+            self.elder_id,
+            elder_external_id,
+            self.elder_division_code,
+            self.elder_lat,
+            self.elder_lng,
+            self.elder_name,
+        ) = row
         self.external_id = str(external_id)
         self.elder_external_id = str(elder_external_id) if elder_external_id else ""
 
@@ -158,8 +175,17 @@ class _FloodGate:
 
 FLOOD_GATE = _FloodGate()
 
-_REF_COLUMNS = ("pk", "external_id", "vendor", "elder_id", "elder__external_id",
-                "elder__division_code", "elder__lat", "elder__lng", "elder__name")  # fmt: skip
+_REF_COLUMNS = (
+    "pk",
+    "external_id",
+    "vendor",
+    "elder_id",
+    "elder__external_id",
+    "elder__division_code",
+    "elder__lat",
+    "elder__lng",
+    "elder__name",
+)
 
 
 def _device_refs(keys: set[str]) -> dict[str, DeviceRef]:
@@ -207,8 +233,7 @@ def messages_store(
         msg_id = printable(msg_id, 64)
         outcomes[i] = Outcome("rejected", error.reason, error.field, error.message, msg_id)
         message = messages[i]
-        rejections.append(Refused(printable(key, 64), pk, error, message.via, message.body,
-                                  msg_id))  # fmt: skip
+        rejections.append(Refused(printable(key, 64), pk, error, message.via, message.body, msg_id))
 
     parsed: list[tuple[int, str, Any]] = []
     keys: dict[str, str | None] = {}
@@ -221,8 +246,9 @@ def messages_store(
                 key = keys[key_text] = _canonical(key_text)
             body = _parse(message.body)
             if key is None:
-                raise DecodeError(RejectReason.UNKNOWN_DEVICE, "device_id",
-                                  "device_id is not a device id")  # fmt: skip
+                raise DecodeError(
+                    RejectReason.UNKNOWN_DEVICE, "device_id", "device_id is not a device id"
+                )
         except DecodeError as error:
             reject(i, str(message.device_key), None, error)
             continue
@@ -236,8 +262,12 @@ def messages_store(
     for i, key, payload in parsed:
         device = devices.get(key)
         if device is None:
-            reject(i, key, None, DecodeError(
-                RejectReason.UNKNOWN_DEVICE, "device_id", f"no device {key}"))  # fmt: skip
+            reject(
+                i,
+                key,
+                None,
+                DecodeError(RejectReason.UNKNOWN_DEVICE, "device_id", f"no device {key}"),
+            )
             continue
         try:
             reading = _decode(device, payload, messages[i].vendor, now)
@@ -280,8 +310,9 @@ def _parse(body: Any) -> Any:
         return body
     max_bytes = settings.DEVICE_MAX_PAYLOAD_BYTES
     if len(body) > max_bytes:
-        raise DecodeError(RejectReason.TOO_LARGE, "payload",
-                          f"{len(body)} bytes, more than {max_bytes}")  # fmt: skip
+        raise DecodeError(
+            RejectReason.TOO_LARGE, "payload", f"{len(body)} bytes, more than {max_bytes}"
+        )
     try:
         return safejson.loads(body)
     except safejson.JSONError as exc:
@@ -293,22 +324,26 @@ def _decode(device: DeviceRef, payload: Any, vendor: str, now: datetime.datetime
     implausible time, flood, or anything the database could not store."""
     if vendor and vendor != device.vendor:
         raise DecodeError(
-            RejectReason.WRONG_VENDOR, "device_id",
+            RejectReason.WRONG_VENDOR,
+            "device_id",
             f"signed by vendor {printable(vendor, 32)!r}; the device is {device.vendor!r}'s",
-        )  # fmt: skip
+        )
     decoder = DECODERS.get(device.vendor)
     if decoder is None:
-        raise DecodeError(RejectReason.UNKNOWN_DEVICE, "vendor",
-                          f"no decoder for {device.vendor!r}")  # fmt: skip
+        raise DecodeError(
+            RejectReason.UNKNOWN_DEVICE, "vendor", f"no decoder for {device.vendor!r}"
+        )
     reading = decoder.decode(payload)
     _check_storable(reading)
     if device.elder_id is None:
-        raise DecodeError(RejectReason.UNBOUND_DEVICE, "device_id",
-                          "the device is bound to no elder")  # fmt: skip
+        raise DecodeError(
+            RejectReason.UNBOUND_DEVICE, "device_id", "the device is bound to no elder"
+        )
     at = reading.occurred_at
     if at > now + datetime.timedelta(seconds=settings.DEVICE_MAX_CLOCK_SKEW_SECONDS):
-        raise DecodeError(RejectReason.FUTURE_TIMESTAMP, "ts",
-                          f"{at.isoformat()} lies in the future")  # fmt: skip
+        raise DecodeError(
+            RejectReason.FUTURE_TIMESTAMP, "ts", f"{at.isoformat()} lies in the future"
+        )
     if at < now - datetime.timedelta(seconds=settings.DEVICE_MAX_EVENT_AGE_SECONDS):
         raise DecodeError(RejectReason.STALE_TIMESTAMP, "ts", f"{at.isoformat()} is too old")
     if reading.type not in CRITICAL_TYPES and not FLOOD_GATE.admit(device.pk, now):
@@ -326,8 +361,9 @@ def _check_storable(reading: Reading) -> None:
     that is a JSON object without NUL characters (PostgreSQL's jsonb refuses them)."""
     msg_id = reading.msg_id
     if not isinstance(msg_id, str) or not 0 < len(msg_id) <= 64 or printable(msg_id) != msg_id:
-        raise DecodeError(RejectReason.INVALID_VALUE, "msg_id",
-                          "msg_id must be 1 to 64 printable characters")  # fmt: skip
+        raise DecodeError(
+            RejectReason.INVALID_VALUE, "msg_id", "msg_id must be 1 to 64 printable characters"
+        )
     if not isinstance(reading.type, str) or reading.type not in _EVENT_TYPES:
         raise DecodeError(RejectReason.UNKNOWN_TYPE, "type", "unknown type")
     at = reading.occurred_at
@@ -344,8 +380,9 @@ def _check_storable(reading: Reading) -> None:
 
 
 def _unreadable(exc: BaseException) -> DecodeError:
-    return DecodeError(RejectReason.UNREADABLE, "payload",
-                       printable(f"{type(exc).__name__}: {exc}", 200))  # fmt: skip
+    return DecodeError(
+        RejectReason.UNREADABLE, "payload", printable(f"{type(exc).__name__}: {exc}", 200)
+    )
 
 
 def _msg_id_of(payload: Any) -> str:
@@ -358,8 +395,16 @@ def _msg_id_of(payload: Any) -> str:
 # --------------------------------------------------------------------------------------------
 # Events
 
-_EVENT_COLUMNS = ("device_id", "msg_id", "type", "occurred_at", "received_at", "via", "data",
-                  "elder_id")  # fmt: skip
+_EVENT_COLUMNS = (
+    "device_id",
+    "msg_id",
+    "type",
+    "occurred_at",
+    "received_at",
+    "via",
+    "data",
+    "elder_id",
+)
 _STAGE = "yiyang_event_stage"
 
 
@@ -399,8 +444,18 @@ def _insert_events_postgresql(
             write = copy.write_row
             for (pk, msg_id), (i, reading, device) in candidates.items():
                 data = dumps(event_data_stored(reading.data)).decode()
-                write((pk, msg_id, reading.type, reading.occurred_at, now, messages[i].via,
-                       data, device.elder_id))  # fmt: skip
+                write(
+                    (
+                        pk,
+                        msg_id,
+                        reading.type,
+                        reading.occurred_at,
+                        now,
+                        messages[i].via,
+                        data,
+                        device.elder_id,
+                    )
+                )
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {_STAGE} "  # noqa: S608
             "ON CONFLICT (device_id, msg_id) DO NOTHING RETURNING device_id, msg_id"
@@ -420,10 +475,18 @@ def _insert_events_generic(
     table = ops.quote_name(DeviceEvent._meta.db_table)
     received = ops.adapt_datetimefield_value(now)
     rows = [
-        (pk, msg_id, reading.type, ops.adapt_datetimefield_value(reading.occurred_at), received,
-         messages[i].via, json.dumps(event_data_stored(reading.data)), device.elder_id)
+        (
+            pk,
+            msg_id,
+            reading.type,
+            ops.adapt_datetimefield_value(reading.occurred_at),
+            received,
+            messages[i].via,
+            json.dumps(event_data_stored(reading.data)),
+            device.elder_id,
+        )
         for (pk, msg_id), (i, reading, device) in candidates.items()
-    ]  # fmt: skip
+    ]
     inserted: set[tuple[int, str]] = set()
     one = "(" + ", ".join(["%s"] * len(_EVENT_COLUMNS)) + ")"
     with connection.cursor() as cursor:
@@ -542,8 +605,22 @@ def _state_write_generic(states: list[DeviceState]) -> None:
         door_at = ops.adapt_datetimefield_value(s.door_at)
         lat = ops.adapt_decimalfield_value(_decimal(s.lat), 9, 6)
         lng = ops.adapt_decimalfield_value(_decimal(s.lng), 9, 6)
-        rows.append((seen, seen, s.battery, motion, motion, motion, s.door, door_at, door_at,
-                     lat, lng, s.pk))  # fmt: skip
+        rows.append(
+            (
+                seen,
+                seen,
+                s.battery,
+                motion,
+                motion,
+                motion,
+                s.door,
+                door_at,
+                door_at,
+                lat,
+                lng,
+                s.pk,
+            )
+        )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -574,10 +651,16 @@ def count_rejections(
         last = items[-1]
         pk, error, via = last.pk, last.error, last.via
         row, _created = Rejection.objects.select_for_update().get_or_create(
-            device_key=key, reason=reason,
-            defaults={"device_id": pk, "window_started_at": now, "first_at": now,
-                      "last_at": now, "via": via},
-        )  # fmt: skip
+            device_key=key,
+            reason=reason,
+            defaults={
+                "device_id": pk,
+                "window_started_at": now,
+                "first_at": now,
+                "last_at": now,
+                "via": via,
+            },
+        )
         if row.window_started_at < now - REJECTION_WINDOW:
             row.window_started_at, row.window_count = now, 0
         before = row.window_count
@@ -616,8 +699,14 @@ def _rejected_row(refused: Refused, now: datetime.datetime) -> RejectedMessage:
     raw = raw_bytes(refused.body)
     error = refused.error
     return RejectedMessage(
-        device_key=refused.key, device_id=refused.pk, reason=error.reason,
-        field=printable(error.field, 64), detail=printable(error.message, 300),
-        msg_id=refused.msg_id, via=refused.via, received_at=now, size=len(raw),
+        device_key=refused.key,
+        device_id=refused.pk,
+        reason=error.reason,
+        field=printable(error.field, 64),
+        detail=printable(error.message, 300),
+        msg_id=refused.msg_id,
+        via=refused.via,
+        received_at=now,
+        size=len(raw),
         raw_sealed=seal_raw(raw),
-    )  # fmt: skip
+    )

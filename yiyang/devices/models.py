@@ -39,9 +39,13 @@ class Device(BaseModel):
     )
     division_code = models.CharField(max_length=12, editable=False)
     elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), null=True, blank=True, on_delete=models.PROTECT,
+        Elder,
+        verbose_name=_("elder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="devices",
-    )  # fmt: skip
+    )
     home_address = models.CharField(_("home address"), max_length=200, blank=True)
     heartbeat_interval_seconds = models.PositiveIntegerField(
         _("heartbeat interval (seconds)"), default=300

@@ -120,8 +120,9 @@ def gateway_status(*, now: datetime.datetime | None = None) -> dict[str, Any]:
     now = now or clock.now()
     beats = list(GatewayBeat.objects.order_by("name"))
     fresh = [
-        b for b in beats
+        b
+        for b in beats
         if b.connected and (now - b.beat_at).total_seconds() <= settings.GATEWAY_STALE_SECONDS
-    ]  # fmt: skip
+    ]
     last = max((b.beat_at for b in beats), default=None)
     return {"degraded": not fresh, "gateways": beats, "last_beat_at": last}

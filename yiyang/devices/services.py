@@ -54,8 +54,17 @@ REJECTION_WINDOW = datetime.timedelta(minutes=10)
 # The registry
 
 # What a registration or an edit may set (the rest is the device's state or its binding).
-REGISTRY_FIELDS = ("kind", "vendor", "model", "serial", "sim_iccid", "imei", "firmware",
-                   "installed_on", "heartbeat_interval_seconds")  # fmt: skip
+REGISTRY_FIELDS = (
+    "kind",
+    "vendor",
+    "model",
+    "serial",
+    "sim_iccid",
+    "imei",
+    "firmware",
+    "installed_on",
+    "heartbeat_interval_seconds",
+)
 # An elder in one of these states cannot be given a device.
 UNBINDABLE_ELDER_STATUSES = (ElderStatus.DECEASED, ElderStatus.DUPLICATE, ElderStatus.MOVED_OUT)
 _ICCID = re.compile(r"\d{18,21}F?")
@@ -89,8 +98,9 @@ def _clean_registry(values: dict[str, Any], device: Device | None) -> dict[str, 
         cleaned["kind"] = _text(values["kind"])
         if cleaned["kind"] not in DeviceKind.values:
             errors["kind"] = _("Unknown device kind %(kind)s: use one of %(kinds)s.") % {
-                "kind": repr(cleaned["kind"]), "kinds": ", ".join(DeviceKind.values),
-            }  # fmt: skip
+                "kind": repr(cleaned["kind"]),
+                "kinds": ", ".join(DeviceKind.values),
+            }
     if "vendor" in values:
         cleaned["vendor"] = _text(values["vendor"])
         if cleaned["vendor"] not in DECODERS:
@@ -186,10 +196,16 @@ def device_register(
     SIM, a community outside the actor's jurisdiction); nothing is written then."""
     require_perm(actor, Permission.MANAGE_DEVICES)
     values = {
-        "kind": kind, "vendor": vendor, "serial": serial, "model": model,
-        "sim_iccid": sim_iccid, "imei": imei, "firmware": firmware,
-        "installed_on": installed_on, "heartbeat_interval_seconds": heartbeat_interval_seconds,
-    }  # fmt: skip
+        "kind": kind,
+        "vendor": vendor,
+        "serial": serial,
+        "model": model,
+        "sim_iccid": sim_iccid,
+        "imei": imei,
+        "firmware": firmware,
+        "installed_on": installed_on,
+        "heartbeat_interval_seconds": heartbeat_interval_seconds,
+    }
     problems: dict[str, list[str]] = {}
     try:
         cleaned = _clean_registry(values, None)
@@ -210,9 +226,12 @@ def device_register(
     except IntegrityError:
         raise _duplicate_error(cleaned, None) from None
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=device, division_code=device.division_code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=device,
+        division_code=device.division_code,
         changes={**{k: _plain(v) for k, v in cleaned.items()}, "community": community.code},
-    )  # fmt: skip
+    )
     return device
 
 
@@ -245,9 +264,12 @@ def device_update(*, actor: Actor, device: Device, **values: Any) -> Device:
     except IntegrityError:
         raise _duplicate_error(cleaned, device) from None
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=device, division_code=device.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=device,
+        division_code=device.division_code,
         changes=changes,
-    )  # fmt: skip
+    )
     return device
 
 
@@ -260,9 +282,11 @@ def _check_bindable(actor: Actor, device: Device, elder: Elder) -> Elder:
         raise ValidationError({"elder": _("This elder lies outside your jurisdiction.")})
     if elder.status in UNBINDABLE_ELDER_STATUSES:
         raise ValidationError(
-            {"elder": _("The elder's record says: %(status)s. A device cannot be bound.")
-             % {"status": elder.get_status_display()}}
-        )  # fmt: skip
+            {
+                "elder": _("The elder's record says: %(status)s. A device cannot be bound.")
+                % {"status": elder.get_status_display()}
+            }
+        )
     return elder
 
 
@@ -278,16 +302,24 @@ def _end_binding(
 
 
 def _start_binding(
-    actor: Actor, device: Device, elder: Elder, home_address: str, at: datetime.datetime,
-    previous: DeviceBinding | None, reason: str,
-) -> DeviceBinding:  # fmt: skip
+    actor: Actor,
+    device: Device,
+    elder: Elder,
+    home_address: str,
+    at: datetime.datetime,
+    previous: DeviceBinding | None,
+    reason: str,
+) -> DeviceBinding:
     address = (home_address or "").strip() or elder.address
     if len(address) > 200:
         raise ValidationError({"home_address": _("At most %(limit)d characters.") % {"limit": 200}})
     binding = DeviceBinding.objects.create(
-        device=device, elder=elder, home_address=address, bound_at=at,
+        device=device,
+        elder=elder,
+        home_address=address,
+        bound_at=at,
         bound_by_username=str(getattr(actor, "username", ""))[:150],
-    )  # fmt: skip
+    )
     device.elder = elder
     device.home_address = address
     device.community_id = elder.community_id
@@ -296,14 +328,19 @@ def _start_binding(
     device.door_open_since = None
     device.save()
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=device, division_code=device.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=device,
+        division_code=device.division_code,
         changes={
-            "elder": [str(previous.elder.external_id) if previous else None,
-                      str(elder.external_id)],
+            "elder": [
+                str(previous.elder.external_id) if previous else None,
+                str(elder.external_id),
+            ],
             "home_address": [previous.home_address if previous else None, address],
             **({"reason": reason[:200]} if reason else {}),
         },
-    )  # fmt: skip
+    )
     return binding
 
 
@@ -326,10 +363,13 @@ def device_bind(
     current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
     if current is not None:
         raise ValidationError(
-            {"device": _("The device is bound to %(name)s since %(date)s: unbind it first, "
-                         "or rebind it.")
-             % {"name": current.elder.name, "date": current.bound_at.date().isoformat()}}
-        )  # fmt: skip
+            {
+                "device": _(
+                    "The device is bound to %(name)s since %(date)s: unbind it first, or rebind it."
+                )
+                % {"name": current.elder.name, "date": current.bound_at.date().isoformat()}
+            }
+        )
     return _start_binding(actor, device, elder, home_address, at, None, "")
 
 
@@ -376,9 +416,12 @@ def device_unbind(
     device.door_open_since = None
     device.save()
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=device, division_code=device.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=device,
+        division_code=device.division_code,
         changes={"elder": [str(current.elder.external_id), None], "reason": reason},
-    )  # fmt: skip
+    )
     return device
 
 
@@ -411,9 +454,15 @@ def device_state_write(states: list[DeviceState]) -> None:
 
 
 def rejections_record(
-    *, device_key: str, reason: str, detail: str, via: str, body: bytes = b"",
-    field: str = "request", now: datetime.datetime | None = None,
-) -> None:  # fmt: skip
+    *,
+    device_key: str,
+    reason: str,
+    detail: str,
+    via: str,
+    body: bytes = b"",
+    field: str = "request",
+    now: datetime.datetime | None = None,
+) -> None:
     """Count and keep a rejection of a whole request (bad signature, replay, oversized
     body), with its bytes (capped)."""
     error = DecodeError(reason, field, detail)
@@ -449,9 +498,13 @@ def callback_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def callback_verify(
-    *, vendor: str, timestamp: str, signature: str, body: bytes,
+    *,
+    vendor: str,
+    timestamp: str,
+    signature: str,
+    body: bytes,
     now: datetime.datetime | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Check a vendor callback's signature, timestamp and that it was not seen before;
     remember its signature for the replay window. Raises :class:`DecodeError`."""
     now = now or clock.now()
@@ -461,26 +514,32 @@ def callback_verify(
     try:
         signed_at = datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.UTC)
     except (ValueError, TypeError, OverflowError, OSError):
-        raise DecodeError(RejectReason.MISSING_FIELD, "X-Yiyang-Timestamp",
-                          "epoch seconds required") from None  # fmt: skip
+        raise DecodeError(
+            RejectReason.MISSING_FIELD, "X-Yiyang-Timestamp", "epoch seconds required"
+        ) from None
     expected = callback_signature(secret, timestamp, body)
     if not hmac.compare_digest(expected, (signature or "").strip().lower()):
         raise DecodeError(RejectReason.BAD_SIGNATURE, "X-Yiyang-Signature", "signature mismatch")
     window = datetime.timedelta(seconds=settings.DEVICE_CALLBACK_WINDOW_SECONDS)
     if signed_at > now + window:
-        raise DecodeError(RejectReason.FUTURE_TIMESTAMP, "X-Yiyang-Timestamp",
-                          "timestamp lies in the future")  # fmt: skip
+        raise DecodeError(
+            RejectReason.FUTURE_TIMESTAMP, "X-Yiyang-Timestamp", "timestamp lies in the future"
+        )
     if signed_at < now - window:
-        raise DecodeError(RejectReason.STALE_TIMESTAMP, "X-Yiyang-Timestamp",
-                          "timestamp outside the replay window")  # fmt: skip
+        raise DecodeError(
+            RejectReason.STALE_TIMESTAMP,
+            "X-Yiyang-Timestamp",
+            "timestamp outside the replay window",
+        )
     with transaction.atomic():
         CallbackNonce.objects.filter(signed_at__lt=now - 2 * window).delete()
         try:
             with transaction.atomic():
                 CallbackNonce.objects.create(vendor=vendor, signature=expected, signed_at=signed_at)
         except IntegrityError:
-            raise DecodeError(RejectReason.REPLAYED, "X-Yiyang-Signature",
-                              "this request was received before") from None  # fmt: skip
+            raise DecodeError(
+                RejectReason.REPLAYED, "X-Yiyang-Signature", "this request was received before"
+            ) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,11 +592,16 @@ def gateway_beat(
         GatewayBeat.objects.update_or_create(
             name=name,
             defaults={
-                "beat_at": now, "started_at": started_at, "connected": connected,
-                "accepted": accepted, "duplicates": duplicates, "rejected": rejected,
-                "last_error": last_error, "last_error_at": since,
+                "beat_at": now,
+                "started_at": started_at,
+                "connected": connected,
+                "accepted": accepted,
+                "duplicates": duplicates,
+                "rejected": rejected,
+                "last_error": last_error,
+                "last_error_at": since,
             },
-        )  # fmt: skip
+        )
 
 
 def rejected_messages_prune(*, now: datetime.datetime | None = None) -> int:
@@ -577,12 +641,21 @@ def rejected_raw_reveal(
             text, readable = readable_bytes(raw), True
         except (crypto.DecryptionError, UnicodeError):
             text, readable = "", False
-        shown.append({"message": message, "text": text, "readable": readable,
-                      "capped": message.size > settings.DEVICE_REJECTED_RAW_BYTES})  # fmt: skip
+        shown.append(
+            {
+                "message": message,
+                "text": text,
+                "readable": readable,
+                "capped": message.size > settings.DEVICE_REJECTED_RAW_BYTES,
+            }
+        )
     audit_record(
-        actor=actor, action=AuditAction.VIEW_SEALED, obj=rejection.device,
-        object_type="devices.rejectedmessage", object_repr=rejection.device_key[:255],
+        actor=actor,
+        action=AuditAction.VIEW_SEALED,
+        obj=rejection.device,
+        object_type="devices.rejectedmessage",
+        object_repr=rejection.device_key[:255],
         division_code=rejection.device.division_code if rejection.device else "",
         changes={"reason": rejection.reason, "messages": len(shown)},
-    )  # fmt: skip
+    )
     return shown

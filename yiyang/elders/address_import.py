@@ -36,19 +36,33 @@ from yiyang.elders.tabular import open_table
 ADDRESS_OBJECT_TYPE = "elders.addresspoint"
 ADDRESS_COLUMNS: dict[str, tuple[str, ...]] = {
     "community": (
-        "社区", "所属社区", "社区（村）", "村（社区）", "社区代码", "区划代码", "community",
+        "社区",
+        "所属社区",
+        "社区（村）",
+        "村（社区）",
+        "社区代码",
+        "区划代码",
+        "community",
         "community code",
     ),
     "address": ("地址", "门牌地址", "楼栋地址", "楼栋", "address"),
     "lat": ("纬度", "lat", "latitude"),
     "lng": ("经度", "lng", "lon", "longitude"),
-}  # fmt: skip
+}
 ADDRESS_HEADERS = {key: aliases[0] for key, aliases in ADDRESS_COLUMNS.items()}
 REQUIRED = ("community", "address", "lat", "lng")
 RELOCATED_FIELDS = (
-    "pk", "external_id", "name", "id_number_masked", "division_code", "community_id",
-    "address", "lat", "lng", "location_source",
-)  # fmt: skip
+    "pk",
+    "external_id",
+    "name",
+    "id_number_masked",
+    "division_code",
+    "community_id",
+    "address",
+    "lat",
+    "lng",
+    "location_source",
+)
 
 
 @dataclass
@@ -127,8 +141,14 @@ def _read(actor: Actor, path: Path, filename: str | None) -> tuple[list[_Row], l
                 continue
             seen = first.setdefault((row.community.pk, row.key), row.number)
             if seen != row.number:
-                errors.append(RowError(row.number, ADDRESS_HEADERS["address"], row.address, _(
-                    "The same address as row %(row)d of this file.") % {"row": seen}))  # fmt: skip
+                errors.append(
+                    RowError(
+                        row.number,
+                        ADDRESS_HEADERS["address"],
+                        row.address,
+                        _("The same address as row %(row)d of this file.") % {"row": seen},
+                    )
+                )
                 continue
             rows.append(row)
     return rows, errors
@@ -159,16 +179,23 @@ def _write(actor: Actor, rows: list[_Row], result: AddressImport, *, source: str
         for p in AddressPoint.objects.select_for_update().filter(
             community_id__in={r.community.pk for r in rows}, key__in={r.key for r in rows}
         )
-    }  # fmt: skip
+    }
     new: list[AddressPoint] = []
     moved: list[AddressPoint] = []
     for row in rows:
         point = known.get((row.community.pk, row.key))
         if point is None:
-            new.append(AddressPoint(
-                community=row.community, division_code=row.community.code, address=row.address,
-                key=row.key, lat=row.lat, lng=row.lng, source=source[:200],
-            ))  # fmt: skip
+            new.append(
+                AddressPoint(
+                    community=row.community,
+                    division_code=row.community.code,
+                    address=row.address,
+                    key=row.key,
+                    lat=row.lat,
+                    lng=row.lng,
+                    source=source[:200],
+                )
+            )
         elif (point.lat, point.lng, point.address) != (row.lat, row.lng, row.address):
             point.lat, point.lng, point.address, point.source = (
                 row.lat,
@@ -183,10 +210,12 @@ def _write(actor: Actor, rows: list[_Row], result: AddressImport, *, source: str
     result.unchanged = len(rows) - len(new) - len(moved)
     result.relocated = elders_relocate(actor=actor, communities=[r.community for r in rows])
     audit_record(
-        actor=actor_user(actor), action=AuditAction.IMPORT, object_type=ADDRESS_OBJECT_TYPE,
-        object_repr=source[:255], changes={
-            "created": result.created, "moved": result.moved, "relocated": result.relocated},
-    )  # fmt: skip
+        actor=actor_user(actor),
+        action=AuditAction.IMPORT,
+        object_type=ADDRESS_OBJECT_TYPE,
+        object_repr=source[:255],
+        changes={"created": result.created, "moved": result.moved, "relocated": result.relocated},
+    )
 
 
 def elders_relocate(*, actor: Actor, communities: list[Division]) -> int:
@@ -210,18 +239,23 @@ def elders_relocate(*, actor: Actor, communities: list[Division]) -> int:
         if found.source == LocationSource.REGISTER or (
             found.source == LocationSource.COMMUNITY and elder.lat is None
         ):
-            changes.append({
-                "lat": [_number(elder.lat), _number(found.lat)],
-                "lng": [_number(elder.lng), _number(found.lng)],
-                "location_source": [elder.location_source, found.source],
-            })  # fmt: skip
+            changes.append(
+                {
+                    "lat": [_number(elder.lat), _number(found.lat)],
+                    "lng": [_number(elder.lng), _number(found.lng)],
+                    "location_source": [elder.location_source, found.source],
+                }
+            )
             elder.lat, elder.lng, elder.location_source = found.lat, found.lng, found.source
             better.append(elder)
     Elder.objects.bulk_update(better, ["lat", "lng", "location_source"], batch_size=500)
     audit_record_many(
-        actor=actor_user(actor), action=AuditAction.UPDATE, objects=better,
-        division_codes=[e.division_code for e in better], changes=changes,
-    )  # fmt: skip
+        actor=actor_user(actor),
+        action=AuditAction.UPDATE,
+        objects=better,
+        division_codes=[e.division_code for e in better],
+        changes=changes,
+    )
     return len(better)
 
 

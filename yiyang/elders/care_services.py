@@ -48,7 +48,9 @@ def elder_door_card(*, actor: Actor, elder: Elder) -> DoorCard:
         card.family_doctor = health.family_doctor
         shown.append(SensitiveField.HEALTH)
     access_logged(
-        actor=actor, action=AccessAction.VIEW, fields=[str(f) for f in shown],
+        actor=actor,
+        action=AccessAction.VIEW,
+        fields=[str(f) for f in shown],
         elders=[(elder.pk, elder.division_code)],
-    )  # fmt: skip
+    )
     return card

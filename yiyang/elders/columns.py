@@ -10,13 +10,26 @@ from __future__ import annotations
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "老人姓名", "name", "full name"),
     "id_number": (
-        "公民身份号码", "身份证号码", "身份证号", "身份证", "id_number", "id number", "citizen id",
+        "公民身份号码",
+        "身份证号码",
+        "身份证号",
+        "身份证",
+        "id_number",
+        "id number",
+        "citizen id",
     ),
     "sex": ("性别", "sex", "gender"),
     "birth_date": ("出生日期", "出生年月日", "birth_date", "birth date", "date of birth"),
     "ethnicity": ("民族", "ethnicity"),
     "phones": (
-        "联系电话", "电话", "手机号码", "手机", "联系方式", "phones", "phone", "phone numbers",
+        "联系电话",
+        "电话",
+        "手机号码",
+        "手机",
+        "联系方式",
+        "phones",
+        "phone",
+        "phone numbers",
     ),
     "community": ("所属社区", "社区", "社区（村）", "村（社区）", "community"),
     "address": ("居住地址", "家庭住址", "户籍地址", "地址", "address"),
@@ -26,7 +39,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "marital_status": ("婚姻状况", "marital_status", "marital status"),
     "economic_status": ("经济状况", "经济困难类型", "economic_status", "economic status"),
     "disability_certificate": (
-        "残疾证号", "残疾证", "disability_certificate", "disability certificate",
+        "残疾证号",
+        "残疾证",
+        "disability_certificate",
+        "disability certificate",
     ),
     "chronic_conditions": ("慢性病", "疾病诊断", "chronic_conditions", "chronic conditions"),
     "insurance_type": ("医疗保险类型", "医保类型", "insurance_type", "insurance type"),
@@ -37,7 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "contact_phone": ("紧急联系人电话", "联系人电话", "contact_phone", "contact phone"),
     "status": ("状态", "人员状态", "status"),
     "deceased_on": ("死亡日期", "deceased_on", "date of death"),
-}  # fmt: skip
+}
 
 REQUIRED_COLUMNS = ("name", "id_number", "community")
 

@@ -25,9 +25,19 @@ from yiyang.elders.tags import age_on, elder_tags
 ELDER_EXPORT = "elders.list"
 # Columns of the elder export, in order (Chinese headers from ``columns.HEADERS``).
 EXPORT_COLUMNS = [
-    "name", "id_number", "sex", "birth_date", "age", "phones", "community", "address",
-    "living_arrangement", "economic_status", "status", "tags",
-]  # fmt: skip
+    "name",
+    "id_number",
+    "sex",
+    "birth_date",
+    "age",
+    "phones",
+    "community",
+    "address",
+    "living_arrangement",
+    "economic_status",
+    "status",
+    "tags",
+]
 # Headers of export columns that are not spreadsheet-import columns.
 EXTRA_HEADERS = {"age": gettext_lazy("Age"), "tags": gettext_lazy("Tags")}
 
@@ -68,12 +78,19 @@ def elder_export_build(*, actor: Actor, params: dict[str, Any], progress: Progre
             else elder.phones_masked
         )
         row = [
-            elder.name, id_number, elder.get_sex_display(), elder.birth_date,
-            age_on(elder.birth_date, today), phones, elder.community.name, elder.address,
-            elder.get_living_arrangement_display(), elder.get_economic_status_display(),
+            elder.name,
+            id_number,
+            elder.get_sex_display(),
+            elder.birth_date,
+            age_on(elder.birth_date, today),
+            phones,
+            elder.community.name,
+            elder.address,
+            elder.get_living_arrangement_display(),
+            elder.get_economic_status_display(),
             elder.get_status_display(),
             "、".join(str(Tag(tag).label) for tag in elder_tags(elder, today)),
-        ]  # fmt: skip
+        ]
         sheet.append([safe_cell(value) for value in row])
         progress(len(exported))
     services.elder_export_logged(

@@ -99,9 +99,15 @@ class ElderFilterSet(django_filters.FilterSet):
     class Meta:
         model = Elder
         fields = [
-            "q", "division", "tag", "age_band", "status", "living_arrangement",
-            "economic_status", "sex",
-        ]  # fmt: skip
+            "q",
+            "division",
+            "tag",
+            "age_band",
+            "status",
+            "living_arrangement",
+            "economic_status",
+            "sex",
+        ]
 
     def filter_queryset(self, queryset: QuerySet[Elder]) -> QuerySet[Elder]:
         queryset = super().filter_queryset(queryset)

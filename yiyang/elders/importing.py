@@ -159,10 +159,12 @@ class CommunityResolver:
             raise CellError(_("No community named %(name)s in your jurisdiction.") % {"name": text})
         if len(matches) > 1:
             raise CellError(
-                _("%(count)d communities are named %(name)s: give the street too "
-                  "(street/community) or the 12-digit code.")
+                _(
+                    "%(count)d communities are named %(name)s: give the street too "
+                    "(street/community) or the 12-digit code."
+                )
                 % {"count": len(matches), "name": text}
-            )  # fmt: skip
+            )
         return matches[0]
 
 
@@ -179,9 +181,13 @@ CHOICE_COLUMNS: dict[str, Any] = {
     "status": ElderStatus.choices,
 }
 TEXT_COLUMNS = {
-    "name": 50, "address": 200, "disability_certificate": 40, "insurance_number": 40,
-    "family_doctor": 120, "contact_name": 50,
-}  # fmt: skip
+    "name": 50,
+    "address": 200,
+    "disability_certificate": 40,
+    "insurance_number": 40,
+    "family_doctor": 120,
+    "contact_name": 50,
+}
 
 
 def _show(value: object) -> str:
@@ -215,9 +221,11 @@ def parse_row(
     errors: list[RowError] = []
     names = HEADERS | (labels or {})
     for key in sorted(raw.formulas):
-        errors.append(RowError(raw.number, names[key], "", _(
-            "The cell holds a formula; paste its value instead."
-        )))  # fmt: skip
+        errors.append(
+            RowError(
+                raw.number, names[key], "", _("The cell holds a formula; paste its value instead.")
+            )
+        )
     contact: dict[str, Any] = {}
     for key, value in raw.values.items():
         if value is None or key in raw.formulas:
@@ -235,11 +243,18 @@ def parse_row(
                 limit = Decimal(90) if key == "lat" else Decimal(180)
                 parsed = parse_decimal(value, minimum=-limit, maximum=limit, places=6)
             elif key == "chronic_conditions":
-                parsed = sorted({
-                    str(parse_choice(part, choices=CONDITION_CHOICES,
-                                     aliases=ALIASES["chronic_conditions"]))
-                    for part in split_multi(value)
-                })  # fmt: skip
+                parsed = sorted(
+                    {
+                        str(
+                            parse_choice(
+                                part,
+                                choices=CONDITION_CHOICES,
+                                aliases=ALIASES["chronic_conditions"],
+                            )
+                        )
+                        for part in split_multi(value)
+                    }
+                )
             elif key == "contact_relation":
                 parsed = parse_choice(
                     value, choices=RELATION_CHOICES, aliases=ALIASES["contact_relation"]
@@ -266,9 +281,14 @@ def parse_row(
             errors.append(RowError(raw.number, names[key], "", _("This cell is required.")))
     if contact:
         if "name" not in contact:
-            errors.append(RowError(raw.number, names["contact_name"], "", _(
-                "A contact's phone or relation is given without the contact's name."
-            )))  # fmt: skip
+            errors.append(
+                RowError(
+                    raw.number,
+                    names["contact_name"],
+                    "",
+                    _("A contact's phone or relation is given without the contact's name."),
+                )
+            )
         if "relation" not in contact:
             contact["relation"] = Relation.OTHER
         contact.setdefault("phone", [])
@@ -309,10 +329,14 @@ def _contact_changes(elder: Elder, contact: dict[str, Any] | None) -> ElderConta
         return existing
     first = not any(c.is_first_to_call for c in elder.prefetched_contacts)  # type: ignore[attr-defined]
     return ElderContact(
-        elder=elder, name=contact["name"], relation=contact["relation"],
-        phones_ciphertext=seal(phones), phones_masked=masked_phones(phones),
-        is_first_to_call=first, position=len(elder.prefetched_contacts) + 1,  # type: ignore[attr-defined]
-    )  # fmt: skip
+        elder=elder,
+        name=contact["name"],
+        relation=contact["relation"],
+        phones_ciphertext=seal(phones),
+        phones_masked=masked_phones(phones),
+        is_first_to_call=first,
+        position=len(elder.prefetched_contacts) + 1,  # type: ignore[attr-defined]
+    )
 
 
 def import_chunk(
@@ -334,9 +358,14 @@ def import_chunk(
         number = parsed.values["id_number"]
         digest = id_hash(number)
         if digest in seen:
-            errors.append(RowError(parsed.row, names["id_number"], number[:6] + "…", _(
-                "The same ID number as row %(row)d of this file."
-            ) % {"row": seen[digest]}))  # fmt: skip
+            errors.append(
+                RowError(
+                    parsed.row,
+                    names["id_number"],
+                    number[:6] + "…",
+                    _("The same ID number as row %(row)d of this file.") % {"row": seen[digest]},
+                )
+            )
             continue
         seen[digest] = parsed.row
         candidates.append((parsed, digest))
@@ -367,9 +396,11 @@ def import_chunk(
         if elder is not None and not actor.scope.covers(
             division_code=elder.division_code, organisation_id=None
         ):
-            problems = {"id_number": _(
-                "This ID number is registered in a community outside your jurisdiction."
-            )}  # fmt: skip
+            problems = {
+                "id_number": _(
+                    "This ID number is registered in a community outside your jurisdiction."
+                )
+            }
         if problems:
             for name, reason in problems.items():
                 column = names.get(name, name)
@@ -411,20 +442,48 @@ def import_chunk(
             history.append(_event(author, elder, AuditAction.CREATE, {}))
             given = parsed.contact
             if given is not None and "name" in given:  # the first: none to merge with
-                contact_rows.append(_contact_row(
-                    elder.pk, given["name"], given["relation"], given["phone"],
-                    first=True, position=1,
-                ))  # fmt: skip
+                contact_rows.append(
+                    _contact_row(
+                        elder.pk,
+                        given["name"],
+                        given["relation"],
+                        given["phone"],
+                        first=True,
+                        position=1,
+                    )
+                )
             lookups += _new_lookups(elder.pk, record.phones, given)
     if changed:
         fields = [
-            "name", "name_initials", "id_number_ciphertext", "id_number_hash", "id_number_masked",
-            "sex", "birth_date", "ethnicity", "phones_ciphertext", "phones_masked", "community",
-            "division_code", "address", "lat", "lng", "living_arrangement", "marital_status",
-            "economic_status", "insurance_type", "insurance_number_ciphertext",
-            "health_ciphertext", "status", "status_changed_on", "deceased_on", "updated_at",
-            "duplicate_key", "import_digest", "location_source",
-        ]  # fmt: skip
+            "name",
+            "name_initials",
+            "id_number_ciphertext",
+            "id_number_hash",
+            "id_number_masked",
+            "sex",
+            "birth_date",
+            "ethnicity",
+            "phones_ciphertext",
+            "phones_masked",
+            "community",
+            "division_code",
+            "address",
+            "lat",
+            "lng",
+            "living_arrangement",
+            "marital_status",
+            "economic_status",
+            "insurance_type",
+            "insurance_number_ciphertext",
+            "health_ciphertext",
+            "status",
+            "status_changed_on",
+            "deceased_on",
+            "updated_at",
+            "duplicate_key",
+            "import_digest",
+            "location_source",
+        ]
         now = timezone.now()
         for elder, changes in changed:
             elder.updated_at = now
@@ -433,10 +492,18 @@ def import_chunk(
     if contact_writes:
         to_update = [c for c in contact_writes if c.pk is not None]
         contact_rows += [
-            (c.elder_id, c.name, c.relation, c.phones_ciphertext, c.phones_masked,
-             c.is_first_to_call, c.position)
-            for c in contact_writes if c.pk is None
-        ]  # fmt: skip
+            (
+                c.elder_id,
+                c.name,
+                c.relation,
+                c.phones_ciphertext,
+                c.phones_masked,
+                c.is_first_to_call,
+                c.position,
+            )
+            for c in contact_writes
+            if c.pk is None
+        ]
         if to_update:
             ElderContact.objects.bulk_update(
                 to_update, ["relation", "phones_ciphertext", "phones_masked"], batch_size=500
@@ -457,14 +524,27 @@ def import_chunk(
 
 # Plain rows (no model instances) for what an import writes besides the elders.
 CONTACT_FIELDS = (
-    "elder_id", "name", "relation", "phones_ciphertext", "phones_masked", "is_first_to_call",
+    "elder_id",
+    "name",
+    "relation",
+    "phones_ciphertext",
+    "phones_masked",
+    "is_first_to_call",
     "position",
-)  # fmt: skip
+)
 LOOKUP_FIELDS = ("elder_id", "kind", "value_hash")
 EVENT_FIELDS = (
-    "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr",
-    "division_code", "changes", "ip_address", "user_agent",
-)  # fmt: skip
+    "actor_id",
+    "actor_username",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "division_code",
+    "changes",
+    "ip_address",
+    "user_agent",
+)
 PHONE_KIND = str(ElderLookup.Kind.PHONE.value)
 CONTACT_PHONE_KIND = str(ElderLookup.Kind.CONTACT_PHONE.value)
 
@@ -487,24 +567,30 @@ def _author(actor: Actor) -> _Author:
     return _Author(
         actor_id=user.pk if user is not None else None,
         username=str(getattr(actor, "username", ""))[:150],
-        ip_address=origin.ip_address, user_agent=(origin.user_agent or "")[:255],
-    )  # fmt: skip
+        ip_address=origin.ip_address,
+        user_agent=(origin.user_agent or "")[:255],
+    )
 
 
 def _event(author: _Author, elder: Elder, action: str, changes: dict[str, Any]) -> tuple[Any, ...]:
     return (
-        author.actor_id, author.username, str(action), ELDER_OBJECT_TYPE,
-        str(elder.external_id), str(elder)[:255], elder.division_code,
-        changes | {"source": "import"}, author.ip_address, author.user_agent,
-    )  # fmt: skip
+        author.actor_id,
+        author.username,
+        str(action),
+        ELDER_OBJECT_TYPE,
+        str(elder.external_id),
+        str(elder)[:255],
+        elder.division_code,
+        changes | {"source": "import"},
+        author.ip_address,
+        author.user_agent,
+    )
 
 
 def _contact_row(
     elder_id: int, name: str, relation: str, phones: list[str], *, first: bool, position: int
 ) -> tuple[Any, ...]:
-    return (
-        elder_id, name, str(relation), seal(phones), masked_phones(phones), first, position
-    )  # fmt: skip
+    return (elder_id, name, str(relation), seal(phones), masked_phones(phones), first, position)
 
 
 def _new_lookups(
@@ -516,8 +602,9 @@ def _new_lookups(
     if contact is not None and "name" in contact:
         rows |= {
             (elder_id, CONTACT_PHONE_KIND, phone_hash(p)): None
-            for p in contact["phone"] if p not in phones
-        }  # fmt: skip
+            for p in contact["phone"]
+            if p not in phones
+        }
     return list(rows)
 
 
@@ -548,16 +635,20 @@ def import_job_create(
     if not content:
         raise ValidationError({"file": _("The file is empty.")})
     if len(content) > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": _("The file is larger than %(mb)d MB.") % {
-            "mb": MAX_UPLOAD_BYTES // (1024 * 1024)
-        }})  # fmt: skip
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)d MB.")
+                % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            }
+        )
     if Path(name).suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt"):
         raise ValidationError({"file": _("Upload an .xlsx or .csv file.")})
     job = ImportJob(
         created_by=actor_user(actor),
         created_by_username=str(getattr(actor, "username", ""))[:150],
-        filename=name, dry_run=dry_run,
-    )  # fmt: skip
+        filename=name,
+        dry_run=dry_run,
+    )
     job.file.save(f"{job.external_id}.bin", ContentFile(crypto.encrypt_bytes(content)), save=False)
     job.save()
     return job
@@ -643,11 +734,14 @@ def import_job_run(
             if workers is None:
                 workers = pipeline_workers((job.total_rows or 0) - job.resume_after_row)
             import_rows(
-                actor=actor, rows=table.rows, dry_run=job.dry_run,
-                resume_after=job.resume_after_row, on_chunk=committed,
+                actor=actor,
+                rows=table.rows,
+                dry_run=job.dry_run,
+                resume_after=job.resume_after_row,
+                on_chunk=committed,
                 labels={key: table.headers[index] for key, index in table.columns.items()},
                 workers=workers,
-            )  # fmt: skip
+            )
             job.warnings = warnings + [w for w in table.warnings if w not in warnings]
             if unlisted:
                 job.warnings.append(truncation_note(limit, unlisted))
@@ -657,10 +751,13 @@ def import_job_run(
 def import_job_mark_crashed(*, job_id: int) -> None:
     """A job whose process died (out of memory, killed) fails with a message saying so."""
     ImportJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING).update(
-        status=ImportStatus.FAILED, finished_at=timezone.now(),
-        message=_("The import stopped unexpectedly (out of memory or killed). Upload the file "
-                  "again; rows already imported are recognised and left unchanged."),
-    )  # fmt: skip
+        status=ImportStatus.FAILED,
+        finished_at=timezone.now(),
+        message=_(
+            "The import stopped unexpectedly (out of memory or killed). Upload the file "
+            "again; rows already imported are recognised and left unchanged."
+        ),
+    )
 
 
 ChunkHook = Callable[[Counts, int, list[RowError]], None]
@@ -686,10 +783,17 @@ def import_rows(
     communities = CommunityResolver(actor)
     seen: dict[str, int] = {}
     total = Counts()
-    with _few_collections(), _Pipeline(
-        _chunks(rows, CHUNK_ROWS), actor=actor, communities=communities, labels=labels,
-        resume_after=resume_after, workers=workers,
-    ) as pipeline:  # fmt: skip
+    with (
+        _few_collections(),
+        _Pipeline(
+            _chunks(rows, CHUNK_ROWS),
+            actor=actor,
+            communities=communities,
+            labels=labels,
+            resume_after=resume_after,
+            workers=workers,
+        ) as pipeline,
+    ):
         _bulk_cache()
         for work in pipeline:
             if work.resumed:
@@ -931,10 +1035,11 @@ class _Pipeline:
                 if not conn.in_atomic_block:
                     conn.close()
             self.executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("fork"),
                 initializer=_worker_start,
                 initargs=(communities, labels, translation.get_language()),
-            )  # fmt: skip
+            )
             self._submit(int)  # fork now, before the writer opens a connection again
 
     def __enter__(self) -> _Pipeline:
@@ -950,8 +1055,10 @@ class _Pipeline:
         if self.workers:
             logger.info(
                 "Import pipeline: %d workers; the writer waited %.1f s for them.",
-                self.workers, self.waited, extra={"waited_s": self.waited},
-            )  # fmt: skip
+                self.workers,
+                self.waited,
+                extra={"waited_s": self.waited},
+            )
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any] | None:
         if self.executor is None:
@@ -1110,14 +1217,22 @@ def _finish(job: ImportJob, actor: Actor, status: str, message: str = "") -> Imp
     if job.file:
         job.file.delete(save=True)  # the uploaded data is not kept once imported
     audit_record(
-        actor=actor, action=AuditAction.IMPORT, obj=job, object_type="elders.importjob",
-        object_repr=job.filename[:255], division_code=actor.scope.division_prefix or "",
+        actor=actor,
+        action=AuditAction.IMPORT,
+        obj=job,
+        object_type="elders.importjob",
+        object_repr=job.filename[:255],
+        division_code=actor.scope.division_prefix or "",
         changes={
-            "dry_run": job.dry_run, "status": status, "processed": job.processed_rows,
-            "created": job.created_count, "updated": job.updated_count,
-            "unchanged": job.unchanged_count, "rejected": job.rejected_count,
+            "dry_run": job.dry_run,
+            "status": status,
+            "processed": job.processed_rows,
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "rejected": job.rejected_count,
         },
-    )  # fmt: skip
+    )
     return job
 
 
@@ -1139,13 +1254,21 @@ def error_report_xlsx(job: ImportJob) -> bytes:
 
 def job_summary(job: ImportJob) -> dict[str, Any]:
     return {
-        "id": str(job.external_id), "file": job.filename, "status": job.status,
-        "dry_run": job.dry_run, "percent": job.percent, "total_rows": job.total_rows,
-        "processed_rows": job.processed_rows, "created": job.created_count,
-        "updated": job.updated_count, "unchanged": job.unchanged_count,
-        "rejected": job.rejected_count, "possible_duplicates": job.duplicate_count,
-        "message": job.message, "warnings": job.warnings,
-    }  # fmt: skip
+        "id": str(job.external_id),
+        "file": job.filename,
+        "status": job.status,
+        "dry_run": job.dry_run,
+        "percent": job.percent,
+        "total_rows": job.total_rows,
+        "processed_rows": job.processed_rows,
+        "created": job.created_count,
+        "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+        "rejected": job.rejected_count,
+        "possible_duplicates": job.duplicate_count,
+        "message": job.message,
+        "warnings": job.warnings,
+    }
 
 
 def dumps(job: ImportJob) -> str:

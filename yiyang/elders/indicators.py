@@ -72,9 +72,12 @@ def registered_counts(
             for name, q in GROUPS.items()
         }
         rows = (
-            registered(period).filter(scope_q("division_code", divisions)).order_by()
-            .values("division_code").annotate(**columns)
-        )  # fmt: skip
+            registered(period)
+            .filter(scope_q("division_code", divisions))
+            .order_by()
+            .values("division_code")
+            .annotate(**columns)
+        )
         names = dict(zip(GROUPS, columns, strict=True))
         return {
             name: {r["division_code"]: r[column] for r in rows if r[column]}
@@ -104,28 +107,38 @@ CENSUS_NOTE = _(
 
 
 @indicator(
-    code="census_60_plus", name=_("Residents aged 60+ (census)"), unit="people",
-    category=Category.POPULATION, order=10, headline=True,
+    code="census_60_plus",
+    name=_("Residents aged 60+ (census)"),
+    unit="people",
+    category=Category.POPULATION,
+    order=10,
+    headline=True,
     definition=joined(_("Number of residents aged 60 or over by the census."), CENSUS_NOTE),
-)  # fmt: skip
+)
 def census_60_plus(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
     return counts(divisions, census_by_age(divisions, 60))
 
 
 @indicator(
-    code="census_65_plus", name=_("Residents aged 65+ (census)"), unit="people",
-    category=Category.POPULATION, order=11,
+    code="census_65_plus",
+    name=_("Residents aged 65+ (census)"),
+    unit="people",
+    category=Category.POPULATION,
+    order=11,
     definition=joined(_("Number of residents aged 65 or over by the census."), CENSUS_NOTE),
-)  # fmt: skip
+)
 def census_65_plus(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
     return counts(divisions, census_by_age(divisions, 65))
 
 
 @indicator(
-    code="census_80_plus", name=_("Residents aged 80+ (census)"), unit="people",
-    category=Category.POPULATION, order=12,
+    code="census_80_plus",
+    name=_("Residents aged 80+ (census)"),
+    unit="people",
+    category=Category.POPULATION,
+    order=12,
     definition=joined(_("Number of residents aged 80 or over by the census."), CENSUS_NOTE),
-)  # fmt: skip
+)
 def census_80_plus(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
     return counts(divisions, census_by_age(divisions, 80))
 
@@ -137,23 +150,30 @@ REGISTERED_NOTE = _(
 
 
 @indicator(
-    code="registered_elders", name=_("Registered elders"), unit="people",
-    category=Category.POPULATION, order=13, headline=True,
+    code="registered_elders",
+    name=_("Registered elders"),
+    unit="people",
+    category=Category.POPULATION,
+    order=13,
+    headline=True,
     definition=joined(_("Number of elders on the platform's registry."), REGISTERED_NOTE),
-)  # fmt: skip
+)
 def registered_elders(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
     return counts(divisions, registered_counts(period, divisions))
 
 
 @indicator(
-    code="registration_share", name=_("Registered elders as a share of census residents 60+"),
-    unit="percent", category=Category.POPULATION, order=14,
+    code="registration_share",
+    name=_("Registered elders as a share of census residents 60+"),
+    unit="percent",
+    category=Category.POPULATION,
+    order=14,
     definition=_(
         "Registered elders (numerator) divided by census residents aged 60+ (denominator). "
         "Shows how much of the elderly population the registry reaches; '—' where the "
         "census figure is missing."
     ),
-)  # fmt: skip
+)
 def registration_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return ratios(divisions, registered_counts(period, divisions), census_by_age(divisions, 60))
 
@@ -163,12 +183,16 @@ def _band(code: str, band: str, label: Any, order: int) -> None:
         return counts(divisions, registered_counts(period, divisions, f"band:{band}"))
 
     indicator(
-        code=code, name=label, unit="people", category=Category.POPULATION, order=order,
+        code=code,
+        name=label,
+        unit="people",
+        category=Category.POPULATION,
+        order=order,
         definition=joined(
             _("Registered elders in this age band on the reference day."),
             REGISTERED_NOTE,
         ),
-    )(compute)  # fmt: skip
+    )(compute)
 
 
 _band("registered_60_69", "60-69", _("Registered elders aged 60-69"), 15)
@@ -182,48 +206,70 @@ def _group(code: str, tag: str, label: Any, definition: Any, order: int) -> None
         return counts(divisions, registered_counts(period, divisions, f"tag:{tag}"))
 
     indicator(
-        code=code, name=label, unit="people", category=Category.SPECIAL_GROUPS, order=order,
+        code=code,
+        name=label,
+        unit="people",
+        category=Category.SPECIAL_GROUPS,
+        order=order,
         definition=definition,
-    )(compute)  # fmt: skip
+    )(compute)
 
 
 _group(
-    "elders_very_old", Tag.VERY_OLD, _("Very old elders (80+, registered)"),
-    _("Registered elders aged 80 or over on the reference day (高龄)."), 20,
-)  # fmt: skip
+    "elders_very_old",
+    Tag.VERY_OLD,
+    _("Very old elders (80+, registered)"),
+    _("Registered elders aged 80 or over on the reference day (高龄)."),
+    20,
+)
 _group(
-    "elders_living_alone", Tag.LIVING_ALONE, _("Elders living alone"),
-    _("Registered elders whose living arrangement is 'living alone' (独居)."), 21,
-)  # fmt: skip
+    "elders_living_alone",
+    Tag.LIVING_ALONE,
+    _("Elders living alone"),
+    _("Registered elders whose living arrangement is 'living alone' (独居)."),
+    21,
+)
 _group(
-    "elders_empty_nest", Tag.EMPTY_NEST, _("Empty-nest elders"),
+    "elders_empty_nest",
+    Tag.EMPTY_NEST,
+    _("Empty-nest elders"),
     _(
         "Registered elders living without their children (空巢): those living alone plus "
         "those living with their spouse only."
     ),
     22,
-)  # fmt: skip
+)
 _group(
-    "elders_disabled", Tag.DISABLED, _("Disabled elders (失能)"),
+    "elders_disabled",
+    Tag.DISABLED,
+    _("Disabled elders (失能)"),
     _(
         "Registered elders whose final ability assessment (GB/T 42195-2022) found a severe "
         "or complete loss of ability. Elders never assessed are not counted."
     ),
     23,
-)  # fmt: skip
+)
 _group(
-    "elders_semi_disabled", Tag.SEMI_DISABLED, _("Semi-disabled elders (半失能)"),
+    "elders_semi_disabled",
+    Tag.SEMI_DISABLED,
+    _("Semi-disabled elders (半失能)"),
     _(
         "Registered elders whose final ability assessment found a mild or moderate loss of "
         "ability. Counted apart from the disabled."
     ),
     24,
-)  # fmt: skip
+)
 _group(
-    "elders_extremely_poor", Tag.EXTREMELY_POOR, _("Extremely poor elders (特困)"),
-    _("Registered elders supported as extremely poor (特困供养)."), 25,
-)  # fmt: skip
+    "elders_extremely_poor",
+    Tag.EXTREMELY_POOR,
+    _("Extremely poor elders (特困)"),
+    _("Registered elders supported as extremely poor (特困供养)."),
+    25,
+)
 _group(
-    "elders_minimum_living", Tag.MINIMUM_LIVING, _("Elders on the minimum-living allowance"),
-    _("Registered elders whose household receives the minimum-living allowance (低保)."), 26,
-)  # fmt: skip
+    "elders_minimum_living",
+    Tag.MINIMUM_LIVING,
+    _("Elders on the minimum-living allowance"),
+    _("Registered elders whose household receives the minimum-living allowance (低保)."),
+    26,
+)

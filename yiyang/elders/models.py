@@ -66,9 +66,11 @@ class Elder(BaseModel):
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     location_source = models.CharField(
-        _("location source"), max_length=16, choices=LocationSource.choices,
+        _("location source"),
+        max_length=16,
+        choices=LocationSource.choices,
         default=LocationSource.NONE,
-    )  # fmt: skip
+    )
     living_arrangement = models.CharField(
         _("living arrangement"), max_length=16, choices=LivingArrangement.choices, blank=True
     )
@@ -76,9 +78,11 @@ class Elder(BaseModel):
         _("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True
     )
     economic_status = models.CharField(
-        _("economic status"), max_length=16, choices=EconomicStatus.choices,
+        _("economic status"),
+        max_length=16,
+        choices=EconomicStatus.choices,
         default=EconomicStatus.NONE,
-    )  # fmt: skip
+    )
     insurance_type = models.CharField(
         _("medical insurance"), max_length=16, choices=InsuranceType.choices, blank=True
     )
@@ -99,9 +103,13 @@ class Elder(BaseModel):
     # Keyed fingerprint of the spreadsheet row last imported into this record.
     import_digest = models.CharField(max_length=32, blank=True, editable=False, default="")
     duplicate_of = models.ForeignKey(
-        "self", verbose_name=_("duplicate of"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # An optional photo (the meal card, the counter): a JPEG sealed as a Fernet token in
     # private storage, never under a public URL; served by a scoped view that logs each
     # view to the access log (``yiyang.elders.photos``).
@@ -122,21 +130,25 @@ class Elder(BaseModel):
             # duplicate unless a status filter asks for them.
             models.Index(
                 fields=["living_arrangement", "division_code", "name", "id", "birth_date"],
-                name="elder_list_living", condition=LISTED,
+                name="elder_list_living",
+                condition=LISTED,
             ),
             models.Index(
                 fields=["economic_status", "division_code", "name", "id", "birth_date"],
-                name="elder_list_economic", condition=LISTED,
+                name="elder_list_economic",
+                condition=LISTED,
             ),
             models.Index(
-                fields=["birth_date", "division_code", "status"], name="elder_list_birth",
+                fields=["birth_date", "division_code", "status"],
+                name="elder_list_birth",
                 condition=LISTED,
             ),
             models.Index(
                 fields=["division_code", "name", "id", "birth_date"],
-                name="elder_list_order", condition=LISTED,
+                name="elder_list_order",
+                condition=LISTED,
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
@@ -182,10 +194,11 @@ class ElderContact(BaseModel):
         verbose_name_plural = _("emergency contacts")
         constraints = [
             models.UniqueConstraint(
-                fields=["elder"], condition=Q(is_first_to_call=True, is_active=True),
+                fields=["elder"],
+                condition=Q(is_first_to_call=True, is_active=True),
                 name="elder_one_first_contact",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relation_display()})"
@@ -207,9 +220,13 @@ class Consent(BaseModel):
     recorded_by_username = models.CharField(max_length=150, blank=True)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        USER, verbose_name=_("withdrawn by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
+        USER,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=200, blank=True)
 
     class Meta:
@@ -383,9 +400,11 @@ class AddressPoint(BaseModel):
     matching them against it (``yiyang.elders.geocoding``)."""
 
     community = models.ForeignKey(
-        Division, verbose_name=_("community"), on_delete=models.PROTECT,
+        Division,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
         related_name="address_points",
-    )  # fmt: skip
+    )
     # The community's code again: register reads are scoped by one indexed range.
     division_code = models.CharField(max_length=12, editable=False, db_index=True)
     address = models.CharField(_("address"), max_length=200)

@@ -41,10 +41,14 @@ def _discard_on_commit(elder: Elder, name: str) -> None:
 def _history(actor: Actor, elder: Elder, before: str | None, after: str | None) -> None:
     """The elder's history notes that the photo changed (never the photo itself)."""
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=elder, object_type=ELDER_OBJECT_TYPE,
-        object_repr=str(elder), division_code=elder.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=elder,
+        object_type=ELDER_OBJECT_TYPE,
+        object_repr=str(elder),
+        division_code=elder.division_code,
         changes={"photo": [before, after]},
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -96,9 +100,11 @@ def elder_photo_read(*, actor: Actor, elder: Elder) -> bytes:
     with elder.photo.open("rb") as stored:
         data = crypto.decrypt_bytes(stored.read())
     access_logged(
-        actor=actor, action=AccessAction.VIEW, fields=[SensitiveField.PHOTO],
+        actor=actor,
+        action=AccessAction.VIEW,
+        fields=[SensitiveField.PHOTO],
         elders=[(elder.pk, elder.division_code)],
-    )  # fmt: skip
+    )
     return data
 
 

@@ -82,15 +82,33 @@ from yiyang.elders.sensitive import (
 ELDER_OBJECT_TYPE = "elders.elder"
 # Plain fields of the record, in the order history shows them.
 PLAIN_FIELDS = (
-    "name", "sex", "birth_date", "ethnicity", "community", "address", "lat", "lng",
-    "living_arrangement", "marital_status", "economic_status", "insurance_type",
-    "ability_level", "status", "status_changed_on", "deceased_on", "location_source",
-)  # fmt: skip
+    "name",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "community",
+    "address",
+    "lat",
+    "lng",
+    "living_arrangement",
+    "marital_status",
+    "economic_status",
+    "insurance_type",
+    "ability_level",
+    "status",
+    "status_changed_on",
+    "deceased_on",
+    "location_source",
+)
 # Sensitive fields: encrypted at rest, masked in history.
 SECRET_FIELDS = (
-    "id_number", "phones", "insurance_number", "chronic_conditions", "disability_certificate",
+    "id_number",
+    "phones",
+    "insurance_number",
+    "chronic_conditions",
+    "disability_certificate",
     "family_doctor",
-)  # fmt: skip
+)
 RECORD_FIELDS = PLAIN_FIELDS + SECRET_FIELDS
 CHOICE_FIELDS: dict[str, frozenset[str]] = {
     "living_arrangement": frozenset(LivingArrangement.values),
@@ -104,9 +122,12 @@ STATUSES = frozenset(ElderStatus.values)
 CONDITIONS = frozenset(ChronicCondition.values)
 SEXES = frozenset(Sex.values)
 TEXT_LIMITS = {
-    "name": 50, "address": 200, "insurance_number": 40, "disability_certificate": 40,
+    "name": 50,
+    "address": 200,
+    "insurance_number": 40,
+    "disability_certificate": 40,
     "family_doctor": 120,
-}  # fmt: skip
+}
 
 # --------------------------------------------------------------------------------------------
 # The record as plain values: validated, compared, written
@@ -148,19 +169,30 @@ def record_of(elder: Elder) -> Record:
     """Decrypt an elder into a Record (for comparison and edit forms; not for display)."""
     health = elder_health(elder)
     return Record(
-        name=elder.name, id_number=elder_id_number(elder), sex=elder.sex,
-        birth_date=elder.birth_date, ethnicity=elder.ethnicity, phones=elder_phones(elder),
-        community=elder.community, address=elder.address, lat=elder.lat, lng=elder.lng,
-        living_arrangement=elder.living_arrangement, marital_status=elder.marital_status,
-        economic_status=elder.economic_status, insurance_type=elder.insurance_type,
+        name=elder.name,
+        id_number=elder_id_number(elder),
+        sex=elder.sex,
+        birth_date=elder.birth_date,
+        ethnicity=elder.ethnicity,
+        phones=elder_phones(elder),
+        community=elder.community,
+        address=elder.address,
+        lat=elder.lat,
+        lng=elder.lng,
+        living_arrangement=elder.living_arrangement,
+        marital_status=elder.marital_status,
+        economic_status=elder.economic_status,
+        insurance_type=elder.insurance_type,
         insurance_number=elder_insurance_number(elder),
         chronic_conditions=health.chronic_conditions,
         disability_certificate=health.disability_certificate,
-        family_doctor=health.family_doctor, ability_level=elder.ability_level,
+        family_doctor=health.family_doctor,
+        ability_level=elder.ability_level,
         location_source=elder.location_source,
-        status=elder.status, status_changed_on=elder.status_changed_on,
+        status=elder.status,
+        status_changed_on=elder.status_changed_on,
         deceased_on=elder.deceased_on,
-    )  # fmt: skip
+    )
 
 
 def _text(value: Any) -> str:
@@ -221,9 +253,9 @@ def validate_record(
         record.id_number = citizen.number
         if record.sex and record.sex != citizen.sex:
             errors["sex"] = _("The ID number says %(id_sex)s, the record says %(sex)s.") % {
-                "id_sex": Sex(citizen.sex).label, "sex": Sex(record.sex).label
-                if record.sex in SEXES else record.sex,
-            }  # fmt: skip
+                "id_sex": Sex(citizen.sex).label,
+                "sex": Sex(record.sex).label if record.sex in SEXES else record.sex,
+            }
         if record.birth_date and record.birth_date != citizen.birth_date:
             errors["birth_date"] = _(
                 "The ID number says born on %(id_date)s, the record says %(date)s."
@@ -279,9 +311,11 @@ def record_secrets(record: Record) -> tuple[str, list[str], str, dict[str, Any] 
         family_doctor=record.family_doctor,
     ).as_dict()
     return (
-        record.id_number, record.phones, record.insurance_number,
+        record.id_number,
+        record.phones,
+        record.insurance_number,
         health if any(health.values()) else None,
-    )  # fmt: skip
+    )
 
 
 def _apply(elder: Elder, record: Record) -> None:
@@ -380,9 +414,14 @@ def _refresh_lookups(elder: Elder) -> None:
 
 def _history(actor: Actor, elder: Elder, action: str, changes: dict[str, Any]) -> AuditEvent:
     return audit_record(
-        actor=actor, action=action, obj=elder, object_type=ELDER_OBJECT_TYPE,
-        object_repr=str(elder), division_code=elder.division_code, changes=changes,
-    )  # fmt: skip
+        actor=actor,
+        action=action,
+        obj=elder,
+        object_type=ELDER_OBJECT_TYPE,
+        object_repr=str(elder),
+        division_code=elder.division_code,
+        changes=changes,
+    )
 
 
 def duplicate_key(community_id: int, birth_date: datetime.date, name: str) -> str:
@@ -512,9 +551,11 @@ def _contact_errors(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, s
 
 def _contact_snapshot(contact: ElderContact) -> dict[str, Any]:
     return {
-        "name": contact.name, "relation": contact.relation,
-        "phones": contact.phones_masked, "first": contact.is_first_to_call,
-    }  # fmt: skip
+        "name": contact.name,
+        "relation": contact.relation,
+        "phones": contact.phones_masked,
+        "first": contact.is_first_to_call,
+    }
 
 
 def _contact_write(elder: Elder, contact: ElderContact, values: dict[str, Any]) -> None:
@@ -560,9 +601,11 @@ def contact_update(*, actor: Actor, contact: ElderContact, **values: Any) -> Eld
     elder = contact.elder
     _require_manage(actor, elder)
     current = {
-        "name": contact.name, "relation": contact.relation, "phones": contact_phones(contact),
+        "name": contact.name,
+        "relation": contact.relation,
+        "phones": contact_phones(contact),
         "is_first_to_call": contact.is_first_to_call,
-    }  # fmt: skip
+    }
     cleaned, errors = _contact_errors(current | values)
     if errors:
         raise ValidationError(errors)
@@ -627,15 +670,22 @@ def consent_record(
     if errors:
         raise ValidationError(errors)
     consent = Consent.objects.create(
-        elder=elder, purpose=purpose, given_by=given_by, given_on=given_on,
-        recipient=_text(recipient)[:120], guardian_name=_text(guardian_name)[:50],
-        evidence=_text(evidence)[:200], recorded_by=actor_user(actor),
+        elder=elder,
+        purpose=purpose,
+        given_by=given_by,
+        given_on=given_on,
+        recipient=_text(recipient)[:120],
+        guardian_name=_text(guardian_name)[:50],
+        evidence=_text(evidence)[:200],
+        recorded_by=actor_user(actor),
         recorded_by_username=str(getattr(actor, "username", "")),
-    )  # fmt: skip
+    )
     _history(
-        actor, elder, AuditAction.UPDATE,
+        actor,
+        elder,
+        AuditAction.UPDATE,
         {"consent_given": [None, f"{purpose} {recipient} {given_on.isoformat()}".strip()]},
-    )  # fmt: skip
+    )
     return consent
 
 
@@ -655,17 +705,20 @@ def family_member_link(
     if errors:
         raise ValidationError(errors)
     link, created = FamilyMember.objects.get_or_create(
-        user=user, elder=elder,
+        user=user,
+        elder=elder,
         defaults={"relation": relation, "is_active": active, "linked_by": actor_user(actor)},
-    )  # fmt: skip
+    )
     before = None if created else [link.relation, link.is_active]
     if not created:
         link.relation, link.is_active = relation, active
         link.save(update_fields=["relation", "is_active", "updated_at"])
     _history(
-        actor, elder, AuditAction.UPDATE,
+        actor,
+        elder,
+        AuditAction.UPDATE,
         {"family_member": [before, [str(user.username), relation, active]]},
-    )  # fmt: skip
+    )
     return link
 
 
@@ -684,9 +737,11 @@ def consent_withdraw(
     consent.withdrawal_reason = _text(reason)[:200]
     consent.save()
     _history(
-        actor, consent.elder, AuditAction.UPDATE,
+        actor,
+        consent.elder,
+        AuditAction.UPDATE,
         {"consent_withdrawn": [consent.purpose, on.isoformat()]},
-    )  # fmt: skip
+    )
     return consent
 
 
@@ -721,14 +776,21 @@ def duplicate_review(
         newer.status_changed_on = timezone.localdate()
         newer.save(update_fields=["status", "duplicate_of", "status_changed_on", "updated_at"])
         _history(
-            actor, newer, AuditAction.UPDATE,
-            {"status": [before, ElderStatus.DUPLICATE],
-             "duplicate_of": [None, str(candidate.other.external_id)]},
-        )  # fmt: skip
+            actor,
+            newer,
+            AuditAction.UPDATE,
+            {
+                "status": [before, ElderStatus.DUPLICATE],
+                "duplicate_of": [None, str(candidate.other.external_id)],
+            },
+        )
     audit_record(
-        actor=actor, action=AuditAction.REVIEW, obj=candidate,
-        division_code=candidate.division_code, changes={"status": [DuplicateStatus.OPEN, status]},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.REVIEW,
+        obj=candidate,
+        division_code=candidate.division_code,
+        changes={"status": [DuplicateStatus.OPEN, status]},
+    )
     return candidate
 
 
@@ -744,11 +806,15 @@ def access_logged(
         return None
     origin = current_origin()
     log = AccessLog.objects.create(
-        actor=actor_user(actor), actor_username=str(getattr(actor, "username", ""))[:150],
-        actor_role=str(actor.role), action=action, fields=list(fields),
-        elder_count=len(elders), ip_address=origin.ip_address,
+        actor=actor_user(actor),
+        actor_username=str(getattr(actor, "username", ""))[:150],
+        actor_role=str(actor.role),
+        action=action,
+        fields=list(fields),
+        elder_count=len(elders),
+        ip_address=origin.ip_address,
         user_agent=(origin.user_agent or "")[:255],
-    )  # fmt: skip
+    )
     AccessLogEntry.objects.bulk_create(
         [AccessLogEntry(log=log, elder_id=pk, division_code=code) for pk, code in elders],
         batch_size=2000,
@@ -802,9 +868,13 @@ def elder_reveal(*, actor: Actor, elder: Elder, action: str = AccessAction.VIEW)
         actor=actor, action=action, fields=shown, elders=[(elder.pk, elder.division_code)]
     )
     return Revealed(
-        fields=shown, id_number=id_number or elder.id_number_masked, phones=phones,
-        insurance_number=insurance, health=health, contact_phones=by_contact,
-    )  # fmt: skip
+        fields=shown,
+        id_number=id_number or elder.id_number_masked,
+        phones=phones,
+        insurance_number=insurance,
+        health=health,
+        contact_phones=by_contact,
+    )
 
 
 def export_fields(actor: Actor) -> list[str]:
@@ -822,9 +892,12 @@ def elder_export_logged(
     from yiyang.core.services import export_recorded
 
     export_recorded(
-        actor=actor, permission=Permission.EXPORT_DATA, object_type=ELDER_OBJECT_TYPE,
-        count=len(elders), filters=filters,
-    )  # fmt: skip
+        actor=actor,
+        permission=Permission.EXPORT_DATA,
+        object_type=ELDER_OBJECT_TYPE,
+        count=len(elders),
+        filters=filters,
+    )
     access_logged(actor=actor, action=AccessAction.EXPORT, fields=fields, elders=elders)
 
 
@@ -840,8 +913,12 @@ def field_keys_rotate(
     blind index after FIELD_HASH_KEY changed. Batches commit separately: safe to re-run."""
     require_perm(actor, Permission.MANAGE_DIVISIONS)  # a city administrator's job
     counts = {"elders": 0, "contacts": 0, "imports": 0}
-    columns = ("id_number_ciphertext", "phones_ciphertext", "insurance_number_ciphertext",
-               "health_ciphertext")  # fmt: skip
+    columns = (
+        "id_number_ciphertext",
+        "phones_ciphertext",
+        "insurance_number_ciphertext",
+        "health_ciphertext",
+    )
     last = 0
     while True:
         with transaction.atomic():
@@ -886,7 +963,10 @@ def field_keys_rotate(
     # Columns encrypted by their field class (visit notes, alert details, vital signs...).
     counts |= crypto.encrypted_fields_rotate(batch_size=batch_size)
     audit_record(
-        actor=actor, action=AuditAction.KEYS_ROTATED, object_type=ELDER_OBJECT_TYPE,
-        object_repr=f"{counts['elders']} elders", changes=counts | {"rehash": rehash},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.KEYS_ROTATED,
+        object_type=ELDER_OBJECT_TYPE,
+        object_repr=f"{counts['elders']} elders",
+        changes=counts | {"rehash": rehash},
+    )
     return counts

@@ -239,16 +239,22 @@ def _table(
             raise UnreadableFile(_("The file has no rows."))
         missing = [_describe(key) for key in required if key not in best[1]]
         raise UnreadableFile(
-            _("Missing required columns: %(columns)s (looked for the header in the first "
-              "%(rows)d rows).") % {"columns": "、".join(missing), "rows": HEADER_SEARCH_ROWS}
-        )  # fmt: skip
+            _(
+                "Missing required columns: %(columns)s (looked for the header in the first "
+                "%(rows)d rows)."
+            )
+            % {"columns": "、".join(missing), "rows": HEADER_SEARCH_ROWS}
+        )
     header_row, found, headers, unknown = header
     table = Table(
-        columns=found, headers=headers, unknown_headers=unknown, header_row=header_row,
-        rows=iter(()), estimated_rows=(
-            max(estimated - header_row, 0) if estimated is not None else None
-        ), _closers=closers,
-    )  # fmt: skip
+        columns=found,
+        headers=headers,
+        unknown_headers=unknown,
+        header_row=header_row,
+        rows=iter(()),
+        estimated_rows=(max(estimated - header_row, 0) if estimated is not None else None),
+        _closers=closers,
+    )
     table.rows = _data_rows(rows, table)
     return table
 
@@ -348,18 +354,27 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_compression_ratio:
                 raise UnreadableFile(
-                    _("The workbook is not an ordinary spreadsheet: part %(name)s unpacks "
-                      "%(ratio)d times larger (%(size)s MB) than it is stored, more than the "
-                      "%(limit)d allowed.")
-                    % {"name": info.filename, "ratio": int(ratio), "size": _mb(info.file_size),
-                       "limit": limits.max_compression_ratio}
-                )  # fmt: skip
+                    _(
+                        "The workbook is not an ordinary spreadsheet: part %(name)s unpacks "
+                        "%(ratio)d times larger (%(size)s MB) than it is stored, more than the "
+                        "%(limit)d allowed."
+                    )
+                    % {
+                        "name": info.filename,
+                        "ratio": int(ratio),
+                        "size": _mb(info.file_size),
+                        "limit": limits.max_compression_ratio,
+                    }
+                )
         total += info.file_size
         if total > limits.max_uncompressed_bytes:
             raise UnreadableFile(
-                _("The workbook unpacks to more than %(limit)s MB (the limit for an import); "
-                  "split it into smaller files.") % {"limit": _mb(limits.max_uncompressed_bytes)}
-            )  # fmt: skip
+                _(
+                    "The workbook unpacks to more than %(limit)s MB (the limit for an import); "
+                    "split it into smaller files."
+                )
+                % {"limit": _mb(limits.max_uncompressed_bytes)}
+            )
 
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?r:id="([^"]+)"')
@@ -423,9 +438,12 @@ class _SheetScan:
                 self.formula_count += 1
                 if self.formula_count > limits.max_formulas:
                     raise UnreadableFile(
-                        _("The sheet holds more than %(limit)d formulas: copy it and paste "
-                          "values only, then import that.") % {"limit": limits.max_formulas}
-                    )  # fmt: skip
+                        _(
+                            "The sheet holds more than %(limit)d formulas: copy it and paste "
+                            "values only, then import that."
+                        )
+                        % {"limit": limits.max_formulas}
+                    )
                 row = int(match.group(2))
                 self.formulas.setdefault(row, set()).add(_column_index(match.group(1)))
         self.check(limits)
@@ -433,19 +451,24 @@ class _SheetScan:
     def check(self, limits: Limits) -> None:
         if self.cells > limits.max_cells:
             raise UnreadableFile(
-                _("The sheet has more than %(limit)d cells, the limit for an import; split it "
-                  "into smaller files.") % {"limit": limits.max_cells}
-            )  # fmt: skip
+                _(
+                    "The sheet has more than %(limit)d cells, the limit for an import; split it "
+                    "into smaller files."
+                )
+                % {"limit": limits.max_cells}
+            )
         if self.last_row > limits.max_rows + HEADER_SEARCH_ROWS:
             raise UnreadableFile(_too_many_rows(self.last_row, limits))
         if self.last_row * (self.last_column + 1) > limits.max_cells * 2:
             # The fast reader holds the sheet's whole rectangle: one cell at the far corner
             # would make it allocate billions.
             raise UnreadableFile(
-                _("The sheet's cells spread over %(rows)d rows and %(columns)d columns, more "
-                  "than an import can hold; delete the empty columns and rows at its edges.")
+                _(
+                    "The sheet's cells spread over %(rows)d rows and %(columns)d columns, more "
+                    "than an import can hold; delete the empty columns and rows at its edges."
+                )
                 % {"rows": self.last_row, "columns": self.last_column + 1}
-            )  # fmt: skip
+            )
 
 
 def _verify_parts(archive: zipfile.ZipFile, *, skip: str | None) -> None:

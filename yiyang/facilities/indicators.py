@@ -41,9 +41,12 @@ from yiyang.organisations.indicators import COVERAGE_SOURCES, DAY_CARE_SOURCES
 
 # Home-and-community care an elder walks to (the 15-minute circle of the texts).
 CIRCLE_KINDS = (
-    FacilityKind.COMMUNITY_STATION, FacilityKind.DAY_CARE_CENTRE, FacilityKind.STREET_CENTRE,
-    FacilityKind.REGIONAL_CENTRE, FacilityKind.HAPPINESS_HOME,
-)  # fmt: skip
+    FacilityKind.COMMUNITY_STATION,
+    FacilityKind.DAY_CARE_CENTRE,
+    FacilityKind.STREET_CENTRE,
+    FacilityKind.REGIONAL_CENTRE,
+    FacilityKind.HAPPINESS_HOME,
+)
 # The health facilities care is combined with: doctors and nurses reach elders from them.
 HEALTH_KINDS = (FacilityKind.HEALTH_CENTRE, FacilityKind.VILLAGE_CLINIC)
 
@@ -112,8 +115,12 @@ def _circle(
 
 
 @indicator(
-    code="circle_coverage", name=_("Elders within the 15-minute circle"), unit="percent",
-    category=Category.COMMUNITY, order=58, headline=True,
+    code="circle_coverage",
+    name=_("Elders within the 15-minute circle"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=58,
+    headline=True,
     definition=_(
         "Registered elders whose home lies within the circle's walking minutes "
         "(YIYANG_CIRCLE_MINUTES, 15) of an open community station, day-care centre, care "
@@ -121,15 +128,18 @@ def _circle(
         "computed by the latest coverage run (denominator; elders without coordinates are "
         "left out and listed on the coverage page)."
     ),
-)  # fmt: skip
+)
 def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     inside, reached = _circle(divisions)
     return ratios(divisions, inside, reached)
 
 
 @indicator(
-    code="health_circle_coverage", name=_("Elders within 15 minutes of a health facility"),
-    unit="percent", category=Category.COMMUNITY, order=58,
+    code="health_circle_coverage",
+    name=_("Elders within 15 minutes of a health facility"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=58,
     definition=_(
         "Registered elders whose home lies within the circle's walking minutes "
         "(YIYANG_CIRCLE_MINUTES, 15) of an open community or township health centre or "
@@ -137,7 +147,7 @@ def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, 
         "elders whose walking time to such a facility the latest coverage run computed "
         "(denominator; none while no health facility is open)."
     ),
-)  # fmt: skip
+)
 def health_circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     inside, reached = _circle(divisions, kinds=HEALTH_KINDS)
     return ratios(divisions, inside, reached)
@@ -152,11 +162,17 @@ def _very_old(period: Period) -> Q:
 # The groups a plan may weight (facilities.choices.Group), each with its own circle figure.
 CIRCLE_GROUPS: list[tuple[str, Any, Any]] = [
     ("very_old", _("Elders aged 80+ within the 15-minute circle"), _very_old),
-    ("living_alone", _("Elders living alone within the 15-minute circle"),
-     lambda period: Q(elder__living_arrangement=LivingArrangement.ALONE)),
-    ("disabled", _("Disabled elders within the 15-minute circle"),
-     lambda period: Q(elder__ability_level__in=DISABLED_LEVELS)),
-]  # fmt: skip
+    (
+        "living_alone",
+        _("Elders living alone within the 15-minute circle"),
+        lambda period: Q(elder__living_arrangement=LivingArrangement.ALONE),
+    ),
+    (
+        "disabled",
+        _("Disabled elders within the 15-minute circle"),
+        lambda period: Q(elder__ability_level__in=DISABLED_LEVELS),
+    ),
+]
 
 
 def _circle_group(code: str, name: Any, condition: Any, order: int) -> None:
@@ -165,14 +181,17 @@ def _circle_group(code: str, name: Any, condition: Any, order: int) -> None:
         return ratios(divisions, inside, reached)
 
     indicator(
-        code=f"circle_coverage_{code}", name=name, unit="percent",
-        category=Category.COMMUNITY, order=order,
+        code=f"circle_coverage_{code}",
+        name=name,
+        unit="percent",
+        category=Category.COMMUNITY,
+        order=order,
         definition=_(
             "The 15-minute circle's coverage for one group the plans may weight: elders of "
             "the group within the circle (numerator) over the group's elders whose walking "
             "time the latest coverage run computed (denominator)."
         ),
-    )(compute)  # fmt: skip
+    )(compute)
 
 
 for _n, (_code, _name, _condition) in enumerate(CIRCLE_GROUPS):
@@ -180,22 +199,32 @@ for _n, (_code, _name, _condition) in enumerate(CIRCLE_GROUPS):
 
 
 @indicator(
-    code="facilities_open", name=_("Open facilities of the care network"), unit="count",
-    category=Category.COMMUNITY, order=59,
-    definition=_("Facilities of every kind (care homes, centres, stations, canteens, meal "
-                 "points, happiness homes, health stations) open at the period's end."),
-)  # fmt: skip
+    code="facilities_open",
+    name=_("Open facilities of the care network"),
+    unit="count",
+    category=Category.COMMUNITY,
+    order=59,
+    definition=_(
+        "Facilities of every kind (care homes, centres, stations, canteens, meal "
+        "points, happiness homes, health stations) open at the period's end."
+    ),
+)
 def facilities_open(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = Facility.objects.filter(open_on(period))
     return counts(divisions, count_by_code(queryset, "division_code", divisions))
 
 
 @indicator(
-    code="beds_added_this_year", name=_("Beds added by construction this year"), unit="beds",
-    category=Category.INSTITUTIONS, order=49,
-    definition=_("Beds of construction projects put into use (投用) from 1 January of the "
-                 "period's year to its end."),
-)  # fmt: skip
+    code="beds_added_this_year",
+    name=_("Beds added by construction this year"),
+    unit="beds",
+    category=Category.INSTITUTIONS,
+    order=49,
+    definition=_(
+        "Beds of construction projects put into use (投用) from 1 January of the "
+        "period's year to its end."
+    ),
+)
 def beds_added_this_year(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     end = period.as_of
     queryset = ConstructionProject.objects.filter(in_use_on__year=end.year, in_use_on__lte=end)
@@ -211,15 +240,19 @@ def _projects_in_use(period: Period) -> Any:
 
 
 @indicator(
-    code="construction_target_progress", name=_("Construction against the year's targets"),
-    unit="percent", category=Category.COMMUNITY, order=60, levels=TARGET_LEVELS,
+    code="construction_target_progress",
+    name=_("Construction against the year's targets"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=60,
+    levels=TARGET_LEVELS,
     definition=_(
         "New facilities put into use (投用) by construction projects this year, of the kinds "
         "the division has a target for (numerator), over the new facilities its targets for "
         "the year ask for (denominator; the targets set on the projects page for the city "
         "or the district itself)."
     ),
-)  # fmt: skip
+)
 def construction_target_progress(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     year = period.as_of.year
     targets: dict[int, dict[str, int]] = {}

@@ -31,9 +31,11 @@ def scenario_map_png(*, actor: Actor, scenario: PlanScenario) -> bytes:
     ).only("level", "geometry")
     outlines = [outlines_from_geojson(b.level, b.geometry) for b in boundaries]
     existing = Facility.objects.filter(
-        prefix_q("division_code", division.code_prefix), kind=scenario.kind,
-        status=FacilityStatus.OPEN, organisation__lat__isnull=False,
-    ).values_list("organisation__lat", "organisation__lng")  # fmt: skip
+        prefix_q("division_code", division.code_prefix),
+        kind=scenario.kind,
+        status=FacilityStatus.OPEN,
+        organisation__lat__isnull=False,
+    ).values_list("organisation__lat", "organisation__lng")
     markers = [
         Marker(float(lat), float(lng), EXISTING, radius=6)
         for lat, lng in existing
@@ -53,8 +55,9 @@ def scenario_map_png(*, actor: Actor, scenario: PlanScenario) -> bytes:
     ]
     kind = FacilityKind(scenario.kind).label
     title = _("Where to build next: %(kind)s, %(division)s") % {
-        "kind": kind, "division": division.name,
-    }  # fmt: skip
+        "kind": kind,
+        "division": division.name,
+    }
     subtitle = _("%(sites)s new sites · elders newly covered: %(elders)s · %(day)s") % {
         "sites": len(exact),
         "elders": sum(int(s.get("elders", 0)) for s in exact),
@@ -66,11 +69,18 @@ def scenario_map_png(*, actor: Actor, scenario: PlanScenario) -> bytes:
         (EXISTING, _("Open facilities of this kind")),
     ]
     png = render_png(
-        title=title, subtitle=subtitle, outlines=outlines, markers=markers, legend=legend,
+        title=title,
+        subtitle=subtitle,
+        outlines=outlines,
+        markers=markers,
+        legend=legend,
         note=_("Basemap: the division outlines held by the platform."),
-    )  # fmt: skip
+    )
     audit_record(
-        actor=actor, action=AuditAction.EXPORT, obj=scenario, division_code=division.code,
+        actor=actor,
+        action=AuditAction.EXPORT,
+        obj=scenario,
+        division_code=division.code,
         changes={"format": "png"},
-    )  # fmt: skip
+    )
     return png

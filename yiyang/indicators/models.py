@@ -68,9 +68,10 @@ class IndicatorSnapshot(models.Model):
             models.Index(fields=["code", "division_code", "month"], name="snapshot_code_div"),
             # A division's dashboard: every indicator of one division over the trend months.
             models.Index(fields=["division", "month"], name="snapshot_division_month"),
-            models.Index(fields=["code", "month", "level", "division_code"],
-                         name="snapshot_code_month"),
-        ]  # fmt: skip
+            models.Index(
+                fields=["code", "month", "level", "division_code"], name="snapshot_code_month"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.month:%Y-%m} {self.division_code}: {self.value}"

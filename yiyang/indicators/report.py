@@ -42,15 +42,28 @@ FONT_NAME = "YiyangReportCJK"
 FORMATS = ("pdf", "xlsx")
 # The sub-divisions' ranking and the trends show these indicators.
 RANKING_CODES = (
-    "registered_elders", "station_coverage", "visits_delivered", "visits_missed_share",
-    "alerts_answered_60s", "caregivers_per_1000",
-)  # fmt: skip
+    "registered_elders",
+    "station_coverage",
+    "visits_delivered",
+    "visits_missed_share",
+    "alerts_answered_60s",
+    "caregivers_per_1000",
+)
 TREND_CODES = ("visits_delivered", "alerts", "registered_elders")
 EVENT_CODES = (
-    "visits_planned", "visits_delivered", "visits_missed", "visits_missed_share", "visits_late",
-    "visits_flagged", "complaints", "alerts", "alerts_answered_60s", "alerts_answered_180s",
-    "alerts_answer_median", "alerts_answer_p90",
-)  # fmt: skip
+    "visits_planned",
+    "visits_delivered",
+    "visits_missed",
+    "visits_missed_share",
+    "visits_late",
+    "visits_flagged",
+    "complaints",
+    "alerts",
+    "alerts_answered_60s",
+    "alerts_answered_180s",
+    "alerts_answer_median",
+    "alerts_answer_p90",
+)
 TREND_MONTHS = 12
 
 
@@ -78,10 +91,13 @@ def _value(value: IndicatorValue | Decimal | None) -> str:
 def _figure_row(figure: Figure) -> list[Any]:
     yoy = figure.year_on_year
     return [
-        str(figure.indicator.name), _value(figure.value), figure.indicator.unit_label,
-        _value(figure.target), str(STATUS_LABELS[figure.status]) if figure.status else EMPTY,
+        str(figure.indicator.name),
+        _value(figure.value),
+        figure.indicator.unit_label,
+        _value(figure.target),
+        str(STATUS_LABELS[figure.status]) if figure.status else EMPTY,
         EMPTY if yoy is None else f"{yoy:+}",
-    ]  # fmt: skip
+    ]
 
 
 def report_data(*, actor: Actor, month: datetime.date, division: Division) -> ReportData:
@@ -90,8 +106,7 @@ def report_data(*, actor: Actor, month: datetime.date, division: Division) -> Re
     figures = dashboard_figures(actor=actor, division=division, month=month, trend_months=0)
     main = [f for f in figures if f.indicator.order < 200]
     by_code = {f.indicator.code: f for f in figures}
-    header = [_("Indicator"), _("Value"), _("Unit"), _("Target"), _("Status"),
-              _("Year on year")]  # fmt: skip
+    header = [_("Indicator"), _("Value"), _("Unit"), _("Target"), _("Status"), _("Year on year")]
     tables = [
         Table(_("Indicators against targets"), header, [_figure_row(f) for f in main]),
         Table(
@@ -107,20 +122,24 @@ def report_data(*, actor: Actor, month: datetime.date, division: Division) -> Re
     ]
     children = list(sub_divisions(division))
     if children:
-        columns = [indicator_get(code) for code in RANKING_CODES
-                   if children[0].level in indicator_get(code).levels]  # fmt: skip
+        columns = [
+            indicator_get(code)
+            for code in RANKING_CODES
+            if children[0].level in indicator_get(code).levels
+        ]
         order = division_ranking(actor=actor, code=columns[0].code, parent=division, month=month)
-        values = {
-            c.code: values_over_months(c, [month], children) for c in columns
-        }  # fmt: skip
+        values = {c.code: values_over_months(c, [month], children) for c in columns}
         rows = [
             [div.name] + [_value(values[c.code].get((month, div.pk))) for c in columns]
             for div, _v in order
         ]
         tables.append(
-            Table(_("Ranking of the sub-divisions"),
-                  [_("Division")] + [f"{c.name} ({c.unit_label})" for c in columns], rows)
-        )  # fmt: skip
+            Table(
+                _("Ranking of the sub-divisions"),
+                [_("Division")] + [f"{c.name} ({c.unit_label})" for c in columns],
+                rows,
+            )
+        )
     months = [month_add(month, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
     trends = []
     trend_rows: list[list[Any]] = []
@@ -135,16 +154,22 @@ def report_data(*, actor: Actor, month: datetime.date, division: Division) -> Re
         trends.append((f"{indicator.name} ({indicator.unit_label})", points))
         trend_rows.append([str(indicator.name)] + [v.display for v in found])
     tables.append(
-        Table(_("Trends over twelve months"), [_("Indicator")] + [f"{m:%Y-%m}" for m in months],
-              trend_rows)
-    )  # fmt: skip
+        Table(
+            _("Trends over twelve months"),
+            [_("Indicator")] + [f"{m:%Y-%m}" for m in months],
+            trend_rows,
+        )
+    )
     return ReportData(
         title=_("%(division)s elderly care: monthly report") % {"division": division.name},
-        subtitle=_("%(month)s · generated %(at)s") % {
-            "month": f"{month:%Y-%m}", "at": f"{timezone.localtime():%Y-%m-%d %H:%M}",
+        subtitle=_("%(month)s · generated %(at)s")
+        % {
+            "month": f"{month:%Y-%m}",
+            "at": f"{timezone.localtime():%Y-%m-%d %H:%M}",
         },
-        tables=tables, trends=trends,
-    )  # fmt: skip
+        tables=tables,
+        trends=trends,
+    )
 
 
 def report_build(
@@ -160,10 +185,12 @@ def report_build(
         content = _pdf(data) if fmt == "pdf" else _xlsx(data)
     with transaction.atomic():
         audit_record(
-            actor=actor, action=AuditAction.EXPORT, object_type="indicators.report",
+            actor=actor,
+            action=AuditAction.EXPORT,
+            object_type="indicators.report",
             object_repr=f"monthly report {month:%Y-%m} {division.code} ({fmt})",
             division_code=division.code,
-        )  # fmt: skip
+        )
     return content
 
 
@@ -215,10 +242,20 @@ def _pdf(data: ReportData) -> bytes:
     small = ParagraphStyle("small", fontName=FONT_NAME, fontSize=8, leading=10)
     cell = ParagraphStyle("cell", fontName=FONT_NAME, fontSize=7.5, leading=9.5)
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm,
-                            topMargin=14 * mm, bottomMargin=14 * mm, title=data.title)  # fmt: skip
-    story: list[Any] = [Paragraph(data.title, title), Paragraph(data.subtitle, small),
-                        Spacer(1, 4 * mm)]  # fmt: skip
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=data.title,
+    )
+    story: list[Any] = [
+        Paragraph(data.title, title),
+        Paragraph(data.subtitle, small),
+        Spacer(1, 4 * mm),
+    ]
     for name, points in data.trends:
         story.append(Paragraph(name, heading))
         story.append(_bar_chart(points))
@@ -231,11 +268,15 @@ def _pdf(data: ReportData) -> bytes:
         style = small if wide else cell
         rows = [[Paragraph(str(v), style) for v in row] for row in [table.header, *table.rows]]
         pdf_table = PdfTable(rows, repeatRows=1, hAlign="LEFT")
-        pdf_table.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))  # fmt: skip
+        pdf_table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         story.append(pdf_table)
     doc.build(story)
     return out.getvalue()

@@ -41,8 +41,11 @@ from yiyang.organisations.models import Organisation
 from yiyang.services.selectors import provider_queryset
 
 LEVEL_ORDER: list[str] = [
-    DivisionLevel.CITY, DivisionLevel.DISTRICT, DivisionLevel.STREET, DivisionLevel.COMMUNITY,
-]  # fmt: skip
+    DivisionLevel.CITY,
+    DivisionLevel.DISTRICT,
+    DivisionLevel.STREET,
+    DivisionLevel.COMMUNITY,
+]
 
 
 class Status:
@@ -116,9 +119,11 @@ def month_check(month: datetime.date, *, field_name: str = "month") -> datetime.
     month = month.replace(day=1)
     if month > current_month():
         raise ValidationError(
-            {field_name: _("%(month)s is in the future; the latest month is %(current)s.")
-             % {"month": f"{month:%Y-%m}", "current": f"{current_month():%Y-%m}"}}
-        )  # fmt: skip
+            {
+                field_name: _("%(month)s is in the future; the latest month is %(current)s.")
+                % {"month": f"{month:%Y-%m}", "current": f"{current_month():%Y-%m}"}
+            }
+        )
     return month
 
 
@@ -306,8 +311,9 @@ def targets_for(
     result: dict[str, Decimal | None] = {}
     for indicator in indicators:
         reach = chain[:1] if indicator.is_additive else chain
-        target = next((found[(indicator.code, c)] for c in reach if (indicator.code, c) in found),
-                      None)  # fmt: skip
+        target = next(
+            (found[(indicator.code, c)] for c in reach if (indicator.code, c) in found), None
+        )
         city_wide = not indicator.is_additive or division.level == DivisionLevel.CITY
         if target is None and indicator.default_target is not None and city_wide:
             target = indicator.default_target()
@@ -350,9 +356,10 @@ def dashboard_figures(
     year_ago = month_add(month, -12)
     months = sorted({*trend_range, year_ago, month})
     chosen = [
-        indicator for indicator in indicator_catalogue()
+        indicator
+        for indicator in indicator_catalogue()
         if division.level in indicator.levels and (codes is None or indicator.code in codes)
-    ]  # fmt: skip
+    ]
     with shared_queries():
         history = _history(chosen, months, division)
     targets = targets_for(chosen, division, month.year)
@@ -363,12 +370,16 @@ def dashboard_figures(
         target = targets[indicator.code]
         figures.append(
             Figure(
-                indicator=indicator, division=division, month=month, value=value,
-                target=target, status=status_of(indicator, value.value, target),
+                indicator=indicator,
+                division=division,
+                month=month,
+                value=value,
+                target=target,
+                status=status_of(indicator, value.value, target),
                 trend=[(m, values[m].value if m in values else None) for m in trend_range],
                 year_ago=values.get(year_ago),
             )
-        )  # fmt: skip
+        )
     return figures
 
 
@@ -382,9 +393,11 @@ def _history(
     if not indicators:
         return history
     rows = IndicatorSnapshot.objects.filter(
-        code__in=list(history), division=division, month__gte=min(months),
+        code__in=list(history),
+        division=division,
+        month__gte=min(months),
         month__lte=max(months),
-    ).values_list("code", "month", "value", "numerator", "denominator")  # fmt: skip
+    ).values_list("code", "month", "value", "numerator", "denominator")
     for code, m, v, n, d in rows:
         history[code][m] = IndicatorValue(v, n, d)
     latest = max(months)

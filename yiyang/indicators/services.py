@@ -57,9 +57,11 @@ def target_value_check(indicator: Indicator, value: Any, unit: str | None = None
     """The value as a Decimal, or a ValidationError saying what is wrong with it."""
     if unit and unit != indicator.unit:
         raise ValidationError(
-            {"unit": _("“%(code)s” is measured in %(expected)s, not “%(given)s”.")
-             % {"code": indicator.code, "expected": indicator.unit_label, "given": unit}}
-        )  # fmt: skip
+            {
+                "unit": _("“%(code)s” is measured in %(expected)s, not “%(given)s”.")
+                % {"code": indicator.code, "expected": indicator.unit_label, "given": unit}
+            }
+        )
     try:
         number = Decimal(str(value).strip().rstrip("%"))
     except (InvalidOperation, ValueError):
@@ -73,12 +75,15 @@ def target_value_check(indicator: Indicator, value: Any, unit: str | None = None
     maximum = UNIT_MAXIMUM.get(indicator.unit)
     if maximum is not None and number > maximum:
         raise ValidationError(
-            {"value": _("%(value)s is impossible for a figure in %(unit)s (at most %(max)s).")
-             % {"value": number, "unit": indicator.unit_label, "max": maximum}}
-        )  # fmt: skip
+            {
+                "value": _("%(value)s is impossible for a figure in %(unit)s (at most %(max)s).")
+                % {"value": number, "unit": indicator.unit_label, "max": maximum}
+            }
+        )
     if indicator.unit in WHOLE_UNITS and number != number.to_integral_value():
-        raise ValidationError({"value": _("This figure counts whole %(unit)s.")
-                               % {"unit": indicator.unit_label}})  # fmt: skip
+        raise ValidationError(
+            {"value": _("This figure counts whole %(unit)s.") % {"unit": indicator.unit_label}}
+        )
     if abs(number) >= Decimal(10) ** 15:
         raise ValidationError({"value": _("The number is too large.")})
     return number
@@ -110,9 +115,11 @@ def target_year_check(year: Any) -> int:
     this_year = timezone.localdate().year
     if not this_year - 20 <= number <= this_year + 10:
         raise ValidationError(
-            {"year": _("Targets are set for %(first)s to %(last)s.")
-             % {"first": this_year - 20, "last": this_year + 10}}
-        )  # fmt: skip
+            {
+                "year": _("Targets are set for %(first)s to %(last)s.")
+                % {"first": this_year - 20, "last": this_year + 10}
+            }
+        )
     return number
 
 
@@ -135,9 +142,11 @@ def target_set(
     for name, check in (
         ("year", lambda: target_year_check(year)),
         ("value", lambda: target_value_check(indicator, value, unit)),
-        ("division", lambda: target_division_check(actor=actor, indicator=indicator,
-                                                   division=division)),
-    ):  # fmt: skip
+        (
+            "division",
+            lambda: target_division_check(actor=actor, indicator=indicator, division=division),
+        ),
+    ):
         try:
             checked[name] = check()
         except ValidationError as error:
@@ -153,16 +162,20 @@ def target_set(
     )
     before = snapshot(target, TARGET_FIELDS) if target else {}
     if target is None:
-        target = IndicatorTarget(code=code, year=checked["year"], division=division,
-                                 division_code=division.code)  # fmt: skip
+        target = IndicatorTarget(
+            code=code, year=checked["year"], division=division, division_code=division.code
+        )
     target.value = checked["value"].quantize(Decimal("0.0001"))
     target.note = note
     target.save()
     after = snapshot(target, TARGET_FIELDS)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE if before else AuditAction.CREATE, obj=target,
-        division_code=division.code, changes=diff(before, after),
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        obj=target,
+        division_code=division.code,
+        changes=diff(before, after),
+    )
     return target
 
 
@@ -175,9 +188,12 @@ def target_delete(*, actor: Actor, target: IndicatorTarget) -> None:
     target_division_check(actor=actor, indicator=indicator, division=division)
     before = snapshot(target, TARGET_FIELDS)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=target, division_code=division.code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=target,
+        division_code=division.code,
         changes={**diff(before, dict.fromkeys(TARGET_FIELDS)), "deleted": [False, True]},
-    )  # fmt: skip
+    )
     target.delete()
 
 
@@ -229,9 +245,11 @@ def months_with_data_check(month: datetime.date, field_name: str = "month") -> N
     start = data_start()
     if start is not None and month.replace(day=1) < start:
         raise ValidationError(
-            {field_name: _("%(month)s is before the first records (%(start)s).")
-             % {"month": f"{month:%Y-%m}", "start": f"{start:%Y-%m}"}}
-        )  # fmt: skip
+            {
+                field_name: _("%(month)s is before the first records (%(start)s).")
+                % {"month": f"{month:%Y-%m}", "start": f"{start:%Y-%m}"}
+            }
+        )
 
 
 def snapshot_month_check(month: datetime.date) -> datetime.date:
@@ -241,9 +259,11 @@ def snapshot_month_check(month: datetime.date) -> datetime.date:
         raise ValidationError({"month": _("There are no records yet to take a snapshot of.")})
     if month < start:
         raise ValidationError(
-            {"month": _("%(month)s is before the first records (%(start)s).")
-             % {"month": f"{month:%Y-%m}", "start": f"{start:%Y-%m}"}}
-        )  # fmt: skip
+            {
+                "month": _("%(month)s is before the first records (%(start)s).")
+                % {"month": f"{month:%Y-%m}", "start": f"{start:%Y-%m}"}
+            }
+        )
     return month
 
 
@@ -282,11 +302,17 @@ def snapshot_take(
                 value = values[division.pk]
                 rows.append(
                     IndicatorSnapshot(
-                        code=indicator.code, month=month, division=division,
-                        division_code=division.code, level=division.level, value=value.value,
-                        numerator=value.numerator, denominator=value.denominator, computed_at=now,
+                        code=indicator.code,
+                        month=month,
+                        division=division,
+                        division_code=division.code,
+                        level=division.level,
+                        value=value.value,
+                        numerator=value.numerator,
+                        denominator=value.denominator,
+                        computed_at=now,
                     )
-                )  # fmt: skip
+                )
         provider_rows = _provider_rows(period, now, codes, timings)
     with transaction.atomic():
         stale = IndicatorSnapshot.objects.filter(month=month)
@@ -299,19 +325,23 @@ def snapshot_take(
         IndicatorSnapshot.objects.bulk_create(rows, batch_size=2000)
         ProviderSnapshot.objects.bulk_create(provider_rows, batch_size=2000)
     return {
-        "month": f"{month:%Y-%m}", "skipped": False, "rows": len(rows),
+        "month": f"{month:%Y-%m}",
+        "skipped": False,
+        "rows": len(rows),
         "provider_rows": len(provider_rows),
         "seconds": round(time.monotonic() - started, 2),
         "slowest": sorted(timings.items(), key=lambda item: -item[1])[:5],
-    }  # fmt: skip
+    }
 
 
 def snapshot_providers() -> list[Organisation]:
     """The providers whose figures are kept: organisations that offer services."""
     return list(
         Organisation.objects.filter(kind__in=PROVIDER_KINDS, offerings__isnull=False)
-        .distinct().select_related("division").order_by("pk")
-    )  # fmt: skip
+        .distinct()
+        .select_related("division")
+        .order_by("pk")
+    )
 
 
 def _provider_rows(
@@ -331,13 +361,17 @@ def _provider_rows(
         timings[f"{code}@provider"] = round(time.monotonic() - tick, 3)
         rows.extend(
             ProviderSnapshot(
-                code=code, month=period.start, provider=provider,
-                division_code=provider.division.code, value=values[provider.pk].value,
+                code=code,
+                month=period.start,
+                provider=provider,
+                division_code=provider.division.code,
+                value=values[provider.pk].value,
                 numerator=values[provider.pk].numerator,
-                denominator=values[provider.pk].denominator, computed_at=now,
+                denominator=values[provider.pk].denominator,
+                computed_at=now,
             )
             for provider in providers
-        )  # fmt: skip
+        )
     return rows
 
 

@@ -93,28 +93,37 @@ BASE_NOTE = _(
 
 
 @indicator(
-    code="institutions", name=_("Care institutions"), unit="count",
-    category=Category.INSTITUTIONS, order=40,
+    code="institutions",
+    name=_("Care institutions"),
+    unit="count",
+    category=Category.INSTITUTIONS,
+    order=40,
     definition=_("Active care institutions (养老机构) registered in the division."),
-)  # fmt: skip
+)
 def institutions_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return org_counts(period, divisions, institutions(period))
 
 
 @indicator(
-    code="institutions_public", name=_("Public care institutions"), unit="count",
-    category=Category.INSTITUTIONS, order=41,
+    code="institutions_public",
+    name=_("Public care institutions"),
+    unit="count",
+    category=Category.INSTITUTIONS,
+    order=41,
     definition=_("Active care institutions owned by the government (公办)."),
-)  # fmt: skip
+)
 def institutions_public(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return org_counts(period, divisions, institutions(period).filter(ownership=Ownership.PUBLIC))
 
 
 @indicator(
-    code="institutions_private", name=_("Private care institutions"), unit="count",
-    category=Category.INSTITUTIONS, order=42,
+    code="institutions_private",
+    name=_("Private care institutions"),
+    unit="count",
+    category=Category.INSTITUTIONS,
+    order=42,
     definition=_("Active care institutions in private ownership (民办)."),
-)  # fmt: skip
+)
 def institutions_private(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return org_counts(period, divisions, institutions(period).filter(ownership=Ownership.PRIVATE))
 
@@ -124,37 +133,49 @@ def beds(period: Period, divisions: Sequence[Division], field: str) -> dict[str,
 
 
 @indicator(
-    code="beds", name=_("Beds in care institutions"), unit="beds",
-    category=Category.INSTITUTIONS, order=43, headline=True,
+    code="beds",
+    name=_("Beds in care institutions"),
+    unit="beds",
+    category=Category.INSTITUTIONS,
+    order=43,
+    headline=True,
     definition=_("Total beds of the active care institutions (as on their records)."),
-)  # fmt: skip
+)
 def beds_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(divisions, beds(period, divisions, "total_beds"))
 
 
 @indicator(
-    code="beds_per_1000", name=_("Beds per 1,000 elders"), unit="per_1000",
-    category=Category.INSTITUTIONS, order=44, headline=True,
+    code="beds_per_1000",
+    name=_("Beds per 1,000 elders"),
+    unit="per_1000",
+    category=Category.INSTITUTIONS,
+    order=44,
+    headline=True,
     definition=joined(
-        _("Institution beds (numerator) per 1,000 census residents of the base age "
-          "(denominator)."),
+        _("Institution beds (numerator) per 1,000 census residents of the base age (denominator)."),
         BASE_NOTE,
     ),
-)  # fmt: skip
+)
 def beds_per_1000(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return ratios(divisions, beds(period, divisions, "total_beds"), elder_base(divisions),
-                  scale=1000)  # fmt: skip
+    return ratios(
+        divisions, beds(period, divisions, "total_beds"), elder_base(divisions), scale=1000
+    )
 
 
 @indicator(
-    code="nursing_bed_share", name=_("Nursing-type beds as a share of beds"), unit="percent",
-    category=Category.INSTITUTIONS, order=45, headline=True,
+    code="nursing_bed_share",
+    name=_("Nursing-type beds as a share of beds"),
+    unit="percent",
+    category=Category.INSTITUTIONS,
+    order=45,
+    headline=True,
     definition=_(
         "Nursing-type beds (护理型床位, numerator) divided by all beds (denominator) of the "
         "active care institutions. The national target is at least 70%."
     ),
     default_target=lambda: Decimal(70),
-)  # fmt: skip
+)
 def nursing_bed_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return ratios(
         divisions, beds(period, divisions, "nursing_beds"), beds(period, divisions, "total_beds")
@@ -177,27 +198,37 @@ OCCUPANCY = _(
 
 
 @indicator(
-    code="occupancy", name=_("Bed occupancy"), unit="percent", category=Category.INSTITUTIONS,
-    order=46, definition=OCCUPANCY,
-)  # fmt: skip
+    code="occupancy",
+    name=_("Bed occupancy"),
+    unit="percent",
+    category=Category.INSTITUTIONS,
+    order=46,
+    definition=OCCUPANCY,
+)
 def occupancy_all(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return dict(occupancy(period, divisions, None))
 
 
 @indicator(
-    code="occupancy_urban", name=_("Bed occupancy, urban"), unit="percent",
-    category=Category.INSTITUTIONS, order=47,
+    code="occupancy_urban",
+    name=_("Bed occupancy, urban"),
+    unit="percent",
+    category=Category.INSTITUTIONS,
+    order=47,
     definition=joined(OCCUPANCY, _("Only institutions in urban divisions.")),
-)  # fmt: skip
+)
 def occupancy_urban(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return dict(occupancy(period, divisions, True))
 
 
 @indicator(
-    code="occupancy_rural", name=_("Bed occupancy, rural"), unit="percent",
-    category=Category.INSTITUTIONS, order=48,
+    code="occupancy_rural",
+    name=_("Bed occupancy, rural"),
+    unit="percent",
+    category=Category.INSTITUTIONS,
+    order=48,
     definition=joined(OCCUPANCY, _("Only institutions in rural divisions (villages, towns).")),
-)  # fmt: skip
+)
 def occupancy_rural(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return dict(occupancy(period, divisions, False))
 
@@ -225,29 +256,40 @@ COVERAGE = _(
 
 
 @indicator(
-    code="station_coverage", name=_("Communities with a care station"), unit="percent",
-    category=Category.COMMUNITY, order=50, headline=True, definition=COVERAGE,
-)  # fmt: skip
+    code="station_coverage",
+    name=_("Communities with a care station"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=50,
+    headline=True,
+    definition=COVERAGE,
+)
 def station_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return coverage(period, divisions, None)
 
 
 @indicator(
-    code="station_coverage_urban", name=_("Urban communities with a care station"),
-    unit="percent", category=Category.COMMUNITY, order=51,
+    code="station_coverage_urban",
+    name=_("Urban communities with a care station"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=51,
     definition=joined(COVERAGE, _("Urban communities only; the target is 100%.")),
     default_target=lambda: Decimal(100),
-)  # fmt: skip
+)
 def station_coverage_urban(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return coverage(period, divisions, True)
 
 
 @indicator(
-    code="station_coverage_rural", name=_("Rural villages with a care station"),
-    unit="percent", category=Category.COMMUNITY, order=52,
+    code="station_coverage_rural",
+    name=_("Rural villages with a care station"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=52,
     definition=joined(COVERAGE, _("Rural villages only; the target is 90%.")),
     default_target=lambda: Decimal(90),
-)  # fmt: skip
+)
 def station_coverage_rural(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return coverage(period, divisions, False)
 
@@ -269,19 +311,24 @@ DAY_CARE_SOURCES: list[CoverageSource] = [day_care_in_street]
 
 
 @indicator(
-    code="streets_with_day_care", name=_("Streets with a day-care centre"), unit="percent",
-    category=Category.COMMUNITY, order=53, levels=ABOVE_COMMUNITY,
+    code="streets_with_day_care",
+    name=_("Streets with a day-care centre"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=53,
+    levels=ABOVE_COMMUNITY,
     definition=_(
         "Streets and townships with at least one active day-care centre (日间照料中心) in them "
         "or serving one of their communities (numerator) divided by all streets and "
         "townships (denominator)."
     ),
-)  # fmt: skip
+)
 def streets_with_day_care(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     streets = list(
-        Division.objects.filter(scope_q("code", divisions), level=DivisionLevel.STREET)
-        .values_list("code", flat=True)
-    )  # fmt: skip
+        Division.objects.filter(scope_q("code", divisions), level=DivisionLevel.STREET).values_list(
+            "code", flat=True
+        )
+    )
     with_centre: set[str] = set()
     for source in DAY_CARE_SOURCES:
         with_centre |= source(period, divisions)
@@ -291,19 +338,26 @@ def streets_with_day_care(period: Period, divisions: Sequence[Division]) -> dict
 
 
 @indicator(
-    code="community_stations", name=_("Community care stations"), unit="count",
-    category=Category.COMMUNITY, order=54,
+    code="community_stations",
+    name=_("Community care stations"),
+    unit="count",
+    category=Category.COMMUNITY,
+    order=54,
     definition=_("Active community care stations (社区养老服务站) in the division."),
-)  # fmt: skip
+)
 def community_stations(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = active(period).filter(kind=OrganisationKind.COMMUNITY_STATION)
     return org_counts(period, divisions, queryset)
 
 
 @indicator(
-    code="canteens", name=_("Elderly canteens"), unit="count", category=Category.COMMUNITY,
-    order=55, definition=_("Active elderly canteens (老年食堂) in the division."),
-)  # fmt: skip
+    code="canteens",
+    name=_("Elderly canteens"),
+    unit="count",
+    category=Category.COMMUNITY,
+    order=55,
+    definition=_("Active elderly canteens (老年食堂) in the division."),
+)
 def canteens(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = active(period).filter(kind=OrganisationKind.ELDERLY_CANTEEN)
     return org_counts(period, divisions, queryset)

@@ -23,9 +23,11 @@ class Organisation(BaseModel):
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     licence_number = models.CharField(_("licence number"), max_length=64, blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=OrganisationStatus.choices,
+        _("status"),
+        max_length=16,
+        choices=OrganisationStatus.choices,
         default=OrganisationStatus.ACTIVE,
-    )  # fmt: skip
+    )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     # Care institutions only (床位: total, nursing-type 护理型, occupied).
     total_beds = models.PositiveIntegerField(_("total beds"), null=True, blank=True)
@@ -33,9 +35,13 @@ class Organisation(BaseModel):
     occupied_beds = models.PositiveIntegerField(_("occupied beds"), null=True, blank=True)
     # A third-party operator running this facility on the owner's behalf (连锁运营).
     operator = models.ForeignKey(
-        "self", verbose_name=_("operated by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="operated",
-    )  # fmt: skip
+        "self",
+        verbose_name=_("operated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operated",
+    )
 
     class Meta:
         ordering = ["name", "id"]

@@ -80,9 +80,10 @@ def organisation_summary(*, actor: Actor) -> dict[str, Any]:
         for group in ("urban", "rural"):
             total, done = stats[f"{group}_total"], stats[f"{group}_covered"]
             coverage[group] = {
-                "total": total, "covered": done,
+                "total": total,
+                "covered": done,
                 "percent": round(100 * done / total, 1) if total else None,
-            }  # fmt: skip
+            }
         elders = stats["elders"] or 0
         summary["coverage"] = coverage
         summary["elders"] = elders

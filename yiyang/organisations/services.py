@@ -24,9 +24,21 @@ from yiyang.organisations.choices import (
 from yiyang.organisations.models import Organisation
 
 ORGANISATION_FIELDS = (
-    "name", "kind", "ownership", "division", "address", "lat", "lng", "licence_number",
-    "status", "phone", "total_beds", "nursing_beds", "occupied_beds", "operator",
-)  # fmt: skip
+    "name",
+    "kind",
+    "ownership",
+    "division",
+    "address",
+    "lat",
+    "lng",
+    "licence_number",
+    "status",
+    "phone",
+    "total_beds",
+    "nursing_beds",
+    "occupied_beds",
+    "operator",
+)
 BED_FIELDS = ("total_beds", "nursing_beds", "occupied_beds")
 
 
@@ -122,9 +134,12 @@ def organisation_create(*, actor: Actor, **values: Any) -> Organisation:
     organisation.save()
     division_code = organisation.division.code
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=organisation, division_code=division_code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=organisation,
+        division_code=division_code,
         changes={k: [None, v] for k, v in snapshot(organisation, ORGANISATION_FIELDS).items()},
-    )  # fmt: skip
+    )
     return organisation
 
 
@@ -151,9 +166,12 @@ def organisation_update(*, actor: Actor, organisation: Organisation, **values: A
     changes = diff(before, snapshot(organisation, ORGANISATION_FIELDS))
     if changes:
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=organisation,
-            division_code=organisation.division.code, changes=changes,
-        )  # fmt: skip
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=organisation,
+            division_code=organisation.division.code,
+            changes=changes,
+        )
     return organisation
 
 
@@ -179,8 +197,10 @@ def organisation_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> lis
         [Organisation(**values) for values in cleaned_rows], batch_size=500
     )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, object_type="organisations.organisation",
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="organisations.organisation",
         object_repr=f"{len(organisations)} organisations",
         changes={"count": len(organisations)},
-    )  # fmt: skip
+    )
     return organisations

@@ -52,42 +52,54 @@ def norm() -> Decimal:
 
 
 @indicator(
-    code="caregivers", name=_("Caregivers"), unit="people", category=Category.WORKFORCE,
-    order=70, headline=True,
+    code="caregivers",
+    name=_("Caregivers"),
+    unit="people",
+    category=Category.WORKFORCE,
+    order=70,
+    headline=True,
     definition=_(
         "Caregivers (养老护理员) employed by the providers registered in the division, "
         "active or on leave."
     ),
-)  # fmt: skip
+)
 def caregivers_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(divisions, caregiver_counts(period, divisions))
 
 
 @indicator(
-    code="caregivers_per_1000", name=_("Caregivers per 1,000 elders"), unit="per_1000",
-    category=Category.WORKFORCE, order=71,
+    code="caregivers_per_1000",
+    name=_("Caregivers per 1,000 elders"),
+    unit="per_1000",
+    category=Category.WORKFORCE,
+    order=71,
     definition=joined(
-        _("Caregivers (numerator) per 1,000 census residents of the base age (denominator), "
-          "against the norm CAREGIVER_NORM_PER_1000 (5 by default)."),
+        _(
+            "Caregivers (numerator) per 1,000 census residents of the base age (denominator), "
+            "against the norm CAREGIVER_NORM_PER_1000 (5 by default)."
+        ),
         BASE_NOTE,
     ),
     default_target=norm,
-)  # fmt: skip
+)
 def caregivers_per_1000(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return ratios(divisions, caregiver_counts(period, divisions), elder_base(divisions),
-                  scale=1000)  # fmt: skip
+    return ratios(divisions, caregiver_counts(period, divisions), elder_base(divisions), scale=1000)
 
 
 @indicator(
-    code="caregiver_gap", name=_("Caregivers short of the norm"), unit="people",
-    category=Category.WORKFORCE, order=72, direction="lower",
+    code="caregiver_gap",
+    name=_("Caregivers short of the norm"),
+    unit="people",
+    category=Category.WORKFORCE,
+    order=72,
+    direction="lower",
     definition=_(
         "Caregivers the norm asks for (CAREGIVER_NORM_PER_1000 per 1,000 census residents of "
         "the base age, rounded up; the denominator) minus the caregivers there are (the "
         "numerator); 0 when the norm is met."
     ),
     default_target=lambda: Decimal(0),
-)  # fmt: skip
+)
 def caregiver_gap(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     have = rollup(divisions, caregiver_counts(period, divisions))
     base = rollup(divisions, elder_base(divisions))
@@ -100,19 +112,24 @@ def caregiver_gap(period: Period, divisions: Sequence[Division]) -> dict[int, An
 
 
 @indicator(
-    code="certificates_expiring", name=_("Caregiver certificates expiring within 30 days"),
-    unit="count", category=Category.WORKFORCE, order=73, direction="lower",
+    code="certificates_expiring",
+    name=_("Caregiver certificates expiring within 30 days"),
+    unit="count",
+    category=Category.WORKFORCE,
+    order=73,
+    direction="lower",
     definition=_(
         "Certificates of active caregivers that expire in the 30 days after the reference "
         "day (the month's last day, or today for the running month)."
     ),
-)  # fmt: skip
+)
 def certificates_expiring(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     day = period.as_of
     queryset = Certificate.objects.filter(
         caregiver__in=caregivers(period).filter(status=CaregiverStatus.ACTIVE),
-        expires_on__gte=day, expires_on__lte=day + datetime.timedelta(days=EXPIRY_DAYS),
-    )  # fmt: skip
+        expires_on__gte=day,
+        expires_on__lte=day + datetime.timedelta(days=EXPIRY_DAYS),
+    )
     return counts(
         divisions, count_by_code(queryset, "caregiver__provider__division__code", divisions)
     )

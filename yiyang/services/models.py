@@ -54,9 +54,11 @@ class ServiceOffering(BaseModel):
     """A provider offers an item of the list at its own price."""
 
     provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
         related_name="offerings",
-    )  # fmt: skip
+    )
     item = models.ForeignKey(
         ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="offerings"
     )
@@ -99,13 +101,19 @@ class Caregiver(BaseModel):
     SEALED_FIELDS = ("phone_ciphertext",)
 
     provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
         related_name="caregivers",
-    )  # fmt: skip
+    )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("login"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="caregiver",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="caregiver",
+    )
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=8, blank=True)
     phone_ciphertext = models.TextField(blank=True, editable=False)
@@ -145,9 +153,11 @@ class Certificate(BaseModel):
     """A qualification a caregiver holds, with its expiry date."""
 
     caregiver = models.ForeignKey(
-        Caregiver, verbose_name=_("caregiver"), on_delete=models.CASCADE,
+        Caregiver,
+        verbose_name=_("caregiver"),
+        on_delete=models.CASCADE,
         related_name="certificates",
-    )  # fmt: skip
+    )
     qualification = models.CharField(
         _("qualification"), max_length=24, choices=Qualification.choices
     )

@@ -80,8 +80,9 @@ def caregiver_queryset(*, actor: Actor) -> QuerySet[Caregiver]:
     require_perm(actor, Permission.VIEW_CAREGIVERS)
     return actor.scope.apply(
         Caregiver.objects.select_related("provider"),
-        division_code_field="provider__division__code", organisation_field="provider_id",
-    )  # fmt: skip
+        division_code_field="provider__division__code",
+        organisation_field="provider_id",
+    )
 
 
 def caregiver_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Caregiver]:

@@ -38,13 +38,34 @@ from yiyang.services.models import Caregiver, Certificate, ServiceArea, ServiceI
 
 STANDARD_LIST = Path(__file__).with_name("standard_list.json")
 ITEM_FIELDS = (
-    "category", "code", "name", "description", "unit", "standard_minutes", "standard_price",
-    "required_qualification", "required_skill", "checklist", "two_caregivers", "is_active",
-)  # fmt: skip
+    "category",
+    "code",
+    "name",
+    "description",
+    "unit",
+    "standard_minutes",
+    "standard_price",
+    "required_qualification",
+    "required_skill",
+    "checklist",
+    "two_caregivers",
+    "is_active",
+)
 CAREGIVER_FIELDS = (
-    "name", "sex", "phone_masked", "skills", "languages", "work_days", "work_start", "work_end",
-    "max_minutes_per_day", "home_lat", "home_lng", "travel_mode", "status",
-)  # fmt: skip
+    "name",
+    "sex",
+    "phone_masked",
+    "skills",
+    "languages",
+    "work_days",
+    "work_start",
+    "work_end",
+    "max_minutes_per_day",
+    "home_lat",
+    "home_lng",
+    "travel_mode",
+    "status",
+)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -122,9 +143,12 @@ def service_item_save(
     changes = diff(before, snapshot(item, ITEM_FIELDS))
     if changes:
         audit_record(
-            actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=item,
-            division_code=city.code, changes=changes,
-        )  # fmt: skip
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            obj=item,
+            division_code=city.code,
+            changes=changes,
+        )
     return item
 
 
@@ -138,12 +162,17 @@ def service_list_load(*, actor: Actor, city: Division, path: Path = STANDARD_LIS
     problems: dict[str, str] = {}
     for row in data["items"]:
         values = {
-            "category": row["category"], "code": row["code"], "name": row["name"],
-            "unit": row["unit"], "standard_minutes": row["minutes"],
-            "standard_price": row["price"], "required_qualification": row["qualification"],
-            "required_skill": row["skill"], "checklist": row["checklist"],
+            "category": row["category"],
+            "code": row["code"],
+            "name": row["name"],
+            "unit": row["unit"],
+            "standard_minutes": row["minutes"],
+            "standard_price": row["price"],
+            "required_qualification": row["qualification"],
+            "required_skill": row["skill"],
+            "checklist": row["checklist"],
             "two_caregivers": row["two"],
-        }  # fmt: skip
+        }
         item = existing.get(row["code"])
         before = None if item is None else snapshot(item, ITEM_FIELDS)
         try:
@@ -187,10 +216,12 @@ def offering_set(
     offering.price, offering.is_active = amount, active  # type: ignore[assignment]
     offering.save()
     audit_record(
-        actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=offering,
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=offering,
         division_code=provider.division.code if provider.division_id else "",
         changes={"offering": [before, [str(amount), active]]},
-    )  # fmt: skip
+    )
     return offering
 
 
@@ -221,10 +252,12 @@ def service_areas_set(
     after = sorted(d.code for d in divisions)
     if before != after:
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=provider,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=provider,
             division_code=provider.division.code if provider.division_id else "",
             changes={"service_areas": [before, after]},
-        )  # fmt: skip
+        )
     return list(ServiceArea.objects.filter(provider=provider))
 
 
@@ -330,9 +363,11 @@ def caregiver_save(
     created = caregiver is None
     if caregiver is None:
         caregiver = Caregiver(
-            provider=provider, work_start=datetime.time(8), work_end=datetime.time(17),
+            provider=provider,
+            work_start=datetime.time(8),
+            work_end=datetime.time(17),
             work_days=[0, 1, 2, 3, 4],
-        )  # fmt: skip
+        )
     before = {} if created else snapshot(caregiver, CAREGIVER_FIELDS)
     user = values.pop("user", None)
     errors, phone = _caregiver_values(values, caregiver)
@@ -352,18 +387,25 @@ def caregiver_save(
     changes = diff(before, snapshot(caregiver, CAREGIVER_FIELDS))
     if changes or created:
         audit_record(
-            actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
-            obj=caregiver, division_code=provider.division.code if provider.division_id else "",
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            obj=caregiver,
+            division_code=provider.division.code if provider.division_id else "",
             changes=changes,
-        )  # fmt: skip
+        )
     return caregiver
 
 
 @transaction.atomic
 def certificate_add(
-    *, actor: Actor, caregiver: Caregiver, qualification: str, number: str = "",
-    issued_on: datetime.date | None = None, expires_on: datetime.date | None = None,
-) -> Certificate:  # fmt: skip
+    *,
+    actor: Actor,
+    caregiver: Caregiver,
+    qualification: str,
+    number: str = "",
+    issued_on: datetime.date | None = None,
+    expires_on: datetime.date | None = None,
+) -> Certificate:
     """Record a certificate a caregiver holds (with its expiry, which dispatch checks)."""
     require_perm(actor, Permission.MANAGE_CAREGIVERS)
     if caregiver.provider_id not in (actor.scope.organisation_ids or ()):
@@ -376,13 +418,18 @@ def certificate_add(
     if errors:
         raise ValidationError(errors)
     certificate = Certificate.objects.create(
-        caregiver=caregiver, qualification=qualification, number=str(number or "")[:40],
-        issued_on=issued_on, expires_on=expires_on,
-    )  # fmt: skip
+        caregiver=caregiver,
+        qualification=qualification,
+        number=str(number or "")[:40],
+        issued_on=issued_on,
+        expires_on=expires_on,
+    )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=certificate,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=certificate,
         changes={"certificate": [None, [qualification, str(expires_on or "")]]},
-    )  # fmt: skip
+    )
     return certificate
 
 

@@ -410,16 +410,25 @@ class EvidencePhoto(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(item_score__isnull=False, inspection__isnull=True,
-                             rectification__isnull=True)
-                    | models.Q(item_score__isnull=True, inspection__isnull=False,
-                               rectification__isnull=True)
-                    | models.Q(item_score__isnull=True, inspection__isnull=True,
-                               rectification__isnull=False)
+                    models.Q(
+                        item_score__isnull=False,
+                        inspection__isnull=True,
+                        rectification__isnull=True,
+                    )
+                    | models.Q(
+                        item_score__isnull=True,
+                        inspection__isnull=False,
+                        rectification__isnull=True,
+                    )
+                    | models.Q(
+                        item_score__isnull=True,
+                        inspection__isnull=True,
+                        rectification__isnull=False,
+                    )
                 ),
                 name="evidence_photo_one_owner",
             )
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return str(self.external_id)

@@ -14,39 +14,84 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "leave_reason": ("离职原因", "leave_reason", "leave reason", "reason for leaving"),
     "certificate_number": ("证书编号", "certificate_number", "certificate number"),
     "certificate_issued_on": (
-        "发证日期", "证书发证日期", "certificate_issued_on", "certificate issued on",
+        "发证日期",
+        "证书发证日期",
+        "certificate_issued_on",
+        "certificate issued on",
     ),
     "certificate_expires_on": (
-        "证书有效期", "证书有效期至", "certificate_expires_on", "certificate expires on",
+        "证书有效期",
+        "证书有效期至",
+        "certificate_expires_on",
+        "certificate expires on",
     ),
     "certificate_issuer": ("发证机关", "发证单位", "certificate_issuer", "certificate issuer"),
     "health_certificate_expires_on": (
-        "健康证有效期", "健康证有效期至", "health_certificate_expires_on",
+        "健康证有效期",
+        "健康证有效期至",
+        "health_certificate_expires_on",
         "health certificate expires on",
     ),
     "employer": ("所属机构", "机构", "用人单位", "employer", "provider"),
-}  # fmt: skip
+}
 
 REQUIRED_COLUMNS = ("name", "id_number", "hired_on")
 HEADERS: dict[str, str] = {key: aliases[0] for key, aliases in COLUMNS.items()}
 
 # Spellings of the skill levels seen in rosters (the standard's names and the older ones).
 SKILL_ALIASES = {
-    "五级": "5", "初级": "5", "初级工": "5", "五级/初级工": "5", "level 5": "5",
-    "四级": "4", "中级": "4", "中级工": "4", "四级/中级工": "4", "level 4": "4",
-    "三级": "3", "高级": "3", "高级工": "3", "三级/高级工": "3", "level 3": "3",
-    "二级": "2", "技师": "2", "二级/技师": "2", "level 2": "2",
-    "一级": "1", "高级技师": "1", "一级/高级技师": "1", "level 1": "1",
-}  # fmt: skip
+    "五级": "5",
+    "初级": "5",
+    "初级工": "5",
+    "五级/初级工": "5",
+    "level 5": "5",
+    "四级": "4",
+    "中级": "4",
+    "中级工": "4",
+    "四级/中级工": "4",
+    "level 4": "4",
+    "三级": "3",
+    "高级": "3",
+    "高级工": "3",
+    "三级/高级工": "3",
+    "level 3": "3",
+    "二级": "2",
+    "技师": "2",
+    "二级/技师": "2",
+    "level 2": "2",
+    "一级": "1",
+    "高级技师": "1",
+    "一级/高级技师": "1",
+    "level 1": "1",
+}
 EDUCATION_ALIASES = {
-    "小学": "primary", "小学及以下": "primary", "初中": "junior", "高中": "senior",
-    "中专": "senior", "职高": "senior", "中职": "senior", "大专": "college", "专科": "college",
-    "本科": "bachelor", "本科及以上": "bachelor", "硕士": "bachelor", "研究生": "bachelor",
-}  # fmt: skip
+    "小学": "primary",
+    "小学及以下": "primary",
+    "初中": "junior",
+    "高中": "senior",
+    "中专": "senior",
+    "职高": "senior",
+    "中职": "senior",
+    "大专": "college",
+    "专科": "college",
+    "本科": "bachelor",
+    "本科及以上": "bachelor",
+    "硕士": "bachelor",
+    "研究生": "bachelor",
+}
 LEAVE_ALIASES = {
-    "调动": "transfer", "转入其他养老机构": "transfer", "薪酬": "pay", "待遇低": "pay",
-    "工作强度": "workload", "健康": "health", "身体原因": "health", "家庭原因": "family",
-    "退休": "retirement", "转行": "other_sector", "辞退": "dismissed", "合同到期": "dismissed",
+    "调动": "transfer",
+    "转入其他养老机构": "transfer",
+    "薪酬": "pay",
+    "待遇低": "pay",
+    "工作强度": "workload",
+    "健康": "health",
+    "身体原因": "health",
+    "家庭原因": "family",
+    "退休": "retirement",
+    "转行": "other_sector",
+    "辞退": "dismissed",
+    "合同到期": "dismissed",
     "其他": "other",
-}  # fmt: skip
+}
 SEX_ALIASES = {"男": "male", "女": "female", "m": "male", "f": "female"}

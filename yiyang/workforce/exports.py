@@ -31,30 +31,45 @@ from yiyang.workforce.selectors import may_export_roster, roster_list
 ROSTER_EXPORT = "workforce.roster"
 MIN_DAY = datetime.date.min
 EXPORT_COLUMNS = (
-    "name", "id_number", "sex", "education", "skill_level", "hired_on", "left_on",
-    "leave_reason", "employer", "certificate_number", "certificate_issued_on",
-    "certificate_expires_on", "health_certificate_expires_on",
-)  # fmt: skip
+    "name",
+    "id_number",
+    "sex",
+    "education",
+    "skill_level",
+    "hired_on",
+    "left_on",
+    "leave_reason",
+    "employer",
+    "certificate_number",
+    "certificate_issued_on",
+    "certificate_expires_on",
+    "health_certificate_expires_on",
+)
 
 
 def _row(employment: Employment, full_ids: bool) -> list[object]:
     person = employment.person
     certificates = list(employment.caregiver.certificates.all())
     latest = max(
-        certificates, key=lambda c: (c.expires_on is None, c.expires_on or MIN_DAY, c.pk),
+        certificates,
+        key=lambda c: (c.expires_on is None, c.expires_on or MIN_DAY, c.pk),
         default=None,
-    )  # fmt: skip
+    )
     return [
         person.name,
         id_number_of(person) if full_ids else person.id_number_masked,
         choice_label(Sex, person.sex) if person.sex else "",
-        person.get_education_display(), person.get_skill_level_display(),
-        employment.hired_on, employment.left_on,
+        person.get_education_display(),
+        person.get_skill_level_display(),
+        employment.hired_on,
+        employment.left_on,
         employment.get_leave_reason_display() if employment.left_on else "",
         employment.provider.licence_number or employment.provider.name,
-        latest.number if latest else "", latest.issued_on if latest else None,
-        latest.expires_on if latest else None, person.health_certificate_expires_on,
-    ]  # fmt: skip
+        latest.number if latest else "",
+        latest.issued_on if latest else None,
+        latest.expires_on if latest else None,
+        person.health_certificate_expires_on,
+    ]
 
 
 def roster_export_build(*, actor: Actor, params: dict[str, Any], progress: Progress) -> ExportFile:

@@ -54,15 +54,19 @@ def window_start(period: Period) -> datetime.date:
 
 
 @indicator(
-    code="caregiver_turnover", name=_("Caregiver turnover (12 months)"), unit="percent",
-    category=Category.WORKFORCE, order=74, direction="lower",
+    code="caregiver_turnover",
+    name=_("Caregiver turnover (12 months)"),
+    unit="percent",
+    category=Category.WORKFORCE,
+    order=74,
+    direction="lower",
     definition=_(
         "Caregivers who left their employer in the 12 months ending with the period "
         "(numerator; a move to another care employer is not counted) over the average "
         "headcount, the mean of the 12 month-end headcounts (denominator), x 100. Counted "
         "where the employer is registered."
     ),
-)  # fmt: skip
+)
 def caregiver_turnover(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     start = window_start(period)
     ends = month_ends(start, 12)
@@ -82,13 +86,16 @@ def caregiver_turnover(period: Period, divisions: Sequence[Division]) -> dict[in
 
 
 @indicator(
-    code="caregivers_certified", name=_("Caregivers holding a valid certificate"),
-    unit="percent", category=Category.WORKFORCE, order=75,
+    code="caregivers_certified",
+    name=_("Caregivers holding a valid certificate"),
+    unit="percent",
+    category=Category.WORKFORCE,
+    order=75,
     definition=_(
         "Caregivers (as counted by the indicator Caregivers; denominator) holding an "
         "elder-care worker certificate valid on the reference day (numerator), x 100."
     ),
-)  # fmt: skip
+)
 def caregivers_certified(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     day = period.as_of
     certified = (
@@ -99,35 +106,47 @@ def caregivers_certified(period: Period, divisions: Sequence[Division]) -> dict[
         )
         .distinct()
     )
-    return ratios(divisions, count_by_code(certified, "provider__division__code", divisions),
-                  caregiver_counts(period, divisions))  # fmt: skip
+    return ratios(
+        divisions,
+        count_by_code(certified, "provider__division__code", divisions),
+        caregiver_counts(period, divisions),
+    )
 
 
 @indicator(
-    code="caregivers_level_4_plus", name=_("Caregivers at skill level 4 or above"),
-    unit="percent", category=Category.WORKFORCE, order=76,
+    code="caregivers_level_4_plus",
+    name=_("Caregivers at skill level 4 or above"),
+    unit="percent",
+    category=Category.WORKFORCE,
+    order=76,
     definition=_(
         "Caregivers (denominator, as counted by the indicator Caregivers) whose national "
         "occupational skill level (养老护理员, 2019 standard) is level 4 (intermediate) or "
         "higher (numerator), x 100."
     ),
-)  # fmt: skip
+)
 def caregivers_level_4_plus(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     skilled = caregivers(period).filter(employment__person__skill_level__in=LEVEL_4_OR_ABOVE)
-    return ratios(divisions, count_by_code(skilled, "provider__division__code", divisions),
-                  caregiver_counts(period, divisions))  # fmt: skip
+    return ratios(
+        divisions,
+        count_by_code(skilled, "provider__division__code", divisions),
+        caregiver_counts(period, divisions),
+    )
 
 
 @indicator(
-    code="training_hours_per_caregiver", name=_("Training hours per caregiver (12 months)"),
-    unit="hours_per_head", category=Category.WORKFORCE, order=77,
+    code="training_hours_per_caregiver",
+    name=_("Training hours per caregiver (12 months)"),
+    unit="hours_per_head",
+    category=Category.WORKFORCE,
+    order=77,
     definition=_(
         "Training hours credited at sessions attended in the 12 months ending with the "
         "period (numerator, counted where the employer at enrolment is registered) over the "
         "caregivers counted by the indicator Caregivers (denominator); none where there are "
         "no caregivers."
     ),
-)  # fmt: skip
+)
 def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     start = window_start(period)
     attended = Enrolment.objects.filter(
@@ -139,13 +158,16 @@ def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) 
 
 
 @indicator(
-    code="caregiver_subsidies", name=_("Caregiver subsidies due in the month"), unit="yuan",
-    category=Category.WORKFORCE, order=78,
+    code="caregiver_subsidies",
+    name=_("Caregiver subsidies due in the month"),
+    unit="yuan",
+    category=Category.WORKFORCE,
+    order=78,
     definition=_(
         "Entry and post subsidies the rules entitle caregivers to for the month (one per "
         "person, kind and month), counted where the employer paying them is registered."
     ),
-)  # fmt: skip
+)
 def caregiver_subsidies(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     due = SubsidyEntitlement.objects.filter(month=period.start)
     return counts(divisions, sum_by_code(due, CODE, divisions, "amount"))
@@ -159,9 +181,12 @@ NO_LEVEL = "none"
 
 def _levels(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
     rows = (
-        caregivers(period).filter(scope_q(CODE, divisions)).order_by()
-        .values_list("employment__person__skill_level", CODE).annotate(n=Count("pk"))
-    )  # fmt: skip
+        caregivers(period)
+        .filter(scope_q(CODE, divisions))
+        .order_by()
+        .values_list("employment__person__skill_level", CODE)
+        .annotate(n=Count("pk"))
+    )
     found: dict[str, dict[str, int]] = defaultdict(dict)
     for level, code, n in rows:
         by_code = found[level or NO_LEVEL]
@@ -171,22 +196,32 @@ def _levels(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str
 
 def _register_level(level: str, label: Any, position: int) -> None:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-        found = shared(("workforce_levels", period, divisions_key(divisions)),
-                       lambda: _levels(period, divisions))  # fmt: skip
+        found = shared(
+            ("workforce_levels", period, divisions_key(divisions)),
+            lambda: _levels(period, divisions),
+        )
         return ratios(divisions, found.get(level, {}), caregiver_counts(period, divisions))
 
-    register(Indicator(
-        code=f"caregivers_skill_{level}", name=joined(_("Caregivers by skill level:"), label),
-        unit="percent", category=Category.WORKFORCE, order=80 + position,
-        levels=AREA_LEVELS, direction="higher" if level != NO_LEVEL else "lower",
-        definition=joined(
-            _("Caregivers (denominator, as counted by the indicator Caregivers) whose "
-              "national occupational skill level (养老护理员, 2019 standard) is the one "
-              "named (numerator), x 100; the levels and none recorded add up to 100."),
-            label,
-        ),
-        compute=compute,
-    ))  # fmt: skip
+    register(
+        Indicator(
+            code=f"caregivers_skill_{level}",
+            name=joined(_("Caregivers by skill level:"), label),
+            unit="percent",
+            category=Category.WORKFORCE,
+            order=80 + position,
+            levels=AREA_LEVELS,
+            direction="higher" if level != NO_LEVEL else "lower",
+            definition=joined(
+                _(
+                    "Caregivers (denominator, as counted by the indicator Caregivers) whose "
+                    "national occupational skill level (养老护理员, 2019 standard) is the one "
+                    "named (numerator), x 100; the levels and none recorded add up to 100."
+                ),
+                label,
+            ),
+            compute=compute,
+        )
+    )
 
 
 for _position, _choice in enumerate(SkillLevel):
@@ -201,13 +236,17 @@ def _leavers(period: Period) -> Any:
 
 
 register_breakdown(
-    family="caregiver_leavers", choices=LeaveReason, records=_leavers,
-    key_field="leave_reason", code_field=CODE,
+    family="caregiver_leavers",
+    choices=LeaveReason,
+    records=_leavers,
+    key_field="leave_reason",
+    code_field=CODE,
     name=_("Caregivers who left their employer (12 months):"),
     definition=_(
         "Caregivers whose employment ended in the 12 months ending with the period, by the "
         "reason for leaving, counted where the employer is registered (a move to another "
         "care employer is listed, though the turnover rate leaves it out):"
     ),
-    category=Category.WORKFORCE, order=90,
-)  # fmt: skip
+    category=Category.WORKFORCE,
+    order=90,
+)

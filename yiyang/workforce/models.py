@@ -67,16 +67,20 @@ class Employment(BaseModel):
     """A person's time at one provider; open while ``left_on`` is empty."""
 
     person = models.ForeignKey(
-        Person, verbose_name=_("caregiver"), on_delete=models.PROTECT,
+        Person,
+        verbose_name=_("caregiver"),
+        on_delete=models.PROTECT,
         related_name="employments",
-    )  # fmt: skip
+    )
     provider = models.ForeignKey(
         Organisation, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="+"
     )
     caregiver = models.OneToOneField(
-        Caregiver, verbose_name=_("dispatch profile"), on_delete=models.PROTECT,
+        Caregiver,
+        verbose_name=_("dispatch profile"),
+        on_delete=models.PROTECT,
         related_name="employment",
-    )  # fmt: skip
+    )
     hired_on = models.DateField(_("hired on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
     leave_reason = models.CharField(
@@ -107,13 +111,17 @@ class RosterConflict(BaseModel):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="conflicts")
     holder = models.ForeignKey(
-        Organisation, verbose_name=_("current employer"), on_delete=models.CASCADE,
+        Organisation,
+        verbose_name=_("current employer"),
+        on_delete=models.CASCADE,
         related_name="+",
-    )  # fmt: skip
+    )
     claimant = models.ForeignKey(
-        Organisation, verbose_name=_("provider claiming"), on_delete=models.CASCADE,
+        Organisation,
+        verbose_name=_("provider claiming"),
+        on_delete=models.CASCADE,
         related_name="+",
-    )  # fmt: skip
+    )
     resolved = models.BooleanField(_("resolved"), default=False)
 
     class Meta:
@@ -144,9 +152,13 @@ class Course(BaseModel):
         _("organised by"), max_length=10, choices=OrganiserKind.choices
     )
     organiser = models.ForeignKey(
-        Organisation, verbose_name=_("organiser"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        Organisation,
+        verbose_name=_("organiser"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     division = models.ForeignKey(
         Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
     )
@@ -207,13 +219,19 @@ class Enrolment(BaseModel):
     )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrolments")
     provider = models.ForeignKey(
-        Organisation, verbose_name=_("employer"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        Organisation,
+        verbose_name=_("employer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
-        _("status"), max_length=10, choices=EnrolmentStatus.choices,
+        _("status"),
+        max_length=10,
+        choices=EnrolmentStatus.choices,
         default=EnrolmentStatus.ENROLLED,
-    )  # fmt: skip
+    )
     attended_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     hours = models.DecimalField(_("hours credited"), max_digits=5, decimal_places=1, default=0)
     exam_score = models.DecimalField(

@@ -57,9 +57,12 @@ def employed_on(span: Span, day: datetime.date) -> bool:
 
 
 def turnover(
-    spans: Iterable[Span], *, start: datetime.date, months: int = 12,
+    spans: Iterable[Span],
+    *,
+    start: datetime.date,
+    months: int = 12,
     count_transfers: bool = False,
-) -> Turnover:  # fmt: skip
+) -> Turnover:
     """Leavers over average headcount for the window of ``months`` months from ``start``."""
     spans = list(spans)
     ends = month_ends(start, months)
@@ -194,8 +197,10 @@ def subsidy_reason(reason: str) -> str:
             label = dict(Qualification.choices).get(value, _("a certificate"))
             words.append(_("holds %(certificate)s") % {"certificate": label})
         elif code.startswith("years>="):
-            words.append(_("%(years)s years or more in the care sector")
-                         % {"years": code.removeprefix("years>=")})  # fmt: skip
+            words.append(
+                _("%(years)s years or more in the care sector")
+                % {"years": code.removeprefix("years>=")}
+            )
         elif code == "rural":
             words.append(_("works at a rural employer"))
     return ("；" if is_chinese() else "; ").join(str(w) for w in words)

@@ -40,9 +40,10 @@ def employment_queryset(*, actor: Actor) -> QuerySet[Employment]:
     """Employments at providers in the actor's scope."""
     require_perm(actor, Permission.VIEW_CAREGIVERS)
     return actor.scope.apply(
-        Employment.objects.all(), division_code_field="provider__division__code",
+        Employment.objects.all(),
+        division_code_field="provider__division__code",
         organisation_field="provider_id",
-    )  # fmt: skip
+    )
 
 
 def roster_list(*, actor: Actor) -> QuerySet[Employment]:
@@ -142,10 +143,12 @@ def person_record(person: Person) -> dict[str, Any]:
 def roster_conflicts(*, actor: Actor) -> QuerySet[RosterConflict]:
     """Open conflicts where either provider is in scope: both see them."""
     require_perm(actor, Permission.VIEW_CAREGIVERS)
-    holder = actor.scope.q(division_code_field="holder__division__code",
-                           organisation_field="holder_id")  # fmt: skip
-    claimant = actor.scope.q(division_code_field="claimant__division__code",
-                             organisation_field="claimant_id")  # fmt: skip
+    holder = actor.scope.q(
+        division_code_field="holder__division__code", organisation_field="holder_id"
+    )
+    claimant = actor.scope.q(
+        division_code_field="claimant__division__code", organisation_field="claimant_id"
+    )
     if holder is None or claimant is None:
         return RosterConflict.objects.none()
     return RosterConflict.objects.filter(holder | claimant, resolved=False).select_related(
@@ -159,8 +162,10 @@ def _city_codes(actor: Actor) -> set[str]:
     if prefix is not None and len(prefix) >= 4:
         return {prefix[:4]}
     if prefix is not None:  # the whole platform
-        return {code[:4] for code in Division.objects.filter(level="city").values_list(
-            "code", flat=True)}  # fmt: skip
+        return {
+            code[:4]
+            for code in Division.objects.filter(level="city").values_list("code", flat=True)
+        }
     ids = actor.scope.organisation_ids or frozenset()
     from yiyang.organisations.models import Organisation
 
@@ -225,16 +230,18 @@ def roster_turnover(
     employments = employment_queryset(actor=actor)
     if provider_id is not None:
         employments = employments.filter(provider_id=provider_id)
-    return turnover(employment_spans(employments), start=start,
-                    count_transfers=provider_id is not None)  # fmt: skip
+    return turnover(
+        employment_spans(employments), start=start, count_transfers=provider_id is not None
+    )
 
 
 def subsidy_list(*, actor: Actor, month: datetime.date | None = None) -> QuerySet[Any]:
     require_perm(actor, Permission.VIEW_CAREGIVERS)
     entitlements = actor.scope.apply(
         SubsidyEntitlement.objects.select_related("person", "provider", "rule"),
-        division_code_field="provider__division__code", organisation_field="provider_id",
-    )  # fmt: skip
+        division_code_field="provider__division__code",
+        organisation_field="provider_id",
+    )
     return entitlements.filter(month=month) if month else entitlements
 
 
@@ -350,11 +357,15 @@ def workforce_figures(*, actor: Actor, today: datetime.date) -> dict[str, Any]:
     )
     mix = [(label, counts.get(code, 0)) for code, label in SkillLevel.choices]
     return {
-        "start": start, "end": month_end_before(today), "turnover": result,
+        "start": start,
+        "end": month_end_before(today),
+        "turnover": result,
         "reasons": [(labels.get(code, labels["other"]), n) for code, n in reasons],
-        "mix": mix, "no_level": counts.get("", 0), "employed": sum(counts.values()),
+        "mix": mix,
+        "no_level": counts.get("", 0),
+        "employed": sum(counts.values()),
         "expiring": certificate_reminders(actor=actor).count(),
-    }  # fmt: skip
+    }
 
 
 def month_end_before(day: datetime.date) -> datetime.date:
@@ -367,9 +378,12 @@ BILLING_KINDS = {"entry": "caregiver_entry", "post": "caregiver_post"}
 
 
 def billable_subsidies(
-    first: datetime.date, last: datetime.date, provider_ids: Any = None, *,
+    first: datetime.date,
+    last: datetime.date,
+    provider_ids: Any = None,
+    *,
     billing_kind: str | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """The month's entitlements not yet paid, as plain rows for the settlement run: the
     person is the payee, through the employer the rules chose (its dispatch profile at that
     employer names them on the statement), counted where the employer is registered."""
@@ -391,12 +405,19 @@ def billable_subsidies(
         profiles[(person_id, provider_id)] = caregiver_id  # the latest employment wins
     return [
         {
-            "kind": BILLING_KINDS[e.kind], "source_id": e.id, "elder_id": None,
-            "person_id": e.person_id, "caregiver_id": profiles.get((e.person_id, e.provider_id)),
-            "division_code": e.provider.division.code, "provider_id": e.provider_id,
-            "date": e.month, "description": f"{e.person.name} · {e.reason}"[:200],
-            "price": e.amount, "allowance": e.amount, "ltc": Decimal("0.00"),
+            "kind": BILLING_KINDS[e.kind],
+            "source_id": e.id,
+            "elder_id": None,
+            "person_id": e.person_id,
+            "caregiver_id": profiles.get((e.person_id, e.provider_id)),
+            "division_code": e.provider.division.code,
+            "provider_id": e.provider_id,
+            "date": e.month,
+            "description": f"{e.person.name} · {e.reason}"[:200],
+            "price": e.amount,
+            "allowance": e.amount,
+            "ltc": Decimal("0.00"),
             "self_pay": Decimal("0.00"),
         }
         for e in rows
-    ]  # fmt: skip
+    ]

@@ -16,9 +16,11 @@ class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
     otp = serializers.RegexField(
-        r"^\d{6}$", required=False, allow_blank=True,
+        r"^\d{6}$",
+        required=False,
+        allow_blank=True,
         help_text=_("The current TOTP code, for users whose logins need a second factor."),
-    )  # fmt: skip
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -38,15 +40,19 @@ class UserSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
     role = serializers.ChoiceField(choices=Role.choices)
     division = serializers.SlugRelatedField(
-        slug_field="external_id", queryset=Division.objects.none(), allow_null=True,
+        slug_field="external_id",
+        queryset=Division.objects.none(),
+        allow_null=True,
         required=False,
         error_messages={"does_not_exist": _("No division {value} in your jurisdiction.")},
-    )  # fmt: skip
+    )
     organisation = serializers.SlugRelatedField(
-        slug_field="external_id", queryset=Organisation.objects.none(), allow_null=True,
+        slug_field="external_id",
+        queryset=Organisation.objects.none(),
+        allow_null=True,
         required=False,
         error_messages={"does_not_exist": _("No organisation {value} in your jurisdiction.")},
-    )  # fmt: skip
+    )
     # A user is scoped to a division, an organisation or both: the other is null.
     division_detail = DivisionRefSerializer(source="division", read_only=True, allow_null=True)
     organisation_detail = OrganisationRefSerializer(
@@ -60,10 +66,20 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id", "username", "full_name", "email", "role", "division", "division_detail",
-            "organisation", "organisation_detail", "is_active", "password", "permissions",
+            "id",
+            "username",
+            "full_name",
+            "email",
+            "role",
+            "division",
+            "division_detail",
+            "organisation",
+            "organisation_detail",
+            "is_active",
+            "password",
+            "permissions",
             "last_login",
-        ]  # fmt: skip
+        ]
         read_only_fields = ["last_login"]
         extra_kwargs: dict[str, dict[str, Any]] = {"username": {"validators": []}}
 

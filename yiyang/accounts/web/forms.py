@@ -14,21 +14,27 @@ from yiyang.organisations.selectors import organisation_queryset
 
 class OTPForm(forms.Form):
     token = forms.RegexField(
-        label=_("Six-digit code"), regex=r"^\d{6}$", max_length=6,
+        label=_("Six-digit code"),
+        regex=r"^\d{6}$",
+        max_length=6,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
         error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
-    )  # fmt: skip
+    )
 
 
 class UserForm(forms.ModelForm):
     """Parses the fields; the user services validate roles, scope and passwords."""
 
     password = forms.CharField(
-        label=_("Password"), required=False, strip=False,
+        label=_("Password"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 10 characters, not common, not all digits. "
-                    "Leave empty to keep the current password."),
-    )  # fmt: skip
+        help_text=_(
+            "At least 10 characters, not common, not all digits. "
+            "Leave empty to keep the current password."
+        ),
+    )
 
     class Meta:
         model = User

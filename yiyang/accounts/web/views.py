@@ -92,9 +92,10 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         form.add_error("token", _("That code is not right. Check the time on your phone."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
     return render(
-        request, "accounts/otp_setup.html",
+        request,
+        "accounts/otp_setup.html",
         {"form": form, "qr_svg": qr_svg, "secret": _totp_secret(device)},
-    )  # fmt: skip
+    )
 
 
 def _totp_secret(device: TOTPDevice) -> str:
@@ -107,13 +108,15 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
     users = user_list(actor=request_actor(request), filters=request.GET)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     return render(
-        request, "accounts/user_list.html",
+        request,
+        "accounts/user_list.html",
         {
-            "page": page, "filterset": UserFilterSet(request.GET),
+            "page": page,
+            "filterset": UserFilterSet(request.GET),
             "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
             "can_export": has_perm(request_actor(request), Permission.EXPORT_DATA),
         },
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -124,14 +127,27 @@ def user_export_view(request: HttpRequest) -> StreamingHttpResponse:
         permission=Permission.EXPORT_DATA,
         queryset=user_list(actor=request_actor(request), filters=request.GET),
         filename="users.csv",
-        header=["external_id", "username", "full_name", "role", "division_code",
-                "organisation", "is_active", "last_login"],
+        header=[
+            "external_id",
+            "username",
+            "full_name",
+            "role",
+            "division_code",
+            "organisation",
+            "is_active",
+            "last_login",
+        ],
         row=lambda u: (
-            str(u.external_id), u.username, u.full_name, u.role,
-            u.division.code if u.division else "", u.organisation.name if u.organisation else "",
-            u.is_active, u.last_login.isoformat() if u.last_login else "",
+            str(u.external_id),
+            u.username,
+            u.full_name,
+            u.role,
+            u.division.code if u.division else "",
+            u.organisation.name if u.organisation else "",
+            u.is_active,
+            u.last_login.isoformat() if u.last_login else "",
         ),
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -143,15 +159,17 @@ def user_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
             object_type="accounts.user", object_id=str(target.external_id)
         )[:20]
     return render(
-        request, "accounts/user_detail.html",
+        request,
+        "accounts/user_detail.html",
         {
-            "target": target, "events": events,
+            "target": target,
+            "events": events,
             "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
             "permissions": permissions_of(target.role),
             "has_otp": TOTPDevice.objects.filter(user=target, confirmed=True).exists(),
             "locked_out": services.user_is_locked_out(target),
         },
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["POST"])
@@ -209,6 +227,7 @@ def roles_view(request: HttpRequest) -> HttpResponse:
         for role in Role
     ]
     return render(
-        request, "accounts/roles.html",
+        request,
+        "accounts/roles.html",
         {"rows": rows, "permissions": list(Permission)},
-    )  # fmt: skip
+    )

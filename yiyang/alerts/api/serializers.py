@@ -48,11 +48,27 @@ class AlertSerializer(serializers.ModelSerializer[Alert]):
     class Meta:
         model = Alert
         fields = [
-            "id", "elder", "kind", "priority", "status", "source", "detail", "device_id",
-            "event_count", "raised_at", "first_event_at", "last_event_at", "acknowledged_at",
-            "acknowledged_by", "resolved_at", "outcome", "outcome_note", "tier", "escalated_at",
+            "id",
+            "elder",
+            "kind",
+            "priority",
+            "status",
+            "source",
+            "detail",
+            "device_id",
+            "event_count",
+            "raised_at",
+            "first_event_at",
+            "last_event_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "outcome",
+            "outcome_note",
+            "tier",
+            "escalated_at",
             "reviewed_at",
-        ]  # fmt: skip
+        ]
 
     def get_device_id(self, alert: Alert) -> str | None:
         return str(alert.device.external_id) if alert.device else None

@@ -157,15 +157,18 @@ class DeviceEventCallbackView(APIView):
             length = 0
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             error = DecodeError(RejectReason.TOO_LARGE, "body", f"{length} bytes is too large")
-            rejections_record(device_key=key, reason=error.reason, detail=error.message,
-                              via=Via.HTTP)  # fmt: skip
+            rejections_record(
+                device_key=key, reason=error.reason, detail=error.message, via=Via.HTTP
+            )
             return _refused(error, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         body = request.body
         try:
             callback_verify(
-                vendor=vendor, timestamp=request.headers.get("X-Yiyang-Timestamp", ""),
-                signature=request.headers.get("X-Yiyang-Signature", ""), body=body,
-            )  # fmt: skip
+                vendor=vendor,
+                timestamp=request.headers.get("X-Yiyang-Timestamp", ""),
+                signature=request.headers.get("X-Yiyang-Signature", ""),
+                body=body,
+            )
             parsed = safejson.loads(body)
             events = (
                 parsed.get("events")
@@ -173,30 +176,51 @@ class DeviceEventCallbackView(APIView):
                 else [parsed]
             )
             if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS_PER_CALLBACK:
-                raise DecodeError(RejectReason.MALFORMED, "events",
-                                  f"1 to {MAX_EVENTS_PER_CALLBACK} events")  # fmt: skip
+                raise DecodeError(
+                    RejectReason.MALFORMED, "events", f"1 to {MAX_EVENTS_PER_CALLBACK} events"
+                )
         except DecodeError as error:
-            rejections_record(device_key=key, reason=error.reason, detail=error.message,
-                              via=Via.HTTP, body=body, field=error.field)  # fmt: skip
-            code = (status.HTTP_401_UNAUTHORIZED
-                    if error.reason in (RejectReason.BAD_SIGNATURE, RejectReason.REPLAYED,
-                                        RejectReason.FUTURE_TIMESTAMP, RejectReason.STALE_TIMESTAMP)
-                    else status.HTTP_400_BAD_REQUEST)  # fmt: skip
+            rejections_record(
+                device_key=key,
+                reason=error.reason,
+                detail=error.message,
+                via=Via.HTTP,
+                body=body,
+                field=error.field,
+            )
+            code = (
+                status.HTTP_401_UNAUTHORIZED
+                if error.reason
+                in (
+                    RejectReason.BAD_SIGNATURE,
+                    RejectReason.REPLAYED,
+                    RejectReason.FUTURE_TIMESTAMP,
+                    RejectReason.STALE_TIMESTAMP,
+                )
+                else status.HTTP_400_BAD_REQUEST
+            )
             return _refused(error, code)
         except (UnicodeDecodeError, ValueError) as exc:
             malformed = DecodeError(RejectReason.MALFORMED, "body", f"not JSON: {exc}"[:200])
-            rejections_record(device_key=key, reason=malformed.reason, detail=malformed.message,
-                              via=Via.HTTP, body=body)  # fmt: skip
+            rejections_record(
+                device_key=key,
+                reason=malformed.reason,
+                detail=malformed.message,
+                via=Via.HTTP,
+                body=body,
+            )
             return _refused(malformed, status.HTTP_400_BAD_REQUEST)
         # The signing vendor travels with each event: a device of another vendor is rejected
         # (``wrong_vendor``), so one vendor's key can never speak for another's devices.
         messages = [
             Inbound(
                 device_key=str(event.get("device_id", ""))[:64] if isinstance(event, dict) else "",
-                body=event, via=Via.HTTP, vendor=vendor,
+                body=event,
+                via=Via.HTTP,
+                vendor=vendor,
             )
             for event in events
-        ]  # fmt: skip
+        ]
         try:
             stored = services.device_messages_ingest(messages=messages)
         except (db.OperationalError, db.InterfaceError):
@@ -204,8 +228,9 @@ class DeviceEventCallbackView(APIView):
             # message ids de-duplicate whatever it sends twice.
             return Response(
                 {"reason": "unavailable", "detail": "storage unavailable, retry later"},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"},
-            )  # fmt: skip
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "5"},
+            )
         return Response({"results": [o.as_dict() for o in stored.outcomes]})
 
 
@@ -221,17 +246,20 @@ class ElderThresholdsViewSet(viewsets.ViewSet):
 
     def _answer(self, elder: Any) -> Response:
         rows = elder_thresholds(actor=request_actor(self.request), elder=elder)
-        return Response({
-            "elder": str(elder.external_id),
-            "defaults": {row.name: row.default for row in rows},
-            "overrides": {row.name: row.override for row in rows},
-            "effective": {row.name: row.effective for row in rows},
-        })  # fmt: skip
+        return Response(
+            {
+                "elder": str(elder.external_id),
+                "defaults": {row.name: row.default for row in rows},
+                "overrides": {row.name: row.override for row in rows},
+                "effective": {row.name: row.effective for row in rows},
+            }
+        )
 
     @extend_schema(responses={200: ElderThresholdsSerializer})
     def retrieve(self, request: Request, elder_id: str) -> Response:
-        return self._answer(elder_for_alert_settings(actor=request_actor(request),
-                                                     external_id=elder_id))  # fmt: skip
+        return self._answer(
+            elder_for_alert_settings(actor=request_actor(request), external_id=elder_id)
+        )
 
     @extend_schema(request=ThresholdsUpdateSerializer, responses={200: ElderThresholdsSerializer})
     def partial_update(self, request: Request, elder_id: str) -> Response:

@@ -22,11 +22,14 @@ class ThresholdsForm(forms.Form):
         for row in rows:
             low, high = THRESHOLD_RANGES[row.name]
             self.fields[row.name] = forms.IntegerField(
-                label=row.label, required=False, min_value=low, max_value=high,
+                label=row.label,
+                required=False,
+                min_value=low,
+                max_value=high,
                 help_text=_("%(unit)s; city default %(default)s; %(low)s to %(high)s")
                 % {"unit": row.unit, "default": row.default, "low": low, "high": high},
                 widget=forms.NumberInput(attrs={"placeholder": row.default}),
-            )  # fmt: skip
+            )
 
 
 class ContactEmailForm(forms.Form):

@@ -166,9 +166,11 @@ def _map_points(alert: Alert, devices: list[Any], events: list[Any]) -> dict[str
         lat, lng = event.data.get("lat"), event.data.get("lng")
         if lat is not None and lng is not None and event.occurred_at <= alert.last_event_at:
             alarm = {
-                "lat": float(lat), "lng": float(lng), "label": str(event.get_type_display()),
+                "lat": float(lat),
+                "lng": float(lng),
+                "label": str(event.get_type_display()),
                 "seen": timezone.localtime(event.occurred_at).strftime("%m-%d %H:%M:%S"),
-            }  # fmt: skip
+            }
             break
     if alert.device is not None and all(d.pk != alert.device_id for d in devices):
         devices = [*devices, alert.device]  # unbound since: still where the alarm came from
@@ -176,13 +178,17 @@ def _map_points(alert: Alert, devices: list[Any], events: list[Any]) -> dict[str
     for device in devices:
         if device.last_lat is None or device.last_lng is None:
             continue
-        located.append({
-            "lat": float(device.last_lat), "lng": float(device.last_lng),
-            "label": f"{device.get_kind_display()} {device.serial}",
-            "seen": timezone.localtime(device.last_seen_at).strftime("%m-%d %H:%M")
-            if device.last_seen_at else "",
-            "alerting": alert.device_id == device.pk,
-        })  # fmt: skip
+        located.append(
+            {
+                "lat": float(device.last_lat),
+                "lng": float(device.last_lng),
+                "label": f"{device.get_kind_display()} {device.serial}",
+                "seen": timezone.localtime(device.last_seen_at).strftime("%m-%d %H:%M")
+                if device.last_seen_at
+                else "",
+                "alerting": alert.device_id == device.pk,
+            }
+        )
     return {"home": home, "alarm": alarm, "devices": located}
 
 
@@ -215,8 +221,12 @@ def _run(request: HttpRequest, alert: Alert, action: Any, done: str) -> HttpResp
 def acknowledge_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     alert = alert_get_for_actor(actor=actor, external_id=external_id)
-    return _run(request, alert, lambda: services.alert_acknowledge(alert=alert, actor=actor),
-                _("Acknowledged."))  # fmt: skip
+    return _run(
+        request,
+        alert,
+        lambda: services.alert_acknowledge(alert=alert, actor=actor),
+        _("Acknowledged."),
+    )
 
 
 @login_required
@@ -235,10 +245,13 @@ def action_view(request: HttpRequest, external_id: str) -> HttpResponse:
 
     def log() -> None:
         services.alert_action_log(
-            alert=alert, actor=actor, kind=request.POST.get("kind", ""),
-            result=request.POST.get("result", ""), contact=contact,
+            alert=alert,
+            actor=actor,
+            kind=request.POST.get("kind", ""),
+            result=request.POST.get("result", ""),
+            contact=contact,
             note=request.POST.get("note", ""),
-        )  # fmt: skip
+        )
 
     return _run(request, alert, log, _("Logged."))
 
@@ -249,12 +262,16 @@ def resolve_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     alert = alert_get_for_actor(actor=actor, external_id=external_id)
     return _run(
-        request, alert,
-        lambda: services.alert_resolve(alert=alert, actor=actor,
-                                       outcome=request.POST.get("outcome", ""),
-                                       note=request.POST.get("note", "")),
+        request,
+        alert,
+        lambda: services.alert_resolve(
+            alert=alert,
+            actor=actor,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+        ),
         _("Resolved."),
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -263,10 +280,11 @@ def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     alert = alert_get_for_actor(actor=actor, external_id=external_id)
     return _run(
-        request, alert,
+        request,
+        alert,
         lambda: services.alert_review(alert=alert, actor=actor, note=request.POST.get("note", "")),
         _("Reviewed."),
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -316,16 +334,24 @@ def history_view(request: HttpRequest) -> HttpResponse:
         "-raised_at", "-id"
     )
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "alerts/history.html", {
-        "page": page, "statuses": AlertStatus.choices, "outcomes": Outcome.choices,
-    })  # fmt: skip
+    return render(
+        request,
+        "alerts/history.html",
+        {
+            "page": page,
+            "statuses": AlertStatus.choices,
+            "outcomes": Outcome.choices,
+        },
+    )
 
 
 # The words for the registered notification channels (alerts/channels.py).
 CHANNEL_LABELS = {
-    "outbox": gettext_lazy("In-app message"), "log": gettext_lazy("Log only"),
-    "email": gettext_lazy("E-mail"), "sms": gettext_lazy("Text message"),
-}  # fmt: skip
+    "outbox": gettext_lazy("In-app message"),
+    "log": gettext_lazy("Log only"),
+    "email": gettext_lazy("E-mail"),
+    "sms": gettext_lazy("Text message"),
+}
 
 
 @login_required
@@ -345,11 +371,13 @@ def _threshold_history(actor: Any, elder: Any) -> list[dict[str, Any]]:
         changes = []
         for name, change in event.changes.items():
             old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
-            changes.append({
-                "label": THRESHOLD_LABELS.get(name, (name, ""))[0],
-                "old": _("default") if old is None else old,
-                "new": _("default") if new is None else new,
-            })  # fmt: skip
+            changes.append(
+                {
+                    "label": THRESHOLD_LABELS.get(name, (name, ""))[0],
+                    "old": _("default") if old is None else old,
+                    "new": _("default") if new is None else new,
+                }
+            )
         rows.append({"event": event, "changes": changes})
     return rows
 
@@ -378,14 +406,20 @@ def elder_settings_view(request: HttpRequest, external_id: str) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect("alerts:elder_settings", external_id=elder.external_id)
-    return render(request, "alerts/elder_settings.html", {
-        "elder": elder, "rows": rows, "form": form,
-        "can_set": has_perm(actor, Permission.SET_ALERT_THRESHOLDS),
-        "history": _threshold_history(actor, elder),
-        "contacts": elder_contact_emails(actor=actor, elder=elder),
-        "can_edit_contacts": has_perm(actor, Permission.MANAGE_ELDERS),
-        "devices": list(elder_devices(elder=elder)),
-    })  # fmt: skip
+    return render(
+        request,
+        "alerts/elder_settings.html",
+        {
+            "elder": elder,
+            "rows": rows,
+            "form": form,
+            "can_set": has_perm(actor, Permission.SET_ALERT_THRESHOLDS),
+            "history": _threshold_history(actor, elder),
+            "contacts": elder_contact_emails(actor=actor, elder=elder),
+            "can_edit_contacts": has_perm(actor, Permission.MANAGE_ELDERS),
+            "devices": list(elder_devices(elder=elder)),
+        },
+    )
 
 
 @require_POST

@@ -37,11 +37,28 @@ class AssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = [
-            "id", "elder", "instrument", "reason", "status", "requested_via", "request_note",
-            "assessor", "second_assessor", "scheduled_at", "place", "answered_items", "total",
-            "preliminary_level", "final_level", "level_name", "return_reason", "submitted_at",
-            "finalised_at", "valid_until", "created_at",
-        ]  # fmt: skip
+            "id",
+            "elder",
+            "instrument",
+            "reason",
+            "status",
+            "requested_via",
+            "request_note",
+            "assessor",
+            "second_assessor",
+            "scheduled_at",
+            "place",
+            "answered_items",
+            "total",
+            "preliminary_level",
+            "final_level",
+            "level_name",
+            "return_reason",
+            "submitted_at",
+            "finalised_at",
+            "valid_until",
+            "created_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
@@ -90,9 +107,10 @@ class AssessmentRequestSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=AssessmentReason.choices)
     instrument = serializers.CharField(default="GB/T 42195-2022", max_length=40)
     requested_via = serializers.ChoiceField(
-        choices=RequestedVia.choices, default=RequestedVia.COMMUNITY_WORKER,
+        choices=RequestedVia.choices,
+        default=RequestedVia.COMMUNITY_WORKER,
         help_text="Who asks; `automatic` is the platform's own and cannot be given.",
-    )  # fmt: skip
+    )
     note = serializers.CharField(default="", allow_blank=True, max_length=200)
 
     def validate_requested_via(self, value: str) -> str:
@@ -184,9 +202,19 @@ class EligibilityRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = EligibilityRule
         fields = [
-            "id", "name", "entitlement", "amount_yuan", "unit", "min_level", "max_level",
-            "economic_statuses", "min_age", "valid_from", "valid_to", "is_active",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "entitlement",
+            "amount_yuan",
+            "unit",
+            "min_level",
+            "max_level",
+            "economic_statuses",
+            "min_age",
+            "valid_from",
+            "valid_to",
+            "is_active",
+        ]
 
 
 class EntitlementSerializer(serializers.Serializer):

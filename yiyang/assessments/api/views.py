@@ -86,9 +86,13 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = serializer.validated_data
         elder = elder_get_for_actor(actor=actor, external_id=data["elder"])
         assessment = services.assessment_request(
-            actor=actor, elder=elder, reason=data["reason"], requested_via=data["requested_via"],
-            instrument_code=data["instrument"], note=data["note"],
-        )  # fmt: skip
+            actor=actor,
+            elder=elder,
+            reason=data["reason"],
+            requested_via=data["requested_via"],
+            instrument_code=data["instrument"],
+            note=data["note"],
+        )
         return self._detail(assessment, status.HTTP_201_CREATED)
 
     @extend_schema(request=ScheduleSerializer, responses={200: AssessmentDetailSerializer})
@@ -108,9 +112,13 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         if data["second_assessor"] and second is None:
             raise ValidationError({"second_assessor": [_("No active assessor with this id.")]})
         assessment = services.assessment_schedule(
-            actor=request_actor(request), assessment=assessment, assessor=assessor,
-            second_assessor=second, scheduled_at=data["scheduled_at"], place=data["place"],
-        )  # fmt: skip
+            actor=request_actor(request),
+            assessment=assessment,
+            assessor=assessor,
+            second_assessor=second,
+            scheduled_at=data["scheduled_at"],
+            place=data["place"],
+        )
         return self._detail(assessment)
 
     @extend_schema(request=AnswersSerializer, responses={200: AssessmentDetailSerializer})
@@ -145,9 +153,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assessment = services.assessment_return(
-            actor=request_actor(request), assessment=assessment,
+            actor=request_actor(request),
+            assessment=assessment,
             reason=serializer.validated_data["reason"],
-        )  # fmt: skip
+        )
         return self._detail(assessment)
 
     @extend_schema(request=None, responses={200: AssessmentDetailSerializer})
@@ -166,9 +175,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assessment = services.assessment_cancel(
-            actor=request_actor(request), assessment=assessment,
+            actor=request_actor(request),
+            assessment=assessment,
             reason=serializer.validated_data["reason"],
-        )  # fmt: skip
+        )
         return self._detail(assessment)
 
     @extend_schema(responses={200: AssessmentHistorySerializer(many=True)})
@@ -196,10 +206,14 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = services.assessment_preview(
-            actor=request_actor(request), instrument_code=data["instrument"],
-            answers=data["answers"], coma=data["coma"], diagnoses=data["diagnoses"],
-            risk_events_30d=data["risk_events_30d"], complete=not data["partial"],
-        )  # fmt: skip
+            actor=request_actor(request),
+            instrument_code=data["instrument"],
+            answers=data["answers"],
+            coma=data["coma"],
+            diagnoses=data["diagnoses"],
+            risk_events_30d=data["risk_events_30d"],
+            complete=not data["partial"],
+        )
         return Response(PreviewResultSerializer(result.as_dict()).data)
 
 
@@ -217,9 +231,12 @@ class RiskEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         data = serializer.validated_data
         elder = elder_get_for_actor(actor=actor, external_id=data["elder"])
         event = services.risk_event_record(
-            actor=actor, elder=elder, kind=data["kind"], occurred_on=data["occurred_on"],
+            actor=actor,
+            elder=elder,
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
             note=data.get("note", ""),
-        )  # fmt: skip
+        )
         return Response(RiskEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 

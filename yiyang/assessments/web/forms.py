@@ -47,9 +47,12 @@ DIAGNOSIS_CODES: dict[str, str] = {
 }
 LIST_CODES = set(DIAGNOSIS_CODES.values())
 RISK_KINDS_ON_FORM = [
-    RiskEventKind.FALL, RiskEventKind.WANDERING, RiskEventKind.CHOKING,
-    RiskEventKind.SUICIDE_SELF_HARM, RiskEventKind.OTHER,
-]  # fmt: skip
+    RiskEventKind.FALL,
+    RiskEventKind.WANDERING,
+    RiskEventKind.CHOKING,
+    RiskEventKind.SUICIDE_SELF_HARM,
+    RiskEventKind.OTHER,
+]
 LEVEL_CHOICES = [(n, str(n)) for n in range(5)]
 
 
@@ -92,9 +95,12 @@ class FactsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for kind in RISK_KINDS_ON_FORM:
             self.fields[f"risk_{kind}"] = forms.IntegerField(
-                label=RiskEventKind(kind).label, min_value=0, max_value=3, required=False,
+                label=RiskEventKind(kind).label,
+                min_value=0,
+                max_value=3,
+                required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            )  # fmt: skip
+            )
 
     def risk_fields(self) -> list[forms.BoundField]:
         return [self[f"risk_{kind}"] for kind in RISK_KINDS_ON_FORM]
@@ -172,10 +178,12 @@ class EligibilityRuleForm(forms.Form):
     min_level = forms.TypedChoiceField(label=_("Lowest level"), choices=LEVEL_CHOICES, coerce=int)
     max_level = forms.TypedChoiceField(label=_("Highest level"), choices=LEVEL_CHOICES, coerce=int)
     economic_statuses = forms.MultipleChoiceField(
-        label=_("Economic statuses"), choices=EconomicStatus.choices, required=False,
+        label=_("Economic statuses"),
+        choices=EconomicStatus.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: any economic status."),
-    )  # fmt: skip
+    )
     min_age = forms.IntegerField(label=_("Minimum age"), min_value=0, max_value=120)
     valid_from = forms.DateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -146,8 +146,14 @@ def report_pdf(context: dict[str, Any]) -> bytes:
     ]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-        bottomMargin=18 * mm, title="老年人能力评估报告", author="Yiyang",
-    )  # fmt: skip
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title="老年人能力评估报告",
+        author="Yiyang",
+    )
     document.build(story)
     return buffer.getvalue()

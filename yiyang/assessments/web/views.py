@@ -73,9 +73,11 @@ SUMMARY = "summary"
 REPORT_STATUSES = (AssessmentStatus.SUBMITTED, AssessmentStatus.FINAL, AssessmentStatus.SUPERSEDED)
 SCHEDULABLE = (AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED)
 CANCELLABLE = (
-    AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED, AssessmentStatus.IN_PROGRESS,
+    AssessmentStatus.REQUESTED,
+    AssessmentStatus.SCHEDULED,
+    AssessmentStatus.IN_PROGRESS,
     AssessmentStatus.RETURNED,
-)  # fmt: skip
+)
 HISTORY_LABELS: dict[str, Any] = {
     "status": gettext_lazy("Status"),
     "reason": gettext_lazy("Reason"),
@@ -192,11 +194,13 @@ def _history_rows(events: Any) -> list[dict[str, Any]]:
             if key.startswith("_"):
                 continue
             old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
-            changes.append({
-                "label": HISTORY_LABELS.get(key, key),
-                "old": _history_value(key, old, people) if old is not None else "",
-                "new": _history_value(key, new, people),
-            })  # fmt: skip
+            changes.append(
+                {
+                    "label": HISTORY_LABELS.get(key, key),
+                    "old": _history_value(key, old, people) if old is not None else "",
+                    "new": _history_value(key, new, people),
+                }
+            )
         rows.append({"event": event, "changes": changes})
     return rows
 
@@ -221,18 +225,27 @@ def assessment_list_view(request: HttpRequest) -> HttpResponse:
         if assessment.instrument_id not in names:
             names[assessment.instrument_id] = level_names(assessment.instrument)
         level = assessment.final_level
-        rows.append({
-            "a": assessment,
-            "level": names[assessment.instrument_id].get(level, "") if level is not None else "",
-        })  # fmt: skip
+        rows.append(
+            {
+                "a": assessment,
+                "level": names[assessment.instrument_id].get(level, "")
+                if level is not None
+                else "",
+            }
+        )
     return render(
-        request, "assessments/assessment_list.html",
+        request,
+        "assessments/assessment_list.html",
         {
-            "page": page, "rows": rows, "filterset": AssessmentFilterSet(filters),
-            "divisions": divisions, "statuses": filters.getlist("status"), "mine": mine,
+            "page": page,
+            "rows": rows,
+            "filterset": AssessmentFilterSet(filters),
+            "divisions": divisions,
+            "statuses": filters.getlist("status"),
+            "mine": mine,
             "is_assessor": has_perm(actor, Permission.CONDUCT_ASSESSMENTS),
         },
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -259,9 +272,10 @@ def assessment_due_view(request: HttpRequest) -> HttpResponse:
     ]
     can_request = has_perm(actor, Permission.REQUEST_ASSESSMENTS)
     return render(
-        request, "assessments/assessment_due.html",
+        request,
+        "assessments/assessment_due.html",
         {"page": page, "rows": rows, "can_request": can_request},
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,11 +291,13 @@ def _result_rows(
     totals = result.get("domain_totals", {})
     domains = [
         {
-            "code": d["code"], "title": d.get("title", ""), "max": d.get("max"),
+            "code": d["code"],
+            "title": d.get("title", ""),
+            "max": d.get("max"),
             "total": totals.get(d["code"]),
         }
         for d in definition["domains"]
-    ]  # fmt: skip
+    ]
     prelim = assessment.preliminary_level
     final = assessment.final_level
     return {
@@ -382,9 +398,13 @@ def assessment_schedule_view(request: HttpRequest, external_id: str) -> HttpResp
         )
         try:
             services.assessment_schedule(
-                actor=actor, assessment=assessment, assessor=assessor, second_assessor=second,
-                scheduled_at=data["scheduled_at"], place=data["place"],
-            )  # fmt: skip
+                actor=actor,
+                assessment=assessment,
+                assessor=assessor,
+                second_assessor=second,
+                scheduled_at=data["scheduled_at"],
+                place=data["place"],
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -511,11 +531,13 @@ def _form_context(
     if step["domain"] is not None:
         for item in step["domain"]["items"]:
             chosen = posted.get(item["code"], saved.get(item["code"]))
-            items.append({
-                "item": item,
-                "selected": str(chosen) if chosen is not None else "",
-                "errors": errors.get(item["code"], []),
-            })  # fmt: skip
+            items.append(
+                {
+                    "item": item,
+                    "selected": str(chosen) if chosen is not None else "",
+                    "errors": errors.get(item["code"], []),
+                }
+            )
     recorded = services.risk_events_30d(assessment.elder)
     if step_key == FACTS and facts_form is None:
         events = entry.risk_events_30d or recorded
@@ -524,12 +546,17 @@ def _form_context(
     result = services.assessment_result(assessment)
     for domain in definition["domains"]:
         codes = [i["code"] for i in domain["items"]]
-        summary_domains.append({
-            "code": domain["code"], "title": domain.get("title", ""), "max": domain.get("max"),
-            "answered": sum(1 for c in codes if c in saved), "items": len(codes),
-            "total": result.get("domain_totals", {}).get(domain["code"], 0),
-            "missing": [c for c in codes if c not in saved],
-        })  # fmt: skip
+        summary_domains.append(
+            {
+                "code": domain["code"],
+                "title": domain.get("title", ""),
+                "max": domain.get("max"),
+                "answered": sum(1 for c in codes if c in saved),
+                "items": len(codes),
+                "total": result.get("domain_totals", {}).get(domain["code"], 0),
+                "missing": [c for c in codes if c not in saved],
+            }
+        )
     other_errors = [
         {"code": code, "messages": msgs, "step": step_of_item.get(code, FACTS)}
         for code, msgs in errors.items()
@@ -604,9 +631,10 @@ def assessment_form_view(request: HttpRequest, external_id: str) -> HttpResponse
     if request.method == "GET":
         wanted = request.GET.get("step")
         return render(
-            request, template,
+            request,
+            template,
             _form_context(request, assessment, wanted if wanted in keys else None),
-        )  # fmt: skip
+        )
     step_key = request.POST.get("step", "")
     if step_key not in keys:
         step_key = keys[0]
@@ -637,9 +665,13 @@ def assessment_form_view(request: HttpRequest, external_id: str) -> HttpResponse
                     target = {"diagnoses": "diagnoses_free", "risk_events_30d": None}.get(key, key)
                     facts_form.add_error(target, message)
         context = _form_context(
-            request, assessment, step_key, posted=values.get("answers"), errors=errors,
+            request,
+            assessment,
+            step_key,
+            posted=values.get("answers"),
+            errors=errors,
             facts_form=facts_form,
-        )  # fmt: skip
+        )
         return render(request, template, context, status=400)
     if go == "submit":
         messages.success(request, _("The assessment was submitted for review."))
@@ -735,11 +767,17 @@ def trend_chart(
         path.append(f"V {y(level)}" if index else f"M {x(day)} {y(level)}")
         # The last step runs to the right edge: the level holds until today.
         path.append(f"H {x(until) if index + 1 < len(points) else TREND_LEFT + plot}")
-        marks.append({
-            "x": x(day), "y": y(level), "date": day, "level": level,
-            "name": names.get(level, str(level)), "total": point.get("total"),
-            "id": point["external_id"],
-        })  # fmt: skip
+        marks.append(
+            {
+                "x": x(day),
+                "y": y(level),
+                "date": day,
+                "level": level,
+                "name": names.get(level, str(level)),
+                "total": point.get("total"),
+                "id": point["external_id"],
+            }
+        )
     return {
         "points": marks,
         "levels": levels,
@@ -802,9 +840,11 @@ def elder_request_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             assessment = services.assessment_request(
-                actor=actor, elder=elder, reason=form.cleaned_data["reason"],
+                actor=actor,
+                elder=elder,
+                reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -825,9 +865,12 @@ def elder_risk_event_view(request: HttpRequest, external_id: str) -> HttpRespons
         kind = form.cleaned_data["kind"]
         try:
             services.risk_event_record(
-                actor=actor, elder=elder, kind=kind,
-                occurred_on=form.cleaned_data["occurred_on"], note=form.cleaned_data["note"],
-            )  # fmt: skip
+                actor=actor,
+                elder=elder,
+                kind=kind,
+                occurred_on=form.cleaned_data["occurred_on"],
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -837,15 +880,19 @@ def elder_risk_event_view(request: HttpRequest, external_id: str) -> HttpRespons
                 if proposal == services.REASSESSMENT_REQUESTED:
                     messages.warning(
                         request,
-                        _("After a fall or a hospital stay an immediate re-assessment is "
-                          "proposed: it has been requested."),
-                    )  # fmt: skip
+                        _(
+                            "After a fall or a hospital stay an immediate re-assessment is "
+                            "proposed: it has been requested."
+                        ),
+                    )
                 else:
                     messages.warning(
                         request,
-                        _("After a fall or a hospital stay an assessment is advisable: "
-                          "request one below."),
-                    )  # fmt: skip
+                        _(
+                            "After a fall or a hospital stay an assessment is advisable: "
+                            "request one below."
+                        ),
+                    )
             return _elder_page(request, elder)
     context = _elder_context(request, elder, risk_form=form)
     return render(request, "assessments/elder_assessments.html", context, status=400)
@@ -892,9 +939,10 @@ def eligibility_list_view(request: HttpRequest) -> HttpResponse:
         for rule in eligibility_rules()
     ]
     return render(
-        request, "assessments/eligibility_list.html",
+        request,
+        "assessments/eligibility_list.html",
         {"rules": rules, "can_manage": has_perm(actor, Permission.MANAGE_ELIGIBILITY)},
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -904,14 +952,15 @@ def eligibility_detail_view(request: HttpRequest, external_id: str) -> HttpRespo
     rule = eligibility_rule_get(external_id=external_id)
     events: list[AuditEvent] = list(eligibility_rule_history(rule=rule))
     return render(
-        request, "assessments/eligibility_detail.html",
+        request,
+        "assessments/eligibility_detail.html",
         {
             "rule": rule,
             "statuses": "、".join(_label(EconomicStatus, s) for s in rule.economic_statuses),
             "history": _history_rows(events),
             "can_manage": has_perm(actor, Permission.MANAGE_ELIGIBILITY),
         },
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,11 +22,15 @@ class DivisionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
     level = serializers.ChoiceField(choices=DivisionLevel.choices)
     parent: serializers.SlugRelatedField[Division] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="external_id", queryset=Division.objects.none(), allow_null=True,
+        slug_field="external_id",
+        queryset=Division.objects.none(),
+        allow_null=True,
         required=False,
-        error_messages={"does_not_exist": _("No division {value} in your jurisdiction."),
-                        "invalid": _("Give the parent's id (a UUID).")},
-    )  # fmt: skip
+        error_messages={
+            "does_not_exist": _("No division {value} in your jurisdiction."),
+            "invalid": _("Give the parent's id (a UUID)."),
+        },
+    )
     population_60_plus = serializers.IntegerField(min_value=0, max_value=50_000_000, required=False)
     centroid_lat = serializers.DecimalField(
         max_digits=9, decimal_places=6, allow_null=True, required=False
@@ -38,9 +42,18 @@ class DivisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Division
         fields = [
-            "id", "code", "name", "level", "parent", "is_urban", "population_60_plus",
-            "centroid_lat", "centroid_lng", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "code",
+            "name",
+            "level",
+            "parent",
+            "is_urban",
+            "population_60_plus",
+            "centroid_lat",
+            "centroid_lng",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is checked by the service, with the code in the message.
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
@@ -53,9 +66,16 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "at", "username", "action", "object_type", "object_id", "object_repr",
-            "changes", "ip_address",
-        ]  # fmt: skip
+            "id",
+            "at",
+            "username",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "ip_address",
+        ]
         read_only_fields = fields
 
 

@@ -111,8 +111,11 @@ def answer_time(raised_at: Any, acknowledged_at: Any) -> str:
     text = display.duration_seconds(seconds) if seconds is not None else display.EMPTY
     return format_html(
         '<span class="answer {}" data-seconds="{}">{} · {}</span>',
-        css, "" if seconds is None else int(seconds), text, words,
-    )  # fmt: skip
+        css,
+        "" if seconds is None else int(seconds),
+        text,
+        words,
+    )
 
 
 @register.filter

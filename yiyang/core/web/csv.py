@@ -48,9 +48,12 @@ def export_view_response(
     actor = request_actor(request)
     require_perm(actor, permission)
     export_recorded(
-        actor=actor, permission=permission, object_type=queryset.model._meta.label_lower,
-        count=queryset.count(), filters=dict(request.GET.lists()),
-    )  # fmt: skip
+        actor=actor,
+        permission=permission,
+        object_type=queryset.model._meta.label_lower,
+        count=queryset.count(),
+        filters=dict(request.GET.lists()),
+    )
     return csv_response(
         filename, header, (row(item) for item in queryset.iterator(chunk_size=2000))
     )

@@ -29,9 +29,10 @@ def export_start_response(
         job = exports.export_job_create(actor=actor, kind=kind, params=params)
         return redirect("exports:detail", external_id=job.external_id)
     return render(
-        request, "core/export_start.html",
+        request,
+        "core/export_start.html",
         {"export": export, "action": request.get_full_path()},
-    )  # fmt: skip
+    )
 
 
 def _context(job: ExportJob) -> dict[str, Any]:

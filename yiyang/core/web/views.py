@@ -81,24 +81,32 @@ def division_detail_view(request: HttpRequest, external_id: str) -> HttpResponse
     actor = request_actor(request)
     division = division_get_for_actor(actor=actor, external_id=external_id)
     return render(
-        request, "core/division_detail.html",
+        request,
+        "core/division_detail.html",
         {
             "division": division,
-            "ancestors": [a for a in division_ancestors(division)
-                          if actor.scope.covers_division_code(a.code)],
+            "ancestors": [
+                a for a in division_ancestors(division) if actor.scope.covers_division_code(a.code)
+            ],
             "children": division_children(actor=actor, division=division),
             "can_manage": has_perm(actor, Permission.MANAGE_DIVISIONS),
         },
-    )  # fmt: skip
+    )
 
 
 class DivisionForm(ServiceValidatedModelForm):
     class Meta:
         model = Division
         fields = [
-            "code", "name", "level", "parent", "is_urban", "population_60_plus",
-            "centroid_lat", "centroid_lng",
-        ]  # fmt: skip
+            "code",
+            "name",
+            "level",
+            "parent",
+            "is_urban",
+            "population_60_plus",
+            "centroid_lat",
+            "centroid_lng",
+        ]
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,14 +149,29 @@ def division_export_view(request: HttpRequest) -> StreamingHttpResponse:
         permission=Permission.EXPORT_DATA,
         queryset=division_list(actor=request_actor(request), filters=request.GET),
         filename="divisions.csv",
-        header=["external_id", "code", "name", "level", "parent_code", "urban_rural",
-                "population_60_plus", "centroid_lat", "centroid_lng"],
+        header=[
+            "external_id",
+            "code",
+            "name",
+            "level",
+            "parent_code",
+            "urban_rural",
+            "population_60_plus",
+            "centroid_lat",
+            "centroid_lng",
+        ],
         row=lambda d: (
-            str(d.external_id), d.code, d.name, d.level, d.parent.code if d.parent else "",
-            "urban" if d.is_urban else "rural", d.population_60_plus, d.centroid_lat,
+            str(d.external_id),
+            d.code,
+            d.name,
+            d.level,
+            d.parent.code if d.parent else "",
+            "urban" if d.is_urban else "rural",
+            d.population_60_plus,
+            d.centroid_lat,
             d.centroid_lng,
         ),
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -157,10 +180,14 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
     events = audit_event_list(actor=actor, filters=request.GET)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
-        request, "core/audit_list.html",
-        {"page": page, "filterset": AuditEventFilterSet(request.GET),
-         "object_types": object_types()},
-    )  # fmt: skip
+        request,
+        "core/audit_list.html",
+        {
+            "page": page,
+            "filterset": AuditEventFilterSet(request.GET),
+            "object_types": object_types(),
+        },
+    )
 
 
 @login_required
@@ -171,10 +198,24 @@ def audit_export_view(request: HttpRequest) -> StreamingHttpResponse:
         permission=Permission.VIEW_AUDIT_LOG,
         queryset=audit_event_list(actor=request_actor(request), filters=request.GET),
         filename="audit-log.csv",
-        header=["at", "username", "action", "object_type", "object_id", "object",
-                "ip_address", "changes"],
+        header=[
+            "at",
+            "username",
+            "action",
+            "object_type",
+            "object_id",
+            "object",
+            "ip_address",
+            "changes",
+        ],
         row=lambda e: (
-            e.at.isoformat(), e.actor_username, e.action, e.object_type, e.object_id,
-            e.object_repr, e.ip_address, e.changes,
+            e.at.isoformat(),
+            e.actor_username,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.ip_address,
+            e.changes,
         ),
-    )  # fmt: skip
+    )

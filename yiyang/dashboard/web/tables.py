@@ -80,19 +80,31 @@ def unit_text(indicator: Indicator) -> str:
 
 def figures_table(figures: list[Figure]) -> Table:
     table = Table(
-        "figures", _("Indicators against targets"),
-        [_("Indicator"), _("Value this month"), _("Unit of measure"), _("Target"), _("Status"),
-         _("Year on year")],
-    )  # fmt: skip
+        "figures",
+        _("Indicators against targets"),
+        [
+            _("Indicator"),
+            _("Value this month"),
+            _("Unit of measure"),
+            _("Target"),
+            _("Status"),
+            _("Year on year"),
+        ],
+    )
     for figure in figures:
         change = figure.year_on_year
-        table.rows.append([
-            str(figure.indicator.name), shown(figure.value), unit_text(figure.indicator),
-            shown(figure.target),
-            str(STATUS_LABELS[figure.status]) if figure.status else EMPTY,
-            EMPTY if change is None else (f"{change:+}" + (
-                _(" points") if figure.indicator.is_share else " %")),
-        ])  # fmt: skip
+        table.rows.append(
+            [
+                str(figure.indicator.name),
+                shown(figure.value),
+                unit_text(figure.indicator),
+                shown(figure.target),
+                str(STATUS_LABELS[figure.status]) if figure.status else EMPTY,
+                EMPTY
+                if change is None
+                else (f"{change:+}" + (_(" points") if figure.indicator.is_share else " %")),
+            ]
+        )
     return table
 
 
@@ -153,8 +165,10 @@ def levels_table(division: Division, figures: list[Figure]) -> Table:
     if found is None:
         rows = selectors.level_mix(division=division)
     else:
-        levels = [(str(label), _count(f.value.value)) for (_, label), f in zip(
-            AbilityLevel.choices, found[:5], strict=True)]  # fmt: skip
+        levels = [
+            (str(label), _count(f.value.value))
+            for (_, label), f in zip(AbilityLevel.choices, found[:5], strict=True)
+        ]
         rest = _count(found[5].value.value) - sum(n for _, n in levels)
         rows = [{"label": label, "value": n} for label, n in levels]
         rows.append({"label": _("Not assessed"), "value": max(rest, 0)})

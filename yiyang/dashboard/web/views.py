@@ -156,13 +156,16 @@ def export_view(request: HttpRequest) -> HttpResponse:
     key = request.GET.get("table", "")
     chosen = [tables[key]] if key in tables else [tables[k] for k in TABLE_KEYS if k in tables]
     export_recorded(
-        actor=actor, permission=Permission.EXPORT_DATA, object_type="dashboard.table",
+        actor=actor,
+        permission=Permission.EXPORT_DATA,
+        object_type="dashboard.table",
         count=sum(len(t.rows) for t in chosen),
         filters={
-            "division": division.code, "table": key,
+            "division": division.code,
+            "table": key,
             "indicator": getattr(indicator, "code", ""),
         },
-    )  # fmt: skip
+    )
     title = f"{division.name} · {timezone.localdate():%Y-%m-%d}"
     response = HttpResponse(
         workbook(chosen, title=title),

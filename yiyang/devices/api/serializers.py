@@ -19,10 +19,23 @@ class DeviceSerializer(serializers.ModelSerializer[Device]):
     class Meta:
         model = Device
         fields = [
-            "device_id", "kind", "vendor", "model", "serial", "imei", "sim_iccid", "firmware",
-            "installed_on", "status", "community", "elder", "home_address",
-            "heartbeat_interval_seconds", "battery_percent", "last_seen_at",
-        ]  # fmt: skip
+            "device_id",
+            "kind",
+            "vendor",
+            "model",
+            "serial",
+            "imei",
+            "sim_iccid",
+            "firmware",
+            "installed_on",
+            "status",
+            "community",
+            "elder",
+            "home_address",
+            "heartbeat_interval_seconds",
+            "battery_percent",
+            "last_seen_at",
+        ]
 
     def get_elder(self, device: Device) -> dict[str, Any] | None:
         if device.elder is None:
@@ -64,9 +77,12 @@ class DeviceCreateSerializer(DeviceUpdateSerializer):
 class BindSerializer(serializers.Serializer[Any]):
     elder = serializers.UUIDField(help_text="the elder's id")
     home_address = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
         help_text="where the device is installed (default: the elder's address)",
-    )  # fmt: skip
+    )
 
 
 class RebindSerializer(BindSerializer):
@@ -86,6 +102,12 @@ class BindingSerializer(serializers.ModelSerializer[DeviceBinding]):
     class Meta:
         model = DeviceBinding
         fields = [
-            "elder", "elder_name", "home_address", "bound_at", "bound_by", "unbound_at",
-            "unbound_by", "reason",
-        ]  # fmt: skip
+            "elder",
+            "elder_name",
+            "home_address",
+            "bound_at",
+            "bound_by",
+            "unbound_at",
+            "unbound_by",
+            "reason",
+        ]

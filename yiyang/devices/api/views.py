@@ -105,10 +105,11 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = BindSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         binding = services.device_bind(
-            actor=request_actor(request), device=device,
+            actor=request_actor(request),
+            device=device,
             elder=self._elder(serializer.validated_data["elder"]),
             home_address=serializer.validated_data["home_address"],
-        )  # fmt: skip
+        )
         return Response(BindingSerializer(binding).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RebindSerializer, responses={201: BindingSerializer})
@@ -120,9 +121,12 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         binding = services.device_rebind(
-            actor=request_actor(request), device=device, elder=self._elder(data["elder"]),
-            home_address=data["home_address"], reason=data["reason"],
-        )  # fmt: skip
+            actor=request_actor(request),
+            device=device,
+            elder=self._elder(data["elder"]),
+            home_address=data["home_address"],
+            reason=data["reason"],
+        )
         return Response(BindingSerializer(binding).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UnbindSerializer, responses={200: DeviceSerializer})
@@ -132,9 +136,10 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = UnbindSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device = services.device_unbind(
-            actor=request_actor(request), device=self.get_object(),
+            actor=request_actor(request),
+            device=self.get_object(),
             reason=serializer.validated_data["reason"],
-        )  # fmt: skip
+        )
         return self._device(device)
 
     @extend_schema(request=None, responses={200: BindingSerializer(many=True)})

@@ -18,42 +18,53 @@ def _vendor_choices() -> list[tuple[str, str]]:
 class DeviceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=DeviceKind.choices)
     vendor = forms.ChoiceField(
-        label=_("Vendor"), choices=_vendor_choices,
+        label=_("Vendor"),
+        choices=_vendor_choices,
         help_text=_("The vendor whose payload format the device speaks."),
-    )  # fmt: skip
+    )
     model = forms.CharField(label=_("Model"), required=False, max_length=64)
     serial = forms.CharField(label=_("Serial number"), max_length=64)
     imei = forms.CharField(label=_("IMEI"), required=False, max_length=17)
     sim_iccid = forms.CharField(label=_("SIM ICCID"), required=False, max_length=22)
     firmware = forms.CharField(label=_("Firmware"), required=False, max_length=32)
     installed_on = forms.DateField(
-        label=_("Installed on"), required=False,
+        label=_("Installed on"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-    )  # fmt: skip
+    )
     heartbeat_interval_seconds = forms.IntegerField(
-        label=_("Heartbeat interval (seconds)"), initial=300,
-        help_text=_("The device reports at least this often; silence for three intervals "
-                    "raises a technical alert."),
-    )  # fmt: skip
+        label=_("Heartbeat interval (seconds)"),
+        initial=300,
+        help_text=_(
+            "The device reports at least this often; silence for three intervals "
+            "raises a technical alert."
+        ),
+    )
 
     def __init__(self, *args: Any, communities: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if communities is not None:
             # Registration: the community whose stock the device joins.
             self.fields["community"] = forms.ModelChoiceField(
-                label=_("Community"), queryset=communities, to_field_name="code",
-            )  # fmt: skip
+                label=_("Community"),
+                queryset=communities,
+                to_field_name="code",
+            )
 
 
 class BindForm(forms.Form):
     elder = forms.UUIDField(widget=forms.HiddenInput)
     home_address = forms.CharField(
-        label=_("Home address"), required=False, max_length=200,
+        label=_("Home address"),
+        required=False,
+        max_length=200,
         help_text=_("Where the device is installed; empty: the elder's address."),
-    )  # fmt: skip
+    )
     reason = forms.CharField(
-        label=_("Reason for moving it"), required=False, max_length=200,
-    )  # fmt: skip
+        label=_("Reason for moving it"),
+        required=False,
+        max_length=200,
+    )
 
 
 class UnbindForm(forms.Form):

@@ -61,10 +61,17 @@ def device_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     devices = device_list(actor=actor, filters=request.GET)
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "devices/device_list.html", {
-        "page": page, "kinds": DeviceKind.choices, "statuses": DeviceStatus.choices,
-        "ingestion": gateway_status(), "can_manage": has_perm(actor, Permission.MANAGE_DEVICES),
-    })  # fmt: skip
+    return render(
+        request,
+        "devices/device_list.html",
+        {
+            "page": page,
+            "kinds": DeviceKind.choices,
+            "statuses": DeviceStatus.choices,
+            "ingestion": gateway_status(),
+            "can_manage": has_perm(actor, Permission.MANAGE_DEVICES),
+        },
+    )
 
 
 def _history_value(key: str, value: Any) -> str:
@@ -79,12 +86,14 @@ def _history_rows(actor: Any, device: Any) -> list[dict[str, Any]]:
         changes = []
         for key, change in event.changes.items():
             old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
-            changes.append({
-                "label": HISTORY_LABELS.get(key) or display.EMPTY,
-                "old": _history_value(key, old),
-                "new": _history_value(key, new),
-                "is_change": isinstance(change, list),
-            })  # fmt: skip
+            changes.append(
+                {
+                    "label": HISTORY_LABELS.get(key) or display.EMPTY,
+                    "old": _history_value(key, old),
+                    "new": _history_value(key, new),
+                    "is_change": isinstance(change, list),
+                }
+            )
         rows.append({"event": event, "changes": changes})
     return rows
 
@@ -93,13 +102,18 @@ def _history_rows(actor: Any, device: Any) -> list[dict[str, Any]]:
 def device_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     device = device_get_for_actor(actor=actor, external_id=external_id)
-    return render(request, "devices/device_detail.html", {
-        "device": device, "bindings": device_bindings(device=device),
-        "history": _history_rows(actor, device),
-        "events": device_recent_events(device=device, limit=50),
-        "can_manage": has_perm(actor, Permission.MANAGE_DEVICES),
-        "unbind_form": UnbindForm(),
-    })  # fmt: skip
+    return render(
+        request,
+        "devices/device_detail.html",
+        {
+            "device": device,
+            "bindings": device_bindings(device=device),
+            "history": _history_rows(actor, device),
+            "events": device_recent_events(device=device, limit=50),
+            "can_manage": has_perm(actor, Permission.MANAGE_DEVICES),
+            "unbind_form": UnbindForm(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,9 +144,10 @@ def device_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.device_update(
-                actor=actor, device=device,
+                actor=actor,
+                device=device,
                 **{name: form.cleaned_data[name] for name in form.changed_data},
-            )  # fmt: skip
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -158,15 +173,19 @@ def device_bind_view(request: HttpRequest, external_id: str) -> HttpResponse:
                 raise ValidationError({"elder": _("No elder with this id in your jurisdiction.")})
             if device.elder_id is None:
                 services.device_bind(
-                    actor=actor, device=device, elder=chosen,
+                    actor=actor,
+                    device=device,
+                    elder=chosen,
                     home_address=form.cleaned_data["home_address"],
-                )  # fmt: skip
+                )
             else:
                 services.device_rebind(
-                    actor=actor, device=device, elder=chosen,
+                    actor=actor,
+                    device=device,
+                    elder=chosen,
                     home_address=form.cleaned_data["home_address"],
                     reason=form.cleaned_data["reason"],
-                )  # fmt: skip
+                )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -174,10 +193,17 @@ def device_bind_view(request: HttpRequest, external_id: str) -> HttpResponse:
             return redirect("devices:detail", external_id=device.external_id)
     elif request.method == "GET" and request.GET.get("elder"):
         chosen = elder_for_binding(actor=actor, external_id=request.GET["elder"])
-    return render(request, "devices/device_bind.html", {
-        "device": device, "form": form, "query": query, "chosen": chosen,
-        "elders": elders_to_bind(actor=actor, query=query) if query else [],
-    })  # fmt: skip
+    return render(
+        request,
+        "devices/device_bind.html",
+        {
+            "device": device,
+            "form": form,
+            "query": query,
+            "chosen": chosen,
+            "elders": elders_to_bind(actor=actor, query=query) if query else [],
+        },
+    )
 
 
 @require_POST

@@ -41,10 +41,23 @@ class ElderListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Elder
         fields = [
-            "id", "name", "name_initials", "id_number", "sex", "birth_date", "age", "age_band",
-            "tags", "phones", "community", "address", "living_arrangement", "economic_status",
-            "ability_level", "status",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "name_initials",
+            "id_number",
+            "sex",
+            "birth_date",
+            "age",
+            "age_band",
+            "tags",
+            "phones",
+            "community",
+            "address",
+            "living_arrangement",
+            "economic_status",
+            "ability_level",
+            "status",
+        ]
         read_only_fields = fields
 
     def get_age(self, elder: Elder) -> int:
@@ -82,9 +95,18 @@ class ConsentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Consent
         fields = [
-            "id", "purpose", "recipient", "given_by", "guardian_name", "given_on", "evidence",
-            "recorded_by_username", "withdrawn_on", "withdrawal_reason", "is_active",
-        ]  # fmt: skip
+            "id",
+            "purpose",
+            "recipient",
+            "given_by",
+            "guardian_name",
+            "given_on",
+            "evidence",
+            "recorded_by_username",
+            "withdrawn_on",
+            "withdrawal_reason",
+            "is_active",
+        ]
         read_only_fields = fields
 
 
@@ -109,11 +131,22 @@ class ElderDetailSerializer(ElderListSerializer):
     class Meta(ElderListSerializer.Meta):
         fields = [
             *ElderListSerializer.Meta.fields,
-            "ethnicity", "lat", "lng", "location_source", "marital_status", "insurance_type",
+            "ethnicity",
+            "lat",
+            "lng",
+            "location_source",
+            "marital_status",
+            "insurance_type",
             "insurance_number",
-            "health", "status_changed_on", "deceased_on", "contacts", "consents", "revealed",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "health",
+            "status_changed_on",
+            "deceased_on",
+            "contacts",
+            "consents",
+            "revealed",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def _revealed(self) -> Any:
@@ -168,10 +201,13 @@ class ElderWriteSerializer(serializers.Serializer[Any]):
         child=serializers.CharField(max_length=30), required=False, max_length=5
     )
     community = serializers.SlugRelatedField(
-        slug_field="external_id", queryset=Division.objects.none(),
-        error_messages={"does_not_exist": _("No community {value} in your jurisdiction."),
-                        "invalid": _("Give the community's id (a UUID).")},
-    )  # fmt: skip
+        slug_field="external_id",
+        queryset=Division.objects.none(),
+        error_messages={
+            "does_not_exist": _("No community {value} in your jurisdiction."),
+            "invalid": _("Give the community's id (a UUID)."),
+        },
+    )
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
     lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
@@ -187,9 +223,10 @@ class ElderWriteSerializer(serializers.Serializer[Any]):
     )
     insurance_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     chronic_conditions = serializers.ListField(
-        child=serializers.ChoiceField(choices=ChronicCondition.choices), required=False,
+        child=serializers.ChoiceField(choices=ChronicCondition.choices),
+        required=False,
         max_length=30,
-    )  # fmt: skip
+    )
     disability_certificate = serializers.CharField(max_length=40, required=False, allow_blank=True)
     family_doctor = serializers.CharField(max_length=120, required=False, allow_blank=True)
     status = serializers.ChoiceField(
@@ -225,9 +262,16 @@ class AccessLogSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccessLog
         fields = [
-            "id", "at", "username", "role", "action", "fields", "elder_count", "ip_address",
+            "id",
+            "at",
+            "username",
+            "role",
+            "action",
+            "fields",
+            "elder_count",
+            "ip_address",
             "user_agent",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
 
@@ -238,10 +282,23 @@ class ImportJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportJob
         fields = [
-            "id", "filename", "dry_run", "status", "percent", "total_rows", "processed_rows",
-            "created_count", "updated_count", "unchanged_count", "rejected_count",
-            "duplicate_count", "message", "warnings", "created_at", "finished_at",
-        ]  # fmt: skip
+            "id",
+            "filename",
+            "dry_run",
+            "status",
+            "percent",
+            "total_rows",
+            "processed_rows",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "rejected_count",
+            "duplicate_count",
+            "message",
+            "warnings",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 

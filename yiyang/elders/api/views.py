@@ -135,9 +135,12 @@ class ElderViewSet(
         if user is None:
             raise ValidationError({"username": _("No active login with this username.")})
         services.family_member_link(
-            actor=request_actor(request), elder=elder, user=user, relation=data["relation"],
+            actor=request_actor(request),
+            elder=elder,
+            user=user,
+            relation=data["relation"],
             active=data["active"],
-        )  # fmt: skip
+        )
         return Response(serializer.data)
 
 
@@ -180,9 +183,11 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         job = importing.import_job_create(
-            actor=actor, filename=upload.name, content=upload.read(),
+            actor=actor,
+            filename=upload.name,
+            content=upload.read(),
             dry_run=serializer.validated_data["dry_run"],
-        )  # fmt: skip
+        )
         import_job_start(job)
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

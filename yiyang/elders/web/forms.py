@@ -102,17 +102,22 @@ class ElderForm(forms.Form):
 
     name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = forms.CharField(
-        label=_("ID number"), max_length=30,
+        label=_("ID number"),
+        max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )  # fmt: skip
+    )
     sex = forms.ChoiceField(
-        label=_("Sex"), choices=with_blank(Sex.choices), required=False,
+        label=_("Sex"),
+        choices=with_blank(Sex.choices),
+        required=False,
         help_text=_("Taken from the ID number when left empty."),
-    )  # fmt: skip
+    )
     birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=_date_input(),
+        label=_("Birth date"),
+        required=False,
+        widget=_date_input(),
         help_text=_("Taken from the ID number when left empty."),
-    )  # fmt: skip
+    )
     ethnicity = forms.ChoiceField(
         label=_("Ethnicity"), choices=with_blank(ETHNICITY_CHOICES), required=False
     )
@@ -128,9 +133,11 @@ class ElderForm(forms.Form):
         label=_("Marital status"), choices=with_blank(MaritalStatus.choices), required=False
     )
     economic_status = forms.ChoiceField(
-        label=_("Economic status"), choices=EconomicStatus.choices, required=False,
+        label=_("Economic status"),
+        choices=EconomicStatus.choices,
+        required=False,
         initial=EconomicStatus.NONE,
-    )  # fmt: skip
+    )
     insurance_type = forms.ChoiceField(
         label=_("Medical insurance"), choices=with_blank(InsuranceType.choices), required=False
     )
@@ -138,21 +145,26 @@ class ElderForm(forms.Form):
         label=_("Medical-insurance number"), max_length=40, required=False
     )
     chronic_conditions = forms.MultipleChoiceField(
-        label=_("Chronic conditions"), choices=ChronicCondition.choices, required=False,
+        label=_("Chronic conditions"),
+        choices=ChronicCondition.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+    )
     disability_certificate = forms.CharField(
         label=_("Disability certificate"), max_length=40, required=False
     )
     family_doctor = forms.CharField(label=_("Family doctor"), max_length=120, required=False)
     status = forms.ChoiceField(
-        label=_("Status"), initial=ElderStatus.ACTIVE,
+        label=_("Status"),
+        initial=ElderStatus.ACTIVE,
         choices=[c for c in ElderStatus.choices if c[0] != ElderStatus.DUPLICATE],
-    )  # fmt: skip
+    )
     deceased_on = forms.DateField(
-        label=_("Date of death"), required=False, widget=_date_input(),
+        label=_("Date of death"),
+        required=False,
+        widget=_date_input(),
         help_text=_("Only for a deceased elder."),
-    )  # fmt: skip
+    )
 
     def __init__(
         self,
@@ -221,14 +233,18 @@ class ConsentForm(forms.Form):
     recipient = forms.CharField(label=_("Shared with"), max_length=120, required=False)
     given_by = forms.ChoiceField(label=_("Given by"), choices=ConsentGiver.choices)
     guardian_name = forms.CharField(
-        label=_("Guardian's name"), max_length=50, required=False,
+        label=_("Guardian's name"),
+        max_length=50,
+        required=False,
         help_text=_("When a guardian gave the consent."),
-    )  # fmt: skip
+    )
     given_on = forms.DateField(label=_("Given on"), widget=_date_input())
     evidence = forms.CharField(
-        label=_("Evidence"), max_length=200, required=False,
+        label=_("Evidence"),
+        max_length=200,
+        required=False,
         help_text=_("For example: signed form number, where the paper is kept."),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

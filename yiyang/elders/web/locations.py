@@ -38,12 +38,18 @@ def unlocated_list_view(request: HttpRequest) -> HttpResponse:
     approximate = request.GET.get("show") != "missing"
     elders = elders_unlocated(actor=actor, approximate=approximate).select_related("community")
     page = Paginator(elders, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "elders/unlocated_list.html", {
-        "page": page, "counts": elders_unlocated_count(actor=actor), "approximate": approximate,
-        "can_manage": has_perm(actor, Permission.MANAGE_ELDERS),
-        "can_import": has_perm(actor, Permission.MANAGE_ADDRESS_REGISTER),
-        "approximate_source": LocationSource.COMMUNITY,
-    })  # fmt: skip
+    return render(
+        request,
+        "elders/unlocated_list.html",
+        {
+            "page": page,
+            "counts": elders_unlocated_count(actor=actor),
+            "approximate": approximate,
+            "can_manage": has_perm(actor, Permission.MANAGE_ELDERS),
+            "can_import": has_perm(actor, Permission.MANAGE_ADDRESS_REGISTER),
+            "approximate_source": LocationSource.COMMUNITY,
+        },
+    )
 
 
 @require_GET
@@ -54,11 +60,11 @@ def locate_view(request: HttpRequest) -> JsonResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_ELDERS)
     community = get_or_404(
-        division_queryset(actor=actor).filter(level="community").select_related(
-            "parent__parent__parent"
-        ),
+        division_queryset(actor=actor)
+        .filter(level="community")
+        .select_related("parent__parent__parent"),
         external_id=request.GET.get("community") or "",
-    )  # fmt: skip
+    )
     address = str(request.GET.get("address") or "")[:200]
     found = Geocoder().locate(community, address)
     if found.source == LocationSource.REGISTER:
@@ -70,12 +76,17 @@ def locate_view(request: HttpRequest) -> JsonResponse:
         ) % {"community": community.name}
     else:
         message = _("No location: give the address, or click the map at the home.")
-    return JsonResponse({
-        "lat": None if found.lat is None else float(found.lat),
-        "lng": None if found.lng is None else float(found.lng),
-        "source": str(found.source), "message": message,
-        "coordinates": display.coordinates(found.lat, found.lng) if found.lat is not None else "",
-    })  # fmt: skip
+    return JsonResponse(
+        {
+            "lat": None if found.lat is None else float(found.lat),
+            "lng": None if found.lng is None else float(found.lng),
+            "source": str(found.source),
+            "message": message,
+            "coordinates": display.coordinates(found.lat, found.lng)
+            if found.lat is not None
+            else "",
+        }
+    )
 
 
 class AddressImportForm(forms.Form):
@@ -106,9 +117,11 @@ def address_import_view(request: HttpRequest) -> HttpResponse:
                     handle.write(chunk)
             try:
                 context["result"] = address_register_import(
-                    actor=actor, path=path, filename=upload.name,
+                    actor=actor,
+                    path=path,
+                    filename=upload.name,
                     dry_run=form.cleaned_data["dry_run"],
-                )  # fmt: skip
+                )
             except UnreadableFile as exc:
                 form.add_error("file", str(exc))
         context["dry_run"] = form.cleaned_data["dry_run"]

@@ -84,8 +84,16 @@ PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000  # a name search shows "more than 1,000" past this
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCESS_LOG_COLUMNS = [
-    "id", "at", "username", "role", "action", "fields", "elder_count", "ip_address", "user_agent",
-]  # fmt: skip
+    "id",
+    "at",
+    "username",
+    "role",
+    "action",
+    "fields",
+    "elder_count",
+    "ip_address",
+    "user_agent",
+]
 REJECTED_ROWS_SHOWN = 20
 
 # History: the label of each changed field and the code list its values come from.
@@ -123,11 +131,16 @@ HISTORY_LABELS: dict[str, Any] = {
     "family_member": gettext_lazy("Family member"),
 }
 HISTORY_CHOICES: dict[str, type[TextChoices]] = {
-    "sex": Sex, "living_arrangement": LivingArrangement, "marital_status": MaritalStatus,
-    "economic_status": EconomicStatus, "insurance_type": InsuranceType,
-    "ability_level": AbilityLevel, "status": ElderStatus, "consent_withdrawn": ConsentPurpose,
+    "sex": Sex,
+    "living_arrangement": LivingArrangement,
+    "marital_status": MaritalStatus,
+    "economic_status": EconomicStatus,
+    "insurance_type": InsuranceType,
+    "ability_level": AbilityLevel,
+    "status": ElderStatus,
+    "consent_withdrawn": ConsentPurpose,
     "location_source": LocationSource,
-}  # fmt: skip
+}
 
 
 def _label(choices: type[TextChoices], value: Any) -> str:
@@ -177,11 +190,16 @@ def elder_list_view(request: HttpRequest) -> HttpResponse:
     divisions = division_filter_choices(actor=actor)
     can_review = has_perm(actor, Permission.REVIEW_DUPLICATES)
     return render(
-        request, "elders/elder_list.html",
+        request,
+        "elders/elder_list.html",
         {
-            "page": page, "rows": rows, "filterset": ElderFilterSet(filters),
-            "divisions": divisions, "export_query": filters.urlencode(),
-            "tags": filters.getlist("tag"), "age_bands": filters.getlist("age_band"),
+            "page": page,
+            "rows": rows,
+            "filterset": ElderFilterSet(filters),
+            "divisions": divisions,
+            "export_query": filters.urlencode(),
+            "tags": filters.getlist("tag"),
+            "age_bands": filters.getlist("age_band"),
             "statuses": filters.getlist("status"),
             "living_arrangements": filters.getlist("living_arrangement"),
             "economic_statuses": filters.getlist("economic_status"),
@@ -192,7 +210,7 @@ def elder_list_view(request: HttpRequest) -> HttpResponse:
             "can_view_access_log": has_perm(actor, Permission.VIEW_ACCESS_LOG),
             "open_duplicates": duplicate_list(actor=actor).count() if can_review else 0,
         },
-    )  # fmt: skip
+    )
 
 
 def _history_value(key: str, value: Any, communities: dict[str, str]) -> str:
@@ -247,11 +265,13 @@ def _history_rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
                 old, new = change
             else:
                 old, new = None, change
-            changes.append({
-                "label": HISTORY_LABELS.get(key, key),
-                "old": _history_value(key, old, communities) if old is not None else "",
-                "new": _history_value(key, new, communities),
-            })  # fmt: skip
+            changes.append(
+                {
+                    "label": HISTORY_LABELS.get(key, key),
+                    "old": _history_value(key, old, communities) if old is not None else "",
+                    "new": _history_value(key, new, communities),
+                }
+            )
         rows.append({"event": event, "changes": changes})
     return rows
 
@@ -282,20 +302,25 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
     district = street.parent if street is not None else None
     can_manage = has_perm(actor, Permission.MANAGE_ELDERS)
     return render(
-        request, "elders/elder_detail.html",
+        request,
+        "elders/elder_detail.html",
         {
-            "elder": elder, "revealed": revealed,
+            "elder": elder,
+            "revealed": revealed,
             "age": age_on(elder.birth_date, today),
             "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
             "phones": ", ".join(revealed.phones)
-            if SensitiveField.PHONES in revealed.fields else elder.phones_masked,
+            if SensitiveField.PHONES in revealed.fields
+            else elder.phones_masked,
             "insurance_number": insurance_number,
             "health_hidden": SensitiveField.HEALTH not in visible,
             "health": health,
             "conditions": [_label(ChronicCondition, c) for c in health.chronic_conditions]
-            if health is not None else [],
+            if health is not None
+            else [],
             "ethnicity": ETHNICITIES.get(elder.ethnicity, ""),
-            "street": street, "district": district,
+            "street": street,
+            "district": district,
             "contacts": contacts,
             "consents": elder_consents(elder=elder),
             "withdraw_form": ConsentWithdrawForm(),
@@ -304,7 +329,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "can_view_visits": has_perm(actor, Permission.VIEW_VISITS),
             "can_view_alerts": has_perm(actor, Permission.VIEW_ALERTS),
         },
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -315,9 +340,10 @@ def elder_history_view(request: HttpRequest, external_id: str) -> HttpResponse:
         request.GET.get("page")
     )
     return render(
-        request, "elders/elder_history.html",
+        request,
+        "elders/elder_history.html",
         {"elder": elder, "page": page, "rows": _history_rows(page.object_list)},
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,9 +370,12 @@ def elder_edit_view(request: HttpRequest, external_id: str | None = None) -> Htt
     visible = visible_fields(actor)
     initial = _elder_initial(elder, visible) if elder is not None else {}
     form = ElderForm(
-        request.POST or None, initial=initial, actor=actor, visible=visible,
+        request.POST or None,
+        initial=initial,
+        actor=actor,
+        visible=visible,
         is_duplicate=elder is not None and elder.status == ElderStatus.DUPLICATE,
-    )  # fmt: skip
+    )
     if request.method == "GET" and elder is not None and set(visible) & set(SENSITIVE_FORM_FIELDS):
         services.elder_reveal(actor=actor, elder=elder)  # the prefilled values are logged
     if request.method == "POST" and form.is_valid():
@@ -392,17 +421,20 @@ def contact_edit_view(
     initial: dict[str, Any] = {}
     if contact is not None:
         initial = {
-            "name": contact.name, "relation": contact.relation,
+            "name": contact.name,
+            "relation": contact.relation,
             "is_first_to_call": contact.is_first_to_call,
-        }  # fmt: skip
+        }
         if show_phones:
             initial["phones"] = contact_phones(contact)
     form = ContactForm(request.POST or None, initial=initial, show_phones=show_phones)
     if request.method == "GET" and contact is not None and initial.get("phones"):
         services.access_logged(
-            actor=actor, action=AccessAction.VIEW, fields=[SensitiveField.CONTACT_PHONES],
+            actor=actor,
+            action=AccessAction.VIEW,
+            fields=[SensitiveField.CONTACT_PHONES],
             elders=[(elder.pk, elder.division_code)],
-        )  # fmt: skip
+        )
     if request.method == "POST" and form.is_valid():
         try:
             if contact is None:
@@ -491,9 +523,11 @@ def duplicate_list_view(request: HttpRequest) -> HttpResponse:
             )
             try:
                 services.duplicate_review(
-                    actor=actor, candidate=candidate, status=form.cleaned_data["status"],
+                    actor=actor,
+                    candidate=candidate,
+                    status=form.cleaned_data["status"],
                     note=form.cleaned_data["note"],
-                )  # fmt: skip
+                )
             except ValidationError as exc:
                 messages.error(request, _error_text(exc))
             else:
@@ -501,12 +535,14 @@ def duplicate_list_view(request: HttpRequest) -> HttpResponse:
         return redirect("elders:duplicates")
     page = Paginator(duplicate_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "elders/duplicates.html",
+        request,
+        "elders/duplicates.html",
         {
-            "page": page, "different": DuplicateStatus.DIFFERENT_PEOPLE,
+            "page": page,
+            "different": DuplicateStatus.DIFFERENT_PEOPLE,
             "same": DuplicateStatus.SAME_PERSON,
         },
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -523,18 +559,21 @@ def import_view(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             job = importing.import_job_create(
-                actor=actor, filename=upload.name, content=upload.read(),
+                actor=actor,
+                filename=upload.name,
+                content=upload.read(),
                 dry_run=form.cleaned_data["dry_run"],
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             tasks.import_job_start(job)
             return redirect("elders:import-job", external_id=job.external_id)
     return render(
-        request, "elders/import.html",
+        request,
+        "elders/import.html",
         {"form": form, "jobs": import_job_list(actor=actor)[:20]},
-    )  # fmt: skip
+    )
 
 
 def _progress_context(job: ImportJob) -> dict[str, Any]:
@@ -543,9 +582,10 @@ def _progress_context(job: ImportJob) -> dict[str, Any]:
         "job": job,
         "polling": not finished,
         "rejected_rows": importing.import_job_errors(job)[:REJECTED_ROWS_SHOWN]
-        if finished and job.rejected_count else [],
+        if finished and job.rejected_count
+        else [],
         "has_report": bool(job.rejected_count or job.message),
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -622,9 +662,10 @@ def access_log_view(request: HttpRequest) -> HttpResponse:
         for log in logs
     ]
     return render(
-        request, "elders/access_log.html",
+        request,
+        "elders/access_log.html",
         {"page": page, "rows": rows, "filterset": AccessLogFilterSet(request.GET)},
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -638,8 +679,18 @@ def access_log_export_view(request: HttpRequest) -> StreamingHttpResponse:
         filename="access-log.csv",
         header=ACCESS_LOG_COLUMNS,
         # Usernames and user agents are typed by others: never let a cell run as a formula.
-        row=lambda log: [_safe_cell(value) for value in (
-            str(log.external_id), log.at.isoformat(), log.actor_username, log.actor_role,
-            log.action, " ".join(log.fields), log.elder_count, log.ip_address, log.user_agent,
-        )],
-    )  # fmt: skip
+        row=lambda log: [
+            _safe_cell(value)
+            for value in (
+                str(log.external_id),
+                log.at.isoformat(),
+                log.actor_username,
+                log.actor_role,
+                log.action,
+                " ".join(log.fields),
+                log.elder_count,
+                log.ip_address,
+                log.user_agent,
+            )
+        ],
+    )

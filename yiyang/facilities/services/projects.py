@@ -192,8 +192,9 @@ def _target_errors(
         this_year - TARGET_YEARS_BACK <= year <= this_year + TARGET_YEARS_AHEAD
     ):
         errors["year"] = _("Give a year from %(first)s to %(last)s.") % {
-            "first": this_year - TARGET_YEARS_BACK, "last": this_year + TARGET_YEARS_AHEAD,
-        }  # fmt: skip
+            "first": this_year - TARGET_YEARS_BACK,
+            "last": this_year + TARGET_YEARS_AHEAD,
+        }
     if kind not in FacilityKind.values:
         errors["kind"] = _("Choose the kind of facility.")
     for name, value in (("facilities", facilities), ("beds", beds)):
@@ -226,10 +227,13 @@ def construction_target_set(
         if target is not None:
             target.delete()
             audit_record(
-                actor=actor, action=AuditAction.UPDATE, object_type="facilities.constructiontarget",
-                object_repr=f"{year} {kind} {division.code}", division_code=division.code,
+                actor=actor,
+                action=AuditAction.UPDATE,
+                object_type="facilities.constructiontarget",
+                object_repr=f"{year} {kind} {division.code}",
+                division_code=division.code,
                 changes=diff(before, dict.fromkeys(TARGET_FIELDS)),
-            )  # fmt: skip
+            )
         return None
     created = target is None
     if target is None:
@@ -237,10 +241,13 @@ def construction_target_set(
     target.facilities, target.beds = facilities, beds
     target.save()
     audit_record(
-        actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=target,
-        object_repr=f"{year} {kind} {division.code}", division_code=division.code,
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=target,
+        object_repr=f"{year} {kind} {division.code}",
+        division_code=division.code,
         changes=diff(before, snapshot(target, TARGET_FIELDS)),
-    )  # fmt: skip
+    )
     return target
 
 
@@ -263,24 +270,33 @@ def project_photo_add(
         raise ValidationError({"milestone": _("Choose a milestone.")})
     if getattr(project, MILESTONE_FIELD[Milestone(milestone)]) is None:
         raise ValidationError(
-            {"milestone": _("The project has not reached “%(milestone)s” yet.")
-             % {"milestone": Milestone(milestone).label}}
-        )  # fmt: skip
+            {
+                "milestone": _("The project has not reached “%(milestone)s” yet.")
+                % {"milestone": Milestone(milestone).label}
+            }
+        )
     photo = photo_normalise(data, max_bytes=settings.VISIT_PHOTO_MAX_BYTES)
     if project.photos.filter(milestone=milestone).count() >= PHOTOS_PER_MILESTONE:
         raise ValidationError(
             {"photo": _("A milestone keeps at most %(n)d photos.") % {"n": PHOTOS_PER_MILESTONE}}
         )
     row = ProjectPhoto(
-        project=project, milestone=milestone, size_bytes=len(photo.data), width=photo.width,
-        height=photo.height, caption=str(caption or "").strip()[:200],
+        project=project,
+        milestone=milestone,
+        size_bytes=len(photo.data),
+        width=photo.width,
+        height=photo.height,
+        caption=str(caption or "").strip()[:200],
         uploaded_by=actor_user(actor),
-    )  # fmt: skip
+    )
     row.image.save("photo.jpg", ContentFile(photo.data), save=False)
     row.save()
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=project, object_type="facilities.projectphoto",
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=project,
+        object_type="facilities.projectphoto",
         division_code=project.division_code,
         changes={"milestone": milestone, "photo": str(row.external_id)},
-    )  # fmt: skip
+    )
     return row

@@ -28,9 +28,12 @@ def project_photo_upload_view(request: HttpRequest, external_id: str) -> HttpRes
         if upload is None:
             raise ValidationError({"photo": _("Choose a photo to upload.")})
         services.project_photo_add(
-            actor=actor, project=project, milestone=request.POST.get("milestone", ""),
-            data=upload.read(), caption=request.POST.get("caption", ""),
-        )  # fmt: skip
+            actor=actor,
+            project=project,
+            milestone=request.POST.get("milestone", ""),
+            data=upload.read(),
+            caption=request.POST.get("caption", ""),
+        )
         messages.success(request, _("The photo is added."))
     except ValidationError as exc:
         for message in exc.messages:

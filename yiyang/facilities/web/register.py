@@ -48,26 +48,36 @@ class OrganisationChoice(forms.ModelChoiceField):
 
 class FacilityRegisterForm(forms.Form):
     organisation = OrganisationChoice(
-        queryset=Organisation.objects.none(), label=gettext_lazy("Organisation"),
+        queryset=Organisation.objects.none(),
+        label=gettext_lazy("Organisation"),
         help_text=gettext_lazy("An organisation of your jurisdiction that is not a facility yet."),
-    )  # fmt: skip
+    )
     kind = forms.ChoiceField(
-        label=gettext_lazy("Facility kind"), choices=[("", "—"), *FacilityKind.choices],
+        label=gettext_lazy("Facility kind"),
+        choices=[("", "—"), *FacilityKind.choices],
         required=False,
         help_text=gettext_lazy("Leave empty to take it from the organisation's kind."),
-    )  # fmt: skip
+    )
     status = forms.ChoiceField(
-        label=gettext_lazy("Status"), choices=[(s.value, s.label) for s in REGISTER_STATUSES],
+        label=gettext_lazy("Status"),
+        choices=[(s.value, s.label) for s in REGISTER_STATUSES],
         initial=FacilityStatus.OPEN,
-    )  # fmt: skip
-    planned_on = forms.DateField(label=gettext_lazy("Planned on"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    construction_started_on = forms.DateField(
-        label=gettext_lazy("Construction started on"), required=False,
+    )
+    planned_on = forms.DateField(
+        label=gettext_lazy("Planned on"),
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-    )  # fmt: skip
-    opened_on = forms.DateField(label=gettext_lazy("Opened on"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    )
+    construction_started_on = forms.DateField(
+        label=gettext_lazy("Construction started on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    opened_on = forms.DateField(
+        label=gettext_lazy("Opened on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     beds = forms.IntegerField(label=gettext_lazy("Beds"), required=False, min_value=0)
     day_places = forms.IntegerField(
         label=gettext_lazy("Day-care places"), required=False, min_value=0
@@ -75,8 +85,9 @@ class FacilityRegisterForm(forms.Form):
     meals_per_day = forms.IntegerField(
         label=gettext_lazy("Meals a day"), required=False, min_value=0
     )
-    opening_hours = forms.CharField(label=gettext_lazy("Opening hours"), required=False,
-                                    max_length=120)  # fmt: skip
+    opening_hours = forms.CharField(
+        label=gettext_lazy("Opening hours"), required=False, max_length=120
+    )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,9 +102,10 @@ def _kind_of(form: FacilityRegisterForm) -> str:
         return str(data["kind"])
     organisation = data["organisation"]
     kind = facility_kind_for(
-        organisation_kind=organisation.kind, ownership=organisation.ownership,
+        organisation_kind=organisation.kind,
+        ownership=organisation.ownership,
         name=organisation.name,
-    )  # fmt: skip
+    )
     if kind is None:
         raise ValidationError({"kind": _("Choose the kind of facility.")})
     return kind
@@ -111,9 +123,12 @@ def facility_register_view(request: HttpRequest) -> HttpResponse:
         values = {k: v for k, v in values.items() if v not in (None, "")}
         try:
             facility = services.facility_register(
-                actor=actor, organisation=data["organisation"], kind=_kind_of(form),
-                status=data["status"], **values,
-            )  # fmt: skip
+                actor=actor,
+                organisation=data["organisation"],
+                kind=_kind_of(form),
+                status=data["status"],
+                **values,
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -380,10 +380,11 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
     targets = []
     for t in selectors.targets_for(actor=actor, year=year):
         mine = [
-            row for row in done
+            row
+            for row in done
             if row["facility__kind"] == t.kind
             and row["division_code"].startswith(t.division.code_prefix)
-        ]  # fmt: skip
+        ]
         targets.append(
             {
                 "target": t,
@@ -532,9 +533,13 @@ def target_set_view(request: HttpRequest) -> HttpResponse:
 
     try:
         services.construction_target_set(
-            actor=actor, division=division, year=year, kind=post.get("kind", ""),
-            facilities=whole("facilities"), beds=whole("beds"),
-        )  # fmt: skip
+            actor=actor,
+            division=division,
+            year=year,
+            kind=post.get("kind", ""),
+            facilities=whole("facilities"),
+            beds=whole("beds"),
+        )
         messages.success(request, _("The target is saved."))
     except ValidationError as exc:
         for message in exc.messages:

@@ -29,9 +29,11 @@ class IndicatorValueSerializer(serializers.Serializer[Any]):
     division_name = serializers.CharField()
     level = serializers.CharField()
     value = serializers.DecimalField(
-        max_digits=20, decimal_places=4, allow_null=True,
+        max_digits=20,
+        decimal_places=4,
+        allow_null=True,
         help_text="null when there is nothing to divide by",
-    )  # fmt: skip
+    )
     numerator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     denominator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     display = serializers.CharField(help_text="the value as shown: '—' when there is none")
@@ -44,9 +46,11 @@ class ProviderValueSerializer(serializers.Serializer[Any]):
     provider_name = serializers.CharField()
     division_code = serializers.CharField(help_text="where the provider is based")
     value = serializers.DecimalField(
-        max_digits=20, decimal_places=4, allow_null=True,
+        max_digits=20,
+        decimal_places=4,
+        allow_null=True,
         help_text="null when there is nothing to divide by",
-    )  # fmt: skip
+    )
     numerator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     denominator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
     display = serializers.CharField(help_text="the value as shown: '—' when there is none")
@@ -59,8 +63,17 @@ class IndicatorTargetSerializer(serializers.ModelSerializer[IndicatorTarget]):
 
     class Meta:
         model = IndicatorTarget
-        fields = ["id", "code", "year", "division", "division_code", "division_name", "value",
-                  "note", "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "code",
+            "year",
+            "division",
+            "division_code",
+            "division_name",
+            "value",
+            "note",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -71,8 +84,9 @@ class IndicatorTargetWriteSerializer(serializers.Serializer[Any]):
     year = serializers.IntegerField()
     division = serializers.CharField(help_text="the division's code or external id")
     value = serializers.CharField(max_length=40)
-    unit = serializers.CharField(required=False, allow_blank=True,
-                                 help_text="if given, must be the indicator's unit")  # fmt: skip
+    unit = serializers.CharField(
+        required=False, allow_blank=True, help_text="if given, must be the indicator's unit"
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 

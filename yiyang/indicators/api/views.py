@@ -39,12 +39,17 @@ from yiyang.indicators.selectors import (
 
 def _indicator_data(indicator: Indicator) -> dict[str, Any]:
     return {
-        "code": indicator.code, "name": str(indicator.name), "unit": indicator.unit,
-        "unit_label": indicator.unit_label, "definition": str(indicator.definition),
-        "direction": indicator.direction, "levels": list(indicator.levels),
-        "category": indicator.category, "headline": indicator.headline,
+        "code": indicator.code,
+        "name": str(indicator.name),
+        "unit": indicator.unit,
+        "unit_label": indicator.unit_label,
+        "definition": str(indicator.definition),
+        "direction": indicator.direction,
+        "levels": list(indicator.levels),
+        "category": indicator.category,
+        "headline": indicator.headline,
         "per_provider": provider_compute(indicator.code) is not None,
-    }  # fmt: skip
+    }
 
 
 class IndicatorViewSet(viewsets.ViewSet):
@@ -66,17 +71,27 @@ class IndicatorViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("division", OpenApiTypes.STR,
-                             description="a division's code or external id (default: the top "
-                             "of your jurisdiction)"),
-            OpenApiParameter("level", OpenApiTypes.STR, enum=["city", "district", "street",
-                             "community"], description="every division at this level below"),
+            OpenApiParameter(
+                "division",
+                OpenApiTypes.STR,
+                description="a division's code or external id (default: the top "
+                "of your jurisdiction)",
+            ),
+            OpenApiParameter(
+                "level",
+                OpenApiTypes.STR,
+                enum=["city", "district", "street", "community"],
+                description="every division at this level below",
+            ),
             OpenApiParameter("from", OpenApiTypes.STR, description="first month, YYYY-MM"),
-            OpenApiParameter("to", OpenApiTypes.STR,
-                             description="last month, YYYY-MM (default: the running month)"),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.STR,
+                description="last month, YYYY-MM (default: the running month)",
+            ),
         ],
         responses=IndicatorValueSerializer(many=True),
-    )  # fmt: skip
+    )
     @action(detail=True, methods=["get"])
     def values(self, request: Request, code: str) -> Response:
         actor = request_actor(request)
@@ -90,10 +105,13 @@ class IndicatorViewSet(viewsets.ViewSet):
         if first:
             services.months_with_data_check(month_parse(first, field_name="from"), "from")
         points = indicator_values(
-            actor=actor, code=code, division=division, level=params.get("level") or None,
+            actor=actor,
+            code=code,
+            division=division,
+            level=params.get("level") or None,
             month_from=month_parse(first, field_name="from") if first else None,
             month_to=month_parse(last, field_name="to") if last else None,
-        )  # fmt: skip
+        )
         data = [
             {
                 "month": f"{p.month:%Y-%m}",
@@ -112,14 +130,18 @@ class IndicatorViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("division", OpenApiTypes.STR,
-                             description="only providers based under this division (code or "
-                             "external id); default: all you may see"),
-            OpenApiParameter("month", OpenApiTypes.STR,
-                             description="YYYY-MM (default: the running month)"),
+            OpenApiParameter(
+                "division",
+                OpenApiTypes.STR,
+                description="only providers based under this division (code or "
+                "external id); default: all you may see",
+            ),
+            OpenApiParameter(
+                "month", OpenApiTypes.STR, description="YYYY-MM (default: the running month)"
+            ),
         ],
         responses=ProviderValueSerializer(many=True),
-    )  # fmt: skip
+    )
     @action(detail=True, methods=["get"])
     def providers(self, request: Request, code: str) -> Response:
         """The providers you may see ranked by the indicator's provider form (indicators
@@ -139,13 +161,18 @@ class IndicatorViewSet(viewsets.ViewSet):
         shown = month or current_month()
         data = [
             {
-                "month": f"{shown:%Y-%m}", "rank": n, "provider": f.provider.external_id,
-                "provider_name": f.provider.name, "division_code": f.provider.division.code,
-                "value": f.value.value, "numerator": f.value.numerator,
-                "denominator": f.value.denominator, "display": f.value.display,
+                "month": f"{shown:%Y-%m}",
+                "rank": n,
+                "provider": f.provider.external_id,
+                "provider_name": f.provider.name,
+                "division_code": f.provider.division.code,
+                "value": f.value.value,
+                "numerator": f.value.numerator,
+                "denominator": f.value.denominator,
+                "display": f.value.display,
             }
             for n, f in enumerate(figures, start=1)
-        ]  # fmt: skip
+        ]
         return Response(ProviderValueSerializer(data, many=True).data)
 
 
@@ -198,10 +225,14 @@ class IndicatorTargetViewSet(
         form.is_valid(raise_exception=True)
         data = form.validated_data
         target = services.target_set(
-            actor=actor, code=data["code"], year=data["year"],
+            actor=actor,
+            code=data["code"],
+            year=data["year"],
             division=indicator_division_get(actor=actor, key=data["division"]),
-            value=data["value"], unit=data.get("unit") or None, note=data.get("note", ""),
-        )  # fmt: skip
+            value=data["value"],
+            unit=data.get("unit") or None,
+            note=data.get("note", ""),
+        )
         return Response(IndicatorTargetSerializer(target).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=IndicatorTargetChangeSerializer, responses=IndicatorTargetSerializer)
@@ -212,10 +243,14 @@ class IndicatorTargetViewSet(
         form.is_valid(raise_exception=True)
         data = form.validated_data
         target = services.target_set(
-            actor=actor, code=target.code, year=target.year, division=target.division,
-            value=data["value"], unit=data.get("unit") or None,
+            actor=actor,
+            code=target.code,
+            year=target.year,
+            division=target.division,
+            value=data["value"],
+            unit=data.get("unit") or None,
             note=data.get("note", target.note),
-        )  # fmt: skip
+        )
         return Response(IndicatorTargetSerializer(target).data)
 
     @extend_schema(responses={204: None})

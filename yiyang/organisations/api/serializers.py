@@ -17,19 +17,24 @@ class OrganisationSerializer(serializers.ModelSerializer):
     ownership = serializers.ChoiceField(choices=Ownership.choices, allow_blank=True, required=False)
     status = serializers.ChoiceField(choices=OrganisationStatus.choices, required=False)
     division = serializers.SlugRelatedField(
-        slug_field="external_id", queryset=Division.objects.none(),
-        error_messages={"does_not_exist": _("No division {value} in your jurisdiction."),
-                        "invalid": _("Give the division's id (a UUID).")},
-    )  # fmt: skip
+        slug_field="external_id",
+        queryset=Division.objects.none(),
+        error_messages={
+            "does_not_exist": _("No division {value} in your jurisdiction."),
+            "invalid": _("Give the division's id (a UUID)."),
+        },
+    )
     division_detail = DivisionRefSerializer(source="division", read_only=True)
     operator = serializers.SlugRelatedField(
-        slug_field="external_id", queryset=Organisation.objects.none(),
-        allow_null=True, required=False,
+        slug_field="external_id",
+        queryset=Organisation.objects.none(),
+        allow_null=True,
+        required=False,
         error_messages={
             "does_not_exist": _("No third-party operator {value} in your jurisdiction."),
             "invalid": _("Give the operator's id (a UUID)."),
         },
-    )  # fmt: skip
+    )
     lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
     lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
     total_beds = serializers.IntegerField(
@@ -45,9 +50,24 @@ class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = [
-            "id", "name", "kind", "ownership", "status", "division", "division_detail",
-            "address", "lat", "lng", "licence_number", "phone", "total_beds", "nursing_beds",
-            "occupied_beds", "operator", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "kind",
+            "ownership",
+            "status",
+            "division",
+            "division_detail",
+            "address",
+            "lat",
+            "lng",
+            "licence_number",
+            "phone",
+            "total_beds",
+            "nursing_beds",
+            "occupied_beds",
+            "operator",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
         validators: list[object] = []

@@ -13,9 +13,21 @@ class OrganisationForm(ServiceValidatedModelForm):
     class Meta:
         model = Organisation
         fields = [
-            "name", "kind", "ownership", "status", "division", "address", "lat", "lng",
-            "licence_number", "phone", "total_beds", "nursing_beds", "occupied_beds", "operator",
-        ]  # fmt: skip
+            "name",
+            "kind",
+            "ownership",
+            "status",
+            "division",
+            "address",
+            "lat",
+            "lng",
+            "licence_number",
+            "phone",
+            "total_beds",
+            "nursing_beds",
+            "occupied_beds",
+            "operator",
+        ]
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,10 +19,23 @@ from yiyang.organisations.selectors import organisation_get_for_actor, organisat
 from yiyang.organisations.web.forms import OrganisationForm
 
 EXPORT_COLUMNS = [
-    "external_id", "name", "kind", "ownership", "status", "division_code", "division",
-    "address", "lat", "lng", "licence_number", "phone", "total_beds", "nursing_beds",
-    "occupied_beds", "operator",
-]  # fmt: skip
+    "external_id",
+    "name",
+    "kind",
+    "ownership",
+    "status",
+    "division_code",
+    "division",
+    "address",
+    "lat",
+    "lng",
+    "licence_number",
+    "phone",
+    "total_beds",
+    "nursing_beds",
+    "occupied_beds",
+    "operator",
+]
 
 
 @login_required
@@ -34,14 +47,17 @@ def organisation_list_view(request: HttpRequest) -> HttpResponse:
     # Division choices for the filter: districts and streets in the actor's jurisdiction only.
     divisions = division_queryset(actor=actor).filter(level__in=["district", "street"])
     return render(
-        request, "organisations/organisation_list.html",
+        request,
+        "organisations/organisation_list.html",
         {
-            "page": page, "filterset": filterset, "divisions": divisions,
+            "page": page,
+            "filterset": filterset,
+            "divisions": divisions,
             "query": request.GET.copy(),
             "can_create": has_perm(actor, Permission.CREATE_ORGANISATIONS),
             "can_export": has_perm(actor, Permission.EXPORT_DATA),
         },
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -50,12 +66,14 @@ def organisation_detail_view(request: HttpRequest, external_id: str) -> HttpResp
     organisation = organisation_get_for_actor(actor=actor, external_id=external_id)
     operated = organisation_list(actor=actor).filter(operator=organisation)[:50]
     return render(
-        request, "organisations/organisation_detail.html",
+        request,
+        "organisations/organisation_detail.html",
         {
-            "organisation": organisation, "operated": operated,
+            "organisation": organisation,
+            "operated": operated,
             "can_manage": has_perm(actor, Permission.MANAGE_ORGANISATIONS),
         },
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,9 +101,10 @@ def organisation_edit_view(request: HttpRequest, external_id: str | None = None)
             messages.success(request, _("Saved."))
             return redirect("organisations:detail", external_id=organisation.external_id)
     return render(
-        request, "organisations/organisation_form.html",
+        request,
+        "organisations/organisation_form.html",
         {"form": form, "organisation": organisation},
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -98,9 +117,21 @@ def organisation_export_view(request: HttpRequest) -> StreamingHttpResponse:
         filename="organisations.csv",
         header=EXPORT_COLUMNS,
         row=lambda o: (
-            str(o.external_id), o.name, o.kind, o.ownership, o.status, o.division.code,
-            o.division.name, o.address, o.lat, o.lng, o.licence_number, o.phone,
-            o.total_beds, o.nursing_beds, o.occupied_beds,
+            str(o.external_id),
+            o.name,
+            o.kind,
+            o.ownership,
+            o.status,
+            o.division.code,
+            o.division.name,
+            o.address,
+            o.lat,
+            o.lng,
+            o.licence_number,
+            o.phone,
+            o.total_beds,
+            o.nursing_beds,
+            o.occupied_beds,
             str(o.operator.external_id) if o.operator else "",
         ),
-    )  # fmt: skip
+    )

@@ -15,10 +15,21 @@ class ServiceItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceItem
         fields = [
-            "id", "city", "category", "code", "name", "description", "unit", "standard_minutes",
-            "standard_price", "required_qualification", "required_skill", "checklist",
-            "two_caregivers", "is_active",
-        ]  # fmt: skip
+            "id",
+            "city",
+            "category",
+            "code",
+            "name",
+            "description",
+            "unit",
+            "standard_minutes",
+            "standard_price",
+            "required_qualification",
+            "required_skill",
+            "checklist",
+            "two_caregivers",
+            "is_active",
+        ]
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -38,10 +49,23 @@ class CaregiverSerializer(serializers.ModelSerializer):
     class Meta:
         model = Caregiver
         fields = [
-            "id", "provider", "name", "sex", "phone", "skills", "languages", "work_days",
-            "work_start", "work_end", "max_minutes_per_day", "home_lat", "home_lng",
-            "travel_mode", "status", "certificates",
-        ]  # fmt: skip
+            "id",
+            "provider",
+            "name",
+            "sex",
+            "phone",
+            "skills",
+            "languages",
+            "work_days",
+            "work_start",
+            "work_end",
+            "max_minutes_per_day",
+            "home_lat",
+            "home_lng",
+            "travel_mode",
+            "status",
+            "certificates",
+        ]
         read_only_fields = fields
 
 
@@ -99,6 +123,7 @@ class OfferingWriteSerializer(serializers.Serializer):
 class ServiceAreasSerializer(serializers.Serializer):
     provider = serializers.UUIDField()
     divisions = serializers.ListField(
-        child=serializers.CharField(max_length=12), max_length=200,
+        child=serializers.CharField(max_length=12),
+        max_length=200,
         help_text="Division codes; each covers everything under it.",
-    )  # fmt: skip
+    )

@@ -64,15 +64,17 @@ def caregiver_list_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [
         {
-            "caregiver": c, "skills": _labels(Skill, c.skills),
+            "caregiver": c,
+            "skills": _labels(Skill, c.skills),
             "certificates": _certificate_rows(c.certificates.all(), today),
         }
         for c in page.object_list
-    ]  # fmt: skip
+    ]
     return render(
-        request, "services/caregiver_list.html",
+        request,
+        "services/caregiver_list.html",
         {"page": page, "rows": rows, "filters": filters, "statuses": CaregiverStatus.choices},
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -81,13 +83,15 @@ def caregiver_detail_view(request: HttpRequest, external_id: str) -> HttpRespons
     caregiver = caregiver_get_for_actor(actor=actor, external_id=external_id)
     today = timezone.localdate()
     return render(
-        request, "services/caregiver_detail.html",
+        request,
+        "services/caregiver_detail.html",
         {
-            "caregiver": caregiver, "skills": _labels(Skill, caregiver.skills),
+            "caregiver": caregiver,
+            "skills": _labels(Skill, caregiver.skills),
             "languages": _labels(Language, caregiver.languages),
             "certificates": _certificate_rows(caregiver.certificates.all(), today),
             "work_days": "、".join(
                 str(day) for i, day in enumerate(WEEKDAY_NAMES) if i in (caregiver.work_days or [])
             ),
         },
-    )  # fmt: skip
+    )

@@ -60,9 +60,11 @@ def _copy(apps, old, calendar):  # type: ignore[no-untyped-def]
         closed_at=old.updated_at if status == "closed" else None,
     )
     apps.get_model("supervision", "ComplaintEvent").objects.create(
-        complaint=new, kind="migrated", at=old.created_at,
+        complaint=new,
+        kind="migrated",
+        at=old.created_at,
         note=f"visits.Complaint {old.external_id}",
-    )  # fmt: skip
+    )
 
 
 def take_over(apps, schema_editor):  # type: ignore[no-untyped-def]

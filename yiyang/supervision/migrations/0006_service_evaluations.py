@@ -15,63 +15,135 @@ def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     """The platform's starting template (the city's configuration: it loads its own)."""
     d = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     apps.get_model("supervision", "EvaluationTemplate").objects.create(
-        code=d["code"], version=d["version"], name=d["name"], source=d["source"][:500],
+        code=d["code"],
+        version=d["version"],
+        name=d["name"],
+        source=d["source"][:500],
         sections=d["sections"],
-    )  # fmt: skip
-
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0001_initial'),
-        ('supervision', '0005_drop_family_complaint_link'),
+        ("organisations", "0001_initial"),
+        ("supervision", "0005_drop_family_complaint_link"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationTemplate',
+            name="EvaluationTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='external id')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('code', models.CharField(max_length=40, verbose_name='code')),
-                ('version', models.CharField(max_length=20, verbose_name='version')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('source', models.CharField(max_length=500, verbose_name='source')),
-                ('sections', models.JSONField(default=list)),
-                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="external id"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("code", models.CharField(max_length=40, verbose_name="code")),
+                ("version", models.CharField(max_length=20, verbose_name="version")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("source", models.CharField(max_length=500, verbose_name="source")),
+                ("sections", models.JSONField(default=list)),
+                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
             ],
             options={
-                'ordering': ['code', '-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='evaluation_template_version')],
+                "ordering": ["code", "-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "version"), name="evaluation_template_version"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceEvaluation',
+            name="ServiceEvaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='external id')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('division_code', models.CharField(db_index=True, editable=False, max_length=12)),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('status', models.CharField(choices=[('open', 'To be evaluated'), ('scored', 'Evaluated')], default='open', max_length=10, verbose_name='status')),
-                ('sample', models.JSONField(blank=True, default=dict)),
-                ('scores', models.JSONField(blank=True, default=dict)),
-                ('notes', models.JSONField(blank=True, default=dict)),
-                ('total', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='total')),
-                ('max_total', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='maximum points')),
-                ('scored_at', models.DateTimeField(blank=True, null=True)),
-                ('evaluator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_evaluations', to=settings.AUTH_USER_MODEL, verbose_name='evaluator')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_evaluations', to='organisations.organisation', verbose_name='provider')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='supervision.evaluationtemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="external id"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("division_code", models.CharField(db_index=True, editable=False, max_length=12)),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "To be evaluated"), ("scored", "Evaluated")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("sample", models.JSONField(blank=True, default=dict)),
+                ("scores", models.JSONField(blank=True, default=dict)),
+                ("notes", models.JSONField(blank=True, default=dict)),
+                (
+                    "total",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=7, null=True, verbose_name="total"
+                    ),
+                ),
+                (
+                    "max_total",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=7, verbose_name="maximum points"
+                    ),
+                ),
+                ("scored_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "evaluator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_evaluations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="evaluator",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_evaluations",
+                        to="organisations.organisation",
+                        verbose_name="provider",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="supervision.evaluationtemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-year', 'division_code', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('provider', 'year'), name='service_evaluation_once')],
+                "ordering": ["-year", "division_code", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "year"), name="service_evaluation_once"
+                    )
+                ],
             },
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),

@@ -255,11 +255,13 @@ def complaint_assignees(complaint: Complaint) -> list[Any]:
         user
         for user in User.objects.filter(
             is_active=True, role__in=[str(r) for r in Permission.HANDLE_COMPLAINTS.roles]
-        ).select_related("division", "organisation").order_by("username")
+        )
+        .select_related("division", "organisation")
+        .order_by("username")
         if user.scope.covers(
             division_code=complaint.division_code, organisation_id=complaint.organisation_id
         )
-    ]  # fmt: skip
+    ]
 
 
 @transaction.atomic
@@ -271,9 +273,11 @@ def complaint_assign(
     _require_handler(actor, complaint)
     if complaint.status not in OPEN_STATUSES:
         raise ValidationError(
-            {"assignee": _("Only an open complaint can be assigned: this one is %(status)s.")
-             % {"status": complaint.get_status_display()}}
-        )  # fmt: skip
+            {
+                "assignee": _("Only an open complaint can be assigned: this one is %(status)s.")
+                % {"status": complaint.get_status_display()}
+            }
+        )
     chosen = next((u for u in complaint_assignees(complaint) if u.username == assignee), None)
     if chosen is None:
         raise ValidationError(
@@ -284,8 +288,13 @@ def complaint_assign(
     complaint.save(update_fields=["assigned_to", "updated_at"])
     text = f"→ {chosen.username}" + (f" · {note.strip()[:200]}" if note.strip() else "")
     _event(complaint, ComplaintEventKind.ASSIGNED, actor, text)
-    audit(actor, AuditAction.UPDATE, complaint, complaint.division_code,
-          {"assigned_to": [before, chosen.username]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        complaint,
+        complaint.division_code,
+        {"assigned_to": [before, chosen.username]},
+    )
     return complaint
 
 

@@ -123,8 +123,13 @@ def evaluation_assign(
     before = evaluation.evaluator.username if evaluation.evaluator else None
     evaluation.evaluator = evaluator
     evaluation.save(update_fields=["evaluator", "updated_at"])
-    audit(actor, AuditAction.UPDATE, evaluation, evaluation.division_code,
-          {"evaluator": [before, evaluator.username]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        evaluation,
+        evaluation.division_code,
+        {"evaluator": [before, evaluator.username]},
+    )
     return evaluation
 
 
@@ -164,6 +169,11 @@ def evaluation_score(
     evaluation.status = EvaluationStatus.SCORED
     evaluation.scored_at = timezone.now()
     evaluation.save()
-    audit(actor, AuditAction.UPDATE, evaluation, evaluation.division_code,
-          {"total": [None, str(evaluation.total)]})  # fmt: skip
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        evaluation,
+        evaluation.division_code,
+        {"total": [None, str(evaluation.total)]},
+    )
     return evaluation

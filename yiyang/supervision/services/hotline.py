@@ -31,9 +31,13 @@ COLUMNS = {
 }
 REQUIRED = ("work_order", "received_at", "organisation", "text")
 CATEGORY_WORDS = {str(label): value for value, label in ComplaintCategory.choices} | {
-    "服务质量": "service_quality", "服务态度": "attitude", "安全": "safety", "收费": "charges",
-    "餐饮": "meals", "其他": "other",
-}  # fmt: skip
+    "服务质量": "service_quality",
+    "服务态度": "attitude",
+    "安全": "safety",
+    "收费": "charges",
+    "餐饮": "meals",
+    "其他": "other",
+}
 
 
 @dataclass
@@ -75,16 +79,27 @@ def _check_row(
         errors.append(("received_at", _("The date lies in the future.")))
     matches = providers.get(str(values.get("organisation") or "").strip(), [])
     if len(matches) != 1:
-        errors.append(("organisation", _("No single provider of this name in your jurisdiction.")
-                       if not matches else _("Several providers have this name.")))  # fmt: skip
+        errors.append(
+            (
+                "organisation",
+                _("No single provider of this name in your jurisdiction.")
+                if not matches
+                else _("Several providers have this name."),
+            )
+        )
     text = str(values.get("text") or "").strip()
     if not text:
         errors.append(("text", _("Describe the complaint.")))
     category = CATEGORY_WORDS.get(str(values.get("category") or "").strip(), "other")
     if errors:
         return None, errors
-    return {"work_order": number, "received_at": received, "organisation": matches[0],
-            "text": text, "category": category}, []  # fmt: skip
+    return {
+        "work_order": number,
+        "received_at": received,
+        "organisation": matches[0],
+        "text": text,
+        "category": category,
+    }, []
 
 
 def hotline_import(*, actor: Actor, path: Path, filename: str | None = None) -> HotlineReport:

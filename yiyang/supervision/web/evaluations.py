@@ -87,10 +87,14 @@ def evaluation_detail_view(request: HttpRequest, external_id: str) -> HttpRespon
         return redirect("supervision:evaluation", external_id=evaluation.external_id)
     samples = selectors.evaluation_sample_visits(evaluation)
     rows = [
-        (s, samples.get(s["code"], []), evaluation.scores.get(s["code"]),
-         evaluation.notes.get(s["code"], ""))
+        (
+            s,
+            samples.get(s["code"], []),
+            evaluation.scores.get(s["code"]),
+            evaluation.notes.get(s["code"], ""),
+        )
         for s in sections
-    ]  # fmt: skip
+    ]
     evaluators = []
     if has_perm(actor, Permission.ASSIGN_EVALUATORS) and evaluation.status == "open":
         evaluators = [

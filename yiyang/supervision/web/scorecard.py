@@ -57,10 +57,12 @@ def scorecard_view(request: HttpRequest) -> HttpResponse | StreamingHttpResponse
     if request.GET.get("format") == "csv":
         header, rows = scorecard_table(card)
         export_recorded(
-            actor=actor, permission=Permission.VIEW_SCORECARDS,
-            object_type="supervision.scorecard", count=len(rows),
+            actor=actor,
+            permission=Permission.VIEW_SCORECARDS,
+            object_type="supervision.scorecard",
+            count=len(rows),
             filters=dict(request.GET.lists()),
-        )  # fmt: skip
+        )
         return csv_response(f"scorecard-{card.month:%Y-%m}-{level}.csv", header, rows)
     codes = list(card.weighting.weights)
     figure_codes = [c for c in card.indicators if c not in codes]

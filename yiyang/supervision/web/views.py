@@ -294,8 +294,9 @@ def _caregiver_named(organisation: Any, name: str) -> tuple[Any, str]:
         return found[0], ""
     if not found:
         return None, _("%(org)s has no caregiver named %(name)s.") % {
-            "org": organisation.name, "name": name,
-        }  # fmt: skip
+            "org": organisation.name,
+            "name": name,
+        }
     return None, _(
         "%(org)s has several caregivers named %(name)s: register the complaint without one "
         "and say which in the text."

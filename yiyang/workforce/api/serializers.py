@@ -29,9 +29,19 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ("id", "name", "sex", "birth_date", "id_number_masked", "education",
-                  "education_label", "skill_level", "skill_level_label", "skill_level_on",
-                  "health_certificate_expires_on")  # fmt: skip
+        fields = (
+            "id",
+            "name",
+            "sex",
+            "birth_date",
+            "id_number_masked",
+            "education",
+            "education_label",
+            "skill_level",
+            "skill_level_label",
+            "skill_level_on",
+            "health_certificate_expires_on",
+        )
 
 
 class EmploymentSerializer(serializers.ModelSerializer):
@@ -44,8 +54,17 @@ class EmploymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Employment
-        fields = ("id", "person", "provider", "provider_name", "caregiver", "hired_on",
-                  "left_on", "leave_reason", "leave_reason_label")  # fmt: skip
+        fields = (
+            "id",
+            "person",
+            "provider",
+            "provider_name",
+            "caregiver",
+            "hired_on",
+            "left_on",
+            "leave_reason",
+            "leave_reason_label",
+        )
 
 
 class LeaveSerializer(serializers.Serializer):
@@ -61,8 +80,16 @@ class RosterCertificateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Certificate
-        fields = ("id", "caregiver", "qualification", "qualification_label", "number",
-                  "issued_on", "expires_on", "issuer")  # fmt: skip
+        fields = (
+            "id",
+            "caregiver",
+            "qualification",
+            "qualification_label",
+            "number",
+            "issued_on",
+            "expires_on",
+            "issuer",
+        )
 
     def get_issuer(self, certificate: Certificate) -> str:
         issue = getattr(certificate, "issue", None)
@@ -76,9 +103,18 @@ class CourseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Course
-        fields = ("id", "name", "organiser_kind", "organiser", "division", "theory_hours",
-                  "practice_hours", "target_level", "qualification",
-                  "certificate_valid_months")  # fmt: skip
+        fields = (
+            "id",
+            "name",
+            "organiser_kind",
+            "organiser",
+            "division",
+            "theory_hours",
+            "practice_hours",
+            "target_level",
+            "qualification",
+            "certificate_valid_months",
+        )
 
     def get_organiser(self, course: Course) -> str | None:
         return str(course.organiser.external_id) if course.organiser else None
@@ -91,10 +127,12 @@ class CourseCreateSerializer(serializers.Serializer):
     school = serializers.BooleanField(default=False)
     theory_hours = serializers.DecimalField(max_digits=5, decimal_places=1)
     practice_hours = serializers.DecimalField(max_digits=5, decimal_places=1)
-    target_level = serializers.ChoiceField(choices=SkillLevel.choices, required=False,
-                                           allow_blank=True)  # fmt: skip
-    qualification = serializers.ChoiceField(choices=Qualification.choices, required=False,
-                                            allow_blank=True)  # fmt: skip
+    target_level = serializers.ChoiceField(
+        choices=SkillLevel.choices, required=False, allow_blank=True
+    )
+    qualification = serializers.ChoiceField(
+        choices=Qualification.choices, required=False, allow_blank=True
+    )
     certificate_valid_months = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -124,8 +162,16 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enrolment
-        fields = ("id", "person", "person_name", "status", "attended_at", "hours",
-                  "exam_score", "certificate")  # fmt: skip
+        fields = (
+            "id",
+            "person",
+            "person_name",
+            "status",
+            "attended_at",
+            "hours",
+            "exam_score",
+            "certificate",
+        )
 
     def get_certificate(self, enrolment: Enrolment) -> str | None:
         return enrolment.certificate.number if enrolment.certificate else None
@@ -152,9 +198,18 @@ class SubsidyRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = SubsidyRule
         fields = (
-            "id", "name", "kind", "amount", "min_skill_level", "qualification",
-            "min_years_in_sector", "rural_only", "valid_from", "valid_to", "is_active",
-        )  # fmt: skip
+            "id",
+            "name",
+            "kind",
+            "amount",
+            "min_skill_level",
+            "qualification",
+            "min_years_in_sector",
+            "rural_only",
+            "valid_from",
+            "valid_to",
+            "is_active",
+        )
 
 
 class SubsidySerializer(serializers.ModelSerializer):
@@ -165,8 +220,17 @@ class SubsidySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SubsidyEntitlement
-        fields = ("id", "person", "person_name", "kind", "month", "amount", "provider",
-                  "reason", "paid_at")  # fmt: skip
+        fields = (
+            "id",
+            "person",
+            "person_name",
+            "kind",
+            "month",
+            "amount",
+            "provider",
+            "reason",
+            "paid_at",
+        )
 
 
 class IdNumberSerializer(serializers.Serializer):
@@ -182,8 +246,17 @@ class ContestEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContestEntry
-        fields = ("id", "event", "person", "person_name", "provider", "provider_name", "score",
-                  "rank", "award")  # fmt: skip
+        fields = (
+            "id",
+            "event",
+            "person",
+            "person_name",
+            "provider",
+            "provider_name",
+            "score",
+            "rank",
+            "award",
+        )
 
 
 class ContestSerializer(serializers.ModelSerializer):
@@ -200,9 +273,12 @@ class ContestCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     held_on = serializers.DateField()
     events = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50,
+        child=serializers.CharField(max_length=100),
+        required=False,
+        default=list,
+        max_length=50,
         help_text="the events (赛项); once there are any, entries name one of them",
-    )  # fmt: skip
+    )
 
 
 class ContestEventSerializer(serializers.Serializer):
@@ -223,9 +299,12 @@ class ContestScoresSerializer(serializers.Serializer):
     event = serializers.CharField(max_length=100)
     scores = ContestScoreSerializer(many=True, allow_empty=False)
     awards = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, default=list, max_length=50,
+        child=serializers.CharField(max_length=50),
+        required=False,
+        default=list,
+        max_length=50,
         help_text="awards by rank: the first to rank 1, the second to rank 2…",
-    )  # fmt: skip
+    )
 
 
 class EvaluateSerializer(serializers.Serializer):

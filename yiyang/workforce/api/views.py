@@ -71,26 +71,32 @@ class EmploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer = s.LeaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         employment = services.employment_end(
-            actor=request_actor(request), employment=self.get_object(),
+            actor=request_actor(request),
+            employment=self.get_object(),
             left_on=serializer.validated_data["left_on"],
             reason=serializer.validated_data["leave_reason"],
-        )  # fmt: skip
+        )
         return Response(s.EmploymentSerializer(employment).data)
 
 
 class PersonView(APIView):
-    @extend_schema(responses=inline_serializer("PersonRecord", {
-        "person": s.PersonSerializer(), "employments": s.EmploymentSerializer(many=True),
-        "certificates": s.RosterCertificateSerializer(many=True),
-        "training_hours_this_year": serializers.CharField(),
-        "training_hours_required": serializers.CharField(),
-    }))  # fmt: skip
+    @extend_schema(
+        responses=inline_serializer(
+            "PersonRecord",
+            {
+                "person": s.PersonSerializer(),
+                "employments": s.EmploymentSerializer(many=True),
+                "certificates": s.RosterCertificateSerializer(many=True),
+                "training_hours_this_year": serializers.CharField(),
+                "training_hours_required": serializers.CharField(),
+            },
+        )
+    )
     def get(self, request: Request, id: str) -> Response:
         """A person's record: employment history and certificates across employers."""
         person = selectors.person_get_for_actor(actor=request_actor(request), external_id=id)
         record = selectors.person_record(person)
-        return Response({"person": s.PersonSerializer(person).data,
-                         **s.person_record_data(record)})  # fmt: skip
+        return Response({"person": s.PersonSerializer(person).data, **s.person_record_data(record)})
 
 
 class PersonIdNumberView(APIView):
@@ -159,8 +165,9 @@ class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         if person is None:
             raise ValidationError({"person": _("No such caregiver on your roster.")})
-        entry = services.contest_entry_add(actor=actor, contest=contest, person=person,
-                                           event=serializer.validated_data["event"])  # fmt: skip
+        entry = services.contest_entry_add(
+            actor=actor, contest=contest, person=person, event=serializer.validated_data["event"]
+        )
         return Response(s.ContestEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ContestScoresSerializer, responses=s.ContestEntrySerializer(many=True))
@@ -174,9 +181,12 @@ class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = serializer.validated_data
         scores = {row["entry"]: row["score"] for row in data["scores"]}
         entries = services.contest_scores_record(
-            actor=request_actor(request), contest=contest, event=data["event"],
-            scores=scores, awards=data["awards"],
-        )  # fmt: skip
+            actor=request_actor(request),
+            contest=contest,
+            event=data["event"],
+            scores=scores,
+            awards=data["awards"],
+        )
         return Response(s.ContestEntrySerializer(entries, many=True).data)
 
     def get_queryset(self) -> QuerySet[Any]:
@@ -218,15 +228,15 @@ class CourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         actor = request_actor(request)
-        organiser = _provider(actor, data.pop("organiser"), "organiser") if data.get(
-            "organiser") else None  # fmt: skip
+        organiser = (
+            _provider(actor, data.pop("organiser"), "organiser") if data.get("organiser") else None
+        )
         division = Division.objects.filter(code=data.pop("division", "")).first()
         if organiser is not None:
             division = organiser.division
         if division is None:
             raise ValidationError({"division": _("Give the division code or the organiser.")})
-        course = services.course_create(actor=actor, division=division, organiser=organiser,
-                                        **data)  # fmt: skip
+        course = services.course_create(actor=actor, division=division, organiser=organiser, **data)
         return Response(s.CourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
 
@@ -291,9 +301,11 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if enrolment is None:
             raise ValidationError({"enrolment": _("No such enrolment in this session.")})
         enrolment = services.enrolment_result_record(
-            actor=actor, enrolment=enrolment, score=serializer.validated_data["score"],
+            actor=actor,
+            enrolment=enrolment,
+            score=serializer.validated_data["score"],
             passed=serializer.validated_data["passed"],
-        )  # fmt: skip
+        )
         return Response(s.EnrolmentSerializer(enrolment).data)
 
     @extend_schema(request=s.CheckInSerializer, responses=s.EnrolmentSerializer)
@@ -360,8 +372,9 @@ class SubsidyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         city = selectors.actor_city(actor)
         if city is None:
             raise ValidationError({"city": _("Your login is not attached to a city.")})
-        new = services.subsidies_evaluate(actor=actor, city=city,
-                                          month=serializer.validated_data["month"])  # fmt: skip
+        new = services.subsidies_evaluate(
+            actor=actor, city=city, month=serializer.validated_data["month"]
+        )
         return Response(s.SubsidySerializer(new, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -384,10 +397,13 @@ class RosterImportView(APIView):
             handle.flush()
             try:
                 result = services.roster_import(
-                    actor=actor, path=Path(handle.name), filename=upload.name,
-                    provider=provider, dry_run=data["dry_run"],
+                    actor=actor,
+                    path=Path(handle.name),
+                    filename=upload.name,
+                    provider=provider,
+                    dry_run=data["dry_run"],
                     all_or_nothing=data["all_or_nothing"],
-                )  # fmt: skip
+                )
             except UnreadableFile as exc:
                 raise ValidationError({"file": str(exc)}) from None
         return Response(s.RosterImportResultSerializer(result).data)

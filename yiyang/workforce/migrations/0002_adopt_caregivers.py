@@ -31,10 +31,13 @@ def adopt(apps: Any, schema_editor: Any) -> None:
         person = Person.objects.create(city=city, name=caregiver.name, sex=caregiver.sex)
         day = caregiver.created_at.date()
         Employment.objects.create(
-            person=person, provider_id=caregiver.provider_id, caregiver=caregiver, hired_on=day,
+            person=person,
+            provider_id=caregiver.provider_id,
+            caregiver=caregiver,
+            hired_on=day,
             left_on=day if caregiver.status == "left" else None,
             leave_reason="other" if caregiver.status == "left" else "",
-        )  # fmt: skip
+        )
 
 
 class Migration(migrations.Migration):

@@ -33,10 +33,24 @@ from yiyang.workforce.services.training import (
 )
 
 __all__ = [
-    "ImportResult", "certificate_reminders_create", "certificates_follow", "contest_create",
-    "contest_entry_add", "contest_event_add", "contest_scores_record", "course_create",
+    "ImportResult",
+    "certificate_reminders_create",
+    "certificates_follow",
+    "contest_create",
+    "contest_entry_add",
+    "contest_event_add",
+    "contest_scores_record",
+    "course_create",
     "employment_end",
-    "enrolment_add", "enrolment_result_record", "person_adopt_caregivers",
-    "person_id_number_reveal", "roster_export_recorded", "roster_import", "session_check_in",
-    "session_create", "subsidies_evaluate", "subsidies_mark_paid", "subsidy_rule_save",
-]  # fmt: skip
+    "enrolment_add",
+    "enrolment_result_record",
+    "person_adopt_caregivers",
+    "person_id_number_reveal",
+    "roster_export_recorded",
+    "roster_import",
+    "session_check_in",
+    "session_create",
+    "subsidies_evaluate",
+    "subsidies_mark_paid",
+    "subsidy_rule_save",
+]

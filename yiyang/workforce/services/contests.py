@@ -44,9 +44,13 @@ def _event_names(names: Sequence[Any], taken: Sequence[str] = ()) -> list[str]:
 
 @transaction.atomic
 def contest_create(
-    *, actor: Actor, city: Division, name: str, held_on: datetime.date,
+    *,
+    actor: Actor,
+    city: Division,
+    name: str,
+    held_on: datetime.date,
     events: Sequence[Any] = (),
-) -> Contest:  # fmt: skip
+) -> Contest:
     """A contest of the city, with the events (赛项) it declares (more can be added)."""
     _city_only(actor, city)
     name = str(name or "").strip()[:100]
@@ -55,8 +59,13 @@ def contest_create(
     contest = Contest.objects.create(
         city=city, name=name, held_on=held_on, events=_event_names(events)
     )
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=contest, division_code=city.code,
-                 changes={"events": contest.events})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=contest,
+        division_code=city.code,
+        changes={"events": contest.events},
+    )
     return contest
 
 
@@ -70,9 +79,12 @@ def contest_event_add(*, actor: Actor, contest: Contest, name: str) -> Contest:
     contest.events = before + added
     contest.save(update_fields=["events", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=contest, division_code=contest.city.code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=contest,
+        division_code=contest.city.code,
         changes={"events": [before, contest.events]},
-    )  # fmt: skip
+    )
     return contest
 
 
@@ -85,9 +97,10 @@ def contest_entry_add(
     require_perm(actor, Permission.MANAGE_TRAINING)
     employments = person.employments.select_related("provider__division")
     mine = [
-        e for e in employments
+        e
+        for e in employments
         if actor.scope.covers(division_code=e.provider.division.code, organisation_id=e.provider_id)
-    ]  # fmt: skip
+    ]
     if not mine:
         raise PermissionDenied("person")
     own = [e for e in mine if e.left_on is None]
@@ -107,8 +120,12 @@ def contest_entry_add(
     entry = ContestEntry.objects.create(
         contest=contest, event=event, person=person, provider=own[0].provider
     )
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=entry,
-                 object_repr=f"{contest} · {event} · {person}")  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=entry,
+        object_repr=f"{contest} · {event} · {person}",
+    )
     return entry
 
 
@@ -124,9 +141,13 @@ def _score(value: Any) -> Decimal:
 
 @transaction.atomic
 def contest_scores_record(
-    *, actor: Actor, contest: Contest, event: str, scores: Mapping[Any, Any],
+    *,
+    actor: Actor,
+    contest: Contest,
+    event: str,
+    scores: Mapping[Any, Any],
     awards: Sequence[str] = (),
-) -> list[ContestEntry]:  # fmt: skip
+) -> list[ContestEntry]:
     """The judges' scores of one event (by entry external id): ranks follow the scores (equal
     scores share a rank: 1, 1, 3), ``awards[i]`` goes to rank i + 1."""
     require_perm(actor, Permission.MANAGE_TRAINING)
@@ -137,18 +158,24 @@ def contest_scores_record(
     entries = {str(e.external_id): e for e in contest.entries.filter(event=event)}
     unknown = [str(key) for key in scores if str(key) not in entries]
     if unknown:
-        raise ValidationError({"scores": _("Not an entry of this event: %(ids)s.")
-                               % {"ids": ", ".join(unknown)}})  # fmt: skip
+        raise ValidationError(
+            {"scores": _("Not an entry of this event: %(ids)s.") % {"ids": ", ".join(unknown)}}
+        )
     for key, value in scores.items():
         entries[str(key)].score = _score(value)
-    scored = sorted((e for e in entries.values() if e.score is not None),
-                    key=lambda e: e.score, reverse=True)  # type: ignore[arg-type,return-value]  # fmt: skip
+    scored = sorted(
+        (e for e in entries.values() if e.score is not None), key=lambda e: e.score, reverse=True
+    )  # type: ignore[arg-type,return-value]
     for index, entry in enumerate(scored):
         previous = scored[index - 1] if index else None
         entry.rank = previous.rank if previous and previous.score == entry.score else index + 1
         rank = entry.rank or 0
         entry.award = awards[rank - 1][:50] if rank <= len(awards) else ""
     ContestEntry.objects.bulk_update(scored, ["score", "rank", "award"])
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=contest,
-                 changes={"scores": {event: len(scored)}})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=contest,
+        changes={"scores": {event: len(scored)}},
+    )
     return scored

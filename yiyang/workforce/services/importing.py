@@ -54,8 +54,9 @@ class ImportResult:
 
     def report_xlsx(self) -> bytes:
         message = _("%(rejected)d of %(rows)d rows rejected.") % {
-            "rejected": self.rejected, "rows": self.rows,
-        }  # fmt: skip
+            "rejected": self.rejected,
+            "rows": self.rows,
+        }
         return report_xlsx(self.errors, message=message, warnings=[])
 
 
@@ -82,14 +83,19 @@ class Employers:
         key = parsed.values.get("employer")
         if key is None:
             if self.default is None:
-                parsed.error("employer", "", _(
-                    "Name the employer (licence number or name), or import for one provider."
-                ))  # fmt: skip
+                parsed.error(
+                    "employer",
+                    "",
+                    _("Name the employer (licence number or name), or import for one provider."),
+                )
             return self.default
         org = self.by_key.get(key)
         if org is None:
-            parsed.error("employer", key, _("No provider in your jurisdiction has this name "
-                                            "or licence number."))  # fmt: skip
+            parsed.error(
+                "employer",
+                key,
+                _("No provider in your jurisdiction has this name or licence number."),
+            )
         return org
 
 
@@ -134,10 +140,15 @@ def _match(row: RowPlan, employments: list[Employment], plan: Plan) -> Employmen
     others = [e for e in employments if e.provider_id != row.provider.pk and e.left_on is None]
     if others and row.values.get("left_on") is None:
         holder = others[0]
-        row.parsed.error("id_number", "", _(
-            "This person is on the roster of %(holder)s (hired %(hired)s). The two providers "
-            "must settle it: the other records the leave date first."
-        ) % {"holder": holder.provider.name, "hired": holder.hired_on.isoformat()})  # fmt: skip
+        row.parsed.error(
+            "id_number",
+            "",
+            _(
+                "This person is on the roster of %(holder)s (hired %(hired)s). The two providers "
+                "must settle it: the other records the leave date first."
+            )
+            % {"holder": holder.provider.name, "hired": holder.hired_on.isoformat()},
+        )
         plan.conflicts.append((holder.person, holder.provider, row.provider))
         return False
     return None
@@ -154,8 +165,9 @@ def _plan(parsed_rows: list[Parsed], employers: Employers) -> Plan:
         key = id_hash(number) if number else ""
         if number:
             if key in seen:
-                parsed.error("id_number", "", _("The same ID number is on row %(row)d.")
-                             % {"row": seen[key]})  # fmt: skip
+                parsed.error(
+                    "id_number", "", _("The same ID number is on row %(row)d.") % {"row": seen[key]}
+                )
             seen.setdefault(key, parsed.row)
         if parsed.errors or provider is None:
             plan.rejected.append(parsed)
@@ -191,9 +203,14 @@ def _plan(parsed_rows: list[Parsed], employers: Employers) -> Plan:
 
 
 def roster_import(
-    *, actor: Actor, path: Path, filename: str | None = None,
-    provider: Organisation | None = None, dry_run: bool = False, all_or_nothing: bool = False,
-) -> ImportResult:  # fmt: skip
+    *,
+    actor: Actor,
+    path: Path,
+    filename: str | None = None,
+    provider: Organisation | None = None,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+) -> ImportResult:
     """Import a roster file; raises ``UnreadableFile`` when the file cannot be used at all."""
     require_perm(actor, Permission.IMPORT_ROSTER)
     if provider is not None:
@@ -214,12 +231,19 @@ def roster_import(
             plan_write(plan)
             result.written = True
         audit_record(
-            actor=actor, action=AuditAction.IMPORT, object_type="workforce.roster",
+            actor=actor,
+            action=AuditAction.IMPORT,
+            object_type="workforce.roster",
             object_repr=filename or path.name,
             division_code=provider.division.code if provider else "",
-            changes={"rows": result.rows, "created": result.created, "updated": result.updated,
-                     "rejected": result.rejected, "written": result.written},
-        )  # fmt: skip
+            changes={
+                "rows": result.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "rejected": result.rejected,
+                "written": result.written,
+            },
+        )
     return result
 
 

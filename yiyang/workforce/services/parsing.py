@@ -23,9 +23,12 @@ from yiyang.workforce.columns import (
 
 FUTURE_ALLOWED = ("certificate_expires_on", "health_certificate_expires_on")
 DATE_COLUMNS = (
-    "hired_on", "left_on", "certificate_issued_on", "certificate_expires_on",
+    "hired_on",
+    "left_on",
+    "certificate_issued_on",
+    "certificate_expires_on",
     "health_certificate_expires_on",
-)  # fmt: skip
+)
 TEXT_COLUMNS = {"name": 50, "certificate_number": 40, "certificate_issuer": 100, "employer": 100}
 CHOICES: dict[str, tuple[Any, dict[str, str]]] = {
     "skill_level": (SkillLevel.choices, SKILL_ALIASES),
@@ -127,16 +130,25 @@ def parse_row(raw: RawRow) -> Parsed:
             parsed.error(key, "", _("This cell is required."))
     hired, left = values.get("hired_on"), values.get("left_on")
     if hired and left and left < hired:
-        parsed.error("left_on", left, _("The leave date is before the hire date (%(hired)s).")
-                     % {"hired": hired.isoformat()})  # fmt: skip
+        parsed.error(
+            "left_on",
+            left,
+            _("The leave date is before the hire date (%(hired)s).") % {"hired": hired.isoformat()},
+        )
     if values.get("leave_reason") and not left and HEADERS["left_on"] not in bad:
-        parsed.error("leave_reason", values["leave_reason"],
-                     _("A reason for leaving is given without a leave date."))  # fmt: skip
+        parsed.error(
+            "leave_reason",
+            values["leave_reason"],
+            _("A reason for leaving is given without a leave date."),
+        )
     issued, expires = values.get("certificate_issued_on"), values.get("certificate_expires_on")
     if issued and expires and expires <= issued:
-        parsed.error("certificate_expires_on", expires,
-                     _("The certificate expires before it was issued (%(issued)s).")
-                     % {"issued": issued.isoformat()})  # fmt: skip
+        parsed.error(
+            "certificate_expires_on",
+            expires,
+            _("The certificate expires before it was issued (%(issued)s).")
+            % {"issued": issued.isoformat()},
+        )
     if (issued or expires) and not values.get("certificate_number"):
         parsed.error("certificate_number", "", _("Certificate dates are given without its number."))
     return parsed

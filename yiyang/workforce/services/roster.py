@@ -30,8 +30,9 @@ def employment_end(
     """The employer records a leave: the dispatch profile becomes ``left`` (no new visits)
     and open conflicts about the person with this employer are resolved."""
     require_perm(actor, Permission.IMPORT_ROSTER)
-    if not actor.scope.covers(division_code=employment.provider.division.code,
-                              organisation_id=employment.provider_id):  # fmt: skip
+    if not actor.scope.covers(
+        division_code=employment.provider.division.code, organisation_id=employment.provider_id
+    ):
         raise PermissionDenied("employment")
     errors: dict[str, str] = {}
     if employment.left_on is not None:
@@ -47,13 +48,16 @@ def employment_end(
     employment.left_on, employment.leave_reason = left_on, reason
     employment.save(update_fields=["left_on", "leave_reason", "updated_at"])
     Caregiver.objects.filter(pk=employment.caregiver_id).update(status=CaregiverStatus.LEFT)
-    RosterConflict.objects.filter(person=employment.person, holder=employment.provider,
-                                  resolved=False).update(resolved=True)  # fmt: skip
+    RosterConflict.objects.filter(
+        person=employment.person, holder=employment.provider, resolved=False
+    ).update(resolved=True)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=employment,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=employment,
         division_code=employment.provider.division.code,
         changes={"left_on": [None, left_on.isoformat()], "reason": [None, reason]},
-    )  # fmt: skip
+    )
     return employment
 
 
@@ -74,9 +78,13 @@ def person_adopt_caregivers() -> int:
         day = caregiver.created_at.date()
         left = caregiver.status == CaregiverStatus.LEFT
         Employment.objects.create(
-            person=person, provider=caregiver.provider, caregiver=caregiver, hired_on=day,
-            left_on=day if left else None, leave_reason=LeaveReason.OTHER if left else "",
-        )  # fmt: skip
+            person=person,
+            provider=caregiver.provider,
+            caregiver=caregiver,
+            hired_on=day,
+            left_on=day if left else None,
+            leave_reason=LeaveReason.OTHER if left else "",
+        )
         adopted += 1
     return adopted
 
@@ -96,12 +104,15 @@ def certificate_reminders_create(*, today: datetime.date | None = None) -> int:
 
     today = today or timezone.localdate()
     due = Certificate.objects.filter(
-        expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
+        expires_on__gte=today,
+        expires_on__lte=today + datetime.timedelta(days=REMINDER_DAYS),
         caregiver__employment__left_on__isnull=True,
-    ).values_list("pk", "expires_on", "caregiver__employment__person_id",
-                  "caregiver__provider_id")  # fmt: skip
-    done = set(CertificateReminder.objects.filter(expires_on__gte=today).values_list(
-        "certificate_id", "expires_on"))  # fmt: skip
+    ).values_list("pk", "expires_on", "caregiver__employment__person_id", "caregiver__provider_id")
+    done = set(
+        CertificateReminder.objects.filter(expires_on__gte=today).values_list(
+            "certificate_id", "expires_on"
+        )
+    )
     new = [
         CertificateReminder(
             certificate_id=pk, expires_on=expires, person_id=person, provider_id=provider
@@ -144,18 +155,23 @@ def certificates_follow(*, moves: Mapping[int, int]) -> int:
                 continue
             have[target].add(certificate_key(certificate))
             copy = Certificate(
-                caregiver_id=target, qualification=certificate.qualification,
-                number=certificate.number, issued_on=certificate.issued_on,
+                caregiver_id=target,
+                qualification=certificate.qualification,
+                number=certificate.number,
+                issued_on=certificate.issued_on,
                 expires_on=certificate.expires_on,
-            )  # fmt: skip
+            )
             issue = getattr(certificate, "issue", None)
             new.append((copy, issue))
     Certificate.objects.bulk_create([copy for copy, _issue in new], batch_size=BATCH)
     CertificateIssue.objects.bulk_create(
-        [CertificateIssue(certificate=copy, issuer=issue.issuer, enrolment_id=issue.enrolment_id)
-         for copy, issue in new if issue is not None],
+        [
+            CertificateIssue(certificate=copy, issuer=issue.issuer, enrolment_id=issue.enrolment_id)
+            for copy, issue in new
+            if issue is not None
+        ],
         batch_size=BATCH,
-    )  # fmt: skip
+    )
     return len(new)
 
 
@@ -171,10 +187,12 @@ def person_id_number_reveal(*, actor: Actor, person: Person) -> str:
     number = id_number_of(person)
     latest = person.employments.select_related("provider__division").order_by("-hired_on").first()
     audit_record(
-        actor=actor, action=AuditAction.VIEW_SEALED, obj=person,
+        actor=actor,
+        action=AuditAction.VIEW_SEALED,
+        obj=person,
         division_code=latest.provider.division.code if latest else "",
         changes={"fields": ["id_number"]},
-    )  # fmt: skip
+    )
     return number
 
 
@@ -188,9 +206,10 @@ def roster_export_recorded(
     if id_numbers:
         require_perm(actor, Permission.SEE_ID_NUMBERS)
     audit_record(
-        actor=actor, action=AuditAction.EXPORT, object_type="workforce.employment",
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type="workforce.employment",
         object_repr=f"{count} × workforce.employment",
         division_code=actor.scope.division_prefix or "",
-        changes={"filters": filters, "count": count,
-                 "fields": ["id_number"] if id_numbers else []},
-    )  # fmt: skip
+        changes={"filters": filters, "count": count, "fields": ["id_number"] if id_numbers else []},
+    )

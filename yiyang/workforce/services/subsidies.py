@@ -79,8 +79,17 @@ def subsidy_rule_save(
     created = rule is None
     rule = rule or SubsidyRule(city=city)
     errors: dict[str, str] = {}
-    for name in ("name", "kind", "min_skill_level", "qualification", "min_years_in_sector",
-                 "rural_only", "valid_from", "valid_to", "is_active"):  # fmt: skip
+    for name in (
+        "name",
+        "kind",
+        "min_skill_level",
+        "qualification",
+        "min_years_in_sector",
+        "rural_only",
+        "valid_from",
+        "valid_to",
+        "is_active",
+    ):
         if name in values:
             setattr(rule, name, values[name])
     if "amount" in values:
@@ -92,19 +101,29 @@ def subsidy_rule_save(
     if errors:
         raise ValidationError(errors)
     rule.save()
-    audit_record(actor=actor, action=AuditAction.CREATE if created else AuditAction.UPDATE,
-                 obj=rule, division_code=city.code,
-                 changes={"rule": [None, [rule.kind, str(rule.amount)]]})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=rule,
+        division_code=city.code,
+        changes={"rule": [None, [rule.kind, str(rule.amount)]]},
+    )
     return rule
 
 
 def _terms(rule: SubsidyRule) -> RuleTerms:
     return RuleTerms(
-        key=rule.pk, name=rule.name, kind=rule.kind, amount=rule.amount,
-        min_skill_level=rule.min_skill_level, qualification=rule.qualification,
-        min_years_in_sector=rule.min_years_in_sector, rural_only=rule.rural_only,
-        valid_from=rule.valid_from, valid_to=rule.valid_to,
-    )  # fmt: skip
+        key=rule.pk,
+        name=rule.name,
+        kind=rule.kind,
+        amount=rule.amount,
+        min_skill_level=rule.min_skill_level,
+        qualification=rule.qualification,
+        min_years_in_sector=rule.min_years_in_sector,
+        rural_only=rule.rural_only,
+        valid_from=rule.valid_from,
+        valid_to=rule.valid_to,
+    )
 
 
 def _facts_by_person(city: Division, start: datetime.date, end: datetime.date) -> dict[int, Any]:
@@ -130,10 +149,11 @@ def _facts_by_person(city: Division, start: datetime.date, end: datetime.date) -
             continue
         payer = sorted(during, key=lambda e: (e.left_on is not None, e.hired_on, e.pk))[0]
         facts = Facts(
-            skill_level=payer.person.skill_level, qualifications=frozenset(held[person_id]),
+            skill_level=payer.person.skill_level,
+            qualifications=frozenset(held[person_id]),
             sector_since=min(e.hired_on for e in items),
             rural_employer=not payer.provider.division.is_urban,
-        )  # fmt: skip
+        )
         result[person_id] = (facts, payer)
     return result
 
@@ -148,25 +168,41 @@ def subsidies_evaluate(*, actor: Actor, city: Division, month: datetime.date) ->
     start = month.replace(day=1)
     end = month_ends(start, 1)[0]
     rules = [_terms(r) for r in SubsidyRule.objects.filter(city=city, is_active=True)]
-    done = set(SubsidyEntitlement.objects.filter(person__city=city, month=start)
-               .values_list("person_id", "kind"))  # fmt: skip
-    entered = set(SubsidyEntitlement.objects.filter(person__city=city, kind=SubsidyKind.ENTRY)
-                  .values_list("person_id", flat=True))  # fmt: skip
+    done = set(
+        SubsidyEntitlement.objects.filter(person__city=city, month=start).values_list(
+            "person_id", "kind"
+        )
+    )
+    entered = set(
+        SubsidyEntitlement.objects.filter(person__city=city, kind=SubsidyKind.ENTRY).values_list(
+            "person_id", flat=True
+        )
+    )
     new = []
     for person_id, (facts, payer) in _facts_by_person(city, start, end).items():
         for kind, (rule, met) in best_rules(rules, facts, end).items():
             if (person_id, kind) in done or (kind == SubsidyKind.ENTRY and person_id in entered):
                 continue
-            new.append(SubsidyEntitlement(
-                person_id=person_id, rule_id=rule.key, kind=kind, month=start,
-                amount=rule.amount, provider=payer.provider,
-                reason="; ".join([rule.name, *met])[:300],
-            ))  # fmt: skip
+            new.append(
+                SubsidyEntitlement(
+                    person_id=person_id,
+                    rule_id=rule.key,
+                    kind=kind,
+                    month=start,
+                    amount=rule.amount,
+                    provider=payer.provider,
+                    reason="; ".join([rule.name, *met])[:300],
+                )
+            )
     SubsidyEntitlement.objects.bulk_create(new, batch_size=1000)
-    audit_record(actor=actor, action=AuditAction.CREATE, object_type="workforce.subsidies",
-                 object_repr=f"{city.name} {start:%Y-%m}", division_code=city.code,
-                 changes={"entitlements": len(new),
-                          "total": str(sum((e.amount for e in new), Decimal(0)))})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="workforce.subsidies",
+        object_repr=f"{city.name} {start:%Y-%m}",
+        division_code=city.code,
+        changes={"entitlements": len(new), "total": str(sum((e.amount for e in new), Decimal(0)))},
+    )
     return new
 
 

@@ -57,16 +57,25 @@ def _require_organiser(actor: Actor, course: Course) -> None:
 
 @transaction.atomic
 def course_create(
-    *, actor: Actor, division: Division, name: str, theory_hours: Any, practice_hours: Any,
-    organiser: Organisation | None = None, school: bool = False, target_level: str = "",
-    qualification: str = "", certificate_valid_months: int | None = None,
-) -> Course:  # fmt: skip
+    *,
+    actor: Actor,
+    division: Division,
+    name: str,
+    theory_hours: Any,
+    practice_hours: Any,
+    organiser: Organisation | None = None,
+    school: bool = False,
+    target_level: str = "",
+    qualification: str = "",
+    certificate_valid_months: int | None = None,
+) -> Course:
     """A course by the city, a district, a provider (``organiser``) or a school."""
     require_perm(actor, Permission.MANAGE_TRAINING)
     errors: dict[str, str] = {}
     if organiser is not None:
-        if not actor.scope.covers(division_code=organiser.division.code,
-                                  organisation_id=organiser.pk):  # fmt: skip
+        if not actor.scope.covers(
+            division_code=organiser.division.code, organisation_id=organiser.pk
+        ):
             raise PermissionDenied("organiser")
         kind = OrganiserKind.SCHOOL if school else OrganiserKind.PROVIDER
         division = organiser.division
@@ -76,12 +85,16 @@ def course_create(
         kind = OrganiserKind.CITY if division.level == "city" else OrganiserKind.DISTRICT
     course = Course(
         city=Division.objects.get(level="city", code__startswith=division.code[:4]),
-        name=str(name or "").strip()[:100], organiser_kind=kind, organiser=organiser,
-        division=division, theory_hours=_hours(theory_hours, "theory_hours", errors),
+        name=str(name or "").strip()[:100],
+        organiser_kind=kind,
+        organiser=organiser,
+        division=division,
+        theory_hours=_hours(theory_hours, "theory_hours", errors),
         practice_hours=_hours(practice_hours, "practice_hours", errors),
-        target_level=target_level, qualification=qualification,
+        target_level=target_level,
+        qualification=qualification,
         certificate_valid_months=certificate_valid_months,
-    )  # fmt: skip
+    )
     if not course.name:
         errors["name"] = _("Give the course a name.")
     if not errors and course.theory_hours + course.practice_hours <= 0:
@@ -95,16 +108,26 @@ def course_create(
     if errors:
         raise ValidationError(errors)
     course.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=course, division_code=division.code,
-                 changes={"course": [None, course.name]})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=course,
+        division_code=division.code,
+        changes={"course": [None, course.name]},
+    )
     return course
 
 
 @transaction.atomic
 def session_create(
-    *, actor: Actor, course: Course, starts_at: datetime.datetime, ends_at: datetime.datetime,
-    place: str, capacity: int,
-) -> TrainingSession:  # fmt: skip
+    *,
+    actor: Actor,
+    course: Course,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    place: str,
+    capacity: int,
+) -> TrainingSession:
     _require_organiser(actor, course)
     errors: dict[str, str] = {}
     if ends_at <= starts_at:
@@ -116,11 +139,16 @@ def session_create(
     if errors:
         raise ValidationError(errors)
     session = TrainingSession.objects.create(
-        course=course, starts_at=starts_at, ends_at=ends_at, place=str(place).strip()[:200],
-        capacity=int(capacity), checkin_token=secrets.token_urlsafe(24),
-    )  # fmt: skip
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=session,
-                 division_code=course.division.code)  # fmt: skip
+        course=course,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=str(place).strip()[:200],
+        capacity=int(capacity),
+        checkin_token=secrets.token_urlsafe(24),
+    )
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=session, division_code=course.division.code
+    )
     return session
 
 
@@ -157,8 +185,9 @@ def enrolment_add(
     enrolment = Enrolment.objects.create(
         session=session, person=person, provider=employment.provider if employment else None
     )
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=enrolment,
-                 object_repr=f"{session} · {person}")  # fmt: skip
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=enrolment, object_repr=f"{session} · {person}"
+    )
     return enrolment
 
 
@@ -184,17 +213,22 @@ def session_check_in(
     if not session.starts_at - early <= at <= session.ends_at:
         raise ValidationError(
             _("Check-in is open from %(start)s to %(end)s.")
-            % {"start": timezone.localtime(session.starts_at - early).strftime("%Y-%m-%d %H:%M"),
-               "end": timezone.localtime(session.ends_at).strftime("%H:%M")}
-        )  # fmt: skip
+            % {
+                "start": timezone.localtime(session.starts_at - early).strftime("%Y-%m-%d %H:%M"),
+                "end": timezone.localtime(session.ends_at).strftime("%H:%M"),
+            }
+        )
     enrolment.attended_at = at
     enrolment.status = EnrolmentStatus.ATTENDED
     enrolment.hours = session.course.theory_hours + session.course.practice_hours
     enrolment.save(update_fields=["attended_at", "status", "hours", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=enrolment,
-        object_repr=f"{session} · {person}", changes={"attended_at": [None, at.isoformat()]},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=enrolment,
+        object_repr=f"{session} · {person}",
+        changes={"attended_at": [None, at.isoformat()]},
+    )
     return enrolment
 
 
@@ -223,9 +257,12 @@ def _issue(enrolment: Enrolment, issued_on: datetime.date) -> Certificate | None
     first = None
     for employment in employments:
         certificate = Certificate.objects.create(
-            caregiver_id=employment.caregiver_id, qualification=course.qualification,
-            number=number, issued_on=issued_on, expires_on=expires,
-        )  # fmt: skip
+            caregiver_id=employment.caregiver_id,
+            qualification=course.qualification,
+            number=number,
+            issued_on=issued_on,
+            expires_on=expires,
+        )
         CertificateIssue.objects.create(certificate=certificate, issuer=issuer, enrolment=enrolment)
         first = first or certificate
     return first
@@ -233,9 +270,13 @@ def _issue(enrolment: Enrolment, issued_on: datetime.date) -> Certificate | None
 
 @transaction.atomic
 def enrolment_result_record(
-    *, actor: Actor, enrolment: Enrolment, score: Any, passed: bool,
+    *,
+    actor: Actor,
+    enrolment: Enrolment,
+    score: Any,
+    passed: bool,
     issued_on: datetime.date | None = None,
-) -> Enrolment:  # fmt: skip
+) -> Enrolment:
     """The exam result of an attended enrolment; a pass issues the course's certificate and
     raises the person's skill level to the course's when it is higher."""
     course = enrolment.session.course
@@ -264,7 +305,11 @@ def enrolment_result_record(
             person.skill_level, person.skill_level_on = course.target_level, timezone.localdate()
             person.save(update_fields=["skill_level", "skill_level_on", "updated_at"])
     enrolment.save()
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=enrolment,
-                 object_repr=f"{enrolment.session} · {enrolment.person}",
-                 changes={"result": [None, [str(value), enrolment.status]]})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=enrolment,
+        object_repr=f"{enrolment.session} · {enrolment.person}",
+        changes={"result": [None, [str(value), enrolment.status]]},
+    )
     return enrolment

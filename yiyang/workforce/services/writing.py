@@ -18,8 +18,14 @@ from yiyang.workforce.services.parsing import Parsed
 from yiyang.workforce.services.roster import certificates_follow
 
 BATCH = 1000
-PERSON_FIELDS = ("name", "sex", "birth_date", "education", "skill_level",
-                 "health_certificate_expires_on")  # fmt: skip
+PERSON_FIELDS = (
+    "name",
+    "sex",
+    "birth_date",
+    "education",
+    "skill_level",
+    "health_certificate_expires_on",
+)
 
 
 @dataclass
@@ -97,17 +103,25 @@ def _employments(plan: Plan) -> None:
     new_rows = [row for row in plan.rows if row.employment is None]
     caregivers = [
         Caregiver(
-            provider=row.provider, name=row.values["name"], sex=row.values.get("sex", ""),
-            work_start=datetime.time(8), work_end=datetime.time(17), work_days=[0, 1, 2, 3, 4],
+            provider=row.provider,
+            name=row.values["name"],
+            sex=row.values.get("sex", ""),
+            work_start=datetime.time(8),
+            work_end=datetime.time(17),
+            work_days=[0, 1, 2, 3, 4],
             status=_status(row.values.get("left_on"), CaregiverStatus.ACTIVE),
         )
         for row in new_rows
-    ]  # fmt: skip
+    ]
     _insert(caregivers, set_pks=True)
     for row, caregiver in zip(new_rows, caregivers, strict=True):
         row.new = True
-        row.employment = Employment(person=row.person, provider=row.provider, caregiver=caregiver,
-                                    hired_on=row.values["hired_on"])  # fmt: skip
+        row.employment = Employment(
+            person=row.person,
+            provider=row.provider,
+            caregiver=caregiver,
+            hired_on=row.values["hired_on"],
+        )
     changed_caregivers = []
     for row in plan.rows:
         employment = row.employment
@@ -126,8 +140,9 @@ def _employments(plan: Plan) -> None:
     fresh = {id(row) for row in new_rows}
     Employment.objects.bulk_update(
         [row.employment for row in plan.rows if id(row) not in fresh and row.employment],
-        ["person", "hired_on", "left_on", "leave_reason"], batch_size=BATCH,
-    )  # fmt: skip
+        ["person", "hired_on", "left_on", "leave_reason"],
+        batch_size=BATCH,
+    )
     Caregiver.objects.bulk_update(changed_caregivers, ["name", "status"], batch_size=BATCH)
 
 
@@ -164,7 +179,10 @@ def plan_write(plan: Plan) -> None:
     _persons(plan)
     _employments(plan)
     _certificates(plan)
-    certificates_follow(moves={
-        row.person.pk: row.employment.caregiver_id
-        for row in plan.rows if row.moved and row.person and row.employment
-    })  # fmt: skip
+    certificates_follow(
+        moves={
+            row.person.pk: row.employment.caregiver_id
+            for row in plan.rows
+            if row.moved and row.person and row.employment
+        }
+    )

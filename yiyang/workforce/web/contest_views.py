@@ -44,19 +44,29 @@ def contests_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("Contests are set up by the city."))
             else:
                 return redirect("workforce:contest", external_id=contest.external_id)
-    return render(request, "workforce/contests.html", {
-        "contests": contests[:200], "form": form, "can_manage": can_manage,
-    })  # fmt: skip
+    return render(
+        request,
+        "workforce/contests.html",
+        {
+            "contests": contests[:200],
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )
 
 
 def _scores(request: HttpRequest, contest: Any) -> None:
     """The judges' scores of one event: ``score_<entry id>`` fields, awards one a line."""
     event = request.POST.get("event", "")
-    scores = {key.removeprefix("score_"): str(value) for key, value in request.POST.items()
-              if key.startswith("score_") and str(value).strip()}  # fmt: skip
+    scores = {
+        key.removeprefix("score_"): str(value)
+        for key, value in request.POST.items()
+        if key.startswith("score_") and str(value).strip()
+    }
     awards = [line.strip() for line in request.POST.get("awards", "").splitlines() if line.strip()]
-    services.contest_scores_record(actor=request_actor(request), contest=contest, event=event,
-                                   scores=scores, awards=awards)  # fmt: skip
+    services.contest_scores_record(
+        actor=request_actor(request), contest=contest, event=event, scores=scores, awards=awards
+    )
     messages.success(request, _("Scores recorded."))
 
 
@@ -82,10 +92,20 @@ def contest_view(request: HttpRequest, external_id: str) -> HttpResponse:
             apply_errors(form, exc)
             messages.error(request, " ".join(exc.messages))
         except PermissionDenied:
-            messages.error(request, _("Only the city records the scores; a provider enters "
-                                      "its own staff."))  # fmt: skip
-    events = [(event, list(rows)) for event, rows in
-              groupby(contest_entries(contest), key=lambda e: e.event)]  # fmt: skip
-    return render(request, "workforce/contest.html", {
-        "contest": contest, "events": events, "form": form, "can_manage": can_manage,
-    })  # fmt: skip
+            messages.error(
+                request, _("Only the city records the scores; a provider enters its own staff.")
+            )
+    events = [
+        (event, list(rows))
+        for event, rows in groupby(contest_entries(contest), key=lambda e: e.event)
+    ]
+    return render(
+        request,
+        "workforce/contest.html",
+        {
+            "contest": contest,
+            "events": events,
+            "form": form,
+            "can_manage": can_manage,
+        },
+    )

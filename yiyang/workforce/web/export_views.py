@@ -34,8 +34,11 @@ def person_id_number_view(request: HttpRequest, external_id: str) -> HttpRespons
     link or a prefetch never reveals it; each reveal is audited)."""
     actor = request_actor(request)
     person = person_get_for_actor(actor=actor, external_id=external_id)
-    context: dict[str, object] = {"person": person, "today": timezone.localdate(),
-                                  **person_record(person)}  # fmt: skip
+    context: dict[str, object] = {
+        "person": person,
+        "today": timezone.localdate(),
+        **person_record(person),
+    }
     try:
         context["id_number"] = services.person_id_number_reveal(actor=actor, person=person)
     except ValidationError as exc:

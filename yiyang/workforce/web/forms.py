@@ -18,9 +18,11 @@ BLANK = [("", "—")]
 class CourseForm(forms.Form):
     name = forms.CharField(label=_("Course"), max_length=100)
     organiser: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, label=_("Organiser"), required=False,
+        queryset=None,
+        label=_("Organiser"),
+        required=False,
         help_text=_("Leave empty for a course of your city or district."),
-    )  # fmt: skip
+    )
     school = forms.BooleanField(label=_("The organiser is a school"), required=False)
     theory_hours = forms.DecimalField(label=_("Theory hours"), min_value=0, decimal_places=1)
     practice_hours = forms.DecimalField(label=_("Practice hours"), min_value=0, decimal_places=1)

@@ -30,9 +30,17 @@ from yiyang.workforce.selectors import (
 from yiyang.workforce.web.forms import SubsidyRuleForm
 
 RULE_FIELDS = (
-    "name", "kind", "amount", "min_skill_level", "qualification", "min_years_in_sector",
-    "rural_only", "valid_from", "valid_to", "is_active",
-)  # fmt: skip
+    "name",
+    "kind",
+    "amount",
+    "min_skill_level",
+    "qualification",
+    "min_years_in_sector",
+    "rural_only",
+    "valid_from",
+    "valid_to",
+    "is_active",
+)
 
 
 def _month(value: str | None) -> datetime.date:
@@ -66,8 +74,11 @@ def _evaluate(request: HttpRequest, month: datetime.date) -> None:
         messages.error(request, _("Your login is not attached to a city."))
         return
     new = services.subsidies_evaluate(actor=actor, city=city, month=month)
-    messages.success(request, _("%(count)d new entitlements for %(month)s.")
-                     % {"count": len(new), "month": f"{month:%Y-%m}"})  # fmt: skip
+    messages.success(
+        request,
+        _("%(count)d new entitlements for %(month)s.")
+        % {"count": len(new), "month": f"{month:%Y-%m}"},
+    )
 
 
 @login_required
@@ -76,9 +87,11 @@ def subsidies_view(request: HttpRequest) -> HttpResponse:
     rules = list(subsidy_rule_list(actor=actor))
     for rule in rules:
         rule.conditions_text = rule_conditions(
-            min_skill_level=rule.min_skill_level, qualification=rule.qualification,
-            min_years_in_sector=rule.min_years_in_sector, rural_only=rule.rural_only,
-        )  # fmt: skip
+            min_skill_level=rule.min_skill_level,
+            qualification=rule.qualification,
+            min_years_in_sector=rule.min_years_in_sector,
+            rural_only=rule.rural_only,
+        )
     can_manage = has_perm(actor, Permission.MANAGE_WORKFORCE_SUBSIDIES)
     month = _month(request.POST.get("month") or request.GET.get("month"))
     form = SubsidyRuleForm(initial={"valid_from": month, "is_active": True})
@@ -90,11 +103,18 @@ def subsidies_view(request: HttpRequest) -> HttpResponse:
         form = SubsidyRuleForm(request.POST)
         if _save_rule(request, form):
             return redirect(request.path)
-    return render(request, "workforce/subsidies.html", {
-        "rules": rules, "form": form, "can_manage": can_manage, "month": month,
-        "entitlements": subsidy_list_shown(actor=actor, month=month),
-        "total": subsidy_total(subsidy_list(actor=actor, month=month)),
-    })  # fmt: skip
+    return render(
+        request,
+        "workforce/subsidies.html",
+        {
+            "rules": rules,
+            "form": form,
+            "can_manage": can_manage,
+            "month": month,
+            "entitlements": subsidy_list_shown(actor=actor, month=month),
+            "total": subsidy_total(subsidy_list(actor=actor, month=month)),
+        },
+    )
 
 
 @login_required

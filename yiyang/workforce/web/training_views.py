@@ -53,9 +53,12 @@ def _new_course(actor: Any, data: dict[str, Any]) -> Any:
     if division is None:
         raise ValidationError({"organiser": _("Choose the organiser.")})
     return services.course_create(
-        actor=actor, division=division, organiser=organiser,
-        certificate_valid_months=data.pop("certificate_valid_months") or None, **data,
-    )  # fmt: skip
+        actor=actor,
+        division=division,
+        organiser=organiser,
+        certificate_valid_months=data.pop("certificate_valid_months") or None,
+        **data,
+    )
 
 
 @login_required
@@ -79,12 +82,18 @@ def training_view(request: HttpRequest) -> HttpResponse:
     ):
         messages.success(request, _("Session added."))
         return redirect(request.path)
-    return render(request, "workforce/training.html", {
-        "courses": courses[:200],
-        "sessions": session_queryset(actor=actor).order_by("-starts_at")[:100],
-        "now": timezone.now(), "can_manage": can_manage,
-        "course_form": course_form, "session_form": session_form,
-    })  # fmt: skip
+    return render(
+        request,
+        "workforce/training.html",
+        {
+            "courses": courses[:200],
+            "sessions": session_queryset(actor=actor).order_by("-starts_at")[:100],
+            "now": timezone.now(),
+            "can_manage": can_manage,
+            "course_form": course_form,
+            "session_form": session_form,
+        },
+    )
 
 
 def _messages_of(error: ValidationError) -> str:
@@ -106,9 +115,11 @@ def _session_post(request: HttpRequest, session: Any) -> None:
                 external_id=request.POST["result"]
             )
             services.enrolment_result_record(
-                actor=actor, enrolment=enrolment, score=request.POST.get("score", ""),
+                actor=actor,
+                enrolment=enrolment,
+                score=request.POST.get("score", ""),
                 passed=request.POST.get("passed") == "1",
-            )  # fmt: skip
+            )
             messages.success(request, _("Result recorded."))
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
@@ -128,13 +139,19 @@ def session_view(request: HttpRequest, external_id: str) -> HttpResponse:
         reverse("workforce:checkin", args=[session.checkin_token])
     )
     staff = roster_list(actor=actor).filter(left_on__isnull=True) if can_manage else None
-    return render(request, "workforce/session.html", {
-        "session": session, "enrolments": session_enrolments(actor=actor, session=session),
-        "qr_svg": segno.make(checkin_url, error="m").svg_inline(scale=5) if can_manage else "",
-        "checkin_url": checkin_url if can_manage else "", "can_manage": can_manage,
-        "can_attend": has_perm(actor, Permission.ATTEND_TRAINING),
-        "staff": staff[:300] if staff is not None else [],
-    })  # fmt: skip
+    return render(
+        request,
+        "workforce/session.html",
+        {
+            "session": session,
+            "enrolments": session_enrolments(actor=actor, session=session),
+            "qr_svg": segno.make(checkin_url, error="m").svg_inline(scale=5) if can_manage else "",
+            "checkin_url": checkin_url if can_manage else "",
+            "can_manage": can_manage,
+            "can_attend": has_perm(actor, Permission.ATTEND_TRAINING),
+            "staff": staff[:300] if staff is not None else [],
+        },
+    )
 
 
 @login_required

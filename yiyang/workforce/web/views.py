@@ -48,14 +48,20 @@ def roster_view(request: HttpRequest) -> HttpResponse:
     filterset = RosterFilterSet(data, queryset=roster_list(actor=actor))
     rows = filterset.qs if filterset.is_valid() else roster_list(actor=actor).none()
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "workforce/roster.html", {
-        "filter": filterset, "page": page, "today": timezone.localdate(),
-        "conflicts": roster_conflicts(actor=actor)[:20],
-        "reminders": certificate_reminders(actor=actor)[:50],
-        "can_import": has_perm(actor, Permission.IMPORT_ROSTER),
-        "can_export": may_export_roster(actor),
-        "can_subsidies": has_perm(actor, Permission.VIEW_CAREGIVERS),
-    })  # fmt: skip
+    return render(
+        request,
+        "workforce/roster.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "today": timezone.localdate(),
+            "conflicts": roster_conflicts(actor=actor)[:20],
+            "reminders": certificate_reminders(actor=actor)[:50],
+            "can_import": has_perm(actor, Permission.IMPORT_ROSTER),
+            "can_export": may_export_roster(actor),
+            "can_subsidies": has_perm(actor, Permission.VIEW_CAREGIVERS),
+        },
+    )
 
 
 @login_required
@@ -69,10 +75,16 @@ def figures_view(request: HttpRequest) -> HttpResponse:
 def person_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     person = person_get_for_actor(actor=actor, external_id=external_id)
-    return render(request, "workforce/person.html", {
-        "person": person, "today": timezone.localdate(), **person_record(person),
-        "can_reveal": has_perm(actor, Permission.SEE_ID_NUMBERS),
-    })  # fmt: skip
+    return render(
+        request,
+        "workforce/person.html",
+        {
+            "person": person,
+            "today": timezone.localdate(),
+            **person_record(person),
+            "can_reveal": has_perm(actor, Permission.SEE_ID_NUMBERS),
+        },
+    )
 
 
 @login_required
@@ -94,10 +106,13 @@ def _run_import(request: HttpRequest, upload: Any, provider: Any) -> HttpRespons
         handle.flush()
         try:
             result = services.roster_import(
-                actor=request_actor(request), path=Path(handle.name), filename=upload.name,
-                provider=provider, dry_run=bool(request.POST.get("dry_run")),
+                actor=request_actor(request),
+                path=Path(handle.name),
+                filename=upload.name,
+                provider=provider,
+                dry_run=bool(request.POST.get("dry_run")),
                 all_or_nothing=bool(request.POST.get("all_or_nothing")),
-            )  # fmt: skip
+            )
         except UnreadableFile as exc:
             messages.error(request, str(exc))
             return None
@@ -108,10 +123,15 @@ def _run_import(request: HttpRequest, upload: Any, provider: Any) -> HttpRespons
         )
         response["Content-Disposition"] = 'attachment; filename="roster-errors.xlsx"'
         return response
-    return render(request, "workforce/import.html", {
-        "result": result, "errors": result.errors[:ERRORS_SHOWN],
-        "providers": provider_queryset(actor=request_actor(request)).order_by("name")[:500],
-    })  # fmt: skip
+    return render(
+        request,
+        "workforce/import.html",
+        {
+            "result": result,
+            "errors": result.errors[:ERRORS_SHOWN],
+            "providers": provider_queryset(actor=request_actor(request)).order_by("name")[:500],
+        },
+    )
 
 
 @login_required

@@ -24,9 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=2.0)
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
         parser.add_argument(
-            "--start-delay", type=float, default=0.0,
+            "--start-delay",
+            type=float,
+            default=0.0,
             help="seconds to wait first (devices report in after a restart)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stopping = {"now": False}

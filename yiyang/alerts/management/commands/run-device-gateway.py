@@ -17,21 +17,27 @@ class Command(BaseCommand):
     help = "Subscribe to device events over MQTT (QoS 1, persistent session) and ingest them."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--client-id", default=settings.MQTT_CLIENT_ID,
-                            help="default: yiyang-<host>-<deployment>-<slot>")  # fmt: skip
+        parser.add_argument(
+            "--client-id",
+            default=settings.MQTT_CLIENT_ID,
+            help="default: yiyang-<host>-<deployment>-<slot>",
+        )
         parser.add_argument("--url", default=settings.MQTT_URL)
         parser.add_argument("--batch-size", type=int, default=settings.DEVICE_BATCH_SIZE)
         parser.add_argument("--batch-ms", type=int, default=settings.DEVICE_BATCH_MILLISECONDS)
-        parser.add_argument("--broker-check", default=settings.MQTT_BROKER_CHECK,
-                            choices=["refuse", "warn", "off"])  # fmt: skip
+        parser.add_argument(
+            "--broker-check", default=settings.MQTT_BROKER_CHECK, choices=["refuse", "warn", "off"]
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         client_id = options["client_id"] or default_client_id()
         self._check_broker(options["url"], options["broker_check"])
         gateway = Gateway(
-            client_id=client_id, url=options["url"],
-            batch_size=options["batch_size"], batch_ms=options["batch_ms"],
-        )  # fmt: skip
+            client_id=client_id,
+            url=options["url"],
+            batch_size=options["batch_size"],
+            batch_ms=options["batch_ms"],
+        )
         self.stdout.write(f"Device gateway {client_id} -> {options['url']}")
         self.stdout.flush()
         gateway.run()

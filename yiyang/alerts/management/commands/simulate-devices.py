@@ -29,8 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="", help="MQTT broker or web server URL")
         parser.add_argument("--vendor", default="", help="only this vendor's devices")
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--warm-up", action="store_true",
-                            help="first one heartbeat from every device (switched on)")  # fmt: skip
+        parser.add_argument(
+            "--warm-up",
+            action="store_true",
+            help="first one heartbeat from every device (switched on)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = SystemActor(Scope(division_prefix=""), username="simulator")
@@ -49,13 +52,18 @@ class Command(BaseCommand):
         if len(rows) < options["devices"]:
             self.stderr.write(f"Only {len(rows)} bound devices; simulating those.")
         devices = [
-            SimDevice(str(device_id), kind, vendor,
-                      (float(lat), float(lng)) if lat is not None and lng is not None else None)
+            SimDevice(
+                str(device_id),
+                kind,
+                vendor,
+                (float(lat), float(lng)) if lat is not None and lng is not None else None,
+            )
             for device_id, kind, vendor, lat, lng in rows
-        ]  # fmt: skip
+        ]
         if options["via"] == "mqtt":
-            sender: Any = MqttSender(str(options["url"] or settings.MQTT_URL),
-                                     f"yiyang-simulator-{os.getpid()}")  # fmt: skip
+            sender: Any = MqttSender(
+                str(options["url"] or settings.MQTT_URL), f"yiyang-simulator-{os.getpid()}"
+            )
         else:
             secrets = dict(settings.DEVICE_VENDOR_SECRETS)
             missing = {d.vendor for d in devices} - set(secrets)
@@ -65,12 +73,17 @@ class Command(BaseCommand):
             sender = HttpSender(options["url"] or "http://127.0.0.1:8000", secrets, vendors)
         try:
             sent = simulate(
-                devices=devices, rate=options["rate"], duration=options["duration"],
-                send=sender.send, alarm_probability=options["alarm_probability"],
-                silent_fraction=options["silent_fraction"], seed=options["seed"],
+                devices=devices,
+                rate=options["rate"],
+                duration=options["duration"],
+                send=sender.send,
+                alarm_probability=options["alarm_probability"],
+                silent_fraction=options["silent_fraction"],
+                seed=options["seed"],
                 warm_up=options["warm_up"],
-            )  # fmt: skip
+            )
         finally:
             sender.close()
-        self.stdout.write(json.dumps({"sent": sent.total, "by_type": sent.by_type,
-                                      "alarms": len(sent.alarms)}))  # fmt: skip
+        self.stdout.write(
+            json.dumps({"sent": sent.total, "by_type": sent.by_type, "alarms": len(sent.alarms)})
+        )

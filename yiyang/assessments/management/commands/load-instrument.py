@@ -39,7 +39,9 @@ class Command(BaseCommand):
                     self.stderr.write(f"{path}: {field}: {message}")
             sys.exit(2)
         summary = {
-            "code": instrument.code, "version": instrument.version,
-            "active": instrument.is_active, "id": str(instrument.external_id),
-        }  # fmt: skip
+            "code": instrument.code,
+            "version": instrument.version,
+            "active": instrument.is_active,
+            "id": str(instrument.external_id),
+        }
         self.stdout.write(json.dumps(summary, ensure_ascii=False))

@@ -26,14 +26,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="a GeoJSON FeatureCollection of Polygons/MultiPolygons")
         parser.add_argument(
-            "--crs", choices=["wgs84", "gcj02"],
+            "--crs",
+            choices=["wgs84", "gcj02"],
             help="the file's coordinate system when it does not say (default WGS 84)",
-        )  # fmt: skip
+        )
         parser.add_argument("--user", help="act as this user (their jurisdiction)")
         parser.add_argument(
-            "--language", default="zh-hans", choices=["zh-hans", "en"],
+            "--language",
+            default="zh-hans",
+            choices=["zh-hans", "en"],
             help="language of the messages (default Simplified Chinese)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(options["language"])

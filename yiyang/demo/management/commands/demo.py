@@ -44,10 +44,13 @@ class Command(BaseCommand):
             f"API docs: {address}api/v1/docs/   health: {address}healthz",
             "",
             "Demo logins (password: "
-            + (f"{password!r}, from YIYANG_DEMO_PASSWORD" if env_password
-               else f"{password!r}; set YIYANG_DEMO_PASSWORD to change it")
+            + (
+                f"{password!r}, from YIYANG_DEMO_PASSWORD"
+                if env_password
+                else f"{password!r}; set YIYANG_DEMO_PASSWORD to change it"
+            )
             + "):",
-        ]  # fmt: skip
+        ]
         for username, role, _ in DEMO_USERS:
             with translation.override("zh-hans"):
                 chinese = str(role.label)
@@ -90,11 +93,25 @@ class Command(BaseCommand):
         because each open alert console holds one request (server-sent events); no file
         watcher or reloader. Returns when the server stops (Ctrl-C)."""
         command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
-            "--worker-class", "gthread", "--threads", "32", "--graceful-timeout", "5",
-            "--access-logfile", "-", "--access-logformat", '%(h)s "%(r)s" %(s)s %(M)sms',
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            os.environ.get("WEB_CONCURRENCY", "2"),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "32",
+            "--graceful-timeout",
+            "5",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(h)s "%(r)s" %(s)s %(M)sms',
+        ]
         self.stdout.write(f"Web server: gunicorn on 127.0.0.1:{port}.")
         server = subprocess.Popen(command, env=os.environ.copy())  # noqa: S603 - our own server
         try:
@@ -108,10 +125,19 @@ class Command(BaseCommand):
         """The background worker (spreadsheet imports) beside the web server."""
         self.stdout.write("Background worker started (yiyang db_worker).")
         return subprocess.Popen(
-            [sys.executable, "-m", "yiyang", "db_worker", "--interval", "0.5",
-             "--no-startup-delay", "--verbosity", "0"],
+            [
+                sys.executable,
+                "-m",
+                "yiyang",
+                "db_worker",
+                "--interval",
+                "0.5",
+                "--no-startup-delay",
+                "--verbosity",
+                "0",
+            ],
             env=os.environ.copy(),
-        )  # fmt: skip
+        )
 
     def _broker(self) -> tuple[str | None, str]:
         """The broker the demo's gateway uses: the one on MQTT_URL when it keeps a
@@ -121,9 +147,13 @@ class Command(BaseCommand):
         env = os.environ | {"PYTHON": sys.executable, "MQTT_URL": str(settings.MQTT_URL)}
         try:
             done = subprocess.run(  # noqa: S603 - our own script
-                ["/bin/bash", str(script)], env=env, capture_output=True, text=True, timeout=90,
+                ["/bin/bash", str(script)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=90,
                 check=False,
-            )  # fmt: skip
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None, ""
         lines = [ln for ln in done.stdout.splitlines() if ln.startswith("MQTT_URL=")]
@@ -141,16 +171,18 @@ class Command(BaseCommand):
         self.stdout.write("Indicator scheduler started (yiyang run-indicator-scheduler).")
         return subprocess.Popen(
             [sys.executable, "-m", "yiyang", "run-indicator-scheduler", "--interval", "300"],
-            env=os.environ.copy(), stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+        )
 
     def _start_meal_scheduler(self) -> subprocess.Popen[bytes]:
         """The meals' clock: the standing orders book the next days in the worker above."""
         self.stdout.write("Meal scheduler started (yiyang run-meal-scheduler).")
         return subprocess.Popen(
             [sys.executable, "-m", "yiyang", "run-meal-scheduler", "--interval", "300"],
-            env=os.environ.copy(), stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+        )
 
     def _start_alert_centre(self, port: str) -> list[subprocess.Popen[bytes]]:
         """The alert monitor, the MQTT gateway (when a broker answers on MQTT_URL) and a
@@ -167,9 +199,21 @@ class Command(BaseCommand):
         # Visits turn late and missed as the demo's day goes on (the board shows them).
         watch = [*python, "watch-visits", "--interval", "30"]
         started.append(subprocess.Popen(watch, env=env, stdout=subprocess.DEVNULL))  # noqa: S603
-        simulate = [*python, "simulate-devices", "--devices", "400", "--rate", "5",
-                    "--duration", "604800", "--alarm-probability", "0.0007",
-                    "--silent-fraction", "0.01", "--warm-up"]  # fmt: skip
+        simulate = [
+            *python,
+            "simulate-devices",
+            "--devices",
+            "400",
+            "--rate",
+            "5",
+            "--duration",
+            "604800",
+            "--alarm-probability",
+            "0.0007",
+            "--silent-fraction",
+            "0.01",
+            "--warm-up",
+        ]
         if broker:
             gateway = [*python, "run-device-gateway"]
             started.append(subprocess.Popen(gateway, env=env))  # noqa: S603

@@ -27,14 +27,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=20261122, help="random seed")
         parser.add_argument(
-            "--elders", type=int, default=20_000,
+            "--elders",
+            type=int,
+            default=20_000,
             help="elders to generate when the registry is empty (default 20,000; "
             "900000 builds a city-scale registry for benchmarks)",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--device-elders", type=int, default=200,
+            "--device-elders",
+            type=int,
+            default=200,
             help="elders given an SOS pendant (and some a watch and home sensors)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()

@@ -33,9 +33,11 @@ class Command(BaseCommand):
             "--user", help="act as this user (their jurisdiction); default: the whole platform"
         )
         parser.add_argument(
-            "--language", default="zh-hans", choices=["zh-hans", "en"],
+            "--language",
+            default="zh-hans",
+            choices=["zh-hans", "en"],
             help="language of the messages (default Simplified Chinese)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(options["language"])

@@ -43,9 +43,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument(
-            "--language", default="zh-hans", choices=["zh-hans", "en"],
+            "--language",
+            default="zh-hans",
+            choices=["zh-hans", "en"],
             help="language of the messages and the report (default Simplified Chinese)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(options["language"])

@@ -36,8 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="write the rejected rows to this .xlsx file")
         parser.add_argument("--provider", help="the employer of every row (its external id)")
         parser.add_argument("--user", help="act as this user (their jurisdiction)")
-        parser.add_argument("--all-or-nothing", action="store_true",
-                            help="write nothing when any row is rejected")  # fmt: skip
+        parser.add_argument(
+            "--all-or-nothing", action="store_true", help="write nothing when any row is rejected"
+        )
         parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -58,9 +59,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             result = roster_import(
-                actor=actor, path=path, provider=provider, dry_run=options["dry_run"],
+                actor=actor,
+                path=path,
+                provider=provider,
+                dry_run=options["dry_run"],
                 all_or_nothing=options["all_or_nothing"],
-            )  # fmt: skip
+            )
         except UnreadableFile as exc:
             self._fail(str(exc))
         except PermissionDenied:
@@ -70,10 +74,14 @@ class Command(BaseCommand):
         for error in result.errors[:20]:
             self.stderr.write(f"row {error.row} {error.column} {error.value!r}: {error.reason}")
         summary = {
-            "rows": result.rows, "created": result.created, "updated": result.updated,
-            "rejected": result.rejected, "conflicts": result.conflicts,
-            "written": result.written, "seconds": round(time.monotonic() - started, 2),
-        }  # fmt: skip
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "rejected": result.rejected,
+            "conflicts": result.conflicts,
+            "written": result.written,
+            "seconds": round(time.monotonic() - started, 2),
+        }
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
         if result.exit_code:
             raise SystemExit(result.exit_code)
