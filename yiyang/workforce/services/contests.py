@@ -164,8 +164,10 @@ def contest_scores_record(
     for key, value in scores.items():
         entries[str(key)].score = _score(value)
     scored = sorted(
-        (e for e in entries.values() if e.score is not None), key=lambda e: e.score, reverse=True
-    )  # type: ignore[arg-type,return-value]
+        (e for e in entries.values() if e.score is not None),
+        key=lambda e: e.score or Decimal(0),
+        reverse=True,
+    )
     for index, entry in enumerate(scored):
         previous = scored[index - 1] if index else None
         entry.rank = previous.rank if previous and previous.score == entry.score else index + 1
