@@ -50,75 +50,43 @@ class Permission(enum.Enum):
         member._roles = roles
         return member
 
+    # The table of roles per permission keeps its own layout (a row is read across).
+    # fmt: off
     VIEW_DIVISIONS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
-        R.ASSESSOR,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.OPERATOR, R.ASSESSOR, R.AUDITOR,
     )
     MANAGE_DIVISIONS = (R.CITY_ADMIN,)
     VIEW_ORGANISATIONS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.PROVIDER_MANAGER,
-        R.CAREGIVER,
-        R.OPERATOR,
-        R.ASSESSOR,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.CAREGIVER, R.OPERATOR, R.ASSESSOR, R.AUDITOR,
     )
     CREATE_ORGANISATIONS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER)
     MANAGE_ORGANISATIONS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.PROVIDER_MANAGER,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER,
     )
     EXPORT_DATA = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR,
     )
     VIEW_USERS = (R.CITY_ADMIN, R.AUDITOR)
     MANAGE_USERS = (R.CITY_ADMIN,)
     VIEW_AUDIT_LOG = (R.CITY_ADMIN, R.AUDITOR)
     # The elder registry. Organisation-scoped roles reach elders once services link them.
     VIEW_ELDERS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
-        R.ASSESSOR,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.OPERATOR, R.ASSESSOR, R.AUDITOR,
     )
     MANAGE_ELDERS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
     IMPORT_ELDERS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
     REVIEW_DUPLICATES = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
     )
     # Unmasked sensitive fields (every unmasked view is written to the access log).
     SEE_ID_NUMBERS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.ASSESSOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
     )
     SEE_PHONES = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.ASSESSOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
         R.OPERATOR,
     )
     SEE_HEALTH = (R.COMMUNITY_WORKER, R.ASSESSOR, R.OPERATOR)
@@ -126,26 +94,14 @@ class Permission(enum.Enum):
     # Ability assessment. Assessors see what is assigned to them (and the unassigned
     # requests of their jurisdiction, to take them up); officers review as supervisors.
     VIEW_ASSESSMENTS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.ASSESSOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
         R.AUDITOR,
     )
     REQUEST_ASSESSMENTS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.ASSESSOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
     )
     SCHEDULE_ASSESSMENTS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.ASSESSOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.ASSESSOR,
     )
     CONDUCT_ASSESSMENTS = (R.ASSESSOR,)
     REVIEW_ASSESSMENTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.ASSESSOR)
@@ -153,41 +109,26 @@ class Permission(enum.Enum):
     # Devices and the alert centre. Provider roles hold none of these: an alert shows an
     # elder's health and contacts, and providers see only the elders they serve.
     VIEW_DEVICES = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
         R.AUDITOR,
     )
     MANAGE_DEVICES = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
     VIEW_ALERTS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
         R.AUDITOR,
     )
     HANDLE_ALERTS = (R.OPERATOR,)
     REVIEW_ALERTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
     # Raising an alert by hand (a caregiver who finds an elder unwell at a visit).
     RAISE_ALERTS = (
-        R.CITY_ADMIN,
-        R.OPERATOR,
-        R.COMMUNITY_WORKER,
-        R.CAREGIVER,
-        R.PROVIDER_MANAGER,
+        R.CITY_ADMIN, R.OPERATOR, R.COMMUNITY_WORKER, R.CAREGIVER, R.PROVIDER_MANAGER,
     )
     VIEW_ALERT_STATS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.OPERATOR, R.AUDITOR)
     VIEW_NOTIFICATIONS = (R.CITY_ADMIN, R.OPERATOR, R.AUDITOR)
     # An elder's own alert thresholds (heart rate, no-motion hours, night, safe zone): set by
     # those who know the elder and answer for the community, not by the call centre.
     SET_ALERT_THRESHOLDS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
     )
 
     # Home-care services: the service list, caregivers, orders, visits and their review.
@@ -195,37 +136,18 @@ class Permission(enum.Enum):
     MANAGE_SERVICE_LIST = (R.CITY_ADMIN,)
     MANAGE_OFFERINGS = (R.CITY_ADMIN, R.PROVIDER_MANAGER)
     VIEW_CAREGIVERS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.PROVIDER_MANAGER,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER, R.AUDITOR,
     )
     MANAGE_CAREGIVERS = (R.PROVIDER_MANAGER,)
     VIEW_VISITS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.PROVIDER_MANAGER,
-        R.CAREGIVER,
-        R.OPERATOR,
-        R.AUDITOR,
-        R.FAMILY,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.CAREGIVER, R.OPERATOR, R.AUDITOR, R.FAMILY,
     )
     PLACE_ORDERS = (
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
-        R.PROVIDER_MANAGER,
-        R.FAMILY,
+        R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
     )
     CANCEL_ORDERS = (
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
-        R.PROVIDER_MANAGER,
-        R.FAMILY,
+        R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
     )
     DISPATCH_VISITS = (R.PROVIDER_MANAGER,)
     PERFORM_VISITS = (R.CAREGIVER,)
@@ -236,22 +158,12 @@ class Permission(enum.Enum):
     # The facility network (issue 13): facilities, reach and coverage, where to build next,
     # construction projects. Coverage shows counts of elders, never who they are.
     VIEW_FACILITIES = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.PROVIDER_MANAGER,
-        R.OPERATOR,
-        R.ASSESSOR,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.OPERATOR, R.ASSESSOR, R.AUDITOR,
     )
     MANAGE_FACILITIES = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER)
     VIEW_COVERAGE = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.AUDITOR,
     )
     COMPUTE_COVERAGE = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
     PLAN_FACILITIES = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
@@ -260,11 +172,7 @@ class Permission(enum.Enum):
     # Indicators (the city's picture) and their targets. District officers set targets for
     # their district when INDICATOR_DISTRICT_TARGETS allows it.
     VIEW_INDICATORS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
         R.AUDITOR,
     )
     MANAGE_INDICATOR_TARGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
@@ -272,38 +180,21 @@ class Permission(enum.Enum):
     # officers rank the providers of their jurisdiction; a provider manager reads their
     # own organisation's figures only (the scope keeps them to it).
     VIEW_PROVIDER_FIGURES = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
-        R.AUDITOR,
-        R.PROVIDER_MANAGER,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
+        R.AUDITOR, R.PROVIDER_MANAGER,
     )
 
     # Meal assistance (issue 15). A canteen's counter staff see and record the meals of
     # their own canteen only; its provider manager also runs menus, rounds and food safety;
     # couriers are its caregivers. Family book for linked elders.
     VIEW_MEALS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.PROVIDER_MANAGER,
-        R.CAREGIVER,
-        R.OPERATOR,
-        R.AUDITOR,
-        R.FAMILY,
-        R.CANTEEN_STAFF,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.CAREGIVER, R.OPERATOR, R.AUDITOR, R.FAMILY, R.CANTEEN_STAFF,
     )
     MANAGE_CANTEENS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
     RECORD_MEALS = (R.PROVIDER_MANAGER, R.CANTEEN_STAFF)
     BOOK_MEALS = (
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
-        R.PROVIDER_MANAGER,
-        R.FAMILY,
+        R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
     )
     DELIVER_MEALS = (R.PROVIDER_MANAGER, R.CAREGIVER)
     ISSUE_MEAL_CARDS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER)
@@ -315,11 +206,7 @@ class Permission(enum.Enum):
     # Supervision (issue 16): star ratings, safety inspections, the complaint register.
     # Evaluators reach only the ratings assigned to them (supervision.selectors).
     VIEW_RATINGS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.PROVIDER_MANAGER,
-        R.EVALUATOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER, R.EVALUATOR,
         R.AUDITOR,
     )
     APPLY_RATINGS = (R.PROVIDER_MANAGER,)
@@ -328,30 +215,17 @@ class Permission(enum.Enum):
     REVIEW_RATINGS = (R.DISTRICT_OFFICER,)
     PUBLISH_RATINGS = (R.CITY_ADMIN,)
     VIEW_INSPECTIONS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.PROVIDER_MANAGER,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER, R.AUDITOR,
     )
     PLAN_INSPECTIONS = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
     INSPECT = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER)
     RESPOND_RECTIFICATIONS = (R.PROVIDER_MANAGER,)
     VIEW_COMPLAINTS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.PROVIDER_MANAGER,
-        R.OPERATOR,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER,
+        R.PROVIDER_MANAGER, R.OPERATOR, R.AUDITOR,
     )
     REGISTER_COMPLAINTS = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.COMMUNITY_WORKER,
-        R.OPERATOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR,
     )
     HANDLE_COMPLAINTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
     VIEW_SCORECARDS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
@@ -359,12 +233,8 @@ class Permission(enum.Enum):
     # their workflow: the provider confirms, the street verifies, the district approves,
     # city finance releases and pays; an overspent budget line needs the city's override.
     VIEW_SETTLEMENT = (
-        R.CITY_ADMIN,
-        R.DISTRICT_OFFICER,
-        R.STREET_OFFICER,
-        R.PROVIDER_MANAGER,
-        R.FINANCE_OFFICER,
-        R.AUDITOR,
+        R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER,
+        R.FINANCE_OFFICER, R.AUDITOR,
     )
     VIEW_BUDGETS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.FINANCE_OFFICER, R.AUDITOR)
     MANAGE_BUDGETS = (R.CITY_ADMIN, R.FINANCE_OFFICER)
@@ -383,6 +253,7 @@ class Permission(enum.Enum):
     VIEW_OWN_BILL = (R.FAMILY,)
     # The city's address register (地址库) that locates elders' homes.
     MANAGE_ADDRESS_REGISTER = (R.CITY_ADMIN, R.DISTRICT_OFFICER)
+    # fmt: on
 
     @property
     def roles(self) -> tuple[str, ...]:

@@ -156,8 +156,6 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
         result.existing = existing
         return result
     rng = random.Random(seed)
-    definition = instrument.definition
-    rules = rules_from_settings()
     elders = list(
         Elder.objects.filter(division_code__startswith=city_prefix, status=ElderStatus.ACTIVE)
         .only(
@@ -172,7 +170,8 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
         )
         .order_by("id")
     )
-    if not elders:
+    demo_assessor = User.objects.filter(username="assessor").first()
+    if not elders or demo_assessor is None:
         return result
     districts = {
         d.code[:6]: d
@@ -180,15 +179,38 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
             "code"
         )
     }
-    demo_assessor = User.objects.filter(username="assessor").first()
-    reviewer = User.objects.filter(username="district_officer").first()
-    admin = User.objects.filter(username="city_admin").first()
-    if demo_assessor is None:
-        return result
-    assessor_of = {
-        code: _assessors(district, index, demo_assessor)
-        for index, (code, district) in enumerate(sorted(districts.items()), start=1)
-    }
+    signers = _Signers(
+        assessor_of={
+            code: _assessors(district, index, demo_assessor)
+            for index, (code, district) in enumerate(sorted(districts.items()), start=1)
+        },
+        demo_assessor=demo_assessor,
+        reviewer=User.objects.filter(username="district_officer").first(),
+        admin=User.objects.filter(username="city_admin").first(),
+    )
+    ranked = _ranked(rng, elders, today)
+    chosen, rest = ranked[: len(elders) // 3], ranked[len(elders) // 3 :]
+    now = timezone.now()
+    rules = rules_from_settings()
+    rows = [_final(rng, instrument, rules, signers, elder, today, now) for elder in chosen]
+    _store(chosen, rows)
+    result.created = len(rows)
+    result.created += _worklist(rng, demo_assessor, districts, rest, now)
+    return result
+
+
+@dataclass
+class _Signers:
+    """Who assessed (by district) and who finalised the demo's past assessments."""
+
+    assessor_of: dict[str, User]
+    demo_assessor: User
+    reviewer: User | None
+    admin: User | None
+
+
+def _ranked(rng: random.Random, elders: list[Elder], today: datetime.date) -> list[Elder]:
+    """The oldest, those living alone and the poorest are assessed first (with chance)."""
 
     def priority(elder: Elder) -> float:
         age = age_on(elder.birth_date, today)
@@ -199,93 +221,90 @@ def demo_assessments_build(*, seed: int = 20261122, city_prefix: str = "4191") -
             bonus += 0.3
         return rng.random() + bonus
 
-    ranked = sorted(elders, key=priority, reverse=True)
-    chosen = ranked[: len(elders) // 3]
-    rest = ranked[len(elders) // 3 :]
-    now = timezone.now()
-    rows: list[Assessment] = []
-    levels: dict[int, str] = {}
-    for elder in chosen:
-        age = age_on(elder.birth_date, today)
-        weights = LEVEL_WEIGHTS[80 if age >= 80 else 70 if age >= 70 else 60]
-        level = rng.choices(range(5), weights)[0]
-        band = next(b for b in definition["levels"] if b["level"] == level)
-        facts = scoring.Facts()
-        if level >= 2 and rng.random() < 0.15:  # dementia raised it from the level below
-            lower = next(b for b in definition["levels"] if b["level"] == level - 1)
-            band, facts = lower, scoring.Facts(diagnoses=["F03"])
-        answers = _answers_for(rng, definition, band["min"], band["max"])
-        outcome = scoring.score(definition, answers, facts, rules)
-        # Finalised within the last 14 months: some valid, some due soon, some overdue.
-        finalised = now - datetime.timedelta(days=rng.randint(5, 425), hours=rng.randint(0, 9))
-        assessor = assessor_of.get(elder.division_code[:6], demo_assessor)
-        rows.append(
-            Assessment(
-                elder=elder,
+    return sorted(elders, key=priority, reverse=True)
+
+
+def _final(
+    rng: random.Random,
+    instrument: Any,
+    rules: Any,
+    signers: _Signers,
+    elder: Elder,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> Assessment:
+    """A finalised first assessment scored by the instrument, within the last 14 months."""
+    definition = instrument.definition
+    age = age_on(elder.birth_date, today)
+    weights = LEVEL_WEIGHTS[80 if age >= 80 else 70 if age >= 70 else 60]
+    level = rng.choices(range(5), weights)[0]
+    band = next(b for b in definition["levels"] if b["level"] == level)
+    facts = scoring.Facts()
+    if level >= 2 and rng.random() < 0.15:  # dementia raised it from the level below
+        lower = next(b for b in definition["levels"] if b["level"] == level - 1)
+        band, facts = lower, scoring.Facts(diagnoses=["F03"])
+    answers = _answers_for(rng, definition, band["min"], band["max"])
+    outcome = scoring.score(definition, answers, facts, rules)
+    # Finalised within the last 14 months: some valid, some due soon, some overdue.
+    finalised = now - datetime.timedelta(days=rng.randint(5, 425), hours=rng.randint(0, 9))
+    assessor = signers.assessor_of.get(elder.division_code[:6], signers.demo_assessor)
+    sealed = {"answers": answers, "coma": False, "diagnoses": facts.diagnoses}
+    return Assessment(
+        elder=elder,
+        division_code=elder.division_code,
+        instrument=instrument,
+        reason=AssessmentReason.FIRST,
+        status=AssessmentStatus.FINAL,
+        requested_via=RequestedVia.COMMUNITY_WORKER,
+        assessor=assessor,
+        scheduled_at=finalised - datetime.timedelta(days=2),
+        place="家中",
+        answers_ciphertext=seal({**sealed, "risk_events_30d": {}}),
+        result_ciphertext=seal(outcome.as_dict()),
+        answered_items=outcome.answered,
+        total=outcome.total,
+        preliminary_level=outcome.preliminary_level,
+        final_level=outcome.final_level,
+        submitted_at=finalised - datetime.timedelta(days=1),
+        finalised_at=finalised,
+        finalised_by=signers.reviewer if assessor == signers.demo_assessor else signers.admin,
+        valid_until=add_months(finalised.date(), 12),
+    )
+
+
+@transaction.atomic
+def _store(chosen: list[Elder], rows: list[Assessment]) -> None:
+    """The assessments, the elders' new ability levels, and the audit rows of both."""
+    Assessment.objects.bulk_create(rows, batch_size=500)
+    history = []
+    for elder, row in zip(chosen, rows, strict=True):
+        code = LEVEL_CODES[int(row.final_level or 0)]  # set on every final row
+        history.append(
+            AuditEvent(
+                actor_username="seed-demo",
+                action=AuditAction.UPDATE,
+                object_type="elders.elder",
+                object_id=str(elder.external_id),
+                object_repr=elder.name,
                 division_code=elder.division_code,
-                instrument=instrument,
-                reason=AssessmentReason.FIRST,
-                status=AssessmentStatus.FINAL,
-                requested_via=RequestedVia.COMMUNITY_WORKER,
-                assessor=assessor,
-                scheduled_at=finalised - datetime.timedelta(days=2),
-                place="家中",
-                answers_ciphertext=seal(
-                    {
-                        "answers": answers,
-                        "coma": False,
-                        "diagnoses": facts.diagnoses,
-                        "risk_events_30d": {},
-                    }
-                ),
-                result_ciphertext=seal(outcome.as_dict()),
-                answered_items=outcome.answered,
-                total=outcome.total,
-                preliminary_level=outcome.preliminary_level,
-                final_level=outcome.final_level,
-                submitted_at=finalised - datetime.timedelta(days=1),
-                finalised_at=finalised,
-                finalised_by=reviewer if assessor == demo_assessor else admin,
-                valid_until=add_months(finalised.date(), 12),
+                changes={"ability_level": [elder.ability_level, code]},
             )
         )
-        levels[elder.pk] = LEVEL_CODES[outcome.final_level]
-    with transaction.atomic():
-        Assessment.objects.bulk_create(rows, batch_size=500)
-        changed = []
-        history = []
-        for elder in chosen:
-            code = levels[elder.pk]
-            history.append(
-                AuditEvent(
-                    actor_username="seed-demo",
-                    action=AuditAction.UPDATE,
-                    object_type="elders.elder",
-                    object_id=str(elder.external_id),
-                    object_repr=elder.name,
-                    division_code=elder.division_code,
-                    changes={"ability_level": [elder.ability_level, code]},
-                )
+        elder.ability_level = code
+    for row in rows:
+        history.append(
+            AuditEvent(
+                actor_username="seed-demo",
+                action=AuditAction.CREATE,
+                object_type="assessments.assessment",
+                object_id=str(row.external_id),
+                object_repr=f"{GB} {row.elder.name}",
+                division_code=row.division_code,
+                changes={"status": [None, "final"], "final_level": [None, row.final_level]},
             )
-            elder.ability_level = code
-            changed.append(elder)
-        for row in rows:
-            history.append(
-                AuditEvent(
-                    actor_username="seed-demo",
-                    action=AuditAction.CREATE,
-                    object_type="assessments.assessment",
-                    object_id=str(row.external_id),
-                    object_repr=f"{GB} {row.elder.name}",
-                    division_code=row.division_code,
-                    changes={"status": [None, "final"], "final_level": [None, row.final_level]},
-                )
-            )
-        Elder.objects.bulk_update(changed, ["ability_level"], batch_size=1000)
-        AuditEvent.objects.bulk_create(history, batch_size=1000)
-    result.created = len(rows)
-    result.created += _worklist(rng, demo_assessor, districts, rest, now)
-    return result
+        )
+    Elder.objects.bulk_update(chosen, ["ability_level"], batch_size=1000)
+    AuditEvent.objects.bulk_create(history, batch_size=1000)
 
 
 def _worklist(

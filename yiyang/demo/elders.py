@@ -279,23 +279,7 @@ def _row(
     age: int,
     female: bool,
 ) -> dict[str, str]:
-    widowed_chance = min(0.05 + (age - 60) * (0.022 if female else 0.011), 0.85)
-    roll = rng.random()
-    if roll < widowed_chance:
-        marital = "丧偶"
-    elif roll < widowed_chance + 0.03:
-        marital = "离婚"
-    elif roll < widowed_chance + 0.045:
-        marital = "未婚"
-    else:
-        marital = "已婚"
-    roll = rng.random()
-    if roll < 0.02:
-        living = "养老机构"
-    elif marital == "已婚":
-        living = "与配偶居住" if roll < 0.38 else ("其他" if roll < 0.42 else "与子女居住")
-    else:  # no spouse: alone, with children or other
-        living = "独居" if roll < 0.40 else ("其他" if roll < 0.52 else "与子女居住")
+    marital, living = _household(rng, age, female)
     roll = rng.random() * (0.8 if community.is_urban else 1.25)
     economic = (
         "特困" if roll < 0.01 else "低保" if roll < 0.04 else "低收入" if roll < 0.08 else "无"
@@ -311,43 +295,10 @@ def _row(
         phones.append(_mobile(rng))
     if roll < 0.10:
         phones.append(f"0371{rng.randrange(10**8):08d}")
-    if community.is_urban:
-        address = (
-            f"{community.name}{rng.randint(1, URBAN_BUILDINGS)}号楼{rng.randint(1, 6)}单元"
-            f"{rng.randint(1, 18)}{rng.randint(1, 4):02d}室"
-        )
-        insurance = "城镇职工基本医疗保险" if rng.random() < 0.6 else "城乡居民基本医疗保险"
-    else:
-        address = f"{community.name}{rng.randint(1, RURAL_GROUPS)}组{rng.randint(1, 80)}号"
-        insurance = "城乡居民基本医疗保险" if rng.random() < 0.92 else "城镇职工基本医疗保险"
+    address, insurance = _home(rng, community)
     lat = lng = ""  # the import locates the home from the address register
-    if community.lat is not None and community.lng is not None:  # drawn: keeps the stream
-        _drawn = rng.random(), rng.random()
-    roll = rng.random()
-    status, deceased_on = "正常", ""
-    if roll < 0.01:
-        status = "死亡"
-        deceased_on = (today - datetime.timedelta(days=rng.randrange(1, 730))).isoformat()
-        if deceased_on < birth.isoformat():
-            status, deceased_on = "正常", ""
-    elif roll < 0.025:
-        status = "住院"
-    elif roll < 0.03:
-        status = "迁出"
-    relation_roll = rng.random()
-    if relation_roll < 0.75:
-        son = rng.random() < 0.5
-        relation = "儿子" if son else "女儿"
-        contact_name = (surname if son else rng.choice(SURNAMES)) + rng.choice(CHILD_GIVEN)
-    elif relation_roll < 0.85 and marital == "已婚":
-        relation, contact_name = (
-            "配偶",
-            rng.choice(SURNAMES) + rng.choice(MALE_GIVEN if female else FEMALE_GIVEN),
-        )
-    elif relation_roll < 0.95:
-        relation, contact_name = "邻居", rng.choice(SURNAMES) + rng.choice(CHILD_GIVEN)
-    else:
-        relation, contact_name = "社区工作人员", rng.choice(SURNAMES) + rng.choice(CHILD_GIVEN)
+    status, deceased_on = _status(rng, today, birth)
+    relation, contact_name = _contact(rng, surname, marital, female)
     doctor = ""
     if rng.random() < 0.6:
         doctor = f"{rng.choice(SURNAMES)}{rng.choice(CHILD_GIVEN)}（{community.name}卫生服务站）"
@@ -381,3 +332,76 @@ def _row(
         "status": status,
         "deceased_on": deceased_on,
     }
+
+
+def _household(rng: random.Random, age: int, female: bool) -> tuple[str, str]:
+    """Marital status (widowhood grows with age, faster for women) and living arrangement."""
+    widowed_chance = min(0.05 + (age - 60) * (0.022 if female else 0.011), 0.85)
+    roll = rng.random()
+    if roll < widowed_chance:
+        marital = "丧偶"
+    elif roll < widowed_chance + 0.03:
+        marital = "离婚"
+    elif roll < widowed_chance + 0.045:
+        marital = "未婚"
+    else:
+        marital = "已婚"
+    roll = rng.random()
+    if roll < 0.02:
+        living = "养老机构"
+    elif marital == "已婚":
+        living = "与配偶居住" if roll < 0.38 else ("其他" if roll < 0.42 else "与子女居住")
+    else:  # no spouse: alone, with children or other
+        living = "独居" if roll < 0.40 else ("其他" if roll < 0.52 else "与子女居住")
+    return marital, living
+
+
+def _home(rng: random.Random, community: CommunityInfo) -> tuple[str, str]:
+    """The address (building and flat in town, group and house in a village) and insurance."""
+    if community.is_urban:
+        address = (
+            f"{community.name}{rng.randint(1, URBAN_BUILDINGS)}号楼{rng.randint(1, 6)}单元"
+            f"{rng.randint(1, 18)}{rng.randint(1, 4):02d}室"
+        )
+        insurance = "城镇职工基本医疗保险" if rng.random() < 0.6 else "城乡居民基本医疗保险"
+    else:
+        address = f"{community.name}{rng.randint(1, RURAL_GROUPS)}组{rng.randint(1, 80)}号"
+        insurance = "城乡居民基本医疗保险" if rng.random() < 0.92 else "城镇职工基本医疗保险"
+    if community.lat is not None and community.lng is not None:  # drawn: keeps the stream
+        _drawn = rng.random(), rng.random()
+    return address, insurance
+
+
+def _status(rng: random.Random, today: datetime.date, birth: datetime.date) -> tuple[str, str]:
+    """The registry status: a few deceased (with a date), in hospital or moved out."""
+    roll = rng.random()
+    status, deceased_on = "正常", ""
+    if roll < 0.01:
+        status = "死亡"
+        deceased_on = (today - datetime.timedelta(days=rng.randrange(1, 730))).isoformat()
+        if deceased_on < birth.isoformat():
+            status, deceased_on = "正常", ""
+    elif roll < 0.025:
+        status = "住院"
+    elif roll < 0.03:
+        status = "迁出"
+    return status, deceased_on
+
+
+def _contact(rng: random.Random, surname: str, marital: str, female: bool) -> tuple[str, str]:
+    """The first emergency contact: mostly a son or daughter."""
+    relation_roll = rng.random()
+    if relation_roll < 0.75:
+        son = rng.random() < 0.5
+        relation = "儿子" if son else "女儿"
+        contact_name = (surname if son else rng.choice(SURNAMES)) + rng.choice(CHILD_GIVEN)
+    elif relation_roll < 0.85 and marital == "已婚":
+        relation, contact_name = (
+            "配偶",
+            rng.choice(SURNAMES) + rng.choice(MALE_GIVEN if female else FEMALE_GIVEN),
+        )
+    elif relation_roll < 0.95:
+        relation, contact_name = "邻居", rng.choice(SURNAMES) + rng.choice(CHILD_GIVEN)
+    else:
+        relation, contact_name = "社区工作人员", rng.choice(SURNAMES) + rng.choice(CHILD_GIVEN)
+    return relation, contact_name

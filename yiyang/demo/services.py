@@ -93,23 +93,29 @@ def _name(rng: random.Random, used: set[str], suffix: str) -> str:
 
 
 def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[Division]]:
-    city_rows = [
-        {
-            "code": CITY_CODE,
-            "name": CITY_NAME,
-            "level": DivisionLevel.CITY,
-            "parent": None,
-            "is_urban": True,
-            "centroid_lat": Decimal(str(CENTRE[0])),
-            "centroid_lng": Decimal(str(CENTRE[1])),
-            "bbox_min_lat": BBOX[0],
-            "bbox_max_lat": BBOX[1],
-            "bbox_min_lng": BBOX[2],
-            "bbox_max_lng": BBOX[3],
-        }
-    ]
-    (city,) = division_create_many(actor=actor, rows=city_rows)
-    district_rows = []
+    city_row = {
+        "code": CITY_CODE,
+        "name": CITY_NAME,
+        "level": DivisionLevel.CITY,
+        "parent": None,
+        "is_urban": True,
+        "centroid_lat": Decimal(str(CENTRE[0])),
+        "centroid_lng": Decimal(str(CENTRE[1])),
+        "bbox_min_lat": BBOX[0],
+        "bbox_max_lat": BBOX[1],
+        "bbox_min_lng": BBOX[2],
+        "bbox_max_lng": BBOX[3],
+    }
+    (city,) = division_create_many(actor=actor, rows=[city_row])
+    districts = division_create_many(actor=actor, rows=_district_rows(rng, city))
+    used: set[str] = set()
+    streets = division_create_many(actor=actor, rows=_street_rows(rng, districts, used))
+    communities = division_create_many(actor=actor, rows=_community_rows(rng, streets, used))
+    return {"city": [city], "district": districts, "street": streets, "community": communities}
+
+
+def _district_rows(rng: random.Random, city: Division) -> list[dict[str, Any]]:
+    rows = []
     for index, name in enumerate(URBAN_DISTRICTS + RURAL_COUNTIES):
         urban = name in URBAN_DISTRICTS
         # GB/T 2260: districts are numbered 01-20, counties from 21.
@@ -120,7 +126,7 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
             else (CENTRE[0] + rng.choice([-0.3, 0.3]), CENTRE[1] + rng.uniform(-0.35, 0.35))
         )
         lat, lng = _jitter(rng, centre, 0.01)
-        district_rows.append(
+        rows.append(
             {
                 "code": f"{CITY_CODE[:4]}{number:02d}000000",
                 "name": name,
@@ -131,16 +137,20 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
                 "centroid_lng": lng,
             }
         )
-    districts = division_create_many(actor=actor, rows=district_rows)
-    used: set[str] = set()
-    street_rows = []
+    return rows
+
+
+def _street_rows(
+    rng: random.Random, districts: list[Division], used: set[str]
+) -> list[dict[str, Any]]:
+    rows = []
     for district in districts:
         count = 7 if district.is_urban else 6
         centre = (float(district.centroid_lat or 0), float(district.centroid_lng or 0))
         for number in range(1, count + 1):
             suffix = "街道" if district.is_urban else rng.choice(["镇", "镇", "乡"])
             lat, lng = _jitter(rng, centre, 0.04 if district.is_urban else 0.12)
-            street_rows.append(
+            rows.append(
                 {
                     "code": f"{district.code[:6]}{number:03d}000",
                     "name": _name(rng, used, suffix),
@@ -151,8 +161,13 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
                     "centroid_lng": lng,
                 }
             )
-    streets = division_create_many(actor=actor, rows=street_rows)
-    community_rows = []
+    return rows
+
+
+def _community_rows(
+    rng: random.Random, streets: list[Division], used: set[str]
+) -> list[dict[str, Any]]:
+    rows = []
     for street in streets:
         urban = street.is_urban
         count = rng.randint(7, 9) if urban else rng.randint(6, 7)
@@ -161,22 +176,22 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
             # Residents' committees are numbered 001-199, village committees 200-399.
             local = number if urban else 200 + number
             lat, lng = _jitter(rng, centre, 0.012 if urban else 0.04)
-            community_rows.append(
+            name = _name(rng, used, "社区" if urban else "村")
+            rows.append(
                 {
                     "code": f"{street.code[:9]}{local:03d}",
-                    "name": _name(rng, used, "社区" if urban else "村"),
+                    "name": name,
                     "level": DivisionLevel.COMMUNITY,
                     "parent": street,
                     "is_urban": urban,
-                    "population_60_plus": rng.randint(1200, 2600)
-                    if urban
-                    else rng.randint(400, 1100),
+                    "population_60_plus": (
+                        rng.randint(1200, 2600) if urban else rng.randint(400, 1100)
+                    ),
                     "centroid_lat": lat,
                     "centroid_lng": lng,
                 }
             )
-    communities = division_create_many(actor=actor, rows=community_rows)
-    return {"city": [city], "district": districts, "street": streets, "community": communities}
+    return rows
 
 
 def _org(
@@ -196,18 +211,30 @@ def _org(
     } | extra
 
 
+class _Orgs:
+    """Organisation rows of the demo city, with serial licence numbers."""
+
+    def __init__(self, rng: random.Random, fake: Faker) -> None:
+        self.rng, self.fake = rng, fake
+        self.serial = iter(range(1, 100000))
+        self.operators: list[Organisation] = []
+        self.rows: list[dict[str, Any]] = []
+
+    def licence(self, division: Division, prefix: str) -> str:
+        return f"{prefix}{division.code[:6]}{next(self.serial):05d}"
+
+    def add(self, division: Division, kind: str, name: str, **extra: Any) -> None:
+        self.rows.append(_org(self.rng, self.fake, division, kind, name, **extra))
+
+    def operator(self, chance: float) -> Organisation | None:
+        return self.rng.choice(self.operators) if self.rng.random() < chance else None
+
+
 def _build_organisations(
     rng: random.Random, fake: Faker, actor: SystemActor, tree: dict[str, list[Division]]
 ) -> list[Organisation]:
     (city,) = tree["city"]
-    by_parent: dict[int, list[Division]] = {}
-    for division in tree["street"] + tree["community"]:
-        by_parent.setdefault(division.parent_id or 0, []).append(division)
-    licence_serial = iter(range(1, 100000))
-
-    def licence(division: Division, prefix: str) -> str:
-        return f"{prefix}{division.code[:6]}{next(licence_serial):05d}"
-
+    orgs = _Orgs(rng, fake)
     # Third-party operators first: stations and centres below name them.
     operator_rows = [
         _org(
@@ -216,84 +243,93 @@ def _build_organisations(
             rng.choice(tree["district"][:4]),
             K.THIRD_PARTY_OPERATOR,
             f"{fake.company_prefix()}{name}养老服务运营有限公司",
-            licence_number=licence(city, "91"),
+            licence_number=orgs.licence(city, "91"),
             ownership=Ownership.PRIVATE,
         )
         for name in ("颐康", "福乐", "安心", "长青", "乐龄", "康寿")
     ]
-    operators = organisation_create_many(actor=actor, rows=operator_rows)
-    rows: list[dict[str, Any]] = []
-    rows.append(_org(rng, fake, city, K.CIVIL_AFFAIRS_BUREAU, f"{CITY_NAME}民政局"))
+    orgs.operators = organisation_create_many(actor=actor, rows=operator_rows)
+    orgs.add(city, K.CIVIL_AFFAIRS_BUREAU, f"{CITY_NAME}民政局")
     for district in tree["district"]:
-        rows.append(_org(rng, fake, district, K.CIVIL_AFFAIRS_BUREAU, f"{district.name}民政局"))
+        orgs.add(district, K.CIVIL_AFFAIRS_BUREAU, f"{district.name}民政局")
     for street in tree["street"]:
-        office = f"{street.name}办事处" if street.is_urban else f"{street.name}人民政府"
-        rows.append(_org(rng, fake, street, K.STREET_OFFICE, office))
-        # A day-care centre in every street (DOMAIN: "day-care centres in every street").
-        rows.append(
-            _org(
-                rng,
-                fake,
-                street,
-                K.DAY_CARE_CENTRE,
-                f"{street.name}日间照料中心",
-                ownership=Ownership.PUBLIC,
-                licence_number=licence(street, "RZ"),
-                operator=rng.choice(operators) if rng.random() < 0.4 else None,
-            )
-        )
-        if not street.is_urban:
-            # Each township keeps a public rural care home (敬老院).
-            total = rng.randint(60, 160)
-            rows.append(
-                _org(
-                    rng,
-                    fake,
-                    street,
-                    K.CARE_INSTITUTION,
-                    f"{street.name}敬老院",
-                    ownership=Ownership.PUBLIC,
-                    licence_number=licence(street, "YL"),
-                    total_beds=total,
-                    nursing_beds=round(total * rng.uniform(0.55, 0.8)),
-                    occupied_beds=round(total * rng.uniform(0.55, 0.75)),
-                )
-            )
+        _street_organisations(orgs, street)
     for community in tree["community"]:
-        committee = "社区居民委员会" if community.is_urban else "村民委员会"
-        rows.append(
-            _org(rng, fake, community, K.COMMUNITY_COMMITTEE, f"{community.name}{committee}")
+        _community_organisations(orgs, community)
+    _institutions(orgs, tree)
+    urban_communities = [c for c in tree["community"] if c.is_urban]
+    for _ in range(30):
+        community = rng.choice(urban_communities)
+        orgs.add(
+            community,
+            K.HOME_CARE_COMPANY,
+            f"{fake.company_prefix()}居家养老服务有限公司",
+            ownership=Ownership.PRIVATE,
+            licence_number=orgs.licence(community, "91"),
         )
-        # Stations: every urban community, about 72% of rural ones (DOMAIN figures).
-        if community.is_urban or rng.random() < 0.72:
-            rows.append(
-                _org(
-                    rng,
-                    fake,
-                    community,
-                    K.COMMUNITY_STATION,
-                    f"{community.name}养老服务站",
-                    ownership=Ownership.PUBLIC,
-                    licence_number=licence(community, "ZD"),
-                    operator=rng.choice(operators) if rng.random() < 0.3 else None,
-                )
-            )
-        if community.is_urban and rng.random() < 0.2:
-            rows.append(
-                _org(
-                    rng,
-                    fake,
-                    community,
-                    K.ELDERLY_CANTEEN,
-                    f"{community.name}老年食堂",
-                    ownership=Ownership.PUBLIC,
-                    licence_number=licence(community, "JY"),
-                    operator=rng.choice(operators) if rng.random() < 0.3 else None,
-                )
-            )
-    # Urban care institutions, public and private, to about 38 beds per 1,000 elders.
+    return orgs.operators + organisation_create_many(actor=actor, rows=orgs.rows)
+
+
+def _street_organisations(orgs: _Orgs, street: Division) -> None:
+    """The street office, a day-care centre in every street (DOMAIN: "day-care centres in
+    every street"), and a public rural care home (敬老院) in each township."""
+    office = f"{street.name}办事处" if street.is_urban else f"{street.name}人民政府"
+    orgs.add(street, K.STREET_OFFICE, office)
+    orgs.add(
+        street,
+        K.DAY_CARE_CENTRE,
+        f"{street.name}日间照料中心",
+        ownership=Ownership.PUBLIC,
+        licence_number=orgs.licence(street, "RZ"),
+        operator=orgs.operator(0.4),
+    )
+    if not street.is_urban:
+        total = orgs.rng.randint(60, 160)
+        orgs.add(
+            street,
+            K.CARE_INSTITUTION,
+            f"{street.name}敬老院",
+            ownership=Ownership.PUBLIC,
+            licence_number=orgs.licence(street, "YL"),
+            total_beds=total,
+            nursing_beds=round(total * orgs.rng.uniform(0.55, 0.8)),
+            occupied_beds=round(total * orgs.rng.uniform(0.55, 0.75)),
+        )
+
+
+def _community_organisations(orgs: _Orgs, community: Division) -> None:
+    """The committee; a station in every urban community and about 72% of rural ones
+    (DOMAIN figures); a canteen in about a fifth of urban communities."""
+    committee = "社区居民委员会" if community.is_urban else "村民委员会"
+    orgs.add(community, K.COMMUNITY_COMMITTEE, f"{community.name}{committee}")
+    if community.is_urban or orgs.rng.random() < 0.72:
+        orgs.add(
+            community,
+            K.COMMUNITY_STATION,
+            f"{community.name}养老服务站",
+            ownership=Ownership.PUBLIC,
+            licence_number=orgs.licence(community, "ZD"),
+            operator=orgs.operator(0.3),
+        )
+    if community.is_urban and orgs.rng.random() < 0.2:
+        orgs.add(
+            community,
+            K.ELDERLY_CANTEEN,
+            f"{community.name}老年食堂",
+            ownership=Ownership.PUBLIC,
+            licence_number=orgs.licence(community, "JY"),
+            operator=orgs.operator(0.3),
+        )
+
+
+def _institutions(orgs: _Orgs, tree: dict[str, list[Division]]) -> None:
+    """Urban care institutions, public and private, to about 38 beds per 1,000 elders."""
+    rng = orgs.rng
+    by_parent: dict[int, list[Division]] = {}
+    for division in tree["street"] + tree["community"]:
+        by_parent.setdefault(division.parent_id or 0, []).append(division)
     elders = sum(c.population_60_plus for c in tree["community"])
-    rural_beds = sum(r.get("total_beds") or 0 for r in rows)
+    rural_beds = sum(r.get("total_beds") or 0 for r in orgs.rows)
     target = round(elders * 38 / 1000) - rural_beds
     urban_streets = [s for s in tree["street"] if s.is_urban]
     while target > 0:
@@ -302,37 +338,18 @@ def _build_organisations(
         total = min(target, rng.choice([80, 120, 150, 200, 260, 320, 400]))
         target -= total
         public = rng.random() < 0.44
-        name = "社会福利中心" if public else f"{fake.company_prefix()}颐养院"
-        rows.append(
-            _org(
-                rng,
-                fake,
-                community,
-                K.CARE_INSTITUTION,
-                f"{street.name[:2]}{name}",
-                ownership=Ownership.PUBLIC if public else Ownership.PRIVATE,
-                licence_number=licence(community, "YL"),
-                total_beds=total,
-                nursing_beds=round(total * rng.uniform(0.6, 0.85)),
-                occupied_beds=round(total * rng.uniform(0.72, 0.92)),
-                operator=rng.choice(operators) if not public and rng.random() < 0.15 else None,
-            )
+        name = "社会福利中心" if public else f"{orgs.fake.company_prefix()}颐养院"
+        orgs.add(
+            community,
+            K.CARE_INSTITUTION,
+            f"{street.name[:2]}{name}",
+            ownership=Ownership.PUBLIC if public else Ownership.PRIVATE,
+            licence_number=orgs.licence(community, "YL"),
+            total_beds=total,
+            nursing_beds=round(total * rng.uniform(0.6, 0.85)),
+            occupied_beds=round(total * rng.uniform(0.72, 0.92)),
+            operator=(rng.choice(orgs.operators) if not public and rng.random() < 0.15 else None),
         )
-    urban_communities = [c for c in tree["community"] if c.is_urban]
-    for _ in range(30):
-        community = rng.choice(urban_communities)
-        rows.append(
-            _org(
-                rng,
-                fake,
-                community,
-                K.HOME_CARE_COMPANY,
-                f"{fake.company_prefix()}居家养老服务有限公司",
-                ownership=Ownership.PRIVATE,
-                licence_number=licence(community, "91"),
-            )
-        )
-    return operators + organisation_create_many(actor=actor, rows=rows)
 
 
 def _demo_users(tree: dict[str, list[Division]], password: str) -> int:

@@ -42,19 +42,27 @@ class IndicatorTarget(BaseModel):
         return f"{self.code} {self.year} {self.division_code}: {self.value}"
 
 
-class IndicatorSnapshot(models.Model):
-    """One indicator's value for one division in one month, as computed from the records
-    (taken on the 1st for the month before, refreshed nightly for the running month)."""
+class _Figure(models.Model):
+    """A snapshot's figure: the value with the counts it was computed from."""
 
     code = models.CharField(max_length=64)
     month = models.DateField()  # the first day of the month
-    division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
-    division_code = models.CharField(max_length=12)
-    level = models.CharField(max_length=16)
     value = models.DecimalField(null=True, **VALUE)
     numerator = models.DecimalField(null=True, **VALUE)
     denominator = models.DecimalField(null=True, **VALUE)
     computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class IndicatorSnapshot(_Figure):
+    """One indicator's value for one division in one month, as computed from the records
+    (taken on the 1st for the month before, refreshed nightly for the running month)."""
+
+    division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
+    division_code = models.CharField(max_length=12)
+    level = models.CharField(max_length=16)
 
     class Meta:
         constraints = [
@@ -77,20 +85,14 @@ class IndicatorSnapshot(models.Model):
         return f"{self.code} {self.month:%Y-%m} {self.division_code}: {self.value}"
 
 
-class ProviderSnapshot(models.Model):
+class ProviderSnapshot(_Figure):
     """One indicator's value for one provider in one month (the indicators that have a
     provider form: visits delivered, on time, missed, flagged, ratings, complaints), taken
     with the divisions' snapshots. ``division_code`` is the provider's own division, which
     scopes who may read it."""
 
-    code = models.CharField(max_length=64)
-    month = models.DateField()
     provider = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     division_code = models.CharField(max_length=12)
-    value = models.DecimalField(null=True, **VALUE)
-    numerator = models.DecimalField(null=True, **VALUE)
-    denominator = models.DecimalField(null=True, **VALUE)
-    computed_at = models.DateTimeField()
 
     class Meta:
         constraints = [

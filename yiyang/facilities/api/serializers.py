@@ -11,6 +11,8 @@ from yiyang.facilities.choices import (
     ReachMethod,
 )
 from yiyang.facilities.models import ConstructionProject, Facility, PlanScenario
+from yiyang.facilities.services.facilities import FACILITY_FIELDS
+from yiyang.facilities.services.projects import PROJECT_FIELDS
 
 
 class FacilitySerializer(serializers.ModelSerializer[Facility]):
@@ -35,20 +37,10 @@ class FacilitySerializer(serializers.ModelSerializer[Facility]):
             "id",
             "organisation",
             "name",
-            "kind",
-            "status",
             "division_code",
             "lat",
             "lng",
-            "planned_on",
-            "construction_started_on",
-            "opened_on",
-            "suspended_on",
-            "closed_on",
-            "beds",
-            "day_places",
-            "meals_per_day",
-            "opening_hours",
+            *FACILITY_FIELDS,
             "operator",
             "service_area",
         ]
@@ -78,15 +70,7 @@ class ProjectSerializer(serializers.ModelSerializer[ConstructionProject]):
             "facility_name",
             "kind",
             "division_code",
-            "year",
-            "budget",
-            "funding_source",
-            "approved_on",
-            "started_on",
-            "completed_on",
-            "in_use_on",
-            "beds_added",
-            "places_added",
+            *PROJECT_FIELDS,
         ]
         read_only_fields = fields
 

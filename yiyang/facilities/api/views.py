@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yiyang.core.api.lookups import referenced
 from yiyang.core.permissions import request_actor
 from yiyang.facilities import planning, selectors, services
 from yiyang.facilities.api.serializers import (
@@ -31,6 +31,11 @@ from yiyang.facilities.api.serializers import (
 from yiyang.facilities.filtersets import FacilityFilterSet, ProjectFilterSet
 from yiyang.facilities.models import ConstructionProject, Facility, PlanScenario
 from yiyang.organisations.selectors import organisation_get_for_actor
+
+
+def _division(actor: Any, code: Any) -> Any:
+    message = _("No such division in your jurisdiction.")
+    return referenced("division", message, selectors.division_get_in_scope, actor=actor, code=code)
 
 
 class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -60,14 +65,13 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
         actor = request_actor(request)
-        try:
-            organisation = organisation_get_for_actor(
-                actor=actor, external_id=data.pop("organisation")
-            )
-        except Http404:
-            raise ValidationError(
-                {"organisation": _("No such organisation in your jurisdiction.")}
-            ) from None
+        organisation = referenced(
+            "organisation",
+            _("No such organisation in your jurisdiction."),
+            organisation_get_for_actor,
+            actor=actor,
+            external_id=data.pop("organisation"),
+        )
         codes = data.pop("service_area", None)
         area = None
         if codes is not None:
@@ -134,12 +138,7 @@ class CoverageView(APIView):
         code = query.validated_data.get("division") or ""
         prefix = ""
         if code:
-            try:
-                prefix = selectors.division_get_in_scope(actor=actor, code=code).code_prefix
-            except Http404:
-                raise ValidationError(
-                    {"division": _("No such division in your jurisdiction.")}
-                ) from None
+            prefix = _division(actor, code).code_prefix
         rows = [r for r in circle["divisions"] if r["division"].code.startswith(prefix)]
         run = circle["run"]
         data = {
@@ -188,11 +187,6 @@ class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = dict(serializer.validated_data)
         actor = request_actor(request)
-        try:
-            division = selectors.division_get_in_scope(actor=actor, code=data.pop("division"))
-        except Http404:
-            raise ValidationError(
-                {"division": _("No such division in your jurisdiction.")}
-            ) from None
+        division = _division(actor, data.pop("division"))
         scenario = planning.scenario_start(actor=actor, division=division, **data)
         return Response(ScenarioSerializer(scenario).data, status=status.HTTP_201_CREATED)

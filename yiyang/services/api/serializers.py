@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from yiyang.services.choices import Language, Qualification, Skill
 from yiyang.services.models import Caregiver, Certificate, ServiceItem, ServiceOffering
+from yiyang.services.services import ITEM_FIELDS
 
 
 class ServiceItemSerializer(serializers.ModelSerializer):
@@ -14,22 +15,7 @@ class ServiceItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceItem
-        fields = [
-            "id",
-            "city",
-            "category",
-            "code",
-            "name",
-            "description",
-            "unit",
-            "standard_minutes",
-            "standard_price",
-            "required_qualification",
-            "required_skill",
-            "checklist",
-            "two_caregivers",
-            "is_active",
-        ]
+        fields = ["id", "city", *ITEM_FIELDS]
 
 
 class CertificateSerializer(serializers.ModelSerializer):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yiyang.core.api.lookups import referenced
 from yiyang.core.permissions import request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
@@ -141,14 +141,13 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """Register a complaint from the call centre, a walk-in or a 12345 work order."""
         data = _valid(SupervisedComplaintCreateSerializer, request)
         actor = request_actor(request)
-        try:
-            organisation = organisation_get_for_actor(
-                actor=actor, external_id=data.pop("organisation")
-            )
-        except Http404:
-            raise ValidationError(
-                {"organisation": _("No such organisation in your jurisdiction.")}
-            ) from None
+        organisation = referenced(
+            "organisation",
+            _("No such organisation in your jurisdiction."),
+            organisation_get_for_actor,
+            actor=actor,
+            external_id=data.pop("organisation"),
+        )
         complaint = services.complaint_register(actor=actor, organisation=organisation, **data)
         return Response(
             SupervisedComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED

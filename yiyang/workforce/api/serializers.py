@@ -20,6 +20,7 @@ from yiyang.workforce.models import (
     SubsidyRule,
     TrainingSession,
 )
+from yiyang.workforce.services.subsidies import RULE_EDITABLE
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -197,19 +198,7 @@ class SubsidyRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SubsidyRule
-        fields = (
-            "id",
-            "name",
-            "kind",
-            "amount",
-            "min_skill_level",
-            "qualification",
-            "min_years_in_sector",
-            "rural_only",
-            "valid_from",
-            "valid_to",
-            "is_active",
-        )
+        fields = ("id", *RULE_EDITABLE)
 
 
 class SubsidySerializer(serializers.ModelSerializer):

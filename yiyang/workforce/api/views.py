@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yiyang.core.api.lookups import referenced
 from yiyang.core.models import Division
 from yiyang.core.permissions import request_actor
 from yiyang.elders.tabular import UnreadableFile
@@ -38,10 +39,8 @@ from yiyang.workforce.models import (
 
 
 def _provider(actor: Any, external_id: Any, field: str = "provider") -> Any:
-    try:
-        return provider_get_for_actor(actor=actor, external_id=external_id)
-    except Http404:
-        raise ValidationError({field: _("No such provider in your jurisdiction.")}) from None
+    message = _("No such provider in your jurisdiction.")
+    return referenced(field, message, provider_get_for_actor, actor=actor, external_id=external_id)
 
 
 class EmploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -28,6 +28,19 @@ from yiyang.workforce.models import Employment, SubsidyEntitlement, SubsidyRule
 from yiyang.workforce.rules import Facts, RuleTerms, best_rules, month_ends
 
 RULE_FIELDS = ("kind", "min_skill_level", "qualification", "min_years_in_sector", "rural_only")
+# What a person sets on a rule (form, API): its terms, name, amount and validity.
+RULE_EDITABLE = (
+    "name",
+    "kind",
+    "amount",
+    "min_skill_level",
+    "qualification",
+    "min_years_in_sector",
+    "rural_only",
+    "valid_from",
+    "valid_to",
+    "is_active",
+)
 
 
 def _amount(value: Any, errors: dict[str, str]) -> Decimal:

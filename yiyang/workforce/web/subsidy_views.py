@@ -27,20 +27,8 @@ from yiyang.workforce.selectors import (
     subsidy_rule_list,
     subsidy_total,
 )
+from yiyang.workforce.services.subsidies import RULE_EDITABLE
 from yiyang.workforce.web.forms import SubsidyRuleForm
-
-RULE_FIELDS = (
-    "name",
-    "kind",
-    "amount",
-    "min_skill_level",
-    "qualification",
-    "min_years_in_sector",
-    "rural_only",
-    "valid_from",
-    "valid_to",
-    "is_active",
-)
 
 
 def _month(value: str | None) -> datetime.date:
@@ -128,5 +116,5 @@ def subsidy_rule_view(request: HttpRequest, external_id: str) -> HttpResponse:
         if _save_rule(request, form, rule):
             return redirect(reverse("workforce:subsidies"))
     else:
-        form = SubsidyRuleForm(initial={name: getattr(rule, name) for name in RULE_FIELDS})
+        form = SubsidyRuleForm(initial={name: getattr(rule, name) for name in RULE_EDITABLE})
     return render(request, "workforce/subsidy_rule.html", {"rule": rule, "form": form})

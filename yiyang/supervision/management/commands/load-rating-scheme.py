@@ -4,42 +4,15 @@ stored (or already there), 2 when the file is unreadable or invalid (nothing wri
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandParser
-
+from yiyang.core.commands import LoadDefinitionCommand
 from yiyang.supervision.services import rating_scheme_load
 
 
-class Command(BaseCommand):
+class Command(LoadDefinitionCommand):
     help = "Store a star-rating scheme from a JSON file."
+    what = "scheme"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file")
-        parser.add_argument("--inactive", action="store_true", help="store without using it")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        try:
-            definition = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            self.stderr.write(f"{path}: cannot read the scheme: {error}")
-            sys.exit(2)
-        try:
-            scheme = rating_scheme_load(definition=definition, activate=not options["inactive"])
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    self.stderr.write(f"{path}: {field}: {message}")
-            sys.exit(2)
-        summary = {
-            "code": scheme.code,
-            "version": scheme.version,
-            "active": scheme.is_active,
-            "id": str(scheme.external_id),
-        }
-        self.stdout.write(json.dumps(summary, ensure_ascii=False))
+    def load(self, definition: Any, *, activate: bool) -> Any:
+        return rating_scheme_load(definition=definition, activate=activate)

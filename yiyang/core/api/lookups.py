@@ -1,0 +1,21 @@
+"""An id given in a request body: a record out of the caller's reach (or unknown, or
+malformed) is a 400 on that field, as any invalid value there is, not a 404 of the endpoint
+(the path's own object is fetched with :func:`yiyang.core.lookups.get_or_404`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.http import Http404
+from rest_framework.exceptions import ValidationError
+
+T = TypeVar("T")
+
+
+def referenced(field: str, message: Any, get: Callable[..., T], /, **lookup: Any) -> T:
+    """``get(**lookup)`` (a scoped selector that raises Http404), or a field error."""
+    try:
+        return get(**lookup)
+    except Http404:
+        raise ValidationError({field: message}) from None
