@@ -127,9 +127,7 @@ def user_update(*, actor: Actor, user: User, password: str | None = None, **valu
     before = snapshot(user, USER_FIELDS)
     merged = {name: getattr(user, name) for name in USER_FIELDS} | values
     errors = _user_errors(values=merged, actor=actor, instance=user)
-    if getattr(actor, "pk", None) == user.pk and (
-        merged["role"] != user.role or not merged["is_active"]
-    ):
+    if actor.pk == user.pk and (merged["role"] != user.role or not merged["is_active"]):
         errors["role"] = _("You cannot change your own role or deactivate yourself.")
     if password:
         try:

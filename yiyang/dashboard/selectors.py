@@ -430,8 +430,7 @@ def assessor_schedule(*, actor: Actor, limit: int = 20) -> list[Any]:
     return list(
         assessment_queryset(actor=actor)
         .filter(
-            Q(assessor_id=getattr(actor, "pk", None))
-            | Q(second_assessor_id=getattr(actor, "pk", None)),
+            Q(assessor_id=actor.pk) | Q(second_assessor_id=actor.pk),
             status__in=[
                 AssessmentStatus.SCHEDULED,
                 AssessmentStatus.IN_PROGRESS,
