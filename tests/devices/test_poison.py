@@ -19,8 +19,8 @@ from tests.conftest import World
 from yiyang.alerts.models import Alert
 from yiyang.alerts.services import device_messages_ingest
 from yiyang.core import crypto
-from yiyang.devices import ingest
 from yiyang.devices.decoders import DECODERS, Decoder, Reading
+from yiyang.devices.ingest import store as ingest_store
 from yiyang.devices.models import DeviceEvent, RejectedMessage, Rejection
 from yiyang.devices.services import Inbound, callback_signature
 
@@ -124,7 +124,7 @@ def test_a_message_the_database_refuses_is_found_by_halving_not_one_by_one(
     world: World, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     device = bound_device(world, elder_with_contacts(world))
-    real = ingest._insert_events
+    real = ingest_store.events_insert
     batches: list[int] = []
 
     def insert(candidates: Any, now: Any, messages: Any) -> Any:
@@ -133,7 +133,7 @@ def test_a_message_the_database_refuses_is_found_by_halving_not_one_by_one(
             raise DataError("invalid byte sequence")
         return real(candidates, now, messages)
 
-    monkeypatch.setattr(ingest, "_insert_events", insert)
+    monkeypatch.setattr(ingest_store, "events_insert", insert)
     messages = [msg(device, "heartbeat", msg_id=f"h{n}") for n in range(15)]
     messages.insert(9, msg(device, "sos", msg_id="poison"))
     outcomes = ingest_all(*messages)

@@ -122,6 +122,63 @@ def demo_devices_build(*, elders: int = 200, seed: int = 20261122) -> DemoDevice
     return DemoDevices(created=len(devices), alerts=alerts)
 
 
+def _history_body(
+    rng: random.Random, device: Device, kind: str, at: datetime.datetime, msg_id: str
+) -> dict[str, object]:
+    """A past event's message as the device's vendor sends it."""
+    body: dict[str, object] = {
+        "msg_id": msg_id,
+        "type": kind,
+        "ts": at.isoformat(),
+    }
+    if kind == "battery":
+        body["battery"] = rng.randint(3, 14)
+    if device.vendor == "anxin":  # the second vendor's format
+        codes = {
+            "sos": "SOS_ALARM",
+            "fall": "FALL_ALARM",
+            "smoke": "SMOKE_ALARM",
+            "gas": "GAS_ALARM",
+            "removed": "TAKE_OFF",
+            "battery": "POWER",
+        }
+        body = {
+            "seq": body["msg_id"],
+            "evt": codes[kind],
+            "time": int(at.timestamp() * 1000),
+            "data": {"bat": body["battery"]} if "battery" in body else {},
+        }
+    return body
+
+
+def _history_handle(
+    rng: random.Random,
+    alert: Alert,
+    at: datetime.datetime,
+    reviewed: bool,
+    operator: User,
+    reviewer: User,
+) -> None:
+    """An operator's handling of a past alert (acknowledged, a call, resolved), reviewed
+    the day after when ``reviewed``."""
+    # Answer times: most within 30 s, a tail past the 60 s target, rarely past 180 s.
+    answer = min(rng.lognormvariate(3.0, 0.6), 400)
+    t = at + datetime.timedelta(seconds=answer)
+    with clock.use(_fixed(t)):
+        alert_acknowledge(alert=alert, actor=operator)
+    t += datetime.timedelta(seconds=rng.randint(10, 60))
+    with clock.use(_fixed(t)):
+        result = rng.choice(["reached", "reached", "no_answer"])
+        alert_action_log(alert=alert, actor=operator, kind="called_elder", result=result)
+    t += datetime.timedelta(seconds=rng.randint(30, 600))
+    with clock.use(_fixed(t)):
+        alert_resolve(alert=alert, actor=operator, outcome=_weighted(rng, OUTCOMES))
+    if reviewed:
+        t += datetime.timedelta(days=1)
+        with clock.use(_fixed(t)):
+            alert_review(alert=alert, actor=reviewer, note="抽查：处置规范")
+
+
 def _history(rng: random.Random, devices: list[Device]) -> int:
     operator = User.objects.filter(username="operator").first()
     reviewer = User.objects.filter(username="city_admin").first()
@@ -137,28 +194,7 @@ def _history(rng: random.Random, devices: list[Device]) -> int:
             )
             device = rng.choice(devices)
             kind = _weighted(rng, HISTORY_KINDS)
-            body: dict[str, object] = {
-                "msg_id": f"hist-{next(seq)}",
-                "type": kind,
-                "ts": at.isoformat(),
-            }
-            if kind == "battery":
-                body["battery"] = rng.randint(3, 14)
-            if device.vendor == "anxin":  # the second vendor's format
-                codes = {
-                    "sos": "SOS_ALARM",
-                    "fall": "FALL_ALARM",
-                    "smoke": "SMOKE_ALARM",
-                    "gas": "GAS_ALARM",
-                    "removed": "TAKE_OFF",
-                    "battery": "POWER",
-                }
-                body = {
-                    "seq": body["msg_id"],
-                    "evt": codes[kind],
-                    "time": int(at.timestamp() * 1000),
-                    "data": {"bat": body["battery"]} if "battery" in body else {},
-                }
+            body = _history_body(rng, device, kind, at, f"hist-{next(seq)}")
             with clock.use(_fixed(at)):
                 stored = device_messages_ingest(
                     messages=[Inbound(str(device.external_id), json.dumps(body).encode())]
@@ -169,22 +205,7 @@ def _history(rng: random.Random, devices: list[Device]) -> int:
             if alert is None or alert.status != "open":
                 continue
             count += 1
-            # Answer times: most within 30 s, a tail past the 60 s target, rarely past 180 s.
-            answer = min(rng.lognormvariate(3.0, 0.6), 400)
-            t = at + datetime.timedelta(seconds=answer)
-            with clock.use(_fixed(t)):
-                alert_acknowledge(alert=alert, actor=operator)
-            t += datetime.timedelta(seconds=rng.randint(10, 60))
-            with clock.use(_fixed(t)):
-                result = rng.choice(["reached", "reached", "no_answer"])
-                alert_action_log(alert=alert, actor=operator, kind="called_elder", result=result)
-            t += datetime.timedelta(seconds=rng.randint(30, 600))
-            with clock.use(_fixed(t)):
-                alert_resolve(alert=alert, actor=operator, outcome=_weighted(rng, OUTCOMES))
-            if day > 3:
-                t += datetime.timedelta(days=1)
-                with clock.use(_fixed(t)):
-                    alert_review(alert=alert, actor=reviewer, note="抽查：处置规范")
+            _history_handle(rng, alert, at, day > 3, operator, reviewer)
     # One still open and one a caregiver raised at a visit, so the console is not empty.
     device = devices[0]
     device_messages_ingest(

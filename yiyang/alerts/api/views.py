@@ -127,6 +127,59 @@ def _refused(error: DecodeError, code: int) -> Response:
     )
 
 
+def _signed_events(request: Request, vendor: str, key: str) -> list[Any] | Response:
+    """The events of a callback whose signature holds and whose body is well formed, or
+    the answer refusing it (recorded as a rejection)."""
+    body = request.body
+    try:
+        callback_verify(
+            vendor=vendor,
+            timestamp=request.headers.get("X-Yiyang-Timestamp", ""),
+            signature=request.headers.get("X-Yiyang-Signature", ""),
+            body=body,
+        )
+        parsed = safejson.loads(body)
+        events = (
+            parsed.get("events") if isinstance(parsed, dict) and "events" in parsed else [parsed]
+        )
+        if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS_PER_CALLBACK:
+            raise DecodeError(
+                RejectReason.MALFORMED, "events", f"1 to {MAX_EVENTS_PER_CALLBACK} events"
+            )
+    except DecodeError as error:
+        rejections_record(
+            device_key=key,
+            reason=error.reason,
+            detail=error.message,
+            via=Via.HTTP,
+            body=body,
+            field=error.field,
+        )
+        code = (
+            status.HTTP_401_UNAUTHORIZED
+            if error.reason
+            in (
+                RejectReason.BAD_SIGNATURE,
+                RejectReason.REPLAYED,
+                RejectReason.FUTURE_TIMESTAMP,
+                RejectReason.STALE_TIMESTAMP,
+            )
+            else status.HTTP_400_BAD_REQUEST
+        )
+        return _refused(error, code)
+    except (UnicodeDecodeError, ValueError) as exc:
+        malformed = DecodeError(RejectReason.MALFORMED, "body", f"not JSON: {exc}"[:200])
+        rejections_record(
+            device_key=key,
+            reason=malformed.reason,
+            detail=malformed.message,
+            via=Via.HTTP,
+            body=body,
+        )
+        return _refused(malformed, status.HTTP_400_BAD_REQUEST)
+    return events
+
+
 class DeviceEventCallbackView(APIView):
     """Events from a vendor's cloud. Sign ``<timestamp>.<body>`` with the vendor's secret
     (HMAC-SHA256, hex) and send ``X-Yiyang-Vendor``, ``X-Yiyang-Timestamp`` (epoch seconds,
@@ -161,55 +214,9 @@ class DeviceEventCallbackView(APIView):
                 device_key=key, reason=error.reason, detail=error.message, via=Via.HTTP
             )
             return _refused(error, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        body = request.body
-        try:
-            callback_verify(
-                vendor=vendor,
-                timestamp=request.headers.get("X-Yiyang-Timestamp", ""),
-                signature=request.headers.get("X-Yiyang-Signature", ""),
-                body=body,
-            )
-            parsed = safejson.loads(body)
-            events = (
-                parsed.get("events")
-                if isinstance(parsed, dict) and "events" in parsed
-                else [parsed]
-            )
-            if not isinstance(events, list) or not 0 < len(events) <= MAX_EVENTS_PER_CALLBACK:
-                raise DecodeError(
-                    RejectReason.MALFORMED, "events", f"1 to {MAX_EVENTS_PER_CALLBACK} events"
-                )
-        except DecodeError as error:
-            rejections_record(
-                device_key=key,
-                reason=error.reason,
-                detail=error.message,
-                via=Via.HTTP,
-                body=body,
-                field=error.field,
-            )
-            code = (
-                status.HTTP_401_UNAUTHORIZED
-                if error.reason
-                in (
-                    RejectReason.BAD_SIGNATURE,
-                    RejectReason.REPLAYED,
-                    RejectReason.FUTURE_TIMESTAMP,
-                    RejectReason.STALE_TIMESTAMP,
-                )
-                else status.HTTP_400_BAD_REQUEST
-            )
-            return _refused(error, code)
-        except (UnicodeDecodeError, ValueError) as exc:
-            malformed = DecodeError(RejectReason.MALFORMED, "body", f"not JSON: {exc}"[:200])
-            rejections_record(
-                device_key=key,
-                reason=malformed.reason,
-                detail=malformed.message,
-                via=Via.HTTP,
-                body=body,
-            )
-            return _refused(malformed, status.HTTP_400_BAD_REQUEST)
+        events = _signed_events(request, vendor, key)
+        if isinstance(events, Response):
+            return events
         # The signing vendor travels with each event: a device of another vendor is rejected
         # (``wrong_vendor``), so one vendor's key can never speak for another's devices.
         messages = [
