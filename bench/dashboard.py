@@ -33,8 +33,14 @@ from bench.organisation_list import machine, recreate_postgres  # noqa: E402
 API_LIMIT_MS = 200.0
 REFRESH_LIMIT_S = 60.0
 ELDERS, VISITS, ALERTS = 900_000, 10_000_000, 5_000_000
-CODES = ("registered_elders", "visits_delivered", "visits_missed_share", "alerts_answered_60s",
-         "station_coverage", "caregivers_per_1000")  # fmt: skip
+CODES = (
+    "registered_elders",
+    "visits_delivered",
+    "visits_missed_share",
+    "alerts_answered_60s",
+    "station_coverage",
+    "caregivers_per_1000",
+)
 
 
 def parse() -> argparse.Namespace:
@@ -78,8 +84,14 @@ def _defaults(model: Any, overrides: dict[str, str]) -> tuple[list[str], list[st
     return columns, values
 
 
-def insert(cursor: Any, model: Any, count: int, overrides: dict[str, str], source: str,
-           chunk: int = 1_000_000) -> None:  # fmt: skip
+def insert(
+    cursor: Any,
+    model: Any,
+    count: int,
+    overrides: dict[str, str],
+    source: str,
+    chunk: int = 1_000_000,
+) -> None:
     """INSERT ``count`` generated rows in chunks; ``source`` is the FROM clause over
     ``generate_series(...) AS g`` (``{lo}``/``{hi}`` are the chunk's bounds)."""
     columns, values = _defaults(model, overrides)
@@ -110,20 +122,31 @@ def build(scale: float) -> dict[str, int]:
             "array_agg(code ORDER BY id) AS codes, count(*)::int AS n "
             "FROM core_division WHERE level = 'community'"
         )
-        insert(cursor, Elder, elders, {
-            "name": "'老人' || g", "name_initials": "'LR'", "id_number_ciphertext": "'x'",
-            "id_number_hash": "md5(g::text)", "id_number_masked": "'x'",
-            "sex": "CASE WHEN g % 2 = 0 THEN 'female' ELSE 'male' END",
-            "birth_date": "date '1926-01-01' + (random() * 13000)::int",
-            "community_id": "c.ids[1 + g % c.n]", "division_code": "c.codes[1 + g % c.n]",
-            "living_arrangement": "(ARRAY['alone','spouse_only','with_children','other'])"
-                                  "[1 + (random() * 3)::int]",
-            "economic_status": "(ARRAY['none','none','none','minimum_living','extremely_poor'])"
-                               "[1 + (random() * 4)::int]",
-            "ability_level": "(ARRAY['','','intact','mild','moderate','severe','complete'])"
-                             "[1 + (random() * 6)::int]",
-            "status": "'active'", "created_at": "now() - interval '400 days'",
-        }, "generate_series({lo}, {hi}) AS g, c")  # fmt: skip
+        insert(
+            cursor,
+            Elder,
+            elders,
+            {
+                "name": "'老人' || g",
+                "name_initials": "'LR'",
+                "id_number_ciphertext": "'x'",
+                "id_number_hash": "md5(g::text)",
+                "id_number_masked": "'x'",
+                "sex": "CASE WHEN g % 2 = 0 THEN 'female' ELSE 'male' END",
+                "birth_date": "date '1926-01-01' + (random() * 13000)::int",
+                "community_id": "c.ids[1 + g % c.n]",
+                "division_code": "c.codes[1 + g % c.n]",
+                "living_arrangement": "(ARRAY['alone','spouse_only','with_children','other'])"
+                "[1 + (random() * 3)::int]",
+                "economic_status": "(ARRAY['none','none','none','minimum_living','extremely_poor'])"
+                "[1 + (random() * 4)::int]",
+                "ability_level": "(ARRAY['','','intact','mild','moderate','severe','complete'])"
+                "[1 + (random() * 6)::int]",
+                "status": "'active'",
+                "created_at": "now() - interval '400 days'",
+            },
+            "generate_series({lo}, {hi}) AS g, c",
+        )
         cursor.execute("SELECT min(id) FROM elders_elder")
         first_elder = cursor.fetchone()[0]
         city = connection.cursor()
@@ -134,39 +157,82 @@ def build(scale: float) -> dict[str, int]:
         )
         providers = cursor.fetchone()[0]
         item = ServiceItem.objects.create(
-            city_id=city_id, category="cleaning", code="BENCH", name="bench", unit="visit",
-            standard_minutes=60, standard_price=50,
-        )  # fmt: skip
-        insert(cursor, Order, orders, {
-            "elder_id": "e.id", "division_code": "e.division_code",
-            "provider_id": f"(ARRAY{providers})[1 + e.id % {len(providers)}]",
-            "item_id": str(item.pk), "kind": "'plan'", "placed_via": "'community_worker'",
-            "starts_on": "current_date - 365", "ends_on": "current_date",
-            "window_start": "time '09:00'", "window_end": "time '11:00'", "status": "'active'",
-            "weekdays": "'[0,1,2,3,4,5,6]'::jsonb",
-        }, f"generate_series({{lo}}, {{hi}}) AS g JOIN elders_elder e ON e.id = {first_elder} + g * 3 - 3")  # fmt: skip
+            city_id=city_id,
+            category="cleaning",
+            code="BENCH",
+            name="bench",
+            unit="visit",
+            standard_minutes=60,
+            standard_price=50,
+        )
+        insert(
+            cursor,
+            Order,
+            orders,
+            {
+                "elder_id": "e.id",
+                "division_code": "e.division_code",
+                "provider_id": f"(ARRAY{providers})[1 + e.id % {len(providers)}]",
+                "item_id": str(item.pk),
+                "kind": "'plan'",
+                "placed_via": "'community_worker'",
+                "starts_on": "current_date - 365",
+                "ends_on": "current_date",
+                "window_start": "time '09:00'",
+                "window_end": "time '11:00'",
+                "status": "'active'",
+                "weekdays": "'[0,1,2,3,4,5,6]'::jsonb",
+            },
+            f"generate_series({{lo}}, {{hi}}) AS g JOIN elders_elder e ON e.id = {first_elder} + g * 3 - 3",
+        )
         cursor.execute("SELECT min(id) FROM visits_order")
         first_order = cursor.fetchone()[0]
         day = "(current_date - (g % 365))"
-        insert(cursor, Visit, visits, {
-            "order_id": "o.id", "elder_id": "o.elder_id", "division_code": "o.division_code",
-            "provider_id": "o.provider_id", "item_id": "o.item_id", "date": day,
-            "window_start": f"{day} + time '09:00'", "window_end": f"{day} + time '11:00'",
-            "standard_minutes": "60",
-            "status": "CASE WHEN g % 365 = 0 THEN 'scheduled' WHEN g % 50 = 1 THEN 'missed' "
-                      "ELSE 'confirmed' END",
-            "is_late": "g % 20 = 3", "outcome": "'done'", "review_status": "'none'",
-            "check_in_at": f"{day} + time '09:05'",
-        }, f"generate_series({{lo}}, {{hi}}) AS g JOIN visits_order o ON o.id = {first_order} + g % {orders}")  # fmt: skip
+        insert(
+            cursor,
+            Visit,
+            visits,
+            {
+                "order_id": "o.id",
+                "elder_id": "o.elder_id",
+                "division_code": "o.division_code",
+                "provider_id": "o.provider_id",
+                "item_id": "o.item_id",
+                "date": day,
+                "window_start": f"{day} + time '09:00'",
+                "window_end": f"{day} + time '11:00'",
+                "standard_minutes": "60",
+                "status": "CASE WHEN g % 365 = 0 THEN 'scheduled' WHEN g % 50 = 1 THEN 'missed' "
+                "ELSE 'confirmed' END",
+                "is_late": "g % 20 = 3",
+                "outcome": "'done'",
+                "review_status": "'none'",
+                "check_in_at": f"{day} + time '09:05'",
+            },
+            f"generate_series({{lo}}, {{hi}}) AS g JOIN visits_order o ON o.id = {first_order} + g % {orders}",
+        )
         raised = "(now() - (g % 365) * interval '1 day' - (g % 86400) * interval '1 second')"
-        insert(cursor, Alert, alerts, {
-            "elder_id": "e.id", "division_code": "e.division_code",
-            "kind": "(ARRAY['sos','fall','device_silent','heart_rate','low_battery'])[1 + g % 5]",
-            "priority": "1", "status": "'resolved'", "source": "'device'",
-            "dedupe_key": "g::text", "event_count": "1", "tier": "0",
-            "raised_at": raised, "first_event_at": raised, "last_event_at": raised,
-            "acknowledged_at": f"{raised} + (10 + g % 200) * interval '1 second'",
-        }, f"generate_series({{lo}}, {{hi}}) AS g JOIN elders_elder e ON e.id = {first_elder} + g % {elders}")  # fmt: skip
+        insert(
+            cursor,
+            Alert,
+            alerts,
+            {
+                "elder_id": "e.id",
+                "division_code": "e.division_code",
+                "kind": "(ARRAY['sos','fall','device_silent','heart_rate','low_battery'])[1 + g % 5]",
+                "priority": "1",
+                "status": "'resolved'",
+                "source": "'device'",
+                "dedupe_key": "g::text",
+                "event_count": "1",
+                "tier": "0",
+                "raised_at": raised,
+                "first_event_at": raised,
+                "last_event_at": raised,
+                "acknowledged_at": f"{raised} + (10 + g % 200) * interval '1 second'",
+            },
+            f"generate_series({{lo}}, {{hi}}) AS g JOIN elders_elder e ON e.id = {first_elder} + g % {elders}",
+        )
         for table in ("elders_elder", "visits_order", "visits_visit", "alerts_alert"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     return {"elders": elders, "orders": orders, "visits": visits, "alerts": alerts}
@@ -191,11 +257,15 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="yiyang-bench-")
     if not args.reuse:
         recreate_postgres(args.database_url)
-    os.environ.update({
-        "YIYANG_MODE": "test", "DATABASE_URL": args.database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings", "YIYANG_VAR_DIR": tmp,
-        "YIYANG_2FA_REQUIRED_ROLES": "",
-    })  # fmt: skip
+    os.environ.update(
+        {
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": args.database_url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
+        }
+    )
     import django
 
     django.setup()
@@ -244,23 +314,30 @@ def main() -> int:
         indicator = catalogue()[code]
         for level_name, division in (("city", city), ("district", district), ("street", street)):
             assert division is not None
-            children = "district" if level_name == "city" else (
-                "street" if level_name == "district" else "community")  # fmt: skip
+            children = (
+                "district"
+                if level_name == "city"
+                else ("street" if level_name == "district" else "community")
+            )
             paths = {
                 "trend": f"/api/v1/indicators/{code}/values/?division={division.code}"
-                         f"&from={first:%Y-%m}",
+                f"&from={first:%Y-%m}",
                 "ranking": f"/api/v1/indicators/{code}/values/?division={division.code}"
-                           f"&level={children}",
-            }  # fmt: skip
+                f"&level={children}",
+            }
             for name, path in paths.items():
                 assert client.get(path).status_code == 200, path
-                api[f"{code}:{level_name}:{name}"] = timed(lambda p=path: client.get(p),
-                                                           args.requests)  # fmt: skip
+                api[f"{code}:{level_name}:{name}"] = timed(
+                    lambda p=path: client.get(p), args.requests
+                )
             raw[f"{code}:{level_name}"] = timed(
                 lambda i=indicator, d=division: i.compute(Period.of(month), [d]), 3
             )
-            print(f"  {code} {level_name}: api {api[f'{code}:{level_name}:trend']} "
-                  f"raw {raw[f'{code}:{level_name}']}", file=sys.stderr)  # fmt: skip
+            print(
+                f"  {code} {level_name}: api {api[f'{code}:{level_name}:trend']} "
+                f"raw {raw[f'{code}:{level_name}']}",
+                file=sys.stderr,
+            )
     pages: dict[str, Any] = {}
     for level_name, division in (("city", city), ("district", district), ("street", street)):
         assert division is not None
@@ -271,15 +348,25 @@ def main() -> int:
         print(f"  dashboard {level_name}: {pages[f'dashboard:{level_name}']}", file=sys.stderr)
     worst = max(r["p95_ms"] for r in [*api.values(), *pages.values()])
     summary = {
-        "benchmark": "dashboard", "database": connection.vendor, "scale": args.scale,
-        "sizes": sizes, "build_s": built_s, "snapshot_rows": IndicatorSnapshot.objects.count(),
-        "indicators": len(catalogue()), "history_snapshot_s": history,
-        "nightly_refresh_s": refresh["seconds"], "refresh_slowest": refresh["slowest"],
-        "refresh_limit_s": REFRESH_LIMIT_S, "api": api, "api_worst_p95_ms": worst,
-        "api_p95_limit_ms": API_LIMIT_MS, "pages": pages, "raw_single_division_ms": raw,
+        "benchmark": "dashboard",
+        "database": connection.vendor,
+        "scale": args.scale,
+        "sizes": sizes,
+        "build_s": built_s,
+        "snapshot_rows": IndicatorSnapshot.objects.count(),
+        "indicators": len(catalogue()),
+        "history_snapshot_s": history,
+        "nightly_refresh_s": refresh["seconds"],
+        "refresh_slowest": refresh["slowest"],
+        "refresh_limit_s": REFRESH_LIMIT_S,
+        "api": api,
+        "api_worst_p95_ms": worst,
+        "api_p95_limit_ms": API_LIMIT_MS,
+        "pages": pages,
+        "raw_single_division_ms": raw,
         "pass": worst < API_LIMIT_MS and refresh["seconds"] < REFRESH_LIMIT_S,
         "machine": machine(),
-    }  # fmt: skip
+    }
     print(json.dumps(summary, ensure_ascii=False))
     return 1 if args.strict and not summary["pass"] else 0
 

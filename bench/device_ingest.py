@@ -55,23 +55,38 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=5000)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=10)
-    parser.add_argument("--gateways", type=int, default=3,
-                        help="gateway processes (a shared subscription); capacity mode uses 1")  # fmt: skip
+    parser.add_argument(
+        "--gateways",
+        type=int,
+        default=3,
+        help="gateway processes (a shared subscription); capacity mode uses 1",
+    )
     parser.add_argument("--publishers", type=int, default=2)
     parser.add_argument("--sos-per-second", type=float, default=2)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--batch-ms", type=int, default=100)
-    parser.add_argument("--preload", type=int, default=0,
-                        help="capacity mode: queue N messages while the gateway is stopped, "
-                        "then time how fast one gateway drains them")  # fmt: skip
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        help="capacity mode: queue N messages while the gateway is stopped, "
+        "then time how fast one gateway drains them",
+    )
     parser.add_argument("--drain-limit", type=float, default=600)
-    parser.add_argument("--sos-storm", type=int, default=0,
-                        help="storm mode: N SOS from N distinct devices at --storm-rate a "
-                        "second; publish-to-alert latency and alerts raised a second")  # fmt: skip
+    parser.add_argument(
+        "--sos-storm",
+        type=int,
+        default=0,
+        help="storm mode: N SOS from N distinct devices at --storm-rate a "
+        "second; publish-to-alert latency and alerts raised a second",
+    )
     parser.add_argument("--storm-rate", type=float, default=1000)
-    parser.add_argument("--storm-preload", action="store_true",
-                        help="storm mode: queue the N SOS while the gateway is stopped, then "
-                        "time one gateway raising their alerts (its capacity)")  # fmt: skip
+    parser.add_argument(
+        "--storm-preload",
+        action="store_true",
+        help="storm mode: queue the N SOS while the gateway is stopped, then "
+        "time one gateway raising their alerts (its capacity)",
+    )
     parser.add_argument("--log-dir", default="", help="keep the gateways' logs there")
     return parser.parse_args()
 
@@ -117,17 +132,23 @@ def seed(devices: int, elders: int) -> list[str]:
     from yiyang.elders.services import contact_add, elder_create
 
     city = make_city("4191", "基准市")
-    community = make_child(make_child(make_child(city, L.DISTRICT, 2, "区"), L.STREET, 1, "街"),
-                           L.COMMUNITY, 1, "社区")  # fmt: skip
+    community = make_child(
+        make_child(make_child(city, L.DISTRICT, 2, "区"), L.STREET, 1, "街"), L.COMMUNITY, 1, "社区"
+    )
     actor = SystemActor(Scope(division_prefix="4191"), username="bench")
     made = []
     for n in range(elders):
         # An ID number's sequence holds 500 men per birth date: a new date every 400 elders.
         born = (datetime.date(1940, 3, 15) + datetime.timedelta(days=n // 400)).strftime("%Y%m%d")
         elder = elder_create(
-            actor=actor, name=f"老人{n}", community=community, address=f"幸福路{n}号",
-            id_number=citizen_id("419102", born, n % 400 + 1), lat=Decimal("34.75"), lng=Decimal("113.65"),
-        )  # fmt: skip
+            actor=actor,
+            name=f"老人{n}",
+            community=community,
+            address=f"幸福路{n}号",
+            id_number=citizen_id("419102", born, n % 400 + 1),
+            lat=Decimal("34.75"),
+            lng=Decimal("113.65"),
+        )
         if n < 50:
             contact_add(
                 actor=actor, elder=elder, name="李强", relation="child", phones=["13900139000"]
@@ -251,8 +272,17 @@ MOTION = b'{"msg_id":"m%d-%d","type":"motion","ts":%.3f}'
 SOS = b'{"msg_id":"sos-%d-%d","type":"sos","ts":%.3f}'
 
 
-def publisher(index: int, port: int, devices: list[str], rate: float, sos_rate: float,
-              duration: float, start_at: float, heartbeat_share: float, out: Any) -> None:  # fmt: skip
+def publisher(
+    index: int,
+    port: int,
+    devices: list[str],
+    rate: float,
+    sos_rate: float,
+    duration: float,
+    start_at: float,
+    heartbeat_share: float,
+    out: Any,
+) -> None:
     """Publish ``rate`` messages a second for ``duration`` seconds in the topic scheme:
     devices in turn, each message a heartbeat with probability ``heartbeat_share``,
     otherwise vitals (3 in 4) or motion; plus ``sos_rate`` SOS a second from distinct
@@ -305,8 +335,9 @@ def publisher(index: int, port: int, devices: list[str], rate: float, sos_rate: 
             client.send(packets)
         time.sleep(0.002)
     client.close()
-    out.put({"sent": sent, "acked_by_broker": client.acked, "refused": client.refused,
-             "sos": sos_sent})  # fmt: skip
+    out.put(
+        {"sent": sent, "acked_by_broker": client.acked, "refused": client.refused, "sos": sos_sent}
+    )
 
 
 def wait_subscribed(gateways: int, timeout: float = 120) -> None:
@@ -359,10 +390,15 @@ def main() -> int:
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
     if url.startswith("postgres"):
         recreate_postgres(url)
-    os.environ.update({
-        "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-        "YIYANG_VAR_DIR": tmp, "DEVICE_MAX_MESSAGES_PER_MINUTE": "100000",
-    })  # fmt: skip
+    os.environ.update(
+        {
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "DEVICE_MAX_MESSAGES_PER_MINUTE": "100000",
+        }
+    )
     import django
 
     django.setup()
@@ -445,11 +481,22 @@ def main() -> int:
     # One heartbeat a minute per device; vitals and motion make up the rest of the rate.
     heartbeat_share = min(1.0, args.devices / 60 / args.rate)
     pubs = [
-        multiprocessing.Process(target=publisher, args=(
-            i, port, per[i], args.rate / args.publishers, args.sos_per_second / args.publishers,
-            total, start_at, heartbeat_share, queue))
+        multiprocessing.Process(
+            target=publisher,
+            args=(
+                i,
+                port,
+                per[i],
+                args.rate / args.publishers,
+                args.sos_per_second / args.publishers,
+                total,
+                start_at,
+                heartbeat_share,
+                queue,
+            ),
+        )
         for i in range(args.publishers)
-    ]  # fmt: skip
+    ]
     for p in pubs:
         p.start()
     time.sleep(max(0.0, start_at - time.time()) + args.warmup)
@@ -504,11 +551,18 @@ def main() -> int:
     result = {
         "benchmark": "device_ingest",
         "database": connection.vendor,
-        "devices": args.devices, "elders": args.elders, "gateways": args.gateways,
-        "publishers": args.publishers, "target_rate": args.rate, "duration_s": args.duration,
-        "batch_size": args.batch_size, "batch_ms": args.batch_ms,
+        "devices": args.devices,
+        "elders": args.elders,
+        "gateways": args.gateways,
+        "publishers": args.publishers,
+        "target_rate": args.rate,
+        "duration_s": args.duration,
+        "batch_size": args.batch_size,
+        "batch_ms": args.batch_ms,
         "setup_s": round(setup_s, 1),
-        "sent": sent, "stored": stored, "backlog_at_end": sent - stored,
+        "sent": sent,
+        "stored": stored,
+        "backlog_at_end": sent - stored,
         "sustained_stored_per_s": round((count_b - count_a) / (t_b - t_a), 1),
         "stored_per_s_by_5s": windows,
         "heartbeat_share": round(heartbeat_share, 3),
@@ -517,12 +571,14 @@ def main() -> int:
         "load_average_start": [round(x, 2) for x in load_a],
         "load_average_end": [round(x, 2) for x in load_b],
         "drain_after_publishing_s": round(drained_s, 1),
-        "sos_sent": len(sos), "sos_alerts": alerts,
-        "sos_latency_p50_s": pct(0.5), "sos_latency_p99_s": pct(0.99),
+        "sos_sent": len(sos),
+        "sos_alerts": alerts,
+        "sos_latency_p50_s": pct(0.5),
+        "sos_latency_p99_s": pct(0.99),
         "sos_latency_max_s": round(latencies[-1], 3) if latencies else None,
         "sos_latency_mean_s": round(statistics.mean(latencies), 3) if latencies else None,
         "machine": machine(),
-    }  # fmt: skip
+    }
     if args.log_dir:
         Path(args.log_dir).mkdir(parents=True, exist_ok=True)
         for log in [*Path(tmp).glob("*.log"), *Path(tmp).glob("*.out")]:
@@ -532,8 +588,17 @@ def main() -> int:
     return 0
 
 
-def capacity(args: Any, port: int, device_ids: list[str], gateways: list[Any], env: dict[str, str],
-             topic: str, broker: Any, setup_s: float, tmp: str) -> int:  # fmt: skip
+def capacity(
+    args: Any,
+    port: int,
+    device_ids: list[str],
+    gateways: list[Any],
+    env: dict[str, str],
+    topic: str,
+    broker: Any,
+    setup_s: float,
+    tmp: str,
+) -> int:
     """Stop the gateway (its persistent session keeps collecting), publish ``--preload``
     messages, restart it and time the drain: the gateway's own capacity, with no publisher
     competing for the CPU while it works."""
@@ -545,8 +610,11 @@ def capacity(args: Any, port: int, device_ids: list[str], gateways: list[Any], e
     for g in gateways:
         g.terminate()
         g.wait(20)
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                         client_id="bench-preload", protocol=mqtt.MQTTv5)  # fmt: skip
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id="bench-preload",
+        protocol=mqtt.MQTTv5,
+    )
     client.max_inflight_messages_set(20000)
     client.max_queued_messages_set(0)
     client.connect("127.0.0.1", port, keepalive=60)
@@ -566,12 +634,24 @@ def capacity(args: Any, port: int, device_ids: list[str], gateways: list[Any], e
     before = DeviceEvent.objects.count()
     started = time.monotonic()
     gateway = subprocess.Popen(
-        [sys.executable, "-m", "yiyang", "run-device-gateway", "--client-id", "bench-gw-0",
-         "--url", f"mqtt://127.0.0.1:{port}", "--batch-size", str(args.batch_size),
-         "--batch-ms", str(args.batch_ms)],
-        env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO"}, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "yiyang",
+            "run-device-gateway",
+            "--client-id",
+            "bench-gw-0",
+            "--url",
+            f"mqtt://127.0.0.1:{port}",
+            "--batch-size",
+            str(args.batch_size),
+            "--batch-ms",
+            str(args.batch_ms),
+        ],
+        env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO"},
+        stdout=subprocess.DEVNULL,
         stderr=open(Path(tmp) / "drain.log", "wb"),
-    )  # fmt: skip
+    )
     while (
         DeviceEvent.objects.count() - before < args.preload
         and time.monotonic() - started < args.drain_limit
@@ -583,18 +663,33 @@ def capacity(args: Any, port: int, device_ids: list[str], gateways: list[Any], e
     gateway.wait(20)
     broker.terminate()
     result = {
-        "benchmark": "device_ingest_capacity", "database": connection.vendor,
-        "devices": args.devices, "preloaded": args.preload, "stored": stored,
-        "drain_s": round(elapsed, 1), "drain_per_s": round(stored / elapsed, 1),
-        "batch_size": args.batch_size, "batch_ms": args.batch_ms, "setup_s": round(setup_s, 1),
+        "benchmark": "device_ingest_capacity",
+        "database": connection.vendor,
+        "devices": args.devices,
+        "preloaded": args.preload,
+        "stored": stored,
+        "drain_s": round(elapsed, 1),
+        "drain_per_s": round(stored / elapsed, 1),
+        "batch_size": args.batch_size,
+        "batch_ms": args.batch_ms,
+        "setup_s": round(setup_s, 1),
         "machine": machine(),
-    }  # fmt: skip
+    }
     print(json.dumps(result))
     return 0
 
 
-def storm(args: Any, port: int, device_ids: list[str], gateways: list[Any], env: dict[str, str],
-          topic: str, broker: Any, setup_s: float, tmp: str) -> int:  # fmt: skip
+def storm(
+    args: Any,
+    port: int,
+    device_ids: list[str],
+    gateways: list[Any],
+    env: dict[str, str],
+    topic: str,
+    broker: Any,
+    setup_s: float,
+    tmp: str,
+) -> int:
     """``--sos-storm N``: N SOS from N distinct devices (a power cut, an earthquake).
 
     Live (default): published at ``--storm-rate`` a second through the running gateways;
@@ -621,8 +716,11 @@ def storm(args: Any, port: int, device_ids: list[str], gateways: list[Any], env:
         # seen catches it (seen once: the first sighting stands).
         last = 0
         while not stop.is_set():
-            rows = list(Alert.objects.filter(pk__gt=max(0, last - 3000), kind="sos")
-                        .values_list("pk", "device__external_id"))  # fmt: skip
+            rows = list(
+                Alert.objects.filter(pk__gt=max(0, last - 3000), kind="sos").values_list(
+                    "pk", "device__external_id"
+                )
+            )
             now = time.time()
             for pk, device in rows:
                 seen.setdefault(str(device), now)
@@ -630,8 +728,11 @@ def storm(args: Any, port: int, device_ids: list[str], gateways: list[Any], env:
             time.sleep(0.02)
         connection.close()
 
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                         client_id=f"bench-storm-{uuid.uuid4().hex[:6]}", protocol=mqtt.MQTTv5)  # fmt: skip
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=f"bench-storm-{uuid.uuid4().hex[:6]}",
+        protocol=mqtt.MQTTv5,
+    )
     client.max_inflight_messages_set(20000)
     client.max_queued_messages_set(0)
     client.connect("127.0.0.1", port, keepalive=60)
@@ -659,13 +760,27 @@ def storm(args: Any, port: int, device_ids: list[str], gateways: list[Any], env:
     client.loop_stop()
     started_gateway = time.time()
     if args.storm_preload:
-        gateways = [subprocess.Popen(
-            [sys.executable, "-m", "yiyang", "run-device-gateway", "--client-id", "bench-gw-0",
-             "--url", f"mqtt://127.0.0.1:{port}", "--batch-size", str(args.batch_size),
-             "--batch-ms", str(args.batch_ms)],
-            env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO", "MQTT_BROKER_CHECK": "off"},
-            stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / "storm.log", "wb"),
-        )]  # fmt: skip
+        gateways = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "yiyang",
+                    "run-device-gateway",
+                    "--client-id",
+                    "bench-gw-0",
+                    "--url",
+                    f"mqtt://127.0.0.1:{port}",
+                    "--batch-size",
+                    str(args.batch_size),
+                    "--batch-ms",
+                    str(args.batch_ms),
+                ],
+                env={**env, "MQTT_TOPIC": topic, "LOG_LEVEL": "INFO", "MQTT_BROKER_CHECK": "off"},
+                stdout=subprocess.DEVNULL,
+                stderr=open(Path(tmp) / "storm.log", "wb"),
+            )
+        ]
     deadline = time.monotonic() + args.drain_limit
     while len(seen) < n_sos and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -696,25 +811,32 @@ def storm(args: Any, port: int, device_ids: list[str], gateways: list[Any], env:
         )
 
     result = {
-        "benchmark": "device_ingest_sos_storm", "database": connection.vendor,
-        "mode": "preload" if args.storm_preload else "live", "gateways": len(gateways),
-        "sos_sent": n_sos, "sos_alerts": alerts, "alerts_seen": len(seen),
+        "benchmark": "device_ingest_sos_storm",
+        "database": connection.vendor,
+        "mode": "preload" if args.storm_preload else "live",
+        "gateways": len(gateways),
+        "sos_sent": n_sos,
+        "sos_alerts": alerts,
+        "alerts_seen": len(seen),
         "storm_rate": None if args.storm_preload else args.storm_rate,
         "publish_s": round(publish_s, 1),
         "gateway_stop_s": stop_s,
-        "batch_size": args.batch_size, "batch_ms": args.batch_ms, "setup_s": round(setup_s, 1),
+        "batch_size": args.batch_size,
+        "batch_ms": args.batch_ms,
+        "setup_s": round(setup_s, 1),
         "load_average_start": [round(x, 2) for x in load_a],
         "load_average_end": [round(x, 2) for x in load_b],
         "machine": machine(),
-    }  # fmt: skip
+    }
     if args.storm_preload and times:
         result["raise_s"] = round(times[-1] - started_gateway, 2)
         result["alerts_per_s"] = round(len(times) / max(times[-1] - times[0], 1e-3), 1)
     elif times:
         result["after_last_publish_s"] = round(times[-1] - last_publish, 2)
         result["alerts_per_s"] = round(len(times) / max(times[-1] - times[0], 1e-3), 1)
-        result.update(latency_p50_s=pct(0.5), latency_p99_s=pct(0.99),
-                      latency_max_s=round(latencies[-1], 3))  # fmt: skip
+        result.update(
+            latency_p50_s=pct(0.5), latency_p99_s=pct(0.99), latency_max_s=round(latencies[-1], 3)
+        )
     shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result))
     return 0

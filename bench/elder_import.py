@@ -42,13 +42,17 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--strict", action="store_true", help="exit 1 when over a limit")
     parser.add_argument(
-        "--workers", type=int, default=None,
+        "--workers",
+        type=int,
+        default=None,
         help="worker processes of the import (default: as `yiyang import-elders` chooses)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--file", type=Path, default=None,
+        "--file",
+        type=Path,
+        default=None,
         help="the generated file: reused when it exists, else written there",
-    )  # fmt: skip
+    )
     return parser.parse_args()
 
 
@@ -102,10 +106,13 @@ def main() -> int:
         recreate_postgres(url)
     os.environ.update(
         {
-            "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-            "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
         }
-    )  # fmt: skip
+    )
     import django
 
     django.setup()
@@ -127,10 +134,12 @@ def main() -> int:
     if not path.exists():
         rows = list(
             generate_elder_rows(
-                communities=community_infos(), count=args.rows, seed=args.seed,
+                communities=community_infos(),
+                count=args.rows,
+                seed=args.seed,
                 today=timezone.localdate(),
             )
-        )  # fmt: skip
+        )
         write_file(path, rows, args.format)
     size_mb = path.stat().st_size / 1024 / 1024
     print(
@@ -163,33 +172,43 @@ def main() -> int:
         if server is not None and server_before is not None and server[0] == server_before[0]:
             server = server[0], server[1] - server_before[1]
         run = importing.job_summary(job) | {
-            "run": label, "seconds": round(seconds, 1),
+            "run": label,
+            "seconds": round(seconds, 1),
             "cpu_main_s": round(cpu_seconds(resource.RUSAGE_SELF) - cpu[0], 1),
             "cpu_workers_s": round(cpu_seconds(resource.RUSAGE_CHILDREN) - cpu[1], 1),
             "cpu_server_s": None if server is None else round(server[1], 1),
             "waited_for_workers_s": round(sum(waits), 1) if waits else None,
-            "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2),
-        }  # fmt: skip
+            "load_before": round(load, 2),
+            "load_after": round(os.getloadavg()[0], 2),
+        }
         run.pop("warnings")
         runs.append(run)
         print(json.dumps(run, ensure_ascii=False), file=sys.stderr)
     first, second = runs
     database = connection.vendor
     summary = {
-        "benchmark": "elder_import", "database": database, "rows": args.rows,
-        "format": args.format, "file_mb": round(size_mb, 1),
-        "import_seconds": first["seconds"], "reimport_seconds": second["seconds"],
+        "benchmark": "elder_import",
+        "database": database,
+        "rows": args.rows,
+        "format": args.format,
+        "file_mb": round(size_mb, 1),
+        "import_seconds": first["seconds"],
+        "reimport_seconds": second["seconds"],
         "workers": args.workers if args.workers is not None else "auto",
         "import_cpu_s": {k: first[f"cpu_{k}_s"] for k in ("main", "workers", "server")},
         "reimport_cpu_s": {k: second[f"cpu_{k}_s"] for k in ("main", "workers", "server")},
-        "created": first["created"], "rejected": first["rejected"],
+        "created": first["created"],
+        "rejected": first["rejected"],
         "reimport_changed": second["created"] + second["updated"],
-        "reimport_unchanged": second["unchanged"], "elders": Elder.objects.count(),
-        "import_limit_s": IMPORT_LIMIT_S, "reimport_limit_s": REIMPORT_LIMIT_S,
-        "pass": first["seconds"] < IMPORT_LIMIT_S and second["seconds"] < REIMPORT_LIMIT_S
+        "reimport_unchanged": second["unchanged"],
+        "elders": Elder.objects.count(),
+        "import_limit_s": IMPORT_LIMIT_S,
+        "reimport_limit_s": REIMPORT_LIMIT_S,
+        "pass": first["seconds"] < IMPORT_LIMIT_S
+        and second["seconds"] < REIMPORT_LIMIT_S
         and second["created"] + second["updated"] == 0,
         "machine": machine(),
-    }  # fmt: skip
+    }
     print(json.dumps(summary, ensure_ascii=False))
     return 1 if args.strict and not summary["pass"] else 0
 

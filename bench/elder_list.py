@@ -36,10 +36,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--reuse", action="store_true", help="keep an existing database")
     parser.add_argument(
-        "--replicate", type=int, default=0, metavar="N",
+        "--replicate",
+        type=int,
+        default=0,
+        metavar="N",
         help="PostgreSQL: import N generated elders, then copy them in SQL (new identities) "
         "up to --elders: a quicker build with the same distributions",
-    )  # fmt: skip
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when over the limit")
     return parser.parse_args()
 
@@ -54,9 +57,10 @@ def replicate(target: int) -> None:
     from yiyang.elders.models import Elder
 
     columns = [
-        f.column for f in Elder._meta.concrete_fields
+        f.column
+        for f in Elder._meta.concrete_fields
         if f.column not in ("id", "external_id", "id_number_hash")
-    ]  # fmt: skip
+    ]
     listed = ", ".join(columns)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM elders_elder")
@@ -85,10 +89,13 @@ def main() -> int:
         recreate_postgres(url)
     os.environ.update(
         {
-            "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-            "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
         }
-    )  # fmt: skip
+    )
     import django
 
     django.setup()
@@ -163,10 +170,16 @@ def main() -> int:
         print(f"{key:<36} {results[key]}", file=sys.stderr)
     worst = max(r["p95_ms"] for r in results.values())
     summary = {
-        "benchmark": "elder_list", "database": connection.vendor, "elders": total,
-        "requests_per_endpoint": args.requests, "results": results, "worst_p95_ms": worst,
-        "p95_limit_ms": LIMIT_MS, "pass": worst < LIMIT_MS, "machine": machine(),
-    }  # fmt: skip
+        "benchmark": "elder_list",
+        "database": connection.vendor,
+        "elders": total,
+        "requests_per_endpoint": args.requests,
+        "results": results,
+        "worst_p95_ms": worst,
+        "p95_limit_ms": LIMIT_MS,
+        "pass": worst < LIMIT_MS,
+        "machine": machine(),
+    }
     print(json.dumps(summary, ensure_ascii=False))
     return 1 if args.strict and not summary["pass"] else 0
 

@@ -23,6 +23,10 @@ def machine(**versions: Any) -> dict[str, Any]:
         kib = int(meminfo.read_text().split()[1])
         memory = f"{kib / 1024 / 1024:.0f} GiB"
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory": memory,
-        "python": platform.python_version(), "load_average": os.getloadavg(), **versions,
-    }  # fmt: skip
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "load_average": os.getloadavg(),
+        **versions,
+    }

@@ -85,25 +85,35 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         code="419102000000", name="区", level="district", parent=city
     )
     streets = [
-        Division.objects.create(code=f"419102{s + 1:03d}000", name=f"街{s}", level="street", parent=district)
+        Division.objects.create(
+            code=f"419102{s + 1:03d}000", name=f"街{s}", level="street", parent=district
+        )
         for s in range(max(1, args.canteens // 10))
-    ]  # fmt: skip
+    ]
     communities = [
         Division.objects.create(
             code=f"{streets[n % len(streets)].code[:9]}{n // len(streets) + 1:03d}",
-            name=f"社区{n}", level="community", parent=streets[n % len(streets)],
+            name=f"社区{n}",
+            level="community",
+            parent=streets[n % len(streets)],
         )
         for n in range(args.canteens)
-    ]  # fmt: skip
+    ]
     today = datetime.date.today()
     for rule in (
-        ("80岁以上", 0, 4, 80, "5.00"), ("失能", 2, 4, 60, "8.00"),
-    ):  # fmt: skip
+        ("80岁以上", 0, 4, 80, "5.00"),
+        ("失能", 2, 4, 60, "8.00"),
+    ):
         EligibilityRule.objects.create(
-            name=rule[0], entitlement="meal_subsidy", unit="per_meal", min_level=rule[1],
-            max_level=rule[2], min_age=rule[3], amount_yuan=Decimal(rule[4]),
+            name=rule[0],
+            entitlement="meal_subsidy",
+            unit="per_meal",
+            min_level=rule[1],
+            max_level=rule[2],
+            min_age=rule[3],
+            amount_yuan=Decimal(rule[4]),
             valid_from=datetime.date(2020, 1, 1),
-        )  # fmt: skip
+        )
     canteens, staff = [], []
     for n, community in enumerate(communities):
         org = Organisation.objects.create(
@@ -113,10 +123,14 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             organisation=org, kind="elderly_canteen", division_code=community.code
         )
         canteen = Canteen.objects.create(
-            facility=facility, organisation=org, division_code=community.code,
-            opening_days=[0, 1, 2, 3, 4, 5, 6], meals=["breakfast", "lunch", "dinner"],
-            capacity_per_meal=1000, price_lunch=Decimal("15.00"),
-        )  # fmt: skip
+            facility=facility,
+            organisation=org,
+            division_code=community.code,
+            opening_days=[0, 1, 2, 3, 4, 5, 6],
+            meals=["breakfast", "lunch", "dinner"],
+            capacity_per_meal=1000,
+            price_lunch=Decimal("15.00"),
+        )
         canteen.delivery_area.set([community])
         canteens.append(canteen)
         staff.append(
@@ -127,12 +141,20 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         community = communities[n % len(communities)]
         age = 82 + rng.randrange(15) if rng.random() < 0.4 else 62 + rng.randrange(17)
         level = "moderate" if rng.random() < 0.1 else ""
-        elders.append(Elder(
-            name=f"老人{n}", name_initials="LR", id_number_ciphertext="-",
-            id_number_hash=f"bench{n:059d}", id_number_masked="4191**********0000", sex="female",
-            birth_date=datetime.date(today.year - age, 1, 1), community=community,
-            division_code=community.code, ability_level=level,
-        ))  # fmt: skip
+        elders.append(
+            Elder(
+                name=f"老人{n}",
+                name_initials="LR",
+                id_number_ciphertext="-",
+                id_number_hash=f"bench{n:059d}",
+                id_number_masked="4191**********0000",
+                sex="female",
+                birth_date=datetime.date(today.year - age, 1, 1),
+                community=community,
+                division_code=community.code,
+                ability_level=level,
+            )
+        )
     Elder.objects.bulk_create(elders, batch_size=2000)
     elders = list(Elder.objects.order_by("id"))
     MealCard.objects.bulk_create(
@@ -160,16 +182,23 @@ def plan(world: dict[str, Any], rng: random.Random) -> list[tuple[int, dict[str,
         counter = index[elder.division_code]
         how = rng.random()
         who = {"card": f"YYMC:{n:016X}"} if how < 0.7 else {"elder": str(elder.external_id)}
-        body = {"canteen": str(canteens[counter].external_id), "meal": "lunch",
-                "client_id": str(uuid.uuid4()), **who}  # fmt: skip
+        body = {
+            "canteen": str(canteens[counter].external_id),
+            "meal": "lunch",
+            "client_id": str(uuid.uuid4()),
+            **who,
+        }
         records.append((counter, body, 201))
         roll = rng.random()
         if roll < 0.02:
             records.append((counter, dict(body), 200))
         elif roll < 0.05:
             other = (counter + 1) % len(canteens)
-            second = {**body, "canteen": str(canteens[other].external_id),
-                      "client_id": str(uuid.uuid4())}  # fmt: skip
+            second = {
+                **body,
+                "canteen": str(canteens[other].external_id),
+                "client_id": str(uuid.uuid4()),
+            }
             records.append((other, second, 409))
     return records
 
@@ -215,13 +244,14 @@ def replay(world: dict[str, Any], records: list[Any], counters: int) -> dict[str
     seconds = time.monotonic() - started
     times.sort()
     return {
-        "requests": len(times), "seconds": round(seconds, 1),
+        "requests": len(times),
+        "seconds": round(seconds, 1),
         "per_second": round(len(times) / seconds, 1),
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
         "p99_ms": round(times[int(len(times) * 0.99) - 1], 1),
         "answers": dict(answers),
-    }  # fmt: skip
+    }
 
 
 def check(world: dict[str, Any]) -> dict[str, Any]:
@@ -240,9 +270,12 @@ def check(world: dict[str, Any]) -> dict[str, Any]:
     wrong = sum(1 for e in world["elders"] if by_elder.get(e.pk) != expected_subsidy(e, today))
     total = ServedMeal.objects.aggregate(s=Sum("subsidy_yuan"), n=Count("id"))
     return {
-        "served": total["n"], "elders": len(world["elders"]), "double_meals": doubles,
-        "wrong_subsidies": wrong, "subsidy_yuan": str(total["s"]),
-    }  # fmt: skip
+        "served": total["n"],
+        "elders": len(world["elders"]),
+        "double_meals": doubles,
+        "wrong_subsidies": wrong,
+        "subsidy_yuan": str(total["s"]),
+    }
 
 
 def main() -> int:
@@ -251,10 +284,15 @@ def main() -> int:
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
     if url.startswith("postgres"):
         recreate_postgres(url)
-    os.environ.update({
-        "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-        "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
-    })  # fmt: skip
+    os.environ.update(
+        {
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
+        }
+    )
     import django
 
     django.setup()
@@ -272,15 +310,24 @@ def main() -> int:
     result = replay(world, records, counters)
     verdict = check(world)
     ok = (
-        result["p95_ms"] < LIMIT_MS and result["per_second"] > PEAK_PER_SECOND
-        and verdict["double_meals"] == 0 and verdict["wrong_subsidies"] == 0
+        result["p95_ms"] < LIMIT_MS
+        and result["per_second"] > PEAK_PER_SECOND
+        and verdict["double_meals"] == 0
+        and verdict["wrong_subsidies"] == 0
         and verdict["served"] == len(world["elders"])
-    )  # fmt: skip
+    )
     out = {
-        "benchmark": "meals_counter", "database": connection.vendor, "canteens": args.canteens,
-        "meals": args.meals, "counters": counters, **result, **verdict,
-        "limit_p95_ms": LIMIT_MS, "ok": ok, "machine": machine(),
-    }  # fmt: skip
+        "benchmark": "meals_counter",
+        "database": connection.vendor,
+        "canteens": args.canteens,
+        "meals": args.meals,
+        "counters": counters,
+        **result,
+        **verdict,
+        "limit_p95_ms": LIMIT_MS,
+        "ok": ok,
+        "machine": machine(),
+    }
     print(json.dumps(out, ensure_ascii=False))
     return 0 if ok or not args.strict else 1
 

@@ -67,10 +67,13 @@ def main() -> int:
         recreate_postgres(url)
     os.environ.update(
         {
-            "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-            "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
         }
-    )  # fmt: skip
+    )
     import django
 
     django.setup()
@@ -105,13 +108,15 @@ def main() -> int:
         rows.append(
             {
                 "name": f"{community.name}{['居家服务', '养老服务站', '助餐点', '照料中心'][kinds.index(kind)]}{number}",
-                "kind": kind, "division": community, "address": f"颐和市测试路{number}号",
+                "kind": kind,
+                "division": community,
+                "address": f"颐和市测试路{number}号",
                 "lat": Decimal(f"{34.5 + rng.random() * 0.5:.6f}"),
                 "lng": Decimal(f"{113.3 + rng.random() * 0.7:.6f}"),
                 "licence_number": f"BENCH{number:07d}",
                 "ownership": "private" if kind == "home_care_company" else "public",
             }
-        )  # fmt: skip
+        )
     for start in range(0, len(rows), 2000):
         organisation_create_many(actor=actor, rows=rows[start : start + 2000])
     if connection.vendor == "postgresql":
@@ -174,11 +179,17 @@ def main() -> int:
         database = f"PostgreSQL {version // 10000}.{version % 10000}" if version else "PostgreSQL"
     worst = max(result["p95_ms"] for result in results.values())
     summary = {
-        "benchmark": "organisation_list", "database": connection.vendor, "database_version": database,
-        "organisations": total, "requests_per_endpoint": args.requests, "results": results,
-        "worst_p95_ms": worst, "p95_limit_ms": LIMIT_MS, "pass": worst < LIMIT_MS,
+        "benchmark": "organisation_list",
+        "database": connection.vendor,
+        "database_version": database,
+        "organisations": total,
+        "requests_per_endpoint": args.requests,
+        "results": results,
+        "worst_p95_ms": worst,
+        "p95_limit_ms": LIMIT_MS,
+        "pass": worst < LIMIT_MS,
         "machine": machine(),
-    }  # fmt: skip
+    }
     print(json.dumps(summary, ensure_ascii=False))
     return 1 if args.strict and not summary["pass"] else 0
 

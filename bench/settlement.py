@@ -58,9 +58,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--strict", action="store_true", help="exit 1 when over a limit")
     parser.add_argument(
-        "--reuse", action="store_true",
+        "--reuse",
+        action="store_true",
         help="keep the database built by an earlier run: clear its statements and settle again",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     args.visits = args.visits or (50_000 if args.small else 1_000_000)
     return args
@@ -85,9 +86,9 @@ def write_rows(model: Any, rows: Iterator[dict[str, Any]]) -> int:
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row([
-                    Jsonb(row.get(c, [])) if c in json_columns else row.get(c) for c in columns
-                ])  # fmt: skip
+                copy.write_row(
+                    [Jsonb(row.get(c, [])) if c in json_columns else row.get(c) for c in columns]
+                )
                 written += 1
         return written
     placeholders = ", ".join(["%s"] * len(columns))
@@ -185,14 +186,22 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         )
         providers.append(provider)
         services.contract_create(
-            actor=admin, number=f"HT-{p:04d}", buyer=district, provider=provider, budget_line=line,
-            starts_on=first - datetime.timedelta(days=100), ends_on=first + datetime.timedelta(days=300),
-            cap_yuan="10000000.00", prices={i: i.standard_price for i in items}, areas=[district],
-        )  # fmt: skip
+            actor=admin,
+            number=f"HT-{p:04d}",
+            buyer=district,
+            provider=provider,
+            budget_line=line,
+            starts_on=first - datetime.timedelta(days=100),
+            ends_on=first + datetime.timedelta(days=300),
+            cap_yuan="10000000.00",
+            prices={i: i.standard_price for i in items},
+            areas=[district],
+        )
     Caregiver.objects.bulk_create(
         Caregiver(provider=p, name=f"护理员{p.pk}-{k}", work_start="07:00", work_end="20:00")
-        for p in providers for k in range(CAREGIVERS)
-    )  # fmt: skip
+        for p in providers
+        for k in range(CAREGIVERS)
+    )
     team: dict[int, list[int]] = {}
     for cid, pid in Caregiver.objects.filter(provider__in=providers).values_list(
         "id", "provider_id"
@@ -210,16 +219,38 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             community = places["communities"][e % 200]
             hospital = e % 200 == 7
             yield {
-                "external_id": uuid.uuid4(), "created_at": now, "updated_at": now, "name": f"老人{e}",
-                "name_initials": "LR", "id_number_ciphertext": "x", "id_number_hash": f"bench{e:08d}",
-                "id_number_masked": "4199**********0000", "sex": "female", "birth_date": datetime.date(1940, 1, 1),
-                "ethnicity": "", "phones_ciphertext": "", "phones_masked": "", "community_id": community.pk,
-                "division_code": community.code, "address": "", "lat": Decimal("34.750000"), "lng": Decimal("113.650000"),
-                "living_arrangement": "", "marital_status": "", "economic_status": "none", "insurance_type": "",
-                "insurance_number_ciphertext": "", "health_ciphertext": "", "ability_level": "moderate",
-                "status": "in_hospital" if hospital else "active", "status_changed_on": first + datetime.timedelta(days=14) if hospital else None,
-                "deceased_on": None, "duplicate_key": "", "import_digest": "", "duplicate_of_id": None,
-            }  # fmt: skip
+                "external_id": uuid.uuid4(),
+                "created_at": now,
+                "updated_at": now,
+                "name": f"老人{e}",
+                "name_initials": "LR",
+                "id_number_ciphertext": "x",
+                "id_number_hash": f"bench{e:08d}",
+                "id_number_masked": "4199**********0000",
+                "sex": "female",
+                "birth_date": datetime.date(1940, 1, 1),
+                "ethnicity": "",
+                "phones_ciphertext": "",
+                "phones_masked": "",
+                "community_id": community.pk,
+                "division_code": community.code,
+                "address": "",
+                "lat": Decimal("34.750000"),
+                "lng": Decimal("113.650000"),
+                "living_arrangement": "",
+                "marital_status": "",
+                "economic_status": "none",
+                "insurance_type": "",
+                "insurance_number_ciphertext": "",
+                "health_ciphertext": "",
+                "ability_level": "moderate",
+                "status": "in_hospital" if hospital else "active",
+                "status_changed_on": first + datetime.timedelta(days=14) if hospital else None,
+                "deceased_on": None,
+                "duplicate_key": "",
+                "import_digest": "",
+                "duplicate_of_id": None,
+            }
 
     write_rows(Elder, elders())
     elder_rows = list(
@@ -272,20 +303,47 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                 allowance = Decimal("25.00") if roll < 0.97 else Decimal("150.00")
                 written += 1
                 yield {
-                    "external_id": uuid.uuid4(), "created_at": now, "updated_at": now, "order_id": order.pk,
-                    "elder_id": order.elder_id, "division_code": order.division_code, "provider_id": order.provider_id,
-                    "item_id": item.pk, "date": day, "window_start": start, "window_end": start + datetime.timedelta(hours=2),
-                    "standard_minutes": item.standard_minutes, "needs_two": False, "caregiver_id": caregiver,
-                    "second_caregiver_id": None, "status": "confirmed", "check_in_at": start,
-                    "check_in_lat": 34.75 + rng.uniform(-0.0005, 0.0005), "check_in_lng": 113.65 + rng.uniform(-0.0005, 0.0005),
-                    "check_in_accuracy": 10.0, "check_in_distance": 20.0, "check_out_at": start + datetime.timedelta(minutes=minutes),
-                    "check_out_lat": 34.75, "check_out_lng": 113.65, "check_out_accuracy": 10.0, "check_out_distance": 20.0,
-                    "tasks_done": [], "notes": "", "outcome": "done", "is_late": False,
-                    "review_status": "pending" if roll < 0.01 else ("rejected" if roll > 0.995 else "none"),
-                    "price": item.standard_price, "allowance_yuan": allowance, "ltc_yuan": Decimal("0.00"),
-                    "self_pay_yuan": item.standard_price - allowance, "cancel_reason": "", "short_notice": False,
+                    "external_id": uuid.uuid4(),
+                    "created_at": now,
+                    "updated_at": now,
+                    "order_id": order.pk,
+                    "elder_id": order.elder_id,
+                    "division_code": order.division_code,
+                    "provider_id": order.provider_id,
+                    "item_id": item.pk,
+                    "date": day,
+                    "window_start": start,
+                    "window_end": start + datetime.timedelta(hours=2),
+                    "standard_minutes": item.standard_minutes,
+                    "needs_two": False,
+                    "caregiver_id": caregiver,
+                    "second_caregiver_id": None,
+                    "status": "confirmed",
+                    "check_in_at": start,
+                    "check_in_lat": 34.75 + rng.uniform(-0.0005, 0.0005),
+                    "check_in_lng": 113.65 + rng.uniform(-0.0005, 0.0005),
+                    "check_in_accuracy": 10.0,
+                    "check_in_distance": 20.0,
+                    "check_out_at": start + datetime.timedelta(minutes=minutes),
+                    "check_out_lat": 34.75,
+                    "check_out_lng": 113.65,
+                    "check_out_accuracy": 10.0,
+                    "check_out_distance": 20.0,
+                    "tasks_done": [],
+                    "notes": "",
+                    "outcome": "done",
+                    "is_late": False,
+                    "review_status": "pending"
+                    if roll < 0.01
+                    else ("rejected" if roll > 0.995 else "none"),
+                    "price": item.standard_price,
+                    "allowance_yuan": allowance,
+                    "ltc_yuan": Decimal("0.00"),
+                    "self_pay_yuan": item.standard_price - allowance,
+                    "cancel_reason": "",
+                    "short_notice": False,
                     "confirmed_at": start + datetime.timedelta(minutes=minutes + 5),
-                }  # fmt: skip
+                }
 
     written = write_rows(Visit, visits())
     flagged = Visit.objects.filter(
@@ -315,9 +373,15 @@ def reuse() -> dict[str, Any]:
     from yiyang.settlement.services.schedule import previous_month
     from yiyang.visits.models import Visit
 
-    tables = ("settlement_linedecision", "settlement_linehold", "settlement_streetverification",
-              "settlement_statementline", "settlement_budgetoverride", "settlement_statement",
-              "settlement_riskscore")  # fmt: skip
+    tables = (
+        "settlement_linedecision",
+        "settlement_linehold",
+        "settlement_streetverification",
+        "settlement_statementline",
+        "settlement_budgetoverride",
+        "settlement_statement",
+        "settlement_riskscore",
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
@@ -352,8 +416,11 @@ def measure(args: argparse.Namespace, world: dict[str, Any]) -> dict[str, Any]:
     from yiyang.core.models import Division
 
     street = Division.objects.filter(level="street", parent=district).order_by("code").first()
-    readers = {"district": ("district_officer", district), "street": ("street_officer", street),
-               "city": ("city_admin", world["city"])}  # fmt: skip
+    readers = {
+        "district": ("district_officer", district),
+        "street": ("street_officer", street),
+        "city": ("city_admin", world["city"]),
+    }
     p95s: dict[str, float] = {}
     for name, (role, division) in readers.items():
         officer = User.objects.create(username=f"bench_{name}", role=role, division=division)
@@ -398,10 +465,13 @@ def main() -> int:
         recreate_postgres(url)
     os.environ.update(
         {
-            "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-            "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
         }
-    )  # fmt: skip
+    )
     import django
 
     django.setup()

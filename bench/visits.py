@@ -54,9 +54,13 @@ DAYS_BEHIND, DAYS_AHEAD = 70, 30
 # Six windows of 90 minutes a day; services of at most an hour, so that the caregivers a
 # provider sends to one window (about 25 of its 30) are free again for the next one.
 SLOTS = [
-    ("08:00", "09:30"), ("09:30", "11:00"), ("11:00", "12:30"),
-    ("13:00", "14:30"), ("14:30", "16:00"), ("16:00", "17:30"),
-]  # fmt: skip
+    ("08:00", "09:30"),
+    ("09:30", "11:00"),
+    ("11:00", "12:30"),
+    ("13:00", "14:30"),
+    ("14:30", "16:00"),
+    ("16:00", "17:30"),
+]
 WEEKDAY_PAIRS = [(0, 3), (1, 4), (2, 5), (0, 4), (1, 3), (2, 4), (3, 6), (1, 5)]
 
 
@@ -116,29 +120,43 @@ def build(args: argparse.Namespace) -> None:
     items = [i for i in ServiceItem.objects.filter(city=city) if i.standard_minutes <= 60]
     providers = list(
         Organisation.objects.filter(kind__in=["home_care_company", "community_station"])
-        .select_related("division").order_by("kind", "id")[:PROVIDERS]
-    )  # fmt: skip
+        .select_related("division")
+        .order_by("kind", "id")[:PROVIDERS]
+    )
     districts = {p.pk: Division.objects.get(code=p.division.code[:6] + "000000") for p in providers}
     ServiceArea.objects.bulk_create(
-        [ServiceArea(provider=p, division=districts[p.pk], code_prefix=districts[p.pk].code[:6])
-         for p in providers], ignore_conflicts=True,
-    )  # fmt: skip
+        [
+            ServiceArea(provider=p, division=districts[p.pk], code_prefix=districts[p.pk].code[:6])
+            for p in providers
+        ],
+        ignore_conflicts=True,
+    )
     ServiceOffering.objects.bulk_create(
-        [ServiceOffering(provider=p, item=i, price=i.standard_price) for p in providers
-         for i in items], ignore_conflicts=True,
-    )  # fmt: skip
+        [
+            ServiceOffering(provider=p, item=i, price=i.standard_price)
+            for p in providers
+            for i in items
+        ],
+        ignore_conflicts=True,
+    )
     caregivers: dict[int, list[int]] = {}
     rows = []
     for p in providers:
         lat, lng = float(p.lat or 34.75), float(p.lng or 113.65)
         for n in range(CAREGIVERS_PER_PROVIDER):
-            rows.append(Caregiver(
-                provider=p, name=f"护理员{p.pk}-{n:02d}", skills=["bathing", "cleaning"],
-                work_days=[0, 1, 2, 3, 4, 5, 6], work_start=datetime.time(8),
-                work_end=datetime.time(17, 30), max_minutes_per_day=480,
-                home_lat=Decimal(f"{lat + rng.uniform(-0.02, 0.02):.6f}"),
-                home_lng=Decimal(f"{lng + rng.uniform(-0.02, 0.02):.6f}"),
-            ))  # fmt: skip
+            rows.append(
+                Caregiver(
+                    provider=p,
+                    name=f"护理员{p.pk}-{n:02d}",
+                    skills=["bathing", "cleaning"],
+                    work_days=[0, 1, 2, 3, 4, 5, 6],
+                    work_start=datetime.time(8),
+                    work_end=datetime.time(17, 30),
+                    max_minutes_per_day=480,
+                    home_lat=Decimal(f"{lat + rng.uniform(-0.02, 0.02):.6f}"),
+                    home_lng=Decimal(f"{lng + rng.uniform(-0.02, 0.02):.6f}"),
+                )
+            )
     Caregiver.objects.bulk_create(rows, batch_size=1000)
     for c in Caregiver.objects.filter(provider__in=providers).order_by("id"):
         caregivers.setdefault(c.provider_id, []).append(c.pk)
@@ -163,14 +181,24 @@ def build(args: argparse.Namespace) -> None:
         plans.append((provider, elder, item, slot, rng.choice(WEEKDAY_PAIRS)))
     orders = [
         Order(
-            elder_id=elder[0], division_code=elder[1], provider=provider, item=item,
-            kind="plan", placed_via="community_worker", starts_on=first, ends_on=last,
-            weekdays=list(days), window_start=datetime.time.fromisoformat(SLOTS[slot][0]),
-            window_end=datetime.time.fromisoformat(SLOTS[slot][1]), price=item.standard_price,
-            allowance_yuan=Decimal(0), ltc_yuan=Decimal(0), self_pay_yuan=item.standard_price,
+            elder_id=elder[0],
+            division_code=elder[1],
+            provider=provider,
+            item=item,
+            kind="plan",
+            placed_via="community_worker",
+            starts_on=first,
+            ends_on=last,
+            weekdays=list(days),
+            window_start=datetime.time.fromisoformat(SLOTS[slot][0]),
+            window_end=datetime.time.fromisoformat(SLOTS[slot][1]),
+            price=item.standard_price,
+            allowance_yuan=Decimal(0),
+            ltc_yuan=Decimal(0),
+            self_pay_yuan=item.standard_price,
         )
         for provider, elder, item, slot, days in plans
-    ]  # fmt: skip
+    ]
     Order.objects.bulk_create(orders, batch_size=2000)
     log(f"orders written ({time.monotonic() - started:.0f} s)")
     fields = [f for f in Visit._meta.concrete_fields if not f.primary_key]
@@ -196,60 +224,97 @@ def build(args: argparse.Namespace) -> None:
                     yield _visit(order, provider, elder, item, slot, d)
                 day += datetime.timedelta(days=7)
 
-    def _visit(order: Any, provider: Any, elder: Any, item: Any, slot: int,
-               day: datetime.date) -> dict[str, Any]:  # fmt: skip
+    def _visit(
+        order: Any, provider: Any, elder: Any, item: Any, slot: int, day: datetime.date
+    ) -> dict[str, Any]:
         start, end = windows[(day, slot)]
         key = (provider.pk, day, slot)
         k = load[key] = load.get(key, -1) + 1
         team = caregivers[provider.pk]
         row: dict[str, Any] = {
-            "external_id": uuid.uuid4(), "created_at": now, "updated_at": now,
-            "order_id": order.pk, "elder_id": elder[0], "division_code": elder[1],
-            "provider_id": provider.pk, "item_id": item.pk, "date": day, "window_start": start,
-            "window_end": end, "standard_minutes": item.standard_minutes,
-            "needs_two": False, "caregiver_id": team[k % len(team)], "second_caregiver_id": None,
-            "status": "assigned", "tasks_done": [], "notes": "", "outcome": "", "is_late": False,
-            "review_status": "none", "price": item.standard_price,
-            "allowance_yuan": Decimal(0), "ltc_yuan": Decimal(0),
-            "self_pay_yuan": item.standard_price, "cancel_reason": "", "short_notice": False,
-        }  # fmt: skip
+            "external_id": uuid.uuid4(),
+            "created_at": now,
+            "updated_at": now,
+            "order_id": order.pk,
+            "elder_id": elder[0],
+            "division_code": elder[1],
+            "provider_id": provider.pk,
+            "item_id": item.pk,
+            "date": day,
+            "window_start": start,
+            "window_end": end,
+            "standard_minutes": item.standard_minutes,
+            "needs_two": False,
+            "caregiver_id": team[k % len(team)],
+            "second_caregiver_id": None,
+            "status": "assigned",
+            "tasks_done": [],
+            "notes": "",
+            "outcome": "",
+            "is_late": False,
+            "review_status": "none",
+            "price": item.standard_price,
+            "allowance_yuan": Decimal(0),
+            "ltc_yuan": Decimal(0),
+            "self_pay_yuan": item.standard_price,
+            "cancel_reason": "",
+            "short_notice": False,
+        }
         roll = rng.random()
         if day > today or (day == today and start > now):
             if roll < 0.2 and day > today + datetime.timedelta(days=1):
                 row["caregiver_id"], row["status"] = None, "scheduled"
             return row
         if roll < 0.02:
-            row.update(status="cancelled", cancelled_at=start - datetime.timedelta(days=1),
-                       cancel_reason="老人住院")  # fmt: skip
+            row.update(
+                status="cancelled",
+                cancelled_at=start - datetime.timedelta(days=1),
+                cancel_reason="老人住院",
+            )
             return row
         if roll < 0.045:
-            row.update(status="missed", is_late=True,
-                       late_notified_at=start + datetime.timedelta(minutes=15))  # fmt: skip
+            row.update(
+                status="missed",
+                is_late=True,
+                late_notified_at=start + datetime.timedelta(minutes=15),
+            )
             return row
         late = roll > 0.93
-        check_in = start + datetime.timedelta(minutes=rng.randint(17, 45) if late
-                                              else rng.randint(-5, 10))  # fmt: skip
-        minutes = item.standard_minutes * (rng.uniform(0.25, 0.45) if roll > 0.985
-                                           else rng.uniform(0.8, 1.15))  # fmt: skip
+        check_in = start + datetime.timedelta(
+            minutes=rng.randint(17, 45) if late else rng.randint(-5, 10)
+        )
+        minutes = item.standard_minutes * (
+            rng.uniform(0.25, 0.45) if roll > 0.985 else rng.uniform(0.8, 1.15)
+        )
         check_out = check_in + datetime.timedelta(minutes=minutes)
         far = 0.05 < roll < 0.08
-        in_lat, in_lng = _near(rng, elder[2], elder[3], rng.uniform(250, 800) if far
-                               else rng.uniform(3, 60))  # fmt: skip
+        in_lat, in_lng = _near(
+            rng, elder[2], elder[3], rng.uniform(250, 800) if far else rng.uniform(3, 60)
+        )
         out_lat, out_lng = _near(rng, elder[2], elder[3], rng.uniform(3, 60))
         row.update(
-            check_in_at=check_in, check_in_lat=in_lat, check_in_lng=in_lng,
+            check_in_at=check_in,
+            check_in_lat=in_lat,
+            check_in_lng=in_lng,
             check_in_accuracy=round(rng.uniform(5, 40), 1),
-            check_in_distance=distance_m(elder[2], elder[3], in_lat, in_lng), is_late=late,
+            check_in_distance=distance_m(elder[2], elder[3], in_lat, in_lng),
+            is_late=late,
             late_notified_at=start + datetime.timedelta(minutes=15) if late else None,
-            status="checked_in", tasks_done=list(item.checklist), outcome="",
-        )  # fmt: skip
+            status="checked_in",
+            tasks_done=list(item.checklist),
+            outcome="",
+        )
         if check_out <= now:
             row.update(
-                check_out_at=check_out, check_out_lat=out_lat, check_out_lng=out_lng,
+                check_out_at=check_out,
+                check_out_lat=out_lat,
+                check_out_lng=out_lng,
                 check_out_accuracy=round(rng.uniform(5, 40), 1),
                 check_out_distance=distance_m(elder[2], elder[3], out_lat, out_lng),
-                status="confirmed", confirmed_at=check_out, outcome="done",
-            )  # fmt: skip
+                status="confirmed",
+                confirmed_at=check_out,
+                outcome="done",
+            )
         return row
 
     written = 0
@@ -261,10 +326,12 @@ def build(args: argparse.Namespace) -> None:
             sql = f"COPY visits_visit ({', '.join(columns)}) FROM STDIN"
             with cursor.cursor.copy(sql) as copy:
                 for row in visits():
-                    copy.write_row([
-                        Jsonb(row.get(c, [])) if c in json_columns else row.get(c)
-                        for c in columns
-                    ])  # fmt: skip
+                    copy.write_row(
+                        [
+                            Jsonb(row.get(c, [])) if c in json_columns else row.get(c)
+                            for c in columns
+                        ]
+                    )
                     written += 1
                     if written % 100_000 == 0:
                         log(f"  {written} visits ({time.monotonic() - started:.0f} s)")
@@ -336,15 +403,16 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         manager, _ = User.objects.get_or_create(
             username=f"bench_manager_{provider_id}",
             defaults={"role": "provider_manager", "organisation_id": provider_id},
-        )  # fmt: skip
+        )
         managers.append(manager)
         caregiver = Caregiver.objects.filter(provider_id=provider_id).order_by("id").first()
         assert caregiver is not None
         if caregiver.user_id is None:
             caregiver.user = User.objects.create(
-                username=f"bench_caregiver_{provider_id}", role="caregiver",
+                username=f"bench_caregiver_{provider_id}",
+                role="caregiver",
                 organisation_id=provider_id,
-            )  # fmt: skip
+            )
             caregiver.save(update_fields=["user"])
         carers.append(caregiver.user)
     day = today.isoformat()
@@ -414,17 +482,30 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     log(f"scan {start}..{end}: {scan} in {scan_s:.1f} s")
     worst = max(r["p95_ms"] for r in results.values())
     return {
-        "benchmark": "visits", "database": connection.vendor,
+        "benchmark": "visits",
+        "database": connection.vendor,
         "database_version": connection.Database.sqlite_version
-        if connection.vendor == "sqlite" else getattr(connection, "pg_version", None),
-        "visits": Visit.objects.count(), "providers": PROVIDERS,
-        "caregivers": Caregiver.objects.count(), "requests_per_endpoint": args.requests,
-        "board_visits_today": board_sizes, "caregiver_visits_today": day_sizes,
-        "results": results, "worst_p95_ms": worst, "p95_limit_ms": LIMIT_MS,
-        "scan": {"start": start.isoformat(), "end": end.isoformat(), **scan,
-                 "seconds": round(scan_s, 1), "limit_s": SCAN_LIMIT_S},
-        "pass": worst < LIMIT_MS and scan_s < SCAN_LIMIT_S, "machine": machine(),
-    }  # fmt: skip
+        if connection.vendor == "sqlite"
+        else getattr(connection, "pg_version", None),
+        "visits": Visit.objects.count(),
+        "providers": PROVIDERS,
+        "caregivers": Caregiver.objects.count(),
+        "requests_per_endpoint": args.requests,
+        "board_visits_today": board_sizes,
+        "caregiver_visits_today": day_sizes,
+        "results": results,
+        "worst_p95_ms": worst,
+        "p95_limit_ms": LIMIT_MS,
+        "scan": {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            **scan,
+            "seconds": round(scan_s, 1),
+            "limit_s": SCAN_LIMIT_S,
+        },
+        "pass": worst < LIMIT_MS and scan_s < SCAN_LIMIT_S,
+        "machine": machine(),
+    }
 
 
 def main() -> int:
@@ -435,10 +516,13 @@ def main() -> int:
         recreate_postgres(url)
     os.environ.update(
         {
-            "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-            "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
         }
-    )  # fmt: skip
+    )
     import django
 
     django.setup()

@@ -35,8 +35,19 @@ IMPORT_LIMIT_S = 30.0
 LIST_LIMIT_MS = 150.0
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "秀英桂兰玉兰淑珍建华红梅丽娟海燕志强国庆春花雪梅文静"
-HEADER = ["姓名", "身份证号", "学历", "技能等级", "入职日期", "离职日期", "离职原因",
-          "证书编号", "发证日期", "证书有效期", "所属机构"]  # fmt: skip
+HEADER = [
+    "姓名",
+    "身份证号",
+    "学历",
+    "技能等级",
+    "入职日期",
+    "离职日期",
+    "离职原因",
+    "证书编号",
+    "发证日期",
+    "证书有效期",
+    "所属机构",
+]
 
 
 def parse() -> argparse.Namespace:
@@ -47,8 +58,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--strict", action="store_true", help="exit 1 when over a limit")
     parser.add_argument("--profile", action="store_true", help="profile the import (stderr)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database and its roster: measure the lists only")  # fmt: skip
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database and its roster: measure the lists only",
+    )
     return parser.parse_args()
 
 
@@ -71,18 +85,21 @@ def write_roster(path: Path, people: int, providers: list[str], seed: int) -> No
         )
         certified = rng.random() < 0.7
         issued = hired + datetime.timedelta(days=rng.randrange(0, 200))
-        sheet.append([
-            rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2]),
-            first_17 + check_character(first_17),
-            rng.choice(["初中", "高中", "中专", "大专", "本科"]),
-            rng.choice(["五级", "四级", "三级", "二级", ""]),
-            hired.isoformat(), left.isoformat() if left else "",
-            rng.choice(["薪酬", "家庭原因", "调动", "退休"]) if left else "",
-            f"ZS{index:08d}" if certified else "",
-            issued.isoformat() if certified else "",
-            (issued + datetime.timedelta(days=365 * 3)).isoformat() if certified else "",
-            rng.choice(providers),
-        ])  # fmt: skip
+        sheet.append(
+            [
+                rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2]),
+                first_17 + check_character(first_17),
+                rng.choice(["初中", "高中", "中专", "大专", "本科"]),
+                rng.choice(["五级", "四级", "三级", "二级", ""]),
+                hired.isoformat(),
+                left.isoformat() if left else "",
+                rng.choice(["薪酬", "家庭原因", "调动", "退休"]) if left else "",
+                f"ZS{index:08d}" if certified else "",
+                issued.isoformat() if certified else "",
+                (issued + datetime.timedelta(days=365 * 3)).isoformat() if certified else "",
+                rng.choice(providers),
+            ]
+        )
     workbook.save(path)
 
 
@@ -101,8 +118,10 @@ def run_import(path: Path, profile: bool, city_code: str) -> tuple[float, Any]:
     if profiler:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-    print(f"imported in {seconds} s: {result.created} created, {result.rejected} rejected",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"imported in {seconds} s: {result.created} created, {result.rejected} rejected",
+        file=sys.stderr,
+    )
     return seconds, result
 
 
@@ -126,10 +145,15 @@ def timed(client: Any, path: str, requests: int) -> dict[str, float]:
 def setup(url: str, tmp: str, reuse: bool) -> None:
     if url.startswith("postgres") and not reuse:
         recreate_postgres(url)
-    os.environ.update({
-        "YIYANG_MODE": "test", "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-        "YIYANG_VAR_DIR": tmp, "YIYANG_2FA_REQUIRED_ROLES": "",
-    })  # fmt: skip
+    os.environ.update(
+        {
+            "YIYANG_MODE": "test",
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "YIYANG_VAR_DIR": tmp,
+            "YIYANG_2FA_REQUIRED_ROLES": "",
+        }
+    )
     import django
 
     django.setup()
@@ -165,8 +189,10 @@ def main() -> int:
         path = Path(tmp) / "roster.xlsx"
         started = time.monotonic()
         write_roster(path, args.people, providers, args.seed)
-        print(f"roster of {args.people} written in {time.monotonic() - started:.1f} s",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"roster of {args.people} written in {time.monotonic() - started:.1f} s",
+            file=sys.stderr,
+        )
         import_s, result = run_import(path, args.profile, CITY_CODE)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -194,16 +220,21 @@ def main() -> int:
         print(f"{key:<36} {results[key]}", file=sys.stderr)
     worst = max(r["p95_ms"] for r in results.values())
     summary = {
-        "benchmark": "workforce", "database": connection.vendor, "people": args.people,
-        "import_seconds": import_s, "import_created": result.created if result else None,
+        "benchmark": "workforce",
+        "database": connection.vendor,
+        "people": args.people,
+        "import_seconds": import_s,
+        "import_created": result.created if result else None,
         "import_rejected": result.rejected if result else None,
         "employments": Employment.objects.count(),
         "operator_staff": Employment.objects.filter(provider=operator).count(),
-        "requests_per_endpoint": args.requests, "results": results, "worst_p95_ms": worst,
+        "requests_per_endpoint": args.requests,
+        "results": results,
+        "worst_p95_ms": worst,
         "limits": {"import_s": IMPORT_LIMIT_S, "p95_ms": LIST_LIMIT_MS},
         "pass": (import_s is None or import_s < IMPORT_LIMIT_S) and worst < LIST_LIMIT_MS,
         "machine": machine(),
-    }  # fmt: skip
+    }
     print(json.dumps(summary, ensure_ascii=False))
     return 1 if args.strict and not summary["pass"] else 0
 

@@ -26,20 +26,29 @@ PASSWORD = os.environ.get("YIYANG_DEMO_PASSWORD", "Yiyang-demo-2026")
 
 # The pages each role works in (the home page first); a page a role may not open is not listed.
 PAGES: dict[str, list[tuple[str, str]]] = {
-    "city_admin": [("home", "/"), ("dashboard", "/dashboard/"), ("elders", "/elders/"),
-                   ("facilities", "/facilities/"), ("settlement", "/settlement/")],
+    "city_admin": [
+        ("home", "/"),
+        ("dashboard", "/dashboard/"),
+        ("elders", "/elders/"),
+        ("facilities", "/facilities/"),
+        ("settlement", "/settlement/"),
+    ],
     "district_officer": [("home", "/"), ("dashboard", "/dashboard/"), ("elders", "/elders/")],
     "street_officer": [("home", "/"), ("dashboard", "/dashboard/")],
     "community_worker": [("home", "/"), ("elders", "/elders/"), ("orders", "/visits/orders/")],
-    "provider_manager": [("home", "/"), ("board", "/visits/board/"), ("review", "/visits/review/"),
-                         ("workforce", "/workforce/")],
+    "provider_manager": [
+        ("home", "/"),
+        ("board", "/visits/board/"),
+        ("review", "/visits/review/"),
+        ("workforce", "/workforce/"),
+    ],
     "caregiver": [("home", "/"), ("my-day", "/visits/my-day/")],
     "operator": [("home", "/"), ("console", "/alerts/"), ("screen", "/dashboard/screen/")],
     "assessor": [("home", "/"), ("assessments", "/assessments/")],
     "auditor": [("home", "/"), ("audit", "/audit/")],
     "family": [("home", "/"), ("family", "/family/")],
     "canteen": [("home", "/"), ("counter", "/meals/counter/")],
-}  # fmt: skip
+}
 
 
 def parse() -> argparse.Namespace:
@@ -56,9 +65,10 @@ def parse() -> argparse.Namespace:
 def shoot(browser: Any, args: argparse.Namespace, role: str, width: int) -> list[dict[str, Any]]:
     height = 1080 if width >= 1366 else 780
     context = browser.new_context(
-        viewport={"width": width, "height": height}, locale=args.lang,
+        viewport={"width": width, "height": height},
+        locale=args.lang,
         extra_http_headers={"Accept-Language": args.lang},
-    )  # fmt: skip
+    )
     page = context.new_page()
     page.goto(f"{args.base}/accounts/login/")
     page.fill("#id_username", role)
@@ -77,10 +87,17 @@ def shoot(browser: Any, args: argparse.Namespace, role: str, width: int) -> list
         )
         file = args.out / f"{role}-{name}-{width}.png"
         page.screenshot(path=str(file), full_page=path != "/dashboard/screen/")
-        results.append({
-            "role": role, "page": path, "width": width, "status": response.status if response
-            else None, "seconds": seconds, "overflow_px": overflow, "file": str(file),
-        })  # fmt: skip
+        results.append(
+            {
+                "role": role,
+                "page": path,
+                "width": width,
+                "status": response.status if response else None,
+                "seconds": seconds,
+                "overflow_px": overflow,
+                "file": str(file),
+            }
+        )
     context.close()
     return results
 

@@ -105,9 +105,14 @@ def build_world() -> World:
         name="居家公司YA", kind=K.HOME_CARE_COMPANY, division=d["YA1a"], ownership=Ownership.PRIVATE
     )
     o["institution_XA1a"] = OrganisationFactory(
-        name="院XA1a", kind=K.CARE_INSTITUTION, division=d["XA1a"], ownership=Ownership.PUBLIC,
-        total_beds=100, nursing_beds=70, occupied_beds=80,
-    )  # fmt: skip
+        name="院XA1a",
+        kind=K.CARE_INSTITUTION,
+        division=d["XA1a"],
+        ownership=Ownership.PUBLIC,
+        total_beds=100,
+        nursing_beds=70,
+        occupied_beds=80,
+    )
     u = w.user
     scopes: dict[str, dict[str, Any]] = {
         Role.CITY_ADMIN: {"division": d["X"]},

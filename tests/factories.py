@@ -25,18 +25,28 @@ def child_code(parent: Division, level: str, number: int) -> str:
 
 def make_city(code4: str = "4191", name: str = "测试市") -> Division:
     return Division.objects.create(
-        code=code4.ljust(12, "0"), name=name, level=DivisionLevel.CITY,
-        centroid_lat=Decimal("34.75"), centroid_lng=Decimal("113.65"),
-        bbox_min_lat=Decimal("34.3"), bbox_max_lat=Decimal("35.2"),
-        bbox_min_lng=Decimal("113.1"), bbox_max_lng=Decimal("114.2"),
-    )  # fmt: skip
+        code=code4.ljust(12, "0"),
+        name=name,
+        level=DivisionLevel.CITY,
+        centroid_lat=Decimal("34.75"),
+        centroid_lng=Decimal("113.65"),
+        bbox_min_lat=Decimal("34.3"),
+        bbox_max_lat=Decimal("35.2"),
+        bbox_min_lng=Decimal("113.1"),
+        bbox_max_lng=Decimal("114.2"),
+    )
 
 
 def make_child(parent: Division, level: str, number: int, name: str, **extra: object) -> Division:
     return Division.objects.create(
-        code=child_code(parent, level, number), name=name, level=level, parent=parent,
-        centroid_lat=Decimal("34.75"), centroid_lng=Decimal("113.65"), **extra,
-    )  # fmt: skip
+        code=child_code(parent, level, number),
+        name=name,
+        level=level,
+        parent=parent,
+        centroid_lat=Decimal("34.75"),
+        centroid_lng=Decimal("113.65"),
+        **extra,
+    )
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -34,9 +34,14 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
         }
     }
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=clean | env,
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_production_start_without_secret_key_fails_clearly() -> None:
@@ -51,10 +56,11 @@ def test_check_deploy_passes_with_production_settings(tmp_path: Path) -> None:
     result = run_python(
         "import sys; from yiyang.__main__ import main; sys.argv=['yiyang','check','--deploy','--fail-level','WARNING']; main()",
         SECRET_KEY="k" * 20 + "-Production-Secret-0123456789-abcdefghijkl",
-        ALLOWED_HOSTS="yiyang.example.gov.cn", YIYANG_VAR_DIR=str(tmp_path),
+        ALLOWED_HOSTS="yiyang.example.gov.cn",
+        YIYANG_VAR_DIR=str(tmp_path),
         FIELD_ENCRYPTION_KEYS="dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=",
         FIELD_HASH_KEY="production-hash-key-0123456789",
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 
@@ -64,7 +70,7 @@ def test_production_start_without_field_keys_fails_clearly(tmp_path: Path) -> No
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()",
         SECRET_KEY="k" * 20 + "-Production-Secret-0123456789-abcdefghijkl",
         YIYANG_VAR_DIR=str(tmp_path),
-    )  # fmt: skip
+    )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set" in result.stderr
 
@@ -72,8 +78,9 @@ def test_production_start_without_field_keys_fails_clearly(tmp_path: Path) -> No
 def test_bad_environment_values_fail_clearly() -> None:
     result = run_python(
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()",
-        YIYANG_MODE="test", DEBUG="maybe",
-    )  # fmt: skip
+        YIYANG_MODE="test",
+        DEBUG="maybe",
+    )
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 

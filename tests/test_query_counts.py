@@ -19,9 +19,17 @@ def queries(client: Client, url: str) -> int:
 
 @pytest.mark.parametrize(
     "url",
-    ["/organisations/", "/api/v1/organisations/", "/api/v1/divisions/", "/divisions/?q=4191",
-     "/accounts/users/", "/api/v1/users/", "/audit/", "/api/v1/audit-events/"],
-)  # fmt: skip
+    [
+        "/organisations/",
+        "/api/v1/organisations/",
+        "/api/v1/divisions/",
+        "/divisions/?q=4191",
+        "/accounts/users/",
+        "/api/v1/users/",
+        "/audit/",
+        "/api/v1/audit-events/",
+    ],
+)
 def test_list_queries_do_not_grow_with_rows(url: str, world: World, client: Client) -> None:
     login(client, world.user["city_admin"])
     queries(client, url)  # warm the session

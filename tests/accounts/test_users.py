@@ -59,8 +59,12 @@ def test_bad_users_are_refused(world: World, values: dict[str, Any], field: str)
 
 def test_role_change_is_audited_and_admin_cannot_demote_self(world: World) -> None:
     target = world.user["community_worker"]
-    user_update(actor=world.user["city_admin"], user=target, role="street_officer",
-                division=world.div["XA1"])  # fmt: skip
+    user_update(
+        actor=world.user["city_admin"],
+        user=target,
+        role="street_officer",
+        division=world.div["XA1"],
+    )
     event = AuditEvent.objects.get(action="update", object_id=str(target.external_id))
     assert event.changes["role"] == ["community_worker", "street_officer"]
     with pytest.raises(ValidationError):
@@ -71,17 +75,28 @@ def test_user_pages_create_and_list(world: World, client: Client) -> None:
     login(client, world.user["city_admin"])
     response = client.post(
         "/accounts/users/new/",
-        {"username": "nurse1", "full_name": "护士一", "role": "caregiver",
-         "organisation": world.org["home_care"].pk, "is_active": "on", "password": "short"},
-    )  # fmt: skip
+        {
+            "username": "nurse1",
+            "full_name": "护士一",
+            "role": "caregiver",
+            "organisation": world.org["home_care"].pk,
+            "is_active": "on",
+            "password": "short",
+        },
+    )
     assert response.status_code == 200
     assert not User.objects.filter(username="nurse1").exists()
     response = client.post(
         "/accounts/users/new/",
-        {"username": "nurse1", "full_name": "护士一", "role": "caregiver",
-         "organisation": world.org["home_care"].pk, "is_active": "on",
-         "password": "A-much-longer-secret-7"},
-    )  # fmt: skip
+        {
+            "username": "nurse1",
+            "full_name": "护士一",
+            "role": "caregiver",
+            "organisation": world.org["home_care"].pk,
+            "is_active": "on",
+            "password": "A-much-longer-secret-7",
+        },
+    )
     assert response.status_code == 302
     assert "nurse1" in client.get("/accounts/users/", {"q": "nurse"}).content.decode()
     assert client.get("/accounts/roles/").status_code == 200

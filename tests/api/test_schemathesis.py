@@ -74,9 +74,12 @@ def callers(db: None) -> Iterator[Callers]:
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time, a failure as found
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much],
-)  # fmt: skip
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_every_operation_answers_as_documented(case: schemathesis.Case, callers: Callers) -> None:
     for role in ROLES:
         response = case.call(headers={"Authorization": f"Token {callers.tokens[role]}"})

@@ -93,8 +93,10 @@ def test_the_chinese_catalogue_uses_only_glossary_terms() -> None:
 def test_templates_use_only_glossary_terms(template: Path) -> None:
     text = template.read_text(encoding="utf-8")
     problems = offences(template.name, text)
-    problems += [f"{template.name}: colon after a tag (use {{% colon %}})"
-                 for _ in TEMPLATE_COLON.finditer(text)]  # fmt: skip
+    problems += [
+        f"{template.name}: colon after a tag (use {{% colon %}})"
+        for _ in TEMPLATE_COLON.finditer(text)
+    ]
     assert problems == []
 
 

@@ -27,23 +27,71 @@ SKIPPED_NAMES = {"healthz", "set_language", "accounts:logout", "alerts:stream", 
 SKIPPED_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".geojson")
 # URL name (or its namespace) -> the object whose external id fills ``external_id``.
 OBJECT_FOR = {
-    "accounts": "user", "divisions": "division", "organisations": "organisation",
-    "elders:import": "import_job", "elders": "elder", "scheduling": "plan", "assessments:eligibility": "eligibility", "assessments:elder": "elder",
-    "assessments": "assessment", "services": "caregiver", "visits:order": "order",
-    "visits:elder-care": "elder", "visits": "visit", "family": "visit", "devices": "device",
-    "alerts:elder_settings": "elder", "alerts:contact_email": "elder", "alerts": "alert",
+    "accounts": "user",
+    "divisions": "division",
+    "organisations": "organisation",
+    "elders:import": "import_job",
+    "elders": "elder",
+    "scheduling": "plan",
+    "assessments:eligibility": "eligibility",
+    "assessments:elder": "elder",
+    "assessments": "assessment",
+    "services": "caregiver",
+    "visits:order": "order",
+    "visits:elder-care": "elder",
+    "visits": "visit",
+    "family": "visit",
+    "devices": "device",
+    "alerts:elder_settings": "elder",
+    "alerts:contact_email": "elder",
+    "alerts": "alert",
     "facilities": "facility",
-}  # fmt: skip
+}
 EXTRA_KWARGS = {"contact_id": "contact", "consent_id": "consent"}
 
 # Words that may stay Latin on a Chinese page: units, brands, standards, formats, the name of
 # the other language in the switch.
 LATIN_ALLOWED = {
-    "SOS", "IMEI", "SIM", "ICCID", "GPS", "ID", "CSV", "Excel", "PDF", "TOTP", "km", "m", "s",
-    "min", "ppm", "SpO", "English", "Leaflet", "OpenStreetMap", "ECharts", "MMSE", "ADL",
-    "Barthel", "TSA", "yiyang", "anxin", "IP", "OK", "Tab", "Alt", "API", "kg", "cm", "mmHg", "QR", "HTTPS", "MQTT",
-    "GB", "JSON",  # a national standard's prefix (GB 38600-2019); a file format, as CSV
-}  # fmt: skip
+    "SOS",
+    "IMEI",
+    "SIM",
+    "ICCID",
+    "GPS",
+    "ID",
+    "CSV",
+    "Excel",
+    "PDF",
+    "TOTP",
+    "km",
+    "m",
+    "s",
+    "min",
+    "ppm",
+    "SpO",
+    "English",
+    "Leaflet",
+    "OpenStreetMap",
+    "ECharts",
+    "MMSE",
+    "ADL",
+    "Barthel",
+    "TSA",
+    "yiyang",
+    "anxin",
+    "IP",
+    "OK",
+    "Tab",
+    "Alt",
+    "API",
+    "kg",
+    "cm",
+    "mmHg",
+    "QR",
+    "HTTPS",
+    "MQTT",
+    "GB",
+    "JSON",  # a national standard's prefix (GB 38600-2019); a file format, as CSV
+}
 SCRIPT = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
 TAG = re.compile(r"<[^>]+>")
 REPR = re.compile(r"\{'|\['|<QuerySet|object at 0x")

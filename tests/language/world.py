@@ -58,12 +58,23 @@ def build_rich_world() -> RichWorld:
     city = world.div["X"]
     system = SystemActor(Scope(division_prefix=city.code_prefix), username="test")
     elder = make_elder(
-        worker, world.div["XA1a"], name="刘桂兰", address="幸福路1号3单元201",
-        lat=Decimal("34.750000"), lng=Decimal("113.650000"), phones=["13800138000"],
-    )  # fmt: skip
+        worker,
+        world.div["XA1a"],
+        name="刘桂兰",
+        address="幸福路1号3单元201",
+        lat=Decimal("34.750000"),
+        lng=Decimal("113.650000"),
+        phones=["13800138000"],
+    )
     o["elder"] = elder
-    o["contact"] = contact_add(actor=admin, elder=elder, name="李强", relation="child",
-                               phones=["13900139000"], is_first_to_call=True)  # fmt: skip
+    o["contact"] = contact_add(
+        actor=admin,
+        elder=elder,
+        name="李强",
+        relation="child",
+        phones=["13900139000"],
+        is_first_to_call=True,
+    )
     today = timezone.localdate()
     o["consent"] = consent_record(
         actor=worker, elder=elder, purpose="family_view", given_by="elder", given_on=today
@@ -98,19 +109,32 @@ def _care(rich: RichWorld, system: SystemActor, today: datetime.date) -> None:
         )
     catalogue.service_areas_set(actor=manager, provider=provider, divisions=[world.div["XA1"]])
     caregiver = catalogue.caregiver_save(
-        actor=manager, provider=provider, name="王护理", skills=["bathing"],
-        languages=["mandarin", "local_dialect"], user=world.user[Role.CAREGIVER],
-        home_lat="34.751", home_lng="113.651", **ALL_DAY,
-    )  # fmt: skip
+        actor=manager,
+        provider=provider,
+        name="王护理",
+        skills=["bathing"],
+        languages=["mandarin", "local_dialect"],
+        user=world.user[Role.CAREGIVER],
+        home_lat="34.751",
+        home_lng="113.651",
+        **ALL_DAY,
+    )
     catalogue.certificate_add(
-        actor=manager, caregiver=caregiver, qualification="elder_care_worker",
-        number="C-wang", expires_on=today + datetime.timedelta(days=365),
-    )  # fmt: skip
+        actor=manager,
+        caregiver=caregiver,
+        qualification="elder_care_worker",
+        number="C-wang",
+        expires_on=today + datetime.timedelta(days=365),
+    )
     order = visits.order_place(
-        actor=world.user[Role.COMMUNITY_WORKER], elder=o["elder"], provider=provider,
-        item=items["JW03"], starts_on=today + datetime.timedelta(days=1),
-        window_start=datetime.time(10), window_end=datetime.time(12),
-    )  # fmt: skip
+        actor=world.user[Role.COMMUNITY_WORKER],
+        elder=o["elder"],
+        provider=provider,
+        item=items["JW03"],
+        starts_on=today + datetime.timedelta(days=1),
+        window_start=datetime.time(10),
+        window_end=datetime.time(12),
+    )
     visit = visits.visit_assign(actor=manager, visit=order.visits.get(), caregivers=[caregiver])
     o.update(caregiver=caregiver, order=order, visit=visit, manager=manager)
     _done_visit(rich, provider, items["ZY01"], caregiver, manager)
@@ -122,16 +146,21 @@ def _done_visit(rich: RichWorld, provider: Any, item: Any, caregiver: Any, manag
     world, o = rich.world, rich.objects
     now = timezone.now()
     order = visits.order_place(
-        actor=world.user[Role.COMMUNITY_WORKER], elder=o["elder"], provider=provider, item=item,
+        actor=world.user[Role.COMMUNITY_WORKER],
+        elder=o["elder"],
+        provider=provider,
+        item=item,
         starts_on=timezone.localdate() + datetime.timedelta(days=2),
-        window_start=datetime.time(10), window_end=datetime.time(12),
-    )  # fmt: skip
+        window_start=datetime.time(10),
+        window_end=datetime.time(12),
+    )
     visit = visits.visit_assign(actor=manager, visit=order.visits.get(), caregivers=[caregiver])
     start = now - datetime.timedelta(minutes=10)
     Visit.objects.filter(pk=visit.pk).update(
-        date=timezone.localdate(start), window_start=start,
+        date=timezone.localdate(start),
+        window_start=start,
         window_end=start + datetime.timedelta(hours=2),
-    )  # fmt: skip
+    )
     visit.refresh_from_db()
     user = world.user[Role.CAREGIVER]
     away = visits.Fix(latitude=34.76, longitude=113.66, accuracy=15)
@@ -142,9 +171,12 @@ def _done_visit(rich: RichWorld, provider: Any, item: Any, caregiver: Any, manag
     complaint_from_family(actor=family, visit=visit, text="来晚了")
     o["visit"] = [o["visit"], visit]
     run = scheduling.plan_run_start(
-        actor=manager, provider=provider, day=timezone.localdate() + datetime.timedelta(days=1),
-        time_limit=1, max_iterations=100,
-    )  # fmt: skip
+        actor=manager,
+        provider=provider,
+        day=timezone.localdate() + datetime.timedelta(days=1),
+        time_limit=1,
+        max_iterations=100,
+    )
     scheduling.plan_run_execute(run.pk)
     run.refresh_from_db()
     o["plan"] = run
@@ -153,8 +185,11 @@ def _done_visit(rich: RichWorld, provider: Any, item: Any, caregiver: Any, manag
 def _import_job(rich: RichWorld, tmp: Path) -> None:
     """A spreadsheet import waiting to run (its page shows the progress)."""
     code = rich.world.div["XA1a"].code
-    path = write_xlsx(tmp / "a.xlsx", [["老年人甲", idn(1), "女", "1940-03-15", "13800138001", code]],
-                      header=["姓名", "身份证号码", "性别", "出生日期", "联系电话", "所属社区"])  # fmt: skip
+    path = write_xlsx(
+        tmp / "a.xlsx",
+        [["老年人甲", idn(1), "女", "1940-03-15", "13800138001", code]],
+        header=["姓名", "身份证号码", "性别", "出生日期", "联系电话", "所属社区"],
+    )
     rich.objects["import_job"] = importing.import_job_create(
         actor=rich.world.user[Role.CITY_ADMIN], filename="a.xlsx", content=path.read_bytes()
     )
@@ -179,10 +214,15 @@ def _alarm(rich: RichWorld) -> None:
 def _assessment(rich: RichWorld) -> None:
     world, o = rich.world, rich.objects
     assessments.eligibility_rule_create(
-        actor=world.user[Role.CITY_ADMIN], name="居家服务补贴", entitlement="home_care_allowance",
-        amount_yuan="300", unit="per_month", min_level=1, max_level=4,
+        actor=world.user[Role.CITY_ADMIN],
+        name="居家服务补贴",
+        entitlement="home_care_allowance",
+        amount_yuan="300",
+        unit="per_month",
+        min_level=1,
+        max_level=4,
         valid_from=datetime.date(2020, 1, 1),
-    )  # fmt: skip
+    )
     from yiyang.assessments.models import EligibilityRule
 
     o["eligibility"] = EligibilityRule.objects.get()
@@ -190,10 +230,14 @@ def _assessment(rich: RichWorld) -> None:
         actor=world.user[Role.COMMUNITY_WORKER], elder=o["elder"], reason="first"
     )
     scheduled = assessments.assessment_schedule(
-        actor=world.user[Role.COMMUNITY_WORKER], assessment=requested,
-        assessor=world.user[Role.ASSESSOR], scheduled_at=timezone.now(), place="家中",
-    )  # fmt: skip
+        actor=world.user[Role.COMMUNITY_WORKER],
+        assessment=requested,
+        assessor=world.user[Role.ASSESSOR],
+        scheduled_at=timezone.now(),
+        place="家中",
+    )
     o["assessment"] = assessments.assessment_submit(
-        actor=world.user[Role.ASSESSOR], assessment=scheduled,
+        actor=world.user[Role.ASSESSOR],
+        assessment=scheduled,
         values={"answers": mild_answers()},
-    )  # fmt: skip
+    )
