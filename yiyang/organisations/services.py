@@ -23,16 +23,17 @@ from yiyang.organisations.choices import (
 )
 from yiyang.organisations.models import Organisation
 
+# In the order the form shows them.
 ORGANISATION_FIELDS = (
     "name",
     "kind",
     "ownership",
+    "status",
     "division",
     "address",
     "lat",
     "lng",
     "licence_number",
-    "status",
     "phone",
     "total_beds",
     "nursing_beds",

@@ -22,38 +22,34 @@ class IndicatorSerializer(serializers.Serializer[Any]):
     )
 
 
-class IndicatorValueSerializer(serializers.Serializer[Any]):
+class _FigureSerializer(serializers.Serializer[Any]):
+    """A value with the counts it was computed from, and as it is shown."""
+
+    value = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        allow_null=True,
+        help_text="null when there is nothing to divide by",
+    )
+    numerator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    denominator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    display = serializers.CharField(help_text="the value as shown: '—' when there is none")
+
+
+class IndicatorValueSerializer(_FigureSerializer):
     month = serializers.CharField(help_text="YYYY-MM")
     division = serializers.UUIDField(help_text="the division's external id")
     division_code = serializers.CharField()
     division_name = serializers.CharField()
     level = serializers.CharField()
-    value = serializers.DecimalField(
-        max_digits=20,
-        decimal_places=4,
-        allow_null=True,
-        help_text="null when there is nothing to divide by",
-    )
-    numerator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
-    denominator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
-    display = serializers.CharField(help_text="the value as shown: '—' when there is none")
 
 
-class ProviderValueSerializer(serializers.Serializer[Any]):
+class ProviderValueSerializer(_FigureSerializer):
     month = serializers.CharField(help_text="YYYY-MM")
     rank = serializers.IntegerField(help_text="1 is best; providers without a value last")
     provider = serializers.UUIDField(help_text="the provider's external id")
     provider_name = serializers.CharField()
     division_code = serializers.CharField(help_text="where the provider is based")
-    value = serializers.DecimalField(
-        max_digits=20,
-        decimal_places=4,
-        allow_null=True,
-        help_text="null when there is nothing to divide by",
-    )
-    numerator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
-    denominator = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
-    display = serializers.CharField(help_text="the value as shown: '—' when there is none")
 
 
 class IndicatorTargetSerializer(serializers.ModelSerializer[IndicatorTarget]):

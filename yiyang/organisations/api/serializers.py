@@ -7,6 +7,7 @@ from yiyang.core.api.serializers import DivisionRefSerializer
 from yiyang.core.models import Division
 from yiyang.organisations.choices import OrganisationKind, OrganisationStatus, Ownership
 from yiyang.organisations.models import Organisation
+from yiyang.organisations.services import ORGANISATION_FIELDS
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -51,21 +52,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
         model = Organisation
         fields = [
             "id",
-            "name",
-            "kind",
-            "ownership",
-            "status",
-            "division",
+            *ORGANISATION_FIELDS,
             "division_detail",
-            "address",
-            "lat",
-            "lng",
-            "licence_number",
-            "phone",
-            "total_beds",
-            "nursing_beds",
-            "occupied_beds",
-            "operator",
             "created_at",
             "updated_at",
         ]

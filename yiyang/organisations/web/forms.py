@@ -7,27 +7,13 @@ from yiyang.core.selectors import division_queryset
 from yiyang.core.web.forms import ServiceValidatedModelForm, limit_choices
 from yiyang.organisations.models import Organisation
 from yiyang.organisations.selectors import operator_choices
+from yiyang.organisations.services import ORGANISATION_FIELDS
 
 
 class OrganisationForm(ServiceValidatedModelForm):
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "kind",
-            "ownership",
-            "status",
-            "division",
-            "address",
-            "lat",
-            "lng",
-            "licence_number",
-            "phone",
-            "total_beds",
-            "nursing_beds",
-            "occupied_beds",
-            "operator",
-        ]
+        fields = list(ORGANISATION_FIELDS)
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
