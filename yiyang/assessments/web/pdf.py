@@ -4,6 +4,7 @@ uses reportlab's built-in CID font STSong-Light, so no font file is shipped."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -53,18 +54,52 @@ def _table(rows: list[list[Any]], widths: list[float], style: ParagraphStyle) ->
     return table
 
 
+@dataclass(frozen=True)
+class _Styles:
+    body: ParagraphStyle
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    width: float  # of the text between the margins
+
+
+def _styles() -> _Styles:
+    body = ParagraphStyle("body", fontName=_font(), fontSize=10.5, leading=15)
+    return _Styles(
+        body=body,
+        title=ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=1),
+        heading=ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=8),
+        width=A4[0] - 40 * mm,
+    )
+
+
 def report_pdf(context: dict[str, Any]) -> bytes:
-    font = _font()
-    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15)
-    title = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=1)
-    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=8)
+    """The report of an assessment (GB/T 42195-2022 Annex C for that instrument) as a PDF."""
+    s = _styles()
+    story = _header(context, s) + _scores(context, s) + _signatures(context, s)
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title="老年人能力评估报告",
+        author="Yiyang",
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _header(context: dict[str, Any], s: _Styles) -> list[Flowable]:
+    """The title, the elder and the reason, and the scores of the domains (C.1, C.2)."""
     assessment = context["a"]
     elder = context["elder"]
     result = context["result"]
     gbt = context["is_gbt"]
-    width = A4[0] - 40 * mm
-    story: list[Flowable] = [
-        Paragraph("老年人能力评估报告" if gbt else _text(context["definition"]["title"]), title),
+    body, width = s.body, s.width
+    return [
+        Paragraph("老年人能力评估报告" if gbt else _text(context["definition"]["title"]), s.title),
         Paragraph(
             _text(f"{assessment.instrument.code} {context['definition']['title']}"),
             ParagraphStyle("sub", parent=body, alignment=1, textColor=colors.grey),
@@ -84,7 +119,8 @@ def report_pdf(context: dict[str, Any]) -> bytes:
             body,
         ),
         Paragraph(
-            ("C.1 " if gbt else "") + _text(_("Score of each domain")) + " 各一级指标得分", heading
+            ("C.1 " if gbt else "") + _text(_("Score of each domain")) + " 各一级指标得分",
+            s.heading,
         ),
         _table(
             [[_("Domain"), _("Score"), _("Maximum")]]
@@ -92,10 +128,17 @@ def report_pdf(context: dict[str, Any]) -> bytes:
             [width * 0.6, width * 0.2, width * 0.2],
             body,
         ),
-        Paragraph(("C.2 " if gbt else "") + _text(_("Total score")) + " 总分", heading),
+        Paragraph(("C.2 " if gbt else "") + _text(_("Total score")) + " 总分", s.heading),
         Paragraph(_text(f"{result['total']} / {result['max_total']}"), body),
     ]
-    if gbt:
+
+
+def _scores(context: dict[str, Any], s: _Styles) -> list[Flowable]:
+    """The levels (C.3 to C.5 for GB/T 42195) and the answers, where shown."""
+    result = context["result"]
+    body, heading = s.body, s.heading
+    story: list[Flowable] = []
+    if context["is_gbt"]:
         story += [
             Paragraph("C.3 " + _text(_("Preliminary level")) + " 初步等级", heading),
             Paragraph(_text(f"{result['preliminary_level']} · {result['preliminary_name']}"), body),
@@ -119,14 +162,21 @@ def report_pdf(context: dict[str, Any]) -> bytes:
                     [f"{r['item']['code']} {r['item']['title']}", r["points"], r["text"]]
                     for r in context["answer_rows"]
                 ],
-                [width * 0.28, width * 0.12, width * 0.6],
+                [s.width * 0.28, s.width * 0.12, s.width * 0.6],
                 body,
             ),
         ]
+    return story
+
+
+def _signatures(context: dict[str, Any], s: _Styles) -> list[Flowable]:
+    """Who assessed and reviewed, when, and room for the signatures."""
+    assessment = context["a"]
+    width = s.width
     assessors = ", ".join(
         str(person) for person in (assessment.assessor, assessment.second_assessor) if person
     )
-    story += [
+    return [
         Spacer(1, 6 * mm),
         _table(
             [
@@ -135,25 +185,12 @@ def report_pdf(context: dict[str, Any]) -> bytes:
                 [_("Date"), context["date"].strftime("%Y-%m-%d")],
             ],
             [width * 0.3, width * 0.7],
-            body,
+            s.body,
         ),
         Spacer(1, 10 * mm),
         _table(
             [["评估员签名", "评估员签名", "信息提供者签名"], ["\n\n\n", "", ""]],
             [width / 3] * 3,
-            body,
+            s.body,
         ),
     ]
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title="老年人能力评估报告",
-        author="Yiyang",
-    )
-    document.build(story)
-    return buffer.getvalue()

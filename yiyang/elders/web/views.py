@@ -1,3 +1,7 @@
+"""The registry's pages: the list, the profile, its history, creating and editing.
+Contacts and consents, duplicates, imports, exports and the access log are in the
+sibling modules."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,39 +12,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import TextChoices
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    QueryDict,
-    StreamingHttpResponse,
-)
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from yiyang.core import display
-from yiyang.core.cells import safe_cell
 from yiyang.core.models import AuditEvent, Division
-from yiyang.core.permissions import Permission, Role, has_perm, request_actor, require_perm
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_filter_choices
-from yiyang.core.web.csv import export_view_response
-from yiyang.core.web.exports import export_start_response
 from yiyang.core.web.forms import apply_errors
 from yiyang.core.web.pagination import CappedPaginator, ListPaginator
-from yiyang.elders import importing, services, tasks
+from yiyang.elders import services
 from yiyang.elders.choices import (
     ETHNICITIES,
     AbilityLevel,
-    AccessAction,
     ChronicCondition,
     ConsentPurpose,
-    DuplicateStatus,
     EconomicStatus,
     ElderStatus,
-    ImportStatus,
     InsuranceType,
     LivingArrangement,
     LocationSource,
@@ -50,51 +42,26 @@ from yiyang.elders.choices import (
     Sex,
     Tag,
 )
-from yiyang.elders.exports import ELDER_EXPORT
-from yiyang.elders.filtersets import AccessLogFilterSet, ElderFilterSet
-from yiyang.elders.models import AccessLog, AccessLogEntry, Elder, ElderContact, ImportJob
+from yiyang.elders.filtersets import ElderFilterSet
+from yiyang.elders.models import Elder
 from yiyang.elders.permissions import visible_fields
 from yiyang.elders.selectors import (
-    access_log_list,
-    duplicate_get_for_actor,
     duplicate_list,
-    elder_consent_get,
     elder_consents,
-    elder_contact_get,
     elder_contacts,
     elder_get_for_actor,
     elder_history,
     elder_list,
-    import_job_get_for_actor,
-    import_job_list,
 )
-from yiyang.elders.sensitive import MASK, contact_phones
+from yiyang.elders.sensitive import MASK
 from yiyang.elders.tags import age_on, elder_tags
-from yiyang.elders.web.forms import (
-    SENSITIVE_FORM_FIELDS,
-    ConsentForm,
-    ConsentWithdrawForm,
-    ContactForm,
-    DuplicateReviewForm,
-    ElderForm,
-    ImportForm,
-)
+from yiyang.elders.web.forms import SENSITIVE_FORM_FIELDS, ConsentWithdrawForm, ElderForm
 
 PAGE_SIZE = 50
+
+
 SEARCH_COUNT_CAP = 1000  # a name search shows "more than 1,000" past this
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ACCESS_LOG_COLUMNS = [
-    "id",
-    "at",
-    "username",
-    "role",
-    "action",
-    "fields",
-    "elder_count",
-    "ip_address",
-    "user_agent",
-]
-REJECTED_ROWS_SHOWN = 20
+
 
 # History: the label of each changed field and the code list its values come from.
 HISTORY_LABELS: dict[str, Any] = {
@@ -130,6 +97,8 @@ HISTORY_LABELS: dict[str, Any] = {
     "source": gettext_lazy("Source"),
     "family_member": gettext_lazy("Family member"),
 }
+
+
 HISTORY_CHOICES: dict[str, type[TextChoices]] = {
     "sex": Sex,
     "living_arrangement": LivingArrangement,
@@ -156,13 +125,6 @@ def _clean_filters(query: QueryDict) -> QueryDict:
         if kept and key != "page":
             cleaned.setlist(key, kept)
     return cleaned
-
-
-_safe_cell = safe_cell  # spreadsheet formula injection: one rule for every cell written
-
-
-# --------------------------------------------------------------------------------------------
-# The list, the profile, the history
 
 
 @login_required
@@ -346,10 +308,6 @@ def elder_history_view(request: HttpRequest, external_id: str) -> HttpResponse:
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Creating and editing
-
-
 def _elder_initial(elder: Elder, visible: list[str]) -> dict[str, Any]:
     """The edit form's values; sensitive ones only when the actor may see them."""
     record = services.record_of(elder)
@@ -396,301 +354,3 @@ def elder_edit_view(request: HttpRequest, external_id: str | None = None) -> Htt
             messages.success(request, _("Saved."))
             return redirect("elders:detail", external_id=elder.external_id)
     return render(request, "elders/elder_form.html", {"form": form, "elder": elder})
-
-
-# --------------------------------------------------------------------------------------------
-# Emergency contacts and consent
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def contact_edit_view(
-    request: HttpRequest, external_id: str, contact_id: str | None = None
-) -> HttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_ELDERS)
-    elder = elder_get_for_actor(actor=actor, external_id=external_id)
-    contact: ElderContact | None = (
-        elder_contact_get(actor=actor, elder=elder, external_id=contact_id) if contact_id else None
-    )
-    show_phones = SensitiveField.CONTACT_PHONES in visible_fields(actor)
-    initial: dict[str, Any] = {}
-    if contact is not None:
-        initial = {
-            "name": contact.name,
-            "relation": contact.relation,
-            "is_first_to_call": contact.is_first_to_call,
-        }
-        if show_phones:
-            initial["phones"] = contact_phones(contact)
-    form = ContactForm(request.POST or None, initial=initial, show_phones=show_phones)
-    if request.method == "GET" and contact is not None and initial.get("phones"):
-        services.access_logged(
-            actor=actor,
-            action=AccessAction.VIEW,
-            fields=[SensitiveField.CONTACT_PHONES],
-            elders=[(elder.pk, elder.division_code)],
-        )
-    if request.method == "POST" and form.is_valid():
-        try:
-            if contact is None:
-                services.contact_add(actor=actor, elder=elder, **form.cleaned_data)
-            else:
-                values = {name: form.cleaned_data[name] for name in form.changed_data}
-                services.contact_update(actor=actor, contact=contact, **values)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("elders:detail", external_id=elder.external_id)
-    return render(
-        request, "elders/contact_form.html", {"form": form, "elder": elder, "contact": contact}
-    )
-
-
-@require_POST
-@login_required
-def contact_remove_view(request: HttpRequest, external_id: str, contact_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_ELDERS)
-    elder = elder_get_for_actor(actor=actor, external_id=external_id)
-    contact = elder_contact_get(actor=actor, elder=elder, external_id=contact_id)
-    try:
-        services.contact_remove(actor=actor, contact=contact)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The contact was removed."))
-    return redirect("elders:detail", external_id=elder.external_id)
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def consent_create_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_ELDERS)
-    elder = elder_get_for_actor(actor=actor, external_id=external_id)
-    form = ConsentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consent_record(actor=actor, elder=elder, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("elders:detail", external_id=elder.external_id)
-    return render(request, "elders/consent_form.html", {"form": form, "elder": elder})
-
-
-@require_POST
-@login_required
-def consent_withdraw_view(request: HttpRequest, external_id: str, consent_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_ELDERS)
-    elder = elder_get_for_actor(actor=actor, external_id=external_id)
-    consent = elder_consent_get(elder=elder, external_id=consent_id)
-    form = ConsentWithdrawForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.consent_withdraw(actor=actor, consent=consent, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The consent was withdrawn."))
-    return redirect("elders:detail", external_id=elder.external_id)
-
-
-# --------------------------------------------------------------------------------------------
-# Possible duplicates
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def duplicate_list_view(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.REVIEW_DUPLICATES)
-    if request.method == "POST":
-        form = DuplicateReviewForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Choose a pair and a decision."))
-        else:
-            candidate = duplicate_get_for_actor(
-                actor=actor, external_id=form.cleaned_data["candidate"]
-            )
-            try:
-                services.duplicate_review(
-                    actor=actor,
-                    candidate=candidate,
-                    status=form.cleaned_data["status"],
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as exc:
-                messages.error(request, _error_text(exc))
-            else:
-                messages.success(request, _("Saved."))
-        return redirect("elders:duplicates")
-    page = Paginator(duplicate_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "elders/duplicates.html",
-        {
-            "page": page,
-            "different": DuplicateStatus.DIFFERENT_PEOPLE,
-            "same": DuplicateStatus.SAME_PERSON,
-        },
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Imports
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def import_view(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.IMPORT_ELDERS)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            job = importing.import_job_create(
-                actor=actor,
-                filename=upload.name,
-                content=upload.read(),
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            tasks.import_job_start(job)
-            return redirect("elders:import-job", external_id=job.external_id)
-    return render(
-        request,
-        "elders/import.html",
-        {"form": form, "jobs": import_job_list(actor=actor)[:20]},
-    )
-
-
-def _progress_context(job: ImportJob) -> dict[str, Any]:
-    finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
-    return {
-        "job": job,
-        "polling": not finished,
-        "rejected_rows": importing.import_job_errors(job)[:REJECTED_ROWS_SHOWN]
-        if finished and job.rejected_count
-        else [],
-        "has_report": bool(job.rejected_count or job.message),
-    }
-
-
-@login_required
-def import_job_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
-    return render(request, "elders/import_job.html", _progress_context(job))
-
-
-@require_POST
-@login_required
-def import_resume_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    """Queue a stalled job again: it resumes after its last committed chunk."""
-    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
-    if job.is_stalled:
-        tasks.import_job_start(job)
-        messages.success(request, _("The import was queued again; it resumes where it stopped."))
-    return redirect("elders:import-job", external_id=job.external_id)
-
-
-@never_cache
-@login_required
-def import_progress_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    """The progress fragment htmx polls while the job runs."""
-    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
-    return render(request, "elders/_import_progress.html", _progress_context(job))
-
-
-@login_required
-def import_report_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
-    response = HttpResponse(importing.error_report_xlsx(job), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="import-{job.external_id}-errors.xlsx"'
-    return response
-
-
-# --------------------------------------------------------------------------------------------
-# Exports and the access log
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def elder_export_view(request: HttpRequest) -> HttpResponse:
-    """The filtered list as .xlsx, prepared in the background (``elders.exports``): POST
-    queues it and opens the job page with its progress bar."""
-    return export_start_response(
-        request, kind=ELDER_EXPORT, params={"filters": dict(request.GET.lists())}
-    )
-
-
-def _role_label(role: str) -> str:
-    return _label(Role, role)
-
-
-@login_required
-def access_log_view(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.VIEW_ACCESS_LOG)
-    page = Paginator(access_log_list(actor=actor, filters=request.GET), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    logs: list[AccessLog] = list(page.object_list)
-    # The elder of single-elder entries, with one query for the page.
-    single = [log.pk for log in logs if log.elder_count == 1]
-    elder_of = dict(
-        AccessLogEntry.objects.filter(log_id__in=single).values_list("log_id", "elder__external_id")
-    )
-    rows = [
-        {
-            "log": log,
-            "role": _role_label(log.actor_role),
-            "fields": [_label(SensitiveField, f) for f in log.fields],
-            "elder_id": elder_of.get(log.pk),
-        }
-        for log in logs
-    ]
-    return render(
-        request,
-        "elders/access_log.html",
-        {"page": page, "rows": rows, "filterset": AccessLogFilterSet(request.GET)},
-    )
-
-
-@login_required
-def access_log_export_view(request: HttpRequest) -> StreamingHttpResponse:
-    actor = request_actor(request)
-    require_perm(actor, Permission.VIEW_ACCESS_LOG)
-    return export_view_response(
-        request,
-        permission=Permission.VIEW_ACCESS_LOG,
-        queryset=access_log_list(actor=actor, filters=request.GET),
-        filename="access-log.csv",
-        header=ACCESS_LOG_COLUMNS,
-        # Usernames and user agents are typed by others: never let a cell run as a formula.
-        row=lambda log: [
-            _safe_cell(value)
-            for value in (
-                str(log.external_id),
-                log.at.isoformat(),
-                log.actor_username,
-                log.actor_role,
-                log.action,
-                " ".join(log.fields),
-                log.elder_count,
-                log.ip_address,
-                log.user_agent,
-            )
-        ],
-    )

@@ -1,0 +1,221 @@
+"""One assessment: its page and the workflow actions taken from it."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiyang.assessments import services
+from yiyang.assessments.choices import EDITABLE_STATUSES, AssessmentStatus
+from yiyang.assessments.models import Assessment
+from yiyang.assessments.selectors import (
+    assessment_get_for_actor,
+    assessment_history,
+    assessor_get,
+    assessors_for,
+)
+from yiyang.assessments.web.forms import ReasonForm, ScheduleForm
+from yiyang.assessments.web.views import (
+    CANCELLABLE,
+    REPORT_STATUSES,
+    SCHEDULABLE,
+    _history_rows,
+    _pk,
+    level_names,
+)
+from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.forms import apply_errors
+
+
+def _result_rows(
+    assessment: Assessment, definition: dict[str, Any], result: dict[str, Any]
+) -> dict[str, Any]:
+    """The stored result (as the reader may see it) laid out for the page and the report:
+    domains with totals and maxima, levels with names, applied rules."""
+    names = level_names(assessment.instrument)
+    totals = result.get("domain_totals", {})
+    domains = [
+        {
+            "code": d["code"],
+            "title": d.get("title", ""),
+            "max": d.get("max"),
+            "total": totals.get(d["code"]),
+        }
+        for d in definition["domains"]
+    ]
+    prelim = assessment.preliminary_level
+    final = assessment.final_level
+    return {
+        "domains": domains,
+        "total": assessment.total,
+        "max_total": definition.get("max_total"),
+        "preliminary_level": prelim,
+        "preliminary_name": names.get(prelim, "") if prelim is not None else "",
+        "final_level": final,
+        "final_name": names.get(final, "") if final is not None else "",
+        "applied_rules": result.get("applied_rules", []),
+        "band": result.get("band", ""),
+        "has_result": bool(result),
+    }
+
+
+def _answer_rows(definition: dict[str, Any], answers: services.Answers) -> list[dict[str, Any]]:
+    rows = []
+    for domain in definition["domains"]:
+        for item in domain["items"]:
+            points = answers.answers.get(item["code"])
+            text = next((o["text"] for o in item["options"] if o["points"] == points), "")
+            rows.append({"item": item, "points": points, "text": text, "domain": domain["code"]})
+    return rows
+
+
+def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) -> dict[str, Any]:
+    actor = request_actor(request)
+    pk = _pk(actor)
+    status = assessment.status
+    is_assessor = pk is not None and pk in (assessment.assessor_id, assessment.second_assessor_id)
+    can_schedule = has_perm(actor, Permission.SCHEDULE_ASSESSMENTS) and status in SCHEDULABLE
+    can_review = (
+        has_perm(actor, Permission.REVIEW_ASSESSMENTS)
+        and status == AssessmentStatus.SUBMITTED
+        and pk != assessment.assessor_id
+    )
+    definition = services.instrument_definition(assessment.instrument)
+    health = services.assessment_health_reveal(actor=actor, assessment=assessment)
+    answers = health.answers
+    schedule_form = forms.get("schedule_form")
+    if can_schedule and schedule_form is None:
+        initial: dict[str, Any] = {"place": assessment.place or _("The elder's home")}
+        if assessment.assessor is not None:
+            initial["assessor"] = str(assessment.assessor.external_id)
+        if assessment.second_assessor is not None:
+            initial["second_assessor"] = str(assessment.second_assessor.external_id)
+        if assessment.scheduled_at is not None:
+            initial["scheduled_at"] = timezone.localtime(assessment.scheduled_at)
+        else:  # a suggestion: tomorrow at nine
+            tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+            initial["scheduled_at"] = datetime.datetime.combine(tomorrow, datetime.time(9, 0))
+        schedule_form = ScheduleForm(
+            initial=initial, assessors=assessors_for(elder=assessment.elder)
+        )
+    return {
+        "a": assessment,
+        "elder": assessment.elder,
+        "definition": definition,
+        "result": _result_rows(assessment, definition, health.result),
+        "answers": answers,
+        "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
+        "history": _history_rows(assessment_history(assessment=assessment)),
+        "can_enter": is_assessor
+        and has_perm(actor, Permission.CONDUCT_ASSESSMENTS)
+        and status in EDITABLE_STATUSES,
+        "can_schedule": can_schedule,
+        "can_review": can_review,
+        "can_cancel": has_perm(actor, Permission.SCHEDULE_ASSESSMENTS) and status in CANCELLABLE,
+        "has_report": status in REPORT_STATUSES,
+        "schedule_form": schedule_form,
+        "return_form": forms.get("return_form") or ReasonForm(prefix="return"),
+        "cancel_form": forms.get("cancel_form") or ReasonForm(prefix="cancel"),
+        "finalise_errors": forms.get("finalise_errors", []),
+    }
+
+
+@login_required
+def assessment_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    assessment = assessment_get_for_actor(actor=request_actor(request), external_id=external_id)
+    return render(
+        request, "assessments/assessment_detail.html", _detail_context(request, assessment)
+    )
+
+
+@require_POST
+@login_required
+def assessment_schedule_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.SCHEDULE_ASSESSMENTS)
+    assessment = assessment_get_for_actor(actor=actor, external_id=external_id)
+    form = ScheduleForm(request.POST, assessors=assessors_for(elder=assessment.elder))
+    if form.is_valid():
+        data = form.cleaned_data
+        assessor = assessor_get(external_id=data["assessor"])
+        second = (
+            assessor_get(external_id=data["second_assessor"]) if data["second_assessor"] else None
+        )
+        try:
+            services.assessment_schedule(
+                actor=actor,
+                assessment=assessment,
+                assessor=assessor,
+                second_assessor=second,
+                scheduled_at=data["scheduled_at"],
+                place=data["place"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The assessment is scheduled."))
+            return redirect("assessments:detail", external_id=assessment.external_id)
+    context = _detail_context(request, assessment, schedule_form=form)
+    return render(request, "assessments/assessment_detail.html", context, status=400)
+
+
+def _reason_action(request: HttpRequest, external_id: str, action: str) -> HttpResponse:
+    actor = request_actor(request)
+    assessment = assessment_get_for_actor(actor=actor, external_id=external_id)
+    form = ReasonForm(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            if action == "return":
+                services.assessment_return(
+                    actor=actor, assessment=assessment, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, _("The assessment was returned to its assessor."))
+            else:
+                services.assessment_cancel(
+                    actor=actor, assessment=assessment, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, _("The assessment was cancelled."))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("assessments:detail", external_id=assessment.external_id)
+    context = _detail_context(request, assessment, **{f"{action}_form": form})
+    return render(request, "assessments/assessment_detail.html", context, status=400)
+
+
+@require_POST
+@login_required
+def assessment_return_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    require_perm(request_actor(request), Permission.REVIEW_ASSESSMENTS)
+    return _reason_action(request, external_id, "return")
+
+
+@require_POST
+@login_required
+def assessment_cancel_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    require_perm(request_actor(request), Permission.SCHEDULE_ASSESSMENTS)
+    return _reason_action(request, external_id, "cancel")
+
+
+@require_POST
+@login_required
+def assessment_finalise_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.REVIEW_ASSESSMENTS)
+    assessment = assessment_get_for_actor(actor=actor, external_id=external_id)
+    try:
+        services.assessment_finalise(actor=actor, assessment=assessment)
+    except ValidationError as exc:
+        context = _detail_context(request, assessment, finalise_errors=exc.messages)
+        return render(request, "assessments/assessment_detail.html", context, status=400)
+    messages.success(request, _("The assessment is final; the elder's level follows it."))
+    return redirect("assessments:detail", external_id=assessment.external_id)

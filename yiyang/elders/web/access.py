@@ -1,0 +1,103 @@
+"""Exports of the registry and the log of unmasked views and exports."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from yiyang.core.cells import safe_cell
+from yiyang.core.permissions import Permission, Role, request_actor, require_perm
+from yiyang.core.web.csv import export_view_response
+from yiyang.core.web.exports import export_start_response
+from yiyang.elders.choices import SensitiveField
+from yiyang.elders.exports import ELDER_EXPORT
+from yiyang.elders.filtersets import AccessLogFilterSet
+from yiyang.elders.models import AccessLog, AccessLogEntry
+from yiyang.elders.selectors import access_log_list
+from yiyang.elders.web.views import PAGE_SIZE, _label
+
+ACCESS_LOG_COLUMNS = [
+    "id",
+    "at",
+    "username",
+    "role",
+    "action",
+    "fields",
+    "elder_count",
+    "ip_address",
+    "user_agent",
+]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def elder_export_view(request: HttpRequest) -> HttpResponse:
+    """The filtered list as .xlsx, prepared in the background (``elders.exports``): POST
+    queues it and opens the job page with its progress bar."""
+    return export_start_response(
+        request, kind=ELDER_EXPORT, params={"filters": dict(request.GET.lists())}
+    )
+
+
+def _role_label(role: str) -> str:
+    return _label(Role, role)
+
+
+@login_required
+def access_log_view(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_ACCESS_LOG)
+    page = Paginator(access_log_list(actor=actor, filters=request.GET), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    logs: list[AccessLog] = list(page.object_list)
+    # The elder of single-elder entries, with one query for the page.
+    single = [log.pk for log in logs if log.elder_count == 1]
+    elder_of = dict(
+        AccessLogEntry.objects.filter(log_id__in=single).values_list("log_id", "elder__external_id")
+    )
+    rows = [
+        {
+            "log": log,
+            "role": _role_label(log.actor_role),
+            "fields": [_label(SensitiveField, f) for f in log.fields],
+            "elder_id": elder_of.get(log.pk),
+        }
+        for log in logs
+    ]
+    return render(
+        request,
+        "elders/access_log.html",
+        {"page": page, "rows": rows, "filterset": AccessLogFilterSet(request.GET)},
+    )
+
+
+@login_required
+def access_log_export_view(request: HttpRequest) -> StreamingHttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.VIEW_ACCESS_LOG)
+    return export_view_response(
+        request,
+        permission=Permission.VIEW_ACCESS_LOG,
+        queryset=access_log_list(actor=actor, filters=request.GET),
+        filename="access-log.csv",
+        header=ACCESS_LOG_COLUMNS,
+        # Usernames and user agents are typed by others: never let a cell run as a formula.
+        row=lambda log: [
+            safe_cell(value)  # formula injection: one rule for every cell written
+            for value in (
+                str(log.external_id),
+                log.at.isoformat(),
+                log.actor_username,
+                log.actor_role,
+                log.action,
+                " ".join(log.fields),
+                log.elder_count,
+                log.ip_address,
+                log.user_agent,
+            )
+        ],
+    )

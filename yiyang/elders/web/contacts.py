@@ -1,0 +1,125 @@
+"""Pages for an elder's emergency contacts and consents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.web.forms import apply_errors
+from yiyang.elders import services
+from yiyang.elders.choices import AccessAction, SensitiveField
+from yiyang.elders.models import ElderContact
+from yiyang.elders.permissions import visible_fields
+from yiyang.elders.selectors import elder_consent_get, elder_contact_get, elder_get_for_actor
+from yiyang.elders.sensitive import contact_phones
+from yiyang.elders.web.forms import ConsentForm, ConsentWithdrawForm, ContactForm
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def contact_edit_view(
+    request: HttpRequest, external_id: str, contact_id: str | None = None
+) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    contact: ElderContact | None = (
+        elder_contact_get(actor=actor, elder=elder, external_id=contact_id) if contact_id else None
+    )
+    show_phones = SensitiveField.CONTACT_PHONES in visible_fields(actor)
+    initial: dict[str, Any] = {}
+    if contact is not None:
+        initial = {
+            "name": contact.name,
+            "relation": contact.relation,
+            "is_first_to_call": contact.is_first_to_call,
+        }
+        if show_phones:
+            initial["phones"] = contact_phones(contact)
+    form = ContactForm(request.POST or None, initial=initial, show_phones=show_phones)
+    if request.method == "GET" and contact is not None and initial.get("phones"):
+        services.access_logged(
+            actor=actor,
+            action=AccessAction.VIEW,
+            fields=[SensitiveField.CONTACT_PHONES],
+            elders=[(elder.pk, elder.division_code)],
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if contact is None:
+                services.contact_add(actor=actor, elder=elder, **form.cleaned_data)
+            else:
+                values = {name: form.cleaned_data[name] for name in form.changed_data}
+                services.contact_update(actor=actor, contact=contact, **values)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("elders:detail", external_id=elder.external_id)
+    return render(
+        request, "elders/contact_form.html", {"form": form, "elder": elder, "contact": contact}
+    )
+
+
+@require_POST
+@login_required
+def contact_remove_view(request: HttpRequest, external_id: str, contact_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    contact = elder_contact_get(actor=actor, elder=elder, external_id=contact_id)
+    try:
+        services.contact_remove(actor=actor, contact=contact)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The contact was removed."))
+    return redirect("elders:detail", external_id=elder.external_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def consent_create_view(request: HttpRequest, external_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(actor=actor, elder=elder, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("elders:detail", external_id=elder.external_id)
+    return render(request, "elders/consent_form.html", {"form": form, "elder": elder})
+
+
+@require_POST
+@login_required
+def consent_withdraw_view(request: HttpRequest, external_id: str, consent_id: str) -> HttpResponse:
+    actor = request_actor(request)
+    require_perm(actor, Permission.MANAGE_ELDERS)
+    elder = elder_get_for_actor(actor=actor, external_id=external_id)
+    consent = elder_consent_get(elder=elder, external_id=consent_id)
+    form = ConsentWithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.consent_withdraw(actor=actor, consent=consent, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The consent was withdrawn."))
+    return redirect("elders:detail", external_id=elder.external_id)
