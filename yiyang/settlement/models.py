@@ -111,6 +111,15 @@ class Contract(BaseModel):
         _("evaluation score target (% of points)"), max_digits=5, decimal_places=2, default=80
     )
     document = models.FileField(_("signed contract"), upload_to="contracts/%Y/", blank=True)
+    # A per-elder monthly package (instead of paying each visit at its unit price): the
+    # amount per elder served a month, covering the contract's services, and the verified
+    # visits a month that make it payable in full (fewer: pro-rated; none: held).
+    package_yuan = models.DecimalField(
+        _("monthly package per elder (yuan)"), null=True, blank=True, **LINE_MONEY
+    )
+    package_min_visits = models.PositiveSmallIntegerField(
+        _("verified visits a month for the full package"), default=0
+    )
 
     class Meta:
         ordering = ("-starts_on", "number")
@@ -136,6 +145,72 @@ class ContractItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.unit_price}"
+
+
+class ContractDocument(BaseModel):
+    """A signed contract document (PDF or image), encrypted at rest in the database and
+    served only through the scoped, audited download view."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField(editable=False)
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        verbose_name = _("contract document")
+        verbose_name_plural = _("contract documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PackageMonth(models.Model):
+    """One elder's month under a package contract: the unit a package line bills (its
+    ``source_id``), with the visits that month counted for it."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    visits = models.PositiveIntegerField(default=0)
+    verified_visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("contract", "elder", "month"), name="one_package_per_elder_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.elder_id} {self.month:%Y-%m}"
+
+
+class StepReminder(models.Model):
+    """A workflow deadline reminder sent for a statement's step (once per step and due
+    date): the record that makes the scheduled sending idempotent."""
+
+    statement = models.ForeignKey(
+        "Statement", on_delete=models.CASCADE, related_name="reminders"
+    )
+    step = models.CharField(max_length=12)
+    due_on = models.DateField()
+    recipients = models.JSONField(default=list)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("statement", "step", "due_on"), name="one_reminder_per_step_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.step} {self.due_on}"
 
 
 class ContractArea(models.Model):

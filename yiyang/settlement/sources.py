@@ -116,6 +116,17 @@ for _kind in (SourceKind.CAREGIVER_ENTRY, SourceKind.CAREGIVER_POST):
     register_source(_kind.value, _kind.label, _collect_subsidies(_kind.value))
 
 
+def _stage_packages(run: Any) -> None:
+    """Per-elder monthly packages: after every other source, as they absorb the visits
+    of package contracts (``services.packages``)."""
+    from yiyang.settlement.services.packages import stage_packages
+
+    stage_packages(run)
+
+
+register_source(SourceKind.PACKAGE, SourceKind.PACKAGE.label, stage=_stage_packages)
+
+
 # Which sources' units each kind of contract takes: a home-care contract never bills a
 # meal, a meal-only contract nothing but meals.
 SCOPE_SOURCES: dict[str, tuple[str, ...]] = {

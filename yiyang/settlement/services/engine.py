@@ -56,6 +56,7 @@ class Run:
         self.pg = connection.vendor == "postgresql"
         self.holds: Holds = {}
         self.exclusive = False
+        self.packages: list[Any] = []  # the package contracts of the run (``packages``)
         self.prefix = secrets.token_hex(8)
 
     # ---- dialect ---------------------------------------------------------------------

@@ -35,6 +35,7 @@ from yiyang.visits.choices import ReviewStatus, VisitOutcome, VisitStatus
 from yiyang.visits.models import Visit, VisitFlag
 
 VISIT = SourceKind.VISIT.value
+PACKAGE = SourceKind.PACKAGE.value
 V = Visit._meta.db_table
 CHUNK = 2000
 
@@ -281,9 +282,12 @@ def hold_unavailable(run: Run) -> None:
             if until > start:
                 spans.append(("unavailable", elder_id, run.date(start), run.date(until), "",
                               json.dumps({"status": status})))  # fmt: skip
+    # A unit of a day: away that day; a package (a month): away any day of its month.
     _hold_by_spans(
         run, spans, HoldReason.ELDER_UNAVAILABLE,
-        "s.subject = u.elder_id AND u.day >= s.since AND u.day < s.until", [],
+        "s.subject = u.elder_id AND ((u.kind <> %s AND u.day >= s.since AND u.day < s.until) "
+        "OR (u.kind = %s AND s.since <= %s AND s.until > u.day))",
+        [PACKAGE, PACKAGE, run.date(run.last)],
     )  # fmt: skip
 
 
@@ -325,8 +329,9 @@ def hold_duplicates(run: Run) -> None:
 def hold_allowance(run: Run) -> None:
     """Units whose allowance takes the elder's month past the entitlement (a running sum
     in date order; those within it stay payable). Sums are in whole fen: exact."""
-    # The home-care allowance: visits only (a meal's subsidy is capped at the counter).
-    visits = f"allowance > 0 AND kind = '{VISIT}'"
+    # The home-care allowance: visits and packages only (a meal's subsidy is capped at the counter).
+    # A monthly package is paid from the same allowance.
+    visits = f"allowance > 0 AND kind IN ('{VISIT}', '{PACKAGE}')"
     claimed = _unit_elders(run, visits)
     limits = monthly_entitlements(claimed, run.last)
     run.insert(

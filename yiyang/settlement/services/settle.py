@@ -137,6 +137,7 @@ def _settle(
     _clear_drafts(first, targets)
     provider_ids = {c.provider_id for c in targets}
     run = Run(first, last, provider_ids)
+    run.packages = [c for c in targets if c.package_yuan is not None]
     run.create_tables()
     for source in SOURCES.values():
         if source.stage is not None:
@@ -202,6 +203,8 @@ def _terms(targets: list[Contract], statements: dict[int, Statement]) -> list[tu
             items, kinds = [PAYEE_ITEM], tuple(PAYEE_KINDS)
         elif contract.scope == ContractScope.MEALS:
             items, kinds = [NO_ITEM], SCOPE_SOURCES[ContractScope.MEALS]
+        elif contract.package_yuan is not None:  # one package line per elder, no visits
+            items, kinds = [NO_ITEM], (SourceKind.PACKAGE.value,)
         else:
             items = [i.item_id for i in contract.items.all()] + [NO_ITEM]
             kinds = SCOPE_SOURCES.get(contract.scope, ())

@@ -117,7 +117,7 @@ def _contract_errors(
     *, actor: Actor, buyer: Division, provider: Organisation, budget_line: BudgetLine,
     starts_on: datetime.date, ends_on: datetime.date, prices: dict[ServiceItem, Decimal],
     areas: Sequence[Division], errors: dict[str, str], editing: Contract | None = None,
-    scope: str = ContractScope.HOME_CARE,
+    scope: str = ContractScope.HOME_CARE, package: bool = False,
 ) -> None:  # fmt: skip
     if buyer.level not in (DivisionLevel.CITY, DivisionLevel.DISTRICT) or not (
         actor.scope.covers_division_code(buyer.code)
@@ -130,6 +130,8 @@ def _contract_errors(
     # A contract of a caregiver-subsidy line pays the provider's caregivers' subsidies,
     # not services: it has no prices, and two of one provider may not overlap.
     subsidy = budget_line.purpose == FundPurpose.CAREGIVERS
+    if package and (subsidy or scope != ContractScope.HOME_CARE):
+        errors["package_yuan"] = _("Only a home-care contract can pay a monthly package.")
     if subsidy and prices:
         errors["items"] = _("A caregiver-subsidy contract pays subsidies, not services: "
                             "give no services.")  # fmt: skip
@@ -202,7 +204,7 @@ def contract_create(
     _contract_errors(
         actor=actor, buyer=buyer, provider=provider, budget_line=budget_line,
         starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
-        scope=scope,
+        scope=scope, package=terms.get("package_yuan") is not None,
     )  # fmt: skip
     if errors:
         raise ValidationError(errors)
@@ -224,13 +226,38 @@ def contract_create(
         changes={
             "provider": provider.name, "scope": scope, "period": [str(starts_on), str(ends_on)],
             "cap_yuan": str(cap), "items": {i.code: str(p) for i, p in clean.items()},
-            "areas": [a.code for a in areas],
+            "areas": [a.code for a in areas], "package_yuan": str(terms.get("package_yuan")),
         },
     )  # fmt: skip
     return contract
 
 
-TERMS = ("on_time_target", "verified_target", "complaints_limit", "evaluation_target")
+TERMS = (
+    "on_time_target", "verified_target", "complaints_limit", "evaluation_target",
+    "package_yuan", "package_min_visits",
+)  # fmt: skip
+
+
+def _package_terms(terms: dict[str, Any], errors: dict[str, str]) -> bool:
+    """A per-elder monthly package (amount above zero, a minimum of 0-62 verified visits
+    a month), normalised in ``terms``; whether the contract is one."""
+    if terms.get("package_yuan") in (None, ""):
+        if "package_yuan" in terms:
+            terms["package_yuan"] = None
+        if terms.get("package_min_visits"):
+            errors["package_min_visits"] = _(
+                "A minimum of verified visits applies to a monthly package only."
+            )
+        return False
+    terms["package_yuan"] = money(terms["package_yuan"], "package_yuan", errors)
+    try:
+        minimum = int(terms.get("package_min_visits") or 0)
+    except (TypeError, ValueError):
+        minimum = -1
+    if not 0 <= minimum <= 62:
+        errors["package_min_visits"] = _("Give a number of visits between 0 and 62.")
+    terms["package_min_visits"] = max(minimum, 0)
+    return True
 
 
 def _contract_values(
@@ -242,8 +269,12 @@ def _contract_values(
     if not number.strip():
         errors["number"] = _("Give the contract's number.")
     cap = money(cap_yuan, "cap_yuan", errors)
+    package = _package_terms(terms, errors)
     clean: dict[ServiceItem, Decimal] = {}
     for item, price in prices.items():
+        if package and price in (None, ""):  # covered by the package, no unit price
+            clean[item] = Decimal("0.00")
+            continue
         item_errors: dict[str, str] = {}
         clean[item] = money(price, "items", item_errors)
         if item_errors:
@@ -289,6 +320,7 @@ def contract_update(
         actor=actor, buyer=buyer, provider=contract.provider, budget_line=budget_line,
         starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
         editing=contract, scope=contract.scope,
+        package=terms.get("package_yuan", contract.package_yuan) is not None,
     )  # fmt: skip
     old_prices = {i.item_id: i.unit_price for i in contract.items.all()}
     old_areas = {a.division_id for a in contract.areas.all()}
@@ -296,6 +328,9 @@ def contract_update(
         (starts_on, ends_on) != (contract.starts_on, contract.ends_on)
         or {i.pk: p for i, p in clean.items()} != old_prices
         or {a.pk for a in areas} != old_areas or buyer.pk != contract.buyer_id
+        or terms.get("package_yuan", contract.package_yuan) != contract.package_yuan
+        or terms.get("package_min_visits", contract.package_min_visits)
+        != contract.package_min_visits
     )  # fmt: skip
     if fixed_changed and contract.statements.exclude(status=StatementStatus.DRAFT).exists():
         errors["starts_on"] = _(

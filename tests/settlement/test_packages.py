@@ -1,0 +1,133 @@
+"""Per-elder monthly packages: one line per elder and month, pro-rated below the minimum
+of verified visits, held like any unit (registry status for the month, allowance, no
+verified visit), and refused on contracts that cannot have one."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tests.settlement.conftest import Books, meal_contract
+from yiyang.assessments.models import EligibilityRule
+from yiyang.core.permissions import Role
+from yiyang.elders.models import Elder
+from yiyang.settlement import services
+from yiyang.settlement.models import Contract, PackageMonth, StatementLine
+from yiyang.settlement.services.packages import package_amount
+
+
+def package_contract(books: Books, **changes: object) -> Contract:
+    values: dict[str, object] = {
+        "number": "BY-001", "buyer": books.world.div["XA"], "provider": books.provider,
+        "budget_line": books.line, "starts_on": books.month - datetime.timedelta(days=30),
+        "ends_on": books.month + datetime.timedelta(days=90), "cap_yuan": "90000.00",
+        "prices": {books.items["ZJ02"]: None, books.items["ZJ03"]: None},
+        "areas": [books.world.div["XA1"]], "package_yuan": "600.00", "package_min_visits": 4,
+    }  # fmt: skip
+    values.update(changes)
+    return services.contract_create(actor=books.world.user[Role.DISTRICT_OFFICER], **values)
+
+
+def settle(books: Books):
+    return services.settle_month(actor=books.world.user[Role.FINANCE_OFFICER], month=books.month)
+
+
+def package_lines(contract: Contract) -> dict[str, StatementLine]:
+    lines = StatementLine.objects.filter(statement__contract=contract)
+    return {line.elder.name: line for line in lines.select_related("elder")}
+
+
+@pytest.fixture
+def generous(books: Books) -> Books:
+    EligibilityRule.objects.update(amount_yuan=Decimal("2000.00"))
+    return books
+
+
+def test_amount_is_full_pro_rated_or_held_in_fen() -> None:
+    assert package_amount(Decimal("600.00"), 4, 4) == Decimal("600.00")
+    assert package_amount(Decimal("600.00"), 4, 9) == Decimal("600.00")
+    assert package_amount(Decimal("600.00"), 0, 1) == Decimal("600.00")
+    assert package_amount(Decimal("600.00"), 3, 1) == Decimal("200.00")
+    assert package_amount(Decimal("100.00"), 3, 2) == Decimal("66.67")
+    assert package_amount(Decimal("600.00"), 4, 0) == Decimal("600.00")  # held instead
+
+
+def test_one_package_line_per_elder_and_month_not_per_visit(generous: Books) -> None:
+    books = generous
+    contract = package_contract(books)
+    for day in (2, 5, 9, 12):
+        books.visit(day=day, code="ZJ02")
+    books.visit(elder="zhang", day=3, code="ZJ02", caregiver="li")
+    books.visit(elder="zhang", day=8, code="ZJ03", caregiver="li")
+    books.visit(elder="zhang", day=10, code="ZJ02", caregiver="li", review_status="pending")
+    per_visit = books.visit(day=20, code="JW03")  # the per-item contract's service
+    result = settle(books)
+    lines = package_lines(contract)
+    assert set(lines) == {"刘桂兰", "张秀英"}
+    assert all(line.source_kind == "package" for line in lines.values())
+    assert lines["刘桂兰"].price_yuan == Decimal("600.00")
+    assert lines["刘桂兰"].payable_yuan == Decimal("600.00")
+    assert lines["刘桂兰"].self_pay_yuan == Decimal("0.00")
+    # Two verified of four (the flagged visit does not count): half the package.
+    assert lines["张秀英"].price_yuan == Decimal("300.00")
+    assert lines["张秀英"].status == "payable"
+    assert "2" in lines["张秀英"].description
+    months = PackageMonth.objects.get(contract=contract, elder=books.elders["zhang"])
+    assert (months.visits, months.verified_visits) == (3, 2)
+    # The package's visits are no lines of their own; the per-item service's visit is.
+    assert StatementLine.objects.filter(source_kind="visit").count() == 1
+    assert StatementLine.objects.get(source_kind="visit").source_id == per_visit.id
+    statement = next(s for s in result.statements if s.contract_id == contract.id)
+    assert statement.payable_yuan == Decimal("900.00")
+    assert statement.lines_count == 2
+    # A re-run of the draft bills the same units again, nothing twice.
+    settle(books)
+    assert PackageMonth.objects.filter(contract=contract).count() == 2
+    assert StatementLine.objects.filter(statement__contract=contract).count() == 2
+
+
+def test_package_holds_no_visit_month_share_and_allowance(books: Books) -> None:
+    contract = package_contract(books, package_min_visits=0)
+    books.visit(elder="zhang", day=3, code="ZJ02", caregiver="li", review_status="rejected")
+    books.visit(day=2, code="ZJ02")
+    Elder.objects.filter(pk=books.elders["liu"].pk).update(
+        status="in_hospital", status_changed_on=books.month.replace(day=20)
+    )
+    settle(books)
+    lines = package_lines(contract)
+    zhang = set(lines["张秀英"].holds.values_list("reason", flat=True))
+    liu = set(lines["刘桂兰"].holds.values_list("reason", flat=True))
+    assert "no_verified_visit" in zhang
+    # In hospital from the 20th (a visit on the 2nd): the month is held; and 600 yuan is
+    # past the fixture's 300-yuan monthly allowance.
+    assert {"elder_unavailable", "allowance_exceeded"} <= liu
+    assert lines["刘桂兰"].payable_yuan == Decimal("0.00")
+
+
+def test_no_visit_at_all_but_a_missed_one_is_held(generous: Books) -> None:
+    contract = package_contract(generous)
+    generous.visit(day=4, code="ZJ02", status="missed", outcome="")
+    settle(generous)
+    line = package_lines(contract)["刘桂兰"]
+    assert set(line.holds.values_list("reason", flat=True)) == {"no_verified_visit"}
+    assert line.status == "held"
+
+
+def test_package_only_on_home_care_contracts_and_minimum_only_with_package(books: Books) -> None:
+    with pytest.raises(ValidationError) as caught:
+        meal_contract(books, package_yuan="600.00")
+    assert "package_yuan" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        package_contract(books, package_yuan=None, package_min_visits=3,
+                         prices={books.items["ZJ02"]: "40.00"})  # fmt: skip
+    assert "package_min_visits" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:
+        package_contract(books, package_yuan="-5")
+    assert "package_yuan" in caught.value.message_dict
+    # Without a package, a service needs its unit price.
+    with pytest.raises(ValidationError) as caught:
+        package_contract(books, package_yuan=None, package_min_visits=0)
+    assert "items" in caught.value.message_dict
