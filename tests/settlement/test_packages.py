@@ -131,3 +131,36 @@ def test_package_only_on_home_care_contracts_and_minimum_only_with_package(books
     with pytest.raises(ValidationError) as caught:
         package_contract(books, package_yuan=None, package_min_visits=0)
     assert "items" in caught.value.message_dict
+
+
+def test_statement_files_and_family_bill_show_the_package(generous: Books) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from yiyang.settlement import documents
+    from yiyang.settlement.bills import elder_bill
+    from yiyang.settlement.pdf import bill_pdf, statement_pdf
+
+    books = generous
+    contract = package_contract(books)
+    for day in (2, 5, 9, 12):
+        books.visit(day=day, code="ZJ02")
+    per_visit = books.visit(day=20, code="JW03")
+    result = settle(books)
+    statement = next(s for s in result.statements if s.contract_id == contract.id)
+    lines = list(statement.lines.all())
+    sheet = load_workbook(io.BytesIO(documents.statement_xlsx(statement, lines))).active
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "刘桂兰" in values and 600 in values
+    assert any("¥600.00" in str(v) for v in values)  # the package's terms in the header
+    assert statement_pdf(statement, lines).startswith(b"%PDF")
+    bill = elder_bill(books.elders["liu"], books.month)
+    in_package = [r for r in bill.rows if r["in_package"]]
+    assert len(in_package) == 4
+    package = [r for r in bill.rows if not r["in_package"] and r["price"] == Decimal("600.00")]
+    assert len(package) == 1 and package[0]["self_pay"] == Decimal("0.00")
+    assert bill.price == Decimal("600.00") + per_visit.price
+    assert bill.self_pay == per_visit.self_pay_yuan
+    assert bill.subsidy + bill.pending == Decimal("600.00") + per_visit.allowance_yuan
+    assert bill_pdf(bill).startswith(b"%PDF")

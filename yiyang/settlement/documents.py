@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yiyang.core.cells import safe_row
-from yiyang.settlement.display import hold_text
+from yiyang.settlement.display import hold_text, package_text
 from yiyang.settlement.models import Release, Statement, StatementLine
 from yiyang.settlement.sources import source_label
 
@@ -38,6 +38,8 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine]) -> byte
         (_("Month"), f"{statement.month:%Y-%m}"),
         (_("Status"), str(statement.get_status_display())),
     ]
+    if contract.package_yuan is not None:
+        header.append((_("Monthly package"), package_text(contract)))
     for label, value in header:
         sheet.append(safe_row([label, value]))
     sheet.append([])

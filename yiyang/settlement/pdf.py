@@ -23,6 +23,7 @@ from reportlab.platypus.flowables import Flowable
 
 from yiyang.settlement.choices import HoldReason
 from yiyang.settlement.models import Statement, StatementLine
+from yiyang.settlement.display import package_text
 from yiyang.settlement.sources import source_label
 
 FONT = "STSong-Light"
@@ -99,6 +100,8 @@ def statement_pdf(statement: Statement, lines: Iterable[StatementLine]) -> bytes
             [width / 8] * 8, body,
         ),
     ]  # fmt: skip
+    if contract.package_yuan is not None:
+        story.insert(3, Paragraph(_text(f"{_('Monthly package')}：{package_text(contract)}"), body))
     story += _hold_summary(lines, body, heading, width)
     story += [Paragraph(_text(_("Lines")), heading), _line_table(lines, body, width)]
     out = io.BytesIO()
@@ -162,13 +165,16 @@ def bill_pdf(bill: Any) -> bytes:
         _("Long-term-care insurance"), _("Self-pay due"),
     ]]  # fmt: skip
     for row in bill.rows:
-        visit = row["visit"]
+        if row["in_package"]:
+            rows.append([f"{row['date']:%Y-%m-%d}", row["service"],
+                         _("included in the monthly package"), "", "", ""])  # fmt: skip
+            continue
         subsidy = _yuan(row["subsidy"]) if row["settled"] else (
-            f"{_('pending')} ({_yuan(visit.allowance_yuan)})"
+            f"{_('pending')} ({_yuan(row['allowance'])})"
         )  # fmt: skip
         rows.append([
-            f"{visit.date:%Y-%m-%d}", visit.item.name, _yuan(visit.price), subsidy,
-            _yuan(visit.ltc_yuan), _yuan(visit.self_pay_yuan),
+            f"{row['date']:%Y-%m-%d}", row["service"], _yuan(row["price"]), subsidy,
+            _yuan(row["ltc"]), _yuan(row["self_pay"]),
         ])  # fmt: skip
     subsidy_total = _yuan(bill.subsidy) + (
         f" + {_('pending')} {_yuan(bill.pending)}" if bill.pending else ""
