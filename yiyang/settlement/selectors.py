@@ -24,6 +24,7 @@ from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.elders.models import Elder
 from yiyang.settlement.choices import StatementStatus
 from yiyang.settlement.models import (
+    ContractDocument,
     BudgetLine,
     Contract,
     LineHold,
@@ -101,6 +102,24 @@ def contract_list(*, actor: Actor) -> QuerySet[Contract]:
 
 def contract_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Contract:
     return get_or_404(contract_list(actor=actor), external_id=external_id)
+
+
+def contract_documents(*, actor: Actor, contract: Contract) -> QuerySet[ContractDocument]:
+    """The documents of a contract the actor may see (found through ``contract_list``)."""
+    return ContractDocument.objects.filter(contract=contract).defer("data")
+
+
+def contract_document_get_for_actor(
+    *, actor: Actor, external_id: uuid.UUID | str
+) -> ContractDocument:
+    """A document of a contract in the actor's reach (a provider its own contracts', an
+    office those it signed or that serve its division); else 404, as if there were none."""
+    return get_or_404(
+        ContractDocument.objects.select_related("contract").filter(
+            contract__in=contract_scoped(actor, Contract.objects.all())
+        ),
+        external_id=external_id,
+    )
 
 
 def statement_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Statement]:

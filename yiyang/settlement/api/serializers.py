@@ -65,12 +65,16 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
             "id", "number", "scope", "buyer", "provider", "provider_name", "budget_line",
             "starts_on",
             "ends_on", "cap_yuan", "on_time_target", "verified_target", "complaints_limit",
-            "evaluation_target",
+            "evaluation_target", "package_yuan", "package_min_visits",
             "items", "areas",
         )  # fmt: skip
 
-    def get_items(self, obj: Contract) -> list[dict[str, str]]:
-        return [{"item": i.item.code, "unit_price": str(i.unit_price)} for i in obj.items.all()]
+    def get_items(self, obj: Contract) -> list[dict[str, str | None]]:
+        package = obj.package_yuan is not None  # its services carry no unit price
+        return [
+            {"item": i.item.code, "unit_price": None if package else str(i.unit_price)}
+            for i in obj.items.all()
+        ]
 
     def get_areas(self, obj: Contract) -> list[str]:
         return [a.division.code for a in obj.areas.all()]
@@ -90,9 +94,19 @@ class ContractCreateSerializer(serializers.Serializer[Any]):
     ends_on = serializers.DateField()
     cap_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
     prices = serializers.DictField(
-        child=serializers.DecimalField(max_digits=10, decimal_places=2),
-        help_text="service item code -> unit price (empty for a meal-only contract)",
+        child=serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True),
+        help_text="service item code -> unit price (empty for a meal-only contract; null for "
+        "a service a monthly package covers)",
     )
+    package_yuan = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True,
+        help_text="a per-elder monthly package: the amount a month per elder served (the "
+        "contract then pays no unit prices)",
+    )  # fmt: skip
+    package_min_visits = serializers.IntegerField(
+        min_value=0, max_value=62, required=False,
+        help_text="verified visits a month for the full package (fewer: pro-rated; 0: any)",
+    )  # fmt: skip
     areas = serializers.ListField(child=serializers.CharField(), help_text="division codes served")
     # Performance terms (the contract's defaults when left out), percentages 0-100.
     on_time_target = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
