@@ -7,7 +7,9 @@ import csv
 import io
 from collections.abc import Iterable
 from decimal import Decimal
+from urllib.parse import quote
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -127,3 +129,12 @@ def payment_csv(release: Release, statements: Iterable[Statement]) -> str:
     writer.writerows(rows)
     writer.writerow(safe_row([_("Total"), "", "", "", "", "", total]))
     return out.getvalue()
+
+
+def attachment(data: bytes, name: str, content_type: str) -> HttpResponse:
+    """A file to download, never rendered inline nor sniffed, never cached shared."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -21,7 +21,7 @@ from yiyang.settlement import selectors, services
 from yiyang.settlement.api.views import _Base
 from yiyang.settlement.models import Contract, ContractDocument
 from yiyang.settlement.permissions import contract_scoped
-from yiyang.settlement.web.attachments import attachment
+from yiyang.settlement.documents import attachment
 
 
 class ContractDocumentSerializer(serializers.ModelSerializer[ContractDocument]):

@@ -3,8 +3,6 @@ officers), and the download, scoped to who may see the contract and audited."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor
 from yiyang.settlement import selectors, services
+from yiyang.settlement.documents import attachment
 
 
 @login_required
@@ -46,14 +45,6 @@ def contract_documents_view(request: HttpRequest, external_id: str) -> HttpRespo
         {"contract": contract, "documents": documents, "can_manage": can_manage},
         status=status,
     )  # fmt: skip
-
-
-def attachment(data: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 self._start_worker(),
                 self._start_indicator_scheduler(),
                 self._start_meal_scheduler(),
+                self._start_settlement_scheduler(),
                 *self._start_alert_centre(port),
             ]
             try:
@@ -149,6 +150,15 @@ class Command(BaseCommand):
         self.stdout.write("Meal scheduler started (yiyang run-meal-scheduler).")
         return subprocess.Popen(
             [sys.executable, "-m", "yiyang", "run-meal-scheduler", "--interval", "300"],
+            env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def _start_settlement_scheduler(self) -> subprocess.Popen[bytes]:
+        """The settlement's clock: the month before settled after the 1st, and the
+        workflow's deadline reminders sent as messages (both run by the worker above)."""
+        self.stdout.write("Settlement scheduler started (yiyang run-settlement-scheduler).")
+        return subprocess.Popen(
+            [sys.executable, "-m", "yiyang", "run-settlement-scheduler", "--interval", "300"],
             env=os.environ.copy(), stdout=subprocess.DEVNULL,
         )  # fmt: skip
 
