@@ -308,7 +308,7 @@ def test_contract_documents_and_package_lines_by_role(books: Books, both, role: 
     from yiyang.settlement.models import ContractDocument
     from yiyang.settlement.services.attachments import contract_document_add
 
-    inside, out = both
+    _inside, out = both
     who = books.world.user
     mine = contract_document_add(
         actor=who[Role.DISTRICT_OFFICER], contract=books.contract, name="合同.pdf", data=PDF
@@ -323,7 +323,10 @@ def test_contract_documents_and_package_lines_by_role(books: Books, both, role: 
     listed = client.get("/api/v1/contract-documents/")
     if not holds(role, Permission.VIEW_SETTLEMENT):
         assert listed.status_code == 403
-        assert client.get(f"/api/v1/contract-documents/{mine.external_id}/download/").status_code == 403
+        assert (
+            client.get(f"/api/v1/contract-documents/{mine.external_id}/download/").status_code
+            == 403
+        )
         return
     ids = {row["id"] for row in listed.json()["results"]}
     assert ids == ({str(mine.external_id)} if role in SEES_X else set())
@@ -366,7 +369,7 @@ def _file(name: str, data: bytes):
 def test_the_provider_sees_its_own_contracts_documents_only(books: Books, both) -> None:
     from yiyang.settlement.services.attachments import contract_document_add
 
-    inside, out = both
+    _inside, _out = both
     mine = contract_document_add(
         actor=books.world.user[Role.DISTRICT_OFFICER], contract=books.contract, name="a.png",
         data=b"\x89PNG\r\n\x1a\n" + b"0" * 20,

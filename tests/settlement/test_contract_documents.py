@@ -27,9 +27,12 @@ def test_documents_are_checked_by_content_and_stored_encrypted(books: Books) -> 
     assert document.name == "合同.pdf" and document.content_type == "application/pdf"
     stored = bytes(ContractDocument.objects.get(pk=document.pk).data)
     assert PDF not in stored and b"%PDF" not in stored
-    assert contract_document_add(
-        actor=district, contract=books.contract, name="scan.JPG", data=JPEG
-    ).content_type == "image/jpeg"
+    assert (
+        contract_document_add(
+            actor=district, contract=books.contract, name="scan.JPG", data=JPEG
+        ).content_type
+        == "image/jpeg"
+    )
     for name, data in (
         ("evil.pdf", b"<html><script>alert(1)</script>"),  # not a PDF inside
         ("scan.pdf", JPEG),  # an image named as a PDF
@@ -39,9 +42,9 @@ def test_documents_are_checked_by_content_and_stored_encrypted(books: Books) -> 
         with pytest.raises(ValidationError) as caught:
             contract_document_add(actor=district, contract=books.contract, name=name, data=data)
         assert "document" in caught.value.message_dict
-    with override_settings(SETTLEMENT_DOCUMENT_MAX_BYTES=len(PDF) - 1):
-        with pytest.raises(ValidationError):
-            contract_document_add(actor=district, contract=books.contract, name="a.pdf", data=PDF)
+    small = override_settings(SETTLEMENT_DOCUMENT_MAX_BYTES=len(PDF) - 1)
+    with small, pytest.raises(ValidationError):
+        contract_document_add(actor=district, contract=books.contract, name="a.pdf", data=PDF)
     assert ContractDocument.objects.count() == 2
 
 

@@ -108,7 +108,8 @@ package_visit = st.tuples(
 )
 @given(
     visits=st.lists(package_visit, min_size=1, max_size=10),
-    package_fen=st.integers(1, 200000), minimum=st.integers(0, 6),
+    package_fen=st.integers(1, 200000),
+    minimum=st.integers(0, 6),
 )
 def test_totals_reconcile_with_monthly_packages(books: Books, visits, package_fen, minimum) -> None:
     """Package lines (pro-rated to the fen) and visit lines together: every statement's

@@ -49,9 +49,7 @@ def _row(
 
 def _packages(elder: Elder, month: datetime.date) -> tuple[list[PackageMonth], set[tuple]]:
     """The elder's package months and the (provider, service) pairs they cover."""
-    units = list(
-        PackageMonth.objects.filter(elder=elder, month=month).select_related("contract")
-    )
+    units = list(PackageMonth.objects.filter(elder=elder, month=month).select_related("contract"))
     covered = {
         (unit.contract.provider_id, item_id)
         for unit in units

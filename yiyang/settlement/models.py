@@ -194,9 +194,7 @@ class StepReminder(models.Model):
     """A workflow deadline reminder sent for a statement's step (once per step and due
     date): the record that makes the scheduled sending idempotent."""
 
-    statement = models.ForeignKey(
-        "Statement", on_delete=models.CASCADE, related_name="reminders"
-    )
+    statement = models.ForeignKey("Statement", on_delete=models.CASCADE, related_name="reminders")
     step = models.CharField(max_length=12)
     due_on = models.DateField()
     recipients = models.JSONField(default=list)

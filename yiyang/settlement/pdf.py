@@ -22,8 +22,8 @@ from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, 
 from reportlab.platypus.flowables import Flowable
 
 from yiyang.settlement.choices import HoldReason
-from yiyang.settlement.models import Statement, StatementLine
 from yiyang.settlement.display import package_text
+from yiyang.settlement.models import Statement, StatementLine
 from yiyang.settlement.sources import source_label
 
 FONT = "STSong-Light"

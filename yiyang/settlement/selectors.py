@@ -24,9 +24,9 @@ from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.elders.models import Elder
 from yiyang.settlement.choices import StatementStatus
 from yiyang.settlement.models import (
-    ContractDocument,
     BudgetLine,
     Contract,
+    ContractDocument,
     LineHold,
     Release,
     RiskScore,

@@ -19,9 +19,9 @@ from rest_framework.response import Response
 
 from yiyang.settlement import selectors, services
 from yiyang.settlement.api.views import _Base
+from yiyang.settlement.documents import attachment
 from yiyang.settlement.models import Contract, ContractDocument
 from yiyang.settlement.permissions import contract_scoped
-from yiyang.settlement.documents import attachment
 
 
 class ContractDocumentSerializer(serializers.ModelSerializer[ContractDocument]):
@@ -56,8 +56,10 @@ class ContractDocumentViewSet(
     def get_queryset(self) -> QuerySet[ContractDocument]:
         if self._fake():
             return ContractDocument.objects.none()
-        queryset = ContractDocument.objects.select_related("contract").defer("data").filter(
-            contract__in=contract_scoped(self.actor, Contract.objects.all())
+        queryset = (
+            ContractDocument.objects.select_related("contract")
+            .defer("data")
+            .filter(contract__in=contract_scoped(self.actor, Contract.objects.all()))
         )
         contract = self.request.query_params.get("contract")
         if contract:

@@ -43,17 +43,13 @@ def document_type(name: str, data: bytes) -> str:
             if extension not in extensions:
                 break
             return content_type
-    raise ValidationError(
-        {"document": _("Upload the signed contract as a PDF, PNG or JPEG file.")}
-    )
+    raise ValidationError({"document": _("Upload the signed contract as a PDF, PNG or JPEG file.")})
 
 
 def _require_manage(actor: Actor, contract: Contract) -> None:
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     if not actor.scope.covers_division_code(contract.division_code):
-        raise ValidationError(
-            {"document": _("The contract was bought outside your jurisdiction.")}
-        )
+        raise ValidationError({"document": _("The contract was bought outside your jurisdiction.")})
 
 
 @transaction.atomic

@@ -170,8 +170,7 @@ def _package_months(
 ) -> dict[int, PackageMonth]:
     """The month's package unit of each elder served (kept across re-runs of a draft)."""
     existing = {
-        p.elder_id: p
-        for p in PackageMonth.objects.filter(contract=contract, month=run.first)
+        p.elder_id: p for p in PackageMonth.objects.filter(contract=contract, month=run.first)
     }
     for elder_id, entry in served.items():
         unit = existing.get(elder_id)

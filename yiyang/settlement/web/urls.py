@@ -21,16 +21,19 @@ urlpatterns = [
     path("contracts/new/", setup.contract_create_view, name="contract-create"),
     path("contracts/<str:external_id>/edit/", setup.contract_edit_view, name="contract-edit"),
     path(
-        "contracts/<str:external_id>/documents/", attachments.contract_documents_view,
+        "contracts/<str:external_id>/documents/",
+        attachments.contract_documents_view,
         name="contract-documents",
     ),
     path(
-        "contract-documents/<str:external_id>/", attachments.contract_document_view,
+        "contract-documents/<str:external_id>/",
+        attachments.contract_document_view,
         name="contract-document",
     ),
     path(
         "contract-documents/<str:external_id>/delete/",
-        attachments.contract_document_delete_view, name="contract-document-delete",
+        attachments.contract_document_delete_view,
+        name="contract-document-delete",
     ),
     path("releases/", views.release_list_view, name="releases"),
     path("releases/new/", views.release_create_view, name="release-create"),
