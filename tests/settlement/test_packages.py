@@ -164,3 +164,26 @@ def test_statement_files_and_family_bill_show_the_package(generous: Books) -> No
     assert bill.self_pay == per_visit.self_pay_yuan
     assert bill.subsidy + bill.pending == Decimal("600.00") + per_visit.allowance_yuan
     assert bill_pdf(bill).startswith(b"%PDF")
+
+
+def test_a_package_contract_through_the_api(books: Books) -> None:
+    from django.test import Client
+
+    from tests.conftest import login
+
+    client = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
+    body = {
+        "number": "BY-API", "buyer": books.world.div["XA"].code,
+        "provider": str(books.provider.external_id), "budget_line": str(books.line.external_id),
+        "starts_on": "2031-01-01", "ends_on": "2031-12-31", "cap_yuan": "1000.00",
+        "prices": {"ZJ02": None}, "areas": [books.world.div["XA2"].code],
+        "package_yuan": "450.50", "package_min_visits": 3,
+    }  # fmt: skip
+    answer = client.post("/api/v1/contracts/", body, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    data = answer.json()
+    assert data["package_yuan"] == "450.50" and data["package_min_visits"] == 3
+    assert data["items"] == [{"item": "ZJ02", "unit_price": None}]
+    body.update(number="BY-API-2", package_yuan=None, starts_on="2032-01-01", ends_on="2032-02-01")
+    refused = client.post("/api/v1/contracts/", body, content_type="application/json")
+    assert refused.status_code == 400 and "items" in refused.json()
