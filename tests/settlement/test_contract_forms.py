@@ -16,12 +16,18 @@ from yiyang.settlement.models import BudgetLine, Contract
 
 def _body(books: Books, **changes: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "number": "HT-2031-001", "provider": books.world.org["home_care"].pk,
-        "buyer": books.world.div["XA"].pk, "budget_line": books.line.pk,
-        "starts_on": "2031-01-01", "ends_on": "2031-12-31", "cap_yuan": "90000.00",
-        "areas": [books.world.div["XA2"].pk], "on_time_target": "90",
-        "verified_target": "95", "complaints_limit": "5",
-    }  # fmt: skip
+        "number": "HT-2031-001",
+        "provider": books.world.org["home_care"].pk,
+        "buyer": books.world.div["XA"].pk,
+        "budget_line": books.line.pk,
+        "starts_on": "2031-01-01",
+        "ends_on": "2031-12-31",
+        "cap_yuan": "90000.00",
+        "areas": [books.world.div["XA2"].pk],
+        "on_time_target": "90",
+        "verified_target": "95",
+        "complaints_limit": "5",
+    }
     body.update(changes)
     return body
 
@@ -45,12 +51,17 @@ def test_each_kind_of_contract_shows_only_its_own_fields(books: Books) -> None:
 def test_a_package_contract_by_form(books: Books) -> None:
     district = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
     url = "/settlement/contracts/new/?kind=package"
-    refused = district.post(url, _body(books, package_yuan="0", package_min_visits="4",
-                                       package_services=["ZJ02"]))  # fmt: skip
+    refused = district.post(
+        url, _body(books, package_yuan="0", package_min_visits="4", package_services=["ZJ02"])
+    )
     assert refused.status_code == 400 and "package_yuan" in refused.context["form"].errors
     assert not Contract.objects.filter(number="HT-2031-001").exists()
-    done = district.post(url, _body(books, package_yuan="600.00", package_min_visits="4",
-                                    package_services=["ZJ02", "ZJ03"]))  # fmt: skip
+    done = district.post(
+        url,
+        _body(
+            books, package_yuan="600.00", package_min_visits="4", package_services=["ZJ02", "ZJ03"]
+        ),
+    )
     assert done.status_code == 302
     contract = Contract.objects.get(number="HT-2031-001")
     assert contract.package_yuan == Decimal("600.00") and contract.package_min_visits == 4
@@ -73,10 +84,15 @@ def test_a_meal_contract_is_changed_without_prices_and_a_price_sent_is_ignored(
     assert not any(f.startswith("price_") for f in _fields(page))
     line = BudgetLine.objects.get(name="助餐补贴")
     body = _body(
-        books, number=contract.number, budget_line=line.pk, cap_yuan="60000.00",
-        starts_on=f"{contract.starts_on:%Y-%m-%d}", ends_on=f"{contract.ends_on:%Y-%m-%d}",
-        areas=[books.world.div["XA1"].pk], price_JW03="45.00",
-    )  # fmt: skip
+        books,
+        number=contract.number,
+        budget_line=line.pk,
+        cap_yuan="60000.00",
+        starts_on=f"{contract.starts_on:%Y-%m-%d}",
+        ends_on=f"{contract.ends_on:%Y-%m-%d}",
+        areas=[books.world.div["XA1"].pk],
+        price_JW03="45.00",
+    )
     body.pop("provider")
     assert district.post(url, body).status_code == 302
     contract.refresh_from_db()

@@ -21,12 +21,18 @@ from yiyang.settlement.services.packages import package_amount
 
 def package_contract(books: Books, **changes: object) -> Contract:
     values: dict[str, object] = {
-        "number": "BY-001", "buyer": books.world.div["XA"], "provider": books.provider,
-        "budget_line": books.line, "starts_on": books.month - datetime.timedelta(days=30),
-        "ends_on": books.month + datetime.timedelta(days=90), "cap_yuan": "90000.00",
+        "number": "BY-001",
+        "buyer": books.world.div["XA"],
+        "provider": books.provider,
+        "budget_line": books.line,
+        "starts_on": books.month - datetime.timedelta(days=30),
+        "ends_on": books.month + datetime.timedelta(days=90),
+        "cap_yuan": "90000.00",
         "prices": {books.items["ZJ02"]: None, books.items["ZJ03"]: None},
-        "areas": [books.world.div["XA1"]], "package_yuan": "600.00", "package_min_visits": 4,
-    }  # fmt: skip
+        "areas": [books.world.div["XA1"]],
+        "package_yuan": "600.00",
+        "package_min_visits": 4,
+    }
     values.update(changes)
     return services.contract_create(actor=books.world.user[Role.DISTRICT_OFFICER], **values)
 
@@ -121,8 +127,9 @@ def test_package_only_on_home_care_contracts_and_minimum_only_with_package(books
         meal_contract(books, package_yuan="600.00")
     assert "package_yuan" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        package_contract(books, package_yuan=None, package_min_visits=3,
-                         prices={books.items["ZJ02"]: "40.00"})  # fmt: skip
+        package_contract(
+            books, package_yuan=None, package_min_visits=3, prices={books.items["ZJ02"]: "40.00"}
+        )
     assert "package_min_visits" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
         package_contract(books, package_yuan="-5")
@@ -173,12 +180,18 @@ def test_a_package_contract_through_the_api(books: Books) -> None:
 
     client = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
     body = {
-        "number": "BY-API", "buyer": books.world.div["XA"].code,
-        "provider": str(books.provider.external_id), "budget_line": str(books.line.external_id),
-        "starts_on": "2031-01-01", "ends_on": "2031-12-31", "cap_yuan": "1000.00",
-        "prices": {"ZJ02": None}, "areas": [books.world.div["XA2"].code],
-        "package_yuan": "450.50", "package_min_visits": 3,
-    }  # fmt: skip
+        "number": "BY-API",
+        "buyer": books.world.div["XA"].code,
+        "provider": str(books.provider.external_id),
+        "budget_line": str(books.line.external_id),
+        "starts_on": "2031-01-01",
+        "ends_on": "2031-12-31",
+        "cap_yuan": "1000.00",
+        "prices": {"ZJ02": None},
+        "areas": [books.world.div["XA2"].code],
+        "package_yuan": "450.50",
+        "package_min_visits": 3,
+    }
     answer = client.post("/api/v1/contracts/", body, content_type="application/json")
     assert answer.status_code == 201, answer.content
     data = answer.json()

@@ -15,10 +15,13 @@ from yiyang.settlement import documents, services
 from yiyang.settlement.models import StatementLine
 
 visit = st.tuples(
-    st.sampled_from(["liu", "zhang"]), st.integers(1, 28), st.integers(7, 18),
-    st.sampled_from(["wang", "li", "zhao"]), st.integers(0, 9000),
+    st.sampled_from(["liu", "zhang"]),
+    st.integers(1, 28),
+    st.integers(7, 18),
+    st.sampled_from(["wang", "li", "zhao"]),
+    st.integers(0, 9000),
     st.sampled_from(["none", "none", "pending", "rejected"]),
-)  # fmt: skip
+)
 
 
 @settings(
@@ -98,9 +101,11 @@ def test_totals_reconcile_for_random_months(books: Books, visits, cuts) -> None:
 
 
 package_visit = st.tuples(
-    st.sampled_from(["liu", "zhang"]), st.integers(1, 28), st.sampled_from(["ZJ02", "JW03"]),
+    st.sampled_from(["liu", "zhang"]),
+    st.integers(1, 28),
+    st.sampled_from(["ZJ02", "JW03"]),
     st.sampled_from(["none", "none", "pending"]),
-)  # fmt: skip
+)
 
 
 @settings(

@@ -36,15 +36,26 @@ class Bill:
 
 
 def _row(
-    date: datetime.date, service: str, price: Decimal | None, line: StatementLine | None,
-    allowance: Decimal, ltc: Decimal, self_pay: Decimal,
-) -> dict[str, Any]:  # fmt: skip
+    date: datetime.date,
+    service: str,
+    price: Decimal | None,
+    line: StatementLine | None,
+    allowance: Decimal,
+    ltc: Decimal,
+    self_pay: Decimal,
+) -> dict[str, Any]:
     settled = line is not None and line.status != LineStatus.HELD
     return {
-        "date": date, "service": service, "price": price, "allowance": allowance,
-        "subsidy": line.payable_yuan if settled and line else ZERO, "settled": settled,
-        "ltc": ltc, "self_pay": self_pay, "in_package": price is None,
-    }  # fmt: skip
+        "date": date,
+        "service": service,
+        "price": price,
+        "allowance": allowance,
+        "subsidy": line.payable_yuan if settled and line else ZERO,
+        "settled": settled,
+        "ltc": ltc,
+        "self_pay": self_pay,
+        "in_package": price is None,
+    }
 
 
 def _packages(elder: Elder, month: datetime.date) -> tuple[list[PackageMonth], set[tuple]]:
@@ -67,16 +78,22 @@ def elder_bill(elder: Elder, month: datetime.date) -> Bill:
     last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
     visits = list(
         Visit.objects.filter(
-            elder=elder, date__gte=month, date__lte=last, status=VisitStatus.CONFIRMED,
+            elder=elder,
+            date__gte=month,
+            date__lte=last,
+            status=VisitStatus.CONFIRMED,
             outcome__in=["", VisitOutcome.DONE],
-        ).select_related("item").order_by("date", "window_start")
-    )  # fmt: skip
+        )
+        .select_related("item")
+        .order_by("date", "window_start")
+    )
     units, covered = _packages(elder, month)
     lines = {
         (line.source_kind, line.source_id): line
-        for line in StatementLine.objects.filter(source_kind=SourceKind.VISIT,
-                                                 source_id__in=[v.id for v in visits])
-    }  # fmt: skip
+        for line in StatementLine.objects.filter(
+            source_kind=SourceKind.VISIT, source_id__in=[v.id for v in visits]
+        )
+    }
     lines.update(
         ((line.source_kind, line.source_id), line)
         for line in StatementLine.objects.filter(
@@ -88,10 +105,17 @@ def elder_bill(elder: Elder, month: datetime.date) -> Bill:
         if (visit.provider_id, visit.item_id) in covered:
             rows.append(_row(visit.date, visit.item.name, None, None, ZERO, ZERO, ZERO))
             continue
-        rows.append(_row(
-            visit.date, visit.item.name, visit.price, lines.get((SourceKind.VISIT, visit.id)),
-            visit.allowance_yuan, visit.ltc_yuan, visit.self_pay_yuan,
-        ))  # fmt: skip
+        rows.append(
+            _row(
+                visit.date,
+                visit.item.name,
+                visit.price,
+                lines.get((SourceKind.VISIT, visit.id)),
+                visit.allowance_yuan,
+                visit.ltc_yuan,
+                visit.self_pay_yuan,
+            )
+        )
     for unit in units:
         line = lines.get((SourceKind.PACKAGE, unit.id))
         amount = line.price_yuan if line else unit.contract.package_yuan or ZERO
@@ -99,13 +123,15 @@ def elder_bill(elder: Elder, month: datetime.date) -> Bill:
         rows.append(_row(month, service, amount, line, amount, ZERO, ZERO))
     priced = [r for r in rows if not r["in_package"]]
     return Bill(
-        elder=elder, month=month, rows=rows,
+        elder=elder,
+        month=month,
+        rows=rows,
         price=sum((r["price"] for r in priced), ZERO),
         subsidy=sum((r["subsidy"] for r in priced), ZERO),
         ltc=sum((r["ltc"] for r in priced), ZERO),
         self_pay=sum((r["self_pay"] for r in priced), ZERO),
         pending=sum((r["allowance"] for r in priced if not r["settled"]), ZERO),
-    )  # fmt: skip
+    )
 
 
 def family_bills(*, actor: Actor, month: datetime.date) -> list[Bill]:

@@ -82,19 +82,25 @@ class Contract(BaseModel):
     )
     division_code = models.CharField(max_length=12, editable=False)
     provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
         related_name="contracts",
-    )  # fmt: skip
+    )
     budget_line = models.ForeignKey(
-        BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT,
+        BudgetLine,
+        verbose_name=_("budget line"),
+        on_delete=models.PROTECT,
         related_name="contracts",
-    )  # fmt: skip
+    )
     # Home care (visits at the unit prices of its items) or meals only (a canteen's
     # served meals): which sources' units the contract's statements take. Fixed once made.
     scope = models.CharField(
-        _("what it buys"), max_length=12, choices=ContractScope.choices,
+        _("what it buys"),
+        max_length=12,
+        choices=ContractScope.choices,
         default=ContractScope.HOME_CARE,
-    )  # fmt: skip
+    )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     cap_yuan = models.DecimalField(_("cap (yuan)"), **MONEY)
@@ -272,29 +278,54 @@ class StatementLine(models.Model):
     # statement's own transaction, copying keys from units that hold those constraints;
     # Django's CASCADE and PROTECT still govern deletes.
     statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="lines", db_index=False,
+        Statement,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,
         db_constraint=False,
-    )  # fmt: skip
+    )
     external_id = models.UUIDField(unique=True)
     source_kind = models.CharField(_("source"), max_length=16)
     source_id = models.BigIntegerField()
     elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_index=False, db_constraint=False,
-    )  # fmt: skip
+        Elder,
+        verbose_name=_("elder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     person = models.ForeignKey(
-        Person, verbose_name=_("caregiver paid"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
-    )  # fmt: skip
+        Person,
+        verbose_name=_("caregiver paid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     division_code = models.CharField(max_length=12)
     caregiver = models.ForeignKey(
-        Caregiver, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        Caregiver,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     item = models.ForeignKey(
-        ServiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        ServiceItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=200)
     price_yuan = models.DecimalField(_("price (yuan)"), **LINE_MONEY)
@@ -304,9 +335,14 @@ class StatementLine(models.Model):
     payable_yuan = models.DecimalField(_("payable (yuan)"), **LINE_MONEY)
     status = models.CharField(_("status"), max_length=8, choices=LineStatus.choices)
     adjusts = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjusted_by",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjusted_by",
+        db_index=False,
+        db_constraint=False,
+    )
     dispute_reason = models.CharField(_("provider's dispute"), max_length=300, blank=True)
 
     class Meta:
@@ -322,16 +358,18 @@ class StatementLine(models.Model):
         constraints = [
             # A visit (or meal) is billed once, whatever the statement.
             models.UniqueConstraint(
-                fields=("source_kind", "source_id"), name="line_billed_once",
+                fields=("source_kind", "source_id"),
+                name="line_billed_once",
                 condition=~Q(source_kind="adjustment"),
             ),
             # A caregiver's subsidy of one kind is paid once a month, whatever the number
             # of employers and statements (the workforce's own rule, held here too).
             models.UniqueConstraint(
-                fields=("source_kind", "person", "date"), name="line_payee_once_a_month",
+                fields=("source_kind", "person", "date"),
+                name="line_payee_once_a_month",
                 condition=Q(person__isnull=False, source_kind__in=PAYEE_KINDS),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_kind} {self.source_id}"
@@ -459,10 +497,11 @@ class RiskScore(models.Model):
             models.Index(fields=("month", "-score"), name="risk_month_score"),
             # The review queue joins each statement's provider score.
             models.Index(
-                fields=("provider", "month"), name="risk_provider_month",
+                fields=("provider", "month"),
+                name="risk_provider_month",
                 condition=Q(caregiver__isnull=True),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.score}"

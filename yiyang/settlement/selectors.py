@@ -373,13 +373,15 @@ def allowance_cover_problem(
     if not Contract.objects.filter(division_code__startswith=city).exists():
         return None
     contracts = Contract.objects.filter(
-        provider=provider, starts_on__lte=max(dates), ends_on__gte=min(dates),
+        provider=provider,
+        starts_on__lte=max(dates),
+        ends_on__gte=min(dates),
         id__in=ContractItem.objects.filter(item=item).values("contract_id"),
     ).filter(
         id__in=ContractArea.objects.filter(
             code_prefix__in=[division_code[:n] for n in range(1, len(division_code) + 1)]
         ).values("contract_id")
-    )  # fmt: skip
+    )
     periods = list(contracts.values_list("starts_on", "ends_on"))
     for day in dates:
         if not any(start <= day <= end for start, end in periods):
@@ -448,10 +450,12 @@ def contract_inputs(*, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     values.update(
-        provider=provider, budget_line=line, buyer=divisions[data["buyer"]],
+        provider=provider,
+        budget_line=line,
+        buyer=divisions[data["buyer"]],
         areas=[divisions[c] for c in data["areas"]],
         prices={items[c]: p for c, p in data["prices"].items()},
-    )  # fmt: skip
+    )
     return values
 
 

@@ -63,9 +63,12 @@ SOURCES: dict[str, Source] = {}
 
 
 def register_source(
-    kind: str, label: Promise | str, collect: Collector | None = None, *,
+    kind: str,
+    label: Promise | str,
+    collect: Collector | None = None,
+    *,
     stage: Stager | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Register a source of billable units (exactly one of ``collect`` and ``stage``)."""
     if (collect is None) == (stage is None):
         raise ValueError("A source has either a collector or a stage, not both or neither.")

@@ -32,9 +32,15 @@ class ContractDocumentSerializer(serializers.ModelSerializer[ContractDocument]):
     class Meta:
         model = ContractDocument
         fields = (
-            "id", "contract", "name", "content_type", "size", "sha256", "uploaded_at",
+            "id",
+            "contract",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
             "uploaded_by_username",
-        )  # fmt: skip
+        )
 
 
 class ContractDocumentUploadSerializer(serializers.Serializer[Any]):

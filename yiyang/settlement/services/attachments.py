@@ -35,8 +35,12 @@ def document_type(name: str, data: bytes) -> str:
     if not data:
         raise ValidationError({"document": _("The file is empty.")})
     if len(data) > max_bytes():
-        raise ValidationError({"document": _("The file is larger than %(mb)s MB.") % {
-            "mb": max_bytes() // (1024 * 1024)}})  # fmt: skip
+        raise ValidationError(
+            {
+                "document": _("The file is larger than %(mb)s MB.")
+                % {"mb": max_bytes() // (1024 * 1024)}
+            }
+        )
     extension = os.path.splitext(name)[1].lower()
     for magic, content_type, extensions in SIGNATURES:
         if data.startswith(magic):
@@ -63,15 +67,22 @@ def contract_document_add(
         raise ValidationError({"document": _("The file has no name.")})
     content_type = document_type(clean_name, data)
     document = ContractDocument.objects.create(
-        contract=contract, name=clean_name, content_type=content_type, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), data=crypto.encrypt_bytes(data),
-        uploaded_by=actor_user(actor), uploaded_by_username=actor.username,
-    )  # fmt: skip
+        contract=contract,
+        name=clean_name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=crypto.encrypt_bytes(data),
+        uploaded_by=actor_user(actor),
+        uploaded_by_username=actor.username,
+    )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=document,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=document,
         division_code=contract.division_code,
         changes={"contract": contract.number, "name": clean_name, "size": len(data)},
-    )  # fmt: skip
+    )
     return document
 
 
@@ -80,10 +91,12 @@ def contract_document_delete(*, actor: Actor, document: ContractDocument) -> Non
     contract = document.contract
     _require_manage(actor, contract)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=contract,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=contract,
         division_code=contract.division_code,
         changes={"document_deleted": document.name, "sha256": document.sha256},
-    )  # fmt: skip
+    )
     document.delete()
 
 
@@ -91,8 +104,10 @@ def contract_document_read(*, actor: Actor, document: ContractDocument) -> bytes
     """The document's bytes for one who may see the contract (the caller found it through
     the scoped selector); every read is audited."""
     audit_record(
-        actor=actor, action=AuditAction.EXPORT, obj=document,
+        actor=actor,
+        action=AuditAction.EXPORT,
+        obj=document,
         division_code=document.contract.division_code,
         changes={"contract": document.contract.number, "name": document.name},
-    )  # fmt: skip
+    )
     return crypto.decrypt_bytes(bytes(document.data))

@@ -71,9 +71,15 @@ def _staged_visits(run: Run, contract: Contract, items: list[int]) -> list[tuple
         f"SELECT source_id, elder_id, division_code, day FROM {UNIT} "  # noqa: S608
         f"WHERE kind = %s AND provider_id = %s AND item_id IN ({marks}) "
         f"AND day >= %s AND day <= %s AND ({areas}) ORDER BY day, source_id",
-        [VISIT, contract.provider_id, *items, run.date(since), run.date(until),
-         *[p + "%" for p in prefixes]],
-    )  # fmt: skip
+        [
+            VISIT,
+            contract.provider_id,
+            *items,
+            run.date(since),
+            run.date(until),
+            *[p + "%" for p in prefixes],
+        ],
+    )
 
 
 def _unverified_elders(
@@ -90,13 +96,16 @@ def _unverified_elders(
     found: dict[int, tuple[str, int]] = {}
     rows = (
         Visit.objects.filter(
-            area, provider_id=contract.provider_id, item_id__in=items, date__gte=since,
+            area,
+            provider_id=contract.provider_id,
+            item_id__in=items,
+            date__gte=since,
             date__lte=until,
         )
         .exclude(status="cancelled")
         .exclude(elder_id__in=known)
         .values_list("elder_id", "division_code")
-    )  # fmt: skip
+    )
     for elder_id, code in rows:
         found[elder_id] = (code, found.get(elder_id, (code, 0))[1] + 1)
     return found
@@ -127,8 +136,9 @@ def _stage_contract(run: Run, contract: Contract) -> None:
                 Decimal(contract.package_yuan or 0), contract.package_min_visits, entry["verified"]
             )
             description = _("Monthly package %(month)s: %(verified)s verified visits") % {
-                "month": f"{run.first:%Y-%m}", "verified": entry["verified"],
-            }  # fmt: skip
+                "month": f"{run.first:%Y-%m}",
+                "verified": entry["verified"],
+            }
             if contract.package_min_visits:
                 description += _(" (%(minimum)s for the full amount)") % {
                     "minimum": contract.package_min_visits
@@ -142,17 +152,37 @@ def _stage_contract(run: Run, contract: Contract) -> None:
 
 
 def _unit(
-    run: Run, source_id: int, elder_id: int, code: str, contract: Contract,
-    day: datetime.date, description: str, amount: Decimal,
-) -> tuple[Any, ...]:  # fmt: skip
+    run: Run,
+    source_id: int,
+    elder_id: int,
+    code: str,
+    contract: Contract,
+    day: datetime.date,
+    description: str,
+    amount: Decimal,
+) -> tuple[Any, ...]:
     from django.db import connection
 
-    money = [connection.ops.adapt_decimalfield_value(v, 10, 2)
-             for v in (amount, amount, Decimal("0.00"), Decimal("0.00"))]  # fmt: skip
+    money = [
+        connection.ops.adapt_decimalfield_value(v, 10, 2)
+        for v in (amount, amount, Decimal("0.00"), Decimal("0.00"))
+    ]
     return (
-        PACKAGE, source_id, elder_id, code, contract.provider_id, None, None, run.date(day),
-        None, None, description[:200], *money, "", 0,
-    )  # fmt: skip
+        PACKAGE,
+        source_id,
+        elder_id,
+        code,
+        contract.provider_id,
+        None,
+        None,
+        run.date(day),
+        None,
+        None,
+        description[:200],
+        *money,
+        "",
+        0,
+    )
 
 
 def _remove_units(run: Run, source_ids: Sequence[int]) -> None:

@@ -51,9 +51,12 @@ def _message(statement: Statement, ask: Any) -> str:
         "Reminder: the statement of %(provider)s for %(month)s (contract %(contract)s) "
         "waits for you to %(ask)s by %(due)s."
     ) % {
-        "provider": statement.provider.name, "month": f"{statement.month:%Y-%m}",
-        "contract": statement.contract.number, "ask": ask, "due": f"{statement.due_on:%Y-%m-%d}",
-    }  # fmt: skip
+        "provider": statement.provider.name,
+        "month": f"{statement.month:%Y-%m}",
+        "contract": statement.contract.number,
+        "ask": ask,
+        "due": f"{statement.due_on:%Y-%m-%d}",
+    }
 
 
 def step_reminders_send(*, today: datetime.date | None = None) -> dict[str, int]:
@@ -66,9 +69,11 @@ def step_reminders_send(*, today: datetime.date | None = None) -> dict[str, int]
             usernames = sorted(u.username for u in users)
             with transaction.atomic():
                 _reminder, created = StepReminder.objects.get_or_create(
-                    statement=statement, step=step, due_on=statement.due_on,
+                    statement=statement,
+                    step=step,
+                    due_on=statement.due_on,
                     defaults={"recipients": usernames},
-                )  # fmt: skip
+                )
                 if not created:
                     continue
                 text = _message(statement, ask)
@@ -79,9 +84,11 @@ def step_reminders_send(*, today: datetime.date | None = None) -> dict[str, int]
                         else RecipientKind.COMMUNITY
                     )
                     notification_send(
-                        recipient_kind=kind, recipient=user.username, message=text,
+                        recipient_kind=kind,
+                        recipient=user.username,
+                        message=text,
                         division_code=statement.division_code,
-                    )  # fmt: skip
+                    )
                     messages += 1
             reminders += 1
     return {"reminders": reminders, "messages": messages}

@@ -41,10 +41,11 @@ def contract_documents_view(request: HttpRequest, external_id: str) -> HttpRespo
             return redirect("settlement:contract-documents", external_id=contract.external_id)
     documents = selectors.contract_documents(actor=actor, contract=contract)
     return render(
-        request, "settlement/contract_documents.html",
+        request,
+        "settlement/contract_documents.html",
         {"contract": contract, "documents": documents, "can_manage": can_manage},
         status=status,
-    )  # fmt: skip
+    )
 
 
 @login_required

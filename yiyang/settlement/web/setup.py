@@ -105,21 +105,30 @@ class ContractForm(forms.Form):
         label=gettext_lazy("on-time rate target (%)"), initial=90, max_digits=5, decimal_places=2
     )
     verified_target = forms.DecimalField(
-        label=gettext_lazy("verified share target (%)"), initial=95, max_digits=5,
+        label=gettext_lazy("verified share target (%)"),
+        initial=95,
+        max_digits=5,
         decimal_places=2,
-    )  # fmt: skip
+    )
     complaints_limit = forms.IntegerField(
         label=gettext_lazy("complaints allowed a month"), initial=5, min_value=0
     )
     evaluation_target = forms.DecimalField(
-        label=gettext_lazy("evaluation score target (% of points)"), initial=80, max_digits=5,
-        decimal_places=2, required=False,
-    )  # fmt: skip
+        label=gettext_lazy("evaluation score target (% of points)"),
+        initial=80,
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+    )
 
     def __init__(
-        self, *args: Any, actor: Actor, contract: Contract | None = None,
-        kind: str = "home_care", **kwargs: Any,
-    ) -> None:  # fmt: skip
+        self,
+        *args: Any,
+        actor: Actor,
+        contract: Contract | None = None,
+        kind: str = "home_care",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = contract_kind(contract) if contract is not None else kind
         choices = {
@@ -150,24 +159,30 @@ class ContractForm(forms.Form):
         for item in self.items:
             self.fields[f"price_{item.code}"] = forms.DecimalField(
                 label=_("Unit price of %(service)s (yuan)") % {"service": item.name},
-                required=False, max_digits=10, decimal_places=2, initial=prices.get(item.pk),
-            )  # fmt: skip
+                required=False,
+                max_digits=10,
+                decimal_places=2,
+                initial=prices.get(item.pk),
+            )
 
     def _package_fields(self, contract: Contract | None) -> None:
         self.fields["package_yuan"] = forms.CharField(
-            label=gettext_lazy("Monthly package per elder (yuan)"), max_length=20,
+            label=gettext_lazy("Monthly package per elder (yuan)"),
+            max_length=20,
             initial=contract.package_yuan if contract else None,
-        )  # fmt: skip
+        )
         self.fields["package_min_visits"] = forms.IntegerField(
             label=gettext_lazy("Verified visits a month for the full package (0: any)"),
-            min_value=0, max_value=62, initial=contract.package_min_visits if contract else 0,
-        )  # fmt: skip
+            min_value=0,
+            max_value=62,
+            initial=contract.package_min_visits if contract else 0,
+        )
         self.fields["package_services"] = forms.MultipleChoiceField(
             label=gettext_lazy("Services the package covers"),
             choices=[(i.code, i.name) for i in self.items],
             widget=forms.CheckboxSelectMultiple,
             initial=[i.item.code for i in contract.items.all()] if contract else [],
-        )  # fmt: skip
+        )
 
     def prices(self) -> dict[ServiceItem, Any]:
         if self.kind == "package":
@@ -264,14 +279,18 @@ def contract_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     contract = selectors.contract_get_for_actor(actor=actor, external_id=external_id)
     initial = {
-        "number": contract.number, "buyer": contract.buyer, "budget_line": contract.budget_line,
-        "starts_on": contract.starts_on, "ends_on": contract.ends_on,
-        "cap_yuan": contract.cap_yuan, "areas": [a.division for a in contract.areas.all()],
+        "number": contract.number,
+        "buyer": contract.buyer,
+        "budget_line": contract.budget_line,
+        "starts_on": contract.starts_on,
+        "ends_on": contract.ends_on,
+        "cap_yuan": contract.cap_yuan,
+        "areas": [a.division for a in contract.areas.all()],
         "on_time_target": contract.on_time_target,
         "verified_target": contract.verified_target,
         "complaints_limit": contract.complaints_limit,
         "evaluation_target": contract.evaluation_target,
-    }  # fmt: skip
+    }
     form = ContractForm(request.POST or None, actor=actor, contract=contract, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

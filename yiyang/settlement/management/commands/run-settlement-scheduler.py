@@ -33,9 +33,15 @@ class Command(BaseCommand):
                 queued.add(due.isoformat())
                 fresh.append(due.isoformat())
             step_reminders_task.enqueue()
-            self.stdout.write(json.dumps({
-                "at": timezone.now().isoformat(), "queued": fresh, "reminders": "queued",
-            }))  # fmt: skip
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "at": timezone.now().isoformat(),
+                        "queued": fresh,
+                        "reminders": "queued",
+                    }
+                )
+            )
             if options["once"]:
                 return
             time.sleep(options["interval"])
