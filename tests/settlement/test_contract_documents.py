@@ -69,3 +69,20 @@ def test_upload_list_download_and_delete_on_the_contract_page(books: Books) -> N
     assert provider.post(delete).status_code == 403
     assert district.post(delete).status_code == 302
     assert not ContractDocument.objects.exists()
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(books: Books) -> None:
+    district = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
+    url = f"/settlement/contracts/{books.contract.external_id}/documents/"
+    with override_settings(SETTLEMENT_DOCUMENT_MAX_BYTES=100):
+        big = district.post(url, {"document": SimpleUploadedFile("big.pdf", PDF + b"0" * 200)})
+        api = district.post(
+            "/api/v1/contract-documents/",
+            {
+                "contract": str(books.contract.external_id),
+                "file": SimpleUploadedFile("big.pdf", PDF + b"0" * 200),
+            },
+        )
+    assert big.status_code == 400
+    assert api.status_code == 400 and "document" in api.json()
+    assert not ContractDocument.objects.exists()

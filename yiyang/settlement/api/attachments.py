@@ -22,6 +22,7 @@ from yiyang.settlement.api.views import _Base
 from yiyang.settlement.documents import attachment
 from yiyang.settlement.models import Contract, ContractDocument
 from yiyang.settlement.permissions import contract_scoped
+from yiyang.settlement.services.attachments import upload_bytes
 
 
 class ContractDocumentSerializer(serializers.ModelSerializer[ContractDocument]):
@@ -96,7 +97,7 @@ class ContractDocumentViewSet(
         )
         upload = serializer.validated_data["file"]
         document = services.contract_document_add(
-            actor=self.actor, contract=contract, name=upload.name or "", data=upload.read()
+            actor=self.actor, contract=contract, name=upload.name or "", data=upload_bytes(upload)
         )
         return Response(ContractDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 

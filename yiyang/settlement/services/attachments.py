@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,17 +31,26 @@ def max_bytes() -> int:
     return int(getattr(settings, "SETTLEMENT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
 
 
+def _too_large() -> ValidationError:
+    return ValidationError(
+        {"document": _("The file is larger than %(mb)s MB.") % {"mb": max_bytes() // 2**20}}
+    )
+
+
+def upload_bytes(upload: Any) -> bytes:
+    """An uploaded file's bytes, refused before reading it whole when larger than accepted."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes():
+        raise _too_large()
+    return bytes(upload.read(max_bytes() + 1))
+
+
 def document_type(name: str, data: bytes) -> str:
     """The content type of an acceptable document, or a ValidationError saying why not."""
     if not data:
         raise ValidationError({"document": _("The file is empty.")})
     if len(data) > max_bytes():
-        raise ValidationError(
-            {
-                "document": _("The file is larger than %(mb)s MB.")
-                % {"mb": max_bytes() // (1024 * 1024)}
-            }
-        )
+        raise _too_large()
     extension = os.path.splitext(name)[1].lower()
     for magic, content_type, extensions in SIGNATURES:
         if data.startswith(magic):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from yiyang.core.permissions import Permission, has_perm, request_actor
 from yiyang.settlement import selectors, services
 from yiyang.settlement.documents import attachment
+from yiyang.settlement.services.attachments import upload_bytes
 
 
 @login_required
@@ -30,7 +31,7 @@ def contract_documents_view(request: HttpRequest, external_id: str) -> HttpRespo
             if upload is None:
                 raise ValidationError({"document": _("Choose a file to upload.")})
             services.contract_document_add(
-                actor=actor, contract=contract, name=upload.name or "", data=upload.read()
+                actor=actor, contract=contract, name=upload.name or "", data=upload_bytes(upload)
             )
         except ValidationError as exc:
             for message in exc.messages:
