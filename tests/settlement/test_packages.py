@@ -111,6 +111,15 @@ def test_package_holds_no_visit_month_share_and_allowance(books: Books) -> None:
     # past the fixture's 300-yuan monthly allowance.
     assert {"elder_unavailable", "allowance_exceeded"} <= liu
     assert lines["刘桂兰"].payable_yuan == Decimal("0.00")
+    # The hold tells the reviewer the month's share: the days present of the month's days.
+    detail = lines["刘桂兰"].holds.get(reason="elder_unavailable").detail
+    days = (books.month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - books.month
+    away = days.days - 19
+    share = (Decimal("600.00") * (days.days - away) / days.days).quantize(Decimal("0.01"))
+    assert (detail["away_days"], detail["days"], detail["share"]) == (away, days.days, str(share))
+    from yiyang.settlement.display import hold_text
+
+    assert str(share) in hold_text("elder_unavailable", detail)
 
 
 def test_no_visit_at_all_but_a_missed_one_is_held(generous: Books) -> None:

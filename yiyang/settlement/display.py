@@ -35,6 +35,12 @@ def hold_text(reason: str, detail: dict[str, Any]) -> str:
         extra = "、".join(_label(FlagCode, f) for f in detail["flags"])
     elif reason == HoldReason.ELDER_UNAVAILABLE:
         extra = _label(ElderStatus, detail.get("status", ""))
+        if "share" in detail:  # a monthly package: the month's share of the days present
+            extra += _("; away %(away)s of %(days)s days, the month's share %(share)s yuan") % {
+                "away": detail["away_days"],
+                "days": detail["days"],
+                "share": detail["share"],
+            }
     elif reason == HoldReason.ELDER_AWAY and "metres" in detail:
         at = datetime.datetime.fromisoformat(detail["at"])
         extra = _("%(metres)s m from home at %(time)s") % {

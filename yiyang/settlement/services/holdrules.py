@@ -31,6 +31,7 @@ from yiyang.settlement.services.engine import (
     as_datetime,
     yuan_of_fen,
 )
+from yiyang.settlement.services.packages import package_shares
 from yiyang.visits.choices import ReviewStatus, VisitOutcome, VisitStatus
 from yiyang.visits.models import Visit, VisitFlag
 
@@ -289,12 +290,14 @@ def hold_unavailable(run: Run) -> None:
             Elder.objects.filter(external_id__in=recent[i : i + CHUNK]).values_list("id", flat=True)
         )
     spans = []
+    away: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
     for elder_id, timeline in elder_status_timelines(candidates).items():
         for n, (start, status) in enumerate(timeline):
             if status not in UNAVAILABLE:
                 continue
             until = timeline[n + 1][0] if n + 1 < len(timeline) else datetime.date.max
             if until > start:
+                away[elder_id].append((start, until))
                 spans.append(
                     (
                         "unavailable",
@@ -314,6 +317,7 @@ def hold_unavailable(run: Run) -> None:
         "OR (u.kind = %s AND s.since <= %s AND s.until > u.day))",
         [PACKAGE, PACKAGE, run.date(run.last)],
     )
+    package_shares(run, away)
 
 
 def hold_duplicates(run: Run) -> None:

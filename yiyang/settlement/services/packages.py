@@ -15,8 +15,8 @@ The rules (docs/settlement.md):
   (amount × verified ÷ minimum, rounded half up to the fen); no verified visit at all
   holds the line (``no_verified_visit``) at the full amount for a reviewer to decide.
 - The rules for every unit then apply to it: the elder's registry status on any day of
-  the month from its date (hospital, institution, deceased, moved out: held, the reviewer
-  reduces it to the month's share), the monthly allowance, and a second package for the
+  the month from its date (hospital, institution, deceased, moved out: held, its detail
+  naming the days away and the month's share, to which the reviewer reduces it), the monthly allowance, and a second package for the
   same elder and month (held as billed twice).
 """
 
@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.settlement.choices import HoldReason, SourceKind
 from yiyang.settlement.models import Contract, PackageMonth
-from yiyang.settlement.services.engine import UNIT, Run
+from yiyang.settlement.services.engine import UNIT, Run, as_date
 
 VISIT = SourceKind.VISIT.value
 PACKAGE = SourceKind.PACKAGE.value
@@ -210,3 +210,30 @@ def _package_months(
         unit.save()
         existing[elder_id] = unit
     return existing
+
+
+def package_shares(run: Run, away: dict[int, list[tuple[datetime.date, datetime.date]]]) -> None:
+    """For each package line held because the registry had the elder away part of the
+    month: the days away of the line's days and the month's share of the amount (the days
+    present), in the hold's detail, for the reviewer who reduces it."""
+    if not away:
+        return
+    for source_id, elder_id, day, price in run.fetch(
+        f"SELECT source_id, elder_id, day, price FROM {UNIT} WHERE kind = %s",  # noqa: S608
+        [PACKAGE],
+    ):
+        detail = run.holds.get((PACKAGE, int(source_id)), {}).get(HoldReason.ELDER_UNAVAILABLE)
+        if detail is None:
+            continue
+        first = as_date(day)
+        days = (run.last - first).days + 1
+        missing: set[datetime.date] = set()
+        for start, until in away.get(int(elder_id), []):
+            since = max(start, first)
+            end = min(until - datetime.timedelta(days=1), run.last)
+            missing.update(
+                since + datetime.timedelta(days=n) for n in range((end - since).days + 1)
+            )
+        amount = Decimal(str(price))
+        share = (amount * (days - len(missing)) / days).quantize(CENT, rounding=ROUND_HALF_UP)
+        detail.update(away_days=len(missing), days=days, share=str(share))
