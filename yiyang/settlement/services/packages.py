@@ -16,8 +16,9 @@ The rules (docs/settlement.md):
   holds the line (``no_verified_visit``) at the full amount for a reviewer to decide.
 - The rules for every unit then apply to it: the elder's registry status on any day of
   the month from its date (hospital, institution, deceased, moved out: held, its detail
-  naming the days away and the month's share, to which the reviewer reduces it), the monthly allowance, and a second package for the
-  same elder and month (held as billed twice).
+  naming the days away and the month's share, to which the reviewer reduces it), the
+  monthly allowance, and a second package for the same elder and month (held as billed
+  twice).
 """
 
 from __future__ import annotations
