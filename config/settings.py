@@ -728,4 +728,6 @@ if MODE == "test":
 # Government-purchased services (issue 14). A wearable's position farther than this from
 # the elder's home during a visit holds the visit's line; days each workflow step has.
 SETTLEMENT_AWAY_FROM_HOME_M = env_int("SETTLEMENT_AWAY_FROM_HOME_M", 300)
+# Signed contract documents (PDF, PNG, JPEG), encrypted in the database: the largest accepted.
+SETTLEMENT_DOCUMENT_MAX_BYTES = env_int("SETTLEMENT_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 SETTLEMENT_DUE_DAYS = {"confirm": 5, "verify": 10, "approve": 15, "release": 20, "pay": 10}

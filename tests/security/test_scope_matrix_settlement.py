@@ -295,3 +295,92 @@ def test_the_family_sees_the_monthly_bill_of_its_linked_elder(books: Books) -> N
         f"/settlement/bill/?month={books.month:%Y-%m}&elder={books.elders['zhang'].external_id}&format=pdf"
     )
     assert other.status_code == 404  # not linked: no bill to print
+
+
+PDF = b"%PDF-1.4\n%signed contract\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_contract_documents_and_package_lines_by_role(books: Books, both, role: str) -> None:
+    """Contract documents: listed and downloaded within the contract's scope, uploaded and
+    deleted by those who manage contracts; package lines scoped like any line."""
+    from yiyang.core.models import AuditEvent
+    from yiyang.settlement.models import ContractDocument
+    from yiyang.settlement.services.attachments import contract_document_add
+
+    _inside, out = both
+    who = books.world.user
+    mine = contract_document_add(
+        actor=who[Role.DISTRICT_OFFICER], contract=books.contract, name="合同.pdf", data=PDF
+    )
+    theirs = ContractDocument.objects.create(
+        contract=out.contract, name="y.pdf", content_type="application/pdf", size=1,
+        sha256="0", data=b"",
+    )  # fmt: skip
+    package = StatementLine.objects.filter(statement=out).update(source_kind="package")
+    assert package == 1
+    client = login(Client(), who[role])
+    listed = client.get("/api/v1/contract-documents/")
+    if not holds(role, Permission.VIEW_SETTLEMENT):
+        assert listed.status_code == 403
+        assert (
+            client.get(f"/api/v1/contract-documents/{mine.external_id}/download/").status_code
+            == 403
+        )
+        return
+    ids = {row["id"] for row in listed.json()["results"]}
+    assert ids == ({str(mine.external_id)} if role in SEES_X else set())
+    for path in (
+        f"/api/v1/contract-documents/{theirs.external_id}/download/",
+        f"/settlement/contract-documents/{theirs.external_id}/",
+        f"/settlement/contracts/{out.contract.external_id}/documents/",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert client.delete(f"/api/v1/contract-documents/{theirs.external_id}/").status_code == 404
+    line = out.lines.get()
+    assert client.get(f"/api/v1/statement-lines/{line.external_id}/").status_code == 404
+    if role in SEES_X:
+        before = AuditEvent.objects.filter(action="export", object_id=str(mine.external_id))
+        count = before.count()
+        answer = client.get(f"/settlement/contract-documents/{mine.external_id}/")
+        assert answer.status_code == 200 and answer.content == PDF
+        assert answer["Content-Disposition"].startswith("attachment")
+        assert before.count() == count + 1
+    upload = client.post(
+        "/api/v1/contract-documents/",
+        {"contract": str(books.contract.external_id), "file": _file("b.pdf", PDF)},
+    )
+    removed = client.delete(f"/api/v1/contract-documents/{mine.external_id}/")
+    if holds(role, Permission.MANAGE_CONTRACTS) and role in SEES_X:
+        assert upload.status_code == 201, upload.content
+        assert removed.status_code == 204
+    else:
+        assert upload.status_code in (403, 404)
+        assert removed.status_code in (403, 404)
+        assert ContractDocument.objects.filter(pk=mine.pk).exists()
+
+
+def _file(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def test_the_provider_sees_its_own_contracts_documents_only(books: Books, both) -> None:
+    from yiyang.settlement.services.attachments import contract_document_add
+
+    _inside, _out = both
+    mine = contract_document_add(
+        actor=books.world.user[Role.DISTRICT_OFFICER], contract=books.contract, name="a.png",
+        data=b"\x89PNG\r\n\x1a\n" + b"0" * 20,
+    )  # fmt: skip
+    provider = login(Client(), books.manager)
+    rows = provider.get("/api/v1/contract-documents/").json()["results"]
+    assert [r["id"] for r in rows] == [str(mine.external_id)]
+    answer = provider.get(f"/api/v1/contract-documents/{mine.external_id}/download/")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/png"
+    page = provider.get(f"/settlement/contracts/{books.contract.external_id}/documents/")
+    assert page.status_code == 200 and "a.png" in page.content.decode()
+    assert 'name="document"' not in page.content.decode()  # no upload for the provider
+    other = login(Client(), books.users["street_xa2"])
+    assert other.get(f"/api/v1/contract-documents/{mine.external_id}/download/").status_code == 404

@@ -54,9 +54,16 @@ class Books:
     users: dict[str, Any] = field(default_factory=dict)
 
     def visit(
-        self, elder: str = "liu", day: int = 3, hour: int = 9, minutes: int = 60,
-        caregiver: str = "wang", code: str = "JW03", allowance: str = "30.00", **extra: Any,
-    ) -> Visit:  # fmt: skip
+        self,
+        elder: str = "liu",
+        day: int = 3,
+        hour: int = 9,
+        minutes: int = 60,
+        caregiver: str = "wang",
+        code: str = "JW03",
+        allowance: str = "30.00",
+        **extra: Any,
+    ) -> Visit:
         """A confirmed visit of the month, checked in at the elder's home."""
         date = self.month.replace(day=day)
         start = datetime.datetime.combine(date, datetime.time(hour), tzinfo=datetime.UTC)
@@ -65,25 +72,43 @@ class Books:
         price = item.standard_price
         allowance_d = Decimal(allowance)
         values: dict[str, Any] = {
-            "elder": elder_obj, "division_code": elder_obj.division_code,
-            "provider": self.provider, "item": item, "price": price,
-            "allowance_yuan": allowance_d, "ltc_yuan": Decimal("0.00"),
+            "elder": elder_obj,
+            "division_code": elder_obj.division_code,
+            "provider": self.provider,
+            "item": item,
+            "price": price,
+            "allowance_yuan": allowance_d,
+            "ltc_yuan": Decimal("0.00"),
             "self_pay_yuan": price - allowance_d,
-        }  # fmt: skip
+        }
         order = Order.objects.create(
-            kind="once", placed_via="worker", starts_on=date, ends_on=date,
-            window_start=datetime.time(hour), window_end=datetime.time(hour + 2), **values,
-        )  # fmt: skip
+            kind="once",
+            placed_via="worker",
+            starts_on=date,
+            ends_on=date,
+            window_start=datetime.time(hour),
+            window_end=datetime.time(hour + 2),
+            **values,
+        )
         fields: dict[str, Any] = {
-            "order": order, "date": date, "window_start": start,
+            "order": order,
+            "date": date,
+            "window_start": start,
             "window_end": start + datetime.timedelta(hours=2),
-            "standard_minutes": item.standard_minutes, "caregiver": self.caregivers[caregiver],
-            "status": "confirmed", "outcome": "done", "check_in_at": start,
+            "standard_minutes": item.standard_minutes,
+            "caregiver": self.caregivers[caregiver],
+            "status": "confirmed",
+            "outcome": "done",
+            "check_in_at": start,
             "check_out_at": start + datetime.timedelta(minutes=minutes),
-            "check_in_lat": HOME[0], "check_in_lng": HOME[1], "check_in_distance": 5.0,
-            "check_out_lat": HOME[0], "check_out_lng": HOME[1], "check_out_distance": 5.0,
+            "check_in_lat": HOME[0],
+            "check_in_lng": HOME[1],
+            "check_in_distance": 5.0,
+            "check_out_lat": HOME[0],
+            "check_out_lng": HOME[1],
+            "check_out_distance": 5.0,
             "confirmed_at": start + datetime.timedelta(minutes=minutes + 5),
-        }  # fmt: skip
+        }
         fields.update(values)
         fields.update(extra)
         return Visit.objects.create(**fields)
@@ -91,10 +116,15 @@ class Books:
 
 def allowance_rule(amount: str = "300.00") -> EligibilityRule:
     return EligibilityRule.objects.create(
-        name="居家服务补贴", entitlement="home_care_allowance", amount_yuan=Decimal(amount),
-        unit="per_month", min_level=0, max_level=4, min_age=60,
+        name="居家服务补贴",
+        entitlement="home_care_allowance",
+        amount_yuan=Decimal(amount),
+        unit="per_month",
+        min_level=0,
+        max_level=4,
+        min_age=60,
         valid_from=datetime.date(2020, 1, 1),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -116,23 +146,47 @@ def make_books(world: World) -> Books:
     }
     worker = world.user[Role.STREET_OFFICER]
     elders = {
-        "liu": make_elder(worker, world.div["XA1a"], name="刘桂兰", lat=Decimal("34.750000"), lng=Decimal("113.650000"), ability_level="moderate"),
-        "zhang": make_elder(worker, world.div["XA1b"], name="张秀英", lat=Decimal("34.750000"), lng=Decimal("113.650000"), ability_level="moderate"),
-    }  # fmt: skip
+        "liu": make_elder(
+            worker,
+            world.div["XA1a"],
+            name="刘桂兰",
+            lat=Decimal("34.750000"),
+            lng=Decimal("113.650000"),
+            ability_level="moderate",
+        ),
+        "zhang": make_elder(
+            worker,
+            world.div["XA1b"],
+            name="张秀英",
+            lat=Decimal("34.750000"),
+            lng=Decimal("113.650000"),
+            ability_level="moderate",
+        ),
+    }
     allowance_rule()
     finance = world.user[Role.FINANCE_OFFICER]
     line = services.budget_line_create(
-        actor=finance, city=city, source="central", year=last_month().year,
-        purpose="home_care", name="中央居家养老补助", amount_yuan="28000000.00",
-    )  # fmt: skip
+        actor=finance,
+        city=city,
+        source="central",
+        year=last_month().year,
+        purpose="home_care",
+        name="中央居家养老补助",
+        amount_yuan="28000000.00",
+    )
     month = last_month()
     contract = services.contract_create(
-        actor=world.user[Role.DISTRICT_OFFICER], number="HT-2026-001", buyer=world.div["XA"],
-        provider=provider, budget_line=line, starts_on=month - datetime.timedelta(days=200),
-        ends_on=month + datetime.timedelta(days=400), cap_yuan="500000.00",
+        actor=world.user[Role.DISTRICT_OFFICER],
+        number="HT-2026-001",
+        buyer=world.div["XA"],
+        provider=provider,
+        budget_line=line,
+        starts_on=month - datetime.timedelta(days=200),
+        ends_on=month + datetime.timedelta(days=400),
+        cap_yuan="500000.00",
         prices={items[c]: items[c].standard_price for c in ("JW03", "ZY01", "ZY02", "ZJ01")},
         areas=[world.div["XA1"]],
-    )  # fmt: skip
+    )
     street2 = UserFactory(
         username="street_xa2", role=Role.STREET_OFFICER, division=world.div["XA2"]
     )
@@ -151,9 +205,10 @@ def make_books(world: World) -> Books:
 
 
 CANTEEN = {
-    "opening_days": [0, 1, 2, 3, 4, 5, 6], "meals": ["breakfast", "lunch", "dinner"],
+    "opening_days": [0, 1, 2, 3, 4, 5, 6],
+    "meals": ["breakfast", "lunch", "dinner"],
     "price_lunch": Decimal("15.00"),
-}  # fmt: skip
+}
 
 
 def canteen_of_the_provider(books: Books) -> Canteen:
@@ -163,25 +218,38 @@ def canteen_of_the_provider(books: Books) -> Canteen:
         actor=system, organisation=books.provider, kind=FacilityKind.ELDERLY_CANTEEN
     )
     EligibilityRule.objects.create(
-        name="80岁以上助餐补贴", entitlement=EntitlementKind.MEAL_SUBSIDY,
-        unit=EntitlementUnit.PER_MEAL, amount_yuan=Decimal("5.00"), min_age=80,
+        name="80岁以上助餐补贴",
+        entitlement=EntitlementKind.MEAL_SUBSIDY,
+        unit=EntitlementUnit.PER_MEAL,
+        amount_yuan=Decimal("5.00"),
+        min_age=80,
         valid_from=datetime.date(2020, 1, 1),
-    )  # fmt: skip
+    )
     return canteen_register(actor=system, facility=facility, **CANTEEN)
 
 
 def meal_contract(books: Books, **changes: object) -> Contract:
     """A meal-only contract of the provider for street XA1 (the meal-subsidy line)."""
     line = services.budget_line_create(
-        actor=books.world.user[Role.FINANCE_OFFICER], city=books.world.div["X"],
-        source="city", year=books.month.year, purpose="meals", name="助餐补贴",
+        actor=books.world.user[Role.FINANCE_OFFICER],
+        city=books.world.div["X"],
+        source="city",
+        year=books.month.year,
+        purpose="meals",
+        name="助餐补贴",
         amount_yuan="100000.00",
-    )  # fmt: skip
+    )
     values: dict[str, object] = {
-        "number": "ZC-001", "buyer": books.world.div["XA"], "provider": books.provider,
-        "budget_line": line, "starts_on": books.month - datetime.timedelta(days=30),
-        "ends_on": books.month + datetime.timedelta(days=90), "cap_yuan": "50000.00",
-        "prices": {}, "areas": [books.world.div["XA1"]], "scope": ContractScope.MEALS,
-    }  # fmt: skip
+        "number": "ZC-001",
+        "buyer": books.world.div["XA"],
+        "provider": books.provider,
+        "budget_line": line,
+        "starts_on": books.month - datetime.timedelta(days=30),
+        "ends_on": books.month + datetime.timedelta(days=90),
+        "cap_yuan": "50000.00",
+        "prices": {},
+        "areas": [books.world.div["XA1"]],
+        "scope": ContractScope.MEALS,
+    }
     values.update(changes)
     return services.contract_create(actor=books.world.user[Role.DISTRICT_OFFICER], **values)

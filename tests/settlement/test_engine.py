@@ -88,11 +88,18 @@ def meals_source(books: Books):
 def _meal(books: Books, n: int, day: int, allowance: str = "5.00") -> SourceRow:
     elder = books.elders["liu"]
     return SourceRow(
-        kind="meal", source_id=n, elder_id=elder.id, division_code=elder.division_code,
-        provider_id=books.provider.id, date=books.month.replace(day=day), description="午餐",
-        price=Decimal("15.00"), allowance=Decimal(allowance), ltc=Decimal("0.00"),
+        kind="meal",
+        source_id=n,
+        elder_id=elder.id,
+        division_code=elder.division_code,
+        provider_id=books.provider.id,
+        date=books.month.replace(day=day),
+        description="午餐",
+        price=Decimal("15.00"),
+        allowance=Decimal(allowance),
+        ltc=Decimal("0.00"),
         self_pay=Decimal("15.00") - Decimal(allowance),
-    )  # fmt: skip
+    )
 
 
 def test_a_registered_source_is_billed_with_its_own_and_the_general_holds(
@@ -117,8 +124,9 @@ def test_a_registered_source_is_billed_with_its_own_and_the_general_holds(
     assert not LineHold.objects.filter(line__source_kind="meal", reason="allowance_exceeded")
     assert not LineHold.objects.filter(reason="allowance_exceeded").exists()
     assert sorted(s.allowance_yuan for s in result.statements) == [
-        Decimal("15.00"), Decimal("290.00"),
-    ]  # fmt: skip
+        Decimal("15.00"),
+        Decimal("290.00"),
+    ]
 
 
 def test_units_already_on_a_confirmed_statement_are_not_billed_again(books: Books) -> None:
@@ -131,11 +139,17 @@ def test_units_already_on_a_confirmed_statement_are_not_billed_again(books: Book
     services.statement_confirm(actor=books.manager, statement=first)
     ContractItem.objects.filter(contract=books.contract, item=books.items["ZY02"]).delete()
     services.contract_create(
-        actor=books.world.user[Role.DISTRICT_OFFICER], number="HT-2026-002",
-        buyer=books.world.div["XA"], provider=books.provider, budget_line=books.line,
-        starts_on=books.month, ends_on=books.month.replace(day=28), cap_yuan="100.00",
-        prices={books.items["ZY02"]: "10.00"}, areas=[books.world.div["XA1"]],
-    )  # fmt: skip
+        actor=books.world.user[Role.DISTRICT_OFFICER],
+        number="HT-2026-002",
+        buyer=books.world.div["XA"],
+        provider=books.provider,
+        budget_line=books.line,
+        starts_on=books.month,
+        ends_on=books.month.replace(day=28),
+        cap_yuan="100.00",
+        prices={books.items["ZY02"]: "10.00"},
+        areas=[books.world.div["XA1"]],
+    )
     late = books.visit(day=8, code="ZY02")
     result = settle(books)
     assert [s.contract.number for s in result.statements] == ["HT-2026-002"]
@@ -149,9 +163,10 @@ def test_a_contract_serving_a_district_and_its_street_bills_each_visit_once(
     from yiyang.settlement.models import ContractArea
 
     ContractArea.objects.create(
-        contract=books.contract, division=books.world.div["XA1a"],
+        contract=books.contract,
+        division=books.world.div["XA1a"],
         code_prefix=books.world.div["XA1a"].code_prefix,
-    )  # fmt: skip
+    )
     books.visit(day=3)
     assert settle(books).lines == 1
 
@@ -162,19 +177,24 @@ def test_an_order_may_use_the_allowance_only_under_a_live_contract(books: Books)
 
     for code in ("JW03",):
         catalogue.offering_set(
-            actor=books.manager, provider=books.provider, item=books.items[code],
+            actor=books.manager,
+            provider=books.provider,
+            item=books.items[code],
             price=books.items[code].standard_price,
-        )  # fmt: skip
+        )
     catalogue.service_areas_set(
         actor=books.manager, provider=books.provider, divisions=[books.world.div["XA1"]]
     )
     today = datetime.date.today()
     worker = books.world.user[Role.STREET_OFFICER]
     kwargs: dict[str, Any] = {
-        "actor": worker, "elder": books.elders["liu"], "provider": books.provider,
-        "starts_on": today + datetime.timedelta(days=2), "window_start": datetime.time(9),
+        "actor": worker,
+        "elder": books.elders["liu"],
+        "provider": books.provider,
+        "starts_on": today + datetime.timedelta(days=2),
+        "window_start": datetime.time(9),
         "window_end": datetime.time(11),
-    }  # fmt: skip
+    }
     books.contract.ends_on = today
     books.contract.save()
     with pytest.raises(ValidationError) as refused:
@@ -195,15 +215,21 @@ def test_where_two_contracts_could_cover_a_visit_the_first_takes_it(books: Books
     from yiyang.settlement.models import Contract, ContractArea, ContractItem
 
     twin = Contract.objects.create(
-        number="HT-TWIN", buyer=books.contract.buyer, division_code=books.contract.division_code,
-        provider=books.provider, budget_line=books.line, starts_on=books.contract.starts_on,
-        ends_on=books.contract.ends_on, cap_yuan=Decimal("100.00"),
-    )  # fmt: skip
+        number="HT-TWIN",
+        buyer=books.contract.buyer,
+        division_code=books.contract.division_code,
+        provider=books.provider,
+        budget_line=books.line,
+        starts_on=books.contract.starts_on,
+        ends_on=books.contract.ends_on,
+        cap_yuan=Decimal("100.00"),
+    )
     ContractItem.objects.create(contract=twin, item=books.items["JW03"], unit_price=Decimal("1"))
     ContractArea.objects.create(
-        contract=twin, division=books.world.div["XA1a"],
+        contract=twin,
+        division=books.world.div["XA1a"],
         code_prefix=books.world.div["XA1a"].code_prefix,
-    )  # fmt: skip
+    )
     visit = books.visit(day=3)
     result = settle(books)
     assert result.lines == 1

@@ -22,9 +22,11 @@ from yiyang.settlement.models import Contract, StatementLine
 
 def _served_lunch(books: Books, canteen: Canteen, day: int = 4) -> ServedMeal:
     elder = make_elder(
-        books.world.user[Role.STREET_OFFICER], books.world.div["XA1a"], name="孙奶奶",
+        books.world.user[Role.STREET_OFFICER],
+        books.world.div["XA1a"],
+        name="孙奶奶",
         birth="19400101",
-    )  # fmt: skip
+    )
     at = datetime.datetime.combine(
         books.month.replace(day=day), datetime.time(11, 45), tzinfo=datetime.UTC
     )
@@ -83,9 +85,16 @@ def test_bad_meal_contracts_are_refused_on_their_field(books: Books) -> None:
     contract = meal_contract(books)
     with pytest.raises(ValidationError) as changed:
         services.contract_update(
-            actor=books.world.user[Role.DISTRICT_OFFICER], contract=contract,
-            number=contract.number, buyer=contract.buyer, budget_line=contract.budget_line,
-            starts_on=contract.starts_on, ends_on=contract.ends_on, cap_yuan="1.00",
-            prices={}, areas=[books.world.div["XA1"]], scope="home_care",
-        )  # fmt: skip
+            actor=books.world.user[Role.DISTRICT_OFFICER],
+            contract=contract,
+            number=contract.number,
+            buyer=contract.buyer,
+            budget_line=contract.budget_line,
+            starts_on=contract.starts_on,
+            ends_on=contract.ends_on,
+            cap_yuan="1.00",
+            prices={},
+            areas=[books.world.div["XA1"]],
+            scope="home_care",
+        )
     assert set(changed.value.message_dict) == {"scope"}

@@ -41,22 +41,34 @@ def subsidy_books(books: Books) -> Contract:
     Employment.objects.update(hired_on=books.month - datetime.timedelta(days=365))
     admin = world.user[Role.CITY_ADMIN]
     start = datetime.date(2020, 1, 1)
-    subsidy_rule_save(actor=admin, city=city, name="岗位补贴", kind="post", amount="300",
-                      valid_from=start)  # fmt: skip
-    subsidy_rule_save(actor=admin, city=city, name="入职补贴", kind="entry", amount="1000",
-                      valid_from=start)  # fmt: skip
+    subsidy_rule_save(
+        actor=admin, city=city, name="岗位补贴", kind="post", amount="300", valid_from=start
+    )
+    subsidy_rule_save(
+        actor=admin, city=city, name="入职补贴", kind="entry", amount="1000", valid_from=start
+    )
     subsidies_evaluate(actor=admin, city=city, month=books.month)
     line = services.budget_line_create(
-        actor=world.user[Role.FINANCE_OFFICER], city=city, source="city",
-        year=books.month.year, purpose="caregivers", name="养老护理员岗位补贴",
+        actor=world.user[Role.FINANCE_OFFICER],
+        city=city,
+        source="city",
+        year=books.month.year,
+        purpose="caregivers",
+        name="养老护理员岗位补贴",
         amount_yuan="1000000.00",
-    )  # fmt: skip
+    )
     return services.contract_create(
-        actor=admin, number="BT-2026-001", buyer=city, provider=books.provider,
-        budget_line=line, starts_on=books.month - datetime.timedelta(days=200),
-        ends_on=books.month + datetime.timedelta(days=400), cap_yuan="100000.00", prices={},
+        actor=admin,
+        number="BT-2026-001",
+        buyer=city,
+        provider=books.provider,
+        budget_line=line,
+        starts_on=books.month - datetime.timedelta(days=200),
+        ends_on=books.month + datetime.timedelta(days=400),
+        cap_yuan="100000.00",
+        prices={},
         areas=[city],
-    )  # fmt: skip
+    )
 
 
 def test_subsidies_become_payee_lines_on_the_subsidy_statement_only(books: Books) -> None:
@@ -70,8 +82,8 @@ def test_subsidies_become_payee_lines_on_the_subsidy_statement_only(books: Books
     assert list(care.lines.values_list("source_kind", flat=True)) == ["visit"]
     lines = list(subsidy.lines.order_by("source_kind", "id"))
     assert [(x.source_kind, x.payable_yuan, x.status) for x in lines] == [
-        ("caregiver_entry", Decimal("1000.00"), "payable")] * 3 + [
-        ("caregiver_post", Decimal("300.00"), "payable")] * 3  # fmt: skip
+        ("caregiver_entry", Decimal("1000.00"), "payable")
+    ] * 3 + [("caregiver_post", Decimal("300.00"), "payable")] * 3
     wang = Employment.objects.get(caregiver=books.caregivers["wang"])
     mine = [x for x in lines if x.person_id == wang.person_id]
     assert {(x.elder_id, x.caregiver_id, x.date) for x in mine} == {
@@ -80,8 +92,10 @@ def test_subsidies_become_payee_lines_on_the_subsidy_statement_only(books: Books
     # counted where the employer is registered: its street verifies the statement
     assert {x.division_code for x in lines} == {books.provider.division.code}
     assert (subsidy.payable_yuan, subsidy.price_yuan, subsidy.division_code) == (
-        Decimal("3900.00"), Decimal("3900.00"), books.world.div["X"].code,
-    )  # fmt: skip
+        Decimal("3900.00"),
+        Decimal("3900.00"),
+        books.world.div["X"].code,
+    )
 
 
 def test_subsidy_statement_is_approved_released_and_paid_with_the_rest(books: Books) -> None:
@@ -142,18 +156,30 @@ def test_a_subsidy_contract_takes_no_services(books: Books) -> None:
 
     with pytest.raises(ValidationError) as priced:
         services.contract_create(
-            actor=books.world.user[Role.CITY_ADMIN], number="BT-2", buyer=books.world.div["X"],
-            provider=books.world.org["institution_XA1a"], budget_line=contract.budget_line,
-            starts_on=contract.starts_on, ends_on=contract.ends_on, cap_yuan="1000.00",
-            prices={books.items["JW03"]: "30.00"}, areas=[books.world.div["X"]],
-        )  # fmt: skip
+            actor=books.world.user[Role.CITY_ADMIN],
+            number="BT-2",
+            buyer=books.world.div["X"],
+            provider=books.world.org["institution_XA1a"],
+            budget_line=contract.budget_line,
+            starts_on=contract.starts_on,
+            ends_on=contract.ends_on,
+            cap_yuan="1000.00",
+            prices={books.items["JW03"]: "30.00"},
+            areas=[books.world.div["X"]],
+        )
     with pytest.raises(ValidationError) as twice:
         services.contract_create(
-            actor=books.world.user[Role.CITY_ADMIN], number="BT-3", buyer=books.world.div["X"],
-            provider=books.provider, budget_line=contract.budget_line,
-            starts_on=contract.starts_on, ends_on=contract.ends_on, cap_yuan="1000.00",
-            prices={}, areas=[books.world.div["XA"]],
-        )  # fmt: skip
+            actor=books.world.user[Role.CITY_ADMIN],
+            number="BT-3",
+            buyer=books.world.div["X"],
+            provider=books.provider,
+            budget_line=contract.budget_line,
+            starts_on=contract.starts_on,
+            ends_on=contract.ends_on,
+            cap_yuan="1000.00",
+            prices={},
+            areas=[books.world.div["XA"]],
+        )
 
     assert "items" in priced.value.message_dict
     assert "BT-2026-001" in twice.value.message_dict["starts_on"][0]

@@ -27,10 +27,14 @@ def _evaluate(books: Books, total: str, *, status: str = "scored") -> None:
         code="t", version="1", name="评估", source="test", sections=[]
     )
     ServiceEvaluation.objects.create(
-        provider=books.provider, division_code=books.provider.division.code,
-        year=books.month.year, template=template, status=status,
-        total=Decimal(total), max_total=Decimal("200"),
-    )  # fmt: skip
+        provider=books.provider,
+        division_code=books.provider.division.code,
+        year=books.month.year,
+        template=template,
+        status=status,
+        total=Decimal(total),
+        max_total=Decimal("200"),
+    )
 
 
 def test_terms_against_the_month_met_and_not_met(books: Books) -> None:

@@ -15,10 +15,13 @@ from yiyang.settlement import documents, services
 from yiyang.settlement.models import StatementLine
 
 visit = st.tuples(
-    st.sampled_from(["liu", "zhang"]), st.integers(1, 28), st.integers(7, 18),
-    st.sampled_from(["wang", "li", "zhao"]), st.integers(0, 9000),
+    st.sampled_from(["liu", "zhang"]),
+    st.integers(1, 28),
+    st.integers(7, 18),
+    st.sampled_from(["wang", "li", "zhao"]),
+    st.integers(0, 9000),
     st.sampled_from(["none", "none", "pending", "rejected"]),
-)  # fmt: skip
+)
 
 
 @settings(
@@ -93,5 +96,55 @@ def test_totals_reconcile_for_random_months(books: Books, visits, cuts) -> None:
         release = Release(number="R-test", total_yuan=statement.payable_yuan)
         rows = documents.payment_rows(release, [statement])
         assert rows[2] == statement.payable_yuan
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
+package_visit = st.tuples(
+    st.sampled_from(["liu", "zhang"]),
+    st.integers(1, 28),
+    st.sampled_from(["ZJ02", "JW03"]),
+    st.sampled_from(["none", "none", "pending"]),
+)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    visits=st.lists(package_visit, min_size=1, max_size=10),
+    package_fen=st.integers(1, 200000),
+    minimum=st.integers(0, 6),
+)
+def test_totals_reconcile_with_monthly_packages(books: Books, visits, package_fen, minimum) -> None:
+    """Package lines (pro-rated to the fen) and visit lines together: every statement's
+    totals are its lines' sums, and the payment file's total theirs."""
+    from tests.settlement.test_packages import package_contract
+    from yiyang.settlement.models import Release
+
+    sid = transaction.savepoint()
+    try:
+        package = package_contract(
+            books, package_yuan=f"{Decimal(package_fen) / 100:.2f}", package_min_visits=minimum
+        )
+        for n, (elder, day, code, review) in enumerate(visits):
+            books.visit(elder=elder, day=day, hour=7 + n, code=code, review_status=review)
+        result = services.settle_month(
+            actor=books.world.user[Role.FINANCE_OFFICER], month=books.month
+        )
+        for statement in result.statements:
+            lines = list(StatementLine.objects.filter(statement=statement))
+            assert statement.payable_yuan == sum((x.payable_yuan for x in lines), Decimal("0.00"))
+            assert statement.allowance_yuan == statement.payable_yuan + statement.held_yuan
+            assert statement.price_yuan == sum((x.price_yuan for x in lines), Decimal("0.00"))
+            for line in lines:
+                assert line.price_yuan.as_tuple().exponent == -2
+                if line.source_kind == "package":
+                    assert Decimal(0) < line.price_yuan <= package.package_yuan
+        packages = StatementLine.objects.filter(source_kind="package")
+        assert packages.count() == len({e for e, _d, c, _r in visits if c == "ZJ02"})
+        release = Release(number="R-test", total_yuan=Decimal("0.00"))
+        rows = documents.payment_rows(release, result.statements)
+        assert rows[2] == sum((s.payable_yuan for s in result.statements), Decimal("0.00"))
     finally:
         transaction.savepoint_rollback(sid)

@@ -42,9 +42,13 @@ def test_a_budget_line_and_a_districts_share_by_form(books: Books) -> None:
     finance = login(Client(), books.world.user[Role.FINANCE_OFFICER])
     city = books.world.div["X"]
     body = {
-        "name": "市级居家养老补助", "source": "city", "purpose": "home_care", "year": "2026",
-        "amount_yuan": "0", "city": str(city.pk),
-    }  # fmt: skip
+        "name": "市级居家养老补助",
+        "source": "city",
+        "purpose": "home_care",
+        "year": "2026",
+        "amount_yuan": "0",
+        "city": str(city.pk),
+    }
     refused = finance.post("/settlement/budgets/new/", body)
     assert refused.status_code == 400 and "amount_yuan" in refused.context["form"].errors
     assert not BudgetLine.objects.filter(name="市级居家养老补助").exists()
@@ -66,12 +70,19 @@ def test_a_budget_line_and_a_districts_share_by_form(books: Books) -> None:
 
 def _contract_body(books: Books, **changes: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "number": "HT-2027-009", "provider": books.world.org["home_care"].pk,
-        "buyer": books.world.div["XA"].pk, "budget_line": books.line.pk,
-        "starts_on": "2030-01-01", "ends_on": "2030-12-31", "cap_yuan": "90000.00",
-        "areas": [books.world.div["XA2"].pk], "on_time_target": "90",
-        "verified_target": "95", "complaints_limit": "5", "price_JW03": "45.00",
-    }  # fmt: skip
+        "number": "HT-2027-009",
+        "provider": books.world.org["home_care"].pk,
+        "buyer": books.world.div["XA"].pk,
+        "budget_line": books.line.pk,
+        "starts_on": "2030-01-01",
+        "ends_on": "2030-12-31",
+        "cap_yuan": "90000.00",
+        "areas": [books.world.div["XA2"].pk],
+        "on_time_target": "90",
+        "verified_target": "95",
+        "complaints_limit": "5",
+        "price_JW03": "45.00",
+    }
     body.update(changes)
     return body
 
@@ -83,9 +94,13 @@ def test_a_contract_by_form_with_prices_and_its_refusals(books: Books) -> None:
     assert zero.status_code == 400 and zero.context["form"].non_field_errors()
     overlap = district.post(
         "/settlement/contracts/new/",
-        _contract_body(books, starts_on=f"{books.month:%Y-%m-%d}", ends_on=f"{books.month:%Y-%m}-20",
-                       areas=[books.world.div["XA1"].pk]),
-    )  # fmt: skip
+        _contract_body(
+            books,
+            starts_on=f"{books.month:%Y-%m-%d}",
+            ends_on=f"{books.month:%Y-%m}-20",
+            areas=[books.world.div["XA1"].pk],
+        ),
+    )
     assert overlap.status_code == 400 and "starts_on" in overlap.context["form"].errors
     assert district.post("/settlement/contracts/new/", _contract_body(books)).status_code == 302
     contract = Contract.objects.get(number="HT-2027-009")
@@ -111,10 +126,14 @@ def test_a_contract_with_confirmed_statements_keeps_its_prices(books: Books) -> 
     district = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
     contract = books.contract
     body = _contract_body(
-        books, number=contract.number, starts_on=f"{contract.starts_on:%Y-%m-%d}",
-        ends_on=f"{contract.ends_on:%Y-%m-%d}", areas=[books.world.div["XA1"].pk],
-        price_JW03="1.00", cap_yuan="500000.00",
-    )  # fmt: skip
+        books,
+        number=contract.number,
+        starts_on=f"{contract.starts_on:%Y-%m-%d}",
+        ends_on=f"{contract.ends_on:%Y-%m-%d}",
+        areas=[books.world.div["XA1"].pk],
+        price_JW03="1.00",
+        cap_yuan="500000.00",
+    )
     body.pop("provider")
     url = f"/settlement/contracts/{contract.external_id}/edit/"
     refused = district.post(url, body)
@@ -152,41 +171,54 @@ def test_the_api_creates_budget_lines_allocates_and_changes_contracts(books: Boo
     import json
 
     finance = login(Client(), books.world.user[Role.FINANCE_OFFICER])
-    body = {"city": books.world.div["X"].code, "source": "provincial", "year": 2026,
-            "purpose": "home_care", "name": "省级补助", "amount_yuan": "2000.00"}  # fmt: skip
+    body = {
+        "city": books.world.div["X"].code,
+        "source": "provincial",
+        "year": 2026,
+        "purpose": "home_care",
+        "name": "省级补助",
+        "amount_yuan": "2000.00",
+    }
     made = finance.post("/api/v1/budget-lines/", body, content_type="application/json")
     assert made.status_code == 201, made.content
     line_id = made.json()["id"]
     bad = finance.post(
         f"/api/v1/budget-lines/{line_id}/allocate/",
-        {"district": "000000000000", "amount_yuan": "10.00"}, content_type="application/json",
-    )  # fmt: skip
+        {"district": "000000000000", "amount_yuan": "10.00"},
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and "district" in bad.json()
     ok = finance.post(
         f"/api/v1/budget-lines/{line_id}/allocate/",
         {"district": books.world.div["XA"].code, "amount_yuan": "500.00"},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert ok.status_code == 200
     assert BudgetAllocation.objects.get(line__external_id=line_id).amount_yuan == Decimal("500.00")
     district = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
     contract = books.contract
     change = {
-        "number": contract.number, "buyer": books.world.div["XA"].code,
-        "budget_line": str(books.line.external_id), "starts_on": str(contract.starts_on),
-        "ends_on": str(contract.ends_on), "cap_yuan": "400000.00",
-        "prices": {"JW03": "40.00"}, "areas": [books.world.div["XA1"].code],
-    }  # fmt: skip
+        "number": contract.number,
+        "buyer": books.world.div["XA"].code,
+        "budget_line": str(books.line.external_id),
+        "starts_on": str(contract.starts_on),
+        "ends_on": str(contract.ends_on),
+        "cap_yuan": "400000.00",
+        "prices": {"JW03": "40.00"},
+        "areas": [books.world.div["XA1"].code],
+    }
     answer = district.put(
-        f"/api/v1/contracts/{contract.external_id}/", json.dumps(change),
+        f"/api/v1/contracts/{contract.external_id}/",
+        json.dumps(change),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert answer.status_code == 200, answer.content
     contract.refresh_from_db()
     assert contract.cap_yuan == Decimal("400000.00") and contract.items.count() == 1
     change["cap_yuan"] = "-1"
     refused = district.put(
-        f"/api/v1/contracts/{contract.external_id}/", json.dumps(change),
+        f"/api/v1/contracts/{contract.external_id}/",
+        json.dumps(change),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert refused.status_code == 400 and "cap_yuan" in refused.json()

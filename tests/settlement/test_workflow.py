@@ -31,9 +31,12 @@ def settled(books: Books, *, held: bool = True) -> Statement:
 def users(books: Books) -> dict[str, object]:
     u = books.world.user
     return {
-        "provider": books.manager, "street": u[Role.STREET_OFFICER], "district": u[Role.DISTRICT_OFFICER],
-        "finance": u[Role.FINANCE_OFFICER], "city": u[Role.CITY_ADMIN],
-    }  # fmt: skip
+        "provider": books.manager,
+        "street": u[Role.STREET_OFFICER],
+        "district": u[Role.DISTRICT_OFFICER],
+        "finance": u[Role.FINANCE_OFFICER],
+        "city": u[Role.CITY_ADMIN],
+    }
 
 
 def to_approved(books: Books) -> Statement:

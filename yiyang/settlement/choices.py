@@ -67,10 +67,15 @@ class HoldReason(models.TextChoices):
     ALLOWANCE_EXCEEDED = "allowance_exceeded", _("The elder's monthly allowance is exceeded")
     DUPLICATE = "duplicate", _("The same service was billed twice for the same elder and time")
     CERTIFICATE_EXPIRED = "certificate_expired", _("The caregiver's certificate had expired")
+    NO_VERIFIED_VISIT = (
+        "no_verified_visit",
+        _("No verified visit to the elder in the month of the package"),
+    )
 
 
 class SourceKind(models.TextChoices):
     VISIT = "visit", _("Home-care visit")
+    PACKAGE = "package", _("Monthly service package")
     # Caregivers' post subsidies (workforce): the payee is the caregiver, not a service.
     CAREGIVER_ENTRY = "caregiver_entry", _("Caregiver entry subsidy")
     CAREGIVER_POST = "caregiver_post", _("Caregiver post subsidy")

@@ -35,6 +35,12 @@ def hold_text(reason: str, detail: dict[str, Any]) -> str:
         extra = "、".join(_label(FlagCode, f) for f in detail["flags"])
     elif reason == HoldReason.ELDER_UNAVAILABLE:
         extra = _label(ElderStatus, detail.get("status", ""))
+        if "share" in detail:  # a monthly package: the month's share of the days present
+            extra += _("; away %(away)s of %(days)s days, the month's share %(share)s yuan") % {
+                "away": detail["away_days"],
+                "days": detail["days"],
+                "share": detail["share"],
+            }
     elif reason == HoldReason.ELDER_AWAY and "metres" in detail:
         at = datetime.datetime.fromisoformat(detail["at"])
         extra = _("%(metres)s m from home at %(time)s") % {
@@ -43,9 +49,23 @@ def hold_text(reason: str, detail: dict[str, Any]) -> str:
         }
     elif reason == HoldReason.ALLOWANCE_EXCEEDED:
         extra = _("%(total)s yuan this month against %(limit)s yuan a month") % detail
+    elif reason == HoldReason.NO_VERIFIED_VISIT:
+        extra = _("%(visits)s visits, none verified") % {"visits": detail.get("visits", 0)}
     elif reason == HoldReason.CERTIFICATE_EXPIRED and detail.get("expired_on"):
         extra = _("expired on %(date)s") % {"date": detail["expired_on"]}
     return f"{base}（{extra}）" if extra else base
+
+
+def package_text(contract: Any) -> str:
+    """A package contract's terms in words ("" for one paying unit prices)."""
+    if contract.package_yuan is None:
+        return ""
+    text = _("%(amount)s a month per elder served") % {"amount": yuan(contract.package_yuan)}
+    if contract.package_min_visits:
+        text += _(", in full from %(n)s verified visits (fewer: pro-rated)") % {
+            "n": contract.package_min_visits
+        }
+    return text
 
 
 def factor_text(factor: dict[str, Any]) -> str:

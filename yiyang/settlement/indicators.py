@@ -35,28 +35,43 @@ def _lines(period: Period) -> Any:
 
 def _subsidies_paid(period: Period) -> Any:
     return StatementLine.objects.filter(
-        statement__month__gte=period.start, statement__month__lt=period.end,
-        statement__status=StatementStatus.PAID, source_kind__in=PAYEE_KINDS, payable_yuan__gt=0,
-    )  # fmt: skip
+        statement__month__gte=period.start,
+        statement__month__lt=period.end,
+        statement__status=StatementStatus.PAID,
+        source_kind__in=PAYEE_KINDS,
+        payable_yuan__gt=0,
+    )
 
 
 @indicator(
-    code="settlement_held_yuan", name=_("Allowance held on statements"), unit="yuan",
-    category=Category.HOME_CARE, order=90, direction="lower",
-    definition=_("Allowance claimed on the month's statements on lines still held for review, "
-                 "by the elder's division."),
-)  # fmt: skip
+    code="settlement_held_yuan",
+    name=_("Allowance held on statements"),
+    unit="yuan",
+    category=Category.HOME_CARE,
+    order=90,
+    direction="lower",
+    definition=_(
+        "Allowance claimed on the month's statements on lines still held for review, "
+        "by the elder's division."
+    ),
+)
 def held_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = _lines(period).filter(status=LineStatus.HELD)
     return counts(divisions, sum_by_code(queryset, "division_code", divisions, F("allowance_yuan")))
 
 
 @indicator(
-    code="settlement_withheld_yuan", name=_("Allowance reduced or rejected"), unit="yuan",
-    category=Category.HOME_CARE, order=91, direction="lower",
-    definition=_("Allowance claimed on the month's statements that reviewers reduced or "
-                 "rejected (claimed minus paid), by the elder's division."),
-)  # fmt: skip
+    code="settlement_withheld_yuan",
+    name=_("Allowance reduced or rejected"),
+    unit="yuan",
+    category=Category.HOME_CARE,
+    order=91,
+    direction="lower",
+    definition=_(
+        "Allowance claimed on the month's statements that reviewers reduced or "
+        "rejected (claimed minus paid), by the elder's division."
+    ),
+)
 def withheld_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = _lines(period).filter(Q(status=LineStatus.REDUCED) | Q(status=LineStatus.REJECTED))
     expression = F("allowance_yuan") - F("payable_yuan")
@@ -64,11 +79,17 @@ def withheld_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, An
 
 
 @indicator(
-    code="settlement_high_risk_providers", name=_("Providers at high fraud risk"), unit="count",
-    category=Category.HOME_CARE, order=92, direction="lower",
-    definition=_("Providers whose fraud risk score for the month is 50 or more (of 100), by "
-                 "the provider's division."),
-)  # fmt: skip
+    code="settlement_high_risk_providers",
+    name=_("Providers at high fraud risk"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=92,
+    direction="lower",
+    definition=_(
+        "Providers whose fraud risk score for the month is 50 or more (of 100), by "
+        "the provider's division."
+    ),
+)
 def high_risk_providers(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = RiskScore.objects.filter(
         month__gte=period.start, month__lt=period.end, caregiver__isnull=True, score__gte=HIGH_RISK
@@ -77,29 +98,42 @@ def high_risk_providers(period: Period, divisions: Sequence[Division]) -> dict[i
 
 
 @indicator(
-    code="caregiver_subsidies_paid", name=_("Caregiver subsidies paid for the month"),
-    unit="yuan", category=Category.WORKFORCE, order=79,
-    definition=_("Caregivers' entry and post subsidies for the month on statements the "
-                 "treasury has paid (what was paid after review), by the division of the "
-                 "employer they were paid through."),
-)  # fmt: skip
+    code="caregiver_subsidies_paid",
+    name=_("Caregiver subsidies paid for the month"),
+    unit="yuan",
+    category=Category.WORKFORCE,
+    order=79,
+    definition=_(
+        "Caregivers' entry and post subsidies for the month on statements the "
+        "treasury has paid (what was paid after review), by the division of the "
+        "employer they were paid through."
+    ),
+)
 def caregiver_subsidies_paid(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = _subsidies_paid(period)
     return counts(divisions, sum_by_code(queryset, "division_code", divisions, F("payable_yuan")))
 
 
 @indicator(
-    code="caregiver_subsidies_paid_people", name=_("Caregivers paid a subsidy for the month"),
-    unit="people", category=Category.WORKFORCE, order=79,
-    definition=_("Caregivers with an entry or post subsidy for the month on statements the "
-                 "treasury has paid, each once, by the division of the employer they were "
-                 "paid through."),
-)  # fmt: skip
+    code="caregiver_subsidies_paid_people",
+    name=_("Caregivers paid a subsidy for the month"),
+    unit="people",
+    category=Category.WORKFORCE,
+    order=79,
+    definition=_(
+        "Caregivers with an entry or post subsidy for the month on statements the "
+        "treasury has paid, each once, by the division of the employer they were "
+        "paid through."
+    ),
+)
 def caregiver_subsidies_paid_people(
     period: Period, divisions: Sequence[Division]
 ) -> dict[int, Any]:
     rows = (
-        _subsidies_paid(period).filter(scope_q("division_code", divisions)).order_by()
-        .values_list("division_code").annotate(n=Count("person_id", distinct=True))
-    )  # fmt: skip
+        _subsidies_paid(period)
+        .filter(scope_q("division_code", divisions))
+        .order_by()
+        .values_list("division_code")
+        .annotate(n=Count("person_id", distinct=True))
+    )
     return counts(divisions, dict(rows))

@@ -82,19 +82,25 @@ class Contract(BaseModel):
     )
     division_code = models.CharField(max_length=12, editable=False)
     provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
         related_name="contracts",
-    )  # fmt: skip
+    )
     budget_line = models.ForeignKey(
-        BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT,
+        BudgetLine,
+        verbose_name=_("budget line"),
+        on_delete=models.PROTECT,
         related_name="contracts",
-    )  # fmt: skip
+    )
     # Home care (visits at the unit prices of its items) or meals only (a canteen's
     # served meals): which sources' units the contract's statements take. Fixed once made.
     scope = models.CharField(
-        _("what it buys"), max_length=12, choices=ContractScope.choices,
+        _("what it buys"),
+        max_length=12,
+        choices=ContractScope.choices,
         default=ContractScope.HOME_CARE,
-    )  # fmt: skip
+    )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     cap_yuan = models.DecimalField(_("cap (yuan)"), **MONEY)
@@ -111,6 +117,15 @@ class Contract(BaseModel):
         _("evaluation score target (% of points)"), max_digits=5, decimal_places=2, default=80
     )
     document = models.FileField(_("signed contract"), upload_to="contracts/%Y/", blank=True)
+    # A per-elder monthly package (instead of paying each visit at its unit price): the
+    # amount per elder served a month, covering the contract's services, and the verified
+    # visits a month that make it payable in full (fewer: pro-rated; none: held).
+    package_yuan = models.DecimalField(
+        _("monthly package per elder (yuan)"), null=True, blank=True, **LINE_MONEY
+    )
+    package_min_visits = models.PositiveSmallIntegerField(
+        _("verified visits a month for the full package"), default=0
+    )
 
     class Meta:
         ordering = ("-starts_on", "number")
@@ -136,6 +151,70 @@ class ContractItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.unit_price}"
+
+
+class ContractDocument(BaseModel):
+    """A signed contract document (PDF or image), encrypted at rest in the database and
+    served only through the scoped, audited download view."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField(editable=False)
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        verbose_name = _("contract document")
+        verbose_name_plural = _("contract documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PackageMonth(models.Model):
+    """One elder's month under a package contract: the unit a package line bills (its
+    ``source_id``), with the visits that month counted for it."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    visits = models.PositiveIntegerField(default=0)
+    verified_visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("contract", "elder", "month"), name="one_package_per_elder_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.elder_id} {self.month:%Y-%m}"
+
+
+class StepReminder(models.Model):
+    """A workflow deadline reminder sent for a statement's step (once per step and due
+    date): the record that makes the scheduled sending idempotent."""
+
+    statement = models.ForeignKey("Statement", on_delete=models.CASCADE, related_name="reminders")
+    step = models.CharField(max_length=12)
+    due_on = models.DateField()
+    recipients = models.JSONField(default=list)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("statement", "step", "due_on"), name="one_reminder_per_step_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id} {self.step} {self.due_on}"
 
 
 class ContractArea(models.Model):
@@ -199,29 +278,54 @@ class StatementLine(models.Model):
     # statement's own transaction, copying keys from units that hold those constraints;
     # Django's CASCADE and PROTECT still govern deletes.
     statement = models.ForeignKey(
-        Statement, on_delete=models.CASCADE, related_name="lines", db_index=False,
+        Statement,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,
         db_constraint=False,
-    )  # fmt: skip
+    )
     external_id = models.UUIDField(unique=True)
     source_kind = models.CharField(_("source"), max_length=16)
     source_id = models.BigIntegerField()
     elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_index=False, db_constraint=False,
-    )  # fmt: skip
+        Elder,
+        verbose_name=_("elder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     person = models.ForeignKey(
-        Person, verbose_name=_("caregiver paid"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False,
-    )  # fmt: skip
+        Person,
+        verbose_name=_("caregiver paid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     division_code = models.CharField(max_length=12)
     caregiver = models.ForeignKey(
-        Caregiver, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        Caregiver,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     item = models.ForeignKey(
-        ServiceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        ServiceItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=200)
     price_yuan = models.DecimalField(_("price (yuan)"), **LINE_MONEY)
@@ -231,9 +335,14 @@ class StatementLine(models.Model):
     payable_yuan = models.DecimalField(_("payable (yuan)"), **LINE_MONEY)
     status = models.CharField(_("status"), max_length=8, choices=LineStatus.choices)
     adjusts = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="adjusted_by",
-        db_index=False, db_constraint=False,
-    )  # fmt: skip
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjusted_by",
+        db_index=False,
+        db_constraint=False,
+    )
     dispute_reason = models.CharField(_("provider's dispute"), max_length=300, blank=True)
 
     class Meta:
@@ -249,16 +358,18 @@ class StatementLine(models.Model):
         constraints = [
             # A visit (or meal) is billed once, whatever the statement.
             models.UniqueConstraint(
-                fields=("source_kind", "source_id"), name="line_billed_once",
+                fields=("source_kind", "source_id"),
+                name="line_billed_once",
                 condition=~Q(source_kind="adjustment"),
             ),
             # A caregiver's subsidy of one kind is paid once a month, whatever the number
             # of employers and statements (the workforce's own rule, held here too).
             models.UniqueConstraint(
-                fields=("source_kind", "person", "date"), name="line_payee_once_a_month",
+                fields=("source_kind", "person", "date"),
+                name="line_payee_once_a_month",
                 condition=Q(person__isnull=False, source_kind__in=PAYEE_KINDS),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_kind} {self.source_id}"
@@ -386,10 +497,11 @@ class RiskScore(models.Model):
             models.Index(fields=("month", "-score"), name="risk_month_score"),
             # The review queue joins each statement's provider score.
             models.Index(
-                fields=("provider", "month"), name="risk_provider_month",
+                fields=("provider", "month"),
+                name="risk_provider_month",
                 condition=Q(caregiver__isnull=True),
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.score}"

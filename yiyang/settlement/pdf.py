@@ -22,6 +22,7 @@ from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, 
 from reportlab.platypus.flowables import Flowable
 
 from yiyang.settlement.choices import HoldReason
+from yiyang.settlement.display import package_text
 from yiyang.settlement.models import Statement, StatementLine
 from yiyang.settlement.sources import source_label
 
@@ -53,12 +54,14 @@ def _table(
     cells = [[Paragraph(_text(cell), style) for cell in row] for row in rows]
     table = (LongTable if long else Table)(cells, colWidths=widths, repeatRows=1 if long else 0)
     table.setStyle(
-        TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
-        ])
-    )  # fmt: skip
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+            ]
+        )
+    )
     return table
 
 
@@ -77,36 +80,69 @@ def statement_pdf(statement: Statement, lines: Iterable[StatementLine]) -> bytes
         _table(
             [
                 [_("Provider"), statement.provider.name, _("Contract"), contract.number],
-                [_("Month"), f"{statement.month:%Y-%m}", _("Status"),
-                 statement.get_status_display()],
-                [_("Payment reference"), statement.payment_reference or "—", _("paid on"),
-                 f"{statement.paid_on:%Y-%m-%d}" if statement.paid_on else "—"],
+                [
+                    _("Month"),
+                    f"{statement.month:%Y-%m}",
+                    _("Status"),
+                    statement.get_status_display(),
+                ],
+                [
+                    _("Payment reference"),
+                    statement.payment_reference or "—",
+                    _("paid on"),
+                    f"{statement.paid_on:%Y-%m-%d}" if statement.paid_on else "—",
+                ],
             ],
-            [width * 0.15, width * 0.35, width * 0.15, width * 0.35], body,
+            [width * 0.15, width * 0.35, width * 0.15, width * 0.35],
+            body,
         ),
         Paragraph(_text(_("Totals")), heading),
         _table(
             [
-                [_("Lines"), _("value of services (yuan)"), _("Allowance claimed (yuan)"),
-                 _("Long-term-care insurance (yuan)"), _("Self-pay (yuan)"), _("Held (yuan)"),
-                 _("Reduced or rejected (yuan)"), _("Payable (yuan)")],
-                [statement.lines_count, *(_yuan(v) for v in (
-                    statement.price_yuan, statement.allowance_yuan, statement.ltc_yuan,
-                    statement.self_pay_yuan, statement.held_yuan, statement.withheld_yuan,
-                    statement.payable_yuan,
-                ))],
+                [
+                    _("Lines"),
+                    _("value of services (yuan)"),
+                    _("Allowance claimed (yuan)"),
+                    _("Long-term-care insurance (yuan)"),
+                    _("Self-pay (yuan)"),
+                    _("Held (yuan)"),
+                    _("Reduced or rejected (yuan)"),
+                    _("Payable (yuan)"),
+                ],
+                [
+                    statement.lines_count,
+                    *(
+                        _yuan(v)
+                        for v in (
+                            statement.price_yuan,
+                            statement.allowance_yuan,
+                            statement.ltc_yuan,
+                            statement.self_pay_yuan,
+                            statement.held_yuan,
+                            statement.withheld_yuan,
+                            statement.payable_yuan,
+                        )
+                    ),
+                ],
             ],
-            [width / 8] * 8, body,
+            [width / 8] * 8,
+            body,
         ),
-    ]  # fmt: skip
+    ]
+    if contract.package_yuan is not None:
+        story.insert(3, Paragraph(_text(f"{_('Monthly package')}：{package_text(contract)}"), body))
     story += _hold_summary(lines, body, heading, width)
     story += [Paragraph(_text(_("Lines")), heading), _line_table(lines, body, width)]
     out = io.BytesIO()
     document = SimpleDocTemplate(
-        out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-        topMargin=12 * mm, bottomMargin=12 * mm,
+        out,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
         title=f"{contract.number} {statement.month:%Y-%m}",
-    )  # fmt: skip
+    )
     document.build(story)
     return out.getvalue()
 
@@ -134,18 +170,35 @@ def _hold_summary(
 
 
 def _line_table(lines: list[StatementLine], body: ParagraphStyle, width: float) -> Table:
-    rows: list[list[Any]] = [[
-        "#", _("Source"), _("Date"), _("Elder"), _("Service"), _("Caregiver"),
-        _("Price (yuan)"), _("Allowance claimed (yuan)"), _("Payable (yuan)"), _("Status"),
-    ]]  # fmt: skip
+    rows: list[list[Any]] = [
+        [
+            "#",
+            _("Source"),
+            _("Date"),
+            _("Elder"),
+            _("Service"),
+            _("Caregiver"),
+            _("Price (yuan)"),
+            _("Allowance claimed (yuan)"),
+            _("Payable (yuan)"),
+            _("Status"),
+        ]
+    ]
     for n, line in enumerate(lines, start=1):
-        rows.append([
-            n, source_label(line.source_kind), f"{line.date:%Y-%m-%d}",
-            line.elder.name if line.elder else "",
-            line.description, line.caregiver.name if line.caregiver else "—",
-            _yuan(line.price_yuan), _yuan(line.allowance_yuan), _yuan(line.payable_yuan),
-            line.get_status_display(),
-        ])  # fmt: skip
+        rows.append(
+            [
+                n,
+                source_label(line.source_kind),
+                f"{line.date:%Y-%m-%d}",
+                line.elder.name if line.elder else "",
+                line.description,
+                line.caregiver.name if line.caregiver else "—",
+                _yuan(line.price_yuan),
+                _yuan(line.allowance_yuan),
+                _yuan(line.payable_yuan),
+                line.get_status_display(),
+            ]
+        )
     shares = [0.05, 0.09, 0.09, 0.1, 0.2, 0.1, 0.09, 0.1, 0.09, 0.09]
     return _table(rows, [width * s for s in shares], body, long=True)
 
@@ -157,24 +210,50 @@ def bill_pdf(bill: Any) -> bytes:
     body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13)
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=21, alignment=1)
     width = A4[0] - 30 * mm
-    rows: list[list[Any]] = [[
-        _("Date"), _("Service"), _("Price"), _("Subsidy covered"),
-        _("Long-term-care insurance"), _("Self-pay due"),
-    ]]  # fmt: skip
+    rows: list[list[Any]] = [
+        [
+            _("Date"),
+            _("Service"),
+            _("Price"),
+            _("Subsidy covered"),
+            _("Long-term-care insurance"),
+            _("Self-pay due"),
+        ]
+    ]
     for row in bill.rows:
-        visit = row["visit"]
-        subsidy = _yuan(row["subsidy"]) if row["settled"] else (
-            f"{_('pending')} ({_yuan(visit.allowance_yuan)})"
-        )  # fmt: skip
-        rows.append([
-            f"{visit.date:%Y-%m-%d}", visit.item.name, _yuan(visit.price), subsidy,
-            _yuan(visit.ltc_yuan), _yuan(visit.self_pay_yuan),
-        ])  # fmt: skip
+        if row["in_package"]:
+            rows.append(
+                [
+                    f"{row['date']:%Y-%m-%d}",
+                    row["service"],
+                    _("included in the monthly package"),
+                    "",
+                    "",
+                    "",
+                ]
+            )
+            continue
+        subsidy = (
+            _yuan(row["subsidy"])
+            if row["settled"]
+            else (f"{_('pending')} ({_yuan(row['allowance'])})")
+        )
+        rows.append(
+            [
+                f"{row['date']:%Y-%m-%d}",
+                row["service"],
+                _yuan(row["price"]),
+                subsidy,
+                _yuan(row["ltc"]),
+                _yuan(row["self_pay"]),
+            ]
+        )
     subsidy_total = _yuan(bill.subsidy) + (
         f" + {_('pending')} {_yuan(bill.pending)}" if bill.pending else ""
     )
-    rows.append([_("Total"), "", _yuan(bill.price), subsidy_total, _yuan(bill.ltc),
-                 _yuan(bill.self_pay)])  # fmt: skip
+    rows.append(
+        [_("Total"), "", _yuan(bill.price), subsidy_total, _yuan(bill.ltc), _yuan(bill.self_pay)]
+    )
     story: list[Flowable] = [
         Paragraph(_text(f"{_('Monthly bill')} · {bill.elder.name} · {bill.month:%Y-%m}"), title),
         Spacer(1, 4 * mm),
@@ -182,7 +261,12 @@ def bill_pdf(bill: Any) -> bytes:
     ]
     out = io.BytesIO()
     SimpleDocTemplate(
-        out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-        bottomMargin=15 * mm, title=f"{bill.elder.name} {bill.month:%Y-%m}",
-    ).build(story)  # fmt: skip
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{bill.elder.name} {bill.month:%Y-%m}",
+    ).build(story)
     return out.getvalue()

@@ -60,30 +60,48 @@ def contract_performance(statement: Statement) -> list[Term]:
     complaints = _provider_figure("complaints", period, provider)
     evaluation = (
         ServiceEvaluation.objects.filter(
-            provider=provider, status=EvaluationStatus.SCORED, total__isnull=False,
+            provider=provider,
+            status=EvaluationStatus.SCORED,
+            total__isnull=False,
             year__lte=statement.month.year,
         )
         .order_by("-year")
         .first()
-    )  # fmt: skip
+    )
     evaluated = (
         Decimal(100) * evaluation.total / evaluation.max_total
         if evaluation is not None and evaluation.total is not None and evaluation.max_total
         else None
     )
     return [
-        Term(_("On-time rate"), _share(contract.on_time_target), _share(on_time),
-             None if on_time is None else on_time >= contract.on_time_target,
-             _("visits of the month")),
-        Term(_("Verified share"), _share(contract.verified_target), _share(verified),
-             None if verified is None else verified >= contract.verified_target,
-             _("delivered visits without a verification flag")),
-        Term(_("Complaints"), _("at most %(n)d") % {"n": contract.complaints_limit},
-             "—" if complaints is None else str(int(complaints)),
-             None if complaints is None else complaints <= contract.complaints_limit,
-             _("the complaint register, this month")),
-        Term(_("Third-party evaluation"), _share(contract.evaluation_target), _share(evaluated),
-             None if evaluated is None else evaluated >= contract.evaluation_target,
-             _("evaluation of %(year)s") % {"year": evaluation.year} if evaluation
-             else _("no evaluation scored yet")),
-    ]  # fmt: skip
+        Term(
+            _("On-time rate"),
+            _share(contract.on_time_target),
+            _share(on_time),
+            None if on_time is None else on_time >= contract.on_time_target,
+            _("visits of the month"),
+        ),
+        Term(
+            _("Verified share"),
+            _share(contract.verified_target),
+            _share(verified),
+            None if verified is None else verified >= contract.verified_target,
+            _("delivered visits without a verification flag"),
+        ),
+        Term(
+            _("Complaints"),
+            _("at most %(n)d") % {"n": contract.complaints_limit},
+            "—" if complaints is None else str(int(complaints)),
+            None if complaints is None else complaints <= contract.complaints_limit,
+            _("the complaint register, this month"),
+        ),
+        Term(
+            _("Third-party evaluation"),
+            _share(contract.evaluation_target),
+            _share(evaluated),
+            None if evaluated is None else evaluated >= contract.evaluation_target,
+            _("evaluation of %(year)s") % {"year": evaluation.year}
+            if evaluation
+            else _("no evaluation scored yet"),
+        ),
+    ]

@@ -74,10 +74,16 @@ def factors(e: Evidence) -> list[dict[str, Any]]:
         points = Decimal(str(weight * min(1.0, value / full))).quantize(
             Decimal("0.1"), ROUND_HALF_UP
         )
-        found.append({
-            "code": str(code), "value": round(value, 4), "numerator": numerator,
-            "denominator": denominator, "weight": weight, "points": str(points),
-        })  # fmt: skip
+        found.append(
+            {
+                "code": str(code),
+                "value": round(value, 4),
+                "numerator": numerator,
+                "denominator": denominator,
+                "weight": weight,
+                "points": str(points),
+            }
+        )
     return found
 
 

@@ -26,6 +26,7 @@ from yiyang.settlement.choices import StatementStatus
 from yiyang.settlement.models import (
     BudgetLine,
     Contract,
+    ContractDocument,
     LineHold,
     Release,
     RiskScore,
@@ -101,6 +102,24 @@ def contract_list(*, actor: Actor) -> QuerySet[Contract]:
 
 def contract_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Contract:
     return get_or_404(contract_list(actor=actor), external_id=external_id)
+
+
+def contract_documents(*, actor: Actor, contract: Contract) -> QuerySet[ContractDocument]:
+    """The documents of a contract the actor may see (found through ``contract_list``)."""
+    return ContractDocument.objects.filter(contract=contract).defer("data")
+
+
+def contract_document_get_for_actor(
+    *, actor: Actor, external_id: uuid.UUID | str
+) -> ContractDocument:
+    """A document of a contract in the actor's reach (a provider its own contracts', an
+    office those it signed or that serve its division); else 404, as if there were none."""
+    return get_or_404(
+        ContractDocument.objects.select_related("contract").filter(
+            contract__in=contract_scoped(actor, Contract.objects.all())
+        ),
+        external_id=external_id,
+    )
 
 
 def statement_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Statement]:
@@ -354,13 +373,15 @@ def allowance_cover_problem(
     if not Contract.objects.filter(division_code__startswith=city).exists():
         return None
     contracts = Contract.objects.filter(
-        provider=provider, starts_on__lte=max(dates), ends_on__gte=min(dates),
+        provider=provider,
+        starts_on__lte=max(dates),
+        ends_on__gte=min(dates),
         id__in=ContractItem.objects.filter(item=item).values("contract_id"),
     ).filter(
         id__in=ContractArea.objects.filter(
             code_prefix__in=[division_code[:n] for n in range(1, len(division_code) + 1)]
         ).values("contract_id")
-    )  # fmt: skip
+    )
     periods = list(contracts.values_list("starts_on", "ends_on"))
     for day in dates:
         if not any(start <= day <= end for start, end in periods):
@@ -429,67 +450,17 @@ def contract_inputs(*, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     values.update(
-        provider=provider, budget_line=line, buyer=divisions[data["buyer"]],
+        provider=provider,
+        budget_line=line,
+        buyer=divisions[data["buyer"]],
         areas=[divisions[c] for c in data["areas"]],
         prices={items[c]: p for c, p in data["prices"].items()},
-    )  # fmt: skip
+    )
     return values
 
 
-@dataclass
-class Bill:
-    """An elder's month: the services received, what the subsidy covered, what is due."""
+def family_bills(*, actor: Actor, month: datetime.date) -> list[Any]:
+    """The monthly bill of every elder the family login may see (``bills``)."""
+    from yiyang.settlement.bills import family_bills as bills
 
-    elder: Elder
-    month: datetime.date
-    rows: list[dict[str, Any]]
-    price: Decimal
-    subsidy: Decimal
-    ltc: Decimal
-    self_pay: Decimal
-    pending: Decimal
-
-
-def family_bills(*, actor: Actor, month: datetime.date) -> list[Bill]:
-    """The monthly bill of every elder the family login may see (linked, with consent).
-    A visit's subsidy is what its statement line pays once decided; while it is held, or
-    not yet settled, the ordered allowance shows as pending."""
-    from yiyang.core.permissions import Permission, require_perm
-    from yiyang.elders.selectors import family_elder_ids
-    from yiyang.settlement.choices import LineStatus
-    from yiyang.visits.choices import VisitOutcome, VisitStatus
-    from yiyang.visits.models import Visit
-
-    require_perm(actor, Permission.VIEW_OWN_BILL)
-    last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
-    bills = []
-    for elder in Elder.objects.filter(id__in=family_elder_ids(user=actor)).order_by("id"):
-        visits = list(
-            Visit.objects.filter(
-                elder=elder, date__gte=month, date__lte=last, status=VisitStatus.CONFIRMED,
-                outcome__in=["", VisitOutcome.DONE],
-            ).select_related("item").order_by("date", "window_start")
-        )  # fmt: skip
-        lines = {
-            line.source_id: line
-            for line in StatementLine.objects.filter(
-                source_kind="visit", source_id__in=[v.id for v in visits]
-            )
-        }
-        rows: list[dict[str, Any]] = []
-        pending = ZERO
-        for visit in visits:
-            line = lines.get(visit.id)
-            settled = line is not None and line.status != LineStatus.HELD
-            subsidy = line.payable_yuan if settled and line else ZERO
-            if not settled:
-                pending += visit.allowance_yuan
-            rows.append({"visit": visit, "subsidy": subsidy, "settled": settled, "line": line})
-        bills.append(Bill(
-            elder=elder, month=month, rows=rows,
-            price=sum((v.price for v in visits), ZERO),
-            subsidy=sum((row["subsidy"] for row in rows), ZERO),
-            ltc=sum((v.ltc_yuan for v in visits), ZERO),
-            self_pay=sum((v.self_pay_yuan for v in visits), ZERO), pending=pending,
-        ))  # fmt: skip
-    return bills
+    return bills(actor=actor, month=month)

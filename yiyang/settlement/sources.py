@@ -63,9 +63,12 @@ SOURCES: dict[str, Source] = {}
 
 
 def register_source(
-    kind: str, label: Promise | str, collect: Collector | None = None, *,
+    kind: str,
+    label: Promise | str,
+    collect: Collector | None = None,
+    *,
     stage: Stager | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Register a source of billable units (exactly one of ``collect`` and ``stage``)."""
     if (collect is None) == (stage is None):
         raise ValueError("A source has either a collector or a stage, not both or neither.")
@@ -114,6 +117,17 @@ def _collect_subsidies(kind: str) -> Collector:
 
 for _kind in (SourceKind.CAREGIVER_ENTRY, SourceKind.CAREGIVER_POST):
     register_source(_kind.value, _kind.label, _collect_subsidies(_kind.value))
+
+
+def _stage_packages(run: Any) -> None:
+    """Per-elder monthly packages: after every other source, as they absorb the visits
+    of package contracts (``services.packages``)."""
+    from yiyang.settlement.services.packages import stage_packages
+
+    stage_packages(run)
+
+
+register_source(SourceKind.PACKAGE, SourceKind.PACKAGE.label, stage=_stage_packages)
 
 
 # Which sources' units each kind of contract takes: a home-care contract never bills a

@@ -30,9 +30,17 @@ class BudgetLineSerializer(serializers.ModelSerializer[BudgetLine]):
     class Meta:
         model = BudgetLine
         fields = (
-            "id", "city", "source", "year", "purpose", "name", "amount_yuan", "spent_yuan",
-            "committed_yuan", "remaining_yuan",
-        )  # fmt: skip
+            "id",
+            "city",
+            "source",
+            "year",
+            "purpose",
+            "name",
+            "amount_yuan",
+            "spent_yuan",
+            "committed_yuan",
+            "remaining_yuan",
+        )
 
     def _figures(self, obj: BudgetLine) -> Any:
         cache = self.context.setdefault("figures", {})
@@ -62,15 +70,32 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
     class Meta:
         model = Contract
         fields = (
-            "id", "number", "scope", "buyer", "provider", "provider_name", "budget_line",
+            "id",
+            "number",
+            "scope",
+            "buyer",
+            "provider",
+            "provider_name",
+            "budget_line",
             "starts_on",
-            "ends_on", "cap_yuan", "on_time_target", "verified_target", "complaints_limit",
+            "ends_on",
+            "cap_yuan",
+            "on_time_target",
+            "verified_target",
+            "complaints_limit",
             "evaluation_target",
-            "items", "areas",
-        )  # fmt: skip
+            "package_yuan",
+            "package_min_visits",
+            "items",
+            "areas",
+        )
 
-    def get_items(self, obj: Contract) -> list[dict[str, str]]:
-        return [{"item": i.item.code, "unit_price": str(i.unit_price)} for i in obj.items.all()]
+    def get_items(self, obj: Contract) -> list[dict[str, str | None]]:
+        package = obj.package_yuan is not None  # its services carry no unit price
+        return [
+            {"item": i.item.code, "unit_price": None if package else str(i.unit_price)}
+            for i in obj.items.all()
+        ]
 
     def get_areas(self, obj: Contract) -> list[str]:
         return [a.division.code for a in obj.areas.all()]
@@ -79,10 +104,11 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
 class ContractCreateSerializer(serializers.Serializer[Any]):
     number = serializers.CharField(max_length=40)
     scope = serializers.ChoiceField(
-        choices=ContractScope.choices, default=ContractScope.HOME_CARE,
+        choices=ContractScope.choices,
+        default=ContractScope.HOME_CARE,
         help_text="home_care: services at unit prices; meals: a canteen's served meals only "
         "(no prices)",
-    )  # fmt: skip
+    )
     buyer = serializers.CharField(help_text="the buying division's code (city or district)")
     provider = serializers.UUIDField()
     budget_line = serializers.UUIDField()
@@ -90,8 +116,23 @@ class ContractCreateSerializer(serializers.Serializer[Any]):
     ends_on = serializers.DateField()
     cap_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
     prices = serializers.DictField(
-        child=serializers.DecimalField(max_digits=10, decimal_places=2),
-        help_text="service item code -> unit price (empty for a meal-only contract)",
+        child=serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True),
+        help_text="service item code -> unit price (empty for a meal-only contract; null for "
+        "a service a monthly package covers)",
+    )
+    package_yuan = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="a per-elder monthly package: the amount a month per elder served (the "
+        "contract then pays no unit prices)",
+    )
+    package_min_visits = serializers.IntegerField(
+        min_value=0,
+        max_value=62,
+        required=False,
+        help_text="verified visits a month for the full package (fewer: pro-rated; 0: any)",
     )
     areas = serializers.ListField(child=serializers.CharField(), help_text="division codes served")
     # Performance terms (the contract's defaults when left out), percentages 0-100.
@@ -135,11 +176,25 @@ class StatementSerializer(serializers.ModelSerializer[Statement]):
     class Meta:
         model = Statement
         fields = (
-            "id", "contract", "provider", "provider_name", "month", "status", "due_on",
-            "lines_count", "price_yuan", "allowance_yuan", "ltc_yuan", "self_pay_yuan",
-            "held_yuan", "withheld_yuan", "payable_yuan", "release", "payment_reference",
+            "id",
+            "contract",
+            "provider",
+            "provider_name",
+            "month",
+            "status",
+            "due_on",
+            "lines_count",
+            "price_yuan",
+            "allowance_yuan",
+            "ltc_yuan",
+            "self_pay_yuan",
+            "held_yuan",
+            "withheld_yuan",
+            "payable_yuan",
+            "release",
+            "payment_reference",
             "paid_on",
-        )  # fmt: skip
+        )
         read_only_fields = fields
 
 
@@ -172,11 +227,23 @@ class LineSerializer(serializers.ModelSerializer[StatementLine]):
     class Meta:
         model = StatementLine
         fields = (
-            "id", "source_kind", "date", "elder", "elder_name", "person", "description",
+            "id",
+            "source_kind",
+            "date",
+            "elder",
+            "elder_name",
+            "person",
+            "description",
             "price_yuan",
-            "allowance_yuan", "ltc_yuan", "self_pay_yuan", "payable_yuan", "status", "holds",
-            "dispute_reason", "adjusts",
-        )  # fmt: skip
+            "allowance_yuan",
+            "ltc_yuan",
+            "self_pay_yuan",
+            "payable_yuan",
+            "status",
+            "holds",
+            "dispute_reason",
+            "adjusts",
+        )
         read_only_fields = fields
 
 

@@ -70,9 +70,11 @@ class BudgetLineViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin)
             code=serializer.validated_data["district"], field="district"
         )
         services.allocation_set(
-            actor=self.actor, line=line, district=district,
+            actor=self.actor,
+            line=line,
+            district=district,
             amount_yuan=serializer.validated_data["amount_yuan"],
-        )  # fmt: skip
+        )
         return Response(s.BudgetLineSerializer(line).data)
 
 

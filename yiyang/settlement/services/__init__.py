@@ -3,6 +3,11 @@ their allocations, purchase contracts, the monthly statements built from verifie
 (with every hold reason), their multi-role workflow, payment releases and the fraud risk
 scores. Writes are split by workflow and re-exported here."""
 
+from yiyang.settlement.services.attachments import (
+    contract_document_add,
+    contract_document_delete,
+    contract_document_read,
+)
 from yiyang.settlement.services.risk import risk_compute
 from yiyang.settlement.services.settle import (
     SettleResult,
@@ -31,10 +36,27 @@ from yiyang.settlement.services.workflow import (
 )
 
 __all__ = [
-    "SettleResult", "adjustment_add", "allocation_set", "budget_line_create",
-    "budget_override_record", "budget_problem", "contract_create", "contract_update",
+    "SettleResult",
+    "adjustment_add",
+    "allocation_set",
+    "budget_line_create",
+    "budget_override_record",
+    "budget_problem",
+    "contract_create",
+    "contract_document_add",
+    "contract_document_delete",
+    "contract_document_read",
+    "contract_update",
     "line_decide",
-    "line_dispute", "money", "month_bounds", "release_create", "release_mark_paid",
-    "risk_compute", "settle_month", "statement_approve", "statement_confirm",
-    "statement_totals", "statement_verify",
-]  # fmt: skip
+    "line_dispute",
+    "money",
+    "month_bounds",
+    "release_create",
+    "release_mark_paid",
+    "risk_compute",
+    "settle_month",
+    "statement_approve",
+    "statement_confirm",
+    "statement_totals",
+    "statement_verify",
+]

@@ -56,6 +56,7 @@ class Run:
         self.pg = connection.vendor == "postgresql"
         self.holds: Holds = {}
         self.exclusive = False
+        self.packages: list[Any] = []  # the package contracts of the run (``packages``)
         self.prefix = secrets.token_hex(8)
 
     # ---- dialect ---------------------------------------------------------------------
@@ -201,10 +202,24 @@ class Run:
     # ---- units from Python collectors ------------------------------------------------
 
     UNIT_COLUMNS = (
-        "kind", "source_id", "elder_id", "division_code", "provider_id", "item_id",
-        "caregiver_id", "day", "start_at", "end_at", "description", "price", "allowance",
-        "ltc", "self_pay", "required", "held",
-    )  # fmt: skip
+        "kind",
+        "source_id",
+        "elder_id",
+        "division_code",
+        "provider_id",
+        "item_id",
+        "caregiver_id",
+        "day",
+        "start_at",
+        "end_at",
+        "description",
+        "price",
+        "allowance",
+        "ltc",
+        "self_pay",
+        "required",
+        "held",
+    )
 
     def add_rows(self, rows: Sequence[Any]) -> None:
         """Rows of a Python source (``rules.SourceRow``), with the holds it judged (and the
@@ -212,15 +227,28 @@ class Run:
         ops = connection.ops
         values = []
         for row in rows:
-            values.append((
-                row.kind, row.source_id, row.elder_id, row.division_code, row.provider_id,
-                row.item_id, row.caregiver_id, self.date(row.date),
-                ops.adapt_datetimefield_value(row.start), ops.adapt_datetimefield_value(row.end),
-                row.description[:200], *(
-                    ops.adapt_decimalfield_value(v, 10, 2)
-                    for v in (row.price, row.allowance, row.ltc, row.self_pay)
-                ), "", 0, row.person_id,
-            ))  # fmt: skip
+            values.append(
+                (
+                    row.kind,
+                    row.source_id,
+                    row.elder_id,
+                    row.division_code,
+                    row.provider_id,
+                    row.item_id,
+                    row.caregiver_id,
+                    self.date(row.date),
+                    ops.adapt_datetimefield_value(row.start),
+                    ops.adapt_datetimefield_value(row.end),
+                    row.description[:200],
+                    *(
+                        ops.adapt_decimalfield_value(v, 10, 2)
+                        for v in (row.price, row.allowance, row.ltc, row.self_pay)
+                    ),
+                    "",
+                    0,
+                    row.person_id,
+                )
+            )
             for reason, detail in row.holds.items():
                 self.hold((row.kind, row.source_id), reason, **detail)
         self.insert(UNIT, (*self.UNIT_COLUMNS, "person_id"), values)
@@ -257,10 +285,18 @@ class Run:
         self.exclusive = _exclusive(terms)
         self.insert(
             TERM,
-            ("contract_id", "statement_id", "provider_id", "item_key", "code_prefix",
-             "starts_on", "ends_on", "kind"),
+            (
+                "contract_id",
+                "statement_id",
+                "provider_id",
+                "item_key",
+                "code_prefix",
+                "starts_on",
+                "ends_on",
+                "kind",
+            ),
             [(*t[:5], self.date(t[5]), self.date(t[6]), t[7]) for t in terms],
-        )  # fmt: skip
+        )
         if self.pg:
             self.execute(f"ANALYZE {TERM}")
 
@@ -283,10 +319,14 @@ class Run:
         )[0][0]
         # Where two contracts could cover one unit, the first by id takes it; valid
         # contracts never overlap, so the run usually needs no such test per unit.
-        first_only = "" if self.exclusive else (
-            f" WHERE NOT EXISTS (SELECT 1 FROM {TERM} t2 WHERE {covers.format(t='t2')} "  # noqa: S608
-            "AND t2.contract_id < t.contract_id)"
-        )  # fmt: skip
+        first_only = (
+            ""
+            if self.exclusive
+            else (
+                f" WHERE NOT EXISTS (SELECT 1 FROM {TERM} t2 WHERE {covers.format(t='t2')} "  # noqa: S608
+                "AND t2.contract_id < t.contract_id)"
+            )
+        )
         if self.pg:
             return self._write_lines_pg(covers, first_only, int(uncovered))
         written = self.execute(
@@ -381,9 +421,11 @@ def as_datetime(value: Any) -> datetime.datetime | None:
     """An aware datetime (SQLite keeps UTC without the zone)."""
     if value is None:
         return None
-    parsed = value if isinstance(value, datetime.datetime) else (
-        datetime.datetime.fromisoformat(str(value))
-    )  # fmt: skip
+    parsed = (
+        value
+        if isinstance(value, datetime.datetime)
+        else (datetime.datetime.fromisoformat(str(value)))
+    )
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 

@@ -31,10 +31,12 @@ from yiyang.settlement.services.engine import (
     as_datetime,
     yuan_of_fen,
 )
+from yiyang.settlement.services.packages import package_shares
 from yiyang.visits.choices import ReviewStatus, VisitOutcome, VisitStatus
 from yiyang.visits.models import Visit, VisitFlag
 
 VISIT = SourceKind.VISIT.value
+PACKAGE = SourceKind.PACKAGE.value
 V = Visit._meta.db_table
 CHUNK = 2000
 
@@ -181,14 +183,19 @@ def hold_elder_away(run: Run) -> None:
             begin_at = as_datetime(begin)
             assert begin_at is not None
             found = away_from_home(
-                begin_at, as_datetime(finish) or begin_at, homes[elder_id],
-                positions[elder_id], radius_m=radius,
-            )  # fmt: skip
+                begin_at,
+                as_datetime(finish) or begin_at,
+                homes[elder_id],
+                positions[elder_id],
+                radius_m=radius,
+            )
             if found is not None:
                 run.hold(
-                    (VISIT, source_id), HoldReason.ELDER_AWAY,
-                    at=found[0].isoformat(), metres=found[1],
-                )  # fmt: skip
+                    (VISIT, source_id),
+                    HoldReason.ELDER_AWAY,
+                    at=found[0].isoformat(),
+                    metres=found[1],
+                )
 
 
 def hold_certificates(run: Run) -> None:
@@ -212,13 +219,23 @@ def hold_certificates(run: Run) -> None:
         lapsed = certificate_lapsed(as_date(day), held[caregiver_id], required or "")
         if lapsed is not None:
             detail = json.dumps({"expired_on": lapsed.isoformat()})
-            spans.append(("certificate", caregiver_id, run.date(as_date(day)),
-                          run.date(as_date(day)), required or "", detail))  # fmt: skip
+            spans.append(
+                (
+                    "certificate",
+                    caregiver_id,
+                    run.date(as_date(day)),
+                    run.date(as_date(day)),
+                    required or "",
+                    detail,
+                )
+            )
     _hold_by_spans(
-        run, spans, HoldReason.CERTIFICATE_EXPIRED,
-        "s.subject = u.caregiver_id AND u.day = s.since AND u.required = s.tag "
-        "AND u.kind = %s", [VISIT],
-    )  # fmt: skip
+        run,
+        spans,
+        HoldReason.CERTIFICATE_EXPIRED,
+        "s.subject = u.caregiver_id AND u.day = s.since AND u.required = s.tag AND u.kind = %s",
+        [VISIT],
+    )
 
 
 def _hold_by_spans(
@@ -273,18 +290,34 @@ def hold_unavailable(run: Run) -> None:
             Elder.objects.filter(external_id__in=recent[i : i + CHUNK]).values_list("id", flat=True)
         )
     spans = []
+    away: dict[int, list[tuple[datetime.date, datetime.date]]] = defaultdict(list)
     for elder_id, timeline in elder_status_timelines(candidates).items():
         for n, (start, status) in enumerate(timeline):
             if status not in UNAVAILABLE:
                 continue
             until = timeline[n + 1][0] if n + 1 < len(timeline) else datetime.date.max
             if until > start:
-                spans.append(("unavailable", elder_id, run.date(start), run.date(until), "",
-                              json.dumps({"status": status})))  # fmt: skip
+                away[elder_id].append((start, until))
+                spans.append(
+                    (
+                        "unavailable",
+                        elder_id,
+                        run.date(start),
+                        run.date(until),
+                        "",
+                        json.dumps({"status": status}),
+                    )
+                )
+    # A unit of a day: away that day; a package (a month): away any day of its month.
     _hold_by_spans(
-        run, spans, HoldReason.ELDER_UNAVAILABLE,
-        "s.subject = u.elder_id AND u.day >= s.since AND u.day < s.until", [],
-    )  # fmt: skip
+        run,
+        spans,
+        HoldReason.ELDER_UNAVAILABLE,
+        "s.subject = u.elder_id AND ((u.kind <> %s AND u.day >= s.since AND u.day < s.until) "
+        "OR (u.kind = %s AND s.since <= %s AND s.until > u.day))",
+        [PACKAGE, PACKAGE, run.date(run.last)],
+    )
+    package_shares(run, away)
 
 
 def hold_duplicates(run: Run) -> None:
@@ -325,14 +358,16 @@ def hold_duplicates(run: Run) -> None:
 def hold_allowance(run: Run) -> None:
     """Units whose allowance takes the elder's month past the entitlement (a running sum
     in date order; those within it stay payable). Sums are in whole fen: exact."""
-    # The home-care allowance: visits only (a meal's subsidy is capped at the counter).
-    visits = f"allowance > 0 AND kind = '{VISIT}'"
+    # The home-care allowance: visits and packages only (a meal's subsidy is capped at the counter).
+    # A monthly package is paid from the same allowance.
+    visits = f"allowance > 0 AND kind IN ('{VISIT}', '{PACKAGE}')"
     claimed = _unit_elders(run, visits)
     limits = monthly_entitlements(claimed, run.last)
     run.insert(
-        LIMIT, ("elder_id", "limit_fen"),
+        LIMIT,
+        ("elder_id", "limit_fen"),
         [(e, int(amount * 100)) for e, amount in limits.items() if amount is not None],
-    )  # fmt: skip
+    )
     fen = "CAST(ROUND(allowance * 100) AS BIGINT)"
     for kind, source_id, used, limit in run.fetch(
         f"WITH a AS (SELECT kind, source_id, elder_id, SUM({fen}) OVER (PARTITION BY "  # noqa: S608
@@ -342,6 +377,8 @@ def hold_allowance(run: Run) -> None:
         f"LEFT JOIN {LIMIT} l ON l.elder_id = a.elder_id WHERE a.used > COALESCE(l.limit_fen, 0)"
     ):
         run.hold(
-            (kind, source_id), HoldReason.ALLOWANCE_EXCEEDED,
-            limit=str(yuan_of_fen(limit)), total=str(yuan_of_fen(used)),
-        )  # fmt: skip
+            (kind, source_id),
+            HoldReason.ALLOWANCE_EXCEEDED,
+            limit=str(yuan_of_fen(limit)),
+            total=str(yuan_of_fen(used)),
+        )

@@ -52,9 +52,17 @@ def _evidence(
         "LEFT JOIN fl ON fl.vid = m.id "
         "LEFT JOIN spot ON spot.p = m.p AND spot.la = m.la AND spot.lo = m.lo "
         "LEFT JOIN longd ON longd.c = m.c AND longd.d = m.d GROUP BY m.p, m.c",
-        [run.date(first), run.date(last), *ids, "too_short", "out_of_range",
-         "impossible_travel", LONG_DAY_MINUTES, run.date(last - datetime.timedelta(days=2))],
-    )  # fmt: skip
+        [
+            run.date(first),
+            run.date(last),
+            *ids,
+            "too_short",
+            "out_of_range",
+            "impossible_travel",
+            LONG_DAY_MINUTES,
+            run.date(last - datetime.timedelta(days=2)),
+        ],
+    )
     for provider, caregiver, *counts in rows:
         keys = {(provider, None), (provider, caregiver)}
         for key in keys:
@@ -84,10 +92,16 @@ def risk_compute(
     rows = []
     for (provider, caregiver), evidence in _evidence(first, last, provider_ids).items():
         found = factors(evidence)
-        rows.append(RiskScore(
-            month=first, provider_id=provider, caregiver_id=caregiver,
-            division_code=codes.get(provider, ""), visits=evidence.visits, score=score(found),
-            factors=found,
-        ))  # fmt: skip
+        rows.append(
+            RiskScore(
+                month=first,
+                provider_id=provider,
+                caregiver_id=caregiver,
+                division_code=codes.get(provider, ""),
+                visits=evidence.visits,
+                score=score(found),
+                factors=found,
+            )
+        )
     RiskScore.objects.bulk_create(rows, batch_size=2000)
     return len(rows)

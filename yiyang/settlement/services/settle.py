@@ -129,14 +129,18 @@ def settle_month(
 
 
 def _settle(
-    result: SettleResult, actor: Actor, first: datetime.date, last: datetime.date,
+    result: SettleResult,
+    actor: Actor,
+    first: datetime.date,
+    last: datetime.date,
     targets: list[Contract],
-) -> None:  # fmt: skip
+) -> None:
     """The run inside its transaction: units staged, held, matched, written, totalled."""
     Statement.objects.select_for_update().filter(month=first, contract__in=targets).exists()
     _clear_drafts(first, targets)
     provider_ids = {c.provider_id for c in targets}
     run = Run(first, last, provider_ids)
+    run.packages = [c for c in targets if c.package_yuan is not None]
     run.create_tables()
     for source in SOURCES.values():
         if source.stage is not None:
@@ -158,13 +162,16 @@ def _settle(
     _drop_empty(statements, fresh)
     for statement in statements.values():
         audit_record(
-            actor=actor, action=AuditAction.CREATE, obj=statement,
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=statement,
             division_code=statement.division_code,
             changes={
-                "lines": statement.lines_count, "payable_yuan": str(statement.payable_yuan),
+                "lines": statement.lines_count,
+                "payable_yuan": str(statement.payable_yuan),
                 "held_yuan": str(statement.held_yuan),
             },
-        )  # fmt: skip
+        )
     result.statements = list(statements.values())
     from yiyang.settlement.services.risk import risk_compute
 
@@ -202,16 +209,27 @@ def _terms(targets: list[Contract], statements: dict[int, Statement]) -> list[tu
             items, kinds = [PAYEE_ITEM], tuple(PAYEE_KINDS)
         elif contract.scope == ContractScope.MEALS:
             items, kinds = [NO_ITEM], SCOPE_SOURCES[ContractScope.MEALS]
+        elif contract.package_yuan is not None:  # one package line per elder, no visits
+            items, kinds = [NO_ITEM], (SourceKind.PACKAGE.value,)
         else:
             items = [i.item_id for i in contract.items.all()] + [NO_ITEM]
             kinds = SCOPE_SOURCES.get(contract.scope, ())
         statement_id = statements[contract.id].id
         terms.extend(
-            (contract.id, statement_id, contract.provider_id, item, prefix,
-             contract.starts_on, contract.ends_on, kind)
+            (
+                contract.id,
+                statement_id,
+                contract.provider_id,
+                item,
+                prefix,
+                contract.starts_on,
+                contract.ends_on,
+                kind,
+            )
             for kind in kinds
-            for item in items for prefix in kept
-        )  # fmt: skip
+            for item in items
+            for prefix in kept
+        )
     return terms
 
 
@@ -229,9 +247,11 @@ def _statements(
         statement = existing.get(contract.id)
         if statement is None:
             statement = Statement(
-                contract=contract, provider_id=contract.provider_id,
-                division_code=contract.division_code, month=first,
-            )  # fmt: skip
+                contract=contract,
+                provider_id=contract.provider_id,
+                division_code=contract.division_code,
+                month=first,
+            )
             fresh.add(contract.id)
         statement.due_on = due_in("confirm")
         statement.save()
@@ -249,20 +269,31 @@ def _drop_empty(statements: dict[int, Statement], fresh: set[int]) -> None:
 def _settle_adjustments(first: datetime.date, statements: dict[int, Statement]) -> None:
     """Corrections of approved months become lines of this month, naming the original."""
     pending = Adjustment.objects.filter(
-        contract_id__in=list(statements), settled_line__isnull=True,
+        contract_id__in=list(statements),
+        settled_line__isnull=True,
         line__statement__month__lt=first,
-    ).select_related("line")  # fmt: skip
+    ).select_related("line")
     for adjustment in pending:
         original = adjustment.line
         line = StatementLine.objects.create(
-            statement=statements[adjustment.contract_id], external_id=uuid.uuid4(),
-            source_kind=SourceKind.ADJUSTMENT, source_id=adjustment.id, elder_id=original.elder_id,
-            division_code=original.division_code, caregiver_id=original.caregiver_id,
-            item_id=original.item_id, date=first, description=original.description,
-            price_yuan=ZERO, allowance_yuan=adjustment.amount_yuan, ltc_yuan=ZERO,
-            self_pay_yuan=ZERO, payable_yuan=adjustment.amount_yuan, status=LineStatus.PAYABLE,
+            statement=statements[adjustment.contract_id],
+            external_id=uuid.uuid4(),
+            source_kind=SourceKind.ADJUSTMENT,
+            source_id=adjustment.id,
+            elder_id=original.elder_id,
+            division_code=original.division_code,
+            caregiver_id=original.caregiver_id,
+            item_id=original.item_id,
+            date=first,
+            description=original.description,
+            price_yuan=ZERO,
+            allowance_yuan=adjustment.amount_yuan,
+            ltc_yuan=ZERO,
+            self_pay_yuan=ZERO,
+            payable_yuan=adjustment.amount_yuan,
+            status=LineStatus.PAYABLE,
             adjusts=original,
-        )  # fmt: skip
+        )
         adjustment.settled_line = line
         adjustment.save(update_fields=["settled_line"])
 
@@ -285,15 +316,21 @@ def statement_totals(statements: Sequence[Statement]) -> None:
         for row in StatementLine.objects.filter(statement__in=statements)
         .values("statement_id")
         .annotate(
-            n=Count("id"), price=_money_sum("price_yuan"), allowance=_money_sum("allowance_yuan"),
-            ltc=_money_sum("ltc_yuan"), self_pay=_money_sum("self_pay_yuan"),
+            n=Count("id"),
+            price=_money_sum("price_yuan"),
+            allowance=_money_sum("allowance_yuan"),
+            ltc=_money_sum("ltc_yuan"),
+            self_pay=_money_sum("self_pay_yuan"),
             payable=_money_sum("payable_yuan"),
             held=_money_sum("allowance_yuan", Q(status=LineStatus.HELD)),
-            withheld=_money_sum(Case(
-                When(decided, then=F("allowance_yuan") - F("payable_yuan")), default=Value(ZERO),
-            )),
+            withheld=_money_sum(
+                Case(
+                    When(decided, then=F("allowance_yuan") - F("payable_yuan")),
+                    default=Value(ZERO),
+                )
+            ),
         )
-    }  # fmt: skip
+    }
     for statement in statements:
         row = sums.get(statement.id, {})
         statement.lines_count = row.get("n", 0) or 0

@@ -50,9 +50,15 @@ def money(value: Any, field: str, errors: dict[str, str], *, positive: bool = Tr
 
 @transaction.atomic
 def budget_line_create(
-    *, actor: Actor, city: Division, source: str, year: int, purpose: str, name: str,
+    *,
+    actor: Actor,
+    city: Division,
+    source: str,
+    year: int,
+    purpose: str,
+    name: str,
     amount_yuan: Any,
-) -> BudgetLine:  # fmt: skip
+) -> BudgetLine:
     """Record a budget line (e.g. the central home-care grant for a year)."""
     require_perm(actor, Permission.MANAGE_BUDGETS)
     errors: dict[str, str] = {}
@@ -70,13 +76,21 @@ def budget_line_create(
     if errors:
         raise ValidationError(errors)
     line = BudgetLine.objects.create(
-        city=city, division_code=city.code, source=source, year=year, purpose=purpose,
-        name=name.strip(), amount_yuan=amount,
-    )  # fmt: skip
+        city=city,
+        division_code=city.code,
+        source=source,
+        year=year,
+        purpose=purpose,
+        name=name.strip(),
+        amount_yuan=amount,
+    )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=line, division_code=city.code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=line,
+        division_code=city.code,
         changes={"amount_yuan": str(amount), "source": source, "purpose": purpose},
-    )  # fmt: skip
+    )
     return line
 
 
@@ -103,22 +117,35 @@ def allocation_set(
     if errors:
         raise ValidationError(errors)
     allocation, _created = BudgetAllocation.objects.update_or_create(
-        line=line, district=district,
+        line=line,
+        district=district,
         defaults={"amount_yuan": amount, "division_code": district.code},
-    )  # fmt: skip
+    )
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=allocation, division_code=district.code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=allocation,
+        division_code=district.code,
         changes={"amount_yuan": str(amount)},
-    )  # fmt: skip
+    )
     return allocation
 
 
 def _contract_errors(
-    *, actor: Actor, buyer: Division, provider: Organisation, budget_line: BudgetLine,
-    starts_on: datetime.date, ends_on: datetime.date, prices: dict[ServiceItem, Decimal],
-    areas: Sequence[Division], errors: dict[str, str], editing: Contract | None = None,
+    *,
+    actor: Actor,
+    buyer: Division,
+    provider: Organisation,
+    budget_line: BudgetLine,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    prices: dict[ServiceItem, Decimal],
+    areas: Sequence[Division],
+    errors: dict[str, str],
+    editing: Contract | None = None,
     scope: str = ContractScope.HOME_CARE,
-) -> None:  # fmt: skip
+    package: bool = False,
+) -> None:
     if buyer.level not in (DivisionLevel.CITY, DivisionLevel.DISTRICT) or not (
         actor.scope.covers_division_code(buyer.code)
     ):
@@ -130,9 +157,12 @@ def _contract_errors(
     # A contract of a caregiver-subsidy line pays the provider's caregivers' subsidies,
     # not services: it has no prices, and two of one provider may not overlap.
     subsidy = budget_line.purpose == FundPurpose.CAREGIVERS
+    if package and (subsidy or scope != ContractScope.HOME_CARE):
+        errors["package_yuan"] = _("Only a home-care contract can pay a monthly package.")
     if subsidy and prices:
-        errors["items"] = _("A caregiver-subsidy contract pays subsidies, not services: "
-                            "give no services.")  # fmt: skip
+        errors["items"] = _(
+            "A caregiver-subsidy contract pays subsidies, not services: give no services."
+        )
     elif scope == ContractScope.MEALS:
         _meal_contract_errors(provider, budget_line, prices, errors)
     elif scope != ContractScope.HOME_CARE:
@@ -151,8 +181,10 @@ def _contract_errors(
         inside |= Q(areas__code_prefix__in=[prefix[:n] for n in range(1, len(prefix) + 1)])
         inside |= Q(areas__code_prefix__startswith=prefix)
     overlapping = Contract.objects.filter(
-        provider=provider, starts_on__lte=ends_on, ends_on__gte=starts_on,
-    ).filter(inside)  # fmt: skip
+        provider=provider,
+        starts_on__lte=ends_on,
+        ends_on__gte=starts_on,
+    ).filter(inside)
     if subsidy:
         overlapping = overlapping.filter(budget_line__purpose=FundPurpose.CAREGIVERS)
     elif scope == ContractScope.MEALS:
@@ -170,9 +202,11 @@ def _contract_errors(
 
 
 def _meal_contract_errors(
-    provider: Organisation, budget_line: BudgetLine, prices: dict[ServiceItem, Decimal],
+    provider: Organisation,
+    budget_line: BudgetLine,
+    prices: dict[ServiceItem, Decimal],
     errors: dict[str, str],
-) -> None:  # fmt: skip
+) -> None:
     """A meal-only contract: a canteen's, paid from a meal-subsidy line, with no services
     (its lines are the served meals' subsidy, priced at the counter)."""
     if prices:
@@ -189,61 +223,121 @@ def _meal_contract_errors(
 
 @transaction.atomic
 def contract_create(
-    *, actor: Actor, number: str, buyer: Division, provider: Organisation,
-    budget_line: BudgetLine, starts_on: datetime.date, ends_on: datetime.date, cap_yuan: Any,
-    prices: dict[ServiceItem, Any], areas: Sequence[Division],
-    scope: str = ContractScope.HOME_CARE, **terms: Any,
-) -> Contract:  # fmt: skip
+    *,
+    actor: Actor,
+    number: str,
+    buyer: Division,
+    provider: Organisation,
+    budget_line: BudgetLine,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    cap_yuan: Any,
+    prices: dict[ServiceItem, Any],
+    areas: Sequence[Division],
+    scope: str = ContractScope.HOME_CARE,
+    **terms: Any,
+) -> Contract:
     """A purchase contract with its services, unit prices and divisions served; or a
     meal-only contract (``scope`` meals: a canteen's served meals, no services)."""
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     errors: dict[str, str] = {}
     cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)
     _contract_errors(
-        actor=actor, buyer=buyer, provider=provider, budget_line=budget_line,
-        starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
+        actor=actor,
+        buyer=buyer,
+        provider=provider,
+        budget_line=budget_line,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        prices=clean,
+        areas=areas,
+        errors=errors,
         scope=scope,
-    )  # fmt: skip
+        package=terms.get("package_yuan") is not None,
+    )
     if errors:
         raise ValidationError(errors)
     contract = Contract.objects.create(
-        number=number.strip(), buyer=buyer, division_code=buyer.code, provider=provider,
-        budget_line=budget_line, starts_on=starts_on, ends_on=ends_on, cap_yuan=cap,
-        scope=scope, **terms,
-    )  # fmt: skip
-    ContractItem.objects.bulk_create(
-        ContractItem(contract=contract, item=item, unit_price=price)
-        for item, price in clean.items()
+        number=number.strip(),
+        buyer=buyer,
+        division_code=buyer.code,
+        provider=provider,
+        budget_line=budget_line,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        cap_yuan=cap,
+        scope=scope,
+        **terms,
     )
-    ContractArea.objects.bulk_create(
-        ContractArea(contract=contract, division=area, code_prefix=area.code_prefix)
-        for area in areas
-    )
+    _write_items_and_areas(contract, clean, areas)
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=contract, division_code=buyer.code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=contract,
+        division_code=buyer.code,
         changes={
-            "provider": provider.name, "scope": scope, "period": [str(starts_on), str(ends_on)],
-            "cap_yuan": str(cap), "items": {i.code: str(p) for i, p in clean.items()},
+            "provider": provider.name,
+            "scope": scope,
+            "period": [str(starts_on), str(ends_on)],
+            "cap_yuan": str(cap),
+            "items": {i.code: str(p) for i, p in clean.items()},
             "areas": [a.code for a in areas],
+            "package_yuan": str(terms.get("package_yuan")),
         },
-    )  # fmt: skip
+    )
     return contract
 
 
-TERMS = ("on_time_target", "verified_target", "complaints_limit", "evaluation_target")
+TERMS = (
+    "on_time_target",
+    "verified_target",
+    "complaints_limit",
+    "evaluation_target",
+    "package_yuan",
+    "package_min_visits",
+)
+
+
+def _package_terms(terms: dict[str, Any], errors: dict[str, str]) -> bool:
+    """A per-elder monthly package (amount above zero, a minimum of 0-62 verified visits
+    a month), normalised in ``terms``; whether the contract is one."""
+    if terms.get("package_yuan") in (None, ""):
+        if "package_yuan" in terms:
+            terms["package_yuan"] = None
+        if terms.get("package_min_visits"):
+            errors["package_min_visits"] = _(
+                "A minimum of verified visits applies to a monthly package only."
+            )
+        return False
+    terms["package_yuan"] = money(terms["package_yuan"], "package_yuan", errors)
+    try:
+        minimum = int(terms.get("package_min_visits") or 0)
+    except (TypeError, ValueError):
+        minimum = -1
+    if not 0 <= minimum <= 62:
+        errors["package_min_visits"] = _("Give a number of visits between 0 and 62.")
+    terms["package_min_visits"] = max(minimum, 0)
+    return True
 
 
 def _contract_values(
-    number: str, cap_yuan: Any, prices: dict[ServiceItem, Any], terms: dict[str, Any],
+    number: str,
+    cap_yuan: Any,
+    prices: dict[ServiceItem, Any],
+    terms: dict[str, Any],
     errors: dict[str, str],
-) -> tuple[Decimal, dict[ServiceItem, Decimal]]:  # fmt: skip
+) -> tuple[Decimal, dict[ServiceItem, Decimal]]:
     """The number, cap, unit prices and performance terms checked (prices above zero,
     shares 0-100)."""
     if not number.strip():
         errors["number"] = _("Give the contract's number.")
     cap = money(cap_yuan, "cap_yuan", errors)
+    package = _package_terms(terms, errors)
     clean: dict[ServiceItem, Decimal] = {}
     for item, price in prices.items():
+        if package and price in (None, ""):  # covered by the package, no unit price
+            clean[item] = Decimal("0.00")
+            continue
         item_errors: dict[str, str] = {}
         clean[item] = money(price, "items", item_errors)
         if item_errors:
@@ -267,36 +361,92 @@ def _contract_values(
     return cap, clean
 
 
+def _write_items_and_areas(
+    contract: Contract, clean: dict[ServiceItem, Decimal], areas: Sequence[Division]
+) -> None:
+    ContractItem.objects.bulk_create(
+        ContractItem(contract=contract, item=item, unit_price=price)
+        for item, price in clean.items()
+    )
+    ContractArea.objects.bulk_create(
+        ContractArea(contract=contract, division=area, code_prefix=area.code_prefix)
+        for area in areas
+    )
+
+
+def _fixed_changed(
+    contract: Contract,
+    period: tuple[datetime.date, datetime.date],
+    buyer: Division,
+    clean: dict[ServiceItem, Decimal],
+    areas: Sequence[Division],
+    terms: dict[str, Any],
+) -> bool:
+    """Whether a change touches what is fixed once a statement is past the draft: the
+    period, buyer, prices, areas and the package's terms."""
+    old_prices = {i.item_id: i.unit_price for i in contract.items.all()}
+    old_areas = {a.division_id for a in contract.areas.all()}
+    package = (contract.package_yuan, contract.package_min_visits)
+    new_package = (
+        terms.get("package_yuan", contract.package_yuan),
+        terms.get("package_min_visits", contract.package_min_visits),
+    )
+    return (
+        period != (contract.starts_on, contract.ends_on)
+        or {i.pk: p for i, p in clean.items()} != old_prices
+        or {a.pk for a in areas} != old_areas
+        or buyer.pk != contract.buyer_id
+        or new_package != package
+    )
+
+
+def _update_errors(actor: Actor, contract: Contract, scope: str) -> dict[str, str]:
+    """Whose contract it is, and what it buys, never changes."""
+    errors: dict[str, str] = {}
+    if not actor.scope.covers_division_code(contract.division_code):
+        errors["buyer"] = _("The contract was bought outside your jurisdiction.")
+    if scope != contract.scope:
+        errors["scope"] = _("What a contract buys cannot change: make a new contract.")
+    return errors
+
+
 @transaction.atomic
 def contract_update(
-    *, actor: Actor, contract: Contract, number: str, buyer: Division,
-    budget_line: BudgetLine, starts_on: datetime.date, ends_on: datetime.date, cap_yuan: Any,
-    prices: dict[ServiceItem, Any], areas: Sequence[Division], **terms: Any,
-) -> Contract:  # fmt: skip
+    *,
+    actor: Actor,
+    contract: Contract,
+    number: str,
+    buyer: Division,
+    budget_line: BudgetLine,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    cap_yuan: Any,
+    prices: dict[ServiceItem, Any],
+    areas: Sequence[Division],
+    **terms: Any,
+) -> Contract:
     """Change a contract. Its period, prices and areas are fixed once a statement under it
     is past the draft (those statements stand as approved); the cap and terms may change.
     What it buys (home care or meals only) never changes: a scope given must be its own."""
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    errors: dict[str, str] = {}
-    if not actor.scope.covers_division_code(contract.division_code):
-        errors["buyer"] = _("The contract was bought outside your jurisdiction.")
-    scope = terms.pop("scope", contract.scope)
-    if scope != contract.scope:
-        errors["scope"] = _("What a contract buys cannot change: make a new contract.")
+    errors = _update_errors(actor, contract, terms.pop("scope", contract.scope))
     cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)
     _contract_errors(
-        actor=actor, buyer=buyer, provider=contract.provider, budget_line=budget_line,
-        starts_on=starts_on, ends_on=ends_on, prices=clean, areas=areas, errors=errors,
-        editing=contract, scope=contract.scope,
-    )  # fmt: skip
-    old_prices = {i.item_id: i.unit_price for i in contract.items.all()}
-    old_areas = {a.division_id for a in contract.areas.all()}
-    fixed_changed = (
-        (starts_on, ends_on) != (contract.starts_on, contract.ends_on)
-        or {i.pk: p for i, p in clean.items()} != old_prices
-        or {a.pk for a in areas} != old_areas or buyer.pk != contract.buyer_id
-    )  # fmt: skip
+        actor=actor,
+        buyer=buyer,
+        provider=contract.provider,
+        budget_line=budget_line,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        prices=clean,
+        areas=areas,
+        errors=errors,
+        editing=contract,
+        scope=contract.scope,
+        package=terms.get("package_yuan", contract.package_yuan) is not None,
+    )
+    fixed_changed = _fixed_changed(contract, (starts_on, ends_on), buyer, clean, areas, terms)
     if fixed_changed and contract.statements.exclude(status=StatementStatus.DRAFT).exists():
         errors["starts_on"] = _(
             "Statements under this contract are already confirmed: its period, buyer, prices "
@@ -304,32 +454,35 @@ def contract_update(
         )
     if errors:
         raise ValidationError(errors)
-    before = {"period": [str(contract.starts_on), str(contract.ends_on)],
-              "cap_yuan": str(contract.cap_yuan)}  # fmt: skip
+    before = {
+        "period": [str(contract.starts_on), str(contract.ends_on)],
+        "cap_yuan": str(contract.cap_yuan),
+    }
     for name, value in {
-        "number": number.strip(), "buyer": buyer, "division_code": buyer.code,
-        "budget_line": budget_line, "starts_on": starts_on, "ends_on": ends_on, "cap_yuan": cap,
+        "number": number.strip(),
+        "buyer": buyer,
+        "division_code": buyer.code,
+        "budget_line": budget_line,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "cap_yuan": cap,
         **terms,
-    }.items():  # fmt: skip
+    }.items():
         setattr(contract, name, value)
     contract.save()
     contract.items.all().delete()
-    ContractItem.objects.bulk_create(
-        ContractItem(contract=contract, item=item, unit_price=price)
-        for item, price in clean.items()
-    )
     contract.areas.all().delete()
-    ContractArea.objects.bulk_create(
-        ContractArea(contract=contract, division=area, code_prefix=area.code_prefix)
-        for area in areas
-    )
+    _write_items_and_areas(contract, clean, areas)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=contract, division_code=buyer.code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=contract,
+        division_code=buyer.code,
         changes={
             "period": [before["period"], [str(starts_on), str(ends_on)]],
             "cap_yuan": [before["cap_yuan"], str(cap)],
             "items": {i.code: str(p) for i, p in clean.items()},
             "areas": [a.code for a in areas],
         },
-    )  # fmt: skip
+    )
     return contract

@@ -61,9 +61,12 @@ def _reason(reason: str) -> str:
 
 def _audit(actor: Actor, obj: Any, division_code: str, **changes: Any) -> None:
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=obj, division_code=division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=obj,
+        division_code=division_code,
         changes=changes,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -120,9 +123,13 @@ def line_decide(
     if errors:
         raise ValidationError(errors)
     LineDecision.objects.create(
-        line=line, decision=decision, amount_yuan=amount, reason=text,
-        decided_by=actor_user(actor), decided_by_username=actor.username,
-    )  # fmt: skip
+        line=line,
+        decision=decision,
+        amount_yuan=amount,
+        reason=text,
+        decided_by=actor_user(actor),
+        decided_by_username=actor.username,
+    )
     line.status, line.payable_yuan = decision, amount
     line.save(update_fields=["status", "payable_yuan"])
     statement_totals([statement])
@@ -258,10 +265,12 @@ def release_create(*, actor: Actor, statements: Sequence[Statement]) -> Release:
     today = timezone.localdate()
     count = Release.objects.filter(created_at__date=today).count() + 1
     release = Release.objects.create(
-        number=f"R{today:%Y%m%d}-{count:03d}", budget_line=budget,
+        number=f"R{today:%Y%m%d}-{count:03d}",
+        budget_line=budget,
         division_code=budget.division_code,
-        total_yuan=total, released_by=actor_user(actor),
-    )  # fmt: skip
+        total_yuan=total,
+        released_by=actor_user(actor),
+    )
     for statement in locked:
         statement.status, statement.release = S.RELEASED, release
         statement.due_on = due_in("pay")

@@ -72,15 +72,24 @@ class AllocationForm(forms.Form):
         ).order_by("code")
 
 
+KINDS = ("home_care", "package", "meals")
+
+
+def contract_kind(contract: Contract) -> str:
+    """Which form a contract is edited with: unit prices, a monthly package, meals only."""
+    if contract.scope == ContractScope.MEALS:
+        return "meals"
+    return "package" if contract.package_yuan is not None else "home_care"
+
+
 class ContractForm(forms.Form):
-    """The contract's fields, then one unit price per service of the city's list (left
-    empty: the contract does not buy that service)."""
+    """The contract's fields, then what applies to its kind only: one unit price per
+    service of the city's list (left empty: the contract does not buy it) for a home-care
+    contract; the amount per elder, the minimum of verified visits and the services it
+    covers for a monthly package; nothing more for a meal-only contract (its meals are
+    priced at the counter)."""
 
     number = forms.CharField(label=gettext_lazy("Contract number"), max_length=40)
-    scope = forms.ChoiceField(
-        label=gettext_lazy("What it buys"), choices=ContractScope.choices,
-        initial=ContractScope.HOME_CARE, required=False,
-    )  # fmt: skip
     provider = NamedChoice(label=gettext_lazy("Provider"), queryset=Division.objects.none())
     buyer = NamedChoice(label=gettext_lazy("Buyer"), queryset=Division.objects.none())
     budget_line = NamedChoice(label=gettext_lazy("Budget line"), queryset=Division.objects.none())
@@ -96,21 +105,32 @@ class ContractForm(forms.Form):
         label=gettext_lazy("on-time rate target (%)"), initial=90, max_digits=5, decimal_places=2
     )
     verified_target = forms.DecimalField(
-        label=gettext_lazy("verified share target (%)"), initial=95, max_digits=5,
+        label=gettext_lazy("verified share target (%)"),
+        initial=95,
+        max_digits=5,
         decimal_places=2,
-    )  # fmt: skip
+    )
     complaints_limit = forms.IntegerField(
         label=gettext_lazy("complaints allowed a month"), initial=5, min_value=0
     )
     evaluation_target = forms.DecimalField(
-        label=gettext_lazy("evaluation score target (% of points)"), initial=80, max_digits=5,
-        decimal_places=2, required=False,
-    )  # fmt: skip
+        label=gettext_lazy("evaluation score target (% of points)"),
+        initial=80,
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+    )
 
     def __init__(
-        self, *args: Any, actor: Actor, contract: Contract | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        actor: Actor,
+        contract: Contract | None = None,
+        kind: str = "home_care",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.kind = contract_kind(contract) if contract is not None else kind
         choices = {
             "provider": organisation_queryset(actor=actor).order_by("name"),
             "buyer": _divisions(actor, DivisionLevel.CITY, DivisionLevel.DISTRICT),
@@ -126,18 +146,48 @@ class ContractForm(forms.Form):
             field.queryset = queryset
         if contract is not None:  # neither who nor what a contract buys changes
             del self.fields["provider"]
-            del self.fields["scope"]
-        prices = {i.item_id: i.unit_price for i in contract.items.all()} if contract else {}
         self.items = list(
             ServiceItem.objects.filter(city__code__startswith=_city(actor)).order_by("code")
         )
+        if self.kind == "package":
+            self._package_fields(contract)
+        elif self.kind == "home_care":
+            self._price_fields(contract)
+
+    def _price_fields(self, contract: Contract | None) -> None:
+        prices = {i.item_id: i.unit_price for i in contract.items.all()} if contract else {}
         for item in self.items:
             self.fields[f"price_{item.code}"] = forms.DecimalField(
                 label=_("Unit price of %(service)s (yuan)") % {"service": item.name},
-                required=False, max_digits=10, decimal_places=2, initial=prices.get(item.pk),
-            )  # fmt: skip
+                required=False,
+                max_digits=10,
+                decimal_places=2,
+                initial=prices.get(item.pk),
+            )
+
+    def _package_fields(self, contract: Contract | None) -> None:
+        self.fields["package_yuan"] = forms.CharField(
+            label=gettext_lazy("Monthly package per elder (yuan)"),
+            max_length=20,
+            initial=contract.package_yuan if contract else None,
+        )
+        self.fields["package_min_visits"] = forms.IntegerField(
+            label=gettext_lazy("Verified visits a month for the full package (0: any)"),
+            min_value=0,
+            max_value=62,
+            initial=contract.package_min_visits if contract else 0,
+        )
+        self.fields["package_services"] = forms.MultipleChoiceField(
+            label=gettext_lazy("Services the package covers"),
+            choices=[(i.code, i.name) for i in self.items],
+            widget=forms.CheckboxSelectMultiple,
+            initial=[i.item.code for i in contract.items.all()] if contract else [],
+        )
 
     def prices(self) -> dict[ServiceItem, Any]:
+        if self.kind == "package":
+            chosen = set(self.cleaned_data.get("package_services") or [])
+            return {item: None for item in self.items if item.code in chosen}
         return {
             item: self.cleaned_data[f"price_{item.code}"]
             for item in self.items
@@ -187,10 +237,11 @@ def _contract_values(form: ContractForm) -> dict[str, Any]:
     data = {
         k: v
         for k, v in form.cleaned_data.items()
-        if not k.startswith("price_") and not (k == "evaluation_target" and v is None)
+        if not k.startswith("price_")
+        and k != "package_services"
+        and not (k == "evaluation_target" and v is None)
     }
-    if not data.get("scope"):  # left out: home care, as before meal-only contracts
-        data.pop("scope", None)
+    data["scope"] = ContractScope.MEALS if form.kind == "meals" else ContractScope.HOME_CARE
     data["areas"] = list(data["areas"])
     data["prices"] = form.prices()
     return data
@@ -200,7 +251,9 @@ def _contract_values(form: ContractForm) -> dict[str, Any]:
 def contract_create_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_CONTRACTS)
-    form = ContractForm(request.POST or None, actor=actor)
+    kind = request.GET.get("kind", "home_care")
+    kind = kind if kind in KINDS else "home_care"
+    form = ContractForm(request.POST or None, actor=actor, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.contract_create(actor=actor, **_contract_values(form))
@@ -209,7 +262,15 @@ def contract_create_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The contract is recorded."))
             return redirect("settlement:contracts")
-    return _form_page(request, form, _("New purchase contract"), "contract-form")
+    kinds = [
+        (key, label, key == kind)
+        for key, label in (
+            ("home_care", _("Home-care services at unit prices")),
+            ("package", _("Monthly package per elder")),
+            ("meals", _("Meals only (a canteen's meal subsidy)")),
+        )
+    ]
+    return _form_page(request, form, _("New purchase contract"), "contract-form", kinds=kinds)
 
 
 @login_required
@@ -218,14 +279,18 @@ def contract_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
     require_perm(actor, Permission.MANAGE_CONTRACTS)
     contract = selectors.contract_get_for_actor(actor=actor, external_id=external_id)
     initial = {
-        "number": contract.number, "buyer": contract.buyer, "budget_line": contract.budget_line,
-        "starts_on": contract.starts_on, "ends_on": contract.ends_on,
-        "cap_yuan": contract.cap_yuan, "areas": [a.division for a in contract.areas.all()],
+        "number": contract.number,
+        "buyer": contract.buyer,
+        "budget_line": contract.budget_line,
+        "starts_on": contract.starts_on,
+        "ends_on": contract.ends_on,
+        "cap_yuan": contract.cap_yuan,
+        "areas": [a.division for a in contract.areas.all()],
         "on_time_target": contract.on_time_target,
         "verified_target": contract.verified_target,
         "complaints_limit": contract.complaints_limit,
         "evaluation_target": contract.evaluation_target,
-    }  # fmt: skip
+    }
     form = ContractForm(request.POST or None, actor=actor, contract=contract, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -239,7 +304,9 @@ def contract_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
     return _form_page(request, form, title, "contract-form")
 
 
-def _form_page(request: HttpRequest, form: forms.Form, title: str, form_id: str) -> HttpResponse:
+def _form_page(
+    request: HttpRequest, form: forms.Form, title: str, form_id: str, **extra: Any
+) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "title": title, "form_id": form_id}
+    context = {"form": form, "title": title, "form_id": form_id, **extra}
     return render(request, "settlement/setup_form.html", context, status=status)

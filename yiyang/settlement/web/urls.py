@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.settlement.web import setup, views
+from yiyang.settlement.web import attachments, setup, views
 
 app_name = "settlement"
 urlpatterns = [
@@ -20,6 +20,21 @@ urlpatterns = [
     path("contracts/", views.contract_list_view, name="contracts"),
     path("contracts/new/", setup.contract_create_view, name="contract-create"),
     path("contracts/<str:external_id>/edit/", setup.contract_edit_view, name="contract-edit"),
+    path(
+        "contracts/<str:external_id>/documents/",
+        attachments.contract_documents_view,
+        name="contract-documents",
+    ),
+    path(
+        "contract-documents/<str:external_id>/",
+        attachments.contract_document_view,
+        name="contract-document",
+    ),
+    path(
+        "contract-documents/<str:external_id>/delete/",
+        attachments.contract_document_delete_view,
+        name="contract-document-delete",
+    ),
     path("releases/", views.release_list_view, name="releases"),
     path("releases/new/", views.release_create_view, name="release-create"),
     path("releases/<str:external_id>/paid/", views.release_paid_view, name="release-paid"),

@@ -46,11 +46,19 @@ def statement_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     statements = selectors.statement_list(actor=actor, filters={"month": month, "status": status})
     page = ListPaginator(statements, 50).get_page(request.GET.get("page"))
-    return render(request, "settlement/statement_list.html", {
-        "page": page, "statements": page.object_list, "month": request.GET.get("month", ""),
-        "status": status or "", "statuses": StatementStatus.choices,
-        "due": selectors.steps_due(actor=actor), "today": datetime.date.today(),
-    })  # fmt: skip
+    return render(
+        request,
+        "settlement/statement_list.html",
+        {
+            "page": page,
+            "statements": page.object_list,
+            "month": request.GET.get("month", ""),
+            "status": status or "",
+            "statuses": StatementStatus.choices,
+            "due": selectors.steps_due(actor=actor),
+            "today": datetime.date.today(),
+        },
+    )
 
 
 def _line_rows(actor: Any, statement: Any) -> list[dict[str, Any]]:
@@ -58,12 +66,15 @@ def _line_rows(actor: Any, statement: Any) -> list[dict[str, Any]]:
     for line in selectors.statement_lines(actor=actor, statement=statement)[:1000]:
         line.statement = statement
         decisions = list(line.decisions.all())
-        rows.append({
-            "line": line, "source": source_label(line.source_kind),
-            "holds": [hold_text(h.reason, h.detail) for h in line.holds.all()],
-            "decision": decisions[-1] if decisions else None,
-            "decidable": line_decidable(line, actor),
-        })  # fmt: skip
+        rows.append(
+            {
+                "line": line,
+                "source": source_label(line.source_kind),
+                "holds": [hold_text(h.reason, h.detail) for h in line.holds.all()],
+                "decision": decisions[-1] if decisions else None,
+                "decidable": line_decidable(line, actor),
+            }
+        )
     return rows
 
 
@@ -85,12 +96,21 @@ def statement_detail_view(request: HttpRequest, external_id: str) -> HttpRespons
         (_("Reduced or rejected"), yuan(statement.withheld_yuan)),
         (_("Payable"), yuan(statement.payable_yuan)),
     ]
-    return render(request, "settlement/statement_detail.html", {
-        "statement": statement, "actions": actions, "rows": _line_rows(actor, statement),
-        "totals": totals, "risks": risks, "decisions": Decision.choices,
-        "can_dispute": statement_problems(statement, actor, "dispute") is None,
-        "can_adjust": "adjust" in actions, "performance": contract_performance(statement),
-    })  # fmt: skip
+    return render(
+        request,
+        "settlement/statement_detail.html",
+        {
+            "statement": statement,
+            "actions": actions,
+            "rows": _line_rows(actor, statement),
+            "totals": totals,
+            "risks": risks,
+            "decisions": Decision.choices,
+            "can_dispute": statement_problems(statement, actor, "dispute") is None,
+            "can_adjust": "adjust" in actions,
+            "performance": contract_performance(statement),
+        },
+    )
 
 
 STEPS = {
@@ -219,10 +239,15 @@ def contract_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     contracts = selectors.contract_list(actor=actor)
     page = ListPaginator(contracts, 50).get_page(request.GET.get("page"))
-    return render(request, "settlement/contract_list.html", {
-        "page": page, "contracts": page.object_list,
-        "can_manage": has_perm(actor, Permission.MANAGE_CONTRACTS),
-    })  # fmt: skip
+    return render(
+        request,
+        "settlement/contract_list.html",
+        {
+            "page": page,
+            "contracts": page.object_list,
+            "can_manage": has_perm(actor, Permission.MANAGE_CONTRACTS),
+        },
+    )
 
 
 @login_required

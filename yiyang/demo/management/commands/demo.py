@@ -73,6 +73,7 @@ class Command(BaseCommand):
                 self._start_worker(),
                 self._start_indicator_scheduler(),
                 self._start_meal_scheduler(),
+                self._start_settlement_scheduler(),
                 *self._start_alert_centre(port),
             ]
             try:
@@ -183,6 +184,15 @@ class Command(BaseCommand):
             env=os.environ.copy(),
             stdout=subprocess.DEVNULL,
         )
+
+    def _start_settlement_scheduler(self) -> subprocess.Popen[bytes]:
+        """The settlement's clock: the month before settled after the 1st, and the
+        workflow's deadline reminders sent as messages (both run by the worker above)."""
+        self.stdout.write("Settlement scheduler started (yiyang run-settlement-scheduler).")
+        return subprocess.Popen(
+            [sys.executable, "-m", "yiyang", "run-settlement-scheduler", "--interval", "300"],
+            env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        )  # fmt: skip
 
     def _start_alert_centre(self, port: str) -> list[subprocess.Popen[bytes]]:
         """The alert monitor, the MQTT gateway (when a broker answers on MQTT_URL) and a

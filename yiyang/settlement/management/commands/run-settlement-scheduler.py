@@ -1,5 +1,7 @@
 """``yiyang run-settlement-scheduler [--once] [--interval S]``: queues the settlement of the
-month before once it has closed and has no statements yet (the 1st of each month)."""
+month before once it has closed and has no statements yet (the 1st of each month), and
+each round the sending of the workflow's deadline reminders (each sent once per step and
+due date)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from yiyang.settlement.services.reminders import step_reminders_task
 from yiyang.settlement.services.schedule import settle_month_task, settlement_due
 
 
@@ -29,7 +32,16 @@ class Command(BaseCommand):
                 settle_month_task.enqueue(due.isoformat())
                 queued.add(due.isoformat())
                 fresh.append(due.isoformat())
-            self.stdout.write(json.dumps({"at": timezone.now().isoformat(), "queued": fresh}))
+            step_reminders_task.enqueue()
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "at": timezone.now().isoformat(),
+                        "queued": fresh,
+                        "reminders": "queued",
+                    }
+                )
+            )
             if options["once"]:
                 return
             time.sleep(options["interval"])
