@@ -54,6 +54,7 @@ def test_each_step_is_reminded_once_to_those_who_take_it(books: Books) -> None:
     street = books.world.user[Role.STREET_OFFICER]
     step_reminders_send(today=statement.due_on)
     assert len(_to(street.username)) == 1
+    assert Notification.objects.get(recipient=street.username).recipient_kind == "officer"
     assert len(_to(books.users["street_xa2"].username)) == 0  # no elder of XA2 on it
     assert len(_to(books.manager.username)) == 1
     assert set(StepReminder.objects.values_list("step", flat=True)) == {"confirm", "verify"}

@@ -100,7 +100,7 @@ def email_addresses(notification: Any) -> list[str]:
     if kind == RecipientKind.CONTACT:
         row = ContactEmail.objects.filter(contact_id=notification.contact_id).first()
         return [crypto.decrypt(row.email_ciphertext)] if row is not None else []
-    if kind in (RecipientKind.COMMUNITY, RecipientKind.PROVIDER):
+    if kind in (RecipientKind.COMMUNITY, RecipientKind.PROVIDER, RecipientKind.OFFICER):
         email = (
             User.objects.filter(username=notification.recipient, is_active=True)
             .values_list("email", flat=True)

@@ -116,6 +116,7 @@ class RecipientKind(models.TextChoices):
     COMMUNITY = "community", _("Community worker")
     TIER = "tier", _("Escalation tier")
     PROVIDER = "provider", _("Care provider")
+    OFFICER = "officer", _("Government officer")
 
 
 # What the operator says and does, per kind (the console shows it beside the alert).

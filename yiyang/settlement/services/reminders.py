@@ -81,7 +81,7 @@ def step_reminders_send(*, today: datetime.date | None = None) -> dict[str, int]
                     kind = (
                         RecipientKind.PROVIDER
                         if user.role == Role.PROVIDER_MANAGER
-                        else RecipientKind.COMMUNITY
+                        else RecipientKind.OFFICER
                     )
                     notification_send(
                         recipient_kind=kind,
