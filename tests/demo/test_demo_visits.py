@@ -4,6 +4,7 @@ missed, flagged and reviewed visits, and a board with life on it today."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -11,9 +12,11 @@ from django.utils import timezone
 from yiyang.accounts.models import User
 from yiyang.demo.assessments import demo_assessments_build
 from yiyang.demo.services import demo_city_build, demo_elders_build
+from yiyang.demo.settlement import demo_settlement_build
 from yiyang.demo.visits import demo_visits_build
 from yiyang.elders.selectors import family_elder_ids
 from yiyang.services.models import Caregiver, ServiceItem
+from yiyang.settlement.models import BudgetLine, Contract, Statement, StatementLine
 from yiyang.supervision.models import Complaint
 from yiyang.visits.choices import ReviewStatus, VisitStatus
 from yiyang.visits.models import Order, Visit, VisitFlag, VisitRating
@@ -68,6 +71,25 @@ def test_demo_seeds_providers_plans_and_a_month_of_history(demo: None) -> None:
     again = demo_visits_build(seed=3, now=NOW)
     assert again.existing == built.created
     assert again.created == 0
+    _settlement_on_the_history(today)
+
+
+def _settlement_on_the_history(today: datetime.date) -> None:
+    """Purchased services on the same history (sharing its build): the grants shared among
+    the districts, a contract per provider, last month settled, the manager's confirmed."""
+    money = demo_settlement_build(today=today)
+    assert (money.created, money.lines) == (True, 2)
+    assert money.contracts == Contract.objects.count() == 4  # three providers, one canteen
+    for line in BudgetLine.objects.all():
+        shared = sum(a.amount_yuan for a in line.allocations.all())
+        assert line.amount_yuan * Decimal("0.99") <= shared <= line.amount_yuan
+    assert money.statements == Statement.objects.count() >= 3
+    assert StatementLine.objects.filter(statement__month__month=10).count() > 50
+    manager = User.objects.get(username="provider_manager")
+    mine = Statement.objects.get(provider=manager.organisation)
+    assert mine.status == "confirmed"
+    assert Statement.objects.exclude(pk=mine.pk).filter(status="draft").count() >= 2
+    assert demo_settlement_build(today=today).created is False
 
 
 def test_board_caregiver_family_and_dispatch_refusal_on_the_first_day(demo: None) -> None:

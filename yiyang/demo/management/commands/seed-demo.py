@@ -16,6 +16,7 @@ from yiyang.demo.indicators import demo_indicators_build
 from yiyang.demo.meals import demo_meals_build
 from yiyang.demo.scheduling import demo_plans_build
 from yiyang.demo.services import CITY_CODE, DEFAULT_PASSWORD, demo_city_build, demo_elders_build
+from yiyang.demo.settlement import demo_settlement_build
 from yiyang.demo.supervision import demo_supervision_build
 from yiyang.demo.visits import demo_visits_build
 from yiyang.workforce.services import person_adopt_caregivers
@@ -147,6 +148,13 @@ class Command(BaseCommand):
                 f"assigned to evaluator, {quality.complaints} complaints, "
                 f"{quality.inspections} planned inspections, {quality.evaluations} "
                 "evaluations of purchased services (one assigned to evaluator)."
+            )
+        money = demo_settlement_build()
+        if money.created:
+            self.stdout.write(
+                f"Purchased services: {money.lines} budget lines, {money.contracts} contracts, "
+                f"last month settled into {money.statements} statements ({money.held} lines "
+                "held for review); provider_manager's is confirmed and waits for its street."
             )
         picture = demo_indicators_build(city_code=CITY_CODE)
         if not picture.existing:
