@@ -41,9 +41,13 @@ class Canteen(BaseModel):
     )
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     kitchen = models.ForeignKey(
-        "self", verbose_name=_("supplied by kitchen"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="meal_points",
-    )  # fmt: skip
+        "self",
+        verbose_name=_("supplied by kitchen"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meal_points",
+    )
     is_kitchen = models.BooleanField(_("central kitchen"), default=False)
     opening_days = models.JSONField(_("opening days"), default=list)  # 0 = Monday
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
@@ -226,9 +230,12 @@ class Booking(BaseModel):
     )
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     courier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="meal_deliveries",
-    )  # fmt: skip
+    )
     route_position = models.PositiveIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivered_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -268,9 +275,12 @@ class ServedMeal(BaseModel):
     subsidy_yuan = models.DecimalField(_("subsidy"), max_digits=9, decimal_places=2)
     self_pay_yuan = models.DecimalField(_("self-pay"), max_digits=9, decimal_places=2)
     subsidy_rule = models.ForeignKey(
-        "assessments.EligibilityRule", null=True, blank=True, on_delete=models.PROTECT,
+        "assessments.EligibilityRule",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     booking = models.ForeignKey(
         Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

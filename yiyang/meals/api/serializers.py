@@ -20,12 +20,27 @@ class CanteenSerializer(serializers.ModelSerializer[Canteen]):
     class Meta:
         model = Canteen
         fields = [
-            "id", "name", "kind", "division_code", "kitchen", "is_kitchen", "opening_days",
-            "opens_at", "closes_at",
-            "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
-            "price_breakfast", "price_lunch", "price_dinner", "delivery_fee",
-            "subsidy_accepted", "is_active",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "kind",
+            "division_code",
+            "kitchen",
+            "is_kitchen",
+            "opening_days",
+            "opens_at",
+            "closes_at",
+            "meals",
+            "seats",
+            "capacity_per_meal",
+            "delivers",
+            "cutoff_minutes",
+            "price_breakfast",
+            "price_lunch",
+            "price_dinner",
+            "delivery_fee",
+            "subsidy_accepted",
+            "is_active",
+        ]
         read_only_fields = fields
 
 
@@ -69,10 +84,23 @@ class ServedMealSerializer(serializers.ModelSerializer[ServedMeal]):
     class Meta:
         model = ServedMeal
         fields = [
-            "id", "elder", "elder_name", "canteen", "canteen_name", "day", "meal", "mode",
-            "served_at", "price", "subsidy", "self_pay", "recorded_offline", "client_id",
-            "voided_at", "void_reason",
-        ]  # fmt: skip
+            "id",
+            "elder",
+            "elder_name",
+            "canteen",
+            "canteen_name",
+            "day",
+            "meal",
+            "mode",
+            "served_at",
+            "price",
+            "subsidy",
+            "self_pay",
+            "recorded_offline",
+            "client_id",
+            "voided_at",
+            "void_reason",
+        ]
         read_only_fields = fields
 
 
@@ -116,9 +144,20 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
     class Meta:
         model = Booking
         fields = [
-            "id", "elder", "elder_name", "canteen", "day", "meal", "mode", "dish", "status",
-            "booked_via", "route_position", "delivered_at", "is_late",
-        ]  # fmt: skip
+            "id",
+            "elder",
+            "elder_name",
+            "canteen",
+            "day",
+            "meal",
+            "mode",
+            "dish",
+            "status",
+            "booked_via",
+            "route_position",
+            "delivered_at",
+            "is_late",
+        ]
         read_only_fields = fields
 
 
@@ -155,9 +194,17 @@ class StandingOrderSerializer(serializers.ModelSerializer[StandingOrder]):
     class Meta:
         model = StandingOrder
         fields = [
-            "id", "elder", "elder_name", "canteen", "meal", "mode", "weekdays", "starts_on",
-            "ends_on", "is_active",
-        ]  # fmt: skip
+            "id",
+            "elder",
+            "elder_name",
+            "canteen",
+            "meal",
+            "mode",
+            "weekdays",
+            "starts_on",
+            "ends_on",
+            "is_active",
+        ]
         read_only_fields = fields
 
 

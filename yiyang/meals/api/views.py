@@ -110,10 +110,16 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
         try:
             served = services.meal_serve(
-                actor=request_actor(request), canteen=canteen, elder=elder, meal=data["meal"],
-                mode=data["mode"], dish=dish, at=data.get("at"), client_id=data.get("client_id"),
+                actor=request_actor(request),
+                canteen=canteen,
+                elder=elder,
+                meal=data["meal"],
+                mode=data["mode"],
+                dish=dish,
+                at=data.get("at"),
+                client_id=data.get("client_id"),
                 day=data.get("date"),
-            )  # fmt: skip
+            )
         except services.MealConflictError as conflict:
             body = {"detail": conflict.message, "first": ServedMealSerializer(conflict.first).data}
             return Response(body, status=status.HTTP_409_CONFLICT)
@@ -141,16 +147,25 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data, canteen, elder = _counter(request, CounterSerializer)
         dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
         preview = services.counter_preview(
-            actor=request_actor(request), canteen=canteen, elder=elder, meal=data["meal"],
-            mode=data["mode"], dish=dish,
-        )  # fmt: skip
+            actor=request_actor(request),
+            canteen=canteen,
+            elder=elder,
+            meal=data["meal"],
+            mode=data["mode"],
+            dish=dish,
+        )
         quote = preview.quote
         body = {
-            "elder": elder.external_id, "name": elder.name, "id_number": elder.id_number_masked,
-            "price": quote.price, "subsidy": quote.subsidy, "self_pay": quote.self_pay,
-            "subsidy_reasons": quote.reasons, "warnings": preview.warnings,
+            "elder": elder.external_id,
+            "name": elder.name,
+            "id_number": elder.id_number_masked,
+            "price": quote.price,
+            "subsidy": quote.subsidy,
+            "self_pay": quote.self_pay,
+            "subsidy_reasons": quote.reasons,
+            "warnings": preview.warnings,
             "already_served": services.conflict_message(preview.first) if preview.first else "",
-        }  # fmt: skip
+        }
         return Response(PreviewSerializer(body).data)
 
 
@@ -197,9 +212,14 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 {"dish": _("This dish is not on the menu for that meal.")}
             ) from None
         booked = services.booking_place(
-            actor=actor, canteen=canteen, elder=elder, day=data["day"], meal=data["meal"],
-            mode=data["mode"], dish=dish,
-        )  # fmt: skip
+            actor=actor,
+            canteen=canteen,
+            elder=elder,
+            day=data["day"],
+            meal=data["meal"],
+            mode=data["mode"],
+            dish=dish,
+        )
         booked.booking.warnings = booked.warnings  # type: ignore[attr-defined]
         return Response(
             BookingResultSerializer(booked.booking).data, status=status.HTTP_201_CREATED
@@ -219,10 +239,13 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = _valid(DeliverySerializer, request)
         try:
             booking = services.delivery_confirm(
-                actor=request_actor(request), booking=self.get_object(),
-                delivered=data["delivered"], at=data.get("at"), lat=data.get("latitude"),
+                actor=request_actor(request),
+                booking=self.get_object(),
+                delivered=data["delivered"],
+                at=data.get("at"),
+                lat=data.get("latitude"),
                 lng=data.get("longitude"),
-            )  # fmt: skip
+            )
         except services.MealConflictError as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
         return Response(BookingSerializer(booking).data)
@@ -255,9 +278,15 @@ class StandingOrderViewSet(
         elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
         canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
         order = services.standing_order_place(
-            actor=actor, canteen=canteen, elder=elder, meal=data["meal"], mode=data["mode"],
-            weekdays=data["weekdays"], starts_on=data["starts_on"], ends_on=data.get("ends_on"),
-        )  # fmt: skip
+            actor=actor,
+            canteen=canteen,
+            elder=elder,
+            meal=data["meal"],
+            mode=data["mode"],
+            weekdays=data["weekdays"],
+            starts_on=data["starts_on"],
+            ends_on=data.get("ends_on"),
+        )
         return Response(StandingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: StandingOrderSerializer})

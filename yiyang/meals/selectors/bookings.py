@@ -47,8 +47,10 @@ def bookable_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
     if is_family(actor):
         queryset = queryset.filter(pk__in=family_elder_ids(user=actor))
     elif actor.scope.division_prefix is None:
-        cities = {code[:4] for code in canteen_queryset(actor=actor).values_list(
-            "division_code", flat=True)}  # fmt: skip
+        cities = {
+            code[:4]
+            for code in canteen_queryset(actor=actor).values_list("division_code", flat=True)
+        }
         condition = Q(pk__in=[])
         for city in cities:
             condition |= Q(division_code__startswith=city)

@@ -88,17 +88,24 @@ def counter_dishes(*, canteens: list[Canteen], day: datetime.date) -> list[dict[
     """The dishes on each canteen's menu for a day (a meal point's come from its kitchen),
     for the counter's dish choice: one query whatever the number of canteens."""
     source = {c.pk: (c.kitchen_id or c.pk) for c in canteens}
-    items = MenuItem.objects.filter(canteen_id__in=set(source.values()), day=day).select_related(
-        "dish"
-    ).order_by("meal", "dish__name")  # fmt: skip
+    items = (
+        MenuItem.objects.filter(canteen_id__in=set(source.values()), day=day)
+        .select_related("dish")
+        .order_by("meal", "dish__name")
+    )
     by_source: dict[int, list[MenuItem]] = {}
     for item in items:
         by_source.setdefault(item.canteen_id, []).append(item)
     return [
-        {"canteen": c.external_id, "meal": item.meal, "id": item.dish.external_id,
-         "name": item.dish.name}
-        for c in canteens for item in by_source.get(source[c.pk], [])
-    ]  # fmt: skip
+        {
+            "canteen": c.external_id,
+            "meal": item.meal,
+            "id": item.dish.external_id,
+            "name": item.dish.name,
+        }
+        for c in canteens
+        for item in by_source.get(source[c.pk], [])
+    ]
 
 
 def bookable_dishes(
@@ -107,17 +114,24 @@ def bookable_dishes(
     """The dishes a booking may choose: each canteen's menu (a meal point's from its
     kitchen) for ``days`` days from ``start``, with their labels, in one query."""
     source = {c.pk: (c.kitchen_id or c.pk) for c in canteens}
-    items = MenuItem.objects.filter(
-        canteen_id__in=set(source.values()), day__gte=start,
-        day__lt=start + datetime.timedelta(days=days), dish__is_active=True,
-    ).select_related("dish").order_by("day", "meal", "dish__name")  # fmt: skip
+    items = (
+        MenuItem.objects.filter(
+            canteen_id__in=set(source.values()),
+            day__gte=start,
+            day__lt=start + datetime.timedelta(days=days),
+            dish__is_active=True,
+        )
+        .select_related("dish")
+        .order_by("day", "meal", "dish__name")
+    )
     by_source: dict[int, list[MenuItem]] = {}
     for item in items:
         by_source.setdefault(item.canteen_id, []).append(item)
     return [
         {"canteen": c, "day": item.day, "meal": item.meal, "dish": item.dish}
-        for c in canteens for item in by_source.get(source[c.pk], [])
-    ]  # fmt: skip
+        for c in canteens
+        for item in by_source.get(source[c.pk], [])
+    ]
 
 
 def dishes_of(*, canteen: Canteen) -> QuerySet[Dish]:
@@ -131,9 +145,10 @@ def courier_choices(*, canteen: Canteen) -> QuerySet[User]:
     if canteen.organisation.operator_id:
         orgs.append(canteen.organisation.operator_id)
     return User.objects.filter(
-        organisation_id__in=orgs, is_active=True,
+        organisation_id__in=orgs,
+        is_active=True,
         role__in=[Role.CAREGIVER, Role.PROVIDER_MANAGER],
-    ).order_by("full_name", "username")  # fmt: skip
+    ).order_by("full_name", "username")
 
 
 def delivery_rounds(*, canteen: Canteen, day: datetime.date, meal: str) -> dict[str, Any]:

@@ -34,26 +34,39 @@ def meal_report(*, actor: Actor, first: datetime.date, last: datetime.date) -> d
     Voided meals are left out. Three grouped queries."""
     served = served_list(actor=actor).filter(day__gte=first, day__lte=last, voided_at__isnull=True)
     figures = {
-        "meals": Count("id"), "elders": Count("elder_id", distinct=True),
-        "subsidy": Sum("subsidy_yuan"), "self_pay": Sum("self_pay_yuan"),
+        "meals": Count("id"),
+        "elders": Count("elder_id", distinct=True),
+        "subsidy": Sum("subsidy_yuan"),
+        "self_pay": Sum("self_pay_yuan"),
         "delivered": Count("id", filter=Q(mode=MealMode.DELIVERY)),
-    }  # fmt: skip
+    }
     by_canteen = list(
-        served.order_by().values("canteen_id", "canteen__organisation__name")
-        .annotate(**figures).order_by("canteen__organisation__name", "canteen_id")
-    )  # fmt: skip
+        served.order_by()
+        .values("canteen_id", "canteen__organisation__name")
+        .annotate(**figures)
+        .order_by("canteen__organisation__name", "canteen_id")
+    )
     late = dict(
-        _elder_rows(actor, Booking.objects.filter(
-            day__gte=first, day__lte=last, status=BookingStatus.DELIVERED, is_late=True))
-        .order_by().values_list("canteen_id").annotate(n=Count("id"))
-    )  # fmt: skip
+        _elder_rows(
+            actor,
+            Booking.objects.filter(
+                day__gte=first, day__lte=last, status=BookingStatus.DELIVERED, is_late=True
+            ),
+        )
+        .order_by()
+        .values_list("canteen_id")
+        .annotate(n=Count("id"))
+    )
     for row in by_canteen:
         row["late"] = late.get(row["canteen_id"], 0)
     by_meal = list(served.order_by().values("meal").annotate(**figures).order_by("meal"))
     by_district = list(
-        served.order_by().annotate(district=Substr("division_code", 1, 6))
-        .values("district").annotate(**figures).order_by("district")
-    )  # fmt: skip
+        served.order_by()
+        .annotate(district=Substr("division_code", 1, 6))
+        .values("district")
+        .annotate(**figures)
+        .order_by("district")
+    )
     names = {  # a district's 12-digit code is its 6-digit prefix padded with zeros
         code[:6]: name
         for code, name in Division.objects.filter(
@@ -62,8 +75,12 @@ def meal_report(*, actor: Actor, first: datetime.date, last: datetime.date) -> d
     }
     for row in by_district:
         row["name"] = names.get(row["district"], row["district"])
-    return {"by_canteen": by_canteen, "by_meal": by_meal, "by_district": by_district,
-            "total": served.aggregate(**figures)}  # fmt: skip
+    return {
+        "by_canteen": by_canteen,
+        "by_meal": by_meal,
+        "by_district": by_district,
+        "total": served.aggregate(**figures),
+    }
 
 
 # Settlement ---------------------------------------------------------------------------
@@ -90,10 +107,18 @@ def billable_meals(
     if organisation_ids is not None:
         queryset = queryset.filter(organisation_id__in=organisation_ids)
     rows = queryset.order_by("id").values_list(
-        "id", "elder_id", "division_code", "organisation_id", "day", "meal",
-        "canteen__organisation__name", "price_yuan", "subsidy_yuan", "self_pay_yuan",
+        "id",
+        "elder_id",
+        "division_code",
+        "organisation_id",
+        "day",
+        "meal",
+        "canteen__organisation__name",
+        "price_yuan",
+        "subsidy_yuan",
+        "self_pay_yuan",
         "served_at",
-    )  # fmt: skip
+    )
     labels = dict(Meal.choices)
     return [
         {

@@ -84,8 +84,10 @@ def safety_gaps_many(
     for canteen_id, day, result in (
         FoodSafetyRecord.objects.filter(
             canteen_id__in=ids, kind=SafetyKind.INSPECTION, day__lte=today
-        ).order_by("canteen_id", "-day", "-at").values_list("canteen_id", "day", "result")
-    ):  # fmt: skip
+        )
+        .order_by("canteen_id", "-day", "-at")
+        .values_list("canteen_id", "day", "result")
+    ):
         last.setdefault(canteen_id, (day, result))
     return {
         c.pk: _gaps(c, today, start, sampled, c.pk in measured, certificates[c.pk], last.get(c.pk))
@@ -94,10 +96,14 @@ def safety_gaps_many(
 
 
 def _gaps(
-    canteen: Canteen, today: datetime.date, start: datetime.date,
-    sampled: set[tuple[int, datetime.date]], measured: bool,
-    certificates: list[HealthCertificate], last: tuple[datetime.date, str] | None,
-) -> list[SafetyGap]:  # fmt: skip
+    canteen: Canteen,
+    today: datetime.date,
+    start: datetime.date,
+    sampled: set[tuple[int, datetime.date]],
+    measured: bool,
+    certificates: list[HealthCertificate],
+    last: tuple[datetime.date, str] | None,
+) -> list[SafetyGap]:
     gaps: list[SafetyGap] = []
     for offset in range(SAMPLE_DAYS_CHECKED):
         day = start + datetime.timedelta(days=offset)

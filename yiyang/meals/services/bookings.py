@@ -45,9 +45,14 @@ def cutoff_of(canteen: Canteen, day: datetime.date, meal: str) -> datetime.datet
 
 
 def _errors(
-    canteen: Canteen, elder: Elder, day: datetime.date, meal: str, mode: str,
-    dish: Dish | None, now: datetime.datetime | None,
-) -> dict[str, str]:  # fmt: skip
+    canteen: Canteen,
+    elder: Elder,
+    day: datetime.date,
+    meal: str,
+    mode: str,
+    dish: Dish | None,
+    now: datetime.datetime | None,
+) -> dict[str, str]:
     """Why this booking cannot be taken (``now`` None: a standing order's, no cutoff)."""
     errors: dict[str, str] = {}
     if meal not in Meal.values or meal not in canteen.meals:
@@ -81,9 +86,17 @@ def _errors(
 
 
 def _take(
-    *, actor: Actor, canteen: Canteen, elder: Elder, day: datetime.date, meal: str, mode: str,
-    dish: Dish | None, via: str, standing: StandingOrder | None = None,
-) -> Booking:  # fmt: skip
+    *,
+    actor: Actor,
+    canteen: Canteen,
+    elder: Elder,
+    day: datetime.date,
+    meal: str,
+    mode: str,
+    dish: Dish | None,
+    via: str,
+    standing: StandingOrder | None = None,
+) -> Booking:
     """Write one booking, the canteen row locked so that capacity holds under concurrency."""
     Canteen.objects.select_for_update().filter(pk=canteen.pk).first()
     taken = Booking.objects.filter(
@@ -94,27 +107,43 @@ def _take(
     try:
         with transaction.atomic():
             booking = Booking.objects.create(
-                elder=elder, canteen=canteen, day=day, meal=meal, mode=mode, dish=dish,
-                booked_via=via, standing_order=standing, booked_by=actor_user(actor),
+                elder=elder,
+                canteen=canteen,
+                day=day,
+                meal=meal,
+                mode=mode,
+                dish=dish,
+                booked_via=via,
+                standing_order=standing,
+                booked_by=actor_user(actor),
                 division_code=elder.division_code,
-            )  # fmt: skip
+            )
     except IntegrityError:
         raise ValidationError(
             {"meal": _("This elder already has a booking for this meal.")}
         ) from None
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=booking, division_code=elder.division_code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=booking,
+        division_code=elder.division_code,
         changes={"day": [None, day.isoformat()], "meal": [None, meal], "mode": [None, mode]},
-    )  # fmt: skip
+    )
     return booking
 
 
 @transaction.atomic
 def booking_place(
-    *, actor: Actor, canteen: Canteen, elder: Elder, day: datetime.date, meal: str,
-    mode: str = MealMode.DINE_IN, dish: Dish | None = None,
+    *,
+    actor: Actor,
+    canteen: Canteen,
+    elder: Elder,
+    day: datetime.date,
+    meal: str,
+    mode: str = MealMode.DINE_IN,
+    dish: Dish | None = None,
     now: datetime.datetime | None = None,
-) -> Booked:  # fmt: skip
+) -> Booked:
     """Book a meal; returns the booking and the diet warnings of the chosen dish."""
     require_perm(actor, Permission.BOOK_MEALS)
     require_elder(actor, elder)
@@ -125,9 +154,15 @@ def booking_place(
     raise_if(_errors(canteen, elder, day, meal, mode, dish, now))
     via = VIA_OF_ROLE.get(Role(actor.role), BookedVia.COMMUNITY_WORKER)
     booking = _take(
-        actor=actor, canteen=canteen, elder=elder, day=day, meal=meal, mode=mode, dish=dish,
+        actor=actor,
+        canteen=canteen,
+        elder=elder,
+        day=day,
+        meal=meal,
+        mode=mode,
+        dish=dish,
         via=via,
-    )  # fmt: skip
+    )
     return Booked(booking, dish_warnings(elder_diet(elder), dish))
 
 
@@ -143,22 +178,36 @@ def booking_cancel(
         raise ValidationError({"status": _("Only a booked meal can be cancelled.")})
     cutoff = cutoff_of(booking.canteen, booking.day, booking.meal)
     if now >= cutoff:
-        raise ValidationError({"status": _("Cancelling closed at %(time)s.") % {
-            "time": timezone.localtime(cutoff).strftime("%Y-%m-%d %H:%M")}})  # fmt: skip
+        raise ValidationError(
+            {
+                "status": _("Cancelling closed at %(time)s.")
+                % {"time": timezone.localtime(cutoff).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=booking, division_code=booking.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=booking,
+        division_code=booking.division_code,
         changes={"status": [BookingStatus.BOOKED, BookingStatus.CANCELLED]},
-    )  # fmt: skip
+    )
     return booking
 
 
 @transaction.atomic
 def standing_order_place(
-    *, actor: Actor, canteen: Canteen, elder: Elder, meal: str, mode: str,
-    weekdays: list[int], starts_on: datetime.date, ends_on: datetime.date | None = None,
-) -> StandingOrder:  # fmt: skip
+    *,
+    actor: Actor,
+    canteen: Canteen,
+    elder: Elder,
+    meal: str,
+    mode: str,
+    weekdays: list[int],
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
+) -> StandingOrder:
     """A booking repeated on weekdays (lunch every weekday), booked day by day by
     :func:`standing_orders_book`."""
     require_perm(actor, Permission.BOOK_MEALS)
@@ -173,10 +222,16 @@ def standing_order_place(
         errors["ends_on"] = _("The end lies before the start.")
     raise_if(errors)
     order = StandingOrder.objects.create(
-        elder=elder, canteen=canteen, meal=meal, mode=mode, weekdays=sorted(set(weekdays)),
-        starts_on=starts_on, ends_on=ends_on, division_code=elder.division_code,
+        elder=elder,
+        canteen=canteen,
+        meal=meal,
+        mode=mode,
+        weekdays=sorted(set(weekdays)),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        division_code=elder.division_code,
         placed_by=actor_user(actor),
-    )  # fmt: skip
+    )
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=order, division_code=order.division_code
     )
@@ -194,9 +249,12 @@ def standing_order_stop(*, actor: Actor, order: StandingOrder) -> StandingOrder:
     order.is_active = False
     order.save(update_fields=["is_active", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=order, division_code=order.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=order,
+        division_code=order.division_code,
         changes={"is_active": [True, False]},
-    )  # fmt: skip
+    )
     return order
 
 
@@ -224,10 +282,16 @@ def standing_orders_book(*, actor: Actor, day: datetime.date) -> dict[str, int]:
         try:
             with transaction.atomic():
                 _take(
-                    actor=actor, canteen=order.canteen, elder=order.elder, day=day,
-                    meal=order.meal, mode=order.mode, dish=None,
-                    via=BookedVia.STANDING_ORDER, standing=order,
-                )  # fmt: skip
+                    actor=actor,
+                    canteen=order.canteen,
+                    elder=order.elder,
+                    day=day,
+                    meal=order.meal,
+                    mode=order.mode,
+                    dish=None,
+                    via=BookedVia.STANDING_ORDER,
+                    standing=order,
+                )
         except ValidationError:
             result["skipped"] += 1
             continue

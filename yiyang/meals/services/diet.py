@@ -60,9 +60,12 @@ def elder_diet_set(
     diet.save()
     elder.diet = diet  # the counter reads the diet through this cache (selectors.elder_diet)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=diet, division_code=elder.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=diet,
+        division_code=elder.division_code,
         changes={"needs": [None, diet.needs], "allergies": [None, "***" if clean else ""]},
-    )  # fmt: skip
+    )
     return diet
 
 

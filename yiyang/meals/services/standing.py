@@ -40,9 +40,10 @@ def standing_days_due(*, now: datetime.datetime | None = None) -> list[Due]:
     ran = dict(StandingRun.objects.filter(day__in=days).values_list("day", "ran_at"))
     changed = StandingOrder.objects.aggregate(at=Max("updated_at"))["at"]
     return [
-        (day, ran.get(day)) for day in days
+        (day, ran.get(day))
+        for day in days
         if day not in ran or (changed is not None and changed >= ran[day])
-    ]  # fmt: skip
+    ]
 
 
 def standing_day_book(
