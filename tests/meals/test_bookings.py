@@ -134,10 +134,22 @@ def test_standing_orders_book_each_weekday_once(meals: Meals) -> None:
         weekdays=[0, 1, 2, 3, 4],
         starts_on=monday,
     )
-    assert standing_orders_book(actor=meals.system, day=monday) == {"booked": 1, "skipped": 0}
-    assert standing_orders_book(actor=meals.system, day=monday) == {"booked": 0, "skipped": 1}
+    assert standing_orders_book(actor=meals.system, day=monday) == {
+        "booked": 1,
+        "skipped": 0,
+        "fell_back": 0,
+    }
+    assert standing_orders_book(actor=meals.system, day=monday) == {
+        "booked": 0,
+        "skipped": 1,
+        "fell_back": 0,
+    }
     saturday = monday + datetime.timedelta(days=5)
-    assert standing_orders_book(actor=meals.system, day=saturday) == {"booked": 0, "skipped": 0}
+    assert standing_orders_book(actor=meals.system, day=saturday) == {
+        "booked": 0,
+        "skipped": 0,
+        "fell_back": 0,
+    }
     booking = Booking.objects.get()
     assert (booking.day, booking.booked_via) == (monday, "standing_order")
 
@@ -164,6 +176,7 @@ def test_a_diabetic_elder_with_an_allergy_is_warned_of_the_dish(meals: Meals) ->
         day=TOMORROW,
         meal="lunch",
         dish=dish,
+        confirm_diet_conflict=True,
         now=at(TOMORROW, "06:00"),
     )
     assert booked.warnings == [

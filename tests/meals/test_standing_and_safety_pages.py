@@ -45,10 +45,15 @@ def test_a_standing_order_from_the_booking_page_books_its_weekdays(
     assert (order.weekdays, order.starts_on, order.ends_on) == ([0, 2, 4], monday, None)
     assert Booking.objects.count() == 0  # the daily run books each day
     actor = meals.system
-    assert standing_orders_book(actor=actor, day=monday) == {"booked": 1, "skipped": 0}
+    assert standing_orders_book(actor=actor, day=monday) == {
+        "booked": 1,
+        "skipped": 0,
+        "fell_back": 0,
+    }
     assert standing_orders_book(actor=actor, day=monday + datetime.timedelta(days=1)) == {
         "booked": 0,
         "skipped": 0,
+        "fell_back": 0,
     }
     assert "standing-orders" in worker.get("/meals/").content.decode()
     ended = worker.post(f"/meals/bookings/{order.external_id}/cancel/", {"what": "standing"})
@@ -58,6 +63,7 @@ def test_a_standing_order_from_the_booking_page_books_its_weekdays(
     assert standing_orders_book(actor=actor, day=monday + datetime.timedelta(days=2)) == {
         "booked": 0,
         "skipped": 0,
+        "fell_back": 0,
     }
     # The booked Monday is cancelled from the index, before its cutoff.
     booking = Booking.objects.get()

@@ -62,7 +62,12 @@ def test_the_scheduler_books_the_next_days_once_at_an_injected_clock(meals: Meal
     ]
     # The same clock again: nothing due; a run forced anyway books nothing twice.
     assert standing_days_due(now=EVENING) == []
-    assert standing_day_book(day=DAY1) == {"day": DAY1.isoformat(), "booked": 0, "skipped": 1}
+    assert standing_day_book(day=DAY1) == {
+        "day": DAY1.isoformat(),
+        "booked": 0,
+        "skipped": 1,
+        "fell_back": 0,
+    }
     assert Booking.objects.count() == 2
     # A day later the clock reaches a new day: only it is due.
     tomorrow_evening = EVENING + datetime.timedelta(days=1)

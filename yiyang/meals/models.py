@@ -177,6 +177,11 @@ class StandingOrder(BaseModel):
     canteen = models.ForeignKey(Canteen, on_delete=models.PROTECT, related_name="standing_orders")
     meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
     mode = models.CharField(_("how"), max_length=10, choices=MealMode.choices)
+    # The dish booked each day when it is on that day's menu; empty: the day's default
+    # (the set meal). A day whose menu lacks it falls back to the default (Booking).
+    dish = models.ForeignKey(
+        Dish, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     weekdays = models.JSONField(_("weekdays"), default=list)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
@@ -198,6 +203,7 @@ class StandingRun(models.Model):
     ran_at = models.DateTimeField(_("ran at"))
     booked = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    fell_back = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-day"]
@@ -241,6 +247,9 @@ class Booking(BaseModel):
     delivered_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivered_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
+    # Booked from a standing order whose dish was not on that day's menu: the day's
+    # default was booked instead (the pages and the API say so).
+    dish_fallback = models.BooleanField(_("standing dish not on the menu"), default=False)
 
     class Meta:
         ordering = ["day", "meal", "id"]

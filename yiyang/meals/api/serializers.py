@@ -157,6 +157,7 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
             "route_position",
             "delivered_at",
             "is_late",
+            "dish_fallback",
         ]
         read_only_fields = fields
 
@@ -168,6 +169,11 @@ class BookingCreateSerializer(serializers.Serializer[Any]):
     meal = serializers.ChoiceField(choices=Meal.choices)
     mode = serializers.ChoiceField(choices=MealMode.choices, default=MealMode.DINE_IN)
     dish = serializers.UUIDField(required=False, allow_null=True)
+    confirm_diet_conflict = serializers.BooleanField(
+        default=False,
+        help_text="Book a dish that conflicts with the elder's diet needs or allergies "
+        "(without it such a booking is refused with 400 naming the conflicts).",
+    )
 
 
 class BookingResultSerializer(BookingSerializer):
@@ -190,6 +196,13 @@ class StandingOrderSerializer(serializers.ModelSerializer[StandingOrder]):
     elder = serializers.UUIDField(source="elder.external_id", read_only=True)
     elder_name = serializers.CharField(source="elder.name", read_only=True)
     canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+    dish = serializers.UUIDField(
+        source="dish.external_id",
+        read_only=True,
+        allow_null=True,
+        help_text="null: the day's default",
+    )
+    dish_name = serializers.CharField(source="dish.name", read_only=True, allow_null=True)
 
     class Meta:
         model = StandingOrder
@@ -200,6 +213,8 @@ class StandingOrderSerializer(serializers.ModelSerializer[StandingOrder]):
             "canteen",
             "meal",
             "mode",
+            "dish",
+            "dish_name",
             "weekdays",
             "starts_on",
             "ends_on",
@@ -220,3 +235,10 @@ class StandingOrderCreateSerializer(serializers.Serializer[Any]):
     )
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True)
+    dish = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="A dish of the canteen's menu, booked on each day whose menu has it "
+        "(other days: the day's default); empty: the day's default.",
+    )
+    confirm_diet_conflict = serializers.BooleanField(default=False)

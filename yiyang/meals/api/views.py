@@ -37,7 +37,7 @@ from yiyang.meals.api.serializers import (
     StandingOrderSerializer,
     VoidSerializer,
 )
-from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
+from yiyang.meals.models import Booking, Canteen, Dish, ServedMeal, StandingOrder
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -53,6 +53,14 @@ def _elder(canteen: Canteen, data: dict[str, Any]) -> Elder:
         return selectors.elder_identify(canteen=canteen, **{k: str(data[k]) for k in given})
     except selectors.UnknownElderError as exc:
         raise ValidationError({given[0] if given else "card": str(exc)}) from None
+
+
+def _dish(canteen: Canteen, data: dict[str, Any], message: str) -> Dish | None:
+    """The chosen dish of the canteen's (or its kitchen's) dishes; another is a 400."""
+    try:
+        return selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
+    except Http404:
+        raise ValidationError({"dish": message}) from None
 
 
 def _counter(request: Request, serializer_class: type) -> tuple[dict[str, Any], Canteen, Elder]:
@@ -205,12 +213,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         actor = request_actor(request)
         elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
         canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
-        try:
-            dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
-        except Http404:
-            raise ValidationError(
-                {"dish": _("This dish is not on the menu for that meal.")}
-            ) from None
+        dish = _dish(canteen, data, _("This dish is not on the menu for that meal."))
         booked = services.booking_place(
             actor=actor,
             canteen=canteen,
@@ -219,6 +222,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             meal=data["meal"],
             mode=data["mode"],
             dish=dish,
+            confirm_diet_conflict=data["confirm_diet_conflict"],
         )
         booked.booking.warnings = booked.warnings  # type: ignore[attr-defined]
         return Response(
@@ -286,6 +290,8 @@ class StandingOrderViewSet(
             weekdays=data["weekdays"],
             starts_on=data["starts_on"],
             ends_on=data.get("ends_on"),
+            dish=_dish(canteen, data, _("This dish is not one of this canteen's dishes.")),
+            confirm_diet_conflict=data["confirm_diet_conflict"],
         )
         return Response(StandingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 

@@ -134,7 +134,7 @@ def standing_order_list(*, actor: Actor) -> QuerySet[StandingOrder]:
     if str(actor.role) == Role.CAREGIVER.value:
         return StandingOrder.objects.none()
     return _elder_rows(
-        actor, StandingOrder.objects.select_related("elder", "canteen__organisation")
+        actor, StandingOrder.objects.select_related("elder", "canteen__organisation", "dish")
     )
 
 

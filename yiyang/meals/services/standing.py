@@ -20,7 +20,7 @@ from django_tasks import task
 from yiyang.core.permissions import SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.meals.models import StandingOrder, StandingRun
-from yiyang.meals.services.bookings import standing_orders_book
+from yiyang.meals.services.standing_orders import standing_orders_book
 
 SYSTEM_USERNAME = "system:standing-meals"
 
@@ -56,7 +56,12 @@ def standing_day_book(
     result = standing_orders_book(actor=actor, day=day)
     StandingRun.objects.update_or_create(
         day=day,
-        defaults={"ran_at": started, "booked": result["booked"], "skipped": result["skipped"]},
+        defaults={
+            "ran_at": started,
+            "booked": result["booked"],
+            "skipped": result["skipped"],
+            "fell_back": result["fell_back"],
+        },
     )
     return {"day": day.isoformat(), **result}
 

@@ -245,23 +245,25 @@ def _book(request: HttpRequest, warnings: list[str]) -> Any:
     day = _day(request.POST.get("day"))
     if day is None:
         raise ValidationError({"day": _("Choose a day.")})
-    if request.POST.getlist("weekdays"):
-        _standing(request, canteen, elder, day)
-        return True
     dish = _chosen_dish(canteen, request.POST.get("dish", ""))
-    if dish is not None and not request.POST.get("confirm"):
-        warnings.extend(services.dish_warnings(selectors.elder_diet(elder), dish))
-        if warnings:
-            return None
-    booked = services.booking_place(
-        actor=actor,
-        canteen=canteen,
-        elder=elder,
-        day=day,
-        dish=dish,
-        meal=request.POST.get("meal", ""),
-        mode=request.POST.get("mode", ""),
-    )
+    confirm = bool(request.POST.get("confirm"))
+    try:
+        if request.POST.getlist("weekdays"):
+            _standing(request, canteen, elder, day, dish, confirm)
+            return True
+        booked = services.booking_place(
+            actor=actor,
+            canteen=canteen,
+            elder=elder,
+            day=day,
+            dish=dish,
+            meal=request.POST.get("meal", ""),
+            mode=request.POST.get("mode", ""),
+            confirm_diet_conflict=confirm,
+        )
+    except services.DietConflictError as conflict:
+        warnings.extend(conflict.conflicts)
+        return None
     booking = booked.booking
     done = {"meal": Meal(booking.meal).label, "day": booking.day, "name": elder.name}
     if dish is None:
@@ -285,9 +287,12 @@ def _chosen_dish(canteen: Any, value: str) -> Any:
         raise ValidationError({"dish": _("This dish is not on the menu for that meal.")}) from None
 
 
-def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date) -> None:
+def _standing(
+    request: HttpRequest, canteen: Any, elder: Any, day: datetime.date, dish: Any, confirm: bool
+) -> None:
     """A standing order from the booking form: the chosen weekdays from ``day``, until the
-    optional end; the daily run books each day ahead of its cutoff."""
+    optional end, with the chosen dish (or the day's default); the daily run books each
+    day ahead of its cutoff."""
     try:
         weekdays = [int(d) for d in request.POST.getlist("weekdays")]
     except ValueError:
@@ -305,6 +310,8 @@ def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date
         weekdays=weekdays,
         starts_on=day,
         ends_on=ends_on,
+        dish=dish,
+        confirm_diet_conflict=confirm,
     )
     messages.success(
         request,
