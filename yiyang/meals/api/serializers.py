@@ -132,6 +132,11 @@ class PreviewSerializer(serializers.Serializer[Any]):
     subsidy_reasons = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
     already_served = serializers.CharField(allow_blank=True)
+    photo = serializers.CharField(
+        allow_null=True,
+        help_text="The address of the elder's photo for this counter (a short-lived grant; "
+        "each view is in the access log); null when the elder has no photo.",
+    )
 
 
 class BookingSerializer(serializers.ModelSerializer[Booking]):

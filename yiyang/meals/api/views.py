@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -61,6 +63,18 @@ def _dish(canteen: Canteen, data: dict[str, Any], message: str) -> Dish | None:
         return selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
     except Http404:
         raise ValidationError({"dish": message}) from None
+
+
+def _photo_url(request: Request, canteen: Canteen, elder: Elder) -> str | None:
+    """Where the counter shows the elder's photo: a grant for this staff member, this
+    canteen and this elder rides along (the elder was just identified here)."""
+    if not elder.photo:
+        return None
+    grant = selectors.counter_photo_grant(
+        actor=request_actor(request), canteen=canteen, elder=elder
+    )
+    path = reverse("meals:counter-photo", args=[canteen.external_id, elder.external_id])
+    return f"{path}?{urlencode({'grant': grant})}"
 
 
 def _counter(request: Request, serializer_class: type) -> tuple[dict[str, Any], Canteen, Elder]:
@@ -173,6 +187,7 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "subsidy_reasons": quote.reasons,
             "warnings": preview.warnings,
             "already_served": services.conflict_message(preview.first) if preview.first else "",
+            "photo": _photo_url(request, canteen, elder),
         }
         return Response(PreviewSerializer(body).data)
 

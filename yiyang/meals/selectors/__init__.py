@@ -38,6 +38,10 @@ from yiyang.meals.selectors.counter import (
     elder_diet,
     elder_identify,
 )
+from yiyang.meals.selectors.counter_photo import (
+    counter_photo_elder,
+    counter_photo_grant,
+)
 from yiyang.meals.selectors.reports import (
     BILLING_KIND,
     BILLING_LABEL,
@@ -77,6 +81,8 @@ __all__ = [
     "card_get_for_actor",
     "counter_canteen_get",
     "counter_dishes",
+    "counter_photo_elder",
+    "counter_photo_grant",
     "courier_choices",
     "delivery_rounds",
     "dish_get",

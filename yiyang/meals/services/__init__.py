@@ -30,6 +30,7 @@ from yiyang.meals.services.counter import (
     meal_serve,
     served_meal_void,
 )
+from yiyang.meals.services.counter_photo import counter_photo_read
 from yiyang.meals.services.delivery import delivery_confirm, delivery_round_assign, route_order
 from yiyang.meals.services.diet import (
     DietConflictError,
@@ -63,6 +64,7 @@ __all__ = [
     "card_value",
     "certificate_add",
     "conflict_message",
+    "counter_photo_read",
     "counter_preview",
     "cutoff_of",
     "delivery_confirm",

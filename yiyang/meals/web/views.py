@@ -161,6 +161,7 @@ def counter_view(request: HttpRequest) -> HttpResponse:
         "already": _("Already served"),
         "login": _("Log in again to send the queued meals."),
         "camera": _("The camera cannot be used: scan with the scanner or type the number."),
+        "photo": _("Photo"),
     }
     return render(
         request,
