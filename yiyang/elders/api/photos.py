@@ -22,7 +22,7 @@ from yiyang.elders.photos import elder_photo_read, elder_photo_remove, elder_pho
 from yiyang.elders.selectors import elder_get_for_actor
 
 
-class PhotoUploadSerializer(serializers.Serializer[Any]):
+class ElderPhotoUploadSerializer(serializers.Serializer[Any]):
     photo = serializers.FileField(
         help_text="A JPEG, PNG or WebP image (at most ELDER_PHOTO_MAX_BYTES); it is stored "
         "re-encoded as JPEG without its EXIF data."
@@ -67,7 +67,7 @@ class ElderPhotoView(APIView):
 
     @extend_schema(
         operation_id="elders_photo_update",
-        request={"multipart/form-data": PhotoUploadSerializer},
+        request={"multipart/form-data": ElderPhotoUploadSerializer},
         responses={200: PHOTO_STATE},
     )
     def put(self, request: Request, id: str) -> Response:

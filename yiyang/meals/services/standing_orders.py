@@ -5,6 +5,7 @@ a day whose menu lacks the named dish is booked with the default, and says so.""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -80,7 +81,7 @@ def standing_order_place(
         division_code=elder.division_code,
         placed_by=actor_user(actor),
     )
-    changes = {"dish": [None, str(dish.external_id) if dish else None]}
+    changes: dict[str, list[Any]] = {"dish": [None, str(dish.external_id) if dish else None]}
     if confirmed is not None:
         changes["diet_conflict_confirmed"] = [None, confirmed]
     audit_record(
