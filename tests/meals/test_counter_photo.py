@@ -75,6 +75,24 @@ def test_the_counter_shows_the_identified_elders_photo_with_a_grant(meals: Meals
     assert (log.actor_role, list(log.elders.all())) == (Role.PROVIDER_MANAGER, [elder])
 
 
+def test_the_api_path_serves_the_same_scope_to_a_token_client(meals: Meals) -> None:
+    elder = _with_photo(meals, meals.old)
+    staff = login(Client(), meals.staff)
+    grant = _preview(staff, meals, elder)["photo"].split("?grant=", 1)[1]
+    api = f"/api/v1{_url(meals.canteen, elder).replace('/counter/', '/canteens/')}"
+    assert api.startswith("/api/v1/meals/canteens/")
+    assert staff.get(api).status_code == 404  # not booked, served, nor granted
+    image = staff.get(f"{api}?grant={grant}", HTTP_ACCEPT="image/jpeg")
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert "no-store" in image["Cache-Control"]
+    other = login(Client(), meals.other_staff)
+    assert other.get(f"{api}?grant={grant}").status_code == 404
+    worker = login(Client(), meals.world.user[Role.COMMUNITY_WORKER])
+    refused = worker.get(f"{api}?grant={grant}", HTTP_ACCEPT="image/jpeg")
+    assert refused.status_code == 403 and refused["Content-Type"] == "application/json"
+    assert _photo_views(meals.staff.username) == 1
+
+
 def test_an_elder_served_at_the_canteen_today_is_shown_without_a_grant(meals: Meals) -> None:
     elder = _with_photo(meals, meals.old)
     meal_serve(actor=meals.staff, canteen=meals.canteen, elder=elder, meal="lunch")

@@ -198,8 +198,10 @@ def test_the_counter_photo_only_for_the_staffs_own_canteen_and_its_elders(
         canteen, elder = photos[place]["canteen"], photos[place]["elder"]
         url = f"/meals/counter/{canteen.external_id}/elders/{elder.external_id}/photo/"
         own = (role, place) in COUNTER_OWN
-        answer = client.get(url)
-        assert answer.status_code == (200 if own else denied(role, Permission.RECORD_MEALS)), place
+        expected = 200 if own else denied(role, Permission.RECORD_MEALS)
+        assert client.get(url).status_code == expected, place
+        api = f"/api/v1/meals/canteens/{canteen.external_id}/elders/{elder.external_id}/photo/"
+        assert client.get(api).status_code == expected, place
         # At their own canteen, an elder neither booked, served nor identified there: 404.
         for other in PLACES:
             if other != place and own:
@@ -207,7 +209,7 @@ def test_the_counter_photo_only_for_the_staffs_own_canteen_and_its_elders(
                 path = f"/meals/counter/{canteen.external_id}/elders/{stranger}/photo/"
                 assert client.get(path).status_code == 404, (place, other)
     seen = AccessLog.objects.filter(fields=["photo"], actor_role=role).count()
-    assert seen == sum(1 for place in PLACES if (role, place) in COUNTER_OWN)
+    assert seen == 2 * sum(1 for place in PLACES if (role, place) in COUNTER_OWN)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -10,13 +10,12 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAcceptable
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yiyang.core.api.negotiation import FileOrJsonNegotiation
 from yiyang.core.permissions import request_actor
 from yiyang.elders.photos import elder_photo_read, elder_photo_remove, elder_photo_set
 from yiyang.elders.selectors import elder_get_for_actor
@@ -32,23 +31,12 @@ class ElderPhotoUploadSerializer(serializers.Serializer[Any]):
 PHOTO_STATE = inline_serializer("ElderPhotoState", {"photo": serializers.BooleanField()})
 
 
-class _ImageOrJson(DefaultContentNegotiation):
-    """The photo itself is ``image/jpeg`` whatever the client asks; errors are JSON even
-    for a client that accepts only images (never a 406 in their place)."""
-
-    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
-        try:
-            return super().select_renderer(request, renderers, format_suffix)
-        except NotAcceptable:
-            return renderers[0], renderers[0].media_type
-
-
 class ElderPhotoView(APIView):
     """One elder's photo, for those who may see the elder (each fetch in the access log,
     never cached); community workers and officers add, replace and remove it."""
 
     parser_classes = [MultiPartParser, FormParser]
-    content_negotiation_class = _ImageOrJson
+    content_negotiation_class = FileOrJsonNegotiation
 
     @extend_schema(
         operation_id="elders_photo_retrieve",

@@ -134,8 +134,9 @@ class PreviewSerializer(serializers.Serializer[Any]):
     already_served = serializers.CharField(allow_blank=True)
     photo = serializers.CharField(
         allow_null=True,
-        help_text="The address of the elder's photo for this counter (a short-lived grant; "
-        "each view is in the access log); null when the elder has no photo.",
+        help_text="The address of the elder's photo for this counter's page, with a "
+        "short-lived grant (the same grant works at /api/v1/meals/canteens/{id}/elders/"
+        "{elder}/photo/); each view is in the access log; null when there is no photo.",
     )
 
 
