@@ -7,16 +7,19 @@ courier confirms it on a phone."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from tests.browser.test_visit_journey import PHONE, log_in, no_sideways_scroll
 from tests.conftest import build_world
 from tests.factories import UserFactory, make_elder
 from tests.meals.conftest import build_meals
 from yiyang.core.permissions import Role
+from yiyang.elders.photos import elder_photo_set
 from yiyang.meals.models import ServedMeal
 from yiyang.meals.services import card_value, meal_card_issue
 
@@ -28,11 +31,20 @@ def scan(page: Any, value: str) -> None:
     page.click("#counter-record")
 
 
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 80), (200, 120, 80)).save(out, "PNG")
+    return out.getvalue()
+
+
 def test_the_counter_records_offline_and_never_subsidises_twice(
-    live_server: Any, browser: Any
+    live_server: Any, browser: Any, settings: Any, tmp_path: Any
 ) -> None:
+    settings.MEDIA_ROOT = tmp_path
     meals = build_meals(build_world())
     worker = meals.world.user[Role.COMMUNITY_WORKER]
+    # The first elder has a photo: the counter shows it to confirm whom it serves.
+    elder_photo_set(actor=worker, elder=meals.old, data=_png())
     third = make_elder(meals.system, meals.world.div["XA1a"], name="赵三")
     issued = {
         e.name: meal_card_issue(actor=worker, elder=e) for e in (meals.old, meals.young, third)
@@ -63,8 +75,12 @@ def test_the_counter_records_offline_and_never_subsidises_twice(
         assert page.locator("#counter-record").bounding_box()["height"] >= 48
         page.select_option("#counter-meal", "lunch")
         page.fill("#counter-code", cards["王老"])
-        page.click("#counter-check")
+        with page.expect_response(lambda r: "/photo/?grant=" in r.url) as photo:
+            page.click("#counter-check")
+        assert photo.value.status == 200
+        assert photo.value.headers["content-type"] == "image/jpeg"
         page.wait_for_selector("#counter-preview .preview-name")
+        assert page.locator("#counter-preview img#counter-photo").count() == 1
         assert "王老" in page.inner_text("#counter-preview")
         assert "5.00" in page.inner_text("#counter-preview .preview-money")
         page.click("#counter-record")

@@ -43,15 +43,23 @@ class Meals:
 
 def canteen_in(world: World, system: SystemActor, key: str, **values: Any) -> Canteen:
     org = OrganisationFactory(
-        name=f"食堂{key}", kind=OrganisationKind.ELDERLY_CANTEEN, division=world.div[key],
+        name=f"食堂{key}",
+        kind=OrganisationKind.ELDERLY_CANTEEN,
+        division=world.div[key],
         operator=values.pop("operator", None),
-    )  # fmt: skip
+    )
     facility = facility_register(actor=system, organisation=org, kind=FacilityKind.ELDERLY_CANTEEN)
     settings = {
-        "opening_days": ALL_DAYS, "meals": ALL_MEALS, "seats": 40, "capacity_per_meal": 100,
-        "price_breakfast": Decimal("5.00"), "price_lunch": Decimal("15.00"),
-        "price_dinner": Decimal("12.00"), "delivers": True, "delivery_fee": Decimal("2.00"),
-    }  # fmt: skip
+        "opening_days": ALL_DAYS,
+        "meals": ALL_MEALS,
+        "seats": 40,
+        "capacity_per_meal": 100,
+        "price_breakfast": Decimal("5.00"),
+        "price_lunch": Decimal("15.00"),
+        "price_dinner": Decimal("12.00"),
+        "delivers": True,
+        "delivery_fee": Decimal("2.00"),
+    }
     settings.update(values)
     return canteen_register(actor=system, facility=facility, **settings)
 
@@ -65,23 +73,37 @@ def build_meals(world: World) -> Meals:
     )
     rules = {
         "age": EligibilityRule.objects.create(
-            name="80岁以上助餐补贴", entitlement=EntitlementKind.MEAL_SUBSIDY,
-            unit=EntitlementUnit.PER_MEAL, amount_yuan=Decimal("5.00"), min_age=80,
+            name="80岁以上助餐补贴",
+            entitlement=EntitlementKind.MEAL_SUBSIDY,
+            unit=EntitlementUnit.PER_MEAL,
+            amount_yuan=Decimal("5.00"),
+            min_age=80,
             valid_from=datetime.date(2020, 1, 1),
         ),
         "level": EligibilityRule.objects.create(
-            name="失能助餐补贴", entitlement=EntitlementKind.MEAL_SUBSIDY,
-            unit=EntitlementUnit.PER_MEAL, amount_yuan=Decimal("8.00"), min_level=2,
-            min_age=60, valid_from=datetime.date(2020, 1, 1),
+            name="失能助餐补贴",
+            entitlement=EntitlementKind.MEAL_SUBSIDY,
+            unit=EntitlementUnit.PER_MEAL,
+            amount_yuan=Decimal("8.00"),
+            min_level=2,
+            min_age=60,
+            valid_from=datetime.date(2020, 1, 1),
         ),
-    }  # fmt: skip
+    }
     today = timezone.localdate()
     old = make_elder(system, world.div["XA1a"], name="王老", birth=f"{today.year - 86}0101")
     young = make_elder(system, world.div["XA1a"], name="李青", birth=f"{today.year - 66}0101")
     return Meals(
-        world, system, canteen, other, world.user[Role.PROVIDER_MANAGER], other_staff, old,
-        young, rules,
-    )  # fmt: skip
+        world,
+        system,
+        canteen,
+        other,
+        world.user[Role.PROVIDER_MANAGER],
+        other_staff,
+        old,
+        young,
+        rules,
+    )
 
 
 @pytest.fixture

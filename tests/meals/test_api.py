@@ -43,14 +43,20 @@ def test_a_resent_record_answers_200_and_a_second_meal_409(meals: Meals) -> None
     other = login(Client(), meals.other_staff)
     at = (timezone.now() - datetime.timedelta(minutes=30)).isoformat()
     body = {
-        "canteen": str(meals.canteen.external_id), "meal": "lunch",
-        "elder": str(meals.old.external_id), "client_id": str(uuid.uuid4()), "at": at,
-    }  # fmt: skip
+        "canteen": str(meals.canteen.external_id),
+        "meal": "lunch",
+        "elder": str(meals.old.external_id),
+        "client_id": str(uuid.uuid4()),
+        "at": at,
+    }
     assert post(staff, URL, body).status_code == 201
     again = post(staff, URL, body)
     assert (again.status_code, again.json()["replayed"]) == (200, True)
-    elsewhere = post(other, URL, {**body, "canteen": str(meals.other.external_id),
-                                  "client_id": str(uuid.uuid4())})  # fmt: skip
+    elsewhere = post(
+        other,
+        URL,
+        {**body, "canteen": str(meals.other.external_id), "client_id": str(uuid.uuid4())},
+    )
     assert elsewhere.status_code == 409
     assert "食堂XA1a" in elsewhere.json()["detail"]
     assert elsewhere.json()["first"]["canteen_name"] == "食堂XA1a"
@@ -77,9 +83,10 @@ def test_bad_cards_and_numbers_answer_400_naming_the_field(meals: Meals) -> None
 
 def test_only_a_canteens_staff_record_there(meals: Meals, client_for: Any) -> None:
     body = {
-        "canteen": str(meals.other.external_id), "meal": "lunch",
+        "canteen": str(meals.other.external_id),
+        "meal": "lunch",
         "elder": str(meals.old.external_id),
-    }  # fmt: skip
+    }
     assert post(login(Client(), meals.staff), URL, body).status_code == 404
     assert post(client_for(Role.COMMUNITY_WORKER), URL, body).status_code == 403
     assert post(client_for(Role.FAMILY), URL, body).status_code == 403
@@ -92,13 +99,25 @@ def test_served_lists_are_scoped(meals: Meals, client_for: Any) -> None:
     meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch")
     seen = {
         key: len(client_for(key).get(URL).json()["results"])
-        for key in (Role.CITY_ADMIN, Role.COMMUNITY_WORKER, Role.PROVIDER_MANAGER, "admin_Y",
-                    "worker_YA1a", Role.FAMILY, Role.CAREGIVER)
-    }  # fmt: skip
+        for key in (
+            Role.CITY_ADMIN,
+            Role.COMMUNITY_WORKER,
+            Role.PROVIDER_MANAGER,
+            "admin_Y",
+            "worker_YA1a",
+            Role.FAMILY,
+            Role.CAREGIVER,
+        )
+    }
     assert seen == {
-        Role.CITY_ADMIN: 1, Role.COMMUNITY_WORKER: 1, Role.PROVIDER_MANAGER: 1, "admin_Y": 0,
-        "worker_YA1a": 0, Role.FAMILY: 0, Role.CAREGIVER: 0,
-    }  # fmt: skip
+        Role.CITY_ADMIN: 1,
+        Role.COMMUNITY_WORKER: 1,
+        Role.PROVIDER_MANAGER: 1,
+        "admin_Y": 0,
+        "worker_YA1a": 0,
+        Role.FAMILY: 0,
+        Role.CAREGIVER: 0,
+    }
     assert len(login(Client(), meals.other_staff).get(URL).json()["results"]) == 0
 
 
@@ -107,10 +126,17 @@ def test_a_community_worker_books_and_cancels_through_the_api(
 ) -> None:
     worker = client_for(Role.COMMUNITY_WORKER)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    response = post(worker, "/api/v1/meals/bookings/", {
-        "elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
-        "day": tomorrow.isoformat(), "meal": "lunch", "mode": "delivery",
-    })  # fmt: skip
+    response = post(
+        worker,
+        "/api/v1/meals/bookings/",
+        {
+            "elder": str(meals.old.external_id),
+            "canteen": str(meals.canteen.external_id),
+            "day": tomorrow.isoformat(),
+            "meal": "lunch",
+            "mode": "delivery",
+        },
+    )
     assert response.status_code == 201, response.json()
     booking_id = response.json()["id"]
     cancelled = post(worker, f"/api/v1/meals/bookings/{booking_id}/cancel/", {})
@@ -129,15 +155,21 @@ def test_a_family_member_books_a_delivery_and_the_courier_confirms(
         actor=worker, elder=meals.old, user=meals.world.user[Role.FAMILY], relation="child"
     )
     consent_record(
-        actor=worker, elder=meals.old, purpose="family_view", given_by="elder",
+        actor=worker,
+        elder=meals.old,
+        purpose="family_view",
+        given_by="elder",
         given_on=timezone.localdate(),
-    )  # fmt: skip
+    )
     family = client_for(Role.FAMILY)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     body = {
-        "elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
-        "day": tomorrow.isoformat(), "meal": "lunch", "mode": "delivery",
-    }  # fmt: skip
+        "elder": str(meals.old.external_id),
+        "canteen": str(meals.canteen.external_id),
+        "day": tomorrow.isoformat(),
+        "meal": "lunch",
+        "mode": "delivery",
+    }
     response = post(family, "/api/v1/meals/bookings/", body)
     assert response.status_code == 201, response.json()
     assert response.json()["booked_via"] == "family"
@@ -170,8 +202,11 @@ def test_a_family_member_books_a_delivery_and_the_courier_confirms(
 
 def test_the_counter_takes_a_date_today_by_default(meals: Meals) -> None:
     client = login(Client(), meals.staff)
-    body = {"canteen": str(meals.canteen.external_id), "meal": "lunch",
-            "elder": str(meals.old.external_id)}  # fmt: skip
+    body = {
+        "canteen": str(meals.canteen.external_id),
+        "meal": "lunch",
+        "elder": str(meals.old.external_id),
+    }
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     earlier = post(client, "/api/v1/meals/served/", {**body, "date": yesterday.isoformat()})
     assert earlier.status_code == 201, earlier.json()
@@ -179,13 +214,24 @@ def test_the_counter_takes_a_date_today_by_default(meals: Meals) -> None:
     assert earlier.json()["subsidy"] == "5.00"
     today = post(client, "/api/v1/meals/served/", body)
     assert today.json()["day"] == timezone.localdate().isoformat()
-    clash = post(client, "/api/v1/meals/served/", {
-        **body, "meal": "dinner", "date": yesterday.isoformat(),
-        "at": timezone.now().isoformat(),
-    })  # fmt: skip
+    clash = post(
+        client,
+        "/api/v1/meals/served/",
+        {
+            **body,
+            "meal": "dinner",
+            "date": yesterday.isoformat(),
+            "at": timezone.now().isoformat(),
+        },
+    )
     assert clash.status_code == 400 and "date" in clash.json()
-    future = post(client, "/api/v1/meals/served/", {
-        **body, "meal": "dinner",
-        "date": (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
-    })  # fmt: skip
+    future = post(
+        client,
+        "/api/v1/meals/served/",
+        {
+            **body,
+            "meal": "dinner",
+            "date": (timezone.localdate() + datetime.timedelta(days=1)).isoformat(),
+        },
+    )
     assert future.status_code == 400

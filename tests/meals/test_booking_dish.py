@@ -21,21 +21,37 @@ TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 
 
 def _menu(meals: Meals) -> tuple[Dish, Dish]:
-    soft = dish_add(actor=meals.staff, canteen=meals.canteen, name="清蒸鱼", price="16",
-                    labels=["soft", "low_salt"])  # fmt: skip
-    peanuts = dish_add(actor=meals.staff, canteen=meals.canteen, name="宫保鸡丁", price="18",
-                       labels=[], allergens=["花生"])  # fmt: skip
-    menu_set(actor=meals.staff, canteen=meals.canteen, day=TOMORROW, meal="lunch",
-             dishes=[soft, peanuts])  # fmt: skip
+    soft = dish_add(
+        actor=meals.staff,
+        canteen=meals.canteen,
+        name="清蒸鱼",
+        price="16",
+        labels=["soft", "low_salt"],
+    )
+    peanuts = dish_add(
+        actor=meals.staff,
+        canteen=meals.canteen,
+        name="宫保鸡丁",
+        price="18",
+        labels=[],
+        allergens=["花生"],
+    )
+    menu_set(
+        actor=meals.staff, canteen=meals.canteen, day=TOMORROW, meal="lunch", dishes=[soft, peanuts]
+    )
     return soft, peanuts
 
 
 def _form(meals: Meals, elder: Any, dish: Dish | None, **extra: str) -> dict[str, str]:
     return {
-        "elder": str(elder.external_id), "canteen": str(meals.canteen.external_id),
-        "day": TOMORROW.isoformat(), "meal": "lunch", "mode": "dine_in",
-        "dish": str(dish.external_id) if dish else "", **extra,
-    }  # fmt: skip
+        "elder": str(elder.external_id),
+        "canteen": str(meals.canteen.external_id),
+        "day": TOMORROW.isoformat(),
+        "meal": "lunch",
+        "mode": "dine_in",
+        "dish": str(dish.external_id) if dish else "",
+        **extra,
+    }
 
 
 def test_the_booking_page_offers_the_menu_and_books_the_chosen_dish(
@@ -90,15 +106,25 @@ def test_the_api_books_a_dish_and_refuses_another_canteens(meals: Meals) -> None
     soft, peanuts = _menu(meals)
     elsewhere = dish_add(actor=meals.other_staff, canteen=meals.other, name="饺子", price="10")
     worker = login(Client(), meals.world.user[Role.COMMUNITY_WORKER])
-    body = {"elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
-            "day": TOMORROW.isoformat(), "meal": "lunch"}  # fmt: skip
-    bad = worker.post("/api/v1/meals/bookings/", {**body, "dish": str(elsewhere.external_id)},
-                      content_type="application/json")  # fmt: skip
+    body = {
+        "elder": str(meals.old.external_id),
+        "canteen": str(meals.canteen.external_id),
+        "day": TOMORROW.isoformat(),
+        "meal": "lunch",
+    }
+    bad = worker.post(
+        "/api/v1/meals/bookings/",
+        {**body, "dish": str(elsewhere.external_id)},
+        content_type="application/json",
+    )
     assert bad.status_code == 400
     assert "dish" in str(bad.json())
     assert not Booking.objects.exists()
-    good = worker.post("/api/v1/meals/bookings/", {**body, "dish": str(peanuts.external_id)},
-                       content_type="application/json")  # fmt: skip
+    good = worker.post(
+        "/api/v1/meals/bookings/",
+        {**body, "dish": str(peanuts.external_id)},
+        content_type="application/json",
+    )
     assert good.status_code == 201, good.json()
     assert good.json()["dish"] == "宫保鸡丁"
     assert Booking.objects.get().dish == peanuts

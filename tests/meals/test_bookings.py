@@ -44,15 +44,23 @@ def test_booking_closes_at_the_canteens_cutoff(meals: Meals) -> None:
     worker = meals.world.user[Role.COMMUNITY_WORKER]
     # Lunch starts 11:30, the cutoff is 120 minutes before: 09:30.
     booked = booking_place(
-        actor=worker, canteen=meals.canteen, elder=meals.old, day=TOMORROW, meal="lunch",
+        actor=worker,
+        canteen=meals.canteen,
+        elder=meals.old,
+        day=TOMORROW,
+        meal="lunch",
         now=at(TOMORROW, "09:29"),
-    )  # fmt: skip
+    )
     assert booked.booking.booked_via == "community_worker"
     with pytest.raises(ValidationError) as caught:
         booking_place(
-            actor=worker, canteen=meals.canteen, elder=meals.young, day=TOMORROW, meal="lunch",
+            actor=worker,
+            canteen=meals.canteen,
+            elder=meals.young,
+            day=TOMORROW,
+            meal="lunch",
             now=at(TOMORROW, "09:30"),
-        )  # fmt: skip
+        )
     assert "closed at" in caught.value.message_dict["day"][0]
     with pytest.raises(ValidationError):
         booking_cancel(actor=worker, booking=booked.booking, now=at(TOMORROW, "10:00"))
@@ -90,9 +98,14 @@ def test_delivery_outside_the_area_is_refused(meals: Meals) -> None:
     street = meals.world.user[Role.STREET_OFFICER]
     with pytest.raises(ValidationError) as caught:
         booking_place(
-            actor=street, canteen=meals.canteen, elder=far, day=TOMORROW, meal="lunch",
-            mode="delivery", now=at(TOMORROW, "06:00"),
-        )  # fmt: skip
+            actor=street,
+            canteen=meals.canteen,
+            elder=far,
+            day=TOMORROW,
+            meal="lunch",
+            mode="delivery",
+            now=at(TOMORROW, "06:00"),
+        )
     assert "outside this canteen's delivery area" in caught.value.message_dict["mode"][0]
     # A worker cannot book for an elder outside their community at all.
     from django.http import Http404
@@ -113,13 +126,30 @@ def test_standing_orders_book_each_weekday_once(meals: Meals) -> None:
     worker = meals.world.user[Role.COMMUNITY_WORKER]
     monday = TOMORROW + datetime.timedelta(days=(7 - TOMORROW.weekday()) % 7)
     standing_order_place(
-        actor=worker, canteen=meals.canteen, elder=meals.old, meal="lunch", mode="dine_in",
-        weekdays=[0, 1, 2, 3, 4], starts_on=monday,
-    )  # fmt: skip
-    assert standing_orders_book(actor=meals.system, day=monday) == {"booked": 1, "skipped": 0}
-    assert standing_orders_book(actor=meals.system, day=monday) == {"booked": 0, "skipped": 1}
+        actor=worker,
+        canteen=meals.canteen,
+        elder=meals.old,
+        meal="lunch",
+        mode="dine_in",
+        weekdays=[0, 1, 2, 3, 4],
+        starts_on=monday,
+    )
+    assert standing_orders_book(actor=meals.system, day=monday) == {
+        "booked": 1,
+        "skipped": 0,
+        "fell_back": 0,
+    }
+    assert standing_orders_book(actor=meals.system, day=monday) == {
+        "booked": 0,
+        "skipped": 1,
+        "fell_back": 0,
+    }
     saturday = monday + datetime.timedelta(days=5)
-    assert standing_orders_book(actor=meals.system, day=saturday) == {"booked": 0, "skipped": 0}
+    assert standing_orders_book(actor=meals.system, day=saturday) == {
+        "booked": 0,
+        "skipped": 0,
+        "fell_back": 0,
+    }
     booking = Booking.objects.get()
     assert (booking.day, booking.booked_via) == (monday, "standing_order")
 
@@ -131,14 +161,24 @@ def test_a_diabetic_elder_with_an_allergy_is_warned_of_the_dish(meals: Meals) ->
     )
     elder_diet_set(actor=worker, elder=diabetic, needs=["soft"], allergies=["花生"])
     dish = dish_add(
-        actor=meals.staff, canteen=meals.canteen, name="宫保鸡丁", price="16", labels=["soft"],
+        actor=meals.staff,
+        canteen=meals.canteen,
+        name="宫保鸡丁",
+        price="16",
+        labels=["soft"],
         allergens=["花生"],
-    )  # fmt: skip
+    )
     menu_set(actor=meals.staff, canteen=meals.canteen, day=TOMORROW, meal="lunch", dishes=[dish])
     booked = booking_place(
-        actor=worker, canteen=meals.canteen, elder=diabetic, day=TOMORROW, meal="lunch",
-        dish=dish, now=at(TOMORROW, "06:00"),
-    )  # fmt: skip
+        actor=worker,
+        canteen=meals.canteen,
+        elder=diabetic,
+        day=TOMORROW,
+        meal="lunch",
+        dish=dish,
+        confirm_diet_conflict=True,
+        now=at(TOMORROW, "06:00"),
+    )
     assert booked.warnings == [
         "宫保鸡丁 is not Low sugar (diabetic).",
         "宫保鸡丁 contains 花生 (allergy).",
@@ -167,18 +207,27 @@ def test_a_courier_delivers_late_and_finds_someone_not_at_home(
     )
     for elder in (meals.old, meals.young):
         booking_place(
-            actor=worker, canteen=meals.canteen, elder=elder, day=today, meal="dinner",
-            mode="delivery", now=at(today, "06:00"),
-        )  # fmt: skip
+            actor=worker,
+            canteen=meals.canteen,
+            elder=elder,
+            day=today,
+            meal="dinner",
+            mode="delivery",
+            now=at(today, "06:00"),
+        )
     stops = delivery_round_assign(
         actor=meals.staff, canteen=meals.canteen, day=today, meal="dinner", courier=courier
     )
     assert [b.route_position for b in stops] == [1, 2]
     first, second = stops
     delivered = delivery_confirm(
-        actor=courier, booking=first, delivered=True, at=at(today, "18:30"),
-        lat=Decimal("34.75"), lng=Decimal("113.65"),
-    )  # fmt: skip
+        actor=courier,
+        booking=first,
+        delivered=True,
+        at=at(today, "18:30"),
+        lat=Decimal("34.75"),
+        lng=Decimal("113.65"),
+    )
     assert (delivered.status, delivered.is_late) == ("delivered", True)
     served = ServedMeal.objects.get()
     assert (served.mode, served.price_yuan) == ("delivery", Decimal("14.00"))
@@ -192,9 +241,12 @@ def test_food_safety_gaps_show_what_is_missing(meals: Meals) -> None:
     assert gaps == {"sample", "temperature", "certificate", "inspection"}
     for offset in range(7):
         safety_record_add(
-            actor=meals.staff, canteen=meals.canteen, kind="sample", recorded_by_name="厨师长",
+            actor=meals.staff,
+            canteen=meals.canteen,
+            kind="sample",
+            recorded_by_name="厨师长",
             day=today - datetime.timedelta(days=offset),
-        )  # fmt: skip
+        )
     safety_record_add(
         actor=meals.staff,
         canteen=meals.canteen,

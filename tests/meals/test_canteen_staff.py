@@ -18,8 +18,9 @@ from yiyang.meals.services import meal_serve
 
 @pytest.fixture
 def counter_staff(meals: Meals) -> Any:
-    return UserFactory(username="cashier", role=Role.CANTEEN_STAFF,
-                       organisation=meals.canteen.organisation)  # fmt: skip
+    return UserFactory(
+        username="cashier", role=Role.CANTEEN_STAFF, organisation=meals.canteen.organisation
+    )
 
 
 def test_canteen_staff_record_at_their_own_canteen_only(meals: Meals, counter_staff: Any) -> None:

@@ -29,8 +29,10 @@ def test_the_counter_applies_the_subsidy_and_records_the_split(meals: Meals) -> 
     served = meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch")
     meal = served.meal
     assert (meal.price_yuan, meal.subsidy_yuan, meal.self_pay_yuan) == (
-        Decimal("15.00"), Decimal("5.00"), Decimal("10.00"),
-    )  # fmt: skip
+        Decimal("15.00"),
+        Decimal("5.00"),
+        Decimal("10.00"),
+    )
     assert meal.subsidy_rule == meals.rules["age"]
     assert meal.organisation == meals.canteen.organisation
     assert meal.day == timezone.localdate()
@@ -48,8 +50,10 @@ def test_an_elder_without_entitlement_pays_in_full(meals: Meals) -> None:
         actor=meals.staff, canteen=meals.canteen, elder=meals.young, meal="dinner"
     ).meal
     assert (meal.subsidy_yuan, meal.self_pay_yuan, meal.subsidy_rule) == (
-        Decimal("0.00"), Decimal("12.00"), None,
-    )  # fmt: skip
+        Decimal("0.00"),
+        Decimal("12.00"),
+        None,
+    )
 
 
 def test_the_subsidy_never_exceeds_the_price(meals: Meals) -> None:
@@ -90,13 +94,21 @@ def test_an_offline_record_sent_twice_is_applied_once(meals: Meals) -> None:
     client_id = uuid.uuid4()
     at = timezone.now() - datetime.timedelta(hours=3)
     first = meal_serve(
-        actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="breakfast",
-        at=at, client_id=client_id,
-    )  # fmt: skip
+        actor=meals.staff,
+        canteen=meals.canteen,
+        elder=meals.old,
+        meal="breakfast",
+        at=at,
+        client_id=client_id,
+    )
     again = meal_serve(
-        actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="breakfast",
-        at=at, client_id=client_id,
-    )  # fmt: skip
+        actor=meals.staff,
+        canteen=meals.canteen,
+        elder=meals.old,
+        meal="breakfast",
+        at=at,
+        client_id=client_id,
+    )
     assert (first.replayed, again.replayed) == (False, True)
     assert again.meal.pk == first.meal.pk
     assert first.meal.recorded_offline is True
@@ -109,9 +121,13 @@ def test_offline_records_out_of_order_keep_their_own_days(meals: Meals) -> None:
     one_day = now - datetime.timedelta(days=1)
     for at in (one_day, two_days):  # the later one arrives first
         meal_serve(
-            actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch", at=at,
+            actor=meals.staff,
+            canteen=meals.canteen,
+            elder=meals.old,
+            meal="lunch",
+            at=at,
             client_id=uuid.uuid4(),
-        )  # fmt: skip
+        )
     days = sorted(ServedMeal.objects.values_list("day", flat=True))
     assert days == [timezone.localdate(two_days), timezone.localdate(one_day)]
 
@@ -121,9 +137,13 @@ def test_an_offline_record_days_later_meets_an_online_meal_of_that_meal_time(mea
     meal_serve(actor=meals.other_staff, canteen=meals.other, elder=meals.old, meal="lunch", at=at)
     with pytest.raises(MealConflictError):
         meal_serve(
-            actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch",
-            at=at + datetime.timedelta(minutes=20), client_id=uuid.uuid4(),
-        )  # fmt: skip
+            actor=meals.staff,
+            canteen=meals.canteen,
+            elder=meals.old,
+            meal="lunch",
+            at=at + datetime.timedelta(minutes=20),
+            client_id=uuid.uuid4(),
+        )
 
 
 def test_records_too_old_or_in_the_future_are_refused(meals: Meals) -> None:

@@ -44,16 +44,28 @@ def test_a_community_worker_books_on_the_page(meals: Meals, client_for: Any) -> 
     worker = client_for(Role.COMMUNITY_WORKER)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     assert worker.get("/meals/book/").status_code == 200
-    response = worker.post("/meals/book/", {
-        "elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
-        "day": tomorrow.isoformat(), "meal": "lunch", "mode": "dine_in",
-    })  # fmt: skip
+    response = worker.post(
+        "/meals/book/",
+        {
+            "elder": str(meals.old.external_id),
+            "canteen": str(meals.canteen.external_id),
+            "day": tomorrow.isoformat(),
+            "meal": "lunch",
+            "mode": "dine_in",
+        },
+    )
     assert response.status_code == 302
     assert Booking.objects.get().elder == meals.old
-    bad = worker.post("/meals/book/", {
-        "elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
-        "day": "", "meal": "lunch", "mode": "dine_in",
-    })  # fmt: skip
+    bad = worker.post(
+        "/meals/book/",
+        {
+            "elder": str(meals.old.external_id),
+            "canteen": str(meals.canteen.external_id),
+            "day": "",
+            "meal": "lunch",
+            "mode": "dine_in",
+        },
+    )
     assert bad.status_code == 200 and "booking-errors" in bad.content.decode()
 
 
@@ -90,10 +102,16 @@ def test_the_staff_edit_dishes_and_the_weekly_menu(meals: Meals) -> None:
     staff = login(Client(), meals.staff)
     url = f"/meals/canteens/{meals.canteen.external_id}/menu/"
     assert staff.get(url).status_code == 200
-    added = staff.post(url, {
-        "action": "dish", "name": "清蒸鲈鱼", "price": "18.00", "labels": ["low_salt", "soft"],
-        "allergens": "鱼，花生",
-    })  # fmt: skip
+    added = staff.post(
+        url,
+        {
+            "action": "dish",
+            "name": "清蒸鲈鱼",
+            "price": "18.00",
+            "labels": ["low_salt", "soft"],
+            "allergens": "鱼，花生",
+        },
+    )
     assert added.status_code == 302
     dish = Dish.objects.get(name="清蒸鲈鱼")
     assert (dish.price, dish.labels, dish.allergens) == (
@@ -105,8 +123,15 @@ def test_the_staff_edit_dishes_and_the_weekly_menu(meals: Meals) -> None:
     assert negative.status_code == 200 and "menu-errors" in negative.content.decode()
     assert not Dish.objects.filter(name="倒贴菜").exists()
     day = timezone.localdate() + datetime.timedelta(days=2)
-    saved = staff.post(url, {"action": "menu", "day": day.isoformat(), "meal": "lunch",
-                             "dishes": [str(dish.external_id)]})  # fmt: skip
+    saved = staff.post(
+        url,
+        {
+            "action": "menu",
+            "day": day.isoformat(),
+            "meal": "lunch",
+            "dishes": [str(dish.external_id)],
+        },
+    )
     assert saved.status_code == 302
     assert list(MenuItem.objects.values_list("day", "meal", "dish__name")) == [
         (day, "lunch", "清蒸鲈鱼")
@@ -114,8 +139,15 @@ def test_the_staff_edit_dishes_and_the_weekly_menu(meals: Meals) -> None:
     page = staff.get(url).content.decode()
     assert f'data-day="{day.isoformat()}" data-meal="lunch"' in page
     other_dish = Dish.objects.create(canteen=meals.other, name="别家的菜")
-    refused = staff.post(url, {"action": "menu", "day": day.isoformat(), "meal": "lunch",
-                               "dishes": [str(other_dish.external_id)]})  # fmt: skip
+    refused = staff.post(
+        url,
+        {
+            "action": "menu",
+            "day": day.isoformat(),
+            "meal": "lunch",
+            "dishes": [str(other_dish.external_id)],
+        },
+    )
     assert refused.status_code == 200 and "menu-errors" in refused.content.decode()
     assert MenuItem.objects.count() == 1
     assert (
@@ -152,10 +184,13 @@ def test_the_monthly_report_by_canteen_district_and_meal(meals: Meals, client_fo
     page = admin.get("/meals/report/")
     assert page.status_code == 200
     context = page.context
-    assert [(r["canteen__organisation__name"], r["meals"], r["elders"], r["subsidy"])
-            for r in context["by_canteen"]] == [
-        ("食堂XA1a", 2, 1, Decimal("10.00")), ("食堂XA2a", 1, 1, Decimal("0.00")),
-    ]  # fmt: skip
+    assert [
+        (r["canteen__organisation__name"], r["meals"], r["elders"], r["subsidy"])
+        for r in context["by_canteen"]
+    ] == [
+        ("食堂XA1a", 2, 1, Decimal("10.00")),
+        ("食堂XA2a", 1, 1, Decimal("0.00")),
+    ]
     assert [(r["meal"], r["meals"]) for r in context["by_meal"]] == [("dinner", 1), ("lunch", 2)]
     assert [(r["meals"], r["elders"]) for r in context["by_district"]] == [(3, 2)]
     assert context["total"]["meals"] == 3

@@ -58,8 +58,12 @@ def test_recording_a_meal_at_the_counter_takes_a_fixed_small_number_of_queries(
     cards = [card_value(meal_card_issue(actor=worker, elder=e)) for e in elders]
     counts = []
     for card in cards:
-        body = {"canteen": str(meals.canteen.external_id), "meal": "lunch", "card": card,
-                "client_id": str(uuid.uuid4())}  # fmt: skip
+        body = {
+            "canteen": str(meals.canteen.external_id),
+            "meal": "lunch",
+            "card": card,
+            "client_id": str(uuid.uuid4()),
+        }
         with CaptureQueriesContext(connection) as queries:
             answer = client.post("/api/v1/meals/served/", body, content_type="application/json")
         assert answer.status_code == 201, answer.json()

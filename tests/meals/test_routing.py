@@ -64,21 +64,31 @@ def test_a_round_goes_to_a_courier_of_the_canteen_in_route_order(meals: Meals) -
         elder = make_elder(meals.system, meals.world.div["XA1a"], name=f"送餐{k}")
         elder.lat, elder.lng = Decimal("34.700000"), Decimal(f"{113.600 + 0.01 * offset:.6f}")
         elder.save()
-        bookings.append(Booking.objects.create(
-            elder=elder, canteen=meals.canteen, day=today, meal="lunch", mode="delivery",
-            booked_via="family", division_code=elder.division_code,
-        ))  # fmt: skip
+        bookings.append(
+            Booking.objects.create(
+                elder=elder,
+                canteen=meals.canteen,
+                day=today,
+                meal="lunch",
+                mode="delivery",
+                booked_via="family",
+                division_code=elder.division_code,
+            )
+        )
     with pytest.raises(ValidationError):
-        delivery_round_assign(actor=meals.staff, canteen=meals.canteen, day=today, meal="lunch",
-                              courier=stranger)  # fmt: skip
+        delivery_round_assign(
+            actor=meals.staff, canteen=meals.canteen, day=today, meal="lunch", courier=stranger
+        )
     ordered = delivery_round_assign(
         actor=meals.staff, canteen=meals.canteen, day=today, meal="lunch", courier=courier
     )
     assert [b.elder.name for b in ordered] == ["送餐1", "送餐2", "送餐0"]
     stored = Booking.objects.order_by("route_position")
     assert [(b.elder.name, b.route_position, b.courier_id) for b in stored] == [
-        ("送餐1", 1, courier.pk), ("送餐2", 2, courier.pk), ("送餐0", 3, courier.pk),
-    ]  # fmt: skip
+        ("送餐1", 1, courier.pk),
+        ("送餐2", 2, courier.pk),
+        ("送餐0", 3, courier.pk),
+    ]
     assert all(b.status == BookingStatus.BOOKED for b in stored)
 
 
@@ -88,13 +98,20 @@ def test_elder_not_at_home_notifies_the_community_worker(
     from yiyang.alerts.models import Notification
     from yiyang.meals.services import delivery_confirm
 
-    courier = UserFactory(username="courier", role=Role.CAREGIVER,
-                          organisation=meals.world.org["operator"])  # fmt: skip
+    courier = UserFactory(
+        username="courier", role=Role.CAREGIVER, organisation=meals.world.org["operator"]
+    )
     booking = Booking.objects.create(
-        elder=meals.old, canteen=meals.canteen, day=timezone.localdate(), meal="lunch",
-        mode="delivery", booked_via="family", division_code=meals.old.division_code,
-        courier=courier, route_position=1,
-    )  # fmt: skip
+        elder=meals.old,
+        canteen=meals.canteen,
+        day=timezone.localdate(),
+        meal="lunch",
+        mode="delivery",
+        booked_via="family",
+        division_code=meals.old.division_code,
+        courier=courier,
+        route_position=1,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         delivery_confirm(actor=courier, booking=booking, delivered=False)
     notices = list(Notification.objects.filter(recipient_kind="community"))

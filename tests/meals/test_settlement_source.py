@@ -30,26 +30,41 @@ def test_served_meals_are_a_registered_source_of_settlement_lines(meals: Meals) 
     assert BILLING_KIND in SOURCES
     world = meals.world
     at = _last_month_day(10)
-    kept = meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch",
-                      at=at, now=at).meal  # fmt: skip
-    wrong = meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="dinner",
-                       at=at, now=at).meal  # fmt: skip
+    kept = meal_serve(
+        actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="lunch", at=at, now=at
+    ).meal
+    wrong = meal_serve(
+        actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="dinner", at=at, now=at
+    ).meal
     served_meal_void(actor=meals.staff, served=wrong, reason="扫错", now=at)
-    meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.young, meal="lunch",
-               at=at, now=at)  # no subsidy: nothing to bill  # fmt: skip
+    meal_serve(
+        actor=meals.staff, canteen=meals.canteen, elder=meals.young, meal="lunch", at=at, now=at
+    )  # no subsidy: nothing to bill
     city = world.div["X"]
     finance = world.user[Role.FINANCE_OFFICER]
     month = at.date().replace(day=1)
     line = settlement.budget_line_create(
-        actor=finance, city=city, source="city", year=month.year, purpose="meals",
-        name="助餐补贴", amount_yuan="100000.00",
-    )  # fmt: skip
+        actor=finance,
+        city=city,
+        source="city",
+        year=month.year,
+        purpose="meals",
+        name="助餐补贴",
+        amount_yuan="100000.00",
+    )
     settlement.contract_create(
-        actor=world.user[Role.DISTRICT_OFFICER], number="ZC-001", buyer=world.div["XA"],
-        provider=meals.canteen.organisation, budget_line=line,
-        starts_on=month - datetime.timedelta(days=30), ends_on=month + datetime.timedelta(days=90),
-        cap_yuan="50000.00", prices={}, areas=[world.div["XA1"]], scope="meals",
-    )  # fmt: skip
+        actor=world.user[Role.DISTRICT_OFFICER],
+        number="ZC-001",
+        buyer=world.div["XA"],
+        provider=meals.canteen.organisation,
+        budget_line=line,
+        starts_on=month - datetime.timedelta(days=30),
+        ends_on=month + datetime.timedelta(days=90),
+        cap_yuan="50000.00",
+        prices={},
+        areas=[world.div["XA1"]],
+        scope="meals",
+    )
     result = settlement.settle_month(actor=finance, month=month)
     lines = list(StatementLine.objects.filter(source_kind=BILLING_KIND))
     assert [(x.source_id, x.allowance_yuan, x.self_pay_yuan, x.status) for x in lines] == [

@@ -29,28 +29,42 @@ def test_a_standing_order_from_the_booking_page_books_its_weekdays(
 ) -> None:
     worker = client_for(Role.COMMUNITY_WORKER)
     monday = _next(0)
-    response = worker.post("/meals/book/", {
-        "elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
-        "day": monday.isoformat(), "meal": "lunch", "mode": "dine_in",
-        "weekdays": ["0", "2", "4"],
-    })  # fmt: skip
+    response = worker.post(
+        "/meals/book/",
+        {
+            "elder": str(meals.old.external_id),
+            "canteen": str(meals.canteen.external_id),
+            "day": monday.isoformat(),
+            "meal": "lunch",
+            "mode": "dine_in",
+            "weekdays": ["0", "2", "4"],
+        },
+    )
     assert response.status_code == 302
     order = StandingOrder.objects.get()
     assert (order.weekdays, order.starts_on, order.ends_on) == ([0, 2, 4], monday, None)
     assert Booking.objects.count() == 0  # the daily run books each day
     actor = meals.system
-    assert standing_orders_book(actor=actor, day=monday) == {"booked": 1, "skipped": 0}
+    assert standing_orders_book(actor=actor, day=monday) == {
+        "booked": 1,
+        "skipped": 0,
+        "fell_back": 0,
+    }
     assert standing_orders_book(actor=actor, day=monday + datetime.timedelta(days=1)) == {
-        "booked": 0, "skipped": 0,
-    }  # fmt: skip
+        "booked": 0,
+        "skipped": 0,
+        "fell_back": 0,
+    }
     assert "standing-orders" in worker.get("/meals/").content.decode()
     ended = worker.post(f"/meals/bookings/{order.external_id}/cancel/", {"what": "standing"})
     assert ended.status_code == 302
     order.refresh_from_db()
     assert order.is_active is False
     assert standing_orders_book(actor=actor, day=monday + datetime.timedelta(days=2)) == {
-        "booked": 0, "skipped": 0,
-    }  # fmt: skip
+        "booked": 0,
+        "skipped": 0,
+        "fell_back": 0,
+    }
     # The booked Monday is cancelled from the index, before its cutoff.
     booking = Booking.objects.get()
     assert worker.post(f"/meals/bookings/{booking.external_id}/cancel/").status_code == 302
@@ -61,10 +75,13 @@ def test_a_standing_order_from_the_booking_page_books_its_weekdays(
 def test_standing_orders_through_the_api(meals: Meals, client_for: Any) -> None:
     worker = client_for(Role.COMMUNITY_WORKER)
     body = {
-        "elder": str(meals.old.external_id), "canteen": str(meals.canteen.external_id),
-        "meal": "lunch", "mode": "delivery", "weekdays": [0, 1, 2, 3, 4],
+        "elder": str(meals.old.external_id),
+        "canteen": str(meals.canteen.external_id),
+        "meal": "lunch",
+        "mode": "delivery",
+        "weekdays": [0, 1, 2, 3, 4],
         "starts_on": timezone.localdate().isoformat(),
-    }  # fmt: skip
+    }
     url = "/api/v1/meals/standing-orders/"
     created = worker.post(url, body, content_type="application/json")
     assert created.status_code == 201, created.json()
@@ -92,16 +109,34 @@ def test_food_safety_records_entered_on_the_canteen_page_close_the_gaps(meals: M
     )
     staff.post(url, {"kind": "temperature", "recorded_by_name": "", "temperature_c": "x"})
     assert FoodSafetyRecord.objects.count() == 0  # refused: who and a number are missing
-    staff.post(url, {"kind": "temperature", "recorded_by_name": "张师傅", "temperature_c": "3.5",
-                     "place": "冷藏柜"})  # fmt: skip
+    staff.post(
+        url,
+        {
+            "kind": "temperature",
+            "recorded_by_name": "张师傅",
+            "temperature_c": "3.5",
+            "place": "冷藏柜",
+        },
+    )
     staff.post(url, {"kind": "inspection", "recorded_by_name": "市场监管所", "result": "passed"})
-    staff.post(url, {"kind": "certificate", "staff_name": "张师傅", "number": "J-1",
-                     "expires_on": (today + datetime.timedelta(days=300)).isoformat()})  # fmt: skip
+    staff.post(
+        url,
+        {
+            "kind": "certificate",
+            "staff_name": "张师傅",
+            "number": "J-1",
+            "expires_on": (today + datetime.timedelta(days=300)).isoformat(),
+        },
+    )
     for offset in range(7):
         FoodSafetyRecord.objects.create(
-            canteen=meals.canteen, kind="sample", day=today - datetime.timedelta(days=offset),
-            at=timezone.now(), recorded_by_name="张师傅", meal="lunch",
-        )  # fmt: skip
+            canteen=meals.canteen,
+            kind="sample",
+            day=today - datetime.timedelta(days=offset),
+            at=timezone.now(),
+            recorded_by_name="张师傅",
+            meal="lunch",
+        )
     assert HealthCertificate.objects.get().staff_name == "张师傅"
     assert safety_gaps(canteen=meals.canteen, today=today) == []
     assert login(Client(), meals.other_staff).post(url, {"kind": "sample"}).status_code == 404
@@ -112,11 +147,19 @@ def test_the_canteen_settings_page(meals: Meals) -> None:
     url = f"/meals/canteens/{meals.canteen.external_id}/edit/"
     assert staff.get(url).status_code == 200
     form = {
-        "opening_days": ["0", "1", "2", "3", "4"], "meals": ["lunch"], "seats": "30",
-        "capacity_per_meal": "80", "cutoff_minutes": "90", "price_breakfast": "0",
-        "price_lunch": "12.50", "price_dinner": "0", "delivery_fee": "3", "delivers": "on",
-        "subsidy_accepted": "on", "is_active": "on",
-    }  # fmt: skip
+        "opening_days": ["0", "1", "2", "3", "4"],
+        "meals": ["lunch"],
+        "seats": "30",
+        "capacity_per_meal": "80",
+        "cutoff_minutes": "90",
+        "price_breakfast": "0",
+        "price_lunch": "12.50",
+        "price_dinner": "0",
+        "delivery_fee": "3",
+        "delivers": "on",
+        "subsidy_accepted": "on",
+        "is_active": "on",
+    }
     hours = staff.post(url, {**form, "opens_at": "14:00", "closes_at": "10:00"})
     assert hours.status_code == 200 and "canteen-errors" in hours.content.decode()
     negative = staff.post(url, {**form, "price_lunch": "-1"})
@@ -127,6 +170,8 @@ def test_the_canteen_settings_page(meals: Meals) -> None:
     meals.canteen.refresh_from_db()
     assert (str(meals.canteen.opens_at), str(meals.canteen.closes_at)) == ("07:00:00", "19:30:00")
     assert (meals.canteen.opening_days, meals.canteen.meals, str(meals.canteen.price_lunch)) == (
-        [0, 1, 2, 3, 4], ["lunch"], "12.50",
-    )  # fmt: skip
+        [0, 1, 2, 3, 4],
+        ["lunch"],
+        "12.50",
+    )
     assert login(Client(), meals.other_staff).get(url).status_code == 404

@@ -33,9 +33,14 @@ DAY3 = TODAY + datetime.timedelta(days=3)
 
 def _lunch_every_day(meals: Meals, elder: object) -> None:
     standing_order_place(
-        actor=meals.world.user[Role.COMMUNITY_WORKER], canteen=meals.canteen, elder=elder,
-        meal="lunch", mode="dine_in", weekdays=[0, 1, 2, 3, 4, 5, 6], starts_on=TODAY,
-    )  # fmt: skip
+        actor=meals.world.user[Role.COMMUNITY_WORKER],
+        canteen=meals.canteen,
+        elder=elder,
+        meal="lunch",
+        mode="dine_in",
+        weekdays=[0, 1, 2, 3, 4, 5, 6],
+        starts_on=TODAY,
+    )
 
 
 def _booked() -> list[tuple[str, datetime.date, str]]:
@@ -52,11 +57,17 @@ def test_the_scheduler_books_the_next_days_once_at_an_injected_clock(meals: Meal
     standing_days_enqueue([day for day, _ran in standing_days_due(now=EVENING)])
     assert _booked() == [("王老", DAY1, "booked"), ("王老", DAY2, "booked")]
     assert [(r.day, r.booked, r.skipped) for r in StandingRun.objects.order_by("day")] == [
-        (DAY1, 1, 0), (DAY2, 1, 0),
-    ]  # fmt: skip
+        (DAY1, 1, 0),
+        (DAY2, 1, 0),
+    ]
     # The same clock again: nothing due; a run forced anyway books nothing twice.
     assert standing_days_due(now=EVENING) == []
-    assert standing_day_book(day=DAY1) == {"day": DAY1.isoformat(), "booked": 0, "skipped": 1}
+    assert standing_day_book(day=DAY1) == {
+        "day": DAY1.isoformat(),
+        "booked": 0,
+        "skipped": 1,
+        "fell_back": 0,
+    }
     assert Booking.objects.count() == 2
     # A day later the clock reaches a new day: only it is due.
     tomorrow_evening = EVENING + datetime.timedelta(days=1)

@@ -70,9 +70,14 @@ def test_an_old_meal_cannot_be_voided(meals: Meals) -> None:
 def test_a_booked_meal_voided_is_booked_again(meals: Meals) -> None:
     today = timezone.localdate()
     booking = Booking.objects.create(
-        elder=meals.old, canteen=meals.canteen, day=today, meal="dinner", mode="dine_in",
-        booked_via="counter", division_code=meals.old.division_code,
-    )  # fmt: skip
+        elder=meals.old,
+        canteen=meals.canteen,
+        day=today,
+        meal="dinner",
+        mode="dine_in",
+        booked_via="counter",
+        division_code=meals.old.division_code,
+    )
     served = meal_serve(actor=meals.staff, canteen=meals.canteen, elder=meals.old, meal="dinner")
     booking.refresh_from_db()
     assert (served.meal.booking, booking.status) == (booking, BookingStatus.SERVED)

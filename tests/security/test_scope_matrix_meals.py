@@ -162,3 +162,73 @@ def test_menu_and_rounds_pages_are_for_the_canteens_managers(
                 assert answer.status_code == 403, (place, page)
             else:
                 assert answer.status_code == (200 if managed else 404), (place, page)
+
+
+# The elder's photo: at the counter (its own scope) and through the registry's API --------
+
+COUNTER_OWN = {(Role.PROVIDER_MANAGER, "XA2a"), (Role.CANTEEN_STAFF, "XA1a")}
+
+
+@pytest.fixture
+def photos(places: dict[str, Any], world: World, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    """Each place's elder (served breakfast at the place's canteen today) with a photo."""
+    import io
+
+    from PIL import Image
+
+    from yiyang.elders.photos import elder_photo_set
+
+    settings.MEDIA_ROOT = tmp_path
+    for place in PLACES:
+        out = io.BytesIO()
+        Image.new("RGB", (30, 40), (200, 120, 80)).save(out, "PNG")
+        admin = world.user["admin_Y" if place == "YA1a" else "city_admin"]
+        elder_photo_set(actor=admin, elder=places[place]["elder"], data=out.getvalue())
+    return places
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_counter_photo_only_for_the_staffs_own_canteen_and_its_elders(
+    role: str, photos: dict[str, Any], client_for: Any
+) -> None:
+    from yiyang.elders.models import AccessLog
+
+    client: Client = client_for(role)
+    for place in PLACES:
+        canteen, elder = photos[place]["canteen"], photos[place]["elder"]
+        url = f"/meals/counter/{canteen.external_id}/elders/{elder.external_id}/photo/"
+        own = (role, place) in COUNTER_OWN
+        expected = 200 if own else denied(role, Permission.RECORD_MEALS)
+        assert client.get(url).status_code == expected, place
+        api = f"/api/v1/meals/canteens/{canteen.external_id}/elders/{elder.external_id}/photo/"
+        assert client.get(api).status_code == expected, place
+        # At their own canteen, an elder neither booked, served nor identified there: 404.
+        for other in PLACES:
+            if other != place and own:
+                stranger = photos[other]["elder"].external_id
+                path = f"/meals/counter/{canteen.external_id}/elders/{stranger}/photo/"
+                assert client.get(path).status_code == 404, (place, other)
+    seen = AccessLog.objects.filter(fields=["photo"], actor_role=role).count()
+    assert seen == 2 * sum(1 for place in PLACES if (role, place) in COUNTER_OWN)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_photo_api_follows_the_registrys_scope(
+    role: str, photos: dict[str, Any], client_for: Any
+) -> None:
+    from tests.security.test_scope_matrix_elders import VISIBLE
+
+    client: Client = client_for(role)
+    for place in PLACES:
+        url = f"/api/v1/elders/{photos[place]['elder'].external_id}/photo/"
+        seen = place in VISIBLE[role]
+        got = client.get(url)
+        assert got.status_code == (200 if seen else denied(role, Permission.VIEW_ELDERS)), place
+        # An empty upload: a 400 on ``photo`` for whoever may change it, nothing written.
+        put = client.put(url, b"", content_type="multipart/form-data; boundary=x")
+        if seen:
+            expected = 400 if holds(role, Permission.MANAGE_ELDERS) else 403
+        else:
+            expected = denied(role, Permission.VIEW_ELDERS)
+        assert put.status_code == expected, place
+        assert photos[place]["elder"].__class__.objects.get(pk=photos[place]["elder"].pk).photo

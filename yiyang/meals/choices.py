@@ -39,8 +39,11 @@ class BookingStatus(models.TextChoices):
 
 # A booking in these states holds a place (capacity, one booking per elder and meal-time).
 ACTIVE_BOOKING = (
-    BookingStatus.BOOKED, BookingStatus.SERVED, BookingStatus.DELIVERED, BookingStatus.NOT_AT_HOME,
-)  # fmt: skip
+    BookingStatus.BOOKED,
+    BookingStatus.SERVED,
+    BookingStatus.DELIVERED,
+    BookingStatus.NOT_AT_HOME,
+)
 
 
 class DietLabel(models.TextChoices):

@@ -44,11 +44,16 @@ def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str
 
     def compute() -> dict[str, dict[str, int]]:
         rows = (
-            served(period).filter(scope_q("division_code", divisions)).order_by()
+            served(period)
+            .filter(scope_q("division_code", divisions))
+            .order_by()
             .values("division_code")
-            .annotate(all=Count("pk"), subsidised=Count("pk", filter=Q(subsidy_yuan__gt=0)),
-                      delivered=Count("pk", filter=Q(mode=MealMode.DELIVERY)))
-        )  # fmt: skip
+            .annotate(
+                all=Count("pk"),
+                subsidised=Count("pk", filter=Q(subsidy_yuan__gt=0)),
+                delivered=Count("pk", filter=Q(mode=MealMode.DELIVERY)),
+            )
+        )
         keys = ("all", "subsidised", "delivered")
         return {k: {r["division_code"]: r[k] for r in rows} for k in keys}
 
@@ -56,41 +61,58 @@ def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str
 
 
 @indicator(
-    code="meals_served", name=_("Meals served to elders"), unit="count",
-    category=Category.HOME_CARE, order=95, headline=True,
-    definition=_("Meals handed over at a canteen counter or delivered (老年助餐) in the "
-                 "period, counted where the elder lives."),
-)  # fmt: skip
+    code="meals_served",
+    name=_("Meals served to elders"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=95,
+    headline=True,
+    definition=_(
+        "Meals handed over at a canteen counter or delivered (老年助餐) in the "
+        "period, counted where the elder lives."
+    ),
+)
 def meals_served(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(divisions, _counts(period, divisions)["all"])
 
 
 @indicator(
-    code="meals_subsidised_share", name=_("Meals with a meal subsidy"), unit="percent",
-    category=Category.HOME_CARE, order=96,
-    definition=_("Meals served with a meal subsidy (numerator) over all meals served "
-                 "(denominator) in the period."),
-)  # fmt: skip
+    code="meals_subsidised_share",
+    name=_("Meals with a meal subsidy"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=96,
+    definition=_(
+        "Meals served with a meal subsidy (numerator) over all meals served "
+        "(denominator) in the period."
+    ),
+)
 def meals_subsidised_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     found = _counts(period, divisions)
     return ratios(divisions, found["subsidised"], found["all"])
 
 
 @indicator(
-    code="meals_delivered_share", name=_("Meals delivered to the home"), unit="percent",
-    category=Category.HOME_CARE, order=97,
+    code="meals_delivered_share",
+    name=_("Meals delivered to the home"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=97,
     definition=_("Meals delivered (numerator) over all meals served (denominator)."),
-)  # fmt: skip
+)
 def meals_delivered_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     found = _counts(period, divisions)
     return ratios(divisions, found["delivered"], found["all"])
 
 
 @indicator(
-    code="meals_subsidy_spent", name=_("Meal subsidy spent"), unit="yuan",
-    category=Category.HOME_CARE, order=98,
+    code="meals_subsidy_spent",
+    name=_("Meal subsidy spent"),
+    unit="yuan",
+    category=Category.HOME_CARE,
+    order=98,
     definition=_("Meal subsidies granted at the counter or on delivery in the period."),
-)  # fmt: skip
+)
 def meals_subsidy_spent(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     return counts(
         divisions, sum_by_code(served(period), "division_code", divisions, "subsidy_yuan")
@@ -98,24 +120,36 @@ def meals_subsidy_spent(period: Period, divisions: Sequence[Division]) -> dict[i
 
 
 @indicator(
-    code="meals_elders_served", name=_("Elders served meals"), unit="people",
-    category=Category.HOME_CARE, order=99,
+    code="meals_elders_served",
+    name=_("Elders served meals"),
+    unit="people",
+    category=Category.HOME_CARE,
+    order=99,
     definition=_("Distinct elders served at least one meal in the period."),
-)  # fmt: skip
+)
 def meals_elders_served(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     rows = (
-        served(period).filter(scope_q("division_code", divisions)).order_by()
-        .values("division_code").annotate(n=Count("elder_id", distinct=True))
-    )  # fmt: skip
+        served(period)
+        .filter(scope_q("division_code", divisions))
+        .order_by()
+        .values("division_code")
+        .annotate(n=Count("elder_id", distinct=True))
+    )
     return counts(divisions, {r["division_code"]: r["n"] for r in rows})
 
 
 @indicator(
-    code="meals_late_deliveries", name=_("Late meal deliveries"), unit="count",
-    category=Category.HOME_CARE, order=100, direction="lower",
-    definition=_("Deliveries handed over later than the meal's start plus "
-                 "YIYANG_MEAL_LATE_DELIVERY_MINUTES (60) in the period."),
-)  # fmt: skip
+    code="meals_late_deliveries",
+    name=_("Late meal deliveries"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=100,
+    direction="lower",
+    definition=_(
+        "Deliveries handed over later than the meal's start plus "
+        "YIYANG_MEAL_LATE_DELIVERY_MINUTES (60) in the period."
+    ),
+)
 def meals_late_deliveries(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     late = Booking.objects.filter(
         day__gte=period.start, day__lt=period.end, status=BookingStatus.DELIVERED, is_late=True
@@ -124,16 +158,22 @@ def meals_late_deliveries(period: Period, divisions: Sequence[Division]) -> dict
 
 
 @indicator(
-    code="meals_canteen_coverage", name=_("Communities a canteen serves"), unit="percent",
-    category=Category.COMMUNITY, order=56,
-    definition=_("Communities in the delivery area of at least one canteen or meal point "
-                 "in service (numerator) over all communities (denominator)."),
-)  # fmt: skip
+    code="meals_canteen_coverage",
+    name=_("Communities a canteen serves"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=56,
+    definition=_(
+        "Communities in the delivery area of at least one canteen or meal point "
+        "in service (numerator) over all communities (denominator)."
+    ),
+)
 def meals_canteen_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     codes = list(
-        Division.objects.filter(scope_q("code", divisions), level=DivisionLevel.COMMUNITY)
-        .values_list("code", flat=True)
-    )  # fmt: skip
+        Division.objects.filter(
+            scope_q("code", divisions), level=DivisionLevel.COMMUNITY
+        ).values_list("code", flat=True)
+    )
     through = Canteen.delivery_area.through
     covered = set(
         through.objects.filter(canteen__is_active=True, canteen__created_at__date__lte=period.as_of)
@@ -144,11 +184,16 @@ def meals_canteen_coverage(period: Period, divisions: Sequence[Division]) -> dic
 
 
 @indicator(
-    code="meals_canteens_opened", name=_("Canteens and meal points opened this year"),
-    unit="count", category=Category.COMMUNITY, order=57,
-    definition=_("Canteens and meal points serving meals whose facility opened between 1 "
-                 "January of the period's year and its end (the texts' target: 50 a year)."),
-)  # fmt: skip
+    code="meals_canteens_opened",
+    name=_("Canteens and meal points opened this year"),
+    unit="count",
+    category=Category.COMMUNITY,
+    order=57,
+    definition=_(
+        "Canteens and meal points serving meals whose facility opened between 1 "
+        "January of the period's year and its end (the texts' target: 50 a year)."
+    ),
+)
 def meals_canteens_opened(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     end = period.as_of
     opened = Canteen.objects.filter(
@@ -158,18 +203,24 @@ def meals_canteens_opened(period: Period, divisions: Sequence[Division]) -> dict
 
 
 @indicator(
-    code="meals_safety_complete", name=_("Canteens with complete food-safety records"),
-    unit="percent", category=Category.COMMUNITY, order=58,
-    definition=_("Canteens and meal points in service with no gap in their food-safety "
-                 "records at the period's end: a sample retained (留样) each opening day of "
-                 "the last week, that day's storage temperature, valid health certificates "
-                 "and an inspection passed within six months (numerator), over all of them."),
-)  # fmt: skip
+    code="meals_safety_complete",
+    name=_("Canteens with complete food-safety records"),
+    unit="percent",
+    category=Category.COMMUNITY,
+    order=58,
+    definition=_(
+        "Canteens and meal points in service with no gap in their food-safety "
+        "records at the period's end: a sample retained (留样) each opening day of "
+        "the last week, that day's storage temperature, valid health certificates "
+        "and an inspection passed within six months (numerator), over all of them."
+    ),
+)
 def meals_safety_complete(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     canteens = list(
-        Canteen.objects.filter(scope_q("division_code", divisions), is_active=True)
-        .only("id", "division_code", "opening_days")
-    )  # fmt: skip
+        Canteen.objects.filter(scope_q("division_code", divisions), is_active=True).only(
+            "id", "division_code", "opening_days"
+        )
+    )
     gaps = safety_gaps_many(canteens=canteens, today=period.as_of)
     complete: dict[str, int] = {}
     total: dict[str, int] = {}

@@ -41,9 +41,13 @@ class Canteen(BaseModel):
     )
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     kitchen = models.ForeignKey(
-        "self", verbose_name=_("supplied by kitchen"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="meal_points",
-    )  # fmt: skip
+        "self",
+        verbose_name=_("supplied by kitchen"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meal_points",
+    )
     is_kitchen = models.BooleanField(_("central kitchen"), default=False)
     opening_days = models.JSONField(_("opening days"), default=list)  # 0 = Monday
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
@@ -173,6 +177,11 @@ class StandingOrder(BaseModel):
     canteen = models.ForeignKey(Canteen, on_delete=models.PROTECT, related_name="standing_orders")
     meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
     mode = models.CharField(_("how"), max_length=10, choices=MealMode.choices)
+    # The dish booked each day when it is on that day's menu; empty: the day's default
+    # (the set meal). A day whose menu lacks it falls back to the default (Booking).
+    dish = models.ForeignKey(
+        Dish, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     weekdays = models.JSONField(_("weekdays"), default=list)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
@@ -194,6 +203,7 @@ class StandingRun(models.Model):
     ran_at = models.DateTimeField(_("ran at"))
     booked = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    fell_back = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-day"]
@@ -226,14 +236,20 @@ class Booking(BaseModel):
     )
     division_code = models.CharField(max_length=12, db_index=True, editable=False)
     courier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="meal_deliveries",
-    )  # fmt: skip
+    )
     route_position = models.PositiveIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivered_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivered_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     is_late = models.BooleanField(_("late"), default=False)
+    # Booked from a standing order whose dish was not on that day's menu: the day's
+    # default was booked instead (the pages and the API say so).
+    dish_fallback = models.BooleanField(_("standing dish not on the menu"), default=False)
 
     class Meta:
         ordering = ["day", "meal", "id"]
@@ -268,9 +284,12 @@ class ServedMeal(BaseModel):
     subsidy_yuan = models.DecimalField(_("subsidy"), max_digits=9, decimal_places=2)
     self_pay_yuan = models.DecimalField(_("self-pay"), max_digits=9, decimal_places=2)
     subsidy_rule = models.ForeignKey(
-        "assessments.EligibilityRule", null=True, blank=True, on_delete=models.PROTECT,
+        "assessments.EligibilityRule",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     booking = models.ForeignKey(
         Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

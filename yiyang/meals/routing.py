@@ -26,9 +26,10 @@ def travel_minutes(points: Sequence[tuple[float, float]]) -> list[list[float]]:
 
 
 def round_order(
-    start: tuple[float, float], stops: Sequence[tuple[float, float]],
+    start: tuple[float, float],
+    stops: Sequence[tuple[float, float]],
     time_limit_ms: int = TIME_LIMIT_MS,
-) -> tuple[list[int], float]:  # fmt: skip
+) -> tuple[list[int], float]:
     """The indices of ``stops`` in visiting order from ``start`` (the round ends at the
     last door: no return leg), and the round's travel minutes."""
     if not stops:

@@ -20,12 +20,27 @@ class CanteenSerializer(serializers.ModelSerializer[Canteen]):
     class Meta:
         model = Canteen
         fields = [
-            "id", "name", "kind", "division_code", "kitchen", "is_kitchen", "opening_days",
-            "opens_at", "closes_at",
-            "meals", "seats", "capacity_per_meal", "delivers", "cutoff_minutes",
-            "price_breakfast", "price_lunch", "price_dinner", "delivery_fee",
-            "subsidy_accepted", "is_active",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "kind",
+            "division_code",
+            "kitchen",
+            "is_kitchen",
+            "opening_days",
+            "opens_at",
+            "closes_at",
+            "meals",
+            "seats",
+            "capacity_per_meal",
+            "delivers",
+            "cutoff_minutes",
+            "price_breakfast",
+            "price_lunch",
+            "price_dinner",
+            "delivery_fee",
+            "subsidy_accepted",
+            "is_active",
+        ]
         read_only_fields = fields
 
 
@@ -69,10 +84,23 @@ class ServedMealSerializer(serializers.ModelSerializer[ServedMeal]):
     class Meta:
         model = ServedMeal
         fields = [
-            "id", "elder", "elder_name", "canteen", "canteen_name", "day", "meal", "mode",
-            "served_at", "price", "subsidy", "self_pay", "recorded_offline", "client_id",
-            "voided_at", "void_reason",
-        ]  # fmt: skip
+            "id",
+            "elder",
+            "elder_name",
+            "canteen",
+            "canteen_name",
+            "day",
+            "meal",
+            "mode",
+            "served_at",
+            "price",
+            "subsidy",
+            "self_pay",
+            "recorded_offline",
+            "client_id",
+            "voided_at",
+            "void_reason",
+        ]
         read_only_fields = fields
 
 
@@ -104,6 +132,12 @@ class PreviewSerializer(serializers.Serializer[Any]):
     subsidy_reasons = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
     already_served = serializers.CharField(allow_blank=True)
+    photo = serializers.CharField(
+        allow_null=True,
+        help_text="The address of the elder's photo for this counter's page, with a "
+        "short-lived grant (the same grant works at /api/v1/meals/canteens/{id}/elders/"
+        "{elder}/photo/); each view is in the access log; null when there is no photo.",
+    )
 
 
 class BookingSerializer(serializers.ModelSerializer[Booking]):
@@ -116,9 +150,21 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
     class Meta:
         model = Booking
         fields = [
-            "id", "elder", "elder_name", "canteen", "day", "meal", "mode", "dish", "status",
-            "booked_via", "route_position", "delivered_at", "is_late",
-        ]  # fmt: skip
+            "id",
+            "elder",
+            "elder_name",
+            "canteen",
+            "day",
+            "meal",
+            "mode",
+            "dish",
+            "status",
+            "booked_via",
+            "route_position",
+            "delivered_at",
+            "is_late",
+            "dish_fallback",
+        ]
         read_only_fields = fields
 
 
@@ -129,6 +175,11 @@ class BookingCreateSerializer(serializers.Serializer[Any]):
     meal = serializers.ChoiceField(choices=Meal.choices)
     mode = serializers.ChoiceField(choices=MealMode.choices, default=MealMode.DINE_IN)
     dish = serializers.UUIDField(required=False, allow_null=True)
+    confirm_diet_conflict = serializers.BooleanField(
+        default=False,
+        help_text="Book a dish that conflicts with the elder's diet needs or allergies "
+        "(without it such a booking is refused with 400 naming the conflicts).",
+    )
 
 
 class BookingResultSerializer(BookingSerializer):
@@ -151,13 +202,30 @@ class StandingOrderSerializer(serializers.ModelSerializer[StandingOrder]):
     elder = serializers.UUIDField(source="elder.external_id", read_only=True)
     elder_name = serializers.CharField(source="elder.name", read_only=True)
     canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+    dish = serializers.UUIDField(
+        source="dish.external_id",
+        read_only=True,
+        allow_null=True,
+        help_text="null: the day's default",
+    )
+    dish_name = serializers.CharField(source="dish.name", read_only=True, allow_null=True)
 
     class Meta:
         model = StandingOrder
         fields = [
-            "id", "elder", "elder_name", "canteen", "meal", "mode", "weekdays", "starts_on",
-            "ends_on", "is_active",
-        ]  # fmt: skip
+            "id",
+            "elder",
+            "elder_name",
+            "canteen",
+            "meal",
+            "mode",
+            "dish",
+            "dish_name",
+            "weekdays",
+            "starts_on",
+            "ends_on",
+            "is_active",
+        ]
         read_only_fields = fields
 
 
@@ -173,3 +241,10 @@ class StandingOrderCreateSerializer(serializers.Serializer[Any]):
     )
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True)
+    dish = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="A dish of the canteen's menu, booked on each day whose menu has it "
+        "(other days: the day's default); empty: the day's default.",
+    )
+    confirm_diet_conflict = serializers.BooleanField(default=False)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -37,7 +39,7 @@ from yiyang.meals.api.serializers import (
     StandingOrderSerializer,
     VoidSerializer,
 )
-from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
+from yiyang.meals.models import Booking, Canteen, Dish, ServedMeal, StandingOrder
 
 
 def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
@@ -53,6 +55,26 @@ def _elder(canteen: Canteen, data: dict[str, Any]) -> Elder:
         return selectors.elder_identify(canteen=canteen, **{k: str(data[k]) for k in given})
     except selectors.UnknownElderError as exc:
         raise ValidationError({given[0] if given else "card": str(exc)}) from None
+
+
+def _dish(canteen: Canteen, data: dict[str, Any], message: str) -> Dish | None:
+    """The chosen dish of the canteen's (or its kitchen's) dishes; another is a 400."""
+    try:
+        return selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
+    except Http404:
+        raise ValidationError({"dish": message}) from None
+
+
+def _photo_url(request: Request, canteen: Canteen, elder: Elder) -> str | None:
+    """Where the counter shows the elder's photo: a grant for this staff member, this
+    canteen and this elder rides along (the elder was just identified here)."""
+    if not elder.photo:
+        return None
+    grant = selectors.counter_photo_grant(
+        actor=request_actor(request), canteen=canteen, elder=elder
+    )
+    path = reverse("meals:counter-photo", args=[canteen.external_id, elder.external_id])
+    return f"{path}?{urlencode({'grant': grant})}"
 
 
 def _counter(request: Request, serializer_class: type) -> tuple[dict[str, Any], Canteen, Elder]:
@@ -110,10 +132,16 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
         try:
             served = services.meal_serve(
-                actor=request_actor(request), canteen=canteen, elder=elder, meal=data["meal"],
-                mode=data["mode"], dish=dish, at=data.get("at"), client_id=data.get("client_id"),
+                actor=request_actor(request),
+                canteen=canteen,
+                elder=elder,
+                meal=data["meal"],
+                mode=data["mode"],
+                dish=dish,
+                at=data.get("at"),
+                client_id=data.get("client_id"),
                 day=data.get("date"),
-            )  # fmt: skip
+            )
         except services.MealConflictError as conflict:
             body = {"detail": conflict.message, "first": ServedMealSerializer(conflict.first).data}
             return Response(body, status=status.HTTP_409_CONFLICT)
@@ -141,16 +169,26 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data, canteen, elder = _counter(request, CounterSerializer)
         dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
         preview = services.counter_preview(
-            actor=request_actor(request), canteen=canteen, elder=elder, meal=data["meal"],
-            mode=data["mode"], dish=dish,
-        )  # fmt: skip
+            actor=request_actor(request),
+            canteen=canteen,
+            elder=elder,
+            meal=data["meal"],
+            mode=data["mode"],
+            dish=dish,
+        )
         quote = preview.quote
         body = {
-            "elder": elder.external_id, "name": elder.name, "id_number": elder.id_number_masked,
-            "price": quote.price, "subsidy": quote.subsidy, "self_pay": quote.self_pay,
-            "subsidy_reasons": quote.reasons, "warnings": preview.warnings,
+            "elder": elder.external_id,
+            "name": elder.name,
+            "id_number": elder.id_number_masked,
+            "price": quote.price,
+            "subsidy": quote.subsidy,
+            "self_pay": quote.self_pay,
+            "subsidy_reasons": quote.reasons,
+            "warnings": preview.warnings,
             "already_served": services.conflict_message(preview.first) if preview.first else "",
-        }  # fmt: skip
+            "photo": _photo_url(request, canteen, elder),
+        }
         return Response(PreviewSerializer(body).data)
 
 
@@ -190,16 +228,17 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         actor = request_actor(request)
         elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
         canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
-        try:
-            dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
-        except Http404:
-            raise ValidationError(
-                {"dish": _("This dish is not on the menu for that meal.")}
-            ) from None
+        dish = _dish(canteen, data, _("This dish is not on the menu for that meal."))
         booked = services.booking_place(
-            actor=actor, canteen=canteen, elder=elder, day=data["day"], meal=data["meal"],
-            mode=data["mode"], dish=dish,
-        )  # fmt: skip
+            actor=actor,
+            canteen=canteen,
+            elder=elder,
+            day=data["day"],
+            meal=data["meal"],
+            mode=data["mode"],
+            dish=dish,
+            confirm_diet_conflict=data["confirm_diet_conflict"],
+        )
         booked.booking.warnings = booked.warnings  # type: ignore[attr-defined]
         return Response(
             BookingResultSerializer(booked.booking).data, status=status.HTTP_201_CREATED
@@ -219,10 +258,13 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = _valid(DeliverySerializer, request)
         try:
             booking = services.delivery_confirm(
-                actor=request_actor(request), booking=self.get_object(),
-                delivered=data["delivered"], at=data.get("at"), lat=data.get("latitude"),
+                actor=request_actor(request),
+                booking=self.get_object(),
+                delivered=data["delivered"],
+                at=data.get("at"),
+                lat=data.get("latitude"),
                 lng=data.get("longitude"),
-            )  # fmt: skip
+            )
         except services.MealConflictError as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
         return Response(BookingSerializer(booking).data)
@@ -255,9 +297,17 @@ class StandingOrderViewSet(
         elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
         canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
         order = services.standing_order_place(
-            actor=actor, canteen=canteen, elder=elder, meal=data["meal"], mode=data["mode"],
-            weekdays=data["weekdays"], starts_on=data["starts_on"], ends_on=data.get("ends_on"),
-        )  # fmt: skip
+            actor=actor,
+            canteen=canteen,
+            elder=elder,
+            meal=data["meal"],
+            mode=data["mode"],
+            weekdays=data["weekdays"],
+            starts_on=data["starts_on"],
+            ends_on=data.get("ends_on"),
+            dish=_dish(canteen, data, _("This dish is not one of this canteen's dishes.")),
+            confirm_diet_conflict=data["confirm_diet_conflict"],
+        )
         return Response(StandingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: StandingOrderSerializer})

@@ -13,9 +13,6 @@ from yiyang.meals.services.bookings import (
     booking_cancel,
     booking_place,
     cutoff_of,
-    standing_order_place,
-    standing_order_stop,
-    standing_orders_book,
 )
 from yiyang.meals.services.canteens import (
     CANTEEN_FIELDS,
@@ -33,14 +30,29 @@ from yiyang.meals.services.counter import (
     meal_serve,
     served_meal_void,
 )
+from yiyang.meals.services.counter_photo import counter_photo_read
 from yiyang.meals.services.delivery import delivery_confirm, delivery_round_assign, route_order
-from yiyang.meals.services.diet import card_value, dish_warnings, elder_diet_set, meal_card_issue
+from yiyang.meals.services.diet import (
+    DietConflictError,
+    card_value,
+    diet_conflict_confirmed,
+    dish_warnings,
+    elder_diet_set,
+    meal_card_issue,
+)
 from yiyang.meals.services.safety import certificate_add, safety_record_add
+from yiyang.meals.services.standing_orders import (
+    standing_dish,
+    standing_order_place,
+    standing_order_stop,
+    standing_orders_book,
+)
 from yiyang.meals.services.subsidy import Quote, meal_quote, meal_subsidy_rule
 
 __all__ = [
     "CANTEEN_FIELDS",
     "Booked",
+    "DietConflictError",
     "MealConflictError",
     "Preview",
     "Quote",
@@ -52,10 +64,12 @@ __all__ = [
     "card_value",
     "certificate_add",
     "conflict_message",
+    "counter_photo_read",
     "counter_preview",
     "cutoff_of",
     "delivery_confirm",
     "delivery_round_assign",
+    "diet_conflict_confirmed",
     "dish_add",
     "dish_warnings",
     "elder_diet_set",
@@ -67,6 +81,7 @@ __all__ = [
     "route_order",
     "safety_record_add",
     "served_meal_void",
+    "standing_dish",
     "standing_order_place",
     "standing_order_stop",
     "standing_orders_book",

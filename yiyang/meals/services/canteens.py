@@ -20,11 +20,22 @@ from yiyang.meals.services.common import money, raise_if, require_canteen
 
 CANTEEN_KINDS = (FacilityKind.ELDERLY_CANTEEN, FacilityKind.MEAL_POINT)
 CANTEEN_FIELDS = (
-    "opening_days", "opens_at", "closes_at", "meals", "seats", "capacity_per_meal", "delivers",
+    "opening_days",
+    "opens_at",
+    "closes_at",
+    "meals",
+    "seats",
+    "capacity_per_meal",
+    "delivers",
     "cutoff_minutes",
-    "price_breakfast", "price_lunch", "price_dinner", "delivery_fee", "subsidy_accepted",
-    "is_active", "is_kitchen",
-)  # fmt: skip
+    "price_breakfast",
+    "price_lunch",
+    "price_dinner",
+    "delivery_fee",
+    "subsidy_accepted",
+    "is_active",
+    "is_kitchen",
+)
 MONEY_FIELDS = ("price_breakfast", "price_lunch", "price_dinner", "delivery_fee")
 
 
@@ -58,16 +69,22 @@ def _canteen_errors(values: dict[str, Any]) -> dict[str, str]:
 
 @transaction.atomic
 def canteen_register(
-    *, actor: Actor, facility: Facility, kitchen: Canteen | None = None,
-    delivery_area: list[Division] | None = None, **values: Any,
-) -> Canteen:  # fmt: skip
+    *,
+    actor: Actor,
+    facility: Facility,
+    kitchen: Canteen | None = None,
+    delivery_area: list[Division] | None = None,
+    **values: Any,
+) -> Canteen:
     """Make a facility (an elderly canteen or a meal point) serve meals: days, meals,
     seats and capacity, prices, cutoff, delivery area, the central kitchen supplying it."""
     values = {k: v for k, v in values.items() if k in CANTEEN_FIELDS}
     canteen = Canteen(
-        facility=facility, organisation=facility.organisation,
-        division_code=facility.division_code, kitchen=kitchen,
-    )  # fmt: skip
+        facility=facility,
+        organisation=facility.organisation,
+        division_code=facility.division_code,
+        kitchen=kitchen,
+    )
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
     errors = _canteen_errors(values)
     if facility.kind not in CANTEEN_KINDS:
@@ -83,9 +100,12 @@ def canteen_register(
     area = delivery_area if delivery_area is not None else list(facility.service_area.all())
     canteen.delivery_area.set(area)
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=canteen, division_code=canteen.division_code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=canteen,
+        division_code=canteen.division_code,
         changes={k: [None, v] for k, v in snapshot(canteen, CANTEEN_FIELDS).items()},
-    )  # fmt: skip
+    )
     return canteen
 
 
@@ -103,17 +123,25 @@ def canteen_update(*, actor: Actor, canteen: Canteen, **values: Any) -> Canteen:
     if changes:
         canteen.save()
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=canteen,
-            division_code=canteen.division_code, changes=changes,
-        )  # fmt: skip
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=canteen,
+            division_code=canteen.division_code,
+            changes=changes,
+        )
     return canteen
 
 
 @transaction.atomic
 def dish_add(
-    *, actor: Actor, canteen: Canteen, name: str, price: Any = None,
-    labels: list[str] | None = None, allergens: list[str] | None = None,
-) -> Dish:  # fmt: skip
+    *,
+    actor: Actor,
+    canteen: Canteen,
+    name: str,
+    price: Any = None,
+    labels: list[str] | None = None,
+    allergens: list[str] | None = None,
+) -> Dish:
     """A dish of the canteen (or kitchen) with its price and labels."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
     errors: dict[str, str] = {}
@@ -125,9 +153,12 @@ def dish_add(
         errors["name"] = _("Name the dish (at most 100 characters).")
     raise_if(errors)
     dish = Dish.objects.create(
-        canteen=canteen, name=name.strip(), price=amount, labels=labels,
+        canteen=canteen,
+        name=name.strip(),
+        price=amount,
+        labels=labels,
         allergens=[a.strip() for a in (allergens or []) if a.strip()],
-    )  # fmt: skip
+    )
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=dish, division_code=canteen.division_code
     )
@@ -151,8 +182,15 @@ def menu_set(
         [MenuItem(canteen=canteen, day=day, meal=meal, dish=d) for d in dishes]
     )
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=canteen, division_code=canteen.division_code,
-        changes={"menu": [None, {"day": day.isoformat(), "meal": meal,
-                                 "dishes": [d.name for d in dishes]}]},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=canteen,
+        division_code=canteen.division_code,
+        changes={
+            "menu": [
+                None,
+                {"day": day.isoformat(), "meal": meal, "dishes": [d.name for d in dishes]},
+            ]
+        },
+    )
     return items

@@ -79,9 +79,15 @@ def _first_served(elder: Elder, day: datetime.date, meal: str) -> ServedMeal | N
 
 
 def _check(
-    *, canteen: Canteen, elder: Elder, meal: str, mode: str, at: datetime.datetime,
-    day: datetime.date, now: datetime.datetime,
-) -> None:  # fmt: skip
+    *,
+    canteen: Canteen,
+    elder: Elder,
+    meal: str,
+    mode: str,
+    at: datetime.datetime,
+    day: datetime.date,
+    now: datetime.datetime,
+) -> None:
     errors: dict[str, str] = {}
     if meal not in Meal.values:
         errors["meal"] = _("Choose breakfast, lunch or dinner.")
@@ -113,9 +119,15 @@ def _replay(existing: ServedMeal, elder: Elder, canteen: Canteen) -> Served:
 
 
 def counter_preview(
-    *, actor: Actor, canteen: Canteen, elder: Elder, meal: str, day: datetime.date | None = None,
-    mode: str = MealMode.DINE_IN, dish: Dish | None = None,
-) -> Preview:  # fmt: skip
+    *,
+    actor: Actor,
+    canteen: Canteen,
+    elder: Elder,
+    meal: str,
+    day: datetime.date | None = None,
+    mode: str = MealMode.DINE_IN,
+    dish: Dish | None = None,
+) -> Preview:
     """What the counter shows once an elder is identified: price after subsidy, diet
     warnings, and whether this meal-time was served already somewhere."""
     require_canteen(actor, Permission.RECORD_MEALS, canteen)
@@ -151,15 +163,30 @@ def meal_serve(
         if at is None and day != timezone.localdate(now or timezone.now()) and meal in Meal.values:
             at = meal_start(day, meal)
     return serve_authorised(
-        actor=actor, canteen=canteen, elder=elder, meal=meal, mode=mode, dish=dish, at=at,
-        client_id=client_id, now=now,
-    )  # fmt: skip
+        actor=actor,
+        canteen=canteen,
+        elder=elder,
+        meal=meal,
+        mode=mode,
+        dish=dish,
+        at=at,
+        client_id=client_id,
+        now=now,
+    )
 
 
 def serve_authorised(
-    *, actor: Actor, canteen: Canteen, elder: Elder, meal: str, mode: str, dish: Dish | None,
-    at: datetime.datetime | None, client_id: uuid.UUID | None, now: datetime.datetime | None,
-) -> Served:  # fmt: skip
+    *,
+    actor: Actor,
+    canteen: Canteen,
+    elder: Elder,
+    meal: str,
+    mode: str,
+    dish: Dish | None,
+    at: datetime.datetime | None,
+    client_id: uuid.UUID | None,
+    now: datetime.datetime | None,
+) -> Served:
     """:func:`meal_serve` once the caller's right to serve here was checked (a courier
     delivering the canteen's booking)."""
     now = now or timezone.now()
@@ -185,10 +212,17 @@ def serve_authorised(
 
 
 def _write(
-    actor: Actor, canteen: Canteen, elder: Elder, meal: str, mode: str, dish: Dish | None,
-    at: datetime.datetime, day: datetime.date, client_id: uuid.UUID | None,
+    actor: Actor,
+    canteen: Canteen,
+    elder: Elder,
+    meal: str,
+    mode: str,
+    dish: Dish | None,
+    at: datetime.datetime,
+    day: datetime.date,
+    client_id: uuid.UUID | None,
     now: datetime.datetime,
-) -> ServedMeal:  # fmt: skip
+) -> ServedMeal:
     if monthly_cap() is not None:  # the cap spans meal-times: one elder's meals in turn
         Elder.objects.select_for_update().filter(pk=elder.pk).first()
     quote = meal_quote(canteen=canteen, elder=elder, day=day, meal=meal, mode=mode, dish=dish)
@@ -196,19 +230,34 @@ def _write(
         elder=elder, day=day, meal=meal, canteen=canteen, status=BookingStatus.BOOKED
     ).first()
     served = ServedMeal.objects.create(
-        elder=elder, canteen=canteen, day=day, meal=meal, mode=mode, served_at=at,
-        price_yuan=quote.price, subsidy_yuan=quote.subsidy, self_pay_yuan=quote.self_pay,
-        subsidy_rule=quote.rule, booking=booking, client_id=client_id,
-        recorded_offline=(now - at) > MAX_CLOCK_AHEAD, recorded_by=actor_user(actor),
-        recorded_by_username=actor.username, division_code=elder.division_code,
-        canteen_division_code=canteen.division_code, organisation_id=canteen.organisation_id,
-    )  # fmt: skip
+        elder=elder,
+        canteen=canteen,
+        day=day,
+        meal=meal,
+        mode=mode,
+        served_at=at,
+        price_yuan=quote.price,
+        subsidy_yuan=quote.subsidy,
+        self_pay_yuan=quote.self_pay,
+        subsidy_rule=quote.rule,
+        booking=booking,
+        client_id=client_id,
+        recorded_offline=(now - at) > MAX_CLOCK_AHEAD,
+        recorded_by=actor_user(actor),
+        recorded_by_username=actor.username,
+        division_code=elder.division_code,
+        canteen_division_code=canteen.division_code,
+        organisation_id=canteen.organisation_id,
+    )
     if booking is not None:
         Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.SERVED)
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=served, division_code=elder.division_code,
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=served,
+        division_code=elder.division_code,
         changes=_changes(served),
-    )  # fmt: skip
+    )
     return served
 
 
@@ -258,11 +307,14 @@ def served_meal_void(
             status=BookingStatus.BOOKED
         )
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=locked, division_code=locked.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        division_code=locked.division_code,
         changes={
             "voided": [None, reason],
             "subsidy_yuan": [str(locked.subsidy_yuan), "0.00"],
             "self_pay_yuan": [str(locked.self_pay_yuan), "0.00"],
         },
-    )  # fmt: skip
+    )
     return locked

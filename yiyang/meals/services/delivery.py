@@ -55,10 +55,16 @@ def delivery_round_assign(
         raise ValidationError({"courier": _("Choose a courier of this canteen.")})
     stops = list(
         Booking.objects.select_for_update()
-        .filter(canteen=canteen, day=day, meal=meal, mode=MealMode.DELIVERY,
-                status=BookingStatus.BOOKED, courier__isnull=True)
+        .filter(
+            canteen=canteen,
+            day=day,
+            meal=meal,
+            mode=MealMode.DELIVERY,
+            status=BookingStatus.BOOKED,
+            courier__isnull=True,
+        )
         .select_related("elder")
-    )  # fmt: skip
+    )
     org = canteen.organisation
     start = (
         (float(org.lat), float(org.lng)) if org.lat is not None and org.lng is not None else None
@@ -69,17 +75,26 @@ def delivery_round_assign(
         booking.route_position = position
         booking.save(update_fields=["courier", "route_position", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=canteen, division_code=canteen.division_code,
-        changes={"delivery_round": [None, {"day": day.isoformat(), "meal": meal,
-                                           "stops": len(ordered)}]},
-    )  # fmt: skip
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=canteen,
+        division_code=canteen.division_code,
+        changes={
+            "delivery_round": [None, {"day": day.isoformat(), "meal": meal, "stops": len(ordered)}]
+        },
+    )
     return ordered
 
 
 def delivery_confirm(
-    *, actor: Actor, booking: Booking, delivered: bool, at: datetime.datetime | None = None,
-    lat: Decimal | None = None, lng: Decimal | None = None,
-) -> Booking:  # fmt: skip
+    *,
+    actor: Actor,
+    booking: Booking,
+    delivered: bool,
+    at: datetime.datetime | None = None,
+    lat: Decimal | None = None,
+    lng: Decimal | None = None,
+) -> Booking:
     """The courier hands the meal over (recorded as served, with its subsidy, late when
     past the meal's start plus MEAL_LATE_DELIVERY_MINUTES) or finds nobody at home (the
     community worker sees it in their list)."""
@@ -100,19 +115,30 @@ def delivery_confirm(
     with transaction.atomic():
         if delivered:
             serve_authorised(
-                actor=actor, canteen=booking.canteen, elder=booking.elder, meal=booking.meal,
-                mode=MealMode.DELIVERY, dish=booking.dish, at=at, client_id=None, now=None,
-            )  # fmt: skip
+                actor=actor,
+                canteen=booking.canteen,
+                elder=booking.elder,
+                meal=booking.meal,
+                mode=MealMode.DELIVERY,
+                dish=booking.dish,
+                at=at,
+                client_id=None,
+                now=None,
+            )
         booking.delivered_at, booking.delivered_lat, booking.delivered_lng = at, lat, lng
         booking.is_late = delivered and at > late_after
         booking.status = BookingStatus.DELIVERED if delivered else BookingStatus.NOT_AT_HOME
         booking.save()
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=booking,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=booking,
             division_code=booking.division_code,
-            changes={"status": [BookingStatus.BOOKED, booking.status],
-                     "late": [None, booking.is_late]},
-        )  # fmt: skip
+            changes={
+                "status": [BookingStatus.BOOKED, booking.status],
+                "late": [None, booking.is_late],
+            },
+        )
         if not delivered:
             transaction.on_commit(lambda: _notify_not_at_home(booking))
     return booking
@@ -130,11 +156,15 @@ def _notify_not_at_home(booking: Booking) -> None:
         message = _(
             "%(elder)s was not at home for the %(meal)s delivered from %(canteen)s on %(day)s."
         ) % {
-            "elder": booking.elder.name, "meal": Meal(booking.meal).label,
-            "canteen": booking.canteen.organisation.name, "day": booking.day.isoformat(),
-        }  # fmt: skip
+            "elder": booking.elder.name,
+            "meal": Meal(booking.meal).label,
+            "canteen": booking.canteen.organisation.name,
+            "day": booking.day.isoformat(),
+        }
     for username in workers:
         notification_send(
-            recipient_kind=RecipientKind.COMMUNITY, recipient=username, message=message,
+            recipient_kind=RecipientKind.COMMUNITY,
+            recipient=username,
+            message=message,
             division_code=booking.division_code,
-        )  # fmt: skip
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,8 +17,42 @@ from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.models import Elder
 from yiyang.meals.choices import DietLabel
 from yiyang.meals.models import Dish, ElderDiet, MealCard
-from yiyang.meals.selectors import CARD_PREFIX, Diet
+from yiyang.meals.selectors import CARD_PREFIX, Diet, elder_diet
 from yiyang.meals.services.common import elder_problem, require_elder
+
+
+class DietConflictError(ValidationError):
+    """A dish that conflicts with the elder's diet, chosen without confirming it: a 400 on
+    ``confirm_diet_conflict`` naming each conflict (the page shows them as warnings)."""
+
+    def __init__(self, conflicts: list[str]) -> None:
+        self.conflicts = conflicts
+        lead = _("The dish conflicts with the elder's diet; confirm to book it anyway.")
+        super().__init__({"confirm_diet_conflict": [lead, *conflicts]})
+
+
+def diet_conflict_confirmed(
+    *, elder: Elder, dish: Dish | None, confirmed: bool
+) -> dict[str, Any] | None:
+    """The one rule for the booking page, the API and standing orders: a dish against the
+    elder's diet needs or allergies is booked only when confirmed. Raises
+    DietConflictError when it conflicts unconfirmed; returns what the audit records of a
+    confirmed conflict (the unmet needs' codes and the number of allergens, never the
+    allergy itself: health data), or None when there is no conflict."""
+    if dish is None:
+        return None
+    diet = elder_diet(elder)
+    conflicts = dish_warnings(diet, dish)
+    if not conflicts:
+        return None
+    if not confirmed:
+        raise DietConflictError(conflicts)
+    allergens = {a.strip().lower() for a in dish.allergens}
+    return {
+        "dish": str(dish.external_id),
+        "needs": sorted(need for need in diet.needs if need not in dish.labels),
+        "allergies": sum(1 for what in diet.allergies if what.lower() in allergens),
+    }
 
 
 def dish_warnings(diet: Diet, dish: Dish | None) -> list[str]:
@@ -60,9 +95,12 @@ def elder_diet_set(
     diet.save()
     elder.diet = diet  # the counter reads the diet through this cache (selectors.elder_diet)
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=diet, division_code=elder.division_code,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=diet,
+        division_code=elder.division_code,
         changes={"needs": [None, diet.needs], "allergies": [None, "***" if clean else ""]},
-    )  # fmt: skip
+    )
     return diet
 
 

@@ -21,11 +21,19 @@ from yiyang.meals.services.common import raise_if, require_canteen
 
 @transaction.atomic
 def safety_record_add(
-    *, actor: Actor, canteen: Canteen, kind: str, recorded_by_name: str,
-    day: datetime.date | None = None, at: datetime.datetime | None = None,
-    temperature_c: Any = None, meal: str = "", place: str = "", result: str = "",
+    *,
+    actor: Actor,
+    canteen: Canteen,
+    kind: str,
+    recorded_by_name: str,
+    day: datetime.date | None = None,
+    at: datetime.datetime | None = None,
+    temperature_c: Any = None,
+    meal: str = "",
+    place: str = "",
+    result: str = "",
     note: str = "",
-) -> FoodSafetyRecord:  # fmt: skip
+) -> FoodSafetyRecord:
     """Record a sample retained, a storage temperature or an inspection."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
     at = at or timezone.now()
@@ -49,9 +57,17 @@ def safety_record_add(
         errors["day"] = _("A record cannot be dated in the future.")
     raise_if(errors)
     record = FoodSafetyRecord.objects.create(
-        canteen=canteen, kind=kind, day=day, at=at, recorded_by_name=recorded_by_name.strip(),
-        temperature_c=temperature, meal=meal, place=place, result=result, note=note,
-    )  # fmt: skip
+        canteen=canteen,
+        kind=kind,
+        day=day,
+        at=at,
+        recorded_by_name=recorded_by_name.strip(),
+        temperature_c=temperature,
+        meal=meal,
+        place=place,
+        result=result,
+        note=note,
+    )
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=record, division_code=canteen.division_code
     )

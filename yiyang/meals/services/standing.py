@@ -20,7 +20,7 @@ from django_tasks import task
 from yiyang.core.permissions import SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.meals.models import StandingOrder, StandingRun
-from yiyang.meals.services.bookings import standing_orders_book
+from yiyang.meals.services.standing_orders import standing_orders_book
 
 SYSTEM_USERNAME = "system:standing-meals"
 
@@ -40,9 +40,10 @@ def standing_days_due(*, now: datetime.datetime | None = None) -> list[Due]:
     ran = dict(StandingRun.objects.filter(day__in=days).values_list("day", "ran_at"))
     changed = StandingOrder.objects.aggregate(at=Max("updated_at"))["at"]
     return [
-        (day, ran.get(day)) for day in days
+        (day, ran.get(day))
+        for day in days
         if day not in ran or (changed is not None and changed >= ran[day])
-    ]  # fmt: skip
+    ]
 
 
 def standing_day_book(
@@ -55,7 +56,12 @@ def standing_day_book(
     result = standing_orders_book(actor=actor, day=day)
     StandingRun.objects.update_or_create(
         day=day,
-        defaults={"ran_at": started, "booked": result["booked"], "skipped": result["skipped"]},
+        defaults={
+            "ran_at": started,
+            "booked": result["booked"],
+            "skipped": result["skipped"],
+            "fell_back": result["fell_back"],
+        },
     )
     return {"day": day.isoformat(), **result}
 

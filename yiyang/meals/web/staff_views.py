@@ -47,10 +47,13 @@ def _labels(codes: list[str]) -> list[str]:
 def _post_dish(request: HttpRequest, canteen: Any) -> None:
     allergens = request.POST.get("allergens", "").replace("，", ",").split(",")
     services.dish_add(
-        actor=request_actor(request), canteen=canteen, name=request.POST.get("name", ""),
-        price=request.POST.get("price") or None, labels=request.POST.getlist("labels"),
+        actor=request_actor(request),
+        canteen=canteen,
+        name=request.POST.get("name", ""),
+        price=request.POST.get("price") or None,
+        labels=request.POST.getlist("labels"),
         allergens=allergens,
-    )  # fmt: skip
+    )
     messages.success(request, _("Dish added."))
 
 
@@ -61,9 +64,12 @@ def _post_menu(request: HttpRequest, canteen: Any) -> None:
     if len(dishes) != len(chosen):
         raise ValidationError({"dishes": _("A dish that is not on offer here.")})
     services.menu_set(
-        actor=request_actor(request), canteen=canteen, day=day,
-        meal=request.POST.get("meal", ""), dishes=dishes,
-    )  # fmt: skip
+        actor=request_actor(request),
+        canteen=canteen,
+        day=day,
+        meal=request.POST.get("meal", ""),
+        dishes=dishes,
+    )
     messages.success(request, _("Menu saved."))
 
 
@@ -96,17 +102,31 @@ def menu_edit_view(request: HttpRequest, id: str) -> HttpResponse:
         planned.setdefault((item.day, item.meal), set()).add(item.dish_id)
     days = [start + datetime.timedelta(days=n) for n in range(MENU_DAYS)]
     grid = [
-        {"day": day, "meal": meal, "meal_label": Meal(meal).label, "dishes": [
-            {"dish": d, "on": d.pk in planned.get((day, meal), set())} for d in dishes]}
-        for day in days for meal in canteen.meals if meal in Meal.values
-    ]  # fmt: skip
-    return render(request, "meals/menu_edit.html", {
-        "canteen": canteen, "start": start, "grid": grid, "errors": errors,
-        "labels": DietLabel.choices, "values": request.POST,
-        "dishes": [{"dish": d, "labels": _labels(d.labels)} for d in dishes],
-        "previous": start - datetime.timedelta(days=MENU_DAYS),
-        "next": start + datetime.timedelta(days=MENU_DAYS),
-    })  # fmt: skip
+        {
+            "day": day,
+            "meal": meal,
+            "meal_label": Meal(meal).label,
+            "dishes": [{"dish": d, "on": d.pk in planned.get((day, meal), set())} for d in dishes],
+        }
+        for day in days
+        for meal in canteen.meals
+        if meal in Meal.values
+    ]
+    return render(
+        request,
+        "meals/menu_edit.html",
+        {
+            "canteen": canteen,
+            "start": start,
+            "grid": grid,
+            "errors": errors,
+            "labels": DietLabel.choices,
+            "values": request.POST,
+            "dishes": [{"dish": d, "labels": _labels(d.labels)} for d in dishes],
+            "previous": start - datetime.timedelta(days=MENU_DAYS),
+            "next": start + datetime.timedelta(days=MENU_DAYS),
+        },
+    )
 
 
 @login_required
@@ -131,9 +151,15 @@ def served_view(request: HttpRequest) -> HttpResponse:
     except ValueError:
         day = timezone.localdate()
     rows = selectors.served_list(actor=actor, filters={"day": day})[:500]
-    return render(request, "meals/served.html", {
-        "rows": rows, "day": day, "can_void": has_perm(actor, Permission.RECORD_MEALS),
-    })  # fmt: skip
+    return render(
+        request,
+        "meals/served.html",
+        {
+            "rows": rows,
+            "day": day,
+            "can_void": has_perm(actor, Permission.RECORD_MEALS),
+        },
+    )
 
 
 @login_required
@@ -163,14 +189,23 @@ def rounds_view(request: HttpRequest, id: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("%(n)s deliveries given to the courier in route order.")
-                             % {"n": len(stops)})  # fmt: skip
+            messages.success(
+                request,
+                _("%(n)s deliveries given to the courier in route order.") % {"n": len(stops)},
+            )
         return redirect(f"{reverse('meals:rounds', args=[id])}?day={day.isoformat()}&meal={meal}")
-    return render(request, "meals/rounds.html", {
-        "canteen": canteen, "day": day, "meal": meal, "couriers": couriers,
-        "meals": [(m, Meal(m).label) for m in canteen.meals if m in Meal.values],
-        **selectors.delivery_rounds(canteen=canteen, day=day, meal=meal),
-    })  # fmt: skip
+    return render(
+        request,
+        "meals/rounds.html",
+        {
+            "canteen": canteen,
+            "day": day,
+            "meal": meal,
+            "couriers": couriers,
+            "meals": [(m, Meal(m).label) for m in canteen.meals if m in Meal.values],
+            **selectors.delivery_rounds(canteen=canteen, day=day, meal=meal),
+        },
+    )
 
 
 @login_required
@@ -186,17 +221,24 @@ def safety_view(request: HttpRequest, id: str) -> HttpResponse:
         if post.get("kind") == "certificate":
             expires = _date(post.get("expires_on"), "expires_on")
             services.certificate_add(
-                actor=actor, canteen=canteen, staff_name=post.get("staff_name", ""),
-                number=post.get("number", ""), expires_on=expires,
-            )  # fmt: skip
+                actor=actor,
+                canteen=canteen,
+                staff_name=post.get("staff_name", ""),
+                number=post.get("number", ""),
+                expires_on=expires,
+            )
         else:
             services.safety_record_add(
-                actor=actor, canteen=canteen, kind=post.get("kind", ""),
+                actor=actor,
+                canteen=canteen,
+                kind=post.get("kind", ""),
                 recorded_by_name=post.get("recorded_by_name", ""),
-                temperature_c=post.get("temperature_c"), meal=post.get("meal", ""),
-                place=post.get("place", ""), result=post.get("result", ""),
+                temperature_c=post.get("temperature_c"),
+                meal=post.get("meal", ""),
+                place=post.get("place", ""),
+                result=post.get("result", ""),
                 note=post.get("note", ""),
-            )  # fmt: skip
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -262,13 +304,19 @@ def canteen_edit_view(request: HttpRequest, id: str) -> HttpResponse:
         else:
             messages.success(request, _("The canteen's settings were saved."))
             return redirect(reverse("meals:canteen", args=[id]))
-    return render(request, "meals/canteen_edit.html", {
-        "canteen": canteen, "errors": errors, "weekdays": list(enumerate(WEEKDAYS)),
-        "meal_choices": Meal.choices,
-        "numbers": _fields(canteen, NUMBER_FIELDS),
-        "prices": _fields(canteen, PRICE_FIELDS),
-        "flags": _fields(canteen, FLAG_FIELDS),
-    })  # fmt: skip
+    return render(
+        request,
+        "meals/canteen_edit.html",
+        {
+            "canteen": canteen,
+            "errors": errors,
+            "weekdays": list(enumerate(WEEKDAYS)),
+            "meal_choices": Meal.choices,
+            "numbers": _fields(canteen, NUMBER_FIELDS),
+            "prices": _fields(canteen, PRICE_FIELDS),
+            "flags": _fields(canteen, FLAG_FIELDS),
+        },
+    )
 
 
 @login_required

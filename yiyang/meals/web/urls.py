@@ -1,11 +1,16 @@
 from django.urls import path
 
-from yiyang.meals.web import staff_views, views
+from yiyang.meals.web import counter_photo, staff_views, views
 
 app_name = "meals"
 urlpatterns = [
     path("", views.index_view, name="index"),
     path("counter/", views.counter_view, name="counter"),
+    path(
+        "counter/<uuid:id>/elders/<uuid:elder>/photo/",
+        counter_photo.counter_photo_view,
+        name="counter-photo",
+    ),
     path("book/", views.book_view, name="book"),
     path("bookings/<str:id>/cancel/", views.booking_cancel_view, name="booking-cancel"),
     path("deliveries/", views.deliveries_view, name="deliveries"),

@@ -27,9 +27,14 @@ from yiyang.meals.permissions import covers_canteen
 
 # Lazy: translated when a page renders, in the reader's language (not at import).
 WEEKDAYS = [
-    gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"),
-    gettext_lazy("Fri"), gettext_lazy("Sat"), gettext_lazy("Sun"),
-]  # fmt: skip
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+]
 
 
 def _current_meal(now: datetime.datetime) -> str:
@@ -52,18 +57,25 @@ def index_view(request: HttpRequest) -> HttpResponse:
     )
     bookings = selectors.booking_list(actor=actor).filter(day__gte=today).order_by("day", "meal")
     week_ago = today - datetime.timedelta(days=7)
-    return render(request, "meals/index.html", {
-        "canteens": canteens, "today": today, "totals": totals, "bookings": bookings[:50],
-        "not_at_home": selectors.not_at_home(actor=actor).filter(day__gte=week_ago)[:20],
-        "standing": [
-            (o, "、".join(str(WEEKDAYS[d]) for d in o.weekdays if 0 <= d <= 6))
-            for o in selectors.standing_order_list(actor=actor).filter(is_active=True)[:50]
-        ],
-        "can_book": has_perm(actor, Permission.BOOK_MEALS),
-        "can_record": has_perm(actor, Permission.RECORD_MEALS),
-        "can_deliver": has_perm(actor, Permission.DELIVER_MEALS),
-        "can_issue_cards": has_perm(actor, Permission.ISSUE_MEAL_CARDS),
-    })  # fmt: skip
+    return render(
+        request,
+        "meals/index.html",
+        {
+            "canteens": canteens,
+            "today": today,
+            "totals": totals,
+            "bookings": bookings[:50],
+            "not_at_home": selectors.not_at_home(actor=actor).filter(day__gte=week_ago)[:20],
+            "standing": [
+                (o, "、".join(str(WEEKDAYS[d]) for d in o.weekdays if 0 <= d <= 6))
+                for o in selectors.standing_order_list(actor=actor).filter(is_active=True)[:50]
+            ],
+            "can_book": has_perm(actor, Permission.BOOK_MEALS),
+            "can_record": has_perm(actor, Permission.RECORD_MEALS),
+            "can_deliver": has_perm(actor, Permission.DELIVER_MEALS),
+            "can_issue_cards": has_perm(actor, Permission.ISSUE_MEAL_CARDS),
+        },
+    )
 
 
 @login_required
@@ -77,23 +89,39 @@ def canteen_view(request: HttpRequest, id: str) -> HttpResponse:
         menu.setdefault((item.day, item.meal), []).append(item.dish)
     staff_view = covers_canteen(actor, canteen) and has_perm(actor, Permission.MANAGE_CANTEENS)
     counts = selectors.kitchen_counts(canteen=canteen, day=day) if staff_view else None
-    return render(request, "meals/canteen.html", {
-        "canteen": canteen, "day": day, "today": today,
-        "opening_days": [WEEKDAYS[d] for d in sorted(canteen.opening_days)],
-        "meals": [Meal(m).label for m in canteen.meals],
-        "menu": [
-            {"day": d, "meal": Meal(m).label, "dishes": [
-                {"name": dish.name, "price": dish.price,
-                 "labels": [DietLabel(lb).label for lb in dish.labels if lb in DietLabel.values]}
-                for dish in dishes]}
-            for (d, m), dishes in sorted(menu.items())
-        ],
-        "counts": _counts(counts) if counts is not None else None,
-        "gaps": selectors.safety_gaps(canteen=canteen, today=today),
-        "staff_view": staff_view,
-        "meal_choices": [(m, Meal(m).label) for m in canteen.meals if m in Meal.values],
-        "results": InspectionResult.choices,
-    })  # fmt: skip
+    return render(
+        request,
+        "meals/canteen.html",
+        {
+            "canteen": canteen,
+            "day": day,
+            "today": today,
+            "opening_days": [WEEKDAYS[d] for d in sorted(canteen.opening_days)],
+            "meals": [Meal(m).label for m in canteen.meals],
+            "menu": [
+                {
+                    "day": d,
+                    "meal": Meal(m).label,
+                    "dishes": [
+                        {
+                            "name": dish.name,
+                            "price": dish.price,
+                            "labels": [
+                                DietLabel(lb).label for lb in dish.labels if lb in DietLabel.values
+                            ],
+                        }
+                        for dish in dishes
+                    ],
+                }
+                for (d, m), dishes in sorted(menu.items())
+            ],
+            "counts": _counts(counts) if counts is not None else None,
+            "gaps": selectors.safety_gaps(canteen=canteen, today=today),
+            "staff_view": staff_view,
+            "meal_choices": [(m, Meal(m).label) for m in canteen.meals if m in Meal.values],
+            "results": InspectionResult.choices,
+        },
+    )
 
 
 def _counts(raw: dict[str, Any]) -> dict[str, Any]:
@@ -124,16 +152,29 @@ def counter_view(request: HttpRequest) -> HttpResponse:
         "offline_saved": _("Saved on this tablet: it will be sent when the network is back."),
         "synced": _("Sent %(n)s queued meals."),
         "failed": _("The meal was not recorded."),
-        "subsidy": _("Subsidy"), "self_pay": _("Self-pay"), "price": _("Price"),
-        "recorded": _("Recorded"), "refused": _("Refused"), "queued": _("queued"),
-        "already": _("Already served"), "login": _("Log in again to send the queued meals."),
+        "subsidy": _("Subsidy"),
+        "self_pay": _("Self-pay"),
+        "price": _("Price"),
+        "recorded": _("Recorded"),
+        "refused": _("Refused"),
+        "queued": _("queued"),
+        "already": _("Already served"),
+        "login": _("Log in again to send the queued meals."),
         "camera": _("The camera cannot be used: scan with the scanner or type the number."),
-    }  # fmt: skip
-    return render(request, "meals/counter.html", {
-        "canteens": canteens, "meals": Meal.choices, "modes": MealMode.choices,
-        "dishes": selectors.counter_dishes(canteens=canteens, day=timezone.localdate()),
-        "current_meal": _current_meal(timezone.now()), "texts": texts,
-    })  # fmt: skip
+        "photo": _("Photo"),
+    }
+    return render(
+        request,
+        "meals/counter.html",
+        {
+            "canteens": canteens,
+            "meals": Meal.choices,
+            "modes": MealMode.choices,
+            "dishes": selectors.counter_dishes(canteens=canteens, day=timezone.localdate()),
+            "current_meal": _current_meal(timezone.now()),
+            "texts": texts,
+        },
+    )
 
 
 @login_required
@@ -156,26 +197,42 @@ def book_view(request: HttpRequest) -> HttpResponse:
             if booked is not None:
                 return redirect(reverse("meals:index"))
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    return render(request, "meals/book.html", {
-        "canteens": canteens, "elders": selectors.bookable_elders(actor=actor)[:200],
-        "meals": Meal.choices, "modes": MealMode.choices,
-        "weekdays": list(enumerate(WEEKDAYS)), "errors": errors, "warnings": warnings,
-        "tomorrow": tomorrow, "values": request.POST,
-        "dishes": _dish_options(canteens, timezone.localdate()),
-    })  # fmt: skip
+    return render(
+        request,
+        "meals/book.html",
+        {
+            "canteens": canteens,
+            "elders": selectors.bookable_elders(actor=actor)[:200],
+            "meals": Meal.choices,
+            "modes": MealMode.choices,
+            "weekdays": list(enumerate(WEEKDAYS)),
+            "errors": errors,
+            "warnings": warnings,
+            "tomorrow": tomorrow,
+            "values": request.POST,
+            "dishes": _dish_options(canteens, timezone.localdate()),
+        },
+    )
 
 
 def _dish_options(canteens: list[Any], start: datetime.date) -> list[dict[str, Any]]:
     """The menu's dishes as choices: which canteen, day and meal each belongs to (the
     page's script shows those of the chosen ones) and its labels in the reader's words."""
     return [
-        {"value": o["dish"].external_id, "canteen": o["canteen"].external_id, "day": o["day"],
-         "meal": o["meal"], "name": o["dish"].name, "price": o["dish"].price,
-         "meal_label": Meal(o["meal"]).label,
-         "labels": "、".join(str(DietLabel(lb).label) for lb in o["dish"].labels
-                            if lb in DietLabel.values)}
+        {
+            "value": o["dish"].external_id,
+            "canteen": o["canteen"].external_id,
+            "day": o["day"],
+            "meal": o["meal"],
+            "name": o["dish"].name,
+            "price": o["dish"].price,
+            "meal_label": Meal(o["meal"]).label,
+            "labels": "、".join(
+                str(DietLabel(lb).label) for lb in o["dish"].labels if lb in DietLabel.values
+            ),
+        }
         for o in selectors.bookable_dishes(canteens=canteens, start=start)
-    ]  # fmt: skip
+    ]
 
 
 def _book(request: HttpRequest, warnings: list[str]) -> Any:
@@ -189,25 +246,34 @@ def _book(request: HttpRequest, warnings: list[str]) -> Any:
     day = _day(request.POST.get("day"))
     if day is None:
         raise ValidationError({"day": _("Choose a day.")})
-    if request.POST.getlist("weekdays"):
-        _standing(request, canteen, elder, day)
-        return True
     dish = _chosen_dish(canteen, request.POST.get("dish", ""))
-    if dish is not None and not request.POST.get("confirm"):
-        warnings.extend(services.dish_warnings(selectors.elder_diet(elder), dish))
-        if warnings:
-            return None
-    booked = services.booking_place(
-        actor=actor, canteen=canteen, elder=elder, day=day, dish=dish,
-        meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
-    )  # fmt: skip
+    confirm = bool(request.POST.get("confirm"))
+    try:
+        if request.POST.getlist("weekdays"):
+            _standing(request, canteen, elder, day, dish, confirm)
+            return True
+        booked = services.booking_place(
+            actor=actor,
+            canteen=canteen,
+            elder=elder,
+            day=day,
+            dish=dish,
+            meal=request.POST.get("meal", ""),
+            mode=request.POST.get("mode", ""),
+            confirm_diet_conflict=confirm,
+        )
+    except services.DietConflictError as conflict:
+        warnings.extend(conflict.conflicts)
+        return None
     booking = booked.booking
     done = {"meal": Meal(booking.meal).label, "day": booking.day, "name": elder.name}
     if dish is None:
         messages.success(request, _("Booked %(meal)s of %(day)s for %(name)s.") % done)
     else:
-        messages.success(request, _("Booked %(meal)s of %(day)s for %(name)s: %(dish)s.") % {
-            **done, "dish": dish.name})  # fmt: skip
+        messages.success(
+            request,
+            _("Booked %(meal)s of %(day)s for %(name)s: %(dish)s.") % {**done, "dish": dish.name},
+        )
     for warning in booked.warnings:
         messages.warning(request, warning)
     return booking
@@ -222,9 +288,12 @@ def _chosen_dish(canteen: Any, value: str) -> Any:
         raise ValidationError({"dish": _("This dish is not on the menu for that meal.")}) from None
 
 
-def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date) -> None:
+def _standing(
+    request: HttpRequest, canteen: Any, elder: Any, day: datetime.date, dish: Any, confirm: bool
+) -> None:
     """A standing order from the booking form: the chosen weekdays from ``day``, until the
-    optional end; the daily run books each day ahead of its cutoff."""
+    optional end, with the chosen dish (or the day's default); the daily run books each
+    day ahead of its cutoff."""
     try:
         weekdays = [int(d) for d in request.POST.getlist("weekdays")]
     except ValueError:
@@ -234,14 +303,26 @@ def _standing(request: HttpRequest, canteen: Any, elder: Any, day: datetime.date
     if until and ends_on is None:
         raise ValidationError({"ends_on": _("Choose a day.")})
     order = services.standing_order_place(
-        actor=request_actor(request), canteen=canteen, elder=elder,
-        meal=request.POST.get("meal", ""), mode=request.POST.get("mode", ""),
-        weekdays=weekdays, starts_on=day, ends_on=ends_on,
-    )  # fmt: skip
-    messages.success(request, _("Standing order placed: %(meal)s on %(days)s for %(name)s.") % {
-        "meal": Meal(order.meal).label, "name": elder.name,
-        "days": "、".join(str(WEEKDAYS[d]) for d in order.weekdays),
-    })  # fmt: skip
+        actor=request_actor(request),
+        canteen=canteen,
+        elder=elder,
+        meal=request.POST.get("meal", ""),
+        mode=request.POST.get("mode", ""),
+        weekdays=weekdays,
+        starts_on=day,
+        ends_on=ends_on,
+        dish=dish,
+        confirm_diet_conflict=confirm,
+    )
+    messages.success(
+        request,
+        _("Standing order placed: %(meal)s on %(days)s for %(name)s.")
+        % {
+            "meal": Meal(order.meal).label,
+            "name": elder.name,
+            "days": "、".join(str(WEEKDAYS[d]) for d in order.weekdays),
+        },
+    )
 
 
 @login_required
@@ -283,9 +364,11 @@ def deliveries_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, conflict.message)
         return redirect(reverse("meals:deliveries"))
     today = timezone.localdate()
-    stops = selectors.booking_list(actor=actor, filters={"day": today}).filter(
-        mode=MealMode.DELIVERY
-    ).order_by("meal", "route_position", "id")  # fmt: skip
+    stops = (
+        selectors.booking_list(actor=actor, filters={"day": today})
+        .filter(mode=MealMode.DELIVERY)
+        .order_by("meal", "route_position", "id")
+    )
     return render(request, "meals/deliveries.html", {"stops": stops, "today": today})
 
 

@@ -29,4 +29,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--day: {exc}") from exc
         result = standing_day_book(day=day)
-        self.stdout.write(f"{day}: {result['booked']} booked, {result['skipped']} skipped")
+        line = f"{day}: {result['booked']} booked, {result['skipped']} skipped"
+        if result["fell_back"]:
+            line += f", {result['fell_back']} on the day's default (dish not on the menu)"
+        self.stdout.write(line)

@@ -32,9 +32,14 @@ class Command(BaseCommand):
             fresh = [day for key, day in due.items() if key not in queued]
             standing_days_enqueue(fresh)
             queued = set(due)
-            self.stdout.write(json.dumps({
-                "at": timezone.now().isoformat(), "queued": [d.isoformat() for d in fresh],
-            }))  # fmt: skip
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "at": timezone.now().isoformat(),
+                        "queued": [d.isoformat() for d in fresh],
+                    }
+                )
+            )
             if options["once"]:
                 return
             time.sleep(options["interval"])

@@ -111,6 +111,13 @@
       box.textContent = "";
       if (answer.status !== 200) { box.textContent = errorText(answer.data); return; }
       var d = answer.data;
+      if (d.photo) {
+        // The elder's photo, so the staff confirm whom they serve (never cached).
+        var img = document.createElement("img");
+        img.className = "counter-photo"; img.id = "counter-photo"; img.src = d.photo;
+        img.alt = text("photo") + " · " + d.name;
+        box.appendChild(img);
+      }
       [["preview-name", d.name + " · " + d.id_number], ["preview-money", money(d)]].forEach(function (pair) {
         var p = document.createElement("p"); p.className = pair[0]; p.textContent = pair[1]; box.appendChild(p);
       });
