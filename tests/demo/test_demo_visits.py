@@ -79,7 +79,7 @@ def _settlement_on_the_history(today: datetime.date) -> None:
     the districts, a contract per provider, last month settled, the manager's confirmed."""
     money = demo_settlement_build(today=today)
     assert (money.created, money.lines) == (True, 2)
-    assert money.contracts == Contract.objects.count() == 4  # three providers, one canteen
+    assert money.contracts == Contract.objects.count() == 3  # no canteen without the meals
     for line in BudgetLine.objects.all():
         shared = sum(a.amount_yuan for a in line.allocations.all())
         assert line.amount_yuan * Decimal("0.99") <= shared <= line.amount_yuan

@@ -21,6 +21,7 @@ from yiyang.core.models import Division
 from yiyang.core.permissions import Role, SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.demo.services import CITY_CODE
+from yiyang.meals.models import Canteen
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import ServiceArea, ServiceOffering
 from yiyang.settlement import services
@@ -155,6 +156,8 @@ def _meal_contract(buyer: SystemActor, line: BudgetLine, today: datetime.date) -
     canteen = staff.organisation if staff is not None else None
     if canteen is None or canteen.division is None:
         return []
+    if not Canteen.objects.filter(organisation=canteen).exists():
+        return []  # meal assistance not built (the demo builds it first)
     district = Division.objects.get(code=canteen.division.code[:6] + "000000")
     contract = services.contract_create(
         actor=buyer,
