@@ -173,7 +173,7 @@ def test_an_order_may_use_the_allowance_only_under_a_live_contract(books: Books)
     kwargs: dict[str, Any] = {
         "actor": worker, "elder": books.elders["liu"], "provider": books.provider,
         "starts_on": today + datetime.timedelta(days=2), "window_start": datetime.time(9),
-        "window_end": datetime.time(11),
+        "window_end": datetime.time(11), "split_reason": "officer's split",
     }  # fmt: skip
     books.contract.ends_on = today
     books.contract.save()

@@ -46,9 +46,10 @@ class Care:
             values.update(
                 ends_on=start + datetime.timedelta(days=days - 1), weekdays=list(range(7))
             )
+        actor = extra.pop("actor", None) or self.world.user[Role.COMMUNITY_WORKER]
         values.update(extra)
         return services.order_place(
-            actor=self.world.user[Role.COMMUNITY_WORKER], elder=self.elder,
+            actor=actor, elder=self.elder,
             provider=self.provider, item=self.items[code], **values,
         )  # fmt: skip
 

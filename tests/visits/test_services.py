@@ -22,6 +22,7 @@ from yiyang.services.services import service_list_load
 from yiyang.visits import selectors, services
 from yiyang.visits.choices import ReviewStatus, VisitStatus
 from yiyang.visits.models import Order, Visit, VisitEvent, VisitRating
+from yiyang.visits.services import payers
 from yiyang.visits.rules import Facts, cross_visit_flags, distance_m
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +79,9 @@ def test_a_care_plan_yields_its_weekdays(care: Care) -> None:
         ({"weekdays": [6], "ends_on": "same"}, "weekdays"),
         ({"starts_on": "yesterday"}, "starts_on"),
         ({"window_end": datetime.time(10, 10)}, "window_end"),
-        ({"allowance_yuan": "10", "self_pay_yuan": "30"}, "self_pay_yuan"),
-        ({"allowance_yuan": "5"}, "allowance_yuan"),
+        ({"allowance_yuan": "10", "self_pay_yuan": "30", "split_reason": "x"}, "self_pay_yuan"),
+        ({"allowance_yuan": "5", "split_reason": "x"}, "allowance_yuan"),
+        ({"ltc_yuan": "5"}, "split_reason"),
     ],
 )
 def test_bad_orders_are_refused_and_nothing_is_written(
@@ -94,8 +96,8 @@ def test_bad_orders_are_refused_and_nothing_is_written(
     if values.get("starts_on") == "yesterday":
         values["starts_on"] = timezone.localdate() - datetime.timedelta(days=1)
     values.setdefault("starts_on", start)
-    with pytest.raises(ValidationError) as error:
-        care.order("JW03", **values)
+    with pytest.raises(ValidationError) as error:  # shares given: an officer's override
+        care.order("JW03", actor=care.world.user[Role.STREET_OFFICER], **values)
     assert field in error.value.message_dict
     assert Order.objects.count() == 0 and Visit.objects.count() == 0
 
@@ -118,12 +120,15 @@ def test_an_order_outside_the_providers_areas_or_services_is_refused(care: Care)
 
 
 def test_the_allowance_is_checked_against_the_monthly_entitlement(care: Care, monkeypatch) -> None:
-    monkeypatch.setattr(services.orders, "monthly_allowance", lambda elder, day: Decimal("90.00"))
-    order = care.order("JW03", allowance_yuan="20", self_pay_yuan="0")
+    monkeypatch.setattr(payers, "monthly_allowance", lambda elder, day: Decimal("90.00"))
+    officer = care.world.user[Role.STREET_OFFICER]
+    order = care.order(
+        "JW03", actor=officer, allowance_yuan="20", self_pay_yuan="0", split_reason="核定"
+    )
     assert order.allowance_yuan == Decimal("20.00")
     with pytest.raises(ValidationError) as error:  # the same day: 20 + 80 > 90
         care.order(
-            "ZY01", allowance_yuan="80", self_pay_yuan="0",
+            "ZY01", actor=officer, allowance_yuan="80", self_pay_yuan="0", split_reason="核定",
             window_start=datetime.time(13), window_end=datetime.time(15),
         )  # fmt: skip
     assert "90.00" in error.value.message_dict["allowance_yuan"][0]

@@ -62,6 +62,10 @@ class Order(BaseModel):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    # An officer's written reason for changing the computed payer split ("" when computed).
+    split_reason = models.CharField(
+        _("reason for changing the payer split"), max_length=300, blank=True
+    )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     class Meta:

@@ -163,8 +163,8 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = [
             "id", "elder", "provider", "service", "kind", "placed_via", "relation", "starts_on",
             "ends_on", "weekdays", "window_start", "window_end", "price", "allowance_yuan",
-            "ltc_yuan", "self_pay_yuan", "note", "status", "cancel_reason", "created_at",
-            "visit_count",
+            "ltc_yuan", "self_pay_yuan", "split_reason", "note", "status", "cancel_reason",
+            "created_at", "visit_count",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -201,9 +201,17 @@ class OrderCreateSerializer(serializers.Serializer):
     )  # fmt: skip
     window_start = serializers.TimeField()
     window_end = serializers.TimeField()
-    allowance_yuan = serializers.DecimalField(8, 2, required=False, allow_null=True)
+    allowance_yuan = serializers.DecimalField(
+        8, 2, required=False, allow_null=True,
+        help_text="Omit the three shares: they are computed from the price and the elder's "
+        "entitlement. Shares that differ are an officer's override and need split_reason.",
+    )  # fmt: skip
     ltc_yuan = serializers.DecimalField(8, 2, required=False, allow_null=True)
     self_pay_yuan = serializers.DecimalField(8, 2, required=False, allow_null=True)
+    split_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=300,
+        help_text="Why an officer changes the computed payer split (required then).",
+    )  # fmt: skip
     relation = serializers.CharField(required=False, allow_blank=True, max_length=32)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 

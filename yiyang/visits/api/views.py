@@ -316,7 +316,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ends_on=data.get("ends_on"), weekdays=data.get("weekdays") or [],
             window_start=data["window_start"], window_end=data["window_end"],
             allowance_yuan=data.get("allowance_yuan"), ltc_yuan=data.get("ltc_yuan"),
-            self_pay_yuan=data.get("self_pay_yuan"), relation=data.get("relation", ""),
+            self_pay_yuan=data.get("self_pay_yuan"), split_reason=data.get("split_reason", ""),
+            relation=data.get("relation", ""),
             note=data.get("note", ""),
         )  # fmt: skip
         unstaffed = dispatch_facts.order_unstaffed_days(order)

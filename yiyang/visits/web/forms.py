@@ -16,6 +16,9 @@ WEEKDAYS = [
 ]  # fmt: skip
 
 
+SPLIT_FIELDS = ("allowance_yuan", "ltc_yuan", "self_pay_yuan", "split_reason")
+
+
 class OrderForm(forms.Form):
     provider: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, label=_("Provider")
@@ -49,14 +52,23 @@ class OrderForm(forms.Form):
         label=_("Self-pay (yuan)"), required=False, min_value=0, decimal_places=2,
         help_text=_("Leave empty: the rest of the price."),
     )  # fmt: skip
+    split_reason = forms.CharField(
+        label=_("Reason for changing the computed shares"), required=False, max_length=300,
+        help_text=_("Leave the shares empty to keep the computed split; a change needs a reason."),
+    )  # fmt: skip
     relation = forms.ChoiceField(
         label=_("Your relation to the elder"), required=False,
         choices=[("", "—"), *Relation.choices],
     )  # fmt: skip
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
-    def __init__(self, *args: Any, providers: Any, items: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, providers: Any, items: Any, can_override: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not can_override:  # the split is computed; only an officer may change it
+            for name in SPLIT_FIELDS:
+                del self.fields[name]
         provider_field = self.fields["provider"]
         item_field = self.fields["item"]
         assert isinstance(provider_field, forms.ModelChoiceField)

@@ -37,7 +37,6 @@ from yiyang.visits.web.door import door_context
 from yiyang.visits.web.forms import (
     AssignForm,
     CorrectForm,
-    OrderForm,
     RateForm,
     ReasonForm,
     ReviewForm,
@@ -401,52 +400,6 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
         request, "visits/order_list.html",
         {"page": page, "statuses": OrderStatus.choices, "filters": filters},
     )  # fmt: skip
-
-
-def _order_form_page(request: HttpRequest, elder: Any, form: OrderForm, status: int = 200) -> Any:
-    return render(request, "visits/order_form.html", {"elder": elder, "form": form}, status=status)
-
-
-@login_required
-def order_create_view(request: HttpRequest) -> HttpResponse:
-    """Place an order or a care plan for an elder (``?elder=<id>``, from the elder's page)."""
-    actor = request_actor(request)
-    require_perm(actor, Permission.PLACE_ORDERS)
-    elder_id = request.GET.get("elder") or request.POST.get("elder") or ""
-    if not elder_id:
-        messages.info(request, _("Open the elder's care page and place the order from there."))
-        return redirect("family:home" if actor.role == "family" else "elders:list")
-    elder = selectors.order_elder_get(actor=actor, external_id=elder_id)
-    choices = selectors.order_form_choices(actor=actor, elder=elder)
-    if request.method != "POST":
-        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-        form = OrderForm(
-            initial={"starts_on": tomorrow, "window_start": "09:00", "window_end": "11:00"},
-            **choices,
-        )
-        return _order_form_page(request, elder, form)
-    form = OrderForm(request.POST, **choices)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            order = services.order_place(
-                actor=actor, elder=elder, provider=data["provider"], item=data["item"],
-                starts_on=data["starts_on"], ends_on=data["ends_on"],
-                weekdays=[int(d) for d in data["weekdays"]],
-                window_start=data["window_start"], window_end=data["window_end"],
-                allowance_yuan=data["allowance_yuan"], ltc_yuan=data["ltc_yuan"],
-                self_pay_yuan=data["self_pay_yuan"], relation=data["relation"], note=data["note"],
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The order is placed: %(count)d visit(s).") % {
-                "count": order.visits.count()})  # fmt: skip
-            unstaffed = dispatch_facts.order_unstaffed_days(order)
-            if unstaffed:
-                messages.warning(request, order_warning(order, unstaffed)["message"])
-            return redirect("visits:order-detail", external_id=order.external_id)
-    return _order_form_page(request, elder, form, status=400)
 
 
 def _order_page(
