@@ -5,6 +5,7 @@ desktop screen it is unfolded with no button."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from tests.conftest import build_world
 
 PASSWORD = "Browser-menu-2026"
 pytestmark = pytest.mark.django_db(transaction=True)
-SHOTS = Path(os.environ.get("YIYANG_SCREENSHOTS", "/tmp/yiyang-screenshots"))
+SHOTS = Path(os.environ.get("YIYANG_SCREENSHOTS") or tempfile.gettempdir()) / "yiyang-screenshots"
 
 
 def _log_in(page: Any, base: str, username: str) -> None:

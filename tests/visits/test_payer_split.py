@@ -129,15 +129,11 @@ def test_the_api_computes_the_split_and_enforces_the_override_rule(
         "20.00", "0.00", "0.00",
     )  # fmt: skip
     refused = _api(worker, _payload(care, allowance_yuan="1.00"))
-    assert refused.status_code == 400 and "allowance_yuan" in refused.json(), (
-        refused.content
-    )
+    assert refused.status_code == 400 and "allowance_yuan" in refused.json(), refused.content
     officer = login(Client(), care.world.user[Role.STREET_OFFICER])
     override = {"allowance_yuan": "0.00", "self_pay_yuan": "20.00"}
     no_reason = _api(officer, _payload(care, window_start="13:00", window_end="15:00", **override))
-    assert no_reason.status_code == 400 and "split_reason" in no_reason.json(), (
-        no_reason.content
-    )
+    assert no_reason.status_code == 400 and "split_reason" in no_reason.json(), no_reason.content
     ok = _api(officer, _payload(care, window_start="13:00", window_end="15:00",
                                 split_reason="老人自愿自付", **override))  # fmt: skip
     assert ok.status_code == 201, ok.content
@@ -159,9 +155,15 @@ def test_the_order_page_shows_price_and_entitlement_and_asks_no_shares(
              "item": care.items["ZY01"].pk}  # fmt: skip
     split = client.get("/visits/orders/split/", query).json()["split"]
     assert split == {
-        "price": "80.00", "allowance_yuan": "32.00", "ltc_yuan": "48.00", "self_pay_yuan": "0.00",
-        "monthly_allowance": "90.00", "allowance_left": "90.00", "ltc_covered": True,
-        "ltc_percent": 60, "cover_problem": "",
+        "price": "80.00",
+        "allowance_yuan": "32.00",
+        "ltc_yuan": "48.00",
+        "self_pay_yuan": "0.00",
+        "monthly_allowance": "90.00",
+        "allowance_left": "90.00",
+        "ltc_covered": True,
+        "ltc_percent": 60,
+        "cover_problem": "",
     }
     fragment = client.get("/visits/orders/split/", query, HTTP_HX_REQUEST="true")
     text = fragment.content.decode()

@@ -22,8 +22,8 @@ from yiyang.services.services import service_list_load
 from yiyang.visits import selectors, services
 from yiyang.visits.choices import ReviewStatus, VisitStatus
 from yiyang.visits.models import Order, Visit, VisitEvent, VisitRating
-from yiyang.visits.services import payers
 from yiyang.visits.rules import Facts, cross_visit_flags, distance_m
+from yiyang.visits.services import payers
 
 pytestmark = pytest.mark.django_db
 

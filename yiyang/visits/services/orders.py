@@ -24,7 +24,6 @@ from yiyang.visits.choices import (
     OrderKind,
     OrderStatus,
     PlacedVia,
-    ReviewStatus,
     VisitStatus,
 )
 from yiyang.visits.lifecycle import (
@@ -40,7 +39,6 @@ from yiyang.visits.services.common import (
     _audit,
     _aware,
     _event,
-    _money,
     _require_elder_in_scope,
     _user,
 )
@@ -175,7 +173,11 @@ def order_place(
         "starts_on": starts_on, "ends_on": ends_on, "weekdays": weekdays,
         "window_start": window_start, "window_end": window_end,
     }  # fmt: skip
-    shares = {"allowance_yuan": allowance_yuan, "ltc_yuan": ltc_yuan, "self_pay_yuan": self_pay_yuan}
+    shares = {
+        "allowance_yuan": allowance_yuan,
+        "ltc_yuan": ltc_yuan,
+        "self_pay_yuan": self_pay_yuan,
+    }
     dates, price, (allowance, ltc, self_pay), reason = _order_checks(
         actor=actor, elder=elder, provider=provider, item=item, rule=rule, shares=shares,
         split_reason=split_reason, relation=relation,

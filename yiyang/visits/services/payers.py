@@ -219,7 +219,9 @@ def payer_split(
     if errors or given == proposal.shares():
         return (*given, "")
     if not has_perm(actor, Permission.OVERRIDE_PAYER_SPLIT):
-        changed = next(f for f, a, b in zip(SHARE_FIELDS, given, proposal.shares()) if a != b)
+        changed = next(
+            f for f, a, b in zip(SHARE_FIELDS, given, proposal.shares(), strict=True) if a != b
+        )
         errors[changed] = _(
             "The payers' shares are computed from the price and the elder's entitlement; "
             "only an officer may change them."

@@ -25,13 +25,12 @@ from django.views.decorators.http import require_POST
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor, home_unlocated_reason
-from yiyang.visits import dispatch_facts, lifecycle, selectors, services
+from yiyang.visits import lifecycle, selectors, services
 from yiyang.visits.choices import (
     FlagCode,
     OrderStatus,
     VisitOutcome,
 )
-from yiyang.visits.dispatching import order_warning
 from yiyang.visits.models import Visit
 from yiyang.visits.web.door import door_context
 from yiyang.visits.web.forms import (
