@@ -16,6 +16,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
@@ -99,7 +100,7 @@ class SplitProposal:
     ltc_yuan: Decimal
     self_pay_yuan: Decimal
     monthly_allowance: Decimal | None  # None: the elder has no home-care allowance
-    allowance_left: Decimal  # left this month (the first month of the order)
+    allowance_left: Decimal  # left in the month of the order's first visit
     ltc_covered: bool
     ltc_percent: int
     cover_problem: str  # why the allowance cannot be used (no live contract), or ""
@@ -132,7 +133,7 @@ def payer_split_proposal(
     covered = ltc_covers(elder, item)
     ltc = (price * LTC_SHARE).quantize(Decimal("1"), ROUND_HALF_UP) if covered else ZERO
     ltc = min(ltc, price).quantize(CENT)
-    today = dates[0] if dates else datetime.date.today()
+    today = dates[0] if dates else timezone.localdate()
     monthly = monthly_allowance(elder, today)
     left = ZERO
     allowance = ZERO

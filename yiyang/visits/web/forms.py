@@ -25,10 +25,11 @@ class OrderForm(forms.Form):
     )
     item: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("Service"))
     starts_on = forms.DateField(
-        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     ends_on = forms.DateField(
-        label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Last date"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty for one visit."),
     )  # fmt: skip
     weekdays = forms.MultipleChoiceField(

@@ -45,11 +45,18 @@ def split_preview(elder: Any, data: dict[str, Any]) -> SplitProposal | None:
     )  # fmt: skip
 
 
+def _for_role(actor: Any, form: OrderForm) -> OrderForm:
+    """Only a family member says how they are related to the elder."""
+    if actor.role != "family":
+        del form.fields["relation"]
+    return form
+
+
 def _form(request: HttpRequest, actor: Any, elder: Any, data: Any = None) -> OrderForm:
     choices = selectors.order_form_choices(actor=actor, elder=elder)
     can_override = has_perm(actor, Permission.OVERRIDE_PAYER_SPLIT)
     if data is not None:
-        return OrderForm(data, can_override=can_override, **choices)
+        return _for_role(actor, OrderForm(data, can_override=can_override, **choices))
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     initial: dict[str, Any] = {
         "starts_on": tomorrow, "window_start": "09:00", "window_end": "11:00",
@@ -57,7 +64,7 @@ def _form(request: HttpRequest, actor: Any, elder: Any, data: Any = None) -> Ord
     providers = list(choices["providers"][:2])
     if len(providers) == 1:  # the only possible provider is chosen already
         initial["provider"] = providers[0].pk
-    return OrderForm(initial=initial, can_override=can_override, **choices)
+    return _for_role(actor, OrderForm(initial=initial, can_override=can_override, **choices))
 
 
 def _cleaned(form: OrderForm) -> dict[str, Any]:
@@ -91,7 +98,7 @@ def order_split_view(request: HttpRequest) -> HttpResponse:
     elder = selectors.order_elder_get(actor=actor, external_id=request.GET.get("elder") or "")
     split = split_preview(elder, _cleaned(_form(request, actor, elder, request.GET)))
     if request.headers.get("HX-Request"):
-        return render(request, "visits/_split_preview.html", {"split": split})
+        return render(request, "visits/_split_figures.html", {"split": split})
     return JsonResponse({"split": split.as_dict() if split else None})
 
 
@@ -106,7 +113,7 @@ def _place(request: HttpRequest, actor: Any, elder: Any, form: OrderForm) -> Any
             window_start=data["window_start"], window_end=data["window_end"],
             allowance_yuan=shares["allowance_yuan"], ltc_yuan=shares["ltc_yuan"],
             self_pay_yuan=shares["self_pay_yuan"], split_reason=shares["split_reason"] or "",
-            relation=data["relation"], note=data["note"],
+            relation=data.get("relation") or "", note=data["note"],
         )  # fmt: skip
     except ValidationError as exc:
         apply_errors(form, exc)
