@@ -40,8 +40,10 @@ def test_omitted_shares_are_computed_from_price_and_entitlement(
 ) -> None:
     first = care.order("JW03")  # companionship 20 yuan: all of it from the allowance
     assert (first.allowance_yuan, first.ltc_yuan, first.self_pay_yuan) == (
-        Decimal("20.00"), Decimal("0.00"), Decimal("0.00"),
-    )  # fmt: skip
+        Decimal("20.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
     second = care.order("ZY01", window_start=datetime.time(13), window_end=datetime.time(15))
     # 70 yuan of the allowance left this month; the bath costs 80: the elder pays the rest.
     assert (second.allowance_yuan, second.self_pay_yuan) == (Decimal("70.00"), Decimal("10.00"))
@@ -56,8 +58,9 @@ def test_a_plan_spreads_the_allowance_left_over_the_months_visits(
     start = timezone.localdate() + datetime.timedelta(days=1)
     start = start.replace(day=1) + datetime.timedelta(days=32)
     start = start.replace(day=1)  # the first of a month: all visits in one month
-    order = care.order("JW03", starts_on=start, ends_on=start + datetime.timedelta(days=6),
-                       weekdays=list(range(7)))  # fmt: skip
+    order = care.order(
+        "JW03", starts_on=start, ends_on=start + datetime.timedelta(days=6), weekdays=list(range(7))
+    )
     # 7 visits of 20 yuan in one month, 90 yuan a month: 12.85 each (floored to the fen).
     assert order.allowance_yuan == Decimal("12.85")
     assert order.self_pay_yuan == Decimal("7.15")
@@ -68,8 +71,10 @@ def test_ltc_insurance_pays_its_share_of_personal_care_for_severe_loss(care: Car
     _severe(care)
     bath = care.order("ZY01")
     assert (bath.allowance_yuan, bath.ltc_yuan, bath.self_pay_yuan) == (
-        Decimal("0.00"), Decimal("48.00"), Decimal("32.00"),
-    )  # fmt: skip
+        Decimal("0.00"),
+        Decimal("48.00"),
+        Decimal("32.00"),
+    )
     visit = care.order("JW03", window_start=datetime.time(13), window_end=datetime.time(15))
     assert visit.ltc_yuan == Decimal("0.00")  # companionship is not long-term care
 
@@ -93,8 +98,9 @@ def test_an_officer_overrides_with_a_reason_that_is_stored_and_audited(
         care.order("JW03", actor=officer, **shares)
     assert set(error.value.message_dict) == {"split_reason"}  # the shares themselves are fine
     with pytest.raises(ValidationError) as error:  # must add up to the price exactly
-        care.order("JW03", actor=officer, split_reason="家属申请", **{
-            **shares, "self_pay_yuan": "15.01"})  # fmt: skip
+        care.order(
+            "JW03", actor=officer, split_reason="家属申请", **{**shares, "self_pay_yuan": "15.01"}
+        )
     assert "self_pay_yuan" in error.value.message_dict
     order = care.order("JW03", actor=officer, split_reason="家属申请部分自付", **shares)
     assert (order.allowance_yuan, order.self_pay_yuan) == (Decimal("5.00"), Decimal("15.00"))
@@ -112,10 +118,14 @@ def _api(client: Client, data: dict) -> object:
 def _payload(care: Care, code: str = "JW03", **extra: object) -> dict:
     start = timezone.localdate() + datetime.timedelta(days=2)
     return {
-        "elder": str(care.elder.external_id), "provider": str(care.provider.external_id),
-        "service": str(care.items[code].external_id), "starts_on": start.isoformat(),
-        "window_start": "10:00", "window_end": "12:00", **extra,
-    }  # fmt: skip
+        "elder": str(care.elder.external_id),
+        "provider": str(care.provider.external_id),
+        "service": str(care.items[code].external_id),
+        "starts_on": start.isoformat(),
+        "window_start": "10:00",
+        "window_end": "12:00",
+        **extra,
+    }
 
 
 def test_the_api_computes_the_split_and_enforces_the_override_rule(
@@ -126,16 +136,22 @@ def test_the_api_computes_the_split_and_enforces_the_override_rule(
     assert answer.status_code == 201, answer.content
     body = answer.json()
     assert (body["allowance_yuan"], body["ltc_yuan"], body["self_pay_yuan"]) == (
-        "20.00", "0.00", "0.00",
-    )  # fmt: skip
+        "20.00",
+        "0.00",
+        "0.00",
+    )
     refused = _api(worker, _payload(care, allowance_yuan="1.00"))
     assert refused.status_code == 400 and "allowance_yuan" in refused.json(), refused.content
     officer = login(Client(), care.world.user[Role.STREET_OFFICER])
     override = {"allowance_yuan": "0.00", "self_pay_yuan": "20.00"}
     no_reason = _api(officer, _payload(care, window_start="13:00", window_end="15:00", **override))
     assert no_reason.status_code == 400 and "split_reason" in no_reason.json(), no_reason.content
-    ok = _api(officer, _payload(care, window_start="13:00", window_end="15:00",
-                                split_reason="老人自愿自付", **override))  # fmt: skip
+    ok = _api(
+        officer,
+        _payload(
+            care, window_start="13:00", window_end="15:00", split_reason="老人自愿自付", **override
+        ),
+    )
     assert ok.status_code == 201, ok.content
     assert ok.json()["split_reason"] == "老人自愿自付"
     assert Order.objects.count() == 2
@@ -151,8 +167,11 @@ def test_the_order_page_shows_price_and_entitlement_and_asks_no_shares(
     assert 'name="allowance_yuan"' not in page and 'name="split_reason"' not in page
     assert 'id="split-preview"' in page and 'hx-get="/visits/orders/split/"' in page
     # The live preview: JSON for scripts, a fragment for htmx.
-    query = {"elder": str(care.elder.external_id), "provider": care.provider.pk,
-             "item": care.items["ZY01"].pk}  # fmt: skip
+    query = {
+        "elder": str(care.elder.external_id),
+        "provider": care.provider.pk,
+        "item": care.items["ZY01"].pk,
+    }
     split = client.get("/visits/orders/split/", query).json()["split"]
     assert split == {
         "price": "80.00",
@@ -170,8 +189,13 @@ def test_the_order_page_shows_price_and_entitlement_and_asks_no_shares(
     assert "48.00" in text and "90.00" in text and "<html" not in text
     # Without JavaScript the "work out the cost" button shows the same, placing nothing.
     start = timezone.localdate() + datetime.timedelta(days=1)
-    data = {**query, "starts_on": start.isoformat(), "window_start": "09:00",
-            "window_end": "11:00", "preview": "1"}  # fmt: skip
+    data = {
+        **query,
+        "starts_on": start.isoformat(),
+        "window_start": "09:00",
+        "window_end": "11:00",
+        "preview": "1",
+    }
     preview = client.post(url, data)
     assert preview.status_code == 200 and "48.00" in preview.content.decode()
     assert not Order.objects.exists()
@@ -188,10 +212,15 @@ def test_an_officer_sees_the_override_fields_and_must_give_a_reason(care: Care) 
     assert 'name="allowance_yuan"' in page and 'name="split_reason"' in page
     start = timezone.localdate() + datetime.timedelta(days=1)
     data = {
-        "elder": str(care.elder.external_id), "provider": care.provider.pk,
-        "item": care.items["JW03"].pk, "starts_on": start.isoformat(), "window_start": "09:00",
-        "window_end": "11:00", "self_pay_yuan": "10", "ltc_yuan": "10",
-    }  # fmt: skip
+        "elder": str(care.elder.external_id),
+        "provider": care.provider.pk,
+        "item": care.items["JW03"].pk,
+        "starts_on": start.isoformat(),
+        "window_start": "09:00",
+        "window_end": "11:00",
+        "self_pay_yuan": "10",
+        "ltc_yuan": "10",
+    }
     refused = client.post(url, data)
     assert refused.status_code == 400
     assert "field-split_reason has-error" in refused.content.decode()

@@ -110,13 +110,21 @@ class Visit(BaseModel):
     standard_minutes = models.PositiveIntegerField(_("standard duration (minutes)"))
     needs_two = models.BooleanField(_("needs two caregivers"), default=False)
     caregiver = models.ForeignKey(
-        Caregiver, verbose_name=_("caregiver"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="visits",
-    )  # fmt: skip
+        Caregiver,
+        verbose_name=_("caregiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
     second_caregiver = models.ForeignKey(
-        Caregiver, verbose_name=_("second caregiver"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="second_visits",
-    )  # fmt: skip
+        Caregiver,
+        verbose_name=_("second caregiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="second_visits",
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
     )

@@ -79,21 +79,31 @@ def _offer_errors(
     """The provider's offer of the item (or None), noting why the order cannot be placed."""
     if elder.status in (ElderStatus.DECEASED, ElderStatus.MOVED_OUT, ElderStatus.DUPLICATE):
         errors["elder"] = _("The elder's record is %(status)s: no services can be ordered.") % {
-            "status": elder.get_status_display()}  # fmt: skip
+            "status": elder.get_status_display()
+        }
     offering = offering_for(provider=provider, item=item)
     if offering is None:
         errors["item"] = _("%(provider)s does not offer %(service)s.") % {
-            "provider": provider.name, "service": item.name}  # fmt: skip
+            "provider": provider.name,
+            "service": item.name,
+        }
     if not provider_serves(provider=provider, division_code=elder.division_code):
         errors["provider"] = _("%(provider)s does not serve the elder's community.") % {
-            "provider": provider.name}  # fmt: skip
+            "provider": provider.name
+        }
     return offering
 
 
 def _order_dates(
-    *, item: ServiceItem, starts_on: datetime.date, ends_on: datetime.date, weekdays: list[int],
-    window_start: datetime.time, window_end: datetime.time, errors: dict[str, str],
-) -> list[datetime.date]:  # fmt: skip
+    *,
+    item: ServiceItem,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    weekdays: list[int],
+    window_start: datetime.time,
+    window_end: datetime.time,
+    errors: dict[str, str],
+) -> list[datetime.date]:
     """The dates the order's rule yields, noting what is wrong with the rule or the window."""
     today = timezone.localdate()
     if any(not 0 <= d <= 6 for d in weekdays):
@@ -104,17 +114,21 @@ def _order_dates(
         errors["ends_on"] = _("The last date comes before the first.")
     elif (ends_on - starts_on).days > settings.VISIT_PLAN_MAX_DAYS:
         errors["ends_on"] = _("A care plan runs at most %(days)d days; renew it after.") % {
-            "days": settings.VISIT_PLAN_MAX_DAYS}  # fmt: skip
+            "days": settings.VISIT_PLAN_MAX_DAYS
+        }
     if window_end <= window_start:
         errors["window_end"] = _("The time window must end after it starts.")
     elif (
         _aware(starts_on, window_end) - _aware(starts_on, window_start)
     ).total_seconds() < item.standard_minutes * 60:
         errors["window_end"] = _("The window is shorter than the service (%(minutes)d min).") % {
-            "minutes": item.standard_minutes}  # fmt: skip
-    dates = [] if errors.keys() & {"weekdays", "ends_on", "starts_on"} else plan_dates(
-        starts_on=starts_on, ends_on=ends_on, weekdays=weekdays
-    )  # fmt: skip
+            "minutes": item.standard_minutes
+        }
+    dates = (
+        []
+        if errors.keys() & {"weekdays", "ends_on", "starts_on"}
+        else plan_dates(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)
+    )
     if not errors and not dates:
         errors["weekdays"] = _(
             "This rule yields no dates: none of the chosen weekdays falls between %(start)s "
@@ -144,22 +158,83 @@ def _order_checks(
         errors["relation"] = _("Say how you are related to the elder.")
     price = offering.price if offering is not None else Decimal("0.00")
     allowance, ltc, self_pay, reason = payer_split(
-        actor=actor, elder=elder, item=item, provider=provider, price=price,
-        dates=dates if not errors else [], shares=shares, reason=split_reason, errors=errors,
-    )  # fmt: skip
+        actor=actor,
+        elder=elder,
+        item=item,
+        provider=provider,
+        price=price,
+        dates=dates if not errors else [],
+        shares=shares,
+        reason=split_reason,
+        errors=errors,
+    )
     if errors:
         raise ValidationError(errors)
     return dates, price, (allowance, ltc, self_pay), reason
 
 
+def _order_visits_create(order: Order, dates: list[datetime.date]) -> None:
+    """The order's visits, one a date, each with the order's window, price and split."""
+    Visit.objects.bulk_create(
+        [
+            Visit(
+                order=order,
+                elder=order.elder,
+                division_code=order.division_code,
+                provider=order.provider,
+                item=order.item,
+                date=day,
+                window_start=_aware(day, order.window_start),
+                window_end=_aware(day, order.window_end),
+                standard_minutes=order.item.standard_minutes,
+                needs_two=order.item.two_caregivers,
+                price=order.price,
+                allowance_yuan=order.allowance_yuan,
+                ltc_yuan=order.ltc_yuan,
+                self_pay_yuan=order.self_pay_yuan,
+            )
+            for day in dates
+        ]
+    )
+
+
+def _order_audit(
+    actor: Actor, order: Order, count: int, first: datetime.date, last: datetime.date
+) -> None:
+    placed = {
+        "item": order.item.code,
+        "provider": order.provider.name,
+        "dates": count,
+        "first": first.isoformat(),
+        "last": last.isoformat(),
+        "allowance": str(order.allowance_yuan),
+        "ltc": str(order.ltc_yuan),
+        "self_pay": str(order.self_pay_yuan),
+        "split_reason": order.split_reason,
+        "relation": order.relation,
+    }
+    _audit(actor, AuditAction.CREATE, order, order.division_code, {"order": [None, placed]})
+
+
 @transaction.atomic
 def order_place(
-    *, actor: Actor, elder: Elder, provider: Organisation, item: ServiceItem,
-    starts_on: datetime.date, window_start: datetime.time, window_end: datetime.time,
-    ends_on: datetime.date | None = None, weekdays: list[int] | None = None,
-    allowance_yuan: Any = None, ltc_yuan: Any = None, self_pay_yuan: Any = None,
-    split_reason: str = "", relation: str = "", note: str = "",
-) -> Order:  # fmt: skip
+    *,
+    actor: Actor,
+    elder: Elder,
+    provider: Organisation,
+    item: ServiceItem,
+    starts_on: datetime.date,
+    window_start: datetime.time,
+    window_end: datetime.time,
+    ends_on: datetime.date | None = None,
+    weekdays: list[int] | None = None,
+    allowance_yuan: Any = None,
+    ltc_yuan: Any = None,
+    self_pay_yuan: Any = None,
+    split_reason: str = "",
+    relation: str = "",
+    note: str = "",
+) -> Order:
     """Place an order for one visit or a care plan of recurring visits. The payer split is
     computed from the price and the elder's entitlement; shares given that differ from it
     are an officer's override and need ``split_reason``."""
@@ -170,42 +245,47 @@ def order_place(
     weekdays = sorted({int(d) for d in (weekdays or [])})
     ends_on = ends_on or starts_on
     rule = {
-        "starts_on": starts_on, "ends_on": ends_on, "weekdays": weekdays,
-        "window_start": window_start, "window_end": window_end,
-    }  # fmt: skip
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "weekdays": weekdays,
+        "window_start": window_start,
+        "window_end": window_end,
+    }
     shares = {
         "allowance_yuan": allowance_yuan,
         "ltc_yuan": ltc_yuan,
         "self_pay_yuan": self_pay_yuan,
     }
     dates, price, (allowance, ltc, self_pay), reason = _order_checks(
-        actor=actor, elder=elder, provider=provider, item=item, rule=rule, shares=shares,
-        split_reason=split_reason, relation=relation,
-    )  # fmt: skip
+        actor=actor,
+        elder=elder,
+        provider=provider,
+        item=item,
+        rule=rule,
+        shares=shares,
+        split_reason=split_reason,
+        relation=relation,
+    )
     order = Order.objects.create(
-        elder=elder, division_code=elder.division_code, provider=provider, item=item,
+        elder=elder,
+        division_code=elder.division_code,
+        provider=provider,
+        item=item,
         kind=OrderKind.PLAN if weekdays else OrderKind.ONE_OFF,
-        placed_via=VIA_BY_ROLE.get(actor.role, PlacedVia.OFFICER), placed_by=_user(actor),
-        placed_by_username=actor.username, relation=relation or "", price=price,
-        allowance_yuan=allowance, ltc_yuan=ltc, self_pay_yuan=self_pay, split_reason=reason,
-        note=str(note or "")[:500], **rule,
-    )  # fmt: skip
-    Visit.objects.bulk_create([
-        Visit(
-            order=order, elder=elder, division_code=elder.division_code, provider=provider,
-            item=item, date=day, window_start=_aware(day, window_start),
-            window_end=_aware(day, window_end), standard_minutes=item.standard_minutes,
-            needs_two=item.two_caregivers, price=price, allowance_yuan=allowance, ltc_yuan=ltc,
-            self_pay_yuan=self_pay,
-        )
-        for day in dates
-    ])  # fmt: skip
-    _audit(actor, AuditAction.CREATE, order, elder.division_code, {
-        "order": [None, {"item": item.code, "provider": provider.name, "dates": len(dates),
-                         "first": dates[0].isoformat(), "last": dates[-1].isoformat(),
-                         "allowance": str(allowance), "ltc": str(ltc), "self_pay": str(self_pay),
-                         "split_reason": reason, "relation": relation}],
-    })  # fmt: skip
+        placed_via=VIA_BY_ROLE.get(actor.role, PlacedVia.OFFICER),
+        placed_by=_user(actor),
+        placed_by_username=actor.username,
+        relation=relation or "",
+        price=price,
+        allowance_yuan=allowance,
+        ltc_yuan=ltc,
+        self_pay_yuan=self_pay,
+        split_reason=reason,
+        note=str(note or "")[:500],
+        **rule,
+    )
+    _order_visits_create(order, dates)
+    _order_audit(actor, order, len(dates), dates[0], dates[-1])
     return order
 
 
@@ -239,8 +319,12 @@ def order_cancel(*, actor: Actor, order: Order, reason: str) -> Order:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != OrderStatus.ACTIVE:
-        raise ValidationError({"order": _("The order is already %(status)s.") % {
-            "status": order.get_status_display()}})  # fmt: skip
+        raise ValidationError(
+            {
+                "order": _("The order is already %(status)s.")
+                % {"status": order.get_status_display()}
+            }
+        )
     now = timezone.now()
     cancelled = 0
     for visit in Visit.objects.select_for_update().filter(

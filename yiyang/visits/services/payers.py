@@ -110,13 +110,18 @@ class SplitProposal:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "price": str(self.price), "allowance_yuan": str(self.allowance_yuan),
-            "ltc_yuan": str(self.ltc_yuan), "self_pay_yuan": str(self.self_pay_yuan),
-            "monthly_allowance": None if self.monthly_allowance is None
+            "price": str(self.price),
+            "allowance_yuan": str(self.allowance_yuan),
+            "ltc_yuan": str(self.ltc_yuan),
+            "self_pay_yuan": str(self.self_pay_yuan),
+            "monthly_allowance": None
+            if self.monthly_allowance is None
             else str(self.monthly_allowance),
-            "allowance_left": str(self.allowance_left), "ltc_covered": self.ltc_covered,
-            "ltc_percent": self.ltc_percent, "cover_problem": self.cover_problem,
-        }  # fmt: skip
+            "allowance_left": str(self.allowance_left),
+            "ltc_covered": self.ltc_covered,
+            "ltc_percent": self.ltc_percent,
+            "cover_problem": self.cover_problem,
+        }
 
 
 def payer_split_proposal(
@@ -151,11 +156,16 @@ def payer_split_proposal(
         if problem:
             allowance = ZERO
     return SplitProposal(
-        price=price, allowance_yuan=allowance, ltc_yuan=ltc,
-        self_pay_yuan=price - allowance - ltc, monthly_allowance=monthly, allowance_left=left,
-        ltc_covered=covered, ltc_percent=int(LTC_SHARE * 100) if covered else 0,
+        price=price,
+        allowance_yuan=allowance,
+        ltc_yuan=ltc,
+        self_pay_yuan=price - allowance - ltc,
+        monthly_allowance=monthly,
+        allowance_left=left,
+        ltc_covered=covered,
+        ltc_percent=int(LTC_SHARE * 100) if covered else 0,
         cover_problem=problem,
-    )  # fmt: skip
+    )
 
 
 def _allowance_errors(
@@ -175,9 +185,12 @@ def _allowance_errors(
                 "In %(year)d-%(month)02d the allowance would reach %(total)s yuan; the "
                 "elder's allowance is %(monthly)s yuan a month (%(used)s already booked)."
             ) % {
-                "year": year, "month": month, "total": used + allowance * count,
-                "monthly": monthly, "used": used,
-            }  # fmt: skip
+                "year": year,
+                "month": month,
+                "total": used + allowance * count,
+                "monthly": monthly,
+                "used": used,
+            }
             return
 
 

@@ -40,9 +40,12 @@ def split_preview(elder: Any, data: dict[str, Any]) -> SplitProposal | None:
     weekdays = [int(d) for d in data.get("weekdays") or []]
     dates = services.plan_dates(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)
     return payer_split_proposal(
-        elder=elder, item=item, price=offering.price, dates=dates or [starts_on],
+        elder=elder,
+        item=item,
+        price=offering.price,
+        dates=dates or [starts_on],
         provider=provider,
-    )  # fmt: skip
+    )
 
 
 def _for_role(actor: Any, form: OrderForm) -> OrderForm:
@@ -59,8 +62,10 @@ def _form(request: HttpRequest, actor: Any, elder: Any, data: Any = None) -> Ord
         return _for_role(actor, OrderForm(data, can_override=can_override, **choices))
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     initial: dict[str, Any] = {
-        "starts_on": tomorrow, "window_start": "09:00", "window_end": "11:00",
-    }  # fmt: skip
+        "starts_on": tomorrow,
+        "window_start": "09:00",
+        "window_end": "11:00",
+    }
     providers = list(choices["providers"][:2])
     if len(providers) == 1:  # the only possible provider is chosen already
         initial["provider"] = providers[0].pk
@@ -83,9 +88,11 @@ def _cleaned(form: OrderForm) -> dict[str, Any]:
 
 def _page(request: HttpRequest, elder: Any, form: OrderForm, status: int = 200) -> HttpResponse:
     context = {
-        "elder": elder, "form": form, "split": split_preview(elder, _cleaned(form)),
+        "elder": elder,
+        "form": form,
+        "split": split_preview(elder, _cleaned(form)),
         "split_fields": SPLIT_FIELDS,
-    }  # fmt: skip
+    }
     return render(request, "visits/order_form.html", context, status=status)
 
 
@@ -107,19 +114,28 @@ def _place(request: HttpRequest, actor: Any, elder: Any, form: OrderForm) -> Any
     shares = {name: data.get(name) for name in SPLIT_FIELDS}
     try:
         order = services.order_place(
-            actor=actor, elder=elder, provider=data["provider"], item=data["item"],
-            starts_on=data["starts_on"], ends_on=data["ends_on"],
+            actor=actor,
+            elder=elder,
+            provider=data["provider"],
+            item=data["item"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
             weekdays=[int(d) for d in data["weekdays"]],
-            window_start=data["window_start"], window_end=data["window_end"],
-            allowance_yuan=shares["allowance_yuan"], ltc_yuan=shares["ltc_yuan"],
-            self_pay_yuan=shares["self_pay_yuan"], split_reason=shares["split_reason"] or "",
-            relation=data.get("relation") or "", note=data["note"],
-        )  # fmt: skip
+            window_start=data["window_start"],
+            window_end=data["window_end"],
+            allowance_yuan=shares["allowance_yuan"],
+            ltc_yuan=shares["ltc_yuan"],
+            self_pay_yuan=shares["self_pay_yuan"],
+            split_reason=shares["split_reason"] or "",
+            relation=data.get("relation") or "",
+            note=data["note"],
+        )
     except ValidationError as exc:
         apply_errors(form, exc)
         return None
-    messages.success(request, _("The order is placed: %(count)d visit(s).") % {
-        "count": order.visits.count()})  # fmt: skip
+    messages.success(
+        request, _("The order is placed: %(count)d visit(s).") % {"count": order.visits.count()}
+    )
     unstaffed = dispatch_facts.order_unstaffed_days(order)
     if unstaffed:
         messages.warning(request, order_warning(order, unstaffed)["message"])
