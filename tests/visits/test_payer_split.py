@@ -227,3 +227,18 @@ def test_an_officer_sees_the_override_fields_and_must_give_a_reason(care: Care) 
     assert not Order.objects.exists()
     assert client.post(url, {**data, "split_reason": "试点"}).status_code == 302
     assert Order.objects.get().split_reason == "试点"
+
+
+def test_the_split_preview_is_scoped_like_the_order_form(care: Care) -> None:
+    query = {
+        "elder": str(care.elder.external_id),
+        "provider": care.provider.pk,
+        "item": care.items["JW03"].pk,
+    }
+    outsider = login(Client(), care.world.user["worker_YA1a"])
+    assert outsider.get("/visits/orders/split/", query).status_code == 404
+    assert outsider.get("/visits/orders/split/", {"elder": "nonsense"}).status_code == 404
+    auditor = login(Client(), care.world.user[Role.AUDITOR])
+    assert auditor.get("/visits/orders/split/", query).status_code == 403
+    worker = login(Client(), care.world.user[Role.COMMUNITY_WORKER])
+    assert worker.get("/visits/orders/split/", {**query, "item": "x"}).json() == {"split": None}

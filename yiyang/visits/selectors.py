@@ -280,13 +280,9 @@ def dispatch_candidates(*, actor: Actor, visit: Visit) -> list[Candidate]:
     candidates = []
     for caregiver in caregivers:
         dist = None
-        if None not in (caregiver.home_lat, caregiver.home_lng, elder.lat, elder.lng):
-            dist = distance_m(
-                float(caregiver.home_lat),
-                float(caregiver.home_lng),  # type: ignore[arg-type]
-                float(elder.lat),
-                float(elder.lng),  # type: ignore[arg-type]
-            )
+        points = (caregiver.home_lat, caregiver.home_lng, elder.lat, elder.lng)
+        if all(p is not None for p in points):
+            dist = distance_m(*(float(p) for p in points))  # type: ignore[arg-type]
         candidates.append(
             Candidate(caregiver, problems[caregiver.pk], dist, served.get(caregiver.pk, 0), 0)
         )
