@@ -194,6 +194,7 @@ def test_an_order_may_use_the_allowance_only_under_a_live_contract(books: Books)
         "starts_on": today + datetime.timedelta(days=2),
         "window_start": datetime.time(9),
         "window_end": datetime.time(11),
+        "split_reason": "officer's split",
     }
     books.contract.ends_on = today
     books.contract.save()

@@ -40,17 +40,23 @@ class Care:
         """An order placed by the community worker for ``days`` from tomorrow (10:00-12:00)."""
         start = timezone.localdate() + datetime.timedelta(days=1)
         values: dict[str, Any] = {
-            "starts_on": start, "window_start": datetime.time(10), "window_end": datetime.time(12),
-        }  # fmt: skip
+            "starts_on": start,
+            "window_start": datetime.time(10),
+            "window_end": datetime.time(12),
+        }
         if days > 1:
             values.update(
                 ends_on=start + datetime.timedelta(days=days - 1), weekdays=list(range(7))
             )
+        actor = extra.pop("actor", None) or self.world.user[Role.COMMUNITY_WORKER]
         values.update(extra)
         return services.order_place(
-            actor=self.world.user[Role.COMMUNITY_WORKER], elder=self.elder,
-            provider=self.provider, item=self.items[code], **values,
-        )  # fmt: skip
+            actor=actor,
+            elder=self.elder,
+            provider=self.provider,
+            item=self.items[code],
+            **values,
+        )
 
     def assigned(self, code: str = "JW03", *names: str) -> Visit:
         visit = self.order(code).visits.get()
@@ -62,9 +68,10 @@ class Care:
         now = timezone.now()
         start = now - datetime.timedelta(minutes=opened_minutes_ago)
         Visit.objects.filter(pk=visit.pk).update(
-            date=timezone.localdate(start), window_start=start,
+            date=timezone.localdate(start),
+            window_start=start,
             window_end=start + datetime.timedelta(hours=2),
-        )  # fmt: skip
+        )
         visit.refresh_from_db()
         return visit
 
@@ -95,18 +102,34 @@ def care(world: World) -> Care:
     catalogue.service_areas_set(actor=manager, provider=provider, divisions=[world.div["XA1"]])
     caregivers = {
         "wang": catalogue.caregiver_save(
-            actor=manager, provider=provider, name="王护理", skills=["bathing", "hoist_transfer"],
-            user=world.user[Role.CAREGIVER], home_lat="34.751", home_lng="113.651", **ALL_DAY,
+            actor=manager,
+            provider=provider,
+            name="王护理",
+            skills=["bathing", "hoist_transfer"],
+            user=world.user[Role.CAREGIVER],
+            home_lat="34.751",
+            home_lng="113.651",
+            **ALL_DAY,
         ),
         "li": catalogue.caregiver_save(
-            actor=manager, provider=provider, name="李护理", skills=["hoist_transfer", "cleaning"],
-            home_lat="34.70", home_lng="113.60", **ALL_DAY,
+            actor=manager,
+            provider=provider,
+            name="李护理",
+            skills=["hoist_transfer", "cleaning"],
+            home_lat="34.70",
+            home_lng="113.60",
+            **ALL_DAY,
         ),
         "zhao": catalogue.caregiver_save(
-            actor=manager, provider=provider, name="赵护理", skills=["bathing"],
-            home_lat="34.752", home_lng="113.652", **ALL_DAY,
+            actor=manager,
+            provider=provider,
+            name="赵护理",
+            skills=["bathing"],
+            home_lat="34.752",
+            home_lng="113.652",
+            **ALL_DAY,
         ),
-    }  # fmt: skip
+    }
     li_login = UserFactory(username="caregiver_li", role=Role.CAREGIVER, organisation=provider)
     catalogue.caregiver_save(
         actor=manager, provider=provider, caregiver=caregivers["li"], user=li_login
@@ -114,19 +137,29 @@ def care(world: World) -> Care:
     today = timezone.localdate()
     for name in ("wang", "li"):
         catalogue.certificate_add(
-            actor=manager, caregiver=caregivers[name], qualification="elder_care_worker",
-            number=f"C-{name}", expires_on=today + datetime.timedelta(days=365),
-        )  # fmt: skip
+            actor=manager,
+            caregiver=caregivers[name],
+            qualification="elder_care_worker",
+            number=f"C-{name}",
+            expires_on=today + datetime.timedelta(days=365),
+        )
     catalogue.certificate_add(
-        actor=manager, caregiver=caregivers["zhao"], qualification="elder_care_worker",
-        number="C-zhao", issued_on=today - datetime.timedelta(days=800),
+        actor=manager,
+        caregiver=caregivers["zhao"],
+        qualification="elder_care_worker",
+        number="C-zhao",
+        issued_on=today - datetime.timedelta(days=800),
         expires_on=today - datetime.timedelta(days=3),
-    )  # fmt: skip
+    )
     worker = world.user[Role.COMMUNITY_WORKER]
     elder = make_elder(
-        worker, world.div["XA1a"], name="刘桂兰", address="测试路1号",
-        lat=Decimal("34.750000"), lng=Decimal("113.650000"),
-    )  # fmt: skip
+        worker,
+        world.div["XA1a"],
+        name="刘桂兰",
+        address="测试路1号",
+        lat=Decimal("34.750000"),
+        lng=Decimal("113.650000"),
+    )
     family = world.user[Role.FAMILY]
     family_member_link(actor=worker, elder=elder, user=family, relation="child")
     consent_record(

@@ -27,18 +27,32 @@ def test_check_in_and_out_answer_the_visit_with_state_and_flags(care: Care) -> N
     visit = care.now_window(care.assigned("JW03"), opened_minutes_ago=60)
     client = login(Client(), care.caregiver_user)
     at = (timezone.now() - datetime.timedelta(minutes=40)).isoformat()
-    answer = post(client, f"/api/v1/visits/{visit.external_id}/check-in/", {
-        "latitude": 34.7545, "longitude": 113.65, "accuracy": 12, "at": at,
-    })  # fmt: skip
+    answer = post(
+        client,
+        f"/api/v1/visits/{visit.external_id}/check-in/",
+        {
+            "latitude": 34.7545,
+            "longitude": 113.65,
+            "accuracy": 12,
+            "at": at,
+        },
+    )
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert body["status"] == "checked_in"
     assert [f["code"] for f in body["flags"]] == ["out_of_range"]
     assert "500" in body["flags"][0]["detail"]  # metres, in the reader's language
-    out = post(client, f"/api/v1/visits/{visit.external_id}/check-out/", {
-        "latitude": 34.75, "longitude": 113.65, "accuracy": 8,
-        "at": timezone.now().isoformat(), "tasks_done": care.items["JW03"].checklist,
-    })  # fmt: skip
+    out = post(
+        client,
+        f"/api/v1/visits/{visit.external_id}/check-out/",
+        {
+            "latitude": 34.75,
+            "longitude": 113.65,
+            "accuracy": 8,
+            "at": timezone.now().isoformat(),
+            "tasks_done": care.items["JW03"].checklist,
+        },
+    )
     assert out.status_code == 200, out.content
     assert out.json()["status"] == "checked_out"
     assert out.json()["review_status"] == "pending"
@@ -68,9 +82,15 @@ def test_bad_check_ins_are_400_with_the_field(care: Care, payload: dict) -> None
 def test_someone_elses_visit_is_404_for_a_caregiver(care: Care) -> None:
     visit = care.now_window(care.assigned("JW03", "li"))
     client = login(Client(), care.caregiver_user)
-    answer = post(client, f"/api/v1/visits/{visit.external_id}/check-in/", {
-        "latitude": 34.75, "longitude": 113.65, "accuracy": 5,
-    })  # fmt: skip
+    answer = post(
+        client,
+        f"/api/v1/visits/{visit.external_id}/check-in/",
+        {
+            "latitude": 34.75,
+            "longitude": 113.65,
+            "accuracy": 5,
+        },
+    )
     assert answer.status_code == 404
 
 
@@ -80,9 +100,15 @@ def test_the_days_list_and_a_photo_upload(care: Care) -> None:
     listed = client.get(f"/api/v1/visits/?date={visit.date.isoformat()}")
     assert [row["id"] for row in listed.json()["results"]] == [str(visit.external_id)]
     assert client.get("/api/v1/visits/?date=2026-02-30").status_code == 400
-    post(client, f"/api/v1/visits/{visit.external_id}/check-in/", {
-        "latitude": 34.75, "longitude": 113.65, "accuracy": 5,
-    })  # fmt: skip
+    post(
+        client,
+        f"/api/v1/visits/{visit.external_id}/check-in/",
+        {
+            "latitude": 34.75,
+            "longitude": 113.65,
+            "accuracy": 5,
+        },
+    )
     image = io.BytesIO()
     Image.new("RGB", (10, 10)).save(image, "PNG")
     image.seek(0)
@@ -98,9 +124,13 @@ def test_the_days_list_and_a_photo_upload(care: Care) -> None:
 def test_conflicting_assignment_is_400_with_codes(care: Care) -> None:
     visit = care.order("ZY01").visits.get()
     client = login(Client(), care.manager)
-    answer = post(client, f"/api/v1/visits/{visit.external_id}/assign/", {
-        "caregivers": [str(care.caregivers["zhao"].external_id)],
-    })  # fmt: skip
+    answer = post(
+        client,
+        f"/api/v1/visits/{visit.external_id}/assign/",
+        {
+            "caregivers": [str(care.caregivers["zhao"].external_id)],
+        },
+    )
     assert answer.status_code == 400
     assert answer.json()["codes"] == ["expired_certificate"]
     suggestions = client.get(f"/api/v1/visits/{visit.external_id}/suggestions/").json()

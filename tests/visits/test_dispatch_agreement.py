@@ -28,9 +28,11 @@ def test_day_off_is_refused_alike_by_service_page_and_api(care: Care) -> None:
     visit = care.order("JW03").visits.get()
     wang = care.caregivers["wang"]
     catalogue.caregiver_save(
-        actor=care.manager, provider=care.provider, caregiver=wang,
+        actor=care.manager,
+        provider=care.provider,
+        caregiver=wang,
         work_days=[(visit.date.weekday() + 1) % 7],
-    )  # fmt: skip
+    )
     try:
         services.visit_assign(actor=care.manager, visit=visit, caregivers=[wang])
     except services.DispatchRefusedError as exc:
@@ -39,9 +41,10 @@ def test_day_off_is_refused_alike_by_service_page_and_api(care: Care) -> None:
     client = _client(care.manager)
     api = client.post(
         f"/api/v1/visits/{visit.external_id}/assign/",
-        json.dumps({"caregivers": [str(wang.external_id)]}), content_type="application/json",
+        json.dumps({"caregivers": [str(wang.external_id)]}),
+        content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="zh-hans",
-    )  # fmt: skip
+    )
     assert api.status_code == 400
     body = api.json()
     assert body["codes"] == ["day_off"]
@@ -75,8 +78,9 @@ def test_an_overlap_names_the_visit_in_the_way_on_page_and_api(care: Care) -> No
     client = _client(care.manager)
     api = client.post(
         f"/api/v1/visits/{second.external_id}/assign/",
-        json.dumps({"caregivers": [str(wang.external_id)]}), content_type="application/json",
-    )  # fmt: skip
+        json.dumps({"caregivers": [str(wang.external_id)]}),
+        content_type="application/json",
+    )
     page = client.post(
         f"/visits/{second.external_id}/assign/", {"caregivers": [str(wang.external_id)]}
     )
@@ -87,17 +91,23 @@ def test_an_overlap_names_the_visit_in_the_way_on_page_and_api(care: Care) -> No
 def test_an_order_no_caregiver_works_is_placed_with_a_warning(care: Care) -> None:
     for caregiver in care.caregivers.values():
         catalogue.caregiver_save(
-            actor=care.manager, provider=care.provider, caregiver=caregiver,
-            work_start=datetime.time(8), work_end=datetime.time(18),
-        )  # fmt: skip
+            actor=care.manager,
+            provider=care.provider,
+            caregiver=caregiver,
+            work_start=datetime.time(8),
+            work_end=datetime.time(18),
+        )
     worker = care.world.user[Role.COMMUNITY_WORKER]
     client = _client(worker)
     start = timezone.localdate() + datetime.timedelta(days=2)
     data = {
-        "elder": str(care.elder.external_id), "provider": str(care.provider.external_id),
-        "service": str(care.items["JW03"].external_id), "starts_on": start.isoformat(),
-        "window_start": "22:30", "window_end": "23:30",
-    }  # fmt: skip
+        "elder": str(care.elder.external_id),
+        "provider": str(care.provider.external_id),
+        "service": str(care.items["JW03"].external_id),
+        "starts_on": start.isoformat(),
+        "window_start": "22:30",
+        "window_end": "23:30",
+    }
     api = client.post("/api/v1/orders/", json.dumps(data), content_type="application/json")
     assert api.status_code == 201
     (warning,) = api.json()["warnings"]
@@ -109,11 +119,14 @@ def test_an_order_no_caregiver_works_is_placed_with_a_warning(care: Care) -> Non
     page = client.post(
         f"/visits/orders/new/?elder={care.elder.external_id}",
         {
-            "elder": str(care.elder.external_id), "provider": care.provider.pk,
-            "item": care.items["JW03"].pk, "starts_on": start.isoformat(),
-            "window_start": "22:30", "window_end": "23:30",
+            "elder": str(care.elder.external_id),
+            "provider": care.provider.pk,
+            "item": care.items["JW03"].pk,
+            "starts_on": start.isoformat(),
+            "window_start": "22:30",
+            "window_end": "23:30",
         },
         follow=True,
-    )  # fmt: skip
+    )
     assert page.status_code == 200
     assert warning["message"].split("：")[0].split(":")[0] in page.content.decode()

@@ -14,31 +14,59 @@ H = 60.0
 
 def worker(name: str = "胡强", pk: int = 1, **extra: object) -> Worker:
     values: dict[str, object] = {
-        "pk": pk, "id": f"cg-{pk}", "name": name, "status": "active", "provider_id": 7,
+        "pk": pk,
+        "id": f"cg-{pk}",
+        "name": name,
+        "status": "active",
+        "provider_id": 7,
         "skills": frozenset({"bathing"}),
         "certificates": {"elder_care_worker": "2030-01-01"},
-        "work_days": frozenset(range(5)), "work_start": 8.5 * H, "work_end": 17.5 * H,
-        "max_minutes": 480, "travel_mode": "car",
-    }  # fmt: skip
+        "work_days": frozenset(range(5)),
+        "work_start": 8.5 * H,
+        "work_end": 17.5 * H,
+        "max_minutes": 480,
+        "travel_mode": "car",
+    }
     values.update(extra)
     return Worker(**values)  # type: ignore[arg-type]
 
 
-def booking(vid: str, start: float, end: float, minutes: float, *, at: float | None = None,
-            lat: float | None = 34.75, lng: float | None = 113.65, **extra: object) -> Booking:  # fmt: skip
+def booking(
+    vid: str,
+    start: float,
+    end: float,
+    minutes: float,
+    *,
+    at: float | None = None,
+    lat: float | None = 34.75,
+    lng: float | None = 113.65,
+    **extra: object,
+) -> Booking:
     order = start if at is None else at
     return Booking(
-        vid, max(start, order), end - minutes, minutes, order, lat, lng,
-        minutes=int(minutes), service="助浴", elder=f"老年人{vid}", **extra,  # type: ignore[arg-type]
-    )  # fmt: skip
+        vid,
+        max(start, order),
+        end - minutes,
+        minutes,
+        order,
+        lat,
+        lng,
+        minutes=int(minutes),
+        service="助浴",
+        elder=f"老年人{vid}",
+        **extra,  # type: ignore[arg-type]
+    )
 
 
-def need(start: float, end: float, minutes: float, *, weekday: int = MONDAY,
-         **extra: object) -> Need:  # fmt: skip
+def need(
+    start: float, end: float, minutes: float, *, weekday: int = MONDAY, **extra: object
+) -> Need:
     values: dict[str, object] = {
-        "booking": booking("new", start, end, minutes), "weekday": weekday,
-        "date": "2026-12-07", "provider_id": 7,
-    }  # fmt: skip
+        "booking": booking("new", start, end, minutes),
+        "weekday": weekday,
+        "date": "2026-12-07",
+        "provider_id": 7,
+    }
     values.update(extra)
     return Need(**values)  # type: ignore[arg-type]
 
@@ -66,9 +94,12 @@ def test_outside_working_hours_on_a_working_day() -> None:
     verdict = judge(need(22.5 * H, 23.5 * H, 60), [worker()], {})
     assert codes(verdict) == ["outside_hours"]
     assert verdict.refusals[0].params == {
-        "work_start": "08:30", "work_end": "17:30", "window_start": "22:30",
-        "window_end": "23:30", "duration": 60,
-    }  # fmt: skip
+        "work_start": "08:30",
+        "work_end": "17:30",
+        "window_start": "22:30",
+        "window_end": "23:30",
+        "duration": 60,
+    }
     # a window that only partly lies in the working hours is fine when the service fits
     assert judge(need(17 * H, 19 * H, 30), [worker()], {}).ok
     assert codes(judge(need(17 * H, 19 * H, 45), [worker()], {})) == ["outside_hours"]
@@ -138,8 +169,9 @@ def test_minutes_a_day() -> None:
     verdict = judge(need(16.5 * H, 17.5 * H, 60), [worker()], day)
     assert "hours_exceeded" in codes(verdict)
     assert verdict.refusals[codes(verdict).index("hours_exceeded")].params == {
-        "total": 540, "limit": 480,
-    }  # fmt: skip
+        "total": 540,
+        "limit": 480,
+    }
 
 
 def test_a_double_up_needs_two_caregivers_who_can_start_together() -> None:

@@ -20,8 +20,14 @@ def page(user: Any, visit: Any) -> str:
 
 
 def test_the_assigned_caregiver_sees_whom_to_call(care: Care) -> None:
-    contact_add(actor=care.world.user["city_admin"], elder=care.elder, name="李强",
-                relation="child", phones=["13900139000"], is_first_to_call=True)  # fmt: skip
+    contact_add(
+        actor=care.world.user["city_admin"],
+        elder=care.elder,
+        name="李强",
+        relation="child",
+        phones=["13900139000"],
+        is_first_to_call=True,
+    )
     visit = care.assigned()
     text = page(care.caregiver_user, visit)
     assert 'id="door-card"' in text

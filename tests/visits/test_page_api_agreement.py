@@ -25,10 +25,13 @@ from yiyang.visits.models import Order
 def _order_data(care: Care, elder, *, days_ahead: int) -> dict:
     start = timezone.localdate() + datetime.timedelta(days=days_ahead)
     return {
-        "elder": str(elder.external_id), "provider": care.provider.pk,
-        "item": care.items["JW03"].pk, "starts_on": start.isoformat(),
-        "window_start": "09:00", "window_end": "10:00",
-    }  # fmt: skip
+        "elder": str(elder.external_id),
+        "provider": care.provider.pk,
+        "item": care.items["JW03"].pk,
+        "starts_on": start.isoformat(),
+        "window_start": "09:00",
+        "window_end": "10:00",
+    }
 
 
 def _page_post(client: Client, care: Care, elder, *, days_ahead: int) -> int:
@@ -39,10 +42,13 @@ def _page_post(client: Client, care: Care, elder, *, days_ahead: int) -> int:
 def _api_post(client: Client, care: Care, elder, *, days_ahead: int):
     data = _order_data(care, elder, days_ahead=days_ahead)
     body = {
-        "elder": data["elder"], "provider": str(care.provider.external_id),
-        "service": str(care.items["JW03"].external_id), "starts_on": data["starts_on"],
-        "window_start": "09:00", "window_end": "10:00",
-    }  # fmt: skip
+        "elder": data["elder"],
+        "provider": str(care.provider.external_id),
+        "service": str(care.items["JW03"].external_id),
+        "starts_on": data["starts_on"],
+        "window_start": "09:00",
+        "window_end": "10:00",
+    }
     return client.post("/api/v1/orders/", json.dumps(body), content_type="application/json")
 
 
@@ -61,9 +67,13 @@ def test_provider_manager_is_refused_an_elder_outside_served_areas_by_page_and_a
     care: Care,
 ) -> None:
     outside = make_elder(
-        care.world.user[Role.CITY_ADMIN], care.world.div["XA2a"], name="陈外区",
-        address="外区路2号", lat=Decimal("34.7"), lng=Decimal("113.6"),
-    )  # fmt: skip
+        care.world.user[Role.CITY_ADMIN],
+        care.world.div["XA2a"],
+        name="陈外区",
+        address="外区路2号",
+        lat=Decimal("34.7"),
+        lng=Decimal("113.6"),
+    )
     client = login(Client(), care.manager)
     assert client.get(f"/visits/orders/new/?elder={outside.external_id}").status_code == 404
     assert _page_post(client, care, outside, days_ahead=1) == 404
@@ -77,9 +87,13 @@ def test_community_worker_page_and_api_agree_inside_and_outside_their_community(
     care: Care,
 ) -> None:
     outside = make_elder(
-        care.world.user[Role.CITY_ADMIN], care.world.div["XA1b"], name="周邻区",
-        address="邻区路3号", lat=Decimal("34.7"), lng=Decimal("113.6"),
-    )  # fmt: skip
+        care.world.user[Role.CITY_ADMIN],
+        care.world.div["XA1b"],
+        name="周邻区",
+        address="邻区路3号",
+        lat=Decimal("34.7"),
+        lng=Decimal("113.6"),
+    )
     client = login(Client(), care.world.user[Role.COMMUNITY_WORKER])
     assert _page_post(client, care, care.elder, days_ahead=1) == 302
     assert _api_post(client, care, care.elder, days_ahead=2).status_code == 201
@@ -133,8 +147,12 @@ def test_visit_buttons_agree_with_the_services_in_every_state(care: Care) -> Non
         visit.refresh_from_db()
         for name, actor in actors.items():
             shown = lifecycle.visit_actions(actor=actor, visit=visit)
-            for action in (VisitAction.SET_OFF, VisitAction.CHECK_IN, VisitAction.CHECK_OUT,
-                           VisitAction.CANCEL):  # fmt: skip
+            for action in (
+                VisitAction.SET_OFF,
+                VisitAction.CHECK_IN,
+                VisitAction.CHECK_OUT,
+                VisitAction.CANCEL,
+            ):
                 accepted = _attempt(care, actor, visit, action)
                 assert (action in shown) == accepted, (states[depth], name, action)
                 checked += 1

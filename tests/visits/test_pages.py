@@ -44,9 +44,10 @@ def now_window(visit: Visit, *, opened_minutes_ago: int = 10) -> Visit:
     midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
     start = max(timezone.now() - datetime.timedelta(minutes=opened_minutes_ago), midnight)
     Visit.objects.filter(pk=visit.pk).update(
-        date=timezone.localdate(), window_start=start,
+        date=timezone.localdate(),
+        window_start=start,
         window_end=start + datetime.timedelta(hours=2),
-    )  # fmt: skip
+    )
     visit.refresh_from_db()
     return visit
 
@@ -71,10 +72,11 @@ def flagged(care: Care) -> Visit:
     visit = today_visit(care, opened_minutes_ago=60)
     now = timezone.now()
     visit = services.visit_check_in(
-        actor=care.caregiver_user, visit=visit,
+        actor=care.caregiver_user,
+        visit=visit,
         fix=fix(lat=34.80, at=now - datetime.timedelta(minutes=45)),
         explanation="老人在社区医院",
-    )  # fmt: skip
+    )
     visit = services.visit_check_out(actor=care.caregiver_user, visit=visit, fix=fix())
     assert visit.review_status == ReviewStatus.PENDING
     return visit
@@ -318,8 +320,10 @@ def test_family_complains(care: Care) -> None:
     assert response.status_code == 302
     complaint = Complaint.objects.get(visit=done)
     assert (complaint.text, complaint.channel, complaint.organisation_id) == (
-        "迟到了", "family_page", done.provider_id,
-    )  # fmt: skip
+        "迟到了",
+        "family_page",
+        done.provider_id,
+    )
 
 
 def test_family_without_consent_is_told_and_sees_no_visits(care: Care) -> None:
@@ -350,11 +354,15 @@ def test_order_form_places_a_care_plan(care: Care) -> None:
     assert care.provider.name in page and 'name="weekdays"' in page
     start = timezone.localdate() + datetime.timedelta(days=1)
     data = {
-        "elder": str(care.elder.external_id), "provider": care.provider.pk,
-        "item": care.items["ZY01"].pk, "starts_on": start.isoformat(),
-        "ends_on": (start + datetime.timedelta(days=13)).isoformat(), "weekdays": ["1", "4"],
-        "window_start": "09:00", "window_end": "11:00",
-    }  # fmt: skip
+        "elder": str(care.elder.external_id),
+        "provider": care.provider.pk,
+        "item": care.items["ZY01"].pk,
+        "starts_on": start.isoformat(),
+        "ends_on": (start + datetime.timedelta(days=13)).isoformat(),
+        "weekdays": ["1", "4"],
+        "window_start": "09:00",
+        "window_end": "11:00",
+    }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     order = Order.objects.get(item=care.items["ZY01"])
@@ -369,11 +377,15 @@ def test_order_form_shows_the_services_errors(care: Care) -> None:
     url = f"/visits/orders/new/?elder={care.elder.external_id}"
     start = timezone.localdate() + datetime.timedelta(days=1)
     data = {
-        "elder": str(care.elder.external_id), "provider": care.provider.pk,
-        "item": care.items["ZY01"].pk, "starts_on": start.isoformat(),
-        "ends_on": start.isoformat(), "weekdays": [str((start.weekday() + 1) % 7)],
-        "window_start": "09:00", "window_end": "11:00",
-    }  # fmt: skip
+        "elder": str(care.elder.external_id),
+        "provider": care.provider.pk,
+        "item": care.items["ZY01"].pk,
+        "starts_on": start.isoformat(),
+        "ends_on": start.isoformat(),
+        "weekdays": [str((start.weekday() + 1) % 7)],
+        "window_start": "09:00",
+        "window_end": "11:00",
+    }
     response = client.post(url, data)
     assert response.status_code == 400
     assert "field-weekdays has-error" in response.content.decode()
@@ -386,10 +398,13 @@ def test_family_orders_for_their_elder_with_the_relation(care: Care) -> None:
     url = f"/visits/orders/new/?elder={care.elder.external_id}"
     start = timezone.localdate() + datetime.timedelta(days=2)
     data = {
-        "elder": str(care.elder.external_id), "provider": care.provider.pk,
-        "item": care.items["JW03"].pk, "starts_on": start.isoformat(),
-        "window_start": "10:00", "window_end": "11:00",
-    }  # fmt: skip
+        "elder": str(care.elder.external_id),
+        "provider": care.provider.pk,
+        "item": care.items["JW03"].pk,
+        "starts_on": start.isoformat(),
+        "window_start": "10:00",
+        "window_end": "11:00",
+    }
     assert client.post(url, data).status_code == 400  # the relation is required
     response = client.post(url, {**data, "relation": "child"})
     assert response.status_code == 302

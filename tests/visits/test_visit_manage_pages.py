@@ -67,9 +67,13 @@ def test_manager_corrects_a_missed_record_with_attestation(care: Care) -> None:
     assert 'id="correct-form"' in html(client, f"/visits/{visit.external_id}/")
     response = client.post(
         f"/visits/{visit.external_id}/correct/",
-        {"check_in_at": _local(start), "check_out_at": _local(end),
-         "reason": "手机没电", "attestation": "on"},
-    )  # fmt: skip
+        {
+            "check_in_at": _local(start),
+            "check_out_at": _local(end),
+            "reason": "手机没电",
+            "attestation": "on",
+        },
+    )
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.status == VisitStatus.CHECKED_OUT
@@ -86,12 +90,19 @@ def test_correction_without_attestation_or_with_reversed_times_is_refused(care: 
     start = timezone.now() - datetime.timedelta(minutes=100)
     client = client_of(care.manager)
     for data in (
-        {"check_in_at": _local(start), "check_out_at": _local(start + datetime.timedelta(hours=1)),
-         "reason": "手机没电"},  # no attestation
-        {"check_in_at": _local(start), "check_out_at": _local(start - datetime.timedelta(hours=1)),
-         "reason": "手机没电", "attestation": "on"},  # out before in
+        {
+            "check_in_at": _local(start),
+            "check_out_at": _local(start + datetime.timedelta(hours=1)),
+            "reason": "手机没电",
+        },  # no attestation
+        {
+            "check_in_at": _local(start),
+            "check_out_at": _local(start - datetime.timedelta(hours=1)),
+            "reason": "手机没电",
+            "attestation": "on",
+        },  # out before in
         {"check_in_at": "yesterday", "check_out_at": "", "reason": "", "attestation": "on"},
-    ):  # fmt: skip
+    ):
         response = client.post(f"/visits/{visit.external_id}/correct/", data)
         assert response.status_code == 400, data
         assert 'id="correct-form"' in response.content.decode()
@@ -110,9 +121,13 @@ def test_only_the_providers_manager_may_correct(care: Care, role: str) -> None:
     start = timezone.now() - datetime.timedelta(minutes=100)
     response = client.post(
         f"/visits/{visit.external_id}/correct/",
-        {"check_in_at": _local(start), "check_out_at": _local(start + datetime.timedelta(hours=1)),
-         "reason": "x", "attestation": "on"},
-    )  # fmt: skip
+        {
+            "check_in_at": _local(start),
+            "check_out_at": _local(start + datetime.timedelta(hours=1)),
+            "reason": "x",
+            "attestation": "on",
+        },
+    )
     assert response.status_code in (403, 404)
     assert Visit.objects.get(pk=visit.pk).check_in_at is None
 
@@ -123,8 +138,9 @@ def test_caregivers_cannot_cancel_or_correct(care: Care) -> None:
     page = html(client, f"/visits/{visit.external_id}/")
     assert 'id="cancel-form"' not in page and 'id="correct-form"' not in page
     assert client.post(f"/visits/{visit.external_id}/cancel/", {"reason": "x"}).status_code in (
-        403, 404,
-    )  # fmt: skip
+        403,
+        404,
+    )
     assert Visit.objects.get(pk=visit.pk).status != VisitStatus.CANCELLED
 
 

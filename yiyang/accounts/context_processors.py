@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.permissions import Permission, has_perm, request_actor
+from yiyang.core.permissions import Permission, Role, has_perm, request_actor
 
 NAV = [
     ("home", _("Home"), None),
@@ -39,14 +39,22 @@ NAV = [
     ("audit:list", _("Audit log"), Permission.VIEW_AUDIT_LOG),
 ]
 
+# Roles that hold a menu entry's permission but do not get the entry: a caregiver may open
+# the page of the provider they work for (linked from their home page), but a list of one
+# organisation is no place to go from a caregiver's phone menu.
+NAV_HIDDEN_FOR = {"organisations:list": {Role.CAREGIVER}}
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
+    actor = request_actor(request)
     for url_name, label, permission in NAV:
-        if permission is None or has_perm(request_actor(request), permission):
+        if actor.role in NAV_HIDDEN_FOR.get(url_name, ()):
+            continue
+        if permission is None or has_perm(actor, permission):
             url = reverse(url_name)
             active = request.path == url if url == "/" else request.path.startswith(url)
             items.append({"url": url, "label": label, "active": active})

@@ -149,6 +149,8 @@ class Permission(enum.Enum):
     CANCEL_ORDERS = (
         R.STREET_OFFICER, R.COMMUNITY_WORKER, R.OPERATOR, R.PROVIDER_MANAGER, R.FAMILY,
     )
+    # Change the computed payer split of an order (allowance, insurance, self-pay), with a reason.
+    OVERRIDE_PAYER_SPLIT = (R.STREET_OFFICER, R.DISTRICT_OFFICER, R.CITY_ADMIN)
     DISPATCH_VISITS = (R.PROVIDER_MANAGER,)
     PERFORM_VISITS = (R.CAREGIVER,)
     CORRECT_VISITS = (R.PROVIDER_MANAGER,)
@@ -301,6 +303,7 @@ PERMISSION_TITLES = {
     "VIEW_VISITS": _("View orders and visits"),
     "PLACE_ORDERS": _("Place orders and care plans"),
     "CANCEL_ORDERS": _("Cancel orders and visits"),
+    "OVERRIDE_PAYER_SPLIT": _("Change an order's computed payer split, with a reason"),
     "DISPATCH_VISITS": _("Assign caregivers to visits"),
     "PERFORM_VISITS": _("Check in and out of visits"),
     "CORRECT_VISITS": _("Correct visit records"),

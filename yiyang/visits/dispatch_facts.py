@@ -38,22 +38,26 @@ def visit_booking(visit: Visit, *, start: float | None = None) -> dispatching.Bo
     place: dict[str, Any] = {
         "lat": float(elder.lat) if elder.lat is not None else None,
         "lng": float(elder.lng) if elder.lng is not None else None,
-        "minutes": visit.standard_minutes, "service": visit.item.name, "elder": elder.name,
-    }  # fmt: skip
+        "minutes": visit.standard_minutes,
+        "service": visit.item.name,
+        "elder": elder.name,
+    }
     if visit.check_in_at is not None and visit.status not in OPEN_STATUSES:
         begin = visit_minute(visit.check_in_at, day)
         length = float(visit.standard_minutes)
         if visit.check_out_at is not None:
             length = max(1.0, (visit.check_out_at - visit.check_in_at).total_seconds() / 60)
-        return dispatching.Booking(str(visit.external_id), begin, begin, length, begin, fixed=True,
-                             **place)  # fmt: skip
+        return dispatching.Booking(
+            str(visit.external_id), begin, begin, length, begin, fixed=True, **place
+        )
     first, last = visit_minute(visit.window_start, day), visit_minute(visit.window_end, day)
     duration = float(visit.standard_minutes)
     if start is None and visit.planned_start is not None:
         start = visit_minute(visit.planned_start, day)
     order = first if start is None else start
-    return dispatching.Booking(str(visit.external_id), max(first, order), last - duration, duration,
-                         order, **place)  # fmt: skip
+    return dispatching.Booking(
+        str(visit.external_id), max(first, order), last - duration, duration, order, **place
+    )
 
 
 def visit_need(visit: Visit) -> dispatching.Need:
@@ -61,13 +65,25 @@ def visit_need(visit: Visit) -> dispatching.Need:
     first = visit_minute(visit.window_start, visit.date)
     item = visit.item
     return dispatching.Need(
-        booking=dispatching.Booking(booking.id, first, booking.latest, booking.duration, first,
-                              booking.lat, booking.lng, minutes=booking.minutes,
-                              service=booking.service, elder=booking.elder),
-        weekday=visit.date.weekday(), date=visit.date.isoformat(), provider_id=visit.provider_id,
-        skill=item.required_skill or "", qualification=item.required_qualification or "",
+        booking=dispatching.Booking(
+            booking.id,
+            first,
+            booking.latest,
+            booking.duration,
+            first,
+            booking.lat,
+            booking.lng,
+            minutes=booking.minutes,
+            service=booking.service,
+            elder=booking.elder,
+        ),
+        weekday=visit.date.weekday(),
+        date=visit.date.isoformat(),
+        provider_id=visit.provider_id,
+        skill=item.required_skill or "",
+        qualification=item.required_qualification or "",
         needs_two=visit.needs_two,
-    )  # fmt: skip
+    )
 
 
 def caregiver_workers(caregivers: list[Caregiver], day: datetime.date) -> list[dispatching.Worker]:
@@ -75,17 +91,23 @@ def caregiver_workers(caregivers: list[Caregiver], day: datetime.date) -> list[d
     certificates = certificates_valid_on(caregiver_ids=[c.pk for c in caregivers], day=day)
     return [
         dispatching.Worker(
-            pk=c.pk, id=str(c.external_id), name=c.name, status=c.status,
-            provider_id=c.provider_id, skills=frozenset(c.skills or ()),
-            certificates={q: (e.isoformat() if e else None)
-                          for q, e in certificates.get(c.pk, {}).items()},
+            pk=c.pk,
+            id=str(c.external_id),
+            name=c.name,
+            status=c.status,
+            provider_id=c.provider_id,
+            skills=frozenset(c.skills or ()),
+            certificates={
+                q: (e.isoformat() if e else None) for q, e in certificates.get(c.pk, {}).items()
+            },
             work_days=frozenset(c.work_days or ()),
             work_start=c.work_start.hour * 60 + c.work_start.minute,
             work_end=c.work_end.hour * 60 + c.work_end.minute,
-            max_minutes=c.max_minutes_per_day, travel_mode=c.travel_mode or "car",
+            max_minutes=c.max_minutes_per_day,
+            travel_mode=c.travel_mode or "car",
         )
         for c in caregivers
-    ]  # fmt: skip
+    ]
 
 
 def caregiver_bookings(
@@ -100,7 +122,7 @@ def caregiver_bookings(
         )
         .exclude(status__in=(VisitStatus.CANCELLED, VisitStatus.MISSED))
         .select_related("item", "elder")
-    )  # fmt: skip
+    )
     if exclude is not None:
         others = others.exclude(pk=exclude)
     for other in others:
@@ -112,10 +134,12 @@ def caregiver_bookings(
 
 
 def dispatch_conflicts(
-    visit: Visit, caregivers: list[Caregiver], *,
+    visit: Visit,
+    caregivers: list[Caregiver],
+    *,
     at: datetime.datetime | float | None = None,
     days: dict[int, list[dispatching.Booking]] | None = None,
-) -> dispatching.Verdict:  # fmt: skip
+) -> dispatching.Verdict:
     """The dispatch rules (``visits.dispatching.judge``) for giving ``visit`` to these
     caregivers together: the refusals, or the planned start. ``at``: the start asked for (a
     proposal's); ``days``: each caregiver's other visits (default: as they are now)."""

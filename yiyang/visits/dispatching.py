@@ -45,9 +45,18 @@ HOURS_EXCEEDED = "hours_exceeded"
 CAREGIVER_COUNT = "caregiver_count"
 NOT_TOGETHER = "not_together"
 CODES = (
-    INACTIVE, OTHER_PROVIDER, MISSING_SKILL, MISSING_QUALIFICATION, EXPIRED_CERTIFICATE,
-    DAY_OFF, OUTSIDE_HOURS, DOUBLE_BOOKING, HOURS_EXCEEDED, CAREGIVER_COUNT, NOT_TOGETHER,
-)  # fmt: skip
+    INACTIVE,
+    OTHER_PROVIDER,
+    MISSING_SKILL,
+    MISSING_QUALIFICATION,
+    EXPIRED_CERTIFICATE,
+    DAY_OFF,
+    OUTSIDE_HOURS,
+    DOUBLE_BOOKING,
+    HOURS_EXCEEDED,
+    CAREGIVER_COUNT,
+    NOT_TOGETHER,
+)
 
 
 @dataclass(frozen=True)
@@ -63,17 +72,22 @@ class Refusal:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "caregiver": self.caregiver, "caregiver_id": self.caregiver_id,
-            "params": dict(self.params), "conflict": self.conflict,
-        }  # fmt: skip
+            "code": self.code,
+            "caregiver": self.caregiver,
+            "caregiver_id": self.caregiver_id,
+            "params": dict(self.params),
+            "conflict": self.conflict,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Refusal:
         return cls(
-            code=data["code"], caregiver=data.get("caregiver", ""),
-            params=dict(data.get("params") or {}), conflict=data.get("conflict"),
+            code=data["code"],
+            caregiver=data.get("caregiver", ""),
+            params=dict(data.get("params") or {}),
+            conflict=data.get("conflict"),
             caregiver_id=data.get("caregiver_id", ""),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)
@@ -252,9 +266,12 @@ def dataclasses_replace(fit: Fit, **changes: Any) -> Fit:
 
 def _booking_params(other: Booking, start: float, travel: float) -> dict[str, Any]:
     return {
-        "service": other.service, "elder": other.elder, "start": clock(start),
-        "end": clock(start + other.duration), "travel": round(travel),
-    }  # fmt: skip
+        "service": other.service,
+        "elder": other.elder,
+        "start": clock(start),
+        "end": clock(start + other.duration),
+        "travel": round(travel),
+    }
 
 
 def _clash(timing: Timing, b: Booking, worker: Worker, at: float | None) -> Refusal:
@@ -281,8 +298,9 @@ def _clash(timing: Timing, b: Booking, worker: Worker, at: float | None) -> Refu
             return Refusal(DOUBLE_BOOKING, worker.name, params, other.id, worker.id)
         ready, prev = begin + other.duration, other
     other = fit.after or fit.before or b
-    return Refusal(DOUBLE_BOOKING, worker.name, _booking_params(other, start, 0.0), other.id,
-                   worker.id)  # fmt: skip
+    return Refusal(
+        DOUBLE_BOOKING, worker.name, _booking_params(other, start, 0.0), other.id, worker.id
+    )
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -299,25 +317,36 @@ def _standing(need: Need, w: Worker) -> list[Refusal]:
         found.append(Refusal(MISSING_SKILL, w.name, {"skill": need.skill}, None, w.id))
     if need.qualification:
         if need.qualification not in w.certificates:
-            found.append(Refusal(
-                MISSING_QUALIFICATION, w.name, {"qualification": need.qualification}, None, w.id
-            ))  # fmt: skip
+            found.append(
+                Refusal(
+                    MISSING_QUALIFICATION, w.name, {"qualification": need.qualification}, None, w.id
+                )
+            )
         else:
             expiry = w.certificates[need.qualification]
             if expiry is not None and expiry < need.date:
-                found.append(Refusal(EXPIRED_CERTIFICATE, w.name, {
-                    "qualification": need.qualification, "date": expiry}, None, w.id))  # fmt: skip
+                found.append(
+                    Refusal(
+                        EXPIRED_CERTIFICATE,
+                        w.name,
+                        {"qualification": need.qualification, "date": expiry},
+                        None,
+                        w.id,
+                    )
+                )
     b = need.booking
     hours = {
-        "work_start": clock(w.work_start), "work_end": clock(w.work_end),
-        "window_start": clock(b.earliest), "window_end": clock(b.latest + b.duration),
-    }  # fmt: skip
+        "work_start": clock(w.work_start),
+        "work_end": clock(w.work_end),
+        "window_start": clock(b.earliest),
+        "window_end": clock(b.latest + b.duration),
+    }
     if need.weekday not in w.work_days:
         found.append(Refusal(DAY_OFF, w.name, {"weekday": need.weekday, **hours}, None, w.id))
     elif max(b.earliest, w.work_start) > min(b.latest, w.work_end - b.duration) + 1e-6:
-        found.append(Refusal(
-            OUTSIDE_HOURS, w.name, {**hours, "duration": round(b.duration)}, None, w.id
-        ))  # fmt: skip
+        found.append(
+            Refusal(OUTSIDE_HOURS, w.name, {**hours, "duration": round(b.duration)}, None, w.id)
+        )
     return found
 
 
@@ -328,9 +357,12 @@ def standing_refusals(need: Need, worker: Worker) -> list[Refusal]:
 
 
 def judge(
-    need: Need, workers: Sequence[Worker], days: dict[int, list[Booking]], *,
+    need: Need,
+    workers: Sequence[Worker],
+    days: dict[int, list[Booking]],
+    *,
     at: float | None = None,
-) -> Verdict:  # fmt: skip
+) -> Verdict:
     """The dispatch rules for ``need`` and these caregivers, each with their day
     (``days``: caregiver pk -> the other visits they have that day). With ``at`` the visit
     is to start then (a proposal's start); without, as early as their days allow."""
@@ -347,8 +379,11 @@ def judge(
         day = [o for o in days.get(w.pk, []) if o.id != need.booking.id]
         booked = sum(o.minutes for o in day) + need.booking.minutes
         if booked > w.max_minutes:
-            found.append(Refusal(HOURS_EXCEEDED, w.name, {
-                "total": booked, "limit": w.max_minutes}, None, w.id))  # fmt: skip
+            found.append(
+                Refusal(
+                    HOURS_EXCEEDED, w.name, {"total": booked, "limit": w.max_minutes}, None, w.id
+                )
+            )
         if not any(r.code in (DAY_OFF, OUTSIDE_HOURS) for r in found):
             timing = time_day(day, w)
             places = fits(timing, need.booking, w, at)
@@ -379,11 +414,19 @@ def _together(
                 best = start
     if best is None:
         first, second = workers
-        verdict.refusals.append(Refusal(NOT_TOGETHER, first.name, {
-            "other": second.name,
-            "first": [clock(a[0].start), clock(a[0].latest)],
-            "second": [clock(b[0].start), clock(b[0].latest)],
-        }, None, first.id))  # fmt: skip
+        verdict.refusals.append(
+            Refusal(
+                NOT_TOGETHER,
+                first.name,
+                {
+                    "other": second.name,
+                    "first": [clock(a[0].start), clock(a[0].latest)],
+                    "second": [clock(b[0].start), clock(b[0].latest)],
+                },
+                None,
+                first.id,
+            )
+        )
     return best
 
 
@@ -439,8 +482,10 @@ def refusal_text(refusal: Refusal | dict[str, Any]) -> str:
     if r.code == HOURS_EXCEEDED:
         return _("%(name)s would work %(total)d min that day (at most %(limit)d).") % p
     if r.code == CAREGIVER_COUNT:
-        return _("This service needs %(needed)d caregiver(s); %(given)d different ones were "
-                 "given.") % p  # fmt: skip
+        return (
+            _("This service needs %(needed)d caregiver(s); %(given)d different ones were given.")
+            % p
+        )
     if r.code == NOT_TOGETHER:
         p["first"] = "–".join(p.get("first") or [])
         p["second"] = "–".join(p.get("second") or [])
@@ -465,9 +510,11 @@ def order_warning(order: Any, weekdays: list[int]) -> dict[str, Any]:
     """The warning an order gets when no caregiver of its provider works its window on
     ``weekdays``: code and parameters, with the words in the current language."""
     params = {
-        "provider": str(order.provider.name), "weekdays": weekdays,
-        "window_start": f"{order.window_start:%H:%M}", "window_end": f"{order.window_end:%H:%M}",
-    }  # fmt: skip
+        "provider": str(order.provider.name),
+        "weekdays": weekdays,
+        "window_start": f"{order.window_start:%H:%M}",
+        "window_end": f"{order.window_end:%H:%M}",
+    }
     return {"code": UNSTAFFED, "params": params, "message": warning_text(params)}
 
 

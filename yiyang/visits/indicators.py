@@ -78,9 +78,12 @@ def visit_counts(
             key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
         }
         rows = (
-            visits(period).filter(scope_q("division_code", divisions)).order_by()
-            .values("division_code").annotate(**columns)
-        )  # fmt: skip
+            visits(period)
+            .filter(scope_q("division_code", divisions))
+            .order_by()
+            .values("division_code")
+            .annotate(**columns)
+        )
         return {key: {r["division_code"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
 
     table = shared(("visits", period, divisions_key(divisions)), summary)
@@ -102,32 +105,51 @@ def provider_visit_counts(
             key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
         }
         rows = (
-            visits(period).filter(provider_id__in=keys).order_by()
-            .values("provider_id").annotate(**columns)
-        )  # fmt: skip
+            visits(period)
+            .filter(provider_id__in=keys)
+            .order_by()
+            .values("provider_id")
+            .annotate(**columns)
+        )
         return {key: {r["provider_id"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
 
     table = shared(("provider_visits", period, tuple(keys)), summary)
     if name not in table:
         rows = (
-            visits(period).filter(CONDITIONS[name], provider_id__in=keys).order_by()
-            .values_list("provider_id").annotate(n=Count("pk"))
-        )  # fmt: skip
+            visits(period)
+            .filter(CONDITIONS[name], provider_id__in=keys)
+            .order_by()
+            .values_list("provider_id")
+            .annotate(n=Count("pk"))
+        )
         return dict(rows)
     return dict(table[name])
 
 
-def _count(code: str, name: Any, definition: Any, order: int, condition: Q | None,
-           direction: str = "higher", headline: bool = False) -> None:  # fmt: skip
+def _count(
+    code: str,
+    name: Any,
+    definition: Any,
+    order: int,
+    condition: Q | None,
+    direction: str = "higher",
+    headline: bool = False,
+) -> None:
     condition_name(condition)
 
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
         return counts(divisions, visit_counts(period, divisions, condition))
 
     indicator(
-        code=code, name=name, unit="count", category=Category.HOME_CARE, order=order,
-        definition=definition, direction=direction, headline=headline,
-    )(compute)  # fmt: skip
+        code=code,
+        name=name,
+        unit="count",
+        category=Category.HOME_CARE,
+        order=order,
+        definition=definition,
+        direction=direction,
+        headline=headline,
+    )(compute)
 
     @for_providers(code)
     def by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
@@ -135,8 +157,15 @@ def _count(code: str, name: Any, definition: Any, order: int, condition: Q | Non
         return count_values((p.pk for p in providers), per_provider)
 
 
-def _share(code: str, name: Any, definition: Any, order: int, top: Q, bottom: Q | None,
-           direction: str = "higher") -> None:  # fmt: skip
+def _share(
+    code: str,
+    name: Any,
+    definition: Any,
+    order: int,
+    top: Q,
+    bottom: Q | None,
+    direction: str = "higher",
+) -> None:
     condition_name(bottom)
     condition_name(top if bottom is None else top & bottom)
 
@@ -146,9 +175,14 @@ def _share(code: str, name: Any, definition: Any, order: int, top: Q, bottom: Q 
         return ratios(divisions, numerator, denominator)
 
     indicator(
-        code=code, name=name, unit="percent", category=Category.HOME_CARE, order=order,
-        definition=definition, direction=direction,
-    )(compute)  # fmt: skip
+        code=code,
+        name=name,
+        unit="percent",
+        category=Category.HOME_CARE,
+        order=order,
+        definition=definition,
+        direction=direction,
+    )(compute)
 
     @for_providers(code)
     def by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
@@ -160,10 +194,13 @@ def _share(code: str, name: Any, definition: Any, order: int, top: Q, bottom: Q 
 
 
 @indicator(
-    code="orders_placed", name=_("Home-care orders placed"), unit="count",
-    category=Category.HOME_CARE, order=60,
+    code="orders_placed",
+    name=_("Home-care orders placed"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=60,
     definition=_("Orders and care plans placed in the month (cancelled ones included)."),
-)  # fmt: skip
+)
 def orders_placed(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = Order.objects.filter(
         created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
@@ -172,41 +209,67 @@ def orders_placed(period: Period, divisions: Sequence[Division]) -> dict[int, An
 
 
 _count(
-    "visits_planned", _("Visits planned"),
-    _("Visits dated in the month and not cancelled, whatever became of them."), 61, None,
-)  # fmt: skip
+    "visits_planned",
+    _("Visits planned"),
+    _("Visits dated in the month and not cancelled, whatever became of them."),
+    61,
+    None,
+)
 _count(
-    "visits_delivered", _("Visits delivered"),
-    _("Visits dated in the month that were done, confirmed and, if flagged, accepted on "
-      "review."), 62, DELIVERED, headline=True,
-)  # fmt: skip
+    "visits_delivered",
+    _("Visits delivered"),
+    _("Visits dated in the month that were done, confirmed and, if flagged, accepted on review."),
+    62,
+    DELIVERED,
+    headline=True,
+)
 _count(
-    "visits_late", _("Late visits"),
-    _("Visits dated in the month with no check-in by VISIT_LATE_AFTER_MINUTES after the "
-      "window opened."), 63, Q(is_late=True), direction="lower",
-)  # fmt: skip
+    "visits_late",
+    _("Late visits"),
+    _(
+        "Visits dated in the month with no check-in by VISIT_LATE_AFTER_MINUTES after the "
+        "window opened."
+    ),
+    63,
+    Q(is_late=True),
+    direction="lower",
+)
 _count(
-    "visits_missed", _("Missed visits"),
-    _("Visits dated in the month that nobody checked in to before the window closed."), 64,
-    Q(status=VisitStatus.MISSED), direction="lower",
-)  # fmt: skip
+    "visits_missed",
+    _("Missed visits"),
+    _("Visits dated in the month that nobody checked in to before the window closed."),
+    64,
+    Q(status=VisitStatus.MISSED),
+    direction="lower",
+)
 _share(
-    "visits_on_time_share", _("Delivered visits on time"),
-    _("Delivered visits that were not late (numerator) divided by delivered visits "
-      "(denominator)."), 65, Q(is_late=False), DELIVERED,
-)  # fmt: skip
+    "visits_on_time_share",
+    _("Delivered visits on time"),
+    _("Delivered visits that were not late (numerator) divided by delivered visits (denominator)."),
+    65,
+    Q(is_late=False),
+    DELIVERED,
+)
 _share(
-    "visits_missed_share", _("Missed-visit rate"),
-    _("Missed visits (numerator) divided by visits planned in the month (denominator)."), 66,
-    Q(status=VisitStatus.MISSED), None, direction="lower",
-)  # fmt: skip
+    "visits_missed_share",
+    _("Missed-visit rate"),
+    _("Missed visits (numerator) divided by visits planned in the month (denominator)."),
+    66,
+    Q(status=VisitStatus.MISSED),
+    None,
+    direction="lower",
+)
 
 
 @indicator(
-    code="visits_flagged", name=_("Flagged visits"), unit="count", category=Category.HOME_CARE,
-    order=67, direction="lower",
+    code="visits_flagged",
+    name=_("Flagged visits"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=67,
+    direction="lower",
     definition=_("Visits dated in the month with at least one verification flag."),
-)  # fmt: skip
+)
 def visits_flagged(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = visits(period).filter(flags__isnull=False).distinct()
     rows = count_by_code(
@@ -219,9 +282,12 @@ def visits_flagged(period: Period, divisions: Sequence[Division]) -> dict[int, A
 def visits_flagged_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
     keys = [p.pk for p in providers]
     rows = (
-        visits(period).filter(provider_id__in=keys, flags__isnull=False).order_by()
-        .values_list("provider_id").annotate(n=Count("pk", distinct=True))
-    )  # fmt: skip
+        visits(period)
+        .filter(provider_id__in=keys, flags__isnull=False)
+        .order_by()
+        .values_list("provider_id")
+        .annotate(n=Count("pk", distinct=True))
+    )
     return count_values(keys, dict(rows))
 
 
@@ -267,13 +333,16 @@ for _n, _service_category in enumerate(ServiceCategory):
 
 
 @indicator(
-    code="ratings_satisfied_share", name=_("Satisfied ratings"), unit="percent",
-    category=Category.HOME_CARE, order=68,
+    code="ratings_satisfied_share",
+    name=_("Satisfied ratings"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=68,
     definition=_(
         "Ratings of 4 or 5 stars (numerator) divided by all ratings (denominator) given in "
         "the month by elders and their families."
     ),
-)  # fmt: skip
+)
 def ratings_satisfied_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
     satisfied = queryset.filter(stars__gte=SATISFIED_STARS)
@@ -285,9 +354,13 @@ def ratings_satisfied_share(period: Period, divisions: Sequence[Division]) -> di
 
 
 @indicator(
-    code="ratings", name=_("Ratings given"), unit="count", category=Category.HOME_CARE,
-    order=69, definition=_("Ratings of visits given in the month."),
-)  # fmt: skip
+    code="ratings",
+    name=_("Ratings given"),
+    unit="count",
+    category=Category.HOME_CARE,
+    order=69,
+    definition=_("Ratings of visits given in the month."),
+)
 def ratings(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
     return counts(divisions, count_by_code(queryset, "visit__division_code", divisions))
@@ -295,9 +368,11 @@ def ratings(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
 
 def _provider_counts(queryset: QuerySet[Any], field: str, keys: list[int]) -> dict[int, int]:
     rows = (
-        queryset.filter(**{f"{field}__in": keys}).order_by()
-        .values_list(field).annotate(n=Count("pk"))
-    )  # fmt: skip
+        queryset.filter(**{f"{field}__in": keys})
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk"))
+    )
     return dict(rows)
 
 

@@ -39,8 +39,11 @@ class VisitAction(enum.StrEnum):
 
 
 PERFORMER_ACTIONS = (
-    VisitAction.SET_OFF, VisitAction.CHECK_IN, VisitAction.CHECK_OUT, VisitAction.PHOTO,
-)  # fmt: skip
+    VisitAction.SET_OFF,
+    VisitAction.CHECK_IN,
+    VisitAction.CHECK_OUT,
+    VisitAction.PHOTO,
+)
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,7 @@ def second_presence_of(visit: Visit) -> dict[str, VisitEvent]:
 
 
 def performer_of(actor: Actor, visit: Visit) -> Performer:
-    caregiver = (
-        caregiver_of_user(actor) if has_perm(actor, Permission.PERFORM_VISITS) else None
-    )  # fmt: skip
+    caregiver = caregiver_of_user(actor) if has_perm(actor, Permission.PERFORM_VISITS) else None
     if caregiver is None or caregiver.pk not in (visit.caregiver_id, visit.second_caregiver_id):
         return Performer(None, False)
     second = is_second_caregiver(visit, caregiver)
@@ -109,9 +110,10 @@ def _second_refusal(visit: Visit, action: VisitAction, performer: Performer) -> 
     kind = SECOND_CHECK_IN if action == VisitAction.CHECK_IN else SECOND_CHECK_OUT
     if kind in done:
         message = (
-            _("Already checked in at %(time)s.") if kind == SECOND_CHECK_IN
+            _("Already checked in at %(time)s.")
+            if kind == SECOND_CHECK_IN
             else _("Already checked out at %(time)s.")
-        )  # fmt: skip
+        )
         return Refusal(message % {"time": _hhmm(done[kind].at)})
     if kind == SECOND_CHECK_IN and SECOND_CHECK_OUT in done:
         return Refusal(_("This visit is already checked out."))
@@ -123,8 +125,10 @@ def _lead_refusal(visit: Visit, action: VisitAction) -> Refusal | None:
     if state == VisitStatus.CANCELLED:
         return _cancelled(visit)
     if action == VisitAction.SET_OFF and state != VisitStatus.ASSIGNED:
-        return Refusal(_("Only an assigned visit can be set off to (it is %(status)s).") % {
-            "status": visit.get_status_display()})  # fmt: skip
+        return Refusal(
+            _("Only an assigned visit can be set off to (it is %(status)s).")
+            % {"status": visit.get_status_display()}
+        )
     if action == VisitAction.CHECK_IN:
         if visit.check_in_at is not None:
             at = _hhmm(visit.check_in_at)
@@ -132,16 +136,20 @@ def _lead_refusal(visit: Visit, action: VisitAction) -> Refusal | None:
         if state in (VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED):
             return Refusal(_("This visit is already checked out."))
         if state not in CHECK_IN_FROM:
-            return Refusal(_("A visit that is %(status)s cannot be checked in.") % {
-                "status": visit.get_status_display()})  # fmt: skip
+            return Refusal(
+                _("A visit that is %(status)s cannot be checked in.")
+                % {"status": visit.get_status_display()}
+            )
     if action == VisitAction.CHECK_OUT:
         if visit.check_out_at is not None:
             return Refusal(
                 _("Already checked out at %(time)s.") % {"time": _hhmm(visit.check_out_at)}
             )
         if state not in CHECK_OUT_FROM:
-            return Refusal(_("A visit that is %(status)s cannot be checked out.") % {
-                "status": visit.get_status_display()})  # fmt: skip
+            return Refusal(
+                _("A visit that is %(status)s cannot be checked out.")
+                % {"status": visit.get_status_display()}
+            )
     if action == VisitAction.PHOTO and state not in PHOTO_FROM:
         return Refusal(_("Photos are added during or after the visit."), field="photo")
     return None
@@ -152,8 +160,10 @@ def _manager_refusal(actor: Actor, visit: Visit, action: VisitAction) -> Refusal
         if not has_perm(actor, Permission.CANCEL_ORDERS):
             return Refusal(_("Your role does not allow this."), denied=True)
         if visit.status not in OPEN_STATUSES:
-            return Refusal(_("A visit that is %(status)s cannot be cancelled.") % {
-                "status": visit.get_status_display()})  # fmt: skip
+            return Refusal(
+                _("A visit that is %(status)s cannot be cancelled.")
+                % {"status": visit.get_status_display()}
+            )
         return None
     if not has_perm(actor, Permission.CORRECT_VISITS) or visit.provider_id not in (
         actor.scope.organisation_ids or ()

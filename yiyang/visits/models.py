@@ -62,6 +62,10 @@ class Order(BaseModel):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    # An officer's written reason for changing the computed payer split ("" when computed).
+    split_reason = models.CharField(
+        _("reason for changing the payer split"), max_length=300, blank=True
+    )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     class Meta:
@@ -106,13 +110,21 @@ class Visit(BaseModel):
     standard_minutes = models.PositiveIntegerField(_("standard duration (minutes)"))
     needs_two = models.BooleanField(_("needs two caregivers"), default=False)
     caregiver = models.ForeignKey(
-        Caregiver, verbose_name=_("caregiver"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="visits",
-    )  # fmt: skip
+        Caregiver,
+        verbose_name=_("caregiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
     second_caregiver = models.ForeignKey(
-        Caregiver, verbose_name=_("second caregiver"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="second_visits",
-    )  # fmt: skip
+        Caregiver,
+        verbose_name=_("second caregiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="second_visits",
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
     )

@@ -90,11 +90,13 @@ def single_visit_flags(
     for at_check_in, dist in ((True, facts.in_distance), (False, facts.out_distance)):
         if dist is not None and dist > radius_m:
             label = _("Check-in") if at_check_in else _("Check-out")
-            flags.append((
-                "out_of_range",
-                _("%(what)s %(distance)d m from the elder's address (allowed %(radius)d m).")
-                % {"what": label, "distance": dist, "radius": radius_m},
-            ))  # fmt: skip
+            flags.append(
+                (
+                    "out_of_range",
+                    _("%(what)s %(distance)d m from the elder's address (allowed %(radius)d m).")
+                    % {"what": label, "distance": dist, "radius": radius_m},
+                )
+            )
     if facts.check_out_at is not None and facts.check_in_at is None:
         flags.append(("no_check_in", _("Checked out without a check-in.")))
     if (
@@ -104,11 +106,13 @@ def single_visit_flags(
     ):
         minutes = _minutes(facts.check_out_at - facts.check_in_at)
         if minutes * 100 < facts.standard_minutes * too_short_percent:
-            flags.append((
-                "too_short",
-                _("Lasted %(minutes)d min; the standard is %(standard)d min.")
-                % {"minutes": minutes, "standard": facts.standard_minutes},
-            ))  # fmt: skip
+            flags.append(
+                (
+                    "too_short",
+                    _("Lasted %(minutes)d min; the standard is %(standard)d min.")
+                    % {"minutes": minutes, "standard": facts.standard_minutes},
+                )
+            )
     day = facts.date
     if (
         day is not None
@@ -116,11 +120,13 @@ def single_visit_flags(
         and (facts.elder_status_since is None or facts.elder_status_since <= day)
         and (facts.check_in_at is not None or facts.check_out_at is not None)
     ):
-        flags.append((
-            "elder_unavailable",
-            _("The registry records the elder as %(status)s since %(since)s.")
-            % {"status": facts.elder_status, "since": facts.elder_status_since or "-"},
-        ))  # fmt: skip
+        flags.append(
+            (
+                "elder_unavailable",
+                _("The registry records the elder as %(status)s since %(since)s.")
+                % {"status": facts.elder_status, "since": facts.elder_status_since or "-"},
+            )
+        )
     return flags
 
 
@@ -184,8 +190,9 @@ def cross_visit_flags(
             speed = metres / 1000 / max(seconds / 3600, 1 / 3600)
             if speed > max_speed_kmh:
                 add(
-                    cur.visit_id, "impossible_travel",
+                    cur.visit_id,
+                    "impossible_travel",
                     _("%(km).1f km from the previous visit in %(minutes)d min (%(speed)d km/h).")
                     % {"km": metres / 1000, "minutes": seconds // 60, "speed": speed},
-                )  # fmt: skip
+                )
     return found

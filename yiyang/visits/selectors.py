@@ -102,10 +102,11 @@ def elder_care(*, actor: Actor, elder: Any) -> dict[str, Any]:
     """An elder's care plans and visit history, as the elder page shows them."""
     orders = order_queryset(actor=actor).filter(elder=elder).select_related("item", "provider")
     visits = (
-        visit_queryset(actor=actor).filter(elder=elder)
+        visit_queryset(actor=actor)
+        .filter(elder=elder)
         .select_related("item", "caregiver", "second_caregiver", "provider")
         .order_by("-window_start")
-    )  # fmt: skip
+    )
     today = timezone.localdate()
     return {
         "orders": list(orders[:50]),
@@ -152,15 +153,32 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
         Visit.objects.filter(provider=provider, date=day)
         .select_related("elder", "item")
         .only(
-            "external_id", "date", "window_start", "window_end", "status", "is_late",
-            "planned_start", "elder__lat", "elder__lng", "provider_id",
-            "review_status", "needs_two", "caregiver_id", "second_caregiver_id",
-            "check_in_at", "check_out_at", "standard_minutes",
-            "elder__name", "elder__address", "elder__external_id",
-            "item__name", "item__code", "item__two_caregivers",
+            "external_id",
+            "date",
+            "window_start",
+            "window_end",
+            "status",
+            "is_late",
+            "planned_start",
+            "elder__lat",
+            "elder__lng",
+            "provider_id",
+            "review_status",
+            "needs_two",
+            "caregiver_id",
+            "second_caregiver_id",
+            "check_in_at",
+            "check_out_at",
+            "standard_minutes",
+            "elder__name",
+            "elder__address",
+            "elder__external_id",
+            "item__name",
+            "item__code",
+            "item__two_caregivers",
         )
         .order_by("window_start", "id")
-    )  # fmt: skip
+    )
     caregivers = list(
         Caregiver.objects.filter(provider=provider)
         .filter(
@@ -168,10 +186,19 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
             | Q(id__in={c for v in visits for c in (v.caregiver_id, v.second_caregiver_id) if c})
         )
         .only(
-            "external_id", "name", "phone_masked", "work_start", "work_end", "work_days",
-            "status", "skills", "max_minutes_per_day", "travel_mode", "provider_id",
+            "external_id",
+            "name",
+            "phone_masked",
+            "work_start",
+            "work_end",
+            "work_days",
+            "status",
+            "skills",
+            "max_minutes_per_day",
+            "travel_mode",
+            "provider_id",
         )
-    )  # fmt: skip
+    )
     board = Board(day=day)
     by_id: dict[int, list[Visit]] = {c.pk: [] for c in caregivers}
     for visit in visits:
@@ -190,9 +217,11 @@ def dispatch_board(*, actor: Actor, provider: Any, day: datetime.date) -> Board:
     board.counts = {
         "total": sum(v.status != VisitStatus.CANCELLED for v in visits),
         "done": sum(v.status in DONE_STATUSES for v in visits),
-        "unassigned": len(board.unassigned), "late": len(board.late), "missed": len(board.missed),
+        "unassigned": len(board.unassigned),
+        "late": len(board.late),
+        "missed": len(board.missed),
         "flagged": sum(v.review_status == ReviewStatus.PENDING for v in visits),
-    }  # fmt: skip
+    }
     return board
 
 
@@ -200,11 +229,12 @@ def review_queue(*, actor: Actor) -> QuerySet[Visit]:
     """Flagged visits awaiting a decision, oldest first."""
     require_perm(actor, Permission.REVIEW_VISITS)
     return (
-        visit_queryset(actor=actor).filter(review_status=ReviewStatus.PENDING)
+        visit_queryset(actor=actor)
+        .filter(review_status=ReviewStatus.PENDING)
         .select_related("elder", "item", "provider", "caregiver")
         .prefetch_related("flags")
         .order_by("date", "window_start", "id")
-    )  # fmt: skip
+    )
 
 
 def visit_photo_get(*, actor: Actor, visit: Visit, external_id: uuid.UUID | str) -> VisitPhoto:
@@ -240,19 +270,19 @@ def dispatch_candidates(*, actor: Actor, visit: Visit) -> list[Candidate]:
         rows = (
             Visit.objects.filter(elder_id=visit.elder_id, status__in=DONE_STATUSES)
             .exclude(**{f"{field_name}__isnull": True})
-            .values_list(field_name).annotate(n=Count("id")).values_list(field_name, "n")
-        )  # fmt: skip
+            .values_list(field_name)
+            .annotate(n=Count("id"))
+            .values_list(field_name, "n")
+        )
         for cid, n in rows:
             served[cid] = served.get(cid, 0) + n
     elder = visit.elder
     candidates = []
     for caregiver in caregivers:
         dist = None
-        if None not in (caregiver.home_lat, caregiver.home_lng, elder.lat, elder.lng):
-            dist = distance_m(
-                float(caregiver.home_lat), float(caregiver.home_lng),  # type: ignore[arg-type]
-                float(elder.lat), float(elder.lng),  # type: ignore[arg-type]
-            )  # fmt: skip
+        points = (caregiver.home_lat, caregiver.home_lng, elder.lat, elder.lng)
+        if all(p is not None for p in points):
+            dist = distance_m(*(float(p) for p in points))  # type: ignore[arg-type]
         candidates.append(
             Candidate(caregiver, problems[caregiver.pk], dist, served.get(caregiver.pk, 0), 0)
         )
@@ -310,17 +340,24 @@ def visit_history(*, actor: Actor, visit: Visit) -> list[dict[str, Any]]:
     """What happened to a visit, oldest first: who did what and when, corrections with the
     times before and after. ``visit`` has been fetched for ``actor`` (so in scope)."""
     labels = {
-        "assigned": _("Assigned"), "on_the_way": _("Set off"), "check_in": _("Checked in"),
-        "check_out": _("Checked out"), "corrected": _("Corrected"),
-        "cancelled": _("Cancelled"), "photo": _("Photo added"),
-    }  # fmt: skip
+        "assigned": _("Assigned"),
+        "on_the_way": _("Set off"),
+        "check_in": _("Checked in"),
+        "check_out": _("Checked out"),
+        "corrected": _("Corrected"),
+        "cancelled": _("Cancelled"),
+        "photo": _("Photo added"),
+    }
     return [
         {
-            "at": event.at, "kind": event.kind, "label": labels.get(event.kind, event.kind),
-            "who": event.actor_username, "text": _history_text(event.kind, event.detail or {}),
+            "at": event.at,
+            "kind": event.kind,
+            "label": labels.get(event.kind, event.kind),
+            "who": event.actor_username,
+            "text": _history_text(event.kind, event.detail or {}),
         }
         for event in visit.events.order_by("at", "id")
-    ]  # fmt: skip
+    ]
 
 
 def visit_caregivers_get(
@@ -377,9 +414,10 @@ def family_care(*, actor: Actor, today: datetime.date | None = None) -> list[Fam
     result = []
     for link in family_links(user=actor).order_by("id"):
         entry = FamilyElder(
-            elder=link.elder, relation=link.get_relation_display(),
+            elder=link.elder,
+            relation=link.get_relation_display(),
             consent=link.elder_id in allowed,
-        )  # fmt: skip
+        )
         if entry.consent:
             visits = Visit.objects.filter(elder_id=link.elder_id).select_related(
                 "item", "caregiver", "second_caregiver", "provider", "rating"
@@ -395,12 +433,17 @@ def family_care(*, actor: Actor, today: datetime.date | None = None) -> list[Fam
                 .order_by("-window_start", "-id")[:30]
             ):
                 rating = getattr(visit, "rating", None)  # none yet: RelatedObjectDoesNotExist
-                entry.past.append({
-                    "visit": visit, "minutes": visit_minutes(visit), "rating": rating,
-                    "can_rate": rating is None and visit.status in DONE_STATUSES
-                    and visit.outcome in ("", "done"),
-                    "can_complain": visit.status != VisitStatus.CANCELLED,
-                })  # fmt: skip
+                entry.past.append(
+                    {
+                        "visit": visit,
+                        "minutes": visit_minutes(visit),
+                        "rating": rating,
+                        "can_rate": rating is None
+                        and visit.status in DONE_STATUSES
+                        and visit.outcome in ("", "done"),
+                        "can_complain": visit.status != VisitStatus.CANCELLED,
+                    }
+                )
         result.append(entry)
     return result
 

@@ -8,7 +8,8 @@
    - a [data-auto-download] link that htmx swaps in (an export that has just finished) is
      followed once, so the file downloads without another click;
    - a table wrapper that scrolls sideways takes the keyboard focus (tabindex 0), so that
-     people without a mouse can scroll it too. */
+     people without a mouse can scroll it too;
+   - the folded main menu is unfolded on screens wider than a phone. */
 (function () {
   "use strict";
 
@@ -49,6 +50,16 @@
       }
     });
   }
+
+  // The folded main menu (#navfold) opens by itself on screens wider than a phone, for
+  // browsers whose stylesheet cannot unfold a closed <details>.
+  function unfoldMenu() {
+    var fold = document.getElementById("navfold");
+    if (fold && window.matchMedia && window.matchMedia("(min-width: 641px)").matches) {
+      fold.open = true;
+    }
+  }
+  unfoldMenu();
 
   function ready(root) {
     place(root);

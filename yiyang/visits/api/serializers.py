@@ -53,23 +53,55 @@ class VisitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Visit
         fields = [
-            "id", "order", "elder", "provider", "service", "address", "date", "window_start",
-            "window_end", "standard_minutes", "needs_two", "caregiver", "second_caregiver",
-            "status", "is_late", "on_the_way_at", "check_in_at", "check_in_distance",
-            "check_in_accuracy", "check_out_at", "check_out_distance", "check_out_accuracy",
-            "duration_minutes", "tasks_done", "notes", "outcome", "review_status", "delivered",
-            "flags", "price", "allowance_yuan", "ltc_yuan", "self_pay_yuan", "cancel_reason",
-            "short_notice", "rating",
-        ]  # fmt: skip
+            "id",
+            "order",
+            "elder",
+            "provider",
+            "service",
+            "address",
+            "date",
+            "window_start",
+            "window_end",
+            "standard_minutes",
+            "needs_two",
+            "caregiver",
+            "second_caregiver",
+            "status",
+            "is_late",
+            "on_the_way_at",
+            "check_in_at",
+            "check_in_distance",
+            "check_in_accuracy",
+            "check_out_at",
+            "check_out_distance",
+            "check_out_accuracy",
+            "duration_minutes",
+            "tasks_done",
+            "notes",
+            "outcome",
+            "review_status",
+            "delivered",
+            "flags",
+            "price",
+            "allowance_yuan",
+            "ltc_yuan",
+            "self_pay_yuan",
+            "cancel_reason",
+            "short_notice",
+            "rating",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.DictField(child=serializers.JSONField()))
     def get_service(self, visit: Visit) -> dict[str, Any]:
         item = visit.item
         return {
-            "id": str(item.external_id), "code": item.code, "name": item.name,
-            "checklist": item.checklist, "category": item.category,
-        }  # fmt: skip
+            "id": str(item.external_id),
+            "code": item.code,
+            "name": item.name,
+            "checklist": item.checklist,
+            "category": item.category,
+        }
 
     def get_duration_minutes(self, visit: Visit) -> int | None:
         if visit.check_in_at is None or visit.check_out_at is None:
@@ -161,11 +193,29 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "id", "elder", "provider", "service", "kind", "placed_via", "relation", "starts_on",
-            "ends_on", "weekdays", "window_start", "window_end", "price", "allowance_yuan",
-            "ltc_yuan", "self_pay_yuan", "note", "status", "cancel_reason", "created_at",
+            "id",
+            "elder",
+            "provider",
+            "service",
+            "kind",
+            "placed_via",
+            "relation",
+            "starts_on",
+            "ends_on",
+            "weekdays",
+            "window_start",
+            "window_end",
+            "price",
+            "allowance_yuan",
+            "ltc_yuan",
+            "self_pay_yuan",
+            "split_reason",
+            "note",
+            "status",
+            "cancel_reason",
+            "created_at",
             "visit_count",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
 
     def get_visit_count(self, order: Order) -> int:
@@ -196,14 +246,29 @@ class OrderCreateSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True)
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), required=False, max_length=7,
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        required=False,
+        max_length=7,
         help_text="0 = Monday ... 6 = Sunday; empty for a single visit.",
-    )  # fmt: skip
+    )
     window_start = serializers.TimeField()
     window_end = serializers.TimeField()
-    allowance_yuan = serializers.DecimalField(8, 2, required=False, allow_null=True)
+    allowance_yuan = serializers.DecimalField(
+        8,
+        2,
+        required=False,
+        allow_null=True,
+        help_text="Omit the three shares: they are computed from the price and the elder's "
+        "entitlement. Shares that differ are an officer's override and need split_reason.",
+    )
     ltc_yuan = serializers.DecimalField(8, 2, required=False, allow_null=True)
     self_pay_yuan = serializers.DecimalField(8, 2, required=False, allow_null=True)
+    split_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Why an officer changes the computed payer split (required then).",
+    )
     relation = serializers.CharField(required=False, allow_blank=True, max_length=32)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 

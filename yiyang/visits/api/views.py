@@ -48,10 +48,13 @@ from yiyang.visits.models import Order, Visit, VisitFlag
 
 def _fix(data: dict[str, Any]) -> services.Fix:
     return services.Fix(
-        latitude=data.get("latitude"), longitude=data.get("longitude"),
-        accuracy=data.get("accuracy"), at=data.get("at"), sent_at=data.get("sent_at"),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        accuracy=data.get("accuracy"),
+        at=data.get("at"),
+        sent_at=data.get("sent_at"),
         client_action_id=data.get("client_action_id"),
-    )  # fmt: skip
+    )
 
 
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -70,11 +73,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             # Four joins: with eight, PostgreSQL spent more time planning than running.
             .select_related("elder", "item", "provider", "caregiver")
             .prefetch_related(
-                "second_caregiver", "order", "rating",
+                "second_caregiver",
+                "order",
+                "rating",
                 Prefetch("flags", queryset=VisitFlag.objects.order_by("id")),
             )
             .order_by("window_start", "id")
-        )  # fmt: skip
+        )
 
     def get_object(self) -> Visit:
         return selectors.visit_get_for_actor(
@@ -97,9 +102,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         "at"}``. The answer is the visit with its state and ``flags``."""
         data = self._data(FixSerializer, request)
         visit = services.visit_check_in(
-            actor=request_actor(request), visit=self.get_object(), fix=_fix(data),
+            actor=request_actor(request),
+            visit=self.get_object(),
+            fix=_fix(data),
             explanation=data.get("explanation", ""),
-        )  # fmt: skip
+        )
         return self._answer(visit)
 
     @extend_schema(request=CheckOutSerializer, responses={200: VisitSerializer})
@@ -108,10 +115,14 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """Check out with location, the checklist ticked, notes and the outcome."""
         data = self._data(CheckOutSerializer, request)
         visit = services.visit_check_out(
-            actor=request_actor(request), visit=self.get_object(), fix=_fix(data),
-            tasks_done=data.get("tasks_done", []), notes=data.get("notes", ""),
-            outcome=data["outcome"], explanation=data.get("explanation", ""),
-        )  # fmt: skip
+            actor=request_actor(request),
+            visit=self.get_object(),
+            fix=_fix(data),
+            tasks_done=data.get("tasks_done", []),
+            notes=data.get("notes", ""),
+            outcome=data["outcome"],
+            explanation=data.get("explanation", ""),
+        )
         return self._answer(visit)
 
     @extend_schema(request=SetOffSerializer, responses={200: VisitSerializer})
@@ -120,9 +131,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """The caregiver is on the way (no location is taken)."""
         data = self._data(SetOffSerializer, request)
         visit = services.visit_set_off(
-            actor=request_actor(request), visit=self.get_object(), at=data.get("at"),
+            actor=request_actor(request),
+            visit=self.get_object(),
+            at=data.get("at"),
             client_action_id=data.get("client_action_id"),
-        )  # fmt: skip
+        )
         return self._answer(visit)
 
     @extend_schema(request=AssignSerializer, responses={200: VisitSerializer})
@@ -153,18 +166,22 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         candidates = selectors.dispatch_candidates(
             actor=request_actor(request), visit=self.get_object()
         )
-        return Response([
-            {
-                "caregiver": {
-                    "id": str(c.caregiver.external_id), "name": c.caregiver.name,
-                    "label": caregiver_name(c.caregiver),
-                },
-                "ok": c.ok, "problems": [{"code": code, "reason": r} for code, r in c.problems],
-                "distance_m": round(c.distance_m) if c.distance_m is not None else None,
-                "served_before": c.served_before,
-            }
-            for c in candidates
-        ])  # fmt: skip
+        return Response(
+            [
+                {
+                    "caregiver": {
+                        "id": str(c.caregiver.external_id),
+                        "name": c.caregiver.name,
+                        "label": caregiver_name(c.caregiver),
+                    },
+                    "ok": c.ok,
+                    "problems": [{"code": code, "reason": r} for code, r in c.problems],
+                    "distance_m": round(c.distance_m) if c.distance_m is not None else None,
+                    "served_before": c.served_before,
+                }
+                for c in candidates
+            ]
+        )
 
     @extend_schema(request=CancelReasonSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
@@ -182,9 +199,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = self._data(ExplainSerializer, request)
         visit = self.get_object()
         services.visit_flag_explain(
-            actor=request_actor(request), visit=visit, code=data["code"],
+            actor=request_actor(request),
+            visit=visit,
+            code=data["code"],
             explanation=data["explanation"],
-        )  # fmt: skip
+        )
         return self._answer(visit)
 
     @extend_schema(request=VisitReviewSerializer, responses={200: VisitSerializer})
@@ -193,9 +212,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """Accept or reject a flagged visit, with the reason."""
         data = self._data(VisitReviewSerializer, request)
         visit = services.visit_review(
-            actor=request_actor(request), visit=self.get_object(), decision=data["decision"],
+            actor=request_actor(request),
+            visit=self.get_object(),
+            decision=data["decision"],
             reason=data["reason"],
-        )  # fmt: skip
+        )
         return self._answer(visit)
 
     @extend_schema(request=CorrectSerializer, responses={200: VisitSerializer})
@@ -204,10 +225,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """Correct the times by hand, with the editor's attestation (flagged ``edited``)."""
         data = self._data(CorrectSerializer, request)
         visit = services.visit_correct(
-            actor=request_actor(request), visit=self.get_object(),
-            check_in_at=data["check_in_at"], check_out_at=data["check_out_at"],
-            reason=data["reason"], attestation=data["attestation"],
-        )  # fmt: skip
+            actor=request_actor(request),
+            visit=self.get_object(),
+            check_in_at=data["check_in_at"],
+            check_out_at=data["check_out_at"],
+            reason=data["reason"],
+            attestation=data["attestation"],
+        )
         return self._answer(visit)
 
     @extend_schema(request=RateSerializer, responses={200: VisitSerializer})
@@ -216,22 +240,28 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = self._data(RateSerializer, request)
         visit = self.get_object()
         services.visit_rate(
-            actor=request_actor(request), visit=visit, stars=data["stars"],
+            actor=request_actor(request),
+            visit=visit,
+            stars=data["stars"],
             comment=data.get("comment", ""),
-        )  # fmt: skip
+        )
         return self._answer(visit)
 
     @extend_schema(
-        methods=["GET"], request=None, responses={200: PhotoSerializer(many=True)},
-    )  # fmt: skip
+        methods=["GET"],
+        request=None,
+        responses={200: PhotoSerializer(many=True)},
+    )
     @extend_schema(
-        methods=["POST"], request={"multipart/form-data": PhotoUploadSerializer},
+        methods=["POST"],
+        request={"multipart/form-data": PhotoUploadSerializer},
         responses={201: PhotoSerializer},
-    )  # fmt: skip
+    )
     @action(
-        detail=True, methods=["get", "post"],
+        detail=True,
+        methods=["get", "post"],
         parser_classes=[parsers.MultiPartParser, parsers.FormParser],
-    )  # fmt: skip
+    )
     def photos(self, request: Request, id: str) -> Response:
         """The visit's photos; a caregiver adds one (JPEG, PNG or WebP, size-limited)."""
         visit = self.get_object()
@@ -244,9 +274,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         limit = settings.VISIT_PHOTO_MAX_BYTES
         data = upload.read(limit + 1)
         photo = services.visit_photo_add(
-            actor=request_actor(request), visit=visit, data=data,
+            actor=request_actor(request),
+            visit=visit,
+            data=data,
             caption=serializer.validated_data.get("caption", ""),
-        )  # fmt: skip
+        )
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -312,13 +344,22 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         item = service_item_get(actor=actor, external_id=data["service"])
         order = services.order_place(
-            actor=actor, elder=elder, provider=provider, item=item, starts_on=data["starts_on"],
-            ends_on=data.get("ends_on"), weekdays=data.get("weekdays") or [],
-            window_start=data["window_start"], window_end=data["window_end"],
-            allowance_yuan=data.get("allowance_yuan"), ltc_yuan=data.get("ltc_yuan"),
-            self_pay_yuan=data.get("self_pay_yuan"), relation=data.get("relation", ""),
+            actor=actor,
+            elder=elder,
+            provider=provider,
+            item=item,
+            starts_on=data["starts_on"],
+            ends_on=data.get("ends_on"),
+            weekdays=data.get("weekdays") or [],
+            window_start=data["window_start"],
+            window_end=data["window_end"],
+            allowance_yuan=data.get("allowance_yuan"),
+            ltc_yuan=data.get("ltc_yuan"),
+            self_pay_yuan=data.get("self_pay_yuan"),
+            split_reason=data.get("split_reason", ""),
+            relation=data.get("relation", ""),
             note=data.get("note", ""),
-        )  # fmt: skip
+        )
         unstaffed = dispatch_facts.order_unstaffed_days(order)
         data = {
             **OrderSerializer(order).data,
@@ -333,9 +374,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = CancelReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = services.order_cancel(
-            actor=request_actor(request), order=self.get_object(),
+            actor=request_actor(request),
+            order=self.get_object(),
             reason=serializer.validated_data["reason"],
-        )  # fmt: skip
+        )
         return Response(OrderSerializer(order).data)
 
 

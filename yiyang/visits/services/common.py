@@ -30,10 +30,12 @@ CENT = Decimal("0.01")
 
 
 VIA_BY_ROLE = {
-    "community_worker": PlacedVia.COMMUNITY_WORKER, "operator": PlacedVia.CALL_CENTRE,
-    "family": PlacedVia.FAMILY, "provider_manager": PlacedVia.PROVIDER,
+    "community_worker": PlacedVia.COMMUNITY_WORKER,
+    "operator": PlacedVia.CALL_CENTRE,
+    "family": PlacedVia.FAMILY,
+    "provider_manager": PlacedVia.PROVIDER,
     "street_officer": PlacedVia.OFFICER,
-}  # fmt: skip
+}
 
 
 _user = actor_user  # the stored user behind the actor (None for the platform itself)
@@ -88,14 +90,22 @@ class Fix:
 
 
 def _event(
-    visit: Visit, kind: str, at: datetime.datetime, actor: Actor, client_id: uuid.UUID | None,
+    visit: Visit,
+    kind: str,
+    at: datetime.datetime,
+    actor: Actor,
+    client_id: uuid.UUID | None,
     detail: dict[str, Any] | None = None,
-) -> VisitEvent:  # fmt: skip
+) -> VisitEvent:
     return VisitEvent.objects.create(
-        visit=visit, kind=kind, at=at, actor=_user(actor),
-        actor_username=actor.username, client_action_id=client_id,
+        visit=visit,
+        kind=kind,
+        at=at,
+        actor=_user(actor),
+        actor_username=actor.username,
+        client_action_id=client_id,
         detail=detail or {},
-    )  # fmt: skip
+    )
 
 
 def _when(fix: Fix, visit: Visit, now: datetime.datetime) -> datetime.datetime:
@@ -109,28 +119,51 @@ def _when(fix: Fix, visit: Visit, now: datetime.datetime) -> datetime.datetime:
         skew = now - fix.sent_at
         if abs(skew) > skew_limit:
             minutes = int(abs(skew).total_seconds() // 60)
-            raise ValidationError({"sent_at": _(
-                "The phone's clock is %(hours)d h %(minutes)d min %(way)s: set the phone to the "
-                "network time and send again (nothing was recorded).") % {
-                "hours": minutes // 60, "minutes": minutes % 60,
-                "way": _("fast") if skew.total_seconds() < 0 else _("slow")}})  # fmt: skip
+            raise ValidationError(
+                {
+                    "sent_at": _(
+                        "The phone's clock is %(hours)d h %(minutes)d min %(way)s: set the phone "
+                        "to the network time and send again (nothing was recorded)."
+                    )
+                    % {
+                        "hours": minutes // 60,
+                        "minutes": minutes % 60,
+                        "way": _("fast") if skew.total_seconds() < 0 else _("slow"),
+                    }
+                }
+            )
     if at > now + skew_limit:
-        raise ValidationError({"at": _("The time %(at)s lies in the future.") % {
-            "at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}})  # fmt: skip
+        raise ValidationError(
+            {
+                "at": _("The time %(at)s lies in the future.")
+                % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
     if at < now - datetime.timedelta(hours=settings.VISIT_OFFLINE_MAX_AGE_HOURS):
-        raise ValidationError({"at": _(
-            "The action is more than %(hours)d hours old; ask the provider to correct the "
-            "visit instead.") % {"hours": settings.VISIT_OFFLINE_MAX_AGE_HOURS}})  # fmt: skip
+        raise ValidationError(
+            {
+                "at": _(
+                    "The action is more than %(hours)d hours old; ask the provider to correct the "
+                    "visit instead."
+                )
+                % {"hours": settings.VISIT_OFFLINE_MAX_AGE_HOURS}
+            }
+        )
     if at < visit.window_start - datetime.timedelta(hours=3):
-        raise ValidationError({"at": _(
-            "This visit is booked for %(window)s; check in to the visit you are at.") % {
-            "window": timezone.localtime(visit.window_start).strftime("%Y-%m-%d %H:%M"),
-        }})  # fmt: skip
+        raise ValidationError(
+            {
+                "at": _("This visit is booked for %(window)s; check in to the visit you are at.")
+                % {
+                    "window": timezone.localtime(visit.window_start).strftime("%Y-%m-%d %H:%M"),
+                }
+            }
+        )
     return at
 
 
 def _locked(visit: Visit) -> Visit:
     return (
         Visit.objects.select_for_update(of=("self",))
-        .select_related("elder", "item", "order").get(pk=visit.pk)
-    )  # fmt: skip
+        .select_related("elder", "item", "order")
+        .get(pk=visit.pk)
+    )

@@ -40,17 +40,22 @@ class DispatchRefusedError(ValidationError):
 
     def __init__(self, refusals: list[Refusal]) -> None:
         self.refusals = refusals
-        super().__init__({
-            "caregivers": refusal_texts(refusals),
-            "codes": sorted({r.code for r in refusals}),
-        })  # fmt: skip
+        super().__init__(
+            {
+                "caregivers": refusal_texts(refusals),
+                "codes": sorted({r.code for r in refusals}),
+            }
+        )
 
 
 @transaction.atomic
 def visit_assign(
-    *, actor: Actor, visit: Visit, caregivers: list[Caregiver],
+    *,
+    actor: Actor,
+    visit: Visit,
+    caregivers: list[Caregiver],
     at: datetime.datetime | None = None,
-) -> Visit:  # fmt: skip
+) -> Visit:
     """Assign one caregiver (two for a double-up visit), planned to start at ``at`` (an
     accepted proposal's start) or as early as the caregivers' days allow. A conflict is
     refused with :class:`DispatchRefusedError`: day off, working hours, overlap with another
@@ -58,8 +63,12 @@ def visit_assign(
     _require_dispatch(actor, visit)
     visit = Visit.objects.select_for_update().select_related("item", "elder").get(pk=visit.pk)
     if visit.status not in (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED):
-        raise ValidationError({"status": _("A visit that is %(status)s cannot be reassigned.") % {
-            "status": visit.get_status_display()}})  # fmt: skip
+        raise ValidationError(
+            {
+                "status": _("A visit that is %(status)s cannot be reassigned.")
+                % {"status": visit.get_status_display()}
+            }
+        )
     unique = list({c.pk: c for c in caregivers}.values())
     # Lock the caregivers' rows so that two dispatchers cannot double-book them at once.
     list(Caregiver.objects.select_for_update().filter(pk__in=[c.pk for c in unique]))

@@ -41,23 +41,27 @@ def _notify_late(visits: Any) -> None:
                 managers[provider.pk] = list(
                     User.objects.filter(
                         Q(organisation_id=provider.pk) | Q(organisation_id=provider.operator_id),
-                        role="provider_manager", is_active=True,
+                        role="provider_manager",
+                        is_active=True,
                     ).values_list("username", flat=True)[:10]
-                )  # fmt: skip
+                )
             message = _(
                 "Late visit: no check-in at %(elder)s (%(service)s, %(start)s-%(end)s), "
                 "caregiver %(caregiver)s."
             ) % {
-                "elder": visit.elder.name, "service": visit.item.name,
+                "elder": visit.elder.name,
+                "service": visit.item.name,
                 "start": timezone.localtime(visit.window_start).strftime("%H:%M"),
                 "end": timezone.localtime(visit.window_end).strftime("%H:%M"),
                 "caregiver": visit.caregiver.name if visit.caregiver else _("not assigned"),
-            }  # fmt: skip
+            }
             for username in managers[provider.pk] or [provider.name]:
                 notification_send(
-                    recipient_kind=RecipientKind.PROVIDER, recipient=username, message=message,
+                    recipient_kind=RecipientKind.PROVIDER,
+                    recipient=username,
+                    message=message,
                     division_code=visit.division_code,
-                )  # fmt: skip
+                )
 
 
 def visits_mark_late(*, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -82,31 +86,103 @@ def visits_mark_late(*, now: datetime.datetime | None = None) -> dict[str, int]:
     )
     if claimed:
         _notify_late(
-            Visit.objects.filter(id__in=late_ids, late_notified_at=now)
-            .select_related("provider", "elder", "item", "caregiver")
-        )  # fmt: skip
+            Visit.objects.filter(id__in=late_ids, late_notified_at=now).select_related(
+                "provider", "elder", "item", "caregiver"
+            )
+        )
     return {"late": claimed, "missed": missed}
+
+
+SCAN_FIELDS = (
+    "id",
+    "date",
+    "caregiver_id",
+    "second_caregiver_id",
+    "standard_minutes",
+    "cin",
+    "cout",
+    "check_in_lat",
+    "check_in_lng",
+    "check_out_lat",
+    "check_out_lng",
+    "check_in_distance",
+    "check_out_distance",
+    "outcome",
+    "elder__status",
+    "elder__status_changed_on",
+    "elder__deceased_on",
+)
+
+
+def _row_facts(row: tuple[Any, ...]) -> Facts:
+    """One scanned row (``SCAN_FIELDS``) as the facts the exception rules read."""
+    (
+        vid,
+        day,
+        cg1,
+        cg2,
+        minutes,
+        in_epoch,
+        out_epoch,
+        ilat,
+        ilng,
+        olat,
+        olng,
+        idist,
+        odist,
+        outcome,
+        estatus,
+        echanged,
+        edeceased,
+    ) = row
+    utc = datetime.UTC
+    cin = None if in_epoch is None else datetime.datetime.fromtimestamp(in_epoch, utc)
+    cout = None if out_epoch is None else datetime.datetime.fromtimestamp(out_epoch, utc)
+    return Facts(
+        visit_id=vid,
+        caregiver_ids=tuple(c for c in (cg1, cg2) if c),
+        standard_minutes=minutes,
+        check_in_at=cin,
+        check_out_at=cout,
+        in_lat=ilat,
+        in_lng=ilng,
+        out_lat=olat,
+        out_lng=olng,
+        in_distance=idist,
+        out_distance=odist,
+        outcome=outcome,
+        elder_status=estatus,
+        elder_status_since=edeceased or echanged,
+        date=day,
+    )
+
+
+def _flags_write(new_flags: list[VisitFlag], flagged: set[int]) -> None:
+    """Write the new flags and send their visits to review (unless already decided)."""
+    with transaction.atomic():
+        VisitFlag.objects.bulk_create(new_flags, batch_size=2000, ignore_conflicts=True)
+        pending = list(flagged)
+        for i in range(0, len(pending), 2000):
+            Visit.objects.filter(
+                id__in=pending[i : i + 2000],
+                review_status__in=(ReviewStatus.NONE, ReviewStatus.ACCEPTED),
+            ).update(review_status=ReviewStatus.PENDING)
 
 
 def visits_scan(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
     """Re-run every exception rule over the visits of a date range (a month is about
     300,000 visits in a large city) and add the flags not yet raised. Streams the visits by
     caregiver and day, writes the new flags in bulk; existing flags are kept."""
-    fields = (
-        "id", "date", "caregiver_id", "second_caregiver_id", "standard_minutes", "cin", "cout",
-        "check_in_lat", "check_in_lng", "check_out_lat", "check_out_lng",
-        "check_in_distance", "check_out_distance", "outcome", "elder__status",
-        "elder__status_changed_on", "elder__deceased_on",
-    )  # fmt: skip
     # Times come as epoch seconds: parsing 600,000 timestamps with their zones was a third
     # of the scan.
     rows = (
         Visit.objects.filter(date__gte=start, date__lte=end)
         .filter(Q(check_in_at__isnull=False) | Q(check_out_at__isnull=False))
         .annotate(cin=Epoch("check_in_at"), cout=Epoch("check_out_at"))
-        .values_list(*fields).order_by("date", "caregiver_id").iterator(chunk_size=20000)
-    )  # fmt: skip
-    utc = datetime.UTC
+        .values_list(*SCAN_FIELDS)
+        .order_by("date", "caregiver_id")
+        .iterator(chunk_size=20000)
+    )
     radius, short = settings.VISIT_CHECK_IN_RADIUS_M, settings.VISIT_TOO_SHORT_PERCENT
     speed = settings.VISIT_MAX_SPEED_KMH
     existing = set(
@@ -134,29 +210,13 @@ def visits_scan(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
         day_batch.clear()
 
     for row in rows:
-        (vid, day, cg1, cg2, minutes, in_epoch, out_epoch, ilat, ilng, olat, olng, idist, odist,
-         outcome, estatus, echanged, edeceased) = row  # fmt: skip
-        cin = None if in_epoch is None else datetime.datetime.fromtimestamp(in_epoch, utc)
-        cout = None if out_epoch is None else datetime.datetime.fromtimestamp(out_epoch, utc)
-        if day != current_day:
+        facts = _row_facts(row)
+        if facts.date != current_day:
             flush()
-            current_day = day
-        facts = Facts(
-            visit_id=vid, caregiver_ids=tuple(c for c in (cg1, cg2) if c), standard_minutes=minutes,
-            check_in_at=cin, check_out_at=cout, in_lat=ilat, in_lng=ilng, out_lat=olat,
-            out_lng=olng, in_distance=idist, out_distance=odist, outcome=outcome,
-            elder_status=estatus, elder_status_since=edeceased or echanged, date=day,
-        )  # fmt: skip
+            current_day = facts.date
         day_batch.append(facts)
-        keep(vid, single_visit_flags(facts, radius_m=radius, too_short_percent=short))
+        keep(facts.visit_id, single_visit_flags(facts, radius_m=radius, too_short_percent=short))
         scanned += 1
     flush()
-    with transaction.atomic():
-        VisitFlag.objects.bulk_create(new_flags, batch_size=2000, ignore_conflicts=True)
-        pending = list(flagged)
-        for i in range(0, len(pending), 2000):
-            Visit.objects.filter(
-                id__in=pending[i : i + 2000],
-                review_status__in=(ReviewStatus.NONE, ReviewStatus.ACCEPTED),
-            ).update(review_status=ReviewStatus.PENDING)
+    _flags_write(new_flags, flagged)
     return {"scanned": scanned, "new_flags": len(new_flags), "visits_flagged": len(flagged)}

@@ -84,9 +84,12 @@ def visit_review(*, actor: Actor, visit: Visit, decision: str, reason: str) -> V
         visit.status, visit.confirmed_at = VisitStatus.CONFIRMED, timezone.now()
     visit.save(update_fields=["review_status", "status", "confirmed_at", "updated_at"])
     VisitReview.objects.create(
-        visit=visit, decision=decision, reason=str(reason).strip()[:300], reviewer=_user(actor),
+        visit=visit,
+        decision=decision,
+        reason=str(reason).strip()[:300],
+        reviewer=_user(actor),
         reviewer_username=actor.username,
-    )  # fmt: skip
+    )
     _audit(
         actor,
         AuditAction.REVIEW,
@@ -99,9 +102,14 @@ def visit_review(*, actor: Actor, visit: Visit, decision: str, reason: str) -> V
 
 @transaction.atomic
 def visit_correct(
-    *, actor: Actor, visit: Visit, check_in_at: datetime.datetime | None,
-    check_out_at: datetime.datetime | None, reason: str, attestation: bool,
-) -> Visit:  # fmt: skip
+    *,
+    actor: Actor,
+    visit: Visit,
+    check_in_at: datetime.datetime | None,
+    check_out_at: datetime.datetime | None,
+    reason: str,
+    attestation: bool,
+) -> Visit:
     """A manual correction after the fact (a phone that died): kept with its history and the
     editor's attestation, and flagged ``edited`` for review."""
     require_perm(actor, Permission.CORRECT_VISITS)
@@ -120,8 +128,10 @@ def visit_correct(
         errors["check_out_at"] = _("The check-out lies in the future.")
     if errors:
         raise ValidationError(errors)
-    before = [visit.check_in_at.isoformat() if visit.check_in_at else None,
-              visit.check_out_at.isoformat() if visit.check_out_at else None]  # fmt: skip
+    before = [
+        visit.check_in_at.isoformat() if visit.check_in_at else None,
+        visit.check_out_at.isoformat() if visit.check_out_at else None,
+    ]
     visit.check_in_at, visit.check_out_at = check_in_at, check_out_at
     if visit.status in (*OPEN_STATUSES, VisitStatus.CHECKED_IN, VisitStatus.MISSED):
         visit.status = VisitStatus.CHECKED_OUT
@@ -141,9 +151,17 @@ def visit_correct(
         "reason": reason,
     }
     VisitFlag.objects.filter(visit=visit, code=FlagCode.EDITED).delete()
-    _raise_flags(visit, [(FlagCode.EDITED, detail), *single_visit_flags(
-        _facts(visit), radius_m=settings.VISIT_CHECK_IN_RADIUS_M,
-        too_short_percent=settings.VISIT_TOO_SHORT_PERCENT)])  # fmt: skip
+    _raise_flags(
+        visit,
+        [
+            (FlagCode.EDITED, detail),
+            *single_visit_flags(
+                _facts(visit),
+                radius_m=settings.VISIT_CHECK_IN_RADIUS_M,
+                too_short_percent=settings.VISIT_TOO_SHORT_PERCENT,
+            ),
+        ],
+    )
     if visit.review_status != ReviewStatus.PENDING:
         visit.review_status = ReviewStatus.PENDING
         visit.save(update_fields=["review_status", "updated_at"])
@@ -167,10 +185,14 @@ def visit_photo_add(*, actor: Actor, visit: Visit, data: bytes, caption: str = "
     if visit.photos.count() >= 10:
         raise ValidationError({"photo": _("A visit keeps at most 10 photos.")})
     photo = VisitPhoto(
-        visit=visit, content_type="image/jpeg", size_bytes=len(photo_data.data),
-        width=photo_data.width, height=photo_data.height, uploaded_by=_user(actor),
+        visit=visit,
+        content_type="image/jpeg",
+        size_bytes=len(photo_data.data),
+        width=photo_data.width,
+        height=photo_data.height,
+        uploaded_by=_user(actor),
         caption=str(caption or "")[:200],
-    )  # fmt: skip
+    )
     photo.image.save("photo.jpg", ContentFile(photo_data.data), save=False)
     photo.save()
     _event(visit, "photo", timezone.now(), actor, None, {"photo": str(photo.external_id)})

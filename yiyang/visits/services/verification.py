@@ -73,8 +73,13 @@ def _replayed(fix: Fix, visit: Visit, kind: str) -> bool:
     if event is None:
         return False
     if event.visit_id != visit.pk or event.kind != kind:
-        raise ValidationError({"client_action_id": _(
-            "This action id was already used for another action; send a new one.")})  # fmt: skip
+        raise ValidationError(
+            {
+                "client_action_id": _(
+                    "This action id was already used for another action; send a new one."
+                )
+            }
+        )
     return True
 
 
@@ -90,24 +95,34 @@ def _facts(visit: Visit) -> Facts:
     return Facts(
         visit_id=visit.pk,
         caregiver_ids=tuple(c for c in (visit.caregiver_id, visit.second_caregiver_id) if c),
-        standard_minutes=visit.standard_minutes, check_in_at=visit.check_in_at,
-        check_out_at=visit.check_out_at, in_lat=visit.check_in_lat, in_lng=visit.check_in_lng,
-        out_lat=visit.check_out_lat, out_lng=visit.check_out_lng,
-        in_distance=visit.check_in_distance, out_distance=visit.check_out_distance,
-        outcome=visit.outcome, elder_status=elder.status,
-        elder_status_since=elder.deceased_on or elder.status_changed_on, date=visit.date,
-    )  # fmt: skip
+        standard_minutes=visit.standard_minutes,
+        check_in_at=visit.check_in_at,
+        check_out_at=visit.check_out_at,
+        in_lat=visit.check_in_lat,
+        in_lng=visit.check_in_lng,
+        out_lat=visit.check_out_lat,
+        out_lng=visit.check_out_lng,
+        in_distance=visit.check_in_distance,
+        out_distance=visit.check_out_distance,
+        outcome=visit.outcome,
+        elder_status=elder.status,
+        elder_status_since=elder.deceased_on or elder.status_changed_on,
+        date=visit.date,
+    )
 
 
 def _neighbour_facts(visit: Visit) -> list[Facts]:
     ids = [c for c in (visit.caregiver_id, visit.second_caregiver_id) if c]
     others = (
         Visit.objects.filter(Q(caregiver_id__in=ids) | Q(second_caregiver_id__in=ids))
-        .filter(date__gte=visit.date - datetime.timedelta(days=1),
-                date__lte=visit.date + datetime.timedelta(days=1))
+        .filter(
+            date__gte=visit.date - datetime.timedelta(days=1),
+            date__lte=visit.date + datetime.timedelta(days=1),
+        )
         .filter(Q(check_in_at__isnull=False) | Q(check_out_at__isnull=False))
-        .exclude(pk=visit.pk).select_related("elder")
-    )  # fmt: skip
+        .exclude(pk=visit.pk)
+        .select_related("elder")
+    )
     return [_facts(v) for v in others] + [_facts(visit)]
 
 
@@ -121,9 +136,11 @@ def _raise_flags(
         if code in existing:
             continue
         existing.add(code)
-        new.append(VisitFlag.objects.create(
-            visit=visit, code=code, detail=str(detail)[:300], explanation=explanation[:500]
-        ))  # fmt: skip
+        new.append(
+            VisitFlag.objects.create(
+                visit=visit, code=code, detail=str(detail)[:300], explanation=explanation[:500]
+            )
+        )
     if new and visit.review_status in (ReviewStatus.NONE, ReviewStatus.ACCEPTED):
         visit.review_status = ReviewStatus.PENDING
         visit.save(update_fields=["review_status", "updated_at"])
@@ -133,9 +150,10 @@ def _raise_flags(
 def _check_flags(visit: Visit, explanation: str = "") -> list[VisitFlag]:
     facts = _facts(visit)
     found = single_visit_flags(
-        facts, radius_m=settings.VISIT_CHECK_IN_RADIUS_M,
+        facts,
+        radius_m=settings.VISIT_CHECK_IN_RADIUS_M,
         too_short_percent=settings.VISIT_TOO_SHORT_PERCENT,
-    )  # fmt: skip
+    )
     cross = cross_visit_flags(_neighbour_facts(visit), max_speed_kmh=settings.VISIT_MAX_SPEED_KMH)
     found += cross.get(visit.pk, [])
     if visit.elder.lat is None or visit.elder.lng is None:  # said, not silently skipped
@@ -148,8 +166,13 @@ def _check_flags(visit: Visit, explanation: str = "") -> list[VisitFlag]:
 
 
 @transaction.atomic
-def visit_set_off(*, actor: Actor, visit: Visit, at: datetime.datetime | None = None,
-                  client_action_id: uuid.UUID | None = None) -> Visit:  # fmt: skip
+def visit_set_off(
+    *,
+    actor: Actor,
+    visit: Visit,
+    at: datetime.datetime | None = None,
+    client_action_id: uuid.UUID | None = None,
+) -> Visit:
     """The caregiver sets off to the visit (no location is taken on the way)."""
     _require_performer(actor, visit)
     visit = _locked(visit)
@@ -180,23 +203,45 @@ def _second_presence(
     now = timezone.now()
     when = _when(fix, visit, now)
     if kind == SECOND_CHECK_OUT and SECOND_CHECK_IN in done and when < done[SECOND_CHECK_IN].at:
-        raise ValidationError({"at": _("Check-out cannot come before the check-in at %(time)s.") % {
-            "time": timezone.localtime(done[SECOND_CHECK_IN].at).strftime("%H:%M")}})  # fmt: skip
+        raise ValidationError(
+            {
+                "at": _("Check-out cannot come before the check-in at %(time)s.")
+                % {"time": timezone.localtime(done[SECOND_CHECK_IN].at).strftime("%H:%M")}
+            }
+        )
     distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
-    _event(visit, kind, when, actor, fix.client_action_id, {
-        "lat": fix.latitude, "lng": fix.longitude, "accuracy": fix.accuracy,
-        "distance": distance, "caregiver": caregiver.name,
-        "offline": now - when > datetime.timedelta(minutes=2),
-    })  # fmt: skip
+    _event(
+        visit,
+        kind,
+        when,
+        actor,
+        fix.client_action_id,
+        {
+            "lat": fix.latitude,
+            "lng": fix.longitude,
+            "accuracy": fix.accuracy,
+            "distance": distance,
+            "caregiver": caregiver.name,
+            "offline": now - when > datetime.timedelta(minutes=2),
+        },
+    )
     found: list[tuple[str, str]] = []
     if distance is not None and distance > settings.VISIT_CHECK_IN_RADIUS_M:
-        found.append((FlagCode.OUT_OF_RANGE, _(
-            "The second caregiver %(name)s was %(metres)d m from the address."
-        ) % {"name": caregiver.name, "metres": round(distance)}))  # fmt: skip
+        found.append(
+            (
+                FlagCode.OUT_OF_RANGE,
+                _("The second caregiver %(name)s was %(metres)d m from the address.")
+                % {"name": caregiver.name, "metres": round(distance)},
+            )
+        )
     if kind == SECOND_CHECK_OUT and SECOND_CHECK_IN not in done:
-        found.append((FlagCode.NO_CHECK_IN, _(
-            "The second caregiver %(name)s checked out without a check-in."
-        ) % {"name": caregiver.name}))  # fmt: skip
+        found.append(
+            (
+                FlagCode.NO_CHECK_IN,
+                _("The second caregiver %(name)s checked out without a check-in.")
+                % {"name": caregiver.name},
+            )
+        )
     _raise_flags(visit, found, explanation)
     _audit(actor, AuditAction.UPDATE, visit, visit.division_code, {"presence": kind})
     return visit
@@ -233,11 +278,20 @@ def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "
     visit.check_in_accuracy = fix.accuracy
     visit.check_in_distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
     visit.save()
-    _event(visit, "check_in", when, actor, fix.client_action_id, {
-        "lat": fix.latitude, "lng": fix.longitude, "accuracy": fix.accuracy,
-        "distance": visit.check_in_distance,
-        "offline": now - when > datetime.timedelta(minutes=2),
-    })  # fmt: skip
+    _event(
+        visit,
+        "check_in",
+        when,
+        actor,
+        fix.client_action_id,
+        {
+            "lat": fix.latitude,
+            "lng": fix.longitude,
+            "accuracy": fix.accuracy,
+            "distance": visit.check_in_distance,
+            "offline": now - when > datetime.timedelta(minutes=2),
+        },
+    )
     _check_flags(visit, explanation)
     _audit(
         actor, AuditAction.UPDATE, visit, visit.division_code, {"status": ["open", "checked_in"]}
@@ -246,29 +300,16 @@ def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "
 
 
 @transaction.atomic
-def visit_check_out(
-    *, actor: Actor, visit: Visit, fix: Fix, tasks_done: list[str] | None = None,
-    notes: str = "", outcome: str = VisitOutcome.DONE, explanation: str = "",
-) -> Visit:  # fmt: skip
-    """Check out: time, location, the checklist ticked, notes and the outcome. An elder
-    found unwell raises an alert for the call centre once the write has committed. The second
-    caregiver of a two-caregiver visit checks out their own presence only."""
-    caregiver = _require_performer(actor, visit)
-    visit = _locked(visit)
-    if is_second_caregiver(visit, caregiver):
-        return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_OUT, explanation)
-    if _replayed(fix, visit, "check_out"):
-        return visit
-    lead = Performer(caregiver, False)
-    visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_OUT, performer=lead)
+def _check_out_errors(visit: Visit, fix: Fix, tasks: list[str], notes: str, outcome: str) -> None:
+    """Everything wrong with a check-out's input, at once (nothing is written)."""
     errors: dict[str, str] = {}
     if outcome not in VisitOutcome.values:
         errors["outcome"] = _("Choose an outcome from the list.")
-    tasks = [str(t) for t in (tasks_done or [])]
     unknown = [t for t in tasks if t not in visit.item.checklist]
     if unknown:
         errors["tasks_done"] = _("Not on this service's checklist: %(tasks)s.") % {
-            "tasks": ", ".join(unknown)}  # fmt: skip
+            "tasks": ", ".join(unknown)
+        }
     if (
         outcome in (VisitOutcome.NOT_HOME, VisitOutcome.REFUSED, VisitOutcome.UNWELL)
         and not str(notes).strip()
@@ -280,28 +321,22 @@ def visit_check_out(
         errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
-    when = _when(fix, visit, now)
-    if visit.check_in_at is not None and when < visit.check_in_at:
-        raise ValidationError({"at": _("Check-out cannot come before the check-in at %(time)s.") % {
-            "time": timezone.localtime(visit.check_in_at).strftime("%H:%M")}})  # fmt: skip
-    visit.status, visit.check_out_at = VisitStatus.CHECKED_OUT, when
-    visit.check_out_lat, visit.check_out_lng = fix.latitude, fix.longitude
-    visit.check_out_accuracy = fix.accuracy
-    visit.check_out_distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
-    visit.tasks_done = [t for t in visit.item.checklist if t in tasks]
-    visit.notes = str(notes or "")[:2000]
-    visit.outcome = outcome
-    visit.save()
-    _event(visit, "check_out", when, actor, fix.client_action_id, {
-        "lat": fix.latitude, "lng": fix.longitude, "accuracy": fix.accuracy,
-        "distance": visit.check_out_distance, "outcome": outcome,
-    })  # fmt: skip
+
+
+def _check_out_flags(visit: Visit, outcome: str, explanation: str, now: datetime.datetime) -> None:
+    """Raise the check-out's flags; a visit done with no flag and no review is confirmed."""
     found = _check_flags(visit, explanation)
     if visit.needs_two and not visit.events.filter(kind=SECOND_CHECK_IN).exists():
-        found += _raise_flags(visit, [(FlagCode.NO_SECOND_CHECK_IN, _(
-            "The second caregiver did not check in; a two-caregiver visit needs both."
-        ))], explanation)  # fmt: skip
+        found += _raise_flags(
+            visit,
+            [
+                (
+                    FlagCode.NO_SECOND_CHECK_IN,
+                    _("The second caregiver did not check in; a two-caregiver visit needs both."),
+                )
+            ],
+            explanation,
+        )
     if outcome != VisitOutcome.DONE:
         _raise_flags(visit, [(FlagCode.EXCEPTION, str(VisitOutcome(outcome).label))], explanation)
     if (
@@ -311,6 +346,63 @@ def visit_check_out(
     ):
         visit.status, visit.confirmed_at = VisitStatus.CONFIRMED, now
         visit.save(update_fields=["status", "confirmed_at", "updated_at"])
+
+
+def visit_check_out(
+    *,
+    actor: Actor,
+    visit: Visit,
+    fix: Fix,
+    tasks_done: list[str] | None = None,
+    notes: str = "",
+    outcome: str = VisitOutcome.DONE,
+    explanation: str = "",
+) -> Visit:
+    """Check out: time, location, the checklist ticked, notes and the outcome. An elder
+    found unwell raises an alert for the call centre once the write has committed. The second
+    caregiver of a two-caregiver visit checks out their own presence only."""
+    caregiver = _require_performer(actor, visit)
+    visit = _locked(visit)
+    if is_second_caregiver(visit, caregiver):
+        return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_OUT, explanation)
+    if _replayed(fix, visit, "check_out"):
+        return visit
+    lead = Performer(caregiver, False)
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_OUT, performer=lead)
+    tasks = [str(t) for t in (tasks_done or [])]
+    _check_out_errors(visit, fix, tasks, notes, outcome)
+    now = timezone.now()
+    when = _when(fix, visit, now)
+    if visit.check_in_at is not None and when < visit.check_in_at:
+        raise ValidationError(
+            {
+                "at": _("Check-out cannot come before the check-in at %(time)s.")
+                % {"time": timezone.localtime(visit.check_in_at).strftime("%H:%M")}
+            }
+        )
+    visit.status, visit.check_out_at = VisitStatus.CHECKED_OUT, when
+    visit.check_out_lat, visit.check_out_lng = fix.latitude, fix.longitude
+    visit.check_out_accuracy = fix.accuracy
+    visit.check_out_distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
+    visit.tasks_done = [t for t in visit.item.checklist if t in tasks]
+    visit.notes = str(notes or "")[:2000]
+    visit.outcome = outcome
+    visit.save()
+    _event(
+        visit,
+        "check_out",
+        when,
+        actor,
+        fix.client_action_id,
+        {
+            "lat": fix.latitude,
+            "lng": fix.longitude,
+            "accuracy": fix.accuracy,
+            "distance": visit.check_out_distance,
+            "outcome": outcome,
+        },
+    )
+    _check_out_flags(visit, outcome, explanation, now)
     _audit(
         actor,
         AuditAction.UPDATE,
@@ -328,9 +420,14 @@ def _alert_unwell(visit: Visit, actor: Actor) -> None:
     write has committed: the check-out stands even if raising the alert fails)."""
     detail = _("%(caregiver)s at %(service)s: %(notes)s") % {
         "caregiver": visit.caregiver.name if visit.caregiver else "",
-        "service": visit.item.name, "notes": visit.notes,
-    }  # fmt: skip
+        "service": visit.item.name,
+        "notes": visit.notes,
+    }
     alert_raise(
-        elder=visit.elder, kind=AlertKind.FOUND_UNWELL, detail=detail, source=AlertSource.VISIT,
-        actor=actor, dedupe_key=f"visit:{visit.external_id}",
-    )  # fmt: skip
+        elder=visit.elder,
+        kind=AlertKind.FOUND_UNWELL,
+        detail=detail,
+        source=AlertSource.VISIT,
+        actor=actor,
+        dedupe_key=f"visit:{visit.external_id}",
+    )

@@ -114,21 +114,34 @@ def _block(visit: Visit, text: _BoardText, timed: tuple[float, float, Any] | Non
     elder, item = visit.elder.name, visit.item.name
     window = f"{dispatching.clock(first)}–{dispatching.clock(last)}"
     title = _("%(start)s planned (window %(window)s, %(travel)d min of travel before)") % {
-        "start": dispatching.clock(start), "window": window, "travel": round(travel)}  # fmt: skip
+        "start": dispatching.clock(start),
+        "window": window,
+        "travel": round(travel),
+    }
     title = f"{title} {elder} · {item} · {text.status.get(visit.status, visit.status)}"
     if clash is not None:
         title += " · " + _("Conflict: runs into %(service)s (%(elder)s)") % {
-            "service": clash.service, "elder": clash.elder}  # fmt: skip
+            "service": clash.service,
+            "elder": clash.elder,
+        }
     left, width = _span(start, end)
     window_left, window_width = _span(first, last)
     travel_left, travel_width = _span(start - travel, start)
     return {
-        "id": visit.external_id, "classes": classes, "left": left, "width": width,
-        "window_left": window_left, "window_width": window_width,
-        "travel": travel >= 1, "travel_left": travel_left, "travel_width": travel_width,
-        "url": text.url(text.detail, visit), "title": title, "conflict": clash is not None,
+        "id": visit.external_id,
+        "classes": classes,
+        "left": left,
+        "width": width,
+        "window_left": window_left,
+        "window_width": window_width,
+        "travel": travel >= 1,
+        "travel_left": travel_left,
+        "travel_width": travel_width,
+        "url": text.url(text.detail, visit),
+        "title": title,
+        "conflict": clash is not None,
         "label": f"{dispatching.clock(start)} {elder}",
-    }  # fmt: skip
+    }
 
 
 def _now_left(day: datetime.date) -> float | None:
@@ -144,10 +157,12 @@ def _caregiver_row(c: Any, visits: list[Visit], worker: Any, text: _BoardText) -
     timed = _timed(visits, worker)
     blocks = [_block(v, text, timed.get(v.pk)) for v in visits]
     return {
-        "id": c.external_id, "name": caregiver_name(c),
+        "id": c.external_id,
+        "name": caregiver_name(c),
         "hours": f"{c.work_start:%H:%M}–{c.work_end:%H:%M}",
-        "blocks": blocks, "conflicts": sum(b["conflict"] for b in blocks),
-    }  # fmt: skip
+        "blocks": blocks,
+        "conflicts": sum(b["conflict"] for b in blocks),
+    }
 
 
 def _board_context(request: HttpRequest) -> dict[str, Any]:
@@ -162,7 +177,10 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
     workers = {w.pk: w for w in dispatch_facts.caregiver_workers([c for c, _v in board.rows], day)}
     rows = [_caregiver_row(c, vs, workers[c.pk], text) for c, vs in board.rows]
     return {
-        "provider": provider, "board": board, "day": day, "rows": rows,
+        "provider": provider,
+        "board": board,
+        "day": day,
+        "rows": rows,
         "conflicts": sum(r["conflicts"] for r in rows),
         "late": [_row(v, text) for v in board.late],
         "missed": [_row(v, text) for v in board.missed],
@@ -171,10 +189,11 @@ def _board_context(request: HttpRequest) -> dict[str, Any]:
             {"label": f"{h:02d}", "left": round((h * 60 - DAY_START) * 100 / SPAN, 2)}
             for h in BOARD_HOURS
         ],
-        "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
+        "previous": day - datetime.timedelta(days=1),
+        "next": day + datetime.timedelta(days=1),
         "now": timezone.localtime().strftime("%H:%M:%S"),
         "now_left": _now_left(day),
-    }  # fmt: skip
+    }
 
 
 @login_required

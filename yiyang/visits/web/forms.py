@@ -11,9 +11,17 @@ from yiyang.elders.choices import Relation
 from yiyang.visits.choices import ReviewStatus
 
 WEEKDAYS = [
-    ("0", _("Mon")), ("1", _("Tue")), ("2", _("Wed")), ("3", _("Thu")), ("4", _("Fri")),
-    ("5", _("Sat")), ("6", _("Sun")),
-]  # fmt: skip
+    ("0", _("Mon")),
+    ("1", _("Tue")),
+    ("2", _("Wed")),
+    ("3", _("Thu")),
+    ("4", _("Fri")),
+    ("5", _("Sat")),
+    ("6", _("Sun")),
+]
+
+
+SPLIT_FIELDS = ("allowance_yuan", "ltc_yuan", "self_pay_yuan", "split_reason")
 
 
 class OrderForm(forms.Form):
@@ -22,17 +30,21 @@ class OrderForm(forms.Form):
     )
     item: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("Service"))
     starts_on = forms.DateField(
-        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     ends_on = forms.DateField(
-        label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Last date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty for one visit."),
-    )  # fmt: skip
+    )
     weekdays = forms.MultipleChoiceField(
-        label=_("Weekdays (care plan)"), choices=WEEKDAYS, required=False,
+        label=_("Weekdays (care plan)"),
+        choices=WEEKDAYS,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick the days of a recurring care plan; none for one visit."),
-    )  # fmt: skip
+    )
     window_start = forms.TimeField(
         label=_("Window from"), widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -46,17 +58,32 @@ class OrderForm(forms.Form):
         label=_("Long-term-care insurance (yuan)"), required=False, min_value=0, decimal_places=2
     )
     self_pay_yuan = forms.DecimalField(
-        label=_("Self-pay (yuan)"), required=False, min_value=0, decimal_places=2,
+        label=_("Self-pay (yuan)"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
         help_text=_("Leave empty: the rest of the price."),
-    )  # fmt: skip
+    )
+    split_reason = forms.CharField(
+        label=_("Reason for changing the computed shares"),
+        required=False,
+        max_length=300,
+        help_text=_("Leave the shares empty to keep the computed split; a change needs a reason."),
+    )
     relation = forms.ChoiceField(
-        label=_("Your relation to the elder"), required=False,
+        label=_("Your relation to the elder"),
+        required=False,
         choices=[("", "—"), *Relation.choices],
-    )  # fmt: skip
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
-    def __init__(self, *args: Any, providers: Any, items: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, providers: Any, items: Any, can_override: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not can_override:  # the split is computed; only an officer may change it
+            for name in SPLIT_FIELDS:
+                del self.fields[name]
         provider_field = self.fields["provider"]
         item_field = self.fields["item"]
         assert isinstance(provider_field, forms.ModelChoiceField)
@@ -73,13 +100,15 @@ class CorrectForm(forms.Form):
     """A manager's correction of a visit's times after the fact (a phone that died)."""
 
     check_in_at = forms.DateTimeField(
-        label=_("Checked in at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Checked in at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-    )  # fmt: skip
+    )
     check_out_at = forms.DateTimeField(
-        label=_("Checked out at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=_("Checked out at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-    )  # fmt: skip
+    )
     reason = forms.CharField(label=_("Why the record is corrected"), max_length=300)
     attestation = forms.BooleanField(
         label=_("I confirm that the corrected times are true to my knowledge."), required=False
@@ -109,7 +138,9 @@ class AssignForm(forms.Form):
 
 class RateForm(forms.Form):
     stars = forms.TypedChoiceField(
-        label=_("Rating"), coerce=int,
-        choices=[(n, "★" * n) for n in range(5, 0, -1)], widget=forms.RadioSelect,
-    )  # fmt: skip
+        label=_("Rating"),
+        coerce=int,
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=500)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.visits.web import board, views
+from yiyang.visits.web import board, orders, views
 
 app_name = "visits"
 
@@ -10,7 +10,8 @@ urlpatterns = [
     path("board/live/", board.board_partial_view, name="board-live"),
     path("review/", views.review_queue_view, name="review-queue"),
     path("orders/", views.order_list_view, name="orders"),
-    path("orders/new/", views.order_create_view, name="order-create"),
+    path("orders/new/", orders.order_create_view, name="order-create"),
+    path("orders/split/", orders.order_split_view, name="order-split"),
     path("orders/<uuid:external_id>/", views.order_detail_view, name="order-detail"),
     path("orders/<uuid:external_id>/cancel/", views.order_cancel_view, name="order-cancel"),
     path("elders/<uuid:external_id>/care/", views.elder_care_view, name="elder-care"),

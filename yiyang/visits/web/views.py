@@ -25,19 +25,17 @@ from django.views.decorators.http import require_POST
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders.selectors import elder_get_for_actor, home_unlocated_reason
-from yiyang.visits import dispatch_facts, lifecycle, selectors, services
+from yiyang.visits import lifecycle, selectors, services
 from yiyang.visits.choices import (
     FlagCode,
     OrderStatus,
     VisitOutcome,
 )
-from yiyang.visits.dispatching import order_warning
 from yiyang.visits.models import Visit
 from yiyang.visits.web.door import door_context
 from yiyang.visits.web.forms import (
     AssignForm,
     CorrectForm,
-    OrderForm,
     RateForm,
     ReasonForm,
     ReviewForm,
@@ -94,14 +92,17 @@ def my_day_view(request: HttpRequest) -> HttpResponse:
     day = _day(request)
     visits = selectors.caregiver_day(actor=request_actor(request), day=day)
     return render(
-        request, "visits/my_day.html",
+        request,
+        "visits/my_day.html",
         {
-            "day": day, "visits": visits,
-            "previous": day - datetime.timedelta(days=1), "next": day + datetime.timedelta(days=1),
+            "day": day,
+            "visits": visits,
+            "previous": day - datetime.timedelta(days=1),
+            "next": day + datetime.timedelta(days=1),
             "is_today": day == timezone.localdate(),
             "texts": _phone_texts(),
         },
-    )  # fmt: skip
+    )
 
 
 def _visit_page(
@@ -124,18 +125,23 @@ def _visit_page(
     can_cancel = lifecycle.VisitAction.CANCEL in allowed
     can_correct = lifecycle.VisitAction.CORRECT in allowed
     if can_correct and correct_form is None:
-        correct_form = CorrectForm(initial={
-            "check_in_at": _local_input(visit.check_in_at or visit.window_start),
-            "check_out_at": _local_input(
-                visit.check_out_at
-                or (visit.check_in_at or visit.window_start)
-                + datetime.timedelta(minutes=visit.standard_minutes)
-            ),
-        })  # fmt: skip
+        correct_form = CorrectForm(
+            initial={
+                "check_in_at": _local_input(visit.check_in_at or visit.window_start),
+                "check_out_at": _local_input(
+                    visit.check_out_at
+                    or (visit.check_in_at or visit.window_start)
+                    + datetime.timedelta(minutes=visit.standard_minutes)
+                ),
+            }
+        )
     return render(
-        request, "visits/visit.html",
+        request,
+        "visits/visit.html",
         {
-            "visit": visit, "flags": flags, "photos": list(visit.photos.all()),
+            "visit": visit,
+            "flags": flags,
+            "photos": list(visit.photos.all()),
             "checklist": [
                 {"task": t, "done": t in (visit.tasks_done or [])} for t in visit.item.checklist
             ],
@@ -156,12 +162,10 @@ def _visit_page(
             "cancel_form": cancel_form or (ReasonForm() if can_cancel else None),
             "can_correct": can_correct,
             "correct_form": correct_form if can_correct else None,
-            "history": (
-                selectors.visit_history(actor=actor, visit=visit) if not performer else []
-            ),
+            "history": (selectors.visit_history(actor=actor, visit=visit) if not performer else []),
         },
         status=status,
-    )  # fmt: skip
+    )
 
 
 def _local_input(value: datetime.datetime) -> str:
@@ -207,10 +211,13 @@ def visit_correct_view(request: HttpRequest, external_id: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.visit_correct(
-                actor=actor, visit=visit, check_in_at=data["check_in_at"],
-                check_out_at=data["check_out_at"], reason=data["reason"],
+                actor=actor,
+                visit=visit,
+                check_in_at=data["check_in_at"],
+                check_out_at=data["check_out_at"],
+                reason=data["reason"],
                 attestation=bool(data["attestation"]),
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         except PermissionDenied:
@@ -225,12 +232,13 @@ def _assign_context(request: HttpRequest, visit: Visit, form: AssignForm | None)
     candidates = selectors.dispatch_candidates(actor=request_actor(request), visit=visit)
     located = visit.elder.lat is not None and visit.elder.lng is not None
     return {
-        "visit": visit, "candidates": candidates,
+        "visit": visit,
+        "candidates": candidates,
         "unlocated": "" if located else home_unlocated_reason(visit.elder),
         "form": form or AssignForm(caregivers=[c.caregiver for c in candidates]),
         "start": timezone.localtime(visit.window_start),
         "end": timezone.localtime(visit.window_end),
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -274,11 +282,14 @@ def _review_context(request: HttpRequest, forms: dict[int, ReviewForm] | None = 
     )
     rows = []
     for visit in page.object_list:
-        rows.append({
-            "visit": visit, "minutes": selectors.visit_minutes(visit),
-            "flags": [{"flag": f, "label": _flag_label(f.code)} for f in visit.flags.all()],
-            "form": (forms or {}).get(visit.pk) or ReviewForm(prefix=str(visit.external_id)),
-        })  # fmt: skip
+        rows.append(
+            {
+                "visit": visit,
+                "minutes": selectors.visit_minutes(visit),
+                "flags": [{"flag": f, "label": _flag_label(f.code)} for f in visit.flags.all()],
+                "form": (forms or {}).get(visit.pk) or ReviewForm(prefix=str(visit.external_id)),
+            }
+        )
     return {"page": page, "rows": rows}
 
 
@@ -297,9 +308,11 @@ def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.visit_review(
-                actor=actor, visit=visit, decision=form.cleaned_data["decision"],
+                actor=actor,
+                visit=visit,
+                decision=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -322,13 +335,16 @@ def elder_care_view(request: HttpRequest, external_id: str) -> HttpResponse:
     elder = elder_get_for_actor(actor=actor, external_id=external_id)
     care = selectors.elder_care(actor=actor, elder=elder)
     return render(
-        request, "visits/elder_care.html",
+        request,
+        "visits/elder_care.html",
         {
-            "elder": elder, "orders": care["orders"], "upcoming": care["upcoming"],
+            "elder": elder,
+            "orders": care["orders"],
+            "upcoming": care["upcoming"],
             "past": [{"visit": v, "minutes": selectors.visit_minutes(v)} for v in care["past"]],
             "can_order": has_perm(actor, Permission.PLACE_ORDERS),
         },
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,9 +379,11 @@ def family_rate_view(request: HttpRequest, external_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.visit_rate(
-                actor=actor, visit=visit, stars=form.cleaned_data["stars"],
+                actor=actor,
+                visit=visit,
+                stars=form.cleaned_data["stars"],
                 comment=form.cleaned_data["comment"],
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
@@ -398,55 +416,10 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(
-        request, "visits/order_list.html",
+        request,
+        "visits/order_list.html",
         {"page": page, "statuses": OrderStatus.choices, "filters": filters},
-    )  # fmt: skip
-
-
-def _order_form_page(request: HttpRequest, elder: Any, form: OrderForm, status: int = 200) -> Any:
-    return render(request, "visits/order_form.html", {"elder": elder, "form": form}, status=status)
-
-
-@login_required
-def order_create_view(request: HttpRequest) -> HttpResponse:
-    """Place an order or a care plan for an elder (``?elder=<id>``, from the elder's page)."""
-    actor = request_actor(request)
-    require_perm(actor, Permission.PLACE_ORDERS)
-    elder_id = request.GET.get("elder") or request.POST.get("elder") or ""
-    if not elder_id:
-        messages.info(request, _("Open the elder's care page and place the order from there."))
-        return redirect("family:home" if actor.role == "family" else "elders:list")
-    elder = selectors.order_elder_get(actor=actor, external_id=elder_id)
-    choices = selectors.order_form_choices(actor=actor, elder=elder)
-    if request.method != "POST":
-        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-        form = OrderForm(
-            initial={"starts_on": tomorrow, "window_start": "09:00", "window_end": "11:00"},
-            **choices,
-        )
-        return _order_form_page(request, elder, form)
-    form = OrderForm(request.POST, **choices)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            order = services.order_place(
-                actor=actor, elder=elder, provider=data["provider"], item=data["item"],
-                starts_on=data["starts_on"], ends_on=data["ends_on"],
-                weekdays=[int(d) for d in data["weekdays"]],
-                window_start=data["window_start"], window_end=data["window_end"],
-                allowance_yuan=data["allowance_yuan"], ltc_yuan=data["ltc_yuan"],
-                self_pay_yuan=data["self_pay_yuan"], relation=data["relation"], note=data["note"],
-            )  # fmt: skip
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The order is placed: %(count)d visit(s).") % {
-                "count": order.visits.count()})  # fmt: skip
-            unstaffed = dispatch_facts.order_unstaffed_days(order)
-            if unstaffed:
-                messages.warning(request, order_warning(order, unstaffed)["message"])
-            return redirect("visits:order-detail", external_id=order.external_id)
-    return _order_form_page(request, elder, form, status=400)
+    )
 
 
 def _order_page(
@@ -454,15 +427,17 @@ def _order_page(
 ) -> Any:
     actor = request_actor(request)
     return render(
-        request, "visits/order_detail.html",
+        request,
+        "visits/order_detail.html",
         {
-            "order": order, "visits": selectors.order_visits(actor=actor, order=order),
+            "order": order,
+            "visits": selectors.order_visits(actor=actor, order=order),
             "form": form or ReasonForm(),
             "can_cancel": has_perm(actor, Permission.CANCEL_ORDERS)
             and order.status == OrderStatus.ACTIVE,
         },
         status=status,
-    )  # fmt: skip
+    )
 
 
 @login_required
