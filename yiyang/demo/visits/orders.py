@@ -23,6 +23,7 @@ from yiyang.visits.models import (
     Visit,
 )
 from yiyang.visits.services import monthly_allowance, plan_dates
+from yiyang.visits.services.payers import ltc_covers, shares_of
 
 
 def _elders_for(rng: random.Random, area: Division, used: set[int], count: int) -> list[Elder]:
@@ -84,20 +85,13 @@ def _plan_item(rng: random.Random, elder: Elder, offered: list[str]) -> str:
 
 
 def _split(
-    price: Decimal, monthly: Decimal | None, per_month: int, heavy: bool, personal: bool
-) -> tuple[Decimal, Decimal, Decimal]:
-    """Government allowance within the elder's monthly entitlement, long-term-care
-    insurance for severe loss of ability on personal care, the rest paid by the family."""
-    ltc = (price * Decimal("0.6")).quantize(Decimal("1")) if heavy and personal else Decimal(0)
-    allowance = Decimal(0)
-    if monthly and per_month:
-        allowance = min(price - ltc, (monthly / per_month).quantize(Decimal("1"), "ROUND_FLOOR"))
-    money = (Decimal("0.01"),)
-    return (
-        allowance.quantize(*money),
-        ltc.quantize(*money),
-        (price - allowance - ltc).quantize(*money),
-    )
+    price: Decimal, monthly: Decimal | None, per_month: int, covered: bool
+) -> tuple[Decimal, ...]:
+    """The one rule's shares (``visits.services.payers``), with the elder's monthly
+    entitlement spread over the month's visits of about three orders (the bulk build
+    cannot count what earlier orders used, as the order service does)."""
+    room = (monthly / per_month).quantize(Decimal("1"), "ROUND_FLOOR") if monthly else Decimal(0)
+    return shares_of(price.quantize(Decimal("0.01")), covered, room)
 
 
 _ALLOWANCE: dict[int, Decimal | None] = {}
@@ -129,12 +123,10 @@ def _plan(
     price = prices[(provider.pk, item.pk)]
     dates = plan_dates(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)
     per_month = max(1, round(len(dates) * 30 / max((ends_on - starts_on).days + 1, 30)))
-    heavy = elder.ability_level in ("severe", "complete")
-    personal = item.category in ("personal_care", "bathing")
     if elder.pk not in _ALLOWANCE:
         _ALLOWANCE[elder.pk] = monthly_allowance(elder, starts_on) if elder.ability_level else None
     monthly = _ALLOWANCE[elder.pk]
-    allowance, ltc, self_pay = _split(price, monthly, per_month * 3, heavy, personal)
+    allowance, ltc, self_pay = _split(price, monthly, per_month * 3, ltc_covers(elder, item))
     via = rng.choice([PlacedVia.COMMUNITY_WORKER] * 3 + [PlacedVia.FAMILY, PlacedVia.CALL_CENTRE])
     placer = {
         PlacedVia.COMMUNITY_WORKER: "community_worker",

@@ -72,6 +72,22 @@ def ltc_covers(elder: Elder, item: ServiceItem) -> bool:
     return elder.ability_level in LTC_ABILITY_LEVELS and item.category in LTC_CATEGORIES
 
 
+def ltc_share(price: Decimal, covered: bool) -> Decimal:
+    """Long-term-care insurance's part of a price it covers: its share, to the yuan."""
+    if not covered:
+        return ZERO
+    return min((price * LTC_SHARE).quantize(Decimal("1"), ROUND_HALF_UP), price).quantize(CENT)
+
+
+def shares_of(price: Decimal, covered: bool, allowance_room: Decimal) -> tuple[Decimal, ...]:
+    """(allowance, insurance, self-pay) of one visit: insurance where it covers the service,
+    the allowance up to the room the elder's entitlement leaves for this visit, the elder
+    the rest; the three add up to the price exactly."""
+    ltc = ltc_share(price, covered)
+    allowance = max(min(allowance_room.quantize(CENT, ROUND_FLOOR), price - ltc), ZERO)
+    return allowance, ltc, price - allowance - ltc
+
+
 def _per_month(dates: list[datetime.date]) -> dict[tuple[int, int], int]:
     counts: dict[tuple[int, int], int] = {}
     for day in dates:
@@ -136,8 +152,7 @@ def payer_split_proposal(
     the service, the allowance as much as the elder has left in every month the order
     touches (spread evenly over that month's visits), the elder the rest."""
     covered = ltc_covers(elder, item)
-    ltc = (price * LTC_SHARE).quantize(Decimal("1"), ROUND_HALF_UP) if covered else ZERO
-    ltc = min(ltc, price).quantize(CENT)
+    ltc = ltc_share(price, covered)
     today = dates[0] if dates else timezone.localdate()
     monthly = monthly_allowance(elder, today)
     left = ZERO
@@ -149,7 +164,7 @@ def payer_split_proposal(
             for (year, month), count in sorted(_per_month(dates).items())
         ]
         fits = min(per_visit) if per_visit else left
-        allowance = min(fits.quantize(CENT, ROUND_FLOOR), price - ltc)
+        allowance = shares_of(price, covered, fits)[0]
     problem = ""
     if allowance > 0:
         problem = _cover_problem(provider, item, elder, dates) or ""
