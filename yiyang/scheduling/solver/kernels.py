@@ -26,12 +26,38 @@ import numpy as np
 COMPILED = not __name__.endswith("_reference")
 
 if COMPILED:
-    from numba import njit
+    from numba import njit, types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
 
     jit: Any = njit(cache=True, nogil=True)
-    # small or single-call-site helpers are inlined into their callers: a call that passes the
-    # problem and state tuples costs microseconds (every array in them is reference-counted)
+    # small or single-call-site helpers are inlined into their callers
     inline: Any = njit(cache=True, nogil=True, inline="always")
+
+    @intrinsic
+    def unowned(typingctx: Any, tup: Any) -> Any:
+        """The problem or state tuple with every array borrowed (no reference counting).
+
+        Numba increments and decrements the reference count of every array of a tuple each
+        time the tuple is passed to a function or an inlined helper: with some 90 arrays in
+        the problem and the state that was half of the search's time (profiled with perf,
+        issue 22). The entry points (called from Python, which holds the arrays for the
+        whole call) take the tuples once through here, so that the counts below them are
+        no-ops."""
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            value = args[0]
+            for i, ty in enumerate(sig.args[0].types):
+                if isinstance(ty, types.Array):
+                    member = builder.extract_value(value, i)
+                    for f in (0, 1):  # the meminfo and the parent object
+                        null = cgutils.get_null_value(member.type.elements[f])
+                        member = builder.insert_value(member, null, f)
+                    value = builder.insert_value(value, member, i)
+            return value
+
+        return tup(tup), codegen
+
 else:
 
     def jit(f: Any) -> Any:
@@ -39,15 +65,19 @@ else:
 
     inline = jit
 
+    def unowned(tup: Any) -> Any:
+        return tup
+
 
 INF = math.inf
 SIMULTANEOUS = 1
 
 # indices into P.ip / P.fp (tuning) and S.iv / S.fs (scalars of the state)
 IP_CANDIDATES, IP_EXACT, IP_QCAP, IP_CYCLE, IP_HAS_BREAKS, IP_HAS_LIMITS, IP_HAS_PREF = range(7)
-FP_LOOKBACK, FP_QSHARE, FP_TFACTOR, FP_NOISE_SHARE, FP_NOISE_SCALE = range(5)
+IP_ORDER = 7
+FP_LOOKBACK, FP_QSHARE, FP_TFACTOR, FP_NOISE_SHARE, FP_NOISE_SCALE, FP_KICK = range(6)
 IV_LAST_OK, IV_STAMP, IV_NS_N, IV_NS_FULL, IV_BNS_N, IV_NUNS, IV_ITER = range(7)
-IV_CUR_NUNS, IV_BEST_NUNS, IV_NTRACE, IV_QMIN, IV_QMAX, IV_RUNS = range(7, 13)
+IV_CUR_NUNS, IV_BEST_NUNS, IV_NTRACE, IV_QMIN, IV_QMAX, IV_RUNS, IV_LAST_BEST = range(7, 14)
 FS_NOISE, FS_TEMP0, FS_CUR_COST, FS_BEST_COST = range(4)
 
 Prob = namedtuple(
@@ -133,10 +163,10 @@ def route_pop(R: Any, L: Any, k: int, i: int) -> None:
 
 # ------------------------------------------------------------------------- schedule
 @inline
-def after_breaks(P: Any, k: int, s: float, d: float) -> float:
-    for b in range(P.br_ptr[k], P.br_ptr[k + 1]):
-        if s < P.br_e[b] and s + d > P.br_s[b]:
-            s = P.br_e[b]
+def after_breaks(br_ptr: Any, br_s: Any, br_e: Any, k: int, s: float, d: float) -> float:
+    for b in range(br_ptr[k], br_ptr[k + 1]):
+        if s < br_e[b] and s + d > br_s[b]:
+            s = br_e[b]
     return s
 
 
@@ -164,7 +194,10 @@ def set_last(S: Any, P: Any, travel: float, tsum: float, tmax: float, over: floa
 @jit
 def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
     """Earliest start of every task into S.start; False when the routes cannot be scheduled."""
+    P = unowned(P)
+    S = unowned(S)
     S.iv[IV_RUNS] += 1
+    brp, brs, bre = P.br_ptr, P.br_s, P.br_e
     node, dur, opens, closes, hard = P.node, P.dur, P.opens, P.closes, P.hard
     partner, kind, is_first, gmin, gmax = P.partner, P.kind, P.is_first, P.gmin, P.gmax
     mats, mode = P.mats, P.mode
@@ -203,7 +236,7 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
             if p < 0:
                 s = arr if arr > opens[t] else opens[t]
                 if has_breaks:
-                    s = after_breaks(P, k, s, dur[t])
+                    s = after_breaks(brp, brs, bre, k, s, dur[t])
             else:
                 kp = wait[p]
                 if kp < 0:
@@ -220,7 +253,8 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                     if has_breaks:
                         done = False
                         for _ in range(10):
-                            s2 = after_breaks(P, kp, after_breaks(P, k, s, dur[t]), dur[p])
+                            s1 = after_breaks(brp, brs, bre, k, s, dur[t])
+                            s2 = after_breaks(brp, brs, bre, kp, s1, dur[p])
                             if s2 == s:
                                 done = True
                                 break
@@ -238,8 +272,8 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                     if has_breaks:
                         done = False
                         for _ in range(10):
-                            sf = after_breaks(P, kf, sf, dur[f])
-                            sg = after_breaks(P, kg, max(sg, sf + gmin[t]), dur[g])
+                            sf = after_breaks(brp, brs, bre, kf, sf, dur[f])
+                            sg = after_breaks(brp, brs, bre, kg, max(sg, sf + gmin[t]), dur[g])
                             if sg - sf <= gmax[t] + 1e-9:
                                 done = True
                                 break
@@ -319,7 +353,9 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                     continuity += 1.0
     set_last(S, P, travel, tsum, tmax, overtime, continuity, nuns)
     for k in range(K):
-        refresh_slack(P, S, R, L, k)
+        refresh_slack(
+            R, L, k, S.start, P.closes, P.dur, P.node, S.slack, S.chain, P.mats, P.mode[k]
+        )
     return True
 
 
@@ -416,20 +452,20 @@ def relax(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
         overtime += extra
     set_last(S, P, travel, tsum, tmax, overtime, continuity, nuns)
     for k in range(K):
-        refresh_slack(P, S, R, L, k)
+        refresh_slack(
+            R, L, k, S.start, P.closes, P.dur, P.node, S.slack, S.chain, P.mats, P.mode[k]
+        )
     return True
 
 
 @inline
-def refresh_slack(P: Any, S: Any, R: Any, L: Any, k: int) -> None:
+def refresh_slack(R: Any, L: Any, k: int, start: Any, closes: Any, dur: Any, node: Any,
+                  slack: Any, chain: Any, mats: Any, m: int) -> None:  # fmt: skip
     """Forward slack (how far a task can be pushed before anyone on its route gets later)
     and chain (how many tasks from it on follow without waiting)."""
     n = L[k]
     if n == 0:
         return
-    start, closes, dur, node = S.start, P.closes, P.dur, P.node
-    slack, chain = S.slack, S.chain
-    m = P.mode[k]
     u = R[k, n - 1]
     gap = closes[u] - start[u]
     su = gap if gap > 0 else 0.0
@@ -441,7 +477,7 @@ def refresh_slack(P: Any, S: Any, R: Any, L: Any, k: int) -> None:
         gap = closes[t] - start[t]
         if gap < 0:
             gap = 0.0
-        wt = start[u] - start[t] - dur[t] - P.mats[m, node[t], node[u]]
+        wt = start[u] - start[t] - dur[t] - mats[m, node[t], node[u]]
         if wt > 1e-9:
             reach = wt + su
             cu = 1
@@ -456,19 +492,20 @@ def refresh_slack(P: Any, S: Any, R: Any, L: Any, k: int) -> None:
 
 # ------------------------------------------------------------------------ insertion
 @inline
-def ns_get(S: Any, t: int) -> float:
-    if S.ns_stamp[t] == S.iv[IV_STAMP]:
-        return S.ns_val[t]
-    return S.start[t]
+def ns_get(ns_stamp: Any, ns_val: Any, start: Any, stamp: int, t: int) -> float:
+    if ns_stamp[t] == stamp:
+        return ns_val[t]
+    return start[t]
 
 
 @inline
-def ns_set(S: Any, t: int, value: float) -> None:
-    if S.ns_stamp[t] != S.iv[IV_STAMP]:
-        S.ns_stamp[t] = S.iv[IV_STAMP]
-        S.ns_list[S.iv[IV_NS_N]] = t
-        S.iv[IV_NS_N] += 1
-    S.ns_val[t] = value
+def ns_set(ns_stamp: Any, ns_val: Any, ns_list: Any, iv: Any, stamp: int, t: int,
+           value: float) -> None:  # fmt: skip
+    if ns_stamp[t] != stamp:
+        ns_stamp[t] = stamp
+        ns_list[iv[IV_NS_N]] = t
+        iv[IV_NS_N] += 1
+    ns_val[t] = value
 
 
 @inline
@@ -503,17 +540,20 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
     route_of = S.route_of
     S.iv[IV_STAMP] += 1
     stamp = S.iv[IV_STAMP]
-    S.iv[IV_NS_N] = 0
+    nst, nsv, nsl, ivs = S.ns_stamp, S.ns_val, S.ns_list, S.iv
+    new_stamp, new_k, new_i = S.new_stamp, S.new_k, S.new_i
+    at_stamp, at_i, at_t = S.at_stamp, S.at_i, S.at_t
+    ivs[IV_NS_N] = 0
     S.iv[IV_NS_FULL] = 0
     d_travel = 0.0
     for j in range(nins):
         t, k, i = it[j], ik[j], ii[j]
-        S.new_stamp[t] = stamp
-        S.new_k[t] = k
-        S.new_i[t] = i
-        S.at_stamp[k] = stamp
-        S.at_i[k] = i
-        S.at_t[k] = t
+        new_stamp[t] = stamp
+        new_k[t] = k
+        new_i[t] = i
+        at_stamp[k] = stamp
+        at_i[k] = i
+        at_t[k] = t
         m = mode[k]
         if i:
             a = R[k, i - 1]
@@ -529,25 +569,25 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
     if nins == 1:
         t = it[0]
         rt = S.rdy[t]
-        ns_set(S, t, rt if rt > opens[t] else opens[t])
+        ns_set(nst, nsv, nsl, ivs, stamp, t, rt if rt > opens[t] else opens[t])
     else:
         a, b = it[0], it[1]
         if kind[a] == SIMULTANEOUS:
             both = max(S.rdy[a], S.rdy[b], opens[a])
-            ns_set(S, a, both)
-            ns_set(S, b, both)
+            ns_set(nst, nsv, nsl, ivs, stamp, a, both)
+            ns_set(nst, nsv, nsl, ivs, stamp, b, both)
         else:
             if is_first[a]:
                 f, g = a, b
             else:
                 f, g = b, a
             sf = max(S.rdy[f], opens[f], S.rdy[g] - P.gmax[f])
-            ns_set(S, f, sf)
-            ns_set(S, g, max(S.rdy[g], sf + P.gmin[f], opens[g]))
+            ns_set(nst, nsv, nsl, ivs, stamp, f, sf)
+            ns_set(nst, nsv, nsl, ivs, stamp, g, max(S.rdy[g], sf + P.gmin[f], opens[g]))
     queue = S.queue
     nq = 0
-    for j in range(S.iv[IV_NS_N]):
-        queue[nq] = S.ns_list[j]
+    for j in range(ivs[IV_NS_N]):
+        queue[nq] = nsl[j]
         nq += 1
     budget = 4 * start.shape[0] + 10
     w = P.w
@@ -556,9 +596,9 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
     # lateness only grows along the propagation: stop once this cannot beat ``bound``
     floor = wt * (last[1] + d_travel) + wl * last[2] + wm * last[3]
     floor += wo * last[4] + wu * nuns
-    for j in range(S.iv[IV_NS_N]):
-        t = S.ns_list[j]
-        s = S.ns_val[t]
+    for j in range(ivs[IV_NS_N]):
+        t = nsl[j]
+        s = nsv[t]
         if s > closes[t]:
             floor += wl * (s - closes[t])
     if floor >= bound:
@@ -569,38 +609,38 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             return INF
         nq -= 1
         t = queue[nq]
-        if S.new_stamp[t] == stamp:
-            k = S.new_k[t]
-            j = S.new_i[t]
+        if new_stamp[t] == stamp:
+            k = new_k[t]
+            j = new_i[t]
             u = R[k, j] if j < L[k] else -1
         else:
             k = route_of[t]
             j = idx[t] + 1
-            if S.at_stamp[k] == stamp and S.at_i[k] == j:
-                u = S.at_t[k]
+            if at_stamp[k] == stamp and at_i[k] == j:
+                u = at_t[k]
             elif j < L[k]:
                 u = R[k, j]
             else:
                 u = -1
         if u < 0:
             continue
-        arr = S.ns_val[t] + dur[t] + mats[mode[k], node[t], node[u]]
-        su = ns_get(S, u)
+        arr = nsv[t] + dur[t] + mats[mode[k], node[t], node[u]]
+        su = ns_get(nst, nsv, start, stamp, u)
         if arr <= su + 1e-9:
             continue
-        if S.new_stamp[u] == stamp:
+        if new_stamp[u] == stamp:
             return INF
         cu = closes[u]
         if arr > cu:
             floor += wl * (arr - cu - (su - cu if su > cu else 0.0))
             if floor >= bound:
                 return INF
-        ns_set(S, u, arr)
+        ns_set(nst, nsv, nsl, ivs, stamp, u, arr)
         queue[nq] = u
         nq += 1
         p = partner[u]
         if p >= 0:
-            sp = ns_get(S, p)
+            sp = ns_get(nst, nsv, start, stamp, p)
             if kind[u] == SIMULTANEOUS:
                 need = arr
             elif is_first[u]:
@@ -608,22 +648,22 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             else:
                 need = arr - P.gmax[u]
             if sp < need - 1e-9:
-                if S.new_stamp[p] == stamp:
+                if new_stamp[p] == stamp:
                     return INF
                 cp = closes[p]
                 if need > cp:
                     floor += wl * (need - cp - (sp - cp if sp > cp else 0.0))
                     if floor >= bound:
                         return INF
-                ns_set(S, p, need)
+                ns_set(nst, nsv, nsl, ivs, stamp, p, need)
                 queue[nq] = p
                 nq += 1
     d_tsum = 0.0
     tmax = last[3]
-    nn = S.iv[IV_NS_N]
+    nn = ivs[IV_NS_N]
     for j in range(nn):
-        t = S.ns_list[j]
-        s = S.ns_val[t]
+        t = nsl[j]
+        s = nsv[t]
         if s > hard[t]:
             return INF
         late = s - closes[t]
@@ -631,7 +671,7 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             d_tsum += late
             if late > tmax:
                 tmax = late
-        if S.new_stamp[t] != stamp:
+        if new_stamp[t] != stamp:
             old = start[t] - closes[t]
             if old > 0:
                 d_tsum -= old
@@ -639,24 +679,24 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
     if P.ip[IP_HAS_LIMITS] != 0:
         # each touched route once (at_stamp marks them with -stamp once seen)
         for j in range(nn):
-            t = S.ns_list[j]
-            k = S.new_k[t] if S.new_stamp[t] == stamp else route_of[t]
-            if S.at_stamp[k] == -stamp:
+            t = nsl[j]
+            k = new_k[t] if new_stamp[t] == stamp else route_of[t]
+            if at_stamp[k] == -stamp:
                 continue
-            hit = S.at_stamp[k] == stamp
+            hit = at_stamp[k] == stamp
             n = L[k]
-            if hit and S.at_i[k] == 0:
-                first = S.at_t[k]
+            if hit and at_i[k] == 0:
+                first = at_t[k]
             else:
                 first = R[k, 0]
-            if hit and S.at_i[k] == n:
-                lastt = S.at_t[k]
+            if hit and at_i[k] == n:
+                lastt = at_t[k]
             else:
                 lastt = R[k, n - 1]
-            S.at_stamp[k] = -stamp
+            at_stamp[k] = -stamp
             m = mode[k]
-            sf = ns_get(S, first)
-            sl = ns_get(S, lastt)
+            sf = ns_get(nst, nsv, start, stamp, first)
+            sl = ns_get(nst, nsv, start, stamp, lastt)
             finish = sl + dur[lastt] + mats[m, node[lastt], P.end_node[k]]
             departure = sf - mats[m, P.start_node[k], node[first]]
             if finish > P.hard_end[k] + 1e-9 or finish - departure > P.max_work[k] + 1e-9:
@@ -736,7 +776,9 @@ def commit(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: int,
         k = S.route_of[S.bns_list[j]]
         if S.at_stamp[k] != stamp:
             S.at_stamp[k] = stamp
-            refresh_slack(P, S, R, L, k)
+            refresh_slack(
+                R, L, k, S.start, P.closes, P.dur, P.node, S.slack, S.chain, P.mats, P.mode[k]
+            )
     last = S.last
     travel = last[1] + S.bext[0]
     tsum = last[2] + S.bext[1]
@@ -973,28 +1015,29 @@ def repair(P: Any, S: Any, R: Any, L: Any, nrem: int) -> bool:
     pending = nrem + nuns
     for j in range(nrem):
         S.in_removed[removed[j]] = 1
-    # three passes with one call site: the removed visits, then the visits left out before,
-    # then the removed ones that did not fit at first
+    # three passes with one call site: the visits left out before (first, so that they get
+    # the room the removal made), then the removed visits, then the removed ones that did
+    # not fit at first
     V = uns.shape[0]
-    phase = 0
+    phase = 1 if nuns else 0
     j = 0
     while phase < 3:
         if phase == 0:
             if j >= nrem:
-                phase, j = 1, 0
+                phase, j = 2, 0
                 continue
             v = removed[j]
             pending -= 1
             arg = pending + 1
         elif phase == 1:
             if j >= V:
-                phase, j = 2, 0
+                phase, j = 0, 0
                 continue
             v = j
             if not uns[v] or S.in_removed[v]:
                 j += 1
                 continue
-            arg = nuns
+            arg = nuns + nrem
         else:
             if j >= nrem:
                 break
@@ -1074,9 +1117,21 @@ def destroy(P: Any, S: Any, R: Any, L: Any, op: int, q: int) -> int:
             removed[nrem] = assigned[i]
             nrem += 1
     elif op == 1:  # related (Shaw): near in space and time to a random seed visit
-        seed = assigned[rng_below(g, na)]
-        removed[0] = seed
-        nrem = 1
+        nuns = S.iv[IV_NUNS]
+        seed = -1
+        if nuns and rng_random(g) < 0.5:
+            # around a visit left out: make room for it where it would go
+            pick = rng_below(g, nuns)
+            for v in plannable:
+                if S.uns[v]:
+                    if pick == 0:
+                        seed = v
+                        break
+                    pick -= 1
+        if seed < 0:
+            seed = assigned[rng_below(g, na)]
+            removed[0] = seed
+            nrem = 1
         r = P.related_index[seed]
         for x in range(P.rel_len[r]):
             v = P.related[r, x]
@@ -1156,6 +1211,8 @@ def load_routes(P: Any, S: Any) -> None:
 @jit
 def search_init(P: Any, S: Any) -> float:
     """The first complete plan (by earliest window), which becomes current and best."""
+    P = unowned(P)
+    S = unowned(S)
     R, L = S.R, S.L
     fill(L, 0)
     fill(S.uns, 0)
@@ -1171,6 +1228,13 @@ def search_init(P: Any, S: Any) -> float:
     for j in range(n):
         keys[j] = P.opens[P.vt[visits[j], 0]]
     visits = visits[stable_order(keys)]
+    if P.ip[IP_ORDER] == 1:
+        # the hardest first: pairs, then the visits fewest caregivers may do
+        for j in range(n):
+            v = visits[j]
+            t = P.vt[v, 0]
+            keys[j] = float(P.allowed_ptr[t + 1] - P.allowed_ptr[t]) - 1000.0 * P.vn[v]
+        visits = visits[stable_order(keys)]
     pending = n
     for j in range(n):
         v = visits[j]
@@ -1191,6 +1255,7 @@ def search_init(P: Any, S: Any) -> float:
     fill(S.scores, 0.0)
     fill(S.uses, 0)
     S.iv[IV_ITER] = 0
+    S.iv[IV_LAST_BEST] = 0
     S.iv[IV_NTRACE] = 0
     S.iv[IV_QMAX] = max(2, min(P.ip[IP_QCAP], int(P.fp[FP_QSHARE] * n) + 1))
     S.iv[IV_QMIN] = min(2, n)
@@ -1221,6 +1286,8 @@ def best_to_current(S: Any) -> None:
 @jit
 def search_chunk(P: Any, S: Any, n_iter: int) -> int:
     """Run n_iter destroy-and-repair iterations from the saved state; the iterations done."""
+    P = unowned(P)
+    S = unowned(S)
     if P.plannable.shape[0] == 0:
         return 0
     g = S.rng
@@ -1231,9 +1298,13 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
     for _ in range(n_iter):
         iteration = S.iv[IV_ITER]
         phase = (iteration % cycle) / cycle
+        kick = False
         if iteration and iteration % cycle == 0:
             best_to_current(S)
             S.fs[FS_TEMP0] *= 0.5
+            # a whole cycle without a new best: restart from the best shaken by a large
+            # random removal (issue 22's seed-to-seed spread; off when FP_KICK is 0)
+            kick = P.fp[FP_KICK] > 0 and S.iv[IV_LAST_BEST] <= iteration - cycle
         temperature = S.fs[FS_TEMP0] * (0.01**phase)
         load_routes(P, S)
         total = 0.0
@@ -1245,6 +1316,9 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
             pick -= weights[op]
             op += 1
         q = q_min + rng_below(g, q_max - q_min + 1)
+        if kick:
+            op = 0
+            q = max(q_max, int(P.fp[FP_KICK] * P.plannable.shape[0]))
         nuns = S.iv[IV_NUNS]
         if op == 2:
             sched_run(P, S, S.R, S.L, nuns)
@@ -1262,6 +1336,9 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
                 S.iv[IV_NTRACE] = nt + 1
             best_to_current(S)
             scores[op] += 5
+            S.iv[IV_LAST_BEST] = iteration
+        elif kick and cost < INF:
+            to_current(S, cost)
         elif cost < S.fs[FS_CUR_COST] - 1e-9:
             to_current(S, cost)
             scores[op] += 2
@@ -1284,6 +1361,8 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
 @jit
 def adopt(P: Any, S: Any, R: Any, L: Any, uns: Any) -> float:
     """Take routes found elsewhere (another process) as best and current if they are better."""
+    P = unowned(P)
+    S = unowned(S)
     copy_plan(S.R, S.L, S.uns, R, L, uns)
     nuns = 0
     for v in range(uns.shape[0]):
