@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.scheduling.conftest import TOMORROW, Day
 from tests.visits.conftest import ALL_DAY, Care, care  # noqa: F401 - the fixture
-from yiyang.scheduling import planning, services
+from yiyang.scheduling import planning, services, wording
 from yiyang.scheduling.choices import PlanRunStatus
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.solver import evaluate
@@ -95,10 +95,19 @@ def test_a_run_plans_everything_it_can_and_explains_the_rest(
     lift = rows[str(plain[3].external_id)]
     assert len(set(lift["proposed"]["caregivers"])) == 2
     assert rows[str(short.external_id)]["unassigned"]["code"] == "window_too_short"
-    assert "shorter than the service" in rows[str(short.external_id)]["unassigned"]["message"]
+    # stored as a code with its figures; worded when shown, in the reader's language
+    stored = rows[str(short.external_id)]["unassigned"]
+    assert "message" not in stored
+    assert stored["params"]["window"] == 60
+    assert "shorter than the service" in wording.reason_text(stored)
+    with translation.override("zh-hans"):
+        assert "shorter than the service" not in wording.reason_text(stored)
     assert proposal["proposal"]["unassigned"] == 1
     assert proposal["current"]["unassigned"] == 6
-    assert any("does not work that day" in note for note in proposal["notes"])
+    assert all(isinstance(note, dict) for note in proposal["notes"])
+    assert any(note["code"] == wording.NOTE_NOT_WORKING for note in proposal["notes"])
+    worded = [wording.note_text(note, lambda key: "Zhao") for note in proposal["notes"]]
+    assert "Zhao does not work that day." in worded
     # the proposal breaks no rule, and no caregiver gets two visits in overlapping windows
     dp, solved = _solve(care)
     assert evaluate(solved.problem, solved.solution).violations == []
@@ -130,7 +139,7 @@ def test_a_caregiver_gets_no_two_visits_that_cannot_follow_each_other(
     ]
     assert len(left) == 1
     assert left[0]["unassigned"]["code"] in ("no_feasible_insertion", "double_booked")
-    assert "overlapping window" in left[0]["unassigned"]["message"]
+    assert "overlapping window" in wording.reason_text(left[0]["unassigned"])
 
 
 def test_a_visit_nobody_may_do_is_explained(care: Care, day: Day) -> None:  # noqa: F811
@@ -144,7 +153,7 @@ def test_a_visit_nobody_may_do_is_explained(care: Care, day: Day) -> None:  # no
     proposal = planning.proposal_json(dp, solved)
     rows = {row["id"]: row for row in proposal["visits"]}
     assert rows[str(wound.external_id)]["unassigned"]["code"] == "no_skill"
-    assert "wound_care" in rows[str(wound.external_id)]["unassigned"]["message"]
+    assert "wound_care" in wording.reason_text(rows[str(wound.external_id)]["unassigned"])
     assert rows[str(ok.external_id)]["proposed"] is not None
 
 

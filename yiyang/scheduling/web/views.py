@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import request_actor
-from yiyang.scheduling import selectors, services
+from yiyang.scheduling import selectors, services, wording
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.planning import clock
@@ -186,7 +186,9 @@ def _map_data(
             "new": {"who": who(new.get("caregivers")), "start": clock(new.get("start"))},
             "planned_now": bool(row["current"]["caregivers"]),
             "planned_new": bool(new.get("caregivers")),
-            "reason": (row.get("unassigned") or {}).get("message", ""),
+            "reason": wording.reason_text(
+                row.get("unassigned"), visit.elder.name if visit else ""
+            ),
         })  # fmt: skip
     routes = []
     for entry in run.proposal["caregivers"]:
@@ -261,6 +263,10 @@ def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] 
     }  # fmt: skip
 
 
+def _elder_name(visit: Any) -> str:
+    return visit.elder.name if visit is not None else ""
+
+
 def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
     actor = request_actor(request)
     context: dict[str, Any] = {
@@ -315,8 +321,17 @@ def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
             for r in rows if r["changed"]
         ],
         "unassigned": [
-            {"visit": visits.get(u["visit"]), "id": u["visit"], "message": u["message"]}
+            {
+                "visit": visits.get(u["visit"]), "id": u["visit"],
+                "message": wording.reason_text(u, _elder_name(visits.get(u["visit"]))),
+            }
             for u in run.proposal["unassigned"]
+        ],
+        "notes": [
+            wording.note_text(
+                n, lambda c: caregiver_name(caregivers[c]) if c in caregivers else ""
+            )
+            for n in run.proposal.get("notes", [])
         ],
         "accepted": _accepted(run, names),
     })  # fmt: skip
