@@ -19,8 +19,9 @@ from yiyang.scheduling.models import PlanRun
 
 
 def test_a_stored_reason_is_worded_in_the_active_language() -> None:
-    stored = wording.reason(wording.WINDOW_TOO_SHORT, {"start": 540, "end": 570, "window": 30,
-                                                       "duration": 60})  # fmt: skip
+    stored = wording.reason(
+        wording.WINDOW_TOO_SHORT, {"start": 540, "end": 570, "window": 30, "duration": 60}
+    )
     with translation.override("en"):
         english = wording.reason_text(stored)
     with translation.override("zh-hans"):
@@ -78,11 +79,13 @@ def test_the_solver_s_english_notes_become_codes() -> None:
 
 def test_the_api_words_the_codes_and_old_rows_alike() -> None:
     proposal = {
-        "visits": [{"id": "v1", "unassigned": wording.reason(wording.DOUBLE_BOOKED)},
-                   {"id": "v2", "unassigned": None}],
+        "visits": [
+            {"id": "v1", "unassigned": wording.reason(wording.DOUBLE_BOOKED)},
+            {"id": "v2", "unassigned": None},
+        ],
         "unassigned": [{"visit": "v1", **wording.reason(wording.DOUBLE_BOOKED)}],
         "notes": [wording.note(wording.NOTE_NO_HOME, caregiver="c-1"), "an old sentence"],
-    }  # fmt: skip
+    }
     with translation.override("zh-hans"):
         worded = worded_proposal(proposal)
     assert worded["visits"][0]["unassigned"]["message"]

@@ -70,9 +70,11 @@ def _window_too_short(params: Mapping[str, Any], name: str) -> str:
         "The window %(start)s-%(end)s (%(window)d min) is shorter than the service "
         "(%(duration)d min)."
     ) % {
-        "start": clock(params.get("start")), "end": clock(params.get("end")),
-        "window": params.get("window", 0), "duration": params.get("duration", 0),
-    }  # fmt: skip
+        "start": clock(params.get("start")),
+        "end": clock(params.get("end")),
+        "window": params.get("window", 0),
+        "duration": params.get("duration", 0),
+    }
 
 
 def _outside_hours(params: Mapping[str, Any], name: str) -> str:
@@ -80,9 +82,10 @@ def _outside_hours(params: Mapping[str, Any], name: str) -> str:
         "No caregiver who may do this service works long enough inside the window "
         "%(start)s-%(end)s that day%(two)s."
     ) % {
-        "start": clock(params.get("start")), "end": clock(params.get("end")),
+        "start": clock(params.get("start")),
+        "end": clock(params.get("end")),
         "two": _(" (it needs two)") if params.get("two") else "",
-    }  # fmt: skip
+    }
 
 
 REASONS: dict[str, Callable[[Mapping[str, Any], str], str]] = {

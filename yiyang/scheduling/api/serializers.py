@@ -16,17 +16,19 @@ def worded_proposal(proposal: dict[str, Any]) -> dict[str, Any]:
     out = dict(proposal)
     out["visits"] = [
         {**row, "unassigned": {**row["unassigned"], "message": reason_text(row["unassigned"])}}
-        if row.get("unassigned") else row
+        if row.get("unassigned")
+        else row
         for row in proposal.get("visits", [])
-    ]  # fmt: skip
+    ]
     out["unassigned"] = [
         {**entry, "message": reason_text(entry)} for entry in proposal.get("unassigned", [])
     ]
     out["notes"] = [
         {"code": n.get("code", ""), "params": n.get("params", {}), "text": note_text(n)}
-        if isinstance(n, dict) else {"code": "", "params": {}, "text": str(n)}
+        if isinstance(n, dict)
+        else {"code": "", "params": {}, "text": str(n)}
         for n in proposal.get("notes", [])
-    ]  # fmt: skip
+    ]
     return out
 
 
@@ -48,10 +50,22 @@ class PlanRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlanRun
         fields = (
-            "id", "provider", "date", "kind", "dropped_caregiver", "status", "progress",
-            "time_limit", "seed", "created_at", "started_at", "finished_at", "error",
-            "accepted_at", "proposal",
-        )  # fmt: skip
+            "id",
+            "provider",
+            "date",
+            "kind",
+            "dropped_caregiver",
+            "status",
+            "progress",
+            "time_limit",
+            "seed",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "accepted_at",
+            "proposal",
+        )
         read_only_fields = fields
 
     def to_representation(self, instance: PlanRun) -> dict[str, Any]:
@@ -83,9 +97,10 @@ class ReplanSerializer(PlanRunCreateSerializer):
 
 class AcceptSerializer(serializers.Serializer):
     visits = serializers.JSONField(
-        help_text='The visit ids to accept, or "all" (the default).', required=False,
+        help_text='The visit ids to accept, or "all" (the default).',
+        required=False,
         allow_null=True,
-    )  # fmt: skip
+    )
 
     def validate_visits(self, value: object) -> list[str] | None:
         if value == "all" or value is None:

@@ -2,14 +2,15 @@
 
 Imported as ``yiyang.scheduling.solver.kernels`` every function is compiled by Numba
 (``njit``, cached on disk); loaded a second time under the name
-``yiyang.scheduling.solver.kernels_reference`` (see ``search.reference_kernels``) the same
-source runs in plain CPython. The two are the same algorithm step for step, with the same
-random numbers (a xorshift128 generator on 32-bit words, exact in both), so they reach the
-same costs for the same seed and iteration count; the test suite checks that.
+``yiyang.scheduling.solver.kernels_reference`` (with ``kernels_base`` likewise; see
+``search.kernels``) the same source runs in plain CPython. The two are the same algorithm
+step for step, with the same random numbers (a xorshift128 generator on 32-bit words, exact
+in both), so they reach the same costs for the same seed and iteration count; the test suite
+checks that.
 
-The algorithm is the adaptive large neighbourhood search described in ``search.py``:
-routes are rows of ``R`` (caregiver k serves ``R[k, :L[k]]`` in order); start times are never
-part of the search state but computed by ``sched_run`` (earliest feasible schedule, with
+The algorithm is the adaptive large neighbourhood search described in ``search.py``: routes
+are rows of ``R`` (caregiver k serves ``R[k, :L[k]]`` in order); start times are never part
+of the search state but computed by ``sched_run`` (earliest feasible schedule, with
 synchronised pairs scheduled when both caregivers reach them, and a longest-path relaxation
 when they wait for each other in a circle).
 """
@@ -18,186 +19,72 @@ when they wait for each other in a circle).
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-COMPILED = not __name__.endswith("_reference")
-
-if COMPILED:
-    from numba import njit, types
-    from numba.core import cgutils
-    from numba.extending import intrinsic
-
-    jit: Any = njit(cache=True, nogil=True)
-    # small or single-call-site helpers are inlined into their callers
-    inline: Any = njit(cache=True, nogil=True, inline="always")
-
-    @intrinsic
-    def unowned(typingctx: Any, tup: Any) -> Any:
-        """The problem or state tuple with every array borrowed (no reference counting).
-
-        Numba increments and decrements the reference count of every array of a tuple each
-        time the tuple is passed to a function or an inlined helper: with some 90 arrays in
-        the problem and the state that was half of the search's time (profiled with perf,
-        issue 22). The entry points (called from Python, which holds the arrays for the
-        whole call) take the tuples once through here, so that the counts below them are
-        no-ops."""
-
-        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-            value = args[0]
-            for i, ty in enumerate(sig.args[0].types):
-                if isinstance(ty, types.Array):
-                    member = builder.extract_value(value, i)
-                    for f in (0, 1):  # the meminfo and the parent object
-                        null = cgutils.get_null_value(member.type.elements[f])
-                        member = builder.insert_value(member, null, f)
-                    value = builder.insert_value(value, member, i)
-            return value
-
-        return tup(tup), codegen
-
-else:
-
-    def jit(f: Any) -> Any:
-        return f
-
-    inline = jit
-
-    def unowned(tup: Any) -> Any:
-        return tup
-
-
-INF = math.inf
-SIMULTANEOUS = 1
-
-# indices into P.ip / P.fp (tuning) and S.iv / S.fs (scalars of the state)
-IP_CANDIDATES, IP_EXACT, IP_QCAP, IP_CYCLE, IP_HAS_BREAKS, IP_HAS_LIMITS, IP_HAS_PREF = range(7)
-IP_ORDER = 7
-FP_LOOKBACK, FP_QSHARE, FP_TFACTOR, FP_NOISE_SHARE, FP_NOISE_SCALE, FP_KICK = range(6)
-IV_LAST_OK, IV_STAMP, IV_NS_N, IV_NS_FULL, IV_BNS_N, IV_NUNS, IV_ITER = range(7)
-IV_CUR_NUNS, IV_BEST_NUNS, IV_NTRACE, IV_QMIN, IV_QMAX, IV_RUNS, IV_LAST_BEST = range(7, 14)
-FS_NOISE, FS_TEMP0, FS_CUR_COST, FS_BEST_COST = range(4)
-
-Prob = namedtuple(
-    "Prob",
-    "node dur opens closes hard partner kind is_first gmin gmax allowed_ptr allowed_idx "
-    "has_pref pref_ok start_node end_node shift_start shift_end hard_end max_work "
-    "br_ptr br_s br_e mats matst mode vt vn task_visit plannable related rel_len "
-    "related_index w ip fp",
+from yiyang.scheduling.solver.kernels_base import (  # noqa: F401 - re-exported to search.py
+    FP_KICK,
+    FP_LOOKBACK,
+    FP_NOISE_SCALE,
+    FP_NOISE_SHARE,
+    FP_QSHARE,
+    FP_TFACTOR,
+    FS_BEST_COST,
+    FS_CUR_COST,
+    FS_NOISE,
+    FS_TEMP0,
+    INF,
+    IP_CANDIDATES,
+    IP_CYCLE,
+    IP_EXACT,
+    IP_HAS_BREAKS,
+    IP_HAS_LIMITS,
+    IP_HAS_PREF,
+    IP_ORDER,
+    IP_QCAP,
+    IV_BEST_NUNS,
+    IV_BNS_N,
+    IV_CUR_NUNS,
+    IV_ITER,
+    IV_LAST_BEST,
+    IV_LAST_OK,
+    IV_NS_FULL,
+    IV_NS_N,
+    IV_NTRACE,
+    IV_NUNS,
+    IV_QMAX,
+    IV_QMIN,
+    IV_RUNS,
+    IV_STAMP,
+    SIMULTANEOUS,
+    Prob,
+    State,
+    after_breaks,
+    copy_plan,
+    extension_cost,
+    fill,
+    inline,
+    jit,
+    ns_get,
+    ns_set,
+    refresh_all,
+    refresh_slack,
+    rng_below,
+    rng_random,
+    route_insert,
+    route_pop,
+    sched_fail,
+    set_last,
+    unowned,
 )
-State = namedtuple(
-    "State",
-    "R L route_of uns start wait ready idx slack chain rover last iv fs rng "
-    "ns_val ns_stamp ns_list new_k new_i new_stamp at_i at_t at_stamp rdy ext "
-    "bns_list bns_val bext run_pos run_cur run_last run_stack owner succ queue "
-    "cur_R cur_L cur_uns best_R best_L best_uns weights scores uses trace_it trace_cost "
-    "removed in_removed tmark pos_s pos_k pos_w pos_x opt_s opt_t opt_k opt_i",
-)
-
-
-# ------------------------------------------------------------------------------ random
-@inline
-def rng_next(g: Any) -> int:
-    """Marsaglia's xorshift128 on 32-bit words (kept in int64, never overflowing)."""
-    t = g[0] ^ ((g[0] << 11) & 0xFFFFFFFF)
-    g[0] = g[1]
-    g[1] = g[2]
-    g[2] = g[3]
-    w = g[3]
-    w = w ^ (w >> 19) ^ (t ^ (t >> 8))
-    g[3] = w
-    return w
-
-
-@inline
-def rng_random(g: Any) -> float:
-    a = rng_next(g) >> 5
-    b = rng_next(g) >> 6
-    return (a * 67108864.0 + b) / 9007199254740992.0
-
-
-@inline
-def rng_below(g: Any, n: int) -> int:
-    """An integer in [0, n), n >= 1."""
-    x = int(rng_random(g) * n)
-    return x if x < n else n - 1
-
-
-# ---------------------------------------------------------------------------- routes
-@jit
-def fill(a: Any, x: Any) -> None:
-    for i in range(a.shape[0]):
-        a[i] = x
-
-
-@jit
-def copy_plan(R: Any, L: Any, uns: Any, R2: Any, L2: Any, uns2: Any) -> None:
-    """R, L, uns := R2, L2, uns2 (only the used part of each route)."""
-    for k in range(L2.shape[0]):
-        n = L2[k]
-        L[k] = n
-        for j in range(n):
-            R[k, j] = R2[k, j]
-    for v in range(uns2.shape[0]):
-        uns[v] = uns2[v]
-
-
-@inline
-def route_insert(R: Any, L: Any, k: int, i: int, t: int) -> None:
-    n = L[k]
-    for j in range(n, i, -1):
-        R[k, j] = R[k, j - 1]
-    R[k, i] = t
-    L[k] = n + 1
-
-
-@inline
-def route_pop(R: Any, L: Any, k: int, i: int) -> None:
-    n = L[k]
-    for j in range(i, n - 1):
-        R[k, j] = R[k, j + 1]
-    L[k] = n - 1
-
-
-# ------------------------------------------------------------------------- schedule
-@inline
-def after_breaks(br_ptr: Any, br_s: Any, br_e: Any, k: int, s: float, d: float) -> float:
-    for b in range(br_ptr[k], br_ptr[k + 1]):
-        if s < br_e[b] and s + d > br_s[b]:
-            s = br_e[b]
-    return s
-
-
-@inline
-def sched_fail(S: Any) -> bool:
-    fill(S.wait, -1)
-    S.iv[IV_LAST_OK] = 0
-    return False
-
-
-@inline
-def set_last(S: Any, P: Any, travel: float, tsum: float, tmax: float, over: float,
-             cont: float, nuns: int) -> None:  # fmt: skip
-    w = P.w
-    cost = w[0] * travel + w[1] * tsum + w[2] * tmax + w[3] * over + w[4] * cont + w[5] * nuns
-    S.last[0] = cost
-    S.last[1] = travel
-    S.last[2] = tsum
-    S.last[3] = tmax
-    S.last[4] = over
-    S.last[5] = cont
-    S.iv[IV_LAST_OK] = 1
 
 
 @jit
 def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
     """Earliest start of every task into S.start; False when the routes cannot be scheduled."""
-    P = unowned(P)
-    S = unowned(S)
     S.iv[IV_RUNS] += 1
-    brp, brs, bre = P.br_ptr, P.br_s, P.br_e
+    brk = (P.br_ptr, P.br_s, P.br_e)
     node, dur, opens, closes, hard = P.node, P.dur, P.opens, P.closes, P.hard
     partner, kind, is_first, gmin, gmax = P.partner, P.kind, P.is_first, P.gmin, P.gmax
     mats, mode = P.mats, P.mode
@@ -236,7 +123,7 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
             if p < 0:
                 s = arr if arr > opens[t] else opens[t]
                 if has_breaks:
-                    s = after_breaks(brp, brs, bre, k, s, dur[t])
+                    s = after_breaks(brk, k, s, dur[t])
             else:
                 kp = wait[p]
                 if kp < 0:
@@ -253,8 +140,7 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                     if has_breaks:
                         done = False
                         for _ in range(10):
-                            s1 = after_breaks(brp, brs, bre, k, s, dur[t])
-                            s2 = after_breaks(brp, brs, bre, kp, s1, dur[p])
+                            s2 = after_breaks(brk, kp, after_breaks(brk, k, s, dur[t]), dur[p])
                             if s2 == s:
                                 done = True
                                 break
@@ -272,8 +158,8 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                     if has_breaks:
                         done = False
                         for _ in range(10):
-                            sf = after_breaks(brp, brs, bre, kf, sf, dur[f])
-                            sg = after_breaks(brp, brs, bre, kg, max(sg, sf + gmin[t]), dur[g])
+                            sf = after_breaks(brk, kf, sf, dur[f])
+                            sg = after_breaks(brk, kg, max(sg, sf + gmin[t]), dur[g])
                             if sg - sf <= gmax[t] + 1e-9:
                                 done = True
                                 break
@@ -352,11 +238,14 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                 if P.has_pref[t] != 0 and P.pref_ok[t, k] == 0:
                     continuity += 1.0
     set_last(S, P, travel, tsum, tmax, overtime, continuity, nuns)
-    for k in range(K):
-        refresh_slack(
-            R, L, k, S.start, P.closes, P.dur, P.node, S.slack, S.chain, P.mats, P.mode[k]
-        )
+    refresh_all(P, S, R, L)
     return True
+
+
+@jit
+def schedule(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
+    """``sched_run`` called from Python."""
+    return sched_run(unowned(P), unowned(S), R, L, nuns)
 
 
 @jit
@@ -451,61 +340,8 @@ def relax(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
         S.rover[k] = extra
         overtime += extra
     set_last(S, P, travel, tsum, tmax, overtime, continuity, nuns)
-    for k in range(K):
-        refresh_slack(
-            R, L, k, S.start, P.closes, P.dur, P.node, S.slack, S.chain, P.mats, P.mode[k]
-        )
+    refresh_all(P, S, R, L)
     return True
-
-
-@inline
-def refresh_slack(R: Any, L: Any, k: int, start: Any, closes: Any, dur: Any, node: Any,
-                  slack: Any, chain: Any, mats: Any, m: int) -> None:  # fmt: skip
-    """Forward slack (how far a task can be pushed before anyone on its route gets later)
-    and chain (how many tasks from it on follow without waiting)."""
-    n = L[k]
-    if n == 0:
-        return
-    u = R[k, n - 1]
-    gap = closes[u] - start[u]
-    su = gap if gap > 0 else 0.0
-    slack[u] = su
-    cu = 1
-    chain[u] = 1
-    for j in range(n - 2, -1, -1):
-        t = R[k, j]
-        gap = closes[t] - start[t]
-        if gap < 0:
-            gap = 0.0
-        wt = start[u] - start[t] - dur[t] - mats[m, node[t], node[u]]
-        if wt > 1e-9:
-            reach = wt + su
-            cu = 1
-        else:
-            reach = su
-            cu += 1
-        su = gap if gap < reach else reach
-        slack[t] = su
-        chain[t] = cu
-        u = t
-
-
-# ------------------------------------------------------------------------ insertion
-@inline
-def ns_get(ns_stamp: Any, ns_val: Any, start: Any, stamp: int, t: int) -> float:
-    if ns_stamp[t] == stamp:
-        return ns_val[t]
-    return start[t]
-
-
-@inline
-def ns_set(ns_stamp: Any, ns_val: Any, ns_list: Any, iv: Any, stamp: int, t: int,
-           value: float) -> None:  # fmt: skip
-    if ns_stamp[t] != stamp:
-        ns_stamp[t] = stamp
-        ns_list[iv[IV_NS_N]] = t
-        iv[IV_NS_N] += 1
-    ns_val[t] = value
 
 
 @inline
@@ -536,15 +372,14 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
         return try_full(P, S, R, L, it, ik, ii, nins, nuns)
     node, dur, opens, closes, hard = P.node, P.dur, P.opens, P.closes, P.hard
     partner, kind, is_first = P.partner, P.kind, P.is_first
-    start, idx, mats, mode = S.start, S.idx, P.mats, P.mode
-    route_of = S.route_of
-    S.iv[IV_STAMP] += 1
-    stamp = S.iv[IV_STAMP]
+    start, idx, mats, mode, route_of = S.start, S.idx, P.mats, P.mode, S.route_of
     nst, nsv, nsl, ivs = S.ns_stamp, S.ns_val, S.ns_list, S.iv
     new_stamp, new_k, new_i = S.new_stamp, S.new_k, S.new_i
     at_stamp, at_i, at_t = S.at_stamp, S.at_i, S.at_t
+    ivs[IV_STAMP] += 1
+    stamp = ivs[IV_STAMP]
     ivs[IV_NS_N] = 0
-    S.iv[IV_NS_FULL] = 0
+    ivs[IV_NS_FULL] = 0
     d_travel = 0.0
     for j in range(nins):
         t, k, i = it[j], ik[j], ii[j]
@@ -591,7 +426,7 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
         nq += 1
     budget = 4 * start.shape[0] + 10
     w = P.w
-    wt, wl, wm, wo, wc, wu = w[0], w[1], w[2], w[3], w[4], w[5]
+    wt, wl, wm, wo, wu = w[0], w[1], w[2], w[3], w[5]
     last = S.last
     # lateness only grows along the propagation: stop once this cannot beat ``bound``
     floor = wt * (last[1] + d_travel) + wl * last[2] + wm * last[3]
@@ -709,20 +544,7 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             t = it[j]
             if P.has_pref[t] != 0 and P.pref_ok[t, ik[j]] == 0:
                 d_cont += 1.0
-    cost = (
-        wt * (last[1] + d_travel)
-        + wl * (last[2] + d_tsum)
-        + wm * tmax
-        + wo * (last[4] + d_over)
-        + wc * (last[5] + d_cont)
-        + wu * nuns
-    )
-    S.ext[0] = d_travel
-    S.ext[1] = d_tsum
-    S.ext[2] = tmax
-    S.ext[3] = d_over
-    S.ext[4] = d_cont
-    return cost
+    return extension_cost(w, last, S.ext, nuns, d_travel, d_tsum, tmax, d_over, d_cont)
 
 
 @inline
@@ -1093,18 +915,40 @@ def remove_visits(P: Any, S: Any, R: Any, L: Any, nrem: int) -> None:
             gone[P.vt[v, x]] = 0
 
 
+@inline
+def assigned_visits(P: Any, S: Any, out: Any) -> int:
+    """The visits on a route into out; their count."""
+    na = 0
+    for v in P.plannable:
+        if S.route_of[P.vt[v, 0]] >= 0:
+            out[na] = v
+            na += 1
+    return na
+
+
+@inline
+def left_out_seed(P: Any, S: Any, g: Any) -> int:
+    """Half of the time when visits are left out, one of them (the related removal then
+    makes room where it would go); else -1."""
+    nuns = S.iv[IV_NUNS]
+    if nuns == 0 or rng_random(g) >= 0.5:
+        return -1
+    pick = rng_below(g, nuns)
+    for v in P.plannable:
+        if S.uns[v]:
+            if pick == 0:
+                return v
+            pick -= 1
+    return -1
+
+
 @jit
 def destroy(P: Any, S: Any, R: Any, L: Any, op: int, q: int) -> int:
     """Remove q visits chosen by operator op into S.removed; the count."""
     g = S.rng
     vt = P.vt
-    plannable = P.plannable
-    assigned = np.empty(plannable.shape[0], np.int64)
-    na = 0
-    for v in plannable:
-        if S.route_of[vt[v, 0]] >= 0:
-            assigned[na] = v
-            na += 1
+    assigned = np.empty(P.plannable.shape[0], np.int64)
+    na = assigned_visits(P, S, assigned)
     if na == 0:
         return 0
     q = min(q, na)
@@ -1117,17 +961,7 @@ def destroy(P: Any, S: Any, R: Any, L: Any, op: int, q: int) -> int:
             removed[nrem] = assigned[i]
             nrem += 1
     elif op == 1:  # related (Shaw): near in space and time to a random seed visit
-        nuns = S.iv[IV_NUNS]
-        seed = -1
-        if nuns and rng_random(g) < 0.5:
-            # around a visit left out: make room for it where it would go
-            pick = rng_below(g, nuns)
-            for v in plannable:
-                if S.uns[v]:
-                    if pick == 0:
-                        seed = v
-                        break
-                    pick -= 1
+        seed = left_out_seed(P, S, g)
         if seed < 0:
             seed = assigned[rng_below(g, na)]
             removed[0] = seed
