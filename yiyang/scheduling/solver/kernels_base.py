@@ -25,7 +25,7 @@ if COMPILED:
     inline: Any = njit(cache=True, nogil=True, inline="always")
 
     @intrinsic
-    def unowned(typingctx: Any, tup: Any) -> Any:
+    def _unowned(typingctx: Any, tup: Any) -> Any:
         """The problem or state tuple with every array borrowed (no reference counting).
 
         Numba increments and decrements the reference count of every array of a tuple each
@@ -48,6 +48,8 @@ if COMPILED:
 
         return tup(tup), codegen
 
+    unowned: Any = _unowned
+
 else:
 
     def jit(f: Any) -> Any:
@@ -55,8 +57,10 @@ else:
 
     inline = jit
 
-    def unowned(tup: Any) -> Any:
+    def _plain(tup: Any) -> Any:
         return tup
+
+    unowned = _plain
 
 
 INF = math.inf

@@ -88,7 +88,7 @@ class GreatCircleTravelTime:
     def minutes(self, locations: Sequence[Location], mode: TravelMode) -> list[list[float]]:
         speed = self.speeds_kmh[mode]
         factor = self.circuity / speed * 60.0
-        return (great_circle_matrix_km(locations) * factor).tolist()  # type: ignore[no-any-return]
+        return (great_circle_matrix_km(locations) * factor).tolist()
 
 
 def great_circle_matrix_km(locations: Sequence[Location]) -> np.ndarray:
