@@ -368,8 +368,12 @@ class _Runner:
         return found
 
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The best plan, routes cut to the longest (sent between the two workers: whole
+        rows of a 500-visit day overfilled the pipe while both sent, and both waited)."""
         S = self.S
-        return S.best_R.copy(), S.best_L.copy(), S.best_uns.copy(), self.best_cost
+        width = max(1, int(S.best_L.max(initial=0)))
+        R = np.array(S.best_R[:, :width])  # a C-contiguous copy
+        return R, S.best_L.copy(), S.best_uns.copy(), self.best_cost
 
     def adopt(self, R: np.ndarray, L: np.ndarray, uns: np.ndarray) -> None:
         self.km.adopt(self.P, self.S, R, L, uns)
