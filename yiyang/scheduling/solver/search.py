@@ -62,7 +62,7 @@ SHARE_SECONDS = 1.0  # how often two workers exchange their best plans...
 INDEPENDENT_SHARE = 0.6
 CANDIDATES = 5  # caregivers whose best position is kept per task
 STOP_GRACE = 2.0  # seconds the second worker gets to hand in its plan after the limit
-KICK_SHARE = 0.0  # after a cycle with no new best, remove this share at random (0: never)
+KICK_SHARE = 0.3  # after a cycle with no new best, remove this share at random (0: never)
 
 
 @dataclass
