@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/ itself must not be on the path: bench/coverage.py would shadow the coverage package
+# that Numba imports
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import machine as machine_info  # noqa: E402
@@ -51,17 +54,25 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="our search's processes (1 or 2)")
     parser.add_argument("--engine", default="compiled", help="compiled (Numba) or python")
     parser.add_argument(
-        "--speed", type=int, default=0, metavar="N",
+        "--speed",
+        type=int,
+        default=0,
+        metavar="N",
         help="instead of gaps: iterations per second over N iterations per instance",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--before", default="", metavar="COMMIT",
+        "--before",
+        default="",
+        metavar="COMMIT",
         help="with --speed: also time the search as it was at this git commit",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--large", type=float, default=0.0, metavar="SECONDS",
+        "--large",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
         help="instead: the generated 500-visit, 100-caregiver day for SECONDS",
-    )  # fmt: skip
+    )
     return parser.parse_args()
 
 
@@ -143,8 +154,11 @@ def old_search(commit: str) -> Any:
 
     source = subprocess.run(
         ["git", "show", f"{commit}:yiyang/scheduling/solver/search.py"],  # noqa: S607
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     path = Path(tempfile.mkdtemp()) / "search_before.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("search_before", path)
@@ -175,28 +189,39 @@ def speed(chosen: list[Path], args: argparse.Namespace) -> dict[str, Any]:
             began = time.perf_counter()
             if engine == "old":
                 assert before is not None
-                result = before.solve(problem, time_limit=1e9, seed=args.seed,
-                                      max_iterations=args.speed)  # fmt: skip
+                result = before.solve(
+                    problem, time_limit=1e9, seed=args.seed, max_iterations=args.speed
+                )
             else:
-                result = search.solve(problem, time_limit=1e9, seed=args.seed,
-                                      max_iterations=args.speed, engine=engine)  # fmt: skip
+                result = search.solve(
+                    problem,
+                    time_limit=1e9,
+                    seed=args.seed,
+                    max_iterations=args.speed,
+                    engine=engine,
+                )
             spent = time.perf_counter() - began
             row[label] = {
-                "seconds": round(spent, 3), "per_second": round(args.speed / spent, 1),
+                "seconds": round(spent, 3),
+                "per_second": round(args.speed / spent, 1),
                 "cost": round(result.outcome.cost, 3) if result.outcome else None,
                 "load_average": round(load, 2),
-            }  # fmt: skip
+            }
         if before is not None:
             row["ratio"] = round(row["after"]["per_second"] / row["before"]["per_second"], 2)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
     ratios = [r["ratio"] for r in rows if "ratio" in r]
     return {
-        "benchmark": "hhcrsp-speed", "iterations": args.speed, "seed": args.seed,
-        "engine": args.engine, "before": args.before or None, "instances": rows,
+        "benchmark": "hhcrsp-speed",
+        "iterations": args.speed,
+        "seed": args.seed,
+        "engine": args.engine,
+        "before": args.before or None,
+        "instances": rows,
         "mean_ratio": round(statistics.mean(ratios), 2) if ratios else None,
         "machine": machine(),
-    }  # fmt: skip
+    }
 
 
 def large(args: argparse.Namespace) -> dict[str, Any]:
@@ -217,17 +242,23 @@ def large(args: argparse.Namespace) -> dict[str, Any]:
     peak_child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     first_feasible = next((t for t, cost in result.history if cost < 1e5), None)
     return {
-        "benchmark": "hhcrsp-large-day", "visits": len(problem.visits),
-        "caregivers": len(problem.caregivers), "seconds": args.large,
-        "workers": result.workers, "iterations": result.iterations,
+        "benchmark": "hhcrsp-large-day",
+        "visits": len(problem.visits),
+        "caregivers": len(problem.caregivers),
+        "seconds": args.large,
+        "workers": result.workers,
+        "iterations": result.iterations,
         "first_plan_seconds": round(result.first_plan_seconds, 2),
         "first_all_assigned_seconds": round(first_feasible, 2) if first_feasible else None,
         "cost_over_time": [(round(t, 2), round(c, 1)) for t, c in result.history],
-        "final": evaluation.as_dict(), "overtime": round(evaluation.overtime, 1),
-        "violations": evaluation.violations[:3], "peak_rss_mb": round(peak_mb, 1),
-        "peak_rss_child_mb": round(peak_child_mb, 1), "load_average_at_start": round(load, 2),
+        "final": evaluation.as_dict(),
+        "overtime": round(evaluation.overtime, 1),
+        "violations": evaluation.violations[:3],
+        "peak_rss_mb": round(peak_mb, 1),
+        "peak_rss_child_mb": round(peak_child_mb, 1),
+        "load_average_at_start": round(load, 2),
         "machine": machine(),
-    }  # fmt: skip
+    }
 
 
 def main() -> int:
@@ -299,8 +330,11 @@ def main() -> int:
         summary["seconds"] = seconds * args.time_scale
         families[name] = summary
 
-    print(f"{'family':<7} {'n':>3} {'s':>5} {'ours gap %':>11} {'max %':>7} {'OR-Tools gap %':>15} "
-          f"{'feasible':>9}", file=sys.stderr)  # fmt: skip
+    print(
+        f"{'family':<7} {'n':>3} {'s':>5} {'ours gap %':>11} {'max %':>7} {'OR-Tools gap %':>15} "
+        f"{'feasible':>9}",
+        file=sys.stderr,
+    )
     for name, summary in families.items():
         ours, tools = summary.get("ours", {}), summary.get("ortools", {})
         print(
@@ -313,11 +347,16 @@ def main() -> int:
     result = {
         "benchmark": "hhcrsp",
         "subset": "all" if args.all else f"{args.per_family} per family after {args.offset}",
-        "time_scale": args.time_scale, "jobs": args.jobs, "seed": args.seed,
-        "workers": args.workers, "engine": args.engine,
+        "time_scale": args.time_scale,
+        "jobs": args.jobs,
+        "seed": args.seed,
+        "workers": args.workers,
+        "engine": args.engine,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "families": families, "instances": rows, "machine": machine(),
-    }  # fmt: skip
+        "families": families,
+        "instances": rows,
+        "machine": machine(),
+    }
     print(json.dumps(result))
     return 0
 

@@ -40,18 +40,26 @@ class Day:
         worker = world.user[Role.COMMUNITY_WORKER]
         self.elders = [setup.elder] + [
             make_elder(
-                worker, world.div["XA1a"], name=f"老人{i}", address=f"测试路{i + 2}号",
-                lat=Decimal(f"{34.74 + 0.006 * i:.6f}"), lng=Decimal(f"{113.64 + 0.007 * i:.6f}"),
+                worker,
+                world.div["XA1a"],
+                name=f"老人{i}",
+                address=f"测试路{i + 2}号",
+                lat=Decimal(f"{34.74 + 0.006 * i:.6f}"),
+                lng=Decimal(f"{113.64 + 0.007 * i:.6f}"),
             )
             for i in range(3)
-        ]  # fmt: skip
+        ]
 
     def visit(self, code: str, start: str, end: str, elder: int = 0) -> Visit:
         order = dispatch.order_place(
-            actor=self.care.world.user[Role.COMMUNITY_WORKER], elder=self.elders[elder],
-            provider=self.care.provider, item=self.care.items[code], starts_on=TOMORROW,
-            window_start=_t(start), window_end=_t(end),
-        )  # fmt: skip
+            actor=self.care.world.user[Role.COMMUNITY_WORKER],
+            elder=self.elders[elder],
+            provider=self.care.provider,
+            item=self.care.items[code],
+            starts_on=TOMORROW,
+            window_start=_t(start),
+            window_end=_t(end),
+        )
         return order.visits.get()
 
 

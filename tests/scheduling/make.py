@@ -91,19 +91,35 @@ def tiny_instance() -> dict[str, Any]:
     """A benchmark-format instance: three patients, one simultaneous, two caregivers."""
     return {
         "patients": [
-            {"id": "p1", "location": [1, 0], "time_window": [0, 100],
-             "required_caregivers": [{"service": "s1", "duration": 10}]},
-            {"id": "p2", "location": [2, 0], "time_window": [30, 60],
-             "required_caregivers": [{"service": "s1", "duration": 5},
-                                     {"service": "s2", "duration": 5}],
-             "synchronization": {"type": "simultaneous"}},
-            {"id": "p3", "location": [3, 0], "time_window": [0, 200],
-             "required_caregivers": [{"service": "s1", "duration": 10},
-                                     {"service": "s2", "duration": 10}],
-             "synchronization": {"type": "sequential", "distance": [15, 30]}},
+            {
+                "id": "p1",
+                "location": [1, 0],
+                "time_window": [0, 100],
+                "required_caregivers": [{"service": "s1", "duration": 10}],
+            },
+            {
+                "id": "p2",
+                "location": [2, 0],
+                "time_window": [30, 60],
+                "required_caregivers": [
+                    {"service": "s1", "duration": 5},
+                    {"service": "s2", "duration": 5},
+                ],
+                "synchronization": {"type": "simultaneous"},
+            },
+            {
+                "id": "p3",
+                "location": [3, 0],
+                "time_window": [0, 200],
+                "required_caregivers": [
+                    {"service": "s1", "duration": 10},
+                    {"service": "s2", "duration": 10},
+                ],
+                "synchronization": {"type": "sequential", "distance": [15, 30]},
+            },
         ],
         "services": [{"id": "s1", "default_duration": 10}, {"id": "s2", "default_duration": 10}],
         "caregivers": [{"id": "c1", "abilities": ["s1"]}, {"id": "c2", "abilities": ["s1", "s2"]}],
         "central_offices": [{"id": "d", "location": [0, 0]}],
         "distances": [[0, 1, 2, 3], [1, 0, 1, 2], [2, 1, 0, 1], [3, 2, 1, 0]],
-    }  # fmt: skip
+    }

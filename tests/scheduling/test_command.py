@@ -37,19 +37,41 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings", "YIYANG_MODE": "test"}
     return subprocess.run(
         [sys.executable, "-c", code, *args],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_prints_one_json_line_and_writes_a_solution_the_evaluator_accepts(tmp_path: Path) -> None:
     instance = write_json(tmp_path / "tiny.json", tiny_instance())
     out = tmp_path / "sol.json"
     stdout = StringIO()
-    call_command(command(), str(instance), "--time-limit", "5", "--iterations", "50",
-                 "--seed", "3", "--out", str(out), stdout=stdout)  # fmt: skip
+    call_command(
+        command(),
+        str(instance),
+        "--time-limit",
+        "5",
+        "--iterations",
+        "50",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        stdout=stdout,
+    )
     line = json.loads(stdout.getvalue())
-    assert set(line) >= {"cost", "distance", "total_tardiness", "max_tardiness", "feasible",
-                         "seconds"}  # fmt: skip
+    assert set(line) >= {
+        "cost",
+        "distance",
+        "total_tardiness",
+        "max_tardiness",
+        "feasible",
+        "seconds",
+    }
     assert line["feasible"] is True
     problem = read_problem(instance)
     evaluation = evaluate(problem, read_solution(out, problem))

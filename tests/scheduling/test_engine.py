@@ -108,8 +108,10 @@ def test_the_large_day_has_double_ups_skills_and_breaks_and_a_small_one_is_plann
     assert sum(1 for v in day.visits if v.sync and v.sync.kind == SyncKind.SIMULTANEOUS) > 30
     assert sum(1 for v in day.visits if v.sync and v.sync.kind == SyncKind.SEQUENTIAL) > 5
     assert {s for v in day.visits for r in v.requirements for s in r.skills} == {
-        "care", "nursing", "rehab"
-    }  # fmt: skip
+        "care",
+        "nursing",
+        "rehab",
+    }
     assert all(len(c.breaks) == 1 for c in day.caregivers)
     small = large_day(visits=40, caregivers=10, seed=1)
     result = solve(small, time_limit=600, seed=0, max_iterations=60)

@@ -78,17 +78,36 @@ def test_a_valid_solution_has_no_violations_and_its_cost() -> None:
         (lambda s: replace(s, routes=s.routes[:1]), "not done and not explained"),
         (lambda s: replace(s, routes=(s.routes[0], Route("b", s.routes[1].stops))), "lacks"),
         (lambda s: replace(s, routes=(*s.routes, Route("a", ()))), "has two routes"),
-        (lambda s: replace(s, routes=(s.routes[0], Route("c", (Stop("v2", 1, 31, 41),)))),
-         "simultaneous services start"),
-        (lambda s: replace(s, routes=(Route("a", (Stop("v1", 0, 10, 20), Stop("v2", 0, 25, 35))),
-                                      s.routes[1])), "cannot arrive before"),
-        (lambda s: replace(s, routes=(Route("a", (Stop("v1", 0, 10, 20), Stop("v2", 0, 30, 40),
-                                                  Stop("v1", 0, 60, 70))), s.routes[1])),
-         "done twice"),
-        (lambda s: replace(s, routes=(Route("a", (Stop("v1", 0, 5, 15), Stop("v2", 0, 30, 40))),
-                                      s.routes[1])), "starts before a's shift"),
+        (
+            lambda s: replace(s, routes=(s.routes[0], Route("c", (Stop("v2", 1, 31, 41),)))),
+            "simultaneous services start",
+        ),
+        (
+            lambda s: replace(
+                s, routes=(Route("a", (Stop("v1", 0, 10, 20), Stop("v2", 0, 25, 35))), s.routes[1])
+            ),
+            "cannot arrive before",
+        ),
+        (
+            lambda s: replace(
+                s,
+                routes=(
+                    Route(
+                        "a", (Stop("v1", 0, 10, 20), Stop("v2", 0, 30, 40), Stop("v1", 0, 60, 70))
+                    ),
+                    s.routes[1],
+                ),
+            ),
+            "done twice",
+        ),
+        (
+            lambda s: replace(
+                s, routes=(Route("a", (Stop("v1", 0, 5, 15), Stop("v2", 0, 30, 40))), s.routes[1])
+            ),
+            "starts before a's shift",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_hard_violation_is_reported(broken, message) -> None:
     p, good = two_visits()
     evaluation = evaluate(p, broken(good))

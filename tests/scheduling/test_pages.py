@@ -59,9 +59,13 @@ def four_visits(day: Day) -> list[Visit]:
 def done_run(setup: Care, capture: Any, **kwargs: Any) -> PlanRun:
     with capture(execute=True):
         run = services.plan_run_start(
-            actor=setup.manager, provider=setup.provider, day=TOMORROW, time_limit=2,
-            max_iterations=200, **kwargs,
-        )  # fmt: skip
+            actor=setup.manager,
+            provider=setup.provider,
+            day=TOMORROW,
+            time_limit=2,
+            max_iterations=200,
+            **kwargs,
+        )
     run.refresh_from_db()
     assert run.status == PlanRunStatus.DONE, run.error
     return run
@@ -85,9 +89,12 @@ def test_the_page_shows_both_plans_figures_map_and_timeline(
     # the figures of both plans and their difference
     assert "Difference" in html
     for key in (
-        "travel_minutes", "lateness_minutes", "unassigned", "continuity_kept",
+        "travel_minutes",
+        "lateness_minutes",
+        "unassigned",
+        "continuity_kept",
         "overtime_minutes",
-    ):  # fmt: skip
+    ):
         assert f'data-figure="{key}"' in html
     unassigned_row = re.search(r'data-figure="unassigned">(.*?)</tr>', html, re.S)
     assert unassigned_row is not None
@@ -124,9 +131,12 @@ def test_a_queued_run_shows_its_progress_until_done(
     four_visits(day)
     # outside captured callbacks the task is never queued: the run stays waiting
     run = services.plan_run_start(
-        actor=care.manager, provider=care.provider, day=TOMORROW, time_limit=1,
+        actor=care.manager,
+        provider=care.provider,
+        day=TOMORROW,
+        time_limit=1,
         max_iterations=100,
-    )  # fmt: skip
+    )
     client = client_of(care.manager)
     html = page(client, url(run))
     assert 'id="plan-progress"' in html
@@ -210,18 +220,22 @@ def test_accepting_some_visits_and_a_refusal_is_shown_with_its_reason(
     # between the plan and the acceptance, the caregiver proposed for the first visit stops
     # working that day: the dispatch rules refuse that visit, the other is assigned
     gone = next(
-        c for c in care.caregivers.values()
+        c
+        for c in care.caregivers.values()
         if str(c.external_id) == rows[first]["proposed"]["caregivers"][0]
-    )  # fmt: skip
+    )
     catalogue.caregiver_save(
-        actor=care.manager, provider=care.provider, caregiver=gone,
+        actor=care.manager,
+        provider=care.provider,
+        caregiver=gone,
         work_days=[(TOMORROW.weekday() + 1) % 7],
-    )  # fmt: skip
+    )
     if gone.external_id == uuid.UUID(rows[last]["proposed"]["caregivers"][0]):
         last = next(
-            vid for vid, row in rows.items()
+            vid
+            for vid, row in rows.items()
             if row["proposed"]["caregivers"][0] != str(gone.external_id)
-        )  # fmt: skip
+        )
     client = client_of(care.manager)
     answer = client.post(url(run), {"action": "some", "visits": [first, last]}, follow=True)
     html = answer.content.decode()
@@ -289,12 +303,15 @@ def test_bad_acceptances_get_a_message_never_a_500(
 def test_bad_starts_go_back_with_a_message(care: Care, day: Day) -> None:  # noqa: F811
     client = client_of(care.manager)
     for posted in (
-        {"date": "2026-02-30"}, {"date": "yesterday"}, {}, {"date": TOMORROW.isoformat(),
-        "time_limit": "forever"}, {"date": TOMORROW.isoformat(), "time_limit": "-3"},
+        {"date": "2026-02-30"},
+        {"date": "yesterday"},
+        {},
+        {"date": TOMORROW.isoformat(), "time_limit": "forever"},
+        {"date": TOMORROW.isoformat(), "time_limit": "-3"},
         {"date": TOMORROW.isoformat(), "caregiver": "nobody"},
         {"date": TOMORROW.isoformat(), "caregiver": ""},
         {"date": TOMORROW.isoformat(), "caregiver": str(uuid.uuid4()), "back": "day"},
-    ):  # fmt: skip
+    ):
         answer = client.post("/scheduling/plan/", posted)
         assert answer.status_code == 302, posted
         assert answer.url.startswith(("/visits/board/", "/scheduling/day/")), answer.url
@@ -356,9 +373,8 @@ def test_replanning_after_a_dropout_from_its_page(
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
             "/scheduling/plan/",
-            {"date": TOMORROW.isoformat(), "caregiver": str(cg["zhao"].external_id),
-             "back": "day"},
-        )  # fmt: skip
+            {"date": TOMORROW.isoformat(), "caregiver": str(cg["zhao"].external_id), "back": "day"},
+        )
     run = PlanRun.objects.get()
     assert answer.status_code == 302 and answer.url == url(run)
     assert run.kind == "replan" and run.status == PlanRunStatus.DONE, run.error
@@ -383,17 +399,23 @@ def test_replanning_after_a_dropout_from_its_page(
 def test_a_route_holds_the_visits_proposed_to_it_and_those_it_loses_to_nobody() -> None:
     def row(vid: str, now: list[str], new: list[str] | None, changed: bool = True) -> Any:
         return {
-            "id": vid, "changed": changed, "current": {"caregivers": now},
+            "id": vid,
+            "changed": changed,
+            "current": {"caregivers": now},
             "proposed": {"caregivers": new} if new is not None else None,
-        }  # fmt: skip
+        }
 
-    run = PlanRun(proposal={"visits": [
-        row("v1", [], ["a"]),  # unassigned, proposed to a
-        row("v2", ["b"], ["a"]),  # moves from b to a
-        row("v3", ["a"], None),  # a loses it, nobody takes it
-        row("v4", ["a"], ["a"], changed=False),  # stays
-        row("v5", ["a", "b"], ["b", "c"]),  # a double-up changing partner
-    ]})  # fmt: skip
+    run = PlanRun(
+        proposal={
+            "visits": [
+                row("v1", [], ["a"]),  # unassigned, proposed to a
+                row("v2", ["b"], ["a"]),  # moves from b to a
+                row("v3", ["a"], None),  # a loses it, nobody takes it
+                row("v4", ["a"], ["a"], changed=False),  # stays
+                row("v5", ["a", "b"], ["b", "c"]),  # a double-up changing partner
+            ]
+        }
+    )
     assert selectors.route_visit_ids(run=run, caregiver_ids=["a"]) == ["v1", "v2", "v3"]
     assert selectors.route_visit_ids(run=run, caregiver_ids=["b"]) == ["v5"]
     assert selectors.route_visit_ids(run=run, caregiver_ids=["c", "b"]) == ["v5"]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.scheduling.conftest import TOMORROW, Day
 from tests.visits.conftest import ALL_DAY, Care, care  # noqa: F401 - the fixture
-from yiyang.scheduling import planning, services
+from yiyang.scheduling import planning, services, wording
 from yiyang.scheduling.choices import PlanRunStatus
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.solver import evaluate
@@ -65,9 +65,11 @@ def test_a_run_plans_everything_it_can_and_explains_the_rest(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     catalogue.offering_set(
-        actor=care.manager, provider=care.provider, item=care.items["ZJ01"],
+        actor=care.manager,
+        provider=care.provider,
+        item=care.items["ZJ01"],
         price=care.items["ZJ01"].standard_price,
-    )  # fmt: skip
+    )
     plain = [
         day.visit("JW03", "09:00", "10:00", elder=0),
         day.visit("ZY01", "09:00", "11:00", elder=1),
@@ -81,9 +83,11 @@ def test_a_run_plans_everything_it_can_and_explains_the_rest(
     )
     # a caregiver with no shift that day is left out, with a note
     catalogue.caregiver_save(
-        actor=care.manager, provider=care.provider, caregiver=care.caregivers["zhao"],
+        actor=care.manager,
+        provider=care.provider,
+        caregiver=care.caregivers["zhao"],
         work_days=[(TOMORROW.weekday() + 1) % 7],
-    )  # fmt: skip
+    )
     run = _run(care, django_capture_on_commit_callbacks)
     assert run.status == PlanRunStatus.DONE, run.error
     assert run.progress == 100
@@ -95,10 +99,19 @@ def test_a_run_plans_everything_it_can_and_explains_the_rest(
     lift = rows[str(plain[3].external_id)]
     assert len(set(lift["proposed"]["caregivers"])) == 2
     assert rows[str(short.external_id)]["unassigned"]["code"] == "window_too_short"
-    assert "shorter than the service" in rows[str(short.external_id)]["unassigned"]["message"]
+    # stored as a code with its figures; worded when shown, in the reader's language
+    stored = rows[str(short.external_id)]["unassigned"]
+    assert "message" not in stored
+    assert stored["params"]["window"] == 60
+    assert "shorter than the service" in wording.reason_text(stored)
+    with translation.override("zh-hans"):
+        assert "shorter than the service" not in wording.reason_text(stored)
     assert proposal["proposal"]["unassigned"] == 1
     assert proposal["current"]["unassigned"] == 6
-    assert any("does not work that day" in note for note in proposal["notes"])
+    assert all(isinstance(note, dict) for note in proposal["notes"])
+    assert any(note["code"] == wording.NOTE_NOT_WORKING for note in proposal["notes"])
+    worded = [wording.note_text(note, lambda key: "Zhao") for note in proposal["notes"]]
+    assert "Zhao does not work that day." in worded
     # the proposal breaks no rule, and no caregiver gets two visits in overlapping windows
     dp, solved = _solve(care)
     assert evaluate(solved.problem, solved.solution).violations == []
@@ -117,9 +130,11 @@ def test_a_caregiver_gets_no_two_visits_that_cannot_follow_each_other(
     # zhao is off: wang and li must both do the double-up 14:00-16:00 (90 min), so the visit
     # 14:00-15:00 cannot be done by either as well; one of the two is left out, and says why
     catalogue.caregiver_save(
-        actor=care.manager, provider=care.provider, caregiver=care.caregivers["zhao"],
+        actor=care.manager,
+        provider=care.provider,
+        caregiver=care.caregivers["zhao"],
         work_days=[(TOMORROW.weekday() + 1) % 7],
-    )  # fmt: skip
+    )
     lift = day.visit("ZY02", "14:00", "16:00", elder=3)
     visit = day.visit("JW03", "14:00", "15:00", elder=0)
     dp, solved = _solve(care)
@@ -130,21 +145,23 @@ def test_a_caregiver_gets_no_two_visits_that_cannot_follow_each_other(
     ]
     assert len(left) == 1
     assert left[0]["unassigned"]["code"] in ("no_feasible_insertion", "double_booked")
-    assert "overlapping window" in left[0]["unassigned"]["message"]
+    assert "overlapping window" in wording.reason_text(left[0]["unassigned"])
 
 
 def test_a_visit_nobody_may_do_is_explained(care: Care, day: Day) -> None:  # noqa: F811
     catalogue.offering_set(
-        actor=care.manager, provider=care.provider, item=care.items["ZYI03"],
+        actor=care.manager,
+        provider=care.provider,
+        item=care.items["ZYI03"],
         price=care.items["ZYI03"].standard_price,
-    )  # fmt: skip
+    )
     wound = day.visit("ZYI03", "09:00", "10:00")
     ok = day.visit("JW03", "09:00", "10:00", elder=1)
     dp, solved = _solve(care)
     proposal = planning.proposal_json(dp, solved)
     rows = {row["id"]: row for row in proposal["visits"]}
     assert rows[str(wound.external_id)]["unassigned"]["code"] == "no_skill"
-    assert "wound_care" in rows[str(wound.external_id)]["unassigned"]["message"]
+    assert "wound_care" in wording.reason_text(rows[str(wound.external_id)]["unassigned"])
     assert rows[str(ok.external_id)]["proposed"] is not None
 
 
@@ -179,9 +196,11 @@ def test_accepting_assigns_through_the_dispatch_service_and_reports_refusals(
     first = rows[some[0]]["proposed"]["caregivers"][0]
     gone = next(c for c in care.caregivers.values() if str(c.external_id) == first)
     catalogue.caregiver_save(
-        actor=care.manager, provider=care.provider, caregiver=gone,
+        actor=care.manager,
+        provider=care.provider,
+        caregiver=gone,
         work_days=[(TOMORROW.weekday() + 1) % 7],
-    )  # fmt: skip
+    )
     result = services.plan_accept(actor=care.manager, run=run, visit_ids=some)
     assert some[0] in result.refused
     # the real reason: a day off, with the caregiver and no conflicting visit
@@ -214,9 +233,12 @@ def test_replanning_after_a_dropout_moves_only_that_caregivers_visits(
         dispatch.visit_assign(actor=care.manager, visit=visit, caregivers=[cg["zhao"]])
     with django_capture_on_commit_callbacks(execute=True):
         run = services.replan_after_dropout(
-            actor=care.manager, provider=care.provider, day=TOMORROW, caregiver=cg["zhao"],
+            actor=care.manager,
+            provider=care.provider,
+            day=TOMORROW,
+            caregiver=cg["zhao"],
             time_limit=1,
-        )  # fmt: skip
+        )
     run.refresh_from_db()
     assert run.status == PlanRunStatus.DONE, run.error
     rows = {row["id"]: row for row in run.proposal["visits"]}
@@ -253,9 +275,11 @@ def test_bad_input_is_refused_with_reasons(care: Care) -> None:  # noqa: F811
 
     with pytest.raises(ValidationError) as error:
         services.plan_run_start(
-            actor=care.manager, provider=care.provider,
-            day=timezone.localdate() - datetime.timedelta(days=1), time_limit=0,
-        )  # fmt: skip
+            actor=care.manager,
+            provider=care.provider,
+            day=timezone.localdate() - datetime.timedelta(days=1),
+            time_limit=0,
+        )
     assert set(error.value.message_dict) == {"day", "time_limit"}
     with pytest.raises(PermissionDenied):
         services.plan_run_start(
@@ -276,10 +300,13 @@ def test_the_api_and_the_page(
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
             "/api/v1/plan-runs/",
-            {"provider": str(care.provider.external_id), "date": TOMORROW.isoformat(),
-             "time_limit": 1},
+            {
+                "provider": str(care.provider.external_id),
+                "date": TOMORROW.isoformat(),
+                "time_limit": 1,
+            },
             content_type="application/json",
-        )  # fmt: skip
+        )
     assert answer.status_code == 201, answer.content
     run_id = answer.json()["id"]
     got = client.get(f"/api/v1/plan-runs/{run_id}/").json()
@@ -289,9 +316,10 @@ def test_the_api_and_the_page(
     assert page.status_code == 200
     assert str(first.external_id) in page.content.decode()
     accepted = client.post(
-        f"/api/v1/plan-runs/{run_id}/accept/", {"visits": [str(first.external_id)]},
+        f"/api/v1/plan-runs/{run_id}/accept/",
+        {"visits": [str(first.external_id)]},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["assigned"] == [str(first.external_id)]
     assert Visit.objects.get(pk=first.pk).caregiver is not None
@@ -302,10 +330,14 @@ def test_the_api_and_the_page(
     with django_capture_on_commit_callbacks(execute=True):
         replan = client.post(
             "/api/v1/plan-runs/replan/",
-            {"provider": str(care.provider.external_id), "date": TOMORROW.isoformat(),
-             "caregiver": str(care.caregivers["li"].external_id), "time_limit": 1},
+            {
+                "provider": str(care.provider.external_id),
+                "date": TOMORROW.isoformat(),
+                "caregiver": str(care.caregivers["li"].external_id),
+                "time_limit": 1,
+            },
             content_type="application/json",
-        )  # fmt: skip
+        )
     assert replan.status_code == 201, replan.content
     assert replan.json()["kind"] == "replan"
     other = Client()
@@ -318,9 +350,11 @@ def test_what_still_breaks_a_dispatch_rule_when_time_is_up_is_left_out(
     day: Day,
 ) -> None:
     catalogue.caregiver_save(
-        actor=care.manager, provider=care.provider, caregiver=care.caregivers["zhao"],
+        actor=care.manager,
+        provider=care.provider,
+        caregiver=care.caregivers["zhao"],
         work_days=[(TOMORROW.weekday() + 1) % 7],
-    )  # fmt: skip
+    )
     lift = day.visit("ZY02", "14:00", "16:00", elder=3)
     visit = day.visit("JW03", "14:00", "15:00", elder=0)
     dp = planning.build_day(provider=care.provider, day=TOMORROW)
@@ -341,9 +375,12 @@ def test_after_a_dropout_a_visit_nobody_can_take_is_unassigned_on_accepting(
     dispatch.visit_assign(actor=care.manager, visit=bath, caregivers=[care.caregivers["wang"]])
     with django_capture_on_commit_callbacks(execute=True):
         run = services.replan_after_dropout(
-            actor=care.manager, provider=care.provider, day=TOMORROW,
-            caregiver=care.caregivers["wang"], time_limit=1,
-        )  # fmt: skip
+            actor=care.manager,
+            provider=care.provider,
+            day=TOMORROW,
+            caregiver=care.caregivers["wang"],
+            time_limit=1,
+        )
     run.refresh_from_db()
     row = run.proposal["visits"][0]
     assert row["proposed"] is None and row["unassigned"]["code"] == "outside_hours"
@@ -363,9 +400,10 @@ def test_continuity_prefers_the_caregiver_who_came_last_time(
 ) -> None:
     before = day.visit("JW03", "09:00", "10:00", elder=1)
     Visit.objects.filter(pk=before.pk).update(
-        date=TOMORROW - datetime.timedelta(days=7), status="confirmed",
+        date=TOMORROW - datetime.timedelta(days=7),
+        status="confirmed",
         caregiver=care.caregivers["zhao"],
-    )  # fmt: skip
+    )
     visit = day.visit("JW03", "09:00", "10:00", elder=1)
     dp, solved = _solve(care)
     proposal = planning.proposal_json(dp, solved)
@@ -392,9 +430,12 @@ def test_the_board_can_start_a_run_or_a_replan_with_a_form(
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
             "/scheduling/plan/",
-            {"date": TOMORROW.isoformat(), "caregiver": str(care.caregivers["li"].external_id),
-             "time_limit": "1"},
-        )  # fmt: skip
+            {
+                "date": TOMORROW.isoformat(),
+                "caregiver": str(care.caregivers["li"].external_id),
+                "time_limit": "1",
+            },
+        )
     replan = PlanRun.objects.filter(kind="replan").get()
     assert replan.dropped_caregiver == care.caregivers["li"]
     row = replan.proposal["visits"][0]

@@ -25,12 +25,21 @@ def test_every_unassigned_visit_is_explained_and_the_rest_is_planned() -> None:
             visit("closed", 5, window=(100, 50)),
             visit("too-long", 5, duration=500),
             double("gap", 5, SyncKind.SEQUENTIAL, gap=(60, 30)),
-            double("gap-window", 5, SyncKind.SEQUENTIAL, gap=(300, 400), max_lateness=0,
-                   window=(0, 100)),
+            double(
+                "gap-window",
+                5,
+                SyncKind.SEQUENTIAL,
+                gap=(300, 400),
+                max_lateness=0,
+                window=(0, 100),
+            ),
         ],
-        [caregiver("a", shift_end=400), caregiver("b", shift_end=400),
-         caregiver("off", shift_start=100, shift_end=100)],
-    )  # fmt: skip
+        [
+            caregiver("a", shift_end=400),
+            caregiver("b", shift_end=400),
+            caregiver("off", shift_start=100, shift_end=100),
+        ],
+    )
     result = solve(p, time_limit=10, seed=3, max_iterations=30)
     reasons = {u.visit_id: u.reason for u in result.solution.unassigned}
     assert reasons == {
@@ -111,25 +120,36 @@ def generated(n: int, seed: int) -> dict:
     patients = []
     for i in range(1, n + 1):
         open_ = rng.uniform(0, 400)
-        patient = {"id": f"p{i}", "location": list(points[i]), "time_window": [open_, open_ + 120],
-                   "required_caregivers": [{"service": f"s{rng.randint(1, 3)}", "duration": 15}]}  # fmt: skip
+        patient = {
+            "id": f"p{i}",
+            "location": list(points[i]),
+            "time_window": [open_, open_ + 120],
+            "required_caregivers": [{"service": f"s{rng.randint(1, 3)}", "duration": 15}],
+        }
         if i % 5 == 0:
             patient["required_caregivers"].append({"service": "s4", "duration": 15})
             patient["synchronization"] = (
-                {"type": "simultaneous"} if i % 10 == 0
+                {"type": "simultaneous"}
+                if i % 10 == 0
                 else {"type": "sequential", "distance": [10, 40]}
-            )  # fmt: skip
+            )
         patients.append(patient)
-    distances = [[round(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5, 3) for b in points]
-                 for a in points]  # fmt: skip
+    distances = [
+        [round(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5, 3) for b in points] for a in points
+    ]
     return {
         "patients": patients,
         "services": [{"id": f"s{i}", "default_duration": 15} for i in range(1, 5)],
-        "caregivers": [{"id": f"c{i}", "abilities": ["s1", "s2", "s3", "s4"] if i < 3
-                        else [f"s{i % 3 + 1}", "s4"]} for i in range(1, max(3, n // 6) + 1)],
+        "caregivers": [
+            {
+                "id": f"c{i}",
+                "abilities": ["s1", "s2", "s3", "s4"] if i < 3 else [f"s{i % 3 + 1}", "s4"],
+            }
+            for i in range(1, max(3, n // 6) + 1)
+        ],
         "central_offices": [{"id": "d", "location": list(points[0])}],
         "distances": distances,
-    }  # fmt: skip
+    }
 
 
 def broken(edit) -> dict:
@@ -144,20 +164,26 @@ def broken(edit) -> dict:
         (lambda d: d.pop("patients"), "patients"),
         (lambda d: d["patients"][1].pop("time_window"), "patients[1].time_window"),
         (lambda d: d["patients"][0].update(time_window=[0, "noon"]), "patients[0].time_window[1]"),
-        (lambda d: d["patients"][2]["required_caregivers"][1].update(service="s9"),
-         "patients[2].required_caregivers[1].service"),
-        (lambda d: d["patients"][2]["synchronization"].update(type="parallel"),
-         "patients[2].synchronization.type"),
+        (
+            lambda d: d["patients"][2]["required_caregivers"][1].update(service="s9"),
+            "patients[2].required_caregivers[1].service",
+        ),
+        (
+            lambda d: d["patients"][2]["synchronization"].update(type="parallel"),
+            "patients[2].synchronization.type",
+        ),
         (lambda d: d["patients"][1].pop("synchronization"), "patients[1].synchronization"),
-        (lambda d: d["patients"][0]["required_caregivers"].clear(),
-         "patients[0].required_caregivers"),
+        (
+            lambda d: d["patients"][0]["required_caregivers"].clear(),
+            "patients[0].required_caregivers",
+        ),
         (lambda d: d["caregivers"][1].update(abilities=["s7"]), "caregivers[1].abilities[0]"),
         (lambda d: d["distances"][2].pop(), "distances[2]"),
         (lambda d: d["distances"][1].__setitem__(0, -1), "distances[1][0]"),
         (lambda d: d.update(central_offices=[]), "central_offices"),
         (lambda d: d["patients"].append(d["patients"][0]), "patients[3].id"),
     ],
-)  # fmt: skip
+)
 def test_a_malformed_instance_raises_with_the_path_of_the_bad_field(edit, path) -> None:
     with pytest.raises(ProblemError) as raised:
         problem_from_json(broken(edit))

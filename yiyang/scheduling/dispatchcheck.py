@@ -81,4 +81,4 @@ def refused(dp: DayProblem, solution: Solution) -> dict[str, set[str]]:
         vid: {c for r in refused for c in plan[vid] or () if r.caregiver_id in (c, "")}
         for vid, refused in problems(dp, plan, starts_of(solution)).items()
         if vid not in dp.fixed and (vid not in dp.kept or vid in placed)
-    }  # fmt: skip
+    }

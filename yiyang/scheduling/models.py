@@ -29,9 +29,13 @@ class PlanRun(BaseModel):
         _("kind"), max_length=10, choices=PlanRunKind.choices, default=PlanRunKind.OPTIMISE
     )
     dropped_caregiver = models.ForeignKey(
-        Caregiver, verbose_name=_("caregiver who dropped out"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        Caregiver,
+        verbose_name=_("caregiver who dropped out"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=PlanRunStatus.choices, default=PlanRunStatus.QUEUED
     )
@@ -48,9 +52,12 @@ class PlanRun(BaseModel):
     error = models.CharField(_("error"), max_length=500, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     # what accepting did, per visit id: ``assigned``, ``unchanged``, ``unassigned`` (lists)
     # and ``refused`` (id -> the dispatch rules' reasons); a run is accepted once
     accept_result = models.JSONField(_("result of accepting"), default=dict, blank=True)

@@ -32,10 +32,9 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from yiyang.elders.selectors import home_unlocated_reason
 from yiyang.organisations.models import Organisation
+from yiyang.scheduling import wording
 from yiyang.scheduling.dispatchcheck import assignment_of as assignment_of
 from yiyang.scheduling.dispatchcheck import dispatch_check, refused
 from yiyang.scheduling.solver import evaluate, solve
@@ -123,12 +122,13 @@ class DayProblem:
     caregivers: dict[str, Caregiver]
     fixed: set[str] = field(default_factory=set)  # under way: keep their caregivers
     kept: set[str] = field(default_factory=set)  # re-planning: not to be moved
-    skipped: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (code, message)
+    # id -> (code, parameters): words at display time (``wording``)
+    skipped: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     previous: dict[int, int] = field(default_factory=dict)  # elder pk -> caregiver pk
     windows: dict[str, tuple[float, float]] = field(default_factory=dict)  # the full window
     booked: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     minutes_left: dict[str, float] = field(default_factory=dict)  # service minutes still free
-    notes: list[str] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # codes (``wording``)
     now_minute: float | None = None
     occupancy: Problem | None = None  # what the solver plans on (see ``_occupancy``)
     as_planned: Problem | None = None  # today's plan is measured on this one
@@ -235,12 +235,9 @@ def build_day(
             home = Location(f"home:{key}", float(c.home_lat), float(c.home_lng))
         else:
             home = Location(f"home:{key}", *centre)
-            dp.notes.append(
-                _("%(name)s has no home location; the centre of the day's visits is used.")
-                % {"name": c.name}
-            )
+            dp.notes.append(wording.note(wording.NOTE_NO_HOME, caregiver=key))
         if not shift:
-            dp.notes.append(_("%(name)s does not work that day.") % {"name": c.name})
+            dp.notes.append(wording.note(wording.NOTE_NOT_WORKING, caregiver=key))
         mode = c.travel_mode if c.travel_mode in TravelMode.__members__.values() else "car"
         solver_caregivers.append(
             SolverCaregiver(
@@ -270,7 +267,7 @@ def build_day(
         elif dropped_key is not None and current and dropped_key not in current:
             dp.kept.add(vid)
         if visit.elder.lat is None or visit.elder.lng is None:
-            dp.skipped[vid] = ("no_location", home_unlocated_reason(visit.elder))
+            dp.skipped[vid] = (wording.NO_LOCATION, {})
             continue
         if under_way:
             start_at = visit.check_in_at or visit.on_the_way_at or visit.window_start
@@ -295,17 +292,17 @@ def build_day(
             )  # fmt: skip
             continue
         if last - first < duration:
-            dp.skipped[vid] = ("window_too_short", _(
-                "The window %(start)s-%(end)s (%(window)d min) is shorter than the service "
-                "(%(duration)d min).") % {"start": clock(first), "end": clock(last),
-                "window": last - first, "duration": duration})  # fmt: skip
+            dp.skipped[vid] = (
+                wording.WINDOW_TOO_SHORT,
+                {"start": first, "end": last, "window": last - first, "duration": duration},
+            )
             continue
         capable = [k for k in dp.caregivers if needs <= abilities[k]]
         if not capable:
-            dp.skipped[vid] = ("no_skill", _(
-                "No caregiver of the provider has what this service needs (%(needs)s), "
-                "with a certificate valid on the day.") % {
-                "needs": ", ".join(sorted(n.removeprefix("q:") for n in needs))})  # fmt: skip
+            dp.skipped[vid] = (
+                wording.NO_SKILL,
+                {"needs": sorted(n.removeprefix("q:") for n in needs)},
+            )
             continue
         # the rules that hold whatever else is planned (the service fits in hours and window)
         allowed = [
@@ -314,11 +311,10 @@ def build_day(
             and not any(a < last and first < b for a, b in dp.booked.get(k, ()))
         ]  # fmt: skip
         if len([k for k in allowed if k != dropped_key]) < (2 if visit.needs_two else 1):
-            dp.skipped[vid] = ("outside_hours", _(
-                "No caregiver who may do this service works long enough inside the window "
-                "%(start)s-%(end)s that day%(two)s.") % {
-                "start": clock(first), "end": clock(last),
-                "two": _(" (it needs two)") if visit.needs_two else ""})  # fmt: skip
+            dp.skipped[vid] = (
+                wording.OUTSIDE_HOURS,
+                {"start": first, "end": last, "two": bool(visit.needs_two)},
+            )
             continue
         earliest = first if now_minute is None else max(first, now_minute)
         latest = last - duration
@@ -423,7 +419,7 @@ class DaySolution:
     problem: Problem  # with the clash exclusions added
     iterations: int
     seconds: float
-    notes: list[str]
+    notes: list[dict[str, Any]]
     clash_excluded: dict[str, set[str]] = field(default_factory=dict)
 
 
@@ -445,7 +441,7 @@ def solve_day(
     problem = occupancy
     extra: dict[str, set[str]] = {}
     iterations = 0
-    notes: list[str] = []
+    notes: list[dict[str, Any]] = []
     result = None
     first_plan = 0.0  # seconds until the first plan of a round is known (an estimate)
     found: dict[str, set[str]] = {}
@@ -471,8 +467,7 @@ def solve_day(
         round_end = time.perf_counter()
         first_plan = max(first_plan, (seen[0] if seen else round_end) - round_began)
         iterations += result.iterations
-        # the solver's "caregiver <id> has no shift" repeats the day's own note (by name)
-        notes = [n for n in result.notes if "has no shift" not in n]
+        notes = wording.solver_notes(result.notes)
         solution = _retimed(dp, result.solution)
         found = refused(dp, solution)
         if not found:
@@ -619,26 +614,6 @@ def figures(
     }
 
 
-REASON_TEXT = {
-    UnassignedReason.NO_SKILL: lambda: _(
-        "No caregiver working that day may do this service (skill, valid certificate, "
-        "working hours, or it needs two)."
-    ),
-    UnassignedReason.WINDOW_IMPOSSIBLE: lambda: _("The time window cannot be kept."),
-    UnassignedReason.SHIFT_TOO_SHORT: lambda: _(
-        "No caregiver who may do it can reach the elder and finish the service within the "
-        "window and their working hours."
-    ),
-    UnassignedReason.SEQUENTIAL_GAP_IMPOSSIBLE: lambda: _(
-        "The two services cannot be spaced as required."
-    ),
-    UnassignedReason.NO_FEASIBLE_INSERTION: lambda: _(
-        "Every caregiver who may do it is fully booked around that time (working hours, "
-        "maximum working minutes, or another visit in an overlapping window)."
-    ),
-}
-
-
 def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
     """What a run stores: per visit the current and proposed caregiver(s) and start, the
     figures of both plans, and why each visit left out could not be planned."""
@@ -655,26 +630,24 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
             parts.setdefault(stop.visit_id, []).append((stop.requirement, route.caregiver_id))
             proposed_starts.setdefault(stop.visit_id, stop.start)
     proposed = {vid: [cid for _r, cid in sorted(found)] for vid, found in parts.items()}
-    reasons: dict[str, tuple[str, str]] = dict(dp.skipped)
+    reasons: dict[str, tuple[str, dict[str, Any]]] = dict(dp.skipped)
     for item in solved.solution.unassigned:
         if item.visit_id in dp.fixed:
             continue
         if item.visit_id in solved.clash_excluded:
-            reasons[item.visit_id] = ("double_booked", _(
-                "Every caregiver who may do it already has another visit in an overlapping "
-                "window, or would work more minutes than allowed that day."))  # fmt: skip
+            reasons[item.visit_id] = (wording.DOUBLE_BOOKED, {})
         else:
-            reasons[item.visit_id] = (str(item.reason), str(REASON_TEXT[item.reason]()))
+            reasons[item.visit_id] = (str(item.reason), {})
     current_assignment = {vid: dp.current(vid) for vid in dp.visits}
     rows: list[dict[str, Any]] = []
     for vid, visit in dp.visits.items():
         first, last = dp.windows[vid]
         now_caregivers = current_assignment[vid]
         new_caregivers = proposed.get(vid)
-        code, message = reasons.get(vid, ("", ""))
+        code, params = reasons.get(vid, ("", {}))
         if vid in dp.fixed or (vid in dp.kept and new_caregivers is None):
             new_caregivers = now_caregivers  # under way, or kept when re-planning
-            code = message = ""
+            code = ""
         # a visit with a caregiver today that the proposal leaves out is a change (accepting
         # unassigns it), unless it was not planned at all; after a dropout, the dropped
         # caregiver's visits always leave them
@@ -695,7 +668,7 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
                 if new_caregivers else None
             ),
             "changed": changed,
-            "unassigned": {"code": code, "message": message} if code else None,
+            "unassigned": wording.reason(code, params) if code else None,
         })  # fmt: skip
     refusals = dispatch_check(dp, _row_plan(rows), proposed_starts)  # codes, worded by pages
     for row in rows:
@@ -720,8 +693,8 @@ def proposal_json(dp: DayProblem, solved: DaySolution) -> dict[str, Any]:
             dp, solved.problem, solved.solution, {vid: proposed.get(vid, []) for vid in dp.visits}
         ),
         "unassigned": [
-            {"visit": vid, "code": code, "message": message}
-            for vid, (code, message) in sorted(reasons.items())
+            {"visit": vid, **wording.reason(code, params)}
+            for vid, (code, params) in sorted(reasons.items())
         ],
         "notes": dp.notes + solved.notes,
         "iterations": solved.iterations,

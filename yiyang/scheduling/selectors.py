@@ -62,18 +62,29 @@ def plan_run_names(*, run: PlanRun) -> dict[str, dict[str, Any]]:
         for v in Visit.objects.filter(provider=run.provider, external_id__in=visit_ids)
         .select_related("elder", "item")
         .only(
-            "external_id", "status", "elder__name", "elder__address", "elder__lat",
-            "elder__lng", "item__name",
+            "external_id",
+            "status",
+            "elder__name",
+            "elder__address",
+            "elder__lat",
+            "elder__lng",
+            "item__name",
         )
-    }  # fmt: skip
+    }
     caregivers = {
         str(c.external_id): c
-        for c in Caregiver.objects.filter(provider=run.provider, external_id__in=caregiver_ids)
-        .only(
-            "external_id", "name", "phone_masked", "work_start", "work_end", "home_lat",
+        for c in Caregiver.objects.filter(
+            provider=run.provider, external_id__in=caregiver_ids
+        ).only(
+            "external_id",
+            "name",
+            "phone_masked",
+            "work_start",
+            "work_end",
+            "home_lat",
             "home_lng",
         )
-    }  # fmt: skip
+    }
     return {"visits": visits, "caregivers": caregivers}
 
 
@@ -123,7 +134,7 @@ def dropout_choices(*, actor: Actor, provider: Organisation, day: Any) -> list[D
         Caregiver.objects.filter(provider=provider)
         .filter(Q(status=CaregiverStatus.ACTIVE) | Q(pk__in=list(counts)))
         .only("external_id", "name", "phone_masked", "status")
-    )  # fmt: skip
+    )
     choices = [DropoutChoice(c, counts.get(c.pk, 0)) for c in caregivers]
     choices.sort(key=lambda c: (-c.visits, c.caregiver.name, c.caregiver.pk))
     return choices

@@ -76,49 +76,87 @@ def plan_run_task(run_id: int) -> None:
 
 
 def _create(
-    *, actor: Actor, provider: Organisation, day: Any, time_limit: Any, seed: int,
-    kind: str, dropped: Caregiver | None = None, max_iterations: int | None = None,
-) -> PlanRun:  # fmt: skip
+    *,
+    actor: Actor,
+    provider: Organisation,
+    day: Any,
+    time_limit: Any,
+    seed: int,
+    kind: str,
+    dropped: Caregiver | None = None,
+    max_iterations: int | None = None,
+) -> PlanRun:
     _require_provider(actor, provider)
     day, limit = _check(day, time_limit)
     run = PlanRun.objects.create(
-        provider=provider, day=day, kind=kind, dropped_caregiver=dropped, time_limit=limit,
-        seed=int(seed), max_iterations=max_iterations, created_by=actor_user(actor),
-    )  # fmt: skip
+        provider=provider,
+        day=day,
+        kind=kind,
+        dropped_caregiver=dropped,
+        time_limit=limit,
+        seed=int(seed),
+        max_iterations=max_iterations,
+        created_by=actor_user(actor),
+    )
     audit_record(
-        actor=actor, action=AuditAction.CREATE, obj=run, division_code="",
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=run,
+        division_code="",
         changes={"day": [None, day.isoformat()], "kind": [None, kind]},
-    )  # fmt: skip
+    )
     # queued once committed: the worker must see the run (tests and the demo run it at once)
     transaction.on_commit(lambda: plan_run_task.enqueue(run.pk))
     return run
 
 
 def plan_run_start(
-    *, actor: Actor, provider: Organisation, day: Any, time_limit: Any = 20, seed: int = 0,
+    *,
+    actor: Actor,
+    provider: Organisation,
+    day: Any,
+    time_limit: Any = 20,
+    seed: int = 0,
     max_iterations: int | None = None,
-) -> PlanRun:  # fmt: skip
+) -> PlanRun:
     """Queue "optimise this day" for ``provider``'s ``day``; the run's ``progress`` moves
     from 0 to 100 and its ``proposal`` is filled when it is done."""
     return _create(
-        actor=actor, provider=provider, day=day, time_limit=time_limit, seed=seed,
-        kind=PlanRunKind.OPTIMISE, max_iterations=max_iterations,
-    )  # fmt: skip
+        actor=actor,
+        provider=provider,
+        day=day,
+        time_limit=time_limit,
+        seed=seed,
+        kind=PlanRunKind.OPTIMISE,
+        max_iterations=max_iterations,
+    )
 
 
 def replan_after_dropout(
-    *, actor: Actor, provider: Organisation, day: Any, caregiver: Caregiver,
-    time_limit: Any = 10, seed: int = 0, max_iterations: int | None = None,
-) -> PlanRun:  # fmt: skip
+    *,
+    actor: Actor,
+    provider: Organisation,
+    day: Any,
+    caregiver: Caregiver,
+    time_limit: Any = 10,
+    seed: int = 0,
+    max_iterations: int | None = None,
+) -> PlanRun:
     """Re-plan the rest of the day without ``caregiver``: every other caregiver keeps their
     visits, the dropped caregiver's (and the unassigned) visits are placed where they fit.
     Nothing changes until the proposal is accepted."""
     if caregiver.provider_id != provider.pk:
         raise ValidationError({"caregiver": _("This caregiver works for another provider.")})
     return _create(
-        actor=actor, provider=provider, day=day, time_limit=time_limit, seed=seed,
-        kind=PlanRunKind.REPLAN, dropped=caregiver, max_iterations=max_iterations,
-    )  # fmt: skip
+        actor=actor,
+        provider=provider,
+        day=day,
+        time_limit=time_limit,
+        seed=seed,
+        kind=PlanRunKind.REPLAN,
+        dropped=caregiver,
+        max_iterations=max_iterations,
+    )
 
 
 def plan_run_execute(run_id: int) -> PlanRun:
@@ -141,12 +179,15 @@ def plan_run_execute(run_id: int) -> PlanRun:
         warm_up()  # loading the compiled search (once per process) is not planning time
         dp = planning.build_day(provider=run.provider, day=run.day, dropped=run.dropped_caregiver)
         solved = planning.solve_day(
-            dp, time_limit=run.time_limit, seed=run.seed, max_iterations=run.max_iterations,
+            dp,
+            time_limit=run.time_limit,
+            seed=run.seed,
+            max_iterations=run.max_iterations,
             progress=progress,
             # two processes only when the clock ends the run: an iteration cap asks for a
             # repeatable one
             workers=settings.SCHEDULING_SOLVER_WORKERS if run.max_iterations is None else 1,
-        )  # fmt: skip
+        )
         run.proposal = planning.proposal_json(dp, solved)
         run.status = PlanRunStatus.DONE
     except Exception as exc:  # a failed run is shown, never a crashed worker
@@ -175,8 +216,9 @@ def _refusals(exc: ValidationError) -> list[dict[str, Any]]:
     if found is not None:
         return [r.as_dict() for r in found]
     if hasattr(exc, "error_dict"):
-        texts = [str(m) for key, errors in exc.message_dict.items() if key != "codes"
-                 for m in errors]  # fmt: skip
+        texts = [
+            str(m) for key, errors in exc.message_dict.items() if key != "codes" for m in errors
+        ]
     else:
         texts = [str(m) for m in exc.messages]
     return [{"code": "error", "params": {"text": t}} for t in texts]
@@ -203,16 +245,18 @@ def _wanted(run: PlanRun, rows: dict[str, Any], visit_ids: Any, caregiver_ids: A
         - {c["id"] for c in run.proposal.get("caregivers", [])}
     )
     if unknown_caregivers:
-        raise ValidationError({"caregivers": _("Not in this plan: %(ids)s.") % {
-            "ids": ", ".join(unknown_caregivers)}})  # fmt: skip
+        raise ValidationError(
+            {"caregivers": _("Not in this plan: %(ids)s.") % {"ids": ", ".join(unknown_caregivers)}}
+        )
     on_routes = selectors.route_visit_ids(run=run, caregiver_ids=caregiver_ids or [])
     wanted = list(dict.fromkeys([str(v) for v in visit_ids or ()] + on_routes))
     if not wanted:
         raise ValidationError({"visits": _("Choose the visits or routes to accept.")})
     unknown = [v for v in wanted if v not in rows]
     if unknown:
-        raise ValidationError({"visits": _("Not in this plan: %(ids)s.") % {
-            "ids": ", ".join(unknown)}})  # fmt: skip
+        raise ValidationError(
+            {"visits": _("Not in this plan: %(ids)s.") % {"ids": ", ".join(unknown)}}
+        )
     return wanted
 
 
@@ -222,9 +266,12 @@ def _start(run: PlanRun, row: dict[str, Any]) -> datetime.datetime | None:
 
 
 def _assign_all(
-    actor: Actor, run: PlanRun, todo: list[dict[str, Any]], unchanged: list[dict[str, Any]],
+    actor: Actor,
+    run: PlanRun,
+    todo: list[dict[str, Any]],
+    unchanged: list[dict[str, Any]],
     result: AcceptResult,
-) -> None:  # fmt: skip
+) -> None:
     """Free the caregivers of every changed visit (so that swaps are possible), set the
     proposal's starts on the visits it keeps, then assign each changed visit at its
     proposed start, first to last; a refused one gets its caregivers back when allowed."""
@@ -233,7 +280,7 @@ def _assign_all(
         for v in Visit.objects.filter(
             provider=run.provider, external_id__in=[row["id"] for row in todo + unchanged]
         ).select_related("caregiver", "second_caregiver")
-    }  # fmt: skip
+    }
     proposed_ids = {cid for row in todo for cid in row["proposed"]["caregivers"]}
     caregivers = {
         str(c.external_id): c
@@ -251,9 +298,14 @@ def _assign_all(
                 dispatch.visit_unassign(actor=actor, visit=visit)
             except ValidationError as exc:
                 result.refused[row["id"]] = _refusals(exc)
-    dispatch.visits_planned_start_set(actor=actor, starts={
-        visits[row["id"]]: _start(run, row) for row in unchanged
-        if row["id"] in visits and not row["fixed"] and row.get("proposed")})  # fmt: skip
+    dispatch.visits_planned_start_set(
+        actor=actor,
+        starts={
+            visits[row["id"]]: _start(run, row)
+            for row in unchanged
+            if row["id"] in visits and not row["fixed"] and row.get("proposed")
+        },
+    )
     for row in sorted(todo, key=lambda r: (r["proposed"].get("start") or 0, r["id"])):
         vid = row["id"]
         if vid in result.refused:
@@ -275,9 +327,12 @@ def _assign_all(
 
 @transaction.atomic
 def plan_accept(
-    *, actor: Actor, run: PlanRun, visit_ids: list[str] | None = None,
+    *,
+    actor: Actor,
+    run: PlanRun,
+    visit_ids: list[str] | None = None,
     caregiver_ids: list[str] | None = None,
-) -> AcceptResult:  # fmt: skip
+) -> AcceptResult:
     """Apply the proposal for all visits (``visit_ids`` and ``caregiver_ids`` None) or for
     the given visits and the changed visits of the given caregivers' routes, each through
     ``visit_assign`` at its proposed start. Visits whose caregivers change are first
@@ -320,10 +375,14 @@ def plan_accept(
     run.accept_result = dataclasses.asdict(result)
     run.save(update_fields=["accepted_at", "accepted_by", "accept_result", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=run, division_code="",
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=run,
+        division_code="",
         changes={
-            "accepted": [None, result.assigned], "refused": [None, sorted(result.refused)],
+            "accepted": [None, result.assigned],
+            "refused": [None, sorted(result.refused)],
             "unassigned": [None, result.unassigned],
         },
-    )  # fmt: skip
+    )
     return result

@@ -1,9 +1,35 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.services import MAX_TIME_LIMIT
+from yiyang.scheduling.wording import note_text, reason_text
+
+
+def worded_proposal(proposal: dict[str, Any]) -> dict[str, Any]:
+    """The stored proposal with words for its codes, in the request's language: a
+    ``message`` beside each unassigned ``code``, and each note as ``code``, ``params`` and
+    ``text`` (a note stored as a sentence before the codes keeps it as its ``text``)."""
+    out = dict(proposal)
+    out["visits"] = [
+        {**row, "unassigned": {**row["unassigned"], "message": reason_text(row["unassigned"])}}
+        if row.get("unassigned")
+        else row
+        for row in proposal.get("visits", [])
+    ]
+    out["unassigned"] = [
+        {**entry, "message": reason_text(entry)} for entry in proposal.get("unassigned", [])
+    ]
+    out["notes"] = [
+        {"code": n.get("code", ""), "params": n.get("params", {}), "text": note_text(n)}
+        if isinstance(n, dict)
+        else {"code": "", "params": {}, "text": str(n)}
+        for n in proposal.get("notes", [])
+    ]
+    return out
 
 
 class PlanRunSerializer(serializers.ModelSerializer):
@@ -12,7 +38,8 @@ class PlanRunSerializer(serializers.ModelSerializer):
     caregiver ids, ``changed``, ``fixed``, ``unassigned`` with ``code`` and ``message``),
     ``caregivers`` (id and shift), the figures of the ``current`` plan and of the
     ``proposal`` (travel, lateness and overtime minutes, unassigned visits, continuity kept),
-    ``unassigned`` explanations and ``notes``."""
+    ``unassigned`` explanations (``code``, ``params``, ``message``) and ``notes`` (``code``,
+    ``params``, ``text``); the words are in the request's language."""
 
     id = serializers.UUIDField(source="external_id", read_only=True)
     provider = serializers.UUIDField(source="provider.external_id", read_only=True)
@@ -23,11 +50,29 @@ class PlanRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlanRun
         fields = (
-            "id", "provider", "date", "kind", "dropped_caregiver", "status", "progress",
-            "time_limit", "seed", "created_at", "started_at", "finished_at", "error",
-            "accepted_at", "proposal",
-        )  # fmt: skip
+            "id",
+            "provider",
+            "date",
+            "kind",
+            "dropped_caregiver",
+            "status",
+            "progress",
+            "time_limit",
+            "seed",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "accepted_at",
+            "proposal",
+        )
         read_only_fields = fields
+
+    def to_representation(self, instance: PlanRun) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data.get("proposal"):
+            data["proposal"] = worded_proposal(data["proposal"])
+        return data
 
     def get_dropped_caregiver(self, run: PlanRun) -> str | None:
         dropped = run.dropped_caregiver
@@ -52,9 +97,10 @@ class ReplanSerializer(PlanRunCreateSerializer):
 
 class AcceptSerializer(serializers.Serializer):
     visits = serializers.JSONField(
-        help_text='The visit ids to accept, or "all" (the default).', required=False,
+        help_text='The visit ids to accept, or "all" (the default).',
+        required=False,
         allow_null=True,
-    )  # fmt: skip
+    )
 
     def validate_visits(self, value: object) -> list[str] | None:
         if value == "all" or value is None:

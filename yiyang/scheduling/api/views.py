@@ -67,9 +67,12 @@ class PlanRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         ``GET /plan-runs/{id}/`` (``progress`` 0-100, then ``proposal``)."""
         data = _data(PlanRunCreateSerializer, request)
         run = services.plan_run_start(
-            actor=request_actor(request), provider=self._provider(request, data["provider"]),
-            day=data["date"], time_limit=data["time_limit"], seed=data["seed"],
-        )  # fmt: skip
+            actor=request_actor(request),
+            provider=self._provider(request, data["provider"]),
+            day=data["date"],
+            time_limit=data["time_limit"],
+            seed=data["seed"],
+        )
         return self._created(run)
 
     @extend_schema(request=ReplanSerializer, responses={201: PlanRunSerializer})
@@ -84,9 +87,13 @@ class PlanRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         if caregiver is None:
             raise ValidationError({"caregiver": _("No caregiver of this provider with this id.")})
         run = services.replan_after_dropout(
-            actor=actor, provider=provider, day=data["date"], caregiver=caregiver,
-            time_limit=data["time_limit"], seed=data["seed"],
-        )  # fmt: skip
+            actor=actor,
+            provider=provider,
+            day=data["date"],
+            caregiver=caregiver,
+            time_limit=data["time_limit"],
+            seed=data["seed"],
+        )
         return self._created(run)
 
     @extend_schema(request=AcceptSerializer, responses={200: AcceptResultSerializer})
@@ -102,7 +109,11 @@ class PlanRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             vid: [{**r, "message": services.accept_refusal_text(r)} for r in found]
             for vid, found in result.refused.items()
         }
-        return Response({
-            "assigned": result.assigned, "unchanged": result.unchanged,
-            "refused": refused, "unassigned": result.unassigned,
-        })  # fmt: skip
+        return Response(
+            {
+                "assigned": result.assigned,
+                "unchanged": result.unchanged,
+                "refused": refused,
+                "unassigned": result.unassigned,
+            }
+        )

@@ -78,8 +78,12 @@ def problem_from_json(data: Any, *, name: str = "") -> Problem:
     if not offices:
         raise ProblemError("central_offices", "at least one office is needed")
     office_id = str(_get(offices[0], "id", "central_offices[0]", (str, int)))
-    office = Location(office_id, *_pair(_get(offices[0], "location", "central_offices[0]", list),
-                                        "central_offices[0].location"))  # fmt: skip
+    office = Location(
+        office_id,
+        *_pair(
+            _get(offices[0], "location", "central_offices[0]", list), "central_offices[0].location"
+        ),
+    )
     services = _get(data, "services", "", list)
     known_services = {
         str(_get(s, "id", f"services[{i}]", (str, int))) for i, s in enumerate(services)

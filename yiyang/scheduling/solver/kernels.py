@@ -2,14 +2,15 @@
 
 Imported as ``yiyang.scheduling.solver.kernels`` every function is compiled by Numba
 (``njit``, cached on disk); loaded a second time under the name
-``yiyang.scheduling.solver.kernels_reference`` (see ``search.reference_kernels``) the same
-source runs in plain CPython. The two are the same algorithm step for step, with the same
-random numbers (a xorshift128 generator on 32-bit words, exact in both), so they reach the
-same costs for the same seed and iteration count; the test suite checks that.
+``yiyang.scheduling.solver.kernels_reference`` (with ``kernels_base`` likewise; see
+``search.kernels``) the same source runs in plain CPython. The two are the same algorithm
+step for step, with the same random numbers (a xorshift128 generator on 32-bit words, exact
+in both), so they reach the same costs for the same seed and iteration count; the test suite
+checks that.
 
-The algorithm is the adaptive large neighbourhood search described in ``search.py``:
-routes are rows of ``R`` (caregiver k serves ``R[k, :L[k]]`` in order); start times are never
-part of the search state but computed by ``sched_run`` (earliest feasible schedule, with
+The algorithm is the adaptive large neighbourhood search described in ``search.py``: routes
+are rows of ``R`` (caregiver k serves ``R[k, :L[k]]`` in order); start times are never part
+of the search state but computed by ``sched_run`` (earliest feasible schedule, with
 synchronised pairs scheduled when both caregivers reach them, and a longest-path relaxation
 when they wait for each other in a circle).
 """
@@ -18,153 +19,72 @@ when they wait for each other in a circle).
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
-COMPILED = not __name__.endswith("_reference")
-
-if COMPILED:
-    from numba import njit
-
-    jit: Any = njit(cache=True, nogil=True)
-    # small or single-call-site helpers are inlined into their callers: a call that passes the
-    # problem and state tuples costs microseconds (every array in them is reference-counted)
-    inline: Any = njit(cache=True, nogil=True, inline="always")
-else:
-
-    def jit(f: Any) -> Any:
-        return f
-
-    inline = jit
-
-
-INF = math.inf
-SIMULTANEOUS = 1
-
-# indices into P.ip / P.fp (tuning) and S.iv / S.fs (scalars of the state)
-IP_CANDIDATES, IP_EXACT, IP_QCAP, IP_CYCLE, IP_HAS_BREAKS, IP_HAS_LIMITS, IP_HAS_PREF = range(7)
-FP_LOOKBACK, FP_QSHARE, FP_TFACTOR, FP_NOISE_SHARE, FP_NOISE_SCALE = range(5)
-IV_LAST_OK, IV_STAMP, IV_NS_N, IV_NS_FULL, IV_BNS_N, IV_NUNS, IV_ITER = range(7)
-IV_CUR_NUNS, IV_BEST_NUNS, IV_NTRACE, IV_QMIN, IV_QMAX, IV_RUNS = range(7, 13)
-FS_NOISE, FS_TEMP0, FS_CUR_COST, FS_BEST_COST = range(4)
-
-Prob = namedtuple(
-    "Prob",
-    "node dur opens closes hard partner kind is_first gmin gmax allowed_ptr allowed_idx "
-    "has_pref pref_ok start_node end_node shift_start shift_end hard_end max_work "
-    "br_ptr br_s br_e mats matst mode vt vn task_visit plannable related rel_len "
-    "related_index w ip fp",
+from yiyang.scheduling.solver.kernels_base import (  # noqa: F401 - re-exported to search.py
+    FP_KICK,
+    FP_LOOKBACK,
+    FP_NOISE_SCALE,
+    FP_NOISE_SHARE,
+    FP_QSHARE,
+    FP_TFACTOR,
+    FS_BEST_COST,
+    FS_CUR_COST,
+    FS_NOISE,
+    FS_TEMP0,
+    INF,
+    IP_CANDIDATES,
+    IP_CYCLE,
+    IP_EXACT,
+    IP_HAS_BREAKS,
+    IP_HAS_LIMITS,
+    IP_HAS_PREF,
+    IP_ORDER,
+    IP_QCAP,
+    IV_BEST_NUNS,
+    IV_BNS_N,
+    IV_CUR_NUNS,
+    IV_ITER,
+    IV_LAST_BEST,
+    IV_LAST_OK,
+    IV_NS_FULL,
+    IV_NS_N,
+    IV_NTRACE,
+    IV_NUNS,
+    IV_QMAX,
+    IV_QMIN,
+    IV_RUNS,
+    IV_STAMP,
+    SIMULTANEOUS,
+    Prob,
+    State,
+    after_breaks,
+    copy_plan,
+    extension_cost,
+    fill,
+    inline,
+    jit,
+    ns_get,
+    ns_set,
+    refresh_all,
+    refresh_slack,
+    rng_below,
+    rng_random,
+    route_insert,
+    route_pop,
+    sched_fail,
+    set_last,
+    unowned,
 )
-State = namedtuple(
-    "State",
-    "R L route_of uns start wait ready idx slack chain rover last iv fs rng "
-    "ns_val ns_stamp ns_list new_k new_i new_stamp at_i at_t at_stamp rdy ext "
-    "bns_list bns_val bext run_pos run_cur run_last run_stack owner succ queue "
-    "cur_R cur_L cur_uns best_R best_L best_uns weights scores uses trace_it trace_cost "
-    "removed in_removed tmark pos_s pos_k pos_w pos_x opt_s opt_t opt_k opt_i",
-)
-
-
-# ------------------------------------------------------------------------------ random
-@inline
-def rng_next(g: Any) -> int:
-    """Marsaglia's xorshift128 on 32-bit words (kept in int64, never overflowing)."""
-    t = g[0] ^ ((g[0] << 11) & 0xFFFFFFFF)
-    g[0] = g[1]
-    g[1] = g[2]
-    g[2] = g[3]
-    w = g[3]
-    w = w ^ (w >> 19) ^ (t ^ (t >> 8))
-    g[3] = w
-    return w
-
-
-@inline
-def rng_random(g: Any) -> float:
-    a = rng_next(g) >> 5
-    b = rng_next(g) >> 6
-    return (a * 67108864.0 + b) / 9007199254740992.0
-
-
-@inline
-def rng_below(g: Any, n: int) -> int:
-    """An integer in [0, n), n >= 1."""
-    x = int(rng_random(g) * n)
-    return x if x < n else n - 1
-
-
-# ---------------------------------------------------------------------------- routes
-@jit
-def fill(a: Any, x: Any) -> None:
-    for i in range(a.shape[0]):
-        a[i] = x
-
-
-@jit
-def copy_plan(R: Any, L: Any, uns: Any, R2: Any, L2: Any, uns2: Any) -> None:
-    """R, L, uns := R2, L2, uns2 (only the used part of each route)."""
-    for k in range(L2.shape[0]):
-        n = L2[k]
-        L[k] = n
-        for j in range(n):
-            R[k, j] = R2[k, j]
-    for v in range(uns2.shape[0]):
-        uns[v] = uns2[v]
-
-
-@inline
-def route_insert(R: Any, L: Any, k: int, i: int, t: int) -> None:
-    n = L[k]
-    for j in range(n, i, -1):
-        R[k, j] = R[k, j - 1]
-    R[k, i] = t
-    L[k] = n + 1
-
-
-@inline
-def route_pop(R: Any, L: Any, k: int, i: int) -> None:
-    n = L[k]
-    for j in range(i, n - 1):
-        R[k, j] = R[k, j + 1]
-    L[k] = n - 1
-
-
-# ------------------------------------------------------------------------- schedule
-@inline
-def after_breaks(P: Any, k: int, s: float, d: float) -> float:
-    for b in range(P.br_ptr[k], P.br_ptr[k + 1]):
-        if s < P.br_e[b] and s + d > P.br_s[b]:
-            s = P.br_e[b]
-    return s
-
-
-@inline
-def sched_fail(S: Any) -> bool:
-    fill(S.wait, -1)
-    S.iv[IV_LAST_OK] = 0
-    return False
-
-
-@inline
-def set_last(S: Any, P: Any, travel: float, tsum: float, tmax: float, over: float,
-             cont: float, nuns: int) -> None:  # fmt: skip
-    w = P.w
-    cost = w[0] * travel + w[1] * tsum + w[2] * tmax + w[3] * over + w[4] * cont + w[5] * nuns
-    S.last[0] = cost
-    S.last[1] = travel
-    S.last[2] = tsum
-    S.last[3] = tmax
-    S.last[4] = over
-    S.last[5] = cont
-    S.iv[IV_LAST_OK] = 1
 
 
 @jit
 def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
     """Earliest start of every task into S.start; False when the routes cannot be scheduled."""
     S.iv[IV_RUNS] += 1
+    brk = (P.br_ptr, P.br_s, P.br_e)
     node, dur, opens, closes, hard = P.node, P.dur, P.opens, P.closes, P.hard
     partner, kind, is_first, gmin, gmax = P.partner, P.kind, P.is_first, P.gmin, P.gmax
     mats, mode = P.mats, P.mode
@@ -203,7 +123,7 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
             if p < 0:
                 s = arr if arr > opens[t] else opens[t]
                 if has_breaks:
-                    s = after_breaks(P, k, s, dur[t])
+                    s = after_breaks(brk, k, s, dur[t])
             else:
                 kp = wait[p]
                 if kp < 0:
@@ -220,7 +140,7 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                     if has_breaks:
                         done = False
                         for _ in range(10):
-                            s2 = after_breaks(P, kp, after_breaks(P, k, s, dur[t]), dur[p])
+                            s2 = after_breaks(brk, kp, after_breaks(brk, k, s, dur[t]), dur[p])
                             if s2 == s:
                                 done = True
                                 break
@@ -238,8 +158,8 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                     if has_breaks:
                         done = False
                         for _ in range(10):
-                            sf = after_breaks(P, kf, sf, dur[f])
-                            sg = after_breaks(P, kg, max(sg, sf + gmin[t]), dur[g])
+                            sf = after_breaks(brk, kf, sf, dur[f])
+                            sg = after_breaks(brk, kg, max(sg, sf + gmin[t]), dur[g])
                             if sg - sf <= gmax[t] + 1e-9:
                                 done = True
                                 break
@@ -318,9 +238,14 @@ def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
                 if P.has_pref[t] != 0 and P.pref_ok[t, k] == 0:
                     continuity += 1.0
     set_last(S, P, travel, tsum, tmax, overtime, continuity, nuns)
-    for k in range(K):
-        refresh_slack(P, S, R, L, k)
+    refresh_all(P, S, R, L)
     return True
+
+
+@jit
+def schedule(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
+    """``sched_run`` called from Python."""
+    return sched_run(unowned(P), unowned(S), R, L, nuns)
 
 
 @jit
@@ -415,60 +340,8 @@ def relax(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
         S.rover[k] = extra
         overtime += extra
     set_last(S, P, travel, tsum, tmax, overtime, continuity, nuns)
-    for k in range(K):
-        refresh_slack(P, S, R, L, k)
+    refresh_all(P, S, R, L)
     return True
-
-
-@inline
-def refresh_slack(P: Any, S: Any, R: Any, L: Any, k: int) -> None:
-    """Forward slack (how far a task can be pushed before anyone on its route gets later)
-    and chain (how many tasks from it on follow without waiting)."""
-    n = L[k]
-    if n == 0:
-        return
-    start, closes, dur, node = S.start, P.closes, P.dur, P.node
-    slack, chain = S.slack, S.chain
-    m = P.mode[k]
-    u = R[k, n - 1]
-    gap = closes[u] - start[u]
-    su = gap if gap > 0 else 0.0
-    slack[u] = su
-    cu = 1
-    chain[u] = 1
-    for j in range(n - 2, -1, -1):
-        t = R[k, j]
-        gap = closes[t] - start[t]
-        if gap < 0:
-            gap = 0.0
-        wt = start[u] - start[t] - dur[t] - P.mats[m, node[t], node[u]]
-        if wt > 1e-9:
-            reach = wt + su
-            cu = 1
-        else:
-            reach = su
-            cu += 1
-        su = gap if gap < reach else reach
-        slack[t] = su
-        chain[t] = cu
-        u = t
-
-
-# ------------------------------------------------------------------------ insertion
-@inline
-def ns_get(S: Any, t: int) -> float:
-    if S.ns_stamp[t] == S.iv[IV_STAMP]:
-        return S.ns_val[t]
-    return S.start[t]
-
-
-@inline
-def ns_set(S: Any, t: int, value: float) -> None:
-    if S.ns_stamp[t] != S.iv[IV_STAMP]:
-        S.ns_stamp[t] = S.iv[IV_STAMP]
-        S.ns_list[S.iv[IV_NS_N]] = t
-        S.iv[IV_NS_N] += 1
-    S.ns_val[t] = value
 
 
 @inline
@@ -499,21 +372,23 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
         return try_full(P, S, R, L, it, ik, ii, nins, nuns)
     node, dur, opens, closes, hard = P.node, P.dur, P.opens, P.closes, P.hard
     partner, kind, is_first = P.partner, P.kind, P.is_first
-    start, idx, mats, mode = S.start, S.idx, P.mats, P.mode
-    route_of = S.route_of
-    S.iv[IV_STAMP] += 1
-    stamp = S.iv[IV_STAMP]
-    S.iv[IV_NS_N] = 0
-    S.iv[IV_NS_FULL] = 0
+    start, idx, mats, mode, route_of = S.start, S.idx, P.mats, P.mode, S.route_of
+    nst, nsv, nsl, ivs = S.ns_stamp, S.ns_val, S.ns_list, S.iv
+    new_stamp, new_k, new_i = S.new_stamp, S.new_k, S.new_i
+    at_stamp, at_i, at_t = S.at_stamp, S.at_i, S.at_t
+    ivs[IV_STAMP] += 1
+    stamp = ivs[IV_STAMP]
+    ivs[IV_NS_N] = 0
+    ivs[IV_NS_FULL] = 0
     d_travel = 0.0
     for j in range(nins):
         t, k, i = it[j], ik[j], ii[j]
-        S.new_stamp[t] = stamp
-        S.new_k[t] = k
-        S.new_i[t] = i
-        S.at_stamp[k] = stamp
-        S.at_i[k] = i
-        S.at_t[k] = t
+        new_stamp[t] = stamp
+        new_k[t] = k
+        new_i[t] = i
+        at_stamp[k] = stamp
+        at_i[k] = i
+        at_t[k] = t
         m = mode[k]
         if i:
             a = R[k, i - 1]
@@ -529,36 +404,36 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
     if nins == 1:
         t = it[0]
         rt = S.rdy[t]
-        ns_set(S, t, rt if rt > opens[t] else opens[t])
+        ns_set(nst, nsv, nsl, ivs, stamp, t, rt if rt > opens[t] else opens[t])
     else:
         a, b = it[0], it[1]
         if kind[a] == SIMULTANEOUS:
             both = max(S.rdy[a], S.rdy[b], opens[a])
-            ns_set(S, a, both)
-            ns_set(S, b, both)
+            ns_set(nst, nsv, nsl, ivs, stamp, a, both)
+            ns_set(nst, nsv, nsl, ivs, stamp, b, both)
         else:
             if is_first[a]:
                 f, g = a, b
             else:
                 f, g = b, a
             sf = max(S.rdy[f], opens[f], S.rdy[g] - P.gmax[f])
-            ns_set(S, f, sf)
-            ns_set(S, g, max(S.rdy[g], sf + P.gmin[f], opens[g]))
+            ns_set(nst, nsv, nsl, ivs, stamp, f, sf)
+            ns_set(nst, nsv, nsl, ivs, stamp, g, max(S.rdy[g], sf + P.gmin[f], opens[g]))
     queue = S.queue
     nq = 0
-    for j in range(S.iv[IV_NS_N]):
-        queue[nq] = S.ns_list[j]
+    for j in range(ivs[IV_NS_N]):
+        queue[nq] = nsl[j]
         nq += 1
     budget = 4 * start.shape[0] + 10
     w = P.w
-    wt, wl, wm, wo, wc, wu = w[0], w[1], w[2], w[3], w[4], w[5]
+    wt, wl, wm, wo, wu = w[0], w[1], w[2], w[3], w[5]
     last = S.last
     # lateness only grows along the propagation: stop once this cannot beat ``bound``
     floor = wt * (last[1] + d_travel) + wl * last[2] + wm * last[3]
     floor += wo * last[4] + wu * nuns
-    for j in range(S.iv[IV_NS_N]):
-        t = S.ns_list[j]
-        s = S.ns_val[t]
+    for j in range(ivs[IV_NS_N]):
+        t = nsl[j]
+        s = nsv[t]
         if s > closes[t]:
             floor += wl * (s - closes[t])
     if floor >= bound:
@@ -569,38 +444,38 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             return INF
         nq -= 1
         t = queue[nq]
-        if S.new_stamp[t] == stamp:
-            k = S.new_k[t]
-            j = S.new_i[t]
+        if new_stamp[t] == stamp:
+            k = new_k[t]
+            j = new_i[t]
             u = R[k, j] if j < L[k] else -1
         else:
             k = route_of[t]
             j = idx[t] + 1
-            if S.at_stamp[k] == stamp and S.at_i[k] == j:
-                u = S.at_t[k]
+            if at_stamp[k] == stamp and at_i[k] == j:
+                u = at_t[k]
             elif j < L[k]:
                 u = R[k, j]
             else:
                 u = -1
         if u < 0:
             continue
-        arr = S.ns_val[t] + dur[t] + mats[mode[k], node[t], node[u]]
-        su = ns_get(S, u)
+        arr = nsv[t] + dur[t] + mats[mode[k], node[t], node[u]]
+        su = ns_get(nst, nsv, start, stamp, u)
         if arr <= su + 1e-9:
             continue
-        if S.new_stamp[u] == stamp:
+        if new_stamp[u] == stamp:
             return INF
         cu = closes[u]
         if arr > cu:
             floor += wl * (arr - cu - (su - cu if su > cu else 0.0))
             if floor >= bound:
                 return INF
-        ns_set(S, u, arr)
+        ns_set(nst, nsv, nsl, ivs, stamp, u, arr)
         queue[nq] = u
         nq += 1
         p = partner[u]
         if p >= 0:
-            sp = ns_get(S, p)
+            sp = ns_get(nst, nsv, start, stamp, p)
             if kind[u] == SIMULTANEOUS:
                 need = arr
             elif is_first[u]:
@@ -608,22 +483,22 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             else:
                 need = arr - P.gmax[u]
             if sp < need - 1e-9:
-                if S.new_stamp[p] == stamp:
+                if new_stamp[p] == stamp:
                     return INF
                 cp = closes[p]
                 if need > cp:
                     floor += wl * (need - cp - (sp - cp if sp > cp else 0.0))
                     if floor >= bound:
                         return INF
-                ns_set(S, p, need)
+                ns_set(nst, nsv, nsl, ivs, stamp, p, need)
                 queue[nq] = p
                 nq += 1
     d_tsum = 0.0
     tmax = last[3]
-    nn = S.iv[IV_NS_N]
+    nn = ivs[IV_NS_N]
     for j in range(nn):
-        t = S.ns_list[j]
-        s = S.ns_val[t]
+        t = nsl[j]
+        s = nsv[t]
         if s > hard[t]:
             return INF
         late = s - closes[t]
@@ -631,7 +506,7 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             d_tsum += late
             if late > tmax:
                 tmax = late
-        if S.new_stamp[t] != stamp:
+        if new_stamp[t] != stamp:
             old = start[t] - closes[t]
             if old > 0:
                 d_tsum -= old
@@ -639,24 +514,24 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
     if P.ip[IP_HAS_LIMITS] != 0:
         # each touched route once (at_stamp marks them with -stamp once seen)
         for j in range(nn):
-            t = S.ns_list[j]
-            k = S.new_k[t] if S.new_stamp[t] == stamp else route_of[t]
-            if S.at_stamp[k] == -stamp:
+            t = nsl[j]
+            k = new_k[t] if new_stamp[t] == stamp else route_of[t]
+            if at_stamp[k] == -stamp:
                 continue
-            hit = S.at_stamp[k] == stamp
+            hit = at_stamp[k] == stamp
             n = L[k]
-            if hit and S.at_i[k] == 0:
-                first = S.at_t[k]
+            if hit and at_i[k] == 0:
+                first = at_t[k]
             else:
                 first = R[k, 0]
-            if hit and S.at_i[k] == n:
-                lastt = S.at_t[k]
+            if hit and at_i[k] == n:
+                lastt = at_t[k]
             else:
                 lastt = R[k, n - 1]
-            S.at_stamp[k] = -stamp
+            at_stamp[k] = -stamp
             m = mode[k]
-            sf = ns_get(S, first)
-            sl = ns_get(S, lastt)
+            sf = ns_get(nst, nsv, start, stamp, first)
+            sl = ns_get(nst, nsv, start, stamp, lastt)
             finish = sl + dur[lastt] + mats[m, node[lastt], P.end_node[k]]
             departure = sf - mats[m, P.start_node[k], node[first]]
             if finish > P.hard_end[k] + 1e-9 or finish - departure > P.max_work[k] + 1e-9:
@@ -669,20 +544,7 @@ def try_insert(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: 
             t = it[j]
             if P.has_pref[t] != 0 and P.pref_ok[t, ik[j]] == 0:
                 d_cont += 1.0
-    cost = (
-        wt * (last[1] + d_travel)
-        + wl * (last[2] + d_tsum)
-        + wm * tmax
-        + wo * (last[4] + d_over)
-        + wc * (last[5] + d_cont)
-        + wu * nuns
-    )
-    S.ext[0] = d_travel
-    S.ext[1] = d_tsum
-    S.ext[2] = tmax
-    S.ext[3] = d_over
-    S.ext[4] = d_cont
-    return cost
+    return extension_cost(w, last, S.ext, nuns, d_travel, d_tsum, tmax, d_over, d_cont)
 
 
 @inline
@@ -736,7 +598,9 @@ def commit(P: Any, S: Any, R: Any, L: Any, it: Any, ik: Any, ii: Any, nins: int,
         k = S.route_of[S.bns_list[j]]
         if S.at_stamp[k] != stamp:
             S.at_stamp[k] = stamp
-            refresh_slack(P, S, R, L, k)
+            refresh_slack(
+                R, L, k, S.start, P.closes, P.dur, P.node, S.slack, S.chain, P.mats, P.mode[k]
+            )
     last = S.last
     travel = last[1] + S.bext[0]
     tsum = last[2] + S.bext[1]
@@ -973,28 +837,29 @@ def repair(P: Any, S: Any, R: Any, L: Any, nrem: int) -> bool:
     pending = nrem + nuns
     for j in range(nrem):
         S.in_removed[removed[j]] = 1
-    # three passes with one call site: the removed visits, then the visits left out before,
-    # then the removed ones that did not fit at first
+    # three passes with one call site: the visits left out before (first, so that they get
+    # the room the removal made), then the removed visits, then the removed ones that did
+    # not fit at first
     V = uns.shape[0]
-    phase = 0
+    phase = 1 if nuns else 0
     j = 0
     while phase < 3:
         if phase == 0:
             if j >= nrem:
-                phase, j = 1, 0
+                phase, j = 2, 0
                 continue
             v = removed[j]
             pending -= 1
             arg = pending + 1
         elif phase == 1:
             if j >= V:
-                phase, j = 2, 0
+                phase, j = 0, 0
                 continue
             v = j
             if not uns[v] or S.in_removed[v]:
                 j += 1
                 continue
-            arg = nuns
+            arg = nuns + nrem
         else:
             if j >= nrem:
                 break
@@ -1050,18 +915,40 @@ def remove_visits(P: Any, S: Any, R: Any, L: Any, nrem: int) -> None:
             gone[P.vt[v, x]] = 0
 
 
+@inline
+def assigned_visits(P: Any, S: Any, out: Any) -> int:
+    """The visits on a route into out; their count."""
+    na = 0
+    for v in P.plannable:
+        if S.route_of[P.vt[v, 0]] >= 0:
+            out[na] = v
+            na += 1
+    return na
+
+
+@inline
+def left_out_seed(P: Any, S: Any, g: Any) -> int:
+    """Half of the time when visits are left out, one of them (the related removal then
+    makes room where it would go); else -1."""
+    nuns = S.iv[IV_NUNS]
+    if nuns == 0 or rng_random(g) >= 0.5:
+        return -1
+    pick = rng_below(g, nuns)
+    for v in P.plannable:
+        if S.uns[v]:
+            if pick == 0:
+                return v
+            pick -= 1
+    return -1
+
+
 @jit
 def destroy(P: Any, S: Any, R: Any, L: Any, op: int, q: int) -> int:
     """Remove q visits chosen by operator op into S.removed; the count."""
     g = S.rng
     vt = P.vt
-    plannable = P.plannable
-    assigned = np.empty(plannable.shape[0], np.int64)
-    na = 0
-    for v in plannable:
-        if S.route_of[vt[v, 0]] >= 0:
-            assigned[na] = v
-            na += 1
+    assigned = np.empty(P.plannable.shape[0], np.int64)
+    na = assigned_visits(P, S, assigned)
     if na == 0:
         return 0
     q = min(q, na)
@@ -1074,9 +961,11 @@ def destroy(P: Any, S: Any, R: Any, L: Any, op: int, q: int) -> int:
             removed[nrem] = assigned[i]
             nrem += 1
     elif op == 1:  # related (Shaw): near in space and time to a random seed visit
-        seed = assigned[rng_below(g, na)]
-        removed[0] = seed
-        nrem = 1
+        seed = left_out_seed(P, S, g)
+        if seed < 0:
+            seed = assigned[rng_below(g, na)]
+            removed[0] = seed
+            nrem = 1
         r = P.related_index[seed]
         for x in range(P.rel_len[r]):
             v = P.related[r, x]
@@ -1156,6 +1045,8 @@ def load_routes(P: Any, S: Any) -> None:
 @jit
 def search_init(P: Any, S: Any) -> float:
     """The first complete plan (by earliest window), which becomes current and best."""
+    P = unowned(P)
+    S = unowned(S)
     R, L = S.R, S.L
     fill(L, 0)
     fill(S.uns, 0)
@@ -1171,6 +1062,13 @@ def search_init(P: Any, S: Any) -> float:
     for j in range(n):
         keys[j] = P.opens[P.vt[visits[j], 0]]
     visits = visits[stable_order(keys)]
+    if P.ip[IP_ORDER] == 1:
+        # the hardest first: pairs, then the visits fewest caregivers may do
+        for j in range(n):
+            v = visits[j]
+            t = P.vt[v, 0]
+            keys[j] = float(P.allowed_ptr[t + 1] - P.allowed_ptr[t]) - 1000.0 * P.vn[v]
+        visits = visits[stable_order(keys)]
     pending = n
     for j in range(n):
         v = visits[j]
@@ -1191,6 +1089,7 @@ def search_init(P: Any, S: Any) -> float:
     fill(S.scores, 0.0)
     fill(S.uses, 0)
     S.iv[IV_ITER] = 0
+    S.iv[IV_LAST_BEST] = 0
     S.iv[IV_NTRACE] = 0
     S.iv[IV_QMAX] = max(2, min(P.ip[IP_QCAP], int(P.fp[FP_QSHARE] * n) + 1))
     S.iv[IV_QMIN] = min(2, n)
@@ -1221,6 +1120,8 @@ def best_to_current(S: Any) -> None:
 @jit
 def search_chunk(P: Any, S: Any, n_iter: int) -> int:
     """Run n_iter destroy-and-repair iterations from the saved state; the iterations done."""
+    P = unowned(P)
+    S = unowned(S)
     if P.plannable.shape[0] == 0:
         return 0
     g = S.rng
@@ -1231,9 +1132,13 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
     for _ in range(n_iter):
         iteration = S.iv[IV_ITER]
         phase = (iteration % cycle) / cycle
+        kick = False
         if iteration and iteration % cycle == 0:
             best_to_current(S)
             S.fs[FS_TEMP0] *= 0.5
+            # a whole cycle without a new best: restart from the best shaken by a large
+            # random removal (issue 22's seed-to-seed spread; off when FP_KICK is 0)
+            kick = P.fp[FP_KICK] > 0 and S.iv[IV_LAST_BEST] <= iteration - cycle
         temperature = S.fs[FS_TEMP0] * (0.01**phase)
         load_routes(P, S)
         total = 0.0
@@ -1245,6 +1150,9 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
             pick -= weights[op]
             op += 1
         q = q_min + rng_below(g, q_max - q_min + 1)
+        if kick:
+            op = 0
+            q = max(q_max, int(P.fp[FP_KICK] * P.plannable.shape[0]))
         nuns = S.iv[IV_NUNS]
         if op == 2:
             sched_run(P, S, S.R, S.L, nuns)
@@ -1262,6 +1170,9 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
                 S.iv[IV_NTRACE] = nt + 1
             best_to_current(S)
             scores[op] += 5
+            S.iv[IV_LAST_BEST] = iteration
+        elif kick and cost < INF:
+            to_current(S, cost)
         elif cost < S.fs[FS_CUR_COST] - 1e-9:
             to_current(S, cost)
             scores[op] += 2
@@ -1284,6 +1195,8 @@ def search_chunk(P: Any, S: Any, n_iter: int) -> int:
 @jit
 def adopt(P: Any, S: Any, R: Any, L: Any, uns: Any) -> float:
     """Take routes found elsewhere (another process) as best and current if they are better."""
+    P = unowned(P)
+    S = unowned(S)
     copy_plan(S.R, S.L, S.uns, R, L, uns)
     nuns = 0
     for v in range(uns.shape[0]):

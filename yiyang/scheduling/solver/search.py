@@ -26,6 +26,7 @@ workers the exchange depends on timing, so only one worker is deterministic.
 # ruff: noqa: N803, N806
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import math
 import multiprocessing
@@ -35,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -61,6 +62,7 @@ SHARE_SECONDS = 1.0  # how often two workers exchange their best plans...
 INDEPENDENT_SHARE = 0.6
 CANDIDATES = 5  # caregivers whose best position is kept per task
 STOP_GRACE = 2.0  # seconds the second worker gets to hand in its plan after the limit
+KICK_SHARE = 0.3  # after a cycle with no new best, remove this share at random (0: never)
 
 
 @dataclass
@@ -100,17 +102,29 @@ def kernels(engine: str) -> ModuleType:
     if engine != "python":
         raise ValueError(f"unknown solver engine {engine!r}; expected one of {ENGINES}")
     if _reference is None:
-        from yiyang.scheduling.solver import kernels as compiled
-
-        name = "yiyang.scheduling.solver.kernels_reference"
-        spec = importlib.util.spec_from_file_location(name, compiled.__file__)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        _reference = module
+        base = _load_plain("kernels_base")
+        real = sys.modules.get(f"{__package__}.kernels_base")
+        sys.modules[f"{__package__}.kernels_base"] = base  # kernels.py imports the plain one
+        try:
+            _reference = _load_plain("kernels")
+        finally:
+            if real is None:
+                del sys.modules[f"{__package__}.kernels_base"]
+            else:
+                sys.modules[f"{__package__}.kernels_base"] = real
     return _reference
+
+
+def _load_plain(stem: str) -> ModuleType:
+    """A kernels module's source loaded again as ``<stem>_reference``: plain Python."""
+    name = f"{__package__}.{stem}_reference"
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{stem}.py"))
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 _warm_seconds: float | None = None
@@ -126,37 +140,11 @@ def warm_up() -> float:
         return 0.0
     import fcntl
 
-    from yiyang.scheduling.solver.model import (
-        Break,
-        Caregiver,
-        Location,
-        Requirement,
-        Synchronisation,
-        SyncKind,
-        TimeWindow,
-        Visit,
-    )
-    from yiyang.scheduling.solver.travel import MatrixTravelTime
+    from yiyang.scheduling.solver.synthetic import tiny_problems
 
     began = time.perf_counter()
-    home = Location("0")
-    one = frozenset({"care"})
-    visits = (
-        Visit("a", Location("1"), TimeWindow(0, 60), (Requirement(one, 10),)),
-        Visit("b", Location("2"), TimeWindow(0, 90), (Requirement(one, 10),) * 2,
-              Synchronisation(SyncKind.SIMULTANEOUS)),
-        Visit("c", Location("3"), TimeWindow(30, 120), (Requirement(one, 10),) * 2,
-              Synchronisation(SyncKind.SEQUENTIAL, 5, 30), max_lateness=60.0),
-        Visit("d", Location("1"), TimeWindow(0, 200), (Requirement(one, 5),)),
-    )  # fmt: skip
-    carers = tuple(
-        Caregiver(f"c{k}", one, home, home, 0.0, 480.0, 30.0, 500.0, (Break(100, 110),))
-        for k in range(3)
-    )
-    matrix = [[abs(i - j) * 7.0 for j in range(4)] for i in range(4)]
-    problem = Problem(visits, carers, MatrixTravelTime(["0", "1", "2", "3"], matrix))
-    problem_plain = Problem(visits, tuple(replace(c, breaks=()) for c in carers), problem.travel)
-    lock_path = Path(tempfile.gettempdir()) / "yiyang-solver-kernels.lock"
+    where = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:12]
+    lock_path = Path(tempfile.gettempdir()) / f"yiyang-solver-kernels-{where}.lock"
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - held across the compile
     except OSError:
@@ -165,7 +153,7 @@ def warm_up() -> float:
     try:
         if handle is not None:
             fcntl.flock(handle, fcntl.LOCK_EX)
-        for each in (problem, problem_plain):
+        for each in tiny_problems():
             solve(each, time_limit=60.0, seed=0, max_iterations=3, engine="compiled")
     finally:
         _warming = False
@@ -267,7 +255,7 @@ def build_problem(km: ModuleType, c: Compiled) -> Any:
     cycle = 4000  # iterations per cooling cycle
     ip = np.array(
         [candidates, exact, q_cap, cycle, int(any(c.breaks)), int(has_limits),
-         int(bool(has_pref.any()))], i64,
+         int(bool(has_pref.any())), 0], i64,
     )  # fmt: skip
     lookback = 120.0  # skip positions before visits starting this long before the window
     q_share = 0.25  # ...and at most this share of them
@@ -275,7 +263,7 @@ def build_problem(km: ModuleType, c: Compiled) -> Any:
     noise_share = 0.5  # share of repairs with noise
     noise_factor = 0.4  # noise amplitude, as a share of the mean travel between places
     noise_scale = noise_factor * float(mats[mode[0]].mean()) if K and mats.size else 0.0
-    fp = np.array([lookback, q_share, t_factor, noise_share, noise_scale], f64)
+    fp = np.array([lookback, q_share, t_factor, noise_share, noise_scale, KICK_SHARE], f64)
     return km.Prob(
         np.array(c.node, i64), np.array(c.duration, f64), np.array(c.opens, f64),
         np.array(c.closes, f64), np.array(c.hard_latest, f64), np.array(c.partner, i64),
@@ -338,7 +326,17 @@ class _Runner:
         self.chunk = 1
 
     def construct(self) -> float:
-        return float(self.km.search_init(self.P, self.S))
+        """The first plan: visits inserted by opening time, and again the hardest first (pairs,
+        then the visits fewest caregivers may do); the better of the two."""
+        km, P, S = self.km, self.P, self.S
+        P.ip[km.IP_ORDER] = 0
+        by_time = float(km.search_init(P, S))
+        P.ip[km.IP_ORDER] = 1
+        hardest = float(km.search_init(P, S))
+        if hardest < by_time - 1e-9:
+            return hardest
+        P.ip[km.IP_ORDER] = 0
+        return float(km.search_init(P, S))
 
     @property
     def best_cost(self) -> float:
@@ -370,8 +368,12 @@ class _Runner:
         return found
 
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The best plan, routes cut to the longest (sent between the two workers: whole
+        rows of a 500-visit day overfilled the pipe while both sent, and both waited)."""
         S = self.S
-        return S.best_R.copy(), S.best_L.copy(), S.best_uns.copy(), self.best_cost
+        width = max(1, int(S.best_L.max(initial=0)))
+        R = np.array(S.best_R[:, :width])  # a C-contiguous copy
+        return R, S.best_L.copy(), S.best_uns.copy(), self.best_cost
 
     def adopt(self, R: np.ndarray, L: np.ndarray, uns: np.ndarray) -> None:
         self.km.adopt(self.P, self.S, R, L, uns)
@@ -491,7 +493,7 @@ def _solution(problem: Problem, c: Compiled, runner: _Runner) -> tuple[Solution,
     """The runner's best plan, timed, with every visit left out explained."""
     km, S, P = runner.km, runner.S, runner.P
     R, L, uns, _ = runner.best()
-    km.sched_run(P, S, R, L, int(uns.sum()))
+    km.schedule(P, S, R, L, int(uns.sum()))
     last = S.last
     outcome = (
         Outcome(float(last[0]), float(last[1]), float(last[2]), float(last[3]),
@@ -584,6 +586,6 @@ def schedule_routes(c: Compiled, routes: list[list[int]]) -> dict[int, float] | 
     for k, route in enumerate(routes):
         S.L[k] = len(route)
         S.R[k, : len(route)] = route
-    if not km.sched_run(P, S, S.R, S.L, 0):
+    if not km.schedule(P, S, S.R, S.L, 0):
         return None
     return {t: float(S.start[t]) for route in routes for t in route}

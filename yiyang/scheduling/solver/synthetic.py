@@ -11,6 +11,7 @@ preferring a woman. Minutes from midnight; travel is great-circle at the mode's 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from yiyang.scheduling.solver.model import (
     Break,
@@ -25,7 +26,7 @@ from yiyang.scheduling.solver.model import (
     TravelMode,
     Visit,
 )
-from yiyang.scheduling.solver.travel import GreatCircleTravelTime
+from yiyang.scheduling.solver.travel import GreatCircleTravelTime, MatrixTravelTime
 
 CENTRE = (34.757, 113.665)  # the demo city's centre
 SHIFTS = ((7 * 60, 15 * 60), (8 * 60, 16 * 60), (10 * 60, 18 * 60))
@@ -57,12 +58,19 @@ def large_day(visits: int = 500, caregivers: int = 100, seed: int = 0) -> Proble
         base = place(f"carer{k}", 0.02) if rng.random() < 0.7 else offices[k % len(offices)]
         people.append(
             Caregiver(
-                f"c{k}", frozenset(skills), base, base, float(begin), float(end),
-                max_overtime=60.0, max_working_minutes=600.0,
-                breaks=(Break(float(lunch), float(lunch + 30)),), travel_mode=rng.choice(MODES),
+                f"c{k}",
+                frozenset(skills),
+                base,
+                base,
+                float(begin),
+                float(end),
+                max_overtime=60.0,
+                max_working_minutes=600.0,
+                breaks=(Break(float(lunch), float(lunch + 30)),),
+                travel_mode=rng.choice(MODES),
                 gender=Gender.FEMALE if rng.random() < 0.8 else Gender.MALE,
             )
-        )  # fmt: skip
+        )
     planned = []
     for v in range(visits):
         home = place(f"home{v}", 0.02)  # a district: about 2 km either way of the centre
@@ -83,14 +91,55 @@ def large_day(visits: int = 500, caregivers: int = 100, seed: int = 0) -> Proble
         else:
             requirements = (Requirement(care, duration),)
         morning = rng.random() < 0.55
-        opens = float(rng.randrange(7 * 60 + 30, 11 * 60 + 30, 15) if morning else
-                      rng.randrange(13 * 60, 17 * 60, 15))  # fmt: skip
+        opens = float(
+            rng.randrange(7 * 60 + 30, 11 * 60 + 30, 15)
+            if morning
+            else rng.randrange(13 * 60, 17 * 60, 15)
+        )
         width = float(rng.choice((60, 90, 120, 180, 240)))
         planned.append(
             Visit(
-                f"v{v}", home, TimeWindow(opens, opens + width), requirements, sync,
+                f"v{v}",
+                home,
+                TimeWindow(opens, opens + width),
+                requirements,
+                sync,
                 max_lateness=60.0,
                 gender_preference=Gender.FEMALE if rng.random() < 0.05 else None,
             )
-        )  # fmt: skip
+        )
     return Problem(tuple(planned), tuple(people), GreatCircleTravelTime(), name="large-day")
+
+
+def tiny_problems() -> tuple[Problem, Problem]:
+    """Four visits (a double-up, a sequential pair), three caregivers, with and without a
+    break: what ``search.warm_up`` solves to compile every kernel."""
+    home = Location("0")
+    one = frozenset({"care"})
+    visits = (
+        Visit("a", Location("1"), TimeWindow(0, 60), (Requirement(one, 10),)),
+        Visit(
+            "b",
+            Location("2"),
+            TimeWindow(0, 90),
+            (Requirement(one, 10),) * 2,
+            Synchronisation(SyncKind.SIMULTANEOUS),
+        ),
+        Visit(
+            "c",
+            Location("3"),
+            TimeWindow(30, 120),
+            (Requirement(one, 10),) * 2,
+            Synchronisation(SyncKind.SEQUENTIAL, 5, 30),
+            max_lateness=60.0,
+        ),
+        Visit("d", Location("1"), TimeWindow(0, 200), (Requirement(one, 5),)),
+    )
+    carers = tuple(
+        Caregiver(f"c{k}", one, home, home, 0.0, 480.0, 30.0, 500.0, (Break(100, 110),))
+        for k in range(3)
+    )
+    matrix = [[abs(i - j) * 7.0 for j in range(4)] for i in range(4)]
+    problem = Problem(visits, carers, MatrixTravelTime(["0", "1", "2", "3"], matrix))
+    problem_plain = Problem(visits, tuple(replace(c, breaks=()) for c in carers), problem.travel)
+    return problem, problem_plain

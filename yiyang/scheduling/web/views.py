@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import request_actor
-from yiyang.scheduling import selectors, services
+from yiyang.scheduling import selectors, services, wording
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.planning import clock
@@ -31,9 +31,19 @@ from yiyang.scheduling.planning import clock
 DAY_START, DAY_END = 7 * 60, 20 * 60
 # One colour per caregiver's route (on the map and the timeline); grey is for visits left out.
 ROUTE_COLOURS = (
-    "#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f",
-    "#ad1457", "#4e342e", "#827717", "#283593", "#00695c", "#d84315",
-)  # fmt: skip
+    "#1565c0",
+    "#c62828",
+    "#2e7d32",
+    "#6a1b9a",
+    "#ef6c00",
+    "#00838f",
+    "#ad1457",
+    "#4e342e",
+    "#827717",
+    "#283593",
+    "#00695c",
+    "#d84315",
+)
 UNASSIGNED_COLOUR = "#78909c"
 # Figures where less is better; for the others (continuity kept) more is better.
 FIGURES = (
@@ -78,14 +88,18 @@ def _figures(run: PlanRun) -> list[dict[str, Any]]:
         if diff:
             better = (diff < 0) == lower_is_better
         of = "continuity_of" if key == "continuity_kept" else None
-        rows.append({
-            "key": key, "label": labels[key],
-            "current": _number(current) + (f" / {now[of]}" if of and of in now else ""),
-            "proposal": _number(proposed) + (f" / {new[of]}" if of and of in new else ""),
-            "diff": "±0" if diff == 0 else (f"+{_number(diff)}" if diff and diff > 0
-                                            else _number(diff)),
-            "better": better,
-        })  # fmt: skip
+        rows.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "current": _number(current) + (f" / {now[of]}" if of and of in now else ""),
+                "proposal": _number(proposed) + (f" / {new[of]}" if of and of in new else ""),
+                "diff": "±0"
+                if diff == 0
+                else (f"+{_number(diff)}" if diff and diff > 0 else _number(diff)),
+                "better": better,
+            }
+        )
     return rows
 
 
@@ -108,13 +122,19 @@ def _blocks(
         begin = plan["start"]
         visit = visits.get(row["id"])
         for cid in plan["caregivers"]:
-            rows.setdefault(cid, []).append({
-                "id": row["id"], "left": round((begin - start) * 100 / span, 2),
-                "width": max(0.5, round(row["duration"] * 100 / span, 2)),
-                "start": clock(begin), "end": clock(begin + row["duration"]),
-                "elder": visit.elder.name if visit else "", "changed": row["changed"],
-                "service": visit.item.name if visit else "", "fixed": row["fixed"],
-            })  # fmt: skip
+            rows.setdefault(cid, []).append(
+                {
+                    "id": row["id"],
+                    "left": round((begin - start) * 100 / span, 2),
+                    "width": max(0.5, round(row["duration"] * 100 / span, 2)),
+                    "start": clock(begin),
+                    "end": clock(begin + row["duration"]),
+                    "elder": visit.elder.name if visit else "",
+                    "changed": row["changed"],
+                    "service": visit.item.name if visit else "",
+                    "fixed": row["fixed"],
+                }
+            )
     return rows
 
 
@@ -131,9 +151,12 @@ def _routes(run: PlanRun, which: str) -> dict[str, list[str]]:
 
 
 def _timeline(
-    run: PlanRun, names: dict[str, dict[str, Any]], start: float, span: float,
+    run: PlanRun,
+    names: dict[str, dict[str, Any]],
+    start: float,
+    span: float,
     colours: dict[str, str],
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """One entry per caregiver: today's blocks above the proposed ones, on one time axis,
     with the caregiver's route colour and the changes on their proposed route."""
     now = _blocks(run, names, "current", start, span)
@@ -144,12 +167,17 @@ def _timeline(
         cid, shift = entry["id"], entry["shift"]
         if not (shift or now.get(cid) or new.get(cid)):
             continue
-        result.append({
-            "id": cid, "caregiver": caregivers.get(cid), "now": now.get(cid, []),
-            "new": new.get(cid, []), "colour": colours.get(cid, UNASSIGNED_COLOUR),
-            "shift": f"{clock(shift[0])}–{clock(shift[1])}" if shift else "",
-            "changes": len(selectors.route_visit_ids(run=run, caregiver_ids=[cid])),
-        })  # fmt: skip
+        result.append(
+            {
+                "id": cid,
+                "caregiver": caregivers.get(cid),
+                "now": now.get(cid, []),
+                "new": new.get(cid, []),
+                "colour": colours.get(cid, UNASSIGNED_COLOUR),
+                "shift": f"{clock(shift[0])}–{clock(shift[1])}" if shift else "",
+                "changes": len(selectors.route_visit_ids(run=run, caregiver_ids=[cid])),
+            }
+        )
     return result
 
 
@@ -177,36 +205,56 @@ def _map_data(
         if place is None:
             continue
         new = row["proposed"] or {}
-        rows.append({
-            "id": row["id"], "at": place, "elder": visit.elder.name if visit else "",
-            "service": visit.item.name if visit else "", "changed": row["changed"],
-            "window": f"{clock(row['window'][0])}–{clock(row['window'][1])}",
-            "now": {"who": who(row["current"]["caregivers"]),
-                    "start": clock(row["current"].get("start"))},
-            "new": {"who": who(new.get("caregivers")), "start": clock(new.get("start"))},
-            "planned_now": bool(row["current"]["caregivers"]),
-            "planned_new": bool(new.get("caregivers")),
-            "reason": (row.get("unassigned") or {}).get("message", ""),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": row["id"],
+                "at": place,
+                "elder": visit.elder.name if visit else "",
+                "service": visit.item.name if visit else "",
+                "changed": row["changed"],
+                "window": f"{clock(row['window'][0])}–{clock(row['window'][1])}",
+                "now": {
+                    "who": who(row["current"]["caregivers"]),
+                    "start": clock(row["current"].get("start")),
+                },
+                "new": {"who": who(new.get("caregivers")), "start": clock(new.get("start"))},
+                "planned_now": bool(row["current"]["caregivers"]),
+                "planned_new": bool(new.get("caregivers")),
+                "reason": wording.reason_text(
+                    row.get("unassigned"), visit.elder.name if visit else ""
+                ),
+            }
+        )
     routes = []
     for entry in run.proposal["caregivers"]:
         cid = entry["id"]
         if not (current.get(cid) or proposed.get(cid)):
             continue
         c = caregivers.get(cid)
-        routes.append({
-            "id": cid, "name": caregiver_name(c) if c else "", "colour": colours[cid],
-            "home": _point(c.home_lat, c.home_lng) if c else None,
-            "now": current.get(cid, []), "new": proposed.get(cid, []),
-        })  # fmt: skip
+        routes.append(
+            {
+                "id": cid,
+                "name": caregiver_name(c) if c else "",
+                "colour": colours[cid],
+                "home": _point(c.home_lat, c.home_lng) if c else None,
+                "now": current.get(cid, []),
+                "new": proposed.get(cid, []),
+            }
+        )
     return {
-        "routes": routes, "visits": rows, "unassignedColour": UNASSIGNED_COLOUR,
+        "routes": routes,
+        "visits": rows,
+        "unassignedColour": UNASSIGNED_COLOUR,
         "texts": {
-            "home": _("Home base"), "now": _("Today's plan"), "new": _("Proposal"),
-            "notPlanned": _("Not planned"), "unassigned": _("unassigned"),
-            "window": _("Window"), "start": _("Start"),
+            "home": _("Home base"),
+            "now": _("Today's plan"),
+            "new": _("Proposal"),
+            "notPlanned": _("Not planned"),
+            "unassigned": _("unassigned"),
+            "window": _("Window"),
+            "start": _("Start"),
         },
-    }  # fmt: skip
+    }
 
 
 def _summary(run: PlanRun) -> dict[str, int]:
@@ -231,9 +279,7 @@ def _summary(run: PlanRun) -> dict[str, int]:
                 left += 1
         elif row["current"]["caregivers"]:
             others += 1
-    return {
-        "changed": changed, "gaining": gaining, "moved": moved, "left": left, "others": others
-    }  # fmt: skip
+    return {"changed": changed, "gaining": gaining, "moved": moved, "left": left, "others": others}
 
 
 def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -246,9 +292,10 @@ def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] 
     def named(vid: str) -> dict[str, Any]:
         visit = visits.get(vid)
         return {
-            "id": vid, "elder": visit.elder.name if visit else "",
+            "id": vid,
+            "elder": visit.elder.name if visit else "",
             "service": visit.item.name if visit else "",
-        }  # fmt: skip
+        }
 
     return {
         "at": run.accepted_at,
@@ -258,17 +305,22 @@ def _accepted(run: PlanRun, names: dict[str, dict[str, Any]]) -> dict[str, Any] 
             {**named(v), "reasons": [services.accept_refusal_text(r) for r in reasons]}
             for v, reasons in result.get("refused", {}).items()
         ],
-    }  # fmt: skip
+    }
+
+
+def _elder_name(visit: Any) -> str:
+    return visit.elder.name if visit is not None else ""
 
 
 def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
     actor = request_actor(request)
     context: dict[str, Any] = {
-        "run": run, "ready": run.status == PlanRunStatus.DONE,
+        "run": run,
+        "ready": run.status == PlanRunStatus.DONE,
         "working": run.status in (PlanRunStatus.QUEUED, PlanRunStatus.RUNNING),
         "board_url": f"{reverse('visits:board')}?date={run.day.isoformat()}",
         "can_replan": run.day >= timezone.localdate(),
-    }  # fmt: skip
+    }
     if context["can_replan"]:
         context["dropout_choices"] = selectors.dropout_choices(
             actor=actor, provider=run.provider, day=run.day
@@ -287,39 +339,53 @@ def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
     def who(ids: list[str] | None) -> str:
         return "、".join(caregiver_name(caregivers[c]) for c in ids or [] if c in caregivers)
 
-    context.update({
-        "timeline": _timeline(run, names, start, span, colours),
-        "hours": [
-            {"label": f"{h // 60:02d}", "left": round((h - start) * 100 / span, 2)}
-            for h in range(int(start), int(end) + 1, 60)
-        ],
-        "figures": _figures(run),
-        "summary": _summary(run),
-        "map_data": _map_data(run, names, colours),
-        "changes": [
-            {
-                "id": r["id"], "visit": visits.get(r["id"]),
-                "window": f"{clock(r['window'][0])}–{clock(r['window'][1])}",
-                "current": who(r["current"]["caregivers"]),
-                "proposed": who((r["proposed"] or {}).get("caregivers")),
-                "start": clock((r["proposed"] or {}).get("start")),
-                "refusals": [services.accept_refusal_text(x) for x in r.get("refusals", [])],
-                # the routes the visit belongs to (ticking a route ticks its visits)
-                "routes": " ".join(
-                    (r["proposed"] or {}).get("caregivers") or r["current"]["caregivers"]
-                ),
-                "colour": colours.get(
-                    ((r["proposed"] or {}).get("caregivers") or [""])[0], UNASSIGNED_COLOUR
-                ),
-            }
-            for r in rows if r["changed"]
-        ],
-        "unassigned": [
-            {"visit": visits.get(u["visit"]), "id": u["visit"], "message": u["message"]}
-            for u in run.proposal["unassigned"]
-        ],
-        "accepted": _accepted(run, names),
-    })  # fmt: skip
+    context.update(
+        {
+            "timeline": _timeline(run, names, start, span, colours),
+            "hours": [
+                {"label": f"{h // 60:02d}", "left": round((h - start) * 100 / span, 2)}
+                for h in range(int(start), int(end) + 1, 60)
+            ],
+            "figures": _figures(run),
+            "summary": _summary(run),
+            "map_data": _map_data(run, names, colours),
+            "changes": [
+                {
+                    "id": r["id"],
+                    "visit": visits.get(r["id"]),
+                    "window": f"{clock(r['window'][0])}–{clock(r['window'][1])}",
+                    "current": who(r["current"]["caregivers"]),
+                    "proposed": who((r["proposed"] or {}).get("caregivers")),
+                    "start": clock((r["proposed"] or {}).get("start")),
+                    "refusals": [services.accept_refusal_text(x) for x in r.get("refusals", [])],
+                    # the routes the visit belongs to (ticking a route ticks its visits)
+                    "routes": " ".join(
+                        (r["proposed"] or {}).get("caregivers") or r["current"]["caregivers"]
+                    ),
+                    "colour": colours.get(
+                        ((r["proposed"] or {}).get("caregivers") or [""])[0], UNASSIGNED_COLOUR
+                    ),
+                }
+                for r in rows
+                if r["changed"]
+            ],
+            "unassigned": [
+                {
+                    "visit": visits.get(u["visit"]),
+                    "id": u["visit"],
+                    "message": wording.reason_text(u, _elder_name(visits.get(u["visit"]))),
+                }
+                for u in run.proposal["unassigned"]
+            ],
+            "notes": [
+                wording.note_text(
+                    n, lambda c: caregiver_name(caregivers[c]) if c in caregivers else ""
+                )
+                for n in run.proposal.get("notes", [])
+            ],
+            "accepted": _accepted(run, names),
+        }
+    )
     return context
 
 
@@ -342,13 +408,17 @@ def _accept(request: HttpRequest, run: PlanRun) -> HttpResponse:
         request, _("%(n)d visit(s) assigned as proposed.") % {"n": len(result.assigned)}
     )
     if result.unassigned:
-        messages.warning(request, _(
-            "%(n)d visit(s) left out of the plan are now unassigned.") % {
-            "n": len(result.unassigned)})  # fmt: skip
+        messages.warning(
+            request,
+            _("%(n)d visit(s) left out of the plan are now unassigned.")
+            % {"n": len(result.unassigned)},
+        )
     if result.refused:
-        messages.error(request, _(
-            "The dispatch rules refused %(n)d visit(s); see below why.") % {
-            "n": len(result.refused)})  # fmt: skip
+        messages.error(
+            request,
+            _("The dispatch rules refused %(n)d visit(s); see below why.")
+            % {"n": len(result.refused)},
+        )
     return redirect("scheduling:plan", external_id=run.external_id)
 
 
@@ -409,21 +479,29 @@ def plan_start_view(request: HttpRequest) -> HttpResponse:
         if chosen is not None:
             caregiver = (
                 selectors.provider_caregiver(provider=provider, external_id=chosen)
-                if chosen else None
-            )  # fmt: skip
+                if chosen
+                else None
+            )
             if caregiver is None:
                 raise ValidationError({"caregiver": _("Choose a caregiver of this provider.")})
             limit, cap = _limits(PlanRunKind.REPLAN)
             run = services.replan_after_dropout(
-                actor=actor, provider=provider, day=day, caregiver=caregiver,
-                time_limit=request.POST.get("time_limit") or limit, max_iterations=cap,
-            )  # fmt: skip
+                actor=actor,
+                provider=provider,
+                day=day,
+                caregiver=caregiver,
+                time_limit=request.POST.get("time_limit") or limit,
+                max_iterations=cap,
+            )
         else:
             limit, cap = _limits(PlanRunKind.OPTIMISE)
             run = services.plan_run_start(
-                actor=actor, provider=provider, day=day,
-                time_limit=request.POST.get("time_limit") or limit, max_iterations=cap,
-            )  # fmt: skip
+                actor=actor,
+                provider=provider,
+                day=day,
+                time_limit=request.POST.get("time_limit") or limit,
+                max_iterations=cap,
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(str(m) for m in exc.messages))
         # back to the page the form was on, on its day (no day when the date was no date)
@@ -446,9 +524,15 @@ def day_view(request: HttpRequest) -> HttpResponse:
     for run in selectors.plan_run_list(actor=actor, provider=provider, day=day)[:10]:
         figures = run.proposal.get("current"), run.proposal.get("proposal")
         runs.append({"run": run, "now": figures[0] or {}, "new": figures[1] or {}})
-    return render(request, "scheduling/day.html", {
-        "provider": provider, "day": day, "runs": runs,
-        "can_replan": day >= timezone.localdate(),
-        "choices": selectors.dropout_choices(actor=actor, provider=provider, day=day),
-        "board_url": f"{reverse('visits:board')}?date={day.isoformat()}",
-    })  # fmt: skip
+    return render(
+        request,
+        "scheduling/day.html",
+        {
+            "provider": provider,
+            "day": day,
+            "runs": runs,
+            "can_replan": day >= timezone.localdate(),
+            "choices": selectors.dropout_choices(actor=actor, provider=provider, day=day),
+            "board_url": f"{reverse('visits:board')}?date={day.isoformat()}",
+        },
+    )

@@ -31,13 +31,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", help="write the solution here, in the benchmark's format")
         parser.add_argument(
-            "--workers", type=int, default=1, choices=(1, 2),
+            "--workers",
+            type=int,
+            default=1,
+            choices=(1, 2),
             help="search processes (2: a second search with the next seed, best plans shared)",
-        )  # fmt: skip
+        )
         parser.add_argument(
-            "--engine", default=None, choices=("compiled", "python"),
+            "--engine",
+            default=None,
+            choices=("compiled", "python"),
             help="compiled (Numba, the default) or python (the reference, far slower)",
-        )  # fmt: skip
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         began = time.perf_counter()
