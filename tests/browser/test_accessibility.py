@@ -64,10 +64,16 @@ MEASURE_TARGETS = """() => {
 
 def _session(context: Any, base: str, user: Any) -> Client:
     client = login(Client(), user)
-    context.add_cookies([
-        {"name": django_settings.SESSION_COOKIE_NAME, "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value, "url": base},
-        {"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": base},
-    ])  # fmt: skip
+    context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": base,
+            },
+            {"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": base},
+        ]
+    )
     return client
 
 

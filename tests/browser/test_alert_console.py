@@ -56,8 +56,10 @@ def test_sos_to_resolution_and_escalation(live_server: Any, browser: Any) -> Non
         assert page.locator("#alert-outcome").inner_text() == "上门协助处理"
         alert = Alert.objects.get()
         assert (alert.status, alert.outcome, alert.acknowledged_by.username) == (
-            "resolved", "assisted_at_home", "operator",
-        )  # fmt: skip
+            "resolved",
+            "assisted_at_home",
+            "operator",
+        )
 
         # A second alert nobody acknowledges: after 60 s the monitor escalates it, and the
         # console shows it without a reload.

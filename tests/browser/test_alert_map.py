@@ -27,9 +27,12 @@ def test_the_panel_maps_home_alarm_and_device(live_server: Any, browser: Any) ->
     elsewhere: list[str] = []
     page.on(
         "request",
-        lambda request: None if request.url.startswith(live_server.url) or request.url.startswith(
-            "data:") else elsewhere.append(request.url),
-    )  # fmt: skip
+        lambda request: (
+            None
+            if request.url.startswith(live_server.url) or request.url.startswith("data:")
+            else elsewhere.append(request.url)
+        ),
+    )
     try:
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", "operator")

@@ -43,17 +43,25 @@ def test_an_assessment_on_a_phone_from_form_to_entitlements(
     world = build_world()
     elder: Elder = make_elder(world.user["city_admin"], world.div["XA1a"], name="赵玉珍")  # type: ignore[assignment]
     services.eligibility_rule_create(
-        actor=world.user["city_admin"], name="居家服务补贴", entitlement="home_care_allowance",
-        amount_yuan="300", unit="per_month", min_level=1, max_level=4,
+        actor=world.user["city_admin"],
+        name="居家服务补贴",
+        entitlement="home_care_allowance",
+        amount_yuan="300",
+        unit="per_month",
+        min_level=1,
+        max_level=4,
         valid_from=datetime.date(2020, 1, 1),
-    )  # fmt: skip
+    )
     assessment = services.assessment_request(
         actor=world.user["community_worker"], elder=elder, reason="first"
     )
     services.assessment_schedule(
-        actor=world.user["community_worker"], assessment=assessment,
-        assessor=world.user["assessor"], scheduled_at=timezone.now(), place="家中",
-    )  # fmt: skip
+        actor=world.user["community_worker"],
+        assessment=assessment,
+        assessor=world.user["assessor"],
+        scheduled_at=timezone.now(),
+        place="家中",
+    )
     instrument = instrument_current(code=services.GBT42195)
     assert instrument is not None
     # Every item at full marks except three: a total of 80, level 1 (mild).

@@ -12,8 +12,18 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PAGES = ["/", "/elders/", "/divisions/", "/organisations/", "/accounts/users/", "/audit/",
-         "/elders/import/", "/alerts/", "/alerts/stats/", "/assessments/"]  # fmt: skip
+PAGES = [
+    "/",
+    "/elders/",
+    "/divisions/",
+    "/organisations/",
+    "/accounts/users/",
+    "/audit/",
+    "/elders/import/",
+    "/alerts/",
+    "/alerts/stats/",
+    "/assessments/",
+]
 
 
 def test_pages_and_the_api_docs_run_under_the_policy(live_server: Any, browser: Any) -> None:

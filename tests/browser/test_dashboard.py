@@ -32,17 +32,25 @@ def box(west: float, south: float, east: float, north: float) -> list[list[float
 def outlines(world: World) -> None:
     """Nested rectangles: the city, its two districts side by side, streets and communities."""
     boxes = {
-        "X": (113.45, 34.60, 113.85, 34.90), "XA": (113.45, 34.60, 113.65, 34.90),
-        "XB": (113.65, 34.60, 113.85, 34.90), "XA1": (113.45, 34.60, 113.65, 34.75),
-        "XA2": (113.45, 34.75, 113.65, 34.90), "XB1": (113.65, 34.60, 113.85, 34.90),
-        "XA1a": (113.45, 34.60, 113.55, 34.75), "XA1b": (113.55, 34.60, 113.65, 34.75),
-        "XA2a": (113.45, 34.75, 113.65, 34.90), "XB1a": (113.65, 34.60, 113.85, 34.90),
-    }  # fmt: skip
+        "X": (113.45, 34.60, 113.85, 34.90),
+        "XA": (113.45, 34.60, 113.65, 34.90),
+        "XB": (113.65, 34.60, 113.85, 34.90),
+        "XA1": (113.45, 34.60, 113.65, 34.75),
+        "XA2": (113.45, 34.75, 113.65, 34.90),
+        "XB1": (113.65, 34.60, 113.85, 34.90),
+        "XA1a": (113.45, 34.60, 113.55, 34.75),
+        "XA1b": (113.55, 34.60, 113.65, 34.75),
+        "XA2a": (113.45, 34.75, 113.65, 34.90),
+        "XB1a": (113.65, 34.60, 113.85, 34.90),
+    }
     features = [
-        {"type": "Feature", "properties": {"code": world.div[k].code},
-         "geometry": {"type": "Polygon", "coordinates": [box(*b)]}}
+        {
+            "type": "Feature",
+            "properties": {"code": world.div[k].code},
+            "geometry": {"type": "Polygon", "coordinates": [box(*b)]},
+        }
         for k, b in boxes.items()
-    ]  # fmt: skip
+    ]
     division_boundaries_import(
         actor=world.user["city_admin"],
         collection={"type": "FeatureCollection", "features": features},

@@ -30,10 +30,13 @@ def test_an_elder_registered_without_coordinates_is_located_from_the_register(
     assert community is not None
     building = f"{community.name}7号楼"
     AddressPoint.objects.create(
-        community=community, division_code=community.code, address=building,
+        community=community,
+        division_code=community.code,
+        address=building,
         key=address_key(building, division_names(community)),
-        lat=Decimal("34.812345"), lng=Decimal("113.612345"),
-    )  # fmt: skip
+        lat=Decimal("34.812345"),
+        lng=Decimal("113.612345"),
+    )
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     try:
         log_in(page, live_server.url, "community_worker")
@@ -64,5 +67,7 @@ def test_an_elder_registered_without_coordinates_is_located_from_the_register(
         page.close()
     elder = Elder.objects.get(name="定位测试")
     assert (elder.lat, elder.lng, elder.location_source) == (
-        Decimal("34.812345"), Decimal("113.612345"), LocationSource.REGISTER,
-    )  # fmt: skip
+        Decimal("34.812345"),
+        Decimal("113.612345"),
+        LocationSource.REGISTER,
+    )

@@ -131,8 +131,12 @@ def test_community_worker_imports_a_file_with_errors(
             for name in ("processed", "created", "updated", "unchanged", "rejected")
         }
         assert counts == {
-            "processed": "3", "created": "2", "updated": "0", "unchanged": "0", "rejected": "1",
-        }  # fmt: skip
+            "processed": "3",
+            "created": "2",
+            "updated": "0",
+            "unchanged": "0",
+            "rejected": "1",
+        }
         assert "4" in page.inner_text("#rejected-rows tbody tr td:first-child")
         with page.expect_download() as download_info:
             page.click("#error-report")

@@ -49,8 +49,9 @@ def test_the_counter_records_offline_and_never_subsidises_twice(
     issued = {
         e.name: meal_card_issue(actor=worker, elder=e) for e in (meals.old, meals.young, third)
     }
-    cashier = UserFactory(username="cashier", role=Role.CANTEEN_STAFF,
-                          organisation=meals.canteen.organisation)  # fmt: skip
+    cashier = UserFactory(
+        username="cashier", role=Role.CANTEEN_STAFF, organisation=meals.canteen.organisation
+    )
     base = live_server.url
     # What the scanner reads is what the printed card's QR code carries.
     desk = browser.new_context()
@@ -125,12 +126,22 @@ def test_a_family_member_books_a_delivery_and_the_courier_confirms_it(
     meals.canteen.cutoff_minutes = 0
     meals.canteen.save()
     worker = meals.world.user[Role.COMMUNITY_WORKER]
-    family_member_link(actor=worker, elder=meals.old, user=meals.world.user[Role.FAMILY],
-                       relation="child")  # fmt: skip
-    consent_record(actor=worker, elder=meals.old, purpose="family_view", given_by="elder",
-                   given_on=timezone.localdate())  # fmt: skip
-    courier = UserFactory(username="courier", role=Role.CAREGIVER,
-                          organisation=meals.world.org["operator"], full_name="送餐员小李")  # fmt: skip
+    family_member_link(
+        actor=worker, elder=meals.old, user=meals.world.user[Role.FAMILY], relation="child"
+    )
+    consent_record(
+        actor=worker,
+        elder=meals.old,
+        purpose="family_view",
+        given_by="elder",
+        given_on=timezone.localdate(),
+    )
+    courier = UserFactory(
+        username="courier",
+        role=Role.CAREGIVER,
+        organisation=meals.world.org["operator"],
+        full_name="送餐员小李",
+    )
     today = timezone.localdate().isoformat()
     base = live_server.url
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)

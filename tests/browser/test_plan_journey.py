@@ -59,8 +59,9 @@ def on_board(page: Any, visit: Visit) -> tuple[str | None, bool]:
     block = page.locator(f"#timeline [data-visit='{visit.external_id}']")
     row = (
         block.first.evaluate("b => b.closest('[data-caregiver]').dataset.caregiver")
-        if block.count() else None
-    )  # fmt: skip
+        if block.count()
+        else None
+    )
     listed = page.locator(f"#unassigned tr[data-visit='{visit.external_id}']").count() > 0
     return row, listed
 

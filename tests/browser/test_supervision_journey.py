@@ -104,8 +104,13 @@ def test_apply_score_review_publish_and_a_complaint_escalates(
     context.close()
 
     # The district assigns the evaluator, who scores on site on a tablet.
-    _step(browser, base, "district_officer", f"/supervision/ratings/{rating.external_id}/",
-          "form:has(input[value=assign]) button[type=submit]")  # fmt: skip
+    _step(
+        browser,
+        base,
+        "district_officer",
+        f"/supervision/ratings/{rating.external_id}/",
+        "form:has(input[value=assign]) button[type=submit]",
+    )
     rating.refresh_from_db()
     assert rating.status == "scoring"
     _score_on_a_tablet(browser, base, rating, photo)
@@ -114,10 +119,20 @@ def test_apply_score_review_publish_and_a_complaint_escalates(
     assert EvidencePhoto.objects.filter(item_score__rating=rating).count() == 1
 
     # The district reviews, the city publishes.
-    _step(browser, base, "district_officer", f"/supervision/ratings/{rating.external_id}/",
-          "button[value=approve]")  # fmt: skip
-    _step(browser, base, "city_admin", f"/supervision/ratings/{rating.external_id}/",
-          "button[value=publish]")  # fmt: skip
+    _step(
+        browser,
+        base,
+        "district_officer",
+        f"/supervision/ratings/{rating.external_id}/",
+        "button[value=approve]",
+    )
+    _step(
+        browser,
+        base,
+        "city_admin",
+        f"/supervision/ratings/{rating.external_id}/",
+        "button[value=publish]",
+    )
     rating.refresh_from_db()
     assert (rating.status, rating.level) == ("published", 5)
 

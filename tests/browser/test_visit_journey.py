@@ -65,34 +65,53 @@ def set_up(world: World) -> dict[str, Any]:
     catalogue.offering_set(actor=manager, provider=provider, item=item, price=item.standard_price)
     catalogue.service_areas_set(actor=manager, provider=provider, divisions=[world.div["XA1"]])
     wang = catalogue.caregiver_save(
-        actor=manager, provider=provider, name="王护理", skills=[],
-        user=world.user[Role.CAREGIVER], home_lat="34.751", home_lng="113.651", **ALL_DAY,
-    )  # fmt: skip
+        actor=manager,
+        provider=provider,
+        name="王护理",
+        skills=[],
+        user=world.user[Role.CAREGIVER],
+        home_lat="34.751",
+        home_lng="113.651",
+        **ALL_DAY,
+    )
     worker = world.user[Role.COMMUNITY_WORKER]
     elder = make_elder(
-        worker, world.div["XA1a"], name="刘桂兰", address="测试路1号",
-        lat=Decimal("34.750000"), lng=Decimal("113.650000"),
-    )  # fmt: skip
+        worker,
+        world.div["XA1a"],
+        name="刘桂兰",
+        address="测试路1号",
+        lat=Decimal("34.750000"),
+        lng=Decimal("113.650000"),
+    )
     family_member_link(actor=worker, elder=elder, user=world.user[Role.FAMILY], relation="child")
     consent_record(
-        actor=worker, elder=elder, purpose="family_view", given_by="elder",
+        actor=worker,
+        elder=elder,
+        purpose="family_view",
+        given_by="elder",
         given_on=timezone.localdate(),
-    )  # fmt: skip
+    )
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
     visits = []
     for hour, opened in ((9, 20), (14, 10)):
         order = services.order_place(
-            actor=worker, elder=elder, provider=provider, item=item, starts_on=tomorrow,
-            window_start=datetime.time(hour), window_end=datetime.time(hour + 2),
-        )  # fmt: skip
+            actor=worker,
+            elder=elder,
+            provider=provider,
+            item=item,
+            starts_on=tomorrow,
+            window_start=datetime.time(hour),
+            window_end=datetime.time(hour + 2),
+        )
         visit = services.visit_assign(actor=manager, visit=order.visits.get(), caregivers=[wang])
         # Opened a few minutes ago, but today (just after midnight: at midnight).
         start = max(timezone.now() - datetime.timedelta(minutes=opened), midnight)
         Visit.objects.filter(pk=visit.pk).update(
-            date=timezone.localdate(), window_start=start,
+            date=timezone.localdate(),
+            window_start=start,
             window_end=start + datetime.timedelta(hours=2),
-        )  # fmt: skip
+        )
         visits.append(visit)
     return {"elder": elder, "first": visits[0], "second": visits[1], "item": item}
 

@@ -43,17 +43,30 @@ def test_roster_upload_then_qr_check_in_then_certificate(
     world = build_world()
     provider = world.org["home_care"]
     manager = UserFactory(username="manager_p", role=Role.PROVIDER_MANAGER, organisation=provider)
-    wang = catalogue.caregiver_save(actor=manager, provider=provider, name="王护理",
-                                    user=world.user[Role.CAREGIVER])  # fmt: skip
+    wang = catalogue.caregiver_save(
+        actor=manager, provider=provider, name="王护理", user=world.user[Role.CAREGIVER]
+    )
     person_adopt_caregivers()
     admin = world.user[Role.CITY_ADMIN]
-    course = course_create(actor=admin, division=world.div["X"], name="养老护理员四级培训",
-                           theory_hours=8, practice_hours=8, target_level="4",
-                           qualification="elder_care_worker", certificate_valid_months=36)  # fmt: skip
+    course = course_create(
+        actor=admin,
+        division=world.div["X"],
+        name="养老护理员四级培训",
+        theory_hours=8,
+        practice_hours=8,
+        target_level="4",
+        qualification="elder_care_worker",
+        certificate_valid_months=36,
+    )
     start = timezone.now() - datetime.timedelta(minutes=5)
-    session = session_create(actor=admin, course=course, starts_at=start,
-                             ends_at=start + datetime.timedelta(hours=2), place="市培训中心",
-                             capacity=20)  # fmt: skip
+    session = session_create(
+        actor=admin,
+        course=course,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        place="市培训中心",
+        capacity=20,
+    )
     base = live_server.url
 
     desk = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -42,8 +42,12 @@ def queue(settings: Any, tmp_path: Path) -> Any:
 def test_the_worker_runs_the_elder_export_for_its_requester_only(queue: Any) -> None:
     world = build_world()
     for day, name in enumerate(("区内一", "区内二", "区内三"), start=11):
-        make(world, community="XA2a", name=name,
-             id_number=id_number(world.div["XA2a"].code, f"194003{day}"))  # fmt: skip
+        make(
+            world,
+            community="XA2a",
+            name=name,
+            id_number=id_number(world.div["XA2a"].code, f"194003{day}"),
+        )
     officer = login(Client(), world.user["district_officer"])
     started = officer.post("/elders/export/?status=active")
     assert started.status_code == 302

@@ -110,8 +110,12 @@ def _vital_signs() -> None:
         at = now - datetime.timedelta(minutes=minutes)
         reading = {"heart_rate": 151, "spo2": 86}
         if watch.vendor == "anxin":  # the vendor cloud's own format
-            return {"seq": f"at-rest-{minutes}", "evt": "HEALTH",
-                    "time": int(at.timestamp() * 1000), "data": {"hr": 151, "bo": 86}}  # fmt: skip
+            return {
+                "seq": f"at-rest-{minutes}",
+                "evt": "HEALTH",
+                "time": int(at.timestamp() * 1000),
+                "data": {"hr": 151, "bo": 86},
+            }
         return {"msg_id": f"at-rest-{minutes}", "type": "vitals", "ts": at.isoformat(), **reading}
 
     messages = [

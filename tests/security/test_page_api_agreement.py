@@ -24,10 +24,22 @@ def _pairs(world: World, visits: dict[str, Visit]) -> list[tuple[str, str, str]]
         visit = visits[place]
         elder, order = visit.elder, visit.order
         pairs += [
-            (f"visit {place}", f"/visits/{visit.external_id}/", f"/api/v1/visits/{visit.external_id}/"),
-            (f"order {place}", f"/visits/orders/{order.external_id}/", f"/api/v1/orders/{order.external_id}/"),
-            (f"elder {place}", f"/elders/{elder.external_id}/", f"/api/v1/elders/{elder.external_id}/"),
-        ]  # fmt: skip
+            (
+                f"visit {place}",
+                f"/visits/{visit.external_id}/",
+                f"/api/v1/visits/{visit.external_id}/",
+            ),
+            (
+                f"order {place}",
+                f"/visits/orders/{order.external_id}/",
+                f"/api/v1/orders/{order.external_id}/",
+            ),
+            (
+                f"elder {place}",
+                f"/elders/{elder.external_id}/",
+                f"/api/v1/elders/{elder.external_id}/",
+            ),
+        ]
     for key, organisation in world.org.items():
         uid = organisation.external_id
         pairs.append(

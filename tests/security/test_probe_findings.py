@@ -227,9 +227,11 @@ def fresh_cache() -> Iterator[None]:
 
 def _token_response(client: Client, username: str, password: str, **extra: str) -> Any:
     return client.post(
-        "/api/v1/auth/token/", data=json.dumps({"username": username, "password": password}),
-        content_type="application/json", **extra,  # type: ignore[arg-type]
-    )  # fmt: skip
+        "/api/v1/auth/token/",
+        data=json.dumps({"username": username, "password": password}),
+        content_type="application/json",
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def _token(client: Client, username: str, password: str, **extra: str) -> int:
@@ -296,8 +298,10 @@ def test_finding2_the_proxy_count_decides_the_address_of_lockouts_and_the_audit_
     from axes.models import AccessAttempt
 
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {
-        "10.0.0.1", "10.0.0.9", "192.0.2.7",
-    }  # fmt: skip
+        "10.0.0.1",
+        "10.0.0.9",
+        "192.0.2.7",
+    }
 
 
 # --- Finding 4: any JSON endpoint answers 500; the demo shows the debug page ----------------
@@ -338,8 +342,12 @@ def test_finding4_the_demo_never_shows_the_debug_page(tmp_path: Path) -> None:
     env.pop("DEBUG", None)
     answer = subprocess.run(
         [sys.executable, "-c", "from config import settings; print(settings.DEBUG)"],
-        env=env, capture_output=True, text=True, check=True, cwd=settings.BASE_DIR,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
     assert answer.stdout.strip() == "False"
     page = (Path(settings.BASE_DIR) / "yiyang" / "templates" / "500.html").read_text()
     assert "{{" not in page and "settings" not in page.lower()
@@ -366,9 +374,12 @@ def test_finding5_a_hyperlink_username_lands_escaped_in_the_audit_export(
 
 @pytest.mark.parametrize(
     ("url", "role"),
-    [("/organisations/export.csv", "city_admin"), ("/accounts/users/export.csv", "city_admin"),
-     ("/divisions/export.csv", "city_admin")],
-)  # fmt: skip
+    [
+        ("/organisations/export.csv", "city_admin"),
+        ("/accounts/users/export.csv", "city_admin"),
+        ("/divisions/export.csv", "city_admin"),
+    ],
+)
 def test_finding5_every_csv_export_escapes_formulas(world: World, url: str, role: str) -> None:
     org = world.org["home_care"]
     org.name = "=1+2"
@@ -388,12 +399,30 @@ def test_finding5_every_csv_export_escapes_formulas(world: World, url: str, role
 
 
 def test_finding5_the_escape_rule() -> None:
-    assert [safe_cell(v) for v in ["=1+2", "+1", "-x", "@a", "\t=1", "\r=1", "＝1", "ok", 5, -5]] == [
-        "'=1+2", "'+1", "'-x", "'@a", "'\t=1", "'\r=1", "'＝1", "ok", 5, -5,
-    ]  # fmt: skip
-    assert [looks_like_formula(t) for t in ["=1+2", "-1+2", "+86 138 0013 8000", "-", "-3.5", "@x"]] == [
-        True, True, False, False, False, True,
-    ]  # fmt: skip
+    assert [
+        safe_cell(v) for v in ["=1+2", "+1", "-x", "@a", "\t=1", "\r=1", "＝1", "ok", 5, -5]
+    ] == [
+        "'=1+2",
+        "'+1",
+        "'-x",
+        "'@a",
+        "'\t=1",
+        "'\r=1",
+        "'＝1",
+        "ok",
+        5,
+        -5,
+    ]
+    assert [
+        looks_like_formula(t) for t in ["=1+2", "-1+2", "+86 138 0013 8000", "-", "-3.5", "@x"]
+    ] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_finding5_a_csv_import_refuses_a_formula_as_an_address(
@@ -441,8 +470,13 @@ def test_finding8_no_template_holds_inline_script_or_style() -> None:
     for folder in TEMPLATE_DIRS:
         for path in Path(folder).glob("**/*.html"):
             text = path.read_text(encoding="utf-8")
-            for pattern in (inline_script, re.compile(r"\sstyle="), re.compile(r"<style\b"),
-                            re.compile(r"\son[a-z]+=\""), re.compile(r"javascript:")):  # fmt: skip
+            for pattern in (
+                inline_script,
+                re.compile(r"\sstyle="),
+                re.compile(r"<style\b"),
+                re.compile(r"\son[a-z]+=\""),
+                re.compile(r"javascript:"),
+            ):
                 if pattern.search(text):
                     offenders.append(f"{path.relative_to(settings.BASE_DIR)}: {pattern.pattern}")
     assert offenders == []
@@ -486,14 +520,23 @@ def test_finding3_a_callback_signed_by_one_vendor_naming_anothers_device_is_refu
     from yiyang.devices.services import callback_signature
 
     device = bound_device(world, elder_with_contacts(world), vendor="yiyang")
-    body = json.dumps({"device_id": str(device.external_id), "msg_id": "forged-sos",
-                       "type": "sos", "ts": int(time.time())}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "device_id": str(device.external_id),
+            "msg_id": "forged-sos",
+            "type": "sos",
+            "ts": int(time.time()),
+        }
+    ).encode()
     stamp = str(int(time.time()))
     response = Client().post(
-        "/api/v1/device-events/", data=body, content_type="application/json",
-        HTTP_X_YIYANG_VENDOR="anxin", HTTP_X_YIYANG_TIMESTAMP=stamp,
+        "/api/v1/device-events/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_YIYANG_VENDOR="anxin",
+        HTTP_X_YIYANG_TIMESTAMP=stamp,
         HTTP_X_YIYANG_SIGNATURE=callback_signature("demo-anxin-secret", stamp, body),
-    )  # fmt: skip
+    )
     (result,) = response.json()["results"]
     assert (result["status"], result["reason"]) == ("rejected", "wrong_vendor")
     assert not DeviceEvent.objects.exists() and not Alert.objects.exists()
@@ -577,20 +620,38 @@ def test_finding7_visit_notes_alert_details_and_vital_signs_are_sealed_at_rest(
     from yiyang.devices.services import Inbound
     from yiyang.visits import services as visits
 
-    visit = visits.visit_check_out(actor=care.caregiver_user, visit=checked_in(care), fix=fix(),
-                                   outcome="unwell", notes=NOTE)  # fmt: skip
-    alert_raise(elder=care.elder, kind="found_unwell", detail=FOUND, source="visit",
-                actor=care.world.user["community_worker"], dedupe_key="probe-7")  # fmt: skip
+    visit = visits.visit_check_out(
+        actor=care.caregiver_user, visit=checked_in(care), fix=fix(), outcome="unwell", notes=NOTE
+    )
+    alert_raise(
+        elder=care.elder,
+        kind="found_unwell",
+        detail=FOUND,
+        source="visit",
+        actor=care.world.user["community_worker"],
+        dedupe_key="probe-7",
+    )
     from tests.alerts.helpers import bound_device
 
     watch = bound_device(care.world, care.elder, kind="watch")
     now = datetime.datetime.now(datetime.UTC)
-    device_messages_ingest(messages=[
-        Inbound(str(watch.external_id), json.dumps({
-            "msg_id": f"hr-{m}", "type": "vitals", "heart_rate": 151, "spo2": 86,
-            "ts": (now - datetime.timedelta(minutes=m)).isoformat(),
-        }).encode()) for m in (20, 10, 0)
-    ])  # fmt: skip
+    device_messages_ingest(
+        messages=[
+            Inbound(
+                str(watch.external_id),
+                json.dumps(
+                    {
+                        "msg_id": f"hr-{m}",
+                        "type": "vitals",
+                        "heart_rate": 151,
+                        "spo2": 86,
+                        "ts": (now - datetime.timedelta(minutes=m)).isoformat(),
+                    }
+                ).encode(),
+            )
+            for m in (20, 10, 0)
+        ]
+    )
     # The application reads them back in clear ...
     visit.refresh_from_db()
     assert visit.notes == NOTE
@@ -599,10 +660,13 @@ def test_finding7_visit_notes_alert_details_and_vital_signs_are_sealed_at_rest(
     assert VitalsBreach.objects.exists()
     # ... the database holds none of it in clear.
     stored = {
-        ("visits_visit", "notes"): NOTE, ("alerts_alert", "detail"): "头晕",
-        ("alerts_notification", "message"): "头晕", ("devices_deviceevent", "data"): "151",
-        ("alerts_vitalsbreach", "last_value"): "151", ("core_auditevent", "changes"): "头晕",
-    }  # fmt: skip
+        ("visits_visit", "notes"): NOTE,
+        ("alerts_alert", "detail"): "头晕",
+        ("alerts_notification", "message"): "头晕",
+        ("devices_deviceevent", "data"): "151",
+        ("alerts_vitalsbreach", "last_value"): "151",
+        ("core_auditevent", "changes"): "头晕",
+    }
     for (table, column), clear in stored.items():
         values = _raw(table, column)
         assert values, f"{table}.{column} was not written"
@@ -652,28 +716,40 @@ def test_finding9_unassessed_elders_unvisited_visits_and_lists_match_the_schema(
     world = care.world
     visit = care.assigned()
     device = bound_device(world, care.elder)
-    elder = _conforms("/api/v1/elders/{id}/", world.user["city_admin"],
-                      path_parameters={"id": str(care.elder.external_id)})  # fmt: skip
+    elder = _conforms(
+        "/api/v1/elders/{id}/",
+        world.user["city_admin"],
+        path_parameters={"id": str(care.elder.external_id)},
+    )
     assert elder["ability_level"] != ""
-    shown = _conforms("/api/v1/visits/{id}/", care.manager,
-                      path_parameters={"id": str(visit.external_id)})  # fmt: skip
+    shown = _conforms(
+        "/api/v1/visits/{id}/", care.manager, path_parameters={"id": str(visit.external_id)}
+    )
     assert shown["outcome"] != ""
     _conforms("/api/v1/offerings/areas/", care.manager)
-    _conforms("/api/v1/visits/{id}/photos/", care.manager,
-              path_parameters={"id": str(visit.external_id)})  # fmt: skip
+    _conforms(
+        "/api/v1/visits/{id}/photos/", care.manager, path_parameters={"id": str(visit.external_id)}
+    )
     _conforms("/api/v1/visits/review-queue/", world.user["street_officer"])
-    _conforms("/api/v1/devices/{id}/bindings/", world.user["city_admin"],
-              path_parameters={"id": str(device.external_id)})  # fmt: skip
+    _conforms(
+        "/api/v1/devices/{id}/bindings/",
+        world.user["city_admin"],
+        path_parameters={"id": str(device.external_id)},
+    )
 
 
 @pytest.mark.parametrize(
     "url",
     [
-        "/api/v1/elders/not-an-id/", "/api/v1/visits/not-an-id/", "/api/v1/devices/not-an-id/",
-        "/api/v1/assessments/not-an-id/", "/api/v1/orders/not-an-id/",
-        "/api/v1/elders/1.5/", "/api/v1/visits/00000000-0000-4000-8000-000000000000/",
+        "/api/v1/elders/not-an-id/",
+        "/api/v1/visits/not-an-id/",
+        "/api/v1/devices/not-an-id/",
+        "/api/v1/assessments/not-an-id/",
+        "/api/v1/orders/not-an-id/",
+        "/api/v1/elders/1.5/",
+        "/api/v1/visits/00000000-0000-4000-8000-000000000000/",
     ],
-)  # fmt: skip
+)
 def test_finding9_a_malformed_or_unknown_id_is_one_answer_everywhere(
     world: World, url: str
 ) -> None:

@@ -327,9 +327,12 @@ def test_users_page_api_export(
 def test_audit_events(role: str, world: World, client_for: Callable[[str], Client]) -> None:
     for name, division_key in EVENTS.items():
         audit_record(
-            actor=None, action=AuditAction.UPDATE, object_type="test.thing",
-            object_repr=name, division_code=world.div[division_key].code,
-        )  # fmt: skip
+            actor=None,
+            action=AuditAction.UPDATE,
+            object_type="test.thing",
+            object_repr=name,
+            division_code=world.div[division_key].code,
+        )
     client = client_for(role)
     visible = VISIBLE_EVENTS[role]
     status, names, _ = api_names(client, "/api/v1/audit-events/?object_type=test.thing")

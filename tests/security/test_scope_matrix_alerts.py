@@ -40,8 +40,9 @@ def alerts(world: World) -> dict[str, Alert]:
         elder = elder_with_contacts(world, place, name=f"老人{place}")
         bound_device(world, elder)
         actor = world.user["admin_Y" if place == "YA1a" else "city_admin"]
-        made[place] = alert_raise(elder=elder, kind="other", detail=f"报警{place}",
-                                  source="manual", actor=actor)  # fmt: skip
+        made[place] = alert_raise(
+            elder=elder, kind="other", detail=f"报警{place}", source="manual", actor=actor
+        )
     return made
 
 
@@ -74,8 +75,9 @@ def test_alerts_outside_are_404_and_never_change(
         assert client.get(f"/api/v1/alerts/{alert.external_id}/").status_code == expected
         assert client.get(f"/alerts/{alert.external_id}/panel/").status_code == expected
         assert client.post(f"/api/v1/alerts/{alert.external_id}/acknowledge/").status_code in (
-            expected, 403,
-        )  # fmt: skip
+            expected,
+            403,
+        )
         client.post(f"/alerts/{alert.external_id}/resolve/", {"outcome": "false_alarm"})
         alert.refresh_from_db()
         assert alert.status == "open"

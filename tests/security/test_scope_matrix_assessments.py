@@ -46,25 +46,34 @@ def assessments(world: World) -> dict[str, Assessment]:
         admin = world.user["admin_Y" if place == "YA1a" else "city_admin"]
         community = world.div[place]
         elder = make_elder(
-            admin, community, name=f"老人{place}",
+            admin,
+            community,
+            name=f"老人{place}",
             id_number=citizen_id(community.code[:6], "19400315", number),
-        )  # fmt: skip
+        )
         assessor = {
-            "XA1b": colleague, "XB1a": assessor_xb, "YA1a": assessor_y,
-        }.get(place, world.user["assessor"])  # fmt: skip
+            "XA1b": colleague,
+            "XB1a": assessor_xb,
+            "YA1a": assessor_y,
+        }.get(place, world.user["assessor"])
         assessment = services.assessment_request(actor=admin, elder=elder, reason="first")
         made[place] = services.assessment_schedule(
-            actor=admin, assessment=assessment, assessor=assessor,
-            scheduled_at=timezone.now(), place="家中",
-        )  # fmt: skip
+            actor=admin,
+            assessment=assessment,
+            assessor=assessor,
+            scheduled_at=timezone.now(),
+            place="家中",
+        )
     return made
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_assessments_api(
-    role: str, world: World, assessments: dict[str, Assessment],
+    role: str,
+    world: World,
+    assessments: dict[str, Assessment],
     client_for: Callable[[str], Client],
-) -> None:  # fmt: skip
+) -> None:
     client = client_for(role)
     visible = VISIBLE[role]
     listing = client.get("/api/v1/assessments/?page_size=100")
@@ -94,17 +103,24 @@ def test_assessments_api(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_requests_and_risk_events_outside_are_refused(
-    role: str, world: World, assessments: dict[str, Assessment],
+    role: str,
+    world: World,
+    assessments: dict[str, Assessment],
     client_for: Callable[[str], Client],
-) -> None:  # fmt: skip
+) -> None:
     client = client_for(role)
     outside = assessments["YA1a"].elder
     response = client.post(
         "/api/v1/risk-events/",
-        data=json.dumps({"elder": str(outside.external_id), "kind": "fall",
-                         "occurred_on": timezone.localdate().isoformat()}),
+        data=json.dumps(
+            {
+                "elder": str(outside.external_id),
+                "kind": "fall",
+                "occurred_on": timezone.localdate().isoformat(),
+            }
+        ),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code in (403, 404)
     assert not CareRiskEvent.objects.exists()
     request = client.post(
@@ -118,9 +134,11 @@ def test_requests_and_risk_events_outside_are_refused(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_assessments_page(
-    role: str, world: World, assessments: dict[str, Assessment],
+    role: str,
+    world: World,
+    assessments: dict[str, Assessment],
     client_for: Callable[[str], Client],
-) -> None:  # fmt: skip
+) -> None:
     client = client_for(role)
     page = client.get("/assessments/")
     if not holds(role, Permission.VIEW_ASSESSMENTS):

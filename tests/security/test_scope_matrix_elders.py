@@ -45,9 +45,12 @@ def elders(world: World) -> dict[str, Elder]:
         creator = world.user["admin_Y" if place == "YA1a" else "city_admin"]
         community = world.div[place]
         made[place] = make_elder(  # type: ignore[assignment]
-            creator, community, name=f"老人{place}", phones=[f"1380000{number:04d}"],
+            creator,
+            community,
+            name=f"老人{place}",
+            phones=[f"1380000{number:04d}"],
             id_number=citizen_id(community.code[:6], "19400315", number),
-        )  # fmt: skip
+        )
     return made
 
 

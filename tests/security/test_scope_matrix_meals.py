@@ -47,10 +47,14 @@ def places(world: World) -> dict[str, Any]:
         operator = world.org["operator"] if place == "XA2a" else None
         canteen = canteen_in(world, system, place, operator=operator)
         staff = (
-            world.user[Role.PROVIDER_MANAGER] if place == "XA2a"
-            else UserFactory(username=f"canteen_{place}", role=Role.PROVIDER_MANAGER,
-                             organisation=canteen.organisation)
-        )  # fmt: skip
+            world.user[Role.PROVIDER_MANAGER]
+            if place == "XA2a"
+            else UserFactory(
+                username=f"canteen_{place}",
+                role=Role.PROVIDER_MANAGER,
+                organisation=canteen.organisation,
+            )
+        )
         elder = make_elder(system, world.div[place], name=f"老人{place}")
         meal_serve(actor=staff, canteen=canteen, elder=elder, meal="breakfast")
         Booking.objects.create(
@@ -71,9 +75,12 @@ def places(world: World) -> dict[str, Any]:
     worker = world.user[Role.COMMUNITY_WORKER]
     family_member_link(actor=worker, elder=elder, user=world.user[Role.FAMILY], relation="child")
     consent_record(
-        actor=worker, elder=elder, purpose="family_view", given_by="elder",
+        actor=worker,
+        elder=elder,
+        purpose="family_view",
+        given_by="elder",
         given_on=timezone.localdate(),
-    )  # fmt: skip
+    )
     return found
 
 
@@ -117,9 +124,10 @@ def test_the_counter_records_only_at_the_staffs_own_canteen(
     client: Client = client_for(role)
     for place in PLACES:
         body = {
-            "canteen": str(places[place]["canteen"].external_id), "meal": "lunch",
+            "canteen": str(places[place]["canteen"].external_id),
+            "meal": "lunch",
             "elder": str(places[place]["elder"].external_id),
-        }  # fmt: skip
+        }
         answer = client.post("/api/v1/meals/served/", body, content_type="application/json")
         own = (role, place) in {(Role.PROVIDER_MANAGER, "XA2a"), (Role.CANTEEN_STAFF, "XA1a")}
         assert answer.status_code == (201 if own else denied(role, Permission.RECORD_MEALS)), place
@@ -133,9 +141,10 @@ def test_voiding_a_meal_only_at_the_canteen_that_served_it(
     for place in PLACES:
         served = ServedMeal.objects.get(elder=places[place]["elder"])
         answer = client.post(
-            f"/api/v1/meals/served/{served.external_id}/void/", {"reason": "扫错了"},
+            f"/api/v1/meals/served/{served.external_id}/void/",
+            {"reason": "扫错了"},
             content_type="application/json",
-        )  # fmt: skip
+        )
         own = (role, place) in {(Role.PROVIDER_MANAGER, "XA2a"), (Role.CANTEEN_STAFF, "XA1a")}
         if own:
             assert answer.status_code == 200, place

@@ -204,10 +204,16 @@ def test_the_api_walks_the_workflow_and_names_bad_input(books: Books, both) -> N
 def test_contracts_refuse_overlaps_and_bad_prices(books: Books) -> None:
     district = login(Client(), books.world.user[Role.DISTRICT_OFFICER])
     body = {
-        "number": "HT-2", "buyer": books.world.div["XA"].code, "provider": str(books.provider.external_id),
-        "budget_line": str(books.line.external_id), "starts_on": str(books.month), "ends_on": str(books.month + datetime.timedelta(days=30)),
-        "cap_yuan": "100.00", "prices": {"JW03": "30.00"}, "areas": [books.world.div["XA1"].code],
-    }  # fmt: skip
+        "number": "HT-2",
+        "buyer": books.world.div["XA"].code,
+        "provider": str(books.provider.external_id),
+        "budget_line": str(books.line.external_id),
+        "starts_on": str(books.month),
+        "ends_on": str(books.month + datetime.timedelta(days=30)),
+        "cap_yuan": "100.00",
+        "prices": {"JW03": "30.00"},
+        "areas": [books.world.div["XA1"].code],
+    }
     answer = district.post("/api/v1/contracts/", json.dumps(body), content_type="application/json")
     assert answer.status_code == 400 and "HT-2026-001" in answer.json()["starts_on"][0]
     body["prices"] = {"JW03": "0.00"}
@@ -247,10 +253,15 @@ def test_lists_take_the_same_queries_however_many_rows(
     before = counts()
     for n in range(3):
         contract = Contract.objects.create(
-            number=f"HT-X{n}", buyer=books.world.div["XA"], division_code=books.world.div["XA"].code,
-            provider=books.provider, budget_line=books.line, starts_on=books.month, ends_on=books.month,
+            number=f"HT-X{n}",
+            buyer=books.world.div["XA"],
+            division_code=books.world.div["XA"].code,
+            provider=books.provider,
+            budget_line=books.line,
+            starts_on=books.month,
+            ends_on=books.month,
             cap_yuan=Decimal("10.00"),
-        )  # fmt: skip
+        )
         Statement.objects.create(
             contract=contract,
             provider=books.provider,
@@ -314,9 +325,13 @@ def test_contract_documents_and_package_lines_by_role(books: Books, both, role: 
         actor=who[Role.DISTRICT_OFFICER], contract=books.contract, name="合同.pdf", data=PDF
     )
     theirs = ContractDocument.objects.create(
-        contract=out.contract, name="y.pdf", content_type="application/pdf", size=1,
-        sha256="0", data=b"",
-    )  # fmt: skip
+        contract=out.contract,
+        name="y.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0",
+        data=b"",
+    )
     package = StatementLine.objects.filter(statement=out).update(source_kind="package")
     assert package == 1
     client = login(Client(), who[role])
@@ -371,9 +386,11 @@ def test_the_provider_sees_its_own_contracts_documents_only(books: Books, both) 
 
     _inside, _out = both
     mine = contract_document_add(
-        actor=books.world.user[Role.DISTRICT_OFFICER], contract=books.contract, name="a.png",
+        actor=books.world.user[Role.DISTRICT_OFFICER],
+        contract=books.contract,
+        name="a.png",
         data=b"\x89PNG\r\n\x1a\n" + b"0" * 20,
-    )  # fmt: skip
+    )
     provider = login(Client(), books.manager)
     rows = provider.get("/api/v1/contract-documents/").json()["results"]
     assert [r["id"] for r in rows] == [str(mine.external_id)]

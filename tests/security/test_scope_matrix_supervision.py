@@ -52,26 +52,41 @@ def records(world: World) -> dict[str, dict[str, str]]:
     names: dict[str, dict[str, str]] = {kind: {} for kind in PERMISSION}
     template = EvaluationTemplate.objects.get(is_active=True)
     for place in PLACES:
-        org = OrganisationFactory(name=f"院{place}", kind=OrganisationKind.CARE_INSTITUTION,
-                                  division=world.div[place])  # fmt: skip
+        org = OrganisationFactory(
+            name=f"院{place}", kind=OrganisationKind.CARE_INSTITUTION, division=world.div[place]
+        )
         code = org.division.code
         rating = Rating.objects.create(
-            organisation=org, division_code=code, scheme=scheme, status="scoring",
+            organisation=org,
+            division_code=code,
+            scheme=scheme,
+            status="scoring",
             evaluator=world.user[Role.EVALUATOR] if place == "XB1a" else None,
-        )  # fmt: skip
+        )
         complaint = Complaint.objects.create(
-            number=f"TS{place}", channel="walk_in", organisation=org, division_code=code,
-            text="x", received_at=now, acknowledge_by=now, answer_by=now,
-        )  # fmt: skip
-        inspection = Inspection.objects.create(organisation=org, division_code=code, kind="fire",
-                                               due_on=now.date())  # fmt: skip
+            number=f"TS{place}",
+            channel="walk_in",
+            organisation=org,
+            division_code=code,
+            text="x",
+            received_at=now,
+            acknowledge_by=now,
+            answer_by=now,
+        )
+        inspection = Inspection.objects.create(
+            organisation=org, division_code=code, kind="fire", due_on=now.date()
+        )
         names["ratings"][str(rating.external_id)] = place
         names["complaints"][str(complaint.external_id)] = place
         names["inspections"][str(inspection.external_id)] = place
         evaluation = ServiceEvaluation.objects.create(
-            provider=org, division_code=code, year=2026, template=template, max_total=100,
+            provider=org,
+            division_code=code,
+            year=2026,
+            template=template,
+            max_total=100,
             evaluator=world.user[Role.EVALUATOR] if place == "XB1a" else None,
-        )  # fmt: skip
+        )
         names["evaluations"][str(evaluation.external_id)] = place
     return names
 
@@ -96,9 +111,11 @@ def test_detail_pages_outside_scope_are_404(
     world: World, records: dict[str, dict[str, str]], role: str
 ) -> None:
     client = login(Client(), world.user[role])
-    for kind, url in (("ratings", "/supervision/ratings/{}/"),
-                      ("complaints", "/supervision/complaints/{}/"),
-                      ("evaluations", "/supervision/evaluations/{}/")):  # fmt: skip
+    for kind, url in (
+        ("ratings", "/supervision/ratings/{}/"),
+        ("complaints", "/supervision/complaints/{}/"),
+        ("evaluations", "/supervision/evaluations/{}/"),
+    ):
         for external_id, place in records[kind].items():
             status = client.get(url.format(external_id)).status_code
             if role not in PERMISSION[kind].roles:

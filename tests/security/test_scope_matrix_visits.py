@@ -64,28 +64,41 @@ def visits(world: World) -> dict[str, Visit]:
     for place in PLACES:
         org = world.org[PROVIDER_OF[place]]
         manager = (
-            world.user[Role.PROVIDER_MANAGER] if place == "XA2a"
+            world.user[Role.PROVIDER_MANAGER]
+            if place == "XA2a"
             else UserFactory(username=f"mgr_{place}", role=Role.PROVIDER_MANAGER, organisation=org)
-        )  # fmt: skip
+        )
         city = "Y" if place == "YA1a" else "X"
         catalogue.offering_set(actor=manager, provider=org, item=items[city], price="20")
         catalogue.service_areas_set(actor=manager, provider=org, divisions=[world.div[place]])
         login = world.user[Role.CAREGIVER] if place == "XA1a" else None
         caregiver = catalogue.caregiver_save(
-            actor=manager, provider=org, name=f"护理员{place}", user=login,
-            work_days=list(range(7)), work_start="00:00", work_end="23:59",
-        )  # fmt: skip
+            actor=manager,
+            provider=org,
+            name=f"护理员{place}",
+            user=login,
+            work_days=list(range(7)),
+            work_start="00:00",
+            work_end="23:59",
+        )
         elder = make_elder(
             SystemActor(Scope(division_prefix=world.div[city].code_prefix), username="t"),
-            world.div[place], name=f"老人{place}",
-        )  # fmt: skip
+            world.div[place],
+            name=f"老人{place}",
+        )
         placer = UserFactory(
             username=f"cw_{place}", role=Role.COMMUNITY_WORKER, division=world.div[place]
         )
         order = services.order_place(
-            actor=placer, elder=elder, provider=org, item=items[city], starts_on=tomorrow,
-            window_start=datetime.time(10), window_end=datetime.time(12), self_pay_yuan=Decimal(20),
-        )  # fmt: skip
+            actor=placer,
+            elder=elder,
+            provider=org,
+            item=items[city],
+            starts_on=tomorrow,
+            window_start=datetime.time(10),
+            window_end=datetime.time(12),
+            self_pay_yuan=Decimal(20),
+        )
         visit = services.visit_assign(
             actor=manager, visit=order.visits.get(), caregivers=[caregiver]
         )
@@ -94,9 +107,12 @@ def visits(world: World) -> dict[str, Visit]:
     worker = world.user[Role.COMMUNITY_WORKER]
     family_member_link(actor=worker, elder=elder, user=world.user[Role.FAMILY], relation="child")
     consent_record(
-        actor=worker, elder=elder, purpose="family_view", given_by="elder",
+        actor=worker,
+        elder=elder,
+        purpose="family_view",
+        given_by="elder",
         given_on=timezone.localdate(),
-    )  # fmt: skip
+    )
     return found
 
 

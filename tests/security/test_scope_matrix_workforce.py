@@ -35,18 +35,23 @@ VISIBLE: dict[str, set[str]] = {
 def staff(world: World) -> dict[str, Employment]:
     for place in PLACES:
         Caregiver.objects.create(
-            provider=world.org[f"station_{place}"], name=f"护理员{place}",
-            work_start=datetime.time(8), work_end=datetime.time(17),
-        )  # fmt: skip
+            provider=world.org[f"station_{place}"],
+            name=f"护理员{place}",
+            work_start=datetime.time(8),
+            work_end=datetime.time(17),
+        )
     person_adopt_caregivers()
     for seq, person in enumerate(Person.objects.order_by("pk"), start=1):
         number = citizen_id("410102", "19800101", seq)
         Person.objects.filter(pk=person.pk).update(**id_fields(number))
     for caregiver in Caregiver.objects.all():
-        Certificate.objects.create(caregiver=caregiver, qualification="elder_care_worker",
-                                   number=f"Z{caregiver.name[3:]}")  # fmt: skip
-    return {e.caregiver.name[3:]: e
-            for e in Employment.objects.select_related("caregiver", "provider__division")}  # fmt: skip
+        Certificate.objects.create(
+            caregiver=caregiver, qualification="elder_care_worker", number=f"Z{caregiver.name[3:]}"
+        )
+    return {
+        e.caregiver.name[3:]: e
+        for e in Employment.objects.select_related("caregiver", "provider__division")
+    }
 
 
 @pytest.mark.django_db

@@ -122,8 +122,18 @@ def _finish(job: ExportJob, status: str, failure: str = "") -> None:
     job.status, job.failure, job.finished_at = status, failure, timezone.now()
     if status == ExportStatus.DONE:
         job.expires_at = job.finished_at + timedelta(hours=settings.EXPORT_KEEP_HOURS)
-    job.save(update_fields=["status", "failure", "finished_at", "file", "filename",
-                            "done_count", "expires_at", "updated_at"])  # fmt: skip
+    job.save(
+        update_fields=[
+            "status",
+            "failure",
+            "finished_at",
+            "file",
+            "filename",
+            "done_count",
+            "expires_at",
+            "updated_at",
+        ]
+    )
 
 
 def export_job_run(job_id: int) -> ExportJob:

@@ -191,8 +191,9 @@ class Command(BaseCommand):
         self.stdout.write("Settlement scheduler started (yiyang run-settlement-scheduler).")
         return subprocess.Popen(
             [sys.executable, "-m", "yiyang", "run-settlement-scheduler", "--interval", "300"],
-            env=os.environ.copy(), stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+        )
 
     def _start_alert_centre(self, port: str) -> list[subprocess.Popen[bytes]]:
         """The alert monitor, the MQTT gateway (when a broker answers on MQTT_URL) and a
