@@ -226,7 +226,8 @@ def _centre(planned: list[Visit]) -> tuple[float, float]:
 
 def _elder_location(visit: Visit) -> Location:
     lat, lng = visit.elder.lat, visit.elder.lng
-    assert lat is not None and lng is not None  # a visit without them is left out
+    assert lat is not None  # a visit without them is left out
+    assert lng is not None
     return Location(f"elder:{visit.elder_id}", float(lat), float(lng))
 
 
