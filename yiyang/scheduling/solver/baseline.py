@@ -11,9 +11,11 @@ earliest ones for its routes (as for our solver), falling back to OR-Tools' own 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from yiyang.scheduling.solver.compiled import SIMULTANEOUS, compile_problem
+from yiyang.scheduling.solver.compiled import SIMULTANEOUS, Compiled, compile_problem
 from yiyang.scheduling.solver.model import Problem, Route, Solution, Stop
 from yiyang.scheduling.solver.search import schedule_routes
 
@@ -28,10 +30,44 @@ class BaselineResult:
 
 
 def solve_with_ortools(problem: Problem, *, time_limit: float) -> BaselineResult:
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
     began = time.perf_counter()
     c = compile_problem(problem)
+    model = _model(c)
+    assignment, status = _search(model, time_limit, began)
+    if assignment is None:
+        return BaselineResult(None, time.perf_counter() - began, status)
+    routes, cumul = _routes(model, assignment, c.n_caregivers)
+    earliest = schedule_routes(c, routes)
+    if earliest is not None:
+        cumul = earliest
+    solution_routes = []
+    for v, caregiver in enumerate(problem.caregivers):
+        stops = tuple(
+            Stop(
+                problem.visits[c.task_visit[t]].id,
+                c.task_requirement[t],
+                cumul[t],
+                cumul[t] + c.duration[t],
+            )
+            for t in routes[v]
+        )
+        solution_routes.append(Route(caregiver.id, stops))
+    return BaselineResult(Solution(tuple(solution_routes)), time.perf_counter() - began, status)
+
+
+@dataclass
+class _Model:
+    manager: Any
+    routing: Any
+    dimension: Any
+    callbacks: tuple[Callable[[int, int], int], ...]  # kept alive while the model is used
+
+
+def _model(c: Compiled) -> _Model:
+    """The routing model: tasks as nodes, depots, travel as arc cost, the time dimension
+    with soft window ends, allowed vehicles and synchronisation constraints."""
+    from ortools.constraint_solver import pywrapcp
+
     n_tasks, n_vehicles = c.n_tasks, c.n_caregivers
     starts = list(c.start_node)
     ends = list(c.end_node)
@@ -60,8 +96,18 @@ def solve_with_ortools(problem: Problem, *, time_limit: float) -> BaselineResult
     horizon = round((max(c.closes, default=0) + 10_000) * SCALE)
     routing.AddDimension(time_index, horizon, horizon, False, "time")
     dimension = routing.GetDimensionOrDie("time")
+    model = _Model(manager, routing, dimension, (travel_cb, time_cb))
+    _constrain(model, c)
+    for v in range(n_vehicles):
+        routing.AddVariableMinimizedByFinalizer(dimension.CumulVar(routing.Start(v)))
+    return model
+
+
+def _constrain(model: _Model, c: Compiled) -> None:
+    """Each task's window (soft end), allowed vehicles, and its synchronisation."""
+    manager, routing, dimension = model.manager, model.routing, model.dimension
     solver = routing.solver()
-    for t in range(n_tasks):
+    for t in range(c.n_tasks):
         index = manager.NodeToIndex(t)
         dimension.CumulVar(index).SetMin(round(c.opens[t] * SCALE))
         dimension.SetCumulVarSoftUpperBound(index, round(c.closes[t] * SCALE), 1)
@@ -77,8 +123,13 @@ def solve_with_ortools(problem: Problem, *, time_limit: float) -> BaselineResult
                 first, second = (a_cumul, b_cumul) if c.is_first[t] else (b_cumul, a_cumul)
                 solver.Add(second - first >= round(c.min_gap[t] * SCALE))
                 solver.Add(second - first <= round(c.max_gap[t] * SCALE))
-    for v in range(n_vehicles):
-        routing.AddVariableMinimizedByFinalizer(dimension.CumulVar(routing.Start(v)))
+
+
+def _search(model: _Model, time_limit: float, began: float) -> tuple[Any, str]:
+    """Guided local search from each first-solution strategy in turn until one finds a
+    solution or the time is up: (assignment or None, status)."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
     strategies = routing_enums_pb2.FirstSolutionStrategy
     assignment = None
     status = "no solution found"
@@ -98,12 +149,18 @@ def solve_with_ortools(problem: Problem, *, time_limit: float) -> BaselineResult
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
         parameters.time_limit.FromMilliseconds(int(remaining * 1000))
-        assignment = routing.SolveWithParameters(parameters)
+        assignment = model.routing.SolveWithParameters(parameters)
         if assignment is not None:
             status = "solved"
             break
-    if assignment is None:
-        return BaselineResult(None, time.perf_counter() - began, status)
+    return assignment, status
+
+
+def _routes(
+    model: _Model, assignment: Any, n_vehicles: int
+) -> tuple[list[list[int]], dict[int, float]]:
+    """Each vehicle's tasks in order, and OR-Tools' own start (cumul) of each task."""
+    manager, routing, dimension = model.manager, model.routing, model.dimension
     routes: list[list[int]] = []
     cumul: dict[int, float] = {}
     for v in range(n_vehicles):
@@ -116,15 +173,4 @@ def solve_with_ortools(problem: Problem, *, time_limit: float) -> BaselineResult
             cumul[t] = assignment.Min(dimension.CumulVar(index)) / SCALE
             index = assignment.Value(routing.NextVar(index))
         routes.append(route)
-    earliest = schedule_routes(c, routes)
-    if earliest is not None:
-        cumul = earliest
-    solution_routes = []
-    for v, caregiver in enumerate(problem.caregivers):
-        stops = tuple(
-            Stop(problem.visits[c.task_visit[t]].id, c.task_requirement[t], cumul[t],
-                 cumul[t] + c.duration[t])
-            for t in routes[v]
-        )  # fmt: skip
-        solution_routes.append(Route(caregiver.id, stops))
-    return BaselineResult(Solution(tuple(solution_routes)), time.perf_counter() - began, status)
+    return routes, cumul

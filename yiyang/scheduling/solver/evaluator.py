@@ -9,8 +9,20 @@ The benchmark objective is (travel + total lateness + max lateness) / 3.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from yiyang.scheduling.solver.model import Location, Problem, Solution, SyncKind
+from yiyang.scheduling.solver.model import (
+    Caregiver,
+    Location,
+    Problem,
+    Requirement,
+    Route,
+    Solution,
+    Stop,
+    SyncKind,
+    TravelMode,
+    Visit,
+)
 
 EPSILON = 1e-3
 
@@ -58,20 +70,9 @@ class Evaluation:
 def evaluate(problem: Problem, solution: Solution, *, epsilon: float = EPSILON) -> Evaluation:
     result = Evaluation()
     bad = result.violations.append
+    index, matrices = _matrices(problem)
     visits = {visit.id: visit for visit in problem.visits}
     caregivers = {caregiver.id: caregiver for caregiver in problem.caregivers}
-    locations: dict[str, Location] = {}
-    for each_visit in problem.visits:
-        locations[each_visit.location.key] = each_visit.location
-    for each in problem.caregivers:
-        locations[each.start_location.key] = each.start_location
-        locations[each.end_location.key] = each.end_location
-    keys = list(locations)
-    index = {key: i for i, key in enumerate(keys)}
-    matrices = {}
-    for mode in {each.travel_mode for each in problem.caregivers}:
-        matrices[mode] = problem.travel.minutes([locations[k] for k in keys], mode)
-
     done: dict[tuple[str, int], tuple[str, float]] = {}
     used_caregivers: set[str] = set()
     for r, route in enumerate(solution.routes):
@@ -85,63 +86,121 @@ def evaluate(problem: Problem, solution: Solution, *, epsilon: float = EPSILON) 
         if not route.stops:
             continue
         matrix = matrices[caregiver.travel_mode]
-        here = index[caregiver.start_location.key]
-        ready = caregiver.shift_start
-        first_departure = None
-        for s, stop in enumerate(route.stops):
-            where = f"routes[{r}].stops[{s}]"
-            visit = visits.get(stop.visit_id)
-            if visit is None or not 0 <= stop.requirement < len(visit.requirements):
-                bad(f"{where}: unknown visit or requirement {stop.visit_id!r}")
-                continue
-            requirement = visit.requirements[stop.requirement]
-            key = (visit.id, stop.requirement)
-            if key in done:
-                bad(f"{where}: {visit.id} requirement {stop.requirement} is done twice")
-            done[key] = (caregiver.id, stop.start)
-            if not requirement.skills <= caregiver.skills:
-                bad(
-                    f"{where}: {caregiver.id} lacks {sorted(requirement.skills - caregiver.skills)}"
-                )
-            if caregiver.id in visit.excluded_caregivers:
-                bad(f"{where}: {caregiver.id} is excluded by {visit.id}")
-            if visit.gender_preference is not None and caregiver.gender != visit.gender_preference:
-                bad(f"{where}: {visit.id} asks for a {visit.gender_preference} caregiver")
-            if visit.preferred_caregivers and caregiver.id not in visit.preferred_caregivers:
-                result.continuity_misses += 1
-            there = index[visit.location.key]
-            leg = matrix[here][there]
-            result.travel += leg
-            if first_departure is None:
-                first_departure = stop.start - leg
-                if first_departure < caregiver.shift_start - epsilon:
-                    bad(f"{where}: starts before {caregiver.id}'s shift")
-            elif stop.start < ready + leg - epsilon:
-                bad(f"{where}: starts at {stop.start:.3f}, cannot arrive before {ready + leg:.3f}")
-            if stop.start < visit.window.earliest - epsilon:
-                bad(f"{where}: starts before the window opens ({visit.window.earliest})")
-            if stop.end < stop.start + requirement.duration - epsilon:
-                bad(f"{where}: ends before its duration has elapsed")
-            for pause in caregiver.breaks:
-                if stop.start < pause.end - epsilon and stop.end > pause.start + epsilon:
-                    bad(f"{where}: overlaps {caregiver.id}'s break")
-            lateness = max(0.0, stop.start - visit.window.latest)
-            if visit.max_lateness is not None and lateness > visit.max_lateness + epsilon:
-                bad(f"{where}: {lateness:.3f} min late, more than {visit.max_lateness}")
-            result.total_lateness += lateness
-            result.max_lateness = max(result.max_lateness, lateness)
-            ready = stop.end
-            here = there
-        back = matrix[here][index[caregiver.end_location.key]]
-        result.travel += back
-        finish = ready + back
-        worked = finish - (first_departure if first_departure is not None else finish)
-        if finish > caregiver.shift_end + max(0.0, caregiver.max_overtime) + epsilon:
-            bad(f"routes[{r}]: {caregiver.id} is back at {finish:.3f}, after the shift allows")
-        if worked > caregiver.max_working_minutes + epsilon:
-            bad(f"routes[{r}]: {caregiver.id} works {worked:.3f} min, more than allowed")
-        result.overtime += max(0.0, finish - caregiver.shift_end)
+        _check_route(result, r, route, caregiver, visits, index, matrix, done, epsilon)
+    _check_visits(result, problem, solution, done, epsilon)
+    return result
 
+
+def _matrices(problem: Problem) -> tuple[dict[str, int], dict[TravelMode, Any]]:
+    """Every place of the problem numbered, and the travel matrix of each travel mode."""
+    locations: dict[str, Location] = {}
+    for each_visit in problem.visits:
+        locations[each_visit.location.key] = each_visit.location
+    for each in problem.caregivers:
+        locations[each.start_location.key] = each.start_location
+        locations[each.end_location.key] = each.end_location
+    keys = list(locations)
+    index = {key: i for i, key in enumerate(keys)}
+    matrices = {}
+    for mode in {each.travel_mode for each in problem.caregivers}:
+        matrices[mode] = problem.travel.minutes([locations[k] for k in keys], mode)
+    return index, matrices
+
+
+def _check_route(
+    result: Evaluation,
+    r: int,
+    route: Route,
+    caregiver: Caregiver,
+    visits: dict[str, Visit],
+    index: dict[str, int],
+    matrix: Any,
+    done: dict[tuple[str, int], tuple[str, float]],
+    epsilon: float,
+) -> None:
+    """One caregiver's route: its stops in order, travel and the shift."""
+    bad = result.violations.append
+    here = index[caregiver.start_location.key]
+    ready = caregiver.shift_start
+    first_departure = None
+    for s, stop in enumerate(route.stops):
+        where = f"routes[{r}].stops[{s}]"
+        visit = visits.get(stop.visit_id)
+        if visit is None or not 0 <= stop.requirement < len(visit.requirements):
+            bad(f"{where}: unknown visit or requirement {stop.visit_id!r}")
+            continue
+        key = (visit.id, stop.requirement)
+        if key in done:
+            bad(f"{where}: {visit.id} requirement {stop.requirement} is done twice")
+        done[key] = (caregiver.id, stop.start)
+        _check_fit(result, where, caregiver, visit, visit.requirements[stop.requirement])
+        there = index[visit.location.key]
+        leg = matrix[here][there]
+        result.travel += leg
+        if first_departure is None:
+            first_departure = stop.start - leg
+            if first_departure < caregiver.shift_start - epsilon:
+                bad(f"{where}: starts before {caregiver.id}'s shift")
+        elif stop.start < ready + leg - epsilon:
+            bad(f"{where}: starts at {stop.start:.3f}, cannot arrive before {ready + leg:.3f}")
+        _check_times(result, where, caregiver, visit, stop, epsilon)
+        ready = stop.end
+        here = there
+    back = matrix[here][index[caregiver.end_location.key]]
+    result.travel += back
+    finish = ready + back
+    worked = finish - (first_departure if first_departure is not None else finish)
+    if finish > caregiver.shift_end + max(0.0, caregiver.max_overtime) + epsilon:
+        bad(f"routes[{r}]: {caregiver.id} is back at {finish:.3f}, after the shift allows")
+    if worked > caregiver.max_working_minutes + epsilon:
+        bad(f"routes[{r}]: {caregiver.id} works {worked:.3f} min, more than allowed")
+    result.overtime += max(0.0, finish - caregiver.shift_end)
+
+
+def _check_fit(
+    result: Evaluation, where: str, caregiver: Caregiver, visit: Visit, requirement: Requirement
+) -> None:
+    """Whether the caregiver may do the visit (skills, exclusions, gender), and continuity."""
+    bad = result.violations.append
+    if not requirement.skills <= caregiver.skills:
+        bad(f"{where}: {caregiver.id} lacks {sorted(requirement.skills - caregiver.skills)}")
+    if caregiver.id in visit.excluded_caregivers:
+        bad(f"{where}: {caregiver.id} is excluded by {visit.id}")
+    if visit.gender_preference is not None and caregiver.gender != visit.gender_preference:
+        bad(f"{where}: {visit.id} asks for a {visit.gender_preference} caregiver")
+    if visit.preferred_caregivers and caregiver.id not in visit.preferred_caregivers:
+        result.continuity_misses += 1
+
+
+def _check_times(
+    result: Evaluation, where: str, caregiver: Caregiver, visit: Visit, stop: Stop, epsilon: float
+) -> None:
+    """A stop's times against its window, duration and the caregiver's breaks; lateness."""
+    bad = result.violations.append
+    requirement = visit.requirements[stop.requirement]
+    if stop.start < visit.window.earliest - epsilon:
+        bad(f"{where}: starts before the window opens ({visit.window.earliest})")
+    if stop.end < stop.start + requirement.duration - epsilon:
+        bad(f"{where}: ends before its duration has elapsed")
+    for pause in caregiver.breaks:
+        if stop.start < pause.end - epsilon and stop.end > pause.start + epsilon:
+            bad(f"{where}: overlaps {caregiver.id}'s break")
+    lateness = max(0.0, stop.start - visit.window.latest)
+    if visit.max_lateness is not None and lateness > visit.max_lateness + epsilon:
+        bad(f"{where}: {lateness:.3f} min late, more than {visit.max_lateness}")
+    result.total_lateness += lateness
+    result.max_lateness = max(result.max_lateness, lateness)
+
+
+def _check_visits(
+    result: Evaluation,
+    problem: Problem,
+    solution: Solution,
+    done: dict[tuple[str, int], tuple[str, float]],
+    epsilon: float,
+) -> None:
+    """Every visit done or explained, and the synchronisation of its two services."""
+    bad = result.violations.append
     skipped = {item.visit_id for item in solution.unassigned}
     for each_visit in problem.visits:
         vid, sync = each_visit.id, each_visit.sync
@@ -165,4 +224,3 @@ def evaluate(problem: Problem, solution: Solution, *, epsilon: float = EPSILON) 
             if gap < sync.min_gap - epsilon or gap > sync.max_gap + epsilon:
                 window = f"[{sync.min_gap}, {sync.max_gap}]"
                 bad(f"visit {vid}: sequential gap {gap:.3f} outside {window}")
-    return result

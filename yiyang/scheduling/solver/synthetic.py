@@ -1,7 +1,7 @@
 """A large provider's day, generated: the scale test of the optimiser (issue 22).
 
 The shape follows the demo's home-care day (``yiyang/demo/visits.py`` and
-``scheduling/planning.py``): elders' homes scattered over a district, visits of personal
+``scheduling/planning/``): elders' homes scattered over a district, visits of personal
 care, nursing and rehabilitation with windows in the morning or the afternoon, double-ups
 (two caregivers together, for transfers), caregivers on early, day and late shifts with a
 lunch break, skills from their certificates, walking, cycling, scooters or cars, some elders
