@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tests.conftest import World, login, token_for
 from tests.visits.conftest import Care, care  # noqa: F401 - the fixture
-from tests.visits.test_services import delivered_visit
+from tests.visits.test_visit_checks import delivered_visit
 from yiyang.core.permissions import Role, SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.supervision import selectors, services

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.conftest import login
 from tests.visits.conftest import Care, care  # noqa: F401 - the fixture
-from tests.visits.test_services import delivered_visit
+from tests.visits.test_visit_checks import delivered_visit
 from yiyang.core.indicators import Period, catalogue
 from yiyang.core.permissions import Role
 from yiyang.supervision import selectors, services
