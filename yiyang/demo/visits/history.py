@@ -38,6 +38,7 @@ from yiyang.visits.models import (
     VisitReview,
 )
 from yiyang.visits.rules import Facts, cross_visit_flags, distance_m, single_visit_flags
+from yiyang.visits.services import visit_facts
 
 
 def _near(rng: random.Random, lat: float, lng: float, metres: float) -> tuple[float, float]:
@@ -199,26 +200,6 @@ def _overlaps(rng: random.Random, visits: list[Visit], now: datetime.datetime) -
         )
 
 
-def _facts(key: int, visit: Visit, elder: Elder) -> Facts:
-    return Facts(
-        visit_id=key,
-        caregiver_ids=tuple(c for c in (visit.caregiver_id, visit.second_caregiver_id) if c),
-        standard_minutes=visit.standard_minutes,
-        check_in_at=visit.check_in_at,
-        check_out_at=visit.check_out_at,
-        in_lat=visit.check_in_lat,
-        in_lng=visit.check_in_lng,
-        out_lat=visit.check_out_lat,
-        out_lng=visit.check_out_lng,
-        in_distance=visit.check_in_distance,
-        out_distance=visit.check_out_distance,
-        outcome=visit.outcome,
-        elder_status=elder.status,
-        elder_status_since=elder.deceased_on or elder.status_changed_on,
-        date=visit.date,
-    )
-
-
 def _flags(visits: list[Visit], elders: dict[int, Elder]) -> dict[int, list[VisitFlag]]:
     """The flags the check-in/check-out services (and the monthly scan) raise, by the same
     rules, with the time they would have been raised; by the visit's index in ``visits``."""
@@ -228,7 +209,7 @@ def _flags(visits: list[Visit], elders: dict[int, Elder]) -> dict[int, list[Visi
     for key, visit in enumerate(visits):
         if visit.check_in_at is None and visit.check_out_at is None:
             continue
-        facts = _facts(key, visit, elders[visit.elder_id])
+        facts = visit_facts(visit, elder=elders[visit.elder_id], key=key)
         by_day[visit.date].append(facts)
         found[key] += single_visit_flags(facts, radius_m=radius, too_short_percent=short)
         if visit.outcome and visit.outcome != VisitOutcome.DONE:

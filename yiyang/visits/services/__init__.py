@@ -52,6 +52,7 @@ from yiyang.visits.services.review import (
 from yiyang.visits.services.verification import (
     visit_check_in,
     visit_check_out,
+    visit_facts,
     visit_set_off,
 )
 
@@ -75,6 +76,7 @@ __all__ = [
     "visit_check_out",
     "visit_correct",
     "visit_door_card",
+    "visit_facts",
     "visit_flag_explain",
     "visit_photo_add",
     "visit_rate",

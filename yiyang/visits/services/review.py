@@ -41,9 +41,9 @@ from yiyang.visits.services.common import (
     _user,
 )
 from yiyang.visits.services.verification import (
-    _facts,
     _raise_flags,
     _require_performer,
+    visit_facts,
 )
 
 
@@ -156,7 +156,7 @@ def visit_correct(
         [
             (FlagCode.EDITED, detail),
             *single_visit_flags(
-                _facts(visit),
+                visit_facts(visit),
                 radius_m=settings.VISIT_CHECK_IN_RADIUS_M,
                 too_short_percent=settings.VISIT_TOO_SHORT_PERCENT,
             ),

@@ -17,6 +17,7 @@ from yiyang.alerts.choices import AlertKind, AlertSource
 from yiyang.alerts.services import alert_raise
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.elders.models import Elder
 from yiyang.elders.selectors import home_unlocated_reason
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
@@ -90,10 +91,12 @@ def _elder_distance(visit: Visit, lat: float, lng: float) -> float | None:
     return distance_m(float(elder.lat), float(elder.lng), lat, lng)
 
 
-def _facts(visit: Visit) -> Facts:
-    elder = visit.elder
+def visit_facts(visit: Visit, *, elder: Elder | None = None, key: int | None = None) -> Facts:
+    """What the flag rules read of a visit (and its elder); ``key`` names it in a batch
+    that is not stored yet (the demo's history), else its primary key."""
+    elder = elder or visit.elder
     return Facts(
-        visit_id=visit.pk,
+        visit_id=visit.pk if key is None else key,
         caregiver_ids=tuple(c for c in (visit.caregiver_id, visit.second_caregiver_id) if c),
         standard_minutes=visit.standard_minutes,
         check_in_at=visit.check_in_at,
@@ -123,7 +126,7 @@ def _neighbour_facts(visit: Visit) -> list[Facts]:
         .exclude(pk=visit.pk)
         .select_related("elder")
     )
-    return [_facts(v) for v in others] + [_facts(visit)]
+    return [visit_facts(v) for v in others] + [visit_facts(visit)]
 
 
 def _raise_flags(
@@ -148,7 +151,7 @@ def _raise_flags(
 
 
 def _check_flags(visit: Visit, explanation: str = "") -> list[VisitFlag]:
-    facts = _facts(visit)
+    facts = visit_facts(visit)
     found = single_visit_flags(
         facts,
         radius_m=settings.VISIT_CHECK_IN_RADIUS_M,
