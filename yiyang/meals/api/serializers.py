@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from yiyang.meals.choices import Meal, MealMode
 from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
+from yiyang.meals.services.canteens import CANTEEN_FIELDS
 
 
 class CanteenSerializer(serializers.ModelSerializer[Canteen]):
@@ -19,28 +20,7 @@ class CanteenSerializer(serializers.ModelSerializer[Canteen]):
 
     class Meta:
         model = Canteen
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "division_code",
-            "kitchen",
-            "is_kitchen",
-            "opening_days",
-            "opens_at",
-            "closes_at",
-            "meals",
-            "seats",
-            "capacity_per_meal",
-            "delivers",
-            "cutoff_minutes",
-            "price_breakfast",
-            "price_lunch",
-            "price_dinner",
-            "delivery_fee",
-            "subsidy_accepted",
-            "is_active",
-        ]
+        fields = ["id", "name", "kind", "division_code", "kitchen", *CANTEEN_FIELDS]
         read_only_fields = fields
 
 
