@@ -14,6 +14,7 @@ from yiyang.assessments.choices import (
     RiskEventKind,
 )
 from yiyang.assessments.models import Assessment, CareRiskEvent, EligibilityRule
+from yiyang.assessments.services.eligibility import RULE_FIELDS
 from yiyang.core.models import AuditEvent
 from yiyang.elders.choices import EconomicStatus
 
@@ -201,20 +202,7 @@ class EligibilityRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EligibilityRule
-        fields = [
-            "id",
-            "name",
-            "entitlement",
-            "amount_yuan",
-            "unit",
-            "min_level",
-            "max_level",
-            "economic_statuses",
-            "min_age",
-            "valid_from",
-            "valid_to",
-            "is_active",
-        ]
+        fields = ["id", *RULE_FIELDS]
 
 
 class EntitlementSerializer(serializers.Serializer):
