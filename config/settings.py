@@ -541,6 +541,11 @@ VISIT_PHOTO_MAX_BYTES = env_int("VISIT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 ELDER_PHOTO_MAX_BYTES = env_int("ELDER_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 VISIT_CANCEL_NOTICE_HOURS = env_int("VISIT_CANCEL_NOTICE_HOURS", 24)
 VISIT_PLAN_MAX_DAYS = env_int("VISIT_PLAN_MAX_DAYS", 366)
+# Long-term-care insurance's part of a visit's price (the city's pilot; no national figure):
+# its share in percent, for elders of these ability levels, on services of these categories.
+LTC_SHARE_PERCENT = env_int("LTC_SHARE_PERCENT", 60)
+LTC_ABILITY_LEVELS = env_list("LTC_ABILITY_LEVELS", "severe,complete")
+LTC_SERVICE_CATEGORIES = env_list("LTC_SERVICE_CATEGORIES", "personal_care,bathing")
 
 # Indicators (yiyang/core/indicators.py). The source texts divide by different bases, so the
 # bases are settings: beds per 1,000 elders over residents aged 60+ (default) or 65+; the

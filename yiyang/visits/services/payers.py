@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,11 +31,9 @@ from yiyang.visits.models import Visit
 from yiyang.visits.services.common import CENT, _money
 
 ZERO = Decimal("0.00")
-# Long-term-care insurance pays this share of personal care and bathing for an elder with a
-# severe or complete loss of ability (the city's pilot), rounded to the yuan.
-LTC_SHARE = Decimal("0.6")
-LTC_ABILITY_LEVELS = ("severe", "complete")
-LTC_CATEGORIES = ("personal_care", "bathing")
+# Long-term-care insurance pays a share (settings.LTC_SHARE_PERCENT, the city's pilot) of the
+# services of settings.LTC_SERVICE_CATEGORIES for elders of settings.LTC_ABILITY_LEVELS,
+# rounded to the yuan.
 SHARE_FIELDS = ("allowance_yuan", "ltc_yuan", "self_pay_yuan")
 
 # Checks that an order's allowance share is bought under a live contract: each takes
@@ -69,14 +68,18 @@ def allowance_used(elder: Elder, year: int, month: int) -> Decimal:
 
 def ltc_covers(elder: Elder, item: ServiceItem) -> bool:
     """Whether long-term-care insurance pays a share of this service for this elder."""
-    return elder.ability_level in LTC_ABILITY_LEVELS and item.category in LTC_CATEGORIES
+    return (
+        elder.ability_level in settings.LTC_ABILITY_LEVELS
+        and item.category in settings.LTC_SERVICE_CATEGORIES
+    )
 
 
 def ltc_share(price: Decimal, covered: bool) -> Decimal:
     """Long-term-care insurance's part of a price it covers: its share, to the yuan."""
     if not covered:
         return ZERO
-    return min((price * LTC_SHARE).quantize(Decimal("1"), ROUND_HALF_UP), price).quantize(CENT)
+    share = Decimal(settings.LTC_SHARE_PERCENT) / 100
+    return min((price * share).quantize(Decimal("1"), ROUND_HALF_UP), price).quantize(CENT)
 
 
 def shares_of(price: Decimal, covered: bool, allowance_room: Decimal) -> tuple[Decimal, ...]:
@@ -178,7 +181,7 @@ def payer_split_proposal(
         monthly_allowance=monthly,
         allowance_left=left,
         ltc_covered=covered,
-        ltc_percent=int(LTC_SHARE * 100) if covered else 0,
+        ltc_percent=settings.LTC_SHARE_PERCENT if covered else 0,
         cover_problem=problem,
     )
 
