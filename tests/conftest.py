@@ -28,8 +28,9 @@ from yiyang.organisations.models import Organisation
 # Tests that do not depend on DATABASE_URL run in the SQLite pass only (docs/adr/0008): the
 # demo is built on the embedded default in production too, browser journeys exercise pages
 # whose queries the unit tests cover on both databases, and the live gateway tests run out
-# of process on a SQLite file of their own.
-ONCE_DIRECTORIES = ("tests/demo/", "tests/browser/")
+# of process on a SQLite file of their own, and the language walks read the words of pages
+# whose queries the page tests cover on both databases.
+ONCE_DIRECTORIES = ("tests/demo/", "tests/browser/", "tests/language/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -84,16 +84,9 @@ def test_every_demo_login_works(client: Client) -> None:
         assert home.status_code == 200, username
 
 
-def test_seed_demo_command_reports() -> None:
-    out = StringIO()
-    call_command("seed-demo", "--seed", "2", stdout=out)
-    assert "Built the demo city" in out.getvalue()
-    out = StringIO()
-    call_command("seed-demo", "--seed", "2", "--elders", "100", stdout=out)
-    assert "Found the demo city" in out.getvalue()
-
-
 def test_demo_command_prints_address_and_every_login(settings: Any, tmp_path: Path) -> None:
+    """One build of the whole demo city (the slowest test of the suite, so only once): the
+    demo command seeds it, reports each part, prints every login; seeding again finds it."""
     settings.VAR_DIR = tmp_path
     out = StringIO()
     call_command("demo", "--no-serve", "--port", "8765", stdout=out)
@@ -104,3 +97,8 @@ def test_demo_command_prints_address_and_every_login(settings: Any, tmp_path: Pa
         assert str(role.label) in text  # English (tests run in English outside requests)
     assert "区级民政干部 / District officer" in text
     assert (tmp_path / "demo_password.sha256").exists()
+    assert "Built the demo city" in text
+    assert "Purchased services: 2 budget lines" in text
+    out = StringIO()
+    call_command("seed-demo", "--seed", "2", "--elders", "100", stdout=out)
+    assert "Found the demo city" in out.getvalue()

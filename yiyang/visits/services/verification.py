@@ -351,6 +351,7 @@ def _check_out_flags(visit: Visit, outcome: str, explanation: str, now: datetime
         visit.save(update_fields=["status", "confirmed_at", "updated_at"])
 
 
+@transaction.atomic
 def visit_check_out(
     *,
     actor: Actor,

@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("seed-demo")
+        call_command("seed-demo", stdout=self.stdout)
         env_password = os.environ.get("YIYANG_DEMO_PASSWORD")
         password = env_password or DEFAULT_PASSWORD
         if demo_password_sync(password, settings.VAR_DIR / "demo_password.sha256"):
