@@ -48,6 +48,12 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "auditor": [("home", "/"), ("audit", "/audit/")],
     "family": [("home", "/"), ("family", "/family/")],
     "canteen": [("home", "/"), ("counter", "/meals/counter/")],
+    "evaluator": [("home", "/"), ("ratings", "/supervision/ratings/")],
+    "finance_officer": [
+        ("home", "/"),
+        ("statements", "/settlement/"),
+        ("budgets", "/settlement/budgets/"),
+    ],
 }
 
 

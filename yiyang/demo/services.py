@@ -55,6 +55,7 @@ DEMO_USERS = [
     ("family", Role.FAMILY, None),
     ("canteen", Role.CANTEEN_STAFF, "canteen"),
     ("evaluator", Role.EVALUATOR, "city"),
+    ("finance_officer", Role.FINANCE_OFFICER, "city"),
 ]
 
 
@@ -404,6 +405,7 @@ def _display_name(username: str) -> str:
         "family": "家属张女士",
         "canteen": "食堂收银员",
         "evaluator": "第三方评估员",
+        "finance_officer": "市财务人员",
     }.get(username, username)
 
 
