@@ -35,12 +35,15 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/python scripts/check_sizes.py
 
 ## The test suite alone (DATABASE_URL=postgres://... runs it on PostgreSQL): the unit and
-## page tests on $(PYTEST_WORKERS) parallel workers, then the browser and live-broker tests in
-## one process (a live server, Chromium or a broker per worker would only contend). Exit
-## code 5 ("nothing selected", e.g. PYTEST_ARGS=tests/browser) is not a failure.
+## page tests on $(PYTEST_WORKERS) parallel workers, then the browser and live-broker tests on
+## as many workers (each has its own live server, Chromium and database file; a browser file
+## stays on one worker and the live-broker cases run in series on one, see tests/conftest.py;
+## the two kinds spend much of their time waiting, the browser on pages and the kill tests
+## on restarts and outages, so they overlap well). Exit code 5 ("nothing selected", e.g.
+## PYTEST_ARGS=tests/browser) is not a failure.
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not browser and not mqtt" --durations=20 $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/python -m pytest -p no:xdist -m "browser or mqtt" --durations=10 $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "browser or mqtt" --durations=10 $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 browser: $(VENV)/.installed-dev
 	$(BIN)/pytest tests/browser -p no:xdist $(PYTEST_ARGS)

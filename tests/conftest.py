@@ -29,18 +29,41 @@ from yiyang.organisations.models import Organisation
 # demo is built on the embedded default in production too, browser journeys exercise pages
 # whose queries the unit tests cover on both databases, and the live gateway tests run out
 # of process on a SQLite file of their own, and the language walks read the words of pages
-# whose queries the page tests cover on both databases.
+# whose queries the page tests cover on both databases (docs/adr/0008).
 ONCE_DIRECTORIES = ("tests/demo/", "tests/browser/", "tests/language/")
+# A test that reaches no database fixture (pure rules, the solver, parsers, templates' words)
+# cannot behave differently on PostgreSQL: it runs in the SQLite pass only as well.
+# (`django_db_blocker` is not one: pytest-django's autouse fixtures request it for every test.)
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
 
 
+def uses_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db"):
+        return True
+    return bool(DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres:", "postgresql:"))
     kept, dropped = [], []
     for item in items:
         path = str(item.fspath)
-        if item.get_closest_marker("mqtt") or any(d in path for d in ONCE_DIRECTORIES):
+        if (
+            item.get_closest_marker("mqtt")
+            or any(d in path for d in ONCE_DIRECTORIES)
+            or not uses_database(item)
+        ):
             item.add_marker(pytest.mark.once)
         (dropped if on_postgres and item.get_closest_marker("once") else kept).append(item)
+        # The browser and live-broker pass runs on parallel workers (`--dist loadgroup`):
+        # a browser file stays on one worker (its module fixtures are built once), and the
+        # live-broker cases run one after another on one worker, so that no two streams of
+        # 10,000 SOS share the two cores while the kill tests time restarts.
+        if item.get_closest_marker("mqtt"):
+            item.add_marker(pytest.mark.xdist_group("live-broker"))
+        elif "tests/browser/" in path:
+            item.add_marker(pytest.mark.xdist_group(path))
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

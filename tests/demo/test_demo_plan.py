@@ -27,7 +27,7 @@ def demo() -> None:
     demo_visits_build(seed=3)
 
 
-def test_the_demo_leaves_a_finished_plan_for_today_and_shows_it(demo: None) -> None:
+def test_the_demo_leaves_a_finished_plan_for_today_and_tomorrows_gains(demo: None) -> None:
     built = demo_plan_build()
     assert built.created and not built.error
     run = PlanRun.objects.get()
@@ -48,9 +48,8 @@ def test_the_demo_leaves_a_finished_plan_for_today_and_shows_it(demo: None) -> N
     again = demo_plan_build()
     assert again.existing and not again.created and PlanRun.objects.count() == 1
 
-
-def test_the_demo_day_gains_over_the_naive_plan(demo: None) -> None:
-    # tomorrow: its visits are all to come whatever the time of day, some still unassigned
+    # The same demo (built once: it is the slow part), tomorrow's day gains over the naive
+    # plan. tomorrow: its visits are all to come whatever the time of day, some still unassigned
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     built = demo_plan_build(day=tomorrow)
     now, new = built.current, built.proposal

@@ -71,6 +71,7 @@ def test_demo_seeds_providers_plans_and_a_month_of_history(demo: None) -> None:
     again = demo_visits_build(seed=3, now=NOW)
     assert again.existing == built.created
     assert again.created == 0
+    _board_caregiver_family_and_dispatch_refusal(today)
     _settlement_on_the_history(today)
 
 
@@ -92,9 +93,9 @@ def _settlement_on_the_history(today: datetime.date) -> None:
     assert demo_settlement_build(today=today).created is False
 
 
-def test_board_caregiver_family_and_dispatch_refusal_on_the_first_day(demo: None) -> None:
-    demo_visits_build(seed=3, now=NOW)
-    today = timezone.localdate(NOW)
+def _board_caregiver_family_and_dispatch_refusal(today: datetime.date) -> None:
+    """The first day on the same build (the build is the slow part): a board with life on
+    it, the caregiver's and the family's views, and dispatch refusing with a reason."""
     manager = User.objects.get(username="provider_manager")
     provider = manager.organisation
     assert provider is not None
