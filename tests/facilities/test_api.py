@@ -144,3 +144,53 @@ def test_register_a_facility_through_the_api(covered):
     )
     assert early.status_code == 400
     assert "opened_on" in str(early.json())
+
+
+def test_save_a_scenario_build_a_site_and_record_its_milestones(
+    covered, django_capture_on_commit_callbacks
+):
+    client = api(covered, "district_officer")
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post(
+            "/api/v1/plan-scenarios/",
+            {
+                "division": covered.div["XA"].code,
+                "kind": "meal_point",
+                "sites": 1,
+                "candidate_source": "grid",
+            },
+            format="json",
+        ).json()
+    url = f"/api/v1/plan-scenarios/{made['id']}"
+    assert client.post(f"{url}/save/", {"name": ""}, format="json").status_code == 400
+    kept = client.post(f"{url}/save/", {"name": "助餐点 A"}, format="json")
+    assert kept.status_code == 200 and (kept.json()["saved"], kept.json()["name"]) == (
+        True,
+        "助餐点 A",
+    )
+    site = client.get(f"{url}/").json()["result"]["exact"]["sites"][0]
+    order = {"budget": "200000", "funding_source": "district"}
+    refused = client.post(f"{url}/build/", {"site": 999, **order}, format="json")
+    assert refused.status_code == 400 and "site" in refused.json()
+    built = client.post(f"{url}/build/", {"site": site["index"], **order}, format="json")
+    assert built.status_code == 201, built.json()
+    project = built.json()
+    assert (project["kind"], project["budget"], project["funding_source"]) == (
+        "meal_point",
+        "200000.00",
+        "district",
+    )
+    facility = client.get(f"/api/v1/facilities/{project['facility']}/").json()
+    assert facility["status"] == "planned"
+    step = f"/api/v1/construction-projects/{project['id']}/milestone/"
+    early = client.post(step, {"milestone": "in_use"}, format="json")
+    assert early.status_code == 400 and "milestone" in early.json()
+    started = client.post(step, {"milestone": "started"}, format="json")
+    assert started.status_code == 200 and started.json()["started_on"] is not None
+    assert client.get(f"/api/v1/facilities/{project['facility']}/").json()["status"] == (
+        "under_construction"
+    )
+    # The auditor sees the project but records nothing; another city finds no scenario.
+    assert api(covered, "auditor").post(step, {"milestone": "completed"}).status_code == 403
+    other = api(covered, "admin_Y").post(f"{url}/build/", {"site": 0, **order}, format="json")
+    assert other.status_code == 404

@@ -179,3 +179,14 @@ def test_a_facility_cannot_be_registered_open_before_it_was_planned(world, syste
         )
     assert "before it was planned" in caught.value.message_dict["opened_on"][0]
     assert not Facility.objects.filter(organisation=organisation).exists()
+
+
+def test_candidate_coordinates_that_are_not_finite_numbers_are_named(world):
+    # "nan" parses as a decimal and comparing it raised: the row is named like any other
+    data = "名称,纬度,经度\nA,nan,113.65\nB,34.75,inf\nC,34.75,113.65\n".encode()
+    with pytest.raises(ValidationError) as caught:
+        candidates_from_file(data=data, filename="sites.csv", city=world.div["X"])
+    assert caught.value.message_dict == {
+        "row 2: lat": ["Latitude and longitude must be numbers."],
+        "row 3: lat": ["Latitude and longitude must be numbers."],
+    }

@@ -12,6 +12,7 @@ from yiyang.core.scoping import Scope
 from yiyang.facilities.choices import FacilityKind as K
 from yiyang.facilities.choices import FacilityStatus, ReachMethod
 from yiyang.facilities.models import ConstructionProject, ElderReach
+from yiyang.facilities.services import facility_status_set
 from yiyang.organisations.choices import OrganisationStatus
 from yiyang.organisations.models import Organisation
 
@@ -116,3 +117,28 @@ def test_circle_coverage_for_each_weighted_group(world: World) -> None:
     assert compute("circle_coverage_living_alone", d["XA1a"]) == [100]
     assert compute("circle_coverage_disabled", d["XA1a"]) == [100]
     assert compute("circle_coverage", d["XA1a"]) == [75]
+
+
+def test_facilities_by_kind_and_by_status(world: World) -> None:
+    d = world.div
+    facility_at(world, SYSTEM, "XA1a", 34.75, 113.65)
+    facility_at(world, SYSTEM, "XA2a", 34.79, 113.65)
+    facility_at(world, SYSTEM, "XB1a", 34.81, 113.65, kind=K.HAPPINESS_HOME)
+    facility_at(
+        world, SYSTEM, "XA1b", 34.77, 113.65, kind=K.ELDERLY_CANTEEN, status=FacilityStatus.PLANNED
+    )
+    closed = facility_at(world, SYSTEM, "XA1b", 34.771, 113.65)
+    facility_status_set(actor=SYSTEM, facility=closed, status=FacilityStatus.CLOSED)
+    at = (d["XA1"], d["XA"], d["XB"], d["X"])
+    assert compute("facilities_open_community_station", *at) == [1, 2, 0, 2]
+    assert compute("facilities_open_happiness_home", *at) == [0, 0, 1, 1]
+    assert compute("facilities_open_elderly_canteen", *at) == [0, 0, 0, 0]
+    assert compute("facilities_status_planned", *at) == [1, 1, 0, 1]
+    assert compute("facilities_status_closed", *at) == [1, 1, 0, 1]
+    assert compute("facilities_status_open", *at) == [1, 2, 1, 3]
+    # the kinds add up to the open facilities, the statuses to all of them
+    assert (
+        sum(compute(f"facilities_open_{k.value}", d["X"])[0] for k in K)
+        == compute("facilities_open", d["X"])[0]
+    )
+    assert sum(compute(f"facilities_status_{s.value}", d["X"])[0] for s in FacilityStatus) == 5

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.facilities.conftest import elder_at, facility_at
+from yiyang.elders.models import Elder
 from yiyang.facilities.choices import FacilityKind
 from yiyang.facilities.models import PlanScenario
 from yiyang.facilities.services import coverage_compute
@@ -40,6 +41,10 @@ def test_coverage_page_says_the_method_and_counts_the_missing(covered, client_fo
     assert ('id="coverage-method"' in page and "Straight line" in page) or "直线" in page
     assert 'id="coverage-missing-count"' in page
     assert 'data-group="all"><td>' in page
+    # the elder without coordinates is listed by name for correction, linked to the record
+    missing = Elder.objects.get(lat__isnull=True)
+    assert [e.pk for e in response.context["missing"]] == [missing.pk]
+    assert f'href="/elders/{missing.external_id}/">{missing.name}</a>' in page
 
 
 def test_coverage_page_refuses_providers(covered, client_for):

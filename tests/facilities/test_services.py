@@ -256,6 +256,30 @@ def test_small_hexagons_show_no_number_below_the_district(placed, system):
     assert district["totals"]["all"] == {"elders": 3, "covered": 3, "percent": 100.0}
 
 
+def test_a_small_group_in_a_larger_hexagon_shows_no_number_below_the_district(placed, system):
+    world = placed
+    facility_at(world, system, "XA1a", 34.75, 113.65)
+    for i in range(6):  # six elders in one hexagon, one of them 80 or older
+        birth = "19300101" if i == 0 else "19550101"
+        elder_at(world, system, "XA1a", 34.7501 + i * 0.0001, 113.6501, birth=birth)
+    coverage_compute(actor=system, division=world.div["X"])
+    street = selectors.circle_coverage(
+        actor=world.user["street_officer"], kind=FacilityKind.COMMUNITY_STATION
+    )
+    [cell] = street["hexagons"]
+    assert cell["small"] is False
+    assert cell["groups"] == {
+        "all": {"elders": 6, "covered": 6},
+        "very_old": None,
+        "living_alone": None,
+        "disabled": None,
+    }
+    district = selectors.circle_coverage(
+        actor=world.user["district_officer"], kind=FacilityKind.COMMUNITY_STATION
+    )
+    assert district["hexagons"][0]["groups"]["very_old"] == {"elders": 1, "covered": 1}
+
+
 def test_facility_scope(world, system):
     inside = facility_at(world, system, "XA1a", 34.75, 113.65)
     other = facility_at(world, system, "XA2a", 34.79, 113.65)

@@ -152,6 +152,9 @@ class Indicator:
     default_target: Callable[[], Decimal | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # How the figure was produced where the method is not fixed (walking times by the
+    # network or by the straight line): a sentence for a division, shown beside the figure.
+    note: Callable[[Division], str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -211,6 +214,7 @@ def indicator(
     order: int = 100,
     headline: bool = False,
     default_target: Callable[[], Decimal | None] | None = None,
+    note: Callable[[Division], str] | None = None,
 ) -> Callable[[Compute], Compute]:
     """Decorator form: ``@indicator(code=..., ...) def compute(period, divisions): ...``."""
 
@@ -228,6 +232,7 @@ def indicator(
                 order=order,
                 headline=headline,
                 default_target=default_target,
+                note=note,
             )
         )
         return compute

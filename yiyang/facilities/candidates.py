@@ -79,17 +79,19 @@ def candidates_from_file(*, data: bytes, filename: str, city: Division) -> list[
             lat = Decimal(str(cell["lat"]).strip()).quantize(Decimal("0.000001"))
             lng = Decimal(str(cell["lng"]).strip()).quantize(Decimal("0.000001"))
         except (InvalidOperation, ValueError):
+            lat = lng = Decimal("NaN")
+        # "nan" parses, and comparing it raises: it is no number here either
+        if not (lat.is_finite() and lng.is_finite()):
             problems["lat"] = _("Latitude and longitude must be numbers.")
+        elif not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            problems["lat"] = _("This is not a point on Earth.")
+        elif not _inside(box, float(lat), float(lng)):
+            problems["lat"] = _("The point lies outside %(city)s.") % {"city": city.name}
         else:
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                problems["lat"] = _("This is not a point on Earth.")
-            elif not _inside(box, float(lat), float(lng)):
-                problems["lat"] = _("The point lies outside %(city)s.") % {"city": city.name}
-            else:
-                point = (str(lat), str(lng))
-                if point in seen:
-                    problems["lat"] = _("The same point as row %(row)d.") % {"row": seen[point]}
-                seen.setdefault(point, number)
+            point = (str(lat), str(lng))
+            if point in seen:
+                problems["lat"] = _("The same point as row %(row)d.") % {"row": seen[point]}
+            seen.setdefault(point, number)
         if problems:
             errors[number] = problems
             continue

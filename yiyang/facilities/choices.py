@@ -72,6 +72,12 @@ class ReachMethod(models.TextChoices):
     DETOUR = "detour", _("Straight line × detour factor")
 
 
+def method_label(code: str | None) -> str:
+    """How a walking time was measured, in the reader's words ("" when not known: a
+    scenario that failed before measuring)."""
+    return str(ReachMethod(code).label) if code in ReachMethod.values else ""
+
+
 class Milestone(models.TextChoices):
     APPROVED = "approved", _("Approved")  # 立项
     STARTED = "started", _("Construction started")  # 开工

@@ -65,8 +65,10 @@ def hexagons(
     resolution: int = HEX_RESOLUTION,
 ) -> list[dict[str, Any]]:
     """One entry per hexagon holding elders: its outline, and per group the elders and
-    those inside the circle. A hexagon of fewer than ``min_count`` elders carries no
-    number unless ``show_small`` (k-anonymity for roles below the district)."""
+    those inside the circle. Unless ``show_small`` (k-anonymity for roles below the
+    district), a hexagon of fewer than ``min_count`` elders carries no number, and in a
+    larger one a group of fewer than ``min_count`` (the weighted views: the very old,
+    living alone, disabled) carries none either (``None`` for that group)."""
     if len(homes) == 0:
         return []
     ids, inverse = np.unique(hex_ids(homes.lat, homes.lng, resolution), return_inverse=True)
@@ -91,7 +93,12 @@ def hexagons(
         else:
             entry["share"] = round(float(inside["all"][i]) / total, 3) if total else None
             entry["groups"] = {
-                g: {"elders": int(counts[g][i]), "covered": int(inside[g][i])} for g in GROUPS
+                g: (
+                    {"elders": int(counts[g][i]), "covered": int(inside[g][i])}
+                    if show_small or counts[g][i] >= min_count
+                    else None
+                )
+                for g in GROUPS
             }
         result.append(entry)
     return result

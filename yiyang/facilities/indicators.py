@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.indicators import (
@@ -25,15 +26,17 @@ from yiyang.core.indicators import (
     indicator,
     ratio,
     ratios,
+    register_breakdown,
     scope_q,
     sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.elders.choices import DISABLED_LEVELS, LivingArrangement
-from yiyang.facilities.choices import FacilityKind, FacilityStatus
+from yiyang.facilities.choices import FacilityKind, FacilityStatus, method_label
 from yiyang.facilities.models import (
     ConstructionProject,
     ConstructionTarget,
+    CoverageRun,
     ElderReach,
     Facility,
 )
@@ -91,6 +94,20 @@ if day_care_service_areas not in DAY_CARE_SOURCES:
     DAY_CARE_SOURCES.append(day_care_service_areas)
 
 
+def reach_method_note(division: Division) -> str:
+    """Which method measured the walking times behind a circle figure of ``division``: the
+    latest coverage run over it (its own, or one over a division above it)."""
+    prefix = division.code_prefix
+    run = (
+        CoverageRun.objects.filter(division_code__in=[prefix[:n] for n in (0, 4, 6, 9, 12)])
+        .only("method")
+        .first()
+    )
+    if run is None:
+        return gettext("Walking times have not been computed yet (yiyang compute-coverage).")
+    return gettext("Walking times by the %(method)s method.") % {"method": method_label(run.method)}
+
+
 def _circle(
     divisions: Sequence[Division], group: Q | None = None, kinds: Sequence[str] = CIRCLE_KINDS
 ) -> tuple[dict[str, int], dict[str, int]]:
@@ -116,6 +133,7 @@ def _circle(
 
 @indicator(
     code="circle_coverage",
+    note=reach_method_note,
     name=_("Elders within the 15-minute circle"),
     unit="percent",
     category=Category.COMMUNITY,
@@ -136,6 +154,7 @@ def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, 
 
 @indicator(
     code="health_circle_coverage",
+    note=reach_method_note,
     name=_("Elders within 15 minutes of a health facility"),
     unit="percent",
     category=Category.COMMUNITY,
@@ -182,6 +201,7 @@ def _circle_group(code: str, name: Any, condition: Any, order: int) -> None:
 
     indicator(
         code=f"circle_coverage_{code}",
+        note=reach_method_note,
         name=name,
         unit="percent",
         category=Category.COMMUNITY,
@@ -212,6 +232,37 @@ for _n, (_code, _name, _condition) in enumerate(CIRCLE_GROUPS):
 def facilities_open(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = Facility.objects.filter(open_on(period))
     return counts(divisions, count_by_code(queryset, "division_code", divisions))
+
+
+# The network by kind (open at the period's end) and by status (as the register holds it
+# when computed; a month's snapshot keeps the status of its end).
+register_breakdown(
+    family="facilities_open",
+    choices=FacilityKind,
+    records=lambda period: Facility.objects.filter(open_on(period)),
+    key_field="kind",
+    code_field="division_code",
+    name=_("Open facilities:"),
+    definition=_("Facilities open at the period's end, of this kind:"),
+    category=Category.COMMUNITY,
+    order=59,
+    direction="higher",
+)
+register_breakdown(
+    family="facilities_status",
+    choices=FacilityStatus,
+    records=lambda period: Facility.objects.all(),
+    key_field="status",
+    code_field="division_code",
+    name=_("Facilities by status:"),
+    definition=_(
+        "Facilities of every kind in the register with this status when the figure was "
+        "computed (a month's snapshot keeps the status at its end):"
+    ),
+    category=Category.COMMUNITY,
+    order=59,
+    direction="higher",
+)
 
 
 @indicator(

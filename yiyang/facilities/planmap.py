@@ -11,7 +11,7 @@ from yiyang.core.choices import AuditAction
 from yiyang.core.models import DivisionBoundary
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
-from yiyang.facilities.choices import FacilityKind, FacilityStatus
+from yiyang.facilities.choices import FacilityKind, FacilityStatus, method_label
 from yiyang.facilities.mapimage import Marker, outlines_from_geojson, render_png
 from yiyang.facilities.models import Facility, PlanScenario
 
@@ -63,6 +63,9 @@ def scenario_map_png(*, actor: Actor, scenario: PlanScenario) -> bytes:
         "elders": sum(int(s.get("elders", 0)) for s in exact),
         "day": f"{timezone.localdate():%Y-%m-%d}",
     }
+    method = _("Walking times by the %(method)s method.") % {
+        "method": method_label(result.get("method"))
+    }
     legend = [
         (EXACT, _("Exact choice (numbered by the elders each adds)")),
         (GREEDY, _("Greedy choice, where it differs")),
@@ -74,7 +77,7 @@ def scenario_map_png(*, actor: Actor, scenario: PlanScenario) -> bytes:
         outlines=outlines,
         markers=markers,
         legend=legend,
-        note=_("Basemap: the division outlines held by the platform."),
+        note=f"{method} {_('Basemap: the division outlines held by the platform.')}",
     )
     audit_record(
         actor=actor,

@@ -43,6 +43,7 @@ from yiyang.facilities.choices import (
     Group,
     ReachMethod,
     ScenarioStatus,
+    method_label,
 )
 from yiyang.facilities.models import ConstructionProject, Facility, PlanScenario
 from yiyang.facilities.reach import (
@@ -479,6 +480,7 @@ def scenario_export(*, actor: Actor, scenario: PlanScenario) -> bytes:
     sheet.append([_("Facility kind"), str(FacilityKind(scenario.kind).label)])
     sheet.append([_("New sites"), scenario.sites])
     sheet.append([_("Elders outside the circle"), result.get("outside")])
+    sheet.append([_("Distance method"), method_label(result.get("method"))])
     for which, title in (("exact", _("Exact choice")), ("greedy", _("Greedy choice"))):
         part = result.get(which, {})
         sheet.append([])

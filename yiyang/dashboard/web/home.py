@@ -17,7 +17,7 @@ from yiyang.alerts.selectors import alert_queue
 from yiyang.core.permissions import Permission, Role, has_perm, permissions_of, request_actor
 from yiyang.core.selectors import audit_event_list, division_roots
 from yiyang.dashboard import selectors
-from yiyang.dashboard.web.tables import STATUS_LABELS
+from yiyang.dashboard.web.tables import STATUS_LABELS, Notes
 from yiyang.indicators.selectors import (
     dashboard_figures,
     indicator_catalogue,
@@ -39,10 +39,16 @@ def _cards(actor: Any) -> list[dict[str, Any]]:
     except Http404:
         return []
     codes = [i.code for i in indicator_catalogue() if i.headline]
-    figures = dashboard_figures(actor=actor, division=division, codes=codes, trend_months=0)
+    figures = dashboard_figures(actor=actor, division=division, codes=codes, trend_months=0)[:8]
+    notes = Notes()
     return [
-        {"figure": f, "status_label": STATUS_LABELS[f.status] if f.status else ""} for f in figures
-    ][:8]
+        {
+            "figure": f,
+            "note": notes.of(f.indicator, f.division),
+            "status_label": STATUS_LABELS[f.status] if f.status else "",
+        }
+        for f in figures
+    ]
 
 
 @login_required

@@ -44,6 +44,9 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     # Plain numbers for the chart (None for "—"), by series name.
     chart: dict[str, Any] = field(default_factory=dict)
+    # How some figures were produced: (the indicators' names, the sentence), under the
+    # table and in its sheet.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def labelled_rows(self) -> list[list[tuple[str, Any]]]:
@@ -78,7 +81,31 @@ def unit_text(indicator: Indicator) -> str:
     return indicator.unit_label
 
 
-def figures_table(figures: list[Figure]) -> Table:
+class Notes:
+    """Indicators' notes (``Indicator.note``), each asked once per division and page."""
+
+    def __init__(self) -> None:
+        self.said: dict[tuple[Any, int], str] = {}
+
+    def of(self, indicator: Indicator, division: Division) -> str:
+        if indicator.note is None:
+            return ""
+        key = (indicator.note, division.pk)
+        if key not in self.said:
+            self.said[key] = indicator.note(division)
+        return self.said[key]
+
+    def grouped(self, figures: list[Figure]) -> list[tuple[str, str]]:
+        """The notes of these figures, each sentence once with the indicators it is for."""
+        names: dict[str, list[str]] = {}
+        for figure in figures:
+            sentence = self.of(figure.indicator, figure.division)
+            if sentence:
+                names.setdefault(sentence, []).append(str(figure.indicator.name))
+        return [(" · ".join(found), sentence) for sentence, found in names.items()]
+
+
+def figures_table(figures: list[Figure], notes: Notes | None = None) -> Table:
     table = Table(
         "figures",
         _("Indicators against targets"),
@@ -105,6 +132,7 @@ def figures_table(figures: list[Figure]) -> Table:
                 else (f"{change:+}" + (_(" points") if figure.indicator.is_share else " %")),
             ]
         )
+    table.notes = (notes or Notes()).grouped(figures)
     return table
 
 
@@ -200,13 +228,18 @@ def services_table(division: Division, month: datetime.date, figures: list[Figur
     return table
 
 
-def ranking_table(*, actor: Actor, indicator: Indicator, division: Division) -> Table:
+def ranking_table(
+    *, actor: Actor, indicator: Indicator, division: Division, notes: Notes | None = None
+) -> Table:
     ranked = division_ranking(actor=actor, code=indicator.code, parent=division)
     table = Table(
         "ranking",
         _("%(indicator)s by sub-division") % {"indicator": indicator.name},
         [_("Rank"), _("Division"), f"{indicator.name} ({unit_text(indicator)})"],
     )
+    sentence = (notes or Notes()).of(indicator, division)
+    if sentence:
+        table.notes = [(str(indicator.name), sentence)]
     rank = 0
     for child, value in ranked:
         rank += value.value is not None
@@ -255,10 +288,11 @@ def providers_table(*, actor: Actor, indicator: Indicator, division: Division) -
 
 
 def build_tables(
-    *, actor: Actor, division: Division, indicator: Indicator | None
+    *, actor: Actor, division: Division, indicator: Indicator | None, notes: Notes | None = None
 ) -> tuple[list[Figure], dict[str, Table]]:
+    notes = notes or Notes()
     figures = dashboard_figures(actor=actor, division=division)
-    tables: dict[str, Table] = {"figures": figures_table(figures)}
+    tables: dict[str, Table] = {"figures": figures_table(figures, notes)}
     chosen = [f for f in figures if indicator is not None and f.indicator.code == indicator.code]
     if chosen:
         tables["trend"] = trend_table(chosen[0])
@@ -266,7 +300,9 @@ def build_tables(
     tables["levels"] = levels_table(division, figures)
     tables["services"] = services_table(division, current_month(), figures)
     if indicator is not None and division.children.exists():
-        tables["ranking"] = ranking_table(actor=actor, indicator=indicator, division=division)
+        tables["ranking"] = ranking_table(
+            actor=actor, indicator=indicator, division=division, notes=notes
+        )
     if indicator is not None:
         providers = providers_table(actor=actor, indicator=indicator, division=division)
         if providers is not None:
@@ -290,6 +326,8 @@ def workbook(tables: list[Table], *, title: str) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append([_cell(value) for value in row])
+        for names, sentence in table.notes:
+            sheet.append([names, sentence])
         for index, _column in enumerate(table.columns, start=1):
             sheet.column_dimensions[chr(64 + min(index, 26))].width = 24 if index == 1 else 16
     buffer = io.BytesIO()

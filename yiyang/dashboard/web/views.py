@@ -26,6 +26,7 @@ from yiyang.dashboard import selectors
 from yiyang.dashboard.web.tables import (
     STATUS_LABELS,
     TABLE_KEYS,
+    Notes,
     build_tables,
     number,
     workbook,
@@ -76,11 +77,13 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     require_perm(actor, Permission.VIEW_INDICATORS)
     division = _division(request, actor)
     indicator, choices = _indicator(request, division)
-    figures, tables = build_tables(actor=actor, division=division, indicator=indicator)
+    notes = Notes()
+    figures, tables = build_tables(actor=actor, division=division, indicator=indicator, notes=notes)
     headline = [f for f in figures if f.indicator.headline]
     cards = [
         {
             "figure": f,
+            "note": notes.of(f.indicator, f.division),
             "status_label": STATUS_LABELS[f.status] if f.status else "",
             "spark": [number(v) for _m, v in f.trend[-12:]] + [number(f.value.value)],
         }
@@ -208,6 +211,7 @@ def boundaries_view(request: HttpRequest) -> JsonResponse:
 def _screen_data(actor: Actor, division: Division) -> dict[str, Any]:
     codes = [i.code for i in indicator_catalogue() if i.headline]
     headline = dashboard_figures(actor=actor, division=division, codes=codes, trend_months=0)[:8]
+    notes = Notes()
     alerts = (
         selectors.screen_alerts(actor=actor, division=division)
         if has_perm(actor, Permission.VIEW_ALERTS)
@@ -224,6 +228,7 @@ def _screen_data(actor: Actor, division: Division) -> dict[str, Any]:
                 "target": "" if f.target is None else f"{f.target.normalize():f}",
                 "status": f.status or "",
                 "status_label": str(STATUS_LABELS[f.status]) if f.status else "",
+                "note": notes.of(f.indicator, f.division),
             }
             for f in headline
         ],

@@ -8,6 +8,8 @@ from yiyang.facilities.choices import (
     CandidateSource,
     FacilityKind,
     FacilityStatus,
+    FundingSource,
+    Milestone,
     ReachMethod,
 )
 from yiyang.facilities.models import ConstructionProject, Facility, PlanScenario
@@ -73,6 +75,13 @@ class ProjectSerializer(serializers.ModelSerializer[ConstructionProject]):
             *PROJECT_FIELDS,
         ]
         read_only_fields = fields
+
+
+class MilestoneSerializer(serializers.Serializer[Any]):
+    milestone = serializers.ChoiceField(
+        choices=Milestone.choices, help_text="the next milestone (开工, 竣工, 投用)"
+    )
+    on = serializers.DateField(required=False, help_text="the day it was reached (today)")
 
 
 class CoverageQuerySerializer(serializers.Serializer[Any]):
@@ -146,6 +155,20 @@ class ScenarioCreateSerializer(serializers.Serializer[Any]):
     )
     weights = serializers.DictField(child=serializers.FloatField(), required=False)
     name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+
+
+class ScenarioSaveSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=120)
+
+
+class ScenarioBuildSerializer(serializers.Serializer[Any]):
+    site = serializers.IntegerField(
+        min_value=0, help_text="a chosen site's ``index`` in the result (exact or greedy)"
+    )
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    funding_source = serializers.ChoiceField(choices=FundingSource.choices)
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class FacilityCreateSerializer(serializers.Serializer[Any]):

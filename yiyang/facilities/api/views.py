@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -23,8 +24,11 @@ from yiyang.facilities.api.serializers import (
     CoverageSerializer,
     FacilityCreateSerializer,
     FacilitySerializer,
+    MilestoneSerializer,
     ProjectSerializer,
+    ScenarioBuildSerializer,
     ScenarioCreateSerializer,
+    ScenarioSaveSerializer,
     ScenarioSerializer,
     StatusSerializer,
 )
@@ -123,6 +127,21 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             actor=request_actor(self.request), external_id=self.kwargs["id"]
         )
 
+    @extend_schema(request=MilestoneSerializer, responses=ProjectSerializer)
+    @action(detail=True, methods=["post"])
+    def milestone(self, request: Request, id: str) -> Response:
+        """Record the project's next milestone (开工, 竣工, 投用) on a day (today by
+        default); starting construction and putting into use move the facility too."""
+        serializer = MilestoneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = services.project_milestone(
+            actor=request_actor(request),
+            project=self.get_object(),
+            milestone=serializer.validated_data["milestone"],
+            on=serializer.validated_data.get("on") or timezone.localdate(),
+        )
+        return Response(ProjectSerializer(project).data)
+
 
 class CoverageView(APIView):
     """The 15-minute circle for one facility kind in the caller's jurisdiction: elders and
@@ -190,3 +209,30 @@ class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         division = _division(actor, data.pop("division"))
         scenario = planning.scenario_start(actor=actor, division=division, **data)
         return Response(ScenarioSerializer(scenario).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ScenarioSaveSerializer, responses=ScenarioSerializer)
+    @action(detail=True, methods=["post"], url_path="save")
+    def keep(self, request: Request, id: str) -> Response:
+        """Keep a finished scenario under a name (for comparing and exporting)."""
+        serializer = ScenarioSaveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        scenario = planning.scenario_save(
+            actor=request_actor(request),
+            scenario=self.get_object(),
+            name=serializer.validated_data["name"],
+        )
+        return Response(ScenarioSerializer(scenario).data)
+
+    @extend_schema(request=ScenarioBuildSerializer, responses={201: ProjectSerializer})
+    @action(detail=True, methods=["post"])
+    def build(self, request: Request, id: str) -> Response:
+        """Plan a chosen site as a facility and approve its construction project (立项)."""
+        serializer = ScenarioBuildSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = planning.scenario_site_build(
+            actor=request_actor(request),
+            scenario=self.get_object(),
+            index=serializer.validated_data.pop("site"),
+            **serializer.validated_data,
+        )
+        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)

@@ -31,8 +31,8 @@ from yiyang.facilities.choices import (
     FundingSource,
     Group,
     Milestone,
-    ReachMethod,
     ScenarioStatus,
+    method_label,
 )
 from yiyang.facilities.filtersets import FacilityFilterSet, ProjectFilterSet
 
@@ -137,7 +137,7 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
             "circle": circle,
             "rules": rules,
             "run": run,
-            "method_label": ReachMethod(run.method).label if run else "",
+            "method_label": method_label(run.method if run else None),
             "missing": missing,
             "can_compute": has_perm(actor, Permission.COMPUTE_COVERAGE),
             "totals": circle["totals"],
@@ -145,6 +145,13 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
             "divisions": [
                 {**row, "figures": row["groups"].get(group, {})} for row in circle["divisions"]
             ],
+            # The table's rows (the map draws them all): a cell or a group of too few
+            # elders for the reader's role has no figures.
+            "hexagon_rows": [
+                {"cell": h["cell"], "figures": (h["groups"] or {}).get(group)}
+                for h in circle["hexagons"][:300]
+            ],
+            "min_count": settings.FACILITY_MIN_CELL_COUNT,
             "map_data": {
                 "hexagons": circle["hexagons"],
                 "group": group,
@@ -238,7 +245,8 @@ def plan_view(request: HttpRequest) -> HttpResponse:
             "divisions": selectors.division_choices(
                 actor=actor, levels=("city", "district", "street")
             ),
-            "saved": saved,
+            # each with the method its walking times were measured by
+            "saved": [(s, method_label(s.result.get("method"))) for s in saved],
         },
     )
 
@@ -290,7 +298,7 @@ def scenario_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "ready": scenario.status == ScenarioStatus.DONE,
             "exact": exact,
             "greedy": greedy,
-            "method_label": ReachMethod(result["method"]).label if result.get("method") else "",
+            "method_label": method_label(result.get("method")),
             "gap_percent": round(100 * float(exact.get("gap", 0)), 3),
             "funding": FundingSource.choices,
             "can_build": has_perm(actor, Permission.MANAGE_PROJECTS),

@@ -24,6 +24,7 @@
       var meta = el("div", "tile-meta", f.target ? words[0] + " " + f.target : "");
       if (f.status_label) meta.appendChild(el("span", "badge " + f.status, f.status_label));
       tile.appendChild(meta);
+      if (f.note) tile.appendChild(el("div", "tile-note", f.note));
       box.appendChild(tile);
     });
   }

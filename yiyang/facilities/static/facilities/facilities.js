@@ -69,7 +69,7 @@
       var lines = g ? [d.texts.elders + ": " + g.elders, d.texts.covered + ": " + g.covered] : [d.texts.few];
       L.polygon(h.outline, {
         color: "#555", weight: 0.5, fillColor: shade(share), fillOpacity: 0.55,
-        className: "coverage-cell" + (h.groups ? "" : " coverage-cell-few")
+        className: "coverage-cell" + (g ? "" : " coverage-cell-few")
       }).bindTooltip(tip([""].concat(lines))).addTo(map);
       h.outline.forEach(function (p) { points.push(p); });
     });
