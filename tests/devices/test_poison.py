@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import DataError
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -56,6 +57,19 @@ def test_a_type_given_as_a_list_or_an_object_is_rejected_with_its_bytes(
     assert crypto.decrypt_bytes(first.raw_sealed.encode()) == listed.body
     assert first.size == len(listed.body)
     assert Alert.objects.get().kind == "sos"
+
+
+def test_the_bytes_kept_of_a_large_rejected_message_are_capped(world: World, clock: Clock) -> None:
+    device = bound_device(world, elder_with_contacts(world))
+    cap = django_settings.DEVICE_REJECTED_RAW_BYTES
+    body = {"msg_id": "big", "type": ["sos"], "ts": T0.isoformat(), "pad": "x" * (2 * cap)}
+    padded = raw(device, body)
+    assert cap < len(padded.body) <= django_settings.DEVICE_MAX_PAYLOAD_BYTES
+    (outcome,) = ingest_all(padded)
+    assert (outcome["status"], outcome.get("reason")) == ("rejected", "unknown_type")
+    kept = RejectedMessage.objects.get()
+    assert crypto.decrypt_bytes(kept.raw_sealed.encode()) == padded.body[:cap]
+    assert kept.size == len(padded.body)
 
 
 def test_control_characters_in_ids_are_rejected_and_stored_printable(

@@ -22,8 +22,10 @@
   for a disconnected session (:func:`broker_check`); ``MQTT_BROKER_CHECK=refuse`` (the
   production default) stops it when the broker would drop them, naming the setting.
 - Its status tells the truth: an error is shown while its cause lasts and cleared when it
-  is gone (the history keeps both times); SIGTERM finishes the batch in hand and exits
-  within seconds, leaving the rest unacknowledged for the broker to redeliver.
+  is gone (the history keeps both times); a reconnection the broker answers without the
+  gateway's session (its queue lost) is kept in the history too; SIGTERM finishes the batch
+  in hand and exits within seconds, leaving the rest unacknowledged for the broker to
+  redeliver.
 """
 
 from __future__ import annotations
@@ -207,6 +209,7 @@ class Gateway:
         # database may have been away for every beat in between). One a beat already recorded
         # as standing is closed at its true end (same text and start), so each is one row.
         self.unreported: list[tuple[str, Any, Any]] = []
+        self.connections = 0  # accepted by the broker in this process
         self.client = self._client()
 
     @property
@@ -260,10 +263,28 @@ class Gateway:
             logger.error("MQTT connect refused: %s", reason)
             return
         self._cleared("mqtt")
+        if self.connections and not getattr(flags, "session_present", True):
+            self._session_lost()
+        self.connections += 1
         self.generation += 1
         client.subscribe(settings.MQTT_TOPIC, qos=1)
         self.connected.set()
         logger.info("connected to %s as %s", self.url.netloc, self.client_id)
+
+    def _session_lost(self) -> None:
+        """The broker took the gateway back without its persistent session: it restarted
+        without persistence, was killed before it had saved the subscription, or the session
+        expired. What devices published meanwhile was acknowledged to them and queued for
+        nobody. Nothing stands to be cleared, so it goes into the history as an episode that
+        began and ended now (and the log)."""
+        text = (
+            "session lost: the broker came back without this gateway's session; messages "
+            "published while it was disconnected were not kept for it"
+        )
+        logger.error("%s", text)
+        now = timezone.now()
+        with self.counts_lock:
+            self.unreported.append((text, now, now))
 
     def _on_disconnect(
         self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
