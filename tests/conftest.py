@@ -60,6 +60,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # a browser file stays on one worker (its module fixtures are built once), and the
         # live-broker cases run one after another on one worker, so that no two streams of
         # 10,000 SOS share the two cores while the kill tests time restarts.
+        # A test that names its own group (a long walk split in halves) keeps it.
+        if item.get_closest_marker("xdist_group"):
+            continue
         if item.get_closest_marker("mqtt"):
             item.add_marker(pytest.mark.xdist_group("live-broker"))
         elif "tests/browser/" in path:

@@ -96,14 +96,22 @@ def _pages_of(client: Client, paths: list[str], *, once_per_route: bool = True) 
     return found
 
 
+# The walk is the longest browser test: it runs in two halves of the roles, each in a group of
+# its own, so that the CI's two browser workers share it (tests/conftest.py).
+HALVES = [pytest.param(half, marks=pytest.mark.xdist_group(f"axe-{half}")) for half in (0, 1)]
+
+
+@pytest.mark.parametrize("half", HALVES)
 def test_every_page_of_every_role_passes_axe_and_phone_targets(
-    live_server: Any, browser: Any, settings: Any, tmp_path: Path
+    live_server: Any, browser: Any, settings: Any, tmp_path: Path, half: int
 ) -> None:
-    """One world for both checks (building it is most of the time)."""
+    """Every other role in each half; the phone check with the first half (one world for
+    both checks: building it is much of the time)."""
     settings.MEDIA_ROOT = str(tmp_path)  # the export whose page is checked
     rich: RichWorld = build_rich_world()
-    axe_failures = _axe_over_every_role(rich, live_server.url, browser)
-    target_failures = _caregiver_touch_targets(rich, live_server.url, browser)
+    roles = [str(r) for r in Role][half::2]
+    axe_failures = _axe_over_roles(rich, live_server.url, browser, roles)
+    target_failures = _caregiver_touch_targets(rich, live_server.url, browser) if half == 0 else []
     assert not axe_failures, "\n".join(axe_failures)
     assert not target_failures, "\n".join(target_failures)
 
@@ -116,12 +124,12 @@ def _export_job_pages(rich: RichWorld) -> dict[str, list[str]]:
     return {str(Role.CITY_ADMIN): [f"/exports/{job.external_id}/"]}
 
 
-def _axe_over_every_role(rich: RichWorld, base: str, browser: Any) -> list[str]:
+def _axe_over_roles(rich: RichWorld, base: str, browser: Any, roles: list[str]) -> list[str]:
     paths = page_paths(rich)
     extra = _export_job_pages(rich)
     failures: list[str] = []
     report: dict[str, Any] = {}
-    for role in [str(r) for r in Role]:
+    for role in roles:
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         context.add_init_script(path=str(AXE))
         try:
@@ -139,8 +147,10 @@ def _axe_over_every_role(rich: RichWorld, base: str, browser: Any) -> list[str]:
                 ]
         finally:
             context.close()
-    if os.environ.get("YIYANG_AXE_REPORT"):
-        Path(os.environ["YIYANG_AXE_REPORT"]).write_text(json.dumps(report, ensure_ascii=False))
+    if os.environ.get("YIYANG_AXE_REPORT"):  # one file per half
+        target = Path(os.environ["YIYANG_AXE_REPORT"])
+        target = target.with_name(f"{target.stem}-{roles[0]}{target.suffix}")
+        target.write_text(json.dumps(report, ensure_ascii=False))
     return failures
 
 
