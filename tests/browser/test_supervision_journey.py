@@ -52,7 +52,9 @@ def _score_on_a_tablet(browser: Any, base: str, rating: Rating, photo: Path) -> 
     page.goto(f"{base}/supervision/ratings/{rating.external_id}/")
     page.click("a.btn:has-text('现场评分')")
     no_sideways_scroll(page)
-    assert page.locator("[data-unverified]").count() == 1  # the scheme's figures are flagged
+    # The scheme's figures are flagged: the page's notice and each of the 14 items.
+    assert page.locator("p[data-unverified]").count() == 1
+    assert page.locator("legend [data-unverified]").count() == 14
     # First save: half the items, F3 with a photo taken on site.
     codes = list(FULL)
     for code in codes[:7]:

@@ -1,7 +1,7 @@
 """The scope matrix of the supervision records: every role, ratings, complaints,
-inspections and evaluations of purchased services through the API lists and the detail
-pages. Evaluators reach only the rating and the evaluation assigned to them; roles without
-the permission get 403."""
+inspections, rectification orders and evaluations of purchased services through the API
+lists and the detail pages. Evaluators reach only the rating and the evaluation assigned
+to them; roles without the permission get 403."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from yiyang.organisations.choices import OrganisationKind
 from yiyang.supervision.models import (
     Complaint,
     EvaluationTemplate,
+    Finding,
     Inspection,
     Rating,
     RatingScheme,
+    Rectification,
     ServiceEvaluation,
 )
 
@@ -36,12 +38,15 @@ SEEN = {
                     Role.STREET_OFFICER: {"XA1a"}, Role.AUDITOR: BOTH},
     "evaluations": {Role.CITY_ADMIN: BOTH, Role.DISTRICT_OFFICER: {"XA1a"},
                     Role.STREET_OFFICER: {"XA1a"}, Role.AUDITOR: BOTH, Role.EVALUATOR: {"XB1a"}},
+    "rectifications": {Role.CITY_ADMIN: BOTH, Role.DISTRICT_OFFICER: {"XA1a"},
+                       Role.STREET_OFFICER: {"XA1a"}, Role.AUDITOR: BOTH},
 }  # fmt: skip
 PERMISSION = {
     "ratings": Permission.VIEW_RATINGS,
     "complaints": Permission.VIEW_COMPLAINTS,
     "inspections": Permission.VIEW_INSPECTIONS,
     "evaluations": Permission.VIEW_RATINGS,
+    "rectifications": Permission.VIEW_INSPECTIONS,
 }
 
 
@@ -79,6 +84,11 @@ def records(world: World) -> dict[str, dict[str, str]]:
         names["ratings"][str(rating.external_id)] = place
         names["complaints"][str(complaint.external_id)] = place
         names["inspections"][str(inspection.external_id)] = place
+        finding = Finding.objects.create(inspection=inspection, severity="major", text="x")
+        rectification = Rectification.objects.create(
+            finding=finding, organisation=org, division_code=code, deadline=now.date()
+        )
+        names["rectifications"][str(rectification.external_id)] = place
         evaluation = ServiceEvaluation.objects.create(
             provider=org,
             division_code=code,
@@ -91,7 +101,9 @@ def records(world: World) -> dict[str, dict[str, str]]:
     return names
 
 
-@pytest.mark.parametrize("kind", ["ratings", "complaints", "inspections", "evaluations"])
+@pytest.mark.parametrize(
+    "kind", ["ratings", "complaints", "inspections", "evaluations", "rectifications"]
+)
 @pytest.mark.parametrize("role", ROLES)
 def test_api_lists_hold_exactly_what_lies_in_scope(
     world: World, records: dict[str, dict[str, str]], role: str, kind: str

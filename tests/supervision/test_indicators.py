@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -11,6 +12,7 @@ from tests.supervision.conftest import published
 from yiyang.core.indicators import Period, catalogue
 from yiyang.core.permissions import Role
 from yiyang.supervision import services
+from yiyang.supervision.models import Inspection, Rectification
 
 
 def values(code: str, world: World, period: Period | None = None) -> dict[str, object]:
@@ -54,3 +56,44 @@ def test_inspections_done_and_fire_safety(sup: World) -> None:
     period = Period.month(year, 12)
     assert values("inspections_done_share", sup, period)["XA"] == Decimal(0)
     assert values("fire_safety_compliance", sup, period)["XA"] is None  # none done: "—"
+
+
+def test_complainants_satisfied_at_closure(sup: World) -> None:
+    officer = sup.user[Role.STREET_OFFICER]
+    for satisfied in (True, False, None, True):
+        complaint = services.complaint_register(
+            actor=sup.user[Role.OPERATOR],
+            channel="walk_in",
+            text="投诉",
+            organisation=sup.org["institution_XA1a"],
+        )
+        services.complaint_answer(actor=officer, complaint=complaint, answer="已处理")
+        services.complaint_close(actor=officer, complaint=complaint, satisfied=satisfied)
+    # Two of the three answers satisfied; the closure without an answer counts in neither.
+    assert values("complaints_satisfied_share", sup) == {
+        "X": Decimal("66.67"),
+        "XA": Decimal("66.67"),
+        "XB": None,
+    }
+    services.complaint_reopen(actor=officer, complaint=complaint, reason="仍未解决")
+    assert values("complaints_satisfied_share", sup)["XA"] == Decimal(50)
+
+
+def test_open_and_overdue_rectifications(sup: World) -> None:
+    services.inspection_plan_generate(
+        actor=sup.user[Role.CITY_ADMIN], district=sup.div["XA"], year=2026, per_kind=1
+    )
+    inspection = Inspection.objects.get(kind="fire")
+    services.inspection_record(
+        actor=sup.user[Role.STREET_OFFICER],
+        inspection=inspection,
+        answers={"fire_exits": True, "extinguishers": False, "alarms": True, "drills": True},
+        findings=[{"severity": "major", "text": "灭火器过期"}, {"severity": "minor", "text": "x"}],
+    )
+    assert values("rectifications_open", sup) == {"X": 2, "XA": 2, "XB": 0}
+    assert values("rectifications_overdue", sup)["XA"] == 0
+    Rectification.objects.filter(pk=Rectification.objects.first().pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    assert values("rectifications_overdue", sup)["XA"] == 1
+    assert values("rectifications_open", sup)["XA"] == 2

@@ -7,14 +7,17 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.test import Client
+from django.utils import timezone
 
-from tests.conftest import World
+from tests.conftest import World, login
 from tests.factories import OrganisationFactory
 from tests.supervision.conftest import jpeg
-from yiyang.core.permissions import Role
+from yiyang.core.permissions import Role, SystemActor
+from yiyang.core.scoping import Scope
 from yiyang.organisations.choices import OrganisationKind
 from yiyang.supervision import services
-from yiyang.supervision.choices import InspectionKind, RectificationStatus
+from yiyang.supervision.choices import EscalationLevel, InspectionKind, RectificationStatus
 from yiyang.supervision.models import Inspection, Rectification
 from yiyang.supervision.services.inspections import due_dates
 
@@ -126,3 +129,73 @@ def test_a_rectification_closes_only_on_a_response_with_evidence(sup: World) -> 
     order.refresh_from_db()
     assert order.status == RectificationStatus.CLOSED
     assert order.evidence == 2 and order.photo_files.count() == 2
+
+
+def test_an_overdue_rectification_goes_to_the_district_then_the_city(sup: World) -> None:
+    inspection = _inspection(sup)
+    services.inspection_record(
+        actor=sup.user[Role.STREET_OFFICER],
+        inspection=inspection,
+        answers=ANSWERS,
+        findings=[{"severity": "major", "text": "烟感失效"}, {"severity": "minor", "text": "x"}],
+    )
+    first, second = Rectification.objects.order_by("id")
+    Rectification.objects.update(deadline=datetime.date(2025, 3, 3))  # a Monday
+    services.rectification_respond(
+        actor=sup.user["manager_inst"], rectification=second, response="已整改", evidence=[jpeg()]
+    )
+    services.rectification_close(actor=sup.user[Role.STREET_OFFICER], rectification=second)
+    actor = SystemActor(Scope(division_prefix=""))
+
+    def escalate(day: str) -> int:
+        moment = timezone.make_aware(datetime.datetime.fromisoformat(f"{day}T10:00"))
+        return services.overdue_escalate(actor=actor, now=moment)["rectifications"]
+
+    assert escalate("2025-03-03") == 0  # due today: not late
+    assert escalate("2025-03-04") == 1
+    first.refresh_from_db()
+    assert first.escalation == EscalationLevel.DISTRICT
+    assert escalate("2025-03-10") == 0  # five working days late: still the district's
+    assert escalate("2025-03-11") == 1  # six: the city's
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.escalation, second.escalation) == (EscalationLevel.CITY, EscalationLevel.NONE)
+    assert escalate("2025-04-01") == 0  # never raised twice
+
+
+def test_a_reinspection_that_finds_it_not_put_right_sends_the_order_back(sup: World) -> None:
+    inspection = _inspection(sup)
+    services.inspection_record(
+        actor=sup.user[Role.STREET_OFFICER],
+        inspection=inspection,
+        answers=ANSWERS,
+        findings=[{"severity": "major", "text": "烟感失效"}],
+    )
+    order = Rectification.objects.get()
+    inspector = sup.user[Role.STREET_OFFICER]
+    with pytest.raises(ValidationError) as error:  # nothing responded yet, and no reason
+        services.rectification_return(actor=inspector, rectification=order, reason=" ")
+    assert set(error.value.message_dict) == {"status", "reason"}
+    manager = sup.user["manager_inst"]
+    services.rectification_respond(
+        actor=manager, rectification=order, response="已更换", evidence=[jpeg()]
+    )
+    with pytest.raises(PermissionDenied):
+        services.rectification_return(actor=manager, rectification=order, reason="x")
+    # Through the page, as the inspector does it on site.
+    page = login(Client(), inspector)
+    page.post(
+        f"/supervision/rectifications/{order.external_id}/",
+        {"step": "return", "reason": "三楼烟感仍不报警"},
+    )
+    order.refresh_from_db()
+    assert (order.status, order.reinspection_note) == ("open", "三楼烟感仍不报警")
+    assert "三楼烟感仍不报警" in page.get("/supervision/inspections/").content.decode()
+    with pytest.raises(ValidationError, match="evidence"):
+        services.rectification_close(actor=inspector, rectification=order)
+    services.rectification_respond(
+        actor=manager, rectification=order, response="已全部更换", evidence=[jpeg((1, 2, 3))]
+    )
+    services.rectification_close(actor=inspector, rectification=order)
+    order.refresh_from_db()
+    assert (order.status, order.evidence) == ("closed", 2)

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.conftest import World, login
+from tests.supervision.conftest import scored
 from yiyang.core.permissions import Role
 from yiyang.supervision.models import RatingScheme
 
@@ -64,4 +65,50 @@ def test_the_shipped_schemes_sources_read_in_chinese(db: None) -> None:
     assert RatingScheme.objects.get(pk=scheme.pk).source.startswith("结构")
     RatingScheme.objects.filter(pk=scheme.pk).update(source="本市自定")
     migration.chinese_sources(django_apps, None)
+    assert RatingScheme.objects.get(pk=scheme.pk).source == "本市自定"
+
+
+def test_every_figure_of_the_shipped_scheme_states_its_source(db: None) -> None:
+    definition = json.loads(SCHEME.read_text(encoding="utf-8"))
+    assert "GB/T 37276-2018" in definition["source"] and definition["unverified"] is True
+    for row in definition["parts"] + definition["levels"] + definition["items"]:
+        assert row["source"].strip(), row
+        # No public text of the standard's annex was found: every figure is unverified.
+        assert row["unverified"] is True, row
+    stored = RatingScheme.objects.get(code="gbt37276", version="2018")
+    items = {i.code: (i.source, i.unverified) for i in stored.items.all()}
+    assert items == {i["code"]: (i["source"], True) for i in definition["items"]}
+    assert stored.source == definition["source"]
+
+
+def test_the_page_shows_each_figures_source_and_marks_the_unverified(world: World) -> None:
+    html = login(Client(), world.user[Role.CITY_ADMIN]).get("/supervision/schemes/")
+    text = html.content.decode()
+    # Parts (4), levels (5) and items (14) each tagged, besides the scheme's own notice.
+    assert text.count('<span class="tag" data-unverified>') == 4 + 5 + 14
+    assert "GB 38600-2019《养老机构服务安全基本规范》" in text
+    assert text.count("长沙市《养老机构等级评定实施细则（试行）》（转载于 2021-02-24）") == 4 + 5
+
+
+def test_the_scoring_page_marks_each_unverified_item(sup: World) -> None:
+    rating = scored(sup)
+    evaluator = login(Client(), sup.user[Role.EVALUATOR])
+    for url in (f"/supervision/ratings/{rating.external_id}/score/",
+                f"/supervision/ratings/{rating.external_id}/"):  # fmt: skip
+        text = evaluator.get(url).content.decode()
+        assert text.count('data-unverified title="') == 14, url
+
+
+def test_items_seeded_before_they_had_a_source_take_the_files(db: None) -> None:
+    scheme = RatingScheme.objects.get(code="gbt37276", version="2018")
+    scheme.items.update(source="")
+    RatingScheme.objects.filter(pk=scheme.pk).update(source="结构（五个等级；总分 1000 分")
+    migration = importlib.import_module("yiyang.supervision.migrations.0009_item_sources")
+    migration.item_sources(django_apps, None)
+    scheme.refresh_from_db()
+    assert scheme.source.startswith("结构：GB/T 37276-2018")
+    assert not scheme.items.filter(source="").exists()
+    # A city's own wording of the scheme is left alone.
+    RatingScheme.objects.filter(pk=scheme.pk).update(source="本市自定")
+    migration.item_sources(django_apps, None)
     assert RatingScheme.objects.get(pk=scheme.pk).source == "本市自定"

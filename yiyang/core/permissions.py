@@ -231,6 +231,8 @@ class Permission(enum.Enum):
     )
     HANDLE_COMPLAINTS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.PROVIDER_MANAGER)
     VIEW_SCORECARDS = (R.CITY_ADMIN, R.DISTRICT_OFFICER, R.STREET_OFFICER, R.AUDITOR)
+    # The working-day calendar the complaint and rectification deadlines count on.
+    MANAGE_CALENDAR = (R.CITY_ADMIN,)
     # Government-purchased services (issue 14): budgets, contracts, monthly statements and
     # their workflow: the provider confirms, the street verifies, the district approves,
     # city finance releases and pays; an overspent budget line needs the city's override.
@@ -352,6 +354,7 @@ PERMISSION_TITLES = {
     "REGISTER_COMPLAINTS": _("Register complaints"),
     "HANDLE_COMPLAINTS": _("Handle and answer complaints"),
     "VIEW_SCORECARDS": _("View the district scorecards"),
+    "MANAGE_CALENDAR": _("Edit the working-day calendar (public holidays)"),
     "VIEW_SETTLEMENT": _("View contracts, statements and payments"),
     "VIEW_BUDGETS": _("View budget lines, spending and commitments"),
     "MANAGE_BUDGETS": _("Manage budget lines and allocations"),

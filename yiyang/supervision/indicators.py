@@ -1,7 +1,7 @@
 """Supervision's figures in the city's catalogue: star-rated institutions against the
 targets (10 five-star, 20 four-star, 20 three-star in the source texts), inspections done
-against plan, open and overdue rectifications, fire-safety compliance, complaints received
-and answered in time.
+against plan, open and overdue rectifications, fire-safety compliance, complaints received,
+answered in time and closed with the complainant satisfied, evaluation scores.
 
 Stock figures (levels in force, open rectifications) are read at the period's last day;
 complaints belong to the month they were received; inspections count from 1 January of the
@@ -181,6 +181,25 @@ def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dic
 
 
 @indicator(
+    code="rectifications_open",
+    name=_("Open rectification orders"),
+    unit="count",
+    category=RATED,
+    order=146,
+    direction="lower",
+    definition=_(
+        "Rectification orders made by the period's end and not closed by then, overdue or not."
+    ),
+)
+def rectifications_open(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    day = period.as_of
+    open_then = Rectification.objects.filter(created_at__date__lte=day).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__date__gt=day)
+    )
+    return counts(divisions, count_by_code(open_then, "division_code", divisions))
+
+
+@indicator(
     code="rectifications_closed_share",
     name=_("Rectification orders closed"),
     unit="percent",
@@ -242,6 +261,29 @@ def complaints_on_time(period: Period, divisions: Sequence[Division]) -> dict[in
         divisions,
         count_by_code(top, "division_code", divisions),
         count_by_code(received, "division_code", divisions),
+    )
+
+
+@indicator(
+    code="complaints_satisfied_share",
+    name=_("Complainants satisfied at closure"),
+    unit="percent",
+    category=Category.HOME_CARE,
+    order=148,
+    definition=_(
+        "Complaints closed in the month whose complainant said they were satisfied "
+        "(numerator), divided by complaints closed in the month with the complainant's "
+        "answer recorded (denominator); a closure without an answer counts in neither."
+    ),
+)
+def complaints_satisfied(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    closed = Complaint.objects.filter(
+        closed_at__gte=period.start_dt(), closed_at__lt=period.end_dt(), satisfied__isnull=False
+    )
+    return ratios(
+        divisions,
+        count_by_code(closed.filter(satisfied=True), "division_code", divisions),
+        count_by_code(closed, "division_code", divisions),
     )
 
 

@@ -71,6 +71,8 @@ class RatingItem(models.Model):
         _("when scored below"), null=True, blank=True, max_digits=7, decimal_places=2
     )
     unverified = models.BooleanField(_("unverified"), default=False)
+    # Where the item and its figures (points, evidence, capping) come from, and which edition.
+    source = models.CharField(_("source"), max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -254,6 +256,8 @@ class Rectification(BaseModel):
     )
     response = models.CharField(_("response"), max_length=1000, blank=True)
     evidence = models.PositiveSmallIntegerField(_("evidence files"), default=0)
+    # Why the last re-inspection found the finding not put right (the order went back open).
+    reinspection_note = models.CharField(_("re-inspection note"), max_length=1000, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     escalation = models.PositiveSmallIntegerField(

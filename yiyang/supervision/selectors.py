@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from yiyang.core.lookups import get_or_404
@@ -51,6 +51,12 @@ def calendar_overrides() -> dict[datetime.date, str]:
         day: (DayKind.HOLIDAY.value if kind == DayKind.HOLIDAY else DayKind.WORKDAY.value)
         for day, kind in rows.values_list("date", "kind")
     }
+
+
+def calendar_days(*, actor: Actor, year: int) -> QuerySet[CalendarDay]:
+    """The city's calendar exceptions of a year, for anyone who handles deadlines."""
+    require_perm(actor, Permission.VIEW_COMPLAINTS)
+    return CalendarDay.objects.filter(date__year=year).order_by("date")
 
 
 def active_scheme(kind: str) -> RatingScheme | None:
@@ -329,7 +335,10 @@ def public_facilities(
             "evaluation_total",
             "level_unverified",
         )
-        .order_by("-level", "organisation__name", "id")[offset : offset + limit]
+        # Unrated last on every database (PostgreSQL puts NULLs first when descending).
+        .order_by(F("level").desc(nulls_last=True), "organisation__name", "id")[
+            offset : offset + limit
+        ]
     )
     ids = [r["organisation_id"] for r in rows]
     offers = ServiceOffering.objects.filter(provider_id__in=ids, is_active=True)

@@ -195,6 +195,7 @@ class RectificationSerializer(serializers.ModelSerializer):
             "status",
             "response",
             "evidence",
+            "reinspection_note",
             "escalation",
         ]
 

@@ -3,6 +3,7 @@ institutions (schemes as data, evaluation by third parties, review, publication)
 inspections with rectification, and the city's complaint register with deadlines and
 escalation. Split by workflow; import from here."""
 
+from yiyang.supervision.services.calendar import calendar_day_remove, calendar_day_set
 from yiyang.supervision.services.complaints import (
     complaint_acknowledge,
     complaint_actions,
@@ -25,6 +26,7 @@ from yiyang.supervision.services.inspections import (
     inspection_record,
     rectification_close,
     rectification_respond,
+    rectification_return,
 )
 from yiyang.supervision.services.ratings import (
     rating_actions,
@@ -41,6 +43,8 @@ from yiyang.supervision.services.ratings import (
 )
 
 __all__ = [
+    "calendar_day_remove",
+    "calendar_day_set",
     "complaint_acknowledge",
     "complaint_actions",
     "complaint_answer",
@@ -69,4 +73,5 @@ __all__ = [
     "rating_score",
     "rectification_close",
     "rectification_respond",
+    "rectification_return",
 ]

@@ -301,3 +301,40 @@ def rectification_close(*, actor: Actor, rectification: Rectification) -> Rectif
         {"status": [RectificationStatus.RESPONDED, rectification.status]},
     )
     return rectification
+
+
+@transaction.atomic
+def rectification_return(
+    *, actor: Actor, rectification: Rectification, reason: str
+) -> Rectification:
+    """The re-inspection finds the finding not put right: the order goes back open with
+    the reason, its deadline unchanged (so an overdue order keeps escalating); the
+    provider responds again with new evidence."""
+    require_perm(actor, Permission.INSPECT)
+    require_in_scope(
+        actor,
+        division_code=rectification.division_code,
+        organisation_id=rectification.organisation_id,
+    )
+    errors: dict[str, str] = {}
+    if rectification.status != RectificationStatus.RESPONDED:
+        errors["status"] = _("Only a rectification the provider has responded to is re-inspected.")
+    reason = str(reason or "").strip()
+    if not reason:
+        errors["reason"] = _("Say what the re-inspection found not put right.")
+    if errors:
+        raise ValidationError(errors)
+    rectification.status = RectificationStatus.OPEN
+    rectification.reinspection_note = reason[:1000]
+    rectification.save(update_fields=["status", "reinspection_note", "updated_at"])
+    audit(
+        actor,
+        AuditAction.UPDATE,
+        rectification,
+        rectification.division_code,
+        {
+            "status": [RectificationStatus.RESPONDED, rectification.status],
+            "reason": [None, reason[:200]],
+        },
+    )
+    return rectification

@@ -121,6 +121,7 @@ def rating_scheme_load(*, definition: Any, activate: bool = True) -> RatingSchem
             cap_level=i.get("cap_level"),
             cap_below=_decimal(i["cap_below"]) if i.get("cap_below") is not None else None,
             unverified=bool(i.get("unverified", definition.get("unverified"))),
+            source=str(i.get("source") or "")[:300],
             order=n,
         )
         for n, i in enumerate(definition["items"])

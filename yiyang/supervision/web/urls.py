@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiyang.supervision.web import evaluations, scorecard, views
+from yiyang.supervision.web import calendar, evaluations, hotline, scorecard, views
 
 app_name = "supervision"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("ratings/<uuid:external_id>/score/", views.rating_score_view, name="rating-score"),
     path("complaints/", views.complaint_list_view, name="complaints"),
     path("complaints/new/", views.complaint_register_view, name="complaint-register"),
+    path("complaints/import/", hotline.hotline_import_view, name="hotline-import"),
     path("complaints/<uuid:external_id>/", views.complaint_detail_view, name="complaint"),
     path("inspections/", views.inspection_list_view, name="inspections"),
     path("inspections/plan/", views.inspection_plan_view, name="inspection-plan"),
@@ -26,5 +27,6 @@ urlpatterns = [
     path("evaluations/generate/", evaluations.evaluation_generate_view, name="evaluation-generate"),
     path("evaluations/<uuid:external_id>/", evaluations.evaluation_detail_view, name="evaluation"),
     path("schemes/", views.scheme_list_view, name="schemes"),
+    path("calendar/", calendar.calendar_view, name="calendar"),
     path("scorecard/", scorecard.scorecard_view, name="scorecard"),
 ]

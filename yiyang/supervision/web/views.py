@@ -465,6 +465,14 @@ def rectification_step_view(request: HttpRequest, external_id: str) -> HttpRespo
             ),
             _("Response sent."),
         )
+    elif request.POST.get("step") == "return":
+        _run(
+            request,
+            lambda: services.rectification_return(
+                actor=actor, rectification=order, reason=request.POST.get("reason", "")
+            ),
+            _("Sent back to the provider: not put right."),
+        )
     else:
         _run(
             request,
