@@ -17,6 +17,7 @@ from yiyang.core.choices import (
     MapCrs,
     RoadKind,
 )
+from yiyang.core.clock import ClockDateTimeField
 
 
 class BaseModel(models.Model):
@@ -25,8 +26,8 @@ class BaseModel(models.Model):
     external_id = models.UUIDField(
         _("external id"), default=uuid.uuid4, unique=True, editable=False
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_at = ClockDateTimeField(_("created at"), auto_now_add=True)
+    updated_at = ClockDateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -86,7 +87,7 @@ class AuditEvent(models.Model):
     """Who did what to which record, when and from where. Never edited, never pruned."""
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    at = ClockDateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),

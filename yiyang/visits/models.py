@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.clock import ClockDateTimeField
 from yiyang.core.crypto import EncryptedTextField
 from yiyang.core.models import BaseModel
 from yiyang.elders.models import Elder
@@ -206,7 +207,7 @@ class VisitEvent(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24)
     at = models.DateTimeField()
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = ClockDateTimeField(auto_now_add=True)
     actor = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     actor_username = models.CharField(max_length=150, blank=True)
     client_action_id = models.UUIDField(null=True, blank=True, unique=True)
@@ -226,7 +227,7 @@ class VisitFlag(models.Model):
     code = models.CharField(_("code"), max_length=20, choices=FlagCode.choices)
     detail = models.CharField(_("detail"), max_length=300)
     explanation = models.CharField(_("caregiver's explanation"), max_length=500, blank=True)
-    raised_at = models.DateTimeField(auto_now_add=True)
+    raised_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("raised_at", "id")
@@ -242,7 +243,7 @@ class VisitReview(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     reviewer = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     reviewer_username = models.CharField(max_length=150, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("at", "id")
@@ -279,7 +280,7 @@ class VisitRating(models.Model):
     stars = models.PositiveSmallIntegerField(_("rating"))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     rated_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
+    at = ClockDateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.stars}/5"

@@ -3,12 +3,15 @@ caregivers, care plans and one-off orders, and a month of visit history, so that
 dispatch board, the caregiver's phone, the review queue and the family page show life on the
 first start.
 
-Set-up (service list, offerings, areas, caregivers, certificates, the family link and its
-consent) goes through the services, audited. The orders and visits of the past cannot (an
-order cannot start in the past), so they are written in bulk, as the services would have
-left them: statuses, lateness, check-in and check-out with the phone's position and its
-distance from the elder's address, flags raised by the same rules (``yiyang.visits.rules``)
-with the same details, reviews, ratings and a complaint. Deterministic for a seed and a day.
+Everything goes through the services, audited. The past is replayed with the clock set to
+each moment (``yiyang.core.clock``): orders are placed through ``order_place`` a few days
+before they start; the caregiver login's month goes call by call through the phone's
+services (set off, check in, check out), the monitor (``visits_mark_late``), cancellation,
+review and the family's ratings; the rest of the city's month through the bulk form of the
+same services (``visits_past_write``, ``visits_review_many``, ``visits_rate_many``), which
+shares their transitions, field lists, flag rules and audit helper. The demo only decides
+what happened (who was dispatched, where and when the phone was, the reviewers' decisions);
+the services decide what that does. Deterministic for a seed and a day.
 """
 
 from yiyang.demo.visits.build import CITY_CODE, HISTORY_DAYS, DemoVisits, demo_visits_build

@@ -5,21 +5,16 @@ from __future__ import annotations
 import datetime
 import random
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from yiyang.accounts.models import User
-from yiyang.core.bulk import bulk_insert
-from yiyang.core.choices import AuditAction, DivisionLevel
-from yiyang.core.models import AuditEvent, Division
-from yiyang.core.permissions import Role, SystemActor
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.models import Division
+from yiyang.core.permissions import Actor, Role, SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.demo.visits.data import (
     CITY_CODE,
@@ -29,16 +24,9 @@ from yiyang.demo.visits.data import (
     PLAN_SHAPES,
     _t,
 )
-from yiyang.demo.visits.history import (
-    _events,
-    _flags,
-    _happen,
-    _link_family,
-    _overlaps,
-    _ratings,
-    _reviews,
-)
-from yiyang.demo.visits.orders import _ALLOWANCE, _elders_for, _Plan, _plan, _plan_item
+from yiyang.demo.visits.history import Assigned, _happen, _link_family, _overlaps
+from yiyang.demo.visits.orders import _elders_for, _place, _Plan, _plan, _plan_item
+from yiyang.demo.visits.replay import Town, ratings_given, reviews_decided, what_happened
 from yiyang.demo.visits.staff import (
     _providers,
     _Roster,
@@ -46,22 +34,11 @@ from yiyang.demo.visits.staff import (
 )
 from yiyang.elders.models import Elder
 from yiyang.organisations.models import Organisation
-from yiyang.services.models import Caregiver, Certificate, ServiceItem, ServiceOffering
+from yiyang.services.models import Caregiver, Certificate, ServiceItem
 from yiyang.services.services import (
     service_list_load,
 )
-from yiyang.visits.choices import (
-    OrderKind,
-    VisitStatus,
-)
-from yiyang.visits.models import (
-    Order,
-    Visit,
-    VisitEvent,
-    VisitFlag,
-    VisitRating,
-    VisitReview,
-)
+from yiyang.visits.models import Visit
 
 
 @dataclass
@@ -76,22 +53,6 @@ class DemoVisits:
     manager_provider: str = ""
     caregiver_login: str = ""
     family_elder: str = ""
-
-
-@contextmanager
-def _own_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
-    """Let bulk-written history keep its own times (auto_now/auto_now_add would stamp now)."""
-    saved = []
-    for model in model_classes:
-        for f in model._meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                saved.append((f, f.auto_now, f.auto_now_add))  # type: ignore[attr-defined]
-                f.auto_now = f.auto_now_add = False  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        for f, now, add in saved:
-            f.auto_now, f.auto_now_add = now, add  # type: ignore[attr-defined]
 
 
 def demo_visits_build(
@@ -121,12 +82,10 @@ class _City:
     users: dict[str, User]
     staff: dict[int, list[Caregiver]] = field(default_factory=dict)
     offered: dict[int, list[str]] = field(default_factory=dict)
-    prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)
 
 
 def _build(rng: random.Random, city: Division, prefix: str, now: datetime.datetime) -> DemoVisits:
     result = DemoVisits()
-    _ALLOWANCE.clear()  # per build: a cache of entitlements by elder
     today = timezone.localdate(now)
     admin = SystemActor(Scope(division_prefix=prefix), username="seed-demo")
     service_list_load(actor=admin, city=city)
@@ -146,26 +105,42 @@ def _build(rng: random.Random, city: Division, prefix: str, now: datetime.dateti
     world = _City(rng, now, today, items, providers, main, users)
     roster = _staff(world, login, result)
     plans, family_elder = _orders(world)
+    _place(plans, prefix)
     result.orders = len(plans)
-    visits = [visit for plan in plans for visit in plan.visits]
-    visits.sort(key=lambda v: (v.window_start, v.elder_id))
-    plan_of = {id(v): p for p in plans for v in p.visits}
-    _dispatch(world, roster, visits, plan_of)
+    visits = sorted(
+        (visit for plan in plans for visit in plan.visits),
+        key=lambda v: (v.window_start, v.elder_id),
+    )
+    plan_of = {v.pk: p for p in plans for v in p.visits}
+    assigned = _dispatch(world, roster, visits, plan_of)
     # What happened: the month behind, and today up to now.
-    for visit in visits:
-        _happen(rng, visit, plan_of[id(visit)], now)
-    _overlaps(rng, visits, now)
-    _late_and_missed(visits, now)
-    result.flagged, complained = _store(world, plans, visits, family_elder)
-    if family_elder is not None and users.get("family") is not None:
+    pasts = [_happen(rng, v, plan_of[v.pk], now, assigned.get(v.pk)) for v in visits]
+    _overlaps(rng, pasts, now)
+    town = Town(rng, now, admin, _manager(main, users), login)
+    what_happened(town, pasts)
+    family = users.get("family")
+    if family_elder is not None and family is not None:
         first_day = today - datetime.timedelta(days=HISTORY_DAYS)
-        _link_family(admin, family_elder, users["family"], first_day, complained)
+        _link_family(admin, family_elder, family, first_day)
         result.family_elder = family_elder.name
+    ids = [v.pk for v in visits]
+    reviews_decided(town, ids)
+    ratings_given(town, ids, family_elder, family)
+    result.flagged = Visit.objects.filter(pk__in=ids, flags__isnull=False).distinct().count()
     result.created = len(visits)
     result.today = sum(v.date == today for v in visits)
     result.manager_provider = main.name
     result.caregiver_login = "王秀梅" if login is not None else ""
     return result
+
+
+def _manager(main: Organisation, users: dict[str, User]) -> Actor:
+    """The main company's manager, who cancels and reviews (the platform when absent)."""
+    manager = users.get("provider_manager")
+    if manager is not None and manager.organisation_id == main.pk:
+        return manager
+    scope = Scope(organisation_ids=frozenset({main.pk}))
+    return SystemActor(scope, username="seed-demo", role=Role.PROVIDER_MANAGER.value)
 
 
 def _logins_join(main: Organisation, login: User | None) -> None:
@@ -199,10 +174,6 @@ def _staff(world: _City, login: User | None, result: DemoVisits) -> _Roster:
     for cert in Certificate.objects.filter(caregiver__in=all_caregivers):
         certs[cert.caregiver_id][cert.qualification] = cert.expires_on
     world.offered = {p.pk: OFFERS[role][0] for role, p, _a in world.providers}
-    world.prices = {
-        (o.provider_id, o.item_id): o.price
-        for o in ServiceOffering.objects.filter(provider__in=[p for _r, p, _a in world.providers])
-    }
     return _Roster(all_caregivers, certs)
 
 
@@ -254,14 +225,9 @@ def _care_plans(world: _City, provider: Organisation, elder: Elder, family: bool
                 elder,
                 provider,
                 world.items[code],
-                starts,
-                ends,
+                (starts, ends),
                 weekdays,
-                _t(start),
-                _t(end),
-                world.prices,
-                world.users,
-                OrderKind.PLAN,
+                (_t(start), _t(end)),
             )
         )
     return plans
@@ -273,109 +239,53 @@ def _one_off(world: _City, provider: Organisation, elder: Elder) -> _Plan:
     start, end = rng.choice(ONE_OFF_SHAPES[code])
     offset = rng.choice([-25, -20, -14, -10, -6, -3, -1, 0, 0, 1, 1, 2, 4, 8])
     day = world.today + datetime.timedelta(days=offset)
-    return _plan(
-        rng,
-        elder,
-        provider,
-        world.items[code],
-        day,
-        day,
-        [],
-        _t(start),
-        _t(end),
-        world.prices,
-        world.users,
-        OrderKind.ONE_OFF,
-    )
+    return _plan(rng, elder, provider, world.items[code], (day, day), [], (_t(start), _t(end)))
 
 
 def _dispatch(
     world: _City, roster: _Roster, visits: list[Visit], plan_of: dict[int, _Plan]
-) -> None:
-    """The regular caregiver where possible, someone else on their days off; dispatched a
-    fortnight ahead, with some of tomorrow and of today still to assign."""
+) -> dict[int, Assigned]:
+    """Who the dispatcher assigns, and when: the regular caregiver where possible, someone
+    else on their days off; dispatched a fortnight ahead, with some of tomorrow and of today
+    still to assign."""
     rng, today, now = world.rng, world.today, world.now
     horizon = today + datetime.timedelta(days=14)
+    assigned: dict[int, Assigned] = {}
     for visit in visits:
-        plan = plan_of[id(visit)]
+        plan = plan_of[visit.pk]
         if visit.date > horizon:
             continue
         if visit.date == today + datetime.timedelta(days=1) and rng.random() < 0.3:
             continue
         if visit.date == today and visit.window_start > now and rng.random() < 0.12:
             continue
-        wanted = 2 if visit.needs_two else 1
-        chosen: list[Caregiver] = [c for c in plan.regular if roster.free(c, visit, plan.item)]
-        if len(chosen) < wanted:
-            team = sorted(
-                (c for c in world.staff[visit.provider_id] if c not in chosen),
-                key=lambda c: (roster.minutes[(c.pk, visit.date)], rng.random()),
-            )
-            for caregiver in team:
-                if len(chosen) == wanted:
-                    break
-                if roster.free(caregiver, visit, plan.item):
-                    chosen.append(caregiver)
-        if len(chosen) < wanted:
+        chosen = _team(world, roster, visit, plan)
+        if chosen is None:
             continue
-        chosen = chosen[:wanted]
         if not plan.regular:
             plan.regular = list(chosen)
         for caregiver in chosen:
             roster.book(caregiver, visit)
-        visit.caregiver = chosen[0]
-        visit.second_caregiver = chosen[1] if wanted == 2 else None
-        visit.status = VisitStatus.ASSIGNED
+        at = max(plan.placed_at + datetime.timedelta(hours=2), visit.window_start - FORTNIGHT)
+        assigned[visit.pk] = (min(at, now), chosen)
+    return assigned
 
 
-WAITING = (VisitStatus.SCHEDULED, VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.MISSED)
+FORTNIGHT = datetime.timedelta(days=14)
 
 
-def _late_and_missed(visits: list[Visit], now: datetime.datetime) -> None:
-    """As the monitor would have marked them: late after the grace, missed after the window."""
-    late_after = datetime.timedelta(minutes=settings.VISIT_LATE_AFTER_MINUTES)
-    missed_after = datetime.timedelta(minutes=settings.VISIT_MISSED_AFTER_MINUTES)
-    for visit in visits:
-        if visit.status not in WAITING or visit.check_in_at is not None:
-            continue
-        if visit.window_start + late_after <= now:
-            visit.is_late = True
-            visit.late_notified_at = visit.window_start + late_after
-        if visit.window_end + missed_after <= now and visit.status != VisitStatus.CANCELLED:
-            visit.status = VisitStatus.MISSED
-
-
-def _store(
-    world: _City, plans: list[_Plan], visits: list[Visit], family_elder: Elder | None
-) -> tuple[int, tuple[Visit, str] | None]:
-    """Flags, reviews, events and ratings, written in bulk with their own times; the orders'
-    audit rows. Returns the number of flagged visits and the family's complaint."""
-    elder_of = {v.elder_id: v.elder for v in visits}
-    flags = _flags(visits, elder_of)
-    reviews = _reviews(world.rng, visits, flags, world.now, world.users.get("provider_manager"))
-    with _own_timestamps(Order, Visit, VisitEvent, VisitFlag, VisitReview, VisitRating):
-        bulk_insert([p.order for p in plans], set_pks=True)
-        for plan in plans:
-            for visit in plan.visits:
-                visit.order = plan.order
-        bulk_insert(visits, set_pks=True)
-        bulk_insert([f for fs in flags.values() for f in fs])
-        bulk_insert(reviews)
-        bulk_insert(_events(visits))
-        complained = _ratings(world.rng, visits, world.now, family_elder, world.users.get("family"))
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor_username=p.order.placed_by_username or "seed-demo",
-                action=AuditAction.CREATE,
-                object_type="visits.order",
-                object_id=str(p.order.external_id),
-                object_repr=f"{p.item.name} · {p.order.starts_on}",
-                division_code=p.order.division_code,
-                changes={"order": [None, {"item": p.item.code, "dates": len(p.visits)}]},
-            )
-            for p in plans
-        ],
-        batch_size=1000,
-    )
-    return len(flags), complained
+def _team(world: _City, roster: _Roster, visit: Visit, plan: _Plan) -> list[Caregiver] | None:
+    """The visit's caregivers (two for a double-up visit), or None when nobody is free."""
+    wanted = 2 if visit.needs_two else 1
+    chosen: list[Caregiver] = [c for c in plan.regular if roster.free(c, visit, plan.item)]
+    if len(chosen) < wanted:
+        team = sorted(
+            (c for c in world.staff[visit.provider_id] if c not in chosen),
+            key=lambda c: (roster.minutes[(c.pk, visit.date)], world.rng.random()),
+        )
+        for caregiver in team:
+            if len(chosen) == wanted:
+                break
+            if roster.free(caregiver, visit, plan.item):
+                chosen.append(caregiver)
+    return chosen[:wanted] if len(chosen) >= wanted else None

@@ -5,25 +5,22 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass, field
-from decimal import Decimal
+from typing import Any
 
-from yiyang.accounts.models import User
+from yiyang.core.clock import clock_at
 from yiyang.core.models import Division
+from yiyang.core.permissions import SystemActor
+from yiyang.core.scoping import Scope
 from yiyang.demo.visits.data import PLAN_SHAPES, _aware, _t
-from yiyang.elders.choices import ElderStatus, Relation
+from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import Caregiver, ServiceItem
-from yiyang.visits.choices import (
-    OrderStatus,
-    PlacedVia,
-)
 from yiyang.visits.models import (
     Order,
     Visit,
 )
-from yiyang.visits.services import monthly_allowance, plan_dates
-from yiyang.visits.services.payers import ltc_covers, shares_of
+from yiyang.visits.services import order_place
 
 
 def _elders_for(rng: random.Random, area: Division, used: set[int], count: int) -> list[Elder]:
@@ -84,24 +81,17 @@ def _plan_item(rng: random.Random, elder: Elder, offered: list[str]) -> str:
     return rng.choices(choices, [weights[c] for c in choices])[0]
 
 
-def _split(
-    price: Decimal, monthly: Decimal | None, per_month: int, covered: bool
-) -> tuple[Decimal, ...]:
-    """The one rule's shares (``visits.services.payers``), with the elder's monthly
-    entitlement spread over the month's visits of about three orders (the bulk build
-    cannot count what earlier orders used, as the order service does)."""
-    room = (monthly / per_month).quantize(Decimal("1"), "ROUND_FLOOR") if monthly else Decimal(0)
-    return shares_of(price.quantize(Decimal("0.01")), covered, room)
-
-
-_ALLOWANCE: dict[int, Decimal | None] = {}
-
-
 @dataclass
 class _Plan:
-    order: Order
+    """An order to place (as the community worker or the call centre would have, a few
+    days before it starts), then its visits and their regular caregivers."""
+
+    order: dict[str, Any]
+    placer: str
+    placed_at: datetime.datetime
     item: ServiceItem
     elder: Elder
+    placed: Order | None = None
     visits: list[Visit] = field(default_factory=list)
     regular: list[Caregiver] = field(default_factory=list)
 
@@ -111,72 +101,43 @@ def _plan(
     elder: Elder,
     provider: Organisation,
     item: ServiceItem,
-    starts_on: datetime.date,
-    ends_on: datetime.date,
+    dates: tuple[datetime.date, datetime.date],
     weekdays: list[int],
-    start: datetime.time,
-    end: datetime.time,
-    prices: dict[tuple[int, int], Decimal],
-    users: dict[str, User],
-    kind: str,
+    window: tuple[datetime.time, datetime.time],
 ) -> _Plan:
-    price = prices[(provider.pk, item.pk)]
-    dates = plan_dates(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)
-    per_month = max(1, round(len(dates) * 30 / max((ends_on - starts_on).days + 1, 30)))
-    if elder.pk not in _ALLOWANCE:
-        _ALLOWANCE[elder.pk] = monthly_allowance(elder, starts_on) if elder.ability_level else None
-    monthly = _ALLOWANCE[elder.pk]
-    allowance, ltc, self_pay = _split(price, monthly, per_month * 3, ltc_covers(elder, item))
-    via = rng.choice([PlacedVia.COMMUNITY_WORKER] * 3 + [PlacedVia.FAMILY, PlacedVia.CALL_CENTRE])
-    placer = {
-        PlacedVia.COMMUNITY_WORKER: "community_worker",
-        PlacedVia.FAMILY: "",
-        PlacedVia.CALL_CENTRE: "operator",
-    }[via]
+    starts_on, ends_on = dates
+    placer = rng.choice(["community_worker"] * 3 + ["operator"])
     placed_at = _aware(starts_on - datetime.timedelta(days=rng.randint(1, 6)), _t("10:00"))
-    order = Order(
-        elder=elder,
-        division_code=elder.division_code,
-        provider=provider,
-        item=item,
-        kind=kind,
-        placed_via=via,
-        placed_by=users.get(placer),
-        placed_by_username=placer,
-        relation=Relation.CHILD if via == PlacedVia.FAMILY else "",
-        starts_on=starts_on,
-        ends_on=ends_on,
-        weekdays=weekdays,
-        window_start=start,
-        window_end=end,
-        price=price,
-        allowance_yuan=allowance,
-        ltc_yuan=ltc,
-        self_pay_yuan=self_pay,
-        note=rng.choice(["", "", "老人听力不好，请多敲几次门。", "楼道无电梯，住六楼。"]),
-        status=OrderStatus.ACTIVE,
-        created_at=placed_at,
-        updated_at=placed_at,
-    )
-    plan = _Plan(order=order, item=item, elder=elder)
-    for day in dates:
-        plan.visits.append(
-            Visit(
-                elder=elder,
-                division_code=elder.division_code,
-                provider=provider,
-                item=item,
-                date=day,
-                window_start=_aware(day, start),
-                window_end=_aware(day, end),
-                standard_minutes=item.standard_minutes,
-                needs_two=item.two_caregivers,
-                price=price,
-                allowance_yuan=allowance,
-                ltc_yuan=ltc,
-                self_pay_yuan=self_pay,
-                created_at=placed_at,
-                updated_at=placed_at,
-            )
-        )
-    return plan
+    order = {
+        "elder": elder,
+        "provider": provider,
+        "item": item,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "weekdays": weekdays,
+        "window_start": window[0],
+        "window_end": window[1],
+        "note": rng.choice(["", "", "老人听力不好，请多敲几次门。", "楼道无电梯，住六楼。"]),
+    }
+    return _Plan(order=order, placer=placer, placed_at=placed_at, item=item, elder=elder)
+
+
+def _place(plans: list[_Plan], city_prefix: str) -> None:
+    """Place the orders through ``order_place``, each with the clock at the moment it was
+    placed (so that its first date lies ahead, as the service requires): the payer split,
+    the visits and the audit row are the service's own."""
+    scope = Scope(division_prefix=city_prefix)
+    placers = {
+        role: SystemActor(scope, username=role, role=role)
+        for role in ("community_worker", "operator")
+    }
+    for plan in sorted(plans, key=lambda p: p.placed_at):
+        with clock_at(plan.placed_at):
+            plan.placed = order_place(actor=placers[plan.placer], **plan.order)
+    by_order = {p.placed.pk: p for p in plans if p.placed is not None}
+    for visit in (
+        Visit.objects.filter(order_id__in=list(by_order))
+        .select_related("elder", "item")
+        .order_by("window_start", "elder_id", "id")
+    ):
+        by_order[visit.order_id].visits.append(visit)

@@ -31,6 +31,14 @@ from yiyang.visits.services.door import visit_door_card
 from yiyang.visits.services.feedback import (
     visit_rate,
 )
+from yiyang.visits.services.history import (
+    Rated,
+    Reviewed,
+    VisitPast,
+    visits_past_write,
+    visits_rate_many,
+    visits_review_many,
+)
 from yiyang.visits.services.monitoring import (
     Epoch,
     visits_mark_late,
@@ -64,6 +72,9 @@ __all__ = [
     "DispatchRefusedError",
     "Epoch",
     "Fix",
+    "Rated",
+    "Reviewed",
+    "VisitPast",
     "is_second_caregiver",
     "monthly_allowance",
     "order_cancel",
@@ -84,6 +95,9 @@ __all__ = [
     "visit_set_off",
     "visit_unassign",
     "visits_mark_late",
+    "visits_past_write",
     "visits_planned_start_set",
+    "visits_rate_many",
+    "visits_review_many",
     "visits_scan",
 ]

@@ -7,9 +7,9 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core import clock
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.services.models import Caregiver
@@ -21,6 +21,7 @@ from yiyang.visits.dispatching import Refusal, refusal_texts
 from yiyang.visits.models import (
     Visit,
 )
+from yiyang.visits.services import transitions
 from yiyang.visits.services.common import (
     _audit,
     _event,
@@ -75,23 +76,12 @@ def visit_assign(
     verdict = dispatch_conflicts(visit, unique, at=at)
     if not verdict.ok:
         raise DispatchRefusedError(verdict.refusals)
-    before = [visit.caregiver_id, visit.second_caregiver_id]
-    visit.caregiver = unique[0]
-    visit.second_caregiver = unique[1] if len(unique) == 2 else None
-    visit.status = VisitStatus.ASSIGNED
     assert verdict.start is not None
-    visit.planned_start = minute_moment(visit.date, verdict.start)
-    visit.save(
-        update_fields=["caregiver", "second_caregiver", "status", "planned_start", "updated_at"]
-    )
-    _event(visit, "assigned", timezone.now(), actor, None, {"caregivers": [c.name for c in unique]})
-    _audit(
-        actor,
-        AuditAction.UPDATE,
-        visit,
-        visit.division_code,
-        {"caregivers": [before, [c.pk for c in unique]]},
-    )
+    start = minute_moment(visit.date, verdict.start)
+    detail, changes = transitions.assign(visit, unique, start)
+    visit.save(update_fields=transitions.ASSIGN_FIELDS)
+    _event(visit, "assigned", clock.now(), actor, None, detail)
+    _audit(actor, AuditAction.UPDATE, visit, visit.division_code, changes)
     return visit
 
 

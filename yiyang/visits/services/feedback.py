@@ -12,15 +12,11 @@ from django.utils.translation import gettext as _
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.selectors import family_elder_ids
-from yiyang.visits.choices import (
-    DONE_STATUSES,
-    ReviewStatus,
-    VisitOutcome,
-)
 from yiyang.visits.models import (
     Visit,
     VisitRating,
 )
+from yiyang.visits.services import transitions
 from yiyang.visits.services.common import (
     _audit,
     _user,
@@ -43,11 +39,7 @@ def visit_rate(*, actor: Actor, visit: Visit, stars: Any, comment: str = "") -> 
             raise ValueError
     except (TypeError, ValueError):
         errors["stars"] = _("Give 1 to 5 stars.")
-    if (
-        visit.status not in DONE_STATUSES
-        or visit.outcome not in ("", VisitOutcome.DONE)
-        or visit.review_status == ReviewStatus.REJECTED
-    ):
+    if not transitions.rateable(visit):
         errors["visit"] = _("Only a visit that took place can be rated.")
     if VisitRating.objects.filter(visit=visit).exists():
         errors["visit"] = _("This visit has already been rated.")
@@ -60,5 +52,5 @@ def visit_rate(*, actor: Actor, visit: Visit, stars: Any, comment: str = "") -> 
             )
     except IntegrityError as exc:
         raise ValidationError({"visit": _("This visit has already been rated.")}) from exc
-    _audit(actor, AuditAction.CREATE, visit, visit.division_code, {"rating": [None, stars]})
+    _audit(actor, AuditAction.CREATE, visit, visit.division_code, transitions.rating_changes(stars))
     return rating

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from yiyang.accounts.models import User
 from yiyang.alerts.choices import RecipientKind
 from yiyang.alerts.services import notification_send
+from yiyang.core import clock
 from yiyang.core.dbfunctions import Epoch
 from yiyang.visits.choices import (
     OPEN_STATUSES,
@@ -29,6 +30,7 @@ from yiyang.visits.rules import (
     cross_visit_flags,
     single_visit_flags,
 )
+from yiyang.visits.services import transitions
 
 
 def _notify_late(visits: Any) -> None:
@@ -68,9 +70,8 @@ def visits_mark_late(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Visits with no check-in 15 min (configurable) after the window opened become late
     (on the board, and the provider is notified once); past the window they become missed.
     Claimed with conditional updates, so several workers never notify twice."""
-    now = now or timezone.now()
-    late_after = datetime.timedelta(minutes=settings.VISIT_LATE_AFTER_MINUTES)
-    missed_after = datetime.timedelta(minutes=settings.VISIT_MISSED_AFTER_MINUTES)
+    now = now or clock.now()
+    late_after, missed_after = transitions.late_after(), transitions.missed_after()
     since = (now - datetime.timedelta(days=2)).date()
     base = Visit.objects.filter(status__in=OPEN_STATUSES, check_in_at__isnull=True, date__gte=since)
     late_ids = list(

@@ -9,9 +9,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core import clock
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import ElderStatus, Relation
@@ -24,7 +24,6 @@ from yiyang.visits.choices import (
     OrderKind,
     OrderStatus,
     PlacedVia,
-    VisitStatus,
 )
 from yiyang.visits.lifecycle import (
     VisitAction,
@@ -34,6 +33,7 @@ from yiyang.visits.models import (
     Order,
     Visit,
 )
+from yiyang.visits.services import transitions
 from yiyang.visits.services.common import (
     VIA_BY_ROLE,
     _audit,
@@ -105,7 +105,7 @@ def _order_dates(
     errors: dict[str, str],
 ) -> list[datetime.date]:
     """The dates the order's rule yields, noting what is wrong with the rule or the window."""
-    today = timezone.localdate()
+    today = clock.localdate()
     if any(not 0 <= d <= 6 for d in weekdays):
         errors["weekdays"] = _("Weekdays are 0 (Monday) to 6 (Sunday).")
     if starts_on < today:
@@ -134,7 +134,7 @@ def _order_dates(
             "This rule yields no dates: none of the chosen weekdays falls between %(start)s "
             "and %(end)s."
         ) % {"start": starts_on, "end": ends_on}
-    if dates and dates[0] == today and _aware(today, window_end) <= timezone.now():
+    if dates and dates[0] == today and _aware(today, window_end) <= clock.now():
         errors["window_end"] = _("Today's window has already closed.")
     return dates
 
@@ -289,15 +289,12 @@ def order_place(
     return order
 
 
-def _cancel_visit(visit: Visit, reason: str, now: datetime.datetime) -> None:
-    visit.status = VisitStatus.CANCELLED
-    visit.cancelled_at = now
-    visit.cancel_reason = reason
-    notice = datetime.timedelta(hours=settings.VISIT_CANCEL_NOTICE_HOURS)
-    visit.short_notice = visit.window_start - now < notice
-    visit.save(
-        update_fields=["status", "cancelled_at", "cancel_reason", "short_notice", "updated_at"]
-    )
+def _cancel_visit(
+    visit: Visit, reason: str, now: datetime.datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    cancelled = transitions.cancel(visit, reason, now)
+    visit.save(update_fields=transitions.CANCEL_FIELDS)
+    return cancelled
 
 
 def _cancel_allowed(actor: Actor, order: Order) -> None:
@@ -325,7 +322,7 @@ def order_cancel(*, actor: Actor, order: Order, reason: str) -> Order:
                 % {"status": order.get_status_display()}
             }
         )
-    now = timezone.now()
+    now = clock.now()
     cancelled = 0
     for visit in Visit.objects.select_for_update().filter(
         order=order, status__in=OPEN_STATUSES, window_end__gt=now
@@ -356,13 +353,8 @@ def visit_cancel(*, actor: Actor, visit: Visit, reason: str) -> Visit:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     visit_action_check(actor=actor, visit=visit, action=VisitAction.CANCEL)
-    _cancel_visit(visit, reason[:200], timezone.now())
-    _event(visit, "cancelled", timezone.now(), actor, None, {"reason": reason})
-    _audit(
-        actor,
-        AuditAction.UPDATE,
-        visit,
-        visit.division_code,
-        {"status": ["open", "cancelled"], "reason": reason, "short_notice": visit.short_notice},
-    )
+    now = clock.now()
+    detail, changes = _cancel_visit(visit, reason, now)
+    _event(visit, "cancelled", now, actor, None, detail)
+    _audit(actor, AuditAction.UPDATE, visit, visit.division_code, changes)
     return visit

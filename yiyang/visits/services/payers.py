@@ -17,11 +17,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
 from yiyang.assessments.services import entitlements_for
+from yiyang.core import clock
 from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.elders.models import Elder
 from yiyang.organisations.models import Organisation
@@ -156,7 +156,7 @@ def payer_split_proposal(
     touches (spread evenly over that month's visits), the elder the rest."""
     covered = ltc_covers(elder, item)
     ltc = ltc_share(price, covered)
-    today = dates[0] if dates else timezone.localdate()
+    today = dates[0] if dates else clock.localdate()
     monthly = monthly_allowance(elder, today)
     left = ZERO
     allowance = ZERO

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core import clock
 from yiyang.core.choices import AuditAction
 from yiyang.core.images import photo_normalise
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -34,6 +34,7 @@ from yiyang.visits.models import (
 from yiyang.visits.rules import (
     single_visit_flags,
 )
+from yiyang.visits.services import transitions
 from yiyang.visits.services.common import (
     _audit,
     _event,
@@ -79,10 +80,8 @@ def visit_review(*, actor: Actor, visit: Visit, decision: str, reason: str) -> V
         errors["visit"] = _("This visit is not awaiting review.")
     if errors:
         raise ValidationError(errors)
-    visit.review_status = decision
-    if decision == ReviewStatus.ACCEPTED and visit.status == VisitStatus.CHECKED_OUT:
-        visit.status, visit.confirmed_at = VisitStatus.CONFIRMED, timezone.now()
-    visit.save(update_fields=["review_status", "status", "confirmed_at", "updated_at"])
+    changes = transitions.review(visit, decision, reason, clock.now())
+    visit.save(update_fields=transitions.REVIEW_FIELDS)
     VisitReview.objects.create(
         visit=visit,
         decision=decision,
@@ -90,13 +89,7 @@ def visit_review(*, actor: Actor, visit: Visit, decision: str, reason: str) -> V
         reviewer=_user(actor),
         reviewer_username=actor.username,
     )
-    _audit(
-        actor,
-        AuditAction.REVIEW,
-        visit,
-        visit.division_code,
-        {"review": ["pending", decision], "reason": reason},
-    )
+    _audit(actor, AuditAction.REVIEW, visit, visit.division_code, changes)
     return visit
 
 
@@ -124,7 +117,7 @@ def visit_correct(
         errors["check_in_at"] = _("Give both the check-in and the check-out time.")
     elif check_out_at <= check_in_at:
         errors["check_out_at"] = _("The check-out must come after the check-in.")
-    elif check_out_at > timezone.now():
+    elif check_out_at > clock.now():
         errors["check_out_at"] = _("The check-out lies in the future.")
     if errors:
         raise ValidationError(errors)
@@ -141,7 +134,7 @@ def visit_correct(
     _event(
         visit,
         "corrected",
-        timezone.now(),
+        clock.now(),
         actor,
         None,
         {"before": before, "after": after, "reason": reason, "attested": True},
@@ -195,5 +188,5 @@ def visit_photo_add(*, actor: Actor, visit: Visit, data: bytes, caption: str = "
     )
     photo.image.save("photo.jpg", ContentFile(photo_data.data), save=False)
     photo.save()
-    _event(visit, "photo", timezone.now(), actor, None, {"photo": str(photo.external_id)})
+    _event(visit, "photo", clock.now(), actor, None, {"photo": str(photo.external_id)})
     return photo

@@ -15,17 +15,15 @@ from django.utils.translation import gettext as _
 
 from yiyang.alerts.choices import AlertKind, AlertSource
 from yiyang.alerts.services import alert_raise
+from yiyang.core import clock
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.models import Elder
-from yiyang.elders.selectors import home_unlocated_reason
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
 from yiyang.visits.choices import (
     FlagCode,
-    ReviewStatus,
     VisitOutcome,
-    VisitStatus,
 )
 from yiyang.visits.lifecycle import (
     SECOND_CHECK_IN,
@@ -44,10 +42,10 @@ from yiyang.visits.models import (
 from yiyang.visits.rules import (
     Facts,
     cross_visit_flags,
-    distance_m,
     location_errors,
     single_visit_flags,
 )
+from yiyang.visits.services import transitions
 from yiyang.visits.services.common import (
     Fix,
     _audit,
@@ -82,13 +80,6 @@ def _replayed(fix: Fix, visit: Visit, kind: str) -> bool:
             }
         )
     return True
-
-
-def _elder_distance(visit: Visit, lat: float, lng: float) -> float | None:
-    elder = visit.elder
-    if elder.lat is None or elder.lng is None:
-        return None
-    return distance_m(float(elder.lat), float(elder.lng), lat, lng)
 
 
 def visit_facts(visit: Visit, *, elder: Elder | None = None, key: int | None = None) -> Facts:
@@ -133,19 +124,12 @@ def _raise_flags(
     visit: Visit, found: list[tuple[str, str]], explanation: str = ""
 ) -> list[VisitFlag]:
     """Store new flags (one per code) and put the visit up for review."""
-    new = []
     existing = set(visit.flags.values_list("code", flat=True))
-    for code, detail in found:
-        if code in existing:
-            continue
-        existing.add(code)
-        new.append(
-            VisitFlag.objects.create(
-                visit=visit, code=code, detail=str(detail)[:300], explanation=explanation[:500]
-            )
-        )
-    if new and visit.review_status in (ReviewStatus.NONE, ReviewStatus.ACCEPTED):
-        visit.review_status = ReviewStatus.PENDING
+    review_status = visit.review_status
+    new = transitions.flag_rows(visit, found, existing, explanation)
+    for flag in new:
+        flag.save()
+    if visit.review_status != review_status:
         visit.save(update_fields=["review_status", "updated_at"])
     return new
 
@@ -159,8 +143,7 @@ def _check_flags(visit: Visit, explanation: str = "") -> list[VisitFlag]:
     )
     cross = cross_visit_flags(_neighbour_facts(visit), max_speed_kmh=settings.VISIT_MAX_SPEED_KMH)
     found += cross.get(visit.pk, [])
-    if visit.elder.lat is None or visit.elder.lng is None:  # said, not silently skipped
-        found.append((FlagCode.NO_HOME_LOCATION, home_unlocated_reason(visit.elder)))
+    found += transitions.home_findings(visit)
     for other_id, flags in cross.items():
         if other_id != visit.pk:
             other = Visit.objects.get(pk=other_id)
@@ -182,10 +165,10 @@ def visit_set_off(
     if _replayed(Fix(None, None, None, client_action_id=client_action_id), visit, "on_the_way"):
         return visit
     visit_action_check(actor=actor, visit=visit, action=VisitAction.SET_OFF)
-    now = timezone.now()
+    now = clock.now()
     when = _when(Fix(None, None, None, at=at), visit, now)
-    visit.status, visit.on_the_way_at = VisitStatus.ON_THE_WAY, when
-    visit.save(update_fields=["status", "on_the_way_at", "updated_at"])
+    transitions.set_off(visit, when)
+    visit.save(update_fields=transitions.SET_OFF_FIELDS)
     _event(visit, "on_the_way", when, actor, client_action_id)
     return visit
 
@@ -203,7 +186,7 @@ def _second_presence(
     performer = Performer(caregiver, True, done)
     visit_action_check(actor=actor, visit=visit, action=action, performer=performer)
     _location(fix)
-    now = timezone.now()
+    now = clock.now()
     when = _when(fix, visit, now)
     if kind == SECOND_CHECK_OUT and SECOND_CHECK_IN in done and when < done[SECOND_CHECK_IN].at:
         raise ValidationError(
@@ -212,39 +195,9 @@ def _second_presence(
                 % {"time": timezone.localtime(done[SECOND_CHECK_IN].at).strftime("%H:%M")}
             }
         )
-    distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
-    _event(
-        visit,
-        kind,
-        when,
-        actor,
-        fix.client_action_id,
-        {
-            "lat": fix.latitude,
-            "lng": fix.longitude,
-            "accuracy": fix.accuracy,
-            "distance": distance,
-            "caregiver": caregiver.name,
-            "offline": now - when > datetime.timedelta(minutes=2),
-        },
-    )
-    found: list[tuple[str, str]] = []
-    if distance is not None and distance > settings.VISIT_CHECK_IN_RADIUS_M:
-        found.append(
-            (
-                FlagCode.OUT_OF_RANGE,
-                _("The second caregiver %(name)s was %(metres)d m from the address.")
-                % {"name": caregiver.name, "metres": round(distance)},
-            )
-        )
-    if kind == SECOND_CHECK_OUT and SECOND_CHECK_IN not in done:
-        found.append(
-            (
-                FlagCode.NO_CHECK_IN,
-                _("The second caregiver %(name)s checked out without a check-in.")
-                % {"name": caregiver.name},
-            )
-        )
+    checked_in = None if kind == SECOND_CHECK_IN else SECOND_CHECK_IN in done
+    detail, found = transitions.second_presence(visit, caregiver, fix, (when, now), checked_in)
+    _event(visit, kind, when, actor, fix.client_action_id, detail)
     _raise_flags(visit, found, explanation)
     _audit(actor, AuditAction.UPDATE, visit, visit.division_code, {"presence": kind})
     return visit
@@ -274,31 +227,13 @@ def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "
     lead = Performer(caregiver, False)
     visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_IN, performer=lead)
     _location(fix)
-    now = timezone.now()
+    now = clock.now()
     when = _when(fix, visit, now)
-    visit.status, visit.check_in_at = VisitStatus.CHECKED_IN, when
-    visit.check_in_lat, visit.check_in_lng = fix.latitude, fix.longitude
-    visit.check_in_accuracy = fix.accuracy
-    visit.check_in_distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
-    visit.save()
-    _event(
-        visit,
-        "check_in",
-        when,
-        actor,
-        fix.client_action_id,
-        {
-            "lat": fix.latitude,
-            "lng": fix.longitude,
-            "accuracy": fix.accuracy,
-            "distance": visit.check_in_distance,
-            "offline": now - when > datetime.timedelta(minutes=2),
-        },
-    )
+    detail, changes = transitions.check_in(visit, fix, when, now)
+    visit.save(update_fields=transitions.CHECK_IN_FIELDS)
+    _event(visit, "check_in", when, actor, fix.client_action_id, detail)
     _check_flags(visit, explanation)
-    _audit(
-        actor, AuditAction.UPDATE, visit, visit.division_code, {"status": ["open", "checked_in"]}
-    )
+    _audit(actor, AuditAction.UPDATE, visit, visit.division_code, changes)
     return visit
 
 
@@ -330,25 +265,10 @@ def _check_out_flags(visit: Visit, outcome: str, explanation: str, now: datetime
     """Raise the check-out's flags; a visit done with no flag and no review is confirmed."""
     found = _check_flags(visit, explanation)
     if visit.needs_two and not visit.events.filter(kind=SECOND_CHECK_IN).exists():
-        found += _raise_flags(
-            visit,
-            [
-                (
-                    FlagCode.NO_SECOND_CHECK_IN,
-                    _("The second caregiver did not check in; a two-caregiver visit needs both."),
-                )
-            ],
-            explanation,
-        )
-    if outcome != VisitOutcome.DONE:
-        _raise_flags(visit, [(FlagCode.EXCEPTION, str(VisitOutcome(outcome).label))], explanation)
-    if (
-        not found
-        and outcome == VisitOutcome.DONE
-        and visit.review_status in (ReviewStatus.NONE, ReviewStatus.ACCEPTED)
-    ):
-        visit.status, visit.confirmed_at = VisitStatus.CONFIRMED, now
-        visit.save(update_fields=["status", "confirmed_at", "updated_at"])
+        found += _raise_flags(visit, [transitions.no_second_finding()], explanation)
+    _raise_flags(visit, transitions.outcome_findings(outcome), explanation)
+    if transitions.confirm_if_clean(visit, bool(found), outcome, now):
+        visit.save(update_fields=transitions.CONFIRM_FIELDS)
 
 
 @transaction.atomic
@@ -375,7 +295,7 @@ def visit_check_out(
     visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_OUT, performer=lead)
     tasks = [str(t) for t in (tasks_done or [])]
     _check_out_errors(visit, fix, tasks, notes, outcome)
-    now = timezone.now()
+    now = clock.now()
     when = _when(fix, visit, now)
     if visit.check_in_at is not None and when < visit.check_in_at:
         raise ValidationError(
@@ -384,35 +304,16 @@ def visit_check_out(
                 % {"time": timezone.localtime(visit.check_in_at).strftime("%H:%M")}
             }
         )
-    visit.status, visit.check_out_at = VisitStatus.CHECKED_OUT, when
-    visit.check_out_lat, visit.check_out_lng = fix.latitude, fix.longitude
-    visit.check_out_accuracy = fix.accuracy
-    visit.check_out_distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
-    visit.tasks_done = [t for t in visit.item.checklist if t in tasks]
-    visit.notes = str(notes or "")[:2000]
-    visit.outcome = outcome
-    visit.save()
-    _event(
-        visit,
-        "check_out",
-        when,
-        actor,
-        fix.client_action_id,
-        {
-            "lat": fix.latitude,
-            "lng": fix.longitude,
-            "accuracy": fix.accuracy,
-            "distance": visit.check_out_distance,
-            "outcome": outcome,
-        },
-    )
+    detail = transitions.check_out(visit, fix, when, (tasks, notes, outcome))
+    visit.save(update_fields=transitions.CHECK_OUT_FIELDS)
+    _event(visit, "check_out", when, actor, fix.client_action_id, detail)
     _check_out_flags(visit, outcome, explanation, now)
     _audit(
         actor,
         AuditAction.UPDATE,
         visit,
         visit.division_code,
-        {"status": ["checked_in", visit.status], "outcome": outcome},
+        transitions.check_out_changes(visit, outcome),
     )
     if outcome == VisitOutcome.UNWELL:
         transaction.on_commit(lambda: _alert_unwell(visit, actor))
