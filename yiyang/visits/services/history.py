@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -139,11 +139,15 @@ def _monitor(past: VisitPast, now: datetime.datetime) -> None:
         visit.status, visit.updated_at = VisitStatus.MISSED, missed_due
 
 
-def _second(past: VisitPast, rows: _Rows, platform: Actor, found: list[tuple[str, str]]) -> None:
-    """The second caregiver's own check-in and check-out on a two-caregiver visit."""
+def _second(
+    past: VisitPast, rows: _Rows, platform: Actor, raised: dict[str, datetime.datetime]
+) -> list[tuple[str, str]]:
+    """The second caregiver's own check-in and check-out on a two-caregiver visit, and the
+    flags they raise (``raised``: when each was raised)."""
+    found: list[tuple[str, str]] = []
     visit, second = past.visit, past.visit.second_caregiver
     if second is None:
-        return
+        return found
     actor = _performer(second, platform)
     for kind, fix in (
         (SECOND_CHECK_IN, past.second_check_in),
@@ -155,7 +159,10 @@ def _second(past: VisitPast, rows: _Rows, platform: Actor, found: list[tuple[str
         detail, more = transitions.second_presence(visit, second, fix, (fix.at, fix.at), checked_in)
         rows.event(visit, kind, fix.at, actor, detail)
         found += more
+        for code, _detail in more:
+            raised.setdefault(code, fix.at)
         rows.audit(fix.at, actor, visit, {"presence": kind})
+    return found
 
 
 def _steps(past: VisitPast, rows: _Rows, platform: Actor, now: datetime.datetime) -> None:
@@ -195,8 +202,11 @@ def _steps(past: VisitPast, rows: _Rows, platform: Actor, now: datetime.datetime
         rows.event(visit, "check_out", at, lead, detail)
 
 
-def _day_findings(pasts: Sequence[VisitPast]) -> dict[int, list[tuple[str, str]]]:
-    """The flag rules over the batch: each visit's own, and across each caregiver's day."""
+def _day_findings(
+    pasts: Sequence[VisitPast], at_check_in: dict[int, set[str]]
+) -> dict[int, list[tuple[str, str]]]:
+    """The flag rules over the batch: each visit's own, and across each caregiver's day;
+    ``at_check_in`` gets the codes the check-in itself raised (before the check-out)."""
     radius, short = settings.VISIT_CHECK_IN_RADIUS_M, settings.VISIT_TOO_SHORT_PERCENT
     by_day: dict[datetime.date, list[Facts]] = defaultdict(list)
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -206,6 +216,13 @@ def _day_findings(pasts: Sequence[VisitPast]) -> dict[int, list[tuple[str, str]]
             continue
         facts = visit_facts(visit)
         by_day[visit.date].append(facts)
+        if visit.check_in_at is not None:
+            entering = replace(
+                facts, check_out_at=None, out_lat=None, out_lng=None, out_distance=None, outcome=""
+            )
+            early = single_visit_flags(entering, radius_m=radius, too_short_percent=short)
+            early += transitions.home_findings(visit)
+            at_check_in[visit.pk] = {code for code, _detail in early}
         found[visit.pk] += single_visit_flags(facts, radius_m=radius, too_short_percent=short)
         found[visit.pk] += transitions.home_findings(visit)
     for day_facts in by_day.values():
@@ -217,20 +234,21 @@ def _day_findings(pasts: Sequence[VisitPast]) -> dict[int, list[tuple[str, str]]
 
 def _check_outs(pasts: Sequence[VisitPast], rows: _Rows, platform: Actor) -> None:
     """Raise each visit's flags at its last step; confirm the clean check-outs; audit them."""
-    found = _day_findings(pasts)
+    at_check_in: dict[int, set[str]] = {}
+    found = _day_findings(pasts, at_check_in)
     for past in pasts:
         visit = past.visit
-        mine = list(found.get(visit.pk, []))
-        _second(past, rows, platform, mine)
+        raised = dict.fromkeys(at_check_in.get(visit.pk, ()), visit.check_in_at)
+        mine = found.get(visit.pk, []) + _second(past, rows, platform, raised)
         if visit.check_out_at is not None and visit.status == VisitStatus.CHECKED_OUT:
             if visit.needs_two and past.second_check_in is None:
                 mine.append(transitions.no_second_finding())
             mine += transitions.outcome_findings(visit.outcome)
         new = transitions.flag_rows(visit, mine, set(), past.explanation)
-        raised = visit.check_out_at or visit.check_in_at or visit.window_start
+        last = visit.check_out_at or visit.check_in_at or visit.window_start
         for flag in new:
-            flag.raised_at = raised
-        rows.flags += new
+            flag.raised_at = raised.get(flag.code) or last
+        rows.flags += sorted(new, key=lambda f: f.raised_at)
         if visit.check_out_at is not None and visit.status == VisitStatus.CHECKED_OUT:
             at, outcome = visit.check_out_at, visit.outcome
             transitions.confirm_if_clean(visit, bool(new), outcome, at)
