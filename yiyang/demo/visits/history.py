@@ -34,6 +34,7 @@ from yiyang.visits.models import (
     Visit,
 )
 from yiyang.visits.services import Fix, Rated, Reviewed, VisitPast
+from yiyang.visits.services.transitions import rateable
 
 Assigned = tuple[datetime.datetime, list[Caregiver]] | None
 
@@ -139,16 +140,22 @@ def _overlaps(rng: random.Random, pasts: list[VisitPast], now: datetime.datetime
         first.check_out = Fix(door.latitude, door.longitude, door.accuracy, at=at)
 
 
+# Given by the elder, for the child, signed for at the door.
+FAMILY_CONSENT = {
+    "given_by": ConsentGiver.ELDER,
+    "recipient": "子女",
+    "evidence": "社区工作者上门签字确认",
+}
+
+
 def _link_family(admin: Any, elder: Elder, family: User, first_day: datetime.date) -> None:
     """The family login sees the elder's care (consent, link) and rates its visits."""
     consent_record(
         actor=admin,
         elder=elder,
         purpose=ConsentPurpose.FAMILY_VIEW,
-        given_by=ConsentGiver.ELDER,
         given_on=first_day - datetime.timedelta(days=12),
-        recipient="子女",
-        evidence="社区工作者上门签字确认",
+        **FAMILY_CONSENT,
     )
     family_member_link(actor=admin, elder=elder, user=family, relation=Relation.CHILD)
 
@@ -190,9 +197,7 @@ def _ratings(
     others: list[Rated] = []
     complaint: tuple[Visit, str] | None = None
     for visit in visits:
-        if visit.status not in (VisitStatus.CHECKED_OUT, VisitStatus.CONFIRMED):
-            continue
-        if visit.outcome != VisitOutcome.DONE or visit.check_out_at is None:
+        if not rateable(visit) or visit.check_out_at is None:
             continue
         mine = family_elder is not None and visit.elder_id == family_elder.pk
         if not ((mine and rng.random() < 0.7) or rng.random() < 0.15):

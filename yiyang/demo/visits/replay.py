@@ -75,15 +75,8 @@ def _phone_steps(past: VisitPast, caregiver: Actor, manager: Actor) -> list[Step
         steps.append((past.check_in.at, 1, call))
     if past.check_out is not None and past.check_out.at is not None:
         tasks, notes, outcome = past.done
-        call = partial(
-            visit_check_out,
-            actor=caregiver,
-            visit=visit,
-            fix=past.check_out,
-            tasks_done=tasks,
-            notes=notes,
-            outcome=outcome,
-        )
+        call = partial(visit_check_out, actor=caregiver, visit=visit, fix=past.check_out)
+        call = partial(call, tasks_done=tasks, notes=notes, outcome=outcome)
         steps.append((past.check_out.at, 1, call))
     return steps
 
@@ -130,7 +123,7 @@ class Town:
     login: User | None
 
 
-def _is_login(visit: Visit, caregiver: Caregiver | None, login: User | None) -> bool:
+def _is_login(caregiver: Caregiver | None, login: User | None) -> bool:
     return login is not None and caregiver is not None and caregiver.user_id == login.pk
 
 
@@ -141,7 +134,7 @@ def what_happened(town: Town, pasts: list[VisitPast]) -> None:
         p
         for p in pasts
         if p.assigned is not None
-        and _is_login(p.visit, p.assigned[1][0], town.login)
+        and _is_login(p.assigned[1][0], town.login)
         and not p.visit.needs_two
     ]
     replayed = {id(p) for p in mine}
@@ -165,9 +158,9 @@ def reviews_decided(town: Town, ids: list[int]) -> None:
     for visit_id, code in flags:
         codes[visit_id].add(code)
     decided = _review_decisions(town.rng, [(v, codes[v.pk]) for v in pending], town.now)
-    own = [r for r in decided if _is_login(r.visit, r.visit.caregiver, town.login)]
+    own = [r for r in decided if _is_login(r.visit.caregiver, town.login)]
     replay_reviews(own, town.manager)
-    others = [r for r in decided if not _is_login(r.visit, r.visit.caregiver, town.login)]
+    others = [r for r in decided if not _is_login(r.visit.caregiver, town.login)]
     visits_review_many(actor=town.platform, reviewer=town.manager, reviews=others)
 
 

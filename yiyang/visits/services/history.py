@@ -238,7 +238,9 @@ def _check_outs(pasts: Sequence[VisitPast], rows: _Rows, platform: Actor) -> Non
     found = _day_findings(pasts, at_check_in)
     for past in pasts:
         visit = past.visit
-        raised = dict.fromkeys(at_check_in.get(visit.pk, ()), visit.check_in_at)
+        raised: dict[str, datetime.datetime] = {}
+        if visit.check_in_at is not None:
+            raised = dict.fromkeys(at_check_in.get(visit.pk, ()), visit.check_in_at)
         mine = found.get(visit.pk, []) + _second(past, rows, platform, raised)
         if visit.check_out_at is not None and visit.status == VisitStatus.CHECKED_OUT:
             if visit.needs_two and past.second_check_in is None:
