@@ -195,6 +195,34 @@ def insert_rows(
     return len(prepared)
 
 
+def update_rows(
+    objs: Sequence[models.Model], fields: Sequence[str], *, using: str = "default"
+) -> int:
+    """UPDATE ``fields`` (names) of saved ``objs`` (of one model) to the objects' values, one
+    statement run for all rows (``executemany``). ``QuerySet.bulk_update`` builds a CASE
+    expression per field and row, which costs about a millisecond a row and field.
+    Values are prepared as the fields prepare them (encryption included); ``auto_now``
+    timestamps are not stamped: the objects carry their own. Returns the number of rows."""
+    if not objs:
+        return 0
+    opts = type(objs[0])._meta
+    connection = connections[using]
+    by_name = {f.name: f for f in opts.concrete_fields}
+    targets = [by_name[name] for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)
+    table, key = quote(opts.db_table), quote(cast(str, opts.pk.column))
+    # Names quoted from the model's own metadata; the values are parameters.
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in targets] + [obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return len(rows)
+
+
 def _execute(
     cursor: Any,
     connection: Any,

@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from yiyang.core.audit import audit_record_many
-from yiyang.core.bulk import insert_rows
+from yiyang.core.bulk import insert_rows, update_rows
 from yiyang.core.choices import AuditAction
 from yiyang.core.clock import clock_at
 from yiyang.core.permissions import Actor
@@ -282,9 +282,7 @@ def visits_past_write(*, actor: Actor, pasts: Sequence[VisitPast], now: datetime
     for past in pasts:
         _steps(past, rows, actor, now)
     _check_outs(pasts, rows, actor)
-    Visit.objects.bulk_update(
-        [p.visit for p in pasts], [*transitions.HISTORY_FIELDS, "review_status"], batch_size=300
-    )
+    update_rows([p.visit for p in pasts], [*transitions.HISTORY_FIELDS, "review_status"])
     insert_rows(VisitEvent, EVENT_FIELDS, rows.events)
     insert_rows(
         VisitFlag,
@@ -318,9 +316,7 @@ def visits_review_many(*, actor: Actor, reviewer: Actor, reviews: Sequence[Revie
                 review.at,
             )
         )
-    Visit.objects.bulk_update(
-        [r.visit for r, _c in done], transitions.REVIEW_FIELDS, batch_size=300
-    )
+    update_rows([r.visit for r, _c in done], transitions.REVIEW_FIELDS)
     insert_rows(VisitReview, REVIEW_ROW_FIELDS, rows)
     for review, changes in done:
         with clock_at(review.at):
