@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from decimal import Decimal
 
 import pytest
 
-from yiyang.core.bulk import bulk_insert
+from yiyang.core.bulk import bulk_insert, update_rows
 from yiyang.core.models import AuditEvent, Division
 
 
@@ -71,3 +72,24 @@ def test_ignore_conflicts_with_keys_sets_them_on_the_rows_written_only() -> None
     bulk_insert([third], ignore_conflicts=True, set_pks=True)
     assert third.pk is not None
     assert Division.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_update_rows_writes_each_objects_own_values_and_times() -> None:
+    # Given two stored divisions changed in memory, each with its own time.
+    city = Division.objects.create(code="419100000000", name="城", level="city")
+    district = Division.objects.create(code="419101000000", name="区", level="district")
+    city.name, city.centroid_lat = "新城", Decimal("34.5")
+    district.name, district.is_urban = "新区", False
+    city.updated_at = datetime.datetime(2026, 1, 2, 3, 4, tzinfo=datetime.UTC)
+    # When their fields are updated together.
+    written = update_rows([city, district], ["name", "centroid_lat", "is_urban", "updated_at"])
+    # Then each row holds its object's values, its time unstamped.
+    assert written == 2
+    rows = Division.objects.order_by("code").values_list(
+        "name", "centroid_lat", "is_urban", "updated_at"
+    )
+    assert list(rows) == [
+        ("新城", Decimal("34.500000"), True, city.updated_at),
+        ("新区", None, False, district.updated_at),
+    ]
