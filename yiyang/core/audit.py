@@ -82,9 +82,11 @@ def audit_record_many(
     changes: Sequence[Mapping[str, Any]],
     object_reprs: Sequence[str] | None = None,
     username: str = "",
+    ats: Sequence[datetime.datetime] | None = None,
 ) -> int:
     """:func:`audit_record` for many objects of one action in one insert (alerts raised by a
-    storm of alarms): the same rows, written together as plain rows. Returns their number."""
+    storm of alarms): the same rows, written together as plain rows. ``ats``: when each
+    happened, for a replay of the past (else now, by ``core.clock``). Returns their number."""
     origin = current_origin()
     user: Any = (
         actor if isinstance(actor, Model) and getattr(actor, "is_authenticated", False) else None
@@ -99,6 +101,21 @@ def audit_record_many(
         origin.ip_address,
         origin.user_agent,
     )
+    times: Sequence[datetime.datetime | None] = ats if ats is not None else [None] * len(objects)
+    rows = (
+        (
+            *common,
+            obj._meta.label_lower,
+            str(getattr(obj, "external_id", "")),
+            text[:255],
+            code,
+            dict(change),
+            *(() if ats is None else (at,)),
+        )
+        for obj, code, change, text, at in zip(
+            objects, division_codes, changes, reprs, times, strict=True
+        )
+    )
     return insert_rows(
         AuditEvent,
         (
@@ -112,16 +129,7 @@ def audit_record_many(
             "object_repr",
             "division_code",
             "changes",
+            *(() if ats is None else ("at",)),
         ),
-        (
-            (
-                *common,
-                obj._meta.label_lower,
-                str(getattr(obj, "external_id", "")),
-                text[:255],
-                code,
-                dict(change),
-            )
-            for obj, code, change, text in zip(objects, division_codes, changes, reprs, strict=True)
-        ),
+        rows,
     )

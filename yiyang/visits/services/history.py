@@ -26,7 +26,6 @@ from django.db import transaction
 from yiyang.core.audit import audit_record_many
 from yiyang.core.bulk import insert_rows, update_rows
 from yiyang.core.choices import AuditAction
-from yiyang.core.clock import clock_at
 from yiyang.core.permissions import Actor
 from yiyang.services.models import Caregiver
 from yiyang.visits.choices import OPEN_STATUSES, ReviewStatus, VisitOutcome, VisitStatus
@@ -259,16 +258,21 @@ def _check_outs(pasts: Sequence[VisitPast], rows: _Rows, platform: Actor) -> Non
 
 
 def _audit_rows(audits: list[tuple[datetime.datetime, Actor, str, Visit, dict[str, Any]]]) -> None:
-    """The audit rows, each stamped with its moment (``core.audit``, the clock set there)."""
-    for at, actor, action, visit, changes in audits:
-        with clock_at(at):
-            audit_record_many(
-                actor=actor,
-                action=action,
-                objects=[visit],
-                division_codes=[visit.division_code],
-                changes=[changes],
-            )
+    """The audit rows (``core.audit``), each stamped with its moment; one insert by actor
+    and action."""
+    groups: dict[tuple[int, str], list[tuple[datetime.datetime, Actor, str, Visit, dict[str, Any]]]]
+    groups = defaultdict(list)
+    for row in audits:
+        groups[(id(row[1]), row[2])].append(row)
+    for rows in groups.values():
+        audit_record_many(
+            actor=rows[0][1],
+            action=rows[0][2],
+            objects=[visit for _at, _a, _x, visit, _c in rows],
+            division_codes=[visit.division_code for _at, _a, _x, visit, _c in rows],
+            changes=[changes for _at, _a, _x, _v, changes in rows],
+            ats=[at for at, _a, _x, _v, _c in rows],
+        )
 
 
 @transaction.atomic
@@ -318,15 +322,7 @@ def visits_review_many(*, actor: Actor, reviewer: Actor, reviews: Sequence[Revie
         )
     update_rows([r.visit for r, _c in done], transitions.REVIEW_FIELDS)
     insert_rows(VisitReview, REVIEW_ROW_FIELDS, rows)
-    for review, changes in done:
-        with clock_at(review.at):
-            audit_record_many(
-                actor=reviewer,
-                action=AuditAction.REVIEW,
-                objects=[review.visit],
-                division_codes=[review.visit.division_code],
-                changes=[changes],
-            )
+    _audit_rows([(r.at, reviewer, AuditAction.REVIEW, r.visit, c) for r, c in done])
     return len(rows)
 
 
@@ -346,13 +342,10 @@ def visits_rate_many(*, actor: Actor, ratings: Sequence[Rated]) -> int:
         RATING_FIELDS,
         [(r.visit.pk, r.stars, r.comment[:500], None, r.at) for r in kept],
     )
-    for rating in kept:
-        with clock_at(rating.at):
-            audit_record_many(
-                actor=actor,
-                action=AuditAction.CREATE,
-                objects=[rating.visit],
-                division_codes=[rating.visit.division_code],
-                changes=[transitions.rating_changes(rating.stars)],
-            )
+    _audit_rows(
+        [
+            (r.at, actor, AuditAction.CREATE, r.visit, transitions.rating_changes(r.stars))
+            for r in kept
+        ]
+    )
     return len(kept)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.core import clock
+from yiyang.core.bulk import bulk_insert
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import ElderStatus, Relation
@@ -174,8 +175,9 @@ def _order_checks(
 
 
 def _order_visits_create(order: Order, dates: list[datetime.date]) -> None:
-    """The order's visits, one a date, each with the order's window, price and split."""
-    Visit.objects.bulk_create(
+    """The order's visits, one a date, each with the order's window, price and split
+    (``core.bulk``: a year's care plan is hundreds of visits)."""
+    bulk_insert(
         [
             Visit(
                 order=order,
