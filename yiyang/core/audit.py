@@ -101,7 +101,9 @@ def audit_record_many(
         origin.ip_address,
         origin.user_agent,
     )
-    times: Sequence[datetime.datetime | None] = ats if ats is not None else [None] * len(objects)
+    times: list[datetime.datetime | None] = [None] * len(objects)
+    if ats is not None:
+        times = list(ats)
     rows = (
         (
             *common,
