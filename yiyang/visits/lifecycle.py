@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core.lifecycle import Refusal
 from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
@@ -44,21 +44,6 @@ PERFORMER_ACTIONS = (
     VisitAction.CHECK_OUT,
     VisitAction.PHOTO,
 )
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why an action is not open: ``denied`` is a matter of who the actor is (403), otherwise
-    of the visit's state (a field error on ``field``)."""
-
-    message: str
-    field: str = "status"
-    denied: bool = False
-
-    def raise_(self) -> None:
-        if self.denied:
-            raise PermissionDenied(self.message)
-        raise ValidationError({self.field: self.message})
 
 
 @dataclass(frozen=True)
