@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.lifecycle import Refusal
 from yiyang.core.permissions import Actor, Permission, has_perm
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
 from yiyang.visits.choices import OPEN_STATUSES, OrderStatus, VisitStatus
@@ -208,10 +207,7 @@ def _order_reach_refusal(actor: Actor, order: Order) -> Refusal | None:
     if actor.role == "provider_manager":
         if order.provider_id not in (actor.scope.organisation_ids or ()):
             return Refusal("provider", denied=True)
-    elif actor.role == "family":
-        if order.elder_id not in family_elder_ids(user=actor):
-            return Refusal("elder", denied=True)
-    elif not actor.scope.covers_division_code(order.division_code):
+    elif not actor.scope.covers_elder(elder_id=order.elder_id, division_code=order.division_code):
         return Refusal("elder", denied=True)
     return None
 
