@@ -9,13 +9,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiyang.core.api.lookups import referenced
+from yiyang.core.api.scoped import ScopedViewSet
 from yiyang.core.permissions import request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
@@ -34,10 +35,6 @@ from yiyang.supervision.api.serializers import (
     result_data,
 )
 from yiyang.supervision.models import (
-    Complaint,
-    Inspection,
-    Rating,
-    Rectification,
     ServiceEvaluation,
 )
 from yiyang.visits.selectors import visit_get_for_actor
@@ -49,23 +46,13 @@ def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RatingViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Star ratings: an evaluator sees only those assigned to them."""
 
     serializer_class = RatingSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
-
-    def get_queryset(self) -> QuerySet[Rating]:
-        if getattr(self, "swagger_fake_view", False):
-            return Rating.objects.none()
-        filters = {"status": self.request.query_params.get("status", "")}
-        return selectors.rating_list(actor=request_actor(self.request), filters=filters)
-
-    def get_object(self) -> Rating:
-        return selectors.rating_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    list_selector = staticmethod(selectors.rating_list)
+    get_selector = staticmethod(selectors.rating_get_for_actor)
+    filter_params = ("status",)
 
     @extend_schema(request=None, responses={200: LevelResultSerializer})
     @action(detail=True, methods=["get"])
@@ -111,28 +98,13 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(RatingSerializer(rating).data)
 
 
-class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ComplaintViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """The city's complaint register."""
 
     serializer_class = SupervisedComplaintSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
-
-    def get_queryset(self) -> QuerySet[Complaint]:
-        if getattr(self, "swagger_fake_view", False):
-            return Complaint.objects.none()
-        params = self.request.query_params
-        filters = {
-            "status": params.get("status", ""),
-            "escalated": params.get("escalated", ""),
-            "q": params.get("q", ""),
-        }
-        return selectors.complaint_list(actor=request_actor(self.request), filters=filters)
-
-    def get_object(self) -> Complaint:
-        return selectors.complaint_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    list_selector = staticmethod(selectors.complaint_list)
+    get_selector = staticmethod(selectors.complaint_get_for_actor)
+    filter_params = ("status", "escalated", "q")
 
     @extend_schema(
         request=SupervisedComplaintCreateSerializer, responses={201: SupervisedComplaintSerializer}
@@ -201,45 +173,25 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(SupervisedComplaintSerializer(complaint).data)
 
 
-class InspectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class InspectionViewSet(ScopedViewSet, mixins.ListModelMixin):
     serializer_class = InspectionSerializer
-
-    def get_queryset(self) -> QuerySet[Inspection]:
-        if getattr(self, "swagger_fake_view", False):
-            return Inspection.objects.none()
-        return selectors.inspection_queryset(actor=request_actor(self.request))
+    list_selector = staticmethod(selectors.inspection_queryset)
 
 
-class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RectificationViewSet(ScopedViewSet, mixins.ListModelMixin):
     serializer_class = RectificationSerializer
-
-    def get_queryset(self) -> QuerySet[Rectification]:
-        if getattr(self, "swagger_fake_view", False):
-            return Rectification.objects.none()
-        return selectors.rectification_queryset(actor=request_actor(self.request))
+    list_selector = staticmethod(selectors.rectification_queryset)
 
 
-class ServiceEvaluationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ServiceEvaluationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Yearly third-party evaluations of purchased services: an evaluator sees only those
     assigned to them, a provider its own."""
 
     serializer_class = ServiceEvaluationSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    get_selector = staticmethod(selectors.evaluation_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[ServiceEvaluation]:
-        if getattr(self, "swagger_fake_view", False):
-            return ServiceEvaluation.objects.none()
-        return selectors.evaluation_queryset(actor=request_actor(self.request)).order_by(
-            "-year", "id"
-        )
-
-    def get_object(self) -> ServiceEvaluation:
-        return selectors.evaluation_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def scoped_queryset(self) -> QuerySet[ServiceEvaluation]:
+        return selectors.evaluation_queryset(actor=self.actor).order_by("-year", "id")
 
 
 @extend_schema(exclude=True)
