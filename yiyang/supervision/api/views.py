@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiyang.core.api.lookups import referenced
-from yiyang.core.api.scoped import ScopedViewSet
-from yiyang.core.permissions import request_actor
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
 from yiyang.supervision.api.serializers import (
@@ -35,24 +35,29 @@ from yiyang.supervision.api.serializers import (
     result_data,
 )
 from yiyang.supervision.models import (
+    Complaint,
+    Inspection,
+    Rating,
+    Rectification,
     ServiceEvaluation,
 )
 from yiyang.visits.selectors import visit_get_for_actor
 
 
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+def _params(request: Request, *names: str) -> dict[str, str]:
+    """The list's filters from the query string ("" for one not given)."""
+    return {name: request.query_params.get(name, "") for name in names}
 
 
-class RatingViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class RatingViewSet(ScopedReadViewSet):
     """Star ratings: an evaluator sees only those assigned to them."""
 
     serializer_class = RatingSerializer
-    list_selector = staticmethod(selectors.rating_list)
-    get_selector = staticmethod(selectors.rating_get_for_actor)
-    filter_params = ("status",)
+    model = Rating
+    get_for_actor = staticmethod(selectors.rating_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.rating_list(actor=actor, filters=_params(self.request, "status"))
 
     @extend_schema(request=None, responses={200: LevelResultSerializer})
     @action(detail=True, methods=["get"])
@@ -65,7 +70,7 @@ class RatingViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     def scores(self, request: Request, id: str) -> Response:
         """Record item scores (the assigned evaluator): ``{"scores": {"E1": {"points": 28,
         "note": "...", "photos": [base64 JPEG]}}}``; refused whole on any bad score."""
-        data = _valid(ScoresSerializer, request)
+        data = validated(request, ScoresSerializer)
         result = services.rating_score(
             actor=request_actor(request), rating=self.get_object(), scores=data["scores"]
         )
@@ -82,7 +87,7 @@ class RatingViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(request=RatingReviewSerializer, responses={200: RatingSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
-        data = _valid(RatingReviewSerializer, request)
+        data = validated(request, RatingReviewSerializer)
         rating = services.rating_review(
             actor=request_actor(request),
             rating=self.get_object(),
@@ -98,20 +103,23 @@ class RatingViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         return Response(RatingSerializer(rating).data)
 
 
-class ComplaintViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ComplaintViewSet(ScopedReadViewSet):
     """The city's complaint register."""
 
     serializer_class = SupervisedComplaintSerializer
-    list_selector = staticmethod(selectors.complaint_list)
-    get_selector = staticmethod(selectors.complaint_get_for_actor)
-    filter_params = ("status", "escalated", "q")
+    model = Complaint
+    get_for_actor = staticmethod(selectors.complaint_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        params = _params(self.request, "status", "escalated", "q")
+        return selectors.complaint_list(actor=actor, filters=params)
 
     @extend_schema(
         request=SupervisedComplaintCreateSerializer, responses={201: SupervisedComplaintSerializer}
     )
     def create(self, request: Request) -> Response:
         """Register a complaint from the call centre, a walk-in or a 12345 work order."""
-        data = _valid(SupervisedComplaintCreateSerializer, request)
+        data = validated(request, SupervisedComplaintCreateSerializer)
         actor = request_actor(request)
         organisation = referenced(
             "organisation",
@@ -131,7 +139,7 @@ class ComplaintViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     @action(detail=False, methods=["post"], url_path=r"family/(?P<visit>[0-9a-fA-F-]{36})")
     def family(self, request: Request, visit: str) -> Response:
         """A family member complains about a visit to their elder (the family page's path)."""
-        data = _valid(FamilyComplaintSerializer, request)
+        data = validated(request, FamilyComplaintSerializer)
         actor = request_actor(request)
         complaint = services.complaint_from_family(
             actor=actor,
@@ -150,7 +158,7 @@ class ComplaintViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     def step(self, request: Request, id: str) -> Response:
         """Acknowledge, assign (``assignee``: a username; ``text``: a note), answer
         (``text``), close (``satisfied``) or reopen (``text``)."""
-        data = _valid(SupervisedComplaintStepSerializer, request)
+        data = validated(request, SupervisedComplaintStepSerializer)
         actor, complaint = request_actor(request), self.get_object()
         if data["step"] == "acknowledge":
             complaint = services.complaint_acknowledge(actor=actor, complaint=complaint)
@@ -173,25 +181,32 @@ class ComplaintViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         return Response(SupervisedComplaintSerializer(complaint).data)
 
 
-class InspectionViewSet(ScopedViewSet, mixins.ListModelMixin):
+class InspectionViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = InspectionSerializer
-    list_selector = staticmethod(selectors.inspection_queryset)
+    model = Inspection
+
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.inspection_queryset(actor=actor)
 
 
-class RectificationViewSet(ScopedViewSet, mixins.ListModelMixin):
+class RectificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = RectificationSerializer
-    list_selector = staticmethod(selectors.rectification_queryset)
+    model = Rectification
+
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.rectification_queryset(actor=actor)
 
 
-class ServiceEvaluationViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ServiceEvaluationViewSet(ScopedReadViewSet):
     """Yearly third-party evaluations of purchased services: an evaluator sees only those
     assigned to them, a provider its own."""
 
     serializer_class = ServiceEvaluationSerializer
-    get_selector = staticmethod(selectors.evaluation_get_for_actor)
+    model = ServiceEvaluation
+    get_for_actor = staticmethod(selectors.evaluation_get_for_actor)
 
-    def scoped_queryset(self) -> QuerySet[ServiceEvaluation]:
-        return selectors.evaluation_queryset(actor=self.actor).order_by("-year", "id")
+    def visible(self, actor: Actor) -> QuerySet[ServiceEvaluation]:
+        return selectors.evaluation_queryset(actor=actor).order_by("-year", "id")
 
 
 @extend_schema(exclude=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Role
 from yiyang.supervision.selectors import calendar_overrides
@@ -22,7 +23,7 @@ def audit(actor: Actor, action: str, obj: Any, division_code: str, changes: dict
 
 def audit_update(actor: Actor, obj: Any, **changes: list[Any]) -> None:
     """Audit a change to a supervision record, in the record's own division."""
-    audit(actor, AuditAction.UPDATE, obj, obj.division_code, changes)
+    audit_change(actor, AuditAction.UPDATE, obj, changes)
 
 
 def require_area_evaluator(evaluator: Any, division_code: str) -> None:
