@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from yiyang.accounts.models import User
@@ -26,7 +27,7 @@ from yiyang.meals.models import (
     Dish,
     MenuItem,
 )
-from yiyang.meals.permissions import is_family
+from yiyang.meals.permissions import covers_canteen, is_family
 
 
 def canteen_queryset(*, actor: Actor) -> QuerySet[Canteen]:
@@ -57,6 +58,16 @@ def canteen_list(*, actor: Actor) -> QuerySet[Canteen]:
 def canteen_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Canteen:
     require_perm(actor, Permission.VIEW_MEALS)
     return get_or_404(canteen_queryset(actor=actor), external_id=external_id)
+
+
+def canteen_get_to_manage(*, actor: Actor, external_id: uuid.UUID | str) -> Canteen:
+    """A canteen the actor manages (its menu, rounds, staff): the permission, then the
+    canteen in the actor's jurisdiction (404 otherwise)."""
+    require_perm(actor, Permission.MANAGE_CANTEENS)
+    canteen = canteen_get_for_actor(actor=actor, external_id=external_id)
+    if not covers_canteen(actor, canteen):
+        raise Http404
+    return canteen
 
 
 def counter_canteen_get(*, actor: Actor, external_id: uuid.UUID | str) -> Canteen:
