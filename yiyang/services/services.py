@@ -51,10 +51,8 @@ ITEM_FIELDS = (
     "two_caregivers",
     "is_active",
 )
-CAREGIVER_FIELDS = (
-    "name",
-    "sex",
-    "phone_masked",
+# A caregiver's record past who they are (name, sex, phone): what dispatch works with.
+CAREGIVER_PROFILE_FIELDS = (
     "skills",
     "languages",
     "work_days",
@@ -66,6 +64,7 @@ CAREGIVER_FIELDS = (
     "travel_mode",
     "status",
 )
+CAREGIVER_FIELDS = ("name", "sex", "phone_masked", *CAREGIVER_PROFILE_FIELDS)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
