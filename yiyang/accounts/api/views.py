@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -26,8 +26,8 @@ from yiyang.accounts.api.serializers import (
 from yiyang.accounts.choices import LOCKED_STATUS
 from yiyang.accounts.models import User
 from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
-from yiyang.core.api.choices import ScopedChoicesMixin
-from yiyang.core.api.viewsets import ScopedViewSet, validated
+from yiyang.core.api.registers import ScopedRegisterViewSet
+from yiyang.core.api.viewsets import validated
 from yiyang.core.clientip import client_ip
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.core.selectors import division_queryset
@@ -88,19 +88,11 @@ def me_view(request: Request) -> Response:
     return Response(UserSerializer(request.user).data)
 
 
-class UserViewSet(
-    ScopedChoicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class UserViewSet(ScopedRegisterViewSet):
     """Users whose scope lies in the administrator's jurisdiction. Deactivate, never delete."""
 
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     model = User
     get_for_actor = staticmethod(user_get_for_actor)

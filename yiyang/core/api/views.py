@@ -4,14 +4,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from yiyang.core import services
-from yiyang.core.api.choices import ScopedChoicesMixin
+from yiyang.core.api.registers import ScopedRegisterViewSet
 from yiyang.core.api.serializers import AuditEventSerializer, DivisionSerializer
-from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet
+from yiyang.core.api.viewsets import ScopedReadViewSet
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Actor, request_actor
@@ -23,19 +22,11 @@ from yiyang.core.selectors import (
 )
 
 
-class DivisionViewSet(  # the FilterSet is applied by DjangoFilterBackend
-    ScopedChoicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class DivisionViewSet(ScopedRegisterViewSet):  # the FilterSet is applied by DjangoFilterBackend
     """Administrative divisions in the caller's jurisdiction."""
 
     serializer_class = DivisionSerializer
     filterset_class = DivisionFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     model = Division
     get_for_actor = staticmethod(division_get_for_actor)

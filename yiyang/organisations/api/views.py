@@ -3,10 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import mixins
 
-from yiyang.core.api.choices import ScopedChoicesMixin
-from yiyang.core.api.viewsets import ScopedViewSet
+from yiyang.core.api.registers import ScopedRegisterViewSet
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.core.selectors import division_queryset
@@ -21,20 +19,12 @@ from yiyang.organisations.selectors import (
 )
 
 
-class OrganisationViewSet(  # the FilterSet is applied by DjangoFilterBackend
-    ScopedChoicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    ScopedViewSet,
-):
+class OrganisationViewSet(ScopedRegisterViewSet):  # the FilterSet is applied by DjangoFilterBackend
     """Government offices and providers in the caller's jurisdiction. Never deleted: set
     ``status`` to ``closed``."""
 
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilterSet
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
     model = Organisation
     get_for_actor = staticmethod(organisation_get_for_actor)

@@ -1,13 +1,16 @@
-"""Related fields of a write serializer offer only what the caller may reach (convention 13:
-form choices come from the same scoped selectors as the lists)."""
+"""Registers edited through the API (divisions, organisations, users): records created, read
+and corrected, never deleted, whose related fields offer only what the caller may reach
+(convention 13: form choices come from the same scoped selectors as the lists)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from rest_framework import mixins
 from rest_framework.serializers import BaseSerializer
 
+from yiyang.core.api.viewsets import ScopedViewSet
 from yiyang.core.permissions import Actor, request_actor
 
 
@@ -32,3 +35,16 @@ class ScopedChoicesMixin:
         for name, queryset in choices.items():
             fields[name].queryset = queryset
         return serializer
+
+
+class ScopedRegisterViewSet(
+    ScopedChoicesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """List, detail, create and correct (PATCH) what the caller may see; no DELETE, no PUT."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
