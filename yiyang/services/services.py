@@ -51,8 +51,10 @@ ITEM_FIELDS = (
     "two_caregivers",
     "is_active",
 )
-# A caregiver's record past who they are (name, sex, phone): what dispatch works with.
-CAREGIVER_PROFILE_FIELDS = (
+CAREGIVER_FIELDS = (
+    "name",
+    "sex",
+    "phone_masked",
     "skills",
     "languages",
     "work_days",
@@ -64,7 +66,6 @@ CAREGIVER_PROFILE_FIELDS = (
     "travel_mode",
     "status",
 )
-CAREGIVER_FIELDS = ("name", "sex", "phone_masked", *CAREGIVER_PROFILE_FIELDS)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 

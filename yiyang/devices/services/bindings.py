@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor
 from yiyang.devices import clock
@@ -89,13 +89,7 @@ def _save_device(actor: Actor, device: Device, status: str, changes: dict[str, A
     device.status = status
     device.door_open_since = None
     device.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=device,
-        division_code=device.division_code,
-        changes=changes,
-    )
+    audit_change(actor, AuditAction.UPDATE, device, changes)
 
 
 def _locked(device: Device) -> tuple[Device, DeviceBinding | None]:

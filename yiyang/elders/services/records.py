@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -160,8 +160,8 @@ def record_of(elder: Elder) -> Record:
     }
     return Record(
         **{
-            f.name: sealed[f.name] if f.name in sealed else getattr(elder, f.name)
-            for f in fields(Record)
+            name: sealed[name] if name in sealed else getattr(elder, name)
+            for name in Record.__dataclass_fields__
         }
     )
 

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from yiyang.services.choices import Language, Qualification, Skill
 from yiyang.services.models import Caregiver, Certificate, ServiceItem, ServiceOffering
-from yiyang.services.services import CAREGIVER_PROFILE_FIELDS, ITEM_FIELDS
+from yiyang.services.services import ITEM_FIELDS
 
 
 class ServiceItemSerializer(serializers.ModelSerializer):
@@ -40,7 +40,16 @@ class CaregiverSerializer(serializers.ModelSerializer):
             "name",
             "sex",
             "phone",
-            *CAREGIVER_PROFILE_FIELDS,
+            "skills",
+            "languages",
+            "work_days",
+            "work_start",
+            "work_end",
+            "max_minutes_per_day",
+            "home_lat",
+            "home_lng",
+            "travel_mode",
+            "status",
             "certificates",
         ]
         read_only_fields = fields
