@@ -10,11 +10,13 @@ import json
 from pathlib import Path
 from typing import Any, NoReturn
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from yiyang.core.commands import add_import_arguments, command_actor
+from yiyang.core.permissions import Actor, SystemActor
+from yiyang.core.scoping import Scope
 from yiyang.core.services import division_boundaries_import
 
 
@@ -28,14 +30,24 @@ class Command(BaseCommand):
             choices=["wgs84", "gcj02"],
             help="the file's coordinate system when it does not say (default WGS 84)",
         )
-        add_import_arguments(parser, user_help="act as this user (their jurisdiction)")
+        parser.add_argument("--user", help="act as this user (their jurisdiction)")
+        parser.add_argument(
+            "--language",
+            default="zh-hans",
+            choices=["zh-hans", "en"],
+            help="language of the messages (default Simplified Chinese)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(options["language"])
         path = Path(options["file"])
-        actor = command_actor(options["user"], name="import-boundaries")
-        if actor is None:
-            self._fail(f"No active user {options['user']!r}.")
+        actor: Actor = SystemActor(Scope(division_prefix=""), username="import-boundaries")
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"], is_active=True)
+            found = user.first()
+            if found is None:
+                self._fail(f"No active user {options['user']!r}.")
+            actor = found
         try:
             collection = json.loads(path.read_bytes())
         except OSError as exc:

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 
-from yiyang.core.commands import add_import_arguments, command_actor
+from yiyang.core.commandline import add_import_arguments, command_actor
 from yiyang.elders.address_import import address_register_import
 from yiyang.elders.tabular import UnreadableFile
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 
-from yiyang.core.commands import add_import_arguments, command_actor
+from yiyang.core.commandline import add_import_arguments, command_actor
 from yiyang.core.permissions import SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.elders import importing

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from yiyang.core.commands import command_actor
+from yiyang.core.commandline import command_actor
 from yiyang.core.models import Division
 from yiyang.indicators.report import report_build
 from yiyang.indicators.selectors import indicator_division_get, month_parse
