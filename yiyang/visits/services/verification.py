@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -214,15 +213,20 @@ def _second_presence(
             }
         )
     distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
-    _presence_event(
+    _event(
         visit,
         kind,
         when,
         actor,
-        fix,
-        distance,
-        caregiver=caregiver.name,
-        offline=now - when > datetime.timedelta(minutes=2),
+        fix.client_action_id,
+        {
+            "lat": fix.latitude,
+            "lng": fix.longitude,
+            "accuracy": fix.accuracy,
+            "distance": distance,
+            "caregiver": caregiver.name,
+            "offline": now - when > datetime.timedelta(minutes=2),
+        },
     )
     found: list[tuple[str, str]] = []
     if distance is not None and distance > settings.VISIT_CHECK_IN_RADIUS_M:
@@ -254,48 +258,6 @@ def _location(fix: Fix) -> None:
         raise ValidationError(errors)
 
 
-def _presence_event(
-    visit: Visit,
-    kind: str,
-    when: datetime.datetime,
-    actor: Actor,
-    fix: Fix,
-    distance: Any,
-    **details: Any,
-) -> None:
-    """A check-in or check-out event: where the phone was, how far from the elder's home,
-    and what else the step records."""
-    where = {"lat": fix.latitude, "lng": fix.longitude, "accuracy": fix.accuracy}
-    _event(
-        visit, kind, when, actor, fix.client_action_id, {**where, "distance": distance, **details}
-    )
-
-
-# A presence action: the event the lead's request writes, and the second caregiver's.
-_PRESENCE_EVENTS = {
-    VisitAction.CHECK_IN: ("check_in", SECOND_CHECK_IN),
-    VisitAction.CHECK_OUT: ("check_out", SECOND_CHECK_OUT),
-}
-
-
-def _presence(
-    actor: Actor, visit: Visit, fix: Fix, explanation: str, action: VisitAction
-) -> tuple[Visit, bool]:
-    """The start of a check-in or check-out: the visit locked for its performer. A second
-    caregiver's own presence, or a request replayed, is answered here (``True``); otherwise
-    the lead may take the action now (checked) and the caller goes on."""
-    caregiver = _require_performer(actor, visit)
-    visit = _locked(visit)
-    event, second_event = _PRESENCE_EVENTS[action]
-    if is_second_caregiver(visit, caregiver):
-        return _second_presence(actor, caregiver, visit, fix, second_event, explanation), True
-    if _replayed(fix, visit, event):
-        return visit, True
-    lead = Performer(caregiver, False)
-    visit_action_check(actor=actor, visit=visit, action=action, performer=lead)
-    return visit, False
-
-
 @transaction.atomic
 def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "") -> Visit:
     """Check in at the elder's door: the time and the phone's location (taken now and at
@@ -303,9 +265,14 @@ def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "
 
     On a two-caregiver visit the second caregiver checks in and out too: their own presence
     is recorded (time, place, distance) without moving the visit, which the lead runs."""
-    visit, answered = _presence(actor, visit, fix, explanation, VisitAction.CHECK_IN)
-    if answered:
+    caregiver = _require_performer(actor, visit)
+    visit = _locked(visit)
+    if is_second_caregiver(visit, caregiver):
+        return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_IN, explanation)
+    if _replayed(fix, visit, "check_in"):
         return visit
+    lead = Performer(caregiver, False)
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_IN, performer=lead)
     _location(fix)
     now = timezone.now()
     when = _when(fix, visit, now)
@@ -314,8 +281,20 @@ def visit_check_in(*, actor: Actor, visit: Visit, fix: Fix, explanation: str = "
     visit.check_in_accuracy = fix.accuracy
     visit.check_in_distance = _elder_distance(visit, fix.latitude, fix.longitude)  # type: ignore[arg-type]
     visit.save()
-    offline = now - when > datetime.timedelta(minutes=2)
-    _presence_event(visit, "check_in", when, actor, fix, visit.check_in_distance, offline=offline)
+    _event(
+        visit,
+        "check_in",
+        when,
+        actor,
+        fix.client_action_id,
+        {
+            "lat": fix.latitude,
+            "lng": fix.longitude,
+            "accuracy": fix.accuracy,
+            "distance": visit.check_in_distance,
+            "offline": now - when > datetime.timedelta(minutes=2),
+        },
+    )
     _check_flags(visit, explanation)
     _audit(
         actor, AuditAction.UPDATE, visit, visit.division_code, {"status": ["open", "checked_in"]}
@@ -386,9 +365,14 @@ def visit_check_out(
     """Check out: time, location, the checklist ticked, notes and the outcome. An elder
     found unwell raises an alert for the call centre once the write has committed. The second
     caregiver of a two-caregiver visit checks out their own presence only."""
-    visit, answered = _presence(actor, visit, fix, explanation, VisitAction.CHECK_OUT)
-    if answered:
+    caregiver = _require_performer(actor, visit)
+    visit = _locked(visit)
+    if is_second_caregiver(visit, caregiver):
+        return _second_presence(actor, caregiver, visit, fix, SECOND_CHECK_OUT, explanation)
+    if _replayed(fix, visit, "check_out"):
         return visit
+    lead = Performer(caregiver, False)
+    visit_action_check(actor=actor, visit=visit, action=VisitAction.CHECK_OUT, performer=lead)
     tasks = [str(t) for t in (tasks_done or [])]
     _check_out_errors(visit, fix, tasks, notes, outcome)
     now = timezone.now()
@@ -408,8 +392,20 @@ def visit_check_out(
     visit.notes = str(notes or "")[:2000]
     visit.outcome = outcome
     visit.save()
-    distance = visit.check_out_distance
-    _presence_event(visit, "check_out", when, actor, fix, distance, outcome=outcome)
+    _event(
+        visit,
+        "check_out",
+        when,
+        actor,
+        fix.client_action_id,
+        {
+            "lat": fix.latitude,
+            "lng": fix.longitude,
+            "accuracy": fix.accuracy,
+            "distance": visit.check_out_distance,
+            "outcome": outcome,
+        },
+    )
     _check_out_flags(visit, outcome, explanation, now)
     _audit(
         actor,
