@@ -95,10 +95,8 @@ class UserViewSet(ScopedRegisterViewSet):
     filterset_class = UserFilterSet
 
     model = User
+    list_selector = staticmethod(user_list)
     get_for_actor = staticmethod(user_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[User]:
-        return user_list(actor=actor)
 
     choice_fields = ("division", "organisation")
 

@@ -29,10 +29,8 @@ class DivisionViewSet(ScopedRegisterViewSet):  # the FilterSet is applied by Dja
     filterset_class = DivisionFilterSet
 
     model = Division
+    list_selector = staticmethod(division_list)
     get_for_actor = staticmethod(division_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Division]:
-        return division_list(actor=actor)
 
     choice_fields = ("parent",)
 

@@ -27,10 +27,8 @@ class OrganisationViewSet(ScopedRegisterViewSet):  # the FilterSet is applied by
     filterset_class = OrganisationFilterSet
 
     model = Organisation
+    list_selector = staticmethod(organisation_list)
     get_for_actor = staticmethod(organisation_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Organisation]:
-        return organisation_list(actor=actor)
 
     choice_fields = ("division", "operator")
 
