@@ -132,6 +132,11 @@ def inspection_queryset(*, actor: Actor) -> QuerySet[Inspection]:
     )
 
 
+def inspection_get_for_actor(*, actor: Actor, external_id: Any) -> Inspection:
+    """One inspection, for the page and the API alike: 404 outside the actor's reach."""
+    return get_or_404(inspection_queryset(actor=actor), external_id=external_id)
+
+
 def rectification_queryset(*, actor: Actor) -> QuerySet[Rectification]:
     require_perm(actor, Permission.VIEW_INSPECTIONS)
     return actor.scope.apply(
@@ -139,6 +144,10 @@ def rectification_queryset(*, actor: Actor) -> QuerySet[Rectification]:
         division_code_field="division_code",
         organisation_field="organisation_id",
     )
+
+
+def rectification_get_for_actor(*, actor: Actor, external_id: Any) -> Rectification:
+    return get_or_404(rectification_queryset(actor=actor), external_id=external_id)
 
 
 def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:

@@ -47,17 +47,6 @@ SUMMARY = "summary"
 REPORT_STATUSES = (AssessmentStatus.SUBMITTED, AssessmentStatus.FINAL, AssessmentStatus.SUPERSEDED)
 
 
-SCHEDULABLE = (AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED)
-
-
-CANCELLABLE = (
-    AssessmentStatus.REQUESTED,
-    AssessmentStatus.SCHEDULED,
-    AssessmentStatus.IN_PROGRESS,
-    AssessmentStatus.RETURNED,
-)
-
-
 HISTORY_LABELS: dict[str, Any] = {
     "status": gettext_lazy("Status"),
     "reason": gettext_lazy("Reason"),

@@ -201,22 +201,44 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(SupervisedComplaintSerializer(complaint).data)
 
 
-class InspectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class InspectionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Safety inspections in the actor's jurisdiction (the same reach as the pages)."""
+
     serializer_class = InspectionSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
 
     def get_queryset(self) -> QuerySet[Inspection]:
         if getattr(self, "swagger_fake_view", False):
             return Inspection.objects.none()
         return selectors.inspection_queryset(actor=request_actor(self.request))
 
+    def get_object(self) -> Inspection:
+        return selectors.inspection_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
 
-class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+
+class RectificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Rectification orders from inspection findings, in the actor's jurisdiction."""
+
     serializer_class = RectificationSerializer
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
 
     def get_queryset(self) -> QuerySet[Rectification]:
         if getattr(self, "swagger_fake_view", False):
             return Rectification.objects.none()
         return selectors.rectification_queryset(actor=request_actor(self.request))
+
+    def get_object(self) -> Rectification:
+        return selectors.rectification_get_for_actor(
+            actor=request_actor(self.request), external_id=self.kwargs["id"]
+        )
 
 
 class ServiceEvaluationViewSet(

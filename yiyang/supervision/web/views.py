@@ -410,7 +410,7 @@ def inspection_plan_view(request: HttpRequest) -> HttpResponse:
 def inspection_record_view(request: HttpRequest, external_id: str) -> HttpResponse:
     """The on-site form (tablet): checklist, a finding, location and photos."""
     actor = request_actor(request)
-    inspection = get_or_404(selectors.inspection_queryset(actor=actor), external_id=external_id)
+    inspection = selectors.inspection_get_for_actor(actor=actor, external_id=external_id)
     checklist = ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True).first()
     items = checklist.items if checklist else []
     if request.method == "POST":
