@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.services import services
@@ -30,6 +30,7 @@ from yiyang.services.models import Caregiver, ServiceItem, ServiceOffering
 from yiyang.services.selectors import (
     caregiver_get_for_actor,
     caregiver_list,
+    offering_list,
     provider_areas,
     provider_queryset,
     service_item_get,
@@ -139,19 +140,14 @@ class CaregiverViewSet(ScopedReadViewSet):
         return Response(CaregiverSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
 
 
-class OfferingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OfferingViewSet(mixins.ListModelMixin, ScopedViewSet):
     """What providers in the caller's scope offer, at what price."""
 
     serializer_class = OfferingSerializer
+    model = ServiceOffering
 
-    def get_queryset(self) -> QuerySet[ServiceOffering]:
-        if getattr(self, "swagger_fake_view", False):
-            return ServiceOffering.objects.none()
-        actor = request_actor(self.request)
-        require_perm(actor, Permission.VIEW_SERVICE_LIST)
-        return ServiceOffering.objects.filter(
-            provider__in=provider_queryset(actor=actor)
-        ).select_related("item", "provider")
+    def visible(self, actor: Actor) -> QuerySet[ServiceOffering]:
+        return offering_list(actor=actor)
 
     @extend_schema(request=OfferingWriteSerializer, responses={201: OfferingSerializer})
     def create(self, request: Request) -> Response:
