@@ -75,14 +75,27 @@ def _answer_rows(definition: dict[str, Any], answers: services.Answers) -> list[
     return rows
 
 
+def result_context(actor: Any, assessment: Assessment) -> dict[str, Any]:
+    """The assessment, its instrument and its result, with the answers where the actor may
+    see health data (revealing them is logged): what the page and the report both show."""
+    definition = services.instrument_definition(assessment.instrument)
+    health = services.assessment_health_reveal(actor=actor, assessment=assessment)
+    answers = health.answers
+    return {
+        "a": assessment,
+        "elder": assessment.elder,
+        "definition": definition,
+        "result": _result_rows(assessment, definition, health.result),
+        "answers": answers,
+        "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
+    }
+
+
 def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) -> dict[str, Any]:
     actor = request_actor(request)
     status = assessment.status
     actions = assessment_actions(actor=actor, assessment=assessment)
     can_schedule = AssessmentAction.SCHEDULE in actions
-    definition = services.instrument_definition(assessment.instrument)
-    health = services.assessment_health_reveal(actor=actor, assessment=assessment)
-    answers = health.answers
     schedule_form = forms.get("schedule_form")
     if can_schedule and schedule_form is None:
         initial: dict[str, Any] = {"place": assessment.place or _("The elder's home")}
@@ -99,12 +112,7 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
             initial=initial, assessors=assessors_for(elder=assessment.elder)
         )
     return {
-        "a": assessment,
-        "elder": assessment.elder,
-        "definition": definition,
-        "result": _result_rows(assessment, definition, health.result),
-        "answers": answers,
-        "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
+        **result_context(actor, assessment),
         "history": _history_rows(assessment_history(assessment=assessment)),
         "can_enter": AssessmentAction.ENTER in actions,
         "can_schedule": can_schedule,
