@@ -15,7 +15,6 @@ from yiyang.accounts.models import User
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.elders.models import Elder
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.meals.choices import (
     ACTIVE_BOOKING,
     BookingStatus,
@@ -35,7 +34,7 @@ def canteen_queryset(*, actor: Actor) -> QuerySet[Canteen]:
     logins see the canteens of their linked elders' districts (where they may book)."""
     base = Canteen.objects.select_related("organisation", "facility", "kitchen__organisation")
     if is_family(actor):
-        codes = Elder.objects.filter(pk__in=family_elder_ids(user=actor)).values_list(
+        codes = actor.scope.apply(Elder.objects.all(), elder_field="pk").values_list(
             "division_code", flat=True
         )
         districts = sorted({code[:6] for code in codes})

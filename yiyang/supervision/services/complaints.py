@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.meals.models import ServedMeal
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
@@ -196,7 +195,7 @@ def complaint_from_family(
     complaint enters the register (channel: family page) against the visit's provider,
     with the register's deadlines. The one path for family complaints."""
     require_perm(actor, Permission.RATE_VISITS)
-    if visit.elder_id not in family_elder_ids(user=actor):
+    if visit.elder_id not in (actor.scope.elder_ids or ()):  # a family member's linked elders
         raise PermissionDenied("elder")
     errors: dict[str, str] = {}
     text = str(text or "").strip()
