@@ -420,3 +420,73 @@ def test_a_route_holds_the_visits_proposed_to_it_and_those_it_loses_to_nobody() 
     assert selectors.route_visit_ids(run=run, caregiver_ids=["b"]) == ["v5"]
     assert selectors.route_visit_ids(run=run, caregiver_ids=["c", "b"]) == ["v5"]
     assert selectors.route_visit_ids(run=run, caregiver_ids=[]) == []
+
+
+class _AcceptedError(Exception):
+    pass
+
+
+def _takes(call: Any) -> bool:
+    """Whether the service accepts the call (rolled back either way)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            call()
+            raise _AcceptedError
+    except _AcceptedError:
+        return True
+    except (PermissionDenied, ValidationError):
+        return False
+
+
+def test_the_plan_pages_controls_agree_with_the_services(
+    care: Care,  # noqa: F811
+    day: Day,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A done, an accepted, a queued and a past day's run; the provider's manager, another
+    provider's manager and a city administrator: the accept buttons show exactly when
+    ``plan_accept`` takes the proposal, and ``plan_actions`` says so for re-planning too."""
+    import datetime
+
+    from yiyang.scheduling.lifecycle import PlanAction, plan_actions
+
+    four_visits(day)
+    done = done_run(care, django_capture_on_commit_callbacks)
+    accepted = done_run(care, django_capture_on_commit_callbacks, seed=1)
+    services.plan_accept(actor=care.manager, run=accepted)
+    queued = services.plan_run_start(actor=care.manager, provider=care.provider, day=TOMORROW)
+    past = done_run(care, django_capture_on_commit_callbacks, seed=2)
+    PlanRun.objects.filter(pk=past.pk).update(day=TOMORROW - datetime.timedelta(days=3))
+    other = UserFactory(
+        username="other_manager",
+        role=Role.PROVIDER_MANAGER,
+        organisation=care.world.org["home_YA"],
+    )
+    users = {"manager": care.manager, "other": other, "admin": care.world.user["city_admin"]}
+    seen = set()
+    for name, user in users.items():
+        client = login(Client(), user)
+        for state, run in {
+            "done": done,
+            "accepted": accepted,
+            "queued": queued,
+            "past": past,
+        }.items():
+            run.refresh_from_db()
+            response = client.get(url(run))
+            shown = response.status_code == 200 and 'id="accept-all"' in response.content.decode()
+            takes = _takes(lambda run=run, user=user: services.plan_accept(actor=user, run=run))
+            assert shown == takes, (name, state, shown, takes)
+            listed = plan_actions(actor=user, run=run)
+            assert (PlanAction.ACCEPT in listed) == takes, (name, state)
+            replans = _takes(
+                lambda run=run, user=user: services.plan_run_start(
+                    actor=user, provider=run.provider, day=run.day
+                )
+            )
+            assert (PlanAction.REPLAN in listed) == replans, (name, state)
+            seen |= {(state, shown)}
+    assert ("done", True) in seen and ("accepted", False) in seen and ("past", False) in seen

@@ -157,3 +157,35 @@ def test_visit_buttons_agree_with_the_services_in_every_state(care: Care) -> Non
                 assert (action in shown) == accepted, (states[depth], name, action)
                 checked += 1
     assert checked == 4 * 3 * 4
+
+
+def test_the_order_cancel_button_agrees_with_the_service_for_every_role(care: Care) -> None:
+    """An active and a cancelled order, every user of the world: the order page offers the
+    cancel form exactly when ``order_cancel`` accepts it."""
+    active = today_visit(care).order
+    done = today_visit(care).order
+    services.order_cancel(actor=care.manager, order=done, reason="老年人住院")
+    compared, offered = 0, 0
+    for key, user in care.world.user.items():
+        client = login(Client(), user)
+        for order in (active, done):
+            order.refresh_from_db()
+            response = client.get(f"/visits/orders/{order.external_id}/")
+            shown = response.status_code == 200 and 'id="cancel-order"' in response.content.decode()
+            try:
+                with transaction.atomic():
+                    services.order_cancel(actor=user, order=order, reason="测试")
+                    raise AcceptedError
+            except AcceptedError:
+                accepted = True
+            except (PermissionDenied, ValidationError):
+                accepted = False
+            assert shown == accepted, (key, order.status, shown, accepted)
+            listed = lifecycle.OrderAction.CANCEL in lifecycle.order_actions(
+                actor=user, order=order
+            )
+            assert listed == accepted, (key, order.status)
+            compared += 1
+            offered += shown
+    assert compared == 2 * len(care.world.user)
+    assert offered >= 2  # not vacuous: at least the provider's manager and an officer

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.models import Division
 from yiyang.core.permissions import Role
-from yiyang.core.scoping import EMPTY_SCOPE, Scope
+from yiyang.core.scoping import EMPTY_SCOPE, Scope, linked_elder_ids
 from yiyang.organisations.models import Organisation
 from yiyang.organisations.selectors import organisation_ids_run_by
 
@@ -45,8 +45,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
-    @cached_property
+    @property
     def scope(self) -> Scope:
+        """Where the user reaches: a family member reaches their linked elders (read each
+        time: withdrawn consent closes the view at once); every other role a place."""
+        if self.is_active and self.role == Role.FAMILY:
+            return Scope(elder_ids=linked_elder_ids(self))
+        return self._place_scope
+
+    @cached_property
+    def _place_scope(self) -> Scope:
         if not self.is_active:
             return EMPTY_SCOPE
         if self.role == Role.CANTEEN_STAFF:  # their canteen only, not others of its operator

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from yiyang.accounts.models import User
+from yiyang.core.filtering import filtered
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 
@@ -52,10 +53,7 @@ def user_queryset(*, actor: Actor) -> QuerySet[User]:
 
 def user_list(*, actor: Actor, filters: Any = None) -> QuerySet[User]:
     require_perm(actor, Permission.VIEW_USERS)
-    queryset = user_queryset(actor=actor)
-    if filters is not None:
-        queryset = UserFilterSet(filters, queryset=queryset).qs
-    return queryset
+    return filtered(user_queryset(actor=actor), UserFilterSet, filters)
 
 
 def user_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> User:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -93,6 +94,18 @@ def _user_errors(*, values: dict[str, Any], actor: Actor, instance: User | None)
     return errors
 
 
+def _refuse(errors: dict[str, str], password: str | None, user: User) -> None:
+    """Raise the field errors found, with what the password validators say of ``password``
+    (None: the password does not change and is not checked). Nothing raised: all is well."""
+    if password is not None:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            errors["password"] = " ".join(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def user_create(*, actor: Actor, password: str, **values: Any) -> User:
     """Create a login with a role and a scope inside the actor's jurisdiction."""
@@ -101,20 +114,14 @@ def user_create(*, actor: Actor, password: str, **values: Any) -> User:
     values["username"] = str(values.get("username") or "").strip()
     errors = _user_errors(values=values, actor=actor, instance=None)
     user = User(**values)
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        errors["password"] = " ".join(exc.messages)
-    if errors:
-        raise ValidationError(errors)
+    _refuse(errors, password, user)
     user.set_password(password)
     user.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=user,
-        division_code=_division_code(user),
-        changes={k: [None, v] for k, v in snapshot(user, USER_FIELDS).items()},
+    _audit(
+        actor,
+        AuditAction.CREATE,
+        user,
+        {k: [None, v] for k, v in snapshot(user, USER_FIELDS).items()},
     )
     return user
 
@@ -129,13 +136,7 @@ def user_update(*, actor: Actor, user: User, password: str | None = None, **valu
     errors = _user_errors(values=merged, actor=actor, instance=user)
     if actor.pk == user.pk and (merged["role"] != user.role or not merged["is_active"]):
         errors["role"] = _("You cannot change your own role or deactivate yourself.")
-    if password:
-        try:
-            password_validation.validate_password(password, user)
-        except ValidationError as exc:
-            errors["password"] = " ".join(exc.messages)
-    if errors:
-        raise ValidationError(errors)
+    _refuse(errors, password or None, user)
     for name, value in values.items():
         setattr(user, name, value)
     if password:
@@ -146,18 +147,19 @@ def user_update(*, actor: Actor, user: User, password: str | None = None, **valu
     if password:
         changes["password"] = ["***", "***"]
     if changes:
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=user,
-            division_code=_division_code(user),
-            changes=changes,
-        )
+        _audit(actor, AuditAction.UPDATE, user, changes)
     if password or not user.is_active:
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
     return user
+
+
+def _audit(actor: Any, action: str, user: User, changes: Mapping[str, Any] | None = None) -> None:
+    """The audit row of a change to a user, filed under the user's division."""
+    audit_record(
+        actor=actor, action=action, obj=user, division_code=_division_code(user), changes=changes
+    )
 
 
 def _division_code(user: User) -> str:
@@ -194,12 +196,7 @@ def api_token_issue(*, user: User, otp: str | None = None) -> str:
                 {"otp": _("Your role requires two-factor authentication: enrol on the web first.")}
             )
         if not otp or not any(device.verify_token(otp) for device in devices):
-            audit_record(
-                actor=user,
-                action=AuditAction.OTP_FAILED,
-                obj=user,
-                division_code=_division_code(user),
-            )
+            _audit(user, AuditAction.OTP_FAILED, user)
             raise ValidationError({"otp": _("Give the current code from your authenticator app.")})
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -208,12 +205,7 @@ def api_token_issue(*, user: User, otp: str | None = None) -> str:
             key_hash=_hash_token(key),
             expires_at=timezone.now() + timedelta(days=API_TOKEN_DAYS),
         )
-        audit_record(
-            actor=user,
-            action=AuditAction.TOKEN_ISSUED,
-            obj=user,
-            division_code=_division_code(user),
-        )
+        _audit(user, AuditAction.TOKEN_ISSUED, user)
     return key
 
 
@@ -242,22 +234,16 @@ def totp_device_start(*, user: User) -> TOTPDevice:
 @transaction.atomic
 def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
     if device.user_id != user.pk or not device.verify_token(token):
-        audit_record(
-            actor=user, action=AuditAction.OTP_FAILED, obj=user, division_code=_division_code(user)
-        )
+        _audit(user, AuditAction.OTP_FAILED, user)
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit_record(
-        actor=user, action=AuditAction.OTP_ENROLLED, obj=user, division_code=_division_code(user)
-    )
+    _audit(user, AuditAction.OTP_ENROLLED, user)
     return True
 
 
 def otp_failed_recorded(*, user: User) -> None:
-    audit_record(
-        actor=user, action=AuditAction.OTP_FAILED, obj=user, division_code=_division_code(user)
-    )
+    _audit(user, AuditAction.OTP_FAILED, user)
 
 
 @transaction.atomic
@@ -265,13 +251,7 @@ def user_otp_reset(*, actor: Actor, user: User) -> int:
     """Remove a user's authenticators (a lost phone); they enrol again at their next login."""
     require_perm(actor, Permission.MANAGE_USERS)
     removed, _details = TOTPDevice.objects.filter(user=user).delete()
-    audit_record(
-        actor=actor,
-        action=AuditAction.OTP_RESET,
-        obj=user,
-        division_code=_division_code(user),
-        changes={"devices_removed": removed},
-    )
+    _audit(actor, AuditAction.OTP_RESET, user, {"devices_removed": removed})
     return removed
 
 
@@ -280,13 +260,7 @@ def user_unlock(*, actor: Actor, user: User) -> int:
     """Lift a failed-login lockout on the user's name (from every address)."""
     require_perm(actor, Permission.MANAGE_USERS)
     removed = axes_reset(username=user.get_username())
-    audit_record(
-        actor=actor,
-        action=AuditAction.UNLOCKED,
-        obj=user,
-        division_code=_division_code(user),
-        changes={"attempts_cleared": removed},
-    )
+    _audit(actor, AuditAction.UNLOCKED, user, {"attempts_cleared": removed})
     return removed
 
 
@@ -302,9 +276,4 @@ def password_changed_recorded(*, user: User) -> None:
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
-        audit_record(
-            actor=user,
-            action=AuditAction.PASSWORD_CHANGED,
-            obj=user,
-            division_code=_division_code(user),
-        )
+        _audit(user, AuditAction.PASSWORD_CHANGED, user)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from yiyang.core.choices import DivisionLevel
+from yiyang.core.filtering import filtered
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent, Division
@@ -33,10 +34,7 @@ def division_filter_choices(*, actor: Actor) -> QuerySet[Division]:
 def division_list(*, actor: Actor, filters: Any = None) -> QuerySet[Division]:
     """Divisions the actor may see, filtered by :class:`DivisionFilterSet` parameters."""
     require_perm(actor, Permission.VIEW_DIVISIONS)
-    queryset = division_queryset(actor=actor)
-    if filters is not None:
-        queryset = DivisionFilterSet(filters, queryset=queryset).qs
-    return queryset
+    return filtered(division_queryset(actor=actor), DivisionFilterSet, filters)
 
 
 def division_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Division:
@@ -84,6 +82,4 @@ def audit_event_list(*, actor: Actor, filters: Any = None) -> QuerySet[AuditEven
         queryset = queryset.filter(division_code__startswith=prefix) | queryset.filter(
             division_code=""
         )
-    if filters is not None:
-        queryset = AuditEventFilterSet(filters, queryset=queryset).qs
-    return queryset
+    return filtered(queryset, AuditEventFilterSet, filters)

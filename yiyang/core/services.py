@@ -30,7 +30,8 @@ from yiyang.core.models import Division, DivisionBoundary, MapRoad
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
 
-DIVISION_FIELDS = (
+# What a person edits (the form and the API); the bounding box follows the boundary.
+DIVISION_EDITABLE_FIELDS = (
     "code",
     "name",
     "level",
@@ -39,6 +40,9 @@ DIVISION_FIELDS = (
     "population_60_plus",
     "centroid_lat",
     "centroid_lng",
+)
+DIVISION_FIELDS = (
+    *DIVISION_EDITABLE_FIELDS,
     "bbox_min_lat",
     "bbox_max_lat",
     "bbox_min_lng",

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from yiyang.core.filtering import filtered
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -101,6 +102,20 @@ def duplicate_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Du
     return _get_or_404(duplicate_list(actor=actor, status=None), external_id)
 
 
+# What an access-log record shows, in the API and in the CSV export, in this order.
+ACCESS_LOG_COLUMNS = (
+    "id",
+    "at",
+    "username",
+    "role",
+    "action",
+    "fields",
+    "elder_count",
+    "ip_address",
+    "user_agent",
+)
+
+
 def access_log_list(*, actor: Actor, filters: Any = None) -> QuerySet[AccessLog]:
     """Unmasked views and exports that touched elders in the actor's jurisdiction."""
     require_perm(actor, Permission.VIEW_ACCESS_LOG)
@@ -109,9 +124,7 @@ def access_log_list(*, actor: Actor, filters: Any = None) -> QuerySet[AccessLog]
         return AccessLog.objects.none()
     in_scope = AccessLogEntry.objects.filter(prefix_q("division_code", prefix), log=OuterRef("pk"))
     queryset = AccessLog.objects.filter(Exists(in_scope))
-    if filters is not None:
-        queryset = AccessLogFilterSet(filters, queryset=queryset).qs
-    return queryset
+    return filtered(queryset, AccessLogFilterSet, filters)
 
 
 def import_job_list(*, actor: Actor) -> QuerySet[ImportJob]:

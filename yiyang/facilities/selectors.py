@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from yiyang.core.filtering import filtered
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
@@ -65,10 +66,7 @@ def facility_queryset(*, actor: Actor) -> QuerySet[Facility]:
 
 def facility_list(*, actor: Actor, filters: Any = None) -> QuerySet[Facility]:
     require_perm(actor, Permission.VIEW_FACILITIES)
-    queryset = facility_queryset(actor=actor)
-    if filters is not None:
-        queryset = FacilityFilterSet(filters, queryset=queryset).qs
-    return queryset
+    return filtered(facility_queryset(actor=actor), FacilityFilterSet, filters)
 
 
 def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str, what: str) -> Any:
@@ -404,10 +402,7 @@ def project_queryset(*, actor: Actor) -> QuerySet[ConstructionProject]:
 
 def project_list(*, actor: Actor, filters: Any = None) -> QuerySet[ConstructionProject]:
     require_perm(actor, Permission.VIEW_FACILITIES)
-    queryset = project_queryset(actor=actor)
-    if filters is not None:
-        queryset = ProjectFilterSet(filters, queryset=queryset).qs
-    return queryset
+    return filtered(project_queryset(actor=actor), ProjectFilterSet, filters)
 
 
 def project_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ConstructionProject:

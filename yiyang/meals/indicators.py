@@ -15,17 +15,16 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import DivisionLevel
+from yiyang.core.indicator_rows import count_each, sum_each
 from yiyang.core.indicators import (
     Category,
     Period,
-    count_by_code,
     counts,
     divisions_key,
     indicator,
     ratios,
     scope_q,
     shared,
-    sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.meals.choices import BookingStatus, MealMode
@@ -114,9 +113,7 @@ def meals_delivered_share(period: Period, divisions: Sequence[Division]) -> dict
     definition=_("Meal subsidies granted at the counter or on delivery in the period."),
 )
 def meals_subsidy_spent(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return counts(
-        divisions, sum_by_code(served(period), "division_code", divisions, "subsidy_yuan")
-    )
+    return sum_each(divisions, served(period), "subsidy_yuan")
 
 
 @indicator(
@@ -154,7 +151,7 @@ def meals_late_deliveries(period: Period, divisions: Sequence[Division]) -> dict
     late = Booking.objects.filter(
         day__gte=period.start, day__lt=period.end, status=BookingStatus.DELIVERED, is_late=True
     )
-    return counts(divisions, count_by_code(late, "division_code", divisions))
+    return count_each(divisions, late)
 
 
 @indicator(
@@ -199,7 +196,7 @@ def meals_canteens_opened(period: Period, divisions: Sequence[Division]) -> dict
     opened = Canteen.objects.filter(
         facility__opened_on__year=end.year, facility__opened_on__lte=end
     )
-    return counts(divisions, count_by_code(opened, "division_code", divisions))
+    return count_each(divisions, opened)
 
 
 @indicator(

@@ -3,7 +3,7 @@ API and the services)."""
 
 from __future__ import annotations
 
-from yiyang.core.permissions import Actor, Role
+from yiyang.core.permissions import Actor
 from yiyang.meals.models import Canteen
 
 
@@ -22,4 +22,6 @@ def same_city(canteen: Canteen, division_code: str) -> bool:
 
 
 def is_family(actor: Actor) -> bool:
-    return str(actor.role) == Role.FAMILY.value
+    """Whether the actor reaches elders by relation (a family member's linked elders), not
+    by place: the scope says so (core.scoping)."""
+    return actor.scope.elder_ids is not None

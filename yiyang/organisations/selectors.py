@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from yiyang.core.filtering import filtered
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -26,10 +27,7 @@ def organisation_queryset(*, actor: Actor) -> QuerySet[Organisation]:
 
 def organisation_list(*, actor: Actor, filters: Any = None) -> QuerySet[Organisation]:
     require_perm(actor, Permission.VIEW_ORGANISATIONS)
-    queryset = organisation_queryset(actor=actor)
-    if filters is not None:
-        queryset = OrganisationFilterSet(filters, queryset=queryset).qs
-    return queryset
+    return filtered(organisation_queryset(actor=actor), OrganisationFilterSet, filters)
 
 
 def organisation_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Organisation:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,12 @@ from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.organisations.models import Organisation
 from yiyang.scheduling import planning, selectors
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
+from yiyang.scheduling.lifecycle import (
+    PlanAction,
+    day_plan_refusal,
+    plan_action_check,
+    provider_refusal,
+)
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.solver.search import warm_up
 from yiyang.services.models import Caregiver
@@ -47,16 +53,17 @@ PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 def _require_provider(actor: Actor, provider: Organisation) -> None:
     require_perm(actor, Permission.DISPATCH_VISITS)
-    if provider.pk not in (actor.scope.organisation_ids or ()):
-        raise PermissionDenied("provider")
+    refusal = provider_refusal(actor, provider)
+    if refusal is not None:
+        refusal.raise_()
 
 
 def _check(day: Any, time_limit: Any) -> tuple[datetime.date, float]:
     errors: dict[str, str] = {}
     if not isinstance(day, datetime.date):
         errors["day"] = _("Give a date.")
-    elif day < timezone.localdate():
-        errors["day"] = _("A day that is over cannot be planned.")
+    elif (refusal := day_plan_refusal(day)) is not None:
+        errors["day"] = refusal.message
     try:
         limit = float(time_limit)
     except (TypeError, ValueError):
@@ -343,12 +350,7 @@ def plan_accept(
     _require_provider(actor, run.provider)
     # one acceptance at a time: a second click waits here, then finds the run accepted
     run = PlanRun.objects.select_for_update(of=("self",)).select_related("provider").get(pk=run.pk)
-    if run.status != PlanRunStatus.DONE:
-        raise ValidationError({"run": _("The plan is not ready yet.")})
-    if run.accepted_at is not None:
-        raise ValidationError(
-            {"run": _("This proposal was accepted already; optimise the day again for a new one.")}
-        )
+    plan_action_check(actor=actor, run=run, action=PlanAction.ACCEPT)
     rows = {row["id"]: row for row in run.proposal.get("visits", [])}
     wanted = _wanted(run, rows, visit_ids, caregiver_ids)
     result = AcceptResult()

@@ -41,6 +41,14 @@ def provider_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Org
     return _get(provider_queryset(actor=actor), external_id)
 
 
+def offering_list(*, actor: Actor) -> QuerySet[ServiceOffering]:
+    """What the providers in the actor's scope offer, at what price."""
+    require_perm(actor, Permission.VIEW_SERVICE_LIST)
+    return ServiceOffering.objects.filter(
+        provider__in=provider_queryset(actor=actor)
+    ).select_related("item", "provider")
+
+
 def provider_offerings(*, provider: Organisation) -> QuerySet[ServiceOffering]:
     return ServiceOffering.objects.filter(provider=provider).select_related("item")
 

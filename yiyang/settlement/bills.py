@@ -136,10 +136,9 @@ def elder_bill(elder: Elder, month: datetime.date) -> Bill:
 
 def family_bills(*, actor: Actor, month: datetime.date) -> list[Bill]:
     """The monthly bill of every elder the family login may see (linked, with consent)."""
-    from yiyang.elders.selectors import family_elder_ids
 
     require_perm(actor, Permission.VIEW_OWN_BILL)
     return [
         elder_bill(elder, month)
-        for elder in Elder.objects.filter(id__in=family_elder_ids(user=actor)).order_by("id")
+        for elder in actor.scope.apply(Elder.objects.all(), elder_field="pk").order_by("id")
     ]

@@ -20,6 +20,20 @@ def yuan(value: Decimal | None) -> str:
     return f"¥{value:,.2f}"
 
 
+def line_labels() -> list[str]:
+    """The headings a statement line is shown under in every document (the workbook adds
+    its insurance and self-pay columns, both add payable and status)."""
+    return [
+        _("Source"),
+        _("Date"),
+        _("Elder"),
+        _("Service"),
+        _("Caregiver"),
+        _("Price (yuan)"),
+        _("Allowance claimed (yuan)"),
+    ]
+
+
 def _label(choices: Any, code: str) -> str:
     try:
         return str(choices(code).label)

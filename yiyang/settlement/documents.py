@@ -15,11 +15,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yiyang.core.cells import safe_row
-from yiyang.settlement.display import hold_text, package_text
+from yiyang.settlement.display import hold_text, line_labels, package_text
 from yiyang.settlement.models import Release, Statement, StatementLine
 from yiyang.settlement.sources import source_label
 
 MONEY_FORMAT = "#,##0.00"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _money_columns(sheet: object, columns: Iterable[int], first_row: int) -> None:
@@ -44,13 +47,7 @@ def _header(statement: Statement) -> list[tuple[str, str]]:
 def _line_columns() -> list[str]:
     return [
         _("Line"),
-        _("Source"),
-        _("Date"),
-        _("Elder"),
-        _("Service"),
-        _("Caregiver"),
-        _("Price (yuan)"),
-        _("Allowance claimed (yuan)"),
+        *line_labels(),
         _("Long-term-care insurance (yuan)"),
         _("Self-pay (yuan)"),
         _("Payable (yuan)"),
@@ -185,6 +182,21 @@ def payment_csv(release: Release, statements: Iterable[Statement]) -> str:
     writer.writerows(rows)
     writer.writerow(safe_row([_("Total"), "", "", "", "", "", total]))
     return out.getvalue()
+
+
+def payment_file(
+    release: Release, statements: Iterable[Statement], *, as_csv: bool
+) -> HttpResponse:
+    """The release's payment file to download, a workbook or (``as_csv``) CSV: the same
+    for the page and the API."""
+    if as_csv:
+        data: bytes | str = payment_csv(release, statements)
+        content_type, suffix = "text/csv; charset=utf-8", "csv"
+    else:
+        data, content_type, suffix = payment_xlsx(release, statements), XLSX, "xlsx"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.{suffix}"'
+    return response
 
 
 def attachment(data: bytes, name: str, content_type: str) -> HttpResponse:

@@ -10,14 +10,13 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.indicator_rows import count_each, sum_each
 from yiyang.core.indicators import (
     Category,
     Period,
-    count_by_code,
     counts,
     indicator,
     scope_q,
-    sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.settlement.choices import PAYEE_KINDS, LineStatus, StatementStatus
@@ -56,8 +55,7 @@ def _subsidies_paid(period: Period) -> Any:
     ),
 )
 def held_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = _lines(period).filter(status=LineStatus.HELD)
-    return counts(divisions, sum_by_code(queryset, "division_code", divisions, F("allowance_yuan")))
+    return sum_each(divisions, _lines(period).filter(status=LineStatus.HELD), F("allowance_yuan"))
 
 
 @indicator(
@@ -74,8 +72,7 @@ def held_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
 )
 def withheld_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     queryset = _lines(period).filter(Q(status=LineStatus.REDUCED) | Q(status=LineStatus.REJECTED))
-    expression = F("allowance_yuan") - F("payable_yuan")
-    return counts(divisions, sum_by_code(queryset, "division_code", divisions, expression))
+    return sum_each(divisions, queryset, F("allowance_yuan") - F("payable_yuan"))
 
 
 @indicator(
@@ -94,7 +91,7 @@ def high_risk_providers(period: Period, divisions: Sequence[Division]) -> dict[i
     queryset = RiskScore.objects.filter(
         month__gte=period.start, month__lt=period.end, caregiver__isnull=True, score__gte=HIGH_RISK
     )
-    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+    return count_each(divisions, queryset)
 
 
 @indicator(
@@ -110,8 +107,7 @@ def high_risk_providers(period: Period, divisions: Sequence[Division]) -> dict[i
     ),
 )
 def caregiver_subsidies_paid(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = _subsidies_paid(period)
-    return counts(divisions, sum_by_code(queryset, "division_code", divisions, F("payable_yuan")))
+    return sum_each(divisions, _subsidies_paid(period), F("payable_yuan"))
 
 
 @indicator(

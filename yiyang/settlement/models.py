@@ -76,6 +76,17 @@ class BudgetAllocation(BaseModel):
 class Contract(BaseModel):
     """A purchase contract between the bureau (or a district) and a provider."""
 
+    # The performance terms and the monthly package: set on creation, editable, shown by
+    # the API as they are stored.
+    TERMS = (
+        "on_time_target",
+        "verified_target",
+        "complaints_limit",
+        "evaluation_target",
+        "package_yuan",
+        "package_min_visits",
+    )
+
     number = models.CharField(_("contract number"), max_length=40)
     buyer = models.ForeignKey(
         Division, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="+"

@@ -22,7 +22,7 @@ from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, 
 from reportlab.platypus.flowables import Flowable
 
 from yiyang.settlement.choices import HoldReason
-from yiyang.settlement.display import package_text
+from yiyang.settlement.display import line_labels, package_text
 from yiyang.settlement.models import Statement, StatementLine
 from yiyang.settlement.sources import source_label
 
@@ -173,13 +173,7 @@ def _line_table(lines: list[StatementLine], body: ParagraphStyle, width: float) 
     rows: list[list[Any]] = [
         [
             "#",
-            _("Source"),
-            _("Date"),
-            _("Elder"),
-            _("Service"),
-            _("Caregiver"),
-            _("Price (yuan)"),
-            _("Allowance claimed (yuan)"),
+            *line_labels(),
             _("Payable (yuan)"),
             _("Status"),
         ]

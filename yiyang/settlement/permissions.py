@@ -7,7 +7,10 @@ division's contracts bought and their elders' lines; finance the releases of its
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
@@ -23,6 +26,8 @@ from yiyang.settlement.models import (
 )
 
 CITY_PREFIX = 4
+
+M = TypeVar("M", bound=Model)
 
 
 def _ancestors(prefix: str) -> list[str]:
@@ -41,59 +46,64 @@ def budget_scoped(actor: Actor, queryset: QuerySet[BudgetLine]) -> QuerySet[Budg
     return queryset.filter(prefix_q("division_code", scope.division_prefix) | Q(Exists(allocated)))
 
 
-def contract_scoped(actor: Actor, queryset: QuerySet[Contract]) -> QuerySet[Contract]:
+def _settlement_scoped(
+    actor: Actor,
+    queryset: QuerySet[M],
+    *,
+    in_division: Callable[[str], Q],
+    provider_field: str = "provider_id",
+) -> QuerySet[M]:
+    """The settlement records an actor may see: those ``in_division`` of its division
+    prefix (each record kind says what that means) and, for a provider, its own."""
     require_perm(actor, Permission.VIEW_SETTLEMENT)
     scope = actor.scope
     if scope.is_empty:
         return queryset.none()
     condition = Q()
     if scope.division_prefix is not None:
-        prefix = scope.division_prefix
-        served = ContractArea.objects.filter(contract=OuterRef("pk")).filter(
-            prefix_q("code_prefix", prefix) | Q(code_prefix__in=_ancestors(prefix))
-        )
-        condition &= prefix_q("division_code", prefix) | Q(Exists(served))
+        condition &= in_division(scope.division_prefix)
     if scope.organisation_ids is not None:
-        condition &= Q(provider_id__in=sorted(scope.organisation_ids))
+        condition &= Q(**{f"{provider_field}__in": sorted(scope.organisation_ids)})
     return queryset.filter(condition)
+
+
+def _contract_in(prefix: str) -> Q:
+    """Bought by the division, or serving an area inside it or containing it."""
+    served = ContractArea.objects.filter(contract=OuterRef("pk")).filter(
+        prefix_q("code_prefix", prefix) | Q(code_prefix__in=_ancestors(prefix))
+    )
+    return prefix_q("division_code", prefix) | Q(Exists(served))
+
+
+def _statement_in(prefix: str) -> Q:
+    """Bought by the division, or with a line of one of its elders."""
+    if len(prefix) <= CITY_PREFIX:
+        # Every buyer (the city's bureau or a district) lies inside its city, so a
+        # city-wide scope needs no look at the lines (a million a month).
+        return prefix_q("division_code", prefix)
+    lines = StatementLine.objects.filter(statement=OuterRef("pk")).filter(
+        prefix_q("division_code", prefix)
+    )
+    return prefix_q("division_code", prefix) | Q(Exists(lines))
+
+
+def _line_in(prefix: str) -> Q:
+    """Of one of the division's elders, or on a statement the division bought."""
+    return prefix_q("division_code", prefix) | prefix_q("statement__division_code", prefix)
+
+
+def contract_scoped(actor: Actor, queryset: QuerySet[Contract]) -> QuerySet[Contract]:
+    return _settlement_scoped(actor, queryset, in_division=_contract_in)
 
 
 def statement_scoped(actor: Actor, queryset: QuerySet[Statement]) -> QuerySet[Statement]:
-    require_perm(actor, Permission.VIEW_SETTLEMENT)
-    scope = actor.scope
-    if scope.is_empty:
-        return queryset.none()
-    condition = Q()
-    if scope.division_prefix is not None:
-        prefix = scope.division_prefix
-        if len(prefix) <= CITY_PREFIX:
-            # Every buyer (the city's bureau or a district) lies inside its city, so a
-            # city-wide scope needs no look at the lines (a million a month).
-            condition &= prefix_q("division_code", prefix)
-        else:
-            lines = StatementLine.objects.filter(statement=OuterRef("pk")).filter(
-                prefix_q("division_code", prefix)
-            )
-            condition &= prefix_q("division_code", prefix) | Q(Exists(lines))
-    if scope.organisation_ids is not None:
-        condition &= Q(provider_id__in=sorted(scope.organisation_ids))
-    return queryset.filter(condition)
+    return _settlement_scoped(actor, queryset, in_division=_statement_in)
 
 
 def line_scoped(actor: Actor, queryset: QuerySet[StatementLine]) -> QuerySet[StatementLine]:
-    require_perm(actor, Permission.VIEW_SETTLEMENT)
-    scope = actor.scope
-    if scope.is_empty:
-        return queryset.none()
-    condition = Q()
-    if scope.division_prefix is not None:
-        prefix = scope.division_prefix
-        condition &= prefix_q("division_code", prefix) | prefix_q(
-            "statement__division_code", prefix
-        )
-    if scope.organisation_ids is not None:
-        condition &= Q(statement__provider_id__in=sorted(scope.organisation_ids))
-    return queryset.filter(condition)
+    return _settlement_scoped(
+        actor, queryset, in_division=_line_in, provider_field="statement__provider_id"
+    )
 
 
 def release_scoped(actor: Actor, queryset: QuerySet[Release]) -> QuerySet[Release]:

@@ -20,16 +20,13 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.indicator_rows import count_each, count_share, sum_share
 from yiyang.core.indicators import (
     Category,
     Period,
-    count_by_code,
     count_values,
-    counts,
     for_providers,
     indicator,
-    ratios,
-    sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.organisations.choices import OrganisationStatus
@@ -90,15 +87,17 @@ def _year_start(period: Period) -> datetime.date:
     ),
 )
 def rated_3_plus(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    top = count_by_code(levels_in_force(period).filter(level__gte=3), "division_code", divisions)
-    bottom = count_by_code(institutions(period), "division__code", divisions)
-    return ratios(divisions, top, bottom)
+    return count_share(
+        divisions,
+        levels_in_force(period).filter(level__gte=3),
+        institutions(period),
+        denominator_code_field="division__code",
+    )
 
 
 def _level_count(level: int, target: int, order: int) -> None:
     def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        queryset = levels_in_force(period).filter(level=level)
-        return counts(divisions, count_by_code(queryset, "division_code", divisions))
+        return count_each(divisions, levels_in_force(period).filter(level=level))
 
     indicator(
         code=f"institutions_{level}_star",
@@ -136,8 +135,7 @@ _level_count(3, 20, 143)
 def inspections_done(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     due = Inspection.objects.filter(due_on__gte=_year_start(period), due_on__lte=period.as_of)
     due = due.exclude(status=InspectionStatus.CANCELLED)
-    top = count_by_code(due.filter(status=InspectionStatus.DONE), "division_code", divisions)
-    return ratios(divisions, top, count_by_code(due, "division_code", divisions))
+    return count_share(divisions, due.filter(status=InspectionStatus.DONE), due)
 
 
 @indicator(
@@ -159,8 +157,7 @@ def fire_compliance(period: Period, divisions: Sequence[Division]) -> dict[int, 
         done_at__date__gte=_year_start(period),
         done_at__date__lte=period.as_of,
     )
-    top = count_by_code(done.filter(result=InspectionResult.PASSED), "division_code", divisions)
-    return ratios(divisions, top, count_by_code(done, "division_code", divisions))
+    return count_share(divisions, done.filter(result=InspectionResult.PASSED), done)
 
 
 @indicator(
@@ -177,7 +174,7 @@ def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dic
     open_then = Rectification.objects.filter(created_at__date__lte=day, deadline__lt=day).filter(
         Q(closed_at__isnull=True) | Q(closed_at__date__gt=day)
     )
-    return counts(divisions, count_by_code(open_then, "division_code", divisions))
+    return count_each(divisions, open_then)
 
 
 @indicator(
@@ -196,7 +193,7 @@ def rectifications_open(period: Period, divisions: Sequence[Division]) -> dict[i
     open_then = Rectification.objects.filter(created_at__date__lte=day).filter(
         Q(closed_at__isnull=True) | Q(closed_at__date__gt=day)
     )
-    return counts(divisions, count_by_code(open_then, "division_code", divisions))
+    return count_each(divisions, open_then)
 
 
 @indicator(
@@ -216,11 +213,7 @@ def rectifications_closed(period: Period, divisions: Sequence[Division]) -> dict
         created_at__date__gte=_year_start(period), created_at__date__lte=period.as_of
     )
     top = made.filter(closed_at__isnull=False, closed_at__date__lte=period.as_of)
-    return ratios(
-        divisions,
-        count_by_code(top, "division_code", divisions),
-        count_by_code(made, "division_code", divisions),
-    )
+    return count_share(divisions, top, made)
 
 
 def complaints(period: Period) -> QuerySet[Complaint]:
@@ -239,7 +232,7 @@ def complaints(period: Period) -> QuerySet[Complaint]:
     definition=_("Complaints entered in the register in the month, from every channel."),
 )
 def complaints_received(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return counts(divisions, count_by_code(complaints(period), "division_code", divisions))
+    return count_each(divisions, complaints(period))
 
 
 @indicator(
@@ -257,11 +250,7 @@ def complaints_received(period: Period, divisions: Sequence[Division]) -> dict[i
 def complaints_on_time(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     received = complaints(period)
     top = received.filter(answered_at__isnull=False, answered_at__lte=F("answer_by"))
-    return ratios(
-        divisions,
-        count_by_code(top, "division_code", divisions),
-        count_by_code(received, "division_code", divisions),
-    )
+    return count_share(divisions, top, received)
 
 
 @indicator(
@@ -280,11 +269,7 @@ def complaints_satisfied(period: Period, divisions: Sequence[Division]) -> dict[
     closed = Complaint.objects.filter(
         closed_at__gte=period.start_dt(), closed_at__lt=period.end_dt(), satisfied__isnull=False
     )
-    return ratios(
-        divisions,
-        count_by_code(closed.filter(satisfied=True), "division_code", divisions),
-        count_by_code(closed, "division_code", divisions),
-    )
+    return count_share(divisions, closed.filter(satisfied=True), closed)
 
 
 @indicator(
@@ -300,8 +285,7 @@ def complaints_satisfied(period: Period, divisions: Sequence[Division]) -> dict[
     ),
 )
 def visit_complaints(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = complaints(period).filter(visit__isnull=False)
-    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+    return count_each(divisions, complaints(period).filter(visit__isnull=False))
 
 
 @for_providers("complaints")
@@ -333,8 +317,4 @@ def evaluation_score(period: Period, divisions: Sequence[Division]) -> dict[int,
     scored = ServiceEvaluation.objects.filter(
         year=period.as_of.year, status=EvaluationStatus.SCORED, scored_at__lt=period.end_dt()
     )
-    return ratios(
-        divisions,
-        sum_by_code(scored, "division_code", divisions, F("total")),
-        sum_by_code(scored, "division_code", divisions, F("max_total")),
-    )
+    return sum_share(divisions, scored, F("total"), F("max_total"))

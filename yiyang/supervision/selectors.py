@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from yiyang.core.lookups import get_or_404
@@ -27,6 +27,8 @@ from yiyang.supervision.models import (
 )
 from yiyang.supervision.scoring import Item, Threshold
 from yiyang.visits.models import Visit
+
+M = TypeVar("M", bound=Model)
 
 # Facility kinds listed on the public page: institutions and community facilities.
 PUBLIC_KINDS = (
@@ -99,16 +101,24 @@ def scheme_list(*, actor: Actor) -> QuerySet[RatingScheme]:
     )
 
 
-def rating_queryset(*, actor: Actor) -> QuerySet[Rating]:
-    """Ratings the actor may see: an evaluator only those assigned to them; everyone else
-    by jurisdiction or organisation."""
+def _assigned_or_in_scope(
+    actor: Actor, queryset: QuerySet[M], *, organisation_field: str
+) -> QuerySet[M]:
+    """The reach of a scored record (a rating, an evaluation): an evaluator only those
+    assigned to them; everyone else by jurisdiction or organisation."""
     require_perm(actor, Permission.VIEW_RATINGS)
-    queryset = Rating.objects.select_related("organisation", "scheme", "evaluator")
     if actor.role == Role.EVALUATOR:
         return queryset.filter(evaluator_id=actor.pk) if actor.pk else queryset.none()
     return actor.scope.apply(
-        queryset, division_code_field="division_code", organisation_field="organisation_id"
+        queryset, division_code_field="division_code", organisation_field=organisation_field
     )
+
+
+def rating_queryset(*, actor: Actor) -> QuerySet[Rating]:
+    """Ratings the actor may see: an evaluator only those assigned to them; everyone else
+    by jurisdiction or organisation."""
+    queryset = Rating.objects.select_related("organisation", "scheme", "evaluator")
+    return _assigned_or_in_scope(actor, queryset, organisation_field="organisation_id")
 
 
 def rating_get_for_actor(*, actor: Actor, external_id: Any) -> Rating:
@@ -132,6 +142,11 @@ def inspection_queryset(*, actor: Actor) -> QuerySet[Inspection]:
     )
 
 
+def inspection_get_for_actor(*, actor: Actor, external_id: Any) -> Inspection:
+    """One inspection, for the page and the API alike: 404 outside the actor's reach."""
+    return get_or_404(inspection_queryset(actor=actor), external_id=external_id)
+
+
 def rectification_queryset(*, actor: Actor) -> QuerySet[Rectification]:
     require_perm(actor, Permission.VIEW_INSPECTIONS)
     return actor.scope.apply(
@@ -139,6 +154,10 @@ def rectification_queryset(*, actor: Actor) -> QuerySet[Rectification]:
         division_code_field="division_code",
         organisation_field="organisation_id",
     )
+
+
+def rectification_get_for_actor(*, actor: Actor, external_id: Any) -> Rectification:
+    return get_or_404(rectification_queryset(actor=actor), external_id=external_id)
 
 
 def complaint_queryset(*, actor: Actor) -> QuerySet[Complaint]:
@@ -194,13 +213,8 @@ def evidence_photo_get_for_actor(*, actor: Actor, external_id: Any) -> EvidenceP
 def evaluation_queryset(*, actor: Actor) -> QuerySet[ServiceEvaluation]:
     """Evaluations of purchased services: an evaluator only those assigned to them; the
     provider its own; officers their jurisdiction."""
-    require_perm(actor, Permission.VIEW_RATINGS)
     queryset = ServiceEvaluation.objects.select_related("provider", "template", "evaluator")
-    if actor.role == Role.EVALUATOR:
-        return queryset.filter(evaluator_id=actor.pk) if actor.pk else queryset.none()
-    return actor.scope.apply(
-        queryset, division_code_field="division_code", organisation_field="provider_id"
-    )
+    return _assigned_or_in_scope(actor, queryset, organisation_field="provider_id")
 
 
 def evaluation_get_for_actor(*, actor: Actor, external_id: Any) -> ServiceEvaluation:

@@ -1,4 +1,4 @@
-"""Which actions a visit allows now, and to whom: decided here once.
+"""Which actions a visit (and an order) allows now, and to whom: decided here once.
 
 The visit page reads :func:`visit_actions` to show its buttons; each service calls
 :func:`visit_action_check` as its guard, so a button is shown exactly when the service would
@@ -11,15 +11,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core.lifecycle import Refusal
 from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
-from yiyang.visits.choices import OPEN_STATUSES, VisitStatus
-from yiyang.visits.models import Visit, VisitEvent
+from yiyang.visits.choices import OPEN_STATUSES, OrderStatus, VisitStatus
+from yiyang.visits.models import Order, Visit, VisitEvent
 
 SECOND_CHECK_IN, SECOND_CHECK_OUT = "second_check_in", "second_check_out"
 # A lead may check in from these states (a missed visit is still checked in, late).
@@ -44,21 +44,6 @@ PERFORMER_ACTIONS = (
     VisitAction.CHECK_OUT,
     VisitAction.PHOTO,
 )
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why an action is not open: ``denied`` is a matter of who the actor is (403), otherwise
-    of the visit's state (a field error on ``field``)."""
-
-    message: str
-    field: str = "status"
-    denied: bool = False
-
-    def raise_(self) -> None:
-        if self.denied:
-            raise PermissionDenied(self.message)
-        raise ValidationError({self.field: self.message})
 
 
 @dataclass(frozen=True)
@@ -159,6 +144,9 @@ def _manager_refusal(actor: Actor, visit: Visit, action: VisitAction) -> Refusal
     if action == VisitAction.CANCEL:
         if not has_perm(actor, Permission.CANCEL_ORDERS):
             return Refusal(_("Your role does not allow this."), denied=True)
+        reach = _order_reach_refusal(actor, visit.order)
+        if reach is not None:
+            return reach
         if visit.status not in OPEN_STATUSES:
             return Refusal(
                 _("A visit that is %(status)s cannot be cancelled.")
@@ -177,8 +165,8 @@ def _manager_refusal(actor: Actor, visit: Visit, action: VisitAction) -> Refusal
 def visit_action_refusal(
     *, actor: Actor, visit: Visit, action: VisitAction, performer: Performer | None = None
 ) -> Refusal | None:
-    """Why ``actor`` may not take ``action`` on ``visit`` now, or None when they may.
-    (Cancelling also needs the order in the actor's reach; the service checks that.)"""
+    """Why ``actor`` may not take ``action`` on ``visit`` now, or None when they may
+    (cancelling needs the visit's order in the actor's reach, as cancelling the order does)."""
     if action in PERFORMER_ACTIONS:
         performer = performer or performer_of(actor, visit)
         if performer.caregiver is None:
@@ -206,4 +194,46 @@ def visit_actions(*, actor: Actor, visit: Visit) -> frozenset[VisitAction]:
         for action in VisitAction
         if visit_action_refusal(actor=actor, visit=visit, action=action, performer=performer)
         is None
+    )
+
+
+class OrderAction(enum.StrEnum):
+    CANCEL = "cancel"
+
+
+def _order_reach_refusal(actor: Actor, order: Order) -> Refusal | None:
+    """Provider managers act on their provider's orders; family members for their linked,
+    consenting elder; everyone else in their divisions."""
+    if actor.role == "provider_manager":
+        if order.provider_id not in (actor.scope.organisation_ids or ()):
+            return Refusal("provider", denied=True)
+    elif not actor.scope.covers_elder(elder_id=order.elder_id, division_code=order.division_code):
+        return Refusal("elder", denied=True)
+    return None
+
+
+def order_action_refusal(*, actor: Actor, order: Order, action: OrderAction) -> Refusal | None:
+    """Why ``actor`` may not take ``action`` on ``order`` now, or None when they may."""
+    if not has_perm(actor, Permission.CANCEL_ORDERS):
+        return Refusal(str(Permission.CANCEL_ORDERS.label), denied=True)
+    refusal = _order_reach_refusal(actor, order)
+    if refusal is None and order.status != OrderStatus.ACTIVE:
+        status = order.get_status_display()
+        return Refusal(_("The order is already %(status)s.") % {"status": status}, field="order")
+    return refusal
+
+
+def order_action_check(*, actor: Actor, order: Order, action: OrderAction) -> None:
+    """The services' guard: raise the refusal (403 or a field error) when not allowed."""
+    refusal = order_action_refusal(actor=actor, order=order, action=action)
+    if refusal is not None:
+        refusal.raise_()
+
+
+def order_actions(*, actor: Actor, order: Order) -> frozenset[OrderAction]:
+    """Every action ``actor`` may take on ``order`` now (the order page's buttons)."""
+    return frozenset(
+        action
+        for action in OrderAction
+        if order_action_refusal(actor=actor, order=order, action=action) is None
     )

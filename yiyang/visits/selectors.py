@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, require_perm
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
@@ -29,7 +28,6 @@ from yiyang.visits.models import Order, Visit, VisitPhoto
 from yiyang.visits.rules import distance_m
 
 ROLE_CAREGIVER = "caregiver"
-ROLE_FAMILY = "family"
 ROLE_PROVIDER_MANAGER = "provider_manager"
 
 
@@ -38,10 +36,11 @@ def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str) -> Any:
 
 
 def _scoped(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
-    if actor.role == ROLE_FAMILY:
-        return queryset.filter(elder_id__in=family_elder_ids(user=actor))
     return actor.scope.apply(
-        queryset, division_code_field="division_code", organisation_field="provider_id"
+        queryset,
+        division_code_field="division_code",
+        organisation_field="provider_id",
+        elder_field="elder_id",
     )
 
 
@@ -410,7 +409,7 @@ def family_care(*, actor: Actor, today: datetime.date | None = None) -> list[Fam
 
     require_perm(actor, Permission.VIEW_VISITS)
     today = today or timezone.localdate()
-    allowed = set(family_elder_ids(user=actor))
+    allowed = actor.scope.elder_ids or frozenset()
     result = []
     for link in family_links(user=actor).order_by("id"):
         entry = FamilyElder(
@@ -477,8 +476,8 @@ def order_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
     from yiyang.services.selectors import provider_queryset, provider_serves
 
     require_perm(actor, Permission.PLACE_ORDERS)
-    if actor.role == ROLE_FAMILY:
-        return _get(Elder.objects.filter(id__in=family_elder_ids(user=actor)), external_id)
+    if actor.scope.elder_ids is not None:  # a family member: their linked elders
+        return _get(Elder.objects.filter(id__in=sorted(actor.scope.elder_ids)), external_id)
     if actor.role == ROLE_PROVIDER_MANAGER:
         elder = _get(Elder.objects.all(), external_id)
         providers = provider_queryset(actor=actor)

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.indicator_rows import sum_each
 from yiyang.core.indicators import (
     AREA_LEVELS,
     Category,
@@ -26,7 +27,6 @@ from yiyang.core.indicators import (
     IndicatorValue,
     Period,
     count_by_code,
-    counts,
     divisions_key,
     indicator,
     joined,
@@ -51,6 +51,16 @@ LEVEL_4_OR_ABOVE = ("1", "2", "3", "4")
 def window_start(period: Period) -> datetime.date:
     """The first day of the 12 months ending with the period."""
     return datetime.date(period.end.year - 1, period.end.month, 1)
+
+
+def _share_of_caregivers(
+    period: Period, divisions: Sequence[Division], subset: QuerySet[Any]
+) -> dict[int, Any]:
+    """Some of the period's caregivers as a share of them all (as the indicator Caregivers
+    counts them)."""
+    return ratios(
+        divisions, count_by_code(subset, CODE, divisions), caregiver_counts(period, divisions)
+    )
 
 
 @indicator(
@@ -106,11 +116,7 @@ def caregivers_certified(period: Period, divisions: Sequence[Division]) -> dict[
         )
         .distinct()
     )
-    return ratios(
-        divisions,
-        count_by_code(certified, "provider__division__code", divisions),
-        caregiver_counts(period, divisions),
-    )
+    return _share_of_caregivers(period, divisions, certified)
 
 
 @indicator(
@@ -127,11 +133,7 @@ def caregivers_certified(period: Period, divisions: Sequence[Division]) -> dict[
 )
 def caregivers_level_4_plus(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     skilled = caregivers(period).filter(employment__person__skill_level__in=LEVEL_4_OR_ABOVE)
-    return ratios(
-        divisions,
-        count_by_code(skilled, "provider__division__code", divisions),
-        caregiver_counts(period, divisions),
-    )
+    return _share_of_caregivers(period, divisions, skilled)
 
 
 @indicator(
@@ -170,7 +172,7 @@ def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) 
 )
 def caregiver_subsidies(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     due = SubsidyEntitlement.objects.filter(month=period.start)
-    return counts(divisions, sum_by_code(due, CODE, divisions, "amount"))
+    return sum_each(divisions, due, "amount", code_field=CODE)
 
 
 # ---- the skill-level mix: one share per level of the 2019 standard (and none recorded),

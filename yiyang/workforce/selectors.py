@@ -56,6 +56,10 @@ def roster_list(*, actor: Actor) -> QuerySet[Employment]:
     )
 
 
+def employment_get_for_actor(*, actor: Actor, external_id: Any) -> Employment:
+    return get_or_404(roster_list(actor=actor), external_id=external_id)
+
+
 def person_queryset(*, actor: Actor) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=employment_queryset(actor=actor).values("person_id"))
 

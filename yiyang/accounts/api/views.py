@@ -9,13 +9,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import AnonRateThrottle
 
 from yiyang.accounts import services
@@ -27,8 +26,10 @@ from yiyang.accounts.api.serializers import (
 from yiyang.accounts.choices import LOCKED_STATUS
 from yiyang.accounts.models import User
 from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_list
+from yiyang.core.api.registers import ScopedRegisterViewSet
+from yiyang.core.api.viewsets import validated
 from yiyang.core.clientip import client_ip
-from yiyang.core.permissions import request_actor
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.core.selectors import division_queryset
 from yiyang.organisations.selectors import organisation_queryset
 
@@ -63,9 +64,7 @@ class TokenThrottle(AnonRateThrottle):
 @permission_classes([AllowAny])
 @throttle_classes([TokenThrottle])
 def token_view(request: Request) -> Response:
-    serializer = TokenRequestSerializer(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    data = serializer.validated_data
+    data = validated(request, TokenRequestSerializer)
     try:
         user = authenticate(
             request._request,  # axes counts failures per (username, address)
@@ -89,37 +88,23 @@ def me_view(request: Request) -> Response:
     return Response(UserSerializer(request.user).data)
 
 
-class UserViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class UserViewSet(ScopedRegisterViewSet):
     """Users whose scope lies in the administrator's jurisdiction. Deactivate, never delete."""
 
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
-    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[User]:
-        if getattr(self, "swagger_fake_view", False):
-            return User.objects.none()
-        return user_list(actor=request_actor(self.request))
+    model = User
+    list_selector = staticmethod(user_list)
+    get_for_actor = staticmethod(user_get_for_actor)
 
-    def get_object(self) -> User:
-        return user_get_for_actor(actor=request_actor(self.request), external_id=self.kwargs["id"])
+    choice_fields = ("division", "organisation")
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
-        serializer = super().get_serializer(*args, **kwargs)
-        fields = getattr(serializer, "fields", {})
-        if not getattr(self, "swagger_fake_view", False) and "division" in fields:
-            actor = request_actor(self.request)
-            fields["division"].queryset = division_queryset(actor=actor)
-            fields["organisation"].queryset = organisation_queryset(actor=actor)
-        return serializer
+    def field_choices(self, actor: Actor, instance: Any) -> dict[str, QuerySet[Any]]:
+        return {
+            "division": division_queryset(actor=actor),
+            "organisation": organisation_queryset(actor=actor),
+        }
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)

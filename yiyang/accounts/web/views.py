@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -172,24 +173,31 @@ def user_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
     )
 
 
+def _user_action(
+    request: HttpRequest, external_id: str, service: Callable[..., Any], done: str
+) -> HttpResponse:
+    """One of the administrator's buttons on a user's page: run its service (which checks
+    the permission), say what was done and go back to the user."""
+    actor = request_actor(request)
+    target = user_get_for_actor(actor=actor, external_id=external_id)
+    service(actor=actor, user=target)
+    messages.success(request, done)
+    return redirect("accounts:user-detail", external_id=target.external_id)
+
+
 @require_http_methods(["POST"])
 @login_required
 def user_otp_reset_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    target = user_get_for_actor(actor=actor, external_id=external_id)
-    services.user_otp_reset(actor=actor, user=target)
-    messages.success(request, _("Two-factor authentication was reset; the user enrols again."))
-    return redirect("accounts:user-detail", external_id=target.external_id)
+    done = _("Two-factor authentication was reset; the user enrols again.")
+    return _user_action(request, external_id, services.user_otp_reset, done)
 
 
 @require_http_methods(["POST"])
 @login_required
 def user_unlock_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    target = user_get_for_actor(actor=actor, external_id=external_id)
-    services.user_unlock(actor=actor, user=target)
-    messages.success(request, _("The login lockout was lifted."))
-    return redirect("accounts:user-detail", external_id=target.external_id)
+    return _user_action(
+        request, external_id, services.user_unlock, _("The login lockout was lifted.")
+    )
 
 
 @require_http_methods(["GET", "POST"])

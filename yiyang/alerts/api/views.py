@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -38,7 +38,8 @@ from yiyang.alerts.selectors import (
 )
 from yiyang.core import safejson
 from yiyang.core.api.parsers import SafeJSONParser
-from yiyang.core.permissions import request_actor
+from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.devices.choices import RejectReason, Via
 from yiyang.devices.decoders import DecodeError
 from yiyang.devices.services import Inbound, callback_verify, rejections_record
@@ -46,26 +47,20 @@ from yiyang.devices.services import Inbound, callback_verify, rejections_record
 MAX_EVENTS_PER_CALLBACK = 1000
 
 
-class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(ScopedReadViewSet):
     """Alerts of elders in the caller's jurisdiction (``?status=open`` for the queue),
     critical first. Operators acknowledge, log actions and resolve; supervisors review."""
 
     filterset_class = AlertFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
 
-    def get_queryset(self) -> QuerySet[Alert]:
-        if getattr(self, "swagger_fake_view", False):
-            return Alert.objects.none()
-        return alert_scoped(actor=request_actor(self.request)).order_by(
-            "priority", "raised_at", "id"
-        )
+    model = Alert
+    get_for_actor = staticmethod(alert_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[Alert]:
+        return alert_scoped(actor=actor).order_by("priority", "raised_at", "id")
 
     def get_serializer_class(self) -> Any:
         return AlertSerializer if self.action == "list" else AlertDetailSerializer
-
-    def get_object(self) -> Alert:
-        return alert_get_for_actor(actor=request_actor(self.request), external_id=self.kwargs["id"])
 
     def _detail(self, alert: Alert) -> Response:
         alert = self.get_object()
@@ -102,10 +97,9 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, id: str) -> Response:
         """Close the alert with its outcome."""
-        serializer = ResolveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, ResolveSerializer)
         alert = services.alert_resolve(
-            alert=self.get_object(), actor=request_actor(request), **serializer.validated_data
+            alert=self.get_object(), actor=request_actor(request), **data
         )
         return self._detail(alert)
 
@@ -113,11 +107,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
         """A supervisor's review of a resolved alert."""
-        serializer = ReviewSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        alert = services.alert_review(
-            alert=self.get_object(), actor=request_actor(request), **serializer.validated_data
-        )
+        data = validated(request, ReviewSerializer)
+        alert = services.alert_review(alert=self.get_object(), actor=request_actor(request), **data)
         return self._detail(alert)
 
 

@@ -25,7 +25,6 @@ from yiyang.alerts.services.lifecycle import (
     alert_action_log,
     alert_resolve,
     alert_review,
-    can_handle,
 )
 from yiyang.alerts.services.monitor import (
     housekeeping,
@@ -72,7 +71,6 @@ __all__ = [
     "alert_review",
     "alerts_escalate",
     "alerts_raise_many",
-    "can_handle",
     "contact_email_set",
     "device_messages_ingest",
     "elder_alert_settings_set",

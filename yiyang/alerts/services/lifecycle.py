@@ -4,36 +4,34 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.alerts import bus
 from yiyang.alerts.choices import (
-    ACTIVE_STATUSES,
     OPERATOR_ACTIONS,
     OPERATOR_OUTCOMES,
     ActionKind,
     ActionResult,
     AlertStatus,
 )
+from yiyang.alerts.lifecycle import AlertStep, alert_step_check, alert_step_refusal
 from yiyang.alerts.models import Alert, AlertAction
 from yiyang.alerts.services.raising import username_of
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
-from yiyang.core.permissions import Actor, Permission, actor_user, has_perm, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.devices import clock
 from yiyang.elders.models import ElderContact
 
 
-def can_handle(actor: Actor) -> bool:
-    return has_perm(actor, Permission.HANDLE_ALERTS)
-
-
 def _require_handle(actor: Actor, alert: Alert) -> None:
+    """Who may handle it (the state is checked, locked or claimed, by each step)."""
     require_perm(actor, Permission.HANDLE_ALERTS)
-    if not actor.scope.covers(division_code=alert.division_code, organisation_id=None):
-        raise PermissionDenied(_("This alert lies outside your jurisdiction."))
+    refusal = alert_step_refusal(actor=actor, alert=alert, step=AlertStep.LOG)
+    if refusal is not None and refusal.denied:
+        refusal.raise_()
 
 
 def _acknowledge(alert: Alert, actor: Actor, now: datetime.datetime) -> bool:
@@ -63,13 +61,8 @@ def _acknowledge(alert: Alert, actor: Actor, now: datetime.datetime) -> bool:
 def alert_acknowledge(*, alert: Alert, actor: Actor, now: datetime.datetime | None = None) -> Alert:
     """An operator takes the alert: its answer time stops and escalation ends."""
     _require_handle(actor, alert)
-    if not _acknowledge(alert, actor, now or clock.now()):
-        if alert.status == AlertStatus.ACKNOWLEDGED:
-            who = alert.acknowledged_by.username if alert.acknowledged_by else ""
-            raise ValidationError(
-                {"status": _("Already acknowledged by %(user)s.") % {"user": who}}
-            )
-        raise ValidationError({"status": _("This alert is no longer open.")})
+    if not _acknowledge(alert, actor, now or clock.now()):  # refreshed: say who was first
+        alert_step_check(actor=actor, alert=alert, step=AlertStep.ACKNOWLEDGE)
     return alert
 
 
@@ -104,8 +97,7 @@ def alert_action_log(
     if errors:
         raise ValidationError(errors)
     alert.refresh_from_db()
-    if alert.status not in ACTIVE_STATUSES:
-        raise ValidationError({"status": _("This alert is closed.")})
+    alert_step_check(actor=actor, alert=alert, step=AlertStep.LOG)
     if alert.status == AlertStatus.OPEN:
         _acknowledge(alert, actor, now)
     action = AlertAction.objects.create(
@@ -144,8 +136,7 @@ def alert_resolve(
     if outcome not in OPERATOR_OUTCOMES:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     alert.refresh_from_db()
-    if alert.status not in ACTIVE_STATUSES:
-        raise ValidationError({"status": _("This alert is closed.")})
+    alert_step_check(actor=actor, alert=alert, step=AlertStep.RESOLVE)
     if alert.status == AlertStatus.OPEN:
         _acknowledge(alert, actor, now)
     Alert.objects.filter(pk=alert.pk).update(
@@ -175,8 +166,9 @@ def alert_review(
 ) -> Alert:
     """A supervisor's review of a resolved alert (call audit)."""
     require_perm(actor, Permission.REVIEW_ALERTS)
-    if not actor.scope.covers(division_code=alert.division_code, organisation_id=None):
-        raise PermissionDenied(_("This alert lies outside your jurisdiction."))
+    refusal = alert_step_refusal(actor=actor, alert=alert, step=AlertStep.REVIEW)
+    if refusal is not None and refusal.denied:
+        refusal.raise_()
     now = now or clock.now()
     claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.RESOLVED).update(
         status=AlertStatus.REVIEWED,
@@ -185,8 +177,9 @@ def alert_review(
         review_note=note.strip()[:500],
         updated_at=now,
     )
-    if not claimed:
-        raise ValidationError({"status": _("Only a resolved alert can be reviewed.")})
+    if not claimed:  # reviewed meanwhile, or never resolved: the refusal says which
+        alert.refresh_from_db()
+        alert_step_check(actor=actor, alert=alert, step=AlertStep.REVIEW)
     alert.refresh_from_db()
     bus.change_record(alert=alert, change="reviewed", at=now)
     audit_record(

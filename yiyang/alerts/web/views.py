@@ -37,6 +37,7 @@ from yiyang.alerts.choices import (
     Outcome,
     Priority,
 )
+from yiyang.alerts.lifecycle import AlertStep, alert_steps
 from yiyang.alerts.models import Alert
 from yiyang.alerts.selectors import (
     alert_actions,
@@ -114,6 +115,7 @@ def _age(birth_date: Any) -> int:
 def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
     actor = request_actor(request)
     elder = alert.elder
+    steps = alert_steps(actor=actor, alert=alert)
     revealed = elder_reveal(actor=actor, elder=elder)  # logged in the access log
     conditions = []
     if revealed.health is not None:
@@ -143,10 +145,9 @@ def _panel_context(request: HttpRequest, alert: Alert) -> dict[str, Any]:
         "actions": list(alert_actions(alert=alert)),
         "devices": devices,
         "events": events,
-        "can_handle": services.can_handle(actor)
-        and alert.status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
-        "can_review": has_perm(actor, Permission.REVIEW_ALERTS)
-        and alert.status == AlertStatus.RESOLVED,
+        "can_handle": AlertStep.RESOLVE in steps,
+        "can_acknowledge": AlertStep.ACKNOWLEDGE in steps,
+        "can_review": AlertStep.REVIEW in steps,
         "action_kinds": [k for k in OPERATOR_ACTIONS if k not in (ActionKind.CALLED_CONTACT,)],
         "results": ActionResult.choices,
         "outcomes": [(o.value, o.label) for o in OPERATOR_OUTCOMES],

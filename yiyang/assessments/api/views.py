@@ -39,33 +39,28 @@ from yiyang.assessments.selectors import (
     eligibility_rule_history,
     eligibility_rules,
 )
-from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.elders.selectors import elder_get_for_actor
 
 
-class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AssessmentViewSet(ScopedReadViewSet):
     """Ability assessments (GB/T 42195-2022, Barthel) in the caller's scope: an assessor
     sees those assigned to them. Lists carry totals and levels, never answers; the detail
     carries the answers for the assessors, reviewers and health-data roles (logged)."""
 
     filterset_class = AssessmentFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
 
-    def get_queryset(self) -> QuerySet[Assessment]:
-        if getattr(self, "swagger_fake_view", False):
-            return Assessment.objects.none()
-        return assessment_queryset(actor=request_actor(self.request))
+    model = Assessment
+    get_for_actor = staticmethod(assessment_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[Assessment]:
+        return assessment_queryset(actor=actor)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "list" or self.action == "due":
             return AssessmentSerializer
         return AssessmentDetailSerializer
-
-    def get_object(self) -> Assessment:
-        return assessment_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
 
     def _detail(self, assessment: Assessment, code: int = status.HTTP_200_OK) -> Response:
         actor = request_actor(self.request)
@@ -81,9 +76,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         """Request an assessment of an elder."""
         actor = request_actor(request)
         require_perm(actor, Permission.REQUEST_ASSESSMENTS)
-        serializer = AssessmentRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, AssessmentRequestSerializer)
         elder = elder_get_for_actor(actor=actor, external_id=data["elder"])
         assessment = services.assessment_request(
             actor=actor,
@@ -100,9 +93,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def schedule(self, request: Request, id: str) -> Response:
         """Assign the assessor(s), date and place."""
         assessment = self.get_object()
-        serializer = ScheduleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, ScheduleSerializer)
         assessor = assessor_get(external_id=data["assessor"])
         second = (
             assessor_get(external_id=data["second_assessor"]) if data["second_assessor"] else None
@@ -126,10 +117,9 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def answers(self, request: Request, id: str) -> Response:
         """Save answers half-way (any subset of items)."""
         assessment = self.get_object()
-        serializer = AnswersSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, AnswersSerializer)
         assessment = services.assessment_save(
-            actor=request_actor(request), assessment=assessment, values=serializer.validated_data
+            actor=request_actor(request), assessment=assessment, values=data
         )
         return self._detail(assessment)
 
@@ -138,10 +128,9 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def submit(self, request: Request, id: str) -> Response:
         """Submit for review; every item must be answered (a missing one is named)."""
         assessment = self.get_object()
-        serializer = AnswersSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, AnswersSerializer)
         assessment = services.assessment_submit(
-            actor=request_actor(request), assessment=assessment, values=serializer.validated_data
+            actor=request_actor(request), assessment=assessment, values=data
         )
         return self._detail(assessment)
 
@@ -150,12 +139,11 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def send_back(self, request: Request, id: str) -> Response:
         """Return a submitted assessment to its assessor with the reasons."""
         assessment = self.get_object()
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, ReasonSerializer)
         assessment = services.assessment_return(
             actor=request_actor(request),
             assessment=assessment,
-            reason=serializer.validated_data["reason"],
+            reason=data["reason"],
         )
         return self._detail(assessment)
 
@@ -172,12 +160,11 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
         assessment = self.get_object()
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, ReasonSerializer)
         assessment = services.assessment_cancel(
             actor=request_actor(request),
             assessment=assessment,
-            reason=serializer.validated_data["reason"],
+            reason=data["reason"],
         )
         return self._detail(assessment)
 
@@ -202,9 +189,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def preview(self, request: Request) -> Response:
         """Score answers without saving (assessors and reviewers). A missing item, an answer
         outside an item's options or an unknown ICD-10 code is a 400 naming it."""
-        serializer = PreviewSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, PreviewSerializer)
         result = services.assessment_preview(
             actor=request_actor(request),
             instrument_code=data["instrument"],
@@ -226,9 +211,7 @@ class RiskEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         actor = request_actor(request)
-        serializer = RiskEventSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, RiskEventSerializer)
         elder = elder_get_for_actor(actor=actor, external_id=data["elder"])
         event = services.risk_event_record(
             actor=actor,
@@ -240,20 +223,16 @@ class RiskEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         return Response(RiskEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-class EligibilityRuleViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class EligibilityRuleViewSet(ScopedReadViewSet):
     """Eligibility rules: level, economic status and age to entitlements. City
     administrators edit them; every change is kept in the rule's history."""
 
     serializer_class = EligibilityRuleSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
 
-    def get_queryset(self) -> QuerySet[EligibilityRule]:
-        if getattr(self, "swagger_fake_view", False):
-            return EligibilityRule.objects.none()
-        require_perm(request_actor(self.request), Permission.VIEW_ASSESSMENTS)
+    model = EligibilityRule
+
+    def visible(self, actor: Actor) -> QuerySet[EligibilityRule]:
+        require_perm(actor, Permission.VIEW_ASSESSMENTS)
         return eligibility_rules()
 
     def get_object(self) -> EligibilityRule:

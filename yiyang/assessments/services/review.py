@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from yiyang.assessments import scoring
 from yiyang.assessments.choices import AssessmentStatus
-from yiyang.assessments.models import Assessment, AssessorDeclaration
+from yiyang.assessments.lifecycle import AssessmentAction, assessment_action_check
+from yiyang.assessments.models import Assessment
 from yiyang.assessments.services.common import (
     _history,
-    _in_scope,
     _scoring_errors,
     add_months,
     rules_from_settings,
@@ -28,22 +28,7 @@ from yiyang.elders.services import elder_ability_level_set
 
 def _require_reviewer(actor: Actor, assessment: Assessment) -> None:
     require_perm(actor, Permission.REVIEW_ASSESSMENTS)
-    if not _in_scope(actor, assessment.division_code):
-        raise ValidationError({"elder": _("This elder lies outside your jurisdiction.")})
-    pk = getattr(actor, "pk", None)
-    if pk is not None and pk == assessment.assessor_id:
-        raise ValidationError(
-            {"reviewer": _("The assessor who led an assessment cannot review it.")}
-        )
-    if (
-        pk is not None
-        and AssessorDeclaration.objects.filter(
-            assessor_id=pk, elder_id=assessment.elder_id
-        ).exists()
-    ):
-        raise ValidationError({"reviewer": _("You have declared a relation to this elder.")})
-    if assessment.status != AssessmentStatus.SUBMITTED:
-        raise ValidationError({"status": _("Only a submitted assessment can be reviewed.")})
+    assessment_action_check(actor=actor, assessment=assessment, action=AssessmentAction.REVIEW)
 
 
 @transaction.atomic
@@ -145,15 +130,7 @@ def assessment_finalise(*, actor: Actor, assessment: Assessment) -> Assessment:
 def assessment_cancel(*, actor: Actor, assessment: Assessment, reason: str) -> Assessment:
     require_perm(actor, Permission.SCHEDULE_ASSESSMENTS)
     assessment = _locked(assessment)
-    if not _in_scope(actor, assessment.division_code):
-        raise ValidationError({"elder": _("This elder lies outside your jurisdiction.")})
-    if assessment.status not in (
-        AssessmentStatus.REQUESTED,
-        AssessmentStatus.SCHEDULED,
-        AssessmentStatus.IN_PROGRESS,
-        AssessmentStatus.RETURNED,
-    ):
-        raise ValidationError({"status": _("A submitted or final assessment is not cancelled.")})
+    assessment_action_check(actor=actor, assessment=assessment, action=AssessmentAction.CANCEL)
     reason = (reason or "").strip()
     if not reason or len(reason) > 200:
         raise ValidationError({"reason": _("Give a reason of at most 200 characters.")})

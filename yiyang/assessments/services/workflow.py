@@ -15,11 +15,15 @@ from django.utils.translation import gettext as _
 
 from yiyang.assessments import scoring
 from yiyang.assessments.choices import (
-    EDITABLE_STATUSES,
     OPEN_STATUSES,
     AssessmentReason,
     AssessmentStatus,
     RequestedVia,
+)
+from yiyang.assessments.lifecycle import (
+    AssessmentAction,
+    assessment_action_check,
+    assessment_action_refusal,
 )
 from yiyang.assessments.models import Assessment, AssessorDeclaration
 from yiyang.assessments.selectors import instrument_current
@@ -175,10 +179,13 @@ def assessment_schedule(
     assessment = _locked(assessment)
     elder = assessment.elder
     errors: dict[str, str] = {}
-    if not _in_scope(actor, assessment.division_code):
-        raise ValidationError({"elder": _("This elder lies outside your jurisdiction.")})
-    if assessment.status not in (AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED):
-        errors["status"] = _("Only a requested or scheduled assessment can be scheduled.")
+    refusal = assessment_action_refusal(
+        actor=actor, assessment=assessment, action=AssessmentAction.SCHEDULE
+    )
+    if refusal is not None and refusal.field != "status":
+        refusal.raise_()
+    if refusal is not None:  # said together with what else is wrong with the form
+        errors["status"] = refusal.message
     if assessor is None:
         errors["assessor"] = _("Choose an assessor.")
     errors |= _assessor_errors(assessor, elder, "assessor")
@@ -214,13 +221,7 @@ def assessment_schedule(
 
 def _require_assessor_of(actor: Actor, assessment: Assessment) -> None:
     require_perm(actor, Permission.CONDUCT_ASSESSMENTS)
-    pk = getattr(actor, "pk", None)
-    if pk is None or pk not in (assessment.assessor_id, assessment.second_assessor_id):
-        raise ValidationError({"assessor": _("Only an assessor of this assessment may do this.")})
-    if not _in_scope(actor, assessment.division_code):
-        raise ValidationError({"elder": _("This elder lies outside your jurisdiction.")})
-    if AssessorDeclaration.objects.filter(assessor_id=pk, elder_id=assessment.elder_id).exists():
-        raise ValidationError({"assessor": _("You have declared a relation to this elder.")})
+    assessment_action_check(actor=actor, assessment=assessment, action=AssessmentAction.ENTER)
 
 
 def _clean_entry(
@@ -279,8 +280,6 @@ def assessment_save(
     answer must be one of its item's options; nothing is saved otherwise."""
     assessment = _locked(assessment)
     _require_assessor_of(actor, assessment)
-    if assessment.status not in EDITABLE_STATUSES:
-        raise ValidationError({"status": _("This assessment can no longer be changed.")})
     entry, result = _clean_entry(assessment, values, complete=False)
     before = {"status": assessment.status, "answered_items": assessment.answered_items}
     _store(assessment, entry, result)
@@ -300,10 +299,6 @@ def assessment_submit(
     """Submit for review: every item must be answered. Submitting twice is refused."""
     assessment = _locked(assessment)
     _require_assessor_of(actor, assessment)
-    if assessment.status == AssessmentStatus.SUBMITTED:
-        raise ValidationError({"status": _("This assessment has already been submitted.")})
-    if assessment.status not in EDITABLE_STATUSES:
-        raise ValidationError({"status": _("This assessment can no longer be changed.")})
     entry, result = _clean_entry(assessment, values or {}, complete=True)
     previous = assessment.status
     _store(assessment, entry, result)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiyang.assessments import services
-from yiyang.assessments.choices import EDITABLE_STATUSES, AssessmentStatus
+from yiyang.assessments.lifecycle import AssessmentAction, assessment_actions
 from yiyang.assessments.models import Assessment
 from yiyang.assessments.selectors import (
     assessment_get_for_actor,
@@ -25,14 +25,11 @@ from yiyang.assessments.selectors import (
 )
 from yiyang.assessments.web.forms import ReasonForm, ScheduleForm
 from yiyang.assessments.web.views import (
-    CANCELLABLE,
     REPORT_STATUSES,
-    SCHEDULABLE,
     _history_rows,
-    _pk,
     level_names,
 )
-from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
 
 
@@ -78,20 +75,27 @@ def _answer_rows(definition: dict[str, Any], answers: services.Answers) -> list[
     return rows
 
 
-def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) -> dict[str, Any]:
-    actor = request_actor(request)
-    pk = _pk(actor)
-    status = assessment.status
-    is_assessor = pk is not None and pk in (assessment.assessor_id, assessment.second_assessor_id)
-    can_schedule = has_perm(actor, Permission.SCHEDULE_ASSESSMENTS) and status in SCHEDULABLE
-    can_review = (
-        has_perm(actor, Permission.REVIEW_ASSESSMENTS)
-        and status == AssessmentStatus.SUBMITTED
-        and pk != assessment.assessor_id
-    )
+def result_context(actor: Any, assessment: Assessment) -> dict[str, Any]:
+    """The assessment, its instrument and its result, with the answers where the actor may
+    see health data (revealing them is logged): what the page and the report both show."""
     definition = services.instrument_definition(assessment.instrument)
     health = services.assessment_health_reveal(actor=actor, assessment=assessment)
     answers = health.answers
+    return {
+        "a": assessment,
+        "elder": assessment.elder,
+        "definition": definition,
+        "result": _result_rows(assessment, definition, health.result),
+        "answers": answers,
+        "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
+    }
+
+
+def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) -> dict[str, Any]:
+    actor = request_actor(request)
+    status = assessment.status
+    actions = assessment_actions(actor=actor, assessment=assessment)
+    can_schedule = AssessmentAction.SCHEDULE in actions
     schedule_form = forms.get("schedule_form")
     if can_schedule and schedule_form is None:
         initial: dict[str, Any] = {"place": assessment.place or _("The elder's home")}
@@ -108,19 +112,12 @@ def _detail_context(request: HttpRequest, assessment: Assessment, **forms: Any) 
             initial=initial, assessors=assessors_for(elder=assessment.elder)
         )
     return {
-        "a": assessment,
-        "elder": assessment.elder,
-        "definition": definition,
-        "result": _result_rows(assessment, definition, health.result),
-        "answers": answers,
-        "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
+        **result_context(actor, assessment),
         "history": _history_rows(assessment_history(assessment=assessment)),
-        "can_enter": is_assessor
-        and has_perm(actor, Permission.CONDUCT_ASSESSMENTS)
-        and status in EDITABLE_STATUSES,
+        "can_enter": AssessmentAction.ENTER in actions,
         "can_schedule": can_schedule,
-        "can_review": can_review,
-        "can_cancel": has_perm(actor, Permission.SCHEDULE_ASSESSMENTS) and status in CANCELLABLE,
+        "can_review": AssessmentAction.REVIEW in actions,
+        "can_cancel": AssessmentAction.CANCEL in actions,
         "has_report": status in REPORT_STATUSES,
         "schedule_form": schedule_form,
         "return_form": forms.get("return_form") or ReasonForm(prefix="return"),

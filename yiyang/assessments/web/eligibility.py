@@ -20,10 +20,11 @@ from yiyang.assessments.selectors import (
     eligibility_rules,
 )
 from yiyang.assessments.web.forms import EligibilityRuleForm
-from yiyang.assessments.web.views import _history_rows, _label
+from yiyang.assessments.web.views import _history_rows
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.lists import code_label
 from yiyang.elders.choices import EconomicStatus
 
 
@@ -34,7 +35,7 @@ def eligibility_list_view(request: HttpRequest) -> HttpResponse:
     rules = [
         {
             "rule": rule,
-            "statuses": "、".join(_label(EconomicStatus, s) for s in rule.economic_statuses),
+            "statuses": "、".join(code_label(EconomicStatus, s) for s in rule.economic_statuses),
         }
         for rule in eligibility_rules()
     ]
@@ -56,7 +57,7 @@ def eligibility_detail_view(request: HttpRequest, external_id: str) -> HttpRespo
         "assessments/eligibility_detail.html",
         {
             "rule": rule,
-            "statuses": "、".join(_label(EconomicStatus, s) for s in rule.economic_statuses),
+            "statuses": "、".join(code_label(EconomicStatus, s) for s in rule.economic_statuses),
             "history": _history_rows(events),
             "can_manage": has_perm(actor, Permission.MANAGE_ELIGIBILITY),
         },

@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yiyang.assessments import scoring, services
-from yiyang.assessments.choices import EDITABLE_STATUSES, RiskEventKind
+from yiyang.assessments.choices import RiskEventKind
+from yiyang.assessments.lifecycle import (
+    AssessmentAction,
+    assessment_action_refusal,
+    assessment_actions,
+)
 from yiyang.assessments.models import Assessment
 from yiyang.assessments.selectors import assessment_get_for_actor
 from yiyang.assessments.web.forms import FactsForm
@@ -100,7 +105,8 @@ def _form_context(
         if assessment.final_level is not None and len(saved) == item_count
         else "",
         "entry_json": _entry_json(assessment, entry, item_count, names),
-        "editable": assessment.status in EDITABLE_STATUSES,
+        "editable": AssessmentAction.ENTER
+        in assessment_actions(actor=actor, assessment=assessment),
     }
 
 
@@ -212,9 +218,14 @@ def _error_dict(exc: ValidationError) -> dict[str, list[str]]:
 def assessment_form_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     assessment = _entry_assessment(request, external_id)
-    if assessment.status not in EDITABLE_STATUSES:
-        messages.info(request, _("This assessment can no longer be changed."))
+    refusal = assessment_action_refusal(
+        actor=actor, assessment=assessment, action=AssessmentAction.ENTER
+    )
+    if refusal is not None and refusal.field == "status":
+        messages.info(request, refusal.message)
         return redirect("assessments:detail", external_id=assessment.external_id)
+    if refusal is not None:
+        raise PermissionDenied(refusal.message)
     definition = services.instrument_definition(assessment.instrument)
     keys = [s["key"] for s in _steps(definition)]
     template = "assessments/assessment_form.html"

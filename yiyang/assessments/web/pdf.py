@@ -1,5 +1,5 @@
-"""The assessment report (GB/T 42195-2022 Annex C) as PDF, drawn with reportlab. Chinese
-uses reportlab's built-in CID font STSong-Light, so no font file is shipped."""
+"""The assessment report (GB/T 42195-2022 Annex C) as PDF, drawn with reportlab (the font,
+text and tables of ``yiyang.core.pdf``)."""
 
 from __future__ import annotations
 
@@ -12,46 +12,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.flowables import Flowable
 
-FONT = "STSong-Light"
-_registered = False
-
-
-def _font() -> str:
-    global _registered
-    if not _registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _registered = True
-    return FONT
-
-
-def _text(value: Any) -> str:
-    """Plain text made safe for reportlab's mini-markup."""
-    return (
-        str(value if value is not None else "—")
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-    )
-
-
-def _table(rows: list[list[Any]], widths: list[float], style: ParagraphStyle) -> Table:
-    cells = [[Paragraph(_text(cell), style) for cell in row] for row in rows]
-    table = Table(cells, colWidths=widths)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
-            ]
-        )
-    )
-    return table
+from yiyang.core.pdf import cid_font, pdf_table, pdf_text
 
 
 @dataclass(frozen=True)
@@ -63,7 +27,7 @@ class _Styles:
 
 
 def _styles() -> _Styles:
-    body = ParagraphStyle("body", fontName=_font(), fontSize=10.5, leading=15)
+    body = ParagraphStyle("body", fontName=cid_font(), fontSize=10.5, leading=15)
     return _Styles(
         body=body,
         title=ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=1),
@@ -99,13 +63,15 @@ def _header(context: dict[str, Any], s: _Styles) -> list[Flowable]:
     gbt = context["is_gbt"]
     body, width = s.body, s.width
     return [
-        Paragraph("老年人能力评估报告" if gbt else _text(context["definition"]["title"]), s.title),
         Paragraph(
-            _text(f"{assessment.instrument.code} {context['definition']['title']}"),
+            "老年人能力评估报告" if gbt else pdf_text(context["definition"]["title"]), s.title
+        ),
+        Paragraph(
+            pdf_text(f"{assessment.instrument.code} {context['definition']['title']}"),
             ParagraphStyle("sub", parent=body, alignment=1, textColor=colors.grey),
         ),
         Spacer(1, 4 * mm),
-        _table(
+        pdf_table(
             [
                 [_("Elder"), elder.name, _("Reason"), assessment.get_reason_display()],
                 [
@@ -119,17 +85,17 @@ def _header(context: dict[str, Any], s: _Styles) -> list[Flowable]:
             body,
         ),
         Paragraph(
-            ("C.1 " if gbt else "") + _text(_("Score of each domain")) + " 各一级指标得分",
+            ("C.1 " if gbt else "") + pdf_text(_("Score of each domain")) + " 各一级指标得分",
             s.heading,
         ),
-        _table(
+        pdf_table(
             [[_("Domain"), _("Score"), _("Maximum")]]
             + [[f"{d['code']} {d['title']}", d["total"], d["max"]] for d in result["domains"]],
             [width * 0.6, width * 0.2, width * 0.2],
             body,
         ),
-        Paragraph(("C.2 " if gbt else "") + _text(_("Total score")) + " 总分", s.heading),
-        Paragraph(_text(f"{result['total']} / {result['max_total']}"), body),
+        Paragraph(("C.2 " if gbt else "") + pdf_text(_("Total score")) + " 总分", s.heading),
+        Paragraph(pdf_text(f"{result['total']} / {result['max_total']}"), body),
     ]
 
 
@@ -140,23 +106,25 @@ def _scores(context: dict[str, Any], s: _Styles) -> list[Flowable]:
     story: list[Flowable] = []
     if context["is_gbt"]:
         story += [
-            Paragraph("C.3 " + _text(_("Preliminary level")) + " 初步等级", heading),
-            Paragraph(_text(f"{result['preliminary_level']} · {result['preliminary_name']}"), body),
+            Paragraph("C.3 " + pdf_text(_("Preliminary level")) + " 初步等级", heading),
             Paragraph(
-                "C.4 " + _text(_("Grounds for changing the level")) + " 等级变更依据", heading
+                pdf_text(f"{result['preliminary_level']} · {result['preliminary_name']}"), body
+            ),
+            Paragraph(
+                "C.4 " + pdf_text(_("Grounds for changing the level")) + " 等级变更依据", heading
             ),
         ]
         rules = result["applied_rules"] or [{"text": "无", "evidence": []}]
         for number, rule in enumerate(rules, start=1):
             evidence = rule.get("evidence") if context["answers"] is not None else None
             line = f"{number}. {rule['text']}" + (f" ({', '.join(evidence)})" if evidence else "")
-            story.append(Paragraph(_text(line), body))
-        story.append(Paragraph("C.5 " + _text(_("Final level")) + " 最终等级", heading))
-    story.append(Paragraph(_text(f"{result['final_level']} · {result['final_name']}"), body))
+            story.append(Paragraph(pdf_text(line), body))
+        story.append(Paragraph("C.5 " + pdf_text(_("Final level")) + " 最终等级", heading))
+    story.append(Paragraph(pdf_text(f"{result['final_level']} · {result['final_name']}"), body))
     if context["answer_rows"]:
         story += [
-            Paragraph(_text(_("Answers")), heading),
-            _table(
+            Paragraph(pdf_text(_("Answers")), heading),
+            pdf_table(
                 [[_("Item"), _("Points"), _("Answer")]]
                 + [
                     [f"{r['item']['code']} {r['item']['title']}", r["points"], r["text"]]
@@ -178,7 +146,7 @@ def _signatures(context: dict[str, Any], s: _Styles) -> list[Flowable]:
     )
     return [
         Spacer(1, 6 * mm),
-        _table(
+        pdf_table(
             [
                 [_("Assessors"), assessors or "—"],
                 [_("Reviewer"), context["reviewer"] or "—"],
@@ -188,7 +156,7 @@ def _signatures(context: dict[str, Any], s: _Styles) -> list[Flowable]:
             s.body,
         ),
         Spacer(1, 10 * mm),
-        _table(
+        pdf_table(
             [["评估员签名", "评估员签名", "信息提供者签名"], ["\n\n\n", "", ""]],
             [width / 3] * 3,
             s.body,

@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from yiyang.assessments import scoring, services
+from yiyang.assessments import scoring
 from yiyang.assessments.selectors import assessment_get_for_actor
-from yiyang.assessments.web.detail import _answer_rows, _result_rows
+from yiyang.assessments.web.detail import result_context
 from yiyang.assessments.web.views import REPORT_STATUSES
 from yiyang.core.permissions import request_actor
 
@@ -21,21 +21,14 @@ def _report_context(request: HttpRequest, external_id: str) -> dict[str, Any]:
     assessment = assessment_get_for_actor(actor=actor, external_id=external_id)
     if assessment.status not in REPORT_STATUSES:
         raise Http404
-    definition = services.instrument_definition(assessment.instrument)
-    health = services.assessment_health_reveal(actor=actor, assessment=assessment)
-    answers = health.answers
+    context = result_context(actor, assessment)
     return {
-        "a": assessment,
-        "elder": assessment.elder,
-        "definition": definition,
-        "result": _result_rows(assessment, definition, health.result),
-        "answers": answers,
-        "answer_rows": _answer_rows(definition, answers) if answers is not None else [],
+        **context,
         "reviewer": assessment.finalised_by,
         "date": timezone.localtime(
             assessment.finalised_at or assessment.submitted_at or timezone.now()
         ),
-        "is_gbt": definition["engine"] == scoring.ENGINE_GBT42195,
+        "is_gbt": context["definition"]["engine"] == scoring.ENGINE_GBT42195,
     }
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import TextChoices
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,8 @@ from yiyang.assessments.filtersets import AssessmentFilterSet
 from yiyang.assessments.selectors import assessment_list, assessments_due, assessor_get
 from yiyang.core.permissions import Actor, Permission, has_perm, request_actor
 from yiyang.core.selectors import division_filter_choices
+from yiyang.core.web.history import history_rows
+from yiyang.core.web.lists import clean_filters, code_label
 from yiyang.elders.choices import EconomicStatus
 
 PAGE_SIZE = 50
@@ -43,17 +45,6 @@ SUMMARY = "summary"
 
 
 REPORT_STATUSES = (AssessmentStatus.SUBMITTED, AssessmentStatus.FINAL, AssessmentStatus.SUPERSEDED)
-
-
-SCHEDULABLE = (AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED)
-
-
-CANCELLABLE = (
-    AssessmentStatus.REQUESTED,
-    AssessmentStatus.SCHEDULED,
-    AssessmentStatus.IN_PROGRESS,
-    AssessmentStatus.RETURNED,
-)
 
 
 HISTORY_LABELS: dict[str, Any] = {
@@ -95,20 +86,6 @@ HISTORY_CHOICES: dict[str, type[TextChoices]] = {
 PEOPLE_KEYS = ("assessor", "second_assessor")
 
 
-def _label(choices: type[TextChoices], value: Any) -> str:
-    return str(choices(value).label) if value in choices.values else str(value)
-
-
-def _clean_filters(query: QueryDict) -> QueryDict:
-    """The list filters without empty values (an "All" option submits an empty one)."""
-    cleaned = QueryDict(mutable=True)
-    for key, values in query.lists():
-        kept = [v for v in values if v.strip()]
-        if kept and key not in ("page", "mine"):
-            cleaned.setlist(key, kept)
-    return cleaned
-
-
 def _error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
@@ -145,11 +122,11 @@ def _history_value(key: str, value: Any, people: dict[str, str]) -> str:
             else value
         )
     if key in HISTORY_CHOICES and isinstance(value, str):
-        return _label(HISTORY_CHOICES[key], value)
+        return code_label(HISTORY_CHOICES[key], value)
     if key == "reason" and isinstance(value, str) and value in AssessmentReason.values:
-        return _label(AssessmentReason, value)
+        return code_label(AssessmentReason, value)
     if key == "economic_statuses" and isinstance(value, list):
-        return "、".join(_label(EconomicStatus, v) for v in value)
+        return "、".join(code_label(EconomicStatus, v) for v in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
@@ -169,28 +146,15 @@ def _history_rows(events: Any) -> list[dict[str, Any]]:
                 if value and str(value) not in people:
                     user = assessor_get(external_id=str(value))
                     people[str(value)] = str(user) if user is not None else str(value)
-    rows = []
-    for event in events:
-        changes = []
-        for key, change in (event.changes or {}).items():
-            if key.startswith("_"):
-                continue
-            old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
-            changes.append(
-                {
-                    "label": HISTORY_LABELS.get(key, key),
-                    "old": _history_value(key, old, people) if old is not None else "",
-                    "new": _history_value(key, new, people),
-                }
-            )
-        rows.append({"event": event, "changes": changes})
-    return rows
+    return history_rows(
+        events, labels=HISTORY_LABELS, value=lambda key, v: _history_value(key, v, people)
+    )
 
 
 @login_required
 def assessment_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    filters = _clean_filters(request.GET)
+    filters = clean_filters(request.GET, ignore=("page", "mine"))
     mine = request.GET.get("mine") == "1"
     if mine:
         filters["assessor"] = getattr(request.user, "username", "")

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import AuditEvent, Division
+from yiyang.core.services import DIVISION_EDITABLE_FIELDS
 
 
 class DivisionRefSerializer(serializers.ModelSerializer):
@@ -41,19 +42,7 @@ class DivisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Division
-        fields = [
-            "id",
-            "code",
-            "name",
-            "level",
-            "parent",
-            "is_urban",
-            "population_60_plus",
-            "centroid_lat",
-            "centroid_lng",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *DIVISION_EDITABLE_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is checked by the service, with the code in the message.
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}

@@ -12,40 +12,21 @@ from yiyang.core import display
 
 register = template.Library()
 
-
-@register.filter
-def seconds(value: Any) -> str:
-    return display.duration_seconds(value)
-
-
-@register.filter
-def minutes(value: Any) -> str:
-    return display.duration_minutes(value)
-
-
-@register.filter(name="duration")
-def duration_filter(value: Any) -> str:
-    return display.duration(value)
-
-
-@register.filter
-def money(value: Any) -> str:
-    return display.money(value)
+# Filters that are a display function as it stands, by the name templates use.
+for _name, _function in {
+    "seconds": display.duration_seconds,
+    "minutes": display.duration_minutes,
+    "duration": display.duration,
+    "money": display.money,
+    "percent": display.percent,
+    "distance": display.distance,
+}.items():
+    register.filter(_name, _function)
 
 
 @register.filter
 def number(value: Any, decimals: Any = None) -> str:
     return display.number(value, None if decimals in (None, "") else int(decimals))
-
-
-@register.filter
-def percent(value: Any) -> str:
-    return display.percent(value)
-
-
-@register.filter
-def distance(value: Any) -> str:
-    return display.distance(value)
 
 
 @register.filter

@@ -97,16 +97,7 @@ def division_detail_view(request: HttpRequest, external_id: str) -> HttpResponse
 class DivisionForm(ServiceValidatedModelForm):
     class Meta:
         model = Division
-        fields = [
-            "code",
-            "name",
-            "level",
-            "parent",
-            "is_urban",
-            "population_60_plus",
-            "centroid_lat",
-            "centroid_lng",
-        ]
+        fields = list(services.DIVISION_EDITABLE_FIELDS)
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

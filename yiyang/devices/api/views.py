@@ -6,12 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.permissions import request_actor
+from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.devices import services
 from yiyang.devices.api.serializers import (
     BindingSerializer,
@@ -34,7 +35,7 @@ from yiyang.devices.selectors import (
 from yiyang.elders.models import Elder
 
 
-class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DeviceViewSet(ScopedReadViewSet):
     """Devices in the caller's jurisdiction. ``device_id`` is what a device names itself by on
     MQTT (``yiyang/v1/devices/{device_id}/events``) and in vendor callbacks. Community
     workers and officers register devices, correct them, and bind them to elders of their
@@ -42,19 +43,12 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = DeviceSerializer
     filterset_class = DeviceFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    model = Device
+    get_for_actor = staticmethod(device_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Device]:
-        if getattr(self, "swagger_fake_view", False):
-            return Device.objects.none()
-        return device_scoped(actor=request_actor(self.request))
-
-    def get_object(self) -> Device:
-        return device_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Device]:
+        return device_scoped(actor=actor)
 
     def _device(self, device: Device) -> Response:
         fresh = device_get_for_actor(
@@ -66,9 +60,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request: Request) -> Response:
         """Register a device in a community's stock."""
         actor = request_actor(request)
-        serializer = DeviceCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(request, DeviceCreateSerializer)
         code = data.pop("community")
         community = device_communities(actor=actor).filter(code=code).first()
         if community is None:
@@ -83,10 +75,9 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=DeviceUpdateSerializer, responses={200: DeviceSerializer})
     def partial_update(self, request: Request, id: str) -> Response:
         """Correct a device's registry details (send only the fields that change)."""
-        serializer = DeviceUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, DeviceUpdateSerializer, partial=True)
         device = services.device_update(
-            actor=request_actor(request), device=self.get_object(), **serializer.validated_data
+            actor=request_actor(request), device=self.get_object(), **data
         )
         return self._device(device)
 
@@ -102,13 +93,12 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """Bind a device in stock to an elder and their home. A device bound to someone is
         refused: unbind it first, or use ``rebind``."""
         device = self.get_object()
-        serializer = BindSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, BindSerializer)
         binding = services.device_bind(
             actor=request_actor(request),
             device=device,
-            elder=self._elder(serializer.validated_data["elder"]),
-            home_address=serializer.validated_data["home_address"],
+            elder=self._elder(data["elder"]),
+            home_address=data["home_address"],
         )
         return Response(BindingSerializer(binding).data, status=status.HTTP_201_CREATED)
 
@@ -117,9 +107,7 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def rebind(self, request: Request, id: str) -> Response:
         """Move a device to another elder in one step (the old binding ends with ``reason``)."""
         device = self.get_object()
-        serializer = RebindSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, RebindSerializer)
         binding = services.device_rebind(
             actor=request_actor(request),
             device=device,
@@ -133,12 +121,9 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def unbind(self, request: Request, id: str) -> Response:
         """End the device's binding; it goes back to its community's stock."""
-        serializer = UnbindSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        reason = validated(request, UnbindSerializer)["reason"]
         device = services.device_unbind(
-            actor=request_actor(request),
-            device=self.get_object(),
-            reason=serializer.validated_data["reason"],
+            actor=request_actor(request), device=self.get_object(), reason=reason
         )
         return self._device(device)
 

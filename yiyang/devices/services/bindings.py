@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor
 from yiyang.devices import clock
@@ -73,24 +74,29 @@ def _start_binding(
     device.home_address = address
     device.community_id = elder.community_id
     device.division_code = elder.division_code
-    device.status = DeviceStatus.ACTIVE
+    changes = {
+        "elder": [str(previous.elder.external_id) if previous else None, str(elder.external_id)],
+        "home_address": [previous.home_address if previous else None, address],
+        **({"reason": reason[:200]} if reason else {}),
+    }
+    _save_device(actor, device, DeviceStatus.ACTIVE, changes)
+    return binding
+
+
+def _save_device(actor: Actor, device: Device, status: str, changes: dict[str, Any]) -> None:
+    """Save a device whose binding changed: its new status, no door left open (a door
+    sensor's state belongs to the home it watched), and the audit row."""
+    device.status = status
     device.door_open_since = None
     device.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=device,
-        division_code=device.division_code,
-        changes={
-            "elder": [
-                str(previous.elder.external_id) if previous else None,
-                str(elder.external_id),
-            ],
-            "home_address": [previous.home_address if previous else None, address],
-            **({"reason": reason[:200]} if reason else {}),
-        },
-    )
-    return binding
+    audit_change(actor, AuditAction.UPDATE, device, changes)
+
+
+def _locked(device: Device) -> tuple[Device, DeviceBinding | None]:
+    """The device locked for this transaction, and its binding in force (with its elder)."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
+    return device, current
 
 
 @transaction.atomic
@@ -107,9 +113,8 @@ def device_bind(
     the elder must lie in the actor's jurisdiction and be alive and registered here."""
     require_device_in_scope(actor, device)
     at = at or clock.now()
-    device = Device.objects.select_for_update().get(pk=device.pk)
+    device, current = _locked(device)
     elder = _check_bindable(actor, device, elder)
-    current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
     if current is not None:
         raise ValidationError(
             {
@@ -136,9 +141,8 @@ def device_rebind(
     in one step: the old binding ends and the new one begins at the same moment."""
     require_device_in_scope(actor, device)
     at = at or clock.now()
-    device = Device.objects.select_for_update().get(pk=device.pk)
+    device, current = _locked(device)
     elder = _check_bindable(actor, device, elder)
-    current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
     if current is not None and current.elder_id == elder.pk:
         raise ValidationError({"elder": _("The device is already bound to this elder.")})
     if current is not None:
@@ -152,8 +156,7 @@ def device_unbind(
 ) -> Device:
     """End the device's binding; it goes back to its community's stock."""
     require_device_in_scope(actor, device)
-    device = Device.objects.select_for_update().get(pk=device.pk)
-    current = device.bindings.select_related("elder").filter(unbound_at__isnull=True).first()
+    device, current = _locked(device)
     if current is None:
         raise ValidationError({"device": _("The device is not bound to anyone.")})
     reason = (reason or "").strip()
@@ -161,14 +164,6 @@ def device_unbind(
         raise ValidationError({"reason": _("At most %(limit)d characters.") % {"limit": 200}})
     _end_binding(actor, device, current, reason, at or clock.now())
     device.elder = None
-    device.status = DeviceStatus.IN_STOCK
-    device.door_open_since = None
-    device.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=device,
-        division_code=device.division_code,
-        changes={"elder": [str(current.elder.external_id), None], "reason": reason},
-    )
+    changes = {"elder": [str(current.elder.external_id), None], "reason": reason}
+    _save_device(actor, device, DeviceStatus.IN_STOCK, changes)
     return device

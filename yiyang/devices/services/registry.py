@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -196,13 +196,8 @@ def device_register(
             )
     except IntegrityError:
         raise _duplicate_error(cleaned, None) from None
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=device,
-        division_code=device.division_code,
-        changes={**{k: _plain(v) for k, v in cleaned.items()}, "community": community.code},
-    )
+    created = {**{k: _plain(v) for k, v in cleaned.items()}, "community": community.code}
+    audit_change(actor, AuditAction.CREATE, device, created)
     return device
 
 
@@ -234,11 +229,5 @@ def device_update(*, actor: Actor, device: Device, **values: Any) -> Device:
             device.save(update_fields=[*changes, "updated_at"])
     except IntegrityError:
         raise _duplicate_error(cleaned, device) from None
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=device,
-        division_code=device.division_code,
-        changes=changes,
-    )
+    audit_change(actor, AuditAction.UPDATE, device, changes)
     return device

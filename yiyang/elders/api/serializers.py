@@ -22,6 +22,7 @@ from yiyang.elders.choices import (
     Sex,
 )
 from yiyang.elders.models import AccessLog, Consent, Elder, ElderContact, ImportJob
+from yiyang.elders.selectors import ACCESS_LOG_COLUMNS
 from yiyang.elders.tags import age_band_of, age_on, elder_tags
 
 
@@ -261,17 +262,7 @@ class AccessLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AccessLog
-        fields = [
-            "id",
-            "at",
-            "username",
-            "role",
-            "action",
-            "fields",
-            "elder_count",
-            "ip_address",
-            "user_agent",
-        ]
+        fields = list(ACCESS_LOG_COLUMNS)
         read_only_fields = fields
 
 

@@ -7,14 +7,15 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
+from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
 from yiyang.elders import importing, services
 from yiyang.elders.api.serializers import (
@@ -42,24 +43,19 @@ from yiyang.elders.selectors import (
 from yiyang.elders.tasks import import_job_start
 
 
-class ElderViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class ElderViewSet(ScopedReadViewSet):
     """Elders in the caller's jurisdiction. Lists are masked; one elder's sensitive fields
     are unmasked where the role may see them, and each such view is in the access log.
     ``q`` matches a name, pinyin initials, a whole ID number or a whole phone number.
     Records are never deleted: set ``status``."""
 
     filterset_class = ElderFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
 
-    def get_queryset(self) -> QuerySet[Elder]:
-        if getattr(self, "swagger_fake_view", False):
-            return Elder.objects.none()
-        return elder_scoped(actor=request_actor(self.request))
+    model = Elder
+    get_for_actor = staticmethod(elder_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[Elder]:
+        return elder_scoped(actor=actor)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "list":
@@ -67,9 +63,6 @@ class ElderViewSet(
         if self.action == "history":
             return HistorySerializer
         return ElderDetailSerializer
-
-    def get_object(self) -> Elder:
-        return elder_get_for_actor(actor=request_actor(self.request), external_id=self.kwargs["id"])
 
     def _detail(self, elder: Elder, code: int = status.HTTP_200_OK) -> Response:
         revealed = services.elder_reveal(actor=request_actor(self.request), elder=elder)
@@ -117,9 +110,8 @@ class ElderViewSet(
     def contacts(self, request: Request, id: str) -> Response:
         """Add an emergency contact."""
         elder = self.get_object()
-        serializer = ContactWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.contact_add(actor=request_actor(request), elder=elder, **serializer.validated_data)
+        data = validated(request, ContactWriteSerializer)
+        services.contact_add(actor=request_actor(request), elder=elder, **data)
         return self._detail(elder, status.HTTP_201_CREATED)
 
     @extend_schema(request=FamilyLinkSerializer, responses={200: FamilyLinkSerializer})
@@ -144,36 +136,29 @@ class ElderViewSet(
         return Response(serializer.data)
 
 
-class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AccessLogViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Unmasked views and exports of elders' sensitive fields, for auditors."""
 
     serializer_class = AccessLogSerializer
     filterset_class = AccessLogFilterSet
+    model = AccessLog
 
-    def get_queryset(self) -> QuerySet[AccessLog]:
-        if getattr(self, "swagger_fake_view", False):
-            return AccessLog.objects.none()
-        return access_log_list(actor=request_actor(self.request))
+    def visible(self, actor: Actor) -> QuerySet[AccessLog]:
+        return access_log_list(actor=actor)
 
 
-class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportJobViewSet(ScopedReadViewSet):
     """Spreadsheet imports of elders (.xlsx or .csv): upload, follow progress, fetch the
     report of rejected rows."""
 
     serializer_class = ImportJobSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
     parser_classes = [MultiPartParser, FormParser]
 
-    def get_queryset(self) -> QuerySet[ImportJob]:
-        if getattr(self, "swagger_fake_view", False):
-            return ImportJob.objects.none()
-        return import_job_list(actor=request_actor(self.request))
+    model = ImportJob
+    get_for_actor = staticmethod(import_job_get_for_actor)
 
-    def get_object(self) -> ImportJob:
-        return import_job_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[ImportJob]:
+        return import_job_list(actor=actor)
 
     @extend_schema(request=ImportUploadSerializer, responses={202: ImportJobSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

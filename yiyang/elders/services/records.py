@@ -147,32 +147,22 @@ class Record:
 
 
 def record_of(elder: Elder) -> Record:
-    """Decrypt an elder into a Record (for comparison and edit forms; not for display)."""
+    """Decrypt an elder into a Record (for comparison and edit forms; not for display): the
+    sealed fields decrypted, every other field of the Record read from the elder as stored."""
     health = elder_health(elder)
+    sealed: dict[str, Any] = {
+        "id_number": elder_id_number(elder),
+        "phones": elder_phones(elder),
+        "insurance_number": elder_insurance_number(elder),
+        "chronic_conditions": health.chronic_conditions,
+        "disability_certificate": health.disability_certificate,
+        "family_doctor": health.family_doctor,
+    }
     return Record(
-        name=elder.name,
-        id_number=elder_id_number(elder),
-        sex=elder.sex,
-        birth_date=elder.birth_date,
-        ethnicity=elder.ethnicity,
-        phones=elder_phones(elder),
-        community=elder.community,
-        address=elder.address,
-        lat=elder.lat,
-        lng=elder.lng,
-        living_arrangement=elder.living_arrangement,
-        marital_status=elder.marital_status,
-        economic_status=elder.economic_status,
-        insurance_type=elder.insurance_type,
-        insurance_number=elder_insurance_number(elder),
-        chronic_conditions=health.chronic_conditions,
-        disability_certificate=health.disability_certificate,
-        family_doctor=health.family_doctor,
-        ability_level=elder.ability_level,
-        location_source=elder.location_source,
-        status=elder.status,
-        status_changed_on=elder.status_changed_on,
-        deceased_on=elder.deceased_on,
+        **{
+            name: sealed[name] if name in sealed else getattr(elder, name)
+            for name in Record.__dataclass_fields__
+        }
     )
 
 

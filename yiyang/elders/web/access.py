@@ -12,24 +12,13 @@ from yiyang.core.cells import safe_cell
 from yiyang.core.permissions import Permission, Role, request_actor, require_perm
 from yiyang.core.web.csv import export_view_response
 from yiyang.core.web.exports import export_start_response
+from yiyang.core.web.lists import code_label
 from yiyang.elders.choices import SensitiveField
 from yiyang.elders.exports import ELDER_EXPORT
 from yiyang.elders.filtersets import AccessLogFilterSet
 from yiyang.elders.models import AccessLog, AccessLogEntry
-from yiyang.elders.selectors import access_log_list
-from yiyang.elders.web.views import PAGE_SIZE, _label
-
-ACCESS_LOG_COLUMNS = [
-    "id",
-    "at",
-    "username",
-    "role",
-    "action",
-    "fields",
-    "elder_count",
-    "ip_address",
-    "user_agent",
-]
+from yiyang.elders.selectors import ACCESS_LOG_COLUMNS, access_log_list
+from yiyang.elders.web.views import PAGE_SIZE
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,7 +32,7 @@ def elder_export_view(request: HttpRequest) -> HttpResponse:
 
 
 def _role_label(role: str) -> str:
-    return _label(Role, role)
+    return code_label(Role, role)
 
 
 @login_required
@@ -63,7 +52,7 @@ def access_log_view(request: HttpRequest) -> HttpResponse:
         {
             "log": log,
             "role": _role_label(log.actor_role),
-            "fields": [_label(SensitiveField, f) for f in log.fields],
+            "fields": [code_label(SensitiveField, f) for f in log.fields],
             "elder_id": elder_of.get(log.pk),
         }
         for log in logs

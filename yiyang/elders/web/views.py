@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import TextChoices
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,8 @@ from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_filter_choices
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.history import history_rows
+from yiyang.core.web.lists import clean_filters, code_label
 from yiyang.core.web.pagination import CappedPaginator, ListPaginator
 from yiyang.elders import services
 from yiyang.elders.choices import (
@@ -112,25 +114,10 @@ HISTORY_CHOICES: dict[str, type[TextChoices]] = {
 }
 
 
-def _label(choices: type[TextChoices], value: Any) -> str:
-    """The translated label of a code (the code itself when unknown)."""
-    return str(choices(value).label) if value in choices.values else str(value)
-
-
-def _clean_filters(query: QueryDict) -> QueryDict:
-    """The list filters without empty values (an "All" option submits an empty one)."""
-    cleaned = QueryDict(mutable=True)
-    for key, values in query.lists():
-        kept = [v for v in values if v.strip()]
-        if kept and key != "page":
-            cleaned.setlist(key, kept)
-    return cleaned
-
-
 @login_required
 def elder_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    filters = _clean_filters(request.GET)
+    filters = clean_filters(request.GET)
     elders = elder_list(actor=actor, filters=filters)
     # A text search may match much of the city: count at most SEARCH_COUNT_CAP of it.
     paginator = (
@@ -179,30 +166,30 @@ def _history_value(key: str, value: Any, communities: dict[str, str]) -> str:
     if value in (None, "", [], {}):
         return "—"
     if key in HISTORY_CHOICES and isinstance(value, str):
-        return _label(HISTORY_CHOICES[key], value)
+        return code_label(HISTORY_CHOICES[key], value)
     if key == "ethnicity":
         return ETHNICITIES.get(str(value), str(value))
     if key == "community":
         return communities.get(str(value), str(value))
     if key == "chronic_conditions" and isinstance(value, list):
-        return "、".join(_label(ChronicCondition, code) for code in value)
+        return "、".join(code_label(ChronicCondition, code) for code in value)
     if key == "consent_given" and isinstance(value, str):
         # "purpose recipient date" as the consent service writes it.
         purpose, _sep, rest = value.partition(" ")
-        return " ".join([_label(ConsentPurpose, purpose), *rest.split()])
+        return " ".join([code_label(ConsentPurpose, purpose), *rest.split()])
     if key == "source" and value == "import":
         return _("Spreadsheet import")
     if isinstance(value, dict):  # a contact as history keeps it
         parts = [str(value.get("name") or "")]
         if value.get("relation"):
-            parts.append(f"({_label(Relation, value['relation'])})")
+            parts.append(f"({code_label(Relation, value['relation'])})")
         if value.get("phones"):
             parts.append(display.words(value["phones"]))
         if value.get("first"):
             parts.append(_("first to call"))
         return " ".join(p for p in parts if p)
     if key == "family_member" and isinstance(value, list) and len(value) == 3:  # user, relation, on
-        return f"{value[0]} · {_label(Relation, str(value[1]))}" + ("" if value[2] else " ×")
+        return f"{value[0]} · {code_label(Relation, str(value[1]))}" + ("" if value[2] else " ×")
     return display.display_value(value)
 
 
@@ -217,25 +204,9 @@ def _history_rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
         if isinstance(value, str)
     }
     communities = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
-    rows = []
-    for event in events:
-        changes = []
-        for key, change in event.changes.items():
-            if key.startswith("_"):
-                continue
-            if isinstance(change, list) and len(change) == 2:
-                old, new = change
-            else:
-                old, new = None, change
-            changes.append(
-                {
-                    "label": HISTORY_LABELS.get(key, key),
-                    "old": _history_value(key, old, communities) if old is not None else "",
-                    "new": _history_value(key, new, communities),
-                }
-            )
-        rows.append({"event": event, "changes": changes})
-    return rows
+    return history_rows(
+        events, labels=HISTORY_LABELS, value=lambda key, v: _history_value(key, v, communities)
+    )
 
 
 @login_required
@@ -277,7 +248,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
             "insurance_number": insurance_number,
             "health_hidden": SensitiveField.HEALTH not in visible,
             "health": health,
-            "conditions": [_label(ChronicCondition, c) for c in health.chronic_conditions]
+            "conditions": [code_label(ChronicCondition, c) for c in health.chronic_conditions]
             if health is not None
             else [],
             "ethnicity": ETHNICITIES.get(elder.ethnicity, ""),

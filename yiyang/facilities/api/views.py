@@ -10,14 +10,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiyang.core.api.lookups import referenced
-from yiyang.core.permissions import request_actor
+from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.facilities import planning, selectors, services
 from yiyang.facilities.api.serializers import (
     CoverageQuerySerializer,
@@ -42,32 +43,21 @@ def _division(actor: Any, code: Any) -> Any:
     return referenced("division", message, selectors.division_get_in_scope, actor=actor, code=code)
 
 
-class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FacilityViewSet(ScopedReadViewSet):
     """Facilities in the caller's jurisdiction (a facility extends an organisation)."""
 
     serializer_class = FacilitySerializer
     filterset_class = FacilityFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = Facility
+    get_for_actor = staticmethod(selectors.facility_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Facility]:
-        if getattr(self, "swagger_fake_view", False):
-            return Facility.objects.none()
-        return selectors.facility_list(actor=request_actor(self.request)).prefetch_related(
-            "service_area"
-        )
-
-    def get_object(self) -> Facility:
-        return selectors.facility_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Facility]:
+        return selectors.facility_list(actor=actor).prefetch_related("service_area")
 
     @extend_schema(request=FacilityCreateSerializer, responses={201: FacilitySerializer})
     def create(self, request: Request) -> Response:
         """Register an organisation of the caller's jurisdiction as a facility."""
-        serializer = FacilityCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data: dict[str, Any] = dict(serializer.validated_data)
+        data = validated(request, FacilityCreateSerializer)
         actor = request_actor(request)
         organisation = referenced(
             "organisation",
@@ -98,47 +88,38 @@ class FacilityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def status(self, request: Request, id: str) -> Response:
         """Move the facility to a status (planned -> under construction -> open ->
         suspended -> closed) on a date (today by default)."""
-        serializer = StatusSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, StatusSerializer)
         facility = services.facility_status_set(
             actor=request_actor(request),
             facility=self.get_object(),
-            status=serializer.validated_data["status"],
-            on=serializer.validated_data.get("on"),
+            status=data["status"],
+            on=data.get("on"),
         )
         return Response(FacilitySerializer(facility).data)
 
 
-class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProjectViewSet(ScopedReadViewSet):
     """Construction projects (立项 -> 开工 -> 竣工 -> 投用) in the caller's jurisdiction."""
 
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = ConstructionProject
+    get_for_actor = staticmethod(selectors.project_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[ConstructionProject]:
-        if getattr(self, "swagger_fake_view", False):
-            return ConstructionProject.objects.none()
-        return selectors.project_list(actor=request_actor(self.request))
-
-    def get_object(self) -> ConstructionProject:
-        return selectors.project_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[ConstructionProject]:
+        return selectors.project_list(actor=actor)
 
     @extend_schema(request=MilestoneSerializer, responses=ProjectSerializer)
     @action(detail=True, methods=["post"])
     def milestone(self, request: Request, id: str) -> Response:
         """Record the project's next milestone (开工, 竣工, 投用) on a day (today by
         default); starting construction and putting into use move the facility too."""
-        serializer = MilestoneSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, MilestoneSerializer)
         project = services.project_milestone(
             actor=request_actor(request),
             project=self.get_object(),
-            milestone=serializer.validated_data["milestone"],
-            on=serializer.validated_data.get("on") or timezone.localdate(),
+            milestone=data["milestone"],
+            on=data.get("on") or timezone.localdate(),
         )
         return Response(ProjectSerializer(project).data)
 
@@ -182,29 +163,20 @@ class CoverageView(APIView):
         return Response(CoverageSerializer(data).data)
 
 
-class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ScenarioViewSet(ScopedReadViewSet):
     """Where to build next: start a scenario (it runs in the background; follow
     ``progress``), then read the exact and the greedy choice."""
 
     serializer_class = ScenarioSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = PlanScenario
+    get_for_actor = staticmethod(selectors.scenario_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[PlanScenario]:
-        if getattr(self, "swagger_fake_view", False):
-            return PlanScenario.objects.none()
-        return selectors.scenario_list(actor=request_actor(self.request))
-
-    def get_object(self) -> PlanScenario:
-        return selectors.scenario_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[PlanScenario]:
+        return selectors.scenario_list(actor=actor)
 
     @extend_schema(request=ScenarioCreateSerializer, responses={201: ScenarioSerializer})
     def create(self, request: Request) -> Response:
-        serializer = ScenarioCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data: dict[str, Any] = dict(serializer.validated_data)
+        data = validated(request, ScenarioCreateSerializer)
         actor = request_actor(request)
         division = _division(actor, data.pop("division"))
         scenario = planning.scenario_start(actor=actor, division=division, **data)
@@ -214,12 +186,10 @@ class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], url_path="save")
     def keep(self, request: Request, id: str) -> Response:
         """Keep a finished scenario under a name (for comparing and exporting)."""
-        serializer = ScenarioSaveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         scenario = planning.scenario_save(
             actor=request_actor(request),
             scenario=self.get_object(),
-            name=serializer.validated_data["name"],
+            name=validated(request, ScenarioSaveSerializer)["name"],
         )
         return Response(ScenarioSerializer(scenario).data)
 
@@ -227,12 +197,8 @@ class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def build(self, request: Request, id: str) -> Response:
         """Plan a chosen site as a facility and approve its construction project (立项)."""
-        serializer = ScenarioBuildSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, ScenarioBuildSerializer)
         project = planning.scenario_site_build(
-            actor=request_actor(request),
-            scenario=self.get_object(),
-            index=serializer.validated_data.pop("site"),
-            **serializer.validated_data,
+            actor=request_actor(request), scenario=self.get_object(), index=data.pop("site"), **data
         )
         return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)

@@ -5,14 +5,15 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from yiyang.core.api.viewsets import ScopedReadViewSet
 from yiyang.core.indicators import Indicator, provider_compute
-from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.indicators import services
 from yiyang.indicators.api.serializers import (
     IndicatorSerializer,
@@ -176,32 +177,24 @@ class IndicatorViewSet(viewsets.ViewSet):
         return Response(ProviderValueSerializer(data, many=True).data)
 
 
-class IndicatorTargetViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class IndicatorTargetViewSet(ScopedReadViewSet):
     """Targets per indicator, year and division: those of the caller's jurisdiction and of
     the divisions above it. City administrators set them (district officers for their
     district); every change is in the audit log."""
 
     serializer_class = IndicatorTargetSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
 
-    def get_queryset(self) -> QuerySet[IndicatorTarget]:
-        if getattr(self, "swagger_fake_view", False):
-            return IndicatorTarget.objects.none()
-        queryset = target_list(actor=request_actor(self.request))
+    model = IndicatorTarget
+    get_for_actor = staticmethod(target_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[IndicatorTarget]:
+        queryset = target_list(actor=actor)
         params = self.request.query_params
         if params.get("code"):
             queryset = queryset.filter(code=params["code"])
         if params.get("year", "").isdigit():
             queryset = queryset.filter(year=int(params["year"]))
         return queryset
-
-    def get_object(self) -> IndicatorTarget:
-        return target_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return IndicatorTargetSerializer

@@ -15,12 +15,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.permissions import request_actor
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.elders.models import Elder
 from yiyang.meals import selectors, services
 from yiyang.meals.api.serializers import (
@@ -40,12 +41,6 @@ from yiyang.meals.api.serializers import (
     VoidSerializer,
 )
 from yiyang.meals.models import Booking, Canteen, Dish, ServedMeal, StandingOrder
-
-
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _elder(canteen: Canteen, data: dict[str, Any]) -> Elder:
@@ -77,45 +72,39 @@ def _photo_url(request: Request, canteen: Canteen, elder: Elder) -> str | None:
     return f"{path}?{urlencode({'grant': grant})}"
 
 
-def _counter(request: Request, serializer_class: type) -> tuple[dict[str, Any], Canteen, Elder]:
-    data = _valid(serializer_class, request)
+def _counter(request: Request, serializer_class: type) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The counter's request body and the meal it asks about, as the counter services take
+    it: the canteen whose counter the caller runs, the elder identified there, the meal-time,
+    the mode and the dish (one of the canteen's dishes, or none)."""
+    data = validated(request, serializer_class)
     actor = request_actor(request)
     canteen = selectors.counter_canteen_get(actor=actor, external_id=data["canteen"])
-    return data, canteen, _elder(canteen, data)
+    elder = _elder(canteen, data)
+    dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
+    meal = {"canteen": canteen, "elder": elder, "meal": data["meal"], "mode": data["mode"]}
+    return data, {**meal, "dish": dish}
 
 
-class CanteenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CanteenViewSet(ScopedReadViewSet):
     """Canteens and meal points the caller may see."""
 
     serializer_class = CanteenSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = Canteen
+    get_for_actor = staticmethod(selectors.canteen_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Canteen]:
-        if getattr(self, "swagger_fake_view", False):
-            return Canteen.objects.none()
-        return selectors.canteen_list(actor=request_actor(self.request))
-
-    def get_object(self) -> Canteen:
-        return selectors.canteen_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.canteen_list(actor=actor)
 
 
-class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ServedMealViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Meals served: the counter records them; lists are scoped (a canteen's staff their
     canteens, officers their elders, family their linked elders)."""
 
     serializer_class = ServedMealSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = ServedMeal
 
-    def get_queryset(self) -> QuerySet[ServedMeal]:
-        if getattr(self, "swagger_fake_view", False):
-            return ServedMeal.objects.none()
-        day = self.request.query_params.get("day")
-        filters = {"day": day} if day and _is_date(day) else {}
-        return selectors.served_list(actor=request_actor(self.request), filters=filters)
+    def visible(self, actor: Actor) -> QuerySet[ServedMeal]:
+        return selectors.served_list(actor=actor, filters=_day_filters(self.request))
 
     @extend_schema(parameters=[OpenApiParameter("day", OpenApiTypes.DATE, description="one day")])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -128,16 +117,11 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record a meal at the counter. Name the elder by ``card`` (the QR value),
         ``id_number``, ``phone`` or ``elder``. 409 when the meal-time was served already."""
-        data, canteen, elder = _counter(request, ServeSerializer)
-        dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
+        data, meal = _counter(request, ServeSerializer)
         try:
             served = services.meal_serve(
                 actor=request_actor(request),
-                canteen=canteen,
-                elder=elder,
-                meal=data["meal"],
-                mode=data["mode"],
-                dish=dish,
+                **meal,
                 at=data.get("at"),
                 client_id=data.get("client_id"),
                 day=data.get("date"),
@@ -155,7 +139,7 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def void(self, request: Request, id: str) -> Response:
         """Void a meal recorded by mistake (with the reason): its subsidy no longer counts
         and the meal-time is open again. Audited; only the canteen that recorded it."""
-        data = _valid(VoidSerializer, request)
+        data = validated(request, VoidSerializer)
         actor = request_actor(request)
         served = selectors.served_get_for_actor(actor=actor, external_id=id)
         voided = services.served_meal_void(actor=actor, served=served, reason=data["reason"])
@@ -166,16 +150,9 @@ class ServedMealViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def preview(self, request: Request) -> Response:
         """What the counter shows before recording: name, price after subsidy, diet
         warnings, and whether the meal-time was served already somewhere."""
-        data, canteen, elder = _counter(request, CounterSerializer)
-        dish = selectors.dish_get(canteen=canteen, external_id=data.get("dish"))
-        preview = services.counter_preview(
-            actor=request_actor(request),
-            canteen=canteen,
-            elder=elder,
-            meal=data["meal"],
-            mode=data["mode"],
-            dish=dish,
-        )
+        _, meal = _counter(request, CounterSerializer)
+        preview = services.counter_preview(actor=request_actor(request), **meal)
+        canteen, elder = meal["canteen"], meal["elder"]
         quote = preview.quote
         body = {
             "elder": elder.external_id,
@@ -200,31 +177,27 @@ def _is_date(text: str) -> bool:
     return True
 
 
-class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+def _day_filters(request: Request) -> dict[str, str]:
+    """The list's one filter, ``?day=YYYY-MM-DD``; anything else lists every day."""
+    day = request.query_params.get("day")
+    return {"day": day} if day and _is_date(day) else {}
+
+
+class BookingViewSet(ScopedReadViewSet):
     """Meal bookings the caller may see (couriers: their deliveries, in route order)."""
 
     serializer_class = BookingSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = Booking
+    get_for_actor = staticmethod(selectors.booking_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Booking]:
-        if getattr(self, "swagger_fake_view", False):
-            return Booking.objects.none()
-        day = self.request.query_params.get("day")
-        filters = {"day": day} if day and _is_date(day) else {}
-        return selectors.booking_list(actor=request_actor(self.request), filters=filters).order_by(
-            "day", "meal", "route_position", "id"
-        )
-
-    def get_object(self) -> Booking:
-        return selectors.booking_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Booking]:
+        bookings = selectors.booking_list(actor=actor, filters=_day_filters(self.request))
+        return bookings.order_by("day", "meal", "route_position", "id")
 
     @extend_schema(request=BookingCreateSerializer, responses={201: BookingResultSerializer})
     def create(self, request: Request) -> Response:
         """Book a meal for an elder (cutoff, capacity and delivery area are checked)."""
-        data = _valid(BookingCreateSerializer, request)
+        data = validated(request, BookingCreateSerializer)
         actor = request_actor(request)
         elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
         canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
@@ -255,7 +228,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def deliver(self, request: Request, id: str) -> Response:
         """The courier confirms: delivered (time, place) or the elder not at home."""
-        data = _valid(DeliverySerializer, request)
+        data = validated(request, DeliverySerializer)
         try:
             booking = services.delivery_confirm(
                 actor=request_actor(request),
@@ -270,29 +243,20 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(BookingSerializer(booking).data)
 
 
-class StandingOrderViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class StandingOrderViewSet(ScopedReadViewSet):
     """Standing orders (lunch every weekday): booked day by day ahead of the cutoff."""
 
     serializer_class = StandingOrderSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = StandingOrder
+    get_for_actor = staticmethod(selectors.standing_order_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[StandingOrder]:
-        if getattr(self, "swagger_fake_view", False):
-            return StandingOrder.objects.none()
-        return selectors.standing_order_list(actor=request_actor(self.request)).order_by("id")
-
-    def get_object(self) -> StandingOrder:
-        return selectors.standing_order_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[StandingOrder]:
+        return selectors.standing_order_list(actor=actor).order_by("id")
 
     @extend_schema(request=StandingOrderCreateSerializer, responses={201: StandingOrderSerializer})
     def create(self, request: Request) -> Response:
         """Place a standing order for an elder (the canteen's days and area are checked)."""
-        data = _valid(StandingOrderCreateSerializer, request)
+        data = validated(request, StandingOrderCreateSerializer)
         actor = request_actor(request)
         elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
         canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])

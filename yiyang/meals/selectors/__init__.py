@@ -20,6 +20,7 @@ from yiyang.meals.selectors.bookings import (
 from yiyang.meals.selectors.canteens import (
     bookable_dishes,
     canteen_get_for_actor,
+    canteen_get_to_manage,
     canteen_list,
     canteen_queryset,
     counter_canteen_get,
@@ -76,6 +77,7 @@ __all__ = [
     "booking_get_for_actor",
     "booking_list",
     "canteen_get_for_actor",
+    "canteen_get_to_manage",
     "canteen_list",
     "canteen_queryset",
     "card_get_for_actor",

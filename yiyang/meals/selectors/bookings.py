@@ -11,7 +11,6 @@ from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.meals.choices import (
     BookingStatus,
     MealMode,
@@ -32,7 +31,7 @@ def bookable_elders(*, actor: Actor) -> QuerySet[Elder]:
     require_perm(actor, Permission.BOOK_MEALS)
     queryset = Elder.objects.filter(status=ElderStatus.ACTIVE).order_by("name", "id")
     if is_family(actor):
-        return queryset.filter(pk__in=family_elder_ids(user=actor))
+        return actor.scope.apply(queryset, elder_field="pk")
     if actor.scope.division_prefix is None:
         return queryset.none()
     return actor.scope.apply(queryset, division_code_field="division_code")
@@ -45,7 +44,7 @@ def bookable_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Elder:
     require_perm(actor, Permission.BOOK_MEALS)
     queryset = Elder.objects.select_related("community")
     if is_family(actor):
-        queryset = queryset.filter(pk__in=family_elder_ids(user=actor))
+        queryset = actor.scope.apply(queryset, elder_field="pk")
     elif actor.scope.division_prefix is None:
         cities = {
             code[:4]
@@ -81,7 +80,7 @@ def _elder_rows(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """Rows of elders' meals in the actor's reach: family their linked elders (with consent),
     couriers their deliveries, a canteen's staff their canteens, officers their divisions."""
     if is_family(actor):
-        return queryset.filter(elder_id__in=family_elder_ids(user=actor))
+        return actor.scope.apply(queryset, elder_field="elder_id")
     if str(actor.role) == Role.CAREGIVER.value and queryset.model is Booking:
         queryset = queryset.filter(courier_id=actor.pk)
     return actor.scope.apply(

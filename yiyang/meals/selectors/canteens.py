@@ -8,13 +8,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from yiyang.accounts.models import User
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.elders.models import Elder
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.meals.choices import (
     ACTIVE_BOOKING,
     BookingStatus,
@@ -26,7 +26,7 @@ from yiyang.meals.models import (
     Dish,
     MenuItem,
 )
-from yiyang.meals.permissions import is_family
+from yiyang.meals.permissions import covers_canteen, is_family
 
 
 def canteen_queryset(*, actor: Actor) -> QuerySet[Canteen]:
@@ -34,7 +34,7 @@ def canteen_queryset(*, actor: Actor) -> QuerySet[Canteen]:
     logins see the canteens of their linked elders' districts (where they may book)."""
     base = Canteen.objects.select_related("organisation", "facility", "kitchen__organisation")
     if is_family(actor):
-        codes = Elder.objects.filter(pk__in=family_elder_ids(user=actor)).values_list(
+        codes = actor.scope.apply(Elder.objects.all(), elder_field="pk").values_list(
             "division_code", flat=True
         )
         districts = sorted({code[:6] for code in codes})
@@ -57,6 +57,16 @@ def canteen_list(*, actor: Actor) -> QuerySet[Canteen]:
 def canteen_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Canteen:
     require_perm(actor, Permission.VIEW_MEALS)
     return get_or_404(canteen_queryset(actor=actor), external_id=external_id)
+
+
+def canteen_get_to_manage(*, actor: Actor, external_id: uuid.UUID | str) -> Canteen:
+    """A canteen the actor manages (its menu, rounds, staff): the permission, then the
+    canteen in the actor's jurisdiction (404 otherwise)."""
+    require_perm(actor, Permission.MANAGE_CANTEENS)
+    canteen = canteen_get_for_actor(actor=actor, external_id=external_id)
+    if not covers_canteen(actor, canteen):
+        raise Http404
+    return canteen
 
 
 def counter_canteen_get(*, actor: Actor, external_id: uuid.UUID | str) -> Canteen:

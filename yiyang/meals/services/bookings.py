@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, actor_user, require_perm
 from yiyang.elders.models import Elder
@@ -137,13 +137,7 @@ def _take(
         changes["dish_fallback"] = [None, True]
     if confirmed is not None:
         changes["diet_conflict_confirmed"] = [None, confirmed]
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=booking,
-        division_code=elder.division_code,
-        changes=changes,
-    )
+    audit_change(actor, AuditAction.CREATE, booking, changes, division_code=elder.division_code)
     return booking
 
 
@@ -207,11 +201,10 @@ def booking_cancel(
         )
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=booking,
-        division_code=booking.division_code,
-        changes={"status": [BookingStatus.BOOKED, BookingStatus.CANCELLED]},
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        booking,
+        {"status": [BookingStatus.BOOKED, BookingStatus.CANCELLED]},
     )
     return booking

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission
@@ -99,12 +100,11 @@ def canteen_register(
     canteen.save()
     area = delivery_area if delivery_area is not None else list(facility.service_area.all())
     canteen.delivery_area.set(area)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=canteen,
-        division_code=canteen.division_code,
-        changes={k: [None, v] for k, v in snapshot(canteen, CANTEEN_FIELDS).items()},
+    audit_change(
+        actor,
+        AuditAction.CREATE,
+        canteen,
+        {k: [None, v] for k, v in snapshot(canteen, CANTEEN_FIELDS).items()},
     )
     return canteen
 
@@ -122,13 +122,7 @@ def canteen_update(*, actor: Actor, canteen: Canteen, **values: Any) -> Canteen:
     changes = diff(before, snapshot(canteen, CANTEEN_FIELDS))
     if changes:
         canteen.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=canteen,
-            division_code=canteen.division_code,
-            changes=changes,
-        )
+        audit_change(actor, AuditAction.UPDATE, canteen, changes)
     return canteen
 
 
@@ -181,12 +175,11 @@ def menu_set(
     items = MenuItem.objects.bulk_create(
         [MenuItem(canteen=canteen, day=day, meal=meal, dish=d) for d in dishes]
     )
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=canteen,
-        division_code=canteen.division_code,
-        changes={
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        canteen,
+        {
             "menu": [
                 None,
                 {"day": day.isoformat(), "meal": meal, "dishes": [d.name for d in dishes]},

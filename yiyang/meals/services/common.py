@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.meals.models import Canteen
 from yiyang.meals.permissions import covers_canteen, is_family
 
@@ -37,7 +36,7 @@ def require_elder(actor: Actor, elder: Elder) -> None:
     """Booking for an elder: family their linked elders (with consent), others their
     jurisdiction's elders, a canteen's staff any elder at their counter."""
     if is_family(actor):
-        if elder.pk not in family_elder_ids(user=actor):
+        if not actor.scope.covers_elder(elder_id=elder.pk, division_code=elder.division_code):
             raise Http404
         return
     if actor.scope.organisation_ids is not None and actor.scope.division_prefix is None:

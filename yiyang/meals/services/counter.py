@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user
 from yiyang.elders.models import Elder
@@ -251,12 +251,8 @@ def _write(
     )
     if booking is not None:
         Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.SERVED)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=served,
-        division_code=elder.division_code,
-        changes=_changes(served),
+    audit_change(
+        actor, AuditAction.CREATE, served, _changes(served), division_code=elder.division_code
     )
     return served
 
@@ -306,12 +302,11 @@ def served_meal_void(
         Booking.objects.filter(pk=locked.booking_id, status=BookingStatus.SERVED).update(
             status=BookingStatus.BOOKED
         )
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=locked,
-        division_code=locked.division_code,
-        changes={
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        locked,
+        {
             "voided": [None, reason],
             "subsidy_yuan": [str(locked.subsidy_yuan), "0.00"],
             "self_pay_yuan": [str(locked.self_pay_yuan), "0.00"],

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from yiyang.accounts.models import User
 from yiyang.alerts.choices import RecipientKind
 from yiyang.alerts.services import notification_send
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.meals.choices import BookingStatus, Meal, MealMode
@@ -74,14 +74,11 @@ def delivery_round_assign(
         booking.courier = courier  # type: ignore[assignment]
         booking.route_position = position
         booking.save(update_fields=["courier", "route_position", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=canteen,
-        division_code=canteen.division_code,
-        changes={
-            "delivery_round": [None, {"day": day.isoformat(), "meal": meal, "stops": len(ordered)}]
-        },
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        canteen,
+        {"delivery_round": [None, {"day": day.isoformat(), "meal": meal, "stops": len(ordered)}]},
     )
     return ordered
 
@@ -129,12 +126,11 @@ def delivery_confirm(
         booking.is_late = delivered and at > late_after
         booking.status = BookingStatus.DELIVERED if delivered else BookingStatus.NOT_AT_HOME
         booking.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=booking,
-            division_code=booking.division_code,
-            changes={
+        audit_change(
+            actor,
+            AuditAction.UPDATE,
+            booking,
+            {
                 "status": [BookingStatus.BOOKED, booking.status],
                 "late": [None, booking.is_late],
             },

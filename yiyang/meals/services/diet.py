@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.models import Elder
@@ -94,12 +95,12 @@ def elder_diet_set(
     diet.allergies_ciphertext = crypto.encrypt(",".join(clean)) if clean else ""
     diet.save()
     elder.diet = diet  # the counter reads the diet through this cache (selectors.elder_diet)
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=diet,
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        diet,
+        {"needs": [None, diet.needs], "allergies": [None, "***" if clean else ""]},
         division_code=elder.division_code,
-        changes={"needs": [None, diet.needs], "allergies": [None, "***" if clean else ""]},
     )
     return diet
 

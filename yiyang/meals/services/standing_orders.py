@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.elders.models import Elder
@@ -84,13 +84,7 @@ def standing_order_place(
     changes: dict[str, list[Any]] = {"dish": [None, str(dish.external_id) if dish else None]}
     if confirmed is not None:
         changes["diet_conflict_confirmed"] = [None, confirmed]
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=order,
-        division_code=order.division_code,
-        changes=changes,
-    )
+    audit_change(actor, AuditAction.CREATE, order, changes)
     return order
 
 
@@ -104,13 +98,7 @@ def standing_order_stop(*, actor: Actor, order: StandingOrder) -> StandingOrder:
         raise ValidationError({"standing_order": _("This standing order has ended already.")})
     order.is_active = False
     order.save(update_fields=["is_active", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=order,
-        division_code=order.division_code,
-        changes={"is_active": [True, False]},
-    )
+    audit_change(actor, AuditAction.UPDATE, order, {"is_active": [True, False]})
     return order
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,6 @@ from yiyang.core.permissions import Permission, has_perm, request_actor, require
 from yiyang.meals import selectors, services
 from yiyang.meals.choices import DietLabel, Meal
 from yiyang.meals.models import Canteen
-from yiyang.meals.permissions import covers_canteen
 from yiyang.meals.web.views import WEEKDAYS
 
 MENU_DAYS = 7
@@ -78,10 +77,7 @@ def _post_menu(request: HttpRequest, canteen: Any) -> None:
 def menu_edit_view(request: HttpRequest, id: str) -> HttpResponse:
     """The weekly menu of a canteen or central kitchen (a meal point shows its kitchen's)."""
     actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_CANTEENS)
-    canteen = selectors.canteen_get_for_actor(actor=actor, external_id=id)
-    if not covers_canteen(actor, canteen):
-        raise Http404
+    canteen = selectors.canteen_get_to_manage(actor=actor, external_id=id)
     start = _week_start(request.GET.get("start") or request.POST.get("start"))
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and canteen.kitchen_id is None:
@@ -167,10 +163,7 @@ def served_view(request: HttpRequest) -> HttpResponse:
 def rounds_view(request: HttpRequest, id: str) -> HttpResponse:
     """A meal-time's delivery rounds: the bookings waiting go to a courier, in route order."""
     actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_CANTEENS)
-    canteen = selectors.canteen_get_for_actor(actor=actor, external_id=id)
-    if not covers_canteen(actor, canteen):
-        raise Http404
+    canteen = selectors.canteen_get_to_manage(actor=actor, external_id=id)
     source = request.POST if request.method == "POST" else request.GET
     try:
         day = datetime.date.fromisoformat(source.get("day", ""))
@@ -290,10 +283,7 @@ def _canteen_values(post: Any) -> dict[str, Any]:
 def canteen_edit_view(request: HttpRequest, id: str) -> HttpResponse:
     """A canteen's opening days, meals, seats and capacity, prices, cutoff and delivery."""
     actor = request_actor(request)
-    require_perm(actor, Permission.MANAGE_CANTEENS)
-    canteen = selectors.canteen_get_for_actor(actor=actor, external_id=id)
-    if not covers_canteen(actor, canteen):
-        raise Http404
+    canteen = selectors.canteen_get_to_manage(actor=actor, external_id=id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:

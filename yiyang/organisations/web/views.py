@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,27 +18,33 @@ from yiyang.core.web.csv import export_view_response
 from yiyang.core.web.forms import apply_errors
 from yiyang.organisations import services
 from yiyang.organisations.filtersets import OrganisationFilterSet
+from yiyang.organisations.models import Organisation
 from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
+from yiyang.organisations.services import ORGANISATION_FIELDS
 from yiyang.organisations.web.forms import OrganisationForm
 
+# The form's fields, the division given by its code and its name.
+_DIVISION = ORGANISATION_FIELDS.index("division")
 EXPORT_COLUMNS = [
     "external_id",
-    "name",
-    "kind",
-    "ownership",
-    "status",
+    *ORGANISATION_FIELDS[:_DIVISION],
     "division_code",
-    "division",
-    "address",
-    "lat",
-    "lng",
-    "licence_number",
-    "phone",
-    "total_beds",
-    "nursing_beds",
-    "occupied_beds",
-    "operator",
+    *ORGANISATION_FIELDS[_DIVISION:],
 ]
+# Cells that are not the attribute of the same name; ids are the public UUIDs.
+_EXPORT_CELLS: dict[str, Callable[[Organisation], Any]] = {
+    "external_id": lambda o: str(o.external_id),
+    "division_code": lambda o: o.division.code,
+    "division": lambda o: o.division.name,
+    "operator": lambda o: str(o.operator.external_id) if o.operator else "",
+}
+
+
+def _export_row(organisation: Organisation) -> tuple[Any, ...]:
+    return tuple(
+        _EXPORT_CELLS[name](organisation) if name in _EXPORT_CELLS else getattr(organisation, name)
+        for name in EXPORT_COLUMNS
+    )
 
 
 @login_required
@@ -116,22 +125,5 @@ def organisation_export_view(request: HttpRequest) -> StreamingHttpResponse:
         queryset=organisation_list(actor=request_actor(request), filters=request.GET),
         filename="organisations.csv",
         header=EXPORT_COLUMNS,
-        row=lambda o: (
-            str(o.external_id),
-            o.name,
-            o.kind,
-            o.ownership,
-            o.status,
-            o.division.code,
-            o.division.name,
-            o.address,
-            o.lat,
-            o.lng,
-            o.licence_number,
-            o.phone,
-            o.total_beds,
-            o.nursing_beds,
-            o.occupied_beds,
-            str(o.operator.external_id) if o.operator else "",
-        ),
+        row=_export_row,
     )

@@ -25,6 +25,7 @@ from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import request_actor
 from yiyang.scheduling import selectors, services, wording
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
+from yiyang.scheduling.lifecycle import PlanAction, day_plan_refusal, plan_actions
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.planning import clock
 
@@ -314,12 +315,14 @@ def _elder_name(visit: Any) -> str:
 
 def _context(request: HttpRequest, run: PlanRun) -> dict[str, Any]:
     actor = request_actor(request)
+    actions = plan_actions(actor=actor, run=run)
     context: dict[str, Any] = {
         "run": run,
         "ready": run.status == PlanRunStatus.DONE,
         "working": run.status in (PlanRunStatus.QUEUED, PlanRunStatus.RUNNING),
         "board_url": f"{reverse('visits:board')}?date={run.day.isoformat()}",
-        "can_replan": run.day >= timezone.localdate(),
+        "can_replan": PlanAction.REPLAN in actions,
+        "can_accept": PlanAction.ACCEPT in actions,
     }
     if context["can_replan"]:
         context["dropout_choices"] = selectors.dropout_choices(
@@ -531,7 +534,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
             "provider": provider,
             "day": day,
             "runs": runs,
-            "can_replan": day >= timezone.localdate(),
+            "can_replan": day_plan_refusal(day) is None,
             "choices": selectors.dropout_choices(actor=actor, provider=provider, day=day),
             "board_url": f"{reverse('visits:board')}?date={day.isoformat()}",
         },

@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
 from yiyang.core.models import Division
-from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.services import services
 from yiyang.services.api.serializers import (
     CaregiverSerializer,
@@ -29,6 +30,7 @@ from yiyang.services.models import Caregiver, ServiceItem, ServiceOffering
 from yiyang.services.selectors import (
     caregiver_get_for_actor,
     caregiver_list,
+    offering_list,
     provider_areas,
     provider_queryset,
     service_item_get,
@@ -36,22 +38,18 @@ from yiyang.services.selectors import (
 )
 
 
-class ServiceItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ServiceItemViewSet(ScopedReadViewSet):
     """The city's service list (服务清单); city administrators edit it."""
 
     serializer_class = ServiceItemSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
 
-    def get_queryset(self) -> QuerySet[ServiceItem]:
-        if getattr(self, "swagger_fake_view", False):
-            return ServiceItem.objects.none()
-        items = service_items(actor=request_actor(self.request))
+    model = ServiceItem
+    get_for_actor = staticmethod(service_item_get)
+
+    def visible(self, actor: Actor) -> QuerySet[ServiceItem]:
+        items = service_items(actor=actor)
         category = self.request.query_params.get("category")
         return items.filter(category=category) if category else items
-
-    def get_object(self) -> ServiceItem:
-        return service_item_get(actor=request_actor(self.request), external_id=self.kwargs["id"])
 
     def create(self, request: Request) -> Response:
         actor = request_actor(request)
@@ -85,24 +83,18 @@ def _actor_city(actor: Any) -> Any:
     return city
 
 
-class CaregiverViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaregiverViewSet(ScopedReadViewSet):
     """Caregivers of the providers in the caller's scope."""
 
     serializer_class = CaregiverSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
 
-    def get_queryset(self) -> QuerySet[Caregiver]:
-        if getattr(self, "swagger_fake_view", False):
-            return Caregiver.objects.none()
+    model = Caregiver
+    get_for_actor = staticmethod(caregiver_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[Caregiver]:
         return caregiver_list(
-            actor=request_actor(self.request), filters=self.request.query_params.dict()
+            actor=actor, filters=self.request.query_params.dict()
         ).prefetch_related("certificates")
-
-    def get_object(self) -> Caregiver:
-        return caregiver_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
 
     @extend_schema(request=CaregiverWriteSerializer, responses={201: CaregiverSerializer})
     def create(self, request: Request) -> Response:
@@ -148,27 +140,20 @@ class CaregiverViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(CaregiverSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
 
 
-class OfferingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OfferingViewSet(mixins.ListModelMixin, ScopedViewSet):
     """What providers in the caller's scope offer, at what price."""
 
     serializer_class = OfferingSerializer
+    model = ServiceOffering
 
-    def get_queryset(self) -> QuerySet[ServiceOffering]:
-        if getattr(self, "swagger_fake_view", False):
-            return ServiceOffering.objects.none()
-        actor = request_actor(self.request)
-        require_perm(actor, Permission.VIEW_SERVICE_LIST)
-        return ServiceOffering.objects.filter(
-            provider__in=provider_queryset(actor=actor)
-        ).select_related("item", "provider")
+    def visible(self, actor: Actor) -> QuerySet[ServiceOffering]:
+        return offering_list(actor=actor)
 
     @extend_schema(request=OfferingWriteSerializer, responses={201: OfferingSerializer})
     def create(self, request: Request) -> Response:
         """Offer an item of the list at the provider's price (or change the price)."""
         actor = request_actor(request)
-        serializer = OfferingWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, OfferingWriteSerializer)
         provider = provider_queryset(actor=actor).filter(external_id=data["provider"]).first()
         if provider is None:
             raise ValidationError({"provider": _("Give one of your providers.")})
@@ -191,9 +176,7 @@ class OfferingViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         require_perm(actor, Permission.VIEW_SERVICE_LIST)
         providers = provider_queryset(actor=actor)
         if request.method == "POST":
-            serializer = ServiceAreasSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
+            data = validated(request, ServiceAreasSerializer)
             provider = providers.filter(external_id=data["provider"]).first()
             if provider is None:
                 raise ValidationError({"provider": _("Give one of your providers.")})

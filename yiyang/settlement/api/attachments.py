@@ -17,6 +17,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.api.viewsets import validated
+from yiyang.core.permissions import Actor
 from yiyang.settlement import selectors, services
 from yiyang.settlement.api.views import _Base
 from yiyang.settlement.documents import attachment
@@ -60,13 +62,14 @@ class ContractDocumentViewSet(
     serializer_class = ContractDocumentSerializer
     parser_classes = [MultiPartParser]
 
-    def get_queryset(self) -> QuerySet[ContractDocument]:
-        if self._fake():
-            return ContractDocument.objects.none()
+    model = ContractDocument
+    get_for_actor = staticmethod(selectors.contract_document_get_for_actor)
+
+    def visible(self, actor: Actor) -> QuerySet[ContractDocument]:
         queryset = (
             ContractDocument.objects.select_related("contract")
             .defer("data")
-            .filter(contract__in=contract_scoped(self.actor, Contract.objects.all()))
+            .filter(contract__in=contract_scoped(actor, Contract.objects.all()))
         )
         contract = self.request.query_params.get("contract")
         if contract:
@@ -75,11 +78,6 @@ class ContractDocumentViewSet(
             except ValidationError as exc:  # not a UUID
                 raise ValidationError({"contract": _("Not a contract's id.")}) from exc
         return queryset
-
-    def get_object(self) -> ContractDocument:
-        return selectors.contract_document_get_for_actor(
-            actor=self.actor, external_id=self.kwargs["id"]
-        )
 
     @extend_schema(parameters=[CONTRACT])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -90,12 +88,9 @@ class ContractDocumentViewSet(
         responses={201: ContractDocumentSerializer},
     )
     def create(self, request: Request) -> Response:
-        serializer = ContractDocumentUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contract = selectors.contract_get_for_actor(
-            actor=self.actor, external_id=serializer.validated_data["contract"]
-        )
-        upload = serializer.validated_data["file"]
+        data = validated(request, ContractDocumentUploadSerializer)
+        contract = selectors.contract_get_for_actor(actor=self.actor, external_id=data["contract"])
+        upload = data["file"]
         document = services.contract_document_add(
             actor=self.actor, contract=contract, name=upload.name or "", data=upload_bytes(upload)
         )

@@ -80,12 +80,7 @@ class ContractSerializer(serializers.ModelSerializer[Contract]):
             "starts_on",
             "ends_on",
             "cap_yuan",
-            "on_time_target",
-            "verified_target",
-            "complaints_limit",
-            "evaluation_target",
-            "package_yuan",
-            "package_min_visits",
+            *Contract.TERMS,
             "items",
             "areas",
         )

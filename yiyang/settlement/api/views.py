@@ -13,49 +13,46 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.permissions import request_actor
+from yiyang.core.api.viewsets import ScopedViewSet, validated
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.settlement import documents, selectors, services
 from yiyang.settlement.api import serializers as s
-from yiyang.settlement.models import BudgetLine, Contract, Release, RiskScore, Statement
+from yiyang.settlement.models import (
+    BudgetLine,
+    Contract,
+    Release,
+    RiskScore,
+    Statement,
+    StatementLine,
+)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = documents.XLSX
 
 
-class _Base(viewsets.GenericViewSet):
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
-
+class _Base(ScopedViewSet):
     @property
-    def actor(self) -> Any:
+    def actor(self) -> Actor:
         return request_actor(self.request)
 
-    def _fake(self) -> bool:
-        return bool(getattr(self, "swagger_fake_view", False))
 
-
-class BudgetLineViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class BudgetLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Budget lines with what is spent and committed against each, live."""
 
     serializer_class = s.BudgetLineSerializer
+    model = BudgetLine
+    get_for_actor = staticmethod(selectors.budget_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[BudgetLine]:
-        return (
-            BudgetLine.objects.none() if self._fake() else selectors.budget_list(actor=self.actor)
-        )
-
-    def get_object(self) -> BudgetLine:
-        return selectors.budget_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.budget_list(actor=actor)
 
     @extend_schema(request=s.BudgetLineCreateSerializer, responses={201: s.BudgetLineSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.BudgetLineCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(request, s.BudgetLineCreateSerializer)
         data["city"] = selectors.division_for_code(code=data["city"], field="city")
         line = services.budget_line_create(actor=self.actor, **data)
         return Response(s.BudgetLineSerializer(line).data, status=status.HTTP_201_CREATED)
@@ -63,43 +60,36 @@ class BudgetLineViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin)
     @extend_schema(request=s.AllocationSerializer, responses={200: s.BudgetLineSerializer})
     @action(detail=True, methods=["post"])
     def allocate(self, request: Request, id: str) -> Response:
-        serializer = s.AllocationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.AllocationSerializer)
         line = self.get_object()
-        district = selectors.division_for_code(
-            code=serializer.validated_data["district"], field="district"
-        )
+        district = selectors.division_for_code(code=data["district"], field="district")
         services.allocation_set(
             actor=self.actor,
             line=line,
             district=district,
-            amount_yuan=serializer.validated_data["amount_yuan"],
+            amount_yuan=data["amount_yuan"],
         )
         return Response(s.BudgetLineSerializer(line).data)
 
 
-class ContractViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Purchase contracts: a provider sees its own, offices those they signed or that serve
     their division."""
 
     serializer_class = s.ContractSerializer
+    model = Contract
+    get_for_actor = staticmethod(selectors.contract_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Contract]:
-        return (
-            Contract.objects.none() if self._fake() else selectors.contract_list(actor=self.actor)
-        )
-
-    def get_object(self) -> Contract:
-        return selectors.contract_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.contract_list(actor=actor)
 
     @extend_schema(request=s.ContractCreateSerializer, responses={201: s.ContractSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.ContractCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.ContractCreateSerializer)
         from yiyang.core.permissions import Permission, require_perm
 
         require_perm(self.actor, Permission.MANAGE_CONTRACTS)
-        values = selectors.contract_inputs(actor=self.actor, data=serializer.validated_data)
+        values = selectors.contract_inputs(actor=self.actor, data=data)
         contract = services.contract_create(actor=self.actor, **values)
         return Response(s.ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
 
@@ -108,9 +98,8 @@ class ContractViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         """Change a contract's terms (refused for period, prices and areas once a statement
         under it is past the draft)."""
         contract = self.get_object()
-        serializer = s.ContractUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = {**serializer.validated_data, "provider": contract.provider.external_id}
+        data = validated(request, s.ContractUpdateSerializer)
+        data = {**data, "provider": contract.provider.external_id}
         values = selectors.contract_inputs(actor=self.actor, data=data)
         values.pop("provider")
         contract = services.contract_update(actor=self.actor, contract=contract, **values)
@@ -130,18 +119,18 @@ def _month(request: Request) -> datetime.date | None:
         raise ValidationError({"month": _("Give the month as YYYY-MM.")}) from exc
 
 
-class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Monthly statements and their workflow. A statement is never edited through the API:
     lines are decided, the statement confirmed, verified, approved, released; an approved
     statement is corrected by adjustment in a later month."""
 
     serializer_class = s.StatementSerializer
+    model = Statement
+    get_for_actor = staticmethod(selectors.statement_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Statement]:
-        if self._fake():
-            return Statement.objects.none()
+    def visible(self, actor: Actor) -> QuerySet[Statement]:
         return selectors.statement_list(
-            actor=self.actor,
+            actor=actor,
             filters={
                 "month": _month(self.request),
                 "status": self.request.query_params.get("status"),
@@ -151,9 +140,6 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     @extend_schema(parameters=[MONTH, OpenApiParameter("status", OpenApiTypes.STR)])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
-
-    def get_object(self) -> Statement:
-        return selectors.statement_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
 
     @extend_schema(request=None, responses={405: OpenApiTypes.OBJECT})
     def partial_update(self, request: Request, id: str) -> Response:
@@ -199,11 +185,10 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     @extend_schema(request=s.SettlementReasonSerializer, responses=s.StatementSerializer)
     @action(detail=True, methods=["post"], url_path="budget-override")
     def budget_override(self, request: Request, id: str) -> Response:
-        serializer = s.SettlementReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.SettlementReasonSerializer)
         statement = self.get_object()
         services.budget_override_record(
-            actor=self.actor, statement=statement, reason=serializer.validated_data["reason"]
+            actor=self.actor, statement=statement, reason=data["reason"]
         )
         return Response(s.StatementSerializer(statement).data)
 
@@ -236,14 +221,13 @@ class StatementViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         return response
 
 
-class LineViewSet(_Base, mixins.RetrieveModelMixin):
+class LineViewSet(mixins.RetrieveModelMixin, _Base):
     """One statement line, and what may be done to it: disputed by the provider, decided by
     the street, corrected by the district after approval."""
 
     serializer_class = s.LineSerializer
-
-    def get_object(self) -> Any:
-        return selectors.line_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+    model = StatementLine
+    get_for_actor = staticmethod(selectors.line_get_for_actor)
 
     def get_queryset(self) -> Any:
         return Statement.objects.none()
@@ -251,55 +235,42 @@ class LineViewSet(_Base, mixins.RetrieveModelMixin):
     @extend_schema(request=s.SettlementReasonSerializer, responses=s.LineSerializer)
     @action(detail=True, methods=["post"])
     def dispute(self, request: Request, id: str) -> Response:
-        serializer = s.SettlementReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        line = services.line_dispute(
-            actor=self.actor, line=self.get_object(), **serializer.validated_data
-        )
+        data = validated(request, s.SettlementReasonSerializer)
+        line = services.line_dispute(actor=self.actor, line=self.get_object(), **data)
         return Response(s.LineSerializer(line).data)
 
     @extend_schema(request=s.DecisionSerializer, responses=s.LineSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, id: str) -> Response:
-        serializer = s.DecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        line = services.line_decide(
-            actor=self.actor, line=self.get_object(), **serializer.validated_data
-        )
+        data = validated(request, s.DecisionSerializer)
+        line = services.line_decide(actor=self.actor, line=self.get_object(), **data)
         return Response(s.LineSerializer(line).data)
 
     @extend_schema(request=s.AdjustmentSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def adjust(self, request: Request, id: str) -> Response:
-        serializer = s.AdjustmentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        adjustment = services.adjustment_add(
-            actor=self.actor, line=self.get_object(), **serializer.validated_data
-        )
+        data = validated(request, s.AdjustmentSerializer)
+        adjustment = services.adjustment_add(actor=self.actor, line=self.get_object(), **data)
         return Response(
             {"id": str(adjustment.external_id), "amount_yuan": str(adjustment.amount_yuan)},
             status=status.HTTP_201_CREATED,
         )
 
 
-class ReleaseViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Payment releases by city finance, each with its payment file."""
 
     serializer_class = s.ReleaseSerializer
+    model = Release
+    get_for_actor = staticmethod(selectors.release_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Release]:
-        if self._fake():
-            return Release.objects.none()
-        return selectors.release_list(actor=self.actor).prefetch_related("statements")
-
-    def get_object(self) -> Release:
-        return selectors.release_get_for_actor(actor=self.actor, external_id=self.kwargs["id"])
+    def visible(self, actor: Actor) -> QuerySet[Release]:
+        return selectors.release_list(actor=actor).prefetch_related("statements")
 
     @extend_schema(request=s.ReleaseCreateSerializer, responses={201: s.ReleaseSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.ReleaseCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        ids = serializer.validated_data["statements"]
+        data = validated(request, s.ReleaseCreateSerializer)
+        ids = data["statements"]
         statements = list(selectors.statement_list(actor=self.actor).filter(external_id__in=ids))
         if len(statements) != len(set(ids)):
             raise ValidationError(
@@ -311,11 +282,8 @@ class ReleaseViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     @extend_schema(request=s.PaidSerializer, responses=s.ReleaseSerializer)
     @action(detail=True, methods=["post"])
     def paid(self, request: Request, id: str) -> Response:
-        serializer = s.PaidSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        release = services.release_mark_paid(
-            actor=self.actor, release=self.get_object(), **serializer.validated_data
-        )
+        data = validated(request, s.PaidSerializer)
+        release = services.release_mark_paid(actor=self.actor, release=self.get_object(), **data)
         return Response(s.ReleaseSerializer(release).data)
 
     @extend_schema(
@@ -326,27 +294,19 @@ class ReleaseViewSet(_Base, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     def payment_file(self, request: Request, id: str) -> HttpResponse:
         release = self.get_object()
         statements = selectors.release_statements(release)
-        if request.query_params.get("format") == "csv":
-            response = HttpResponse(
-                documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.csv"'
-            return response
-        response = HttpResponse(documents.payment_xlsx(release, statements), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.xlsx"'
-        return response
+        as_csv = request.query_params.get("format") == "csv"
+        return documents.payment_file(release, statements, as_csv=as_csv)
 
 
-class RiskScoreViewSet(_Base, mixins.ListModelMixin):
+class RiskScoreViewSet(mixins.ListModelMixin, _Base):
     """The month's risk scores of providers (caregiver empty) and caregivers, riskiest first."""
 
     serializer_class = s.RiskScoreSerializer
+    model = RiskScore
 
-    def get_queryset(self) -> QuerySet[RiskScore]:
-        if self._fake():
-            return RiskScore.objects.none()
+    def visible(self, actor: Actor) -> QuerySet[RiskScore]:
         month = _month(self.request) or datetime.date.today().replace(day=1)
-        return selectors.risk_list(actor=self.actor, month=month)
+        return selectors.risk_list(actor=actor, month=month)
 
     @extend_schema(parameters=[MONTH])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.core import crypto
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.settlement.models import Contract, ContractDocument
@@ -86,12 +86,12 @@ def contract_document_add(
         uploaded_by=actor_user(actor),
         uploaded_by_username=actor.username,
     )
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=document,
+    audit_change(
+        actor,
+        AuditAction.CREATE,
+        document,
+        {"contract": contract.number, "name": clean_name, "size": len(data)},
         division_code=contract.division_code,
-        changes={"contract": contract.number, "name": clean_name, "size": len(data)},
     )
     return document
 
@@ -100,12 +100,11 @@ def contract_document_add(
 def contract_document_delete(*, actor: Actor, document: ContractDocument) -> None:
     contract = document.contract
     _require_manage(actor, contract)
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=contract,
-        division_code=contract.division_code,
-        changes={"document_deleted": document.name, "sha256": document.sha256},
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        contract,
+        {"document_deleted": document.name, "sha256": document.sha256},
     )
     document.delete()
 
@@ -113,11 +112,11 @@ def contract_document_delete(*, actor: Actor, document: ContractDocument) -> Non
 def contract_document_read(*, actor: Actor, document: ContractDocument) -> bytes:
     """The document's bytes for one who may see the contract (the caller found it through
     the scoped selector); every read is audited."""
-    audit_record(
-        actor=actor,
-        action=AuditAction.EXPORT,
-        obj=document,
+    audit_change(
+        actor,
+        AuditAction.EXPORT,
+        document,
+        {"contract": document.contract.number, "name": document.name},
         division_code=document.contract.division_code,
-        changes={"contract": document.contract.number, "name": document.name},
     )
     return crypto.decrypt_bytes(bytes(document.data))

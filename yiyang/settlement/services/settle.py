@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
@@ -161,12 +161,11 @@ def _settle(
     statement_totals(list(statements.values()))
     _drop_empty(statements, fresh)
     for statement in statements.values():
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=statement,
-            division_code=statement.division_code,
-            changes={
+        audit_change(
+            actor,
+            AuditAction.CREATE,
+            statement,
+            {
                 "lines": statement.lines_count,
                 "payable_yuan": str(statement.payable_yuan),
                 "held_yuan": str(statement.held_yuan),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -84,12 +84,12 @@ def budget_line_create(
         name=name.strip(),
         amount_yuan=amount,
     )
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=line,
+    audit_change(
+        actor,
+        AuditAction.CREATE,
+        line,
+        {"amount_yuan": str(amount), "source": source, "purpose": purpose},
         division_code=city.code,
-        changes={"amount_yuan": str(amount), "source": source, "purpose": purpose},
     )
     return line
 
@@ -121,12 +121,12 @@ def allocation_set(
         district=district,
         defaults={"amount_yuan": amount, "division_code": district.code},
     )
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=allocation,
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        allocation,
+        {"amount_yuan": str(amount)},
         division_code=district.code,
-        changes={"amount_yuan": str(amount)},
     )
     return allocation
 
@@ -270,12 +270,11 @@ def contract_create(
         **terms,
     )
     _write_items_and_areas(contract, clean, areas)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=contract,
-        division_code=buyer.code,
-        changes={
+    audit_change(
+        actor,
+        AuditAction.CREATE,
+        contract,
+        {
             "provider": provider.name,
             "scope": scope,
             "period": [str(starts_on), str(ends_on)],
@@ -284,18 +283,12 @@ def contract_create(
             "areas": [a.code for a in areas],
             "package_yuan": str(terms.get("package_yuan")),
         },
+        division_code=buyer.code,
     )
     return contract
 
 
-TERMS = (
-    "on_time_target",
-    "verified_target",
-    "complaints_limit",
-    "evaluation_target",
-    "package_yuan",
-    "package_min_visits",
-)
+TERMS = Contract.TERMS
 
 
 def _package_terms(terms: dict[str, Any], errors: dict[str, str]) -> bool:
@@ -473,16 +466,16 @@ def contract_update(
     contract.items.all().delete()
     contract.areas.all().delete()
     _write_items_and_areas(contract, clean, areas)
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=contract,
-        division_code=buyer.code,
-        changes={
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        contract,
+        {
             "period": [before["period"], [str(starts_on), str(ends_on)]],
             "cap_yuan": [before["cap_yuan"], str(cap)],
             "items": {i.code: str(p) for i, p in clean.items()},
             "areas": [a.code for a in areas],
         },
+        division_code=buyer.code,
     )
     return contract

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, has_perm
 from yiyang.settlement.choices import PAYEE_KINDS, Decision, LineStatus, StatementStatus
@@ -60,13 +60,7 @@ def _reason(reason: str) -> str:
 
 
 def _audit(actor: Actor, obj: Any, division_code: str, **changes: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=obj,
-        division_code=division_code,
-        changes=changes,
-    )
+    audit_change(actor, AuditAction.UPDATE, obj, changes, division_code=division_code)
 
 
 @transaction.atomic
@@ -275,12 +269,12 @@ def release_create(*, actor: Actor, statements: Sequence[Statement]) -> Release:
         statement.status, statement.release = S.RELEASED, release
         statement.due_on = due_in("pay")
     Statement.objects.bulk_update(locked, ["status", "release", "due_on"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=release,
+    audit_change(
+        actor,
+        AuditAction.CREATE,
+        release,
+        {"total_yuan": str(total), "statements": [str(s.external_id) for s in locked]},
         division_code=budget.division_code,
-        changes={"total_yuan": str(total), "statements": [str(s.external_id) for s in locked]},
     )
     return release
 
@@ -342,11 +336,11 @@ def adjustment_add(
         reason=text,
         made_by=actor_user(actor),
     )
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=adjustment,
+    audit_change(
+        actor,
+        AuditAction.CREATE,
+        adjustment,
+        {"line": str(line.external_id), "amount_yuan": str(amount), "reason": text},
         division_code=line.division_code,
-        changes={"line": str(line.external_id), "amount_yuan": str(amount), "reason": text},
     )
     return adjustment

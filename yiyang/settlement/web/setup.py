@@ -4,12 +4,11 @@ their errors come back on the fields."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.saving import form_saved
 from yiyang.organisations.selectors import organisation_queryset
 from yiyang.services.models import ServiceItem
 from yiyang.settlement import selectors, services
@@ -204,14 +203,9 @@ def budget_create_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_BUDGETS)
     form = BudgetLineForm(request.POST or None, actor=actor)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.budget_line_create(actor=actor, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The budget line is recorded."))
-            return redirect("settlement:budgets")
+    write = partial(services.budget_line_create, actor=actor)
+    if form_saved(request, form, write, _("The budget line is recorded.")):
+        return redirect("settlement:budgets")
     return _form_page(request, form, _("New budget line"), "budget-form")
 
 
@@ -221,14 +215,9 @@ def allocation_view(request: HttpRequest, external_id: str) -> HttpResponse:
     require_perm(actor, Permission.MANAGE_BUDGETS)
     line = selectors.budget_get_for_actor(actor=actor, external_id=external_id)
     form = AllocationForm(request.POST or None, actor=actor, line=line)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.allocation_set(actor=actor, line=line, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The district's share is recorded."))
-            return redirect("settlement:budgets")
+    write = partial(services.allocation_set, actor=actor, line=line)
+    if form_saved(request, form, write, _("The district's share is recorded.")):
+        return redirect("settlement:budgets")
     title = _("A district's share of %(line)s") % {"line": line.name}
     return _form_page(request, form, title, "allocation-form")
 
@@ -254,14 +243,9 @@ def contract_create_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "home_care")
     kind = kind if kind in KINDS else "home_care"
     form = ContractForm(request.POST or None, actor=actor, kind=kind)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contract_create(actor=actor, **_contract_values(form))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The contract is recorded."))
-            return redirect("settlement:contracts")
+    write = partial(services.contract_create, actor=actor)
+    if form_saved(request, form, write, _("The contract is recorded."), values=_contract_values):
+        return redirect("settlement:contracts")
     kinds = [
         (key, label, key == kind)
         for key, label in (
@@ -292,14 +276,9 @@ def contract_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
         "evaluation_target": contract.evaluation_target,
     }
     form = ContractForm(request.POST or None, actor=actor, contract=contract, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contract_update(actor=actor, contract=contract, **_contract_values(form))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The contract is changed."))
-            return redirect("settlement:contracts")
+    write = partial(services.contract_update, actor=actor, contract=contract)
+    if form_saved(request, form, write, _("The contract is changed."), values=_contract_values):
+        return redirect("settlement:contracts")
     title = _("Change contract %(number)s") % {"number": contract.number}
     return _form_page(request, form, title, "contract-form")
 

@@ -29,7 +29,7 @@ from yiyang.settlement.lifecycle import (
 from yiyang.settlement.performance import contract_performance
 from yiyang.settlement.sources import source_label
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = documents.XLSX
 
 
 def _month(request: HttpRequest) -> datetime.date | None:
@@ -306,15 +306,8 @@ def payment_file_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     release = selectors.release_get_for_actor(actor=actor, external_id=external_id)
     statements = selectors.release_statements(release)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(
-            documents.payment_csv(release, statements), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.csv"'
-        return response
-    response = HttpResponse(documents.payment_xlsx(release, statements), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="payment-{release.number}.xlsx"'
-    return response
+    as_csv = request.GET.get("format") == "csv"
+    return documents.payment_file(release, statements, as_csv=as_csv)
 
 
 @login_required

@@ -7,39 +7,21 @@
  * server uses it to detect a wrong phone clock, and the id to apply a re-send once).
  * A 4xx answer drops the action and shows the server's message, except 401/403 (the
  * session ended, e.g. after a long time offline): the action waits for a new log-in.
+ * The shared plumbing (texts, CSRF, ids, the stored list, the JSON POST) is offline-queue.js.
  */
 (function () {
   "use strict";
-  var KEY = "yiyang.visit-queue.v1";
+  var Offline = window.YiyangOffline;
   var RETRY_MS = 15000;
   var root = document.querySelector("[data-visit-app]");
   var banner = document.getElementById("queue-banner");
   var flushing = false;
-
-  function text(name) {
-    var el = document.getElementById("visit-texts");
-    if (!el) return name;
-    try { return JSON.parse(el.textContent)[name] || name; } catch (e) { return name; }
-  }
-
-  function csrf() {
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
-  function uuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    var b = new Uint8Array(16);
-    window.crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
-  function load() {
-    try { return JSON.parse(window.localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
-  }
-  function save(list) { window.localStorage.setItem(KEY, JSON.stringify(list)); updateBanner(); }
+  var text = Offline.texts("visit-texts");
+  var csrf = Offline.csrf;
+  var uuid = Offline.uuid;
+  var stored = Offline.storedList("yiyang.visit-queue.v1", function () { updateBanner(); });
+  var load = stored.load;
+  var save = stored.save;
 
   function updateBanner() {
     if (!banner) return;
@@ -75,19 +57,14 @@
     var body = Object.assign({}, action.body, {
       client_action_id: action.id, sent_at: new Date().toISOString()
     });
-    return fetch(action.url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) return { ok: true, data: data };
-        // Logged out (the session ended while offline) or a stale CSRF token: keep the
-        // action, it is sent once the caregiver has logged in again.
-        if (response.status === 401 || response.status === 403) return { auth: true, message: errorText(data) };
-        if (response.status >= 400 && response.status < 500) return { rejected: true, message: errorText(data), data: data };
-        return { network: true };  // a server error: keep it and try again later
-      });
+    return Offline.postJson(action.url, body).then(function (answer) {
+      var data = answer.data;
+      if (answer.ok) return { ok: true, data: data };
+      // Logged out (the session ended while offline) or a stale CSRF token: keep the
+      // action, it is sent once the caregiver has logged in again.
+      if (answer.status === 401 || answer.status === 403) return { auth: true, message: errorText(data) };
+      if (answer.status >= 400 && answer.status < 500) return { rejected: true, message: errorText(data), data: data };
+      return { network: true };  // a server error: keep it and try again later
     }, function () { return { network: true }; });
   }
 

@@ -9,14 +9,15 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiyang.core.api.lookups import referenced
-from yiyang.core.permissions import request_actor
+from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
 from yiyang.supervision.api.serializers import (
@@ -43,29 +44,20 @@ from yiyang.supervision.models import (
 from yiyang.visits.selectors import visit_get_for_actor
 
 
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+def _params(request: Request, *names: str) -> dict[str, str]:
+    """The list's filters from the query string ("" for one not given)."""
+    return {name: request.query_params.get(name, "") for name in names}
 
 
-class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RatingViewSet(ScopedReadViewSet):
     """Star ratings: an evaluator sees only those assigned to them."""
 
     serializer_class = RatingSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = Rating
+    get_for_actor = staticmethod(selectors.rating_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Rating]:
-        if getattr(self, "swagger_fake_view", False):
-            return Rating.objects.none()
-        filters = {"status": self.request.query_params.get("status", "")}
-        return selectors.rating_list(actor=request_actor(self.request), filters=filters)
-
-    def get_object(self) -> Rating:
-        return selectors.rating_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.rating_list(actor=actor, filters=_params(self.request, "status"))
 
     @extend_schema(request=None, responses={200: LevelResultSerializer})
     @action(detail=True, methods=["get"])
@@ -78,7 +70,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def scores(self, request: Request, id: str) -> Response:
         """Record item scores (the assigned evaluator): ``{"scores": {"E1": {"points": 28,
         "note": "...", "photos": [base64 JPEG]}}}``; refused whole on any bad score."""
-        data = _valid(ScoresSerializer, request)
+        data = validated(request, ScoresSerializer)
         result = services.rating_score(
             actor=request_actor(request), rating=self.get_object(), scores=data["scores"]
         )
@@ -95,7 +87,7 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=RatingReviewSerializer, responses={200: RatingSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
-        data = _valid(RatingReviewSerializer, request)
+        data = validated(request, RatingReviewSerializer)
         rating = services.rating_review(
             actor=request_actor(request),
             rating=self.get_object(),
@@ -111,35 +103,23 @@ class RatingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(RatingSerializer(rating).data)
 
 
-class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ComplaintViewSet(ScopedReadViewSet):
     """The city's complaint register."""
 
     serializer_class = SupervisedComplaintSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = Complaint
+    get_for_actor = staticmethod(selectors.complaint_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Complaint]:
-        if getattr(self, "swagger_fake_view", False):
-            return Complaint.objects.none()
-        params = self.request.query_params
-        filters = {
-            "status": params.get("status", ""),
-            "escalated": params.get("escalated", ""),
-            "q": params.get("q", ""),
-        }
-        return selectors.complaint_list(actor=request_actor(self.request), filters=filters)
-
-    def get_object(self) -> Complaint:
-        return selectors.complaint_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        params = _params(self.request, "status", "escalated", "q")
+        return selectors.complaint_list(actor=actor, filters=params)
 
     @extend_schema(
         request=SupervisedComplaintCreateSerializer, responses={201: SupervisedComplaintSerializer}
     )
     def create(self, request: Request) -> Response:
         """Register a complaint from the call centre, a walk-in or a 12345 work order."""
-        data = _valid(SupervisedComplaintCreateSerializer, request)
+        data = validated(request, SupervisedComplaintCreateSerializer)
         actor = request_actor(request)
         organisation = referenced(
             "organisation",
@@ -159,7 +139,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=False, methods=["post"], url_path=r"family/(?P<visit>[0-9a-fA-F-]{36})")
     def family(self, request: Request, visit: str) -> Response:
         """A family member complains about a visit to their elder (the family page's path)."""
-        data = _valid(FamilyComplaintSerializer, request)
+        data = validated(request, FamilyComplaintSerializer)
         actor = request_actor(request)
         complaint = services.complaint_from_family(
             actor=actor,
@@ -178,7 +158,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def step(self, request: Request, id: str) -> Response:
         """Acknowledge, assign (``assignee``: a username; ``text``: a note), answer
         (``text``), close (``satisfied``) or reopen (``text``)."""
-        data = _valid(SupervisedComplaintStepSerializer, request)
+        data = validated(request, SupervisedComplaintStepSerializer)
         actor, complaint = request_actor(request), self.get_object()
         if data["step"] == "acknowledge":
             complaint = services.complaint_acknowledge(actor=actor, complaint=complaint)
@@ -201,45 +181,38 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(SupervisedComplaintSerializer(complaint).data)
 
 
-class InspectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class InspectionViewSet(ScopedReadViewSet):
+    """Safety inspections in the actor's jurisdiction (the same reach as the pages)."""
+
     serializer_class = InspectionSerializer
+    model = Inspection
+    get_for_actor = staticmethod(selectors.inspection_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Inspection]:
-        if getattr(self, "swagger_fake_view", False):
-            return Inspection.objects.none()
-        return selectors.inspection_queryset(actor=request_actor(self.request))
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.inspection_queryset(actor=actor)
 
 
-class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RectificationViewSet(ScopedReadViewSet):
+    """Rectification orders from inspection findings, in the actor's jurisdiction."""
+
     serializer_class = RectificationSerializer
+    model = Rectification
+    get_for_actor = staticmethod(selectors.rectification_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Rectification]:
-        if getattr(self, "swagger_fake_view", False):
-            return Rectification.objects.none()
-        return selectors.rectification_queryset(actor=request_actor(self.request))
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.rectification_queryset(actor=actor)
 
 
-class ServiceEvaluationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ServiceEvaluationViewSet(ScopedReadViewSet):
     """Yearly third-party evaluations of purchased services: an evaluator sees only those
     assigned to them, a provider its own."""
 
     serializer_class = ServiceEvaluationSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = ServiceEvaluation
+    get_for_actor = staticmethod(selectors.evaluation_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[ServiceEvaluation]:
-        if getattr(self, "swagger_fake_view", False):
-            return ServiceEvaluation.objects.none()
-        return selectors.evaluation_queryset(actor=request_actor(self.request)).order_by(
-            "-year", "id"
-        )
-
-    def get_object(self) -> ServiceEvaluation:
-        return selectors.evaluation_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[ServiceEvaluation]:
+        return selectors.evaluation_queryset(actor=actor).order_by("-year", "id")
 
 
 @extend_schema(exclude=True)

@@ -5,17 +5,37 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
-from yiyang.core.permissions import Actor
+from yiyang.core.auditing import audit_change
+from yiyang.core.choices import AuditAction
+from yiyang.core.permissions import Actor, Role
 from yiyang.supervision.selectors import calendar_overrides
 from yiyang.supervision.workdays import add_working_days
 
 
 def audit(actor: Actor, action: str, obj: Any, division_code: str, changes: dict[str, Any]) -> None:
     audit_record(actor=actor, action=action, obj=obj, division_code=division_code, changes=changes)
+
+
+def audit_update(actor: Actor, obj: Any, **changes: list[Any]) -> None:
+    """Audit a change to a supervision record, in the record's own division."""
+    audit_change(actor, AuditAction.UPDATE, obj, changes)
+
+
+def require_area_evaluator(evaluator: Any, division_code: str) -> None:
+    """An evaluator may be given a task only if active and of the task's area."""
+    if (
+        evaluator is None
+        or evaluator.role != Role.EVALUATOR
+        or not evaluator.is_active
+        or evaluator.division is None
+        or not division_code.startswith(evaluator.division.code_prefix)
+    ):
+        raise ValidationError({"evaluator": _("Choose an active evaluator of this area.")})
 
 
 def require_in_scope(actor: Actor, *, division_code: str, organisation_id: int | None) -> None:

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.meals.models import ServedMeal
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
@@ -30,7 +29,7 @@ from yiyang.supervision.choices import (
     ComplaintStatus,
 )
 from yiyang.supervision.models import Complaint, ComplaintEvent
-from yiyang.supervision.services.common import audit, working_deadline
+from yiyang.supervision.services.common import audit, audit_update, working_deadline
 from yiyang.visits.models import Visit
 
 NEXT_STATUS: dict[str, tuple[str, ...]] = {
@@ -196,7 +195,7 @@ def complaint_from_family(
     complaint enters the register (channel: family page) against the visit's provider,
     with the register's deadlines. The one path for family complaints."""
     require_perm(actor, Permission.RATE_VISITS)
-    if visit.elder_id not in family_elder_ids(user=actor):
+    if visit.elder_id not in (actor.scope.elder_ids or ()):  # a family member's linked elders
         raise PermissionDenied("elder")
     errors: dict[str, str] = {}
     text = str(text or "").strip()
@@ -236,13 +235,7 @@ def complaint_acknowledge(*, actor: Actor, complaint: Complaint, note: str = "")
     complaint.assigned_to = actor_user(actor)
     complaint.save(update_fields=["status", "acknowledged_at", "assigned_to", "updated_at"])
     _event(complaint, ComplaintEventKind.ACKNOWLEDGED, actor, note)
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        complaint,
-        complaint.division_code,
-        {"status": [ComplaintStatus.RECEIVED, complaint.status]},
-    )
+    audit_update(actor, complaint, status=[ComplaintStatus.RECEIVED, complaint.status])
     return complaint
 
 
@@ -288,13 +281,7 @@ def complaint_assign(
     complaint.save(update_fields=["assigned_to", "updated_at"])
     text = f"→ {chosen.username}" + (f" · {note.strip()[:200]}" if note.strip() else "")
     _event(complaint, ComplaintEventKind.ASSIGNED, actor, text)
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        complaint,
-        complaint.division_code,
-        {"assigned_to": [before, chosen.username]},
-    )
+    audit_update(actor, complaint, assigned_to=[before, chosen.username])
     return complaint
 
 
@@ -315,13 +302,7 @@ def complaint_answer(*, actor: Actor, complaint: Complaint, answer: str) -> Comp
         update_fields=["status", "answer", "answered_at", "acknowledged_at", "updated_at"]
     )
     _event(complaint, ComplaintEventKind.ANSWERED, actor, answer)
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        complaint,
-        complaint.division_code,
-        {"status": [before, complaint.status], "answer": [None, answer[:200]]},
-    )
+    audit_update(actor, complaint, status=[before, complaint.status], answer=[None, answer[:200]])
     return complaint
 
 
@@ -335,12 +316,11 @@ def complaint_close(*, actor: Actor, complaint: Complaint, satisfied: bool | Non
     complaint.satisfied = satisfied
     complaint.save(update_fields=["status", "closed_at", "satisfied", "updated_at"])
     _event(complaint, ComplaintEventKind.CLOSED, actor)
-    audit(
+    audit_update(
         actor,
-        AuditAction.UPDATE,
         complaint,
-        complaint.division_code,
-        {"status": [ComplaintStatus.ANSWERED, complaint.status], "satisfied": [None, satisfied]},
+        status=[ComplaintStatus.ANSWERED, complaint.status],
+        satisfied=[None, satisfied],
     )
     return complaint
 
@@ -362,11 +342,10 @@ def complaint_reopen(*, actor: Actor, complaint: Complaint, reason: str) -> Comp
     complaint.escalation = 0
     complaint.save()
     _event(complaint, ComplaintEventKind.REOPENED, actor, reason)
-    audit(
+    audit_update(
         actor,
-        AuditAction.UPDATE,
         complaint,
-        complaint.division_code,
-        {"status": [ComplaintStatus.CLOSED, complaint.status], "reason": [None, reason[:200]]},
+        status=[ComplaintStatus.CLOSED, complaint.status],
+        reason=[None, reason[:200]],
     )
     return complaint

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor
 from yiyang.supervision.choices import (
     ComplaintEventKind,
@@ -22,7 +21,7 @@ from yiyang.supervision.choices import (
 )
 from yiyang.supervision.models import Complaint, ComplaintEvent, Rectification
 from yiyang.supervision.selectors import calendar_overrides
-from yiyang.supervision.services.common import audit
+from yiyang.supervision.services.common import audit_update
 from yiyang.supervision.workdays import working_days_between
 
 
@@ -76,13 +75,7 @@ def overdue_escalate(*, actor: Actor, now: datetime.datetime | None = None) -> d
             note=str(EscalationLevel(level).label),
             at=now,
         )
-        audit(
-            actor,
-            AuditAction.UPDATE,
-            complaint,
-            complaint.division_code,
-            {"escalation": [before, level]},
-        )
+        audit_update(actor, complaint, escalation=[before, level])
         counts["complaints"] += 1
     rectifications = (
         Rectification.objects.filter(deadline__lt=today)
@@ -97,12 +90,6 @@ def overdue_escalate(*, actor: Actor, now: datetime.datetime | None = None) -> d
         before = rectification.escalation
         rectification.escalation = level
         rectification.save(update_fields=["escalation", "updated_at"])
-        audit(
-            actor,
-            AuditAction.UPDATE,
-            rectification,
-            rectification.division_code,
-            {"escalation": [before, level]},
-        )
+        audit_update(actor, rectification, escalation=[before, level])
         counts["rectifications"] += 1
     return counts

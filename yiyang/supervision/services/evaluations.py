@@ -17,12 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
-from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
 from yiyang.supervision.choices import EvaluationStatus
 from yiyang.supervision.models import EvaluationTemplate, ServiceEvaluation
-from yiyang.supervision.services.common import audit, require_in_scope
+from yiyang.supervision.services.common import (
+    audit,
+    audit_update,
+    require_area_evaluator,
+    require_in_scope,
+)
 from yiyang.visits.choices import ReviewStatus, VisitOutcome, VisitStatus
 from yiyang.visits.models import Visit
 
@@ -112,24 +117,11 @@ def evaluation_assign(
     require_in_scope(actor, division_code=evaluation.division_code, organisation_id=None)
     if evaluation.status != EvaluationStatus.OPEN:
         raise ValidationError({"status": _("This evaluation is already scored.")})
-    if (
-        evaluator is None
-        or evaluator.role != Role.EVALUATOR
-        or not evaluator.is_active
-        or evaluator.division is None
-        or not evaluation.division_code.startswith(evaluator.division.code_prefix)
-    ):
-        raise ValidationError({"evaluator": _("Choose an active evaluator of this area.")})
+    require_area_evaluator(evaluator, evaluation.division_code)
     before = evaluation.evaluator.username if evaluation.evaluator else None
     evaluation.evaluator = evaluator
     evaluation.save(update_fields=["evaluator", "updated_at"])
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        evaluation,
-        evaluation.division_code,
-        {"evaluator": [before, evaluator.username]},
-    )
+    audit_update(actor, evaluation, evaluator=[before, evaluator.username])
     return evaluation
 
 
@@ -169,11 +161,5 @@ def evaluation_score(
     evaluation.status = EvaluationStatus.SCORED
     evaluation.scored_at = timezone.now()
     evaluation.save()
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        evaluation,
-        evaluation.division_code,
-        {"total": [None, str(evaluation.total)]},
-    )
+    audit_update(actor, evaluation, total=[None, str(evaluation.total)])
     return evaluation

@@ -38,7 +38,7 @@ from yiyang.supervision.models import (
     Rectification,
 )
 from yiyang.supervision.selectors import calendar_overrides
-from yiyang.supervision.services.common import audit, require_in_scope
+from yiyang.supervision.services.common import audit, audit_update, require_in_scope
 from yiyang.supervision.services.photos import photos_checked, photos_store
 from yiyang.supervision.workdays import add_working_days
 
@@ -214,12 +214,8 @@ def inspection_record(
             division_code=inspection.division_code,
             deadline=entry.get("deadline") or deadline,
         )
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        inspection,
-        inspection.division_code,
-        {"result": [None, inspection.result], "findings": [None, len(findings)]},
+    audit_update(
+        actor, inspection, result=[None, inspection.result], findings=[None, len(findings)]
     )
     return inspection
 
@@ -263,13 +259,7 @@ def rectification_respond(
     rectification.evidence = rectification.photo_files.count()
     rectification.responded_at = timezone.now()
     rectification.save()
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        rectification,
-        rectification.division_code,
-        {"status": [RectificationStatus.OPEN, rectification.status]},
-    )
+    audit_update(actor, rectification, status=[RectificationStatus.OPEN, rectification.status])
     return rectification
 
 
@@ -293,13 +283,7 @@ def rectification_close(*, actor: Actor, rectification: Rectification) -> Rectif
     rectification.status = RectificationStatus.CLOSED
     rectification.closed_at = timezone.now()
     rectification.save(update_fields=["status", "closed_at", "updated_at"])
-    audit(
-        actor,
-        AuditAction.UPDATE,
-        rectification,
-        rectification.division_code,
-        {"status": [RectificationStatus.RESPONDED, rectification.status]},
-    )
+    audit_update(actor, rectification, status=[RectificationStatus.RESPONDED, rectification.status])
     return rectification
 
 
@@ -327,14 +311,10 @@ def rectification_return(
     rectification.status = RectificationStatus.OPEN
     rectification.reinspection_note = reason[:1000]
     rectification.save(update_fields=["status", "reinspection_note", "updated_at"])
-    audit(
+    audit_update(
         actor,
-        AuditAction.UPDATE,
         rectification,
-        rectification.division_code,
-        {
-            "status": [RectificationStatus.RESPONDED, rectification.status],
-            "reason": [None, reason[:200]],
-        },
+        status=[RectificationStatus.RESPONDED, rectification.status],
+        reason=[None, reason[:200]],
     )
     return rectification

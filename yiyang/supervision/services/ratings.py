@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.images import Photo
-from yiyang.core.permissions import Actor, Permission, Role, actor_user, require_perm
+from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.organisations.models import Organisation
 from yiyang.supervision.choices import RATING_NEXT, RatingChange, RatingStatus
 from yiyang.supervision.models import ItemScore, Rating, RatingEvent, RatingItem, RatingScheme
 from yiyang.supervision.scoring import LevelResult, compute_level
 from yiyang.supervision.selectors import active_scheme, scheme_rules
-from yiyang.supervision.services.common import audit, require_in_scope
+from yiyang.supervision.services.common import audit, require_area_evaluator, require_in_scope
 from yiyang.supervision.services.photos import photos_checked, photos_store
 
 
@@ -244,14 +244,7 @@ def rating_assign(*, actor: Actor, rating: Rating, evaluator: Any) -> Rating:
     """Assign a third-party evaluator (an evaluator login of the actor's jurisdiction)."""
     require_perm(actor, Permission.ASSIGN_EVALUATORS)
     require_in_scope(actor, division_code=rating.division_code, organisation_id=None)
-    if (
-        evaluator is None
-        or evaluator.role != Role.EVALUATOR
-        or not evaluator.is_active
-        or evaluator.division is None
-        or not rating.division_code.startswith(evaluator.division.code_prefix)
-    ):
-        raise ValidationError({"evaluator": _("Choose an active evaluator of this area.")})
+    require_area_evaluator(evaluator, rating.division_code)
     before = rating.status
     if rating.status != RatingStatus.SCORING:
         _move(rating, RatingStatus.SCORING)

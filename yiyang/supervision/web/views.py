@@ -54,6 +54,13 @@ def _run(request: HttpRequest, call: Any, success: str) -> bool:
     return True
 
 
+def _posted_organisation(request: HttpRequest) -> tuple[Any, Any]:
+    """The actor and the organisation a form names, looked up in the actor's scope (404)."""
+    actor = request_actor(request)
+    external_id = request.POST.get("organisation", "")
+    return actor, organisation_get_for_actor(actor=actor, external_id=external_id)
+
+
 @login_required
 def rating_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
@@ -79,10 +86,7 @@ def rating_list_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def rating_apply_view(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    organisation = organisation_get_for_actor(
-        actor=actor, external_id=request.POST.get("organisation", "")
-    )
+    actor, organisation = _posted_organisation(request)
     _run(
         request,
         lambda: services.rating_apply(
@@ -255,10 +259,7 @@ def complaint_list_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def complaint_register_view(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    organisation = organisation_get_for_actor(
-        actor=actor, external_id=request.POST.get("organisation", "")
-    )
+    actor, organisation = _posted_organisation(request)
     caregiver_id, problem = _caregiver_named(organisation, request.POST.get("caregiver", ""))
     if problem:
         messages.error(request, problem)
@@ -410,7 +411,7 @@ def inspection_plan_view(request: HttpRequest) -> HttpResponse:
 def inspection_record_view(request: HttpRequest, external_id: str) -> HttpResponse:
     """The on-site form (tablet): checklist, a finding, location and photos."""
     actor = request_actor(request)
-    inspection = get_or_404(selectors.inspection_queryset(actor=actor), external_id=external_id)
+    inspection = selectors.inspection_get_for_actor(actor=actor, external_id=external_id)
     checklist = ChecklistTemplate.objects.filter(kind=inspection.kind, is_active=True).first()
     items = checklist.items if checklist else []
     if request.method == "POST":

@@ -13,13 +13,14 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, parsers, status, viewsets
+from rest_framework import parsers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.api.viewsets import ScopedReadViewSet, validated
 from yiyang.core.display import caregiver_name
-from yiyang.core.permissions import request_actor
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.elders.models import Elder
 from yiyang.services.selectors import service_item_get
 from yiyang.visits import dispatch_facts, selectors, services
@@ -57,19 +58,17 @@ def _fix(data: dict[str, Any]) -> services.Fix:
     )
 
 
-class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VisitViewSet(ScopedReadViewSet):
     """Visits the caller may see. ``?date=YYYY-MM-DD`` lists one day."""
 
     serializer_class = VisitSerializer
     filterset_class = VisitFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = Visit
+    get_for_actor = staticmethod(selectors.visit_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Visit]:
-        if getattr(self, "swagger_fake_view", False):
-            return Visit.objects.none()
+    def visible(self, actor: Actor) -> QuerySet[Visit]:
         return (
-            selectors.visit_queryset(actor=request_actor(self.request))
+            selectors.visit_queryset(actor=actor)
             # Four joins: with eight, PostgreSQL spent more time planning than running.
             .select_related("elder", "item", "provider", "caregiver")
             .prefetch_related(
@@ -81,26 +80,16 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             .order_by("window_start", "id")
         )
 
-    def get_object(self) -> Visit:
-        return selectors.visit_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
-
     def _answer(self, visit: Visit, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=visit.pk) if code != 204 else visit
         return Response(VisitSerializer(fresh).data, status=code)
-
-    def _data(self, serializer_class: type, request: Request) -> dict[str, Any]:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     @extend_schema(request=FixSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request: Request, id: str) -> Response:
         """Check in with the phone's location: ``{"latitude", "longitude", "accuracy",
         "at"}``. The answer is the visit with its state and ``flags``."""
-        data = self._data(FixSerializer, request)
+        data = validated(request, FixSerializer)
         visit = services.visit_check_in(
             actor=request_actor(request),
             visit=self.get_object(),
@@ -113,7 +102,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request: Request, id: str) -> Response:
         """Check out with location, the checklist ticked, notes and the outcome."""
-        data = self._data(CheckOutSerializer, request)
+        data = validated(request, CheckOutSerializer)
         visit = services.visit_check_out(
             actor=request_actor(request),
             visit=self.get_object(),
@@ -129,7 +118,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"], url_path="set-off")
     def set_off(self, request: Request, id: str) -> Response:
         """The caregiver is on the way (no location is taken)."""
-        data = self._data(SetOffSerializer, request)
+        data = validated(request, SetOffSerializer)
         visit = services.visit_set_off(
             actor=request_actor(request),
             visit=self.get_object(),
@@ -142,7 +131,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, id: str) -> Response:
         """Assign caregiver(s); a conflict answers 400 with each reason and its code."""
-        data = self._data(AssignSerializer, request)
+        data = validated(request, AssignSerializer)
         actor = request_actor(request)
         visit = self.get_object()
         ids = [str(c) for c in data["caregivers"]]
@@ -186,7 +175,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=CancelReasonSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
-        data = self._data(CancelReasonSerializer, request)
+        data = validated(request, CancelReasonSerializer)
         visit = services.visit_cancel(
             actor=request_actor(request), visit=self.get_object(), reason=data["reason"]
         )
@@ -196,7 +185,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def explain(self, request: Request, id: str) -> Response:
         """The caregiver explains a flag."""
-        data = self._data(ExplainSerializer, request)
+        data = validated(request, ExplainSerializer)
         visit = self.get_object()
         services.visit_flag_explain(
             actor=request_actor(request),
@@ -210,7 +199,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
         """Accept or reject a flagged visit, with the reason."""
-        data = self._data(VisitReviewSerializer, request)
+        data = validated(request, VisitReviewSerializer)
         visit = services.visit_review(
             actor=request_actor(request),
             visit=self.get_object(),
@@ -223,7 +212,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def correct(self, request: Request, id: str) -> Response:
         """Correct the times by hand, with the editor's attestation (flagged ``edited``)."""
-        data = self._data(CorrectSerializer, request)
+        data = validated(request, CorrectSerializer)
         visit = services.visit_correct(
             actor=request_actor(request),
             visit=self.get_object(),
@@ -237,7 +226,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=RateSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, id: str) -> Response:
-        data = self._data(RateSerializer, request)
+        data = validated(request, RateSerializer)
         visit = self.get_object()
         services.visit_rate(
             actor=request_actor(request),
@@ -268,16 +257,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if request.method == "GET":
             page = self.paginate_queryset(visit.photos.order_by("created_at", "id"))
             return self.get_paginated_response(PhotoSerializer(page, many=True).data)
-        serializer = PhotoUploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["photo"]
+        upload = validated(request, PhotoUploadSerializer)
         limit = settings.VISIT_PHOTO_MAX_BYTES
-        data = upload.read(limit + 1)
         photo = services.visit_photo_add(
             actor=request_actor(request),
             visit=visit,
-            data=data,
-            caption=serializer.validated_data.get("caption", ""),
+            data=upload["photo"].read(limit + 1),
+            caption=upload.get("caption", ""),
         )
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
@@ -303,24 +289,15 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self.get_paginated_response(VisitSerializer(page, many=True).data)
 
 
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(ScopedReadViewSet):
     """Orders and care plans in the caller's scope."""
 
     serializer_class = OrderSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = Order
+    get_for_actor = staticmethod(selectors.order_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Order]:
-        if getattr(self, "swagger_fake_view", False):
-            return Order.objects.none()
-        return selectors.order_list(
-            actor=request_actor(self.request), filters=self.request.query_params.dict()
-        )
-
-    def get_object(self) -> Order:
-        return selectors.order_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Order]:
+        return selectors.order_list(actor=actor, filters=self.request.query_params.dict())
 
     @extend_schema(
         parameters=[
@@ -335,9 +312,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request: Request) -> Response:
         """Place an order for one visit, or a care plan (``weekdays`` and ``ends_on``)."""
         actor = request_actor(request)
-        serializer = OrderCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, OrderCreateSerializer)
         elder = _elder_for(actor, data["elder"])
         provider = _get_or_error(
             selectors.order_provider_queryset(actor=actor), data["provider"], "provider"
@@ -371,12 +346,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
         """Cancel the order and its visits not yet started."""
-        serializer = CancelReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        reason = validated(request, CancelReasonSerializer)["reason"]
         order = services.order_cancel(
-            actor=request_actor(request),
-            order=self.get_object(),
-            reason=serializer.validated_data["reason"],
+            actor=request_actor(request), order=self.get_object(), reason=reason
         )
         return Response(OrderSerializer(order).data)
 

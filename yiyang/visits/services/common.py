@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from yiyang.core.audit import audit_record
 from yiyang.core.permissions import Actor, actor_user
 from yiyang.elders.models import Elder
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.visits.choices import (
     PlacedVia,
 )
@@ -50,11 +49,8 @@ def _audit(
 def _require_elder_in_scope(actor: Actor, elder: Elder) -> None:
     """Family members act for their linked, consenting elder; provider managers for the
     elders their provider serves (checked with the provider); everyone else in their divisions."""
-    if actor.role == "family":
-        if elder.pk not in family_elder_ids(user=actor):
-            raise PermissionDenied("elder")
-    elif actor.role != "provider_manager" and not actor.scope.covers_division_code(
-        elder.division_code
+    if actor.role != "provider_manager" and not actor.scope.covers_elder(
+        elder_id=elder.pk, division_code=elder.division_code
     ):
         raise PermissionDenied("elder")
 

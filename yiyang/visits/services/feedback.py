@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, require_perm
-from yiyang.elders.selectors import family_elder_ids
 from yiyang.visits.models import (
     Visit,
     VisitRating,
@@ -25,7 +24,7 @@ from yiyang.visits.services.common import (
 
 def _require_family(actor: Actor, visit: Visit) -> None:
     require_perm(actor, Permission.RATE_VISITS)
-    if visit.elder_id not in family_elder_ids(user=actor):
+    if visit.elder_id not in (actor.scope.elder_ids or ()):  # their linked elders
         raise PermissionDenied("elder")
 
 

@@ -27,8 +27,12 @@ from yiyang.visits.choices import (
     PlacedVia,
 )
 from yiyang.visits.lifecycle import (
+    OrderAction,
     VisitAction,
+    order_action_check,
+    order_action_refusal,
     visit_action_check,
+    visit_action_refusal,
 )
 from yiyang.visits.models import (
     Order,
@@ -299,31 +303,18 @@ def _cancel_visit(
     return cancelled
 
 
-def _cancel_allowed(actor: Actor, order: Order) -> None:
-    require_perm(actor, Permission.CANCEL_ORDERS)
-    if actor.role == "provider_manager":
-        if order.provider_id not in (actor.scope.organisation_ids or ()):
-            raise PermissionDenied("provider")
-    else:
-        _require_elder_in_scope(actor, order.elder)
-
-
 @transaction.atomic
 def order_cancel(*, actor: Actor, order: Order, reason: str) -> Order:
     """Cancel an order and every visit of it not yet started; visits inside the notice
     period are marked short-notice (settlement rules may still pay them)."""
-    _cancel_allowed(actor, order)
+    refusal = order_action_refusal(actor=actor, order=order, action=OrderAction.CANCEL)
+    if refusal is not None and refusal.denied:  # who may: before anything else is said
+        refusal.raise_()
     reason = str(reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status != OrderStatus.ACTIVE:
-        raise ValidationError(
-            {
-                "order": _("The order is already %(status)s.")
-                % {"status": order.get_status_display()}
-            }
-        )
+    order_action_check(actor=actor, order=order, action=OrderAction.CANCEL)
     now = clock.now()
     cancelled = 0
     for visit in Visit.objects.select_for_update().filter(
@@ -349,7 +340,9 @@ def order_cancel(*, actor: Actor, order: Order, reason: str) -> Order:
 @transaction.atomic
 def visit_cancel(*, actor: Actor, visit: Visit, reason: str) -> Visit:
     """Cancel one visit before it starts."""
-    _cancel_allowed(actor, visit.order)
+    refusal = visit_action_refusal(actor=actor, visit=visit, action=VisitAction.CANCEL)
+    if refusal is not None and refusal.denied:  # who may: before anything else is said
+        refusal.raise_()
     reason = str(reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for cancelling.")})

@@ -433,8 +433,8 @@ def _order_page(
             "order": order,
             "visits": selectors.order_visits(actor=actor, order=order),
             "form": form or ReasonForm(),
-            "can_cancel": has_perm(actor, Permission.CANCEL_ORDERS)
-            and order.status == OrderStatus.ACTIVE,
+            "can_cancel": lifecycle.OrderAction.CANCEL
+            in lifecycle.order_actions(actor=actor, order=order),
         },
         status=status,
     )

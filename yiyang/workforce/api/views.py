@@ -9,10 +9,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -20,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiyang.core.api.lookups import referenced
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
 from yiyang.core.models import Division
-from yiyang.core.permissions import request_actor
+from yiyang.core.permissions import Actor, request_actor
 from yiyang.elders.tabular import UnreadableFile
 from yiyang.services.models import Certificate
 from yiyang.services.selectors import provider_get_for_actor
@@ -31,6 +31,7 @@ from yiyang.workforce.filtersets import RosterFilterSet
 from yiyang.workforce.models import (
     Contest,
     ContestEntry,
+    Course,
     Employment,
     SubsidyEntitlement,
     SubsidyRule,
@@ -43,37 +44,27 @@ def _provider(actor: Any, external_id: Any, field: str = "provider") -> Any:
     return referenced(field, message, provider_get_for_actor, actor=actor, external_id=external_id)
 
 
-class EmploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EmploymentViewSet(ScopedReadViewSet):
     """The roster: one row per person and employer (``status=current`` for those employed)."""
 
     serializer_class = s.EmploymentSerializer
+    model = Employment
     filterset_class = RosterFilterSet
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    get_for_actor = staticmethod(selectors.employment_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[Employment]:
-        if getattr(self, "swagger_fake_view", False):
-            return Employment.objects.none()
-        return selectors.roster_list(actor=request_actor(self.request)).select_related("caregiver")
-
-    def get_object(self) -> Employment:
-        queryset = selectors.roster_list(actor=request_actor(self.request))
-        try:
-            return queryset.get(external_id=self.kwargs["id"])
-        except (Employment.DoesNotExist, ValidationError, ValueError):
-            raise Http404 from None
+    def visible(self, actor: Actor) -> QuerySet[Employment]:
+        return selectors.roster_list(actor=actor).select_related("caregiver")
 
     @extend_schema(request=s.LeaveSerializer, responses=s.EmploymentSerializer)
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, id: str) -> Response:
         """The employer records the leave date and the reason from the list."""
-        serializer = s.LeaveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.LeaveSerializer)
         employment = services.employment_end(
             actor=request_actor(request),
             employment=self.get_object(),
-            left_on=serializer.validated_data["left_on"],
-            reason=serializer.validated_data["leave_reason"],
+            left_on=data["left_on"],
+            reason=data["leave_reason"],
         )
         return Response(s.EmploymentSerializer(employment).data)
 
@@ -110,29 +101,23 @@ class PersonIdNumberView(APIView):
         return response
 
 
-class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ContestViewSet(ScopedReadViewSet):
     """Skills contests of the caller's city, with events, entrants, scores, ranks and awards.
     The city sets contests up, declares events and records the judges' scores; a provider
     enters its own current staff."""
 
     serializer_class = s.ContestSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
-
-    def get_object(self) -> Contest:
-        actor = request_actor(self.request)
-        found: Contest = selectors.contest_get_for_actor(actor=actor, external_id=self.kwargs["id"])
-        return found
+    model = Contest
+    get_for_actor = staticmethod(selectors.contest_get_for_actor)
 
     @extend_schema(request=s.ContestCreateSerializer, responses={201: s.ContestSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.ContestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.ContestCreateSerializer)
         actor = request_actor(request)
         city = selectors.actor_city(actor)
         if city is None:
             raise PermissionDenied(_("Contests are set up by the city."))
-        contest = services.contest_create(actor=actor, city=city, **serializer.validated_data)
+        contest = services.contest_create(actor=actor, city=city, **data)
         return Response(s.ContestSerializer(contest).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ContestEventSerializer, responses={201: s.ContestSerializer})
@@ -140,11 +125,8 @@ class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def events(self, request: Request, id: str) -> Response:
         """Declare one more event of the contest (city administrators)."""
         contest = self.get_object()
-        serializer = s.ContestEventSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        contest = services.contest_event_add(
-            actor=request_actor(request), contest=contest, **serializer.validated_data
-        )
+        data = validated(request, s.ContestEventSerializer)
+        contest = services.contest_event_add(actor=request_actor(request), contest=contest, **data)
         return Response(s.ContestSerializer(contest).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -154,18 +136,13 @@ class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def entries(self, request: Request, id: str) -> Response:
         """Enter a caregiver of the caller's current staff in one event."""
         contest = self.get_object()
-        serializer = s.ContestEntryCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.ContestEntryCreateSerializer)
         actor = request_actor(request)
-        person = (
-            selectors.person_queryset(actor=actor)
-            .filter(external_id=serializer.validated_data["person"])
-            .first()
-        )
+        person = selectors.person_queryset(actor=actor).filter(external_id=data["person"]).first()
         if person is None:
             raise ValidationError({"person": _("No such caregiver on your roster.")})
         entry = services.contest_entry_add(
-            actor=actor, contest=contest, person=person, event=serializer.validated_data["event"]
+            actor=actor, contest=contest, person=person, event=data["event"]
         )
         return Response(s.ContestEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
@@ -175,9 +152,7 @@ class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """The judges' scores of one event (city administrators): ranks follow the scores
         (equal scores share a rank), awards go by rank and reach the people's records."""
         contest = self.get_object()
-        serializer = s.ContestScoresSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, s.ContestScoresSerializer)
         scores = {row["entry"]: row["score"] for row in data["scores"]}
         entries = services.contest_scores_record(
             actor=request_actor(request),
@@ -188,11 +163,9 @@ class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(s.ContestEntrySerializer(entries, many=True).data)
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return Contest.objects.none()
+    def visible(self, actor: Actor) -> QuerySet[Any]:
         return (
-            selectors.contest_list(actor=request_actor(self.request))
+            selectors.contest_list(actor=actor)
             .prefetch_related(
                 Prefetch(
                     "entries", queryset=ContestEntry.objects.select_related("person", "provider")
@@ -202,30 +175,26 @@ class ContestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
 
-class CertificateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CertificateViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Certificates of the caregivers on the caller's roster (dispatch checks them)."""
 
     serializer_class = s.RosterCertificateSerializer
+    model = Certificate
 
-    def get_queryset(self) -> QuerySet[Certificate]:
-        if getattr(self, "swagger_fake_view", False):
-            return Certificate.objects.none()
-        return selectors.certificate_list(actor=request_actor(self.request)).order_by("id")
+    def visible(self, actor: Actor) -> QuerySet[Certificate]:
+        return selectors.certificate_list(actor=actor).order_by("id")
 
 
-class CourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CourseViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = s.CourseSerializer
+    model = Course
 
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False):
-            return selectors.Course.objects.none()
-        return selectors.course_queryset(actor=request_actor(self.request))
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.course_queryset(actor=actor)
 
     @extend_schema(request=s.CourseCreateSerializer, responses={201: s.CourseSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.CourseCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(request, s.CourseCreateSerializer)
         actor = request_actor(request)
         organiser = (
             _provider(actor, data.pop("organiser"), "organiser") if data.get("organiser") else None
@@ -239,28 +208,19 @@ class CourseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.CourseSerializer(course).data, status=status.HTTP_201_CREATED)
 
 
-class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SessionViewSet(ScopedReadViewSet):
     """Training sessions; attendance by the token of the session's QR code."""
 
     serializer_class = s.SessionSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = TrainingSession
+    get_for_actor = staticmethod(selectors.session_get_for_actor)
 
-    def get_queryset(self) -> QuerySet[TrainingSession]:
-        if getattr(self, "swagger_fake_view", False):
-            return TrainingSession.objects.none()
-        return selectors.session_queryset(actor=request_actor(self.request))
-
-    def get_object(self) -> TrainingSession:
-        return selectors.session_get_for_actor(
-            actor=request_actor(self.request), external_id=self.kwargs["id"]
-        )
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.session_queryset(actor=actor)
 
     @extend_schema(request=s.SessionCreateSerializer, responses={201: s.SessionSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.SessionCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(request, s.SessionCreateSerializer)
         actor = request_actor(request)
         course = selectors.course_queryset(actor=actor).filter(external_id=data.pop("course"))
         if not course.exists():
@@ -278,32 +238,28 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=s.EnrolSerializer, responses={201: s.EnrolmentSerializer})
     @action(detail=True, methods=["post"])
     def enrol(self, request: Request, id: str) -> Response:
-        serializer = s.EnrolSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.EnrolSerializer)
         actor = request_actor(request)
         person = None
-        if serializer.validated_data.get("person"):
-            person = selectors.person_get_for_actor(
-                actor=actor, external_id=serializer.validated_data["person"]
-            )
+        if data.get("person"):
+            person = selectors.person_get_for_actor(actor=actor, external_id=data["person"])
         enrolment = services.enrolment_add(actor=actor, session=self.get_object(), person=person)
         return Response(s.EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ResultSerializer, responses=s.EnrolmentSerializer)
     @action(detail=True, methods=["post"])
     def results(self, request: Request, id: str) -> Response:
-        serializer = s.ResultSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.ResultSerializer)
         actor = request_actor(request)
         enrolments = selectors.session_enrolments(actor=actor, session=self.get_object())
-        enrolment = enrolments.filter(external_id=serializer.validated_data["enrolment"]).first()
+        enrolment = enrolments.filter(external_id=data["enrolment"]).first()
         if enrolment is None:
             raise ValidationError({"enrolment": _("No such enrolment in this session.")})
         enrolment = services.enrolment_result_record(
             actor=actor,
             enrolment=enrolment,
-            score=serializer.validated_data["score"],
-            passed=serializer.validated_data["passed"],
+            score=data["score"],
+            passed=data["passed"],
         )
         return Response(s.EnrolmentSerializer(enrolment).data)
 
@@ -311,32 +267,27 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=False, methods=["post"], url_path="check-in")
     def check_in(self, request: Request) -> Response:
         """A caregiver checks in with the token of the session's QR code."""
-        serializer = s.CheckInSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        session = selectors.session_by_token(token=serializer.validated_data["token"])
+        data = validated(request, s.CheckInSerializer)
+        session = selectors.session_by_token(token=data["token"])
         enrolment = services.session_check_in(actor=request_actor(request), session=session)
         return Response(s.EnrolmentSerializer(enrolment).data)
 
 
-class SubsidyRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SubsidyRuleViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = s.SubsidyRuleSerializer
-    lookup_field = "external_id"
-    lookup_url_kwarg = "id"
+    model = SubsidyRule
 
-    def get_queryset(self) -> QuerySet[SubsidyRule]:
-        if getattr(self, "swagger_fake_view", False):
-            return SubsidyRule.objects.none()
-        return selectors.subsidy_rule_list(actor=request_actor(self.request))
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.subsidy_rule_list(actor=actor)
 
     @extend_schema(request=s.SubsidyRuleSerializer, responses={201: s.SubsidyRuleSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.SubsidyRuleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.SubsidyRuleSerializer)
         actor = request_actor(request)
         city = selectors.actor_city(actor)
         if city is None:
             raise ValidationError({"city": _("Your login is not attached to a city.")})
-        rule = services.subsidy_rule_save(actor=actor, city=city, **serializer.validated_data)
+        rule = services.subsidy_rule_save(actor=actor, city=city, **data)
         return Response(s.SubsidyRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.SubsidyRuleSerializer, responses=s.SubsidyRuleSerializer)
@@ -352,28 +303,24 @@ class SubsidyRuleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.SubsidyRuleSerializer(rule).data)
 
 
-class SubsidyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SubsidyViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Entitlements to entry and post subsidies, month by month."""
 
     serializer_class = s.SubsidySerializer
+    model = SubsidyEntitlement
 
-    def get_queryset(self) -> QuerySet[SubsidyEntitlement]:
-        if getattr(self, "swagger_fake_view", False):
-            return SubsidyEntitlement.objects.none()
-        return selectors.subsidy_list(actor=request_actor(self.request))
+    def visible(self, actor: Actor) -> QuerySet[Any]:
+        return selectors.subsidy_list(actor=actor)
 
     @extend_schema(request=s.EvaluateSerializer, responses={201: s.SubsidySerializer(many=True)})
     @action(detail=False, methods=["post"], pagination_class=None)
     def evaluate(self, request: Request) -> Response:
-        serializer = s.EvaluateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(request, s.EvaluateSerializer)
         actor = request_actor(request)
         city = selectors.actor_city(actor)
         if city is None:
             raise ValidationError({"city": _("Your login is not attached to a city.")})
-        new = services.subsidies_evaluate(
-            actor=actor, city=city, month=serializer.validated_data["month"]
-        )
+        new = services.subsidies_evaluate(actor=actor, city=city, month=data["month"])
         return Response(s.SubsidySerializer(new, many=True).data, status=status.HTTP_201_CREATED)
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -59,12 +60,8 @@ def contest_create(
     contest = Contest.objects.create(
         city=city, name=name, held_on=held_on, events=_event_names(events)
     )
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=contest,
-        division_code=city.code,
-        changes={"events": contest.events},
+    audit_change(
+        actor, AuditAction.CREATE, contest, {"events": contest.events}, division_code=city.code
     )
     return contest
 
@@ -78,12 +75,12 @@ def contest_event_add(*, actor: Actor, contest: Contest, name: str) -> Contest:
     before = list(contest.events)
     contest.events = before + added
     contest.save(update_fields=["events", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=contest,
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        contest,
+        {"events": [before, contest.events]},
         division_code=contest.city.code,
-        changes={"events": [before, contest.events]},
     )
     return contest
 

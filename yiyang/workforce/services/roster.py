@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -51,12 +52,12 @@ def employment_end(
     RosterConflict.objects.filter(
         person=employment.person, holder=employment.provider, resolved=False
     ).update(resolved=True)
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=employment,
+    audit_change(
+        actor,
+        AuditAction.UPDATE,
+        employment,
+        {"left_on": [None, left_on.isoformat()], "reason": [None, reason]},
         division_code=employment.provider.division.code,
-        changes={"left_on": [None, left_on.isoformat()], "reason": [None, reason]},
     )
     return employment
 

@@ -92,18 +92,8 @@ def subsidy_rule_save(
     created = rule is None
     rule = rule or SubsidyRule(city=city)
     errors: dict[str, str] = {}
-    for name in (
-        "name",
-        "kind",
-        "min_skill_level",
-        "qualification",
-        "min_years_in_sector",
-        "rural_only",
-        "valid_from",
-        "valid_to",
-        "is_active",
-    ):
-        if name in values:
+    for name in RULE_EDITABLE:
+        if name in values and name != "amount":  # the amount is checked as money below
             setattr(rule, name, values[name])
     if "amount" in values:
         rule.amount = _amount(values["amount"], errors)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
+from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -108,12 +109,12 @@ def course_create(
     if errors:
         raise ValidationError(errors)
     course.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=course,
+    audit_change(
+        actor,
+        AuditAction.CREATE,
+        course,
+        {"course": [None, course.name]},
         division_code=division.code,
-        changes={"course": [None, course.name]},
     )
     return course
 

@@ -14,10 +14,8 @@ from typing import Any, NoReturn
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 
-from yiyang.core.permissions import Actor, SystemActor
-from yiyang.core.scoping import Scope
+from yiyang.core.commandline import add_import_arguments, command_actor
 from yiyang.elders.address_import import address_register_import
-from yiyang.elders.selectors import user_actor_by_username
 from yiyang.elders.tabular import UnreadableFile
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
@@ -29,24 +27,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help=".xlsx or .csv (UTF-8 with or without BOM, or GBK)")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-        parser.add_argument(
-            "--user", help="act as this user (their jurisdiction); default: the whole platform"
-        )
-        parser.add_argument(
-            "--language",
-            default="zh-hans",
-            choices=["zh-hans", "en"],
-            help="language of the messages (default Simplified Chinese)",
-        )
+        add_import_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(options["language"])
-        actor: Actor = SystemActor(Scope(division_prefix=""), username="import-addresses")
-        if options["user"]:
-            found = user_actor_by_username(options["user"])
-            if found is None:
-                self._fail(f"No active user {options['user']!r}.", EXIT_UNREADABLE)
-            actor = found
+        actor = command_actor(options["user"], name="import-addresses")
+        if actor is None:
+            self._fail(f"No active user {options['user']!r}.", EXIT_UNREADABLE)
         path = Path(options["file"])
         try:
             result = address_register_import(actor=actor, path=path, dry_run=options["dry_run"])

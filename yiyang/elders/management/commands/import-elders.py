@@ -16,12 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 
-from yiyang.core.permissions import Actor, SystemActor
+from yiyang.core.commandline import add_import_arguments, command_actor
+from yiyang.core.permissions import SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.elders import importing
 from yiyang.elders.choices import ImportStatus
 from yiyang.elders.models import ImportJob
-from yiyang.elders.selectors import user_actor_by_username
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -38,16 +38,8 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--report", help="write the rejected rows to this .xlsx file")
-        parser.add_argument(
-            "--user", help="act as this user (their jurisdiction); default: the whole platform"
-        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-        parser.add_argument(
-            "--language",
-            default="zh-hans",
-            choices=["zh-hans", "en"],
-            help="language of the messages and the report (default Simplified Chinese)",
-        )
+        add_import_arguments(parser, language_of="the messages and the report")
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(options["language"])
@@ -60,12 +52,9 @@ class Command(BaseCommand):
         if not options["file"]:
             self._fail("Give the file to import (or --resume JOB_ID).")
         path = Path(options["file"])
-        actor: Actor = SystemActor(Scope(division_prefix=""), username="import-elders")
-        if options["user"]:
-            found = user_actor_by_username(options["user"])
-            if found is None:
-                self._fail(f"No active user {options['user']!r}.")
-            actor = found
+        actor = command_actor(options["user"], name="import-elders")
+        if actor is None:
+            self._fail(f"No active user {options['user']!r}.")
         try:
             content = path.read_bytes()
         except OSError as exc:

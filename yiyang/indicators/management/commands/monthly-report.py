@@ -10,10 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from yiyang.core.commandline import command_actor
 from yiyang.core.models import Division
-from yiyang.core.permissions import SystemActor
-from yiyang.core.scoping import Scope
-from yiyang.elders.selectors import user_actor_by_username
 from yiyang.indicators.report import report_build
 from yiyang.indicators.selectors import indicator_division_get, month_parse
 
@@ -32,12 +30,9 @@ class Command(BaseCommand):
         fmt = out.suffix.lower().lstrip(".")
         if fmt not in ("pdf", "xlsx"):
             raise CommandError("--out must end in .pdf or .xlsx", returncode=2)
-        actor: Any = SystemActor(Scope(division_prefix=""), username="monthly-report")
-        if options["user"]:
-            found = user_actor_by_username(options["user"])
-            if found is None:
-                raise CommandError(f"No active user {options['user']!r}.", returncode=2)
-            actor = found
+        actor = command_actor(options["user"], name="monthly-report")
+        if actor is None:
+            raise CommandError(f"No active user {options['user']!r}.", returncode=2)
         try:
             month = month_parse(options["month"])
             if options["division"]:

@@ -1,0 +1,26 @@
+"""What every lifecycle module shares: the refusal of an action, with its reason.
+
+Each resource with a lifecycle has one module (``<app>/lifecycle.py``) whose functions list
+the actions an actor may take now (the page's buttons) and guard the same actions in the
+services, through :class:`Refusal` (docs/adr/0007)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action is not open: ``denied`` is a matter of who the actor is (403), otherwise
+    of the object's state or reach (a field error on ``field``)."""
+
+    message: str
+    field: str = "status"
+    denied: bool = False
+
+    def raise_(self) -> None:
+        if self.denied:
+            raise PermissionDenied(self.message)
+        raise ValidationError({self.field: self.message})
