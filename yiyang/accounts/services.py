@@ -59,7 +59,9 @@ def user_needs_otp(user: User) -> bool:
     )
 
 
-def _user_errors(*, values: Mapping[str, Any], actor: Actor, instance: User | None) -> dict[str, str]:
+def _user_errors(
+    *, values: Mapping[str, Any], actor: Actor, instance: User | None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     username = str(values.get("username") or "").strip()
     if not username:

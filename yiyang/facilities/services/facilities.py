@@ -69,6 +69,8 @@ class FacilityUpdateValues(FacilityValues, total=False):
     """What :func:`facility_update` accepts besides the service area (``UPDATE_FIELDS``)."""
 
     kind: str
+
+
 DATE_OF_STATUS = {
     FacilityStatus.PLANNED: "planned_on",
     FacilityStatus.UNDER_CONSTRUCTION: "construction_started_on",

@@ -134,9 +134,7 @@ def canteen_register(
 
 
 @transaction.atomic
-def canteen_update(
-    *, actor: Actor, canteen: Canteen, **values: Unpack[CanteenValues]
-) -> Canteen:
+def canteen_update(*, actor: Actor, canteen: Canteen, **values: Unpack[CanteenValues]) -> Canteen:
     """Change a canteen's days, meals, capacity, prices, cutoff or state."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
     reject_unknown_fields(values, CANTEEN_FIELDS)
