@@ -38,12 +38,12 @@ class UserValues(TypedDict, total=False):
     """What :func:`user_create` and :func:`user_update` accept besides the password
     (``USER_FIELDS``)."""
 
-    username: str
-    full_name: str
-    email: str
     role: str
     division: Division | None
     organisation: Organisation | None
+    username: str
+    full_name: str
+    email: str
     is_active: bool
 
 

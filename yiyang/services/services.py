@@ -72,19 +72,7 @@ CAREGIVER_FIELDS = (
 # What a caregiver's profile takes in: the phone in clear (stored sealed and masked) and
 # the caregiver's login, where CAREGIVER_FIELDS (the audited columns) has the masked phone.
 CAREGIVER_INPUT_FIELDS = (
-    "name",
-    "sex",
-    "phone",
-    "skills",
-    "languages",
-    "work_days",
-    "work_start",
-    "work_end",
-    "max_minutes_per_day",
-    "home_lat",
-    "home_lng",
-    "travel_mode",
-    "status",
+    *("phone" if name == "phone_masked" else name for name in CAREGIVER_FIELDS),
     "user",
 )
 PHONE = re.compile(r"^1[3-9]\d{9}$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
 from typing import TypedDict
@@ -32,30 +33,7 @@ from yiyang.elders.services.records import (
 )
 
 # What a person sets on an elder's record (form, API); the location's source is derived.
-ELDER_FIELDS = (
-    "name",
-    "id_number",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "phones",
-    "community",
-    "address",
-    "lat",
-    "lng",
-    "living_arrangement",
-    "marital_status",
-    "economic_status",
-    "insurance_type",
-    "insurance_number",
-    "chronic_conditions",
-    "disability_certificate",
-    "family_doctor",
-    "ability_level",
-    "status",
-    "status_changed_on",
-    "deceased_on",
-)
+ELDER_FIELDS = tuple(f.name for f in dataclasses.fields(Record) if f.name != "location_source")
 
 
 class ElderValues(TypedDict, total=False):
