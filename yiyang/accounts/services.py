@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
@@ -18,11 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from typing_extensions import Unpack
 
 from yiyang.accounts.choices import NONE, REQUIRED, ROLE_SCOPE
 from yiyang.accounts.models import ApiToken, User
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction, DivisionLevel
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, Role, require_perm
 from yiyang.organisations.choices import PROVIDER_KINDS
@@ -30,6 +32,19 @@ from yiyang.organisations.models import Organisation
 
 USER_FIELDS = ("username", "full_name", "email", "role", "division", "organisation", "is_active")
 API_TOKEN_DAYS = 90
+
+
+class UserValues(TypedDict, total=False):
+    """What :func:`user_create` and :func:`user_update` accept besides the password
+    (``USER_FIELDS``)."""
+
+    role: str
+    division: Division | None
+    organisation: Organisation | None
+    username: str
+    full_name: str
+    email: str
+    is_active: bool
 
 
 def role_requires_2fa(role: str) -> bool:
@@ -44,7 +59,9 @@ def user_needs_otp(user: User) -> bool:
     )
 
 
-def _user_errors(*, values: dict[str, Any], actor: Actor, instance: User | None) -> dict[str, str]:
+def _user_errors(
+    *, values: Mapping[str, Any], actor: Actor, instance: User | None
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     username = str(values.get("username") or "").strip()
     if not username:
@@ -107,10 +124,10 @@ def _refuse(errors: dict[str, str], password: str | None, user: User) -> None:
 
 
 @transaction.atomic
-def user_create(*, actor: Actor, password: str, **values: Any) -> User:
+def user_create(*, actor: Actor, password: str, **values: Unpack[UserValues]) -> User:
     """Create a login with a role and a scope inside the actor's jurisdiction."""
     require_perm(actor, Permission.MANAGE_USERS)
-    values = {k: v for k, v in values.items() if k in USER_FIELDS}
+    reject_unknown_fields(values, USER_FIELDS)
     values["username"] = str(values.get("username") or "").strip()
     errors = _user_errors(values=values, actor=actor, instance=None)
     user = User(**values)
@@ -127,10 +144,12 @@ def user_create(*, actor: Actor, password: str, **values: Any) -> User:
 
 
 @transaction.atomic
-def user_update(*, actor: Actor, user: User, password: str | None = None, **values: Any) -> User:
+def user_update(
+    *, actor: Actor, user: User, password: str | None = None, **values: Unpack[UserValues]
+) -> User:
     """Change a user's role, scope, status or password; role changes are audited."""
     require_perm(actor, Permission.MANAGE_USERS)
-    values = {k: v for k, v in values.items() if k in USER_FIELDS}
+    reject_unknown_fields(values, USER_FIELDS)
     before = snapshot(user, USER_FIELDS)
     merged = {name: getattr(user, name) for name in USER_FIELDS} | values
     errors = _user_errors(values=merged, actor=actor, instance=user)

@@ -7,13 +7,15 @@ field messages, which the pages and the API show next to the fields.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import (
@@ -24,7 +26,7 @@ from yiyang.core.choices import (
     MapCrs,
     RoadKind,
 )
-from yiyang.core.errors import row_errors
+from yiyang.core.errors import reject_unknown_fields, row_errors
 from yiyang.core.geometry import GeometryError, bbox, crs_from_name, validate_geometry
 from yiyang.core.models import Division, DivisionBoundary, MapRoad
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -48,11 +50,30 @@ DIVISION_FIELDS = (
     "bbox_min_lng",
     "bbox_max_lng",
 )
+
+
+class DivisionValues(TypedDict, total=False):
+    """What :func:`division_create` and :func:`division_update` accept (``DIVISION_FIELDS``)."""
+
+    code: str
+    name: str
+    level: str
+    parent: Division | None
+    is_urban: bool
+    population_60_plus: int
+    centroid_lat: Decimal | None
+    centroid_lng: Decimal | None
+    bbox_min_lat: Decimal | None
+    bbox_max_lat: Decimal | None
+    bbox_min_lng: Decimal | None
+    bbox_max_lng: Decimal | None
+
+
 CODE_RE = re.compile(r"^\d{12}$")
 
 
 def _division_errors(
-    *, values: dict[str, Any], actor: Actor, instance: Division | None
+    *, values: Mapping[str, Any], actor: Actor, instance: Division | None
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     code = str(values.get("code") or "")
@@ -124,9 +145,10 @@ def _division_errors(
 
 
 @transaction.atomic
-def division_create(*, actor: Actor, **values: Any) -> Division:
+def division_create(*, actor: Actor, **values: Unpack[DivisionValues]) -> Division:
     """Create a division under a parent of the right level, inside the actor's jurisdiction."""
     require_perm(actor, Permission.MANAGE_DIVISIONS)
+    reject_unknown_fields(values, DIVISION_FIELDS)
     errors = _division_errors(values=values, actor=actor, instance=None)
     if errors:
         raise ValidationError(errors)
@@ -143,10 +165,13 @@ def division_create(*, actor: Actor, **values: Any) -> Division:
 
 
 @transaction.atomic
-def division_update(*, actor: Actor, division: Division, **values: Any) -> Division:
+def division_update(
+    *, actor: Actor, division: Division, **values: Unpack[DivisionValues]
+) -> Division:
     """Change a division's name, counts, flags or coordinates. Code and level are fixed
     once children hang under them; re-coding a subtree is a data migration, not an edit."""
     require_perm(actor, Permission.MANAGE_DIVISIONS)
+    reject_unknown_fields(values, DIVISION_FIELDS)
     before = snapshot(division, DIVISION_FIELDS)
     merged = {name: getattr(division, name) for name in DIVISION_FIELDS} | values
     errors = _division_errors(values=merged, actor=actor, instance=division)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -134,7 +135,7 @@ def _rules(actor: SystemActor, today: datetime.date) -> int:
             actor=actor,
             name=name,
             entitlement=kind,
-            amount_yuan=amount,
+            amount_yuan=None if amount is None else Decimal(amount),
             unit=unit,
             min_level=low,
             max_level=high,

@@ -3,15 +3,18 @@ kind they are, their licence and status, and (for care institutions) their beds.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction
-from yiyang.core.errors import row_errors
+from yiyang.core.errors import reject_unknown_fields, row_errors
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
@@ -41,6 +44,26 @@ ORGANISATION_FIELDS = (
     "operator",
 )
 BED_FIELDS = ("total_beds", "nursing_beds", "occupied_beds")
+
+
+class OrganisationValues(TypedDict, total=False):
+    """What :func:`organisation_create` and :func:`organisation_update` accept
+    (``ORGANISATION_FIELDS``)."""
+
+    name: str
+    kind: str
+    ownership: str
+    status: str
+    division: Division
+    address: str
+    lat: Decimal | None
+    lng: Decimal | None
+    licence_number: str
+    phone: str
+    total_beds: int | None
+    nursing_beds: int | None
+    occupied_beds: int | None
+    operator: Organisation | None
 
 
 def _organisation_errors(
@@ -115,7 +138,7 @@ def _organisation_errors(
     return errors
 
 
-def _clean(values: dict[str, Any]) -> dict[str, Any]:
+def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     cleaned = {k: v for k, v in values.items() if k in ORGANISATION_FIELDS}
     for key in ("name", "address", "licence_number", "phone"):
         if key in cleaned and cleaned[key] is not None:
@@ -124,14 +147,15 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def organisation_create(*, actor: Actor, **values: Any) -> Organisation:
+def organisation_create(*, actor: Actor, **values: Unpack[OrganisationValues]) -> Organisation:
     """Register an organisation in a division of the actor's jurisdiction."""
     require_perm(actor, Permission.CREATE_ORGANISATIONS)
-    values = _clean(values)
-    errors = _organisation_errors(values=values, actor=actor, instance=None)
+    reject_unknown_fields(values, ORGANISATION_FIELDS)
+    cleaned = _clean(values)
+    errors = _organisation_errors(values=cleaned, actor=actor, instance=None)
     if errors:
         raise ValidationError(errors)
-    organisation = Organisation(**values)
+    organisation = Organisation(**cleaned)
     organisation.save()
     division_code = organisation.division.code
     audit_record(
@@ -145,12 +169,15 @@ def organisation_create(*, actor: Actor, **values: Any) -> Organisation:
 
 
 @transaction.atomic
-def organisation_update(*, actor: Actor, organisation: Organisation, **values: Any) -> Organisation:
+def organisation_update(
+    *, actor: Actor, organisation: Organisation, **values: Unpack[OrganisationValues]
+) -> Organisation:
     """Change an organisation the actor may reach; it stays inside their jurisdiction."""
     require_perm(actor, Permission.MANAGE_ORGANISATIONS)
-    values = _clean(values)
+    reject_unknown_fields(values, ORGANISATION_FIELDS)
+    cleaned = _clean(values)
     before = snapshot(organisation, ORGANISATION_FIELDS)
-    merged = {name: getattr(organisation, name) for name in ORGANISATION_FIELDS} | values
+    merged = {name: getattr(organisation, name) for name in ORGANISATION_FIELDS} | cleaned
     errors = _organisation_errors(values=merged, actor=actor, instance=organisation)
     if not actor.scope.covers(
         division_code=organisation.division.code, organisation_id=organisation.pk
@@ -161,7 +188,7 @@ def organisation_update(*, actor: Actor, organisation: Organisation, **values: A
         errors["division"] = _("Only the district or street office can move an organisation.")
     if errors:
         raise ValidationError(errors)
-    for name, value in values.items():
+    for name, value in cleaned.items():
         setattr(organisation, name, value)
     organisation.save()
     changes = diff(before, snapshot(organisation, ORGANISATION_FIELDS))

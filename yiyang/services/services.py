@@ -9,18 +9,21 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
+from yiyang.accounts.models import User
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction, DivisionLevel
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
@@ -66,7 +69,50 @@ CAREGIVER_FIELDS = (
     "travel_mode",
     "status",
 )
+# What a caregiver's profile takes in: the phone in clear (stored sealed and masked) and
+# the caregiver's login, where CAREGIVER_FIELDS (the audited columns) has the masked phone.
+CAREGIVER_INPUT_FIELDS = (
+    *("phone" if name == "phone_masked" else name for name in CAREGIVER_FIELDS),
+    "user",
+)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class ServiceItemValues(TypedDict, total=False):
+    """What :func:`service_item_save` accepts (``ITEM_FIELDS``)."""
+
+    category: str
+    code: str
+    name: str
+    description: str
+    unit: str
+    standard_minutes: int
+    standard_price: Decimal | str
+    required_qualification: str
+    required_skill: str
+    checklist: list[str] | str
+    two_caregivers: bool
+    is_active: bool
+
+
+class CaregiverValues(TypedDict, total=False):
+    """What :func:`caregiver_save` accepts (``CAREGIVER_INPUT_FIELDS``); times may come as
+    text (08:00), as a spreadsheet gives them."""
+
+    name: str
+    sex: str
+    phone: str
+    skills: list[str]
+    languages: list[str]
+    work_days: list[int]
+    work_start: datetime.time | str
+    work_end: datetime.time | str
+    max_minutes_per_day: int
+    home_lat: Decimal | None
+    home_lng: Decimal | None
+    travel_mode: str
+    status: str
+    user: User | None
 
 
 def _money(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
@@ -81,7 +127,7 @@ def _money(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
     return amount
 
 
-def _item_values(values: dict[str, Any], item: ServiceItem) -> dict[str, str]:
+def _item_values(values: Mapping[str, Any], item: ServiceItem) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name in ITEM_FIELDS:
         if name in values:
@@ -122,10 +168,15 @@ def _item_values(values: dict[str, Any], item: ServiceItem) -> dict[str, str]:
 
 @transaction.atomic
 def service_item_save(
-    *, actor: Actor, city: Division, item: ServiceItem | None = None, **values: Any
+    *,
+    actor: Actor,
+    city: Division,
+    item: ServiceItem | None = None,
+    **values: Unpack[ServiceItemValues],
 ) -> ServiceItem:
     """Create or change an item of a city's service list."""
     require_perm(actor, Permission.MANAGE_SERVICE_LIST)
+    reject_unknown_fields(values, ITEM_FIELDS)
     if not actor.scope.covers_division_code(city.code) or city.level != DivisionLevel.CITY:
         raise PermissionDenied("city")
     created = item is None
@@ -271,7 +322,7 @@ def _time(value: Any) -> datetime.time | None:
 
 
 def _caregiver_values(
-    values: dict[str, Any], caregiver: Caregiver
+    values: Mapping[str, Any], caregiver: Caregiver
 ) -> tuple[dict[str, str], str | None]:
     errors: dict[str, str] = {}
     phone: str | None = None
@@ -351,10 +402,15 @@ def _caregiver_values(
 
 @transaction.atomic
 def caregiver_save(
-    *, actor: Actor, provider: Organisation, caregiver: Caregiver | None = None, **values: Any
+    *,
+    actor: Actor,
+    provider: Organisation,
+    caregiver: Caregiver | None = None,
+    **values: Unpack[CaregiverValues],
 ) -> Caregiver:
     """Create or change a caregiver's profile in a provider."""
     require_perm(actor, Permission.MANAGE_CAREGIVERS)
+    reject_unknown_fields(values, CAREGIVER_INPUT_FIELDS)
     if not actor.scope.covers(
         division_code=provider.division.code if provider.division_id else None,
         organisation_id=provider.pk,

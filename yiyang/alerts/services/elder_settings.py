@@ -4,12 +4,13 @@ and the contacts' e-mail addresses."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.alerts import rules
 from yiyang.alerts.channels import mask_email
@@ -17,8 +18,24 @@ from yiyang.alerts.models import ContactEmail, ElderAlertSettings
 from yiyang.core import crypto
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.models import Elder, ElderContact
+
+
+class ThresholdValues(TypedDict, total=False):
+    """What :func:`elder_alert_settings_set` accepts (``rules.OVERRIDABLE``): a whole number
+    (or its text) sets a threshold, None clears it."""
+
+    heart_rate_low: int | str | None
+    heart_rate_high: int | str | None
+    spo2_low: int | str | None
+    sustained_seconds: int | str | None
+    no_motion_hours: int | str | None
+    day_starts_hour: int | str | None
+    day_ends_hour: int | str | None
+    door_open_minutes: int | str | None
+    safe_zone_metres: int | str | None
 
 
 def limits_by_elder(elders: dict[int, Elder]) -> dict[int, dict[str, int]]:
@@ -48,7 +65,9 @@ def _threshold_value(name: str, value: Any) -> int | str | None:
 
 
 @transaction.atomic
-def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: Any) -> ElderAlertSettings:
+def elder_alert_settings_set(
+    *, actor: Actor, elder: Elder, **values: Unpack[ThresholdValues]
+) -> ElderAlertSettings:
     """Set (a whole number) or clear (None) some of an elder's own thresholds; the others stay
     as they are. Each value must lie in its plausible range and the thresholds must make sense
     together with the city defaults that still apply (heart-rate lower limit below the upper,
@@ -56,12 +75,10 @@ def elder_alert_settings_set(*, actor: Actor, elder: Elder, **values: Any) -> El
     require_perm(actor, Permission.SET_ALERT_THRESHOLDS)
     if not actor.scope.covers(division_code=elder.division_code, organisation_id=None):
         raise PermissionDenied(_("This elder lies outside your jurisdiction."))
+    reject_unknown_fields(values, rules.OVERRIDABLE)
     errors: dict[str, str] = {}
     cleaned: dict[str, int | None] = {}
     for name, value in values.items():
-        if name not in rules.THRESHOLD_RANGES:
-            errors[name] = _("Not a threshold that can be set per elder.")
-            continue
         result = _threshold_value(name, value)
         if isinstance(result, str):
             errors[name] = result

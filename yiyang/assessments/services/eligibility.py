@@ -6,18 +6,20 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
 from yiyang.assessments.models import EligibilityRule
 from yiyang.assessments.services.common import RULE_OBJECT_TYPE
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import AbilityLevel, EconomicStatus, ElderStatus
 from yiyang.elders.models import Elder
@@ -38,12 +40,26 @@ RULE_FIELDS = (
 )
 
 
+class EligibilityRuleValues(TypedDict, total=False):
+    """What :func:`eligibility_rule_create` and :func:`eligibility_rule_update` accept
+    (``RULE_FIELDS``)."""
+
+    name: str
+    entitlement: str
+    amount_yuan: Decimal | None
+    unit: str
+    min_level: int
+    max_level: int
+    economic_statuses: list[str]
+    min_age: int
+    valid_from: datetime.date | None
+    valid_to: datetime.date | None
+    is_active: bool
+
+
 def _rule_values(values: Mapping[str, Any], base: EligibilityRule) -> dict[str, str]:
     """Apply ``values`` to ``base`` and return the errors (field: reason)."""
     errors: dict[str, str] = {}
-    for name in values:
-        if name not in RULE_FIELDS:
-            errors[name] = _("Unknown field.")
     name = str(values.get("name", base.name) or "").strip()
     if not name or len(name) > 100:
         errors["name"] = _("Give a name of at most 100 characters.")
@@ -124,8 +140,11 @@ def _rule_history(actor: Actor, rule: EligibilityRule, action: str, changes: Any
 
 
 @transaction.atomic
-def eligibility_rule_create(*, actor: Actor, **values: Any) -> EligibilityRule:
+def eligibility_rule_create(
+    *, actor: Actor, **values: Unpack[EligibilityRuleValues]
+) -> EligibilityRule:
     require_perm(actor, Permission.MANAGE_ELIGIBILITY)
+    reject_unknown_fields(values, RULE_FIELDS)
     rule = EligibilityRule()
     errors = _rule_values(values, rule)
     if errors:
@@ -137,10 +156,11 @@ def eligibility_rule_create(*, actor: Actor, **values: Any) -> EligibilityRule:
 
 @transaction.atomic
 def eligibility_rule_update(
-    *, actor: Actor, rule: EligibilityRule, **values: Any
+    *, actor: Actor, rule: EligibilityRule, **values: Unpack[EligibilityRuleValues]
 ) -> EligibilityRule:
     """Change a rule; its history keeps every earlier value (who, when, before, after)."""
     require_perm(actor, Permission.MANAGE_ELIGIBILITY)
+    reject_unknown_fields(values, RULE_FIELDS)
     rule = EligibilityRule.objects.select_for_update().get(pk=rule.pk)
     before = snapshot(rule, RULE_FIELDS)
     errors = _rule_values(values, rule)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.devices import clock
@@ -32,6 +35,21 @@ REGISTRY_FIELDS = (
     "installed_on",
     "heartbeat_interval_seconds",
 )
+
+
+class DeviceValues(TypedDict, total=False):
+    """What :func:`device_update` accepts (``REGISTRY_FIELDS``); dates and intervals may
+    come as text, as a spreadsheet gives them."""
+
+    kind: str
+    vendor: str
+    model: str
+    serial: str
+    sim_iccid: str
+    imei: str
+    firmware: str
+    installed_on: datetime.date | str | None
+    heartbeat_interval_seconds: int | str
 
 
 _ICCID = re.compile(r"\d{18,21}F?")
@@ -59,7 +77,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _clean_registry(values: dict[str, Any], device: Device | None) -> dict[str, Any]:
+def _clean_registry(values: Mapping[str, Any], device: Device | None) -> dict[str, Any]:
     """Check a registration or an edit; raise one ValidationError naming every bad field.
     ``device`` is the device being edited (excluded from the duplicate checks)."""
     errors: dict[str, str] = {}
@@ -206,15 +224,11 @@ def _plain(value: Any) -> Any:
 
 
 @transaction.atomic
-def device_update(*, actor: Actor, device: Device, **values: Any) -> Device:
+def device_update(*, actor: Actor, device: Device, **values: Unpack[DeviceValues]) -> Device:
     """Correct a device's registry details (any of :data:`REGISTRY_FIELDS`); the audit log
     keeps who changed what from what to what."""
     require_device_in_scope(actor, device)
-    unknown = set(values) - set(REGISTRY_FIELDS)
-    if unknown:
-        raise ValidationError(
-            {name: _("This field cannot be changed here.") for name in sorted(unknown)}
-        )
+    reject_unknown_fields(values, REGISTRY_FIELDS)
     device = Device.objects.select_for_update().get(pk=device.pk)
     cleaned = _clean_registry(values, device)
     before = {name: _plain(getattr(device, name)) for name in cleaned}

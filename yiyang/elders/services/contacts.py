@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.permissions import Actor
 from yiyang.elders.choices import Relation
 from yiyang.elders.models import Elder, ElderContact
@@ -16,8 +19,19 @@ from yiyang.elders.sensitive import contact_phones, masked_phones, seal
 from yiyang.elders.services.common import _history, _refresh_lookups, _require_manage
 from yiyang.elders.services.records import _normalise_values, _text
 
+CONTACT_FIELDS = ("name", "relation", "phones", "is_first_to_call")
 
-def _contact_errors(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+
+class ContactValues(TypedDict, total=False):
+    """What :func:`contact_add` and :func:`contact_update` accept (``CONTACT_FIELDS``)."""
+
+    name: str
+    relation: str
+    phones: list[str]
+    is_first_to_call: bool
+
+
+def _contact_errors(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     name = _text(values.get("name"))
     if not name:
@@ -62,9 +76,10 @@ def _contact_write(elder: Elder, contact: ElderContact, values: dict[str, Any]) 
 
 
 @transaction.atomic
-def contact_add(*, actor: Actor, elder: Elder, **values: Any) -> ElderContact:
+def contact_add(*, actor: Actor, elder: Elder, **values: Unpack[ContactValues]) -> ElderContact:
     """Add an emergency contact; the first one (or one marked so) is first to call."""
     _require_manage(actor, elder)
+    reject_unknown_fields(values, CONTACT_FIELDS)
     cleaned, errors = _contact_errors(values)
     if errors:
         raise ValidationError(errors)
@@ -78,9 +93,12 @@ def contact_add(*, actor: Actor, elder: Elder, **values: Any) -> ElderContact:
 
 
 @transaction.atomic
-def contact_update(*, actor: Actor, contact: ElderContact, **values: Any) -> ElderContact:
+def contact_update(
+    *, actor: Actor, contact: ElderContact, **values: Unpack[ContactValues]
+) -> ElderContact:
     elder = contact.elder
     _require_manage(actor, elder)
+    reject_unknown_fields(values, CONTACT_FIELDS)
     current = {
         "name": contact.name,
         "relation": contact.relation,

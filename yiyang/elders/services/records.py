@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -170,7 +171,7 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if value not in (None, "") else ""
 
 
-def _normalise_values(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def _normalise_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Coerce loosely typed input (forms, API, imports) to the Record's types."""
     out: dict[str, Any] = {}
     errors: dict[str, str] = {}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import datetime
+from decimal import Decimal
+from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
+from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import AbilityLevel, ElderStatus
 from yiyang.elders.geocoding import Geocoder, record_locate
@@ -26,12 +32,43 @@ from yiyang.elders.services.records import (
     validate_record,
 )
 
+# What a person sets on an elder's record (form, API); the location's source is derived.
+ELDER_FIELDS = tuple(f.name for f in dataclasses.fields(Record) if f.name != "location_source")
+
+
+class ElderValues(TypedDict, total=False):
+    """What :func:`elder_create` and :func:`elder_update` accept (``ELDER_FIELDS``)."""
+
+    name: str
+    id_number: str
+    sex: str
+    birth_date: datetime.date | None
+    ethnicity: str
+    phones: list[str]
+    community: Division | None
+    address: str
+    lat: Decimal | None
+    lng: Decimal | None
+    living_arrangement: str
+    marital_status: str
+    economic_status: str
+    insurance_type: str
+    insurance_number: str
+    chronic_conditions: list[str]
+    disability_certificate: str
+    family_doctor: str
+    ability_level: str
+    status: str
+    status_changed_on: datetime.date | None
+    deceased_on: datetime.date | None
+
 
 @transaction.atomic
-def elder_create(*, actor: Actor, **values: Any) -> Elder:
+def elder_create(*, actor: Actor, **values: Unpack[ElderValues]) -> Elder:
     """Register an elder. Sex and birth date come from the ID number (and must agree with
     any given); a same-name, same-birthday record in the community goes to review."""
     require_perm(actor, Permission.MANAGE_ELDERS)
+    reject_unknown_fields(values, ELDER_FIELDS)
     cleaned, errors = _normalise_values(values)
     record = Record(**cleaned)
     record_locate(record, before=None, geocoder=Geocoder())
@@ -48,9 +85,10 @@ def elder_create(*, actor: Actor, **values: Any) -> Elder:
 
 
 @transaction.atomic
-def elder_update(*, actor: Actor, elder: Elder, **values: Any) -> Elder:
+def elder_update(*, actor: Actor, elder: Elder, **values: Unpack[ElderValues]) -> Elder:
     """Change an elder in the actor's jurisdiction; only the given fields change."""
     require_perm(actor, Permission.MANAGE_ELDERS)
+    reject_unknown_fields(values, ELDER_FIELDS)
     elder = Elder.objects.select_for_update().select_related("community").get(pk=elder.pk)
     before = record_of(elder)
     cleaned, errors = _normalise_values(values)

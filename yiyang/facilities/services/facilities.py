@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.facilities.choices import (
@@ -43,6 +45,32 @@ FACILITY_FIELDS = (
     "meals_per_day",
     "opening_hours",
 )
+# Kind and status are facility_register's own arguments; status moves through
+# facility_status_set, never through an edit.
+REGISTER_FIELDS = tuple(f for f in FACILITY_FIELDS if f not in ("kind", "status"))
+UPDATE_FIELDS = tuple(f for f in FACILITY_FIELDS if f != "status")
+
+
+class FacilityValues(TypedDict, total=False):
+    """What :func:`facility_register` accepts besides kind and status (``REGISTER_FIELDS``)."""
+
+    planned_on: datetime.date | None
+    construction_started_on: datetime.date | None
+    opened_on: datetime.date | None
+    suspended_on: datetime.date | None
+    closed_on: datetime.date | None
+    beds: int | None
+    day_places: int | None
+    meals_per_day: int | None
+    opening_hours: str
+
+
+class FacilityUpdateValues(FacilityValues, total=False):
+    """What :func:`facility_update` accepts besides the service area (``UPDATE_FIELDS``)."""
+
+    kind: str
+
+
 DATE_OF_STATUS = {
     FacilityStatus.PLANNED: "planned_on",
     FacilityStatus.UNDER_CONSTRUCTION: "construction_started_on",
@@ -138,25 +166,25 @@ def facility_register(
     kind: str,
     status: str = FacilityStatus.OPEN,
     service_area: list[Division] | None = None,
-    **values: Any,
+    **values: Unpack[FacilityValues],
 ) -> Facility:
     """Make an organisation a facility of ``kind`` with its status, dates, capacity, hours
     and service area (by default its own community, or every community of its street)."""
     require_perm(actor, Permission.MANAGE_FACILITIES)
-    values = {k: v for k, v in values.items() if k in FACILITY_FIELDS}
-    values.update(kind=kind, status=status)
-    if status == FacilityStatus.OPEN and not values.get("opened_on"):
-        values["opened_on"] = timezone.localdate()
-    if status == FacilityStatus.PLANNED and not values.get("planned_on"):
-        values["planned_on"] = timezone.localdate()
+    reject_unknown_fields(values, REGISTER_FIELDS)
+    row: dict[str, Any] = {**values, "kind": kind, "status": status}
+    if status == FacilityStatus.OPEN and not row.get("opened_on"):
+        row["opened_on"] = timezone.localdate()
+    if status == FacilityStatus.PLANNED and not row.get("planned_on"):
+        row["planned_on"] = timezone.localdate()
     area = service_area if service_area is not None else _default_area(organisation, kind)
-    errors = _errors(values=values, organisation=organisation, area=area, actor=actor)
+    errors = _errors(values=row, organisation=organisation, area=area, actor=actor)
     if Facility.objects.filter(organisation=organisation).exists():
         errors["organisation"] = _("This organisation is a facility already.")
     if errors:
         raise ValidationError(errors)
     facility = Facility.objects.create(
-        organisation=organisation, division_code=organisation.division.code, **values
+        organisation=organisation, division_code=organisation.division.code, **row
     )
     facility.service_area.set(area)
     audit_record(
@@ -178,12 +206,12 @@ def facility_update(
     actor: Actor,
     facility: Facility,
     service_area: list[Division] | None = None,
-    **values: Any,
+    **values: Unpack[FacilityUpdateValues],
 ) -> Facility:
     """Change a facility's kind, capacity, hours, dates or service area. Status moves
     through :func:`facility_status_set`."""
     require_perm(actor, Permission.MANAGE_FACILITIES)
-    values = {k: v for k, v in values.items() if k in FACILITY_FIELDS and k != "status"}
+    reject_unknown_fields(values, UPDATE_FIELDS)
     before = snapshot(facility, FACILITY_FIELDS)
     before_area = sorted(facility.service_area.values_list("code", flat=True))
     merged = {name: getattr(facility, name) for name in FACILITY_FIELDS} | values

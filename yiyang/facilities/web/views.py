@@ -464,7 +464,9 @@ def _facility_post(request: HttpRequest, facility: Any) -> HttpResponse:
                 facility=facility,
                 service_area=area,
                 opening_hours=(post.get("opening_hours") or "").strip()[:120],
-                **numbers,
+                beds=numbers["beds"],
+                day_places=numbers["day_places"],
+                meals_per_day=numbers["meals_per_day"],
             )
         messages.success(request, _("The facility is saved."))
     except ValidationError as exc:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission
 from yiyang.facilities.choices import FacilityKind
@@ -38,6 +41,26 @@ CANTEEN_FIELDS = (
     "is_kitchen",
 )
 MONEY_FIELDS = ("price_breakfast", "price_lunch", "price_dinner", "delivery_fee")
+
+
+class CanteenValues(TypedDict, total=False):
+    """What :func:`canteen_register` and :func:`canteen_update` accept (``CANTEEN_FIELDS``)."""
+
+    opening_days: list[int]
+    opens_at: datetime.time | None
+    closes_at: datetime.time | None
+    meals: list[str]
+    seats: int
+    capacity_per_meal: int
+    delivers: bool
+    cutoff_minutes: int
+    price_breakfast: Decimal | str
+    price_lunch: Decimal | str
+    price_dinner: Decimal | str
+    delivery_fee: Decimal | str
+    subsidy_accepted: bool
+    is_active: bool
+    is_kitchen: bool
 
 
 def _canteen_errors(values: dict[str, Any]) -> dict[str, str]:
@@ -75,11 +98,10 @@ def canteen_register(
     facility: Facility,
     kitchen: Canteen | None = None,
     delivery_area: list[Division] | None = None,
-    **values: Any,
+    **values: Unpack[CanteenValues],
 ) -> Canteen:
     """Make a facility (an elderly canteen or a meal point) serve meals: days, meals,
     seats and capacity, prices, cutoff, delivery area, the central kitchen supplying it."""
-    values = {k: v for k, v in values.items() if k in CANTEEN_FIELDS}
     canteen = Canteen(
         facility=facility,
         organisation=facility.organisation,
@@ -87,7 +109,9 @@ def canteen_register(
         kitchen=kitchen,
     )
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
-    errors = _canteen_errors(values)
+    reject_unknown_fields(values, CANTEEN_FIELDS)
+    cleaned: dict[str, Any] = dict(values)
+    errors = _canteen_errors(cleaned)
     if facility.kind not in CANTEEN_KINDS:
         errors["facility"] = _("Only an elderly canteen or a meal point serves meals.")
     if Canteen.objects.filter(facility=facility).exists():
@@ -95,7 +119,7 @@ def canteen_register(
     if kitchen is not None and not kitchen.is_kitchen:
         errors["kitchen"] = _("The supplier must be a central kitchen.")
     raise_if(errors)
-    for name, value in values.items():
+    for name, value in cleaned.items():
         setattr(canteen, name, value)
     canteen.save()
     area = delivery_area if delivery_area is not None else list(facility.service_area.all())
@@ -110,10 +134,10 @@ def canteen_register(
 
 
 @transaction.atomic
-def canteen_update(*, actor: Actor, canteen: Canteen, **values: Any) -> Canteen:
+def canteen_update(*, actor: Actor, canteen: Canteen, **values: Unpack[CanteenValues]) -> Canteen:
     """Change a canteen's days, meals, capacity, prices, cutoff or state."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
-    values = {k: v for k, v in values.items() if k in CANTEEN_FIELDS}
+    reject_unknown_fields(values, CANTEEN_FIELDS)
     before = snapshot(canteen, CANTEEN_FIELDS)
     merged = {name: getattr(canteen, name) for name in CANTEEN_FIELDS} | values
     raise_if(_canteen_errors(merged))

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction, DivisionLevel
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.meals.selectors import organisation_runs_canteen
@@ -235,11 +238,13 @@ def contract_create(
     prices: dict[ServiceItem, Any],
     areas: Sequence[Division],
     scope: str = ContractScope.HOME_CARE,
-    **terms: Any,
+    **values: Unpack[ContractTerms],
 ) -> Contract:
     """A purchase contract with its services, unit prices and divisions served; or a
     meal-only contract (``scope`` meals: a canteen's served meals, no services)."""
     require_perm(actor, Permission.MANAGE_CONTRACTS)
+    reject_unknown_fields(values, CONTRACT_TERM_FIELDS)
+    terms: dict[str, Any] = dict(values)
     errors: dict[str, str] = {}
     cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)
     _contract_errors(
@@ -289,6 +294,27 @@ def contract_create(
 
 
 TERMS = Contract.TERMS
+CONTRACT_TERM_FIELDS = (*TERMS, "document")
+
+
+class ContractTerms(TypedDict, total=False):
+    """The performance terms, monthly package and signed document :func:`contract_create`
+    accepts besides its named arguments (``CONTRACT_TERM_FIELDS``)."""
+
+    on_time_target: Decimal | int
+    verified_target: Decimal | int
+    complaints_limit: int
+    evaluation_target: Decimal | int
+    package_yuan: Decimal | str | None
+    package_min_visits: int | None
+    document: File
+
+
+class ContractUpdateTerms(ContractTerms, total=False):
+    """What :func:`contract_update` accepts besides its named arguments: the terms, and the
+    scope (which must be the contract's own)."""
+
+    scope: str
 
 
 def _package_terms(terms: dict[str, Any], errors: dict[str, str]) -> bool:
@@ -346,11 +372,6 @@ def _contract_values(
             share = Decimal(-1)
         if not 0 <= share <= 100:
             errors[name] = _("Give a percentage between 0 and 100.")
-    unknown = set(terms) - {*TERMS, "document"}
-    if unknown:
-        errors["terms"] = _("Unknown contract terms: %(names)s.") % {
-            "names": ", ".join(sorted(unknown))
-        }
     return cap, clean
 
 
@@ -416,12 +437,14 @@ def contract_update(
     cap_yuan: Any,
     prices: dict[ServiceItem, Any],
     areas: Sequence[Division],
-    **terms: Any,
+    **values: Unpack[ContractUpdateTerms],
 ) -> Contract:
     """Change a contract. Its period, prices and areas are fixed once a statement under it
     is past the draft (those statements stand as approved); the cap and terms may change.
     What it buys (home care or meals only) never changes: a scope given must be its own."""
     require_perm(actor, Permission.MANAGE_CONTRACTS)
+    reject_unknown_fields(values, (*CONTRACT_TERM_FIELDS, "scope"))
+    terms: dict[str, Any] = dict(values)
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     errors = _update_errors(actor, contract, terms.pop("scope", contract.scope))
     cap, clean = _contract_values(number, cap_yuan, prices, terms, errors)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from typing_extensions import Unpack
 
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
+from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.services.choices import Qualification
@@ -41,6 +43,21 @@ RULE_EDITABLE = (
     "valid_to",
     "is_active",
 )
+
+
+class SubsidyRuleValues(TypedDict, total=False):
+    """What :func:`subsidy_rule_save` accepts (``RULE_EDITABLE``)."""
+
+    name: str
+    kind: str
+    amount: Decimal | str
+    min_skill_level: str
+    qualification: str
+    min_years_in_sector: int
+    rural_only: bool
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+    is_active: bool
 
 
 def _amount(value: Any, errors: dict[str, str]) -> Decimal:
@@ -83,18 +100,24 @@ def _rule_errors(rule: SubsidyRule) -> dict[str, str]:
 
 @transaction.atomic
 def subsidy_rule_save(
-    *, actor: Actor, city: Division, rule: SubsidyRule | None = None, **values: Any
+    *,
+    actor: Actor,
+    city: Division,
+    rule: SubsidyRule | None = None,
+    **values: Unpack[SubsidyRuleValues],
 ) -> SubsidyRule:
     """Create or change a subsidy rule of a city."""
     require_perm(actor, Permission.MANAGE_WORKFORCE_SUBSIDIES)
+    reject_unknown_fields(values, RULE_EDITABLE)
     if city.level != "city" or not actor.scope.covers_division_code(city.code):
         raise PermissionDenied("city")
     created = rule is None
     rule = rule or SubsidyRule(city=city)
     errors: dict[str, str] = {}
+    given: dict[str, Any] = dict(values)
     for name in RULE_EDITABLE:
-        if name in values and name != "amount":  # the amount is checked as money below
-            setattr(rule, name, values[name])
+        if name in given and name != "amount":  # the amount is checked as money below
+            setattr(rule, name, given[name])
     if "amount" in values:
         rule.amount = _amount(values["amount"], errors)
     rule.name = str(rule.name or "").strip()[:100]
