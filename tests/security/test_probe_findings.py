@@ -485,17 +485,21 @@ def test_finding8_no_template_holds_inline_script_or_style() -> None:
 def test_finding8_two_factors_are_required_for_every_role_reading_unmasked_or_city_wide_data() -> (
     None
 ):
-    from config import settings as config
+    """The operators, auditors and district officers the probe named need a second factor
+    as the city administrator does; the rule is derived from scope and permissions
+    (tests/accounts/test_two_factor_roles.py tests the rule itself)."""
+    from yiyang.accounts.choices import two_factor_roles
+    from yiyang.accounts.services import role_requires_2fa
 
-    defaults = set(config.YIYANG_2FA_DEFAULT_ROLES.split(","))
     unmasked = (
         set(Permission.SEE_ID_NUMBERS.roles)
         | set(Permission.SEE_PHONES.roles)
         | set(Permission.SEE_HEALTH.roles)
     )
-    city_wide = {Role.CITY_ADMIN, Role.OPERATOR, Role.AUDITOR}
-    assert {str(r) for r in unmasked | city_wide} <= defaults
-    assert set(settings.YIYANG_2FA_REQUIRED_ROLES) == defaults  # test mode: production's rule
+    city_wide = {Role.CITY_ADMIN, Role.OPERATOR, Role.AUDITOR, Role.FINANCE_OFFICER}
+    assert {str(r) for r in unmasked | city_wide} <= set(two_factor_roles())
+    assert settings.YIYANG_2FA_REQUIRED_ROLES is None  # test mode: production's rule
+    assert all(role_requires_2fa(role) for role in unmasked | city_wide)
 
 
 def test_finding8_an_auditor_without_a_second_factor_reaches_nothing(world: World) -> None:
