@@ -24,16 +24,13 @@ world per operation with a record of each kind, so that lists and details carry 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.test import override_settings
 from django_otp.oath import totp
 from hypothesis import HealthCheck, Phase, settings
@@ -42,6 +39,7 @@ from schemathesis.generation.meta import TestPhase
 from config.wsgi import application
 from tests.conftest import build_world
 from tests.factories import confirmed_totp
+from tests.inprocess import in_process_requests
 from yiyang.accounts.models import User
 from yiyang.accounts.services import api_token_issue, user_needs_otp
 from yiyang.core.permissions import Role
@@ -74,19 +72,6 @@ NO_LOCKOUT = {
     "LOGIN_FAILURE_LIMIT_PER_USERNAME": 1_000_000,
     "LOGIN_FAILURE_LIMIT_PER_ADDRESS": 1_000_000,
 }
-
-
-@contextmanager
-def in_process_requests() -> Iterator[None]:
-    """Like Django's test client: keep the test's connection (and transaction) open across
-    in-process WSGI requests instead of closing it at the start and end of each."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 @dataclass

@@ -115,11 +115,13 @@ def test_key_rotation_covers_the_sealed_columns_the_demo_does_not_fill(
     from tests.security.test_at_rest import NOT_BUILT_BY_THE_DEMO
     from tests.settlement.conftest import make_books
     from yiyang.alerts.models import ContactEmail
+    from yiyang.assessments.models import CareRiskEvent
     from yiyang.devices.ingest.rejections import seal_raw
     from yiyang.devices.models import RejectedMessage
     from yiyang.elders.models import ImportJob
     from yiyang.elders.sensitive import seal, unseal
     from yiyang.elders.services import contact_add
+    from yiyang.meals.models import ElderDiet
     from yiyang.settlement.models import ContractDocument
     from yiyang.settlement.services import contract_document_add
     from yiyang.workforce.models import Person
@@ -150,12 +152,22 @@ def test_key_rotation_covers_the_sealed_columns_the_demo_does_not_fill(
     ContactEmail.objects.create(
         contact=contact, email_ciphertext=crypto.encrypt("w@example.cn"), email_masked="w***"
     )
+    CareRiskEvent.objects.create(
+        elder=elder,
+        division_code=elder.division_code,
+        kind="fall",
+        occurred_on=timezone.localdate(),
+        note="夜里摔倒",
+    )
+    ElderDiet.objects.create(elder=elder, allergies_ciphertext=crypto.encrypt("花生"))
     made = {
         "settlement_contractdocument.data",
         "devices_rejectedmessage.raw_sealed",
         "elders_importjob.errors_ciphertext",
         "workforce_person.id_number_ciphertext",
         "alerts_contactemail.email_ciphertext",
+        "assessments_careriskevent.note",
+        "meals_elderdiet.allergies_ciphertext",
     }
     assert made == NOT_BUILT_BY_THE_DEMO
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
@@ -171,6 +183,8 @@ def test_key_rotation_covers_the_sealed_columns_the_demo_does_not_fill(
     assert unseal(ImportJob.objects.get().errors_ciphertext, None) == [[2, "phone", "x"]]
     assert crypto.decrypt(Person.objects.get().id_number_ciphertext) == "1"
     assert crypto.decrypt(ContactEmail.objects.get().email_ciphertext) == "w@example.cn"
+    assert CareRiskEvent.objects.get().note == "夜里摔倒"
+    assert crypto.decrypt(ElderDiet.objects.get().allergies_ciphertext) == "花生"
 
 
 def test_key_rotation_reencrypts_the_sealed_part_of_audit_records(

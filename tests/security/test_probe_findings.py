@@ -684,16 +684,10 @@ def test_finding7_visit_notes_alert_details_and_vital_signs_are_sealed_at_rest(
 def wsgi(world: World) -> Iterator[None]:
     """Schemathesis calls the WSGI application in process: keep the test's connection open
     across its requests, as Django's test client does."""
-    from django.core import signals
-    from django.db import close_old_connections
+    from tests.inprocess import in_process_requests
 
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
+    with in_process_requests():
         yield
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
 
 
 def _conforms(path: str, user: Any, **parameters: Any) -> Any:
