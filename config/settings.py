@@ -356,7 +356,8 @@ ALERT_THRESHOLDS = {
     "low_battery_percent": env_int("ALERT_LOW_BATTERY_PERCENT", 15),
     "missed_heartbeats": env_int("ALERT_MISSED_HEARTBEATS", 3),
 }
-ALERT_CITY_THRESHOLDS: dict[str, dict[str, int]] = json.loads(
+# Trusted: the deployment's own environment.
+ALERT_CITY_THRESHOLDS: dict[str, dict[str, int]] = json.loads(  # noqa: TID251
     env("ALERT_CITY_THRESHOLDS", "{}") or "{}"
 )
 for _city, _values in ALERT_CITY_THRESHOLDS.items():
@@ -456,19 +457,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "yiyang.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 
-# Two-factor authentication (TOTP) is required for these roles: every role that reads
-# city-wide data (city administrator, operator, auditor) or unmasked ID numbers, phones or
-# health data (yiyang.core.permissions SEE_*: officers, community workers, assessors,
-# operators); tests/security/test_probe_findings.py fails if a role gains such a permission
-# without being listed here. Caregivers, provider managers and family members see masked
-# data of their own elders only. Demo mode leaves it off so that every printed demo
-# login works without an authenticator app; it says so when it starts.
-YIYANG_2FA_DEFAULT_ROLES = (
-    "city_admin,district_officer,street_officer,community_worker,assessor,operator,auditor,"
-    "finance_officer"
-)
-YIYANG_2FA_REQUIRED_ROLES = env_list(
-    "YIYANG_2FA_REQUIRED_ROLES", "" if MODE == "demo" else YIYANG_2FA_DEFAULT_ROLES
+# Two-factor authentication (TOTP): None (the default) requires it for every role that can
+# read city-wide personal data or unmasked ID numbers, phones or health data, derived from
+# each role's scope and permissions (yiyang.accounts.choices.two_factor_roles), so a role
+# that gains such a read needs it at once. A list set here replaces that rule (empty: none).
+# Demo mode leaves it off so that every printed demo login works without an authenticator
+# app; it says so when it starts.
+YIYANG_2FA_REQUIRED_ROLES: list[str] | None = (
+    env_list("YIYANG_2FA_REQUIRED_ROLES")
+    if env("YIYANG_2FA_REQUIRED_ROLES") is not None
+    else ([] if MODE == "demo" else None)
 )
 OTP_TOTP_ISSUER = "Yiyang"
 

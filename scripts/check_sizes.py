@@ -51,7 +51,8 @@ def key(name: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    baseline: dict[str, int] = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    # Trusted: the repository's own baseline file.
+    baseline: dict[str, int] = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}  # noqa: TID251
     current = measured()
     by_key: dict[str, int] = {}
     for name, size in current.items():

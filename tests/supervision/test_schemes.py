@@ -112,3 +112,18 @@ def test_items_seeded_before_they_had_a_source_take_the_files(db: None) -> None:
     RatingScheme.objects.filter(pk=scheme.pk).update(source="本市自定")
     migration.item_sources(django_apps, None)
     assert RatingScheme.objects.get(pk=scheme.pk).source == "本市自定"
+
+
+def test_a_scheme_nested_ten_thousand_deep_is_refused_in_words_not_a_500(world: World) -> None:
+    """Python's own parser recursed once per level and raised RecursionError (a 500); the
+    upload reads with the depth-limited parser and says what is wrong."""
+    deep = b'{"code": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+    before = list(RatingScheme.objects.values_list("pk", "is_active"))
+    city = login(Client(), world.user[Role.CITY_ADMIN])
+    city.raise_request_exception = False
+    response = city.post(
+        "/supervision/schemes/", {"scheme": SimpleUploadedFile("deep.json", deep)}, follow=True
+    )
+    assert response.status_code == 200
+    assert "文件嵌套超过 32 层，评级方案远不需要这么深。" in response.content.decode()
+    assert list(RatingScheme.objects.values_list("pk", "is_active")) == before

@@ -1,7 +1,15 @@
+from collections.abc import Iterable
+
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import DivisionLevel
-from yiyang.core.permissions import Role
+from yiyang.core.permissions import (
+    PERSONAL_READS,
+    UNMASKED_READS,
+    Permission,
+    Role,
+    permissions_of,
+)
 
 # What each role's scope must name: the division level it is tied to (None: any level),
 # and whether an organisation is required, allowed or not used.
@@ -43,6 +51,31 @@ ROLE_HELP = {
     Role.FINANCE_OFFICER: _("Releases the city's payments to providers and records them paid."),
     Role.CANTEEN_STAFF: _("Runs the counter of one canteen: identifies elders, records meals."),
 }
+
+
+def reads_unmasked_or_city_wide(
+    scope: tuple[str, str | None, str], permissions: Iterable[Permission]
+) -> bool:
+    """Whether a role with this scope (a ROLE_SCOPE entry) and these permissions reads
+    unmasked personal data, or personal data across the whole city: its scope may be the
+    city's division (tied to the city or to any level) and no organisation narrows it."""
+    held = set(permissions)
+    if held & UNMASKED_READS:
+        return True
+    division, level, organisation = scope
+    may_be_the_city = division != NONE and level in (None, DivisionLevel.CITY)
+    return may_be_the_city and organisation != REQUIRED and bool(held & PERSONAL_READS)
+
+
+def two_factor_roles() -> tuple[str, ...]:
+    """The roles that must give a second factor by default (issue 19): derived from each
+    role's scope and permissions, so a role that gains such a read is covered at once."""
+    return tuple(
+        str(role)
+        for role in Role
+        if reads_unmasked_or_city_wide(ROLE_SCOPE[role], permissions_of(str(role)))
+    )
+
 
 # Session key caching whether this login must give a TOTP code.
 OTP_SESSION_FLAG = "yiyang_needs_otp"

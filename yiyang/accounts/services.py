@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from typing_extensions import Unpack
 
-from yiyang.accounts.choices import NONE, REQUIRED, ROLE_SCOPE
+from yiyang.accounts.choices import NONE, REQUIRED, ROLE_SCOPE, two_factor_roles
 from yiyang.accounts.models import ApiToken, User
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction, DivisionLevel
@@ -48,7 +48,11 @@ class UserValues(TypedDict, total=False):
 
 
 def role_requires_2fa(role: str) -> bool:
-    return role in settings.YIYANG_2FA_REQUIRED_ROLES
+    """Whether the role must give a TOTP code at login: the roles YIYANG_2FA_REQUIRED_ROLES
+    lists when it is set (empty in demo mode), else those derived from scope and
+    permissions (:func:`yiyang.accounts.choices.two_factor_roles`)."""
+    listed = settings.YIYANG_2FA_REQUIRED_ROLES
+    return role in (two_factor_roles() if listed is None else listed)
 
 
 def user_needs_otp(user: User) -> bool:

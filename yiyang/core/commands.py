@@ -10,6 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandParser
 
+from yiyang.core import safejson
+
 
 class LoadDefinitionCommand(BaseCommand):
     """``yiyang load-… FILE.json [--inactive]``: store a versioned definition (an assessment
@@ -32,8 +34,9 @@ class LoadDefinitionCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
-            definition = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            # The file comes from outside (a city's own scheme): read with the depth limit.
+            definition = safejson.loads(path.read_bytes())
+        except (OSError, safejson.JSONError) as error:
             self.stderr.write(f"{path}: cannot read the {self.what}: {error}")
             sys.exit(2)
         try:

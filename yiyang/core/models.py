@@ -84,7 +84,11 @@ class Division(BaseModel):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which record, when and from where. Never edited, never pruned."""
+    """Who did what to which record, when and from where. Never edited, never pruned (key
+    rotation re-encrypts the sealed member of ``changes`` and nothing else)."""
+
+    # Health data in ``changes`` is sealed under ``_sealed`` (crypto.seal_parts).
+    SEALED_JSON_FIELDS = ("changes",)
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     at = ClockDateTimeField(_("at"), auto_now_add=True, db_index=True)

@@ -373,6 +373,54 @@ PERMISSION_TITLES = {
 }
 
 
+# What a permission lets its holder read, for the rule of who must give a second factor
+# (yiyang.accounts.choices.two_factor_roles). Every VIEW_/SEE_ permission is in one of the
+# three sets (tests/accounts/test_two_factor_roles.py fails on a new one that is not).
+# Unmasked personal data: full ID numbers, phone numbers, health information.
+UNMASKED_READS = frozenset(
+    {Permission.SEE_ID_NUMBERS, Permission.SEE_PHONES, Permission.SEE_HEALTH}
+)
+# Records about people (elders, users, staff, logins, visits, alerts, meals served) or the
+# city's payments: held over the whole city, these read city-wide personal data.
+PERSONAL_READS = frozenset(
+    {
+        Permission.VIEW_ELDERS,
+        Permission.VIEW_USERS,
+        Permission.VIEW_AUDIT_LOG,
+        Permission.VIEW_ACCESS_LOG,
+        Permission.VIEW_ASSESSMENTS,
+        Permission.VIEW_VISITS,
+        Permission.VIEW_CAREGIVERS,
+        Permission.VIEW_DEVICES,
+        Permission.VIEW_ALERTS,
+        Permission.VIEW_NOTIFICATIONS,
+        Permission.VIEW_MEALS,
+        Permission.VIEW_COMPLAINTS,
+        Permission.VIEW_SETTLEMENT,
+        Permission.VIEW_BUDGETS,
+        Permission.VIEW_RELEASES,
+        Permission.VIEW_RISK,
+        Permission.VIEW_OWN_BILL,
+    }
+)
+# Reference data and figures about places and organisations, no person's record.
+REFERENCE_READS = frozenset(
+    {
+        Permission.VIEW_DIVISIONS,
+        Permission.VIEW_ORGANISATIONS,
+        Permission.VIEW_SERVICE_LIST,
+        Permission.VIEW_FACILITIES,
+        Permission.VIEW_COVERAGE,
+        Permission.VIEW_INDICATORS,
+        Permission.VIEW_PROVIDER_FIGURES,
+        Permission.VIEW_ALERT_STATS,
+        Permission.VIEW_RATINGS,
+        Permission.VIEW_INSPECTIONS,
+        Permission.VIEW_SCORECARDS,
+    }
+)
+
+
 class Actor(Protocol):
     """What the core needs to know of whoever acts: their role and their scope."""
 

@@ -17,6 +17,10 @@ class JSONError(ValueError):
     """The text is not JSON, or is nested deeper than allowed; the message says which."""
 
 
+class JSONTooDeepError(JSONError):
+    """The text is JSON nested deeper than allowed (a page can say so in the user's words)."""
+
+
 def max_depth_setting() -> int:
     return int(getattr(settings, "JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH))
 
@@ -44,7 +48,9 @@ def loads(raw: bytes | bytearray | memoryview | str, *, max_depth: int | None = 
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):  # orjson's own cap, 1,024 levels
+            raise JSONTooDeepError(f"nested more than {limit} levels deep") from None
         raise JSONError(f"not JSON: {exc}"[:200]) from None
     if depth_exceeds(value, limit):
-        raise JSONError(f"nested more than {limit} levels deep")
+        raise JSONTooDeepError(f"nested more than {limit} levels deep")
     return value

@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from yiyang.core.cells import safe_cell
 from yiyang.demo.elders import RURAL_GROUPS, URBAN_BUILDINGS, CommunityInfo, community_infos
 
 SPREAD = 0.006  # degrees around the community's centre (about 600 m)
@@ -74,7 +75,7 @@ def demo_address_register_build(*, city_code: str) -> DemoRegister:
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
         result = address_register_import(actor=actor, path=path)
     if result.errors:
         first = result.errors[0]

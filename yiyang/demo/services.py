@@ -17,7 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from yiyang.accounts.choices import two_factor_roles
 from yiyang.accounts.models import User
+from yiyang.accounts.services import role_requires_2fa
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import Division
 from yiyang.core.permissions import Role, SystemActor
@@ -484,4 +486,19 @@ def demo_elders_build(
     counts = import_rows(actor=actor, rows=rows_from_dicts(rows), on_chunk=chunk_done)
     return DemoElders(
         created=counts.created, rejected=counts.rejected, duplicates=counts.duplicates
+    )
+
+
+def two_factor_notice() -> str | None:
+    """What the demo says when a printed login would not ask for a second factor that
+    production asks for (demo mode requires none, so every printed login works)."""
+    skipped = [role for role in two_factor_roles() if not role_requires_2fa(role)]
+    if not skipped:
+        return None
+    return (
+        "Two-factor authentication is not enforced in demo mode, so every login above "
+        "works with the password alone; production requires it for "
+        + ", ".join(skipped)
+        + " (derived from each role's scope and permissions; YIYANG_2FA_REQUIRED_ROLES "
+        "replaces the list)."
     )

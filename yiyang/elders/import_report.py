@@ -43,7 +43,7 @@ def report_xlsx(errors: Iterable[ReportedError], *, message: str, warnings: Sequ
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Rejected rows"))
-    sheet.append([_("Row"), _("Column"), _("Value"), _("Reason")])
+    sheet.append(safe_row([_("Row"), _("Column"), _("Value"), _("Reason")]))
     for error in errors:
         sheet.append(safe_row([error.row, error.column, error.value, error.reason]))
     for note in ([message] if message else []) + list(warnings):

@@ -44,6 +44,14 @@ def elder_photo_path(instance: Elder, filename: str) -> str:
 
 
 class Elder(BaseModel):
+    # Encrypted columns, re-encrypted by `yiyang rotate-field-keys`.
+    SEALED_FIELDS = (
+        "id_number_ciphertext",
+        "phones_ciphertext",
+        "insurance_number_ciphertext",
+        "health_ciphertext",
+    )
+
     name = models.CharField(_("name"), max_length=50)
     # Pinyin initials of the name (张三丰 -> ZSF), for search by initials.
     name_initials = models.CharField(_("pinyin initials"), max_length=20, db_index=True)
@@ -178,6 +186,8 @@ class ElderLookup(models.Model):
 
 class ElderContact(BaseModel):
     """An emergency contact; exactly one per elder may be marked first to call."""
+
+    SEALED_FIELDS = ("phones_ciphertext",)
 
     elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=50)
@@ -336,6 +346,8 @@ class AccessLogEntry(models.Model):
 
 class ImportJob(BaseModel):
     """One spreadsheet import: its file (encrypted at rest), progress and outcome."""
+
+    SEALED_FIELDS = ("errors_ciphertext",)
 
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_by_username = models.CharField(max_length=150, blank=True)

@@ -29,6 +29,7 @@ from django_tasks import task
 from scipy.sparse import csr_matrix
 
 from yiyang.core.audit import audit_record
+from yiyang.core.cells import safe_row
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
@@ -477,25 +478,30 @@ def scenario_export(*, actor: Actor, scenario: PlanScenario) -> bytes:
     sheet = book.active
     sheet.title = _("Scenario")[:31]
     result = scenario.result
-    sheet.append([_("Facility kind"), str(FacilityKind(scenario.kind).label)])
-    sheet.append([_("New sites"), scenario.sites])
-    sheet.append([_("Elders outside the circle"), result.get("outside")])
-    sheet.append([_("Distance method"), method_label(result.get("method"))])
+    sheet.append(safe_row([_("Facility kind"), str(FacilityKind(scenario.kind).label)]))
+    sheet.append(safe_row([_("New sites"), scenario.sites]))
+    sheet.append(safe_row([_("Elders outside the circle"), result.get("outside")]))
+    sheet.append(safe_row([_("Distance method"), method_label(result.get("method"))]))
     for which, title in (("exact", _("Exact choice")), ("greedy", _("Greedy choice"))):
         part = result.get(which, {})
         sheet.append([])
-        sheet.append([title, _("Optimality gap"), part.get("gap")])
+        sheet.append(safe_row([title, _("Optimality gap"), part.get("gap")]))
         sheet.append(
-            [
-                _("Site"),
-                _("Latitude"),
-                _("Longitude"),
-                _("Weight newly covered"),
-                _("Elders newly covered"),
-            ]
+            safe_row(
+                [
+                    _("Site"),
+                    _("Latitude"),
+                    _("Longitude"),
+                    _("Weight newly covered"),
+                    _("Elders newly covered"),
+                ]
+            )
         )
         for site in part.get("sites", []):
-            sheet.append([site["name"], site["lat"], site["lng"], site["gain"], site["elders"]])
+            # Site names come from uploaded candidate files: never let one run as a formula.
+            sheet.append(
+                safe_row([site["name"], site["lat"], site["lng"], site["gain"], site["elders"]])
+            )
     audit_record(
         actor=actor,
         action=AuditAction.EXPORT,

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from yiyang.core.audit import audit_record
+from yiyang.core.cells import safe_row
 from yiyang.core.choices import AuditAction
 from yiyang.core.fonts import CJK_FONT_FILE
 from yiyang.core.indicators import EMPTY, IndicatorValue, format_number
@@ -206,14 +207,14 @@ def _xlsx(data: ReportData) -> bytes:
     book.remove(book.active)
     for index, table in enumerate(data.tables, 1):
         sheet = book.create_sheet(f"{index} {table.title}"[:31])
-        sheet.append([data.title])
-        sheet.append([data.subtitle])
+        sheet.append(safe_row([data.title]))
+        sheet.append(safe_row([data.subtitle]))
         sheet.append([])
-        sheet.append(table.header)
+        sheet.append(safe_row(table.header))
         for cell in sheet[4]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([str(v) for v in row])
+            sheet.append(safe_row(str(v) for v in row))
         sheet.column_dimensions["A"].width = 36
     out = io.BytesIO()
     book.save(out)

@@ -7,7 +7,6 @@ nothing is half-written. Every change is audited.
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
 from yiyang.accounts.models import User
-from yiyang.core import crypto
+from yiyang.core import crypto, safejson
 from yiyang.core.audit import audit_record, diff, snapshot
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.errors import reject_unknown_fields
@@ -207,7 +206,7 @@ def service_item_save(
 def service_list_load(*, actor: Actor, city: Division, path: Path = STANDARD_LIST) -> int:
     """Load a service list file into a city's list (items matched by code); returns how
     many items were created or changed. One bad item and nothing is written."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = safejson.loads(path.read_bytes())  # a city may load its own list: bounded
     existing = {item.code: item for item in ServiceItem.objects.filter(city=city)}
     changed = 0
     problems: dict[str, str] = {}

@@ -104,17 +104,17 @@ def statement_xlsx(statement: Statement, lines: Iterable[StatementLine]) -> byte
     for label, value in _header(statement):
         sheet.append(safe_row([label, value]))
     sheet.append([])
-    sheet.append(_line_columns())
+    sheet.append(safe_row(_line_columns()))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     first = sheet.max_row + 1
     holds = book.create_sheet(_("Holds"))
-    holds.append([_("Line"), _("Reason"), _("Decision"), _("Reason given")])
+    holds.append(safe_row([_("Line"), _("Reason"), _("Decision"), _("Reason given")]))
     for n, line in enumerate(lines, start=1):
         reasons = [hold_text(h.reason, h.detail) for h in line.holds.all()]
         sheet.append(_line_row(n, line, reasons))
         for row in _hold_rows(n, line, reasons):
-            holds.append(row)
+            holds.append(safe_row(row))
     sheet.append(_total_row(statement))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
@@ -164,9 +164,9 @@ def payment_xlsx(release: Release, statements: Iterable[Statement]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Payment file")
-    sheet.append(columns)
+    sheet.append(safe_row(columns))
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))
     sheet.append(safe_row([_("Total"), "", "", "", "", "", total]))
     _money_columns(sheet, [6], 2)
     out = io.BytesIO()
@@ -178,8 +178,8 @@ def payment_csv(release: Release, statements: Iterable[Statement]) -> str:
     columns, rows, total = payment_rows(release, statements)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow(safe_row(columns))
+    writer.writerows(safe_row(row) for row in rows)
     writer.writerow(safe_row([_("Total"), "", "", "", "", "", total]))
     return out.getvalue()
 

@@ -168,6 +168,8 @@ class ContractDocument(BaseModel):
     """A signed contract document (PDF or image), encrypted at rest in the database and
     served only through the scoped, audited download view."""
 
+    SEALED_FIELDS = ("data",)  # a Fernet token (bytes), re-encrypted by rotate-field-keys
+
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="documents")
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=40)

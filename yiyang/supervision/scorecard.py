@@ -75,7 +75,8 @@ def weighting_load(path: str | Path | None = None) -> Weighting:
     (it is configuration, read at every request, and a wrong one must not score silently)."""
     path = Path(path or getattr(settings, "SUPERVISION_SCORECARD_FILE", "") or DEFAULT_FILE)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # Trusted: the weights file is deployment configuration (settings name it).
+        data = json.loads(path.read_text(encoding="utf-8"))  # noqa: TID251
         weights = {str(code): Decimal(str(w)) for code, w in data["weights"].items()}
     except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
         raise ImproperlyConfigured(f"scorecard weights {path}: {exc}") from exc

@@ -54,7 +54,8 @@ def instrument_load(*, definition: Mapping[str, Any], activate: bool = True) -> 
 def instruments_load_builtin() -> list[Instrument]:
     """The instruments shipped with the platform (GB/T 42195-2022 and the Barthel Index)."""
     return [
-        instrument_load(definition=json.loads(path.read_text(encoding="utf-8")))
+        # Trusted: the instrument files shipped in the repository.
+        instrument_load(definition=json.loads(path.read_text(encoding="utf-8")))  # noqa: TID251
         for path in sorted(INSTRUMENT_DIR.glob("*.json"))
     ]
 
@@ -62,7 +63,8 @@ def instruments_load_builtin() -> list[Instrument]:
 def instrument_definition(instrument: Instrument) -> dict[str, Any]:
     """The definition with the settings the standard leaves open applied (wording of B.1.7
     option 3), as forms and reports show it."""
-    definition = json.loads(json.dumps(instrument.definition))
+    # Trusted: a deep copy of the stored definition, which was depth-checked when loaded.
+    definition = json.loads(json.dumps(instrument.definition))  # noqa: TID251
     wording = str(settings.ASSESSMENT_B173_WORDING)
     for domain in definition["domains"]:
         for item in domain["items"]:

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiyang.core.cells import safe_row
 from yiyang.core.indicators import (
     EMPTY,
     Indicator,
@@ -319,15 +320,15 @@ def workbook(tables: list[Table], *, title: str) -> bytes:
     book.remove(book.active)
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table.title))
-        sheet.append([title])
-        sheet.append([table.title])
-        sheet.append(table.columns)
+        sheet.append(safe_row([title]))
+        sheet.append(safe_row([table.title]))
+        sheet.append(safe_row(table.columns))
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([_cell(value) for value in row])
+            sheet.append(safe_row(_cell(value) for value in row))
         for names, sentence in table.notes:
-            sheet.append([names, sentence])
+            sheet.append(safe_row([names, sentence]))
         for index, _column in enumerate(table.columns, start=1):
             sheet.column_dimensions[chr(64 + min(index, 26))].width = 24 if index == 1 else 16
     buffer = io.BytesIO()

@@ -23,12 +23,7 @@ def field_keys_rotate(
     blind index after FIELD_HASH_KEY changed. Batches commit separately: safe to re-run."""
     require_perm(actor, Permission.MANAGE_DIVISIONS)  # a city administrator's job
     counts = {"elders": 0, "contacts": 0, "imports": 0}
-    columns = (
-        "id_number_ciphertext",
-        "phones_ciphertext",
-        "insurance_number_ciphertext",
-        "health_ciphertext",
-    )
+    columns = Elder.SEALED_FIELDS
     last = 0
     while True:
         with transaction.atomic():
@@ -56,20 +51,17 @@ def field_keys_rotate(
         job.errors_ciphertext = crypto.rotate(job.errors_ciphertext)
         job.save(update_fields=["errors_ciphertext"])
         counts["imports"] += 1
-    # Other apps' sealed columns: each model lists them in SEALED_FIELDS.
+    # Other apps' sealed columns: each model lists its token columns in SEALED_FIELDS and
+    # its JSON columns with a sealed member (the audit log's changes) in SEALED_JSON_FIELDS.
     for model in django_apps.get_models():
-        sealed = getattr(model, "SEALED_FIELDS", ())
-        if not sealed or model is Elder:
+        if model in (Elder, ElderContact, ImportJob):  # above
             continue
-        label = model._meta.label_lower
-        counts[label] = 0
-        for row in model._default_manager.only("pk", *sealed).iterator():
-            for column in sealed:
-                token = getattr(row, column)
-                if token:
-                    setattr(row, column, crypto.rotate(token))
-            row.save(update_fields=list(sealed))
-            counts[label] += 1
+        tokens = getattr(model, "SEALED_FIELDS", ())
+        parts = getattr(model, "SEALED_JSON_FIELDS", ())
+        if tokens or parts:
+            label = model._meta.label_lower
+            counts[label] = crypto.sealed_tokens_rotate(model, tokens) if tokens else 0
+            counts[label] += crypto.sealed_parts_rotate(model, parts)
     # Columns encrypted by their field class (visit notes, alert details, vital signs...).
     counts |= crypto.encrypted_fields_rotate(batch_size=batch_size)
     audit_record(

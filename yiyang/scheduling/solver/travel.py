@@ -7,7 +7,6 @@ great-circle estimate when the service fails or times out, and records why in ``
 
 from __future__ import annotations
 
-import json
 import math
 import urllib.error
 import urllib.request
@@ -17,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from yiyang.core import safejson
 from yiyang.scheduling.solver.model import Location, ProblemError, TravelMode
 
 EARTH_RADIUS_KM = 6371.0088
@@ -134,7 +134,8 @@ class HttpTableTravelTime:
             raise ProblemError("travel.base_url", "must be an http(s) URL")
         try:
             with urllib.request.urlopen(url, timeout=self.timeout_seconds) as response:  # noqa: S310
-                body = json.loads(response.read())
+                # Another server's answer: read with a depth limit (a table is 3 deep).
+                body = safejson.loads(response.read(), max_depth=8)
             durations = body["durations"]
             n = len(locations)
             if len(durations) != n or any(len(row) != n for row in durations):

@@ -5,7 +5,6 @@ suspension with a reason. Every figure comes from ``scoring.compute_level``."""
 from __future__ import annotations
 
 import datetime
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core import safejson
 from yiyang.core.choices import AuditAction
 from yiyang.core.images import Photo
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
@@ -136,8 +136,16 @@ def rating_scheme_upload(*, actor: Actor, data: bytes) -> RatingScheme:
     ratings in progress keep theirs."""
     require_perm(actor, Permission.PUBLISH_RATINGS)
     try:
-        definition = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        # Depth-bounded: a file nested thousands of levels deep is refused, never a 500.
+        definition = safejson.loads(data.decode("utf-8"))
+    except safejson.JSONTooDeepError as exc:
+        raise ValidationError(
+            {
+                "file": _("The file nests more than %(n)s levels deep; a scheme needs far fewer.")
+                % {"n": safejson.max_depth_setting()}
+            }
+        ) from exc
+    except (UnicodeDecodeError, safejson.JSONError) as exc:
         raise ValidationError({"file": _("The file is not JSON text in UTF-8.")}) from exc
     scheme = rating_scheme_load(definition=definition, activate=True)
     audit(

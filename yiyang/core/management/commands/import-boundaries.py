@@ -6,7 +6,6 @@ feature's properties). Exit 0 when stored; 2 when the file is rejected (nothing 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -15,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from yiyang.core import safejson
 from yiyang.core.permissions import Actor, SystemActor
 from yiyang.core.scoping import Scope
 from yiyang.core.services import division_boundaries_import
@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 self._fail(f"No active user {options['user']!r}.")
             actor = found
         try:
-            collection = json.loads(path.read_bytes())
+            collection = safejson.loads(path.read_bytes())  # a file from outside: bounded
         except OSError as exc:
             self._fail(f"Cannot read {path}: {exc.strerror or exc}")
         except (ValueError, UnicodeDecodeError) as exc:

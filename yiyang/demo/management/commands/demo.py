@@ -15,7 +15,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
 
-from yiyang.demo.services import DEFAULT_PASSWORD, DEMO_USERS, demo_password_sync
+from yiyang.demo.services import (
+    DEFAULT_PASSWORD,
+    DEMO_USERS,
+    demo_password_sync,
+    two_factor_notice,
+)
 
 
 def _stop(signum: int, frame: Any) -> None:
@@ -57,13 +62,9 @@ class Command(BaseCommand):
             with translation.override("en"):
                 english = str(role.label)
             lines.append(f"  {username:<18} {chinese} / {english}")
-        if not settings.YIYANG_2FA_REQUIRED_ROLES:
-            lines.append(
-                "Two-factor authentication is not enforced in demo mode, so every login above "
-                "works with the password alone; production requires it for "
-                + ", ".join(settings.YIYANG_2FA_DEFAULT_ROLES.split(","))
-                + " (YIYANG_2FA_REQUIRED_ROLES)."
-            )
+        notice = two_factor_notice()
+        if notice:
+            lines.append(notice)
         self.stdout.write("\n".join(str(line) for line in lines) + "\n")
         if not options["no_serve"]:
             # A SIGTERM (a process manager, `kill`) stops the demo as Ctrl-C does: the
