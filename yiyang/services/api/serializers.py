@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from yiyang.services.choices import Language, Qualification, Skill
 from yiyang.services.models import Caregiver, Certificate, ServiceItem, ServiceOffering
-from yiyang.services.services import ITEM_FIELDS
+from yiyang.services.services import CAREGIVER_INPUT_FIELDS, ITEM_FIELDS
 
 
 class ServiceItemSerializer(serializers.ModelSerializer):
@@ -34,22 +34,11 @@ class CaregiverSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Caregiver
+        # the profile's columns as the service takes them (the phone shown masked)
         fields = [
             "id",
             "provider",
-            "name",
-            "sex",
-            "phone",
-            "skills",
-            "languages",
-            "work_days",
-            "work_start",
-            "work_end",
-            "max_minutes_per_day",
-            "home_lat",
-            "home_lng",
-            "travel_mode",
-            "status",
+            *(name for name in CAREGIVER_INPUT_FIELDS if name != "user"),
             "certificates",
         ]
         read_only_fields = fields
