@@ -35,7 +35,9 @@ if COMPILED:
         the problem and the state that was half of the search's time (profiled with perf,
         issue 22). The entry points (called from Python, which holds the arrays for the
         whole call) take the tuples once through here, so that the counts below them are
-        no-ops."""
+        no-ops. The kernels they call that are compiled apart (not inlined) take them
+        through here again: a count on a borrowed array is then known to be a no-op and
+        compiled away, instead of a test at every pass of a tuple to an inlined helper."""
 
         def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
             value = args[0]

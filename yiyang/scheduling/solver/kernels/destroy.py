@@ -19,12 +19,15 @@ from yiyang.scheduling.solver.kernels.base import (
     rng_below,
     rng_random,
     stable_order,
+    unowned,
 )
 
 
 @jit
 def destroy(P: Any, S: Any, R: Any, L: Any, op: int, q: int) -> int:
     """Remove q visits chosen by operator op into S.removed; the count."""
+    P = unowned(P)  # borrowed again: see base._unowned
+    S = unowned(S)
     g = S.rng
     assigned = np.empty(P.plannable.shape[0], np.int64)
     na = assigned_visits(P, S, assigned)

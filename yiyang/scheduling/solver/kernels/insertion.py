@@ -174,25 +174,6 @@ def lateness_floor(P: Any, S: Any, nuns: int, d_travel: float) -> float:
 
 
 @inline
-def next_task(S: Any, R: Any, L: Any, t: int, stamp: int) -> tuple[int, int]:
-    """Task t's caregiver and the task after t with the insertion made (-1: none)."""
-    if S.new_stamp[t] == stamp:
-        k = S.new_k[t]
-        j = S.new_i[t]
-        u = R[k, j] if j < L[k] else -1
-    else:
-        k = S.route_of[t]
-        j = S.idx[t] + 1
-        if S.at_stamp[k] == stamp and S.at_i[k] == j:
-            u = S.at_t[k]
-        elif j < L[k]:
-            u = R[k, j]
-        else:
-            u = -1
-    return k, u
-
-
-@inline
 def push_starts(P: Any, S: Any, R: Any, L: Any, stamp: int, floor: float, bound: float) -> bool:
     """Push the new starts along the routes and to synchronised partners into ns_*; False
     when a push reaches an inserted task (a cycle), runs out of budget or the lateness floor
@@ -201,6 +182,8 @@ def push_starts(P: Any, S: Any, R: Any, L: Any, stamp: int, floor: float, bound:
     partner, kind, is_first = P.partner, P.kind, P.is_first
     nst, nsv, nsl, ivs = S.ns_stamp, S.ns_val, S.ns_list, S.iv
     start, new_stamp, queue = S.start, S.new_stamp, S.queue
+    new_k, new_i, route_of, idx = S.new_k, S.new_i, S.route_of, S.idx
+    at_stamp, at_i, at_t = S.at_stamp, S.at_i, S.at_t
     wl = P.w[1]
     nq = 0
     for j in range(ivs[IV_NS_N]):
@@ -213,7 +196,20 @@ def push_starts(P: Any, S: Any, R: Any, L: Any, stamp: int, floor: float, bound:
             return False
         nq -= 1
         t = queue[nq]
-        k, u = next_task(S, R, L, t, stamp)
+        # t's caregiver and the task after t with the insertion made (-1: none)
+        if new_stamp[t] == stamp:
+            k = new_k[t]
+            j = new_i[t]
+            u = R[k, j] if j < L[k] else -1
+        else:
+            k = route_of[t]
+            j = idx[t] + 1
+            if at_stamp[k] == stamp and at_i[k] == j:
+                u = at_t[k]
+            elif j < L[k]:
+                u = R[k, j]
+            else:
+                u = -1
         if u < 0:
             continue
         arr = nsv[t] + dur[t] + mats[mode[k], node[t], node[u]]

@@ -28,6 +28,7 @@ from yiyang.scheduling.solver.kernels.base import (
     rng_below,
     rng_random,
     stable_order,
+    unowned,
 )
 from yiyang.scheduling.solver.kernels.insertion import commit, keep_best_ns, try_insert
 from yiyang.scheduling.solver.kernels.schedule import sched_run
@@ -63,19 +64,63 @@ def positions(
 ) -> int:
     """Best (estimate, caregiver, position, estimated start) for task t, sorted; the count.
     The estimate: extra travel, the task's own lateness, the lateness pushed onto the next."""
+    start, node, dur, slack, chain = S.start, P.node, P.dur, S.slack, S.chain
+    nx = node[t]
+    ox, cx, dx = P.opens[t], P.closes[t], dur[t]
+    wt, wl = P.w[0], P.w[1]
     nb_ = 0
     limit = INF
     paired = P.partner[t] >= 0
     keep = P.ip[IP_CANDIDATES] + (2 if paired else 0)
-    target = P.opens[t] - P.fp[FP_LOOKBACK]
+    target = ox - P.fp[FP_LOOKBACK]
     for a in range(P.allowed_ptr[t], P.allowed_ptr[t + 1]):
         k = P.allowed_idx[a]
         if k == banned:
             continue
-        first = first_position(S, R, L, k, target)
-        best_here, where, at_start, second, where2, at2 = route_best(
-            P, S, R, L, t, k, first, limit, paired
-        )
+        m = P.mode[k]
+        n = L[k]
+        first = first_position(start, R, k, n, target)
+        ll = P.start_node[k]
+        dep = P.shift_start[k]
+        if first:
+            a0 = R[k, first - 1]
+            ll = node[a0]
+            dep = start[a0] + dur[a0]
+        # the best position on this route, and for synchronised tasks the second best
+        # too: the best alone can miss the order that fits the partner's gap
+        best_here = second = limit
+        where = where2 = -1
+        at_start = at2 = 0.0
+        for i in range(first, n + 1):
+            to_x = P.matst[m, nx, ll]
+            arr = dep + to_x
+            s = arr if arr > ox else ox
+            late = s - cx
+            late = wl * late if late > 0 else 0.0
+            if late >= (second if paired else best_here):
+                break
+            if i < n:
+                b = R[k, i]
+                nb = node[b]
+                extra = to_x + P.mats[m, nx, nb] - P.mats[m, ll, nb]
+                sb = start[b]
+                push = s + dx + P.mats[m, nx, nb] - sb
+                if push > 0:
+                    over = push - slack[b]
+                    if over > 0:
+                        late += wl * over * chain[b]
+                    late += 0.05 * push
+                score = wt * extra + late
+                ll = nb
+                dep = sb + dur[b]
+            else:
+                end = P.end_node[k]
+                score = wt * (to_x + P.mats[m, nx, end] - P.mats[m, ll, end]) + late
+            if score < best_here:
+                second, where2, at2 = best_here, where, at_start
+                best_here, where, at_start = score, i, s
+            elif paired and score < second:
+                second, where2, at2 = score, i, s
         if where >= 0:
             sa[nb_], ka[nb_], wa[nb_], xa[nb_] = best_here, k, where, at_start
             nb_ += 1
@@ -91,12 +136,12 @@ def positions(
 
 
 @inline
-def first_position(S: Any, R: Any, L: Any, k: int, target: float) -> int:
-    """The position before the first visit of caregiver k that starts at or after target
-    (its window's opening less the lookback)."""
-    start = S.start
+def first_position(start: Any, R: Any, k: int, n: int, target: float) -> int:
+    """The position before the first of caregiver k's n tasks that starts at or after
+    target (the window's opening less the lookback). Takes arrays, not the state: it runs
+    once per caregiver, and each array passed is a reference count (see base._unowned)."""
     lo = 0
-    hi = L[k]
+    hi = n
     while lo < hi:
         mid = (lo + hi) // 2
         if start[R[k, mid]] < target:
@@ -109,68 +154,11 @@ def first_position(S: Any, R: Any, L: Any, k: int, target: float) -> int:
     return first
 
 
-@inline
-def route_best(
-    P: Any, S: Any, R: Any, L: Any, t: int, k: int, first: int, limit: float, paired: bool
-) -> tuple[float, int, float, float, int, float]:
-    """The best position for task t on caregiver k's route from ``first`` on (estimate,
-    position, estimated start; position -1 when none beats ``limit``), and for synchronised
-    tasks the second best too: the best alone can miss the order that fits the partner's
-    gap."""
-    start, node, dur, slack, chain = S.start, P.node, P.dur, S.slack, S.chain
-    nx = node[t]
-    ox, cx, dx = P.opens[t], P.closes[t], dur[t]
-    wt, wl = P.w[0], P.w[1]
-    m = P.mode[k]
-    n = L[k]
-    ll = P.start_node[k]
-    dep = P.shift_start[k]
-    if first:
-        a0 = R[k, first - 1]
-        ll = node[a0]
-        dep = start[a0] + dur[a0]
-    best_here = limit
-    second = limit
-    where = -1
-    where2 = -1
-    at_start = 0.0
-    at2 = 0.0
-    for i in range(first, n + 1):
-        to_x = P.matst[m, nx, ll]
-        arr = dep + to_x
-        s = arr if arr > ox else ox
-        late = s - cx
-        late = wl * late if late > 0 else 0.0
-        if late >= (second if paired else best_here):
-            break
-        if i < n:
-            b = R[k, i]
-            nb = node[b]
-            extra = to_x + P.mats[m, nx, nb] - P.mats[m, ll, nb]
-            sb = start[b]
-            push = s + dx + P.mats[m, nx, nb] - sb
-            if push > 0:
-                over = push - slack[b]
-                if over > 0:
-                    late += wl * over * chain[b]
-                late += 0.05 * push
-            score = wt * extra + late
-            ll = nb
-            dep = sb + dur[b]
-        else:
-            end = P.end_node[k]
-            score = wt * (to_x + P.mats[m, nx, end] - P.mats[m, ll, end]) + late
-        if score < best_here:
-            second, where2, at2 = best_here, where, at_start
-            best_here, where, at_start = score, i, s
-        elif paired and score < second:
-            second, where2, at2 = score, i, s
-    return best_here, where, at_start, second, where2, at2
-
-
 @jit
 def insert_visit(P: Any, S: Any, R: Any, L: Any, v: int, nuns: int) -> float:
     """Insert visit v at its best evaluated place; INF when nowhere feasible."""
+    P = unowned(P)  # borrowed again: see base._unowned
+    S = unowned(S)
     ntasks = P.vn[v]
     # scratch: positions of each task, then options (score and up to two task, caregiver,
     # position); preallocated in the state because allocations here would dominate
@@ -273,6 +261,8 @@ def order_removed(P: Any, S: Any, nrem: int) -> None:
 @jit
 def repair(P: Any, S: Any, R: Any, L: Any, nrem: int) -> bool:
     """Reinsert S.removed[:nrem], then retry the unassigned; S.uns and the count updated."""
+    P = unowned(P)  # borrowed again: see base._unowned
+    S = unowned(S)
     g = S.rng
     S.fs[FS_NOISE] = P.fp[FP_NOISE_SCALE] if rng_random(g) < P.fp[FP_NOISE_SHARE] else 0.0
     order_removed(P, S, nrem)

@@ -32,11 +32,19 @@ from yiyang.scheduling.solver.kernels.base import (
 @jit
 def sched_run(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
     """Earliest start of every task into S.start; False when the routes cannot be scheduled."""
+    P = unowned(P)  # borrowed again: see base._unowned
+    S = unowned(S)
     S.iv[IV_RUNS] += 1
+    K = L.shape[0]
+    for k in range(K):
+        S.run_pos[k] = 0
+        S.run_cur[k] = P.shift_start[k]
+        S.run_last[k] = P.start_node[k]
+        S.run_stack[K - 1 - k] = k
     ok, travel, tsum, tmax = sched_walk(P, S, R, L)
     if not ok:
         return sched_fail(S)
-    for k in range(L.shape[0]):
+    for k in range(K):
         if S.run_pos[k] < L[k]:
             # caregivers wait for each other in a circle at the level of whole visits;
             # the exact longest-path propagation may still find a schedule
@@ -66,22 +74,16 @@ def sched_walk(P: Any, S: Any, R: Any, L: Any) -> tuple[bool, float, float, floa
     lateness, maximum lateness). Where each walk stopped is left in S.run_pos."""
     node, dur, opens, closes, hard = P.node, P.dur, P.opens, P.closes, P.hard
     partner, mats, mode = P.partner, P.mats, P.mode
+    kind, is_first, gmin, gmax = P.kind, P.is_first, P.gmin, P.gmax
     start, wait, ready, idx = S.start, S.wait, S.ready, S.idx
     brk = (P.br_ptr, P.br_s, P.br_e)
     has_breaks = P.ip[IP_HAS_BREAKS] != 0
-    K = L.shape[0]
     pos, cur, last, stack = S.run_pos, S.run_cur, S.run_last, S.run_stack
-    for k in range(K):
-        pos[k] = 0
-        cur[k] = P.shift_start[k]
-        last[k] = P.start_node[k]
+    run = (start, idx, pos, cur, last)
     travel = 0.0
     tsum = 0.0
     tmax = 0.0
-    ns = 0
-    for k in range(K - 1, -1, -1):
-        stack[ns] = k
-        ns += 1
+    ns = L.shape[0]  # every caregiver on the stack, the first on top (see sched_run)
     while ns > 0:
         ns -= 1
         k = stack[ns]
@@ -110,10 +112,13 @@ def sched_walk(P: Any, S: Any, R: Any, L: Any) -> tuple[bool, float, float, floa
                     ready[t] = arr
                     break
                 wait[p] = -1
-                s, sp, ok = pair_starts(P, brk, has_breaks, t, p, k, kp, arr, ready[p])
+                sync = (kind[t] == SIMULTANEOUS, is_first[t] != 0, gmin[t], gmax[t])
+                times = (arr, ready[p], opens[t], opens[p], dur[t], dur[p])
+                s, sp, ok = pair_starts(brk, has_breaks, k, kp, sync, times)
                 if not ok:
                     return False, travel, tsum, tmax
-                ok, tsum, tmax = place_partner(P, S, p, kp, sp, tsum, tmax)
+                limits = (closes[p], hard[p], tsum, tmax)
+                ok, tsum, tmax = place_partner(run, p, kp, sp, dur[p], node[p], limits)
                 if not ok:
                     return False, travel, tsum, tmax
                 stack[ns] = kp
@@ -139,20 +144,24 @@ def sched_walk(P: Any, S: Any, R: Any, L: Any) -> tuple[bool, float, float, floa
 
 @inline
 def pair_starts(
-    P: Any, brk: Any, has_breaks: bool, t: int, p: int, k: int, kp: int, arr: float, rp: float
+    brk: Any, has_breaks: bool, k: int, kp: int, sync: Any, times: Any
 ) -> tuple[float, float, bool]:
-    """Starts of task t (caregiver k, ready at arr) and of its partner p (caregiver kp, ready
-    at rp): (t's start, p's start, False when the breaks leave them no common time)."""
-    opens, dur, gmin, gmax = P.opens, P.dur, P.gmin, P.gmax
+    """Starts of a task on caregiver k and of its partner on kp: (the task's start, the
+    partner's, False when the breaks leave them no common time). ``sync`` is (simultaneous,
+    the task first, minimum gap, maximum gap), ``times`` (the task ready at, the partner
+    ready at, their openings, their durations). Scalars rather than the problem: this runs
+    for every synchronised task, and each array passed is counted (see base._unowned)."""
+    simultaneous, t_first, gmin, gmax = sync
+    arr, rp, open_t, open_p, dur_t, dur_p = times
     sp = 0.0
-    if P.kind[t] == SIMULTANEOUS:
+    if simultaneous:
         s = arr if arr > rp else rp
-        if s < opens[t]:
-            s = opens[t]
+        if s < open_t:
+            s = open_t
         if has_breaks:
             done = False
             for _ in range(10):
-                s2 = after_breaks(brk, kp, after_breaks(brk, k, s, dur[t]), dur[p])
+                s2 = after_breaks(brk, kp, after_breaks(brk, k, s, dur_t), dur_p)
                 if s2 == s:
                     done = True
                     break
@@ -161,24 +170,24 @@ def pair_starts(
                 return s, sp, False
         sp = s
     else:
-        if P.is_first[t]:
-            f, g, rf, rg, kf, kg = t, p, arr, rp, k, kp
+        if t_first:
+            rf, rg, kf, kg, of, og, df, dg = arr, rp, k, kp, open_t, open_p, dur_t, dur_p
         else:
-            f, g, rf, rg, kf, kg = p, t, rp, arr, kp, k
-        sf = max(rf, opens[f], rg - gmax[t])
-        sg = max(rg, sf + gmin[t], opens[g])
+            rf, rg, kf, kg, of, og, df, dg = rp, arr, kp, k, open_p, open_t, dur_p, dur_t
+        sf = max(rf, of, rg - gmax)
+        sg = max(rg, sf + gmin, og)
         if has_breaks:
             done = False
             for _ in range(10):
-                sf = after_breaks(brk, kf, sf, dur[f])
-                sg = after_breaks(brk, kg, max(sg, sf + gmin[t]), dur[g])
-                if sg - sf <= gmax[t] + 1e-9:
+                sf = after_breaks(brk, kf, sf, df)
+                sg = after_breaks(brk, kg, max(sg, sf + gmin), dg)
+                if sg - sf <= gmax + 1e-9:
                     done = True
                     break
-                sf = sg - gmax[t]
+                sf = sg - gmax
             if not done:
                 return sf, sg, False
-        if f == t:
+        if t_first:
             s, sp = sf, sg
         else:
             s, sp = sg, sf
@@ -187,22 +196,26 @@ def pair_starts(
 
 @inline
 def place_partner(
-    P: Any, S: Any, p: int, kp: int, sp: float, tsum: float, tmax: float
+    run: Any, p: int, kp: int, sp: float, dur_p: float, node_p: int, limits: Any
 ) -> tuple[bool, float, float]:
-    """Start the waiting partner p at sp and move its caregiver kp's walk past it;
-    (False when p passes its hard limit, total lateness, maximum lateness)."""
-    S.start[p] = sp
-    S.idx[p] = S.run_pos[kp]
-    late = sp - P.closes[p]
+    """Start the waiting partner p at sp and move its caregiver kp's walk past it. ``run``
+    is (S.start, S.idx, S.run_pos, S.run_cur, S.run_last), ``limits`` (p's window closing, its
+    hard limit, the total and maximum lateness so far); (False when p passes its hard limit,
+    total lateness, maximum lateness)."""
+    start, idx, pos, cur, last = run
+    close_p, hard_p, tsum, tmax = limits
+    start[p] = sp
+    idx[p] = pos[kp]
+    late = sp - close_p
     if late > 0:
         tsum += late
         if late > tmax:
             tmax = late
-        if sp > P.hard[p]:
+        if sp > hard_p:
             return False, tsum, tmax
-    S.run_pos[kp] += 1
-    S.run_cur[kp] = sp + P.dur[p]
-    S.run_last[kp] = P.node[p]
+    pos[kp] += 1
+    cur[kp] = sp + dur_p
+    last[kp] = node_p
     return True, tsum, tmax
 
 
@@ -254,6 +267,8 @@ def continuity_misses(P: Any, R: Any, L: Any) -> float:
 @jit
 def relax(P: Any, S: Any, R: Any, L: Any, nuns: int) -> bool:
     """Earliest starts by label-correcting propagation (longest paths); False on a cycle."""
+    P = unowned(P)  # borrowed again: see base._unowned
+    S = unowned(S)
     nq = relax_start(P, S, R, L)
     if not relax_propagate(P, S, nq):
         S.iv[IV_LAST_OK] = 0
