@@ -66,6 +66,7 @@ from yiyang.scheduling.solver.kernels.base import (
     IV_QMIN,
     IV_RUNS,
     IV_STAMP,
+    MODULES,
     SIMULTANEOUS,
     Prob,
     State,
@@ -93,8 +94,6 @@ from yiyang.scheduling.solver.kernels.insertion import commit, try_insert
 from yiyang.scheduling.solver.kernels.repair import insert_visit, positions, repair
 from yiyang.scheduling.solver.kernels.run import adopt, search_chunk, search_init
 from yiyang.scheduling.solver.kernels.schedule import relax, sched_run, schedule
-
-MODULES = ("base", "schedule", "insertion", "repair", "destroy", "run")
 
 __all__ = [
     "FP_KICK",

@@ -9,15 +9,45 @@ source runs in plain CPython (``COMPILED`` is False there).
 # ruff: noqa: N803
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import namedtuple
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 COMPILED = not __name__.endswith("_reference")
+# the package's modules, each importing only those before it
+MODULES = ("base", "schedule", "insertion", "repair", "destroy", "run")
+
+
+def drop_stale_cache() -> None:
+    """Numba keys each function's on-disk cache on its own file only, but a kernel carries
+    the helpers it inlines or calls from the other modules: after a change to any of them
+    the cached callers would keep the old helpers. So the whole package's cache is dropped
+    when any module changed (it is compiled again once)."""
+    where = Path(__file__).parent
+    sources = b"".join((where / f"{stem}.py").read_bytes() for stem in MODULES)
+    digest = hashlib.sha256(sources).hexdigest()
+    cache = where / "__pycache__"
+    stamp = cache / "kernels-sources.sha256"
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    try:
+        for old in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+            old.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        pass  # a read-only tree: Numba then caches elsewhere (NUMBA_CACHE_DIR) or not at all
+
 
 if COMPILED:
+    drop_stale_cache()
     from numba import njit, types
     from numba.core import cgutils
     from numba.extending import intrinsic
