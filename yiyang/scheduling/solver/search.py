@@ -11,12 +11,12 @@ Repair inserts removed visits one by one: every position of every capable caregi
 scored by a cheap estimate (extra travel, the visit's own lateness, the lateness pushed onto
 the next visit), and only the best few candidates are scheduled exactly.
 
-The loops live in ``kernels.py`` over flat arrays, compiled by Numba (``engine="compiled"``,
-the default) or interpreted (``engine="python"``, the reference): both take the same steps
-and reach the same costs for the same seed and iteration count. This module runs the search
-in chunks of iterations between looks at the clock, and with ``workers=2`` a second search
-(another seed) in a forked process; the two exchange their best plans every
-``SHARE_SECONDS`` and both stop at the time limit.
+The loops live in the ``kernels`` package over flat arrays, compiled by Numba
+(``engine="compiled"``, the default) or interpreted (``engine="python"``, the reference):
+both take the same steps and reach the same costs for the same seed and iteration count.
+This module runs the search in chunks of iterations between looks at the clock, and with
+``workers=2`` a second search (another seed) in a forked process; the two exchange their
+best plans every ``SHARE_SECONDS`` and both stop at the time limit.
 
 Determinism: every decision uses the kernels' own generator seeded from ``seed``; the clock
 only stops the search (``max_iterations`` stops it independently of the clock). With two
@@ -27,12 +27,10 @@ workers the exchange depends on timing, so only one worker is deterministic.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
 import multiprocessing
 import os
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -93,38 +91,17 @@ _reference: ModuleType | None = None
 
 
 def kernels(engine: str) -> ModuleType:
-    """The compiled kernels module, or the same source loaded as plain Python."""
+    """The compiled kernels package, or the same source loaded as plain Python."""
     global _reference
-    if engine == "compiled":
-        from yiyang.scheduling.solver import kernels as compiled
+    from yiyang.scheduling.solver import kernels as compiled  # nothing compiles on import
 
+    if engine == "compiled":
         return compiled
     if engine != "python":
         raise ValueError(f"unknown solver engine {engine!r}; expected one of {ENGINES}")
     if _reference is None:
-        base = _load_plain("kernels_base")
-        real = sys.modules.get(f"{__package__}.kernels_base")
-        sys.modules[f"{__package__}.kernels_base"] = base  # kernels.py imports the plain one
-        try:
-            _reference = _load_plain("kernels")
-        finally:
-            if real is None:
-                del sys.modules[f"{__package__}.kernels_base"]
-            else:
-                sys.modules[f"{__package__}.kernels_base"] = real
+        _reference = compiled.load_reference()
     return _reference
-
-
-def _load_plain(stem: str) -> ModuleType:
-    """A kernels module's source loaded again as ``<stem>_reference``: plain Python."""
-    name = f"{__package__}.{stem}_reference"
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{stem}.py"))
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 _warm_seconds: float | None = None

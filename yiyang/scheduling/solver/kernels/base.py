@@ -2,20 +2,52 @@
 the random numbers and the small helpers of the schedule and the insertion.
 
 Imported normally, every function is compiled by Numba; ``search.kernels("python")`` loads
-this module and ``kernels.py`` a second time under names ending in ``_reference`` and the
-same source runs in plain CPython (``COMPILED`` is False there).
+this package's modules a second time under names ending in ``_reference`` and the same
+source runs in plain CPython (``COMPILED`` is False there).
 """
 
 # ruff: noqa: N803
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import namedtuple
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 COMPILED = not __name__.endswith("_reference")
+# the package's modules, each importing only those before it
+MODULES = ("base", "schedule", "insertion", "repair", "destroy", "run")
+
+
+def drop_stale_cache() -> None:
+    """Numba keys each function's on-disk cache on its own file only, but a kernel carries
+    the helpers it inlines or calls from the other modules: after a change to any of them
+    the cached callers would keep the old helpers. So the whole package's cache is dropped
+    when any module changed (it is compiled again once)."""
+    where = Path(__file__).parent
+    sources = b"".join((where / f"{stem}.py").read_bytes() for stem in MODULES)
+    digest = hashlib.sha256(sources).hexdigest()
+    cache = where / "__pycache__"
+    stamp = cache / "kernels-sources.sha256"
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    try:
+        for old in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+            old.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:
+        pass  # a read-only tree: Numba then caches elsewhere (NUMBA_CACHE_DIR) or not at all
+
 
 if COMPILED:
+    drop_stale_cache()
     from numba import njit, types
     from numba.core import cgutils
     from numba.extending import intrinsic
@@ -33,7 +65,9 @@ if COMPILED:
         the problem and the state that was half of the search's time (profiled with perf,
         issue 22). The entry points (called from Python, which holds the arrays for the
         whole call) take the tuples once through here, so that the counts below them are
-        no-ops."""
+        no-ops. The kernels they call that are compiled apart (not inlined) take them
+        through here again: a count on a borrowed array is then known to be a no-op and
+        compiled away, instead of a test at every pass of a tuple to an inlined helper."""
 
         def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
             value = args[0]
@@ -119,7 +153,12 @@ def rng_below(g: Any, n: int) -> int:
     return x if x < n else n - 1
 
 
-# ---------------------------------------------------------------------------- routes
+# ---------------------------------------------------------------------------- arrays
+@jit
+def stable_order(keys: Any) -> Any:
+    return np.argsort(keys, kind="mergesort")
+
+
 @jit
 def fill(a: Any, x: Any) -> None:
     for i in range(a.shape[0]):
@@ -175,8 +214,9 @@ def sched_fail(S: Any) -> bool:
 
 
 @inline
-def set_last(S: Any, P: Any, travel: float, tsum: float, tmax: float, over: float,
-             cont: float, nuns: int) -> None:  # fmt: skip
+def set_last(
+    S: Any, P: Any, travel: float, tsum: float, tmax: float, over: float, cont: float, nuns: int
+) -> None:
     w = P.w
     cost = w[0] * travel + w[1] * tsum + w[2] * tmax + w[3] * over + w[4] * cont + w[5] * nuns
     S.last[0] = cost
@@ -189,8 +229,19 @@ def set_last(S: Any, P: Any, travel: float, tsum: float, tmax: float, over: floa
 
 
 @inline
-def refresh_slack(R: Any, L: Any, k: int, start: Any, closes: Any, dur: Any, node: Any,
-                  slack: Any, chain: Any, mats: Any, m: int) -> None:  # fmt: skip
+def refresh_slack(
+    R: Any,
+    L: Any,
+    k: int,
+    start: Any,
+    closes: Any,
+    dur: Any,
+    node: Any,
+    slack: Any,
+    chain: Any,
+    mats: Any,
+    m: int,
+) -> None:
     """Forward slack (how far a task can be pushed before anyone on its route gets later)
     and chain (how many tasks from it on follow without waiting)."""
     n = L[k]
@@ -229,8 +280,9 @@ def ns_get(ns_stamp: Any, ns_val: Any, start: Any, stamp: int, t: int) -> float:
 
 
 @inline
-def ns_set(ns_stamp: Any, ns_val: Any, ns_list: Any, iv: Any, stamp: int, t: int,
-           value: float) -> None:  # fmt: skip
+def ns_set(
+    ns_stamp: Any, ns_val: Any, ns_list: Any, iv: Any, stamp: int, t: int, value: float
+) -> None:
     if ns_stamp[t] != stamp:
         ns_stamp[t] = stamp
         ns_list[iv[IV_NS_N]] = t
@@ -246,8 +298,17 @@ def refresh_all(P: Any, S: Any, R: Any, L: Any) -> None:
 
 
 @inline
-def extension_cost(w: Any, last: Any, ext: Any, nuns: int, d_travel: float, d_tsum: float,
-                   tmax: float, d_over: float, d_cont: float) -> float:  # fmt: skip
+def extension_cost(
+    w: Any,
+    last: Any,
+    ext: Any,
+    nuns: int,
+    d_travel: float,
+    d_tsum: float,
+    tmax: float,
+    d_over: float,
+    d_cont: float,
+) -> float:
     """The weighted cost of the last schedule extended by an insertion's changes, which are
     kept in ext."""
     ext[0] = d_travel
