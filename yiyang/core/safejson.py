@@ -1,14 +1,14 @@
 """One JSON parser for every entry point that reads JSON from outside (API bodies, device
-callbacks, MQTT payloads): bounded in nesting depth, so a hostile body can never make the
-program recurse until it fails. orjson parses without Python recursion; the depth is then
-measured iteratively, so neither step can raise RecursionError."""
+callbacks, MQTT payloads, the routing server's answers): bounded in nesting depth, so a
+hostile body can never make the program recurse until it fails. orjson parses without
+Python recursion; the depth is then measured iteratively, so neither step can raise
+RecursionError."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-from django.conf import settings
 
 DEFAULT_MAX_DEPTH = 32
 
@@ -22,6 +22,9 @@ class JSONTooDeepError(JSONError):
 
 
 def max_depth_setting() -> int:
+    # Imported here: the solver core parses with an explicit depth and never loads Django.
+    from django.conf import settings
+
     return int(getattr(settings, "JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH))
 
 
