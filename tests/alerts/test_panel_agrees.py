@@ -8,11 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404
 from django.test import Client
 
+from tests.agreement import service_accepts
 from tests.alerts.helpers import bound_device, elder_with_contacts
 from tests.conftest import World
 from tests.security.matrix import ROLES
@@ -29,10 +27,6 @@ CONTROL = {
 }
 
 
-class _AcceptedError(Exception):
-    pass
-
-
 def _accepted(actor, alert: Alert, step: AlertStep) -> bool:
     calls: dict[AlertStep, Callable[[], object]] = {
         AlertStep.ACKNOWLEDGE: lambda: services.alert_acknowledge(alert=alert, actor=actor),
@@ -45,13 +39,7 @@ def _accepted(actor, alert: Alert, step: AlertStep) -> bool:
         AlertStep.REVIEW: lambda: services.alert_review(alert=alert, actor=actor, note="核查"),
     }
     try:
-        with transaction.atomic():
-            calls[step]()
-            raise _AcceptedError
-    except _AcceptedError:
-        return True
-    except (PermissionDenied, ValidationError, Http404):
-        return False
+        return service_accepts(calls[step])
     finally:
         alert.refresh_from_db()
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404
 from django.test import Client
 from django.utils import timezone
 
+from tests.agreement import service_accepts
 from tests.assessments.test_pages import elder, url  # noqa: F401 - the fixture
 from tests.assessments.test_workflow import mild_answers
 from tests.conftest import World
@@ -32,10 +30,6 @@ BUTTON = {
     AssessmentAction.REVIEW: 'id="review"',
     AssessmentAction.CANCEL: 'id="cancel"',
 }
-
-
-class _AcceptedError(Exception):
-    pass
 
 
 def _accepted(world: World, actor, assessment: Assessment, action: AssessmentAction) -> bool:
@@ -58,14 +52,7 @@ def _accepted(world: World, actor, assessment: Assessment, action: AssessmentAct
             actor=actor, assessment=assessment, reason="老年人已搬离"
         ),
     }
-    try:
-        with transaction.atomic():
-            calls[action]()
-            raise _AcceptedError
-    except _AcceptedError:
-        return True
-    except (PermissionDenied, ValidationError, Http404):
-        return False
+    return service_accepts(calls[action])
 
 
 def _states(world: World, related: Elder) -> dict[str, Assessment]:

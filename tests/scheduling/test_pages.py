@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.agreement import service_accepts
 from tests.conftest import login
 from tests.factories import UserFactory
 from tests.scheduling.conftest import TOMORROW, Day
@@ -422,25 +423,6 @@ def test_a_route_holds_the_visits_proposed_to_it_and_those_it_loses_to_nobody() 
     assert selectors.route_visit_ids(run=run, caregiver_ids=[]) == []
 
 
-class _AcceptedError(Exception):
-    pass
-
-
-def _takes(call: Any) -> bool:
-    """Whether the service accepts the call (rolled back either way)."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.db import transaction
-
-    try:
-        with transaction.atomic():
-            call()
-            raise _AcceptedError
-    except _AcceptedError:
-        return True
-    except (PermissionDenied, ValidationError):
-        return False
-
-
 def test_the_plan_pages_controls_agree_with_the_services(
     care: Care,  # noqa: F811
     day: Day,
@@ -478,11 +460,13 @@ def test_the_plan_pages_controls_agree_with_the_services(
             run.refresh_from_db()
             response = client.get(url(run))
             shown = response.status_code == 200 and 'id="accept-all"' in response.content.decode()
-            takes = _takes(lambda run=run, user=user: services.plan_accept(actor=user, run=run))
+            takes = service_accepts(
+                lambda run=run, user=user: services.plan_accept(actor=user, run=run)
+            )
             assert shown == takes, (name, state, shown, takes)
             listed = plan_actions(actor=user, run=run)
             assert (PlanAction.ACCEPT in listed) == takes, (name, state)
-            replans = _takes(
+            replans = service_accepts(
                 lambda run=run, user=user: services.plan_run_start(
                     actor=user, provider=run.provider, day=run.day
                 )

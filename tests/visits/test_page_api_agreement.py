@@ -7,11 +7,10 @@ import datetime
 import json
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from tests.agreement import service_accepts
 from tests.conftest import login
 from tests.factories import make_elder
 from tests.visits.conftest import Care, fix
@@ -104,10 +103,6 @@ def test_community_worker_page_and_api_agree_inside_and_outside_their_community(
 # --- The visit's buttons and the services' guards come from one function ------------------
 
 
-class AcceptedError(Exception):
-    """Raised to roll back an action the service accepted."""
-
-
 def _attempt(care: Care, actor, visit, action: VisitAction) -> bool:
     """Whether the service accepts ``action`` (the outcome is rolled back either way)."""
     calls = {
@@ -118,15 +113,7 @@ def _attempt(care: Care, actor, visit, action: VisitAction) -> bool:
         ),
         VisitAction.CANCEL: lambda: services.visit_cancel(actor=actor, visit=visit, reason="测试"),
     }
-
-    try:
-        with transaction.atomic():
-            calls[action]()
-            raise AcceptedError
-    except AcceptedError:
-        return True
-    except (PermissionDenied, ValidationError):
-        return False
+    return service_accepts(calls[action])
 
 
 def test_visit_buttons_agree_with_the_services_in_every_state(care: Care) -> None:
@@ -172,14 +159,11 @@ def test_the_order_cancel_button_agrees_with_the_service_for_every_role(care: Ca
             order.refresh_from_db()
             response = client.get(f"/visits/orders/{order.external_id}/")
             shown = response.status_code == 200 and 'id="cancel-order"' in response.content.decode()
-            try:
-                with transaction.atomic():
-                    services.order_cancel(actor=user, order=order, reason="测试")
-                    raise AcceptedError
-            except AcceptedError:
-                accepted = True
-            except (PermissionDenied, ValidationError):
-                accepted = False
+            accepted = service_accepts(
+                lambda user=user, order=order: services.order_cancel(
+                    actor=user, order=order, reason="测试"
+                )
+            )
             assert shown == accepted, (key, order.status, shown, accepted)
             listed = lifecycle.OrderAction.CANCEL in lifecycle.order_actions(
                 actor=user, order=order

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.alerts.choices import ACTIVE_STATUSES, AlertStatus
 from yiyang.alerts.models import Alert
-from yiyang.core.lifecycle import Refusal
+from yiyang.core.lifecycle import Refusal, open_actions, refuse
 from yiyang.core.permissions import Actor, Permission, has_perm
 
 
@@ -54,15 +54,9 @@ def alert_step_refusal(*, actor: Actor, alert: Alert, step: AlertStep) -> Refusa
 
 def alert_step_check(*, actor: Actor, alert: Alert, step: AlertStep) -> None:
     """The services' guard: raise the refusal (403 or a field error) when not allowed."""
-    refusal = alert_step_refusal(actor=actor, alert=alert, step=step)
-    if refusal is not None:
-        refusal.raise_()
+    refuse(alert_step_refusal(actor=actor, alert=alert, step=step))
 
 
 def alert_steps(*, actor: Actor, alert: Alert) -> frozenset[AlertStep]:
     """Every step ``actor`` may take on ``alert`` now (the panel's controls)."""
-    return frozenset(
-        step
-        for step in AlertStep
-        if alert_step_refusal(actor=actor, alert=alert, step=step) is None
-    )
+    return open_actions(AlertStep, lambda s: alert_step_refusal(actor=actor, alert=alert, step=s))

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.assessments.choices import EDITABLE_STATUSES, AssessmentStatus
 from yiyang.assessments.models import Assessment, AssessorDeclaration
-from yiyang.core.lifecycle import Refusal
+from yiyang.core.lifecycle import Refusal, open_actions, refuse
 from yiyang.core.permissions import Actor, Permission, has_perm
 
 # Statuses from which an assessment may be (re)scheduled, and cancelled.
@@ -96,15 +96,12 @@ def assessment_action_check(
     *, actor: Actor, assessment: Assessment, action: AssessmentAction
 ) -> None:
     """The services' guard: raise the refusal (403 or a field error) when not allowed."""
-    refusal = assessment_action_refusal(actor=actor, assessment=assessment, action=action)
-    if refusal is not None:
-        refusal.raise_()
+    refuse(assessment_action_refusal(actor=actor, assessment=assessment, action=action))
 
 
 def assessment_actions(*, actor: Actor, assessment: Assessment) -> frozenset[AssessmentAction]:
     """Every action ``actor`` may take on ``assessment`` now (the page's buttons)."""
-    return frozenset(
-        action
-        for action in AssessmentAction
-        if assessment_action_refusal(actor=actor, assessment=assessment, action=action) is None
+    return open_actions(
+        AssessmentAction,
+        lambda a: assessment_action_refusal(actor=actor, assessment=assessment, action=a),
     )

@@ -6,9 +6,13 @@ services, through :class:`Refusal` (docs/adr/0007)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
+
+A = TypeVar("A")
 
 
 @dataclass(frozen=True)
@@ -24,3 +28,14 @@ class Refusal:
         if self.denied:
             raise PermissionDenied(self.message)
         raise ValidationError({self.field: self.message})
+
+
+def refuse(refusal: Refusal | None) -> None:
+    """A lifecycle's guard for the services: raise the refusal, if any."""
+    if refusal is not None:
+        refusal.raise_()
+
+
+def open_actions(actions: Iterable[A], refusal: Callable[[A], Refusal | None]) -> frozenset[A]:
+    """The actions ``refusal`` lets through now (a page's buttons)."""
+    return frozenset(action for action in actions if refusal(action) is None)

@@ -13,7 +13,7 @@ import enum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.lifecycle import Refusal
+from yiyang.core.lifecycle import Refusal, open_actions, refuse
 from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.organisations.models import Organisation
 from yiyang.scheduling.choices import PlanRunStatus
@@ -61,15 +61,9 @@ def plan_action_refusal(*, actor: Actor, run: PlanRun, action: PlanAction) -> Re
 
 def plan_action_check(*, actor: Actor, run: PlanRun, action: PlanAction) -> None:
     """The services' guard: raise the refusal (403 or a field error) when not allowed."""
-    refusal = plan_action_refusal(actor=actor, run=run, action=action)
-    if refusal is not None:
-        refusal.raise_()
+    refuse(plan_action_refusal(actor=actor, run=run, action=action))
 
 
 def plan_actions(*, actor: Actor, run: PlanRun) -> frozenset[PlanAction]:
     """Every action ``actor`` may take on ``run`` now (the plan page's controls)."""
-    return frozenset(
-        action
-        for action in PlanAction
-        if plan_action_refusal(actor=actor, run=run, action=action) is None
-    )
+    return open_actions(PlanAction, lambda a: plan_action_refusal(actor=actor, run=run, action=a))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.lifecycle import Refusal
+from yiyang.core.lifecycle import Refusal, open_actions, refuse
 from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
@@ -181,19 +181,15 @@ def visit_action_check(
     *, actor: Actor, visit: Visit, action: VisitAction, performer: Performer | None = None
 ) -> None:
     """The services' guard: raise the refusal (403 or a field error) when not allowed."""
-    refusal = visit_action_refusal(actor=actor, visit=visit, action=action, performer=performer)
-    if refusal is not None:
-        refusal.raise_()
+    refuse(visit_action_refusal(actor=actor, visit=visit, action=action, performer=performer))
 
 
 def visit_actions(*, actor: Actor, visit: Visit) -> frozenset[VisitAction]:
     """Every action ``actor`` may take on ``visit`` now (the page's buttons)."""
     performer = performer_of(actor, visit)
-    return frozenset(
-        action
-        for action in VisitAction
-        if visit_action_refusal(actor=actor, visit=visit, action=action, performer=performer)
-        is None
+    return open_actions(
+        VisitAction,
+        lambda a: visit_action_refusal(actor=actor, visit=visit, action=a, performer=performer),
     )
 
 
@@ -225,15 +221,11 @@ def order_action_refusal(*, actor: Actor, order: Order, action: OrderAction) -> 
 
 def order_action_check(*, actor: Actor, order: Order, action: OrderAction) -> None:
     """The services' guard: raise the refusal (403 or a field error) when not allowed."""
-    refusal = order_action_refusal(actor=actor, order=order, action=action)
-    if refusal is not None:
-        refusal.raise_()
+    refuse(order_action_refusal(actor=actor, order=order, action=action))
 
 
 def order_actions(*, actor: Actor, order: Order) -> frozenset[OrderAction]:
     """Every action ``actor`` may take on ``order`` now (the order page's buttons)."""
-    return frozenset(
-        action
-        for action in OrderAction
-        if order_action_refusal(actor=actor, order=order, action=action) is None
+    return open_actions(
+        OrderAction, lambda a: order_action_refusal(actor=actor, order=order, action=a)
     )
