@@ -62,59 +62,38 @@ def _states(world: World, related: Elder) -> dict[str, Assessment]:
     assessor = world.user["assessor"]
     names = iter(["甲", "乙", "丙", "丁", "戊", "己"])
 
-    def requested(world: World, elder: Elder | None = None) -> Assessment:  # noqa: F811
+    def scheduled(elder: Elder | None = None) -> Assessment:
+        """A new assessment, requested and scheduled (of a new elder unless one is given)."""
         elder = elder or make_elder(world.user["city_admin"], world.div["XA1a"], name=next(names))
-        return services.assessment_request(
-            actor=world.user["community_worker"], elder=elder, reason="first"
+        worker = world.user["community_worker"]
+        return services.assessment_schedule(
+            actor=worker,
+            assessment=services.assessment_request(actor=worker, elder=elder, reason="first"),
+            assessor=assessor,
+            scheduled_at=timezone.now(),
+            place="家中",
         )
 
-    made["requested"] = requested(world)
-    made["scheduled"] = services.assessment_schedule(
-        actor=world.user["community_worker"],
-        assessment=requested(world),
-        assessor=assessor,
-        scheduled_at=timezone.now(),
-        place="家中",
-    )
+    def submitted(elder: Elder | None = None) -> Assessment:
+        return services.assessment_submit(
+            actor=assessor, assessment=scheduled(elder), values={"answers": mild_answers()}
+        )
+
+    made["scheduled"] = scheduled()
     made["in_progress"] = services.assessment_save(
-        actor=assessor,
-        assessment=services.assessment_schedule(
-            actor=world.user["community_worker"],
-            assessment=requested(world),
-            assessor=assessor,
-            scheduled_at=timezone.now(),
-            place="家中",
-        ),
-        values={"answers": {}},
+        actor=assessor, assessment=scheduled(), values={"answers": {}}
     )
-    made["submitted"] = services.assessment_submit(
-        actor=assessor,
-        assessment=services.assessment_schedule(
-            actor=world.user["community_worker"],
-            assessment=requested(world, related),
-            assessor=assessor,
-            scheduled_at=timezone.now(),
-            place="家中",
-        ),
-        values={"answers": mild_answers()},
-    )
+    made["submitted"] = submitted(related)
     made["returned"] = services.assessment_return(
-        actor=world.user["district_officer"],
-        assessment=services.assessment_submit(
-            actor=assessor,
-            assessment=services.assessment_schedule(
-                actor=world.user["community_worker"],
-                assessment=requested(world),
-                assessor=assessor,
-                scheduled_at=timezone.now(),
-                place="家中",
-            ),
-            values={"answers": mild_answers()},
-        ),
-        reason="请核对",
+        actor=world.user["district_officer"], assessment=submitted(), reason="请核对"
     )
+    # Cancelled while scheduled, and one only requested (of its own elder).
     made["cancelled"] = services.assessment_cancel(
-        actor=world.user["community_worker"], assessment=requested(world), reason="重复"
+        actor=world.user["community_worker"], assessment=scheduled(), reason="重复"
+    )
+    alone = make_elder(world.user["city_admin"], world.div["XA1a"], name=next(names))
+    made["requested"] = services.assessment_request(
+        actor=world.user["community_worker"], elder=alone, reason="first"
     )
     return made
 
