@@ -62,21 +62,21 @@ def _states(world: World, related: Elder) -> dict[str, Assessment]:
     assessor = world.user["assessor"]
     names = iter(["甲", "乙", "丙", "丁", "戊", "己"])
 
-    def scheduled(elder: Elder | None = None) -> Assessment:
+    def scheduled(of: Elder | None = None) -> Assessment:
         """A new assessment, requested and scheduled (of a new elder unless one is given)."""
-        elder = elder or make_elder(world.user["city_admin"], world.div["XA1a"], name=next(names))
+        subject = of or make_elder(world.user["city_admin"], world.div["XA1a"], name=next(names))
         worker = world.user["community_worker"]
         return services.assessment_schedule(
             actor=worker,
-            assessment=services.assessment_request(actor=worker, elder=elder, reason="first"),
+            assessment=services.assessment_request(actor=worker, elder=subject, reason="first"),
             assessor=assessor,
             scheduled_at=timezone.now(),
             place="家中",
         )
 
-    def submitted(elder: Elder | None = None) -> Assessment:
+    def submitted(of: Elder | None = None) -> Assessment:
         return services.assessment_submit(
-            actor=assessor, assessment=scheduled(elder), values={"answers": mild_answers()}
+            actor=assessor, assessment=scheduled(of), values={"answers": mild_answers()}
         )
 
     made["scheduled"] = scheduled()
