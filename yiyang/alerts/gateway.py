@@ -408,11 +408,15 @@ class Gateway:
                 last_error_since=since,
                 episodes=episodes,
             )
-        except (db.OperationalError, db.InterfaceError):
+        except (db.OperationalError, db.InterfaceError) as exc:
+            # The database is away even when no message waits: the outage is noticed (and
+            # recorded as cleared at the first beat or batch that gets through).
+            self._error("database", f"database: {exc}")
             db.connections.close_all()
             return
         with self.counts_lock:
             del self.unreported[: len(episodes)]
+        self._cleared("database")  # it answered: an outage, if one stood, is over
 
     def run(self, *, install_signals: bool = True) -> None:
         if install_signals:
