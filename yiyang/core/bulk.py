@@ -208,7 +208,9 @@ def update_rows(
     opts = type(objs[0])._meta
     connection = connections[using]
     by_name = {f.name: f for f in opts.concrete_fields}
-    targets = [by_name[name] for name in fields]
+    # Each field once (a caller may name a field twice; PostgreSQL refuses a column
+    # assigned twice in one SET, SQLite takes the last).
+    targets = [by_name[name] for name in dict.fromkeys(fields)]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)
     table, key = quote(opts.db_table), quote(cast(str, opts.pk.column))
