@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.models import Division
-from yiyang.core.permissions import Role
+from yiyang.core.permissions import WORKER_ROLES, Role
 from yiyang.core.scoping import EMPTY_SCOPE, Scope, linked_elder_ids
 from yiyang.organisations.models import Organisation
 from yiyang.organisations.selectors import organisation_ids_run_by
@@ -69,6 +69,7 @@ class User(AbstractUser):
             organisation_ids=(
                 organisation_ids_run_by(self.organisation_id) if self.organisation_id else None
             ),
+            worker_id=self.pk if self.role in WORKER_ROLES else None,
         )
 
 

@@ -41,14 +41,13 @@ def instruments_in_use() -> QuerySet[Instrument]:
 
 def assessment_queryset(*, actor: Actor) -> QuerySet[Assessment]:
     require_perm(actor, Permission.VIEW_ASSESSMENTS)
-    queryset = actor.scope.apply(Assessment.objects.all(), division_code_field="division_code")
-    if actor.role == Role.ASSESSOR:
-        pk = getattr(actor, "pk", None)
-        queryset = queryset.filter(
-            Q(assessor_id=pk)
-            | Q(second_assessor_id=pk)
-            | Q(assessor__isnull=True, status=AssessmentStatus.REQUESTED)
-        )
+    # An assessor: the assessments assigned to them, and the unassigned requests in their place.
+    queryset = actor.scope.apply(
+        Assessment.objects.all(),
+        division_code_field="division_code",
+        worker_fields=("assessor_id", "second_assessor_id"),
+        open_work=Q(assessor__isnull=True, status=AssessmentStatus.REQUESTED),
+    )
     return queryset.select_related(
         "elder", "elder__community", "instrument", "assessor", "second_assessor"
     )

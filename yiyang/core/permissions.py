@@ -33,6 +33,10 @@ class Role(models.TextChoices):
 
 R = Role
 
+# Roles whose reach of work records (visits, deliveries, assessments, evaluations) is the work
+# assigned to them (see yiyang.core.scoping): the scope carries their user id.
+WORKER_ROLES = frozenset({Role.CAREGIVER, Role.ASSESSOR, Role.EVALUATOR})
+
 
 class Permission(enum.Enum):
     """A permission and the roles that hold it. Jurisdiction scope applies on top.

@@ -6,15 +6,27 @@ organisations, or both (then both must hold); or, for a role whose reach is peop
 than a place, the elders it is linked to (a family member: linked elders whose family-view
 consent is in force). A user with none of these sees nothing.
 
-Linked elders are a relation the elders app owns; it registers how to read them
-(:func:`register_linked_elders`) so that the user's scope carries them without the core or
-the accounts app importing the registry.
+Two more relations are expressed here rather than as role comparisons in the apps:
+
+- **Assigned work.** A worker (a caregiver, an assessor, an evaluator: the roles in
+  :data:`yiyang.core.permissions.WORKER_ROLES`) reaches the work records assigned to them
+  (visits, deliveries, assessments, evaluations) wherever they are, and work open to any
+  worker (an unassigned assessment request) in their place; records that are work but no
+  worker's (orders, served meals) are beyond them. Records that are not work are reached by
+  place as for anyone. A query says which of its fields name the worker (``worker_fields``).
+- **Served areas.** A scope bound to organisations (a provider) reaches, for taking orders,
+  the elders who live in the areas those organisations serve (:meth:`Scope.served_q`).
+
+Linked elders and served areas are relations other apps own (the elders registry, the
+service areas); they register how to read them (:func:`register_linked_elders`,
+:func:`register_served_areas`) so that the scope carries them without the core or the
+accounts app importing those apps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -43,6 +55,8 @@ class Scope:
     # The elders a relation-based role reaches (None: not such a role). Records about other
     # elders, and records not about an elder, are out of its reach.
     elder_ids: frozenset[int] | None = None
+    # The user whose assigned work this scope reaches (None: not a worker).
+    worker_id: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -56,8 +70,21 @@ class Scope:
         division_code_field: str | None,
         organisation_field: str | None,
         elder_field: str | None = None,
+        worker_fields: tuple[str, ...] | None = None,
+        open_work: Q | None = None,
     ) -> Q | None:
-        """The condition that keeps rows in scope, or None when nothing can be."""
+        """The condition that keeps rows in scope, or None when nothing can be.
+
+        ``worker_fields`` marks the rows as work: the fields that name the user doing it
+        (``()``: work that is no worker's). ``open_work`` is the condition of rows open to
+        any worker; a worker reaches those in their place."""
+        if self.worker_id is not None and worker_fields is not None:
+            return self._work_q(
+                worker_fields,
+                open_work,
+                division_code_field=division_code_field,
+                organisation_field=organisation_field,
+            )
         if self.elder_ids is not None:  # reach by relation alone: records about its elders
             if elder_field is None:
                 return None
@@ -75,6 +102,25 @@ class Scope:
             condition &= Q(**{f"{organisation_field}__in": sorted(self.organisation_ids)})
         return condition
 
+    def _work_q(
+        self,
+        worker_fields: tuple[str, ...],
+        open_work: Q | None,
+        *,
+        division_code_field: str | None,
+        organisation_field: str | None,
+    ) -> Q | None:
+        condition = Q()
+        for field in worker_fields:
+            condition |= Q(**{field: self.worker_id})
+        if open_work is not None:
+            place = replace(self, worker_id=None).q(
+                division_code_field=division_code_field, organisation_field=organisation_field
+            )
+            if place is not None:
+                condition |= open_work & place
+        return condition if condition else None
+
     def apply(
         self,
         queryset: QuerySet[M],
@@ -82,11 +128,15 @@ class Scope:
         division_code_field: str | None = None,
         organisation_field: str | None = None,
         elder_field: str | None = None,
+        worker_fields: tuple[str, ...] | None = None,
+        open_work: Q | None = None,
     ) -> QuerySet[M]:
         condition = self.q(
             division_code_field=division_code_field,
             organisation_field=organisation_field,
             elder_field=elder_field,
+            worker_fields=worker_fields,
+            open_work=open_work,
         )
         if condition is None:
             return queryset.none()
@@ -99,15 +149,42 @@ class Scope:
     def covers_elder(self, *, elder_id: int | None, division_code: str) -> bool:
         """Whether an elder (living in ``division_code``) lies in the division or the linked
         elders of this scope (organisations aside: a provider's reach of elders is the
-        areas it serves, which the visits app checks)."""
+        areas it serves, :meth:`served_q`)."""
         if self.elder_ids is not None:
             return elder_id in self.elder_ids
         return self.covers_division_code(division_code)
 
+    def served_q(self, division_code_field: str) -> Q | None:
+        """Rows (an elder, by where they live) in the areas the scope's organisations serve,
+        or None when the scope is not bound to organisations or they serve nowhere."""
+        if self.organisation_ids is None:
+            return None
+        prefixes = served_prefixes(self.organisation_ids)
+        if "" in prefixes:  # an area of the whole city
+            return Q(**{f"{division_code_field}__isnull": False})
+        condition = Q()
+        for prefix in sorted(prefixes):
+            condition |= prefix_q(division_code_field, prefix)
+        return condition if condition else None
+
+    def serves_division_code(self, code: str) -> bool:
+        """The in-memory twin of :meth:`served_q`."""
+        return self.organisation_ids is not None and any(
+            code.startswith(prefix) for prefix in served_prefixes(self.organisation_ids)
+        )
+
     def covers(
-        self, *, division_code: str | None, organisation_id: int | None, elder_id: Any = None
+        self,
+        *,
+        division_code: str | None,
+        organisation_id: int | None,
+        elder_id: Any = None,
+        worker_ids: Iterable[int | None] | None = None,
     ) -> bool:
-        """The in-memory twin of :meth:`q`, for checking a single record before a write."""
+        """The in-memory twin of :meth:`q`, for checking a single record before a write
+        (``worker_ids``: who the record, as work, is assigned to)."""
+        if self.worker_id is not None and worker_ids is not None:
+            return self.worker_id in set(worker_ids)
         if self.elder_ids is not None:
             return elder_id is not None and elder_id in self.elder_ids
         if self.is_empty:
@@ -133,3 +210,17 @@ def register_linked_elders(reader: Callable[..., Iterable[int]]) -> None:
 def linked_elder_ids(user: Any) -> frozenset[int]:
     """The elders ``user`` is linked to, as the registered relation reads them."""
     return frozenset(elder_id for reader in _linked_elders for elder_id in reader(user=user))
+
+
+_served_areas: list[Callable[[frozenset[int]], Iterable[str]]] = []
+
+
+def register_served_areas(reader: Callable[[frozenset[int]], Iterable[str]]) -> None:
+    """The services app tells how to read the division prefixes organisations serve."""
+    if reader not in _served_areas:
+        _served_areas.append(reader)
+
+
+def served_prefixes(organisation_ids: frozenset[int]) -> frozenset[str]:
+    """The division prefixes of the areas the organisations serve ("" is the whole city)."""
+    return frozenset(prefix for reader in _served_areas for prefix in reader(organisation_ids))

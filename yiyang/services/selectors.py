@@ -132,6 +132,16 @@ def certificates_valid_on(
     return held
 
 
+def served_area_prefixes(organisation_ids: frozenset[int]) -> list[str]:
+    """The division prefixes of the areas the organisations serve (the scope's served
+    areas, :meth:`yiyang.core.scoping.Scope.served_q`)."""
+    return list(
+        ServiceArea.objects.filter(provider_id__in=sorted(organisation_ids))
+        .values_list("code_prefix", flat=True)
+        .distinct()
+    )
+
+
 def provider_ids_serving(*, division_code: str) -> list[int]:
     areas = ServiceArea.objects.filter(
         Q(code_prefix="") | Q(code_prefix__lte=division_code)

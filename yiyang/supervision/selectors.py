@@ -12,7 +12,7 @@ from django.http import Http404
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
-from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.scoping import prefix_q
 from yiyang.supervision.choices import DayKind, EvaluationStatus, RatingStatus
 from yiyang.supervision.models import (
@@ -107,10 +107,11 @@ def _assigned_or_in_scope(
     """The reach of a scored record (a rating, an evaluation): an evaluator only those
     assigned to them; everyone else by jurisdiction or organisation."""
     require_perm(actor, Permission.VIEW_RATINGS)
-    if actor.role == Role.EVALUATOR:
-        return queryset.filter(evaluator_id=actor.pk) if actor.pk else queryset.none()
     return actor.scope.apply(
-        queryset, division_code_field="division_code", organisation_field=organisation_field
+        queryset,
+        division_code_field="division_code",
+        organisation_field=organisation_field,
+        worker_fields=("evaluator_id",),
     )
 
 

@@ -200,10 +200,11 @@ class OrderAction(enum.StrEnum):
 def _order_reach_refusal(actor: Actor, order: Order) -> Refusal | None:
     """Provider managers act on their provider's orders; family members for their linked,
     consenting elder; everyone else in their divisions."""
-    if actor.role == "provider_manager":
-        if order.provider_id not in (actor.scope.organisation_ids or ()):
+    scope = actor.scope
+    if scope.organisation_ids is not None:  # bound to providers
+        if order.provider_id not in scope.organisation_ids:
             return Refusal("provider", denied=True)
-    elif not actor.scope.covers_elder(elder_id=order.elder_id, division_code=order.division_code):
+    elif not scope.covers_elder(elder_id=order.elder_id, division_code=order.division_code):
         return Refusal("elder", denied=True)
     return None
 

@@ -19,7 +19,6 @@ from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver
-from yiyang.services.selectors import caregiver_of_user
 from yiyang.visits.choices import DONE_STATUSES, OPEN_STATUSES, ReviewStatus, VisitStatus
 from yiyang.visits.dispatch_facts import (
     assignment_problems,
@@ -27,33 +26,32 @@ from yiyang.visits.dispatch_facts import (
 from yiyang.visits.models import Order, Visit, VisitPhoto
 from yiyang.visits.rules import distance_m
 
-ROLE_CAREGIVER = "caregiver"
-ROLE_PROVIDER_MANAGER = "provider_manager"
+# The fields of a visit that name the caregivers it is assigned to (their user ids).
+VISIT_WORKER_FIELDS = ("caregiver__user_id", "second_caregiver__user_id")
 
 
 def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str) -> Any:
     return get_or_404(queryset, external_id=external_id)
 
 
-def _scoped(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
+def _scoped(
+    actor: Actor, queryset: QuerySet[Any], *, worker_fields: tuple[str, ...] = ()
+) -> QuerySet[Any]:
+    """Visits and orders in reach: by place, linked elder, or (a caregiver) the visits
+    assigned to them; an order is no caregiver's work."""
     return actor.scope.apply(
         queryset,
         division_code_field="division_code",
         organisation_field="provider_id",
         elder_field="elder_id",
+        worker_fields=worker_fields,
     )
 
 
 def visit_queryset(*, actor: Actor) -> QuerySet[Visit]:
     """Every visit the actor may see (no filters)."""
     require_perm(actor, Permission.VIEW_VISITS)
-    visits = Visit.objects.all()
-    if actor.role == ROLE_CAREGIVER:
-        caregiver = caregiver_of_user(actor)
-        if caregiver is None:
-            return visits.none()
-        return visits.filter(Q(caregiver=caregiver) | Q(second_caregiver=caregiver))
-    return _scoped(actor, visits)
+    return _scoped(actor, Visit.objects.all(), worker_fields=VISIT_WORKER_FIELDS)
 
 
 def visit_list(*, actor: Actor, filters: Any = None) -> QuerySet[Visit]:
@@ -76,8 +74,6 @@ def visit_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Visit:
 
 def order_queryset(*, actor: Actor) -> QuerySet[Order]:
     require_perm(actor, Permission.VIEW_VISITS)
-    if actor.role == ROLE_CAREGIVER:
-        return Order.objects.none()
     return _scoped(actor, Order.objects.all())
 
 
@@ -119,11 +115,9 @@ def elder_care(*, actor: Actor, elder: Any) -> dict[str, Any]:
 def caregiver_day(*, actor: Actor, day: datetime.date) -> list[Visit]:
     """A caregiver's visits of one day in order (their phone's home page)."""
     require_perm(actor, Permission.PERFORM_VISITS)
-    caregiver = caregiver_of_user(actor)
-    if caregiver is None:
-        return []
     return list(
-        Visit.objects.filter(Q(caregiver=caregiver) | Q(second_caregiver=caregiver), date=day)
+        visit_queryset(actor=actor)
+        .filter(date=day)
         .exclude(status=VisitStatus.CANCELLED)
         .select_related("elder", "item", "caregiver", "second_caregiver")
         .order_by("window_start", "id")
@@ -456,8 +450,8 @@ def order_form_choices(*, actor: Actor, elder: Any) -> dict[str, QuerySet[Any]]:
 
     require_perm(actor, Permission.PLACE_ORDERS)
     ids = set(provider_ids_serving(division_code=elder.division_code))
-    if actor.role == "provider_manager":
-        ids &= set(actor.scope.organisation_ids or ())
+    if actor.scope.organisation_ids is not None:  # bound to providers: only theirs
+        ids &= actor.scope.organisation_ids
     providers = Organisation.objects.filter(id__in=sorted(ids)).order_by("name")
     items = ServiceItem.objects.filter(
         is_active=True, city__code=elder.division_code[:4].ljust(12, "0")
@@ -473,19 +467,15 @@ def order_elder_get(*, actor: Actor, external_id: uuid.UUID | str) -> Any:
     who calls the provider directly); everyone else for an elder in their jurisdiction."""
     from yiyang.elders.models import Elder
     from yiyang.elders.selectors import elder_get_for_actor
-    from yiyang.services.selectors import provider_queryset, provider_serves
 
     require_perm(actor, Permission.PLACE_ORDERS)
     if actor.scope.elder_ids is not None:  # a family member: their linked elders
         return _get(Elder.objects.filter(id__in=sorted(actor.scope.elder_ids)), external_id)
-    if actor.role == ROLE_PROVIDER_MANAGER:
-        elder = _get(Elder.objects.all(), external_id)
-        providers = provider_queryset(actor=actor)
-        if not any(
-            provider_serves(provider=p, division_code=elder.division_code) for p in providers
-        ):
+    if actor.scope.organisation_ids is not None:  # a provider: where it serves
+        served = actor.scope.served_q("division_code")
+        if served is None:
             raise Http404("elder")
-        return elder
+        return _get(Elder.objects.filter(served), external_id)
     return elder_get_for_actor(actor=actor, external_id=external_id)
 
 
@@ -495,7 +485,7 @@ def order_provider_queryset(*, actor: Actor) -> QuerySet[Any]:
     from yiyang.organisations.models import Organisation
     from yiyang.services.selectors import provider_queryset
 
-    if actor.role == ROLE_PROVIDER_MANAGER:
+    if actor.scope.organisation_ids is not None:
         return provider_queryset(actor=actor)
     return Organisation.objects.filter(status="active")
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from yiyang.core.lookups import get_or_404
-from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
 from yiyang.meals.choices import (
@@ -76,22 +76,28 @@ def card_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> MealCar
     return get_or_404(queryset.select_related("elder"), external_id=external_id)
 
 
-def _elder_rows(actor: Actor, queryset: QuerySet[Any]) -> QuerySet[Any]:
+def _elder_rows(
+    actor: Actor, queryset: QuerySet[Any], *, worker_fields: tuple[str, ...] = ()
+) -> QuerySet[Any]:
     """Rows of elders' meals in the actor's reach: family their linked elders (with consent),
-    couriers their deliveries, a canteen's staff their canteens, officers their divisions."""
-    if is_family(actor):
-        return actor.scope.apply(queryset, elder_field="elder_id")
-    if str(actor.role) == Role.CAREGIVER.value and queryset.model is Booking:
-        queryset = queryset.filter(courier_id=actor.pk)
+    couriers the deliveries assigned to them (``worker_fields``; served meals and standing
+    orders are no courier's work), a canteen's staff their canteens, officers their
+    divisions."""
     return actor.scope.apply(
-        queryset, division_code_field="division_code", organisation_field="canteen__organisation_id"
+        queryset,
+        division_code_field="division_code",
+        organisation_field="canteen__organisation_id",
+        elder_field="elder_id",
+        worker_fields=worker_fields,
     )
 
 
 def booking_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Booking]:
     require_perm(actor, Permission.VIEW_MEALS)
     queryset = _elder_rows(
-        actor, Booking.objects.select_related("elder", "canteen__organisation", "dish")
+        actor,
+        Booking.objects.select_related("elder", "canteen__organisation", "dish"),
+        worker_fields=("courier_id",),
     )
     filters = filters or {}
     if filters.get("day"):
@@ -111,8 +117,6 @@ def booking_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Book
 
 def served_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[ServedMeal]:
     require_perm(actor, Permission.VIEW_MEALS)
-    if str(actor.role) == Role.CAREGIVER.value:
-        return ServedMeal.objects.none()
     queryset = _elder_rows(
         actor, ServedMeal.objects.select_related("elder", "canteen__organisation")
     )
@@ -130,8 +134,6 @@ def served_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Serve
 
 def standing_order_list(*, actor: Actor) -> QuerySet[StandingOrder]:
     require_perm(actor, Permission.VIEW_MEALS)
-    if str(actor.role) == Role.CAREGIVER.value:
-        return StandingOrder.objects.none()
     return _elder_rows(
         actor, StandingOrder.objects.select_related("elder", "canteen__organisation", "dish")
     )

@@ -96,9 +96,11 @@ def delivery_confirm(
     past the meal's start plus MEAL_LATE_DELIVERY_MINUTES) or finds nobody at home (the
     community worker sees it in their list)."""
     require_perm(actor, Permission.DELIVER_MEALS)
-    if booking.courier_id != actor.pk and not (
-        actor.role == Role.PROVIDER_MANAGER
-        and actor.scope.covers(division_code=None, organisation_id=booking.canteen.organisation_id)
+    # The courier it is assigned to, or a manager of the canteen's operator on their behalf.
+    if not actor.scope.covers(
+        division_code=booking.division_code,
+        organisation_id=booking.canteen.organisation_id,
+        worker_ids=(booking.courier_id,),
     ):
         raise Http404
     if booking.mode != MealMode.DELIVERY or booking.status != BookingStatus.BOOKED:

@@ -246,7 +246,8 @@ def order_place(
     are an officer's override and need ``split_reason``."""
     require_perm(actor, Permission.PLACE_ORDERS)
     _require_elder_in_scope(actor, elder)
-    if actor.role == "provider_manager" and provider.pk not in (actor.scope.organisation_ids or ()):
+    bound_to = actor.scope.organisation_ids  # an actor bound to providers orders from them
+    if bound_to is not None and provider.pk not in bound_to:
         raise PermissionDenied("provider")
     weekdays = sorted({int(d) for d in (weekdays or [])})
     ends_on = ends_on or starts_on
