@@ -61,6 +61,16 @@ class RoadKind(models.TextChoices):
     LOCAL = "local", _("Local road")
 
 
+class RunStatus(models.TextChoices):
+    """Where a computation run in the background has got to (a facility-planning scenario, a
+    rostering run): queued by the page, taken by a worker, finished or failed."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class ExportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to start")
     RUNNING = "running", _("Preparing the file")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.choices import RunStatus
+
 
 class FacilityKind(models.TextChoices):
     # 敬老院 / 特困人员供养服务设施: rural care homes for the extremely poor
@@ -96,11 +98,8 @@ class FundingSource(models.TextChoices):
     SOCIAL = "social", _("Social capital")
 
 
-class ScenarioStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+# A planning scenario is computed in the background like the other runs.
+ScenarioStatus = RunStatus
 
 
 class CandidateSource(models.TextChoices):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.choices import RunStatus
 
-class PlanRunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+# An optimiser run is computed in the background like the other runs.
+PlanRunStatus = RunStatus
 
 
 class PlanRunKind(models.TextChoices):

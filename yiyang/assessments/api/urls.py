@@ -1,15 +1,14 @@
-from rest_framework.routers import SimpleRouter
-
 from yiyang.assessments.api.views import (
     AssessmentViewSet,
     EligibilityRuleViewSet,
     EntitlementViewSet,
     RiskEventViewSet,
 )
+from yiyang.core.api.routes import collection_routes
 
-router = SimpleRouter()
-router.register("assessments", AssessmentViewSet, basename="assessment")
-router.register("risk-events", RiskEventViewSet, basename="risk-event")
-router.register("eligibility-rules", EligibilityRuleViewSet, basename="eligibility-rule")
-router.register("entitlements", EntitlementViewSet, basename="entitlement")
-urlpatterns = router.urls
+urlpatterns = collection_routes(
+    ("assessments", AssessmentViewSet, "assessment"),
+    ("risk-events", RiskEventViewSet, "risk-event"),
+    ("eligibility-rules", EligibilityRuleViewSet, "eligibility-rule"),
+    ("entitlements", EntitlementViewSet, "entitlement"),
+)

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.core.api.views import AuditEventViewSet, DivisionViewSet
 
-router = SimpleRouter()
-router.register("divisions", DivisionViewSet, basename="division")
-router.register("audit-events", AuditEventViewSet, basename="audit-event")
-urlpatterns = router.urls
+urlpatterns = collection_routes(
+    ("divisions", DivisionViewSet, "division"),
+    ("audit-events", AuditEventViewSet, "audit-event"),
+)

@@ -1,7 +1,4 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.devices.api.views import DeviceViewSet
 
-router = SimpleRouter()
-router.register("devices", DeviceViewSet, basename="device")
-urlpatterns = router.urls
+urlpatterns = collection_routes(("devices", DeviceViewSet, "device"))

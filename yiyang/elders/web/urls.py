@@ -1,12 +1,12 @@
 from django.urls import path
 
+from yiyang.core.web.routes import resource_pages
 from yiyang.elders.web import access, contacts, duplicates, imports, locations, photo_views, views
 
 app_name = "elders"
 
 urlpatterns = [
-    path("", views.elder_list_view, name="list"),
-    path("new/", views.elder_edit_view, name="create"),
+    *resource_pages(views, "elder", "list", "create"),
     path("export/", access.elder_export_view, name="export"),
     path("duplicates/", duplicates.duplicate_list_view, name="duplicates"),
     path("unlocated/", locations.unlocated_list_view, name="unlocated"),
@@ -14,19 +14,14 @@ urlpatterns = [
     path("addresses/import/", locations.address_import_view, name="address-import"),
     path("import/", imports.import_view, name="import"),
     path("imports/<uuid:external_id>/", imports.import_job_view, name="import-job"),
-    path(
-        "imports/<uuid:external_id>/progress/", imports.import_progress_view, name="import-progress"
-    ),
-    path("imports/<uuid:external_id>/resume/", imports.import_resume_view, name="import-resume"),
+    *resource_pages(imports, "import", "progress", "resume", prefix="imports/", name="import"),
     path(
         "imports/<uuid:external_id>/report.xlsx", imports.import_report_view, name="import-report"
     ),
     path("access-log/", access.access_log_view, name="access-log"),
     path("access-log/export.csv", access.access_log_export_view, name="access-log-export"),
-    path("<uuid:external_id>/", views.elder_detail_view, name="detail"),
-    path("<uuid:external_id>/edit/", views.elder_edit_view, name="edit"),
-    path("<uuid:external_id>/history/", views.elder_history_view, name="history"),
-    path("<uuid:external_id>/photo/", photo_views.elder_photo_view, name="photo"),
+    *resource_pages(views, "elder", "detail", "edit", "history"),
+    *resource_pages(photo_views, "elder", "photo"),
     path("<uuid:external_id>/contacts/new/", contacts.contact_edit_view, name="contact-create"),
     path(
         "<uuid:external_id>/contacts/<uuid:contact_id>/edit/",

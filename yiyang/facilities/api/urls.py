@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from yiyang.core.api.routes import collection_routes
 from yiyang.facilities.api.views import (
     CoverageView,
     FacilityViewSet,
@@ -8,8 +8,11 @@ from yiyang.facilities.api.views import (
     ScenarioViewSet,
 )
 
-router = SimpleRouter()
-router.register("facilities", FacilityViewSet, basename="facility")
-router.register("construction-projects", ProjectViewSet, basename="construction-project")
-router.register("plan-scenarios", ScenarioViewSet, basename="plan-scenario")
-urlpatterns = [path("coverage/", CoverageView.as_view(), name="coverage"), *router.urls]
+urlpatterns = [
+    path("coverage/", CoverageView.as_view(), name="coverage"),
+    *collection_routes(
+        ("facilities", FacilityViewSet, "facility"),
+        ("construction-projects", ProjectViewSet, "construction-project"),
+        ("plan-scenarios", ScenarioViewSet, "plan-scenario"),
+    ),
+]

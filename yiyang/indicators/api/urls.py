@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.indicators.api.views import IndicatorTargetViewSet, IndicatorViewSet
 
-router = SimpleRouter()
-router.register("indicators", IndicatorViewSet, basename="indicator")
-router.register("indicator-targets", IndicatorTargetViewSet, basename="indicator-target")
-urlpatterns = router.urls
+urlpatterns = collection_routes(
+    ("indicators", IndicatorViewSet, "indicator"),
+    ("indicator-targets", IndicatorTargetViewSet, "indicator-target"),
+)

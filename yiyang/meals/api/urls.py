@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from yiyang.core.api.routes import collection_routes
 from yiyang.meals.api.counter_photo import CounterPhotoView
 from yiyang.meals.api.views import (
     BookingViewSet,
@@ -9,16 +9,18 @@ from yiyang.meals.api.views import (
     StandingOrderViewSet,
 )
 
-router = SimpleRouter()
-router.register("meals/canteens", CanteenViewSet, basename="meal-canteen")
-router.register("meals/served", ServedMealViewSet, basename="meal-served")
-router.register("meals/bookings", BookingViewSet, basename="meal-booking")
-router.register("meals/standing-orders", StandingOrderViewSet, basename="meal-standing-order")
 urlpatterns = [
     path(
         "meals/canteens/<uuid:id>/elders/<uuid:elder>/photo/",
         CounterPhotoView.as_view(),
         name="meal-counter-photo",
     ),
-    *router.urls,
+    *collection_routes(
+        ("canteens", CanteenViewSet, "canteen"),
+        ("served", ServedMealViewSet, "served"),
+        ("bookings", BookingViewSet, "booking"),
+        ("standing-orders", StandingOrderViewSet, "standing-order"),
+        prefix="meals/",
+        name="meal",
+    ),
 ]

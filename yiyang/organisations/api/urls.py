@@ -1,7 +1,4 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.organisations.api.views import OrganisationViewSet
 
-router = SimpleRouter()
-router.register("organisations", OrganisationViewSet, basename="organisation")
-urlpatterns = router.urls
+urlpatterns = collection_routes(("organisations", OrganisationViewSet, "organisation"))

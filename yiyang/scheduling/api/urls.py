@@ -1,7 +1,4 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.scheduling.api.views import PlanRunViewSet
 
-router = SimpleRouter()
-router.register("plan-runs", PlanRunViewSet, basename="plan-run")
-urlpatterns = router.urls
+urlpatterns = collection_routes(("plan-runs", PlanRunViewSet, "plan-run"))

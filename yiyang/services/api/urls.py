@@ -1,9 +1,8 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.services.api.views import CaregiverViewSet, OfferingViewSet, ServiceItemViewSet
 
-router = SimpleRouter()
-router.register("service-items", ServiceItemViewSet, basename="service-item")
-router.register("caregivers", CaregiverViewSet, basename="caregiver")
-router.register("offerings", OfferingViewSet, basename="offering")
-urlpatterns = router.urls
+urlpatterns = collection_routes(
+    ("service-items", ServiceItemViewSet, "service-item"),
+    ("caregivers", CaregiverViewSet, "caregiver"),
+    ("offerings", OfferingViewSet, "offering"),
+)

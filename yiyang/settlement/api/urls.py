@@ -1,5 +1,4 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.settlement.api.attachments import ContractDocumentViewSet
 from yiyang.settlement.api.views import (
     BudgetLineViewSet,
@@ -10,12 +9,12 @@ from yiyang.settlement.api.views import (
     StatementViewSet,
 )
 
-router = SimpleRouter()
-router.register("budget-lines", BudgetLineViewSet, basename="budget-line")
-router.register("contracts", ContractViewSet, basename="contract")
-router.register("contract-documents", ContractDocumentViewSet, basename="contract-document")
-router.register("statements", StatementViewSet, basename="statement")
-router.register("statement-lines", LineViewSet, basename="statement-line")
-router.register("payment-releases", ReleaseViewSet, basename="payment-release")
-router.register("risk-scores", RiskScoreViewSet, basename="risk-score")
-urlpatterns = router.urls
+urlpatterns = collection_routes(
+    ("budget-lines", BudgetLineViewSet, "budget-line"),
+    ("contracts", ContractViewSet, "contract"),
+    ("contract-documents", ContractDocumentViewSet, "contract-document"),
+    ("statements", StatementViewSet, "statement"),
+    ("statement-lines", LineViewSet, "statement-line"),
+    ("payment-releases", ReleaseViewSet, "payment-release"),
+    ("risk-scores", RiskScoreViewSet, "risk-score"),
+)

@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from yiyang.core.api.routes import collection_routes
 from yiyang.supervision.api.views import (
     ComplaintViewSet,
     InspectionViewSet,
@@ -10,15 +10,16 @@ from yiyang.supervision.api.views import (
     ServiceEvaluationViewSet,
 )
 
-router = SimpleRouter()
-router.register("supervision/ratings", RatingViewSet, basename="rating")
-router.register("supervision/complaints", ComplaintViewSet, basename="supervised-complaint")
-router.register("supervision/inspections", InspectionViewSet, basename="inspection")
-router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
-router.register("supervision/evaluations", ServiceEvaluationViewSet, basename="service-evaluation")
 legacy = LegacyComplaintRedirect.as_view()
 urlpatterns = [
-    *router.urls,
+    *collection_routes(
+        ("ratings", RatingViewSet, "rating"),
+        ("complaints", ComplaintViewSet, "supervised-complaint"),
+        ("inspections", InspectionViewSet, "inspection"),
+        ("rectifications", RectificationViewSet, "rectification"),
+        ("evaluations", ServiceEvaluationViewSet, "service-evaluation"),
+        prefix="supervision/",
+    ),
     # The family-page complaints' old addresses (visits app, retired): redirects.
     path("complaints/", legacy),
     path("complaints/<uuid:legacy>/", legacy),

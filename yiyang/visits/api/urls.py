@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from yiyang.core.api.routes import collection_routes
 from yiyang.visits.api.views import OrderViewSet, VisitViewSet
 
-router = SimpleRouter()
-router.register("visits", VisitViewSet, basename="visit")
-router.register("orders", OrderViewSet, basename="order")
-urlpatterns = router.urls
+urlpatterns = collection_routes(
+    ("visits", VisitViewSet, "visit"),
+    ("orders", OrderViewSet, "order"),
+)
