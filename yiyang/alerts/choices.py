@@ -2,6 +2,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Priority(models.IntegerChoices):
@@ -108,7 +109,7 @@ OPERATOR_OUTCOMES = [o for o in Outcome if o != Outcome.AUTO_RESOLVED]
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("notification status", "Failed")
 
 
 class RecipientKind(models.TextChoices):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.alerts.choices import AlertKind, AlertStatus, Outcome, Priority
+from yiyang.alerts.choices import AlertKind, AlertStatus, NotificationStatus, Outcome, Priority
 from yiyang.alerts.models import Alert, Notification
 from yiyang.core.filtersets import UtcDateTimeFilter
 
@@ -31,11 +31,7 @@ class AlertFilterSet(django_filters.FilterSet):
 class NotificationFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"),
-        choices=[
-            ("pending", _("Pending")),
-            ("sent", _("Sent")),
-            ("failed", _("Failed")),
-        ],
+        choices=NotificationStatus.choices,
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiyang.elders.choices import ChronicCondition
 
@@ -82,4 +83,4 @@ class SafetyKind(models.TextChoices):
 class InspectionResult(models.TextChoices):
     PASSED = "passed", _("Passed")
     CORRECTIONS = "corrections", _("Corrections required")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("inspection result", "Failed")

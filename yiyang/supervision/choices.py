@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RatingStatus(models.TextChoices):
@@ -51,7 +52,7 @@ class InspectionStatus(models.TextChoices):
 
 class InspectionResult(models.TextChoices):
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("inspection result", "Failed")
 
 
 class Severity(models.TextChoices):

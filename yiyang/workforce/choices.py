@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The national occupational skill standard for elder-care workers (养老护理员国家职业技能
 # 标准, 2019 edition, 人社厅发〔2019〕92号) has five levels, from 五级/初级工 (entry) to
@@ -52,7 +53,7 @@ class EnrolmentStatus(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")
     ATTENDED = "attended", _("Attended")
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("enrolment status", "Failed")
 
 
 class SubsidyKind(models.TextChoices):
