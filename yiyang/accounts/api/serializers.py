@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from yiyang.accounts.models import User
+from yiyang.core.api.records import RecordSerializer
 from yiyang.core.api.serializers import DivisionRefSerializer
 from yiyang.core.models import Division
 from yiyang.core.permissions import Role, permissions_of
@@ -27,17 +28,14 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-class OrganisationRefSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-
+class OrganisationRefSerializer(RecordSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind"]
         read_only_fields = fields
 
 
-class UserSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class UserSerializer(RecordSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
     division = serializers.SlugRelatedField(
         slug_field="external_id",

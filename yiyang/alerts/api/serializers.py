@@ -13,6 +13,7 @@ from yiyang.alerts.choices import (
 )
 from yiyang.alerts.models import Alert, AlertAction
 from yiyang.alerts.rules import THRESHOLD_RANGES
+from yiyang.core.api.records import RecordSerializer
 
 
 class ElderBriefSerializer(serializers.Serializer[Any]):
@@ -32,8 +33,7 @@ class AlertActionSerializer(serializers.ModelSerializer[AlertAction]):
         return str(action.contact.external_id) if action.contact else None
 
 
-class AlertSerializer(serializers.ModelSerializer[Alert]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class AlertSerializer(RecordSerializer[Alert]):
     elder = ElderBriefSerializer(read_only=True)
     device_id = serializers.SerializerMethodField()
     acknowledged_by = serializers.SerializerMethodField()

@@ -5,22 +5,20 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.services import DIVISION_EDITABLE_FIELDS
 
 
-class DivisionRefSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-
+class DivisionRefSerializer(RecordSerializer):
     class Meta:
         model = Division
         fields = ["id", "code", "name", "level"]
         read_only_fields = fields
 
 
-class DivisionSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class DivisionSerializer(RecordSerializer):
     level = serializers.ChoiceField(choices=DivisionLevel.choices)
     parent: serializers.SlugRelatedField[Division] = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="external_id",
@@ -48,8 +46,7 @@ class DivisionSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class AuditEventSerializer(RecordSerializer):
     username = serializers.CharField(source="actor_username")
 
     class Meta:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer
 from yiyang.core.api.serializers import DivisionRefSerializer
 from yiyang.core.models import Division
 from yiyang.organisations.choices import OrganisationKind, OrganisationStatus, Ownership
@@ -10,10 +11,9 @@ from yiyang.organisations.models import Organisation
 from yiyang.organisations.services import ORGANISATION_FIELDS
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(RecordSerializer):
     """Divisions and operators are referred to by their UUID; scope is checked by the service."""
 
-    id = serializers.UUIDField(source="external_id", read_only=True)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
     ownership = serializers.ChoiceField(choices=Ownership.choices, allow_blank=True, required=False)
     status = serializers.ChoiceField(choices=OrganisationStatus.choices, required=False)

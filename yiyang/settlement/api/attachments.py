@@ -17,6 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.api.records import RecordSerializer, ref
 from yiyang.core.api.viewsets import validated
 from yiyang.core.permissions import Actor
 from yiyang.settlement import selectors, services
@@ -27,9 +28,8 @@ from yiyang.settlement.permissions import contract_scoped
 from yiyang.settlement.services.attachments import upload_bytes
 
 
-class ContractDocumentSerializer(serializers.ModelSerializer[ContractDocument]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    contract = serializers.UUIDField(source="contract.external_id", read_only=True)
+class ContractDocumentSerializer(RecordSerializer[ContractDocument]):
+    contract = ref("contract")
     uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
