@@ -6,7 +6,7 @@ The reference mixins only declare fields: a ``ModelSerializer`` lists them in it
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import models
 from rest_framework import serializers
@@ -40,29 +40,42 @@ class RecordSerializer(serializers.ModelSerializer[_M]):
     id = serializers.UUIDField(source="external_id", read_only=True)
 
 
-class OrganisationRef(serializers.Serializer[Any]):
-    """The organisation a record belongs to: ``organisation`` and ``organisation_name``."""
+class NamedRef(serializers.Serializer[Any]):
+    """A reference mixin: a subclass names its ``relation`` and declares ``<relation>`` (the
+    related record's public id) and ``<relation>_name`` (its name)."""
 
-    organisation = ref("organisation")
-    organisation_name = ref_name("organisation")
+    relation: ClassVar[str]
 
-
-class ProviderRef(serializers.Serializer[Any]):
-    """The service provider of a record: ``provider`` and ``provider_name``."""
-
-    provider = ref("provider")
-    provider_name = ref_name("provider")
-
-
-class ElderRef(serializers.Serializer[Any]):
-    """The elder a record is about: ``elder`` and ``elder_name``."""
-
-    elder = ref("elder")
-    elder_name = ref_name("elder")
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "relation" in cls.__dict__:
+            relation = cls.relation
+            pair: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+                relation: ref(relation),
+                f"{relation}_name": ref_name(relation),
+            }
+            cls._declared_fields = {**pair, **cls._declared_fields}
 
 
-class PersonRef(serializers.Serializer[Any]):
-    """The caregiver (a workforce person) a record is about: ``person`` and ``person_name``."""
+class OrganisationRef(NamedRef):
+    """The organisation a record belongs to."""
 
-    person = ref("person")
-    person_name = ref_name("person")
+    relation = "organisation"
+
+
+class ProviderRef(NamedRef):
+    """The service provider of a record."""
+
+    relation = "provider"
+
+
+class ElderRef(NamedRef):
+    """The elder a record is about."""
+
+    relation = "elder"
+
+
+class PersonRef(NamedRef):
+    """The caregiver (a workforce person) a record is about."""
+
+    relation = "person"

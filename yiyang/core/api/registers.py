@@ -4,7 +4,6 @@ and corrected, never deleted, whose related fields offer only what the caller ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -50,7 +49,3 @@ class ScopedRegisterViewSet(
     ``list_selector`` is the register's list selector (``actor=``)."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
-    list_selector: ClassVar[Callable[..., QuerySet[Any]]]
-
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return self.list_selector(actor=actor)

@@ -131,5 +131,4 @@ class DeviceViewSet(ScopedReadViewSet):
     @action(detail=True, methods=["get"])
     def bindings(self, request: Request, id: str) -> Response:
         """The binding history, newest first: to whom, from when to when, by whom, why."""
-        page = self.paginate_queryset(device_bindings(device=self.get_object()))
-        return self.get_paginated_response(BindingSerializer(page, many=True).data)
+        return self.paginated(BindingSerializer, device_bindings(device=self.get_object()))

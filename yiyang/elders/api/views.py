@@ -102,8 +102,7 @@ class ElderViewSet(ScopedReadViewSet):
         """Every change of the record, newest first; sensitive values masked."""
         elder = self.get_object()
         events = elder_history(actor=request_actor(request), elder=elder)
-        page = self.paginate_queryset(events)
-        return self.get_paginated_response(HistorySerializer(page, many=True).data)
+        return self.paginated(HistorySerializer, events)
 
     @extend_schema(request=ContactWriteSerializer, responses={201: ElderDetailSerializer})
     @action(detail=True, methods=["post"])

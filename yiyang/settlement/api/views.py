@@ -160,8 +160,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     def lines(self, request: Request, id: str) -> Response:
         """The statement's lines the caller may see (a street officer: its street's)."""
         lines = selectors.statement_lines(actor=self.actor, statement=self.get_object())
-        page = self.paginate_queryset(lines)
-        return self.get_paginated_response(s.LineSerializer(page, many=True).data)
+        return self.paginated(s.LineSerializer, lines)
 
     def _step(self, service: Any) -> Response:
         statement = service(actor=self.actor, statement=self.get_object())

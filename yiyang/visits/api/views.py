@@ -255,8 +255,7 @@ class VisitViewSet(ScopedReadViewSet):
         """The visit's photos; a caregiver adds one (JPEG, PNG or WebP, size-limited)."""
         visit = self.get_object()
         if request.method == "GET":
-            page = self.paginate_queryset(visit.photos.order_by("created_at", "id"))
-            return self.get_paginated_response(PhotoSerializer(page, many=True).data)
+            return self.paginated(PhotoSerializer, visit.photos.order_by("created_at", "id"))
         upload = validated(request, PhotoUploadSerializer)
         limit = settings.VISIT_PHOTO_MAX_BYTES
         photo = services.visit_photo_add(
@@ -285,8 +284,7 @@ class VisitViewSet(ScopedReadViewSet):
     def review_queue(self, request: Request) -> Response:
         """Flagged visits awaiting a decision, oldest first, with the list's filters."""
         visits = self.filter_queryset(selectors.review_queue(actor=request_actor(request)))
-        page = self.paginate_queryset(visits)
-        return self.get_paginated_response(VisitSerializer(page, many=True).data)
+        return self.paginated(VisitSerializer, visits)
 
 
 class OrderViewSet(ScopedReadViewSet):
