@@ -39,7 +39,7 @@ from yiyang.assessments.selectors import (
     eligibility_rule_history,
     eligibility_rules,
 )
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, step_action, validated
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.elders.selectors import elder_get_for_actor
 
@@ -129,11 +129,11 @@ class AssessmentViewSet(ScopedReadViewSet):
         """Return a submitted assessment to its assessor with the reasons."""
         return self._with_reason(services.assessment_return)
 
-    @extend_schema(request=None, responses={200: AssessmentDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def finalise(self, request: Request, id: str) -> Response:
-        """Make a submitted assessment final (frozen); the elder's level follows."""
-        return self.transition(services.assessment_finalise)
+    finalise = step_action(
+        services.assessment_finalise,
+        answer=AssessmentDetailSerializer,
+        doc="Make a submitted assessment final (frozen); the elder's level follows.",
+    )
 
     @extend_schema(request=ReasonSerializer, responses={200: AssessmentDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -202,7 +202,7 @@ class RiskEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
             occurred_on=data["occurred_on"],
             note=data.get("note", ""),
         )
-        return Response(RiskEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return answer(RiskEventSerializer, event, created=True)
 
 
 class EligibilityRuleViewSet(ScopedReadViewSet):
@@ -227,7 +227,7 @@ class EligibilityRuleViewSet(ScopedReadViewSet):
         rule = services.eligibility_rule_create(
             actor=request_actor(request), **serializer.validated_data
         )
-        return Response(EligibilityRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+        return answer(EligibilityRuleSerializer, rule, created=True)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rule = self.get_object()

@@ -58,9 +58,7 @@ class AuditEventViewSet(ScopedReadViewSet):
     filterset_class = AuditEventFilterSet
 
     model = AuditEvent
-
-    def visible(self, actor: Actor) -> QuerySet[AuditEvent]:
-        return audit_event_list(actor=actor)
+    list_selector = staticmethod(audit_event_list)
 
     @extend_schema(exclude=True)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -98,3 +100,47 @@ def answer(
     """``instance`` as ``serializer_class`` shows it; 201 when the request created it."""
     code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     return Response(serializer_class(instance).data, status=code)
+
+
+def step_action(
+    service: Callable[..., Any],
+    *,
+    answer: type[BaseSerializer[Any]],
+    body: type[BaseSerializer[Any]] | None = None,
+    doc: str | None = None,
+    **options: Any,
+) -> Any:
+    """A detail POST action that is one lifecycle step and nothing more: the request body
+    checked by ``body`` (none without it) and handed to ``service`` as keywords, with the
+    addressed object (:meth:`ScopedViewSet.transition`). ``answer`` is the serializer the
+    schema names for the 200 answer; ``doc`` the action's description; ``options`` go to
+    DRF's ``action`` (``url_path``). Assign it in the class body under the action's name."""
+    return _StepAction(service, answer, body, doc, options)
+
+
+class _StepAction:
+    """Becomes the viewset's action when the class is made (:meth:`__set_name__`), so that
+    DRF's router and the schema generator see an ordinary decorated method."""
+
+    def __init__(
+        self,
+        service: Callable[..., Any],
+        answer: type[BaseSerializer[Any]],
+        body: type[BaseSerializer[Any]] | None,
+        doc: str | None,
+        options: dict[str, Any],
+    ) -> None:
+        self.service, self.answer, self.body = service, answer, body
+        self.doc, self.options = doc, options
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        service, body = self.service, self.body
+
+        def run(view: ScopedViewSet, request: Request, id: str) -> Response:
+            data = validated(request, body) if body is not None else {}
+            return view.transition(service, **data)
+
+        run.__name__ = run.__qualname__ = name
+        run.__doc__ = self.doc
+        method = action(detail=True, methods=["post"], **self.options)(run)
+        setattr(owner, name, extend_schema(request=body, responses={200: self.answer})(method))

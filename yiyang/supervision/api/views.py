@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiyang.core.api.lookups import in_reach
-from yiyang.core.api.viewsets import ScopedReadViewSet, answer, validated
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, step_action, validated
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
@@ -86,10 +86,7 @@ class RatingViewSet(ScopedReadViewSet):
         )
         return Response(result_data(result))
 
-    @extend_schema(request=None, responses={200: RatingSerializer})
-    @action(detail=True, methods=["post"])
-    def finish(self, request: Request, id: str) -> Response:
-        return self.transition(services.rating_finish_scoring)
+    finish = step_action(services.rating_finish_scoring, answer=RatingSerializer)
 
     @extend_schema(request=RatingReviewSerializer, responses={200: RatingSerializer})
     @action(detail=True, methods=["post"])
@@ -97,10 +94,7 @@ class RatingViewSet(ScopedReadViewSet):
         data = validated(request, RatingReviewSerializer)
         return self.transition(services.rating_review, approve=data["approve"], note=data["note"])
 
-    @extend_schema(request=None, responses={200: RatingSerializer})
-    @action(detail=True, methods=["post"])
-    def publish(self, request: Request, id: str) -> Response:
-        return self.transition(services.rating_publish)
+    publish = step_action(services.rating_publish, answer=RatingSerializer)
 
 
 class ComplaintViewSet(ScopedReadViewSet):
