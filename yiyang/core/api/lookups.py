@@ -34,3 +34,9 @@ def in_reach(kind: str, get: Callable[..., T], /, *, field: str = "", **lookup: 
     """:func:`referenced` for a ``kind`` of record of :data:`OUT_OF_REACH`, with its message;
     the body's field is named after the kind unless ``field`` says otherwise."""
     return referenced(field or kind, OUT_OF_REACH[kind], get, **lookup)
+
+
+def pop_reference(data: dict[str, Any], kind: str, get: Callable[..., T], /, **lookup: Any) -> T:
+    """The record of a ``kind`` of :data:`OUT_OF_REACH` whose external id the checked body
+    gives under the field ``kind`` (taken out of ``data``), through the scoped ``get``."""
+    return in_reach(kind, get, external_id=data.pop(kind), **lookup)

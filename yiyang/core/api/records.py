@@ -79,3 +79,25 @@ class PersonRef(NamedRef):
     """The caregiver (a workforce person) a record is about."""
 
     relation = "person"
+
+
+def coordinate(**kwargs: Any) -> serializers.DecimalField:
+    """A latitude or a longitude in degrees, to six decimal places (about ten centimetres)."""
+    return serializers.DecimalField(max_digits=9, decimal_places=6, **kwargs)
+
+
+def scoped_choice(
+    model: type[models.Model], does_not_exist: Any, invalid: Any = None, **kwargs: Any
+) -> serializers.SlugRelatedField[Any]:
+    """A related record given by its public id and chosen among those the caller may reach:
+    the queryset is empty here and set per request by the viewset (``ScopedChoicesMixin``);
+    ``does_not_exist`` (and ``invalid``, for a malformed id) are the field's messages."""
+    messages = {"does_not_exist": does_not_exist}
+    if invalid is not None:
+        messages["invalid"] = invalid
+    return serializers.SlugRelatedField(
+        slug_field="external_id",
+        queryset=model._default_manager.none(),
+        error_messages=messages,
+        **kwargs,
+    )

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from yiyang.core.api.records import RecordSerializer
+from yiyang.core.api.records import RecordSerializer, coordinate, scoped_choice
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.services import DIVISION_EDITABLE_FIELDS
@@ -20,23 +20,16 @@ class DivisionRefSerializer(RecordSerializer):
 
 class DivisionSerializer(RecordSerializer):
     level = serializers.ChoiceField(choices=DivisionLevel.choices)
-    parent: serializers.SlugRelatedField[Division] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="external_id",
-        queryset=Division.objects.none(),
+    parent = scoped_choice(  # type: ignore[assignment]
+        Division,
+        _("No division {value} in your jurisdiction."),
+        _("Give the parent's id (a UUID)."),
         allow_null=True,
         required=False,
-        error_messages={
-            "does_not_exist": _("No division {value} in your jurisdiction."),
-            "invalid": _("Give the parent's id (a UUID)."),
-        },
     )
     population_60_plus = serializers.IntegerField(min_value=0, max_value=50_000_000, required=False)
-    centroid_lat = serializers.DecimalField(
-        max_digits=9, decimal_places=6, allow_null=True, required=False
-    )
-    centroid_lng = serializers.DecimalField(
-        max_digits=9, decimal_places=6, allow_null=True, required=False
-    )
+    centroid_lat = coordinate(allow_null=True, required=False)
+    centroid_lng = coordinate(allow_null=True, required=False)
 
     class Meta:
         model = Division

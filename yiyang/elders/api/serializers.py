@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from yiyang.core.api.records import RecordSerializer
+from yiyang.core.api.records import RecordSerializer, coordinate, scoped_choice
 from yiyang.core.api.serializers import BlankAsNullChoiceField, DivisionRefSerializer
 from yiyang.core.models import Division
 from yiyang.elders.choices import (
@@ -199,17 +199,14 @@ class ElderWriteSerializer(serializers.Serializer[Any]):
     phones = serializers.ListField(
         child=serializers.CharField(max_length=30), required=False, max_length=5
     )
-    community = serializers.SlugRelatedField(
-        slug_field="external_id",
-        queryset=Division.objects.none(),
-        error_messages={
-            "does_not_exist": _("No community {value} in your jurisdiction."),
-            "invalid": _("Give the community's id (a UUID)."),
-        },
+    community = scoped_choice(
+        Division,
+        _("No community {value} in your jurisdiction."),
+        _("Give the community's id (a UUID)."),
     )
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
-    lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
+    lat = coordinate(allow_null=True, required=False)
+    lng = coordinate(allow_null=True, required=False)
     living_arrangement = serializers.ChoiceField(
         choices=LivingArrangement.choices, required=False, allow_blank=True
     )

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from yiyang.core.api.records import RecordSerializer, ref, ref_name
+from yiyang.core.api.records import RecordSerializer, coordinate, ref, ref_name
 from yiyang.facilities.choices import (
     CandidateSource,
     FacilityKind,
@@ -22,12 +22,8 @@ class FacilitySerializer(RecordSerializer[Facility]):
     organisation = ref("organisation")
     name = ref_name("organisation")
     division_code = serializers.CharField(read_only=True)
-    lat = serializers.DecimalField(
-        source="organisation.lat", max_digits=9, decimal_places=6, read_only=True, allow_null=True
-    )
-    lng = serializers.DecimalField(
-        source="organisation.lng", max_digits=9, decimal_places=6, read_only=True, allow_null=True
-    )
+    lat = coordinate(source="organisation.lat", read_only=True, allow_null=True)
+    lng = coordinate(source="organisation.lng", read_only=True, allow_null=True)
     operator = serializers.SerializerMethodField()
     service_area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiyang.core.api.lookups import in_reach
+from yiyang.core.api.lookups import in_reach, pop_reference
 from yiyang.core.api.viewsets import ScopedReadViewSet, answer, validated
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.facilities import planning, selectors, services
@@ -58,12 +58,7 @@ class FacilityViewSet(ScopedReadViewSet):
         """Register an organisation of the caller's jurisdiction as a facility."""
         data = validated(request, FacilityCreateSerializer)
         actor = request_actor(request)
-        organisation = in_reach(
-            "organisation",
-            organisation_get_for_actor,
-            actor=actor,
-            external_id=data.pop("organisation"),
-        )
+        organisation = pop_reference(data, "organisation", organisation_get_for_actor, actor=actor)
         codes = data.pop("service_area", None)
         area = None
         if codes is not None:

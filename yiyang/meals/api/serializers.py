@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from yiyang.core.api.records import ElderRef, RecordSerializer, ref, ref_name
+from yiyang.core.api.records import ElderRef, RecordSerializer, coordinate, ref, ref_name
 from yiyang.meals.choices import Meal, MealMode
 from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
 from yiyang.meals.services.canteens import CANTEEN_FIELDS
@@ -167,8 +167,8 @@ class BookingResultSerializer(BookingSerializer):
 class DeliverySerializer(serializers.Serializer[Any]):
     delivered = serializers.BooleanField(help_text="false: the elder was not at home")
     at = serializers.DateTimeField(required=False)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    latitude = coordinate(required=False)
+    longitude = coordinate(required=False)
 
 
 class StandingOrderSerializer(ElderRef, RecordSerializer[StandingOrder]):

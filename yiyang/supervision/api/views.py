@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiyang.core.api.lookups import in_reach
+from yiyang.core.api.lookups import pop_reference
 from yiyang.core.api.viewsets import ScopedReadViewSet, answer, step_action, validated
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
@@ -116,12 +116,7 @@ class ComplaintViewSet(ScopedReadViewSet):
         """Register a complaint from the call centre, a walk-in or a 12345 work order."""
         data = validated(request, SupervisedComplaintCreateSerializer)
         actor = request_actor(request)
-        organisation = in_reach(
-            "organisation",
-            organisation_get_for_actor,
-            actor=actor,
-            external_id=data.pop("organisation"),
-        )
+        organisation = pop_reference(data, "organisation", organisation_get_for_actor, actor=actor)
         complaint = services.complaint_register(actor=actor, organisation=organisation, **data)
         return answer(SupervisedComplaintSerializer, complaint, created=True)
 
