@@ -34,16 +34,18 @@ def label(field: str) -> serializers.CharField:
     return serializers.CharField(source=f"get_{field}_display", read_only=True)
 
 
-class RecordSerializer(serializers.ModelSerializer[_M]):
-    """A model's record: ``id`` is its external id (subclasses list it in ``Meta.fields``)."""
+# The classes below carry comments, not docstrings: drf-spectacular describes a serializer by
+# the first docstring along its bases, so a docstring here would describe every record.
 
+
+# A model's record: ``id`` is its external id (subclasses list it in ``Meta.fields``).
+class RecordSerializer(serializers.ModelSerializer[_M]):
     id = serializers.UUIDField(source="external_id", read_only=True)
 
 
+# A reference mixin: a subclass names its ``relation`` and declares ``<relation>`` (the
+# related record's public id) and ``<relation>_name`` (its name).
 class NamedRef(serializers.Serializer[Any]):
-    """A reference mixin: a subclass names its ``relation`` and declares ``<relation>`` (the
-    related record's public id) and ``<relation>_name`` (its name)."""
-
     relation: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -57,27 +59,23 @@ class NamedRef(serializers.Serializer[Any]):
             cls._declared_fields = {**pair, **cls._declared_fields}
 
 
+# The organisation a record belongs to.
 class OrganisationRef(NamedRef):
-    """The organisation a record belongs to."""
-
     relation = "organisation"
 
 
+# The service provider of a record.
 class ProviderRef(NamedRef):
-    """The service provider of a record."""
-
     relation = "provider"
 
 
+# The elder a record is about.
 class ElderRef(NamedRef):
-    """The elder a record is about."""
-
     relation = "elder"
 
 
+# The caregiver (a workforce person) a record is about.
 class PersonRef(NamedRef):
-    """The caregiver (a workforce person) a record is about."""
-
     relation = "person"
 
 
