@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from yiyang.accounts.models import User
+from yiyang.core.api.records import RecordSerializer, scoped_choice
 from yiyang.core.api.serializers import DivisionRefSerializer
 from yiyang.core.models import Division
 from yiyang.core.permissions import Role, permissions_of
@@ -27,31 +28,23 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-class OrganisationRefSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-
+class OrganisationRefSerializer(RecordSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind"]
         read_only_fields = fields
 
 
-class UserSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class UserSerializer(RecordSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
-    division = serializers.SlugRelatedField(
-        slug_field="external_id",
-        queryset=Division.objects.none(),
-        allow_null=True,
-        required=False,
-        error_messages={"does_not_exist": _("No division {value} in your jurisdiction.")},
+    division = scoped_choice(
+        Division, _("No division {value} in your jurisdiction."), allow_null=True, required=False
     )
-    organisation = serializers.SlugRelatedField(
-        slug_field="external_id",
-        queryset=Organisation.objects.none(),
+    organisation = scoped_choice(
+        Organisation,
+        _("No organisation {value} in your jurisdiction."),
         allow_null=True,
         required=False,
-        error_messages={"does_not_exist": _("No organisation {value} in your jurisdiction.")},
     )
     # A user is scoped to a division, an organisation or both: the other is null.
     division_detail = DivisionRefSerializer(source="division", read_only=True, allow_null=True)

@@ -29,7 +29,7 @@ from yiyang.accounts.selectors import UserFilterSet, user_get_for_actor, user_li
 from yiyang.core.api.registers import ScopedRegisterViewSet
 from yiyang.core.api.viewsets import validated
 from yiyang.core.clientip import client_ip
-from yiyang.core.permissions import Actor, request_actor
+from yiyang.core.permissions import Actor
 from yiyang.core.selectors import division_queryset
 from yiyang.organisations.selectors import organisation_queryset
 
@@ -98,6 +98,10 @@ class UserViewSet(ScopedRegisterViewSet):
     list_selector = staticmethod(user_list)
     get_for_actor = staticmethod(user_get_for_actor)
 
+    create_service = staticmethod(services.user_create)
+    update_service = staticmethod(services.user_update)
+    step_target = "user"
+
     choice_fields = ("division", "organisation")
 
     def field_choices(self, actor: Actor, instance: Any) -> dict[str, QuerySet[Any]]:
@@ -106,21 +110,6 @@ class UserViewSet(ScopedRegisterViewSet):
             "organisation": organisation_queryset(actor=actor),
         }
 
-    def perform_create(self, serializer: Any) -> None:
-        data = dict(serializer.validated_data)
-        password = data.pop("password", "")
-        serializer.instance = services.user_create(
-            actor=request_actor(self.request),
-            password=password,
-            **data,
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        data = dict(serializer.validated_data)
-        password = data.pop("password", None)
-        serializer.instance = services.user_update(
-            actor=request_actor(self.request),
-            user=serializer.instance,
-            password=password,
-            **data,
-        )
+    def service_input(self, data: dict[str, Any], *, created: bool) -> dict[str, Any]:
+        # No password given: none on a new login, the old one kept on a change.
+        return {**data, "password": data.get("password", "" if created else None)}

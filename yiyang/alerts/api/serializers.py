@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.text import format_lazy
@@ -13,6 +14,7 @@ from yiyang.alerts.choices import (
 )
 from yiyang.alerts.models import Alert, AlertAction
 from yiyang.alerts.rules import THRESHOLD_RANGES
+from yiyang.core.api.records import RecordSerializer
 
 
 class ElderBriefSerializer(serializers.Serializer[Any]):
@@ -32,8 +34,7 @@ class AlertActionSerializer(serializers.ModelSerializer[AlertAction]):
         return str(action.contact.external_id) if action.contact else None
 
 
-class AlertSerializer(serializers.ModelSerializer[Alert]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class AlertSerializer(RecordSerializer[Alert]):
     elder = ElderBriefSerializer(read_only=True)
     device_id = serializers.SerializerMethodField()
     acknowledged_by = serializers.SerializerMethodField()
@@ -145,47 +146,30 @@ def _setting(name: str) -> serializers.IntegerField:
     )
 
 
-class ThresholdValuesSerializer(serializers.Serializer[Any]):
-    """Each threshold's value."""
-
-    heart_rate_low = _value("heart_rate_low")
-    heart_rate_high = _value("heart_rate_high")
-    spo2_low = _value("spo2_low")
-    sustained_seconds = _value("sustained_seconds")
-    no_motion_hours = _value("no_motion_hours")
-    day_starts_hour = _value("day_starts_hour")
-    day_ends_hour = _value("day_ends_hour")
-    door_open_minutes = _value("door_open_minutes")
-    safe_zone_metres = _value("safe_zone_metres")
+def _per_threshold(
+    name: str, field: Callable[[str], serializers.Field[Any, Any, Any, Any]], doc: str
+) -> type[serializers.Serializer[Any]]:
+    """A serializer named ``name`` with one ``field(threshold)`` per threshold of the rules,
+    in the rules' order (``doc`` is its description in the schema)."""
+    fields = {threshold: field(threshold) for threshold in THRESHOLD_RANGES}
+    namespace = {"__doc__": doc, "__module__": __name__, **fields}
+    return type(name, (serializers.Serializer,), namespace)
 
 
-class ThresholdOverridesSerializer(serializers.Serializer[Any]):
-    """The elder's own values (null: the city default applies)."""
-
-    heart_rate_low = _override("heart_rate_low")
-    heart_rate_high = _override("heart_rate_high")
-    spo2_low = _override("spo2_low")
-    sustained_seconds = _override("sustained_seconds")
-    no_motion_hours = _override("no_motion_hours")
-    day_starts_hour = _override("day_starts_hour")
-    day_ends_hour = _override("day_ends_hour")
-    door_open_minutes = _override("door_open_minutes")
-    safe_zone_metres = _override("safe_zone_metres")
-
-
-class ThresholdsUpdateSerializer(serializers.Serializer[Any]):
-    """Set a threshold for this elder (a whole number in its range) or return it to
-    the city default (null). Thresholds not sent stay as they are."""
-
-    heart_rate_low = _setting("heart_rate_low")
-    heart_rate_high = _setting("heart_rate_high")
-    spo2_low = _setting("spo2_low")
-    sustained_seconds = _setting("sustained_seconds")
-    no_motion_hours = _setting("no_motion_hours")
-    day_starts_hour = _setting("day_starts_hour")
-    day_ends_hour = _setting("day_ends_hour")
-    door_open_minutes = _setting("door_open_minutes")
-    safe_zone_metres = _setting("safe_zone_metres")
+ThresholdValuesSerializer = _per_threshold(
+    "ThresholdValuesSerializer", _value, "Each threshold's value."
+)
+ThresholdOverridesSerializer = _per_threshold(
+    "ThresholdOverridesSerializer",
+    _override,
+    "The elder's own values (null: the city default applies).",
+)
+ThresholdsUpdateSerializer = _per_threshold(
+    "ThresholdsUpdateSerializer",
+    _setting,
+    "Set a threshold for this elder (a whole number in its range) or return it to\n"
+    "the city default (null). Thresholds not sent stay as they are.",
+)
 
 
 class ElderThresholdsSerializer(serializers.Serializer[Any]):

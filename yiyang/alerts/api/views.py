@@ -38,7 +38,7 @@ from yiyang.alerts.selectors import (
 )
 from yiyang.core import safejson
 from yiyang.core.api.parsers import SafeJSONParser
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, step_action, validated
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.devices.choices import RejectReason, Via
 from yiyang.devices.decoders import DecodeError
@@ -55,6 +55,7 @@ class AlertViewSet(ScopedReadViewSet):
 
     model = Alert
     get_for_actor = staticmethod(alert_get_for_actor)
+    step_target = "alert"
 
     def visible(self, actor: Actor) -> QuerySet[Alert]:
         return alert_scoped(actor=actor).order_by("priority", "raised_at", "id")
@@ -62,54 +63,46 @@ class AlertViewSet(ScopedReadViewSet):
     def get_serializer_class(self) -> Any:
         return AlertSerializer if self.action == "list" else AlertDetailSerializer
 
-    def _detail(self, alert: Alert) -> Response:
-        alert = self.get_object()
-        return Response(AlertDetailSerializer(alert).data)
+    def step_answer(self, alert: Alert) -> Response:
+        """The alert read afresh, with its actions."""
+        return Response(AlertDetailSerializer(self.get_object()).data)
 
-    @extend_schema(request=None, responses={200: AlertDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request: Request, id: str) -> Response:
-        """Take the alert (its answer time stops; escalation ends)."""
-        alert = services.alert_acknowledge(alert=self.get_object(), actor=request_actor(request))
-        return self._detail(alert)
+    acknowledge = step_action(
+        services.alert_acknowledge,
+        answer=AlertDetailSerializer,
+        doc="Take the alert (its answer time stops; escalation ends).",
+    )
 
     @extend_schema(request=ActionWriteSerializer, responses={201: AlertActionSerializer})
     @action(detail=True, methods=["post"])
     def actions(self, request: Request, id: str) -> Response:
         """Log a call and its result, help sent, or 120/119 called."""
         alert = self.get_object()
-        serializer = ActionWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(request, ActionWriteSerializer)
+        contact_id = data.pop("contact", None)
         contact = None
-        if data.pop("contact", None):
-            contact = alert.elder.contacts.filter(
-                external_id=serializer.validated_data["contact"], is_active=True
-            ).first()
+        if contact_id:
+            contact = alert.elder.contacts.filter(external_id=contact_id, is_active=True).first()
             if contact is None:
                 raise ValidationError({"contact": "not one of the elder's contacts"})
         logged = services.alert_action_log(
             alert=alert, actor=request_actor(request), contact=contact, **data
         )
-        return Response(AlertActionSerializer(logged).data, status=status.HTTP_201_CREATED)
+        return answer(AlertActionSerializer, logged, created=True)
 
-    @extend_schema(request=ResolveSerializer, responses={200: AlertDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def resolve(self, request: Request, id: str) -> Response:
-        """Close the alert with its outcome."""
-        data = validated(request, ResolveSerializer)
-        alert = services.alert_resolve(
-            alert=self.get_object(), actor=request_actor(request), **data
-        )
-        return self._detail(alert)
+    resolve = step_action(
+        services.alert_resolve,
+        answer=AlertDetailSerializer,
+        body=ResolveSerializer,
+        doc="Close the alert with its outcome.",
+    )
 
-    @extend_schema(request=ReviewSerializer, responses={200: AlertDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def review(self, request: Request, id: str) -> Response:
-        """A supervisor's review of a resolved alert."""
-        data = validated(request, ReviewSerializer)
-        alert = services.alert_review(alert=self.get_object(), actor=request_actor(request), **data)
-        return self._detail(alert)
+    review = step_action(
+        services.alert_review,
+        answer=AlertDetailSerializer,
+        body=ReviewSerializer,
+        doc="A supervisor's review of a resolved alert.",
+    )
 
 
 def _refused(error: DecodeError, code: int) -> Response:

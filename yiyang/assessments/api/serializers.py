@@ -15,6 +15,7 @@ from yiyang.assessments.choices import (
 )
 from yiyang.assessments.models import Assessment, CareRiskEvent, EligibilityRule
 from yiyang.assessments.services.eligibility import RULE_FIELDS
+from yiyang.core.api.records import RecordSerializer
 from yiyang.core.models import AuditEvent
 from yiyang.elders.choices import EconomicStatus
 
@@ -24,11 +25,10 @@ class PersonRefSerializer(serializers.Serializer):
     name = serializers.CharField(source="__str__")
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(RecordSerializer):
     """An assessment: workflow, totals and levels. Answers only on the detail, and only for
     those who may see them (``answers`` is null otherwise)."""
 
-    id = serializers.UUIDField(source="external_id", read_only=True)
     elder = serializers.SerializerMethodField()
     instrument = serializers.SerializerMethodField()
     assessor = PersonRefSerializer(read_only=True, allow_null=True)
@@ -178,8 +178,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
-class RiskEventSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class RiskEventSerializer(RecordSerializer):
     elder = serializers.UUIDField(write_only=True)
     kind = serializers.ChoiceField(choices=RiskEventKind.choices)
 
@@ -189,8 +188,7 @@ class RiskEventSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class EligibilityRuleSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class EligibilityRuleSerializer(RecordSerializer):
     entitlement = serializers.ChoiceField(choices=EntitlementKind.choices)
     unit = serializers.ChoiceField(choices=EntitlementUnit.choices)
     economic_statuses = serializers.ListField(

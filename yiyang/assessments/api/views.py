@@ -39,7 +39,7 @@ from yiyang.assessments.selectors import (
     eligibility_rule_history,
     eligibility_rules,
 )
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, step_action, validated
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.elders.selectors import elder_get_for_actor
 
@@ -52,24 +52,24 @@ class AssessmentViewSet(ScopedReadViewSet):
     filterset_class = AssessmentFilterSet
 
     model = Assessment
+    list_selector = staticmethod(assessment_queryset)
     get_for_actor = staticmethod(assessment_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Assessment]:
-        return assessment_queryset(actor=actor)
+    step_target = "assessment"
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "list" or self.action == "due":
             return AssessmentSerializer
         return AssessmentDetailSerializer
 
-    def _detail(self, assessment: Assessment, code: int = status.HTTP_200_OK) -> Response:
-        actor = request_actor(self.request)
-        health = services.assessment_health_reveal(actor=actor, assessment=assessment)
+    def step_answer(self, assessment: Assessment, code: int = status.HTTP_200_OK) -> Response:
+        """The detail, with the answers and the result revealed to the roles that may see
+        them (logged)."""
+        health = services.assessment_health_reveal(actor=self.actor, assessment=assessment)
         context = {"answers": health.answers, "result": health.result}
         return Response(AssessmentDetailSerializer(assessment, context=context).data, status=code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._detail(self.get_object())
+        return self.step_answer(self.get_object())
 
     @extend_schema(request=AssessmentRequestSerializer, responses={201: AssessmentDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -86,7 +86,7 @@ class AssessmentViewSet(ScopedReadViewSet):
             instrument_code=data["instrument"],
             note=data["note"],
         )
-        return self._detail(assessment, status.HTTP_201_CREATED)
+        return self.step_answer(assessment, status.HTTP_201_CREATED)
 
     @extend_schema(request=ScheduleSerializer, responses={200: AssessmentDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -102,87 +102,69 @@ class AssessmentViewSet(ScopedReadViewSet):
             raise ValidationError({"assessor": [_("No active assessor with this id.")]})
         if data["second_assessor"] and second is None:
             raise ValidationError({"second_assessor": [_("No active assessor with this id.")]})
-        assessment = services.assessment_schedule(
-            actor=request_actor(request),
-            assessment=assessment,
+        return self.transition(
+            services.assessment_schedule,
+            target=assessment,
             assessor=assessor,
             second_assessor=second,
             scheduled_at=data["scheduled_at"],
             place=data["place"],
         )
-        return self._detail(assessment)
 
     @extend_schema(request=AnswersSerializer, responses={200: AssessmentDetailSerializer})
     @action(detail=True, methods=["patch"])
     def answers(self, request: Request, id: str) -> Response:
         """Save answers half-way (any subset of items)."""
-        assessment = self.get_object()
-        data = validated(request, AnswersSerializer)
-        assessment = services.assessment_save(
-            actor=request_actor(request), assessment=assessment, values=data
-        )
-        return self._detail(assessment)
+        return self._with_answers(services.assessment_save)
 
     @extend_schema(request=AnswersSerializer, responses={200: AssessmentDetailSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, id: str) -> Response:
         """Submit for review; every item must be answered (a missing one is named)."""
-        assessment = self.get_object()
-        data = validated(request, AnswersSerializer)
-        assessment = services.assessment_submit(
-            actor=request_actor(request), assessment=assessment, values=data
-        )
-        return self._detail(assessment)
+        return self._with_answers(services.assessment_submit)
 
     @extend_schema(request=ReasonSerializer, responses={200: AssessmentDetailSerializer})
     @action(detail=True, methods=["post"], url_path="return")
     def send_back(self, request: Request, id: str) -> Response:
         """Return a submitted assessment to its assessor with the reasons."""
-        assessment = self.get_object()
-        data = validated(request, ReasonSerializer)
-        assessment = services.assessment_return(
-            actor=request_actor(request),
-            assessment=assessment,
-            reason=data["reason"],
-        )
-        return self._detail(assessment)
+        return self._with_reason(services.assessment_return)
 
-    @extend_schema(request=None, responses={200: AssessmentDetailSerializer})
-    @action(detail=True, methods=["post"])
-    def finalise(self, request: Request, id: str) -> Response:
-        """Make a submitted assessment final (frozen); the elder's level follows."""
-        assessment = services.assessment_finalise(
-            actor=request_actor(request), assessment=self.get_object()
-        )
-        return self._detail(assessment)
+    finalise = step_action(
+        services.assessment_finalise,
+        answer=AssessmentDetailSerializer,
+        doc="Make a submitted assessment final (frozen); the elder's level follows.",
+    )
 
     @extend_schema(request=ReasonSerializer, responses={200: AssessmentDetailSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
+        return self._with_reason(services.assessment_cancel)
+
+    def _with_answers(self, service: Any) -> Response:
         assessment = self.get_object()
-        data = validated(request, ReasonSerializer)
-        assessment = services.assessment_cancel(
-            actor=request_actor(request),
-            assessment=assessment,
-            reason=data["reason"],
+        return self.transition(
+            service, target=assessment, values=validated(self.request, AnswersSerializer)
         )
-        return self._detail(assessment)
+
+    def _with_reason(self, service: Any) -> Response:
+        assessment = self.get_object()
+        return self.transition(
+            service, target=assessment, **validated(self.request, ReasonSerializer)
+        )
 
     @extend_schema(responses={200: AssessmentHistorySerializer(many=True)})
     @action(detail=True, methods=["get"])
     def history(self, request: Request, id: str) -> Response:
         """Every step of the assessment: who, when, what changed."""
         events = assessment_history(assessment=self.get_object())
-        page = self.paginate_queryset(events)
-        return self.get_paginated_response(AssessmentHistorySerializer(page, many=True).data)
+        return self.paginated(AssessmentHistorySerializer, events)
 
     @extend_schema(responses={200: AssessmentSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def due(self, request: Request) -> Response:
         """Final assessments running out within 30 days (configurable) or overdue."""
         queryset = assessments_due(actor=request_actor(request))
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(AssessmentSerializer(page, many=True).data)
+        return self.paginated(AssessmentSerializer, queryset)
 
     @extend_schema(request=PreviewSerializer, responses={200: PreviewResultSerializer})
     @action(detail=False, methods=["post"])
@@ -220,7 +202,7 @@ class RiskEventViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
             occurred_on=data["occurred_on"],
             note=data.get("note", ""),
         )
-        return Response(RiskEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return answer(RiskEventSerializer, event, created=True)
 
 
 class EligibilityRuleViewSet(ScopedReadViewSet):
@@ -245,7 +227,7 @@ class EligibilityRuleViewSet(ScopedReadViewSet):
         rule = services.eligibility_rule_create(
             actor=request_actor(request), **serializer.validated_data
         )
-        return Response(EligibilityRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+        return answer(EligibilityRuleSerializer, rule, created=True)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rule = self.get_object()
@@ -260,8 +242,7 @@ class EligibilityRuleViewSet(ScopedReadViewSet):
     @action(detail=True, methods=["get"])
     def history(self, request: Request, id: str) -> Response:
         events = eligibility_rule_history(rule=self.get_object())
-        page = self.paginate_queryset(events)
-        return self.get_paginated_response(AssessmentHistorySerializer(page, many=True).data)
+        return self.paginated(AssessmentHistorySerializer, events)
 
 
 class EntitlementViewSet(viewsets.GenericViewSet):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 T = TypeVar("T")
@@ -19,3 +20,23 @@ def referenced(field: str, message: Any, get: Callable[..., T], /, **lookup: Any
         return get(**lookup)
     except Http404:
         raise ValidationError({field: message}) from None
+
+
+# One wording per kind of record, for an id the caller named but may not reach.
+OUT_OF_REACH = {
+    "division": gettext_lazy("No such division in your jurisdiction."),
+    "organisation": gettext_lazy("No such organisation in your jurisdiction."),
+    "provider": gettext_lazy("No such provider in your jurisdiction."),
+}
+
+
+def in_reach(kind: str, get: Callable[..., T], /, *, field: str = "", **lookup: Any) -> T:
+    """:func:`referenced` for a ``kind`` of record of :data:`OUT_OF_REACH`, with its message;
+    the body's field is named after the kind unless ``field`` says otherwise."""
+    return referenced(field or kind, OUT_OF_REACH[kind], get, **lookup)
+
+
+def pop_reference(data: dict[str, Any], kind: str, get: Callable[..., T], /, **lookup: Any) -> T:
+    """The record of a ``kind`` of :data:`OUT_OF_REACH` whose external id the checked body
+    gives under the field ``kind`` (taken out of ``data``), through the scoped ``get``."""
+    return in_reach(kind, get, external_id=data.pop(kind), **lookup)

@@ -47,10 +47,22 @@ class ScopedRegisterViewSet(
     ScopedViewSet,
 ):
     """List, detail, create and correct (PATCH) what the caller may see; no DELETE, no PUT.
-    ``list_selector`` is the register's list selector (``actor=``)."""
+    ``list_selector`` is the register's list selector (``actor=``); ``create_service`` and
+    ``update_service`` its two writes, the latter taking the record under ``step_target``."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]
-    list_selector: ClassVar[Callable[..., QuerySet[Any]]]
+    create_service: ClassVar[Callable[..., Any]]
+    update_service: ClassVar[Callable[..., Any]]
 
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return self.list_selector(actor=actor)
+    def service_input(self, data: dict[str, Any], *, created: bool) -> dict[str, Any]:
+        """The checked body as the service takes it (a register may rename or default)."""
+        return data
+
+    def perform_create(self, serializer: Any) -> None:
+        data = self.service_input(dict(serializer.validated_data), created=True)
+        serializer.instance = self.create_service(actor=self.actor, **data)
+
+    def perform_update(self, serializer: Any) -> None:
+        data = self.service_input(dict(serializer.validated_data), created=False)
+        record = {self.step_target: serializer.instance}
+        serializer.instance = self.update_service(actor=self.actor, **record, **data)

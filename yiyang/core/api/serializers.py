@@ -5,40 +5,31 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer, coordinate, scoped_choice
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.services import DIVISION_EDITABLE_FIELDS
 
 
-class DivisionRefSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-
+class DivisionRefSerializer(RecordSerializer):
     class Meta:
         model = Division
         fields = ["id", "code", "name", "level"]
         read_only_fields = fields
 
 
-class DivisionSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class DivisionSerializer(RecordSerializer):
     level = serializers.ChoiceField(choices=DivisionLevel.choices)
-    parent: serializers.SlugRelatedField[Division] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="external_id",
-        queryset=Division.objects.none(),
+    parent = scoped_choice(  # type: ignore[assignment]
+        Division,
+        _("No division {value} in your jurisdiction."),
+        _("Give the parent's id (a UUID)."),
         allow_null=True,
         required=False,
-        error_messages={
-            "does_not_exist": _("No division {value} in your jurisdiction."),
-            "invalid": _("Give the parent's id (a UUID)."),
-        },
     )
     population_60_plus = serializers.IntegerField(min_value=0, max_value=50_000_000, required=False)
-    centroid_lat = serializers.DecimalField(
-        max_digits=9, decimal_places=6, allow_null=True, required=False
-    )
-    centroid_lng = serializers.DecimalField(
-        max_digits=9, decimal_places=6, allow_null=True, required=False
-    )
+    centroid_lat = coordinate(allow_null=True, required=False)
+    centroid_lng = coordinate(allow_null=True, required=False)
 
     class Meta:
         model = Division
@@ -48,8 +39,7 @@ class DivisionSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class AuditEventSerializer(RecordSerializer):
     username = serializers.CharField(source="actor_username")
 
     class Meta:

@@ -13,7 +13,7 @@ from yiyang.core.api.serializers import AuditEventSerializer, DivisionSerializer
 from yiyang.core.api.viewsets import ScopedReadViewSet
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
 from yiyang.core.models import AuditEvent, Division
-from yiyang.core.permissions import Actor, request_actor
+from yiyang.core.permissions import Actor
 from yiyang.core.selectors import (
     audit_event_list,
     division_get_for_actor,
@@ -32,23 +32,14 @@ class DivisionViewSet(ScopedRegisterViewSet):  # the FilterSet is applied by Dja
     list_selector = staticmethod(division_list)
     get_for_actor = staticmethod(division_get_for_actor)
 
+    create_service = staticmethod(services.division_create)
+    update_service = staticmethod(services.division_update)
+    step_target = "division"
+
     choice_fields = ("parent",)
 
     def field_choices(self, actor: Actor, instance: Any) -> dict[str, QuerySet[Any]]:
         return {"parent": division_queryset(actor=actor)}
-
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.division_create(
-            actor=request_actor(self.request),
-            **serializer.validated_data,
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.division_update(
-            actor=request_actor(self.request),
-            division=serializer.instance,
-            **serializer.validated_data,
-        )
 
 
 class AuditEventViewSet(ScopedReadViewSet):
@@ -58,9 +49,7 @@ class AuditEventViewSet(ScopedReadViewSet):
     filterset_class = AuditEventFilterSet
 
     model = AuditEvent
-
-    def visible(self, actor: Actor) -> QuerySet[AuditEvent]:
-        return audit_event_list(actor=actor)
+    list_selector = staticmethod(audit_event_list)
 
     @extend_schema(exclude=True)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

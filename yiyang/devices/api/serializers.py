@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import ElderRef
 from yiyang.devices.choices import DeviceKind
 from yiyang.devices.models import Device, DeviceBinding
 
@@ -93,9 +94,7 @@ class UnbindSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
-class BindingSerializer(serializers.ModelSerializer[DeviceBinding]):
-    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
-    elder_name = serializers.CharField(source="elder.name", read_only=True)
+class BindingSerializer(ElderRef, serializers.ModelSerializer[DeviceBinding]):
     bound_by = serializers.CharField(source="bound_by_username", read_only=True)
     unbound_by = serializers.CharField(source="unbound_by_username", read_only=True)
 

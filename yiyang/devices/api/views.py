@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -11,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
-from yiyang.core.permissions import Actor, request_actor
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, validated
+from yiyang.core.permissions import request_actor
 from yiyang.devices import services
 from yiyang.devices.api.serializers import (
     BindingSerializer,
@@ -45,15 +44,13 @@ class DeviceViewSet(ScopedReadViewSet):
     filterset_class = DeviceFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
     model = Device
+    list_selector = staticmethod(device_scoped)
     get_for_actor = staticmethod(device_get_for_actor)
+    step_target = "device"
 
-    def visible(self, actor: Actor) -> QuerySet[Device]:
-        return device_scoped(actor=actor)
-
-    def _device(self, device: Device) -> Response:
-        fresh = device_get_for_actor(
-            actor=request_actor(self.request), external_id=device.external_id
-        )
+    def step_answer(self, device: Device) -> Response:
+        """The device read afresh through the caller's scope."""
+        fresh = device_get_for_actor(actor=self.actor, external_id=device.external_id)
         return Response(DeviceSerializer(fresh).data)
 
     @extend_schema(request=DeviceCreateSerializer, responses={201: DeviceSerializer})
@@ -68,7 +65,7 @@ class DeviceViewSet(ScopedReadViewSet):
                 {"community": _("No community with this code in your jurisdiction.")}
             )
         device = services.device_register(actor=actor, community=community, **data)
-        response = self._device(device)
+        response = self.step_answer(device)
         response.status_code = status.HTTP_201_CREATED
         return response
 
@@ -76,10 +73,7 @@ class DeviceViewSet(ScopedReadViewSet):
     def partial_update(self, request: Request, id: str) -> Response:
         """Correct a device's registry details (send only the fields that change)."""
         data = validated(request, DeviceUpdateSerializer, partial=True)
-        device = services.device_update(
-            actor=request_actor(request), device=self.get_object(), **data
-        )
-        return self._device(device)
+        return self.transition(services.device_update, **data)
 
     def _elder(self, value: Any) -> Elder:
         elder = elder_for_binding(actor=request_actor(self.request), external_id=value)
@@ -92,44 +86,31 @@ class DeviceViewSet(ScopedReadViewSet):
     def bind(self, request: Request, id: str) -> Response:
         """Bind a device in stock to an elder and their home. A device bound to someone is
         refused: unbind it first, or use ``rebind``."""
-        device = self.get_object()
-        data = validated(request, BindSerializer)
-        binding = services.device_bind(
-            actor=request_actor(request),
-            device=device,
-            elder=self._elder(data["elder"]),
-            home_address=data["home_address"],
-        )
-        return Response(BindingSerializer(binding).data, status=status.HTTP_201_CREATED)
+        return self._bound(services.device_bind, BindSerializer)
 
     @extend_schema(request=RebindSerializer, responses={201: BindingSerializer})
     @action(detail=True, methods=["post"])
     def rebind(self, request: Request, id: str) -> Response:
         """Move a device to another elder in one step (the old binding ends with ``reason``)."""
+        return self._bound(services.device_rebind, RebindSerializer)
+
+    def _bound(self, service: Any, body: type[BindSerializer]) -> Response:
+        """The device bound by ``service`` to the elder and home the body names."""
         device = self.get_object()
-        data = validated(request, RebindSerializer)
-        binding = services.device_rebind(
-            actor=request_actor(request),
-            device=device,
-            elder=self._elder(data["elder"]),
-            home_address=data["home_address"],
-            reason=data["reason"],
-        )
-        return Response(BindingSerializer(binding).data, status=status.HTTP_201_CREATED)
+        data = validated(self.request, body)
+        data["elder"] = self._elder(data["elder"])
+        binding = service(actor=self.actor, device=device, **data)
+        return answer(BindingSerializer, binding, created=True)
 
     @extend_schema(request=UnbindSerializer, responses={200: DeviceSerializer})
     @action(detail=True, methods=["post"])
     def unbind(self, request: Request, id: str) -> Response:
         """End the device's binding; it goes back to its community's stock."""
         reason = validated(request, UnbindSerializer)["reason"]
-        device = services.device_unbind(
-            actor=request_actor(request), device=self.get_object(), reason=reason
-        )
-        return self._device(device)
+        return self.transition(services.device_unbind, reason=reason)
 
     @extend_schema(request=None, responses={200: BindingSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def bindings(self, request: Request, id: str) -> Response:
         """The binding history, newest first: to whom, from when to when, by whom, why."""
-        page = self.paginate_queryset(device_bindings(device=self.get_object()))
-        return self.get_paginated_response(BindingSerializer(page, many=True).data)
+        return self.paginated(BindingSerializer, device_bindings(device=self.get_object()))

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yiyang.core.api.downloads import personal_image
 from yiyang.core.api.negotiation import FileOrJsonNegotiation
 from yiyang.core.permissions import request_actor
 from yiyang.elders.photos import elder_photo_read, elder_photo_remove, elder_photo_set
@@ -48,10 +49,7 @@ class ElderPhotoView(APIView):
     def get(self, request: Request, id: str) -> HttpResponse:
         actor = request_actor(request)
         elder = elder_get_for_actor(actor=actor, external_id=id)
-        response = HttpResponse(elder_photo_read(actor=actor, elder=elder), "image/jpeg")
-        # Personal data: never kept by a shared cache or the browser's disk cache.
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return personal_image(elder_photo_read(actor=actor, elder=elder))
 
     @extend_schema(
         operation_id="elders_photo_update",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer, coordinate, scoped_choice
 from yiyang.core.api.serializers import BlankAsNullChoiceField, DivisionRefSerializer
 from yiyang.core.models import Division
 from yiyang.elders.choices import (
@@ -26,10 +27,9 @@ from yiyang.elders.selectors import ACCESS_LOG_COLUMNS
 from yiyang.elders.tags import age_band_of, age_on, elder_tags
 
 
-class ElderListSerializer(serializers.ModelSerializer):
+class ElderListSerializer(RecordSerializer):
     """An elder in a list: sensitive fields always masked."""
 
-    id = serializers.UUIDField(source="external_id", read_only=True)
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phones = serializers.CharField(source="phones_masked", read_only=True)
     community = DivisionRefSerializer(read_only=True)
@@ -72,8 +72,7 @@ class ElderListSerializer(serializers.ModelSerializer):
         return elder_tags(elder, timezone.localdate())
 
 
-class ContactSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class ContactSerializer(RecordSerializer):
     phones = serializers.SerializerMethodField()
 
     class Meta:
@@ -89,8 +88,7 @@ class ContactSerializer(serializers.ModelSerializer):
         return [p for p in contact.phones_masked.split(", ") if p]
 
 
-class ConsentSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class ConsentSerializer(RecordSerializer):
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -201,17 +199,14 @@ class ElderWriteSerializer(serializers.Serializer[Any]):
     phones = serializers.ListField(
         child=serializers.CharField(max_length=30), required=False, max_length=5
     )
-    community = serializers.SlugRelatedField(
-        slug_field="external_id",
-        queryset=Division.objects.none(),
-        error_messages={
-            "does_not_exist": _("No community {value} in your jurisdiction."),
-            "invalid": _("Give the community's id (a UUID)."),
-        },
+    community = scoped_choice(
+        Division,
+        _("No community {value} in your jurisdiction."),
+        _("Give the community's id (a UUID)."),
     )
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    lat = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
-    lng = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, required=False)
+    lat = coordinate(allow_null=True, required=False)
+    lng = coordinate(allow_null=True, required=False)
     living_arrangement = serializers.ChoiceField(
         choices=LivingArrangement.choices, required=False, allow_blank=True
     )
@@ -255,8 +250,7 @@ class HistorySerializer(serializers.Serializer[Any]):
         return {k: v for k, v in event.changes.items() if not k.startswith("_")}
 
 
-class AccessLogSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class AccessLogSerializer(RecordSerializer):
     username = serializers.CharField(source="actor_username", read_only=True)
     role = serializers.CharField(source="actor_role", read_only=True)
 
@@ -266,8 +260,7 @@ class AccessLogSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class ImportJobSerializer(RecordSerializer):
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:

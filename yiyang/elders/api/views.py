@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -14,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from yiyang.core.api.downloads import XLSX, download
 from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
-from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
+from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
 from yiyang.elders import importing, services
 from yiyang.elders.api.serializers import (
@@ -52,10 +52,8 @@ class ElderViewSet(ScopedReadViewSet):
     filterset_class = ElderFilterSet
 
     model = Elder
+    list_selector = staticmethod(elder_scoped)
     get_for_actor = staticmethod(elder_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Elder]:
-        return elder_scoped(actor=actor)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "list":
@@ -64,28 +62,27 @@ class ElderViewSet(ScopedReadViewSet):
             return HistorySerializer
         return ElderDetailSerializer
 
-    def _detail(self, elder: Elder, code: int = status.HTTP_200_OK) -> Response:
-        revealed = services.elder_reveal(actor=request_actor(self.request), elder=elder)
+    def step_answer(self, elder: Elder, code: int = status.HTTP_200_OK) -> Response:
+        """The detail, unmasked where the caller's role may see (and logged)."""
+        revealed = services.elder_reveal(actor=self.actor, elder=elder)
         data = ElderDetailSerializer(elder, context={"revealed": revealed}).data
         return Response(data, status=code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._detail(self.get_object())
+        return self.step_answer(self.get_object())
 
     @extend_schema(request=ElderWriteSerializer, responses={201: ElderDetailSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self._write_serializer(request.data, partial=False)
-        elder = services.elder_create(actor=request_actor(request), **serializer.validated_data)
-        return self._detail(elder, status.HTTP_201_CREATED)
+        elder = services.elder_create(actor=self.actor, **serializer.validated_data)
+        return self.step_answer(elder, status.HTTP_201_CREATED)
 
     @extend_schema(request=ElderWriteSerializer, responses={200: ElderDetailSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         elder = self.get_object()
         serializer = self._write_serializer(request.data, partial=True)
-        elder = services.elder_update(
-            actor=request_actor(request), elder=elder, **serializer.validated_data
-        )
-        return self._detail(elder)
+        elder = services.elder_update(actor=self.actor, elder=elder, **serializer.validated_data)
+        return self.step_answer(elder)
 
     def _write_serializer(self, data: Any, *, partial: bool) -> ElderWriteSerializer:
         serializer = ElderWriteSerializer(data=data, partial=partial)
@@ -102,8 +99,7 @@ class ElderViewSet(ScopedReadViewSet):
         """Every change of the record, newest first; sensitive values masked."""
         elder = self.get_object()
         events = elder_history(actor=request_actor(request), elder=elder)
-        page = self.paginate_queryset(events)
-        return self.get_paginated_response(HistorySerializer(page, many=True).data)
+        return self.paginated(HistorySerializer, events)
 
     @extend_schema(request=ContactWriteSerializer, responses={201: ElderDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -111,8 +107,8 @@ class ElderViewSet(ScopedReadViewSet):
         """Add an emergency contact."""
         elder = self.get_object()
         data = validated(request, ContactWriteSerializer)
-        services.contact_add(actor=request_actor(request), elder=elder, **data)
-        return self._detail(elder, status.HTTP_201_CREATED)
+        services.contact_add(actor=self.actor, elder=elder, **data)
+        return self.step_answer(elder, status.HTTP_201_CREATED)
 
     @extend_schema(request=FamilyLinkSerializer, responses={200: FamilyLinkSerializer})
     @action(detail=True, methods=["post"], url_path="family-members")
@@ -142,9 +138,7 @@ class AccessLogViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = AccessLogSerializer
     filterset_class = AccessLogFilterSet
     model = AccessLog
-
-    def visible(self, actor: Actor) -> QuerySet[AccessLog]:
-        return access_log_list(actor=actor)
+    list_selector = staticmethod(access_log_list)
 
 
 class ImportJobViewSet(ScopedReadViewSet):
@@ -155,10 +149,8 @@ class ImportJobViewSet(ScopedReadViewSet):
     parser_classes = [MultiPartParser, FormParser]
 
     model = ImportJob
+    list_selector = staticmethod(import_job_list)
     get_for_actor = staticmethod(import_job_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[ImportJob]:
-        return import_job_list(actor=actor)
 
     @extend_schema(request=ImportUploadSerializer, responses={202: ImportJobSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -177,20 +169,11 @@ class ImportJobViewSet(ScopedReadViewSet):
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(
-        responses={
-            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes
-        }
-    )
+    @extend_schema(responses={(200, XLSX): bytes})
     @action(detail=True, methods=["get"])
     def report(self, request: Request, id: str) -> HttpResponse:
         """The rejected rows (row, column, value, reason) as .xlsx."""
         job = self.get_object()
-        response = HttpResponse(
-            importing.error_report_xlsx(job),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return download(
+            importing.error_report_xlsx(job), f"import-{job.external_id}-errors.xlsx", XLSX
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="import-{job.external_id}-errors.xlsx"'
-        )
-        return response

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer, coordinate, ref, ref_name
 from yiyang.facilities.choices import (
     CandidateSource,
     FacilityKind,
@@ -17,17 +18,12 @@ from yiyang.facilities.services.facilities import FACILITY_FIELDS
 from yiyang.facilities.services.projects import PROJECT_FIELDS
 
 
-class FacilitySerializer(serializers.ModelSerializer[Facility]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
-    name = serializers.CharField(source="organisation.name", read_only=True)
+class FacilitySerializer(RecordSerializer[Facility]):
+    organisation = ref("organisation")
+    name = ref_name("organisation")
     division_code = serializers.CharField(read_only=True)
-    lat = serializers.DecimalField(
-        source="organisation.lat", max_digits=9, decimal_places=6, read_only=True, allow_null=True
-    )
-    lng = serializers.DecimalField(
-        source="organisation.lng", max_digits=9, decimal_places=6, read_only=True, allow_null=True
-    )
+    lat = coordinate(source="organisation.lat", read_only=True, allow_null=True)
+    lng = coordinate(source="organisation.lng", read_only=True, allow_null=True)
     operator = serializers.SerializerMethodField()
     service_area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True
@@ -58,9 +54,8 @@ class StatusSerializer(serializers.Serializer[Any]):
     on = serializers.DateField(required=False)
 
 
-class ProjectSerializer(serializers.ModelSerializer[ConstructionProject]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    facility = serializers.UUIDField(source="facility.external_id", read_only=True)
+class ProjectSerializer(RecordSerializer[ConstructionProject]):
+    facility = ref("facility")
     facility_name = serializers.CharField(source="facility.organisation.name", read_only=True)
     kind = serializers.CharField(source="facility.kind", read_only=True)
 
@@ -114,8 +109,7 @@ class CoverageSerializer(serializers.Serializer[Any]):
     divisions = DivisionCoverageSerializer(many=True)
 
 
-class ScenarioSerializer(serializers.ModelSerializer[PlanScenario]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class ScenarioSerializer(RecordSerializer[PlanScenario]):
     division = serializers.CharField(source="division.code", read_only=True)
 
     class Meta:

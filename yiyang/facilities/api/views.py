@@ -10,14 +10,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiyang.core.api.lookups import referenced
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.api.lookups import in_reach, pop_reference
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, validated
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.facilities import planning, selectors, services
 from yiyang.facilities.api.serializers import (
@@ -39,8 +38,7 @@ from yiyang.organisations.selectors import organisation_get_for_actor
 
 
 def _division(actor: Any, code: Any) -> Any:
-    message = _("No such division in your jurisdiction.")
-    return referenced("division", message, selectors.division_get_in_scope, actor=actor, code=code)
+    return in_reach("division", selectors.division_get_in_scope, actor=actor, code=code)
 
 
 class FacilityViewSet(ScopedReadViewSet):
@@ -50,6 +48,7 @@ class FacilityViewSet(ScopedReadViewSet):
     filterset_class = FacilityFilterSet
     model = Facility
     get_for_actor = staticmethod(selectors.facility_get_for_actor)
+    step_target = "facility"
 
     def visible(self, actor: Actor) -> QuerySet[Facility]:
         return selectors.facility_list(actor=actor).prefetch_related("service_area")
@@ -59,13 +58,7 @@ class FacilityViewSet(ScopedReadViewSet):
         """Register an organisation of the caller's jurisdiction as a facility."""
         data = validated(request, FacilityCreateSerializer)
         actor = request_actor(request)
-        organisation = referenced(
-            "organisation",
-            _("No such organisation in your jurisdiction."),
-            organisation_get_for_actor,
-            actor=actor,
-            external_id=data.pop("organisation"),
-        )
+        organisation = pop_reference(data, "organisation", organisation_get_for_actor, actor=actor)
         codes = data.pop("service_area", None)
         area = None
         if codes is not None:
@@ -81,7 +74,7 @@ class FacilityViewSet(ScopedReadViewSet):
         facility = services.facility_register(
             actor=actor, organisation=organisation, service_area=area, **data
         )
-        return Response(FacilitySerializer(facility).data, status=status.HTTP_201_CREATED)
+        return answer(FacilitySerializer, facility, created=True)
 
     @extend_schema(request=StatusSerializer, responses=FacilitySerializer)
     @action(detail=True, methods=["post"])
@@ -89,13 +82,9 @@ class FacilityViewSet(ScopedReadViewSet):
         """Move the facility to a status (planned -> under construction -> open ->
         suspended -> closed) on a date (today by default)."""
         data = validated(request, StatusSerializer)
-        facility = services.facility_status_set(
-            actor=request_actor(request),
-            facility=self.get_object(),
-            status=data["status"],
-            on=data.get("on"),
+        return self.transition(
+            services.facility_status_set, status=data["status"], on=data.get("on")
         )
-        return Response(FacilitySerializer(facility).data)
 
 
 class ProjectViewSet(ScopedReadViewSet):
@@ -104,10 +93,9 @@ class ProjectViewSet(ScopedReadViewSet):
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
     model = ConstructionProject
+    list_selector = staticmethod(selectors.project_list)
     get_for_actor = staticmethod(selectors.project_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[ConstructionProject]:
-        return selectors.project_list(actor=actor)
+    step_target = "project"
 
     @extend_schema(request=MilestoneSerializer, responses=ProjectSerializer)
     @action(detail=True, methods=["post"])
@@ -115,13 +103,11 @@ class ProjectViewSet(ScopedReadViewSet):
         """Record the project's next milestone (开工, 竣工, 投用) on a day (today by
         default); starting construction and putting into use move the facility too."""
         data = validated(request, MilestoneSerializer)
-        project = services.project_milestone(
-            actor=request_actor(request),
-            project=self.get_object(),
+        return self.transition(
+            services.project_milestone,
             milestone=data["milestone"],
             on=data.get("on") or timezone.localdate(),
         )
-        return Response(ProjectSerializer(project).data)
 
 
 class CoverageView(APIView):
@@ -169,10 +155,9 @@ class ScenarioViewSet(ScopedReadViewSet):
 
     serializer_class = ScenarioSerializer
     model = PlanScenario
+    list_selector = staticmethod(selectors.scenario_list)
     get_for_actor = staticmethod(selectors.scenario_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[PlanScenario]:
-        return selectors.scenario_list(actor=actor)
+    step_target = "scenario"
 
     @extend_schema(request=ScenarioCreateSerializer, responses={201: ScenarioSerializer})
     def create(self, request: Request) -> Response:
@@ -180,18 +165,15 @@ class ScenarioViewSet(ScopedReadViewSet):
         actor = request_actor(request)
         division = _division(actor, data.pop("division"))
         scenario = planning.scenario_start(actor=actor, division=division, **data)
-        return Response(ScenarioSerializer(scenario).data, status=status.HTTP_201_CREATED)
+        return answer(ScenarioSerializer, scenario, created=True)
 
     @extend_schema(request=ScenarioSaveSerializer, responses=ScenarioSerializer)
     @action(detail=True, methods=["post"], url_path="save")
     def keep(self, request: Request, id: str) -> Response:
         """Keep a finished scenario under a name (for comparing and exporting)."""
-        scenario = planning.scenario_save(
-            actor=request_actor(request),
-            scenario=self.get_object(),
-            name=validated(request, ScenarioSaveSerializer)["name"],
-        )
-        return Response(ScenarioSerializer(scenario).data)
+        scenario = self.get_object()
+        name = validated(request, ScenarioSaveSerializer)["name"]
+        return self.transition(planning.scenario_save, target=scenario, name=name)
 
     @extend_schema(request=ScenarioBuildSerializer, responses={201: ProjectSerializer})
     @action(detail=True, methods=["post"])
@@ -199,6 +181,6 @@ class ScenarioViewSet(ScopedReadViewSet):
         """Plan a chosen site as a facility and approve its construction project (立项)."""
         data = validated(request, ScenarioBuildSerializer)
         project = planning.scenario_site_build(
-            actor=request_actor(request), scenario=self.get_object(), index=data.pop("site"), **data
+            actor=self.actor, scenario=self.get_object(), index=data.pop("site"), **data
         )
-        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+        return answer(ProjectSerializer, project, created=True)

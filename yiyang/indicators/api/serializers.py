@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer, ref, ref_name
 from yiyang.indicators.models import IndicatorTarget
 
 
@@ -52,10 +53,9 @@ class ProviderValueSerializer(_FigureSerializer):
     division_code = serializers.CharField(help_text="where the provider is based")
 
 
-class IndicatorTargetSerializer(serializers.ModelSerializer[IndicatorTarget]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    division = serializers.UUIDField(source="division.external_id", read_only=True)
-    division_name = serializers.CharField(source="division.name", read_only=True)
+class IndicatorTargetSerializer(RecordSerializer[IndicatorTarget]):
+    division = ref("division")
+    division_name = ref_name("division")
 
     class Meta:
         model = IndicatorTarget

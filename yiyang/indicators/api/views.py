@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from yiyang.core.api.viewsets import ScopedReadViewSet
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer
 from yiyang.core.indicators import Indicator, provider_compute
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.indicators import services
@@ -226,7 +226,7 @@ class IndicatorTargetViewSet(ScopedReadViewSet):
             unit=data.get("unit") or None,
             note=data.get("note", ""),
         )
-        return Response(IndicatorTargetSerializer(target).data, status=status.HTTP_201_CREATED)
+        return answer(IndicatorTargetSerializer, target, created=True)
 
     @extend_schema(request=IndicatorTargetChangeSerializer, responses=IndicatorTargetSerializer)
     def partial_update(self, request: Request, id: str) -> Response:

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from yiyang.core.api.downloads import personal_image
 from yiyang.core.api.negotiation import FileOrJsonNegotiation
 from yiyang.core.permissions import request_actor
 from yiyang.meals import services
@@ -42,7 +43,4 @@ class CounterPhotoView(APIView):
             elder_id=elder,
             grant=request.query_params.get("grant", ""),
         )
-        response = HttpResponse(data, "image/jpeg")
-        # Personal data: never kept by a shared cache or the browser's disk cache.
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return personal_image(data)

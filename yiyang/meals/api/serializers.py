@@ -6,14 +6,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import ElderRef, RecordSerializer, coordinate, ref, ref_name
 from yiyang.meals.choices import Meal, MealMode
 from yiyang.meals.models import Booking, Canteen, ServedMeal, StandingOrder
 from yiyang.meals.services.canteens import CANTEEN_FIELDS
 
 
-class CanteenSerializer(serializers.ModelSerializer[Canteen]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    name = serializers.CharField(source="organisation.name", read_only=True)
+class CanteenSerializer(RecordSerializer[Canteen]):
+    name = ref_name("organisation")
     kind = serializers.CharField(source="facility.kind", read_only=True)
     division_code = serializers.CharField(read_only=True)
     kitchen = serializers.UUIDField(source="kitchen.external_id", read_only=True, allow_null=True)
@@ -51,11 +51,8 @@ class ServeSerializer(CounterSerializer):
     client_id = serializers.UUIDField(required=False, allow_null=True)
 
 
-class ServedMealSerializer(serializers.ModelSerializer[ServedMeal]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
-    elder_name = serializers.CharField(source="elder.name", read_only=True)
-    canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+class ServedMealSerializer(ElderRef, RecordSerializer[ServedMeal]):
+    canteen = ref("canteen")
     canteen_name = serializers.CharField(source="canteen.organisation.name", read_only=True)
     price = serializers.DecimalField(source="price_yuan", max_digits=9, decimal_places=2)
     subsidy = serializers.DecimalField(source="subsidy_yuan", max_digits=9, decimal_places=2)
@@ -120,11 +117,8 @@ class PreviewSerializer(serializers.Serializer[Any]):
     )
 
 
-class BookingSerializer(serializers.ModelSerializer[Booking]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
-    elder_name = serializers.CharField(source="elder.name", read_only=True)
-    canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+class BookingSerializer(ElderRef, RecordSerializer[Booking]):
+    canteen = ref("canteen")
     dish = serializers.CharField(source="dish.name", read_only=True, allow_null=True)
 
     class Meta:
@@ -173,15 +167,12 @@ class BookingResultSerializer(BookingSerializer):
 class DeliverySerializer(serializers.Serializer[Any]):
     delivered = serializers.BooleanField(help_text="false: the elder was not at home")
     at = serializers.DateTimeField(required=False)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    latitude = coordinate(required=False)
+    longitude = coordinate(required=False)
 
 
-class StandingOrderSerializer(serializers.ModelSerializer[StandingOrder]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    elder = serializers.UUIDField(source="elder.external_id", read_only=True)
-    elder_name = serializers.CharField(source="elder.name", read_only=True)
-    canteen = serializers.UUIDField(source="canteen.external_id", read_only=True)
+class StandingOrderSerializer(ElderRef, RecordSerializer[StandingOrder]):
+    canteen = ref("canteen")
     dish = serializers.UUIDField(
         source="dish.external_id",
         read_only=True,

@@ -20,7 +20,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
+from yiyang.core.api.viewsets import (
+    ScopedReadViewSet,
+    ScopedViewSet,
+    answer,
+    step_action,
+    validated,
+)
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.elders.models import Elder
 from yiyang.meals import selectors, services
@@ -60,6 +66,13 @@ def _dish(canteen: Canteen, data: dict[str, Any], message: str) -> Dish | None:
         raise ValidationError({"dish": message}) from None
 
 
+def _elder_and_canteen(actor: Actor, data: dict[str, Any]) -> tuple[Elder, Canteen]:
+    """The elder a booking is for (one the caller may book for) and the canteen it is at."""
+    elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
+    canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
+    return elder, canteen
+
+
 def _photo_url(request: Request, canteen: Canteen, elder: Elder) -> str | None:
     """Where the counter shows the elder's photo: a grant for this staff member, this
     canteen and this elder rides along (the elder was just identified here)."""
@@ -90,10 +103,8 @@ class CanteenViewSet(ScopedReadViewSet):
 
     serializer_class = CanteenSerializer
     model = Canteen
+    list_selector = staticmethod(selectors.canteen_list)
     get_for_actor = staticmethod(selectors.canteen_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.canteen_list(actor=actor)
 
 
 class ServedMealViewSet(mixins.ListModelMixin, ScopedViewSet):
@@ -189,6 +200,7 @@ class BookingViewSet(ScopedReadViewSet):
     serializer_class = BookingSerializer
     model = Booking
     get_for_actor = staticmethod(selectors.booking_get_for_actor)
+    step_target = "booking"
 
     def visible(self, actor: Actor) -> QuerySet[Booking]:
         bookings = selectors.booking_list(actor=actor, filters=_day_filters(self.request))
@@ -198,9 +210,8 @@ class BookingViewSet(ScopedReadViewSet):
     def create(self, request: Request) -> Response:
         """Book a meal for an elder (cutoff, capacity and delivery area are checked)."""
         data = validated(request, BookingCreateSerializer)
-        actor = request_actor(request)
-        elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
-        canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
+        actor = self.actor
+        elder, canteen = _elder_and_canteen(actor, data)
         dish = _dish(canteen, data, _("This dish is not on the menu for that meal."))
         booked = services.booking_place(
             actor=actor,
@@ -213,16 +224,11 @@ class BookingViewSet(ScopedReadViewSet):
             confirm_diet_conflict=data["confirm_diet_conflict"],
         )
         booked.booking.warnings = booked.warnings  # type: ignore[attr-defined]
-        return Response(
-            BookingResultSerializer(booked.booking).data, status=status.HTTP_201_CREATED
-        )
+        return answer(BookingResultSerializer, booked.booking, created=True)
 
-    @extend_schema(request=None, responses={200: BookingSerializer})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, id: str) -> Response:
-        """Cancel before the canteen's cutoff."""
-        booking = services.booking_cancel(actor=request_actor(request), booking=self.get_object())
-        return Response(BookingSerializer(booking).data)
+    cancel = step_action(
+        services.booking_cancel, answer=BookingSerializer, doc="Cancel before the canteen's cutoff."
+    )
 
     @extend_schema(request=DeliverySerializer, responses={200: BookingSerializer})
     @action(detail=True, methods=["post"])
@@ -230,9 +236,8 @@ class BookingViewSet(ScopedReadViewSet):
         """The courier confirms: delivered (time, place) or the elder not at home."""
         data = validated(request, DeliverySerializer)
         try:
-            booking = services.delivery_confirm(
-                actor=request_actor(request),
-                booking=self.get_object(),
+            return self.transition(
+                services.delivery_confirm,
                 delivered=data["delivered"],
                 at=data.get("at"),
                 lat=data.get("latitude"),
@@ -240,7 +245,6 @@ class BookingViewSet(ScopedReadViewSet):
             )
         except services.MealConflictError as conflict:
             return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
-        return Response(BookingSerializer(booking).data)
 
 
 class StandingOrderViewSet(ScopedReadViewSet):
@@ -249,6 +253,7 @@ class StandingOrderViewSet(ScopedReadViewSet):
     serializer_class = StandingOrderSerializer
     model = StandingOrder
     get_for_actor = staticmethod(selectors.standing_order_get_for_actor)
+    step_target = "order"
 
     def visible(self, actor: Actor) -> QuerySet[StandingOrder]:
         return selectors.standing_order_list(actor=actor).order_by("id")
@@ -257,9 +262,8 @@ class StandingOrderViewSet(ScopedReadViewSet):
     def create(self, request: Request) -> Response:
         """Place a standing order for an elder (the canteen's days and area are checked)."""
         data = validated(request, StandingOrderCreateSerializer)
-        actor = request_actor(request)
-        elder = selectors.bookable_elder_get(actor=actor, external_id=data["elder"])
-        canteen = selectors.canteen_get_for_actor(actor=actor, external_id=data["canteen"])
+        actor = self.actor
+        elder, canteen = _elder_and_canteen(actor, data)
         order = services.standing_order_place(
             actor=actor,
             canteen=canteen,
@@ -272,11 +276,10 @@ class StandingOrderViewSet(ScopedReadViewSet):
             dish=_dish(canteen, data, _("This dish is not one of this canteen's dishes.")),
             confirm_diet_conflict=data["confirm_diet_conflict"],
         )
-        return Response(StandingOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return answer(StandingOrderSerializer, order, created=True)
 
-    @extend_schema(request=None, responses={200: StandingOrderSerializer})
-    @action(detail=True, methods=["post"])
-    def stop(self, request: Request, id: str) -> Response:
-        """End the standing order (days already booked stay booked)."""
-        order = services.standing_order_stop(actor=request_actor(request), order=self.get_object())
-        return Response(StandingOrderSerializer(order).data)
+    stop = step_action(
+        services.standing_order_stop,
+        answer=StandingOrderSerializer,
+        doc="End the standing order (days already booked stay booked).",
+    )

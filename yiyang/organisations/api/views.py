@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from yiyang.core.api.registers import ScopedRegisterViewSet
 from yiyang.core.models import Division
-from yiyang.core.permissions import Actor, request_actor
+from yiyang.core.permissions import Actor
 from yiyang.core.selectors import division_queryset
 from yiyang.organisations import services
 from yiyang.organisations.api.serializers import OrganisationSerializer
@@ -30,6 +30,10 @@ class OrganisationViewSet(ScopedRegisterViewSet):  # the FilterSet is applied by
     list_selector = staticmethod(organisation_list)
     get_for_actor = staticmethod(organisation_get_for_actor)
 
+    create_service = staticmethod(services.organisation_create)
+    update_service = staticmethod(services.organisation_update)
+    step_target = "organisation"
+
     choice_fields = ("division", "operator")
 
     def field_choices(self, actor: Actor, instance: Any) -> dict[str, QuerySet[Any]]:
@@ -37,16 +41,3 @@ class OrganisationViewSet(ScopedRegisterViewSet):  # the FilterSet is applied by
         if isinstance(instance, Organisation):  # its own division stays, even out of reach
             divisions = divisions | Division.objects.filter(pk=instance.division_id)
         return {"division": divisions, "operator": operator_choices(actor=actor)}
-
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.organisation_create(
-            actor=request_actor(self.request),
-            **serializer.validated_data,
-        )
-
-    def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.organisation_update(
-            actor=request_actor(self.request),
-            organisation=serializer.instance,
-            **serializer.validated_data,
-        )

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer, ref
 from yiyang.scheduling.models import PlanRun
 from yiyang.scheduling.services import MAX_TIME_LIMIT
 from yiyang.scheduling.wording import note_text, reason_text
@@ -32,7 +33,7 @@ def worded_proposal(proposal: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class PlanRunSerializer(serializers.ModelSerializer):
+class PlanRunSerializer(RecordSerializer):
     """A run of the optimiser. ``proposal`` (when ``status`` is ``done``) has ``visits``
     (per visit: ``window`` and ``current``/``proposed`` start in minutes from midnight,
     caregiver ids, ``changed``, ``fixed``, ``unassigned`` with ``code`` and ``message``),
@@ -41,8 +42,7 @@ class PlanRunSerializer(serializers.ModelSerializer):
     ``unassigned`` explanations (``code``, ``params``, ``message``) and ``notes`` (``code``,
     ``params``, ``text``); the words are in the request's language."""
 
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+    provider = ref("provider")
     date = serializers.DateField(source="day", read_only=True)
     dropped_caregiver = serializers.SerializerMethodField()
     proposal = serializers.JSONField(read_only=True)

@@ -10,11 +10,12 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yiyang.core.api.viewsets import answer
 from yiyang.core.permissions import request_actor
 from yiyang.scheduling import selectors, services
 from yiyang.scheduling.api.serializers import (
@@ -59,7 +60,7 @@ class PlanRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     def _created(self, run: PlanRun) -> Response:
         run.refresh_from_db()  # when tasks run at once, the run is already done
-        return Response(PlanRunSerializer(run).data, status=status.HTTP_201_CREATED)
+        return answer(PlanRunSerializer, run, created=True)
 
     @extend_schema(request=PlanRunCreateSerializer, responses={201: PlanRunSerializer})
     def create(self, request: Request) -> Response:

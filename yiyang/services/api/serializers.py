@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer, ref, ref_name
 from yiyang.services.choices import Language, Qualification, Skill
 from yiyang.services.models import Caregiver, Certificate, ServiceItem, ServiceOffering
 from yiyang.services.services import CAREGIVER_INPUT_FIELDS, ITEM_FIELDS
 
 
-class ServiceItemSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class ServiceItemSerializer(RecordSerializer):
     # Declared, so that the schema is the same on SQLite and PostgreSQL.
     standard_minutes = serializers.IntegerField(min_value=5, max_value=720)
     city = serializers.CharField(source="city.code", read_only=True)
@@ -18,17 +18,14 @@ class ServiceItemSerializer(serializers.ModelSerializer):
         fields = ["id", "city", *ITEM_FIELDS]
 
 
-class CertificateSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-
+class CertificateSerializer(RecordSerializer):
     class Meta:
         model = Certificate
         fields = ["id", "qualification", "number", "issued_on", "expires_on"]
 
 
-class CaregiverSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+class CaregiverSerializer(RecordSerializer):
+    provider = ref("provider")
     certificates = CertificateSerializer(many=True, read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
 
@@ -76,11 +73,10 @@ class CertificateWriteSerializer(serializers.Serializer):
     expires_on = serializers.DateField(required=False, allow_null=True)
 
 
-class OfferingSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
-    service = serializers.UUIDField(source="item.external_id", read_only=True)
-    service_name = serializers.CharField(source="item.name", read_only=True)
+class OfferingSerializer(RecordSerializer):
+    provider = ref("provider")
+    service = ref("item")
+    service_name = ref_name("item")
 
     class Meta:
         model = ServiceOffering

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, answer, validated
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
 from yiyang.services import services
@@ -58,7 +58,7 @@ class ServiceItemViewSet(ScopedReadViewSet):
         serializer.is_valid(raise_exception=True)
         city = _actor_city(actor)
         item = services.service_item_save(actor=actor, city=city, **serializer.validated_data)
-        return Response(ServiceItemSerializer(item).data, status=status.HTTP_201_CREATED)
+        return answer(ServiceItemSerializer, item, created=True)
 
     def partial_update(self, request: Request, id: str) -> Response:
         actor = request_actor(request)
@@ -100,9 +100,7 @@ class CaregiverViewSet(ScopedReadViewSet):
     def create(self, request: Request) -> Response:
         actor = request_actor(request)
         require_perm(actor, Permission.MANAGE_CAREGIVERS)
-        serializer = CaregiverWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(request, CaregiverWriteSerializer)
         providers = provider_queryset(actor=actor)
         provider = providers.filter(external_id=data.pop("provider", None)).first() or (
             providers.first() if providers.count() == 1 else None
@@ -112,15 +110,13 @@ class CaregiverViewSet(ScopedReadViewSet):
         if not data.get("name"):
             raise ValidationError({"name": _("Give the caregiver's name.")})
         caregiver = services.caregiver_save(actor=actor, provider=provider, **data)
-        return Response(CaregiverSerializer(caregiver).data, status=status.HTTP_201_CREATED)
+        return answer(CaregiverSerializer, caregiver, created=True)
 
     @extend_schema(request=CaregiverWriteSerializer, responses={200: CaregiverSerializer})
     def partial_update(self, request: Request, id: str) -> Response:
         actor = request_actor(request)
         caregiver = self.get_object()
-        serializer = CaregiverWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(request, CaregiverWriteSerializer, partial=True)
         data.pop("provider", None)
         caregiver = services.caregiver_save(
             actor=actor, provider=caregiver.provider, caregiver=caregiver, **data
@@ -132,11 +128,8 @@ class CaregiverViewSet(ScopedReadViewSet):
     def certificates(self, request: Request, id: str) -> Response:
         """Record a certificate with its expiry date."""
         caregiver = self.get_object()
-        serializer = CertificateWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.certificate_add(
-            actor=request_actor(request), caregiver=caregiver, **serializer.validated_data
-        )
+        data = validated(request, CertificateWriteSerializer)
+        services.certificate_add(actor=request_actor(request), caregiver=caregiver, **data)
         return Response(CaregiverSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
 
 
@@ -145,23 +138,19 @@ class OfferingViewSet(mixins.ListModelMixin, ScopedViewSet):
 
     serializer_class = OfferingSerializer
     model = ServiceOffering
-
-    def visible(self, actor: Actor) -> QuerySet[ServiceOffering]:
-        return offering_list(actor=actor)
+    list_selector = staticmethod(offering_list)
 
     @extend_schema(request=OfferingWriteSerializer, responses={201: OfferingSerializer})
     def create(self, request: Request) -> Response:
         """Offer an item of the list at the provider's price (or change the price)."""
         actor = request_actor(request)
         data = validated(request, OfferingWriteSerializer)
-        provider = provider_queryset(actor=actor).filter(external_id=data["provider"]).first()
-        if provider is None:
-            raise ValidationError({"provider": _("Give one of your providers.")})
+        provider = _own_provider(provider_queryset(actor=actor), data["provider"])
         item = service_item_get(actor=actor, external_id=data["service"])
         offering = services.offering_set(
             actor=actor, provider=provider, item=item, price=data["price"], active=data["is_active"]
         )
-        return Response(OfferingSerializer(offering).data, status=status.HTTP_201_CREATED)
+        return answer(OfferingSerializer, offering, created=True)
 
     @extend_schema(
         methods=["GET"], request=None, responses={200: ServiceAreasSerializer(many=True)}
@@ -177,9 +166,7 @@ class OfferingViewSet(mixins.ListModelMixin, ScopedViewSet):
         providers = provider_queryset(actor=actor)
         if request.method == "POST":
             data = validated(request, ServiceAreasSerializer)
-            provider = providers.filter(external_id=data["provider"]).first()
-            if provider is None:
-                raise ValidationError({"provider": _("Give one of your providers.")})
+            provider = _own_provider(providers, data["provider"])
             divisions = list(Division.objects.filter(code__in=data["divisions"]))
             unknown = sorted(set(data["divisions"]) - {d.code for d in divisions})
             if unknown:
@@ -202,3 +189,12 @@ class OfferingViewSet(mixins.ListModelMixin, ScopedViewSet):
             "provider": str(provider.external_id),
             "divisions": [a.division.code for a in provider_areas(provider=provider)],
         }
+
+
+def _own_provider(providers: QuerySet[Any], external_id: Any) -> Any:
+    """The provider of ``providers`` (the caller's) the body names; a 400 on ``provider``
+    otherwise."""
+    provider = providers.filter(external_id=external_id).first()
+    if provider is None:
+        raise ValidationError({"provider": _("Give one of your providers.")})
+    return provider

@@ -11,25 +11,24 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.viewsets import validated
+from yiyang.core.api.records import RecordSerializer, ref
+from yiyang.core.api.viewsets import ScopedViewSet, answer, validated
 from yiyang.core.permissions import Actor
 from yiyang.settlement import selectors, services
-from yiyang.settlement.api.views import _Base
 from yiyang.settlement.documents import attachment
 from yiyang.settlement.models import Contract, ContractDocument
 from yiyang.settlement.permissions import contract_scoped
 from yiyang.settlement.services.attachments import upload_bytes
 
 
-class ContractDocumentSerializer(serializers.ModelSerializer[ContractDocument]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    contract = serializers.UUIDField(source="contract.external_id", read_only=True)
+class ContractDocumentSerializer(RecordSerializer[ContractDocument]):
+    contract = ref("contract")
     uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
@@ -55,7 +54,7 @@ CONTRACT = OpenApiParameter("contract", OpenApiTypes.UUID, description="a contra
 
 
 class ContractDocumentViewSet(
-    _Base, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin
+    ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin
 ):
     """Signed documents of the contracts the caller may see."""
 
@@ -94,7 +93,7 @@ class ContractDocumentViewSet(
         document = services.contract_document_add(
             actor=self.actor, contract=contract, name=upload.name or "", data=upload_bytes(upload)
         )
-        return Response(ContractDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        return answer(ContractDocumentSerializer, document, created=True)
 
     def perform_destroy(self, instance: ContractDocument) -> None:
         services.contract_document_delete(actor=self.actor, document=instance)

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import ProviderRef, RecordSerializer, ref
 from yiyang.settlement.choices import ContractScope, Decision, FundPurpose, FundSource
 from yiyang.settlement.display import hold_text
 from yiyang.settlement.models import (
@@ -20,8 +21,7 @@ from yiyang.settlement.models import (
 from yiyang.settlement.selectors import budget_figures
 
 
-class BudgetLineSerializer(serializers.ModelSerializer[BudgetLine]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class BudgetLineSerializer(RecordSerializer[BudgetLine]):
     city = serializers.CharField(source="city.code", read_only=True)
     spent_yuan = serializers.SerializerMethodField()
     committed_yuan = serializers.SerializerMethodField()
@@ -58,12 +58,9 @@ class BudgetLineSerializer(serializers.ModelSerializer[BudgetLine]):
         return str(self._figures(obj).remaining)
 
 
-class ContractSerializer(serializers.ModelSerializer[Contract]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class ContractSerializer(ProviderRef, RecordSerializer[Contract]):
     buyer = serializers.CharField(source="buyer.code", read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
-    budget_line = serializers.UUIDField(source="budget_line.external_id", read_only=True)
+    budget_line = ref("budget_line")
     items = serializers.SerializerMethodField()
     areas = serializers.SerializerMethodField()
 
@@ -160,11 +157,8 @@ class AllocationSerializer(serializers.Serializer[Any]):
     amount_yuan = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class StatementSerializer(serializers.ModelSerializer[Statement]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class StatementSerializer(ProviderRef, RecordSerializer[Statement]):
     contract = serializers.CharField(source="contract.number", read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
     month = serializers.DateField(format="%Y-%m", read_only=True)
     release = serializers.CharField(source="release.number", read_only=True, default=None)
 
@@ -204,8 +198,7 @@ class HoldSerializer(serializers.ModelSerializer[LineHold]):
         return hold_text(obj.reason, obj.detail)
 
 
-class LineSerializer(serializers.ModelSerializer[StatementLine]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class LineSerializer(RecordSerializer[StatementLine]):
     elder = serializers.UUIDField(
         source="elder.external_id", read_only=True, allow_null=True, default=None
     )
@@ -255,9 +248,8 @@ class AdjustmentSerializer(SettlementReasonSerializer):
     amount_yuan = serializers.DecimalField(max_digits=10, decimal_places=2)
 
 
-class ReleaseSerializer(serializers.ModelSerializer[Release]):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    budget_line = serializers.UUIDField(source="budget_line.external_id", read_only=True)
+class ReleaseSerializer(RecordSerializer[Release]):
+    budget_line = ref("budget_line")
     statements = serializers.SerializerMethodField()
 
     class Meta:
@@ -286,9 +278,7 @@ class PaidSerializer(serializers.Serializer[Any]):
     paid_on = serializers.DateField(required=False)
 
 
-class RiskScoreSerializer(serializers.ModelSerializer[RiskScore]):
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
+class RiskScoreSerializer(ProviderRef, serializers.ModelSerializer[RiskScore]):
     caregiver = serializers.UUIDField(source="caregiver.external_id", read_only=True, default=None)
     month = serializers.DateField(format="%Y-%m", read_only=True)
 

@@ -18,8 +18,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.viewsets import ScopedViewSet, validated
-from yiyang.core.permissions import Actor, request_actor
+from yiyang.core.api.downloads import download
+from yiyang.core.api.viewsets import ScopedViewSet, answer, step_action, validated
+from yiyang.core.permissions import Actor
 from yiyang.settlement import documents, selectors, services
 from yiyang.settlement.api import serializers as s
 from yiyang.settlement.models import (
@@ -34,28 +35,20 @@ from yiyang.settlement.models import (
 XLSX = documents.XLSX
 
 
-class _Base(ScopedViewSet):
-    @property
-    def actor(self) -> Actor:
-        return request_actor(self.request)
-
-
-class BudgetLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+class BudgetLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Budget lines with what is spent and committed against each, live."""
 
     serializer_class = s.BudgetLineSerializer
     model = BudgetLine
+    list_selector = staticmethod(selectors.budget_list)
     get_for_actor = staticmethod(selectors.budget_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.budget_list(actor=actor)
 
     @extend_schema(request=s.BudgetLineCreateSerializer, responses={201: s.BudgetLineSerializer})
     def create(self, request: Request) -> Response:
         data = validated(request, s.BudgetLineCreateSerializer)
         data["city"] = selectors.division_for_code(code=data["city"], field="city")
         line = services.budget_line_create(actor=self.actor, **data)
-        return Response(s.BudgetLineSerializer(line).data, status=status.HTTP_201_CREATED)
+        return answer(s.BudgetLineSerializer, line, created=True)
 
     @extend_schema(request=s.AllocationSerializer, responses={200: s.BudgetLineSerializer})
     @action(detail=True, methods=["post"])
@@ -72,16 +65,14 @@ class BudgetLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base)
         return Response(s.BudgetLineSerializer(line).data)
 
 
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Purchase contracts: a provider sees its own, offices those they signed or that serve
     their division."""
 
     serializer_class = s.ContractSerializer
     model = Contract
+    list_selector = staticmethod(selectors.contract_list)
     get_for_actor = staticmethod(selectors.contract_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.contract_list(actor=actor)
 
     @extend_schema(request=s.ContractCreateSerializer, responses={201: s.ContractSerializer})
     def create(self, request: Request) -> Response:
@@ -91,7 +82,7 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         require_perm(self.actor, Permission.MANAGE_CONTRACTS)
         values = selectors.contract_inputs(actor=self.actor, data=data)
         contract = services.contract_create(actor=self.actor, **values)
-        return Response(s.ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+        return answer(s.ContractSerializer, contract, created=True)
 
     @extend_schema(request=s.ContractUpdateSerializer, responses={200: s.ContractSerializer})
     def update(self, request: Request, id: str) -> Response:
@@ -119,7 +110,7 @@ def _month(request: Request) -> datetime.date | None:
         raise ValidationError({"month": _("Give the month as YYYY-MM.")}) from exc
 
 
-class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Monthly statements and their workflow. A statement is never edited through the API:
     lines are decided, the statement confirmed, verified, approved, released; an approved
     statement is corrected by adjustment in a later month."""
@@ -127,6 +118,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     serializer_class = s.StatementSerializer
     model = Statement
     get_for_actor = staticmethod(selectors.statement_get_for_actor)
+    step_target = "statement"
 
     def visible(self, actor: Actor) -> QuerySet[Statement]:
         return selectors.statement_list(
@@ -160,27 +152,13 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     def lines(self, request: Request, id: str) -> Response:
         """The statement's lines the caller may see (a street officer: its street's)."""
         lines = selectors.statement_lines(actor=self.actor, statement=self.get_object())
-        page = self.paginate_queryset(lines)
-        return self.get_paginated_response(s.LineSerializer(page, many=True).data)
+        return self.paginated(s.LineSerializer, lines)
 
-    def _step(self, service: Any) -> Response:
-        statement = service(actor=self.actor, statement=self.get_object())
-        return Response(s.StatementSerializer(statement).data)
+    confirm = step_action(services.statement_confirm, answer=s.StatementSerializer)
 
-    @extend_schema(request=None, responses=s.StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def confirm(self, request: Request, id: str) -> Response:
-        return self._step(services.statement_confirm)
+    verify = step_action(services.statement_verify, answer=s.StatementSerializer)
 
-    @extend_schema(request=None, responses=s.StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def verify(self, request: Request, id: str) -> Response:
-        return self._step(services.statement_verify)
-
-    @extend_schema(request=None, responses=s.StatementSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, id: str) -> Response:
-        return self._step(services.statement_approve)
+    approve = step_action(services.statement_approve, answer=s.StatementSerializer)
 
     @extend_schema(request=s.SettlementReasonSerializer, responses=s.StatementSerializer)
     @action(detail=True, methods=["post"], url_path="budget-override")
@@ -199,11 +177,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         data = documents.statement_xlsx(
             statement, selectors.statement_lines(actor=self.actor, statement=statement)
         )
-        response = HttpResponse(data, content_type=XLSX)
-        response["Content-Disposition"] = (
-            f'attachment; filename="statement-{statement.external_id}.xlsx"'
-        )
-        return response
+        return download(data, f"statement-{statement.external_id}.xlsx", XLSX)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
@@ -214,37 +188,26 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         data = statement_pdf(
             statement, selectors.statement_lines(actor=self.actor, statement=statement)
         )
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="statement-{statement.external_id}.pdf"'
-        )
-        return response
+        return download(data, f"statement-{statement.external_id}.pdf", "application/pdf")
 
 
-class LineViewSet(mixins.RetrieveModelMixin, _Base):
+class LineViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     """One statement line, and what may be done to it: disputed by the provider, decided by
     the street, corrected by the district after approval."""
 
     serializer_class = s.LineSerializer
     model = StatementLine
     get_for_actor = staticmethod(selectors.line_get_for_actor)
+    step_target = "line"
 
     def get_queryset(self) -> Any:
         return Statement.objects.none()
 
-    @extend_schema(request=s.SettlementReasonSerializer, responses=s.LineSerializer)
-    @action(detail=True, methods=["post"])
-    def dispute(self, request: Request, id: str) -> Response:
-        data = validated(request, s.SettlementReasonSerializer)
-        line = services.line_dispute(actor=self.actor, line=self.get_object(), **data)
-        return Response(s.LineSerializer(line).data)
+    dispute = step_action(
+        services.line_dispute, answer=s.LineSerializer, body=s.SettlementReasonSerializer
+    )
 
-    @extend_schema(request=s.DecisionSerializer, responses=s.LineSerializer)
-    @action(detail=True, methods=["post"])
-    def decide(self, request: Request, id: str) -> Response:
-        data = validated(request, s.DecisionSerializer)
-        line = services.line_decide(actor=self.actor, line=self.get_object(), **data)
-        return Response(s.LineSerializer(line).data)
+    decide = step_action(services.line_decide, answer=s.LineSerializer, body=s.DecisionSerializer)
 
     @extend_schema(request=s.AdjustmentSerializer, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
@@ -257,12 +220,13 @@ class LineViewSet(mixins.RetrieveModelMixin, _Base):
         )
 
 
-class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Payment releases by city finance, each with its payment file."""
 
     serializer_class = s.ReleaseSerializer
     model = Release
     get_for_actor = staticmethod(selectors.release_get_for_actor)
+    step_target = "release"
 
     def visible(self, actor: Actor) -> QuerySet[Release]:
         return selectors.release_list(actor=actor).prefetch_related("statements")
@@ -277,14 +241,11 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
                 {"statements": _("Some statements are unknown or outside your city.")}
             )
         release = services.release_create(actor=self.actor, statements=statements)
-        return Response(s.ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
+        return answer(s.ReleaseSerializer, release, created=True)
 
-    @extend_schema(request=s.PaidSerializer, responses=s.ReleaseSerializer)
-    @action(detail=True, methods=["post"])
-    def paid(self, request: Request, id: str) -> Response:
-        data = validated(request, s.PaidSerializer)
-        release = services.release_mark_paid(actor=self.actor, release=self.get_object(), **data)
-        return Response(s.ReleaseSerializer(release).data)
+    paid = step_action(
+        services.release_mark_paid, answer=s.ReleaseSerializer, body=s.PaidSerializer
+    )
 
     @extend_schema(
         parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["xlsx", "csv"])],
@@ -298,7 +259,7 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         return documents.payment_file(release, statements, as_csv=as_csv)
 
 
-class RiskScoreViewSet(mixins.ListModelMixin, _Base):
+class RiskScoreViewSet(mixins.ListModelMixin, ScopedViewSet):
     """The month's risk scores of providers (caregiver empty) and caregivers, riskiest first."""
 
     serializer_class = s.RiskScoreSerializer

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from yiyang.core.api.records import OrganisationRef, ProviderRef, RecordSerializer, ref_name
 from yiyang.supervision.choices import ComplaintCategory, ComplaintChannel
 from yiyang.supervision.models import (
     Complaint,
@@ -17,10 +18,7 @@ from yiyang.supervision.models import (
 )
 
 
-class RatingSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
-    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+class RatingSerializer(OrganisationRef, RecordSerializer):
     scheme = serializers.CharField(source="scheme.__str__", read_only=True)
     scheme_unverified = serializers.BooleanField(source="scheme.unverified", read_only=True)
     evaluator = serializers.CharField(source="evaluator.username", read_only=True, default=None)
@@ -83,10 +81,7 @@ class RatingReviewSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class SupervisedComplaintSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
-    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+class SupervisedComplaintSerializer(OrganisationRef, RecordSerializer):
     visit = serializers.UUIDField(
         source="visit.external_id", read_only=True, allow_null=True, default=None
     )
@@ -159,11 +154,7 @@ class SupervisedComplaintStepSerializer(serializers.Serializer):
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class InspectionSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    organisation = serializers.UUIDField(source="organisation.external_id", read_only=True)
-    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
-
+class InspectionSerializer(OrganisationRef, RecordSerializer):
     class Meta:
         model = Inspection
         fields = [
@@ -178,9 +169,8 @@ class InspectionSerializer(serializers.ModelSerializer):
         ]
 
 
-class RectificationSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+class RectificationSerializer(RecordSerializer):
+    organisation_name = ref_name("organisation")
     severity = serializers.CharField(source="finding.severity", read_only=True)
     finding = serializers.CharField(source="finding.text", read_only=True)
 
@@ -200,10 +190,7 @@ class RectificationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ServiceEvaluationSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
+class ServiceEvaluationSerializer(ProviderRef, RecordSerializer):
     evaluator = serializers.CharField(source="evaluator.username", read_only=True, default=None)
 
     class Meta:

@@ -7,16 +7,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiyang.core.api.lookups import referenced
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.api.lookups import pop_reference
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, step_action, validated
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.organisations.selectors import organisation_get_for_actor
 from yiyang.supervision import selectors, services
@@ -49,12 +47,24 @@ def _params(request: Request, *names: str) -> dict[str, str]:
     return {name: request.query_params.get(name, "") for name in names}
 
 
+# The complaint register's steps: each step's service, and the service's keywords with the
+# fields of the body they come from.
+_COMPLAINT_STEPS: dict[str, tuple[Any, dict[str, str]]] = {
+    "acknowledge": (services.complaint_acknowledge, {}),
+    "assign": (services.complaint_assign, {"assignee": "assignee", "note": "text"}),
+    "answer": (services.complaint_answer, {"answer": "text"}),
+    "close": (services.complaint_close, {"satisfied": "satisfied"}),
+    "reopen": (services.complaint_reopen, {"reason": "text"}),
+}
+
+
 class RatingViewSet(ScopedReadViewSet):
     """Star ratings: an evaluator sees only those assigned to them."""
 
     serializer_class = RatingSerializer
     model = Rating
     get_for_actor = staticmethod(selectors.rating_get_for_actor)
+    step_target = "rating"
 
     def visible(self, actor: Actor) -> QuerySet[Any]:
         return selectors.rating_list(actor=actor, filters=_params(self.request, "status"))
@@ -76,31 +86,15 @@ class RatingViewSet(ScopedReadViewSet):
         )
         return Response(result_data(result))
 
-    @extend_schema(request=None, responses={200: RatingSerializer})
-    @action(detail=True, methods=["post"])
-    def finish(self, request: Request, id: str) -> Response:
-        rating = services.rating_finish_scoring(
-            actor=request_actor(request), rating=self.get_object()
-        )
-        return Response(RatingSerializer(rating).data)
+    finish = step_action(services.rating_finish_scoring, answer=RatingSerializer)
 
     @extend_schema(request=RatingReviewSerializer, responses={200: RatingSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
         data = validated(request, RatingReviewSerializer)
-        rating = services.rating_review(
-            actor=request_actor(request),
-            rating=self.get_object(),
-            approve=data["approve"],
-            note=data["note"],
-        )
-        return Response(RatingSerializer(rating).data)
+        return self.transition(services.rating_review, approve=data["approve"], note=data["note"])
 
-    @extend_schema(request=None, responses={200: RatingSerializer})
-    @action(detail=True, methods=["post"])
-    def publish(self, request: Request, id: str) -> Response:
-        rating = services.rating_publish(actor=request_actor(request), rating=self.get_object())
-        return Response(RatingSerializer(rating).data)
+    publish = step_action(services.rating_publish, answer=RatingSerializer)
 
 
 class ComplaintViewSet(ScopedReadViewSet):
@@ -109,6 +103,7 @@ class ComplaintViewSet(ScopedReadViewSet):
     serializer_class = SupervisedComplaintSerializer
     model = Complaint
     get_for_actor = staticmethod(selectors.complaint_get_for_actor)
+    step_target = "complaint"
 
     def visible(self, actor: Actor) -> QuerySet[Any]:
         params = _params(self.request, "status", "escalated", "q")
@@ -121,17 +116,9 @@ class ComplaintViewSet(ScopedReadViewSet):
         """Register a complaint from the call centre, a walk-in or a 12345 work order."""
         data = validated(request, SupervisedComplaintCreateSerializer)
         actor = request_actor(request)
-        organisation = referenced(
-            "organisation",
-            _("No such organisation in your jurisdiction."),
-            organisation_get_for_actor,
-            actor=actor,
-            external_id=data.pop("organisation"),
-        )
+        organisation = pop_reference(data, "organisation", organisation_get_for_actor, actor=actor)
         complaint = services.complaint_register(actor=actor, organisation=organisation, **data)
-        return Response(
-            SupervisedComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED
-        )
+        return answer(SupervisedComplaintSerializer, complaint, created=True)
 
     @extend_schema(
         request=FamilyComplaintSerializer, responses={201: SupervisedComplaintSerializer}
@@ -147,9 +134,7 @@ class ComplaintViewSet(ScopedReadViewSet):
             text=data["text"],
             category=data["category"],
         )
-        return Response(
-            SupervisedComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED
-        )
+        return answer(SupervisedComplaintSerializer, complaint, created=True)
 
     @extend_schema(
         request=SupervisedComplaintStepSerializer, responses={200: SupervisedComplaintSerializer}
@@ -159,26 +144,8 @@ class ComplaintViewSet(ScopedReadViewSet):
         """Acknowledge, assign (``assignee``: a username; ``text``: a note), answer
         (``text``), close (``satisfied``) or reopen (``text``)."""
         data = validated(request, SupervisedComplaintStepSerializer)
-        actor, complaint = request_actor(request), self.get_object()
-        if data["step"] == "acknowledge":
-            complaint = services.complaint_acknowledge(actor=actor, complaint=complaint)
-        elif data["step"] == "assign":
-            complaint = services.complaint_assign(
-                actor=actor, complaint=complaint, assignee=data["assignee"], note=data["text"]
-            )
-        elif data["step"] == "answer":
-            complaint = services.complaint_answer(
-                actor=actor, complaint=complaint, answer=data["text"]
-            )
-        elif data["step"] == "close":
-            complaint = services.complaint_close(
-                actor=actor, complaint=complaint, satisfied=data["satisfied"]
-            )
-        else:
-            complaint = services.complaint_reopen(
-                actor=actor, complaint=complaint, reason=data["text"]
-            )
-        return Response(SupervisedComplaintSerializer(complaint).data)
+        service, fields = _COMPLAINT_STEPS[data["step"]]
+        return self.transition(service, **{name: data[field] for name, field in fields.items()})
 
 
 class InspectionViewSet(ScopedReadViewSet):
@@ -186,10 +153,8 @@ class InspectionViewSet(ScopedReadViewSet):
 
     serializer_class = InspectionSerializer
     model = Inspection
+    list_selector = staticmethod(selectors.inspection_queryset)
     get_for_actor = staticmethod(selectors.inspection_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.inspection_queryset(actor=actor)
 
 
 class RectificationViewSet(ScopedReadViewSet):
@@ -197,10 +162,8 @@ class RectificationViewSet(ScopedReadViewSet):
 
     serializer_class = RectificationSerializer
     model = Rectification
+    list_selector = staticmethod(selectors.rectification_queryset)
     get_for_actor = staticmethod(selectors.rectification_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.rectification_queryset(actor=actor)
 
 
 class ServiceEvaluationViewSet(ScopedReadViewSet):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from yiyang.core.api.records import RecordSerializer, ref, ref_name
 from yiyang.core.api.serializers import BlankAsNullChoiceField
 from yiyang.visits.choices import ReviewStatus, VisitOutcome
 from yiyang.visits.models import Order, Visit, VisitFlag, VisitPhoto
@@ -23,20 +24,17 @@ class FlagSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PhotoSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-
+class PhotoSerializer(RecordSerializer):
     class Meta:
         model = VisitPhoto
         fields = ["id", "content_type", "size_bytes", "width", "height", "caption", "created_at"]
         read_only_fields = fields
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(RecordSerializer):
     """A visit with its state and its flags: the answer to check-in and check-out."""
 
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    order = serializers.UUIDField(source="order.external_id", read_only=True)
+    order = ref("order")
     elder = RefSerializer(read_only=True)
     provider = RefSerializer(read_only=True)
     service = serializers.SerializerMethodField()
@@ -183,11 +181,10 @@ class RateSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class OrderSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class OrderSerializer(RecordSerializer):
     elder = RefSerializer(read_only=True)
     provider = RefSerializer(read_only=True)
-    service = serializers.CharField(source="item.name", read_only=True)
+    service = ref_name("item")
     visit_count = serializers.SerializerMethodField()
 
     class Meta:

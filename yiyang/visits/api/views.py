@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.viewsets import ScopedReadViewSet, validated
+from yiyang.core.api.viewsets import ScopedReadViewSet, answer, step_action, validated
 from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.elders.models import Elder
@@ -65,6 +65,7 @@ class VisitViewSet(ScopedReadViewSet):
     filterset_class = VisitFilterSet
     model = Visit
     get_for_actor = staticmethod(selectors.visit_get_for_actor)
+    step_target = "visit"
 
     def visible(self, actor: Actor) -> QuerySet[Visit]:
         return (
@@ -80,7 +81,8 @@ class VisitViewSet(ScopedReadViewSet):
             .order_by("window_start", "id")
         )
 
-    def _answer(self, visit: Visit, code: int = status.HTTP_200_OK) -> Response:
+    def step_answer(self, visit: Visit, code: int = status.HTTP_200_OK) -> Response:
+        """The visit read afresh through the caller's scope (its flags as they are now)."""
         fresh = self.get_queryset().get(pk=visit.pk) if code != 204 else visit
         return Response(VisitSerializer(fresh).data, status=code)
 
@@ -90,42 +92,32 @@ class VisitViewSet(ScopedReadViewSet):
         """Check in with the phone's location: ``{"latitude", "longitude", "accuracy",
         "at"}``. The answer is the visit with its state and ``flags``."""
         data = validated(request, FixSerializer)
-        visit = services.visit_check_in(
-            actor=request_actor(request),
-            visit=self.get_object(),
-            fix=_fix(data),
-            explanation=data.get("explanation", ""),
+        return self.transition(
+            services.visit_check_in, fix=_fix(data), explanation=data.get("explanation", "")
         )
-        return self._answer(visit)
 
     @extend_schema(request=CheckOutSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request: Request, id: str) -> Response:
         """Check out with location, the checklist ticked, notes and the outcome."""
         data = validated(request, CheckOutSerializer)
-        visit = services.visit_check_out(
-            actor=request_actor(request),
-            visit=self.get_object(),
+        return self.transition(
+            services.visit_check_out,
             fix=_fix(data),
             tasks_done=data.get("tasks_done", []),
             notes=data.get("notes", ""),
             outcome=data["outcome"],
             explanation=data.get("explanation", ""),
         )
-        return self._answer(visit)
 
     @extend_schema(request=SetOffSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"], url_path="set-off")
     def set_off(self, request: Request, id: str) -> Response:
         """The caregiver is on the way (no location is taken)."""
         data = validated(request, SetOffSerializer)
-        visit = services.visit_set_off(
-            actor=request_actor(request),
-            visit=self.get_object(),
-            at=data.get("at"),
-            client_action_id=data.get("client_action_id"),
+        return self.transition(
+            services.visit_set_off, at=data.get("at"), client_action_id=data.get("client_action_id")
         )
-        return self._answer(visit)
 
     @extend_schema(request=AssignSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
@@ -139,13 +131,9 @@ class VisitViewSet(ScopedReadViewSet):
         if chosen is None:
             message = _("No caregiver of this provider with id %(ids)s.")
             raise ValidationError({"caregivers": message % {"ids": ", ".join(ids)}})
-        return self._answer(services.visit_assign(actor=actor, visit=visit, caregivers=chosen))
+        return self.step_answer(services.visit_assign(actor=actor, visit=visit, caregivers=chosen))
 
-    @extend_schema(request=None, responses={200: VisitSerializer})
-    @action(detail=True, methods=["post"])
-    def unassign(self, request: Request, id: str) -> Response:
-        visit = services.visit_unassign(actor=request_actor(request), visit=self.get_object())
-        return self._answer(visit)
+    unassign = step_action(services.visit_unassign, answer=VisitSerializer)
 
     @extend_schema(responses={200: CandidateSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -176,10 +164,7 @@ class VisitViewSet(ScopedReadViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id: str) -> Response:
         data = validated(request, CancelReasonSerializer)
-        visit = services.visit_cancel(
-            actor=request_actor(request), visit=self.get_object(), reason=data["reason"]
-        )
-        return self._answer(visit)
+        return self.transition(services.visit_cancel, reason=data["reason"])
 
     @extend_schema(request=ExplainSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
@@ -193,35 +178,29 @@ class VisitViewSet(ScopedReadViewSet):
             code=data["code"],
             explanation=data["explanation"],
         )
-        return self._answer(visit)
+        return self.step_answer(visit)
 
     @extend_schema(request=VisitReviewSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, id: str) -> Response:
         """Accept or reject a flagged visit, with the reason."""
         data = validated(request, VisitReviewSerializer)
-        visit = services.visit_review(
-            actor=request_actor(request),
-            visit=self.get_object(),
-            decision=data["decision"],
-            reason=data["reason"],
+        return self.transition(
+            services.visit_review, decision=data["decision"], reason=data["reason"]
         )
-        return self._answer(visit)
 
     @extend_schema(request=CorrectSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
     def correct(self, request: Request, id: str) -> Response:
         """Correct the times by hand, with the editor's attestation (flagged ``edited``)."""
         data = validated(request, CorrectSerializer)
-        visit = services.visit_correct(
-            actor=request_actor(request),
-            visit=self.get_object(),
+        return self.transition(
+            services.visit_correct,
             check_in_at=data["check_in_at"],
             check_out_at=data["check_out_at"],
             reason=data["reason"],
             attestation=data["attestation"],
         )
-        return self._answer(visit)
 
     @extend_schema(request=RateSerializer, responses={200: VisitSerializer})
     @action(detail=True, methods=["post"])
@@ -234,7 +213,7 @@ class VisitViewSet(ScopedReadViewSet):
             stars=data["stars"],
             comment=data.get("comment", ""),
         )
-        return self._answer(visit)
+        return self.step_answer(visit)
 
     @extend_schema(
         methods=["GET"],
@@ -255,8 +234,7 @@ class VisitViewSet(ScopedReadViewSet):
         """The visit's photos; a caregiver adds one (JPEG, PNG or WebP, size-limited)."""
         visit = self.get_object()
         if request.method == "GET":
-            page = self.paginate_queryset(visit.photos.order_by("created_at", "id"))
-            return self.get_paginated_response(PhotoSerializer(page, many=True).data)
+            return self.paginated(PhotoSerializer, visit.photos.order_by("created_at", "id"))
         upload = validated(request, PhotoUploadSerializer)
         limit = settings.VISIT_PHOTO_MAX_BYTES
         photo = services.visit_photo_add(
@@ -265,7 +243,7 @@ class VisitViewSet(ScopedReadViewSet):
             data=upload["photo"].read(limit + 1),
             caption=upload.get("caption", ""),
         )
-        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+        return answer(PhotoSerializer, photo, created=True)
 
     @extend_schema(
         parameters=[OpenApiParameter("photo_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
@@ -285,8 +263,7 @@ class VisitViewSet(ScopedReadViewSet):
     def review_queue(self, request: Request) -> Response:
         """Flagged visits awaiting a decision, oldest first, with the list's filters."""
         visits = self.filter_queryset(selectors.review_queue(actor=request_actor(request)))
-        page = self.paginate_queryset(visits)
-        return self.get_paginated_response(VisitSerializer(page, many=True).data)
+        return self.paginated(VisitSerializer, visits)
 
 
 class OrderViewSet(ScopedReadViewSet):
@@ -295,6 +272,7 @@ class OrderViewSet(ScopedReadViewSet):
     serializer_class = OrderSerializer
     model = Order
     get_for_actor = staticmethod(selectors.order_get_for_actor)
+    step_target = "order"
 
     def visible(self, actor: Actor) -> QuerySet[Order]:
         return selectors.order_list(actor=actor, filters=self.request.query_params.dict())
@@ -347,10 +325,7 @@ class OrderViewSet(ScopedReadViewSet):
     def cancel(self, request: Request, id: str) -> Response:
         """Cancel the order and its visits not yet started."""
         reason = validated(request, CancelReasonSerializer)["reason"]
-        order = services.order_cancel(
-            actor=request_actor(request), order=self.get_object(), reason=reason
-        )
-        return Response(OrderSerializer(order).data)
+        return self.transition(services.order_cancel, reason=reason)
 
 
 def _get_or_error(queryset: QuerySet[Any], external_id: Any, field: str) -> Any:

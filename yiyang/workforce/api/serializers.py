@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from yiyang.core.api.records import PersonRef, ProviderRef, RecordSerializer, label, ref, ref_name
 from yiyang.services.choices import Qualification
 from yiyang.services.models import Certificate
 from yiyang.workforce.choices import LeaveReason, SkillLevel, SubsidyKind
@@ -23,10 +24,9 @@ from yiyang.workforce.models import (
 from yiyang.workforce.services.subsidies import RULE_EDITABLE
 
 
-class PersonSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    skill_level_label = serializers.CharField(source="get_skill_level_display", read_only=True)
-    education_label = serializers.CharField(source="get_education_display", read_only=True)
+class PersonSerializer(RecordSerializer):
+    skill_level_label = label("skill_level")
+    education_label = label("education")
 
     class Meta:
         model = Person
@@ -45,13 +45,10 @@ class PersonSerializer(serializers.ModelSerializer):
         )
 
 
-class EmploymentSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class EmploymentSerializer(ProviderRef, RecordSerializer):
     person = PersonSerializer(read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
-    caregiver = serializers.UUIDField(source="caregiver.external_id", read_only=True)
-    leave_reason_label = serializers.CharField(source="get_leave_reason_display", read_only=True)
+    caregiver = ref("caregiver")
+    leave_reason_label = label("leave_reason")
 
     class Meta:
         model = Employment
@@ -73,10 +70,9 @@ class LeaveSerializer(serializers.Serializer):
     leave_reason = serializers.ChoiceField(choices=LeaveReason.choices)
 
 
-class RosterCertificateSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    caregiver = serializers.UUIDField(source="caregiver.external_id", read_only=True)
-    qualification_label = serializers.CharField(source="get_qualification_display", read_only=True)
+class RosterCertificateSerializer(RecordSerializer):
+    caregiver = ref("caregiver")
+    qualification_label = label("qualification")
     issuer = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,8 +93,7 @@ class RosterCertificateSerializer(serializers.ModelSerializer):
         return issue.issuer if issue else ""
 
 
-class CourseSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class CourseSerializer(RecordSerializer):
     division = serializers.CharField(source="division.code", read_only=True)
     organiser = serializers.SerializerMethodField()
 
@@ -137,10 +132,9 @@ class CourseCreateSerializer(serializers.Serializer):
     certificate_valid_months = serializers.IntegerField(required=False, min_value=1)
 
 
-class SessionSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    course = serializers.UUIDField(source="course.external_id", read_only=True)
-    course_name = serializers.CharField(source="course.name", read_only=True)
+class SessionSerializer(RecordSerializer):
+    course = ref("course")
+    course_name = ref_name("course")
 
     class Meta:
         model = TrainingSession
@@ -155,10 +149,7 @@ class SessionCreateSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(min_value=1, max_value=10_000)
 
 
-class EnrolmentSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    person = serializers.UUIDField(source="person.external_id", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
+class EnrolmentSerializer(PersonRef, RecordSerializer):
     certificate = serializers.SerializerMethodField()
 
     class Meta:
@@ -192,8 +183,7 @@ class ResultSerializer(serializers.Serializer):
     passed = serializers.BooleanField()
 
 
-class SubsidyRuleSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class SubsidyRuleSerializer(RecordSerializer):
     kind = serializers.ChoiceField(choices=SubsidyKind.choices)
 
     class Meta:
@@ -201,11 +191,8 @@ class SubsidyRuleSerializer(serializers.ModelSerializer):
         fields = ("id", *RULE_EDITABLE)
 
 
-class SubsidySerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    person = serializers.UUIDField(source="person.external_id", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
-    provider = serializers.UUIDField(source="provider.external_id", read_only=True)
+class SubsidySerializer(PersonRef, RecordSerializer):
+    provider = ref("provider")
 
     class Meta:
         model = SubsidyEntitlement
@@ -226,10 +213,7 @@ class IdNumberSerializer(serializers.Serializer):
     id_number = serializers.CharField(read_only=True)
 
 
-class ContestEntrySerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
-    person = serializers.UUIDField(source="person.external_id", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
+class ContestEntrySerializer(PersonRef, RecordSerializer):
     provider = serializers.UUIDField(source="provider.external_id", read_only=True, default=None)
     provider_name = serializers.CharField(source="provider.name", read_only=True, default="")
 
@@ -248,8 +232,7 @@ class ContestEntrySerializer(serializers.ModelSerializer):
         )
 
 
-class ContestSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="external_id", read_only=True)
+class ContestSerializer(RecordSerializer):
     events = serializers.ListField(child=serializers.CharField(), read_only=True)
     entries = ContestEntrySerializer(many=True, read_only=True)
 

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiyang.core.api.lookups import referenced
-from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
+from yiyang.core.api.lookups import in_reach
+from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, answer, validated
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, request_actor
 from yiyang.elders.tabular import UnreadableFile
@@ -40,8 +40,17 @@ from yiyang.workforce.models import (
 
 
 def _provider(actor: Any, external_id: Any, field: str = "provider") -> Any:
-    message = _("No such provider in your jurisdiction.")
-    return referenced(field, message, provider_get_for_actor, actor=actor, external_id=external_id)
+    return in_reach(
+        "provider", provider_get_for_actor, field=field, actor=actor, external_id=external_id
+    )
+
+
+def _city(actor: Actor) -> Any:
+    """The city the caller's login belongs to (a 400 when it belongs to none)."""
+    city = selectors.actor_city(actor)
+    if city is None:
+        raise ValidationError({"city": _("Your login is not attached to a city.")})
+    return city
 
 
 class EmploymentViewSet(ScopedReadViewSet):
@@ -51,6 +60,7 @@ class EmploymentViewSet(ScopedReadViewSet):
     model = Employment
     filterset_class = RosterFilterSet
     get_for_actor = staticmethod(selectors.employment_get_for_actor)
+    step_target = "employment"
 
     def visible(self, actor: Actor) -> QuerySet[Employment]:
         return selectors.roster_list(actor=actor).select_related("caregiver")
@@ -60,13 +70,9 @@ class EmploymentViewSet(ScopedReadViewSet):
     def leave(self, request: Request, id: str) -> Response:
         """The employer records the leave date and the reason from the list."""
         data = validated(request, s.LeaveSerializer)
-        employment = services.employment_end(
-            actor=request_actor(request),
-            employment=self.get_object(),
-            left_on=data["left_on"],
-            reason=data["leave_reason"],
+        return self.transition(
+            services.employment_end, left_on=data["left_on"], reason=data["leave_reason"]
         )
-        return Response(s.EmploymentSerializer(employment).data)
 
 
 class PersonView(APIView):
@@ -118,7 +124,7 @@ class ContestViewSet(ScopedReadViewSet):
         if city is None:
             raise PermissionDenied(_("Contests are set up by the city."))
         contest = services.contest_create(actor=actor, city=city, **data)
-        return Response(s.ContestSerializer(contest).data, status=status.HTTP_201_CREATED)
+        return answer(s.ContestSerializer, contest, created=True)
 
     @extend_schema(request=s.ContestEventSerializer, responses={201: s.ContestSerializer})
     @action(detail=True, methods=["post"])
@@ -126,8 +132,8 @@ class ContestViewSet(ScopedReadViewSet):
         """Declare one more event of the contest (city administrators)."""
         contest = self.get_object()
         data = validated(request, s.ContestEventSerializer)
-        contest = services.contest_event_add(actor=request_actor(request), contest=contest, **data)
-        return Response(s.ContestSerializer(contest).data, status=status.HTTP_201_CREATED)
+        contest = services.contest_event_add(actor=self.actor, contest=contest, **data)
+        return answer(s.ContestSerializer, contest, created=True)
 
     @extend_schema(
         request=s.ContestEntryCreateSerializer, responses={201: s.ContestEntrySerializer}
@@ -144,7 +150,7 @@ class ContestViewSet(ScopedReadViewSet):
         entry = services.contest_entry_add(
             actor=actor, contest=contest, person=person, event=data["event"]
         )
-        return Response(s.ContestEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return answer(s.ContestEntrySerializer, entry, created=True)
 
     @extend_schema(request=s.ContestScoresSerializer, responses=s.ContestEntrySerializer(many=True))
     @action(detail=True, methods=["post"])
@@ -189,8 +195,7 @@ class CourseViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = s.CourseSerializer
     model = Course
 
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.course_queryset(actor=actor)
+    list_selector = staticmethod(selectors.course_queryset)
 
     @extend_schema(request=s.CourseCreateSerializer, responses={201: s.CourseSerializer})
     def create(self, request: Request) -> Response:
@@ -205,7 +210,7 @@ class CourseViewSet(mixins.ListModelMixin, ScopedViewSet):
         if division is None:
             raise ValidationError({"division": _("Give the division code or the organiser.")})
         course = services.course_create(actor=actor, division=division, organiser=organiser, **data)
-        return Response(s.CourseSerializer(course).data, status=status.HTTP_201_CREATED)
+        return answer(s.CourseSerializer, course, created=True)
 
 
 class SessionViewSet(ScopedReadViewSet):
@@ -213,10 +218,8 @@ class SessionViewSet(ScopedReadViewSet):
 
     serializer_class = s.SessionSerializer
     model = TrainingSession
+    list_selector = staticmethod(selectors.session_queryset)
     get_for_actor = staticmethod(selectors.session_get_for_actor)
-
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.session_queryset(actor=actor)
 
     @extend_schema(request=s.SessionCreateSerializer, responses={201: s.SessionSerializer})
     def create(self, request: Request) -> Response:
@@ -226,7 +229,7 @@ class SessionViewSet(ScopedReadViewSet):
         if not course.exists():
             raise ValidationError({"course": _("No such course.")})
         session = services.session_create(actor=actor, course=course.get(), **data)
-        return Response(s.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return answer(s.SessionSerializer, session, created=True)
 
     @extend_schema(responses=s.EnrolmentSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -244,7 +247,7 @@ class SessionViewSet(ScopedReadViewSet):
         if data.get("person"):
             person = selectors.person_get_for_actor(actor=actor, external_id=data["person"])
         enrolment = services.enrolment_add(actor=actor, session=self.get_object(), person=person)
-        return Response(s.EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+        return answer(s.EnrolmentSerializer, enrolment, created=True)
 
     @extend_schema(request=s.ResultSerializer, responses=s.EnrolmentSerializer)
     @action(detail=True, methods=["post"])
@@ -277,18 +280,13 @@ class SubsidyRuleViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = s.SubsidyRuleSerializer
     model = SubsidyRule
 
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.subsidy_rule_list(actor=actor)
+    list_selector = staticmethod(selectors.subsidy_rule_list)
 
     @extend_schema(request=s.SubsidyRuleSerializer, responses={201: s.SubsidyRuleSerializer})
     def create(self, request: Request) -> Response:
         data = validated(request, s.SubsidyRuleSerializer)
-        actor = request_actor(request)
-        city = selectors.actor_city(actor)
-        if city is None:
-            raise ValidationError({"city": _("Your login is not attached to a city.")})
-        rule = services.subsidy_rule_save(actor=actor, city=city, **data)
-        return Response(s.SubsidyRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+        rule = services.subsidy_rule_save(actor=self.actor, city=_city(self.actor), **data)
+        return answer(s.SubsidyRuleSerializer, rule, created=True)
 
     @extend_schema(request=s.SubsidyRuleSerializer, responses=s.SubsidyRuleSerializer)
     def partial_update(self, request: Request, id: str) -> Response:
@@ -309,18 +307,14 @@ class SubsidyViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = s.SubsidySerializer
     model = SubsidyEntitlement
 
-    def visible(self, actor: Actor) -> QuerySet[Any]:
-        return selectors.subsidy_list(actor=actor)
+    list_selector = staticmethod(selectors.subsidy_list)
 
     @extend_schema(request=s.EvaluateSerializer, responses={201: s.SubsidySerializer(many=True)})
     @action(detail=False, methods=["post"], pagination_class=None)
     def evaluate(self, request: Request) -> Response:
         data = validated(request, s.EvaluateSerializer)
-        actor = request_actor(request)
-        city = selectors.actor_city(actor)
-        if city is None:
-            raise ValidationError({"city": _("Your login is not attached to a city.")})
-        new = services.subsidies_evaluate(actor=actor, city=city, month=data["month"])
+        actor = self.actor
+        new = services.subsidies_evaluate(actor=actor, city=_city(actor), month=data["month"])
         return Response(s.SubsidySerializer(new, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -331,9 +325,7 @@ class RosterImportView(APIView):
     def post(self, request: Request) -> Response:
         """Import a roster (.xlsx or .csv); rejected rows come back with row, column and
         reason. 400 when the file cannot be read at all."""
-        serializer = s.RosterImportSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(request, s.RosterImportSerializer)
         actor = request_actor(request)
         provider = _provider(actor, data["provider"]) if data.get("provider") else None
         upload = data["file"]
