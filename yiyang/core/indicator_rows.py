@@ -1,24 +1,28 @@
-"""The two figures most indicators are: how many records (or how much of a column) per
-division, and what share of one set of records another set is. Records carry the code of
-their division in a column (``division_code`` unless told otherwise); the helpers group by
-it once and roll the groups up into every division asked for."""
+"""The rows indicators are computed from: how much of a column records add up to per
+division, what share of one set of records another set is, the divisions of one level
+(communities, streets) under the divisions asked for, census residents, and the share of
+those divisions a facility covers. Records carry the code of their division in a column
+(``division_code`` unless told otherwise); the helpers group by it once and roll the groups
+up into every division asked for. ``indicator_figures`` declares whole indicators with
+them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
-from yiyang.core.indicators import IndicatorValue, count_by_code, counts, ratios, sum_by_code
+from yiyang.core.choices import DivisionLevel
+from yiyang.core.indicators import (
+    IndicatorValue,
+    count_by_code,
+    counts,
+    ratios,
+    scope_q,
+    sum_by_code,
+)
 from yiyang.core.models import Division
 
 Values = dict[int, IndicatorValue]
-
-
-def count_each(
-    divisions: Sequence[Division], queryset: Any, *, code_field: str = "division_code"
-) -> Values:
-    """The number of the queryset's records under each division."""
-    return counts(divisions, count_by_code(queryset, code_field, divisions))
 
 
 def sum_each(
@@ -61,4 +65,31 @@ def sum_share(
         divisions,
         sum_by_code(queryset, code_field, divisions, numerator),
         sum_by_code(queryset, code_field, divisions, denominator),
+    )
+
+
+def division_codes(divisions: Sequence[Division], level: str, **filters: Any) -> list[str]:
+    """The codes of the divisions of one ``level`` (communities, streets) under the
+    divisions, e.g. every community a coverage figure divides by."""
+    under = Division.objects.filter(scope_q("code", divisions), level=level, **filters)
+    return list(under.values_list("code", flat=True))
+
+
+def census(divisions: Sequence[Division], field: str) -> dict[str, int]:
+    """Census residents (the communities' ``population_*`` column ``field``) per community
+    code under the divisions; the figures are kept on communities only."""
+    rows = Division.objects.filter(
+        scope_q("code", divisions), level=DivisionLevel.COMMUNITY
+    ).values_list("code", field)
+    return {code: n for code, n in rows if n}
+
+
+def covered_share(
+    divisions: Sequence[Division], codes: Iterable[str], covered: Container[str]
+) -> Values:
+    """Of the divisions ``codes`` (communities, streets), those ``covered`` as a share of all
+    of them, rolled up into each division."""
+    codes = list(codes)
+    return ratios(
+        divisions, {code: 1 for code in codes if code in covered}, dict.fromkeys(codes, 1)
     )
