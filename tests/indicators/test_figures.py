@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.conftest import World
 from tests.indicators.conftest import elder, service_item, this_month, visit
 from yiyang.core.indicator_figures import CountOf, ShareOf, SumOf, SumShareOf
-from yiyang.core.indicator_rows import covered_share, division_codes
+from yiyang.core.indicator_rows import count_columns, covered_share, division_codes
 from yiyang.core.indicators import IndicatorValue, Period
 from yiyang.visits.models import Visit
 
@@ -94,3 +94,16 @@ def test_covered_share_of_the_divisions_of_a_level(world: World) -> None:
     assert division_codes([d["X"]], "community", is_urban=False) == [d["XB1a"].code]
     found = covered_share([d["X"], d["XA1"], d["XB"]], communities, {d["XA1a"].code})
     assert values(found, d["X"], d["XA1"], d["XB"]) == [25, 50, 0]
+
+
+def test_count_columns_counts_each_condition_in_one_grouped_query(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    d = world.div
+    three_visits(world)
+    conditions = {"all": None, "late": Q(is_late=True), "missed": Q(status="missed")}
+    with django_assert_num_queries(1):
+        found = count_columns(month_visits(this_month()), "division_code", conditions)
+    a, b = d["XA1a"].code, d["XA2a"].code
+    # A code with none meeting a condition is left out of its column.
+    assert found == {"all": {a: 2, b: 1}, "late": {a: 1}, "missed": {}}

@@ -26,7 +26,6 @@ from django.db.models import Q, QuerySet
 
 from yiyang.core.indicator_rows import Values, count_share, sum_each, sum_share
 from yiyang.core.indicators import (
-    Number,
     Period,
     ProviderCompute,
     count_by_code,
@@ -50,7 +49,7 @@ def condition_for(condition: Condition, period: Period) -> Any:
 
 def provider_counts(
     queryset: QuerySet[Any], provider_field: str, keys: Sequence[int], distinct: str | None = None
-) -> dict[int, Number]:
+) -> dict[int, int]:
     """``{provider pk: number of records}`` (or of distinct values of ``distinct``)."""
     rows = (
         queryset.filter(**{f"{provider_field}__in": keys})

@@ -8,8 +8,11 @@ them."""
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
+
+from django.db import models
+from django.db.models import Q
 
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.indicators import (
@@ -93,3 +96,23 @@ def covered_share(
     return ratios(
         divisions, {code: 1 for code in codes if code in covered}, dict.fromkeys(codes, 1)
     )
+
+
+def count_columns(
+    queryset: Any, group_field: str, conditions: Mapping[str, Q | None]
+) -> dict[str, dict[Any, int]]:
+    """How many of the queryset's records meet each named condition (every record where it
+    is None or empty), per value of ``group_field`` (a division code, a provider): one
+    grouped query with a column per condition, for a family of indicators to share.
+    Values with none meeting a condition are left out of its column."""
+    names = list(conditions)
+    columns = {
+        f"n{i}": models.Count("pk", filter=conditions[name] or None) for i, name in enumerate(names)
+    }
+    rows = queryset.order_by().values(group_field).annotate(**columns)
+    found: dict[str, dict[Any, int]] = {name: {} for name in names}
+    for row in rows:
+        for name, column in zip(names, columns, strict=True):
+            if row[column]:
+                found[name][row[group_field]] = row[column]
+    return found

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicator_rows import census
+from yiyang.core.indicator_rows import census, count_columns
 from yiyang.core.indicators import (
     Category,
     Compute,
@@ -68,22 +68,8 @@ def registered_counts(
 
     def summary() -> dict[str, dict[str, int]]:
         day = period.as_of
-        columns = {
-            name.replace(":", "_").replace("-", "_").replace("+", "p"): Count("pk", filter=q(day))
-            for name, q in GROUPS.items()
-        }
-        rows = (
-            registered(period)
-            .filter(scope_q("division_code", divisions))
-            .order_by()
-            .values("division_code")
-            .annotate(**columns)
-        )
-        names = dict(zip(GROUPS, columns, strict=True))
-        return {
-            name: {r["division_code"]: r[column] for r in rows if r[column]}
-            for name, column in names.items()
-        }
+        elders = registered(period).filter(scope_q("division_code", divisions))
+        return count_columns(elders, "division_code", {n: q(day) for n, q in GROUPS.items()})
 
     return dict(shared(("elders", period, divisions_key(divisions)), summary)[group])
 

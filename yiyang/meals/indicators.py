@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.indicator_figures import CountOf, SumOf
-from yiyang.core.indicator_rows import covered_share, division_codes
+from yiyang.core.indicator_rows import count_columns, covered_share, division_codes
 from yiyang.core.indicators import (
     Category,
     Compute,
@@ -41,23 +41,20 @@ def served(period: Period) -> QuerySet[ServedMeal]:
     )
 
 
+# The meals every count of the month is a column of: all, subsidised, delivered.
+MEAL_COLUMNS: dict[str, Q | None] = {
+    "all": None,
+    "subsidised": Q(subsidy_yuan__gt=0),
+    "delivered": Q(mode=MealMode.DELIVERY),
+}
+
+
 def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
     """One grouped query for every meal count of the month, per elder's community code."""
 
     def compute() -> dict[str, dict[str, int]]:
-        rows = (
-            served(period)
-            .filter(scope_q("division_code", divisions))
-            .order_by()
-            .values("division_code")
-            .annotate(
-                all=Count("pk"),
-                subsidised=Count("pk", filter=Q(subsidy_yuan__gt=0)),
-                delivered=Count("pk", filter=Q(mode=MealMode.DELIVERY)),
-            )
-        )
-        keys = ("all", "subsidised", "delivered")
-        return {k: {r["division_code"]: r[k] for r in rows} for k in keys}
+        in_scope = served(period).filter(scope_q("division_code", divisions))
+        return count_columns(in_scope, "division_code", MEAL_COLUMNS)
 
     return shared(("meals", period, divisions_key(divisions)), compute)
 

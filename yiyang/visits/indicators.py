@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicator_figures import CountOf, ShareOf
-from yiyang.core.indicator_rows import Values
+from yiyang.core.indicator_figures import CountOf, ShareOf, provider_counts
+from yiyang.core.indicator_rows import Values, count_columns
 from yiyang.core.indicators import (
     Category,
     Period,
@@ -79,17 +79,8 @@ def visit_counts(
     name = condition_name(condition)
 
     def summary() -> dict[str, dict[str, int]]:
-        columns = {
-            key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
-        }
-        rows = (
-            visits(period)
-            .filter(scope_q("division_code", divisions))
-            .order_by()
-            .values("division_code")
-            .annotate(**columns)
-        )
-        return {key: {r["division_code"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
+        in_scope = visits(period).filter(scope_q("division_code", divisions))
+        return count_columns(in_scope, "division_code", CONDITIONS)
 
     table = shared(("visits", period, divisions_key(divisions)), summary)
     if name not in table:  # a condition registered after the summary was taken
@@ -106,28 +97,11 @@ def provider_visit_counts(
     keys = sorted(p.pk for p in providers)
 
     def summary() -> dict[str, dict[int, int]]:
-        columns = {
-            key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
-        }
-        rows = (
-            visits(period)
-            .filter(provider_id__in=keys)
-            .order_by()
-            .values("provider_id")
-            .annotate(**columns)
-        )
-        return {key: {r["provider_id"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
+        return count_columns(visits(period).filter(provider_id__in=keys), "provider_id", CONDITIONS)
 
     table = shared(("provider_visits", period, tuple(keys)), summary)
     if name not in table:
-        rows = (
-            visits(period)
-            .filter(CONDITIONS[name], provider_id__in=keys)
-            .order_by()
-            .values_list("provider_id")
-            .annotate(n=Count("pk"))
-        )
-        return dict(rows)
+        return provider_counts(visits(period).filter(CONDITIONS[name]), "provider_id", keys)
     return dict(table[name])
 
 
