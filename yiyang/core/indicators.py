@@ -216,7 +216,10 @@ def indicator(
     default_target: Callable[[], Decimal | None] | None = None,
     note: Callable[[Division], str] | None = None,
 ) -> Callable[[Compute], Compute]:
-    """Decorator form: ``@indicator(code=..., ...) def compute(period, divisions): ...``."""
+    """Decorator form: ``@indicator(code=..., ...) def compute(period, divisions): ...``,
+    or ``indicator(code=..., ...)(CountOf(records))`` with a declared figure
+    (``yiyang.core.indicator_figures``); a figure's ``provider_form``, where it has one, is
+    registered as the indicator's provider form (:func:`for_providers`)."""
 
     def wrap(compute: Compute) -> Compute:
         register(
@@ -235,8 +238,6 @@ def indicator(
                 note=note,
             )
         )
-        # A declared figure (``yiyang.core.indicator_figures``) whose records name their
-        # provider brings the indicator's provider form along.
         provider_form = getattr(compute, "provider_form", None)
         if provider_form is not None:
             for_providers(code)(provider_form)
