@@ -21,17 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from yiyang.alerts.choices import AlertKind, Outcome
 from yiyang.alerts.models import Alert
 from yiyang.core.dbfunctions import whole_seconds_between
+from yiyang.core.indicator_figures import CountOf, ShareOf
 from yiyang.core.indicators import (
     Category,
     IndicatorValue,
     Period,
-    count_by_code,
-    counts,
     divisions_key,
     histograms_by_division,
     indicator,
     percentile,
-    ratios,
     register_breakdown,
     scope_q,
     shared,
@@ -67,7 +65,7 @@ def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, C
     )
 
 
-@indicator(
+indicator(
     code="alerts",
     name=_("Alerts raised"),
     unit="count",
@@ -75,9 +73,7 @@ def answer_seconds(period: Period, divisions: Sequence[Division]) -> dict[int, C
     order=90,
     direction="lower",
     definition=_("Alerts of every kind raised in the month."),
-)
-def alerts_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return counts(divisions, count_by_code(raised(period), "division_code", divisions))
+)(CountOf(raised))
 
 
 register_breakdown(
@@ -93,20 +89,14 @@ register_breakdown(
 )
 
 
-def _within(seconds_setting: str) -> Any:
-    """Calls answered within the limit over calls, counted in the database per code."""
+def _within(seconds_setting: str) -> ShareOf:
+    """Calls answered within the limit (read from the settings when computed) over calls."""
 
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
+    def answered(period: Period) -> Q:
         limit = datetime.timedelta(seconds=getattr(settings, seconds_setting))
-        queryset = calls(period)
-        answered = queryset.filter(acknowledged_at__lte=F("raised_at") + limit)
-        return ratios(
-            divisions,
-            count_by_code(answered, "division_code", divisions),
-            count_by_code(queryset, "division_code", divisions),
-        )
+        return Q(acknowledged_at__lte=F("raised_at") + limit)
 
-    return compute
+    return ShareOf(calls, answered)
 
 
 indicator(

@@ -8,25 +8,14 @@ each elder's assessment in force (the latest final one) by its final level.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.assessments.choices import AssessmentStatus
 from yiyang.assessments.models import Assessment
 from yiyang.assessments.scoring import ENGINE_GBT42195
-from yiyang.core.indicators import (
-    Category,
-    Period,
-    count_by_code,
-    counts,
-    indicator,
-    joined,
-    ratios,
-)
-from yiyang.core.models import Division
+from yiyang.core.indicator_figures import CountOf, ShareOf
+from yiyang.core.indicators import Category, Period, indicator, joined
 from yiyang.elders.choices import AbilityLevel
 from yiyang.elders.indicators import registered
 
@@ -53,7 +42,7 @@ def in_force(period: Period) -> QuerySet[Assessment]:
     return finalised(period).filter(~Exists(later))
 
 
-@indicator(
+indicator(
     code="assessed_share",
     name=_("Registered elders with a valid assessment"),
     unit="percent",
@@ -64,22 +53,10 @@ def in_force(period: Period) -> QuerySet[Assessment]:
         "Registered elders with a final GB/T 42195-2022 ability assessment still valid on the "
         "reference day (numerator) divided by registered elders (denominator)."
     ),
-)
-def assessed_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    elders = registered(period)
-    assessed = elders.filter(Exists(valid(period).filter(elder=OuterRef("pk"))))
-    return ratios(
-        divisions,
-        count_by_code(assessed, "division_code", divisions),
-        count_by_code(elders, "division_code", divisions),
-    )
+)(ShareOf(registered, lambda period: Exists(valid(period).filter(elder=OuterRef("pk")))))
 
 
 def _level(index: int, level: AbilityLevel) -> None:
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        queryset = in_force(period).filter(final_level=index)
-        return counts(divisions, count_by_code(queryset, "division_code", divisions))
-
     indicator(
         code=f"assessed_level_{index}",
         name=joined(_("Assessed elders:"), level.label),
@@ -90,27 +67,23 @@ def _level(index: int, level: AbilityLevel) -> None:
             _("Elders whose assessment in force (the latest final one) found this level:"),
             level.label,
         ),
-    )(compute)
+    )(CountOf(lambda period: in_force(period).filter(final_level=index)))
 
 
 for _index, _level_choice in enumerate(AbilityLevel):
     _level(_index, _level_choice)
 
 
-@indicator(
+indicator(
     code="assessments_finalised",
     name=_("Assessments finalised"),
     unit="count",
     category=Category.ASSESSMENT,
     order=36,
     definition=_("GB/T 42195-2022 assessments finalised in the month."),
-)
-def assessments_finalised(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = finalised(period).filter(finalised_at__gte=period.start_dt())
-    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+)(CountOf(lambda period: finalised(period).filter(finalised_at__gte=period.start_dt())))
 
-
-@indicator(
+indicator(
     code="assessments_overdue",
     name=_("Assessments overdue"),
     unit="count",
@@ -120,7 +93,4 @@ def assessments_finalised(period: Period, divisions: Sequence[Division]) -> dict
     definition=_(
         "Elders whose assessment in force had expired by the reference day (re-assessment overdue)."
     ),
-)
-def assessments_overdue(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = in_force(period).filter(valid_until__lt=period.as_of)
-    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+)(CountOf(lambda period: in_force(period).filter(valid_until__lt=period.as_of)))

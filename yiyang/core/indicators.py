@@ -216,7 +216,10 @@ def indicator(
     default_target: Callable[[], Decimal | None] | None = None,
     note: Callable[[Division], str] | None = None,
 ) -> Callable[[Compute], Compute]:
-    """Decorator form: ``@indicator(code=..., ...) def compute(period, divisions): ...``."""
+    """Decorator form: ``@indicator(code=..., ...) def compute(period, divisions): ...``,
+    or ``indicator(code=..., ...)(CountOf(records))`` with a declared figure
+    (``yiyang.core.indicator_figures``); a figure's ``provider_form``, where it has one, is
+    registered as the indicator's provider form (:func:`for_providers`)."""
 
     def wrap(compute: Compute) -> Compute:
         register(
@@ -235,6 +238,9 @@ def indicator(
                 note=note,
             )
         )
+        provider_form = getattr(compute, "provider_form", None)
+        if provider_form is not None:
+            for_providers(code)(provider_form)
         return compute
 
     return wrap
@@ -419,13 +425,16 @@ def rollup(divisions: Sequence[Division], per_code: Mapping[str, Number]) -> dic
     return totals
 
 
-def count_by_code(queryset: Any, code_field: str, divisions: Sequence[Division]) -> dict[str, int]:
-    """``{record code: number of rows}`` of the queryset under the divisions."""
+def count_by_code(
+    queryset: Any, code_field: str, divisions: Sequence[Division], distinct: str | None = None
+) -> dict[str, int]:
+    """``{record code: number of rows}`` of the queryset under the divisions (with
+    ``distinct``, the number of distinct values of that field: people, not their meals)."""
     rows = (
         queryset.filter(scope_q(code_field, divisions))
         .order_by()
         .values_list(code_field)
-        .annotate(n=models.Count("pk"))
+        .annotate(n=models.Count(distinct or "pk", distinct=distinct is not None))
     )
     return dict(rows)
 

@@ -10,15 +10,13 @@ having reported at all since the month began).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicators import Category, Period, count_by_code, counts, indicator, ratios
-from yiyang.core.models import Division
+from yiyang.core.indicator_figures import CountOf, ShareOf
+from yiyang.core.indicators import Category, Period, indicator
 from yiyang.devices.choices import DeviceKind
 from yiyang.devices.models import DeviceBinding
 
@@ -33,29 +31,27 @@ def bound(period: Period) -> QuerySet[DeviceBinding]:
     )
 
 
-def online(period: Period) -> QuerySet[DeviceBinding]:
+def online(period: Period) -> Q:
+    """Of the bound devices, those online: reported within the last day (for past months,
+    since the month began)."""
     now = timezone.now()
     since = now - ONLINE_WITHIN if period.end_dt() > now else period.start_dt()
-    return bound(period).filter(device__last_seen_at__gte=since)
+    return Q(device__last_seen_at__gte=since)
 
 
-def _counts(queryset: QuerySet[DeviceBinding], divisions: Sequence[Division]) -> dict[str, int]:
-    return count_by_code(queryset, "elder__division_code", divisions)
+# Devices count where the elder they are bound to lives.
+CODE = "elder__division_code"
 
-
-@indicator(
+indicator(
     code="devices_bound",
     name=_("Devices bound to elders"),
     unit="count",
     category=Category.DEVICES,
     order=80,
     definition=_("Smart devices of every kind bound to an elder at the month's end."),
-)
-def devices_bound(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return counts(divisions, _counts(bound(period), divisions))
+)(CountOf(bound, code_field=CODE))
 
-
-@indicator(
+indicator(
     code="wearables_bound",
     name=_("Wearables bound to elders"),
     unit="count",
@@ -66,13 +62,9 @@ def devices_bound(period: Period, divisions: Sequence[Division]) -> dict[int, An
         "SOS pendants and smart watches bound to an elder at the month's end, against the "
         "city's wearables target (e.g. 100,000)."
     ),
-)
-def wearables_bound(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = bound(period).filter(device__kind__in=WEARABLE_KINDS)
-    return counts(divisions, _counts(queryset, divisions))
+)(CountOf(lambda period: bound(period).filter(device__kind__in=WEARABLE_KINDS), code_field=CODE))
 
-
-@indicator(
+indicator(
     code="devices_online_share",
     name=_("Bound devices online"),
     unit="percent",
@@ -82,6 +74,4 @@ def wearables_bound(period: Period, divisions: Sequence[Division]) -> dict[int, 
         "Bound devices that reported in the last 24 hours (numerator) divided by bound "
         "devices (denominator). For past months: devices that reported since the month began."
     ),
-)
-def devices_online_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return ratios(divisions, _counts(online(period), divisions), _counts(bound(period), divisions))
+)(ShareOf(bound, online, code_field=CODE))

@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.choices import DivisionLevel
+from yiyang.core.indicator_rows import census, count_columns
 from yiyang.core.indicators import (
     Category,
+    Compute,
     IndicatorValue,
     Period,
     counts,
@@ -67,37 +68,33 @@ def registered_counts(
 
     def summary() -> dict[str, dict[str, int]]:
         day = period.as_of
-        columns = {
-            name.replace(":", "_").replace("-", "_").replace("+", "p"): Count("pk", filter=q(day))
-            for name, q in GROUPS.items()
-        }
-        rows = (
-            registered(period)
-            .filter(scope_q("division_code", divisions))
-            .order_by()
-            .values("division_code")
-            .annotate(**columns)
-        )
-        names = dict(zip(GROUPS, columns, strict=True))
-        return {
-            name: {r["division_code"]: r[column] for r in rows if r[column]}
-            for name, column in names.items()
-        }
+        elders = registered(period).filter(scope_q("division_code", divisions))
+        return count_columns(elders, "division_code", {n: q(day) for n, q in GROUPS.items()})
 
     return dict(shared(("elders", period, divisions_key(divisions)), summary)[group])
 
 
-def census(divisions: Sequence[Division], field: str) -> dict[str, int]:
-    """Census residents per community code (figures are kept on communities)."""
-    rows = Division.objects.filter(
-        scope_q("code", divisions), level=DivisionLevel.COMMUNITY
-    ).values_list("code", field)
-    return {code: n for code, n in rows if n}
+def registered_group(group: str) -> Compute:
+    """The registered elders of a group (``GROUPS``) in each division."""
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+        return counts(divisions, registered_counts(period, divisions, group))
+
+    return compute
 
 
 def census_by_age(divisions: Sequence[Division], age: int) -> dict[str, int]:
     field = {60: "population_60_plus", 65: "population_65_plus", 80: "population_80_plus"}[age]
     return census(divisions, field)
+
+
+def census_of_age(age: int) -> Compute:
+    """Census residents aged ``age`` or over in each division."""
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+        return counts(divisions, census_by_age(divisions, age))
+
+    return compute
 
 
 CENSUS_NOTE = _(
@@ -106,41 +103,37 @@ CENSUS_NOTE = _(
 )
 
 
-@indicator(
-    code="census_60_plus",
-    name=_("Residents aged 60+ (census)"),
-    unit="people",
-    category=Category.POPULATION,
-    order=10,
-    headline=True,
-    definition=joined(_("Number of residents aged 60 or over by the census."), CENSUS_NOTE),
-)
-def census_60_plus(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-    return counts(divisions, census_by_age(divisions, 60))
-
-
-@indicator(
-    code="census_65_plus",
-    name=_("Residents aged 65+ (census)"),
-    unit="people",
-    category=Category.POPULATION,
-    order=11,
-    definition=joined(_("Number of residents aged 65 or over by the census."), CENSUS_NOTE),
-)
-def census_65_plus(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-    return counts(divisions, census_by_age(divisions, 65))
-
-
-@indicator(
-    code="census_80_plus",
-    name=_("Residents aged 80+ (census)"),
-    unit="people",
-    category=Category.POPULATION,
-    order=12,
-    definition=joined(_("Number of residents aged 80 or over by the census."), CENSUS_NOTE),
-)
-def census_80_plus(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-    return counts(divisions, census_by_age(divisions, 80))
+# The census figures: age, name, what counts, order (the 60+ figure is a headline).
+CENSUS_FIGURES: list[tuple[int, Any, Any, int]] = [
+    (
+        60,
+        _("Residents aged 60+ (census)"),
+        _("Number of residents aged 60 or over by the census."),
+        10,
+    ),
+    (
+        65,
+        _("Residents aged 65+ (census)"),
+        _("Number of residents aged 65 or over by the census."),
+        11,
+    ),
+    (
+        80,
+        _("Residents aged 80+ (census)"),
+        _("Number of residents aged 80 or over by the census."),
+        12,
+    ),
+]
+for _age, _name, _what, _order in CENSUS_FIGURES:
+    indicator(
+        code=f"census_{_age}_plus",
+        name=_name,
+        unit="people",
+        category=Category.POPULATION,
+        order=_order,
+        headline=_age == 60,
+        definition=joined(_what, CENSUS_NOTE),
+    )(census_of_age(_age))
 
 
 REGISTERED_NOTE = _(
@@ -149,7 +142,7 @@ REGISTERED_NOTE = _(
 )
 
 
-@indicator(
+indicator(
     code="registered_elders",
     name=_("Registered elders"),
     unit="people",
@@ -157,9 +150,7 @@ REGISTERED_NOTE = _(
     order=13,
     headline=True,
     definition=joined(_("Number of elders on the platform's registry."), REGISTERED_NOTE),
-)
-def registered_elders(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-    return counts(divisions, registered_counts(period, divisions))
+)(registered_group("all"))
 
 
 @indicator(
@@ -178,21 +169,25 @@ def registration_share(period: Period, divisions: Sequence[Division]) -> dict[in
     return ratios(divisions, registered_counts(period, divisions), census_by_age(divisions, 60))
 
 
-def _band(code: str, band: str, label: Any, order: int) -> None:
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-        return counts(divisions, registered_counts(period, divisions, f"band:{band}"))
-
+def _registered(
+    code: str, group: str, label: Any, definition: Any, order: int, category: str
+) -> None:
+    """The indicator counting the registered elders of one of ``GROUPS``."""
     indicator(
         code=code,
         name=label,
         unit="people",
-        category=Category.POPULATION,
+        category=category,
         order=order,
-        definition=joined(
-            _("Registered elders in this age band on the reference day."),
-            REGISTERED_NOTE,
-        ),
-    )(compute)
+        definition=definition,
+    )(registered_group(group))
+
+
+IN_BAND = joined(_("Registered elders in this age band on the reference day."), REGISTERED_NOTE)
+
+
+def _band(code: str, band: str, label: Any, order: int) -> None:
+    _registered(code, f"band:{band}", label, IN_BAND, order, Category.POPULATION)
 
 
 _band("registered_60_69", "60-69", _("Registered elders aged 60-69"), 15)
@@ -202,17 +197,7 @@ _band("registered_90_plus", "90+", _("Registered elders aged 90+"), 18)
 
 
 def _group(code: str, tag: str, label: Any, definition: Any, order: int) -> None:
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
-        return counts(divisions, registered_counts(period, divisions, f"tag:{tag}"))
-
-    indicator(
-        code=code,
-        name=label,
-        unit="people",
-        category=Category.SPECIAL_GROUPS,
-        order=order,
-        definition=definition,
-    )(compute)
+    _registered(code, f"tag:{tag}", label, definition, order, Category.SPECIAL_GROUPS)
 
 
 _group(

@@ -10,25 +10,25 @@ villages); this source joins the organisations app's own rule through its
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.indicator_figures import CountOf, SumOf
 from yiyang.core.indicators import (
     Category,
+    Compute,
+    IndicatorValue,
     Period,
-    count_by_code,
-    counts,
     indicator,
     ratio,
     ratios,
     register_breakdown,
     scope_q,
-    sum_by_code,
 )
 from yiyang.core.models import Division
 from yiyang.elders.choices import DISABLED_LEVELS, LivingArrangement
@@ -131,7 +131,20 @@ def _circle(
     return inside, reached
 
 
-@indicator(
+def circle_share(
+    group: Callable[[Period], Q] | None = None, kinds: Sequence[str] = CIRCLE_KINDS
+) -> Compute:
+    """Elders (of a group, or all) inside the circle of a facility of ``kinds`` over the
+    elders whose walking time to one was computed."""
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+        inside, reached = _circle(divisions, None if group is None else group(period), kinds)
+        return ratios(divisions, inside, reached)
+
+    return compute
+
+
+indicator(
     code="circle_coverage",
     note=reach_method_note,
     name=_("Elders within the 15-minute circle"),
@@ -146,13 +159,9 @@ def _circle(
         "computed by the latest coverage run (denominator; elders without coordinates are "
         "left out and listed on the coverage page)."
     ),
-)
-def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    inside, reached = _circle(divisions)
-    return ratios(divisions, inside, reached)
+)(circle_share())
 
-
-@indicator(
+indicator(
     code="health_circle_coverage",
     note=reach_method_note,
     name=_("Elders within 15 minutes of a health facility"),
@@ -166,10 +175,7 @@ def circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, 
         "elders whose walking time to such a facility the latest coverage run computed "
         "(denominator; none while no health facility is open)."
     ),
-)
-def health_circle_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    inside, reached = _circle(divisions, kinds=HEALTH_KINDS)
-    return ratios(divisions, inside, reached)
+)(circle_share(kinds=HEALTH_KINDS))
 
 
 def _very_old(period: Period) -> Q:
@@ -195,10 +201,6 @@ CIRCLE_GROUPS: list[tuple[str, Any, Any]] = [
 
 
 def _circle_group(code: str, name: Any, condition: Any, order: int) -> None:
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        inside, reached = _circle(divisions, condition(period))
-        return ratios(divisions, inside, reached)
-
     indicator(
         code=f"circle_coverage_{code}",
         note=reach_method_note,
@@ -211,14 +213,18 @@ def _circle_group(code: str, name: Any, condition: Any, order: int) -> None:
             "the group within the circle (numerator) over the group's elders whose walking "
             "time the latest coverage run computed (denominator)."
         ),
-    )(compute)
+    )(circle_share(condition))
 
 
 for _n, (_code, _name, _condition) in enumerate(CIRCLE_GROUPS):
     _circle_group(_code, _name, _condition, 58)
 
 
-@indicator(
+def open_facilities(period: Period) -> QuerySet[Facility]:
+    return Facility.objects.filter(open_on(period))
+
+
+indicator(
     code="facilities_open",
     name=_("Open facilities of the care network"),
     unit="count",
@@ -228,10 +234,7 @@ for _n, (_code, _name, _condition) in enumerate(CIRCLE_GROUPS):
         "Facilities of every kind (care homes, centres, stations, canteens, meal "
         "points, happiness homes, health stations) open at the period's end."
     ),
-)
-def facilities_open(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = Facility.objects.filter(open_on(period))
-    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+)(CountOf(open_facilities))
 
 
 # The network by kind (open at the period's end) and by status (as the register holds it
@@ -239,7 +242,7 @@ def facilities_open(period: Period, divisions: Sequence[Division]) -> dict[int, 
 register_breakdown(
     family="facilities_open",
     choices=FacilityKind,
-    records=lambda period: Facility.objects.filter(open_on(period)),
+    records=open_facilities,
     key_field="kind",
     code_field="division_code",
     name=_("Open facilities:"),
@@ -265,7 +268,13 @@ register_breakdown(
 )
 
 
-@indicator(
+def _projects_in_use(period: Period) -> Any:
+    """Construction projects put into use from 1 January of the period's year to its end."""
+    end = period.as_of
+    return ConstructionProject.objects.filter(in_use_on__year=end.year, in_use_on__lte=end)
+
+
+indicator(
     code="beds_added_this_year",
     name=_("Beds added by construction this year"),
     unit="beds",
@@ -275,19 +284,10 @@ register_breakdown(
         "Beds of construction projects put into use (投用) from 1 January of the "
         "period's year to its end."
     ),
-)
-def beds_added_this_year(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    end = period.as_of
-    queryset = ConstructionProject.objects.filter(in_use_on__year=end.year, in_use_on__lte=end)
-    return counts(divisions, sum_by_code(queryset, "division_code", divisions, "beds_added"))
+)(SumOf(_projects_in_use, "beds_added"))
 
 
 TARGET_LEVELS = ("city", "district")
-
-
-def _projects_in_use(period: Period) -> Any:
-    end = period.as_of
-    return ConstructionProject.objects.filter(in_use_on__year=end.year, in_use_on__lte=end)
 
 
 @indicator(

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import DivisionLevel
-from yiyang.core.indicator_rows import count_each, sum_each
+from yiyang.core.indicator_figures import CountOf, SumOf
+from yiyang.core.indicator_rows import count_columns, covered_share, division_codes
 from yiyang.core.indicators import (
     Category,
+    Compute,
+    IndicatorValue,
     Period,
     counts,
     divisions_key,
@@ -38,28 +41,56 @@ def served(period: Period) -> QuerySet[ServedMeal]:
     )
 
 
+# The meals every count of the month is a column of: all, subsidised, delivered.
+MEAL_COLUMNS: dict[str, Q | None] = {
+    "all": None,
+    "subsidised": Q(subsidy_yuan__gt=0),
+    "delivered": Q(mode=MealMode.DELIVERY),
+}
+
+
 def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str, int]]:
     """One grouped query for every meal count of the month, per elder's community code."""
 
     def compute() -> dict[str, dict[str, int]]:
-        rows = (
-            served(period)
-            .filter(scope_q("division_code", divisions))
-            .order_by()
-            .values("division_code")
-            .annotate(
-                all=Count("pk"),
-                subsidised=Count("pk", filter=Q(subsidy_yuan__gt=0)),
-                delivered=Count("pk", filter=Q(mode=MealMode.DELIVERY)),
-            )
-        )
-        keys = ("all", "subsidised", "delivered")
-        return {k: {r["division_code"]: r[k] for r in rows} for k in keys}
+        in_scope = served(period).filter(scope_q("division_code", divisions))
+        return count_columns(in_scope, "division_code", MEAL_COLUMNS)
 
     return shared(("meals", period, divisions_key(divisions)), compute)
 
 
-@indicator(
+def meal_count(key: str) -> Compute:
+    """The meals of one column of :func:`_counts` in each division."""
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+        return counts(divisions, _counts(period, divisions)[key])
+
+    return compute
+
+
+def meal_share(key: str) -> Compute:
+    """The meals of one column of :func:`_counts` as a share of all meals served."""
+
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+        found = _counts(period, divisions)
+        return ratios(divisions, found[key], found["all"])
+
+    return compute
+
+
+def late_deliveries(period: Period) -> QuerySet[Booking]:
+    return Booking.objects.filter(
+        day__gte=period.start, day__lt=period.end, status=BookingStatus.DELIVERED, is_late=True
+    )
+
+
+def canteens_opened(period: Period) -> QuerySet[Canteen]:
+    """Canteens whose facility opened from 1 January of the period's year to its end."""
+    end = period.as_of
+    return Canteen.objects.filter(facility__opened_on__year=end.year, facility__opened_on__lte=end)
+
+
+indicator(
     code="meals_served",
     name=_("Meals served to elders"),
     unit="count",
@@ -70,12 +101,9 @@ def _counts(period: Period, divisions: Sequence[Division]) -> dict[str, dict[str
         "Meals handed over at a canteen counter or delivered (老年助餐) in the "
         "period, counted where the elder lives."
     ),
-)
-def meals_served(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return counts(divisions, _counts(period, divisions)["all"])
+)(meal_count("all"))
 
-
-@indicator(
+indicator(
     code="meals_subsidised_share",
     name=_("Meals with a meal subsidy"),
     unit="percent",
@@ -85,57 +113,36 @@ def meals_served(period: Period, divisions: Sequence[Division]) -> dict[int, Any
         "Meals served with a meal subsidy (numerator) over all meals served "
         "(denominator) in the period."
     ),
-)
-def meals_subsidised_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    found = _counts(period, divisions)
-    return ratios(divisions, found["subsidised"], found["all"])
+)(meal_share("subsidised"))
 
-
-@indicator(
+indicator(
     code="meals_delivered_share",
     name=_("Meals delivered to the home"),
     unit="percent",
     category=Category.HOME_CARE,
     order=97,
     definition=_("Meals delivered (numerator) over all meals served (denominator)."),
-)
-def meals_delivered_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    found = _counts(period, divisions)
-    return ratios(divisions, found["delivered"], found["all"])
+)(meal_share("delivered"))
 
-
-@indicator(
+indicator(
     code="meals_subsidy_spent",
     name=_("Meal subsidy spent"),
     unit="yuan",
     category=Category.HOME_CARE,
     order=98,
     definition=_("Meal subsidies granted at the counter or on delivery in the period."),
-)
-def meals_subsidy_spent(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return sum_each(divisions, served(period), "subsidy_yuan")
+)(SumOf(served, "subsidy_yuan"))
 
-
-@indicator(
+indicator(
     code="meals_elders_served",
     name=_("Elders served meals"),
     unit="people",
     category=Category.HOME_CARE,
     order=99,
     definition=_("Distinct elders served at least one meal in the period."),
-)
-def meals_elders_served(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    rows = (
-        served(period)
-        .filter(scope_q("division_code", divisions))
-        .order_by()
-        .values("division_code")
-        .annotate(n=Count("elder_id", distinct=True))
-    )
-    return counts(divisions, {r["division_code"]: r["n"] for r in rows})
+)(CountOf(served, distinct="elder_id"))
 
-
-@indicator(
+indicator(
     code="meals_late_deliveries",
     name=_("Late meal deliveries"),
     unit="count",
@@ -146,12 +153,7 @@ def meals_elders_served(period: Period, divisions: Sequence[Division]) -> dict[i
         "Deliveries handed over later than the meal's start plus "
         "YIYANG_MEAL_LATE_DELIVERY_MINUTES (60) in the period."
     ),
-)
-def meals_late_deliveries(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    late = Booking.objects.filter(
-        day__gte=period.start, day__lt=period.end, status=BookingStatus.DELIVERED, is_late=True
-    )
-    return count_each(divisions, late)
+)(CountOf(late_deliveries))
 
 
 @indicator(
@@ -166,21 +168,17 @@ def meals_late_deliveries(period: Period, divisions: Sequence[Division]) -> dict
     ),
 )
 def meals_canteen_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    codes = list(
-        Division.objects.filter(
-            scope_q("code", divisions), level=DivisionLevel.COMMUNITY
-        ).values_list("code", flat=True)
-    )
+    codes = division_codes(divisions, DivisionLevel.COMMUNITY)
     through = Canteen.delivery_area.through
     covered = set(
         through.objects.filter(canteen__is_active=True, canteen__created_at__date__lte=period.as_of)
         .filter(scope_q("division__code", divisions))
         .values_list("division__code", flat=True)
     )
-    return ratios(divisions, {c: 1 for c in codes if c in covered}, dict.fromkeys(codes, 1))
+    return covered_share(divisions, codes, covered)
 
 
-@indicator(
+indicator(
     code="meals_canteens_opened",
     name=_("Canteens and meal points opened this year"),
     unit="count",
@@ -190,13 +188,7 @@ def meals_canteen_coverage(period: Period, divisions: Sequence[Division]) -> dic
         "Canteens and meal points serving meals whose facility opened between 1 "
         "January of the period's year and its end (the texts' target: 50 a year)."
     ),
-)
-def meals_canteens_opened(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    end = period.as_of
-    opened = Canteen.objects.filter(
-        facility__opened_on__year=end.year, facility__opened_on__lte=end
-    )
-    return count_each(divisions, opened)
+)(CountOf(canteens_opened))
 
 
 @indicator(

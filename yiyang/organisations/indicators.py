@@ -13,7 +13,7 @@ covered communities), so that a facility serving its neighbours counts for them 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,18 +22,18 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.choices import DivisionLevel
+from yiyang.core.indicator_figures import CountOf, SumOf, SumShareOf
+from yiyang.core.indicator_rows import census, covered_share, division_codes
 from yiyang.core.indicators import (
     Category,
+    Compute,
     IndicatorValue,
     Level,
+    Number,
     Period,
-    count_by_code,
-    counts,
     indicator,
     joined,
-    ratio,
     ratios,
-    rollup,
     scope_q,
     sum_by_code,
 )
@@ -71,19 +71,26 @@ def institutions(period: Period) -> QuerySet[Organisation]:
     return active(period).filter(kind=OrganisationKind.CARE_INSTITUTION)
 
 
-def org_counts(
-    period: Period, divisions: Sequence[Division], queryset: QuerySet[Organisation]
-) -> dict[int, IndicatorValue]:
-    return counts(divisions, count_by_code(queryset, "division__code", divisions))
+def organisations_of(kind: str, **filters: Any) -> Callable[[Period], QuerySet[Organisation]]:
+    """The active organisations of one kind (and ``filters``) at the period's end."""
+    return lambda period: active(period).filter(kind=kind, **filters)
+
+
+# Organisations carry their division's code on the division itself.
+CODE = "division__code"
 
 
 def elder_base(divisions: Sequence[Division]) -> dict[str, int]:
     """Census residents aged INDICATOR_ELDER_AGE+ (60 by default, or 65) per community."""
     field = "population_65_plus" if settings.INDICATOR_ELDER_AGE == 65 else "population_60_plus"
-    rows = Division.objects.filter(
-        scope_q("code", divisions), level=DivisionLevel.COMMUNITY
-    ).values_list("code", field)
-    return {code: n for code, n in rows if n}
+    return census(divisions, field)
+
+
+def per_1000_elders(
+    divisions: Sequence[Division], per_code: Mapping[str, Number]
+) -> dict[int, IndicatorValue]:
+    """A figure per 1,000 census residents of the base age (:func:`elder_base`)."""
+    return ratios(divisions, per_code, elder_base(divisions), scale=1000)
 
 
 BASE_NOTE = _(
@@ -92,47 +99,34 @@ BASE_NOTE = _(
 )
 
 
-@indicator(
+indicator(
     code="institutions",
     name=_("Care institutions"),
     unit="count",
     category=Category.INSTITUTIONS,
     order=40,
     definition=_("Active care institutions (养老机构) registered in the division."),
-)
-def institutions_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return org_counts(period, divisions, institutions(period))
+)(CountOf(institutions, code_field=CODE))
 
-
-@indicator(
+indicator(
     code="institutions_public",
     name=_("Public care institutions"),
     unit="count",
     category=Category.INSTITUTIONS,
     order=41,
     definition=_("Active care institutions owned by the government (公办)."),
-)
-def institutions_public(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return org_counts(period, divisions, institutions(period).filter(ownership=Ownership.PUBLIC))
+)(CountOf(lambda period: institutions(period).filter(ownership=Ownership.PUBLIC), code_field=CODE))
 
-
-@indicator(
+indicator(
     code="institutions_private",
     name=_("Private care institutions"),
     unit="count",
     category=Category.INSTITUTIONS,
     order=42,
     definition=_("Active care institutions in private ownership (民办)."),
-)
-def institutions_private(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return org_counts(period, divisions, institutions(period).filter(ownership=Ownership.PRIVATE))
+)(CountOf(lambda period: institutions(period).filter(ownership=Ownership.PRIVATE), code_field=CODE))
 
-
-def beds(period: Period, divisions: Sequence[Division], field: str) -> dict[str, Any]:
-    return sum_by_code(institutions(period), "division__code", divisions, F(field))
-
-
-@indicator(
+indicator(
     code="beds",
     name=_("Beds in care institutions"),
     unit="beds",
@@ -140,9 +134,7 @@ def beds(period: Period, divisions: Sequence[Division], field: str) -> dict[str,
     order=43,
     headline=True,
     definition=_("Total beds of the active care institutions (as on their records)."),
-)
-def beds_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return counts(divisions, beds(period, divisions, "total_beds"))
+)(SumOf(institutions, F("total_beds"), code_field=CODE))
 
 
 @indicator(
@@ -158,12 +150,12 @@ def beds_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
     ),
 )
 def beds_per_1000(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return ratios(
-        divisions, beds(period, divisions, "total_beds"), elder_base(divisions), scale=1000
+    return per_1000_elders(
+        divisions, sum_by_code(institutions(period), CODE, divisions, F("total_beds"))
     )
 
 
-@indicator(
+indicator(
     code="nursing_bed_share",
     name=_("Nursing-type beds as a share of beds"),
     unit="percent",
@@ -175,20 +167,20 @@ def beds_per_1000(period: Period, divisions: Sequence[Division]) -> dict[int, An
         "active care institutions. The national target is at least 70%."
     ),
     default_target=lambda: Decimal(70),
-)
-def nursing_bed_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return ratios(
-        divisions, beds(period, divisions, "nursing_beds"), beds(period, divisions, "total_beds")
-    )
+)(SumShareOf(institutions, F("nursing_beds"), F("total_beds"), code_field=CODE))
 
 
-def occupancy(period: Period, divisions: Sequence[Division], urban: bool | None) -> Any:
-    queryset = institutions(period).filter(total_beds__gt=0, occupied_beds__isnull=False)
-    if urban is not None:
-        queryset = queryset.filter(division__is_urban=urban)
-    occupied = sum_by_code(queryset, "division__code", divisions, F("occupied_beds"))
-    total = sum_by_code(queryset, "division__code", divisions, F("total_beds"))
-    return ratios(divisions, occupied, total)
+def occupancy(urban: bool | None) -> SumShareOf:
+    """Occupied beds over beds of the institutions that report occupancy (in urban or in
+    rural divisions only, or in all)."""
+
+    def reporting(period: Period) -> QuerySet[Organisation]:
+        queryset = institutions(period).filter(total_beds__gt=0, occupied_beds__isnull=False)
+        if urban is not None:
+            queryset = queryset.filter(division__is_urban=urban)
+        return queryset
+
+    return SumShareOf(reporting, F("occupied_beds"), F("total_beds"), code_field=CODE)
 
 
 OCCUPANCY = _(
@@ -197,55 +189,49 @@ OCCUPANCY = _(
 )
 
 
-@indicator(
-    code="occupancy",
-    name=_("Bed occupancy"),
-    unit="percent",
-    category=Category.INSTITUTIONS,
-    order=46,
-    definition=OCCUPANCY,
-)
-def occupancy_all(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return dict(occupancy(period, divisions, None))
+# The occupancy figures: code, name, the sentence the definition adds, urban (True), rural
+# (False) or all institutions (None), and order.
+OCCUPANCY_FIGURES: list[tuple[str, Any, Any, bool | None, int]] = [
+    ("occupancy", _("Bed occupancy"), None, None, 46),
+    (
+        "occupancy_urban",
+        _("Bed occupancy, urban"),
+        _("Only institutions in urban divisions."),
+        True,
+        47,
+    ),
+    (
+        "occupancy_rural",
+        _("Bed occupancy, rural"),
+        _("Only institutions in rural divisions (villages, towns)."),
+        False,
+        48,
+    ),
+]
+for _code, _name, _only, _urban, _order in OCCUPANCY_FIGURES:
+    indicator(
+        code=_code,
+        name=_name,
+        unit="percent",
+        category=Category.INSTITUTIONS,
+        order=_order,
+        definition=OCCUPANCY if _only is None else joined(OCCUPANCY, _only),
+    )(occupancy(_urban))
 
 
-@indicator(
-    code="occupancy_urban",
-    name=_("Bed occupancy, urban"),
-    unit="percent",
-    category=Category.INSTITUTIONS,
-    order=47,
-    definition=joined(OCCUPANCY, _("Only institutions in urban divisions.")),
-)
-def occupancy_urban(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return dict(occupancy(period, divisions, True))
+def coverage(urban: bool | None) -> Compute:
+    """Communities (urban or rural only, or all) covered by a source of
+    ``COVERAGE_SOURCES`` as a share of all of them."""
 
+    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, IndicatorValue]:
+        only = {} if urban is None else {"is_urban": urban}
+        codes = division_codes(divisions, DivisionLevel.COMMUNITY, **only)
+        covered: set[str] = set()
+        for source in COVERAGE_SOURCES:
+            covered |= source(period, divisions)
+        return covered_share(divisions, codes, covered)
 
-@indicator(
-    code="occupancy_rural",
-    name=_("Bed occupancy, rural"),
-    unit="percent",
-    category=Category.INSTITUTIONS,
-    order=48,
-    definition=joined(OCCUPANCY, _("Only institutions in rural divisions (villages, towns).")),
-)
-def occupancy_rural(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return dict(occupancy(period, divisions, False))
-
-
-def coverage(
-    period: Period, divisions: Sequence[Division], urban: bool | None
-) -> dict[int, IndicatorValue]:
-    communities = Division.objects.filter(scope_q("code", divisions), level=DivisionLevel.COMMUNITY)
-    if urban is not None:
-        communities = communities.filter(is_urban=urban)
-    codes = list(communities.values_list("code", flat=True))
-    covered: set[str] = set()
-    for source in COVERAGE_SOURCES:
-        covered |= source(period, divisions)
-    return ratios(
-        divisions, {code: 1 for code in codes if code in covered}, dict.fromkeys(codes, 1)
-    )
+    return compute
 
 
 COVERAGE = _(
@@ -255,7 +241,7 @@ COVERAGE = _(
 )
 
 
-@indicator(
+indicator(
     code="station_coverage",
     name=_("Communities with a care station"),
     unit="percent",
@@ -263,12 +249,10 @@ COVERAGE = _(
     order=50,
     headline=True,
     definition=COVERAGE,
-)
-def station_coverage(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return coverage(period, divisions, None)
+)(coverage(None))
 
 
-@indicator(
+indicator(
     code="station_coverage_urban",
     name=_("Urban communities with a care station"),
     unit="percent",
@@ -276,12 +260,10 @@ def station_coverage(period: Period, divisions: Sequence[Division]) -> dict[int,
     order=51,
     definition=joined(COVERAGE, _("Urban communities only; the target is 100%.")),
     default_target=lambda: Decimal(100),
-)
-def station_coverage_urban(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return coverage(period, divisions, True)
+)(coverage(True))
 
 
-@indicator(
+indicator(
     code="station_coverage_rural",
     name=_("Rural villages with a care station"),
     unit="percent",
@@ -289,9 +271,7 @@ def station_coverage_urban(period: Period, divisions: Sequence[Division]) -> dic
     order=52,
     definition=joined(COVERAGE, _("Rural villages only; the target is 90%.")),
     default_target=lambda: Decimal(90),
-)
-def station_coverage_rural(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return coverage(period, divisions, False)
+)(coverage(False))
 
 
 def day_care_in_street(period: Period, divisions: Sequence[Division]) -> set[str]:
@@ -324,40 +304,27 @@ DAY_CARE_SOURCES: list[CoverageSource] = [day_care_in_street]
     ),
 )
 def streets_with_day_care(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    streets = list(
-        Division.objects.filter(scope_q("code", divisions), level=DivisionLevel.STREET).values_list(
-            "code", flat=True
-        )
-    )
+    streets = division_codes(divisions, DivisionLevel.STREET)
     with_centre: set[str] = set()
     for source in DAY_CARE_SOURCES:
         with_centre |= source(period, divisions)
-    top = rollup(divisions, {s: 1 for s in streets if s[:9] in with_centre})
-    bottom = rollup(divisions, dict.fromkeys(streets, 1))
-    return {d.pk: ratio(top[d.pk], bottom[d.pk]) for d in divisions}
+    return covered_share(divisions, streets, {s for s in streets if s[:9] in with_centre})
 
 
-@indicator(
+indicator(
     code="community_stations",
     name=_("Community care stations"),
     unit="count",
     category=Category.COMMUNITY,
     order=54,
     definition=_("Active community care stations (社区养老服务站) in the division."),
-)
-def community_stations(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = active(period).filter(kind=OrganisationKind.COMMUNITY_STATION)
-    return org_counts(period, divisions, queryset)
+)(CountOf(organisations_of(OrganisationKind.COMMUNITY_STATION), code_field=CODE))
 
-
-@indicator(
+indicator(
     code="canteens",
     name=_("Elderly canteens"),
     unit="count",
     category=Category.COMMUNITY,
     order=55,
     definition=_("Active elderly canteens (老年食堂) in the division."),
-)
-def canteens(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = active(period).filter(kind=OrganisationKind.ELDERLY_CANTEEN)
-    return org_counts(period, divisions, queryset)
+)(CountOf(organisations_of(OrganisationKind.ELDERLY_CANTEEN), code_field=CODE))

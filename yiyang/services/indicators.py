@@ -16,20 +16,19 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.indicator_figures import CountOf
 from yiyang.core.indicators import (
     Category,
     IndicatorValue,
     Period,
     count_by_code,
-    counts,
     indicator,
     joined,
     quantise,
-    ratios,
     rollup,
 )
 from yiyang.core.models import Division
-from yiyang.organisations.indicators import BASE_NOTE, elder_base
+from yiyang.organisations.indicators import BASE_NOTE, elder_base, per_1000_elders
 from yiyang.services.choices import CaregiverStatus
 from yiyang.services.models import Caregiver, Certificate
 
@@ -43,15 +42,29 @@ def caregivers(period: Period) -> QuerySet[Caregiver]:
     )
 
 
+# Caregivers count where their provider is registered.
+CODE = "provider__division__code"
+
+
 def caregiver_counts(period: Period, divisions: Sequence[Division]) -> dict[str, int]:
-    return count_by_code(caregivers(period), "provider__division__code", divisions)
+    return count_by_code(caregivers(period), CODE, divisions)
+
+
+def certificates_expiring_soon(period: Period) -> QuerySet[Certificate]:
+    """Certificates of active caregivers expiring in the 30 days after the reference day."""
+    day = period.as_of
+    return Certificate.objects.filter(
+        caregiver__in=caregivers(period).filter(status=CaregiverStatus.ACTIVE),
+        expires_on__gte=day,
+        expires_on__lte=day + datetime.timedelta(days=EXPIRY_DAYS),
+    )
 
 
 def norm() -> Decimal:
     return Decimal(settings.CAREGIVER_NORM_PER_1000)
 
 
-@indicator(
+indicator(
     code="caregivers",
     name=_("Caregivers"),
     unit="people",
@@ -62,9 +75,7 @@ def norm() -> Decimal:
         "Caregivers (养老护理员) employed by the providers registered in the division, "
         "active or on leave."
     ),
-)
-def caregivers_total(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return counts(divisions, caregiver_counts(period, divisions))
+)(CountOf(caregivers, code_field=CODE))
 
 
 @indicator(
@@ -83,7 +94,7 @@ def caregivers_total(period: Period, divisions: Sequence[Division]) -> dict[int,
     default_target=norm,
 )
 def caregivers_per_1000(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return ratios(divisions, caregiver_counts(period, divisions), elder_base(divisions), scale=1000)
+    return per_1000_elders(divisions, caregiver_counts(period, divisions))
 
 
 @indicator(
@@ -111,7 +122,7 @@ def caregiver_gap(period: Period, divisions: Sequence[Division]) -> dict[int, An
     return result
 
 
-@indicator(
+indicator(
     code="certificates_expiring",
     name=_("Caregiver certificates expiring within 30 days"),
     unit="count",
@@ -122,14 +133,4 @@ def caregiver_gap(period: Period, divisions: Sequence[Division]) -> dict[int, An
         "Certificates of active caregivers that expire in the 30 days after the reference "
         "day (the month's last day, or today for the running month)."
     ),
-)
-def certificates_expiring(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    day = period.as_of
-    queryset = Certificate.objects.filter(
-        caregiver__in=caregivers(period).filter(status=CaregiverStatus.ACTIVE),
-        expires_on__gte=day,
-        expires_on__lte=day + datetime.timedelta(days=EXPIRY_DAYS),
-    )
-    return counts(
-        divisions, count_by_code(queryset, "caregiver__provider__division__code", divisions)
-    )
+)(CountOf(certificates_expiring_soon, code_field=f"caregiver__{CODE}"))

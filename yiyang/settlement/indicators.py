@@ -4,21 +4,13 @@ caregivers' subsidies paid (by the employer's division)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicator_rows import count_each, sum_each
-from yiyang.core.indicators import (
-    Category,
-    Period,
-    counts,
-    indicator,
-    scope_q,
-)
-from yiyang.core.models import Division
+from yiyang.core.indicator_figures import CountOf, SumOf
+from yiyang.core.indicators import Category, Period, indicator
 from yiyang.settlement.choices import PAYEE_KINDS, LineStatus, StatementStatus
 from yiyang.settlement.models import RiskScore, StatementLine
 
@@ -32,6 +24,18 @@ def _lines(period: Period) -> Any:
     ).exclude(source_kind__in=PAYEE_KINDS)
 
 
+def _lines_cut(period: Period) -> Any:
+    """The month's lines that reviewers reduced or rejected."""
+    return _lines(period).filter(Q(status=LineStatus.REDUCED) | Q(status=LineStatus.REJECTED))
+
+
+def _providers_at_high_risk(period: Period) -> Any:
+    """The providers' (not the caregivers') risk scores of the month at or over HIGH_RISK."""
+    return RiskScore.objects.filter(
+        month__gte=period.start, month__lt=period.end, caregiver__isnull=True, score__gte=HIGH_RISK
+    )
+
+
 def _subsidies_paid(period: Period) -> Any:
     return StatementLine.objects.filter(
         statement__month__gte=period.start,
@@ -42,7 +46,7 @@ def _subsidies_paid(period: Period) -> Any:
     )
 
 
-@indicator(
+indicator(
     code="settlement_held_yuan",
     name=_("Allowance held on statements"),
     unit="yuan",
@@ -53,12 +57,9 @@ def _subsidies_paid(period: Period) -> Any:
         "Allowance claimed on the month's statements on lines still held for review, "
         "by the elder's division."
     ),
-)
-def held_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return sum_each(divisions, _lines(period).filter(status=LineStatus.HELD), F("allowance_yuan"))
+)(SumOf(lambda period: _lines(period).filter(status=LineStatus.HELD), F("allowance_yuan")))
 
-
-@indicator(
+indicator(
     code="settlement_withheld_yuan",
     name=_("Allowance reduced or rejected"),
     unit="yuan",
@@ -69,13 +70,9 @@ def held_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
         "Allowance claimed on the month's statements that reviewers reduced or "
         "rejected (claimed minus paid), by the elder's division."
     ),
-)
-def withheld_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = _lines(period).filter(Q(status=LineStatus.REDUCED) | Q(status=LineStatus.REJECTED))
-    return sum_each(divisions, queryset, F("allowance_yuan") - F("payable_yuan"))
+)(SumOf(_lines_cut, F("allowance_yuan") - F("payable_yuan")))
 
-
-@indicator(
+indicator(
     code="settlement_high_risk_providers",
     name=_("Providers at high fraud risk"),
     unit="count",
@@ -86,15 +83,9 @@ def withheld_yuan(period: Period, divisions: Sequence[Division]) -> dict[int, An
         "Providers whose fraud risk score for the month is 50 or more (of 100), by "
         "the provider's division."
     ),
-)
-def high_risk_providers(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = RiskScore.objects.filter(
-        month__gte=period.start, month__lt=period.end, caregiver__isnull=True, score__gte=HIGH_RISK
-    )
-    return count_each(divisions, queryset)
+)(CountOf(_providers_at_high_risk))
 
-
-@indicator(
+indicator(
     code="caregiver_subsidies_paid",
     name=_("Caregiver subsidies paid for the month"),
     unit="yuan",
@@ -105,12 +96,9 @@ def high_risk_providers(period: Period, divisions: Sequence[Division]) -> dict[i
         "treasury has paid (what was paid after review), by the division of the "
         "employer they were paid through."
     ),
-)
-def caregiver_subsidies_paid(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return sum_each(divisions, _subsidies_paid(period), F("payable_yuan"))
+)(SumOf(_subsidies_paid, F("payable_yuan")))
 
-
-@indicator(
+indicator(
     code="caregiver_subsidies_paid_people",
     name=_("Caregivers paid a subsidy for the month"),
     unit="people",
@@ -121,15 +109,4 @@ def caregiver_subsidies_paid(period: Period, divisions: Sequence[Division]) -> d
         "treasury has paid, each once, by the division of the employer they were "
         "paid through."
     ),
-)
-def caregiver_subsidies_paid_people(
-    period: Period, divisions: Sequence[Division]
-) -> dict[int, Any]:
-    rows = (
-        _subsidies_paid(period)
-        .filter(scope_q("division_code", divisions))
-        .order_by()
-        .values_list("division_code")
-        .annotate(n=Count("person_id", distinct=True))
-    )
-    return counts(divisions, dict(rows))
+)(CountOf(_subsidies_paid, distinct="person_id"))

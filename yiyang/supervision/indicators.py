@@ -16,18 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicator_rows import count_each, count_share, sum_share
-from yiyang.core.indicators import (
-    Category,
-    Period,
-    count_values,
-    for_providers,
-    indicator,
-)
+from yiyang.core.indicator_figures import CountOf, ShareOf, SumShareOf
+from yiyang.core.indicator_rows import count_share
+from yiyang.core.indicators import Category, Period, indicator
 from yiyang.core.models import Division
 from yiyang.organisations.choices import OrganisationStatus
 from yiyang.organisations.models import Organisation
@@ -96,9 +91,6 @@ def rated_3_plus(period: Period, divisions: Sequence[Division]) -> dict[int, Any
 
 
 def _level_count(level: int, target: int, order: int) -> None:
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        return count_each(divisions, levels_in_force(period).filter(level=level))
-
     indicator(
         code=f"institutions_{level}_star",
         unit="count",
@@ -113,7 +105,7 @@ def _level_count(level: int, target: int, order: int) -> None:
             level=level,
         ),
         default_target=lambda: Decimal(target),
-    )(compute)
+    )(CountOf(lambda period: levels_in_force(period).filter(level=level)))
 
 
 _level_count(5, 10, 141)
@@ -121,7 +113,22 @@ _level_count(4, 20, 142)
 _level_count(3, 20, 143)
 
 
-@indicator(
+def inspections_due(period: Period) -> QuerySet[Inspection]:
+    """Inspections due from 1 January to the period's end, not cancelled."""
+    due = Inspection.objects.filter(due_on__gte=_year_start(period), due_on__lte=period.as_of)
+    return due.exclude(status=InspectionStatus.CANCELLED)
+
+
+def fire_inspections_done(period: Period) -> QuerySet[Inspection]:
+    return Inspection.objects.filter(
+        kind=InspectionKind.FIRE,
+        status=InspectionStatus.DONE,
+        done_at__date__gte=_year_start(period),
+        done_at__date__lte=period.as_of,
+    )
+
+
+indicator(
     code="inspections_done_share",
     name=_("Safety inspections done against plan"),
     unit="percent",
@@ -131,14 +138,9 @@ _level_count(3, 20, 143)
         "Inspections due from 1 January to the period's end that were done "
         "(numerator), divided by the inspections due in that span (denominator)."
     ),
-)
-def inspections_done(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    due = Inspection.objects.filter(due_on__gte=_year_start(period), due_on__lte=period.as_of)
-    due = due.exclude(status=InspectionStatus.CANCELLED)
-    return count_share(divisions, due.filter(status=InspectionStatus.DONE), due)
+)(ShareOf(inspections_due, Q(status=InspectionStatus.DONE)))
 
-
-@indicator(
+indicator(
     code="fire_safety_compliance",
     name=_("Fire-safety compliance"),
     unit="percent",
@@ -149,18 +151,25 @@ def inspections_done(period: Period, divisions: Sequence[Division]) -> dict[int,
         "Fire-safety inspections done from 1 January to the period's end that "
         "passed (numerator), divided by those done (denominator)."
     ),
-)
-def fire_compliance(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    done = Inspection.objects.filter(
-        kind=InspectionKind.FIRE,
-        status=InspectionStatus.DONE,
-        done_at__date__gte=_year_start(period),
-        done_at__date__lte=period.as_of,
+)(ShareOf(fire_inspections_done, Q(result=InspectionResult.PASSED)))
+
+
+def rectifications_open(period: Period) -> QuerySet[Rectification]:
+    """Rectification orders made by the period's end and not closed by then."""
+    day = period.as_of
+    return Rectification.objects.filter(created_at__date__lte=day).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__date__gt=day)
     )
-    return count_share(divisions, done.filter(result=InspectionResult.PASSED), done)
 
 
-@indicator(
+def rectifications_made(period: Period) -> QuerySet[Rectification]:
+    """Rectification orders made from 1 January to the period's end."""
+    return Rectification.objects.filter(
+        created_at__date__gte=_year_start(period), created_at__date__lte=period.as_of
+    )
+
+
+indicator(
     code="rectifications_overdue",
     name=_("Overdue rectification orders"),
     unit="count",
@@ -168,16 +177,9 @@ def fire_compliance(period: Period, divisions: Sequence[Division]) -> dict[int, 
     order=146,
     direction="lower",
     definition=_("Rectification orders open at the period's end whose deadline had passed."),
-)
-def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    day = period.as_of
-    open_then = Rectification.objects.filter(created_at__date__lte=day, deadline__lt=day).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__date__gt=day)
-    )
-    return count_each(divisions, open_then)
+)(CountOf(lambda period: rectifications_open(period).filter(deadline__lt=period.as_of)))
 
-
-@indicator(
+indicator(
     code="rectifications_open",
     name=_("Open rectification orders"),
     unit="count",
@@ -187,16 +189,9 @@ def rectifications_overdue(period: Period, divisions: Sequence[Division]) -> dic
     definition=_(
         "Rectification orders made by the period's end and not closed by then, overdue or not."
     ),
-)
-def rectifications_open(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    day = period.as_of
-    open_then = Rectification.objects.filter(created_at__date__lte=day).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__date__gt=day)
-    )
-    return count_each(divisions, open_then)
+)(CountOf(rectifications_open))
 
-
-@indicator(
+indicator(
     code="rectifications_closed_share",
     name=_("Rectification orders closed"),
     unit="percent",
@@ -207,13 +202,12 @@ def rectifications_open(period: Period, divisions: Sequence[Division]) -> dict[i
         "re-inspection by the period's end (numerator), divided by the orders made in "
         "that span (denominator)."
     ),
-)
-def rectifications_closed(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    made = Rectification.objects.filter(
-        created_at__date__gte=_year_start(period), created_at__date__lte=period.as_of
+)(
+    ShareOf(
+        rectifications_made,
+        lambda period: Q(closed_at__isnull=False, closed_at__date__lte=period.as_of),
     )
-    top = made.filter(closed_at__isnull=False, closed_at__date__lte=period.as_of)
-    return count_share(divisions, top, made)
+)
 
 
 def complaints(period: Period) -> QuerySet[Complaint]:
@@ -222,7 +216,14 @@ def complaints(period: Period) -> QuerySet[Complaint]:
     )
 
 
-@indicator(
+def complaints_closed_with_answer(period: Period) -> QuerySet[Complaint]:
+    """Complaints closed in the period with the complainant's answer recorded."""
+    return Complaint.objects.filter(
+        closed_at__gte=period.start_dt(), closed_at__lt=period.end_dt(), satisfied__isnull=False
+    )
+
+
+indicator(
     code="complaints_received",
     name=_("Complaints received"),
     unit="count",
@@ -230,12 +231,9 @@ def complaints(period: Period) -> QuerySet[Complaint]:
     order=147,
     direction="lower",
     definition=_("Complaints entered in the register in the month, from every channel."),
-)
-def complaints_received(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return count_each(divisions, complaints(period))
+)(CountOf(complaints))
 
-
-@indicator(
+indicator(
     code="complaints_answered_on_time_share",
     name=_("Complaints answered in time"),
     unit="percent",
@@ -246,14 +244,9 @@ def complaints_received(period: Period, divisions: Sequence[Division]) -> dict[i
         "working days (numerator), divided by complaints received in the month "
         "(denominator); one still open counts against the share."
     ),
-)
-def complaints_on_time(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    received = complaints(period)
-    top = received.filter(answered_at__isnull=False, answered_at__lte=F("answer_by"))
-    return count_share(divisions, top, received)
+)(ShareOf(complaints, Q(answered_at__isnull=False, answered_at__lte=F("answer_by"))))
 
-
-@indicator(
+indicator(
     code="complaints_satisfied_share",
     name=_("Complainants satisfied at closure"),
     unit="percent",
@@ -264,15 +257,9 @@ def complaints_on_time(period: Period, divisions: Sequence[Division]) -> dict[in
         "(numerator), divided by complaints closed in the month with the complainant's "
         "answer recorded (denominator); a closure without an answer counts in neither."
     ),
-)
-def complaints_satisfied(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    closed = Complaint.objects.filter(
-        closed_at__gte=period.start_dt(), closed_at__lt=period.end_dt(), satisfied__isnull=False
-    )
-    return count_share(divisions, closed.filter(satisfied=True), closed)
+)(ShareOf(complaints_closed_with_answer, Q(satisfied=True)))
 
-
-@indicator(
+indicator(
     code="complaints",
     name=_("Complaints"),
     unit="count",
@@ -283,25 +270,22 @@ def complaints_satisfied(period: Period, divisions: Sequence[Division]) -> dict[
         "Complaints about visits received in the month (the register's complaints "
         "concerning a visit, from the family page or any other channel)."
     ),
-)
-def visit_complaints(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    return count_each(divisions, complaints(period).filter(visit__isnull=False))
-
-
-@for_providers("complaints")
-def visit_complaints_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-    keys = [p.pk for p in providers]
-    rows = (
-        complaints(period)
-        .filter(visit__isnull=False, organisation_id__in=keys)
-        .order_by()
-        .values_list("organisation_id")
-        .annotate(n=Count("pk"))
+)(
+    CountOf(
+        lambda period: complaints(period).filter(visit__isnull=False),
+        provider_field="organisation_id",
     )
-    return count_values(keys, dict(rows))
+)
 
 
-@indicator(
+def evaluations_scored(period: Period) -> QuerySet[ServiceEvaluation]:
+    """Evaluations of the period's year scored by its end."""
+    return ServiceEvaluation.objects.filter(
+        year=period.as_of.year, status=EvaluationStatus.SCORED, scored_at__lt=period.end_dt()
+    )
+
+
+indicator(
     code="service_evaluation_score",
     name=_("Evaluation score of purchased services"),
     unit="percent",
@@ -312,9 +296,4 @@ def visit_complaints_by_provider(period: Period, providers: Sequence[Any]) -> di
         "(numerator), divided by the points the evaluated providers could have had "
         "(denominator), by the provider's division."
     ),
-)
-def evaluation_score(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    scored = ServiceEvaluation.objects.filter(
-        year=period.as_of.year, status=EvaluationStatus.SCORED, scored_at__lt=period.end_dt()
-    )
-    return sum_share(divisions, scored, F("total"), F("max_total"))
+)(SumShareOf(evaluations_scored, F("total"), F("max_total")))

@@ -10,19 +10,22 @@ counts as delivered when it was done, confirmed and, if flagged, accepted on rev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.indicator_figures import CountOf, ShareOf, provider_counts
+from yiyang.core.indicator_rows import Values, count_columns
 from yiyang.core.indicators import (
     Category,
     Period,
+    ProviderCompute,
     count_by_code,
     count_values,
     counts,
     divisions_key,
-    for_providers,
     indicator,
     joined,
     ratio_values,
@@ -42,6 +45,8 @@ DELIVERED = (
     & Q(review_status__in=[ReviewStatus.NONE, ReviewStatus.ACCEPTED])
 )
 SATISFIED_STARS = 4
+# Ratings count where the rated visit was, and for the provider that made it.
+RATED_VISIT = {"code_field": "visit__division_code", "provider_field": "visit__provider_id"}
 
 
 def visits(period: Period) -> QuerySet[Visit]:
@@ -74,17 +79,8 @@ def visit_counts(
     name = condition_name(condition)
 
     def summary() -> dict[str, dict[str, int]]:
-        columns = {
-            key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
-        }
-        rows = (
-            visits(period)
-            .filter(scope_q("division_code", divisions))
-            .order_by()
-            .values("division_code")
-            .annotate(**columns)
-        )
-        return {key: {r["division_code"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
+        in_scope = visits(period).filter(scope_q("division_code", divisions))
+        return count_columns(in_scope, "division_code", CONDITIONS)
 
     table = shared(("visits", period, divisions_key(divisions)), summary)
     if name not in table:  # a condition registered after the summary was taken
@@ -101,129 +97,127 @@ def provider_visit_counts(
     keys = sorted(p.pk for p in providers)
 
     def summary() -> dict[str, dict[int, int]]:
-        columns = {
-            key: Count("pk", filter=q) if q else Count("pk") for key, q in CONDITIONS.items()
-        }
-        rows = (
-            visits(period)
-            .filter(provider_id__in=keys)
-            .order_by()
-            .values("provider_id")
-            .annotate(**columns)
-        )
-        return {key: {r["provider_id"]: r[key] for r in rows if r[key]} for key in CONDITIONS}
+        return count_columns(visits(period).filter(provider_id__in=keys), "provider_id", CONDITIONS)
 
     table = shared(("provider_visits", period, tuple(keys)), summary)
     if name not in table:
-        rows = (
-            visits(period)
-            .filter(CONDITIONS[name], provider_id__in=keys)
-            .order_by()
-            .values_list("provider_id")
-            .annotate(n=Count("pk"))
-        )
-        return dict(rows)
+        return provider_counts(visits(period).filter(CONDITIONS[name]), "provider_id", keys)
     return dict(table[name])
 
 
-def _count(
+@dataclass(frozen=True)
+class VisitCount:
+    """The period's visits meeting ``condition`` (all of them when None), per division and,
+    where ``providers``, per provider: a column of the shared grouped query."""
+
+    condition: Q | None
+    providers: bool = True
+    unit: ClassVar[str] = "count"
+
+    def __post_init__(self) -> None:
+        condition_name(self.condition)
+
+    def __call__(self, period: Period, divisions: Sequence[Division]) -> Values:
+        return counts(divisions, visit_counts(period, divisions, self.condition))
+
+    @property
+    def provider_form(self) -> ProviderCompute | None:
+        return self.by_provider if self.providers else None
+
+    def by_provider(self, period: Period, providers: Sequence[Any]) -> Values:
+        per_provider = provider_visit_counts(period, providers, self.condition)
+        return count_values((p.pk for p in providers), per_provider)
+
+
+@dataclass(frozen=True)
+class VisitShare:
+    """The period's visits meeting ``bottom`` (all when None) that also meet ``top``, as a
+    share of those meeting ``bottom``, per division and per provider."""
+
+    top: Q
+    bottom: Q | None
+    unit: ClassVar[str] = "percent"
+
+    def __post_init__(self) -> None:
+        condition_name(self.bottom)
+        condition_name(self.numerator)
+
+    @property
+    def numerator(self) -> Q:
+        return self.top if self.bottom is None else self.top & self.bottom
+
+    def __call__(self, period: Period, divisions: Sequence[Division]) -> Values:
+        denominator = visit_counts(period, divisions, self.bottom)
+        numerator = visit_counts(period, divisions, self.numerator)
+        return ratios(divisions, numerator, denominator)
+
+    @property
+    def provider_form(self) -> ProviderCompute:
+        return self.by_provider
+
+    def by_provider(self, period: Period, providers: Sequence[Any]) -> Values:
+        denominator = provider_visit_counts(period, providers, self.bottom)
+        numerator = provider_visit_counts(period, providers, self.numerator)
+        return ratio_values((p.pk for p in providers), numerator, denominator)
+
+
+def _visits(
     code: str,
     name: Any,
     definition: Any,
     order: int,
-    condition: Q | None,
+    figure: VisitCount | VisitShare,
     direction: str = "higher",
     headline: bool = False,
 ) -> None:
-    condition_name(condition)
-
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        return counts(divisions, visit_counts(period, divisions, condition))
-
+    """A home-care indicator of the period's visits (a count or a share of them)."""
     indicator(
         code=code,
         name=name,
-        unit="count",
+        unit=figure.unit,
         category=Category.HOME_CARE,
         order=order,
         definition=definition,
         direction=direction,
         headline=headline,
-    )(compute)
-
-    @for_providers(code)
-    def by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-        per_provider = provider_visit_counts(period, providers, condition)
-        return count_values((p.pk for p in providers), per_provider)
+    )(figure)
 
 
-def _share(
-    code: str,
-    name: Any,
-    definition: Any,
-    order: int,
-    top: Q,
-    bottom: Q | None,
-    direction: str = "higher",
-) -> None:
-    condition_name(bottom)
-    condition_name(top if bottom is None else top & bottom)
-
-    def compute(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-        denominator = visit_counts(period, divisions, bottom)
-        numerator = visit_counts(period, divisions, top if bottom is None else top & bottom)
-        return ratios(divisions, numerator, denominator)
-
-    indicator(
-        code=code,
-        name=name,
-        unit="percent",
-        category=Category.HOME_CARE,
-        order=order,
-        definition=definition,
-        direction=direction,
-    )(compute)
-
-    @for_providers(code)
-    def by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-        denominator = provider_visit_counts(period, providers, bottom)
-        numerator = provider_visit_counts(
-            period, providers, top if bottom is None else top & bottom
-        )
-        return ratio_values((p.pk for p in providers), numerator, denominator)
+def orders(period: Period) -> QuerySet[Order]:
+    """Orders and care plans placed in the period."""
+    return Order.objects.filter(created_at__gte=period.start_dt(), created_at__lt=period.end_dt())
 
 
-@indicator(
+def ratings_given(period: Period) -> QuerySet[VisitRating]:
+    return VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
+
+
+indicator(
     code="orders_placed",
     name=_("Home-care orders placed"),
     unit="count",
     category=Category.HOME_CARE,
     order=60,
     definition=_("Orders and care plans placed in the month (cancelled ones included)."),
-)
-def orders_placed(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = Order.objects.filter(
-        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
-    )
-    return counts(divisions, count_by_code(queryset, "division_code", divisions))
+)(CountOf(orders, provider_field="provider_id"))
 
 
-_count(
+_visits(
     "visits_planned",
     _("Visits planned"),
     _("Visits dated in the month and not cancelled, whatever became of them."),
     61,
-    None,
+    VisitCount(None),
 )
-_count(
+_visits(
     "visits_delivered",
     _("Visits delivered"),
     _("Visits dated in the month that were done, confirmed and, if flagged, accepted on review."),
     62,
-    DELIVERED,
+    VisitCount(DELIVERED),
     headline=True,
 )
-_count(
+_visits(
     "visits_late",
     _("Late visits"),
     _(
@@ -231,37 +225,35 @@ _count(
         "window opened."
     ),
     63,
-    Q(is_late=True),
+    VisitCount(Q(is_late=True)),
     direction="lower",
 )
-_count(
+_visits(
     "visits_missed",
     _("Missed visits"),
     _("Visits dated in the month that nobody checked in to before the window closed."),
     64,
-    Q(status=VisitStatus.MISSED),
+    VisitCount(Q(status=VisitStatus.MISSED)),
     direction="lower",
 )
-_share(
+_visits(
     "visits_on_time_share",
     _("Delivered visits on time"),
     _("Delivered visits that were not late (numerator) divided by delivered visits (denominator)."),
     65,
-    Q(is_late=False),
-    DELIVERED,
+    VisitShare(Q(is_late=False), DELIVERED),
 )
-_share(
+_visits(
     "visits_missed_share",
     _("Missed-visit rate"),
     _("Missed visits (numerator) divided by visits planned in the month (denominator)."),
     66,
-    Q(status=VisitStatus.MISSED),
-    None,
+    VisitShare(Q(status=VisitStatus.MISSED), None),
     direction="lower",
 )
 
 
-@indicator(
+indicator(
     code="visits_flagged",
     name=_("Flagged visits"),
     unit="count",
@@ -269,26 +261,14 @@ _share(
     order=67,
     direction="lower",
     definition=_("Visits dated in the month with at least one verification flag."),
+)(
+    # A visit with several flags is joined to each: count the visits, not the joins.
+    CountOf(
+        lambda period: visits(period).filter(flags__isnull=False),
+        distinct="pk",
+        provider_field="provider_id",
+    )
 )
-def visits_flagged(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = visits(period).filter(flags__isnull=False).distinct()
-    rows = count_by_code(
-        Visit.objects.filter(pk__in=queryset.values("pk")), "division_code", divisions
-    )
-    return counts(divisions, rows)
-
-
-@for_providers("visits_flagged")
-def visits_flagged_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-    keys = [p.pk for p in providers]
-    rows = (
-        visits(period)
-        .filter(provider_id__in=keys, flags__isnull=False)
-        .order_by()
-        .values_list("provider_id")
-        .annotate(n=Count("pk", distinct=True))
-    )
-    return count_values(keys, dict(rows))
 
 
 def _flags(period: Period) -> QuerySet[VisitFlag]:
@@ -311,28 +291,20 @@ register_breakdown(
 )
 
 
-def _category(category: ServiceCategory, order: int) -> None:
-    condition = DELIVERED & Q(item__category=category)
-    condition_name(condition)
-
-    indicator(
-        code=f"visits_delivered_{category.value}",
-        name=joined(_("Visits delivered:"), category.label),
-        unit="count",
-        category=Category.HOME_CARE,
-        order=order,
-        definition=joined(
-            _("Delivered visits in the month of this service category (the nine 助):"),
-            category.label,
-        ),
-    )(lambda period, divisions: counts(divisions, visit_counts(period, divisions, condition)))
-
-
 for _n, _service_category in enumerate(ServiceCategory):
-    _category(_service_category, 220 + _n)
+    _visits(
+        f"visits_delivered_{_service_category.value}",
+        joined(_("Visits delivered:"), _service_category.label),
+        joined(
+            _("Delivered visits in the month of this service category (the nine 助):"),
+            _service_category.label,
+        ),
+        220 + _n,
+        VisitCount(DELIVERED & Q(item__category=_service_category), providers=False),
+    )
 
 
-@indicator(
+indicator(
     code="ratings_satisfied_share",
     name=_("Satisfied ratings"),
     unit="percent",
@@ -342,63 +314,13 @@ for _n, _service_category in enumerate(ServiceCategory):
         "Ratings of 4 or 5 stars (numerator) divided by all ratings (denominator) given in "
         "the month by elders and their families."
     ),
-)
-def ratings_satisfied_share(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
-    satisfied = queryset.filter(stars__gte=SATISFIED_STARS)
-    return ratios(
-        divisions,
-        count_by_code(satisfied, "visit__division_code", divisions),
-        count_by_code(queryset, "visit__division_code", divisions),
-    )
+)(ShareOf(ratings_given, Q(stars__gte=SATISFIED_STARS), **RATED_VISIT))
 
-
-@indicator(
+indicator(
     code="ratings",
     name=_("Ratings given"),
     unit="count",
     category=Category.HOME_CARE,
     order=69,
     definition=_("Ratings of visits given in the month."),
-)
-def ratings(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
-    return counts(divisions, count_by_code(queryset, "visit__division_code", divisions))
-
-
-def _provider_counts(queryset: QuerySet[Any], field: str, keys: list[int]) -> dict[int, int]:
-    rows = (
-        queryset.filter(**{f"{field}__in": keys})
-        .order_by()
-        .values_list(field)
-        .annotate(n=Count("pk"))
-    )
-    return dict(rows)
-
-
-@for_providers("orders_placed")
-def orders_placed_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-    keys = [p.pk for p in providers]
-    queryset = Order.objects.filter(
-        created_at__gte=period.start_dt(), created_at__lt=period.end_dt()
-    )
-    return count_values(keys, _provider_counts(queryset, "provider_id", keys))
-
-
-@for_providers("ratings_satisfied_share")
-def ratings_satisfied_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-    keys = [p.pk for p in providers]
-    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
-    satisfied = queryset.filter(stars__gte=SATISFIED_STARS)
-    return ratio_values(
-        keys,
-        _provider_counts(satisfied, "visit__provider_id", keys),
-        _provider_counts(queryset, "visit__provider_id", keys),
-    )
-
-
-@for_providers("ratings")
-def ratings_by_provider(period: Period, providers: Sequence[Any]) -> dict[int, Any]:
-    keys = [p.pk for p in providers]
-    queryset = VisitRating.objects.filter(at__gte=period.start_dt(), at__lt=period.end_dt())
-    return count_values(keys, _provider_counts(queryset, "visit__provider_id", keys))
+)(CountOf(ratings_given, **RATED_VISIT))

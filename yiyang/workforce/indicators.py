@@ -16,17 +16,16 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.indicator_rows import sum_each
+from yiyang.core.indicator_figures import Condition, ShareOf, SumOf
 from yiyang.core.indicators import (
     AREA_LEVELS,
     Category,
     Indicator,
     IndicatorValue,
     Period,
-    count_by_code,
     divisions_key,
     indicator,
     joined,
@@ -53,13 +52,18 @@ def window_start(period: Period) -> datetime.date:
     return datetime.date(period.end.year - 1, period.end.month, 1)
 
 
-def _share_of_caregivers(
-    period: Period, divisions: Sequence[Division], subset: QuerySet[Any]
-) -> dict[int, Any]:
-    """Some of the period's caregivers as a share of them all (as the indicator Caregivers
-    counts them)."""
-    return ratios(
-        divisions, count_by_code(subset, CODE, divisions), caregiver_counts(period, divisions)
+def share_of_caregivers(condition: Condition) -> ShareOf:
+    """The period's caregivers meeting ``condition`` as a share of them all (as the
+    indicator Caregivers counts them)."""
+    return ShareOf(caregivers, condition, code_field=CODE)
+
+
+def certified(period: Period) -> Q:
+    """Holding an elder-care worker certificate valid on the reference day."""
+    day = period.as_of
+    return Q(
+        Q(certificates__expires_on__isnull=True) | Q(certificates__expires_on__gte=day),
+        certificates__qualification=Qualification.ELDER_CARE_WORKER,
     )
 
 
@@ -95,7 +99,7 @@ def caregiver_turnover(period: Period, divisions: Sequence[Division]) -> dict[in
     return ratios(divisions, leavers, heads)
 
 
-@indicator(
+indicator(
     code="caregivers_certified",
     name=_("Caregivers holding a valid certificate"),
     unit="percent",
@@ -105,21 +109,9 @@ def caregiver_turnover(period: Period, divisions: Sequence[Division]) -> dict[in
         "Caregivers (as counted by the indicator Caregivers; denominator) holding an "
         "elder-care worker certificate valid on the reference day (numerator), x 100."
     ),
-)
-def caregivers_certified(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    day = period.as_of
-    certified = (
-        caregivers(period)
-        .filter(
-            Q(certificates__expires_on__isnull=True) | Q(certificates__expires_on__gte=day),
-            certificates__qualification=Qualification.ELDER_CARE_WORKER,
-        )
-        .distinct()
-    )
-    return _share_of_caregivers(period, divisions, certified)
+)(share_of_caregivers(certified))
 
-
-@indicator(
+indicator(
     code="caregivers_level_4_plus",
     name=_("Caregivers at skill level 4 or above"),
     unit="percent",
@@ -130,10 +122,7 @@ def caregivers_certified(period: Period, divisions: Sequence[Division]) -> dict[
         "occupational skill level (养老护理员, 2019 standard) is level 4 (intermediate) or "
         "higher (numerator), x 100."
     ),
-)
-def caregivers_level_4_plus(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    skilled = caregivers(period).filter(employment__person__skill_level__in=LEVEL_4_OR_ABOVE)
-    return _share_of_caregivers(period, divisions, skilled)
+)(share_of_caregivers(Q(employment__person__skill_level__in=LEVEL_4_OR_ABOVE)))
 
 
 @indicator(
@@ -159,7 +148,7 @@ def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) 
     return ratios(divisions, hours, caregiver_counts(period, divisions), scale=1)
 
 
-@indicator(
+indicator(
     code="caregiver_subsidies",
     name=_("Caregiver subsidies due in the month"),
     unit="yuan",
@@ -169,10 +158,7 @@ def training_hours_per_caregiver(period: Period, divisions: Sequence[Division]) 
         "Entry and post subsidies the rules entitle caregivers to for the month (one per "
         "person, kind and month), counted where the employer paying them is registered."
     ),
-)
-def caregiver_subsidies(period: Period, divisions: Sequence[Division]) -> dict[int, Any]:
-    due = SubsidyEntitlement.objects.filter(month=period.start)
-    return sum_each(divisions, due, "amount", code_field=CODE)
+)(SumOf(lambda period: SubsidyEntitlement.objects.filter(month=period.start), "amount", CODE))
 
 
 # ---- the skill-level mix: one share per level of the 2019 standard (and none recorded),
