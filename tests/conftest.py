@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
+from hypothesis import HealthCheck, settings
 
 from tests.factories import OrganisationFactory, UserFactory, confirmed_totp, make_child, make_city
 from yiyang.accounts.models import User
@@ -24,6 +25,12 @@ from yiyang.core.permissions import Role
 from yiyang.organisations.choices import OrganisationKind as K
 from yiyang.organisations.choices import Ownership
 from yiyang.organisations.models import Organisation
+
+# Property tests run on a shared 2-core machine beside other workers: the time a test takes
+# there says nothing about the code, so neither Hypothesis's deadline nor its "input
+# generation is slow" check may fail a run (the examples and the shrinking stay the same).
+settings.register_profile("yiyang", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("yiyang")
 
 # Tests that do not depend on DATABASE_URL run in the SQLite pass only (docs/adr/0008): the
 # demo is built on the embedded default in production too, browser journeys exercise pages

@@ -51,3 +51,19 @@ def test_turnover_indicator_leaves_transfers_out(roster: Care) -> None:
     value = catalogue()["caregiver_turnover"].compute(Period.of(today), [city])[city.pk]
 
     assert value.numerator == 1
+
+
+def test_a_caregiver_with_two_valid_certificates_is_counted_once(roster: Care) -> None:
+    from yiyang.services.choices import Qualification
+    from yiyang.services.models import Certificate
+
+    wang = roster.caregivers["wang"]
+    for number in ("A-2", "A-3"):  # renewed twice, the older ones still valid
+        Certificate.objects.create(
+            caregiver=wang, qualification=Qualification.ELDER_CARE_WORKER, number=number
+        )
+    city = roster.world.div["X"]
+
+    value = catalogue()["caregivers_certified"].compute(Period.of(timezone.localdate()), [city])
+
+    assert (value[city.pk].numerator, value[city.pk].value) == (2, Decimal("66.67"))

@@ -125,7 +125,12 @@ class ShareOf(_ProviderForm):
 
     def meeting_and_all(self, period: Period) -> tuple[QuerySet[Any], QuerySet[Any]]:
         everything = self.records(period)
-        return everything.filter(condition_for(self.numerator, period)), everything
+        # Through the keys: a condition across a to-many relation (a caregiver's
+        # certificates) must count each record once, not once per related row.
+        meeting = everything.model._default_manager.filter(
+            pk__in=everything.filter(condition_for(self.numerator, period)).values("pk")
+        )
+        return meeting, everything
 
     def __call__(self, period: Period, divisions: Sequence[Division]) -> Values:
         meeting, everything = self.meeting_and_all(period)
