@@ -17,6 +17,12 @@ def city_of(division: Division) -> Division:
     return node
 
 
+def year_errors(year: int, errors: dict[str, str], field: str = "year") -> None:
+    """A budget or building year: 2000 to 2100 (a typo such as 202 or 20255 is refused)."""
+    if not 2000 <= int(year) <= 2100:
+        errors[field] = _("Give a year between 2000 and 2100.")
+
+
 def coordinate_errors(
     *, lat: Decimal | None, lng: Decimal | None, division: Division | None
 ) -> dict[str, str]:
