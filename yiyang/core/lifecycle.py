@@ -6,11 +6,14 @@ services, through :class:`Refusal` (docs/adr/0007)."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
+
+from yiyang.core.permissions import Actor, Permission, has_perm
 
 A = TypeVar("A")
 
@@ -28,6 +31,26 @@ class Refusal:
         if self.denied:
             raise PermissionDenied(self.message)
         raise ValidationError({self.field: self.message})
+
+
+class Action(enum.StrEnum):
+    """An action of a lifecycle with the permission a role needs to take it; a member is
+    written ``NAME = "value", Permission.X``."""
+
+    permission: Permission
+
+    def __new__(cls, value: str, permission: Permission) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.permission = permission
+        return member
+
+
+def permission_refusal(actor: Actor, permission: Permission) -> Refusal | None:
+    """An actor whose role lacks ``permission`` is refused (403), naming the permission."""
+    if has_perm(actor, permission):
+        return None
+    return Refusal(str(permission.label), denied=True)
 
 
 def refuse(refusal: Refusal | None) -> None:
