@@ -59,6 +59,13 @@ def refuse(refusal: Refusal | None) -> None:
         refusal.raise_()
 
 
+def refuse_denied(refusal: Refusal | None) -> None:
+    """Raise the refusal only when it is about who the actor is (403): said before anything
+    else, while a refusal of the object's state waits for the guard under the row lock."""
+    if refusal is not None and refusal.denied:
+        refusal.raise_()
+
+
 def open_actions(actions: Iterable[A], refusal: Callable[[A], Refusal | None]) -> frozenset[A]:
     """The actions ``refusal`` lets through now (a page's buttons)."""
     return frozenset(action for action in actions if refusal(action) is None)

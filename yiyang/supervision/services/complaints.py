@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
+from yiyang.core.validation import required_text
 from yiyang.meals.models import ServedMeal
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
@@ -290,9 +291,7 @@ def complaint_assign(
 @transaction.atomic
 def complaint_answer(*, actor: Actor, complaint: Complaint, answer: str) -> Complaint:
     _step(actor, complaint, ComplaintStatus.ANSWERED)
-    answer = str(answer or "").strip()
-    if not answer:
-        raise ValidationError({"answer": _("Write the answer.")})
+    answer = required_text(answer, "answer", _("Write the answer."))
     before = complaint.status
     now = timezone.now()
     complaint.status = ComplaintStatus.ANSWERED
@@ -329,9 +328,7 @@ def complaint_close(*, actor: Actor, complaint: Complaint, satisfied: bool | Non
 def complaint_reopen(*, actor: Actor, complaint: Complaint, reason: str) -> Complaint:
     """Reopen a closed complaint: new deadlines from now, the answer kept in the history."""
     _step(actor, complaint, ComplaintStatus.RECEIVED)
-    reason = str(reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the complaint is reopened.")})
+    reason = required_text(reason, "reason", _("Say why the complaint is reopened."))
     now = timezone.now()
     complaint.status = ComplaintStatus.RECEIVED
     complaint.acknowledge_by = working_deadline(now, settings.SUPERVISION_ACKNOWLEDGE_WORKING_DAYS)
