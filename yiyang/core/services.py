@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import (
     CODE_PREFIX_LENGTH,
     PARENT_LEVEL,
@@ -159,7 +159,7 @@ def division_create(*, actor: Actor, **values: Unpack[DivisionValues]) -> Divisi
         action=AuditAction.CREATE,
         obj=division,
         division_code=division.code,
-        changes={k: [None, v] for k, v in snapshot(division, DIVISION_FIELDS).items()},
+        changes=created(division, DIVISION_FIELDS),
     )
     return division
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import AuditAction
 from yiyang.core.errors import reject_unknown_fields, row_errors, unknown_field_errors
 from yiyang.core.models import Division
@@ -163,7 +163,7 @@ def organisation_create(*, actor: Actor, **values: Unpack[OrganisationValues]) -
         action=AuditAction.CREATE,
         obj=organisation,
         division_code=division_code,
-        changes={k: [None, v] for k, v in snapshot(organisation, ORGANISATION_FIELDS).items()},
+        changes=created(organisation, ORGANISATION_FIELDS),
     )
     return organisation
 

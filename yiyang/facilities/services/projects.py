@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import AuditAction
 from yiyang.core.images import photo_normalise
 from yiyang.core.models import Division
@@ -111,7 +111,7 @@ def project_start(
         action=AuditAction.CREATE,
         obj=project,
         division_code=project.division_code,
-        changes={k: [None, v] for k, v in snapshot(project, PROJECT_FIELDS).items()},
+        changes=created(project, PROJECT_FIELDS),
     )
     return project
 
