@@ -89,6 +89,26 @@ def test_bulk_create_names_each_bad_row_and_writes_nothing(world: World) -> None
     assert Division.objects.count() == before
 
 
+def test_bulk_create_refuses_unknown_keys_naming_the_row_and_writes_nothing(world: World) -> None:
+    rows = [
+        {"code": "419102001005", "name": "好", "level": "community", "parent": world.div["XA1"]},
+        {
+            "code": "419102001006",
+            "name": "错",
+            "level": "community",
+            "parent": world.div["XA1"],
+            "population": 5,
+        },
+    ]
+    before = Division.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.division_create_many(actor=world.user["city_admin"], rows=rows)
+    assert errors_of(exc) == {
+        "row 2: population": ["population is not a field that can be set here."]
+    }
+    assert Division.objects.count() == before
+
+
 def test_centroid_outside_the_city_is_refused(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
         create(

@@ -81,6 +81,15 @@ def test_bad_organisations_are_refused_and_nothing_is_written(
     assert Organisation.objects.count() == before
 
 
+def test_bulk_create_refuses_unknown_keys_naming_the_row_and_writes_nothing(world: World) -> None:
+    rows = [valid(world), valid(world, licence_number="YL-NEW-2", beds=30)]
+    before = Organisation.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.organisation_create_many(actor=world.user["street_officer"], rows=rows)
+    assert exc.value.message_dict == {"row 2: beds": ["beds is not a field that can be set here."]}
+    assert Organisation.objects.count() == before
+
+
 def test_provider_manager_edits_own_organisation_but_cannot_move_it_out(world: World) -> None:
     manager = world.user["provider_manager"]
     org = services.organisation_update(

@@ -22,7 +22,7 @@ from typing_extensions import Unpack
 
 from yiyang.accounts.choices import NONE, REQUIRED, ROLE_SCOPE, two_factor_roles
 from yiyang.accounts.models import ApiToken, User
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
@@ -142,7 +142,7 @@ def user_create(*, actor: Actor, password: str, **values: Unpack[UserValues]) ->
         actor,
         AuditAction.CREATE,
         user,
-        {k: [None, v] for k, v in snapshot(user, USER_FIELDS).items()},
+        created(user, USER_FIELDS),
     )
     return user
 

@@ -9,35 +9,25 @@ module says what is open before the click.
 
 from __future__ import annotations
 
-import enum
-
 from django.utils.translation import gettext as _
 
 from yiyang.alerts.choices import ACTIVE_STATUSES, AlertStatus
 from yiyang.alerts.models import Alert
-from yiyang.core.lifecycle import Refusal, open_actions, refuse
-from yiyang.core.permissions import Actor, Permission, has_perm
+from yiyang.core.lifecycle import Action, Refusal, open_actions, permission_refusal, refuse
+from yiyang.core.permissions import Actor, Permission
 
 
-class AlertStep(enum.StrEnum):
-    ACKNOWLEDGE = "acknowledge"
-    LOG = "log"  # a call and its result, help sent, a note
-    RESOLVE = "resolve"
-    REVIEW = "review"
-
-
-PERMISSION = {
-    AlertStep.ACKNOWLEDGE: Permission.HANDLE_ALERTS,
-    AlertStep.LOG: Permission.HANDLE_ALERTS,
-    AlertStep.RESOLVE: Permission.HANDLE_ALERTS,
-    AlertStep.REVIEW: Permission.REVIEW_ALERTS,
-}
+class AlertStep(Action):
+    ACKNOWLEDGE = "acknowledge", Permission.HANDLE_ALERTS
+    LOG = "log", Permission.HANDLE_ALERTS  # a call and its result, help sent, a note
+    RESOLVE = "resolve", Permission.HANDLE_ALERTS
+    REVIEW = "review", Permission.REVIEW_ALERTS
 
 
 def alert_step_refusal(*, actor: Actor, alert: Alert, step: AlertStep) -> Refusal | None:
     """Why ``actor`` may not take ``step`` on ``alert`` now, or None when they may."""
-    if not has_perm(actor, PERMISSION[step]):
-        return Refusal(str(PERMISSION[step].label), denied=True)
+    if (denied := permission_refusal(actor, step.permission)) is not None:
+        return denied
     if not actor.scope.covers(division_code=alert.division_code, organisation_id=None):
         return Refusal(_("This alert lies outside your jurisdiction."), denied=True)
     if step == AlertStep.ACKNOWLEDGE and alert.status != AlertStatus.OPEN:

@@ -9,14 +9,12 @@ the answers, the reason given) stay in the services.
 
 from __future__ import annotations
 
-import enum
-
 from django.utils.translation import gettext as _
 
 from yiyang.assessments.choices import EDITABLE_STATUSES, AssessmentStatus
 from yiyang.assessments.models import Assessment, AssessorDeclaration
-from yiyang.core.lifecycle import Refusal, open_actions, refuse
-from yiyang.core.permissions import Actor, Permission, has_perm
+from yiyang.core.lifecycle import Action, Refusal, open_actions, permission_refusal, refuse
+from yiyang.core.permissions import Actor, Permission
 
 # Statuses from which an assessment may be (re)scheduled, and cancelled.
 SCHEDULABLE = (AssessmentStatus.REQUESTED, AssessmentStatus.SCHEDULED)
@@ -28,19 +26,11 @@ CANCELLABLE = (
 )
 
 
-class AssessmentAction(enum.StrEnum):
-    SCHEDULE = "schedule"
-    ENTER = "enter"  # save answers half-way, or submit them
-    REVIEW = "review"  # return to the assessor, or finalise
-    CANCEL = "cancel"
-
-
-PERMISSION = {
-    AssessmentAction.SCHEDULE: Permission.SCHEDULE_ASSESSMENTS,
-    AssessmentAction.ENTER: Permission.CONDUCT_ASSESSMENTS,
-    AssessmentAction.REVIEW: Permission.REVIEW_ASSESSMENTS,
-    AssessmentAction.CANCEL: Permission.SCHEDULE_ASSESSMENTS,
-}
+class AssessmentAction(Action):
+    SCHEDULE = "schedule", Permission.SCHEDULE_ASSESSMENTS
+    ENTER = "enter", Permission.CONDUCT_ASSESSMENTS  # save answers half-way, or submit them
+    REVIEW = "review", Permission.REVIEW_ASSESSMENTS  # return to the assessor, or finalise
+    CANCEL = "cancel", Permission.SCHEDULE_ASSESSMENTS
 
 
 def _declared(actor: Actor, assessment: Assessment) -> bool:
@@ -77,8 +67,8 @@ def assessment_action_refusal(
     *, actor: Actor, assessment: Assessment, action: AssessmentAction
 ) -> Refusal | None:
     """Why ``actor`` may not take ``action`` on ``assessment`` now, or None when they may."""
-    if not has_perm(actor, PERMISSION[action]):
-        return Refusal(str(PERMISSION[action].label), denied=True)
+    if (denied := permission_refusal(actor, action.permission)) is not None:
+        return denied
     if action == AssessmentAction.ENTER:
         return _assessor_refusal(actor, assessment)
     if not actor.scope.covers(division_code=assessment.division_code, organisation_id=None):

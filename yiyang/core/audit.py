@@ -30,6 +30,11 @@ def snapshot(instance: Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: _plain(getattr(instance, name)) for name in fields}
 
 
+def created(instance: Model, fields: Iterable[str]) -> dict[str, list[Any]]:
+    """``{field: [None, value]}`` for a record just created (its :func:`snapshot`)."""
+    return {name: [None, value] for name, value in snapshot(instance, fields).items()}
+
+
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for each field whose value changed."""
     return {

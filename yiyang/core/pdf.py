@@ -1,16 +1,19 @@
 """What every PDF the platform draws with reportlab shares: the Chinese font, text made safe
-for reportlab's mini-markup, and the ruled table with a shaded header row. Chinese uses
+for reportlab's mini-markup, the ruled table with a shaded header row, and the page. Chinese uses
 reportlab's built-in CID font STSong-Light, so no font file is embedded."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import LongTable, Paragraph, Table, TableStyle
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
 
 CID_FONT = "STSong-Light"
 
@@ -54,3 +57,29 @@ def pdf_table(
         )
     )
     return table
+
+
+def pdf_document(
+    story: list[Flowable],
+    *,
+    pagesize: tuple[float, float],
+    margin_mm: float,
+    title: str,
+    top_bottom_mm: float | None = None,
+    author: str | None = None,
+) -> bytes:
+    """The story laid out on pages of ``pagesize`` as PDF bytes: ``margin_mm`` at the sides,
+    and at the top and bottom too unless ``top_bottom_mm`` says otherwise."""
+    vertical = margin_mm if top_bottom_mm is None else top_bottom_mm
+    out = io.BytesIO()
+    SimpleDocTemplate(
+        out,
+        pagesize=pagesize,
+        leftMargin=margin_mm * mm,
+        rightMargin=margin_mm * mm,
+        topMargin=vertical * mm,
+        bottomMargin=vertical * mm,
+        title=title,
+        **({"author": author} if author is not None else {}),
+    ).build(story)
+    return out.getvalue()

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import (
     CODE_PREFIX_LENGTH,
     PARENT_LEVEL,
@@ -26,7 +26,7 @@ from yiyang.core.choices import (
     MapCrs,
     RoadKind,
 )
-from yiyang.core.errors import reject_unknown_fields, row_errors
+from yiyang.core.errors import reject_unknown_fields, row_errors, unknown_field_errors
 from yiyang.core.geometry import GeometryError, bbox, crs_from_name, validate_geometry
 from yiyang.core.models import Division, DivisionBoundary, MapRoad
 from yiyang.core.permissions import Actor, Permission, require_perm
@@ -159,7 +159,7 @@ def division_create(*, actor: Actor, **values: Unpack[DivisionValues]) -> Divisi
         action=AuditAction.CREATE,
         obj=division,
         division_code=division.code,
-        changes={k: [None, v] for k, v in snapshot(division, DIVISION_FIELDS).items()},
+        changes=created(division, DIVISION_FIELDS),
     )
     return division
 
@@ -205,7 +205,8 @@ def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Di
     errors: dict[int, dict[str, str]] = {}
     seen: set[str] = set()
     for number, row in enumerate(rows, start=1):
-        problems = _division_errors(values=row, actor=actor, instance=None)
+        problems = unknown_field_errors(row, DIVISION_FIELDS)
+        problems |= _division_errors(values=row, actor=actor, instance=None)
         code = str(row.get("code") or "")
         if code in seen:
             problems["code"] = _("Division code %(code)s appears twice.") % {"code": code}
@@ -215,7 +216,7 @@ def division_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> list[Di
     if errors:
         raise row_errors(errors)
     divisions = Division.objects.bulk_create(
-        [Division(**{k: v for k, v in row.items() if k in DIVISION_FIELDS}) for row in rows],
+        [Division(**row) for row in rows],
         batch_size=500,
     )
     audit_record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from yiyang.core.models import Division
@@ -15,6 +16,21 @@ def city_of(division: Division) -> Division:
     while node.parent_id is not None:
         node = node.parent  # type: ignore[assignment]
     return node
+
+
+def required_text(value: object, field: str, message: str) -> str:
+    """``value`` as text without surrounding blanks; a blank one is refused on ``field``
+    with ``message`` (a reason, an answer, an explanation that must be written)."""
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError({field: message})
+    return text
+
+
+def year_errors(year: int, errors: dict[str, str], field: str = "year") -> None:
+    """A budget or building year: 2000 to 2100 (a typo such as 202 or 20255 is refused)."""
+    if not 2000 <= int(year) <= 2100:
+        errors[field] = _("Give a year between 2000 and 2100.")
 
 
 def coordinate_errors(

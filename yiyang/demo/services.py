@@ -117,6 +117,34 @@ def _build_divisions(rng: random.Random, actor: SystemActor) -> dict[str, list[D
     return {"city": [city], "district": districts, "street": streets, "community": communities}
 
 
+CHILD_LEVEL = {
+    DivisionLevel.CITY: DivisionLevel.DISTRICT,
+    DivisionLevel.DISTRICT: DivisionLevel.STREET,
+    DivisionLevel.STREET: DivisionLevel.COMMUNITY,
+}
+
+
+def _division_row(
+    rng: random.Random,
+    code: str,
+    parent: Division,
+    urban: bool,
+    centre: tuple[float, float],
+    spread: float,
+) -> dict[str, Any]:
+    """A division one level below ``parent`` (its name still to give), its centroid within
+    ``spread`` of ``centre``."""
+    lat, lng = _jitter(rng, centre, spread)
+    return {
+        "code": code,
+        "level": CHILD_LEVEL[DivisionLevel(parent.level)],
+        "parent": parent,
+        "is_urban": urban,
+        "centroid_lat": lat,
+        "centroid_lng": lng,
+    }
+
+
 def _district_rows(rng: random.Random, city: Division) -> list[dict[str, Any]]:
     rows = []
     for index, name in enumerate(URBAN_DISTRICTS + RURAL_COUNTIES):
@@ -128,18 +156,8 @@ def _district_rows(rng: random.Random, city: Division) -> list[dict[str, Any]]:
             if urban
             else (CENTRE[0] + rng.choice([-0.3, 0.3]), CENTRE[1] + rng.uniform(-0.35, 0.35))
         )
-        lat, lng = _jitter(rng, centre, 0.01)
-        rows.append(
-            {
-                "code": f"{CITY_CODE[:4]}{number:02d}000000",
-                "name": name,
-                "level": DivisionLevel.DISTRICT,
-                "parent": city,
-                "is_urban": urban,
-                "centroid_lat": lat,
-                "centroid_lng": lng,
-            }
-        )
+        code = f"{CITY_CODE[:4]}{number:02d}000000"
+        rows.append(_division_row(rng, code, city, urban, centre, 0.01) | {"name": name})
     return rows
 
 
@@ -152,18 +170,10 @@ def _street_rows(
         centre = (float(district.centroid_lat or 0), float(district.centroid_lng or 0))
         for number in range(1, count + 1):
             suffix = "街道" if district.is_urban else rng.choice(["镇", "镇", "乡"])
-            lat, lng = _jitter(rng, centre, 0.04 if district.is_urban else 0.12)
-            rows.append(
-                {
-                    "code": f"{district.code[:6]}{number:03d}000",
-                    "name": _name(rng, used, suffix),
-                    "level": DivisionLevel.STREET,
-                    "parent": district,
-                    "is_urban": district.is_urban,
-                    "centroid_lat": lat,
-                    "centroid_lng": lng,
-                }
-            )
+            spread = 0.04 if district.is_urban else 0.12
+            code = f"{district.code[:6]}{number:03d}000"
+            row = _division_row(rng, code, district, district.is_urban, centre, spread)
+            rows.append(row | {"name": _name(rng, used, suffix)})
     return rows
 
 
@@ -178,22 +188,12 @@ def _community_rows(
         for number in range(1, count + 1):
             # Residents' committees are numbered 001-199, village committees 200-399.
             local = number if urban else 200 + number
-            lat, lng = _jitter(rng, centre, 0.012 if urban else 0.04)
-            name = _name(rng, used, "社区" if urban else "村")
-            rows.append(
-                {
-                    "code": f"{street.code[:9]}{local:03d}",
-                    "name": name,
-                    "level": DivisionLevel.COMMUNITY,
-                    "parent": street,
-                    "is_urban": urban,
-                    "population_60_plus": (
-                        rng.randint(1200, 2600) if urban else rng.randint(400, 1100)
-                    ),
-                    "centroid_lat": lat,
-                    "centroid_lng": lng,
-                }
-            )
+            spread = 0.012 if urban else 0.04
+            code = f"{street.code[:9]}{local:03d}"
+            row = _division_row(rng, code, street, urban, centre, spread)
+            row["name"] = _name(rng, used, "社区" if urban else "村")
+            row["population_60_plus"] = rng.randint(1200, 2600) if urban else rng.randint(400, 1100)
+            rows.append(row)
     return rows
 
 

@@ -7,6 +7,10 @@ first alias in Chinese is what the error report and exports write.
 
 from __future__ import annotations
 
+from typing import Any
+
+from yiyang.elders import choices
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "老人姓名", "name", "full name"),
     "id_number": (
@@ -59,3 +63,17 @@ REQUIRED_COLUMNS = ("name", "id_number", "community")
 
 # The Chinese header each key is written under (templates, reports, exports).
 HEADERS: dict[str, str] = {key: aliases[0] for key, aliases in COLUMNS.items()}
+
+# The choice list each coded column takes, evaluated once (an enum's ``choices`` is
+# rebuilt on every access).
+CHOICE_COLUMNS: dict[str, Any] = {
+    "sex": choices.Sex.choices,
+    "ethnicity": choices.ETHNICITY_CHOICES,
+    "living_arrangement": choices.LivingArrangement.choices,
+    "marital_status": choices.MaritalStatus.choices,
+    "economic_status": choices.EconomicStatus.choices,
+    "insurance_type": choices.InsuranceType.choices,
+    "status": choices.ElderStatus.choices,
+}
+CONDITION_CHOICES = choices.ChronicCondition.choices  # chronic_conditions: several, split
+RELATION_CHOICES = choices.Relation.choices  # contact_relation

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import AuditAction
-from yiyang.core.errors import reject_unknown_fields, row_errors
+from yiyang.core.errors import reject_unknown_fields, row_errors, unknown_field_errors
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.core.validation import coordinate_errors
@@ -163,7 +163,7 @@ def organisation_create(*, actor: Actor, **values: Unpack[OrganisationValues]) -
         action=AuditAction.CREATE,
         obj=organisation,
         division_code=division_code,
-        changes={k: [None, v] for k, v in snapshot(organisation, ORGANISATION_FIELDS).items()},
+        changes=created(organisation, ORGANISATION_FIELDS),
     )
     return organisation
 
@@ -211,8 +211,9 @@ def organisation_create_many(*, actor: Actor, rows: list[dict[str, Any]]) -> lis
     errors: dict[int, dict[str, str]] = {}
     licences: set[str] = set()
     cleaned_rows = [_clean(row) for row in rows]
-    for number, values in enumerate(cleaned_rows, start=1):
-        problems = _organisation_errors(values=values, actor=actor, instance=None)
+    for number, (row, values) in enumerate(zip(rows, cleaned_rows, strict=True), start=1):
+        problems = unknown_field_errors(row, ORGANISATION_FIELDS)
+        problems |= _organisation_errors(values=values, actor=actor, instance=None)
         licence = values.get("licence_number") or ""
         if licence and licence in licences:
             problems["licence_number"] = _("Licence number %(n)s appears twice.") % {"n": licence}

@@ -13,8 +13,8 @@ import enum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.lifecycle import Refusal, open_actions, refuse
-from yiyang.core.permissions import Actor, Permission, has_perm
+from yiyang.core.lifecycle import Refusal, open_actions, permission_refusal, refuse
+from yiyang.core.permissions import Actor, Permission
 from yiyang.organisations.models import Organisation
 from yiyang.scheduling.choices import PlanRunStatus
 from yiyang.scheduling.models import PlanRun
@@ -27,8 +27,8 @@ class PlanAction(enum.StrEnum):
 
 def provider_refusal(actor: Actor, provider: Organisation) -> Refusal | None:
     """Only a dispatcher of the provider plans its days."""
-    if not has_perm(actor, Permission.DISPATCH_VISITS):
-        return Refusal(str(Permission.DISPATCH_VISITS.label), denied=True)
+    if (denied := permission_refusal(actor, Permission.DISPATCH_VISITS)) is not None:
+        return denied
     if provider.pk not in (actor.scope.organisation_ids or ()):
         return Refusal("provider", denied=True)
     return None

@@ -82,19 +82,24 @@ def plan_run_task(run_id: int) -> None:
     plan_run_execute(run_id)
 
 
-def _create(
+def plan_run_start(
     *,
     actor: Actor,
     provider: Organisation,
     day: Any,
-    time_limit: Any,
-    seed: int,
-    kind: str,
-    dropped: Caregiver | None = None,
+    time_limit: Any = 20,
+    seed: int = 0,
     max_iterations: int | None = None,
+    dropped: Caregiver | None = None,
 ) -> PlanRun:
+    """Queue "optimise this day" for ``provider``'s ``day``; the run's ``progress`` moves
+    from 0 to 100 and its ``proposal`` is filled when it is done. With ``dropped`` the run
+    re-plans the rest of the day without that caregiver (:func:`replan_after_dropout`)."""
+    if dropped is not None and dropped.provider_id != provider.pk:
+        raise ValidationError({"caregiver": _("This caregiver works for another provider.")})
     _require_provider(actor, provider)
     day, limit = _check(day, time_limit)
+    kind = PlanRunKind.OPTIMISE if dropped is None else PlanRunKind.REPLAN
     run = PlanRun.objects.create(
         provider=provider,
         day=day,
@@ -117,28 +122,6 @@ def _create(
     return run
 
 
-def plan_run_start(
-    *,
-    actor: Actor,
-    provider: Organisation,
-    day: Any,
-    time_limit: Any = 20,
-    seed: int = 0,
-    max_iterations: int | None = None,
-) -> PlanRun:
-    """Queue "optimise this day" for ``provider``'s ``day``; the run's ``progress`` moves
-    from 0 to 100 and its ``proposal`` is filled when it is done."""
-    return _create(
-        actor=actor,
-        provider=provider,
-        day=day,
-        time_limit=time_limit,
-        seed=seed,
-        kind=PlanRunKind.OPTIMISE,
-        max_iterations=max_iterations,
-    )
-
-
 def replan_after_dropout(
     *,
     actor: Actor,
@@ -152,17 +135,14 @@ def replan_after_dropout(
     """Re-plan the rest of the day without ``caregiver``: every other caregiver keeps their
     visits, the dropped caregiver's (and the unassigned) visits are placed where they fit.
     Nothing changes until the proposal is accepted."""
-    if caregiver.provider_id != provider.pk:
-        raise ValidationError({"caregiver": _("This caregiver works for another provider.")})
-    return _create(
+    return plan_run_start(
         actor=actor,
         provider=provider,
         day=day,
         time_limit=time_limit,
         seed=seed,
-        kind=PlanRunKind.REPLAN,
-        dropped=caregiver,
         max_iterations=max_iterations,
+        dropped=caregiver,
     )
 
 

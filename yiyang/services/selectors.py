@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from yiyang.core.filtering import narrowed
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.organisations.models import Organisation
@@ -95,12 +96,7 @@ def caregiver_queryset(*, actor: Actor) -> QuerySet[Caregiver]:
 
 def caregiver_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Caregiver]:
     caregivers = caregiver_queryset(actor=actor)
-    filters = filters or {}
-    if filters.get("status"):
-        caregivers = caregivers.filter(status=filters["status"])
-    if filters.get("q"):
-        caregivers = caregivers.filter(name__icontains=filters["q"])
-    return caregivers
+    return narrowed(caregivers, filters, {"status": "status", "q": "name__icontains"})
 
 
 def caregiver_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Caregiver:

@@ -3,7 +3,12 @@ buttons and by the services as their guard (one place decides)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.settlement.choices import FROZEN, LineStatus, StatementStatus
@@ -12,6 +17,49 @@ from yiyang.settlement.selectors import street_codes
 from yiyang.settlement.selectors import street_of as _street_of
 
 S = StatementStatus
+
+
+class OfficeStep(NamedTuple):
+    """A step an office takes on a statement of its own area: the permission it needs,
+    whether the statement is ready for it, and the sentence for each refusal."""
+
+    permission: Permission
+    ready: Callable[[Statement], bool]
+    not_yours: Promise | str
+    outside: Promise | str
+    not_ready: Promise | str
+
+
+OFFICE_STEPS = {
+    "approve": OfficeStep(
+        Permission.APPROVE_STATEMENTS,
+        lambda statement: statement.status == S.VERIFIED,
+        gettext_lazy("Only the district approves statements."),
+        gettext_lazy("The contract was signed by another office."),
+        gettext_lazy("Every street must verify the statement first."),
+    ),
+    "release": OfficeStep(
+        Permission.RELEASE_PAYMENTS,
+        lambda statement: statement.status == S.APPROVED and statement.release_id is None,
+        gettext_lazy("Only city finance releases payments."),
+        gettext_lazy("The statement lies outside your city."),
+        gettext_lazy("Only approved statements not yet released can be released."),
+    ),
+    "adjust": OfficeStep(
+        Permission.ADJUST_STATEMENTS,
+        lambda statement: statement.status in FROZEN,
+        gettext_lazy("Only the district corrects an approved statement."),
+        gettext_lazy("The contract was signed by another office."),
+        gettext_lazy("Only an approved statement is corrected by adjustment; change the draft."),
+    ),
+    "override": OfficeStep(
+        Permission.OVERRIDE_BUDGET,
+        lambda statement: statement.status in (S.VERIFIED, S.APPROVED),
+        gettext_lazy("Only the city overrides a budget limit."),
+        gettext_lazy("The statement lies outside your city."),
+        gettext_lazy("A budget override is recorded for a verified or approved statement."),
+    ),
+}
 
 
 def open_lines(statement: Statement, street: str) -> int:
@@ -44,37 +92,14 @@ def statement_problems(statement: Statement, actor: Actor, action: str) -> str |
         if action == "verify" and open_lines(statement, street):
             return _("Decide every held line of your street first.")
         return None
-    if action == "approve":
-        if not has_perm(actor, Permission.APPROVE_STATEMENTS):
-            return _("Only the district approves statements.")
+    office = OFFICE_STEPS.get(action)
+    if office is not None:
+        if not has_perm(actor, office.permission):
+            return str(office.not_yours)
         if not scope.covers_division_code(statement.division_code):
-            return _("The contract was signed by another office.")
-        if status != S.VERIFIED:
-            return _("Every street must verify the statement first.")
-        return None
-    if action == "release":
-        if not has_perm(actor, Permission.RELEASE_PAYMENTS):
-            return _("Only city finance releases payments.")
-        if not scope.covers_division_code(statement.division_code):
-            return _("The statement lies outside your city.")
-        if status != S.APPROVED or statement.release_id is not None:
-            return _("Only approved statements not yet released can be released.")
-        return None
-    if action == "adjust":
-        if not has_perm(actor, Permission.ADJUST_STATEMENTS):
-            return _("Only the district corrects an approved statement.")
-        if not scope.covers_division_code(statement.division_code):
-            return _("The contract was signed by another office.")
-        if status not in FROZEN:
-            return _("Only an approved statement is corrected by adjustment; change the draft.")
-        return None
-    if action == "override":
-        if not has_perm(actor, Permission.OVERRIDE_BUDGET):
-            return _("Only the city overrides a budget limit.")
-        if not scope.covers_division_code(statement.division_code):
-            return _("The statement lies outside your city.")
-        if status not in (S.VERIFIED, S.APPROVED):
-            return _("A budget override is recorded for a verified or approved statement.")
+            return str(office.outside)
+        if not office.ready(statement):
+            return str(office.not_ready)
         return None
     return _("Unknown action.")
 

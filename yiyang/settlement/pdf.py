@@ -1,47 +1,27 @@
 """The statement as a printable PDF (A4, Chinese): the header, the totals by payer, the
-held amount by reason and every line. Drawn with reportlab; Chinese uses its built-in
-CID font STSong-Light, as the assessment report does, so no font file is embedded. The
+held amount by reason and every line. Drawn with reportlab through
+``yiyang.core.pdf`` (its Chinese CID font, text and tables), as the assessment report is. The
 totals are the statement's own (the sums of its lines), as in the .xlsx."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
+from yiyang.core.pdf import cid_font, pdf_document, pdf_table, pdf_text
 from yiyang.settlement.choices import HoldReason
 from yiyang.settlement.display import line_labels, package_text
 from yiyang.settlement.models import Statement, StatementLine
 from yiyang.settlement.sources import source_label
-
-FONT = "STSong-Light"
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
-def _text(value: Any) -> str:
-    return (
-        str(value if value is not None else "—")
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-    )
 
 
 def _yuan(value: Decimal) -> str:
@@ -51,23 +31,12 @@ def _yuan(value: Decimal) -> str:
 def _table(
     rows: list[list[Any]], widths: list[float], style: ParagraphStyle, *, long: bool = False
 ) -> Table:
-    cells = [[Paragraph(_text(cell), style) for cell in row] for row in rows]
-    table = (LongTable if long else Table)(cells, colWidths=widths, repeatRows=1 if long else 0)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
-            ]
-        )
-    )
-    return table
+    return pdf_table(rows, widths, style, grid=0.4, long=long)
 
 
 def statement_pdf(statement: Statement, lines: Iterable[StatementLine]) -> bytes:
     """The statement for printing and signing, with every line the reader may see."""
-    font = _font()
+    font = cid_font()
     body = ParagraphStyle("body", fontName=font, fontSize=8.5, leading=11)
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=21, alignment=1)
     heading = ParagraphStyle("heading", parent=body, fontSize=11, leading=16, spaceBefore=6)
@@ -75,7 +44,7 @@ def statement_pdf(statement: Statement, lines: Iterable[StatementLine]) -> bytes
     lines = list(lines)
     contract = statement.contract
     story: list[Flowable] = [
-        Paragraph(_text(_("Statement of government-purchased services")), title),
+        Paragraph(pdf_text(_("Statement of government-purchased services")), title),
         Spacer(1, 3 * mm),
         _table(
             [
@@ -96,7 +65,7 @@ def statement_pdf(statement: Statement, lines: Iterable[StatementLine]) -> bytes
             [width * 0.15, width * 0.35, width * 0.15, width * 0.35],
             body,
         ),
-        Paragraph(_text(_("Totals")), heading),
+        Paragraph(pdf_text(_("Totals")), heading),
         _table(
             [
                 [
@@ -130,21 +99,17 @@ def statement_pdf(statement: Statement, lines: Iterable[StatementLine]) -> bytes
         ),
     ]
     if contract.package_yuan is not None:
-        story.insert(3, Paragraph(_text(f"{_('Monthly package')}：{package_text(contract)}"), body))
+        story.insert(
+            3, Paragraph(pdf_text(f"{_('Monthly package')}：{package_text(contract)}"), body)
+        )
     story += _hold_summary(lines, body, heading, width)
-    story += [Paragraph(_text(_("Lines")), heading), _line_table(lines, body, width)]
-    out = io.BytesIO()
-    document = SimpleDocTemplate(
-        out,
+    story += [Paragraph(pdf_text(_("Lines")), heading), _line_table(lines, body, width)]
+    return pdf_document(
+        story,
         pagesize=landscape(A4),
-        leftMargin=12 * mm,
-        rightMargin=12 * mm,
-        topMargin=12 * mm,
-        bottomMargin=12 * mm,
+        margin_mm=12,
         title=f"{contract.number} {statement.month:%Y-%m}",
     )
-    document.build(story)
-    return out.getvalue()
 
 
 def _hold_summary(
@@ -164,7 +129,7 @@ def _hold_summary(
         if reason.value in counts:
             rows.append([reason.label, counts[reason.value], _yuan(amounts[reason.value])])
     return [
-        Paragraph(_text(_("Held lines by reason")), heading),
+        Paragraph(pdf_text(_("Held lines by reason")), heading),
         _table(rows, [width * 0.6, width * 0.15, width * 0.25], body),
     ]
 
@@ -200,7 +165,7 @@ def _line_table(lines: list[StatementLine], body: ParagraphStyle, width: float) 
 def bill_pdf(bill: Any) -> bytes:
     """An elder's monthly bill for the family to print: each service received, what the
     subsidy covered (or that it is still being settled), insurance and self-pay."""
-    font = _font()
+    font = cid_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13)
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=21, alignment=1)
     width = A4[0] - 30 * mm
@@ -249,18 +214,10 @@ def bill_pdf(bill: Any) -> bytes:
         [_("Total"), "", _yuan(bill.price), subsidy_total, _yuan(bill.ltc), _yuan(bill.self_pay)]
     )
     story: list[Flowable] = [
-        Paragraph(_text(f"{_('Monthly bill')} · {bill.elder.name} · {bill.month:%Y-%m}"), title),
+        Paragraph(pdf_text(f"{_('Monthly bill')} · {bill.elder.name} · {bill.month:%Y-%m}"), title),
         Spacer(1, 4 * mm),
         _table(rows, [width * s for s in (0.14, 0.26, 0.12, 0.2, 0.14, 0.14)], body, long=True),
     ]
-    out = io.BytesIO()
-    SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{bill.elder.name} {bill.month:%Y-%m}",
-    ).build(story)
-    return out.getvalue()
+    return pdf_document(
+        story, pagesize=A4, margin_mm=15, title=f"{bill.elder.name} {bill.month:%Y-%m}"
+    )

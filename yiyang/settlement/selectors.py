@@ -18,6 +18,7 @@ from django.utils import timezone
 from yiyang.assessments.choices import EntitlementKind, EntitlementUnit
 from yiyang.assessments.models import EligibilityRule
 from yiyang.assessments.services import entitlements_for
+from yiyang.core.filtering import narrowed
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Actor, Permission, has_perm
@@ -126,12 +127,7 @@ def statement_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> Qu
     queryset = statement_scoped(
         actor, Statement.objects.select_related("contract", "provider", "release")
     )
-    filters = filters or {}
-    if filters.get("month"):
-        queryset = queryset.filter(month=filters["month"])
-    if filters.get("status"):
-        queryset = queryset.filter(status=filters["status"])
-    return queryset
+    return narrowed(queryset, filters, {"month": "month", "status": "status"})
 
 
 def statement_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Statement:

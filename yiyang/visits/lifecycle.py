@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.lifecycle import Refusal, open_actions, refuse
+from yiyang.core.lifecycle import Refusal, open_actions, permission_refusal, refuse
 from yiyang.core.permissions import Actor, Permission, has_perm
 from yiyang.services.models import Caregiver
 from yiyang.services.selectors import caregiver_of_user
@@ -211,8 +211,8 @@ def _order_reach_refusal(actor: Actor, order: Order) -> Refusal | None:
 
 def order_action_refusal(*, actor: Actor, order: Order, action: OrderAction) -> Refusal | None:
     """Why ``actor`` may not take ``action`` on ``order`` now, or None when they may."""
-    if not has_perm(actor, Permission.CANCEL_ORDERS):
-        return Refusal(str(Permission.CANCEL_ORDERS.label), denied=True)
+    if (denied := permission_refusal(actor, Permission.CANCEL_ORDERS)) is not None:
+        return denied
     refusal = _order_reach_refusal(actor, order)
     if refusal is None and order.status != OrderStatus.ACTIVE:
         status = order.get_status_display()

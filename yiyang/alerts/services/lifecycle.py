@@ -21,6 +21,7 @@ from yiyang.alerts.models import Alert, AlertAction
 from yiyang.alerts.services.raising import username_of
 from yiyang.core.audit import audit_record
 from yiyang.core.choices import AuditAction
+from yiyang.core.lifecycle import refuse_denied
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
 from yiyang.devices import clock
 from yiyang.elders.models import ElderContact
@@ -29,9 +30,7 @@ from yiyang.elders.models import ElderContact
 def _require_handle(actor: Actor, alert: Alert) -> None:
     """Who may handle it (the state is checked, locked or claimed, by each step)."""
     require_perm(actor, Permission.HANDLE_ALERTS)
-    refusal = alert_step_refusal(actor=actor, alert=alert, step=AlertStep.LOG)
-    if refusal is not None and refusal.denied:
-        refusal.raise_()
+    refuse_denied(alert_step_refusal(actor=actor, alert=alert, step=AlertStep.LOG))
 
 
 def _acknowledge(alert: Alert, actor: Actor, now: datetime.datetime) -> bool:
@@ -166,9 +165,7 @@ def alert_review(
 ) -> Alert:
     """A supervisor's review of a resolved alert (call audit)."""
     require_perm(actor, Permission.REVIEW_ALERTS)
-    refusal = alert_step_refusal(actor=actor, alert=alert, step=AlertStep.REVIEW)
-    if refusal is not None and refusal.denied:
-        refusal.raise_()
+    refuse_denied(alert_step_refusal(actor=actor, alert=alert, step=AlertStep.REVIEW))
     now = now or clock.now()
     claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.RESOLVED).update(
         status=AlertStatus.REVIEWED,

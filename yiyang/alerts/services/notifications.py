@@ -29,6 +29,32 @@ def alert_message(alert: Alert, text: str) -> str:
     )
 
 
+def _queue(
+    *,
+    alert: Alert | None,
+    recipient_kind: str,
+    recipient: str,
+    message: str,
+    now: datetime.datetime,
+    division_code: str,
+    contact: ElderContact | None = None,
+) -> list[Notification]:
+    """One notification per configured channel, due at ``now``."""
+    return [
+        Notification.objects.create(
+            alert=alert,
+            channel=channel,
+            recipient_kind=recipient_kind,
+            recipient=recipient[:200],
+            contact=contact,
+            message=message,
+            next_attempt_at=now,
+            division_code=division_code,
+        )
+        for channel in settings.ALERT_NOTIFICATION_CHANNELS
+    ]
+
+
 def notify(
     alert: Alert,
     kind: str,
@@ -37,17 +63,15 @@ def notify(
     message: str,
     now: datetime.datetime,
 ) -> None:
-    for channel in settings.ALERT_NOTIFICATION_CHANNELS:
-        Notification.objects.create(
-            alert=alert,
-            channel=channel,
-            recipient_kind=kind,
-            recipient=recipient[:200],
-            contact=contact,
-            message=message,
-            next_attempt_at=now,
-            division_code=alert.division_code,
-        )
+    _queue(
+        alert=alert,
+        recipient_kind=kind,
+        recipient=recipient,
+        contact=contact,
+        message=message,
+        now=now,
+        division_code=alert.division_code,
+    )
 
 
 def notification_send(
@@ -57,19 +81,14 @@ def notification_send(
     through the configured channels; delivered and retried like alert notifications."""
     if recipient_kind not in RecipientKind.values:
         raise ValidationError({"recipient_kind": _("Unknown kind of recipient.")})
-    now = clock.now()
-    return [
-        Notification.objects.create(
-            alert=None,
-            channel=channel,
-            recipient_kind=recipient_kind,
-            recipient=recipient[:200],
-            message=message,
-            next_attempt_at=now,
-            division_code=division_code,
-        )
-        for channel in settings.ALERT_NOTIFICATION_CHANNELS
-    ]
+    return _queue(
+        alert=None,
+        recipient_kind=recipient_kind,
+        recipient=recipient,
+        message=message,
+        now=clock.now(),
+        division_code=division_code,
+    )
 
 
 class Labels:

@@ -15,19 +15,14 @@ from yiyang.core.choices import DivisionLevel
 from yiyang.core.idnumber import IdNumberError, parse_citizen_id
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor
-from yiyang.elders.choices import (
-    ALIASES,
-    ETHNICITY_CHOICES,
-    ChronicCondition,
-    EconomicStatus,
-    ElderStatus,
-    InsuranceType,
-    LivingArrangement,
-    MaritalStatus,
-    Relation,
-    Sex,
+from yiyang.elders.choices import ALIASES, ElderStatus, Relation
+from yiyang.elders.columns import (
+    CHOICE_COLUMNS,
+    CONDITION_CHOICES,
+    HEADERS,
+    RELATION_CHOICES,
+    REQUIRED_COLUMNS,
 )
-from yiyang.elders.columns import HEADERS, REQUIRED_COLUMNS
 from yiyang.elders.geocoding import Geocoder, record_locate
 from yiyang.elders.parsing import (
     CellError,
@@ -114,24 +109,6 @@ class CommunityResolver:
                 % {"count": len(matches), "name": text}
             )
         return matches[0]
-
-
-# Choice lists evaluated once: an enum's ``choices`` is rebuilt on every access.
-CONDITION_CHOICES = ChronicCondition.choices
-
-
-RELATION_CHOICES = Relation.choices
-
-
-CHOICE_COLUMNS: dict[str, Any] = {
-    "sex": Sex.choices,
-    "ethnicity": ETHNICITY_CHOICES,
-    "living_arrangement": LivingArrangement.choices,
-    "marital_status": MaritalStatus.choices,
-    "economic_status": EconomicStatus.choices,
-    "insurance_type": InsuranceType.choices,
-    "status": ElderStatus.choices,
-}
 
 
 TEXT_COLUMNS = {

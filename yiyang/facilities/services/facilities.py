@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import AuditAction
 from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
@@ -193,7 +193,7 @@ def facility_register(
         obj=facility,
         division_code=facility.division_code,
         changes={
-            **{k: [None, v] for k, v in snapshot(facility, FACILITY_FIELDS).items()},
+            **created(facility, FACILITY_FIELDS),
             "service_area": [None, sorted(d.code for d in area)],
         },
     )

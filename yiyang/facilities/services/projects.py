@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.choices import AuditAction
 from yiyang.core.images import photo_normalise
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
+from yiyang.core.validation import year_errors
 from yiyang.facilities.choices import (
     MILESTONE_ORDER,
     FacilityKind,
@@ -89,8 +90,7 @@ def project_start(
         errors["budget"] = _("Give the budget (0 or more).")
     if funding_source not in FundingSource.values:
         errors["funding_source"] = _("Choose a funding source.")
-    if not 2000 <= int(year) <= 2100:
-        errors["year"] = _("Give a year between 2000 and 2100.")
+    year_errors(year, errors)
     if beds_added < 0 or places_added < 0:
         errors["beds_added"] = _("A capacity cannot be negative.")
     if errors:
@@ -111,7 +111,7 @@ def project_start(
         action=AuditAction.CREATE,
         obj=project,
         division_code=project.division_code,
-        changes={k: [None, v] for k, v in snapshot(project, PROJECT_FIELDS).items()},
+        changes=created(project, PROJECT_FIELDS),
     )
     return project
 

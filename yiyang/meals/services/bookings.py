@@ -21,7 +21,7 @@ from yiyang.meals.choices import ACTIVE_BOOKING, BookedVia, BookingStatus, Meal,
 from yiyang.meals.models import Booking, Canteen, Dish, MenuItem, StandingOrder
 from yiyang.meals.permissions import covers_canteen, is_family
 from yiyang.meals.selectors import elder_diet, meal_start
-from yiyang.meals.services.common import elder_problem, raise_if, require_elder
+from yiyang.meals.services.common import MealOrder, elder_problem, raise_if, require_elder
 from yiyang.meals.services.diet import diet_conflict_confirmed, dish_warnings
 
 VIA_OF_ROLE = {
@@ -44,16 +44,10 @@ def cutoff_of(canteen: Canteen, day: datetime.date, meal: str) -> datetime.datet
     return meal_start(day, meal) - datetime.timedelta(minutes=canteen.cutoff_minutes)
 
 
-def _errors(
-    canteen: Canteen,
-    elder: Elder,
-    day: datetime.date,
-    meal: str,
-    mode: str,
-    dish: Dish | None,
-    now: datetime.datetime | None,
-) -> dict[str, str]:
+def _errors(order: MealOrder, now: datetime.datetime | None) -> dict[str, str]:
     """Why this booking cannot be taken (``now`` None: a standing order's, no cutoff)."""
+    canteen, elder, day, meal, mode = order.canteen, order.elder, order.day, order.meal, order.mode
+    dish = order.dish
     errors: dict[str, str] = {}
     if meal not in Meal.values or meal not in canteen.meals:
         errors["meal"] = _("This canteen does not serve this meal.")
@@ -88,12 +82,7 @@ def _errors(
 def _take(
     *,
     actor: Actor,
-    canteen: Canteen,
-    elder: Elder,
-    day: datetime.date,
-    meal: str,
-    mode: str,
-    dish: Dish | None,
+    order: MealOrder,
     via: str,
     standing: StandingOrder | None = None,
     dish_fallback: bool = False,
@@ -101,6 +90,7 @@ def _take(
 ) -> Booking:
     """Write one booking, the canteen row locked so that capacity holds under concurrency;
     ``confirmed``: the diet conflict the booker confirmed (audited with the booking)."""
+    canteen, elder, day, meal, mode = order.canteen, order.elder, order.day, order.meal, order.mode
     Canteen.objects.select_for_update().filter(pk=canteen.pk).first()
     taken = Booking.objects.filter(
         canteen=canteen, day=day, meal=meal, status__in=ACTIVE_BOOKING
@@ -115,7 +105,7 @@ def _take(
                 day=day,
                 meal=meal,
                 mode=mode,
-                dish=dish,
+                dish=order.dish,
                 booked_via=via,
                 standing_order=standing,
                 dish_fallback=dish_fallback,
@@ -131,8 +121,8 @@ def _take(
         "meal": [None, meal],
         "mode": [None, mode],
     }
-    if dish is not None:
-        changes["dish"] = [None, str(dish.external_id)]
+    if order.dish is not None:
+        changes["dish"] = [None, str(order.dish.external_id)]
     if dish_fallback:
         changes["dish_fallback"] = [None, True]
     if confirmed is not None:
@@ -164,20 +154,11 @@ def booking_place(
     if not own_counter and not covers_canteen(actor, canteen):
         raise ValidationError({"canteen": _("You book only at your own canteen.")})
     now = now or timezone.now()
-    raise_if(_errors(canteen, elder, day, meal, mode, dish, now))
+    order = MealOrder(canteen=canteen, elder=elder, day=day, meal=meal, mode=mode, dish=dish)
+    raise_if(_errors(order, now))
     confirmed = diet_conflict_confirmed(elder=elder, dish=dish, confirmed=confirm_diet_conflict)
     via = VIA_OF_ROLE.get(Role(actor.role), BookedVia.COMMUNITY_WORKER)
-    booking = _take(
-        actor=actor,
-        canteen=canteen,
-        elder=elder,
-        day=day,
-        meal=meal,
-        mode=mode,
-        dish=dish,
-        via=via,
-        confirmed=confirmed,
-    )
+    booking = _take(actor=actor, order=order, via=via, confirmed=confirmed)
     return Booked(booking, dish_warnings(elder_diet(elder), dish))
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.audit import audit_record, created, diff, snapshot
 from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.errors import reject_unknown_fields
@@ -128,7 +128,7 @@ def canteen_register(
         actor,
         AuditAction.CREATE,
         canteen,
-        {k: [None, v] for k, v in snapshot(canteen, CANTEEN_FIELDS).items()},
+        created(canteen, CANTEEN_FIELDS),
     )
     return canteen
 

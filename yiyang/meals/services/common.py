@@ -1,7 +1,10 @@
-"""Plumbing shared by the meal services: scope checks, money, the elder's usable status."""
+"""Plumbing shared by the meal services: scope checks, money, the elder's usable status,
+the meal an order or a counter record is about."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import ElderStatus
 from yiyang.elders.models import Elder
-from yiyang.meals.models import Canteen
+from yiyang.meals.models import Canteen, Dish
 from yiyang.meals.permissions import covers_canteen, is_family
 
 CENT = Decimal("0.01")
@@ -23,6 +26,19 @@ UNSERVABLE = {
     ElderStatus.MOVED_OUT: gettext_lazy("This elder has moved out of the city."),
     ElderStatus.DUPLICATE: gettext_lazy("This is a duplicate record: use the elder's kept record."),
 }
+
+
+@dataclass(frozen=True)
+class MealOrder:
+    """One meal asked for: at which canteen, for whom, on which day and meal-time, dine in,
+    pick up or delivery, and which dish (None: the day's default)."""
+
+    canteen: Canteen
+    elder: Elder
+    day: datetime.date
+    meal: str
+    mode: str
+    dish: Dish | None = None
 
 
 def require_canteen(actor: Actor, permission: Permission, canteen: Canteen) -> None:

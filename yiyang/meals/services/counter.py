@@ -26,7 +26,7 @@ from yiyang.elders.models import Elder
 from yiyang.meals.choices import BookingStatus, Meal, MealMode
 from yiyang.meals.models import Booking, Canteen, Dish, ServedMeal
 from yiyang.meals.selectors import elder_diet, meal_start
-from yiyang.meals.services.common import elder_problem, raise_if, require_canteen
+from yiyang.meals.services.common import MealOrder, elder_problem, raise_if, require_canteen
 from yiyang.meals.services.diet import dish_warnings
 from yiyang.meals.services.subsidy import Quote, meal_quote, monthly_cap
 
@@ -194,9 +194,10 @@ def serve_authorised(
     day = timezone.localdate(at)
     _check(canteen=canteen, elder=elder, meal=meal, mode=mode, at=at, day=day, now=now)
     warnings = dish_warnings(elder_diet(elder), dish)
+    order = MealOrder(canteen=canteen, elder=elder, day=day, meal=meal, mode=mode, dish=dish)
     try:
         with transaction.atomic():
-            served = _write(actor, canteen, elder, meal, mode, dish, at, day, client_id, now)
+            served = _write(actor, order, at, client_id, now)
     except IntegrityError:
         # No read before the write: the constraints decide (a re-sent record's client id, or
         # the meal-time served already, here or at another counter a moment ago); say which.
@@ -213,19 +214,15 @@ def serve_authorised(
 
 def _write(
     actor: Actor,
-    canteen: Canteen,
-    elder: Elder,
-    meal: str,
-    mode: str,
-    dish: Dish | None,
+    order: MealOrder,
     at: datetime.datetime,
-    day: datetime.date,
     client_id: uuid.UUID | None,
     now: datetime.datetime,
 ) -> ServedMeal:
+    canteen, elder, day, meal, mode = order.canteen, order.elder, order.day, order.meal, order.mode
     if monthly_cap() is not None:  # the cap spans meal-times: one elder's meals in turn
         Elder.objects.select_for_update().filter(pk=elder.pk).first()
-    quote = meal_quote(canteen=canteen, elder=elder, day=day, meal=meal, mode=mode, dish=dish)
+    quote = meal_quote(canteen=canteen, elder=elder, day=day, meal=meal, mode=mode, dish=order.dish)
     booking = Booking.objects.filter(
         elder=elder, day=day, meal=meal, canteen=canteen, status=BookingStatus.BOOKED
     ).first()

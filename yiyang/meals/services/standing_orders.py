@@ -5,6 +5,7 @@ a day whose menu lacks the named dish is booked with the default, and says so.""
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from yiyang.elders.models import Elder
 from yiyang.meals.choices import BookedVia, BookingStatus
 from yiyang.meals.models import Booking, Canteen, Dish, MenuItem, StandingOrder
 from yiyang.meals.services.bookings import _errors, _take
-from yiyang.meals.services.common import raise_if, require_elder
+from yiyang.meals.services.common import MealOrder, raise_if, require_elder
 from yiyang.meals.services.diet import diet_conflict_confirmed
 
 
@@ -33,7 +34,9 @@ def _order_errors(
     starts_on: datetime.date,
     ends_on: datetime.date | None,
 ) -> dict[str, str]:
-    errors = _errors(canteen, elder, starts_on, meal, mode, None, None)
+    errors = _errors(
+        MealOrder(canteen=canteen, elder=elder, day=starts_on, meal=meal, mode=mode), None
+    )
     errors.pop("day", None)
     if not weekdays or any(not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays):
         errors["weekdays"] = _("Choose weekdays (Monday to Sunday).")
@@ -138,9 +141,10 @@ def standing_orders_book(*, actor: Actor, day: datetime.date) -> dict[str, int]:
         taken = Booking.objects.filter(elder=order.elder, day=day, meal=order.meal).filter(
             ~Q(status=BookingStatus.CANCELLED) | Q(standing_order=order)
         )
-        if taken.exists() or _errors(
-            order.canteen, order.elder, day, order.meal, order.mode, None, None
-        ):
+        wanted = MealOrder(
+            canteen=order.canteen, elder=order.elder, day=day, meal=order.meal, mode=order.mode
+        )
+        if taken.exists() or _errors(wanted, None):
             result["skipped"] += 1
             continue
         dish, fell_back = standing_dish(order, day)
@@ -148,12 +152,7 @@ def standing_orders_book(*, actor: Actor, day: datetime.date) -> dict[str, int]:
             with transaction.atomic():
                 _take(
                     actor=actor,
-                    canteen=order.canteen,
-                    elder=order.elder,
-                    day=day,
-                    meal=order.meal,
-                    mode=order.mode,
-                    dish=dish,
+                    order=replace(wanted, dish=dish),
                     via=BookedVia.STANDING_ORDER,
                     standing=order,
                     dish_fallback=fell_back,

@@ -19,6 +19,7 @@ from yiyang.core.choices import AuditAction, DivisionLevel
 from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.validation import year_errors
 from yiyang.meals.selectors import organisation_runs_canteen
 from yiyang.organisations.models import Organisation
 from yiyang.services.models import ServiceItem
@@ -71,8 +72,7 @@ def budget_line_create(
         errors["source"] = _("Choose a source of funds.")
     if purpose not in FundPurpose.values:
         errors["purpose"] = _("Choose a purpose.")
-    if not 2000 <= int(year) <= 2100:
-        errors["year"] = _("Give a year between 2000 and 2100.")
+    year_errors(year, errors)
     if not name.strip():
         errors["name"] = _("Give the line a name.")
     amount = money(amount_yuan, "amount_yuan", errors)

@@ -1,5 +1,5 @@
-/* Yiyang: what the pages that keep working offline share (the caregiver's visit actions,
- * and the same shape as the meal counter's): the page's translated texts, the CSRF token,
+/* Yiyang: what the pages that keep working offline share (the caregiver's visit actions
+ * and the meal counter): the page's translated texts, the CSRF token,
  * ids made on the phone, a list kept in localStorage, and a JSON POST that answers
  * {ok, status, data} whatever the body (a network failure rejects). Load it before the
  * page's own script (both deferred, so they run in order).

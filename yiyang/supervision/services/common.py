@@ -1,8 +1,9 @@
-"""Shared plumbing of the supervision services: audit, scope guard, deadlines."""
+"""Shared plumbing of the supervision services: audit, scope guard, step guard, deadlines."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,6 +42,14 @@ def require_area_evaluator(evaluator: Any, division_code: str) -> None:
 def require_in_scope(actor: Actor, *, division_code: str, organisation_id: int | None) -> None:
     if not actor.scope.covers(division_code=division_code, organisation_id=organisation_id):
         raise PermissionDenied("scope")
+
+
+def require_step(record: Any, status: str, open_steps: Collection[str], refusal: str) -> None:
+    """Refuse moving ``record`` to ``status`` unless its lifecycle opens that step now
+    (``open_steps``, what the page shows as buttons); ``refusal`` names the record's
+    status as ``%(status)s``."""
+    if status not in open_steps:
+        raise ValidationError({"status": refusal % {"status": record.get_status_display()}})
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:

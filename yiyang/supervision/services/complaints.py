@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from yiyang.core.choices import AuditAction
 from yiyang.core.permissions import Actor, Permission, actor_user, require_perm
+from yiyang.core.validation import required_text
 from yiyang.meals.models import ServedMeal
 from yiyang.organisations.choices import PROVIDER_KINDS
 from yiyang.organisations.models import Organisation
@@ -29,7 +30,12 @@ from yiyang.supervision.choices import (
     ComplaintStatus,
 )
 from yiyang.supervision.models import Complaint, ComplaintEvent
-from yiyang.supervision.services.common import audit, audit_update, working_deadline
+from yiyang.supervision.services.common import (
+    audit,
+    audit_update,
+    require_step,
+    working_deadline,
+)
 from yiyang.visits.models import Visit
 
 NEXT_STATUS: dict[str, tuple[str, ...]] = {
@@ -45,14 +51,12 @@ def complaint_actions(complaint: Complaint) -> tuple[str, ...]:
     return NEXT_STATUS.get(complaint.status, ())
 
 
-def _guard(complaint: Complaint, status: str) -> None:
-    if status not in complaint_actions(complaint):
-        raise ValidationError(
-            {
-                "status": _("This complaint is %(status)s: that step is not open.")
-                % {"status": complaint.get_status_display()}
-            }
-        )
+def _step(actor: Actor, complaint: Complaint, status: str) -> None:
+    """The guard of a step of the complaint's lifecycle: a handler who may reach the
+    complaint, and the step open now."""
+    _require_handler(actor, complaint)
+    refusal = _("This complaint is %(status)s: that step is not open.")
+    require_step(complaint, status, complaint_actions(complaint), refusal)
 
 
 def _number(at: datetime.datetime) -> str:
@@ -228,8 +232,7 @@ def _require_handler(actor: Actor, complaint: Complaint) -> None:
 
 @transaction.atomic
 def complaint_acknowledge(*, actor: Actor, complaint: Complaint, note: str = "") -> Complaint:
-    _require_handler(actor, complaint)
-    _guard(complaint, ComplaintStatus.ACKNOWLEDGED)
+    _step(actor, complaint, ComplaintStatus.ACKNOWLEDGED)
     complaint.status = ComplaintStatus.ACKNOWLEDGED
     complaint.acknowledged_at = timezone.now()
     complaint.assigned_to = actor_user(actor)
@@ -287,11 +290,8 @@ def complaint_assign(
 
 @transaction.atomic
 def complaint_answer(*, actor: Actor, complaint: Complaint, answer: str) -> Complaint:
-    _require_handler(actor, complaint)
-    _guard(complaint, ComplaintStatus.ANSWERED)
-    answer = str(answer or "").strip()
-    if not answer:
-        raise ValidationError({"answer": _("Write the answer.")})
+    _step(actor, complaint, ComplaintStatus.ANSWERED)
+    answer = required_text(answer, "answer", _("Write the answer."))
     before = complaint.status
     now = timezone.now()
     complaint.status = ComplaintStatus.ANSWERED
@@ -309,8 +309,7 @@ def complaint_answer(*, actor: Actor, complaint: Complaint, answer: str) -> Comp
 @transaction.atomic
 def complaint_close(*, actor: Actor, complaint: Complaint, satisfied: bool | None) -> Complaint:
     """Close an answered complaint with the complainant's satisfaction (None: not reached)."""
-    _require_handler(actor, complaint)
-    _guard(complaint, ComplaintStatus.CLOSED)
+    _step(actor, complaint, ComplaintStatus.CLOSED)
     complaint.status = ComplaintStatus.CLOSED
     complaint.closed_at = timezone.now()
     complaint.satisfied = satisfied
@@ -328,11 +327,8 @@ def complaint_close(*, actor: Actor, complaint: Complaint, satisfied: bool | Non
 @transaction.atomic
 def complaint_reopen(*, actor: Actor, complaint: Complaint, reason: str) -> Complaint:
     """Reopen a closed complaint: new deadlines from now, the answer kept in the history."""
-    _require_handler(actor, complaint)
-    _guard(complaint, ComplaintStatus.RECEIVED)
-    reason = str(reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the complaint is reopened.")})
+    _step(actor, complaint, ComplaintStatus.RECEIVED)
+    reason = required_text(reason, "reason", _("Say why the complaint is reopened."))
     now = timezone.now()
     complaint.status = ComplaintStatus.RECEIVED
     complaint.acknowledge_by = working_deadline(now, settings.SUPERVISION_ACKNOWLEDGE_WORKING_DAYS)

@@ -23,7 +23,12 @@ from yiyang.supervision.choices import RATING_NEXT, RatingChange, RatingStatus
 from yiyang.supervision.models import ItemScore, Rating, RatingEvent, RatingItem, RatingScheme
 from yiyang.supervision.scoring import LevelResult, compute_level
 from yiyang.supervision.selectors import active_scheme, scheme_rules
-from yiyang.supervision.services.common import audit, require_area_evaluator, require_in_scope
+from yiyang.supervision.services.common import (
+    audit,
+    require_area_evaluator,
+    require_in_scope,
+    require_step,
+)
 from yiyang.supervision.services.photos import photos_checked, photos_store
 
 
@@ -164,13 +169,8 @@ def rating_actions(rating: Rating) -> tuple[str, ...]:
 
 
 def _move(rating: Rating, status: str) -> None:
-    if status not in rating_actions(rating):
-        raise ValidationError(
-            {
-                "status": _("This rating is %(status)s: that step is not open.")
-                % {"status": rating.get_status_display()}
-            }
-        )
+    refusal = _("This rating is %(status)s: that step is not open.")
+    require_step(rating, status, rating_actions(rating), refusal)
 
 
 def _save(actor: Actor, rating: Rating, before: str, fields: list[str], **extra: Any) -> Rating:

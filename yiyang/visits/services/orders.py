@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from yiyang.core import clock
 from yiyang.core.bulk import bulk_insert
 from yiyang.core.choices import AuditAction
+from yiyang.core.lifecycle import refuse_denied
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.validation import required_text
 from yiyang.elders.choices import ElderStatus, Relation
 from yiyang.elders.models import Elder
 from yiyang.organisations.models import Organisation
@@ -308,12 +310,8 @@ def _cancel_visit(
 def order_cancel(*, actor: Actor, order: Order, reason: str) -> Order:
     """Cancel an order and every visit of it not yet started; visits inside the notice
     period are marked short-notice (settlement rules may still pay them)."""
-    refusal = order_action_refusal(actor=actor, order=order, action=OrderAction.CANCEL)
-    if refusal is not None and refusal.denied:  # who may: before anything else is said
-        refusal.raise_()
-    reason = str(reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give the reason for cancelling.")})
+    refuse_denied(order_action_refusal(actor=actor, order=order, action=OrderAction.CANCEL))
+    reason = required_text(reason, "reason", _("Give the reason for cancelling."))
     order = Order.objects.select_for_update().get(pk=order.pk)
     order_action_check(actor=actor, order=order, action=OrderAction.CANCEL)
     now = clock.now()
@@ -341,12 +339,8 @@ def order_cancel(*, actor: Actor, order: Order, reason: str) -> Order:
 @transaction.atomic
 def visit_cancel(*, actor: Actor, visit: Visit, reason: str) -> Visit:
     """Cancel one visit before it starts."""
-    refusal = visit_action_refusal(actor=actor, visit=visit, action=VisitAction.CANCEL)
-    if refusal is not None and refusal.denied:  # who may: before anything else is said
-        refusal.raise_()
-    reason = str(reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give the reason for cancelling.")})
+    refuse_denied(visit_action_refusal(actor=actor, visit=visit, action=VisitAction.CANCEL))
+    reason = required_text(reason, "reason", _("Give the reason for cancelling."))
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     visit_action_check(actor=actor, visit=visit, action=VisitAction.CANCEL)
     now = clock.now()

@@ -14,6 +14,7 @@ from yiyang.core import clock
 from yiyang.core.choices import AuditAction
 from yiyang.core.images import photo_normalise
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.validation import required_text
 from yiyang.visits.choices import (
     OPEN_STATUSES,
     FlagCode,
@@ -52,9 +53,7 @@ from yiyang.visits.services.verification import (
 def visit_flag_explain(*, actor: Actor, visit: Visit, code: str, explanation: str) -> VisitFlag:
     """The caregiver explains a flag (a weak GPS fix indoors, the elder met at the clinic)."""
     _require_performer(actor, visit)
-    explanation = str(explanation or "").strip()
-    if not explanation:
-        raise ValidationError({"explanation": _("Write the explanation.")})
+    explanation = required_text(explanation, "explanation", _("Write the explanation."))
     flag = VisitFlag.objects.filter(visit=visit, code=code).first()
     if flag is None:
         raise ValidationError({"code": _("This visit has no flag %(code)s.") % {"code": code}})

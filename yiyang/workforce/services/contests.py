@@ -17,6 +17,7 @@ from yiyang.core.auditing import audit_change
 from yiyang.core.choices import AuditAction
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.validation import required_text
 from yiyang.workforce.models import Contest, ContestEntry, Person
 
 
@@ -30,9 +31,7 @@ def _city_only(actor: Actor, city: Division) -> None:
 def _event_names(names: Sequence[Any], taken: Sequence[str] = ()) -> list[str]:
     clean: list[str] = []
     for raw in names:
-        name = str(raw or "").strip()
-        if not name:
-            raise ValidationError({"events": _("An event needs a name.")})
+        name = required_text(raw, "events", _("An event needs a name."))
         if len(name) > 100:
             raise ValidationError({"events": _("An event's name is at most 100 characters.")})
         if name in clean or name in taken:

@@ -64,34 +64,34 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r{done}/{total} elders", ending="")
                 self.stdout.flush()
 
-        elders = demo_elders_build(count=total, seed=options["seed"], progress=progress)
-        if elders.existing:
-            self.stdout.write(f"Found {elders.existing} elders in the registry.")
-        else:
-            self.stdout.write(
-                f"\nRegistered {elders.created} elders ({elders.duplicates} possible duplicates "
-                f"to review, {elders.rejected} rejected) in {time.monotonic() - started:.1f} s."
-            )
-        started = time.monotonic()
-        assessed = demo_assessments_build(seed=options["seed"])
-        if assessed.existing:
-            self.stdout.write(f"Found {assessed.existing} assessments.")
-        else:
-            self.stdout.write(
-                f"Assessed {assessed.created} elders, {assessed.rules} eligibility rules "
-                f"({time.monotonic() - started:.1f} s)."
-            )
+        self._say(
+            demo_elders_build(count=total, seed=options["seed"], progress=progress),
+            started,
+            found="Found {existing} elders in the registry.",
+            built="\nRegistered {created} elders ({duplicates} possible duplicates to review, "
+            "{rejected} rejected) in {seconds:.1f} s.",
+        )
+        self._say(
+            demo_assessments_build(seed=options["seed"]),
+            time.monotonic(),
+            found="Found {existing} assessments.",
+            built="Assessed {created} elders, {rules} eligibility rules ({seconds:.1f} s).",
+        )
         self._home_care(seed=options["seed"])
-        started = time.monotonic()
-        devices = demo_devices_build(elders=options["device_elders"], seed=options["seed"])
-        if devices.existing:
-            self.stdout.write(f"Found {devices.existing} devices.")
-        else:
-            self.stdout.write(
-                f"Bound {devices.created} devices and wrote {devices.alerts} past alerts "
-                f"({time.monotonic() - started:.1f} s)."
-            )
+        self._say(
+            demo_devices_build(elders=options["device_elders"], seed=options["seed"]),
+            time.monotonic(),
+            found="Found {existing} devices.",
+            built="Bound {created} devices and wrote {alerts} past alerts ({seconds:.1f} s).",
+        )
         self._network_and_picture(seed=options["seed"])
+
+    def _say(self, result: Any, started: float, *, found: str, built: str) -> None:
+        """What a demo step found (``found``, where the demo held it already) or built
+        (``built``): templates of the step's result fields, and of ``seconds`` since
+        ``started``."""
+        fields = {**vars(result), "seconds": time.monotonic() - started}
+        self.stdout.write((found if result.existing else built).format(**fields))
 
     def _home_care(self, *, seed: int) -> None:
         """Providers, caregivers, a month of visits, and the optimiser's plans for two days."""

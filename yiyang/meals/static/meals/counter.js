@@ -7,36 +7,23 @@
  * every 15 s. The server applies a client_id once (a re-send answers 200) and refuses a
  * second meal of the meal-time anywhere in the city (409), so a queue sent twice or out
  * of order never grants a subsidy twice. 401/403 keep the queue until a new log-in.
+ * The shared plumbing (texts, CSRF, ids, the stored list, the JSON POST) is offline-queue.js.
  */
 (function () {
   "use strict";
-  var KEY = "yiyang.meal-queue.v1";
+  var Offline = window.YiyangOffline;
   var RETRY_MS = 15000;
   var API = "/api/v1/meals/served/";
   var form = document.getElementById("counter-form");
   if (!form) return;
   var flushing = false;
+  var text = Offline.texts("counter-texts");
+  var uuid = Offline.uuid;
+  var post = Offline.postJson;
+  var stored = Offline.storedList("yiyang.meal-queue.v1", function () { banner(); });
+  var load = stored.load;
+  var save = stored.save;
 
-  function text(name) {
-    var el = document.getElementById("counter-texts");
-    try { return JSON.parse(el.textContent)[name] || name; } catch (e) { return name; }
-  }
-  function csrf() {
-    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-  function uuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    var b = new Uint8Array(16);
-    window.crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-  function load() {
-    try { return JSON.parse(window.localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
-  }
-  function save(list) { window.localStorage.setItem(KEY, JSON.stringify(list)); banner(); }
   function banner() {
     var box = document.getElementById("counter-queue");
     var n = load().length;
@@ -86,17 +73,6 @@
     var dish = document.getElementById("counter-dish");
     if (dish && dish.value) data.dish = dish.value;
     return data;
-  }
-  function post(url, data) {
-    return fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify(data)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (json) {
-        return { status: response.status, data: json };
-      });
-    });
   }
   function money(data) {
     return text("price") + " ¥" + data.price + " · " + text("subsidy") + " ¥" + data.subsidy +
