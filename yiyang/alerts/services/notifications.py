@@ -22,6 +22,10 @@ from yiyang.elders.models import ElderContact
 
 MAX_NOTIFICATION_ATTEMPTS = 5
 
+# The community's workers notified of an alert: the first ones by username, the same for one
+# alert and for a storm of them.
+WORKERS_NOTIFIED = 5
+
 
 def alert_message(alert: Alert, text: str) -> str:
     return (
@@ -131,10 +135,10 @@ def notify_on_raise_many(alerts: list[Alert], now: datetime.datetime, labels: La
             is_active=True,
             division__code__in={a.division_code for a in alerts},
         )
-        .order_by("id")
+        .order_by("username")
         .values_list("username", "division__code")
     ):
-        if len(workers.setdefault(code, [])) < 5:
+        if len(workers.setdefault(code, [])) < WORKERS_NOTIFIED:
             workers[code].append(username)
     rows: list[tuple[Any, ...]] = []
     relations: dict[str, str] = {}
@@ -191,9 +195,13 @@ def notify_on_raise(alert: Alert, now: datetime.datetime) -> None:
     if contact is not None:
         label = f"{contact.name} ({contact.get_relation_display()}) {contact.phones_masked}"
         notify(alert, RecipientKind.CONTACT, label, contact, message, now)
-    workers = User.objects.filter(
-        role=Role.COMMUNITY_WORKER, is_active=True, division__code=alert.division_code
-    ).values_list("username", flat=True)[:5]
+    workers = (
+        User.objects.filter(
+            role=Role.COMMUNITY_WORKER, is_active=True, division__code=alert.division_code
+        )
+        .order_by("username")
+        .values_list("username", flat=True)[:WORKERS_NOTIFIED]
+    )
     for username in workers:
         notify(alert, RecipientKind.COMMUNITY, username, None, message, now)
 
