@@ -234,24 +234,16 @@ def _pdf(data: ReportData) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
+
+    from yiyang.core.pdf import pdf_document
 
     _register_font()
     title = ParagraphStyle("title", fontName=FONT_NAME, fontSize=16, leading=22)
     heading = ParagraphStyle("heading", fontName=FONT_NAME, fontSize=12, leading=18, spaceBefore=6)
     small = ParagraphStyle("small", fontName=FONT_NAME, fontSize=8, leading=10)
     cell = ParagraphStyle("cell", fontName=FONT_NAME, fontSize=7.5, leading=9.5)
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=14 * mm,
-        rightMargin=14 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=data.title,
-    )
     story: list[Any] = [
         Paragraph(data.title, title),
         Paragraph(data.subtitle, small),
@@ -279,8 +271,7 @@ def _pdf(data: ReportData) -> bytes:
             )
         )
         story.append(pdf_table)
-    doc.build(story)
-    return out.getvalue()
+    return pdf_document(story, pagesize=A4, margin_mm=14, title=data.title)
 
 
 def _bar_chart(points: list[tuple[str, float | None]]) -> Any:
