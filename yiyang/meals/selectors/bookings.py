@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from yiyang.core.filtering import narrowed
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Actor, Permission, require_perm
 from yiyang.elders.choices import ElderStatus
@@ -99,16 +100,9 @@ def booking_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> Quer
         Booking.objects.select_related("elder", "canteen__organisation", "dish"),
         worker_fields=("courier_id",),
     )
-    filters = filters or {}
-    if filters.get("day"):
-        queryset = queryset.filter(day=filters["day"])
-    if filters.get("meal"):
-        queryset = queryset.filter(meal=filters["meal"])
-    if filters.get("canteen"):
-        queryset = queryset.filter(canteen=filters["canteen"])
-    if filters.get("status"):
-        queryset = queryset.filter(status=filters["status"])
-    return queryset
+    return narrowed(
+        queryset, filters, {"day": "day", "meal": "meal", "canteen": "canteen", "status": "status"}
+    )
 
 
 def booking_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Booking:
@@ -120,12 +114,7 @@ def served_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> Query
     queryset = _elder_rows(
         actor, ServedMeal.objects.select_related("elder", "canteen__organisation")
     )
-    filters = filters or {}
-    if filters.get("day"):
-        queryset = queryset.filter(day=filters["day"])
-    if filters.get("canteen"):
-        queryset = queryset.filter(canteen=filters["canteen"])
-    return queryset
+    return narrowed(queryset, filters, {"day": "day", "canteen": "canteen"})
 
 
 def served_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ServedMeal:
