@@ -19,6 +19,11 @@ def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def error_text(error: ValidationError) -> str:
+    """A service's refusal as one message, for a page that has no form to show it on."""
+    return " ".join(str(message) for message in error.messages)
+
+
 class ServiceValidatedModelForm(forms.ModelForm):
     """A ModelForm that parses fields only; the service does the domain validation."""
 

@@ -1,5 +1,6 @@
 """Saving a posted form through a service, decided once: the form checks its fields, the
-service decides the rest, and the service's refusals land next to the form's fields."""
+service decides the rest, and the service's refusals land next to the form's fields (or, for
+a button without a page of its own, in a message)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,30 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import apply_errors, error_text
 
 F = TypeVar("F", bound=forms.BaseForm)
+
+# What ``_written`` answers when nothing was written (a write may itself return None).
+_UNSAVED = object()
+
+
+def _written(
+    request: HttpRequest,
+    form: F,
+    write: Callable[..., Any],
+    values: Callable[[F], Mapping[str, Any]] | None,
+) -> Any:
+    """What ``write`` returned for a posted, valid form, or ``_UNSAVED``."""
+    if request.method != "POST" or not form.is_valid():
+        return _UNSAVED
+    try:
+        return write(**(values(form) if values is not None else form.cleaned_data))
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _UNSAVED
 
 
 def form_saved(
@@ -27,12 +47,47 @@ def form_saved(
     """Whether the request posted a valid form and ``write`` accepted its values (the
     cleaned data, or what ``values`` makes of the form) as keyword arguments; a success
     message is then queued. The caller redirects on True, shows the form again otherwise."""
-    if request.method != "POST" or not form.is_valid():
+    if _written(request, form, write, values) is _UNSAVED:
         return False
+    messages.success(request, success)
+    return True
+
+
+def form_response(
+    request: HttpRequest,
+    form: F,
+    write: Callable[..., Any],
+    success: str | Callable[[Any], str],
+    *,
+    done: Callable[[Any], HttpResponse],
+    again: Callable[[], HttpResponse],
+    values: Callable[[F], Mapping[str, Any]] | None = None,
+) -> HttpResponse:
+    """A form page's answer: once ``write`` has accepted the posted form (as
+    :func:`form_saved`), the ``success`` message (or what it makes of the written result)
+    and ``done(result)``, usually a redirect; otherwise ``again()``, the page with the form
+    and its errors (or a GET's empty form)."""
+    result = _written(request, form, write, values)
+    if result is _UNSAVED:
+        return again()
+    messages.success(request, success(result) if callable(success) else success)
+    return done(result)
+
+
+def action_done(
+    request: HttpRequest,
+    act: Callable[[], Any],
+    success: str,
+    *,
+    wording: Callable[[ValidationError], str] = error_text,
+) -> bool:
+    """A button that posts no form of its own (cancel, remove, withdraw...): whether ``act``
+    was done. The service's refusal becomes one error message (``wording`` puts its
+    messages into words), success the ``success`` message; the caller then redirects."""
     try:
-        write(**(values(form) if values is not None else form.cleaned_data))
+        act()
     except ValidationError as error:
-        apply_errors(form, error)
+        messages.error(request, wording(error))
         return False
     messages.success(request, success)
     return True
