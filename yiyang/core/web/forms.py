@@ -19,6 +19,12 @@ def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def changed_values(form: forms.BaseForm) -> dict[str, Any]:
+    """The values the user changed on an edit form: a hidden or untouched field is never
+    passed on, so the service never overwrites it."""
+    return {name: form.cleaned_data[name] for name in form.changed_data}
+
+
 def error_text(error: ValidationError) -> str:
     """A service's refusal as one message, for a page that has no form to show it on."""
     return " ".join(str(message) for message in error.messages)

@@ -77,17 +77,18 @@ def form_response(
 def action_done(
     request: HttpRequest,
     act: Callable[[], Any],
-    success: str,
+    success: str | Callable[[Any], str],
     *,
     wording: Callable[[ValidationError], str] = error_text,
 ) -> bool:
     """A button that posts no form of its own (cancel, remove, withdraw...): whether ``act``
     was done. The service's refusal becomes one error message (``wording`` puts its
-    messages into words), success the ``success`` message; the caller then redirects."""
+    messages into words), success the ``success`` message (or what it makes of what ``act``
+    returned); the caller then redirects."""
     try:
-        act()
+        result = act()
     except ValidationError as error:
         messages.error(request, wording(error))
         return False
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return True

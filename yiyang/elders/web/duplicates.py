@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.web.saving import action_done
 from yiyang.elders import services
 from yiyang.elders.choices import DuplicateStatus
 from yiyang.elders.selectors import duplicate_get_for_actor, duplicate_list
-from yiyang.elders.web.contacts import _error_text
 from yiyang.elders.web.forms import DuplicateReviewForm
 from yiyang.elders.web.views import PAGE_SIZE
 
@@ -33,17 +34,14 @@ def duplicate_list_view(request: HttpRequest) -> HttpResponse:
             candidate = duplicate_get_for_actor(
                 actor=actor, external_id=form.cleaned_data["candidate"]
             )
-            try:
-                services.duplicate_review(
-                    actor=actor,
-                    candidate=candidate,
-                    status=form.cleaned_data["status"],
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as exc:
-                messages.error(request, _error_text(exc))
-            else:
-                messages.success(request, _("Saved."))
+            review = partial(
+                services.duplicate_review,
+                actor=actor,
+                candidate=candidate,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+            action_done(request, review, _("Saved."))
         return redirect("elders:duplicates")
     page = Paginator(duplicate_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -4,12 +4,11 @@ sibling modules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
@@ -23,10 +22,11 @@ from yiyang.core import display
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_filter_choices
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import changed_values
 from yiyang.core.web.history import history_rows
 from yiyang.core.web.lists import clean_filters, code_label
 from yiyang.core.web.pagination import CappedPaginator, ListPaginator
+from yiyang.core.web.saving import form_response
 from yiyang.elders import services
 from yiyang.elders.choices import (
     ETHNICITIES,
@@ -290,6 +290,15 @@ def _elder_initial(elder: Elder, visible: list[str]) -> dict[str, Any]:
     return initial
 
 
+def _elder_changes(form: ElderForm) -> dict[str, Any]:
+    values = changed_values(form)
+    if "id_number" in values:
+        # Sex and birth date follow a corrected ID number unless given anew.
+        values.setdefault("sex", "")
+        values.setdefault("birth_date", None)
+    return values
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def elder_edit_view(request: HttpRequest, external_id: str | None = None) -> HttpResponse:
@@ -307,21 +316,16 @@ def elder_edit_view(request: HttpRequest, external_id: str | None = None) -> Htt
     )
     if request.method == "GET" and elder is not None and set(visible) & set(SENSITIVE_FORM_FIELDS):
         services.elder_reveal(actor=actor, elder=elder)  # the prefilled values are logged
-    if request.method == "POST" and form.is_valid():
-        try:
-            if elder is None:
-                elder = services.elder_create(actor=actor, **form.cleaned_data)
-            else:
-                # Only what the user changed: a hidden or untouched field is never overwritten.
-                values = {name: form.cleaned_data[name] for name in form.changed_data}
-                if "id_number" in values:
-                    # Sex and birth date follow a corrected ID number unless given anew.
-                    values.setdefault("sex", "")
-                    values.setdefault("birth_date", None)
-                elder = services.elder_update(actor=actor, elder=elder, **values)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("elders:detail", external_id=elder.external_id)
-    return render(request, "elders/elder_form.html", {"form": form, "elder": elder})
+    write: Callable[..., Elder] = partial(services.elder_create, actor=actor)
+    values: Callable[[ElderForm], Mapping[str, Any]] | None = None
+    if elder is not None:
+        write, values = partial(services.elder_update, actor=actor, elder=elder), _elder_changes
+    return form_response(
+        request,
+        form,
+        write,
+        _("Saved."),
+        values=values,
+        done=lambda saved: redirect("elders:detail", external_id=saved.external_id),
+        again=lambda: render(request, "elders/elder_form.html", {"form": form, "elder": elder}),
+    )
