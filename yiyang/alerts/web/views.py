@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from django import db
@@ -217,17 +218,20 @@ def _run(request: HttpRequest, alert: Alert, action: Any, done: str) -> HttpResp
     return _back(alert)
 
 
+def _step(
+    request: HttpRequest, external_id: str, service: Callable[..., Any], done: str, **values: Any
+) -> HttpResponse:
+    """One of the panel's buttons: the service takes the step on the alert (with the posted
+    ``values``), the console shows the alert again."""
+    actor = request_actor(request)
+    alert = alert_get_for_actor(actor=actor, external_id=external_id)
+    return _run(request, alert, partial(service, alert=alert, actor=actor, **values), done)
+
+
 @login_required
 @require_POST
 def acknowledge_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    alert = alert_get_for_actor(actor=actor, external_id=external_id)
-    return _run(
-        request,
-        alert,
-        lambda: services.alert_acknowledge(alert=alert, actor=actor),
-        _("Acknowledged."),
-    )
+    return _step(request, external_id, services.alert_acknowledge, _("Acknowledged."))
 
 
 @login_required
@@ -260,31 +264,25 @@ def action_view(request: HttpRequest, external_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def resolve_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    alert = alert_get_for_actor(actor=actor, external_id=external_id)
-    return _run(
+    return _step(
         request,
-        alert,
-        lambda: services.alert_resolve(
-            alert=alert,
-            actor=actor,
-            outcome=request.POST.get("outcome", ""),
-            note=request.POST.get("note", ""),
-        ),
+        external_id,
+        services.alert_resolve,
         _("Resolved."),
+        outcome=request.POST.get("outcome", ""),
+        note=request.POST.get("note", ""),
     )
 
 
 @login_required
 @require_POST
 def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    alert = alert_get_for_actor(actor=actor, external_id=external_id)
-    return _run(
+    return _step(
         request,
-        alert,
-        lambda: services.alert_review(alert=alert, actor=actor, note=request.POST.get("note", "")),
+        external_id,
+        services.alert_review,
         _("Reviewed."),
+        note=request.POST.get("note", ""),
     )
 
 

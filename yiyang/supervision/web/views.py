@@ -21,6 +21,7 @@ from yiyang.core.choices import DivisionLevel
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, Role, has_perm, request_actor
+from yiyang.core.web.saving import action_done
 from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
 from yiyang.services.models import Caregiver
 from yiyang.supervision import selectors, services
@@ -45,13 +46,8 @@ def _errors(error: ValidationError) -> str:
 
 
 def _run(request: HttpRequest, call: Any, success: str) -> bool:
-    try:
-        call()
-    except ValidationError as error:
-        messages.error(request, _errors(error))
-        return False
-    messages.success(request, success)
-    return True
+    """A button of these pages: done, or the refusal in words, field by field."""
+    return action_done(request, call, success, wording=_errors)
 
 
 def _posted_organisation(request: HttpRequest) -> tuple[Any, Any]:
