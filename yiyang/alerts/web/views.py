@@ -58,6 +58,7 @@ from yiyang.alerts.web.forms import ContactEmailForm, ThresholdsForm
 from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.saving import action_done
 from yiyang.devices.selectors import device_recent_events, elder_devices, gateway_status
 from yiyang.elders.choices import ChronicCondition
 from yiyang.elders.services import elder_reveal
@@ -428,13 +429,18 @@ def contact_email_view(request: HttpRequest, external_id: str, contact_id: str) 
     elder = elder_for_alert_settings(actor=actor, external_id=external_id)
     contact = elder_contact_for_settings(elder=elder, external_id=contact_id)
     form = ContactEmailForm(request.POST)
-    try:
+
+    def set_email() -> Any:
         if not form.is_valid():
             raise ValidationError({"email": _("Enter a valid e-mail address.")})
-        services.contact_email_set(actor=actor, contact=contact, email=form.cleaned_data["email"])
-    except ValidationError as error:
-        for problem in error.messages:
-            messages.error(request, f"{contact.name}{display.colon()}{problem}")
-    else:
-        messages.success(request, _("Saved."))
+        return services.contact_email_set(
+            actor=actor, contact=contact, email=form.cleaned_data["email"]
+        )
+
+    action_done(
+        request,
+        set_email,
+        _("Saved."),
+        wording=lambda error: [f"{contact.name}{display.colon()}{p}" for p in error.messages],
+    )
     return redirect("alerts:elder_settings", external_id=elder.external_id)

@@ -4,7 +4,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 
 def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -25,9 +27,23 @@ def changed_values(form: forms.BaseForm) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in form.changed_data}
 
 
+def posted_file(request: HttpRequest, name: str, missing: str) -> UploadedFile:
+    """The file an upload form posted as ``name``; a refusal saying ``missing`` for the
+    field when none was chosen."""
+    upload = request.FILES.get(name)
+    if upload is None:
+        raise ValidationError({name: missing})
+    return upload
+
+
 def error_text(error: ValidationError) -> str:
     """A service's refusal as one message, for a page that has no form to show it on."""
     return " ".join(str(message) for message in error.messages)
+
+
+def error_messages(error: ValidationError) -> list[str]:
+    """A service's refusal as messages of their own, one for each problem."""
+    return [str(message) for message in error.messages]
 
 
 class ServiceValidatedModelForm(forms.ModelForm):

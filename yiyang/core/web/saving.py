@@ -4,7 +4,7 @@ a button without a page of its own, in a message)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django import forms
@@ -79,16 +79,18 @@ def action_done(
     act: Callable[[], Any],
     success: str | Callable[[Any], str],
     *,
-    wording: Callable[[ValidationError], str] = error_text,
+    wording: Callable[[ValidationError], str | Sequence[str]] = error_text,
 ) -> bool:
     """A button that posts no form of its own (cancel, remove, withdraw...): whether ``act``
-    was done. The service's refusal becomes one error message (``wording`` puts its
-    messages into words), success the ``success`` message (or what it makes of what ``act``
-    returned); the caller then redirects."""
+    was done. The service's refusal becomes error messages (``wording`` puts it into words:
+    one message, or several, as :func:`error_messages` does), success the ``success``
+    message (or what it makes of what ``act`` returned); the caller then redirects."""
     try:
         result = act()
     except ValidationError as error:
-        messages.error(request, wording(error))
+        worded = wording(error)
+        for text in [worded] if isinstance(worded, str) else worded:
+            messages.error(request, text)
         return False
     messages.success(request, success(result) if callable(success) else success)
     return True

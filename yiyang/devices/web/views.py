@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors, changed_values
-from yiyang.core.web.saving import form_response
+from yiyang.core.web.forms import apply_errors, changed_values, error_messages
+from yiyang.core.web.saving import action_done, form_response
 from yiyang.devices import services
 from yiyang.devices.choices import DeviceKind, DeviceStatus
 from yiyang.devices.models import Device
@@ -234,13 +234,12 @@ def device_unbind_view(request: HttpRequest, external_id: str) -> HttpResponse:
             for problem in problems:
                 messages.error(request, f"{_('Reason')}{display.colon()}{problem}")
         return redirect("devices:detail", external_id=device.external_id)
-    try:
-        services.device_unbind(actor=actor, device=device, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        for problem in error.messages:
-            messages.error(request, problem)
-    else:
-        messages.success(request, _("The device is unbound and back in stock."))
+    unbind = partial(
+        services.device_unbind, actor=actor, device=device, reason=form.cleaned_data["reason"]
+    )
+    action_done(
+        request, unbind, _("The device is unbound and back in stock."), wording=error_messages
+    )
     return redirect("devices:detail", external_id=device.external_id)
 
 
