@@ -9,12 +9,14 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 
 from yiyang.core.web.forms import apply_errors, error_text
 
 F = TypeVar("F", bound=forms.BaseForm)
+# The message once saved: words, words made of what was written, or none.
+Success = str | Callable[[Any], str] | None
 
 # What ``_written`` answers when nothing was written (a write may itself return None).
 _UNSAVED = object()
@@ -25,6 +27,7 @@ def _written(
     form: F,
     write: Callable[..., Any],
     values: Callable[[F], Mapping[str, Any]] | None,
+    denied: str | None,
 ) -> Any:
     """What ``write`` returned for a posted, valid form, or ``_UNSAVED``."""
     if request.method != "POST" or not form.is_valid():
@@ -33,23 +36,36 @@ def _written(
         return write(**(values(form) if values is not None else form.cleaned_data))
     except ValidationError as error:
         apply_errors(form, error)
-        return _UNSAVED
+    except PermissionDenied:
+        if denied is None:
+            raise
+        form.add_error(None, denied)
+    return _UNSAVED
+
+
+def _said(request: HttpRequest, success: Success, result: Any) -> None:
+    if success is not None:
+        messages.success(request, success(result) if callable(success) else success)
 
 
 def form_saved(
     request: HttpRequest,
     form: F,
     write: Callable[..., Any],
-    success: str,
+    success: Success,
     *,
     values: Callable[[F], Mapping[str, Any]] | None = None,
+    denied: str | None = None,
 ) -> bool:
     """Whether the request posted a valid form and ``write`` accepted its values (the
     cleaned data, or what ``values`` makes of the form) as keyword arguments; a success
-    message is then queued. The caller redirects on True, shows the form again otherwise."""
-    if _written(request, form, write, values) is _UNSAVED:
+    message is then queued. The caller redirects on True, shows the form again otherwise.
+    A refusal for who the actor is (PermissionDenied) is the form's error ``denied`` when
+    given, a 403 otherwise."""
+    result = _written(request, form, write, values, denied)
+    if result is _UNSAVED:
         return False
-    messages.success(request, success)
+    _said(request, success, result)
     return True
 
 
@@ -57,27 +73,28 @@ def form_response(
     request: HttpRequest,
     form: F,
     write: Callable[..., Any],
-    success: str | Callable[[Any], str],
+    success: Success,
     *,
     done: Callable[[Any], HttpResponse],
     again: Callable[[], HttpResponse],
     values: Callable[[F], Mapping[str, Any]] | None = None,
+    denied: str | None = None,
 ) -> HttpResponse:
     """A form page's answer: once ``write`` has accepted the posted form (as
     :func:`form_saved`), the ``success`` message (or what it makes of the written result)
     and ``done(result)``, usually a redirect; otherwise ``again()``, the page with the form
     and its errors (or a GET's empty form)."""
-    result = _written(request, form, write, values)
+    result = _written(request, form, write, values, denied)
     if result is _UNSAVED:
         return again()
-    messages.success(request, success(result) if callable(success) else success)
+    _said(request, success, result)
     return done(result)
 
 
 def action_done(
     request: HttpRequest,
     act: Callable[[], Any],
-    success: str | Callable[[Any], str],
+    success: Success,
     *,
     wording: Callable[[ValidationError], str | Sequence[str]] = error_text,
 ) -> bool:
@@ -92,5 +109,5 @@ def action_done(
         for text in [worded] if isinstance(worded, str) else worded:
             messages.error(request, text)
         return False
-    messages.success(request, success(result) if callable(success) else success)
+    _said(request, success, result)
     return True
