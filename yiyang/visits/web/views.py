@@ -192,6 +192,8 @@ def _visit_form_response(
     ``key``) showing why not. A role that may not act on the visit gets 404, as on a visit it
     may not see."""
 
+    shown: dict[str, Any] = {key: form}
+
     def hidden_write(**values: Any) -> Any:
         try:
             return write(**values)
@@ -204,7 +206,7 @@ def _visit_form_response(
         hidden_write,
         success,
         done=lambda _saved: redirect("visits:detail", external_id=visit.external_id),
-        again=lambda: _visit_page(request, visit, **{key: form}, status=400),
+        again=lambda: _visit_page(request, visit, **shown, status=400),
     )
 
 
