@@ -32,7 +32,7 @@ from yiyang.core.permissions import (
 )
 from yiyang.core.selectors import audit_event_list
 from yiyang.core.web.csv import list_export_view
-from yiyang.core.web.saving import form_response
+from yiyang.core.web.saving import edit_response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -199,13 +199,13 @@ def user_edit_view(request: HttpRequest, external_id: str | None = None) -> Http
             return services.user_create(actor=actor, password=password or "", **data)
         return services.user_update(actor=actor, user=target, password=password or None, **data)
 
-    return form_response(
+    return edit_response(
         request,
         form,
         write,
-        _("Saved."),
-        done=lambda saved: redirect("accounts:user-detail", external_id=saved.external_id),
-        again=lambda: render(request, "accounts/user_form.html", {"form": form, "target": target}),
+        detail="accounts:user-detail",
+        template="accounts/user_form.html",
+        context={"target": target},
     )
 
 

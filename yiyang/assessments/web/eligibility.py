@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from yiyang.assessments import services
@@ -23,7 +22,7 @@ from yiyang.assessments.web.views import _history_rows
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.lists import code_label
-from yiyang.core.web.saving import form_response
+from yiyang.core.web.saving import edit_response
 from yiyang.elders.choices import EconomicStatus
 
 
@@ -79,18 +78,12 @@ def eligibility_edit_view(request: HttpRequest, external_id: str | None = None) 
         write = partial(services.eligibility_rule_create, actor=actor)
     else:
         write = partial(services.eligibility_rule_update, actor=actor, rule=rule)
-    return form_response(
+    return edit_response(
         request,
         form,
         write,
-        _("Saved."),
-        done=lambda saved: redirect(
-            "assessments:eligibility-detail", external_id=saved.external_id
-        ),
-        again=lambda: render(
-            request,
-            "assessments/eligibility_form.html",
-            {"form": form, "rule": rule},
-            status=400 if request.method == "POST" else 200,
-        ),
+        detail="assessments:eligibility-detail",
+        template="assessments/eligibility_form.html",
+        context={"rule": rule},
+        refused_status=400,
     )

@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from yiyang.core.web.forms import apply_errors, error_text
 
@@ -89,6 +91,34 @@ def form_response(
         return again()
     _said(request, success, result)
     return done(result)
+
+
+def edit_response(
+    request: HttpRequest,
+    form: F,
+    write: Callable[..., Any],
+    *,
+    detail: str,
+    template: str,
+    context: Mapping[str, Any],
+    success: Success = None,
+    values: Callable[[F], Mapping[str, Any]] | None = None,
+    refused_status: int = 200,
+) -> HttpResponse:
+    """A record's form page (creating or editing it), as :func:`form_response`: once saved,
+    "Saved." (or ``success``) and the saved record's ``detail`` page (a URL name taking its
+    ``external_id``); otherwise ``template`` with the ``form`` and ``context``, answered
+    with ``refused_status`` when a posted form was refused."""
+    refused = refused_status if request.method == "POST" else 200
+    return form_response(
+        request,
+        form,
+        write,
+        success if success is not None else _("Saved."),
+        values=values,
+        done=lambda saved: redirect(detail, external_id=saved.external_id),
+        again=lambda: render(request, template, {"form": form, **context}, status=refused),
+    )
 
 
 def action_done(

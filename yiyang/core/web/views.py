@@ -7,8 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -27,7 +26,7 @@ from yiyang.core.selectors import (
 )
 from yiyang.core.web.csv import list_export_view
 from yiyang.core.web.forms import ServiceValidatedModelForm, limit_choices
-from yiyang.core.web.saving import form_response
+from yiyang.core.web.saving import edit_response
 
 
 @never_cache
@@ -120,15 +119,13 @@ def division_edit_view(request: HttpRequest, external_id: str | None = None) -> 
         write = partial(services.division_create, actor=actor)
     else:
         write = partial(services.division_update, actor=actor, division=division)
-    return form_response(
+    return edit_response(
         request,
         form,
         write,
-        _("Saved."),
-        done=lambda saved: redirect("divisions:detail", external_id=saved.external_id),
-        again=lambda: render(
-            request, "core/division_form.html", {"form": form, "division": division}
-        ),
+        detail="divisions:detail",
+        template="core/division_form.html",
+        context={"division": division},
     )
 
 

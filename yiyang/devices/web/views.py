@@ -4,7 +4,6 @@ and the rejected messages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -21,10 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors, changed_values, error_messages
-from yiyang.core.web.saving import action_done, form_response
+from yiyang.core.web.saving import action_done, edit_response
 from yiyang.devices import services
 from yiyang.devices.choices import DeviceKind, DeviceStatus
-from yiyang.devices.models import Device
 from yiyang.devices.selectors import (
     device_bindings,
     device_communities,
@@ -120,38 +118,20 @@ def device_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
     )
 
 
-def _device_form_response(
-    request: HttpRequest,
-    device: Device | None,
-    form: DeviceForm,
-    write: Callable[..., Device],
-    success: str,
-    *,
-    values: Callable[[DeviceForm], Mapping[str, Any]] | None = None,
-) -> HttpResponse:
-    return form_response(
-        request,
-        form,
-        write,
-        success,
-        values=values,
-        done=lambda saved: redirect("devices:detail", external_id=saved.external_id),
-        again=lambda: render(request, "devices/device_form.html", {"form": form, "device": device}),
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def device_create_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_DEVICES)
     form = DeviceForm(request.POST or None, communities=device_communities(actor=actor))
-    return _device_form_response(
+    return edit_response(
         request,
-        None,
         form,
         partial(services.device_register, actor=actor),
-        _("The device is registered."),
+        success=_("The device is registered."),
+        detail="devices:detail",
+        template="devices/device_form.html",
+        context={"device": None},
     )
 
 
@@ -163,13 +143,14 @@ def device_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
     device = device_get_for_actor(actor=actor, external_id=external_id)
     initial = {name: getattr(device, name) for name in services.REGISTRY_FIELDS}
     form = DeviceForm(request.POST or None, initial=initial)
-    return _device_form_response(
+    return edit_response(
         request,
-        device,
         form,
         partial(services.device_update, actor=actor, device=device),
-        _("Saved."),
         values=changed_values,
+        detail="devices:detail",
+        template="devices/device_form.html",
+        context={"device": device},
     )
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +26,7 @@ from yiyang.core.web.forms import changed_values
 from yiyang.core.web.history import history_rows
 from yiyang.core.web.lists import clean_filters, code_label
 from yiyang.core.web.pagination import CappedPaginator, ListPaginator
-from yiyang.core.web.saving import form_response
+from yiyang.core.web.saving import edit_response
 from yiyang.elders import services
 from yiyang.elders.choices import (
     ETHNICITIES,
@@ -320,12 +320,12 @@ def elder_edit_view(request: HttpRequest, external_id: str | None = None) -> Htt
     values: Callable[[ElderForm], Mapping[str, Any]] | None = None
     if elder is not None:
         write, values = partial(services.elder_update, actor=actor, elder=elder), _elder_changes
-    return form_response(
+    return edit_response(
         request,
         form,
         write,
-        _("Saved."),
         values=values,
-        done=lambda saved: redirect("elders:detail", external_id=saved.external_id),
-        again=lambda: render(request, "elders/elder_form.html", {"form": form, "elder": elder}),
+        detail="elders:detail",
+        template="elders/elder_form.html",
+        context={"elder": elder},
     )

@@ -5,14 +5,13 @@ from functools import partial
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
 from yiyang.core.web.csv import Column, list_export_view
-from yiyang.core.web.saving import form_response
+from yiyang.core.web.saving import edit_response
 from yiyang.organisations import services
 from yiyang.organisations.filtersets import OrganisationFilterSet
 from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
@@ -73,17 +72,13 @@ def organisation_edit_view(request: HttpRequest, external_id: str | None = None)
         write = partial(services.organisation_create, actor=actor)
     else:
         write = partial(services.organisation_update, actor=actor, organisation=organisation)
-    return form_response(
+    return edit_response(
         request,
         form,
         write,
-        _("Saved."),
-        done=lambda saved: redirect("organisations:detail", external_id=saved.external_id),
-        again=lambda: render(
-            request,
-            "organisations/organisation_form.html",
-            {"form": form, "organisation": organisation},
-        ),
+        detail="organisations:detail",
+        template="organisations/organisation_form.html",
+        context={"organisation": organisation},
     )
 
 
