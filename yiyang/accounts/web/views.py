@@ -8,7 +8,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from yiyang.core.permissions import (
 )
 from yiyang.core.selectors import audit_event_list
 from yiyang.core.web.csv import list_export_view
+from yiyang.core.web.lists import list_response
 from yiyang.core.web.saving import edit_response
 
 
@@ -106,12 +106,11 @@ def _totp_secret(device: TOTPDevice) -> str:
 @login_required
 def user_list_view(request: HttpRequest) -> HttpResponse:
     users = user_list(actor=request_actor(request), filters=request.GET)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "accounts/user_list.html",
+        users,
         {
-            "page": page,
             "filterset": UserFilterSet(request.GET),
             "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
             "can_export": has_perm(request_actor(request), Permission.EXPORT_DATA),

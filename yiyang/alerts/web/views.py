@@ -14,7 +14,6 @@ from django import db
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,13 +57,13 @@ from yiyang.alerts.web.forms import ContactEmailForm, ThresholdsForm
 from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.lists import list_response
 from yiyang.core.web.saving import action_done
 from yiyang.devices.selectors import device_recent_events, elder_devices, gateway_status
 from yiyang.elders.choices import ChronicCondition
 from yiyang.elders.services import elder_reveal
 
 STREAM_SECONDS = 55  # then the browser reconnects (EventSource), resuming after the last id
-PAGE_SIZE = 50
 
 
 def _queue_context(request: HttpRequest) -> dict[str, Any]:
@@ -333,12 +332,11 @@ def history_view(request: HttpRequest) -> HttpResponse:
     alerts = alert_list(actor=request_actor(request), filters=request.GET).order_by(
         "-raised_at", "-id"
     )
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "alerts/history.html",
+        alerts,
         {
-            "page": page,
             "statuses": AlertStatus.choices,
             "outcomes": Outcome.choices,
         },
@@ -357,8 +355,7 @@ CHANNEL_LABELS = {
 @login_required
 def outbox_view(request: HttpRequest) -> HttpResponse:
     notifications = notification_list(actor=request_actor(request), filters=request.GET)
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "alerts/outbox.html", {"page": page, "channels": CHANNEL_LABELS})
+    return list_response(request, "alerts/outbox.html", notifications, {"channels": CHANNEL_LABELS})
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,12 +30,9 @@ from yiyang.assessments.selectors import assessment_list, assessments_due, asses
 from yiyang.core.permissions import Actor, Permission, has_perm, request_actor
 from yiyang.core.selectors import division_filter_choices
 from yiyang.core.web.history import history_rows
-from yiyang.core.web.lists import clean_filters, code_label
+from yiyang.core.web.lists import clean_filters, code_label, page_of
 from yiyang.core.web.saving import action_done
 from yiyang.elders.choices import EconomicStatus
-
-PAGE_SIZE = 50
-
 
 FACTS = "facts"
 
@@ -155,7 +151,7 @@ def assessment_list_view(request: HttpRequest) -> HttpResponse:
     if mine:
         filters["assessor"] = getattr(request.user, "username", "")
     assessments = assessment_list(actor=actor, filters=filters)
-    page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, assessments)
     divisions = division_filter_choices(actor=actor)
     names: dict[int, dict[int, str]] = {}
     rows = []
@@ -198,9 +194,7 @@ def assessment_due_view(request: HttpRequest) -> HttpResponse:
         )
         return redirect("assessments:due")
     today = timezone.localdate()
-    page = Paginator(assessments_due(actor=actor, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, assessments_due(actor=actor, today=today))
     rows = [
         {"a": a, "overdue": a.valid_until is not None and a.valid_until < today}
         for a in page.object_list

@@ -4,7 +4,6 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -26,6 +25,7 @@ from yiyang.core.selectors import (
 )
 from yiyang.core.web.csv import list_export_view
 from yiyang.core.web.forms import ServiceValidatedModelForm, limit_choices
+from yiyang.core.web.lists import list_response, page_of
 from yiyang.core.web.saving import edit_response
 
 
@@ -55,7 +55,7 @@ def division_tree_view(request: HttpRequest) -> HttpResponse:
     }
     if query or request.GET.get("level"):
         results = division_list(actor=actor, filters=request.GET)
-        context["page"] = Paginator(results, 50).get_page(request.GET.get("page"))
+        context["page"] = page_of(request, results)
         context["filterset"] = DivisionFilterSet(request.GET)
     else:
         roots = list(division_roots(actor=actor))
@@ -152,12 +152,11 @@ division_export_view = list_export_view(
 def audit_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     events = audit_event_list(actor=actor, filters=request.GET)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "core/audit_list.html",
+        events,
         {
-            "page": page,
             "filterset": AuditEventFilterSet(request.GET),
             "object_types": object_types(),
         },

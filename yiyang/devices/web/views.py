@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors, changed_values, error_messages
+from yiyang.core.web.lists import list_response
 from yiyang.core.web.saving import action_done, edit_response
 from yiyang.devices import services
 from yiyang.devices.choices import DeviceKind, DeviceStatus
@@ -39,7 +39,6 @@ from yiyang.devices.selectors import (
 )
 from yiyang.devices.web.forms import BindForm, DeviceForm, UnbindForm
 
-PAGE_SIZE = 50
 # How the registry's audit entries name their fields on the history table.
 HISTORY_LABELS: dict[str, Any] = {
     "kind": DeviceForm.base_fields["kind"].label,
@@ -62,12 +61,11 @@ HISTORY_LABELS: dict[str, Any] = {
 def device_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     devices = device_list(actor=actor, filters=request.GET)
-    page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "devices/device_list.html",
+        devices,
         {
-            "page": page,
             "kinds": DeviceKind.choices,
             "statuses": DeviceStatus.choices,
             "ingestion": gateway_status(),
@@ -227,8 +225,7 @@ def device_unbind_view(request: HttpRequest, external_id: str) -> HttpResponse:
 @login_required
 def rejection_list_view(request: HttpRequest) -> HttpResponse:
     rows = rejection_list(actor=request_actor(request))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "devices/rejections.html", {"page": page})
+    return list_response(request, "devices/rejections.html", rows)
 
 
 @login_required

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -11,13 +10,12 @@ from django.views.decorators.http import require_http_methods
 from yiyang.core.permissions import Permission, Role, request_actor, require_perm
 from yiyang.core.web.csv import list_export_view
 from yiyang.core.web.exports import export_start_response
-from yiyang.core.web.lists import code_label
+from yiyang.core.web.lists import code_label, page_of
 from yiyang.elders.choices import SensitiveField
 from yiyang.elders.exports import ELDER_EXPORT
 from yiyang.elders.filtersets import AccessLogFilterSet
 from yiyang.elders.models import AccessLog, AccessLogEntry
 from yiyang.elders.selectors import ACCESS_LOG_COLUMNS, access_log_list
-from yiyang.elders.web.views import PAGE_SIZE
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,9 +36,7 @@ def _role_label(role: str) -> str:
 def access_log_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.VIEW_ACCESS_LOG)
-    page = Paginator(access_log_list(actor=actor, filters=request.GET), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, access_log_list(actor=actor, filters=request.GET))
     logs: list[AccessLog] = list(page.object_list)
     # The elder of single-elder entries, with one query for the page.
     single = [log.pk for log in logs if log.elder_count == 1]

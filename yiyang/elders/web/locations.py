@@ -9,7 +9,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -20,13 +19,12 @@ from yiyang.core import display
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
+from yiyang.core.web.lists import list_response
 from yiyang.elders.address_import import ADDRESS_HEADERS, address_register_import
 from yiyang.elders.choices import LocationSource
 from yiyang.elders.geocoding import Geocoder
 from yiyang.elders.selectors import elders_unlocated, elders_unlocated_count
 from yiyang.elders.tabular import UnreadableFile
-
-PAGE_SIZE = 50
 
 
 @require_GET
@@ -37,12 +35,11 @@ def unlocated_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     approximate = request.GET.get("show") != "missing"
     elders = elders_unlocated(actor=actor, approximate=approximate).select_related("community")
-    page = Paginator(elders, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "elders/unlocated_list.html",
+        elders,
         {
-            "page": page,
             "counts": elders_unlocated_count(actor=actor),
             "approximate": approximate,
             "can_manage": has_perm(actor, Permission.MANAGE_ELDERS),

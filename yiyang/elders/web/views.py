@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,7 +23,7 @@ from yiyang.core.permissions import Permission, has_perm, request_actor, require
 from yiyang.core.selectors import division_filter_choices
 from yiyang.core.web.forms import changed_values
 from yiyang.core.web.history import history_rows
-from yiyang.core.web.lists import clean_filters, code_label
+from yiyang.core.web.lists import PAGE_SIZE, clean_filters, code_label, page_of
 from yiyang.core.web.pagination import CappedPaginator, ListPaginator
 from yiyang.core.web.saving import edit_response
 from yiyang.elders import services
@@ -58,9 +57,6 @@ from yiyang.elders.selectors import (
 from yiyang.elders.sensitive import MASK
 from yiyang.elders.tags import age_on, elder_tags
 from yiyang.elders.web.forms import SENSITIVE_FORM_FIELDS, ConsentWithdrawForm, ElderForm
-
-PAGE_SIZE = 50
-
 
 SEARCH_COUNT_CAP = 1000  # a name search shows "more than 1,000" past this
 
@@ -269,9 +265,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
 def elder_history_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     elder = elder_get_for_actor(actor=actor, external_id=external_id)
-    page = Paginator(elder_history(actor=actor, elder=elder), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, elder_history(actor=actor, elder=elder))
     return render(
         request,
         "elders/elder_history.html",

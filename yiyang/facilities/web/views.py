@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import error_messages
+from yiyang.core.web.lists import list_response
 from yiyang.core.web.saving import action_done
 from yiyang.facilities import planmap, planning, selectors, services, tasks
 from yiyang.facilities.choices import (
@@ -63,7 +63,6 @@ def _point(lat: Any, lng: Any) -> list[float] | None:
 def facility_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     facilities = selectors.facility_list(actor=actor, filters=request.GET)
-    page = Paginator(facilities, 50).get_page(request.GET.get("page"))
     markers = [
         {
             "at": _point(f.organisation.lat, f.organisation.lng),
@@ -77,11 +76,11 @@ def facility_list_view(request: HttpRequest) -> HttpResponse:
         for f in facilities[:3000]
         if f.organisation.lat is not None
     ]
-    return render(
+    return list_response(
         request,
         "facilities/facility_list.html",
+        facilities,
         {
-            "page": page,
             "filterset": FacilityFilterSet(request.GET),
             "divisions": selectors.division_choices(actor=actor, levels=("district", "street")),
             "map_data": {"markers": markers, "texts": {"status": _("Status")}},

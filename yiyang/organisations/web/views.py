@@ -3,7 +3,6 @@ from __future__ import annotations
 from functools import partial
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
 from yiyang.core.web.csv import Column, list_export_view
+from yiyang.core.web.lists import list_response
 from yiyang.core.web.saving import edit_response
 from yiyang.organisations import services
 from yiyang.organisations.filtersets import OrganisationFilterSet
@@ -23,15 +23,14 @@ from yiyang.organisations.web.forms import OrganisationForm
 def organisation_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     organisations = organisation_list(actor=actor, filters=request.GET)
-    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
     filterset = OrganisationFilterSet(request.GET)
     # Division choices for the filter: districts and streets in the actor's jurisdiction only.
     divisions = division_queryset(actor=actor).filter(level__in=["district", "street"])
-    return render(
+    return list_response(
         request,
         "organisations/organisation_list.html",
+        organisations,
         {
-            "page": page,
             "filterset": filterset,
             "divisions": divisions,
             "query": request.GET.copy(),

@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import ListPaginator
 from yiyang.settlement import documents, selectors, services
 from yiyang.settlement.choices import Decision, StatementStatus
@@ -45,7 +45,7 @@ def statement_list_view(request: HttpRequest) -> HttpResponse:
     month = _month(request)
     status = request.GET.get("status") or None
     statements = selectors.statement_list(actor=actor, filters={"month": month, "status": status})
-    page = ListPaginator(statements, 50).get_page(request.GET.get("page"))
+    page = page_of(request, statements, paginator=ListPaginator)
     return render(
         request,
         "settlement/statement_list.html",
@@ -207,7 +207,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.VIEW_RISK)
     queryset = selectors.review_queue(actor=actor, month=_month(request))
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, 25)
     rows = selectors.risk_rows(list(page.object_list))
     for row in rows:
         row["factors"] = factor_rows(row["risk"].factors) if row["risk"] else []
@@ -238,7 +238,7 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
 def contract_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     contracts = selectors.contract_list(actor=actor)
-    page = ListPaginator(contracts, 50).get_page(request.GET.get("page"))
+    page = page_of(request, contracts, paginator=ListPaginator)
     return render(
         request,
         "settlement/contract_list.html",

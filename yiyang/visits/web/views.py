@@ -16,7 +16,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.lists import page_of
 from yiyang.core.web.saving import action_done, form_response
 from yiyang.elders.selectors import elder_get_for_actor, home_unlocated_reason
 from yiyang.visits import lifecycle, selectors, services
@@ -45,7 +45,6 @@ from yiyang.visits.web.forms import (
     ReviewForm,
 )
 
-PAGE_SIZE = 50
 F = TypeVar("F", bound=forms.BaseForm)
 
 
@@ -292,9 +291,7 @@ def assign_view(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest, forms: dict[int, ReviewForm] | None = None) -> Any:
-    page = Paginator(selectors.review_queue(actor=request_actor(request)), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.review_queue(actor=request_actor(request)))
     rows = []
     for visit in page.object_list:
         rows.append(
@@ -414,9 +411,7 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     filters = {"status": request.GET.get("status", ""), "elder": request.GET.get("elder", "")}
     if filters["elder"] and not selectors.is_uuid(filters["elder"]):
         filters["elder"] = ""
-    page = Paginator(selectors.order_list(actor=actor, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.order_list(actor=actor, filters=filters))
     return render(
         request,
         "visits/order_list.html",

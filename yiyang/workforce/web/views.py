@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import CappedPaginator
 from yiyang.elders.tabular import UnreadableFile
 from yiyang.services.selectors import provider_get_for_actor, provider_queryset
@@ -35,7 +36,6 @@ from yiyang.workforce.selectors import (
     workforce_figures,
 )
 
-PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ERRORS_SHOWN = 500
 
@@ -47,7 +47,7 @@ def roster_view(request: HttpRequest) -> HttpResponse:
     data.setdefault("status", "current")
     filterset = RosterFilterSet(data, queryset=roster_list(actor=actor))
     rows = filterset.qs if filterset.is_valid() else roster_list(actor=actor).none()
-    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, paginator=CappedPaginator)
     return render(
         request,
         "workforce/roster.html",
