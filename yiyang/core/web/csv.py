@@ -14,6 +14,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from yiyang.core.cells import safe_row
 from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.core.services import export_recorded
+from yiyang.core.web.downloads import disposition
 
 # A column of a list export: its header, read as the attribute path of the same name
 # ("division.code"; a missing link gives an empty cell), or (header, path or function).
@@ -36,7 +37,7 @@ def csv_response(
             yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = disposition(filename)
     return response
 
 

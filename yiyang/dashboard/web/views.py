@@ -22,6 +22,8 @@ from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_ancestors
 from yiyang.core.services import export_recorded
+from yiyang.core.web.downloads import PDF, XLSX, download_response
+from yiyang.core.web.forms import error_text
 from yiyang.dashboard import selectors
 from yiyang.dashboard.web.tables import (
     STATUS_LABELS,
@@ -49,7 +51,7 @@ def _division(request: HttpRequest, actor: Actor) -> Division:
         try:
             return indicator_division_get(actor=actor, key=key)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
     return indicator_default_division(actor=actor)
 
 
@@ -138,14 +140,8 @@ def report_view(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(reverse("dashboard:home") + f"?division={division.external_id}")
-    types = {
-        "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
-    response = HttpResponse(content, content_type=types.get(fmt, "application/octet-stream"))
-    name = f"report-{division.code}-{month:%Y-%m}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    content_type = {"pdf": PDF, "xlsx": XLSX}.get(fmt, "application/octet-stream")
+    return download_response(content, f"report-{division.code}-{month:%Y-%m}.{fmt}", content_type)
 
 
 @login_required
@@ -170,13 +166,8 @@ def export_view(request: HttpRequest) -> HttpResponse:
         },
     )
     title = f"{division.name} · {timezone.localdate():%Y-%m-%d}"
-    response = HttpResponse(
-        workbook(chosen, title=title),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     name = f"dashboard-{division.code}-{key or 'all'}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download_response(workbook(chosen, title=title), name, XLSX)
 
 
 @login_required

@@ -14,15 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.web.downloads import XLSX, download_response
 from yiyang.core.web.forms import apply_errors
 from yiyang.elders import importing, tasks
 from yiyang.elders.choices import ImportStatus
 from yiyang.elders.models import ImportJob
 from yiyang.elders.selectors import import_job_get_for_actor, import_job_list
 from yiyang.elders.web.forms import ImportForm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 REJECTED_ROWS_SHOWN = 20
 
@@ -94,6 +92,5 @@ def import_progress_view(request: HttpRequest, external_id: str) -> HttpResponse
 @login_required
 def import_report_view(request: HttpRequest, external_id: str) -> HttpResponse:
     job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
-    response = HttpResponse(importing.error_report_xlsx(job), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="import-{job.external_id}-errors.xlsx"'
-    return response
+    name = f"import-{job.external_id}-errors.xlsx"
+    return download_response(importing.error_report_xlsx(job), name, XLSX)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.downloads import XLSX, download_response
 from yiyang.core.web.forms import error_messages
 from yiyang.core.web.lists import list_response
 from yiyang.core.web.saving import action_done
@@ -336,11 +337,7 @@ def scenario_export_view(request: HttpRequest, external_id: str) -> HttpResponse
     actor = request_actor(request)
     scenario = selectors.scenario_get_for_actor(actor=actor, external_id=external_id)
     data = planning.scenario_export(actor=actor, scenario=scenario)
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="scenario-{scenario.external_id}.xlsx"'
-    return response
+    return download_response(data, f"scenario-{scenario.external_id}.xlsx", XLSX)
 
 
 @login_required
@@ -348,11 +345,8 @@ def scenario_export_view(request: HttpRequest, external_id: str) -> HttpResponse
 def scenario_map_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     scenario = selectors.scenario_get_for_actor(actor=actor, external_id=external_id)
-    response = HttpResponse(
-        planmap.scenario_map_png(actor=actor, scenario=scenario), content_type="image/png"
-    )
-    response["Content-Disposition"] = f'attachment; filename="scenario-{scenario.external_id}.png"'
-    return response
+    png = planmap.scenario_map_png(actor=actor, scenario=scenario)
+    return download_response(png, f"scenario-{scenario.external_id}.png", "image/png")
 
 
 def _project_row(project: Any) -> dict[str, Any]:

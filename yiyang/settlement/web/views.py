@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.downloads import PDF, XLSX, download_response
 from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import ListPaginator
 from yiyang.settlement import documents, selectors, services
@@ -28,8 +29,6 @@ from yiyang.settlement.lifecycle import (
 )
 from yiyang.settlement.performance import contract_performance
 from yiyang.settlement.sources import source_label
-
-XLSX = documents.XLSX
 
 
 def _month(request: HttpRequest) -> datetime.date | None:
@@ -181,11 +180,8 @@ def statement_xlsx_view(request: HttpRequest, external_id: str) -> HttpResponse:
     data = documents.statement_xlsx(
         statement, selectors.statement_lines(actor=actor, statement=statement)
     )
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.xlsx"'
-    )
-    return response
+    name = f"statement-{statement.month:%Y-%m}-{statement.external_id}.xlsx"
+    return download_response(data, name, XLSX)
 
 
 @login_required
@@ -195,11 +191,8 @@ def statement_pdf_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
     data = statement_pdf(statement, selectors.statement_lines(actor=actor, statement=statement))
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.pdf"'
-    )
-    return response
+    name = f"statement-{statement.month:%Y-%m}-{statement.external_id}.pdf"
+    return download_response(data, name, PDF)
 
 
 @login_required
@@ -327,7 +320,5 @@ def family_bill_view(request: HttpRequest) -> HttpResponse:
         bill = next((b for b in bills if str(b.elder.external_id) == elder), None)
         if bill is None:
             raise Http404
-        response = HttpResponse(bill_pdf(bill), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="bill-{month:%Y-%m}.pdf"'
-        return response
+        return download_response(bill_pdf(bill), f"bill-{month:%Y-%m}.pdf", PDF)
     return render(request, "settlement/family_bill.html", {"bills": bills, "month": month})

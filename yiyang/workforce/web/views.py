@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.downloads import XLSX, download_response
 from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import CappedPaginator
 from yiyang.elders.tabular import UnreadableFile
@@ -117,12 +118,7 @@ def _run_import(request: HttpRequest, upload: Any, provider: Any) -> HttpRespons
             messages.error(request, str(exc))
             return None
     if request.POST.get("report") and result.errors:
-        response = HttpResponse(
-            result.report_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="roster-errors.xlsx"'
-        return response
+        return download_response(result.report_xlsx(), "roster-errors.xlsx", XLSX)
     return render(
         request,
         "workforce/import.html",
