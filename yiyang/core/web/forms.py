@@ -4,9 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.http import HttpRequest
 
 
 def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -25,15 +23,6 @@ def changed_values(form: forms.BaseForm) -> dict[str, Any]:
     """The values the user changed on an edit form: a hidden or untouched field is never
     passed on, so the service never overwrites it."""
     return {name: form.cleaned_data[name] for name in form.changed_data}
-
-
-def posted_file(request: HttpRequest, name: str, missing: str) -> UploadedFile:
-    """The file an upload form posted as ``name``; a refusal saying ``missing`` for the
-    field when none was chosen."""
-    upload = request.FILES.get(name)
-    if upload is None:
-        raise ValidationError({name: missing})
-    return upload
 
 
 def error_text(error: ValidationError) -> str:

@@ -3,8 +3,6 @@ the map picker's lookup of an address in the register, and the register's import
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -20,6 +18,7 @@ from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
 from yiyang.core.web.lists import list_response
+from yiyang.core.web.uploads import upload_on_disk
 from yiyang.elders.address_import import ADDRESS_HEADERS, address_register_import
 from yiyang.elders.choices import LocationSource
 from yiyang.elders.geocoding import Geocoder
@@ -107,11 +106,7 @@ def address_import_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "headers": ADDRESS_HEADERS}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.name).name
-            with path.open("wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
+        with upload_on_disk(upload) as path:
             try:
                 context["result"] = address_register_import(
                     actor=actor,

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import request_actor
-from yiyang.core.web.forms import error_messages, posted_file
+from yiyang.core.web.forms import error_messages
 from yiyang.core.web.saving import action_done
+from yiyang.core.web.uploads import posted_file
 from yiyang.facilities import selectors, services
 from yiyang.facilities.models import ProjectPhoto
 

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor
-from yiyang.core.web.forms import error_messages, posted_file
+from yiyang.core.web.forms import error_messages
 from yiyang.core.web.saving import action_done
+from yiyang.core.web.uploads import posted_file
 from yiyang.settlement import selectors, services
 from yiyang.settlement.documents import attachment
 from yiyang.settlement.services.attachments import upload_bytes

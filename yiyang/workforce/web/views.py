@@ -6,8 +6,6 @@ Views parse input and call one selector or service; scope and permission are the
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +20,7 @@ from yiyang.core.permissions import Permission, has_perm, request_actor, require
 from yiyang.core.web.downloads import XLSX, download_response
 from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import CappedPaginator
+from yiyang.core.web.uploads import upload_on_disk
 from yiyang.elders.tabular import UnreadableFile
 from yiyang.services.selectors import provider_get_for_actor, provider_queryset
 from yiyang.workforce import services
@@ -100,15 +99,11 @@ def my_record_view(request: HttpRequest) -> HttpResponse:
 
 
 def _run_import(request: HttpRequest, upload: Any, provider: Any) -> HttpResponse | None:
-    suffix = Path(upload.name).suffix.lower()[:8]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
+    with upload_on_disk(upload) as path:
         try:
             result = services.roster_import(
                 actor=request_actor(request),
-                path=Path(handle.name),
+                path=path,
                 filename=upload.name,
                 provider=provider,
                 dry_run=bool(request.POST.get("dry_run")),
