@@ -43,6 +43,31 @@ class ServiceValidatedModelForm(forms.ModelForm):
         pass
 
 
+def with_blank(choices: Any) -> list[tuple[str, Any]]:
+    """A code list with an empty first choice ("not stated", or "any" in a filter)."""
+    return [("", "—"), *choices]
+
+
+def optional_choice(label: Any, choices: Any, **kwargs: Any) -> forms.ChoiceField:
+    """A choice that may be left empty."""
+    return forms.ChoiceField(label=label, choices=with_blank(choices), required=False, **kwargs)
+
+
+class DatePickerField(forms.DateField):
+    """A date from the browser's date picker. Its value is written as ISO (YYYY-MM-DD), the
+    only form the picker reads, whatever the page's language (Chinese writes 2026/01/05)."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DateTimePickerField(forms.DateTimeField):
+    """A date and time from the browser's picker (``datetime-local``), written and read as
+    ISO whatever the page's language."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
 def limit_choices(form: forms.BaseForm, field_name: str, queryset: QuerySet[Any]) -> None:
     """Offer only these records in a model-choice field (those in the actor's scope)."""
     field = form.fields[field_name]
