@@ -1,16 +1,19 @@
 """What every PDF the platform draws with reportlab shares: the Chinese font, text made safe
-for reportlab's mini-markup, and the ruled table with a shaded header row. Chinese uses
-reportlab's built-in CID font STSong-Light, so no font file is embedded."""
+for reportlab's mini-markup, the ruled table with a shaded header row, and the A4 document.
+Chinese uses reportlab's built-in CID font STSong-Light, so no font file is embedded."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import LongTable, Paragraph, Table, TableStyle
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 CID_FONT = "STSong-Light"
 
@@ -20,6 +23,24 @@ def cid_font() -> str:
     if CID_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
     return CID_FONT
+
+
+def a4_pdf(story: list[Any], *, side_mm: float, edge_mm: float, **info: Any) -> bytes:
+    """The ``story`` drawn on A4 pages with margins of ``side_mm`` left and right and
+    ``edge_mm`` top and bottom; ``info`` is the document's title, author... as reportlab
+    takes them."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=side_mm * mm,
+        rightMargin=side_mm * mm,
+        topMargin=edge_mm * mm,
+        bottomMargin=edge_mm * mm,
+        **info,
+    )
+    document.build(story)
+    return buffer.getvalue()
 
 
 def pdf_text(value: Any) -> str:

@@ -22,3 +22,11 @@ def download_response(
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = disposition(filename, inline=inline)
     return response
+
+
+def private_response(content: bytes, content_type: str) -> HttpResponse:
+    """Personal data (an elder's photo) for a page to show: never kept by a shared cache or
+    the browser's disk cache."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response

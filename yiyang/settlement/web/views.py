@@ -5,11 +5,11 @@ and services only; forms post to one view per action and come back to the statem
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from yiyang.core.permissions import Permission, has_perm, request_actor, require
 from yiyang.core.web.downloads import PDF, XLSX, download_response
 from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import ListPaginator
+from yiyang.core.web.saving import action_done
 from yiyang.settlement import documents, selectors, services
 from yiyang.settlement.choices import Decision, StatementStatus
 from yiyang.settlement.display import factor_rows, hold_text, yuan
@@ -124,20 +125,17 @@ STEPS = {
 def statement_step_view(request: HttpRequest, external_id: str, step: str) -> HttpResponse:
     actor = request_actor(request)
     statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
-    try:
-        if step == "override":
-            services.budget_override_record(
-                actor=actor, statement=statement, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, _("The budget override is recorded."))
-        elif step in STEPS:
-            service, done = STEPS[step]
-            service(actor=actor, statement=statement)
-            messages.success(request, str(done))
-        else:
-            messages.error(request, _("Unknown action."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if step == "override":
+        reason = request.POST.get("reason", "")
+        override = partial(
+            services.budget_override_record, actor=actor, statement=statement, reason=reason
+        )
+        action_done(request, override, _("The budget override is recorded."))
+    elif step in STEPS:
+        service, done = STEPS[step]
+        action_done(request, partial(service, actor=actor, statement=statement), str(done))
+    else:
+        messages.error(request, _("Unknown action."))
     return redirect("settlement:statement", external_id=statement.external_id)
 
 
@@ -147,29 +145,32 @@ def line_action_view(request: HttpRequest, external_id: str, step: str) -> HttpR
     actor = request_actor(request)
     line = selectors.line_get_for_actor(actor=actor, external_id=external_id)
     post = request.POST
-    try:
-        if step == "decide":
-            services.line_decide(
-                actor=actor,
-                line=line,
+    steps = {
+        "decide": (
+            partial(
+                services.line_decide,
                 decision=post.get("decision", ""),
                 reason=post.get("reason", ""),
                 amount_yuan=post.get("amount_yuan") or None,
-            )
-            messages.success(request, _("The decision is recorded."))
-        elif step == "dispute":
-            services.line_dispute(actor=actor, line=line, reason=post.get("reason", ""))
-            messages.success(request, _("The dispute is recorded."))
-        elif step == "adjust":
-            services.adjustment_add(
-                actor=actor,
-                line=line,
+            ),
+            _("The decision is recorded."),
+        ),
+        "dispute": (
+            partial(services.line_dispute, reason=post.get("reason", "")),
+            _("The dispute is recorded."),
+        ),
+        "adjust": (
+            partial(
+                services.adjustment_add,
                 amount_yuan=post.get("amount_yuan", ""),
                 reason=post.get("reason", ""),
-            )
-            messages.success(request, _("The adjustment will be settled next month."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+            ),
+            _("The adjustment will be settled next month."),
+        ),
+    }
+    if step in steps:
+        service, done = steps[step]
+        action_done(request, partial(service, actor=actor, line=line), done)
     return redirect("settlement:statement", external_id=line.statement.external_id)
 
 
@@ -270,12 +271,16 @@ def release_list_view(request: HttpRequest) -> HttpResponse:
 def release_create_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     ids = request.POST.getlist("statements")
-    try:
+
+    def create() -> Any:
         statements = list(selectors.statement_list(actor=actor).filter(external_id__in=ids))
-        release = services.release_create(actor=actor, statements=statements)
-        messages.success(request, _("Release %(number)s is made.") % {"number": release.number})
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        return services.release_create(actor=actor, statements=statements)
+
+    action_done(
+        request,
+        create,
+        lambda release: _("Release %(number)s is made.") % {"number": release.number},
+    )
     return redirect("settlement:releases")
 
 
@@ -284,13 +289,9 @@ def release_create_view(request: HttpRequest) -> HttpResponse:
 def release_paid_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     release = selectors.release_get_for_actor(actor=actor, external_id=external_id)
-    try:
-        services.release_mark_paid(
-            actor=actor, release=release, reference=request.POST.get("reference", "")
-        )
-        messages.success(request, _("The payment is recorded."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    reference = request.POST.get("reference", "")
+    paid = partial(services.release_mark_paid, actor=actor, release=release, reference=reference)
+    action_done(request, paid, _("The payment is recorded."))
     return redirect("settlement:releases")
 
 
