@@ -5,6 +5,7 @@ and services only; forms post to one view per action and come back to the statem
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -145,7 +146,7 @@ def line_action_view(request: HttpRequest, external_id: str, step: str) -> HttpR
     actor = request_actor(request)
     line = selectors.line_get_for_actor(actor=actor, external_id=external_id)
     post = request.POST
-    steps = {
+    steps: dict[str, tuple[Callable[..., Any], str]] = {
         "decide": (
             partial(
                 services.line_decide,
