@@ -110,6 +110,14 @@ HISTORY_CHOICES: dict[str, type[TextChoices]] = {
 }
 
 
+def _age_and_tags(elder: Elder, today: Any) -> dict[str, Any]:
+    """How the list and the profile show an elder's age and tags (80+, living alone...)."""
+    return {
+        "age": age_on(elder.birth_date, today),
+        "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
+    }
+
+
 @login_required
 def elder_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
@@ -123,14 +131,7 @@ def elder_list_view(request: HttpRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [
-        {
-            "elder": elder,
-            "age": age_on(elder.birth_date, today),
-            "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
-        }
-        for elder in page.object_list
-    ]
+    rows = [{"elder": elder, **_age_and_tags(elder, today)} for elder in page.object_list]
     # Division choices: districts, streets and communities in the actor's jurisdiction.
     divisions = division_filter_choices(actor=actor)
     can_review = has_perm(actor, Permission.REVIEW_DUPLICATES)
@@ -236,8 +237,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
         {
             "elder": elder,
             "revealed": revealed,
-            "age": age_on(elder.birth_date, today),
-            "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
+            **_age_and_tags(elder, today),
             "phones": ", ".join(revealed.phones)
             if SensitiveField.PHONES in revealed.fields
             else elder.phones_masked,
