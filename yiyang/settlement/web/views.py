@@ -46,19 +46,18 @@ def statement_list_view(request: HttpRequest) -> HttpResponse:
     month = _month(request)
     status = request.GET.get("status") or None
     statements = selectors.statement_list(actor=actor, filters={"month": month, "status": status})
-    page = page_of(request, statements, paginator=ListPaginator)
-    return render(
+    return list_response(
         request,
         "settlement/statement_list.html",
+        statements,
         {
-            "page": page,
-            "statements": page.object_list,
             "month": request.GET.get("month", ""),
             "status": status or "",
             "statuses": StatementStatus.choices,
             "due": selectors.steps_due(actor=actor),
             "today": datetime.date.today(),
         },
+        paginator=ListPaginator,
     )
 
 
@@ -233,15 +232,12 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
 def contract_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     contracts = selectors.contract_list(actor=actor)
-    page = page_of(request, contracts, paginator=ListPaginator)
-    return render(
+    return list_response(
         request,
         "settlement/contract_list.html",
-        {
-            "page": page,
-            "contracts": page.object_list,
-            "can_manage": has_perm(actor, Permission.MANAGE_CONTRACTS),
-        },
+        contracts,
+        {"can_manage": has_perm(actor, Permission.MANAGE_CONTRACTS)},
+        paginator=ListPaginator,
     )
 
 
