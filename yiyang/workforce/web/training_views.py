@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor
+from yiyang.core.web.forms import error_text
 from yiyang.core.web.saving import form_saved
 from yiyang.services.selectors import provider_queryset
 from yiyang.workforce import services
@@ -87,10 +88,6 @@ def training_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _messages_of(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 def _session_post(request: HttpRequest, session: Any) -> None:
     actor = request_actor(request)
     try:
@@ -113,7 +110,7 @@ def _session_post(request: HttpRequest, session: Any) -> None:
             )
             messages.success(request, _("Result recorded."))
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, error_text(exc))
 
 
 @login_required
@@ -154,5 +151,5 @@ def checkin_view(request: HttpRequest, token: str) -> HttpResponse:
         try:
             done = services.session_check_in(actor=request_actor(request), session=session)
         except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
+            messages.error(request, error_text(exc))
     return render(request, "workforce/checkin.html", {"session": session, "done": done})
