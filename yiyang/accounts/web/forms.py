@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from yiyang.accounts.models import User
 from yiyang.core.permissions import Actor, Role
 from yiyang.core.selectors import division_queryset
-from yiyang.core.web.forms import limit_choices
+from yiyang.core.web.forms import ServiceValidatedModelForm, limit_choices
 from yiyang.organisations.selectors import organisation_queryset
 
 
@@ -22,7 +22,7 @@ class OTPForm(forms.Form):
     )
 
 
-class UserForm(forms.ModelForm):
+class UserForm(ServiceValidatedModelForm):
     """Parses the fields; the user services validate roles, scope and passwords."""
 
     password = forms.CharField(
@@ -51,7 +51,3 @@ class UserForm(forms.ModelForm):
             self.fields["password"].help_text = _(
                 "At least 10 characters, not common, not all digits."
             )
-
-    def _post_clean(self) -> None:
-        # Model validation (and uniqueness) is the services' job, reported field by field.
-        pass

@@ -8,9 +8,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -32,8 +30,9 @@ from yiyang.core.permissions import (
     require_perm,
 )
 from yiyang.core.selectors import audit_event_list
-from yiyang.core.web.csv import export_view_response
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.csv import list_export_view
+from yiyang.core.web.lists import list_response
+from yiyang.core.web.saving import edit_response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -107,12 +106,11 @@ def _totp_secret(device: TOTPDevice) -> str:
 @login_required
 def user_list_view(request: HttpRequest) -> HttpResponse:
     users = user_list(actor=request_actor(request), filters=request.GET)
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "accounts/user_list.html",
+        users,
         {
-            "page": page,
             "filterset": UserFilterSet(request.GET),
             "can_manage": has_perm(request_actor(request), Permission.MANAGE_USERS),
             "can_export": has_perm(request_actor(request), Permission.EXPORT_DATA),
@@ -120,35 +118,22 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def user_export_view(request: HttpRequest) -> StreamingHttpResponse:
-    """Users in scope as CSV (no password data); the export is audited."""
-    return export_view_response(
-        request,
-        permission=Permission.EXPORT_DATA,
-        queryset=user_list(actor=request_actor(request), filters=request.GET),
-        filename="users.csv",
-        header=[
-            "external_id",
-            "username",
-            "full_name",
-            "role",
-            "division_code",
-            "organisation",
-            "is_active",
-            "last_login",
-        ],
-        row=lambda u: (
-            str(u.external_id),
-            u.username,
-            u.full_name,
-            u.role,
-            u.division.code if u.division else "",
-            u.organisation.name if u.organisation else "",
-            u.is_active,
-            u.last_login.isoformat() if u.last_login else "",
-        ),
-    )
+# Users in scope as CSV (no password data); the export is audited.
+user_export_view = list_export_view(
+    permission=Permission.EXPORT_DATA,
+    rows=user_list,
+    filename="users.csv",
+    columns=[
+        "external_id",
+        "username",
+        "full_name",
+        "role",
+        ("division_code", "division.code"),
+        ("organisation", "organisation.name"),
+        "is_active",
+        ("last_login", lambda u: u.last_login.isoformat() if u.last_login else ""),
+    ],
+)
 
 
 @login_required
@@ -207,20 +192,20 @@ def user_edit_view(request: HttpRequest, external_id: str | None = None) -> Http
     require_perm(actor, Permission.MANAGE_USERS)
     target = user_get_for_actor(actor=actor, external_id=external_id) if external_id else None
     form = UserForm(request.POST or None, instance=target, actor=actor)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "password"}
-        password = form.cleaned_data.get("password") or None
-        try:
-            if target is None:
-                target = services.user_create(actor=actor, password=password or "", **data)
-            else:
-                target = services.user_update(actor=actor, user=target, password=password, **data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("accounts:user-detail", external_id=target.external_id)
-    return render(request, "accounts/user_form.html", {"form": form, "target": target})
+
+    def write(password: str | None, **data: Any) -> User:
+        if target is None:
+            return services.user_create(actor=actor, password=password or "", **data)
+        return services.user_update(actor=actor, user=target, password=password or None, **data)
+
+    return edit_response(
+        request,
+        form,
+        write,
+        detail="accounts:user-detail",
+        template="accounts/user_form.html",
+        context={"target": target},
+    )
 
 
 @login_required

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from django import db
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -57,12 +57,13 @@ from yiyang.alerts.web.forms import ContactEmailForm, ThresholdsForm
 from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.lists import list_response
+from yiyang.core.web.saving import action_done
 from yiyang.devices.selectors import device_recent_events, elder_devices, gateway_status
 from yiyang.elders.choices import ChronicCondition
 from yiyang.elders.services import elder_reveal
 
 STREAM_SECONDS = 55  # then the browser reconnects (EventSource), resuming after the last id
-PAGE_SIZE = 50
 
 
 def _queue_context(request: HttpRequest) -> dict[str, Any]:
@@ -217,17 +218,20 @@ def _run(request: HttpRequest, alert: Alert, action: Any, done: str) -> HttpResp
     return _back(alert)
 
 
+def _step(
+    request: HttpRequest, external_id: str, service: Callable[..., Any], done: str, **values: Any
+) -> HttpResponse:
+    """One of the panel's buttons: the service takes the step on the alert (with the posted
+    ``values``), the console shows the alert again."""
+    actor = request_actor(request)
+    alert = alert_get_for_actor(actor=actor, external_id=external_id)
+    return _run(request, alert, partial(service, alert=alert, actor=actor, **values), done)
+
+
 @login_required
 @require_POST
 def acknowledge_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    alert = alert_get_for_actor(actor=actor, external_id=external_id)
-    return _run(
-        request,
-        alert,
-        lambda: services.alert_acknowledge(alert=alert, actor=actor),
-        _("Acknowledged."),
-    )
+    return _step(request, external_id, services.alert_acknowledge, _("Acknowledged."))
 
 
 @login_required
@@ -260,31 +264,25 @@ def action_view(request: HttpRequest, external_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def resolve_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    alert = alert_get_for_actor(actor=actor, external_id=external_id)
-    return _run(
+    return _step(
         request,
-        alert,
-        lambda: services.alert_resolve(
-            alert=alert,
-            actor=actor,
-            outcome=request.POST.get("outcome", ""),
-            note=request.POST.get("note", ""),
-        ),
+        external_id,
+        services.alert_resolve,
         _("Resolved."),
+        outcome=request.POST.get("outcome", ""),
+        note=request.POST.get("note", ""),
     )
 
 
 @login_required
 @require_POST
 def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
-    actor = request_actor(request)
-    alert = alert_get_for_actor(actor=actor, external_id=external_id)
-    return _run(
+    return _step(
         request,
-        alert,
-        lambda: services.alert_review(alert=alert, actor=actor, note=request.POST.get("note", "")),
+        external_id,
+        services.alert_review,
         _("Reviewed."),
+        note=request.POST.get("note", ""),
     )
 
 
@@ -334,12 +332,11 @@ def history_view(request: HttpRequest) -> HttpResponse:
     alerts = alert_list(actor=request_actor(request), filters=request.GET).order_by(
         "-raised_at", "-id"
     )
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "alerts/history.html",
+        alerts,
         {
-            "page": page,
             "statuses": AlertStatus.choices,
             "outcomes": Outcome.choices,
         },
@@ -358,8 +355,7 @@ CHANNEL_LABELS = {
 @login_required
 def outbox_view(request: HttpRequest) -> HttpResponse:
     notifications = notification_list(actor=request_actor(request), filters=request.GET)
-    page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "alerts/outbox.html", {"page": page, "channels": CHANNEL_LABELS})
+    return list_response(request, "alerts/outbox.html", notifications, {"channels": CHANNEL_LABELS})
 
 
 # --------------------------------------------------------------------------------------------
@@ -430,13 +426,18 @@ def contact_email_view(request: HttpRequest, external_id: str, contact_id: str) 
     elder = elder_for_alert_settings(actor=actor, external_id=external_id)
     contact = elder_contact_for_settings(elder=elder, external_id=contact_id)
     form = ContactEmailForm(request.POST)
-    try:
+
+    def set_email() -> Any:
         if not form.is_valid():
             raise ValidationError({"email": _("Enter a valid e-mail address.")})
-        services.contact_email_set(actor=actor, contact=contact, email=form.cleaned_data["email"])
-    except ValidationError as error:
-        for problem in error.messages:
-            messages.error(request, f"{contact.name}{display.colon()}{problem}")
-    else:
-        messages.success(request, _("Saved."))
+        return services.contact_email_set(
+            actor=actor, contact=contact, email=form.cleaned_data["email"]
+        )
+
+    action_done(
+        request,
+        set_email,
+        _("Saved."),
+        wording=lambda error: [f"{contact.name}{display.colon()}{p}" for p in error.messages],
+    )
     return redirect("alerts:elder_settings", external_id=elder.external_id)

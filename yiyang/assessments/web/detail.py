@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiyang.assessments import services
@@ -30,7 +34,9 @@ from yiyang.assessments.web.views import (
     level_names,
 )
 from yiyang.core.permissions import Permission, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.saving import form_response
+
+F = TypeVar("F", bound=forms.BaseForm)
 
 
 def _result_rows(
@@ -141,52 +147,78 @@ def assessment_schedule_view(request: HttpRequest, external_id: str) -> HttpResp
     require_perm(actor, Permission.SCHEDULE_ASSESSMENTS)
     assessment = assessment_get_for_actor(actor=actor, external_id=external_id)
     form = ScheduleForm(request.POST, assessors=assessors_for(elder=assessment.elder))
-    if form.is_valid():
-        data = form.cleaned_data
-        assessor = assessor_get(external_id=data["assessor"])
-        second = (
-            assessor_get(external_id=data["second_assessor"]) if data["second_assessor"] else None
-        )
-        try:
-            services.assessment_schedule(
-                actor=actor,
-                assessment=assessment,
-                assessor=assessor,
-                second_assessor=second,
-                scheduled_at=data["scheduled_at"],
-                place=data["place"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The assessment is scheduled."))
-            return redirect("assessments:detail", external_id=assessment.external_id)
-    context = _detail_context(request, assessment, schedule_form=form)
-    return render(request, "assessments/assessment_detail.html", context, status=400)
+    return _detail_form_response(
+        request,
+        assessment,
+        "schedule_form",
+        form,
+        partial(services.assessment_schedule, actor=actor, assessment=assessment),
+        _("The assessment is scheduled."),
+        values=_schedule_values,
+    )
+
+
+def _schedule_values(form: ScheduleForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    second = data["second_assessor"]
+    return {
+        "assessor": assessor_get(external_id=data["assessor"]),
+        "second_assessor": assessor_get(external_id=second) if second else None,
+        "scheduled_at": data["scheduled_at"],
+        "place": data["place"],
+    }
+
+
+def _detail_form_response(
+    request: HttpRequest,
+    assessment: Assessment,
+    key: str,
+    form: F,
+    write: Callable[..., Any],
+    success: str,
+    *,
+    values: Callable[[F], Mapping[str, Any]] | None = None,
+) -> HttpResponse:
+    """One of the page's forms posted: saved, or the page again with the form (as ``key``)
+    showing why not."""
+    return form_response(
+        request,
+        form,
+        write,
+        success,
+        values=values,
+        done=lambda _saved: redirect("assessments:detail", external_id=assessment.external_id),
+        again=lambda: render(
+            request,
+            "assessments/assessment_detail.html",
+            _detail_context(request, assessment, **{key: form}),
+            status=400,
+        ),
+    )
+
+
+# The steps that take a reason: the service and what is said once it is done.
+_REASON_ACTIONS = {
+    "return": (
+        services.assessment_return,
+        gettext_lazy("The assessment was returned to its assessor."),
+    ),
+    "cancel": (services.assessment_cancel, gettext_lazy("The assessment was cancelled.")),
+}
 
 
 def _reason_action(request: HttpRequest, external_id: str, action: str) -> HttpResponse:
     actor = request_actor(request)
     assessment = assessment_get_for_actor(actor=actor, external_id=external_id)
-    form = ReasonForm(request.POST, prefix=action)
-    if form.is_valid():
-        try:
-            if action == "return":
-                services.assessment_return(
-                    actor=actor, assessment=assessment, reason=form.cleaned_data["reason"]
-                )
-                messages.success(request, _("The assessment was returned to its assessor."))
-            else:
-                services.assessment_cancel(
-                    actor=actor, assessment=assessment, reason=form.cleaned_data["reason"]
-                )
-                messages.success(request, _("The assessment was cancelled."))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            return redirect("assessments:detail", external_id=assessment.external_id)
-    context = _detail_context(request, assessment, **{f"{action}_form": form})
-    return render(request, "assessments/assessment_detail.html", context, status=400)
+    service, success = _REASON_ACTIONS[action]
+    return _detail_form_response(
+        request,
+        assessment,
+        f"{action}_form",
+        ReasonForm(request.POST, prefix=action),
+        partial(service, actor=actor, assessment=assessment),
+        str(success),
+    )
 
 
 @require_POST

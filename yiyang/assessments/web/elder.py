@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,7 +28,7 @@ from yiyang.assessments.web.views import (
     trend_chart,
 )
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.saving import form_response
 from yiyang.elders.choices import AbilityLevel
 from yiyang.elders.models import Elder
 from yiyang.elders.selectors import elder_get_for_actor
@@ -70,8 +72,34 @@ def elder_assessments_view(request: HttpRequest, external_id: str) -> HttpRespon
     return render(request, "assessments/elder_assessments.html", _elder_context(request, elder))
 
 
-def _elder_page(request: HttpRequest, elder: Elder) -> HttpResponse:
+def _elder_page(elder: Elder) -> HttpResponse:
     return redirect("assessments:elder", external_id=elder.external_id)
+
+
+def _elder_form_response(
+    request: HttpRequest,
+    elder: Elder,
+    key: str,
+    form: forms.Form,
+    write: Callable[..., Any],
+    success: str | Callable[[Any], str],
+    done: Callable[[Any], HttpResponse] | None = None,
+) -> HttpResponse:
+    """One of the page's forms posted: saved, or the page again with the form (as ``key``)
+    showing why not."""
+    return form_response(
+        request,
+        form,
+        write,
+        success,
+        done=done or (lambda _saved: _elder_page(elder)),
+        again=lambda: render(
+            request,
+            "assessments/elder_assessments.html",
+            _elder_context(request, elder, **{key: form}),
+            status=400,
+        ),
+    )
 
 
 @require_POST
@@ -80,22 +108,34 @@ def elder_request_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.REQUEST_ASSESSMENTS)
     elder = _elder_for(request, external_id)
-    form = RequestForm(request.POST)
-    if form.is_valid():
-        try:
-            assessment = services.assessment_request(
-                actor=actor,
-                elder=elder,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
+    return _elder_form_response(
+        request,
+        elder,
+        "request_form",
+        RequestForm(request.POST),
+        partial(services.assessment_request, actor=actor, elder=elder),
+        _("The assessment was requested."),
+        lambda assessment: redirect("assessments:detail", external_id=assessment.external_id),
+    )
+
+
+def _after_risk_event(request: HttpRequest, elder: Elder, kind: str) -> HttpResponse:
+    proposal = services.reassessment_after(elder=elder, kind=kind)
+    if proposal is not None:
+        if proposal == services.REASSESSMENT_REQUESTED:
+            messages.warning(
+                request,
+                _(
+                    "After a fall or a hospital stay an immediate re-assessment is "
+                    "proposed: it has been requested."
+                ),
             )
-        except ValidationError as exc:
-            apply_errors(form, exc)
         else:
-            messages.success(request, _("The assessment was requested."))
-            return redirect("assessments:detail", external_id=assessment.external_id)
-    context = _elder_context(request, elder, request_form=form)
-    return render(request, "assessments/elder_assessments.html", context, status=400)
+            messages.warning(
+                request,
+                _("After a fall or a hospital stay an assessment is advisable: request one below."),
+            )
+    return _elder_page(elder)
 
 
 @require_POST
@@ -105,41 +145,15 @@ def elder_risk_event_view(request: HttpRequest, external_id: str) -> HttpRespons
     require_perm(actor, Permission.REQUEST_ASSESSMENTS)
     elder = _elder_for(request, external_id)
     form = RiskEventForm(request.POST)
-    if form.is_valid():
-        kind = form.cleaned_data["kind"]
-        try:
-            services.risk_event_record(
-                actor=actor,
-                elder=elder,
-                kind=kind,
-                occurred_on=form.cleaned_data["occurred_on"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The event was recorded."))
-            proposal = services.reassessment_after(elder=elder, kind=kind)
-            if proposal is not None:
-                if proposal == services.REASSESSMENT_REQUESTED:
-                    messages.warning(
-                        request,
-                        _(
-                            "After a fall or a hospital stay an immediate re-assessment is "
-                            "proposed: it has been requested."
-                        ),
-                    )
-                else:
-                    messages.warning(
-                        request,
-                        _(
-                            "After a fall or a hospital stay an assessment is advisable: "
-                            "request one below."
-                        ),
-                    )
-            return _elder_page(request, elder)
-    context = _elder_context(request, elder, risk_form=form)
-    return render(request, "assessments/elder_assessments.html", context, status=400)
+    return _elder_form_response(
+        request,
+        elder,
+        "risk_form",
+        form,
+        partial(services.risk_event_record, actor=actor, elder=elder),
+        _("The event was recorded."),
+        lambda _saved: _after_risk_event(request, elder, form.cleaned_data["kind"]),
+    )
 
 
 @require_POST
@@ -149,19 +163,14 @@ def elder_declaration_view(request: HttpRequest, external_id: str) -> HttpRespon
     require_perm(actor, Permission.CONDUCT_ASSESSMENTS)
     elder = _elder_for(request, external_id)
     form = DeclarationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.declaration_record(
-                actor=actor, elder=elder, relation=form.cleaned_data["relation"]
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Your relation (%(relation)s) is recorded: you will not assess this elder.")
-                % {"relation": DeclaredRelation(form.cleaned_data["relation"]).label},
-            )
-            return _elder_page(request, elder)
-    context = _elder_context(request, elder, declaration_form=form)
-    return render(request, "assessments/elder_assessments.html", context, status=400)
+    return _elder_form_response(
+        request,
+        elder,
+        "declaration_form",
+        form,
+        partial(services.declaration_record, actor=actor, elder=elder),
+        lambda _saved: (
+            _("Your relation (%(relation)s) is recorded: you will not assess this elder.")
+            % {"relation": DeclaredRelation(form.cleaned_data["relation"]).label}
+        ),
+    )

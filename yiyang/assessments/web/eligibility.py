@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from yiyang.assessments import services
@@ -23,8 +21,8 @@ from yiyang.assessments.web.forms import EligibilityRuleForm
 from yiyang.assessments.web.views import _history_rows
 from yiyang.core.models import AuditEvent
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
 from yiyang.core.web.lists import code_label
+from yiyang.core.web.saving import edit_response
 from yiyang.elders.choices import EconomicStatus
 
 
@@ -76,21 +74,16 @@ def eligibility_edit_view(request: HttpRequest, external_id: str | None = None) 
     if rule is not None:
         initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
     form = EligibilityRuleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        try:
-            if rule is None:
-                rule = services.eligibility_rule_create(actor=actor, **values)
-            else:
-                rule = services.eligibility_rule_update(actor=actor, rule=rule, **values)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("assessments:eligibility-detail", external_id=rule.external_id)
-    return render(
+    if rule is None:
+        write = partial(services.eligibility_rule_create, actor=actor)
+    else:
+        write = partial(services.eligibility_rule_update, actor=actor, rule=rule)
+    return edit_response(
         request,
-        "assessments/eligibility_form.html",
-        {"form": form, "rule": rule},
-        status=400 if request.method == "POST" else 200,
+        form,
+        write,
+        detail="assessments:eligibility-detail",
+        template="assessments/eligibility_form.html",
+        context={"rule": rule},
+        refused_status=400,
     )

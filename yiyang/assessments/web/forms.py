@@ -16,6 +16,7 @@ from yiyang.assessments.choices import (
     EntitlementUnit,
     RiskEventKind,
 )
+from yiyang.core.web.forms import DatePickerField, DateTimePickerField
 from yiyang.elders.choices import ChronicCondition, EconomicStatus
 
 # A.4.1 disease list as checkboxes: each condition of the national list with the ICD-10 code
@@ -131,11 +132,7 @@ class FactsForm(forms.Form):
 class ScheduleForm(forms.Form):
     assessor = forms.ChoiceField(label=_("Assessor"))
     second_assessor = forms.ChoiceField(label=_("Second assessor"), required=False)
-    scheduled_at = forms.DateTimeField(
-        label=_("Date and time"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    scheduled_at = DateTimePickerField(label=_("Date and time"))
     place = forms.CharField(label=_("Place"), max_length=200)
 
     def __init__(self, *args: Any, assessors: list[Any], **kwargs: Any) -> None:
@@ -158,9 +155,7 @@ class RequestForm(forms.Form):
 
 class RiskEventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=RiskEventKind.choices)
-    occurred_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    occurred_on = DatePickerField(label=_("Date"))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
@@ -185,12 +180,6 @@ class EligibilityRuleForm(forms.Form):
         help_text=_("None ticked: any economic status."),
     )
     min_age = forms.IntegerField(label=_("Minimum age"), min_value=0, max_value=120)
-    valid_from = forms.DateField(
-        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    valid_to = forms.DateField(
-        label=_("Valid to"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    valid_from = DatePickerField(label=_("Valid from"))
+    valid_to = DatePickerField(label=_("Valid to"), required=False)
     is_active = forms.BooleanField(label=_("In force"), required=False)

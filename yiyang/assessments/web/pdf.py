@@ -3,7 +3,6 @@ text and tables of ``yiyang.core.pdf``)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +11,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from yiyang.core.pdf import cid_font, pdf_table, pdf_text
+from yiyang.core.pdf import cid_font, pdf_document, pdf_table, pdf_text
 
 
 @dataclass(frozen=True)
@@ -40,19 +39,14 @@ def report_pdf(context: dict[str, Any]) -> bytes:
     """The report of an assessment (GB/T 42195-2022 Annex C for that instrument) as a PDF."""
     s = _styles()
     story = _header(context, s) + _scores(context, s) + _signatures(context, s)
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
+    return pdf_document(
+        story,
         pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+        margin_mm=20,
+        top_bottom_mm=18,
         title="老年人能力评估报告",
         author="Yiyang",
     )
-    document.build(story)
-    return buffer.getvalue()
 
 
 def _header(context: dict[str, Any], s: _Styles) -> list[Flowable]:

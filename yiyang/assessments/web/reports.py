@@ -14,6 +14,7 @@ from yiyang.assessments.selectors import assessment_get_for_actor
 from yiyang.assessments.web.detail import result_context
 from yiyang.assessments.web.views import REPORT_STATUSES
 from yiyang.core.permissions import request_actor
+from yiyang.core.web.downloads import PDF, download_response
 
 
 def _report_context(request: HttpRequest, external_id: str) -> dict[str, Any]:
@@ -44,8 +45,5 @@ def assessment_report_pdf_view(request: HttpRequest, external_id: str) -> HttpRe
     from yiyang.assessments.web.pdf import report_pdf
 
     context = _report_context(request, external_id)
-    response = HttpResponse(report_pdf(context), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'inline; filename="assessment-{context["a"].external_id}.pdf"'
-    )
-    return response
+    name = f"assessment-{context['a'].external_id}.pdf"
+    return download_response(report_pdf(context), name, PDF, inline=True)

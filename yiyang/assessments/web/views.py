@@ -5,12 +5,10 @@ assessment page and the eligibility rules are in the sibling modules."""
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,11 +30,9 @@ from yiyang.assessments.selectors import assessment_list, assessments_due, asses
 from yiyang.core.permissions import Actor, Permission, has_perm, request_actor
 from yiyang.core.selectors import division_filter_choices
 from yiyang.core.web.history import history_rows
-from yiyang.core.web.lists import clean_filters, code_label
+from yiyang.core.web.lists import clean_filters, code_label, page_of
+from yiyang.core.web.saving import action_done
 from yiyang.elders.choices import EconomicStatus
-
-PAGE_SIZE = 50
-
 
 FACTS = "facts"
 
@@ -84,10 +80,6 @@ HISTORY_CHOICES: dict[str, type[TextChoices]] = {
 
 
 PEOPLE_KEYS = ("assessor", "second_assessor")
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def _pk(actor: Actor) -> Any:
@@ -159,7 +151,7 @@ def assessment_list_view(request: HttpRequest) -> HttpResponse:
     if mine:
         filters["assessor"] = getattr(request.user, "username", "")
     assessments = assessment_list(actor=actor, filters=filters)
-    page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, assessments)
     divisions = division_filter_choices(actor=actor)
     names: dict[int, dict[int, str]] = {}
     rows = []
@@ -195,19 +187,14 @@ def assessment_list_view(request: HttpRequest) -> HttpResponse:
 def assessment_due_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     if request.method == "POST":
-        try:
-            count = services.due_assessments_request(actor=actor)
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(
-                request, _("%(count)s re-assessments were requested.") % {"count": count}
-            )
+        action_done(
+            request,
+            partial(services.due_assessments_request, actor=actor),
+            lambda count: _("%(count)s re-assessments were requested.") % {"count": count},
+        )
         return redirect("assessments:due")
     today = timezone.localdate()
-    page = Paginator(assessments_due(actor=actor, today=today), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, assessments_due(actor=actor, today=today))
     rows = [
         {"a": a, "overdue": a.valid_until is not None and a.valid_until < today}
         for a in page.object_list

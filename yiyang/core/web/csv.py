@@ -7,12 +7,18 @@ import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 
 from yiyang.core.cells import safe_row
 from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.core.services import export_recorded
+from yiyang.core.web.downloads import disposition
+
+# A column of a list export: its header, read as the attribute path of the same name
+# ("division.code"; a missing link gives an empty cell), or (header, path or function).
+Column = str | tuple[str, str | Callable[[Any], Any]]
 
 
 class _Echo:
@@ -31,7 +37,7 @@ def csv_response(
             yield writer.writerow(safe_row(row))
 
     response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = disposition(filename)
     return response
 
 
@@ -57,3 +63,53 @@ def export_view_response(
     return csv_response(
         filename, header, (row(item) for item in queryset.iterator(chunk_size=2000))
     )
+
+
+def _cell(item: Any, path: str) -> Any:
+    value = item
+    for name in path.split("."):
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
+
+
+def _header_and_row(
+    columns: Sequence[Column],
+) -> tuple[list[str], Callable[[Any], list[Any]]]:
+    pairs = [(c, c) if isinstance(c, str) else c for c in columns]
+
+    def row(item: Any) -> list[Any]:
+        return [
+            _cell(item, cell) if isinstance(cell, str) else cell(item) for _header, cell in pairs
+        ]
+
+    return [header for header, _cell_of in pairs], row
+
+
+def list_export_view(
+    *,
+    permission: Permission,
+    rows: Callable[..., QuerySet[Any]],
+    filename: str,
+    columns: Sequence[Column],
+) -> Callable[[HttpRequest], StreamingHttpResponse]:
+    """The view exporting a list page's rows as CSV: the permission checked first, then the
+    list's selector ``rows(actor=..., filters=...)`` filtered like the page, the ``columns``
+    declared once with their headers, audited by :func:`export_view_response`."""
+    header, row = _header_and_row(columns)
+
+    @login_required
+    def view(request: HttpRequest) -> StreamingHttpResponse:
+        actor = request_actor(request)
+        require_perm(actor, permission)
+        return export_view_response(
+            request,
+            permission=permission,
+            queryset=rows(actor=actor, filters=request.GET),
+            filename=filename,
+            header=header,
+            row=row,
+        )
+
+    return view

@@ -16,6 +16,7 @@ from yiyang.core.choices import ExportFailure, ExportStatus
 from yiyang.core.display import choice_label
 from yiyang.core.models import ExportJob
 from yiyang.core.permissions import request_actor
+from yiyang.core.web.downloads import download_response
 
 
 def export_start_response(
@@ -70,8 +71,7 @@ def export_download_view(request: HttpRequest, external_id: str) -> HttpResponse
     found = exports.export_job_file(actor=actor, job=job)
     if found is None:  # not ready, failed or expired: the job page says which
         return render(request, "core/export_job.html", _context(job), status=410)
-    response = HttpResponse(found.content, content_type=found.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response = download_response(found.content, found.filename, found.content_type)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -26,8 +23,10 @@ from yiyang.core.selectors import (
     division_queryset,
     division_roots,
 )
-from yiyang.core.web.csv import export_view_response
-from yiyang.core.web.forms import ServiceValidatedModelForm, apply_errors, limit_choices
+from yiyang.core.web.csv import list_export_view
+from yiyang.core.web.forms import ServiceValidatedModelForm, limit_choices
+from yiyang.core.web.lists import list_response, page_of
+from yiyang.core.web.saving import edit_response
 
 
 @never_cache
@@ -56,7 +55,7 @@ def division_tree_view(request: HttpRequest) -> HttpResponse:
     }
     if query or request.GET.get("level"):
         results = division_list(actor=actor, filters=request.GET)
-        context["page"] = Paginator(results, 50).get_page(request.GET.get("page"))
+        context["page"] = page_of(request, results)
         context["filterset"] = DivisionFilterSet(request.GET)
     else:
         roots = list(division_roots(actor=actor))
@@ -116,97 +115,67 @@ def division_edit_view(request: HttpRequest, external_id: str | None = None) -> 
         parent = division_get_for_actor(actor=actor, external_id=request.GET["parent"])
         initial = {"parent": parent, "is_urban": parent.is_urban}
     form = DivisionForm(request.POST or None, instance=division, actor=actor, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if division is None:
-                division = services.division_create(actor=actor, **form.cleaned_data)
-            else:
-                division = services.division_update(
-                    actor=actor, division=division, **form.cleaned_data
-                )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("divisions:detail", external_id=division.external_id)
-    return render(request, "core/division_form.html", {"form": form, "division": division})
-
-
-@login_required
-def division_export_view(request: HttpRequest) -> StreamingHttpResponse:
-    """Divisions in scope (filtered like the search) as CSV; the export is audited."""
-    return export_view_response(
+    if division is None:
+        write = partial(services.division_create, actor=actor)
+    else:
+        write = partial(services.division_update, actor=actor, division=division)
+    return edit_response(
         request,
-        permission=Permission.EXPORT_DATA,
-        queryset=division_list(actor=request_actor(request), filters=request.GET),
-        filename="divisions.csv",
-        header=[
-            "external_id",
-            "code",
-            "name",
-            "level",
-            "parent_code",
-            "urban_rural",
-            "population_60_plus",
-            "centroid_lat",
-            "centroid_lng",
-        ],
-        row=lambda d: (
-            str(d.external_id),
-            d.code,
-            d.name,
-            d.level,
-            d.parent.code if d.parent else "",
-            "urban" if d.is_urban else "rural",
-            d.population_60_plus,
-            d.centroid_lat,
-            d.centroid_lng,
-        ),
+        form,
+        write,
+        detail="divisions:detail",
+        template="core/division_form.html",
+        context={"division": division},
     )
+
+
+# Divisions in scope (filtered like the search) as CSV; the export is audited.
+division_export_view = list_export_view(
+    permission=Permission.EXPORT_DATA,
+    rows=division_list,
+    filename="divisions.csv",
+    columns=[
+        "external_id",
+        "code",
+        "name",
+        "level",
+        ("parent_code", "parent.code"),
+        ("urban_rural", lambda d: "urban" if d.is_urban else "rural"),
+        "population_60_plus",
+        "centroid_lat",
+        "centroid_lng",
+    ],
+)
 
 
 @login_required
 def audit_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     events = audit_event_list(actor=actor, filters=request.GET)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "core/audit_list.html",
+        events,
         {
-            "page": page,
             "filterset": AuditEventFilterSet(request.GET),
             "object_types": object_types(),
         },
     )
 
 
-@login_required
-def audit_export_view(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered audit log as CSV; exporting it is itself audited."""
-    return export_view_response(
-        request,
-        permission=Permission.VIEW_AUDIT_LOG,
-        queryset=audit_event_list(actor=request_actor(request), filters=request.GET),
-        filename="audit-log.csv",
-        header=[
-            "at",
-            "username",
-            "action",
-            "object_type",
-            "object_id",
-            "object",
-            "ip_address",
-            "changes",
-        ],
-        row=lambda e: (
-            e.at.isoformat(),
-            e.actor_username,
-            e.action,
-            e.object_type,
-            e.object_id,
-            e.object_repr,
-            e.ip_address,
-            e.changes,
-        ),
-    )
+# The filtered audit log as CSV; exporting it is itself audited.
+audit_export_view = list_export_view(
+    permission=Permission.VIEW_AUDIT_LOG,
+    rows=audit_event_list,
+    filename="audit-log.csv",
+    columns=[
+        ("at", lambda e: e.at.isoformat()),
+        ("username", "actor_username"),
+        "action",
+        "object_type",
+        "object_id",
+        ("object", "object_repr"),
+        "ip_address",
+        "changes",
+    ],
+)

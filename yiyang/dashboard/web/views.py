@@ -4,7 +4,7 @@ the command-centre screen."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,16 +22,20 @@ from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_ancestors
 from yiyang.core.services import export_recorded
+from yiyang.core.web.downloads import PDF, XLSX, download_response
+from yiyang.core.web.forms import error_text
 from yiyang.dashboard import selectors
 from yiyang.dashboard.web.tables import (
     STATUS_LABELS,
     TABLE_KEYS,
     Notes,
+    Table,
     build_tables,
     number,
     workbook,
 )
 from yiyang.indicators.selectors import (
+    Figure,
     dashboard_figures,
     indicator_catalogue,
     indicator_default_division,
@@ -49,7 +53,7 @@ def _division(request: HttpRequest, actor: Actor) -> Division:
         try:
             return indicator_division_get(actor=actor, key=key)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
     return indicator_default_division(actor=actor)
 
 
@@ -71,14 +75,32 @@ def _breadcrumbs(actor: Actor, division: Division) -> list[Division]:
     return [d for d in division_ancestors(division) if actor.scope.covers_division_code(d.code)]
 
 
-@login_required
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+class _Shown(NamedTuple):
+    """What the dashboard shows for a request, decided once for the page and its export."""
+
+    actor: Actor
+    division: Division
+    indicator: Indicator | None
+    choices: list[Any]
+    figures: list[Figure]
+    tables: dict[str, Table]
+
+
+def _shown(request: HttpRequest, permission: Permission, notes: Notes | None = None) -> _Shown:
     actor = request_actor(request)
-    require_perm(actor, Permission.VIEW_INDICATORS)
+    require_perm(actor, permission)
     division = _division(request, actor)
     indicator, choices = _indicator(request, division)
-    notes = Notes()
     figures, tables = build_tables(actor=actor, division=division, indicator=indicator, notes=notes)
+    return _Shown(actor, division, indicator, choices, figures, tables)
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    notes = Notes()
+    actor, division, indicator, choices, figures, tables = _shown(
+        request, Permission.VIEW_INDICATORS, notes
+    )
     headline = [f for f in figures if f.indicator.headline]
     cards = [
         {
@@ -136,26 +158,16 @@ def report_view(request: HttpRequest) -> HttpResponse:
         month = month_parse(request.GET.get("month", ""))
         content = report_build(actor=actor, month=month, division=division, fmt=fmt)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect(reverse("dashboard:home") + f"?division={division.external_id}")
-    types = {
-        "pdf": "application/pdf",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
-    response = HttpResponse(content, content_type=types.get(fmt, "application/octet-stream"))
-    name = f"report-{division.code}-{month:%Y-%m}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    content_type = {"pdf": PDF, "xlsx": XLSX}.get(fmt, "application/octet-stream")
+    return download_response(content, f"report-{division.code}-{month:%Y-%m}.{fmt}", content_type)
 
 
 @login_required
 def export_view(request: HttpRequest) -> HttpResponse:
     """One dashboard table (``?table=``) or all of them as .xlsx."""
-    actor = request_actor(request)
-    require_perm(actor, Permission.EXPORT_DATA)
-    division = _division(request, actor)
-    indicator, _choices = _indicator(request, division)
-    _figures, tables = build_tables(actor=actor, division=division, indicator=indicator)
+    actor, division, indicator, _choices, _figures, tables = _shown(request, Permission.EXPORT_DATA)
     key = request.GET.get("table", "")
     chosen = [tables[key]] if key in tables else [tables[k] for k in TABLE_KEYS if k in tables]
     export_recorded(
@@ -170,13 +182,8 @@ def export_view(request: HttpRequest) -> HttpResponse:
         },
     )
     title = f"{division.name} · {timezone.localdate():%Y-%m-%d}"
-    response = HttpResponse(
-        workbook(chosen, title=title),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     name = f"dashboard-{division.code}-{key or 'all'}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download_response(workbook(chosen, title=title), name, XLSX)
 
 
 @login_required
@@ -198,7 +205,7 @@ def boundaries_view(request: HttpRequest) -> JsonResponse:
     try:
         division = indicator_division_get(actor=actor, key=request.GET.get("division", ""))
     except ValidationError as exc:
-        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+        return JsonResponse({"error": error_text(exc)}, status=400)
     response = JsonResponse(selectors.child_boundaries(division=division))
     response["Cache-Control"] = "private, max-age=300"
     return response

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.web.forms import DatePickerField
 from yiyang.devices.choices import DeviceKind
 from yiyang.devices.decoders import DECODERS
 
@@ -27,11 +28,7 @@ class DeviceForm(forms.Form):
     imei = forms.CharField(label=_("IMEI"), required=False, max_length=17)
     sim_iccid = forms.CharField(label=_("SIM ICCID"), required=False, max_length=22)
     firmware = forms.CharField(label=_("Firmware"), required=False, max_length=32)
-    installed_on = forms.DateField(
-        label=_("Installed on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    installed_on = DatePickerField(label=_("Installed on"), required=False)
     heartbeat_interval_seconds = forms.IntegerField(
         label=_("Heartbeat interval (seconds)"),
         initial=300,

@@ -4,12 +4,12 @@ and the rejected messages."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.core import display
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import apply_errors, changed_values, error_messages
+from yiyang.core.web.lists import list_response
+from yiyang.core.web.saving import action_done, edit_response
 from yiyang.devices import services
 from yiyang.devices.choices import DeviceKind, DeviceStatus
 from yiyang.devices.selectors import (
@@ -37,7 +39,6 @@ from yiyang.devices.selectors import (
 )
 from yiyang.devices.web.forms import BindForm, DeviceForm, UnbindForm
 
-PAGE_SIZE = 50
 # How the registry's audit entries name their fields on the history table.
 HISTORY_LABELS: dict[str, Any] = {
     "kind": DeviceForm.base_fields["kind"].label,
@@ -60,12 +61,11 @@ HISTORY_LABELS: dict[str, Any] = {
 def device_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     devices = device_list(actor=actor, filters=request.GET)
-    page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "devices/device_list.html",
+        devices,
         {
-            "page": page,
             "kinds": DeviceKind.choices,
             "statuses": DeviceStatus.choices,
             "ingestion": gateway_status(),
@@ -122,15 +122,15 @@ def device_create_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.MANAGE_DEVICES)
     form = DeviceForm(request.POST or None, communities=device_communities(actor=actor))
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = services.device_register(actor=actor, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("The device is registered."))
-            return redirect("devices:detail", external_id=device.external_id)
-    return render(request, "devices/device_form.html", {"form": form, "device": None})
+    return edit_response(
+        request,
+        form,
+        partial(services.device_register, actor=actor),
+        success=_("The device is registered."),
+        detail="devices:detail",
+        template="devices/device_form.html",
+        context={"device": None},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -141,19 +141,15 @@ def device_edit_view(request: HttpRequest, external_id: str) -> HttpResponse:
     device = device_get_for_actor(actor=actor, external_id=external_id)
     initial = {name: getattr(device, name) for name in services.REGISTRY_FIELDS}
     form = DeviceForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.device_update(
-                actor=actor,
-                device=device,
-                **{name: form.cleaned_data[name] for name in form.changed_data},
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("devices:detail", external_id=device.external_id)
-    return render(request, "devices/device_form.html", {"form": form, "device": device})
+    return edit_response(
+        request,
+        form,
+        partial(services.device_update, actor=actor, device=device),
+        values=changed_values,
+        detail="devices:detail",
+        template="devices/device_form.html",
+        context={"device": device},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -217,21 +213,19 @@ def device_unbind_view(request: HttpRequest, external_id: str) -> HttpResponse:
             for problem in problems:
                 messages.error(request, f"{_('Reason')}{display.colon()}{problem}")
         return redirect("devices:detail", external_id=device.external_id)
-    try:
-        services.device_unbind(actor=actor, device=device, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        for problem in error.messages:
-            messages.error(request, problem)
-    else:
-        messages.success(request, _("The device is unbound and back in stock."))
+    unbind = partial(
+        services.device_unbind, actor=actor, device=device, reason=form.cleaned_data["reason"]
+    )
+    action_done(
+        request, unbind, _("The device is unbound and back in stock."), wording=error_messages
+    )
     return redirect("devices:detail", external_id=device.external_id)
 
 
 @login_required
 def rejection_list_view(request: HttpRequest) -> HttpResponse:
     rows = rejection_list(actor=request_actor(request))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "devices/rejections.html", {"page": page})
+    return list_response(request, "devices/rejections.html", rows)
 
 
 @login_required

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.core.permissions import Permission, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import changed_values
+from yiyang.core.web.saving import action_done, form_response
 from yiyang.elders import services
 from yiyang.elders.choices import AccessAction, SensitiveField
-from yiyang.elders.models import ElderContact
+from yiyang.elders.models import Elder, ElderContact
 from yiyang.elders.permissions import visible_fields
 from yiyang.elders.selectors import elder_consent_get, elder_contact_get, elder_get_for_actor
 from yiyang.elders.sensitive import contact_phones
 from yiyang.elders.web.forms import ConsentForm, ConsentWithdrawForm, ContactForm
 
 
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
+def _elder_page(elder: Elder) -> HttpResponse:
+    return redirect("elders:detail", external_id=elder.external_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,20 +57,21 @@ def contact_edit_view(
             fields=[SensitiveField.CONTACT_PHONES],
             elders=[(elder.pk, elder.division_code)],
         )
-    if request.method == "POST" and form.is_valid():
-        try:
-            if contact is None:
-                services.contact_add(actor=actor, elder=elder, **form.cleaned_data)
-            else:
-                values = {name: form.cleaned_data[name] for name in form.changed_data}
-                services.contact_update(actor=actor, contact=contact, **values)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("elders:detail", external_id=elder.external_id)
-    return render(
-        request, "elders/contact_form.html", {"form": form, "elder": elder, "contact": contact}
+    write: Callable[..., Any] = partial(services.contact_add, actor=actor, elder=elder)
+    values: Callable[[ContactForm], Mapping[str, Any]] | None = None
+    if contact is not None:
+        write = partial(services.contact_update, actor=actor, contact=contact)
+        values = changed_values
+    return form_response(
+        request,
+        form,
+        write,
+        _("Saved."),
+        values=values,
+        done=lambda _saved: _elder_page(elder),
+        again=lambda: render(
+            request, "elders/contact_form.html", {"form": form, "elder": elder, "contact": contact}
+        ),
     )
 
 
@@ -80,13 +82,9 @@ def contact_remove_view(request: HttpRequest, external_id: str, contact_id: str)
     require_perm(actor, Permission.MANAGE_ELDERS)
     elder = elder_get_for_actor(actor=actor, external_id=external_id)
     contact = elder_contact_get(actor=actor, elder=elder, external_id=contact_id)
-    try:
-        services.contact_remove(actor=actor, contact=contact)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The contact was removed."))
-    return redirect("elders:detail", external_id=elder.external_id)
+    remove = partial(services.contact_remove, actor=actor, contact=contact)
+    action_done(request, remove, _("The contact was removed."))
+    return _elder_page(elder)
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,15 +94,14 @@ def consent_create_view(request: HttpRequest, external_id: str) -> HttpResponse:
     require_perm(actor, Permission.MANAGE_ELDERS)
     elder = elder_get_for_actor(actor=actor, external_id=external_id)
     form = ConsentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consent_record(actor=actor, elder=elder, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("elders:detail", external_id=elder.external_id)
-    return render(request, "elders/consent_form.html", {"form": form, "elder": elder})
+    return form_response(
+        request,
+        form,
+        partial(services.consent_record, actor=actor, elder=elder),
+        _("Saved."),
+        done=lambda _saved: _elder_page(elder),
+        again=lambda: render(request, "elders/consent_form.html", {"form": form, "elder": elder}),
+    )
 
 
 @require_POST
@@ -116,10 +113,6 @@ def consent_withdraw_view(request: HttpRequest, external_id: str, consent_id: st
     consent = elder_consent_get(elder=elder, external_id=consent_id)
     form = ConsentWithdrawForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.consent_withdraw(actor=actor, consent=consent, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The consent was withdrawn."))
-    return redirect("elders:detail", external_id=elder.external_id)
+    withdraw = partial(services.consent_withdraw, actor=actor, consent=consent, reason=reason)
+    action_done(request, withdraw, _("The consent was withdrawn."))
+    return _elder_page(elder)

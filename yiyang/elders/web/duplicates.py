@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.web.lists import list_response
+from yiyang.core.web.saving import action_done
 from yiyang.elders import services
 from yiyang.elders.choices import DuplicateStatus
 from yiyang.elders.selectors import duplicate_get_for_actor, duplicate_list
-from yiyang.elders.web.contacts import _error_text
 from yiyang.elders.web.forms import DuplicateReviewForm
-from yiyang.elders.web.views import PAGE_SIZE
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,24 +33,20 @@ def duplicate_list_view(request: HttpRequest) -> HttpResponse:
             candidate = duplicate_get_for_actor(
                 actor=actor, external_id=form.cleaned_data["candidate"]
             )
-            try:
-                services.duplicate_review(
-                    actor=actor,
-                    candidate=candidate,
-                    status=form.cleaned_data["status"],
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as exc:
-                messages.error(request, _error_text(exc))
-            else:
-                messages.success(request, _("Saved."))
+            review = partial(
+                services.duplicate_review,
+                actor=actor,
+                candidate=candidate,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+            action_done(request, review, _("Saved."))
         return redirect("elders:duplicates")
-    page = Paginator(duplicate_list(actor=actor), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "elders/duplicates.html",
+        duplicate_list(actor=actor),
         {
-            "page": page,
             "different": DuplicateStatus.DIFFERENT_PEOPLE,
             "same": DuplicateStatus.SAME_PERSON,
         },

@@ -11,7 +11,7 @@ from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor
 from yiyang.core.selectors import division_queryset
-from yiyang.core.web.forms import limit_choices
+from yiyang.core.web.forms import DatePickerField, limit_choices, optional_choice, with_blank
 from yiyang.elders.choices import (
     ETHNICITY_CHOICES,
     ChronicCondition,
@@ -26,12 +26,6 @@ from yiyang.elders.choices import (
     SensitiveField,
     Sex,
 )
-
-
-def with_blank(choices: Any) -> list[tuple[str, Any]]:
-    """A code list with an empty first choice ("not stated")."""
-    return [("", "—"), *choices]
-
 
 # The form fields each sensitive field group covers: shown (and prefilled) only to roles
 # that may see the group unmasked.
@@ -92,10 +86,6 @@ class CommunityChoiceField(forms.ModelChoiceField):
         return f"{parent.name} / {division.name}" if parent is not None else division.name
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class ElderForm(forms.Form):
     """The fields of ``services.Record``. Parses only: the service validates the record.
     Sensitive fields the actor may not see are left out of the form entirely."""
@@ -112,35 +102,26 @@ class ElderForm(forms.Form):
         required=False,
         help_text=_("Taken from the ID number when left empty."),
     )
-    birth_date = forms.DateField(
+    birth_date = DatePickerField(
         label=_("Birth date"),
         required=False,
-        widget=_date_input(),
         help_text=_("Taken from the ID number when left empty."),
     )
-    ethnicity = forms.ChoiceField(
-        label=_("Ethnicity"), choices=with_blank(ETHNICITY_CHOICES), required=False
-    )
+    ethnicity = optional_choice(_("Ethnicity"), ETHNICITY_CHOICES)
     phones = PhonesField(label=_("Phone numbers"))
     community = CommunityChoiceField(label=_("Community"), queryset=Division.objects.none())
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     lat = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, required=False)
     lng = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6, required=False)
-    living_arrangement = forms.ChoiceField(
-        label=_("Living arrangement"), choices=with_blank(LivingArrangement.choices), required=False
-    )
-    marital_status = forms.ChoiceField(
-        label=_("Marital status"), choices=with_blank(MaritalStatus.choices), required=False
-    )
+    living_arrangement = optional_choice(_("Living arrangement"), LivingArrangement.choices)
+    marital_status = optional_choice(_("Marital status"), MaritalStatus.choices)
     economic_status = forms.ChoiceField(
         label=_("Economic status"),
         choices=EconomicStatus.choices,
         required=False,
         initial=EconomicStatus.NONE,
     )
-    insurance_type = forms.ChoiceField(
-        label=_("Medical insurance"), choices=with_blank(InsuranceType.choices), required=False
-    )
+    insurance_type = optional_choice(_("Medical insurance"), InsuranceType.choices)
     insurance_number = forms.CharField(
         label=_("Medical-insurance number"), max_length=40, required=False
     )
@@ -159,11 +140,8 @@ class ElderForm(forms.Form):
         initial=ElderStatus.ACTIVE,
         choices=[c for c in ElderStatus.choices if c[0] != ElderStatus.DUPLICATE],
     )
-    deceased_on = forms.DateField(
-        label=_("Date of death"),
-        required=False,
-        widget=_date_input(),
-        help_text=_("Only for a deceased elder."),
+    deceased_on = DatePickerField(
+        label=_("Date of death"), required=False, help_text=_("Only for a deceased elder.")
     )
 
     def __init__(
@@ -238,7 +216,7 @@ class ConsentForm(forms.Form):
         required=False,
         help_text=_("When a guardian gave the consent."),
     )
-    given_on = forms.DateField(label=_("Given on"), widget=_date_input())
+    given_on = DatePickerField(label=_("Given on"))
     evidence = forms.CharField(
         label=_("Evidence"),
         max_length=200,

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,15 +13,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.core.permissions import Permission, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.downloads import XLSX, download_response
+from yiyang.core.web.saving import form_response
 from yiyang.elders import importing, tasks
 from yiyang.elders.choices import ImportStatus
 from yiyang.elders.models import ImportJob
 from yiyang.elders.selectors import import_job_get_for_actor, import_job_list
 from yiyang.elders.web.forms import ImportForm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 REJECTED_ROWS_SHOWN = 20
 
@@ -33,24 +30,27 @@ def import_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.IMPORT_ELDERS)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            job = importing.import_job_create(
-                actor=actor,
-                filename=upload.name,
-                content=upload.read(),
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            tasks.import_job_start(job)
-            return redirect("elders:import-job", external_id=job.external_id)
-    return render(
+
+    def create(file: Any, dry_run: bool) -> ImportJob:
+        return importing.import_job_create(
+            actor=actor, filename=file.name, content=file.read(), dry_run=dry_run
+        )
+
+    def started(job: ImportJob) -> HttpResponse:
+        tasks.import_job_start(job)
+        return redirect("elders:import-job", external_id=job.external_id)
+
+    return form_response(
         request,
-        "elders/import.html",
-        {"form": form, "jobs": import_job_list(actor=actor)[:20]},
+        form,
+        create,
+        None,
+        done=started,
+        again=lambda: render(
+            request,
+            "elders/import.html",
+            {"form": form, "jobs": import_job_list(actor=actor)[:20]},
+        ),
     )
 
 
@@ -94,6 +94,5 @@ def import_progress_view(request: HttpRequest, external_id: str) -> HttpResponse
 @login_required
 def import_report_view(request: HttpRequest, external_id: str) -> HttpResponse:
     job = import_job_get_for_actor(actor=request_actor(request), external_id=external_id)
-    response = HttpResponse(importing.error_report_xlsx(job), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="import-{job.external_id}-errors.xlsx"'
-    return response
+    name = f"import-{job.external_id}-errors.xlsx"
+    return download_response(importing.error_report_xlsx(job), name, XLSX)

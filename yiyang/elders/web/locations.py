@@ -3,13 +3,10 @@ the map picker's lookup of an address in the register, and the register's import
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -20,13 +17,13 @@ from yiyang.core import display
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
+from yiyang.core.web.lists import list_response
+from yiyang.core.web.uploads import upload_on_disk
 from yiyang.elders.address_import import ADDRESS_HEADERS, address_register_import
 from yiyang.elders.choices import LocationSource
 from yiyang.elders.geocoding import Geocoder
 from yiyang.elders.selectors import elders_unlocated, elders_unlocated_count
 from yiyang.elders.tabular import UnreadableFile
-
-PAGE_SIZE = 50
 
 
 @require_GET
@@ -37,12 +34,11 @@ def unlocated_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     approximate = request.GET.get("show") != "missing"
     elders = elders_unlocated(actor=actor, approximate=approximate).select_related("community")
-    page = Paginator(elders, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "elders/unlocated_list.html",
+        elders,
         {
-            "page": page,
             "counts": elders_unlocated_count(actor=actor),
             "approximate": approximate,
             "can_manage": has_perm(actor, Permission.MANAGE_ELDERS),
@@ -110,11 +106,7 @@ def address_import_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "headers": ADDRESS_HEADERS}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.name).name
-            with path.open("wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
+        with upload_on_disk(upload) as path:
             try:
                 context["result"] = address_register_import(
                     actor=actor,

@@ -4,16 +4,14 @@ sibling modules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import TextChoices
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,10 +21,11 @@ from yiyang.core import display
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_filter_choices
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import changed_values
 from yiyang.core.web.history import history_rows
-from yiyang.core.web.lists import clean_filters, code_label
+from yiyang.core.web.lists import PAGE_SIZE, clean_filters, code_label, page_of
 from yiyang.core.web.pagination import CappedPaginator, ListPaginator
+from yiyang.core.web.saving import edit_response
 from yiyang.elders import services
 from yiyang.elders.choices import (
     ETHNICITIES,
@@ -58,9 +57,6 @@ from yiyang.elders.selectors import (
 from yiyang.elders.sensitive import MASK
 from yiyang.elders.tags import age_on, elder_tags
 from yiyang.elders.web.forms import SENSITIVE_FORM_FIELDS, ConsentWithdrawForm, ElderForm
-
-PAGE_SIZE = 50
-
 
 SEARCH_COUNT_CAP = 1000  # a name search shows "more than 1,000" past this
 
@@ -114,6 +110,14 @@ HISTORY_CHOICES: dict[str, type[TextChoices]] = {
 }
 
 
+def _age_and_tags(elder: Elder, today: Any) -> dict[str, Any]:
+    """How the list and the profile show an elder's age and tags (80+, living alone...)."""
+    return {
+        "age": age_on(elder.birth_date, today),
+        "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
+    }
+
+
 @login_required
 def elder_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
@@ -127,14 +131,7 @@ def elder_list_view(request: HttpRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = [
-        {
-            "elder": elder,
-            "age": age_on(elder.birth_date, today),
-            "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
-        }
-        for elder in page.object_list
-    ]
+    rows = [{"elder": elder, **_age_and_tags(elder, today)} for elder in page.object_list]
     # Division choices: districts, streets and communities in the actor's jurisdiction.
     divisions = division_filter_choices(actor=actor)
     can_review = has_perm(actor, Permission.REVIEW_DUPLICATES)
@@ -240,8 +237,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
         {
             "elder": elder,
             "revealed": revealed,
-            "age": age_on(elder.birth_date, today),
-            "tags": [Tag(tag).label for tag in elder_tags(elder, today)],
+            **_age_and_tags(elder, today),
             "phones": ", ".join(revealed.phones)
             if SensitiveField.PHONES in revealed.fields
             else elder.phones_masked,
@@ -269,9 +265,7 @@ def elder_detail_view(request: HttpRequest, external_id: str) -> HttpResponse:
 def elder_history_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     elder = elder_get_for_actor(actor=actor, external_id=external_id)
-    page = Paginator(elder_history(actor=actor, elder=elder), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, elder_history(actor=actor, elder=elder))
     return render(
         request,
         "elders/elder_history.html",
@@ -288,6 +282,15 @@ def _elder_initial(elder: Elder, visible: list[str]) -> dict[str, Any]:
             for name in names:
                 initial.pop(name, None)
     return initial
+
+
+def _elder_changes(form: ElderForm) -> dict[str, Any]:
+    values = changed_values(form)
+    if "id_number" in values:
+        # Sex and birth date follow a corrected ID number unless given anew.
+        values.setdefault("sex", "")
+        values.setdefault("birth_date", None)
+    return values
 
 
 @require_http_methods(["GET", "POST"])
@@ -307,21 +310,16 @@ def elder_edit_view(request: HttpRequest, external_id: str | None = None) -> Htt
     )
     if request.method == "GET" and elder is not None and set(visible) & set(SENSITIVE_FORM_FIELDS):
         services.elder_reveal(actor=actor, elder=elder)  # the prefilled values are logged
-    if request.method == "POST" and form.is_valid():
-        try:
-            if elder is None:
-                elder = services.elder_create(actor=actor, **form.cleaned_data)
-            else:
-                # Only what the user changed: a hidden or untouched field is never overwritten.
-                values = {name: form.cleaned_data[name] for name in form.changed_data}
-                if "id_number" in values:
-                    # Sex and birth date follow a corrected ID number unless given anew.
-                    values.setdefault("sex", "")
-                    values.setdefault("birth_date", None)
-                elder = services.elder_update(actor=actor, elder=elder, **values)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("elders:detail", external_id=elder.external_id)
-    return render(request, "elders/elder_form.html", {"form": form, "elder": elder})
+    write: Callable[..., Elder] = partial(services.elder_create, actor=actor)
+    values: Callable[[ElderForm], Mapping[str, Any]] | None = None
+    if elder is not None:
+        write, values = partial(services.elder_update, actor=actor, elder=elder), _elder_changes
+    return edit_response(
+        request,
+        form,
+        write,
+        values=values,
+        detail="elders:detail",
+        template="elders/elder_form.html",
+        context={"elder": elder},
+    )

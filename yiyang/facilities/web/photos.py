@@ -3,9 +3,9 @@ to those who may see the project."""
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,6 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import request_actor
+from yiyang.core.web.forms import error_messages
+from yiyang.core.web.saving import action_done
+from yiyang.core.web.uploads import posted_file
 from yiyang.facilities import selectors, services
 from yiyang.facilities.models import ProjectPhoto
 
@@ -23,21 +26,18 @@ from yiyang.facilities.models import ProjectPhoto
 def project_photo_upload_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     project = selectors.project_get_for_actor(actor=actor, external_id=external_id)
-    upload = request.FILES.get("photo")
-    try:
-        if upload is None:
-            raise ValidationError({"photo": _("Choose a photo to upload.")})
-        services.project_photo_add(
+
+    def add() -> Any:
+        upload = posted_file(request, "photo", _("Choose a photo to upload."))
+        return services.project_photo_add(
             actor=actor,
             project=project,
             milestone=request.POST.get("milestone", ""),
             data=upload.read(),
             caption=request.POST.get("caption", ""),
         )
-        messages.success(request, _("The photo is added."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+
+    action_done(request, add, _("The photo is added."), wording=error_messages)
     return redirect(f"{reverse('facilities:projects')}?year={project.year}#p-{project.external_id}")
 
 

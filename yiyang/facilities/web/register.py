@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import DatePickerField, apply_errors
 from yiyang.facilities import services
 from yiyang.facilities.choices import FacilityKind, FacilityStatus, facility_kind_for
 from yiyang.facilities.models import Facility
@@ -63,21 +63,11 @@ class FacilityRegisterForm(forms.Form):
         choices=[(s.value, s.label) for s in REGISTER_STATUSES],
         initial=FacilityStatus.OPEN,
     )
-    planned_on = forms.DateField(
-        label=gettext_lazy("Planned on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+    planned_on = DatePickerField(label=gettext_lazy("Planned on"), required=False)
+    construction_started_on = DatePickerField(
+        label=gettext_lazy("Construction started on"), required=False
     )
-    construction_started_on = forms.DateField(
-        label=gettext_lazy("Construction started on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    opened_on = forms.DateField(
-        label=gettext_lazy("Opened on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    opened_on = DatePickerField(label=gettext_lazy("Opened on"), required=False)
     beds = forms.IntegerField(label=gettext_lazy("Beds"), required=False, min_value=0)
     day_places = forms.IntegerField(
         label=gettext_lazy("Day-care places"), required=False, min_value=0

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.downloads import XLSX, download_response
+from yiyang.core.web.forms import error_messages
+from yiyang.core.web.lists import list_response
+from yiyang.core.web.saving import action_done
 from yiyang.facilities import planmap, planning, selectors, services, tasks
 from yiyang.facilities.choices import (
     CandidateSource,
@@ -60,7 +64,6 @@ def _point(lat: Any, lng: Any) -> list[float] | None:
 def facility_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     facilities = selectors.facility_list(actor=actor, filters=request.GET)
-    page = Paginator(facilities, 50).get_page(request.GET.get("page"))
     markers = [
         {
             "at": _point(f.organisation.lat, f.organisation.lng),
@@ -74,11 +77,11 @@ def facility_list_view(request: HttpRequest) -> HttpResponse:
         for f in facilities[:3000]
         if f.organisation.lat is not None
     ]
-    return render(
+    return list_response(
         request,
         "facilities/facility_list.html",
+        facilities,
         {
-            "page": page,
             "filterset": FacilityFilterSet(request.GET),
             "divisions": selectors.division_choices(actor=actor, levels=("district", "street")),
             "map_data": {"markers": markers, "texts": {"status": _("Status")}},
@@ -334,11 +337,7 @@ def scenario_export_view(request: HttpRequest, external_id: str) -> HttpResponse
     actor = request_actor(request)
     scenario = selectors.scenario_get_for_actor(actor=actor, external_id=external_id)
     data = planning.scenario_export(actor=actor, scenario=scenario)
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="scenario-{scenario.external_id}.xlsx"'
-    return response
+    return download_response(data, f"scenario-{scenario.external_id}.xlsx", XLSX)
 
 
 @login_required
@@ -346,11 +345,8 @@ def scenario_export_view(request: HttpRequest, external_id: str) -> HttpResponse
 def scenario_map_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     scenario = selectors.scenario_get_for_actor(actor=actor, external_id=external_id)
-    response = HttpResponse(
-        planmap.scenario_map_png(actor=actor, scenario=scenario), content_type="image/png"
-    )
-    response["Content-Disposition"] = f'attachment; filename="scenario-{scenario.external_id}.png"'
-    return response
+    png = planmap.scenario_map_png(actor=actor, scenario=scenario)
+    return download_response(png, f"scenario-{scenario.external_id}.png", "image/png")
 
 
 def _project_row(project: Any) -> dict[str, Any]:
@@ -428,50 +424,55 @@ def _date(raw: str | None) -> datetime.date | None:
         return None
 
 
-def _facility_post(request: HttpRequest, facility: Any) -> HttpResponse:
-    actor = request_actor(request)
-    post = request.POST
+def _facility_status_set(actor: Any, facility: Any, post: QueryDict) -> None:
+    on = _date(post.get("on"))
+    if post.get("on") and on is None:
+        raise ValidationError({"on": _("Give a date as YYYY-MM-DD.")})
+    services.facility_status_set(
+        actor=actor, facility=facility, status=post.get("status", ""), on=on
+    )
+
+
+def _facility_update(actor: Any, facility: Any, post: QueryDict) -> None:
+    numbers: dict[str, int | None] = {}
+    for name in ("beds", "day_places", "meals_per_day"):
+        raw = (post.get(name) or "").strip()
+        if raw and not raw.isdigit():
+            raise ValidationError({name: _("Give a whole number (0 or more).")})
+        numbers[name] = int(raw) if raw else None
+    wanted = {v for v in post.getlist("service_area") if v}
     try:
-        if post.get("action") == "status":
-            on = _date(post.get("on"))
-            if post.get("on") and on is None:
-                raise ValidationError({"on": _("Give a date as YYYY-MM-DD.")})
-            services.facility_status_set(
-                actor=actor, facility=facility, status=post.get("status", ""), on=on
+        area = list(
+            selectors.division_choices(actor=actor, levels=("community",)).filter(
+                external_id__in=wanted
             )
-        else:
-            numbers: dict[str, int | None] = {}
-            for name in ("beds", "day_places", "meals_per_day"):
-                raw = (post.get(name) or "").strip()
-                if raw and not raw.isdigit():
-                    raise ValidationError({name: _("Give a whole number (0 or more).")})
-                numbers[name] = int(raw) if raw else None
-            wanted = {v for v in post.getlist("service_area") if v}
-            try:
-                area = list(
-                    selectors.division_choices(actor=actor, levels=("community",)).filter(
-                        external_id__in=wanted
-                    )
-                )
-            except (ValueError, ValidationError):
-                area = []
-            if len(area) != len(wanted):
-                raise ValidationError(
-                    {"service_area": _("Some of these communities lie outside your jurisdiction.")}
-                )
-            services.facility_update(
-                actor=actor,
-                facility=facility,
-                service_area=area,
-                opening_hours=(post.get("opening_hours") or "").strip()[:120],
-                beds=numbers["beds"],
-                day_places=numbers["day_places"],
-                meals_per_day=numbers["meals_per_day"],
-            )
-        messages.success(request, _("The facility is saved."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        )
+    except (ValueError, ValidationError):
+        area = []
+    if len(area) != len(wanted):
+        raise ValidationError(
+            {"service_area": _("Some of these communities lie outside your jurisdiction.")}
+        )
+    services.facility_update(
+        actor=actor,
+        facility=facility,
+        service_area=area,
+        opening_hours=(post.get("opening_hours") or "").strip()[:120],
+        beds=numbers["beds"],
+        day_places=numbers["day_places"],
+        meals_per_day=numbers["meals_per_day"],
+    )
+
+
+def _facility_post(request: HttpRequest, facility: Any) -> HttpResponse:
+    post = request.POST
+    save = _facility_status_set if post.get("action") == "status" else _facility_update
+    action_done(
+        request,
+        partial(save, request_actor(request), facility, post),
+        _("The facility is saved."),
+        wording=error_messages,
+    )
     return redirect("facilities:detail", external_id=facility.external_id)
 
 
@@ -510,14 +511,14 @@ def project_milestone_view(request: HttpRequest, external_id: str) -> HttpRespon
     project = selectors.project_get_for_actor(actor=actor, external_id=external_id)
     if request.method == "POST":
         on = _date(request.POST.get("on")) or timezone.localdate()
-        try:
-            services.project_milestone(
-                actor=actor, project=project, milestone=request.POST.get("milestone", ""), on=on
-            )
-            messages.success(request, _("The milestone is recorded."))
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+        milestone = partial(
+            services.project_milestone,
+            actor=actor,
+            project=project,
+            milestone=request.POST.get("milestone", ""),
+            on=on,
+        )
+        action_done(request, milestone, _("The milestone is recorded."), wording=error_messages)
     return redirect(f"{reverse('facilities:projects')}?year={project.year}")
 
 
@@ -541,17 +542,14 @@ def target_set_view(request: HttpRequest) -> HttpResponse:
         text = (post.get(name) or "0").strip()
         return int(text) if text.isdigit() else None
 
-    try:
-        services.construction_target_set(
-            actor=actor,
-            division=division,
-            year=year,
-            kind=post.get("kind", ""),
-            facilities=whole("facilities"),
-            beds=whole("beds"),
-        )
-        messages.success(request, _("The target is saved."))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+    target = partial(
+        services.construction_target_set,
+        actor=actor,
+        division=division,
+        year=year,
+        kind=post.get("kind", ""),
+        facilities=whole("facilities"),
+        beds=whole("beds"),
+    )
+    action_done(request, target, _("The target is saved."), wording=error_messages)
     return redirect(f"{reverse('facilities:projects')}?year={year or ''}")

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from yiyang.core.permissions import request_actor
+from yiyang.core.web.downloads import private_response
 from yiyang.meals import services
 
 
@@ -22,7 +23,4 @@ def counter_photo_view(request: HttpRequest, id: uuid.UUID, elder: uuid.UUID) ->
         elder_id=elder,
         grant=request.GET.get("grant", ""),
     )
-    response = HttpResponse(data, "image/jpeg")
-    # Personal data: never kept by a shared cache or the browser's disk cache.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_response(data, "image/jpeg")

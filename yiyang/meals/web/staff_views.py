@@ -5,6 +5,7 @@ food-safety records, and a day's served meals with voiding of a mistake."""
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.saving import action_done
 from yiyang.meals import selectors, services
 from yiyang.meals.choices import DietLabel, Meal
 from yiyang.meals.models import Canteen
@@ -133,14 +135,13 @@ def served_view(request: HttpRequest) -> HttpResponse:
     require_perm(actor, Permission.VIEW_MEALS)
     if request.method == "POST":
         served = selectors.served_get_for_actor(actor=actor, external_id=request.POST.get("id", ""))
-        try:
-            services.served_meal_void(
-                actor=actor, served=served, reason=request.POST.get("reason", "")
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The meal was voided; its subsidy no longer counts."))
+        void = partial(
+            services.served_meal_void,
+            actor=actor,
+            served=served,
+            reason=request.POST.get("reason", ""),
+        )
+        action_done(request, void, _("The meal was voided; its subsidy no longer counts."))
         return redirect(f"{reverse('meals:served')}?day={served.day.isoformat()}")
     try:
         day = datetime.date.fromisoformat(request.GET.get("day", ""))
@@ -175,17 +176,20 @@ def rounds_view(request: HttpRequest, id: str) -> HttpResponse:
     couriers = selectors.courier_choices(canteen=canteen)
     if request.method == "POST":
         courier = couriers.filter(username=request.POST.get("courier", "")).first()
-        try:
-            stops = services.delivery_round_assign(
-                actor=actor, canteen=canteen, day=day, meal=meal, courier=courier
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                _("%(n)s deliveries given to the courier in route order.") % {"n": len(stops)},
-            )
+        action_done(
+            request,
+            partial(
+                services.delivery_round_assign,
+                actor=actor,
+                canteen=canteen,
+                day=day,
+                meal=meal,
+                courier=courier,
+            ),
+            lambda stops: (
+                _("%(n)s deliveries given to the courier in route order.") % {"n": len(stops)}
+            ),
+        )
         return redirect(f"{reverse('meals:rounds', args=[id])}?day={day.isoformat()}&meal={meal}")
     return render(
         request,
@@ -210,32 +214,29 @@ def safety_view(request: HttpRequest, id: str) -> HttpResponse:
     require_perm(actor, Permission.MANAGE_CANTEENS)
     canteen = selectors.canteen_get_for_actor(actor=actor, external_id=id)
     post = request.POST
-    try:
+
+    def record() -> Any:
         if post.get("kind") == "certificate":
-            expires = _date(post.get("expires_on"), "expires_on")
-            services.certificate_add(
+            return services.certificate_add(
                 actor=actor,
                 canteen=canteen,
                 staff_name=post.get("staff_name", ""),
                 number=post.get("number", ""),
-                expires_on=expires,
+                expires_on=_date(post.get("expires_on"), "expires_on"),
             )
-        else:
-            services.safety_record_add(
-                actor=actor,
-                canteen=canteen,
-                kind=post.get("kind", ""),
-                recorded_by_name=post.get("recorded_by_name", ""),
-                temperature_c=post.get("temperature_c"),
-                meal=post.get("meal", ""),
-                place=post.get("place", ""),
-                result=post.get("result", ""),
-                note=post.get("note", ""),
-            )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Food-safety record saved."))
+        return services.safety_record_add(
+            actor=actor,
+            canteen=canteen,
+            kind=post.get("kind", ""),
+            recorded_by_name=post.get("recorded_by_name", ""),
+            temperature_c=post.get("temperature_c"),
+            meal=post.get("meal", ""),
+            place=post.get("place", ""),
+            result=post.get("result", ""),
+            note=post.get("note", ""),
+        )
+
+    action_done(request, record, _("Food-safety record saved."))
     return redirect(reverse("meals:canteen", args=[id]) + "#safety-gaps")
 
 

@@ -5,6 +5,7 @@ at the canteen, offline-capable) and the courier's round."""
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any
 
 import segno
@@ -21,6 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.forms import error_text
+from yiyang.core.web.saving import action_done
 from yiyang.meals import selectors, services
 from yiyang.meals.choices import DietLabel, InspectionResult, Meal, MealMode
 from yiyang.meals.permissions import covers_canteen
@@ -330,17 +333,14 @@ def _standing(
 def booking_cancel_view(request: HttpRequest, id: str) -> HttpResponse:
     """Cancel a booking before the cutoff, or end a standing order (from the index)."""
     actor = request_actor(request)
-    try:
-        if request.POST.get("what") == "standing":
-            order = selectors.standing_order_get_for_actor(actor=actor, external_id=id)
-            services.standing_order_stop(actor=actor, order=order)
-            messages.success(request, _("The standing order has ended."))
-        else:
-            booking = selectors.booking_get_for_actor(actor=actor, external_id=id)
-            services.booking_cancel(actor=actor, booking=booking)
-            messages.success(request, _("The booking was cancelled."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if request.POST.get("what") == "standing":
+        order = selectors.standing_order_get_for_actor(actor=actor, external_id=id)
+        stop = partial(services.standing_order_stop, actor=actor, order=order)
+        action_done(request, stop, _("The standing order has ended."))
+    else:
+        booking = selectors.booking_get_for_actor(actor=actor, external_id=id)
+        cancel = partial(services.booking_cancel, actor=actor, booking=booking)
+        action_done(request, cancel, _("The booking was cancelled."))
     return redirect(reverse("meals:index"))
 
 
@@ -359,7 +359,7 @@ def deliveries_view(request: HttpRequest) -> HttpResponse:
                 actor=actor, booking=booking, delivered=request.POST.get("outcome") == "delivered"
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         except services.MealConflictError as conflict:
             messages.error(request, conflict.message)
         return redirect(reverse("meals:deliveries"))
@@ -383,7 +383,7 @@ def cards_view(request: HttpRequest) -> HttpResponse:
         try:
             card = services.meal_card_issue(actor=actor, elder=elder)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
             return redirect(reverse("meals:cards"))
         return redirect(reverse("meals:card-print", args=[card.external_id]))
     elders = selectors.bookable_elders(actor=actor)[:200]

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.display import caregiver_name
 from yiyang.core.permissions import request_actor
+from yiyang.core.web.forms import error_text
 from yiyang.scheduling import selectors, services, wording
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
 from yiyang.scheduling.lifecycle import PlanAction, day_plan_refusal, plan_actions
@@ -405,7 +406,7 @@ def _accept(request: HttpRequest, run: PlanRun) -> HttpResponse:
             actor=actor, run=run, visit_ids=visit_ids, caregiver_ids=caregiver_ids
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(str(m) for m in exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("scheduling:plan", external_id=run.external_id)
     messages.success(
         request, _("%(n)d visit(s) assigned as proposed.") % {"n": len(result.assigned)}
@@ -506,7 +507,7 @@ def plan_start_view(request: HttpRequest) -> HttpResponse:
                 max_iterations=cap,
             )
     except ValidationError as exc:
-        messages.error(request, " ".join(str(m) for m in exc.messages))
+        messages.error(request, error_text(exc))
         # back to the page the form was on, on its day (no day when the date was no date)
         query = f"?{urlencode({'date': day.isoformat()})}" if day else ""
         return redirect(

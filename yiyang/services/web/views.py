@@ -10,17 +10,16 @@ import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.permissions import request_actor
+from yiyang.core.web.lists import page_of
 from yiyang.services.choices import CaregiverStatus, Language, Skill
 from yiyang.services.selectors import caregiver_get_for_actor, caregiver_list, service_items
 
-PAGE_SIZE = 50
 EXPIRING_DAYS = 60
 WEEKDAY_NAMES = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 
@@ -58,9 +57,7 @@ def _certificate_rows(certificates: Any, today: datetime.date) -> list[dict[str,
 def caregiver_list_view(request: HttpRequest) -> HttpResponse:
     filters = {"q": request.GET.get("q", "").strip(), "status": request.GET.get("status", "")}
     caregivers = caregiver_list(actor=request_actor(request), filters=filters)
-    page = Paginator(caregivers.prefetch_related("certificates"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, caregivers.prefetch_related("certificates"))
     today = timezone.localdate()
     rows = [
         {

@@ -3,15 +3,19 @@ officers), and the download, scoped to who may see the contract and audited."""
 
 from __future__ import annotations
 
-from django.contrib import messages
+from functools import partial
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor
+from yiyang.core.web.forms import error_messages
+from yiyang.core.web.saving import action_done
+from yiyang.core.web.uploads import posted_file
 from yiyang.settlement import selectors, services
 from yiyang.settlement.documents import attachment
 from yiyang.settlement.services.attachments import upload_bytes
@@ -26,20 +30,16 @@ def contract_documents_view(request: HttpRequest, external_id: str) -> HttpRespo
     )
     status = 200
     if request.method == "POST":
-        upload = request.FILES.get("document")
-        try:
-            if upload is None:
-                raise ValidationError({"document": _("Choose a file to upload.")})
-            services.contract_document_add(
+
+        def add() -> Any:
+            upload = posted_file(request, "document", _("Choose a file to upload."))
+            return services.contract_document_add(
                 actor=actor, contract=contract, name=upload.name or "", data=upload_bytes(upload)
             )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-            status = 400
-        else:
-            messages.success(request, _("The document is attached."))
+
+        if action_done(request, add, _("The document is attached."), wording=error_messages):
             return redirect("settlement:contract-documents", external_id=contract.external_id)
+        status = 400
     documents = selectors.contract_documents(actor=actor, contract=contract)
     return render(
         request,
@@ -64,11 +64,6 @@ def contract_document_delete_view(request: HttpRequest, external_id: str) -> Htt
     actor = request_actor(request)
     document = selectors.contract_document_get_for_actor(actor=actor, external_id=external_id)
     contract = document.contract
-    try:
-        services.contract_document_delete(actor=actor, document=document)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The document is deleted."))
+    delete = partial(services.contract_document_delete, actor=actor, document=document)
+    action_done(request, delete, _("The document is deleted."), wording=error_messages)
     return redirect("settlement:contract-documents", external_id=contract.external_id)

@@ -17,14 +17,13 @@ from django.utils.translation import gettext_lazy
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, request_actor, require_perm
+from yiyang.core.web.forms import DatePickerField
 from yiyang.core.web.saving import form_saved
 from yiyang.organisations.selectors import organisation_queryset
 from yiyang.services.models import ServiceItem
 from yiyang.settlement import selectors, services
 from yiyang.settlement.choices import ContractScope, FundPurpose, FundSource
 from yiyang.settlement.models import BudgetLine, Contract
-
-DATE = forms.DateInput({"type": "date"})
 
 
 def _divisions(actor: Actor, *levels: str) -> Any:
@@ -92,10 +91,8 @@ class ContractForm(forms.Form):
     provider = NamedChoice(label=gettext_lazy("Provider"), queryset=Division.objects.none())
     buyer = NamedChoice(label=gettext_lazy("Buyer"), queryset=Division.objects.none())
     budget_line = NamedChoice(label=gettext_lazy("Budget line"), queryset=Division.objects.none())
-    starts_on = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput({"type": "date"})
-    )
-    ends_on = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput({"type": "date"}))
+    starts_on = DatePickerField(label=gettext_lazy("From"))
+    ends_on = DatePickerField(label=gettext_lazy("To"))
     cap_yuan = forms.CharField(label=gettext_lazy("cap (yuan)"), max_length=20)
     areas = NamedMultipleChoice(
         label=gettext_lazy("Divisions served"), queryset=Division.objects.none()

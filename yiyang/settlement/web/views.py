@@ -5,19 +5,22 @@ and services only; forms post to one view per action and come back to the statem
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.downloads import PDF, XLSX, download_response
+from yiyang.core.web.lists import list_response, page_of
 from yiyang.core.web.pagination import ListPaginator
+from yiyang.core.web.saving import action_done
 from yiyang.settlement import documents, selectors, services
 from yiyang.settlement.choices import Decision, StatementStatus
 from yiyang.settlement.display import factor_rows, hold_text, yuan
@@ -28,8 +31,6 @@ from yiyang.settlement.lifecycle import (
 )
 from yiyang.settlement.performance import contract_performance
 from yiyang.settlement.sources import source_label
-
-XLSX = documents.XLSX
 
 
 def _month(request: HttpRequest) -> datetime.date | None:
@@ -45,19 +46,18 @@ def statement_list_view(request: HttpRequest) -> HttpResponse:
     month = _month(request)
     status = request.GET.get("status") or None
     statements = selectors.statement_list(actor=actor, filters={"month": month, "status": status})
-    page = ListPaginator(statements, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "settlement/statement_list.html",
+        statements,
         {
-            "page": page,
-            "statements": page.object_list,
             "month": request.GET.get("month", ""),
             "status": status or "",
             "statuses": StatementStatus.choices,
             "due": selectors.steps_due(actor=actor),
             "today": datetime.date.today(),
         },
+        paginator=ListPaginator,
     )
 
 
@@ -125,20 +125,17 @@ STEPS = {
 def statement_step_view(request: HttpRequest, external_id: str, step: str) -> HttpResponse:
     actor = request_actor(request)
     statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
-    try:
-        if step == "override":
-            services.budget_override_record(
-                actor=actor, statement=statement, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, _("The budget override is recorded."))
-        elif step in STEPS:
-            service, done = STEPS[step]
-            service(actor=actor, statement=statement)
-            messages.success(request, str(done))
-        else:
-            messages.error(request, _("Unknown action."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if step == "override":
+        reason = request.POST.get("reason", "")
+        override = partial(
+            services.budget_override_record, actor=actor, statement=statement, reason=reason
+        )
+        action_done(request, override, _("The budget override is recorded."))
+    elif step in STEPS:
+        service, done = STEPS[step]
+        action_done(request, partial(service, actor=actor, statement=statement), str(done))
+    else:
+        messages.error(request, _("Unknown action."))
     return redirect("settlement:statement", external_id=statement.external_id)
 
 
@@ -148,29 +145,32 @@ def line_action_view(request: HttpRequest, external_id: str, step: str) -> HttpR
     actor = request_actor(request)
     line = selectors.line_get_for_actor(actor=actor, external_id=external_id)
     post = request.POST
-    try:
-        if step == "decide":
-            services.line_decide(
-                actor=actor,
-                line=line,
+    steps: dict[str, tuple[Callable[..., Any], str]] = {
+        "decide": (
+            partial(
+                services.line_decide,
                 decision=post.get("decision", ""),
                 reason=post.get("reason", ""),
                 amount_yuan=post.get("amount_yuan") or None,
-            )
-            messages.success(request, _("The decision is recorded."))
-        elif step == "dispute":
-            services.line_dispute(actor=actor, line=line, reason=post.get("reason", ""))
-            messages.success(request, _("The dispute is recorded."))
-        elif step == "adjust":
-            services.adjustment_add(
-                actor=actor,
-                line=line,
+            ),
+            _("The decision is recorded."),
+        ),
+        "dispute": (
+            partial(services.line_dispute, reason=post.get("reason", "")),
+            _("The dispute is recorded."),
+        ),
+        "adjust": (
+            partial(
+                services.adjustment_add,
                 amount_yuan=post.get("amount_yuan", ""),
                 reason=post.get("reason", ""),
-            )
-            messages.success(request, _("The adjustment will be settled next month."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+            ),
+            _("The adjustment will be settled next month."),
+        ),
+    }
+    if step in steps:
+        service, done = steps[step]
+        action_done(request, partial(service, actor=actor, line=line), done)
     return redirect("settlement:statement", external_id=line.statement.external_id)
 
 
@@ -181,11 +181,8 @@ def statement_xlsx_view(request: HttpRequest, external_id: str) -> HttpResponse:
     data = documents.statement_xlsx(
         statement, selectors.statement_lines(actor=actor, statement=statement)
     )
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.xlsx"'
-    )
-    return response
+    name = f"statement-{statement.month:%Y-%m}-{statement.external_id}.xlsx"
+    return download_response(data, name, XLSX)
 
 
 @login_required
@@ -195,11 +192,8 @@ def statement_pdf_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     statement = selectors.statement_get_for_actor(actor=actor, external_id=external_id)
     data = statement_pdf(statement, selectors.statement_lines(actor=actor, statement=statement))
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="statement-{statement.month:%Y-%m}-{statement.external_id}.pdf"'
-    )
-    return response
+    name = f"statement-{statement.month:%Y-%m}-{statement.external_id}.pdf"
+    return download_response(data, name, PDF)
 
 
 @login_required
@@ -207,7 +201,7 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require_perm(actor, Permission.VIEW_RISK)
     queryset = selectors.review_queue(actor=actor, month=_month(request))
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, 25)
     rows = selectors.risk_rows(list(page.object_list))
     for row in rows:
         row["factors"] = factor_rows(row["risk"].factors) if row["risk"] else []
@@ -238,15 +232,12 @@ def budget_list_view(request: HttpRequest) -> HttpResponse:
 def contract_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     contracts = selectors.contract_list(actor=actor)
-    page = ListPaginator(contracts, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "settlement/contract_list.html",
-        {
-            "page": page,
-            "contracts": page.object_list,
-            "can_manage": has_perm(actor, Permission.MANAGE_CONTRACTS),
-        },
+        contracts,
+        {"can_manage": has_perm(actor, Permission.MANAGE_CONTRACTS)},
+        paginator=ListPaginator,
     )
 
 
@@ -277,12 +268,16 @@ def release_list_view(request: HttpRequest) -> HttpResponse:
 def release_create_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     ids = request.POST.getlist("statements")
-    try:
+
+    def create() -> Any:
         statements = list(selectors.statement_list(actor=actor).filter(external_id__in=ids))
-        release = services.release_create(actor=actor, statements=statements)
-        messages.success(request, _("Release %(number)s is made.") % {"number": release.number})
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        return services.release_create(actor=actor, statements=statements)
+
+    action_done(
+        request,
+        create,
+        lambda release: _("Release %(number)s is made.") % {"number": release.number},
+    )
     return redirect("settlement:releases")
 
 
@@ -291,13 +286,9 @@ def release_create_view(request: HttpRequest) -> HttpResponse:
 def release_paid_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     release = selectors.release_get_for_actor(actor=actor, external_id=external_id)
-    try:
-        services.release_mark_paid(
-            actor=actor, release=release, reference=request.POST.get("reference", "")
-        )
-        messages.success(request, _("The payment is recorded."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    reference = request.POST.get("reference", "")
+    paid = partial(services.release_mark_paid, actor=actor, release=release, reference=reference)
+    action_done(request, paid, _("The payment is recorded."))
     return redirect("settlement:releases")
 
 
@@ -327,7 +318,5 @@ def family_bill_view(request: HttpRequest) -> HttpResponse:
         bill = next((b for b in bills if str(b.elder.external_id) == elder), None)
         if bill is None:
             raise Http404
-        response = HttpResponse(bill_pdf(bill), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="bill-{month:%Y-%m}.pdf"'
-        return response
+        return download_response(bill_pdf(bill), f"bill-{month:%Y-%m}.pdf", PDF)
     return render(request, "settlement/family_bill.html", {"bills": bills, "month": month})

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from yiyang.accounts.models import User
 from yiyang.core.lookups import get_or_404
 from yiyang.core.permissions import Permission, Role, has_perm, request_actor
+from yiyang.core.web.lists import list_response
 from yiyang.supervision import selectors, services
 from yiyang.supervision.choices import EvaluationStatus
 
@@ -30,12 +30,11 @@ def _error(request: HttpRequest, error: ValidationError) -> None:
 def evaluation_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     evaluations = selectors.evaluation_queryset(actor=actor).order_by("-year", "provider__name")
-    page = Paginator(evaluations, 50).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
         "supervision/evaluation_list.html",
+        evaluations,
         {
-            "page": page,
             "can_generate": has_perm(actor, Permission.ASSIGN_EVALUATORS),
             "year": timezone.localdate().year,
         },

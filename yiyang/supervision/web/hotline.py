@@ -4,9 +4,6 @@ refused the file (the same service as ``yiyang import-12345``)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +12,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, request_actor, require_perm
+from yiyang.core.web.forms import error_text
+from yiyang.core.web.uploads import upload_on_disk
 from yiyang.supervision.services.hotline import COLUMNS, HotlineReport, hotline_import
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -29,17 +28,11 @@ def _import(request: HttpRequest) -> HotlineReport | None:
     if (upload.size or 0) > MAX_UPLOAD_BYTES:
         messages.error(request, _("The file is larger than 20 MB."))
         return None
-    suffix = Path(upload.name or "").suffix.lower()[:8]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
+    with upload_on_disk(upload) as path:
         try:
-            return hotline_import(
-                actor=request_actor(request), path=Path(handle.name), filename=upload.name
-            )
+            return hotline_import(actor=request_actor(request), path=path, filename=upload.name)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, error_text(error))
             return None
 
 

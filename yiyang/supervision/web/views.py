@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +20,8 @@ from yiyang.core.choices import DivisionLevel
 from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, Role, has_perm, request_actor
+from yiyang.core.web.lists import list_response
+from yiyang.core.web.saving import action_done
 from yiyang.organisations.selectors import organisation_get_for_actor, organisation_list
 from yiyang.services.models import Caregiver
 from yiyang.supervision import selectors, services
@@ -35,8 +36,6 @@ from yiyang.supervision.choices import (
 from yiyang.supervision.models import ChecklistTemplate
 from yiyang.visits.selectors import visit_get_for_actor
 
-PAGE_SIZE = 50
-
 
 def _errors(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
@@ -45,13 +44,8 @@ def _errors(error: ValidationError) -> str:
 
 
 def _run(request: HttpRequest, call: Any, success: str) -> bool:
-    try:
-        call()
-    except ValidationError as error:
-        messages.error(request, _errors(error))
-        return False
-    messages.success(request, success)
-    return True
+    """A button of these pages: done, or the refusal in words, field by field."""
+    return action_done(request, call, success, wording=_errors)
 
 
 def _posted_organisation(request: HttpRequest) -> tuple[Any, Any]:
@@ -65,17 +59,16 @@ def _posted_organisation(request: HttpRequest) -> tuple[Any, Any]:
 def rating_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     ratings = selectors.rating_list(actor=actor, filters={"status": request.GET.get("status", "")})
-    page = Paginator(ratings, PAGE_SIZE).get_page(request.GET.get("page"))
     institutions = (
         organisation_list(actor=actor).filter(kind="care_institution")
         if has_perm(actor, Permission.APPLY_RATINGS)
         else []
     )
-    return render(
+    return list_response(
         request,
         "supervision/rating_list.html",
+        ratings,
         {
-            "page": page,
             "statuses": RatingStatus.choices,
             "institutions": institutions,
             "levels": range(1, 6),
@@ -232,15 +225,12 @@ def rating_score_view(request: HttpRequest, external_id: str) -> HttpResponse:
 def complaint_list_view(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     filters = {k: request.GET.get(k, "") for k in ("status", "escalated", "q")}
-    page = Paginator(selectors.complaint_list(actor=actor, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
     can_register = has_perm(actor, Permission.REGISTER_COMPLAINTS)
-    return render(
+    return list_response(
         request,
         "supervision/complaint_list.html",
+        selectors.complaint_list(actor=actor, filters=filters),
         {
-            "page": page,
             "filters": filters,
             "can_register": can_register,
             "organisations": organisation_list(actor=actor).exclude(
@@ -362,7 +352,6 @@ def inspection_list_view(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in InspectionStatus.values:
         inspections = inspections.filter(status=status)
-    page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
     districts = []
     if has_perm(actor, Permission.PLAN_INSPECTIONS):
         districts = [
@@ -370,11 +359,11 @@ def inspection_list_view(request: HttpRequest) -> HttpResponse:
             for d in Division.objects.filter(level=DivisionLevel.DISTRICT)
             if actor.scope.covers_division_code(d.code)
         ]
-    return render(
+    return list_response(
         request,
         "supervision/inspection_list.html",
+        inspections,
         {
-            "page": page,
             "statuses": InspectionStatus.choices,
             "districts": districts,
             "rectifications": selectors.rectification_queryset(actor=actor)

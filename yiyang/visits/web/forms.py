@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.web.forms import DatePickerField, DateTimePickerField
 from yiyang.elders.choices import Relation
 from yiyang.visits.choices import ReviewStatus
 
@@ -29,14 +30,9 @@ class OrderForm(forms.Form):
         queryset=None, label=_("Provider")
     )
     item: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("Service"))
-    starts_on = forms.DateField(
-        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    ends_on = forms.DateField(
-        label=_("Last date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Leave empty for one visit."),
+    starts_on = DatePickerField(label=_("First date"))
+    ends_on = DatePickerField(
+        label=_("Last date"), required=False, help_text=_("Leave empty for one visit.")
     )
     weekdays = forms.MultipleChoiceField(
         label=_("Weekdays (care plan)"),
@@ -99,16 +95,8 @@ class ReasonForm(forms.Form):
 class CorrectForm(forms.Form):
     """A manager's correction of a visit's times after the fact (a phone that died)."""
 
-    check_in_at = forms.DateTimeField(
-        label=_("Checked in at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-    )
-    check_out_at = forms.DateTimeField(
-        label=_("Checked out at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-    )
+    check_in_at = DateTimePickerField(label=_("Checked in at"))
+    check_out_at = DateTimePickerField(label=_("Checked out at"))
     reason = forms.CharField(label=_("Why the record is corrected"), max_length=300)
     attestation = forms.BooleanField(
         label=_("I confirm that the corrected times are true to my knowledge."), required=False

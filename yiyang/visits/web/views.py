@@ -8,12 +8,14 @@ Views parse input and call the selectors and services; scope and permission are 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +26,8 @@ from django.views.decorators.http import require_POST
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
 from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.lists import page_of
+from yiyang.core.web.saving import action_done, form_response
 from yiyang.elders.selectors import elder_get_for_actor, home_unlocated_reason
 from yiyang.visits import lifecycle, selectors, services
 from yiyang.visits.choices import (
@@ -41,7 +45,7 @@ from yiyang.visits.web.forms import (
     ReviewForm,
 )
 
-PAGE_SIZE = 50
+F = TypeVar("F", bound=forms.BaseForm)
 
 
 def _day(request: HttpRequest) -> datetime.date:
@@ -50,10 +54,6 @@ def _day(request: HttpRequest) -> datetime.date:
         return parse_date(request.GET.get("date") or "") or timezone.localdate()
     except ValueError:
         return timezone.localdate()
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
 
 
 def _phone_texts() -> dict[str, str]:
@@ -179,24 +179,50 @@ def visit_view(request: HttpRequest, external_id: str) -> HttpResponse:
     return _visit_page(request, selectors.visit_get_for_page(actor=actor, external_id=external_id))
 
 
+def _visit_form_response(
+    request: HttpRequest,
+    visit: Visit,
+    key: str,
+    form: F,
+    write: Callable[..., Any],
+    success: str,
+) -> HttpResponse:
+    """A form of the visit's page posted: saved, or the page again with the form (as
+    ``key``) showing why not. A role that may not act on the visit gets 404, as on a visit it
+    may not see."""
+
+    shown: dict[str, Any] = {key: form}
+
+    def hidden_write(**values: Any) -> Any:
+        try:
+            return write(**values)
+        except PermissionDenied:
+            raise Http404 from None
+
+    return form_response(
+        request,
+        form,
+        hidden_write,
+        success,
+        done=lambda _saved: redirect("visits:detail", external_id=visit.external_id),
+        again=lambda: _visit_page(request, visit, **shown, status=400),
+    )
+
+
 @require_POST
 @login_required
 def visit_cancel_view(request: HttpRequest, external_id: str) -> HttpResponse:
     """Cancel one visit of an order (the rest of the order stays)."""
     actor = request_actor(request)
     visit = selectors.visit_get_for_page(actor=actor, external_id=external_id)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.visit_cancel(actor=actor, visit=visit, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied:
-            raise Http404 from None
-        else:
-            messages.success(request, _("The visit was cancelled."))
-            return redirect("visits:detail", external_id=visit.external_id)
-    return _visit_page(request, visit, cancel_form=form, status=400)
+    return _visit_form_response(
+        request,
+        visit,
+        "cancel_form",
+        ReasonForm(request.POST),
+        partial(services.visit_cancel, actor=actor, visit=visit),
+        _("The visit was cancelled."),
+    )
 
 
 @require_POST
@@ -206,26 +232,14 @@ def visit_correct_view(request: HttpRequest, external_id: str) -> HttpResponse:
     visit is flagged ``edited`` for review and the history keeps the times before."""
     actor = request_actor(request)
     visit = selectors.visit_get_for_page(actor=actor, external_id=external_id)
-    form = CorrectForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.visit_correct(
-                actor=actor,
-                visit=visit,
-                check_in_at=data["check_in_at"],
-                check_out_at=data["check_out_at"],
-                reason=data["reason"],
-                attestation=bool(data["attestation"]),
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied:
-            raise Http404 from None
-        else:
-            messages.success(request, _("The record was corrected and awaits review."))
-            return redirect("visits:detail", external_id=visit.external_id)
-    return _visit_page(request, visit, correct_form=form, status=400)
+    return _visit_form_response(
+        request,
+        visit,
+        "correct_form",
+        CorrectForm(request.POST),
+        partial(services.visit_correct, actor=actor, visit=visit),
+        _("The record was corrected and awaits review."),
+    )
 
 
 def _assign_context(request: HttpRequest, visit: Visit, form: AssignForm | None) -> dict[str, Any]:
@@ -277,9 +291,7 @@ def assign_view(request: HttpRequest, external_id: str) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest, forms: dict[int, ReviewForm] | None = None) -> Any:
-    page = Paginator(selectors.review_queue(actor=request_actor(request)), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.review_queue(actor=request_actor(request)))
     rows = []
     for visit in page.object_list:
         rows.append(
@@ -305,24 +317,20 @@ def review_view(request: HttpRequest, external_id: str) -> HttpResponse:
     require_perm(actor, Permission.REVIEW_VISITS)
     visit = selectors.visit_get_for_actor(actor=actor, external_id=external_id)
     form = ReviewForm(request.POST, prefix=str(visit.external_id))
-    if form.is_valid():
-        try:
-            services.visit_review(
-                actor=actor,
-                visit=visit,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            message = _("The review of %(elder)s's visit on %(date)s is recorded.")
-            messages.success(
-                request, message % {"elder": visit.elder.name, "date": visit.date.isoformat()}
-            )
-            return redirect("visits:review-queue")
-    context = _review_context(request, {visit.pk: form})
-    return render(request, "visits/review_queue.html", context, status=400)
+    message = _("The review of %(elder)s's visit on %(date)s is recorded.")
+    return form_response(
+        request,
+        form,
+        partial(services.visit_review, actor=actor, visit=visit),
+        lambda _saved: message % {"elder": visit.elder.name, "date": visit.date.isoformat()},
+        done=lambda _saved: redirect("visits:review-queue"),
+        again=lambda: render(
+            request,
+            "visits/review_queue.html",
+            _review_context(request, {visit.pk: form}),
+            status=400,
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,17 +385,8 @@ def family_rate_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor, visit = _family_visit(request, external_id)
     form = RateForm(request.POST)
     if form.is_valid():
-        try:
-            services.visit_rate(
-                actor=actor,
-                visit=visit,
-                stars=form.cleaned_data["stars"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as exc:
-            messages.error(request, _errors(exc))
-        else:
-            messages.success(request, _("Thank you: your rating is recorded."))
+        rate = partial(services.visit_rate, actor=actor, visit=visit, **form.cleaned_data)
+        action_done(request, rate, _("Thank you: your rating is recorded."))
     else:
         messages.error(request, _("Choose 1 to 5 stars."))
     return redirect("family:home")
@@ -412,9 +411,7 @@ def order_list_view(request: HttpRequest) -> HttpResponse:
     filters = {"status": request.GET.get("status", ""), "elder": request.GET.get("elder", "")}
     if filters["elder"] and not selectors.is_uuid(filters["elder"]):
         filters["elder"] = ""
-    page = Paginator(selectors.order_list(actor=actor, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.order_list(actor=actor, filters=filters))
     return render(
         request,
         "visits/order_list.html",
@@ -452,12 +449,11 @@ def order_cancel_view(request: HttpRequest, external_id: str) -> HttpResponse:
     actor = request_actor(request)
     order = selectors.order_get_for_actor(actor=actor, external_id=external_id)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.order_cancel(actor=actor, order=order, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The order was cancelled."))
-            return redirect("visits:order-detail", external_id=order.external_id)
-    return _order_page(request, order, form, status=400)
+    return form_response(
+        request,
+        form,
+        partial(services.order_cancel, actor=actor, order=order),
+        _("The order was cancelled."),
+        done=lambda _saved: redirect("visits:order-detail", external_id=order.external_id),
+        again=lambda: _order_page(request, order, form, status=400),
+    )

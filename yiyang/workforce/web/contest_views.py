@@ -3,6 +3,7 @@ events, entrants from providers, the judges' scores, ranks and awards."""
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import groupby
 from typing import Any
 
@@ -14,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import apply_errors, error_text
+from yiyang.core.web.saving import form_response
 from yiyang.workforce import services
 from yiyang.workforce.selectors import (
     actor_city,
@@ -32,27 +34,25 @@ def contests_view(request: HttpRequest) -> HttpResponse:
     contests = contest_list(actor=actor)
     can_manage = has_perm(actor, Permission.MANAGE_TRAINING)
     form = ContestForm(request.POST if request.method == "POST" else None)
+
+    def page() -> HttpResponse:
+        context = {"contests": contests[:200], "form": form, "can_manage": can_manage}
+        return render(request, "workforce/contests.html", context)
+
     if request.method == "POST":
         require_perm(actor, Permission.MANAGE_TRAINING)
         city = actor_city(actor)
-        if form.is_valid() and city is not None:
-            try:
-                contest = services.contest_create(actor=actor, city=city, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            except PermissionDenied:
-                form.add_error(None, _("Contests are set up by the city."))
-            else:
-                return redirect("workforce:contest", external_id=contest.external_id)
-    return render(
-        request,
-        "workforce/contests.html",
-        {
-            "contests": contests[:200],
-            "form": form,
-            "can_manage": can_manage,
-        },
-    )
+        if city is not None:
+            return form_response(
+                request,
+                form,
+                partial(services.contest_create, actor=actor, city=city),
+                None,
+                denied=_("Contests are set up by the city."),
+                done=lambda contest: redirect("workforce:contest", external_id=contest.external_id),
+                again=page,
+            )
+    return page()
 
 
 def _scores(request: HttpRequest, contest: Any) -> None:
@@ -90,7 +90,7 @@ def contest_view(request: HttpRequest, external_id: str) -> HttpResponse:
                 return redirect(request.path)
         except ValidationError as exc:
             apply_errors(form, exc)
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         except PermissionDenied:
             messages.error(
                 request, _("Only the city records the scores; a provider enters its own staff.")

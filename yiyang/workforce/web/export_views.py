@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiyang.core.permissions import request_actor
 from yiyang.core.web.exports import export_start_response
+from yiyang.core.web.forms import error_text
 from yiyang.workforce import services
 from yiyang.workforce.exports import ROSTER_EXPORT
 from yiyang.workforce.selectors import person_get_for_actor, person_record
@@ -42,7 +43,7 @@ def person_id_number_view(request: HttpRequest, external_id: str) -> HttpRespons
     try:
         context["id_number"] = services.person_id_number_reveal(actor=actor, person=person)
     except ValidationError as exc:
-        context["reveal_error"] = " ".join(exc.messages)
+        context["reveal_error"] = error_text(exc)
     response = render(request, "workforce/person.html", context)
     response["Cache-Control"] = "no-store"
     return response

@@ -7,12 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.web.forms import DatePickerField, DateTimePickerField, optional_choice
 from yiyang.services.choices import Qualification
 from yiyang.workforce.choices import SkillLevel, SubsidyKind
-
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-BLANK = [("", "—")]
 
 
 class CourseForm(forms.Form):
@@ -26,12 +23,8 @@ class CourseForm(forms.Form):
     school = forms.BooleanField(label=_("The organiser is a school"), required=False)
     theory_hours = forms.DecimalField(label=_("Theory hours"), min_value=0, decimal_places=1)
     practice_hours = forms.DecimalField(label=_("Practice hours"), min_value=0, decimal_places=1)
-    target_level = forms.ChoiceField(
-        label=_("Prepares for level"), required=False, choices=[*BLANK, *SkillLevel.choices]
-    )
-    qualification = forms.ChoiceField(
-        label=_("Certificate issued"), required=False, choices=[*BLANK, *Qualification.choices]
-    )
+    target_level = optional_choice(_("Prepares for level"), SkillLevel.choices)
+    qualification = optional_choice(_("Certificate issued"), Qualification.choices)
     certificate_valid_months = forms.IntegerField(
         label=_("Certificate valid for (months)"), required=False, min_value=1, max_value=120
     )
@@ -49,8 +42,8 @@ class SessionForm(forms.Form):
     course: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, label=_("Course"), to_field_name="external_id"
     )
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DATETIME)
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DATETIME)
+    starts_at = DateTimePickerField(label=_("Starts at"))
+    ends_at = DateTimePickerField(label=_("Ends at"))
     place = forms.CharField(label=_("Training place"), max_length=200)
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10_000)
 
@@ -66,24 +59,20 @@ class SubsidyRuleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=SubsidyKind.choices)
     amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=0, decimal_places=2)
-    min_skill_level = forms.ChoiceField(
-        label=_("At least skill level"), required=False, choices=[*BLANK, *SkillLevel.choices]
-    )
-    qualification = forms.ChoiceField(
-        label=_("Certificate required"), required=False, choices=[*BLANK, *Qualification.choices]
-    )
+    min_skill_level = optional_choice(_("At least skill level"), SkillLevel.choices)
+    qualification = optional_choice(_("Certificate required"), Qualification.choices)
     min_years_in_sector = forms.IntegerField(
         label=_("Years in the care sector"), min_value=0, max_value=60, initial=0
     )
     rural_only = forms.BooleanField(label=_("Rural employers only"), required=False)
-    valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
-    valid_to = forms.DateField(label=_("Valid to"), widget=DATE, required=False)
+    valid_from = DatePickerField(label=_("Valid from"))
+    valid_to = DatePickerField(label=_("Valid to"), required=False)
     is_active = forms.BooleanField(label=_("In force"), required=False, initial=True)
 
 
 class ContestForm(forms.Form):
     name = forms.CharField(label=_("Contest"), max_length=100)
-    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    held_on = DatePickerField(label=_("Held on"))
 
 
 class ContestEntryForm(forms.Form):

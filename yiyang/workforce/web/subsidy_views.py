@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.saving import form_saved
 from yiyang.workforce import services
 from yiyang.workforce.rules import rule_conditions
 from yiyang.workforce.selectors import (
@@ -40,19 +40,14 @@ def _month(value: str | None) -> datetime.date:
 
 def _save_rule(request: HttpRequest, form: SubsidyRuleForm, rule: Any = None) -> bool:
     actor = request_actor(request)
-    city = actor_city(actor)
-    if not form.is_valid():
-        return False
-    if city is None:
-        form.add_error(None, _("Your login is not attached to a city."))
-        return False
-    try:
-        services.subsidy_rule_save(actor=actor, city=city, rule=rule, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return False
-    messages.success(request, _("Subsidy rule saved."))
-    return True
+
+    def save(**values: Any) -> Any:
+        city = actor_city(actor)
+        if city is None:
+            raise ValidationError(_("Your login is not attached to a city."))
+        return services.subsidy_rule_save(actor=actor, city=city, rule=rule, **values)
+
+    return form_saved(request, form, save, _("Subsidy rule saved."))
 
 
 def _evaluate(request: HttpRequest, month: datetime.date) -> None:

@@ -3,6 +3,7 @@ and the phone-sized check-in a scanned QR code opens."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import segno
@@ -16,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor
-from yiyang.core.web.forms import apply_errors
+from yiyang.core.web.forms import error_text
+from yiyang.core.web.saving import form_saved
 from yiyang.services.selectors import provider_queryset
 from yiyang.workforce import services
 from yiyang.workforce.selectors import (
@@ -30,21 +32,6 @@ from yiyang.workforce.selectors import (
     session_queryset,
 )
 from yiyang.workforce.web.forms import CourseForm, SessionForm
-
-
-def _create(form: Any, action: Any) -> bool:
-    """Run a form's service call; its errors go next to the fields. True when done."""
-    if not form.is_valid():
-        return False
-    try:
-        action(dict(form.cleaned_data))
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return False
-    except PermissionDenied:
-        form.add_error(None, _("You may not organise this course."))
-        return False
-    return True
 
 
 def _new_course(actor: Any, data: dict[str, Any]) -> Any:
@@ -74,13 +61,18 @@ def training_view(request: HttpRequest) -> HttpResponse:
     organisers = provider_queryset(actor=actor).order_by("name")
     course_form = CourseForm(data if which == "course" else None, organisers=organisers)
     session_form = SessionForm(data if which == "session" else None, courses=courses)
-    if which == "course" and _create(course_form, lambda d: _new_course(actor, d)):
-        messages.success(request, _("Course added."))
-        return redirect(request.path)
-    if which == "session" and _create(
-        session_form, lambda d: services.session_create(actor=actor, **d)
+    denied = _("You may not organise this course.")
+    if which == "course" and form_saved(
+        request, course_form, lambda **d: _new_course(actor, d), _("Course added."), denied=denied
     ):
-        messages.success(request, _("Session added."))
+        return redirect(request.path)
+    if which == "session" and form_saved(
+        request,
+        session_form,
+        partial(services.session_create, actor=actor),
+        _("Session added."),
+        denied=denied,
+    ):
         return redirect(request.path)
     return render(
         request,
@@ -94,10 +86,6 @@ def training_view(request: HttpRequest) -> HttpResponse:
             "session_form": session_form,
         },
     )
-
-
-def _messages_of(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _session_post(request: HttpRequest, session: Any) -> None:
@@ -122,7 +110,7 @@ def _session_post(request: HttpRequest, session: Any) -> None:
             )
             messages.success(request, _("Result recorded."))
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, error_text(exc))
 
 
 @login_required
@@ -163,5 +151,5 @@ def checkin_view(request: HttpRequest, token: str) -> HttpResponse:
         try:
             done = services.session_check_in(actor=request_actor(request), session=session)
         except ValidationError as exc:
-            messages.error(request, _messages_of(exc))
+            messages.error(request, error_text(exc))
     return render(request, "workforce/checkin.html", {"session": session, "done": done})

@@ -6,8 +6,6 @@ Views parse input and call one selector or service; scope and permission are the
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
+from yiyang.core.web.downloads import XLSX, download_response
+from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import CappedPaginator
+from yiyang.core.web.uploads import upload_on_disk
 from yiyang.elders.tabular import UnreadableFile
 from yiyang.services.selectors import provider_get_for_actor, provider_queryset
 from yiyang.workforce import services
@@ -35,7 +36,6 @@ from yiyang.workforce.selectors import (
     workforce_figures,
 )
 
-PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ERRORS_SHOWN = 500
 
@@ -47,7 +47,7 @@ def roster_view(request: HttpRequest) -> HttpResponse:
     data.setdefault("status", "current")
     filterset = RosterFilterSet(data, queryset=roster_list(actor=actor))
     rows = filterset.qs if filterset.is_valid() else roster_list(actor=actor).none()
-    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, rows, paginator=CappedPaginator)
     return render(
         request,
         "workforce/roster.html",
@@ -99,15 +99,11 @@ def my_record_view(request: HttpRequest) -> HttpResponse:
 
 
 def _run_import(request: HttpRequest, upload: Any, provider: Any) -> HttpResponse | None:
-    suffix = Path(upload.name).suffix.lower()[:8]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
+    with upload_on_disk(upload) as path:
         try:
             result = services.roster_import(
                 actor=request_actor(request),
-                path=Path(handle.name),
+                path=path,
                 filename=upload.name,
                 provider=provider,
                 dry_run=bool(request.POST.get("dry_run")),
@@ -117,12 +113,7 @@ def _run_import(request: HttpRequest, upload: Any, provider: Any) -> HttpRespons
             messages.error(request, str(exc))
             return None
     if request.POST.get("report") and result.errors:
-        response = HttpResponse(
-            result.report_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="roster-errors.xlsx"'
-        return response
+        return download_response(result.report_xlsx(), "roster-errors.xlsx", XLSX)
     return render(
         request,
         "workforce/import.html",
