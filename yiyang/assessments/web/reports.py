@@ -13,8 +13,8 @@ from yiyang.assessments import scoring
 from yiyang.assessments.selectors import assessment_get_for_actor
 from yiyang.assessments.web.detail import result_context
 from yiyang.assessments.web.views import REPORT_STATUSES
+from yiyang.core.downloads import PDF, download_response
 from yiyang.core.permissions import request_actor
-from yiyang.core.web.downloads import PDF, download_response
 
 
 def _report_context(request: HttpRequest, external_id: str) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 
 from yiyang.core.cells import safe_row
+from yiyang.core.downloads import disposition
 from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.core.services import export_recorded
-from yiyang.core.web.downloads import disposition
 
 # A column of a list export: its header, read as the attribute path of the same name
 # ("division.code"; a missing link gives an empty cell), or (header, path or function).

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from yiyang.core import exports
 from yiyang.core.choices import ExportFailure, ExportStatus
 from yiyang.core.display import choice_label
+from yiyang.core.downloads import download_response
 from yiyang.core.models import ExportJob
 from yiyang.core.permissions import request_actor
-from yiyang.core.web.downloads import download_response
 
 
 def export_start_response(

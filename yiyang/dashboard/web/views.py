@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from yiyang.alerts.choices import Priority
+from yiyang.core.downloads import PDF, XLSX, download_response
 from yiyang.core.indicators import Indicator
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, has_perm, request_actor, require_perm
 from yiyang.core.selectors import division_ancestors
 from yiyang.core.services import export_recorded
-from yiyang.core.web.downloads import PDF, XLSX, download_response
 from yiyang.core.web.forms import error_text
 from yiyang.dashboard import selectors
 from yiyang.dashboard.web.tables import (

@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yiyang.core.api.downloads import personal_image
 from yiyang.core.api.negotiation import FileOrJsonNegotiation
+from yiyang.core.downloads import private_response
 from yiyang.core.permissions import request_actor
 from yiyang.elders.photos import elder_photo_read, elder_photo_remove, elder_photo_set
 from yiyang.elders.selectors import elder_get_for_actor
@@ -49,7 +49,7 @@ class ElderPhotoView(APIView):
     def get(self, request: Request, id: str) -> HttpResponse:
         actor = request_actor(request)
         elder = elder_get_for_actor(actor=actor, external_id=id)
-        return personal_image(elder_photo_read(actor=actor, elder=elder))
+        return private_response(elder_photo_read(actor=actor, elder=elder))
 
     @extend_schema(
         operation_id="elders_photo_update",

@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from yiyang.core.api.downloads import XLSX, download
 from yiyang.core.api.viewsets import ScopedReadViewSet, ScopedViewSet, validated
+from yiyang.core.downloads import XLSX, download_response
 from yiyang.core.permissions import Permission, request_actor, require_perm
 from yiyang.core.selectors import division_queryset
 from yiyang.elders import importing, services
@@ -174,6 +174,6 @@ class ImportJobViewSet(ScopedReadViewSet):
     def report(self, request: Request, id: str) -> HttpResponse:
         """The rejected rows (row, column, value, reason) as .xlsx."""
         job = self.get_object()
-        return download(
+        return download_response(
             importing.error_report_xlsx(job), f"import-{job.external_id}-errors.xlsx", XLSX
         )

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiyang.core.downloads import XLSX, download_response
 from yiyang.core.permissions import Permission, request_actor, require_perm
-from yiyang.core.web.downloads import XLSX, download_response
 from yiyang.core.web.saving import form_response
 from yiyang.elders import importing, tasks
 from yiyang.elders.choices import ImportStatus

@@ -12,8 +12,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from yiyang.core.downloads import private_response
 from yiyang.core.permissions import request_actor
-from yiyang.core.web.downloads import private_response
 from yiyang.core.web.saving import action_done
 from yiyang.elders.photos import elder_photo_read, elder_photo_remove, elder_photo_set
 from yiyang.elders.selectors import elder_get_for_actor

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from yiyang.core.downloads import XLSX, download_response
 from yiyang.core.models import Division
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.downloads import XLSX, download_response
 from yiyang.core.web.forms import error_messages
 from yiyang.core.web.lists import list_response
 from yiyang.core.web.saving import action_done

@@ -10,8 +10,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from yiyang.core.api.downloads import personal_image
 from yiyang.core.api.negotiation import FileOrJsonNegotiation
+from yiyang.core.downloads import private_response
 from yiyang.core.permissions import request_actor
 from yiyang.meals import services
 
@@ -43,4 +43,4 @@ class CounterPhotoView(APIView):
             elder_id=elder,
             grant=request.query_params.get("grant", ""),
         )
-        return personal_image(data)
+        return private_response(data)

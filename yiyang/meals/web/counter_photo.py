@@ -9,8 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from yiyang.core.downloads import private_response
 from yiyang.core.permissions import request_actor
-from yiyang.core.web.downloads import private_response
 from yiyang.meals import services
 
 

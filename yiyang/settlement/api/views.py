@@ -18,8 +18,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yiyang.core.api.downloads import download
 from yiyang.core.api.viewsets import ScopedViewSet, answer, step_action, validated
+from yiyang.core.downloads import download_response
 from yiyang.core.permissions import Actor
 from yiyang.settlement import documents, selectors, services
 from yiyang.settlement.api import serializers as s
@@ -177,7 +177,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         data = documents.statement_xlsx(
             statement, selectors.statement_lines(actor=self.actor, statement=statement)
         )
-        return download(data, f"statement-{statement.external_id}.xlsx", XLSX)
+        return download_response(data, f"statement-{statement.external_id}.xlsx", XLSX)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
@@ -188,7 +188,7 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         data = statement_pdf(
             statement, selectors.statement_lines(actor=self.actor, statement=statement)
         )
-        return download(data, f"statement-{statement.external_id}.pdf", "application/pdf")
+        return download_response(data, f"statement-{statement.external_id}.pdf", "application/pdf")
 
 
 class LineViewSet(mixins.RetrieveModelMixin, ScopedViewSet):

@@ -16,8 +16,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yiyang.core.downloads import PDF, XLSX, download_response
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.downloads import PDF, XLSX, download_response
 from yiyang.core.web.lists import list_response, page_of
 from yiyang.core.web.pagination import ListPaginator
 from yiyang.core.web.saving import action_done

@@ -16,8 +16,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiyang.core.downloads import XLSX, download_response
 from yiyang.core.permissions import Permission, has_perm, request_actor, require_perm
-from yiyang.core.web.downloads import XLSX, download_response
 from yiyang.core.web.lists import page_of
 from yiyang.core.web.pagination import CappedPaginator
 from yiyang.core.web.uploads import upload_on_disk

@@ -1,5 +1,6 @@
-"""Files the pages hand to the browser to save (workbooks, PDFs, images): one way to name
-them, so that every download is a download (``attachment``) unless a page means to show it."""
+"""Files the pages and the API hand out (workbooks, PDFs, images): one way to name them, so
+that every download is a download (``attachment``) unless it is meant to be shown, and one
+way to keep a person's image out of every cache."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ def download_response(
     return response
 
 
-def private_response(content: bytes, content_type: str) -> HttpResponse:
-    """Personal data (an elder's photo) for a page to show: never kept by a shared cache or
-    the browser's disk cache."""
+def private_response(content: bytes, content_type: str = "image/jpeg") -> HttpResponse:
+    """Personal data (an elder's photo) to be shown: never kept by a shared cache or the
+    browser's disk cache."""
     response = HttpResponse(content, content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
