@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.models import BaseModel, Division
-from yiyang.organisations.models import Organisation
+from yiyang.core.model_mixins import coordinate, status_field
+from yiyang.core.models import BaseModel, Division, DivisionArea
+from yiyang.organisations.models import Organisation, provider_link
 from yiyang.services.choices import (
     CaregiverStatus,
     Qualification,
@@ -53,12 +54,7 @@ class ServiceItem(BaseModel):
 class ServiceOffering(BaseModel):
     """A provider offers an item of the list at its own price."""
 
-    provider = models.ForeignKey(
-        Organisation,
-        verbose_name=_("provider"),
-        on_delete=models.PROTECT,
-        related_name="offerings",
-    )
+    provider = provider_link("offerings")
     item = models.ForeignKey(
         ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="offerings"
     )
@@ -75,16 +71,12 @@ class ServiceOffering(BaseModel):
         return f"{self.provider} · {self.item}"
 
 
-class ServiceArea(models.Model):
+class ServiceArea(DivisionArea):
     """A division (and everything under it) a provider serves."""
 
     provider = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="service_areas"
     )
-    division = models.ForeignKey(
-        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
-    )
-    code_prefix = models.CharField(max_length=12, editable=False)
 
     class Meta:
         constraints = [
@@ -100,12 +92,7 @@ class Caregiver(BaseModel):
 
     SEALED_FIELDS = ("phone_ciphertext",)
 
-    provider = models.ForeignKey(
-        Organisation,
-        verbose_name=_("provider"),
-        on_delete=models.PROTECT,
-        related_name="caregivers",
-    )
+    provider = provider_link("caregivers")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -126,18 +113,12 @@ class Caregiver(BaseModel):
     max_minutes_per_day = models.PositiveIntegerField(
         _("most minutes of visits a day"), default=480
     )
-    home_lat = models.DecimalField(
-        _("home base latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    home_lng = models.DecimalField(
-        _("home base longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    home_lat = coordinate(_("home base latitude"), null=True, blank=True)
+    home_lng = coordinate(_("home base longitude"), null=True, blank=True)
     travel_mode = models.CharField(
         _("travel mode"), max_length=8, choices=TravelMode.choices, default=TravelMode.BICYCLE
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=CaregiverStatus.choices, default=CaregiverStatus.ACTIVE
-    )
+    status = status_field(CaregiverStatus.ACTIVE, max_length=10)
 
     class Meta:
         ordering = ("name", "id")
