@@ -11,7 +11,8 @@ model that uses it (``makemigrations --check`` says which).
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from yiyang.core.clock import ClockDateTimeField
 
 if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
     from django_stubs_ext import StrOrPromise
+
+    # The types django-stubs gives such a field declared in place: (set, get).
+    Text = models.CharField[str | int | Combinable, str]
+    Degrees = models.DecimalField[str | float | Decimal | Combinable, Decimal]
+    OptionalDegrees = models.DecimalField[str | float | Decimal | Combinable | None, Decimal | None]
+
+_M = TypeVar("_M", bound=models.Model)
 
 USER = settings.AUTH_USER_MODEL
 # GB/T 2260 (6 digits) and the street and community digits below it.
@@ -29,7 +38,9 @@ DIVISION_CODE_LENGTH = 12
 USERNAME_LENGTH = 150
 
 
-def public_id(verbose_name: StrOrPromise | None = None) -> models.UUIDField[Any, Any]:
+def public_id(
+    verbose_name: StrOrPromise | None = None,
+) -> models.UUIDField[str | uuid.UUID, uuid.UUID]:
     """The UUID a record is known by outside (URLs, the API, exports, MQTT topics)."""
     return models.UUIDField(verbose_name, default=uuid.uuid4, unique=True, editable=False)
 
@@ -45,24 +56,47 @@ class BaseModel(models.Model):
         abstract = True
 
 
-def division_code_field(
-    verbose_name: StrOrPromise | None = None, **options: Any
-) -> models.CharField[Any, Any]:
+def division_code_field(verbose_name: StrOrPromise | None = None, **options: Any) -> Text:
     """A division's code, or the leading digits all divisions below one share."""
     return models.CharField(verbose_name, max_length=DIVISION_CODE_LENGTH, **options)
 
 
-def scope_code(*, db_index: bool = False) -> models.CharField[Any, Any]:
+def scope_code(*, db_index: bool = False) -> Text:
     """The code of the division a record belongs to, copied from its place when it is
     written (never edited), so that jurisdiction scope is one indexed prefix match."""
     return division_code_field(db_index=db_index, editable=False)
 
 
-def coordinate(
-    verbose_name: StrOrPromise | None = None, **options: Any
-) -> models.DecimalField[Any, Any]:
+def coordinate(verbose_name: StrOrPromise | None = None) -> Degrees:
     """A latitude or longitude in degrees, to six decimals (about 0.1 m)."""
-    return models.DecimalField(verbose_name, max_digits=9, decimal_places=6, **options)
+    return models.DecimalField(verbose_name, max_digits=9, decimal_places=6)
+
+
+def optional_coordinate(verbose_name: StrOrPromise | None = None) -> OptionalDegrees:
+    """A latitude or longitude where it may be unknown."""
+    return models.DecimalField(verbose_name, max_digits=9, decimal_places=6, null=True, blank=True)
+
+
+@overload
+def optional_link(
+    to: type[_M],
+    verbose_name: StrOrPromise | None = None,
+    *,
+    on_delete: Any = models.PROTECT,
+    related_name: str = "+",
+    **options: Any,
+) -> models.ForeignKey[_M | Combinable | None, _M | None]: ...
+
+
+@overload
+def optional_link(
+    to: str,
+    verbose_name: StrOrPromise | None = None,
+    *,
+    on_delete: Any = models.PROTECT,
+    related_name: str = "+",
+    **options: Any,
+) -> models.ForeignKey[Any, Any]: ...
 
 
 def optional_link(
@@ -101,17 +135,13 @@ def acting_user(
     )
 
 
-def username_copy(
-    verbose_name: StrOrPromise | None = None, *, blank: bool = True
-) -> models.CharField[Any, Any]:
+def username_copy(verbose_name: StrOrPromise | None = None, *, blank: bool = True) -> Text:
     """The acting user's username as it was: the record still names them once the user
     is renamed or deleted."""
     return models.CharField(verbose_name, max_length=USERNAME_LENGTH, blank=blank)
 
 
-def status_field(
-    initial: models.TextChoices, *, max_length: int, **options: Any
-) -> models.CharField[Any, Any]:
+def status_field(initial: models.TextChoices, *, max_length: int, **options: Any) -> Text:
     """Where a record stands in its lifecycle: one of the values of ``initial``'s choices,
     starting at ``initial``."""
     return models.CharField(
@@ -135,8 +165,8 @@ def progress_percent(done: int, total: int | None, *, finished: bool) -> int:
 class Located(models.Model):
     """A place's coordinates, where they are known."""
 
-    lat = coordinate(_("latitude"), null=True, blank=True)
-    lng = coordinate(_("longitude"), null=True, blank=True)
+    lat = optional_coordinate(_("latitude"))
+    lng = optional_coordinate(_("longitude"))
 
     class Meta:
         abstract = True

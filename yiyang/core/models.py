@@ -20,9 +20,8 @@ from yiyang.core.model_mixins import (
     BackgroundJob,
     BaseModel,
     acting_user,
-    coordinate,
     division_code_field,
-    optional_link,
+    optional_coordinate,
     progress_percent,
     public_id,
     username_copy,
@@ -35,19 +34,27 @@ class Division(BaseModel):
     code = division_code_field(_("division code"), unique=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=16, choices=DivisionLevel.choices)
-    parent = optional_link("self", _("parent"), related_name="children")
+    # Declared in place, not by ``optional_link``: so typed as a Division, not Any.
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     is_urban = models.BooleanField(_("urban"), default=True)
     # Census residents (常住人口 by age, from the statistics bureau), not registered elders.
     population_60_plus = models.PositiveIntegerField(_("residents aged 60+"), default=0)
     population_65_plus = models.PositiveIntegerField(_("residents aged 65+"), default=0)
     population_80_plus = models.PositiveIntegerField(_("residents aged 80+"), default=0)
-    centroid_lat = coordinate(_("centroid latitude"), null=True, blank=True)
-    centroid_lng = coordinate(_("centroid longitude"), null=True, blank=True)
+    centroid_lat = optional_coordinate(_("centroid latitude"))
+    centroid_lng = optional_coordinate(_("centroid longitude"))
     # The bounding box a city's coordinates must fall in (set on the city only).
-    bbox_min_lat = coordinate(null=True, blank=True)
-    bbox_max_lat = coordinate(null=True, blank=True)
-    bbox_min_lng = coordinate(null=True, blank=True)
-    bbox_max_lng = coordinate(null=True, blank=True)
+    bbox_min_lat = optional_coordinate()
+    bbox_max_lat = optional_coordinate()
+    bbox_min_lng = optional_coordinate()
+    bbox_max_lng = optional_coordinate()
 
     class Meta:
         ordering = ["code"]

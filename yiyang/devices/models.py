@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.crypto import PartlySealedJSONField, seal_parts
 from yiyang.core.model_mixins import (
-    coordinate,
+    optional_coordinate,
     optional_link,
     scope_code,
     status_field,
@@ -53,8 +53,8 @@ class Device(BaseModel):
     # State the time-based rules read (kept here so that they need no event scan).
     last_motion_at = models.DateTimeField(null=True, blank=True)
     door_open_since = models.DateTimeField(null=True, blank=True)
-    last_lat = coordinate(null=True, blank=True)
-    last_lng = coordinate(null=True, blank=True)
+    last_lat = optional_coordinate()
+    last_lng = optional_coordinate()
 
     class Meta:
         ordering = ["division_code", "kind", "serial"]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from yiyang.core.model_mixins import (
     USER,
     acting_user,
-    coordinate,
+    optional_coordinate,
     optional_link,
     scope_code,
     status_field,
@@ -226,11 +226,18 @@ class Booking(ElderMeal):
         StandingOrder, on_delete=models.SET_NULL, related_name="bookings"
     )
     booked_by = acting_user()
-    courier = optional_link(USER, on_delete=models.SET_NULL, related_name="meal_deliveries")
+    # Declared in place (not by ``optional_link``): typed as the user model, not Any.
+    courier = models.ForeignKey(
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meal_deliveries",
+    )
     route_position = models.PositiveIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    delivered_lat = coordinate(null=True, blank=True)
-    delivered_lng = coordinate(null=True, blank=True)
+    delivered_lat = optional_coordinate()
+    delivered_lng = optional_coordinate()
     is_late = models.BooleanField(_("late"), default=False)
     # Booked from a standing order whose dish was not on that day's menu: the day's
     # default was booked instead (the pages and the API say so).

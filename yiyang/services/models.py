@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.model_mixins import coordinate, status_field
+from yiyang.core.model_mixins import optional_coordinate, status_field
 from yiyang.core.models import BaseModel, Division, DivisionArea
 from yiyang.organisations.models import Organisation, provider_link
 from yiyang.services.choices import (
@@ -113,8 +113,8 @@ class Caregiver(BaseModel):
     max_minutes_per_day = models.PositiveIntegerField(
         _("most minutes of visits a day"), default=480
     )
-    home_lat = coordinate(_("home base latitude"), null=True, blank=True)
-    home_lng = coordinate(_("home base longitude"), null=True, blank=True)
+    home_lat = optional_coordinate(_("home base latitude"))
+    home_lng = optional_coordinate(_("home base longitude"))
     travel_mode = models.CharField(
         _("travel mode"), max_length=8, choices=TravelMode.choices, default=TravelMode.BICYCLE
     )

@@ -13,7 +13,7 @@ from yiyang.core.model_mixins import (
     Edition,
     PhotoFile,
     acting_user,
-    coordinate,
+    optional_coordinate,
     optional_link,
     scope_code,
     status_field,
@@ -97,16 +97,25 @@ class RatingItem(models.Model):
         return self.code
 
 
-class Rating(BaseModel):
-    """An institution's application for a star level, its evaluation and its outcome."""
+class InstitutionRecord(BaseModel):
+    """A record of the supervision of one institution (its reverse accessor named after the
+    record: ``ratings``, ``inspections``), scoped by the institution's division code."""
 
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("institution"),
         on_delete=models.PROTECT,
-        related_name="ratings",
+        related_name="%(class)ss",
     )
     division_code = scope_code(db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Rating(InstitutionRecord):
+    """An institution's application for a star level, its evaluation and its outcome."""
+
     scheme = models.ForeignKey(RatingScheme, on_delete=models.PROTECT, related_name="ratings")
     status = status_field(RatingStatus.DRAFT, max_length=20)
     applied_level = models.PositiveSmallIntegerField(_("level applied for"), null=True)
@@ -194,15 +203,8 @@ class InspectionPlan(BaseModel):
         ]
 
 
-class Inspection(BaseModel):
+class Inspection(InstitutionRecord):
     plan = optional_link(InspectionPlan, related_name="inspections")
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("institution"),
-        on_delete=models.PROTECT,
-        related_name="inspections",
-    )
-    division_code = scope_code(db_index=True)
     kind = models.CharField(_("kind"), max_length=12, choices=InspectionKind.choices)
     due_on = models.DateField(_("due by"))
     status = status_field(InspectionStatus.PLANNED, max_length=10)
@@ -213,8 +215,8 @@ class Inspection(BaseModel):
     inspector = acting_user(blank=True)
     checklist = optional_link(ChecklistTemplate)
     answers = models.JSONField(default=dict, blank=True)  # {item code: true/false}
-    lat = coordinate(null=True, blank=True)
-    lng = coordinate(null=True, blank=True)
+    lat = optional_coordinate()
+    lng = optional_coordinate()
     photos = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
