@@ -60,7 +60,7 @@ class Assessment(BaseModel):
     elder = models.ForeignKey(
         Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="assessments"
     )
-    division_code = scope_code(db_index=True)  # the elder's community's when requested
+    division_code = scope_code(db_index=True)  # the elder's community when requested
     instrument = models.ForeignKey(
         Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT, related_name="+"
     )

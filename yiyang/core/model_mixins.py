@@ -141,16 +141,26 @@ def username_copy(verbose_name: StrOrPromise | None = None, *, blank: bool = Tru
     return models.CharField(verbose_name, max_length=USERNAME_LENGTH, blank=blank)
 
 
-def status_field(initial: models.TextChoices, *, max_length: int, **options: Any) -> Text:
-    """Where a record stands in its lifecycle: one of the values of ``initial``'s choices,
-    starting at ``initial``."""
+def choice_field(
+    verbose_name: StrOrPromise,
+    default: models.TextChoices,
+    *,
+    max_length: int,
+    **options: Any,
+) -> Text:
+    """A coded value: one of the values of ``default``'s choices, ``default`` unless set."""
     return models.CharField(
-        _("status"),
+        verbose_name,
         max_length=max_length,
-        choices=type(initial).choices,
-        default=initial,
+        choices=type(default).choices,
+        default=default,
         **options,
     )
+
+
+def status_field(initial: models.TextChoices, *, max_length: int, **options: Any) -> Text:
+    """Where a record stands in its lifecycle, starting at ``initial``."""
+    return choice_field(_("status"), initial, max_length=max_length, **options)
 
 
 def progress_percent(done: int, total: int | None, *, finished: bool) -> int:

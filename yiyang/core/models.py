@@ -24,6 +24,7 @@ from yiyang.core.model_mixins import (
     optional_coordinate,
     progress_percent,
     public_id,
+    status_field,
     username_copy,
 )
 
@@ -177,9 +178,7 @@ class ExportJob(BackgroundJob):
     created_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("export"), max_length=40)
     params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
-    )
+    status = status_field(ExportStatus.PENDING, max_length=16)
     failure = models.CharField(max_length=16, choices=ExportFailure.choices, blank=True)
     done_count = models.PositiveIntegerField(default=0)
     total_count = models.PositiveIntegerField(null=True, blank=True)

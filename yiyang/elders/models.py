@@ -18,6 +18,7 @@ from yiyang.core.model_mixins import (
     BackgroundJob,
     Located,
     acting_user,
+    choice_field,
     coordinate,
     division_code_field,
     optional_link,
@@ -91,24 +92,14 @@ class Elder(BaseModel, SealedPhones, Located):
     )
     division_code = scope_code()  # the community's
     address = models.CharField(_("address"), max_length=200, blank=True)
-    location_source = models.CharField(
-        _("location source"),
-        max_length=16,
-        choices=LocationSource.choices,
-        default=LocationSource.NONE,
-    )
+    location_source = choice_field(_("location source"), LocationSource.NONE, max_length=16)
     living_arrangement = models.CharField(
         _("living arrangement"), max_length=16, choices=LivingArrangement.choices, blank=True
     )
     marital_status = models.CharField(
         _("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True
     )
-    economic_status = models.CharField(
-        _("economic status"),
-        max_length=16,
-        choices=EconomicStatus.choices,
-        default=EconomicStatus.NONE,
-    )
+    economic_status = choice_field(_("economic status"), EconomicStatus.NONE, max_length=16)
     insurance_type = models.CharField(
         _("medical insurance"), max_length=16, choices=InsuranceType.choices, blank=True
     )

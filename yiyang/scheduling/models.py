@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.model_mixins import acting_user, optional_link, status_field
+from yiyang.core.model_mixins import acting_user, choice_field, optional_link, status_field
 from yiyang.core.models import BaseModel
 from yiyang.organisations.models import provider_link
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
@@ -23,9 +23,7 @@ class PlanRun(BaseModel):
 
     provider = provider_link("+")
     day = models.DateField(_("day"))
-    kind = models.CharField(
-        _("kind"), max_length=10, choices=PlanRunKind.choices, default=PlanRunKind.OPTIMISE
-    )
+    kind = choice_field(_("kind"), PlanRunKind.OPTIMISE, max_length=10)
     dropped_caregiver = optional_link(Caregiver, _("caregiver who dropped out"))
     status = status_field(PlanRunStatus.QUEUED, max_length=10)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)

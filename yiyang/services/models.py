@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.model_mixins import optional_coordinate, status_field
+from yiyang.core.model_mixins import choice_field, optional_coordinate, status_field
 from yiyang.core.models import BaseModel, Division, DivisionArea
 from yiyang.organisations.models import Organisation, provider_link
 from yiyang.services.choices import (
@@ -115,9 +115,7 @@ class Caregiver(BaseModel):
     )
     home_lat = optional_coordinate(_("home base latitude"))
     home_lng = optional_coordinate(_("home base longitude"))
-    travel_mode = models.CharField(
-        _("travel mode"), max_length=8, choices=TravelMode.choices, default=TravelMode.BICYCLE
-    )
+    travel_mode = choice_field(_("travel mode"), TravelMode.BICYCLE, max_length=8)
     status = status_field(CaregiverStatus.ACTIVE, max_length=10)
 
     class Meta:

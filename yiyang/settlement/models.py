@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.model_mixins import (
     acting_user,
+    choice_field,
     division_code_field,
     optional_link,
     scope_code,
@@ -110,12 +111,7 @@ class Contract(BaseModel):
     )
     # Home care (visits at the unit prices of its items) or meals only (a canteen's
     # served meals): which sources' units the contract's statements take. Fixed once made.
-    scope = models.CharField(
-        _("what it buys"),
-        max_length=12,
-        choices=ContractScope.choices,
-        default=ContractScope.HOME_CARE,
-    )
+    scope = choice_field(_("what it buys"), ContractScope.HOME_CARE, max_length=12)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     cap_yuan = models.DecimalField(_("cap (yuan)"), **MONEY)

@@ -13,6 +13,7 @@ from yiyang.core.model_mixins import (
     Edition,
     PhotoFile,
     acting_user,
+    choice_field,
     optional_coordinate,
     optional_link,
     scope_code,
@@ -278,12 +279,7 @@ class Complaint(BaseModel):
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     channel = models.CharField(_("channel"), max_length=16, choices=ComplaintChannel.choices)
-    category = models.CharField(
-        _("category"),
-        max_length=20,
-        choices=ComplaintCategory.choices,
-        default=ComplaintCategory.SERVICE_QUALITY,
-    )
+    category = choice_field(_("category"), ComplaintCategory.SERVICE_QUALITY, max_length=20)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),

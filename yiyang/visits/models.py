@@ -13,6 +13,7 @@ from yiyang.core.crypto import EncryptedTextField
 from yiyang.core.model_mixins import (
     PhotoFile,
     acting_user,
+    choice_field,
     optional_link,
     scope_code,
     status_field,
@@ -138,9 +139,7 @@ class Visit(ServiceTerms):
     )
     is_late = models.BooleanField(_("late"), default=False)
     late_notified_at = models.DateTimeField(null=True, blank=True)
-    review_status = models.CharField(
-        _("review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.NONE
-    )
+    review_status = choice_field(_("review"), ReviewStatus.NONE, max_length=10)
     price = models.DecimalField(_("price (yuan)"), **MONEY)
     short_notice = models.BooleanField(_("cancelled at short notice"), default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
