@@ -8,6 +8,7 @@ that a list never decrypts anything.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +47,9 @@ from yiyang.elders.choices import (
     Relation,
     Sex,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 USER = settings.AUTH_USER_MODEL
 # Records lists show (the condition of the list indexes; see ``ElderFilterSet``).
@@ -160,6 +164,13 @@ class Elder(BaseModel, SealedPhones, Located):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
+
+
+def elder_link(related_name: str) -> models.ForeignKey[Elder | Combinable, Elder]:
+    """The elder a record is about; kept while records point at them."""
+    return models.ForeignKey(
+        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name=related_name
+    )
 
 
 class ElderLookup(models.Model):

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.model_mixins import Located, optional_link, status_field
 from yiyang.core.models import BaseModel, Division
 from yiyang.organisations.choices import OrganisationKind, OrganisationStatus, Ownership
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 
 class Organisation(BaseModel, Located):
@@ -60,7 +65,7 @@ class Organisation(BaseModel, Located):
         return self.name
 
 
-def provider_link(related_name: str) -> models.ForeignKey[Organisation, Organisation]:
+def provider_link(related_name: str) -> models.ForeignKey[Organisation | Combinable, Organisation]:
     """The provider (an organisation) a record belongs to; kept while records point at it."""
     return models.ForeignKey(
         Organisation,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,9 @@ from yiyang.services.choices import (
     ServiceUnit,
     TravelMode,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 
 class ServiceItem(BaseModel):
@@ -49,6 +54,13 @@ class ServiceItem(BaseModel):
 
     def __str__(self) -> str:
         return self.name  # pages name services by their words; the code stays for files
+
+
+def service_link(related_name: str) -> models.ForeignKey[ServiceItem | Combinable, ServiceItem]:
+    """The service of the city's list a record is for; kept while records point at it."""
+    return models.ForeignKey(
+        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name=related_name
+    )
 
 
 class ServiceOffering(BaseModel):

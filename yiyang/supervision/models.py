@@ -3,7 +3,7 @@ rectifications, the city's complaint register and the calendar of working days."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +37,9 @@ from yiyang.supervision.choices import (
     RectificationStatus,
     Severity,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 
 class Scheme(Edition):
@@ -98,25 +101,23 @@ class RatingItem(models.Model):
         return self.code
 
 
-class InstitutionRecord(BaseModel):
-    """A record of the supervision of one institution (its reverse accessor named after the
-    record: ``ratings``, ``inspections``), scoped by the institution's division code."""
-
-    organisation = models.ForeignKey(
+def _institution_link(
+    related_name: str,
+) -> models.ForeignKey[Organisation | Combinable, Organisation]:
+    """The institution a supervision record is about."""
+    return models.ForeignKey(
         Organisation,
         verbose_name=_("institution"),
         on_delete=models.PROTECT,
-        related_name="%(class)ss",
+        related_name=related_name,
     )
-    division_code = scope_code(db_index=True)
-
-    class Meta:
-        abstract = True
 
 
-class Rating(InstitutionRecord):
+class Rating(BaseModel):
     """An institution's application for a star level, its evaluation and its outcome."""
 
+    organisation = _institution_link("ratings")
+    division_code = scope_code(db_index=True)
     scheme = models.ForeignKey(RatingScheme, on_delete=models.PROTECT, related_name="ratings")
     status = status_field(RatingStatus.DRAFT, max_length=20)
     applied_level = models.PositiveSmallIntegerField(_("level applied for"), null=True)
@@ -204,8 +205,10 @@ class InspectionPlan(BaseModel):
         ]
 
 
-class Inspection(InstitutionRecord):
+class Inspection(BaseModel):
     plan = optional_link(InspectionPlan, related_name="inspections")
+    organisation = _institution_link("inspections")
+    division_code = scope_code(db_index=True)
     kind = models.CharField(_("kind"), max_length=12, choices=InspectionKind.choices)
     due_on = models.DateField(_("due by"))
     status = status_field(InspectionStatus.PLANNED, max_length=10)
@@ -358,7 +361,8 @@ class EvidencePhoto(PhotoFile):
     division_code = scope_code(db_index=True)
     image = models.FileField(upload_to=evidence_photo_path)
 
-    class Meta(PhotoFile.Meta):
+    class Meta:
+        ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=(

@@ -20,9 +20,9 @@ from yiyang.core.model_mixins import (
     username_copy,
 )
 from yiyang.core.models import BaseModel
-from yiyang.elders.models import Elder
+from yiyang.elders.models import elder_link
 from yiyang.organisations.models import provider_link
-from yiyang.services.models import Caregiver, ServiceItem
+from yiyang.services.models import Caregiver, service_link
 from yiyang.visits.choices import (
     FlagCode,
     OrderKind,
@@ -37,19 +37,10 @@ MONEY: dict[str, Any] = {"max_digits": 8, "decimal_places": 2}
 
 
 class ServiceTerms(BaseModel):
-    """What an order and each visit it produces hold alike: whose service it is (and the
-    community code that scopes it), the provider, the service, who pays what share of its
-    price, and its cancelling. Each has its reverse accessor named after it (``orders``,
-    ``visits``)."""
+    """What an order and each visit it produces hold alike: the community code that scopes
+    them, who pays what share of the price, and the cancelling."""
 
-    elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="%(class)ss"
-    )
     division_code = scope_code()
-    provider = provider_link("%(class)ss")
-    item = models.ForeignKey(
-        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="%(class)ss"
-    )
     allowance_yuan = models.DecimalField(_("government allowance (yuan)"), **MONEY)
     ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **MONEY)
     self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **MONEY)
@@ -63,6 +54,9 @@ class ServiceTerms(BaseModel):
 class Order(ServiceTerms):
     """An order for one visit, or a care plan of recurring visits, for one elder."""
 
+    elder = elder_link("orders")
+    provider = provider_link("orders")
+    item = service_link("orders")
     kind = models.CharField(_("kind"), max_length=8, choices=OrderKind.choices)
     placed_via = models.CharField(_("placed by"), max_length=20, choices=PlacedVia.choices)
     placed_by = acting_user()
@@ -109,6 +103,9 @@ class Visit(ServiceTerms):
     date, place, start and end) and everything that happened on it."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="visits")
+    elder = elder_link("visits")
+    provider = provider_link("visits")
+    item = service_link("visits")
     date = models.DateField(_("date"))
     window_start = models.DateTimeField(_("window from"))
     window_end = models.DateTimeField(_("window to"))
