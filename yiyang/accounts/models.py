@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import uuid
-
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import optional_link, public_id
 from yiyang.core.models import Division
 from yiyang.core.permissions import WORKER_ROLES, Role
 from yiyang.core.scoping import EMPTY_SCOPE, Scope, linked_elder_ids
@@ -17,25 +16,11 @@ from yiyang.organisations.selectors import organisation_ids_run_by
 class User(AbstractUser):
     """Someone who logs in. Their scope: a division subtree, an organisation, or both."""
 
-    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_id = public_id()
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.FAMILY)
-    division = models.ForeignKey(
-        Division,
-        verbose_name=_("division"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="users",
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="users",
-    )
+    division = optional_link(Division, _("division"), related_name="users")
+    organisation = optional_link(Organisation, _("organisation"), related_name="users")
 
     class Meta:
         ordering = ["username"]
@@ -76,7 +61,7 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A token for system integrations. Only its SHA-256 is stored."""
 
-    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_id = public_id()
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -3,7 +3,6 @@ thresholds of the rules. All state lives here, so a restarted monitor carries on
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,11 +19,18 @@ from yiyang.alerts.choices import (
     RecipientKind,
 )
 from yiyang.core.crypto import EncryptedFloatField, EncryptedTextField
+from yiyang.core.model_mixins import (
+    acting_user,
+    division_code_field,
+    optional_link,
+    scope_code,
+    status_field,
+    username_copy,
+)
 from yiyang.core.models import BaseModel
 from yiyang.devices.models import Device
 from yiyang.elders.models import Elder, ElderContact
 
-USER = settings.AUTH_USER_MODEL
 ACTIVE = Q(status__in=["open", "acknowledged"])
 
 
@@ -32,20 +38,11 @@ class Alert(BaseModel):
     elder = models.ForeignKey(
         Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="alerts"
     )
-    division_code = models.CharField(max_length=12, editable=False)
-    device = models.ForeignKey(
-        Device,
-        verbose_name=_("device"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="alerts",
-    )
+    division_code = scope_code()
+    device = optional_link(Device, _("device"), related_name="alerts")
     kind = models.CharField(_("kind"), max_length=24, choices=AlertKind.choices)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
-    status = models.CharField(
-        _("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN
-    )
+    status = status_field(AlertStatus.OPEN, max_length=16)
     source = models.CharField(_("source"), max_length=16, choices=AlertSource.choices)
     # What happened in words ("上门时发现老人头晕乏力", "心率 132 次/分"): health data, encrypted.
     detail = EncryptedTextField(_("detail"), max_length=300, blank=True)
@@ -56,25 +53,19 @@ class Alert(BaseModel):
     raised_at = models.DateTimeField(_("raised"), db_index=True)
     first_event_at = models.DateTimeField(_("first event"))
     last_event_at = models.DateTimeField(_("last event"))
-    raised_by_username = models.CharField(max_length=150, blank=True)
+    raised_by_username = username_copy()
     # Escalation: the tier now notified and when the next step falls due (None: no more).
     tier = models.PositiveSmallIntegerField(_("escalation tier"), default=0)
     escalate_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    acknowledged_by = acting_user(blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    resolved_by = acting_user(blank=True)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
     outcome_note = EncryptedTextField(_("outcome note"), max_length=500, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reviewed_by = acting_user(blank=True)
     review_note = EncryptedTextField(_("review note"), max_length=500, blank=True)
 
     class Meta:
@@ -104,15 +95,11 @@ class AlertAction(BaseModel):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(_("action"), max_length=24, choices=ActionKind.choices)
     result = models.CharField(_("result"), max_length=16, choices=ActionResult.choices, blank=True)
-    contact = models.ForeignKey(
-        ElderContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    contact = optional_link(ElderContact, on_delete=models.SET_NULL)
     note = EncryptedTextField(_("note"), max_length=500, blank=True)
     at = models.DateTimeField(_("at"))
-    actor = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_username = models.CharField(max_length=150, blank=True)
+    actor = acting_user(blank=True)
+    actor_username = username_copy()
 
     class Meta:
         ordering = ["alert", "at", "id"]
@@ -165,28 +152,19 @@ class Notification(BaseModel):
     the outbox. Delivered by the alert monitor, every attempt recorded."""
 
     # None for a notice of another app (a late home-care visit to its provider).
-    alert = models.ForeignKey(
-        Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
+    alert = optional_link(Alert, on_delete=models.CASCADE, related_name="notifications")
     channel = models.CharField(_("channel"), max_length=16)
     recipient_kind = models.CharField(_("recipient"), max_length=16, choices=RecipientKind.choices)
     recipient = models.CharField(_("to"), max_length=200)
     # A family contact's phone is read (unsealed) only by a channel that needs it.
-    contact = models.ForeignKey(
-        ElderContact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    contact = optional_link(ElderContact, on_delete=models.SET_NULL)
     # Carries the alert's detail (health data): encrypted; the channel reads it to send.
     message = EncryptedTextField(_("message"))
-    status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=NotificationStatus.choices,
-        default=NotificationStatus.PENDING,
-    )
+    status = status_field(NotificationStatus.PENDING, max_length=16)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    division_code = models.CharField(max_length=12, editable=False)
+    division_code = scope_code()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -233,7 +211,7 @@ class AlertChange(models.Model):
     """The change feed the live console follows in the embedded default (polling by id)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
-    division_code = models.CharField(max_length=12)
+    division_code = division_code_field()
     change = models.CharField(max_length=16)
     at = models.DateTimeField(db_index=True)
 

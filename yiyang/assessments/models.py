@@ -9,7 +9,6 @@ lists, due reminders, providers and indicators need them without the answers.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,25 +22,28 @@ from yiyang.assessments.choices import (
     RiskEventKind,
 )
 from yiyang.core.crypto import EncryptedIntegerField, EncryptedTextField
+from yiyang.core.model_mixins import (
+    USER,
+    Edition,
+    RuleInForce,
+    optional_link,
+    scope_code,
+    status_field,
+)
 from yiyang.core.models import BaseModel
 from yiyang.elders.models import Elder
 
-USER = settings.AUTH_USER_MODEL
 
-
-class Instrument(BaseModel):
+class Instrument(Edition):
     """One edition of an assessment instrument: its items, options, points, level bands and
     change rules as data. A new edition or a local variant is a new row, never an edit."""
 
     code = models.CharField(_("instrument"), max_length=40)
-    version = models.CharField(_("version"), max_length=20)
     title = models.CharField(_("title"), max_length=120)
     engine = models.CharField(max_length=20)
     definition = models.JSONField()
-    is_active = models.BooleanField(_("in use"), default=True)
 
-    class Meta:
-        ordering = ["code", "-created_at"]
+    class Meta(Edition.Meta):
         verbose_name = _("instrument")
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="instrument_code_version")
@@ -58,40 +60,17 @@ class Assessment(BaseModel):
     elder = models.ForeignKey(
         Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="assessments"
     )
-    # The elder's community code when requested: jurisdiction scope is one prefix match.
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    division_code = scope_code(db_index=True)  # the elder's community when requested
     instrument = models.ForeignKey(
         Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=16, choices=AssessmentReason.choices)
-    status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=AssessmentStatus.choices,
-        default=AssessmentStatus.REQUESTED,
-        db_index=True,
-    )
+    status = status_field(AssessmentStatus.REQUESTED, max_length=16, db_index=True)
     requested_via = models.CharField(_("requested by"), max_length=20, choices=RequestedVia.choices)
-    requested_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    requested_by = optional_link(USER)
     request_note = models.CharField(_("note"), max_length=200, blank=True)
-    assessor = models.ForeignKey(
-        USER,
-        verbose_name=_("assessor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assessments_led",
-    )
-    second_assessor = models.ForeignKey(
-        USER,
-        verbose_name=_("second assessor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assessments_seconded",
-    )
+    assessor = optional_link(USER, _("assessor"), related_name="assessments_led")
+    second_assessor = optional_link(USER, _("second assessor"), related_name="assessments_seconded")
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     # Sealed JSON: {"answers": {...}, "coma": bool, "diagnoses": [...], "risk_events_30d": {...}}
@@ -109,13 +88,9 @@ class Assessment(BaseModel):
     return_reason = models.TextField(_("returned because"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
-    finalised_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    finalised_by = optional_link(USER)
     valid_until = models.DateField(_("valid until"), null=True, blank=True, db_index=True)
-    superseded_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
-    )
+    superseded_by = optional_link("self", related_name="supersedes")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -145,13 +120,11 @@ class CareRiskEvent(BaseModel):
     stay. Counted by change rule 3 and prompting an immediate re-assessment."""
 
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="risk_events")
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    division_code = scope_code(db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=RiskEventKind.choices)
     occurred_on = models.DateField(_("date"))
     note = EncryptedTextField(_("note"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = optional_link(USER)
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
@@ -173,11 +146,10 @@ class AssessorDeclaration(BaseModel):
         ]
 
 
-class EligibilityRule(BaseModel):
+class EligibilityRule(RuleInForce):
     """Level plus economic status and age to an entitlement. Edited by an administrator;
     every change is kept in the audit history; an elder's entitlements are computed."""
 
-    name = models.CharField(_("name"), max_length=100)
     entitlement = models.CharField(_("entitlement"), max_length=24, choices=EntitlementKind.choices)
     amount_yuan = models.DecimalField(
         _("amount (yuan)"), max_digits=9, decimal_places=2, null=True, blank=True
@@ -188,14 +160,8 @@ class EligibilityRule(BaseModel):
     # Empty: any economic status.
     economic_statuses = models.JSONField(_("economic statuses"), default=list, blank=True)
     min_age = models.PositiveSmallIntegerField(_("minimum age"), default=60)
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    is_active = models.BooleanField(_("in force"), default=True)
 
     class Meta:
         ordering = ["entitlement", "min_level", "name"]
         verbose_name = _("eligibility rule")
         verbose_name_plural = _("eligibility rules")
-
-    def __str__(self) -> str:
-        return self.name

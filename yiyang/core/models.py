@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,27 +15,27 @@ from yiyang.core.choices import (
     RoadKind,
 )
 from yiyang.core.clock import ClockDateTimeField
-
-
-class BaseModel(models.Model):
-    """Every domain record: an integer key inside, a UUID outside, and timestamps."""
-
-    external_id = models.UUIDField(
-        _("external id"), default=uuid.uuid4, unique=True, editable=False
-    )
-    created_at = ClockDateTimeField(_("created at"), auto_now_add=True)
-    updated_at = ClockDateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        abstract = True
+from yiyang.core.model_mixins import (
+    USER,
+    BackgroundJob,
+    BaseModel,
+    acting_user,
+    division_code_field,
+    optional_coordinate,
+    progress_percent,
+    public_id,
+    status_field,
+    username_copy,
+)
 
 
 class Division(BaseModel):
     """An administrative division: city, district/county, street/township, community/village."""
 
-    code = models.CharField(_("division code"), max_length=12, unique=True)
+    code = division_code_field(_("division code"), unique=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=16, choices=DivisionLevel.choices)
+    # Declared in place, not by ``optional_link``: so typed as a Division, not Any.
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent"),
@@ -52,17 +49,13 @@ class Division(BaseModel):
     population_60_plus = models.PositiveIntegerField(_("residents aged 60+"), default=0)
     population_65_plus = models.PositiveIntegerField(_("residents aged 65+"), default=0)
     population_80_plus = models.PositiveIntegerField(_("residents aged 80+"), default=0)
-    centroid_lat = models.DecimalField(
-        _("centroid latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    centroid_lng = models.DecimalField(
-        _("centroid longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
+    centroid_lat = optional_coordinate(_("centroid latitude"))
+    centroid_lng = optional_coordinate(_("centroid longitude"))
     # The bounding box a city's coordinates must fall in (set on the city only).
-    bbox_min_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    bbox_max_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    bbox_min_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    bbox_max_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    bbox_min_lat = optional_coordinate()
+    bbox_max_lat = optional_coordinate()
+    bbox_min_lng = optional_coordinate()
+    bbox_max_lng = optional_coordinate()
 
     class Meta:
         ordering = ["code"]
@@ -83,6 +76,18 @@ class Division(BaseModel):
         return self.code[:4]
 
 
+class DivisionArea(models.Model):
+    """A division and everything below it (matched by the leading digits of its code)."""
+
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
+    )
+    code_prefix = division_code_field(editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class AuditEvent(models.Model):
     """Who did what to which record, when and from where. Never edited, never pruned (key
     rotation re-encrypts the sealed member of ``changes`` and nothing else)."""
@@ -90,23 +95,16 @@ class AuditEvent(models.Model):
     # Health data in ``changes`` is sealed under ``_sealed`` (crypto.seal_parts).
     SEALED_JSON_FIELDS = ("changes",)
 
-    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_id = public_id()
     at = ClockDateTimeField(_("at"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    actor = acting_user(_("actor"), blank=True)
+    actor_username = username_copy(_("username"))
     action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=255, blank=True)
     # The division the record belongs to, so audit views can be scoped by jurisdiction.
-    division_code = models.CharField(max_length=12, blank=True)
+    division_code = division_code_field(blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
@@ -133,7 +131,7 @@ class DivisionBoundary(BaseModel):
         Division, verbose_name=_("division"), on_delete=models.CASCADE, related_name="boundary"
     )
     # The division's code again, so boundary reads are scoped by one indexed range.
-    division_code = models.CharField(_("division code"), max_length=12, unique=True)
+    division_code = division_code_field(_("division code"), unique=True)
     level = models.CharField(_("level"), max_length=16, choices=DivisionLevel.choices)
     geometry = models.JSONField(_("geometry"))
     crs = models.CharField(_("coordinate system"), max_length=8, choices=MapCrs.choices)
@@ -157,7 +155,7 @@ class MapRoad(BaseModel):
     """A road of the vector basemap (drawn when no tile server is configured)."""
 
     # The division the road belongs to (usually the city): scoped like its boundary.
-    division_code = models.CharField(_("division code"), max_length=12, db_index=True)
+    division_code = division_code_field(_("division code"), db_index=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=RoadKind.choices)
     geometry = models.JSONField(_("geometry"))
@@ -172,31 +170,23 @@ class MapRoad(BaseModel):
         return self.name
 
 
-class ExportJob(BaseModel):
+class ExportJob(BackgroundJob):
     """A list exported in the background (``core.exports``): who asked, which export with
     which filters, its progress and the file (encrypted at rest), kept until ``expires_at``.
     Only the user who asked may see the job or download the file."""
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
+    created_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("export"), max_length=40)
     params = models.JSONField(default=dict, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
-    )
+    status = status_field(ExportStatus.PENDING, max_length=16)
     failure = models.CharField(max_length=16, choices=ExportFailure.choices, blank=True)
     done_count = models.PositiveIntegerField(default=0)
     total_count = models.PositiveIntegerField(null=True, blank=True)
     filename = models.CharField(_("file"), max_length=200, blank=True)
     file = models.FileField(upload_to="exports/", blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("export")
         verbose_name_plural = _("exports")
         indexes = [models.Index(fields=["created_by", "created_at"])]
@@ -206,8 +196,6 @@ class ExportJob(BaseModel):
 
     @property
     def percent(self) -> int:
-        if self.status == ExportStatus.DONE:
-            return 100
-        if not self.total_count:
-            return 0
-        return min(99, int(100 * self.done_count / self.total_count))
+        return progress_percent(
+            self.done_count, self.total_count, finished=self.status == ExportStatus.DONE
+        )

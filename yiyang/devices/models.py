@@ -14,6 +14,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.crypto import PartlySealedJSONField, seal_parts
+from yiyang.core.model_mixins import (
+    optional_coordinate,
+    optional_link,
+    scope_code,
+    status_field,
+    username_copy,
+)
 from yiyang.core.models import BaseModel, Division
 from yiyang.devices.choices import DeviceKind, DeviceStatus, EventType, RejectReason, Via
 from yiyang.elders.models import Elder
@@ -29,23 +36,14 @@ class Device(BaseModel):
     imei = models.CharField(_("IMEI"), max_length=17, blank=True)
     firmware = models.CharField(_("firmware"), max_length=32, blank=True)
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.IN_STOCK
-    )
+    status = status_field(DeviceStatus.IN_STOCK, max_length=16)
     # The community whose stock the device belongs to, then the bound elder's community:
     # jurisdiction scope is one prefix match on the copied code.
     community = models.ForeignKey(
         Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
     )
-    division_code = models.CharField(max_length=12, editable=False)
-    elder = models.ForeignKey(
-        Elder,
-        verbose_name=_("elder"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="devices",
-    )
+    division_code = scope_code()
+    elder = optional_link(Elder, _("elder"), related_name="devices")
     home_address = models.CharField(_("home address"), max_length=200, blank=True)
     heartbeat_interval_seconds = models.PositiveIntegerField(
         _("heartbeat interval (seconds)"), default=300
@@ -55,8 +53,8 @@ class Device(BaseModel):
     # State the time-based rules read (kept here so that they need no event scan).
     last_motion_at = models.DateTimeField(null=True, blank=True)
     door_open_since = models.DateTimeField(null=True, blank=True)
-    last_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    last_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    last_lat = optional_coordinate()
+    last_lng = optional_coordinate()
 
     class Meta:
         ordering = ["division_code", "kind", "serial"]
@@ -92,8 +90,8 @@ class DeviceBinding(BaseModel):
     home_address = models.CharField(_("home address"), max_length=200, blank=True)
     bound_at = models.DateTimeField(_("bound at"))
     unbound_at = models.DateTimeField(_("unbound at"), null=True, blank=True)
-    bound_by_username = models.CharField(max_length=150, blank=True)
-    unbound_by_username = models.CharField(max_length=150, blank=True)
+    bound_by_username = username_copy()
+    unbound_by_username = username_copy()
     reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:

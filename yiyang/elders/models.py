@@ -8,12 +8,27 @@ that a list never decrypts anything.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import (
+    BackgroundJob,
+    Located,
+    acting_user,
+    choice_field,
+    coordinate,
+    division_code_field,
+    optional_link,
+    progress_percent,
+    public_id,
+    scope_code,
+    status_field,
+    username_copy,
+)
 from yiyang.core.models import BaseModel, Division
 from yiyang.elders.choices import (
     ETHNICITY_CHOICES,
@@ -33,6 +48,9 @@ from yiyang.elders.choices import (
     Sex,
 )
 
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
+
 USER = settings.AUTH_USER_MODEL
 # Records lists show (the condition of the list indexes; see ``ElderFilterSet``).
 LISTED = ~Q(status=ElderStatus.DUPLICATE)
@@ -43,7 +61,17 @@ def elder_photo_path(instance: Elder, filename: str) -> str:
     return f"elders/photos/{instance.external_id}-{uuid.uuid4().hex[:12]}.bin"
 
 
-class Elder(BaseModel):
+class SealedPhones(models.Model):
+    """A person's phone numbers: encrypted at rest, masked for lists and pages."""
+
+    phones_ciphertext = models.TextField(blank=True, editable=False)
+    phones_masked = models.CharField(_("phone numbers"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Elder(BaseModel, SealedPhones, Located):
     # Encrypted columns, re-encrypted by `yiyang rotate-field-keys`.
     SEALED_FIELDS = (
         "id_number_ciphertext",
@@ -63,34 +91,19 @@ class Elder(BaseModel):
     ethnicity = models.CharField(
         _("ethnicity"), max_length=2, choices=ETHNICITY_CHOICES, blank=True
     )
-    phones_ciphertext = models.TextField(blank=True, editable=False)
-    phones_masked = models.CharField(_("phone numbers"), max_length=120, blank=True)
     community = models.ForeignKey(
         Division, verbose_name=_("community"), on_delete=models.PROTECT, related_name="elders"
     )
-    # The community's code, copied so that jurisdiction scope is one indexed prefix match.
-    division_code = models.CharField(max_length=12, editable=False)
+    division_code = scope_code()  # the community's
     address = models.CharField(_("address"), max_length=200, blank=True)
-    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    location_source = models.CharField(
-        _("location source"),
-        max_length=16,
-        choices=LocationSource.choices,
-        default=LocationSource.NONE,
-    )
+    location_source = choice_field(_("location source"), LocationSource.NONE, max_length=16)
     living_arrangement = models.CharField(
         _("living arrangement"), max_length=16, choices=LivingArrangement.choices, blank=True
     )
     marital_status = models.CharField(
         _("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True
     )
-    economic_status = models.CharField(
-        _("economic status"),
-        max_length=16,
-        choices=EconomicStatus.choices,
-        default=EconomicStatus.NONE,
-    )
+    economic_status = choice_field(_("economic status"), EconomicStatus.NONE, max_length=16)
     insurance_type = models.CharField(
         _("medical insurance"), max_length=16, choices=InsuranceType.choices, blank=True
     )
@@ -100,9 +113,7 @@ class Elder(BaseModel):
     ability_level = models.CharField(
         _("ability level"), max_length=16, choices=AbilityLevel.choices, blank=True
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=ElderStatus.choices, default=ElderStatus.ACTIVE
-    )
+    status = status_field(ElderStatus.ACTIVE, max_length=16)
     status_changed_on = models.DateField(_("status since"), null=True, blank=True)
     deceased_on = models.DateField(_("date of death"), null=True, blank=True)
     # Same community, birth date and name: the key of the near-duplicate check (one indexed
@@ -110,14 +121,7 @@ class Elder(BaseModel):
     duplicate_key = models.CharField(max_length=16, db_index=True, editable=False, default="")
     # Keyed fingerprint of the spreadsheet row last imported into this record.
     import_digest = models.CharField(max_length=32, blank=True, editable=False, default="")
-    duplicate_of = models.ForeignKey(
-        "self",
-        verbose_name=_("duplicate of"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    duplicate_of = optional_link("self", _("duplicate of"))
     # An optional photo (the meal card, the counter): a JPEG sealed as a Fernet token in
     # private storage, never under a public URL; served by a scoped view that logs each
     # view to the access log (``yiyang.elders.photos``).
@@ -162,6 +166,13 @@ class Elder(BaseModel):
         return f"{self.name} ({self.id_number_masked})"
 
 
+def elder_link(related_name: str) -> models.ForeignKey[Elder | Combinable, Elder]:
+    """The elder a record is about; kept while records point at them."""
+    return models.ForeignKey(
+        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name=related_name
+    )
+
+
 class ElderLookup(models.Model):
     """Blind-index entries for exact lookup by phone (the elder's and their contacts')."""
 
@@ -184,7 +195,7 @@ class ElderLookup(models.Model):
         return f"{self.elder_id} {self.kind}"
 
 
-class ElderContact(BaseModel):
+class ElderContact(BaseModel, SealedPhones):
     """An emergency contact; exactly one per elder may be marked first to call."""
 
     SEALED_FIELDS = ("phones_ciphertext",)
@@ -192,8 +203,6 @@ class ElderContact(BaseModel):
     elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=50)
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
-    phones_ciphertext = models.TextField(blank=True, editable=False)
-    phones_masked = models.CharField(_("phone numbers"), max_length=120, blank=True)
     is_first_to_call = models.BooleanField(_("first to call"), default=False)
     position = models.PositiveSmallIntegerField(_("order"), default=1)
     is_active = models.BooleanField(_("active"), default=True)
@@ -224,19 +233,10 @@ class Consent(BaseModel):
     guardian_name = models.CharField(_("guardian's name"), max_length=50, blank=True)
     given_on = models.DateField(_("given on"))
     evidence = models.CharField(_("evidence"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        USER, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_by_username = models.CharField(max_length=150, blank=True)
+    recorded_by = acting_user(_("recorded by"))
+    recorded_by_username = username_copy()
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(
-        USER,
-        verbose_name=_("withdrawn by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    withdrawn_by = acting_user(_("withdrawn by"), blank=True)
     withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=200, blank=True)
 
     class Meta:
@@ -260,7 +260,7 @@ class FamilyMember(BaseModel):
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="family_members")
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
     is_active = models.BooleanField(_("active"), default=True)
-    linked_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    linked_by = acting_user()
 
     class Meta:
         verbose_name = _("family member")
@@ -279,13 +279,9 @@ class DuplicateCandidate(BaseModel):
 
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
     other = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
-    division_code = models.CharField(max_length=12, db_index=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
-    )
-    reviewed_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    division_code = division_code_field(db_index=True)
+    status = status_field(DuplicateStatus.OPEN, max_length=20)
+    reviewed_by = acting_user(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -302,12 +298,10 @@ class AccessLog(models.Model):
     """Each unmasked view or export of an elder's sensitive fields: who, when, which elders,
     which fields, from where. Retained, never pruned by default (PIPL Arts. 55-56)."""
 
-    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_id = public_id()
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        USER, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_username = models.CharField(_("username"), max_length=150)
+    actor = acting_user(_("user"))
+    actor_username = username_copy(_("username"), blank=False)
     actor_role = models.CharField(_("role"), max_length=32, blank=True)
     action = models.CharField(_("action"), max_length=16, choices=AccessAction.choices)
     fields = models.JSONField(_("fields"), default=list)
@@ -332,7 +326,7 @@ class AccessLogEntry(models.Model):
     log = models.ForeignKey(AccessLog, on_delete=models.PROTECT, related_name="entries")
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="+")
     # The elder's division when accessed: scopes the log for district auditors.
-    division_code = models.CharField(max_length=12)
+    division_code = division_code_field()
 
     class Meta:
         indexes = [
@@ -344,19 +338,17 @@ class AccessLogEntry(models.Model):
         return f"{self.log_id} {self.elder_id}"
 
 
-class ImportJob(BaseModel):
+class ImportJob(BackgroundJob):
     """One spreadsheet import: its file (encrypted at rest), progress and outcome."""
 
     SEALED_FIELDS = ("errors_ciphertext",)
 
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_by_username = models.CharField(max_length=150, blank=True)
+    created_by = acting_user()
+    created_by_username = username_copy()
     filename = models.CharField(_("file"), max_length=200)
     file = models.FileField(upload_to="imports/", blank=True)
     dry_run = models.BooleanField(_("dry run"), default=False)
-    status = models.CharField(
-        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
-    )
+    status = status_field(ImportStatus.PENDING, max_length=16)
     total_rows = models.PositiveIntegerField(null=True, blank=True)  # an estimate until done
     processed_rows = models.PositiveIntegerField(default=0)
     # The last sheet row whose chunk is committed: a re-run after a crash resumes after it.
@@ -370,12 +362,8 @@ class ImportJob(BaseModel):
     warnings = models.JSONField(default=list, blank=True)
     # The rejected rows (row, column, value, reason), encrypted: values may be ID numbers.
     errors_ciphertext = models.TextField(blank=True, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
 
@@ -399,11 +387,8 @@ class ImportJob(BaseModel):
 
     @property
     def percent(self) -> int:
-        if self.status in (ImportStatus.DONE, ImportStatus.FAILED):
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(100 * self.processed_rows / self.total_rows))
+        finished = self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        return progress_percent(self.processed_rows, self.total_rows, finished=finished)
 
 
 class AddressPoint(BaseModel):
@@ -417,13 +402,12 @@ class AddressPoint(BaseModel):
         on_delete=models.PROTECT,
         related_name="address_points",
     )
-    # The community's code again: register reads are scoped by one indexed range.
-    division_code = models.CharField(max_length=12, editable=False, db_index=True)
+    division_code = scope_code(db_index=True)  # the community's
     address = models.CharField(_("address"), max_length=200)
     # The address normalised and without the names of its divisions (the match key).
     key = models.CharField(max_length=200, editable=False)
-    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
-    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    lat = coordinate(_("latitude"))
+    lng = coordinate(_("longitude"))
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:

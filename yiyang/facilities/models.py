@@ -4,10 +4,17 @@ scenarios and construction projects."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import (
+    PhotoFile,
+    acting_user,
+    division_code_field,
+    optional_link,
+    scope_code,
+    status_field,
+)
 from yiyang.core.models import BaseModel, Division
 from yiyang.elders.models import Elder
 from yiyang.facilities.choices import (
@@ -33,11 +40,8 @@ class Facility(BaseModel):
         related_name="facility",
     )
     kind = models.CharField(_("facility kind"), max_length=24, choices=FacilityKind.choices)
-    status = models.CharField(
-        _("status"), max_length=20, choices=FacilityStatus.choices, default=FacilityStatus.OPEN
-    )
-    # The organisation's division code, copied so that scope is one indexed prefix match.
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    status = status_field(FacilityStatus.OPEN, max_length=20)
+    division_code = scope_code(db_index=True)  # the organisation's
     planned_on = models.DateField(_("planned on"), null=True, blank=True)
     construction_started_on = models.DateField(_("construction started on"), null=True, blank=True)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
@@ -91,7 +95,7 @@ class ElderReach(models.Model):
 
     elder = models.ForeignKey(Elder, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=24, choices=FacilityKind.choices)
-    division_code = models.CharField(max_length=12)
+    division_code = division_code_field()
     # None: no open facility of the kind within REACH_MAX_MINUTES
     minutes = models.FloatField(null=True)
     method = models.CharField(max_length=8, choices=ReachMethod.choices)
@@ -110,11 +114,9 @@ class CoverageRun(BaseModel):
     """One computation of reach: when, over which part of the city, by which method, and
     the elders it could not place (no coordinates)."""
 
-    division_code = models.CharField(max_length=12)
+    division_code = division_code_field()
     method = models.CharField(max_length=8, choices=ReachMethod.choices)
-    network = models.ForeignKey(
-        RoadNetwork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    network = optional_link(RoadNetwork, on_delete=models.SET_NULL)
     elders = models.PositiveIntegerField(default=0)
     without_coordinates = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
@@ -150,16 +152,12 @@ class PlanScenario(BaseModel):
     # uploaded or chosen candidates: [{"name", "lat", "lng", "organisation"?}]
     candidates = models.JSONField(default=list, blank=True)
     weights = models.JSONField(_("weights"), default=dict, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=ScenarioStatus.choices, default=ScenarioStatus.QUEUED
-    )
+    status = status_field(ScenarioStatus.QUEUED, max_length=10)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     saved = models.BooleanField(_("saved"), default=False)
     result = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = acting_user()
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -178,7 +176,7 @@ class ConstructionProject(BaseModel):
     facility = models.ForeignKey(
         Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="projects"
     )
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    division_code = scope_code(db_index=True)
     year = models.PositiveSmallIntegerField(_("year"))
     budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
     funding_source = models.CharField(
@@ -190,9 +188,7 @@ class ConstructionProject(BaseModel):
     in_use_on = models.DateField(_("in use since"), null=True, blank=True)
     beds_added = models.PositiveIntegerField(_("beds added"), default=0)
     places_added = models.PositiveIntegerField(_("places added"), default=0)
-    scenario = models.ForeignKey(
-        PlanScenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
-    )
+    scenario = optional_link(PlanScenario, on_delete=models.SET_NULL, related_name="projects")
 
     class Meta:
         ordering = ["-year", "division_code", "id"]
@@ -225,25 +221,15 @@ def project_photo_path(instance: ProjectPhoto, filename: str) -> str:
     return f"facilities/projects/{instance.project.year}/{instance.external_id}.jpg"
 
 
-class ProjectPhoto(BaseModel):
-    """A photo of a construction project at one of its milestones (立项, 开工, 竣工, 投用),
-    re-encoded as JPEG without the camera's EXIF."""
+class ProjectPhoto(PhotoFile):
+    """A photo of a construction project at one of its milestones (立项, 开工, 竣工, 投用)."""
 
     project = models.ForeignKey(
         ConstructionProject, on_delete=models.CASCADE, related_name="photos"
     )
     milestone = models.CharField(_("milestone"), max_length=16, choices=Milestone.choices)
     image = models.FileField(upload_to=project_photo_path)
-    size_bytes = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
     caption = models.CharField(_("caption"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ("created_at", "id")
 
     def __str__(self) -> str:
         return f"{self.project} {self.milestone}"

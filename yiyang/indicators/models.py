@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import division_code_field, scope_code
 from yiyang.core.models import BaseModel, Division
 from yiyang.organisations.models import Organisation
 
@@ -22,8 +23,7 @@ class IndicatorTarget(BaseModel):
     division = models.ForeignKey(
         Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
     )
-    # The division's code, copied so that scope is one indexed prefix match.
-    division_code = models.CharField(max_length=12, editable=False)
+    division_code = scope_code()
     value = models.DecimalField(_("target"), **VALUE)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -61,7 +61,7 @@ class IndicatorSnapshot(_Figure):
     (taken on the 1st for the month before, refreshed nightly for the running month)."""
 
     division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
-    division_code = models.CharField(max_length=12)
+    division_code = division_code_field()
     level = models.CharField(max_length=16)
 
     class Meta:
@@ -92,7 +92,7 @@ class ProviderSnapshot(_Figure):
     scopes who may read it."""
 
     provider = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    division_code = models.CharField(max_length=12)
+    division_code = division_code_field()
 
     class Meta:
         constraints = [

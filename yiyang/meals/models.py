@@ -5,12 +5,21 @@ meals (the lines settlement bills) and the food-safety records of each canteen."
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import (
+    USER,
+    acting_user,
+    optional_coordinate,
+    optional_link,
+    scope_code,
+    status_field,
+    username_copy,
+)
 from yiyang.core.models import BaseModel, Division
 from yiyang.elders.models import Elder
 from yiyang.facilities.models import Facility
@@ -25,6 +34,7 @@ from yiyang.meals.choices import (
 from yiyang.organisations.models import Organisation
 
 ZERO = Decimal("0.00")
+PRICE: dict[str, Any] = {"max_digits": 9, "decimal_places": 2}
 
 
 class Canteen(BaseModel):
@@ -39,15 +49,8 @@ class Canteen(BaseModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
-    kitchen = models.ForeignKey(
-        "self",
-        verbose_name=_("supplied by kitchen"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="meal_points",
-    )
+    division_code = scope_code(db_index=True)
+    kitchen = optional_link("self", _("supplied by kitchen"), related_name="meal_points")
     is_kitchen = models.BooleanField(_("central kitchen"), default=False)
     opening_days = models.JSONField(_("opening days"), default=list)  # 0 = Monday
     opens_at = models.TimeField(_("opens at"), null=True, blank=True)
@@ -60,18 +63,10 @@ class Canteen(BaseModel):
         Division, verbose_name=_("delivery area"), related_name="meal_deliverers", blank=True
     )
     cutoff_minutes = models.PositiveIntegerField(_("booking cutoff (minutes before)"), default=120)
-    price_breakfast = models.DecimalField(
-        _("breakfast price"), max_digits=9, decimal_places=2, default=ZERO
-    )
-    price_lunch = models.DecimalField(
-        _("lunch price"), max_digits=9, decimal_places=2, default=ZERO
-    )
-    price_dinner = models.DecimalField(
-        _("dinner price"), max_digits=9, decimal_places=2, default=ZERO
-    )
-    delivery_fee = models.DecimalField(
-        _("delivery fee"), max_digits=9, decimal_places=2, default=ZERO
-    )
+    price_breakfast = models.DecimalField(_("breakfast price"), default=ZERO, **PRICE)
+    price_lunch = models.DecimalField(_("lunch price"), default=ZERO, **PRICE)
+    price_dinner = models.DecimalField(_("dinner price"), default=ZERO, **PRICE)
+    delivery_fee = models.DecimalField(_("delivery fee"), default=ZERO, **PRICE)
     subsidy_accepted = models.BooleanField(_("meal subsidy applies"), default=True)
     is_active = models.BooleanField(_("in service"), default=True)
 
@@ -97,7 +92,7 @@ class Canteen(BaseModel):
 class Dish(BaseModel):
     canteen = models.ForeignKey(Canteen, on_delete=models.CASCADE, related_name="dishes")
     name = models.CharField(_("name"), max_length=100)
-    price = models.DecimalField(_("price"), max_digits=9, decimal_places=2, null=True, blank=True)
+    price = models.DecimalField(_("price"), null=True, blank=True, **PRICE)
     labels = models.JSONField(_("labels"), default=list, blank=True)
     allergens = models.JSONField(_("allergens"), default=list, blank=True)
     is_active = models.BooleanField(_("on offer"), default=True)
@@ -170,26 +165,31 @@ class MealCard(BaseModel):
         return f"card {self.elder_id}"
 
 
-class StandingOrder(BaseModel):
+class ElderMeal(BaseModel):
+    """An elder's meal at a canteen, booked or served: the meal-time, how it reaches the
+    elder, and the elder's community code, copied so that scope is one indexed match."""
+
+    meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
+    mode = models.CharField(_("how"), max_length=10, choices=MealMode.choices)
+    division_code = scope_code(db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class StandingOrder(ElderMeal):
     """A booking repeated on weekdays (lunch every weekday) between two dates."""
 
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="standing_meals")
     canteen = models.ForeignKey(Canteen, on_delete=models.PROTECT, related_name="standing_orders")
-    meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
-    mode = models.CharField(_("how"), max_length=10, choices=MealMode.choices)
     # The dish booked each day when it is on that day's menu; empty: the day's default
     # (the set meal). A day whose menu lacks it falls back to the default (Booking).
-    dish = models.ForeignKey(
-        Dish, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    dish = optional_link(Dish)
     weekdays = models.JSONField(_("weekdays"), default=list)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     is_active = models.BooleanField(_("in force"), default=True)
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    placed_by = acting_user()
 
     def __str__(self) -> str:
         return f"standing {self.meal} {self.elder_id}"
@@ -212,31 +212,23 @@ class StandingRun(models.Model):
         return f"standing run {self.day}"
 
 
-class Booking(BaseModel):
+class Booking(ElderMeal):
     """A meal booked for a day and meal-time: dine in, pick up or delivered. One active
     booking per elder and meal-time (a partial unique constraint)."""
 
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="meal_bookings")
     canteen = models.ForeignKey(Canteen, on_delete=models.PROTECT, related_name="bookings")
     day = models.DateField(_("day"))
-    meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
-    mode = models.CharField(_("how"), max_length=10, choices=MealMode.choices)
-    dish = models.ForeignKey(
-        Dish, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    status = models.CharField(
-        _("status"), max_length=12, choices=BookingStatus.choices, default=BookingStatus.BOOKED
-    )
+    dish = optional_link(Dish)
+    status = status_field(BookingStatus.BOOKED, max_length=12)
     booked_via = models.CharField(_("booked via"), max_length=20, choices=BookedVia.choices)
-    standing_order = models.ForeignKey(
-        StandingOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    standing_order = optional_link(
+        StandingOrder, on_delete=models.SET_NULL, related_name="bookings"
     )
-    booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    booked_by = acting_user()
+    # Declared in place (not by ``optional_link``): typed as the user model, not Any.
     courier = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        USER,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -244,8 +236,8 @@ class Booking(BaseModel):
     )
     route_position = models.PositiveIntegerField(null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    delivered_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    delivered_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    delivered_lat = optional_coordinate()
+    delivered_lng = optional_coordinate()
     is_late = models.BooleanField(_("late"), default=False)
     # Booked from a standing order whose dish was not on that day's menu: the day's
     # default was booked instead (the pages and the API say so).
@@ -268,7 +260,7 @@ class Booking(BaseModel):
         return f"{self.day} {self.meal} {self.elder_id}"
 
 
-class ServedMeal(BaseModel):
+class ServedMeal(ElderMeal):
     """A meal handed over (at the counter or delivered): price, subsidy and self-pay, the
     rule that granted the subsidy. The line settlement bills. One per elder and meal-time
     city-wide, whatever the canteen: a unique constraint, so two counters recording the
@@ -277,31 +269,18 @@ class ServedMeal(BaseModel):
     elder = models.ForeignKey(Elder, on_delete=models.PROTECT, related_name="served_meals")
     canteen = models.ForeignKey(Canteen, on_delete=models.PROTECT, related_name="served")
     day = models.DateField(_("day"))
-    meal = models.CharField(_("meal"), max_length=10, choices=Meal.choices)
-    mode = models.CharField(_("how"), max_length=10, choices=MealMode.choices)
     served_at = models.DateTimeField(_("served at"))
-    price_yuan = models.DecimalField(_("price"), max_digits=9, decimal_places=2)
-    subsidy_yuan = models.DecimalField(_("subsidy"), max_digits=9, decimal_places=2)
-    self_pay_yuan = models.DecimalField(_("self-pay"), max_digits=9, decimal_places=2)
-    subsidy_rule = models.ForeignKey(
-        "assessments.EligibilityRule",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    booking = models.ForeignKey(
-        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    price_yuan = models.DecimalField(_("price"), **PRICE)
+    subsidy_yuan = models.DecimalField(_("subsidy"), **PRICE)
+    self_pay_yuan = models.DecimalField(_("self-pay"), **PRICE)
+    subsidy_rule = optional_link("assessments.EligibilityRule")
+    booking = optional_link(Booking, on_delete=models.SET_NULL)
     # Set by the counter's browser: a re-sent offline record is recognised, never re-applied.
     client_id = models.UUIDField(null=True, blank=True, unique=True)
     recorded_offline = models.BooleanField(_("recorded offline"), default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_by_username = models.CharField(max_length=150, blank=True)
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
-    canteen_division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    recorded_by = acting_user()
+    recorded_by_username = username_copy()
+    canteen_division_code = scope_code(db_index=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -310,7 +289,7 @@ class ServedMeal(BaseModel):
     # meal-time is free again for the right record.
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
-    voided_by_username = models.CharField(max_length=150, blank=True)
+    voided_by_username = username_copy()
 
     class Meta:
         ordering = ["-served_at", "-id"]

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import Located, optional_link, status_field
 from yiyang.core.models import BaseModel, Division
 from yiyang.organisations.choices import OrganisationKind, OrganisationStatus, Ownership
 
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
-class Organisation(BaseModel):
+
+class Organisation(BaseModel, Located):
     """A government office or a provider, placed in a division."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -19,29 +25,15 @@ class Organisation(BaseModel):
         Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="organisations"
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
-    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     licence_number = models.CharField(_("licence number"), max_length=64, blank=True)
-    status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=OrganisationStatus.choices,
-        default=OrganisationStatus.ACTIVE,
-    )
+    status = status_field(OrganisationStatus.ACTIVE, max_length=16)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     # Care institutions only (床位: total, nursing-type 护理型, occupied).
     total_beds = models.PositiveIntegerField(_("total beds"), null=True, blank=True)
     nursing_beds = models.PositiveIntegerField(_("nursing-type beds"), null=True, blank=True)
     occupied_beds = models.PositiveIntegerField(_("occupied beds"), null=True, blank=True)
     # A third-party operator running this facility on the owner's behalf (连锁运营).
-    operator = models.ForeignKey(
-        "self",
-        verbose_name=_("operated by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="operated",
-    )
+    operator = optional_link("self", _("operated by"), related_name="operated")
 
     class Meta:
         ordering = ["name", "id"]
@@ -71,3 +63,13 @@ class Organisation(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def provider_link(related_name: str) -> models.ForeignKey[Organisation | Combinable, Organisation]:
+    """The provider (an organisation) a record belongs to; kept while records point at it."""
+    return models.ForeignKey(
+        Organisation,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        related_name=related_name,
+    )

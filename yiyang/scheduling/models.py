@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import acting_user, choice_field, optional_link, status_field
 from yiyang.core.models import BaseModel
-from yiyang.organisations.models import Organisation
+from yiyang.organisations.models import provider_link
 from yiyang.scheduling.choices import PlanRunKind, PlanRunStatus
 from yiyang.services.models import Caregiver
 
@@ -21,43 +21,22 @@ class PlanRun(BaseModel):
     not be planned was left out. It holds ids, never names: pages look the names up.
     """
 
-    provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="+"
-    )
+    provider = provider_link("+")
     day = models.DateField(_("day"))
-    kind = models.CharField(
-        _("kind"), max_length=10, choices=PlanRunKind.choices, default=PlanRunKind.OPTIMISE
-    )
-    dropped_caregiver = models.ForeignKey(
-        Caregiver,
-        verbose_name=_("caregiver who dropped out"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=PlanRunStatus.choices, default=PlanRunStatus.QUEUED
-    )
+    kind = choice_field(_("kind"), PlanRunKind.OPTIMISE, max_length=10)
+    dropped_caregiver = optional_link(Caregiver, _("caregiver who dropped out"))
+    status = status_field(PlanRunStatus.QUEUED, max_length=10)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     time_limit = models.FloatField(_("time limit (seconds)"), default=20)
     seed = models.IntegerField(_("seed"), default=0)
     max_iterations = models.PositiveIntegerField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = acting_user()
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     proposal = models.JSONField(_("proposal"), default=dict, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    accepted_by = acting_user(blank=True)
     # what accepting did, per visit id: ``assigned``, ``unchanged``, ``unassigned`` (lists)
     # and ``refused`` (id -> the dispatch rules' reasons); a run is accepted once
     accept_result = models.JSONField(_("result of accepting"), default=dict, blank=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.models import BaseModel, Division
-from yiyang.organisations.models import Organisation
+from yiyang.core.model_mixins import choice_field, optional_coordinate, status_field
+from yiyang.core.models import BaseModel, Division, DivisionArea
+from yiyang.organisations.models import Organisation, provider_link
 from yiyang.services.choices import (
     CaregiverStatus,
     Qualification,
@@ -15,6 +18,9 @@ from yiyang.services.choices import (
     ServiceUnit,
     TravelMode,
 )
+
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 
 class ServiceItem(BaseModel):
@@ -50,15 +56,17 @@ class ServiceItem(BaseModel):
         return self.name  # pages name services by their words; the code stays for files
 
 
+def service_link(related_name: str) -> models.ForeignKey[ServiceItem | Combinable, ServiceItem]:
+    """The service of the city's list a record is for; kept while records point at it."""
+    return models.ForeignKey(
+        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name=related_name
+    )
+
+
 class ServiceOffering(BaseModel):
     """A provider offers an item of the list at its own price."""
 
-    provider = models.ForeignKey(
-        Organisation,
-        verbose_name=_("provider"),
-        on_delete=models.PROTECT,
-        related_name="offerings",
-    )
+    provider = provider_link("offerings")
     item = models.ForeignKey(
         ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="offerings"
     )
@@ -75,16 +83,12 @@ class ServiceOffering(BaseModel):
         return f"{self.provider} · {self.item}"
 
 
-class ServiceArea(models.Model):
+class ServiceArea(DivisionArea):
     """A division (and everything under it) a provider serves."""
 
     provider = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="service_areas"
     )
-    division = models.ForeignKey(
-        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
-    )
-    code_prefix = models.CharField(max_length=12, editable=False)
 
     class Meta:
         constraints = [
@@ -100,12 +104,7 @@ class Caregiver(BaseModel):
 
     SEALED_FIELDS = ("phone_ciphertext",)
 
-    provider = models.ForeignKey(
-        Organisation,
-        verbose_name=_("provider"),
-        on_delete=models.PROTECT,
-        related_name="caregivers",
-    )
+    provider = provider_link("caregivers")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login"),
@@ -126,18 +125,10 @@ class Caregiver(BaseModel):
     max_minutes_per_day = models.PositiveIntegerField(
         _("most minutes of visits a day"), default=480
     )
-    home_lat = models.DecimalField(
-        _("home base latitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    home_lng = models.DecimalField(
-        _("home base longitude"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    travel_mode = models.CharField(
-        _("travel mode"), max_length=8, choices=TravelMode.choices, default=TravelMode.BICYCLE
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=CaregiverStatus.choices, default=CaregiverStatus.ACTIVE
-    )
+    home_lat = optional_coordinate(_("home base latitude"))
+    home_lng = optional_coordinate(_("home base longitude"))
+    travel_mode = choice_field(_("travel mode"), TravelMode.BICYCLE, max_length=8)
+    status = status_field(CaregiverStatus.ACTIVE, max_length=10)
 
     class Meta:
         ordering = ("name", "id")

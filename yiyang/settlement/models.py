@@ -3,16 +3,24 @@ adjustments and payment releases. Money is ``Decimal`` yuan with fen, never a fl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yiyang.core.models import BaseModel, Division
+from yiyang.core.model_mixins import (
+    acting_user,
+    choice_field,
+    division_code_field,
+    optional_link,
+    scope_code,
+    status_field,
+    username_copy,
+)
+from yiyang.core.models import BaseModel, Division, DivisionArea
 from yiyang.elders.models import Elder
-from yiyang.organisations.models import Organisation
+from yiyang.organisations.models import Organisation, provider_link
 from yiyang.services.models import Caregiver, ServiceItem
 from yiyang.settlement.choices import (
     PAYEE_KINDS,
@@ -26,7 +34,9 @@ from yiyang.settlement.choices import (
 )
 from yiyang.workforce.models import Person
 
-USER = settings.AUTH_USER_MODEL
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 LINE_MONEY: dict[str, Any] = {"max_digits": 10, "decimal_places": 2}
 
@@ -37,7 +47,7 @@ class BudgetLine(BaseModel):
     city = models.ForeignKey(
         Division, verbose_name=_("city"), on_delete=models.PROTECT, related_name="+"
     )
-    division_code = models.CharField(max_length=12, editable=False)
+    division_code = scope_code()
     source = models.CharField(_("source"), max_length=12, choices=FundSource.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=FundPurpose.choices)
@@ -60,7 +70,7 @@ class BudgetAllocation(BaseModel):
     district = models.ForeignKey(
         Division, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
     )
-    division_code = models.CharField(max_length=12, editable=False)
+    division_code = scope_code()
     amount_yuan = models.DecimalField(_("amount (yuan)"), **MONEY)
 
     class Meta:
@@ -91,13 +101,8 @@ class Contract(BaseModel):
     buyer = models.ForeignKey(
         Division, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="+"
     )
-    division_code = models.CharField(max_length=12, editable=False)
-    provider = models.ForeignKey(
-        Organisation,
-        verbose_name=_("provider"),
-        on_delete=models.PROTECT,
-        related_name="contracts",
-    )
+    division_code = scope_code()
+    provider = provider_link("contracts")
     budget_line = models.ForeignKey(
         BudgetLine,
         verbose_name=_("budget line"),
@@ -106,12 +111,7 @@ class Contract(BaseModel):
     )
     # Home care (visits at the unit prices of its items) or meals only (a canteen's
     # served meals): which sources' units the contract's statements take. Fixed once made.
-    scope = models.CharField(
-        _("what it buys"),
-        max_length=12,
-        choices=ContractScope.choices,
-        default=ContractScope.HOME_CARE,
-    )
+    scope = choice_field(_("what it buys"), ContractScope.HOME_CARE, max_length=12)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to"))
     cap_yuan = models.DecimalField(_("cap (yuan)"), **MONEY)
@@ -176,8 +176,8 @@ class ContractDocument(BaseModel):
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(max_length=64)
     data = models.BinaryField(editable=False)
-    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_by_username = models.CharField(max_length=150, blank=True)
+    uploaded_by = acting_user()
+    uploaded_by_username = username_copy()
 
     class Meta:
         ordering = ("created_at", "id")
@@ -230,27 +230,31 @@ class StepReminder(models.Model):
         return f"{self.statement_id} {self.step} {self.due_on}"
 
 
-class ContractArea(models.Model):
+class ContractArea(DivisionArea):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="areas")
-    division = models.ForeignKey(
-        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
-    )
-    code_prefix = models.CharField(max_length=12, editable=False)
 
     def __str__(self) -> str:
         return str(self.division)
 
 
-class Statement(BaseModel):
+class Paid(BaseModel):
+    """A payment made by the treasury: its reference and the day it was paid."""
+
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Statement(Paid):
     """One provider's bill under one contract for one month, and where it stands."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="statements")
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    division_code = models.CharField(max_length=12, editable=False)
+    division_code = scope_code()
     month = models.DateField(_("month"))  # its first day
-    status = models.CharField(
-        _("status"), max_length=10, choices=StatementStatus.choices, default=StatementStatus.DRAFT
-    )
+    status = status_field(StatementStatus.DRAFT, max_length=10)
     due_on = models.DateField(_("next step due"), null=True, blank=True)
     lines_count = models.PositiveIntegerField(_("lines"), default=0)
     price_yuan = models.DecimalField(_("value of services (yuan)"), default=0, **MONEY)
@@ -263,8 +267,6 @@ class Statement(BaseModel):
     release = models.ForeignKey(
         "Release", null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
     )
-    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
 
     class Meta:
         ordering = ("-month", "provider__name", "id")
@@ -277,6 +279,19 @@ class Statement(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.contract.number} {self.month:%Y-%m}"
+
+
+def _unchecked_link(
+    to: type[models.Model] | str,
+    verbose_name: StrOrPromise | None = None,
+    *,
+    related_name: str = "+",
+) -> models.ForeignKey[Any, Any]:
+    """An optional key of a statement line, without an index or a database constraint
+    (why: ``StatementLine``)."""
+    return optional_link(
+        to, verbose_name, related_name=related_name, db_index=False, db_constraint=False
+    )
 
 
 class StatementLine(models.Model):
@@ -300,45 +315,11 @@ class StatementLine(models.Model):
     external_id = models.UUIDField(unique=True)
     source_kind = models.CharField(_("source"), max_length=16)
     source_id = models.BigIntegerField()
-    elder = models.ForeignKey(
-        Elder,
-        verbose_name=_("elder"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    person = models.ForeignKey(
-        Person,
-        verbose_name=_("caregiver paid"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    division_code = models.CharField(max_length=12)
-    caregiver = models.ForeignKey(
-        Caregiver,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    item = models.ForeignKey(
-        ServiceItem,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
+    elder = _unchecked_link(Elder, _("elder"))
+    person = _unchecked_link(Person, _("caregiver paid"))
+    division_code = division_code_field()
+    caregiver = _unchecked_link(Caregiver)
+    item = _unchecked_link(ServiceItem)
     date = models.DateField(_("date"))
     description = models.CharField(_("description"), max_length=200)
     price_yuan = models.DecimalField(_("price (yuan)"), **LINE_MONEY)
@@ -347,15 +328,7 @@ class StatementLine(models.Model):
     self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **LINE_MONEY)
     payable_yuan = models.DecimalField(_("payable (yuan)"), **LINE_MONEY)
     status = models.CharField(_("status"), max_length=8, choices=LineStatus.choices)
-    adjusts = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="adjusted_by",
-        db_index=False,
-        db_constraint=False,
-    )
+    adjusts = _unchecked_link("self", related_name="adjusted_by")
     dispute_reason = models.CharField(_("provider's dispute"), max_length=300, blank=True)
 
     class Meta:
@@ -411,8 +384,8 @@ class LineDecision(models.Model):
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     amount_yuan = models.DecimalField(_("amount paid (yuan)"), **LINE_MONEY)
     reason = models.CharField(_("reason"), max_length=300)
-    decided_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    decided_by_username = models.CharField(max_length=150, blank=True)
+    decided_by = acting_user()
+    decided_by_username = username_copy()
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -426,8 +399,8 @@ class StreetVerification(models.Model):
     """A street office verified its part of a statement (the lines of its elders)."""
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="verifications")
-    street_code = models.CharField(max_length=12)
-    verified_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    street_code = division_code_field()
+    verified_by = acting_user()
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -448,7 +421,7 @@ class Adjustment(BaseModel):
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
     amount_yuan = models.DecimalField(_("change (yuan)"), **LINE_MONEY)
     reason = models.CharField(_("reason"), max_length=300)
-    made_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    made_by = acting_user()
     settled_line = models.OneToOneField(
         StatementLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -465,22 +438,20 @@ class BudgetOverride(BaseModel):
 
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="overrides")
     reason = models.CharField(_("reason"), max_length=300)
-    made_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    made_by = acting_user()
 
     def __str__(self) -> str:
         return self.reason
 
 
-class Release(BaseModel):
+class Release(Paid):
     """A payment release by city finance: one payment file for the treasury."""
 
     number = models.CharField(_("release number"), max_length=40, unique=True)
     budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="releases")
-    division_code = models.CharField(max_length=12, editable=False)
+    division_code = scope_code()
     total_yuan = models.DecimalField(_("total (yuan)"), **MONEY)
-    released_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    released_by = acting_user()
 
     class Meta:
         ordering = ("-created_at",)
@@ -499,7 +470,7 @@ class RiskScore(models.Model):
     caregiver = models.ForeignKey(
         Caregiver, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    division_code = models.CharField(max_length=12)
+    division_code = division_code_field()
     visits = models.PositiveIntegerField(default=0)
     score = models.DecimalField(max_digits=5, decimal_places=1)
     factors = models.JSONField(default=list)

@@ -3,12 +3,24 @@ rectifications, the city's complaint register and the calendar of working days."
 
 from __future__ import annotations
 
-from django.conf import settings
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import (
+    USER,
+    Edition,
+    PhotoFile,
+    acting_user,
+    choice_field,
+    optional_coordinate,
+    optional_link,
+    scope_code,
+    status_field,
+)
 from yiyang.core.models import BaseModel, Division
-from yiyang.organisations.models import Organisation
+from yiyang.organisations.models import Organisation, provider_link
 from yiyang.supervision.choices import (
     ComplaintCategory,
     ComplaintChannel,
@@ -26,34 +38,40 @@ from yiyang.supervision.choices import (
     Severity,
 )
 
-USER = settings.AUTH_USER_MODEL
+if TYPE_CHECKING:
+    from django.db.models.expressions import Combinable
 
 
-class RatingScheme(BaseModel):
+class Scheme(Edition):
+    """A published scheme as data, named, with the source it comes from."""
+
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    source = models.CharField(_("source"), max_length=500)
+
+    class Meta(Edition.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.version})"
+
+
+class RatingScheme(Scheme):
     """A versioned rating scheme (items in parts, points, level thresholds, capping items),
     loaded from JSON like the assessment instruments; ratings keep the edition they used."""
 
-    code = models.CharField(_("code"), max_length=40)
-    version = models.CharField(_("version"), max_length=20)
-    name = models.CharField(_("name"), max_length=200)
-    source = models.CharField(_("source"), max_length=500)
     # Thresholds not confirmed from a public source: shown as unverified on every page.
     unverified = models.BooleanField(_("unverified"), default=False)
-    is_active = models.BooleanField(_("in use"), default=True)
     # The organisation kinds it rates, and the parts and levels as loaded (validated).
     organisation_kinds = models.JSONField(default=list)
     parts = models.JSONField(default=list)  # [{"code", "name", "max"}]
     levels = models.JSONField(default=list)  # [{"level", "min_total", "min_part_share"}]
 
-    class Meta:
-        ordering = ["code", "-created_at"]
+    class Meta(Scheme.Meta):
         verbose_name = _("rating scheme")
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="rating_scheme_version")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.version})"
 
 
 class RatingItem(models.Model):
@@ -83,41 +101,35 @@ class RatingItem(models.Model):
         return self.code
 
 
-class Rating(BaseModel):
-    """An institution's application for a star level, its evaluation and its outcome."""
-
-    organisation = models.ForeignKey(
+def _institution_link(
+    related_name: str,
+) -> models.ForeignKey[Organisation | Combinable, Organisation]:
+    """The institution a supervision record is about."""
+    return models.ForeignKey(
         Organisation,
         verbose_name=_("institution"),
         on_delete=models.PROTECT,
-        related_name="ratings",
+        related_name=related_name,
     )
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+
+
+class Rating(BaseModel):
+    """An institution's application for a star level, its evaluation and its outcome."""
+
+    organisation = _institution_link("ratings")
+    division_code = scope_code(db_index=True)
     scheme = models.ForeignKey(RatingScheme, on_delete=models.PROTECT, related_name="ratings")
-    status = models.CharField(
-        _("status"), max_length=20, choices=RatingStatus.choices, default=RatingStatus.DRAFT
-    )
+    status = status_field(RatingStatus.DRAFT, max_length=20)
     applied_level = models.PositiveSmallIntegerField(_("level applied for"), null=True)
     self_assessment = models.JSONField(default=dict, blank=True)  # {item code: points}
-    evaluator = models.ForeignKey(
-        USER,
-        verbose_name=_("evaluator"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assigned_ratings",
-    )
+    evaluator = optional_link(USER, _("evaluator"), related_name="assigned_ratings")
     total = models.DecimalField(_("total"), null=True, blank=True, max_digits=7, decimal_places=2)
     computed_level = models.PositiveSmallIntegerField(_("computed level"), null=True, blank=True)
     level = models.PositiveSmallIntegerField(_("star level"), null=True, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    district_reviewed_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    published_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    district_reviewed_by = acting_user(blank=True)
+    published_by = acting_user(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -153,7 +165,7 @@ class RatingEvent(models.Model):
     level_before = models.PositiveSmallIntegerField(null=True)
     level_after = models.PositiveSmallIntegerField(null=True)
     reason = models.CharField(_("reason"), max_length=1000, blank=True)
-    actor = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = acting_user()
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -182,7 +194,7 @@ class InspectionPlan(BaseModel):
     """A district's yearly plan of safety inspections."""
 
     division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    division_code = scope_code(db_index=True)
     year = models.PositiveSmallIntegerField(_("year"))
     per_kind = models.PositiveSmallIntegerField(_("inspections per kind and institution"))
 
@@ -194,37 +206,21 @@ class InspectionPlan(BaseModel):
 
 
 class Inspection(BaseModel):
-    plan = models.ForeignKey(
-        InspectionPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="inspections"
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("institution"),
-        on_delete=models.PROTECT,
-        related_name="inspections",
-    )
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    plan = optional_link(InspectionPlan, related_name="inspections")
+    organisation = _institution_link("inspections")
+    division_code = scope_code(db_index=True)
     kind = models.CharField(_("kind"), max_length=12, choices=InspectionKind.choices)
     due_on = models.DateField(_("due by"))
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=InspectionStatus.choices,
-        default=InspectionStatus.PLANNED,
-    )
+    status = status_field(InspectionStatus.PLANNED, max_length=10)
     result = models.CharField(
         _("result"), max_length=8, choices=InspectionResult.choices, blank=True
     )
     done_at = models.DateTimeField(_("inspected at"), null=True, blank=True)
-    inspector = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    checklist = models.ForeignKey(
-        ChecklistTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    inspector = acting_user(blank=True)
+    checklist = optional_link(ChecklistTemplate)
     answers = models.JSONField(default=dict, blank=True)  # {item code: true/false}
-    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lat = optional_coordinate()
+    lng = optional_coordinate()
     photos = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -246,14 +242,9 @@ class Rectification(BaseModel):
 
     finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="rectification")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    division_code = scope_code(db_index=True)
     deadline = models.DateField(_("deadline"))
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=RectificationStatus.choices,
-        default=RectificationStatus.OPEN,
-    )
+    status = status_field(RectificationStatus.OPEN, max_length=10)
     response = models.CharField(_("response"), max_length=1000, blank=True)
     evidence = models.PositiveSmallIntegerField(_("evidence files"), default=0)
     # Why the last re-inspection found the finding not put right (the order went back open).
@@ -291,40 +282,19 @@ class Complaint(BaseModel):
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     channel = models.CharField(_("channel"), max_length=16, choices=ComplaintChannel.choices)
-    category = models.CharField(
-        _("category"),
-        max_length=20,
-        choices=ComplaintCategory.choices,
-        default=ComplaintCategory.SERVICE_QUALITY,
-    )
+    category = choice_field(_("category"), ComplaintCategory.SERVICE_QUALITY, max_length=20)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
         on_delete=models.PROTECT,
         related_name="supervised_complaints",
     )
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
-    visit = models.ForeignKey(
-        "visits.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    division_code = scope_code(db_index=True)
+    visit = optional_link("visits.Visit")
     # What the complaint concerns, where there is one: a caregiver of the organisation, a
     # meal served by its canteen.
-    caregiver = models.ForeignKey(
-        "services.Caregiver",
-        verbose_name=_("caregiver"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    meal = models.ForeignKey(
-        "meals.ServedMeal",
-        verbose_name=_("meal"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    caregiver = optional_link("services.Caregiver", _("caregiver"))
+    meal = optional_link("meals.ServedMeal", _("meal"))
     # The id the complaint had on the family page before the register took the family
     # page's complaints over (visits.Complaint, retired): old links redirect by it.
     legacy_external_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -332,12 +302,7 @@ class Complaint(BaseModel):
         _("12345 work order"), max_length=40, null=True, blank=True, unique=True
     )
     text = models.CharField(_("complaint"), max_length=2000)
-    status = models.CharField(
-        _("status"),
-        max_length=14,
-        choices=ComplaintStatus.choices,
-        default=ComplaintStatus.RECEIVED,
-    )
+    status = status_field(ComplaintStatus.RECEIVED, max_length=14)
     received_at = models.DateTimeField(_("received at"))
     acknowledge_by = models.DateTimeField(_("acknowledge by"))
     answer_by = models.DateTimeField(_("answer by"))
@@ -345,12 +310,8 @@ class Complaint(BaseModel):
     answered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     answer = models.CharField(_("answer"), max_length=2000, blank=True)
-    assigned_to = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    made_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    assigned_to = acting_user(blank=True)
+    made_by = acting_user(blank=True)
     escalation = models.PositiveSmallIntegerField(
         _("escalation"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
@@ -369,7 +330,7 @@ class ComplaintEvent(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=14, choices=ComplaintEventKind.choices)
     note = models.CharField(max_length=2000, blank=True)
-    actor = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = acting_user()
     at = models.DateTimeField()
 
     class Meta:
@@ -379,35 +340,26 @@ class ComplaintEvent(models.Model):
         return f"{self.kind} {self.at:%Y-%m-%d}"
 
 
+def _photo_owner(to: type[models.Model]) -> models.ForeignKey[Any, Any]:
+    """The record an evidence photo belongs to (exactly one of them is set)."""
+    return optional_link(to, on_delete=models.CASCADE, related_name="photo_files")
+
+
 def evidence_photo_path(instance: EvidencePhoto, filename: str) -> str:
     return f"supervision/{instance.division_code[:6]}/{instance.external_id}.jpg"
 
 
-class EvidencePhoto(BaseModel):
+class EvidencePhoto(PhotoFile):
     """A photo taken as evidence: of a rating item on site, of an inspection, or the
-    provider's proof of a rectification. Re-encoded as JPEG without the camera's EXIF;
-    served only to those who may see the record it belongs to."""
+    provider's proof of a rectification; served only to those who may see the record it
+    belongs to."""
 
-    item_score = models.ForeignKey(
-        ItemScore, null=True, blank=True, on_delete=models.CASCADE, related_name="photo_files"
-    )
-    inspection = models.ForeignKey(
-        Inspection, null=True, blank=True, on_delete=models.CASCADE, related_name="photo_files"
-    )
-    rectification = models.ForeignKey(
-        Rectification,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="photo_files",
-    )
+    item_score = _photo_owner(ItemScore)
+    inspection = _photo_owner(Inspection)
+    rectification = _photo_owner(Rectification)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    division_code = scope_code(db_index=True)
     image = models.FileField(upload_to=evidence_photo_path)
-    size_bytes = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -434,59 +386,30 @@ class EvidencePhoto(BaseModel):
             )
         ]
 
-    def __str__(self) -> str:
-        return str(self.external_id)
 
-
-class EvaluationTemplate(BaseModel):
+class EvaluationTemplate(Scheme):
     """How a provider's purchased services are evaluated each year, as data: sections of a
     kind (records sampled from the platform, satisfaction calls, document checks), each
     with its points and sample size (``schemes/evaluation-2026.json``)."""
 
-    code = models.CharField(_("code"), max_length=40)
-    version = models.CharField(_("version"), max_length=20)
-    name = models.CharField(_("name"), max_length=200)
-    source = models.CharField(_("source"), max_length=500)
     sections = models.JSONField(default=list)  # [{"code", "kind", "text", "max", ...}]
-    is_active = models.BooleanField(_("in use"), default=True)
 
-    class Meta:
-        ordering = ["code", "-created_at"]
+    class Meta(Scheme.Meta):
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="evaluation_template_version")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.version})"
 
 
 class ServiceEvaluation(BaseModel):
     """One provider's yearly third-party evaluation: the sample drawn from the platform,
     the evaluator's points per section, the total."""
 
-    provider = models.ForeignKey(
-        Organisation,
-        verbose_name=_("provider"),
-        on_delete=models.PROTECT,
-        related_name="service_evaluations",
-    )
-    division_code = models.CharField(max_length=12, db_index=True, editable=False)
+    provider = provider_link("service_evaluations")
+    division_code = scope_code(db_index=True)
     year = models.PositiveSmallIntegerField(_("year"))
     template = models.ForeignKey(EvaluationTemplate, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=EvaluationStatus.choices,
-        default=EvaluationStatus.OPEN,
-    )
-    evaluator = models.ForeignKey(
-        USER,
-        verbose_name=_("evaluator"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="assigned_evaluations",
-    )
+    status = status_field(EvaluationStatus.OPEN, max_length=10)
+    evaluator = optional_link(USER, _("evaluator"), related_name="assigned_evaluations")
     # {"records": [visit external ids], "calls": [visit external ids]}: drawn at creation.
     sample = models.JSONField(default=dict, blank=True)
     scores = models.JSONField(default=dict, blank=True)  # {section code: "points"}

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiyang.core.clock import ClockDateTimeField
 from yiyang.core.crypto import EncryptedTextField
+from yiyang.core.model_mixins import (
+    PhotoFile,
+    acting_user,
+    choice_field,
+    optional_link,
+    scope_code,
+    status_field,
+    username_copy,
+)
 from yiyang.core.models import BaseModel
-from yiyang.elders.models import Elder
-from yiyang.organisations.models import Organisation
-from yiyang.services.models import Caregiver, ServiceItem
+from yiyang.elders.models import elder_link
+from yiyang.organisations.models import provider_link
+from yiyang.services.models import Caregiver, service_link
 from yiyang.visits.choices import (
     FlagCode,
     OrderKind,
@@ -25,27 +33,34 @@ from yiyang.visits.choices import (
     VisitStatus,
 )
 
-USER = settings.AUTH_USER_MODEL
 MONEY: dict[str, Any] = {"max_digits": 8, "decimal_places": 2}
 
 
-class Order(BaseModel):
+class ServiceTerms(BaseModel):
+    """What an order and each visit it produces hold alike: the community code that scopes
+    them, who pays what share of the price, and the cancelling."""
+
+    division_code = scope_code()
+    allowance_yuan = models.DecimalField(_("government allowance (yuan)"), **MONEY)
+    ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **MONEY)
+    self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **MONEY)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Order(ServiceTerms):
     """An order for one visit, or a care plan of recurring visits, for one elder."""
 
-    elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="orders"
-    )
-    division_code = models.CharField(max_length=12, editable=False)
-    provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="orders"
-    )
-    item = models.ForeignKey(
-        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="orders"
-    )
+    elder = elder_link("orders")
+    provider = provider_link("orders")
+    item = service_link("orders")
     kind = models.CharField(_("kind"), max_length=8, choices=OrderKind.choices)
     placed_via = models.CharField(_("placed by"), max_length=20, choices=PlacedVia.choices)
-    placed_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    placed_by_username = models.CharField(max_length=150, blank=True)
+    placed_by = acting_user()
+    placed_by_username = username_copy()
     relation = models.CharField(_("relation to the elder"), max_length=32, blank=True)
     starts_on = models.DateField(_("first date"))
     ends_on = models.DateField(_("last date"))
@@ -53,21 +68,14 @@ class Order(BaseModel):
     window_start = models.TimeField(_("window from"))
     window_end = models.TimeField(_("window to"))
     price = models.DecimalField(_("price per visit (yuan)"), **MONEY)
-    allowance_yuan = models.DecimalField(_("government allowance (yuan)"), **MONEY)
-    ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **MONEY)
-    self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **MONEY)
     # What the caregiver should know ("老人听力不好"): often health data, encrypted.
     note = EncryptedTextField(_("note"), max_length=500, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
-    )
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancelled_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = status_field(OrderStatus.ACTIVE, max_length=10)
+    cancelled_by = acting_user()
     # An officer's written reason for changing the computed payer split ("" when computed).
     split_reason = models.CharField(
         _("reason for changing the payer split"), max_length=300, blank=True
     )
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -90,45 +98,22 @@ class Order(BaseModel):
         return choice_label(Relation, self.relation) if self.relation else ""
 
 
-class Visit(BaseModel):
+class Visit(ServiceTerms):
     """One visit: the six facts of electronic visit verification (service, elder, caregiver,
     date, place, start and end) and everything that happened on it."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="visits")
-    elder = models.ForeignKey(
-        Elder, verbose_name=_("elder"), on_delete=models.PROTECT, related_name="visits"
-    )
-    division_code = models.CharField(max_length=12, editable=False)
-    provider = models.ForeignKey(
-        Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="visits"
-    )
-    item = models.ForeignKey(
-        ServiceItem, verbose_name=_("service"), on_delete=models.PROTECT, related_name="visits"
-    )
+    elder = elder_link("visits")
+    provider = provider_link("visits")
+    item = service_link("visits")
     date = models.DateField(_("date"))
     window_start = models.DateTimeField(_("window from"))
     window_end = models.DateTimeField(_("window to"))
     standard_minutes = models.PositiveIntegerField(_("standard duration (minutes)"))
     needs_two = models.BooleanField(_("needs two caregivers"), default=False)
-    caregiver = models.ForeignKey(
-        Caregiver,
-        verbose_name=_("caregiver"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="visits",
-    )
-    second_caregiver = models.ForeignKey(
-        Caregiver,
-        verbose_name=_("second caregiver"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="second_visits",
-    )
-    status = models.CharField(
-        _("status"), max_length=12, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
-    )
+    caregiver = optional_link(Caregiver, _("caregiver"), related_name="visits")
+    second_caregiver = optional_link(Caregiver, _("second caregiver"), related_name="second_visits")
+    status = status_field(VisitStatus.SCHEDULED, max_length=12)
     # when the service is planned to start (set by dispatch and by an accepted plan); it
     # orders the caregiver's day for the dispatch rules and the board
     planned_start = models.DateTimeField(_("planned start"), null=True, blank=True)
@@ -151,15 +136,8 @@ class Visit(BaseModel):
     )
     is_late = models.BooleanField(_("late"), default=False)
     late_notified_at = models.DateTimeField(null=True, blank=True)
-    review_status = models.CharField(
-        _("review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.NONE
-    )
+    review_status = choice_field(_("review"), ReviewStatus.NONE, max_length=10)
     price = models.DecimalField(_("price (yuan)"), **MONEY)
-    allowance_yuan = models.DecimalField(_("government allowance (yuan)"), **MONEY)
-    ltc_yuan = models.DecimalField(_("long-term-care insurance (yuan)"), **MONEY)
-    self_pay_yuan = models.DecimalField(_("self-pay (yuan)"), **MONEY)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     short_notice = models.BooleanField(_("cancelled at short notice"), default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -208,8 +186,8 @@ class VisitEvent(models.Model):
     kind = models.CharField(max_length=24)
     at = models.DateTimeField()
     recorded_at = ClockDateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    actor_username = models.CharField(max_length=150, blank=True)
+    actor = acting_user()
+    actor_username = username_copy()
     client_action_id = models.UUIDField(null=True, blank=True, unique=True)
     detail = models.JSONField(default=dict, blank=True)
 
@@ -241,8 +219,8 @@ class VisitReview(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="reviews")
     decision = models.CharField(_("decision"), max_length=10, choices=ReviewStatus.choices)
     reason = models.CharField(_("reason"), max_length=300)
-    reviewer = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
-    reviewer_username = models.CharField(max_length=150, blank=True)
+    reviewer = acting_user()
+    reviewer_username = username_copy()
     at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
@@ -256,21 +234,11 @@ def photo_path(instance: VisitPhoto, filename: str) -> str:
     return f"visits/{instance.visit.date:%Y/%m}/{instance.external_id}.jpg"
 
 
-class VisitPhoto(BaseModel):
+class VisitPhoto(PhotoFile):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(upload_to=photo_path)
     content_type = models.CharField(max_length=40)
-    size_bytes = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     caption = models.CharField(_("caption"), max_length=200, blank=True)
-
-    class Meta:
-        ordering = ("created_at", "id")
-
-    def __str__(self) -> str:
-        return str(self.external_id)
 
 
 class VisitRating(models.Model):
@@ -279,7 +247,7 @@ class VisitRating(models.Model):
     visit = models.OneToOneField(Visit, on_delete=models.CASCADE, related_name="rating")
     stars = models.PositiveSmallIntegerField(_("rating"))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
-    rated_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    rated_by = acting_user()
     at = ClockDateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from yiyang.core.model_mixins import RuleInForce, optional_link, status_field
 from yiyang.core.models import BaseModel, Division
 from yiyang.organisations.models import Organisation
 from yiyang.services.choices import Qualification
@@ -133,9 +134,7 @@ class CertificateIssue(models.Model):
 
     certificate = models.OneToOneField(Certificate, on_delete=models.CASCADE, related_name="issue")
     issuer = models.CharField(_("issuer"), max_length=100, blank=True)
-    enrolment = models.ForeignKey(
-        "Enrolment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    enrolment = optional_link("Enrolment", on_delete=models.SET_NULL)
 
     def __str__(self) -> str:
         return self.issuer
@@ -151,14 +150,7 @@ class Course(BaseModel):
     organiser_kind = models.CharField(
         _("organised by"), max_length=10, choices=OrganiserKind.choices
     )
-    organiser = models.ForeignKey(
-        Organisation,
-        verbose_name=_("organiser"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    organiser = optional_link(Organisation, _("organiser"))
     division = models.ForeignKey(
         Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+"
     )
@@ -218,28 +210,14 @@ class Enrolment(BaseModel):
         TrainingSession, on_delete=models.PROTECT, related_name="enrolments"
     )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrolments")
-    provider = models.ForeignKey(
-        Organisation,
-        verbose_name=_("employer"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    status = models.CharField(
-        _("status"),
-        max_length=10,
-        choices=EnrolmentStatus.choices,
-        default=EnrolmentStatus.ENROLLED,
-    )
+    provider = optional_link(Organisation, _("employer"))
+    status = status_field(EnrolmentStatus.ENROLLED, max_length=10)
     attended_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     hours = models.DecimalField(_("hours credited"), max_digits=5, decimal_places=1, default=0)
     exam_score = models.DecimalField(
         _("exam score"), max_digits=5, decimal_places=1, null=True, blank=True
     )
-    certificate = models.ForeignKey(
-        Certificate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    certificate = optional_link(Certificate, on_delete=models.SET_NULL)
 
     class Meta:
         ordering = ("session", "person__name")
@@ -268,9 +246,7 @@ class ContestEntry(BaseModel):
     contest = models.ForeignKey(Contest, on_delete=models.PROTECT, related_name="entries")
     event = models.CharField(_("event"), max_length=100)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contest_entries")
-    provider = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    provider = optional_link(Organisation)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
     award = models.CharField(_("award"), max_length=50, blank=True)
@@ -284,11 +260,10 @@ class ContestEntry(BaseModel):
         ]
 
 
-class SubsidyRule(BaseModel):
+class SubsidyRule(RuleInForce):
     """Who is entitled to a post subsidy and how much: conditions as data."""
 
     city = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=8, choices=SubsidyKind.choices)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=9, decimal_places=2)
     min_skill_level = models.CharField(
@@ -299,15 +274,9 @@ class SubsidyRule(BaseModel):
     )
     min_years_in_sector = models.PositiveIntegerField(_("years in the care sector"), default=0)
     rural_only = models.BooleanField(_("rural employers only"), default=False)
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    is_active = models.BooleanField(_("in force"), default=True)
 
     class Meta:
         ordering = ("kind", "-amount", "id")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class SubsidyEntitlement(BaseModel):
