@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from yiyang.accounts.models import User
-from yiyang.core.filtering import filtered
-from yiyang.core.lookups import get_or_404
-from yiyang.core.permissions import Actor, Permission, Role, require_perm
+from yiyang.core.permissions import Actor, Permission, Role
+from yiyang.core.resources import Readable
 
 
 class UserFilterSet(django_filters.FilterSet):
@@ -51,11 +47,6 @@ def user_queryset(*, actor: Actor) -> QuerySet[User]:
     return queryset
 
 
-def user_list(*, actor: Actor, filters: Any = None) -> QuerySet[User]:
-    require_perm(actor, Permission.VIEW_USERS)
-    return filtered(user_queryset(actor=actor), UserFilterSet, filters)
-
-
-def user_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> User:
-    require_perm(actor, Permission.VIEW_USERS)
-    return get_or_404(user_queryset(actor=actor), external_id=external_id)
+USERS = Readable(user_queryset, Permission.VIEW_USERS, UserFilterSet)
+user_list = USERS.list
+user_get_for_actor = USERS.get

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,14 +9,19 @@ from django.db.models import QuerySet
 from yiyang.core.choices import DivisionLevel
 from yiyang.core.filtering import filtered
 from yiyang.core.filtersets import AuditEventFilterSet, DivisionFilterSet
-from yiyang.core.lookups import get_or_404
 from yiyang.core.models import AuditEvent, Division
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.resources import Readable
 
 
 def division_queryset(*, actor: Actor) -> QuerySet[Division]:
     """Every division in the actor's jurisdiction (no permission check: for choices)."""
     return actor.scope.apply(Division.objects.select_related("parent"), division_code_field="code")
+
+
+DIVISIONS = Readable(division_queryset, Permission.VIEW_DIVISIONS, DivisionFilterSet)
+division_list = DIVISIONS.list
+division_get_for_actor = DIVISIONS.get
 
 
 def division_filter_choices(*, actor: Actor) -> QuerySet[Division]:
@@ -29,18 +33,6 @@ def division_filter_choices(*, actor: Actor) -> QuerySet[Division]:
         .select_related(None)
         .only("code", "name", "level")
     )
-
-
-def division_list(*, actor: Actor, filters: Any = None) -> QuerySet[Division]:
-    """Divisions the actor may see, filtered by :class:`DivisionFilterSet` parameters."""
-    require_perm(actor, Permission.VIEW_DIVISIONS)
-    return filtered(division_queryset(actor=actor), DivisionFilterSet, filters)
-
-
-def division_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Division:
-    """One division in the actor's scope, or 404 (also for malformed ids)."""
-    require_perm(actor, Permission.VIEW_DIVISIONS)
-    return get_or_404(division_queryset(actor=actor), external_id=external_id)
 
 
 def division_roots(*, actor: Actor) -> QuerySet[Division]:

@@ -11,14 +11,14 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from yiyang.core.filtering import filtered
+from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.resources import Readable
 from yiyang.core.scoping import prefix_q
 from yiyang.elders.choices import DISABLED_LEVELS, ElderStatus, LivingArrangement
 from yiyang.elders.models import Elder
@@ -64,21 +64,9 @@ def facility_queryset(*, actor: Actor) -> QuerySet[Facility]:
     )
 
 
-def facility_list(*, actor: Actor, filters: Any = None) -> QuerySet[Facility]:
-    require_perm(actor, Permission.VIEW_FACILITIES)
-    return filtered(facility_queryset(actor=actor), FacilityFilterSet, filters)
-
-
-def _get(queryset: QuerySet[Any], external_id: uuid.UUID | str, what: str) -> Any:
-    try:
-        return queryset.get(external_id=external_id)
-    except (ObjectDoesNotExist, ValidationError, ValueError, TypeError) as exc:
-        raise Http404(what) from exc
-
-
-def facility_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Facility:
-    require_perm(actor, Permission.VIEW_FACILITIES)
-    return _get(facility_queryset(actor=actor), external_id, "facility")
+FACILITIES = Readable(facility_queryset, Permission.VIEW_FACILITIES, FacilityFilterSet)
+facility_list = FACILITIES.list
+facility_get_for_actor = FACILITIES.get
 
 
 def scope_prefix(actor: Actor) -> str:
@@ -387,7 +375,7 @@ def scenario_list(*, actor: Actor) -> QuerySet[PlanScenario]:
 
 def scenario_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> PlanScenario:
     require_perm(actor, Permission.PLAN_FACILITIES)
-    return _get(scenario_queryset(actor=actor), external_id, "scenario")
+    return get_or_404(scenario_queryset(actor=actor), external_id=external_id)
 
 
 def project_queryset(*, actor: Actor) -> QuerySet[ConstructionProject]:
@@ -400,14 +388,9 @@ def project_queryset(*, actor: Actor) -> QuerySet[ConstructionProject]:
     )
 
 
-def project_list(*, actor: Actor, filters: Any = None) -> QuerySet[ConstructionProject]:
-    require_perm(actor, Permission.VIEW_FACILITIES)
-    return filtered(project_queryset(actor=actor), ProjectFilterSet, filters)
-
-
-def project_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> ConstructionProject:
-    require_perm(actor, Permission.VIEW_FACILITIES)
-    return _get(project_queryset(actor=actor), external_id, "project")
+PROJECTS = Readable(project_queryset, Permission.VIEW_FACILITIES, ProjectFilterSet)
+project_list = PROJECTS.list
+project_get_for_actor = PROJECTS.get
 
 
 def targets_for(*, actor: Actor, year: int) -> QuerySet[ConstructionTarget]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from yiyang.core.filtering import filtered
-from yiyang.core.lookups import get_or_404
 from yiyang.core.models import Division
 from yiyang.core.permissions import Actor, Permission, require_perm
+from yiyang.core.resources import Readable
 from yiyang.organisations.choices import OrganisationKind
 from yiyang.organisations.filtersets import OrganisationFilterSet
 from yiyang.organisations.models import Organisation
@@ -25,15 +23,11 @@ def organisation_queryset(*, actor: Actor) -> QuerySet[Organisation]:
     )
 
 
-def organisation_list(*, actor: Actor, filters: Any = None) -> QuerySet[Organisation]:
-    require_perm(actor, Permission.VIEW_ORGANISATIONS)
-    return filtered(organisation_queryset(actor=actor), OrganisationFilterSet, filters)
-
-
-def organisation_get_for_actor(*, actor: Actor, external_id: uuid.UUID | str) -> Organisation:
-    """One organisation in the actor's scope, or 404 (also for malformed ids)."""
-    require_perm(actor, Permission.VIEW_ORGANISATIONS)
-    return get_or_404(organisation_queryset(actor=actor), external_id=external_id)
+ORGANISATIONS = Readable(
+    organisation_queryset, Permission.VIEW_ORGANISATIONS, OrganisationFilterSet
+)
+organisation_list = ORGANISATIONS.list
+organisation_get_for_actor = ORGANISATIONS.get
 
 
 def operator_choices(*, actor: Actor) -> QuerySet[Organisation]:
