@@ -3,12 +3,13 @@ service makes, with the division read from the record unless the service says ot
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Model
 
-from yiyang.core.audit import audit_record
+from yiyang.core.audit import audit_record, diff, snapshot
+from yiyang.core.choices import AuditAction
 from yiyang.core.models import AuditEvent
 
 
@@ -27,3 +28,26 @@ def audit_change(
     return audit_record(
         actor=actor, action=action, obj=obj, division_code=division_code, changes=changes
     )
+
+
+def update_audited(
+    actor: Any,
+    obj: Model,
+    values: Mapping[str, Any],
+    fields: Iterable[str],
+    *,
+    division_code: str | None = None,
+) -> dict[str, list[Any]]:
+    """Write validated ``values`` to ``obj``; when any of ``fields`` changed, save it and
+    audit the change (neither when nothing did). The changes, ``{field: [old, new]}``.
+    ``division_code`` as for :func:`audit_change` (a record moved to another division is
+    audited where it now is)."""
+    fields = list(fields)
+    before = snapshot(obj, fields)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    changes = diff(before, snapshot(obj, fields))
+    if changes:
+        obj.save()
+        audit_change(actor, AuditAction.UPDATE, obj, changes, division_code=division_code)
+    return changes

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, created, diff, snapshot
+from yiyang.core.audit import audit_record, created
+from yiyang.core.auditing import update_audited
 from yiyang.core.choices import (
     CODE_PREFIX_LENGTH,
     PARENT_LEVEL,
@@ -172,7 +173,6 @@ def division_update(
     once children hang under them; re-coding a subtree is a data migration, not an edit."""
     require_perm(actor, Permission.MANAGE_DIVISIONS)
     reject_unknown_fields(values, DIVISION_FIELDS)
-    before = snapshot(division, DIVISION_FIELDS)
     merged = {name: getattr(division, name) for name in DIVISION_FIELDS} | values
     errors = _division_errors(values=merged, actor=actor, instance=division)
     if division.children.exists() and (
@@ -181,19 +181,7 @@ def division_update(
         errors["code"] = _("A division with children keeps its code and level.")
     if errors:
         raise ValidationError(errors)
-    for name, value in values.items():
-        if name in DIVISION_FIELDS:
-            setattr(division, name, value)
-    division.save()
-    changes = diff(before, snapshot(division, DIVISION_FIELDS))
-    if changes:
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=division,
-            division_code=division.code,
-            changes=changes,
-        )
+    update_audited(actor, division, values, DIVISION_FIELDS, division_code=str(merged["code"]))
     return division
 
 

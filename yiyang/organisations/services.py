@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, created, diff, snapshot
+from yiyang.core.audit import audit_record, created
+from yiyang.core.auditing import update_audited
 from yiyang.core.choices import AuditAction
 from yiyang.core.errors import reject_unknown_fields, row_errors, unknown_field_errors
 from yiyang.core.models import Division
@@ -176,7 +177,6 @@ def organisation_update(
     require_perm(actor, Permission.MANAGE_ORGANISATIONS)
     reject_unknown_fields(values, ORGANISATION_FIELDS)
     cleaned = _clean(values)
-    before = snapshot(organisation, ORGANISATION_FIELDS)
     merged = {name: getattr(organisation, name) for name in ORGANISATION_FIELDS} | cleaned
     errors = _organisation_errors(values=merged, actor=actor, instance=organisation)
     if not actor.scope.covers(
@@ -188,18 +188,13 @@ def organisation_update(
         errors["division"] = _("Only the district or street office can move an organisation.")
     if errors:
         raise ValidationError(errors)
-    for name, value in cleaned.items():
-        setattr(organisation, name, value)
-    organisation.save()
-    changes = diff(before, snapshot(organisation, ORGANISATION_FIELDS))
-    if changes:
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=organisation,
-            division_code=organisation.division.code,
-            changes=changes,
-        )
+    update_audited(
+        actor,
+        organisation,
+        cleaned,
+        ORGANISATION_FIELDS,
+        division_code=merged["division"].code,
+    )
     return organisation
 
 

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from typing_extensions import Unpack
 
-from yiyang.core.audit import audit_record, created, diff, snapshot
-from yiyang.core.auditing import audit_change
+from yiyang.core.audit import audit_record, created
+from yiyang.core.auditing import audit_change, update_audited
 from yiyang.core.choices import AuditAction
 from yiyang.core.errors import reject_unknown_fields
 from yiyang.core.models import Division
@@ -138,15 +138,9 @@ def canteen_update(*, actor: Actor, canteen: Canteen, **values: Unpack[CanteenVa
     """Change a canteen's days, meals, capacity, prices, cutoff or state."""
     require_canteen(actor, Permission.MANAGE_CANTEENS, canteen)
     reject_unknown_fields(values, CANTEEN_FIELDS)
-    before = snapshot(canteen, CANTEEN_FIELDS)
     merged = {name: getattr(canteen, name) for name in CANTEEN_FIELDS} | values
     raise_if(_canteen_errors(merged))
-    for name in values:
-        setattr(canteen, name, merged[name])
-    changes = diff(before, snapshot(canteen, CANTEEN_FIELDS))
-    if changes:
-        canteen.save()
-        audit_change(actor, AuditAction.UPDATE, canteen, changes)
+    update_audited(actor, canteen, {name: merged[name] for name in values}, CANTEEN_FIELDS)
     return canteen
 
 
