@@ -133,7 +133,10 @@ def test_offline_records_out_of_order_keep_their_own_days(meals: Meals) -> None:
 
 
 def test_an_offline_record_days_later_meets_an_online_meal_of_that_meal_time(meals: Meals) -> None:
-    at = timezone.now() - datetime.timedelta(days=3)
+    # Lunch time three days ago (not "now" minus three days: late in the evening the second
+    # record would fall on the next day, another meal time).
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(11, 30)))
     meal_serve(actor=meals.other_staff, canteen=meals.other, elder=meals.old, meal="lunch", at=at)
     with pytest.raises(MealConflictError):
         meal_serve(
