@@ -47,11 +47,15 @@ def _audit(
 
 
 def _require_elder_in_scope(actor: Actor, elder: Elder) -> None:
-    """Family members act for their linked, consenting elder; provider managers for the
-    elders their provider serves (checked with the provider); everyone else in their divisions."""
-    if actor.role != "provider_manager" and not actor.scope.covers_elder(
-        elder_id=elder.pk, division_code=elder.division_code
-    ):
+    """Family members act for their linked, consenting elder; an actor bound to providers
+    for the elders living where they serve (as the order page and API find the elder,
+    ``selectors.order_elder_get``); everyone else in their divisions."""
+    scope = actor.scope
+    if scope.organisation_ids is not None and scope.elder_ids is None:
+        reached = scope.serves_division_code(elder.division_code)
+    else:
+        reached = scope.covers_elder(elder_id=elder.pk, division_code=elder.division_code)
+    if not reached:
         raise PermissionDenied("elder")
 
 
